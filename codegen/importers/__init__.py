@@ -1,0 +1,1 @@
+"""Importers that turn external API descriptions into schema files."""

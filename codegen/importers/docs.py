@@ -1,0 +1,269 @@
+"""Build one schema document (see schemas/README.md) from one method page of the docs."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codegen.importers import errors, examples, yfm
+from codegen.importers.descriptors import descriptor_fields, descriptor_object
+from codegen.importers.fieldtree import DataTypes, Group, TreeBuilder
+from codegen.importers.lenient import EXAMPLE, loosen, mark, widen
+from codegen.importers.pages import MethodPage
+from codegen.importers.types import Schema
+
+_PARAMS_TITLE = re.compile(r"^(method )?parameters\b", flags=re.IGNORECASE)
+_RETURNED_TITLE = re.compile(r"^returned (data|fields|values)", flags=re.IGNORECASE)
+_ENVELOPE = frozenset({"result", "total", "next", "time", "error", "error_description"})
+_KINDS = {
+    "get": "get",
+    "list": "list",
+    "getlist": "list",
+    "add": "add",
+    "update": "update",
+    "edit": "update",
+    "delete": "delete",
+    "fields": "fields",
+    "getfields": "fields",
+}
+TABLE = "table"
+
+
+@dataclass
+class Context:
+    """What building a page needs besides the page: docs location, commit, shared lookups."""
+
+    docs_root: Path
+    docs_commit: str
+    data_types: DataTypes
+    descriptors: dict[tuple[int, str], tuple[str | None, Schema]] = field(default_factory=dict)
+
+
+def method_kind(method: str) -> str:
+    """Classify a method by its name: get, list, add, update, delete, fields or action."""
+    if method.lower().endswith((".field.list", ".field.get")):
+        return "fields"
+    return _KINDS.get(method.rsplit(".", 1)[-1].lower(), "action")
+
+
+def build_document(page: MethodPage, context: Context) -> dict[str, Any]:
+    """Return the schema document of one method page."""
+    text = yfm.inline_includes(page.text, context.docs_root / page.path, context.docs_root)
+    sections = yfm.sections(text)
+    builder = TreeBuilder(sections, context.data_types, page.api)
+    response, _parsed = examples.response_example(sections)
+    request = examples.request_example(text)
+    kind = method_kind(page.method)
+    params = _params_schema(builder, request)
+    result = _result_schema(builder)
+    listing = _list_info(page, kind, params, response, request)
+    _apply_descriptor(
+        result, context.descriptors.get((page.api, _prefix(page.method))), kind, listing, response
+    )
+    if isinstance(response, dict) and "result" in response:
+        widen(result, response["result"])
+    elif response is not None and not (isinstance(response, dict) and "error" in response):
+        widen(result, response)
+    return {
+        "method": page.method,
+        "api": page.api,
+        "module": page.module,
+        "scopes": page.scopes,
+        "doc": page.doc,
+        "deprecated": page.deprecated,
+        "replacement": page.replacement,
+        "kind": kind,
+        "pagination": _pagination(page.api, kind, params, listing),
+        "list": listing,
+        "undocumented": False,
+        "params": params,
+        "result": result,
+        "errors": errors.page_errors(text, page.api),
+        "examples": _examples(response, request),
+        "source": {"docs_commit": context.docs_commit, "path": page.doc},
+        **({"todo": True} if page.todo else {}),
+    }
+
+
+def _prefix(method: str) -> str:
+    return method.rsplit(".", 1)[0]
+
+
+def _section_groups(builder: TreeBuilder, title: re.Pattern[str]) -> list[Group]:
+    for index, section in enumerate(builder.sections):
+        if section.level >= 2 and title.search(section.title):
+            groups = builder.span_groups(index)
+            if groups:
+                return groups
+    return []
+
+
+def _params_schema(builder: TreeBuilder, request: Any) -> Schema:
+    if isinstance(request, list):
+        return examples.request_schema(request)
+    schema: Schema = {"type": "object", "properties": {}}
+    groups = _section_groups(builder, _PARAMS_TITLE)
+    if groups:
+        top, rest = groups[0], groups[1:]
+        properties, required = builder.properties(top.rows, rest)
+        schema["properties"] = mark({"properties": properties}, TABLE)["properties"]
+        if required:
+            schema["required"] = required
+    for key, value in (request or {}).items():
+        if key not in schema["properties"]:
+            schema["properties"][key] = {**examples.request_schema(value), "x-source": EXAMPLE}
+    return schema
+
+
+def _result_schema(builder: TreeBuilder) -> Schema:
+    groups = _section_groups(builder, _RETURNED_TITLE)
+    if not groups:
+        return {}
+    top, rest = groups[0], groups[1:]
+    rows = {row.name.lower(): row for row in top.rows}
+    children = [row for row in top.rows if row.name.lower() not in _ENVELOPE]
+    result = builder.row_schema(rows["result"], rest) if "result" in rows else {}
+    if children:
+        properties, _required = builder.properties(children, rest)
+        result = _with_children(result, properties)
+    return mark(loosen(result), TABLE) if result else {}
+
+
+def _with_children(result: Schema, properties: dict[str, Schema]) -> Schema:
+    tag = {k: v for k, v in result.items() if k.startswith("x-")}
+    obj: Schema = {"type": "object", "properties": properties}
+    if result.get("type") == "array":
+        items = result.get("items") or {}
+        merged = {
+            **items,
+            "type": "object",
+            "properties": {**properties, **items.get("properties", {})},
+        }
+        return {"type": "array", "items": merged, **tag}
+    existing = result.get("properties", {})
+    return {**obj, "properties": {**properties, **existing}, **tag}
+
+
+def _list_info(
+    page: MethodPage,
+    kind: str,
+    params: Schema,
+    response: Any,
+    request: Any,
+) -> dict[str, Any] | None:
+    names = {name.lower() for name in params.get("properties", {})}
+    if kind != "list" and "start" not in names and "pagination" not in names:
+        return None
+    result = response.get("result") if isinstance(response, dict) else None
+    items_key = _items_key(result)
+    items = result if items_key is None else (result or {}).get(items_key)
+    first = items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else {}
+    default_id = "ID" if page.api == 2 else "id"
+    id_key = "ID" if "ID" in first else "id" if "id" in first else default_id
+    return {"items_key": items_key, "id_key": id_key, "cursor_key": _cursor_key(request, id_key)}
+
+
+def _items_key(result: Any) -> str | None:
+    if not isinstance(result, dict):
+        return None
+    lists = [key for key, value in result.items() if isinstance(value, list)]
+    if "items" in lists:
+        return "items"
+    return lists[0] if len(lists) == 1 else None
+
+
+def _cursor_key(request: Any, id_key: str) -> str:
+    if not isinstance(request, dict):
+        return id_key
+    for name in ("filter", "FILTER", "order", "ORDER"):
+        value = request.get(name)
+        keys = [key.lstrip("<>=!@%") for key in value] if isinstance(value, dict) else []
+        letters = [key for key in keys if any(ch.isalpha() for ch in key)]
+        if letters:
+            return "ID" if all(key == key.upper() for key in letters) else id_key
+    return id_key
+
+
+def _pagination(api: int, kind: str, params: Schema, listing: dict[str, Any] | None) -> str:
+    names = {name.lower() for name in params.get("properties", {})}
+    if api == 3 and (listing is not None and "pagination" in names):
+        return "v3"
+    if api == 2 and listing is not None and "start" in names:
+        return "start"
+    if api == 2 and kind == "list":
+        return "start"
+    return "none"
+
+
+def _apply_descriptor(
+    result: Schema,
+    found: tuple[str | None, Schema] | None,
+    kind: str,
+    listing: dict[str, Any] | None,
+    response: Any,
+) -> None:
+    if found is None or kind not in ("get", "list"):
+        return
+    wrapper, descriptor = found
+    slot = _ensure_object(result)
+    if kind == "list":
+        items_key = listing["items_key"] if listing else None
+        slot = _item_slot(result, items_key)
+    elif wrapper is not None and isinstance(response, dict):
+        if isinstance(response.get("result"), dict) and wrapper in response["result"]:
+            slot = _ensure_object(slot["properties"].setdefault(wrapper, {}))
+    overlay(slot, descriptor)
+
+
+def _ensure_object(schema: Schema) -> Schema:
+    if "type" not in schema:
+        schema.update({"type": ["object", "null"], "additionalProperties": True})
+    schema.setdefault("properties", {})
+    return schema
+
+
+def _item_slot(result: Schema, items_key: str | None) -> Schema:
+    holder = result
+    if items_key is not None:
+        holder = _ensure_object(result)["properties"].setdefault(items_key, {})
+    if "type" not in holder:
+        holder.update({"type": ["array", "null"]})
+    return _ensure_object(holder.setdefault("items", {}))
+
+
+def overlay(target: Schema, extra: Schema) -> None:
+    """Add the properties of ``extra`` that ``target`` lacks or leaves untyped."""
+    properties = target.setdefault("properties", {})
+    for name, schema in extra.get("properties", {}).items():
+        current = properties.get(name)
+        if current is None or not any(key in current for key in ("type", "anyOf")):
+            properties[name] = dict(schema)
+
+
+def _examples(response: Any, request: Any) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    if response is not None:
+        found["response"] = response
+    if request:
+        found["request"] = request
+    return found
+
+
+def descriptor_index(
+    pages: list[MethodPage], docs_root: Path
+) -> dict[tuple[int, str], tuple[str | None, Schema]]:
+    """Map (api, entity prefix) to the descriptor object of that entity's fields method."""
+    index: dict[tuple[int, str], tuple[str | None, Schema]] = {}
+    for page in pages:
+        if method_kind(page.method) != "fields":
+            continue
+        sections = yfm.sections(page.text)
+        response, _ok = examples.response_example(sections)
+        result = response.get("result") if isinstance(response, dict) else None
+        found = descriptor_fields(result)
+        if found is not None:
+            wrapper, fields = found
+            index.setdefault((page.api, _prefix(page.method)), (wrapper, descriptor_object(fields)))
+    return index
