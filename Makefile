@@ -1,0 +1,41 @@
+# b24typed developer tasks. Only python3 is needed on a fresh machine: the first target that needs
+# tools creates .venv and installs the package with its dev extra.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: test lint typecheck pytest demo bench generate import-docs report clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests codegen benchmarks examples
+	$(BIN)/ruff format --check src tests codegen benchmarks examples
+
+typecheck: $(STAMP)
+	$(BIN)/mypy src
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+demo: $(STAMP)
+	$(BIN)/python -m b24typed.demo
+
+generate: $(STAMP)
+	$(BIN)/python -m codegen generate
+
+import-docs: $(STAMP)
+	$(BIN)/python -m codegen import-docs
+
+report: $(STAMP)
+	$(BIN)/python -m codegen report
+
+clean:
+	rm -rf $(VENV) build dist .mypy_cache .ruff_cache

@@ -1,0 +1,131 @@
+"""b24typed: a typed Python SDK for the Bitrix24 REST API (REST v2 and REST 3.0).
+
+``import b24typed`` is cheap: the clients, errors and generated methods load on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from b24typed.core.auth import OAuthTokens
+    from b24typed.core.client import AsyncB24Hook, AsyncB24OAuth, B24Hook, B24OAuth
+    from b24typed.core.clock import ManualClock, SystemClock
+    from b24typed.core.errors import (
+        AccessDeniedError,
+        AjaxError,
+        AuthError,
+        B24Error,
+        EntityNotFoundError,
+        FieldError,
+        InsufficientScopeError,
+        InvalidTokenError,
+        LimitError,
+        MethodNotFoundError,
+        NetworkError,
+        NotFoundError,
+        OperationTimeLimitError,
+        QueryLimitError,
+        RequestTimeoutError,
+        RequestValidationError,
+        ResponseFormatError,
+        SdkError,
+        ServerError,
+        TokenExpiredError,
+        TokenRefreshError,
+        TransportError,
+        UnknownOutcomeError,
+    )
+    from b24typed.core.limits import LimitConfig
+    from b24typed.core.result import AjaxResult, ResponseTime
+    from b24typed.core.retry import RetryPolicy
+
+_EXPORTS = {
+    "AccessDeniedError": "b24typed.core.errors",
+    "AjaxError": "b24typed.core.errors",
+    "AjaxResult": "b24typed.core.result",
+    "AsyncB24Hook": "b24typed.core.client",
+    "AsyncB24OAuth": "b24typed.core.client",
+    "AuthError": "b24typed.core.errors",
+    "B24Error": "b24typed.core.errors",
+    "B24Hook": "b24typed.core.client",
+    "B24OAuth": "b24typed.core.client",
+    "EntityNotFoundError": "b24typed.core.errors",
+    "FieldError": "b24typed.core.errors",
+    "InsufficientScopeError": "b24typed.core.errors",
+    "InvalidTokenError": "b24typed.core.errors",
+    "LimitConfig": "b24typed.core.limits",
+    "LimitError": "b24typed.core.errors",
+    "ManualClock": "b24typed.core.clock",
+    "MethodNotFoundError": "b24typed.core.errors",
+    "NetworkError": "b24typed.core.errors",
+    "NotFoundError": "b24typed.core.errors",
+    "OAuthTokens": "b24typed.core.auth",
+    "OperationTimeLimitError": "b24typed.core.errors",
+    "QueryLimitError": "b24typed.core.errors",
+    "RequestTimeoutError": "b24typed.core.errors",
+    "RequestValidationError": "b24typed.core.errors",
+    "ResponseFormatError": "b24typed.core.errors",
+    "ResponseTime": "b24typed.core.result",
+    "RetryPolicy": "b24typed.core.retry",
+    "SdkError": "b24typed.core.errors",
+    "ServerError": "b24typed.core.errors",
+    "SystemClock": "b24typed.core.clock",
+    "TokenExpiredError": "b24typed.core.errors",
+    "TokenRefreshError": "b24typed.core.errors",
+    "TransportError": "b24typed.core.errors",
+    "UnknownOutcomeError": "b24typed.core.errors",
+}
+
+__all__ = [
+    "AccessDeniedError",
+    "AjaxError",
+    "AjaxResult",
+    "AsyncB24Hook",
+    "AsyncB24OAuth",
+    "AuthError",
+    "B24Error",
+    "B24Hook",
+    "B24OAuth",
+    "EntityNotFoundError",
+    "FieldError",
+    "InsufficientScopeError",
+    "InvalidTokenError",
+    "LimitConfig",
+    "LimitError",
+    "ManualClock",
+    "MethodNotFoundError",
+    "NetworkError",
+    "NotFoundError",
+    "OAuthTokens",
+    "OperationTimeLimitError",
+    "QueryLimitError",
+    "RequestTimeoutError",
+    "RequestValidationError",
+    "ResponseFormatError",
+    "ResponseTime",
+    "RetryPolicy",
+    "SdkError",
+    "ServerError",
+    "SystemClock",
+    "TokenExpiredError",
+    "TokenRefreshError",
+    "TransportError",
+    "UnknownOutcomeError",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'b24typed' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

@@ -1,0 +1,1 @@
+"""The hand-written runtime: transport, auth, results, errors, limits and retries."""

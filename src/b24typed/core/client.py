@@ -1,0 +1,417 @@
+"""The clients: webhook and OAuth, sync and async, over one pipeline.
+
+The sync and async classes differ only in how a flow's effects are carried out: sending with
+``httpx.Client`` or ``httpx.AsyncClient``, and sleeping with ``time.sleep`` or ``asyncio.sleep``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Mapping
+from functools import cached_property
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import httpx
+
+from b24typed.core.actions import Actions, AsyncActions
+from b24typed.core.auth import (
+    Auth,
+    OAuthAuth,
+    OAuthTokens,
+    TokenCallback,
+    WebhookAuth,
+    normalize_portal_url,
+    parse_webhook_url,
+)
+from b24typed.core.clock import Clock, SystemClock
+from b24typed.core.http import HttpAnswer, HttpFailure, HttpRequest
+from b24typed.core.limits import LimitConfig, shared_limits
+from b24typed.core.pipeline import (
+    ClientState,
+    Flow,
+    Refresh,
+    Send,
+    Sleep,
+    call_flow,
+    refresh_flow,
+)
+from b24typed.core.redact import Secret, scrub
+from b24typed.core.request import make_call
+from b24typed.core.result import AjaxResult, ApiVersion
+from b24typed.core.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+logger = logging.getLogger("b24typed")
+
+T = TypeVar("T")
+HttpT = TypeVar("HttpT")
+
+DEFAULT_TIMEOUT = 30.0
+
+
+def _failure(exc: httpx.TransportError, secrets: tuple[str, ...]) -> HttpFailure:
+    """An httpx exception as plain data, without the request (its URL may hold a secret)."""
+    detail = scrub(f"{type(exc).__name__}: {exc}".rstrip(": "), secrets)
+    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+        return HttpFailure("timeout", detail, sent=False)
+    if isinstance(exc, httpx.TimeoutException):
+        return HttpFailure("timeout", detail, sent=True)
+    if isinstance(exc, httpx.ConnectError):
+        return HttpFailure("connect", detail, sent=False)
+    return HttpFailure("network", detail, sent=True)
+
+
+def _answer(response: httpx.Response) -> HttpAnswer:
+    return HttpAnswer(
+        status=response.status_code, content=response.content, headers=response.headers
+    )
+
+
+def _timeout(request: HttpRequest) -> Any:
+    return httpx.USE_CLIENT_DEFAULT if request.timeout is None else request.timeout
+
+
+class BaseClient(Generic[HttpT]):
+    """What sync and async clients share: auth, limits, retry policy, stats."""
+
+    def __init__(
+        self,
+        auth: Auth,
+        *,
+        http_client: HttpT | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        limits: LimitConfig | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        clock = clock or SystemClock()
+        config = limits or LimitConfig.standard()
+        self._state = ClientState(
+            auth=auth,
+            clock=clock,
+            limits=shared_limits(auth.domain, config, clock.now()),
+            retry=retry or RetryPolicy(),
+            timeout=timeout if http_client is None else None,
+        )
+        self._owns_http = http_client is None
+        self._http: HttpT = http_client if http_client is not None else self._new_http(timeout)
+
+    def _new_http(self, timeout: float | None) -> HttpT:
+        raise NotImplementedError
+
+    @property
+    def domain(self) -> str:
+        """The portal's host name."""
+        return self._state.auth.domain
+
+    @property
+    def stats(self) -> dict[str, float]:
+        """Requests sent, retries, waits (count and seconds) and token refreshes so far."""
+        return self._state.stats.snapshot()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(domain={self.domain!r})"
+
+
+class _Webhook(BaseClient[HttpT]):
+    def __init__(
+        self,
+        *,
+        b24_url: str,
+        user_id: int,
+        secret: str,
+        http_client: HttpT | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        limits: LimitConfig | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        if not secret or "/" in secret:
+            raise ValueError("the webhook secret must be a non-empty string without '/'")
+        auth = WebhookAuth(normalize_portal_url(b24_url), int(user_id), Secret(secret))
+        super().__init__(
+            auth, http_client=http_client, timeout=timeout, retry=retry, limits=limits, clock=clock
+        )
+
+    @classmethod
+    def from_webhook_url(
+        cls,
+        url: str,
+        *,
+        http_client: HttpT | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        limits: LimitConfig | None = None,
+        clock: Clock | None = None,
+    ) -> Self:
+        """A client for an inbound webhook URL such as ``https://x.bitrix24.com/rest/1/abc/``."""
+        auth = parse_webhook_url(url)
+        return cls(
+            b24_url=auth.b24_url,
+            user_id=auth.user_id,
+            secret=auth.secret.reveal(),
+            http_client=http_client,
+            timeout=timeout,
+            retry=retry,
+            limits=limits,
+            clock=clock,
+        )
+
+
+class _OAuth(BaseClient[HttpT]):
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        client_secret: str,
+        tokens: OAuthTokens | Mapping[str, Any],
+        on_token_refresh: TokenCallback | None = None,
+        http_client: HttpT | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        limits: LimitConfig | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        now = (clock or SystemClock()).now()
+        if not isinstance(tokens, OAuthTokens):
+            tokens = OAuthTokens.from_payload(tokens, now=now)
+        auth = OAuthAuth(
+            tokens,
+            client_id=client_id,
+            client_secret=client_secret,
+            on_token_refresh=on_token_refresh,
+        )
+        super().__init__(
+            auth, http_client=http_client, timeout=timeout, retry=retry, limits=limits, clock=clock
+        )
+
+    @property
+    def tokens(self) -> OAuthTokens:
+        """The current token pair (it changes when the client refreshes it)."""
+        auth = self._state.auth
+        assert isinstance(auth, OAuthAuth)
+        return auth.tokens
+
+
+class SyncClient(BaseClient[httpx.Client]):
+    """Blocking client; see :class:`B24Hook` and :class:`B24OAuth`."""
+
+    def _new_http(self, timeout: float | None) -> httpx.Client:
+        return httpx.Client(timeout=timeout)
+
+    def _run(self, flow: Flow[T]) -> T:
+        value: Any = None
+        while True:
+            try:
+                effect = flow.send(value)
+            except StopIteration as stop:
+                result: T = stop.value
+                return result
+            value = self._perform(effect)
+
+    def _perform(self, effect: Send | Sleep | Refresh) -> Any:
+        if isinstance(effect, Send):
+            return self._send(effect.request)
+        if isinstance(effect, Sleep):
+            self._state.clock.sleep(effect.seconds)
+            return None
+        self._refresh(effect.generation)
+        return None
+
+    def _send(self, request: HttpRequest) -> HttpAnswer | HttpFailure:
+        try:
+            response = self._http.post(
+                request.url,
+                content=request.content,
+                headers=request.headers,
+                timeout=_timeout(request),
+            )
+        except httpx.TransportError as exc:
+            return _failure(exc, self._state.secrets())
+        return _answer(response)
+
+    def _refresh(self, generation: int) -> None:
+        auth = self._state.auth
+        assert isinstance(auth, OAuthAuth)
+        with auth.thread_lock:
+            if auth.generation != generation:
+                return
+            tokens = self._run(refresh_flow(self._state, auth))
+        if auth.on_token_refresh is not None:
+            outcome = auth.on_token_refresh(tokens)
+            if inspect.isawaitable(outcome):
+                raise TypeError("on_token_refresh of a sync client must not be a coroutine")
+
+    def call_method(
+        self,
+        method: str,
+        params: Mapping[str, Any] | None = None,
+        start: int | None = None,
+        *,
+        request_id: str | None = None,
+        timeout: float | None = None,
+    ) -> AjaxResult[Any]:
+        """Call a REST v2 method; ``start`` pages a list (-1 skips counting the total)."""
+        if start is not None:
+            params = {**(params or {}), "start": start}
+        return self.call(2, method, params, request_id=request_id, timeout=timeout)
+
+    def call(
+        self,
+        api: ApiVersion,
+        method: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        request_id: str | None = None,
+        timeout: float | None = None,
+    ) -> AjaxResult[Any]:
+        """Call ``method`` on REST v2 (``api=2``) or REST 3.0 (``api=3``)."""
+        spec = make_call(api, method, params, request_id=request_id, timeout=timeout)
+        return self._run(call_flow(self._state, spec))
+
+    @cached_property
+    def actions(self) -> Actions:
+        """The official SDK's surface: ``actions.v2.call.make(method=..., params=...)``, ..."""
+        return Actions(self)
+
+    def close(self) -> None:
+        """Close the HTTP client if this client created it."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncClient(BaseClient[httpx.AsyncClient]):
+    """Asyncio client; see :class:`AsyncB24Hook` and :class:`AsyncB24OAuth`."""
+
+    _refresh_lock: asyncio.Lock | None = None
+
+    def _new_http(self, timeout: float | None) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=timeout)
+
+    async def _run(self, flow: Flow[T]) -> T:
+        value: Any = None
+        while True:
+            try:
+                effect = flow.send(value)
+            except StopIteration as stop:
+                result: T = stop.value
+                return result
+            value = await self._perform(effect)
+
+    async def _perform(self, effect: Send | Sleep | Refresh) -> Any:
+        if isinstance(effect, Send):
+            return await self._send(effect.request)
+        if isinstance(effect, Sleep):
+            await self._state.clock.asleep(effect.seconds)
+            return None
+        await self._refresh(effect.generation)
+        return None
+
+    async def _send(self, request: HttpRequest) -> HttpAnswer | HttpFailure:
+        try:
+            response = await self._http.post(
+                request.url,
+                content=request.content,
+                headers=request.headers,
+                timeout=_timeout(request),
+            )
+        except httpx.TransportError as exc:
+            return _failure(exc, self._state.secrets())
+        return _answer(response)
+
+    async def _refresh(self, generation: int) -> None:
+        auth = self._state.auth
+        assert isinstance(auth, OAuthAuth)
+        if self._refresh_lock is None:
+            self._refresh_lock = asyncio.Lock()
+        async with self._refresh_lock:
+            if auth.generation != generation:
+                return
+            tokens = await self._run(refresh_flow(self._state, auth))
+        if auth.on_token_refresh is not None:
+            outcome = auth.on_token_refresh(tokens)
+            if inspect.isawaitable(outcome):
+                await outcome
+
+    async def call_method(
+        self,
+        method: str,
+        params: Mapping[str, Any] | None = None,
+        start: int | None = None,
+        *,
+        request_id: str | None = None,
+        timeout: float | None = None,
+    ) -> AjaxResult[Any]:
+        """Call a REST v2 method; ``start`` pages a list (-1 skips counting the total)."""
+        if start is not None:
+            params = {**(params or {}), "start": start}
+        return await self.call(2, method, params, request_id=request_id, timeout=timeout)
+
+    async def call(
+        self,
+        api: ApiVersion,
+        method: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        request_id: str | None = None,
+        timeout: float | None = None,
+    ) -> AjaxResult[Any]:
+        """Call ``method`` on REST v2 (``api=2``) or REST 3.0 (``api=3``)."""
+        spec = make_call(api, method, params, request_id=request_id, timeout=timeout)
+        return await self._run(call_flow(self._state, spec))
+
+    @cached_property
+    def actions(self) -> AsyncActions:
+        """The official SDK's surface: ``await actions.v3.call.make(method=..., ...)``, ..."""
+        return AsyncActions(self)
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this client created it."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+class B24Hook(_Webhook[httpx.Client], SyncClient):
+    """A blocking client for an inbound webhook.
+
+    >>> b24 = B24Hook.from_webhook_url("https://example.bitrix24.com/rest/1/secret/")
+    """
+
+
+class AsyncB24Hook(_Webhook[httpx.AsyncClient], AsyncClient):
+    """An asyncio client for an inbound webhook."""
+
+
+class B24OAuth(_OAuth[httpx.Client], SyncClient):
+    """A blocking client for an OAuth application; refreshes its tokens when they expire."""
+
+
+class AsyncB24OAuth(_OAuth[httpx.AsyncClient], AsyncClient):
+    """An asyncio client for an OAuth application; refreshes its tokens when they expire."""

@@ -1,0 +1,245 @@
+"""Turning an HTTP answer into an :class:`AjaxResult` or a typed :class:`AjaxError`.
+
+Both REST v2 (``{error, error_description}``) and REST 3.0 (``{error: {code, message,
+validation}}``) error envelopes are read, whatever the HTTP status they arrive with.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from b24typed.core import errors as e
+from b24typed.core.http import HttpAnswer, HttpFailure
+from b24typed.core.redact import scrub, shorten
+from b24typed.core.result import AjaxResult, ApiVersion
+
+V3_PREFIX = "BITRIX_REST_V3_EXCEPTION_"
+
+_BY_CODE: dict[str, type[e.AjaxError]] = {
+    "expired_token": e.TokenExpiredError,
+    "invalid_token": e.InvalidTokenError,
+    "NO_AUTH_FOUND": e.AuthError,
+    "INVALID_CREDENTIALS": e.AuthError,
+    "WRONG_AUTH_TYPE": e.AuthError,
+    "AUTHORIZE_ERROR": e.AuthError,
+    "invalid_grant": e.TokenRefreshError,
+    "invalid_client": e.TokenRefreshError,
+    "insufficient_scope": e.InsufficientScopeError,
+    "ACCESS_DENIED": e.AccessDeniedError,
+    "user_access_error": e.AccessDeniedError,
+    "allowed_only_intranet_user": e.AccessDeniedError,
+    "PORTAL_DELETED": e.AccessDeniedError,
+    "ERROR_METHOD_NOT_FOUND": e.MethodNotFoundError,
+    "NOT_FOUND": e.EntityNotFoundError,
+    "ERROR_ENTITY_NOT_FOUND": e.EntityNotFoundError,
+    "ERROR_NOT_FOUND": e.EntityNotFoundError,
+    "QUERY_LIMIT_EXCEEDED": e.QueryLimitError,
+    "OPERATION_TIME_LIMIT": e.OperationTimeLimitError,
+    "INVALID_ARG_VALUE": e.RequestValidationError,
+    "INVALID_REQUEST": e.RequestValidationError,
+    "ERROR_CORE": e.ServerError,
+    "INTERNAL_SERVER_ERROR": e.ServerError,
+    V3_PREFIX + "ACCESSDENIEDEXCEPTION": e.AccessDeniedError,
+    V3_PREFIX + "METHODNOTFOUNDEXCEPTION": e.MethodNotFoundError,
+    V3_PREFIX + "ENTITYNOTFOUNDEXCEPTION": e.EntityNotFoundError,
+}
+
+_BY_STATUS: dict[int, type[e.AjaxError]] = {
+    401: e.AuthError,
+    403: e.AccessDeniedError,
+    404: e.NotFoundError,
+    429: e.OperationTimeLimitError,
+    503: e.QueryLimitError,
+}
+
+# Codes that always mean "forbidden", whatever status the portal sent with them.
+_FORCED_STATUS = {"AUTHORIZE_ERROR": 403, "WRONG_AUTH_TYPE": 403}
+
+
+def error_class(code: str, status: int) -> type[e.AjaxError]:
+    """The exception class for a Bitrix24 error code and HTTP status."""
+    if code in _BY_CODE:
+        return _BY_CODE[code]
+    if code.startswith(V3_PREFIX):
+        return e.RequestValidationError if status == 400 or "VALIDATION" in code else e.AjaxError
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    if status >= 500:
+        return e.ServerError
+    return e.AjaxError
+
+
+def make_error(
+    code: str,
+    description: str,
+    *,
+    status: int,
+    method: str,
+    request_id: str,
+    field_errors: tuple[e.FieldError, ...] = (),
+) -> e.AjaxError:
+    """Build the right :class:`AjaxError` subclass."""
+    status = _FORCED_STATUS.get(code, status)
+    return error_class(code, status)(
+        code,
+        description,
+        status=status,
+        method=method,
+        request_id=request_id,
+        field_errors=field_errors,
+    )
+
+
+def _field_errors(rows: Any) -> tuple[e.FieldError, ...]:
+    if not isinstance(rows, list):
+        return ()
+    found = []
+    for row in rows:
+        if isinstance(row, Mapping):
+            field = row.get("field")
+            message = row.get("message")
+            found.append(
+                e.FieldError(
+                    field=str(field) if field is not None else None,
+                    message=str(message)
+                    if message is not None
+                    else json.dumps(row, ensure_ascii=False),
+                )
+            )
+        else:
+            found.append(e.FieldError(field=None, message=str(row)))
+    return tuple(found)
+
+
+def read_error(
+    payload: Mapping[str, Any], *, status: int, method: str, request_id: str
+) -> e.AjaxError | None:
+    """The error a payload carries, in either envelope, or ``None``."""
+    raw = payload.get("error")
+    if raw is None or raw is False:
+        return None
+    if isinstance(raw, Mapping):
+        code = str(raw.get("code") or "RESPONSE_ERROR")
+        message = str(raw.get("message") or "").rstrip()
+        field_errors = _field_errors(raw.get("validation"))
+        if field_errors:
+            details = "; ".join(
+                f"{f.field}: {f.message}" if f.field else f.message for f in field_errors
+            )
+            message = f"{message.rstrip('.')}. {details}" if message else details
+        return make_error(
+            code,
+            message,
+            status=status,
+            method=method,
+            request_id=request_id,
+            field_errors=field_errors,
+        )
+    code = str(raw)
+    if code in ("", "0"):
+        code = "RESPONSE_ERROR"
+    description = payload.get("error_description")
+    return make_error(
+        code,
+        str(description) if description is not None else "",
+        status=status,
+        method=method,
+        request_id=request_id,
+    )
+
+
+_TAGS = re.compile(r"<[^>]*>")
+_SPACES = re.compile(r"\s+")
+
+
+def excerpt(content: bytes, secrets: Iterable[str] = (), limit: int = 120) -> str:
+    """A short, secret-free, single-line excerpt of a body for an error message."""
+    text = content[: limit * 8].decode("utf-8", errors="replace")
+    text = _SPACES.sub(" ", _TAGS.sub(" ", text)).strip()
+    return shorten(scrub(text, secrets), limit)
+
+
+def parse_answer(
+    answer: HttpAnswer,
+    *,
+    method: str,
+    request_id: str,
+    api: ApiVersion,
+    secrets: Iterable[str] = (),
+) -> AjaxResult[Any]:
+    """Read an HTTP answer into an :class:`AjaxResult`; never raises."""
+
+    def failed(error: e.AjaxError, payload: Mapping[str, Any] | None = None) -> AjaxResult[Any]:
+        return AjaxResult(
+            method=method,
+            request_id=request_id,
+            api=api,
+            status=answer.status,
+            payload=payload,
+            result=None,
+            error=error,
+        )
+
+    try:
+        payload = json.loads(answer.content)
+    except (ValueError, UnicodeDecodeError):
+        what = "an empty body" if not answer.content.strip() else "a body that is not JSON"
+        return failed(
+            e.ResponseFormatError(
+                "INVALID_RESPONSE",
+                f"the portal answered HTTP {answer.status} with {what}: "
+                f"{excerpt(answer.content, secrets)!r}",
+                status=answer.status,
+                method=method,
+                request_id=request_id,
+            )
+        )
+    if not isinstance(payload, dict):
+        return failed(
+            e.ResponseFormatError(
+                "INVALID_RESPONSE",
+                f"the portal answered HTTP {answer.status} with JSON that is not an object: "
+                f"{excerpt(answer.content, secrets)!r}",
+                status=answer.status,
+                method=method,
+                request_id=request_id,
+            )
+        )
+    error = read_error(payload, status=answer.status, method=method, request_id=request_id)
+    if error is None and answer.status >= 300:
+        error = make_error(
+            "HTTP_ERROR",
+            f"HTTP {answer.status} without a Bitrix24 error: {excerpt(answer.content, secrets)!r}",
+            status=answer.status,
+            method=method,
+            request_id=request_id,
+        )
+    if error is not None:
+        return failed(error, payload)
+    result = payload.get("result", payload)
+    return AjaxResult(
+        method=method,
+        request_id=request_id,
+        api=api,
+        status=answer.status,
+        payload=payload,
+        result=result,
+    )
+
+
+def transport_error(failure: HttpFailure, *, method: str, request_id: str) -> e.TransportError:
+    """The error for a request that got no answer."""
+    if failure.kind == "timeout":
+        return e.RequestTimeoutError(
+            "REQUEST_TIMEOUT",
+            f"no answer in time ({failure.detail})",
+            status=0,
+            method=method,
+            request_id=request_id,
+        )
+    return e.NetworkError(
+        "NETWORK_ERROR", failure.detail, status=0, method=method, request_id=request_id
+    )

@@ -1,0 +1,169 @@
+"""Client-side limits: the portal's leaky bucket and each method's operating-time budget.
+
+Both are plain, lock-protected bookkeeping that answer "how long must this request wait?"; the
+sync and async clients then sleep in their own way. One :class:`PortalLimits` is shared by every
+client of a portal in the process (see :func:`shared_limits`).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from b24typed.core.result import ResponseTime
+
+
+@dataclass(frozen=True)
+class LimitConfig:
+    """How fast a portal may be called. The defaults are the standard plans' limits."""
+
+    burst: int = 50
+    per_second: float = 2.0
+    operating_budget: float = 480.0
+    operating_margin: float = 5.0
+    enabled: bool = True
+
+    @classmethod
+    def standard(cls) -> LimitConfig:
+        """Standard plans: a bucket of 50 that drains 2 requests a second."""
+        return cls()
+
+    @classmethod
+    def enterprise(cls) -> LimitConfig:
+        """Enterprise plans: a bucket of 250 that drains 5 requests a second."""
+        return cls(burst=250, per_second=5.0)
+
+    @classmethod
+    def off(cls) -> LimitConfig:
+        """No client-side limiting (the server's limits still apply)."""
+        return cls(enabled=False)
+
+
+class RateLimiter:
+    """A token bucket that hands out reservations, so waiting callers queue in order.
+
+    ``reserve`` takes a token now or promises the next free one, returning how long the caller
+    must wait before sending. Tokens may go negative: each waiter owns one future token.
+    """
+
+    def __init__(self, burst: int, per_second: float, now: float) -> None:
+        if burst < 1 or per_second <= 0:
+            raise ValueError("a rate limit needs burst >= 1 and per_second > 0")
+        self.burst = burst
+        self.per_second = per_second
+        self._tokens = float(burst)
+        self._updated = now
+        self._lock = threading.Lock()
+
+    def _refill(self, now: float) -> None:
+        if now > self._updated:
+            self._tokens = min(
+                float(self.burst), self._tokens + (now - self._updated) * self.per_second
+            )
+            self._updated = now
+
+    def reserve(self, now: float) -> float:
+        """Take a token; the seconds to wait before using it (0 when one is free now)."""
+        with self._lock:
+            self._refill(now)
+            self._tokens -= 1.0
+            return 0.0 if self._tokens >= 0 else -self._tokens / self.per_second
+
+    def drain(self, now: float) -> None:
+        """The server said the bucket is full: assume no tokens are left."""
+        with self._lock:
+            self._refill(now)
+            self._tokens = min(self._tokens, 0.0)
+
+    def available(self, now: float) -> float:
+        with self._lock:
+            self._refill(now)
+            return self._tokens
+
+
+@dataclass
+class _MethodUsage:
+    operating: float = 0.0
+    reset_at: float | None = None
+
+
+class OperatingBudget:
+    """Server time spent per method, from each answer's ``time.operating``."""
+
+    def __init__(self, budget: float, margin: float) -> None:
+        self.budget = budget
+        self.margin = margin
+        self._usage: dict[str, _MethodUsage] = {}
+        self._lock = threading.Lock()
+
+    def record(self, method: str, time: ResponseTime | None) -> None:
+        """Charge ``method`` with what the server reported (nothing when it reported nothing)."""
+        if time is None or time.operating is None:
+            return
+        with self._lock:
+            usage = self._usage.setdefault(method, _MethodUsage())
+            usage.operating = time.operating
+            if time.operating_reset_at is not None:
+                usage.reset_at = time.operating_reset_at
+
+    def exhausted(self, method: str) -> None:
+        """The server said the method's budget is spent (``OPERATION_TIME_LIMIT``)."""
+        with self._lock:
+            self._usage.setdefault(method, _MethodUsage()).operating = self.budget
+
+    def wait_for(self, method: str, now: float) -> float:
+        """Seconds until ``method`` may run again: 0 unless its budget is (nearly) spent."""
+        with self._lock:
+            usage = self._usage.get(method)
+            if usage is None or usage.operating < max(0.0, self.budget - self.margin):
+                return 0.0
+            if usage.reset_at is None or usage.reset_at <= now:
+                if usage.reset_at is not None:
+                    self._usage.pop(method, None)
+                    return 0.0
+                return 10.0
+            return usage.reset_at - now + 1.0
+
+    def reset_at(self, method: str) -> float | None:
+        with self._lock:
+            usage = self._usage.get(method)
+            return usage.reset_at if usage else None
+
+    def snapshot(self) -> dict[str, float]:
+        with self._lock:
+            return {method: usage.operating for method, usage in self._usage.items()}
+
+
+@dataclass
+class PortalLimits:
+    """The limits of one portal, shared by all its clients in the process."""
+
+    config: LimitConfig
+    rate: RateLimiter
+    operating: OperatingBudget = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.operating = OperatingBudget(self.config.operating_budget, self.config.operating_margin)
+
+    def wait_before(self, methods: tuple[str, ...], now: float) -> float:
+        """How long a request running ``methods`` must wait (budget first, then a token)."""
+        if not self.config.enabled:
+            return 0.0
+        budget_wait = max((self.operating.wait_for(m, now) for m in methods), default=0.0)
+        if budget_wait > 0:
+            return budget_wait
+        return self.rate.reserve(now)
+
+
+_registry: dict[str, PortalLimits] = {}
+_registry_lock = threading.Lock()
+
+
+def shared_limits(portal: str, config: LimitConfig, now: float) -> PortalLimits:
+    """The process-wide limits of ``portal``; a different ``config`` replaces the old one."""
+    with _registry_lock:
+        limits = _registry.get(portal)
+        if limits is None or limits.config != config:
+            limits = PortalLimits(config, RateLimiter(config.burst, config.per_second, now))
+            _registry[portal] = limits
+        return limits

@@ -1,0 +1,250 @@
+"""The request pipeline, written once for sync and async clients.
+
+A call is a generator ("flow") that yields effects: :class:`Send` an HTTP request, :class:`Sleep`,
+or :class:`Refresh` the OAuth tokens. The sync and async drivers in :mod:`b24typed.core.client`
+perform the effects; everything else (building requests, parsing answers, limits, retries,
+migration warnings) happens here, in plain code.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Generator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from b24typed.core import errors as e
+from b24typed.core.auth import Auth, OAuthAuth, OAuthTokens
+from b24typed.core.clock import Clock
+from b24typed.core.envelope import parse_answer, transport_error
+from b24typed.core.http import HttpAnswer, HttpFailure, HttpRequest
+from b24typed.core.limits import PortalLimits
+from b24typed.core.redact import redact
+from b24typed.core.registry import MigrationNotifier
+from b24typed.core.request import CallSpec, build_request
+from b24typed.core.result import AjaxResult, ResponseTime
+from b24typed.core.retry import GiveUp, RetryPolicy, decide
+
+logger = logging.getLogger("b24typed")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Send:
+    request: HttpRequest
+
+
+@dataclass(frozen=True)
+class Sleep:
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """Refresh the OAuth tokens unless someone already did since ``generation``."""
+
+    generation: int
+
+
+Effect = Send | Sleep | Refresh
+Flow = Generator[Effect, Any, T]
+
+
+@dataclass
+class ClientStats:
+    """Counters of one client: HTTP requests sent, retries, waits and token refreshes."""
+
+    requests: int = 0
+    retries: int = 0
+    waits: int = 0
+    wait_seconds: float = 0.0
+    refreshes: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, **counts: float) -> None:
+        with self._lock:
+            for name, value in counts.items():
+                setattr(self, name, getattr(self, name) + value)
+
+    def snapshot(self) -> dict[str, float]:
+        with self._lock:
+            return {
+                "requests": self.requests,
+                "retries": self.retries,
+                "waits": self.waits,
+                "wait_seconds": self.wait_seconds,
+                "refreshes": self.refreshes,
+            }
+
+
+@dataclass
+class ClientState:
+    """Everything a flow needs to know about its client; no I/O objects."""
+
+    auth: Auth
+    clock: Clock
+    limits: PortalLimits
+    retry: RetryPolicy
+    timeout: float | None
+    stats: ClientStats = field(default_factory=ClientStats)
+    migrations: MigrationNotifier = field(default_factory=MigrationNotifier)
+
+    def secrets(self) -> tuple[str, ...]:
+        return self.auth.secrets()
+
+
+def batch_methods(spec: CallSpec) -> tuple[str, ...]:
+    """The methods a call runs: the inner methods of a REST v2 batch, else the method itself."""
+    if spec.method != "batch" or spec.api != 2:
+        return (spec.method,)
+    commands = spec.params.get("cmd")
+    if isinstance(commands, Mapping):
+        commands = list(commands.values())
+    if not isinstance(commands, list | tuple):
+        return (spec.method,)
+    return tuple(sorted({str(c).split("?", 1)[0] for c in commands})) or (spec.method,)
+
+
+def _record_operating(state: ClientState, spec: CallSpec, result: AjaxResult[Any]) -> None:
+    if spec.method == "batch" and spec.api == 2 and isinstance(result.result, Mapping):
+        times = result.result.get("result_time")
+        commands = spec.params.get("cmd")
+        if isinstance(times, Mapping | list) and isinstance(commands, Mapping | list):
+            keyed_cmd = commands if isinstance(commands, Mapping) else dict(enumerate(commands))
+            keyed_time = times if isinstance(times, Mapping) else dict(enumerate(times))
+            for key, time in keyed_time.items():
+                command = keyed_cmd.get(key, keyed_cmd.get(_int_key(key)))
+                if command is not None:
+                    state.limits.operating.record(
+                        str(command).split("?", 1)[0], ResponseTime.from_payload(time)
+                    )
+        return
+    state.limits.operating.record(spec.method, result.time)
+
+
+def _int_key(key: Any) -> Any:
+    return int(key) if isinstance(key, str) and key.isdigit() else key
+
+
+def _retry_after(answer: HttpAnswer) -> float | None:
+    value = answer.headers.get("retry-after")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
+    """Send one call with limits, retries and token refresh; the portal's answer.
+
+    API errors come back inside the :class:`AjaxResult`; a call that got no usable answer
+    raises a :class:`TransportError` (or :class:`UnknownOutcomeError` for a REST v2 write).
+    """
+    if spec.api == 2:
+        state.migrations.notify(spec.method, spec.request_id)
+    methods = batch_methods(spec)
+    idempotent = not spec.is_write or spec.idempotency_key is not None
+    deadline = state.clock.now() + state.retry.deadline
+    attempt = 0
+    refreshed = False
+    while True:
+        attempt += 1
+        wait = state.limits.wait_before(methods, state.clock.now())
+        if wait > 0:
+            logger.debug(
+                "waiting %.2fs for limits before %s [%s]", wait, spec.method, spec.request_id
+            )
+            state.stats.add(waits=1, wait_seconds=wait)
+            yield Sleep(wait)
+        auth = state.auth
+        if isinstance(auth, OAuthAuth) and auth.is_expired(state.clock.now()):
+            yield Refresh(auth.generation)
+        request = build_request(auth, spec, default_timeout=state.timeout)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "calling %s (REST %s, attempt %d) [%s] params=%s",
+                spec.method,
+                "3.0" if spec.api == 3 else "v2",
+                attempt,
+                spec.request_id,
+                redact(dict(spec.params)),
+            )
+        state.stats.add(requests=1)
+        outcome = yield Send(request)
+        result: AjaxResult[Any] | None = None
+        retry_after: float | None = None
+        if isinstance(outcome, HttpFailure):
+            error: e.AjaxError = transport_error(
+                outcome, method=spec.method, request_id=spec.request_id
+            )
+            sent = outcome.sent
+        else:
+            result = parse_answer(
+                outcome,
+                method=spec.method,
+                request_id=spec.request_id,
+                api=spec.api,
+                secrets=state.secrets(),
+            )
+            if result.error is None:
+                _record_operating(state, spec, result)
+                return result
+            error, sent, retry_after = result.error, True, _retry_after(outcome)
+            if (
+                isinstance(error, e.TokenExpiredError | e.InvalidTokenError)
+                and isinstance(auth, OAuthAuth)
+                and not refreshed
+            ):
+                refreshed = True
+                attempt -= 1
+                logger.debug("token rejected (%s); refreshing [%s]", error.code, spec.request_id)
+                yield Refresh(auth.generation)
+                continue
+        now = state.clock.now()
+        if isinstance(error, e.QueryLimitError):
+            state.limits.rate.drain(now)
+        elif isinstance(error, e.OperationTimeLimitError):
+            state.limits.operating.exhausted(spec.method)
+        decision = decide(
+            error,
+            attempt=attempt,
+            policy=state.retry,
+            is_write=spec.is_write,
+            idempotent=idempotent,
+            sent=sent,
+            retry_after=retry_after,
+            operating_wait=max(state.limits.operating.wait_for(m, now) for m in methods),
+            rate_wait=1.0 / state.limits.config.per_second,
+        )
+        if not isinstance(decision, GiveUp) and now + decision.delay > deadline:
+            decision = GiveUp(error)
+        if isinstance(decision, GiveUp):
+            if result is not None and decision.error is error:
+                return result
+            raise decision.error
+        logger.debug(
+            "retrying %s in %.2fs after %s (attempt %d of %d) [%s]",
+            spec.method,
+            decision.delay,
+            decision.reason,
+            attempt,
+            state.retry.max_attempts,
+            spec.request_id,
+        )
+        state.stats.add(retries=1, waits=1, wait_seconds=decision.delay)
+        yield Sleep(decision.delay)
+
+
+def refresh_flow(state: ClientState, auth: OAuthAuth) -> Flow[OAuthTokens]:
+    """Trade the refresh token for a new pair (a form POST; secrets never go in the URL)."""
+    outcome = yield Send(auth.refresh_request(state.timeout))
+    if isinstance(outcome, HttpFailure):
+        raise e.TokenRefreshError(
+            "TOKEN_REFRESH_FAILED", f"the OAuth server did not answer ({outcome.kind})"
+        )
+    tokens = auth.apply_refresh(outcome, now=state.clock.now())
+    state.stats.add(refreshes=1)
+    logger.debug("OAuth tokens refreshed for %s", auth.domain)
+    return tokens
