@@ -9,7 +9,7 @@ from typing import Any
 
 from codegen import schemafile
 from codegen.importers.docs import Context, build_document, descriptor_index, method_kind
-from codegen.importers.fieldtree import DataTypes
+from codegen.importers.fieldtree import Library
 from codegen.importers.pages import MethodPage, find_method_pages
 
 DEFAULT_DOCS = schemafile.REPO_ROOT.parent / "shared" / "restdocs"
@@ -47,7 +47,7 @@ def build_context(docs_root: Path, pages: list[MethodPage]) -> Context:
     return Context(
         docs_root=docs_root,
         docs_commit=docs_commit(docs_root),
-        data_types=DataTypes(docs_root),
+        library=Library(docs_root),
         descriptors=descriptor_index(pages, docs_root),
     )
 

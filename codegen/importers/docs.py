@@ -9,7 +9,7 @@ from typing import Any
 
 from codegen.importers import errors, examples, yfm
 from codegen.importers.descriptors import descriptor_fields, descriptor_object
-from codegen.importers.fieldtree import DataTypes, Group, TreeBuilder
+from codegen.importers.fieldtree import Group, Library, TreeBuilder
 from codegen.importers.lenient import EXAMPLE, loosen, mark, widen
 from codegen.importers.pages import MethodPage
 from codegen.importers.types import Schema
@@ -37,7 +37,7 @@ class Context:
 
     docs_root: Path
     docs_commit: str
-    data_types: DataTypes
+    library: Library
     descriptors: dict[tuple[int, str], tuple[str | None, Schema]] = field(default_factory=dict)
 
 
@@ -52,13 +52,15 @@ def build_document(page: MethodPage, context: Context) -> dict[str, Any]:
     """Return the schema document of one method page."""
     text = yfm.inline_includes(page.text, context.docs_root / page.path, context.docs_root)
     sections = yfm.sections(text)
-    builder = TreeBuilder(sections, context.data_types, page.api)
+    builder = TreeBuilder(sections, context.library, page.api, context.docs_root / page.path)
     response, _parsed = examples.response_example(sections)
     request = examples.request_example(text)
     kind = method_kind(page.method)
     params = _params_schema(builder, request)
     result = _result_schema(builder)
     listing = _list_info(page, kind, params, response, request)
+    if kind == "get" and listing is not None and _result_is_array(response):
+        kind = "list"
     _apply_descriptor(
         result, context.descriptors.get((page.api, _prefix(page.method))), kind, listing, response
     )
@@ -111,8 +113,9 @@ def _params_schema(builder: TreeBuilder, request: Any) -> Schema:
         schema["properties"] = mark({"properties": properties}, TABLE)["properties"]
         if required:
             schema["required"] = required
+    known = {name.lower() for name in schema["properties"]}
     for key, value in (request or {}).items():
-        if key not in schema["properties"]:
+        if key.lower() not in known:
             schema["properties"][key] = {**examples.request_schema(value), "x-source": EXAMPLE}
     return schema
 
@@ -163,6 +166,10 @@ def _list_info(
     default_id = "ID" if page.api == 2 else "id"
     id_key = "ID" if "ID" in first else "id" if "id" in first else default_id
     return {"items_key": items_key, "id_key": id_key, "cursor_key": _cursor_key(request, id_key)}
+
+
+def _result_is_array(response: Any) -> bool:
+    return isinstance(response, dict) and isinstance(response.get("result"), list)
 
 
 def _items_key(result: Any) -> str | None:

@@ -59,28 +59,45 @@ def page_groups(sections: list[yfm.Section]) -> list[Group]:
     return groups
 
 
-class DataTypes:
-    """Object tables of the global and module ``data-types.md`` pages, keyed by heading."""
+class Library:
+    """Shared lookups across pages: ``data-types.md`` object tables and other pages' tables."""
 
     def __init__(self, docs_root: Path) -> None:
-        self.groups: dict[str, Group] = {}
+        self.docs_root = docs_root.resolve()
+        self.data_types: dict[str, Group] = {}
+        self._builders: dict[tuple[Path, int], TreeBuilder] = {}
+        self.depth = 0
         for relative in _DATA_TYPE_PAGES:
             path = docs_root / relative
             if path.is_file():
                 for group in page_groups(yfm.sections(path.read_text(encoding="utf-8"))):
                     for key in (group.anchor, group.key):
                         if key:
-                            self.groups.setdefault(key.lower(), group)
+                            self.data_types.setdefault(key.lower(), group)
+
+    def builder(self, path: Path, api: int) -> TreeBuilder | None:
+        """The (cached) tree builder of another docs page, or None outside the docs."""
+        path = path.resolve()
+        if not path.is_file() or self.docs_root not in path.parents:
+            return None
+        key = (path, api)
+        if key not in self._builders:
+            sections = yfm.sections(path.read_text(encoding="utf-8"))
+            self._builders[key] = TreeBuilder(sections, self, api, path)
+        return self._builders[key]
 
 
 class TreeBuilder:
     """Builds object schemas from one page's tables, following ``#anchor`` links and headings."""
 
-    def __init__(self, sections: list[yfm.Section], data_types: DataTypes, api: int) -> None:
+    def __init__(
+        self, sections: list[yfm.Section], library: Library, api: int, path: Path
+    ) -> None:
         self.sections = sections
         self.groups = page_groups(sections)
-        self.data_types = data_types
+        self.library = library
         self.api = api
+        self.path = path
         self._active: set[int] = set()
         self._active_types: set[str] = set()
 
@@ -91,11 +108,12 @@ class TreeBuilder:
         return [group for group in self.groups if start <= group.index < last]
 
     def resolve(self, token: str) -> Schema | None:
+        """Object schema for a page-local or data-types name such as ``deal`` or ``sale_order``."""
         key = token.lower()
         for group in self.groups:
             if key in (group.key, (group.anchor or "").lower()):
                 return self.object_of(group, self.groups)
-        group = self.data_types.groups.get(key)
+        group = self.library.data_types.get(key)
         if group is None or key in self._active_types:
             return None
         self._active_types.add(key)
@@ -121,36 +139,61 @@ class TreeBuilder:
     def properties(
         self, rows: list[yfm.Row], candidates: list[Group]
     ) -> tuple[dict[str, Schema], list[str]]:
-        """Return (properties, required names) for the rows of one table."""
+        """Return (properties, required names) for the rows of one table.
+
+        A row named ``x[]`` describes the items of the array ``x``.
+        """
         properties: dict[str, Schema] = {}
         required: list[str] = []
         for row in rows:
             if not row.name or row.name in properties:
                 continue
-            properties[row.name] = self.row_schema(row, candidates)
+            schema = self.row_schema(row, candidates)
+            base = row.name[:-2]
+            if row.name.endswith("[]") and base in properties:
+                properties[base] = {**properties[base], "type": "array", "items": schema}
+                continue
+            properties[row.name] = schema
             if row.required:
                 required.append(row.name)
         return properties, required
 
     def row_schema(self, row: yfm.Row, candidates: list[Group]) -> Schema:
         base = tokens_schema(row.types, self.resolve)
-        child = self._child_group(row, candidates)
-        if child is not None:
-            nested = self.object_of(child, candidates)
-            if nested is not None:
-                base = _attach(base, nested)
+        nested = self._linked_object(row, candidates)
+        if nested is not None:
+            base = _attach(base, nested)
         return self._with_enum(base, row)
 
-    def _child_group(self, row: yfm.Row, candidates: list[Group]) -> Group | None:
+    def _linked_object(self, row: yfm.Row, candidates: list[Group]) -> Schema | None:
         links = yfm.links(row.description) + row.type_links
         anchors = {link[1:].lower() for link in links if link.startswith("#")}
         for group in self.groups:
             if group.anchor and group.anchor.lower() in anchors and group.index not in self._active:
-                return group
+                return self.object_of(group, candidates)
         name = row.name.lower()
         for group in candidates:
             if group.key == name and group.index not in self._active:
-                return group
+                return self.object_of(group, candidates)
+        for link in links:
+            if ".md#" in link and not link.startswith(("http", "/")):
+                found = self._other_page_object(link)
+                if found is not None:
+                    return found
+        return None
+
+    def _other_page_object(self, link: str) -> Schema | None:
+        target, anchor = link.split("#", 1)
+        other = self.library.builder(self.path.parent / target, self.api)
+        if other is None or other is self or self.library.depth > 2:
+            return None
+        for group in other.groups:
+            if group.anchor and group.anchor.lower() == anchor.lower():
+                self.library.depth += 1
+                try:
+                    return other.object_of(group, [])
+                finally:
+                    self.library.depth -= 1
         return None
 
     def _with_enum(self, schema: Schema, row: yfm.Row) -> Schema:

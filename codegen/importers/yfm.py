@@ -11,7 +11,7 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*(?:\{#([^}\s]+)\})?\s*$")
 _INCLUDE = re.compile(r"\{%\s*include\s+(?:notitle\s+)?\[[^\]]*\]\(([^)]+)\)\s*%\}")
 _BOLD_NAME = re.compile(r"^\s*\*\*(?P<name>.+?)\*\*")
 _TICKED = re.compile(r"`([^`\n]+)`")
-_LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+_LINK = re.compile(r"\[(?:`[^`]*`|[^\]`])*\]\(([^)\s]+)\)")
 
 BOILERPLATE_INCLUDES = ("required.md", "examples.md", "system-errors.md", "error-info")
 
