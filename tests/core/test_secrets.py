@@ -1,0 +1,179 @@
+"""The webhook secret and OAuth tokens never appear in logs, errors, reprs or tracebacks."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import traceback
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from b24typed import B24Error, RetryPolicy
+
+from .harness import SECRET, Harness, envelope
+
+ACCESS, REFRESH, CLIENT_SECRET = "accessTok3nXYZ", "refreshTok3nXYZ", "clientS3cretXYZ"
+NEW_ACCESS, NEW_REFRESH = "newAccessTok3n", "newRefreshTok3n"
+ALL_SECRETS = (SECRET, ACCESS, REFRESH, CLIENT_SECRET, NEW_ACCESS, NEW_REFRESH)
+FAST_RETRY = RetryPolicy(max_attempts=3, backoff_base=0.01)
+
+
+def oauth(expires_in: int = 3600) -> dict[str, Any]:
+    return {
+        "client_id": "app.1",
+        "client_secret": CLIENT_SECRET,
+        "tokens": {
+            "access_token": ACCESS,
+            "refresh_token": REFRESH,
+            "expires_in": expires_in,
+            "client_endpoint": "https://portal.example.com/rest/",
+        },
+    }
+
+
+def echo_page(request: httpx.Request) -> httpx.Response:
+    """A proxy error page that repeats the URL it was asked for (secret included)."""
+    return httpx.Response(
+        502, content=f"<html>Bad gateway for {request.url} {request.content!r}</html>".encode()
+    )
+
+
+def raise_(exc: Exception) -> Callable[[httpx.Request], httpx.Response]:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise exc
+
+    return handler
+
+
+def refresh_then(
+    answer: Callable[[httpx.Request], httpx.Response],
+) -> Callable[[httpx.Request], httpx.Response]:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oauth/token/":
+            return answer(request)
+        if ACCESS in request.content.decode():
+            return httpx.Response(
+                401, json={"error": "expired_token", "error_description": f"token {ACCESS} expired"}
+            )
+        return envelope({"ok": True})
+
+    return handler
+
+
+SCENARIOS: dict[str, tuple[Callable[[httpx.Request], httpx.Response], dict[str, Any]]] = {
+    "v2 error": (
+        lambda r: httpx.Response(400, json={"error": "X", "error_description": "bad"}),
+        {},
+    ),
+    "auth error": (lambda r: httpx.Response(401, json={"error": "INVALID_CREDENTIALS"}), {}),
+    "html echo": (echo_page, {}),
+    "timeout retried": (raise_(httpx.ReadTimeout(f"timed out on /rest/7/{SECRET}/")), {}),
+    "connect error": (raise_(httpx.ConnectError(f"failed https://p/rest/7/{SECRET}/x")), {}),
+    "rate limit retried": (
+        lambda r: httpx.Response(503, json={"error": "QUERY_LIMIT_EXCEEDED"}),
+        {},
+    ),
+    "oauth refresh ok": (
+        refresh_then(
+            lambda r: httpx.Response(
+                200,
+                json={"access_token": NEW_ACCESS, "refresh_token": NEW_REFRESH, "expires_in": 3600},
+            )
+        ),
+        {"oauth": oauth()},
+    ),
+    "oauth refresh rejected": (
+        refresh_then(
+            lambda r: httpx.Response(
+                400,
+                json={
+                    "error": "invalid_grant",
+                    "error_description": f"bad {REFRESH} for {CLIENT_SECRET}",
+                },
+            )
+        ),
+        {"oauth": oauth()},
+    ),
+    "oauth refresh html": (refresh_then(echo_page), {"oauth": oauth()}),
+    "oauth refresh timeout": (refresh_then(raise_(httpx.ReadTimeout("slow"))), {"oauth": oauth()}),
+    "oauth expired upfront": (
+        refresh_then(
+            lambda r: httpx.Response(
+                200,
+                json={"access_token": NEW_ACCESS, "refresh_token": NEW_REFRESH, "expires_in": 3600},
+            )
+        ),
+        {"oauth": oauth(expires_in=-10)},
+    ),
+}
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[list[str]]:
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+            lines.append(repr(record.__dict__))
+
+    handler = Collect(level=logging.DEBUG)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+    logger = logging.getLogger("b24typed")
+    old = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(handler)
+    yield lines
+    logger.removeHandler(handler)
+    logger.setLevel(old)
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+@pytest.mark.parametrize("api", [2, 3])
+def test_no_secret_escapes(mode: str, scenario: str, api: int, captured_logs: list[str]) -> None:
+    handler, kw = SCENARIOS[scenario]
+    h = Harness(mode, handler, retry=FAST_RETRY, **kw)
+    seen: list[str] = [repr(h.client), str(h.client.stats)]
+    try:
+        result = h.call(api, "crm.deal.add", {"fields": {"TITLE": "x"}, "auth": "ignored"})
+        seen += [repr(result), str(result.get_data()), str(result.get_error_messages())]
+        if result.error is not None:
+            seen += [str(result.error), repr(result.error), str(result.error.to_dict())]
+            result.raise_for_error()
+    except B24Error as error:
+        seen += [str(error), repr(error), str(error.to_dict()), str(vars(error))]
+        seen.append("".join(traceback.format_exception(type(error), error, error.__traceback__)))
+        seen.append(repr(pickle.loads(pickle.dumps(error))))
+    seen += captured_logs
+    text = "\n".join(seen)
+    assert text  # something was captured to look through
+    for secret in ALL_SECRETS:
+        assert secret not in text, f"{scenario}: a secret leaked"
+
+
+def test_the_scenarios_really_reach_their_paths(captured_logs: list[str]) -> None:
+    h = Harness("sync", SCENARIOS["oauth refresh ok"][0], **SCENARIOS["oauth refresh ok"][1])
+    assert h.call(2, "crm.deal.add", {}).is_success
+    assert h.client.stats["refreshes"] == 1
+    h = Harness("sync", SCENARIOS["timeout retried"][0], retry=FAST_RETRY)
+    with pytest.raises(B24Error):
+        h.call(2, "crm.deal.get", {"id": 1})
+    assert h.client.stats["retries"] == 2
+    assert any("retrying" in line for line in captured_logs)
+
+
+def test_reprs_of_credentials_hide_them() -> None:
+    from b24typed.core.auth import OAuthTokens, parse_webhook_url
+
+    auth = parse_webhook_url(f"https://p.example.com/rest/1/{SECRET}/")
+    tokens = OAuthTokens.from_payload(
+        {"access_token": ACCESS, "refresh_token": REFRESH, "domain": "p.example.com"}, now=0
+    )
+    for text in (repr(auth), str(auth), repr(tokens), str(tokens), repr(auth.secret)):
+        assert SECRET not in text and ACCESS not in text and REFRESH not in text
+    with pytest.raises(TypeError):
+        pickle.dumps(auth.secret)
