@@ -232,7 +232,5 @@ def test_errors_pickle_and_describe_themselves() -> None:
     copy = pickle.loads(pickle.dumps(error))
     assert type(copy) is MethodNotFoundError and str(copy) == str(error)
     assert error.to_dict()["code"] == "ERROR_METHOD_NOT_FOUND"
-    assert (
-        repr(error)
-        == "MethodNotFoundError(code='ERROR_METHOD_NOT_FOUND', status=404, method='a.b', request_id='r1')"
-    )
+    expected = "code='ERROR_METHOD_NOT_FOUND', status=404, method='a.b', request_id='r1'"
+    assert repr(error) == f"MethodNotFoundError({expected})"
