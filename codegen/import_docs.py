@@ -61,8 +61,8 @@ def import_docs(
     documents = [build_document(page, context) for page in pages]
     names = _v3_names(v3_names_path)
     documents += _undocumented_v3(documents, names, context.docs_commit)
-    _mark_equivalents(documents, schemafile.load_equivalents(), names)
     documents = _apply_overrides(documents, schemafile.load_overrides(), context.docs_commit)
+    _mark_equivalents(documents, schemafile.load_equivalents(), names)
     documents.sort(key=lambda document: (document["api"], document["method"]))
     return documents, _summary(documents, context.docs_commit, v3_names_path)
 
@@ -124,34 +124,40 @@ def _apply_overrides(
         if base is None and override.get("create"):
             base = {**undocumented_document(method, commit), "api": api}
         if base is not None:
-            by_key[(api, method)] = schemafile.merge_patch(base, override.get("patch", {}))
+            patched = schemafile.merge_patch(base, override.get("patch", {}))
+            patched["source"] = {**patched["source"], "override": override["reason"]}
+            by_key[(api, method)] = patched
     return list(by_key.values())
 
 
 def _summary(documents: list[dict[str, Any]], commit: str, names: Path | None) -> dict[str, Any]:
-    def count(api: int, **flags: bool) -> int:
-        return sum(
-            1
-            for document in documents
-            if document["api"] == api
-            and all(document[key] == value for key, value in flags.items())
-        )
-
     return {
-        "docs": {
-            "repository": DOCS_REPOSITORY,
-            "commit": commit,
-            "license": "MIT",
-            "site": DOCS_SITE,
-        },
+        "docs": {"repository": DOCS_REPOSITORY, "commit": commit, "license": "MIT", "site": DOCS_SITE},
         "v3_names": names.name if names is not None and names.is_file() else None,
-        "counts": {
-            "v2_live": count(2, deprecated=False)
-            - sum(1 for d in documents if d["api"] == 2 and not d["deprecated"] and d.get("todo")),
-            "v2_deprecated": count(2, deprecated=True),
-            "v2_todo": sum(1 for d in documents if d["api"] == 2 and d.get("todo")),
-            "v3_documented": count(3, undocumented=False),
-            "v3_undocumented": count(3, undocumented=True),
-        },
+        "counts": coverage_counts(documents),
         "generator": "python -m codegen import-docs",
     }
+
+
+def coverage_counts(documents: list[dict[str, Any]]) -> dict[str, int]:
+    """Method counts by API and status (live, deprecated, TO-DO, documented or not)."""
+    v2 = [document for document in documents if document["api"] == 2]
+    v3 = [document for document in documents if document["api"] == 3]
+    return {
+        "v2_live": sum(1 for document in v2 if is_live(document)),
+        "v2_deprecated": sum(1 for document in v2 if document["deprecated"]),
+        "v2_todo": sum(1 for document in v2 if document.get("todo")),
+        "v2_undocumented": sum(1 for document in v2 if document["undocumented"]),
+        "v3_documented": sum(1 for document in v3 if not document["undocumented"]),
+        "v3_undocumented": sum(1 for document in v3 if document["undocumented"]),
+    }
+
+
+def is_live(document: dict[str, Any]) -> bool:
+    """A documented, current REST v2 method (not deprecated, not a TO-DO page)."""
+    return (
+        document["api"] == 2
+        and not document["undocumented"]
+        and not document["deprecated"]
+        and not document.get("todo")
+    )

@@ -200,7 +200,10 @@ class TreeBuilder:
         kind = schema.get("type")
         if kind not in _SCALARS and kind is not None:
             return schema
-        values = [v.strip() for v in _ENUM_LINE.findall(row.description)]
+        start = row.description.lower().find("value")
+        if start < 0:
+            return schema
+        values = [v.strip() for v in _ENUM_LINE.findall(row.description[start:])]
         values = list(dict.fromkeys(v for v in values if _ENUM_VALUE.match(v)))
         if len(values) < 2 or kind is None and not row.types:
             return schema
