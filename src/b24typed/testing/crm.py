@@ -1,0 +1,596 @@
+"""CRM data: leads, deals, contacts, companies and smart processes over one store.
+
+``crm.item.*`` speaks camelCase with native JSON types; the older ``crm.deal/lead/contact/
+company.*`` methods read and write the same rows with UPPER_CASE names and every scalar as a
+string, as real portals send them. Field names follow the Bitrix24 REST documentation.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from .errors import ApiError
+from .filters import parse_order_v2, parse_v2_filter
+from .store import Table, coerce
+
+if TYPE_CHECKING:
+    from .portal import Answer, Ctx, FakePortal
+
+__all__ = ["CrmStore", "EntityType", "FieldSpec"]
+
+TZ = timezone(timedelta(hours=3))
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    camel: str
+    legacy: str  # UPPER name used by crm.deal.* and friends ("" = not in the older API)
+    type: str
+    read_only: bool = False
+    multiple: bool = False
+    title: str = ""
+
+    @property
+    def upper(self) -> str:
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", self.camel).upper()
+
+
+def _specs(table: str) -> list[FieldSpec]:
+    out = []
+    for line in table.split():
+        parts = line.split(":")
+        camel, legacy, ftype = parts[0], parts[1], parts[2]
+        flags = parts[3] if len(parts) > 3 else ""
+        out.append(
+            FieldSpec(
+                camel,
+                legacy,
+                ftype,
+                read_only="r" in flags,
+                multiple="m" in flags,
+                title=re.sub(r"(?<!^)(?=[A-Z])", " ", camel).capitalize(),
+            )
+        )
+    return out
+
+
+_COMMON = """
+id:ID:integer:r createdTime:DATE_CREATE:datetime:r updatedTime:DATE_MODIFY:datetime:r
+createdBy:CREATED_BY_ID:user:r updatedBy:MODIFY_BY_ID:user:r assignedById:ASSIGNED_BY_ID:user
+opened:OPENED:char comments:COMMENTS:string sourceId:SOURCE_ID:crm_status
+sourceDescription:SOURCE_DESCRIPTION:string originatorId:ORIGINATOR_ID:string
+originId:ORIGIN_ID:string lastActivityTime:LAST_ACTIVITY_TIME:datetime:r
+lastActivityBy:LAST_ACTIVITY_BY:user:r utmSource:UTM_SOURCE:string utmMedium:UTM_MEDIUM:string
+utmCampaign:UTM_CAMPAIGN:string utmContent:UTM_CONTENT:string utmTerm:UTM_TERM:string
+"""
+
+_DEAL = (
+    _COMMON
+    + """
+title:TITLE:string typeId:TYPE_ID:crm_status categoryId:CATEGORY_ID:crm_category
+stageId:STAGE_ID:crm_status stageSemanticId:STAGE_SEMANTIC_ID:string:r isNew:IS_NEW:char:r
+isRecurring:IS_RECURRING:char isReturnCustomer:IS_RETURN_CUSTOMER:char:r
+isRepeatedApproach:IS_REPEATED_APPROACH:char:r probability:PROBABILITY:integer
+currencyId:CURRENCY_ID:crm_currency opportunity:OPPORTUNITY:double
+isManualOpportunity:IS_MANUAL_OPPORTUNITY:char taxValue:TAX_VALUE:double
+companyId:COMPANY_ID:crm_company contactId:CONTACT_ID:crm_contact
+contactIds::crm_contact:m quoteId:QUOTE_ID:integer leadId:LEAD_ID:crm_lead
+begindate:BEGINDATE:date closedate:CLOSEDATE:date closed:CLOSED:char
+additionalInfo:ADDITIONAL_INFO:string locationId:LOCATION_ID:string
+movedBy:MOVED_BY_ID:user:r movedTime:MOVED_TIME:datetime:r observers::user:m
+"""
+)
+
+_LEAD = (
+    _COMMON
+    + """
+title:TITLE:string honorific:HONORIFIC:crm_status name:NAME:string secondName:SECOND_NAME:string
+lastName:LAST_NAME:string birthdate:BIRTHDATE:date companyTitle:COMPANY_TITLE:string
+post:POST:string address:ADDRESS:string stageId:STATUS_ID:crm_status
+statusDescription:STATUS_DESCRIPTION:string stageSemanticId:STATUS_SEMANTIC_ID:string:r
+currencyId:CURRENCY_ID:crm_currency opportunity:OPPORTUNITY:double
+isManualOpportunity:IS_MANUAL_OPPORTUNITY:char companyId:COMPANY_ID:crm_company
+contactId:CONTACT_ID:crm_contact contactIds::crm_contact:m
+isReturnCustomer:IS_RETURN_CUSTOMER:char:r dateClosed:DATE_CLOSED:datetime:r
+hasPhone:HAS_PHONE:char:r hasEmail:HAS_EMAIL:char:r hasImol:HAS_IMOL:char:r
+movedBy:MOVED_BY_ID:user:r movedTime:MOVED_TIME:datetime:r observers::user:m
+"""
+)
+
+_CONTACT = (
+    _COMMON
+    + """
+honorific:HONORIFIC:crm_status name:NAME:string secondName:SECOND_NAME:string
+lastName:LAST_NAME:string photo:PHOTO:file birthdate:BIRTHDATE:date typeId:TYPE_ID:crm_status
+post:POST:string export:EXPORT:char companyId:COMPANY_ID:crm_company
+companyIds::crm_company:m leadId:LEAD_ID:crm_lead hasPhone:HAS_PHONE:char:r
+hasEmail:HAS_EMAIL:char:r hasImol:HAS_IMOL:char:r observers::user:m
+"""
+)
+
+_COMPANY = (
+    _COMMON
+    + """
+title:TITLE:string companyType:COMPANY_TYPE:crm_status logo:LOGO:file
+industry:INDUSTRY:crm_status revenue:REVENUE:double currencyId:CURRENCY_ID:crm_currency
+employees:EMPLOYEES:crm_status bankingDetails:BANKING_DETAILS:string
+isMyCompany:IS_MY_COMPANY:char contactIds::crm_contact:m leadId:LEAD_ID:crm_lead
+hasPhone:HAS_PHONE:char:r hasEmail:HAS_EMAIL:char:r hasImol:HAS_IMOL:char:r observers::user:m
+"""
+)
+
+_DYNAMIC = """
+id::integer:r xmlId::string title::string createdBy::user:r updatedBy::user:r
+movedBy::user:r createdTime::datetime:r updatedTime::datetime:r movedTime::datetime:r
+categoryId::crm_category opened::char stageId::crm_status previousStageId::crm_status:r
+begindate::date closedate::date companyId::crm_company contactId::crm_contact
+contactIds::crm_contact:m opportunity::double isManualOpportunity::char taxValue::double
+currencyId::crm_currency mycompanyId::crm_company sourceId::crm_status
+sourceDescription::string assignedById::user observers::user:m
+lastActivityTime::datetime:r lastActivityBy::user:r
+"""
+
+# fields that read as null/0/"N" until set (crm.item answers every field)
+_DEFAULTS: dict[str, Any] = {
+    "opened": "Y",
+    "closed": "N",
+    "isNew": "N",
+    "isRecurring": "N",
+    "isReturnCustomer": "N",
+    "isRepeatedApproach": "N",
+    "isManualOpportunity": "N",
+    "hasPhone": "N",
+    "hasEmail": "N",
+    "hasImol": "N",
+    "export": "Y",
+    "isMyCompany": "N",
+    "categoryId": 0,
+    "opportunity": 0.0,
+    "taxValue": 0.0,
+    "probability": None,
+    "companyId": 0,
+    "contactId": 0,
+    "currencyId": "USD",
+    "contactIds": [],
+    "companyIds": [],
+    "observers": [],
+}
+
+_LEGACY_NAMES = {1: "lead", 2: "deal", 3: "contact", 4: "company"}
+_TITLES = {1: "Lead", 2: "Deal", 3: "Contact", 4: "Company"}
+
+_UF_CAMEL = re.compile(r"ufCrm(\d*)_(\w+)")
+_UF_UPPER = re.compile(r"UF_CRM_(\w+)")
+
+
+def uf_to_camel(upper: str) -> str:
+    rest = upper[len("UF_CRM_") :]
+    m = re.fullmatch(r"(\d+)_(\w+)", rest)
+    if m and len(m.group(1)) < 6:
+        return f"ufCrm{m.group(1)}_{m.group(2)}"
+    return f"ufCrm_{rest}"
+
+
+def uf_to_upper(camel: str) -> str | None:
+    m = _UF_CAMEL.fullmatch(camel)
+    if not m:
+        return None
+    return f"UF_CRM_{m.group(1)}_{m.group(2)}" if m.group(1) else f"UF_CRM_{m.group(2)}"
+
+
+def iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, TZ).isoformat(timespec="seconds")
+
+
+@dataclass
+class EntityType:
+    entity_type_id: int
+    title: str
+    fields: list[FieldSpec]
+    table: Table = field(default_factory=Table)
+    user_fields: dict[str, str] = field(default_factory=dict)  # UF_CRM_X -> type
+
+    def __post_init__(self) -> None:
+        self.by_camel = {f.camel: f for f in self.fields}
+        self.by_legacy = {f.legacy: f for f in self.fields if f.legacy}
+
+    # -- name resolution ------------------------------------------------------------------
+    def resolve_item(self, name: str) -> tuple[str, str] | None:
+        spec = self.by_camel.get(name)
+        if spec is not None:
+            return spec.camel, spec.type
+        upper = uf_to_upper(name) or (name if name.startswith("UF_CRM_") else None)
+        if upper is not None:
+            return upper, self.user_fields.get(upper, "string")
+        spec = self._by_item_upper().get(name)
+        if spec is not None:
+            return spec.camel, spec.type
+        return None
+
+    def _by_item_upper(self) -> dict[str, FieldSpec]:
+        return {f.upper: f for f in self.fields}
+
+    def resolve_legacy(self, name: str) -> tuple[str, str] | None:
+        spec = self.by_legacy.get(name.upper())
+        if spec is not None:
+            return spec.camel, spec.type
+        if name.upper().startswith("UF_"):
+            return name.upper(), self.user_fields.get(name.upper(), "string")
+        return None
+
+    # -- writes ---------------------------------------------------------------------------
+    def write_fields(self, raw: Mapping[str, Any], *, legacy: bool) -> dict[str, Any]:
+        """Convert incoming fields to storage names; read-only and unknown fields are dropped."""
+        out: dict[str, Any] = {}
+        for key, value in raw.items():
+            name = str(key)
+            if legacy:
+                spec = self.by_legacy.get(name.upper())
+                if spec is None and name.upper().startswith("UF_CRM_"):
+                    self.user_fields.setdefault(name.upper(), "string")
+                    out[name.upper()] = value
+                    continue
+            else:
+                spec = self.by_camel.get(name)
+                upper = uf_to_upper(name) or (name if name.startswith("UF_CRM_") else None)
+                if spec is None and upper is not None:
+                    self.user_fields.setdefault(upper, "string")
+                    out[upper] = value
+                    continue
+            if spec is None or spec.read_only:
+                continue
+            val = coerce(value, spec.type)
+            if spec.multiple and val is not None and not isinstance(val, list):
+                val = [val]
+            out[spec.camel] = val
+        return out
+
+    # -- reads ----------------------------------------------------------------------------
+    def full_row(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for spec in self.fields:
+            out[spec.camel] = row.get(spec.camel, _DEFAULTS.get(spec.camel))
+        return out
+
+    def item_view(self, row: Mapping[str, Any], select: list[str] | None) -> dict[str, Any]:
+        full = self.full_row(row)
+        for uf in self.user_fields:
+            full[uf_to_camel(uf)] = row.get(uf)
+        full["entityTypeId"] = self.entity_type_id
+        if not select or "*" in select:
+            return full
+        out: dict[str, Any] = {"id": full["id"]}
+        for name in select:
+            if name in full:
+                out[name] = full[name]
+            elif name.startswith("UF_CRM_") and uf_to_camel(name) in full:
+                out[uf_to_camel(name)] = full[uf_to_camel(name)]
+        return out
+
+    def legacy_view(
+        self, row: Mapping[str, Any], select: list[str] | None, *, all_uf: bool = False
+    ) -> dict[str, Any]:
+        names = [s.upper() for s in select] if select else ["*"]
+        with_std = "*" in names
+        with_uf = all_uf or "UF_*" in names
+        out: dict[str, Any] = {}
+        for spec in self.fields:
+            if not spec.legacy:
+                continue
+            if with_std or spec.legacy in names or spec.legacy == "ID":
+                out[spec.legacy] = legacy_scalar(row.get(spec.camel, _DEFAULTS.get(spec.camel)))
+        for uf in self.user_fields:
+            if with_uf or uf in names:
+                out[uf] = legacy_scalar(row.get(uf))
+        return out
+
+
+def legacy_scalar(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list):
+        return [legacy_scalar(v) for v in value]
+    return value
+
+
+def _field_info(spec: FieldSpec, *, item: bool) -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "type": spec.type,
+        "isRequired": False,
+        "isReadOnly": spec.read_only,
+        "isImmutable": False,
+        "isMultiple": spec.multiple,
+        "isDynamic": False,
+        "title": spec.title,
+    }
+    if item:
+        info["upperName"] = spec.upper
+    return info
+
+
+_STAGES = {
+    2: ["NEW", "PREPARATION", "PREPAYMENT_INVOICE", "EXECUTING", "FINAL_INVOICE", "WON", "LOSE"],
+    1: ["NEW", "IN_PROCESS", "PROCESSED", "CONVERTED", "JUNK"],
+}
+_FIRST = ["Anna", "Boris", "Clara", "Dmitry", "Elena", "Fedor", "Galina", "Hans", "Irina", "Jan"]
+_LAST = ["Ivanova", "Petrov", "Schmidt", "Weber", "Novak", "Smith", "Kowalski", "Meyer"]
+_SOURCES = ["CALL", "EMAIL", "WEB", "ADVERTISING", "PARTNER", "TRADE_SHOW", "OTHER"]
+
+
+class CrmStore:
+    """All CRM entity types of one portal, plus the ``portal.crm.seed_*`` helpers."""
+
+    def __init__(self, portal: FakePortal) -> None:
+        self._portal = portal
+        self.types: dict[int, EntityType] = {
+            1: EntityType(1, "Lead", _specs(_LEAD)),
+            2: EntityType(2, "Deal", _specs(_DEAL)),
+            3: EntityType(3, "Contact", _specs(_CONTACT)),
+            4: EntityType(4, "Company", _specs(_COMPANY)),
+        }
+
+    def add_smart_process(self, entity_type_id: int, title: str = "") -> EntityType:
+        if entity_type_id < 128:
+            raise ValueError("smart process entityTypeId starts at 128")
+        if entity_type_id not in self.types:
+            self.types[entity_type_id] = EntityType(
+                entity_type_id, title or f"Smart process {entity_type_id}", _specs(_DYNAMIC)
+            )
+        return self.types[entity_type_id]
+
+    def add_user_field(self, entity_type_id: int, name: str, type: str = "string") -> None:
+        self.types[entity_type_id].user_fields[name.upper()] = type
+
+    def table(self, entity_type_id: int) -> Table:
+        return self.types[entity_type_id].table
+
+    # -- seeding --------------------------------------------------------------------------
+    def _seed(self, entity_type_id: int, n: int) -> list[int]:
+        et = self.types[entity_type_id]
+        rnd = random.Random(f"{self._portal.seed}:{entity_type_id}:{len(et.table)}")
+        base = self._portal.clock.now() - 86400 * 365
+        # a few hundred distinct timestamps, shared between rows
+        stamps = [iso(base + i * 86400 * 365 / 400) for i in range(400)]
+        users = max(1, len(self._portal.users.table)) if hasattr(self._portal, "users") else 1
+        stages = _STAGES.get(entity_type_id, ["NEW", "PREPARATION", "CLIENT", "SUCCESS", "FAIL"])
+        label = _TITLES.get(entity_type_id, et.title)
+        start = et.table.next_id
+        rows: list[dict[str, Any]] = []
+        choice = rnd.choice
+        randint = rnd.randint
+        for i in range(n):
+            num = start + i
+            created = stamps[(num * 7) % 400]
+            row: dict[str, Any] = {
+                "createdTime": created,
+                "updatedTime": created,
+                "createdBy": 1,
+                "updatedBy": 1,
+                "assignedById": randint(1, users),
+                "sourceId": choice(_SOURCES),
+            }
+            if entity_type_id in (1, 3):
+                row["name"] = choice(_FIRST)
+                row["lastName"] = choice(_LAST)
+            if entity_type_id != 3:
+                row["title"] = f"{label} #{num}"
+            if entity_type_id not in {3, 4}:
+                stage = choice(stages)
+                row["stageId"] = stage
+                row["stageSemanticId"] = (
+                    "S"
+                    if stage in {"WON", "CONVERTED", "SUCCESS"}
+                    else "F"
+                    if stage in {"LOSE", "JUNK", "FAIL"}
+                    else "P"
+                )
+                row["opportunity"] = float(randint(1, 2000) * 50)
+                row["currencyId"] = "USD"
+            if entity_type_id == 4:
+                row["revenue"] = float(randint(1, 1000) * 1000)
+            rows.append(row)
+        et.table.bulk_insert(rows)
+        return list(range(start, start + n))
+
+    def seed_leads(self, n: int) -> list[int]:
+        return self._seed(1, n)
+
+    def seed_deals(self, n: int) -> list[int]:
+        return self._seed(2, n)
+
+    def seed_contacts(self, n: int) -> list[int]:
+        return self._seed(3, n)
+
+    def seed_companies(self, n: int) -> list[int]:
+        return self._seed(4, n)
+
+    def seed_items(self, entity_type_id: int, n: int) -> list[int]:
+        if entity_type_id not in self.types:
+            self.add_smart_process(entity_type_id)
+        return self._seed(entity_type_id, n)
+
+    # -- shared helpers -------------------------------------------------------------------
+    def _entity(self, raw: Any) -> EntityType:
+        try:
+            etid = int(raw)
+        except (TypeError, ValueError):
+            raise ApiError("NOT_FOUND", "SPA not found", 400) from None
+        et = self.types.get(etid)
+        if et is None:
+            raise ApiError("NOT_FOUND", "SPA not found", 400)
+        return et
+
+    def _stamp(self, ctx: Ctx, row: dict[str, Any], *, created: bool) -> None:
+        now = iso(self._portal.clock.now())
+        row["updatedTime"] = now
+        row["updatedBy"] = ctx.user_id
+        if created:
+            row["createdTime"] = now
+            row["createdBy"] = ctx.user_id
+            row.setdefault("assignedById", ctx.user_id)
+
+    # -- crm.item.* -----------------------------------------------------------------------
+    def item_add(self, ctx: Ctx, p: dict[str, Any]) -> Any:
+        et = self._entity(p.get("entityTypeId"))
+        fields = p.get("fields") or {}
+        if not isinstance(fields, Mapping):
+            raise ApiError("INVALID_ARG_VALUE", "Parameter 'fields' must be array.", 400)
+        row = et.write_fields(fields, legacy=False)
+        self._stamp(ctx, row, created=True)
+        et.table.insert(row)
+        return {"item": et.item_view(row, None)}
+
+    def _item_id(self, p: Mapping[str, Any]) -> int:
+        try:
+            return int(p.get("id") or 0)
+        except (TypeError, ValueError):
+            return 0
+
+    def item_get(self, ctx: Ctx, p: dict[str, Any]) -> Any:
+        et = self._entity(p.get("entityTypeId"))
+        row = et.table.get(self._item_id(p))
+        if row is None:
+            raise ApiError("NOT_FOUND", "Element not found", 400)
+        return {"item": et.item_view(row, None)}
+
+    def item_update(self, ctx: Ctx, p: dict[str, Any]) -> Any:
+        et = self._entity(p.get("entityTypeId"))
+        row = et.table.get(self._item_id(p))
+        if row is None:
+            raise ApiError("NOT_FOUND", "Element not found", 400)
+        fields = p.get("fields") or {}
+        if not isinstance(fields, Mapping):
+            raise ApiError("INVALID_ARG_VALUE", "Parameter 'fields' must be array.", 400)
+        row.update(et.write_fields(fields, legacy=False))
+        self._stamp(ctx, row, created=False)
+        return {"item": et.item_view(row, None)}
+
+    def item_delete(self, ctx: Ctx, p: dict[str, Any]) -> Any:
+        et = self._entity(p.get("entityTypeId"))
+        if not et.table.delete(self._item_id(p)):
+            raise ApiError("NOT_FOUND", "Element not found", 400)
+        return None
+
+    def item_fields(self, ctx: Ctx, p: dict[str, Any]) -> Any:
+        et = self._entity(p.get("entityTypeId"))
+        fields = {spec.camel: _field_info(spec, item=True) for spec in et.fields}
+        for uf, ftype in et.user_fields.items():
+            fields[uf_to_camel(uf)] = {
+                "type": ftype,
+                "isRequired": False,
+                "isReadOnly": False,
+                "isImmutable": False,
+                "isMultiple": False,
+                "isDynamic": True,
+                "title": uf,
+                "upperName": uf,
+            }
+        return {"fields": fields}
+
+    def item_list(self, ctx: Ctx, p: dict[str, Any]) -> Answer:
+        from .portal import Answer, page_params
+
+        et = self._entity(p.get("entityTypeId"))
+        node = parse_v2_filter(p.get("filter"), et.resolve_item, coerce, strict=True)
+        order = parse_order_v2(p.get("order"), et.resolve_item, strict=True)
+        start, with_total = page_params(p)
+        rows, total = et.table.query(node, order, start, 50, with_total=with_total)
+        select = _select(p.get("select"))
+        items = [et.item_view(r, select) for r in rows]
+        return Answer({"items": items}, total=total, start=start)
+
+    # -- crm.deal.* and friends -----------------------------------------------------------
+    def legacy(self, entity_type_id: int, action: str, ctx: Ctx, p: dict[str, Any]) -> Any:
+        from .portal import Answer, page_params
+
+        et = self.types[entity_type_id]
+        if action == "fields":
+            out = {s.legacy: _field_info(s, item=False) for s in et.fields if s.legacy}
+            for uf, ftype in et.user_fields.items():
+                out[uf] = {**_field_info(FieldSpec(uf, uf, ftype), item=False), "title": uf}
+            return out
+        if action == "list":
+            node = parse_v2_filter(p.get("filter"), et.resolve_legacy, coerce, strict=False)
+            order = parse_order_v2(p.get("order"), et.resolve_legacy, strict=False)
+            start, with_total = page_params(p)
+            rows, total = et.table.query(node, order, start, 50, with_total=with_total)
+            select = _select(p.get("select"))
+            return Answer([et.legacy_view(r, select) for r in rows], total=total, start=start)
+        if action == "add":
+            fields = p.get("fields") or p.get("FIELDS") or {}
+            if not isinstance(fields, Mapping):
+                raise ApiError("", "Parameter 'fields' must be array.", 400)
+            row = et.write_fields(fields, legacy=True)
+            self._stamp(ctx, row, created=True)
+            return et.table.insert(row)
+        raw_id = p.get("id", p.get("ID"))
+        try:
+            row_id = int(str(raw_id))
+        except (TypeError, ValueError):
+            row_id = 0
+        if row_id <= 0:
+            raise ApiError("", "ID is not defined or invalid.", 400)
+        found = et.table.get(row_id)
+        if found is None:
+            raise ApiError("", "Not found", 400)
+        row = found
+        if action == "get":
+            return et.legacy_view(row, None, all_uf=True)
+        if action == "update":
+            fields = p.get("fields") or p.get("FIELDS") or {}
+            if not isinstance(fields, Mapping):
+                raise ApiError("", "Parameter 'fields' must be array.", 400)
+            row.update(et.write_fields(fields, legacy=True))
+            self._stamp(ctx, row, created=False)
+            return True
+        if action == "delete":
+            et.table.delete(row_id)
+            return True
+        raise ApiError("ERROR_METHOD_NOT_FOUND", "Method not found!", 404)
+
+    def register(self, portal: FakePortal) -> None:
+        reg = portal.register_v2
+        reg("crm.item.add", self.item_add, "crm", write=True)
+        reg("crm.item.get", self.item_get, "crm")
+        reg("crm.item.list", self.item_list, "crm")
+        reg("crm.item.update", self.item_update, "crm", write=True)
+        reg("crm.item.delete", self.item_delete, "crm", write=True)
+        reg("crm.item.fields", self.item_fields, "crm")
+        for etid, name in _LEGACY_NAMES.items():
+            for action in ("add", "get", "list", "update", "delete", "fields"):
+                reg(
+                    f"crm.{name}.{action}",
+                    _legacy_handler(self, etid, action),
+                    "crm",
+                    write=action in {"add", "update", "delete"},
+                )
+
+
+def _legacy_handler(store: CrmStore, etid: int, action: str) -> Any:
+    def handler(ctx: Ctx, p: dict[str, Any]) -> Any:
+        return store.legacy(etid, action, ctx, p)
+
+    return handler
+
+
+def _select(raw: Any) -> list[str] | None:
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, Mapping):
+        raw = list(raw.values())
+    if isinstance(raw, str):
+        return [raw]
+    if isinstance(raw, list):
+        return [str(x) for x in raw]
+    return None
