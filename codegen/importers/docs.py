@@ -211,17 +211,44 @@ def _apply_descriptor(
     listing: dict[str, Any] | None,
     response: Any,
 ) -> None:
+    """Type the entity of a get/list result from its fields method, when the names match."""
     if found is None or kind not in ("get", "list"):
         return
     wrapper, descriptor = found
-    slot = _ensure_object(result)
+    example = response.get("result") if isinstance(response, dict) else None
     if kind == "list":
         items_key = listing["items_key"] if listing else None
-        slot = _item_slot(result, items_key)
-    elif wrapper is not None and isinstance(response, dict):
-        if isinstance(response.get("result"), dict) and wrapper in response["result"]:
-            slot = _ensure_object(slot["properties"].setdefault(wrapper, {}))
-    overlay(slot, descriptor)
+        items = example if items_key is None or not isinstance(example, dict) else example.get(items_key)
+        sample = items[0] if isinstance(items, list) and items else None
+        if _names_match(sample, descriptor):
+            overlay(_item_slot(result, items_key), descriptor)
+        return
+    key = _entity_key(example, wrapper)
+    sample = example.get(key) if key is not None and isinstance(example, dict) else example
+    if _names_match(sample, descriptor):
+        slot = _ensure_object(result)
+        if key is not None:
+            slot = _ensure_object(slot["properties"].setdefault(key, {}))
+        overlay(slot, descriptor)
+
+
+def _entity_key(example: Any, wrapper: str | None) -> str | None:
+    """The key under which a get result holds its entity (``{"task": {...}}``), if any."""
+    if not isinstance(example, dict):
+        return None
+    if wrapper is not None and wrapper in example:
+        return wrapper
+    if len(example) == 1 and isinstance(next(iter(example.values())), dict):
+        return next(iter(example))
+    return None
+
+
+def _names_match(sample: Any, descriptor: Schema) -> bool:
+    """True without a sample, or when most of the sample's keys are descriptor fields."""
+    if not isinstance(sample, dict) or not sample:
+        return sample is None
+    known = descriptor.get("properties", {})
+    return sum(1 for key in sample if key in known) * 2 >= len(sample)
 
 
 def _ensure_object(schema: Schema) -> Schema:
