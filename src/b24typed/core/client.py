@@ -220,7 +220,7 @@ class SyncClient(BaseClient[httpx.Client]):
         if isinstance(effect, Sleep):
             self._state.clock.sleep(effect.seconds)
             return None
-        self._refresh(effect.generation)
+        self._refresh(effect)
         return None
 
     def _send(self, request: HttpRequest) -> HttpAnswer | HttpFailure:
@@ -235,13 +235,13 @@ class SyncClient(BaseClient[httpx.Client]):
             return _failure(exc, self._state.secrets())
         return _answer(response)
 
-    def _refresh(self, generation: int) -> None:
+    def _refresh(self, effect: Refresh) -> None:
         auth = self._state.auth
         assert isinstance(auth, OAuthAuth)
         with auth.thread_lock:
-            if auth.generation != generation:
+            if auth.generation != effect.generation:
                 return
-            tokens = self._run(refresh_flow(self._state, auth))
+            tokens = self._run(refresh_flow(self._state, auth, effect.request_id))
         if auth.on_token_refresh is not None:
             outcome = auth.on_token_refresh(tokens)
             if inspect.isawaitable(outcome):
@@ -320,7 +320,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         if isinstance(effect, Sleep):
             await self._state.clock.asleep(effect.seconds)
             return None
-        await self._refresh(effect.generation)
+        await self._refresh(effect)
         return None
 
     async def _send(self, request: HttpRequest) -> HttpAnswer | HttpFailure:
@@ -335,15 +335,15 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
             return _failure(exc, self._state.secrets())
         return _answer(response)
 
-    async def _refresh(self, generation: int) -> None:
+    async def _refresh(self, effect: Refresh) -> None:
         auth = self._state.auth
         assert isinstance(auth, OAuthAuth)
         if self._refresh_lock is None:
             self._refresh_lock = asyncio.Lock()
         async with self._refresh_lock:
-            if auth.generation != generation:
+            if auth.generation != effect.generation:
                 return
-            tokens = await self._run(refresh_flow(self._state, auth))
+            tokens = await self._run(refresh_flow(self._state, auth, effect.request_id))
         if auth.on_token_refresh is not None:
             outcome = auth.on_token_refresh(tokens)
             if inspect.isawaitable(outcome):

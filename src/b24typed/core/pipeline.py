@@ -46,10 +46,21 @@ class Refresh:
     """Refresh the OAuth tokens unless someone already did since ``generation``."""
 
     generation: int
+    request_id: str
 
 
 Effect = Send | Sleep | Refresh
 Flow = Generator[Effect, Any, T]
+
+
+@dataclass(frozen=True)
+class Emit:
+    """Hand ``value`` (a page of a list) to the caller; only iterating drivers accept it."""
+
+    value: Any
+
+
+StreamFlow = Generator[Effect | Emit, Any, T]
 
 
 @dataclass
@@ -160,7 +171,8 @@ def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
             yield Sleep(wait)
         auth = state.auth
         if isinstance(auth, OAuthAuth) and auth.is_expired(state.clock.now()):
-            yield Refresh(auth.generation)
+            logger.debug("token expired by the clock; refreshing [%s]", spec.request_id)
+            yield Refresh(auth.generation, spec.request_id)
         request = build_request(auth, spec, default_timeout=state.timeout)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
@@ -200,7 +212,7 @@ def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
                 refreshed = True
                 attempt -= 1
                 logger.debug("token rejected (%s); refreshing [%s]", error.code, spec.request_id)
-                yield Refresh(auth.generation)
+                yield Refresh(auth.generation, spec.request_id)
                 continue
         now = state.clock.now()
         if isinstance(error, e.QueryLimitError):
@@ -237,8 +249,9 @@ def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
         yield Sleep(decision.delay)
 
 
-def refresh_flow(state: ClientState, auth: OAuthAuth) -> Flow[OAuthTokens]:
+def refresh_flow(state: ClientState, auth: OAuthAuth, request_id: str) -> Flow[OAuthTokens]:
     """Trade the refresh token for a new pair (a form POST; secrets never go in the URL)."""
+    state.stats.add(requests=1)
     outcome = yield Send(auth.refresh_request(state.timeout))
     if isinstance(outcome, HttpFailure):
         raise e.TokenRefreshError(
@@ -246,5 +259,5 @@ def refresh_flow(state: ClientState, auth: OAuthAuth) -> Flow[OAuthTokens]:
         )
     tokens = auth.apply_refresh(outcome, now=state.clock.now())
     state.stats.add(refreshes=1)
-    logger.debug("OAuth tokens refreshed for %s", auth.domain)
+    logger.debug("OAuth tokens refreshed for %s [%s]", auth.domain, request_id)
     return tokens
