@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 __all__ = ["SchemaMethod", "SchemaRegistry", "default_schemas_dir", "example_from_schema"]
 
+# parsed schema folders shared by all portals of a process: (folder, mtime) -> methods
+_CACHE: dict[tuple[str, int], dict[str, SchemaMethod]] = {}
 _WRITE_KINDS = {"add", "update", "delete", "set"}
 _FIXED_DATETIME = "2026-01-01T10:00:00+03:00"
 
@@ -209,8 +211,13 @@ class SchemaRegistry:
     def _load(self, api: int) -> dict[str, SchemaMethod]:
         if api in self._loaded:
             return self._loaded[api]
-        found: dict[str, SchemaMethod] = {}
         folder = self.root / f"v{api}" if self.root is not None else None
+        stamp = (str(folder), folder.stat().st_mtime_ns if folder and folder.is_dir() else 0)
+        cached = _CACHE.get(stamp)
+        if cached is not None:
+            self._loaded[api] = cached
+            return cached
+        found: dict[str, SchemaMethod] = {}
         if folder is not None and folder.is_dir():
             for path in sorted(folder.glob("*.json")):
                 try:
@@ -229,6 +236,7 @@ class SchemaRegistry:
                     raw=raw,
                 )
         self._loaded[api] = found
+        _CACHE[stamp] = found
         return found
 
     def get(self, api: int, method: str) -> SchemaMethod | None:

@@ -68,6 +68,11 @@ class _Handler(BaseHTTPRequestHandler):
 def start_server(portal: FakePortal, host: str, port: int) -> tuple[_Server, threading.Thread]:
     server = _Server((host, port), _Handler)
     server.portal = portal
-    thread = threading.Thread(target=server.serve_forever, name="b24-fake-portal", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="b24-fake-portal",
+        daemon=True,
+    )
     thread.start()
     return server, thread
