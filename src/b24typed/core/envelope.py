@@ -171,43 +171,40 @@ def parse_answer(
     secrets: Iterable[str] = (),
 ) -> AjaxResult[Any]:
     """Read an HTTP answer into an :class:`AjaxResult`; never raises."""
+    payload, error = _decode(answer, method=method, request_id=request_id, secrets=secrets)
+    return AjaxResult(
+        method=method,
+        request_id=request_id,
+        api=api,
+        status=answer.status,
+        payload=payload,
+        result=None if error is not None else payload.get("result", payload),
+        error=error,
+    )
 
-    def failed(error: e.AjaxError, payload: Mapping[str, Any] | None = None) -> AjaxResult[Any]:
-        return AjaxResult(
+
+def _decode(
+    answer: HttpAnswer, *, method: str, request_id: str, secrets: Iterable[str]
+) -> tuple[dict[str, Any], e.AjaxError | None]:
+    """The JSON object of an answer and the error it means, if any."""
+
+    def unreadable(what: str) -> e.AjaxError:
+        return e.ResponseFormatError(
+            "INVALID_RESPONSE",
+            f"the portal answered HTTP {answer.status} with {what}: "
+            f"{excerpt(answer.content, secrets)!r}",
+            status=answer.status,
             method=method,
             request_id=request_id,
-            api=api,
-            status=answer.status,
-            payload=payload,
-            result=None,
-            error=error,
         )
 
     try:
         payload = json.loads(answer.content)
     except (ValueError, UnicodeDecodeError):
-        what = "an empty body" if not answer.content.strip() else "a body that is not JSON"
-        return failed(
-            e.ResponseFormatError(
-                "INVALID_RESPONSE",
-                f"the portal answered HTTP {answer.status} with {what}: "
-                f"{excerpt(answer.content, secrets)!r}",
-                status=answer.status,
-                method=method,
-                request_id=request_id,
-            )
-        )
+        empty = not answer.content.strip()
+        return {}, unreadable("an empty body" if empty else "a body that is not JSON")
     if not isinstance(payload, dict):
-        return failed(
-            e.ResponseFormatError(
-                "INVALID_RESPONSE",
-                f"the portal answered HTTP {answer.status} with JSON that is not an object: "
-                f"{excerpt(answer.content, secrets)!r}",
-                status=answer.status,
-                method=method,
-                request_id=request_id,
-            )
-        )
+        return {}, unreadable("JSON that is not an object")
     error = read_error(payload, status=answer.status, method=method, request_id=request_id)
     if error is None and answer.status >= 300:
         error = make_error(
@@ -217,17 +214,7 @@ def parse_answer(
             method=method,
             request_id=request_id,
         )
-    if error is not None:
-        return failed(error, payload)
-    result = payload.get("result", payload)
-    return AjaxResult(
-        method=method,
-        request_id=request_id,
-        api=api,
-        status=answer.status,
-        payload=payload,
-        result=result,
-    )
+    return payload, error
 
 
 def transport_error(failure: HttpFailure, *, method: str, request_id: str) -> e.TransportError:
