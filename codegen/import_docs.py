@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from codegen import schemafile
+from codegen.coverage import is_live
 from codegen.importers.docs import Context, build_document, descriptor_index, method_kind
 from codegen.importers.fieldtree import Library
 from codegen.importers.pages import MethodPage, find_method_pages
@@ -80,14 +81,14 @@ def _undocumented_v3(
     return [undocumented_document(name, commit) for name in names if name not in documented]
 
 
-def undocumented_document(method: str, commit: str) -> dict[str, Any]:
+def undocumented_document(method: str, commit: str | None) -> dict[str, Any]:
     """An untyped REST 3.0 schema for a name that only the portal's method list gives."""
     kind = method_kind(method)
     listing = {"items_key": "items", "id_key": "id", "cursor_key": "id"} if kind == "list" else None
     return {
         "method": method,
         "api": 3,
-        "module": method.split(".")[0],
+        "module": method.partition(".")[0],
         "scopes": [],
         "doc": None,
         "deprecated": False,
@@ -132,7 +133,12 @@ def _apply_overrides(
 
 def _summary(documents: list[dict[str, Any]], commit: str, names: Path | None) -> dict[str, Any]:
     return {
-        "docs": {"repository": DOCS_REPOSITORY, "commit": commit, "license": "MIT", "site": DOCS_SITE},
+        "docs": {
+            "repository": DOCS_REPOSITORY,
+            "commit": commit,
+            "license": "MIT",
+            "site": DOCS_SITE,
+        },
         "v3_names": names.name if names is not None and names.is_file() else None,
         "counts": coverage_counts(documents),
         "generator": "python -m codegen import-docs",
@@ -151,13 +157,3 @@ def coverage_counts(documents: list[dict[str, Any]]) -> dict[str, int]:
         "v3_documented": sum(1 for document in v3 if not document["undocumented"]),
         "v3_undocumented": sum(1 for document in v3 if document["undocumented"]),
     }
-
-
-def is_live(document: dict[str, Any]) -> bool:
-    """A documented, current REST v2 method (not deprecated, not a TO-DO page)."""
-    return (
-        document["api"] == 2
-        and not document["undocumented"]
-        and not document["deprecated"]
-        and not document.get("todo")
-    )

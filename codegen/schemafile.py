@@ -35,8 +35,8 @@ def iter_documents(root: Path = SCHEMAS) -> list[tuple[Path, dict[str, Any]]]:
     return found
 
 
-def write_documents(root: Path, documents: list[dict[str, Any]]) -> int:
-    """Write one file per document and delete stale ones; return how many files changed."""
+def write_documents(root: Path, documents: list[dict[str, Any]], prune: bool = True) -> int:
+    """Write one file per document, delete stale ones if ``prune``; return the files changed."""
     changed = 0
     wanted: set[Path] = set()
     for document in documents:
@@ -47,7 +47,7 @@ def write_documents(root: Path, documents: list[dict[str, Any]]) -> int:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
             changed += 1
-    for api in (2, 3):
+    for api in (2, 3) if prune else ():
         for stale in api_dir(root, api).glob("*.json"):
             if stale not in wanted:
                 stale.unlink()

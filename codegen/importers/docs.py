@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from codegen.importers import errors, examples, yfm
-from codegen.importers.descriptors import descriptor_fields, descriptor_object
+from codegen.importers.descriptors import SOURCE, descriptor_fields, descriptor_object
 from codegen.importers.fieldtree import Group, Library, TreeBuilder
 from codegen.importers.lenient import EXAMPLE, loosen, mark, widen
 from codegen.importers.pages import MethodPage
@@ -218,7 +218,11 @@ def _apply_descriptor(
     example = response.get("result") if isinstance(response, dict) else None
     if kind == "list":
         items_key = listing["items_key"] if listing else None
-        items = example if items_key is None or not isinstance(example, dict) else example.get(items_key)
+        items = (
+            example
+            if items_key is None or not isinstance(example, dict)
+            else example.get(items_key)
+        )
         sample = items[0] if isinstance(items, list) and items else None
         if _names_match(sample, descriptor):
             overlay(_item_slot(result, items_key), descriptor)
@@ -228,7 +232,7 @@ def _apply_descriptor(
     if _names_match(sample, descriptor):
         slot = _ensure_object(result)
         if key is not None:
-            slot = _ensure_object(slot["properties"].setdefault(key, {}))
+            slot = _ensure_object(slot["properties"].setdefault(key, {"x-source": SOURCE}))
         overlay(slot, descriptor)
 
 
@@ -261,7 +265,7 @@ def _ensure_object(schema: Schema) -> Schema:
 def _item_slot(result: Schema, items_key: str | None) -> Schema:
     holder = result
     if items_key is not None:
-        holder = _ensure_object(result)["properties"].setdefault(items_key, {})
+        holder = _ensure_object(result)["properties"].setdefault(items_key, {"x-source": SOURCE})
     if "type" not in holder:
         holder.update({"type": ["array", "null"]})
     return _ensure_object(holder.setdefault("items", {}))

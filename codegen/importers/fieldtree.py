@@ -13,7 +13,7 @@ _TITLE_NOISE = re.compile(
     r"\b(parameters?|params?|objects?|fields?|type|structure|description|of|the|array)\b",
     flags=re.IGNORECASE,
 )
-_ENUM_LINE = re.compile(r"^\s*[-*]\s*`([^`\n]+)`\s*(?:[—–:-]|\(|$)", flags=re.MULTILINE)
+_ENUM_LINE = re.compile(r"^\s*[-*]\s*`([^`\n]+)`\s*(?:[\u2013\u2014:-]|\(|$)", flags=re.MULTILINE)
 _ENUM_VALUE = re.compile(r"^[\w.:/@-]+$")
 _SCALARS = ("string", "integer", "boolean")
 _DATA_TYPE_PAGES = (
@@ -90,9 +90,7 @@ class Library:
 class TreeBuilder:
     """Builds object schemas from one page's tables, following ``#anchor`` links and headings."""
 
-    def __init__(
-        self, sections: list[yfm.Section], library: Library, api: int, path: Path
-    ) -> None:
+    def __init__(self, sections: list[yfm.Section], library: Library, api: int, path: Path) -> None:
         self.sections = sections
         self.groups = page_groups(sections)
         self.library = library
@@ -205,7 +203,7 @@ class TreeBuilder:
             return schema
         values = [v.strip() for v in _ENUM_LINE.findall(row.description[start:])]
         values = list(dict.fromkeys(v for v in values if _ENUM_VALUE.match(v)))
-        if len(values) < 2 or kind is None and not row.types:
+        if len(values) < 2 or (kind is None and not row.types):
             return schema
         return _enum_schema(schema, values, self.api)
 

@@ -126,7 +126,12 @@ def accepts(schema: Schema, value: Any) -> bool:
 
 
 def widen(schema: Schema, value: Any) -> Schema:
-    """Extend a permissive schema in place so that ``value`` validates; return it."""
+    """Extend a permissive schema in place so that ``value`` validates; return it.
+
+    ``$ref`` nodes are left alone: their target is not known here.
+    """
+    if "$ref" in schema:
+        return schema
     if "anyOf" in schema:
         return _widen_union(schema, value)
     if "type" not in schema:

@@ -45,7 +45,7 @@ class MethodPage:
 
     @property
     def module(self) -> str:
-        return self.method.split(".")[0]
+        return self.method.partition(".")[0]
 
     @property
     def doc(self) -> str:

@@ -97,8 +97,8 @@ def split_tokens(tokens: list[str]) -> list[str]:
     """Split ``a | b`` style tokens and drop blanks and duplicates, keeping order."""
     parts: list[str] = []
     for token in tokens:
-        for part in token.split("|"):
-            part = part.strip()
+        for raw in token.split("|"):
+            part = raw.strip()
             if part and part not in parts:
                 parts.append(part)
     return parts

@@ -165,8 +165,10 @@ def _split_cells(row: str) -> list[str]:
 
 def is_field_table(table: Table) -> bool:
     """True for name/type/description tables (not error or status tables)."""
-    first = table.header[0].lower() if table.header else ""
-    return "name" in first or "parameter" in first or "field" in first and len(table.header) > 1
+    header = [cell.lower() for cell in table.header]
+    if len(header) < 2 or any(word in " ".join(header) for word in ("status", "error", "fix")):
+        return False
+    return any(word in header[0] for word in ("name", "parameter", "field"))
 
 
 def field_rows(table: Table) -> list[Row]:

@@ -39,7 +39,9 @@ def test_golden(imported: dict[tuple[int, str], dict[str, Any]], api: int, metho
 def test_committed_schemas_are_a_fresh_import(
     imported: dict[tuple[int, str], dict[str, Any]],
 ) -> None:
-    committed = {(document["api"], document["method"]) for _path, document in schemafile.iter_documents()}
+    committed = {
+        (document["api"], document["method"]) for _path, document in schemafile.iter_documents()
+    }
     assert committed == set(imported)
     for (api, method), document in imported.items():
         path = schemafile.api_dir(schemafile.SCHEMAS, api) / f"{method}.json"
