@@ -50,6 +50,16 @@ ALL_SCOPES = frozenset(
 )  # fmt: skip
 
 
+class _AllScopes(frozenset[str]):
+    """Every scope, including ones this module does not list (schema-driven methods)."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+EVERY_SCOPE = _AllScopes(ALL_SCOPES)
+
+
 @dataclass
 class Request:
     """A transport-neutral HTTP request."""
@@ -286,7 +296,7 @@ class FakePortal:
             if user_id != 1 and not self.users.exists(user_id):
                 self.users.seed(user_id - len(self.users.table))
             secret = secret or self._secret()
-            granted = frozenset(scopes) if scopes is not None else ALL_SCOPES
+            granted = frozenset(scopes) if scopes is not None else EVERY_SCOPE
             self._webhooks[secret] = Webhook(user_id, secret, granted)
             return f"https://{self.domain}/rest/{user_id}/{secret}/"
 
@@ -309,7 +319,7 @@ class FakePortal:
         """Issue an access/refresh token pair as the OAuth server would after installation."""
         with self.lock:
             self._apps.setdefault(app.client_id, app)
-            granted = frozenset(scopes) if scopes is not None else ALL_SCOPES
+            granted = frozenset(scopes) if scopes is not None else EVERY_SCOPE
             return self._new_token(app, user_id, granted, expires_in)
 
     def _new_token(
