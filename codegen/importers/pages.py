@@ -199,7 +199,8 @@ def _deprecation(text: str, relative: str) -> tuple[bool, str | None]:
 
 
 def _replacement(body: str) -> str | None:
-    for match in re.finditer(r"\[`?([\w.]+)`?\]\(", body):
+    """The first method (or ``family.*``) linked from a deprecation note."""
+    for match in re.finditer(r"\[`?([\w.]+?)(\.\*)?`?\]\(", body):
         if _METHOD_TOKEN.fullmatch(match.group(1)):
-            return match.group(1)
+            return match.group(1) + (match.group(2) or "")
     return None

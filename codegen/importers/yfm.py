@@ -192,6 +192,9 @@ def _field_row(cells: list[str]) -> Row | None:
         "^*^" in raw_name or raw_name.endswith("*") or after.lstrip().startswith(("*", "^*^"))
     )
     name = raw_name.replace("^*^", "").rstrip("*").replace("\\", "").strip().strip("`").strip()
+    name = re.sub(r"\s*\([^)]*\)$", "", name)
+    if not name or any(char.isspace() for char in name):
+        return None
     rest = after.lstrip("*").replace("^*^", "")
     if len(cells) == 2 and not _TICKED.search(rest):
         return Row(name, required, [], [], cells[1])

@@ -1,0 +1,216 @@
+"""JSON Schema -> Python type expressions, for result models and for request parameters.
+
+Any valid JSON Schema is accepted; a shape this module does not model becomes ``Any`` (results)
+or the loosest fitting type (parameters), never an error.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from codegen.generator.naming import (
+    MODEL_RESERVED,
+    NameRegistry,
+    identifier,
+    pascal_case,
+)
+
+_SCALARS = {"integer", "number", "boolean", "string"}
+
+
+def schema_types(schema: dict[str, Any]) -> list[str]:
+    """The ``type`` member as a list without ``null`` (order kept); inferred when absent."""
+    raw = schema.get("type")
+    types = [raw] if isinstance(raw, str) else list(raw) if isinstance(raw, list) else []
+    found = [t for t in types if isinstance(t, str) and t != "null"]
+    if not found and not types:
+        if isinstance(schema.get("properties"), dict) and schema["properties"]:
+            found = ["object"]
+        elif isinstance(schema.get("items"), dict):
+            found = ["array"]
+    return found
+
+
+def nullable(schema: dict[str, Any]) -> bool:
+    raw = schema.get("type")
+    return raw == "null" or (isinstance(raw, list) and "null" in raw)
+
+
+@dataclass
+class ModelClass:
+    name: str
+    doc: str
+    fields: list[tuple[str, str, str]]  # (attribute, annotation, wire name)
+
+
+@dataclass
+class TypedDictDef:
+    name: str
+    keys: list[tuple[str, str, bool]]  # (wire key, annotation, required)
+
+
+@dataclass
+class Alias:
+    name: str
+    target: str
+
+
+@dataclass
+class ModelsModule:
+    """Everything one ``b24typed.models...`` module defines, in definition order."""
+
+    names: NameRegistry = field(default_factory=NameRegistry)
+    items: list[ModelClass | TypedDictDef | Alias] = field(default_factory=list)
+    _by_body: dict[str, str] = field(default_factory=dict)
+    typing_names: set[str] = field(default_factory=set)  # core.typed names used
+
+    # --- results ---------------------------------------------------------------------------
+
+    def result_type(self, schema: Any, hint: str) -> str:
+        """The annotation of a result field (always optional: portals omit fields)."""
+        if not isinstance(schema, dict) or "anyOf" in schema or "oneOf" in schema:
+            return "Any"
+        types = schema_types(schema)
+        if not types:
+            return "Any"
+        primary, rest = types[0], set(types[1:])
+        if primary == "object" and not rest:
+            props = schema.get("properties")
+            if isinstance(props, dict) and props:
+                return self.model(schema, hint)
+            return self._use("LDict")
+        if primary == "array" and not rest:
+            item = self.result_type(schema.get("items"), f"{hint}Item")
+            return f"{self._use('LList')}[{item}]"
+        if primary == "integer" and rest <= {"string"}:
+            return self._use("LInt")
+        if primary == "number" and rest <= {"integer", "string"}:
+            return self._use("LFloat")
+        if primary == "boolean" and rest <= {"string", "integer"}:
+            return self._use("LBool")
+        if primary == "string" and rest <= {"integer", "number"}:
+            fmt = schema.get("format")
+            if fmt == "date":
+                return self._use("LDate")
+            if fmt == "date-time":
+                return self._use("LDateTime")
+            return self._use("LStr")
+        return "Any"
+
+    def model(self, schema: dict[str, Any], hint: str, doc: str = "") -> str:
+        """A model class for an object schema with properties (deduplicated by shape)."""
+        props: dict[str, Any] = schema["properties"]
+        attrs = NameRegistry(MODEL_RESERVED, sep="_")
+        fields: list[tuple[str, str, str]] = []
+        for wire in sorted(props):
+            attr = attrs.take(identifier(wire, reserved=MODEL_RESERVED))
+            annotation = self.result_type(props[wire], hint + pascal_case(wire))
+            fields.append((attr, annotation, wire))
+        body = json.dumps(fields)
+        known = self._by_body.get(body)
+        if known is not None:
+            return known
+        name = self.names.take(hint)
+        self._by_body[body] = name
+        self.items.append(ModelClass(name, doc or "A nested object.", fields))
+        return name
+
+    def root_result(self, schema: Any, name: str, doc: str) -> str | None:
+        """The name of a method's result type, defined in this module; None for ``Any``."""
+        if not isinstance(schema, dict):
+            return None
+        types = schema_types(schema)
+        props = schema.get("properties")
+        if types == ["object"] and isinstance(props, dict) and props:
+            known = set(self.result_names())
+            model = self.model(schema, name, doc)
+            return model if model not in known else self.alias(name, model)
+        if types == ["object"]:
+            return self.alias(name, self._use("Obj"))
+        if types == ["array"]:
+            item = self.result_type(schema.get("items"), f"{name}Item")
+            return self.alias(name, f"{self._use('Rows')}[{item}]")
+        annotation = self.result_type(schema, name)
+        if annotation == "Any":
+            return None
+        return self.alias(name, annotation)
+
+    def alias(self, wanted: str, target: str) -> str:
+        name = self.names.take(wanted)
+        self.items.append(Alias(name, target))
+        return name
+
+    def _use(self, name: str) -> str:
+        self.typing_names.add(name)
+        return name
+
+    # --- parameters ------------------------------------------------------------------------
+
+    def param_type(self, schema: Any, hint: str) -> str:
+        """The annotation a caller's argument must satisfy (``None`` allowed when nullable)."""
+        text = self._param_type(schema, hint)
+        if isinstance(schema, dict) and nullable(schema) and text not in ("Any", "None"):
+            text = f"{text} | None"
+        return text
+
+    def _param_type(self, schema: Any, hint: str) -> str:
+        if not isinstance(schema, dict):
+            return "Any"
+        branches = schema.get("anyOf") or schema.get("oneOf")
+        if isinstance(branches, list) and branches:
+            parts = [self.param_type(b, f"{hint}{i}") for i, b in enumerate(branches, 1)]
+            return "Any" if "Any" in parts else " | ".join(dict.fromkeys(parts))
+        enum = schema.get("enum")
+        if isinstance(enum, list) and enum:
+            values = [v for v in enum if isinstance(v, str | int) and v is not None]
+            if values and len(values) == len([v for v in enum if v is not None]):
+                return f"Literal[{', '.join(json.dumps(v) for v in dict.fromkeys(values))}]"
+        types = schema_types(schema)
+        if not types:
+            return "Any"
+        parts = [self._param_one(t, schema, hint) for t in types]
+        return "Any" if "Any" in parts else " | ".join(dict.fromkeys(parts))
+
+    def _param_one(self, kind: str, schema: dict[str, Any], hint: str) -> str:
+        if kind == "integer":
+            return "int"
+        if kind == "number":
+            return "float"
+        if kind == "boolean":
+            return "bool"
+        if kind == "string":
+            fmt = schema.get("format")
+            if fmt == "date":
+                return "str | date"
+            if fmt == "date-time":
+                return "str | datetime"
+            return "str"
+        if kind == "array":
+            return f"Sequence[{self.param_type(schema.get('items'), f'{hint}Item')}]"
+        if kind == "object":
+            props = schema.get("properties")
+            if isinstance(props, dict) and props:
+                return self.typed_dict(schema, hint)
+            return "Mapping[str, Any]"
+        return "Any"
+
+    def typed_dict(self, schema: dict[str, Any], hint: str) -> str:
+        props: dict[str, Any] = schema["properties"]
+        required = set(schema.get("required") or [])
+        keys = [
+            (wire, self.param_type(props[wire], hint + pascal_case(wire)), wire in required)
+            for wire in sorted(props)
+        ]
+        body = "td:" + json.dumps(keys)
+        known = self._by_body.get(body)
+        if known is not None:
+            return known
+        name = self.names.take(hint)
+        self._by_body[body] = name
+        self.items.append(TypedDictDef(name, keys))
+        return name
+
+    def result_names(self) -> list[str]:
+        return [item.name for item in self.items]
