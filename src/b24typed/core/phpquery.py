@@ -1,0 +1,117 @@
+"""Batch command strings: params encoded the way PHP's ``http_build_query`` does.
+
+A REST v2 ``batch`` command is ``"method?query"``, and the portal decodes ``query`` with PHP's
+``parse_str``. :func:`http_build_query` writes params so that they decode to exactly what was
+given:
+
+* nested mappings and lists use bracket notation with explicit indices:
+  ``{"filter": {">ID": 5}, "select": ["ID", "TITLE"]}`` ->
+  ``filter%5B%3EID%5D=5&select%5B0%5D=ID&select%5B1%5D=TITLE``;
+* keys and values are percent-encoded as PHP's ``urlencode`` does (a space is ``+``), so keys with
+  operator prefixes (``>ID``, ``!=STATUS``, ``%TITLE``), unicode, and values containing
+  ``& = [ ] % +`` or spaces arrive intact; ``$result[cmd][field]`` references stay literal text
+  for the server to resolve;
+* scalars become strings, as PHP sends them: ``True`` -> ``1``, ``False`` -> ``0``, numbers in
+  decimal; ``None`` is left out, and so is an empty list or mapping (PHP cannot express either
+  in a query string, so clear a field with a plain call, not inside a batch);
+* dates, decimals, enums, tuples, sets and pydantic models are converted as for JSON bodies.
+
+Names that PHP would rewrite are refused with :class:`SdkError` instead of being silently
+changed: a top-level key with a space, a dot or a ``[`` (PHP turns those into ``_``), and a nested
+key that is empty or contains ``]``.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote_plus
+
+from b24typed.core.errors import SdkError
+from b24typed.core.request import _json_default, check_method_name
+
+__all__ = ["command_string", "http_build_query"]
+
+_MAX_DEPTH = 64  # PHP's max_input_nesting_level
+
+
+def _bad(message: str) -> SdkError:
+    return SdkError(message, code="SDK_INVALID_PARAMS")
+
+
+def _scalar(value: Any) -> str:
+    if value is True:
+        return "1"
+    if value is False:
+        return "0"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            raise _bad(f"{value!r} cannot be sent in a batch command")
+        return repr(value)
+    raise _bad(f"a value of type {type(value).__name__} cannot be sent in a batch command")
+
+
+def _top_key(key: Any) -> str:
+    name = str(key)
+    if not name or any(c in name for c in " .[\x00"):
+        raise _bad(
+            f"parameter name {name!r} cannot be sent in a batch command: PHP would rename it "
+            "(spaces, dots and '[' in a top-level name become '_')"
+        )
+    return name
+
+
+def _nested_key(key: Any) -> str:
+    name = str(key)
+    if not name or "]" in name or "\x00" in name:
+        raise _bad(f"nested key {name!r} cannot be sent in a batch command (empty or has ']')")
+    return name
+
+
+def _walk(prefix: str, value: Any, out: list[str], depth: int) -> None:
+    if value is None:
+        return
+    if depth > _MAX_DEPTH:
+        raise _bad(f"params nest deeper than {_MAX_DEPTH} levels")
+    if isinstance(value, enum.Enum):
+        _walk(prefix, value.value, out, depth)
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _walk(f"{prefix}[{_nested_key(key)}]", item, out, depth + 1)
+        return
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            _walk(f"{prefix}[{index}]", item, out, depth + 1)
+        return
+    if isinstance(value, str | int | float):  # bool is an int
+        out.append(f"{quote_plus(prefix, safe='')}={quote_plus(_scalar(value), safe='')}")
+        return
+    try:
+        converted = _json_default(value)
+    except TypeError as exc:
+        raise _bad(str(exc)) from None
+    _walk(prefix, converted, out, depth)
+
+
+def http_build_query(params: Mapping[str, Any] | None) -> str:
+    """Encode ``params`` as PHP's ``http_build_query`` would (see the module docstring)."""
+    out: list[str] = []
+    for key, value in (params or {}).items():
+        _walk(_top_key(key), value, out, 1)
+    return "&".join(out)
+
+
+def command_string(method: str, params: Mapping[str, Any] | None = None) -> str:
+    """One batch command: ``method`` or ``method?query``."""
+    check_method_name(method)
+    if params is not None and not isinstance(params, Mapping):
+        raise _bad(f"params must be a mapping, not {type(params).__name__}")
+    query = http_build_query(params)
+    return f"{method}?{query}" if query else method
