@@ -8,6 +8,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from codegen.importers.examples import response_result
 from codegen.importers.types import Schema
 
 _CONTAINERS = ("null", "object", "array")
@@ -94,21 +95,9 @@ def property_sources(schema: Schema) -> Counter[str]:
     return found
 
 
-def example_value(document: dict[str, Any]) -> tuple[bool, Any]:
-    """(present, value) of the response example's ``result`` (error examples do not count)."""
-    response = document["examples"].get("response")
-    if response is None:
-        return False, None
-    if isinstance(response, dict) and "result" in response:
-        return True, response["result"]
-    if isinstance(response, dict) and "error" in response:
-        return False, None
-    return True, response
-
-
 def example_status(document: dict[str, Any]) -> tuple[bool, bool]:
     """(has an example, the example validates against the result schema)."""
-    present, value = example_value(document)
+    present, value = response_result(document["examples"].get("response"))
     if not present:
         return False, False
     return True, Draft202012Validator(document["result"]).is_valid(value)

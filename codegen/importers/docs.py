@@ -53,7 +53,7 @@ def build_document(page: MethodPage, context: Context) -> dict[str, Any]:
     text = yfm.inline_includes(page.text, context.docs_root / page.path, context.docs_root)
     sections = yfm.sections(text)
     builder = TreeBuilder(sections, context.library, page.api, context.docs_root / page.path)
-    response, _parsed = examples.response_example(sections)
+    response = examples.response_example(sections)
     request = examples.request_example(text)
     kind = method_kind(page.method)
     params = _params_schema(builder, request)
@@ -64,10 +64,9 @@ def build_document(page: MethodPage, context: Context) -> dict[str, Any]:
     _apply_descriptor(
         result, context.descriptors.get((page.api, _prefix(page.method))), kind, listing, response
     )
-    if isinstance(response, dict) and "result" in response:
-        widen(result, response["result"])
-    elif response is not None and not (isinstance(response, dict) and "error" in response):
-        widen(result, response)
+    present, value = examples.response_result(response)
+    if present:
+        widen(result, value)
     return {
         "method": page.method,
         "api": page.api,
@@ -108,11 +107,11 @@ def _params_schema(builder: TreeBuilder, request: Any) -> Schema:
     schema: Schema = {"type": "object", "properties": {}}
     groups = _section_groups(builder, _PARAMS_TITLE)
     if groups:
-        top, rest = groups[0], groups[1:]
-        properties, required = builder.properties(top.rows, rest)
-        schema["properties"] = mark({"properties": properties}, TABLE)["properties"]
+        properties, required = builder.properties(groups[0].rows, groups[1:])
+        schema["properties"] = properties
         if required:
             schema["required"] = required
+        mark(schema, TABLE)
     known = {name.lower() for name in schema["properties"]}
     for key, value in (request or {}).items():
         if key.lower() not in known:
@@ -242,8 +241,9 @@ def _entity_key(example: Any, wrapper: str | None) -> str | None:
         return None
     if wrapper is not None and wrapper in example:
         return wrapper
-    if len(example) == 1 and isinstance(next(iter(example.values())), dict):
-        return next(iter(example))
+    if len(example) == 1:
+        ((key, value),) = example.items()
+        return str(key) if isinstance(value, dict) else None
     return None
 
 
@@ -298,7 +298,7 @@ def descriptor_index(
         if method_kind(page.method) != "fields":
             continue
         sections = yfm.sections(page.text)
-        response, _ok = examples.response_example(sections)
+        response = examples.response_example(sections)
         result = response.get("result") if isinstance(response, dict) else None
         found = descriptor_fields(result)
         if found is not None:

@@ -65,26 +65,39 @@ def _strip_comments(text: str) -> str:
     return "".join(out)
 
 
-def response_example(sections: list[yfm.Section]) -> tuple[Any, bool]:
-    """Return the first JSON block of the response section and whether it parsed.
+def response_example(sections: list[yfm.Section]) -> Any:
+    """Return the first JSON block of the response section, or None (absent or not JSON).
 
-    The value is ``None`` when the page has no response block. A page cut down to one section
-    (no level-2 heading) is searched as a whole.
+    A page cut down to one section (no level-2 heading) is searched as a whole.
     """
     for index, section in enumerate(sections):
         if section.level == 2 and _RESPONSE_TITLES.search(section.title):
             return _first_json(yfm.section_span(sections, index))
     if not any(section.level == 2 for section in sections):
         return _first_json(sections)
-    return None, False
+    return None
 
 
-def _first_json(span: list[yfm.Section]) -> tuple[Any, bool]:
+def _first_json(span: list[yfm.Section]) -> Any:
     for lang, body in yfm.code_blocks("\n".join(section.text for section in span)):
         if lang in ("json", "js", "javascript", "") and body.lstrip().startswith(("{", "[")):
             value = parse_lenient(body)
-            return (None, False) if is_missing(value) else (value, True)
-    return None, False
+            return None if is_missing(value) else value
+    return None
+
+
+def response_result(response: Any) -> tuple[bool, Any]:
+    """(present, value) of a response example's ``result``; error examples are not present.
+
+    An example that is not an envelope is taken as the result itself.
+    """
+    if response is None:
+        return False, None
+    if isinstance(response, dict) and "result" in response:
+        return True, response["result"]
+    if isinstance(response, dict) and "error" in response:
+        return False, None
+    return True, response
 
 
 def request_example(text: str) -> Any:

@@ -111,12 +111,12 @@ class TreeBuilder:
         for group in self.groups:
             if key in (group.key, (group.anchor or "").lower()):
                 return self.object_of(group, self.groups)
-        group = self.library.data_types.get(key)
-        if group is None or key in self._active_types:
+        shared = self.library.data_types.get(key)
+        if shared is None or key in self._active_types:
             return None
         self._active_types.add(key)
         try:
-            properties, _required = self.properties(group.rows, [])
+            properties, _required = self.properties(shared.rows, [])
         finally:
             self._active_types.discard(key)
         return {"type": "object", "properties": properties}

@@ -143,7 +143,7 @@ def _slug_of(method: str) -> str:
 
 def method_name(title: str, called: list[str], slug: str) -> str | None:
     """Pick the method a page documents from its title, its examples and its file name."""
-    tokens = [t for t in _METHOD_TOKEN.findall(title) if not _is_title_noise(t)]
+    tokens: list[str] = [t for t in _METHOD_TOKEN.findall(title) if not _is_title_noise(t)]
     slug = slug.lower().replace("_", "-")
     for candidate in tokens + called:
         if _slug_of(candidate) == slug:
