@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -26,15 +26,19 @@ from b24typed.core.auth import (
     normalize_portal_url,
     parse_webhook_url,
 )
+from b24typed.core.batch import BatchCalls, BatchResult, batch_by_chunk_flow, batch_flow
 from b24typed.core.clock import Clock, SystemClock
 from b24typed.core.http import HttpAnswer, HttpFailure, HttpRequest
 from b24typed.core.limits import LimitConfig, shared_limits
+from b24typed.core.lists import ListMode, Progress, v2_call_list, v2_fetch_list
 from b24typed.core.pipeline import (
     ClientState,
+    Emit,
     Flow,
     Refresh,
     Send,
     Sleep,
+    StreamFlow,
     call_flow,
     refresh_flow,
 )
@@ -214,6 +218,23 @@ class SyncClient(BaseClient[httpx.Client]):
                 return result
             value = self._perform(effect)
 
+    def _iterate(self, flow: StreamFlow[Any]) -> Iterator[Any]:
+        """Drive a flow that emits values (pages), yielding each as it arrives."""
+        value: Any = None
+        try:
+            while True:
+                try:
+                    effect = flow.send(value)
+                except StopIteration:
+                    return
+                if isinstance(effect, Emit):
+                    value = None
+                    yield effect.value
+                else:
+                    value = self._perform(effect)
+        finally:
+            flow.close()
+
     def _perform(self, effect: Send | Sleep | Refresh) -> Any:
         if isinstance(effect, Send):
             return self._send(effect.request)
@@ -274,6 +295,124 @@ class SyncClient(BaseClient[httpx.Client]):
         spec = make_call(api, method, params, request_id=request_id, timeout=timeout)
         return self._run(call_flow(self._state, spec))
 
+    def fetch_list_method(
+        self,
+        method: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        mode: ListMode = "batch",
+        items_key: str | None = None,
+        id_key: str | None = None,
+        cursor_key: str | None = None,
+        progress: Progress = None,
+        request_id: str | None = None,
+    ) -> Iterator[list[Any]]:
+        """Every page of a REST v2 list, as it arrives.
+
+        ``mode``: ``"batch"`` (50 chained pages per request, the fewest requests), ``"fast"`` (one
+        ``start=-1`` page per request) or ``"offset"`` (``start``/``next``, keeps ``order``).
+        ``items_key``/``id_key``/``cursor_key`` override the method's list table; ``progress`` is
+        ``True`` for a tqdm bar or a ``callback(done, total_or_None)``.
+        """
+        flow = v2_fetch_list(
+            self._state,
+            method=method,
+            params=params,
+            mode=mode,
+            items_key=items_key,
+            id_key=id_key,
+            cursor_key=cursor_key,
+            progress=progress,
+            request_id=request_id,
+        )
+        return self._iterate(flow)
+
+    def call_list_method(
+        self,
+        method: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        mode: ListMode = "batch",
+        items_key: str | None = None,
+        id_key: str | None = None,
+        cursor_key: str | None = None,
+        progress: Progress = None,
+        request_id: str | None = None,
+    ) -> list[Any]:
+        """Every item of a REST v2 list, in one list (see :meth:`fetch_list_method`)."""
+        flow = v2_call_list(
+            self._state,
+            method=method,
+            params=params,
+            mode=mode,
+            items_key=items_key,
+            id_key=id_key,
+            cursor_key=cursor_key,
+            progress=progress,
+            request_id=request_id,
+        )
+        return self._run(flow)
+
+    def call_fast_list_method(
+        self,
+        method: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        items_key: str | None = None,
+        id_key: str | None = None,
+        cursor_key: str | None = None,
+        progress: Progress = None,
+        request_id: str | None = None,
+    ) -> list[Any]:
+        """Every item, one ``start=-1`` page per request, ``>ID`` after the last id seen."""
+        return self.call_list_method(
+            method,
+            params,
+            mode="fast",
+            items_key=items_key,
+            id_key=id_key,
+            cursor_key=cursor_key,
+            progress=progress,
+            request_id=request_id,
+        )
+
+    def call_batch(
+        self,
+        calls: BatchCalls,
+        is_halt_on_error: bool = True,
+        return_ajax_result: bool = False,
+        *,
+        request_id: str | None = None,
+    ) -> BatchResult[Any]:
+        """Up to 50 REST v2 calls in one request: a list of ``(method, params)`` or a mapping of
+        named commands. Per-command failures are in ``.errors``; a failed batch raises."""
+        flow = batch_flow(
+            self._state,
+            calls,
+            is_halt_on_error=is_halt_on_error,
+            return_ajax_result=return_ajax_result,
+            request_id=request_id,
+        )
+        return self._run(flow)
+
+    def call_batch_by_chunk(
+        self,
+        calls: BatchCalls,
+        is_halt_on_error: bool = True,
+        return_ajax_result: bool = False,
+        *,
+        request_id: str | None = None,
+    ) -> BatchResult[Any]:
+        """Any number of REST v2 calls, in sequential batches of 50; keys as in the input."""
+        flow = batch_by_chunk_flow(
+            self._state,
+            calls,
+            is_halt_on_error=is_halt_on_error,
+            return_ajax_result=return_ajax_result,
+            request_id=request_id,
+        )
+        return self._run(flow)
+
     @cached_property
     def actions(self) -> Actions:
         """The official SDK's surface: ``actions.v2.call.make(method=..., params=...)``, ..."""
@@ -313,6 +452,23 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
                 result: T = stop.value
                 return result
             value = await self._perform(effect)
+
+    async def _aiterate(self, flow: StreamFlow[Any]) -> AsyncIterator[Any]:
+        """Drive a flow that emits values (pages), yielding each as it arrives."""
+        value: Any = None
+        try:
+            while True:
+                try:
+                    effect = flow.send(value)
+                except StopIteration:
+                    return
+                if isinstance(effect, Emit):
+                    value = None
+                    yield effect.value
+                else:
+                    value = await self._perform(effect)
+        finally:
+            flow.close()
 
     async def _perform(self, effect: Send | Sleep | Refresh) -> Any:
         if isinstance(effect, Send):
@@ -375,6 +531,124 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         """Call ``method`` on REST v2 (``api=2``) or REST 3.0 (``api=3``)."""
         spec = make_call(api, method, params, request_id=request_id, timeout=timeout)
         return await self._run(call_flow(self._state, spec))
+
+    def fetch_list_method(
+        self,
+        method: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        mode: ListMode = "batch",
+        items_key: str | None = None,
+        id_key: str | None = None,
+        cursor_key: str | None = None,
+        progress: Progress = None,
+        request_id: str | None = None,
+    ) -> AsyncIterator[list[Any]]:
+        """Every page of a REST v2 list, as it arrives.
+
+        ``mode``: ``"batch"`` (50 chained pages per request, the fewest requests), ``"fast"`` (one
+        ``start=-1`` page per request) or ``"offset"`` (``start``/``next``, keeps ``order``).
+        ``items_key``/``id_key``/``cursor_key`` override the method's list table; ``progress`` is
+        ``True`` for a tqdm bar or a ``callback(done, total_or_None)``.
+        """
+        flow = v2_fetch_list(
+            self._state,
+            method=method,
+            params=params,
+            mode=mode,
+            items_key=items_key,
+            id_key=id_key,
+            cursor_key=cursor_key,
+            progress=progress,
+            request_id=request_id,
+        )
+        return self._aiterate(flow)
+
+    async def call_list_method(
+        self,
+        method: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        mode: ListMode = "batch",
+        items_key: str | None = None,
+        id_key: str | None = None,
+        cursor_key: str | None = None,
+        progress: Progress = None,
+        request_id: str | None = None,
+    ) -> list[Any]:
+        """Every item of a REST v2 list, in one list (see :meth:`fetch_list_method`)."""
+        flow = v2_call_list(
+            self._state,
+            method=method,
+            params=params,
+            mode=mode,
+            items_key=items_key,
+            id_key=id_key,
+            cursor_key=cursor_key,
+            progress=progress,
+            request_id=request_id,
+        )
+        return await self._run(flow)
+
+    async def call_fast_list_method(
+        self,
+        method: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        items_key: str | None = None,
+        id_key: str | None = None,
+        cursor_key: str | None = None,
+        progress: Progress = None,
+        request_id: str | None = None,
+    ) -> list[Any]:
+        """Every item, one ``start=-1`` page per request, ``>ID`` after the last id seen."""
+        return await self.call_list_method(
+            method,
+            params,
+            mode="fast",
+            items_key=items_key,
+            id_key=id_key,
+            cursor_key=cursor_key,
+            progress=progress,
+            request_id=request_id,
+        )
+
+    async def call_batch(
+        self,
+        calls: BatchCalls,
+        is_halt_on_error: bool = True,
+        return_ajax_result: bool = False,
+        *,
+        request_id: str | None = None,
+    ) -> BatchResult[Any]:
+        """Up to 50 REST v2 calls in one request: a list of ``(method, params)`` or a mapping of
+        named commands. Per-command failures are in ``.errors``; a failed batch raises."""
+        flow = batch_flow(
+            self._state,
+            calls,
+            is_halt_on_error=is_halt_on_error,
+            return_ajax_result=return_ajax_result,
+            request_id=request_id,
+        )
+        return await self._run(flow)
+
+    async def call_batch_by_chunk(
+        self,
+        calls: BatchCalls,
+        is_halt_on_error: bool = True,
+        return_ajax_result: bool = False,
+        *,
+        request_id: str | None = None,
+    ) -> BatchResult[Any]:
+        """Any number of REST v2 calls, in sequential batches of 50; keys as in the input."""
+        flow = batch_by_chunk_flow(
+            self._state,
+            calls,
+            is_halt_on_error=is_halt_on_error,
+            return_ajax_result=return_ajax_result,
+            request_id=request_id,
+        )
+        return await self._run(flow)
 
     @cached_property
     def actions(self) -> AsyncActions:
