@@ -9,9 +9,23 @@ from pathlib import Path
 from codegen.importers import yfm
 from codegen.importers.types import Schema, tokens_schema
 
-_TITLE_NOISE = re.compile(
-    r"\b(parameters?|params?|objects?|fields?|type|structure|description|of|the|array)\b",
-    flags=re.IGNORECASE,
+_TITLE_NOISE = frozenset(
+    {
+        "parameter",
+        "parameters",
+        "param",
+        "params",
+        "object",
+        "objects",
+        "field",
+        "fields",
+        "type",
+        "structure",
+        "description",
+        "of",
+        "the",
+        "array",
+    }
 )
 _ENUM_LINE = re.compile(r"^\s*[-*]\s*`([^`\n]+)`\s*(?:[\u2013\u2014:-]|\(|$)", flags=re.MULTILINE)
 _ENUM_VALUE = re.compile(r"^[\w.:/@-]+$")
@@ -43,10 +57,13 @@ class Group:
 
 
 def heading_key(title: str) -> str:
-    """Reduce a heading like ``Parameter `fields``` or ``Deal Type`` to ``fields`` / ``deal``."""
-    bare = re.sub(r"[`*]", "", title)
-    bare = _TITLE_NOISE.sub(" ", bare)
-    return " ".join(bare.split()).lower()
+    """Reduce a heading like ``Parameter fields`` or ``Deal Type`` to ``fields`` / ``deal``."""
+    words = re.sub(r"[`*]", "", title).lower().split()
+    while len(words) > 1 and words[0] in _TITLE_NOISE:
+        words.pop(0)
+    while len(words) > 1 and words[-1] in _TITLE_NOISE:
+        words.pop()
+    return " ".join(words)
 
 
 def page_groups(sections: list[yfm.Section]) -> list[Group]:
