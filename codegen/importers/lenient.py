@@ -14,6 +14,8 @@ _WIRE_ALTERNATIVES = {
 }
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ID_KEY = re.compile(r"(^|_)ID$|^id$|[a-z]Id$")
+_DIGITS = re.compile(r"^-?\d{1,18}$")
 _DROPPED = ("required", "maxLength", "minLength", "pattern", "const")
 EXAMPLE = "example"
 
@@ -105,8 +107,17 @@ def _infer_object(value: dict[str, Any]) -> Schema:
             merged = infer(item) if merged is None else widen(merged, item)
         schema["additionalProperties"] = merged
         return schema
-    schema["properties"] = {key: _as_property(infer(item)) for key, item in value.items()}
+    schema["properties"] = {
+        key: _as_property(_infer_field(key, item)) for key, item in value.items()
+    }
     return schema
+
+
+def _infer_field(key: str, value: Any) -> Schema:
+    """Like ``infer``, but an id field holding a numeric string (``"ID": "410"``) is an integer."""
+    if isinstance(value, str) and _ID_KEY.search(key) and _DIGITS.match(value):
+        return {"type": _loose_types("integer")}
+    return infer(value)
 
 
 def _as_property(schema: Schema) -> Schema:
@@ -177,7 +188,7 @@ def _widen_object(schema: Schema, value: dict[str, Any]) -> None:
         if key in properties:
             widen(properties[key], item)
         else:
-            properties[key] = _as_property(infer(item))
+            properties[key] = _as_property(_infer_field(key, item))
     schema["additionalProperties"] = True if not isinstance(extra, dict) else extra
 
 

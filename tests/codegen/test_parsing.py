@@ -101,3 +101,14 @@ def test_infer_numeric_key_maps() -> None:
     schema = infer({"1": {"a": 1}, "2": {"a": 2, "b": "x"}})
     assert "properties" not in schema
     assert set(schema["additionalProperties"]["properties"]) == {"a", "b"}
+
+
+def test_numeric_string_ids_are_integers_that_accept_strings() -> None:
+    schema = infer({"ID": "410", "ASSIGNED_BY_ID": "1", "PHONE": "123", "ownerId": "7"})
+    kinds = {key: prop["type"][0] for key, prop in schema["properties"].items()}
+    assert kinds == {
+        "ID": "integer",
+        "ASSIGNED_BY_ID": "integer",
+        "PHONE": "string",
+        "ownerId": "integer",
+    }
