@@ -474,6 +474,7 @@ class CrmStore:
             raise ApiError("INVALID_ARG_VALUE", "Parameter 'fields' must be array.", 400)
         row.update(et.write_fields(fields, legacy=False))
         self._stamp(ctx, row, created=False)
+        et.table.touch()
         return {"item": et.item_view(row, None)}
 
     def item_delete(self, ctx: Ctx, p: dict[str, Any]) -> Any:
@@ -553,6 +554,7 @@ class CrmStore:
                 raise ApiError("", "Parameter 'fields' must be array.", 400)
             row.update(et.write_fields(fields, legacy=True))
             self._stamp(ctx, row, created=False)
+            et.table.touch()
             return True
         if action == "delete":
             et.table.delete(row_id)

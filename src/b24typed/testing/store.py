@@ -288,6 +288,8 @@ class Table:
         self.rows: dict[int, dict[str, Any]] = {}
         self.ids: list[int] = []
         self.next_id = 1
+        self.version = 0
+        self._cache: dict[tuple[str, tuple[OrderKey, ...]], tuple[int, list[int]]] = {}
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -298,6 +300,7 @@ class Table:
         row[self.id_field] = new_id
         self.rows[new_id] = row
         self.ids.append(new_id)
+        self.version += 1
         return new_id
 
     def bulk_insert(self, rows: list[dict[str, Any]]) -> None:
@@ -311,6 +314,7 @@ class Table:
         if row_id not in self.rows:
             return False
         del self.rows[row_id]
+        self.version += 1
         pos = bisect.bisect_left(self.ids, row_id)
         if pos < len(self.ids) and self.ids[pos] == row_id:
             del self.ids[pos]
@@ -340,6 +344,31 @@ class Table:
             return max(0, stop - start)
         return sum(1 for _ in self._scan(node, False))
 
+    def touch(self) -> None:
+        """Mark the rows as changed (call after updating a row in place)."""
+        self.version += 1
+
+    def _range(self, node: Node | None) -> tuple[int, int, bool]:
+        lo, hi, only_id = _id_bounds(node, self.id_field)
+        start = 0 if lo == float("-inf") else bisect.bisect_left(self.ids, lo)
+        stop = len(self.ids) if hi == float("inf") else bisect.bisect_right(self.ids, hi)
+        return start, max(start, stop), only_id
+
+    def _matching_ids(self, node: Node | None, order: list[OrderKey]) -> list[int]:
+        """All matching ids in order; cached until the table changes (offset paging)."""
+        key = (repr(node), tuple(order))
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] == self.version:
+            return hit[1]
+        matched = list(self._scan(node, False))
+        for fname, desc in reversed(order):
+            matched.sort(key=_row_key(fname), reverse=desc)
+        ids = [row[self.id_field] for row in matched]
+        if len(self._cache) >= 16:
+            self._cache.pop(next(iter(self._cache)))
+        self._cache[key] = (self.version, ids)
+        return ids
+
     def query(
         self,
         node: Node | None,
@@ -349,11 +378,25 @@ class Table:
         *,
         with_total: bool = True,
     ) -> tuple[list[dict[str, Any]], int | None]:
-        """Rows ``offset..offset+limit`` in ``order`` and, when asked, the total match count."""
+        """Rows ``offset..offset+limit`` in ``order`` and, when asked, the total match count.
+
+        An id-range filter ordered by id is served by index arithmetic; other id-ordered pages
+        without a total are scanned from the id range's start; everything else (custom order,
+        totals of filtered lists, offset paging) uses a cached list of matching ids.
+        """
         offset = max(0, offset)
-        id_only = not order or (len(order) == 1 and order[0][0] == self.id_field)
-        if id_only:
-            descending = bool(order and order[0][1])
+        rows = self.rows
+        id_order = not order or (len(order) == 1 and order[0][0] == self.id_field)
+        descending = bool(order and order[0][1])
+        start, stop, only_id = self._range(node)
+        if id_order and only_id:
+            ids = self.ids
+            if descending:
+                idx = range(stop - 1 - offset, max(start, stop - offset - limit) - 1, -1)
+            else:
+                idx = range(start + offset, min(stop, start + offset + limit))
+            return [rows[ids[i]] for i in idx], (stop - start) if with_total else None
+        if id_order and not with_total and offset <= 500:
             page: list[dict[str, Any]] = []
             skipped = 0
             for row in self._scan(node, descending):
@@ -363,13 +406,10 @@ class Table:
                 page.append(row)
                 if len(page) >= limit:
                     break
-            total = self.count(node) if with_total else None
-            return page, total
-        matched = list(self._scan(node, False))
-        for fname, desc in reversed(order):
-            matched.sort(key=_row_key(fname), reverse=desc)
-        total = len(matched) if with_total else None
-        return matched[offset : offset + limit], total
+            return page, None
+        matched = self._matching_ids(node, order)
+        page = [rows[i] for i in matched[offset : offset + limit] if i in rows]
+        return page, len(matched) if with_total else None
 
 
 FieldResolver = Callable[[str], str | None]

@@ -292,6 +292,7 @@ class TaskStore:
             raise ApiError("ERROR_CORE", "Parameter 'fields' must be array", 400)
         row.update(self._v2_values(fields))
         row["changedDate"] = iso(self._portal.clock.now())
+        self.table.touch()
         return {"task": self._v2_view(row, None)}
 
     def v2_delete(self, ctx: Ctx, p: dict[str, Any]) -> Any:
@@ -430,6 +431,7 @@ class TaskStore:
             raise v3_error("ENTITYNOTFOUNDEXCEPTION", f"Record with ID = `{task_id}` not found")
         row.update(self._v3_values(p.get("fields")))
         row["changedDate"] = iso(self._portal.clock.now())
+        self.table.touch()
         return {"result": True}
 
     def v3_delete(self, ctx: Ctx, p: dict[str, Any]) -> Any:

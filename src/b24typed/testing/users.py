@@ -207,6 +207,7 @@ class UserStore:
                 row[upper] = (
                     coerce(value, USER_FIELDS[upper]) if upper != "UF_DEPARTMENT" else value
                 )
+        self.table.touch()
         return True
 
     def fields(self, ctx: Ctx, p: dict[str, Any]) -> Any:
