@@ -169,3 +169,38 @@ def test_tasks_v3(env: Env) -> None:
                                                    "responsibleId": 999}})  # fmt: skip
     assert no_user.status_code == 400
     assert no_user.json()["error"]["validation"][0]["field"] == "responsibleId"
+
+
+def test_multifields_phone_and_email(env: Env) -> None:
+    contact_id = env.ok("crm.contact.add", {"fields": {
+        "NAME": "Ann", "PHONE": [{"VALUE": "+100", "VALUE_TYPE": "WORK"}],
+        "EMAIL": [{"VALUE": "ann@example.com", "VALUE_TYPE": "HOME"}],
+    }})["result"]  # fmt: skip
+    got = env.ok("crm.contact.get", {"id": contact_id})["result"]
+    assert got["PHONE"] == [{"ID": "1", "VALUE_TYPE": "WORK", "VALUE": "+100", "TYPE_ID": "PHONE"}]
+    assert got["EMAIL"][0]["VALUE"] == "ann@example.com" and got["HAS_PHONE"] == "Y"
+    env.ok(
+        "crm.contact.update",
+        {
+            "id": contact_id,
+            "fields": {
+                "PHONE": [{"ID": "1", "VALUE": "+200"}, {"VALUE": "+300", "VALUE_TYPE": "MOBILE"}]
+            },
+        },
+    )
+    phones = env.ok("crm.contact.get", {"id": contact_id})["result"]["PHONE"]
+    assert [p["VALUE"] for p in phones] == ["+200", "+300"]
+    found = env.ok("crm.contact.list", {"filter": {"PHONE": "+300"}, "select": ["ID", "PHONE"]})
+    assert [r["ID"] for r in found["result"]] == [str(contact_id)]
+    assert len(found["result"][0]["PHONE"]) == 2
+    item = env.ok("crm.item.get", {"entityTypeId": 3, "id": contact_id})["result"]["item"]
+    assert {f["value"] for f in item["fm"]} == {"+200", "+300", "ann@example.com"}
+    assert item["hasEmail"] == "Y"
+
+
+def test_use_original_uf_names(env: Env) -> None:
+    env.ok("crm.deal.add", {"fields": {"TITLE": "x", "UF_CRM_5": "v"}})
+    camel = env.ok("crm.item.get", {"entityTypeId": 2, "id": 1})["result"]["item"]
+    assert camel["ufCrm_5"] == "v" and "UF_CRM_5" not in camel
+    original = env.ok("crm.item.get", {"entityTypeId": 2, "id": 1, "useOriginalUfNames": "Y"})
+    assert original["result"]["item"]["UF_CRM_5"] == "v"

@@ -161,6 +161,7 @@ _DEFAULTS: dict[str, Any] = {
     "observers": [],
 }
 
+FM_TYPES = ("PHONE", "EMAIL", "WEB", "IM")
 _LEGACY_NAMES = {1: "lead", 2: "deal", 3: "contact", 4: "company"}
 _TITLES = {1: "Lead", 2: "Deal", 3: "Contact", 4: "Company"}
 
@@ -195,6 +196,8 @@ class EntityType:
     table: Table = field(default_factory=Table)
     user_fields: dict[str, str] = field(default_factory=dict)  # UF_CRM_X -> type
 
+    fm_next: int = 0
+
     def __post_init__(self) -> None:
         self.by_camel = {f.camel: f for f in self.fields}
         self.by_legacy = {f.legacy: f for f in self.fields if f.legacy}
@@ -216,6 +219,8 @@ class EntityType:
         return {f.upper: f for f in self.fields}
 
     def resolve_legacy(self, name: str) -> tuple[str, str] | None:
+        if self.has_fm and name.upper() in FM_TYPES:
+            return name.upper(), "string"
         spec = self.by_legacy.get(name.upper())
         if spec is not None:
             return spec.camel, spec.type
@@ -250,6 +255,58 @@ class EntityType:
             out[spec.camel] = val
         return out
 
+    # -- multi-fields (phones, e-mails, sites, messengers) -----------------------------------
+    @property
+    def has_fm(self) -> bool:
+        return self.entity_type_id in {1, 3, 4}
+
+    def apply_fm(self, row: dict[str, Any], raw: Mapping[str, Any], *, legacy: bool) -> None:
+        """Store ``PHONE``/``EMAIL``/``WEB``/``IM`` (older API) or ``fm`` (crm.item) values."""
+        if not self.has_fm:
+            return
+        current: list[dict[str, Any]] = list(row.get("fm") or [])
+        changes: list[tuple[str, Any]] = []
+        if legacy:
+            for type_id in FM_TYPES:
+                if type_id in raw or type_id.lower() in raw:
+                    changes.append((type_id, raw.get(type_id, raw.get(type_id.lower()))))
+        elif "fm" in raw:
+            current = []
+            entries = raw["fm"]
+            if isinstance(entries, Mapping):
+                entries = list(entries.values())
+            for entry in entries if isinstance(entries, list) else []:
+                if isinstance(entry, Mapping):
+                    changes.append((str(entry.get("typeId", "PHONE")).upper(), [entry]))
+        if not changes:
+            return
+        for type_id, values in changes:
+            items = list(values.values()) if isinstance(values, Mapping) else values
+            for entry in items if isinstance(items, list) else []:
+                if not isinstance(entry, Mapping):
+                    continue
+                value = entry.get("VALUE", entry.get("value"))
+                vtype = entry.get("VALUE_TYPE", entry.get("valueType")) or "WORK"
+                raw_id = entry.get("ID", entry.get("id"))
+                existing = next((f for f in current if str(f["id"]) == str(raw_id)), None)
+                if existing is not None:
+                    if str(entry.get("DELETE", "N")).upper() == "Y" or value in (None, ""):
+                        current.remove(existing)
+                    else:
+                        existing.update(value=str(value), valueType=str(vtype))
+                elif value not in (None, ""):
+                    self.fm_next += 1
+                    current.append(
+                        {"id": self.fm_next, "valueType": str(vtype), "value": str(value),
+                         "typeId": type_id}
+                    )  # fmt: skip
+        row["fm"] = current
+        for type_id in FM_TYPES:
+            row[type_id] = [f["value"] for f in current if f["typeId"] == type_id]
+        row["hasPhone"] = "Y" if row["PHONE"] else "N"
+        row["hasEmail"] = "Y" if row["EMAIL"] else "N"
+        row["hasImol"] = "Y" if row["IM"] else "N"
+
     # -- reads ----------------------------------------------------------------------------
     def full_row(self, row: Mapping[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -257,12 +314,16 @@ class EntityType:
             out[spec.camel] = row.get(spec.camel, _DEFAULTS.get(spec.camel))
         return out
 
-    def item_view(self, row: Mapping[str, Any], select: list[str] | None) -> dict[str, Any]:
+    def item_view(
+        self, row: Mapping[str, Any], select: list[str] | None, *, original_uf: bool = False
+    ) -> dict[str, Any]:
         full = self.full_row(row)
         for uf in self.user_fields:
-            full[uf_to_camel(uf)] = row.get(uf)
+            full[uf if original_uf else uf_to_camel(uf)] = row.get(uf)
         full["entityTypeId"] = self.entity_type_id
         if not select or "*" in select:
+            if self.has_fm:
+                full["fm"] = [dict(f) for f in row.get("fm") or []]
             return full
         out: dict[str, Any] = {"id": full["id"]}
         for name in select:
@@ -270,6 +331,8 @@ class EntityType:
                 out[name] = full[name]
             elif name.startswith("UF_CRM_") and uf_to_camel(name) in full:
                 out[uf_to_camel(name)] = full[uf_to_camel(name)]
+            elif uf_to_upper(name) in full:
+                out[str(uf_to_upper(name))] = full[str(uf_to_upper(name))]
         return out
 
     def legacy_view(
@@ -287,6 +350,18 @@ class EntityType:
         for uf in self.user_fields:
             if with_uf or uf in names:
                 out[uf] = legacy_scalar(row.get(uf))
+        if self.has_fm and row.get("fm"):
+            for type_id in FM_TYPES:
+                if select is None and not all_uf:
+                    break  # lists answer multi-fields only when selected
+                if all_uf or type_id in names:
+                    values = [f for f in row["fm"] if f["typeId"] == type_id]
+                    if values:
+                        out[type_id] = [
+                            {"ID": str(f["id"]), "VALUE_TYPE": f["valueType"],
+                             "VALUE": f["value"], "TYPE_ID": type_id}
+                            for f in values
+                        ]  # fmt: skip
         return out
 
 
@@ -447,9 +522,10 @@ class CrmStore:
         if not isinstance(fields, Mapping):
             raise ApiError("INVALID_ARG_VALUE", "Parameter 'fields' must be array.", 400)
         row = et.write_fields(fields, legacy=False)
+        et.apply_fm(row, fields, legacy=False)
         self._stamp(ctx, row, created=True)
         et.table.insert(row)
-        return {"item": et.item_view(row, None)}
+        return {"item": et.item_view(row, None, original_uf=_original(p))}
 
     def _item_id(self, p: Mapping[str, Any]) -> int:
         try:
@@ -462,7 +538,7 @@ class CrmStore:
         row = et.table.get(self._item_id(p))
         if row is None:
             raise ApiError("NOT_FOUND", "Element not found", 400)
-        return {"item": et.item_view(row, None)}
+        return {"item": et.item_view(row, None, original_uf=_original(p))}
 
     def item_update(self, ctx: Ctx, p: dict[str, Any]) -> Any:
         et = self._entity(p.get("entityTypeId"))
@@ -473,9 +549,10 @@ class CrmStore:
         if not isinstance(fields, Mapping):
             raise ApiError("INVALID_ARG_VALUE", "Parameter 'fields' must be array.", 400)
         row.update(et.write_fields(fields, legacy=False))
+        et.apply_fm(row, fields, legacy=False)
         self._stamp(ctx, row, created=False)
         et.table.touch()
-        return {"item": et.item_view(row, None)}
+        return {"item": et.item_view(row, None, original_uf=_original(p))}
 
     def item_delete(self, ctx: Ctx, p: dict[str, Any]) -> Any:
         et = self._entity(p.get("entityTypeId"))
@@ -508,7 +585,7 @@ class CrmStore:
         start, with_total = page_params(p)
         rows, total = et.table.query(node, order, start, 50, with_total=with_total)
         select = _select(p.get("select"))
-        items = [et.item_view(r, select) for r in rows]
+        items = [et.item_view(r, select, original_uf=_original(p)) for r in rows]
         return Answer({"items": items}, total=total, start=start)
 
     # -- crm.deal.* and friends -----------------------------------------------------------
@@ -533,6 +610,7 @@ class CrmStore:
             if not isinstance(fields, Mapping):
                 raise ApiError("", "Parameter 'fields' must be array.", 400)
             row = et.write_fields(fields, legacy=True)
+            et.apply_fm(row, fields, legacy=True)
             self._stamp(ctx, row, created=True)
             return et.table.insert(row)
         raw_id = p.get("id", p.get("ID"))
@@ -553,6 +631,7 @@ class CrmStore:
             if not isinstance(fields, Mapping):
                 raise ApiError("", "Parameter 'fields' must be array.", 400)
             row.update(et.write_fields(fields, legacy=True))
+            et.apply_fm(row, fields, legacy=True)
             self._stamp(ctx, row, created=False)
             et.table.touch()
             return True
@@ -584,6 +663,10 @@ def _legacy_handler(store: CrmStore, etid: int, action: str) -> Any:
         return store.legacy(etid, action, ctx, p)
 
     return handler
+
+
+def _original(p: Mapping[str, Any]) -> bool:
+    return str(p.get("useOriginalUfNames", "N")).upper() in {"Y", "1", "TRUE"}
 
 
 def _select(raw: Any) -> list[str] | None:
