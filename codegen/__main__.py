@@ -13,6 +13,7 @@ COMMANDS = {
     "import-docs": "codegen.import_docs",
     "import-openapi": "codegen.import_openapi",
     "report": "codegen.report",
+    "generate": "codegen.generate",
 }
 
 

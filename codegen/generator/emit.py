@@ -7,6 +7,8 @@ formats it with ruff and syncs it into ``src/b24typed``.
 from __future__ import annotations
 
 import json
+import re
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +47,36 @@ def environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["pyrepr"] = lambda value: json.dumps(value, ensure_ascii=False)
+    env.filters["pystr"] = long_string
     return env
+
+
+def long_string(value: str, width: int = 70) -> str:
+    """A string literal; long ones as implicit concatenation in parentheses (fits 100 columns)."""
+    if len(value) <= width:
+        return json.dumps(value, ensure_ascii=False)
+    chunks = textwrap.wrap(value, width, drop_whitespace=False, break_long_words=True)
+    return "(" + " ".join(json.dumps(c, ensure_ascii=False) for c in chunks) + ")"
+
+
+def wrap_doc(lines: list[str], width: int = 92) -> list[str]:
+    """Docstring lines wrapped to ``width``; words longer than a line stay whole."""
+    out: list[str] = []
+    for line in lines:
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        out.extend(
+            textwrap.wrap(
+                line,
+                width,
+                subsequent_indent=indent + "    ",
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+        )
+    return out
 
 
 def doc_text(text: str) -> str:
@@ -58,12 +89,6 @@ def doc_url(doc: Any) -> str | None:
         return None
     path = doc[:-3] + ".html" if doc.endswith(".md") else doc
     return DOCS_BASE + path.lstrip("/")
-
-
-def wrapper_path(root_v2: Node | None, root: Node, api: int, method: str) -> str:
-    """Where the wrapper lives on a client (``b24.crm.item.get``, ``b24.v3.tasks.task.get``)."""
-    parts = module_parts(root, tuple(method.split(".")))
-    return ("b24.v3." if api == 3 else "b24.") + ".".join(parts)
 
 
 @dataclass
@@ -132,7 +157,12 @@ class ApiGenerator:
         self.root = build_tree(self.documents, reserved)
         self.v2_root = v2_root
         self.groups: dict[NodePath, Group] = {}
-        self.class_names = NameRegistry()
+        self.builders: dict[NodePath, tuple[Group, Builder]] = {}
+        self.class_names = NameRegistry(
+            {*TYPED_NAMES, "TYPE_CHECKING", "Any", "Literal", "Mapping", "Sequence"}
+            | {"cached_property", "date", "datetime"}
+            | ({"V3Root"} if api == 2 else set())
+        )
         self.node_classes: dict[NodePath, str] = {}
         for node in walk(self.root):
             if node.is_namespace:
@@ -226,7 +256,9 @@ class ApiGenerator:
             order = sorted(props, key=lambda w: (w not in required, w))
             for wire in order:
                 name = kwargs.take(identifier(wire, reserved={"extra_params"}))
-                annotation = models.param_type(props[wire], base + pascal_case(wire))
+                annotation = _qualify(
+                    models.param_type(props[wire], base + pascal_case(wire)), models
+                )
                 params.append(Param(name, wire, annotation, wire in required))
         deprecation = None
         if doc.get("deprecated"):
@@ -282,8 +314,9 @@ class ApiGenerator:
                 " calling this REST v2 method logs a migration warning."
             )
         if result:
-            lines.append(f"Returns: :class:`{group.models_module}.{result}`.")
-        return [doc_text(line) for line in lines]
+            lines.append("Returns:")
+            lines.append(f"    :class:`{group.models_module}.{result}`.")
+        return wrap_doc([doc_text(line) for line in lines])
 
     def _v3_path(self, target: str) -> str:
         parts = ".".join(identifier(p) for p in target.split("."))
@@ -315,7 +348,7 @@ class ApiGenerator:
             descriptor, builder = self._descriptor(node, group)
             entry.call = (descriptor.replace("ListMethod", "Method"), builder)
             if "ListMethod" in descriptor:
-                entry.iterate = (descriptor, builder)
+                entry.iterate = ("Iterate", builder)
         group.nodes.append(entry)
 
     def _descriptor(self, node: Node, group: Group) -> tuple[str, str]:
@@ -329,8 +362,6 @@ class ApiGenerator:
             group.runtime_imports.add((owner.methods_module, f"{builder.name} as {name}"))
         return kind, name
 
-    builders: dict[NodePath, tuple[Group, Builder]]
-
     def migration_table(self) -> dict[str, list[str]]:
         table: dict[str, list[str]] = {}
         for doc in self.documents:
@@ -338,6 +369,99 @@ class ApiGenerator:
             if targets and self.api == 2:
                 table[doc["method"]] = targets
         return table
+
+
+def _qualify(annotation: str, models: ModelsModule) -> str:
+    """Prefix the names defined in the models module with ``_m.`` (a methods-module annotation)."""
+    names = set(models.result_names())
+
+    def swap(match: re.Match[str]) -> str:
+        word = match.group(0)
+        return f"_m.{word}" if word in names else word
+
+    return re.sub(r"(?<![\w.\"])[A-Z]\w*", swap, annotation)
+
+
+IMPORTS = "# @@IMPORTS@@"
+_DOCSTRING = re.compile(r'"""(?:.|\n)*?"""')
+
+
+_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+
+
+def _used(text: str, names: list[str]) -> list[str]:
+    code = _STRING.sub('""', _DOCSTRING.sub("", text))
+    return sorted(n for n in names if re.search(rf"(?<![\w.]){re.escape(n)}\b", code))
+
+
+def _line(module: str, names: list[str]) -> str:
+    return f"from {module} import {', '.join(names)}" if names else ""
+
+
+TYPED_NAMES = [
+    "UNSET",
+    "Call",
+    "DeprecatedListMethod",
+    "DeprecatedMethod",
+    "Iterate",
+    "ListCall",
+    "ListMethod",
+    "M",
+    "Method",
+    "Namespace",
+    "Unset",
+]
+MODEL_NAMES = [
+    "B24Model",
+    "LAny",
+    "LBool",
+    "LDate",
+    "LDateTime",
+    "LDict",
+    "LFloat",
+    "LInt",
+    "LList",
+    "LStr",
+    "Obj",
+    "Rows",
+]
+
+
+def _stdlib(text: str, typing_extra: list[str]) -> list[str]:
+    return [
+        _line("collections.abc", _used(text, ["Mapping", "Sequence"])),
+        _line("datetime", [n for n in ("date", "datetime") if re.search(rf"\| {n}\b", text)]),
+        _line("functools", _used(text, ["cached_property"])),
+        _line("typing", _used(text, ["Any", "Literal", *typing_extra])),
+    ]
+
+
+def methods_imports(text: str, group: Group, extra: set[tuple[str, str]]) -> str:
+    uses_models = re.search(r"(?<![\w.])_m\.", _DOCSTRING.sub("", text)) is not None
+    needs_check = uses_models or bool(group.type_imports or extra)
+    lines = _stdlib(text, [])
+    typing_names = _used(text, ["Any", "Literal"]) + (["TYPE_CHECKING"] if needs_check else [])
+    lines[-1] = _line("typing", sorted(typing_names))
+    lines.append(_line("b24typed.core.typed", _used(text, TYPED_NAMES)))
+    for module, name in sorted(group.runtime_imports):
+        lines.append(f"from {module} import {name}")
+    checking = []
+    if uses_models:
+        checking.append(f"import {group.models_module} as _m")
+    for module, name in sorted(group.type_imports | extra):
+        checking.append(f"from {module} import {name}")
+    block = "\n".join(line for line in lines if line)
+    if checking:
+        block += "\n\nif TYPE_CHECKING:\n" + "\n".join(f"    {c}" for c in checking)
+    return block
+
+
+def models_imports(text: str) -> str:
+    lines = _stdlib(text, ["TypeAlias", "TypedDict"])
+    lines.append(_line("pydantic", _used(text, ["Field"])))
+    lines.append(_line("typing_extensions", _used(text, ["Required"])))
+    lines.append(_line("b24typed.core.typed", _used(text, MODEL_NAMES)))
+    return "\n".join(line for line in lines if line)
 
 
 def _items_schema(result: Any, items_key: str | None) -> Any:
@@ -353,18 +477,16 @@ def _items_schema(result: Any, items_key: str | None) -> Any:
     return None
 
 
-def render(documents: list[dict[str, Any]]) -> dict[str, str]:
-    """Every generated file: {path relative to src/b24typed: text}."""
+def render(documents: list[dict[str, Any]]) -> tuple[dict[str, str], dict[str, int]]:
+    """Every generated file {path relative to src/b24typed: text}, and counts."""
     env = environment()
     by_api: dict[int, list[dict[str, Any]]] = {2: [], 3: []}
     for document in documents:
         by_api.setdefault(int(document["api"]), []).append(document)
     files: dict[str, str] = {}
     v2 = ApiGenerator(2, by_api[2], client_reserved())
-    v2.builders = {}
     v2.run()
     v3 = ApiGenerator(3, by_api[3], frozenset())
-    v3.builders = {}
     v3.run()
     counts = {"methods": 0, "models": 0, "typeddicts": 0, "aliases": 0}
     for generator in (v2, v3):
@@ -379,6 +501,12 @@ def render(documents: list[dict[str, Any]]) -> dict[str, str]:
                 label=".".join(path) if path else "",
                 is_root=is_root,
                 v3_root=is_root and generator.api == 2,
+                imports=IMPORTS,
+            )
+            text = files[generator.file_of("methods", path)]
+            extra = {("b24typed.methods.v3", "V3Root")} if is_root and generator.api == 2 else set()
+            files[generator.file_of("methods", path)] = text.replace(
+                IMPORTS, methods_imports(text, group, extra)
             )
             files[generator.file_of("models", path)] = env.get_template(
                 "models_module.py.jinja"
@@ -388,8 +516,10 @@ def render(documents: list[dict[str, Any]]) -> dict[str, str]:
                 group=group,
                 label=".".join(path) if path else "",
                 models=group.models,
-                model_classes=[i for i in group.models.items if type(i).__name__ == "ModelClass"],
+                imports=IMPORTS,
             )
+            text = files[generator.file_of("models", path)]
+            files[generator.file_of("models", path)] = text.replace(IMPORTS, models_imports(text))
             counts["methods"] += len(group.builders)
             for item in group.models.items:
                 key = {"ModelClass": "models", "TypedDictDef": "typeddicts", "Alias": "aliases"}
@@ -399,5 +529,4 @@ def render(documents: list[dict[str, Any]]) -> dict[str, str]:
     files["methods/_migrations.py"] = env.get_template("migrations.py.jinja").render(
         table=v2.migration_table()
     )
-    render.counts = counts  # type: ignore[attr-defined]
-    return files
+    return files, counts

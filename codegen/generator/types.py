@@ -6,6 +6,7 @@ or the loosest fitting type (parameters), never an error.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +18,44 @@ from codegen.generator.naming import (
     pascal_case,
 )
 
-_SCALARS = {"integer", "number", "boolean", "string"}
+# Names a models module imports: a generated class must not take them.
+RESERVED_MODEL_NAMES = frozenset(
+    {
+        "Any",
+        "Literal",
+        "TypeAlias",
+        "TypedDict",
+        "Required",
+        "Mapping",
+        "Sequence",
+        "Field",
+        "B24Model",
+        "LAny",
+        "LBool",
+        "LDate",
+        "LDateTime",
+        "LDict",
+        "LFloat",
+        "LInt",
+        "LList",
+        "LStr",
+        "Obj",
+        "Rows",
+        "date",
+        "datetime",
+    }
+)
+
+
+MAX_NAME = 56
+
+
+def short_name(hint: str) -> str:
+    """Deeply nested objects get long names; cut them, keeping them unique by a short hash."""
+    if len(hint) <= MAX_NAME:
+        return hint
+    digest = hashlib.sha1(hint.encode()).hexdigest()[:6]
+    return hint[: MAX_NAME - 6] + digest.upper()
 
 
 def schema_types(schema: dict[str, Any]) -> list[str]:
@@ -61,7 +99,7 @@ class Alias:
 class ModelsModule:
     """Everything one ``b24typed.models...`` module defines, in definition order."""
 
-    names: NameRegistry = field(default_factory=NameRegistry)
+    names: NameRegistry = field(default_factory=lambda: NameRegistry(RESERVED_MODEL_NAMES))
     items: list[ModelClass | TypedDictDef | Alias] = field(default_factory=list)
     _by_body: dict[str, str] = field(default_factory=dict)
     typing_names: set[str] = field(default_factory=set)  # core.typed names used
@@ -101,12 +139,15 @@ class ModelsModule:
 
     def model(self, schema: dict[str, Any], hint: str, doc: str = "") -> str:
         """A model class for an object schema with properties (deduplicated by shape)."""
+        hint = short_name(hint)
         props: dict[str, Any] = schema["properties"]
         attrs = NameRegistry(MODEL_RESERVED, sep="_")
         fields: list[tuple[str, str, str]] = []
         for wire in sorted(props):
             attr = attrs.take(identifier(wire, reserved=MODEL_RESERVED))
             annotation = self.result_type(props[wire], hint + pascal_case(wire))
+            if annotation in self.names:
+                annotation = f"{annotation} | None"
             fields.append((attr, annotation, wire))
         body = json.dumps(fields)
         known = self._by_body.get(body)
@@ -197,6 +238,7 @@ class ModelsModule:
         return "Any"
 
     def typed_dict(self, schema: dict[str, Any], hint: str) -> str:
+        hint = short_name(hint)
         props: dict[str, Any] = schema["properties"]
         required = set(schema.get("required") or [])
         keys = [

@@ -1,0 +1,1 @@
+"""The generator: schemas/ -> typed wrappers and pydantic models (see codegen.generate)."""
