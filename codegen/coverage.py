@@ -51,6 +51,11 @@ def is_live(document: dict[str, Any]) -> bool:
     )
 
 
+def has_own_page(document: dict[str, Any]) -> bool:
+    """Documented on a method page of its own (not in a section of an overview page)."""
+    return bool(document["doc"]) and "#" not in document["doc"]
+
+
 def params_typed(document: dict[str, Any]) -> bool:
     """Documented, and every top-level parameter has a type."""
     if document["undocumented"] and "source" in document and "override" not in document["source"]:
@@ -107,7 +112,7 @@ def tally(documents: list[dict[str, Any]]) -> tuple[dict[tuple[str, int], Tally]
     """Tallies per (module, api), and totals per method group (v2 live, ..., all)."""
     modules: dict[tuple[str, int], Tally] = {}
     totals = {
-        name: Tally() for name in ("v2 live", "v2 deprecated", "v3 documented", "v3 all", "all")
+        name: Tally() for name in ("v2 live", "v2 deprecated", "v3 own page", "v3 all", "all")
     }
     for document in documents:
         modules.setdefault((document["module"], document["api"]), Tally()).add(document)
@@ -118,6 +123,6 @@ def tally(documents: list[dict[str, Any]]) -> tuple[dict[tuple[str, int], Tally]
             totals["v2 deprecated"].add(document)
         if document["api"] == 3:
             totals["v3 all"].add(document)
-            if not document["undocumented"]:
-                totals["v3 documented"].add(document)
+            if has_own_page(document):
+                totals["v3 own page"].add(document)
     return modules, totals

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from codegen import schemafile
-from codegen.coverage import is_live
+from codegen.coverage import has_own_page, is_live
 from codegen.importers.docs import Context, build_document, descriptor_index, method_kind
 from codegen.importers.fieldtree import Library
 from codegen.importers.pages import MethodPage, find_method_pages
@@ -154,6 +154,9 @@ def coverage_counts(documents: list[dict[str, Any]]) -> dict[str, int]:
         "v2_deprecated": sum(1 for document in v2 if document["deprecated"]),
         "v2_todo": sum(1 for document in v2 if document.get("todo")),
         "v2_undocumented": sum(1 for document in v2 if document["undocumented"]),
-        "v3_documented": sum(1 for document in v3 if not document["undocumented"]),
+        "v3_documented": sum(1 for document in v3 if has_own_page(document)),
+        "v3_overview_sections": sum(
+            1 for document in v3 if document["doc"] and not has_own_page(document)
+        ),
         "v3_undocumented": sum(1 for document in v3 if document["undocumented"]),
     }
