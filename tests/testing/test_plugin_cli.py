@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+import ssl
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -58,3 +61,29 @@ def test_cli_serves_a_seeded_portal() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def _self_signed(tmp: Path) -> tuple[Path, Path]:
+    cert, key = tmp / "cert.pem", tmp / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+def test_loopback_https(tmp_path: Path) -> None:
+    cert, key = _self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    portal = FakePortal()
+    with (
+        portal.serve(ssl_context=context) as base,
+        httpx.Client(verify=ssl.create_default_context(cafile=str(cert))) as client,
+    ):
+        assert base.startswith("https://127.0.0.1:")
+        resp = client.post(portal.serve_webhook_url(base) + "server.time")
+        assert resp.status_code == 200

@@ -20,6 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("deals", "leads", "contacts", "companies", "users", "tasks"):
         serve.add_argument(f"--seed-{name}", type=int, default=0, metavar="N")
     serve.add_argument("--rate-limit", action="store_true", help="enable the 50/2 leaky bucket")
+    serve.add_argument("--certfile", help="serve HTTPS with this PEM certificate")
+    serve.add_argument("--keyfile", help="the certificate's private key (PEM)")
     args = parser.parse_args(argv)
 
     from .portal import FakePortal
@@ -35,7 +37,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.rate_limit:
         portal.limits.rate()
     seeded = time.perf_counter() - started
-    with portal.serve(port=args.port, host=args.host) as base_url:
+    context = None
+    if args.certfile:
+        import ssl
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.certfile, args.keyfile)
+    with portal.serve(port=args.port, host=args.host, ssl_context=context) as base_url:
         print(f"seeded in {seeded:.2f}s", file=sys.stderr)
         print(portal.serve_webhook_url(base_url), flush=True)
         with contextlib.suppress(KeyboardInterrupt):

@@ -33,6 +33,8 @@ from .tasks import TaskStore
 from .users import UserStore
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
     from .schemas import SchemaRegistry
@@ -371,13 +373,19 @@ class FakePortal:
         return httpx.AsyncClient(transport=self.transport(), **kw)
 
     @contextlib.contextmanager
-    def serve(self, port: int = 0, host: str = "127.0.0.1") -> Iterator[str]:
-        """Run the loopback HTTP server in a thread; yields ``http://127.0.0.1:PORT``."""
+    def serve(
+        self, port: int = 0, host: str = "127.0.0.1", *, ssl_context: ssl.SSLContext | None = None
+    ) -> Iterator[str]:
+        """Run the loopback HTTP server in a thread; yields ``http://127.0.0.1:PORT``.
+
+        With ``ssl_context`` (a server-side context holding a certificate) it speaks HTTPS and
+        yields ``https://...``, for clients that insist on https webhook URLs."""
         from .server import start_server
 
-        server, thread = start_server(self, host, port)
+        server, thread = start_server(self, host, port, ssl_context=ssl_context)
+        scheme = "https" if ssl_context is not None else "http"
         try:
-            yield f"http://{host}:{server.server_address[1]}"
+            yield f"{scheme}://{host}:{server.server_address[1]}"
         finally:
             server.shutdown()
             server.server_close()

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from .faults import Fault
 
 if TYPE_CHECKING:
+    import ssl
+
     from .portal import FakePortal
 
 __all__ = ["start_server"]
@@ -66,8 +68,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve()
 
 
-def start_server(portal: FakePortal, host: str, port: int) -> tuple[_Server, threading.Thread]:
+def start_server(
+    portal: FakePortal, host: str, port: int, *, ssl_context: ssl.SSLContext | None = None
+) -> tuple[_Server, threading.Thread]:
     server = _Server((host, port), _Handler)
+    if ssl_context is not None:
+        server.socket = ssl_context.wrap_socket(server.socket, server_side=True)
     server.portal = portal
     thread = threading.Thread(
         target=server.serve_forever,
