@@ -49,7 +49,7 @@ def build_context(docs_root: Path, pages: list[MethodPage]) -> Context:
         docs_root=docs_root,
         docs_commit=docs_commit(docs_root),
         library=Library(docs_root),
-        descriptors=descriptor_index(pages, docs_root),
+        descriptors=descriptor_index(pages),
     )
 
 

@@ -134,18 +134,13 @@ def _result_schema(builder: TreeBuilder) -> Schema:
 
 
 def _with_children(result: Schema, properties: dict[str, Schema]) -> Schema:
+    """Put the rows listed after ``result`` into it (into its items when it is an array)."""
     tag = {k: v for k, v in result.items() if k.startswith("x-")}
-    obj: Schema = {"type": "object", "properties": properties}
+    holder = (result.get("items") or {}) if result.get("type") == "array" else result
+    merged = {"type": "object", "properties": {**properties, **holder.get("properties", {})}}
     if result.get("type") == "array":
-        items = result.get("items") or {}
-        merged = {
-            **items,
-            "type": "object",
-            "properties": {**properties, **items.get("properties", {})},
-        }
-        return {"type": "array", "items": merged, **tag}
-    existing = result.get("properties", {})
-    return {**obj, "properties": {**properties, **existing}, **tag}
+        return {"type": "array", "items": {**holder, **merged}, **tag}
+    return {**merged, **tag}
 
 
 def _list_info(
@@ -194,13 +189,11 @@ def _cursor_key(request: Any, id_key: str) -> str:
 
 def _pagination(api: int, kind: str, params: Schema, listing: dict[str, Any] | None) -> str:
     names = {name.lower() for name in params.get("properties", {})}
-    if api == 3 and (listing is not None and "pagination" in names):
-        return "v3"
-    if api == 2 and listing is not None and "start" in names:
-        return "start"
-    if api == 2 and kind == "list":
-        return "start"
-    return "none"
+    if listing is None:
+        return "none"
+    if api == 3:
+        return "v3" if "pagination" in names else "none"
+    return "start" if kind == "list" or "start" in names else "none"
 
 
 def _apply_descriptor(
@@ -289,9 +282,7 @@ def _examples(response: Any, request: Any) -> dict[str, Any]:
     return found
 
 
-def descriptor_index(
-    pages: list[MethodPage], docs_root: Path
-) -> dict[tuple[int, str], tuple[str | None, Schema]]:
+def descriptor_index(pages: list[MethodPage]) -> dict[tuple[int, str], tuple[str | None, Schema]]:
     """Map (api, entity prefix) to the descriptor object of that entity's fields method."""
     index: dict[tuple[int, str], tuple[str | None, Schema]] = {}
     for page in pages:

@@ -85,6 +85,7 @@ def _section_pages(docs_root: Path) -> list[MethodPage]:
 
 
 def _drop_duplicates(pages: list[MethodPage]) -> list[MethodPage]:
+    """Keep the first page per (api, method), so that one file is written per method."""
     seen: set[tuple[int, str]] = set()
     unique: list[MethodPage] = []
     for page in pages:
