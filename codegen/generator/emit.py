@@ -25,7 +25,7 @@ DOCS_BASE = "https://apidocs.bitrix24.com/"
 
 # Names the client classes (and the typed batch) use: a top-level REST v2 namespace must not
 # take them (the v2 root namespace is mixed into the clients).
-CLIENT_EXTRA = frozenset({"batch", "refresh_v3_methods", "v3", "migrations"})
+CLIENT_EXTRA = frozenset({"batch", "refresh_v3_methods", "v3", "send"})
 
 
 def client_reserved() -> frozenset[str]:
@@ -460,7 +460,7 @@ def models_imports(text: str) -> str:
     lines = _stdlib(text, ["TypeAlias", "TypedDict"])
     lines.append(_line("pydantic", _used(text, ["Field"])))
     lines.append(_line("typing_extensions", _used(text, ["Required"])))
-    lines.append(_line("b24typed.core.typed", _used(text, MODEL_NAMES)))
+    lines.append(_line("b24typed.core.typed_models", _used(text, MODEL_NAMES)))
     return "\n".join(line for line in lines if line)
 
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from b24typed.clients import AsyncB24Hook, AsyncB24OAuth, B24Hook, B24OAuth
     from b24typed.core.auth import OAuthTokens
-    from b24typed.core.client import AsyncB24Hook, AsyncB24OAuth, B24Hook, B24OAuth
     from b24typed.core.clock import ManualClock, SystemClock
     from b24typed.core.errors import (
         AccessDeniedError,
@@ -42,17 +42,18 @@ if TYPE_CHECKING:
     from b24typed.core.limits import LimitConfig
     from b24typed.core.result import AjaxResult, ResponseTime
     from b24typed.core.retry import RetryPolicy
+    from b24typed.core.typed import UNSET
 
 _EXPORTS = {
     "AccessDeniedError": "b24typed.core.errors",
     "AjaxError": "b24typed.core.errors",
     "AjaxResult": "b24typed.core.result",
-    "AsyncB24Hook": "b24typed.core.client",
-    "AsyncB24OAuth": "b24typed.core.client",
+    "AsyncB24Hook": "b24typed.clients",
+    "AsyncB24OAuth": "b24typed.clients",
     "AuthError": "b24typed.core.errors",
     "B24Error": "b24typed.core.errors",
-    "B24Hook": "b24typed.core.client",
-    "B24OAuth": "b24typed.core.client",
+    "B24Hook": "b24typed.clients",
+    "B24OAuth": "b24typed.clients",
     "EntityNotFoundError": "b24typed.core.errors",
     "FieldError": "b24typed.core.errors",
     "InsufficientScopeError": "b24typed.core.errors",
@@ -78,9 +79,11 @@ _EXPORTS = {
     "TokenRefreshError": "b24typed.core.errors",
     "TransportError": "b24typed.core.errors",
     "UnknownOutcomeError": "b24typed.core.errors",
+    "UNSET": "b24typed.core.typed",
 }
 
 __all__ = [
+    "UNSET",
     "AccessDeniedError",
     "AjaxError",
     "AjaxResult",

@@ -4,9 +4,8 @@ Generated code (``b24typed.methods``, ``b24typed.models``) holds only data: sign
 model fields. Everything that runs lives here:
 
 - :data:`UNSET`, the default of optional parameters (an unset parameter is never sent);
-- lenient field types (:data:`LInt`, :data:`LBool`, ...) and :class:`B24Model`, the base of every
-  result model: extra fields kept (portals add ``UF_*`` fields), numbers sent as strings,
-  ``"Y"``/``"N"`` booleans, empty strings for missing dates and ``[]`` for empty objects accepted;
+- (lenient field types and :class:`B24Model`, the base of every result model, are in
+  :mod:`b24typed.core.typed_models`, so that namespaces load without pydantic);
 - :class:`Call`, what a generated request builder returns: method, API version, wire parameters
   and where the result model lives (imported on first parse, so models load lazily);
 - :class:`Namespace` and the method descriptors (:class:`Method`, :class:`ListMethod` and their
@@ -16,15 +15,11 @@ model fields. Everything that runs lives here:
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib
-import math
-import re
 import warnings
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping
-from typing import TYPE_CHECKING, Annotated, Any, Final, Generic, Optional, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, overload
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, TypeAdapter, model_validator
 from typing_extensions import ParamSpec, deprecated
 
 from b24typed.core.errors import SdkError
@@ -35,28 +30,17 @@ if TYPE_CHECKING:
 __all__ = [
     "UNSET",
     "AsyncMode",
-    "B24Model",
+    "BatchHandle",
     "BatchMode",
     "Call",
     "DeprecatedListMethod",
     "DeprecatedMethod",
     "Iterate",
-    "LAny",
-    "LBool",
-    "LDate",
-    "LDateTime",
-    "LDict",
-    "LFloat",
-    "LInt",
-    "LList",
-    "LStr",
     "ListCall",
     "ListMethod",
     "M",
     "Method",
     "Namespace",
-    "Obj",
-    "Rows",
     "SyncMode",
     "Unset",
 ]
@@ -64,7 +48,6 @@ __all__ = [
 P = ParamSpec("P")
 R = TypeVar("R")
 I = TypeVar("I")  # noqa: E741 - the item type of a list method
-T = TypeVar("T")
 M = TypeVar("M")
 
 
@@ -103,183 +86,6 @@ def strip_unset(value: Any) -> Any:
     return value
 
 
-# --- lenient field types ------------------------------------------------------------------------
-
-_TRUE = frozenset({"y", "yes", "true", "1", "on", "t"})
-_FALSE = frozenset({"n", "no", "false", "0", "off", "f", ""})
-_INT_TEXT = re.compile(r"\s*[-+]?\d+(\.0*)?\s*")
-_RU_DATE = re.compile(r"(\d{2})\.(\d{2})\.(\d{4})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$")
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or value == []
-
-
-def _to_int(value: Any) -> Any:
-    if _blank(value):
-        return None
-    if isinstance(value, str) and _INT_TEXT.fullmatch(value):
-        return int(float(value))
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return int(value)
-    return value
-
-
-def _to_float(value: Any) -> Any:
-    if _blank(value):
-        return None
-    if isinstance(value, str):
-        try:
-            return float(value.strip().replace(",", "."))
-        except ValueError:
-            return value
-    return value
-
-
-def _to_bool(value: Any) -> Any:
-    if value is None or value == []:
-        return None
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return value != 0
-    return value
-
-
-def _to_str(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "Y" if value else "N"
-    if isinstance(value, int | float):
-        return str(value)
-    return value
-
-
-def _ru_datetime(value: str) -> dt.datetime | None:
-    match = _RU_DATE.match(value.strip())
-    if match is None:
-        return None
-    day, month, year, hour, minute, second = match.groups()
-    return dt.datetime(
-        int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0)
-    )
-
-
-def _to_date(value: Any) -> Any:
-    if _blank(value):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, str):
-        text = value.strip()
-        if len(text) > 10 and text[4:5] == "-" and text[10:11] in "T ":
-            return text[:10]
-        parsed = _ru_datetime(text)
-        if parsed is not None:
-            return parsed.date()
-    return value
-
-
-def _to_datetime(value: Any) -> Any:
-    if _blank(value):
-        return None
-    if isinstance(value, str):
-        parsed = _ru_datetime(value)
-        if parsed is not None:
-            return parsed
-    return value
-
-
-def _to_dict(value: Any) -> Any:
-    if _blank(value):
-        return None
-    return value
-
-
-def _to_list(value: Any) -> Any:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, Mapping):  # a PHP array with keys: {"0": {...}, "1": {...}}
-        return list(value.values())
-    return value
-
-
-LInt = Annotated[Optional[int], BeforeValidator(_to_int)]  # noqa: UP045 - runtime alias
-"""An integer that portals may send as ``"12"`` or ``""``."""
-LFloat = Annotated[Optional[float], BeforeValidator(_to_float)]  # noqa: UP045
-"""A number that portals may send as ``"12.50"`` or ``""``."""
-LBool = Annotated[Optional[bool], BeforeValidator(_to_bool)]  # noqa: UP045
-"""A boolean that portals send as ``true``, ``"Y"``/``"N"``, ``1``/``0`` or ``"1"``/``"0"``."""
-LStr = Annotated[Optional[str], BeforeValidator(_to_str)]  # noqa: UP045
-"""A string that portals may send as a number."""
-LDate = Annotated[Optional[dt.date], BeforeValidator(_to_date)]  # noqa: UP045
-"""A date: ISO, ISO date-time (the date part is kept), ``dd.mm.yyyy``; ``""`` is ``None``."""
-LDateTime = Annotated[Optional[dt.datetime], BeforeValidator(_to_datetime)]  # noqa: UP045
-"""A date-time: ISO or ``dd.mm.yyyy hh:mm:ss``; ``""`` is ``None``."""
-LDict = Annotated[Optional[dict[str, Any]], BeforeValidator(_to_dict)]  # noqa: UP045
-"""An object without a documented shape; PHP's empty ``[]`` is ``None``."""
-LList = Annotated[Optional[list[T]], BeforeValidator(_to_list)]  # noqa: UP045
-"""A list; PHP arrays with keys (``{"0": ..., "1": ...}``) become lists."""
-LAny = Any
-"""A value whose shape the schema does not give."""
-
-
-def _to_obj(value: Any) -> Any:
-    return {} if _blank(value) or value is False else value
-
-
-def _to_rows(value: Any) -> Any:
-    if _blank(value) or value is False:
-        return []
-    if isinstance(value, Mapping):
-        return list(value.values())
-    return value
-
-
-Obj = Annotated[dict[str, Any], BeforeValidator(_to_obj)]
-"""A method result that is an object without a documented shape (``[]`` and ``null`` are ``{}``)."""
-Rows = Annotated[list[T], BeforeValidator(_to_rows)]
-"""A method result that is a list (``null`` is ``[]``; PHP arrays with keys become lists)."""
-
-
-class B24Model(BaseModel):
-    """Base of every generated result model.
-
-    Attributes are snake_case with the wire names as aliases (``model.assigned_by_id`` reads
-    ``ASSIGNED_BY_ID``); fields the schema does not know (``UF_CRM_*``) are kept in
-    ``model_extra``; ``model_fields_set`` tells a missing field from one sent as ``null``.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-        defer_build=True,
-        protected_namespaces=(),
-        arbitrary_types_allowed=False,
-    )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _php_empty_object(cls, data: Any) -> Any:
-        # PHP encodes an empty associative array as [] and some portals send "" or false.
-        if data is None or data is False or data in ([], ""):
-            return {}
-        return data
-
-    def __getitem__(self, key: str) -> Any:
-        """Read a field by its wire name, including extra fields: ``deal["UF_CRM_1"]``."""
-        extra = self.model_extra or {}
-        if key in extra:
-            return extra[key]
-        for name, info in type(self).model_fields.items():
-            if key in (info.alias, name):
-                return getattr(self, name)
-        raise KeyError(key)
-
-
 # --- calls --------------------------------------------------------------------------------------
 
 _ADAPTERS: dict[tuple[str, str], Callable[[Any], Any]] = {}
@@ -289,6 +95,8 @@ def _parser(module: str, name: str) -> Callable[[Any], Any]:
     key = (module, name)
     parse = _ADAPTERS.get(key)
     if parse is None:
+        from pydantic import BaseModel, TypeAdapter
+
         target = getattr(importlib.import_module(module), name)
         if isinstance(target, type) and issubclass(target, BaseModel):
             parse = target.model_validate
@@ -368,102 +176,42 @@ class ListCall(Call[R], Generic[R, I]):
         self.cursor_key = cursor_key
         self.pagination = pagination
 
-    def raw_items(self, raw: Any) -> list[Any]:
-        """The rows of one page's raw ``result``."""
-        if self.items_key is not None and isinstance(raw, Mapping):
-            raw = raw.get(self.items_key, [])
-        if isinstance(raw, Mapping):
-            raw = list(raw.values())
-        return list(raw) if isinstance(raw, list) else []
-
     def parse_item(self, raw: Any) -> I:
         if self.item is None:
             return raw  # type: ignore[no-any-return]
         return _parser(self.models, self.item)(raw)  # type: ignore[no-any-return]
 
 
-# --- list walking (shared by sync and async) ----------------------------------------------------
-
-PAGE_SIZE = 50
+# --- list walking: through the core's list export ---------------------------------------------
 
 
-def _cursor(row: Any, key: str) -> int | None:
-    value = row.get(key) if isinstance(row, Mapping) else None
-    try:
-        number = int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return number
-
-
-def _walk(call: ListCall[Any, Any]) -> Any:
-    """A generator of requests for a list walk; send it each page's raw result and ``next``.
-
-    Yields ``params`` dicts; receives ``(raw_result, next_start)``; yields rows via StopIteration
-    of each step: the caller gets ``(params_for_next_request | None, rows)``.
-    """
-    params = dict(call.params)
-    if call.api == 3:
-        user_filter = params.pop("filter", None)
-        base_filter = list(user_filter) if isinstance(user_filter, list | tuple) else []
-        params["order"] = {call.cursor_key: "ASC"}
-        cursor = 0
-        while True:
-            page = {
-                **params,
-                "filter": [*base_filter, [call.cursor_key, ">", cursor]],
-                "pagination": {"page": 0, "limit": PAGE_SIZE},
-            }
-            raw, _next = yield page
-            rows = call.raw_items(raw)
-            yield rows
-            if not rows:
-                return
-            last = _cursor(rows[-1], call.id_key)
-            if last is None or last <= cursor:
-                return
-            cursor = last
-    else:
-        start: int | None = 0
-        while start is not None:
-            raw, next_start = yield {**params, "start": start}
-            rows = call.raw_items(raw)
-            yield rows
-            if not rows or next_start is None or next_start == start:
-                return
-            start = next_start
+def _list_args(call: ListCall[Any, Any]) -> dict[str, Any]:
+    args: dict[str, Any] = {
+        "method": call.method,
+        "params": call.params,
+        "items_key": call.items_key,
+        "id_key": call.id_key,
+        "cursor_key": call.cursor_key,
+    }
+    if call.api == 2 and any(key.lower() == "order" for key in call.params):
+        args["mode"] = "offset"  # keyset modes order by id; a caller's order needs offset paging
+    return args
 
 
 def iterate_sync(client: Any, call: ListCall[Any, I]) -> Iterator[I]:
-    """Every item of a list method, page after page, through a sync client."""
-    walk = _walk(call)
-    params = next(walk)
-    while True:
-        result: AjaxResult[Any] = client.call(call.api, call.method, params).raise_for_error()
-        rows = walk.send((result.result, result.next))
-        for row in rows:
+    """Every item of a list method through a sync client's list export, parsed one by one."""
+    api = client.actions.v3 if call.api == 3 else client.actions.v2
+    for page in api.fetch_list.make(**_list_args(call)):
+        for row in page:
             yield call.parse_item(row)
-        try:
-            params = next(walk)
-        except StopIteration:
-            return
 
 
 async def iterate_async(client: Any, call: ListCall[Any, I]) -> AsyncIterator[I]:
-    """Every item of a list method, page after page, through an async client."""
-    walk = _walk(call)
-    params = next(walk)
-    while True:
-        result: AjaxResult[Any] = (
-            await client.call(call.api, call.method, params)
-        ).raise_for_error()
-        rows = walk.send((result.result, result.next))
-        for row in rows:
+    """Every item of a list method through an async client's list export, parsed one by one."""
+    api = client.actions.v3 if call.api == 3 else client.actions.v2
+    async for page in api.fetch_list.make(**_list_args(call)):
+        for row in page:
             yield call.parse_item(row)
-        try:
-            params = next(walk)
-        except StopIteration:
-            return
 
 
 # --- modes, namespaces and bound methods --------------------------------------------------------
@@ -520,7 +268,7 @@ async def run_async(client: Any, call: Call[R]) -> R:
 
 
 class _Bound(Generic[P, R]):
-    __slots__ = ("__doc__", "__wrapped__", "_builder", "_executor")
+    # No __slots__: the instance carries the builder's __doc__ (help(), IDE runtime inspection).
 
     def __init__(self, executor: Any, builder: Callable[P, Call[R]]) -> None:
         self._executor = executor
@@ -535,8 +283,6 @@ class _Bound(Generic[P, R]):
 class SyncBound(_Bound[P, R]):
     """A method of a blocking client: calling it returns the typed result."""
 
-    __slots__ = ()
-
     def __call__(self, /, *args: P.args, **kwargs: P.kwargs) -> R:
         return run_sync(self._executor, self._builder(*args, **kwargs))
 
@@ -547,8 +293,6 @@ class SyncBound(_Bound[P, R]):
 
 class AsyncBound(_Bound[P, R]):
     """A method of an asyncio client: calling it returns an awaitable of the typed result."""
-
-    __slots__ = ()
 
     def __call__(self, /, *args: P.args, **kwargs: P.kwargs) -> Coroutine[Any, Any, R]:
         return run_async(self._executor, self._builder(*args, **kwargs))
@@ -561,17 +305,13 @@ class AsyncBound(_Bound[P, R]):
 class BatchBound(_Bound[P, R]):
     """A method inside ``with b24.batch() as batch``: calling it queues the call."""
 
-    __slots__ = ()
-
     def __call__(self, /, *args: P.args, **kwargs: P.kwargs) -> BatchHandle[R]:
-        handle: BatchHandle[R] = self._executor.add(self._builder(*args, **kwargs))
+        handle: BatchHandle[R] = self._executor._add(self._builder(*args, **kwargs))
         return handle
 
 
 class SyncListBound(SyncBound[P, R], Generic[P, R, I]):
     """A list method of a blocking client; ``.iterate(...)`` walks every page."""
-
-    __slots__ = ()
 
     def iterate(self, /, *args: P.args, **kwargs: P.kwargs) -> Iterator[I]:
         """Every item, typed, page after page (``start``/``next`` on v2, keyset on REST 3.0)."""
@@ -582,8 +322,6 @@ class SyncListBound(SyncBound[P, R], Generic[P, R, I]):
 
 class AsyncListBound(AsyncBound[P, R], Generic[P, R, I]):
     """A list method of an asyncio client; ``async for x in ....iterate(...)`` walks every page."""
-
-    __slots__ = ()
 
     def iterate(self, /, *args: P.args, **kwargs: P.kwargs) -> AsyncIterator[I]:
         """Every item, typed, page after page (``start``/``next`` on v2, keyset on REST 3.0)."""

@@ -9,7 +9,7 @@ from typing import Any, TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed import B24Model, LBool, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LStr, Rows
 
 
 class BatchResult(B24Model):

@@ -30,7 +30,7 @@ _MODELS = "b24typed.models.v2.crm.contact"
 
 def crm_contact_add(
     *,
-    fields: _m.CrmContactAddFields | Unset = UNSET,
+    fields: _m.CrmContactAddFields,
     params: _m.CrmContactAddParams | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmContactAddResult]:

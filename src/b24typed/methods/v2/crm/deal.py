@@ -30,7 +30,7 @@ _MODELS = "b24typed.models.v2.crm.deal"
 
 def crm_deal_add(
     *,
-    fields: _m.CrmDealAddFields | Unset = UNSET,
+    fields: _m.CrmDealAddFields,
     params: _m.CrmDealAddParams | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmDealAddResult]:

@@ -30,7 +30,7 @@ _MODELS = "b24typed.models.v2.crm.lead"
 
 def crm_lead_add(
     *,
-    fields: _m.CrmLeadAddFields | Unset = UNSET,
+    fields: _m.CrmLeadAddFields,
     params: _m.CrmLeadAddParams | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmLeadAddResult]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypeAlias, TypedDict
 
-from b24typed.core.typed import B24Model, LBool, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 
 
 class AiEngineListItemSettings(B24Model):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias, TypedDict
 
-from b24typed.core.typed import LBool, LStr, Rows
+from b24typed.core.typed_models import LBool, LStr, Rows
 
 BizprocRobotAddResult: TypeAlias = LBool
 

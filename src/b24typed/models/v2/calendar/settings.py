@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from b24typed.core.typed import B24Model, LBool, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LList, LStr
 
 
 class CalendarSettingsGetResult(B24Model):

@@ -10,7 +10,7 @@ from typing import Literal, TypedDict
 
 from pydantic import Field
 
-from b24typed.core.typed import B24Model, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LInt, LList, LStr
 
 
 class CatalogProductPropertySectionGetResultProductPropeD3A0C6(B24Model):

@@ -10,7 +10,7 @@ from typing import TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed import B24Model, LBool, LStr
+from b24typed.core.typed_models import B24Model, LBool, LStr
 
 CrmAutomationTriggerResult: TypeAlias = LBool
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import Field
 
-from b24typed.core.typed import B24Model, LDate, LDateTime, LDict, LFloat, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LDate, LDateTime, LDict, LFloat, LInt, LList, LStr
 
 
 class CrmInvoiceFieldsResult(B24Model):

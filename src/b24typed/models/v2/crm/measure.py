@@ -11,7 +11,7 @@ from typing import TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed import B24Model, LInt, LStr
+from b24typed.core.typed_models import B24Model, LInt, LStr
 
 
 class CrmMeasureAddFieldsItem(TypedDict, total=False):

@@ -10,7 +10,7 @@ from typing import Literal, TypeAlias, TypedDict
 
 from typing_extensions import Required
 
-from b24typed.core.typed import LInt
+from b24typed.core.typed_models import LInt
 
 CrmTrackingTraceAddResult: TypeAlias = LInt
 

@@ -10,7 +10,7 @@ from typing import Any, TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed import B24Model, LBool, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 
 
 class CrmUserfieldEnumerationFieldsResult(B24Model):

@@ -10,7 +10,7 @@ from typing import TypeAlias, TypedDict
 
 from pydantic import Field
 
-from b24typed.core.typed import B24Model, LBool, LDateTime, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LStr, Rows
 
 DiskFileDeleteResult: TypeAlias = LBool
 

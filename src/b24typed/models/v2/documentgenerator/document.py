@@ -12,7 +12,7 @@ from typing import Any, TypedDict
 
 from pydantic import Field
 
-from b24typed.core.typed import B24Model, LBool, LDateTime, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, LStr
 
 
 class DocumentgeneratorDocumentAddResultDocumentValues(B24Model):

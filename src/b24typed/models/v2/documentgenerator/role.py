@@ -10,7 +10,7 @@ from typing import Literal, TypeAlias, TypedDict
 
 from typing_extensions import Required
 
-from b24typed.core.typed import B24Model, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LInt, LList, LStr
 
 
 class DocumentgeneratorRoleAddResultRolePermissionsDocuments(B24Model):

@@ -12,7 +12,7 @@ from typing import Any, TypeAlias, TypedDict
 
 from pydantic import Field
 
-from b24typed.core.typed import B24Model, LBool, LDateTime, LDict, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, LStr, Rows
 
 EntityItemAddResult: TypeAlias = LInt
 

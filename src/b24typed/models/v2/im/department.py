@@ -10,7 +10,7 @@ from typing import Any, TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed import B24Model, LBool, LDateTime, LDict, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, LList, LStr, Rows
 
 ImDepartmentColleaguesListResult: TypeAlias = Rows[Any]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, TypeAlias
 
-from b24typed.core.typed import B24Model, LBool, LDateTime, LDict, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, LList, LStr
 
 
 class ImUserGetResultPhones(B24Model):

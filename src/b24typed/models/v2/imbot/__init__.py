@@ -11,7 +11,7 @@ from typing import Any, TypeAlias, TypedDict
 
 from typing_extensions import Required
 
-from b24typed.core.typed import LBool, LInt
+from b24typed.core.typed_models import LBool, LInt
 
 ImbotRegisterResult: TypeAlias = LInt
 

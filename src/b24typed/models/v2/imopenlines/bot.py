@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from b24typed.core.typed import LBool
+from b24typed.core.typed_models import LBool
 
 ImopenlinesBotSessionFinishResult: TypeAlias = LBool
 

@@ -11,7 +11,7 @@ from typing import TypeAlias, TypedDict
 
 from pydantic import Field
 
-from b24typed.core.typed import B24Model, LBool, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LStr, Rows
 
 LandingRoleEnableResult: TypeAlias = LBool
 

@@ -11,7 +11,7 @@ from typing import Any, Literal, TypeAlias, TypedDict
 
 from typing_extensions import Required
 
-from b24typed.core.typed import LBool, LStr
+from b24typed.core.typed_models import LBool, LStr
 
 ListsFieldAddResult: TypeAlias = LStr
 

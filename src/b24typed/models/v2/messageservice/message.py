@@ -8,6 +8,6 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from b24typed.core.typed import LBool
+from b24typed.core.typed_models import LBool
 
 MessageserviceMessageStatusUpdateResult: TypeAlias = LBool

@@ -10,7 +10,7 @@ from typing import Any, TypedDict
 
 from pydantic import Field
 
-from b24typed.core.typed import B24Model, LBool, LDict, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
 
 
 class RpaTimelineAddResultTimelineData(B24Model):

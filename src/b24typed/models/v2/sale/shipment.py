@@ -13,7 +13,7 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed import B24Model, LBool, LDateTime, LDict, LFloat, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LFloat, LInt, LList, LStr
 
 
 class SaleShipmentAddResultShipment(B24Model):

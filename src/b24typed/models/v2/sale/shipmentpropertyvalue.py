@@ -12,7 +12,7 @@ from typing import Any, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 SaleShipmentpropertyvalueDeleteResult: TypeAlias = LBool
 

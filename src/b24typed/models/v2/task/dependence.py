@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from b24typed.core.typed import Obj
+from b24typed.core.typed_models import Obj
 
 TaskDependenceAddResult: TypeAlias = Obj
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from b24typed.core.typed import LInt, Rows
+from b24typed.core.typed_models import LInt, Rows
 
 TaskPlannerGetlistItem: TypeAlias = LInt
 

@@ -11,7 +11,7 @@ from typing import Literal, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed import B24Model, LInt
+from b24typed.core.typed_models import B24Model, LInt
 
 
 class TelephonyCallAttachTranscriptionResult(B24Model):

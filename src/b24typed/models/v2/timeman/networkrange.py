@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TypeAlias, TypedDict
 
-from b24typed.core.typed import B24Model, LBool, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LList, LStr, Rows
 
 
 class TimemanNetworkrangeCheckResult(B24Model):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal, TypeAlias, TypedDict
 
-from b24typed.core.typed import B24Model, LBool, LDateTime, LFloat, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt, LList, LStr, Rows
 
 TimemanTimecontrolReportAddResult: TypeAlias = LBool
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from b24typed.core.typed import B24Model, LBool, LStr
+from b24typed.core.typed_models import B24Model, LBool, LStr
 
 
 class VoximplantCallbackStartResult(B24Model):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from b24typed.core.typed import B24Model, LInt, LStr
+from b24typed.core.typed_models import B24Model, LInt, LStr
 
 
 class VoximplantLineGetResult(B24Model):

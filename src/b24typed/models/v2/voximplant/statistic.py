@@ -11,7 +11,7 @@ from typing import Any, Literal, TypeAlias, TypedDict
 
 from pydantic import Field
 
-from b24typed.core.typed import B24Model, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LInt, LStr, Rows
 
 
 class VoximplantStatisticGetItem(B24Model):

@@ -8,6 +8,6 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from b24typed.core.typed import LInt
+from b24typed.core.typed_models import LInt
 
 VoximplantUserActivatePhoneResult: TypeAlias = LInt

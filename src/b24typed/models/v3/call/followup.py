@@ -12,7 +12,7 @@ from typing import Any, Literal, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed import B24Model, LBool, LDict, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
 
 
 class V3CallFollowupFieldGetResultItem(B24Model):

@@ -11,7 +11,7 @@ from typing import Any, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed import B24Model, LBool, LDateTime, LDict, LFloat, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LFloat, LInt, LList, LStr
 
 
 class V3NoteDocumentAddResult(B24Model):

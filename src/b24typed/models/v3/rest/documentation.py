@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from b24typed.core.typed import B24Model, LDict, LList, LStr
+from b24typed.core.typed_models import B24Model, LDict, LList, LStr
 
 
 class V3RestDocumentationOpenapiResultInfo(B24Model):

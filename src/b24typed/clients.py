@@ -1,0 +1,123 @@
+"""The public clients: the core clients plus the generated, typed method tree.
+
+``B24Hook``, ``AsyncB24Hook``, ``B24OAuth`` and ``AsyncB24OAuth`` are the core clients (transport,
+auth, limits, retries, lists, batches) with the REST v2 tree mixed in (``b24.crm.item.get(...)``)
+and REST 3.0 under ``b24.v3``. Namespaces load on first use; importing this module loads only
+the root of the tree. It also registers the generated REST v2 -> REST 3.0 migration table with
+the core's registry (read on the first REST v2 call).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from b24typed.core import client as _core
+from b24typed.core.registry import migrations
+from b24typed.core.typed import AsyncMode, BatchMode, SyncMode
+from b24typed.core.typed_batch import AsyncBatchRunner, SyncBatchRunner
+from b24typed.methods.v2 import V2Root
+
+__all__ = [
+    "AsyncB24Hook",
+    "AsyncB24OAuth",
+    "AsyncBatch",
+    "B24Hook",
+    "B24OAuth",
+    "SyncBatch",
+    "openapi_methods",
+]
+
+OPENAPI_METHOD = "rest.documentation.openapi"
+
+
+def _migration_table() -> Mapping[str, Sequence[str]]:
+    table: Mapping[str, Sequence[str]] = importlib.import_module(
+        "b24typed.methods._migrations"
+    ).TABLE
+    return table
+
+
+migrations.add_loader(_migration_table)
+
+
+def openapi_methods(document: Any) -> list[str]:
+    """REST 3.0 method names in an OpenAPI document (``paths`` keys like ``/tasks.task.list``)."""
+    paths = document.get("paths") if isinstance(document, Mapping) else None
+    if not isinstance(paths, Mapping):
+        return []
+    names = {str(path).strip("/").split("/")[-1] for path in paths}
+    return sorted(name for name in names if name)
+
+
+class SyncBatch(SyncBatchRunner, V2Root[BatchMode]):
+    """``with b24.batch() as batch:`` queue typed calls (``h = batch.crm.item.get(...)``); they
+    are sent 50 per request when the block ends, and ``h.result()`` gives the typed result."""
+
+
+class AsyncBatch(AsyncBatchRunner, V2Root[BatchMode]):
+    """``async with b24.batch() as batch:`` queue typed calls; sent when the block ends."""
+
+
+class _TypedSync(V2Root[SyncMode]):
+    _b24_mode = 0
+
+    @property
+    def _b24(self) -> Any:
+        return self
+
+    def batch(self, *, halt: bool = False) -> SyncBatch:
+        """A typed batch: ``with b24.batch() as batch: h = batch.crm.item.get(...)``.
+
+        ``halt=True`` stops at the first failing command (the rest fail as skipped).
+        """
+        return SyncBatch(self, halt=halt)
+
+    def refresh_v3_methods(self) -> int:
+        """Read the portal's REST 3.0 methods (``rest.documentation.openapi``) so that calling a
+        REST v2 method of the same name logs the migration warning; returns how many are new."""
+        client: Any = self
+        answer = client.call(3, OPENAPI_METHOD).raise_for_error()
+        added: int = client._state.migrations.add(openapi_methods(answer.result))
+        return added
+
+
+class _TypedAsync(V2Root[AsyncMode]):
+    _b24_mode = 1
+
+    @property
+    def _b24(self) -> Any:
+        return self
+
+    def batch(self, *, halt: bool = False) -> AsyncBatch:
+        """A typed batch: ``async with b24.batch() as batch: h = batch.crm.item.get(...)``."""
+        return AsyncBatch(self, halt=halt)
+
+    async def refresh_v3_methods(self) -> int:
+        """Read the portal's REST 3.0 methods (``rest.documentation.openapi``); see the sync
+        client's method. Returns how many are new."""
+        client: Any = self
+        answer = (await client.call(3, OPENAPI_METHOD)).raise_for_error()
+        added: int = client._state.migrations.add(openapi_methods(answer.result))
+        return added
+
+
+class B24Hook(_core.B24Hook, _TypedSync):
+    """A blocking client for an inbound webhook, with every REST method typed.
+
+    >>> b24 = B24Hook.from_webhook_url("https://example.bitrix24.com/rest/1/secret/")
+    >>> deal = b24.crm.item.get(entity_type_id=2, id=5)  # doctest: +SKIP
+    """
+
+
+class AsyncB24Hook(_core.AsyncB24Hook, _TypedAsync):
+    """An asyncio client for an inbound webhook, with every REST method typed (awaitable)."""
+
+
+class B24OAuth(_core.B24OAuth, _TypedSync):
+    """A blocking client for an OAuth application, with every REST method typed."""
+
+
+class AsyncB24OAuth(_core.AsyncB24OAuth, _TypedAsync):
+    """An asyncio client for an OAuth application, with every REST method typed (awaitable)."""

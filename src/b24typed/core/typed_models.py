@@ -1,0 +1,210 @@
+"""Base class and lenient field types of the generated result models (``b24typed.models``).
+
+Bitrix24 portals send what PHP gives them: numbers as strings (``"12"``), booleans as ``"Y"``/
+``"N"`` or ``1``/``0``, ``""`` for a missing date, ``[]`` for an empty object, lists as objects
+keyed ``"0"``, ``"1"``, ... The aliases here accept all of it, and :class:`B24Model` keeps fields
+the schema does not know (``UF_CRM_*`` user fields). Imported by model modules only, so
+``import b24typed`` and namespace access do not import pydantic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, Optional, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+
+__all__ = [
+    "B24Model",
+    "LAny",
+    "LBool",
+    "LDate",
+    "LDateTime",
+    "LDict",
+    "LFloat",
+    "LInt",
+    "LList",
+    "LStr",
+    "Obj",
+    "Rows",
+]
+
+T = TypeVar("T")
+
+
+_TRUE = frozenset({"y", "yes", "true", "1", "on", "t"})
+_FALSE = frozenset({"n", "no", "false", "0", "off", "f", ""})
+_INT_TEXT = re.compile(r"\s*[-+]?\d+(\.0*)?\s*")
+_RU_DATE = re.compile(r"(\d{2})\.(\d{2})\.(\d{4})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$")
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or value == []
+
+
+def _to_int(value: Any) -> Any:
+    if _blank(value):
+        return None
+    if isinstance(value, str) and _INT_TEXT.fullmatch(value):
+        return int(float(value))
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _to_float(value: Any) -> Any:
+    if _blank(value):
+        return None
+    if isinstance(value, str):
+        try:
+            return float(value.strip().replace(",", "."))
+        except ValueError:
+            return value
+    return value
+
+
+def _to_bool(value: Any) -> Any:
+    if value is None or value == []:
+        return None
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value != 0
+    return value
+
+
+def _to_str(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+def _ru_datetime(value: str) -> dt.datetime | None:
+    match = _RU_DATE.match(value.strip())
+    if match is None:
+        return None
+    day, month, year, hour, minute, second = match.groups()
+    return dt.datetime(
+        int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0)
+    )
+
+
+def _to_date(value: Any) -> Any:
+    if _blank(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) > 10 and text[4:5] == "-" and text[10:11] in "T ":
+            return text[:10]
+        parsed = _ru_datetime(text)
+        if parsed is not None:
+            return parsed.date()
+    return value
+
+
+def _to_datetime(value: Any) -> Any:
+    if _blank(value):
+        return None
+    if isinstance(value, str):
+        parsed = _ru_datetime(value)
+        if parsed is not None:
+            return parsed
+    return value
+
+
+def _to_dict(value: Any) -> Any:
+    if _blank(value):
+        return None
+    return value
+
+
+def _to_list(value: Any) -> Any:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, Mapping):  # a PHP array with keys: {"0": {...}, "1": {...}}
+        return list(value.values())
+    return value
+
+
+LInt = Annotated[Optional[int], BeforeValidator(_to_int)]  # noqa: UP045 - runtime alias
+"""An integer that portals may send as ``"12"`` or ``""``."""
+LFloat = Annotated[Optional[float], BeforeValidator(_to_float)]  # noqa: UP045
+"""A number that portals may send as ``"12.50"`` or ``""``."""
+LBool = Annotated[Optional[bool], BeforeValidator(_to_bool)]  # noqa: UP045
+"""A boolean that portals send as ``true``, ``"Y"``/``"N"``, ``1``/``0`` or ``"1"``/``"0"``."""
+LStr = Annotated[Optional[str], BeforeValidator(_to_str)]  # noqa: UP045
+"""A string that portals may send as a number."""
+LDate = Annotated[Optional[dt.date], BeforeValidator(_to_date)]  # noqa: UP045
+"""A date: ISO, ISO date-time (the date part is kept), ``dd.mm.yyyy``; ``""`` is ``None``."""
+LDateTime = Annotated[Optional[dt.datetime], BeforeValidator(_to_datetime)]  # noqa: UP045
+"""A date-time: ISO or ``dd.mm.yyyy hh:mm:ss``; ``""`` is ``None``."""
+LDict = Annotated[Optional[dict[str, Any]], BeforeValidator(_to_dict)]  # noqa: UP045
+"""An object without a documented shape; PHP's empty ``[]`` is ``None``."""
+LList = Annotated[Optional[list[T]], BeforeValidator(_to_list)]  # noqa: UP045
+"""A list; PHP arrays with keys (``{"0": ..., "1": ...}``) become lists."""
+LAny = Any
+"""A value whose shape the schema does not give."""
+
+
+def _to_obj(value: Any) -> Any:
+    return {} if _blank(value) or value is False else value
+
+
+def _to_rows(value: Any) -> Any:
+    if _blank(value) or value is False:
+        return []
+    if isinstance(value, Mapping):
+        return list(value.values())
+    return value
+
+
+Obj = Annotated[dict[str, Any], BeforeValidator(_to_obj)]
+"""A method result that is an object without a documented shape (``[]`` and ``null`` are ``{}``)."""
+Rows = Annotated[list[T], BeforeValidator(_to_rows)]
+"""A method result that is a list (``null`` is ``[]``; PHP arrays with keys become lists)."""
+
+
+class B24Model(BaseModel):
+    """Base of every generated result model.
+
+    Attributes are snake_case with the wire names as aliases (``model.assigned_by_id`` reads
+    ``ASSIGNED_BY_ID``); fields the schema does not know (``UF_CRM_*``) are kept in
+    ``model_extra``; ``model_fields_set`` tells a missing field from one sent as ``null``.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+        defer_build=True,
+        protected_namespaces=(),
+        arbitrary_types_allowed=False,
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _php_empty_object(cls, data: Any) -> Any:
+        # PHP encodes an empty associative array as [] and some portals send "" or false.
+        if data is None or data is False or data in ([], ""):
+            return {}
+        return data
+
+    def __getitem__(self, key: str) -> Any:
+        """Read a field by its wire name, including extra fields: ``deal["UF_CRM_1"]``."""
+        extra = self.model_extra or {}
+        if key in extra:
+            return extra[key]
+        for name, info in type(self).model_fields.items():
+            if key in (info.alias, name):
+                return getattr(self, name)
+        raise KeyError(key)
