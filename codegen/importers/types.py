@@ -90,7 +90,7 @@ _NAMED_OBJECTS: dict[str, Schema] = {
         },
     },
 }
-_KEEP_NAME = frozenset({"datetime", "date", "timestamp", "char", "text", "file", "enum", "double"})
+_KEEP_NAME = frozenset({"datetime", "date", "timestamp", "char", "text", "enum", "double"})
 
 
 def split_tokens(tokens: list[str]) -> list[str]:
