@@ -81,3 +81,19 @@ async def test_async_client_against_the_transport() -> None:
     assert got.is_success
     tasks = await hook.call_list_method("tasks.task.list", {})
     assert len(tasks) == 3
+
+
+def test_shared_manual_clock_with_rate_limit() -> None:
+    from b24typed.core.clock import ManualClock
+
+    clock = ManualClock()
+    portal = FakePortal(clock=clock)
+    portal.limits.rate(burst=10, per_second=2)
+    hook = B24Hook.from_webhook_url(portal.webhook_url, http_client=portal.client(), clock=clock)
+    started = clock.now()
+    for _ in range(40):
+        assert hook.call(2, "server.time").is_success
+    # 30 requests beyond the burst drain at 2 per second of simulated time
+    assert clock.now() - started >= 15
+    assert portal.stats.by_status[200] == 40
+    assert portal.stats.by_status[503] <= 3

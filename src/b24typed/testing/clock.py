@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import time
+from typing import Protocol, runtime_checkable
 
 __all__ = ["Clock", "ManualClock", "RealClock"]
 
 
-class Clock:
-    """A source of unix time in seconds (float). ``advance`` moves it forward."""
+@runtime_checkable
+class Clock(Protocol):
+    """A source of unix time in seconds (float); ``advance`` moves it forward.
 
-    def now(self) -> float:
-        raise NotImplementedError
+    Any object with these two methods works, e.g. ``b24typed.core.clock.ManualClock``: share one
+    manual clock between a client and the portal and the client's waits move the portal's time.
+    """
 
-    def advance(self, seconds: float) -> None:
-        raise NotImplementedError
+    def now(self) -> float: ...
+
+    def advance(self, seconds: float) -> None: ...
 
 
-class RealClock(Clock):
+class RealClock:
     """Follows ``time.time()``; ``advance`` adds a fixed offset (handy to skip a limit window)."""
 
     def __init__(self) -> None:
@@ -30,7 +34,7 @@ class RealClock(Clock):
         self._offset += seconds
 
 
-class ManualClock(Clock):
+class ManualClock:
     """A clock that only moves when ``advance`` is called."""
 
     def __init__(self, start: float = 1_767_225_600.0) -> None:  # 2026-01-01T00:00:00Z
