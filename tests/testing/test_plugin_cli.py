@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -87,3 +88,15 @@ def test_loopback_https(tmp_path: Path) -> None:
         assert base.startswith("https://127.0.0.1:")
         resp = client.post(portal.serve_webhook_url(base) + "server.time")
         assert resp.status_code == 200
+
+
+def test_b24_client_fixture(b24_portal: FakePortal, b24_client: Any) -> None:
+    b24_portal.crm.seed_deals(120)
+    assert len(b24_client.call_list_method("crm.deal.list", {"select": ["ID"]})) == 120
+
+
+@pytest.mark.anyio
+async def test_async_b24_client_fixture(b24_portal: FakePortal, async_b24_client: Any) -> None:
+    b24_portal.tasks.seed(2)
+    got = await async_b24_client.call(3, "tasks.task.get", {"id": 2})
+    assert got.is_success

@@ -175,3 +175,9 @@ def test_transport_is_sync_and_async() -> None:
     transport = portal.transport()
     assert isinstance(transport, httpx.BaseTransport)
     assert isinstance(transport, httpx.AsyncBaseTransport)
+
+
+def test_rest_unavailable_on_a_free_plan(env: Env) -> None:
+    env.portal.rest_available = False
+    resp = env.call("server.time")
+    assert (resp.status_code, resp.json()["error"]) == (403, "ACCESS_DENIED")

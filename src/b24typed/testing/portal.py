@@ -232,6 +232,8 @@ class FakePortal:
         self.limits = Limits(self.clock)
         self.faults = Faults()
         self.lock = threading.RLock()
+        # False answers every REST call with 403 ACCESS_DENIED, as a portal on a free plan does
+        self.rest_available = True
         self._rng_tokens = random.Random(f"tokens:{seed}")
         self._v2: dict[str, MethodDef] = {}
         self._v3: dict[str, MethodDef] = {}
@@ -532,6 +534,10 @@ class FakePortal:
                 if query_auth:
                     params["auth"] = query_auth
             user_id, identity, scopes = self._authenticate(m, params, api)
+            if not self.rest_available:
+                raise ApiError(
+                    "ACCESS_DENIED", "REST API is available only on commercial plans", 403
+                )
             if not self.limits.take_request():
                 raise ApiError("QUERY_LIMIT_EXCEEDED", "Too many requests", 503)
             ctx = Ctx(self, api, user_id, identity, scopes, method, req.headers)

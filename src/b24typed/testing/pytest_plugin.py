@@ -1,13 +1,14 @@
 """pytest plugin (entry point ``pytest11: b24typed``): a fresh fake portal per test.
 
-Fixtures: ``b24_portal`` (a :class:`~b24typed.testing.FakePortal`), ``b24_http`` (an
+Fixtures: ``b24_portal`` (a :class:`~b24typed.testing.FakePortal`), ``b24_client`` and
+``async_b24_client`` (b24typed clients on its webhook), ``b24_http`` (an
 ``httpx.Client`` wired to it) and ``b24_async_http`` (an ``httpx.AsyncClient``).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -34,3 +35,29 @@ def b24_http(b24_portal: FakePortal) -> Iterator[httpx.Client]:
 async def b24_async_http(b24_portal: FakePortal) -> AsyncIterator[httpx.AsyncClient]:
     async with b24_portal.async_client() as client:
         yield client
+
+
+@pytest.fixture
+def b24_client(b24_portal: FakePortal) -> Iterator[Any]:
+    """A ``b24typed.B24Hook`` on the portal's default webhook (in-process transport)."""
+    from b24typed import B24Hook
+
+    client = B24Hook.from_webhook_url(b24_portal.webhook_url, http_client=b24_portal.client())
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture
+async def async_b24_client(b24_portal: FakePortal) -> AsyncIterator[Any]:
+    """A ``b24typed.AsyncB24Hook`` on the portal's default webhook (in-process transport)."""
+    from b24typed import AsyncB24Hook
+
+    client = AsyncB24Hook.from_webhook_url(
+        b24_portal.webhook_url, http_client=b24_portal.async_client()
+    )
+    try:
+        yield client
+    finally:
+        await client.aclose()
