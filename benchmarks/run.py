@@ -1,0 +1,494 @@
+"""``make bench``: b24typed against fast_bitrix24, b24pysdk and plain httpx on one emulator.
+
+Every client runs in its own process (``cases.py``) against a seeded fake portal that runs in
+another (``emulator.py``), over loopback. The peers live in ``benchmarks/.venv-peers``, made
+here, never in the package's dependencies. Results: ``benchmarks/results/latest.{json,md,png}``.
+
+``python benchmarks/run.py [--quick]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+PEERS_VENV = HERE / ".venv-peers"
+PEERS = ("fast-bitrix24==1.8.14", "b24pysdk==1.3.2", "matplotlib>=3.8")
+CASES = str(HERE / "cases.py")
+
+# (label, client, transport). b24pysdk builds https:// URLs only, so it talks to the TLS
+# listener; the "(TLS)" rows run b24typed and httpx there too, for a like-for-like reading.
+VARIANTS = (
+    ("b24typed", "b24typed", "http"),
+    ("httpx", "httpx", "http"),
+    ("fast_bitrix24", "fast_bitrix24", "http"),
+    ("b24pysdk", "b24pysdk", "https"),
+    ("b24typed (TLS)", "b24typed", "https"),
+    ("httpx (TLS)", "httpx", "https"),
+)
+IMPORTS = (
+    ("import b24typed", "b24typed", "import b24typed"),
+    ("from b24typed import B24Hook", "b24typed", "from b24typed import B24Hook"),
+    ("import fast_bitrix24", "fast_bitrix24", "import fast_bitrix24"),
+    ("import b24pysdk", "b24pysdk", "import b24pysdk"),
+    ("import httpx", "httpx", "import httpx"),
+)
+PEER_CLIENTS = {"fast_bitrix24", "b24pysdk"}
+# The rate-limit run selects a few fields, so the emulator answers faster than the limit allows
+# and the limit, not the emulator, sets the pace.
+LIMIT_SELECT = ["ID", "TITLE", "STAGE_ID", "OPPORTUNITY"]
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment of the processes started here: bytecode caches allowed, as on a user's
+    machine (a set PYTHONDONTWRITEBYTECODE would make every cold import compile from source)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, **extra}
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --- environment ------------------------------------------------------------------------------
+
+
+def peers_python() -> str:
+    """The peers' venv interpreter, created and filled on first use (or when PEERS change)."""
+    python = PEERS_VENV / "bin" / "python"
+    stamp = PEERS_VENV / ".installed"
+    wanted = "\n".join(PEERS)
+    if not python.exists() or not stamp.exists() or stamp.read_text() != wanted:
+        log(f"creating {PEERS_VENV.relative_to(HERE.parent)} with {', '.join(PEERS)}")
+        subprocess.run([sys.executable, "-m", "venv", str(PEERS_VENV)], check=True)
+        pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        subprocess.run([*pip, *PEERS], check=True)
+        stamp.write_text(wanted)
+    return str(python)
+
+
+def versions(peers: str) -> dict[str, str]:
+    code = (
+        "import importlib.metadata as m, json, sys; "
+        "print(json.dumps({n: m.version(n) for n in sys.argv[1:]}))"
+    )
+    ours = subprocess.run(
+        [sys.executable, "-c", code, "b24typed", "httpx", "pydantic"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    theirs = subprocess.run(
+        [peers, "-c", code, "fast_bitrix24", "b24pysdk"], capture_output=True, text=True, check=True
+    )
+    return {**json.loads(ours.stdout), **json.loads(theirs.stdout)}
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def make_cert(folder: Path) -> tuple[str, str]:
+    """A throwaway self-signed certificate for 127.0.0.1 (openssl CLI)."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return str(cert), str(key)
+
+
+# --- the emulator process ---------------------------------------------------------------------
+
+
+class Emulator:
+    """A seeded portal in its own process; commands over its stdin."""
+
+    def __init__(self, deals: int, cert: tuple[str, str]) -> None:
+        log(f"starting the emulator with {deals:,} deals")
+        self.proc = subprocess.Popen(
+            [sys.executable, str(HERE / "emulator.py"), "--seed-deals", str(deals),
+             "--tls-cert", cert[0], "--tls-key", cert[1]],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=child_env(),
+        )  # fmt: skip
+        assert self.proc.stdout is not None
+        hello = json.loads(self.proc.stdout.readline())
+        self.urls = {"http": hello["http"], "https": hello["https"]}
+        self.deals = deals
+
+    def command(self, line: str) -> dict[str, Any]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        answer: dict[str, Any] = json.loads(self.proc.stdout.readline())
+        return answer
+
+    def close(self) -> None:
+        try:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write("quit\n")
+            self.proc.stdin.close()
+            self.proc.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+            self.proc.wait()
+
+
+@contextmanager
+def emulator(deals: int, cert: tuple[str, str]) -> Iterator[Emulator]:
+    emu = Emulator(deals, cert)
+    try:
+        yield emu
+    finally:
+        emu.close()
+
+
+class Runner:
+    """Runs one case of one client in a fresh process, with the right interpreter and trust."""
+
+    def __init__(self, peers: str, cert: str) -> None:
+        self.peers = peers
+        self.cert = cert
+
+    def case(self, client: str, spec: dict[str, Any], timeout: float = 600) -> dict[str, Any]:
+        python = self.peers if client in PEER_CLIENTS else sys.executable
+        # Trust the loopback certificate the ordinary way for each HTTP stack.
+        env = child_env(SSL_CERT_FILE=self.cert, REQUESTS_CA_BUNDLE=self.cert)
+        done = subprocess.run(
+            [python, CASES, json.dumps({"client": client, **spec})],
+            capture_output=True, text=True, env=env, timeout=timeout, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise RuntimeError(f"{client} {spec['case']} failed:\n{done.stderr[-3000:]}")
+        result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+        return result
+
+
+# --- the measurements -------------------------------------------------------------------------
+
+
+def bench_export(emu: Emulator, runner: Runner, reps: int) -> list[dict[str, Any]]:
+    """Each client exports every deal ``reps`` times, interleaved with the others (so a busy
+    moment of the machine does not fall on one client only); medians per client."""
+    runs: dict[str, list[dict[str, Any]]] = {label: [] for label, _, _ in VARIANTS}
+    methods: dict[str, str] = {}
+    for _ in range(reps):
+        for label, client, transport in VARIANTS:
+            emu.command("reset")
+            server_cpu = emu.command("cpu")["cpu"]
+            out = runner.case(client, {"case": "export", "url": emu.urls[transport]})
+            stats = emu.command("stats")
+            runs[label].append({
+                "seconds": out["times"][0], "cpu": out["cpu"][0],
+                "server_cpu": emu.command("cpu")["cpu"] - server_cpu,
+                "requests": stats["requests"], "complete": out["items"][0] == emu.deals,
+            })  # fmt: skip
+            methods[label] = out["method"]
+    rows = []
+    for label, done in runs.items():
+        seconds = statistics.median(r["seconds"] for r in done)
+        rows.append({
+            "client": label, "method": methods[label], "seconds": seconds,
+            "items_per_second": emu.deals / seconds,
+            "cpu": statistics.median(r["cpu"] for r in done),
+            "server_cpu": statistics.median(r["server_cpu"] for r in done),
+            "requests": statistics.median(r["requests"] for r in done),
+            "complete": all(r["complete"] for r in done), "runs": done,
+        })  # fmt: skip
+        log(f"export {label}: {emu.deals / seconds:,.0f} items/s, {rows[-1]['requests']:g} req")
+    return rows
+
+
+def bench_get(emu: Emulator, runner: Runner, iterations: int) -> list[dict[str, Any]]:
+    ids = random.Random(8).sample(range(1, emu.deals + 1), 200)
+    rows = []
+    for label, client, transport in VARIANTS:
+        spec = {"case": "get", "url": emu.urls[transport], "ids": ids, "iterations": iterations}
+        out = runner.case(client, spec)
+        rows.append({"client": label, **out})
+        log(f"get {label}: {out['median'] * 1e3:.3f} ms median")
+    return rows
+
+
+def bench_imports(peers: str, runs: int) -> list[dict[str, Any]]:
+    rows = []
+    for label, client, stmt in IMPORTS:
+        python = peers if client in PEER_CLIENTS else sys.executable
+        times = []
+        for i in range(runs + 1):  # the first run only writes bytecode caches
+            code = f"import time; t = time.perf_counter(); {stmt}; print(time.perf_counter() - t)"
+            done = subprocess.run(
+                [python, "-c", code], capture_output=True, text=True, check=True, env=child_env()
+            )
+            if i:
+                times.append(float(done.stdout))
+        rows.append({"import": label, "median": statistics.median(times), "times": times})
+        log(f"{label}: {statistics.median(times) * 1e3:.1f} ms")
+    return rows
+
+
+def bench_stream(runner: Runner, cert: tuple[str, str], sizes: list[int]) -> list[dict[str, Any]]:
+    rows = []
+    with emulator(max(sizes), cert) as emu:
+        for size in sizes:
+            emu.command("reset")
+            out = runner.case(
+                "b24typed", {"case": "stream", "url": emu.urls["http"], "limit": size}, 900
+            )
+            stats = emu.command("stats")
+            rows.append({"n": size, "requests": stats["requests"], **out})
+            log(f"stream {size:,}: peak RSS {out['peak_rss']:.1f} MiB in {out['seconds']:.1f}s")
+    return rows
+
+
+def bench_limit(
+    runner: Runner, cert: tuple[str, str], deals: int, scale: float
+) -> list[dict[str, Any]]:
+    burst, per_second = 50, 2.0 * scale
+    rows = []
+    clients = (
+        ("b24typed", "b24typed", "http"),
+        ("fast_bitrix24", "fast_bitrix24", "http"),
+        ("b24pysdk", "b24pysdk", "https"),
+        ("httpx, no limiter", "httpx", "http"),
+    )
+    with emulator(deals, cert) as emu:
+        for label, client, transport in clients:
+            emu.command(f"rate {burst} {per_second}")  # a fresh, empty bucket
+            emu.command("reset")
+            spec = {
+                "case": "limit_export", "url": emu.urls[transport], "select": LIMIT_SELECT,
+                "rate": [burst, per_second],
+            }  # fmt: skip
+            out = runner.case(client, spec, 900)
+            stats = emu.command("stats")
+            ok_requests = stats["by_status"].get("200", 0)
+            errors = stats["by_status"].get("503", 0)
+            rows.append({
+                "client": label, "method": out["method"], "seconds": out["times"][0],
+                "items": out["items"][0], "complete": out["items"][0] == deals,
+                "requests": stats["requests"], "limit_errors": errors,
+                "floor": max(0, ok_requests - burst) / per_second,
+            })  # fmt: skip
+            log(f"limit {label}: {out['times'][0]:.2f}s, {errors} limit errors")
+        emu.command("off")
+    fewest = 1 + -(-(deals - 50) // 2500)  # one page, then chained batches of 50 pages
+    for row in rows:
+        row["best_floor"] = max(0, fewest - burst) / per_second
+    return rows
+
+
+# --- verdicts ---------------------------------------------------------------------------------
+
+
+def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
+    """The issue's targets, each met or not, with the numbers behind it."""
+    export = {r["client"]: r for r in res["export"]}
+    get = {r["client"]: r for r in res["get"]}
+    imports = {r["import"]: r["median"] for r in res["imports"]}
+    ours = export["b24typed"]["seconds"]
+    fastest_peer = min(export["fast_bitrix24"]["seconds"], export["b24pysdk"]["seconds"])
+    peer_import = min(imports["import fast_bitrix24"], imports["import b24pysdk"])
+    stream = res["stream"]
+    small, large = stream[0]["peak_rss"], stream[-1]["peak_rss"]
+    limit = {r["client"]: r for r in res["limit"]}
+    out = [
+        ("export >= 3x faster than the fastest peer", fastest_peer / ours >= 3,
+         f"{fastest_peer / ours:.2f}x"),
+        ("export within 1.3x of plain httpx", ours / export["httpx"]["seconds"] <= 1.3,
+         f"{ours / export['httpx']['seconds']:.2f}x"),
+        ("typed get within 1.15x of plain httpx",
+         get["b24typed"]["median"] / get["httpx"]["median"] <= 1.15,
+         f"{get['b24typed']['median'] / get['httpx']['median']:.2f}x"),
+        ("`import b24typed` < 100 ms", imports["import b24typed"] < 0.1,
+         f"{imports['import b24typed'] * 1e3:.1f} ms"),
+        ("`import b24typed` < half of each peer's", imports["import b24typed"] < peer_import / 2,
+         f"{imports['import b24typed'] / peer_import:.3f} of the fastest peer's"),
+        ("memory flat in N (1M peak within 10% of 100k peak)", large <= small * 1.10,
+         f"{small:.0f} -> {large:.0f} MiB"),
+        ("zero limit errors with the limiter on", limit["b24typed"]["limit_errors"] == 0,
+         f"{limit['b24typed']['limit_errors']} errors"),
+    ]  # fmt: skip
+    return [{"target": t, "met": bool(m), "value": v} for t, m, v in out]
+
+
+# --- report -----------------------------------------------------------------------------------
+
+
+def markdown(res: dict[str, Any]) -> str:
+    env = res["environment"]
+    p = res["params"]
+    lines = [
+        "# b24typed benchmark",
+        "",
+        f"{env['date']} · Python {env['python']} · {env['cpu']} ({env['cores']} cores) · "
+        f"{env['os']} · " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()),
+        "",
+        "Same fake portal (`b24typed.testing`, its own process) over loopback for every client;"
+        " each client in a fresh process. b24pysdk only builds `https://` URLs, so it talks to"
+        " a TLS listener on the same portal (self-signed loopback certificate); the `(TLS)`"
+        " rows run b24typed and httpx there too. Client-side limiters off except in the"
+        " rate-limit run." + (" **Quick run (smaller sizes).**" if p["quick"] else ""),
+        "",
+        "## Targets",
+        "",
+        "| target | result | met |",
+        "| --- | --- | --- |",
+    ]
+    lines += [
+        f"| {t['target']} | {t['value']} | {'yes' if t['met'] else '**no**'} |"
+        for t in res["targets"]
+    ]
+    lines += [
+        "",
+        f"## Export of {p['export_deals']:,} deals (median of {p['reps']})",
+        "",
+        "Wall time is what a user waits; client CPU is the client's own work (the rest is the"
+        " emulator's, and waiting). The machine has 2 cores: one for the client, one for the"
+        " emulator.",
+        "",
+        "| client | method | seconds | items/s | client CPU s | emulator CPU s "
+        "| HTTP requests | vs b24typed |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    ours = next(r for r in res["export"] if r["client"] == "b24typed")["seconds"]
+    for r in res["export"]:
+        flag = "" if r["complete"] else " (incomplete!)"
+        lines.append(
+            f"| {r['client']} | {r['method']}{flag} | {r['seconds']:.3f} | "
+            f"{r['items_per_second']:,.0f} | {r['cpu']:.3f} | {r['server_cpu']:.3f} | "
+            f"{r['requests']:g} | {r['seconds'] / ours:.2f}x |"
+        )
+    lines += [
+        "",
+        f"## One get (`crm.deal.get`), {p['get_iterations']:,} calls",
+        "",
+        "| client | call | median ms | p90 ms | client CPU ms/call | vs httpx (median) |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    base = {
+        "http": next(r for r in res["get"] if r["client"] == "httpx")["median"],
+        "https": next(r for r in res["get"] if r["client"] == "httpx (TLS)")["median"],
+    }
+    transports = {label: transport for label, _, transport in VARIANTS}
+    for r in res["get"]:
+        ratio = r["median"] / base[transports[r["client"]]]
+        lines.append(
+            f"| {r['client']} | {r['method']} | {r['median'] * 1e3:.3f} | {r['p90'] * 1e3:.3f} | "
+            f"{r['cpu_per_call'] * 1e3:.3f} | {ratio:.2f}x |"
+        )
+    lines += [
+        "",
+        f"## Cold import (fresh interpreter, median of {p['import_runs']})",
+        "",
+        "| statement | median ms |",
+        "| --- | ---: |",
+    ]
+    lines += [f"| `{r['import']}` | {r['median'] * 1e3:.1f} |" for r in res["imports"]]
+    lines += [
+        "",
+        "## Streaming memory (b24typed `fetch_list_method`, items dropped as they come)",
+        "",
+        "| items | seconds | items/s | HTTP requests | RSS before MiB | peak RSS MiB |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    lines += [
+        f"| {r['items']:,} | {r['seconds']:.1f} | {r['items'] / r['seconds']:,.0f} | "
+        f"{r['requests']} | {r['rss_before']:.1f} | {r['peak_rss']:.1f} |"
+        for r in res["stream"]
+    ]
+    lines += [
+        "",
+        f"## Export of {p['limit_deals']:,} deals under the rate limit "
+        f"(burst 50, 2/s, time-scaled x{p['scale']:g}: 50 burst, {2 * p['scale']:g}/s)",
+        "",
+        f"Each client exports `select={LIMIT_SELECT}` (small answers, so the limit and not the"
+        " emulator sets the pace) with its own limiter set to the scaled limit; b24pysdk has"
+        " none and retries 503s (its retry delays scaled too). `floor`: the least time the"
+        " limit allows for the successful requests this client made; `best floor`: the same"
+        " for the fewest requests any client needs (chained batches).",
+        "",
+        "| client | method | seconds | floor s | best floor s | HTTP requests | limit errors |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in res["limit"]:
+        flag = "" if r["complete"] else " (incomplete!)"
+        lines.append(
+            f"| {r['client']} | {r['method']}{flag} | {r['seconds']:.2f} | {r['floor']:.2f} | "
+            f"{r['best_floor']:.2f} | {r['requests']} | {r['limit_errors']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, a minute or two")
+    args = parser.parse_args()
+    quick = args.quick
+    params = {
+        "quick": quick,
+        "export_deals": 10_000 if quick else 50_000,
+        "reps": 3 if quick else 5,
+        "get_iterations": 300 if quick else 2_000,
+        "import_runs": 3 if quick else 7,
+        "stream_sizes": [20_000, 200_000] if quick else [100_000, 1_000_000],
+        "limit_deals": 150_000 if quick else 200_000,
+        "scale": 5.0,
+    }
+    started = time.perf_counter()
+    peers = peers_python()
+    RESULTS.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="b24bench-") as tmp:
+        cert = make_cert(Path(tmp))
+        runner = Runner(peers, cert[0])
+        res: dict[str, Any] = {"params": params}
+        with emulator(params["export_deals"], cert) as emu:
+            res["export"] = bench_export(emu, runner, params["reps"])
+            res["get"] = bench_get(emu, runner, params["get_iterations"])
+        res["imports"] = bench_imports(peers, params["import_runs"])
+        res["stream"] = bench_stream(runner, cert, params["stream_sizes"])
+        res["limit"] = bench_limit(runner, cert, params["limit_deals"], params["scale"])
+    res["environment"] = {
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "python": platform.python_version(),
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "os": f"{platform.system()} {platform.release()}",
+        "versions": versions(peers),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    res["targets"] = targets(res)
+    (RESULTS / "latest.json").write_text(json.dumps(res, indent=2) + "\n")
+    (RESULTS / "latest.md").write_text(markdown(res))
+    subprocess.run(
+        [peers, str(HERE / "chart.py"), str(RESULTS / "latest.json"), str(RESULTS / "latest.png")],
+        check=True,
+    )
+    log(f"done in {time.perf_counter() - started:.0f}s: {RESULTS / 'latest.md'}")
+    print((RESULTS / "latest.md").read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
