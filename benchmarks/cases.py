@@ -56,7 +56,11 @@ def b24typed_export(spec: dict[str, Any]) -> tuple[int, str]:
 def b24typed_get(spec: dict[str, Any]) -> tuple[Callable[[int], Any], str]:
     b24 = _b24typed(spec)
     if hasattr(b24, "crm"):
-        return (lambda i: b24.crm.deal.get(id=i)), "crm.deal.get (typed model)"
+        import warnings
+
+        warnings.simplefilter("ignore", DeprecationWarning)  # crm.deal.get's REST 3.0 hint
+        model = type(b24.crm.deal.get(id=spec["ids"][0])).__name__
+        return (lambda i: b24.crm.deal.get(id=i)), f"b24.crm.deal.get(id=...) -> {model}"
 
     def call(i: int) -> Any:
         return b24.call_method(GET, {"id": i}).raise_for_error().result
