@@ -142,6 +142,14 @@ class Group:
     type_imports: set[tuple[str, str]] = field(default_factory=set)
 
 
+def has_wrapper(document: dict[str, Any]) -> bool:
+    """Whether a schema gets a typed wrapper: its params must be an object (a JSON body that is a
+    list, as REST 3.0 ``batch`` takes, cannot be sent as keyword arguments; ``b24.batch()`` is the
+    typed way to batch)."""
+    params = document.get("params")
+    return not isinstance(params, dict) or schema_types(params) in (["object"], [])
+
+
 class ApiGenerator:
     """Everything generated for one API version."""
 
@@ -153,7 +161,7 @@ class ApiGenerator:
         v2_root: Node | None = None,
     ) -> None:
         self.api = api
-        self.documents = sorted(documents, key=lambda d: d["method"])
+        self.documents = sorted((d for d in documents if has_wrapper(d)), key=lambda d: d["method"])
         self.root = build_tree(self.documents, reserved)
         self.v2_root = v2_root
         self.groups: dict[NodePath, Group] = {}

@@ -39,6 +39,9 @@ _TRUE = frozenset({"y", "yes", "true", "1", "on", "t"})
 _FALSE = frozenset({"n", "no", "false", "0", "off", "f", ""})
 _INT_TEXT = re.compile(r"\s*[-+]?\d+(\.0*)?\s*")
 _RU_DATE = re.compile(r"(\d{2})\.(\d{2})\.(\d{4})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$")
+_US_DATE = re.compile(
+    r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*([aApP][mM])?)?$"
+)
 
 
 def _blank(value: Any) -> bool:
@@ -89,13 +92,26 @@ def _to_str(value: Any) -> Any:
 
 
 def _ru_datetime(value: str) -> dt.datetime | None:
-    match = _RU_DATE.match(value.strip())
-    if match is None:
+    """Portal-locale formats: ``dd.mm.yyyy[ hh:mm[:ss]]`` and ``mm/dd/yyyy[ hh:mm[:ss] am]``."""
+    text = value.strip()
+    match = _RU_DATE.match(text)
+    if match is not None:
+        day, month, year, hour, minute, second = match.groups()
+        ampm = None
+    else:
+        match = _US_DATE.match(text)
+        if match is None:
+            return None
+        month, day, year, hour, minute, second, ampm = match.groups()
+    hours = int(hour or 0)
+    if ampm is not None:
+        hours = hours % 12 + (12 if ampm.lower() == "pm" else 0)
+    try:
+        return dt.datetime(
+            int(year), int(month), int(day), hours, int(minute or 0), int(second or 0)
+        )
+    except ValueError:
         return None
-    day, month, year, hour, minute, second = match.groups()
-    return dt.datetime(
-        int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0)
-    )
 
 
 def _to_date(value: Any) -> Any:

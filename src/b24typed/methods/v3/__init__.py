@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from b24typed.core.typed import UNSET, Call, M, Method, Namespace, Unset
 
 if TYPE_CHECKING:
-    import b24typed.models.v3 as _m
     from b24typed.methods.v3.bizprocdesigner import V3Bizprocdesigner
     from b24typed.methods.v3.call import V3Call
     from b24typed.methods.v3.crm import V3Crm
@@ -27,27 +26,6 @@ if TYPE_CHECKING:
     from b24typed.methods.v3.vibecodeconnector import V3Vibecodeconnector
 
 _MODELS = "b24typed.models.v3"
-
-
-def batch2(
-    *,
-    extra_params: Mapping[str, Any] | Unset = UNSET,
-) -> Call[_m.V3BatchResult]:
-    """Call ``batch`` (REST 3.0).
-
-    Docs:
-        https://apidocs.bitrix24.com/api-reference/rest-v3.md#batch
-    Returns:
-        :class:`b24typed.models.v3.V3BatchResult`.
-    """
-    return Call(
-        3,
-        "batch",
-        _MODELS,
-        "V3BatchResult",
-        {},
-        extra_params=extra_params,
-    )
 
 
 def documentation2(
@@ -89,7 +67,6 @@ def scopes2(
 class V3Root(Namespace[M]):
     """The REST 3.0 method tree."""
 
-    batch = Method(batch2)
     documentation = Method(documentation2)
     scopes = Method(scopes2)
 
