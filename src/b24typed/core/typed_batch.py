@@ -86,6 +86,12 @@ class _BatchRunner:
             if not handle.done():
                 handle._fail(error)
 
+    def _abandon(self) -> None:
+        """The block raised: nothing is sent; pending handles fail, the batch takes no more."""
+        self._sent = True
+        error = SdkError("the batch was not sent: its block raised", code="SDK_BATCH_ABANDONED")
+        self._fail_all(self._queue, error)
+
     def _flow(self, api: ApiVersion, handles: list[BatchHandle[Any]]) -> Any:
         return batch_by_chunk_flow(
             self._client._state,
@@ -119,6 +125,8 @@ class SyncBatchRunner(_BatchRunner):
     ) -> None:
         if exc_type is None and not self._sent:
             self.send()
+        else:
+            self._abandon()
 
 
 class AsyncBatchRunner(_BatchRunner):
@@ -145,3 +153,5 @@ class AsyncBatchRunner(_BatchRunner):
     ) -> None:
         if exc_type is None and not self._sent:
             await self.send()
+        else:
+            self._abandon()
