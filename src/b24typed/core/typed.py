@@ -389,22 +389,19 @@ class ListMethod(Generic[P, R, I]):
         return _bind(obj, self.builder, self._kinds)
 
 
-_DEPRECATED = "this Bitrix24 REST method is deprecated; its docstring names the replacement"
-
-
 class DeprecatedMethod(Method[P, R]):
     """A deprecated REST method: type checkers report its use; calling it warns at runtime."""
 
     __slots__ = ()
 
     @overload
-    @deprecated(_DEPRECATED)
+    @deprecated("this Bitrix24 REST method is deprecated; its docstring names the replacement")
     def __get__(self, obj: Namespace[SyncMode], owner: Any) -> SyncBound[P, R]: ...
     @overload
-    @deprecated(_DEPRECATED)
+    @deprecated("this Bitrix24 REST method is deprecated; its docstring names the replacement")
     def __get__(self, obj: Namespace[AsyncMode], owner: Any) -> AsyncBound[P, R]: ...
     @overload
-    @deprecated(_DEPRECATED)
+    @deprecated("this Bitrix24 REST method is deprecated; its docstring names the replacement")
     def __get__(self, obj: Namespace[BatchMode], owner: Any) -> BatchBound[P, R]: ...
     @overload
     def __get__(self, obj: None, owner: Any) -> DeprecatedMethod[P, R]: ...
@@ -420,13 +417,13 @@ class DeprecatedListMethod(ListMethod[P, R, I]):
     __slots__ = ()
 
     @overload
-    @deprecated(_DEPRECATED)
+    @deprecated("this Bitrix24 REST method is deprecated; its docstring names the replacement")
     def __get__(self, obj: Namespace[SyncMode], owner: Any) -> SyncListBound[P, R, I]: ...
     @overload
-    @deprecated(_DEPRECATED)
+    @deprecated("this Bitrix24 REST method is deprecated; its docstring names the replacement")
     def __get__(self, obj: Namespace[AsyncMode], owner: Any) -> AsyncListBound[P, R, I]: ...
     @overload
-    @deprecated(_DEPRECATED)
+    @deprecated("this Bitrix24 REST method is deprecated; its docstring names the replacement")
     def __get__(self, obj: Namespace[BatchMode], owner: Any) -> BatchBound[P, R]: ...
     @overload
     def __get__(self, obj: None, owner: Any) -> DeprecatedListMethod[P, R, I]: ...

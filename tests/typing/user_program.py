@@ -1,0 +1,62 @@
+"""A user program: what mypy --strict must accept, with the types it must infer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from typing import Any
+
+from typing_extensions import assert_type
+
+from b24typed import UNSET, AsyncB24Hook, B24Hook
+from b24typed.core.typed import BatchHandle, Call
+from b24typed.models.v2.crm.item import (
+    CrmItemAddResult,
+    CrmItemGetResult,
+    CrmItemListItem,
+    CrmItemListResult,
+)
+from b24typed.models.v3.tasks.task import V3TasksTaskGetResult
+
+
+def sync_program(b24: B24Hook) -> None:
+    got = b24.crm.item.get(entity_type_id=2, id=5)
+    assert_type(got, CrmItemGetResult)
+    if got.item is not None:
+        assert_type(got.item.id, int | None)
+        assert_type(got.item.title, str | None)
+    added = b24.crm.item.add(entity_type_id=2, fields={"title": "Deal"})
+    assert_type(added, CrmItemAddResult)
+    page = b24.crm.item.list(entity_type_id=2, select=["id", "title"], filter={">id": 0})
+    assert_type(page, CrmItemListResult)
+    items = b24.crm.item.list.iterate(entity_type_id=2)
+    assert_type(items, Iterator[CrmItemListItem])
+    for item in items:
+        assert_type(item.id, int | None)
+    assert_type(b24.crm.item.list.request(entity_type_id=2), Call[CrmItemListResult])
+    assert_type(b24.v3.tasks.task.get(id=51), V3TasksTaskGetResult)
+    b24.crm.item.get(entity_type_id=2, id=5, extra_params={"useOriginalUfNames": "Y"})
+    b24.crm.item.get(entity_type_id=2, id=5, use_original_uf_names="N")
+    b24.crm.item.get(entity_type_id=2, id=5, use_original_uf_names=UNSET)
+    with b24.batch() as batch:
+        handle = batch.crm.item.get(entity_type_id=2, id=5)
+        assert_type(handle, BatchHandle[CrmItemGetResult])
+    assert_type(handle.result(), CrmItemGetResult)
+    assert_type(b24.refresh_v3_methods(), int)
+    raw = b24.call_method("crm.item.get", {"entityTypeId": 2, "id": 5})  # generic calls stay
+    assert_type(raw.result, Any)
+
+
+async def async_program(b24: AsyncB24Hook) -> None:
+    pending = assert_type(
+        b24.crm.item.get(entity_type_id=2, id=5), Coroutine[Any, Any, CrmItemGetResult]
+    )
+    assert_type(await pending, CrmItemGetResult)
+    items = b24.crm.item.list.iterate(entity_type_id=2)
+    assert_type(items, AsyncIterator[CrmItemListItem])
+    async for item in items:
+        assert_type(item, CrmItemListItem)
+    assert_type(await b24.v3.tasks.task.get(id=51), V3TasksTaskGetResult)
+    async with b24.batch() as batch:
+        handle = batch.v3.tasks.task.get(id=51)
+    assert_type(handle.result(), V3TasksTaskGetResult)
+    assert_type(await b24.refresh_v3_methods(), int)
