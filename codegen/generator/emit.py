@@ -18,7 +18,7 @@ import jinja2
 from codegen.generator.naming import NameRegistry, identifier, pascal_case
 from codegen.generator.tree import Node, build_tree, class_name, group_of, module_parts, walk
 from codegen.generator.tree import Path as NodePath
-from codegen.generator.types import ModelsModule, schema_types
+from codegen.generator.types import ModelsModule, nullable, schema_types
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 DOCS_BASE = "https://apidocs.bitrix24.com/"
@@ -264,8 +264,9 @@ class ApiGenerator:
             order = sorted(props, key=lambda w: (w not in required, w))
             for wire in order:
                 name = kwargs.take(identifier(wire, reserved={"extra_params"}))
-                annotation = _qualify(
-                    models.param_type(props[wire], base + pascal_case(wire)), models
+                annotation = _convention(wire, props[wire]) or _open_fields(
+                    wire,
+                    _qualify(models.param_type(props[wire], base + pascal_case(wire)), models),
                 )
                 params.append(Param(name, wire, annotation, wire in required))
         deprecation = None
@@ -377,6 +378,33 @@ class ApiGenerator:
             if targets and self.api == 2:
                 table[doc["method"]] = targets
         return table
+
+
+def _convention(wire: str, schema: Any) -> str | None:
+    """Bitrix conventions that beat the schema's shape for list parameters.
+
+    The docs often describe ``filter``/``order``/``select`` with the entity's field table; a closed
+    TypedDict would then reject operator-prefixed keys (``">ID"``, ``"%TITLE"``) and field names
+    in ``select``. Object ``filter``/``order`` stay open mappings; ``select`` is a list of names.
+    """
+    if not isinstance(schema, dict):
+        return None
+    name = wire.lower()
+    types = schema_types(schema)
+    suffix = " | None" if nullable(schema) else ""
+    if name in ("filter", "order") and types[:1] == ["object"]:
+        return "Mapping[str, Any]" + suffix
+    if name == "select" and types[:1] == ["array"]:
+        return "Sequence[str]" + suffix
+    return None
+
+
+def _open_fields(wire: str, annotation: str) -> str:
+    """``fields`` takes the entity's documented fields and the portal's own ``UF_*`` ones: the
+    TypedDict (completion, value types) or any mapping (user fields)."""
+    if wire.lower() == "fields" and annotation.startswith("_m.") and " " not in annotation:
+        return f"{annotation} | Mapping[str, Any]"
+    return annotation
 
 
 def _qualify(annotation: str, models: ModelsModule) -> str:

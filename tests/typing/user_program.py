@@ -24,7 +24,7 @@ def sync_program(b24: B24Hook) -> None:
     if got.item is not None:
         assert_type(got.item.id, int | None)
         assert_type(got.item.title, str | None)
-    added = b24.crm.item.add(entity_type_id=2, fields={"title": "Deal"})
+    added = b24.crm.item.add(entity_type_id=2, fields={"title": "Deal", "ufCrm_1": "x"})
     assert_type(added, CrmItemAddResult)
     page = b24.crm.item.list(entity_type_id=2, select=["id", "title"], filter={">id": 0})
     assert_type(page, CrmItemListResult)

@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.biconnector.connector"
 
 def biconnector_connector_add(
     *,
-    fields: _m.BiconnectorConnectorAddFields,
+    fields: _m.BiconnectorConnectorAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.BiconnectorConnectorAddResult]:
     """Call ``biconnector.connector.add`` (REST v2).
@@ -151,7 +151,7 @@ def biconnector_connector_list(
 
 def biconnector_connector_update(
     *,
-    fields: _m.BiconnectorConnectorUpdateFields,
+    fields: _m.BiconnectorConnectorUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.BiconnectorConnectorUpdateResult]:

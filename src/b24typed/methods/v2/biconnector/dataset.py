@@ -19,7 +19,7 @@ _MODELS = "b24typed.models.v2.biconnector.dataset"
 
 def biconnector_dataset_add(
     *,
-    fields: _m.BiconnectorDatasetAddFields,
+    fields: _m.BiconnectorDatasetAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.BiconnectorDatasetAddResult]:
     """Call ``biconnector.dataset.add`` (REST v2).
@@ -183,7 +183,7 @@ def biconnector_dataset_list(
 
 def biconnector_dataset_update(
     *,
-    fields: _m.BiconnectorDatasetUpdateFields,
+    fields: _m.BiconnectorDatasetUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.BiconnectorDatasetUpdateResult]:

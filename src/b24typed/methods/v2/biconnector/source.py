@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.biconnector.source"
 
 def biconnector_source_add(
     *,
-    fields: _m.BiconnectorSourceAddFields,
+    fields: _m.BiconnectorSourceAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.BiconnectorSourceAddResult]:
     """Call ``biconnector.source.add`` (REST v2).
@@ -151,7 +151,7 @@ def biconnector_source_list(
 
 def biconnector_source_update(
     *,
-    fields: _m.BiconnectorSourceUpdateFields,
+    fields: _m.BiconnectorSourceUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.BiconnectorSourceUpdateResult]:

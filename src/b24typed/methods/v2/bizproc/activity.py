@@ -145,7 +145,7 @@ def bizproc_activity_log(
 def bizproc_activity_update(
     *,
     code: str,
-    fields: _m.BizprocActivityUpdateFields,
+    fields: _m.BizprocActivityUpdateFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.BizprocActivityUpdateResult]:
     """Call ``bizproc.activity.update`` (REST v2).

@@ -116,7 +116,7 @@ def bizproc_robot_list(
 def bizproc_robot_update(
     *,
     code: str,
-    fields: _m.BizprocRobotUpdateFields,
+    fields: _m.BizprocRobotUpdateFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.BizprocRobotUpdateResult]:
     """Call ``bizproc.robot.update`` (REST v2).

@@ -78,9 +78,9 @@ def bizproc_task_delegate(
 
 def bizproc_task_list(
     *,
-    filter: _m.BizprocTaskListFilter | Unset = UNSET,
-    order: _m.BizprocTaskListFilter | Unset = UNSET,
-    select: Sequence[_m.BizprocTaskListFilter] | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
+    order: Mapping[str, Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.BizprocTaskListResult, _m.BizprocTaskListItem]:

@@ -21,7 +21,7 @@ def bizproc_workflow_instances(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[Any, _m.BizprocWorkflowInstancesItem]:
@@ -163,9 +163,9 @@ def bizproc_workflow_template_delete(
 
 def bizproc_workflow_template_list(
     *,
-    filter: _m.BizprocWorkflowTemplateListFilter | Unset = UNSET,
-    order: _m.BizprocWorkflowTemplateListFilter | Unset = UNSET,
-    select: Sequence[_m.BizprocWorkflowTemplateListFilter] | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
+    order: Mapping[str, Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.BizprocWorkflowTemplateListResult, _m.BizprocWorkflowTemplateListItem]:
@@ -199,7 +199,7 @@ def bizproc_workflow_template_list(
 
 def bizproc_workflow_template_update(
     *,
-    fields: _m.BizprocWorkflowTemplateUpdateFields,
+    fields: _m.BizprocWorkflowTemplateUpdateFields | Mapping[str, Any],
     id: str,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.BizprocWorkflowTemplateUpdateResult]:

@@ -19,7 +19,7 @@ _MODELS = "b24typed.models.v2.booking.v1"
 
 def booking_v1_booking_add(
     *,
-    fields: _m.BookingV1BookingAddFields,
+    fields: _m.BookingV1BookingAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[Any]:
     """Call ``booking.v1.booking.add`` (REST v2).
@@ -125,7 +125,7 @@ def booking_v1_booking_client_unset(
 def booking_v1_booking_createfromwaitlist(
     *,
     wait_list_id: int,
-    fields: _m.BookingV1BookingAddFields | Unset = UNSET,
+    fields: _m.BookingV1BookingAddFields | Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.BookingV1BookingCreatefromwaitlistResult]:
     """Call ``booking.v1.booking.createfromwaitlist`` (REST v2).
@@ -284,8 +284,8 @@ def booking_v1_booking_get(
 def booking_v1_booking_list(
     *,
     client: Mapping[str, Any] | Unset = UNSET,
-    filter: _m.BookingV1BookingListFilter | Unset = UNSET,
-    order: _m.BookingV1BookingListOrder | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
+    order: Mapping[str, Any] | Unset = UNSET,
     within: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.BookingV1BookingListResult, _m.BookingV1BookingGetResultBooking]:
@@ -319,7 +319,7 @@ def booking_v1_booking_list(
 
 def booking_v1_booking_update(
     *,
-    fields: _m.BookingV1BookingUpdateFields,
+    fields: _m.BookingV1BookingUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.BookingV1BookingUpdateResult]:
@@ -373,7 +373,7 @@ def booking_v1_clienttype_list(
 
 def booking_v1_resource_add(
     *,
-    fields: _m.BookingV1ResourceAddFields,
+    fields: _m.BookingV1ResourceAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.BookingV1ResourceAddResult]:
     """Call ``booking.v1.resource.add`` (REST v2).
@@ -449,10 +449,10 @@ def booking_v1_resource_get(
 def booking_v1_resource_list(
     *,
     description: str | Unset = UNSET,
-    filter: _m.BookingV1ResourceListFilter | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
     is_main: Literal["Y", "N"] | Unset = UNSET,
     name: str | Unset = UNSET,
-    order: _m.BookingV1ResourceListOrder | Unset = UNSET,
+    order: Mapping[str, Any] | Unset = UNSET,
     search_query: str | Unset = UNSET,
     type_id: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
@@ -572,7 +572,7 @@ def booking_v1_resource_slots_unset(
 
 def booking_v1_resource_update(
     *,
-    fields: _m.BookingV1ResourceUpdateFields,
+    fields: _m.BookingV1ResourceUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.BookingV1ResourceUpdateResult]:
@@ -599,7 +599,7 @@ def booking_v1_resource_update(
 
 def booking_v1_resource_type_add(
     *,
-    fields: _m.BookingV1ResourceTypeAddFields,
+    fields: _m.BookingV1ResourceTypeAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.BookingV1ResourceTypeAddResult]:
     """Call ``booking.v1.resourceType.add`` (REST v2).
@@ -675,10 +675,10 @@ def booking_v1_resource_type_get(
 def booking_v1_resource_type_list(
     *,
     code: str | Unset = UNSET,
-    filter: _m.BookingV1ResourceTypeListFilter | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
     module_id: str | Unset = UNSET,
     name: str | Unset = UNSET,
-    order: _m.BookingV1ResourceTypeListOrder | Unset = UNSET,
+    order: Mapping[str, Any] | Unset = UNSET,
     search_query: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.BookingV1ResourceTypeListResult, _m.BookingV1ResourceTypeGetResultResourceType]:
@@ -714,7 +714,7 @@ def booking_v1_resource_type_list(
 
 def booking_v1_resource_type_update(
     *,
-    fields: _m.BookingV1ResourceTypeUpdateFields,
+    fields: _m.BookingV1ResourceTypeUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.BookingV1ResourceTypeUpdateResult]:
@@ -741,7 +741,7 @@ def booking_v1_resource_type_update(
 
 def booking_v1_waitlist_add(
     *,
-    fields: _m.BookingV1WaitlistAddFields,
+    fields: _m.BookingV1WaitlistAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[Any]:
     """Call ``booking.v1.waitlist.add`` (REST v2).
@@ -1033,7 +1033,7 @@ def booking_v1_waitlist_list(
 
 def booking_v1_waitlist_update(
     *,
-    fields: _m.BookingV1WaitlistAddFields,
+    fields: _m.BookingV1WaitlistAddFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.BookingV1WaitlistUpdateResult]:

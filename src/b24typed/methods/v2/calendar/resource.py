@@ -44,7 +44,7 @@ def calendar_resource_add(
 
 def calendar_resource_booking_list(
     *,
-    filter: _m.CalendarResourceBookingListFilter,
+    filter: Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CalendarResourceBookingListResult, _m.CalendarResourceBookingListItem]:
     """Call ``calendar.resource.booking.list`` (REST v2).

@@ -29,7 +29,7 @@ _MODELS = "b24typed.models.v2.catalog.document"
 
 def catalog_document_add(
     *,
-    fields: _m.CatalogDocumentAddFields,
+    fields: _m.CatalogDocumentAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogDocumentAddResult]:
     """Call ``catalog.document.add`` (REST v2).
@@ -233,7 +233,7 @@ def catalog_document_delete_list(
 
 def catalog_document_element_add(
     *,
-    fields: _m.CatalogDocumentElementAddFields,
+    fields: _m.CatalogDocumentElementAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogDocumentElementAddResult]:
     """Call ``catalog.document.element.add`` (REST v2).
@@ -334,7 +334,7 @@ def catalog_document_element_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CatalogDocumentElementListResult, _m.CatalogDocumentElementListItem]:
@@ -368,7 +368,7 @@ def catalog_document_element_list(
 
 def catalog_document_element_update(
     *,
-    fields: _m.CatalogDocumentElementUpdateFields,
+    fields: _m.CatalogDocumentElementUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogDocumentElementUpdateResult]:
@@ -445,7 +445,7 @@ def catalog_document_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CatalogDocumentListResult, _m.CatalogDocumentAddResultDocument]:
@@ -530,7 +530,7 @@ def catalog_document_unconfirm(
 
 def catalog_document_update(
     *,
-    fields: _m.CatalogDocumentUpdateFields,
+    fields: _m.CatalogDocumentUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogDocumentUpdateResult]:

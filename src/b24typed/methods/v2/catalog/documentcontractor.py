@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.catalog.documentcontractor"
 
 def catalog_documentcontractor_add(
     *,
-    fields: _m.CatalogDocumentcontractorAddFields,
+    fields: _m.CatalogDocumentcontractorAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogDocumentcontractorAddResult]:
     """Call ``catalog.documentcontractor.add`` (REST v2).
@@ -92,7 +92,7 @@ def catalog_documentcontractor_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[

@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.catalog.measure"
 
 def catalog_measure_add(
     *,
-    fields: _m.CatalogMeasureAddFields,
+    fields: _m.CatalogMeasureAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogMeasureAddResult]:
     """Call ``catalog.measure.add`` (REST v2).
@@ -117,7 +117,7 @@ def catalog_measure_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CatalogMeasureListResult, Any]:
@@ -152,7 +152,7 @@ def catalog_measure_list(
 def catalog_measure_update(
     *,
     id: int,
-    fields: _m.CatalogMeasureUpdateFields,
+    fields: _m.CatalogMeasureUpdateFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogMeasureUpdateResult]:
     """Call ``catalog.measure.update`` (REST v2).

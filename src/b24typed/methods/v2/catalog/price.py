@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.catalog.price"
 
 def catalog_price_add(
     *,
-    fields: _m.CatalogPriceAddFields,
+    fields: _m.CatalogPriceAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogPriceAddResult]:
     """Call ``catalog.price.add`` (REST v2).
@@ -117,7 +117,7 @@ def catalog_price_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CatalogPriceListResult, _m.CatalogPriceGetResultPrice]:
@@ -151,7 +151,7 @@ def catalog_price_list(
 
 def catalog_price_modify(
     *,
-    fields: _m.CatalogPriceModifyFields,
+    fields: _m.CatalogPriceModifyFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogPriceModifyResult]:
     """Call ``catalog.price.modify`` (REST v2).
@@ -176,7 +176,7 @@ def catalog_price_modify(
 
 def catalog_price_update(
     *,
-    fields: _m.CatalogPriceUpdateFields,
+    fields: _m.CatalogPriceUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogPriceUpdateResult]:

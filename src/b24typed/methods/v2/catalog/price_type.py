@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.catalog.price_type"
 
 def catalog_price_type_add(
     *,
-    fields: _m.CatalogPriceTypeAddFields,
+    fields: _m.CatalogPriceTypeAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogPriceTypeAddResult]:
     """Call ``catalog.priceType.add`` (REST v2).
@@ -117,7 +117,7 @@ def catalog_price_type_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CatalogPriceTypeListResult, Any]:
@@ -151,7 +151,7 @@ def catalog_price_type_list(
 
 def catalog_price_type_update(
     *,
-    fields: _m.CatalogPriceTypeAddFields,
+    fields: _m.CatalogPriceTypeAddFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogPriceTypeUpdateResult]:

@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.catalog.price_type_group"
 
 def catalog_price_type_group_add(
     *,
-    fields: _m.CatalogPriceTypeGroupAddFields,
+    fields: _m.CatalogPriceTypeGroupAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogPriceTypeGroupAddResult]:
     """Call ``catalog.priceTypeGroup.add`` (REST v2).
@@ -92,7 +92,7 @@ def catalog_price_type_group_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CatalogPriceTypeGroupListResult, _m.CatalogPriceTypeGroupAddResultPriceTypeGroup]:

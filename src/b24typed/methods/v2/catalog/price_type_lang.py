@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.catalog.price_type_lang"
 
 def catalog_price_type_lang_add(
     *,
-    fields: _m.CatalogPriceTypeLangAddFields,
+    fields: _m.CatalogPriceTypeLangAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogPriceTypeLangAddResult]:
     """Call ``catalog.priceTypeLang.add`` (REST v2).
@@ -139,7 +139,7 @@ def catalog_price_type_lang_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CatalogPriceTypeLangListResult, _m.CatalogPriceTypeLangAddResultPriceTypeLang]:

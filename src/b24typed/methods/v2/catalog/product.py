@@ -19,7 +19,7 @@ _MODELS = "b24typed.models.v2.catalog.product"
 
 def catalog_product_add(
     *,
-    fields: _m.CatalogProductAddFields,
+    fields: _m.CatalogProductAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogProductAddResult]:
     """Call ``catalog.product.add`` (REST v2).
@@ -69,7 +69,7 @@ def catalog_product_delete(
 
 def catalog_product_download(
     *,
-    fields: _m.CatalogProductDownloadFields,
+    fields: _m.CatalogProductDownloadFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[Any]:
     """Call ``catalog.product.download`` (REST v2).
@@ -117,7 +117,7 @@ def catalog_product_get(
 
 def catalog_product_get_fields_by_filter(
     *,
-    filter: _m.CatalogProductGetFieldsByFilterFilter,
+    filter: Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogProductGetFieldsByFilterResult]:
     """Call ``catalog.product.getFieldsByFilter`` (REST v2).
@@ -144,7 +144,7 @@ def catalog_product_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CatalogProductListResult, _m.CatalogProductListItem]:
@@ -178,7 +178,7 @@ def catalog_product_list(
 
 def catalog_product_offer_add(
     *,
-    fields: _m.CatalogProductOfferAddFields,
+    fields: _m.CatalogProductOfferAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogProductOfferAddResult]:
     """Call ``catalog.product.offer.add`` (REST v2).
@@ -228,7 +228,7 @@ def catalog_product_offer_delete(
 
 def catalog_product_offer_download(
     *,
-    fields: _m.CatalogProductOfferDownloadFields,
+    fields: _m.CatalogProductOfferDownloadFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[Any]:
     """Call ``catalog.product.offer.download`` (REST v2).
@@ -276,7 +276,7 @@ def catalog_product_offer_get(
 
 def catalog_product_offer_get_fields_by_filter(
     *,
-    filter: _m.CatalogProductGetFieldsByFilterFilter,
+    filter: Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogProductOfferGetFieldsByFilterResult]:
     """Call ``catalog.product.offer.getFieldsByFilter`` (REST v2).
@@ -303,7 +303,7 @@ def catalog_product_offer_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CatalogProductOfferListResult, _m.CatalogProductOfferListItem]:
@@ -337,7 +337,7 @@ def catalog_product_offer_list(
 
 def catalog_product_offer_update(
     *,
-    fields: _m.CatalogProductOfferUpdateFields,
+    fields: _m.CatalogProductOfferUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogProductOfferUpdateResult]:
@@ -364,7 +364,7 @@ def catalog_product_offer_update(
 
 def catalog_product_service_add(
     *,
-    fields: _m.CatalogProductServiceAddFields,
+    fields: _m.CatalogProductServiceAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogProductServiceAddResult]:
     """Call ``catalog.product.service.add`` (REST v2).
@@ -414,7 +414,7 @@ def catalog_product_service_delete(
 
 def catalog_product_service_download(
     *,
-    fields: _m.CatalogProductOfferDownloadFields,
+    fields: _m.CatalogProductOfferDownloadFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[Any]:
     """Call ``catalog.product.service.download`` (REST v2).
@@ -462,7 +462,7 @@ def catalog_product_service_get(
 
 def catalog_product_service_get_fields_by_filter(
     *,
-    filter: _m.CatalogProductGetFieldsByFilterFilter,
+    filter: Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogProductServiceGetFieldsByFilterResult]:
     """Call ``catalog.product.service.getFieldsByFilter`` (REST v2).
@@ -489,7 +489,7 @@ def catalog_product_service_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CatalogProductServiceListResult, _m.CatalogProductServiceListItem]:
@@ -523,7 +523,7 @@ def catalog_product_service_list(
 
 def catalog_product_service_update(
     *,
-    fields: _m.CatalogProductServiceUpdateFields,
+    fields: _m.CatalogProductServiceUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogProductServiceUpdateResult]:
@@ -550,7 +550,7 @@ def catalog_product_service_update(
 
 def catalog_product_sku_add(
     *,
-    fields: _m.CatalogProductSkuAddFields,
+    fields: _m.CatalogProductSkuAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogProductSkuAddResult]:
     """Call ``catalog.product.sku.add`` (REST v2).
@@ -600,7 +600,7 @@ def catalog_product_sku_delete(
 
 def catalog_product_sku_download(
     *,
-    fields: _m.CatalogProductOfferDownloadFields,
+    fields: _m.CatalogProductOfferDownloadFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[Any]:
     """Call ``catalog.product.sku.download`` (REST v2).
@@ -648,7 +648,7 @@ def catalog_product_sku_get(
 
 def catalog_product_sku_get_fields_by_filter(
     *,
-    filter: _m.CatalogProductGetFieldsByFilterFilter,
+    filter: Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogProductSkuGetFieldsByFilterResult]:
     """Call ``catalog.product.sku.getFieldsByFilter`` (REST v2).
@@ -675,7 +675,7 @@ def catalog_product_sku_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CatalogProductSkuListResult, _m.CatalogProductSkuListItem]:
@@ -709,7 +709,7 @@ def catalog_product_sku_list(
 
 def catalog_product_sku_update(
     *,
-    fields: _m.CatalogProductSkuUpdateFields,
+    fields: _m.CatalogProductSkuUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogProductSkuUpdateResult]:
@@ -736,7 +736,7 @@ def catalog_product_sku_update(
 
 def catalog_product_update(
     *,
-    fields: _m.CatalogProductUpdateFields,
+    fields: _m.CatalogProductUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogProductUpdateResult]:

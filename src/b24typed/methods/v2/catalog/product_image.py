@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.catalog.product_image"
 
 def catalog_product_image_add(
     *,
-    fields: _m.CatalogProductImageAddFields,
+    fields: _m.CatalogProductImageAddFields | Mapping[str, Any],
     file_content: Sequence[Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogProductImageAddResult]:
@@ -122,7 +122,7 @@ def catalog_product_image_get_fields(
 def catalog_product_image_list(
     *,
     product_id: int,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CatalogProductImageListResult, _m.CatalogProductImageAddResultProductImage]:
     """Call ``catalog.productImage.list`` (REST v2).

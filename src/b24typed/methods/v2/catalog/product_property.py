@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.catalog.product_property"
 
 def catalog_product_property_add(
     *,
-    fields: _m.CatalogProductPropertyAddFields,
+    fields: _m.CatalogProductPropertyAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogProductPropertyAddResult]:
     """Call ``catalog.productProperty.add`` (REST v2).
@@ -117,7 +117,7 @@ def catalog_product_property_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CatalogProductPropertyListResult, _m.CatalogProductPropertyListItem]:
@@ -151,7 +151,7 @@ def catalog_product_property_list(
 
 def catalog_product_property_update(
     *,
-    fields: _m.CatalogProductPropertyUpdateFields,
+    fields: _m.CatalogProductPropertyUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogProductPropertyUpdateResult]:

@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.catalog.product_property_enum"
 
 def catalog_product_property_enum_add(
     *,
-    fields: _m.CatalogProductPropertyEnumAddFields,
+    fields: _m.CatalogProductPropertyEnumAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogProductPropertyEnumAddResult]:
     """Call ``catalog.productPropertyEnum.add`` (REST v2).
@@ -117,7 +117,7 @@ def catalog_product_property_enum_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[
@@ -154,7 +154,7 @@ def catalog_product_property_enum_list(
 
 def catalog_product_property_enum_update(
     *,
-    fields: _m.CatalogProductPropertyEnumAddFields,
+    fields: _m.CatalogProductPropertyEnumAddFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogProductPropertyEnumUpdateResult]:

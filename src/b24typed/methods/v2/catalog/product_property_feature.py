@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.catalog.product_property_feature"
 
 def catalog_product_property_feature_add(
     *,
-    fields: _m.CatalogProductPropertyFeatureAddFields,
+    fields: _m.CatalogProductPropertyFeatureAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogProductPropertyFeatureAddResult]:
     """Call ``catalog.productPropertyFeature.add`` (REST v2).
@@ -117,7 +117,7 @@ def catalog_product_property_feature_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[
@@ -154,7 +154,7 @@ def catalog_product_property_feature_list(
 
 def catalog_product_property_feature_update(
     *,
-    fields: _m.CatalogProductPropertyFeatureAddFields,
+    fields: _m.CatalogProductPropertyFeatureAddFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogProductPropertyFeatureUpdateResult]:

@@ -45,7 +45,7 @@ def catalog_product_property_section_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[
@@ -82,7 +82,7 @@ def catalog_product_property_section_list(
 
 def catalog_product_property_section_set(
     *,
-    fields: _m.CatalogProductPropertySectionSetFields,
+    fields: _m.CatalogProductPropertySectionSetFields | Mapping[str, Any],
     property_id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogProductPropertySectionSetResult]:

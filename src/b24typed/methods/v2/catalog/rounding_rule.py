@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.catalog.rounding_rule"
 
 def catalog_rounding_rule_add(
     *,
-    fields: _m.CatalogRoundingRuleAddFields,
+    fields: _m.CatalogRoundingRuleAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogRoundingRuleAddResult]:
     """Call ``catalog.roundingRule.add`` (REST v2).
@@ -117,7 +117,7 @@ def catalog_rounding_rule_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CatalogRoundingRuleListResult, Any]:
@@ -152,7 +152,7 @@ def catalog_rounding_rule_list(
 def catalog_rounding_rule_update(
     *,
     id: int,
-    fields: _m.CatalogRoundingRuleAddFields,
+    fields: _m.CatalogRoundingRuleAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogRoundingRuleUpdateResult]:
     """Call ``catalog.roundingRule.update`` (REST v2).

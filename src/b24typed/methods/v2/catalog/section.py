@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.catalog.section"
 
 def catalog_section_add(
     *,
-    fields: _m.CatalogSectionAddFields,
+    fields: _m.CatalogSectionAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogSectionAddResult]:
     """Call ``catalog.section.add`` (REST v2).
@@ -117,7 +117,7 @@ def catalog_section_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CatalogSectionListResult, Any]:
@@ -151,7 +151,7 @@ def catalog_section_list(
 
 def catalog_section_update(
     *,
-    fields: _m.CatalogSectionAddFields,
+    fields: _m.CatalogSectionAddFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogSectionUpdateResult]:

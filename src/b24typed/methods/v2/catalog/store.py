@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.catalog.store"
 
 def catalog_store_add(
     *,
-    fields: _m.CatalogStoreAddFields,
+    fields: _m.CatalogStoreAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogStoreAddResult]:
     """Call ``catalog.store.add`` (REST v2).
@@ -117,7 +117,7 @@ def catalog_store_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CatalogStoreListResult, _m.CatalogStoreAddResultStore]:
@@ -151,7 +151,7 @@ def catalog_store_list(
 
 def catalog_store_update(
     *,
-    fields: _m.CatalogStoreUpdateFields,
+    fields: _m.CatalogStoreUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogStoreUpdateResult]:

@@ -20,7 +20,7 @@ _MODELS = "b24typed.models.v2.catalog.userfield"
 def catalog_userfield_document_list(
     *,
     filter: Mapping[str, Any],
-    select: Sequence[Any],
+    select: Sequence[str],
     order: Mapping[str, Any] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
@@ -56,7 +56,7 @@ def catalog_userfield_document_list(
 def catalog_userfield_document_update(
     *,
     document_id: int,
-    fields: _m.CatalogUserfieldDocumentUpdateFields,
+    fields: _m.CatalogUserfieldDocumentUpdateFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogUserfieldDocumentUpdateResult]:
     """Call ``catalog.userfield.document.update`` (REST v2).

@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.catalog.vat"
 
 def catalog_vat_add(
     *,
-    fields: _m.CatalogVatAddFields,
+    fields: _m.CatalogVatAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogVatAddResult]:
     """Call ``catalog.vat.add`` (REST v2).
@@ -117,7 +117,7 @@ def catalog_vat_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CatalogVatListResult, Any]:
@@ -151,7 +151,7 @@ def catalog_vat_list(
 
 def catalog_vat_update(
     *,
-    fields: _m.CatalogVatAddFields,
+    fields: _m.CatalogVatAddFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CatalogVatUpdateResult]:

@@ -579,7 +579,7 @@ def crm_activity_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CrmActivityListResult, _m.CrmActivityListItem]:
@@ -821,7 +821,7 @@ def crm_activity_todo_update_responsible_user(
 
 def crm_activity_type_add(
     *,
-    fields: _m.CrmActivityTypeAddFields,
+    fields: _m.CrmActivityTypeAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmActivityTypeAddResult]:
     """Call ``crm.activity.type.add`` (REST v2).

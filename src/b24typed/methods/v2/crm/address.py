@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.crm.address"
 
 def crm_address_add(
     *,
-    fields: _m.CrmAddressAddFields,
+    fields: _m.CrmAddressAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmAddressAddResult]:
     """Call ``crm.address.add`` (REST v2).
@@ -43,7 +43,7 @@ def crm_address_add(
 
 def crm_address_delete(
     *,
-    fields: _m.CrmAddressDeleteFields,
+    fields: _m.CrmAddressDeleteFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmAddressDeleteResult]:
     """Call ``crm.address.delete`` (REST v2).
@@ -90,10 +90,10 @@ def crm_address_fields(
 
 def crm_address_list(
     *,
-    filter: _m.CrmAddressListFilter | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
     limit: int | Unset = UNSET,
-    order: _m.CrmAddressListFilter | Unset = UNSET,
-    select: Sequence[_m.CrmAddressListFilter] | Unset = UNSET,
+    order: Mapping[str, Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CrmAddressListResult, _m.CrmAddressListItem]:
@@ -128,7 +128,7 @@ def crm_address_list(
 
 def crm_address_update(
     *,
-    fields: _m.CrmAddressAddFields,
+    fields: _m.CrmAddressAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmAddressUpdateResult]:
     """Call ``crm.address.update`` (REST v2).

@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.crm.automatedsolution"
 
 def crm_automatedsolution_add(
     *,
-    fields: _m.CrmAutomatedsolutionAddFields,
+    fields: _m.CrmAutomatedsolutionAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmAutomatedsolutionAddResult]:
     """Call ``crm.automatedsolution.add`` (REST v2).
@@ -147,7 +147,7 @@ def crm_automatedsolution_list(
 
 def crm_automatedsolution_update(
     *,
-    fields: _m.CrmAutomatedsolutionUpdateFields,
+    fields: _m.CrmAutomatedsolutionUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmAutomatedsolutionUpdateResult]:

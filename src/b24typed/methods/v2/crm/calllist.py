@@ -102,7 +102,7 @@ def crm_calllist_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CrmCalllistListResult, _m.CrmCalllistListItem]:
     """Call ``crm.calllist.list`` (REST v2).

@@ -19,7 +19,7 @@ _MODELS = "b24typed.models.v2.crm.category"
 def crm_category_add(
     *,
     entity_type_id: int,
-    fields: _m.CrmCategoryAddFields,
+    fields: _m.CrmCategoryAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmCategoryAddResult]:
     """Call ``crm.category.add`` (REST v2).
@@ -153,7 +153,7 @@ def crm_category_list(
 def crm_category_update(
     *,
     entity_type_id: int,
-    fields: _m.CrmCategoryUpdateFields,
+    fields: _m.CrmCategoryUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmCategoryUpdateResult]:

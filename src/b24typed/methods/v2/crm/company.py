@@ -30,7 +30,7 @@ _MODELS = "b24typed.models.v2.crm.company"
 
 def crm_company_add(
     *,
-    fields: _m.CrmCompanyAddFields,
+    fields: _m.CrmCompanyAddFields | Mapping[str, Any],
     params: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmCompanyAddResult]:
@@ -59,7 +59,7 @@ def crm_company_add(
 
 def crm_company_contact_add(
     *,
-    fields: _m.CrmCompanyContactAddFields,
+    fields: _m.CrmCompanyContactAddFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmCompanyContactAddResult]:
@@ -456,7 +456,7 @@ def crm_company_list(
 
 def crm_company_update(
     *,
-    fields: _m.CrmCompanyUpdateFields,
+    fields: _m.CrmCompanyUpdateFields | Mapping[str, Any],
     id: int,
     params: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
@@ -487,7 +487,7 @@ def crm_company_update(
 
 def crm_company_userfield_add(
     *,
-    fields: _m.CrmCompanyUserfieldAddFields,
+    fields: _m.CrmCompanyUserfieldAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmCompanyUserfieldAddResult]:
     """Call ``crm.company.userfield.add`` (REST v2).
@@ -562,7 +562,7 @@ def crm_company_userfield_get(
 
 def crm_company_userfield_list(
     *,
-    filter: _m.CrmCompanyUserfieldListFilter | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[Any, _m.CrmCompanyUserfieldListItem]:
@@ -592,7 +592,7 @@ def crm_company_userfield_list(
 
 def crm_company_userfield_update(
     *,
-    fields: _m.CrmCompanyUserfieldUpdateFields,
+    fields: _m.CrmCompanyUserfieldUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmCompanyUserfieldUpdateResult]:

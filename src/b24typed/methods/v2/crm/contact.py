@@ -30,7 +30,7 @@ _MODELS = "b24typed.models.v2.crm.contact"
 
 def crm_contact_add(
     *,
-    fields: _m.CrmContactAddFields,
+    fields: _m.CrmContactAddFields | Mapping[str, Any],
     params: _m.CrmContactAddParams | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmContactAddResult]:
@@ -59,7 +59,7 @@ def crm_contact_add(
 
 def crm_contact_company_add(
     *,
-    fields: _m.CrmContactCompanyAddFields,
+    fields: _m.CrmContactCompanyAddFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmContactCompanyAddResult]:
@@ -456,7 +456,7 @@ def crm_contact_list(
 
 def crm_contact_update(
     *,
-    fields: _m.CrmContactUpdateFields,
+    fields: _m.CrmContactUpdateFields | Mapping[str, Any],
     id: int,
     params: _m.CrmContactUpdateParams | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
@@ -487,7 +487,7 @@ def crm_contact_update(
 
 def crm_contact_userfield_add(
     *,
-    fields: _m.CrmContactUserfieldAddFields,
+    fields: _m.CrmContactUserfieldAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmContactUserfieldAddResult]:
     """Call ``crm.contact.userfield.add`` (REST v2).
@@ -562,7 +562,7 @@ def crm_contact_userfield_get(
 
 def crm_contact_userfield_list(
     *,
-    filter: _m.CrmContactUserfieldListFilter | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CrmContactUserfieldListResult, _m.CrmContactUserfieldListItem]:
@@ -594,7 +594,7 @@ def crm_contact_userfield_list(
 
 def crm_contact_userfield_update(
     *,
-    fields: _m.CrmContactUserfieldUpdateFields,
+    fields: _m.CrmContactUserfieldUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmContactUserfieldUpdateResult]:

@@ -19,7 +19,7 @@ _MODELS = "b24typed.models.v2.crm.currency"
 
 def crm_currency_add(
     *,
-    fields: _m.CrmCurrencyAddFields,
+    fields: _m.CrmCurrencyAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmCurrencyAddResult]:
     """Call ``crm.currency.add`` (REST v2).
@@ -291,7 +291,7 @@ def crm_currency_localizations_set(
 def crm_currency_update(
     *,
     id: str | Unset = UNSET,
-    fields: _m.CrmCurrencyUpdateFields | Unset = UNSET,
+    fields: _m.CrmCurrencyUpdateFields | Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmCurrencyUpdateResult]:
     """Call ``crm.currency.update`` (REST v2).

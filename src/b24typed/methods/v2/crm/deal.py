@@ -30,7 +30,7 @@ _MODELS = "b24typed.models.v2.crm.deal"
 
 def crm_deal_add(
     *,
-    fields: _m.CrmDealAddFields,
+    fields: _m.CrmDealAddFields | Mapping[str, Any],
     params: _m.CrmDealAddParams | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmDealAddResult]:
@@ -59,7 +59,7 @@ def crm_deal_add(
 
 def crm_deal_contact_add(
     *,
-    fields: _m.CrmDealContactAddFields,
+    fields: _m.CrmDealContactAddFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmDealContactAddResult]:
@@ -86,7 +86,7 @@ def crm_deal_contact_add(
 
 def crm_deal_contact_delete(
     *,
-    fields: _m.CrmDealContactDeleteFields,
+    fields: _m.CrmDealContactDeleteFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmDealContactDeleteResult]:
@@ -522,7 +522,7 @@ def crm_deal_productrows_set(
 
 def crm_deal_recurring_add(
     *,
-    fields: _m.CrmDealRecurringAddFields,
+    fields: _m.CrmDealRecurringAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmDealRecurringAddResult]:
     """Call ``crm.deal.recurring.add`` (REST v2).
@@ -679,7 +679,7 @@ def crm_deal_recurring_list(
 def crm_deal_recurring_update(
     *,
     id: int,
-    fields: _m.CrmDealRecurringUpdateFields | Unset = UNSET,
+    fields: _m.CrmDealRecurringUpdateFields | Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmDealRecurringUpdateResult]:
     """Call ``crm.deal.recurring.update`` (REST v2).
@@ -706,7 +706,7 @@ def crm_deal_recurring_update(
 def crm_deal_update(
     *,
     id: int,
-    fields: _m.CrmDealUpdateFields | Unset = UNSET,
+    fields: _m.CrmDealUpdateFields | Mapping[str, Any] | Unset = UNSET,
     params: _m.CrmDealUpdateParams | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmDealUpdateResult]:
@@ -736,7 +736,7 @@ def crm_deal_update(
 
 def crm_deal_userfield_add(
     *,
-    fields: _m.CrmDealUserfieldAddFields,
+    fields: _m.CrmDealUserfieldAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmDealUserfieldAddResult]:
     """Call ``crm.deal.userfield.add`` (REST v2).
@@ -811,7 +811,7 @@ def crm_deal_userfield_get(
 
 def crm_deal_userfield_list(
     *,
-    filter: _m.CrmDealUserfieldListFilter | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[Any, _m.CrmDealUserfieldListItem]:
@@ -841,7 +841,7 @@ def crm_deal_userfield_list(
 
 def crm_deal_userfield_update(
     *,
-    fields: _m.CrmDealUserfieldUpdateFields,
+    fields: _m.CrmDealUserfieldUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmDealUserfieldUpdateResult]:

@@ -156,9 +156,9 @@ def crm_documentgenerator_document_getfields(
 
 def crm_documentgenerator_document_list(
     *,
-    filter: _m.CrmDocumentgeneratorDocumentListFilter | Unset = UNSET,
-    order: _m.CrmDocumentgeneratorDocumentListFilter | Unset = UNSET,
-    select: Sequence[_m.CrmDocumentgeneratorDocumentListFilter] | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
+    order: Mapping[str, Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CrmDocumentgeneratorDocumentListResult, _m.CrmDocumentgeneratorDocumentListItem]:
@@ -221,7 +221,7 @@ def crm_documentgenerator_document_update(
 
 def crm_documentgenerator_document_upload(
     *,
-    fields: _m.CrmDocumentgeneratorDocumentUploadFields,
+    fields: _m.CrmDocumentgeneratorDocumentUploadFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmDocumentgeneratorDocumentUploadResult]:
     """Call ``crm.documentgenerator.document.upload`` (REST v2).
@@ -246,7 +246,7 @@ def crm_documentgenerator_document_upload(
 
 def crm_documentgenerator_numerator_add(
     *,
-    fields: _m.CrmDocumentgeneratorNumeratorAddFields,
+    fields: _m.CrmDocumentgeneratorNumeratorAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmDocumentgeneratorNumeratorAddResult]:
     """Call ``crm.documentgenerator.numerator.add`` (REST v2).
@@ -349,7 +349,7 @@ def crm_documentgenerator_numerator_list(
 
 def crm_documentgenerator_numerator_update(
     *,
-    fields: _m.CrmDocumentgeneratorNumeratorUpdateFields,
+    fields: _m.CrmDocumentgeneratorNumeratorUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmDocumentgeneratorNumeratorUpdateResult]:
@@ -376,7 +376,7 @@ def crm_documentgenerator_numerator_update(
 
 def crm_documentgenerator_template_add(
     *,
-    fields: _m.CrmDocumentgeneratorTemplateAddFields,
+    fields: _m.CrmDocumentgeneratorTemplateAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmDocumentgeneratorTemplateAddResult]:
     """Call ``crm.documentgenerator.template.add`` (REST v2).
@@ -482,7 +482,7 @@ def crm_documentgenerator_template_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[_m.CrmDocumentgeneratorTemplateListSelectItem] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CrmDocumentgeneratorTemplateListResult, Any]:
@@ -516,7 +516,7 @@ def crm_documentgenerator_template_list(
 
 def crm_documentgenerator_template_update(
     *,
-    fields: _m.CrmDocumentgeneratorTemplateUpdateFields,
+    fields: _m.CrmDocumentgeneratorTemplateUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmDocumentgeneratorTemplateUpdateResult]:

@@ -20,7 +20,7 @@ _MODELS = "b24typed.models.v2.crm.item"
 def crm_item_add(
     *,
     entity_type_id: int,
-    fields: _m.CrmItemAddFields,
+    fields: _m.CrmItemAddFields | Mapping[str, Any],
     use_original_uf_names: Literal["Y", "N"] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmItemAddResult]:
@@ -342,7 +342,7 @@ def crm_item_get(
 def crm_item_import(
     *,
     entity_type_id: int,
-    fields: _m.CrmItemImportFields,
+    fields: _m.CrmItemImportFields | Mapping[str, Any],
     use_original_uf_names: Literal["Y", "N"] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmItemImportResult]:
@@ -373,7 +373,7 @@ def crm_item_list(
     entity_type_id: int,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     use_original_uf_names: Literal["Y", "N"] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
@@ -801,7 +801,7 @@ def crm_item_payment_unpay(
 
 def crm_item_payment_update(
     *,
-    fields: _m.CrmItemPaymentUpdateFields,
+    fields: _m.CrmItemPaymentUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmItemPaymentUpdateResult]:
@@ -828,7 +828,7 @@ def crm_item_payment_update(
 
 def crm_item_productrow_add(
     *,
-    fields: _m.CrmItemProductrowAddFields,
+    fields: _m.CrmItemProductrowAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmItemProductrowAddResult]:
     """Call ``crm.item.productrow.add`` (REST v2).
@@ -1013,7 +1013,7 @@ def crm_item_productrow_set(
 
 def crm_item_productrow_update(
     *,
-    fields: _m.CrmItemProductrowSetProductRowsItem,
+    fields: _m.CrmItemProductrowSetProductRowsItem | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmItemProductrowUpdateResult]:
@@ -1041,7 +1041,7 @@ def crm_item_productrow_update(
 def crm_item_update(
     *,
     entity_type_id: int,
-    fields: _m.CrmItemAddFields,
+    fields: _m.CrmItemAddFields | Mapping[str, Any],
     id: int,
     use_original_uf_names: Literal["Y", "N"] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,

@@ -30,7 +30,7 @@ _MODELS = "b24typed.models.v2.crm.lead"
 
 def crm_lead_add(
     *,
-    fields: _m.CrmLeadAddFields,
+    fields: _m.CrmLeadAddFields | Mapping[str, Any],
     params: _m.CrmLeadAddParams | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmLeadAddResult]:
@@ -59,7 +59,7 @@ def crm_lead_add(
 
 def crm_lead_contact_add(
     *,
-    fields: _m.CrmLeadContactAddFields,
+    fields: _m.CrmLeadContactAddFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmLeadContactAddResult]:
@@ -86,7 +86,7 @@ def crm_lead_contact_add(
 
 def crm_lead_contact_delete(
     *,
-    fields: _m.CrmLeadContactDeleteFields,
+    fields: _m.CrmLeadContactDeleteFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmLeadContactDeleteResult]:
@@ -426,7 +426,7 @@ def crm_lead_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CrmLeadListResult, _m.CrmLeadListItem]:
@@ -523,7 +523,7 @@ def crm_lead_productrows_set(
 def crm_lead_update(
     *,
     id: int,
-    fields: _m.CrmLeadAddFields | Unset = UNSET,
+    fields: _m.CrmLeadAddFields | Mapping[str, Any] | Unset = UNSET,
     params: _m.CrmLeadUpdateParams | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmLeadUpdateResult]:
@@ -553,7 +553,7 @@ def crm_lead_update(
 
 def crm_lead_userfield_add(
     *,
-    fields: _m.CrmLeadUserfieldAddFields,
+    fields: _m.CrmLeadUserfieldAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmLeadUserfieldAddResult]:
     """Call ``crm.lead.userfield.add`` (REST v2).
@@ -628,7 +628,7 @@ def crm_lead_userfield_get(
 
 def crm_lead_userfield_list(
     *,
-    filter: _m.CrmLeadUserfieldListFilter | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[Any, _m.CrmLeadUserfieldListItem]:
@@ -658,7 +658,7 @@ def crm_lead_userfield_list(
 
 def crm_lead_userfield_update(
     *,
-    fields: _m.CrmLeadUserfieldUpdateFields,
+    fields: _m.CrmLeadUserfieldUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmLeadUserfieldUpdateResult]:

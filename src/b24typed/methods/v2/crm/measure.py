@@ -126,8 +126,8 @@ def crm_measure_get(
 
 def crm_measure_list(
     *,
-    filter: _m.CrmMeasureListFilter | Unset = UNSET,
-    order: _m.CrmMeasureListOrder | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
+    order: Mapping[str, Any] | Unset = UNSET,
     select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[Any, Any]:

@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.crm.orderentity"
 
 def crm_orderentity_add(
     *,
-    fields: _m.CrmOrderentityAddFields,
+    fields: _m.CrmOrderentityAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmOrderentityAddResult]:
     """Call ``crm.orderentity.add`` (REST v2).
@@ -43,7 +43,7 @@ def crm_orderentity_add(
 
 def crm_orderentity_delete_by_filter(
     *,
-    fields: _m.CrmOrderentityAddFields,
+    fields: _m.CrmOrderentityAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmOrderentityDeleteByFilterResult]:
     """Call ``crm.orderentity.deleteByFilter`` (REST v2).
@@ -92,7 +92,7 @@ def crm_orderentity_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CrmOrderentityListResult, _m.CrmOrderentityAddResultDealOrder]:

@@ -30,7 +30,7 @@ _MODELS = "b24typed.models.v2.crm.quote"
 
 def crm_quote_add(
     *,
-    fields: _m.CrmQuoteAddFields,
+    fields: _m.CrmQuoteAddFields | Mapping[str, Any],
     params: _m.CrmQuoteAddParams | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmQuoteAddResult]:
@@ -59,7 +59,7 @@ def crm_quote_add(
 
 def crm_quote_contact_add(
     *,
-    fields: _m.CrmQuoteContactAddFields,
+    fields: _m.CrmQuoteContactAddFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmQuoteContactAddResult]:
@@ -86,7 +86,7 @@ def crm_quote_contact_add(
 
 def crm_quote_contact_delete(
     *,
-    fields: _m.CrmQuoteContactDeleteFields,
+    fields: _m.CrmQuoteContactDeleteFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmQuoteContactDeleteResult]:
@@ -387,7 +387,7 @@ def crm_quote_productrows_set(
 def crm_quote_update(
     *,
     id: int,
-    fields: _m.CrmQuoteUpdateFields | Unset = UNSET,
+    fields: _m.CrmQuoteUpdateFields | Mapping[str, Any] | Unset = UNSET,
     params: _m.CrmQuoteUpdateParams | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmQuoteUpdateResult]:
@@ -417,7 +417,7 @@ def crm_quote_update(
 
 def crm_quote_userfield_add(
     *,
-    fields: _m.CrmQuoteUserfieldAddFields,
+    fields: _m.CrmQuoteUserfieldAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmQuoteUserfieldAddResult]:
     """Call ``crm.quote.userfield.add`` (REST v2).
@@ -492,7 +492,7 @@ def crm_quote_userfield_get(
 
 def crm_quote_userfield_list(
     *,
-    filter: _m.CrmQuoteUserfieldListFilter | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[Any, _m.CrmQuoteUserfieldListItem]:
@@ -522,7 +522,7 @@ def crm_quote_userfield_list(
 
 def crm_quote_userfield_update(
     *,
-    fields: _m.CrmQuoteUserfieldUpdateFields,
+    fields: _m.CrmQuoteUserfieldUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmQuoteUserfieldUpdateResult]:

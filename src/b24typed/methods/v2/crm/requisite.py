@@ -44,7 +44,7 @@ def crm_requisite_add(
 
 def crm_requisite_bankdetail_add(
     *,
-    fields: _m.CrmRequisiteBankdetailAddFields,
+    fields: _m.CrmRequisiteBankdetailAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmRequisiteBankdetailAddResult]:
     """Call ``crm.requisite.bankdetail.add`` (REST v2).
@@ -141,9 +141,9 @@ def crm_requisite_bankdetail_get(
 
 def crm_requisite_bankdetail_list(
     *,
-    filter: _m.CrmRequisiteBankdetailListFilter | Unset = UNSET,
-    order: _m.CrmRequisiteBankdetailListFilter | Unset = UNSET,
-    select: Sequence[_m.CrmRequisiteBankdetailListFilter] | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
+    order: Mapping[str, Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CrmRequisiteBankdetailListResult, _m.CrmRequisiteBankdetailGetResult]:
@@ -177,7 +177,7 @@ def crm_requisite_bankdetail_list(
 
 def crm_requisite_bankdetail_update(
     *,
-    fields: _m.CrmRequisiteBankdetailUpdateFields,
+    fields: _m.CrmRequisiteBankdetailUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmRequisiteBankdetailUpdateResult]:
@@ -325,9 +325,9 @@ def crm_requisite_link_get(
 
 def crm_requisite_link_list(
     *,
-    filter: _m.CrmRequisiteLinkListFilter | Unset = UNSET,
-    order: _m.CrmRequisiteLinkListFilter | Unset = UNSET,
-    select: Sequence[_m.CrmRequisiteLinkListFilter] | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
+    order: Mapping[str, Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CrmRequisiteLinkListResult, _m.CrmRequisiteLinkGetResult]:
@@ -361,7 +361,7 @@ def crm_requisite_link_list(
 
 def crm_requisite_link_register(
     *,
-    fields: _m.CrmRequisiteLinkRegisterFields,
+    fields: _m.CrmRequisiteLinkRegisterFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmRequisiteLinkRegisterResult]:
     """Call ``crm.requisite.link.register`` (REST v2).
@@ -413,9 +413,9 @@ def crm_requisite_link_unregister(
 
 def crm_requisite_list(
     *,
-    filter: _m.CrmRequisiteListFilter | Unset = UNSET,
-    order: _m.CrmRequisiteListFilter | Unset = UNSET,
-    select: Sequence[_m.CrmRequisiteListFilter] | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
+    order: Mapping[str, Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CrmRequisiteListResult, _m.CrmRequisiteGetResult]:
@@ -449,7 +449,7 @@ def crm_requisite_list(
 
 def crm_requisite_preset_add(
     *,
-    fields: _m.CrmRequisitePresetAddFields,
+    fields: _m.CrmRequisitePresetAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmRequisitePresetAddResult]:
     """Call ``crm.requisite.preset.add`` (REST v2).
@@ -521,7 +521,7 @@ def crm_requisite_preset_delete(
 
 def crm_requisite_preset_field_add(
     *,
-    fields: _m.CrmRequisitePresetFieldAddFields,
+    fields: _m.CrmRequisitePresetFieldAddFields | Mapping[str, Any],
     preset: Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmRequisitePresetFieldAddResult]:
@@ -674,7 +674,7 @@ def crm_requisite_preset_field_list(
 
 def crm_requisite_preset_field_update(
     *,
-    fields: _m.CrmRequisitePresetFieldAddFields,
+    fields: _m.CrmRequisitePresetFieldAddFields | Mapping[str, Any],
     id: int,
     preset: Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
@@ -750,9 +750,9 @@ def crm_requisite_preset_get(
 
 def crm_requisite_preset_list(
     *,
-    filter: _m.CrmRequisitePresetListFilter | Unset = UNSET,
-    order: _m.CrmRequisitePresetListFilter | Unset = UNSET,
-    select: Sequence[_m.CrmRequisitePresetListFilter] | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
+    order: Mapping[str, Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CrmRequisitePresetListResult, _m.CrmRequisitePresetGetResult]:
@@ -840,7 +840,7 @@ def crm_requisite_update(
 
 def crm_requisite_userfield_add(
     *,
-    fields: _m.CrmRequisiteUserfieldAddFields,
+    fields: _m.CrmRequisiteUserfieldAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmRequisiteUserfieldAddResult]:
     """Call ``crm.requisite.userfield.add`` (REST v2).
@@ -915,7 +915,7 @@ def crm_requisite_userfield_get(
 
 def crm_requisite_userfield_list(
     *,
-    filter: _m.CrmRequisiteUserfieldListFilter | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CrmRequisiteUserfieldListResult, _m.CrmRequisiteUserfieldListItem]:
@@ -947,7 +947,7 @@ def crm_requisite_userfield_list(
 
 def crm_requisite_userfield_update(
     *,
-    fields: _m.CrmRequisiteUserfieldUpdateFields,
+    fields: _m.CrmRequisiteUserfieldUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmRequisiteUserfieldUpdateResult]:

@@ -19,7 +19,7 @@ _MODELS = "b24typed.models.v2.crm.status"
 
 def crm_status_add(
     *,
-    fields: _m.CrmStatusAddFields,
+    fields: _m.CrmStatusAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmStatusAddResult]:
     """Call ``crm.status.add`` (REST v2).
@@ -197,7 +197,7 @@ def crm_status_list(
 
 def crm_status_update(
     *,
-    fields: _m.CrmStatusUpdateFields,
+    fields: _m.CrmStatusUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmStatusUpdateResult]:

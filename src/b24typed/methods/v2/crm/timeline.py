@@ -19,7 +19,7 @@ _MODELS = "b24typed.models.v2.crm.timeline"
 
 def crm_timeline_bindings_bind(
     *,
-    fields: _m.CrmTimelineBindingsBindFields,
+    fields: _m.CrmTimelineBindingsBindFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmTimelineBindingsBindResult]:
     """Call ``crm.timeline.bindings.bind`` (REST v2).
@@ -96,7 +96,7 @@ def crm_timeline_bindings_list(
 
 def crm_timeline_bindings_unbind(
     *,
-    fields: _m.CrmTimelineBindingsBindFields,
+    fields: _m.CrmTimelineBindingsBindFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmTimelineBindingsUnbindResult]:
     """Call ``crm.timeline.bindings.unbind`` (REST v2).
@@ -121,7 +121,7 @@ def crm_timeline_bindings_unbind(
 
 def crm_timeline_comment_add(
     *,
-    fields: _m.CrmTimelineCommentAddFields,
+    fields: _m.CrmTimelineCommentAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmTimelineCommentAddResult]:
     """Call ``crm.timeline.comment.add`` (REST v2).
@@ -222,7 +222,7 @@ def crm_timeline_comment_list(
     *,
     filter: Mapping[str, Any],
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[_m.CrmTimelineCommentListSelectItem] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.CrmTimelineCommentListResult, _m.CrmTimelineCommentListItem]:
@@ -256,7 +256,7 @@ def crm_timeline_comment_list(
 
 def crm_timeline_comment_update(
     *,
-    fields: _m.CrmTimelineCommentUpdateFields,
+    fields: _m.CrmTimelineCommentUpdateFields | Mapping[str, Any],
     id: int,
     owner_id: int | Unset = UNSET,
     owner_type_id: int | Unset = UNSET,
@@ -534,7 +534,7 @@ def crm_timeline_layout_blocks_set(
 
 def crm_timeline_logmessage_add(
     *,
-    fields: _m.CrmTimelineLogmessageAddFields,
+    fields: _m.CrmTimelineLogmessageAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmTimelineLogmessageAddResult]:
     """Call ``crm.timeline.logmessage.add`` (REST v2).

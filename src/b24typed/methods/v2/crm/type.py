@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.crm.type"
 
 def crm_type_add(
     *,
-    fields: _m.CrmTypeAddFields,
+    fields: _m.CrmTypeAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmTypeAddResult]:
     """Call ``crm.type.add`` (REST v2).
@@ -175,7 +175,7 @@ def crm_type_list(
 def crm_type_update(
     *,
     id: int,
-    fields: _m.CrmTypeUpdateFields | Unset = UNSET,
+    fields: _m.CrmTypeUpdateFields | Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmTypeUpdateResult]:
     """Call ``crm.type.update`` (REST v2).

@@ -27,7 +27,7 @@ _MODELS = "b24typed.models.v2.crm.vat"
 
 def crm_vat_add(
     *,
-    fields: _m.CrmVatAddFields,
+    fields: _m.CrmVatAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmVatAddResult]:
     """Call ``crm.vat.add`` (REST v2).
@@ -134,7 +134,7 @@ def crm_vat_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[Any, _m.CrmVatGetResult]:
     """Call ``crm.vat.list`` (REST v2).
@@ -166,7 +166,7 @@ def crm_vat_list(
 
 def crm_vat_update(
     *,
-    fields: _m.CrmVatAddFields,
+    fields: _m.CrmVatAddFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmVatUpdateResult]:

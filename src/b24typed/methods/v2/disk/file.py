@@ -292,7 +292,7 @@ def disk_file_restore_from_version(
 def disk_file_search(
     *,
     query: str,
-    filter: _m.DiskFileSearchFilter | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
     type: str | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,

@@ -20,7 +20,7 @@ def documentgenerator_document_add(
     *,
     template_id: int,
     value: str,
-    fields: _m.DocumentgeneratorDocumentAddFields | Unset = UNSET,
+    fields: _m.DocumentgeneratorDocumentAddFields | Mapping[str, Any] | Unset = UNSET,
     provider_class_name: str | Unset = UNSET,
     stamps_enabled: int | Unset = UNSET,
     values: Mapping[str, Any] | Unset = UNSET,
@@ -155,9 +155,9 @@ def documentgenerator_document_getfields(
 
 def documentgenerator_document_list(
     *,
-    filter: _m.DocumentgeneratorDocumentListFilter | Unset = UNSET,
-    order: _m.DocumentgeneratorDocumentListFilter | Unset = UNSET,
-    select: Sequence[_m.DocumentgeneratorDocumentListFilter] | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
+    order: Mapping[str, Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.DocumentgeneratorDocumentListResult, _m.DocumentgeneratorDocumentListItem]:
@@ -192,7 +192,7 @@ def documentgenerator_document_list(
 def documentgenerator_document_update(
     *,
     id: int,
-    fields: _m.DocumentgeneratorDocumentAddFields | Unset = UNSET,
+    fields: _m.DocumentgeneratorDocumentAddFields | Mapping[str, Any] | Unset = UNSET,
     stamps_enabled: int | Unset = UNSET,
     values: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,

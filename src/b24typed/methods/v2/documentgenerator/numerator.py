@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.documentgenerator.numerator"
 
 def documentgenerator_numerator_add(
     *,
-    fields: _m.DocumentgeneratorNumeratorAddFields,
+    fields: _m.DocumentgeneratorNumeratorAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.DocumentgeneratorNumeratorAddResult]:
     """Call ``documentgenerator.numerator.add`` (REST v2).
@@ -123,7 +123,7 @@ def documentgenerator_numerator_list(
 
 def documentgenerator_numerator_update(
     *,
-    fields: _m.DocumentgeneratorNumeratorUpdateFields,
+    fields: _m.DocumentgeneratorNumeratorUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.DocumentgeneratorNumeratorUpdateResult]:

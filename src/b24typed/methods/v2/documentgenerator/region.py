@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.documentgenerator.region"
 
 def documentgenerator_region_add(
     *,
-    fields: _m.DocumentgeneratorRegionAddFields,
+    fields: _m.DocumentgeneratorRegionAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.DocumentgeneratorRegionAddResult]:
     """Call ``documentgenerator.region.add`` (REST v2).
@@ -118,7 +118,7 @@ def documentgenerator_region_list(
 
 def documentgenerator_region_update(
     *,
-    fields: _m.DocumentgeneratorRegionUpdateFields,
+    fields: _m.DocumentgeneratorRegionUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.DocumentgeneratorRegionUpdateResult]:

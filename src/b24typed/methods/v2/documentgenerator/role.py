@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.documentgenerator.role"
 
 def documentgenerator_role_add(
     *,
-    fields: _m.DocumentgeneratorRoleAddFields,
+    fields: _m.DocumentgeneratorRoleAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.DocumentgeneratorRoleAddResult]:
     """Call ``documentgenerator.role.add`` (REST v2).
@@ -144,7 +144,7 @@ def documentgenerator_role_list(
 
 def documentgenerator_role_update(
     *,
-    fields: _m.DocumentgeneratorRoleUpdateFields,
+    fields: _m.DocumentgeneratorRoleUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.DocumentgeneratorRoleUpdateResult]:

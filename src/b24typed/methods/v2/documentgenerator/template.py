@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.documentgenerator.template"
 
 def documentgenerator_template_add(
     *,
-    fields: _m.DocumentgeneratorTemplateAddFields,
+    fields: _m.DocumentgeneratorTemplateAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.DocumentgeneratorTemplateAddResult]:
     """Call ``documentgenerator.template.add`` (REST v2).
@@ -116,9 +116,9 @@ def documentgenerator_template_getfields(
 
 def documentgenerator_template_list(
     *,
-    filter: _m.DocumentgeneratorTemplateListFilter | Unset = UNSET,
-    order: _m.DocumentgeneratorTemplateListFilter | Unset = UNSET,
-    select: Sequence[_m.DocumentgeneratorTemplateListFilter] | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
+    order: Mapping[str, Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.DocumentgeneratorTemplateListResult, Any]:
@@ -152,7 +152,7 @@ def documentgenerator_template_list(
 
 def documentgenerator_template_update(
     *,
-    fields: _m.DocumentgeneratorTemplateUpdateFields,
+    fields: _m.DocumentgeneratorTemplateUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.DocumentgeneratorTemplateUpdateResult]:

@@ -89,8 +89,8 @@ def entity_item_delete(
 def entity_item_get(
     *,
     entity: str,
-    filter: _m.EntityItemGetFilter | Unset = UNSET,
-    sort: _m.EntityItemGetFilter | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
+    sort: _m.EntityItemGetSort | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.EntityItemGetResult, _m.EntityItemGetItem]:

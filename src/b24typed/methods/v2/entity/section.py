@@ -89,8 +89,8 @@ def entity_section_delete(
 def entity_section_get(
     *,
     entity: str,
-    filter: _m.EntitySectionGetFilter | Unset = UNSET,
-    sort: _m.EntitySectionGetFilter | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
+    sort: _m.EntitySectionGetSort | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.EntitySectionGetResult, _m.EntitySectionGetItem]:

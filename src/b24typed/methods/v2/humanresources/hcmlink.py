@@ -19,7 +19,7 @@ _MODELS = "b24typed.models.v2.humanresources.hcmlink"
 
 def humanresources_hcmlink_company_add(
     *,
-    fields: _m.HumanresourcesHcmlinkCompanyAddFields,
+    fields: _m.HumanresourcesHcmlinkCompanyAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.HumanresourcesHcmlinkCompanyAddResult]:
     """Call ``humanresources.hcmlink.company.add`` (REST v2).
@@ -103,7 +103,7 @@ def humanresources_hcmlink_company_list(
 
 def humanresources_hcmlink_company_update(
     *,
-    fields: _m.HumanresourcesHcmlinkCompanyAddFields,
+    fields: _m.HumanresourcesHcmlinkCompanyAddFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.HumanresourcesHcmlinkCompanyUpdateResult]:
@@ -283,7 +283,7 @@ def humanresources_hcmlink_job_status_get(
 
 def humanresources_hcmlink_job_update(
     *,
-    fields: _m.HumanresourcesHcmlinkEmployeeSetJobFields,
+    fields: _m.HumanresourcesHcmlinkEmployeeSetJobFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.HumanresourcesHcmlinkJobUpdateResult]:

@@ -118,7 +118,7 @@ def im_v2_file_download(
 def im_v2_file_upload(
     *,
     dialog_id: str,
-    fields: _m.ImV2FileUploadFields,
+    fields: _m.ImV2FileUploadFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.ImV2FileUploadResult]:
     """Call ``im.v2.File.upload`` (REST v2).

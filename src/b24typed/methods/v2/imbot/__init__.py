@@ -103,7 +103,7 @@ def imbot_unregister(
 def imbot_update(
     *,
     bot_id: int,
-    fields: _m.ImbotUpdateFields,
+    fields: _m.ImbotUpdateFields | Mapping[str, Any],
     client_id: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.ImbotUpdateResult]:

@@ -138,7 +138,7 @@ def imbot_command_unregister(
 def imbot_command_update(
     *,
     command_id: int,
-    fields: _m.ImbotCommandUpdateFields,
+    fields: _m.ImbotCommandUpdateFields | Mapping[str, Any],
     client_id: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.ImbotCommandUpdateResult]:

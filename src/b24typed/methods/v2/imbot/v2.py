@@ -84,7 +84,7 @@ def imbot_v2_bot_list(
 
 def imbot_v2_bot_register(
     *,
-    fields: _m.ImbotV2BotRegisterFields,
+    fields: _m.ImbotV2BotRegisterFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.ImbotV2BotRegisterResult]:
     """Call ``imbot.v2.Bot.register`` (REST v2).
@@ -137,7 +137,7 @@ def imbot_v2_bot_unregister(
 def imbot_v2_bot_update(
     *,
     bot_id: int,
-    fields: _m.ImbotV2BotUpdateFields,
+    fields: _m.ImbotV2BotUpdateFields | Mapping[str, Any],
     bot_token: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.ImbotV2BotUpdateResult]:
@@ -447,7 +447,7 @@ def imbot_v2_chat_message_send(
     bot_id: int,
     dialog_id: str,
     bot_token: str | Unset = UNSET,
-    fields: _m.ImbotV2ChatMessageSendFields | Unset = UNSET,
+    fields: _m.ImbotV2ChatMessageSendFields | Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.ImbotV2ChatMessageSendResult]:
     """Call ``imbot.v2.Chat.Message.send`` (REST v2).
@@ -476,7 +476,7 @@ def imbot_v2_chat_message_send(
 def imbot_v2_chat_message_update(
     *,
     bot_id: int,
-    fields: _m.ImbotV2ChatMessageUpdateFields,
+    fields: _m.ImbotV2ChatMessageUpdateFields | Mapping[str, Any],
     message_id: int,
     bot_token: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
@@ -639,7 +639,7 @@ def imbot_v2_chat_add(
     *,
     bot_id: int,
     bot_token: str | Unset = UNSET,
-    fields: _m.ImbotV2ChatAddFields | Unset = UNSET,
+    fields: _m.ImbotV2ChatAddFields | Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.ImbotV2ChatAddResult]:
     """Call ``imbot.v2.Chat.add`` (REST v2).
@@ -757,7 +757,7 @@ def imbot_v2_chat_update(
     *,
     bot_id: int,
     dialog_id: str,
-    fields: _m.ImbotV2ChatUpdateFields,
+    fields: _m.ImbotV2ChatUpdateFields | Mapping[str, Any],
     bot_token: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.ImbotV2ChatUpdateResult]:
@@ -791,7 +791,7 @@ def imbot_v2_command_answer(
     dialog_id: str,
     message_id: int,
     bot_token: str | Unset = UNSET,
-    fields: _m.ImbotV2CommandAnswerFields | Unset = UNSET,
+    fields: _m.ImbotV2CommandAnswerFields | Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.ImbotV2CommandAnswerResult]:
     """Call ``imbot.v2.Command.answer`` (REST v2).
@@ -854,7 +854,7 @@ def imbot_v2_command_list(
 def imbot_v2_command_register(
     *,
     bot_id: int,
-    fields: _m.ImbotV2CommandRegisterFields,
+    fields: _m.ImbotV2CommandRegisterFields | Mapping[str, Any],
     bot_token: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.ImbotV2CommandRegisterResult]:
@@ -913,7 +913,7 @@ def imbot_v2_command_update(
     *,
     bot_id: int,
     command_id: int,
-    fields: _m.ImbotV2CommandUpdateFields,
+    fields: _m.ImbotV2CommandUpdateFields | Mapping[str, Any],
     bot_token: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.ImbotV2CommandUpdateResult]:
@@ -1006,7 +1006,7 @@ def imbot_v2_file_upload(
     *,
     bot_id: int,
     dialog_id: str,
-    fields: _m.ImbotV2FileUploadFields,
+    fields: _m.ImbotV2FileUploadFields | Mapping[str, Any],
     bot_token: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.ImbotV2FileUploadResult]:

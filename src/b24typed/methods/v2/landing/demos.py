@@ -49,7 +49,7 @@ def landing_demos_get_list(
 def landing_demos_get_page_list(
     *,
     type: Literal["page", "store", "knowledge", "group", "mainpage"],
-    filter: _m.LandingDemosGetPageListFilter | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.LandingDemosGetPageListResult]:
     """Call ``landing.demos.getPageList`` (REST v2).
@@ -76,7 +76,7 @@ def landing_demos_get_page_list(
 def landing_demos_get_site_list(
     *,
     type: Literal["page", "store", "knowledge", "group", "mainpage"],
-    filter: _m.LandingDemosGetSiteListFilter | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.LandingDemosGetSiteListResult]:
     """Call ``landing.demos.getSiteList`` (REST v2).

@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.landing.landing"
 
 def landing_landing_add(
     *,
-    fields: _m.LandingLandingAddFields,
+    fields: _m.LandingLandingAddFields | Mapping[str, Any],
     scope: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.LandingLandingAddResult]:
@@ -47,7 +47,7 @@ def landing_landing_add_by_template(
     *,
     code: str,
     site_id: int,
-    fields: _m.LandingLandingAddByTemplateFields | Unset = UNSET,
+    fields: _m.LandingLandingAddByTemplateFields | Mapping[str, Any] | Unset = UNSET,
     scope: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.LandingLandingAddByTemplateResult]:
@@ -76,7 +76,7 @@ def landing_landing_add_by_template(
 
 def landing_landing_addblock(
     *,
-    fields: _m.LandingLandingAddblockFields,
+    fields: _m.LandingLandingAddblockFields | Mapping[str, Any],
     lid: int,
     prevent_history: bool | Unset = UNSET,
     scope: str | Unset = UNSET,
@@ -804,7 +804,7 @@ def landing_landing_upblock(
 
 def landing_landing_update(
     *,
-    fields: _m.LandingLandingUpdateFields,
+    fields: _m.LandingLandingUpdateFields | Mapping[str, Any],
     lid: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.LandingLandingUpdateResult]:

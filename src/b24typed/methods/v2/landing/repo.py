@@ -76,7 +76,7 @@ def landing_repo_get_list(
 def landing_repo_register(
     *,
     code: str,
-    fields: _m.LandingRepoRegisterFields,
+    fields: _m.LandingRepoRegisterFields | Mapping[str, Any],
     manifest: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.LandingRepoRegisterResult]:

@@ -72,7 +72,7 @@ def landing_repowidget_getlist(
 def landing_repowidget_register(
     *,
     code: str,
-    fields: _m.LandingRepowidgetGetlistParamsFilterSections,
+    fields: _m.LandingRepowidgetGetlistParamsFilterSections | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.LandingRepowidgetRegisterResult]:
     """Call ``landing.repowidget.register`` (REST v2).

@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.landing.site"
 
 def landing_site_add(
     *,
-    fields: _m.LandingSiteAddFields,
+    fields: _m.LandingSiteAddFields | Mapping[str, Any],
     scope: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.LandingSiteAddResult]:
@@ -45,7 +45,7 @@ def landing_site_add(
 
 def landing_site_add_folder(
     *,
-    fields: _m.LandingSiteAddFolderFields,
+    fields: _m.LandingSiteAddFolderFields | Mapping[str, Any],
     site_id: int,
     scope: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
@@ -183,7 +183,7 @@ def landing_site_full_export(
 def landing_site_get_folders(
     *,
     site_id: int,
-    filter: _m.LandingSiteGetFoldersFilter | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
     scope: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.LandingSiteGetFoldersResult]:
@@ -700,7 +700,7 @@ def landing_site_unpublic(
 
 def landing_site_update(
     *,
-    fields: _m.LandingSiteUpdateFields,
+    fields: _m.LandingSiteUpdateFields | Mapping[str, Any],
     id: int,
     scope: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
@@ -729,7 +729,7 @@ def landing_site_update(
 
 def landing_site_update_folder(
     *,
-    fields: _m.LandingSiteUpdateFolderFields,
+    fields: _m.LandingSiteUpdateFolderFields | Mapping[str, Any],
     folder_id: int,
     site_id: int,
     scope: str | Unset = UNSET,

@@ -96,7 +96,7 @@ def lists_element_get(
     element_id: int | Unset = UNSET,
     element_order: Mapping[str, Any] | Unset = UNSET,
     filter: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.ListsElementGetResult, _m.ListsElementGetItem]:

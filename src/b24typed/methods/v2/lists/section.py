@@ -90,7 +90,7 @@ def lists_section_get(
     iblock_id: int,
     iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
     filter: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.ListsSectionGetResult]:
     """Call ``lists.section.get`` (REST v2).

@@ -67,7 +67,7 @@ def rpa_comment_delete(
 
 def rpa_comment_update(
     *,
-    fields: _m.RpaCommentUpdateFields | Unset = UNSET,
+    fields: _m.RpaCommentUpdateFields | Mapping[str, Any] | Unset = UNSET,
     id: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[Any]:

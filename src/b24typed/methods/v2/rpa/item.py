@@ -172,7 +172,7 @@ def rpa_item_list(
 
 def rpa_item_update(
     *,
-    fields: _m.RpaItemUpdateFields,
+    fields: _m.RpaItemUpdateFields | Mapping[str, Any],
     id: int | Unset = UNSET,
     type_id: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,

@@ -27,7 +27,7 @@ _MODELS = "b24typed.models.v2.rpa.stage"
 
 def rpa_stage_add(
     *,
-    fields: _m.RpaStageAddFields,
+    fields: _m.RpaStageAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[Any]:
     """Call ``rpa.stage.add`` (REST v2).

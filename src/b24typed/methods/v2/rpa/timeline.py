@@ -27,7 +27,7 @@ _MODELS = "b24typed.models.v2.rpa.timeline"
 
 def rpa_timeline_add(
     *,
-    fields: _m.RpaTimelineAddFields | Unset = UNSET,
+    fields: _m.RpaTimelineAddFields | Mapping[str, Any] | Unset = UNSET,
     item_id: int | Unset = UNSET,
     type_id: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
@@ -119,7 +119,7 @@ def rpa_timeline_list_for_item(
 
 def rpa_timeline_update(
     *,
-    fields: _m.RpaTimelineAddFields | Unset = UNSET,
+    fields: _m.RpaTimelineAddFields | Mapping[str, Any] | Unset = UNSET,
     id: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[Any]:

@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.sale.basketitem"
 
 def sale_basketitem_add(
     *,
-    fields: _m.SaleBasketitemAddFields,
+    fields: _m.SaleBasketitemAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SaleBasketitemAddResult]:
     """Call ``sale.basketitem.add`` (REST v2).
@@ -43,7 +43,7 @@ def sale_basketitem_add(
 
 def sale_basketitem_add_catalog_product(
     *,
-    fields: _m.SaleBasketitemAddCatalogProductFields,
+    fields: _m.SaleBasketitemAddCatalogProductFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SaleBasketitemAddCatalogProductResult]:
     """Call ``sale.basketitem.addCatalogProduct`` (REST v2).
@@ -164,7 +164,7 @@ def sale_basketitem_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.SaleBasketitemListResult, _m.SaleBasketitemListItem]:
@@ -198,7 +198,7 @@ def sale_basketitem_list(
 
 def sale_basketitem_update(
     *,
-    fields: _m.SaleBasketitemUpdateFields,
+    fields: _m.SaleBasketitemUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SaleBasketitemUpdateResult]:

@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.sale.basketproperties"
 
 def sale_basketproperties_add(
     *,
-    fields: _m.SaleBasketpropertiesAddFields,
+    fields: _m.SaleBasketpropertiesAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SaleBasketpropertiesAddResult]:
     """Call ``sale.basketproperties.add`` (REST v2).
@@ -117,7 +117,7 @@ def sale_basketproperties_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.SaleBasketpropertiesListResult, _m.SaleBasketpropertiesGetResultBasketProperty]:
@@ -151,7 +151,7 @@ def sale_basketproperties_list(
 
 def sale_basketproperties_update(
     *,
-    fields: _m.SaleBasketpropertiesUpdateFields,
+    fields: _m.SaleBasketpropertiesUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SaleBasketpropertiesUpdateResult]:

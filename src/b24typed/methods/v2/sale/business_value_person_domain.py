@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.sale.business_value_person_domain"
 
 def sale_business_value_person_domain_add(
     *,
-    fields: _m.SaleBusinessValuePersonDomainAddFields,
+    fields: _m.SaleBusinessValuePersonDomainAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SaleBusinessValuePersonDomainAddResult]:
     """Call ``sale.businessValuePersonDomain.add`` (REST v2).
@@ -43,7 +43,7 @@ def sale_business_value_person_domain_add(
 
 def sale_business_value_person_domain_delete_by_filter(
     *,
-    fields: _m.SaleBusinessValuePersonDomainAddFields,
+    fields: _m.SaleBusinessValuePersonDomainAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SaleBusinessValuePersonDomainDeleteByFilterResult]:
     """Call ``sale.businessValuePersonDomain.deleteByFilter`` (REST v2).
@@ -92,7 +92,7 @@ def sale_business_value_person_domain_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[

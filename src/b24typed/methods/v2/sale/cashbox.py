@@ -240,7 +240,7 @@ def sale_cashbox_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.SaleCashboxListResult, _m.SaleCashboxListItem]:
     """Call ``sale.cashbox.list`` (REST v2).
@@ -272,7 +272,7 @@ def sale_cashbox_list(
 
 def sale_cashbox_update(
     *,
-    fields: _m.SaleCashboxUpdateFields,
+    fields: _m.SaleCashboxUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SaleCashboxUpdateResult]:

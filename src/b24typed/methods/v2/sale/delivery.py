@@ -267,7 +267,7 @@ def sale_delivery_getlist(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.SaleDeliveryGetlistResult, _m.SaleDeliveryGetlistItem]:
     """Call ``sale.delivery.getlist`` (REST v2).
@@ -359,8 +359,8 @@ def sale_delivery_handler_delete(
 
 def sale_delivery_handler_list(
     *,
-    filter: _m.SaleDeliveryHandlerListFilter | Unset = UNSET,
-    order: _m.SaleDeliveryHandlerListOrder | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
+    order: Mapping[str, Any] | Unset = UNSET,
     select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.SaleDeliveryHandlerListResult, _m.SaleDeliveryHandlerListItem]:
@@ -527,7 +527,7 @@ def sale_delivery_update(
     active: Literal["Y", "N"] | Unset = UNSET,
     currency: str | Unset = UNSET,
     description: str | Unset = UNSET,
-    fields: _m.SaleDeliveryUpdateFields | Unset = UNSET,
+    fields: _m.SaleDeliveryUpdateFields | Mapping[str, Any] | Unset = UNSET,
     logotype: str | Unset = UNSET,
     name: str | Unset = UNSET,
     sort: int | Unset = UNSET,

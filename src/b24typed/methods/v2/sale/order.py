@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.sale.order"
 
 def sale_order_add(
     *,
-    fields: _m.SaleOrderAddFields,
+    fields: _m.SaleOrderAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SaleOrderAddResult]:
     """Call ``sale.order.add`` (REST v2).
@@ -117,7 +117,7 @@ def sale_order_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.SaleOrderListResult, _m.SaleOrderListItem]:

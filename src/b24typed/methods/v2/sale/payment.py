@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.sale.payment"
 
 def sale_payment_add(
     *,
-    fields: _m.SalePaymentAddFields,
+    fields: _m.SalePaymentAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SalePaymentAddResult]:
     """Call ``sale.payment.add`` (REST v2).
@@ -115,8 +115,8 @@ def sale_payment_get_fields(
 
 def sale_payment_list(
     *,
-    filter: _m.SalePaymentListFilter | Unset = UNSET,
-    order: _m.SalePaymentListOrder | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
+    order: Mapping[str, Any] | Unset = UNSET,
     select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.SalePaymentListResult, _m.SalePaymentGetResultPayment]:

@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.sale.payment_item_shipment"
 
 def sale_payment_item_shipment_add(
     *,
-    fields: _m.SalePaymentItemShipmentAddFields,
+    fields: _m.SalePaymentItemShipmentAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SalePaymentItemShipmentAddResult]:
     """Call ``sale.paymentItemShipment.add`` (REST v2).
@@ -117,7 +117,7 @@ def sale_payment_item_shipment_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[
@@ -153,7 +153,7 @@ def sale_payment_item_shipment_list(
 
 def sale_payment_item_shipment_update(
     *,
-    fields: _m.SalePaymentItemShipmentUpdateFields,
+    fields: _m.SalePaymentItemShipmentUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SalePaymentItemShipmentUpdateResult]:

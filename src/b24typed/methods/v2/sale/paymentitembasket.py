@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.sale.paymentitembasket"
 
 def sale_paymentitembasket_add(
     *,
-    fields: _m.SalePaymentitembasketAddFields,
+    fields: _m.SalePaymentitembasketAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SalePaymentitembasketAddResult]:
     """Call ``sale.paymentitembasket.add`` (REST v2).
@@ -117,7 +117,7 @@ def sale_paymentitembasket_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[
@@ -153,7 +153,7 @@ def sale_paymentitembasket_list(
 
 def sale_paymentitembasket_update(
     *,
-    fields: _m.SalePaymentitembasketUpdateFields,
+    fields: _m.SalePaymentitembasketUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SalePaymentitembasketUpdateResult]:

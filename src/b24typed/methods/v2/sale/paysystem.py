@@ -209,7 +209,7 @@ def sale_paysystem_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.SalePaysystemListResult, _m.SalePaysystemListItem]:
     """Call ``sale.paysystem.list`` (REST v2).

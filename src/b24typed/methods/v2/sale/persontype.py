@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.sale.persontype"
 
 def sale_persontype_add(
     *,
-    fields: _m.SalePersontypeAddFields,
+    fields: _m.SalePersontypeAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SalePersontypeAddResult]:
     """Call ``sale.persontype.add`` (REST v2).
@@ -117,7 +117,7 @@ def sale_persontype_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.SalePersontypeListResult, Any]:
@@ -151,7 +151,7 @@ def sale_persontype_list(
 
 def sale_persontype_update(
     *,
-    fields: _m.SalePersontypeAddFields,
+    fields: _m.SalePersontypeAddFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SalePersontypeUpdateResult]:

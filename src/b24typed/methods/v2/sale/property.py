@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.sale.property"
 
 def sale_property_add(
     *,
-    fields: _m.SalePropertyAddFields,
+    fields: _m.SalePropertyAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[Any]:
     """Call ``sale.property.add`` (REST v2).
@@ -118,7 +118,7 @@ def sale_property_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.SalePropertyListResult, _m.SalePropertyListItem]:
@@ -152,7 +152,7 @@ def sale_property_list(
 
 def sale_property_update(
     *,
-    fields: _m.SalePropertyUpdateFields,
+    fields: _m.SalePropertyUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SalePropertyUpdateResult]:

@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.sale.property_relation"
 
 def sale_property_relation_add(
     *,
-    fields: _m.SalePropertyRelationAddFields,
+    fields: _m.SalePropertyRelationAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SalePropertyRelationAddResult]:
     """Call ``sale.propertyRelation.add`` (REST v2).
@@ -43,7 +43,7 @@ def sale_property_relation_add(
 
 def sale_property_relation_delete_by_filter(
     *,
-    fields: _m.SalePropertyRelationAddFields,
+    fields: _m.SalePropertyRelationAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SalePropertyRelationDeleteByFilterResult]:
     """Call ``sale.propertyRelation.deleteByFilter`` (REST v2).
@@ -92,7 +92,7 @@ def sale_property_relation_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.SalePropertyRelationListResult, _m.SalePropertyRelationAddResultPropertyRelation]:

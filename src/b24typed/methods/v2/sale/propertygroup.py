@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.sale.propertygroup"
 
 def sale_propertygroup_add(
     *,
-    fields: _m.SalePropertygroupAddFields,
+    fields: _m.SalePropertygroupAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SalePropertygroupAddResult]:
     """Call ``sale.propertygroup.add`` (REST v2).
@@ -117,7 +117,7 @@ def sale_propertygroup_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.SalePropertygroupListResult, _m.SalePropertygroupAddResultPropertyGroup]:
     """Call ``sale.propertygroup.list`` (REST v2).

@@ -92,7 +92,7 @@ def sale_propertyvalue_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.SalePropertyvalueListResult, _m.SalePropertyvalueGetResultPropertyValue]:
@@ -126,7 +126,7 @@ def sale_propertyvalue_list(
 
 def sale_propertyvalue_modify(
     *,
-    fields: _m.SalePropertyvalueModifyFields,
+    fields: _m.SalePropertyvalueModifyFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SalePropertyvalueModifyResult]:
     """Call ``sale.propertyvalue.modify`` (REST v2).

@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.sale.propertyvariant"
 
 def sale_propertyvariant_add(
     *,
-    fields: _m.SalePropertyvariantAddFields,
+    fields: _m.SalePropertyvariantAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SalePropertyvariantAddResult]:
     """Call ``sale.propertyvariant.add`` (REST v2).
@@ -117,7 +117,7 @@ def sale_propertyvariant_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.SalePropertyvariantListResult, _m.SalePropertyvariantGetResultPropertyVariant]:
     """Call ``sale.propertyvariant.list`` (REST v2).
@@ -149,7 +149,7 @@ def sale_propertyvariant_list(
 
 def sale_propertyvariant_update(
     *,
-    fields: _m.SalePropertyvariantUpdateFields,
+    fields: _m.SalePropertyvariantUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SalePropertyvariantUpdateResult]:

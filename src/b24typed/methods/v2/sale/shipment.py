@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.sale.shipment"
 
 def sale_shipment_add(
     *,
-    fields: _m.SaleShipmentAddFields,
+    fields: _m.SaleShipmentAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SaleShipmentAddResult]:
     """Call ``sale.shipment.add`` (REST v2).
@@ -117,7 +117,7 @@ def sale_shipment_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.SaleShipmentListResult, _m.SaleShipmentListItem]:
@@ -151,7 +151,7 @@ def sale_shipment_list(
 
 def sale_shipment_update(
     *,
-    fields: _m.SaleShipmentUpdateFields,
+    fields: _m.SaleShipmentUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SaleShipmentUpdateResult]:

@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.sale.shipmentitem"
 
 def sale_shipmentitem_add(
     *,
-    fields: _m.SaleShipmentitemAddFields,
+    fields: _m.SaleShipmentitemAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SaleShipmentitemAddResult]:
     """Call ``sale.shipmentitem.add`` (REST v2).
@@ -117,7 +117,7 @@ def sale_shipmentitem_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.SaleShipmentitemListResult, _m.SaleShipmentitemGetResultShipmentItem]:
@@ -151,7 +151,7 @@ def sale_shipmentitem_list(
 
 def sale_shipmentitem_update(
     *,
-    fields: _m.SaleShipmentitemUpdateFields,
+    fields: _m.SaleShipmentitemUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SaleShipmentitemUpdateResult]:

@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.sale.shipmentproperty"
 
 def sale_shipmentproperty_add(
     *,
-    fields: _m.SaleShipmentpropertyAddFields,
+    fields: _m.SaleShipmentpropertyAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[Any]:
     """Call ``sale.shipmentproperty.add`` (REST v2).
@@ -118,7 +118,7 @@ def sale_shipmentproperty_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.SaleShipmentpropertyListResult, _m.SaleShipmentpropertyListItem]:
@@ -152,7 +152,7 @@ def sale_shipmentproperty_list(
 
 def sale_shipmentproperty_update(
     *,
-    fields: _m.SaleShipmentpropertyUpdateFields,
+    fields: _m.SaleShipmentpropertyUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SaleShipmentpropertyUpdateResult]:

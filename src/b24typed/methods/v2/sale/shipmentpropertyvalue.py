@@ -92,7 +92,7 @@ def sale_shipmentpropertyvalue_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.SaleShipmentpropertyvalueListResult, _m.SaleShipmentpropertyvalueListItem]:
@@ -126,7 +126,7 @@ def sale_shipmentpropertyvalue_list(
 
 def sale_shipmentpropertyvalue_modify(
     *,
-    fields: _m.SaleShipmentpropertyvalueModifyFields,
+    fields: _m.SaleShipmentpropertyvalueModifyFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SaleShipmentpropertyvalueModifyResult]:
     """Call ``sale.shipmentpropertyvalue.modify`` (REST v2).

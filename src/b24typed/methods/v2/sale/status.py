@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.sale.status"
 
 def sale_status_add(
     *,
-    fields: _m.SaleStatusAddFields,
+    fields: _m.SaleStatusAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SaleStatusAddResult]:
     """Call ``sale.status.add`` (REST v2).
@@ -117,7 +117,7 @@ def sale_status_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.SaleStatusListResult, _m.SaleStatusGetResultStatus]:
@@ -151,7 +151,7 @@ def sale_status_list(
 
 def sale_status_update(
     *,
-    fields: _m.SaleStatusUpdateFields,
+    fields: _m.SaleStatusUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SaleStatusUpdateResult]:

@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.sale.status_lang"
 
 def sale_status_lang_add(
     *,
-    fields: _m.SaleStatusLangAddFields,
+    fields: _m.SaleStatusLangAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SaleStatusLangAddResult]:
     """Call ``sale.statusLang.add`` (REST v2).
@@ -43,7 +43,7 @@ def sale_status_lang_add(
 
 def sale_status_lang_delete_by_filter(
     *,
-    fields: _m.SaleStatusLangDeleteByFilterFields,
+    fields: _m.SaleStatusLangDeleteByFilterFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SaleStatusLangDeleteByFilterResult]:
     """Call ``sale.statusLang.deleteByFilter`` (REST v2).
@@ -114,7 +114,7 @@ def sale_status_lang_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.SaleStatusLangListResult, _m.SaleStatusLangAddResultStatusLang]:

@@ -84,7 +84,7 @@ def sign_b2e_document_get(
 
 def sign_b2e_document_send(
     *,
-    fields: _m.SignB2eDocumentSendFields,
+    fields: _m.SignB2eDocumentSendFields | Mapping[str, Any],
     language: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.SignB2eDocumentSendResult]:

@@ -44,10 +44,10 @@ def socialnetwork_api_workgroup_get(
 
 def socialnetwork_api_workgroup_list(
     *,
-    filter: _m.SocialnetworkApiWorkgroupListFilter | Unset = UNSET,
-    order: _m.SocialnetworkApiWorkgroupListFilter | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
+    order: Mapping[str, Any] | Unset = UNSET,
     params: _m.SocialnetworkApiWorkgroupListParams | Unset = UNSET,
-    select: Sequence[_m.SocialnetworkApiWorkgroupListSelectItem] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.SocialnetworkApiWorkgroupListResult, _m.SocialnetworkApiWorkgroupListItem]:

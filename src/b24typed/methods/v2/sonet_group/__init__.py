@@ -102,7 +102,7 @@ def sonet_group_delete(
 
 def sonet_group_get(
     *,
-    filter: _m.SonetGroupGetFilter | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
     group_id: int | Unset = UNSET,
     is_admin: str | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,

@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.task.checklistitem"
 
 def task_checklistitem_add(
     *,
-    fields: _m.TaskChecklistitemAddFields,
+    fields: _m.TaskChecklistitemAddFields | Mapping[str, Any],
     taskid: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.TaskChecklistitemAddResult]:
@@ -263,7 +263,7 @@ def task_checklistitem_renew(
 
 def task_checklistitem_update(
     *,
-    fields: _m.TaskChecklistitemUpdateFields,
+    fields: _m.TaskChecklistitemUpdateFields | Mapping[str, Any],
     itemid: int,
     taskid: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,

@@ -19,7 +19,7 @@ _MODELS = "b24typed.models.v2.task.comment"
 def task_comment_add(
     *,
     commenttext: Any | Unset = UNSET,
-    fields: _m.TaskCommentAddFields | Unset = UNSET,
+    fields: _m.TaskCommentAddFields | Mapping[str, Any] | Unset = UNSET,
     taskid: Any | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[Any]:

@@ -28,7 +28,7 @@ _MODELS = "b24typed.models.v2.task.commentitem"
 
 def task_commentitem_add(
     *,
-    fields: _m.TaskCommentitemAddFields,
+    fields: _m.TaskCommentitemAddFields | Mapping[str, Any],
     taskid: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.TaskCommentitemAddResult]:
@@ -207,7 +207,7 @@ def task_commentitem_isactionallowed(
 
 def task_commentitem_update(
     *,
-    fields: _m.TaskCommentitemUpdateFields,
+    fields: _m.TaskCommentitemUpdateFields | Mapping[str, Any],
     itemid: int,
     taskid: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,

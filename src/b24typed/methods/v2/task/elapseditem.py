@@ -95,10 +95,10 @@ def task_elapseditem_get(
 
 def task_elapseditem_getlist(
     *,
-    filter: _m.TaskElapseditemGetlistFilter | Unset = UNSET,
-    order: _m.TaskElapseditemGetlistOrder | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
+    order: Mapping[str, Any] | Unset = UNSET,
     params: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     taskid: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.TaskElapseditemGetlistResult, _m.TaskElapseditemGetlistItem]:

@@ -31,7 +31,7 @@ _MODELS = "b24typed.models.v2.task.item"
 def task_item_add(
     *,
     taskdata: Sequence[Any] | Unset = UNSET,
-    fields: _m.TaskItemAddFields | Unset = UNSET,
+    fields: _m.TaskItemAddFields | Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[Any]:
     """Call ``task.item.add`` (REST v2).
@@ -546,7 +546,7 @@ def task_item_list(
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
     params: Sequence[Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[Any, Any]:
     """Call ``task.item.list`` (REST v2).
@@ -631,7 +631,7 @@ def task_item_update(
     *,
     taskdata: Any | Unset = UNSET,
     taskid: Any | Unset = UNSET,
-    fields: _m.TaskItemUpdateFields | Unset = UNSET,
+    fields: _m.TaskItemUpdateFields | Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[Any]:
     """Call ``task.item.update`` (REST v2).

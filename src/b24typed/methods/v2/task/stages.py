@@ -18,7 +18,7 @@ _MODELS = "b24typed.models.v2.task.stages"
 
 def task_stages_add(
     *,
-    fields: _m.TaskStagesAddFields,
+    fields: _m.TaskStagesAddFields | Mapping[str, Any],
     is_admin: bool | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.TaskStagesAddResult]:

@@ -19,7 +19,7 @@ _MODELS = "b24typed.models.v2.tasks.api"
 
 def tasks_api_scrum_backlog_add(
     *,
-    fields: _m.TasksApiScrumBacklogAddFields,
+    fields: _m.TasksApiScrumBacklogAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.TasksApiScrumBacklogAddResult]:
     """Call ``tasks.api.scrum.backlog.add`` (REST v2).
@@ -143,7 +143,7 @@ def tasks_api_scrum_backlog_update(
 
 def tasks_api_scrum_epic_add(
     *,
-    fields: _m.TasksApiScrumEpicAddFields,
+    fields: _m.TasksApiScrumEpicAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.TasksApiScrumEpicAddResult]:
     """Call ``tasks.api.scrum.epic.add`` (REST v2).
@@ -240,7 +240,7 @@ def tasks_api_scrum_epic_list(
     *,
     filter: Sequence[_m.TasksApiScrumEpicListFilterItem] | Unset = UNSET,
     order: Sequence[_m.TasksApiScrumEpicListFilterItem] | Unset = UNSET,
-    select: Sequence[_m.TasksApiScrumEpicListFilterItem] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[Any, _m.TasksApiScrumEpicAddResult]:
@@ -299,7 +299,7 @@ def tasks_api_scrum_epic_update(
 
 def tasks_api_scrum_kanban_add_stage(
     *,
-    fields: _m.TasksApiScrumKanbanAddStageFields,
+    fields: _m.TasksApiScrumKanbanAddStageFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.TasksApiScrumKanbanAddStageResult]:
     """Call ``tasks.api.scrum.kanban.addStage`` (REST v2).
@@ -450,7 +450,7 @@ def tasks_api_scrum_kanban_get_stages(
 
 def tasks_api_scrum_kanban_update_stage(
     *,
-    fields: _m.TasksApiScrumKanbanUpdateStageFields,
+    fields: _m.TasksApiScrumKanbanUpdateStageFields | Mapping[str, Any],
     stage_id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.TasksApiScrumKanbanUpdateStageResult]:
@@ -477,7 +477,7 @@ def tasks_api_scrum_kanban_update_stage(
 
 def tasks_api_scrum_sprint_add(
     *,
-    fields: _m.TasksApiScrumSprintAddFields,
+    fields: _m.TasksApiScrumSprintAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.TasksApiScrumSprintAddResult]:
     """Call ``tasks.api.scrum.sprint.add`` (REST v2).
@@ -601,8 +601,8 @@ def tasks_api_scrum_sprint_get_fields(
 
 def tasks_api_scrum_sprint_list(
     *,
-    filter: _m.TasksApiScrumSprintListFilter | Unset = UNSET,
-    order: _m.TasksApiScrumSprintListFilter | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
+    order: Mapping[str, Any] | Unset = UNSET,
     select: Mapping[str, Any] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
@@ -660,7 +660,7 @@ def tasks_api_scrum_sprint_start(
 
 def tasks_api_scrum_sprint_update(
     *,
-    fields: _m.TasksApiScrumSprintUpdateFields,
+    fields: _m.TasksApiScrumSprintUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.TasksApiScrumSprintUpdateResult]:
@@ -734,7 +734,7 @@ def tasks_api_scrum_task_get_fields(
 
 def tasks_api_scrum_task_update(
     *,
-    fields: _m.TasksApiScrumTaskUpdateFields,
+    fields: _m.TasksApiScrumTaskUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.TasksApiScrumTaskUpdateResult]:

@@ -308,7 +308,7 @@ def tasks_task_files_attach(
 
 def tasks_task_get(
     *,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     task_id: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.TasksTaskGetResult]:
@@ -391,7 +391,7 @@ def tasks_task_getaccess(
 def tasks_task_history_list(
     *,
     task_id: int,
-    filter: _m.TasksTaskHistoryListFilter | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.TasksTaskHistoryListResult, _m.TasksTaskHistoryListItem]:
@@ -427,7 +427,7 @@ def tasks_task_list(
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
     params: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.TasksTaskListResult, _m.TasksTaskListItem]:

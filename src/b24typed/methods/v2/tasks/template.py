@@ -44,7 +44,7 @@ def tasks_template_add(
 
 def tasks_template_checklist_add(
     *,
-    fields: _m.TasksTemplateChecklistAddFields,
+    fields: _m.TasksTemplateChecklistAddFields | Mapping[str, Any],
     template_id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.TasksTemplateChecklistAddResult]:
@@ -213,7 +213,7 @@ def tasks_template_checklist_list(
     template_id: int,
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.TasksTemplateChecklistListResult, Any]:
     """Call ``tasks.template.checklist.list`` (REST v2).
@@ -361,7 +361,7 @@ def tasks_template_checklist_renew(
 def tasks_template_checklist_update(
     *,
     check_list_item_id: int,
-    fields: _m.TasksTemplateChecklistUpdateFields,
+    fields: _m.TasksTemplateChecklistUpdateFields | Mapping[str, Any],
     template_id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.TasksTemplateChecklistUpdateResult]:

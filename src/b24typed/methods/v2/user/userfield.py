@@ -19,7 +19,7 @@ _MODELS = "b24typed.models.v2.user.userfield"
 
 def user_userfield_add(
     *,
-    fields: _m.UserUserfieldAddFields,
+    fields: _m.UserUserfieldAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.UserUserfieldAddResult]:
     """Call ``user.userfield.add`` (REST v2).
@@ -135,7 +135,7 @@ def user_userfield_list(
 def user_userfield_update(
     *,
     id: int,
-    fields: _m.UserUserfieldUpdateFields | Unset = UNSET,
+    fields: _m.UserUserfieldUpdateFields | Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.UserUserfieldUpdateResult]:
     """Call ``user.userfield.update`` (REST v2).

@@ -123,7 +123,7 @@ def userfieldconfig_get_types(
 def userfieldconfig_list(
     *,
     module_id: str,
-    filter: _m.UserfieldconfigListFilter | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
     select: _m.UserfieldconfigListSelect | Unset = UNSET,
     start: int | Unset = UNSET,

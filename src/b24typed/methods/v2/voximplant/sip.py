@@ -99,9 +99,9 @@ def voximplant_sip_delete(
 
 def voximplant_sip_get(
     *,
-    filter: _m.VoximplantSipGetFilter | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
     order: Literal["ASC", "DESC"] | Unset = UNSET,
-    sort: _m.VoximplantSipGetFilter | Unset = UNSET,
+    sort: _m.VoximplantSipGetSort | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.VoximplantSipGetResult, _m.VoximplantSipGetItem]:

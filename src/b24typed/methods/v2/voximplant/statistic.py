@@ -18,9 +18,9 @@ _MODELS = "b24typed.models.v2.voximplant.statistic"
 
 def voximplant_statistic_get(
     *,
-    filter: _m.VoximplantStatisticGetFilter | Unset = UNSET,
+    filter: Mapping[str, Any] | Unset = UNSET,
     order: Literal["ASC", "DESC"] | Unset = UNSET,
-    sort: _m.VoximplantStatisticGetFilter | Unset = UNSET,
+    sort: _m.VoximplantStatisticGetSort | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.VoximplantStatisticGetResult, _m.VoximplantStatisticGetItem]:

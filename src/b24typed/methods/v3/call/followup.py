@@ -20,7 +20,7 @@ _MODELS = "b24typed.models.v3.call.followup"
 def call_followup_field_get(
     *,
     name: str,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3CallFollowupFieldGetResult]:
     """Call ``call.followup.field.get`` (REST 3.0).
@@ -46,7 +46,7 @@ def call_followup_field_get(
 
 def call_followup_field_list(
     *,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3CallFollowupFieldListResult]:
     """Call ``call.followup.field.list`` (REST 3.0).
@@ -73,7 +73,7 @@ def call_followup_get(
     *,
     call_id: int,
     mention_format: Literal["bb", "html", "none"] | Unset = UNSET,
-    select: Sequence[_m.V3CallFollowupGetSelectItem] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3CallFollowupGetResult]:
     """Call ``call.followup.get`` (REST 3.0).
@@ -100,11 +100,11 @@ def call_followup_get(
 
 def call_followup_list(
     *,
-    filter: _m.V3CallFollowupListFilter,
+    filter: Mapping[str, Any],
     mention_format: Literal["bb", "html", "none"] | Unset = UNSET,
-    order: _m.V3CallFollowupListOrder | Unset = UNSET,
+    order: Mapping[str, Any] | Unset = UNSET,
     pagination: _m.V3CallFollowupListPagination | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.V3CallFollowupListResult, _m.V3CallFollowupListItem]:
     """Call ``call.followup.list`` (REST 3.0).

@@ -42,7 +42,7 @@ def humanresources_employee_count(
 def humanresources_employee_field_get(
     *,
     name: str,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3HumanresourcesEmployeeFieldGetResult]:
     """Call ``humanresources.employee.field.get`` (REST 3.0).
@@ -68,7 +68,7 @@ def humanresources_employee_field_get(
 
 def humanresources_employee_field_list(
     *,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3HumanresourcesEmployeeFieldListResult]:
     """Call ``humanresources.employee.field.list`` (REST 3.0).
@@ -117,7 +117,7 @@ def humanresources_employee_search(
     *,
     name: str,
     node_id: int | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3HumanresourcesEmployeeSearchResult]:
     """Call ``humanresources.employee.search`` (REST 3.0).

@@ -71,7 +71,7 @@ def humanresources_node_add(
 def humanresources_node_children(
     *,
     id: int,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3HumanresourcesNodeChildrenResult]:
     """Call ``humanresources.node.children`` (REST 3.0).
@@ -216,7 +216,7 @@ def humanresources_node_edit(
 def humanresources_node_field_get(
     *,
     name: str,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3HumanresourcesNodeFieldGetResult]:
     """Call ``humanresources.node.field.get`` (REST 3.0).
@@ -242,7 +242,7 @@ def humanresources_node_field_get(
 
 def humanresources_node_field_list(
     *,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3HumanresourcesNodeFieldListResult]:
     """Call ``humanresources.node.field.list`` (REST 3.0).
@@ -268,7 +268,7 @@ def humanresources_node_field_list(
 def humanresources_node_get(
     *,
     id: int,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3HumanresourcesNodeGetResult]:
     """Call ``humanresources.node.get`` (REST 3.0).
@@ -296,7 +296,7 @@ def humanresources_node_list(
     *,
     type: Literal["DEPARTMENT", "TEAM"],
     pagination: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.V3HumanresourcesNodeListResult, _m.V3HumanresourcesNodeListItem]:
     """Call ``humanresources.node.list`` (REST 3.0).
@@ -365,7 +365,7 @@ def humanresources_node_member_add(
 def humanresources_node_member_field_get(
     *,
     name: str,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3HumanresourcesNodeMemberFieldGetResult]:
     """Call ``humanresources.node.member.field.get`` (REST 3.0).
@@ -391,7 +391,7 @@ def humanresources_node_member_field_get(
 
 def humanresources_node_member_field_list(
     *,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3HumanresourcesNodeMemberFieldListResult]:
     """Call ``humanresources.node.member.field.list`` (REST 3.0).

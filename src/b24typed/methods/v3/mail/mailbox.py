@@ -20,7 +20,7 @@ _MODELS = "b24typed.models.v3.mail.mailbox"
 def mail_mailbox_field_get(
     *,
     name: str,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3MailMailboxFieldGetResult]:
     """Call ``mail.mailbox.field.get`` (REST 3.0).
@@ -46,7 +46,7 @@ def mail_mailbox_field_get(
 
 def mail_mailbox_field_list(
     *,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3MailMailboxFieldListResult]:
     """Call ``mail.mailbox.field.list`` (REST 3.0).
@@ -72,7 +72,7 @@ def mail_mailbox_field_list(
 def mail_mailbox_get(
     *,
     id: int,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3MailMailboxGetResult]:
     """Call ``mail.mailbox.get`` (REST 3.0).

@@ -161,7 +161,7 @@ def mail_message_createtask(
 def mail_message_field_get(
     *,
     name: str,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3MailMessageFieldGetResult]:
     """Call ``mail.message.field.get`` (REST 3.0).
@@ -187,7 +187,7 @@ def mail_message_field_get(
 
 def mail_message_field_list(
     *,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3MailMessageFieldListResult]:
     """Call ``mail.message.field.list`` (REST 3.0).
@@ -250,7 +250,7 @@ def mail_message_forward(
 def mail_message_get(
     *,
     id: int,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3MailMessageGetResult]:
     """Call ``mail.message.get`` (REST 3.0).

@@ -20,7 +20,7 @@ _MODELS = "b24typed.models.v3.mail.recipient"
 def mail_recipient_field_get(
     *,
     name: str,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3MailRecipientFieldGetResult]:
     """Call ``mail.recipient.field.get`` (REST 3.0).
@@ -46,7 +46,7 @@ def mail_recipient_field_get(
 
 def mail_recipient_field_list(
     *,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3MailRecipientFieldListResult]:
     """Call ``mail.recipient.field.list`` (REST 3.0).

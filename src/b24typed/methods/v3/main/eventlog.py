@@ -20,7 +20,7 @@ _MODELS = "b24typed.models.v3.main.eventlog"
 def main_eventlog_field_get(
     *,
     name: str,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3MainEventlogFieldGetResult]:
     """Call ``main.eventlog.field.get`` (REST 3.0).
@@ -46,7 +46,7 @@ def main_eventlog_field_get(
 
 def main_eventlog_field_list(
     *,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3MainEventlogFieldListResult]:
     """Call ``main.eventlog.field.list`` (REST 3.0).
@@ -72,7 +72,7 @@ def main_eventlog_field_list(
 def main_eventlog_get(
     *,
     id: int,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3MainEventlogGetResult]:
     """Call ``main.eventlog.get`` (REST 3.0).
@@ -101,7 +101,7 @@ def main_eventlog_list(
     filter: Sequence[Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
     pagination: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.V3MainEventlogListResult, _m.V3MainEventlogListItem]:
     """Call ``main.eventlog.list`` (REST 3.0).
@@ -136,7 +136,7 @@ def main_eventlog_tail(
     *,
     cursor: Mapping[str, Any] | Unset = UNSET,
     filter: Sequence[Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3MainEventlogTailResult]:
     """Call ``main.eventlog.tail`` (REST 3.0).

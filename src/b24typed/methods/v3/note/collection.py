@@ -19,7 +19,7 @@ _MODELS = "b24typed.models.v3.note.collection"
 
 def note_collection_add(
     *,
-    fields: _m.V3NoteCollectionAddFields,
+    fields: _m.V3NoteCollectionAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3NoteCollectionAddResult]:
     """Call ``note.collection.add`` (REST 3.0).
@@ -95,7 +95,7 @@ def note_collection_delete(
 def note_collection_field_get(
     *,
     name: str,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3NoteCollectionFieldGetResult]:
     """Call ``note.collection.field.get`` (REST 3.0).
@@ -121,7 +121,7 @@ def note_collection_field_get(
 
 def note_collection_field_list(
     *,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3NoteCollectionFieldListResult]:
     """Call ``note.collection.field.list`` (REST 3.0).
@@ -219,7 +219,7 @@ def note_collection_move(
 
 def note_collection_update(
     *,
-    fields: _m.V3NoteCollectionUpdateFields,
+    fields: _m.V3NoteCollectionUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3NoteCollectionUpdateResult]:

@@ -19,7 +19,7 @@ _MODELS = "b24typed.models.v3.note.document"
 
 def note_document_add(
     *,
-    fields: _m.V3NoteDocumentAddFields,
+    fields: _m.V3NoteDocumentAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3NoteDocumentAddResult]:
     """Call ``note.document.add`` (REST 3.0).
@@ -95,7 +95,7 @@ def note_document_delete(
 def note_document_field_get(
     *,
     name: str,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3NoteDocumentFieldGetResult]:
     """Call ``note.document.field.get`` (REST 3.0).
@@ -121,7 +121,7 @@ def note_document_field_get(
 
 def note_document_field_list(
     *,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3NoteDocumentFieldListResult]:
     """Call ``note.document.field.list`` (REST 3.0).
@@ -190,7 +190,7 @@ def note_document_move(
 def note_document_search_field_get(
     *,
     name: str,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3NoteDocumentSearchFieldGetResult]:
     """Call ``note.document.search.field.get`` (REST 3.0).
@@ -216,7 +216,7 @@ def note_document_search_field_get(
 
 def note_document_search_field_list(
     *,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3NoteDocumentSearchFieldListResult]:
     """Call ``note.document.search.field.list`` (REST 3.0).
@@ -274,7 +274,7 @@ def note_document_search_list(
 def note_document_tree_field_get(
     *,
     name: str,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3NoteDocumentTreeFieldGetResult]:
     """Call ``note.document.tree.field.get`` (REST 3.0).
@@ -300,7 +300,7 @@ def note_document_tree_field_get(
 
 def note_document_tree_field_list(
     *,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3NoteDocumentTreeFieldListResult]:
     """Call ``note.document.tree.field.list`` (REST 3.0).
@@ -355,7 +355,7 @@ def note_document_tree_list(
 
 def note_document_update(
     *,
-    fields: _m.V3NoteDocumentUpdateFields,
+    fields: _m.V3NoteDocumentUpdateFields | Mapping[str, Any],
     id: int,
     overwrite: bool | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,

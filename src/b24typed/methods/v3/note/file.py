@@ -49,7 +49,7 @@ def note_file_add(
 def note_file_field_get(
     *,
     name: str,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3NoteFileFieldGetResult]:
     """Call ``note.file.field.get`` (REST 3.0).
@@ -75,7 +75,7 @@ def note_file_field_get(
 
 def note_file_field_list(
     *,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3NoteFileFieldListResult]:
     """Call ``note.file.field.list`` (REST 3.0).

@@ -20,7 +20,7 @@ _MODELS = "b24typed.models.v3.tasks.task"
 def tasks_task_access_field_get(
     *,
     name: str,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3TasksTaskAccessFieldGetResult]:
     """Call ``tasks.task.access.field.get`` (REST 3.0).
@@ -46,7 +46,7 @@ def tasks_task_access_field_get(
 
 def tasks_task_access_field_list(
     *,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3TasksTaskAccessFieldListResult]:
     """Call ``tasks.task.access.field.list`` (REST 3.0).
@@ -96,7 +96,7 @@ def tasks_task_access_get(
 
 def tasks_task_add(
     *,
-    fields: _m.V3TasksTaskAddFields,
+    fields: _m.V3TasksTaskAddFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3TasksTaskAddResult]:
     """Call ``tasks.task.add`` (REST 3.0).
@@ -122,7 +122,7 @@ def tasks_task_add(
 def tasks_task_chat_message_field_get(
     *,
     name: str,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3TasksTaskChatMessageFieldGetResult]:
     """Call ``tasks.task.chat.message.field.get`` (REST 3.0).
@@ -148,7 +148,7 @@ def tasks_task_chat_message_field_get(
 
 def tasks_task_chat_message_field_list(
     *,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3TasksTaskChatMessageFieldListResult]:
     """Call ``tasks.task.chat.message.field.list`` (REST 3.0).
@@ -173,7 +173,7 @@ def tasks_task_chat_message_field_list(
 
 def tasks_task_chat_message_send(
     *,
-    fields: _m.V3TasksTaskChatMessageSendFields,
+    fields: _m.V3TasksTaskChatMessageSendFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3TasksTaskChatMessageSendResult]:
     """Call ``tasks.task.chat.message.send`` (REST 3.0).
@@ -222,7 +222,7 @@ def tasks_task_delete(
 def tasks_task_field_get(
     *,
     name: str,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3TasksTaskFieldGetResult]:
     """Call ``tasks.task.field.get`` (REST 3.0).
@@ -248,7 +248,7 @@ def tasks_task_field_get(
 
 def tasks_task_field_list(
     *,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3TasksTaskFieldListResult]:
     """Call ``tasks.task.field.list`` (REST 3.0).
@@ -299,7 +299,7 @@ def tasks_task_file_attach(
 def tasks_task_file_field_get(
     *,
     name: str,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3TasksTaskFileFieldGetResult]:
     """Call ``tasks.task.file.field.get`` (REST 3.0).
@@ -325,7 +325,7 @@ def tasks_task_file_field_get(
 
 def tasks_task_file_field_list(
     *,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3TasksTaskFileFieldListResult]:
     """Call ``tasks.task.file.field.list`` (REST 3.0).
@@ -410,7 +410,7 @@ def tasks_task_gantt_link_list(
 def tasks_task_get(
     *,
     id: int,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3TasksTaskGetResult]:
     """Call ``tasks.task.get`` (REST 3.0).
@@ -437,9 +437,9 @@ def tasks_task_get(
 def tasks_task_list(
     *,
     filter: Sequence[Any] | Unset = UNSET,
-    order: _m.V3TasksTaskListOrder | Unset = UNSET,
+    order: Mapping[str, Any] | Unset = UNSET,
     pagination: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[_m.V3TasksTaskListOrder] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.V3TasksTaskListResult, _m.V3TasksTaskListItem]:
     """Call ``tasks.task.list`` (REST 3.0).
@@ -472,7 +472,7 @@ def tasks_task_list(
 
 def tasks_task_result_add(
     *,
-    fields: _m.V3TasksTaskChatMessageSendFields,
+    fields: _m.V3TasksTaskChatMessageSendFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3TasksTaskResultAddResult]:
     """Call ``tasks.task.result.add`` (REST 3.0).
@@ -497,7 +497,7 @@ def tasks_task_result_add(
 
 def tasks_task_result_addfromchatmessage(
     *,
-    fields: _m.V3TasksTaskResultAddfromchatmessageFields,
+    fields: _m.V3TasksTaskResultAddfromchatmessageFields | Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3TasksTaskResultAddfromchatmessageResult]:
     """Call ``tasks.task.result.addfromchatmessage`` (REST 3.0).
@@ -586,7 +586,7 @@ def tasks_task_result_list(
     filter: Sequence[Any],
     order: Mapping[str, Any] | Unset = UNSET,
     pagination: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.V3TasksTaskResultListResult, _m.V3TasksTaskResultAddResultItem]:
     """Call ``tasks.task.result.list`` (REST 3.0).
@@ -619,7 +619,7 @@ def tasks_task_result_list(
 
 def tasks_task_result_update(
     *,
-    fields: _m.V3TasksTaskResultUpdateFields,
+    fields: _m.V3TasksTaskResultUpdateFields | Mapping[str, Any],
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3TasksTaskResultUpdateResult]:

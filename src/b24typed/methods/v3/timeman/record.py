@@ -20,7 +20,7 @@ _MODELS = "b24typed.models.v3.timeman.record"
 def timeman_record_field_get(
     *,
     name: str,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3TimemanRecordFieldGetResult]:
     """Call ``timeman.record.field.get`` (REST 3.0).
@@ -46,7 +46,7 @@ def timeman_record_field_get(
 
 def timeman_record_field_list(
     *,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.V3TimemanRecordFieldListResult]:
     """Call ``timeman.record.field.list`` (REST 3.0).
@@ -74,7 +74,7 @@ def timeman_record_list(
     filter: Sequence[Any],
     order: Mapping[str, Any] | Unset = UNSET,
     pagination: Mapping[str, Any] | Unset = UNSET,
-    select: Sequence[Any] | Unset = UNSET,
+    select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> ListCall[_m.V3TimemanRecordListResult, _m.V3TimemanRecordListItem]:
     """Call ``timeman.record.list`` (REST 3.0).

@@ -133,32 +133,6 @@ class BookingV1BookingListResult(B24Model):
     booking: LList[BookingV1BookingGetResultBooking] = None
 
 
-class BookingV1BookingListFilterClientEntitiesItem(TypedDict, total=False):
-    code: str
-    id: str
-    module: str
-
-
-class BookingV1BookingListFilterClient(TypedDict, total=False):
-    entities: Sequence[BookingV1BookingListFilterClientEntitiesItem]
-
-
-class BookingV1BookingListFilterWithin(TypedDict, total=False):
-    dateFrom: int
-    dateTo: int
-
-
-class BookingV1BookingListFilter(TypedDict, total=False):
-    client: BookingV1BookingListFilterClient
-    within: BookingV1BookingListFilterWithin
-
-
-class BookingV1BookingListOrder(TypedDict, total=False):
-    dateFrom: str
-    dateTo: str
-    id: str
-
-
 BookingV1BookingUpdateResult: TypeAlias = LBool
 
 
@@ -253,17 +227,6 @@ class BookingV1ResourceListResult(B24Model):
     """Result of ``booking.v1.resource.list`` (REST v2)."""
 
     resource: LList[BookingV1ResourceGetResultResource] = None
-
-
-class BookingV1ResourceListFilter(TypedDict, total=False):
-    isMain: str
-    searchQuery: str
-    typeId: int
-
-
-class BookingV1ResourceListOrder(TypedDict, total=False):
-    id: str
-    name: str
 
 
 class BookingV1ResourceSlotsListItem(B24Model):
@@ -404,17 +367,6 @@ class BookingV1ResourceTypeListResult(B24Model):
     """Result of ``booking.v1.resourceType.list`` (REST v2)."""
 
     resource: LList[BookingV1ResourceTypeGetResultResourceType] = None
-
-
-class BookingV1ResourceTypeListFilter(TypedDict, total=False):
-    moduleId: str
-    searchQuery: str
-
-
-class BookingV1ResourceTypeListOrder(TypedDict, total=False):
-    code: str
-    id: str
-    name: str
 
 
 BookingV1ResourceTypeUpdateResult: TypeAlias = LBool

@@ -262,10 +262,6 @@ class CatalogProductGetFieldsByFilterResult(B24Model):
     product: CatalogProductGetFieldsByFilterResultProduct | None = None
 
 
-class CatalogProductGetFieldsByFilterFilter(TypedDict, total=False):
-    iblockId: Required[int]
-
-
 class CatalogProductListItem(B24Model):
     """A nested object."""
 

@@ -99,22 +99,4 @@ class CrmAddressListItem(B24Model):
 
 CrmAddressListResult: TypeAlias = Rows[CrmAddressListItem]
 
-
-class CrmAddressListFilter(TypedDict, total=False):
-    ADDRESS_1: str
-    ADDRESS_2: str
-    ANCHOR_ID: int
-    ANCHOR_TYPE_ID: int
-    CITY: str
-    COUNTRY: str
-    COUNTRY_CODE: str
-    ENTITY_ID: str
-    ENTITY_TYPE_ID: int
-    LOC_ADDR_ID: int
-    POSTAL_CODE: str
-    PROVINCE: str
-    REGION: str
-    TYPE_ID: int
-
-
 CrmAddressUpdateResult: TypeAlias = LBool

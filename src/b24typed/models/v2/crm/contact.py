@@ -627,41 +627,6 @@ class CrmContactUserfieldListItem(B24Model):
 
 CrmContactUserfieldListResult: TypeAlias = Rows[CrmContactUserfieldListItem]
 
-
-class CrmContactUserfieldListFilter(TypedDict, total=False):
-    EDIT_IN_LIST: bool
-    FIELD_NAME: str
-    ID: int
-    IS_SEARCHABLE: bool
-    LANG: Literal[
-        "EDIT_FORM_LABEL", "LIST_COLUMN_LABEL", "LIST_FILTER_LABEL", "ERROR_MESSAGE", "HELP_MESSAGE"
-    ]
-    MANDATORY: bool
-    MULTIPLE: bool
-    SHOW_FILTER: Literal["N", "I", "E", "S"]
-    SHOW_IN_LIST: bool
-    SORT: int
-    USER_TYPE_ID: Literal[
-        "string",
-        "integer",
-        "double",
-        "boolean",
-        "datetime",
-        "date",
-        "money",
-        "url",
-        "address",
-        "enumeration",
-        "file",
-        "employee",
-        "crm_status",
-        "iblock_section",
-        "iblock_element",
-        "crm",
-    ]
-    XML_ID: str
-
-
 CrmContactUserfieldUpdateResult: TypeAlias = LBool
 
 

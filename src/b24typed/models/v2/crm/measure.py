@@ -33,11 +33,3 @@ class CrmMeasureFieldsResult(B24Model):
     symbol_intl: LStr | None = Field(None, alias="SYMBOL_INTL")
     symbol_letter_intl: LStr | None = Field(None, alias="SYMBOL_LETTER_INTL")
     symbol_rus: LStr | None = Field(None, alias="SYMBOL_RUS")
-
-
-class CrmMeasureListFilter(TypedDict, total=False):
-    IS_DEFAULT: str
-
-
-class CrmMeasureListOrder(TypedDict, total=False):
-    ID: str

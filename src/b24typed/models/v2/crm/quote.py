@@ -566,40 +566,6 @@ class CrmQuoteUserfieldListItem(B24Model):
     xml_id: Any | None = Field(None, alias="XML_ID")
 
 
-class CrmQuoteUserfieldListFilter(TypedDict, total=False):
-    EDIT_IN_LIST: Literal["Y", "N"]
-    FIELD_NAME: str
-    ID: int
-    IS_SEARCHABLE: Literal["Y", "N"]
-    LANG: Literal[
-        "EDIT_FORM_LABEL", "LIST_COLUMN_LABEL", "LIST_FILTER_LABEL", "ERROR_MESSAGE", "HELP_MESSAGE"
-    ]
-    MANDATORY: Literal["Y", "N"]
-    MULTIPLE: Literal["Y", "N"]
-    SHOW_FILTER: Literal["N", "I", "E", "S"]
-    SHOW_IN_LIST: Literal["Y", "N"]
-    SORT: int
-    USER_TYPE_ID: Literal[
-        "string",
-        "integer",
-        "double",
-        "boolean",
-        "datetime",
-        "date",
-        "money",
-        "url",
-        "address",
-        "enumeration",
-        "file",
-        "employee",
-        "crm_status",
-        "iblock_section",
-        "iblock_element",
-        "crm",
-    ]
-    XML_ID: str
-
-
 CrmQuoteUserfieldUpdateResult: TypeAlias = LBool
 
 

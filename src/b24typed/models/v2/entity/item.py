@@ -45,7 +45,7 @@ class EntityItemGetItem(B24Model):
 EntityItemGetResult: TypeAlias = Rows[EntityItemGetItem]
 
 
-class EntityItemGetFilter(TypedDict, total=False):
+class EntityItemGetSort(TypedDict, total=False):
     ACTIVE: str
     CODE: str
     CREATED_BY: int

@@ -43,7 +43,7 @@ class EntitySectionGetItem(B24Model):
 EntitySectionGetResult: TypeAlias = Rows[EntitySectionGetItem]
 
 
-class EntitySectionGetFilter(TypedDict, total=False):
+class EntitySectionGetSort(TypedDict, total=False):
     ACTIVE: str
     CODE: str
     CREATED_BY: int

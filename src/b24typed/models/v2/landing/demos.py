@@ -312,149 +312,6 @@ class LandingDemosGetPageListResult(B24Model):
     )
 
 
-class LandingDemosGetPageListFilterDataFields(TypedDict, total=False):
-    ADDITIONAL_FIELDS: Mapping[str, Any]
-    RULE: str
-    TITLE: str
-
-
-class LandingDemosGetPageListFilterDataFoldersItemFields(TypedDict, total=False):
-    ADDITIONAL_FIELDS: Mapping[str, Any]
-    LANDING_ID_404: str
-    LANDING_ID_INDEX: str
-    TITLE: str
-
-
-class LandingDemosGetPageListFilterDataFoldersItemItemsPE07DBA(TypedDict, total=False):
-    app_code: str
-    xml_id: str
-
-
-class LandingDemosGetPageListFilterDataFoldersItemItemsPA52DDD(TypedDict, total=False):
-    access: str
-    anchor: str
-    attrs: Mapping[str, Any]
-    cards: Mapping[str, Any]
-    code: str
-    dynamic: Mapping[str, Any]
-    menu: Mapping[str, Any]
-    nodes: Mapping[str, Any]
-    old_id: int
-    repo_block: LandingDemosGetPageListFilterDataFoldersItemItemsPE07DBA
-    style: Mapping[str, Any]
-
-
-LandingDemosGetPageListFilterDataFoldersItemItemsP89CA47 = TypedDict(
-    "LandingDemosGetPageListFilterDataFoldersItemItemsP89CA47",
-    {
-        "#block<id>": LandingDemosGetPageListFilterDataFoldersItemItemsPA52DDD,
-    },
-    total=False,
-)
-
-
-class LandingDemosGetPageListFilterDataFoldersItemItemsP488689(TypedDict, total=False):
-    code: str
-    ref: Sequence[str]
-
-
-class LandingDemosGetPageListFilterDataFoldersItemItemsPAFC4F6(TypedDict, total=False):
-    code: str
-    description: str
-    fields: LandingDemosGetPageListFilterDataFields
-    items: LandingDemosGetPageListFilterDataFoldersItemItemsP89CA47
-    layout: LandingDemosGetPageListFilterDataFoldersItemItemsP488689
-    name: str
-    old_id: int
-    preview: str
-    preview2x: str
-    preview3x: str
-    preview_url: str
-    show_in_list: str
-    type: str
-    version: int
-
-
-LandingDemosGetPageListFilterDataFoldersItemItems = TypedDict(
-    "LandingDemosGetPageListFilterDataFoldersItemItems",
-    {
-        "<page_code>": LandingDemosGetPageListFilterDataFoldersItemItemsPAFC4F6,
-    },
-    total=False,
-)
-
-
-class LandingDemosGetPageListFilterDataFoldersItem(TypedDict, total=False):
-    charset: str
-    code: str
-    description: str
-    fields: LandingDemosGetPageListFilterDataFoldersItemFields
-    folders: Mapping[str, Any]
-    items: LandingDemosGetPageListFilterDataFoldersItemItems
-    layout: LandingDemosGetPageListFilterDataFoldersItemItemsP488689
-    name: str
-    preview: str
-    preview2x: str
-    preview3x: str
-    preview_url: str
-    show_in_list: str
-    site_code: str
-    syspages: Mapping[str, Any]
-    type: str
-    version: int
-
-
-class LandingDemosGetPageListFilterData(TypedDict, total=False):
-    active: bool
-    charset: str
-    code: str
-    description: str
-    disable_import: str
-    encoded: bool
-    fields: LandingDemosGetPageListFilterDataFields
-    folders: Sequence[LandingDemosGetPageListFilterDataFoldersItem]
-    is_webform_page: str
-    items: Sequence[LandingDemosGetPageListFilterDataFoldersItemItemsP89CA47]
-    layout: Sequence[LandingDemosGetPageListFilterDataFoldersItemItemsP488689]
-    lock_delete: bool
-    master_pages: Sequence[LandingDemosGetPageListFilterDataFoldersItem]
-    name: str
-    old_id: int
-    parent: str
-    preview: str
-    preview2x: str
-    preview3x: str
-    preview_url: str
-    publication: bool
-    section: Sequence[str]
-    show_in_list: str
-    singleton: bool
-    sort: int
-    syspages: Sequence[LandingDemosGetPageListFilterDataFoldersItem]
-    type: Sequence[str]
-    version: int
-
-
-class LandingDemosGetPageListFilter(TypedDict, total=False):
-    ACTIVE: bool
-    APP_CODE: str
-    AVAILABLE: bool
-    DATA: LandingDemosGetPageListFilterData
-    DESCRIPTION: str
-    ID: str
-    LOCK_DELETE: bool
-    PREVIEW: str
-    PREVIEW2X: str
-    PREVIEW3X: str
-    PUBLICATION: bool
-    REST: int
-    SECTION: Sequence[str]
-    SINGLETON: bool
-    TITLE: str
-    TYPE: Sequence[str]
-    XML_ID: str
-
-
 class LandingDemosGetSiteListResultData(B24Model):
     """A nested object."""
 
@@ -537,18 +394,61 @@ class LandingDemosGetSiteListResult(B24Model):
     empty: LandingDemosGetSiteListResultEmpty | None = None
 
 
-class LandingDemosGetSiteListFilterData(TypedDict, total=False):
-    active: bool
-    charset: str
+LandingDemosRegisterResult: TypeAlias = Rows[LInt]
+
+
+class LandingDemosRegisterDataFields(TypedDict, total=False):
+    ADDITIONAL_FIELDS: Mapping[str, Any]
+    LANDING_ID_404: str
+    LANDING_ID_INDEX: str
+    TITLE: str
+
+
+class LandingDemosRegisterDataFoldersItemItemsPageCodeFields(TypedDict, total=False):
+    ADDITIONAL_FIELDS: Mapping[str, Any]
+    RULE: str
+    TITLE: str
+
+
+class LandingDemosRegisterDataFoldersItemItemsPageCodeIt7D5705(TypedDict, total=False):
+    app_code: str
+    xml_id: str
+
+
+class LandingDemosRegisterDataFoldersItemItemsPageCodeItF48956(TypedDict, total=False):
+    access: str
+    anchor: str
+    attrs: Mapping[str, Any]
+    cards: Mapping[str, Any]
+    code: str
+    dynamic: Mapping[str, Any]
+    menu: Mapping[str, Any]
+    nodes: Mapping[str, Any]
+    old_id: int
+    repo_block: LandingDemosRegisterDataFoldersItemItemsPageCodeIt7D5705
+    style: Mapping[str, Any]
+
+
+LandingDemosRegisterDataFoldersItemItemsPageCodeItems = TypedDict(
+    "LandingDemosRegisterDataFoldersItemItemsPageCodeItems",
+    {
+        "#block<id>": LandingDemosRegisterDataFoldersItemItemsPageCodeItF48956,
+    },
+    total=False,
+)
+
+
+class LandingDemosRegisterDataFoldersItemItemsPageCodeLayout(TypedDict, total=False):
+    code: str
+    ref: Sequence[str]
+
+
+class LandingDemosRegisterDataFoldersItemItemsPageCode(TypedDict, total=False):
     code: str
     description: str
-    encoded: bool
-    fields: LandingDemosGetPageListFilterDataFoldersItemFields
-    folders: Sequence[LandingDemosGetPageListFilterDataFoldersItem]
-    items: Sequence[LandingDemosGetPageListFilterDataFoldersItemItems]
-    layout: Sequence[LandingDemosGetPageListFilterDataFoldersItemItemsP488689]
-    lock_delete: bool
-    master_pages: Sequence[LandingDemosGetPageListFilterDataFoldersItem]
+    fields: LandingDemosRegisterDataFoldersItemItemsPageCodeFields
+    items: LandingDemosRegisterDataFoldersItemItemsPageCodeItems
+    layout: LandingDemosRegisterDataFoldersItemItemsPageCodeLayout
     name: str
     old_id: int
     preview: str
@@ -556,34 +456,37 @@ class LandingDemosGetSiteListFilterData(TypedDict, total=False):
     preview3x: str
     preview_url: str
     show_in_list: str
-    singleton: bool
-    sort: int
-    syspages: Sequence[LandingDemosGetPageListFilterDataFoldersItem]
-    type: Sequence[str]
+    type: str
     version: int
 
 
-class LandingDemosGetSiteListFilter(TypedDict, total=False):
-    ACTIVE: bool
-    APP_CODE: str
-    AVAILABLE: bool
-    DATA: LandingDemosGetSiteListFilterData
-    DESCRIPTION: str
-    ID: str
-    LOCK_DELETE: bool
-    PREVIEW: str
-    PREVIEW2X: str
-    PREVIEW3X: str
-    PUBLICATION: bool
-    REST: int
-    SECTION: Sequence[str]
-    SINGLETON: bool
-    TITLE: str
-    TYPE: Sequence[str]
-    XML_ID: str
+LandingDemosRegisterDataFoldersItemItems = TypedDict(
+    "LandingDemosRegisterDataFoldersItemItems",
+    {
+        "<page_code>": LandingDemosRegisterDataFoldersItemItemsPageCode,
+    },
+    total=False,
+)
 
 
-LandingDemosRegisterResult: TypeAlias = Rows[LInt]
+class LandingDemosRegisterDataFoldersItem(TypedDict, total=False):
+    charset: str
+    code: str
+    description: str
+    fields: LandingDemosRegisterDataFields
+    folders: Mapping[str, Any]
+    items: LandingDemosRegisterDataFoldersItemItems
+    layout: LandingDemosRegisterDataFoldersItemItemsPageCodeLayout
+    name: str
+    preview: str
+    preview2x: str
+    preview3x: str
+    preview_url: str
+    show_in_list: str
+    site_code: str
+    syspages: Mapping[str, Any]
+    type: str
+    version: int
 
 
 class LandingDemosRegisterDataItemsItems(TypedDict, total=False):
@@ -600,9 +503,9 @@ class LandingDemosRegisterDataItemsItems(TypedDict, total=False):
 class LandingDemosRegisterDataItems(TypedDict, total=False):
     code: Required[str]
     description: str
-    fields: LandingDemosGetPageListFilterDataFields
+    fields: LandingDemosRegisterDataFoldersItemItemsPageCodeFields
     items: LandingDemosRegisterDataItemsItems
-    layout: Sequence[LandingDemosGetPageListFilterDataFoldersItemItemsP488689]
+    layout: Sequence[LandingDemosRegisterDataFoldersItemItemsPageCodeLayout]
     name: str
     old_id: str
     preview: str
@@ -619,10 +522,10 @@ class LandingDemosRegisterData(TypedDict, total=False):
     charset: str
     code: Required[str]
     description: str
-    fields: LandingDemosGetPageListFilterDataFoldersItemFields
-    folders: Sequence[LandingDemosGetPageListFilterDataFoldersItem]
+    fields: LandingDemosRegisterDataFields
+    folders: Sequence[LandingDemosRegisterDataFoldersItem]
     items: LandingDemosRegisterDataItems
-    layout: Sequence[LandingDemosGetPageListFilterDataFoldersItemItemsP488689]
+    layout: Sequence[LandingDemosRegisterDataFoldersItemItemsPageCodeLayout]
     name: str
     preview: str
     preview2x: str
@@ -630,7 +533,7 @@ class LandingDemosRegisterData(TypedDict, total=False):
     preview_url: str
     show_in_list: str
     site_code: str
-    syspages: Sequence[LandingDemosGetPageListFilterDataFoldersItem]
+    syspages: Sequence[LandingDemosRegisterDataFoldersItem]
     tpl_type: Literal["S", "P"]
     type: Literal["page", "store", "knowledge", "group", "mainpage"]
     version: int

@@ -199,20 +199,6 @@ class SaleDeliveryHandlerListItem(B24Model):
 
 SaleDeliveryHandlerListResult: TypeAlias = Rows[SaleDeliveryHandlerListItem]
 
-SaleDeliveryHandlerListFilter = TypedDict(
-    "SaleDeliveryHandlerListFilter",
-    {
-        "@ID": Sequence[int],
-    },
-    total=False,
-)
-
-
-class SaleDeliveryHandlerListOrder(TypedDict, total=False):
-    ID: str
-    SORT: str
-
-
 SaleDeliveryHandlerUpdateResult: TypeAlias = LBool
 
 

@@ -290,20 +290,6 @@ class UserfieldconfigListResult(B24Model):
     fields: LList[UserfieldconfigListItem] = None
 
 
-class UserfieldconfigListFilter(TypedDict, total=False):
-    editInList: bool
-    fieldName: str
-    id: int
-    isSearchable: bool
-    mandatory: bool
-    multiple: bool
-    showFilter: str
-    showInList: bool
-    sort: int
-    userTypeId: str
-    xmlId: str
-
-
 class UserfieldconfigListSelect(TypedDict, total=False):
     editInList: str
     entityId: str

@@ -70,7 +70,7 @@ class VoximplantSipGetItem(B24Model):
 VoximplantSipGetResult: TypeAlias = Rows[VoximplantSipGetItem]
 
 
-class VoximplantSipGetFilter(TypedDict, total=False):
+class VoximplantSipGetSort(TypedDict, total=False):
     APP_ID: str
     AUTH_USER: str
     CONFIG_ID: int

@@ -51,7 +51,7 @@ class VoximplantStatisticGetItem(B24Model):
 VoximplantStatisticGetResult: TypeAlias = Rows[VoximplantStatisticGetItem]
 
 
-class VoximplantStatisticGetFilter(TypedDict, total=False):
+class VoximplantStatisticGetSort(TypedDict, total=False):
     CALL_CATEGORY: str
     CALL_DURATION: int
     CALL_FAILED_CODE: Literal[
