@@ -54,12 +54,14 @@ class ListInfo:
     ``items_key``: the key of the item list inside ``result`` (``None``: ``result`` is the list).
     ``id_key``: the id as items carry it; ``cursor_key``: the id as ``filter``/``order`` name it.
     ``sort_params``: the method orders by top-level ``sort``/``order`` (``user.get``).
+    ``page_cap``: the most items a REST 3.0 page holds whatever ``limit`` asks for, if known.
     """
 
     items_key: str | None = None
     id_key: str = "ID"
     cursor_key: str = "ID"
     sort_params: bool = False
+    page_cap: int | None = None
 
     @classmethod
     def of(cls, items_key: str | None, id_key: str, cursor_key: str | None = None) -> ListInfo:
@@ -106,11 +108,16 @@ _DEFAULT_V2: dict[str, ListInfo] = {
 }
 
 
+_DEFAULT_V3: dict[str, ListInfo] = {
+    "tasks.task.list": ListInfo("items", "id", "id", page_cap=50),
+}
+
+
 class ListRegistry:
     """List method -> :class:`ListInfo`, per API version; generated code adds to it."""
 
     def __init__(self) -> None:
-        self._tables: dict[int, dict[str, ListInfo]] = {2: dict(_DEFAULT_V2), 3: {}}
+        self._tables: dict[int, dict[str, ListInfo]] = {2: dict(_DEFAULT_V2), 3: dict(_DEFAULT_V3)}
         self._loaders: list[tuple[int, Callable[[], Mapping[str, ListInfo]]]] = []
         self._lock = threading.Lock()
 
@@ -153,6 +160,7 @@ def resolve_info(
         id_key=ident,
         cursor_key=cursor_key or (base.cursor_key if id_key is None else ident),
         sort_params=base.sort_params,
+        page_cap=base.page_cap,
     )
     return info, id_known
 
@@ -523,7 +531,9 @@ def v3_list_flow(state: ClientState, query: ListQuery) -> StreamFlow[None]:
     flt = _v3_filter(query, params)
     info = query.info
     cursor = 0
-    longest = 0
+    # A page shorter than a full one ends the walk. Some methods cap pages below ``limit``: when
+    # the cap is unknown, "full" is the longest page seen, which costs one more request.
+    longest = min(query.limit, info.page_cap) if info.page_cap else 0
     reporter = _Reporter(query.progress, query.method)
     try:
         while True:
