@@ -95,6 +95,14 @@ def test_models_use_snake_case_attributes_and_wire_aliases(portal: FakePortal) -
     assert dumped["item"]["entityTypeId"] == 2
 
 
+def test_raw_keeps_the_unparsed_answer(portal: FakePortal) -> None:
+    b24 = _client(portal)
+    answer = b24.crm.item.get.raw(entity_type_id=2, id=424242)
+    assert not answer.is_success and answer.error is not None
+    added = b24.crm.item.add.raw(entity_type_id=2, fields={"title": "Raw"})
+    assert added.result["item"]["title"] == "Raw"
+
+
 def test_iterate_walks_every_page_with_typed_items(portal: FakePortal) -> None:
     b24 = _client(portal)
     with b24.batch() as batch:

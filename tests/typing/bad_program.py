@@ -18,6 +18,7 @@ def wrong(b24: B24Hook) -> None:
     title: int = got.item.title if got.item else 0  # E: assignment
     print(title)
     b24.crm.product.fields()  # E: deprecated
+    b24.lists.get(iblock_type_id="crm")  # E: arg-type
     for _ in b24.crm.item.get.iterate(entity_type_id=2, id=5):  # E: attr-defined
         pass
 

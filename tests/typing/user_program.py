@@ -7,7 +7,7 @@ from typing import Any
 
 from typing_extensions import assert_type
 
-from b24typed import UNSET, AsyncB24Hook, B24Hook
+from b24typed import UNSET, AjaxResult, AsyncB24Hook, B24Hook
 from b24typed.core.typed import BatchHandle, Call
 from b24typed.models.v2.crm.item import (
     CrmItemAddResult,
@@ -15,6 +15,8 @@ from b24typed.models.v2.crm.item import (
     CrmItemListItem,
     CrmItemListResult,
 )
+from b24typed.models.v2.lists import ListsGetItem, ListsGetResult
+from b24typed.models.v2.lists.get import ListsGetIblockTypeIdResult
 from b24typed.models.v3.tasks.task import V3TasksTaskGetResult
 
 
@@ -42,6 +44,13 @@ def sync_program(b24: B24Hook) -> None:
         assert_type(handle, BatchHandle[CrmItemGetResult])
     assert_type(handle.result(), CrmItemGetResult)
     assert_type(b24.refresh_v3_methods(), int)
+    # lists.get is a method and a namespace (lists.get.iblock.type.id): both stay reachable.
+    assert_type(b24.lists.get(iblock_type_id="lists"), ListsGetResult)
+    assert_type(b24.lists.get.iterate(iblock_type_id="lists"), Iterator[ListsGetItem])
+    assert_type(
+        b24.lists.get.iblock.type.id(iblock_code="x", iblock_id=1), ListsGetIblockTypeIdResult
+    )
+    assert_type(b24.crm.item.get.raw(entity_type_id=2, id=5), AjaxResult[Any])
     raw = b24.call_method("crm.item.get", {"entityTypeId": 2, "id": 5})  # generic calls stay
     assert_type(raw.result, Any)
 

@@ -290,6 +290,13 @@ class SyncBound(_Bound[P, R]):
         """The call without sending it (method, API version and wire parameters)."""
         return self._builder(*args, **kwargs)
 
+    def raw(self, /, *args: P.args, **kwargs: P.kwargs) -> AjaxResult[Any]:
+        """Send the call and return the unparsed :class:`AjaxResult` (errors not raised): the
+        escape hatch when a portal answers outside the schema."""
+        call = self._builder(*args, **kwargs)
+        result: AjaxResult[Any] = self._executor.call(call.api, call.method, call.params)
+        return result
+
 
 class AsyncBound(_Bound[P, R]):
     """A method of an asyncio client: calling it returns an awaitable of the typed result."""
@@ -300,6 +307,12 @@ class AsyncBound(_Bound[P, R]):
     def request(self, /, *args: P.args, **kwargs: P.kwargs) -> Call[R]:
         """The call without sending it (method, API version and wire parameters)."""
         return self._builder(*args, **kwargs)
+
+    async def raw(self, /, *args: P.args, **kwargs: P.kwargs) -> AjaxResult[Any]:
+        """Send the call and return the unparsed :class:`AjaxResult` (errors not raised)."""
+        call = self._builder(*args, **kwargs)
+        result: AjaxResult[Any] = await self._executor.call(call.api, call.method, call.params)
+        return result
 
 
 class BatchBound(_Bound[P, R]):
