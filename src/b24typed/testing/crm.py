@@ -201,6 +201,10 @@ class EntityType:
     def __post_init__(self) -> None:
         self.by_camel = {f.camel: f for f in self.fields}
         self.by_legacy = {f.legacy: f for f in self.fields if f.legacy}
+        self._defaults = [(f.camel, _DEFAULTS.get(f.camel)) for f in self.fields]
+        self._legacy = [
+            (f.legacy, f.camel, _DEFAULTS.get(f.camel)) for f in self.fields if f.legacy
+        ]
 
     # -- name resolution ------------------------------------------------------------------
     def resolve_item(self, name: str) -> tuple[str, str] | None:
@@ -309,44 +313,43 @@ class EntityType:
 
     # -- reads ----------------------------------------------------------------------------
     def full_row(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for spec in self.fields:
-            out[spec.camel] = row.get(spec.camel, _DEFAULTS.get(spec.camel))
-        return out
+        return {name: row.get(name, default) for name, default in self._defaults}
 
     def item_view(
         self, row: Mapping[str, Any], select: list[str] | None, *, original_uf: bool = False
     ) -> dict[str, Any]:
+        if select and "*" not in select:
+            out: dict[str, Any] = {"id": row.get("id")}
+            for name in select:
+                if name in self.by_camel:
+                    out[name] = row.get(name, _DEFAULTS.get(name))
+                elif name == "entityTypeId":
+                    out[name] = self.entity_type_id
+                else:
+                    upper = name if name.startswith("UF_CRM_") else uf_to_upper(name)
+                    if upper is not None and upper in self.user_fields:
+                        out[upper if original_uf else uf_to_camel(upper)] = row.get(upper)
+            return out
         full = self.full_row(row)
         for uf in self.user_fields:
             full[uf if original_uf else uf_to_camel(uf)] = row.get(uf)
         full["entityTypeId"] = self.entity_type_id
-        if not select or "*" in select:
-            if self.has_fm:
-                full["fm"] = [dict(f) for f in row.get("fm") or []]
-            return full
-        out: dict[str, Any] = {"id": full["id"]}
-        for name in select:
-            if name in full:
-                out[name] = full[name]
-            elif name.startswith("UF_CRM_") and uf_to_camel(name) in full:
-                out[uf_to_camel(name)] = full[uf_to_camel(name)]
-            elif uf_to_upper(name) in full:
-                out[str(uf_to_upper(name))] = full[str(uf_to_upper(name))]
-        return out
+        if self.has_fm:
+            full["fm"] = [dict(f) for f in row.get("fm") or []]
+        return full
 
     def legacy_view(
         self, row: Mapping[str, Any], select: list[str] | None, *, all_uf: bool = False
     ) -> dict[str, Any]:
-        names = [s.upper() for s in select] if select else ["*"]
+        names = {s.upper() for s in select} if select else {"*"}
         with_std = "*" in names
         with_uf = all_uf or "UF_*" in names
         out: dict[str, Any] = {}
-        for spec in self.fields:
-            if not spec.legacy:
-                continue
-            if with_std or spec.legacy in names or spec.legacy == "ID":
-                out[spec.legacy] = legacy_scalar(row.get(spec.camel, _DEFAULTS.get(spec.camel)))
+        get = row.get
+        for legacy, camel, default in self._legacy:
+            if with_std or legacy in names or legacy == "ID":
+                value = get(camel, default)
+                out[legacy] = value if value is None or type(value) is str else legacy_scalar(value)
         for uf in self.user_fields:
             if with_uf or uf in names:
                 out[uf] = legacy_scalar(row.get(uf))
@@ -585,7 +588,8 @@ class CrmStore:
         start, with_total = page_params(p)
         rows, total = et.table.query(node, order, start, 50, with_total=with_total)
         select = _select(p.get("select"))
-        items = [et.item_view(r, select, original_uf=_original(p)) for r in rows]
+        original = _original(p)
+        items = [et.item_view(r, select, original_uf=original) for r in rows]
         return Answer({"items": items}, total=total, start=start)
 
     # -- crm.deal.* and friends -----------------------------------------------------------
