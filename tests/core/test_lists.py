@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from b24typed import AsyncB24Hook, B24Hook, LimitConfig, SdkError
+from b24typed import AsyncB24Hook, B24Hook, LimitConfig, ManualClock, SdkError
 from b24typed.core.lists import ListInfo, list_registry, page_items, resolve_info
 from b24typed.testing import FakePortal
 
@@ -366,3 +366,16 @@ async def test_v3_async_actions() -> None:
     assert len(items) == 130
     pages = [p async for p in client.actions.v3.fetch_tail.make(method="tasks.task.tail")]
     assert [len(p) for p in pages] == [50, 50, 30]
+
+
+@pytest.mark.parametrize("mode", ["batch", "fast"])
+def test_walk_waits_out_the_operating_limit(mode: str) -> None:
+    clock = ManualClock()
+    portal = FakePortal(clock=clock)
+    portal.crm.seed_deals(2501)
+    portal.limits.operating(budget_seconds=20, window_seconds=600, cost=1.0)
+    client = B24Hook.from_webhook_url(portal.webhook_url, http_client=portal.client(), clock=clock)
+    started = clock.now()
+    items = client.call_list_method("crm.deal.list", mode=mode)
+    assert deal_ids(items) == list(range(1, 2502))
+    assert clock.now() - started >= 600  # it waited for the window to reset, then went on

@@ -35,7 +35,7 @@ from b24typed.core import errors as e
 from b24typed.core.batch import BatchCommand, send_v2
 from b24typed.core.pipeline import ClientState, Emit, Flow, StreamFlow, call_flow
 from b24typed.core.request import make_call
-from b24typed.core.result import ApiVersion
+from b24typed.core.result import AjaxResult, ApiVersion
 
 logger = logging.getLogger("b24typed")
 
@@ -337,6 +337,33 @@ def _keyset_base(query: ListQuery) -> tuple[dict[str, Any], str, dict[str, Any],
     return params, filter_key, flt, cursor
 
 
+def _mark_limit(state: ClientState, method: str, error: e.AjaxError) -> None:
+    """Make the next send wait for the limit ``error`` reports."""
+    if isinstance(error, e.OperationTimeLimitError):
+        state.limits.operating.exhausted(method)
+    else:
+        state.limits.rate.drain(state.clock.now())
+
+
+def _page_call(
+    state: ClientState, api: ApiVersion, method: str, params: Mapping[str, Any], rid: str | None
+) -> Flow[AjaxResult[Any]]:
+    """One page; a limit error past the call's own retries waits and asks again.
+
+    A walk can take longer than one call's retry deadline, so it does not give up on a limit.
+    """
+    failures = 0
+    while True:
+        answer = yield from call_flow(state, make_call(api, method, params, request_id=rid))
+        if answer.error is None:
+            return answer
+        failures += 1
+        if not isinstance(answer.error, e.LimitError) or failures >= state.retry.max_attempts:
+            raise answer.error
+        logger.debug("%s: a page hit %s; waiting, then asking again", method, answer.error.code)
+        _mark_limit(state, method, answer.error)
+
+
 def _page_params(
     base: Mapping[str, Any], filter_key: str, flt: Mapping[str, Any], cursor_key: str, cursor: Any
 ) -> dict[str, Any]:
@@ -361,14 +388,8 @@ def _fast_page(
     cursor: int,
 ) -> Flow[list[Any]]:
     params, filter_key, flt = base
-    spec = make_call(
-        2,
-        query.method,
-        _page_params(params, filter_key, flt, query.info.cursor_key, cursor),
-        request_id=query.request_id,
-    )
-    answer = yield from call_flow(state, spec)
-    answer.raise_for_error()
+    page = _page_params(params, filter_key, flt, query.info.cursor_key, cursor)
+    answer = yield from _page_call(state, 2, query.method, page, query.request_id)
     return page_items(answer.result, query.info.items_key)
 
 
@@ -390,10 +411,7 @@ def _offset_pages(state: ClientState, query: ListQuery, reporter: _Reporter) -> 
     seen: set[Any] = set()  # items that moved to a later page are not given twice
     while True:
         params = {**query.params, "start": start}
-        answer = yield from call_flow(
-            state, make_call(2, query.method, params, request_id=query.request_id)
-        )
-        answer.raise_for_error()
+        answer = yield from _page_call(state, 2, query.method, params, query.request_id)
         items = page_items(answer.result, info.items_key)
         if start == 0 and not query.id_known:
             info = _detect_id(items, info)
@@ -454,10 +472,7 @@ def _keyset_pages(state: ClientState, query: ListQuery, reporter: _Reporter) -> 
         if not isinstance(error, e.LimitError) or failures >= state.retry.max_attempts:
             raise error
         # A command ran out of its limits: mark them (the next send waits), then go on.
-        if isinstance(error, e.OperationTimeLimitError):
-            state.limits.operating.exhausted(query.method)
-        else:
-            state.limits.rate.drain(state.clock.now())
+        _mark_limit(state, query.method, error)
         logger.debug(
             "%s: a chained page hit %s; resuming after id %s", query.method, error.code, cursor
         )
@@ -543,10 +558,7 @@ def v3_list_flow(state: ClientState, query: ListQuery) -> StreamFlow[None]:
                 "order": {info.cursor_key: "ASC"},
                 "pagination": {"page": 1, "limit": query.limit},
             }
-            answer = yield from call_flow(
-                state, make_call(3, query.method, page, request_id=query.request_id)
-            )
-            answer.raise_for_error()
+            answer = yield from _page_call(state, 3, query.method, page, query.request_id)
             items = page_items(answer.result, info.items_key)
             if not items:
                 return
@@ -615,10 +627,7 @@ def v3_tail_flow(state: ClientState, query: TailQuery) -> StreamFlow[None]:
                     "limit": query.limit,
                 },
             }
-            answer = yield from call_flow(
-                state, make_call(3, query.method, page, request_id=query.request_id)
-            )
-            answer.raise_for_error()
+            answer = yield from _page_call(state, 3, query.method, page, query.request_id)
             items = page_items(answer.result, query.items_key)
             if not items:
                 return
