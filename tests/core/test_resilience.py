@@ -227,11 +227,17 @@ def test_rest3_write_is_retried_with_the_same_idempotency_key(mode: str) -> None
     assert len(h.requests) == 3 and len(keys) == 1
 
 
-def test_other_client_errors_are_never_retried() -> None:
-    h = Harness(
-        "sync", scripted(httpx.Response(400, json={"error": "INVALID_ARG_VALUE"}), envelope(1))
-    )
-    assert h.call(2, "crm.deal.get", {"id": "x"}).error is not None
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"error": "INVALID_ARG_VALUE"},
+        {"error": "ERROR_CORE", "error_description": "Task not found or access denied"},
+        {"error": "INTERNAL_SERVER_ERROR"},
+    ],
+)
+def test_other_client_errors_are_never_retried(answer: dict[str, str]) -> None:
+    h = Harness("sync", scripted(httpx.Response(400, json=answer), envelope(1)))
+    assert h.call(2, "tasks.task.get", {"taskId": 1}).error is not None
     assert len(h.requests) == 1 and h.clock.slept == []
 
 

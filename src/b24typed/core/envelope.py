@@ -40,7 +40,6 @@ _BY_CODE: dict[str, type[e.AjaxError]] = {
     "OPERATION_TIME_LIMIT": e.OperationTimeLimitError,
     "INVALID_ARG_VALUE": e.RequestValidationError,
     "INVALID_REQUEST": e.RequestValidationError,
-    "ERROR_CORE": e.ServerError,
     "INTERNAL_SERVER_ERROR": e.ServerError,
     V3_PREFIX + "ACCESSDENIEDEXCEPTION": e.AccessDeniedError,
     V3_PREFIX + "METHODNOTFOUNDEXCEPTION": e.MethodNotFoundError,

@@ -50,7 +50,9 @@ class GiveUp:
 
 def _answered_server_failure(error: e.AjaxError) -> bool:
     """A 5xx or unreadable answer: the request may have been applied before it failed."""
-    return isinstance(error, e.ServerError | e.ResponseFormatError) and error.status != 503
+    if isinstance(error, e.ResponseFormatError):
+        return error.status != 503
+    return isinstance(error, e.ServerError) and error.status >= 500 and error.status != 503
 
 
 def decide(
