@@ -178,3 +178,21 @@ def test_seed_100k_and_page_latency() -> None:
         per_page = (time.perf_counter() - started) / 50
     assert resp.json()["result"]["items"][0]["id"] == 90_000 + 49 * 50 + 1
     assert per_page < 0.02  # about a millisecond on a laptop; generous for shared CI
+
+
+def test_date_filters_compare_instants_across_offsets(clocked: Env) -> None:
+    clocked.ok("crm.deal.add", {"fields": {"TITLE": "early"}})
+    clocked.portal.clock.advance(7200)
+    clocked.ok("crm.deal.add", {"fields": {"TITLE": "late"}})
+    early = clocked.ok("crm.deal.get", {"id": 1})["result"]["DATE_CREATE"]
+    assert early.endswith("+03:00")
+    # the same instant, written in UTC, one hour after the first deal
+    from datetime import datetime, timedelta, timezone
+
+    cut = (datetime.fromisoformat(early) + timedelta(hours=1)).astimezone(timezone.utc)
+    later = clocked.ok("crm.deal.list", {"filter": {">DATE_CREATE": cut.isoformat()},
+                                         "select": ["TITLE"]})  # fmt: skip
+    assert [r["TITLE"] for r in later["result"]] == ["late"]
+    items = clocked.ok("crm.item.list", {"entityTypeId": 2, "filter": {"<createdTime": cut.isoformat()},
+                                         "select": ["title", "UF_*"]})  # fmt: skip
+    assert [i["title"] for i in items["result"]["items"]] == ["early"]

@@ -321,7 +321,10 @@ class EntityType:
         if select and "*" not in select:
             out: dict[str, Any] = {"id": row.get("id")}
             for name in select:
-                if name in self.by_camel:
+                if name == "UF_*":
+                    for uf in self.user_fields:
+                        out[uf if original_uf else uf_to_camel(uf)] = row.get(uf)
+                elif name in self.by_camel:
                     out[name] = row.get(name, _DEFAULTS.get(name))
                 elif name == "entityTypeId":
                     out[name] = self.entity_type_id

@@ -8,9 +8,11 @@ scanned from there, without touching the other rows.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 __all__ = [
@@ -112,9 +114,31 @@ def coerce(value: Any, ftype: str) -> Any:
     return str(value) if not isinstance(value, str) else value
 
 
+_DATE_LIKE = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?([+-]\d{2}:?\d{2}|Z)?")
+_PORTAL_TZ = timezone(timedelta(hours=3))
+
+
+@functools.lru_cache(maxsize=65536)
+def _timestamp(text: str) -> float | None:
+    """Unix time of an ISO date or date-time (no offset: the portal's time zone)."""
+    if not _DATE_LIKE.fullmatch(text):
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=_PORTAL_TZ)
+    return parsed.timestamp()
+
+
 def _cmp_pair(a: Any, b: Any) -> tuple[Any, Any] | None:
     if a is None or b is None:
         return None
+    if isinstance(a, str) and isinstance(b, str) and a[:1].isdigit() and b[:1].isdigit():
+        ta, tb = _timestamp(a), _timestamp(b)
+        if ta is not None and tb is not None:
+            return ta, tb
     if isinstance(a, bool) or isinstance(b, bool):
         return str(a), str(b)
     if isinstance(a, int | float) and isinstance(b, int | float):
