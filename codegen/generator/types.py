@@ -102,6 +102,7 @@ class ModelsModule:
     names: NameRegistry = field(default_factory=lambda: NameRegistry(RESERVED_MODEL_NAMES))
     items: list[ModelClass | TypedDictDef | Alias] = field(default_factory=list)
     _by_body: dict[str, str] = field(default_factory=dict)
+    _classes: set[str] = field(default_factory=set)
     typing_names: set[str] = field(default_factory=set)  # core.typed names used
 
     # --- results ---------------------------------------------------------------------------
@@ -143,10 +144,13 @@ class ModelsModule:
         props: dict[str, Any] = schema["properties"]
         attrs = NameRegistry(MODEL_RESERVED, sep="_")
         fields: list[tuple[str, str, str]] = []
+        # Wire names that are already Python names keep them; the others yield on a collision.
+        order = sorted(props, key=lambda w: (identifier(w, reserved=MODEL_RESERVED) != w, w))
+        names = {w: attrs.take(identifier(w, reserved=MODEL_RESERVED)) for w in order}
         for wire in sorted(props):
-            attr = attrs.take(identifier(wire, reserved=MODEL_RESERVED))
+            attr = names[wire]
             annotation = self.result_type(props[wire], hint + pascal_case(wire))
-            if annotation in self.names:
+            if annotation in self._classes:
                 annotation = f"{annotation} | None"
             fields.append((attr, annotation, wire))
         body = json.dumps(fields)
@@ -155,6 +159,7 @@ class ModelsModule:
             return known
         name = self.names.take(hint)
         self._by_body[body] = name
+        self._classes.add(name)
         self.items.append(ModelClass(name, doc or "A nested object.", fields))
         return name
 

@@ -15,11 +15,11 @@ from b24typed.core.typed_models import B24Model, LBool, LStr, Rows
 class BatchResult(B24Model):
     """Result of ``batch`` (REST v2)."""
 
-    result: Any | None = None
-    result_error: Any | None = None
-    result_next: Any | None = None
-    result_time: Any | None = None
-    result_total: Any | None = None
+    result: Any = None
+    result_error: Any = None
+    result_next: Any = None
+    result_time: Any = None
+    result_total: Any = None
 
 
 MethodsResult: TypeAlias = Rows[LStr]
@@ -28,13 +28,13 @@ MethodsResult: TypeAlias = Rows[LStr]
 class ProfileResult(B24Model):
     """Result of ``profile`` (REST v2)."""
 
-    admin: LBool | None = Field(None, alias="ADMIN")
-    id: LStr | None = Field(None, alias="ID")
-    last_name: LStr | None = Field(None, alias="LAST_NAME")
-    name: LStr | None = Field(None, alias="NAME")
-    personal_gender: LStr | None = Field(None, alias="PERSONAL_GENDER")
-    personal_photo: LStr | None = Field(None, alias="PERSONAL_PHOTO")
-    time_zone: LStr | None = Field(None, alias="TIME_ZONE")
+    admin: LBool = Field(None, alias="ADMIN")
+    id: LStr = Field(None, alias="ID")
+    last_name: LStr = Field(None, alias="LAST_NAME")
+    name: LStr = Field(None, alias="NAME")
+    personal_gender: LStr = Field(None, alias="PERSONAL_GENDER")
+    personal_photo: LStr = Field(None, alias="PERSONAL_PHOTO")
+    time_zone: LStr = Field(None, alias="TIME_ZONE")
 
 
 ScopeResult: TypeAlias = Rows[LStr]

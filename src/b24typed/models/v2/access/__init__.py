@@ -14,9 +14,9 @@ from b24typed.core.typed_models import B24Model, LStr
 class AccessNameResultAu(B24Model):
     """A nested object."""
 
-    name: LStr | None = None
-    provider: LStr | None = None
-    provider_id: LStr | None = None
+    name: LStr = None
+    provider: LStr = None
+    provider_id: LStr = None
 
 
 class AccessNameResult(B24Model):
@@ -24,6 +24,6 @@ class AccessNameResult(B24Model):
 
     au: AccessNameResultAu | None = Field(None, alias="AU")
     g2: AccessNameResultAu | None = Field(None, alias="G2")
-    name: LStr | None = None
-    provider: LStr | None = None
-    provider_id: LStr | None = None
+    name: LStr = None
+    provider: LStr = None
+    provider_id: LStr = None

@@ -15,21 +15,21 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 class AiEngineListItemSettings(B24Model):
     """A nested object."""
 
-    code_alias: LStr | None = None
-    model_context_limit: LInt | None = None
-    model_context_type: LStr | None = None
+    code_alias: LStr = None
+    model_context_limit: LInt = None
+    model_context_type: LStr = None
 
 
 class AiEngineListItem(B24Model):
     """A nested object."""
 
-    app_code: LStr | None = None
-    category: LStr | None = None
-    code: LStr | None = None
-    completions_url: LStr | None = None
-    date_create: LInt | None = None
-    id: LInt | None = None
-    name: LStr | None = None
+    app_code: LStr = None
+    category: LStr = None
+    code: LStr = None
+    completions_url: LStr = None
+    date_create: LInt = None
+    id: LInt = None
+    name: LStr = None
     settings: AiEngineListItemSettings | None = None
 
 

@@ -14,8 +14,8 @@ from b24typed.core.typed_models import B24Model, LBool, LStr
 class AppOptionGetResult(B24Model):
     """Result of ``app.option.get`` (REST v2)."""
 
-    data: LStr | None = None
-    data2: LStr | None = None
+    data: LStr = None
+    data2: LStr = None
 
 
 AppOptionSetResult: TypeAlias = LBool

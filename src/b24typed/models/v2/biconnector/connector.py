@@ -18,7 +18,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, 
 class BiconnectorConnectorAddResult(B24Model):
     """Result of ``biconnector.connector.add`` (REST v2)."""
 
-    id: LInt | None = None
+    id: LInt = None
 
 
 class BiconnectorConnectorAddFields(TypedDict, total=False):
@@ -39,76 +39,76 @@ BiconnectorConnectorDeleteResult: TypeAlias = LBool
 class BiconnectorConnectorFieldsResultFieldsItem(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class BiconnectorConnectorFieldsResult(B24Model):
     """Result of ``biconnector.connector.fields`` (REST v2)."""
 
     fields: LList[BiconnectorConnectorFieldsResultFieldsItem] = None
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class BiconnectorConnectorGetResultItemSettingsItem(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    name: LStr | None = None
-    type: LStr | None = None
+    code: LStr = None
+    name: LStr = None
+    type: LStr = None
 
 
 class BiconnectorConnectorGetResultItem(B24Model):
     """A nested object."""
 
-    date_create: LStr | None = Field(None, alias="dateCreate")
-    description: LStr | None = None
-    id: LInt | None = None
-    logo: LStr | None = None
+    date_create: LStr = Field(None, alias="dateCreate")
+    description: LStr = None
+    id: LInt = None
+    logo: LStr = None
     settings: LList[BiconnectorConnectorGetResultItemSettingsItem] = None
-    sort: LInt | None = None
-    title: LStr | None = None
-    url_check: LStr | None = Field(None, alias="urlCheck")
-    url_data: LStr | None = Field(None, alias="urlData")
-    url_table_description: LStr | None = Field(None, alias="urlTableDescription")
-    url_table_list: LStr | None = Field(None, alias="urlTableList")
+    sort: LInt = None
+    title: LStr = None
+    url_check: LStr = Field(None, alias="urlCheck")
+    url_data: LStr = Field(None, alias="urlData")
+    url_table_description: LStr = Field(None, alias="urlTableDescription")
+    url_table_list: LStr = Field(None, alias="urlTableList")
 
 
 class BiconnectorConnectorGetResult(B24Model):
     """Result of ``biconnector.connector.get`` (REST v2)."""
 
-    date_create: LDateTime | None = Field(None, alias="dateCreate")
-    description: LStr | None = None
-    id: LInt | None = None
+    date_create: LDateTime = Field(None, alias="dateCreate")
+    description: LStr = None
+    id: LInt = None
     item: BiconnectorConnectorGetResultItem | None = None
-    logo: LStr | None = None
+    logo: LStr = None
     settings: LList[Any] = None
-    sort: LInt | None = None
-    source_code: LStr | None = Field(None, alias="sourceCode")
-    support_mapping: LBool | None = Field(None, alias="supportMapping")
-    title: LStr | None = None
-    url_check: LStr | None = Field(None, alias="urlCheck")
-    url_data: LStr | None = Field(None, alias="urlData")
-    url_table_description: LStr | None = Field(None, alias="urlTableDescription")
-    url_table_list: LStr | None = Field(None, alias="urlTableList")
+    sort: LInt = None
+    source_code: LStr = Field(None, alias="sourceCode")
+    support_mapping: LBool = Field(None, alias="supportMapping")
+    title: LStr = None
+    url_check: LStr = Field(None, alias="urlCheck")
+    url_data: LStr = Field(None, alias="urlData")
+    url_table_description: LStr = Field(None, alias="urlTableDescription")
+    url_table_list: LStr = Field(None, alias="urlTableList")
 
 
 class BiconnectorConnectorListItem(B24Model):
     """A nested object."""
 
-    date_create: LStr | None = Field(None, alias="dateCreate")
-    id: LInt | None = None
-    title: LStr | None = None
-    url_check: LStr | None = Field(None, alias="urlCheck")
+    date_create: LStr = Field(None, alias="dateCreate")
+    id: LInt = None
+    title: LStr = None
+    url_check: LStr = Field(None, alias="urlCheck")
 
 
 BiconnectorConnectorListResult: TypeAlias = Rows[BiconnectorConnectorListItem]

@@ -18,7 +18,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
 class BiconnectorDatasetAddResult(B24Model):
     """Result of ``biconnector.dataset.add`` (REST v2)."""
 
-    id: LInt | None = None
+    id: LInt = None
 
 
 class BiconnectorDatasetAddFieldsFieldsItem(TypedDict, total=False):
@@ -45,24 +45,24 @@ BiconnectorDatasetDeleteResult: TypeAlias = LBool
 class BiconnectorDatasetFieldsResultFieldsItem(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class BiconnectorDatasetFieldsResult(B24Model):
     """Result of ``biconnector.dataset.fields`` (REST v2)."""
 
     fields: LList[BiconnectorDatasetFieldsResultFieldsItem] = None
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 BiconnectorDatasetFieldsUpdateResult: TypeAlias = LBool
@@ -71,66 +71,66 @@ BiconnectorDatasetFieldsUpdateResult: TypeAlias = LBool
 class BiconnectorDatasetGetResultFields(B24Model):
     """A nested object."""
 
-    dataset_id: Any | None = Field(None, alias="datasetId")
-    external_code: Any | None = Field(None, alias="externalCode")
-    id: Any | None = None
-    name: Any | None = None
-    type: Any | None = None
-    visible: Any | None = None
+    dataset_id: Any = Field(None, alias="datasetId")
+    external_code: Any = Field(None, alias="externalCode")
+    id: Any = None
+    name: Any = None
+    type: Any = None
+    visible: Any = None
 
 
 class BiconnectorDatasetGetResultItemFieldsItem(B24Model):
     """A nested object."""
 
-    dataset_id: LInt | None = Field(None, alias="datasetId")
-    external_code: LStr | None = Field(None, alias="externalCode")
-    id: LInt | None = None
-    name: LStr | None = None
-    type: LStr | None = None
-    visible: LBool | None = None
+    dataset_id: LInt = Field(None, alias="datasetId")
+    external_code: LStr = Field(None, alias="externalCode")
+    id: LInt = None
+    name: LStr = None
+    type: LStr = None
+    visible: LBool = None
 
 
 class BiconnectorDatasetGetResultItem(B24Model):
     """A nested object."""
 
-    created_by_id: LInt | None = Field(None, alias="createdById")
-    date_create: LStr | None = Field(None, alias="dateCreate")
-    date_update: LStr | None = Field(None, alias="dateUpdate")
-    description: LStr | None = None
-    external_code: LStr | None = Field(None, alias="externalCode")
-    external_id: LInt | None = Field(None, alias="externalId")
-    external_name: LStr | None = Field(None, alias="externalName")
+    created_by_id: LInt = Field(None, alias="createdById")
+    date_create: LStr = Field(None, alias="dateCreate")
+    date_update: LStr = Field(None, alias="dateUpdate")
+    description: LStr = None
+    external_code: LStr = Field(None, alias="externalCode")
+    external_id: LInt = Field(None, alias="externalId")
+    external_name: LStr = Field(None, alias="externalName")
     fields: LList[BiconnectorDatasetGetResultItemFieldsItem] = None
-    id: LInt | None = None
-    name: LStr | None = None
-    type: LStr | None = None
-    updated_by_id: LInt | None = Field(None, alias="updatedById")
+    id: LInt = None
+    name: LStr = None
+    type: LStr = None
+    updated_by_id: LInt = Field(None, alias="updatedById")
 
 
 class BiconnectorDatasetGetResult(B24Model):
     """Result of ``biconnector.dataset.get`` (REST v2)."""
 
-    created_by_id: Any | None = Field(None, alias="createdById")
-    date_create: Any | None = Field(None, alias="dateCreate")
-    date_update: Any | None = Field(None, alias="dateUpdate")
-    description: Any | None = None
-    external_code: Any | None = Field(None, alias="externalCode")
-    external_id: Any | None = Field(None, alias="externalId")
-    external_name: Any | None = Field(None, alias="externalName")
+    created_by_id: Any = Field(None, alias="createdById")
+    date_create: Any = Field(None, alias="dateCreate")
+    date_update: Any = Field(None, alias="dateUpdate")
+    description: Any = None
+    external_code: Any = Field(None, alias="externalCode")
+    external_id: Any = Field(None, alias="externalId")
+    external_name: Any = Field(None, alias="externalName")
     fields: BiconnectorDatasetGetResultFields | None = None
-    id: Any | None = None
+    id: Any = None
     item: BiconnectorDatasetGetResultItem | None = None
-    name: Any | None = None
-    type: Any | None = None
-    updated_by_id: Any | None = Field(None, alias="updatedById")
+    name: Any = None
+    type: Any = None
+    updated_by_id: Any = Field(None, alias="updatedById")
 
 
 class BiconnectorDatasetListItem(B24Model):
     """A nested object."""
 
-    description: LStr | None = None
-    id: LInt | None = None
-    name: LStr | None = None
+    description: LStr = None
+    id: LInt = None
+    name: LStr = None
 
 
 BiconnectorDatasetListResult: TypeAlias = Rows[BiconnectorDatasetListItem]

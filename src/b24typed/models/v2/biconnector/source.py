@@ -18,7 +18,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
 class BiconnectorSourceAddResult(B24Model):
     """Result of ``biconnector.source.add`` (REST v2)."""
 
-    id: LInt | None = None
+    id: LInt = None
 
 
 class BiconnectorSourceAddFields(TypedDict, total=False):
@@ -35,84 +35,84 @@ BiconnectorSourceDeleteResult: TypeAlias = LBool
 class BiconnectorSourceFieldsResultFieldsItem(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class BiconnectorSourceFieldsResult(B24Model):
     """Result of ``biconnector.source.fields`` (REST v2)."""
 
     fields: LList[BiconnectorSourceFieldsResultFieldsItem] = None
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class BiconnectorSourceGetResultItemConnection(B24Model):
     """A nested object."""
 
-    active: LBool | None = None
-    code: LStr | None = None
-    created_by_id: LInt | None = Field(None, alias="createdById")
-    date_create: LStr | None = Field(None, alias="dateCreate")
-    date_update: LStr | None = Field(None, alias="dateUpdate")
-    description: LStr | None = None
-    id: LInt | None = None
-    title: LStr | None = None
-    type: LStr | None = None
-    updated_by_id: LInt | None = Field(None, alias="updatedById")
+    active: LBool = None
+    code: LStr = None
+    created_by_id: LInt = Field(None, alias="createdById")
+    date_create: LStr = Field(None, alias="dateCreate")
+    date_update: LStr = Field(None, alias="dateUpdate")
+    description: LStr = None
+    id: LInt = None
+    title: LStr = None
+    type: LStr = None
+    updated_by_id: LInt = Field(None, alias="updatedById")
 
 
 class BiconnectorSourceGetResultItemSettingsItem(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    id: LInt | None = None
-    name: LStr | None = None
-    type: LStr | None = None
-    value: LStr | None = None
+    code: LStr = None
+    id: LInt = None
+    name: LStr = None
+    type: LStr = None
+    value: LStr = None
 
 
 class BiconnectorSourceGetResultItem(B24Model):
     """A nested object."""
 
     connection: BiconnectorSourceGetResultItemConnection | None = None
-    connector_id: LInt | None = Field(None, alias="connectorId")
+    connector_id: LInt = Field(None, alias="connectorId")
     settings: LList[BiconnectorSourceGetResultItemSettingsItem] = None
 
 
 class BiconnectorSourceGetResult(B24Model):
     """Result of ``biconnector.source.get`` (REST v2)."""
 
-    active: Any | None = None
-    code: Any | None = None
-    connector_id: Any | None = Field(None, alias="connectorId")
-    created_by_id: Any | None = Field(None, alias="createdById")
-    date_create: Any | None = Field(None, alias="dateCreate")
-    date_update: Any | None = Field(None, alias="dateUpdate")
-    description: Any | None = None
-    id: Any | None = None
+    active: Any = None
+    code: Any = None
+    connector_id: Any = Field(None, alias="connectorId")
+    created_by_id: Any = Field(None, alias="createdById")
+    date_create: Any = Field(None, alias="dateCreate")
+    date_update: Any = Field(None, alias="dateUpdate")
+    description: Any = None
+    id: Any = None
     item: BiconnectorSourceGetResultItem | None = None
-    settings: Any | None = None
-    title: Any | None = None
-    type: Any | None = None
-    updated_by_id: Any | None = Field(None, alias="updatedById")
+    settings: Any = None
+    title: Any = None
+    type: Any = None
+    updated_by_id: Any = Field(None, alias="updatedById")
 
 
 class BiconnectorSourceListItem(B24Model):
     """A nested object."""
 
-    active: LBool | None = None
-    date_create: LStr | None = Field(None, alias="dateCreate")
-    id: LInt | None = None
-    title: LStr | None = None
+    active: LBool = None
+    date_create: LStr = Field(None, alias="dateCreate")
+    id: LInt = None
+    title: LStr = None
 
 
 BiconnectorSourceListResult: TypeAlias = Rows[BiconnectorSourceListItem]

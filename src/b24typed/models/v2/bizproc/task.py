@@ -20,66 +20,66 @@ BizprocTaskDelegateResult: TypeAlias = LBool
 class BizprocTaskListItemParametersFieldsItemOptions(B24Model):
     """A nested object."""
 
-    company: LStr | None = Field(None, alias="COMPANY")
-    contact: LStr | None = Field(None, alias="CONTACT")
-    deal: LStr | None = Field(None, alias="DEAL")
-    dynamic_1038: LStr | None = Field(None, alias="DYNAMIC_1038")
-    dynamic_136: LStr | None = Field(None, alias="DYNAMIC_136")
-    lead: LStr | None = Field(None, alias="LEAD")
-    smart_invoice: LStr | None = Field(None, alias="SMART_INVOICE")
+    company: LStr = Field(None, alias="COMPANY")
+    contact: LStr = Field(None, alias="CONTACT")
+    deal: LStr = Field(None, alias="DEAL")
+    dynamic_1038: LStr = Field(None, alias="DYNAMIC_1038")
+    dynamic_136: LStr = Field(None, alias="DYNAMIC_136")
+    lead: LStr = Field(None, alias="LEAD")
+    smart_invoice: LStr = Field(None, alias="SMART_INVOICE")
 
 
 class BizprocTaskListItemParametersFieldsItem(B24Model):
     """A nested object."""
 
-    default: Any | None = Field(None, alias="Default")
-    description: Any | None = Field(None, alias="Description")
-    id: LStr | None = Field(None, alias="Id")
-    multiple: LBool | None = Field(None, alias="Multiple")
-    name: Any | None = Field(None, alias="Name")
+    default: Any = Field(None, alias="Default")
+    description: Any = Field(None, alias="Description")
+    id: LStr = Field(None, alias="Id")
+    multiple: LBool = Field(None, alias="Multiple")
+    name: Any = Field(None, alias="Name")
     options: BizprocTaskListItemParametersFieldsItemOptions | None = Field(None, alias="Options")
-    required: LBool | None = Field(None, alias="Required")
-    settings: LDict | None = Field(None, alias="Settings")
-    type: LStr | None = Field(None, alias="Type")
+    required: LBool = Field(None, alias="Required")
+    settings: LDict = Field(None, alias="Settings")
+    type: LStr = Field(None, alias="Type")
 
 
 class BizprocTaskListItemParameters(B24Model):
     """A nested object."""
 
-    comment_label: LStr | None = Field(None, alias="CommentLabel")
-    comment_required: LStr | None = Field(None, alias="CommentRequired")
+    comment_label: LStr = Field(None, alias="CommentLabel")
+    comment_required: LStr = Field(None, alias="CommentRequired")
     fields: LList[BizprocTaskListItemParametersFieldsItem] = Field(None, alias="Fields")
-    show_comment: LStr | None = Field(None, alias="ShowComment")
-    status_no_label: LStr | None = Field(None, alias="StatusNoLabel")
-    status_ok_label: LStr | None = Field(None, alias="StatusOkLabel")
-    status_yes_label: LStr | None = Field(None, alias="StatusYesLabel")
+    show_comment: LStr = Field(None, alias="ShowComment")
+    status_no_label: LStr = Field(None, alias="StatusNoLabel")
+    status_ok_label: LStr = Field(None, alias="StatusOkLabel")
+    status_yes_label: LStr = Field(None, alias="StatusYesLabel")
 
 
 class BizprocTaskListItem(B24Model):
     """A nested object."""
 
-    activity: LStr | None = Field(None, alias="ACTIVITY")
-    activity_name: LStr | None = Field(None, alias="ACTIVITY_NAME")
-    description: LStr | None = Field(None, alias="DESCRIPTION")
-    document_id: LInt | None = Field(None, alias="DOCUMENT_ID")
-    document_name: LStr | None = Field(None, alias="DOCUMENT_NAME")
-    document_url: LStr | None = Field(None, alias="DOCUMENT_URL")
-    entity: LStr | None = Field(None, alias="ENTITY")
-    id: LInt | None = Field(None, alias="ID")
-    modified: LDateTime | None = Field(None, alias="MODIFIED")
-    module_id: LStr | None = Field(None, alias="MODULE_ID")
-    name: LStr | None = Field(None, alias="NAME")
-    overdue_date: LDateTime | None = Field(None, alias="OVERDUE_DATE")
+    activity: LStr = Field(None, alias="ACTIVITY")
+    activity_name: LStr = Field(None, alias="ACTIVITY_NAME")
+    description: LStr = Field(None, alias="DESCRIPTION")
+    document_id: LInt = Field(None, alias="DOCUMENT_ID")
+    document_name: LStr = Field(None, alias="DOCUMENT_NAME")
+    document_url: LStr = Field(None, alias="DOCUMENT_URL")
+    entity: LStr = Field(None, alias="ENTITY")
+    id: LInt = Field(None, alias="ID")
+    modified: LDateTime = Field(None, alias="MODIFIED")
+    module_id: LStr = Field(None, alias="MODULE_ID")
+    name: LStr = Field(None, alias="NAME")
+    overdue_date: LDateTime = Field(None, alias="OVERDUE_DATE")
     parameters: BizprocTaskListItemParameters | None = Field(None, alias="PARAMETERS")
-    status: LInt | None = Field(None, alias="STATUS")
-    user_id: LInt | None = Field(None, alias="USER_ID")
-    user_status: LInt | None = Field(None, alias="USER_STATUS")
-    workflow_id: LStr | None = Field(None, alias="WORKFLOW_ID")
-    workflow_started: LDateTime | None = Field(None, alias="WORKFLOW_STARTED")
-    workflow_started_by: LInt | None = Field(None, alias="WORKFLOW_STARTED_BY")
-    workflow_state: LStr | None = Field(None, alias="WORKFLOW_STATE")
-    workflow_template_id: LInt | None = Field(None, alias="WORKFLOW_TEMPLATE_ID")
-    workflow_template_name: LStr | None = Field(None, alias="WORKFLOW_TEMPLATE_NAME")
+    status: LInt = Field(None, alias="STATUS")
+    user_id: LInt = Field(None, alias="USER_ID")
+    user_status: LInt = Field(None, alias="USER_STATUS")
+    workflow_id: LStr = Field(None, alias="WORKFLOW_ID")
+    workflow_started: LDateTime = Field(None, alias="WORKFLOW_STARTED")
+    workflow_started_by: LInt = Field(None, alias="WORKFLOW_STARTED_BY")
+    workflow_state: LStr = Field(None, alias="WORKFLOW_STATE")
+    workflow_template_id: LInt = Field(None, alias="WORKFLOW_TEMPLATE_ID")
+    workflow_template_name: LStr = Field(None, alias="WORKFLOW_TEMPLATE_NAME")
 
 
 BizprocTaskListResult: TypeAlias = Rows[BizprocTaskListItem]

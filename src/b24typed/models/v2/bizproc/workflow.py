@@ -17,14 +17,14 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, 
 class BizprocWorkflowInstancesItem(B24Model):
     """A nested object."""
 
-    document_id: LStr | None = Field(None, alias="DOCUMENT_ID")
-    entity: LStr | None = Field(None, alias="ENTITY")
-    id: LStr | None = Field(None, alias="ID")
-    module_id: LStr | None = Field(None, alias="MODULE_ID")
-    owned_until: Any | None = Field(None, alias="OWNED_UNTIL")
-    started: LStr | None = Field(None, alias="STARTED")
-    started_by: LStr | None = Field(None, alias="STARTED_BY")
-    template_id: LInt | None = Field(None, alias="TEMPLATE_ID")
+    document_id: LStr = Field(None, alias="DOCUMENT_ID")
+    entity: LStr = Field(None, alias="ENTITY")
+    id: LStr = Field(None, alias="ID")
+    module_id: LStr = Field(None, alias="MODULE_ID")
+    owned_until: Any = Field(None, alias="OWNED_UNTIL")
+    started: LStr = Field(None, alias="STARTED")
+    started_by: LStr = Field(None, alias="STARTED_BY")
+    template_id: LInt = Field(None, alias="TEMPLATE_ID")
 
 
 BizprocWorkflowKillResult: TypeAlias = LBool
@@ -37,19 +37,19 @@ BizprocWorkflowTemplateAddResult: TypeAlias = LInt
 class BizprocWorkflowTemplateListItem(B24Model):
     """A nested object."""
 
-    auto_execute: LInt | None = Field(None, alias="AUTO_EXECUTE")
+    auto_execute: LInt = Field(None, alias="AUTO_EXECUTE")
     constants: LList[Any] = Field(None, alias="CONSTANTS")
-    document_type: LStr | None = Field(None, alias="DOCUMENT_TYPE")
-    entity: LStr | None = Field(None, alias="ENTITY")
-    id: LInt | None = Field(None, alias="ID")
-    is_modified: LStr | None = Field(None, alias="IS_MODIFIED")
-    modified: LDateTime | None = Field(None, alias="MODIFIED")
-    module_id: LStr | None = Field(None, alias="MODULE_ID")
-    name: LStr | None = Field(None, alias="NAME")
+    document_type: LStr = Field(None, alias="DOCUMENT_TYPE")
+    entity: LStr = Field(None, alias="ENTITY")
+    id: LInt = Field(None, alias="ID")
+    is_modified: LStr = Field(None, alias="IS_MODIFIED")
+    modified: LDateTime = Field(None, alias="MODIFIED")
+    module_id: LStr = Field(None, alias="MODULE_ID")
+    name: LStr = Field(None, alias="NAME")
     parameters: LList[Any] = Field(None, alias="PARAMETERS")
-    system_code: LStr | None = Field(None, alias="SYSTEM_CODE")
+    system_code: LStr = Field(None, alias="SYSTEM_CODE")
     template: LList[Any] = Field(None, alias="TEMPLATE")
-    user_id: LInt | None = Field(None, alias="USER_ID")
+    user_id: LInt = Field(None, alias="USER_ID")
     variables: LList[Any] = Field(None, alias="VARIABLES")
 
 

@@ -34,14 +34,14 @@ class BookingV1BookingAddFields(TypedDict, total=False):
 class BookingV1BookingClientListItemType(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    module: LStr | None = None
+    code: LStr = None
+    module: LStr = None
 
 
 class BookingV1BookingClientListItem(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
+    id: LInt = None
     type: BookingV1BookingClientListItemType | None = None
 
 
@@ -49,8 +49,8 @@ class BookingV1BookingClientListResult(B24Model):
     """Result of ``booking.v1.booking.client.list`` (REST v2)."""
 
     booking_client: LList[BookingV1BookingClientListItem] = Field(None, alias="bookingClient")
-    id: LInt | None = None
-    type: LDict | None = None
+    id: LInt = None
+    type: LDict = None
 
 
 BookingV1BookingClientSetResult: TypeAlias = LBool
@@ -71,18 +71,18 @@ BookingV1BookingDeleteResult: TypeAlias = LBool
 class BookingV1BookingExternalDataListItem(B24Model):
     """A nested object."""
 
-    entity_type_id: LStr | None = Field(None, alias="entityTypeId")
-    module_id: LStr | None = Field(None, alias="moduleId")
-    value: LStr | None = None
+    entity_type_id: LStr = Field(None, alias="entityTypeId")
+    module_id: LStr = Field(None, alias="moduleId")
+    value: LStr = None
 
 
 class BookingV1BookingExternalDataListResult(B24Model):
     """Result of ``booking.v1.booking.externalData.list`` (REST v2)."""
 
-    entity_type_id: LStr | None = Field(None, alias="entityTypeId")
+    entity_type_id: LStr = Field(None, alias="entityTypeId")
     external_data: LList[BookingV1BookingExternalDataListItem] = Field(None, alias="externalData")
-    module_id: LStr | None = Field(None, alias="moduleId")
-    value: LStr | None = None
+    module_id: LStr = Field(None, alias="moduleId")
+    value: LStr = None
 
 
 BookingV1BookingExternalDataSetResult: TypeAlias = LBool
@@ -100,8 +100,8 @@ BookingV1BookingExternalDataUnsetResult: TypeAlias = LBool
 class BookingV1BookingGetResultBookingDatePeriodFrom(B24Model):
     """A nested object."""
 
-    timestamp: LInt | None = None
-    timezone: LStr | None = None
+    timestamp: LInt = None
+    timezone: LStr = None
 
 
 class BookingV1BookingGetResultBookingDatePeriod(B24Model):
@@ -115,9 +115,9 @@ class BookingV1BookingGetResultBooking(B24Model):
     """A nested object."""
 
     date_period: BookingV1BookingGetResultBookingDatePeriod | None = Field(None, alias="datePeriod")
-    description: Any | None = None
-    id: LInt | None = None
-    name: LStr | None = None
+    description: Any = None
+    id: LInt = None
+    name: LStr = None
     resource_ids: LList[LInt] = Field(None, alias="resourceIds")
 
 
@@ -152,7 +152,7 @@ class BookingV1ClienttypeListResult(B24Model):
 class BookingV1ResourceAddResult(B24Model):
     """Result of ``booking.v1.resource.add`` (REST v2)."""
 
-    id: LInt | None = None
+    id: LInt = None
 
 
 class BookingV1ResourceAddFields(TypedDict, total=False):
@@ -186,35 +186,33 @@ BookingV1ResourceDeleteResult: TypeAlias = LBool
 class BookingV1ResourceGetResultResource(B24Model):
     """A nested object."""
 
-    confirmation_counter_delay: LInt | None = Field(None, alias="confirmationCounterDelay")
-    confirmation_notification_delay: LInt | None = Field(
-        None, alias="confirmationNotificationDelay"
-    )
-    confirmation_notification_repetitions: Any | None = Field(
+    confirmation_counter_delay: LInt = Field(None, alias="confirmationCounterDelay")
+    confirmation_notification_delay: LInt = Field(None, alias="confirmationNotificationDelay")
+    confirmation_notification_repetitions: Any = Field(
         None, alias="confirmationNotificationRepetitions"
     )
-    confirmation_notification_repetitions_interval: LInt | None = Field(
+    confirmation_notification_repetitions_interval: LInt = Field(
         None, alias="confirmationNotificationRepetitionsInterval"
     )
-    delayed_counter_delay: LInt | None = Field(None, alias="delayedCounterDelay")
-    delayed_notification_delay: LInt | None = Field(None, alias="delayedNotificationDelay")
-    description: Any | None = None
-    id: LInt | None = None
-    info_notification_delay: Any | None = Field(None, alias="infoNotificationDelay")
-    is_confirmation_notification_on: LStr | None = Field(None, alias="isConfirmationNotificationOn")
-    is_delayed_notification_on: LStr | None = Field(None, alias="isDelayedNotificationOn")
-    is_feedback_notification_on: LStr | None = Field(None, alias="isFeedbackNotificationOn")
-    is_info_notification_on: LStr | None = Field(None, alias="isInfoNotificationOn")
-    is_main: LStr | None = Field(None, alias="isMain")
-    is_reminder_notification_on: LStr | None = Field(None, alias="isReminderNotificationOn")
-    name: LStr | None = None
-    reminder_notification_delay: LInt | None = Field(None, alias="reminderNotificationDelay")
-    template_type_confirmation: LStr | None = Field(None, alias="templateTypeConfirmation")
-    template_type_delayed: LStr | None = Field(None, alias="templateTypeDelayed")
-    template_type_feedback: LStr | None = Field(None, alias="templateTypeFeedback")
-    template_type_info: LStr | None = Field(None, alias="templateTypeInfo")
-    template_type_reminder: LStr | None = Field(None, alias="templateTypeReminder")
-    type_id: LInt | None = Field(None, alias="typeId")
+    delayed_counter_delay: LInt = Field(None, alias="delayedCounterDelay")
+    delayed_notification_delay: LInt = Field(None, alias="delayedNotificationDelay")
+    description: Any = None
+    id: LInt = None
+    info_notification_delay: Any = Field(None, alias="infoNotificationDelay")
+    is_confirmation_notification_on: LStr = Field(None, alias="isConfirmationNotificationOn")
+    is_delayed_notification_on: LStr = Field(None, alias="isDelayedNotificationOn")
+    is_feedback_notification_on: LStr = Field(None, alias="isFeedbackNotificationOn")
+    is_info_notification_on: LStr = Field(None, alias="isInfoNotificationOn")
+    is_main: LStr = Field(None, alias="isMain")
+    is_reminder_notification_on: LStr = Field(None, alias="isReminderNotificationOn")
+    name: LStr = None
+    reminder_notification_delay: LInt = Field(None, alias="reminderNotificationDelay")
+    template_type_confirmation: LStr = Field(None, alias="templateTypeConfirmation")
+    template_type_delayed: LStr = Field(None, alias="templateTypeDelayed")
+    template_type_feedback: LStr = Field(None, alias="templateTypeFeedback")
+    template_type_info: LStr = Field(None, alias="templateTypeInfo")
+    template_type_reminder: LStr = Field(None, alias="templateTypeReminder")
+    type_id: LInt = Field(None, alias="typeId")
 
 
 class BookingV1ResourceGetResult(B24Model):
@@ -232,23 +230,23 @@ class BookingV1ResourceListResult(B24Model):
 class BookingV1ResourceSlotsListItem(B24Model):
     """A nested object."""
 
-    from_: LInt | None = Field(None, alias="from")
-    id: LInt | None = None
-    slot_size: LInt | None = Field(None, alias="slotSize")
-    timezone: LStr | None = None
-    to: LInt | None = None
+    from_: LInt = Field(None, alias="from")
+    id: LInt = None
+    slot_size: LInt = Field(None, alias="slotSize")
+    timezone: LStr = None
+    to: LInt = None
     week_days: LList[LStr] = Field(None, alias="weekDays")
 
 
 class BookingV1ResourceSlotsListResult(B24Model):
     """Result of ``booking.v1.resource.slots.list`` (REST v2)."""
 
-    from_: LInt | None = Field(None, alias="from")
-    id: LInt | None = None
-    slot_size: LInt | None = Field(None, alias="slotSize")
+    from_: LInt = Field(None, alias="from")
+    id: LInt = None
+    slot_size: LInt = Field(None, alias="slotSize")
     slots: LList[BookingV1ResourceSlotsListItem] = None
-    timezone: LStr | None = None
-    to: LInt | None = None
+    timezone: LStr = None
+    to: LInt = None
     week_days: LList[Any] = Field(None, alias="weekDays")
 
 
@@ -328,31 +326,29 @@ BookingV1ResourceTypeDeleteResult: TypeAlias = LBool
 class BookingV1ResourceTypeGetResultResourceType(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    confirmation_counter_delay: LInt | None = Field(None, alias="confirmationCounterDelay")
-    confirmation_notification_delay: LInt | None = Field(
-        None, alias="confirmationNotificationDelay"
-    )
-    confirmation_notification_repetitions: Any | None = Field(
+    code: LStr = None
+    confirmation_counter_delay: LInt = Field(None, alias="confirmationCounterDelay")
+    confirmation_notification_delay: LInt = Field(None, alias="confirmationNotificationDelay")
+    confirmation_notification_repetitions: Any = Field(
         None, alias="confirmationNotificationRepetitions"
     )
-    confirmation_notification_repetitions_interval: LInt | None = Field(
+    confirmation_notification_repetitions_interval: LInt = Field(
         None, alias="confirmationNotificationRepetitionsInterval"
     )
-    delayed_counter_delay: LInt | None = Field(None, alias="delayedCounterDelay")
-    delayed_notification_delay: LInt | None = Field(None, alias="delayedNotificationDelay")
-    id: LInt | None = None
-    info_notification_delay: Any | None = Field(None, alias="infoNotificationDelay")
-    is_confirmation_notification_on: LStr | None = Field(None, alias="isConfirmationNotificationOn")
-    is_delayed_notification_on: LStr | None = Field(None, alias="isDelayedNotificationOn")
-    is_feedback_notification_on: LStr | None = Field(None, alias="isFeedbackNotificationOn")
-    is_reminder_notification_on: LStr | None = Field(None, alias="isReminderNotificationOn")
-    name: LStr | None = None
-    reminder_notification_delay: LInt | None = Field(None, alias="reminderNotificationDelay")
-    template_type_confirmation: LStr | None = Field(None, alias="templateTypeConfirmation")
-    template_type_delayed: LStr | None = Field(None, alias="templateTypeDelayed")
-    template_type_feedback: LStr | None = Field(None, alias="templateTypeFeedback")
-    template_type_reminder: LStr | None = Field(None, alias="templateTypeReminder")
+    delayed_counter_delay: LInt = Field(None, alias="delayedCounterDelay")
+    delayed_notification_delay: LInt = Field(None, alias="delayedNotificationDelay")
+    id: LInt = None
+    info_notification_delay: Any = Field(None, alias="infoNotificationDelay")
+    is_confirmation_notification_on: LStr = Field(None, alias="isConfirmationNotificationOn")
+    is_delayed_notification_on: LStr = Field(None, alias="isDelayedNotificationOn")
+    is_feedback_notification_on: LStr = Field(None, alias="isFeedbackNotificationOn")
+    is_reminder_notification_on: LStr = Field(None, alias="isReminderNotificationOn")
+    name: LStr = None
+    reminder_notification_delay: LInt = Field(None, alias="reminderNotificationDelay")
+    template_type_confirmation: LStr = Field(None, alias="templateTypeConfirmation")
+    template_type_delayed: LStr = Field(None, alias="templateTypeDelayed")
+    template_type_feedback: LStr = Field(None, alias="templateTypeFeedback")
+    template_type_reminder: LStr = Field(None, alias="templateTypeReminder")
 
 
 class BookingV1ResourceTypeGetResult(B24Model):
@@ -402,8 +398,8 @@ class BookingV1WaitlistAddFields(TypedDict, total=False):
 class BookingV1WaitlistClientListResult(B24Model):
     """Result of ``booking.v1.waitlist.client.list`` (REST v2)."""
 
-    id: LInt | None = None
-    type: LDict | None = None
+    id: LInt = None
+    type: LDict = None
     wait_list_client: LList[BookingV1BookingClientListItem] = Field(None, alias="waitListClient")
 
 
@@ -425,8 +421,8 @@ BookingV1WaitlistExternalDataUnsetResult: TypeAlias = LBool
 class BookingV1WaitlistGetResultWaitList(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    note: Any | None = None
+    id: LInt = None
+    note: Any = None
 
 
 class BookingV1WaitlistGetResult(B24Model):
@@ -438,8 +434,8 @@ class BookingV1WaitlistGetResult(B24Model):
 class BookingV1WaitlistListItem(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    note: LStr | None = None
+    id: LInt = None
+    note: LStr = None
 
 
 class BookingV1WaitlistListResult(B24Model):

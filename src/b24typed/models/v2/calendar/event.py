@@ -43,124 +43,124 @@ CalendarEventDeleteResult: TypeAlias = LBool
 class CalendarEventGetbyidResultAttendeeListItem(B24Model):
     """A nested object."""
 
-    entry_id: LStr | None = Field(None, alias="entryId")
-    id: LInt | None = None
-    status: LStr | None = None
+    entry_id: LStr = Field(None, alias="entryId")
+    id: LInt = None
+    status: LStr = None
 
 
 class CalendarEventGetbyidResultMeeting(B24Model):
     """A nested object."""
 
-    allow_invite: LBool | None = Field(None, alias="ALLOW_INVITE")
-    hide_guests: LBool | None = Field(None, alias="HIDE_GUESTS")
-    host_name: LStr | None = Field(None, alias="HOST_NAME")
-    language_id: LStr | None = Field(None, alias="LANGUAGE_ID")
-    mail_from: LStr | None = Field(None, alias="MAIL_FROM")
-    meeting_creator: LInt | None = Field(None, alias="MEETING_CREATOR")
-    notify: LBool | None = Field(None, alias="NOTIFY")
-    reinvite: LBool | None = Field(None, alias="REINVITE")
+    allow_invite: LBool = Field(None, alias="ALLOW_INVITE")
+    hide_guests: LBool = Field(None, alias="HIDE_GUESTS")
+    host_name: LStr = Field(None, alias="HOST_NAME")
+    language_id: LStr = Field(None, alias="LANGUAGE_ID")
+    mail_from: LStr = Field(None, alias="MAIL_FROM")
+    meeting_creator: LInt = Field(None, alias="MEETING_CREATOR")
+    notify: LBool = Field(None, alias="NOTIFY")
+    reinvite: LBool = Field(None, alias="REINVITE")
 
 
 class CalendarEventGetbyidResultRelations(B24Model):
     """A nested object."""
 
-    comment_xml_id: LStr | None = Field(None, alias="COMMENT_XML_ID")
-    original_recursion_id: LInt | None = Field(None, alias="ORIGINAL_RECURSION_ID")
+    comment_xml_id: LStr = Field(None, alias="COMMENT_XML_ID")
+    original_recursion_id: LInt = Field(None, alias="ORIGINAL_RECURSION_ID")
 
 
 class CalendarEventGetbyidResultRemindItem(B24Model):
     """A nested object."""
 
-    count: LInt | None = None
-    type: LStr | None = None
+    count: LInt = None
+    type: LStr = None
 
 
 class CalendarEventGetbyidResultRruleByday(B24Model):
     """A nested object."""
 
-    mo: LStr | None = Field(None, alias="MO")
-    we: LStr | None = Field(None, alias="WE")
+    mo: LStr = Field(None, alias="MO")
+    we: LStr = Field(None, alias="WE")
 
 
 class CalendarEventGetbyidResultRrule(B24Model):
     """A nested object."""
 
     byday: CalendarEventGetbyidResultRruleByday | None = Field(None, alias="BYDAY")
-    freq: LStr | None = Field(None, alias="FREQ")
-    interval: LInt | None = Field(None, alias="INTERVAL")
-    until: LDate | None = Field(None, alias="UNTIL")
-    until_ts: LInt | None = Field(None, alias="UNTIL_TS")
-    until_2: LDate | None = Field(None, alias="~UNTIL")
+    freq: LStr = Field(None, alias="FREQ")
+    interval: LInt = Field(None, alias="INTERVAL")
+    until: LDate = Field(None, alias="UNTIL")
+    until_ts: LInt = Field(None, alias="UNTIL_TS")
+    until_2: LDate = Field(None, alias="~UNTIL")
 
 
 class CalendarEventGetbyidResultAttendeesEntityListItem(B24Model):
     """A nested object."""
 
-    entity_id: LStr | None = Field(None, alias="entityId")
-    id: LInt | None = None
+    entity_id: LStr = Field(None, alias="entityId")
+    id: LInt = None
 
 
 class CalendarEventGetbyidResult(B24Model):
     """Result of ``calendar.event.getbyid`` (REST v2)."""
 
-    accessibility: LStr | None = Field(None, alias="ACCESSIBILITY")
+    accessibility: LStr = Field(None, alias="ACCESSIBILITY")
     attendees_codes: LList[LStr] = Field(None, alias="ATTENDEES_CODES")
     attendee_list: LList[CalendarEventGetbyidResultAttendeeListItem] = Field(
         None, alias="ATTENDEE_LIST"
     )
-    cal_dav_label: LStr | None = Field(None, alias="CAL_DAV_LABEL")
-    cal_type: LStr | None = Field(None, alias="CAL_TYPE")
-    collab_id: LInt | None = Field(None, alias="COLLAB_ID")
-    color: LStr | None = Field(None, alias="COLOR")
-    created_by: LStr | None = Field(None, alias="CREATED_BY")
-    date_create: LDateTime | None = Field(None, alias="DATE_CREATE")
-    date_from: LDateTime | None = Field(None, alias="DATE_FROM")
-    date_from_formatted: LStr | None = Field(None, alias="DATE_FROM_FORMATTED")
-    date_from_ts_utc: LStr | None = Field(None, alias="DATE_FROM_TS_UTC")
-    date_to: LDateTime | None = Field(None, alias="DATE_TO")
-    date_to_formatted: LStr | None = Field(None, alias="DATE_TO_FORMATTED")
-    date_to_ts_utc: LStr | None = Field(None, alias="DATE_TO_TS_UTC")
-    dav_exch_label: LStr | None = Field(None, alias="DAV_EXCH_LABEL")
-    dav_xml_id: LStr | None = Field(None, alias="DAV_XML_ID")
-    deleted: LStr | None = Field(None, alias="DELETED")
-    description: LStr | None = Field(None, alias="DESCRIPTION")
-    dt_length: LInt | None = Field(None, alias="DT_LENGTH")
-    dt_skip_time: LStr | None = Field(None, alias="DT_SKIP_TIME")
-    event_type: LStr | None = Field(None, alias="EVENT_TYPE")
-    exdate: LStr | None = Field(None, alias="EXDATE")
-    g_event_id: LStr | None = Field(None, alias="G_EVENT_ID")
-    id: LStr | None = Field(None, alias="ID")
-    importance: LStr | None = Field(None, alias="IMPORTANCE")
-    is_meeting: Any | None = Field(None, alias="IS_MEETING")
-    location: LStr | None = Field(None, alias="LOCATION")
+    cal_dav_label: LStr = Field(None, alias="CAL_DAV_LABEL")
+    cal_type: LStr = Field(None, alias="CAL_TYPE")
+    collab_id: LInt = Field(None, alias="COLLAB_ID")
+    color: LStr = Field(None, alias="COLOR")
+    created_by: LStr = Field(None, alias="CREATED_BY")
+    date_create: LDateTime = Field(None, alias="DATE_CREATE")
+    date_from: LDateTime = Field(None, alias="DATE_FROM")
+    date_from_formatted: LStr = Field(None, alias="DATE_FROM_FORMATTED")
+    date_from_ts_utc: LStr = Field(None, alias="DATE_FROM_TS_UTC")
+    date_to: LDateTime = Field(None, alias="DATE_TO")
+    date_to_formatted: LStr = Field(None, alias="DATE_TO_FORMATTED")
+    date_to_ts_utc: LStr = Field(None, alias="DATE_TO_TS_UTC")
+    dav_exch_label: LStr = Field(None, alias="DAV_EXCH_LABEL")
+    dav_xml_id: LStr = Field(None, alias="DAV_XML_ID")
+    deleted: LStr = Field(None, alias="DELETED")
+    description: LStr = Field(None, alias="DESCRIPTION")
+    dt_length: LInt = Field(None, alias="DT_LENGTH")
+    dt_skip_time: LStr = Field(None, alias="DT_SKIP_TIME")
+    event_type: LStr = Field(None, alias="EVENT_TYPE")
+    exdate: LStr = Field(None, alias="EXDATE")
+    g_event_id: LStr = Field(None, alias="G_EVENT_ID")
+    id: LStr = Field(None, alias="ID")
+    importance: LStr = Field(None, alias="IMPORTANCE")
+    is_meeting: Any = Field(None, alias="IS_MEETING")
+    location: LStr = Field(None, alias="LOCATION")
     meeting: CalendarEventGetbyidResultMeeting | None = Field(None, alias="MEETING")
-    meeting_host: LStr | None = Field(None, alias="MEETING_HOST")
-    meeting_status: LStr | None = Field(None, alias="MEETING_STATUS")
-    name: LStr | None = Field(None, alias="NAME")
-    original_date_from: LDateTime | None = Field(None, alias="ORIGINAL_DATE_FROM")
-    owner_id: LStr | None = Field(None, alias="OWNER_ID")
-    parent_id: LStr | None = Field(None, alias="PARENT_ID")
-    private_event: LStr | None = Field(None, alias="PRIVATE_EVENT")
-    recurrence_id: LStr | None = Field(None, alias="RECURRENCE_ID")
+    meeting_host: LStr = Field(None, alias="MEETING_HOST")
+    meeting_status: LStr = Field(None, alias="MEETING_STATUS")
+    name: LStr = Field(None, alias="NAME")
+    original_date_from: LDateTime = Field(None, alias="ORIGINAL_DATE_FROM")
+    owner_id: LStr = Field(None, alias="OWNER_ID")
+    parent_id: LStr = Field(None, alias="PARENT_ID")
+    private_event: LStr = Field(None, alias="PRIVATE_EVENT")
+    recurrence_id: LStr = Field(None, alias="RECURRENCE_ID")
     relations: CalendarEventGetbyidResultRelations | None = Field(None, alias="RELATIONS")
     remind: LList[CalendarEventGetbyidResultRemindItem] = Field(None, alias="REMIND")
     rrule: CalendarEventGetbyidResultRrule | None = Field(None, alias="RRULE")
     section_dav_xml_id: LList[Any] = Field(None, alias="SECTION_DAV_XML_ID")
-    section_id: LStr | None = Field(None, alias="SECTION_ID")
-    sect_id: LStr | None = Field(None, alias="SECT_ID")
-    sync_status: LStr | None = Field(None, alias="SYNC_STATUS")
-    timestamp_x: LDateTime | None = Field(None, alias="TIMESTAMP_X")
-    tz_from: LStr | None = Field(None, alias="TZ_FROM")
-    tz_offset_from: LStr | None = Field(None, alias="TZ_OFFSET_FROM")
-    tz_offset_to: LStr | None = Field(None, alias="TZ_OFFSET_TO")
-    tz_to: LStr | None = Field(None, alias="TZ_TO")
+    section_id: LStr = Field(None, alias="SECTION_ID")
+    sect_id: LStr = Field(None, alias="SECT_ID")
+    sync_status: LStr = Field(None, alias="SYNC_STATUS")
+    timestamp_x: LDateTime = Field(None, alias="TIMESTAMP_X")
+    tz_from: LStr = Field(None, alias="TZ_FROM")
+    tz_offset_from: LStr = Field(None, alias="TZ_OFFSET_FROM")
+    tz_offset_to: LStr = Field(None, alias="TZ_OFFSET_TO")
+    tz_to: LStr = Field(None, alias="TZ_TO")
     uf_crm_cal_event: LList[LStr] = Field(None, alias="UF_CRM_CAL_EVENT")
-    uf_webdav_cal_event: Any | None = Field(None, alias="UF_WEBDAV_CAL_EVENT")
-    version: LStr | None = Field(None, alias="VERSION")
+    uf_webdav_cal_event: Any = Field(None, alias="UF_WEBDAV_CAL_EVENT")
+    version: LStr = Field(None, alias="VERSION")
     attendees_entity_list: LList[CalendarEventGetbyidResultAttendeesEntityListItem] = Field(
         None, alias="attendeesEntityList"
     )
-    description_2: LStr | None = Field(None, alias="~DESCRIPTION")
-    rrule_description: LStr | None = Field(None, alias="~RRULE_DESCRIPTION")
-    user_offset_from: LInt | None = Field(None, alias="~USER_OFFSET_FROM")
-    user_offset_to: LInt | None = Field(None, alias="~USER_OFFSET_TO")
+    description_2: LStr = Field(None, alias="~DESCRIPTION")
+    rrule_description: LStr = Field(None, alias="~RRULE_DESCRIPTION")
+    user_offset_from: LInt = Field(None, alias="~USER_OFFSET_FROM")
+    user_offset_to: LInt = Field(None, alias="~USER_OFFSET_TO")

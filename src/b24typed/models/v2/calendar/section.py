@@ -26,43 +26,43 @@ CalendarSectionDeleteResult: TypeAlias = LBool
 class CalendarSectionGetResultItemExport(B24Model):
     """A nested object."""
 
-    allow: LBool | None = Field(None, alias="ALLOW")
+    allow: LBool = Field(None, alias="ALLOW")
 
 
 class CalendarSectionGetResultItemPerm(B24Model):
     """A nested object."""
 
-    access: LBool | None = None
-    add: LBool | None = None
-    edit: LBool | None = None
-    edit_section: LBool | None = None
-    view_full: LBool | None = None
-    view_time: LBool | None = None
-    view_title: LBool | None = None
+    access: LBool = None
+    add: LBool = None
+    edit: LBool = None
+    edit_section: LBool = None
+    view_full: LBool = None
+    view_time: LBool = None
+    view_title: LBool = None
 
 
 class CalendarSectionGetResultItem(B24Model):
     """A nested object."""
 
-    access: LDict | None = Field(None, alias="ACCESS")
-    cal_dav_con: LStr | None = Field(None, alias="CAL_DAV_CON")
-    cal_type: LStr | None = Field(None, alias="CAL_TYPE")
-    color: LStr | None = Field(None, alias="COLOR")
-    created_by: LStr | None = Field(None, alias="CREATED_BY")
-    date_create: LDateTime | None = Field(None, alias="DATE_CREATE")
-    description: LStr | None = Field(None, alias="DESCRIPTION")
+    access: LDict = Field(None, alias="ACCESS")
+    cal_dav_con: LStr = Field(None, alias="CAL_DAV_CON")
+    cal_type: LStr = Field(None, alias="CAL_TYPE")
+    color: LStr = Field(None, alias="COLOR")
+    created_by: LStr = Field(None, alias="CREATED_BY")
+    date_create: LDateTime = Field(None, alias="DATE_CREATE")
+    description: LStr = Field(None, alias="DESCRIPTION")
     export: CalendarSectionGetResultItemExport | None = Field(None, alias="EXPORT")
-    external_type: LStr | None = Field(None, alias="EXTERNAL_TYPE")
-    gapi_calendar_id: LStr | None = Field(None, alias="GAPI_CALENDAR_ID")
-    id: LStr | None = Field(None, alias="ID")
-    is_collab: LBool | None = Field(None, alias="IS_COLLAB")
-    name: LStr | None = Field(None, alias="NAME")
-    owner_id: LStr | None = Field(None, alias="OWNER_ID")
-    page_token: LStr | None = Field(None, alias="PAGE_TOKEN")
+    external_type: LStr = Field(None, alias="EXTERNAL_TYPE")
+    gapi_calendar_id: LStr = Field(None, alias="GAPI_CALENDAR_ID")
+    id: LStr = Field(None, alias="ID")
+    is_collab: LBool = Field(None, alias="IS_COLLAB")
+    name: LStr = Field(None, alias="NAME")
+    owner_id: LStr = Field(None, alias="OWNER_ID")
+    page_token: LStr = Field(None, alias="PAGE_TOKEN")
     perm: CalendarSectionGetResultItemPerm | None = Field(None, alias="PERM")
-    sync_token: LStr | None = Field(None, alias="SYNC_TOKEN")
-    text_color: LStr | None = Field(None, alias="TEXT_COLOR")
-    timestamp_x: LDateTime | None = Field(None, alias="TIMESTAMP_X")
+    sync_token: LStr = Field(None, alias="SYNC_TOKEN")
+    text_color: LStr = Field(None, alias="TEXT_COLOR")
+    timestamp_x: LDateTime = Field(None, alias="TIMESTAMP_X")
 
 
 CalendarSectionGetResult: TypeAlias = Rows[CalendarSectionGetResultItem]

@@ -16,8 +16,8 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 class CalendarUserSettingsGetResultDefaultRemindersFullDayItem(B24Model):
     """A nested object."""
 
-    count: LInt | None = None
-    type: LStr | None = None
+    count: LInt = None
+    type: LStr = None
 
 
 class CalendarUserSettingsGetResultDefaultReminders(B24Model):
@@ -34,38 +34,38 @@ class CalendarUserSettingsGetResultDefaultReminders(B24Model):
 class CalendarUserSettingsGetResultDefaultSections(B24Model):
     """A nested object."""
 
-    group6: LStr | None = None
-    user1: LStr | None = None
+    group6: LStr = None
+    user1: LStr = None
 
 
 class CalendarUserSettingsGetResult(B24Model):
     """Result of ``calendar.user.settings.get`` (REST v2)."""
 
-    collapse_off_hours: LStr | None = Field(None, alias="collapseOffHours")
-    crm_section: LStr | None = Field(None, alias="crmSection")
+    collapse_off_hours: LStr = Field(None, alias="collapseOffHours")
+    crm_section: LStr = Field(None, alias="crmSection")
     default_reminders: CalendarUserSettingsGetResultDefaultReminders | None = Field(
         None, alias="defaultReminders"
     )
     default_sections: CalendarUserSettingsGetResultDefaultSections | None = Field(
         None, alias="defaultSections"
     )
-    deny_busy_invitation: LBool | None = Field(None, alias="denyBusyInvitation")
-    last_used_section: LStr | None = Field(None, alias="lastUsedSection")
-    meet_section: LStr | None = Field(None, alias="meetSection")
-    send_from_email: LStr | None = Field(None, alias="sendFromEmail")
-    show_completed_tasks: LStr | None = Field(None, alias="showCompletedTasks")
-    show_declined: LBool | None = Field(None, alias="showDeclined")
-    show_tasks: LStr | None = Field(None, alias="showTasks")
-    show_week_numbers: LStr | None = Field(None, alias="showWeekNumbers")
-    sync_period_future: LStr | None = Field(None, alias="syncPeriodFuture")
-    sync_period_past: LStr | None = Field(None, alias="syncPeriodPast")
-    sync_tasks: LStr | None = Field(None, alias="syncTasks")
-    timezone_default_name: LStr | None = Field(None, alias="timezoneDefaultName")
-    timezone_name: LStr | None = Field(None, alias="timezoneName")
-    timezone_offset_utc: LInt | None = Field(None, alias="timezoneOffsetUTC")
-    view: LStr | None = None
-    work_time_end: LStr | None = None
-    work_time_start: LStr | None = None
+    deny_busy_invitation: LBool = Field(None, alias="denyBusyInvitation")
+    last_used_section: LStr = Field(None, alias="lastUsedSection")
+    meet_section: LStr = Field(None, alias="meetSection")
+    send_from_email: LStr = Field(None, alias="sendFromEmail")
+    show_completed_tasks: LStr = Field(None, alias="showCompletedTasks")
+    show_declined: LBool = Field(None, alias="showDeclined")
+    show_tasks: LStr = Field(None, alias="showTasks")
+    show_week_numbers: LStr = Field(None, alias="showWeekNumbers")
+    sync_period_future: LStr = Field(None, alias="syncPeriodFuture")
+    sync_period_past: LStr = Field(None, alias="syncPeriodPast")
+    sync_tasks: LStr = Field(None, alias="syncTasks")
+    timezone_default_name: LStr = Field(None, alias="timezoneDefaultName")
+    timezone_name: LStr = Field(None, alias="timezoneName")
+    timezone_offset_utc: LInt = Field(None, alias="timezoneOffsetUTC")
+    view: LStr = None
+    work_time_end: LStr = None
+    work_time_start: LStr = None
 
 
 CalendarUserSettingsSetResult: TypeAlias = LBool

@@ -16,15 +16,15 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 class CatalogCatalogGetResultCatalog(B24Model):
     """A nested object."""
 
-    iblock_id: LInt | None = Field(None, alias="iblockId")
-    iblock_type_id: LInt | None = Field(None, alias="iblockTypeId")
-    id: LInt | None = None
-    lid: LStr | None = None
-    name: LStr | None = None
-    product_iblock_id: LInt | None = Field(None, alias="productIblockId")
-    sku_property_id: LInt | None = Field(None, alias="skuPropertyId")
-    subscription: LStr | None = None
-    vat_id: LInt | None = Field(None, alias="vatId")
+    iblock_id: LInt = Field(None, alias="iblockId")
+    iblock_type_id: LInt = Field(None, alias="iblockTypeId")
+    id: LInt = None
+    lid: LStr = None
+    name: LStr = None
+    product_iblock_id: LInt = Field(None, alias="productIblockId")
+    sku_property_id: LInt = Field(None, alias="skuPropertyId")
+    subscription: LStr = None
+    vat_id: LInt = Field(None, alias="vatId")
 
 
 class CatalogCatalogGetResult(B24Model):
@@ -36,10 +36,10 @@ class CatalogCatalogGetResult(B24Model):
 class CatalogCatalogGetFieldsResultCatalogIblockId(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class CatalogCatalogGetFieldsResultCatalog(B24Model):

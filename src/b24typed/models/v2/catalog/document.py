@@ -18,23 +18,23 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt,
 class CatalogDocumentAddResultDocument(B24Model):
     """A nested object."""
 
-    commentary: LStr | None = None
-    created_by: LInt | None = Field(None, alias="createdBy")
-    currency: LStr | None = None
-    date_create: LDateTime | None = Field(None, alias="dateCreate")
-    date_document: LDateTime | None = Field(None, alias="dateDocument")
-    date_modify: LDateTime | None = Field(None, alias="dateModify")
-    date_status: LDateTime | None = Field(None, alias="dateStatus")
-    doc_number: LStr | None = Field(None, alias="docNumber")
-    doc_type: LStr | None = Field(None, alias="docType")
-    id: LInt | None = None
-    modified_by: LInt | None = Field(None, alias="modifiedBy")
-    responsible_id: LInt | None = Field(None, alias="responsibleId")
-    site_id: LStr | None = Field(None, alias="siteId")
-    status: LStr | None = None
-    status_by: LInt | None = Field(None, alias="statusBy")
-    title: LStr | None = None
-    total: LFloat | None = None
+    commentary: LStr = None
+    created_by: LInt = Field(None, alias="createdBy")
+    currency: LStr = None
+    date_create: LDateTime = Field(None, alias="dateCreate")
+    date_document: LDateTime = Field(None, alias="dateDocument")
+    date_modify: LDateTime = Field(None, alias="dateModify")
+    date_status: LDateTime = Field(None, alias="dateStatus")
+    doc_number: LStr = Field(None, alias="docNumber")
+    doc_type: LStr = Field(None, alias="docType")
+    id: LInt = None
+    modified_by: LInt = Field(None, alias="modifiedBy")
+    responsible_id: LInt = Field(None, alias="responsibleId")
+    site_id: LStr = Field(None, alias="siteId")
+    status: LStr = None
+    status_by: LInt = Field(None, alias="statusBy")
+    title: LStr = None
+    total: LFloat = None
 
 
 class CatalogDocumentAddResult(B24Model):
@@ -74,13 +74,13 @@ CatalogDocumentDeleteListResult: TypeAlias = LBool
 class CatalogDocumentElementAddResultDocumentElement(B24Model):
     """A nested object."""
 
-    amount: LInt | None = None
-    doc_id: LInt | None = Field(None, alias="docId")
-    element_id: LInt | None = Field(None, alias="elementId")
-    id: LInt | None = None
-    purchasing_price: LFloat | None = Field(None, alias="purchasingPrice")
-    store_from: Any | None = Field(None, alias="storeFrom")
-    store_to: LInt | None = Field(None, alias="storeTo")
+    amount: LInt = None
+    doc_id: LInt = Field(None, alias="docId")
+    element_id: LInt = Field(None, alias="elementId")
+    id: LInt = None
+    purchasing_price: LFloat = Field(None, alias="purchasingPrice")
+    store_from: Any = Field(None, alias="storeFrom")
+    store_to: LInt = Field(None, alias="storeTo")
 
 
 class CatalogDocumentElementAddResult(B24Model):
@@ -106,13 +106,13 @@ CatalogDocumentElementDeleteResult: TypeAlias = LBool
 class CatalogDocumentElementFieldsResultItemId(B24Model):
     """A nested object."""
 
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class CatalogDocumentElementFieldsResultItem(B24Model):
@@ -127,10 +127,10 @@ CatalogDocumentElementFieldsResult: TypeAlias = Rows[CatalogDocumentElementField
 class CatalogDocumentElementGetFieldsResultDocumentEleme352B26(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class CatalogDocumentElementGetFieldsResultDocumentElement(B24Model):
@@ -166,13 +166,13 @@ class CatalogDocumentElementGetFieldsResult(B24Model):
 class CatalogDocumentElementListItem(B24Model):
     """A nested object."""
 
-    amount: LFloat | None = None
-    doc_id: LInt | None = Field(None, alias="docId")
-    element_id: LInt | None = Field(None, alias="elementId")
-    id: LInt | None = None
-    purchasing_price: LFloat | None = Field(None, alias="purchasingPrice")
-    store_from: LInt | None = Field(None, alias="storeFrom")
-    store_to: LInt | None = Field(None, alias="storeTo")
+    amount: LFloat = None
+    doc_id: LInt = Field(None, alias="docId")
+    element_id: LInt = Field(None, alias="elementId")
+    id: LInt = None
+    purchasing_price: LFloat = Field(None, alias="purchasingPrice")
+    store_from: LInt = Field(None, alias="storeFrom")
+    store_to: LInt = Field(None, alias="storeTo")
 
 
 class CatalogDocumentElementListResult(B24Model):
@@ -184,13 +184,13 @@ class CatalogDocumentElementListResult(B24Model):
 class CatalogDocumentElementUpdateResultDocumentElement(B24Model):
     """A nested object."""
 
-    amount: LInt | None = None
-    doc_id: LInt | None = Field(None, alias="docId")
-    element_id: LInt | None = Field(None, alias="elementId")
-    id: LInt | None = None
-    purchasing_price: LInt | None = Field(None, alias="purchasingPrice")
-    store_from: Any | None = Field(None, alias="storeFrom")
-    store_to: LInt | None = Field(None, alias="storeTo")
+    amount: LInt = None
+    doc_id: LInt = Field(None, alias="docId")
+    element_id: LInt = Field(None, alias="elementId")
+    id: LInt = None
+    purchasing_price: LInt = Field(None, alias="purchasingPrice")
+    store_from: Any = Field(None, alias="storeFrom")
+    store_to: LInt = Field(None, alias="storeTo")
 
 
 class CatalogDocumentElementUpdateResult(B24Model):

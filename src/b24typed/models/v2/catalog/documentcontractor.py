@@ -17,10 +17,10 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 class CatalogDocumentcontractorAddResultDocumentContractor(B24Model):
     """A nested object."""
 
-    document_id: LInt | None = Field(None, alias="documentId")
-    entity_id: LInt | None = Field(None, alias="entityId")
-    entity_type_id: LInt | None = Field(None, alias="entityTypeId")
-    id: LInt | None = None
+    document_id: LInt = Field(None, alias="documentId")
+    entity_id: LInt = Field(None, alias="entityId")
+    entity_type_id: LInt = Field(None, alias="entityTypeId")
+    id: LInt = None
 
 
 class CatalogDocumentcontractorAddResult(B24Model):
@@ -43,10 +43,10 @@ CatalogDocumentcontractorDeleteResult: TypeAlias = LBool
 class CatalogDocumentcontractorGetFieldsResultDocumentCo654D70(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class CatalogDocumentcontractorGetFieldsResultDocumentCo7FE457(B24Model):

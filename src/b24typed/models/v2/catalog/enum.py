@@ -12,8 +12,8 @@ from b24typed.core.typed_models import B24Model, LInt, LList, LStr
 class CatalogEnumGetRoundTypesResultEnumItem(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    name: LStr | None = None
+    id: LInt = None
+    name: LStr = None
 
 
 class CatalogEnumGetRoundTypesResult(B24Model):
@@ -25,8 +25,8 @@ class CatalogEnumGetRoundTypesResult(B24Model):
 class CatalogEnumGetStoreDocumentTypesResultEnumItem(B24Model):
     """A nested object."""
 
-    id: LStr | None = None
-    name: LStr | None = None
+    id: LStr = None
+    name: LStr = None
 
 
 class CatalogEnumGetStoreDocumentTypesResult(B24Model):

@@ -14,9 +14,9 @@ from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LSt
 class CatalogExtraGetResultExtra(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    name: LStr | None = None
-    percentage: LFloat | None = None
+    id: LInt = None
+    name: LStr = None
+    percentage: LFloat = None
 
 
 class CatalogExtraGetResult(B24Model):
@@ -28,10 +28,10 @@ class CatalogExtraGetResult(B24Model):
 class CatalogExtraGetFieldsResultExtraId(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class CatalogExtraGetFieldsResultExtra(B24Model):
@@ -51,20 +51,20 @@ class CatalogExtraGetFieldsResult(B24Model):
 class CatalogExtraListResultExtrasItem(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    percentage: LFloat | None = None
+    id: LInt = None
+    percentage: LFloat = None
 
 
 class CatalogExtraListResultTime(B24Model):
     """A nested object."""
 
-    date_finish: LStr | None = None
-    date_start: LStr | None = None
-    duration: LFloat | None = None
-    finish: LFloat | None = None
-    operating: LInt | None = None
-    processing: LFloat | None = None
-    start: LFloat | None = None
+    date_finish: LStr = None
+    date_start: LStr = None
+    duration: LFloat = None
+    finish: LFloat = None
+    operating: LInt = None
+    processing: LFloat = None
+    start: LFloat = None
 
 
 class CatalogExtraListResult(B24Model):
@@ -72,4 +72,4 @@ class CatalogExtraListResult(B24Model):
 
     extras: LList[CatalogExtraListResultExtrasItem] = None
     time: CatalogExtraListResultTime | None = None
-    total: LInt | None = None
+    total: LInt = None

@@ -17,13 +17,13 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LLi
 class CatalogMeasureAddResultMeasure(B24Model):
     """A nested object."""
 
-    code: LInt | None = None
-    id: LInt | None = None
-    is_default: LStr | None = Field(None, alias="isDefault")
-    measure_title: LStr | None = Field(None, alias="measureTitle")
-    symbol: LStr | None = None
-    symbol_intl: LStr | None = Field(None, alias="symbolIntl")
-    symbol_letter_intl: LStr | None = Field(None, alias="symbolLetterIntl")
+    code: LInt = None
+    id: LInt = None
+    is_default: LStr = Field(None, alias="isDefault")
+    measure_title: LStr = Field(None, alias="measureTitle")
+    symbol: LStr = None
+    symbol_intl: LStr = Field(None, alias="symbolIntl")
+    symbol_letter_intl: LStr = Field(None, alias="symbolLetterIntl")
 
 
 class CatalogMeasureAddResult(B24Model):
@@ -49,10 +49,10 @@ CatalogMeasureGetResult: TypeAlias = CatalogMeasureAddResult
 class CatalogMeasureGetFieldsResultMeasureCode(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class CatalogMeasureGetFieldsResultMeasure(B24Model):
@@ -80,21 +80,21 @@ class CatalogMeasureGetFieldsResult(B24Model):
 class CatalogMeasureListResultMeasuresItem(B24Model):
     """A nested object."""
 
-    code: LInt | None = None
-    id: LInt | None = None
-    symbol_intl: LStr | None = Field(None, alias="symbolIntl")
+    code: LInt = None
+    id: LInt = None
+    symbol_intl: LStr = Field(None, alias="symbolIntl")
 
 
 class CatalogMeasureListResultTime(B24Model):
     """A nested object."""
 
-    date_finish: LStr | None = None
-    date_start: LStr | None = None
-    duration: LFloat | None = None
-    finish: LFloat | None = None
-    operating: LInt | None = None
-    processing: LFloat | None = None
-    start: LFloat | None = None
+    date_finish: LStr = None
+    date_start: LStr = None
+    duration: LFloat = None
+    finish: LFloat = None
+    operating: LInt = None
+    processing: LFloat = None
+    start: LFloat = None
 
 
 class CatalogMeasureListResult(B24Model):
@@ -103,7 +103,7 @@ class CatalogMeasureListResult(B24Model):
     measure: LList[LDict] = None
     measures: LList[CatalogMeasureListResultMeasuresItem] = None
     time: CatalogMeasureListResultTime | None = None
-    total: LInt | None = None
+    total: LInt = None
 
 
 CatalogMeasureUpdateResult: TypeAlias = CatalogMeasureAddResult

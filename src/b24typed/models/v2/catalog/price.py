@@ -18,15 +18,15 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt,
 class CatalogPriceAddResultPrice(B24Model):
     """A nested object."""
 
-    catalog_group_id: LInt | None = Field(None, alias="catalogGroupId")
-    currency: LStr | None = None
-    extra_id: Any | None = Field(None, alias="extraId")
-    id: LInt | None = None
-    price: LFloat | None = None
-    product_id: LInt | None = Field(None, alias="productId")
-    quantity_from: Any | None = Field(None, alias="quantityFrom")
-    quantity_to: Any | None = Field(None, alias="quantityTo")
-    timestamp_x: LStr | None = Field(None, alias="timestampX")
+    catalog_group_id: LInt = Field(None, alias="catalogGroupId")
+    currency: LStr = None
+    extra_id: Any = Field(None, alias="extraId")
+    id: LInt = None
+    price: LFloat = None
+    product_id: LInt = Field(None, alias="productId")
+    quantity_from: Any = Field(None, alias="quantityFrom")
+    quantity_to: Any = Field(None, alias="quantityTo")
+    timestamp_x: LStr = Field(None, alias="timestampX")
 
 
 class CatalogPriceAddResult(B24Model):
@@ -48,16 +48,16 @@ CatalogPriceDeleteResult: TypeAlias = LBool
 class CatalogPriceGetResultPrice(B24Model):
     """A nested object."""
 
-    catalog_group_id: LInt | None = Field(None, alias="catalogGroupId")
-    currency: LStr | None = None
-    extra_id: LInt | None = Field(None, alias="extraId")
-    id: LInt | None = None
-    price: LFloat | None = None
-    price_scale: LFloat | None = Field(None, alias="priceScale")
-    product_id: LInt | None = Field(None, alias="productId")
-    quantity_from: LInt | None = Field(None, alias="quantityFrom")
-    quantity_to: LInt | None = Field(None, alias="quantityTo")
-    timestamp_x: LDateTime | None = Field(None, alias="timestampX")
+    catalog_group_id: LInt = Field(None, alias="catalogGroupId")
+    currency: LStr = None
+    extra_id: LInt = Field(None, alias="extraId")
+    id: LInt = None
+    price: LFloat = None
+    price_scale: LFloat = Field(None, alias="priceScale")
+    product_id: LInt = Field(None, alias="productId")
+    quantity_from: LInt = Field(None, alias="quantityFrom")
+    quantity_to: LInt = Field(None, alias="quantityTo")
+    timestamp_x: LDateTime = Field(None, alias="timestampX")
 
 
 class CatalogPriceGetResult(B24Model):
@@ -69,10 +69,10 @@ class CatalogPriceGetResult(B24Model):
 class CatalogPriceGetFieldsResultPriceCatalogGroupId(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class CatalogPriceGetFieldsResultPrice(B24Model):
@@ -117,16 +117,16 @@ class CatalogPriceListResult(B24Model):
 class CatalogPriceModifyResultPricesItem(B24Model):
     """A nested object."""
 
-    catalog_group_id: LInt | None = Field(None, alias="catalogGroupId")
-    currency: LStr | None = None
-    extra_id: Any | None = Field(None, alias="extraId")
-    id: LInt | None = None
-    price: LInt | None = None
-    price_scale: LInt | None = Field(None, alias="priceScale")
-    product_id: LInt | None = Field(None, alias="productId")
-    quantity_from: Any | None = Field(None, alias="quantityFrom")
-    quantity_to: Any | None = Field(None, alias="quantityTo")
-    timestamp_x: LStr | None = Field(None, alias="timestampX")
+    catalog_group_id: LInt = Field(None, alias="catalogGroupId")
+    currency: LStr = None
+    extra_id: Any = Field(None, alias="extraId")
+    id: LInt = None
+    price: LInt = None
+    price_scale: LInt = Field(None, alias="priceScale")
+    product_id: LInt = Field(None, alias="productId")
+    quantity_from: Any = Field(None, alias="quantityFrom")
+    quantity_to: Any = Field(None, alias="quantityTo")
+    timestamp_x: LStr = Field(None, alias="timestampX")
 
 
 class CatalogPriceModifyResult(B24Model):

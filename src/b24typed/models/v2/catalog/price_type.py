@@ -17,15 +17,15 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt,
 class CatalogPriceTypeAddResultPriceType(B24Model):
     """A nested object."""
 
-    base: LStr | None = None
-    created_by: LInt | None = Field(None, alias="createdBy")
-    date_create: LStr | None = Field(None, alias="dateCreate")
-    id: LInt | None = None
-    modified_by: LInt | None = Field(None, alias="modifiedBy")
-    name: LStr | None = None
-    sort: LInt | None = None
-    timestamp_x: LStr | None = Field(None, alias="timestampX")
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    base: LStr = None
+    created_by: LInt = Field(None, alias="createdBy")
+    date_create: LStr = Field(None, alias="dateCreate")
+    id: LInt = None
+    modified_by: LInt = Field(None, alias="modifiedBy")
+    name: LStr = None
+    sort: LInt = None
+    timestamp_x: LStr = Field(None, alias="timestampX")
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class CatalogPriceTypeAddResult(B24Model):
@@ -47,15 +47,15 @@ CatalogPriceTypeDeleteResult: TypeAlias = LBool
 class CatalogPriceTypeGetResultPriceType(B24Model):
     """A nested object."""
 
-    base: LStr | None = None
-    created_by: LInt | None = Field(None, alias="createdBy")
-    date_create: LDateTime | None = Field(None, alias="dateCreate")
-    id: LInt | None = None
-    modified_by: LInt | None = Field(None, alias="modifiedBy")
-    name: LStr | None = None
-    sort: LInt | None = None
-    timestamp_x: LDateTime | None = Field(None, alias="timestampX")
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    base: LStr = None
+    created_by: LInt = Field(None, alias="createdBy")
+    date_create: LDateTime = Field(None, alias="dateCreate")
+    id: LInt = None
+    modified_by: LInt = Field(None, alias="modifiedBy")
+    name: LStr = None
+    sort: LInt = None
+    timestamp_x: LDateTime = Field(None, alias="timestampX")
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class CatalogPriceTypeGetResult(B24Model):
@@ -67,10 +67,10 @@ class CatalogPriceTypeGetResult(B24Model):
 class CatalogPriceTypeGetFieldsResultPriceTypeBase(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class CatalogPriceTypeGetFieldsResultPriceType(B24Model):
@@ -102,21 +102,21 @@ class CatalogPriceTypeGetFieldsResult(B24Model):
 class CatalogPriceTypeListResultPriceTypesItem(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    name: LStr | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    id: LInt = None
+    name: LStr = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class CatalogPriceTypeListResultTime(B24Model):
     """A nested object."""
 
-    date_finish: LStr | None = None
-    date_start: LStr | None = None
-    duration: LFloat | None = None
-    finish: LFloat | None = None
-    operating: LInt | None = None
-    processing: LFloat | None = None
-    start: LFloat | None = None
+    date_finish: LStr = None
+    date_start: LStr = None
+    duration: LFloat = None
+    finish: LFloat = None
+    operating: LInt = None
+    processing: LFloat = None
+    start: LFloat = None
 
 
 class CatalogPriceTypeListResult(B24Model):
@@ -124,7 +124,7 @@ class CatalogPriceTypeListResult(B24Model):
 
     price_types: LList[CatalogPriceTypeListResultPriceTypesItem] = Field(None, alias="priceTypes")
     time: CatalogPriceTypeListResultTime | None = None
-    total: LInt | None = None
+    total: LInt = None
 
 
 CatalogPriceTypeUpdateResult: TypeAlias = CatalogPriceTypeAddResult

@@ -17,10 +17,10 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 class CatalogPriceTypeGroupAddResultPriceTypeGroup(B24Model):
     """A nested object."""
 
-    access: LStr | None = None
-    catalog_group_id: LInt | None = Field(None, alias="catalogGroupId")
-    group_id: LInt | None = Field(None, alias="groupId")
-    id: LInt | None = None
+    access: LStr = None
+    catalog_group_id: LInt = Field(None, alias="catalogGroupId")
+    group_id: LInt = Field(None, alias="groupId")
+    id: LInt = None
 
 
 class CatalogPriceTypeGroupAddResult(B24Model):
@@ -43,10 +43,10 @@ CatalogPriceTypeGroupDeleteResult: TypeAlias = LBool
 class CatalogPriceTypeGroupGetFieldsResultPriceTypeGroupAccess(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class CatalogPriceTypeGroupGetFieldsResultPriceTypeGroup(B24Model):

@@ -17,10 +17,10 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 class CatalogPriceTypeLangAddResultPriceTypeLang(B24Model):
     """A nested object."""
 
-    catalog_group_id: LInt | None = Field(None, alias="catalogGroupId")
-    id: LInt | None = None
-    lang: LStr | None = None
-    name: LStr | None = None
+    catalog_group_id: LInt = Field(None, alias="catalogGroupId")
+    id: LInt = None
+    lang: LStr = None
+    name: LStr = None
 
 
 class CatalogPriceTypeLangAddResult(B24Model):
@@ -45,10 +45,10 @@ CatalogPriceTypeLangGetResult: TypeAlias = CatalogPriceTypeLangAddResult
 class CatalogPriceTypeLangGetFieldsResultPriceTypeLangCa0D2569(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class CatalogPriceTypeLangGetFieldsResultPriceTypeLang(B24Model):
@@ -73,9 +73,9 @@ class CatalogPriceTypeLangGetFieldsResult(B24Model):
 class CatalogPriceTypeLangGetLanguagesResultLanguagesItem(B24Model):
     """A nested object."""
 
-    active: LStr | None = None
-    lid: LStr | None = None
-    name: LStr | None = None
+    active: LStr = None
+    lid: LStr = None
+    name: LStr = None
 
 
 class CatalogPriceTypeLangGetLanguagesResult(B24Model):

@@ -19,64 +19,64 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 class CatalogProductAddResultElementDetailPicture(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    url: LStr | None = None
-    url_machine: LStr | None = Field(None, alias="urlMachine")
+    id: LInt = None
+    url: LStr = None
+    url_machine: LStr = Field(None, alias="urlMachine")
 
 
 class CatalogProductAddResultElementProperty258(B24Model):
     """A nested object."""
 
-    value: LStr | None = None
-    value_id: LInt | None = Field(None, alias="valueId")
+    value: LStr = None
+    value_id: LInt = Field(None, alias="valueId")
 
 
 class CatalogProductAddResultElement(B24Model):
     """A nested object."""
 
-    active: LStr | None = None
-    available: LStr | None = None
-    bundle: LStr | None = None
-    can_buy_zero: LStr | None = Field(None, alias="canBuyZero")
-    code: LStr | None = None
-    created_by: LInt | None = Field(None, alias="createdBy")
-    date_active_from: LStr | None = Field(None, alias="dateActiveFrom")
-    date_active_to: LStr | None = Field(None, alias="dateActiveTo")
-    date_create: LStr | None = Field(None, alias="dateCreate")
+    active: LStr = None
+    available: LStr = None
+    bundle: LStr = None
+    can_buy_zero: LStr = Field(None, alias="canBuyZero")
+    code: LStr = None
+    created_by: LInt = Field(None, alias="createdBy")
+    date_active_from: LStr = Field(None, alias="dateActiveFrom")
+    date_active_to: LStr = Field(None, alias="dateActiveTo")
+    date_create: LStr = Field(None, alias="dateCreate")
     detail_picture: CatalogProductAddResultElementDetailPicture | None = Field(
         None, alias="detailPicture"
     )
-    detail_text: Any | None = Field(None, alias="detailText")
-    detail_text_type: LStr | None = Field(None, alias="detailTextType")
-    height: LInt | None = None
-    iblock_id: LInt | None = Field(None, alias="iblockId")
-    iblock_section_id: LInt | None = Field(None, alias="iblockSectionId")
-    id: LInt | None = None
-    length: LInt | None = None
-    measure: LInt | None = None
-    modified_by: LInt | None = Field(None, alias="modifiedBy")
-    name: LStr | None = None
+    detail_text: Any = Field(None, alias="detailText")
+    detail_text_type: LStr = Field(None, alias="detailTextType")
+    height: LInt = None
+    iblock_id: LInt = Field(None, alias="iblockId")
+    iblock_section_id: LInt = Field(None, alias="iblockSectionId")
+    id: LInt = None
+    length: LInt = None
+    measure: LInt = None
+    modified_by: LInt = Field(None, alias="modifiedBy")
+    name: LStr = None
     preview_picture: CatalogProductAddResultElementDetailPicture | None = Field(
         None, alias="previewPicture"
     )
-    preview_text: Any | None = Field(None, alias="previewText")
-    preview_text_type: LStr | None = Field(None, alias="previewTextType")
+    preview_text: Any = Field(None, alias="previewText")
+    preview_text_type: LStr = Field(None, alias="previewTextType")
     property258: CatalogProductAddResultElementProperty258 | None = None
     property259: LList[CatalogProductAddResultElementProperty258] = None
-    purchasing_currency: LStr | None = Field(None, alias="purchasingCurrency")
-    purchasing_price: LStr | None = Field(None, alias="purchasingPrice")
-    quantity: LInt | None = None
-    quantity_reserved: LInt | None = Field(None, alias="quantityReserved")
-    quantity_trace: LStr | None = Field(None, alias="quantityTrace")
-    sort: LInt | None = None
-    subscribe: LStr | None = None
-    timestamp_x: LStr | None = Field(None, alias="timestampX")
-    type: LInt | None = None
-    vat_id: LInt | None = Field(None, alias="vatId")
-    vat_included: LStr | None = Field(None, alias="vatIncluded")
-    weight: LInt | None = None
-    width: LInt | None = None
-    xml_id: LInt | None = Field(None, alias="xmlId")
+    purchasing_currency: LStr = Field(None, alias="purchasingCurrency")
+    purchasing_price: LStr = Field(None, alias="purchasingPrice")
+    quantity: LInt = None
+    quantity_reserved: LInt = Field(None, alias="quantityReserved")
+    quantity_trace: LStr = Field(None, alias="quantityTrace")
+    sort: LInt = None
+    subscribe: LStr = None
+    timestamp_x: LStr = Field(None, alias="timestampX")
+    type: LInt = None
+    vat_id: LInt = Field(None, alias="vatId")
+    vat_included: LStr = Field(None, alias="vatIncluded")
+    weight: LInt = None
+    width: LInt = None
+    xml_id: LInt = Field(None, alias="xmlId")
 
 
 class CatalogProductAddResult(B24Model):
@@ -145,25 +145,25 @@ class CatalogProductGetResult(B24Model):
 class CatalogProductGetFieldsByFilterResultProductActive(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    name: LStr | None = None
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    name: LStr = None
+    type: LStr = None
 
 
 class CatalogProductGetFieldsByFilterResultProductProperty258(B24Model):
     """A nested object."""
 
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    name: LStr | None = None
-    property_type: LStr | None = Field(None, alias="propertyType")
-    type: LStr | None = None
-    user_type: LStr | None = Field(None, alias="userType")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    name: LStr = None
+    property_type: LStr = Field(None, alias="propertyType")
+    type: LStr = None
+    user_type: LStr = Field(None, alias="userType")
 
 
 class CatalogProductGetFieldsByFilterResultProduct(B24Model):
@@ -265,54 +265,54 @@ class CatalogProductGetFieldsByFilterResult(B24Model):
 class CatalogProductListItem(B24Model):
     """A nested object."""
 
-    active: LStr | None = None
-    available: LStr | None = None
-    barcode_multi: LStr | None = Field(None, alias="barcodeMulti")
-    bundle: LStr | None = None
-    can_buy_zero: LStr | None = Field(None, alias="canBuyZero")
-    code: LStr | None = None
-    created_by: LInt | None = Field(None, alias="createdBy")
-    date_active_from: LStr | None = Field(None, alias="dateActiveFrom")
-    date_active_to: LStr | None = Field(None, alias="dateActiveTo")
-    date_create: LStr | None = Field(None, alias="dateCreate")
+    active: LStr = None
+    available: LStr = None
+    barcode_multi: LStr = Field(None, alias="barcodeMulti")
+    bundle: LStr = None
+    can_buy_zero: LStr = Field(None, alias="canBuyZero")
+    code: LStr = None
+    created_by: LInt = Field(None, alias="createdBy")
+    date_active_from: LStr = Field(None, alias="dateActiveFrom")
+    date_active_to: LStr = Field(None, alias="dateActiveTo")
+    date_create: LStr = Field(None, alias="dateCreate")
     detail_picture: CatalogProductAddResultElementDetailPicture | None = Field(
         None, alias="detailPicture"
     )
-    detail_text: Any | None = Field(None, alias="detailText")
-    detail_text_type: LStr | None = Field(None, alias="detailTextType")
-    height: LInt | None = None
-    iblock_id: LInt | None = Field(None, alias="iblockId")
-    iblock_section_id: LInt | None = Field(None, alias="iblockSectionId")
-    id: LInt | None = None
-    length: LInt | None = None
-    measure: LInt | None = None
-    modified_by: LInt | None = Field(None, alias="modifiedBy")
-    name: LStr | None = None
+    detail_text: Any = Field(None, alias="detailText")
+    detail_text_type: LStr = Field(None, alias="detailTextType")
+    height: LInt = None
+    iblock_id: LInt = Field(None, alias="iblockId")
+    iblock_section_id: LInt = Field(None, alias="iblockSectionId")
+    id: LInt = None
+    length: LInt = None
+    measure: LInt = None
+    modified_by: LInt = Field(None, alias="modifiedBy")
+    name: LStr = None
     preview_picture: CatalogProductAddResultElementDetailPicture | None = Field(
         None, alias="previewPicture"
     )
-    preview_text: Any | None = Field(None, alias="previewText")
-    preview_text_type: LStr | None = Field(None, alias="previewTextType")
+    preview_text: Any = Field(None, alias="previewText")
+    preview_text_type: LStr = Field(None, alias="previewTextType")
     property258: CatalogProductAddResultElementProperty258 | None = None
     property259: LList[CatalogProductAddResultElementProperty258] = None
-    purchasing_currency: LStr | None = Field(None, alias="purchasingCurrency")
-    purchasing_price: LInt | None = Field(None, alias="purchasingPrice")
-    quantity: LInt | None = None
-    quantity_reserved: LInt | None = Field(None, alias="quantityReserved")
-    quantity_trace: LStr | None = Field(None, alias="quantityTrace")
-    recur_scheme_length: LInt | None = Field(None, alias="recurSchemeLength")
-    recur_scheme_type: LStr | None = Field(None, alias="recurSchemeType")
-    sort: LInt | None = None
-    subscribe: LStr | None = None
-    timestamp_x: LStr | None = Field(None, alias="timestampX")
-    trial_price_id: LInt | None = Field(None, alias="trialPriceId")
-    type: LInt | None = None
-    vat_id: LInt | None = Field(None, alias="vatId")
-    vat_included: LStr | None = Field(None, alias="vatIncluded")
-    weight: LInt | None = None
-    width: LInt | None = None
-    without_order: LStr | None = Field(None, alias="withoutOrder")
-    xml_id: LInt | None = Field(None, alias="xmlId")
+    purchasing_currency: LStr = Field(None, alias="purchasingCurrency")
+    purchasing_price: LInt = Field(None, alias="purchasingPrice")
+    quantity: LInt = None
+    quantity_reserved: LInt = Field(None, alias="quantityReserved")
+    quantity_trace: LStr = Field(None, alias="quantityTrace")
+    recur_scheme_length: LInt = Field(None, alias="recurSchemeLength")
+    recur_scheme_type: LStr = Field(None, alias="recurSchemeType")
+    sort: LInt = None
+    subscribe: LStr = None
+    timestamp_x: LStr = Field(None, alias="timestampX")
+    trial_price_id: LInt = Field(None, alias="trialPriceId")
+    type: LInt = None
+    vat_id: LInt = Field(None, alias="vatId")
+    vat_included: LStr = Field(None, alias="vatIncluded")
+    weight: LInt = None
+    width: LInt = None
+    without_order: LStr = Field(None, alias="withoutOrder")
+    xml_id: LInt = Field(None, alias="xmlId")
 
 
 class CatalogProductListResult(B24Model):
@@ -324,50 +324,50 @@ class CatalogProductListResult(B24Model):
 class CatalogProductOfferAddResultOffer(B24Model):
     """A nested object."""
 
-    active: LStr | None = None
-    available: LStr | None = None
-    bundle: LStr | None = None
-    can_buy_zero: LStr | None = Field(None, alias="canBuyZero")
-    code: LStr | None = None
-    created_by: LInt | None = Field(None, alias="createdBy")
-    date_active_from: LStr | None = Field(None, alias="dateActiveFrom")
-    date_active_to: LStr | None = Field(None, alias="dateActiveTo")
-    date_create: LStr | None = Field(None, alias="dateCreate")
+    active: LStr = None
+    available: LStr = None
+    bundle: LStr = None
+    can_buy_zero: LStr = Field(None, alias="canBuyZero")
+    code: LStr = None
+    created_by: LInt = Field(None, alias="createdBy")
+    date_active_from: LStr = Field(None, alias="dateActiveFrom")
+    date_active_to: LStr = Field(None, alias="dateActiveTo")
+    date_create: LStr = Field(None, alias="dateCreate")
     detail_picture: CatalogProductAddResultElementDetailPicture | None = Field(
         None, alias="detailPicture"
     )
-    detail_text: Any | None = Field(None, alias="detailText")
-    detail_text_type: LStr | None = Field(None, alias="detailTextType")
-    height: LInt | None = None
-    iblock_id: LInt | None = Field(None, alias="iblockId")
-    iblock_section_id: Any | None = Field(None, alias="iblockSectionId")
-    id: LInt | None = None
-    length: LInt | None = None
-    measure: LInt | None = None
-    modified_by: LInt | None = Field(None, alias="modifiedBy")
-    name: LStr | None = None
+    detail_text: Any = Field(None, alias="detailText")
+    detail_text_type: LStr = Field(None, alias="detailTextType")
+    height: LInt = None
+    iblock_id: LInt = Field(None, alias="iblockId")
+    iblock_section_id: Any = Field(None, alias="iblockSectionId")
+    id: LInt = None
+    length: LInt = None
+    measure: LInt = None
+    modified_by: LInt = Field(None, alias="modifiedBy")
+    name: LStr = None
     parent_id: CatalogProductAddResultElementProperty258 | None = Field(None, alias="parentId")
     preview_picture: CatalogProductAddResultElementDetailPicture | None = Field(
         None, alias="previewPicture"
     )
-    preview_text: Any | None = Field(None, alias="previewText")
-    preview_text_type: LStr | None = Field(None, alias="previewTextType")
+    preview_text: Any = Field(None, alias="previewText")
+    preview_text_type: LStr = Field(None, alias="previewTextType")
     property261: CatalogProductAddResultElementProperty258 | None = None
     property262: LList[CatalogProductAddResultElementProperty258] = None
-    purchasing_currency: LStr | None = Field(None, alias="purchasingCurrency")
-    purchasing_price: LStr | None = Field(None, alias="purchasingPrice")
-    quantity: LInt | None = None
-    quantity_reserved: LInt | None = Field(None, alias="quantityReserved")
-    quantity_trace: LStr | None = Field(None, alias="quantityTrace")
-    sort: LInt | None = None
-    subscribe: LStr | None = None
-    timestamp_x: LStr | None = Field(None, alias="timestampX")
-    type: LInt | None = None
-    vat_id: LInt | None = Field(None, alias="vatId")
-    vat_included: LStr | None = Field(None, alias="vatIncluded")
-    weight: LInt | None = None
-    width: LInt | None = None
-    xml_id: LInt | None = Field(None, alias="xmlId")
+    purchasing_currency: LStr = Field(None, alias="purchasingCurrency")
+    purchasing_price: LStr = Field(None, alias="purchasingPrice")
+    quantity: LInt = None
+    quantity_reserved: LInt = Field(None, alias="quantityReserved")
+    quantity_trace: LStr = Field(None, alias="quantityTrace")
+    sort: LInt = None
+    subscribe: LStr = None
+    timestamp_x: LStr = Field(None, alias="timestampX")
+    type: LInt = None
+    vat_id: LInt = Field(None, alias="vatId")
+    vat_included: LStr = Field(None, alias="vatIncluded")
+    weight: LInt = None
+    width: LInt = None
+    xml_id: LInt = Field(None, alias="xmlId")
 
 
 class CatalogProductOfferAddResult(B24Model):
@@ -434,15 +434,15 @@ CatalogProductOfferGetResult: TypeAlias = CatalogProductOfferAddResult
 class CatalogProductOfferGetFieldsByFilterResultOfferProC28A09(B24Model):
     """A nested object."""
 
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    name: LStr | None = None
-    property_type: LStr | None = Field(None, alias="propertyType")
-    type: LStr | None = None
-    user_type: Any | None = Field(None, alias="userType")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    name: LStr = None
+    property_type: LStr = Field(None, alias="propertyType")
+    type: LStr = None
+    user_type: Any = Field(None, alias="userType")
 
 
 class CatalogProductOfferGetFieldsByFilterResultOffer(B24Model):
@@ -547,53 +547,53 @@ class CatalogProductOfferGetFieldsByFilterResult(B24Model):
 class CatalogProductOfferListItem(B24Model):
     """A nested object."""
 
-    active: LStr | None = None
-    available: LStr | None = None
-    barcode_multi: LStr | None = Field(None, alias="barcodeMulti")
-    bundle: LStr | None = None
-    can_buy_zero: LStr | None = Field(None, alias="canBuyZero")
-    code: LStr | None = None
-    created_by: LInt | None = Field(None, alias="createdBy")
-    date_active_from: LStr | None = Field(None, alias="dateActiveFrom")
-    date_active_to: LStr | None = Field(None, alias="dateActiveTo")
-    date_create: LStr | None = Field(None, alias="dateCreate")
+    active: LStr = None
+    available: LStr = None
+    barcode_multi: LStr = Field(None, alias="barcodeMulti")
+    bundle: LStr = None
+    can_buy_zero: LStr = Field(None, alias="canBuyZero")
+    code: LStr = None
+    created_by: LInt = Field(None, alias="createdBy")
+    date_active_from: LStr = Field(None, alias="dateActiveFrom")
+    date_active_to: LStr = Field(None, alias="dateActiveTo")
+    date_create: LStr = Field(None, alias="dateCreate")
     detail_picture: CatalogProductAddResultElementDetailPicture | None = Field(
         None, alias="detailPicture"
     )
-    detail_text: Any | None = Field(None, alias="detailText")
-    detail_text_type: LStr | None = Field(None, alias="detailTextType")
-    height: LInt | None = None
-    iblock_id: LInt | None = Field(None, alias="iblockId")
-    iblock_section_id: Any | None = Field(None, alias="iblockSectionId")
-    id: LInt | None = None
-    length: LInt | None = None
-    measure: LInt | None = None
-    modified_by: LInt | None = Field(None, alias="modifiedBy")
-    name: LStr | None = None
+    detail_text: Any = Field(None, alias="detailText")
+    detail_text_type: LStr = Field(None, alias="detailTextType")
+    height: LInt = None
+    iblock_id: LInt = Field(None, alias="iblockId")
+    iblock_section_id: Any = Field(None, alias="iblockSectionId")
+    id: LInt = None
+    length: LInt = None
+    measure: LInt = None
+    modified_by: LInt = Field(None, alias="modifiedBy")
+    name: LStr = None
     parent_id: CatalogProductAddResultElementProperty258 | None = Field(None, alias="parentId")
     preview_picture: CatalogProductAddResultElementDetailPicture | None = Field(
         None, alias="previewPicture"
     )
-    preview_text: Any | None = Field(None, alias="previewText")
-    preview_text_type: LStr | None = Field(None, alias="previewTextType")
-    purchasing_currency: LStr | None = Field(None, alias="purchasingCurrency")
-    purchasing_price: LInt | None = Field(None, alias="purchasingPrice")
-    quantity: LInt | None = None
-    quantity_reserved: LInt | None = Field(None, alias="quantityReserved")
-    quantity_trace: LStr | None = Field(None, alias="quantityTrace")
-    recur_scheme_length: Any | None = Field(None, alias="recurSchemeLength")
-    recur_scheme_type: LStr | None = Field(None, alias="recurSchemeType")
-    sort: LInt | None = None
-    subscribe: LStr | None = None
-    timestamp_x: LStr | None = Field(None, alias="timestampX")
-    trial_price_id: Any | None = Field(None, alias="trialPriceId")
-    type: LInt | None = None
-    vat_id: LInt | None = Field(None, alias="vatId")
-    vat_included: LStr | None = Field(None, alias="vatIncluded")
-    weight: LInt | None = None
-    width: LInt | None = None
-    without_order: LStr | None = Field(None, alias="withoutOrder")
-    xml_id: LInt | None = Field(None, alias="xmlId")
+    preview_text: Any = Field(None, alias="previewText")
+    preview_text_type: LStr = Field(None, alias="previewTextType")
+    purchasing_currency: LStr = Field(None, alias="purchasingCurrency")
+    purchasing_price: LInt = Field(None, alias="purchasingPrice")
+    quantity: LInt = None
+    quantity_reserved: LInt = Field(None, alias="quantityReserved")
+    quantity_trace: LStr = Field(None, alias="quantityTrace")
+    recur_scheme_length: Any = Field(None, alias="recurSchemeLength")
+    recur_scheme_type: LStr = Field(None, alias="recurSchemeType")
+    sort: LInt = None
+    subscribe: LStr = None
+    timestamp_x: LStr = Field(None, alias="timestampX")
+    trial_price_id: Any = Field(None, alias="trialPriceId")
+    type: LInt = None
+    vat_id: LInt = Field(None, alias="vatId")
+    vat_included: LStr = Field(None, alias="vatIncluded")
+    weight: LInt = None
+    width: LInt = None
+    without_order: LStr = Field(None, alias="withoutOrder")
+    xml_id: LInt = Field(None, alias="xmlId")
 
 
 class CatalogProductOfferListResult(B24Model):
@@ -650,37 +650,37 @@ class CatalogProductOfferUpdateFields(TypedDict, total=False):
 class CatalogProductServiceAddResultService(B24Model):
     """A nested object."""
 
-    active: LStr | None = None
-    available: LStr | None = None
-    bundle: LStr | None = None
-    code: LStr | None = None
-    created_by: LInt | None = Field(None, alias="createdBy")
-    date_active_from: LStr | None = Field(None, alias="dateActiveFrom")
-    date_active_to: LStr | None = Field(None, alias="dateActiveTo")
-    date_create: LStr | None = Field(None, alias="dateCreate")
+    active: LStr = None
+    available: LStr = None
+    bundle: LStr = None
+    code: LStr = None
+    created_by: LInt = Field(None, alias="createdBy")
+    date_active_from: LStr = Field(None, alias="dateActiveFrom")
+    date_active_to: LStr = Field(None, alias="dateActiveTo")
+    date_create: LStr = Field(None, alias="dateCreate")
     detail_picture: CatalogProductAddResultElementDetailPicture | None = Field(
         None, alias="detailPicture"
     )
-    detail_text: Any | None = Field(None, alias="detailText")
-    detail_text_type: LStr | None = Field(None, alias="detailTextType")
-    iblock_id: LInt | None = Field(None, alias="iblockId")
-    iblock_section_id: LInt | None = Field(None, alias="iblockSectionId")
-    id: LInt | None = None
-    modified_by: LInt | None = Field(None, alias="modifiedBy")
-    name: LStr | None = None
+    detail_text: Any = Field(None, alias="detailText")
+    detail_text_type: LStr = Field(None, alias="detailTextType")
+    iblock_id: LInt = Field(None, alias="iblockId")
+    iblock_section_id: LInt = Field(None, alias="iblockSectionId")
+    id: LInt = None
+    modified_by: LInt = Field(None, alias="modifiedBy")
+    name: LStr = None
     preview_picture: CatalogProductAddResultElementDetailPicture | None = Field(
         None, alias="previewPicture"
     )
-    preview_text: Any | None = Field(None, alias="previewText")
-    preview_text_type: LStr | None = Field(None, alias="previewTextType")
+    preview_text: Any = Field(None, alias="previewText")
+    preview_text_type: LStr = Field(None, alias="previewTextType")
     property258: CatalogProductAddResultElementProperty258 | None = None
     property259: LList[CatalogProductAddResultElementProperty258] = None
-    sort: LInt | None = None
-    timestamp_x: LStr | None = Field(None, alias="timestampX")
-    type: LInt | None = None
-    vat_id: LInt | None = Field(None, alias="vatId")
-    vat_included: LStr | None = Field(None, alias="vatIncluded")
-    xml_id: LInt | None = Field(None, alias="xmlId")
+    sort: LInt = None
+    timestamp_x: LStr = Field(None, alias="timestampX")
+    type: LInt = None
+    vat_id: LInt = Field(None, alias="vatId")
+    vat_included: LStr = Field(None, alias="vatIncluded")
+    xml_id: LInt = Field(None, alias="xmlId")
 
 
 class CatalogProductServiceAddResult(B24Model):
@@ -794,35 +794,35 @@ class CatalogProductServiceGetFieldsByFilterResult(B24Model):
 class CatalogProductServiceListItem(B24Model):
     """A nested object."""
 
-    active: LStr | None = None
-    available: LStr | None = None
-    bundle: LStr | None = None
-    code: LStr | None = None
-    created_by: LInt | None = Field(None, alias="createdBy")
-    date_active_from: LStr | None = Field(None, alias="dateActiveFrom")
-    date_active_to: LStr | None = Field(None, alias="dateActiveTo")
-    date_create: LStr | None = Field(None, alias="dateCreate")
+    active: LStr = None
+    available: LStr = None
+    bundle: LStr = None
+    code: LStr = None
+    created_by: LInt = Field(None, alias="createdBy")
+    date_active_from: LStr = Field(None, alias="dateActiveFrom")
+    date_active_to: LStr = Field(None, alias="dateActiveTo")
+    date_create: LStr = Field(None, alias="dateCreate")
     detail_picture: CatalogProductAddResultElementDetailPicture | None = Field(
         None, alias="detailPicture"
     )
-    detail_text: Any | None = Field(None, alias="detailText")
-    detail_text_type: LStr | None = Field(None, alias="detailTextType")
-    iblock_id: LInt | None = Field(None, alias="iblockId")
-    iblock_section_id: LInt | None = Field(None, alias="iblockSectionId")
-    id: LInt | None = None
-    modified_by: LInt | None = Field(None, alias="modifiedBy")
-    name: LStr | None = None
+    detail_text: Any = Field(None, alias="detailText")
+    detail_text_type: LStr = Field(None, alias="detailTextType")
+    iblock_id: LInt = Field(None, alias="iblockId")
+    iblock_section_id: LInt = Field(None, alias="iblockSectionId")
+    id: LInt = None
+    modified_by: LInt = Field(None, alias="modifiedBy")
+    name: LStr = None
     preview_picture: CatalogProductAddResultElementDetailPicture | None = Field(
         None, alias="previewPicture"
     )
-    preview_text: Any | None = Field(None, alias="previewText")
-    preview_text_type: LStr | None = Field(None, alias="previewTextType")
-    sort: LInt | None = None
-    timestamp_x: LStr | None = Field(None, alias="timestampX")
-    type: LInt | None = None
-    vat_id: LInt | None = Field(None, alias="vatId")
-    vat_included: LStr | None = Field(None, alias="vatIncluded")
-    xml_id: LInt | None = Field(None, alias="xmlId")
+    preview_text: Any = Field(None, alias="previewText")
+    preview_text_type: LStr = Field(None, alias="previewTextType")
+    sort: LInt = None
+    timestamp_x: LStr = Field(None, alias="timestampX")
+    type: LInt = None
+    vat_id: LInt = Field(None, alias="vatId")
+    vat_included: LStr = Field(None, alias="vatIncluded")
+    xml_id: LInt = Field(None, alias="xmlId")
 
 
 class CatalogProductServiceListResult(B24Model):
@@ -862,47 +862,47 @@ class CatalogProductServiceUpdateFields(TypedDict, total=False):
 class CatalogProductSkuAddResultSku(B24Model):
     """A nested object."""
 
-    active: LStr | None = None
-    available: LStr | None = None
-    bundle: LStr | None = None
-    can_buy_zero: LStr | None = Field(None, alias="canBuyZero")
-    code: LStr | None = None
-    created_by: LInt | None = Field(None, alias="createdBy")
-    date_active_from: LStr | None = Field(None, alias="dateActiveFrom")
-    date_active_to: LStr | None = Field(None, alias="dateActiveTo")
-    date_create: LStr | None = Field(None, alias="dateCreate")
+    active: LStr = None
+    available: LStr = None
+    bundle: LStr = None
+    can_buy_zero: LStr = Field(None, alias="canBuyZero")
+    code: LStr = None
+    created_by: LInt = Field(None, alias="createdBy")
+    date_active_from: LStr = Field(None, alias="dateActiveFrom")
+    date_active_to: LStr = Field(None, alias="dateActiveTo")
+    date_create: LStr = Field(None, alias="dateCreate")
     detail_picture: CatalogProductAddResultElementDetailPicture | None = Field(
         None, alias="detailPicture"
     )
-    detail_text: Any | None = Field(None, alias="detailText")
-    detail_text_type: LStr | None = Field(None, alias="detailTextType")
-    height: LInt | None = None
-    iblock_id: LInt | None = Field(None, alias="iblockId")
-    iblock_section_id: LInt | None = Field(None, alias="iblockSectionId")
-    id: LInt | None = None
-    length: LInt | None = None
-    measure: LInt | None = None
-    modified_by: LInt | None = Field(None, alias="modifiedBy")
-    name: LStr | None = None
+    detail_text: Any = Field(None, alias="detailText")
+    detail_text_type: LStr = Field(None, alias="detailTextType")
+    height: LInt = None
+    iblock_id: LInt = Field(None, alias="iblockId")
+    iblock_section_id: LInt = Field(None, alias="iblockSectionId")
+    id: LInt = None
+    length: LInt = None
+    measure: LInt = None
+    modified_by: LInt = Field(None, alias="modifiedBy")
+    name: LStr = None
     preview_picture: CatalogProductAddResultElementDetailPicture | None = Field(
         None, alias="previewPicture"
     )
-    preview_text: Any | None = Field(None, alias="previewText")
-    preview_text_type: LStr | None = Field(None, alias="previewTextType")
+    preview_text: Any = Field(None, alias="previewText")
+    preview_text_type: LStr = Field(None, alias="previewTextType")
     property258: CatalogProductAddResultElementProperty258 | None = None
     property259: LList[CatalogProductAddResultElementProperty258] = None
-    purchasing_currency: LStr | None = Field(None, alias="purchasingCurrency")
-    purchasing_price: LStr | None = Field(None, alias="purchasingPrice")
-    quantity: LInt | None = None
-    sort: LInt | None = None
-    subscribe: LStr | None = None
-    timestamp_x: LStr | None = Field(None, alias="timestampX")
-    type: LInt | None = None
-    vat_id: LInt | None = Field(None, alias="vatId")
-    vat_included: LStr | None = Field(None, alias="vatIncluded")
-    weight: LInt | None = None
-    width: LInt | None = None
-    xml_id: LInt | None = Field(None, alias="xmlId")
+    purchasing_currency: LStr = Field(None, alias="purchasingCurrency")
+    purchasing_price: LStr = Field(None, alias="purchasingPrice")
+    quantity: LInt = None
+    sort: LInt = None
+    subscribe: LStr = None
+    timestamp_x: LStr = Field(None, alias="timestampX")
+    type: LInt = None
+    vat_id: LInt = Field(None, alias="vatId")
+    vat_included: LStr = Field(None, alias="vatIncluded")
+    weight: LInt = None
+    width: LInt = None
+    xml_id: LInt = Field(None, alias="xmlId")
 
 
 class CatalogProductSkuAddResult(B24Model):
@@ -1041,47 +1041,47 @@ class CatalogProductSkuGetFieldsByFilterResult(B24Model):
 class CatalogProductSkuListItem(B24Model):
     """A nested object."""
 
-    active: LStr | None = None
-    available: LStr | None = None
-    bundle: LStr | None = None
-    can_buy_zero: LStr | None = Field(None, alias="canBuyZero")
-    code: LStr | None = None
-    created_by: LInt | None = Field(None, alias="createdBy")
-    date_active_from: LStr | None = Field(None, alias="dateActiveFrom")
-    date_active_to: LStr | None = Field(None, alias="dateActiveTo")
-    date_create: LStr | None = Field(None, alias="dateCreate")
+    active: LStr = None
+    available: LStr = None
+    bundle: LStr = None
+    can_buy_zero: LStr = Field(None, alias="canBuyZero")
+    code: LStr = None
+    created_by: LInt = Field(None, alias="createdBy")
+    date_active_from: LStr = Field(None, alias="dateActiveFrom")
+    date_active_to: LStr = Field(None, alias="dateActiveTo")
+    date_create: LStr = Field(None, alias="dateCreate")
     detail_picture: CatalogProductAddResultElementDetailPicture | None = Field(
         None, alias="detailPicture"
     )
-    detail_text: Any | None = Field(None, alias="detailText")
-    detail_text_type: LStr | None = Field(None, alias="detailTextType")
-    height: Any | None = None
-    iblock_id: LInt | None = Field(None, alias="iblockId")
-    iblock_section_id: LInt | None = Field(None, alias="iblockSectionId")
-    id: LInt | None = None
-    length: Any | None = None
-    measure: Any | None = None
-    modified_by: LInt | None = Field(None, alias="modifiedBy")
-    name: LStr | None = None
+    detail_text: Any = Field(None, alias="detailText")
+    detail_text_type: LStr = Field(None, alias="detailTextType")
+    height: Any = None
+    iblock_id: LInt = Field(None, alias="iblockId")
+    iblock_section_id: LInt = Field(None, alias="iblockSectionId")
+    id: LInt = None
+    length: Any = None
+    measure: Any = None
+    modified_by: LInt = Field(None, alias="modifiedBy")
+    name: LStr = None
     preview_picture: CatalogProductAddResultElementDetailPicture | None = Field(
         None, alias="previewPicture"
     )
-    preview_text: Any | None = Field(None, alias="previewText")
-    preview_text_type: LStr | None = Field(None, alias="previewTextType")
+    preview_text: Any = Field(None, alias="previewText")
+    preview_text_type: LStr = Field(None, alias="previewTextType")
     property258: CatalogProductAddResultElementProperty258 | None = None
     property259: LList[CatalogProductAddResultElementProperty258] = None
-    purchasing_currency: Any | None = Field(None, alias="purchasingCurrency")
-    purchasing_price: Any | None = Field(None, alias="purchasingPrice")
-    quantity: Any | None = None
-    sort: LInt | None = None
-    subscribe: LStr | None = None
-    timestamp_x: LStr | None = Field(None, alias="timestampX")
-    type: LInt | None = None
-    vat_id: Any | None = Field(None, alias="vatId")
-    vat_included: LStr | None = Field(None, alias="vatIncluded")
-    weight: Any | None = None
-    width: Any | None = None
-    xml_id: LInt | None = Field(None, alias="xmlId")
+    purchasing_currency: Any = Field(None, alias="purchasingCurrency")
+    purchasing_price: Any = Field(None, alias="purchasingPrice")
+    quantity: Any = None
+    sort: LInt = None
+    subscribe: LStr = None
+    timestamp_x: LStr = Field(None, alias="timestampX")
+    type: LInt = None
+    vat_id: Any = Field(None, alias="vatId")
+    vat_included: LStr = Field(None, alias="vatIncluded")
+    weight: Any = None
+    width: Any = None
+    xml_id: LInt = Field(None, alias="xmlId")
 
 
 class CatalogProductSkuListResult(B24Model):

@@ -17,13 +17,13 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 class CatalogProductImageAddResultProductImage(B24Model):
     """A nested object."""
 
-    create_time: LStr | None = Field(None, alias="createTime")
-    detail_url: LStr | None = Field(None, alias="detailUrl")
-    download_url: LStr | None = Field(None, alias="downloadUrl")
-    id: LInt | None = None
-    name: LStr | None = None
-    product_id: LInt | None = Field(None, alias="productId")
-    type: LStr | None = None
+    create_time: LStr = Field(None, alias="createTime")
+    detail_url: LStr = Field(None, alias="detailUrl")
+    download_url: LStr = Field(None, alias="downloadUrl")
+    id: LInt = None
+    name: LStr = None
+    product_id: LInt = Field(None, alias="productId")
+    type: LStr = None
 
 
 class CatalogProductImageAddResult(B24Model):
@@ -47,10 +47,10 @@ CatalogProductImageGetResult: TypeAlias = CatalogProductImageAddResult
 class CatalogProductImageGetFieldsResultProductImageCreateTime(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class CatalogProductImageGetFieldsResultProductImage(B24Model):

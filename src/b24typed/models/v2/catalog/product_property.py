@@ -18,42 +18,42 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 class CatalogProductPropertyAddResultProductPropertyUser7D4920(B24Model):
     """A nested object."""
 
-    group: LStr | None = None
-    multiple: LStr | None = None
-    size: LInt | None = None
-    table_name: LStr | None = Field(None, alias="tableName")
-    width: LInt | None = None
+    group: LStr = None
+    multiple: LStr = None
+    size: LInt = None
+    table_name: LStr = Field(None, alias="tableName")
+    width: LInt = None
 
 
 class CatalogProductPropertyAddResultProductProperty(B24Model):
     """A nested object."""
 
-    active: LStr | None = None
-    code: LStr | None = None
-    col_count: LInt | None = Field(None, alias="colCount")
-    default_value: Any | None = Field(None, alias="defaultValue")
-    file_type: Any | None = Field(None, alias="fileType")
-    filtrable: LStr | None = None
-    hint: Any | None = None
-    iblock_id: LInt | None = Field(None, alias="iblockId")
-    id: LInt | None = None
-    is_required: LStr | None = Field(None, alias="isRequired")
-    link_iblock_id: Any | None = Field(None, alias="linkIblockId")
-    list_type: LStr | None = Field(None, alias="listType")
-    multiple: LStr | None = None
-    multiple_cnt: Any | None = Field(None, alias="multipleCnt")
-    name: LStr | None = None
-    property_type: LStr | None = Field(None, alias="propertyType")
-    row_count: LInt | None = Field(None, alias="rowCount")
-    searchable: LStr | None = None
-    sort: LInt | None = None
-    timestamp_x: LStr | None = Field(None, alias="timestampX")
-    user_type: LStr | None = Field(None, alias="userType")
+    active: LStr = None
+    code: LStr = None
+    col_count: LInt = Field(None, alias="colCount")
+    default_value: Any = Field(None, alias="defaultValue")
+    file_type: Any = Field(None, alias="fileType")
+    filtrable: LStr = None
+    hint: Any = None
+    iblock_id: LInt = Field(None, alias="iblockId")
+    id: LInt = None
+    is_required: LStr = Field(None, alias="isRequired")
+    link_iblock_id: Any = Field(None, alias="linkIblockId")
+    list_type: LStr = Field(None, alias="listType")
+    multiple: LStr = None
+    multiple_cnt: Any = Field(None, alias="multipleCnt")
+    name: LStr = None
+    property_type: LStr = Field(None, alias="propertyType")
+    row_count: LInt = Field(None, alias="rowCount")
+    searchable: LStr = None
+    sort: LInt = None
+    timestamp_x: LStr = Field(None, alias="timestampX")
+    user_type: LStr = Field(None, alias="userType")
     user_type_settings: CatalogProductPropertyAddResultProductPropertyUser7D4920 | None = Field(
         None, alias="userTypeSettings"
     )
-    with_description: Any | None = Field(None, alias="withDescription")
-    xml_id: Any | None = Field(None, alias="xmlId")
+    with_description: Any = Field(None, alias="withDescription")
+    xml_id: Any = Field(None, alias="xmlId")
 
 
 class CatalogProductPropertyAddResult(B24Model):
@@ -111,32 +111,32 @@ CatalogProductPropertyDeleteResult: TypeAlias = LBool
 class CatalogProductPropertyGetResultProductProperty(B24Model):
     """A nested object."""
 
-    active: LStr | None = None
-    code: LStr | None = None
-    col_count: LInt | None = Field(None, alias="colCount")
-    default_value: Any | None = Field(None, alias="defaultValue")
-    file_type: Any | None = Field(None, alias="fileType")
-    filtrable: LStr | None = None
-    hint: Any | None = None
-    iblock_id: LInt | None = Field(None, alias="iblockId")
-    id: LInt | None = None
-    is_required: LStr | None = Field(None, alias="isRequired")
-    link_iblock_id: Any | None = Field(None, alias="linkIblockId")
-    list_type: LStr | None = Field(None, alias="listType")
-    multiple: LStr | None = None
-    multiple_cnt: Any | None = Field(None, alias="multipleCnt")
-    name: LStr | None = None
-    property_type: LStr | None = Field(None, alias="propertyType")
-    row_count: LInt | None = Field(None, alias="rowCount")
-    searchable: LStr | None = None
-    sort: Any | None = None
-    timestamp_x: LStr | None = Field(None, alias="timestampX")
-    user_type: LStr | None = Field(None, alias="userType")
+    active: LStr = None
+    code: LStr = None
+    col_count: LInt = Field(None, alias="colCount")
+    default_value: Any = Field(None, alias="defaultValue")
+    file_type: Any = Field(None, alias="fileType")
+    filtrable: LStr = None
+    hint: Any = None
+    iblock_id: LInt = Field(None, alias="iblockId")
+    id: LInt = None
+    is_required: LStr = Field(None, alias="isRequired")
+    link_iblock_id: Any = Field(None, alias="linkIblockId")
+    list_type: LStr = Field(None, alias="listType")
+    multiple: LStr = None
+    multiple_cnt: Any = Field(None, alias="multipleCnt")
+    name: LStr = None
+    property_type: LStr = Field(None, alias="propertyType")
+    row_count: LInt = Field(None, alias="rowCount")
+    searchable: LStr = None
+    sort: Any = None
+    timestamp_x: LStr = Field(None, alias="timestampX")
+    user_type: LStr = Field(None, alias="userType")
     user_type_settings: CatalogProductPropertyAddResultProductPropertyUser7D4920 | None = Field(
         None, alias="userTypeSettings"
     )
-    with_description: Any | None = Field(None, alias="withDescription")
-    xml_id: Any | None = Field(None, alias="xmlId")
+    with_description: Any = Field(None, alias="withDescription")
+    xml_id: Any = Field(None, alias="xmlId")
 
 
 class CatalogProductPropertyGetResult(B24Model):
@@ -150,10 +150,10 @@ class CatalogProductPropertyGetResult(B24Model):
 class CatalogProductPropertyGetFieldsResultProductProper136989(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class CatalogProductPropertyGetFieldsResultProductProperty(B24Model):
@@ -177,10 +177,10 @@ class CatalogProductPropertyGetFieldsResult(B24Model):
 class CatalogProductPropertyListItem(B24Model):
     """A nested object."""
 
-    iblock_id: LInt | None = Field(None, alias="iblockId")
-    id: LInt | None = None
-    name: LStr | None = None
-    property_type: LStr | None = Field(None, alias="propertyType")
+    iblock_id: LInt = Field(None, alias="iblockId")
+    id: LInt = None
+    name: LStr = None
+    property_type: LStr = Field(None, alias="propertyType")
 
 
 class CatalogProductPropertyListResult(B24Model):
@@ -194,30 +194,30 @@ class CatalogProductPropertyListResult(B24Model):
 class CatalogProductPropertyUpdateResultProductProperty(B24Model):
     """A nested object."""
 
-    active: LStr | None = None
-    code: Any | None = None
-    col_count: LInt | None = Field(None, alias="colCount")
-    default_value: Any | None = Field(None, alias="defaultValue")
-    file_type: Any | None = Field(None, alias="fileType")
-    filtrable: LStr | None = None
-    hint: Any | None = None
-    iblock_id: LInt | None = Field(None, alias="iblockId")
-    id: LInt | None = None
-    is_required: LStr | None = Field(None, alias="isRequired")
-    link_iblock_id: Any | None = Field(None, alias="linkIblockId")
-    list_type: LStr | None = Field(None, alias="listType")
-    multiple: LStr | None = None
-    multiple_cnt: Any | None = Field(None, alias="multipleCnt")
-    name: LStr | None = None
-    property_type: LStr | None = Field(None, alias="propertyType")
-    row_count: LInt | None = Field(None, alias="rowCount")
-    searchable: LStr | None = None
-    sort: LInt | None = None
-    timestamp_x: LStr | None = Field(None, alias="timestampX")
-    user_type: Any | None = Field(None, alias="userType")
-    user_type_settings: Any | None = Field(None, alias="userTypeSettings")
-    with_description: Any | None = Field(None, alias="withDescription")
-    xml_id: Any | None = Field(None, alias="xmlId")
+    active: LStr = None
+    code: Any = None
+    col_count: LInt = Field(None, alias="colCount")
+    default_value: Any = Field(None, alias="defaultValue")
+    file_type: Any = Field(None, alias="fileType")
+    filtrable: LStr = None
+    hint: Any = None
+    iblock_id: LInt = Field(None, alias="iblockId")
+    id: LInt = None
+    is_required: LStr = Field(None, alias="isRequired")
+    link_iblock_id: Any = Field(None, alias="linkIblockId")
+    list_type: LStr = Field(None, alias="listType")
+    multiple: LStr = None
+    multiple_cnt: Any = Field(None, alias="multipleCnt")
+    name: LStr = None
+    property_type: LStr = Field(None, alias="propertyType")
+    row_count: LInt = Field(None, alias="rowCount")
+    searchable: LStr = None
+    sort: LInt = None
+    timestamp_x: LStr = Field(None, alias="timestampX")
+    user_type: Any = Field(None, alias="userType")
+    user_type_settings: Any = Field(None, alias="userTypeSettings")
+    with_description: Any = Field(None, alias="withDescription")
+    xml_id: Any = Field(None, alias="xmlId")
 
 
 class CatalogProductPropertyUpdateResult(B24Model):

@@ -17,12 +17,12 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 class CatalogProductPropertyEnumAddResultProductPropertyEnum(B24Model):
     """A nested object."""
 
-    def_: LStr | None = Field(None, alias="def")
-    id: LInt | None = None
-    property_id: LInt | None = Field(None, alias="propertyId")
-    sort: LInt | None = None
-    value: LStr | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    def_: LStr = Field(None, alias="def")
+    id: LInt = None
+    property_id: LInt = Field(None, alias="propertyId")
+    sort: LInt = None
+    value: LStr = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class CatalogProductPropertyEnumAddResult(B24Model):
@@ -53,10 +53,10 @@ CatalogProductPropertyEnumGetResult: TypeAlias = CatalogProductPropertyEnumAddRe
 class CatalogProductPropertyEnumGetFieldsResultProductPr70E013(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class CatalogProductPropertyEnumGetFieldsResultProductPr80EBCC(B24Model):

@@ -17,11 +17,11 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 class CatalogProductPropertyFeatureAddResultProductPropeADF4B8(B24Model):
     """A nested object."""
 
-    feature_id: LStr | None = Field(None, alias="featureId")
-    id: LInt | None = None
-    is_enabled: LStr | None = Field(None, alias="isEnabled")
-    module_id: LStr | None = Field(None, alias="moduleId")
-    property_id: LInt | None = Field(None, alias="propertyId")
+    feature_id: LStr = Field(None, alias="featureId")
+    id: LInt = None
+    is_enabled: LStr = Field(None, alias="isEnabled")
+    module_id: LStr = Field(None, alias="moduleId")
+    property_id: LInt = Field(None, alias="propertyId")
 
 
 class CatalogProductPropertyFeatureAddResult(B24Model):
@@ -45,9 +45,9 @@ CatalogProductPropertyFeatureGetResult: TypeAlias = CatalogProductPropertyFeatur
 class CatalogProductPropertyFeatureGetAvailableFeaturesBABF783(B24Model):
     """A nested object."""
 
-    feature_id: LStr | None = Field(None, alias="featureId")
-    feature_name: LStr | None = Field(None, alias="featureName")
-    module_id: LStr | None = Field(None, alias="moduleId")
+    feature_id: LStr = Field(None, alias="featureId")
+    feature_name: LStr = Field(None, alias="featureName")
+    module_id: LStr = Field(None, alias="moduleId")
 
 
 class CatalogProductPropertyFeatureGetAvailableFeaturesB433F8F(B24Model):
@@ -59,10 +59,10 @@ class CatalogProductPropertyFeatureGetAvailableFeaturesB433F8F(B24Model):
 class CatalogProductPropertyFeatureGetFieldsResultProduc24F9AC(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class CatalogProductPropertyFeatureGetFieldsResultProducF576A5(B24Model):

@@ -16,11 +16,11 @@ from b24typed.core.typed_models import B24Model, LInt, LList, LStr
 class CatalogProductPropertySectionGetResultProductPropeD3A0C6(B24Model):
     """A nested object."""
 
-    display_expanded: LStr | None = Field(None, alias="displayExpanded")
-    display_type: LStr | None = Field(None, alias="displayType")
-    filter_hint: LStr | None = Field(None, alias="filterHint")
-    property_id: LInt | None = Field(None, alias="propertyId")
-    smart_filter: LStr | None = Field(None, alias="smartFilter")
+    display_expanded: LStr = Field(None, alias="displayExpanded")
+    display_type: LStr = Field(None, alias="displayType")
+    filter_hint: LStr = Field(None, alias="filterHint")
+    property_id: LInt = Field(None, alias="propertyId")
+    smart_filter: LStr = Field(None, alias="smartFilter")
 
 
 class CatalogProductPropertySectionGetResult(B24Model):
@@ -42,13 +42,13 @@ class CatalogProductPropertySectionListResult(B24Model):
 class CatalogProductPropertySectionSetResultProductPrope1CACCF(B24Model):
     """A nested object."""
 
-    display_expanded: LStr | None = Field(None, alias="displayExpanded")
-    display_type: LStr | None = Field(None, alias="displayType")
-    filter_hint: LStr | None = Field(None, alias="filterHint")
-    iblock_id: LInt | None = Field(None, alias="iblockId")
-    property_id: LInt | None = Field(None, alias="propertyId")
-    section_id: LInt | None = Field(None, alias="sectionId")
-    smart_filter: LStr | None = Field(None, alias="smartFilter")
+    display_expanded: LStr = Field(None, alias="displayExpanded")
+    display_type: LStr = Field(None, alias="displayType")
+    filter_hint: LStr = Field(None, alias="filterHint")
+    iblock_id: LInt = Field(None, alias="iblockId")
+    property_id: LInt = Field(None, alias="propertyId")
+    section_id: LInt = Field(None, alias="sectionId")
+    smart_filter: LStr = Field(None, alias="smartFilter")
 
 
 class CatalogProductPropertySectionSetResult(B24Model):

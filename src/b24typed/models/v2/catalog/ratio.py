@@ -14,10 +14,10 @@ from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LSt
 class CatalogRatioGetResultRatio(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    is_default: LStr | None = Field(None, alias="isDefault")
-    product_id: LInt | None = Field(None, alias="productId")
-    ratio: LFloat | None = None
+    id: LInt = None
+    is_default: LStr = Field(None, alias="isDefault")
+    product_id: LInt = Field(None, alias="productId")
+    ratio: LFloat = None
 
 
 class CatalogRatioGetResult(B24Model):
@@ -29,10 +29,10 @@ class CatalogRatioGetResult(B24Model):
 class CatalogRatioGetFieldsResultRatioId(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class CatalogRatioGetFieldsResultRatio(B24Model):

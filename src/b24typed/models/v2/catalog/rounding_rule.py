@@ -17,15 +17,15 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt,
 class CatalogRoundingRuleAddResultRoundingRule(B24Model):
     """A nested object."""
 
-    catalog_group_id: LInt | None = Field(None, alias="catalogGroupId")
-    created_by: LInt | None = Field(None, alias="createdBy")
-    date_create: LStr | None = Field(None, alias="dateCreate")
-    date_modify: LStr | None = Field(None, alias="dateModify")
-    id: LInt | None = None
-    modified_by: LInt | None = Field(None, alias="modifiedBy")
-    price: LInt | None = None
-    round_precision: LInt | None = Field(None, alias="roundPrecision")
-    round_type: LInt | None = Field(None, alias="roundType")
+    catalog_group_id: LInt = Field(None, alias="catalogGroupId")
+    created_by: LInt = Field(None, alias="createdBy")
+    date_create: LStr = Field(None, alias="dateCreate")
+    date_modify: LStr = Field(None, alias="dateModify")
+    id: LInt = None
+    modified_by: LInt = Field(None, alias="modifiedBy")
+    price: LInt = None
+    round_precision: LInt = Field(None, alias="roundPrecision")
+    round_type: LInt = Field(None, alias="roundType")
 
 
 class CatalogRoundingRuleAddResult(B24Model):
@@ -49,15 +49,15 @@ CatalogRoundingRuleDeleteResult: TypeAlias = LBool
 class CatalogRoundingRuleGetResultRoundingRule(B24Model):
     """A nested object."""
 
-    catalog_group_id: LInt | None = Field(None, alias="catalogGroupId")
-    created_by: LInt | None = Field(None, alias="createdBy")
-    date_create: LDateTime | None = Field(None, alias="dateCreate")
-    date_modify: LDateTime | None = Field(None, alias="dateModify")
-    id: LInt | None = None
-    modified_by: LInt | None = Field(None, alias="modifiedBy")
-    price: LFloat | None = None
-    round_precision: LFloat | None = Field(None, alias="roundPrecision")
-    round_type: LInt | None = Field(None, alias="roundType")
+    catalog_group_id: LInt = Field(None, alias="catalogGroupId")
+    created_by: LInt = Field(None, alias="createdBy")
+    date_create: LDateTime = Field(None, alias="dateCreate")
+    date_modify: LDateTime = Field(None, alias="dateModify")
+    id: LInt = None
+    modified_by: LInt = Field(None, alias="modifiedBy")
+    price: LFloat = None
+    round_precision: LFloat = Field(None, alias="roundPrecision")
+    round_type: LInt = Field(None, alias="roundType")
 
 
 class CatalogRoundingRuleGetResult(B24Model):
@@ -71,10 +71,10 @@ class CatalogRoundingRuleGetResult(B24Model):
 class CatalogRoundingRuleGetFieldsResultRoundingRuleCata5EF117(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class CatalogRoundingRuleGetFieldsResultRoundingRule(B24Model):
@@ -116,21 +116,21 @@ class CatalogRoundingRuleGetFieldsResult(B24Model):
 class CatalogRoundingRuleListResultRoundingRulesItem(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    price: LInt | None = None
-    round_type: LInt | None = Field(None, alias="roundType")
+    id: LInt = None
+    price: LInt = None
+    round_type: LInt = Field(None, alias="roundType")
 
 
 class CatalogRoundingRuleListResultTime(B24Model):
     """A nested object."""
 
-    date_finish: LStr | None = None
-    date_start: LStr | None = None
-    duration: LFloat | None = None
-    finish: LFloat | None = None
-    operating: LInt | None = None
-    processing: LFloat | None = None
-    start: LFloat | None = None
+    date_finish: LStr = None
+    date_start: LStr = None
+    duration: LFloat = None
+    finish: LFloat = None
+    operating: LInt = None
+    processing: LFloat = None
+    start: LFloat = None
 
 
 class CatalogRoundingRuleListResult(B24Model):
@@ -140,7 +140,7 @@ class CatalogRoundingRuleListResult(B24Model):
         None, alias="roundingRules"
     )
     time: CatalogRoundingRuleListResultTime | None = None
-    total: LInt | None = None
+    total: LInt = None
 
 
 CatalogRoundingRuleUpdateResult: TypeAlias = CatalogRoundingRuleAddResult

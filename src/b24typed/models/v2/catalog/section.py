@@ -17,16 +17,16 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LLi
 class CatalogSectionAddResultSection(B24Model):
     """A nested object."""
 
-    active: LStr | None = None
-    code: LStr | None = None
-    description: LStr | None = None
-    description_type: LStr | None = Field(None, alias="descriptionType")
-    iblock_id: LInt | None = Field(None, alias="iblockId")
-    iblock_section_id: LInt | None = Field(None, alias="iblockSectionId")
-    id: LInt | None = None
-    name: LStr | None = None
-    sort: LInt | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    active: LStr = None
+    code: LStr = None
+    description: LStr = None
+    description_type: LStr = Field(None, alias="descriptionType")
+    iblock_id: LInt = Field(None, alias="iblockId")
+    iblock_section_id: LInt = Field(None, alias="iblockSectionId")
+    id: LInt = None
+    name: LStr = None
+    sort: LInt = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class CatalogSectionAddResult(B24Model):
@@ -55,10 +55,10 @@ CatalogSectionGetResult: TypeAlias = CatalogSectionAddResult
 class CatalogSectionGetFieldsResultSectionActive(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class CatalogSectionGetFieldsResultSection(B24Model):
@@ -89,21 +89,21 @@ class CatalogSectionGetFieldsResult(B24Model):
 class CatalogSectionListResultSectionsItem(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    name: LStr | None = None
-    sort: LInt | None = None
+    id: LInt = None
+    name: LStr = None
+    sort: LInt = None
 
 
 class CatalogSectionListResultTime(B24Model):
     """A nested object."""
 
-    date_finish: LStr | None = None
-    date_start: LStr | None = None
-    duration: LFloat | None = None
-    finish: LFloat | None = None
-    operating: LInt | None = None
-    processing: LFloat | None = None
-    start: LFloat | None = None
+    date_finish: LStr = None
+    date_start: LStr = None
+    duration: LFloat = None
+    finish: LFloat = None
+    operating: LInt = None
+    processing: LFloat = None
+    start: LFloat = None
 
 
 class CatalogSectionListResult(B24Model):
@@ -112,7 +112,7 @@ class CatalogSectionListResult(B24Model):
     section: LList[LDict] = None
     sections: LList[CatalogSectionListResultSectionsItem] = None
     time: CatalogSectionListResultTime | None = None
-    total: LInt | None = None
+    total: LInt = None
 
 
 CatalogSectionUpdateResult: TypeAlias = CatalogSectionAddResult

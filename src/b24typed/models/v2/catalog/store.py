@@ -19,32 +19,32 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt,
 class CatalogStoreAddResultStoreImageId(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    url: LStr | None = None
+    id: LInt = None
+    url: LStr = None
 
 
 class CatalogStoreAddResultStore(B24Model):
     """A nested object."""
 
-    active: LStr | None = None
-    address: LStr | None = None
-    code: LStr | None = None
-    date_create: LDateTime | None = Field(None, alias="dateCreate")
-    date_modify: LDateTime | None = Field(None, alias="dateModify")
-    description: LStr | None = None
-    email: LStr | None = None
-    gps_n: LFloat | None = Field(None, alias="gpsN")
-    gps_s: LFloat | None = Field(None, alias="gpsS")
-    id: LInt | None = None
+    active: LStr = None
+    address: LStr = None
+    code: LStr = None
+    date_create: LDateTime = Field(None, alias="dateCreate")
+    date_modify: LDateTime = Field(None, alias="dateModify")
+    description: LStr = None
+    email: LStr = None
+    gps_n: LFloat = Field(None, alias="gpsN")
+    gps_s: LFloat = Field(None, alias="gpsS")
+    id: LInt = None
     image_id: CatalogStoreAddResultStoreImageId | None = Field(None, alias="imageId")
-    issuing_center: LStr | None = Field(None, alias="issuingCenter")
-    modified_by: LInt | None = Field(None, alias="modifiedBy")
-    phone: LStr | None = None
-    schedule: LStr | None = None
-    sort: LInt | None = None
-    title: LStr | None = None
-    user_id: LInt | None = Field(None, alias="userId")
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    issuing_center: LStr = Field(None, alias="issuingCenter")
+    modified_by: LInt = Field(None, alias="modifiedBy")
+    phone: LStr = None
+    schedule: LStr = None
+    sort: LInt = None
+    title: LStr = None
+    user_id: LInt = Field(None, alias="userId")
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class CatalogStoreAddResult(B24Model):
@@ -82,10 +82,10 @@ CatalogStoreGetResult: TypeAlias = CatalogStoreAddResult
 class CatalogStoreGetFieldsResultStoreActive(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class CatalogStoreGetFieldsResultStore(B24Model):

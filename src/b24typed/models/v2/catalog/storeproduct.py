@@ -14,11 +14,11 @@ from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LSt
 class CatalogStoreproductGetResultStoreProduct(B24Model):
     """A nested object."""
 
-    amount: LFloat | None = None
-    id: LInt | None = None
-    product_id: LInt | None = Field(None, alias="productId")
-    quantity_reserved: LFloat | None = Field(None, alias="quantityReserved")
-    store_id: LInt | None = Field(None, alias="storeId")
+    amount: LFloat = None
+    id: LInt = None
+    product_id: LInt = Field(None, alias="productId")
+    quantity_reserved: LFloat = Field(None, alias="quantityReserved")
+    store_id: LInt = Field(None, alias="storeId")
 
 
 class CatalogStoreproductGetResult(B24Model):
@@ -32,10 +32,10 @@ class CatalogStoreproductGetResult(B24Model):
 class CatalogStoreproductGetFieldsResultStoreProductAmount(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class CatalogStoreproductGetFieldsResultStoreProduct(B24Model):

@@ -17,10 +17,10 @@ from b24typed.core.typed_models import B24Model, LInt, LList, LStr
 class CatalogUserfieldDocumentListItem(B24Model):
     """A nested object."""
 
-    document_id: LInt | None = Field(None, alias="documentId")
-    document_type: LStr | None = Field(None, alias="documentType")
-    field7097: LStr | None = None
-    field_n: Any | None = Field(None, alias="fieldN")
+    document_id: LInt = Field(None, alias="documentId")
+    document_type: LStr = Field(None, alias="documentType")
+    field7097: LStr = None
+    field_n: Any = Field(None, alias="fieldN")
 
 
 class CatalogUserfieldDocumentListResult(B24Model):

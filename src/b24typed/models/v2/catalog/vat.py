@@ -17,12 +17,12 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LFloat
 class CatalogVatAddResultVat(B24Model):
     """A nested object."""
 
-    active: LStr | None = None
-    id: LInt | None = None
-    name: LStr | None = None
-    rate: LInt | None = None
-    sort: LInt | None = None
-    timestamp_x: LStr | None = Field(None, alias="timestampX")
+    active: LStr = None
+    id: LInt = None
+    name: LStr = None
+    rate: LInt = None
+    sort: LInt = None
+    timestamp_x: LStr = Field(None, alias="timestampX")
 
 
 class CatalogVatAddResult(B24Model):
@@ -44,22 +44,22 @@ CatalogVatDeleteResult: TypeAlias = LBool
 class CatalogVatGetResult(B24Model):
     """Result of ``catalog.vat.get`` (REST v2)."""
 
-    active: LStr | None = None
-    id: LInt | None = None
-    name: LStr | None = None
-    rate: LFloat | None = None
-    sort: LInt | None = None
-    timestamp_x: LDateTime | None = Field(None, alias="timestampX")
-    vat: LDict | None = None
+    active: LStr = None
+    id: LInt = None
+    name: LStr = None
+    rate: LFloat = None
+    sort: LInt = None
+    timestamp_x: LDateTime = Field(None, alias="timestampX")
+    vat: LDict = None
 
 
 class CatalogVatGetFieldsResultVatActive(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class CatalogVatGetFieldsResultVat(B24Model):
@@ -82,28 +82,28 @@ class CatalogVatGetFieldsResult(B24Model):
 class CatalogVatListResultTime(B24Model):
     """A nested object."""
 
-    date_finish: LStr | None = None
-    date_start: LStr | None = None
-    duration: LFloat | None = None
-    finish: LFloat | None = None
-    operating: LInt | None = None
-    processing: LFloat | None = None
-    start: LFloat | None = None
+    date_finish: LStr = None
+    date_start: LStr = None
+    duration: LFloat = None
+    finish: LFloat = None
+    operating: LInt = None
+    processing: LFloat = None
+    start: LFloat = None
 
 
 class CatalogVatListResultVatsItem(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    name: LStr | None = None
-    rate: LInt | None = None
+    id: LInt = None
+    name: LStr = None
+    rate: LInt = None
 
 
 class CatalogVatListResult(B24Model):
     """Result of ``catalog.vat.list`` (REST v2)."""
 
     time: CatalogVatListResultTime | None = None
-    total: LInt | None = None
+    total: LInt = None
     vat: LList[LDict] = None
     vats: LList[CatalogVatListResultVatsItem] = None
 

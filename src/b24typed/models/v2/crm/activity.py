@@ -74,10 +74,10 @@ class CrmActivityAddFieldsItem(TypedDict, total=False):
 class CrmActivityBadgeAddResultBadge(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    title: LStr | None = None
-    type: LStr | None = None
-    value: LStr | None = None
+    code: LStr = None
+    title: LStr = None
+    type: LStr = None
+    value: LStr = None
 
 
 class CrmActivityBadgeAddResult(B24Model):
@@ -98,8 +98,8 @@ CrmActivityBindingDeleteResult: TypeAlias = LBool
 class CrmActivityBindingListItem(B24Model):
     """A nested object."""
 
-    entity_id: LInt | None = Field(None, alias="entityId")
-    entity_type_id: LInt | None = Field(None, alias="entityTypeId")
+    entity_id: LInt = Field(None, alias="entityId")
+    entity_type_id: LInt = Field(None, alias="entityTypeId")
 
 
 CrmActivityBindingListResult: TypeAlias = Rows[CrmActivityBindingListItem]
@@ -110,36 +110,36 @@ CrmActivityBindingMoveResult: TypeAlias = LBool
 class CrmActivityCallGetTranscriptResult(B24Model):
     """Result of ``crm.activity.call.getTranscript`` (REST v2)."""
 
-    transcription: LStr | None = None
+    transcription: LStr = None
 
 
 class CrmActivityCommunicationFieldsResult(B24Model):
     """Result of ``crm.activity.communication.fields`` (REST v2)."""
 
-    activity_id: Any | None = Field(None, alias="ACTIVITY_ID")
-    entity_id: Any | None = Field(None, alias="ENTITY_ID")
-    entity_type_id: Any | None = Field(None, alias="ENTITY_TYPE_ID")
-    id: Any | None = Field(None, alias="ID")
-    type: Any | None = Field(None, alias="TYPE")
-    value: Any | None = Field(None, alias="VALUE")
+    activity_id: Any = Field(None, alias="ACTIVITY_ID")
+    entity_id: Any = Field(None, alias="ENTITY_ID")
+    entity_type_id: Any = Field(None, alias="ENTITY_TYPE_ID")
+    id: Any = Field(None, alias="ID")
+    type: Any = Field(None, alias="TYPE")
+    value: Any = Field(None, alias="VALUE")
 
 
 class CrmActivityConfigurableAddResultActivity(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
+    id: LInt = None
 
 
 class CrmActivityConfigurableAddResultTime(B24Model):
     """A nested object."""
 
-    date_finish: LStr | None = None
-    date_start: LStr | None = None
-    duration: LFloat | None = None
-    finish: LFloat | None = None
-    operating: LInt | None = None
-    processing: LFloat | None = None
-    start: LFloat | None = None
+    date_finish: LStr = None
+    date_start: LStr = None
+    duration: LFloat = None
+    finish: LFloat = None
+    operating: LInt = None
+    processing: LFloat = None
+    start: LFloat = None
 
 
 class CrmActivityConfigurableAddResult(B24Model):
@@ -164,65 +164,65 @@ class CrmActivityConfigurableAddFieldsItem(TypedDict, total=False):
 class CrmActivityConfigurableGetResultActivityFields(B24Model):
     """A nested object."""
 
-    badge_code: LStr | None = Field(None, alias="badgeCode")
-    completed: LBool | None = None
-    deadline: LStr | None = None
-    is_incoming_channel: LBool | None = Field(None, alias="isIncomingChannel")
-    origin_id: Any | None = Field(None, alias="originId")
-    originator_id: Any | None = Field(None, alias="originatorId")
+    badge_code: LStr = Field(None, alias="badgeCode")
+    completed: LBool = None
+    deadline: LStr = None
+    is_incoming_channel: LBool = Field(None, alias="isIncomingChannel")
+    origin_id: Any = Field(None, alias="originId")
+    originator_id: Any = Field(None, alias="originatorId")
     ping_offsets: LList[Any] = Field(None, alias="pingOffsets")
-    responsible_id: LInt | None = Field(None, alias="responsibleId")
-    type_id: LStr | None = Field(None, alias="typeId")
+    responsible_id: LInt = Field(None, alias="responsibleId")
+    type_id: LStr = Field(None, alias="typeId")
 
 
 class CrmActivityConfigurableGetResultActivityLayoutBody4E35E7(B24Model):
     """A nested object."""
 
-    value: LStr | None = None
+    value: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutBody8DDBE0(B24Model):
     """A nested object."""
 
     properties: CrmActivityConfigurableGetResultActivityLayoutBody4E35E7 | None = None
-    type: LStr | None = None
+    type: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutBody382A06(B24Model):
     """A nested object."""
 
     block: CrmActivityConfigurableGetResultActivityLayoutBody8DDBE0 | None = None
-    inline: LBool | None = None
-    title: LStr | None = None
+    inline: LBool = None
+    title: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutBody876FDB(B24Model):
     """A nested object."""
 
     properties: CrmActivityConfigurableGetResultActivityLayoutBody382A06 | None = None
-    type: LStr | None = None
+    type: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutBody1B8EA3(B24Model):
     """A nested object."""
 
-    type: LStr | None = None
-    uri: LStr | None = None
+    type: LStr = None
+    uri: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutBodyF8CC17(B24Model):
     """A nested object."""
 
     action: CrmActivityConfigurableGetResultActivityLayoutBody1B8EA3 | None = None
-    bold: LBool | None = None
-    text: LStr | None = None
+    bold: LBool = None
+    text: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutBody07C4EE(B24Model):
     """A nested object."""
 
     properties: CrmActivityConfigurableGetResultActivityLayoutBodyF8CC17 | None = None
-    type: LStr | None = None
+    type: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutBody513B6C(B24Model):
@@ -242,7 +242,7 @@ class CrmActivityConfigurableGetResultActivityLayoutBody23A635(B24Model):
     """A nested object."""
 
     properties: CrmActivityConfigurableGetResultActivityLayoutBody243A42 | None = None
-    type: LStr | None = None
+    type: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutBodyBlocks(B24Model):
@@ -256,7 +256,7 @@ class CrmActivityConfigurableGetResultActivityLayoutBodyLogo(B24Model):
     """A nested object."""
 
     action: CrmActivityConfigurableGetResultActivityLayoutBody1B8EA3 | None = None
-    code: LStr | None = None
+    code: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutBody(B24Model):
@@ -269,7 +269,7 @@ class CrmActivityConfigurableGetResultActivityLayoutBody(B24Model):
 class CrmActivityConfigurableGetResultActivityLayoutFoot894155(B24Model):
     """A nested object."""
 
-    client_id: LInt | None = Field(None, alias="clientId")
+    client_id: LInt = Field(None, alias="clientId")
 
 
 class CrmActivityConfigurableGetResultActivityLayoutFoot049196(B24Model):
@@ -278,15 +278,15 @@ class CrmActivityConfigurableGetResultActivityLayoutFoot049196(B24Model):
     action_params: CrmActivityConfigurableGetResultActivityLayoutFoot894155 | None = Field(
         None, alias="actionParams"
     )
-    type: LStr | None = None
+    type: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutFootAD0668(B24Model):
     """A nested object."""
 
     action: CrmActivityConfigurableGetResultActivityLayoutFoot049196 | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutFoot39D4C7(B24Model):
@@ -300,16 +300,16 @@ class CrmActivityConfigurableGetResultActivityLayoutFoot39D4C7(B24Model):
 class CrmActivityConfigurableGetResultActivityLayoutFoot0CF46E(B24Model):
     """A nested object."""
 
-    animation_type: LStr | None = Field(None, alias="animationType")
-    id: LStr | None = None
-    type: LStr | None = None
+    animation_type: LStr = Field(None, alias="animationType")
+    id: LStr = None
+    type: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutFoot7AB781(B24Model):
     """A nested object."""
 
     action: CrmActivityConfigurableGetResultActivityLayoutFoot0CF46E | None = None
-    title: LStr | None = None
+    title: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutFootD4AA98(B24Model):
@@ -323,7 +323,7 @@ class CrmActivityConfigurableGetResultActivityLayoutFooterMenu(B24Model):
     """A nested object."""
 
     items: CrmActivityConfigurableGetResultActivityLayoutFootD4AA98 | None = None
-    show_postpone_item: LBool | None = Field(None, alias="showPostponeItem")
+    show_postpone_item: LBool = Field(None, alias="showPostponeItem")
 
 
 class CrmActivityConfigurableGetResultActivityLayoutFooter(B24Model):
@@ -336,8 +336,8 @@ class CrmActivityConfigurableGetResultActivityLayoutFooter(B24Model):
 class CrmActivityConfigurableGetResultActivityLayoutHeadB48C3F(B24Model):
     """A nested object."""
 
-    title: LStr | None = None
-    type: LStr | None = None
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutHeaderTags(B24Model):
@@ -350,13 +350,13 @@ class CrmActivityConfigurableGetResultActivityLayoutHeader(B24Model):
     """A nested object."""
 
     tags: CrmActivityConfigurableGetResultActivityLayoutHeaderTags | None = None
-    title: LStr | None = None
+    title: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutIcon(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
+    code: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayout(B24Model):
@@ -372,25 +372,25 @@ class CrmActivityConfigurableGetResultActivity(B24Model):
     """A nested object."""
 
     fields: CrmActivityConfigurableGetResultActivityFields | None = None
-    id: LInt | None = None
+    id: LInt = None
     layout: CrmActivityConfigurableGetResultActivityLayout | None = None
-    owner_id: LInt | None = Field(None, alias="ownerId")
-    owner_type_id: LInt | None = Field(None, alias="ownerTypeId")
+    owner_id: LInt = Field(None, alias="ownerId")
+    owner_type_id: LInt = Field(None, alias="ownerTypeId")
 
 
 class CrmActivityConfigurableGetResult(B24Model):
     """Result of ``crm.activity.configurable.get`` (REST v2)."""
 
     activity: CrmActivityConfigurableGetResultActivity | None = None
-    badge_code: LStr | None = Field(None, alias="badgeCode")
-    completed: LBool | None = None
-    deadline: LDateTime | None = None
-    is_incoming_channel: LBool | None = Field(None, alias="isIncomingChannel")
-    origin_id: LStr | None = Field(None, alias="originId")
-    originator_id: LStr | None = Field(None, alias="originatorId")
+    badge_code: LStr = Field(None, alias="badgeCode")
+    completed: LBool = None
+    deadline: LDateTime = None
+    is_incoming_channel: LBool = Field(None, alias="isIncomingChannel")
+    origin_id: LStr = Field(None, alias="originId")
+    originator_id: LStr = Field(None, alias="originatorId")
     ping_offsets: LList[Any] = Field(None, alias="pingOffsets")
-    responsible_id: LInt | None = Field(None, alias="responsibleId")
-    type_id: LStr | None = Field(None, alias="typeId")
+    responsible_id: LInt = Field(None, alias="responsibleId")
+    type_id: LStr = Field(None, alias="typeId")
 
 
 CrmActivityConfigurableUpdateResult: TypeAlias = CrmActivityConfigurableAddResult
@@ -401,121 +401,121 @@ CrmActivityDeleteResult: TypeAlias = LBool
 class CrmActivityFieldsResultBindings(B24Model):
     """A nested object."""
 
-    owner_id: LInt | None = Field(None, alias="OWNER_ID")
-    owner_type_id: LInt | None = Field(None, alias="OWNER_TYPE_ID")
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    owner_id: LInt = Field(None, alias="OWNER_ID")
+    owner_type_id: LInt = Field(None, alias="OWNER_TYPE_ID")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmActivityFieldsResultCommunications(B24Model):
     """A nested object."""
 
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmActivityFieldsResultFiles(B24Model):
     """A nested object."""
 
-    bytes: LInt | None = Field(None, alias="BYTES")
-    can_read: LBool | None = Field(None, alias="CAN_READ")
-    file_id: LInt | None = Field(None, alias="FILE_ID")
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
-    preview_url: LStr | None = Field(None, alias="PREVIEW_URL")
-    size: LStr | None = Field(None, alias="SIZE")
-    view_url: LStr | None = Field(None, alias="VIEW_URL")
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    bytes: LInt = Field(None, alias="BYTES")
+    can_read: LBool = Field(None, alias="CAN_READ")
+    file_id: LInt = Field(None, alias="FILE_ID")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
+    preview_url: LStr = Field(None, alias="PREVIEW_URL")
+    size: LStr = Field(None, alias="SIZE")
+    view_url: LStr = Field(None, alias="VIEW_URL")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmActivityFieldsResultWebdavElements(B24Model):
     """A nested object."""
 
-    bytes: LInt | None = Field(None, alias="BYTES")
-    can_read: LBool | None = Field(None, alias="CAN_READ")
-    file_id: LInt | None = Field(None, alias="FILE_ID")
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
-    preview_url: LStr | None = Field(None, alias="PREVIEW_URL")
-    size: LStr | None = Field(None, alias="SIZE")
-    view_url: LStr | None = Field(None, alias="VIEW_URL")
-    is_deprecated: LBool | None = Field(None, alias="isDeprecated")
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    bytes: LInt = Field(None, alias="BYTES")
+    can_read: LBool = Field(None, alias="CAN_READ")
+    file_id: LInt = Field(None, alias="FILE_ID")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
+    preview_url: LStr = Field(None, alias="PREVIEW_URL")
+    size: LStr = Field(None, alias="SIZE")
+    view_url: LStr = Field(None, alias="VIEW_URL")
+    is_deprecated: LBool = Field(None, alias="isDeprecated")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmActivityFieldsResult(B24Model):
     """Result of ``crm.activity.fields`` (REST v2)."""
 
-    associated_entity_id: Any | None = Field(None, alias="ASSOCIATED_ENTITY_ID")
-    author_id: Any | None = Field(None, alias="AUTHOR_ID")
-    autocomplete_rule: Any | None = Field(None, alias="AUTOCOMPLETE_RULE")
+    associated_entity_id: Any = Field(None, alias="ASSOCIATED_ENTITY_ID")
+    author_id: Any = Field(None, alias="AUTHOR_ID")
+    autocomplete_rule: Any = Field(None, alias="AUTOCOMPLETE_RULE")
     bindings: CrmActivityFieldsResultBindings | None = Field(None, alias="BINDINGS")
     communications: CrmActivityFieldsResultCommunications | None = Field(
         None, alias="COMMUNICATIONS"
     )
-    completed: Any | None = Field(None, alias="COMPLETED")
-    created: Any | None = Field(None, alias="CREATED")
-    deadline: Any | None = Field(None, alias="DEADLINE")
-    description: Any | None = Field(None, alias="DESCRIPTION")
-    description_type: Any | None = Field(None, alias="DESCRIPTION_TYPE")
-    direction: Any | None = Field(None, alias="DIRECTION")
-    editor_id: Any | None = Field(None, alias="EDITOR_ID")
-    end_time: Any | None = Field(None, alias="END_TIME")
+    completed: Any = Field(None, alias="COMPLETED")
+    created: Any = Field(None, alias="CREATED")
+    deadline: Any = Field(None, alias="DEADLINE")
+    description: Any = Field(None, alias="DESCRIPTION")
+    description_type: Any = Field(None, alias="DESCRIPTION_TYPE")
+    direction: Any = Field(None, alias="DIRECTION")
+    editor_id: Any = Field(None, alias="EDITOR_ID")
+    end_time: Any = Field(None, alias="END_TIME")
     files: CrmActivityFieldsResultFiles | None = Field(None, alias="FILES")
-    id: Any | None = Field(None, alias="ID")
-    is_incoming_channel: Any | None = Field(None, alias="IS_INCOMING_CHANNEL")
-    last_updated: Any | None = Field(None, alias="LAST_UPDATED")
-    location: Any | None = Field(None, alias="LOCATION")
-    notify_type: Any | None = Field(None, alias="NOTIFY_TYPE")
-    notify_value: Any | None = Field(None, alias="NOTIFY_VALUE")
-    originator_id: Any | None = Field(None, alias="ORIGINATOR_ID")
-    origin_id: Any | None = Field(None, alias="ORIGIN_ID")
-    origin_version: LStr | None = Field(None, alias="ORIGIN_VERSION")
-    owner_id: Any | None = Field(None, alias="OWNER_ID")
-    owner_type_id: Any | None = Field(None, alias="OWNER_TYPE_ID")
-    priority: Any | None = Field(None, alias="PRIORITY")
-    provider_data: Any | None = Field(None, alias="PROVIDER_DATA")
-    provider_group_id: Any | None = Field(None, alias="PROVIDER_GROUP_ID")
-    provider_id: Any | None = Field(None, alias="PROVIDER_ID")
+    id: Any = Field(None, alias="ID")
+    is_incoming_channel: Any = Field(None, alias="IS_INCOMING_CHANNEL")
+    last_updated: Any = Field(None, alias="LAST_UPDATED")
+    location: Any = Field(None, alias="LOCATION")
+    notify_type: Any = Field(None, alias="NOTIFY_TYPE")
+    notify_value: Any = Field(None, alias="NOTIFY_VALUE")
+    originator_id: Any = Field(None, alias="ORIGINATOR_ID")
+    origin_id: Any = Field(None, alias="ORIGIN_ID")
+    origin_version: LStr = Field(None, alias="ORIGIN_VERSION")
+    owner_id: Any = Field(None, alias="OWNER_ID")
+    owner_type_id: Any = Field(None, alias="OWNER_TYPE_ID")
+    priority: Any = Field(None, alias="PRIORITY")
+    provider_data: Any = Field(None, alias="PROVIDER_DATA")
+    provider_group_id: Any = Field(None, alias="PROVIDER_GROUP_ID")
+    provider_id: Any = Field(None, alias="PROVIDER_ID")
     provider_params: CrmActivityFieldsResultCommunications | None = Field(
         None, alias="PROVIDER_PARAMS"
     )
-    provider_type_id: Any | None = Field(None, alias="PROVIDER_TYPE_ID")
-    responsible_id: Any | None = Field(None, alias="RESPONSIBLE_ID")
-    result_currency_id: Any | None = Field(None, alias="RESULT_CURRENCY_ID")
-    result_mark: Any | None = Field(None, alias="RESULT_MARK")
-    result_source_id: Any | None = Field(None, alias="RESULT_SOURCE_ID")
-    result_status: Any | None = Field(None, alias="RESULT_STATUS")
-    result_stream: Any | None = Field(None, alias="RESULT_STREAM")
-    result_sum: Any | None = Field(None, alias="RESULT_SUM")
-    result_value: Any | None = Field(None, alias="RESULT_VALUE")
+    provider_type_id: Any = Field(None, alias="PROVIDER_TYPE_ID")
+    responsible_id: Any = Field(None, alias="RESPONSIBLE_ID")
+    result_currency_id: Any = Field(None, alias="RESULT_CURRENCY_ID")
+    result_mark: Any = Field(None, alias="RESULT_MARK")
+    result_source_id: Any = Field(None, alias="RESULT_SOURCE_ID")
+    result_status: Any = Field(None, alias="RESULT_STATUS")
+    result_stream: Any = Field(None, alias="RESULT_STREAM")
+    result_sum: Any = Field(None, alias="RESULT_SUM")
+    result_value: Any = Field(None, alias="RESULT_VALUE")
     settings: CrmActivityFieldsResultCommunications | None = Field(None, alias="SETTINGS")
-    start_time: Any | None = Field(None, alias="START_TIME")
-    status: Any | None = Field(None, alias="STATUS")
-    subject: Any | None = Field(None, alias="SUBJECT")
-    type_id: Any | None = Field(None, alias="TYPE_ID")
+    start_time: Any = Field(None, alias="START_TIME")
+    status: Any = Field(None, alias="STATUS")
+    subject: Any = Field(None, alias="SUBJECT")
+    type_id: Any = Field(None, alias="TYPE_ID")
     webdav_elements: CrmActivityFieldsResultWebdavElements | None = Field(
         None, alias="WEBDAV_ELEMENTS"
     )
@@ -524,107 +524,107 @@ class CrmActivityFieldsResult(B24Model):
 class CrmActivityGetResultBindings(B24Model):
     """A nested object."""
 
-    owner_id: LInt | None = Field(None, alias="OWNER_ID")
-    owner_type_id: LInt | None = Field(None, alias="OWNER_TYPE_ID")
+    owner_id: LInt = Field(None, alias="OWNER_ID")
+    owner_type_id: LInt = Field(None, alias="OWNER_TYPE_ID")
 
 
 class CrmActivityGetResultFiles(B24Model):
     """A nested object."""
 
-    bytes: LInt | None = Field(None, alias="BYTES")
-    can_read: LBool | None = Field(None, alias="CAN_READ")
-    file_id: LInt | None = Field(None, alias="FILE_ID")
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
-    preview_url: LStr | None = Field(None, alias="PREVIEW_URL")
-    size: LStr | None = Field(None, alias="SIZE")
-    view_url: LStr | None = Field(None, alias="VIEW_URL")
+    bytes: LInt = Field(None, alias="BYTES")
+    can_read: LBool = Field(None, alias="CAN_READ")
+    file_id: LInt = Field(None, alias="FILE_ID")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
+    preview_url: LStr = Field(None, alias="PREVIEW_URL")
+    size: LStr = Field(None, alias="SIZE")
+    view_url: LStr = Field(None, alias="VIEW_URL")
 
 
 class CrmActivityGetResult(B24Model):
     """Result of ``crm.activity.get`` (REST v2)."""
 
-    associated_entity_id: LInt | None = Field(None, alias="ASSOCIATED_ENTITY_ID")
-    author_id: LInt | None = Field(None, alias="AUTHOR_ID")
-    autocomplete_rule: LInt | None = Field(None, alias="AUTOCOMPLETE_RULE")
+    associated_entity_id: LInt = Field(None, alias="ASSOCIATED_ENTITY_ID")
+    author_id: LInt = Field(None, alias="AUTHOR_ID")
+    autocomplete_rule: LInt = Field(None, alias="AUTOCOMPLETE_RULE")
     bindings: CrmActivityGetResultBindings | None = Field(None, alias="BINDINGS")
-    communications: LDict | None = Field(None, alias="COMMUNICATIONS")
-    completed: LStr | None = Field(None, alias="COMPLETED")
-    created: LDateTime | None = Field(None, alias="CREATED")
-    deadline: LDateTime | None = Field(None, alias="DEADLINE")
-    description: LStr | None = Field(None, alias="DESCRIPTION")
-    description_type: LInt | None = Field(None, alias="DESCRIPTION_TYPE")
-    direction: LInt | None = Field(None, alias="DIRECTION")
-    editor_id: LInt | None = Field(None, alias="EDITOR_ID")
-    end_time: LDateTime | None = Field(None, alias="END_TIME")
+    communications: LDict = Field(None, alias="COMMUNICATIONS")
+    completed: LStr = Field(None, alias="COMPLETED")
+    created: LDateTime = Field(None, alias="CREATED")
+    deadline: LDateTime = Field(None, alias="DEADLINE")
+    description: LStr = Field(None, alias="DESCRIPTION")
+    description_type: LInt = Field(None, alias="DESCRIPTION_TYPE")
+    direction: LInt = Field(None, alias="DIRECTION")
+    editor_id: LInt = Field(None, alias="EDITOR_ID")
+    end_time: LDateTime = Field(None, alias="END_TIME")
     files: CrmActivityGetResultFiles | None = Field(None, alias="FILES")
-    id: LInt | None = Field(None, alias="ID")
-    is_incoming_channel: LStr | None = Field(None, alias="IS_INCOMING_CHANNEL")
-    last_updated: LDateTime | None = Field(None, alias="LAST_UPDATED")
-    location: LStr | None = Field(None, alias="LOCATION")
-    notify_type: LInt | None = Field(None, alias="NOTIFY_TYPE")
-    notify_value: LInt | None = Field(None, alias="NOTIFY_VALUE")
-    originator_id: LStr | None = Field(None, alias="ORIGINATOR_ID")
-    origin_id: LStr | None = Field(None, alias="ORIGIN_ID")
-    origin_version: LStr | None = Field(None, alias="ORIGIN_VERSION")
-    owner_id: LInt | None = Field(None, alias="OWNER_ID")
-    owner_type_id: LInt | None = Field(None, alias="OWNER_TYPE_ID")
-    priority: LInt | None = Field(None, alias="PRIORITY")
-    provider_data: LStr | None = Field(None, alias="PROVIDER_DATA")
-    provider_group_id: LStr | None = Field(None, alias="PROVIDER_GROUP_ID")
-    provider_id: LStr | None = Field(None, alias="PROVIDER_ID")
-    provider_params: Any | None = Field(None, alias="PROVIDER_PARAMS")
-    provider_type_id: LStr | None = Field(None, alias="PROVIDER_TYPE_ID")
-    responsible_id: LInt | None = Field(None, alias="RESPONSIBLE_ID")
-    result_currency_id: LStr | None = Field(None, alias="RESULT_CURRENCY_ID")
-    result_mark: LInt | None = Field(None, alias="RESULT_MARK")
-    result_source_id: LStr | None = Field(None, alias="RESULT_SOURCE_ID")
-    result_status: LInt | None = Field(None, alias="RESULT_STATUS")
-    result_stream: LInt | None = Field(None, alias="RESULT_STREAM")
-    result_sum: LFloat | None = Field(None, alias="RESULT_SUM")
-    result_value: LFloat | None = Field(None, alias="RESULT_VALUE")
-    settings: Any | None = Field(None, alias="SETTINGS")
-    start_time: LDateTime | None = Field(None, alias="START_TIME")
-    status: LInt | None = Field(None, alias="STATUS")
-    subject: LStr | None = Field(None, alias="SUBJECT")
-    type_id: LInt | None = Field(None, alias="TYPE_ID")
+    id: LInt = Field(None, alias="ID")
+    is_incoming_channel: LStr = Field(None, alias="IS_INCOMING_CHANNEL")
+    last_updated: LDateTime = Field(None, alias="LAST_UPDATED")
+    location: LStr = Field(None, alias="LOCATION")
+    notify_type: LInt = Field(None, alias="NOTIFY_TYPE")
+    notify_value: LInt = Field(None, alias="NOTIFY_VALUE")
+    originator_id: LStr = Field(None, alias="ORIGINATOR_ID")
+    origin_id: LStr = Field(None, alias="ORIGIN_ID")
+    origin_version: LStr = Field(None, alias="ORIGIN_VERSION")
+    owner_id: LInt = Field(None, alias="OWNER_ID")
+    owner_type_id: LInt = Field(None, alias="OWNER_TYPE_ID")
+    priority: LInt = Field(None, alias="PRIORITY")
+    provider_data: LStr = Field(None, alias="PROVIDER_DATA")
+    provider_group_id: LStr = Field(None, alias="PROVIDER_GROUP_ID")
+    provider_id: LStr = Field(None, alias="PROVIDER_ID")
+    provider_params: Any = Field(None, alias="PROVIDER_PARAMS")
+    provider_type_id: LStr = Field(None, alias="PROVIDER_TYPE_ID")
+    responsible_id: LInt = Field(None, alias="RESPONSIBLE_ID")
+    result_currency_id: LStr = Field(None, alias="RESULT_CURRENCY_ID")
+    result_mark: LInt = Field(None, alias="RESULT_MARK")
+    result_source_id: LStr = Field(None, alias="RESULT_SOURCE_ID")
+    result_status: LInt = Field(None, alias="RESULT_STATUS")
+    result_stream: LInt = Field(None, alias="RESULT_STREAM")
+    result_sum: LFloat = Field(None, alias="RESULT_SUM")
+    result_value: LFloat = Field(None, alias="RESULT_VALUE")
+    settings: Any = Field(None, alias="SETTINGS")
+    start_time: LDateTime = Field(None, alias="START_TIME")
+    status: LInt = Field(None, alias="STATUS")
+    subject: LStr = Field(None, alias="SUBJECT")
+    type_id: LInt = Field(None, alias="TYPE_ID")
     webdav_elements: CrmActivityGetResultFiles | None = Field(None, alias="WEBDAV_ELEMENTS")
 
 
 class CrmActivityLayoutBlocksDeleteResult(B24Model):
     """Result of ``crm.activity.layout.blocks.delete`` (REST v2)."""
 
-    success: LBool | None = None
+    success: LBool = None
 
 
 class CrmActivityLayoutBlocksGetResultLayoutBlocksBlock15EF751(B24Model):
     """A nested object."""
 
-    bold: LBool | None = None
-    color: LStr | None = None
-    multiline: LBool | None = None
-    value: LStr | None = None
+    bold: LBool = None
+    color: LStr = None
+    multiline: LBool = None
+    value: LStr = None
 
 
 class CrmActivityLayoutBlocksGetResultLayoutBlocksBlock1(B24Model):
     """A nested object."""
 
     properties: CrmActivityLayoutBlocksGetResultLayoutBlocksBlock15EF751 | None = None
-    type: LStr | None = None
+    type: LStr = None
 
 
 class CrmActivityLayoutBlocksGetResultLayoutBlocksBlock488FDCC(B24Model):
     """A nested object."""
 
     block: CrmActivityConfigurableGetResultActivityLayoutBody8DDBE0 | None = None
-    title: LStr | None = None
+    title: LStr = None
 
 
 class CrmActivityLayoutBlocksGetResultLayoutBlocksBlock4(B24Model):
     """A nested object."""
 
     properties: CrmActivityLayoutBlocksGetResultLayoutBlocksBlock488FDCC | None = None
-    type: LStr | None = None
+    type: LStr = None
 
 
 class CrmActivityLayoutBlocksGetResultLayoutBlocks(B24Model):
@@ -654,49 +654,49 @@ CrmActivityLayoutBlocksSetResult: TypeAlias = CrmActivityLayoutBlocksDeleteResul
 class CrmActivityListItem(B24Model):
     """A nested object."""
 
-    associated_entity_id: LInt | None = Field(None, alias="ASSOCIATED_ENTITY_ID")
-    author_id: LInt | None = Field(None, alias="AUTHOR_ID")
-    autocomplete_rule: LInt | None = Field(None, alias="AUTOCOMPLETE_RULE")
+    associated_entity_id: LInt = Field(None, alias="ASSOCIATED_ENTITY_ID")
+    author_id: LInt = Field(None, alias="AUTHOR_ID")
+    autocomplete_rule: LInt = Field(None, alias="AUTOCOMPLETE_RULE")
     bindings: LList[Any] = Field(None, alias="BINDINGS")
     communications: LList[Any] = Field(None, alias="COMMUNICATIONS")
-    completed: LStr | None = Field(None, alias="COMPLETED")
-    created: LDateTime | None = Field(None, alias="CREATED")
-    deadline: LDateTime | None = Field(None, alias="DEADLINE")
-    description: LStr | None = Field(None, alias="DESCRIPTION")
-    description_type: LInt | None = Field(None, alias="DESCRIPTION_TYPE")
-    direction: LInt | None = Field(None, alias="DIRECTION")
-    editor_id: LInt | None = Field(None, alias="EDITOR_ID")
-    end_time: LDateTime | None = Field(None, alias="END_TIME")
+    completed: LStr = Field(None, alias="COMPLETED")
+    created: LDateTime = Field(None, alias="CREATED")
+    deadline: LDateTime = Field(None, alias="DEADLINE")
+    description: LStr = Field(None, alias="DESCRIPTION")
+    description_type: LInt = Field(None, alias="DESCRIPTION_TYPE")
+    direction: LInt = Field(None, alias="DIRECTION")
+    editor_id: LInt = Field(None, alias="EDITOR_ID")
+    end_time: LDateTime = Field(None, alias="END_TIME")
     files: LList[Any] = Field(None, alias="FILES")
-    id: LInt | None = Field(None, alias="ID")
-    is_incoming_channel: LStr | None = Field(None, alias="IS_INCOMING_CHANNEL")
-    last_updated: LDateTime | None = Field(None, alias="LAST_UPDATED")
-    location: LStr | None = Field(None, alias="LOCATION")
-    notify_type: LInt | None = Field(None, alias="NOTIFY_TYPE")
-    notify_value: LInt | None = Field(None, alias="NOTIFY_VALUE")
-    originator_id: LStr | None = Field(None, alias="ORIGINATOR_ID")
-    origin_id: LStr | None = Field(None, alias="ORIGIN_ID")
-    owner_id: LInt | None = Field(None, alias="OWNER_ID")
-    owner_type_id: LInt | None = Field(None, alias="OWNER_TYPE_ID")
-    priority: LInt | None = Field(None, alias="PRIORITY")
-    provider_data: LStr | None = Field(None, alias="PROVIDER_DATA")
-    provider_group_id: LStr | None = Field(None, alias="PROVIDER_GROUP_ID")
-    provider_id: LStr | None = Field(None, alias="PROVIDER_ID")
-    provider_params: Any | None = Field(None, alias="PROVIDER_PARAMS")
-    provider_type_id: LStr | None = Field(None, alias="PROVIDER_TYPE_ID")
-    responsible_id: LInt | None = Field(None, alias="RESPONSIBLE_ID")
-    result_currency_id: LStr | None = Field(None, alias="RESULT_CURRENCY_ID")
-    result_mark: LInt | None = Field(None, alias="RESULT_MARK")
-    result_source_id: LStr | None = Field(None, alias="RESULT_SOURCE_ID")
-    result_status: LInt | None = Field(None, alias="RESULT_STATUS")
-    result_stream: LInt | None = Field(None, alias="RESULT_STREAM")
-    result_sum: LFloat | None = Field(None, alias="RESULT_SUM")
-    result_value: LFloat | None = Field(None, alias="RESULT_VALUE")
-    settings: Any | None = Field(None, alias="SETTINGS")
-    start_time: LDateTime | None = Field(None, alias="START_TIME")
-    status: LInt | None = Field(None, alias="STATUS")
-    subject: LStr | None = Field(None, alias="SUBJECT")
-    type_id: LInt | None = Field(None, alias="TYPE_ID")
+    id: LInt = Field(None, alias="ID")
+    is_incoming_channel: LStr = Field(None, alias="IS_INCOMING_CHANNEL")
+    last_updated: LDateTime = Field(None, alias="LAST_UPDATED")
+    location: LStr = Field(None, alias="LOCATION")
+    notify_type: LInt = Field(None, alias="NOTIFY_TYPE")
+    notify_value: LInt = Field(None, alias="NOTIFY_VALUE")
+    originator_id: LStr = Field(None, alias="ORIGINATOR_ID")
+    origin_id: LStr = Field(None, alias="ORIGIN_ID")
+    owner_id: LInt = Field(None, alias="OWNER_ID")
+    owner_type_id: LInt = Field(None, alias="OWNER_TYPE_ID")
+    priority: LInt = Field(None, alias="PRIORITY")
+    provider_data: LStr = Field(None, alias="PROVIDER_DATA")
+    provider_group_id: LStr = Field(None, alias="PROVIDER_GROUP_ID")
+    provider_id: LStr = Field(None, alias="PROVIDER_ID")
+    provider_params: Any = Field(None, alias="PROVIDER_PARAMS")
+    provider_type_id: LStr = Field(None, alias="PROVIDER_TYPE_ID")
+    responsible_id: LInt = Field(None, alias="RESPONSIBLE_ID")
+    result_currency_id: LStr = Field(None, alias="RESULT_CURRENCY_ID")
+    result_mark: LInt = Field(None, alias="RESULT_MARK")
+    result_source_id: LStr = Field(None, alias="RESULT_SOURCE_ID")
+    result_status: LInt = Field(None, alias="RESULT_STATUS")
+    result_stream: LInt = Field(None, alias="RESULT_STREAM")
+    result_sum: LFloat = Field(None, alias="RESULT_SUM")
+    result_value: LFloat = Field(None, alias="RESULT_VALUE")
+    settings: Any = Field(None, alias="SETTINGS")
+    start_time: LDateTime = Field(None, alias="START_TIME")
+    status: LInt = Field(None, alias="STATUS")
+    subject: LStr = Field(None, alias="SUBJECT")
+    type_id: LInt = Field(None, alias="TYPE_ID")
     webdav_elements: LList[Any] = Field(None, alias="WEBDAV_ELEMENTS")
 
 
@@ -730,10 +730,10 @@ CrmActivityTypeDeleteResult: TypeAlias = LBool
 class CrmActivityTypeListItem(B24Model):
     """A nested object."""
 
-    icon_id: LInt | None = Field(None, alias="ICON_ID")
-    is_configurable_type: LStr | None = Field(None, alias="IS_CONFIGURABLE_TYPE")
-    name: LStr | None = Field(None, alias="NAME")
-    type_id: LStr | None = Field(None, alias="TYPE_ID")
+    icon_id: LInt = Field(None, alias="ICON_ID")
+    is_configurable_type: LStr = Field(None, alias="IS_CONFIGURABLE_TYPE")
+    name: LStr = Field(None, alias="NAME")
+    type_id: LStr = Field(None, alias="TYPE_ID")
 
 
 CrmActivityTypeListResult: TypeAlias = Rows[CrmActivityTypeListItem]

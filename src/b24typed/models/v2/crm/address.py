@@ -43,13 +43,13 @@ class CrmAddressDeleteFields(TypedDict, total=False):
 class CrmAddressFieldsResultAddress1(B24Model):
     """A nested object."""
 
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmAddressFieldsResult(B24Model):
@@ -69,32 +69,32 @@ class CrmAddressFieldsResult(B24Model):
     province: CrmAddressFieldsResultAddress1 | None = Field(None, alias="PROVINCE")
     region: CrmAddressFieldsResultAddress1 | None = Field(None, alias="REGION")
     type_id: CrmAddressFieldsResultAddress1 | None = Field(None, alias="TYPE_ID")
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmAddressListItem(B24Model):
     """A nested object."""
 
-    address_1: LStr | None = Field(None, alias="ADDRESS_1")
-    address_2: LStr | None = Field(None, alias="ADDRESS_2")
-    anchor_id: LInt | None = Field(None, alias="ANCHOR_ID")
-    anchor_type_id: LInt | None = Field(None, alias="ANCHOR_TYPE_ID")
-    city: LStr | None = Field(None, alias="CITY")
-    country: LStr | None = Field(None, alias="COUNTRY")
-    country_code: LStr | None = Field(None, alias="COUNTRY_CODE")
-    entity_id: LStr | None = Field(None, alias="ENTITY_ID")
-    entity_type_id: LInt | None = Field(None, alias="ENTITY_TYPE_ID")
-    loc_addr_id: LInt | None = Field(None, alias="LOC_ADDR_ID")
-    postal_code: LStr | None = Field(None, alias="POSTAL_CODE")
-    province: LStr | None = Field(None, alias="PROVINCE")
-    region: LStr | None = Field(None, alias="REGION")
-    type_id: LInt | None = Field(None, alias="TYPE_ID")
+    address_1: LStr = Field(None, alias="ADDRESS_1")
+    address_2: LStr = Field(None, alias="ADDRESS_2")
+    anchor_id: LInt = Field(None, alias="ANCHOR_ID")
+    anchor_type_id: LInt = Field(None, alias="ANCHOR_TYPE_ID")
+    city: LStr = Field(None, alias="CITY")
+    country: LStr = Field(None, alias="COUNTRY")
+    country_code: LStr = Field(None, alias="COUNTRY_CODE")
+    entity_id: LStr = Field(None, alias="ENTITY_ID")
+    entity_type_id: LInt = Field(None, alias="ENTITY_TYPE_ID")
+    loc_addr_id: LInt = Field(None, alias="LOC_ADDR_ID")
+    postal_code: LStr = Field(None, alias="POSTAL_CODE")
+    province: LStr = Field(None, alias="PROVINCE")
+    region: LStr = Field(None, alias="REGION")
+    type_id: LInt = Field(None, alias="TYPE_ID")
 
 
 CrmAddressListResult: TypeAlias = Rows[CrmAddressListItem]

@@ -18,8 +18,8 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 class CrmAutomatedsolutionAddResultAutomatedSolution(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    title: LStr | None = None
+    id: LInt = None
+    title: LStr = None
     type_ids: LList[LInt] = Field(None, alias="typeIds")
 
 
@@ -39,14 +39,14 @@ class CrmAutomatedsolutionAddFields(TypedDict, total=False):
 class CrmAutomatedsolutionFieldsResultId(B24Model):
     """A nested object."""
 
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
-    upper_name: LStr | None = Field(None, alias="upperName")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
+    upper_name: LStr = Field(None, alias="upperName")
 
 
 class CrmAutomatedsolutionFieldsResult(B24Model):
@@ -63,15 +63,15 @@ class CrmAutomatedsolutionGetResult(B24Model):
     automated_solution: CrmAutomatedsolutionAddResultAutomatedSolution | None = Field(
         None, alias="automatedSolution"
     )
-    id: LInt | None = None
-    title: LStr | None = None
+    id: LInt = None
+    title: LStr = None
     type_ids: LList[Any] = Field(None, alias="typeIds")
 
 
 class CrmAutomatedsolutionListResult(B24Model):
     """Result of ``crm.automatedsolution.list`` (REST v2)."""
 
-    automated_solutions: Any | None = Field(None, alias="automatedSolutions")
+    automated_solutions: Any = Field(None, alias="automatedSolutions")
 
 
 CrmAutomatedsolutionUpdateResult: TypeAlias = CrmAutomatedsolutionAddResult

@@ -24,5 +24,5 @@ CrmAutomationTriggerExecuteResult: TypeAlias = LBool
 class CrmAutomationTriggerListItem(B24Model):
     """A nested object."""
 
-    code: LStr | None = Field(None, alias="CODE")
-    name: LStr | None = Field(None, alias="NAME")
+    code: LStr = Field(None, alias="CODE")
+    name: LStr = Field(None, alias="NAME")

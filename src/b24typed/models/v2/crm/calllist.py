@@ -18,20 +18,20 @@ CrmCalllistAddResult: TypeAlias = LInt
 class CrmCalllistGetResult(B24Model):
     """Result of ``crm.calllist.get`` (REST v2)."""
 
-    created_by_id: LInt | None = Field(None, alias="CREATED_BY_ID")
-    date_create: LDateTime | None = Field(None, alias="DATE_CREATE")
-    entity_type: LStr | None = Field(None, alias="ENTITY_TYPE")
-    entity_type_id: LInt | None = Field(None, alias="ENTITY_TYPE_ID")
-    id: LInt | None = Field(None, alias="ID")
-    webform_id: LInt | None = Field(None, alias="WEBFORM_ID")
+    created_by_id: LInt = Field(None, alias="CREATED_BY_ID")
+    date_create: LDateTime = Field(None, alias="DATE_CREATE")
+    entity_type: LStr = Field(None, alias="ENTITY_TYPE")
+    entity_type_id: LInt = Field(None, alias="ENTITY_TYPE_ID")
+    id: LInt = Field(None, alias="ID")
+    webform_id: LInt = Field(None, alias="WEBFORM_ID")
 
 
 class CrmCalllistItemsGetResultItem(B24Model):
     """A nested object."""
 
-    entity_type: LInt | None = Field(None, alias="ENTITY_TYPE")
-    id: LInt | None = Field(None, alias="ID")
-    status: LStr | None = Field(None, alias="STATUS")
+    entity_type: LInt = Field(None, alias="ENTITY_TYPE")
+    id: LInt = Field(None, alias="ID")
+    status: LStr = Field(None, alias="STATUS")
 
 
 CrmCalllistItemsGetResult: TypeAlias = Rows[CrmCalllistItemsGetResultItem]
@@ -40,8 +40,8 @@ CrmCalllistItemsGetResult: TypeAlias = Rows[CrmCalllistItemsGetResultItem]
 class CrmCalllistListItem(B24Model):
     """A nested object."""
 
-    created_by_id: LInt | None = Field(None, alias="CREATED_BY_ID")
-    id: LInt | None = Field(None, alias="ID")
+    created_by_id: LInt = Field(None, alias="CREATED_BY_ID")
+    id: LInt = Field(None, alias="ID")
 
 
 CrmCalllistListResult: TypeAlias = Rows[CrmCalllistListItem]
@@ -50,10 +50,10 @@ CrmCalllistListResult: TypeAlias = Rows[CrmCalllistListItem]
 class CrmCalllistStatuslistResultItem(B24Model):
     """A nested object."""
 
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
-    sort: LInt | None = Field(None, alias="SORT")
-    status_id: LStr | None = Field(None, alias="STATUS_ID")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
+    sort: LInt = Field(None, alias="SORT")
+    status_id: LStr = Field(None, alias="STATUS_ID")
 
 
 CrmCalllistStatuslistResult: TypeAlias = Rows[CrmCalllistStatuslistResultItem]

@@ -14,8 +14,8 @@ from b24typed.core.typed_models import B24Model, LInt, LStr
 class CrmCatalogFieldsResult(B24Model):
     """Result of ``crm.catalog.fields`` (REST v2)."""
 
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
-    originator_id: LStr | None = Field(None, alias="ORIGINATOR_ID")
-    origin_id: LStr | None = Field(None, alias="ORIGIN_ID")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
+    originator_id: LStr = Field(None, alias="ORIGINATOR_ID")
+    origin_id: LStr = Field(None, alias="ORIGIN_ID")
+    xml_id: LStr = Field(None, alias="XML_ID")

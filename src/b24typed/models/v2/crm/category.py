@@ -17,26 +17,26 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 class CrmCategoryAddResultCategory(B24Model):
     """A nested object."""
 
-    entity_type_id: LInt | None = Field(None, alias="entityTypeId")
-    id: LInt | None = None
-    is_default: LStr | None = Field(None, alias="isDefault")
-    name: LStr | None = None
-    sort: LInt | None = None
+    entity_type_id: LInt = Field(None, alias="entityTypeId")
+    id: LInt = None
+    is_default: LStr = Field(None, alias="isDefault")
+    name: LStr = None
+    sort: LInt = None
 
 
 class CrmCategoryAddResult(B24Model):
     """Result of ``crm.category.add`` (REST v2)."""
 
     category: CrmCategoryAddResultCategory | None = None
-    code: LStr | None = None
-    entity_type_id: LInt | None = Field(None, alias="entityTypeId")
-    id: LInt | None = None
-    is_default: LBool | None = Field(None, alias="isDefault")
-    is_system: LBool | None = Field(None, alias="isSystem")
-    name: LStr | None = None
-    origin_id: LStr | None = Field(None, alias="originId")
-    originator_id: LStr | None = Field(None, alias="originatorId")
-    sort: LInt | None = None
+    code: LStr = None
+    entity_type_id: LInt = Field(None, alias="entityTypeId")
+    id: LInt = None
+    is_default: LBool = Field(None, alias="isDefault")
+    is_system: LBool = Field(None, alias="isSystem")
+    name: LStr = None
+    origin_id: LStr = Field(None, alias="originId")
+    originator_id: LStr = Field(None, alias="originatorId")
+    sort: LInt = None
 
 
 class CrmCategoryAddFields(TypedDict, total=False):
@@ -48,14 +48,14 @@ class CrmCategoryAddFields(TypedDict, total=False):
 class CrmCategoryFieldsResultFieldsEntityTypeId(B24Model):
     """A nested object."""
 
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
-    upper_name: LStr | None = Field(None, alias="upperName")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
+    upper_name: LStr = Field(None, alias="upperName")
 
 
 class CrmCategoryFieldsResultFields(B24Model):
@@ -77,58 +77,58 @@ class CrmCategoryFieldsResultFields(B24Model):
 class CrmCategoryFieldsResult(B24Model):
     """Result of ``crm.category.fields`` (REST v2)."""
 
-    code: LStr | None = None
-    entity_type_id: LInt | None = Field(None, alias="entityTypeId")
+    code: LStr = None
+    entity_type_id: LInt = Field(None, alias="entityTypeId")
     fields: CrmCategoryFieldsResultFields | None = None
-    id: LInt | None = None
-    is_default: LBool | None = Field(None, alias="isDefault")
-    is_system: LBool | None = Field(None, alias="isSystem")
-    name: LStr | None = None
-    origin_id: LStr | None = Field(None, alias="originId")
-    originator_id: LStr | None = Field(None, alias="originatorId")
-    sort: LInt | None = None
+    id: LInt = None
+    is_default: LBool = Field(None, alias="isDefault")
+    is_system: LBool = Field(None, alias="isSystem")
+    name: LStr = None
+    origin_id: LStr = Field(None, alias="originId")
+    originator_id: LStr = Field(None, alias="originatorId")
+    sort: LInt = None
 
 
 class CrmCategoryGetResultCategory(B24Model):
     """A nested object."""
 
-    entity_type_id: LInt | None = Field(None, alias="entityTypeId")
-    id: LInt | None = None
-    is_default: LBool | None = Field(None, alias="isDefault")
-    name: LStr | None = None
-    origin_id: LStr | None = Field(None, alias="originId")
-    originator_id: LStr | None = Field(None, alias="originatorId")
-    sort: LInt | None = None
+    entity_type_id: LInt = Field(None, alias="entityTypeId")
+    id: LInt = None
+    is_default: LBool = Field(None, alias="isDefault")
+    name: LStr = None
+    origin_id: LStr = Field(None, alias="originId")
+    originator_id: LStr = Field(None, alias="originatorId")
+    sort: LInt = None
 
 
 class CrmCategoryGetResult(B24Model):
     """Result of ``crm.category.get`` (REST v2)."""
 
     category: CrmCategoryGetResultCategory | None = None
-    code: LStr | None = None
-    entity_type_id: LInt | None = Field(None, alias="entityTypeId")
-    id: LInt | None = None
-    is_default: LBool | None = Field(None, alias="isDefault")
-    is_system: LBool | None = Field(None, alias="isSystem")
-    name: LStr | None = None
-    origin_id: LStr | None = Field(None, alias="originId")
-    originator_id: LStr | None = Field(None, alias="originatorId")
-    sort: LInt | None = None
+    code: LStr = None
+    entity_type_id: LInt = Field(None, alias="entityTypeId")
+    id: LInt = None
+    is_default: LBool = Field(None, alias="isDefault")
+    is_system: LBool = Field(None, alias="isSystem")
+    name: LStr = None
+    origin_id: LStr = Field(None, alias="originId")
+    originator_id: LStr = Field(None, alias="originatorId")
+    sort: LInt = None
 
 
 class CrmCategoryListResult(B24Model):
     """Result of ``crm.category.list`` (REST v2)."""
 
     categories: LList[CrmCategoryGetResultCategory] = None
-    code: LStr | None = None
-    entity_type_id: LInt | None = Field(None, alias="entityTypeId")
-    id: LInt | None = None
-    is_default: LBool | None = Field(None, alias="isDefault")
-    is_system: LBool | None = Field(None, alias="isSystem")
-    name: LStr | None = None
-    origin_id: LStr | None = Field(None, alias="originId")
-    originator_id: LStr | None = Field(None, alias="originatorId")
-    sort: LInt | None = None
+    code: LStr = None
+    entity_type_id: LInt = Field(None, alias="entityTypeId")
+    id: LInt = None
+    is_default: LBool = Field(None, alias="isDefault")
+    is_system: LBool = Field(None, alias="isSystem")
+    name: LStr = None
+    origin_id: LStr = Field(None, alias="originId")
+    originator_id: LStr = Field(None, alias="originatorId")
+    sort: LInt = None
 
 
 CrmCategoryUpdateResult: TypeAlias = CrmCategoryAddResult

@@ -76,13 +76,13 @@ CrmCompanyContactDeleteResult: TypeAlias = LBool
 class CrmCompanyContactFieldsResultContactId(B24Model):
     """A nested object."""
 
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmCompanyContactFieldsResult(B24Model):
@@ -91,14 +91,14 @@ class CrmCompanyContactFieldsResult(B24Model):
     contact_id: CrmCompanyContactFieldsResultContactId | None = Field(None, alias="CONTACT_ID")
     is_primary: CrmCompanyContactFieldsResultContactId | None = Field(None, alias="IS_PRIMARY")
     sort: CrmCompanyContactFieldsResultContactId | None = Field(None, alias="SORT")
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
-    upper_name: LStr | None = Field(None, alias="upperName")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
+    upper_name: LStr = Field(None, alias="upperName")
 
 
 CrmCompanyContactItemsDeleteResult: TypeAlias = LBool
@@ -107,10 +107,10 @@ CrmCompanyContactItemsDeleteResult: TypeAlias = LBool
 class CrmCompanyContactItemsGetResultItem(B24Model):
     """A nested object."""
 
-    contact_id: LInt | None = Field(None, alias="CONTACT_ID")
-    is_primary: LStr | None = Field(None, alias="IS_PRIMARY")
-    role_id: LInt | None = Field(None, alias="ROLE_ID")
-    sort: LInt | None = Field(None, alias="SORT")
+    contact_id: LInt = Field(None, alias="CONTACT_ID")
+    is_primary: LStr = Field(None, alias="IS_PRIMARY")
+    role_id: LInt = Field(None, alias="ROLE_ID")
+    sort: LInt = Field(None, alias="SORT")
 
 
 CrmCompanyContactItemsGetResult: TypeAlias = Rows[CrmCompanyContactItemsGetResultItem]
@@ -125,15 +125,15 @@ CrmCompanyDetailsConfigurationForceCommonScopeForAllResult: TypeAlias = LBool
 class CrmCompanyDetailsConfigurationGetResultItemElement09C2FC(B24Model):
     """A nested object."""
 
-    default_address_type: LInt | None = Field(None, alias="defaultAddressType")
-    default_country: LStr | None = Field(None, alias="defaultCountry")
+    default_address_type: LInt = Field(None, alias="defaultAddressType")
+    default_country: LStr = Field(None, alias="defaultCountry")
 
 
 class CrmCompanyDetailsConfigurationGetResultItemElementsItem(B24Model):
     """A nested object."""
 
-    name: LStr | None = None
-    option_flags: LBool | None = Field(None, alias="optionFlags")
+    name: LStr = None
+    option_flags: LBool = Field(None, alias="optionFlags")
     options: CrmCompanyDetailsConfigurationGetResultItemElement09C2FC | None = None
 
 
@@ -141,9 +141,9 @@ class CrmCompanyDetailsConfigurationGetResultItem(B24Model):
     """A nested object."""
 
     elements: LList[CrmCompanyDetailsConfigurationGetResultItemElementsItem] = None
-    name: LStr | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    name: LStr = None
+    title: LStr = None
+    type: LStr = None
 
 
 CrmCompanyDetailsConfigurationGetResult: TypeAlias = Rows[
@@ -176,92 +176,92 @@ class CrmCompanyDetailsConfigurationSetDataItem(TypedDict, total=False):
 class CrmCompanyFieldsResultEmail(B24Model):
     """A nested object."""
 
-    id: LInt | None = Field(None, alias="ID")
-    type_id: LStr | None = Field(None, alias="TYPE_ID")
-    value: LStr | None = Field(None, alias="VALUE")
-    value_type: LStr | None = Field(None, alias="VALUE_TYPE")
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    id: LInt = Field(None, alias="ID")
+    type_id: LStr = Field(None, alias="TYPE_ID")
+    value: LStr = Field(None, alias="VALUE")
+    value_type: LStr = Field(None, alias="VALUE_TYPE")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmCompanyFieldsResultParentId156Settings(B24Model):
     """A nested object."""
 
-    parent_entity_type_id: LInt | None = Field(None, alias="parentEntityTypeId")
+    parent_entity_type_id: LInt = Field(None, alias="parentEntityTypeId")
 
 
 class CrmCompanyFieldsResultParentId156(B24Model):
     """A nested object."""
 
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
     settings: CrmCompanyFieldsResultParentId156Settings | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmCompanyFieldsResultUfCrm1687188367Settings(B24Model):
     """A nested object."""
 
-    company: LStr | None = Field(None, alias="COMPANY")
-    lead: Any | None = Field(None, alias="LEAD")
+    company: LStr = Field(None, alias="COMPANY")
+    lead: Any = Field(None, alias="LEAD")
 
 
 class CrmCompanyFieldsResultUfCrm1687188367(B24Model):
     """A nested object."""
 
-    filter_label: LStr | None = Field(None, alias="filterLabel")
-    form_label: LStr | None = Field(None, alias="formLabel")
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    list_label: LStr | None = Field(None, alias="listLabel")
+    filter_label: LStr = Field(None, alias="filterLabel")
+    form_label: LStr = Field(None, alias="formLabel")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    list_label: LStr = Field(None, alias="listLabel")
     settings: CrmCompanyFieldsResultUfCrm1687188367Settings | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmCompanyFieldsResultUfCrm64A29A1Cd5Cc2Settings(B24Model):
     """A nested object."""
 
-    default_value: LStr | None = Field(None, alias="DEFAULT_VALUE")
-    max_length: LInt | None = Field(None, alias="MAX_LENGTH")
-    min_length: LInt | None = Field(None, alias="MIN_LENGTH")
-    regexp: LStr | None = Field(None, alias="REGEXP")
-    rows: LInt | None = Field(None, alias="ROWS")
-    size: LInt | None = Field(None, alias="SIZE")
+    default_value: LStr = Field(None, alias="DEFAULT_VALUE")
+    max_length: LInt = Field(None, alias="MAX_LENGTH")
+    min_length: LInt = Field(None, alias="MIN_LENGTH")
+    regexp: LStr = Field(None, alias="REGEXP")
+    rows: LInt = Field(None, alias="ROWS")
+    size: LInt = Field(None, alias="SIZE")
 
 
 class CrmCompanyFieldsResultUfCrm64A29A1Cd5Cc2(B24Model):
     """A nested object."""
 
-    filter_label: LStr | None = Field(None, alias="filterLabel")
-    form_label: LStr | None = Field(None, alias="formLabel")
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    list_label: LStr | None = Field(None, alias="listLabel")
+    filter_label: LStr = Field(None, alias="filterLabel")
+    form_label: LStr = Field(None, alias="formLabel")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    list_label: LStr = Field(None, alias="listLabel")
     settings: CrmCompanyFieldsResultUfCrm64A29A1Cd5Cc2Settings | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmCompanyFieldsResult(B24Model):
     """Result of ``crm.company.fields`` (REST v2)."""
 
-    address: Any | None = Field(None, alias="ADDRESS")
+    address: Any = Field(None, alias="ADDRESS")
     address_2: CrmCompanyContactFieldsResultContactId | None = Field(None, alias="ADDRESS_2")
     address_city: CrmCompanyContactFieldsResultContactId | None = Field(None, alias="ADDRESS_CITY")
     address_country: CrmCompanyContactFieldsResultContactId | None = Field(
@@ -285,36 +285,36 @@ class CrmCompanyFieldsResult(B24Model):
     address_region: CrmCompanyContactFieldsResultContactId | None = Field(
         None, alias="ADDRESS_REGION"
     )
-    assigned_by_id: Any | None = Field(None, alias="ASSIGNED_BY_ID")
-    banking_details: Any | None = Field(None, alias="BANKING_DETAILS")
-    comments: Any | None = Field(None, alias="COMMENTS")
-    company_type: Any | None = Field(None, alias="COMPANY_TYPE")
-    contact_id: Any | None = Field(None, alias="CONTACT_ID")
-    created_by_id: Any | None = Field(None, alias="CREATED_BY_ID")
-    currency_id: Any | None = Field(None, alias="CURRENCY_ID")
-    date_create: Any | None = Field(None, alias="DATE_CREATE")
-    date_modify: Any | None = Field(None, alias="DATE_MODIFY")
+    assigned_by_id: Any = Field(None, alias="ASSIGNED_BY_ID")
+    banking_details: Any = Field(None, alias="BANKING_DETAILS")
+    comments: Any = Field(None, alias="COMMENTS")
+    company_type: Any = Field(None, alias="COMPANY_TYPE")
+    contact_id: Any = Field(None, alias="CONTACT_ID")
+    created_by_id: Any = Field(None, alias="CREATED_BY_ID")
+    currency_id: Any = Field(None, alias="CURRENCY_ID")
+    date_create: Any = Field(None, alias="DATE_CREATE")
+    date_modify: Any = Field(None, alias="DATE_MODIFY")
     email: CrmCompanyFieldsResultEmail | None = Field(None, alias="EMAIL")
-    employees: Any | None = Field(None, alias="EMPLOYEES")
-    has_email: Any | None = Field(None, alias="HAS_EMAIL")
-    has_imol: Any | None = Field(None, alias="HAS_IMOL")
-    has_phone: Any | None = Field(None, alias="HAS_PHONE")
-    id: Any | None = Field(None, alias="ID")
+    employees: Any = Field(None, alias="EMPLOYEES")
+    has_email: Any = Field(None, alias="HAS_EMAIL")
+    has_imol: Any = Field(None, alias="HAS_IMOL")
+    has_phone: Any = Field(None, alias="HAS_PHONE")
+    id: Any = Field(None, alias="ID")
     im: CrmCompanyFieldsResultEmail | None = Field(None, alias="IM")
-    industry: Any | None = Field(None, alias="INDUSTRY")
-    is_my_company: Any | None = Field(None, alias="IS_MY_COMPANY")
-    last_activity_by: Any | None = Field(None, alias="LAST_ACTIVITY_BY")
-    last_activity_time: Any | None = Field(None, alias="LAST_ACTIVITY_TIME")
-    last_communication_time: Any | None = Field(None, alias="LAST_COMMUNICATION_TIME")
-    lead_id: Any | None = Field(None, alias="LEAD_ID")
+    industry: Any = Field(None, alias="INDUSTRY")
+    is_my_company: Any = Field(None, alias="IS_MY_COMPANY")
+    last_activity_by: Any = Field(None, alias="LAST_ACTIVITY_BY")
+    last_activity_time: Any = Field(None, alias="LAST_ACTIVITY_TIME")
+    last_communication_time: Any = Field(None, alias="LAST_COMMUNICATION_TIME")
+    lead_id: Any = Field(None, alias="LEAD_ID")
     link: CrmCompanyFieldsResultEmail | None = Field(None, alias="LINK")
-    logo: Any | None = Field(None, alias="LOGO")
-    modify_by_id: Any | None = Field(None, alias="MODIFY_BY_ID")
-    opened: Any | None = Field(None, alias="OPENED")
-    originator_id: Any | None = Field(None, alias="ORIGINATOR_ID")
-    origin_id: Any | None = Field(None, alias="ORIGIN_ID")
-    origin_version: Any | None = Field(None, alias="ORIGIN_VERSION")
-    parent_id: Any | None = Field(None, alias="PARENT_ID_...")
+    logo: Any = Field(None, alias="LOGO")
+    modify_by_id: Any = Field(None, alias="MODIFY_BY_ID")
+    opened: Any = Field(None, alias="OPENED")
+    originator_id: Any = Field(None, alias="ORIGINATOR_ID")
+    origin_id: Any = Field(None, alias="ORIGIN_ID")
+    origin_version: Any = Field(None, alias="ORIGIN_VERSION")
+    parent_id: Any = Field(None, alias="PARENT_ID_...")
     parent_id_156: CrmCompanyFieldsResultParentId156 | None = Field(None, alias="PARENT_ID_156")
     phone: CrmCompanyFieldsResultEmail | None = Field(None, alias="PHONE")
     reg_address: CrmCompanyContactFieldsResultContactId | None = Field(None, alias="REG_ADDRESS")
@@ -342,94 +342,94 @@ class CrmCompanyFieldsResult(B24Model):
     reg_address_region: CrmCompanyContactFieldsResultContactId | None = Field(
         None, alias="REG_ADDRESS_REGION"
     )
-    revenue: Any | None = Field(None, alias="REVENUE")
-    title: Any | None = Field(None, alias="TITLE")
-    uf: Any | None = Field(None, alias="UF_...")
+    revenue: Any = Field(None, alias="REVENUE")
+    title: Any = Field(None, alias="TITLE")
+    uf: Any = Field(None, alias="UF_...")
     uf_crm_1687188367: CrmCompanyFieldsResultUfCrm1687188367 | None = Field(
         None, alias="UF_CRM_1687188367"
     )
     uf_crm_64_a29_a1_cd5_cc2: CrmCompanyFieldsResultUfCrm64A29A1Cd5Cc2 | None = Field(
         None, alias="UF_CRM_64A29A1CD5CC2"
     )
-    utm_campaign: Any | None = Field(None, alias="UTM_CAMPAIGN")
-    utm_content: Any | None = Field(None, alias="UTM_CONTENT")
-    utm_medium: Any | None = Field(None, alias="UTM_MEDIUM")
-    utm_source: Any | None = Field(None, alias="UTM_SOURCE")
-    utm_term: Any | None = Field(None, alias="UTM_TERM")
+    utm_campaign: Any = Field(None, alias="UTM_CAMPAIGN")
+    utm_content: Any = Field(None, alias="UTM_CONTENT")
+    utm_medium: Any = Field(None, alias="UTM_MEDIUM")
+    utm_source: Any = Field(None, alias="UTM_SOURCE")
+    utm_term: Any = Field(None, alias="UTM_TERM")
     web: CrmCompanyFieldsResultEmail | None = Field(None, alias="WEB")
 
 
 class CrmCompanyGetResultEmailItem(B24Model):
     """A nested object."""
 
-    id: LInt | None = Field(None, alias="ID")
-    type_id: LStr | None = Field(None, alias="TYPE_ID")
-    value: LStr | None = Field(None, alias="VALUE")
-    value_type: LStr | None = Field(None, alias="VALUE_TYPE")
+    id: LInt = Field(None, alias="ID")
+    type_id: LStr = Field(None, alias="TYPE_ID")
+    value: LStr = Field(None, alias="VALUE")
+    value_type: LStr = Field(None, alias="VALUE_TYPE")
 
 
 class CrmCompanyGetResult(B24Model):
     """Result of ``crm.company.get`` (REST v2)."""
 
-    address: LStr | None = Field(None, alias="ADDRESS")
-    address_2: LStr | None = Field(None, alias="ADDRESS_2")
-    address_city: LStr | None = Field(None, alias="ADDRESS_CITY")
-    address_country: LStr | None = Field(None, alias="ADDRESS_COUNTRY")
-    address_country_code: LStr | None = Field(None, alias="ADDRESS_COUNTRY_CODE")
-    address_legal: LStr | None = Field(None, alias="ADDRESS_LEGAL")
-    address_loc_addr_id: LInt | None = Field(None, alias="ADDRESS_LOC_ADDR_ID")
-    address_postal_code: LStr | None = Field(None, alias="ADDRESS_POSTAL_CODE")
-    address_province: LStr | None = Field(None, alias="ADDRESS_PROVINCE")
-    address_region: LStr | None = Field(None, alias="ADDRESS_REGION")
-    assigned_by_id: LInt | None = Field(None, alias="ASSIGNED_BY_ID")
-    banking_details: LStr | None = Field(None, alias="BANKING_DETAILS")
-    comments: LStr | None = Field(None, alias="COMMENTS")
-    company_type: LStr | None = Field(None, alias="COMPANY_TYPE")
+    address: LStr = Field(None, alias="ADDRESS")
+    address_2: LStr = Field(None, alias="ADDRESS_2")
+    address_city: LStr = Field(None, alias="ADDRESS_CITY")
+    address_country: LStr = Field(None, alias="ADDRESS_COUNTRY")
+    address_country_code: LStr = Field(None, alias="ADDRESS_COUNTRY_CODE")
+    address_legal: LStr = Field(None, alias="ADDRESS_LEGAL")
+    address_loc_addr_id: LInt = Field(None, alias="ADDRESS_LOC_ADDR_ID")
+    address_postal_code: LStr = Field(None, alias="ADDRESS_POSTAL_CODE")
+    address_province: LStr = Field(None, alias="ADDRESS_PROVINCE")
+    address_region: LStr = Field(None, alias="ADDRESS_REGION")
+    assigned_by_id: LInt = Field(None, alias="ASSIGNED_BY_ID")
+    banking_details: LStr = Field(None, alias="BANKING_DETAILS")
+    comments: LStr = Field(None, alias="COMMENTS")
+    company_type: LStr = Field(None, alias="COMPANY_TYPE")
     contact_id: LList[LInt] = Field(None, alias="CONTACT_ID")
-    created_by_id: LInt | None = Field(None, alias="CREATED_BY_ID")
-    currency_id: LStr | None = Field(None, alias="CURRENCY_ID")
-    date_create: LDateTime | None = Field(None, alias="DATE_CREATE")
-    date_modify: LDateTime | None = Field(None, alias="DATE_MODIFY")
+    created_by_id: LInt = Field(None, alias="CREATED_BY_ID")
+    currency_id: LStr = Field(None, alias="CURRENCY_ID")
+    date_create: LDateTime = Field(None, alias="DATE_CREATE")
+    date_modify: LDateTime = Field(None, alias="DATE_MODIFY")
     email: LList[CrmCompanyGetResultEmailItem] = Field(None, alias="EMAIL")
-    employees: LStr | None = Field(None, alias="EMPLOYEES")
-    has_email: LStr | None = Field(None, alias="HAS_EMAIL")
-    has_imol: LStr | None = Field(None, alias="HAS_IMOL")
-    has_phone: LStr | None = Field(None, alias="HAS_PHONE")
-    id: LInt | None = Field(None, alias="ID")
+    employees: LStr = Field(None, alias="EMPLOYEES")
+    has_email: LStr = Field(None, alias="HAS_EMAIL")
+    has_imol: LStr = Field(None, alias="HAS_IMOL")
+    has_phone: LStr = Field(None, alias="HAS_PHONE")
+    id: LInt = Field(None, alias="ID")
     im: LList[CrmCompanyGetResultEmailItem] = Field(None, alias="IM")
-    industry: LStr | None = Field(None, alias="INDUSTRY")
-    is_my_company: LStr | None = Field(None, alias="IS_MY_COMPANY")
-    last_activity_by: LInt | None = Field(None, alias="LAST_ACTIVITY_BY")
-    last_activity_time: LDateTime | None = Field(None, alias="LAST_ACTIVITY_TIME")
-    last_communication_time: LStr | None = Field(None, alias="LAST_COMMUNICATION_TIME")
-    lead_id: LInt | None = Field(None, alias="LEAD_ID")
+    industry: LStr = Field(None, alias="INDUSTRY")
+    is_my_company: LStr = Field(None, alias="IS_MY_COMPANY")
+    last_activity_by: LInt = Field(None, alias="LAST_ACTIVITY_BY")
+    last_activity_time: LDateTime = Field(None, alias="LAST_ACTIVITY_TIME")
+    last_communication_time: LStr = Field(None, alias="LAST_COMMUNICATION_TIME")
+    lead_id: LInt = Field(None, alias="LEAD_ID")
     link: LList[CrmCompanyGetResultEmailItem] = Field(None, alias="LINK")
-    logo: Any | None = Field(None, alias="LOGO")
-    modify_by_id: LInt | None = Field(None, alias="MODIFY_BY_ID")
-    opened: LStr | None = Field(None, alias="OPENED")
-    originator_id: LStr | None = Field(None, alias="ORIGINATOR_ID")
-    origin_id: LStr | None = Field(None, alias="ORIGIN_ID")
-    origin_version: LStr | None = Field(None, alias="ORIGIN_VERSION")
-    parent_id_156: LInt | None = Field(None, alias="PARENT_ID_156")
+    logo: Any = Field(None, alias="LOGO")
+    modify_by_id: LInt = Field(None, alias="MODIFY_BY_ID")
+    opened: LStr = Field(None, alias="OPENED")
+    originator_id: LStr = Field(None, alias="ORIGINATOR_ID")
+    origin_id: LStr = Field(None, alias="ORIGIN_ID")
+    origin_version: LStr = Field(None, alias="ORIGIN_VERSION")
+    parent_id_156: LInt = Field(None, alias="PARENT_ID_156")
     phone: LList[CrmCompanyGetResultEmailItem] = Field(None, alias="PHONE")
-    reg_address: LStr | None = Field(None, alias="REG_ADDRESS")
-    reg_address_2: LStr | None = Field(None, alias="REG_ADDRESS_2")
-    reg_address_city: LStr | None = Field(None, alias="REG_ADDRESS_CITY")
-    reg_address_country: LStr | None = Field(None, alias="REG_ADDRESS_COUNTRY")
-    reg_address_country_code: LStr | None = Field(None, alias="REG_ADDRESS_COUNTRY_CODE")
-    reg_address_loc_addr_id: LInt | None = Field(None, alias="REG_ADDRESS_LOC_ADDR_ID")
-    reg_address_postal_code: LStr | None = Field(None, alias="REG_ADDRESS_POSTAL_CODE")
-    reg_address_province: LStr | None = Field(None, alias="REG_ADDRESS_PROVINCE")
-    reg_address_region: LStr | None = Field(None, alias="REG_ADDRESS_REGION")
-    revenue: LFloat | None = Field(None, alias="REVENUE")
-    title: LStr | None = Field(None, alias="TITLE")
-    uf_crm_1687188367: LStr | None = Field(None, alias="UF_CRM_1687188367")
-    uf_crm_64_a29_a1_cd5_cc2: LStr | None = Field(None, alias="UF_CRM_64A29A1CD5CC2")
-    utm_campaign: LStr | None = Field(None, alias="UTM_CAMPAIGN")
-    utm_content: LStr | None = Field(None, alias="UTM_CONTENT")
-    utm_medium: LStr | None = Field(None, alias="UTM_MEDIUM")
-    utm_source: LStr | None = Field(None, alias="UTM_SOURCE")
-    utm_term: LStr | None = Field(None, alias="UTM_TERM")
+    reg_address: LStr = Field(None, alias="REG_ADDRESS")
+    reg_address_2: LStr = Field(None, alias="REG_ADDRESS_2")
+    reg_address_city: LStr = Field(None, alias="REG_ADDRESS_CITY")
+    reg_address_country: LStr = Field(None, alias="REG_ADDRESS_COUNTRY")
+    reg_address_country_code: LStr = Field(None, alias="REG_ADDRESS_COUNTRY_CODE")
+    reg_address_loc_addr_id: LInt = Field(None, alias="REG_ADDRESS_LOC_ADDR_ID")
+    reg_address_postal_code: LStr = Field(None, alias="REG_ADDRESS_POSTAL_CODE")
+    reg_address_province: LStr = Field(None, alias="REG_ADDRESS_PROVINCE")
+    reg_address_region: LStr = Field(None, alias="REG_ADDRESS_REGION")
+    revenue: LFloat = Field(None, alias="REVENUE")
+    title: LStr = Field(None, alias="TITLE")
+    uf_crm_1687188367: LStr = Field(None, alias="UF_CRM_1687188367")
+    uf_crm_64_a29_a1_cd5_cc2: LStr = Field(None, alias="UF_CRM_64A29A1CD5CC2")
+    utm_campaign: LStr = Field(None, alias="UTM_CAMPAIGN")
+    utm_content: LStr = Field(None, alias="UTM_CONTENT")
+    utm_medium: LStr = Field(None, alias="UTM_MEDIUM")
+    utm_source: LStr = Field(None, alias="UTM_SOURCE")
+    utm_term: LStr = Field(None, alias="UTM_TERM")
     web: LList[CrmCompanyGetResultEmailItem] = Field(None, alias="WEB")
 
 
@@ -542,26 +542,26 @@ CrmCompanyUserfieldDeleteResult: TypeAlias = LBool
 class CrmCompanyUserfieldGetResultEditFormLabel(B24Model):
     """A nested object."""
 
-    ar: LStr | None = None
-    br: LStr | None = None
-    de: LStr | None = None
-    en: LStr | None = None
-    fr: LStr | None = None
-    hi: LStr | None = None
-    id: LStr | None = None
-    in_: LStr | None = Field(None, alias="in")
-    it: LStr | None = None
-    ja: LStr | None = None
-    kz: LStr | None = None
-    la: LStr | None = None
-    ms: LStr | None = None
-    pl: LStr | None = None
-    sc: LStr | None = None
-    tc: LStr | None = None
-    th: LStr | None = None
-    tr: LStr | None = None
-    ua: LStr | None = None
-    vn: LStr | None = None
+    ar: LStr = None
+    br: LStr = None
+    de: LStr = None
+    en: LStr = None
+    fr: LStr = None
+    hi: LStr = None
+    id: LStr = None
+    in_: LStr = Field(None, alias="in")
+    it: LStr = None
+    ja: LStr = None
+    kz: LStr = None
+    la: LStr = None
+    ms: LStr = None
+    pl: LStr = None
+    sc: LStr = None
+    tc: LStr = None
+    th: LStr = None
+    tr: LStr = None
+    ua: LStr = None
+    vn: LStr = None
 
 
 class CrmCompanyUserfieldGetResult(B24Model):
@@ -570,61 +570,61 @@ class CrmCompanyUserfieldGetResult(B24Model):
     edit_form_label: CrmCompanyUserfieldGetResultEditFormLabel | None = Field(
         None, alias="EDIT_FORM_LABEL"
     )
-    edit_in_list: LStr | None = Field(None, alias="EDIT_IN_LIST")
-    entity_id: LStr | None = Field(None, alias="ENTITY_ID")
+    edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")
+    entity_id: LStr = Field(None, alias="ENTITY_ID")
     error_message: CrmCompanyUserfieldGetResultEditFormLabel | None = Field(
         None, alias="ERROR_MESSAGE"
     )
-    field_name: LStr | None = Field(None, alias="FIELD_NAME")
+    field_name: LStr = Field(None, alias="FIELD_NAME")
     help_message: CrmCompanyUserfieldGetResultEditFormLabel | None = Field(
         None, alias="HELP_MESSAGE"
     )
-    id: LInt | None = Field(None, alias="ID")
-    is_searchable: LStr | None = Field(None, alias="IS_SEARCHABLE")
+    id: LInt = Field(None, alias="ID")
+    is_searchable: LStr = Field(None, alias="IS_SEARCHABLE")
     list_column_label: CrmCompanyUserfieldGetResultEditFormLabel | None = Field(
         None, alias="LIST_COLUMN_LABEL"
     )
     list_filter_label: CrmCompanyUserfieldGetResultEditFormLabel | None = Field(
         None, alias="LIST_FILTER_LABEL"
     )
-    mandatory: LStr | None = Field(None, alias="MANDATORY")
-    multiple: LStr | None = Field(None, alias="MULTIPLE")
+    mandatory: LStr = Field(None, alias="MANDATORY")
+    multiple: LStr = Field(None, alias="MULTIPLE")
     settings: CrmCompanyFieldsResultUfCrm64A29A1Cd5Cc2Settings | None = Field(
         None, alias="SETTINGS"
     )
-    show_filter: LStr | None = Field(None, alias="SHOW_FILTER")
-    show_in_list: LStr | None = Field(None, alias="SHOW_IN_LIST")
-    sort: LStr | None = Field(None, alias="SORT")
-    user_type_id: LStr | None = Field(None, alias="USER_TYPE_ID")
-    xml_id: Any | None = Field(None, alias="XML_ID")
+    show_filter: LStr = Field(None, alias="SHOW_FILTER")
+    show_in_list: LStr = Field(None, alias="SHOW_IN_LIST")
+    sort: LStr = Field(None, alias="SORT")
+    user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
+    xml_id: Any = Field(None, alias="XML_ID")
 
 
 class CrmCompanyUserfieldListItemListItem(B24Model):
     """A nested object."""
 
-    def_: LStr | None = Field(None, alias="DEF")
-    id: LInt | None = Field(None, alias="ID")
-    sort: LStr | None = Field(None, alias="SORT")
-    value: LStr | None = Field(None, alias="VALUE")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    def_: LStr = Field(None, alias="DEF")
+    id: LInt = Field(None, alias="ID")
+    sort: LStr = Field(None, alias="SORT")
+    value: LStr = Field(None, alias="VALUE")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 class CrmCompanyUserfieldListItemSettingsResourcesResour48D7CA(B24Model):
     """A nested object."""
 
-    cal_type: LStr | None = Field(None, alias="CAL_TYPE")
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
+    cal_type: LStr = Field(None, alias="CAL_TYPE")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
 
 
 class CrmCompanyUserfieldListItemSettingsResourcesResource(B24Model):
     """A nested object."""
 
-    name: LStr | None = Field(None, alias="NAME")
+    name: LStr = Field(None, alias="NAME")
     sections: LList[CrmCompanyUserfieldListItemSettingsResourcesResour48D7CA] = Field(
         None, alias="SECTIONS"
     )
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 class CrmCompanyUserfieldListItemSettingsResources(B24Model):
@@ -636,38 +636,38 @@ class CrmCompanyUserfieldListItemSettingsResources(B24Model):
 class CrmCompanyUserfieldListItemSettingsSelectedResourcesItem(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    id: LInt = None
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmCompanyUserfieldListItemSettingsServiceListItem(B24Model):
     """A nested object."""
 
-    duration: LStr | None = None
-    name: LStr | None = None
+    duration: LStr = None
+    name: LStr = None
 
 
 class CrmCompanyUserfieldListItemSettings(B24Model):
     """A nested object."""
 
-    allow_overbooking: LStr | None = Field(None, alias="ALLOW_OVERBOOKING")
-    caption_no_value: LStr | None = Field(None, alias="CAPTION_NO_VALUE")
-    default_value: LStr | None = Field(None, alias="DEFAULT_VALUE")
-    display: LStr | None = Field(None, alias="DISPLAY")
-    entity_type: LStr | None = Field(None, alias="ENTITY_TYPE")
+    allow_overbooking: LStr = Field(None, alias="ALLOW_OVERBOOKING")
+    caption_no_value: LStr = Field(None, alias="CAPTION_NO_VALUE")
+    default_value: LStr = Field(None, alias="DEFAULT_VALUE")
+    display: LStr = Field(None, alias="DISPLAY")
+    entity_type: LStr = Field(None, alias="ENTITY_TYPE")
     extensions: LList[Any] = Field(None, alias="EXTENSIONS")
-    full_day: LStr | None = Field(None, alias="FULL_DAY")
-    list_height: LInt | None = Field(None, alias="LIST_HEIGHT")
-    list_width: LInt | None = Field(None, alias="LIST_WIDTH")
-    max_allowed_size: LInt | None = Field(None, alias="MAX_ALLOWED_SIZE")
-    max_length: LInt | None = Field(None, alias="MAX_LENGTH")
-    max_show_size: LInt | None = Field(None, alias="MAX_SHOW_SIZE")
-    min_length: LInt | None = Field(None, alias="MIN_LENGTH")
-    regexp: LStr | None = Field(None, alias="REGEXP")
+    full_day: LStr = Field(None, alias="FULL_DAY")
+    list_height: LInt = Field(None, alias="LIST_HEIGHT")
+    list_width: LInt = Field(None, alias="LIST_WIDTH")
+    max_allowed_size: LInt = Field(None, alias="MAX_ALLOWED_SIZE")
+    max_length: LInt = Field(None, alias="MAX_LENGTH")
+    max_show_size: LInt = Field(None, alias="MAX_SHOW_SIZE")
+    min_length: LInt = Field(None, alias="MIN_LENGTH")
+    regexp: LStr = Field(None, alias="REGEXP")
     resources: CrmCompanyUserfieldListItemSettingsResources | None = Field(None, alias="RESOURCES")
-    resource_limit: LInt | None = Field(None, alias="RESOURCE_LIMIT")
-    rows: LInt | None = Field(None, alias="ROWS")
+    resource_limit: LInt = Field(None, alias="RESOURCE_LIMIT")
+    rows: LInt = Field(None, alias="ROWS")
     selected_resources: LList[CrmCompanyUserfieldListItemSettingsSelectedResourcesItem] = Field(
         None, alias="SELECTED_RESOURCES"
     )
@@ -675,38 +675,38 @@ class CrmCompanyUserfieldListItemSettings(B24Model):
     service_list: LList[CrmCompanyUserfieldListItemSettingsServiceListItem] = Field(
         None, alias="SERVICE_LIST"
     )
-    show_no_value: LStr | None = Field(None, alias="SHOW_NO_VALUE")
-    size: LInt | None = Field(None, alias="SIZE")
-    target_blank: LStr | None = Field(None, alias="TARGET_BLANK")
-    timezone: LStr | None = Field(None, alias="TIMEZONE")
-    use_resources: LStr | None = Field(None, alias="USE_RESOURCES")
-    use_services: LStr | None = Field(None, alias="USE_SERVICES")
-    use_users: LStr | None = Field(None, alias="USE_USERS")
-    use_user_timezone: LStr | None = Field(None, alias="USE_USER_TIMEZONE")
+    show_no_value: LStr = Field(None, alias="SHOW_NO_VALUE")
+    size: LInt = Field(None, alias="SIZE")
+    target_blank: LStr = Field(None, alias="TARGET_BLANK")
+    timezone: LStr = Field(None, alias="TIMEZONE")
+    use_resources: LStr = Field(None, alias="USE_RESOURCES")
+    use_services: LStr = Field(None, alias="USE_SERVICES")
+    use_users: LStr = Field(None, alias="USE_USERS")
+    use_user_timezone: LStr = Field(None, alias="USE_USER_TIMEZONE")
 
 
 class CrmCompanyUserfieldListItem(B24Model):
     """A nested object."""
 
-    edit_form_label: LStr | None = Field(None, alias="EDIT_FORM_LABEL")
-    edit_in_list: LStr | None = Field(None, alias="EDIT_IN_LIST")
-    entity_id: LStr | None = Field(None, alias="ENTITY_ID")
-    error_message: LStr | None = Field(None, alias="ERROR_MESSAGE")
-    field_name: LStr | None = Field(None, alias="FIELD_NAME")
-    help_message: LStr | None = Field(None, alias="HELP_MESSAGE")
-    id: LInt | None = Field(None, alias="ID")
-    is_searchable: LStr | None = Field(None, alias="IS_SEARCHABLE")
+    edit_form_label: LStr = Field(None, alias="EDIT_FORM_LABEL")
+    edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")
+    entity_id: LStr = Field(None, alias="ENTITY_ID")
+    error_message: LStr = Field(None, alias="ERROR_MESSAGE")
+    field_name: LStr = Field(None, alias="FIELD_NAME")
+    help_message: LStr = Field(None, alias="HELP_MESSAGE")
+    id: LInt = Field(None, alias="ID")
+    is_searchable: LStr = Field(None, alias="IS_SEARCHABLE")
     list: LList[CrmCompanyUserfieldListItemListItem] = Field(None, alias="LIST")
-    list_column_label: LStr | None = Field(None, alias="LIST_COLUMN_LABEL")
-    list_filter_label: LStr | None = Field(None, alias="LIST_FILTER_LABEL")
-    mandatory: LStr | None = Field(None, alias="MANDATORY")
-    multiple: LStr | None = Field(None, alias="MULTIPLE")
+    list_column_label: LStr = Field(None, alias="LIST_COLUMN_LABEL")
+    list_filter_label: LStr = Field(None, alias="LIST_FILTER_LABEL")
+    mandatory: LStr = Field(None, alias="MANDATORY")
+    multiple: LStr = Field(None, alias="MULTIPLE")
     settings: CrmCompanyUserfieldListItemSettings | None = Field(None, alias="SETTINGS")
-    show_filter: LStr | None = Field(None, alias="SHOW_FILTER")
-    show_in_list: LStr | None = Field(None, alias="SHOW_IN_LIST")
-    sort: LStr | None = Field(None, alias="SORT")
-    user_type_id: LStr | None = Field(None, alias="USER_TYPE_ID")
-    xml_id: Any | None = Field(None, alias="XML_ID")
+    show_filter: LStr = Field(None, alias="SHOW_FILTER")
+    show_in_list: LStr = Field(None, alias="SHOW_IN_LIST")
+    sort: LStr = Field(None, alias="SORT")
+    user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
+    xml_id: Any = Field(None, alias="XML_ID")
 
 
 CrmCompanyUserfieldUpdateResult: TypeAlias = LBool

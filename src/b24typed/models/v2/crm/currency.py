@@ -43,13 +43,13 @@ CrmCurrencyBaseSetResult: TypeAlias = LBool
 class CrmCurrencyFieldsResultAmount(B24Model):
     """A nested object."""
 
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmCurrencyFieldsResult(B24Model):
@@ -68,14 +68,14 @@ class CrmCurrencyFieldsResult(B24Model):
     lid: CrmCurrencyFieldsResultAmount | None = Field(None, alias="LID")
     sort: CrmCurrencyFieldsResultAmount | None = Field(None, alias="SORT")
     thousands_sep: CrmCurrencyFieldsResultAmount | None = Field(None, alias="THOUSANDS_SEP")
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
-    upper_name: LStr | None = Field(None, alias="upperName")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
+    upper_name: LStr = Field(None, alias="upperName")
 
 
 CrmCurrencyListResult: TypeAlias = Rows[Any]
@@ -93,38 +93,38 @@ class CrmCurrencyLocalizationsFieldsResult(B24Model):
     hide_zero: CrmCurrencyFieldsResultAmount | None = Field(None, alias="HIDE_ZERO")
     thousands_sep: CrmCurrencyFieldsResultAmount | None = Field(None, alias="THOUSANDS_SEP")
     thousands_variant: CrmCurrencyFieldsResultAmount | None = Field(None, alias="THOUSANDS_VARIANT")
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
-    upper_name: LStr | None = Field(None, alias="upperName")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
+    upper_name: LStr = Field(None, alias="upperName")
 
 
 class CrmCurrencyLocalizationsGetResultDe(B24Model):
     """A nested object."""
 
-    decimals: LStr | None = Field(None, alias="DECIMALS")
-    dec_point: LStr | None = Field(None, alias="DEC_POINT")
-    format_string: LStr | None = Field(None, alias="FORMAT_STRING")
-    full_name: LStr | None = Field(None, alias="FULL_NAME")
-    hide_zero: LStr | None = Field(None, alias="HIDE_ZERO")
-    thousands_sep: LStr | None = Field(None, alias="THOUSANDS_SEP")
-    thousands_variant: LStr | None = Field(None, alias="THOUSANDS_VARIANT")
+    decimals: LStr = Field(None, alias="DECIMALS")
+    dec_point: LStr = Field(None, alias="DEC_POINT")
+    format_string: LStr = Field(None, alias="FORMAT_STRING")
+    full_name: LStr = Field(None, alias="FULL_NAME")
+    hide_zero: LStr = Field(None, alias="HIDE_ZERO")
+    thousands_sep: LStr = Field(None, alias="THOUSANDS_SEP")
+    thousands_variant: LStr = Field(None, alias="THOUSANDS_VARIANT")
 
 
 class CrmCurrencyLocalizationsGetResultEn(B24Model):
     """A nested object."""
 
-    decimals: LStr | None = Field(None, alias="DECIMALS")
-    dec_point: LStr | None = Field(None, alias="DEC_POINT")
-    format_string: LStr | None = Field(None, alias="FORMAT_STRING")
-    full_name: LStr | None = Field(None, alias="FULL_NAME")
-    hide_zero: LStr | None = Field(None, alias="HIDE_ZERO")
-    thousands_sep: Any | None = Field(None, alias="THOUSANDS_SEP")
-    thousands_variant: LStr | None = Field(None, alias="THOUSANDS_VARIANT")
+    decimals: LStr = Field(None, alias="DECIMALS")
+    dec_point: LStr = Field(None, alias="DEC_POINT")
+    format_string: LStr = Field(None, alias="FORMAT_STRING")
+    full_name: LStr = Field(None, alias="FULL_NAME")
+    hide_zero: LStr = Field(None, alias="HIDE_ZERO")
+    thousands_sep: Any = Field(None, alias="THOUSANDS_SEP")
+    thousands_variant: LStr = Field(None, alias="THOUSANDS_VARIANT")
 
 
 class CrmCurrencyLocalizationsGetResult(B24Model):

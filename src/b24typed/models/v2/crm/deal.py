@@ -94,13 +94,13 @@ class CrmDealContactDeleteFields(TypedDict, total=False):
 class CrmDealContactFieldsResultContactId(B24Model):
     """A nested object."""
 
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmDealContactFieldsResult(B24Model):
@@ -109,14 +109,14 @@ class CrmDealContactFieldsResult(B24Model):
     contact_id: CrmDealContactFieldsResultContactId | None = Field(None, alias="CONTACT_ID")
     is_primary: CrmDealContactFieldsResultContactId | None = Field(None, alias="IS_PRIMARY")
     sort: CrmDealContactFieldsResultContactId | None = Field(None, alias="SORT")
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
-    upper_name: LStr | None = Field(None, alias="upperName")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
+    upper_name: LStr = Field(None, alias="upperName")
 
 
 CrmDealContactItemsDeleteResult: TypeAlias = LBool
@@ -125,10 +125,10 @@ CrmDealContactItemsDeleteResult: TypeAlias = LBool
 class CrmDealContactItemsGetResultItem(B24Model):
     """A nested object."""
 
-    contact_id: LInt | None = Field(None, alias="CONTACT_ID")
-    is_primary: LStr | None = Field(None, alias="IS_PRIMARY")
-    role_id: LInt | None = Field(None, alias="ROLE_ID")
-    sort: LInt | None = Field(None, alias="SORT")
+    contact_id: LInt = Field(None, alias="CONTACT_ID")
+    is_primary: LStr = Field(None, alias="IS_PRIMARY")
+    role_id: LInt = Field(None, alias="ROLE_ID")
+    sort: LInt = Field(None, alias="SORT")
 
 
 CrmDealContactItemsGetResult: TypeAlias = Rows[CrmDealContactItemsGetResultItem]
@@ -147,18 +147,18 @@ class CrmDealDetailsConfigurationForceCommonScopeForAllExtras(TypedDict, total=F
 class CrmDealDetailsConfigurationGetResultItemElementsItem(B24Model):
     """A nested object."""
 
-    name: LStr | None = None
-    option_flags: LStr | None = Field(None, alias="optionFlags")
-    options: LDict | None = None
+    name: LStr = None
+    option_flags: LStr = Field(None, alias="optionFlags")
+    options: LDict = None
 
 
 class CrmDealDetailsConfigurationGetResultItem(B24Model):
     """A nested object."""
 
     elements: LList[CrmDealDetailsConfigurationGetResultItemElementsItem] = None
-    name: LStr | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    name: LStr = None
+    title: LStr = None
+    type: LStr = None
 
 
 CrmDealDetailsConfigurationGetResult: TypeAlias = Rows[CrmDealDetailsConfigurationGetResultItem]
@@ -184,46 +184,46 @@ class CrmDealDetailsConfigurationSetDataItem(TypedDict, total=False):
 class CrmDealFieldsResultCompanyIdSettings(B24Model):
     """A nested object."""
 
-    parent_entity_type_id: LInt | None = Field(None, alias="parentEntityTypeId")
+    parent_entity_type_id: LInt = Field(None, alias="parentEntityTypeId")
 
 
 class CrmDealFieldsResultCompanyId(B24Model):
     """A nested object."""
 
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
     settings: CrmDealFieldsResultCompanyIdSettings | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmDealFieldsResultContactId(B24Model):
     """A nested object."""
 
-    is_deprecated: LBool | None = Field(None, alias="isDeprecated")
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    is_deprecated: LBool = Field(None, alias="isDeprecated")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmDealFieldsResultSourceId(B24Model):
     """A nested object."""
 
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    status_type: LStr | None = Field(None, alias="statusType")
-    title: LStr | None = None
-    type: LStr | None = None
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    status_type: LStr = Field(None, alias="statusType")
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmDealFieldsResult(B24Model):
@@ -295,107 +295,107 @@ class CrmDealFieldsResult(B24Model):
 class CrmDealGetResult(B24Model):
     """Result of ``crm.deal.get`` (REST v2)."""
 
-    additional_info: LStr | None = Field(None, alias="ADDITIONAL_INFO")
-    assigned_by_id: LInt | None = Field(None, alias="ASSIGNED_BY_ID")
-    begindate: LDate | None = Field(None, alias="BEGINDATE")
-    category_id: LInt | None = Field(None, alias="CATEGORY_ID")
-    closed: LStr | None = Field(None, alias="CLOSED")
-    closedate: LDate | None = Field(None, alias="CLOSEDATE")
-    comments: LStr | None = Field(None, alias="COMMENTS")
-    company_id: LInt | None = Field(None, alias="COMPANY_ID")
-    contact_id: LInt | None = Field(None, alias="CONTACT_ID")
+    additional_info: LStr = Field(None, alias="ADDITIONAL_INFO")
+    assigned_by_id: LInt = Field(None, alias="ASSIGNED_BY_ID")
+    begindate: LDate = Field(None, alias="BEGINDATE")
+    category_id: LInt = Field(None, alias="CATEGORY_ID")
+    closed: LStr = Field(None, alias="CLOSED")
+    closedate: LDate = Field(None, alias="CLOSEDATE")
+    comments: LStr = Field(None, alias="COMMENTS")
+    company_id: LInt = Field(None, alias="COMPANY_ID")
+    contact_id: LInt = Field(None, alias="CONTACT_ID")
     contact_ids: LList[LInt] = Field(None, alias="CONTACT_IDS")
-    created_by_id: LInt | None = Field(None, alias="CREATED_BY_ID")
-    currency_id: LStr | None = Field(None, alias="CURRENCY_ID")
-    date_create: LDateTime | None = Field(None, alias="DATE_CREATE")
-    date_modify: LDateTime | None = Field(None, alias="DATE_MODIFY")
-    id: LInt | None = Field(None, alias="ID")
-    is_manual_opportunity: LStr | None = Field(None, alias="IS_MANUAL_OPPORTUNITY")
-    is_new: LStr | None = Field(None, alias="IS_NEW")
-    is_recurring: LStr | None = Field(None, alias="IS_RECURRING")
-    is_repeated_approach: LStr | None = Field(None, alias="IS_REPEATED_APPROACH")
-    is_return_customer: LStr | None = Field(None, alias="IS_RETURN_CUSTOMER")
-    last_activity_by: LInt | None = Field(None, alias="LAST_ACTIVITY_BY")
-    last_activity_time: LDateTime | None = Field(None, alias="LAST_ACTIVITY_TIME")
-    lead_id: LInt | None = Field(None, alias="LEAD_ID")
-    location_id: LInt | None = Field(None, alias="LOCATION_ID")
-    modify_by_id: LInt | None = Field(None, alias="MODIFY_BY_ID")
-    moved_by_id: LInt | None = Field(None, alias="MOVED_BY_ID")
-    moved_time: LDateTime | None = Field(None, alias="MOVED_TIME")
-    opened: LStr | None = Field(None, alias="OPENED")
-    opportunity: LFloat | None = Field(None, alias="OPPORTUNITY")
-    originator_id: LStr | None = Field(None, alias="ORIGINATOR_ID")
-    origin_id: LStr | None = Field(None, alias="ORIGIN_ID")
-    parent_id: LInt | None = Field(None, alias="PARENT_ID_...")
-    parent_id_1220: LStr | None = Field(None, alias="PARENT_ID_1220")
-    probability: LInt | None = Field(None, alias="PROBABILITY")
-    quote_id: LInt | None = Field(None, alias="QUOTE_ID")
-    source_description: LStr | None = Field(None, alias="SOURCE_DESCRIPTION")
-    source_id: LStr | None = Field(None, alias="SOURCE_ID")
-    stage_id: LStr | None = Field(None, alias="STAGE_ID")
-    stage_semantic_id: LStr | None = Field(None, alias="STAGE_SEMANTIC_ID")
-    tax_value: LFloat | None = Field(None, alias="TAX_VALUE")
-    title: LStr | None = Field(None, alias="TITLE")
-    type_id: LStr | None = Field(None, alias="TYPE_ID")
-    uf_crm: Any | None = Field(None, alias="UF_CRM_...")
-    uf_crm_1721244482250: LStr | None = Field(None, alias="UF_CRM_1721244482250")
-    utm_campaign: LStr | None = Field(None, alias="UTM_CAMPAIGN")
-    utm_content: LStr | None = Field(None, alias="UTM_CONTENT")
-    utm_medium: LStr | None = Field(None, alias="UTM_MEDIUM")
-    utm_source: LStr | None = Field(None, alias="UTM_SOURCE")
-    utm_term: LStr | None = Field(None, alias="UTM_TERM")
+    created_by_id: LInt = Field(None, alias="CREATED_BY_ID")
+    currency_id: LStr = Field(None, alias="CURRENCY_ID")
+    date_create: LDateTime = Field(None, alias="DATE_CREATE")
+    date_modify: LDateTime = Field(None, alias="DATE_MODIFY")
+    id: LInt = Field(None, alias="ID")
+    is_manual_opportunity: LStr = Field(None, alias="IS_MANUAL_OPPORTUNITY")
+    is_new: LStr = Field(None, alias="IS_NEW")
+    is_recurring: LStr = Field(None, alias="IS_RECURRING")
+    is_repeated_approach: LStr = Field(None, alias="IS_REPEATED_APPROACH")
+    is_return_customer: LStr = Field(None, alias="IS_RETURN_CUSTOMER")
+    last_activity_by: LInt = Field(None, alias="LAST_ACTIVITY_BY")
+    last_activity_time: LDateTime = Field(None, alias="LAST_ACTIVITY_TIME")
+    lead_id: LInt = Field(None, alias="LEAD_ID")
+    location_id: LInt = Field(None, alias="LOCATION_ID")
+    modify_by_id: LInt = Field(None, alias="MODIFY_BY_ID")
+    moved_by_id: LInt = Field(None, alias="MOVED_BY_ID")
+    moved_time: LDateTime = Field(None, alias="MOVED_TIME")
+    opened: LStr = Field(None, alias="OPENED")
+    opportunity: LFloat = Field(None, alias="OPPORTUNITY")
+    originator_id: LStr = Field(None, alias="ORIGINATOR_ID")
+    origin_id: LStr = Field(None, alias="ORIGIN_ID")
+    parent_id: LInt = Field(None, alias="PARENT_ID_...")
+    parent_id_1220: LStr = Field(None, alias="PARENT_ID_1220")
+    probability: LInt = Field(None, alias="PROBABILITY")
+    quote_id: LInt = Field(None, alias="QUOTE_ID")
+    source_description: LStr = Field(None, alias="SOURCE_DESCRIPTION")
+    source_id: LStr = Field(None, alias="SOURCE_ID")
+    stage_id: LStr = Field(None, alias="STAGE_ID")
+    stage_semantic_id: LStr = Field(None, alias="STAGE_SEMANTIC_ID")
+    tax_value: LFloat = Field(None, alias="TAX_VALUE")
+    title: LStr = Field(None, alias="TITLE")
+    type_id: LStr = Field(None, alias="TYPE_ID")
+    uf_crm: Any = Field(None, alias="UF_CRM_...")
+    uf_crm_1721244482250: LStr = Field(None, alias="UF_CRM_1721244482250")
+    utm_campaign: LStr = Field(None, alias="UTM_CAMPAIGN")
+    utm_content: LStr = Field(None, alias="UTM_CONTENT")
+    utm_medium: LStr = Field(None, alias="UTM_MEDIUM")
+    utm_source: LStr = Field(None, alias="UTM_SOURCE")
+    utm_term: LStr = Field(None, alias="UTM_TERM")
 
 
 class CrmDealListItem(B24Model):
     """A nested object."""
 
-    additional_info: LStr | None = Field(None, alias="ADDITIONAL_INFO")
-    assigned_by_id: LInt | None = Field(None, alias="ASSIGNED_BY_ID")
-    begindate: LDate | None = Field(None, alias="BEGINDATE")
-    category_id: LInt | None = Field(None, alias="CATEGORY_ID")
-    closed: LStr | None = Field(None, alias="CLOSED")
-    closedate: LDate | None = Field(None, alias="CLOSEDATE")
-    comments: LStr | None = Field(None, alias="COMMENTS")
-    company_id: LInt | None = Field(None, alias="COMPANY_ID")
-    contact_id: LInt | None = Field(None, alias="CONTACT_ID")
+    additional_info: LStr = Field(None, alias="ADDITIONAL_INFO")
+    assigned_by_id: LInt = Field(None, alias="ASSIGNED_BY_ID")
+    begindate: LDate = Field(None, alias="BEGINDATE")
+    category_id: LInt = Field(None, alias="CATEGORY_ID")
+    closed: LStr = Field(None, alias="CLOSED")
+    closedate: LDate = Field(None, alias="CLOSEDATE")
+    comments: LStr = Field(None, alias="COMMENTS")
+    company_id: LInt = Field(None, alias="COMPANY_ID")
+    contact_id: LInt = Field(None, alias="CONTACT_ID")
     contact_ids: LList[LInt] = Field(None, alias="CONTACT_IDS")
-    created_by_id: LInt | None = Field(None, alias="CREATED_BY_ID")
-    currency_id: LStr | None = Field(None, alias="CURRENCY_ID")
-    date_create: LDateTime | None = Field(None, alias="DATE_CREATE")
-    date_modify: LDateTime | None = Field(None, alias="DATE_MODIFY")
-    id: LInt | None = Field(None, alias="ID")
-    is_manual_opportunity: LStr | None = Field(None, alias="IS_MANUAL_OPPORTUNITY")
-    is_new: LStr | None = Field(None, alias="IS_NEW")
-    is_recurring: LStr | None = Field(None, alias="IS_RECURRING")
-    is_repeated_approach: LStr | None = Field(None, alias="IS_REPEATED_APPROACH")
-    is_return_customer: LStr | None = Field(None, alias="IS_RETURN_CUSTOMER")
-    last_activity_by: LInt | None = Field(None, alias="LAST_ACTIVITY_BY")
-    last_activity_time: LDateTime | None = Field(None, alias="LAST_ACTIVITY_TIME")
-    lead_id: LInt | None = Field(None, alias="LEAD_ID")
-    location_id: LInt | None = Field(None, alias="LOCATION_ID")
-    modify_by_id: LInt | None = Field(None, alias="MODIFY_BY_ID")
-    moved_by_id: LInt | None = Field(None, alias="MOVED_BY_ID")
-    moved_time: LDateTime | None = Field(None, alias="MOVED_TIME")
-    opened: LStr | None = Field(None, alias="OPENED")
-    opportunity: LFloat | None = Field(None, alias="OPPORTUNITY")
-    originator_id: LStr | None = Field(None, alias="ORIGINATOR_ID")
-    origin_id: LStr | None = Field(None, alias="ORIGIN_ID")
-    parent_id: LInt | None = Field(None, alias="PARENT_ID_...")
-    probability: LInt | None = Field(None, alias="PROBABILITY")
-    quote_id: LInt | None = Field(None, alias="QUOTE_ID")
-    source_description: LStr | None = Field(None, alias="SOURCE_DESCRIPTION")
-    source_id: LStr | None = Field(None, alias="SOURCE_ID")
-    stage_id: LStr | None = Field(None, alias="STAGE_ID")
-    stage_semantic_id: LStr | None = Field(None, alias="STAGE_SEMANTIC_ID")
-    tax_value: LFloat | None = Field(None, alias="TAX_VALUE")
-    title: LStr | None = Field(None, alias="TITLE")
-    type_id: LStr | None = Field(None, alias="TYPE_ID")
-    uf_crm: Any | None = Field(None, alias="UF_CRM_...")
-    utm_campaign: LStr | None = Field(None, alias="UTM_CAMPAIGN")
-    utm_content: LStr | None = Field(None, alias="UTM_CONTENT")
-    utm_medium: LStr | None = Field(None, alias="UTM_MEDIUM")
-    utm_source: LStr | None = Field(None, alias="UTM_SOURCE")
-    utm_term: LStr | None = Field(None, alias="UTM_TERM")
+    created_by_id: LInt = Field(None, alias="CREATED_BY_ID")
+    currency_id: LStr = Field(None, alias="CURRENCY_ID")
+    date_create: LDateTime = Field(None, alias="DATE_CREATE")
+    date_modify: LDateTime = Field(None, alias="DATE_MODIFY")
+    id: LInt = Field(None, alias="ID")
+    is_manual_opportunity: LStr = Field(None, alias="IS_MANUAL_OPPORTUNITY")
+    is_new: LStr = Field(None, alias="IS_NEW")
+    is_recurring: LStr = Field(None, alias="IS_RECURRING")
+    is_repeated_approach: LStr = Field(None, alias="IS_REPEATED_APPROACH")
+    is_return_customer: LStr = Field(None, alias="IS_RETURN_CUSTOMER")
+    last_activity_by: LInt = Field(None, alias="LAST_ACTIVITY_BY")
+    last_activity_time: LDateTime = Field(None, alias="LAST_ACTIVITY_TIME")
+    lead_id: LInt = Field(None, alias="LEAD_ID")
+    location_id: LInt = Field(None, alias="LOCATION_ID")
+    modify_by_id: LInt = Field(None, alias="MODIFY_BY_ID")
+    moved_by_id: LInt = Field(None, alias="MOVED_BY_ID")
+    moved_time: LDateTime = Field(None, alias="MOVED_TIME")
+    opened: LStr = Field(None, alias="OPENED")
+    opportunity: LFloat = Field(None, alias="OPPORTUNITY")
+    originator_id: LStr = Field(None, alias="ORIGINATOR_ID")
+    origin_id: LStr = Field(None, alias="ORIGIN_ID")
+    parent_id: LInt = Field(None, alias="PARENT_ID_...")
+    probability: LInt = Field(None, alias="PROBABILITY")
+    quote_id: LInt = Field(None, alias="QUOTE_ID")
+    source_description: LStr = Field(None, alias="SOURCE_DESCRIPTION")
+    source_id: LStr = Field(None, alias="SOURCE_ID")
+    stage_id: LStr = Field(None, alias="STAGE_ID")
+    stage_semantic_id: LStr = Field(None, alias="STAGE_SEMANTIC_ID")
+    tax_value: LFloat = Field(None, alias="TAX_VALUE")
+    title: LStr = Field(None, alias="TITLE")
+    type_id: LStr = Field(None, alias="TYPE_ID")
+    uf_crm: Any = Field(None, alias="UF_CRM_...")
+    utm_campaign: LStr = Field(None, alias="UTM_CAMPAIGN")
+    utm_content: LStr = Field(None, alias="UTM_CONTENT")
+    utm_medium: LStr = Field(None, alias="UTM_MEDIUM")
+    utm_source: LStr = Field(None, alias="UTM_SOURCE")
+    utm_term: LStr = Field(None, alias="UTM_TERM")
 
 
 CrmDealListResult: TypeAlias = Rows[CrmDealListItem]
@@ -404,34 +404,34 @@ CrmDealListResult: TypeAlias = Rows[CrmDealListItem]
 class CrmDealProductrowsGetResultItem(B24Model):
     """A nested object."""
 
-    customized: LStr | None = Field(None, alias="CUSTOMIZED")
-    date_reserve_end: LDate | None = Field(None, alias="DATE_RESERVE_END")
-    discount_rate: LFloat | None = Field(None, alias="DISCOUNT_RATE")
-    discount_sum: LFloat | None = Field(None, alias="DISCOUNT_SUM")
-    discount_type_id: LInt | None = Field(None, alias="DISCOUNT_TYPE_ID")
-    id: LInt | None = Field(None, alias="ID")
-    measure_code: LStr | None = Field(None, alias="MEASURE_CODE")
-    measure_name: LStr | None = Field(None, alias="MEASURE_NAME")
-    original_product_name: LStr | None = Field(None, alias="ORIGINAL_PRODUCT_NAME")
-    owner_id: LInt | None = Field(None, alias="OWNER_ID")
-    owner_type: LStr | None = Field(None, alias="OWNER_TYPE")
-    price: LFloat | None = Field(None, alias="PRICE")
-    price_account: LStr | None = Field(None, alias="PRICE_ACCOUNT")
-    price_brutto: LFloat | None = Field(None, alias="PRICE_BRUTTO")
-    price_exclusive: LFloat | None = Field(None, alias="PRICE_EXCLUSIVE")
-    price_netto: LFloat | None = Field(None, alias="PRICE_NETTO")
-    product_description: LStr | None = Field(None, alias="PRODUCT_DESCRIPTION")
-    product_id: LInt | None = Field(None, alias="PRODUCT_ID")
-    product_name: LStr | None = Field(None, alias="PRODUCT_NAME")
-    quantity: LInt | None = Field(None, alias="QUANTITY")
-    reserve_id: LInt | None = Field(None, alias="RESERVE_ID")
-    reserve_quantity: LInt | None = Field(None, alias="RESERVE_QUANTITY")
-    sort: LInt | None = Field(None, alias="SORT")
-    store_id: LInt | None = Field(None, alias="STORE_ID")
-    tax_included: LStr | None = Field(None, alias="TAX_INCLUDED")
-    tax_rate: LFloat | None = Field(None, alias="TAX_RATE")
-    type: LInt | None = Field(None, alias="TYPE")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    customized: LStr = Field(None, alias="CUSTOMIZED")
+    date_reserve_end: LDate = Field(None, alias="DATE_RESERVE_END")
+    discount_rate: LFloat = Field(None, alias="DISCOUNT_RATE")
+    discount_sum: LFloat = Field(None, alias="DISCOUNT_SUM")
+    discount_type_id: LInt = Field(None, alias="DISCOUNT_TYPE_ID")
+    id: LInt = Field(None, alias="ID")
+    measure_code: LStr = Field(None, alias="MEASURE_CODE")
+    measure_name: LStr = Field(None, alias="MEASURE_NAME")
+    original_product_name: LStr = Field(None, alias="ORIGINAL_PRODUCT_NAME")
+    owner_id: LInt = Field(None, alias="OWNER_ID")
+    owner_type: LStr = Field(None, alias="OWNER_TYPE")
+    price: LFloat = Field(None, alias="PRICE")
+    price_account: LStr = Field(None, alias="PRICE_ACCOUNT")
+    price_brutto: LFloat = Field(None, alias="PRICE_BRUTTO")
+    price_exclusive: LFloat = Field(None, alias="PRICE_EXCLUSIVE")
+    price_netto: LFloat = Field(None, alias="PRICE_NETTO")
+    product_description: LStr = Field(None, alias="PRODUCT_DESCRIPTION")
+    product_id: LInt = Field(None, alias="PRODUCT_ID")
+    product_name: LStr = Field(None, alias="PRODUCT_NAME")
+    quantity: LInt = Field(None, alias="QUANTITY")
+    reserve_id: LInt = Field(None, alias="RESERVE_ID")
+    reserve_quantity: LInt = Field(None, alias="RESERVE_QUANTITY")
+    sort: LInt = Field(None, alias="SORT")
+    store_id: LInt = Field(None, alias="STORE_ID")
+    tax_included: LStr = Field(None, alias="TAX_INCLUDED")
+    tax_rate: LFloat = Field(None, alias="TAX_RATE")
+    type: LInt = Field(None, alias="TYPE")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 CrmDealProductrowsGetResult: TypeAlias = Rows[CrmDealProductrowsGetResultItem]
@@ -483,8 +483,8 @@ CrmDealRecurringDeleteResult: TypeAlias = LBool
 class CrmDealRecurringExposeResult(B24Model):
     """Result of ``crm.deal.recurring.expose`` (REST v2)."""
 
-    deal_id: LInt | None = Field(None, alias="DEAL_ID")
-    result_deal_id: LInt | None = Field(None, alias="result.DEAL_ID")
+    deal_id: LInt = Field(None, alias="DEAL_ID")
+    result_deal_id: LInt = Field(None, alias="result.DEAL_ID")
 
 
 class CrmDealRecurringFieldsResultParamsDefinition(B24Model):
@@ -518,99 +518,95 @@ class CrmDealRecurringFieldsResultParamsDefinition(B24Model):
 class CrmDealRecurringFieldsResultParams(B24Model):
     """A nested object."""
 
-    mode: LStr | None = Field(None, alias="MODE")
-    multiple_interval: LInt | None = Field(None, alias="MULTIPLE_INTERVAL")
-    multiple_type: LStr | None = Field(None, alias="MULTIPLE_TYPE")
-    offset_begindate_type: LStr | None = Field(None, alias="OFFSET_BEGINDATE_TYPE")
-    offset_begindate_value: LInt | None = Field(None, alias="OFFSET_BEGINDATE_VALUE")
-    offset_closedate_type: LStr | None = Field(None, alias="OFFSET_CLOSEDATE_TYPE")
-    offset_closedate_value: LInt | None = Field(None, alias="OFFSET_CLOSEDATE_VALUE")
-    single_before_start_date_type: LStr | None = Field(None, alias="SINGLE_BEFORE_START_DATE_TYPE")
-    single_before_start_date_value: LInt | None = Field(
-        None, alias="SINGLE_BEFORE_START_DATE_VALUE"
-    )
+    mode: LStr = Field(None, alias="MODE")
+    multiple_interval: LInt = Field(None, alias="MULTIPLE_INTERVAL")
+    multiple_type: LStr = Field(None, alias="MULTIPLE_TYPE")
+    offset_begindate_type: LStr = Field(None, alias="OFFSET_BEGINDATE_TYPE")
+    offset_begindate_value: LInt = Field(None, alias="OFFSET_BEGINDATE_VALUE")
+    offset_closedate_type: LStr = Field(None, alias="OFFSET_CLOSEDATE_TYPE")
+    offset_closedate_value: LInt = Field(None, alias="OFFSET_CLOSEDATE_VALUE")
+    single_before_start_date_type: LStr = Field(None, alias="SINGLE_BEFORE_START_DATE_TYPE")
+    single_before_start_date_value: LInt = Field(None, alias="SINGLE_BEFORE_START_DATE_VALUE")
     definition: CrmDealRecurringFieldsResultParamsDefinition | None = None
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmDealRecurringFieldsResult(B24Model):
     """Result of ``crm.deal.recurring.fields`` (REST v2)."""
 
-    active: Any | None = Field(None, alias="ACTIVE")
-    based_id: Any | None = Field(None, alias="BASED_ID")
-    category_id: Any | None = Field(None, alias="CATEGORY_ID")
-    counter_repeat: Any | None = Field(None, alias="COUNTER_REPEAT")
-    deal_id: Any | None = Field(None, alias="DEAL_ID")
-    id: Any | None = Field(None, alias="ID")
-    is_limit: Any | None = Field(None, alias="IS_LIMIT")
-    last_execution: Any | None = Field(None, alias="LAST_EXECUTION")
-    limit_date: Any | None = Field(None, alias="LIMIT_DATE")
-    limit_repeat: Any | None = Field(None, alias="LIMIT_REPEAT")
-    next_execution: Any | None = Field(None, alias="NEXT_EXECUTION")
+    active: Any = Field(None, alias="ACTIVE")
+    based_id: Any = Field(None, alias="BASED_ID")
+    category_id: Any = Field(None, alias="CATEGORY_ID")
+    counter_repeat: Any = Field(None, alias="COUNTER_REPEAT")
+    deal_id: Any = Field(None, alias="DEAL_ID")
+    id: Any = Field(None, alias="ID")
+    is_limit: Any = Field(None, alias="IS_LIMIT")
+    last_execution: Any = Field(None, alias="LAST_EXECUTION")
+    limit_date: Any = Field(None, alias="LIMIT_DATE")
+    limit_repeat: Any = Field(None, alias="LIMIT_REPEAT")
+    next_execution: Any = Field(None, alias="NEXT_EXECUTION")
     params: CrmDealRecurringFieldsResultParams | None = Field(None, alias="PARAMS")
-    start_date: Any | None = Field(None, alias="START_DATE")
+    start_date: Any = Field(None, alias="START_DATE")
 
 
 class CrmDealRecurringGetResultParams(B24Model):
     """A nested object."""
 
-    mode: LStr | None = Field(None, alias="MODE")
-    multiple_interval: LInt | None = Field(None, alias="MULTIPLE_INTERVAL")
-    multiple_type: LStr | None = Field(None, alias="MULTIPLE_TYPE")
-    offset_begindate_type: LStr | None = Field(None, alias="OFFSET_BEGINDATE_TYPE")
-    offset_begindate_value: LInt | None = Field(None, alias="OFFSET_BEGINDATE_VALUE")
-    offset_closedate_type: LStr | None = Field(None, alias="OFFSET_CLOSEDATE_TYPE")
-    offset_closedate_value: LInt | None = Field(None, alias="OFFSET_CLOSEDATE_VALUE")
-    single_before_start_date_type: LStr | None = Field(None, alias="SINGLE_BEFORE_START_DATE_TYPE")
-    single_before_start_date_value: LInt | None = Field(
-        None, alias="SINGLE_BEFORE_START_DATE_VALUE"
-    )
+    mode: LStr = Field(None, alias="MODE")
+    multiple_interval: LInt = Field(None, alias="MULTIPLE_INTERVAL")
+    multiple_type: LStr = Field(None, alias="MULTIPLE_TYPE")
+    offset_begindate_type: LStr = Field(None, alias="OFFSET_BEGINDATE_TYPE")
+    offset_begindate_value: LInt = Field(None, alias="OFFSET_BEGINDATE_VALUE")
+    offset_closedate_type: LStr = Field(None, alias="OFFSET_CLOSEDATE_TYPE")
+    offset_closedate_value: LInt = Field(None, alias="OFFSET_CLOSEDATE_VALUE")
+    single_before_start_date_type: LStr = Field(None, alias="SINGLE_BEFORE_START_DATE_TYPE")
+    single_before_start_date_value: LInt = Field(None, alias="SINGLE_BEFORE_START_DATE_VALUE")
 
 
 class CrmDealRecurringGetResult(B24Model):
     """Result of ``crm.deal.recurring.get`` (REST v2)."""
 
-    active: LStr | None = Field(None, alias="ACTIVE")
-    based_id: LInt | None = Field(None, alias="BASED_ID")
-    category_id: LStr | None = Field(None, alias="CATEGORY_ID")
-    counter_repeat: LInt | None = Field(None, alias="COUNTER_REPEAT")
-    deal_id: LInt | None = Field(None, alias="DEAL_ID")
-    id: LInt | None = Field(None, alias="ID")
-    is_limit: LStr | None = Field(None, alias="IS_LIMIT")
-    last_execution: LDateTime | None = Field(None, alias="LAST_EXECUTION")
-    limit_date: LDateTime | None = Field(None, alias="LIMIT_DATE")
-    limit_repeat: LInt | None = Field(None, alias="LIMIT_REPEAT")
-    next_execution: LDateTime | None = Field(None, alias="NEXT_EXECUTION")
+    active: LStr = Field(None, alias="ACTIVE")
+    based_id: LInt = Field(None, alias="BASED_ID")
+    category_id: LStr = Field(None, alias="CATEGORY_ID")
+    counter_repeat: LInt = Field(None, alias="COUNTER_REPEAT")
+    deal_id: LInt = Field(None, alias="DEAL_ID")
+    id: LInt = Field(None, alias="ID")
+    is_limit: LStr = Field(None, alias="IS_LIMIT")
+    last_execution: LDateTime = Field(None, alias="LAST_EXECUTION")
+    limit_date: LDateTime = Field(None, alias="LIMIT_DATE")
+    limit_repeat: LInt = Field(None, alias="LIMIT_REPEAT")
+    next_execution: LDateTime = Field(None, alias="NEXT_EXECUTION")
     params: CrmDealRecurringGetResultParams | None = Field(None, alias="PARAMS")
-    start_date: LDateTime | None = Field(None, alias="START_DATE")
+    start_date: LDateTime = Field(None, alias="START_DATE")
 
 
 class CrmDealRecurringListItem(B24Model):
     """A nested object."""
 
-    active: LStr | None = Field(None, alias="ACTIVE")
-    based_id: LInt | None = Field(None, alias="BASED_ID")
-    category_id: LStr | None = Field(None, alias="CATEGORY_ID")
-    counter_repeat: LInt | None = Field(None, alias="COUNTER_REPEAT")
-    deal_id: LInt | None = Field(None, alias="DEAL_ID")
-    id: LInt | None = Field(None, alias="ID")
-    is_limit: LStr | None = Field(None, alias="IS_LIMIT")
-    last_execution: LDateTime | None = Field(None, alias="LAST_EXECUTION")
-    limit_date: LDateTime | None = Field(None, alias="LIMIT_DATE")
-    limit_repeat: LInt | None = Field(None, alias="LIMIT_REPEAT")
-    next_execution: LDateTime | None = Field(None, alias="NEXT_EXECUTION")
+    active: LStr = Field(None, alias="ACTIVE")
+    based_id_2: LInt = Field(None, alias="BASED_ID")
+    category_id_2: LStr = Field(None, alias="CATEGORY_ID")
+    counter_repeat: LInt = Field(None, alias="COUNTER_REPEAT")
+    deal_id_2: LInt = Field(None, alias="DEAL_ID")
+    id_2: LInt = Field(None, alias="ID")
+    is_limit: LStr = Field(None, alias="IS_LIMIT")
+    last_execution: LDateTime = Field(None, alias="LAST_EXECUTION")
+    limit_date: LDateTime = Field(None, alias="LIMIT_DATE")
+    limit_repeat: LInt = Field(None, alias="LIMIT_REPEAT")
+    next_execution: LDateTime = Field(None, alias="NEXT_EXECUTION")
     params: CrmDealRecurringGetResultParams | None = Field(None, alias="PARAMS")
-    start_date: LDateTime | None = Field(None, alias="START_DATE")
-    based_id_2: LStr | None = Field(None, alias="based_id")
-    category_id_2: LStr | None = Field(None, alias="category_id")
-    deal_id_2: LStr | None = Field(None, alias="deal_id")
-    id_2: LInt | None = Field(None, alias="id")
+    start_date: LDateTime = Field(None, alias="START_DATE")
+    based_id: LStr = None
+    category_id: LStr = None
+    deal_id: LStr = None
+    id: LInt = None
 
 
 CrmDealRecurringListResult: TypeAlias = Rows[CrmDealRecurringListItem]
@@ -748,38 +744,38 @@ CrmDealUserfieldDeleteResult: TypeAlias = LBool
 class CrmDealUserfieldGetResultEditFormLabel(B24Model):
     """A nested object."""
 
-    ar: LStr | None = None
-    br: LStr | None = None
-    de: LStr | None = None
-    en: LStr | None = None
-    fr: LStr | None = None
-    hi: LStr | None = None
-    id: LStr | None = None
-    in_: LStr | None = Field(None, alias="in")
-    it: LStr | None = None
-    ja: LStr | None = None
-    kz: LStr | None = None
-    la: LStr | None = None
-    ms: LStr | None = None
-    pl: LStr | None = None
-    ru: LStr | None = None
-    sc: LStr | None = None
-    tc: LStr | None = None
-    th: LStr | None = None
-    tr: LStr | None = None
-    ua: LStr | None = None
-    vn: LStr | None = None
+    ar: LStr = None
+    br: LStr = None
+    de: LStr = None
+    en: LStr = None
+    fr: LStr = None
+    hi: LStr = None
+    id: LStr = None
+    in_: LStr = Field(None, alias="in")
+    it: LStr = None
+    ja: LStr = None
+    kz: LStr = None
+    la: LStr = None
+    ms: LStr = None
+    pl: LStr = None
+    ru: LStr = None
+    sc: LStr = None
+    tc: LStr = None
+    th: LStr = None
+    tr: LStr = None
+    ua: LStr = None
+    vn: LStr = None
 
 
 class CrmDealUserfieldGetResultSettings(B24Model):
     """A nested object."""
 
-    default_value: LStr | None = Field(None, alias="DEFAULT_VALUE")
-    max_length: LInt | None = Field(None, alias="MAX_LENGTH")
-    min_length: LInt | None = Field(None, alias="MIN_LENGTH")
-    regexp: LStr | None = Field(None, alias="REGEXP")
-    rows: LInt | None = Field(None, alias="ROWS")
-    size: LInt | None = Field(None, alias="SIZE")
+    default_value: LStr = Field(None, alias="DEFAULT_VALUE")
+    max_length: LInt = Field(None, alias="MAX_LENGTH")
+    min_length: LInt = Field(None, alias="MIN_LENGTH")
+    regexp: LStr = Field(None, alias="REGEXP")
+    rows: LInt = Field(None, alias="ROWS")
+    size: LInt = Field(None, alias="SIZE")
 
 
 class CrmDealUserfieldGetResult(B24Model):
@@ -788,57 +784,57 @@ class CrmDealUserfieldGetResult(B24Model):
     edit_form_label: CrmDealUserfieldGetResultEditFormLabel | None = Field(
         None, alias="EDIT_FORM_LABEL"
     )
-    edit_in_list: LStr | None = Field(None, alias="EDIT_IN_LIST")
-    entity_id: LStr | None = Field(None, alias="ENTITY_ID")
+    edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")
+    entity_id: LStr = Field(None, alias="ENTITY_ID")
     error_message: CrmDealUserfieldGetResultEditFormLabel | None = Field(
         None, alias="ERROR_MESSAGE"
     )
-    field_name: LStr | None = Field(None, alias="FIELD_NAME")
+    field_name: LStr = Field(None, alias="FIELD_NAME")
     help_message: CrmDealUserfieldGetResultEditFormLabel | None = Field(None, alias="HELP_MESSAGE")
-    id: LInt | None = Field(None, alias="ID")
-    is_searchable: LStr | None = Field(None, alias="IS_SEARCHABLE")
+    id: LInt = Field(None, alias="ID")
+    is_searchable: LStr = Field(None, alias="IS_SEARCHABLE")
     list_column_label: CrmDealUserfieldGetResultEditFormLabel | None = Field(
         None, alias="LIST_COLUMN_LABEL"
     )
     list_filter_label: CrmDealUserfieldGetResultEditFormLabel | None = Field(
         None, alias="LIST_FILTER_LABEL"
     )
-    mandatory: LStr | None = Field(None, alias="MANDATORY")
-    multiple: LStr | None = Field(None, alias="MULTIPLE")
+    mandatory: LStr = Field(None, alias="MANDATORY")
+    multiple: LStr = Field(None, alias="MULTIPLE")
     settings: CrmDealUserfieldGetResultSettings | None = Field(None, alias="SETTINGS")
-    show_filter: LStr | None = Field(None, alias="SHOW_FILTER")
-    show_in_list: LStr | None = Field(None, alias="SHOW_IN_LIST")
-    sort: LStr | None = Field(None, alias="SORT")
-    user_type_id: LStr | None = Field(None, alias="USER_TYPE_ID")
-    xml_id: Any | None = Field(None, alias="XML_ID")
+    show_filter: LStr = Field(None, alias="SHOW_FILTER")
+    show_in_list: LStr = Field(None, alias="SHOW_IN_LIST")
+    sort: LStr = Field(None, alias="SORT")
+    user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
+    xml_id: Any = Field(None, alias="XML_ID")
 
 
 class CrmDealUserfieldListItemListItem(B24Model):
     """A nested object."""
 
-    def_: LStr | None = Field(None, alias="DEF")
-    id: LInt | None = Field(None, alias="ID")
-    sort: LStr | None = Field(None, alias="SORT")
-    value: LStr | None = Field(None, alias="VALUE")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    def_: LStr = Field(None, alias="DEF")
+    id: LInt = Field(None, alias="ID")
+    sort: LStr = Field(None, alias="SORT")
+    value: LStr = Field(None, alias="VALUE")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 class CrmDealUserfieldListItemSettingsResourcesResourceSB81CA2(B24Model):
     """A nested object."""
 
-    cal_type: LStr | None = Field(None, alias="CAL_TYPE")
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
+    cal_type: LStr = Field(None, alias="CAL_TYPE")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
 
 
 class CrmDealUserfieldListItemSettingsResourcesResource(B24Model):
     """A nested object."""
 
-    name: LStr | None = Field(None, alias="NAME")
+    name: LStr = Field(None, alias="NAME")
     sections: LList[CrmDealUserfieldListItemSettingsResourcesResourceSB81CA2] = Field(
         None, alias="SECTIONS"
     )
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 class CrmDealUserfieldListItemSettingsResources(B24Model):
@@ -850,38 +846,38 @@ class CrmDealUserfieldListItemSettingsResources(B24Model):
 class CrmDealUserfieldListItemSettingsSelectedResourcesItem(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    id: LInt = None
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmDealUserfieldListItemSettingsServiceListItem(B24Model):
     """A nested object."""
 
-    duration: LStr | None = None
-    name: LStr | None = None
+    duration: LStr = None
+    name: LStr = None
 
 
 class CrmDealUserfieldListItemSettings(B24Model):
     """A nested object."""
 
-    allow_overbooking: LStr | None = Field(None, alias="ALLOW_OVERBOOKING")
-    caption_no_value: LStr | None = Field(None, alias="CAPTION_NO_VALUE")
-    default_value: LStr | None = Field(None, alias="DEFAULT_VALUE")
-    display: LStr | None = Field(None, alias="DISPLAY")
-    entity_type: LStr | None = Field(None, alias="ENTITY_TYPE")
+    allow_overbooking: LStr = Field(None, alias="ALLOW_OVERBOOKING")
+    caption_no_value: LStr = Field(None, alias="CAPTION_NO_VALUE")
+    default_value: LStr = Field(None, alias="DEFAULT_VALUE")
+    display: LStr = Field(None, alias="DISPLAY")
+    entity_type: LStr = Field(None, alias="ENTITY_TYPE")
     extensions: LList[Any] = Field(None, alias="EXTENSIONS")
-    full_day: LStr | None = Field(None, alias="FULL_DAY")
-    list_height: LInt | None = Field(None, alias="LIST_HEIGHT")
-    list_width: LInt | None = Field(None, alias="LIST_WIDTH")
-    max_allowed_size: LInt | None = Field(None, alias="MAX_ALLOWED_SIZE")
-    max_length: LInt | None = Field(None, alias="MAX_LENGTH")
-    max_show_size: LInt | None = Field(None, alias="MAX_SHOW_SIZE")
-    min_length: LInt | None = Field(None, alias="MIN_LENGTH")
-    regexp: LStr | None = Field(None, alias="REGEXP")
+    full_day: LStr = Field(None, alias="FULL_DAY")
+    list_height: LInt = Field(None, alias="LIST_HEIGHT")
+    list_width: LInt = Field(None, alias="LIST_WIDTH")
+    max_allowed_size: LInt = Field(None, alias="MAX_ALLOWED_SIZE")
+    max_length: LInt = Field(None, alias="MAX_LENGTH")
+    max_show_size: LInt = Field(None, alias="MAX_SHOW_SIZE")
+    min_length: LInt = Field(None, alias="MIN_LENGTH")
+    regexp: LStr = Field(None, alias="REGEXP")
     resources: CrmDealUserfieldListItemSettingsResources | None = Field(None, alias="RESOURCES")
-    resource_limit: LInt | None = Field(None, alias="RESOURCE_LIMIT")
-    rows: LInt | None = Field(None, alias="ROWS")
+    resource_limit: LInt = Field(None, alias="RESOURCE_LIMIT")
+    rows: LInt = Field(None, alias="ROWS")
     selected_resources: LList[CrmDealUserfieldListItemSettingsSelectedResourcesItem] = Field(
         None, alias="SELECTED_RESOURCES"
     )
@@ -889,38 +885,38 @@ class CrmDealUserfieldListItemSettings(B24Model):
     service_list: LList[CrmDealUserfieldListItemSettingsServiceListItem] = Field(
         None, alias="SERVICE_LIST"
     )
-    show_no_value: LStr | None = Field(None, alias="SHOW_NO_VALUE")
-    size: LInt | None = Field(None, alias="SIZE")
-    target_blank: LStr | None = Field(None, alias="TARGET_BLANK")
-    timezone: LStr | None = Field(None, alias="TIMEZONE")
-    use_resources: LStr | None = Field(None, alias="USE_RESOURCES")
-    use_services: LStr | None = Field(None, alias="USE_SERVICES")
-    use_users: LStr | None = Field(None, alias="USE_USERS")
-    use_user_timezone: LStr | None = Field(None, alias="USE_USER_TIMEZONE")
+    show_no_value: LStr = Field(None, alias="SHOW_NO_VALUE")
+    size: LInt = Field(None, alias="SIZE")
+    target_blank: LStr = Field(None, alias="TARGET_BLANK")
+    timezone: LStr = Field(None, alias="TIMEZONE")
+    use_resources: LStr = Field(None, alias="USE_RESOURCES")
+    use_services: LStr = Field(None, alias="USE_SERVICES")
+    use_users: LStr = Field(None, alias="USE_USERS")
+    use_user_timezone: LStr = Field(None, alias="USE_USER_TIMEZONE")
 
 
 class CrmDealUserfieldListItem(B24Model):
     """A nested object."""
 
-    edit_form_label: LStr | None = Field(None, alias="EDIT_FORM_LABEL")
-    edit_in_list: LStr | None = Field(None, alias="EDIT_IN_LIST")
-    entity_id: LStr | None = Field(None, alias="ENTITY_ID")
-    error_message: LStr | None = Field(None, alias="ERROR_MESSAGE")
-    field_name: LStr | None = Field(None, alias="FIELD_NAME")
-    help_message: LStr | None = Field(None, alias="HELP_MESSAGE")
-    id: LInt | None = Field(None, alias="ID")
-    is_searchable: LStr | None = Field(None, alias="IS_SEARCHABLE")
+    edit_form_label: LStr = Field(None, alias="EDIT_FORM_LABEL")
+    edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")
+    entity_id: LStr = Field(None, alias="ENTITY_ID")
+    error_message: LStr = Field(None, alias="ERROR_MESSAGE")
+    field_name: LStr = Field(None, alias="FIELD_NAME")
+    help_message: LStr = Field(None, alias="HELP_MESSAGE")
+    id: LInt = Field(None, alias="ID")
+    is_searchable: LStr = Field(None, alias="IS_SEARCHABLE")
     list: LList[CrmDealUserfieldListItemListItem] = Field(None, alias="LIST")
-    list_column_label: LStr | None = Field(None, alias="LIST_COLUMN_LABEL")
-    list_filter_label: LStr | None = Field(None, alias="LIST_FILTER_LABEL")
-    mandatory: LStr | None = Field(None, alias="MANDATORY")
-    multiple: LStr | None = Field(None, alias="MULTIPLE")
+    list_column_label: LStr = Field(None, alias="LIST_COLUMN_LABEL")
+    list_filter_label: LStr = Field(None, alias="LIST_FILTER_LABEL")
+    mandatory: LStr = Field(None, alias="MANDATORY")
+    multiple: LStr = Field(None, alias="MULTIPLE")
     settings: CrmDealUserfieldListItemSettings | None = Field(None, alias="SETTINGS")
-    show_filter: LStr | None = Field(None, alias="SHOW_FILTER")
-    show_in_list: LStr | None = Field(None, alias="SHOW_IN_LIST")
-    sort: LStr | None = Field(None, alias="SORT")
-    user_type_id: LStr | None = Field(None, alias="USER_TYPE_ID")
-    xml_id: Any | None = Field(None, alias="XML_ID")
+    show_filter: LStr = Field(None, alias="SHOW_FILTER")
+    show_in_list: LStr = Field(None, alias="SHOW_IN_LIST")
+    sort: LStr = Field(None, alias="SORT")
+    user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
+    xml_id: Any = Field(None, alias="XML_ID")
 
 
 CrmDealUserfieldUpdateResult: TypeAlias = LBool

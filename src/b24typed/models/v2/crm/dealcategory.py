@@ -14,8 +14,8 @@ from b24typed.core.typed_models import B24Model, LDateTime, LInt, LStr
 class CrmDealcategoryFieldsResult(B24Model):
     """Result of ``crm.dealcategory.fields`` (REST v2)."""
 
-    created_date: LDateTime | None = Field(None, alias="CREATED_DATE")
-    id: LInt | None = Field(None, alias="ID")
-    is_locked: LStr | None = Field(None, alias="IS_LOCKED")
-    name: LStr | None = Field(None, alias="NAME")
-    sort: LInt | None = Field(None, alias="SORT")
+    created_date: LDateTime = Field(None, alias="CREATED_DATE")
+    id: LInt = Field(None, alias="ID")
+    is_locked: LStr = Field(None, alias="IS_LOCKED")
+    name: LStr = Field(None, alias="NAME")
+    sort: LInt = Field(None, alias="SORT")

@@ -18,50 +18,50 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, 
 class CrmDocumentgeneratorDocumentAddResultDocumentProducts(B24Model):
     """A nested object."""
 
-    currency_id: LStr | None = Field(None, alias="currencyId")
-    total_rows: LInt | None = Field(None, alias="totalRows")
-    total_sum: LStr | None = Field(None, alias="totalSum")
+    currency_id: LStr = Field(None, alias="currencyId")
+    total_rows: LInt = Field(None, alias="totalRows")
+    total_sum: LStr = Field(None, alias="totalSum")
 
 
 class CrmDocumentgeneratorDocumentAddResultDocumentValues(B24Model):
     """A nested object."""
 
-    document_number: LStr | None = Field(None, alias="DocumentNumber")
-    creation_method: LStr | None = Field(None, alias="_creationMethod")
-    products_table_variant: LStr | None = Field(None, alias="productsTableVariant")
-    stamps_enabled: LBool | None = Field(None, alias="stampsEnabled")
+    document_number: LStr = Field(None, alias="DocumentNumber")
+    creation_method: LStr = Field(None, alias="_creationMethod")
+    products_table_variant: LStr = Field(None, alias="productsTableVariant")
+    stamps_enabled: LBool = Field(None, alias="stampsEnabled")
 
 
 class CrmDocumentgeneratorDocumentAddResultDocument(B24Model):
     """A nested object."""
 
-    change_qr_code_disabled_reason: LStr | None = Field(None, alias="changeQrCodeDisabledReason")
-    change_qr_code_enabled: LBool | None = Field(None, alias="changeQrCodeEnabled")
-    change_stamps_disabled_reason: LStr | None = Field(None, alias="changeStampsDisabledReason")
-    change_stamps_enabled: LBool | None = Field(None, alias="changeStampsEnabled")
-    create_time: LDateTime | None = Field(None, alias="createTime")
-    created_by: LInt | None = Field(None, alias="createdBy")
-    download_url: LStr | None = Field(None, alias="downloadUrl")
-    download_url_machine: LStr | None = Field(None, alias="downloadUrlMachine")
-    email_disk_file: LInt | None = Field(None, alias="emailDiskFile")
-    entity_id: LInt | None = Field(None, alias="entityId")
-    entity_type_id: LInt | None = Field(None, alias="entityTypeId")
-    id: LInt | None = None
-    image_url: LStr | None = Field(None, alias="imageUrl")
-    is_transformation_error: LBool | None = Field(None, alias="isTransformationError")
-    number: LStr | None = None
-    pdf_url: LStr | None = Field(None, alias="pdfUrl")
+    change_qr_code_disabled_reason: LStr = Field(None, alias="changeQrCodeDisabledReason")
+    change_qr_code_enabled: LBool = Field(None, alias="changeQrCodeEnabled")
+    change_stamps_disabled_reason: LStr = Field(None, alias="changeStampsDisabledReason")
+    change_stamps_enabled: LBool = Field(None, alias="changeStampsEnabled")
+    create_time: LDateTime = Field(None, alias="createTime")
+    created_by: LInt = Field(None, alias="createdBy")
+    download_url: LStr = Field(None, alias="downloadUrl")
+    download_url_machine: LStr = Field(None, alias="downloadUrlMachine")
+    email_disk_file: LInt = Field(None, alias="emailDiskFile")
+    entity_id: LInt = Field(None, alias="entityId")
+    entity_type_id: LInt = Field(None, alias="entityTypeId")
+    id: LInt = None
+    image_url: LStr = Field(None, alias="imageUrl")
+    is_transformation_error: LBool = Field(None, alias="isTransformationError")
+    number: LStr = None
+    pdf_url: LStr = Field(None, alias="pdfUrl")
     products: CrmDocumentgeneratorDocumentAddResultDocumentProducts | None = None
-    public_url: LStr | None = Field(None, alias="publicUrl")
-    pull_tag: LStr | None = Field(None, alias="pullTag")
-    qr_code_enabled: LBool | None = Field(None, alias="qrCodeEnabled")
-    stamps_enabled: LBool | None = Field(None, alias="stampsEnabled")
-    template_id: LInt | None = Field(None, alias="templateId")
-    title: LStr | None = None
-    transformation_error_code: LStr | None = Field(None, alias="transformationErrorCode")
-    transformation_error_message: LStr | None = Field(None, alias="transformationErrorMessage")
-    update_time: LDateTime | None = Field(None, alias="updateTime")
-    updated_by: LInt | None = Field(None, alias="updatedBy")
+    public_url: LStr = Field(None, alias="publicUrl")
+    pull_tag: LStr = Field(None, alias="pullTag")
+    qr_code_enabled: LBool = Field(None, alias="qrCodeEnabled")
+    stamps_enabled: LBool = Field(None, alias="stampsEnabled")
+    template_id: LInt = Field(None, alias="templateId")
+    title: LStr = None
+    transformation_error_code: LStr = Field(None, alias="transformationErrorCode")
+    transformation_error_message: LStr = Field(None, alias="transformationErrorMessage")
+    update_time: LDateTime = Field(None, alias="updateTime")
+    updated_by: LInt = Field(None, alias="updatedBy")
     values: CrmDocumentgeneratorDocumentAddResultDocumentValues | None = None
 
 
@@ -74,49 +74,49 @@ class CrmDocumentgeneratorDocumentAddResult(B24Model):
 class CrmDocumentgeneratorDocumentEnablepublicurlResult(B24Model):
     """Result of ``crm.documentgenerator.document.enablepublicurl`` (REST v2)."""
 
-    public_url: LStr | None = Field(None, alias="publicUrl")
+    public_url: LStr = Field(None, alias="publicUrl")
 
 
 class CrmDocumentgeneratorDocumentGetResultDocumentValues(B24Model):
     """A nested object."""
 
-    creation_method: LStr | None = Field(None, alias="_creationMethod")
-    products_table_variant: LStr | None = Field(None, alias="productsTableVariant")
-    stamps_enabled: LBool | None = Field(None, alias="stampsEnabled")
+    creation_method: LStr = Field(None, alias="_creationMethod")
+    products_table_variant: LStr = Field(None, alias="productsTableVariant")
+    stamps_enabled: LBool = Field(None, alias="stampsEnabled")
 
 
 class CrmDocumentgeneratorDocumentGetResultDocument(B24Model):
     """A nested object."""
 
-    change_qr_code_disabled_reason: LStr | None = Field(None, alias="changeQrCodeDisabledReason")
-    change_qr_code_enabled: LBool | None = Field(None, alias="changeQrCodeEnabled")
-    change_stamps_disabled_reason: LStr | None = Field(None, alias="changeStampsDisabledReason")
-    change_stamps_enabled: LBool | None = Field(None, alias="changeStampsEnabled")
-    create_time: LDateTime | None = Field(None, alias="createTime")
-    created_by: LInt | None = Field(None, alias="createdBy")
-    download_url: LStr | None = Field(None, alias="downloadUrl")
-    download_url_machine: LStr | None = Field(None, alias="downloadUrlMachine")
-    email_disk_file: LInt | None = Field(None, alias="emailDiskFile")
-    entity_id: LInt | None = Field(None, alias="entityId")
-    entity_type_id: LInt | None = Field(None, alias="entityTypeId")
-    id: LInt | None = None
-    image_url: LStr | None = Field(None, alias="imageUrl")
-    image_url_machine: LStr | None = Field(None, alias="imageUrlMachine")
-    is_transformation_error: LBool | None = Field(None, alias="isTransformationError")
-    number: LStr | None = None
-    pdf_url: LStr | None = Field(None, alias="pdfUrl")
-    pdf_url_machine: LStr | None = Field(None, alias="pdfUrlMachine")
+    change_qr_code_disabled_reason: LStr = Field(None, alias="changeQrCodeDisabledReason")
+    change_qr_code_enabled: LBool = Field(None, alias="changeQrCodeEnabled")
+    change_stamps_disabled_reason: LStr = Field(None, alias="changeStampsDisabledReason")
+    change_stamps_enabled: LBool = Field(None, alias="changeStampsEnabled")
+    create_time: LDateTime = Field(None, alias="createTime")
+    created_by: LInt = Field(None, alias="createdBy")
+    download_url: LStr = Field(None, alias="downloadUrl")
+    download_url_machine: LStr = Field(None, alias="downloadUrlMachine")
+    email_disk_file: LInt = Field(None, alias="emailDiskFile")
+    entity_id: LInt = Field(None, alias="entityId")
+    entity_type_id: LInt = Field(None, alias="entityTypeId")
+    id: LInt = None
+    image_url: LStr = Field(None, alias="imageUrl")
+    image_url_machine: LStr = Field(None, alias="imageUrlMachine")
+    is_transformation_error: LBool = Field(None, alias="isTransformationError")
+    number: LStr = None
+    pdf_url: LStr = Field(None, alias="pdfUrl")
+    pdf_url_machine: LStr = Field(None, alias="pdfUrlMachine")
     products: CrmDocumentgeneratorDocumentAddResultDocumentProducts | None = None
-    public_url: LStr | None = Field(None, alias="publicUrl")
-    pull_tag: LStr | None = Field(None, alias="pullTag")
-    qr_code_enabled: LBool | None = Field(None, alias="qrCodeEnabled")
-    stamps_enabled: LBool | None = Field(None, alias="stampsEnabled")
-    template_id: LInt | None = Field(None, alias="templateId")
-    title: LStr | None = None
-    transformation_error_code: LStr | None = Field(None, alias="transformationErrorCode")
-    transformation_error_message: LStr | None = Field(None, alias="transformationErrorMessage")
-    update_time: LDateTime | None = Field(None, alias="updateTime")
-    updated_by: LInt | None = Field(None, alias="updatedBy")
+    public_url: LStr = Field(None, alias="publicUrl")
+    pull_tag: LStr = Field(None, alias="pullTag")
+    qr_code_enabled: LBool = Field(None, alias="qrCodeEnabled")
+    stamps_enabled: LBool = Field(None, alias="stampsEnabled")
+    template_id: LInt = Field(None, alias="templateId")
+    title: LStr = None
+    transformation_error_code: LStr = Field(None, alias="transformationErrorCode")
+    transformation_error_message: LStr = Field(None, alias="transformationErrorMessage")
+    update_time: LDateTime = Field(None, alias="updateTime")
+    updated_by: LInt = Field(None, alias="updatedBy")
     values: CrmDocumentgeneratorDocumentGetResultDocumentValues | None = None
 
 
@@ -129,39 +129,39 @@ class CrmDocumentgeneratorDocumentGetResult(B24Model):
 class CrmDocumentgeneratorDocumentGetfieldsResultDocumenFCF47F(B24Model):
     """A nested object."""
 
-    chain: LStr | None = None
-    default: LStr | None = None
+    chain: LStr = None
+    default: LStr = None
     group: LList[LStr] = None
-    required: LStr | None = None
-    title: LStr | None = None
-    value: LStr | None = None
+    required: LStr = None
+    title: LStr = None
+    value: LStr = None
 
 
 class CrmDocumentgeneratorDocumentGetfieldsResultDocumen395212(B24Model):
     """A nested object."""
 
-    selected: LBool | None = None
-    title: LStr | None = None
-    value: LStr | None = None
+    selected: LBool = None
+    title: LStr = None
+    value: LStr = None
 
 
 class CrmDocumentgeneratorDocumentGetfieldsResultDocumen96CB90(B24Model):
     """A nested object."""
 
     group: LList[LStr] = None
-    title: LStr | None = None
+    title: LStr = None
     value: LList[CrmDocumentgeneratorDocumentGetfieldsResultDocumen395212] = None
 
 
 class CrmDocumentgeneratorDocumentGetfieldsResultDocumen138F77(B24Model):
     """A nested object."""
 
-    chain: LStr | None = None
-    default: Any | None = None
+    chain: LStr = None
+    default: Any = None
     group: LList[LStr] = None
-    title: LStr | None = None
-    type: LStr | None = None
-    value: Any | None = None
+    title: LStr = None
+    type: LStr = None
+    value: Any = None
 
 
 class CrmDocumentgeneratorDocumentGetfieldsResultDocumen8618F7(B24Model):
@@ -176,16 +176,16 @@ class CrmDocumentgeneratorDocumentGetfieldsResultDocumen8618F7(B24Model):
     my_company_uf_logo: CrmDocumentgeneratorDocumentGetfieldsResultDocumen138F77 | None = Field(
         None, alias="MyCompanyUfLogo"
     )
-    chain: LStr | None = None
-    default: LStr | None = None
-    format: LDict | None = None
+    chain: LStr = None
+    default: LStr = None
+    format: LDict = None
     group: LList[Any] = None
-    hide_row: LStr | None = Field(None, alias="hideRow")
-    options: LDict | None = None
-    required: LStr | None = None
-    title: LStr | None = None
-    type: LStr | None = None
-    value: LStr | None = None
+    hide_row: LStr = Field(None, alias="hideRow")
+    options: LDict = None
+    required: LStr = None
+    title: LStr = None
+    type: LStr = None
+    value: LStr = None
 
 
 class CrmDocumentgeneratorDocumentGetfieldsResult(B24Model):
@@ -210,33 +210,33 @@ class CrmDocumentgeneratorDocumentGetfieldsValues(TypedDict, total=False):
 class CrmDocumentgeneratorDocumentListItemValues(B24Model):
     """A nested object."""
 
-    creation_method: LStr | None = Field(None, alias="_creationMethod")
-    stamps_enabled: LBool | None = Field(None, alias="stampsEnabled")
+    creation_method: LStr = Field(None, alias="_creationMethod")
+    stamps_enabled: LBool = Field(None, alias="stampsEnabled")
 
 
 class CrmDocumentgeneratorDocumentListItem(B24Model):
     """A nested object."""
 
-    create_time: LDateTime | None = Field(None, alias="createTime")
-    created_by: LInt | None = Field(None, alias="createdBy")
-    download_url: LStr | None = Field(None, alias="downloadUrl")
-    download_url_machine: LStr | None = Field(None, alias="downloadUrlMachine")
-    entity_id: LInt | None = Field(None, alias="entityId")
-    entity_type_id: LInt | None = Field(None, alias="entityTypeId")
-    file_id: LInt | None = Field(None, alias="fileId")
-    id: LStr | None = None
-    image_id: LInt | None = Field(None, alias="imageId")
-    image_url: LStr | None = Field(None, alias="imageUrl")
-    image_url_machine: LStr | None = Field(None, alias="imageUrlMachine")
-    number: LStr | None = None
-    pdf_id: LInt | None = Field(None, alias="pdfId")
-    pdf_url: LStr | None = Field(None, alias="pdfUrl")
-    pdf_url_machine: LStr | None = Field(None, alias="pdfUrlMachine")
-    stamps_enabled: LBool | None = Field(None, alias="stampsEnabled")
-    template_id: LInt | None = Field(None, alias="templateId")
-    title: LStr | None = None
-    update_time: LDateTime | None = Field(None, alias="updateTime")
-    updated_by: LInt | None = Field(None, alias="updatedBy")
+    create_time: LDateTime = Field(None, alias="createTime")
+    created_by: LInt = Field(None, alias="createdBy")
+    download_url: LStr = Field(None, alias="downloadUrl")
+    download_url_machine: LStr = Field(None, alias="downloadUrlMachine")
+    entity_id: LInt = Field(None, alias="entityId")
+    entity_type_id: LInt = Field(None, alias="entityTypeId")
+    file_id: LInt = Field(None, alias="fileId")
+    id: LStr = None
+    image_id: LInt = Field(None, alias="imageId")
+    image_url: LStr = Field(None, alias="imageUrl")
+    image_url_machine: LStr = Field(None, alias="imageUrlMachine")
+    number: LStr = None
+    pdf_id: LInt = Field(None, alias="pdfId")
+    pdf_url: LStr = Field(None, alias="pdfUrl")
+    pdf_url_machine: LStr = Field(None, alias="pdfUrlMachine")
+    stamps_enabled: LBool = Field(None, alias="stampsEnabled")
+    template_id: LInt = Field(None, alias="templateId")
+    title: LStr = None
+    update_time: LDateTime = Field(None, alias="updateTime")
+    updated_by: LInt = Field(None, alias="updatedBy")
     values: CrmDocumentgeneratorDocumentListItemValues | None = None
 
 
@@ -252,42 +252,42 @@ CrmDocumentgeneratorDocumentUpdateResult: TypeAlias = CrmDocumentgeneratorDocume
 class CrmDocumentgeneratorDocumentUploadResultDocumentValues(B24Model):
     """A nested object."""
 
-    creation_method: LStr | None = Field(None, alias="_creationMethod")
-    products_table_variant: LStr | None = Field(None, alias="productsTableVariant")
+    creation_method: LStr = Field(None, alias="_creationMethod")
+    products_table_variant: LStr = Field(None, alias="productsTableVariant")
 
 
 class CrmDocumentgeneratorDocumentUploadResultDocument(B24Model):
     """A nested object."""
 
-    change_qr_code_disabled_reason: LStr | None = Field(None, alias="changeQrCodeDisabledReason")
-    change_qr_code_enabled: LBool | None = Field(None, alias="changeQrCodeEnabled")
-    change_stamps_disabled_reason: LStr | None = Field(None, alias="changeStampsDisabledReason")
-    change_stamps_enabled: LBool | None = Field(None, alias="changeStampsEnabled")
-    create_time: LDateTime | None = Field(None, alias="createTime")
-    created_by: LInt | None = Field(None, alias="createdBy")
-    download_url: LStr | None = Field(None, alias="downloadUrl")
-    download_url_machine: LStr | None = Field(None, alias="downloadUrlMachine")
-    email_disk_file: LInt | None = Field(None, alias="emailDiskFile")
-    entity_id: LInt | None = Field(None, alias="entityId")
-    entity_type_id: LInt | None = Field(None, alias="entityTypeId")
-    id: LInt | None = None
-    image_url: LStr | None = Field(None, alias="imageUrl")
-    image_url_machine: LStr | None = Field(None, alias="imageUrlMachine")
-    is_transformation_error: LBool | None = Field(None, alias="isTransformationError")
-    number: LStr | None = None
-    pdf_url: LStr | None = Field(None, alias="pdfUrl")
-    pdf_url_machine: LStr | None = Field(None, alias="pdfUrlMachine")
+    change_qr_code_disabled_reason: LStr = Field(None, alias="changeQrCodeDisabledReason")
+    change_qr_code_enabled: LBool = Field(None, alias="changeQrCodeEnabled")
+    change_stamps_disabled_reason: LStr = Field(None, alias="changeStampsDisabledReason")
+    change_stamps_enabled: LBool = Field(None, alias="changeStampsEnabled")
+    create_time: LDateTime = Field(None, alias="createTime")
+    created_by: LInt = Field(None, alias="createdBy")
+    download_url: LStr = Field(None, alias="downloadUrl")
+    download_url_machine: LStr = Field(None, alias="downloadUrlMachine")
+    email_disk_file: LInt = Field(None, alias="emailDiskFile")
+    entity_id: LInt = Field(None, alias="entityId")
+    entity_type_id: LInt = Field(None, alias="entityTypeId")
+    id: LInt = None
+    image_url: LStr = Field(None, alias="imageUrl")
+    image_url_machine: LStr = Field(None, alias="imageUrlMachine")
+    is_transformation_error: LBool = Field(None, alias="isTransformationError")
+    number: LStr = None
+    pdf_url: LStr = Field(None, alias="pdfUrl")
+    pdf_url_machine: LStr = Field(None, alias="pdfUrlMachine")
     products: CrmDocumentgeneratorDocumentAddResultDocumentProducts | None = None
-    public_url: LStr | None = Field(None, alias="publicUrl")
-    pull_tag: LStr | None = Field(None, alias="pullTag")
-    qr_code_enabled: LBool | None = Field(None, alias="qrCodeEnabled")
-    stamps_enabled: LBool | None = Field(None, alias="stampsEnabled")
-    template_id: LInt | None = Field(None, alias="templateId")
-    title: LStr | None = None
-    transformation_error_code: LStr | None = Field(None, alias="transformationErrorCode")
-    transformation_error_message: LStr | None = Field(None, alias="transformationErrorMessage")
-    update_time: LDateTime | None = Field(None, alias="updateTime")
-    updated_by: LInt | None = Field(None, alias="updatedBy")
+    public_url: LStr = Field(None, alias="publicUrl")
+    pull_tag: LStr = Field(None, alias="pullTag")
+    qr_code_enabled: LBool = Field(None, alias="qrCodeEnabled")
+    stamps_enabled: LBool = Field(None, alias="stampsEnabled")
+    template_id: LInt = Field(None, alias="templateId")
+    title: LStr = None
+    transformation_error_code: LStr = Field(None, alias="transformationErrorCode")
+    transformation_error_message: LStr = Field(None, alias="transformationErrorMessage")
+    update_time: LDateTime = Field(None, alias="updateTime")
+    updated_by: LInt = Field(None, alias="updatedBy")
     values: CrmDocumentgeneratorDocumentUploadResultDocumentValues | None = None
 
 
@@ -311,13 +311,13 @@ class CrmDocumentgeneratorDocumentUploadFields(TypedDict, total=False):
 class CrmDocumentgeneratorNumeratorAddResultNumeratorSetE0E9CA(B24Model):
     """A nested object."""
 
-    is_direct_numeration: LBool | None = Field(None, alias="isDirectNumeration")
-    length: LInt | None = None
-    pad_string: LStr | None = Field(None, alias="padString")
-    periodic_by: Any | None = Field(None, alias="periodicBy")
-    start: LInt | None = None
-    step: LInt | None = None
-    timezone: Any | None = None
+    is_direct_numeration: LBool = Field(None, alias="isDirectNumeration")
+    length: LInt = None
+    pad_string: LStr = Field(None, alias="padString")
+    periodic_by: Any = Field(None, alias="periodicBy")
+    start: LInt = None
+    step: LInt = None
+    timezone: Any = None
 
 
 class CrmDocumentgeneratorNumeratorAddResultNumeratorSettings(B24Model):
@@ -331,34 +331,34 @@ class CrmDocumentgeneratorNumeratorAddResultNumeratorSettings(B24Model):
 class CrmDocumentgeneratorNumeratorAddResultNumerator(B24Model):
     """A nested object."""
 
-    code: Any | None = None
-    id: LInt | None = None
-    name: LStr | None = None
+    code: Any = None
+    id: LInt = None
+    name: LStr = None
     settings: CrmDocumentgeneratorNumeratorAddResultNumeratorSettings | None = None
-    template: LStr | None = None
+    template: LStr = None
 
 
 class CrmDocumentgeneratorNumeratorAddResultSettings(B24Model):
     """A nested object."""
 
-    is_direct_numeration: LBool | None = Field(None, alias="isDirectNumeration")
-    length: LInt | None = None
-    pad_string: LStr | None = Field(None, alias="padString")
-    periodic_by: LStr | None = Field(None, alias="periodicBy")
-    start: LInt | None = None
-    step: LInt | None = None
-    timezone: LStr | None = None
+    is_direct_numeration: LBool = Field(None, alias="isDirectNumeration")
+    length: LInt = None
+    pad_string: LStr = Field(None, alias="padString")
+    periodic_by: LStr = Field(None, alias="periodicBy")
+    start: LInt = None
+    step: LInt = None
+    timezone: LStr = None
 
 
 class CrmDocumentgeneratorNumeratorAddResult(B24Model):
     """Result of ``crm.documentgenerator.numerator.add`` (REST v2)."""
 
-    code: LStr | None = None
-    id: LInt | None = None
-    name: LStr | None = None
+    code: LStr = None
+    id: LInt = None
+    name: LStr = None
     numerator: CrmDocumentgeneratorNumeratorAddResultNumerator | None = None
     settings: CrmDocumentgeneratorNumeratorAddResultSettings | None = None
-    template: LStr | None = None
+    template: LStr = None
 
 
 class CrmDocumentgeneratorNumeratorAddFieldsSettingsBitr5F1089(TypedDict, total=False):
@@ -386,31 +386,31 @@ class CrmDocumentgeneratorNumeratorAddFields(TypedDict, total=False):
 class CrmDocumentgeneratorNumeratorGetResult(B24Model):
     """Result of ``crm.documentgenerator.numerator.get`` (REST v2)."""
 
-    code: LStr | None = None
-    id: LStr | None = None
-    name: LStr | None = None
+    code: LStr = None
+    id: LStr = None
+    name: LStr = None
     numerator: CrmDocumentgeneratorNumeratorAddResultNumerator | None = None
     settings: CrmDocumentgeneratorNumeratorAddResultSettings | None = None
-    template: LStr | None = None
+    template: LStr = None
 
 
 class CrmDocumentgeneratorNumeratorListItem(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    name: LStr | None = None
+    id: LInt = None
+    name: LStr = None
     settings: CrmDocumentgeneratorNumeratorAddResultNumeratorSettings | None = None
-    template: LStr | None = None
+    template: LStr = None
 
 
 class CrmDocumentgeneratorNumeratorListResult(B24Model):
     """Result of ``crm.documentgenerator.numerator.list`` (REST v2)."""
 
-    id: LStr | None = None
-    name: LStr | None = None
+    id: LStr = None
+    name: LStr = None
     numerators: LList[CrmDocumentgeneratorNumeratorListItem] = None
     settings: CrmDocumentgeneratorNumeratorAddResultSettings | None = None
-    template: LStr | None = None
+    template: LStr = None
 
 
 class CrmDocumentgeneratorNumeratorUpdateResultSettings(B24Model):
@@ -419,23 +419,23 @@ class CrmDocumentgeneratorNumeratorUpdateResultSettings(B24Model):
     bitrix_main_numerator_generator_sequent_number_generator: (
         CrmDocumentgeneratorNumeratorAddResultNumeratorSetE0E9CA | None
     ) = Field(None, alias="Bitrix_Main_Numerator_Generator_SequentNumberGenerator")
-    is_direct_numeration: LBool | None = Field(None, alias="isDirectNumeration")
-    length: LInt | None = None
-    pad_string: LStr | None = Field(None, alias="padString")
-    periodic_by: LStr | None = Field(None, alias="periodicBy")
-    start: LInt | None = None
-    step: LInt | None = None
-    timezone: LStr | None = None
+    is_direct_numeration: LBool = Field(None, alias="isDirectNumeration")
+    length: LInt = None
+    pad_string: LStr = Field(None, alias="padString")
+    periodic_by: LStr = Field(None, alias="periodicBy")
+    start: LInt = None
+    step: LInt = None
+    timezone: LStr = None
 
 
 class CrmDocumentgeneratorNumeratorUpdateResult(B24Model):
     """Result of ``crm.documentgenerator.numerator.update`` (REST v2)."""
 
-    code: LStr | None = None
-    id: LStr | None = None
-    name: LStr | None = None
+    code: LStr = None
+    id: LStr = None
+    name: LStr = None
     settings: CrmDocumentgeneratorNumeratorUpdateResultSettings | None = None
-    template: LStr | None = None
+    template: LStr = None
 
 
 class CrmDocumentgeneratorNumeratorUpdateFields(TypedDict, total=False):
@@ -447,50 +447,50 @@ class CrmDocumentgeneratorNumeratorUpdateFields(TypedDict, total=False):
 class CrmDocumentgeneratorTemplateAddResultTemplateUsers(B24Model):
     """A nested object."""
 
-    ua: LStr | None = Field(None, alias="UA")
+    ua: LStr = Field(None, alias="UA")
 
 
 class CrmDocumentgeneratorTemplateAddResultTemplate(B24Model):
     """A nested object."""
 
-    active: LStr | None = None
-    code: Any | None = None
-    create_time: LStr | None = Field(None, alias="createTime")
-    download: LStr | None = None
-    download_machine: LStr | None = Field(None, alias="downloadMachine")
+    active: LStr = None
+    code: Any = None
+    create_time: LStr = Field(None, alias="createTime")
+    download: LStr = None
+    download_machine: LStr = Field(None, alias="downloadMachine")
     entity_type_id: LList[LStr] = Field(None, alias="entityTypeId")
-    id: LInt | None = None
-    is_deleted: LStr | None = Field(None, alias="isDeleted")
-    module_id: LStr | None = Field(None, alias="moduleId")
-    name: LStr | None = None
-    numerator_id: LInt | None = Field(None, alias="numeratorId")
-    region: LStr | None = None
-    sort: LStr | None = None
-    update_time: LStr | None = Field(None, alias="updateTime")
+    id: LInt = None
+    is_deleted: LStr = Field(None, alias="isDeleted")
+    module_id: LStr = Field(None, alias="moduleId")
+    name: LStr = None
+    numerator_id: LInt = Field(None, alias="numeratorId")
+    region: LStr = None
+    sort: LStr = None
+    update_time: LStr = Field(None, alias="updateTime")
     users: CrmDocumentgeneratorTemplateAddResultTemplateUsers | None = None
-    with_stamps: LStr | None = Field(None, alias="withStamps")
+    with_stamps: LStr = Field(None, alias="withStamps")
 
 
 class CrmDocumentgeneratorTemplateAddResult(B24Model):
     """Result of ``crm.documentgenerator.template.add`` (REST v2)."""
 
-    active: LStr | None = None
-    code: LStr | None = None
-    create_time: LDateTime | None = Field(None, alias="createTime")
-    download: LStr | None = None
-    download_machine: LStr | None = Field(None, alias="downloadMachine")
+    active: LStr = None
+    code: LStr = None
+    create_time: LDateTime = Field(None, alias="createTime")
+    download: LStr = None
+    download_machine: LStr = Field(None, alias="downloadMachine")
     entity_type_id: LList[Any] = Field(None, alias="entityTypeId")
-    id: LStr | None = None
-    is_deleted: LStr | None = Field(None, alias="isDeleted")
-    module_id: LStr | None = Field(None, alias="moduleId")
-    name: LStr | None = None
-    numerator_id: LStr | None = Field(None, alias="numeratorId")
-    region: LStr | None = None
-    sort: LStr | None = None
+    id: LStr = None
+    is_deleted: LStr = Field(None, alias="isDeleted")
+    module_id: LStr = Field(None, alias="moduleId")
+    name: LStr = None
+    numerator_id: LStr = Field(None, alias="numeratorId")
+    region: LStr = None
+    sort: LStr = None
     template: CrmDocumentgeneratorTemplateAddResultTemplate | None = None
-    update_time: LDateTime | None = Field(None, alias="updateTime")
-    users: LDict | None = None
-    with_stamps: LStr | None = Field(None, alias="withStamps")
+    update_time: LDateTime = Field(None, alias="updateTime")
+    users: LDict = None
+    with_stamps: LStr = Field(None, alias="withStamps")
 
 
 class CrmDocumentgeneratorTemplateAddFields(TypedDict, total=False):
@@ -525,16 +525,16 @@ class CrmDocumentgeneratorTemplateGetfieldsResultTemplatCAD0AE(B24Model):
 class CrmDocumentgeneratorTemplateGetfieldsResult(B24Model):
     """Result of ``crm.documentgenerator.template.getfields`` (REST v2)."""
 
-    chain: LStr | None = None
-    default: LStr | None = None
+    chain: LStr = None
+    default: LStr = None
     group: LList[Any] = None
-    required: LStr | None = None
+    required: LStr = None
     template_fields: CrmDocumentgeneratorTemplateGetfieldsResultTemplatCAD0AE | None = Field(
         None, alias="templateFields"
     )
-    title: LStr | None = None
-    type: LStr | None = None
-    value: LStr | None = None
+    title: LStr = None
+    type: LStr = None
+    value: LStr = None
 
 
 class CrmDocumentgeneratorTemplateGetfieldsValues(TypedDict, total=False):
@@ -573,7 +573,7 @@ class CrmDocumentgeneratorTemplateGetfieldsValues(TypedDict, total=False):
 class CrmDocumentgeneratorTemplateListResult(B24Model):
     """Result of ``crm.documentgenerator.template.list`` (REST v2)."""
 
-    templates: LDict | None = None
+    templates: LDict = None
 
 
 CrmDocumentgeneratorTemplateUpdateResult: TypeAlias = CrmDocumentgeneratorTemplateAddResult

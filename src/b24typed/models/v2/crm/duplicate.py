@@ -24,15 +24,15 @@ class CrmDuplicateFindbycommResult(B24Model):
 class CrmDuplicateVolatileTypeListItem(B24Model):
     """A nested object."""
 
-    entity_type_id: LInt | None = Field(None, alias="entityTypeId")
-    field_code: LStr | None = Field(None, alias="fieldCode")
-    id: LInt | None = None
+    entity_type_id: LInt = Field(None, alias="entityTypeId")
+    field_code: LStr = Field(None, alias="fieldCode")
+    id: LInt = None
 
 
 class CrmDuplicateVolatileTypeRegisterResult(B24Model):
     """Result of ``crm.duplicate.volatileType.register`` (REST v2)."""
 
-    id: LInt | None = None
+    id: LInt = None
 
 
 CrmDuplicateVolatileTypeUnregisterResult: TypeAlias = LBool

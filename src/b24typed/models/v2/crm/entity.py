@@ -19,7 +19,7 @@ class CrmEntityMergeBatchResult(B24Model):
     """Result of ``crm.entity.mergeBatch`` (REST v2)."""
 
     entity_ids: LList[LInt] = Field(None, alias="ENTITY_IDS")
-    status: LStr | None = Field(None, alias="STATUS")
+    status: LStr = Field(None, alias="STATUS")
 
 
 class CrmEntityMergeBatchParams(TypedDict, total=False):

@@ -16,10 +16,10 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 class CrmEnumActivitydirectionResultItem(B24Model):
     """A nested object."""
 
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
-    symbol_code: LStr | None = Field(None, alias="SYMBOL_CODE")
-    symbol_code_short: LStr | None = Field(None, alias="SYMBOL_CODE_SHORT")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
+    symbol_code: LStr = Field(None, alias="SYMBOL_CODE")
+    symbol_code_short: LStr = Field(None, alias="SYMBOL_CODE_SHORT")
 
 
 CrmEnumActivitydirectionResult: TypeAlias = Rows[CrmEnumActivitydirectionResultItem]
@@ -40,13 +40,13 @@ CrmEnumContenttypeResult: TypeAlias = Rows[CrmEnumActivitydirectionResultItem]
 class CrmEnumFieldsResultId(B24Model):
     """A nested object."""
 
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmEnumFieldsResult(B24Model):
@@ -61,10 +61,10 @@ class CrmEnumFieldsResult(B24Model):
 class CrmEnumGetorderownertypesResultItem(B24Model):
     """A nested object."""
 
-    attribute: LStr | None = None
-    code: LStr | None = None
-    id: LInt | None = None
-    name: LStr | None = None
+    attribute: LStr = None
+    code: LStr = None
+    id: LInt = None
+    name: LStr = None
 
 
 CrmEnumGetorderownertypesResult: TypeAlias = Rows[CrmEnumGetorderownertypesResultItem]

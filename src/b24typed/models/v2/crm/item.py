@@ -30,73 +30,73 @@ from b24typed.core.typed_models import (
 class CrmItemAddResultItem(B24Model):
     """A nested object."""
 
-    additional_info: LStr | None = Field(None, alias="additionalInfo")
-    assigned_by_id: LInt | None = Field(None, alias="assignedById")
-    begindate: LStr | None = None
-    begindate_short: Any | None = Field(None, alias="begindateShort")
-    category_id: LInt | None = Field(None, alias="categoryId")
-    closed: LStr | None = None
-    closedate: LStr | None = None
-    closedate_short: Any | None = Field(None, alias="closedateShort")
-    comments: LStr | None = None
-    company_id: LInt | None = Field(None, alias="companyId")
-    contact_id: LInt | None = Field(None, alias="contactId")
+    additional_info: LStr = Field(None, alias="additionalInfo")
+    assigned_by_id: LInt = Field(None, alias="assignedById")
+    begindate: LStr = None
+    begindate_short: Any = Field(None, alias="begindateShort")
+    category_id: LInt = Field(None, alias="categoryId")
+    closed: LStr = None
+    closedate: LStr = None
+    closedate_short: Any = Field(None, alias="closedateShort")
+    comments: LStr = None
+    company_id: LInt = Field(None, alias="companyId")
+    contact_id: LInt = Field(None, alias="contactId")
     contact_ids: LList[LInt] = Field(None, alias="contactIds")
-    created_by: LInt | None = Field(None, alias="createdBy")
-    created_time: LStr | None = Field(None, alias="createdTime")
-    currency_id: LStr | None = Field(None, alias="currencyId")
-    date_create_short: Any | None = Field(None, alias="dateCreateShort")
-    date_modify_short: Any | None = Field(None, alias="dateModifyShort")
-    entity_type_id: LInt | None = Field(None, alias="entityTypeId")
-    event_date: Any | None = Field(None, alias="eventDate")
-    event_date_short: Any | None = Field(None, alias="eventDateShort")
-    event_description: Any | None = Field(None, alias="eventDescription")
-    event_id: Any | None = Field(None, alias="eventId")
-    has_products: Any | None = Field(None, alias="hasProducts")
-    id: LInt | None = None
-    is_lose: Any | None = Field(None, alias="isLose")
-    is_manual_opportunity: LStr | None = Field(None, alias="isManualOpportunity")
-    is_new: LStr | None = Field(None, alias="isNew")
-    is_recurring: LStr | None = Field(None, alias="isRecurring")
-    is_repeated_approach: LStr | None = Field(None, alias="isRepeatedApproach")
-    is_return_customer: LStr | None = Field(None, alias="isReturnCustomer")
-    is_won: Any | None = Field(None, alias="isWon")
-    is_work: Any | None = Field(None, alias="isWork")
-    last_activity_by: LInt | None = Field(None, alias="lastActivityBy")
-    last_activity_time: LStr | None = Field(None, alias="lastActivityTime")
-    lead_id: LInt | None = Field(None, alias="leadId")
-    location_id: Any | None = Field(None, alias="locationId")
-    lost_amount: Any | None = Field(None, alias="lostAmount")
-    moved_by: LInt | None = Field(None, alias="movedBy")
-    moved_time: LStr | None = Field(None, alias="movedTime")
+    created_by: LInt = Field(None, alias="createdBy")
+    created_time: LStr = Field(None, alias="createdTime")
+    currency_id: LStr = Field(None, alias="currencyId")
+    date_create_short: Any = Field(None, alias="dateCreateShort")
+    date_modify_short: Any = Field(None, alias="dateModifyShort")
+    entity_type_id: LInt = Field(None, alias="entityTypeId")
+    event_date: Any = Field(None, alias="eventDate")
+    event_date_short: Any = Field(None, alias="eventDateShort")
+    event_description: Any = Field(None, alias="eventDescription")
+    event_id: Any = Field(None, alias="eventId")
+    has_products: Any = Field(None, alias="hasProducts")
+    id: LInt = None
+    is_lose: Any = Field(None, alias="isLose")
+    is_manual_opportunity: LStr = Field(None, alias="isManualOpportunity")
+    is_new: LStr = Field(None, alias="isNew")
+    is_recurring: LStr = Field(None, alias="isRecurring")
+    is_repeated_approach: LStr = Field(None, alias="isRepeatedApproach")
+    is_return_customer: LStr = Field(None, alias="isReturnCustomer")
+    is_won: Any = Field(None, alias="isWon")
+    is_work: Any = Field(None, alias="isWork")
+    last_activity_by: LInt = Field(None, alias="lastActivityBy")
+    last_activity_time: LStr = Field(None, alias="lastActivityTime")
+    lead_id: LInt = Field(None, alias="leadId")
+    location_id: Any = Field(None, alias="locationId")
+    lost_amount: Any = Field(None, alias="lostAmount")
+    moved_by: LInt = Field(None, alias="movedBy")
+    moved_time: LStr = Field(None, alias="movedTime")
     observers: LList[LInt] = None
-    opened: LStr | None = None
-    opportunity: LFloat | None = None
-    order_stage: Any | None = Field(None, alias="orderStage")
-    origin_id: Any | None = Field(None, alias="originId")
-    originator_id: Any | None = Field(None, alias="originatorId")
-    parent_id1220: LInt | None = Field(None, alias="parentId1220")
-    probability: LInt | None = None
-    product_id: Any | None = Field(None, alias="productId")
-    quote_id: LInt | None = Field(None, alias="quoteId")
-    received_amount: Any | None = Field(None, alias="receivedAmount")
-    search_content: Any | None = Field(None, alias="searchContent")
-    source_description: LStr | None = Field(None, alias="sourceDescription")
-    source_id: LStr | None = Field(None, alias="sourceId")
-    stage_id: LStr | None = Field(None, alias="stageId")
-    stage_semantic_id: LStr | None = Field(None, alias="stageSemanticId")
-    tax_value: LInt | None = Field(None, alias="taxValue")
-    title: LStr | None = None
-    type_id: LStr | None = Field(None, alias="typeId")
-    uf_crm_1721244707107: LFloat | None = Field(None, alias="ufCrm_1721244707107")
-    updated_by: LInt | None = Field(None, alias="updatedBy")
-    updated_time: LStr | None = Field(None, alias="updatedTime")
-    utm_campaign: Any | None = Field(None, alias="utmCampaign")
-    utm_content: Any | None = Field(None, alias="utmContent")
-    utm_medium: LStr | None = Field(None, alias="utmMedium")
-    utm_source: LStr | None = Field(None, alias="utmSource")
-    utm_term: Any | None = Field(None, alias="utmTerm")
-    webform_id: Any | None = Field(None, alias="webformId")
+    opened: LStr = None
+    opportunity: LFloat = None
+    order_stage: Any = Field(None, alias="orderStage")
+    origin_id: Any = Field(None, alias="originId")
+    originator_id: Any = Field(None, alias="originatorId")
+    parent_id1220: LInt = Field(None, alias="parentId1220")
+    probability: LInt = None
+    product_id: Any = Field(None, alias="productId")
+    quote_id: LInt = Field(None, alias="quoteId")
+    received_amount: Any = Field(None, alias="receivedAmount")
+    search_content: Any = Field(None, alias="searchContent")
+    source_description: LStr = Field(None, alias="sourceDescription")
+    source_id: LStr = Field(None, alias="sourceId")
+    stage_id: LStr = Field(None, alias="stageId")
+    stage_semantic_id: LStr = Field(None, alias="stageSemanticId")
+    tax_value: LInt = Field(None, alias="taxValue")
+    title: LStr = None
+    type_id: LStr = Field(None, alias="typeId")
+    uf_crm_1721244707107: LFloat = Field(None, alias="ufCrm_1721244707107")
+    updated_by: LInt = Field(None, alias="updatedBy")
+    updated_time: LStr = Field(None, alias="updatedTime")
+    utm_campaign: Any = Field(None, alias="utmCampaign")
+    utm_content: Any = Field(None, alias="utmContent")
+    utm_medium: LStr = Field(None, alias="utmMedium")
+    utm_source: LStr = Field(None, alias="utmSource")
+    utm_term: Any = Field(None, alias="utmTerm")
+    webform_id: Any = Field(None, alias="webformId")
 
 
 class CrmItemAddResult(B24Model):
@@ -185,22 +185,22 @@ CrmItemAddFields = TypedDict(
 class CrmItemBatchImportResultItemsItemItem(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
+    id: LInt = None
 
 
 class CrmItemBatchImportResultItemsItem(B24Model):
     """A nested object."""
 
-    error: LStr | None = None
-    error_description: LStr | None = None
+    error: LStr = None
+    error_description: LStr = None
     item: CrmItemBatchImportResultItemsItemItem | None = None
 
 
 class CrmItemBatchImportResult(B24Model):
     """Result of ``crm.item.batchImport`` (REST v2)."""
 
-    id: LInt | None = None
-    item: LDict | None = None
+    id: LInt = None
+    item: LDict = None
     items: LList[CrmItemBatchImportResultItemsItem] = None
 
 
@@ -210,27 +210,27 @@ CrmItemDeleteResult: TypeAlias = Rows[Any]
 class CrmItemDeliveryGetResult(B24Model):
     """Result of ``crm.item.delivery.get`` (REST v2)."""
 
-    account_number: LStr | None = Field(None, alias="accountNumber")
-    currency: LStr | None = None
-    date_deducted: LDateTime | None = Field(None, alias="dateDeducted")
-    deducted: LStr | None = None
-    delivery_id: LInt | None = Field(None, alias="deliveryId")
-    delivery_name: LStr | None = Field(None, alias="deliveryName")
-    id: LInt | None = None
-    price_delivery: LFloat | None = Field(None, alias="priceDelivery")
+    account_number: LStr = Field(None, alias="accountNumber")
+    currency: LStr = None
+    date_deducted: LDateTime = Field(None, alias="dateDeducted")
+    deducted: LStr = None
+    delivery_id: LInt = Field(None, alias="deliveryId")
+    delivery_name: LStr = Field(None, alias="deliveryName")
+    id: LInt = None
+    price_delivery: LFloat = Field(None, alias="priceDelivery")
 
 
 class CrmItemDeliveryListItem(B24Model):
     """A nested object."""
 
-    account_number: LStr | None = Field(None, alias="accountNumber")
-    currency: LStr | None = None
-    date_deducted: Any | None = Field(None, alias="dateDeducted")
-    deducted: LStr | None = None
-    delivery_id: LInt | None = Field(None, alias="deliveryId")
-    delivery_name: LStr | None = Field(None, alias="deliveryName")
-    id: LInt | None = None
-    price_delivery: LFloat | None = Field(None, alias="priceDelivery")
+    account_number: LStr = Field(None, alias="accountNumber")
+    currency: LStr = None
+    date_deducted: Any = Field(None, alias="dateDeducted")
+    deducted: LStr = None
+    delivery_id: LInt = Field(None, alias="deliveryId")
+    delivery_name: LStr = Field(None, alias="deliveryName")
+    id: LInt = None
+    price_delivery: LFloat = Field(None, alias="priceDelivery")
 
 
 CrmItemDetailsConfigurationForceCommonScopeForAllResult: TypeAlias = LBool
@@ -239,14 +239,14 @@ CrmItemDetailsConfigurationForceCommonScopeForAllResult: TypeAlias = LBool
 class CrmItemDetailsConfigurationGetResultItemElementsItA03B4E(B24Model):
     """A nested object."""
 
-    default_country: LStr | None = Field(None, alias="defaultCountry")
+    default_country: LStr = Field(None, alias="defaultCountry")
 
 
 class CrmItemDetailsConfigurationGetResultItemElementsItem(B24Model):
     """A nested object."""
 
-    name: LStr | None = None
-    option_flags: LStr | None = Field(None, alias="optionFlags")
+    name: LStr = None
+    option_flags: LStr = Field(None, alias="optionFlags")
     options: CrmItemDetailsConfigurationGetResultItemElementsItA03B4E | None = None
 
 
@@ -254,9 +254,9 @@ class CrmItemDetailsConfigurationGetResultItem(B24Model):
     """A nested object."""
 
     elements: LList[CrmItemDetailsConfigurationGetResultItemElementsItem] = None
-    name: LStr | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    name: LStr = None
+    title: LStr = None
+    type: LStr = None
 
 
 CrmItemDetailsConfigurationGetResult: TypeAlias = Rows[CrmItemDetailsConfigurationGetResultItem]
@@ -282,84 +282,84 @@ class CrmItemDetailsConfigurationSetDataItem(TypedDict, total=False):
 class CrmItemFieldsResultFieldsAssignedById(B24Model):
     """A nested object."""
 
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
-    upper_name: LStr | None = Field(None, alias="upperName")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
+    upper_name: LStr = Field(None, alias="upperName")
 
 
 class CrmItemFieldsResultFieldsCompanyIdSettings(B24Model):
     """A nested object."""
 
-    parent_entity_type_id: LInt | None = Field(None, alias="parentEntityTypeId")
+    parent_entity_type_id: LInt = Field(None, alias="parentEntityTypeId")
 
 
 class CrmItemFieldsResultFieldsCompanyId(B24Model):
     """A nested object."""
 
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
     settings: CrmItemFieldsResultFieldsCompanyIdSettings | None = None
-    title: LStr | None = None
-    type: LStr | None = None
-    upper_name: LStr | None = Field(None, alias="upperName")
+    title: LStr = None
+    type: LStr = None
+    upper_name: LStr = Field(None, alias="upperName")
 
 
 class CrmItemFieldsResultFieldsContactId(B24Model):
     """A nested object."""
 
-    is_deprecated: LBool | None = Field(None, alias="isDeprecated")
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
-    upper_name: LStr | None = Field(None, alias="upperName")
+    is_deprecated: LBool = Field(None, alias="isDeprecated")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
+    upper_name: LStr = Field(None, alias="upperName")
 
 
 class CrmItemFieldsResultFieldsMycompanyIdSettings(B24Model):
     """A nested object."""
 
-    is_embedded_editor_enabled: LBool | None = Field(None, alias="isEmbeddedEditorEnabled")
-    is_my_company: LBool | None = Field(None, alias="isMyCompany")
-    parent_entity_type_id: LInt | None = Field(None, alias="parentEntityTypeId")
+    is_embedded_editor_enabled: LBool = Field(None, alias="isEmbeddedEditorEnabled")
+    is_my_company: LBool = Field(None, alias="isMyCompany")
+    parent_entity_type_id: LInt = Field(None, alias="parentEntityTypeId")
 
 
 class CrmItemFieldsResultFieldsMycompanyId(B24Model):
     """A nested object."""
 
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
     settings: CrmItemFieldsResultFieldsMycompanyIdSettings | None = None
-    title: LStr | None = None
-    type: LStr | None = None
-    upper_name: LStr | None = Field(None, alias="upperName")
+    title: LStr = None
+    type: LStr = None
+    upper_name: LStr = Field(None, alias="upperName")
 
 
 class CrmItemFieldsResultFieldsPreviousStageId(B24Model):
     """A nested object."""
 
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    status_type: LStr | None = Field(None, alias="statusType")
-    title: LStr | None = None
-    type: LStr | None = None
-    upper_name: LStr | None = Field(None, alias="upperName")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    status_type: LStr = Field(None, alias="statusType")
+    title: LStr = None
+    type: LStr = None
+    upper_name: LStr = Field(None, alias="upperName")
 
 
 class CrmItemFieldsResultFields(B24Model):
@@ -377,14 +377,14 @@ class CrmItemFieldsResultFields(B24Model):
     created_time: CrmItemFieldsResultFieldsAssignedById | None = Field(None, alias="createdTime")
     currency_id: CrmItemFieldsResultFieldsAssignedById | None = Field(None, alias="currencyId")
     id: CrmItemFieldsResultFieldsAssignedById | None = None
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
     is_manual_opportunity: CrmItemFieldsResultFieldsAssignedById | None = Field(
         None, alias="isManualOpportunity"
     )
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
     last_activity_by: CrmItemFieldsResultFieldsAssignedById | None = Field(
         None, alias="lastActivityBy"
     )
@@ -409,11 +409,11 @@ class CrmItemFieldsResultFields(B24Model):
     source_id: CrmItemFieldsResultFieldsPreviousStageId | None = Field(None, alias="sourceId")
     stage_id: CrmItemFieldsResultFieldsPreviousStageId | None = Field(None, alias="stageId")
     tax_value: CrmItemFieldsResultFieldsAssignedById | None = Field(None, alias="taxValue")
-    title: Any | None = None
-    type: LStr | None = None
+    title: Any = None
+    type: LStr = None
     updated_by: CrmItemFieldsResultFieldsAssignedById | None = Field(None, alias="updatedBy")
     updated_time: CrmItemFieldsResultFieldsAssignedById | None = Field(None, alias="updatedTime")
-    upper_name: LStr | None = Field(None, alias="upperName")
+    upper_name: LStr = Field(None, alias="upperName")
     webform_id: CrmItemFieldsResultFieldsAssignedById | None = Field(None, alias="webformId")
     xml_id: CrmItemFieldsResultFieldsAssignedById | None = Field(None, alias="xmlId")
 
@@ -427,92 +427,92 @@ class CrmItemFieldsResult(B24Model):
 class CrmItemGetResultItemFmItem(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    type_id: LStr | None = Field(None, alias="typeId")
-    value: LStr | None = None
-    value_type: LStr | None = Field(None, alias="valueType")
+    id: LInt = None
+    type_id: LStr = Field(None, alias="typeId")
+    value: LStr = None
+    value_type: LStr = Field(None, alias="valueType")
 
 
 class CrmItemGetResultItem(B24Model):
     """A nested object."""
 
-    address: Any | None = None
-    assigned_by_id: LInt | None = Field(None, alias="assignedById")
-    birthdate: LStr | None = None
-    comments: LStr | None = None
-    company_id: LInt | None = Field(None, alias="companyId")
-    company_title: LStr | None = Field(None, alias="companyTitle")
-    contact_id: LInt | None = Field(None, alias="contactId")
+    address: Any = None
+    assigned_by_id: LInt = Field(None, alias="assignedById")
+    birthdate: LStr = None
+    comments: LStr = None
+    company_id: LInt = Field(None, alias="companyId")
+    company_title: LStr = Field(None, alias="companyTitle")
+    contact_id: LInt = Field(None, alias="contactId")
     contact_ids: LList[Any] = Field(None, alias="contactIds")
-    created_by: LInt | None = Field(None, alias="createdBy")
-    created_time: LStr | None = Field(None, alias="createdTime")
-    currency_id: LStr | None = Field(None, alias="currencyId")
-    date_closed: Any | None = Field(None, alias="dateClosed")
-    date_create_short: Any | None = Field(None, alias="dateCreateShort")
-    date_modify_short: Any | None = Field(None, alias="dateModifyShort")
-    email: LStr | None = None
-    email_home: LStr | None = Field(None, alias="emailHome")
-    email_mailing: LStr | None = Field(None, alias="emailMailing")
-    email_work: LStr | None = Field(None, alias="emailWork")
-    entity_type_id: LInt | None = Field(None, alias="entityTypeId")
+    created_by: LInt = Field(None, alias="createdBy")
+    created_time: LStr = Field(None, alias="createdTime")
+    currency_id: LStr = Field(None, alias="currencyId")
+    date_closed: Any = Field(None, alias="dateClosed")
+    date_create_short: Any = Field(None, alias="dateCreateShort")
+    date_modify_short: Any = Field(None, alias="dateModifyShort")
+    email: LStr = None
+    email_home: LStr = Field(None, alias="emailHome")
+    email_mailing: LStr = Field(None, alias="emailMailing")
+    email_work: LStr = Field(None, alias="emailWork")
+    entity_type_id: LInt = Field(None, alias="entityTypeId")
     fm: LList[CrmItemGetResultItemFmItem] = None
-    has_email: LStr | None = Field(None, alias="hasEmail")
-    has_imol: LStr | None = Field(None, alias="hasImol")
-    has_phone: LStr | None = Field(None, alias="hasPhone")
-    honorific: LStr | None = None
-    icq: Any | None = None
-    id: LInt | None = None
-    imol: LStr | None = None
-    is_convert: Any | None = Field(None, alias="isConvert")
-    is_manual_opportunity: LStr | None = Field(None, alias="isManualOpportunity")
-    is_return_customer: LStr | None = Field(None, alias="isReturnCustomer")
-    last_activity_by: LInt | None = Field(None, alias="lastActivityBy")
-    last_activity_time: LStr | None = Field(None, alias="lastActivityTime")
-    last_name: LStr | None = Field(None, alias="lastName")
-    login: Any | None = None
-    moved_by: LInt | None = Field(None, alias="movedBy")
-    moved_time: LStr | None = Field(None, alias="movedTime")
-    name: LStr | None = None
+    has_email: LStr = Field(None, alias="hasEmail")
+    has_imol: LStr = Field(None, alias="hasImol")
+    has_phone: LStr = Field(None, alias="hasPhone")
+    honorific: LStr = None
+    icq: Any = None
+    id: LInt = None
+    imol: LStr = None
+    is_convert: Any = Field(None, alias="isConvert")
+    is_manual_opportunity: LStr = Field(None, alias="isManualOpportunity")
+    is_return_customer: LStr = Field(None, alias="isReturnCustomer")
+    last_activity_by: LInt = Field(None, alias="lastActivityBy")
+    last_activity_time: LStr = Field(None, alias="lastActivityTime")
+    last_name: LStr = Field(None, alias="lastName")
+    login: Any = None
+    moved_by: LInt = Field(None, alias="movedBy")
+    moved_time: LStr = Field(None, alias="movedTime")
+    name: LStr = None
     observers: LList[Any] = None
-    opened: LStr | None = None
-    opportunity: LFloat | None = None
-    origin_id: Any | None = Field(None, alias="originId")
-    originator_id: Any | None = Field(None, alias="originatorId")
-    parent_id1222: Any | None = Field(None, alias="parentId1222")
-    parent_id1226: Any | None = Field(None, alias="parentId1226")
-    parent_id1228: Any | None = Field(None, alias="parentId1228")
-    parent_id1236: Any | None = Field(None, alias="parentId1236")
-    parent_id1238: Any | None = Field(None, alias="parentId1238")
-    parent_id1240: Any | None = Field(None, alias="parentId1240")
-    parent_id1244: Any | None = Field(None, alias="parentId1244")
-    parent_id1246: Any | None = Field(None, alias="parentId1246")
-    parent_id1254: Any | None = Field(None, alias="parentId1254")
-    parent_id1256: Any | None = Field(None, alias="parentId1256")
-    phone: LStr | None = None
-    phone_mailing: LStr | None = Field(None, alias="phoneMailing")
-    phone_mobile: LStr | None = Field(None, alias="phoneMobile")
-    phone_work: LStr | None = Field(None, alias="phoneWork")
-    post: LStr | None = None
-    product_id: Any | None = Field(None, alias="productId")
-    search_content: LStr | None = Field(None, alias="searchContent")
-    second_name: LStr | None = Field(None, alias="secondName")
-    short_name: Any | None = Field(None, alias="shortName")
-    skype: Any | None = None
-    source_description: LStr | None = Field(None, alias="sourceDescription")
-    source_id: LStr | None = Field(None, alias="sourceId")
-    stage_id: LStr | None = Field(None, alias="stageId")
-    stage_semantic_id: LStr | None = Field(None, alias="stageSemanticId")
-    status_description: Any | None = Field(None, alias="statusDescription")
-    title: LStr | None = None
-    uf_crm_1720019876534: LStr | None = Field(None, alias="ufCrm_1720019876534")
-    updated_by: LInt | None = Field(None, alias="updatedBy")
-    updated_time: LStr | None = Field(None, alias="updatedTime")
-    utm_campaign: Any | None = Field(None, alias="utmCampaign")
-    utm_content: Any | None = Field(None, alias="utmContent")
-    utm_medium: Any | None = Field(None, alias="utmMedium")
-    utm_source: Any | None = Field(None, alias="utmSource")
-    utm_term: Any | None = Field(None, alias="utmTerm")
-    webform_id: LInt | None = Field(None, alias="webformId")
+    opened: LStr = None
+    opportunity: LFloat = None
+    origin_id: Any = Field(None, alias="originId")
+    originator_id: Any = Field(None, alias="originatorId")
+    parent_id1222: Any = Field(None, alias="parentId1222")
+    parent_id1226: Any = Field(None, alias="parentId1226")
+    parent_id1228: Any = Field(None, alias="parentId1228")
+    parent_id1236: Any = Field(None, alias="parentId1236")
+    parent_id1238: Any = Field(None, alias="parentId1238")
+    parent_id1240: Any = Field(None, alias="parentId1240")
+    parent_id1244: Any = Field(None, alias="parentId1244")
+    parent_id1246: Any = Field(None, alias="parentId1246")
+    parent_id1254: Any = Field(None, alias="parentId1254")
+    parent_id1256: Any = Field(None, alias="parentId1256")
+    phone: LStr = None
+    phone_mailing: LStr = Field(None, alias="phoneMailing")
+    phone_mobile: LStr = Field(None, alias="phoneMobile")
+    phone_work: LStr = Field(None, alias="phoneWork")
+    post: LStr = None
+    product_id: Any = Field(None, alias="productId")
+    search_content: LStr = Field(None, alias="searchContent")
+    second_name: LStr = Field(None, alias="secondName")
+    short_name: Any = Field(None, alias="shortName")
+    skype: Any = None
+    source_description: LStr = Field(None, alias="sourceDescription")
+    source_id: LStr = Field(None, alias="sourceId")
+    stage_id: LStr = Field(None, alias="stageId")
+    stage_semantic_id: LStr = Field(None, alias="stageSemanticId")
+    status_description: Any = Field(None, alias="statusDescription")
+    title: LStr = None
+    uf_crm_1720019876534: LStr = Field(None, alias="ufCrm_1720019876534")
+    updated_by: LInt = Field(None, alias="updatedBy")
+    updated_time: LStr = Field(None, alias="updatedTime")
+    utm_campaign: Any = Field(None, alias="utmCampaign")
+    utm_content: Any = Field(None, alias="utmContent")
+    utm_medium: Any = Field(None, alias="utmMedium")
+    utm_source: Any = Field(None, alias="utmSource")
+    utm_term: Any = Field(None, alias="utmTerm")
+    webform_id: LInt = Field(None, alias="webformId")
 
 
 class CrmItemGetResult(B24Model):
@@ -524,7 +524,7 @@ class CrmItemGetResult(B24Model):
 class CrmItemImportResult(B24Model):
     """Result of ``crm.item.import`` (REST v2)."""
 
-    id: LInt | None = None
+    id: LInt = None
     item: CrmItemBatchImportResultItemsItemItem | None = None
 
 
@@ -600,42 +600,42 @@ CrmItemImportFields = TypedDict(
 class CrmItemListItem(B24Model):
     """A nested object."""
 
-    assigned_by_id: LInt | None = Field(None, alias="assignedById")
-    begindate: LDate | None = None
-    category_id: LInt | None = Field(None, alias="categoryId")
-    closedate: LDate | None = None
-    company_id: LInt | None = Field(None, alias="companyId")
-    contact_id: LInt | None = Field(None, alias="contactId")
+    assigned_by_id: LInt = Field(None, alias="assignedById")
+    begindate: LDate = None
+    category_id: LInt = Field(None, alias="categoryId")
+    closedate: LDate = None
+    company_id: LInt = Field(None, alias="companyId")
+    contact_id: LInt = Field(None, alias="contactId")
     contact_ids: LList[LInt] = Field(None, alias="contactIds")
     contacts: LList[LInt] = None
-    created_by: LInt | None = Field(None, alias="createdBy")
-    created_time: LDateTime | None = Field(None, alias="createdTime")
-    currency_id: LStr | None = Field(None, alias="currencyId")
-    id: LInt | None = None
-    is_manual_opportunity: LBool | None = Field(None, alias="isManualOpportunity")
-    last_activity_by: LInt | None = Field(None, alias="lastActivityBy")
-    last_activity_time: LDateTime | None = Field(None, alias="lastActivityTime")
-    last_name: LStr | None = Field(None, alias="lastName")
-    moved_by: LInt | None = Field(None, alias="movedBy")
-    moved_time: LDateTime | None = Field(None, alias="movedTime")
-    mycompany_id: LInt | None = Field(None, alias="mycompanyId")
-    name: LStr | None = None
+    created_by: LInt = Field(None, alias="createdBy")
+    created_time: LDateTime = Field(None, alias="createdTime")
+    currency_id: LStr = Field(None, alias="currencyId")
+    id: LInt = None
+    is_manual_opportunity: LBool = Field(None, alias="isManualOpportunity")
+    last_activity_by: LInt = Field(None, alias="lastActivityBy")
+    last_activity_time: LDateTime = Field(None, alias="lastActivityTime")
+    last_name: LStr = Field(None, alias="lastName")
+    moved_by: LInt = Field(None, alias="movedBy")
+    moved_time: LDateTime = Field(None, alias="movedTime")
+    mycompany_id: LInt = Field(None, alias="mycompanyId")
+    name: LStr = None
     observers: LList[LInt] = None
-    opened: LBool | None = None
-    opportunity: LFloat | None = None
-    parent_id1: LInt | None = Field(None, alias="parentId1")
-    parent_id1248: LInt | None = Field(None, alias="parentId1248")
-    parent_id2: LInt | None = Field(None, alias="parentId2")
-    previous_stage_id: LStr | None = Field(None, alias="previousStageId")
-    source_description: LStr | None = Field(None, alias="sourceDescription")
-    source_id: LStr | None = Field(None, alias="sourceId")
-    stage_id: LStr | None = Field(None, alias="stageId")
-    tax_value: LFloat | None = Field(None, alias="taxValue")
-    title: LStr | None = None
-    updated_by: LInt | None = Field(None, alias="updatedBy")
-    updated_time: LDateTime | None = Field(None, alias="updatedTime")
-    webform_id: LInt | None = Field(None, alias="webformId")
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    opened: LBool = None
+    opportunity: LFloat = None
+    parent_id1: LInt = Field(None, alias="parentId1")
+    parent_id1248: LInt = Field(None, alias="parentId1248")
+    parent_id2: LInt = Field(None, alias="parentId2")
+    previous_stage_id: LStr = Field(None, alias="previousStageId")
+    source_description: LStr = Field(None, alias="sourceDescription")
+    source_id: LStr = Field(None, alias="sourceId")
+    stage_id: LStr = Field(None, alias="stageId")
+    tax_value: LFloat = Field(None, alias="taxValue")
+    title: LStr = None
+    updated_by: LInt = Field(None, alias="updatedBy")
+    updated_time: LDateTime = Field(None, alias="updatedTime")
+    webform_id: LInt = Field(None, alias="webformId")
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class CrmItemListResult(B24Model):
@@ -656,10 +656,10 @@ CrmItemPaymentDeliveryDeleteResult: TypeAlias = LBool
 class CrmItemPaymentDeliveryListItem(B24Model):
     """A nested object."""
 
-    delivery_id: LInt | None = Field(None, alias="deliveryId")
-    id: LInt | None = None
-    payment_id: LInt | None = Field(None, alias="paymentId")
-    quantity: LInt | None = None
+    delivery_id: LInt = Field(None, alias="deliveryId")
+    id: LInt = None
+    payment_id: LInt = Field(None, alias="paymentId")
+    quantity: LInt = None
 
 
 CrmItemPaymentDeliveryListResult: TypeAlias = Rows[CrmItemPaymentDeliveryListItem]
@@ -670,15 +670,15 @@ CrmItemPaymentDeliverySetDeliveryResult: TypeAlias = LBool
 class CrmItemPaymentGetResult(B24Model):
     """Result of ``crm.item.payment.get`` (REST v2)."""
 
-    account_number: LStr | None = Field(None, alias="accountNumber")
-    currency: LStr | None = None
-    date_paid: LDateTime | None = Field(None, alias="datePaid")
-    emp_paid_id: LInt | None = Field(None, alias="empPaidId")
-    id: LInt | None = None
-    paid: LStr | None = None
-    pay_system_id: LInt | None = Field(None, alias="paySystemId")
-    pay_system_name: LStr | None = Field(None, alias="paySystemName")
-    sum: LFloat | None = None
+    account_number: LStr = Field(None, alias="accountNumber")
+    currency: LStr = None
+    date_paid: LDateTime = Field(None, alias="datePaid")
+    emp_paid_id: LInt = Field(None, alias="empPaidId")
+    id: LInt = None
+    paid: LStr = None
+    pay_system_id: LInt = Field(None, alias="paySystemId")
+    pay_system_name: LStr = Field(None, alias="paySystemName")
+    sum: LFloat = None
 
 
 CrmItemPaymentListResult: TypeAlias = Rows[CrmItemPaymentGetResult]
@@ -693,10 +693,10 @@ CrmItemPaymentProductDeleteResult: TypeAlias = LBool
 class CrmItemPaymentProductListItem(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    payment_id: LInt | None = Field(None, alias="paymentId")
-    quantity: LInt | None = None
-    row_id: LInt | None = Field(None, alias="rowId")
+    id: LInt = None
+    payment_id: LInt = Field(None, alias="paymentId")
+    quantity: LInt = None
+    row_id: LInt = Field(None, alias="rowId")
 
 
 CrmItemPaymentProductListResult: TypeAlias = Rows[CrmItemPaymentProductListItem]
@@ -716,28 +716,28 @@ class CrmItemPaymentUpdateFields(TypedDict, total=False):
 class CrmItemProductrowAddResultProductRow(B24Model):
     """A nested object."""
 
-    customized: LStr | None = None
-    discount_rate: LInt | None = Field(None, alias="discountRate")
-    discount_sum: LFloat | None = Field(None, alias="discountSum")
-    discount_type_id: LInt | None = Field(None, alias="discountTypeId")
-    id: LInt | None = None
-    measure_code: LInt | None = Field(None, alias="measureCode")
-    measure_name: LStr | None = Field(None, alias="measureName")
-    owner_id: LInt | None = Field(None, alias="ownerId")
-    owner_type: LStr | None = Field(None, alias="ownerType")
-    price: LInt | None = None
-    price_account: LInt | None = Field(None, alias="priceAccount")
-    price_brutto: LFloat | None = Field(None, alias="priceBrutto")
-    price_exclusive: LFloat | None = Field(None, alias="priceExclusive")
-    price_netto: LFloat | None = Field(None, alias="priceNetto")
-    product_id: LInt | None = Field(None, alias="productId")
-    product_name: LStr | None = Field(None, alias="productName")
-    quantity: LInt | None = None
-    sort: LInt | None = None
-    tax_included: LStr | None = Field(None, alias="taxIncluded")
-    tax_rate: LInt | None = Field(None, alias="taxRate")
-    type: LInt | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    customized: LStr = None
+    discount_rate: LInt = Field(None, alias="discountRate")
+    discount_sum: LFloat = Field(None, alias="discountSum")
+    discount_type_id: LInt = Field(None, alias="discountTypeId")
+    id: LInt = None
+    measure_code: LInt = Field(None, alias="measureCode")
+    measure_name: LStr = Field(None, alias="measureName")
+    owner_id: LInt = Field(None, alias="ownerId")
+    owner_type: LStr = Field(None, alias="ownerType")
+    price: LInt = None
+    price_account: LInt = Field(None, alias="priceAccount")
+    price_brutto: LFloat = Field(None, alias="priceBrutto")
+    price_exclusive: LFloat = Field(None, alias="priceExclusive")
+    price_netto: LFloat = Field(None, alias="priceNetto")
+    product_id: LInt = Field(None, alias="productId")
+    product_name: LStr = Field(None, alias="productName")
+    quantity: LInt = None
+    sort: LInt = None
+    tax_included: LStr = Field(None, alias="taxIncluded")
+    tax_rate: LInt = Field(None, alias="taxRate")
+    type: LInt = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class CrmItemProductrowAddResult(B24Model):
@@ -765,13 +765,13 @@ class CrmItemProductrowAddFields(TypedDict, total=False):
 class CrmItemProductrowFieldsResultFieldsCustomized(B24Model):
     """A nested object."""
 
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmItemProductrowFieldsResultFields(B24Model):
@@ -788,11 +788,11 @@ class CrmItemProductrowFieldsResultFields(B24Model):
         None, alias="discountTypeId"
     )
     id: CrmItemProductrowFieldsResultFieldsCustomized | None = None
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
     measure_code: CrmItemProductrowFieldsResultFieldsCustomized | None = Field(
         None, alias="measureCode"
     )
@@ -826,9 +826,9 @@ class CrmItemProductrowFieldsResultFields(B24Model):
         None, alias="taxIncluded"
     )
     tax_rate: CrmItemProductrowFieldsResultFieldsCustomized | None = Field(None, alias="taxRate")
-    title: LStr | None = None
-    type: Any | None = None
-    upper_name: LStr | None = Field(None, alias="upperName")
+    title: LStr = None
+    type: Any = None
+    upper_name: LStr = Field(None, alias="upperName")
 
 
 class CrmItemProductrowFieldsResult(B24Model):
@@ -840,29 +840,29 @@ class CrmItemProductrowFieldsResult(B24Model):
 class CrmItemProductrowGetResultProductRow(B24Model):
     """A nested object."""
 
-    customized: LStr | None = None
-    discount_rate: LInt | None = Field(None, alias="discountRate")
-    discount_sum: LInt | None = Field(None, alias="discountSum")
-    discount_type_id: LInt | None = Field(None, alias="discountTypeId")
-    id: LInt | None = None
-    measure_code: LInt | None = Field(None, alias="measureCode")
-    measure_name: LStr | None = Field(None, alias="measureName")
-    owner_id: LInt | None = Field(None, alias="ownerId")
-    owner_type: LStr | None = Field(None, alias="ownerType")
-    price: LInt | None = None
-    price_account: LInt | None = Field(None, alias="priceAccount")
-    price_brutto: LInt | None = Field(None, alias="priceBrutto")
-    price_exclusive: LInt | None = Field(None, alias="priceExclusive")
-    price_netto: LInt | None = Field(None, alias="priceNetto")
-    product_id: LInt | None = Field(None, alias="productId")
-    product_name: LStr | None = Field(None, alias="productName")
-    quantity: LInt | None = None
-    sort: LInt | None = None
-    store_id: LInt | None = Field(None, alias="storeId")
-    tax_included: LStr | None = Field(None, alias="taxIncluded")
-    tax_rate: Any | None = Field(None, alias="taxRate")
-    type: LInt | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    customized: LStr = None
+    discount_rate: LInt = Field(None, alias="discountRate")
+    discount_sum: LInt = Field(None, alias="discountSum")
+    discount_type_id: LInt = Field(None, alias="discountTypeId")
+    id: LInt = None
+    measure_code: LInt = Field(None, alias="measureCode")
+    measure_name: LStr = Field(None, alias="measureName")
+    owner_id: LInt = Field(None, alias="ownerId")
+    owner_type: LStr = Field(None, alias="ownerType")
+    price: LInt = None
+    price_account: LInt = Field(None, alias="priceAccount")
+    price_brutto: LInt = Field(None, alias="priceBrutto")
+    price_exclusive: LInt = Field(None, alias="priceExclusive")
+    price_netto: LInt = Field(None, alias="priceNetto")
+    product_id: LInt = Field(None, alias="productId")
+    product_name: LStr = Field(None, alias="productName")
+    quantity: LInt = None
+    sort: LInt = None
+    store_id: LInt = Field(None, alias="storeId")
+    tax_included: LStr = Field(None, alias="taxIncluded")
+    tax_rate: Any = Field(None, alias="taxRate")
+    type: LInt = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class CrmItemProductrowGetResult(B24Model):
@@ -874,28 +874,28 @@ class CrmItemProductrowGetResult(B24Model):
 class CrmItemProductrowGetAvailableForPaymentResultProduDAB560(B24Model):
     """A nested object."""
 
-    customized: LStr | None = None
-    discount_rate: LInt | None = Field(None, alias="discountRate")
-    discount_sum: LInt | None = Field(None, alias="discountSum")
-    discount_type_id: LInt | None = Field(None, alias="discountTypeId")
-    id: LInt | None = None
-    measure_code: LInt | None = Field(None, alias="measureCode")
-    measure_name: LStr | None = Field(None, alias="measureName")
-    owner_id: LInt | None = Field(None, alias="ownerId")
-    owner_type: LStr | None = Field(None, alias="ownerType")
-    price: LInt | None = None
-    price_account: LInt | None = Field(None, alias="priceAccount")
-    price_brutto: LInt | None = Field(None, alias="priceBrutto")
-    price_exclusive: LInt | None = Field(None, alias="priceExclusive")
-    price_netto: LInt | None = Field(None, alias="priceNetto")
-    product_id: LInt | None = Field(None, alias="productId")
-    product_name: LStr | None = Field(None, alias="productName")
-    quantity: LInt | None = None
-    sort: LInt | None = None
-    tax_included: LStr | None = Field(None, alias="taxIncluded")
-    tax_rate: Any | None = Field(None, alias="taxRate")
-    type: LInt | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    customized: LStr = None
+    discount_rate: LInt = Field(None, alias="discountRate")
+    discount_sum: LInt = Field(None, alias="discountSum")
+    discount_type_id: LInt = Field(None, alias="discountTypeId")
+    id: LInt = None
+    measure_code: LInt = Field(None, alias="measureCode")
+    measure_name: LStr = Field(None, alias="measureName")
+    owner_id: LInt = Field(None, alias="ownerId")
+    owner_type: LStr = Field(None, alias="ownerType")
+    price: LInt = None
+    price_account: LInt = Field(None, alias="priceAccount")
+    price_brutto: LInt = Field(None, alias="priceBrutto")
+    price_exclusive: LInt = Field(None, alias="priceExclusive")
+    price_netto: LInt = Field(None, alias="priceNetto")
+    product_id: LInt = Field(None, alias="productId")
+    product_name: LStr = Field(None, alias="productName")
+    quantity: LInt = None
+    sort: LInt = None
+    tax_included: LStr = Field(None, alias="taxIncluded")
+    tax_rate: Any = Field(None, alias="taxRate")
+    type: LInt = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class CrmItemProductrowGetAvailableForPaymentResult(B24Model):
@@ -909,29 +909,29 @@ class CrmItemProductrowGetAvailableForPaymentResult(B24Model):
 class CrmItemProductrowListItem(B24Model):
     """A nested object."""
 
-    customized: LStr | None = None
-    discount_rate: LInt | None = Field(None, alias="discountRate")
-    discount_sum: LFloat | None = Field(None, alias="discountSum")
-    discount_type_id: LInt | None = Field(None, alias="discountTypeId")
-    id: LInt | None = None
-    measure_code: LInt | None = Field(None, alias="measureCode")
-    measure_name: LStr | None = Field(None, alias="measureName")
-    owner_id: LInt | None = Field(None, alias="ownerId")
-    owner_type: LStr | None = Field(None, alias="ownerType")
-    price: LInt | None = None
-    price_account: LInt | None = Field(None, alias="priceAccount")
-    price_brutto: LInt | None = Field(None, alias="priceBrutto")
-    price_exclusive: LFloat | None = Field(None, alias="priceExclusive")
-    price_netto: LFloat | None = Field(None, alias="priceNetto")
-    product_id: LInt | None = Field(None, alias="productId")
-    product_name: LStr | None = Field(None, alias="productName")
-    quantity: LInt | None = None
-    sort: LInt | None = None
-    store_id: LInt | None = Field(None, alias="storeId")
-    tax_included: LStr | None = Field(None, alias="taxIncluded")
-    tax_rate: LInt | None = Field(None, alias="taxRate")
-    type: LInt | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    customized: LStr = None
+    discount_rate: LInt = Field(None, alias="discountRate")
+    discount_sum: LFloat = Field(None, alias="discountSum")
+    discount_type_id: LInt = Field(None, alias="discountTypeId")
+    id: LInt = None
+    measure_code: LInt = Field(None, alias="measureCode")
+    measure_name: LStr = Field(None, alias="measureName")
+    owner_id: LInt = Field(None, alias="ownerId")
+    owner_type: LStr = Field(None, alias="ownerType")
+    price: LInt = None
+    price_account: LInt = Field(None, alias="priceAccount")
+    price_brutto: LInt = Field(None, alias="priceBrutto")
+    price_exclusive: LFloat = Field(None, alias="priceExclusive")
+    price_netto: LFloat = Field(None, alias="priceNetto")
+    product_id: LInt = Field(None, alias="productId")
+    product_name: LStr = Field(None, alias="productName")
+    quantity: LInt = None
+    sort: LInt = None
+    store_id: LInt = Field(None, alias="storeId")
+    tax_included: LStr = Field(None, alias="taxIncluded")
+    tax_rate: LInt = Field(None, alias="taxRate")
+    type: LInt = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class CrmItemProductrowListResult(B24Model):
@@ -943,28 +943,28 @@ class CrmItemProductrowListResult(B24Model):
 class CrmItemProductrowSetResultProductRowsItem(B24Model):
     """A nested object."""
 
-    customized: LStr | None = None
-    discount_rate: LInt | None = Field(None, alias="discountRate")
-    discount_sum: LInt | None = Field(None, alias="discountSum")
-    discount_type_id: LInt | None = Field(None, alias="discountTypeId")
-    id: LInt | None = None
-    measure_code: LInt | None = Field(None, alias="measureCode")
-    measure_name: LStr | None = Field(None, alias="measureName")
-    owner_id: LInt | None = Field(None, alias="ownerId")
-    owner_type: LStr | None = Field(None, alias="ownerType")
-    price: LFloat | None = None
-    price_account: LFloat | None = Field(None, alias="priceAccount")
-    price_brutto: LFloat | None = Field(None, alias="priceBrutto")
-    price_exclusive: LFloat | None = Field(None, alias="priceExclusive")
-    price_netto: LFloat | None = Field(None, alias="priceNetto")
-    product_id: LInt | None = Field(None, alias="productId")
-    product_name: LStr | None = Field(None, alias="productName")
-    quantity: LInt | None = None
-    sort: LInt | None = None
-    tax_included: LStr | None = Field(None, alias="taxIncluded")
-    tax_rate: Any | None = Field(None, alias="taxRate")
-    type: LInt | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    customized: LStr = None
+    discount_rate: LInt = Field(None, alias="discountRate")
+    discount_sum: LInt = Field(None, alias="discountSum")
+    discount_type_id: LInt = Field(None, alias="discountTypeId")
+    id: LInt = None
+    measure_code: LInt = Field(None, alias="measureCode")
+    measure_name: LStr = Field(None, alias="measureName")
+    owner_id: LInt = Field(None, alias="ownerId")
+    owner_type: LStr = Field(None, alias="ownerType")
+    price: LFloat = None
+    price_account: LFloat = Field(None, alias="priceAccount")
+    price_brutto: LFloat = Field(None, alias="priceBrutto")
+    price_exclusive: LFloat = Field(None, alias="priceExclusive")
+    price_netto: LFloat = Field(None, alias="priceNetto")
+    product_id: LInt = Field(None, alias="productId")
+    product_name: LStr = Field(None, alias="productName")
+    quantity: LInt = None
+    sort: LInt = None
+    tax_included: LStr = Field(None, alias="taxIncluded")
+    tax_rate: Any = Field(None, alias="taxRate")
+    type: LInt = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class CrmItemProductrowSetResult(B24Model):
@@ -993,28 +993,28 @@ class CrmItemProductrowSetProductRowsItem(TypedDict, total=False):
 class CrmItemProductrowUpdateResultProductRow(B24Model):
     """A nested object."""
 
-    customized: LStr | None = None
-    discount_rate: LInt | None = Field(None, alias="discountRate")
-    discount_sum: LFloat | None = Field(None, alias="discountSum")
-    discount_type_id: LInt | None = Field(None, alias="discountTypeId")
-    id: LInt | None = None
-    measure_code: LInt | None = Field(None, alias="measureCode")
-    measure_name: LStr | None = Field(None, alias="measureName")
-    owner_id: LInt | None = Field(None, alias="ownerId")
-    owner_type: LStr | None = Field(None, alias="ownerType")
-    price: LInt | None = None
-    price_account: LInt | None = Field(None, alias="priceAccount")
-    price_brutto: LInt | None = Field(None, alias="priceBrutto")
-    price_exclusive: LFloat | None = Field(None, alias="priceExclusive")
-    price_netto: LFloat | None = Field(None, alias="priceNetto")
-    product_id: LInt | None = Field(None, alias="productId")
-    product_name: LStr | None = Field(None, alias="productName")
-    quantity: LInt | None = None
-    sort: LInt | None = None
-    tax_included: LStr | None = Field(None, alias="taxIncluded")
-    tax_rate: LInt | None = Field(None, alias="taxRate")
-    type: LInt | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    customized: LStr = None
+    discount_rate: LInt = Field(None, alias="discountRate")
+    discount_sum: LFloat = Field(None, alias="discountSum")
+    discount_type_id: LInt = Field(None, alias="discountTypeId")
+    id: LInt = None
+    measure_code: LInt = Field(None, alias="measureCode")
+    measure_name: LStr = Field(None, alias="measureName")
+    owner_id: LInt = Field(None, alias="ownerId")
+    owner_type: LStr = Field(None, alias="ownerType")
+    price: LInt = None
+    price_account: LInt = Field(None, alias="priceAccount")
+    price_brutto: LInt = Field(None, alias="priceBrutto")
+    price_exclusive: LFloat = Field(None, alias="priceExclusive")
+    price_netto: LFloat = Field(None, alias="priceNetto")
+    product_id: LInt = Field(None, alias="productId")
+    product_name: LStr = Field(None, alias="productName")
+    quantity: LInt = None
+    sort: LInt = None
+    tax_included: LStr = Field(None, alias="taxIncluded")
+    tax_rate: LInt = Field(None, alias="taxRate")
+    type: LInt = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class CrmItemProductrowUpdateResult(B24Model):
@@ -1026,73 +1026,73 @@ class CrmItemProductrowUpdateResult(B24Model):
 class CrmItemUpdateResultItem(B24Model):
     """A nested object."""
 
-    additional_info: LStr | None = Field(None, alias="additionalInfo")
-    assigned_by_id: LInt | None = Field(None, alias="assignedById")
-    begindate: LStr | None = None
-    begindate_short: Any | None = Field(None, alias="begindateShort")
-    category_id: LInt | None = Field(None, alias="categoryId")
-    closed: LStr | None = None
-    closedate: LStr | None = None
-    closedate_short: Any | None = Field(None, alias="closedateShort")
-    comments: LStr | None = None
-    company_id: LInt | None = Field(None, alias="companyId")
-    contact_id: LInt | None = Field(None, alias="contactId")
+    additional_info: LStr = Field(None, alias="additionalInfo")
+    assigned_by_id: LInt = Field(None, alias="assignedById")
+    begindate: LStr = None
+    begindate_short: Any = Field(None, alias="begindateShort")
+    category_id: LInt = Field(None, alias="categoryId")
+    closed: LStr = None
+    closedate: LStr = None
+    closedate_short: Any = Field(None, alias="closedateShort")
+    comments: LStr = None
+    company_id: LInt = Field(None, alias="companyId")
+    contact_id: LInt = Field(None, alias="contactId")
     contact_ids: LList[Any] = Field(None, alias="contactIds")
-    created_by: LInt | None = Field(None, alias="createdBy")
-    created_time: LStr | None = Field(None, alias="createdTime")
-    currency_id: LStr | None = Field(None, alias="currencyId")
-    date_create_short: Any | None = Field(None, alias="dateCreateShort")
-    date_modify_short: Any | None = Field(None, alias="dateModifyShort")
-    entity_type_id: LInt | None = Field(None, alias="entityTypeId")
-    event_date: Any | None = Field(None, alias="eventDate")
-    event_date_short: Any | None = Field(None, alias="eventDateShort")
-    event_description: Any | None = Field(None, alias="eventDescription")
-    event_id: Any | None = Field(None, alias="eventId")
-    has_products: Any | None = Field(None, alias="hasProducts")
-    id: LInt | None = None
-    is_lose: Any | None = Field(None, alias="isLose")
-    is_manual_opportunity: LStr | None = Field(None, alias="isManualOpportunity")
-    is_new: LStr | None = Field(None, alias="isNew")
-    is_recurring: LStr | None = Field(None, alias="isRecurring")
-    is_repeated_approach: LStr | None = Field(None, alias="isRepeatedApproach")
-    is_return_customer: LStr | None = Field(None, alias="isReturnCustomer")
-    is_won: Any | None = Field(None, alias="isWon")
-    is_work: Any | None = Field(None, alias="isWork")
-    last_activity_by: LInt | None = Field(None, alias="lastActivityBy")
-    last_activity_time: LStr | None = Field(None, alias="lastActivityTime")
-    lead_id: Any | None = Field(None, alias="leadId")
-    location_id: Any | None = Field(None, alias="locationId")
-    lost_amount: Any | None = Field(None, alias="lostAmount")
-    moved_by: LInt | None = Field(None, alias="movedBy")
-    moved_time: LStr | None = Field(None, alias="movedTime")
+    created_by: LInt = Field(None, alias="createdBy")
+    created_time: LStr = Field(None, alias="createdTime")
+    currency_id: LStr = Field(None, alias="currencyId")
+    date_create_short: Any = Field(None, alias="dateCreateShort")
+    date_modify_short: Any = Field(None, alias="dateModifyShort")
+    entity_type_id: LInt = Field(None, alias="entityTypeId")
+    event_date: Any = Field(None, alias="eventDate")
+    event_date_short: Any = Field(None, alias="eventDateShort")
+    event_description: Any = Field(None, alias="eventDescription")
+    event_id: Any = Field(None, alias="eventId")
+    has_products: Any = Field(None, alias="hasProducts")
+    id: LInt = None
+    is_lose: Any = Field(None, alias="isLose")
+    is_manual_opportunity: LStr = Field(None, alias="isManualOpportunity")
+    is_new: LStr = Field(None, alias="isNew")
+    is_recurring: LStr = Field(None, alias="isRecurring")
+    is_repeated_approach: LStr = Field(None, alias="isRepeatedApproach")
+    is_return_customer: LStr = Field(None, alias="isReturnCustomer")
+    is_won: Any = Field(None, alias="isWon")
+    is_work: Any = Field(None, alias="isWork")
+    last_activity_by: LInt = Field(None, alias="lastActivityBy")
+    last_activity_time: LStr = Field(None, alias="lastActivityTime")
+    lead_id: Any = Field(None, alias="leadId")
+    location_id: Any = Field(None, alias="locationId")
+    lost_amount: Any = Field(None, alias="lostAmount")
+    moved_by: LInt = Field(None, alias="movedBy")
+    moved_time: LStr = Field(None, alias="movedTime")
     observers: LList[LInt] = None
-    opened: LStr | None = None
-    opportunity: LInt | None = None
-    order_stage: Any | None = Field(None, alias="orderStage")
-    origin_id: Any | None = Field(None, alias="originId")
-    originator_id: Any | None = Field(None, alias="originatorId")
-    parent_id1220: LInt | None = Field(None, alias="parentId1220")
-    probability: Any | None = None
-    product_id: Any | None = Field(None, alias="productId")
-    quote_id: Any | None = Field(None, alias="quoteId")
-    received_amount: Any | None = Field(None, alias="receivedAmount")
-    search_content: LStr | None = Field(None, alias="searchContent")
-    source_description: LStr | None = Field(None, alias="sourceDescription")
-    source_id: LStr | None = Field(None, alias="sourceId")
-    stage_id: LStr | None = Field(None, alias="stageId")
-    stage_semantic_id: LStr | None = Field(None, alias="stageSemanticId")
-    tax_value: LInt | None = Field(None, alias="taxValue")
-    title: LStr | None = None
-    type_id: LStr | None = Field(None, alias="typeId")
-    uf_crm_1721244707107: LFloat | None = Field(None, alias="ufCrm_1721244707107")
-    updated_by: LInt | None = Field(None, alias="updatedBy")
-    updated_time: LStr | None = Field(None, alias="updatedTime")
-    utm_campaign: Any | None = Field(None, alias="utmCampaign")
-    utm_content: Any | None = Field(None, alias="utmContent")
-    utm_medium: Any | None = Field(None, alias="utmMedium")
-    utm_source: LStr | None = Field(None, alias="utmSource")
-    utm_term: Any | None = Field(None, alias="utmTerm")
-    webform_id: LInt | None = Field(None, alias="webformId")
+    opened: LStr = None
+    opportunity: LInt = None
+    order_stage: Any = Field(None, alias="orderStage")
+    origin_id: Any = Field(None, alias="originId")
+    originator_id: Any = Field(None, alias="originatorId")
+    parent_id1220: LInt = Field(None, alias="parentId1220")
+    probability: Any = None
+    product_id: Any = Field(None, alias="productId")
+    quote_id: Any = Field(None, alias="quoteId")
+    received_amount: Any = Field(None, alias="receivedAmount")
+    search_content: LStr = Field(None, alias="searchContent")
+    source_description: LStr = Field(None, alias="sourceDescription")
+    source_id: LStr = Field(None, alias="sourceId")
+    stage_id: LStr = Field(None, alias="stageId")
+    stage_semantic_id: LStr = Field(None, alias="stageSemanticId")
+    tax_value: LInt = Field(None, alias="taxValue")
+    title: LStr = None
+    type_id: LStr = Field(None, alias="typeId")
+    uf_crm_1721244707107: LFloat = Field(None, alias="ufCrm_1721244707107")
+    updated_by: LInt = Field(None, alias="updatedBy")
+    updated_time: LStr = Field(None, alias="updatedTime")
+    utm_campaign: Any = Field(None, alias="utmCampaign")
+    utm_content: Any = Field(None, alias="utmContent")
+    utm_medium: Any = Field(None, alias="utmMedium")
+    utm_source: LStr = Field(None, alias="utmSource")
+    utm_term: Any = Field(None, alias="utmTerm")
+    webform_id: LInt = Field(None, alias="webformId")
 
 
 class CrmItemUpdateResult(B24Model):

@@ -94,13 +94,13 @@ class CrmLeadContactDeleteFields(TypedDict, total=False):
 class CrmLeadContactFieldsResultContactId(B24Model):
     """A nested object."""
 
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmLeadContactFieldsResult(B24Model):
@@ -117,10 +117,10 @@ CrmLeadContactItemsDeleteResult: TypeAlias = LBool
 class CrmLeadContactItemsGetResultItem(B24Model):
     """A nested object."""
 
-    contact_id: LInt | None = Field(None, alias="CONTACT_ID")
-    is_primary: LStr | None = Field(None, alias="IS_PRIMARY")
-    role_id: LInt | None = Field(None, alias="ROLE_ID")
-    sort: LInt | None = Field(None, alias="SORT")
+    contact_id: LInt = Field(None, alias="CONTACT_ID")
+    is_primary: LStr = Field(None, alias="IS_PRIMARY")
+    role_id: LInt = Field(None, alias="ROLE_ID")
+    sort: LInt = Field(None, alias="SORT")
 
 
 CrmLeadContactItemsGetResult: TypeAlias = Rows[CrmLeadContactItemsGetResultItem]
@@ -139,18 +139,18 @@ class CrmLeadDetailsConfigurationForceCommonScopeForAllExtras(TypedDict, total=F
 class CrmLeadDetailsConfigurationGetResultItemElementsItem(B24Model):
     """A nested object."""
 
-    name: LStr | None = None
-    option_flags: LStr | None = Field(None, alias="optionFlags")
-    options: LDict | None = None
+    name: LStr = None
+    option_flags: LStr = Field(None, alias="optionFlags")
+    options: LDict = None
 
 
 class CrmLeadDetailsConfigurationGetResultItem(B24Model):
     """A nested object."""
 
     elements: LList[CrmLeadDetailsConfigurationGetResultItemElementsItem] = None
-    name: LStr | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    name: LStr = None
+    title: LStr = None
+    type: LStr = None
 
 
 CrmLeadDetailsConfigurationGetResult: TypeAlias = Rows[CrmLeadDetailsConfigurationGetResultItem]
@@ -184,213 +184,213 @@ class CrmLeadDetailsConfigurationSetDataItem(TypedDict, total=False):
 class CrmLeadFieldsResultEmail(B24Model):
     """A nested object."""
 
-    id: LInt | None = Field(None, alias="ID")
-    type_id: LStr | None = Field(None, alias="TYPE_ID")
-    value: LStr | None = Field(None, alias="VALUE")
-    value_type: LStr | None = Field(None, alias="VALUE_TYPE")
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    id: LInt = Field(None, alias="ID")
+    type_id: LStr = Field(None, alias="TYPE_ID")
+    value: LStr = Field(None, alias="VALUE")
+    value_type: LStr = Field(None, alias="VALUE_TYPE")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmLeadFieldsResult(B24Model):
     """Result of ``crm.lead.fields`` (REST v2)."""
 
-    address: Any | None = Field(None, alias="ADDRESS")
-    address_2: Any | None = Field(None, alias="ADDRESS_2")
-    address_city: Any | None = Field(None, alias="ADDRESS_CITY")
-    address_country: Any | None = Field(None, alias="ADDRESS_COUNTRY")
-    address_country_code: Any | None = Field(None, alias="ADDRESS_COUNTRY_CODE")
-    address_loc_addr_id: Any | None = Field(None, alias="ADDRESS_LOC_ADDR_ID")
-    address_postal_code: Any | None = Field(None, alias="ADDRESS_POSTAL_CODE")
-    address_province: Any | None = Field(None, alias="ADDRESS_PROVINCE")
-    address_region: Any | None = Field(None, alias="ADDRESS_REGION")
-    assigned_by_id: Any | None = Field(None, alias="ASSIGNED_BY_ID")
-    birthdate: Any | None = Field(None, alias="BIRTHDATE")
-    comments: Any | None = Field(None, alias="COMMENTS")
-    company_id: Any | None = Field(None, alias="COMPANY_ID")
-    company_title: Any | None = Field(None, alias="COMPANY_TITLE")
-    contact_id: Any | None = Field(None, alias="CONTACT_ID")
+    address: Any = Field(None, alias="ADDRESS")
+    address_2: Any = Field(None, alias="ADDRESS_2")
+    address_city: Any = Field(None, alias="ADDRESS_CITY")
+    address_country: Any = Field(None, alias="ADDRESS_COUNTRY")
+    address_country_code: Any = Field(None, alias="ADDRESS_COUNTRY_CODE")
+    address_loc_addr_id: Any = Field(None, alias="ADDRESS_LOC_ADDR_ID")
+    address_postal_code: Any = Field(None, alias="ADDRESS_POSTAL_CODE")
+    address_province: Any = Field(None, alias="ADDRESS_PROVINCE")
+    address_region: Any = Field(None, alias="ADDRESS_REGION")
+    assigned_by_id: Any = Field(None, alias="ASSIGNED_BY_ID")
+    birthdate: Any = Field(None, alias="BIRTHDATE")
+    comments: Any = Field(None, alias="COMMENTS")
+    company_id: Any = Field(None, alias="COMPANY_ID")
+    company_title: Any = Field(None, alias="COMPANY_TITLE")
+    contact_id: Any = Field(None, alias="CONTACT_ID")
     contact_ids: CrmLeadContactFieldsResultContactId | None = Field(None, alias="CONTACT_IDS")
-    created_by_id: Any | None = Field(None, alias="CREATED_BY_ID")
-    currency_id: Any | None = Field(None, alias="CURRENCY_ID")
-    date_closed: Any | None = Field(None, alias="DATE_CLOSED")
-    date_create: Any | None = Field(None, alias="DATE_CREATE")
-    date_modify: Any | None = Field(None, alias="DATE_MODIFY")
+    created_by_id: Any = Field(None, alias="CREATED_BY_ID")
+    currency_id: Any = Field(None, alias="CURRENCY_ID")
+    date_closed: Any = Field(None, alias="DATE_CLOSED")
+    date_create: Any = Field(None, alias="DATE_CREATE")
+    date_modify: Any = Field(None, alias="DATE_MODIFY")
     email: CrmLeadFieldsResultEmail | None = Field(None, alias="EMAIL")
-    has_email: Any | None = Field(None, alias="HAS_EMAIL")
-    has_imol: Any | None = Field(None, alias="HAS_IMOL")
-    has_phone: Any | None = Field(None, alias="HAS_PHONE")
-    honorific: Any | None = Field(None, alias="HONORIFIC")
-    id: Any | None = Field(None, alias="ID")
+    has_email: Any = Field(None, alias="HAS_EMAIL")
+    has_imol: Any = Field(None, alias="HAS_IMOL")
+    has_phone: Any = Field(None, alias="HAS_PHONE")
+    honorific: Any = Field(None, alias="HONORIFIC")
+    id: Any = Field(None, alias="ID")
     im: CrmLeadFieldsResultEmail | None = Field(None, alias="IM")
-    is_manual_opportunity: Any | None = Field(None, alias="IS_MANUAL_OPPORTUNITY")
-    is_return_customer: Any | None = Field(None, alias="IS_RETURN_CUSTOMER")
-    last_activity_by: Any | None = Field(None, alias="LAST_ACTIVITY_BY")
-    last_activity_time: Any | None = Field(None, alias="LAST_ACTIVITY_TIME")
-    last_name: Any | None = Field(None, alias="LAST_NAME")
+    is_manual_opportunity: Any = Field(None, alias="IS_MANUAL_OPPORTUNITY")
+    is_return_customer: Any = Field(None, alias="IS_RETURN_CUSTOMER")
+    last_activity_by: Any = Field(None, alias="LAST_ACTIVITY_BY")
+    last_activity_time: Any = Field(None, alias="LAST_ACTIVITY_TIME")
+    last_name: Any = Field(None, alias="LAST_NAME")
     link: CrmLeadFieldsResultEmail | None = Field(None, alias="LINK")
-    modify_by_id: Any | None = Field(None, alias="MODIFY_BY_ID")
-    moved_by_id: Any | None = Field(None, alias="MOVED_BY_ID")
-    moved_time: Any | None = Field(None, alias="MOVED_TIME")
-    name: Any | None = Field(None, alias="NAME")
-    opened: Any | None = Field(None, alias="OPENED")
-    opportunity: Any | None = Field(None, alias="OPPORTUNITY")
-    originator_id: Any | None = Field(None, alias="ORIGINATOR_ID")
-    origin_id: Any | None = Field(None, alias="ORIGIN_ID")
+    modify_by_id: Any = Field(None, alias="MODIFY_BY_ID")
+    moved_by_id: Any = Field(None, alias="MOVED_BY_ID")
+    moved_time: Any = Field(None, alias="MOVED_TIME")
+    name: Any = Field(None, alias="NAME")
+    opened: Any = Field(None, alias="OPENED")
+    opportunity: Any = Field(None, alias="OPPORTUNITY")
+    originator_id: Any = Field(None, alias="ORIGINATOR_ID")
+    origin_id: Any = Field(None, alias="ORIGIN_ID")
     phone: CrmLeadFieldsResultEmail | None = Field(None, alias="PHONE")
-    post: Any | None = Field(None, alias="POST")
-    second_name: Any | None = Field(None, alias="SECOND_NAME")
-    source_description: Any | None = Field(None, alias="SOURCE_DESCRIPTION")
-    source_id: Any | None = Field(None, alias="SOURCE_ID")
-    status_description: Any | None = Field(None, alias="STATUS_DESCRIPTION")
-    status_id: Any | None = Field(None, alias="STATUS_ID")
-    status_semantic_id: Any | None = Field(None, alias="STATUS_SEMANTIC_ID")
-    title: Any | None = Field(None, alias="TITLE")
-    uf: Any | None = Field(None, alias="UF_...")
-    utm_campaign: Any | None = Field(None, alias="UTM_CAMPAIGN")
-    utm_content: Any | None = Field(None, alias="UTM_CONTENT")
-    utm_medium: Any | None = Field(None, alias="UTM_MEDIUM")
-    utm_source: Any | None = Field(None, alias="UTM_SOURCE")
-    utm_term: Any | None = Field(None, alias="UTM_TERM")
+    post: Any = Field(None, alias="POST")
+    second_name: Any = Field(None, alias="SECOND_NAME")
+    source_description: Any = Field(None, alias="SOURCE_DESCRIPTION")
+    source_id: Any = Field(None, alias="SOURCE_ID")
+    status_description: Any = Field(None, alias="STATUS_DESCRIPTION")
+    status_id: Any = Field(None, alias="STATUS_ID")
+    status_semantic_id: Any = Field(None, alias="STATUS_SEMANTIC_ID")
+    title: Any = Field(None, alias="TITLE")
+    uf: Any = Field(None, alias="UF_...")
+    utm_campaign: Any = Field(None, alias="UTM_CAMPAIGN")
+    utm_content: Any = Field(None, alias="UTM_CONTENT")
+    utm_medium: Any = Field(None, alias="UTM_MEDIUM")
+    utm_source: Any = Field(None, alias="UTM_SOURCE")
+    utm_term: Any = Field(None, alias="UTM_TERM")
     web: CrmLeadFieldsResultEmail | None = Field(None, alias="WEB")
 
 
 class CrmLeadGetResultEmailItem(B24Model):
     """A nested object."""
 
-    id: LInt | None = Field(None, alias="ID")
-    type_id: LStr | None = Field(None, alias="TYPE_ID")
-    value: LStr | None = Field(None, alias="VALUE")
-    value_type: LStr | None = Field(None, alias="VALUE_TYPE")
+    id: LInt = Field(None, alias="ID")
+    type_id: LStr = Field(None, alias="TYPE_ID")
+    value: LStr = Field(None, alias="VALUE")
+    value_type: LStr = Field(None, alias="VALUE_TYPE")
 
 
 class CrmLeadGetResult(B24Model):
     """Result of ``crm.lead.get`` (REST v2)."""
 
-    address: LStr | None = Field(None, alias="ADDRESS")
-    address_2: LStr | None = Field(None, alias="ADDRESS_2")
-    address_city: LStr | None = Field(None, alias="ADDRESS_CITY")
-    address_country: LStr | None = Field(None, alias="ADDRESS_COUNTRY")
-    address_country_code: LStr | None = Field(None, alias="ADDRESS_COUNTRY_CODE")
-    address_loc_addr_id: LStr | None = Field(None, alias="ADDRESS_LOC_ADDR_ID")
-    address_postal_code: LStr | None = Field(None, alias="ADDRESS_POSTAL_CODE")
-    address_province: LStr | None = Field(None, alias="ADDRESS_PROVINCE")
-    address_region: LStr | None = Field(None, alias="ADDRESS_REGION")
-    assigned_by_id: LInt | None = Field(None, alias="ASSIGNED_BY_ID")
-    birthdate: LDate | None = Field(None, alias="BIRTHDATE")
-    comments: LStr | None = Field(None, alias="COMMENTS")
-    company_id: LInt | None = Field(None, alias="COMPANY_ID")
-    company_title: LStr | None = Field(None, alias="COMPANY_TITLE")
-    contact_id: LInt | None = Field(None, alias="CONTACT_ID")
+    address: LStr = Field(None, alias="ADDRESS")
+    address_2: LStr = Field(None, alias="ADDRESS_2")
+    address_city: LStr = Field(None, alias="ADDRESS_CITY")
+    address_country: LStr = Field(None, alias="ADDRESS_COUNTRY")
+    address_country_code: LStr = Field(None, alias="ADDRESS_COUNTRY_CODE")
+    address_loc_addr_id: LStr = Field(None, alias="ADDRESS_LOC_ADDR_ID")
+    address_postal_code: LStr = Field(None, alias="ADDRESS_POSTAL_CODE")
+    address_province: LStr = Field(None, alias="ADDRESS_PROVINCE")
+    address_region: LStr = Field(None, alias="ADDRESS_REGION")
+    assigned_by_id: LInt = Field(None, alias="ASSIGNED_BY_ID")
+    birthdate: LDate = Field(None, alias="BIRTHDATE")
+    comments: LStr = Field(None, alias="COMMENTS")
+    company_id: LInt = Field(None, alias="COMPANY_ID")
+    company_title: LStr = Field(None, alias="COMPANY_TITLE")
+    contact_id: LInt = Field(None, alias="CONTACT_ID")
     contact_ids: LList[LInt] = Field(None, alias="CONTACT_IDS")
-    created_by_id: LInt | None = Field(None, alias="CREATED_BY_ID")
-    currency_id: LStr | None = Field(None, alias="CURRENCY_ID")
-    date_closed: LDateTime | None = Field(None, alias="DATE_CLOSED")
-    date_create: LDateTime | None = Field(None, alias="DATE_CREATE")
-    date_modify: LDateTime | None = Field(None, alias="DATE_MODIFY")
+    created_by_id: LInt = Field(None, alias="CREATED_BY_ID")
+    currency_id: LStr = Field(None, alias="CURRENCY_ID")
+    date_closed: LDateTime = Field(None, alias="DATE_CLOSED")
+    date_create: LDateTime = Field(None, alias="DATE_CREATE")
+    date_modify: LDateTime = Field(None, alias="DATE_MODIFY")
     email: LList[CrmLeadGetResultEmailItem] = Field(None, alias="EMAIL")
-    has_email: LStr | None = Field(None, alias="HAS_EMAIL")
-    has_imol: LStr | None = Field(None, alias="HAS_IMOL")
-    has_phone: LStr | None = Field(None, alias="HAS_PHONE")
-    honorific: LStr | None = Field(None, alias="HONORIFIC")
-    id: LInt | None = Field(None, alias="ID")
-    im: Any | None = Field(None, alias="IM")
-    is_manual_opportunity: LStr | None = Field(None, alias="IS_MANUAL_OPPORTUNITY")
-    is_return_customer: LStr | None = Field(None, alias="IS_RETURN_CUSTOMER")
-    last_activity_by: LStr | None = Field(None, alias="LAST_ACTIVITY_BY")
-    last_activity_time: LDateTime | None = Field(None, alias="LAST_ACTIVITY_TIME")
-    last_name: LStr | None = Field(None, alias="LAST_NAME")
+    has_email: LStr = Field(None, alias="HAS_EMAIL")
+    has_imol: LStr = Field(None, alias="HAS_IMOL")
+    has_phone: LStr = Field(None, alias="HAS_PHONE")
+    honorific: LStr = Field(None, alias="HONORIFIC")
+    id: LInt = Field(None, alias="ID")
+    im: Any = Field(None, alias="IM")
+    is_manual_opportunity: LStr = Field(None, alias="IS_MANUAL_OPPORTUNITY")
+    is_return_customer: LStr = Field(None, alias="IS_RETURN_CUSTOMER")
+    last_activity_by: LStr = Field(None, alias="LAST_ACTIVITY_BY")
+    last_activity_time: LDateTime = Field(None, alias="LAST_ACTIVITY_TIME")
+    last_name: LStr = Field(None, alias="LAST_NAME")
     link: LList[CrmLeadGetResultEmailItem] = Field(None, alias="LINK")
-    modify_by_id: LInt | None = Field(None, alias="MODIFY_BY_ID")
-    moved_by_id: LInt | None = Field(None, alias="MOVED_BY_ID")
-    moved_time: LDateTime | None = Field(None, alias="MOVED_TIME")
-    name: LStr | None = Field(None, alias="NAME")
-    opened: LStr | None = Field(None, alias="OPENED")
-    opportunity: LFloat | None = Field(None, alias="OPPORTUNITY")
-    originator_id: LStr | None = Field(None, alias="ORIGINATOR_ID")
-    origin_id: LStr | None = Field(None, alias="ORIGIN_ID")
-    phone: Any | None = Field(None, alias="PHONE")
-    post: LStr | None = Field(None, alias="POST")
-    second_name: LStr | None = Field(None, alias="SECOND_NAME")
-    source_description: LStr | None = Field(None, alias="SOURCE_DESCRIPTION")
-    source_id: LStr | None = Field(None, alias="SOURCE_ID")
-    status_description: LStr | None = Field(None, alias="STATUS_DESCRIPTION")
-    status_id: LStr | None = Field(None, alias="STATUS_ID")
-    status_semantic_id: LStr | None = Field(None, alias="STATUS_SEMANTIC_ID")
-    title: LStr | None = Field(None, alias="TITLE")
-    uf: Any | None = Field(None, alias="UF_...")
-    utm_campaign: LStr | None = Field(None, alias="UTM_CAMPAIGN")
-    utm_content: LStr | None = Field(None, alias="UTM_CONTENT")
-    utm_medium: LStr | None = Field(None, alias="UTM_MEDIUM")
-    utm_source: LStr | None = Field(None, alias="UTM_SOURCE")
-    utm_term: LStr | None = Field(None, alias="UTM_TERM")
+    modify_by_id: LInt = Field(None, alias="MODIFY_BY_ID")
+    moved_by_id: LInt = Field(None, alias="MOVED_BY_ID")
+    moved_time: LDateTime = Field(None, alias="MOVED_TIME")
+    name: LStr = Field(None, alias="NAME")
+    opened: LStr = Field(None, alias="OPENED")
+    opportunity: LFloat = Field(None, alias="OPPORTUNITY")
+    originator_id: LStr = Field(None, alias="ORIGINATOR_ID")
+    origin_id: LStr = Field(None, alias="ORIGIN_ID")
+    phone: Any = Field(None, alias="PHONE")
+    post: LStr = Field(None, alias="POST")
+    second_name: LStr = Field(None, alias="SECOND_NAME")
+    source_description: LStr = Field(None, alias="SOURCE_DESCRIPTION")
+    source_id: LStr = Field(None, alias="SOURCE_ID")
+    status_description: LStr = Field(None, alias="STATUS_DESCRIPTION")
+    status_id: LStr = Field(None, alias="STATUS_ID")
+    status_semantic_id: LStr = Field(None, alias="STATUS_SEMANTIC_ID")
+    title: LStr = Field(None, alias="TITLE")
+    uf: Any = Field(None, alias="UF_...")
+    utm_campaign: LStr = Field(None, alias="UTM_CAMPAIGN")
+    utm_content: LStr = Field(None, alias="UTM_CONTENT")
+    utm_medium: LStr = Field(None, alias="UTM_MEDIUM")
+    utm_source: LStr = Field(None, alias="UTM_SOURCE")
+    utm_term: LStr = Field(None, alias="UTM_TERM")
     web: LList[CrmLeadGetResultEmailItem] = Field(None, alias="WEB")
 
 
 class CrmLeadListItem(B24Model):
     """A nested object."""
 
-    address: LStr | None = Field(None, alias="ADDRESS")
-    address_2: LStr | None = Field(None, alias="ADDRESS_2")
-    address_city: LStr | None = Field(None, alias="ADDRESS_CITY")
-    address_country: LStr | None = Field(None, alias="ADDRESS_COUNTRY")
-    address_country_code: LStr | None = Field(None, alias="ADDRESS_COUNTRY_CODE")
-    address_loc_addr_id: LInt | None = Field(None, alias="ADDRESS_LOC_ADDR_ID")
-    address_postal_code: LStr | None = Field(None, alias="ADDRESS_POSTAL_CODE")
-    address_province: LStr | None = Field(None, alias="ADDRESS_PROVINCE")
-    address_region: LStr | None = Field(None, alias="ADDRESS_REGION")
-    assigned_by_id: LInt | None = Field(None, alias="ASSIGNED_BY_ID")
-    birthdate: LDate | None = Field(None, alias="BIRTHDATE")
-    comments: LStr | None = Field(None, alias="COMMENTS")
-    company_id: LInt | None = Field(None, alias="COMPANY_ID")
-    company_title: LStr | None = Field(None, alias="COMPANY_TITLE")
-    contact_id: LInt | None = Field(None, alias="CONTACT_ID")
+    address: LStr = Field(None, alias="ADDRESS")
+    address_2: LStr = Field(None, alias="ADDRESS_2")
+    address_city: LStr = Field(None, alias="ADDRESS_CITY")
+    address_country: LStr = Field(None, alias="ADDRESS_COUNTRY")
+    address_country_code: LStr = Field(None, alias="ADDRESS_COUNTRY_CODE")
+    address_loc_addr_id: LInt = Field(None, alias="ADDRESS_LOC_ADDR_ID")
+    address_postal_code: LStr = Field(None, alias="ADDRESS_POSTAL_CODE")
+    address_province: LStr = Field(None, alias="ADDRESS_PROVINCE")
+    address_region: LStr = Field(None, alias="ADDRESS_REGION")
+    assigned_by_id: LInt = Field(None, alias="ASSIGNED_BY_ID")
+    birthdate: LDate = Field(None, alias="BIRTHDATE")
+    comments: LStr = Field(None, alias="COMMENTS")
+    company_id: LInt = Field(None, alias="COMPANY_ID")
+    company_title: LStr = Field(None, alias="COMPANY_TITLE")
+    contact_id: LInt = Field(None, alias="CONTACT_ID")
     contact_ids: LList[LInt] = Field(None, alias="CONTACT_IDS")
-    created_by_id: LInt | None = Field(None, alias="CREATED_BY_ID")
-    currency_id: LStr | None = Field(None, alias="CURRENCY_ID")
-    date_closed: LDateTime | None = Field(None, alias="DATE_CLOSED")
-    date_create: LDateTime | None = Field(None, alias="DATE_CREATE")
-    date_modify: LDateTime | None = Field(None, alias="DATE_MODIFY")
+    created_by_id: LInt = Field(None, alias="CREATED_BY_ID")
+    currency_id: LStr = Field(None, alias="CURRENCY_ID")
+    date_closed: LDateTime = Field(None, alias="DATE_CLOSED")
+    date_create: LDateTime = Field(None, alias="DATE_CREATE")
+    date_modify: LDateTime = Field(None, alias="DATE_MODIFY")
     email: LList[CrmLeadGetResultEmailItem] = Field(None, alias="EMAIL")
-    has_email: LStr | None = Field(None, alias="HAS_EMAIL")
-    has_imol: LStr | None = Field(None, alias="HAS_IMOL")
-    has_phone: LStr | None = Field(None, alias="HAS_PHONE")
-    honorific: LStr | None = Field(None, alias="HONORIFIC")
-    id: LInt | None = Field(None, alias="ID")
+    has_email: LStr = Field(None, alias="HAS_EMAIL")
+    has_imol: LStr = Field(None, alias="HAS_IMOL")
+    has_phone: LStr = Field(None, alias="HAS_PHONE")
+    honorific: LStr = Field(None, alias="HONORIFIC")
+    id: LInt = Field(None, alias="ID")
     im: LList[CrmLeadGetResultEmailItem] = Field(None, alias="IM")
-    is_manual_opportunity: LStr | None = Field(None, alias="IS_MANUAL_OPPORTUNITY")
-    is_return_customer: LStr | None = Field(None, alias="IS_RETURN_CUSTOMER")
-    last_activity_by: LInt | None = Field(None, alias="LAST_ACTIVITY_BY")
-    last_activity_time: LDateTime | None = Field(None, alias="LAST_ACTIVITY_TIME")
-    last_name: LStr | None = Field(None, alias="LAST_NAME")
+    is_manual_opportunity: LStr = Field(None, alias="IS_MANUAL_OPPORTUNITY")
+    is_return_customer: LStr = Field(None, alias="IS_RETURN_CUSTOMER")
+    last_activity_by: LInt = Field(None, alias="LAST_ACTIVITY_BY")
+    last_activity_time: LDateTime = Field(None, alias="LAST_ACTIVITY_TIME")
+    last_name: LStr = Field(None, alias="LAST_NAME")
     link: LList[CrmLeadGetResultEmailItem] = Field(None, alias="LINK")
-    modify_by_id: LInt | None = Field(None, alias="MODIFY_BY_ID")
-    moved_by_id: LInt | None = Field(None, alias="MOVED_BY_ID")
-    moved_time: LDateTime | None = Field(None, alias="MOVED_TIME")
-    name: LStr | None = Field(None, alias="NAME")
-    opened: LStr | None = Field(None, alias="OPENED")
-    opportunity: LFloat | None = Field(None, alias="OPPORTUNITY")
-    originator_id: LStr | None = Field(None, alias="ORIGINATOR_ID")
-    origin_id: LStr | None = Field(None, alias="ORIGIN_ID")
+    modify_by_id: LInt = Field(None, alias="MODIFY_BY_ID")
+    moved_by_id: LInt = Field(None, alias="MOVED_BY_ID")
+    moved_time: LDateTime = Field(None, alias="MOVED_TIME")
+    name: LStr = Field(None, alias="NAME")
+    opened: LStr = Field(None, alias="OPENED")
+    opportunity: LFloat = Field(None, alias="OPPORTUNITY")
+    originator_id: LStr = Field(None, alias="ORIGINATOR_ID")
+    origin_id: LStr = Field(None, alias="ORIGIN_ID")
     phone: LList[CrmLeadGetResultEmailItem] = Field(None, alias="PHONE")
-    post: LStr | None = Field(None, alias="POST")
-    second_name: LStr | None = Field(None, alias="SECOND_NAME")
-    source_description: LStr | None = Field(None, alias="SOURCE_DESCRIPTION")
-    source_id: LStr | None = Field(None, alias="SOURCE_ID")
-    status_description: LStr | None = Field(None, alias="STATUS_DESCRIPTION")
-    status_id: LStr | None = Field(None, alias="STATUS_ID")
-    status_semantic_id: LStr | None = Field(None, alias="STATUS_SEMANTIC_ID")
-    title: LStr | None = Field(None, alias="TITLE")
-    utm_campaign: LStr | None = Field(None, alias="UTM_CAMPAIGN")
-    utm_content: LStr | None = Field(None, alias="UTM_CONTENT")
-    utm_medium: LStr | None = Field(None, alias="UTM_MEDIUM")
-    utm_source: LStr | None = Field(None, alias="UTM_SOURCE")
-    utm_term: LStr | None = Field(None, alias="UTM_TERM")
+    post: LStr = Field(None, alias="POST")
+    second_name: LStr = Field(None, alias="SECOND_NAME")
+    source_description: LStr = Field(None, alias="SOURCE_DESCRIPTION")
+    source_id: LStr = Field(None, alias="SOURCE_ID")
+    status_description: LStr = Field(None, alias="STATUS_DESCRIPTION")
+    status_id: LStr = Field(None, alias="STATUS_ID")
+    status_semantic_id: LStr = Field(None, alias="STATUS_SEMANTIC_ID")
+    title: LStr = Field(None, alias="TITLE")
+    utm_campaign: LStr = Field(None, alias="UTM_CAMPAIGN")
+    utm_content: LStr = Field(None, alias="UTM_CONTENT")
+    utm_medium: LStr = Field(None, alias="UTM_MEDIUM")
+    utm_source: LStr = Field(None, alias="UTM_SOURCE")
+    utm_term: LStr = Field(None, alias="UTM_TERM")
     web: LList[CrmLeadGetResultEmailItem] = Field(None, alias="WEB")
 
 
@@ -400,34 +400,34 @@ CrmLeadListResult: TypeAlias = Rows[CrmLeadListItem]
 class CrmLeadProductrowsGetResultItem(B24Model):
     """A nested object."""
 
-    customized: LStr | None = Field(None, alias="CUSTOMIZED")
-    date_reserve_end: LDate | None = Field(None, alias="DATE_RESERVE_END")
-    discount_rate: LFloat | None = Field(None, alias="DISCOUNT_RATE")
-    discount_sum: LFloat | None = Field(None, alias="DISCOUNT_SUM")
-    discount_type_id: LInt | None = Field(None, alias="DISCOUNT_TYPE_ID")
-    id: LInt | None = Field(None, alias="ID")
-    measure_code: LStr | None = Field(None, alias="MEASURE_CODE")
-    measure_name: LStr | None = Field(None, alias="MEASURE_NAME")
-    original_product_name: LStr | None = Field(None, alias="ORIGINAL_PRODUCT_NAME")
-    owner_id: LInt | None = Field(None, alias="OWNER_ID")
-    owner_type: LStr | None = Field(None, alias="OWNER_TYPE")
-    price: LFloat | None = Field(None, alias="PRICE")
-    price_account: LStr | None = Field(None, alias="PRICE_ACCOUNT")
-    price_brutto: LFloat | None = Field(None, alias="PRICE_BRUTTO")
-    price_exclusive: LFloat | None = Field(None, alias="PRICE_EXCLUSIVE")
-    price_netto: LFloat | None = Field(None, alias="PRICE_NETTO")
-    product_description: LStr | None = Field(None, alias="PRODUCT_DESCRIPTION")
-    product_id: LInt | None = Field(None, alias="PRODUCT_ID")
-    product_name: LStr | None = Field(None, alias="PRODUCT_NAME")
-    quantity: LFloat | None = Field(None, alias="QUANTITY")
-    reserve_id: LInt | None = Field(None, alias="RESERVE_ID")
-    reserve_quantity: LFloat | None = Field(None, alias="RESERVE_QUANTITY")
-    sort: LInt | None = Field(None, alias="SORT")
-    store_id: LInt | None = Field(None, alias="STORE_ID")
-    tax_included: LStr | None = Field(None, alias="TAX_INCLUDED")
-    tax_rate: LFloat | None = Field(None, alias="TAX_RATE")
-    type: LInt | None = Field(None, alias="TYPE")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    customized: LStr = Field(None, alias="CUSTOMIZED")
+    date_reserve_end: LDate = Field(None, alias="DATE_RESERVE_END")
+    discount_rate: LFloat = Field(None, alias="DISCOUNT_RATE")
+    discount_sum: LFloat = Field(None, alias="DISCOUNT_SUM")
+    discount_type_id: LInt = Field(None, alias="DISCOUNT_TYPE_ID")
+    id: LInt = Field(None, alias="ID")
+    measure_code: LStr = Field(None, alias="MEASURE_CODE")
+    measure_name: LStr = Field(None, alias="MEASURE_NAME")
+    original_product_name: LStr = Field(None, alias="ORIGINAL_PRODUCT_NAME")
+    owner_id: LInt = Field(None, alias="OWNER_ID")
+    owner_type: LStr = Field(None, alias="OWNER_TYPE")
+    price: LFloat = Field(None, alias="PRICE")
+    price_account: LStr = Field(None, alias="PRICE_ACCOUNT")
+    price_brutto: LFloat = Field(None, alias="PRICE_BRUTTO")
+    price_exclusive: LFloat = Field(None, alias="PRICE_EXCLUSIVE")
+    price_netto: LFloat = Field(None, alias="PRICE_NETTO")
+    product_description: LStr = Field(None, alias="PRODUCT_DESCRIPTION")
+    product_id: LInt = Field(None, alias="PRODUCT_ID")
+    product_name: LStr = Field(None, alias="PRODUCT_NAME")
+    quantity: LFloat = Field(None, alias="QUANTITY")
+    reserve_id: LInt = Field(None, alias="RESERVE_ID")
+    reserve_quantity: LFloat = Field(None, alias="RESERVE_QUANTITY")
+    sort: LInt = Field(None, alias="SORT")
+    store_id: LInt = Field(None, alias="STORE_ID")
+    tax_included: LStr = Field(None, alias="TAX_INCLUDED")
+    tax_rate: LFloat = Field(None, alias="TAX_RATE")
+    type: LInt = Field(None, alias="TYPE")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 CrmLeadProductrowsGetResult: TypeAlias = Rows[CrmLeadProductrowsGetResultItem]
@@ -532,38 +532,38 @@ CrmLeadUserfieldDeleteResult: TypeAlias = LBool
 class CrmLeadUserfieldGetResultEditFormLabel(B24Model):
     """A nested object."""
 
-    ar: LStr | None = None
-    br: LStr | None = None
-    de: LStr | None = None
-    en: LStr | None = None
-    fr: LStr | None = None
-    hi: LStr | None = None
-    id: LStr | None = None
-    in_: LStr | None = Field(None, alias="in")
-    it: LStr | None = None
-    ja: LStr | None = None
-    kz: LStr | None = None
-    la: LStr | None = None
-    ms: LStr | None = None
-    pl: LStr | None = None
-    ru: LStr | None = None
-    sc: LStr | None = None
-    tc: LStr | None = None
-    th: LStr | None = None
-    tr: LStr | None = None
-    ua: LStr | None = None
-    vn: LStr | None = None
+    ar: LStr = None
+    br: LStr = None
+    de: LStr = None
+    en: LStr = None
+    fr: LStr = None
+    hi: LStr = None
+    id: LStr = None
+    in_: LStr = Field(None, alias="in")
+    it: LStr = None
+    ja: LStr = None
+    kz: LStr = None
+    la: LStr = None
+    ms: LStr = None
+    pl: LStr = None
+    ru: LStr = None
+    sc: LStr = None
+    tc: LStr = None
+    th: LStr = None
+    tr: LStr = None
+    ua: LStr = None
+    vn: LStr = None
 
 
 class CrmLeadUserfieldGetResultSettings(B24Model):
     """A nested object."""
 
-    default_value: LStr | None = Field(None, alias="DEFAULT_VALUE")
-    max_length: LInt | None = Field(None, alias="MAX_LENGTH")
-    min_length: LInt | None = Field(None, alias="MIN_LENGTH")
-    regexp: LStr | None = Field(None, alias="REGEXP")
-    rows: LInt | None = Field(None, alias="ROWS")
-    size: LInt | None = Field(None, alias="SIZE")
+    default_value: LStr = Field(None, alias="DEFAULT_VALUE")
+    max_length: LInt = Field(None, alias="MAX_LENGTH")
+    min_length: LInt = Field(None, alias="MIN_LENGTH")
+    regexp: LStr = Field(None, alias="REGEXP")
+    rows: LInt = Field(None, alias="ROWS")
+    size: LInt = Field(None, alias="SIZE")
 
 
 class CrmLeadUserfieldGetResult(B24Model):
@@ -572,57 +572,57 @@ class CrmLeadUserfieldGetResult(B24Model):
     edit_form_label: CrmLeadUserfieldGetResultEditFormLabel | None = Field(
         None, alias="EDIT_FORM_LABEL"
     )
-    edit_in_list: LStr | None = Field(None, alias="EDIT_IN_LIST")
-    entity_id: LStr | None = Field(None, alias="ENTITY_ID")
+    edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")
+    entity_id: LStr = Field(None, alias="ENTITY_ID")
     error_message: CrmLeadUserfieldGetResultEditFormLabel | None = Field(
         None, alias="ERROR_MESSAGE"
     )
-    field_name: LStr | None = Field(None, alias="FIELD_NAME")
+    field_name: LStr = Field(None, alias="FIELD_NAME")
     help_message: CrmLeadUserfieldGetResultEditFormLabel | None = Field(None, alias="HELP_MESSAGE")
-    id: LInt | None = Field(None, alias="ID")
-    is_searchable: LStr | None = Field(None, alias="IS_SEARCHABLE")
+    id: LInt = Field(None, alias="ID")
+    is_searchable: LStr = Field(None, alias="IS_SEARCHABLE")
     list_column_label: CrmLeadUserfieldGetResultEditFormLabel | None = Field(
         None, alias="LIST_COLUMN_LABEL"
     )
     list_filter_label: CrmLeadUserfieldGetResultEditFormLabel | None = Field(
         None, alias="LIST_FILTER_LABEL"
     )
-    mandatory: LStr | None = Field(None, alias="MANDATORY")
-    multiple: LStr | None = Field(None, alias="MULTIPLE")
+    mandatory: LStr = Field(None, alias="MANDATORY")
+    multiple: LStr = Field(None, alias="MULTIPLE")
     settings: CrmLeadUserfieldGetResultSettings | None = Field(None, alias="SETTINGS")
-    show_filter: LStr | None = Field(None, alias="SHOW_FILTER")
-    show_in_list: LStr | None = Field(None, alias="SHOW_IN_LIST")
-    sort: LStr | None = Field(None, alias="SORT")
-    user_type_id: LStr | None = Field(None, alias="USER_TYPE_ID")
-    xml_id: Any | None = Field(None, alias="XML_ID")
+    show_filter: LStr = Field(None, alias="SHOW_FILTER")
+    show_in_list: LStr = Field(None, alias="SHOW_IN_LIST")
+    sort: LStr = Field(None, alias="SORT")
+    user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
+    xml_id: Any = Field(None, alias="XML_ID")
 
 
 class CrmLeadUserfieldListItemListItem(B24Model):
     """A nested object."""
 
-    def_: LStr | None = Field(None, alias="DEF")
-    id: LInt | None = Field(None, alias="ID")
-    sort: LStr | None = Field(None, alias="SORT")
-    value: LStr | None = Field(None, alias="VALUE")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    def_: LStr = Field(None, alias="DEF")
+    id: LInt = Field(None, alias="ID")
+    sort: LStr = Field(None, alias="SORT")
+    value: LStr = Field(None, alias="VALUE")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 class CrmLeadUserfieldListItemSettingsResourcesResourceS914137(B24Model):
     """A nested object."""
 
-    cal_type: LStr | None = Field(None, alias="CAL_TYPE")
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
+    cal_type: LStr = Field(None, alias="CAL_TYPE")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
 
 
 class CrmLeadUserfieldListItemSettingsResourcesResource(B24Model):
     """A nested object."""
 
-    name: LStr | None = Field(None, alias="NAME")
+    name: LStr = Field(None, alias="NAME")
     sections: LList[CrmLeadUserfieldListItemSettingsResourcesResourceS914137] = Field(
         None, alias="SECTIONS"
     )
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 class CrmLeadUserfieldListItemSettingsResources(B24Model):
@@ -634,38 +634,38 @@ class CrmLeadUserfieldListItemSettingsResources(B24Model):
 class CrmLeadUserfieldListItemSettingsSelectedResourcesItem(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    id: LInt = None
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmLeadUserfieldListItemSettingsServiceListItem(B24Model):
     """A nested object."""
 
-    duration: LStr | None = None
-    name: LStr | None = None
+    duration: LStr = None
+    name: LStr = None
 
 
 class CrmLeadUserfieldListItemSettings(B24Model):
     """A nested object."""
 
-    allow_overbooking: LStr | None = Field(None, alias="ALLOW_OVERBOOKING")
-    caption_no_value: LStr | None = Field(None, alias="CAPTION_NO_VALUE")
-    default_value: LStr | None = Field(None, alias="DEFAULT_VALUE")
-    display: LStr | None = Field(None, alias="DISPLAY")
-    entity_type: LStr | None = Field(None, alias="ENTITY_TYPE")
+    allow_overbooking: LStr = Field(None, alias="ALLOW_OVERBOOKING")
+    caption_no_value: LStr = Field(None, alias="CAPTION_NO_VALUE")
+    default_value: LStr = Field(None, alias="DEFAULT_VALUE")
+    display: LStr = Field(None, alias="DISPLAY")
+    entity_type: LStr = Field(None, alias="ENTITY_TYPE")
     extensions: LList[Any] = Field(None, alias="EXTENSIONS")
-    full_day: LStr | None = Field(None, alias="FULL_DAY")
-    list_height: LInt | None = Field(None, alias="LIST_HEIGHT")
-    list_width: LInt | None = Field(None, alias="LIST_WIDTH")
-    max_allowed_size: LInt | None = Field(None, alias="MAX_ALLOWED_SIZE")
-    max_length: LInt | None = Field(None, alias="MAX_LENGTH")
-    max_show_size: LInt | None = Field(None, alias="MAX_SHOW_SIZE")
-    min_length: LInt | None = Field(None, alias="MIN_LENGTH")
-    regexp: LStr | None = Field(None, alias="REGEXP")
+    full_day: LStr = Field(None, alias="FULL_DAY")
+    list_height: LInt = Field(None, alias="LIST_HEIGHT")
+    list_width: LInt = Field(None, alias="LIST_WIDTH")
+    max_allowed_size: LInt = Field(None, alias="MAX_ALLOWED_SIZE")
+    max_length: LInt = Field(None, alias="MAX_LENGTH")
+    max_show_size: LInt = Field(None, alias="MAX_SHOW_SIZE")
+    min_length: LInt = Field(None, alias="MIN_LENGTH")
+    regexp: LStr = Field(None, alias="REGEXP")
     resources: CrmLeadUserfieldListItemSettingsResources | None = Field(None, alias="RESOURCES")
-    resource_limit: LInt | None = Field(None, alias="RESOURCE_LIMIT")
-    rows: LInt | None = Field(None, alias="ROWS")
+    resource_limit: LInt = Field(None, alias="RESOURCE_LIMIT")
+    rows: LInt = Field(None, alias="ROWS")
     selected_resources: LList[CrmLeadUserfieldListItemSettingsSelectedResourcesItem] = Field(
         None, alias="SELECTED_RESOURCES"
     )
@@ -673,38 +673,38 @@ class CrmLeadUserfieldListItemSettings(B24Model):
     service_list: LList[CrmLeadUserfieldListItemSettingsServiceListItem] = Field(
         None, alias="SERVICE_LIST"
     )
-    show_no_value: LStr | None = Field(None, alias="SHOW_NO_VALUE")
-    size: LInt | None = Field(None, alias="SIZE")
-    target_blank: LStr | None = Field(None, alias="TARGET_BLANK")
-    timezone: LStr | None = Field(None, alias="TIMEZONE")
-    use_resources: LStr | None = Field(None, alias="USE_RESOURCES")
-    use_services: LStr | None = Field(None, alias="USE_SERVICES")
-    use_users: LStr | None = Field(None, alias="USE_USERS")
-    use_user_timezone: LStr | None = Field(None, alias="USE_USER_TIMEZONE")
+    show_no_value: LStr = Field(None, alias="SHOW_NO_VALUE")
+    size: LInt = Field(None, alias="SIZE")
+    target_blank: LStr = Field(None, alias="TARGET_BLANK")
+    timezone: LStr = Field(None, alias="TIMEZONE")
+    use_resources: LStr = Field(None, alias="USE_RESOURCES")
+    use_services: LStr = Field(None, alias="USE_SERVICES")
+    use_users: LStr = Field(None, alias="USE_USERS")
+    use_user_timezone: LStr = Field(None, alias="USE_USER_TIMEZONE")
 
 
 class CrmLeadUserfieldListItem(B24Model):
     """A nested object."""
 
-    edit_form_label: LStr | None = Field(None, alias="EDIT_FORM_LABEL")
-    edit_in_list: LStr | None = Field(None, alias="EDIT_IN_LIST")
-    entity_id: LStr | None = Field(None, alias="ENTITY_ID")
-    error_message: LStr | None = Field(None, alias="ERROR_MESSAGE")
-    field_name: LStr | None = Field(None, alias="FIELD_NAME")
-    help_message: LStr | None = Field(None, alias="HELP_MESSAGE")
-    id: LInt | None = Field(None, alias="ID")
-    is_searchable: LStr | None = Field(None, alias="IS_SEARCHABLE")
+    edit_form_label: LStr = Field(None, alias="EDIT_FORM_LABEL")
+    edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")
+    entity_id: LStr = Field(None, alias="ENTITY_ID")
+    error_message: LStr = Field(None, alias="ERROR_MESSAGE")
+    field_name: LStr = Field(None, alias="FIELD_NAME")
+    help_message: LStr = Field(None, alias="HELP_MESSAGE")
+    id: LInt = Field(None, alias="ID")
+    is_searchable: LStr = Field(None, alias="IS_SEARCHABLE")
     list: LList[CrmLeadUserfieldListItemListItem] = Field(None, alias="LIST")
-    list_column_label: LStr | None = Field(None, alias="LIST_COLUMN_LABEL")
-    list_filter_label: LStr | None = Field(None, alias="LIST_FILTER_LABEL")
-    mandatory: LStr | None = Field(None, alias="MANDATORY")
-    multiple: LStr | None = Field(None, alias="MULTIPLE")
+    list_column_label: LStr = Field(None, alias="LIST_COLUMN_LABEL")
+    list_filter_label: LStr = Field(None, alias="LIST_FILTER_LABEL")
+    mandatory: LStr = Field(None, alias="MANDATORY")
+    multiple: LStr = Field(None, alias="MULTIPLE")
     settings: CrmLeadUserfieldListItemSettings | None = Field(None, alias="SETTINGS")
-    show_filter: LStr | None = Field(None, alias="SHOW_FILTER")
-    show_in_list: LStr | None = Field(None, alias="SHOW_IN_LIST")
-    sort: LStr | None = Field(None, alias="SORT")
-    user_type_id: LStr | None = Field(None, alias="USER_TYPE_ID")
-    xml_id: Any | None = Field(None, alias="XML_ID")
+    show_filter: LStr = Field(None, alias="SHOW_FILTER")
+    show_in_list: LStr = Field(None, alias="SHOW_IN_LIST")
+    sort: LStr = Field(None, alias="SORT")
+    user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
+    xml_id: Any = Field(None, alias="XML_ID")
 
 
 CrmLeadUserfieldUpdateResult: TypeAlias = LBool

@@ -26,10 +26,10 @@ class CrmMeasureAddFieldsItem(TypedDict, total=False):
 class CrmMeasureFieldsResult(B24Model):
     """Result of ``crm.measure.fields`` (REST v2)."""
 
-    code: LInt | None = Field(None, alias="CODE")
-    id: LInt | None = Field(None, alias="ID")
-    is_default: LStr | None = Field(None, alias="IS_DEFAULT")
-    measure_title: LStr | None = Field(None, alias="MEASURE_TITLE")
-    symbol_intl: LStr | None = Field(None, alias="SYMBOL_INTL")
-    symbol_letter_intl: LStr | None = Field(None, alias="SYMBOL_LETTER_INTL")
-    symbol_rus: LStr | None = Field(None, alias="SYMBOL_RUS")
+    code: LInt = Field(None, alias="CODE")
+    id: LInt = Field(None, alias="ID")
+    is_default: LStr = Field(None, alias="IS_DEFAULT")
+    measure_title: LStr = Field(None, alias="MEASURE_TITLE")
+    symbol_intl: LStr = Field(None, alias="SYMBOL_INTL")
+    symbol_letter_intl: LStr = Field(None, alias="SYMBOL_LETTER_INTL")
+    symbol_rus: LStr = Field(None, alias="SYMBOL_RUS")

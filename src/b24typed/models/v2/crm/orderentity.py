@@ -17,9 +17,9 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 class CrmOrderentityAddResultDealOrder(B24Model):
     """A nested object."""
 
-    order_id: LInt | None = Field(None, alias="orderId")
-    owner_id: LInt | None = Field(None, alias="ownerId")
-    owner_type_id: LInt | None = Field(None, alias="ownerTypeId")
+    order_id: LInt = Field(None, alias="orderId")
+    owner_id: LInt = Field(None, alias="ownerId")
+    owner_type_id: LInt = Field(None, alias="ownerTypeId")
 
 
 class CrmOrderentityAddResult(B24Model):
@@ -40,28 +40,28 @@ CrmOrderentityDeleteByFilterResult: TypeAlias = LBool
 class CrmOrderentityGetFieldsResultOrderEntityOrderId(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class CrmOrderentityGetFieldsResultOrderEntity(B24Model):
     """A nested object."""
 
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
     order_id: CrmOrderentityGetFieldsResultOrderEntityOrderId | None = Field(None, alias="orderId")
     owner_id: CrmOrderentityGetFieldsResultOrderEntityOrderId | None = Field(None, alias="ownerId")
     owner_type_id: CrmOrderentityGetFieldsResultOrderEntityOrderId | None = Field(
         None, alias="ownerTypeId"
     )
-    title: LStr | None = None
-    type: LStr | None = None
-    upper_name: LStr | None = Field(None, alias="upperName")
+    title: LStr = None
+    type: LStr = None
+    upper_name: LStr = Field(None, alias="upperName")
 
 
 class CrmOrderentityGetFieldsResult(B24Model):

@@ -75,13 +75,13 @@ class CrmQuoteContactDeleteFields(TypedDict, total=False):
 class CrmQuoteContactFieldsResultContactId(B24Model):
     """A nested object."""
 
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmQuoteContactFieldsResult(B24Model):
@@ -90,14 +90,14 @@ class CrmQuoteContactFieldsResult(B24Model):
     contact_id: CrmQuoteContactFieldsResultContactId | None = Field(None, alias="CONTACT_ID")
     is_primary: CrmQuoteContactFieldsResultContactId | None = Field(None, alias="IS_PRIMARY")
     sort: CrmQuoteContactFieldsResultContactId | None = Field(None, alias="SORT")
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
-    upper_name: LStr | None = Field(None, alias="upperName")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
+    upper_name: LStr = Field(None, alias="upperName")
 
 
 CrmQuoteContactItemsDeleteResult: TypeAlias = LBool
@@ -106,10 +106,10 @@ CrmQuoteContactItemsDeleteResult: TypeAlias = LBool
 class CrmQuoteContactItemsGetResultItem(B24Model):
     """A nested object."""
 
-    contact_id: LInt | None = Field(None, alias="CONTACT_ID")
-    is_primary: LStr | None = Field(None, alias="IS_PRIMARY")
-    role_id: LInt | None = Field(None, alias="ROLE_ID")
-    sort: LInt | None = Field(None, alias="SORT")
+    contact_id: LInt = Field(None, alias="CONTACT_ID")
+    is_primary: LStr = Field(None, alias="IS_PRIMARY")
+    role_id: LInt = Field(None, alias="ROLE_ID")
+    sort: LInt = Field(None, alias="SORT")
 
 
 CrmQuoteContactItemsGetResult: TypeAlias = Rows[CrmQuoteContactItemsGetResultItem]
@@ -122,113 +122,113 @@ CrmQuoteDeleteResult: TypeAlias = LBool
 class CrmQuoteGetResult(B24Model):
     """Result of ``crm.quote.get`` (REST v2)."""
 
-    actual_date: LDate | None = Field(None, alias="ACTUAL_DATE")
-    assigned_by_id: LInt | None = Field(None, alias="ASSIGNED_BY_ID")
-    begindate: LDate | None = Field(None, alias="BEGINDATE")
-    client_addr: LStr | None = Field(None, alias="CLIENT_ADDR")
-    client_contact: LStr | None = Field(None, alias="CLIENT_CONTACT")
-    client_email: LStr | None = Field(None, alias="CLIENT_EMAIL")
-    client_phone: LStr | None = Field(None, alias="CLIENT_PHONE")
-    client_title: LStr | None = Field(None, alias="CLIENT_TITLE")
-    client_tpa_id: LStr | None = Field(None, alias="CLIENT_TPA_ID")
-    client_tp_id: LStr | None = Field(None, alias="CLIENT_TP_ID")
-    closed: LStr | None = Field(None, alias="CLOSED")
-    closedate: LDate | None = Field(None, alias="CLOSEDATE")
-    comments: LStr | None = Field(None, alias="COMMENTS")
-    company_id: LInt | None = Field(None, alias="COMPANY_ID")
-    contact_id: LInt | None = Field(None, alias="CONTACT_ID")
+    actual_date: LDate = Field(None, alias="ACTUAL_DATE")
+    assigned_by_id: LInt = Field(None, alias="ASSIGNED_BY_ID")
+    begindate: LDate = Field(None, alias="BEGINDATE")
+    client_addr: LStr = Field(None, alias="CLIENT_ADDR")
+    client_contact: LStr = Field(None, alias="CLIENT_CONTACT")
+    client_email: LStr = Field(None, alias="CLIENT_EMAIL")
+    client_phone: LStr = Field(None, alias="CLIENT_PHONE")
+    client_title: LStr = Field(None, alias="CLIENT_TITLE")
+    client_tpa_id: LStr = Field(None, alias="CLIENT_TPA_ID")
+    client_tp_id: LStr = Field(None, alias="CLIENT_TP_ID")
+    closed: LStr = Field(None, alias="CLOSED")
+    closedate: LDate = Field(None, alias="CLOSEDATE")
+    comments: LStr = Field(None, alias="COMMENTS")
+    company_id: LInt = Field(None, alias="COMPANY_ID")
+    contact_id: LInt = Field(None, alias="CONTACT_ID")
     contact_ids: LList[LInt] = Field(None, alias="CONTACT_IDS")
-    content: LStr | None = Field(None, alias="CONTENT")
-    created_by_id: LInt | None = Field(None, alias="CREATED_BY_ID")
-    currency_id: LStr | None = Field(None, alias="CURRENCY_ID")
-    date_create: LDateTime | None = Field(None, alias="DATE_CREATE")
-    date_modify: LDateTime | None = Field(None, alias="DATE_MODIFY")
-    deal_id: LInt | None = Field(None, alias="DEAL_ID")
-    id: LInt | None = Field(None, alias="ID")
-    last_activity_by: LInt | None = Field(None, alias="LAST_ACTIVITY_BY")
-    last_activity_time: LDateTime | None = Field(None, alias="LAST_ACTIVITY_TIME")
-    last_communication_time: LStr | None = Field(None, alias="LAST_COMMUNICATION_TIME")
-    lead_id: LInt | None = Field(None, alias="LEAD_ID")
-    location_id: LInt | None = Field(None, alias="LOCATION_ID")
-    modify_by_id: LInt | None = Field(None, alias="MODIFY_BY_ID")
-    mycompany_id: LInt | None = Field(None, alias="MYCOMPANY_ID")
-    opened: LStr | None = Field(None, alias="OPENED")
-    opportunity: LFloat | None = Field(None, alias="OPPORTUNITY")
-    parent_id_136: Any | None = Field(None, alias="PARENT_ID_136")
-    person_type_id: LInt | None = Field(None, alias="PERSON_TYPE_ID")
-    quote_number: LStr | None = Field(None, alias="QUOTE_NUMBER")
-    status_id: LStr | None = Field(None, alias="STATUS_ID")
-    tax_value: LFloat | None = Field(None, alias="TAX_VALUE")
-    terms: LStr | None = Field(None, alias="TERMS")
-    title: LStr | None = Field(None, alias="TITLE")
-    uf_crm_566_eb0_ac9_b7_fc: LStr | None = Field(None, alias="UF_CRM_566EB0AC9B7FC")
-    uf_crm_566_eb0_afa9895: LStr | None = Field(None, alias="UF_CRM_566EB0AFA9895")
-    uf_crm_566_eb0_afb84_f1: LStr | None = Field(None, alias="UF_CRM_566EB0AFB84F1")
-    uf_crm_566_eb0_afc58_fd: LStr | None = Field(None, alias="UF_CRM_566EB0AFC58FD")
-    uf_crm_566_eb0_afda4_ef: LStr | None = Field(None, alias="UF_CRM_566EB0AFDA4EF")
-    uf_crm_566_eb0_afedb2_f: LStr | None = Field(None, alias="UF_CRM_566EB0AFEDB2F")
-    uf_crm_566_eb0_b014_ec2: LStr | None = Field(None, alias="UF_CRM_566EB0B014EC2")
-    uf_crm_566_eb0_b0231_b2: LStr | None = Field(None, alias="UF_CRM_566EB0B0231B2")
-    uf_crm_566_eb0_b02_f46_f: LStr | None = Field(None, alias="UF_CRM_566EB0B02F46F")
-    uf_crm_566_eb0_b03_cdcd: LStr | None = Field(None, alias="UF_CRM_566EB0B03CDCD")
-    uf_crm_566_eb0_b04_d190: LStr | None = Field(None, alias="UF_CRM_566EB0B04D190")
-    uf_crm_577_bbce34_cc90: LStr | None = Field(None, alias="UF_CRM_577BBCE34CC90")
-    uf_crm_577_bbce354_f86: LStr | None = Field(None, alias="UF_CRM_577BBCE354F86")
-    uf_crm_6710_efcbaf22_c: LDate | None = Field(None, alias="UF_CRM_6710EFCBAF22C")
-    utm_campaign: LStr | None = Field(None, alias="UTM_CAMPAIGN")
-    utm_content: LStr | None = Field(None, alias="UTM_CONTENT")
-    utm_medium: LStr | None = Field(None, alias="UTM_MEDIUM")
-    utm_source: LStr | None = Field(None, alias="UTM_SOURCE")
-    utm_term: LStr | None = Field(None, alias="UTM_TERM")
+    content: LStr = Field(None, alias="CONTENT")
+    created_by_id: LInt = Field(None, alias="CREATED_BY_ID")
+    currency_id: LStr = Field(None, alias="CURRENCY_ID")
+    date_create: LDateTime = Field(None, alias="DATE_CREATE")
+    date_modify: LDateTime = Field(None, alias="DATE_MODIFY")
+    deal_id: LInt = Field(None, alias="DEAL_ID")
+    id: LInt = Field(None, alias="ID")
+    last_activity_by: LInt = Field(None, alias="LAST_ACTIVITY_BY")
+    last_activity_time: LDateTime = Field(None, alias="LAST_ACTIVITY_TIME")
+    last_communication_time: LStr = Field(None, alias="LAST_COMMUNICATION_TIME")
+    lead_id: LInt = Field(None, alias="LEAD_ID")
+    location_id: LInt = Field(None, alias="LOCATION_ID")
+    modify_by_id: LInt = Field(None, alias="MODIFY_BY_ID")
+    mycompany_id: LInt = Field(None, alias="MYCOMPANY_ID")
+    opened: LStr = Field(None, alias="OPENED")
+    opportunity: LFloat = Field(None, alias="OPPORTUNITY")
+    parent_id_136: Any = Field(None, alias="PARENT_ID_136")
+    person_type_id: LInt = Field(None, alias="PERSON_TYPE_ID")
+    quote_number: LStr = Field(None, alias="QUOTE_NUMBER")
+    status_id: LStr = Field(None, alias="STATUS_ID")
+    tax_value: LFloat = Field(None, alias="TAX_VALUE")
+    terms: LStr = Field(None, alias="TERMS")
+    title: LStr = Field(None, alias="TITLE")
+    uf_crm_566_eb0_ac9_b7_fc: LStr = Field(None, alias="UF_CRM_566EB0AC9B7FC")
+    uf_crm_566_eb0_afa9895: LStr = Field(None, alias="UF_CRM_566EB0AFA9895")
+    uf_crm_566_eb0_afb84_f1: LStr = Field(None, alias="UF_CRM_566EB0AFB84F1")
+    uf_crm_566_eb0_afc58_fd: LStr = Field(None, alias="UF_CRM_566EB0AFC58FD")
+    uf_crm_566_eb0_afda4_ef: LStr = Field(None, alias="UF_CRM_566EB0AFDA4EF")
+    uf_crm_566_eb0_afedb2_f: LStr = Field(None, alias="UF_CRM_566EB0AFEDB2F")
+    uf_crm_566_eb0_b014_ec2: LStr = Field(None, alias="UF_CRM_566EB0B014EC2")
+    uf_crm_566_eb0_b0231_b2: LStr = Field(None, alias="UF_CRM_566EB0B0231B2")
+    uf_crm_566_eb0_b02_f46_f: LStr = Field(None, alias="UF_CRM_566EB0B02F46F")
+    uf_crm_566_eb0_b03_cdcd: LStr = Field(None, alias="UF_CRM_566EB0B03CDCD")
+    uf_crm_566_eb0_b04_d190: LStr = Field(None, alias="UF_CRM_566EB0B04D190")
+    uf_crm_577_bbce34_cc90: LStr = Field(None, alias="UF_CRM_577BBCE34CC90")
+    uf_crm_577_bbce354_f86: LStr = Field(None, alias="UF_CRM_577BBCE354F86")
+    uf_crm_6710_efcbaf22_c: LDate = Field(None, alias="UF_CRM_6710EFCBAF22C")
+    utm_campaign: LStr = Field(None, alias="UTM_CAMPAIGN")
+    utm_content: LStr = Field(None, alias="UTM_CONTENT")
+    utm_medium: LStr = Field(None, alias="UTM_MEDIUM")
+    utm_source: LStr = Field(None, alias="UTM_SOURCE")
+    utm_term: LStr = Field(None, alias="UTM_TERM")
 
 
 class CrmQuoteListItem(B24Model):
     """A nested object."""
 
-    actual_date: LDate | None = Field(None, alias="ACTUAL_DATE")
-    assigned_by_id: LInt | None = Field(None, alias="ASSIGNED_BY_ID")
-    begindate: LDate | None = Field(None, alias="BEGINDATE")
-    client_addr: LStr | None = Field(None, alias="CLIENT_ADDR")
-    client_contact: LStr | None = Field(None, alias="CLIENT_CONTACT")
-    client_email: LStr | None = Field(None, alias="CLIENT_EMAIL")
-    client_phone: LStr | None = Field(None, alias="CLIENT_PHONE")
-    client_title: LStr | None = Field(None, alias="CLIENT_TITLE")
-    client_tpa_id: LStr | None = Field(None, alias="CLIENT_TPA_ID")
-    client_tp_id: LStr | None = Field(None, alias="CLIENT_TP_ID")
-    closed: LStr | None = Field(None, alias="CLOSED")
-    closedate: LDate | None = Field(None, alias="CLOSEDATE")
-    comments: LStr | None = Field(None, alias="COMMENTS")
-    company_id: LInt | None = Field(None, alias="COMPANY_ID")
-    contact_id: LInt | None = Field(None, alias="CONTACT_ID")
+    actual_date: LDate = Field(None, alias="ACTUAL_DATE")
+    assigned_by_id: LInt = Field(None, alias="ASSIGNED_BY_ID")
+    begindate: LDate = Field(None, alias="BEGINDATE")
+    client_addr: LStr = Field(None, alias="CLIENT_ADDR")
+    client_contact: LStr = Field(None, alias="CLIENT_CONTACT")
+    client_email: LStr = Field(None, alias="CLIENT_EMAIL")
+    client_phone: LStr = Field(None, alias="CLIENT_PHONE")
+    client_title: LStr = Field(None, alias="CLIENT_TITLE")
+    client_tpa_id: LStr = Field(None, alias="CLIENT_TPA_ID")
+    client_tp_id: LStr = Field(None, alias="CLIENT_TP_ID")
+    closed: LStr = Field(None, alias="CLOSED")
+    closedate: LDate = Field(None, alias="CLOSEDATE")
+    comments: LStr = Field(None, alias="COMMENTS")
+    company_id: LInt = Field(None, alias="COMPANY_ID")
+    contact_id: LInt = Field(None, alias="CONTACT_ID")
     contact_ids: LList[LInt] = Field(None, alias="CONTACT_IDS")
-    content: LStr | None = Field(None, alias="CONTENT")
-    created_by_id: LInt | None = Field(None, alias="CREATED_BY_ID")
-    currency_id: LStr | None = Field(None, alias="CURRENCY_ID")
-    date_create: LDateTime | None = Field(None, alias="DATE_CREATE")
-    date_modify: LDateTime | None = Field(None, alias="DATE_MODIFY")
-    deal_id: LInt | None = Field(None, alias="DEAL_ID")
-    id: LInt | None = Field(None, alias="ID")
-    last_activity_by: LInt | None = Field(None, alias="LAST_ACTIVITY_BY")
-    last_activity_time: LDateTime | None = Field(None, alias="LAST_ACTIVITY_TIME")
-    last_communication_time: LStr | None = Field(None, alias="LAST_COMMUNICATION_TIME")
-    lead_id: LInt | None = Field(None, alias="LEAD_ID")
-    location_id: LInt | None = Field(None, alias="LOCATION_ID")
-    modify_by_id: LInt | None = Field(None, alias="MODIFY_BY_ID")
-    mycompany_id: LInt | None = Field(None, alias="MYCOMPANY_ID")
-    opened: LStr | None = Field(None, alias="OPENED")
-    opportunity: LFloat | None = Field(None, alias="OPPORTUNITY")
-    person_type_id: LInt | None = Field(None, alias="PERSON_TYPE_ID")
-    quote_number: LStr | None = Field(None, alias="QUOTE_NUMBER")
-    status_id: LStr | None = Field(None, alias="STATUS_ID")
-    tax_value: LFloat | None = Field(None, alias="TAX_VALUE")
-    terms: LStr | None = Field(None, alias="TERMS")
-    title: LStr | None = Field(None, alias="TITLE")
-    uf_crm_6710_efcbaf22_c: LDate | None = Field(None, alias="UF_CRM_6710EFCBAF22C")
-    utm_campaign: LStr | None = Field(None, alias="UTM_CAMPAIGN")
-    utm_content: LStr | None = Field(None, alias="UTM_CONTENT")
-    utm_medium: LStr | None = Field(None, alias="UTM_MEDIUM")
-    utm_source: LStr | None = Field(None, alias="UTM_SOURCE")
-    utm_term: LStr | None = Field(None, alias="UTM_TERM")
+    content: LStr = Field(None, alias="CONTENT")
+    created_by_id: LInt = Field(None, alias="CREATED_BY_ID")
+    currency_id: LStr = Field(None, alias="CURRENCY_ID")
+    date_create: LDateTime = Field(None, alias="DATE_CREATE")
+    date_modify: LDateTime = Field(None, alias="DATE_MODIFY")
+    deal_id: LInt = Field(None, alias="DEAL_ID")
+    id: LInt = Field(None, alias="ID")
+    last_activity_by: LInt = Field(None, alias="LAST_ACTIVITY_BY")
+    last_activity_time: LDateTime = Field(None, alias="LAST_ACTIVITY_TIME")
+    last_communication_time: LStr = Field(None, alias="LAST_COMMUNICATION_TIME")
+    lead_id: LInt = Field(None, alias="LEAD_ID")
+    location_id: LInt = Field(None, alias="LOCATION_ID")
+    modify_by_id: LInt = Field(None, alias="MODIFY_BY_ID")
+    mycompany_id: LInt = Field(None, alias="MYCOMPANY_ID")
+    opened: LStr = Field(None, alias="OPENED")
+    opportunity: LFloat = Field(None, alias="OPPORTUNITY")
+    person_type_id: LInt = Field(None, alias="PERSON_TYPE_ID")
+    quote_number: LStr = Field(None, alias="QUOTE_NUMBER")
+    status_id: LStr = Field(None, alias="STATUS_ID")
+    tax_value: LFloat = Field(None, alias="TAX_VALUE")
+    terms: LStr = Field(None, alias="TERMS")
+    title: LStr = Field(None, alias="TITLE")
+    uf_crm_6710_efcbaf22_c: LDate = Field(None, alias="UF_CRM_6710EFCBAF22C")
+    utm_campaign: LStr = Field(None, alias="UTM_CAMPAIGN")
+    utm_content: LStr = Field(None, alias="UTM_CONTENT")
+    utm_medium: LStr = Field(None, alias="UTM_MEDIUM")
+    utm_source: LStr = Field(None, alias="UTM_SOURCE")
+    utm_term: LStr = Field(None, alias="UTM_TERM")
 
 
 CrmQuoteListResult: TypeAlias = Rows[CrmQuoteListItem]
@@ -237,34 +237,34 @@ CrmQuoteListResult: TypeAlias = Rows[CrmQuoteListItem]
 class CrmQuoteProductrowsGetResultItem(B24Model):
     """A nested object."""
 
-    customized: LStr | None = Field(None, alias="CUSTOMIZED")
-    date_reserve_end: LDate | None = Field(None, alias="DATE_RESERVE_END")
-    discount_rate: LFloat | None = Field(None, alias="DISCOUNT_RATE")
-    discount_sum: LFloat | None = Field(None, alias="DISCOUNT_SUM")
-    discount_type_id: LInt | None = Field(None, alias="DISCOUNT_TYPE_ID")
-    id: LInt | None = Field(None, alias="ID")
-    measure_code: LStr | None = Field(None, alias="MEASURE_CODE")
-    measure_name: LStr | None = Field(None, alias="MEASURE_NAME")
-    original_product_name: LStr | None = Field(None, alias="ORIGINAL_PRODUCT_NAME")
-    owner_id: LInt | None = Field(None, alias="OWNER_ID")
-    owner_type: LStr | None = Field(None, alias="OWNER_TYPE")
-    price: LFloat | None = Field(None, alias="PRICE")
-    price_account: LStr | None = Field(None, alias="PRICE_ACCOUNT")
-    price_brutto: LFloat | None = Field(None, alias="PRICE_BRUTTO")
-    price_exclusive: LFloat | None = Field(None, alias="PRICE_EXCLUSIVE")
-    price_netto: LFloat | None = Field(None, alias="PRICE_NETTO")
-    product_description: LStr | None = Field(None, alias="PRODUCT_DESCRIPTION")
-    product_id: LInt | None = Field(None, alias="PRODUCT_ID")
-    product_name: LStr | None = Field(None, alias="PRODUCT_NAME")
-    quantity: LFloat | None = Field(None, alias="QUANTITY")
-    reserve_id: LInt | None = Field(None, alias="RESERVE_ID")
-    reserve_quantity: LFloat | None = Field(None, alias="RESERVE_QUANTITY")
-    sort: LInt | None = Field(None, alias="SORT")
-    store_id: LInt | None = Field(None, alias="STORE_ID")
-    tax_included: LStr | None = Field(None, alias="TAX_INCLUDED")
-    tax_rate: LFloat | None = Field(None, alias="TAX_RATE")
-    type: LInt | None = Field(None, alias="TYPE")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    customized: LStr = Field(None, alias="CUSTOMIZED")
+    date_reserve_end: LDate = Field(None, alias="DATE_RESERVE_END")
+    discount_rate: LFloat = Field(None, alias="DISCOUNT_RATE")
+    discount_sum: LFloat = Field(None, alias="DISCOUNT_SUM")
+    discount_type_id: LInt = Field(None, alias="DISCOUNT_TYPE_ID")
+    id: LInt = Field(None, alias="ID")
+    measure_code: LStr = Field(None, alias="MEASURE_CODE")
+    measure_name: LStr = Field(None, alias="MEASURE_NAME")
+    original_product_name: LStr = Field(None, alias="ORIGINAL_PRODUCT_NAME")
+    owner_id: LInt = Field(None, alias="OWNER_ID")
+    owner_type: LStr = Field(None, alias="OWNER_TYPE")
+    price: LFloat = Field(None, alias="PRICE")
+    price_account: LStr = Field(None, alias="PRICE_ACCOUNT")
+    price_brutto: LFloat = Field(None, alias="PRICE_BRUTTO")
+    price_exclusive: LFloat = Field(None, alias="PRICE_EXCLUSIVE")
+    price_netto: LFloat = Field(None, alias="PRICE_NETTO")
+    product_description: LStr = Field(None, alias="PRODUCT_DESCRIPTION")
+    product_id: LInt = Field(None, alias="PRODUCT_ID")
+    product_name: LStr = Field(None, alias="PRODUCT_NAME")
+    quantity: LFloat = Field(None, alias="QUANTITY")
+    reserve_id: LInt = Field(None, alias="RESERVE_ID")
+    reserve_quantity: LFloat = Field(None, alias="RESERVE_QUANTITY")
+    sort: LInt = Field(None, alias="SORT")
+    store_id: LInt = Field(None, alias="STORE_ID")
+    tax_included: LStr = Field(None, alias="TAX_INCLUDED")
+    tax_rate: LFloat = Field(None, alias="TAX_RATE")
+    type: LInt = Field(None, alias="TYPE")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 CrmQuoteProductrowsGetResult: TypeAlias = Rows[CrmQuoteProductrowsGetResultItem]
@@ -392,37 +392,37 @@ CrmQuoteUserfieldDeleteResult: TypeAlias = LBool
 class CrmQuoteUserfieldGetResultEditFormLabel(B24Model):
     """A nested object."""
 
-    ar: LStr | None = None
-    br: LStr | None = None
-    de: LStr | None = None
-    en: LStr | None = None
-    fr: LStr | None = None
-    hi: LStr | None = None
-    id: LStr | None = None
-    in_: LStr | None = Field(None, alias="in")
-    it: LStr | None = None
-    ja: LStr | None = None
-    kz: LStr | None = None
-    la: LStr | None = None
-    ms: LStr | None = None
-    pl: LStr | None = None
-    sc: LStr | None = None
-    tc: LStr | None = None
-    th: LStr | None = None
-    tr: LStr | None = None
-    ua: LStr | None = None
-    vn: LStr | None = None
+    ar: LStr = None
+    br: LStr = None
+    de: LStr = None
+    en: LStr = None
+    fr: LStr = None
+    hi: LStr = None
+    id: LStr = None
+    in_: LStr = Field(None, alias="in")
+    it: LStr = None
+    ja: LStr = None
+    kz: LStr = None
+    la: LStr = None
+    ms: LStr = None
+    pl: LStr = None
+    sc: LStr = None
+    tc: LStr = None
+    th: LStr = None
+    tr: LStr = None
+    ua: LStr = None
+    vn: LStr = None
 
 
 class CrmQuoteUserfieldGetResultSettings(B24Model):
     """A nested object."""
 
-    default_value: LStr | None = Field(None, alias="DEFAULT_VALUE")
-    max_length: LInt | None = Field(None, alias="MAX_LENGTH")
-    min_length: LInt | None = Field(None, alias="MIN_LENGTH")
-    regexp: LStr | None = Field(None, alias="REGEXP")
-    rows: LInt | None = Field(None, alias="ROWS")
-    size: LInt | None = Field(None, alias="SIZE")
+    default_value: LStr = Field(None, alias="DEFAULT_VALUE")
+    max_length: LInt = Field(None, alias="MAX_LENGTH")
+    min_length: LInt = Field(None, alias="MIN_LENGTH")
+    regexp: LStr = Field(None, alias="REGEXP")
+    rows: LInt = Field(None, alias="ROWS")
+    size: LInt = Field(None, alias="SIZE")
 
 
 class CrmQuoteUserfieldGetResult(B24Model):
@@ -431,57 +431,57 @@ class CrmQuoteUserfieldGetResult(B24Model):
     edit_form_label: CrmQuoteUserfieldGetResultEditFormLabel | None = Field(
         None, alias="EDIT_FORM_LABEL"
     )
-    edit_in_list: LStr | None = Field(None, alias="EDIT_IN_LIST")
-    entity_id: LStr | None = Field(None, alias="ENTITY_ID")
+    edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")
+    entity_id: LStr = Field(None, alias="ENTITY_ID")
     error_message: CrmQuoteUserfieldGetResultEditFormLabel | None = Field(
         None, alias="ERROR_MESSAGE"
     )
-    field_name: LStr | None = Field(None, alias="FIELD_NAME")
+    field_name: LStr = Field(None, alias="FIELD_NAME")
     help_message: CrmQuoteUserfieldGetResultEditFormLabel | None = Field(None, alias="HELP_MESSAGE")
-    id: LInt | None = Field(None, alias="ID")
-    is_searchable: LStr | None = Field(None, alias="IS_SEARCHABLE")
+    id: LInt = Field(None, alias="ID")
+    is_searchable: LStr = Field(None, alias="IS_SEARCHABLE")
     list_column_label: CrmQuoteUserfieldGetResultEditFormLabel | None = Field(
         None, alias="LIST_COLUMN_LABEL"
     )
     list_filter_label: CrmQuoteUserfieldGetResultEditFormLabel | None = Field(
         None, alias="LIST_FILTER_LABEL"
     )
-    mandatory: LStr | None = Field(None, alias="MANDATORY")
-    multiple: LStr | None = Field(None, alias="MULTIPLE")
+    mandatory: LStr = Field(None, alias="MANDATORY")
+    multiple: LStr = Field(None, alias="MULTIPLE")
     settings: CrmQuoteUserfieldGetResultSettings | None = Field(None, alias="SETTINGS")
-    show_filter: LStr | None = Field(None, alias="SHOW_FILTER")
-    show_in_list: LStr | None = Field(None, alias="SHOW_IN_LIST")
-    sort: LStr | None = Field(None, alias="SORT")
-    user_type_id: LStr | None = Field(None, alias="USER_TYPE_ID")
-    xml_id: Any | None = Field(None, alias="XML_ID")
+    show_filter: LStr = Field(None, alias="SHOW_FILTER")
+    show_in_list: LStr = Field(None, alias="SHOW_IN_LIST")
+    sort: LStr = Field(None, alias="SORT")
+    user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
+    xml_id: Any = Field(None, alias="XML_ID")
 
 
 class CrmQuoteUserfieldListItemListItem(B24Model):
     """A nested object."""
 
-    def_: LStr | None = Field(None, alias="DEF")
-    id: LInt | None = Field(None, alias="ID")
-    sort: LStr | None = Field(None, alias="SORT")
-    value: LStr | None = Field(None, alias="VALUE")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    def_: LStr = Field(None, alias="DEF")
+    id: LInt = Field(None, alias="ID")
+    sort: LStr = Field(None, alias="SORT")
+    value: LStr = Field(None, alias="VALUE")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 class CrmQuoteUserfieldListItemSettingsResourcesResource564B9D(B24Model):
     """A nested object."""
 
-    cal_type: LStr | None = Field(None, alias="CAL_TYPE")
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
+    cal_type: LStr = Field(None, alias="CAL_TYPE")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
 
 
 class CrmQuoteUserfieldListItemSettingsResourcesResource(B24Model):
     """A nested object."""
 
-    name: LStr | None = Field(None, alias="NAME")
+    name: LStr = Field(None, alias="NAME")
     sections: LList[CrmQuoteUserfieldListItemSettingsResourcesResource564B9D] = Field(
         None, alias="SECTIONS"
     )
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 class CrmQuoteUserfieldListItemSettingsResources(B24Model):
@@ -493,38 +493,38 @@ class CrmQuoteUserfieldListItemSettingsResources(B24Model):
 class CrmQuoteUserfieldListItemSettingsSelectedResourcesItem(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    id: LInt = None
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmQuoteUserfieldListItemSettingsServiceListItem(B24Model):
     """A nested object."""
 
-    duration: LStr | None = None
-    name: LStr | None = None
+    duration: LStr = None
+    name: LStr = None
 
 
 class CrmQuoteUserfieldListItemSettings(B24Model):
     """A nested object."""
 
-    allow_overbooking: LStr | None = Field(None, alias="ALLOW_OVERBOOKING")
-    caption_no_value: LStr | None = Field(None, alias="CAPTION_NO_VALUE")
-    default_value: LStr | None = Field(None, alias="DEFAULT_VALUE")
-    display: LStr | None = Field(None, alias="DISPLAY")
-    entity_type: LStr | None = Field(None, alias="ENTITY_TYPE")
+    allow_overbooking: LStr = Field(None, alias="ALLOW_OVERBOOKING")
+    caption_no_value: LStr = Field(None, alias="CAPTION_NO_VALUE")
+    default_value: LStr = Field(None, alias="DEFAULT_VALUE")
+    display: LStr = Field(None, alias="DISPLAY")
+    entity_type: LStr = Field(None, alias="ENTITY_TYPE")
     extensions: LList[Any] = Field(None, alias="EXTENSIONS")
-    full_day: LStr | None = Field(None, alias="FULL_DAY")
-    list_height: LInt | None = Field(None, alias="LIST_HEIGHT")
-    list_width: LInt | None = Field(None, alias="LIST_WIDTH")
-    max_allowed_size: LInt | None = Field(None, alias="MAX_ALLOWED_SIZE")
-    max_length: LInt | None = Field(None, alias="MAX_LENGTH")
-    max_show_size: LInt | None = Field(None, alias="MAX_SHOW_SIZE")
-    min_length: LInt | None = Field(None, alias="MIN_LENGTH")
-    regexp: LStr | None = Field(None, alias="REGEXP")
+    full_day: LStr = Field(None, alias="FULL_DAY")
+    list_height: LInt = Field(None, alias="LIST_HEIGHT")
+    list_width: LInt = Field(None, alias="LIST_WIDTH")
+    max_allowed_size: LInt = Field(None, alias="MAX_ALLOWED_SIZE")
+    max_length: LInt = Field(None, alias="MAX_LENGTH")
+    max_show_size: LInt = Field(None, alias="MAX_SHOW_SIZE")
+    min_length: LInt = Field(None, alias="MIN_LENGTH")
+    regexp: LStr = Field(None, alias="REGEXP")
     resources: CrmQuoteUserfieldListItemSettingsResources | None = Field(None, alias="RESOURCES")
-    resource_limit: LInt | None = Field(None, alias="RESOURCE_LIMIT")
-    rows: LInt | None = Field(None, alias="ROWS")
+    resource_limit: LInt = Field(None, alias="RESOURCE_LIMIT")
+    rows: LInt = Field(None, alias="ROWS")
     selected_resources: LList[CrmQuoteUserfieldListItemSettingsSelectedResourcesItem] = Field(
         None, alias="SELECTED_RESOURCES"
     )
@@ -532,38 +532,38 @@ class CrmQuoteUserfieldListItemSettings(B24Model):
     service_list: LList[CrmQuoteUserfieldListItemSettingsServiceListItem] = Field(
         None, alias="SERVICE_LIST"
     )
-    show_no_value: LStr | None = Field(None, alias="SHOW_NO_VALUE")
-    size: LInt | None = Field(None, alias="SIZE")
-    target_blank: LStr | None = Field(None, alias="TARGET_BLANK")
-    timezone: LStr | None = Field(None, alias="TIMEZONE")
-    use_resources: LStr | None = Field(None, alias="USE_RESOURCES")
-    use_services: LStr | None = Field(None, alias="USE_SERVICES")
-    use_users: LStr | None = Field(None, alias="USE_USERS")
-    use_user_timezone: LStr | None = Field(None, alias="USE_USER_TIMEZONE")
+    show_no_value: LStr = Field(None, alias="SHOW_NO_VALUE")
+    size: LInt = Field(None, alias="SIZE")
+    target_blank: LStr = Field(None, alias="TARGET_BLANK")
+    timezone: LStr = Field(None, alias="TIMEZONE")
+    use_resources: LStr = Field(None, alias="USE_RESOURCES")
+    use_services: LStr = Field(None, alias="USE_SERVICES")
+    use_users: LStr = Field(None, alias="USE_USERS")
+    use_user_timezone: LStr = Field(None, alias="USE_USER_TIMEZONE")
 
 
 class CrmQuoteUserfieldListItem(B24Model):
     """A nested object."""
 
-    edit_form_label: LStr | None = Field(None, alias="EDIT_FORM_LABEL")
-    edit_in_list: LStr | None = Field(None, alias="EDIT_IN_LIST")
-    entity_id: LStr | None = Field(None, alias="ENTITY_ID")
-    error_message: LStr | None = Field(None, alias="ERROR_MESSAGE")
-    field_name: LStr | None = Field(None, alias="FIELD_NAME")
-    help_message: LStr | None = Field(None, alias="HELP_MESSAGE")
-    id: LInt | None = Field(None, alias="ID")
-    is_searchable: LStr | None = Field(None, alias="IS_SEARCHABLE")
+    edit_form_label: LStr = Field(None, alias="EDIT_FORM_LABEL")
+    edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")
+    entity_id: LStr = Field(None, alias="ENTITY_ID")
+    error_message: LStr = Field(None, alias="ERROR_MESSAGE")
+    field_name: LStr = Field(None, alias="FIELD_NAME")
+    help_message: LStr = Field(None, alias="HELP_MESSAGE")
+    id: LInt = Field(None, alias="ID")
+    is_searchable: LStr = Field(None, alias="IS_SEARCHABLE")
     list: LList[CrmQuoteUserfieldListItemListItem] = Field(None, alias="LIST")
-    list_column_label: LStr | None = Field(None, alias="LIST_COLUMN_LABEL")
-    list_filter_label: LStr | None = Field(None, alias="LIST_FILTER_LABEL")
-    mandatory: LStr | None = Field(None, alias="MANDATORY")
-    multiple: LStr | None = Field(None, alias="MULTIPLE")
+    list_column_label: LStr = Field(None, alias="LIST_COLUMN_LABEL")
+    list_filter_label: LStr = Field(None, alias="LIST_FILTER_LABEL")
+    mandatory: LStr = Field(None, alias="MANDATORY")
+    multiple: LStr = Field(None, alias="MULTIPLE")
     settings: CrmQuoteUserfieldListItemSettings | None = Field(None, alias="SETTINGS")
-    show_filter: LStr | None = Field(None, alias="SHOW_FILTER")
-    show_in_list: LStr | None = Field(None, alias="SHOW_IN_LIST")
-    sort: LStr | None = Field(None, alias="SORT")
-    user_type_id: LStr | None = Field(None, alias="USER_TYPE_ID")
-    xml_id: Any | None = Field(None, alias="XML_ID")
+    show_filter: LStr = Field(None, alias="SHOW_FILTER")
+    show_in_list: LStr = Field(None, alias="SHOW_IN_LIST")
+    sort: LStr = Field(None, alias="SORT")
+    user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
+    xml_id: Any = Field(None, alias="XML_ID")
 
 
 CrmQuoteUserfieldUpdateResult: TypeAlias = LBool

@@ -56,13 +56,13 @@ CrmRequisiteBankdetailDeleteResult: TypeAlias = LBool
 class CrmRequisiteBankdetailFieldsResultActive(B24Model):
     """A nested object."""
 
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmRequisiteBankdetailFieldsResult(B24Model):
@@ -121,51 +121,51 @@ class CrmRequisiteBankdetailFieldsResult(B24Model):
     rq_swift: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="RQ_SWIFT")
     sort: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="SORT")
     xml_id: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="XML_ID")
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmRequisiteBankdetailGetResult(B24Model):
     """Result of ``crm.requisite.bankdetail.get`` (REST v2)."""
 
-    active: LStr | None = Field(None, alias="ACTIVE")
-    code: LStr | None = Field(None, alias="CODE")
-    comments: LStr | None = Field(None, alias="COMMENTS")
-    country_id: LInt | None = Field(None, alias="COUNTRY_ID")
-    created_by_id: LInt | None = Field(None, alias="CREATED_BY_ID")
-    date_create: LDateTime | None = Field(None, alias="DATE_CREATE")
-    date_modify: LDateTime | None = Field(None, alias="DATE_MODIFY")
-    entity_id: LInt | None = Field(None, alias="ENTITY_ID")
-    id: LInt | None = Field(None, alias="ID")
-    modify_by_id: LInt | None = Field(None, alias="MODIFY_BY_ID")
-    name: LStr | None = Field(None, alias="NAME")
-    originator_id: LStr | None = Field(None, alias="ORIGINATOR_ID")
-    rq_acc_currency: LStr | None = Field(None, alias="RQ_ACC_CURRENCY")
-    rq_acc_name: LStr | None = Field(None, alias="RQ_ACC_NAME")
-    rq_acc_num: LStr | None = Field(None, alias="RQ_ACC_NUM")
-    rq_acc_type: LStr | None = Field(None, alias="RQ_ACC_TYPE")
-    rq_agency_name: LStr | None = Field(None, alias="RQ_AGENCY_NAME")
-    rq_bank_addr: LStr | None = Field(None, alias="RQ_BANK_ADDR")
-    rq_bank_code: LStr | None = Field(None, alias="RQ_BANK_CODE")
-    rq_bank_name: LStr | None = Field(None, alias="RQ_BANK_NAME")
-    rq_bank_route_num: LStr | None = Field(None, alias="RQ_BANK_ROUTE_NUM")
-    rq_bic: LStr | None = Field(None, alias="RQ_BIC")
-    rq_bik: LStr | None = Field(None, alias="RQ_BIK")
-    rq_codeb: LStr | None = Field(None, alias="RQ_CODEB")
-    rq_codeg: LStr | None = Field(None, alias="RQ_CODEG")
-    rq_cor_acc_num: LStr | None = Field(None, alias="RQ_COR_ACC_NUM")
-    rq_iban: LStr | None = Field(None, alias="RQ_IBAN")
-    rq_iik: LStr | None = Field(None, alias="RQ_IIK")
-    rq_mfo: LStr | None = Field(None, alias="RQ_MFO")
-    rq_rib: LStr | None = Field(None, alias="RQ_RIB")
-    rq_swift: LStr | None = Field(None, alias="RQ_SWIFT")
-    sort: LInt | None = Field(None, alias="SORT")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    active: LStr = Field(None, alias="ACTIVE")
+    code: LStr = Field(None, alias="CODE")
+    comments: LStr = Field(None, alias="COMMENTS")
+    country_id: LInt = Field(None, alias="COUNTRY_ID")
+    created_by_id: LInt = Field(None, alias="CREATED_BY_ID")
+    date_create: LDateTime = Field(None, alias="DATE_CREATE")
+    date_modify: LDateTime = Field(None, alias="DATE_MODIFY")
+    entity_id: LInt = Field(None, alias="ENTITY_ID")
+    id: LInt = Field(None, alias="ID")
+    modify_by_id: LInt = Field(None, alias="MODIFY_BY_ID")
+    name: LStr = Field(None, alias="NAME")
+    originator_id: LStr = Field(None, alias="ORIGINATOR_ID")
+    rq_acc_currency: LStr = Field(None, alias="RQ_ACC_CURRENCY")
+    rq_acc_name: LStr = Field(None, alias="RQ_ACC_NAME")
+    rq_acc_num: LStr = Field(None, alias="RQ_ACC_NUM")
+    rq_acc_type: LStr = Field(None, alias="RQ_ACC_TYPE")
+    rq_agency_name: LStr = Field(None, alias="RQ_AGENCY_NAME")
+    rq_bank_addr: LStr = Field(None, alias="RQ_BANK_ADDR")
+    rq_bank_code: LStr = Field(None, alias="RQ_BANK_CODE")
+    rq_bank_name: LStr = Field(None, alias="RQ_BANK_NAME")
+    rq_bank_route_num: LStr = Field(None, alias="RQ_BANK_ROUTE_NUM")
+    rq_bic: LStr = Field(None, alias="RQ_BIC")
+    rq_bik: LStr = Field(None, alias="RQ_BIK")
+    rq_codeb: LStr = Field(None, alias="RQ_CODEB")
+    rq_codeg: LStr = Field(None, alias="RQ_CODEG")
+    rq_cor_acc_num: LStr = Field(None, alias="RQ_COR_ACC_NUM")
+    rq_iban: LStr = Field(None, alias="RQ_IBAN")
+    rq_iik: LStr = Field(None, alias="RQ_IIK")
+    rq_mfo: LStr = Field(None, alias="RQ_MFO")
+    rq_rib: LStr = Field(None, alias="RQ_RIB")
+    rq_swift: LStr = Field(None, alias="RQ_SWIFT")
+    sort: LInt = Field(None, alias="SORT")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 CrmRequisiteBankdetailListResult: TypeAlias = Rows[CrmRequisiteBankdetailGetResult]
@@ -208,86 +208,86 @@ CrmRequisiteDeleteResult: TypeAlias = LBool
 class CrmRequisiteFieldsResultUfCrm1694526604Settings(B24Model):
     """A nested object."""
 
-    default_value: Any | None = Field(None, alias="DEFAULT_VALUE")
-    max_length: LInt | None = Field(None, alias="MAX_LENGTH")
-    min_length: LInt | None = Field(None, alias="MIN_LENGTH")
-    regexp: LStr | None = Field(None, alias="REGEXP")
-    rows: LInt | None = Field(None, alias="ROWS")
-    size: LInt | None = Field(None, alias="SIZE")
+    default_value: Any = Field(None, alias="DEFAULT_VALUE")
+    max_length: LInt = Field(None, alias="MAX_LENGTH")
+    min_length: LInt = Field(None, alias="MIN_LENGTH")
+    regexp: LStr = Field(None, alias="REGEXP")
+    rows: LInt = Field(None, alias="ROWS")
+    size: LInt = Field(None, alias="SIZE")
 
 
 class CrmRequisiteFieldsResultUfCrm1694526604(B24Model):
     """A nested object."""
 
-    filter_label: LStr | None = Field(None, alias="filterLabel")
-    form_label: LStr | None = Field(None, alias="formLabel")
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    list_label: LStr | None = Field(None, alias="listLabel")
+    filter_label: LStr = Field(None, alias="filterLabel")
+    form_label: LStr = Field(None, alias="formLabel")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    list_label: LStr = Field(None, alias="listLabel")
     settings: CrmRequisiteFieldsResultUfCrm1694526604Settings | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmRequisiteFieldsResultUfCrm1707997209Settings(B24Model):
     """A nested object."""
 
-    default_value: Any | None = Field(None, alias="DEFAULT_VALUE")
-    max_value: LInt | None = Field(None, alias="MAX_VALUE")
-    min_value: LInt | None = Field(None, alias="MIN_VALUE")
-    precision: LInt | None = Field(None, alias="PRECISION")
-    size: LInt | None = Field(None, alias="SIZE")
+    default_value: Any = Field(None, alias="DEFAULT_VALUE")
+    max_value: LInt = Field(None, alias="MAX_VALUE")
+    min_value: LInt = Field(None, alias="MIN_VALUE")
+    precision: LInt = Field(None, alias="PRECISION")
+    size: LInt = Field(None, alias="SIZE")
 
 
 class CrmRequisiteFieldsResultUfCrm1707997209(B24Model):
     """A nested object."""
 
-    filter_label: LStr | None = Field(None, alias="filterLabel")
-    form_label: LStr | None = Field(None, alias="formLabel")
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    list_label: LStr | None = Field(None, alias="listLabel")
+    filter_label: LStr = Field(None, alias="filterLabel")
+    form_label: LStr = Field(None, alias="formLabel")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    list_label: LStr = Field(None, alias="listLabel")
     settings: CrmRequisiteFieldsResultUfCrm1707997209Settings | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmRequisiteFieldsResultUfCrm1707997236Settings(B24Model):
     """A nested object."""
 
-    default_value: LInt | None = Field(None, alias="DEFAULT_VALUE")
-    display: LStr | None = Field(None, alias="DISPLAY")
+    default_value: LInt = Field(None, alias="DEFAULT_VALUE")
+    display: LStr = Field(None, alias="DISPLAY")
     label: LList[LStr] = Field(None, alias="LABEL")
-    label_checkbox: LStr | None = Field(None, alias="LABEL_CHECKBOX")
+    label_checkbox: LStr = Field(None, alias="LABEL_CHECKBOX")
 
 
 class CrmRequisiteFieldsResultUfCrm1707997236(B24Model):
     """A nested object."""
 
-    filter_label: LStr | None = Field(None, alias="filterLabel")
-    form_label: LStr | None = Field(None, alias="formLabel")
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    list_label: LStr | None = Field(None, alias="listLabel")
+    filter_label: LStr = Field(None, alias="filterLabel")
+    form_label: LStr = Field(None, alias="formLabel")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    list_label: LStr = Field(None, alias="listLabel")
     settings: CrmRequisiteFieldsResultUfCrm1707997236Settings | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmRequisiteFieldsResultUfCrm1707997253SettingsDef951845(B24Model):
     """A nested object."""
 
-    type: LStr | None = Field(None, alias="TYPE")
-    value: LStr | None = Field(None, alias="VALUE")
+    type: LStr = Field(None, alias="TYPE")
+    value: LStr = Field(None, alias="VALUE")
 
 
 class CrmRequisiteFieldsResultUfCrm1707997253Settings(B24Model):
@@ -296,104 +296,104 @@ class CrmRequisiteFieldsResultUfCrm1707997253Settings(B24Model):
     default_value: CrmRequisiteFieldsResultUfCrm1707997253SettingsDef951845 | None = Field(
         None, alias="DEFAULT_VALUE"
     )
-    use_second: LStr | None = Field(None, alias="USE_SECOND")
-    use_timezone: LStr | None = Field(None, alias="USE_TIMEZONE")
+    use_second: LStr = Field(None, alias="USE_SECOND")
+    use_timezone: LStr = Field(None, alias="USE_TIMEZONE")
 
 
 class CrmRequisiteFieldsResultUfCrm1707997253(B24Model):
     """A nested object."""
 
-    filter_label: LStr | None = Field(None, alias="filterLabel")
-    form_label: LStr | None = Field(None, alias="formLabel")
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    list_label: LStr | None = Field(None, alias="listLabel")
+    filter_label: LStr = Field(None, alias="filterLabel")
+    form_label: LStr = Field(None, alias="formLabel")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    list_label: LStr = Field(None, alias="listLabel")
     settings: CrmRequisiteFieldsResultUfCrm1707997253Settings | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmRequisiteFieldsResult(B24Model):
     """Result of ``crm.requisite.fields`` (REST v2)."""
 
-    active: Any | None = Field(None, alias="ACTIVE")
-    address_only: Any | None = Field(None, alias="ADDRESS_ONLY")
-    code: Any | None = Field(None, alias="CODE")
-    created_by_id: Any | None = Field(None, alias="CREATED_BY_ID")
-    date_create: Any | None = Field(None, alias="DATE_CREATE")
-    date_modify: Any | None = Field(None, alias="DATE_MODIFY")
-    entity_id: Any | None = Field(None, alias="ENTITY_ID")
-    entity_type_id: Any | None = Field(None, alias="ENTITY_TYPE_ID")
-    id: Any | None = Field(None, alias="ID")
-    modify_by_id: Any | None = Field(None, alias="MODIFY_BY_ID")
-    name: Any | None = Field(None, alias="NAME")
-    originator_id: Any | None = Field(None, alias="ORIGINATOR_ID")
-    preset_id: Any | None = Field(None, alias="PRESET_ID")
-    rq_accountant: Any | None = Field(None, alias="RQ_ACCOUNTANT")
-    rq_base_doc: Any | None = Field(None, alias="RQ_BASE_DOC")
-    rq_bin: Any | None = Field(None, alias="RQ_BIN")
-    rq_capital: Any | None = Field(None, alias="RQ_CAPITAL")
-    rq_ceo_name: Any | None = Field(None, alias="RQ_CEO_NAME")
-    rq_ceo_work_pos: Any | None = Field(None, alias="RQ_CEO_WORK_POS")
-    rq_cnpj: Any | None = Field(None, alias="RQ_CNPJ")
-    rq_company_full_name: Any | None = Field(None, alias="RQ_COMPANY_FULL_NAME")
-    rq_company_id: Any | None = Field(None, alias="RQ_COMPANY_ID")
-    rq_company_name: Any | None = Field(None, alias="RQ_COMPANY_NAME")
-    rq_company_reg_date: Any | None = Field(None, alias="RQ_COMPANY_REG_DATE")
-    rq_contact: Any | None = Field(None, alias="RQ_CONTACT")
-    rq_cpf: Any | None = Field(None, alias="RQ_CPF")
-    rq_director: Any | None = Field(None, alias="RQ_DIRECTOR")
-    rq_drfo: Any | None = Field(None, alias="RQ_DRFO")
-    rq_edrpou: Any | None = Field(None, alias="RQ_EDRPOU")
-    rq_email: Any | None = Field(None, alias="RQ_EMAIL")
-    rq_fax: Any | None = Field(None, alias="RQ_FAX")
-    rq_first_name: Any | None = Field(None, alias="RQ_FIRST_NAME")
-    rq_ident_doc: Any | None = Field(None, alias="RQ_IDENT_DOC")
-    rq_ident_doc_date: Any | None = Field(None, alias="RQ_IDENT_DOC_DATE")
-    rq_ident_doc_dep_code: Any | None = Field(None, alias="RQ_IDENT_DOC_DEP_CODE")
-    rq_ident_doc_issued_by: Any | None = Field(None, alias="RQ_IDENT_DOC_ISSUED_BY")
-    rq_ident_doc_num: Any | None = Field(None, alias="RQ_IDENT_DOC_NUM")
-    rq_ident_doc_pers_num: Any | None = Field(None, alias="RQ_IDENT_DOC_PERS_NUM")
-    rq_ident_doc_ser: Any | None = Field(None, alias="RQ_IDENT_DOC_SER")
-    rq_ident_type: Any | None = Field(None, alias="RQ_IDENT_TYPE")
-    rq_ifns: Any | None = Field(None, alias="RQ_IFNS")
-    rq_iin: Any | None = Field(None, alias="RQ_IIN")
-    rq_inn: Any | None = Field(None, alias="RQ_INN")
-    rq_kbe: Any | None = Field(None, alias="RQ_KBE")
-    rq_kpp: Any | None = Field(None, alias="RQ_KPP")
-    rq_krs: Any | None = Field(None, alias="RQ_KRS")
-    rq_last_name: Any | None = Field(None, alias="RQ_LAST_NAME")
-    rq_legal_form: Any | None = Field(None, alias="RQ_LEGAL_FORM")
-    rq_mnpl_reg: Any | None = Field(None, alias="RQ_MNPL_REG")
-    rq_name: Any | None = Field(None, alias="RQ_NAME")
-    rq_ogrn: Any | None = Field(None, alias="RQ_OGRN")
-    rq_ogrnip: Any | None = Field(None, alias="RQ_OGRNIP")
-    rq_okpo: Any | None = Field(None, alias="RQ_OKPO")
-    rq_oktmo: Any | None = Field(None, alias="RQ_OKTMO")
-    rq_okved: Any | None = Field(None, alias="RQ_OKVED")
-    rq_pesel: Any | None = Field(None, alias="RQ_PESEL")
-    rq_phone: Any | None = Field(None, alias="RQ_PHONE")
-    rq_rcs: Any | None = Field(None, alias="RQ_RCS")
-    rq_regon: Any | None = Field(None, alias="RQ_REGON")
-    rq_residence_country: Any | None = Field(None, alias="RQ_RESIDENCE_COUNTRY")
-    rq_second_name: Any | None = Field(None, alias="RQ_SECOND_NAME")
-    rq_siren: Any | None = Field(None, alias="RQ_SIREN")
-    rq_siret: Any | None = Field(None, alias="RQ_SIRET")
-    rq_state_reg: Any | None = Field(None, alias="RQ_STATE_REG")
-    rq_st_cert_date: Any | None = Field(None, alias="RQ_ST_CERT_DATE")
-    rq_st_cert_num: Any | None = Field(None, alias="RQ_ST_CERT_NUM")
-    rq_st_cert_ser: Any | None = Field(None, alias="RQ_ST_CERT_SER")
-    rq_usrle: Any | None = Field(None, alias="RQ_USRLE")
-    rq_vat_cert_date: Any | None = Field(None, alias="RQ_VAT_CERT_DATE")
-    rq_vat_cert_num: Any | None = Field(None, alias="RQ_VAT_CERT_NUM")
-    rq_vat_cert_ser: Any | None = Field(None, alias="RQ_VAT_CERT_SER")
-    rq_vat_id: Any | None = Field(None, alias="RQ_VAT_ID")
-    rq_vat_payer: Any | None = Field(None, alias="RQ_VAT_PAYER")
-    sort: Any | None = Field(None, alias="SORT")
-    uf_crm: Any | None = Field(None, alias="UF_CRM_...")
+    active: Any = Field(None, alias="ACTIVE")
+    address_only: Any = Field(None, alias="ADDRESS_ONLY")
+    code: Any = Field(None, alias="CODE")
+    created_by_id: Any = Field(None, alias="CREATED_BY_ID")
+    date_create: Any = Field(None, alias="DATE_CREATE")
+    date_modify: Any = Field(None, alias="DATE_MODIFY")
+    entity_id: Any = Field(None, alias="ENTITY_ID")
+    entity_type_id: Any = Field(None, alias="ENTITY_TYPE_ID")
+    id: Any = Field(None, alias="ID")
+    modify_by_id: Any = Field(None, alias="MODIFY_BY_ID")
+    name: Any = Field(None, alias="NAME")
+    originator_id: Any = Field(None, alias="ORIGINATOR_ID")
+    preset_id: Any = Field(None, alias="PRESET_ID")
+    rq_accountant: Any = Field(None, alias="RQ_ACCOUNTANT")
+    rq_base_doc: Any = Field(None, alias="RQ_BASE_DOC")
+    rq_bin: Any = Field(None, alias="RQ_BIN")
+    rq_capital: Any = Field(None, alias="RQ_CAPITAL")
+    rq_ceo_name: Any = Field(None, alias="RQ_CEO_NAME")
+    rq_ceo_work_pos: Any = Field(None, alias="RQ_CEO_WORK_POS")
+    rq_cnpj: Any = Field(None, alias="RQ_CNPJ")
+    rq_company_full_name: Any = Field(None, alias="RQ_COMPANY_FULL_NAME")
+    rq_company_id: Any = Field(None, alias="RQ_COMPANY_ID")
+    rq_company_name: Any = Field(None, alias="RQ_COMPANY_NAME")
+    rq_company_reg_date: Any = Field(None, alias="RQ_COMPANY_REG_DATE")
+    rq_contact: Any = Field(None, alias="RQ_CONTACT")
+    rq_cpf: Any = Field(None, alias="RQ_CPF")
+    rq_director: Any = Field(None, alias="RQ_DIRECTOR")
+    rq_drfo: Any = Field(None, alias="RQ_DRFO")
+    rq_edrpou: Any = Field(None, alias="RQ_EDRPOU")
+    rq_email: Any = Field(None, alias="RQ_EMAIL")
+    rq_fax: Any = Field(None, alias="RQ_FAX")
+    rq_first_name: Any = Field(None, alias="RQ_FIRST_NAME")
+    rq_ident_doc: Any = Field(None, alias="RQ_IDENT_DOC")
+    rq_ident_doc_date: Any = Field(None, alias="RQ_IDENT_DOC_DATE")
+    rq_ident_doc_dep_code: Any = Field(None, alias="RQ_IDENT_DOC_DEP_CODE")
+    rq_ident_doc_issued_by: Any = Field(None, alias="RQ_IDENT_DOC_ISSUED_BY")
+    rq_ident_doc_num: Any = Field(None, alias="RQ_IDENT_DOC_NUM")
+    rq_ident_doc_pers_num: Any = Field(None, alias="RQ_IDENT_DOC_PERS_NUM")
+    rq_ident_doc_ser: Any = Field(None, alias="RQ_IDENT_DOC_SER")
+    rq_ident_type: Any = Field(None, alias="RQ_IDENT_TYPE")
+    rq_ifns: Any = Field(None, alias="RQ_IFNS")
+    rq_iin: Any = Field(None, alias="RQ_IIN")
+    rq_inn: Any = Field(None, alias="RQ_INN")
+    rq_kbe: Any = Field(None, alias="RQ_KBE")
+    rq_kpp: Any = Field(None, alias="RQ_KPP")
+    rq_krs: Any = Field(None, alias="RQ_KRS")
+    rq_last_name: Any = Field(None, alias="RQ_LAST_NAME")
+    rq_legal_form: Any = Field(None, alias="RQ_LEGAL_FORM")
+    rq_mnpl_reg: Any = Field(None, alias="RQ_MNPL_REG")
+    rq_name: Any = Field(None, alias="RQ_NAME")
+    rq_ogrn: Any = Field(None, alias="RQ_OGRN")
+    rq_ogrnip: Any = Field(None, alias="RQ_OGRNIP")
+    rq_okpo: Any = Field(None, alias="RQ_OKPO")
+    rq_oktmo: Any = Field(None, alias="RQ_OKTMO")
+    rq_okved: Any = Field(None, alias="RQ_OKVED")
+    rq_pesel: Any = Field(None, alias="RQ_PESEL")
+    rq_phone: Any = Field(None, alias="RQ_PHONE")
+    rq_rcs: Any = Field(None, alias="RQ_RCS")
+    rq_regon: Any = Field(None, alias="RQ_REGON")
+    rq_residence_country: Any = Field(None, alias="RQ_RESIDENCE_COUNTRY")
+    rq_second_name: Any = Field(None, alias="RQ_SECOND_NAME")
+    rq_siren: Any = Field(None, alias="RQ_SIREN")
+    rq_siret: Any = Field(None, alias="RQ_SIRET")
+    rq_state_reg: Any = Field(None, alias="RQ_STATE_REG")
+    rq_st_cert_date: Any = Field(None, alias="RQ_ST_CERT_DATE")
+    rq_st_cert_num: Any = Field(None, alias="RQ_ST_CERT_NUM")
+    rq_st_cert_ser: Any = Field(None, alias="RQ_ST_CERT_SER")
+    rq_usrle: Any = Field(None, alias="RQ_USRLE")
+    rq_vat_cert_date: Any = Field(None, alias="RQ_VAT_CERT_DATE")
+    rq_vat_cert_num: Any = Field(None, alias="RQ_VAT_CERT_NUM")
+    rq_vat_cert_ser: Any = Field(None, alias="RQ_VAT_CERT_SER")
+    rq_vat_id: Any = Field(None, alias="RQ_VAT_ID")
+    rq_vat_payer: Any = Field(None, alias="RQ_VAT_PAYER")
+    sort: Any = Field(None, alias="SORT")
+    uf_crm: Any = Field(None, alias="UF_CRM_...")
     uf_crm_1694526604: CrmRequisiteFieldsResultUfCrm1694526604 | None = Field(
         None, alias="UF_CRM_1694526604"
     )
@@ -406,92 +406,92 @@ class CrmRequisiteFieldsResult(B24Model):
     uf_crm_1707997253: CrmRequisiteFieldsResultUfCrm1707997253 | None = Field(
         None, alias="UF_CRM_1707997253"
     )
-    xml_id: Any | None = Field(None, alias="XML_ID")
+    xml_id: Any = Field(None, alias="XML_ID")
 
 
 class CrmRequisiteGetResult(B24Model):
     """Result of ``crm.requisite.get`` (REST v2)."""
 
-    active: LStr | None = Field(None, alias="ACTIVE")
-    address_only: LStr | None = Field(None, alias="ADDRESS_ONLY")
-    code: LStr | None = Field(None, alias="CODE")
-    created_by_id: LInt | None = Field(None, alias="CREATED_BY_ID")
-    date_create: LDateTime | None = Field(None, alias="DATE_CREATE")
-    date_modify: LDateTime | None = Field(None, alias="DATE_MODIFY")
-    entity_id: LInt | None = Field(None, alias="ENTITY_ID")
-    entity_type_id: LInt | None = Field(None, alias="ENTITY_TYPE_ID")
-    id: LInt | None = Field(None, alias="ID")
-    modify_by_id: LInt | None = Field(None, alias="MODIFY_BY_ID")
-    name: LStr | None = Field(None, alias="NAME")
-    originator_id: LStr | None = Field(None, alias="ORIGINATOR_ID")
-    preset_id: LInt | None = Field(None, alias="PRESET_ID")
-    rq_accountant: LStr | None = Field(None, alias="RQ_ACCOUNTANT")
-    rq_base_doc: LStr | None = Field(None, alias="RQ_BASE_DOC")
-    rq_bin: LStr | None = Field(None, alias="RQ_BIN")
-    rq_capital: LStr | None = Field(None, alias="RQ_CAPITAL")
-    rq_ceo_name: LStr | None = Field(None, alias="RQ_CEO_NAME")
-    rq_ceo_work_pos: LStr | None = Field(None, alias="RQ_CEO_WORK_POS")
-    rq_cnpj: LStr | None = Field(None, alias="RQ_CNPJ")
-    rq_company_full_name: LStr | None = Field(None, alias="RQ_COMPANY_FULL_NAME")
-    rq_company_id: LStr | None = Field(None, alias="RQ_COMPANY_ID")
-    rq_company_name: LStr | None = Field(None, alias="RQ_COMPANY_NAME")
-    rq_company_reg_date: LStr | None = Field(None, alias="RQ_COMPANY_REG_DATE")
-    rq_contact: LStr | None = Field(None, alias="RQ_CONTACT")
-    rq_cpf: LStr | None = Field(None, alias="RQ_CPF")
-    rq_director: LStr | None = Field(None, alias="RQ_DIRECTOR")
-    rq_drfo: LStr | None = Field(None, alias="RQ_DRFO")
-    rq_edrpou: LStr | None = Field(None, alias="RQ_EDRPOU")
-    rq_email: LStr | None = Field(None, alias="RQ_EMAIL")
-    rq_fax: LStr | None = Field(None, alias="RQ_FAX")
-    rq_first_name: LStr | None = Field(None, alias="RQ_FIRST_NAME")
-    rq_ident_doc: LStr | None = Field(None, alias="RQ_IDENT_DOC")
-    rq_ident_doc_date: LStr | None = Field(None, alias="RQ_IDENT_DOC_DATE")
-    rq_ident_doc_dep_code: LStr | None = Field(None, alias="RQ_IDENT_DOC_DEP_CODE")
-    rq_ident_doc_issued_by: LStr | None = Field(None, alias="RQ_IDENT_DOC_ISSUED_BY")
-    rq_ident_doc_num: LStr | None = Field(None, alias="RQ_IDENT_DOC_NUM")
-    rq_ident_doc_pers_num: LStr | None = Field(None, alias="RQ_IDENT_DOC_PERS_NUM")
-    rq_ident_doc_ser: LStr | None = Field(None, alias="RQ_IDENT_DOC_SER")
-    rq_ident_type: LStr | None = Field(None, alias="RQ_IDENT_TYPE")
-    rq_ifns: LStr | None = Field(None, alias="RQ_IFNS")
-    rq_iin: LStr | None = Field(None, alias="RQ_IIN")
-    rq_inn: LStr | None = Field(None, alias="RQ_INN")
-    rq_kbe: LStr | None = Field(None, alias="RQ_KBE")
-    rq_kpp: LStr | None = Field(None, alias="RQ_KPP")
-    rq_krs: LStr | None = Field(None, alias="RQ_KRS")
-    rq_last_name: LStr | None = Field(None, alias="RQ_LAST_NAME")
-    rq_legal_form: LStr | None = Field(None, alias="RQ_LEGAL_FORM")
-    rq_mnpl_reg: LStr | None = Field(None, alias="RQ_MNPL_REG")
-    rq_name: LStr | None = Field(None, alias="RQ_NAME")
-    rq_ogrn: LStr | None = Field(None, alias="RQ_OGRN")
-    rq_ogrnip: LStr | None = Field(None, alias="RQ_OGRNIP")
-    rq_okpo: LStr | None = Field(None, alias="RQ_OKPO")
-    rq_oktmo: LStr | None = Field(None, alias="RQ_OKTMO")
-    rq_okved: LStr | None = Field(None, alias="RQ_OKVED")
-    rq_pesel: LStr | None = Field(None, alias="RQ_PESEL")
-    rq_phone: LStr | None = Field(None, alias="RQ_PHONE")
-    rq_rcs: LStr | None = Field(None, alias="RQ_RCS")
-    rq_regon: LStr | None = Field(None, alias="RQ_REGON")
-    rq_residence_country: LStr | None = Field(None, alias="RQ_RESIDENCE_COUNTRY")
-    rq_second_name: LStr | None = Field(None, alias="RQ_SECOND_NAME")
-    rq_siren: LStr | None = Field(None, alias="RQ_SIREN")
-    rq_siret: LStr | None = Field(None, alias="RQ_SIRET")
-    rq_state_reg: LStr | None = Field(None, alias="RQ_STATE_REG")
-    rq_st_cert_date: LStr | None = Field(None, alias="RQ_ST_CERT_DATE")
-    rq_st_cert_num: LStr | None = Field(None, alias="RQ_ST_CERT_NUM")
-    rq_st_cert_ser: LStr | None = Field(None, alias="RQ_ST_CERT_SER")
-    rq_usrle: LStr | None = Field(None, alias="RQ_USRLE")
-    rq_vat_cert_date: LStr | None = Field(None, alias="RQ_VAT_CERT_DATE")
-    rq_vat_cert_num: LStr | None = Field(None, alias="RQ_VAT_CERT_NUM")
-    rq_vat_cert_ser: LStr | None = Field(None, alias="RQ_VAT_CERT_SER")
-    rq_vat_id: LStr | None = Field(None, alias="RQ_VAT_ID")
-    rq_vat_payer: LStr | None = Field(None, alias="RQ_VAT_PAYER")
-    sort: LInt | None = Field(None, alias="SORT")
-    uf_crm: Any | None = Field(None, alias="UF_CRM_...")
-    uf_crm_1694526604: LStr | None = Field(None, alias="UF_CRM_1694526604")
-    uf_crm_1707997209: LFloat | None = Field(None, alias="UF_CRM_1707997209")
-    uf_crm_1707997236: LBool | None = Field(None, alias="UF_CRM_1707997236")
-    uf_crm_1707997253: LDateTime | None = Field(None, alias="UF_CRM_1707997253")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    active: LStr = Field(None, alias="ACTIVE")
+    address_only: LStr = Field(None, alias="ADDRESS_ONLY")
+    code: LStr = Field(None, alias="CODE")
+    created_by_id: LInt = Field(None, alias="CREATED_BY_ID")
+    date_create: LDateTime = Field(None, alias="DATE_CREATE")
+    date_modify: LDateTime = Field(None, alias="DATE_MODIFY")
+    entity_id: LInt = Field(None, alias="ENTITY_ID")
+    entity_type_id: LInt = Field(None, alias="ENTITY_TYPE_ID")
+    id: LInt = Field(None, alias="ID")
+    modify_by_id: LInt = Field(None, alias="MODIFY_BY_ID")
+    name: LStr = Field(None, alias="NAME")
+    originator_id: LStr = Field(None, alias="ORIGINATOR_ID")
+    preset_id: LInt = Field(None, alias="PRESET_ID")
+    rq_accountant: LStr = Field(None, alias="RQ_ACCOUNTANT")
+    rq_base_doc: LStr = Field(None, alias="RQ_BASE_DOC")
+    rq_bin: LStr = Field(None, alias="RQ_BIN")
+    rq_capital: LStr = Field(None, alias="RQ_CAPITAL")
+    rq_ceo_name: LStr = Field(None, alias="RQ_CEO_NAME")
+    rq_ceo_work_pos: LStr = Field(None, alias="RQ_CEO_WORK_POS")
+    rq_cnpj: LStr = Field(None, alias="RQ_CNPJ")
+    rq_company_full_name: LStr = Field(None, alias="RQ_COMPANY_FULL_NAME")
+    rq_company_id: LStr = Field(None, alias="RQ_COMPANY_ID")
+    rq_company_name: LStr = Field(None, alias="RQ_COMPANY_NAME")
+    rq_company_reg_date: LStr = Field(None, alias="RQ_COMPANY_REG_DATE")
+    rq_contact: LStr = Field(None, alias="RQ_CONTACT")
+    rq_cpf: LStr = Field(None, alias="RQ_CPF")
+    rq_director: LStr = Field(None, alias="RQ_DIRECTOR")
+    rq_drfo: LStr = Field(None, alias="RQ_DRFO")
+    rq_edrpou: LStr = Field(None, alias="RQ_EDRPOU")
+    rq_email: LStr = Field(None, alias="RQ_EMAIL")
+    rq_fax: LStr = Field(None, alias="RQ_FAX")
+    rq_first_name: LStr = Field(None, alias="RQ_FIRST_NAME")
+    rq_ident_doc: LStr = Field(None, alias="RQ_IDENT_DOC")
+    rq_ident_doc_date: LStr = Field(None, alias="RQ_IDENT_DOC_DATE")
+    rq_ident_doc_dep_code: LStr = Field(None, alias="RQ_IDENT_DOC_DEP_CODE")
+    rq_ident_doc_issued_by: LStr = Field(None, alias="RQ_IDENT_DOC_ISSUED_BY")
+    rq_ident_doc_num: LStr = Field(None, alias="RQ_IDENT_DOC_NUM")
+    rq_ident_doc_pers_num: LStr = Field(None, alias="RQ_IDENT_DOC_PERS_NUM")
+    rq_ident_doc_ser: LStr = Field(None, alias="RQ_IDENT_DOC_SER")
+    rq_ident_type: LStr = Field(None, alias="RQ_IDENT_TYPE")
+    rq_ifns: LStr = Field(None, alias="RQ_IFNS")
+    rq_iin: LStr = Field(None, alias="RQ_IIN")
+    rq_inn: LStr = Field(None, alias="RQ_INN")
+    rq_kbe: LStr = Field(None, alias="RQ_KBE")
+    rq_kpp: LStr = Field(None, alias="RQ_KPP")
+    rq_krs: LStr = Field(None, alias="RQ_KRS")
+    rq_last_name: LStr = Field(None, alias="RQ_LAST_NAME")
+    rq_legal_form: LStr = Field(None, alias="RQ_LEGAL_FORM")
+    rq_mnpl_reg: LStr = Field(None, alias="RQ_MNPL_REG")
+    rq_name: LStr = Field(None, alias="RQ_NAME")
+    rq_ogrn: LStr = Field(None, alias="RQ_OGRN")
+    rq_ogrnip: LStr = Field(None, alias="RQ_OGRNIP")
+    rq_okpo: LStr = Field(None, alias="RQ_OKPO")
+    rq_oktmo: LStr = Field(None, alias="RQ_OKTMO")
+    rq_okved: LStr = Field(None, alias="RQ_OKVED")
+    rq_pesel: LStr = Field(None, alias="RQ_PESEL")
+    rq_phone: LStr = Field(None, alias="RQ_PHONE")
+    rq_rcs: LStr = Field(None, alias="RQ_RCS")
+    rq_regon: LStr = Field(None, alias="RQ_REGON")
+    rq_residence_country: LStr = Field(None, alias="RQ_RESIDENCE_COUNTRY")
+    rq_second_name: LStr = Field(None, alias="RQ_SECOND_NAME")
+    rq_siren: LStr = Field(None, alias="RQ_SIREN")
+    rq_siret: LStr = Field(None, alias="RQ_SIRET")
+    rq_state_reg: LStr = Field(None, alias="RQ_STATE_REG")
+    rq_st_cert_date: LStr = Field(None, alias="RQ_ST_CERT_DATE")
+    rq_st_cert_num: LStr = Field(None, alias="RQ_ST_CERT_NUM")
+    rq_st_cert_ser: LStr = Field(None, alias="RQ_ST_CERT_SER")
+    rq_usrle: LStr = Field(None, alias="RQ_USRLE")
+    rq_vat_cert_date: LStr = Field(None, alias="RQ_VAT_CERT_DATE")
+    rq_vat_cert_num: LStr = Field(None, alias="RQ_VAT_CERT_NUM")
+    rq_vat_cert_ser: LStr = Field(None, alias="RQ_VAT_CERT_SER")
+    rq_vat_id: LStr = Field(None, alias="RQ_VAT_ID")
+    rq_vat_payer: LStr = Field(None, alias="RQ_VAT_PAYER")
+    sort: LInt = Field(None, alias="SORT")
+    uf_crm: Any = Field(None, alias="UF_CRM_...")
+    uf_crm_1694526604: LStr = Field(None, alias="UF_CRM_1694526604")
+    uf_crm_1707997209: LFloat = Field(None, alias="UF_CRM_1707997209")
+    uf_crm_1707997236: LBool = Field(None, alias="UF_CRM_1707997236")
+    uf_crm_1707997253: LDateTime = Field(None, alias="UF_CRM_1707997253")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 class CrmRequisiteLinkFieldsResult(B24Model):
@@ -513,24 +513,24 @@ class CrmRequisiteLinkFieldsResult(B24Model):
     requisite_id: CrmRequisiteBankdetailFieldsResultActive | None = Field(
         None, alias="REQUISITE_ID"
     )
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmRequisiteLinkGetResult(B24Model):
     """Result of ``crm.requisite.link.get`` (REST v2)."""
 
-    bank_detail_id: LInt | None = Field(None, alias="BANK_DETAIL_ID")
-    entity_id: LInt | None = Field(None, alias="ENTITY_ID")
-    entity_type_id: LInt | None = Field(None, alias="ENTITY_TYPE_ID")
-    mc_bank_detail_id: LInt | None = Field(None, alias="MC_BANK_DETAIL_ID")
-    mc_requisite_id: LInt | None = Field(None, alias="MC_REQUISITE_ID")
-    requisite_id: LInt | None = Field(None, alias="REQUISITE_ID")
+    bank_detail_id: LInt = Field(None, alias="BANK_DETAIL_ID")
+    entity_id: LInt = Field(None, alias="ENTITY_ID")
+    entity_type_id: LInt = Field(None, alias="ENTITY_TYPE_ID")
+    mc_bank_detail_id: LInt = Field(None, alias="MC_BANK_DETAIL_ID")
+    mc_requisite_id: LInt = Field(None, alias="MC_REQUISITE_ID")
+    requisite_id: LInt = Field(None, alias="REQUISITE_ID")
 
 
 CrmRequisiteLinkListResult: TypeAlias = Rows[CrmRequisiteLinkGetResult]
@@ -566,9 +566,9 @@ class CrmRequisitePresetAddFields(TypedDict, total=False):
 class CrmRequisitePresetCountriesResultItem(B24Model):
     """A nested object."""
 
-    code: LStr | None = Field(None, alias="CODE")
-    id: LInt | None = Field(None, alias="ID")
-    title: LStr | None = Field(None, alias="TITLE")
+    code: LStr = Field(None, alias="CODE")
+    id: LInt = Field(None, alias="ID")
+    title: LStr = Field(None, alias="TITLE")
 
 
 CrmRequisitePresetCountriesResult: TypeAlias = Rows[CrmRequisitePresetCountriesResultItem]
@@ -600,23 +600,23 @@ class CrmRequisitePresetFieldFieldsResult(B24Model):
         None, alias="IN_SHORT_LIST"
     )
     sort: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="SORT")
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmRequisitePresetFieldGetResult(B24Model):
     """Result of ``crm.requisite.preset.field.get`` (REST v2)."""
 
-    field_name: LStr | None = Field(None, alias="FIELD_NAME")
-    field_title: LStr | None = Field(None, alias="FIELD_TITLE")
-    id: LInt | None = Field(None, alias="ID")
-    in_short_list: LStr | None = Field(None, alias="IN_SHORT_LIST")
-    sort: LInt | None = Field(None, alias="SORT")
+    field_name: LStr = Field(None, alias="FIELD_NAME")
+    field_title: LStr = Field(None, alias="FIELD_TITLE")
+    id: LInt = Field(None, alias="ID")
+    in_short_list: LStr = Field(None, alias="IN_SHORT_LIST")
+    sort: LInt = Field(None, alias="SORT")
 
 
 CrmRequisitePresetFieldListResult: TypeAlias = Rows[CrmRequisitePresetFieldGetResult]
@@ -644,29 +644,29 @@ class CrmRequisitePresetFieldsResult(B24Model):
     name: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="NAME")
     sort: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="SORT")
     xml_id: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="XML_ID")
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmRequisitePresetGetResult(B24Model):
     """Result of ``crm.requisite.preset.get`` (REST v2)."""
 
-    active: LStr | None = Field(None, alias="ACTIVE")
-    country_id: LInt | None = Field(None, alias="COUNTRY_ID")
-    created_by_id: LInt | None = Field(None, alias="CREATED_BY_ID")
-    date_create: LDateTime | None = Field(None, alias="DATE_CREATE")
-    date_modify: LDateTime | None = Field(None, alias="DATE_MODIFY")
-    entity_type_id: LInt | None = Field(None, alias="ENTITY_TYPE_ID")
-    id: LInt | None = Field(None, alias="ID")
-    modify_by_id: LInt | None = Field(None, alias="MODIFY_BY_ID")
-    name: LStr | None = Field(None, alias="NAME")
-    sort: LInt | None = Field(None, alias="SORT")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    active: LStr = Field(None, alias="ACTIVE")
+    country_id: LInt = Field(None, alias="COUNTRY_ID")
+    created_by_id: LInt = Field(None, alias="CREATED_BY_ID")
+    date_create: LDateTime = Field(None, alias="DATE_CREATE")
+    date_modify: LDateTime = Field(None, alias="DATE_MODIFY")
+    entity_type_id: LInt = Field(None, alias="ENTITY_TYPE_ID")
+    id: LInt = Field(None, alias="ID")
+    modify_by_id: LInt = Field(None, alias="MODIFY_BY_ID")
+    name: LStr = Field(None, alias="NAME")
+    sort: LInt = Field(None, alias="SORT")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 CrmRequisitePresetListResult: TypeAlias = Rows[CrmRequisitePresetGetResult]
@@ -722,19 +722,19 @@ CrmRequisiteUserfieldDeleteResult: TypeAlias = LBool
 class CrmRequisiteUserfieldGetResultEditFormLabel(B24Model):
     """A nested object."""
 
-    de: LStr | None = None
-    en: LStr | None = None
+    de: LStr = None
+    en: LStr = None
 
 
 class CrmRequisiteUserfieldGetResultSettings(B24Model):
     """A nested object."""
 
-    default_value: LStr | None = Field(None, alias="DEFAULT_VALUE")
-    max_length: LInt | None = Field(None, alias="MAX_LENGTH")
-    min_length: LInt | None = Field(None, alias="MIN_LENGTH")
-    regexp: LStr | None = Field(None, alias="REGEXP")
-    rows: LInt | None = Field(None, alias="ROWS")
-    size: LInt | None = Field(None, alias="SIZE")
+    default_value: LStr = Field(None, alias="DEFAULT_VALUE")
+    max_length: LInt = Field(None, alias="MAX_LENGTH")
+    min_length: LInt = Field(None, alias="MIN_LENGTH")
+    regexp: LStr = Field(None, alias="REGEXP")
+    rows: LInt = Field(None, alias="ROWS")
+    size: LInt = Field(None, alias="SIZE")
 
 
 class CrmRequisiteUserfieldGetResult(B24Model):
@@ -743,85 +743,85 @@ class CrmRequisiteUserfieldGetResult(B24Model):
     edit_form_label: CrmRequisiteUserfieldGetResultEditFormLabel | None = Field(
         None, alias="EDIT_FORM_LABEL"
     )
-    edit_in_list: LStr | None = Field(None, alias="EDIT_IN_LIST")
-    entity_id: LStr | None = Field(None, alias="ENTITY_ID")
+    edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")
+    entity_id: LStr = Field(None, alias="ENTITY_ID")
     error_message: CrmRequisiteUserfieldGetResultEditFormLabel | None = Field(
         None, alias="ERROR_MESSAGE"
     )
-    field_name: LStr | None = Field(None, alias="FIELD_NAME")
+    field_name: LStr = Field(None, alias="FIELD_NAME")
     help_message: CrmRequisiteUserfieldGetResultEditFormLabel | None = Field(
         None, alias="HELP_MESSAGE"
     )
-    id: LInt | None = Field(None, alias="ID")
-    is_searchable: LStr | None = Field(None, alias="IS_SEARCHABLE")
+    id: LInt = Field(None, alias="ID")
+    is_searchable: LStr = Field(None, alias="IS_SEARCHABLE")
     list_column_label: CrmRequisiteUserfieldGetResultEditFormLabel | None = Field(
         None, alias="LIST_COLUMN_LABEL"
     )
     list_filter_label: CrmRequisiteUserfieldGetResultEditFormLabel | None = Field(
         None, alias="LIST_FILTER_LABEL"
     )
-    mandatory: LStr | None = Field(None, alias="MANDATORY")
-    multiple: LStr | None = Field(None, alias="MULTIPLE")
+    mandatory: LStr = Field(None, alias="MANDATORY")
+    multiple: LStr = Field(None, alias="MULTIPLE")
     settings: CrmRequisiteUserfieldGetResultSettings | None = Field(None, alias="SETTINGS")
-    show_filter: LStr | None = Field(None, alias="SHOW_FILTER")
-    show_in_list: LStr | None = Field(None, alias="SHOW_IN_LIST")
-    sort: LStr | None = Field(None, alias="SORT")
-    user_type_id: LStr | None = Field(None, alias="USER_TYPE_ID")
-    xml_id: Any | None = Field(None, alias="XML_ID")
+    show_filter: LStr = Field(None, alias="SHOW_FILTER")
+    show_in_list: LStr = Field(None, alias="SHOW_IN_LIST")
+    sort: LStr = Field(None, alias="SORT")
+    user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
+    xml_id: Any = Field(None, alias="XML_ID")
 
 
 class CrmRequisiteUserfieldListItemList(B24Model):
     """A nested object."""
 
-    def_: LStr | None = Field(None, alias="DEF")
-    del_: LStr | None = Field(None, alias="DEL")
-    id: LInt | None = Field(None, alias="ID")
-    sort: LInt | None = Field(None, alias="SORT")
-    value: LStr | None = Field(None, alias="VALUE")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    def_: LStr = Field(None, alias="DEF")
+    del_: LStr = Field(None, alias="DEL")
+    id: LInt = Field(None, alias="ID")
+    sort: LInt = Field(None, alias="SORT")
+    value: LStr = Field(None, alias="VALUE")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 class CrmRequisiteUserfieldListItemSettings(B24Model):
     """A nested object."""
 
-    default_value: Any | None = Field(None, alias="DEFAULT_VALUE")
-    display: LStr | None = Field(None, alias="DISPLAY")
+    default_value: Any = Field(None, alias="DEFAULT_VALUE")
+    display: LStr = Field(None, alias="DISPLAY")
     label: LList[LStr] = Field(None, alias="LABEL")
-    label_checkbox: LStr | None = Field(None, alias="LABEL_CHECKBOX")
-    max_length: LInt | None = Field(None, alias="MAX_LENGTH")
-    max_value: LInt | None = Field(None, alias="MAX_VALUE")
-    min_length: LInt | None = Field(None, alias="MIN_LENGTH")
-    min_value: LInt | None = Field(None, alias="MIN_VALUE")
-    precision: LInt | None = Field(None, alias="PRECISION")
-    regexp: LStr | None = Field(None, alias="REGEXP")
-    rows: LInt | None = Field(None, alias="ROWS")
-    size: LInt | None = Field(None, alias="SIZE")
-    use_second: LStr | None = Field(None, alias="USE_SECOND")
-    use_timezone: LStr | None = Field(None, alias="USE_TIMEZONE")
+    label_checkbox: LStr = Field(None, alias="LABEL_CHECKBOX")
+    max_length: LInt = Field(None, alias="MAX_LENGTH")
+    max_value: LInt = Field(None, alias="MAX_VALUE")
+    min_length: LInt = Field(None, alias="MIN_LENGTH")
+    min_value: LInt = Field(None, alias="MIN_VALUE")
+    precision: LInt = Field(None, alias="PRECISION")
+    regexp: LStr = Field(None, alias="REGEXP")
+    rows: LInt = Field(None, alias="ROWS")
+    size: LInt = Field(None, alias="SIZE")
+    use_second: LStr = Field(None, alias="USE_SECOND")
+    use_timezone: LStr = Field(None, alias="USE_TIMEZONE")
 
 
 class CrmRequisiteUserfieldListItem(B24Model):
     """A nested object."""
 
-    edit_form_label: LStr | None = Field(None, alias="EDIT_FORM_LABEL")
-    edit_in_list: LStr | None = Field(None, alias="EDIT_IN_LIST")
-    entity_id: LStr | None = Field(None, alias="ENTITY_ID")
-    error_message: LStr | None = Field(None, alias="ERROR_MESSAGE")
-    field_name: LStr | None = Field(None, alias="FIELD_NAME")
-    help_message: LStr | None = Field(None, alias="HELP_MESSAGE")
-    id: LInt | None = Field(None, alias="ID")
-    is_searchable: LStr | None = Field(None, alias="IS_SEARCHABLE")
+    edit_form_label: LStr = Field(None, alias="EDIT_FORM_LABEL")
+    edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")
+    entity_id: LStr = Field(None, alias="ENTITY_ID")
+    error_message: LStr = Field(None, alias="ERROR_MESSAGE")
+    field_name: LStr = Field(None, alias="FIELD_NAME")
+    help_message: LStr = Field(None, alias="HELP_MESSAGE")
+    id: LInt = Field(None, alias="ID")
+    is_searchable: LStr = Field(None, alias="IS_SEARCHABLE")
     list: CrmRequisiteUserfieldListItemList | None = Field(None, alias="LIST")
-    list_column_label: LStr | None = Field(None, alias="LIST_COLUMN_LABEL")
-    list_filter_label: LStr | None = Field(None, alias="LIST_FILTER_LABEL")
-    mandatory: LStr | None = Field(None, alias="MANDATORY")
-    multiple: LStr | None = Field(None, alias="MULTIPLE")
+    list_column_label: LStr = Field(None, alias="LIST_COLUMN_LABEL")
+    list_filter_label: LStr = Field(None, alias="LIST_FILTER_LABEL")
+    mandatory: LStr = Field(None, alias="MANDATORY")
+    multiple: LStr = Field(None, alias="MULTIPLE")
     settings: CrmRequisiteUserfieldListItemSettings | None = Field(None, alias="SETTINGS")
-    show_filter: LStr | None = Field(None, alias="SHOW_FILTER")
-    show_in_list: LStr | None = Field(None, alias="SHOW_IN_LIST")
-    sort: LInt | None = Field(None, alias="SORT")
-    user_type_id: LStr | None = Field(None, alias="USER_TYPE_ID")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    show_filter: LStr = Field(None, alias="SHOW_FILTER")
+    show_in_list: LStr = Field(None, alias="SHOW_IN_LIST")
+    sort: LInt = Field(None, alias="SORT")
+    user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 CrmRequisiteUserfieldListResult: TypeAlias = Rows[CrmRequisiteUserfieldListItem]

@@ -14,10 +14,10 @@ from b24typed.core.typed_models import B24Model, LInt, LStr
 class CrmStagehistoryListItem(B24Model):
     """A nested object."""
 
-    category_id: LInt | None = Field(None, alias="CATEGORY_ID")
-    created_time: LStr | None = Field(None, alias="CREATED_TIME")
-    id: LInt | None = Field(None, alias="ID")
-    owner_id: LInt | None = Field(None, alias="OWNER_ID")
-    stage_id: LStr | None = Field(None, alias="STAGE_ID")
-    stage_semantic_id: LStr | None = Field(None, alias="STAGE_SEMANTIC_ID")
-    type_id: LInt | None = Field(None, alias="TYPE_ID")
+    category_id: LInt = Field(None, alias="CATEGORY_ID")
+    created_time: LStr = Field(None, alias="CREATED_TIME")
+    id: LInt = Field(None, alias="ID")
+    owner_id: LInt = Field(None, alias="OWNER_ID")
+    stage_id: LStr = Field(None, alias="STAGE_ID")
+    stage_semantic_id: LStr = Field(None, alias="STAGE_SEMANTIC_ID")
+    type_id: LInt = Field(None, alias="TYPE_ID")

@@ -31,9 +31,9 @@ CrmStatusDeleteResult: TypeAlias = LBool
 class CrmStatusEntityItemsResultItem(B24Model):
     """A nested object."""
 
-    name: LStr | None = Field(None, alias="NAME")
-    sort: LInt | None = Field(None, alias="SORT")
-    status_id: LStr | None = Field(None, alias="STATUS_ID")
+    name: LStr = Field(None, alias="NAME")
+    sort: LInt = Field(None, alias="SORT")
+    status_id: LStr = Field(None, alias="STATUS_ID")
 
 
 CrmStatusEntityItemsResult: TypeAlias = Rows[CrmStatusEntityItemsResultItem]
@@ -42,18 +42,18 @@ CrmStatusEntityItemsResult: TypeAlias = Rows[CrmStatusEntityItemsResultItem]
 class CrmStatusEntityTypesResultItem(B24Model):
     """A nested object."""
 
-    category_id: LInt | None = Field(None, alias="CATEGORY_ID")
-    category_name: LStr | None = Field(None, alias="CATEGORY_NAME")
-    category_sort: LInt | None = Field(None, alias="CATEGORY_SORT")
-    entity_type_id: LInt | None = Field(None, alias="ENTITY_TYPE_ID")
-    field_attribute_scope: LStr | None = Field(None, alias="FIELD_ATTRIBUTE_SCOPE")
-    id: LStr | None = Field(None, alias="ID")
-    is_default_category: LBool | None = Field(None, alias="IS_DEFAULT_CATEGORY")
-    is_enabled: LBool | None = Field(None, alias="IS_ENABLED")
-    name: LStr | None = Field(None, alias="NAME")
-    parent_id: LStr | None = Field(None, alias="PARENT_ID")
-    prefix: LStr | None = Field(None, alias="PREFIX")
-    semantic_info: Any | None = Field(None, alias="SEMANTIC_INFO")
+    category_id: LInt = Field(None, alias="CATEGORY_ID")
+    category_name: LStr = Field(None, alias="CATEGORY_NAME")
+    category_sort: LInt = Field(None, alias="CATEGORY_SORT")
+    entity_type_id: LInt = Field(None, alias="ENTITY_TYPE_ID")
+    field_attribute_scope: LStr = Field(None, alias="FIELD_ATTRIBUTE_SCOPE")
+    id: LStr = Field(None, alias="ID")
+    is_default_category: LBool = Field(None, alias="IS_DEFAULT_CATEGORY")
+    is_enabled: LBool = Field(None, alias="IS_ENABLED")
+    name: LStr = Field(None, alias="NAME")
+    parent_id: LStr = Field(None, alias="PARENT_ID")
+    prefix: LStr = Field(None, alias="PREFIX")
+    semantic_info: Any = Field(None, alias="SEMANTIC_INFO")
 
 
 CrmStatusEntityTypesResult: TypeAlias = Rows[CrmStatusEntityTypesResultItem]
@@ -62,68 +62,68 @@ CrmStatusEntityTypesResult: TypeAlias = Rows[CrmStatusEntityTypesResultItem]
 class CrmStatusFieldsResultExtra(B24Model):
     """A nested object."""
 
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmStatusFieldsResult(B24Model):
     """Result of ``crm.status.fields`` (REST v2)."""
 
-    category_id: Any | None = Field(None, alias="CATEGORY_ID")
-    color: Any | None = Field(None, alias="COLOR")
-    entity_id: Any | None = Field(None, alias="ENTITY_ID")
+    category_id: Any = Field(None, alias="CATEGORY_ID")
+    color: Any = Field(None, alias="COLOR")
+    entity_id: Any = Field(None, alias="ENTITY_ID")
     extra: CrmStatusFieldsResultExtra | None = Field(None, alias="EXTRA")
-    id: Any | None = Field(None, alias="ID")
-    name: Any | None = Field(None, alias="NAME")
-    name_init: Any | None = Field(None, alias="NAME_INIT")
-    semantics: Any | None = Field(None, alias="SEMANTICS")
-    sort: Any | None = Field(None, alias="SORT")
-    status_id: Any | None = Field(None, alias="STATUS_ID")
-    system: Any | None = Field(None, alias="SYSTEM")
+    id: Any = Field(None, alias="ID")
+    name: Any = Field(None, alias="NAME")
+    name_init: Any = Field(None, alias="NAME_INIT")
+    semantics: Any = Field(None, alias="SEMANTICS")
+    sort: Any = Field(None, alias="SORT")
+    status_id: Any = Field(None, alias="STATUS_ID")
+    system: Any = Field(None, alias="SYSTEM")
 
 
 class CrmStatusGetResult(B24Model):
     """Result of ``crm.status.get`` (REST v2)."""
 
-    category_id: LInt | None = Field(None, alias="CATEGORY_ID")
-    color: LStr | None = Field(None, alias="COLOR")
-    entity_id: LStr | None = Field(None, alias="ENTITY_ID")
-    extra: Any | None = Field(None, alias="EXTRA")
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
-    name_init: LStr | None = Field(None, alias="NAME_INIT")
-    semantics: LStr | None = Field(None, alias="SEMANTICS")
-    sort: LInt | None = Field(None, alias="SORT")
-    status_id: LStr | None = Field(None, alias="STATUS_ID")
-    system: LStr | None = Field(None, alias="SYSTEM")
+    category_id: LInt = Field(None, alias="CATEGORY_ID")
+    color: LStr = Field(None, alias="COLOR")
+    entity_id: LStr = Field(None, alias="ENTITY_ID")
+    extra: Any = Field(None, alias="EXTRA")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
+    name_init: LStr = Field(None, alias="NAME_INIT")
+    semantics: LStr = Field(None, alias="SEMANTICS")
+    sort: LInt = Field(None, alias="SORT")
+    status_id: LStr = Field(None, alias="STATUS_ID")
+    system: LStr = Field(None, alias="SYSTEM")
 
 
 class CrmStatusListItemExtra(B24Model):
     """A nested object."""
 
-    color: LStr | None = Field(None, alias="COLOR")
-    semantics: LStr | None = Field(None, alias="SEMANTICS")
+    color: LStr = Field(None, alias="COLOR")
+    semantics: LStr = Field(None, alias="SEMANTICS")
 
 
 class CrmStatusListItem(B24Model):
     """A nested object."""
 
-    category_id: LInt | None = Field(None, alias="CATEGORY_ID")
-    color: LStr | None = Field(None, alias="COLOR")
-    entity_id: LStr | None = Field(None, alias="ENTITY_ID")
+    category_id: LInt = Field(None, alias="CATEGORY_ID")
+    color: LStr = Field(None, alias="COLOR")
+    entity_id: LStr = Field(None, alias="ENTITY_ID")
     extra: CrmStatusListItemExtra | None = Field(None, alias="EXTRA")
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
-    name_init: LStr | None = Field(None, alias="NAME_INIT")
-    semantics: LStr | None = Field(None, alias="SEMANTICS")
-    sort: LInt | None = Field(None, alias="SORT")
-    status_id: LStr | None = Field(None, alias="STATUS_ID")
-    system: LStr | None = Field(None, alias="SYSTEM")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
+    name_init: LStr = Field(None, alias="NAME_INIT")
+    semantics: LStr = Field(None, alias="SEMANTICS")
+    sort: LInt = Field(None, alias="SORT")
+    status_id: LStr = Field(None, alias="STATUS_ID")
+    system: LStr = Field(None, alias="SYSTEM")
 
 
 CrmStatusListResult: TypeAlias = Rows[CrmStatusListItem]

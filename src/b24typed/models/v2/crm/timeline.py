@@ -26,17 +26,17 @@ class CrmTimelineBindingsBindFields(TypedDict, total=False):
 class CrmTimelineBindingsFieldsResult(B24Model):
     """Result of ``crm.timeline.bindings.fields`` (REST v2)."""
 
-    entity_id: Any | None = Field(None, alias="ENTITY_ID")
-    entity_type: Any | None = Field(None, alias="ENTITY_TYPE")
-    owner_id: Any | None = Field(None, alias="OWNER_ID")
+    entity_id: Any = Field(None, alias="ENTITY_ID")
+    entity_type: Any = Field(None, alias="ENTITY_TYPE")
+    owner_id: Any = Field(None, alias="OWNER_ID")
 
 
 class CrmTimelineBindingsListItem(B24Model):
     """A nested object."""
 
-    entity_id: LStr | None = Field(None, alias="ENTITY_ID")
-    entity_type: LStr | None = Field(None, alias="ENTITY_TYPE")
-    owner_id: LStr | None = Field(None, alias="OWNER_ID")
+    entity_id: LStr = Field(None, alias="ENTITY_ID")
+    entity_type: LStr = Field(None, alias="ENTITY_TYPE")
+    owner_id: LStr = Field(None, alias="OWNER_ID")
 
 
 CrmTimelineBindingsListResult: TypeAlias = Rows[CrmTimelineBindingsListItem]
@@ -56,49 +56,49 @@ class CrmTimelineCommentAddFields(TypedDict, total=False):
 class CrmTimelineCommentFieldsResultFiles(B24Model):
     """A nested object."""
 
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmTimelineCommentFieldsResult(B24Model):
     """Result of ``crm.timeline.comment.fields`` (REST v2)."""
 
-    author_id: Any | None = Field(None, alias="AUTHOR_ID")
-    comment: Any | None = Field(None, alias="COMMENT")
-    created: Any | None = Field(None, alias="CREATED")
-    entity_id: Any | None = Field(None, alias="ENTITY_ID")
-    entity_type: Any | None = Field(None, alias="ENTITY_TYPE")
+    author_id: Any = Field(None, alias="AUTHOR_ID")
+    comment: Any = Field(None, alias="COMMENT")
+    created: Any = Field(None, alias="CREATED")
+    entity_id: Any = Field(None, alias="ENTITY_ID")
+    entity_type: Any = Field(None, alias="ENTITY_TYPE")
     files: CrmTimelineCommentFieldsResultFiles | None = Field(None, alias="FILES")
-    id: Any | None = Field(None, alias="ID")
+    id: Any = Field(None, alias="ID")
 
 
 class CrmTimelineCommentGetResult(B24Model):
     """Result of ``crm.timeline.comment.get`` (REST v2)."""
 
-    author_id: LInt | None = Field(None, alias="AUTHOR_ID")
-    comment: LStr | None = Field(None, alias="COMMENT")
-    created: LDateTime | None = Field(None, alias="CREATED")
-    entity_id: LInt | None = Field(None, alias="ENTITY_ID")
-    entity_type: LStr | None = Field(None, alias="ENTITY_TYPE")
-    files: LDict | None = Field(None, alias="FILES")
-    id: LInt | None = Field(None, alias="ID")
+    author_id: LInt = Field(None, alias="AUTHOR_ID")
+    comment: LStr = Field(None, alias="COMMENT")
+    created: LDateTime = Field(None, alias="CREATED")
+    entity_id: LInt = Field(None, alias="ENTITY_ID")
+    entity_type: LStr = Field(None, alias="ENTITY_TYPE")
+    files: LDict = Field(None, alias="FILES")
+    id: LInt = Field(None, alias="ID")
 
 
 class CrmTimelineCommentListItem(B24Model):
     """A nested object."""
 
-    author_id: LInt | None = Field(None, alias="AUTHOR_ID")
-    comment: LStr | None = Field(None, alias="COMMENT")
-    created: LDateTime | None = Field(None, alias="CREATED")
-    entity_id: LInt | None = Field(None, alias="ENTITY_ID")
-    entity_type: LStr | None = Field(None, alias="ENTITY_TYPE")
-    files: Any | None = Field(None, alias="FILES")
-    id: LInt | None = Field(None, alias="ID")
+    author_id: LInt = Field(None, alias="AUTHOR_ID")
+    comment: LStr = Field(None, alias="COMMENT")
+    created: LDateTime = Field(None, alias="CREATED")
+    entity_id: LInt = Field(None, alias="ENTITY_ID")
+    entity_type: LStr = Field(None, alias="ENTITY_TYPE")
+    files: Any = Field(None, alias="FILES")
+    id: LInt = Field(None, alias="ID")
 
 
 CrmTimelineCommentListResult: TypeAlias = Rows[CrmTimelineCommentListItem]
@@ -114,18 +114,18 @@ class CrmTimelineCommentUpdateFields(TypedDict, total=False):
 class CrmTimelineIconAddResultIcon(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    file_uri: LStr | None = Field(None, alias="fileUri")
-    is_system: LBool | None = Field(None, alias="isSystem")
+    code: LStr = None
+    file_uri: LStr = Field(None, alias="fileUri")
+    is_system: LBool = Field(None, alias="isSystem")
 
 
 class CrmTimelineIconAddResult(B24Model):
     """Result of ``crm.timeline.icon.add`` (REST v2)."""
 
-    code: Any | None = None
-    file_uri: Any | None = Field(None, alias="fileUri")
+    code: Any = None
+    file_uri: Any = Field(None, alias="fileUri")
     icon: CrmTimelineIconAddResultIcon | None = None
-    is_system: Any | None = Field(None, alias="isSystem")
+    is_system: Any = Field(None, alias="isSystem")
 
 
 CrmTimelineIconDeleteResult: TypeAlias = LBool
@@ -136,81 +136,81 @@ CrmTimelineIconGetResult: TypeAlias = CrmTimelineIconAddResult
 class CrmTimelineIconListResult(B24Model):
     """Result of ``crm.timeline.icon.list`` (REST v2)."""
 
-    code: Any | None = None
-    file_uri: Any | None = Field(None, alias="fileUri")
+    code: Any = None
+    file_uri: Any = Field(None, alias="fileUri")
     icons: LList[CrmTimelineIconAddResultIcon] = None
-    is_system: Any | None = Field(None, alias="isSystem")
+    is_system: Any = Field(None, alias="isSystem")
 
 
 class CrmTimelineLayoutBlocksDeleteResult(B24Model):
     """Result of ``crm.timeline.layout.blocks.delete`` (REST v2)."""
 
-    success: LBool | None = None
+    success: LBool = None
 
 
 class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock196BC2A(B24Model):
     """A nested object."""
 
-    bold: LBool | None = None
-    color: LStr | None = None
-    multiline: LBool | None = None
-    value: LStr | None = None
+    bold: LBool = None
+    color: LStr = None
+    multiline: LBool = None
+    value: LStr = None
 
 
 class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock1(B24Model):
     """A nested object."""
 
     properties: CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock196BC2A | None = None
-    type: LStr | None = None
+    type: LStr = None
 
 
 class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock2A67B65(B24Model):
     """A nested object."""
 
-    value: LStr | None = None
+    value: LStr = None
 
 
 class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock2(B24Model):
     """A nested object."""
 
     properties: CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock2A67B65 | None = None
-    type: LStr | None = None
+    type: LStr = None
 
 
 class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock30928D7(B24Model):
     """A nested object."""
 
-    type: LStr | None = None
-    uri: LStr | None = None
+    type: LStr = None
+    uri: LStr = None
 
 
 class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock317CEA5(B24Model):
     """A nested object."""
 
     action: CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock30928D7 | None = None
-    bold: LBool | None = None
-    text: LStr | None = None
+    bold: LBool = None
+    text: LStr = None
 
 
 class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock3(B24Model):
     """A nested object."""
 
     properties: CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock317CEA5 | None = None
-    type: LStr | None = None
+    type: LStr = None
 
 
 class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock4B2E595(B24Model):
     """A nested object."""
 
     block: CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock2 | None = None
-    title: LStr | None = None
+    title: LStr = None
 
 
 class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock4(B24Model):
     """A nested object."""
 
     properties: CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock4B2E595 | None = None
-    type: LStr | None = None
+    type: LStr = None
 
 
 class CrmTimelineLayoutBlocksGetResultLayoutBlocks(B24Model):
@@ -240,24 +240,24 @@ CrmTimelineLayoutBlocksSetResult: TypeAlias = CrmTimelineLayoutBlocksDeleteResul
 class CrmTimelineLogmessageAddResultLogMessage(B24Model):
     """A nested object."""
 
-    author_id: LInt | None = Field(None, alias="authorId")
-    created: LStr | None = None
-    icon_code: LStr | None = Field(None, alias="iconCode")
-    id: LInt | None = None
-    text: LStr | None = None
-    title: LStr | None = None
+    author_id: LInt = Field(None, alias="authorId")
+    created: LStr = None
+    icon_code: LStr = Field(None, alias="iconCode")
+    id: LInt = None
+    text: LStr = None
+    title: LStr = None
 
 
 class CrmTimelineLogmessageAddResult(B24Model):
     """Result of ``crm.timeline.logmessage.add`` (REST v2)."""
 
-    author_id: LInt | None = Field(None, alias="authorId")
-    created: LDateTime | None = None
-    icon_code: LStr | None = Field(None, alias="iconCode")
-    id: LInt | None = None
+    author_id: LInt = Field(None, alias="authorId")
+    created: LDateTime = None
+    icon_code: LStr = Field(None, alias="iconCode")
+    id: LInt = None
     log_message: CrmTimelineLogmessageAddResultLogMessage | None = Field(None, alias="logMessage")
-    text: LStr | None = None
-    title: LStr | None = None
+    text: LStr = None
+    title: LStr = None
 
 
 class CrmTimelineLogmessageAddFields(TypedDict, total=False):
@@ -276,12 +276,12 @@ CrmTimelineLogmessageGetResult: TypeAlias = CrmTimelineLogmessageAddResult
 class CrmTimelineLogmessageListItem(B24Model):
     """A nested object."""
 
-    author_id: LInt | None = Field(None, alias="authorId")
-    created: LDateTime | None = None
-    icon_code: LStr | None = Field(None, alias="iconCode")
-    id: LInt | None = None
-    text: LStr | None = None
-    title: LStr | None = None
+    author_id: LInt = Field(None, alias="authorId")
+    created: LDateTime = None
+    icon_code: LStr = Field(None, alias="iconCode")
+    id: LInt = None
+    text: LStr = None
+    title: LStr = None
 
 
 CrmTimelineLogmessageListResult: TypeAlias = Rows[CrmTimelineLogmessageListItem]
@@ -290,9 +290,9 @@ CrmTimelineLogmessageListResult: TypeAlias = Rows[CrmTimelineLogmessageListItem]
 class CrmTimelineLogoAddResult(B24Model):
     """Result of ``crm.timeline.logo.add`` (REST v2)."""
 
-    code: Any | None = None
-    file_uri: Any | None = Field(None, alias="fileUri")
-    is_system: Any | None = Field(None, alias="isSystem")
+    code: Any = None
+    file_uri: Any = Field(None, alias="fileUri")
+    is_system: Any = Field(None, alias="isSystem")
     logo: CrmTimelineIconAddResultIcon | None = None
 
 
@@ -304,9 +304,9 @@ CrmTimelineLogoGetResult: TypeAlias = CrmTimelineLogoAddResult
 class CrmTimelineLogoListResult(B24Model):
     """Result of ``crm.timeline.logo.list`` (REST v2)."""
 
-    code: Any | None = None
-    file_uri: Any | None = Field(None, alias="fileUri")
-    is_system: Any | None = Field(None, alias="isSystem")
+    code: Any = None
+    file_uri: Any = Field(None, alias="fileUri")
+    is_system: Any = Field(None, alias="isSystem")
     logos: LList[CrmTimelineIconAddResultIcon] = None
 
 
@@ -316,11 +316,11 @@ CrmTimelineNoteDeleteResult: TypeAlias = LBool
 class CrmTimelineNoteGetResult(B24Model):
     """Result of ``crm.timeline.note.get`` (REST v2)."""
 
-    created_by_id: LInt | None = Field(None, alias="createdById")
-    created_time: LDateTime | None = Field(None, alias="createdTime")
-    text: LStr | None = None
-    updated_by_id: LInt | None = Field(None, alias="updatedById")
-    updated_time: LDateTime | None = Field(None, alias="updatedTime")
+    created_by_id: LInt = Field(None, alias="createdById")
+    created_time: LDateTime = Field(None, alias="createdTime")
+    text: LStr = None
+    updated_by_id: LInt = Field(None, alias="updatedById")
+    updated_time: LDateTime = Field(None, alias="updatedTime")
 
 
 CrmTimelineNoteSaveResult: TypeAlias = LBool

@@ -18,21 +18,17 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, 
 class CrmTypeAddResultTypeLinkedUserFields(B24Model):
     """A nested object."""
 
-    calendar_event_uf_crm_cal_event: LStr | None = Field(
-        None, alias="CALENDAR_EVENT|UF_CRM_CAL_EVENT"
-    )
-    tasks_task_template_uf_crm_task: LStr | None = Field(
-        None, alias="TASKS_TASK_TEMPLATE|UF_CRM_TASK"
-    )
-    tasks_task_uf_crm_task: LStr | None = Field(None, alias="TASKS_TASK|UF_CRM_TASK")
+    calendar_event_uf_crm_cal_event: LStr = Field(None, alias="CALENDAR_EVENT|UF_CRM_CAL_EVENT")
+    tasks_task_template_uf_crm_task: LStr = Field(None, alias="TASKS_TASK_TEMPLATE|UF_CRM_TASK")
+    tasks_task_uf_crm_task: LStr = Field(None, alias="TASKS_TASK|UF_CRM_TASK")
 
 
 class CrmTypeAddResultTypeRelationsChildItem(B24Model):
     """A nested object."""
 
-    entity_type_id: LInt | None = Field(None, alias="entityTypeId")
-    is_children_list_enabled: LStr | None = Field(None, alias="isChildrenListEnabled")
-    is_predefined: LStr | None = Field(None, alias="isPredefined")
+    entity_type_id: LInt = Field(None, alias="entityTypeId")
+    is_children_list_enabled: LStr = Field(None, alias="isChildrenListEnabled")
+    is_predefined: LStr = Field(None, alias="isPredefined")
 
 
 class CrmTypeAddResultTypeRelations(B24Model):
@@ -45,35 +41,35 @@ class CrmTypeAddResultTypeRelations(B24Model):
 class CrmTypeAddResultType(B24Model):
     """A nested object."""
 
-    created_by: LInt | None = Field(None, alias="createdBy")
-    created_time: LStr | None = Field(None, alias="createdTime")
-    custom_section_id: Any | None = Field(None, alias="customSectionId")
+    created_by: LInt = Field(None, alias="createdBy")
+    created_time: LStr = Field(None, alias="createdTime")
+    custom_section_id: Any = Field(None, alias="customSectionId")
     custom_sections: LList[Any] = Field(None, alias="customSections")
-    entity_type_id: LInt | None = Field(None, alias="entityTypeId")
-    id: LInt | None = None
-    is_automation_enabled: LStr | None = Field(None, alias="isAutomationEnabled")
-    is_begin_close_dates_enabled: LStr | None = Field(None, alias="isBeginCloseDatesEnabled")
-    is_biz_proc_enabled: LStr | None = Field(None, alias="isBizProcEnabled")
-    is_categories_enabled: LStr | None = Field(None, alias="isCategoriesEnabled")
-    is_client_enabled: LStr | None = Field(None, alias="isClientEnabled")
-    is_counters_enabled: LStr | None = Field(None, alias="isCountersEnabled")
-    is_documents_enabled: LStr | None = Field(None, alias="isDocumentsEnabled")
-    is_link_with_products_enabled: LStr | None = Field(None, alias="isLinkWithProductsEnabled")
-    is_mycompany_enabled: LStr | None = Field(None, alias="isMycompanyEnabled")
-    is_observers_enabled: LStr | None = Field(None, alias="isObserversEnabled")
-    is_payments_enabled: LStr | None = Field(None, alias="isPaymentsEnabled")
-    is_recyclebin_enabled: LStr | None = Field(None, alias="isRecyclebinEnabled")
-    is_set_open_permissions: LStr | None = Field(None, alias="isSetOpenPermissions")
-    is_source_enabled: LStr | None = Field(None, alias="isSourceEnabled")
-    is_stages_enabled: LStr | None = Field(None, alias="isStagesEnabled")
-    is_use_in_userfield_enabled: LStr | None = Field(None, alias="isUseInUserfieldEnabled")
+    entity_type_id: LInt = Field(None, alias="entityTypeId")
+    id: LInt = None
+    is_automation_enabled: LStr = Field(None, alias="isAutomationEnabled")
+    is_begin_close_dates_enabled: LStr = Field(None, alias="isBeginCloseDatesEnabled")
+    is_biz_proc_enabled: LStr = Field(None, alias="isBizProcEnabled")
+    is_categories_enabled: LStr = Field(None, alias="isCategoriesEnabled")
+    is_client_enabled: LStr = Field(None, alias="isClientEnabled")
+    is_counters_enabled: LStr = Field(None, alias="isCountersEnabled")
+    is_documents_enabled: LStr = Field(None, alias="isDocumentsEnabled")
+    is_link_with_products_enabled: LStr = Field(None, alias="isLinkWithProductsEnabled")
+    is_mycompany_enabled: LStr = Field(None, alias="isMycompanyEnabled")
+    is_observers_enabled: LStr = Field(None, alias="isObserversEnabled")
+    is_payments_enabled: LStr = Field(None, alias="isPaymentsEnabled")
+    is_recyclebin_enabled: LStr = Field(None, alias="isRecyclebinEnabled")
+    is_set_open_permissions: LStr = Field(None, alias="isSetOpenPermissions")
+    is_source_enabled: LStr = Field(None, alias="isSourceEnabled")
+    is_stages_enabled: LStr = Field(None, alias="isStagesEnabled")
+    is_use_in_userfield_enabled: LStr = Field(None, alias="isUseInUserfieldEnabled")
     linked_user_fields: CrmTypeAddResultTypeLinkedUserFields | None = Field(
         None, alias="linkedUserFields"
     )
     relations: CrmTypeAddResultTypeRelations | None = None
-    title: LStr | None = None
-    updated_by: LInt | None = Field(None, alias="updatedBy")
-    updated_time: LStr | None = Field(None, alias="updatedTime")
+    title: LStr = None
+    updated_by: LInt = Field(None, alias="updatedBy")
+    updated_time: LStr = Field(None, alias="updatedTime")
 
 
 class CrmTypeAddResult(B24Model):
@@ -128,14 +124,14 @@ CrmTypeDeleteResult: TypeAlias = Rows[Any]
 class CrmTypeFieldsResultFieldsCode(B24Model):
     """A nested object."""
 
-    is_dynamic: LBool | None = Field(None, alias="isDynamic")
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    title: LStr | None = None
-    type: LStr | None = None
-    upper_name: LStr | None = Field(None, alias="upperName")
+    is_dynamic: LBool = Field(None, alias="isDynamic")
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    title: LStr = None
+    type: LStr = None
+    upper_name: LStr = Field(None, alias="upperName")
 
 
 class CrmTypeFieldsResultFields(B24Model):
@@ -197,36 +193,36 @@ class CrmTypeFieldsResult(B24Model):
 class CrmTypeGetResultType(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    created_by: LInt | None = Field(None, alias="createdBy")
-    created_time: LDateTime | None = Field(None, alias="createdTime")
-    custom_section_id: LInt | None = Field(None, alias="customSectionId")
+    code: LStr = None
+    created_by: LInt = Field(None, alias="createdBy")
+    created_time: LDateTime = Field(None, alias="createdTime")
+    custom_section_id: LInt = Field(None, alias="customSectionId")
     custom_sections: LList[Any] = Field(None, alias="customSections")
-    entity_type_id: LInt | None = Field(None, alias="entityTypeId")
-    id: LInt | None = None
-    is_automation_enabled: LBool | None = Field(None, alias="isAutomationEnabled")
-    is_begin_close_dates_enabled: LBool | None = Field(None, alias="isBeginCloseDatesEnabled")
-    is_biz_proc_enabled: LBool | None = Field(None, alias="isBizProcEnabled")
-    is_categories_enabled: LBool | None = Field(None, alias="isCategoriesEnabled")
-    is_client_enabled: LBool | None = Field(None, alias="isClientEnabled")
-    is_counters_enabled: LStr | None = Field(None, alias="isCountersEnabled")
-    is_documents_enabled: LBool | None = Field(None, alias="isDocumentsEnabled")
-    is_link_with_products_enabled: LBool | None = Field(None, alias="isLinkWithProductsEnabled")
-    is_mycompany_enabled: LBool | None = Field(None, alias="isMycompanyEnabled")
-    is_observers_enabled: LBool | None = Field(None, alias="isObserversEnabled")
-    is_payments_enabled: LStr | None = Field(None, alias="isPaymentsEnabled")
-    is_recyclebin_enabled: LBool | None = Field(None, alias="isRecyclebinEnabled")
-    is_set_open_permissions: LBool | None = Field(None, alias="isSetOpenPermissions")
-    is_source_enabled: LBool | None = Field(None, alias="isSourceEnabled")
-    is_stages_enabled: LBool | None = Field(None, alias="isStagesEnabled")
-    is_use_in_userfield_enabled: LBool | None = Field(None, alias="isUseInUserfieldEnabled")
+    entity_type_id: LInt = Field(None, alias="entityTypeId")
+    id: LInt = None
+    is_automation_enabled: LBool = Field(None, alias="isAutomationEnabled")
+    is_begin_close_dates_enabled: LBool = Field(None, alias="isBeginCloseDatesEnabled")
+    is_biz_proc_enabled: LBool = Field(None, alias="isBizProcEnabled")
+    is_categories_enabled: LBool = Field(None, alias="isCategoriesEnabled")
+    is_client_enabled: LBool = Field(None, alias="isClientEnabled")
+    is_counters_enabled: LStr = Field(None, alias="isCountersEnabled")
+    is_documents_enabled: LBool = Field(None, alias="isDocumentsEnabled")
+    is_link_with_products_enabled: LBool = Field(None, alias="isLinkWithProductsEnabled")
+    is_mycompany_enabled: LBool = Field(None, alias="isMycompanyEnabled")
+    is_observers_enabled: LBool = Field(None, alias="isObserversEnabled")
+    is_payments_enabled: LStr = Field(None, alias="isPaymentsEnabled")
+    is_recyclebin_enabled: LBool = Field(None, alias="isRecyclebinEnabled")
+    is_set_open_permissions: LBool = Field(None, alias="isSetOpenPermissions")
+    is_source_enabled: LBool = Field(None, alias="isSourceEnabled")
+    is_stages_enabled: LBool = Field(None, alias="isStagesEnabled")
+    is_use_in_userfield_enabled: LBool = Field(None, alias="isUseInUserfieldEnabled")
     linked_user_fields: CrmTypeAddResultTypeLinkedUserFields | None = Field(
         None, alias="linkedUserFields"
     )
     relations: CrmTypeAddResultTypeRelations | None = None
-    title: LStr | None = None
-    updated_by: LInt | None = Field(None, alias="updatedBy")
-    updated_time: LDateTime | None = Field(None, alias="updatedTime")
+    title: LStr = None
+    updated_by: LInt = Field(None, alias="updatedBy")
+    updated_time: LDateTime = Field(None, alias="updatedTime")
 
 
 class CrmTypeGetResult(B24Model):
@@ -238,36 +234,36 @@ class CrmTypeGetResult(B24Model):
 class CrmTypeGetByEntityTypeIdResultType(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    created_by: LInt | None = Field(None, alias="createdBy")
-    created_time: LStr | None = Field(None, alias="createdTime")
-    custom_section_id: Any | None = Field(None, alias="customSectionId")
+    code: LStr = None
+    created_by: LInt = Field(None, alias="createdBy")
+    created_time: LStr = Field(None, alias="createdTime")
+    custom_section_id: Any = Field(None, alias="customSectionId")
     custom_sections: LList[Any] = Field(None, alias="customSections")
-    entity_type_id: LInt | None = Field(None, alias="entityTypeId")
-    id: LInt | None = None
-    is_automation_enabled: LStr | None = Field(None, alias="isAutomationEnabled")
-    is_begin_close_dates_enabled: LStr | None = Field(None, alias="isBeginCloseDatesEnabled")
-    is_biz_proc_enabled: LStr | None = Field(None, alias="isBizProcEnabled")
-    is_categories_enabled: LStr | None = Field(None, alias="isCategoriesEnabled")
-    is_client_enabled: LStr | None = Field(None, alias="isClientEnabled")
-    is_counters_enabled: LStr | None = Field(None, alias="isCountersEnabled")
-    is_documents_enabled: LStr | None = Field(None, alias="isDocumentsEnabled")
-    is_link_with_products_enabled: LStr | None = Field(None, alias="isLinkWithProductsEnabled")
-    is_mycompany_enabled: LStr | None = Field(None, alias="isMycompanyEnabled")
-    is_observers_enabled: LStr | None = Field(None, alias="isObserversEnabled")
-    is_payments_enabled: LStr | None = Field(None, alias="isPaymentsEnabled")
-    is_recyclebin_enabled: LStr | None = Field(None, alias="isRecyclebinEnabled")
-    is_set_open_permissions: LStr | None = Field(None, alias="isSetOpenPermissions")
-    is_source_enabled: LStr | None = Field(None, alias="isSourceEnabled")
-    is_stages_enabled: LStr | None = Field(None, alias="isStagesEnabled")
-    is_use_in_userfield_enabled: LStr | None = Field(None, alias="isUseInUserfieldEnabled")
+    entity_type_id: LInt = Field(None, alias="entityTypeId")
+    id: LInt = None
+    is_automation_enabled: LStr = Field(None, alias="isAutomationEnabled")
+    is_begin_close_dates_enabled: LStr = Field(None, alias="isBeginCloseDatesEnabled")
+    is_biz_proc_enabled: LStr = Field(None, alias="isBizProcEnabled")
+    is_categories_enabled: LStr = Field(None, alias="isCategoriesEnabled")
+    is_client_enabled: LStr = Field(None, alias="isClientEnabled")
+    is_counters_enabled: LStr = Field(None, alias="isCountersEnabled")
+    is_documents_enabled: LStr = Field(None, alias="isDocumentsEnabled")
+    is_link_with_products_enabled: LStr = Field(None, alias="isLinkWithProductsEnabled")
+    is_mycompany_enabled: LStr = Field(None, alias="isMycompanyEnabled")
+    is_observers_enabled: LStr = Field(None, alias="isObserversEnabled")
+    is_payments_enabled: LStr = Field(None, alias="isPaymentsEnabled")
+    is_recyclebin_enabled: LStr = Field(None, alias="isRecyclebinEnabled")
+    is_set_open_permissions: LStr = Field(None, alias="isSetOpenPermissions")
+    is_source_enabled: LStr = Field(None, alias="isSourceEnabled")
+    is_stages_enabled: LStr = Field(None, alias="isStagesEnabled")
+    is_use_in_userfield_enabled: LStr = Field(None, alias="isUseInUserfieldEnabled")
     linked_user_fields: CrmTypeAddResultTypeLinkedUserFields | None = Field(
         None, alias="linkedUserFields"
     )
     relations: CrmTypeAddResultTypeRelations | None = None
-    title: LStr | None = None
-    updated_by: LInt | None = Field(None, alias="updatedBy")
-    updated_time: LStr | None = Field(None, alias="updatedTime")
+    title: LStr = None
+    updated_by: LInt = Field(None, alias="updatedBy")
+    updated_time: LStr = Field(None, alias="updatedTime")
 
 
 class CrmTypeGetByEntityTypeIdResult(B24Model):
@@ -279,31 +275,31 @@ class CrmTypeGetByEntityTypeIdResult(B24Model):
 class CrmTypeListItem(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    created_by: LInt | None = Field(None, alias="createdBy")
-    created_time: LDateTime | None = Field(None, alias="createdTime")
-    custom_section_id: LInt | None = Field(None, alias="customSectionId")
-    entity_type_id: LInt | None = Field(None, alias="entityTypeId")
-    id: LInt | None = None
-    is_automation_enabled: LBool | None = Field(None, alias="isAutomationEnabled")
-    is_begin_close_dates_enabled: LBool | None = Field(None, alias="isBeginCloseDatesEnabled")
-    is_biz_proc_enabled: LBool | None = Field(None, alias="isBizProcEnabled")
-    is_categories_enabled: LBool | None = Field(None, alias="isCategoriesEnabled")
-    is_client_enabled: LBool | None = Field(None, alias="isClientEnabled")
-    is_counters_enabled: LStr | None = Field(None, alias="isCountersEnabled")
-    is_documents_enabled: LBool | None = Field(None, alias="isDocumentsEnabled")
-    is_link_with_products_enabled: LBool | None = Field(None, alias="isLinkWithProductsEnabled")
-    is_mycompany_enabled: LBool | None = Field(None, alias="isMycompanyEnabled")
-    is_observers_enabled: LBool | None = Field(None, alias="isObserversEnabled")
-    is_payments_enabled: LStr | None = Field(None, alias="isPaymentsEnabled")
-    is_recyclebin_enabled: LBool | None = Field(None, alias="isRecyclebinEnabled")
-    is_set_open_permissions: LBool | None = Field(None, alias="isSetOpenPermissions")
-    is_source_enabled: LBool | None = Field(None, alias="isSourceEnabled")
-    is_stages_enabled: LBool | None = Field(None, alias="isStagesEnabled")
-    is_use_in_userfield_enabled: LBool | None = Field(None, alias="isUseInUserfieldEnabled")
-    title: LStr | None = None
-    updated_by: LInt | None = Field(None, alias="updatedBy")
-    updated_time: LDateTime | None = Field(None, alias="updatedTime")
+    code: LStr = None
+    created_by: LInt = Field(None, alias="createdBy")
+    created_time: LDateTime = Field(None, alias="createdTime")
+    custom_section_id: LInt = Field(None, alias="customSectionId")
+    entity_type_id: LInt = Field(None, alias="entityTypeId")
+    id: LInt = None
+    is_automation_enabled: LBool = Field(None, alias="isAutomationEnabled")
+    is_begin_close_dates_enabled: LBool = Field(None, alias="isBeginCloseDatesEnabled")
+    is_biz_proc_enabled: LBool = Field(None, alias="isBizProcEnabled")
+    is_categories_enabled: LBool = Field(None, alias="isCategoriesEnabled")
+    is_client_enabled: LBool = Field(None, alias="isClientEnabled")
+    is_counters_enabled: LStr = Field(None, alias="isCountersEnabled")
+    is_documents_enabled: LBool = Field(None, alias="isDocumentsEnabled")
+    is_link_with_products_enabled: LBool = Field(None, alias="isLinkWithProductsEnabled")
+    is_mycompany_enabled: LBool = Field(None, alias="isMycompanyEnabled")
+    is_observers_enabled: LBool = Field(None, alias="isObserversEnabled")
+    is_payments_enabled: LStr = Field(None, alias="isPaymentsEnabled")
+    is_recyclebin_enabled: LBool = Field(None, alias="isRecyclebinEnabled")
+    is_set_open_permissions: LBool = Field(None, alias="isSetOpenPermissions")
+    is_source_enabled: LBool = Field(None, alias="isSourceEnabled")
+    is_stages_enabled: LBool = Field(None, alias="isStagesEnabled")
+    is_use_in_userfield_enabled: LBool = Field(None, alias="isUseInUserfieldEnabled")
+    title: LStr = None
+    updated_by: LInt = Field(None, alias="updatedBy")
+    updated_time: LDateTime = Field(None, alias="updatedTime")
 
 
 class CrmTypeListResult(B24Model):
@@ -322,36 +318,36 @@ class CrmTypeUpdateResultTypeRelations(B24Model):
 class CrmTypeUpdateResultType(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    created_by: LInt | None = Field(None, alias="createdBy")
-    created_time: LStr | None = Field(None, alias="createdTime")
-    custom_section_id: Any | None = Field(None, alias="customSectionId")
+    code: LStr = None
+    created_by: LInt = Field(None, alias="createdBy")
+    created_time: LStr = Field(None, alias="createdTime")
+    custom_section_id: Any = Field(None, alias="customSectionId")
     custom_sections: LList[Any] = Field(None, alias="customSections")
-    entity_type_id: LInt | None = Field(None, alias="entityTypeId")
-    id: LInt | None = None
-    is_automation_enabled: LStr | None = Field(None, alias="isAutomationEnabled")
-    is_begin_close_dates_enabled: LStr | None = Field(None, alias="isBeginCloseDatesEnabled")
-    is_biz_proc_enabled: LStr | None = Field(None, alias="isBizProcEnabled")
-    is_categories_enabled: LStr | None = Field(None, alias="isCategoriesEnabled")
-    is_client_enabled: LStr | None = Field(None, alias="isClientEnabled")
-    is_counters_enabled: LStr | None = Field(None, alias="isCountersEnabled")
-    is_documents_enabled: LStr | None = Field(None, alias="isDocumentsEnabled")
-    is_link_with_products_enabled: LStr | None = Field(None, alias="isLinkWithProductsEnabled")
-    is_mycompany_enabled: LStr | None = Field(None, alias="isMycompanyEnabled")
-    is_observers_enabled: LStr | None = Field(None, alias="isObserversEnabled")
-    is_payments_enabled: LStr | None = Field(None, alias="isPaymentsEnabled")
-    is_recyclebin_enabled: LStr | None = Field(None, alias="isRecyclebinEnabled")
-    is_set_open_permissions: LStr | None = Field(None, alias="isSetOpenPermissions")
-    is_source_enabled: LStr | None = Field(None, alias="isSourceEnabled")
-    is_stages_enabled: LStr | None = Field(None, alias="isStagesEnabled")
-    is_use_in_userfield_enabled: LStr | None = Field(None, alias="isUseInUserfieldEnabled")
+    entity_type_id: LInt = Field(None, alias="entityTypeId")
+    id: LInt = None
+    is_automation_enabled: LStr = Field(None, alias="isAutomationEnabled")
+    is_begin_close_dates_enabled: LStr = Field(None, alias="isBeginCloseDatesEnabled")
+    is_biz_proc_enabled: LStr = Field(None, alias="isBizProcEnabled")
+    is_categories_enabled: LStr = Field(None, alias="isCategoriesEnabled")
+    is_client_enabled: LStr = Field(None, alias="isClientEnabled")
+    is_counters_enabled: LStr = Field(None, alias="isCountersEnabled")
+    is_documents_enabled: LStr = Field(None, alias="isDocumentsEnabled")
+    is_link_with_products_enabled: LStr = Field(None, alias="isLinkWithProductsEnabled")
+    is_mycompany_enabled: LStr = Field(None, alias="isMycompanyEnabled")
+    is_observers_enabled: LStr = Field(None, alias="isObserversEnabled")
+    is_payments_enabled: LStr = Field(None, alias="isPaymentsEnabled")
+    is_recyclebin_enabled: LStr = Field(None, alias="isRecyclebinEnabled")
+    is_set_open_permissions: LStr = Field(None, alias="isSetOpenPermissions")
+    is_source_enabled: LStr = Field(None, alias="isSourceEnabled")
+    is_stages_enabled: LStr = Field(None, alias="isStagesEnabled")
+    is_use_in_userfield_enabled: LStr = Field(None, alias="isUseInUserfieldEnabled")
     linked_user_fields: CrmTypeAddResultTypeLinkedUserFields | None = Field(
         None, alias="linkedUserFields"
     )
     relations: CrmTypeUpdateResultTypeRelations | None = None
-    title: LStr | None = None
-    updated_by: LInt | None = Field(None, alias="updatedBy")
-    updated_time: LStr | None = Field(None, alias="updatedTime")
+    title: LStr = None
+    updated_by: LInt = Field(None, alias="updatedBy")
+    updated_time: LStr = Field(None, alias="updatedTime")
 
 
 class CrmTypeUpdateResult(B24Model):

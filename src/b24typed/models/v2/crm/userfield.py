@@ -16,56 +16,56 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 class CrmUserfieldEnumerationFieldsResult(B24Model):
     """Result of ``crm.userfield.enumeration.fields`` (REST v2)."""
 
-    def_: Any | None = Field(None, alias="DEF")
-    del_: Any | None = Field(None, alias="DEL")
-    id: Any | None = Field(None, alias="ID")
-    sort: Any | None = Field(None, alias="SORT")
-    value: Any | None = Field(None, alias="VALUE")
+    def_: Any = Field(None, alias="DEF")
+    del_: Any = Field(None, alias="DEL")
+    id: Any = Field(None, alias="ID")
+    sort: Any = Field(None, alias="SORT")
+    value: Any = Field(None, alias="VALUE")
 
 
 class CrmUserfieldFieldsResultList(B24Model):
     """A nested object."""
 
-    def_: LStr | None = Field(None, alias="DEF")
-    del_: LStr | None = Field(None, alias="DEL")
-    id: LInt | None = Field(None, alias="ID")
-    sort: LInt | None = Field(None, alias="SORT")
-    value: LStr | None = Field(None, alias="VALUE")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    title: LStr | None = None
-    type: LStr | None = None
+    def_: LStr = Field(None, alias="DEF")
+    del_: LStr = Field(None, alias="DEL")
+    id: LInt = Field(None, alias="ID")
+    sort: LInt = Field(None, alias="SORT")
+    value: LStr = Field(None, alias="VALUE")
+    xml_id: LStr = Field(None, alias="XML_ID")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmUserfieldFieldsResultSettings(B24Model):
     """A nested object."""
 
-    title: LStr | None = None
-    type: LStr | None = None
+    title: LStr = None
+    type: LStr = None
 
 
 class CrmUserfieldFieldsResult(B24Model):
     """Result of ``crm.userfield.fields`` (REST v2)."""
 
-    edit_form_label: Any | None = Field(None, alias="EDIT_FORM_LABEL")
-    edit_in_list: Any | None = Field(None, alias="EDIT_IN_LIST")
-    entity_id: Any | None = Field(None, alias="ENTITY_ID")
-    error_message: Any | None = Field(None, alias="ERROR_MESSAGE")
-    field_name: Any | None = Field(None, alias="FIELD_NAME")
-    help_message: Any | None = Field(None, alias="HELP_MESSAGE")
-    id: Any | None = Field(None, alias="ID")
-    is_searchable: Any | None = Field(None, alias="IS_SEARCHABLE")
+    edit_form_label: Any = Field(None, alias="EDIT_FORM_LABEL")
+    edit_in_list: Any = Field(None, alias="EDIT_IN_LIST")
+    entity_id: Any = Field(None, alias="ENTITY_ID")
+    error_message: Any = Field(None, alias="ERROR_MESSAGE")
+    field_name: Any = Field(None, alias="FIELD_NAME")
+    help_message: Any = Field(None, alias="HELP_MESSAGE")
+    id: Any = Field(None, alias="ID")
+    is_searchable: Any = Field(None, alias="IS_SEARCHABLE")
     list: CrmUserfieldFieldsResultList | None = Field(None, alias="LIST")
-    list_column_label: Any | None = Field(None, alias="LIST_COLUMN_LABEL")
-    list_filter_label: Any | None = Field(None, alias="LIST_FILTER_LABEL")
-    mandatory: Any | None = Field(None, alias="MANDATORY")
-    multiple: Any | None = Field(None, alias="MULTIPLE")
+    list_column_label: Any = Field(None, alias="LIST_COLUMN_LABEL")
+    list_filter_label: Any = Field(None, alias="LIST_FILTER_LABEL")
+    mandatory: Any = Field(None, alias="MANDATORY")
+    multiple: Any = Field(None, alias="MULTIPLE")
     settings: CrmUserfieldFieldsResultSettings | None = Field(None, alias="SETTINGS")
-    show_filter: Any | None = Field(None, alias="SHOW_FILTER")
-    show_in_list: Any | None = Field(None, alias="SHOW_IN_LIST")
-    sort: Any | None = Field(None, alias="SORT")
-    user_type_id: Any | None = Field(None, alias="USER_TYPE_ID")
-    xml_id: Any | None = Field(None, alias="XML_ID")
+    show_filter: Any = Field(None, alias="SHOW_FILTER")
+    show_in_list: Any = Field(None, alias="SHOW_IN_LIST")
+    sort: Any = Field(None, alias="SORT")
+    user_type_id: Any = Field(None, alias="USER_TYPE_ID")
+    xml_id: Any = Field(None, alias="XML_ID")
 
 
 class CrmUserfieldSettingsFieldsResult(B24Model):
@@ -78,8 +78,8 @@ class CrmUserfieldSettingsFieldsResult(B24Model):
 class CrmUserfieldTypesResultItem(B24Model):
     """A nested object."""
 
-    id: LStr | None = Field(None, alias="ID")
-    title: LStr | None = None
+    id: LStr = Field(None, alias="ID")
+    title: LStr = None
 
 
 CrmUserfieldTypesResult: TypeAlias = Rows[CrmUserfieldTypesResultItem]

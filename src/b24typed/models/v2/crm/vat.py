@@ -29,23 +29,23 @@ CrmVatDeleteResult: TypeAlias = LBool
 class CrmVatFieldsResult(B24Model):
     """Result of ``crm.vat.fields`` (REST v2)."""
 
-    active: Any | None = Field(None, alias="ACTIVE")
-    c_sort: Any | None = Field(None, alias="C_SORT")
-    id: Any | None = Field(None, alias="ID")
-    name: Any | None = Field(None, alias="NAME")
-    rate: Any | None = Field(None, alias="RATE")
-    timestamp_x: Any | None = Field(None, alias="TIMESTAMP_X")
+    active: Any = Field(None, alias="ACTIVE")
+    c_sort: Any = Field(None, alias="C_SORT")
+    id: Any = Field(None, alias="ID")
+    name: Any = Field(None, alias="NAME")
+    rate: Any = Field(None, alias="RATE")
+    timestamp_x: Any = Field(None, alias="TIMESTAMP_X")
 
 
 class CrmVatGetResult(B24Model):
     """Result of ``crm.vat.get`` (REST v2)."""
 
-    active: LStr | None = Field(None, alias="ACTIVE")
-    c_sort: LInt | None = Field(None, alias="C_SORT")
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
-    rate: LFloat | None = Field(None, alias="RATE")
-    timestamp_x: LDateTime | None = Field(None, alias="TIMESTAMP_X")
+    active: LStr = Field(None, alias="ACTIVE")
+    c_sort: LInt = Field(None, alias="C_SORT")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
+    rate: LFloat = Field(None, alias="RATE")
+    timestamp_x: LDateTime = Field(None, alias="TIMESTAMP_X")
 
 
 CrmVatUpdateResult: TypeAlias = LBool

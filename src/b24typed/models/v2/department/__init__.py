@@ -20,20 +20,20 @@ DepartmentDeleteResult: TypeAlias = LBool
 class DepartmentFieldsResult(B24Model):
     """Result of ``department.fields`` (REST v2)."""
 
-    id: LStr | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
-    parent: LStr | None = Field(None, alias="PARENT")
-    sort: LStr | None = Field(None, alias="SORT")
-    uf_head: LStr | None = Field(None, alias="UF_HEAD")
+    id: LStr = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
+    parent: LStr = Field(None, alias="PARENT")
+    sort: LStr = Field(None, alias="SORT")
+    uf_head: LStr = Field(None, alias="UF_HEAD")
 
 
 class DepartmentGetItem(B24Model):
     """A nested object."""
 
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
-    parent: LInt | None = Field(None, alias="PARENT")
-    sort: LInt | None = Field(None, alias="SORT")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
+    parent: LInt = Field(None, alias="PARENT")
+    sort: LInt = Field(None, alias="SORT")
 
 
 DepartmentGetResult: TypeAlias = Rows[DepartmentGetItem]

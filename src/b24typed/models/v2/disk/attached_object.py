@@ -14,13 +14,13 @@ from b24typed.core.typed_models import B24Model, LInt, LStr
 class DiskAttachedObjectGetResult(B24Model):
     """Result of ``disk.attachedObject.get`` (REST v2)."""
 
-    created_by: LInt | None = Field(None, alias="CREATED_BY")
-    create_time: LStr | None = Field(None, alias="CREATE_TIME")
-    download_url: LStr | None = Field(None, alias="DOWNLOAD_URL")
-    entity_id: LInt | None = Field(None, alias="ENTITY_ID")
-    entity_type: LStr | None = Field(None, alias="ENTITY_TYPE")
-    id: LInt | None = Field(None, alias="ID")
-    module_id: LStr | None = Field(None, alias="MODULE_ID")
-    name: LStr | None = Field(None, alias="NAME")
-    object_id: LInt | None = Field(None, alias="OBJECT_ID")
-    size: LInt | None = Field(None, alias="SIZE")
+    created_by: LInt = Field(None, alias="CREATED_BY")
+    create_time: LStr = Field(None, alias="CREATE_TIME")
+    download_url: LStr = Field(None, alias="DOWNLOAD_URL")
+    entity_id: LInt = Field(None, alias="ENTITY_ID")
+    entity_type: LStr = Field(None, alias="ENTITY_TYPE")
+    id: LInt = Field(None, alias="ID")
+    module_id: LStr = Field(None, alias="MODULE_ID")
+    name: LStr = Field(None, alias="NAME")
+    object_id: LInt = Field(None, alias="OBJECT_ID")
+    size: LInt = Field(None, alias="SIZE")

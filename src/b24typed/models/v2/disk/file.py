@@ -20,14 +20,14 @@ DiskFileGetExternalLinkResult: TypeAlias = LStr
 class DiskFileGetVersionsItem(B24Model):
     """A nested object."""
 
-    created_by: LInt | None = Field(None, alias="CREATED_BY")
-    create_time: LStr | None = Field(None, alias="CREATE_TIME")
-    download_url: LStr | None = Field(None, alias="DOWNLOAD_URL")
-    global_content_version: LInt | None = Field(None, alias="GLOBAL_CONTENT_VERSION")
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
-    object_id: LInt | None = Field(None, alias="OBJECT_ID")
-    size: LInt | None = Field(None, alias="SIZE")
+    created_by: LInt = Field(None, alias="CREATED_BY")
+    create_time: LStr = Field(None, alias="CREATE_TIME")
+    download_url: LStr = Field(None, alias="DOWNLOAD_URL")
+    global_content_version: LInt = Field(None, alias="GLOBAL_CONTENT_VERSION")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
+    object_id: LInt = Field(None, alias="OBJECT_ID")
+    size: LInt = Field(None, alias="SIZE")
 
 
 DiskFileGetVersionsResult: TypeAlias = Rows[DiskFileGetVersionsItem]
@@ -36,25 +36,25 @@ DiskFileGetVersionsResult: TypeAlias = Rows[DiskFileGetVersionsItem]
 class DiskFileSearchItem(B24Model):
     """A nested object."""
 
-    code: LStr | None = Field(None, alias="CODE")
-    created_by: LInt | None = Field(None, alias="CREATED_BY")
-    create_time: LDateTime | None = Field(None, alias="CREATE_TIME")
-    deleted_by: LInt | None = Field(None, alias="DELETED_BY")
-    deleted_type: LStr | None = Field(None, alias="DELETED_TYPE")
-    delete_time: LDateTime | None = Field(None, alias="DELETE_TIME")
-    detail_url: LStr | None = Field(None, alias="DETAIL_URL")
-    download_url: LStr | None = Field(None, alias="DOWNLOAD_URL")
-    file_id: LInt | None = Field(None, alias="FILE_ID")
-    global_content_version: LInt | None = Field(None, alias="GLOBAL_CONTENT_VERSION")
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
-    parent_id: LInt | None = Field(None, alias="PARENT_ID")
-    real_object_id: LInt | None = Field(None, alias="REAL_OBJECT_ID")
-    size: LInt | None = Field(None, alias="SIZE")
-    storage_id: LInt | None = Field(None, alias="STORAGE_ID")
-    type: LStr | None = Field(None, alias="TYPE")
-    updated_by: LInt | None = Field(None, alias="UPDATED_BY")
-    update_time: LDateTime | None = Field(None, alias="UPDATE_TIME")
+    code: LStr = Field(None, alias="CODE")
+    created_by: LInt = Field(None, alias="CREATED_BY")
+    create_time: LDateTime = Field(None, alias="CREATE_TIME")
+    deleted_by: LInt = Field(None, alias="DELETED_BY")
+    deleted_type: LStr = Field(None, alias="DELETED_TYPE")
+    delete_time: LDateTime = Field(None, alias="DELETE_TIME")
+    detail_url: LStr = Field(None, alias="DETAIL_URL")
+    download_url: LStr = Field(None, alias="DOWNLOAD_URL")
+    file_id: LInt = Field(None, alias="FILE_ID")
+    global_content_version: LInt = Field(None, alias="GLOBAL_CONTENT_VERSION")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
+    parent_id: LInt = Field(None, alias="PARENT_ID")
+    real_object_id: LInt = Field(None, alias="REAL_OBJECT_ID")
+    size: LInt = Field(None, alias="SIZE")
+    storage_id: LInt = Field(None, alias="STORAGE_ID")
+    type: LStr = Field(None, alias="TYPE")
+    updated_by: LInt = Field(None, alias="UPDATED_BY")
+    update_time: LDateTime = Field(None, alias="UPDATE_TIME")
 
 
 DiskFileSearchResult: TypeAlias = Rows[DiskFileSearchItem]

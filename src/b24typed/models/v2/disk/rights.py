@@ -16,9 +16,9 @@ from b24typed.core.typed_models import B24Model, LInt, LStr, Rows
 class DiskRightsGetTasksResultItem(B24Model):
     """A nested object."""
 
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
-    title: LStr | None = Field(None, alias="TITLE")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
+    title: LStr = Field(None, alias="TITLE")
 
 
 DiskRightsGetTasksResult: TypeAlias = Rows[DiskRightsGetTasksResultItem]

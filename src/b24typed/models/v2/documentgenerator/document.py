@@ -17,39 +17,39 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, 
 class DocumentgeneratorDocumentAddResultDocumentValues(B24Model):
     """A nested object."""
 
-    field_code: LStr | None = Field(None, alias="<field_code>")
-    client_name: LStr | None = Field(None, alias="ClientName")
-    client_phone: LStr | None = Field(None, alias="ClientPhone")
-    comment: LStr | None = Field(None, alias="Comment")
-    current_date: LStr | None = Field(None, alias="CurrentDate")
-    document_number: LStr | None = Field(None, alias="DocumentNumber")
-    total: LStr | None = Field(None, alias="Total")
-    user_name: LStr | None = Field(None, alias="UserName")
-    creation_method: LStr | None = Field(None, alias="_creationMethod")
-    products_table_variant: LStr | None = Field(None, alias="productsTableVariant")
-    stamps_enabled: LBool | None = Field(None, alias="stampsEnabled")
+    field_code: LStr = Field(None, alias="<field_code>")
+    client_name: LStr = Field(None, alias="ClientName")
+    client_phone: LStr = Field(None, alias="ClientPhone")
+    comment: LStr = Field(None, alias="Comment")
+    current_date: LStr = Field(None, alias="CurrentDate")
+    document_number: LStr = Field(None, alias="DocumentNumber")
+    total: LStr = Field(None, alias="Total")
+    user_name: LStr = Field(None, alias="UserName")
+    creation_method: LStr = Field(None, alias="_creationMethod")
+    products_table_variant: LStr = Field(None, alias="productsTableVariant")
+    stamps_enabled: LBool = Field(None, alias="stampsEnabled")
 
 
 class DocumentgeneratorDocumentAddResultDocument(B24Model):
     """A nested object."""
 
-    create_time: LDateTime | None = Field(None, alias="createTime")
-    created_by: LInt | None = Field(None, alias="createdBy")
-    download_url: LStr | None = Field(None, alias="downloadUrl")
-    download_url_machine: LStr | None = Field(None, alias="downloadUrlMachine")
-    email_disk_file: LInt | None = Field(None, alias="emailDiskFile")
-    id: LInt | None = None
-    is_transformation_error: LBool | None = Field(None, alias="isTransformationError")
-    number: LStr | None = None
-    provider: LStr | None = None
-    public_url: LStr | None = Field(None, alias="publicUrl")
-    pull_tag: LStr | None = Field(None, alias="pullTag")
-    stamps_enabled: LBool | None = Field(None, alias="stampsEnabled")
-    template_id: LInt | None = Field(None, alias="templateId")
-    title: LStr | None = None
-    update_time: LDateTime | None = Field(None, alias="updateTime")
-    updated_by: LInt | None = Field(None, alias="updatedBy")
-    value: LStr | None = None
+    create_time: LDateTime = Field(None, alias="createTime")
+    created_by: LInt = Field(None, alias="createdBy")
+    download_url: LStr = Field(None, alias="downloadUrl")
+    download_url_machine: LStr = Field(None, alias="downloadUrlMachine")
+    email_disk_file: LInt = Field(None, alias="emailDiskFile")
+    id: LInt = None
+    is_transformation_error: LBool = Field(None, alias="isTransformationError")
+    number: LStr = None
+    provider: LStr = None
+    public_url: LStr = Field(None, alias="publicUrl")
+    pull_tag: LStr = Field(None, alias="pullTag")
+    stamps_enabled: LBool = Field(None, alias="stampsEnabled")
+    template_id: LInt = Field(None, alias="templateId")
+    title: LStr = None
+    update_time: LDateTime = Field(None, alias="updateTime")
+    updated_by: LInt = Field(None, alias="updatedBy")
+    value: LStr = None
     values: DocumentgeneratorDocumentAddResultDocumentValues | None = None
 
 
@@ -69,65 +69,65 @@ class DocumentgeneratorDocumentAddFields(TypedDict, total=False):
 class DocumentgeneratorDocumentEnablepublicurlResult(B24Model):
     """Result of ``documentgenerator.document.enablepublicurl`` (REST v2)."""
 
-    public_url: LStr | None = Field(None, alias="publicUrl")
+    public_url: LStr = Field(None, alias="publicUrl")
 
 
 class DocumentgeneratorDocumentGetResultDocumentPublicUrlView(B24Model):
     """A nested object."""
 
-    time: LDateTime | None = None
+    time: LDateTime = None
 
 
 class DocumentgeneratorDocumentGetResultDocumentValues(B24Model):
     """A nested object."""
 
-    field_code: LStr | None = Field(None, alias="<field_code>")
-    client_name: LStr | None = Field(None, alias="ClientName")
-    client_phone: LStr | None = Field(None, alias="ClientPhone")
-    comment: LStr | None = Field(None, alias="Comment")
-    current_date: LStr | None = Field(None, alias="CurrentDate")
-    total: LStr | None = Field(None, alias="Total")
-    user_name: LStr | None = Field(None, alias="UserName")
-    creation_method: LStr | None = Field(None, alias="_creationMethod")
-    products_table_variant: LStr | None = Field(None, alias="productsTableVariant")
-    stamps_enabled: LBool | None = Field(None, alias="stampsEnabled")
+    field_code: LStr = Field(None, alias="<field_code>")
+    client_name: LStr = Field(None, alias="ClientName")
+    client_phone: LStr = Field(None, alias="ClientPhone")
+    comment: LStr = Field(None, alias="Comment")
+    current_date: LStr = Field(None, alias="CurrentDate")
+    total: LStr = Field(None, alias="Total")
+    user_name: LStr = Field(None, alias="UserName")
+    creation_method: LStr = Field(None, alias="_creationMethod")
+    products_table_variant: LStr = Field(None, alias="productsTableVariant")
+    stamps_enabled: LBool = Field(None, alias="stampsEnabled")
 
 
 class DocumentgeneratorDocumentGetResultDocument(B24Model):
     """A nested object."""
 
-    create_time: LDateTime | None = Field(None, alias="createTime")
-    created_by: LStr | None = Field(None, alias="createdBy")
-    download_url: LStr | None = Field(None, alias="downloadUrl")
-    download_url_machine: LStr | None = Field(None, alias="downloadUrlMachine")
-    email_disk_file: LInt | None = Field(None, alias="emailDiskFile")
-    file_id: LInt | None = Field(None, alias="fileId")
-    id: LStr | None = None
-    image_id: LInt | None = Field(None, alias="imageId")
-    image_url: LStr | None = Field(None, alias="imageUrl")
-    image_url_machine: LStr | None = Field(None, alias="imageUrlMachine")
-    is_transformation_error: LBool | None = Field(None, alias="isTransformationError")
-    number: LStr | None = None
-    pdf_id: LInt | None = Field(None, alias="pdfId")
-    pdf_url: LStr | None = Field(None, alias="pdfUrl")
-    pdf_url_machine: LStr | None = Field(None, alias="pdfUrlMachine")
-    print_url: LStr | None = Field(None, alias="printUrl")
-    print_url_machine: LStr | None = Field(None, alias="printUrlMachine")
-    provider: LStr | None = None
-    public_url: LStr | None = Field(None, alias="publicUrl")
+    create_time: LDateTime = Field(None, alias="createTime")
+    created_by: LStr = Field(None, alias="createdBy")
+    download_url: LStr = Field(None, alias="downloadUrl")
+    download_url_machine: LStr = Field(None, alias="downloadUrlMachine")
+    email_disk_file: LInt = Field(None, alias="emailDiskFile")
+    file_id: LInt = Field(None, alias="fileId")
+    id: LStr = None
+    image_id: LInt = Field(None, alias="imageId")
+    image_url: LStr = Field(None, alias="imageUrl")
+    image_url_machine: LStr = Field(None, alias="imageUrlMachine")
+    is_transformation_error: LBool = Field(None, alias="isTransformationError")
+    number: LStr = None
+    pdf_id: LInt = Field(None, alias="pdfId")
+    pdf_url: LStr = Field(None, alias="pdfUrl")
+    pdf_url_machine: LStr = Field(None, alias="pdfUrlMachine")
+    print_url: LStr = Field(None, alias="printUrl")
+    print_url_machine: LStr = Field(None, alias="printUrlMachine")
+    provider: LStr = None
+    public_url: LStr = Field(None, alias="publicUrl")
     public_url_view: DocumentgeneratorDocumentGetResultDocumentPublicUrlView | None = Field(
         None, alias="publicUrlView"
     )
-    pull_tag: LStr | None = Field(None, alias="pullTag")
-    stamps_enabled: LBool | None = Field(None, alias="stampsEnabled")
-    template_id: LStr | None = Field(None, alias="templateId")
-    title: LStr | None = None
-    transformation_cancel_reason: LStr | None = Field(None, alias="transformationCancelReason")
-    transformation_error_code: LStr | None = Field(None, alias="transformationErrorCode")
-    transformation_error_message: LStr | None = Field(None, alias="transformationErrorMessage")
-    update_time: LDateTime | None = Field(None, alias="updateTime")
-    updated_by: LInt | None = Field(None, alias="updatedBy")
-    value: LStr | None = None
+    pull_tag: LStr = Field(None, alias="pullTag")
+    stamps_enabled: LBool = Field(None, alias="stampsEnabled")
+    template_id: LStr = Field(None, alias="templateId")
+    title: LStr = None
+    transformation_cancel_reason: LStr = Field(None, alias="transformationCancelReason")
+    transformation_error_code: LStr = Field(None, alias="transformationErrorCode")
+    transformation_error_message: LStr = Field(None, alias="transformationErrorMessage")
+    update_time: LDateTime = Field(None, alias="updateTime")
+    updated_by: LInt = Field(None, alias="updatedBy")
+    value: LStr = None
     values: DocumentgeneratorDocumentGetResultDocumentValues | None = None
 
 
@@ -140,30 +140,30 @@ class DocumentgeneratorDocumentGetResult(B24Model):
 class DocumentgeneratorDocumentGetfieldsResultDocumentFiC8E08F(B24Model):
     """A nested object."""
 
-    default: LStr | None = None
-    value: LStr | None = None
+    default: LStr = None
+    value: LStr = None
 
 
 class DocumentgeneratorDocumentGetfieldsResultDocumentFi881A1F(B24Model):
     """A nested object."""
 
-    chain: LStr | None = None
-    default: LStr | None = None
+    chain: LStr = None
+    default: LStr = None
     group: LList[LStr] = None
-    required: LStr | None = None
-    title: LStr | None = None
-    value: LStr | None = None
+    required: LStr = None
+    title: LStr = None
+    value: LStr = None
 
 
 class DocumentgeneratorDocumentGetfieldsResultDocumentFiBFC71D(B24Model):
     """A nested object."""
 
     chain: LList[Any] = None
-    default: LStr | None = None
+    default: LStr = None
     group: LList[LStr] = None
-    required: LStr | None = None
-    title: LStr | None = None
-    value: LStr | None = None
+    required: LStr = None
+    title: LStr = None
+    value: LStr = None
 
 
 class DocumentgeneratorDocumentGetfieldsResultDocumentFields(B24Model):
@@ -193,13 +193,13 @@ class DocumentgeneratorDocumentGetfieldsResultDocumentFields(B24Model):
     user_name: DocumentgeneratorDocumentGetfieldsResultDocumentFiC8E08F | None = Field(
         None, alias="UserName"
     )
-    chain: LStr | None = None
-    default: LStr | None = None
+    chain: LStr = None
+    default: LStr = None
     group: LList[Any] = None
-    required: LStr | None = None
-    title: LStr | None = None
-    type: LStr | None = None
-    value: LStr | None = None
+    required: LStr = None
+    title: LStr = None
+    type: LStr = None
+    value: LStr = None
 
 
 class DocumentgeneratorDocumentGetfieldsResult(B24Model):
@@ -213,26 +213,26 @@ class DocumentgeneratorDocumentGetfieldsResult(B24Model):
 class DocumentgeneratorDocumentListItem(B24Model):
     """A nested object."""
 
-    create_time: LStr | None = Field(None, alias="createTime")
-    created_by: LStr | None = Field(None, alias="createdBy")
-    download_url: LStr | None = Field(None, alias="downloadUrl")
-    download_url_machine: LStr | None = Field(None, alias="downloadUrlMachine")
-    file_id: LInt | None = Field(None, alias="fileId")
-    id: LInt | None = None
-    image_id: LInt | None = Field(None, alias="imageId")
-    image_url: LStr | None = Field(None, alias="imageUrl")
-    image_url_machine: LStr | None = Field(None, alias="imageUrlMachine")
-    number: LStr | None = None
-    pdf_id: LInt | None = Field(None, alias="pdfId")
-    pdf_url: LStr | None = Field(None, alias="pdfUrl")
-    pdf_url_machine: LStr | None = Field(None, alias="pdfUrlMachine")
-    provider: LStr | None = None
-    stamps_enabled: LBool | None = Field(None, alias="stampsEnabled")
-    template_id: LInt | None = Field(None, alias="templateId")
-    title: LStr | None = None
-    update_time: LStr | None = Field(None, alias="updateTime")
-    value: LStr | None = None
-    values: Any | None = None
+    create_time: LStr = Field(None, alias="createTime")
+    created_by: LStr = Field(None, alias="createdBy")
+    download_url: LStr = Field(None, alias="downloadUrl")
+    download_url_machine: LStr = Field(None, alias="downloadUrlMachine")
+    file_id: LInt = Field(None, alias="fileId")
+    id: LInt = None
+    image_id: LInt = Field(None, alias="imageId")
+    image_url: LStr = Field(None, alias="imageUrl")
+    image_url_machine: LStr = Field(None, alias="imageUrlMachine")
+    number: LStr = None
+    pdf_id: LInt = Field(None, alias="pdfId")
+    pdf_url: LStr = Field(None, alias="pdfUrl")
+    pdf_url_machine: LStr = Field(None, alias="pdfUrlMachine")
+    provider: LStr = None
+    stamps_enabled: LBool = Field(None, alias="stampsEnabled")
+    template_id: LInt = Field(None, alias="templateId")
+    title: LStr = None
+    update_time: LStr = Field(None, alias="updateTime")
+    value: LStr = None
+    values: Any = None
 
 
 class DocumentgeneratorDocumentListResult(B24Model):
@@ -244,35 +244,35 @@ class DocumentgeneratorDocumentListResult(B24Model):
 class DocumentgeneratorDocumentUpdateResultDocument(B24Model):
     """A nested object."""
 
-    create_time: LDateTime | None = Field(None, alias="createTime")
-    created_by: LStr | None = Field(None, alias="createdBy")
-    download_url: LStr | None = Field(None, alias="downloadUrl")
-    download_url_machine: LStr | None = Field(None, alias="downloadUrlMachine")
-    email_disk_file: LInt | None = Field(None, alias="emailDiskFile")
-    file_id: LInt | None = Field(None, alias="fileId")
-    id: LStr | None = None
-    image_id: LInt | None = Field(None, alias="imageId")
-    image_url: LStr | None = Field(None, alias="imageUrl")
-    image_url_machine: LStr | None = Field(None, alias="imageUrlMachine")
-    is_transformation_error: LBool | None = Field(None, alias="isTransformationError")
-    number: LStr | None = None
-    pdf_id: LInt | None = Field(None, alias="pdfId")
-    pdf_url: LStr | None = Field(None, alias="pdfUrl")
-    pdf_url_machine: LStr | None = Field(None, alias="pdfUrlMachine")
-    print_url: LStr | None = Field(None, alias="printUrl")
-    print_url_machine: LStr | None = Field(None, alias="printUrlMachine")
-    provider: LStr | None = None
-    public_url: LStr | None = Field(None, alias="publicUrl")
+    create_time: LDateTime = Field(None, alias="createTime")
+    created_by: LStr = Field(None, alias="createdBy")
+    download_url: LStr = Field(None, alias="downloadUrl")
+    download_url_machine: LStr = Field(None, alias="downloadUrlMachine")
+    email_disk_file: LInt = Field(None, alias="emailDiskFile")
+    file_id: LInt = Field(None, alias="fileId")
+    id: LStr = None
+    image_id: LInt = Field(None, alias="imageId")
+    image_url: LStr = Field(None, alias="imageUrl")
+    image_url_machine: LStr = Field(None, alias="imageUrlMachine")
+    is_transformation_error: LBool = Field(None, alias="isTransformationError")
+    number: LStr = None
+    pdf_id: LInt = Field(None, alias="pdfId")
+    pdf_url: LStr = Field(None, alias="pdfUrl")
+    pdf_url_machine: LStr = Field(None, alias="pdfUrlMachine")
+    print_url: LStr = Field(None, alias="printUrl")
+    print_url_machine: LStr = Field(None, alias="printUrlMachine")
+    provider: LStr = None
+    public_url: LStr = Field(None, alias="publicUrl")
     public_url_view: DocumentgeneratorDocumentGetResultDocumentPublicUrlView | None = Field(
         None, alias="publicUrlView"
     )
-    pull_tag: LStr | None = Field(None, alias="pullTag")
-    stamps_enabled: LBool | None = Field(None, alias="stampsEnabled")
-    template_id: LStr | None = Field(None, alias="templateId")
-    title: LStr | None = None
-    update_time: LDateTime | None = Field(None, alias="updateTime")
-    updated_by: LInt | None = Field(None, alias="updatedBy")
-    value: LStr | None = None
+    pull_tag: LStr = Field(None, alias="pullTag")
+    stamps_enabled: LBool = Field(None, alias="stampsEnabled")
+    template_id: LStr = Field(None, alias="templateId")
+    title: LStr = None
+    update_time: LDateTime = Field(None, alias="updateTime")
+    updated_by: LInt = Field(None, alias="updatedBy")
+    value: LStr = None
     values: DocumentgeneratorDocumentGetResultDocumentValues | None = None
 
 

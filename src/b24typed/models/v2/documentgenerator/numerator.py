@@ -17,13 +17,13 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 class DocumentgeneratorNumeratorAddResultNumeratorSettinC4DD21(B24Model):
     """A nested object."""
 
-    is_direct_numeration: LBool | None = Field(None, alias="isDirectNumeration")
-    length: LInt | None = None
-    pad_string: LStr | None = Field(None, alias="padString")
-    periodic_by: LStr | None = Field(None, alias="periodicBy")
-    start: LInt | None = None
-    step: LInt | None = None
-    timezone: LStr | None = None
+    is_direct_numeration: LBool = Field(None, alias="isDirectNumeration")
+    length: LInt = None
+    pad_string: LStr = Field(None, alias="padString")
+    periodic_by: LStr = Field(None, alias="periodicBy")
+    start: LInt = None
+    step: LInt = None
+    timezone: LStr = None
 
 
 class DocumentgeneratorNumeratorAddResultNumeratorSettings(B24Model):
@@ -37,11 +37,11 @@ class DocumentgeneratorNumeratorAddResultNumeratorSettings(B24Model):
 class DocumentgeneratorNumeratorAddResultNumerator(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    id: LInt | None = None
-    name: LStr | None = None
+    code: LStr = None
+    id: LInt = None
+    name: LStr = None
     settings: DocumentgeneratorNumeratorAddResultNumeratorSettings | None = None
-    template: LStr | None = None
+    template: LStr = None
 
 
 class DocumentgeneratorNumeratorAddResult(B24Model):
@@ -75,11 +75,11 @@ class DocumentgeneratorNumeratorAddFields(TypedDict, total=False):
 class DocumentgeneratorNumeratorGetResultNumerator(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    id: LStr | None = None
-    name: LStr | None = None
+    code: LStr = None
+    id: LStr = None
+    name: LStr = None
     settings: DocumentgeneratorNumeratorAddResultNumeratorSettings | None = None
-    template: LStr | None = None
+    template: LStr = None
 
 
 class DocumentgeneratorNumeratorGetResult(B24Model):

@@ -18,20 +18,20 @@ from b24typed.core.typed_models import B24Model, LInt, LStr
 class DocumentgeneratorRegionAddResultRegionPhrases(B24Model):
     """A nested object."""
 
-    tax_included: LStr | None = Field(None, alias="TAX_INCLUDED")
-    tax_not_included: LStr | None = Field(None, alias="TAX_NOT_INCLUDED")
+    tax_included: LStr = Field(None, alias="TAX_INCLUDED")
+    tax_not_included: LStr = Field(None, alias="TAX_NOT_INCLUDED")
 
 
 class DocumentgeneratorRegionAddResultRegion(B24Model):
     """A nested object."""
 
-    format_date: LStr | None = Field(None, alias="formatDate")
-    format_datetime: LStr | None = Field(None, alias="formatDatetime")
-    format_name: LStr | None = Field(None, alias="formatName")
-    id: LStr | None = None
-    language_id: LStr | None = Field(None, alias="languageId")
+    format_date: LStr = Field(None, alias="formatDate")
+    format_datetime: LStr = Field(None, alias="formatDatetime")
+    format_name: LStr = Field(None, alias="formatName")
+    id: LStr = None
+    language_id: LStr = Field(None, alias="languageId")
     phrases: DocumentgeneratorRegionAddResultRegionPhrases | None = None
-    title: LStr | None = None
+    title: LStr = None
 
 
 class DocumentgeneratorRegionAddResult(B24Model):
@@ -55,21 +55,21 @@ DocumentgeneratorRegionGetResult: TypeAlias = DocumentgeneratorRegionAddResult
 class DocumentgeneratorRegionListResultRegionsN1(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    format_date: LStr | None = Field(None, alias="formatDate")
-    format_datetime: LStr | None = Field(None, alias="formatDatetime")
-    format_name: LStr | None = Field(None, alias="formatName")
-    id: LInt | None = None
-    language_id: LStr | None = Field(None, alias="languageId")
-    title: LStr | None = None
+    code: LStr = None
+    format_date: LStr = Field(None, alias="formatDate")
+    format_datetime: LStr = Field(None, alias="formatDatetime")
+    format_name: LStr = Field(None, alias="formatName")
+    id: LInt = None
+    language_id: LStr = Field(None, alias="languageId")
+    title: LStr = None
 
 
 class DocumentgeneratorRegionListResultRegionsBr(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    language_id: LStr | None = Field(None, alias="languageId")
-    title: LStr | None = None
+    code: LStr = None
+    language_id: LStr = Field(None, alias="languageId")
+    title: LStr = None
 
 
 class DocumentgeneratorRegionListResultRegions(B24Model):
@@ -77,18 +77,18 @@ class DocumentgeneratorRegionListResultRegions(B24Model):
 
     n1: DocumentgeneratorRegionListResultRegionsN1 | None = Field(None, alias="1")
     br: DocumentgeneratorRegionListResultRegionsBr | None = None
-    code: LStr | None = None
+    code: LStr = None
     de: DocumentgeneratorRegionListResultRegionsBr | None = None
-    format_date: LStr | None = Field(None, alias="formatDate")
-    format_datetime: LStr | None = Field(None, alias="formatDatetime")
-    format_name: LStr | None = Field(None, alias="formatName")
+    format_date: LStr = Field(None, alias="formatDate")
+    format_datetime: LStr = Field(None, alias="formatDatetime")
+    format_name: LStr = Field(None, alias="formatName")
     fr: DocumentgeneratorRegionListResultRegionsBr | None = None
-    id: LStr | None = None
-    language_id: LStr | None = Field(None, alias="languageId")
+    id: LStr = None
+    language_id: LStr = Field(None, alias="languageId")
     mx: DocumentgeneratorRegionListResultRegionsBr | None = None
     pl: DocumentgeneratorRegionListResultRegionsBr | None = None
     sp: DocumentgeneratorRegionListResultRegionsBr | None = None
-    title: LStr | None = None
+    title: LStr = None
     uk: DocumentgeneratorRegionListResultRegionsBr | None = None
 
 

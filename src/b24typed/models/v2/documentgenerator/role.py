@@ -16,14 +16,14 @@ from b24typed.core.typed_models import B24Model, LInt, LList, LStr
 class DocumentgeneratorRoleAddResultRolePermissionsDocuments(B24Model):
     """A nested object."""
 
-    modify: LStr | None = None
-    view: LStr | None = None
+    modify: LStr = None
+    view: LStr = None
 
 
 class DocumentgeneratorRoleAddResultRolePermissionsSettings(B24Model):
     """A nested object."""
 
-    modify: LStr | None = None
+    modify: LStr = None
 
 
 class DocumentgeneratorRoleAddResultRolePermissions(B24Model):
@@ -37,9 +37,9 @@ class DocumentgeneratorRoleAddResultRolePermissions(B24Model):
 class DocumentgeneratorRoleAddResultRole(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    id: LInt | None = None
-    name: LStr | None = None
+    code: LStr = None
+    id: LInt = None
+    name: LStr = None
     permissions: DocumentgeneratorRoleAddResultRolePermissions | None = None
 
 
@@ -85,9 +85,9 @@ DocumentgeneratorRoleGetResult: TypeAlias = DocumentgeneratorRoleAddResult
 class DocumentgeneratorRoleListItem(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    id: LInt | None = None
-    name: LStr | None = None
+    code: LStr = None
+    id: LInt = None
+    name: LStr = None
 
 
 class DocumentgeneratorRoleListResult(B24Model):

@@ -18,7 +18,7 @@ from b24typed.core.typed_models import B24Model, LDateTime, LInt, LList, LStr
 class DocumentgeneratorTemplateAddResultTemplateProviders(B24Model):
     """A nested object."""
 
-    bitrix_documentgenerator_dataprovider_rest: LStr | None = Field(
+    bitrix_documentgenerator_dataprovider_rest: LStr = Field(
         None, alias="bitrix\\documentgenerator\\dataprovider\\rest"
     )
 
@@ -26,28 +26,28 @@ class DocumentgeneratorTemplateAddResultTemplateProviders(B24Model):
 class DocumentgeneratorTemplateAddResultTemplateUsers(B24Model):
     """A nested object."""
 
-    ua: LStr | None = Field(None, alias="UA")
+    ua: LStr = Field(None, alias="UA")
 
 
 class DocumentgeneratorTemplateAddResultTemplate(B24Model):
     """A nested object."""
 
-    active: LStr | None = None
-    code: LStr | None = None
-    create_time: LDateTime | None = Field(None, alias="createTime")
-    download: LStr | None = None
-    download_machine: LStr | None = Field(None, alias="downloadMachine")
-    id: LStr | None = None
-    is_deleted: LStr | None = Field(None, alias="isDeleted")
-    module_id: LStr | None = Field(None, alias="moduleId")
-    name: LStr | None = None
-    numerator_id: LStr | None = Field(None, alias="numeratorId")
+    active: LStr = None
+    code: LStr = None
+    create_time: LDateTime = Field(None, alias="createTime")
+    download: LStr = None
+    download_machine: LStr = Field(None, alias="downloadMachine")
+    id: LStr = None
+    is_deleted: LStr = Field(None, alias="isDeleted")
+    module_id: LStr = Field(None, alias="moduleId")
+    name: LStr = None
+    numerator_id: LStr = Field(None, alias="numeratorId")
     providers: DocumentgeneratorTemplateAddResultTemplateProviders | None = None
-    region: LStr | None = None
-    sort: LStr | None = None
-    update_time: LDateTime | None = Field(None, alias="updateTime")
+    region: LStr = None
+    sort: LStr = None
+    update_time: LDateTime = Field(None, alias="updateTime")
     users: DocumentgeneratorTemplateAddResultTemplateUsers | None = None
-    with_stamps: LStr | None = Field(None, alias="withStamps")
+    with_stamps: LStr = Field(None, alias="withStamps")
 
 
 class DocumentgeneratorTemplateAddResult(B24Model):
@@ -72,28 +72,28 @@ class DocumentgeneratorTemplateAddFields(TypedDict, total=False):
 class DocumentgeneratorTemplateGetResultTemplateUsers(B24Model):
     """A nested object."""
 
-    u503: LStr | None = Field(None, alias="U503")
+    u503: LStr = Field(None, alias="U503")
 
 
 class DocumentgeneratorTemplateGetResultTemplate(B24Model):
     """A nested object."""
 
-    active: LStr | None = None
-    code: LStr | None = None
-    create_time: LDateTime | None = Field(None, alias="createTime")
-    download: LStr | None = None
-    download_machine: LStr | None = Field(None, alias="downloadMachine")
-    id: LStr | None = None
-    is_deleted: LStr | None = Field(None, alias="isDeleted")
-    module_id: LStr | None = Field(None, alias="moduleId")
-    name: LStr | None = None
-    numerator_id: LStr | None = Field(None, alias="numeratorId")
+    active: LStr = None
+    code: LStr = None
+    create_time: LDateTime = Field(None, alias="createTime")
+    download: LStr = None
+    download_machine: LStr = Field(None, alias="downloadMachine")
+    id: LStr = None
+    is_deleted: LStr = Field(None, alias="isDeleted")
+    module_id: LStr = Field(None, alias="moduleId")
+    name: LStr = None
+    numerator_id: LStr = Field(None, alias="numeratorId")
     providers: DocumentgeneratorTemplateAddResultTemplateProviders | None = None
-    region: LStr | None = None
-    sort: LStr | None = None
-    update_time: LDateTime | None = Field(None, alias="updateTime")
+    region: LStr = None
+    sort: LStr = None
+    update_time: LDateTime = Field(None, alias="updateTime")
     users: DocumentgeneratorTemplateGetResultTemplateUsers | None = None
-    with_stamps: LStr | None = Field(None, alias="withStamps")
+    with_stamps: LStr = Field(None, alias="withStamps")
 
 
 class DocumentgeneratorTemplateGetResult(B24Model):
@@ -105,30 +105,30 @@ class DocumentgeneratorTemplateGetResult(B24Model):
 class DocumentgeneratorTemplateGetfieldsResultTemplateFi04F7D7(B24Model):
     """A nested object."""
 
-    default: LStr | None = None
-    value: LStr | None = None
+    default: LStr = None
+    value: LStr = None
 
 
 class DocumentgeneratorTemplateGetfieldsResultTemplateFiF4B40B(B24Model):
     """A nested object."""
 
-    chain: LStr | None = None
-    default: LStr | None = None
+    chain: LStr = None
+    default: LStr = None
     group: LList[LStr] = None
-    required: LStr | None = None
-    title: LStr | None = None
-    value: LStr | None = None
+    required: LStr = None
+    title: LStr = None
+    value: LStr = None
 
 
 class DocumentgeneratorTemplateGetfieldsResultTemplateFiC4F778(B24Model):
     """A nested object."""
 
     chain: LList[Any] = None
-    default: LStr | None = None
+    default: LStr = None
     group: LList[LStr] = None
-    required: LStr | None = None
-    title: LStr | None = None
-    value: LStr | None = None
+    required: LStr = None
+    title: LStr = None
+    value: LStr = None
 
 
 class DocumentgeneratorTemplateGetfieldsResultTemplateFields(B24Model):
@@ -158,13 +158,13 @@ class DocumentgeneratorTemplateGetfieldsResultTemplateFields(B24Model):
     user_name: DocumentgeneratorTemplateGetfieldsResultTemplateFi04F7D7 | None = Field(
         None, alias="UserName"
     )
-    chain: LStr | None = None
-    default: Any | None = None
+    chain: LStr = None
+    default: Any = None
     group: LList[Any] = None
-    required: LStr | None = None
-    title: LStr | None = None
-    type: LStr | None = None
-    value: Any | None = None
+    required: LStr = None
+    title: LStr = None
+    type: LStr = None
+    value: Any = None
 
 
 class DocumentgeneratorTemplateGetfieldsResult(B24Model):
@@ -178,34 +178,34 @@ class DocumentgeneratorTemplateGetfieldsResult(B24Model):
 class DocumentgeneratorTemplateListResultTemplatesN51(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
+    id: LInt = None
 
 
 class DocumentgeneratorTemplateListResultTemplatesN57(B24Model):
     """A nested object."""
 
-    active: LStr | None = None
-    body_type: LStr | None = Field(None, alias="bodyType")
-    code: LStr | None = None
-    create_time: LStr | None = Field(None, alias="createTime")
-    created_by: LStr | None = Field(None, alias="createdBy")
-    download: LStr | None = None
-    download_machine: LStr | None = Field(None, alias="downloadMachine")
-    file_id: LInt | None = Field(None, alias="fileId")
-    id: LInt | None = None
-    is_default: LStr | None = Field(None, alias="isDefault")
-    is_deleted: LStr | None = Field(None, alias="isDeleted")
-    module_id: LStr | None = Field(None, alias="moduleId")
-    name: LStr | None = None
-    numerator_id: LInt | None = Field(None, alias="numeratorId")
-    products_table_variant: LStr | None = Field(None, alias="productsTableVariant")
+    active: LStr = None
+    body_type: LStr = Field(None, alias="bodyType")
+    code: LStr = None
+    create_time: LStr = Field(None, alias="createTime")
+    created_by: LStr = Field(None, alias="createdBy")
+    download: LStr = None
+    download_machine: LStr = Field(None, alias="downloadMachine")
+    file_id: LInt = Field(None, alias="fileId")
+    id: LInt = None
+    is_default: LStr = Field(None, alias="isDefault")
+    is_deleted: LStr = Field(None, alias="isDeleted")
+    module_id: LStr = Field(None, alias="moduleId")
+    name: LStr = None
+    numerator_id: LInt = Field(None, alias="numeratorId")
+    products_table_variant: LStr = Field(None, alias="productsTableVariant")
     providers: LList[LStr] = None
-    region: LStr | None = None
-    sort: LStr | None = None
-    update_time: LStr | None = Field(None, alias="updateTime")
-    updated_by: LStr | None = Field(None, alias="updatedBy")
+    region: LStr = None
+    sort: LStr = None
+    update_time: LStr = Field(None, alias="updateTime")
+    updated_by: LStr = Field(None, alias="updatedBy")
     users: LList[LStr] = None
-    with_stamps: LStr | None = Field(None, alias="withStamps")
+    with_stamps: LStr = Field(None, alias="withStamps")
 
 
 class DocumentgeneratorTemplateListResultTemplates(B24Model):
@@ -214,28 +214,28 @@ class DocumentgeneratorTemplateListResultTemplates(B24Model):
     n51: DocumentgeneratorTemplateListResultTemplatesN51 | None = Field(None, alias="51")
     n53: DocumentgeneratorTemplateListResultTemplatesN51 | None = Field(None, alias="53")
     n57: DocumentgeneratorTemplateListResultTemplatesN57 | None = Field(None, alias="57")
-    active: LStr | None = None
-    body_type: LStr | None = Field(None, alias="bodyType")
-    code: LStr | None = None
-    create_time: LDateTime | None = Field(None, alias="createTime")
-    created_by: LStr | None = Field(None, alias="createdBy")
-    download: LStr | None = None
-    download_machine: LStr | None = Field(None, alias="downloadMachine")
-    file_id: LStr | None = Field(None, alias="fileId")
-    id: LStr | None = None
-    is_default: LStr | None = Field(None, alias="isDefault")
-    is_deleted: LStr | None = Field(None, alias="isDeleted")
-    module_id: LStr | None = Field(None, alias="moduleId")
-    name: LStr | None = None
-    numerator_id: LStr | None = Field(None, alias="numeratorId")
-    products_table_variant: LStr | None = Field(None, alias="productsTableVariant")
+    active: LStr = None
+    body_type: LStr = Field(None, alias="bodyType")
+    code: LStr = None
+    create_time: LDateTime = Field(None, alias="createTime")
+    created_by: LStr = Field(None, alias="createdBy")
+    download: LStr = None
+    download_machine: LStr = Field(None, alias="downloadMachine")
+    file_id: LStr = Field(None, alias="fileId")
+    id: LStr = None
+    is_default: LStr = Field(None, alias="isDefault")
+    is_deleted: LStr = Field(None, alias="isDeleted")
+    module_id: LStr = Field(None, alias="moduleId")
+    name: LStr = None
+    numerator_id: LStr = Field(None, alias="numeratorId")
+    products_table_variant: LStr = Field(None, alias="productsTableVariant")
     providers: LList[Any] = None
-    region: LStr | None = None
-    sort: LStr | None = None
-    update_time: LDateTime | None = Field(None, alias="updateTime")
-    updated_by: LStr | None = Field(None, alias="updatedBy")
+    region: LStr = None
+    sort: LStr = None
+    update_time: LDateTime = Field(None, alias="updateTime")
+    updated_by: LStr = Field(None, alias="updatedBy")
     users: LList[Any] = None
-    with_stamps: LStr | None = Field(None, alias="withStamps")
+    with_stamps: LStr = Field(None, alias="withStamps")
 
 
 class DocumentgeneratorTemplateListResult(B24Model):

@@ -20,18 +20,18 @@ EntityDeleteResult: TypeAlias = LBool
 class EntityGetResult(B24Model):
     """Result of ``entity.get`` (REST v2)."""
 
-    entity: LStr | None = Field(None, alias="ENTITY")
-    iblock_type_id: LStr | None = Field(None, alias="IBLOCK_TYPE_ID")
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
+    entity: LStr = Field(None, alias="ENTITY")
+    iblock_type_id: LStr = Field(None, alias="IBLOCK_TYPE_ID")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
 
 
 class EntityRightsResult(B24Model):
     """Result of ``entity.rights`` (REST v2)."""
 
-    au: LStr | None = Field(None, alias="AU")
-    u1: LStr | None = Field(None, alias="U1")
-    u577: LStr | None = Field(None, alias="U577")
+    au: LStr = Field(None, alias="AU")
+    u1: LStr = Field(None, alias="U1")
+    u577: LStr = Field(None, alias="U577")
 
 
 EntityUpdateResult: TypeAlias = LBool

@@ -16,4 +16,4 @@ EventBindResult: TypeAlias = LBool
 class EventUnbindResult(B24Model):
     """Result of ``event.unbind`` (REST v2)."""
 
-    count: LInt | None = None
+    count: LInt = None

@@ -20,29 +20,29 @@ EventOfflineErrorResult: TypeAlias = LBool
 class EventOfflineGetResultEventsItem(B24Model):
     """A nested object."""
 
-    event_additional: LBool | None = Field(None, alias="EVENT_ADDITIONAL")
-    event_data: LBool | None = Field(None, alias="EVENT_DATA")
-    event_name: LStr | None = Field(None, alias="EVENT_NAME")
-    id: LInt | None = Field(None, alias="ID")
-    message_id: LInt | None = Field(None, alias="MESSAGE_ID")
-    timestamp_x: LStr | None = Field(None, alias="TIMESTAMP_X")
+    event_additional: LBool = Field(None, alias="EVENT_ADDITIONAL")
+    event_data: LBool = Field(None, alias="EVENT_DATA")
+    event_name: LStr = Field(None, alias="EVENT_NAME")
+    id: LInt = Field(None, alias="ID")
+    message_id: LInt = Field(None, alias="MESSAGE_ID")
+    timestamp_x: LStr = Field(None, alias="TIMESTAMP_X")
 
 
 class EventOfflineGetResult(B24Model):
     """Result of ``event.offline.get`` (REST v2)."""
 
     events: LList[EventOfflineGetResultEventsItem] = None
-    process_id: Any | None = None
+    process_id: Any = None
 
 
 class EventOfflineListItem(B24Model):
     """A nested object."""
 
-    error: LStr | None = Field(None, alias="ERROR")
-    event_additional: LBool | None = Field(None, alias="EVENT_ADDITIONAL")
-    event_data: LBool | None = Field(None, alias="EVENT_DATA")
-    event_name: LStr | None = Field(None, alias="EVENT_NAME")
-    id: LInt | None = Field(None, alias="ID")
-    message_id: LInt | None = Field(None, alias="MESSAGE_ID")
-    process_id: LStr | None = Field(None, alias="PROCESS_ID")
-    timestamp_x: LStr | None = Field(None, alias="TIMESTAMP_X")
+    error: LStr = Field(None, alias="ERROR")
+    event_additional: LBool = Field(None, alias="EVENT_ADDITIONAL")
+    event_data: LBool = Field(None, alias="EVENT_DATA")
+    event_name: LStr = Field(None, alias="EVENT_NAME")
+    id: LInt = Field(None, alias="ID")
+    message_id: LInt = Field(None, alias="MESSAGE_ID")
+    process_id: LStr = Field(None, alias="PROCESS_ID")
+    timestamp_x: LStr = Field(None, alias="TIMESTAMP_X")

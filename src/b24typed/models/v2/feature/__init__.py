@@ -12,4 +12,4 @@ from b24typed.core.typed_models import B24Model, LStr
 class FeatureGetResult(B24Model):
     """Result of ``feature.get`` (REST v2)."""
 
-    value: LStr | None = None
+    value: LStr = None

@@ -53,29 +53,29 @@ HumanresourcesHcmlinkCompanyDeleteResult: TypeAlias = LBool
 class HumanresourcesHcmlinkCompanyListItemData(B24Model):
     """A nested object."""
 
-    tax_id: LInt | None = Field(None, alias="taxId")
+    tax_id: LInt = Field(None, alias="taxId")
 
 
 class HumanresourcesHcmlinkCompanyListItemFieldsItem(B24Model):
     """A nested object."""
 
-    field: LStr | None = None
-    title: LStr | None = None
-    ttl: LInt | None = None
-    type: LStr | None = None
+    field: LStr = None
+    title: LStr = None
+    ttl: LInt = None
+    type: LStr = None
 
 
 class HumanresourcesHcmlinkCompanyListItem(B24Model):
     """A nested object."""
 
-    company: LStr | None = None
-    created_at: LStr | None = Field(None, alias="createdAt")
-    crm_company_id: LInt | None = Field(None, alias="crmCompanyId")
+    company: LStr = None
+    created_at: LStr = Field(None, alias="createdAt")
+    crm_company_id: LInt = Field(None, alias="crmCompanyId")
     data: HumanresourcesHcmlinkCompanyListItemData | None = None
     fields: LList[HumanresourcesHcmlinkCompanyListItemFieldsItem] = None
-    id: LInt | None = None
-    person: LStr | None = None
-    title: LStr | None = None
+    id: LInt = None
+    person: LStr = None
+    title: LStr = None
 
 
 HumanresourcesHcmlinkCompanyListResult: TypeAlias = Rows[HumanresourcesHcmlinkCompanyListItem]
@@ -86,12 +86,12 @@ HumanresourcesHcmlinkCompanyUpdateResult: TypeAlias = LBool
 class HumanresourcesHcmlinkCompanyUserListItem(B24Model):
     """A nested object."""
 
-    company: LStr | None = None
-    crm_company_id: LInt | None = Field(None, alias="crmCompanyId")
+    company: LStr = None
+    crm_company_id: LInt = Field(None, alias="crmCompanyId")
     data: HumanresourcesHcmlinkCompanyListItemData | None = None
-    id: LInt | None = None
-    person: LStr | None = None
-    title: LStr | None = None
+    id: LInt = None
+    person: LStr = None
+    title: LStr = None
 
 
 HumanresourcesHcmlinkCompanyUserListResult: TypeAlias = Rows[
@@ -102,29 +102,29 @@ HumanresourcesHcmlinkCompanyUserListResult: TypeAlias = Rows[
 class HumanresourcesHcmlinkEmployeeListItemEmployeesItemData(B24Model):
     """A nested object."""
 
-    position: LStr | None = None
+    position: LStr = None
 
 
 class HumanresourcesHcmlinkEmployeeListItemEmployeesItem(B24Model):
     """A nested object."""
 
-    created_at: LStr | None = Field(None, alias="createdAt")
+    created_at: LStr = Field(None, alias="createdAt")
     data: HumanresourcesHcmlinkEmployeeListItemEmployeesItemData | None = None
-    employee: LStr | None = None
-    id: LInt | None = None
+    employee: LStr = None
+    id: LInt = None
 
 
 class HumanresourcesHcmlinkEmployeeListItem(B24Model):
     """A nested object."""
 
-    company: LStr | None = None
-    created_at: LStr | None = Field(None, alias="createdAt")
+    company: LStr = None
+    created_at: LStr = Field(None, alias="createdAt")
     employees: LList[HumanresourcesHcmlinkEmployeeListItemEmployeesItem] = None
-    id: LInt | None = None
-    person: LStr | None = None
-    title: LStr | None = None
-    updated_at: LStr | None = Field(None, alias="updatedAt")
-    user_id: LInt | None = Field(None, alias="userId")
+    id: LInt = None
+    person: LStr = None
+    title: LStr = None
+    updated_at: LStr = Field(None, alias="updatedAt")
+    user_id: LInt = Field(None, alias="userId")
 
 
 HumanresourcesHcmlinkEmployeeListResult: TypeAlias = Rows[HumanresourcesHcmlinkEmployeeListItem]
@@ -134,7 +134,7 @@ class HumanresourcesHcmlinkEmployeeSetResult(B24Model):
     """Result of ``humanresources.hcmlink.employee.set`` (REST v2)."""
 
     errors: LList[Any] = None
-    status: LStr | None = None
+    status: LStr = None
 
 
 class HumanresourcesHcmlinkEmployeeSetDataItemData(TypedDict, total=False):
@@ -174,7 +174,7 @@ class HumanresourcesHcmlinkFieldValueSetDataItem(TypedDict, total=False):
 class HumanresourcesHcmlinkJobStatusGetResult(B24Model):
     """Result of ``humanresources.hcmlink.job.status.get`` (REST v2)."""
 
-    alive: LBool | None = None
+    alive: LBool = None
 
 
 HumanresourcesHcmlinkJobUpdateResult: TypeAlias = LBool

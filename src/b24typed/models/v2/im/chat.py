@@ -18,7 +18,7 @@ ImChatAddResult: TypeAlias = LInt
 class ImChatGetResult(B24Model):
     """Result of ``im.chat.get`` (REST v2)."""
 
-    id: LInt | None = Field(None, alias="ID")
+    id: LInt = Field(None, alias="ID")
 
 
 ImChatLeaveResult: TypeAlias = LBool

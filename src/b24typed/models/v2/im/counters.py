@@ -16,21 +16,21 @@ from b24typed.core.typed_models import B24Model, LDict, LInt, LList
 class ImCountersGetResultType(B24Model):
     """A nested object."""
 
-    all: LInt | None = Field(None, alias="ALL")
-    chat: LInt | None = Field(None, alias="CHAT")
-    dialog: LInt | None = Field(None, alias="DIALOG")
-    lines: LInt | None = Field(None, alias="LINES")
-    messenger: LInt | None = Field(None, alias="MESSENGER")
-    notify: LInt | None = Field(None, alias="NOTIFY")
+    all: LInt = Field(None, alias="ALL")
+    chat: LInt = Field(None, alias="CHAT")
+    dialog: LInt = Field(None, alias="DIALOG")
+    lines: LInt = Field(None, alias="LINES")
+    messenger: LInt = Field(None, alias="MESSENGER")
+    notify: LInt = Field(None, alias="NOTIFY")
 
 
 class ImCountersGetResult(B24Model):
     """Result of ``im.counters.get`` (REST v2)."""
 
     chat: LList[Any] = Field(None, alias="CHAT")
-    chat_muted: LDict | None = Field(None, alias="CHAT_MUTED")
+    chat_muted: LDict = Field(None, alias="CHAT_MUTED")
     chat_unread: LList[Any] = Field(None, alias="CHAT_UNREAD")
-    dialog: LDict | None = Field(None, alias="DIALOG")
+    dialog: LDict = Field(None, alias="DIALOG")
     dialog_unread: LList[Any] = Field(None, alias="DIALOG_UNREAD")
     lines: LList[Any] = Field(None, alias="LINES")
     type: ImCountersGetResultType | None = Field(None, alias="TYPE")

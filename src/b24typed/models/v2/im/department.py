@@ -18,8 +18,8 @@ ImDepartmentColleaguesListResult: TypeAlias = Rows[Any]
 class ImDepartmentEmployeesGetResultPhones(B24Model):
     """A nested object."""
 
-    inner_phone: LStr | None = None
-    personal_mobile: LStr | None = None
+    inner_phone: LStr = None
+    personal_mobile: LStr = None
 
 
 class ImDepartmentEmployeesGetResult(B24Model):
@@ -27,77 +27,77 @@ class ImDepartmentEmployeesGetResult(B24Model):
 
     n3: LList[LInt] = Field(None, alias="3")
     n7: LList[LInt] = Field(None, alias="7")
-    absent: LDateTime | None = None
-    active: LBool | None = None
-    avatar: LStr | None = None
-    avatar_hr: LStr | None = None
-    birthday: LStr | None = None
-    bot: LBool | None = None
-    bot_data: LDict | None = None
-    color: LStr | None = None
-    connector: LBool | None = None
+    absent: LDateTime = None
+    active: LBool = None
+    avatar: LStr = None
+    avatar_hr: LStr = None
+    birthday: LStr = None
+    bot: LBool = None
+    bot_data: LDict = None
+    color: LStr = None
+    connector: LBool = None
     departments: LList[Any] = None
-    desktop_last_date: LDateTime | None = None
-    email: LStr | None = None
-    external_auth_id: LStr | None = None
-    extranet: LBool | None = None
-    first_name: LStr | None = None
-    gender: LStr | None = None
-    id: LInt | None = None
-    idle: LDateTime | None = None
-    last_activity_date: LDateTime | None = None
-    last_name: LStr | None = None
-    mobile_last_date: LDateTime | None = None
-    name: LStr | None = None
-    network: LBool | None = None
+    desktop_last_date: LDateTime = None
+    email: LStr = None
+    external_auth_id: LStr = None
+    extranet: LBool = None
+    first_name: LStr = None
+    gender: LStr = None
+    id: LInt = None
+    idle: LDateTime = None
+    last_activity_date: LDateTime = None
+    last_name: LStr = None
+    mobile_last_date: LDateTime = None
+    name: LStr = None
+    network: LBool = None
     phones: ImDepartmentEmployeesGetResultPhones | None = None
-    status: LStr | None = None
-    type: LStr | None = None
-    website: LStr | None = None
-    work_position: LStr | None = None
+    status: LStr = None
+    type: LStr = None
+    website: LStr = None
+    work_position: LStr = None
 
 
 class ImDepartmentGetResultItemManagerUserData(B24Model):
     """A nested object."""
 
-    absent: LDateTime | None = None
-    active: LBool | None = None
-    avatar: LStr | None = None
-    avatar_hr: LStr | None = None
-    birthday: LStr | None = None
-    bot: LBool | None = None
-    bot_data: LDict | None = None
-    color: LStr | None = None
-    connector: LBool | None = None
+    absent: LDateTime = None
+    active: LBool = None
+    avatar: LStr = None
+    avatar_hr: LStr = None
+    birthday: LStr = None
+    bot: LBool = None
+    bot_data: LDict = None
+    color: LStr = None
+    connector: LBool = None
     departments: LList[Any] = None
-    desktop_last_date: LDateTime | None = None
-    email: LStr | None = None
-    external_auth_id: LStr | None = None
-    extranet: LBool | None = None
-    first_name: LStr | None = None
-    gender: LStr | None = None
-    id: LInt | None = None
-    idle: LDateTime | None = None
-    last_activity_date: LDateTime | None = None
-    last_name: LStr | None = None
-    mobile_last_date: LDateTime | None = None
-    name: LStr | None = None
-    network: LBool | None = None
+    desktop_last_date: LDateTime = None
+    email: LStr = None
+    external_auth_id: LStr = None
+    extranet: LBool = None
+    first_name: LStr = None
+    gender: LStr = None
+    id: LInt = None
+    idle: LDateTime = None
+    last_activity_date: LDateTime = None
+    last_name: LStr = None
+    mobile_last_date: LDateTime = None
+    name: LStr = None
+    network: LBool = None
     phones: ImDepartmentEmployeesGetResultPhones | None = None
-    status: LStr | None = None
-    type: LStr | None = None
-    website: LStr | None = None
-    work_position: LStr | None = None
+    status: LStr = None
+    type: LStr = None
+    website: LStr = None
+    work_position: LStr = None
 
 
 class ImDepartmentGetResultItem(B24Model):
     """A nested object."""
 
-    full_name: LStr | None = None
-    id: LInt | None = None
+    full_name: LStr = None
+    id: LInt = None
     manager_user_data: ImDepartmentGetResultItemManagerUserData | None = None
-    manager_user_id: LInt | None = None
-    name: LStr | None = None
+    manager_user_id: LInt = None
+    name: LStr = None
 
 
 ImDepartmentGetResult: TypeAlias = Rows[ImDepartmentGetResultItem]

@@ -16,147 +16,147 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, 
 class ImDialogGetResultEntityLink(B24Model):
     """A nested object."""
 
-    id: LStr | None = None
-    type: LStr | None = None
-    url: LStr | None = None
+    id: LStr = None
+    type: LStr = None
+    url: LStr = None
 
 
 class ImDialogGetResultLastMessageViews(B24Model):
     """A nested object."""
 
-    count_of_viewers: LInt | None = None
+    count_of_viewers: LInt = None
     first_viewers: LList[Any] = None
-    message_id: LInt | None = None
+    message_id: LInt = None
 
 
 class ImDialogGetResultPermissions(B24Model):
     """A nested object."""
 
-    can_post: LStr | None = None
-    manage_messages: LStr | None = None
-    manage_settings: LStr | None = None
-    manage_ui: LStr | None = None
-    manage_users_add: LStr | None = None
-    manage_users_delete: LStr | None = None
+    can_post: LStr = None
+    manage_messages: LStr = None
+    manage_settings: LStr = None
+    manage_ui: LStr = None
+    manage_users_add: LStr = None
+    manage_users_delete: LStr = None
 
 
 class ImDialogGetResultReadedListItem(B24Model):
     """A nested object."""
 
-    date: LDateTime | None = None
-    message_id: LInt | None = None
-    user_id: LInt | None = None
-    user_name: LStr | None = None
+    date: LDateTime = None
+    message_id: LInt = None
+    user_id: LInt = None
+    user_name: LStr = None
 
 
 class ImDialogGetResultRestrictions(B24Model):
     """A nested object."""
 
-    avatar: LBool | None = None
-    call: LBool | None = None
-    extend: LBool | None = None
-    leave: LBool | None = None
-    leave_owner: LBool | None = None
-    mute: LBool | None = None
-    path: LStr | None = None
-    path_title: LStr | None = None
-    rename: LBool | None = None
-    send: LBool | None = None
-    user_list: LBool | None = None
+    avatar: LBool = None
+    call: LBool = None
+    extend: LBool = None
+    leave: LBool = None
+    leave_owner: LBool = None
+    mute: LBool = None
+    path: LStr = None
+    path_title: LStr = None
+    rename: LBool = None
+    send: LBool = None
+    user_list: LBool = None
 
 
 class ImDialogGetResult(B24Model):
     """Result of ``im.dialog.get`` (REST v2)."""
 
-    avatar: LStr | None = None
-    background_id: LInt | None = None
-    color: LStr | None = None
-    counter: LInt | None = None
-    date_create: LDateTime | None = None
-    description: LStr | None = None
-    dialog_id: LStr | None = None
-    disk_folder_id: LInt | None = None
-    entity_data_1: LStr | None = None
-    entity_data_2: LStr | None = None
-    entity_data_3: LStr | None = None
-    entity_id: LStr | None = None
+    avatar: LStr = None
+    background_id: LInt = None
+    color: LStr = None
+    counter: LInt = None
+    date_create: LDateTime = None
+    description: LStr = None
+    dialog_id: LStr = None
+    disk_folder_id: LInt = None
+    entity_data_1: LStr = None
+    entity_data_2: LStr = None
+    entity_data_3: LStr = None
+    entity_id: LStr = None
     entity_link: ImDialogGetResultEntityLink | None = None
-    entity_type: LStr | None = None
-    extranet: LBool | None = None
-    id: LInt | None = None
-    is_new: LBool | None = None
-    last_id: LInt | None = None
-    last_message_id: LInt | None = None
+    entity_type: LStr = None
+    extranet: LBool = None
+    id: LInt = None
+    is_new: LBool = None
+    last_id: LInt = None
+    last_message_id: LInt = None
     last_message_views: ImDialogGetResultLastMessageViews | None = None
     manager_list: LList[LInt] = None
-    marked_id: LInt | None = None
-    message_count: LInt | None = None
-    message_type: LStr | None = None
+    marked_id: LInt = None
+    message_count: LInt = None
+    message_type: LStr = None
     mute_list: LList[Any] = None
-    name: LStr | None = None
-    owner: LInt | None = None
-    parent_chat_id: LInt | None = None
-    parent_message_id: LInt | None = None
+    name: LStr = None
+    owner: LInt = None
+    parent_chat_id: LInt = None
+    parent_message_id: LInt = None
     permissions: ImDialogGetResultPermissions | None = None
-    public: LStr | None = None
+    public: LStr = None
     readed_list: LList[ImDialogGetResultReadedListItem] = None
     restrictions: ImDialogGetResultRestrictions | None = None
-    role: LStr | None = None
-    text_field_enabled: LBool | None = None
-    type: LStr | None = None
-    unread_id: LInt | None = None
-    user_counter: LInt | None = None
+    role: LStr = None
+    text_field_enabled: LBool = None
+    type: LStr = None
+    unread_id: LInt = None
+    user_counter: LInt = None
 
 
 class ImDialogMessagesGetResultFilesItemImage(B24Model):
     """A nested object."""
 
-    height: LInt | None = None
-    width: LInt | None = None
+    height: LInt = None
+    width: LInt = None
 
 
 class ImDialogMessagesGetResultFilesItemMediaUrl(B24Model):
     """A nested object."""
 
-    preview: LDict | None = None
+    preview: LDict = None
 
 
 class ImDialogMessagesGetResultFilesItemViewerAttrs(B24Model):
     """A nested object."""
 
-    actions: LStr | None = None
-    im_chat_id: LInt | None = Field(None, alias="imChatId")
-    object_id: LStr | None = Field(None, alias="objectId")
-    src: LStr | None = None
-    title: LStr | None = None
-    viewer: LStr | None = None
-    viewer_group_by: LStr | None = Field(None, alias="viewerGroupBy")
-    viewer_resized: LStr | None = Field(None, alias="viewerResized")
-    viewer_type: LStr | None = Field(None, alias="viewerType")
+    actions: LStr = None
+    im_chat_id: LInt = Field(None, alias="imChatId")
+    object_id: LStr = Field(None, alias="objectId")
+    src: LStr = None
+    title: LStr = None
+    viewer: LStr = None
+    viewer_group_by: LStr = Field(None, alias="viewerGroupBy")
+    viewer_resized: LStr = Field(None, alias="viewerResized")
+    viewer_type: LStr = Field(None, alias="viewerType")
 
 
 class ImDialogMessagesGetResultFilesItem(B24Model):
     """A nested object."""
 
-    author_id: LInt | None = Field(None, alias="authorId")
-    author_name: LStr | None = Field(None, alias="authorName")
-    chat_id: LInt | None = Field(None, alias="chatId")
-    date: LDateTime | None = None
-    extension: LStr | None = None
-    id: LInt | None = None
+    author_id: LInt = Field(None, alias="authorId")
+    author_name: LStr = Field(None, alias="authorName")
+    chat_id: LInt = Field(None, alias="chatId")
+    date: LDateTime = None
+    extension: LStr = None
+    id: LInt = None
     image: ImDialogMessagesGetResultFilesItemImage | None = None
-    is_transcribable: LBool | None = Field(None, alias="isTranscribable")
-    is_video_note: LBool | None = Field(None, alias="isVideoNote")
-    is_voice_note: LBool | None = Field(None, alias="isVoiceNote")
+    is_transcribable: LBool = Field(None, alias="isTranscribable")
+    is_video_note: LBool = Field(None, alias="isVideoNote")
+    is_voice_note: LBool = Field(None, alias="isVoiceNote")
     media_url: ImDialogMessagesGetResultFilesItemMediaUrl | None = Field(None, alias="mediaUrl")
-    name: LStr | None = None
-    progress: LInt | None = None
-    size: LInt | None = None
-    status: LStr | None = None
-    type: LStr | None = None
-    url_download: LStr | None = Field(None, alias="urlDownload")
-    url_preview: LStr | None = Field(None, alias="urlPreview")
-    url_show: LStr | None = Field(None, alias="urlShow")
+    name: LStr = None
+    progress: LInt = None
+    size: LInt = None
+    status: LStr = None
+    type: LStr = None
+    url_download: LStr = Field(None, alias="urlDownload")
+    url_preview: LStr = Field(None, alias="urlPreview")
+    url_show: LStr = Field(None, alias="urlShow")
     viewer_attrs: ImDialogMessagesGetResultFilesItemViewerAttrs | None = Field(
         None, alias="viewerAttrs"
     )
@@ -165,55 +165,55 @@ class ImDialogMessagesGetResultFilesItem(B24Model):
 class ImDialogMessagesGetResultMessagesItem(B24Model):
     """A nested object."""
 
-    author_id: LInt | None = None
-    chat_id: LInt | None = None
-    date: LDateTime | None = None
-    disappearing_date: LDateTime | None = None
-    id: LInt | None = None
-    params: Any | None = None
+    author_id: LInt = None
+    chat_id: LInt = None
+    date: LDateTime = None
+    disappearing_date: LDateTime = None
+    id: LInt = None
+    params: Any = None
     replaces: LList[Any] = None
-    text: LStr | None = None
-    unread: LBool | None = None
-    uuid: LStr | None = None
+    text: LStr = None
+    unread: LBool = None
+    uuid: LStr = None
 
 
 class ImDialogMessagesGetResultUsersItem(B24Model):
     """A nested object."""
 
-    absent: LBool | None = None
-    active: LBool | None = None
-    avatar: LStr | None = None
-    avatar_hr: LStr | None = None
-    birthday: LStr | None = None
-    bot: LBool | None = None
-    bot_data: LDict | None = None
-    color: LStr | None = None
-    connector: LBool | None = None
+    absent: LBool = None
+    active: LBool = None
+    avatar: LStr = None
+    avatar_hr: LStr = None
+    birthday: LStr = None
+    bot: LBool = None
+    bot_data: LDict = None
+    color: LStr = None
+    connector: LBool = None
     departments: LList[LInt] = None
-    desktop_last_date: Any | None = None
-    email: LStr | None = None
-    external_auth_id: LStr | None = None
-    extranet: LBool | None = None
-    first_name: LStr | None = None
-    gender: LStr | None = None
-    id: LInt | None = None
-    idle: LBool | None = None
-    last_activity_date: LDateTime | None = None
-    last_name: LStr | None = None
-    mobile_last_date: Any | None = None
-    name: LStr | None = None
-    network: LBool | None = None
-    phones: Any | None = None
-    status: LStr | None = None
-    type: LStr | None = None
-    website: LStr | None = None
-    work_position: LStr | None = None
+    desktop_last_date: Any = None
+    email: LStr = None
+    external_auth_id: LStr = None
+    extranet: LBool = None
+    first_name: LStr = None
+    gender: LStr = None
+    id: LInt = None
+    idle: LBool = None
+    last_activity_date: LDateTime = None
+    last_name: LStr = None
+    mobile_last_date: Any = None
+    name: LStr = None
+    network: LBool = None
+    phones: Any = None
+    status: LStr = None
+    type: LStr = None
+    website: LStr = None
+    work_position: LStr = None
 
 
 class ImDialogMessagesGetResult(B24Model):
     """Result of ``im.dialog.messages.get`` (REST v2)."""
 
-    chat_id: LInt | None = None
+    chat_id: LInt = None
     files: LList[ImDialogMessagesGetResultFilesItem] = None
     messages: LList[ImDialogMessagesGetResultMessagesItem] = None
     users: LList[ImDialogMessagesGetResultUsersItem] = None
@@ -222,145 +222,145 @@ class ImDialogMessagesGetResult(B24Model):
 class ImDialogMessagesSearchResultMessagesItem(B24Model):
     """A nested object."""
 
-    author_id: LInt | None = Field(None, alias="authorId")
-    author_id_2: LInt | None = Field(None, alias="author_id")
-    block: Any | None = None
-    chat_id: LInt | None = Field(None, alias="chatId")
-    chat_id_2: LInt | None = Field(None, alias="chat_id")
-    date: LStr | None = None
-    forward: Any | None = None
-    id: LInt | None = None
-    is_system: LBool | None = Field(None, alias="isSystem")
+    author_id_2: LInt = Field(None, alias="authorId")
+    author_id: LInt = None
+    block: Any = None
+    chat_id_2: LInt = Field(None, alias="chatId")
+    chat_id: LInt = None
+    date: LStr = None
+    forward: Any = None
+    id: LInt = None
+    is_system: LBool = Field(None, alias="isSystem")
     params: LList[Any] = None
-    text: LStr | None = None
-    unread: LBool | None = None
-    uuid: LStr | None = None
-    viewed: LBool | None = None
-    viewed_by_others: LBool | None = Field(None, alias="viewedByOthers")
-    viewed_count: LInt | None = Field(None, alias="viewedCount")
+    text: LStr = None
+    unread: LBool = None
+    uuid: LStr = None
+    viewed: LBool = None
+    viewed_by_others: LBool = Field(None, alias="viewedByOthers")
+    viewed_count: LInt = Field(None, alias="viewedCount")
 
 
 class ImDialogMessagesSearchResultResultAdditionalMessagesItem(B24Model):
     """A nested object."""
 
-    author_id: LInt | None = Field(None, alias="authorId")
-    author_id_2: LInt | None = Field(None, alias="author_id")
-    block: LDict | None = None
-    chat_id: LInt | None = Field(None, alias="chatId")
-    chat_id_2: LInt | None = Field(None, alias="chat_id")
-    date: LDateTime | None = None
-    forward: LDict | None = None
-    id: LInt | None = None
-    is_system: LBool | None = Field(None, alias="isSystem")
+    author_id_2: LInt = Field(None, alias="authorId")
+    author_id: LInt = None
+    block: LDict = None
+    chat_id_2: LInt = Field(None, alias="chatId")
+    chat_id: LInt = None
+    date: LDateTime = None
+    forward: LDict = None
+    id: LInt = None
+    is_system: LBool = Field(None, alias="isSystem")
     params: LList[Any] = None
-    text: LStr | None = None
-    unread: LBool | None = None
-    uuid: LStr | None = None
-    viewed: LBool | None = None
-    viewed_by_others: LBool | None = Field(None, alias="viewedByOthers")
-    viewed_count: LInt | None = Field(None, alias="viewedCount")
+    text: LStr = None
+    unread: LBool = None
+    uuid: LStr = None
+    viewed: LBool = None
+    viewed_by_others: LBool = Field(None, alias="viewedByOthers")
+    viewed_count: LInt = Field(None, alias="viewedCount")
 
 
 class ImDialogMessagesSearchResultResultReactionsItem(B24Model):
     """A nested object."""
 
-    message_id: LInt | None = Field(None, alias="messageId")
+    message_id: LInt = Field(None, alias="messageId")
     own_reactions: LList[Any] = Field(None, alias="ownReactions")
-    reaction_counters: LDict | None = Field(None, alias="reactionCounters")
-    reaction_users: LDict | None = Field(None, alias="reactionUsers")
+    reaction_counters: LDict = Field(None, alias="reactionCounters")
+    reaction_users: LDict = Field(None, alias="reactionUsers")
 
 
 class ImDialogMessagesSearchResultResultUsersItem(B24Model):
     """A nested object."""
 
-    absent: LBool | None = None
-    active: LBool | None = None
-    avatar: LStr | None = None
-    avatar_hr: LStr | None = Field(None, alias="avatarHr")
-    birthday: LStr | None = None
-    bot: LBool | None = None
-    bot_data: LDict | None = Field(None, alias="botData")
-    color: LStr | None = None
-    connector: LBool | None = None
+    absent: LBool = None
+    active: LBool = None
+    avatar: LStr = None
+    avatar_hr: LStr = Field(None, alias="avatarHr")
+    birthday: LStr = None
+    bot: LBool = None
+    bot_data: LDict = Field(None, alias="botData")
+    color: LStr = None
+    connector: LBool = None
     departments: LList[Any] = None
-    desktop_last_date: LDateTime | None = Field(None, alias="desktopLastDate")
-    email: LStr | None = None
-    external_auth_id: LStr | None = Field(None, alias="externalAuthId")
-    extranet: LBool | None = None
-    first_name: LStr | None = Field(None, alias="firstName")
-    gender: LStr | None = None
-    id: LInt | None = None
-    idle: LBool | None = None
-    last_activity_date: LDateTime | None = Field(None, alias="lastActivityDate")
-    last_name: LStr | None = Field(None, alias="lastName")
-    mobile_last_date: LDateTime | None = Field(None, alias="mobileLastDate")
-    name: LStr | None = None
-    network: LBool | None = None
-    phones: LDict | None = None
-    status: LStr | None = None
-    type: LStr | None = None
-    website: LStr | None = None
-    work_position: LStr | None = Field(None, alias="workPosition")
+    desktop_last_date: LDateTime = Field(None, alias="desktopLastDate")
+    email: LStr = None
+    external_auth_id: LStr = Field(None, alias="externalAuthId")
+    extranet: LBool = None
+    first_name: LStr = Field(None, alias="firstName")
+    gender: LStr = None
+    id: LInt = None
+    idle: LBool = None
+    last_activity_date: LDateTime = Field(None, alias="lastActivityDate")
+    last_name: LStr = Field(None, alias="lastName")
+    mobile_last_date: LDateTime = Field(None, alias="mobileLastDate")
+    name: LStr = None
+    network: LBool = None
+    phones: LDict = None
+    status: LStr = None
+    type: LStr = None
+    website: LStr = None
+    work_position: LStr = Field(None, alias="workPosition")
 
 
 class ImDialogMessagesSearchResultTariffRestrictions(B24Model):
     """A nested object."""
 
-    is_history_limit_exceeded: LBool | None = Field(None, alias="isHistoryLimitExceeded")
+    is_history_limit_exceeded: LBool = Field(None, alias="isHistoryLimitExceeded")
 
 
 class ImDialogMessagesSearchResultUsersItemPhones(B24Model):
     """A nested object."""
 
-    inner_phone: LStr | None = None
-    personal_mobile: LStr | None = None
+    inner_phone: LStr = None
+    personal_mobile: LStr = None
 
 
 class ImDialogMessagesSearchResultUsersItem(B24Model):
     """A nested object."""
 
-    absent: LBool | None = None
-    active: LBool | None = None
-    avatar: LStr | None = None
-    avatar_hr: LStr | None = Field(None, alias="avatarHr")
-    birthday: LStr | None = None
-    bot: LBool | None = None
-    bot_data: Any | None = Field(None, alias="botData")
-    color: LStr | None = None
-    connector: LBool | None = None
+    absent: LBool = None
+    active: LBool = None
+    avatar: LStr = None
+    avatar_hr: LStr = Field(None, alias="avatarHr")
+    birthday: LStr = None
+    bot: LBool = None
+    bot_data: Any = Field(None, alias="botData")
+    color: LStr = None
+    connector: LBool = None
     departments: LList[LInt] = None
-    desktop_last_date: LBool | None = Field(None, alias="desktopLastDate")
-    email: LStr | None = None
-    external_auth_id: LStr | None = Field(None, alias="externalAuthId")
-    extranet: LBool | None = None
-    first_name: LStr | None = Field(None, alias="firstName")
-    gender: LStr | None = None
-    id: LInt | None = None
-    idle: LBool | None = None
-    last_activity_date: LStr | None = Field(None, alias="lastActivityDate")
-    last_name: LStr | None = Field(None, alias="lastName")
-    mobile_last_date: LBool | None = Field(None, alias="mobileLastDate")
-    name: LStr | None = None
-    network: LBool | None = None
+    desktop_last_date: LBool = Field(None, alias="desktopLastDate")
+    email: LStr = None
+    external_auth_id: LStr = Field(None, alias="externalAuthId")
+    extranet: LBool = None
+    first_name: LStr = Field(None, alias="firstName")
+    gender: LStr = None
+    id: LInt = None
+    idle: LBool = None
+    last_activity_date: LStr = Field(None, alias="lastActivityDate")
+    last_name: LStr = Field(None, alias="lastName")
+    mobile_last_date: LBool = Field(None, alias="mobileLastDate")
+    name: LStr = None
+    network: LBool = None
     phones: ImDialogMessagesSearchResultUsersItemPhones | None = None
-    status: LStr | None = None
-    type: LStr | None = None
-    website: LStr | None = None
-    work_position: LStr | None = Field(None, alias="workPosition")
+    status: LStr = None
+    type: LStr = None
+    website: LStr = None
+    work_position: LStr = Field(None, alias="workPosition")
 
 
 class ImDialogMessagesSearchResult(B24Model):
     """Result of ``im.dialog.messages.search`` (REST v2)."""
 
     additional_messages: LList[Any] = Field(None, alias="additionalMessages")
-    copilot: Any | None = None
+    copilot: Any = None
     files: LList[Any] = None
     messages: LList[ImDialogMessagesSearchResultMessagesItem] = None
     reactions: LList[Any] = None
     result_additional_messages: LList[ImDialogMessagesSearchResultResultAdditionalMessagesItem] = (
         Field(None, alias="result.additionalMessages")
     )
-    result_copilot: LDict | None = Field(None, alias="result.copilot")
+    result_copilot: LDict = Field(None, alias="result.copilot")
     result_files: LList[Any] = Field(None, alias="result.files")
     result_messages: LList[ImDialogMessagesSearchResultResultAdditionalMessagesItem] = Field(
         None, alias="result.messages"
@@ -369,7 +369,7 @@ class ImDialogMessagesSearchResult(B24Model):
         None, alias="result.reactions"
     )
     result_stickers: LList[Any] = Field(None, alias="result.stickers")
-    result_tariff_restrictions: LDict | None = Field(None, alias="result.tariffRestrictions")
+    result_tariff_restrictions: LDict = Field(None, alias="result.tariffRestrictions")
     result_users: LList[ImDialogMessagesSearchResultResultUsersItem] = Field(
         None, alias="result.users"
     )
@@ -385,10 +385,10 @@ class ImDialogMessagesSearchResult(B24Model):
 class ImDialogReadResult(B24Model):
     """Result of ``im.dialog.read`` (REST v2)."""
 
-    chat_id: LInt | None = Field(None, alias="chatId")
-    counter: LInt | None = None
-    dialog_id: LStr | None = Field(None, alias="dialogId")
-    last_id: LInt | None = Field(None, alias="lastId")
+    chat_id: LInt = Field(None, alias="chatId")
+    counter: LInt = None
+    dialog_id: LStr = Field(None, alias="dialogId")
+    last_id: LInt = Field(None, alias="lastId")
 
 
 ImDialogReadAllResult: TypeAlias = LBool
@@ -399,34 +399,34 @@ ImDialogUnreadResult: TypeAlias = LBool
 class ImDialogUsersListItem(B24Model):
     """A nested object."""
 
-    absent: Any | None = None
-    active: LBool | None = None
-    avatar: LStr | None = None
-    avatar_hr: LStr | None = None
-    birthday: LStr | None = None
-    bot: LBool | None = None
-    bot_data: LDict | None = None
-    color: LStr | None = None
-    connector: LBool | None = None
+    absent: Any = None
+    active: LBool = None
+    avatar: LStr = None
+    avatar_hr: LStr = None
+    birthday: LStr = None
+    bot: LBool = None
+    bot_data: LDict = None
+    color: LStr = None
+    connector: LBool = None
     departments: LList[LInt] = None
-    desktop_last_date: Any | None = None
-    email: LStr | None = None
-    external_auth_id: LStr | None = None
-    extranet: LBool | None = None
-    first_name: LStr | None = None
-    gender: LStr | None = None
-    id: LInt | None = None
-    idle: Any | None = None
-    last_activity_date: LDateTime | None = None
-    last_name: LStr | None = None
-    mobile_last_date: Any | None = None
-    name: LStr | None = None
-    network: LBool | None = None
-    phones: Any | None = None
-    status: LStr | None = None
-    type: LStr | None = None
-    website: LStr | None = None
-    work_position: LStr | None = None
+    desktop_last_date: Any = None
+    email: LStr = None
+    external_auth_id: LStr = None
+    extranet: LBool = None
+    first_name: LStr = None
+    gender: LStr = None
+    id: LInt = None
+    idle: Any = None
+    last_activity_date: LDateTime = None
+    last_name: LStr = None
+    mobile_last_date: Any = None
+    name: LStr = None
+    network: LBool = None
+    phones: Any = None
+    status: LStr = None
+    type: LStr = None
+    website: LStr = None
+    work_position: LStr = None
 
 
 ImDialogUsersListResult: TypeAlias = Rows[ImDialogUsersListItem]

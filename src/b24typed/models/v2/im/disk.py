@@ -16,52 +16,52 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
 class ImDiskFileCommitResultFilesUpload5249Image(B24Model):
     """A nested object."""
 
-    height: LInt | None = None
-    width: LInt | None = None
+    height: LInt = None
+    width: LInt = None
 
 
 class ImDiskFileCommitResultFilesUpload5249MediaUrl(B24Model):
     """A nested object."""
 
-    preview: LDict | None = None
+    preview: LDict = None
 
 
 class ImDiskFileCommitResultFilesUpload5249ViewerAttrs(B24Model):
     """A nested object."""
 
-    actions: LStr | None = None
-    im_chat_id: LInt | None = Field(None, alias="imChatId")
-    object_id: LInt | None = Field(None, alias="objectId")
-    src: LStr | None = None
-    title: LStr | None = None
-    viewer: LStr | None = None
-    viewer_group_by: LStr | None = Field(None, alias="viewerGroupBy")
-    viewer_resized: LStr | None = Field(None, alias="viewerResized")
-    viewer_type: LStr | None = Field(None, alias="viewerType")
+    actions: LStr = None
+    im_chat_id: LInt = Field(None, alias="imChatId")
+    object_id: LInt = Field(None, alias="objectId")
+    src: LStr = None
+    title: LStr = None
+    viewer: LStr = None
+    viewer_group_by: LStr = Field(None, alias="viewerGroupBy")
+    viewer_resized: LStr = Field(None, alias="viewerResized")
+    viewer_type: LStr = Field(None, alias="viewerType")
 
 
 class ImDiskFileCommitResultFilesUpload5249(B24Model):
     """A nested object."""
 
-    author_id: LInt | None = Field(None, alias="authorId")
-    author_name: LStr | None = Field(None, alias="authorName")
-    chat_id: LInt | None = Field(None, alias="chatId")
-    date: LDict | None = None
-    extension: LStr | None = None
-    id: LInt | None = None
+    author_id: LInt = Field(None, alias="authorId")
+    author_name: LStr = Field(None, alias="authorName")
+    chat_id: LInt = Field(None, alias="chatId")
+    date: LDict = None
+    extension: LStr = None
+    id: LInt = None
     image: ImDiskFileCommitResultFilesUpload5249Image | None = None
-    is_transcribable: LBool | None = Field(None, alias="isTranscribable")
-    is_video_note: LBool | None = Field(None, alias="isVideoNote")
-    is_voice_note: LBool | None = Field(None, alias="isVoiceNote")
+    is_transcribable: LBool = Field(None, alias="isTranscribable")
+    is_video_note: LBool = Field(None, alias="isVideoNote")
+    is_voice_note: LBool = Field(None, alias="isVoiceNote")
     media_url: ImDiskFileCommitResultFilesUpload5249MediaUrl | None = Field(None, alias="mediaUrl")
-    name: LStr | None = None
-    progress: LInt | None = None
-    size: LInt | None = None
-    status: LStr | None = None
-    type: LStr | None = None
-    url_download: LStr | None = Field(None, alias="urlDownload")
-    url_preview: LStr | None = Field(None, alias="urlPreview")
-    url_show: LStr | None = Field(None, alias="urlShow")
+    name: LStr = None
+    progress: LInt = None
+    size: LInt = None
+    status: LStr = None
+    type: LStr = None
+    url_download: LStr = Field(None, alias="urlDownload")
+    url_preview: LStr = Field(None, alias="urlPreview")
+    url_show: LStr = Field(None, alias="urlShow")
     viewer_attrs: ImDiskFileCommitResultFilesUpload5249ViewerAttrs | None = Field(
         None, alias="viewerAttrs"
     )
@@ -70,7 +70,7 @@ class ImDiskFileCommitResultFilesUpload5249(B24Model):
 class ImDiskFileCommitResultFilesUploadIdMediaUrlPreview(B24Model):
     """A nested object."""
 
-    n250: LStr | None = Field(None, alias="250")
+    n250: LStr = Field(None, alias="250")
 
 
 class ImDiskFileCommitResultFilesUploadIdMediaUrl(B24Model):
@@ -82,39 +82,39 @@ class ImDiskFileCommitResultFilesUploadIdMediaUrl(B24Model):
 class ImDiskFileCommitResultFilesUploadIdViewerAttrs(B24Model):
     """A nested object."""
 
-    actions: LStr | None = None
-    im_chat_id: LInt | None = Field(None, alias="imChatId")
-    object_id: LStr | None = Field(None, alias="objectId")
-    src: LStr | None = None
-    title: LStr | None = None
-    viewer: LStr | None = None
-    viewer_group_by: LStr | None = Field(None, alias="viewerGroupBy")
-    viewer_resized: LStr | None = Field(None, alias="viewerResized")
-    viewer_type: LStr | None = Field(None, alias="viewerType")
+    actions: LStr = None
+    im_chat_id: LInt = Field(None, alias="imChatId")
+    object_id: LStr = Field(None, alias="objectId")
+    src: LStr = None
+    title: LStr = None
+    viewer: LStr = None
+    viewer_group_by: LStr = Field(None, alias="viewerGroupBy")
+    viewer_resized: LStr = Field(None, alias="viewerResized")
+    viewer_type: LStr = Field(None, alias="viewerType")
 
 
 class ImDiskFileCommitResultFilesUploadId(B24Model):
     """A nested object."""
 
-    author_id: LInt | None = Field(None, alias="authorId")
-    author_name: LStr | None = Field(None, alias="authorName")
-    chat_id: LInt | None = Field(None, alias="chatId")
-    date: LDict | None = None
-    extension: LStr | None = None
-    id: LInt | None = None
+    author_id: LInt = Field(None, alias="authorId")
+    author_name: LStr = Field(None, alias="authorName")
+    chat_id: LInt = Field(None, alias="chatId")
+    date: LDict = None
+    extension: LStr = None
+    id: LInt = None
     image: ImDiskFileCommitResultFilesUpload5249Image | None = None
-    is_transcribable: LBool | None = Field(None, alias="isTranscribable")
-    is_video_note: LBool | None = Field(None, alias="isVideoNote")
-    is_voice_note: LBool | None = Field(None, alias="isVoiceNote")
+    is_transcribable: LBool = Field(None, alias="isTranscribable")
+    is_video_note: LBool = Field(None, alias="isVideoNote")
+    is_voice_note: LBool = Field(None, alias="isVoiceNote")
     media_url: ImDiskFileCommitResultFilesUploadIdMediaUrl | None = Field(None, alias="mediaUrl")
-    name: LStr | None = None
-    progress: LInt | None = None
-    size: LInt | None = None
-    status: LStr | None = None
-    type: LStr | None = None
-    url_download: LStr | None = Field(None, alias="urlDownload")
-    url_preview: LStr | None = Field(None, alias="urlPreview")
-    url_show: LStr | None = Field(None, alias="urlShow")
+    name: LStr = None
+    progress: LInt = None
+    size: LInt = None
+    status: LStr = None
+    type: LStr = None
+    url_download: LStr = Field(None, alias="urlDownload")
+    url_preview: LStr = Field(None, alias="urlPreview")
+    url_show: LStr = Field(None, alias="urlShow")
     viewer_attrs: ImDiskFileCommitResultFilesUploadIdViewerAttrs | None = Field(
         None, alias="viewerAttrs"
     )
@@ -130,61 +130,61 @@ class ImDiskFileCommitResultFiles(B24Model):
 class ImDiskFileCommitResultFileModelsUpload5249Links(B24Model):
     """A nested object."""
 
-    download: LStr | None = None
-    preview: LStr | None = None
-    show_in_grid: LStr | None = Field(None, alias="showInGrid")
+    download: LStr = None
+    preview: LStr = None
+    show_in_grid: LStr = Field(None, alias="showInGrid")
 
 
 class ImDiskFileCommitResultFileModelsUpload5249(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    create_time: LDict | None = Field(None, alias="createTime")
-    created_by: LStr | None = Field(None, alias="createdBy")
-    delete_time: Any | None = Field(None, alias="deleteTime")
-    deleted_by: LStr | None = Field(None, alias="deletedBy")
-    deleted_type: LInt | None = Field(None, alias="deletedType")
-    etag: LStr | None = None
-    file_id: LInt | None = Field(None, alias="fileId")
-    global_content_version: LInt | None = Field(None, alias="globalContentVersion")
-    id: LInt | None = None
+    code: LStr = None
+    create_time: LDict = Field(None, alias="createTime")
+    created_by: LStr = Field(None, alias="createdBy")
+    delete_time: Any = Field(None, alias="deleteTime")
+    deleted_by: LStr = Field(None, alias="deletedBy")
+    deleted_type: LInt = Field(None, alias="deletedType")
+    etag: LStr = None
+    file_id: LInt = Field(None, alias="fileId")
+    global_content_version: LInt = Field(None, alias="globalContentVersion")
+    id: LInt = None
     links: ImDiskFileCommitResultFileModelsUpload5249Links | None = None
-    name: LStr | None = None
-    parent_id: LInt | None = Field(None, alias="parentId")
-    real_object_id: LInt | None = Field(None, alias="realObjectId")
-    size: LInt | None = None
-    storage_id: LInt | None = Field(None, alias="storageId")
-    type_file: LInt | None = Field(None, alias="typeFile")
-    unique_code: LStr | None = Field(None, alias="uniqueCode")
-    update_time: LDict | None = Field(None, alias="updateTime")
-    updated_by: LStr | None = Field(None, alias="updatedBy")
-    xml_id: Any | None = Field(None, alias="xmlId")
+    name: LStr = None
+    parent_id: LInt = Field(None, alias="parentId")
+    real_object_id: LInt = Field(None, alias="realObjectId")
+    size: LInt = None
+    storage_id: LInt = Field(None, alias="storageId")
+    type_file: LInt = Field(None, alias="typeFile")
+    unique_code: LStr = Field(None, alias="uniqueCode")
+    update_time: LDict = Field(None, alias="updateTime")
+    updated_by: LStr = Field(None, alias="updatedBy")
+    xml_id: Any = Field(None, alias="xmlId")
 
 
 class ImDiskFileCommitResultFileModelsUploadId(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    create_time: LDict | None = Field(None, alias="createTime")
-    created_by: LStr | None = Field(None, alias="createdBy")
-    delete_time: LStr | None = Field(None, alias="deleteTime")
-    deleted_by: LStr | None = Field(None, alias="deletedBy")
-    deleted_type: LInt | None = Field(None, alias="deletedType")
-    etag: LStr | None = None
-    file_id: LInt | None = Field(None, alias="fileId")
-    global_content_version: LInt | None = Field(None, alias="globalContentVersion")
-    id: LInt | None = None
+    code: LStr = None
+    create_time: LDict = Field(None, alias="createTime")
+    created_by: LStr = Field(None, alias="createdBy")
+    delete_time: LStr = Field(None, alias="deleteTime")
+    deleted_by: LStr = Field(None, alias="deletedBy")
+    deleted_type: LInt = Field(None, alias="deletedType")
+    etag: LStr = None
+    file_id: LInt = Field(None, alias="fileId")
+    global_content_version: LInt = Field(None, alias="globalContentVersion")
+    id: LInt = None
     links: ImDiskFileCommitResultFileModelsUpload5249Links | None = None
-    name: LStr | None = None
-    parent_id: LInt | None = Field(None, alias="parentId")
-    real_object_id: LInt | None = Field(None, alias="realObjectId")
-    size: LInt | None = None
-    storage_id: LInt | None = Field(None, alias="storageId")
-    type_file: LInt | None = Field(None, alias="typeFile")
-    unique_code: LStr | None = Field(None, alias="uniqueCode")
-    update_time: LDict | None = Field(None, alias="updateTime")
-    updated_by: LStr | None = Field(None, alias="updatedBy")
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    name: LStr = None
+    parent_id: LInt = Field(None, alias="parentId")
+    real_object_id: LInt = Field(None, alias="realObjectId")
+    size: LInt = None
+    storage_id: LInt = Field(None, alias="storageId")
+    type_file: LInt = Field(None, alias="typeFile")
+    unique_code: LStr = Field(None, alias="uniqueCode")
+    update_time: LDict = Field(None, alias="updateTime")
+    updated_by: LStr = Field(None, alias="updatedBy")
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class ImDiskFileCommitResultFileModels(B24Model):
@@ -200,7 +200,7 @@ class ImDiskFileCommitResult(B24Model):
     disk_id: LList[LStr] = Field(None, alias="DISK_ID")
     files: ImDiskFileCommitResultFiles | None = Field(None, alias="FILES")
     file_models: ImDiskFileCommitResultFileModels | None = Field(None, alias="FILE_MODELS")
-    message_id: LInt | None = Field(None, alias="MESSAGE_ID")
+    message_id: LInt = Field(None, alias="MESSAGE_ID")
 
 
 ImDiskFileDeleteResult: TypeAlias = LBool
@@ -209,8 +209,8 @@ ImDiskFileDeleteResult: TypeAlias = LBool
 class ImDiskFileSaveResultFile(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    name: LStr | None = None
+    id: LInt = None
+    name: LStr = None
 
 
 class ImDiskFileSaveResult(B24Model):
@@ -225,5 +225,5 @@ class ImDiskFileSaveResult(B24Model):
 class ImDiskFolderGetResult(B24Model):
     """Result of ``im.disk.folder.get`` (REST v2)."""
 
-    id: LInt | None = Field(None, alias="ID")
-    result_id: LInt | None = Field(None, alias="result.ID")
+    id: LInt = Field(None, alias="ID")
+    result_id: LInt = Field(None, alias="result.ID")

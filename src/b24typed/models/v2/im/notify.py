@@ -16,7 +16,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, 
 class ImNotifyAnswerResult(B24Model):
     """Result of ``im.notify.answer`` (REST v2)."""
 
-    result_message: Any | None = None
+    result_message: Any = None
 
 
 ImNotifyConfirmResult: TypeAlias = ImNotifyAnswerResult
@@ -27,80 +27,80 @@ ImNotifyDeleteResult: TypeAlias = LBool
 class ImNotifyGetResultNotificationsItem(B24Model):
     """A nested object."""
 
-    author_id: LInt | None = None
-    chat_id: LInt | None = None
-    date: LStr | None = None
-    id: LInt | None = None
-    notify_buttons: LStr | None = None
-    notify_event: LStr | None = None
-    notify_module: LStr | None = None
-    notify_read: LStr | None = None
-    notify_sub_tag: LStr | None = None
-    notify_tag: LStr | None = None
-    notify_title: LStr | None = None
-    notify_type: LInt | None = None
-    params: Any | None = None
-    setting_name: LStr | None = None
-    text: LStr | None = None
+    author_id: LInt = None
+    chat_id: LInt = None
+    date: LStr = None
+    id: LInt = None
+    notify_buttons: LStr = None
+    notify_event: LStr = None
+    notify_module: LStr = None
+    notify_read: LStr = None
+    notify_sub_tag: LStr = None
+    notify_tag: LStr = None
+    notify_title: LStr = None
+    notify_type: LInt = None
+    params: Any = None
+    setting_name: LStr = None
+    text: LStr = None
 
 
 class ImNotifyGetResultUsersItemPhones(B24Model):
     """A nested object."""
 
-    inner_phone: LStr | None = None
-    personal_mobile: LStr | None = None
-    work_phone: LStr | None = None
+    inner_phone: LStr = None
+    personal_mobile: LStr = None
+    work_phone: LStr = None
 
 
 class ImNotifyGetResultUsersItem(B24Model):
     """A nested object."""
 
-    absent: Any | None = None
-    active: LBool | None = None
-    avatar: LStr | None = None
-    avatar_hr: LStr | None = None
-    birthday: LStr | None = None
-    bot: LBool | None = None
-    bot_data: LDict | None = None
-    color: LStr | None = None
-    connector: LBool | None = None
+    absent: Any = None
+    active: LBool = None
+    avatar: LStr = None
+    avatar_hr: LStr = None
+    birthday: LStr = None
+    bot: LBool = None
+    bot_data: LDict = None
+    color: LStr = None
+    connector: LBool = None
     departments: LList[LInt] = None
-    desktop_last_date: Any | None = None
-    email: LStr | None = None
-    external_auth_id: LStr | None = None
-    extranet: LBool | None = None
-    first_name: LStr | None = None
-    gender: LStr | None = None
-    id: LInt | None = None
-    idle: Any | None = None
-    last_activity_date: LDateTime | None = None
-    last_name: LStr | None = None
-    mobile_last_date: Any | None = None
-    name: LStr | None = None
-    network: LBool | None = None
+    desktop_last_date: Any = None
+    email: LStr = None
+    external_auth_id: LStr = None
+    extranet: LBool = None
+    first_name: LStr = None
+    gender: LStr = None
+    id: LInt = None
+    idle: Any = None
+    last_activity_date: LDateTime = None
+    last_name: LStr = None
+    mobile_last_date: Any = None
+    name: LStr = None
+    network: LBool = None
     phones: ImNotifyGetResultUsersItemPhones | None = None
-    status: LStr | None = None
-    type: LStr | None = None
-    website: LStr | None = None
-    work_position: LStr | None = None
+    status: LStr = None
+    type: LStr = None
+    website: LStr = None
+    work_position: LStr = None
 
 
 class ImNotifyGetResult(B24Model):
     """Result of ``im.notify.get`` (REST v2)."""
 
-    chat_id: LInt | None = None
+    chat_id: LInt = None
     notifications: LList[ImNotifyGetResultNotificationsItem] = None
-    total_count: LInt | None = None
-    total_unread_count: LInt | None = None
+    total_count: LInt = None
+    total_unread_count: LInt = None
     users: LList[ImNotifyGetResultUsersItem] = None
 
 
 class ImNotifyHistorySearchResult(B24Model):
     """Result of ``im.notify.history.search`` (REST v2)."""
 
-    chat_id: LInt | None = None
+    chat_id: LInt = None
     notifications: LList[ImNotifyGetResultNotificationsItem] = None
-    total_results: LInt | None = None
+    total_results: LInt = None
     users: LList[ImNotifyGetResultUsersItem] = None
 
 
@@ -110,8 +110,8 @@ ImNotifyReadResult: TypeAlias = LBool
 class ImNotifyReadAllResult(B24Model):
     """Result of ``im.notify.read.all`` (REST v2)."""
 
-    new_counter: LInt | None = Field(None, alias="newCounter")
-    result: LBool | None = None
+    new_counter: LInt = Field(None, alias="newCounter")
+    result: LBool = None
 
 
 ImNotifyReadListResult: TypeAlias = LBool
@@ -120,22 +120,22 @@ ImNotifyReadListResult: TypeAlias = LBool
 class ImNotifySchemaGetResultListItem(B24Model):
     """A nested object."""
 
-    id: LStr | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
+    id: LStr = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
 
 
 class ImNotifySchemaGetResultTasks(B24Model):
     """A nested object."""
 
     list: LList[ImNotifySchemaGetResultListItem] = Field(None, alias="LIST")
-    module_id: LStr | None = Field(None, alias="MODULE_ID")
-    name: LStr | None = Field(None, alias="NAME")
+    module_id: LStr = Field(None, alias="MODULE_ID")
+    name: LStr = Field(None, alias="NAME")
 
 
 class ImNotifySchemaGetResult(B24Model):
     """Result of ``im.notify.schema.get`` (REST v2)."""
 
     list: LList[ImNotifySchemaGetResultListItem] = Field(None, alias="LIST")
-    module_id: LStr | None = Field(None, alias="MODULE_ID")
-    name: LStr | None = Field(None, alias="NAME")
+    module_id: LStr = Field(None, alias="MODULE_ID")
+    name: LStr = Field(None, alias="NAME")
     tasks: ImNotifySchemaGetResultTasks | None = None

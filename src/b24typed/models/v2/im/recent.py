@@ -16,112 +16,112 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, 
 class ImRecentGetResultItemAvatar(B24Model):
     """A nested object."""
 
-    color: LStr | None = None
-    url: LStr | None = None
+    color: LStr = None
+    url: LStr = None
 
 
 class ImRecentGetResultItemChatEntityLink(B24Model):
     """A nested object."""
 
-    id: LStr | None = None
-    type: LStr | None = None
-    url: LStr | None = None
+    id: LStr = None
+    type: LStr = None
+    url: LStr = None
 
 
 class ImRecentGetResultItemChatPermissions(B24Model):
     """A nested object."""
 
-    can_post: LStr | None = None
-    manage_messages: LStr | None = None
-    manage_settings: LStr | None = None
-    manage_ui: LStr | None = None
-    manage_users_add: LStr | None = None
-    manage_users_delete: LStr | None = None
+    can_post: LStr = None
+    manage_messages: LStr = None
+    manage_settings: LStr = None
+    manage_ui: LStr = None
+    manage_users_add: LStr = None
+    manage_users_delete: LStr = None
 
 
 class ImRecentGetResultItemChatRestrictions(B24Model):
     """A nested object."""
 
-    avatar: Any | None = None
-    call: LBool | None = None
-    extend: LBool | None = None
-    leave: LBool | None = None
-    leave_owner: LBool | None = None
-    mute: LBool | None = None
-    rename: LBool | None = None
-    send: LBool | None = None
-    user_list: LBool | None = None
+    avatar: Any = None
+    call: LBool = None
+    extend: LBool = None
+    leave: LBool = None
+    leave_owner: LBool = None
+    mute: LBool = None
+    rename: LBool = None
+    send: LBool = None
+    user_list: LBool = None
 
 
 class ImRecentGetResultItemChat(B24Model):
     """A nested object."""
 
-    avatar: Any | None = None
-    background_id: LInt | None = None
-    color: LStr | None = None
-    contains_collaber: LBool | None = None
-    date_create: LDateTime | None = None
-    entity_data_1: LStr | None = None
-    entity_data_2: LStr | None = None
-    entity_data_3: LStr | None = None
-    entity_id: LStr | None = None
+    avatar: Any = None
+    background_id: LInt = None
+    color: LStr = None
+    contains_collaber: LBool = None
+    date_create: LDateTime = None
+    entity_data_1: LStr = None
+    entity_data_2: LStr = None
+    entity_data_3: LStr = None
+    entity_id: LStr = None
     entity_link: ImRecentGetResultItemChatEntityLink | None = None
-    entity_type: LStr | None = None
-    extranet: LBool | None = None
-    id: LInt | None = None
+    entity_type: LStr = None
+    extranet: LBool = None
+    id: LInt = None
     manager_list: LList[LInt] = None
-    message_type: LStr | None = None
+    message_type: LStr = None
     mute_list: LList[Any] = None
-    name: LStr | None = None
-    owner: LInt | None = None
-    parent_chat_id: LInt | None = None
-    parent_message_id: LInt | None = None
+    name: LStr = None
+    owner: LInt = None
+    parent_chat_id: LInt = None
+    parent_message_id: LInt = None
     permissions: ImRecentGetResultItemChatPermissions | None = None
-    public: LStr | None = None
+    public: LStr = None
     restrictions: ImRecentGetResultItemChatRestrictions | None = None
-    role: LStr | None = None
-    text_field_enabled: LBool | None = None
-    title: LStr | None = None
-    type: LStr | None = None
-    user_counter: LInt | None = None
+    role: LStr = None
+    text_field_enabled: LBool = None
+    title: LStr = None
+    type: LStr = None
+    user_counter: LInt = None
 
 
 class ImRecentGetResultItemMessage(B24Model):
     """A nested object."""
 
-    attach: LBool | None = None
-    author_id: LInt | None = None
-    date: LDateTime | None = None
-    file: LBool | None = None
-    id: LInt | None = None
-    status: LStr | None = None
-    sticker: LInt | None = None
-    text: LStr | None = None
-    uuid: LStr | None = None
+    attach: LBool = None
+    author_id: LInt = None
+    date: LDateTime = None
+    file: LBool = None
+    id: LInt = None
+    status: LStr = None
+    sticker: LInt = None
+    text: LStr = None
+    uuid: LStr = None
 
 
 class ImRecentGetResultItemUser(B24Model):
     """A nested object."""
 
-    absent: LDateTime | None = None
+    absent: LDateTime = None
     avatar: ImRecentGetResultItemAvatar | None = None
-    birthday: LStr | None = None
-    bot: LBool | None = None
-    color: LStr | None = None
-    connector: LBool | None = None
-    external_auth_id: LStr | None = None
-    extranet: LBool | None = None
-    first_name: LStr | None = None
-    gender: LStr | None = None
-    id: LInt | None = None
-    idle: LDateTime | None = None
-    last_activity_date: LDateTime | None = None
-    last_name: LStr | None = None
-    mobile_last_date: LDateTime | None = None
-    name: LStr | None = None
-    network: LBool | None = None
-    status: LStr | None = None
-    work_position: LStr | None = None
+    birthday: LStr = None
+    bot: LBool = None
+    color: LStr = None
+    connector: LBool = None
+    external_auth_id: LStr = None
+    extranet: LBool = None
+    first_name: LStr = None
+    gender: LStr = None
+    id: LInt = None
+    idle: LDateTime = None
+    last_activity_date: LDateTime = None
+    last_name: LStr = None
+    mobile_last_date: LDateTime = None
+    name: LStr = None
+    network: LBool = None
+    status: LStr = None
+    work_position: LStr = None
 
 
 class ImRecentGetResultItem(B24Model):
@@ -129,19 +129,19 @@ class ImRecentGetResultItem(B24Model):
 
     avatar: ImRecentGetResultItemAvatar | None = None
     chat: ImRecentGetResultItemChat | None = None
-    chat_id: LInt | None = None
-    counter: LInt | None = None
-    date_last_activity: LDateTime | None = None
-    date_update: LDateTime | None = None
-    has_reminder: LBool | None = None
-    id: LStr | None = None
-    last_id: LInt | None = None
+    chat_id: LInt = None
+    counter: LInt = None
+    date_last_activity: LDateTime = None
+    date_update: LDateTime = None
+    has_reminder: LBool = None
+    id: LStr = None
+    last_id: LInt = None
     message: ImRecentGetResultItemMessage | None = None
     options: LList[Any] = None
-    pinned: LBool | None = None
-    title: LStr | None = None
-    type: LStr | None = None
-    unread: LBool | None = None
+    pinned: LBool = None
+    title: LStr = None
+    type: LStr = None
+    unread: LBool = None
     user: ImRecentGetResultItemUser | None = None
 
 
@@ -153,74 +153,74 @@ ImRecentHideResult: TypeAlias = LBool
 class ImRecentListItemChat(B24Model):
     """A nested object."""
 
-    avatar: Any | None = None
-    background_id: LInt | None = None
-    color: LStr | None = None
-    contains_collaber: LBool | None = None
-    date_create: LDateTime | None = None
-    entity_data_1: LStr | None = None
-    entity_data_2: LStr | None = None
-    entity_data_3: LStr | None = None
-    entity_id: LStr | None = None
+    avatar: Any = None
+    background_id: LInt = None
+    color: LStr = None
+    contains_collaber: LBool = None
+    date_create: LDateTime = None
+    entity_data_1: LStr = None
+    entity_data_2: LStr = None
+    entity_data_3: LStr = None
+    entity_id: LStr = None
     entity_link: ImRecentGetResultItemChatEntityLink | None = None
-    entity_type: LStr | None = None
-    extranet: LBool | None = None
-    id: LInt | None = None
+    entity_type: LStr = None
+    extranet: LBool = None
+    id: LInt = None
     manager_list: LList[Any] = None
-    message_type: LStr | None = None
-    mute_list: Any | None = None
-    name: LStr | None = None
-    owner: LInt | None = None
-    parent_chat_id: LInt | None = None
-    parent_message_id: LInt | None = None
+    message_type: LStr = None
+    mute_list: Any = None
+    name: LStr = None
+    owner: LInt = None
+    parent_chat_id: LInt = None
+    parent_message_id: LInt = None
     permissions: ImRecentGetResultItemChatPermissions | None = None
-    public: LStr | None = None
+    public: LStr = None
     restrictions: ImRecentGetResultItemChatRestrictions | None = None
-    role: LStr | None = None
-    text_field_enabled: LBool | None = None
-    type: LStr | None = None
-    user_counter: LInt | None = None
+    role: LStr = None
+    text_field_enabled: LBool = None
+    type: LStr = None
+    user_counter: LInt = None
 
 
 class ImRecentListItemLines(B24Model):
     """A nested object."""
 
-    date_create: LDateTime | None = None
-    id: LInt | None = None
-    status: LInt | None = None
+    date_create: LDateTime = None
+    id: LInt = None
+    status: LInt = None
 
 
 class ImRecentListItemUser(B24Model):
     """A nested object."""
 
-    absent: Any | None = None
-    active: LBool | None = None
-    avatar: Any | None = None
-    avatar_hr: LStr | None = None
-    birthday: LStr | None = None
-    bot: LBool | None = None
-    bot_data: LDict | None = None
-    color: LStr | None = None
-    connector: LBool | None = None
+    absent: Any = None
+    active: LBool = None
+    avatar: Any = None
+    avatar_hr: LStr = None
+    birthday: LStr = None
+    bot: LBool = None
+    bot_data: LDict = None
+    color: LStr = None
+    connector: LBool = None
     departments: LList[LInt] = None
-    desktop_last_date: Any | None = None
-    email: LStr | None = None
-    external_auth_id: LStr | None = None
-    extranet: LBool | None = None
-    first_name: LStr | None = None
-    gender: LStr | None = None
-    id: LInt | None = None
-    idle: Any | None = None
-    last_activity_date: LDateTime | None = None
-    last_name: LStr | None = None
-    mobile_last_date: Any | None = None
-    name: LStr | None = None
-    network: LBool | None = None
-    phones: Any | None = None
-    status: LStr | None = None
-    type: LStr | None = None
-    website: LStr | None = None
-    work_position: LStr | None = None
+    desktop_last_date: Any = None
+    email: LStr = None
+    external_auth_id: LStr = None
+    extranet: LBool = None
+    first_name: LStr = None
+    gender: LStr = None
+    id: LInt = None
+    idle: Any = None
+    last_activity_date: LDateTime = None
+    last_name: LStr = None
+    mobile_last_date: Any = None
+    name: LStr = None
+    network: LBool = None
+    phones: Any = None
+    status: LStr = None
+    type: LStr = None
+    website: LStr = None
+    work_position: LStr = None
 
 
 class ImRecentListItem(B24Model):
@@ -228,49 +228,49 @@ class ImRecentListItem(B24Model):
 
     avatar: ImRecentGetResultItemAvatar | None = None
     chat: ImRecentListItemChat | None = None
-    chat_id: LInt | None = None
-    counter: LInt | None = None
-    date_last_activity: LDateTime | None = None
-    date_update: LDateTime | None = None
-    has_reminder: LBool | None = None
-    id: LStr | None = None
-    last_id: LInt | None = None
+    chat_id: LInt = None
+    counter: LInt = None
+    date_last_activity: LDateTime = None
+    date_update: LDateTime = None
+    has_reminder: LBool = None
+    id: LStr = None
+    last_id: LInt = None
     lines: ImRecentListItemLines | None = None
     message: ImRecentGetResultItemMessage | None = None
     options: LList[Any] = None
-    pinned: LBool | None = None
-    title: LStr | None = None
-    type: LStr | None = None
-    unread: LBool | None = None
+    pinned: LBool = None
+    title: LStr = None
+    type: LStr = None
+    unread: LBool = None
     user: ImRecentListItemUser | None = None
 
 
 class ImRecentListResultCopilotRolesCopilotAssistantAvatar(B24Model):
     """A nested object."""
 
-    large: LStr | None = None
-    medium: LStr | None = None
-    small: LStr | None = None
+    large: LStr = None
+    medium: LStr = None
+    small: LStr = None
 
 
 class ImRecentListResultCopilotRolesCopilotAssistantProm5DD9F7(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    is_new: LBool | None = Field(None, alias="isNew")
-    prompt_type: LStr | None = Field(None, alias="promptType")
-    text: LStr | None = None
-    title: LStr | None = None
+    code: LStr = None
+    is_new: LBool = Field(None, alias="isNew")
+    prompt_type: LStr = Field(None, alias="promptType")
+    text: LStr = None
+    title: LStr = None
 
 
 class ImRecentListResultCopilotRolesCopilotAssistant(B24Model):
     """A nested object."""
 
     avatar: ImRecentListResultCopilotRolesCopilotAssistantAvatar | None = None
-    code: LStr | None = None
-    default: LBool | None = None
-    desc: LStr | None = None
-    name: LStr | None = None
+    code: LStr = None
+    default: LBool = None
+    desc: LStr = None
+    name: LStr = None
     prompts: LList[ImRecentListResultCopilotRolesCopilotAssistantProm5DD9F7] = None
 
 
@@ -283,8 +283,8 @@ class ImRecentListResultCopilotRoles(B24Model):
 class ImRecentListResultCopilot(B24Model):
     """A nested object."""
 
-    chats: LDict | None = None
-    messages: LDict | None = None
+    chats: LDict = None
+    messages: LDict = None
     recommended_roles: LList[LStr] = Field(None, alias="recommendedRoles")
     roles: ImRecentListResultCopilotRoles | None = None
 
@@ -293,8 +293,8 @@ class ImRecentListResult(B24Model):
     """Result of ``im.recent.list`` (REST v2)."""
 
     copilot: ImRecentListResultCopilot | None = None
-    has_more: LBool | None = Field(None, alias="hasMore")
-    has_more_pages: LBool | None = Field(None, alias="hasMorePages")
+    has_more: LBool = Field(None, alias="hasMore")
+    has_more_pages: LBool = Field(None, alias="hasMorePages")
     items: LList[ImRecentListItem] = None
     messages_auto_delete_configs: LList[Any] = Field(None, alias="messagesAutoDeleteConfigs")
 

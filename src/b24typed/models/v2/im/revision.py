@@ -14,13 +14,13 @@ from b24typed.core.typed_models import B24Model, LInt
 class ImRevisionGetResult(B24Model):
     """Result of ``im.revision.get`` (REST v2)."""
 
-    desktop: LInt | None = None
-    im_revision_mobile: LInt | None = None
-    mobile: LInt | None = None
-    rest: LInt | None = None
-    result_desktop: LInt | None = Field(None, alias="result.desktop")
-    result_im_revision_mobile: LInt | None = Field(None, alias="result.im_revision_mobile")
-    result_mobile: LInt | None = Field(None, alias="result.mobile")
-    result_rest: LInt | None = Field(None, alias="result.rest")
-    result_web: LInt | None = Field(None, alias="result.web")
-    web: LInt | None = None
+    desktop: LInt = None
+    im_revision_mobile: LInt = None
+    mobile: LInt = None
+    rest: LInt = None
+    result_desktop: LInt = Field(None, alias="result.desktop")
+    result_im_revision_mobile: LInt = Field(None, alias="result.im_revision_mobile")
+    result_mobile: LInt = Field(None, alias="result.mobile")
+    result_rest: LInt = Field(None, alias="result.rest")
+    result_web: LInt = Field(None, alias="result.web")
+    web: LInt = None

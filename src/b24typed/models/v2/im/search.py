@@ -18,75 +18,75 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, 
 class ImSearchChatListItemEntityLink(B24Model):
     """A nested object."""
 
-    id: Any | None = None
-    type: LStr | None = None
-    url: LStr | None = None
+    id: Any = None
+    type: LStr = None
+    url: LStr = None
 
 
 class ImSearchChatListItemPermissions(B24Model):
     """A nested object."""
 
-    can_post: LStr | None = None
-    manage_messages: LStr | None = None
-    manage_settings: LStr | None = None
-    manage_ui: LStr | None = None
-    manage_users_add: LStr | None = None
-    manage_users_delete: LStr | None = None
+    can_post: LStr = None
+    manage_messages: LStr = None
+    manage_settings: LStr = None
+    manage_ui: LStr = None
+    manage_users_add: LStr = None
+    manage_users_delete: LStr = None
 
 
 class ImSearchChatListItemRestrictions(B24Model):
     """A nested object."""
 
-    avatar: LBool | None = None
-    call: LBool | None = None
-    extend: LBool | None = None
-    leave: LBool | None = None
-    leave_owner: LBool | None = None
-    mute: LBool | None = None
-    path: LStr | None = None
-    path_title: LStr | None = None
-    rename: LBool | None = None
-    send: LBool | None = None
-    user_list: LBool | None = None
+    avatar: LBool = None
+    call: LBool = None
+    extend: LBool = None
+    leave: LBool = None
+    leave_owner: LBool = None
+    mute: LBool = None
+    path: LStr = None
+    path_title: LStr = None
+    rename: LBool = None
+    send: LBool = None
+    user_list: LBool = None
 
 
 class ImSearchChatListItem(B24Model):
     """A nested object."""
 
-    avatar: Any | None = None
-    background_id: Any | None = None
-    color: LStr | None = None
-    counter: LInt | None = None
-    date_create: LStr | None = None
-    description: Any | None = None
-    disk_folder_id: LInt | None = None
-    entity_data_1: LStr | None = None
-    entity_data_2: LStr | None = None
-    entity_data_3: LStr | None = None
-    entity_id: LStr | None = None
+    avatar: Any = None
+    background_id: Any = None
+    color: LStr = None
+    counter: LInt = None
+    date_create: LStr = None
+    description: Any = None
+    disk_folder_id: LInt = None
+    entity_data_1: LStr = None
+    entity_data_2: LStr = None
+    entity_data_3: LStr = None
+    entity_id: LStr = None
     entity_link: ImSearchChatListItemEntityLink | None = None
-    entity_type: LStr | None = None
-    extranet: LBool | None = None
-    id: LInt | None = None
-    is_new: LBool | None = None
-    last_id: LInt | None = None
-    last_message_id: LInt | None = None
-    marked_id: LInt | None = None
-    message_count: LInt | None = None
-    message_type: LStr | None = None
-    mute_list: Any | None = None
-    name: LStr | None = None
-    owner: LInt | None = None
-    parent_chat_id: LInt | None = None
-    parent_message_id: LInt | None = None
+    entity_type: LStr = None
+    extranet: LBool = None
+    id: LInt = None
+    is_new: LBool = None
+    last_id: LInt = None
+    last_message_id: LInt = None
+    marked_id: LInt = None
+    message_count: LInt = None
+    message_type: LStr = None
+    mute_list: Any = None
+    name: LStr = None
+    owner: LInt = None
+    parent_chat_id: LInt = None
+    parent_message_id: LInt = None
     permissions: ImSearchChatListItemPermissions | None = None
-    public: Any | None = None
+    public: Any = None
     restrictions: ImSearchChatListItemRestrictions | None = None
-    role: LStr | None = None
-    text_field_enabled: LBool | None = None
-    type: LStr | None = None
-    unread_id: LInt | None = None
-    user_counter: LInt | None = None
+    role: LStr = None
+    text_field_enabled: LBool = None
+    type: LStr = None
+    unread_id: LInt = None
+    user_counter: LInt = None
 
 
 ImSearchChatListResult: TypeAlias = Rows[ImSearchChatListItem]
@@ -95,52 +95,52 @@ ImSearchChatListResult: TypeAlias = Rows[ImSearchChatListItem]
 class ImSearchDepartmentListItemManagerUserDataPhones(B24Model):
     """A nested object."""
 
-    inner_phone: LStr | None = None
-    personal_mobile: LStr | None = None
-    work_phone: LStr | None = None
+    inner_phone: LStr = None
+    personal_mobile: LStr = None
+    work_phone: LStr = None
 
 
 class ImSearchDepartmentListItemManagerUserData(B24Model):
     """A nested object."""
 
-    absent: Any | None = None
-    active: LBool | None = None
-    avatar: LStr | None = None
-    avatar_hr: LStr | None = None
-    birthday: LStr | None = None
-    bot: LBool | None = None
-    bot_data: LDict | None = None
-    color: LStr | None = None
-    connector: LBool | None = None
+    absent: Any = None
+    active: LBool = None
+    avatar: LStr = None
+    avatar_hr: LStr = None
+    birthday: LStr = None
+    bot: LBool = None
+    bot_data: LDict = None
+    color: LStr = None
+    connector: LBool = None
     departments: LList[LInt] = None
-    desktop_last_date: Any | None = None
-    email: LStr | None = None
-    external_auth_id: LStr | None = None
-    extranet: LBool | None = None
-    first_name: LStr | None = None
-    gender: LStr | None = None
-    id: LInt | None = None
-    idle: Any | None = None
-    last_activity_date: LDateTime | None = None
-    last_name: LStr | None = None
-    mobile_last_date: Any | None = None
-    name: LStr | None = None
-    network: LBool | None = None
+    desktop_last_date: Any = None
+    email: LStr = None
+    external_auth_id: LStr = None
+    extranet: LBool = None
+    first_name: LStr = None
+    gender: LStr = None
+    id: LInt = None
+    idle: Any = None
+    last_activity_date: LDateTime = None
+    last_name: LStr = None
+    mobile_last_date: Any = None
+    name: LStr = None
+    network: LBool = None
     phones: ImSearchDepartmentListItemManagerUserDataPhones | None = None
-    status: LStr | None = None
-    type: LStr | None = None
-    website: LStr | None = None
-    work_position: LStr | None = None
+    status: LStr = None
+    type: LStr = None
+    website: LStr = None
+    work_position: LStr = None
 
 
 class ImSearchDepartmentListItem(B24Model):
     """A nested object."""
 
-    full_name: LStr | None = None
-    id: LInt | None = None
+    full_name: LStr = None
+    id: LInt = None
     manager_user_data: ImSearchDepartmentListItemManagerUserData | None = None
-    manager_user_id: LInt | None = None
-    name: LStr | None = None
+    manager_user_id: LInt = None
+    name: LStr = None
 
 
 ImSearchDepartmentListResult: TypeAlias = Rows[ImSearchDepartmentListItem]
@@ -235,61 +235,61 @@ ImSearchLastDeleteResult: TypeAlias = LBool
 class ImSearchLastGetResultItemAvatar(B24Model):
     """A nested object."""
 
-    color: LStr | None = None
-    url: LStr | None = None
+    color: LStr = None
+    url: LStr = None
 
 
 class ImSearchLastGetResultItemChat(B24Model):
     """A nested object."""
 
-    avatar: Any | None = None
-    color: LStr | None = None
-    date_create: LStr | None = None
-    entity_data_1: LStr | None = None
-    entity_data_2: LStr | None = None
-    entity_data_3: LStr | None = None
-    entity_id: LStr | None = None
-    entity_type: LStr | None = None
-    extranet: LBool | None = None
-    id: LInt | None = None
-    message_type: LStr | None = None
-    mute_list: Any | None = None
-    name: LStr | None = None
-    owner: LInt | None = None
-    type: LStr | None = None
+    avatar: Any = None
+    color: LStr = None
+    date_create: LStr = None
+    entity_data_1: LStr = None
+    entity_data_2: LStr = None
+    entity_data_3: LStr = None
+    entity_id: LStr = None
+    entity_type: LStr = None
+    extranet: LBool = None
+    id: LInt = None
+    message_type: LStr = None
+    mute_list: Any = None
+    name: LStr = None
+    owner: LInt = None
+    type: LStr = None
 
 
 class ImSearchLastGetResultItemUser(B24Model):
     """A nested object."""
 
-    absent: Any | None = None
-    active: LBool | None = None
-    avatar: Any | None = None
-    avatar_hr: LStr | None = None
-    birthday: LStr | None = None
-    bot: LBool | None = None
-    bot_data: LDict | None = None
-    color: LStr | None = None
-    connector: LBool | None = None
+    absent: Any = None
+    active: LBool = None
+    avatar: Any = None
+    avatar_hr: LStr = None
+    birthday: LStr = None
+    bot: LBool = None
+    bot_data: LDict = None
+    color: LStr = None
+    connector: LBool = None
     departments: LList[LInt] = None
-    desktop_last_date: Any | None = None
-    email: LStr | None = None
-    external_auth_id: LStr | None = None
-    extranet: LBool | None = None
-    first_name: LStr | None = None
-    gender: LStr | None = None
-    id: LInt | None = None
-    idle: Any | None = None
-    last_activity_date: LDateTime | None = None
-    last_name: LStr | None = None
-    mobile_last_date: Any | None = None
-    name: LStr | None = None
-    network: LBool | None = None
+    desktop_last_date: Any = None
+    email: LStr = None
+    external_auth_id: LStr = None
+    extranet: LBool = None
+    first_name: LStr = None
+    gender: LStr = None
+    id: LInt = None
+    idle: Any = None
+    last_activity_date: LDateTime = None
+    last_name: LStr = None
+    mobile_last_date: Any = None
+    name: LStr = None
+    network: LBool = None
     phones: ImSearchDepartmentListItemManagerUserDataPhones | None = None
-    status: LStr | None = None
-    type: LStr | None = None
-    website: LStr | None = None
-    work_position: LStr | None = None
+    status: LStr = None
+    type: LStr = None
+    website: LStr = None
+    work_position: LStr = None
 
 
 class ImSearchLastGetResultItem(B24Model):
@@ -297,9 +297,9 @@ class ImSearchLastGetResultItem(B24Model):
 
     avatar: ImSearchLastGetResultItemAvatar | None = None
     chat: ImSearchLastGetResultItemChat | None = None
-    id: Any | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    id: Any = None
+    title: LStr = None
+    type: LStr = None
     user: ImSearchLastGetResultItemUser | None = None
 
 
@@ -309,51 +309,51 @@ ImSearchLastGetResult: TypeAlias = Rows[ImSearchLastGetResultItem]
 class ImSearchUserListResultN103(B24Model):
     """A nested object."""
 
-    absent: LBool | None = None
-    avatar: LStr | None = None
-    birthday: LStr | None = None
-    bot: LBool | None = None
-    color: LStr | None = None
-    connector: LBool | None = None
+    absent: LBool = None
+    avatar: LStr = None
+    birthday: LStr = None
+    bot: LBool = None
+    color: LStr = None
+    connector: LBool = None
     departments: LList[LInt] = None
-    external_auth_id: LStr | None = None
-    extranet: LBool | None = None
-    first_name: LStr | None = None
-    gender: LStr | None = None
-    id: LInt | None = None
-    idle: LBool | None = None
-    last_activity_date: LStr | None = None
-    last_name: LStr | None = None
-    mobile_last_date: LBool | None = None
-    name: LStr | None = None
-    network: LBool | None = None
+    external_auth_id: LStr = None
+    extranet: LBool = None
+    first_name: LStr = None
+    gender: LStr = None
+    id: LInt = None
+    idle: LBool = None
+    last_activity_date: LStr = None
+    last_name: LStr = None
+    mobile_last_date: LBool = None
+    name: LStr = None
+    network: LBool = None
     phones: ImSearchDepartmentListItemManagerUserDataPhones | None = None
-    status: LStr | None = None
-    work_position: LStr | None = None
+    status: LStr = None
+    work_position: LStr = None
 
 
 class ImSearchUserListResult(B24Model):
     """Result of ``im.search.user.list`` (REST v2)."""
 
     n103: ImSearchUserListResultN103 | None = Field(None, alias="103")
-    absent: Any | None = None
-    avatar: Any | None = None
-    birthday: Any | None = None
-    bot: LBool | None = None
-    color: LStr | None = None
-    connector: LBool | None = None
+    absent: Any = None
+    avatar: Any = None
+    birthday: Any = None
+    bot: LBool = None
+    color: LStr = None
+    connector: LBool = None
     departments: LList[Any] = None
-    external_auth_id: LStr | None = None
-    extranet: LBool | None = None
-    first_name: LStr | None = None
-    gender: LStr | None = None
-    id: LInt | None = None
-    idle: Any | None = None
-    last_activity_date: Any | None = None
-    last_name: LStr | None = None
-    mobile_last_date: Any | None = None
-    name: LStr | None = None
-    network: LBool | None = None
+    external_auth_id: LStr = None
+    extranet: LBool = None
+    first_name: LStr = None
+    gender: LStr = None
+    id: LInt = None
+    idle: Any = None
+    last_activity_date: Any = None
+    last_name: LStr = None
+    mobile_last_date: Any = None
+    name: LStr = None
+    network: LBool = None
     phones: ImSearchDepartmentListItemManagerUserDataPhones | None = None
-    status: LStr | None = None
-    work_position: LStr | None = None
+    status: LStr = None
+    work_position: LStr = None

@@ -14,42 +14,42 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, 
 class ImUserGetResultPhones(B24Model):
     """A nested object."""
 
-    inner_phone: LStr | None = None
-    personal_mobile: LStr | None = None
-    work_phone: LStr | None = None
+    inner_phone: LStr = None
+    personal_mobile: LStr = None
+    work_phone: LStr = None
 
 
 class ImUserGetResult(B24Model):
     """Result of ``im.user.get`` (REST v2)."""
 
-    absent: Any | None = None
-    active: LBool | None = None
-    avatar: LStr | None = None
-    avatar_hr: LStr | None = None
-    birthday: LStr | None = None
-    bot: LBool | None = None
-    bot_data: LDict | None = None
-    color: LStr | None = None
-    connector: LBool | None = None
+    absent: Any = None
+    active: LBool = None
+    avatar: LStr = None
+    avatar_hr: LStr = None
+    birthday: LStr = None
+    bot: LBool = None
+    bot_data: LDict = None
+    color: LStr = None
+    connector: LBool = None
     departments: LList[LInt] = None
-    desktop_last_date: Any | None = None
-    email: LStr | None = None
-    external_auth_id: LStr | None = None
-    extranet: LBool | None = None
-    first_name: LStr | None = None
-    gender: LStr | None = None
-    id: LInt | None = None
-    idle: Any | None = None
-    last_activity_date: LDateTime | None = None
-    last_name: LStr | None = None
-    mobile_last_date: Any | None = None
-    name: LStr | None = None
-    network: LBool | None = None
+    desktop_last_date: Any = None
+    email: LStr = None
+    external_auth_id: LStr = None
+    extranet: LBool = None
+    first_name: LStr = None
+    gender: LStr = None
+    id: LInt = None
+    idle: Any = None
+    last_activity_date: LDateTime = None
+    last_name: LStr = None
+    mobile_last_date: Any = None
+    name: LStr = None
+    network: LBool = None
     phones: ImUserGetResultPhones | None = None
-    status: LStr | None = None
-    type: LStr | None = None
-    website: LStr | None = None
-    work_position: LStr | None = None
+    status: LStr = None
+    type: LStr = None
+    website: LStr = None
+    work_position: LStr = None
 
 
 ImUserStatusIdleEndResult: TypeAlias = LBool

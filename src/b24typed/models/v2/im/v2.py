@@ -17,25 +17,25 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, 
 class ImV2EventGetResultEventsItem(B24Model):
     """A nested object."""
 
-    data: LDict | None = None
-    date: LStr | None = None
-    event_id: LInt | None = Field(None, alias="eventId")
-    type: LStr | None = None
+    data: LDict = None
+    date: LStr = None
+    event_id: LInt = Field(None, alias="eventId")
+    type: LStr = None
 
 
 class ImV2EventGetResult(B24Model):
     """Result of ``im.v2.Event.get`` (REST v2)."""
 
     events: LList[ImV2EventGetResultEventsItem] = None
-    has_more: LBool | None = Field(None, alias="hasMore")
-    next_offset: LInt | None = Field(None, alias="nextOffset")
+    has_more: LBool = Field(None, alias="hasMore")
+    next_offset: LInt = Field(None, alias="nextOffset")
     result_events: LList[LDict] = Field(None, alias="result.events")
-    result_events_data: LDict | None = Field(None, alias="result.events[].data")
-    result_events_date: LDateTime | None = Field(None, alias="result.events[].date")
-    result_events_event_id: LInt | None = Field(None, alias="result.events[].eventId")
-    result_events_type: LStr | None = Field(None, alias="result.events[].type")
-    result_has_more: LBool | None = Field(None, alias="result.hasMore")
-    result_next_offset: LInt | None = Field(None, alias="result.nextOffset")
+    result_events_data: LDict = Field(None, alias="result.events[].data")
+    result_events_date: LDateTime = Field(None, alias="result.events[].date")
+    result_events_event_id: LInt = Field(None, alias="result.events[].eventId")
+    result_events_type: LStr = Field(None, alias="result.events[].type")
+    result_has_more: LBool = Field(None, alias="result.hasMore")
+    result_next_offset: LInt = Field(None, alias="result.nextOffset")
 
 
 ImV2EventSubscribeResult: TypeAlias = LBool
@@ -46,91 +46,91 @@ ImV2EventUnsubscribeResult: TypeAlias = LBool
 class ImV2FileDownloadResult(B24Model):
     """Result of ``im.v2.File.download`` (REST v2)."""
 
-    download_url: LStr | None = Field(None, alias="downloadUrl")
-    result_download_url: LStr | None = Field(None, alias="result.downloadUrl")
+    download_url: LStr = Field(None, alias="downloadUrl")
+    result_download_url: LStr = Field(None, alias="result.downloadUrl")
 
 
 class ImV2FileUploadResultFileMediaUrl(B24Model):
     """A nested object."""
 
-    preview: LDict | None = None
+    preview: LDict = None
 
 
 class ImV2FileUploadResultFileViewerAttrs(B24Model):
     """A nested object."""
 
-    actions: LStr | None = None
-    im_chat_id: LInt | None = Field(None, alias="imChatId")
-    object_id: LInt | None = Field(None, alias="objectId")
-    src: LStr | None = None
-    title: LStr | None = None
-    unified_link: LStr | None = Field(None, alias="unifiedLink")
-    viewer: LStr | None = None
-    viewer_group_by: LStr | None = Field(None, alias="viewerGroupBy")
-    viewer_type: LStr | None = Field(None, alias="viewerType")
+    actions: LStr = None
+    im_chat_id: LInt = Field(None, alias="imChatId")
+    object_id: LInt = Field(None, alias="objectId")
+    src: LStr = None
+    title: LStr = None
+    unified_link: LStr = Field(None, alias="unifiedLink")
+    viewer: LStr = None
+    viewer_group_by: LStr = Field(None, alias="viewerGroupBy")
+    viewer_type: LStr = Field(None, alias="viewerType")
 
 
 class ImV2FileUploadResultFile(B24Model):
     """A nested object."""
 
-    author_id: LInt | None = Field(None, alias="authorId")
-    author_name: LStr | None = Field(None, alias="authorName")
-    chat_id: LInt | None = Field(None, alias="chatId")
-    date: LStr | None = None
-    extension: LStr | None = None
-    id: LInt | None = None
-    image: LBool | None = None
-    is_transcribable: LBool | None = Field(None, alias="isTranscribable")
-    is_video_note: LBool | None = Field(None, alias="isVideoNote")
-    is_voice_note: LBool | None = Field(None, alias="isVoiceNote")
+    author_id: LInt = Field(None, alias="authorId")
+    author_name: LStr = Field(None, alias="authorName")
+    chat_id: LInt = Field(None, alias="chatId")
+    date: LStr = None
+    extension: LStr = None
+    id: LInt = None
+    image: LBool = None
+    is_transcribable: LBool = Field(None, alias="isTranscribable")
+    is_video_note: LBool = Field(None, alias="isVideoNote")
+    is_voice_note: LBool = Field(None, alias="isVoiceNote")
     media_url: ImV2FileUploadResultFileMediaUrl | None = Field(None, alias="mediaUrl")
-    name: LStr | None = None
-    progress: LInt | None = None
-    size: LInt | None = None
-    status: LStr | None = None
-    type: LStr | None = None
-    url_download: LStr | None = Field(None, alias="urlDownload")
-    url_preview: LStr | None = Field(None, alias="urlPreview")
-    url_show: LStr | None = Field(None, alias="urlShow")
+    name: LStr = None
+    progress: LInt = None
+    size: LInt = None
+    status: LStr = None
+    type: LStr = None
+    url_download: LStr = Field(None, alias="urlDownload")
+    url_preview: LStr = Field(None, alias="urlPreview")
+    url_show: LStr = Field(None, alias="urlShow")
     viewer_attrs: ImV2FileUploadResultFileViewerAttrs | None = Field(None, alias="viewerAttrs")
 
 
 class ImV2FileUploadResultResultFile(B24Model):
     """A nested object."""
 
-    author_id: LInt | None = Field(None, alias="authorId")
-    author_name: LStr | None = Field(None, alias="authorName")
-    chat_id: LInt | None = Field(None, alias="chatId")
-    date: LDateTime | None = None
-    extension: LStr | None = None
-    id: LInt | None = None
-    image: LBool | None = None
-    is_transcribable: LBool | None = Field(None, alias="isTranscribable")
-    is_video_note: LBool | None = Field(None, alias="isVideoNote")
-    is_voice_note: LBool | None = Field(None, alias="isVoiceNote")
-    media_url: LDict | None = Field(None, alias="mediaUrl")
-    name: LStr | None = None
-    progress: LInt | None = None
-    size: LInt | None = None
-    status: LStr | None = None
-    type: LStr | None = None
-    url_download: LStr | None = Field(None, alias="urlDownload")
-    url_preview: LStr | None = Field(None, alias="urlPreview")
-    url_show: LStr | None = Field(None, alias="urlShow")
-    viewer_attrs: LDict | None = Field(None, alias="viewerAttrs")
+    author_id: LInt = Field(None, alias="authorId")
+    author_name: LStr = Field(None, alias="authorName")
+    chat_id: LInt = Field(None, alias="chatId")
+    date: LDateTime = None
+    extension: LStr = None
+    id: LInt = None
+    image: LBool = None
+    is_transcribable: LBool = Field(None, alias="isTranscribable")
+    is_video_note: LBool = Field(None, alias="isVideoNote")
+    is_voice_note: LBool = Field(None, alias="isVoiceNote")
+    media_url: LDict = Field(None, alias="mediaUrl")
+    name: LStr = None
+    progress: LInt = None
+    size: LInt = None
+    status: LStr = None
+    type: LStr = None
+    url_download: LStr = Field(None, alias="urlDownload")
+    url_preview: LStr = Field(None, alias="urlPreview")
+    url_show: LStr = Field(None, alias="urlShow")
+    viewer_attrs: LDict = Field(None, alias="viewerAttrs")
 
 
 class ImV2FileUploadResult(B24Model):
     """Result of ``im.v2.File.upload`` (REST v2)."""
 
-    chat_id: LInt | None = Field(None, alias="chatId")
-    dialog_id: LStr | None = Field(None, alias="dialogId")
+    chat_id: LInt = Field(None, alias="chatId")
+    dialog_id: LStr = Field(None, alias="dialogId")
     file: ImV2FileUploadResultFile | None = None
-    message_id: LInt | None = Field(None, alias="messageId")
-    result_chat_id: LInt | None = Field(None, alias="result.chatId")
-    result_dialog_id: LStr | None = Field(None, alias="result.dialogId")
+    message_id: LInt = Field(None, alias="messageId")
+    result_chat_id: LInt = Field(None, alias="result.chatId")
+    result_dialog_id: LStr = Field(None, alias="result.dialogId")
     result_file: ImV2FileUploadResultResultFile | None = Field(None, alias="result.file")
-    result_message_id: LInt | None = Field(None, alias="result.messageId")
+    result_message_id: LInt = Field(None, alias="result.messageId")
 
 
 class ImV2FileUploadFields(TypedDict, total=False):

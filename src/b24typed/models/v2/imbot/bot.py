@@ -14,17 +14,17 @@ from b24typed.core.typed_models import B24Model, LInt, LStr
 class ImbotBotListResultN39(B24Model):
     """A nested object."""
 
-    code: LStr | None = Field(None, alias="CODE")
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
-    openline: LStr | None = Field(None, alias="OPENLINE")
+    code: LStr = Field(None, alias="CODE")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
+    openline: LStr = Field(None, alias="OPENLINE")
 
 
 class ImbotBotListResult(B24Model):
     """Result of ``imbot.bot.list`` (REST v2)."""
 
     n39: ImbotBotListResultN39 | None = Field(None, alias="39")
-    code: LStr | None = Field(None, alias="CODE")
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
-    openline: LStr | None = Field(None, alias="OPENLINE")
+    code: LStr = Field(None, alias="CODE")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
+    openline: LStr = Field(None, alias="OPENLINE")

@@ -18,7 +18,7 @@ ImbotChatAddResult: TypeAlias = LInt
 class ImbotChatGetResult(B24Model):
     """Result of ``imbot.chat.get`` (REST v2)."""
 
-    id: LInt | None = Field(None, alias="ID")
+    id: LInt = Field(None, alias="ID")
 
 
 ImbotChatLeaveResult: TypeAlias = LBool

@@ -18,40 +18,40 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, 
 class ImbotV2BotGetResultBot(B24Model):
     """A nested object."""
 
-    background_id: Any | None = Field(None, alias="backgroundId")
-    code: LStr | None = None
-    count_chat: LInt | None = Field(None, alias="countChat")
-    count_command: LInt | None = Field(None, alias="countCommand")
-    count_message: LInt | None = Field(None, alias="countMessage")
-    count_user: LInt | None = Field(None, alias="countUser")
-    event_mode: LStr | None = Field(None, alias="eventMode")
-    id: LInt | None = None
-    is_hidden: LBool | None = Field(None, alias="isHidden")
-    is_reactions_enabled: LBool | None = Field(None, alias="isReactionsEnabled")
-    is_support_openline: LBool | None = Field(None, alias="isSupportOpenline")
-    language: LStr | None = None
-    module_id: LStr | None = Field(None, alias="moduleId")
-    type: LStr | None = None
+    background_id: Any = Field(None, alias="backgroundId")
+    code: LStr = None
+    count_chat: LInt = Field(None, alias="countChat")
+    count_command: LInt = Field(None, alias="countCommand")
+    count_message: LInt = Field(None, alias="countMessage")
+    count_user: LInt = Field(None, alias="countUser")
+    event_mode: LStr = Field(None, alias="eventMode")
+    id: LInt = None
+    is_hidden: LBool = Field(None, alias="isHidden")
+    is_reactions_enabled: LBool = Field(None, alias="isReactionsEnabled")
+    is_support_openline: LBool = Field(None, alias="isSupportOpenline")
+    language: LStr = None
+    module_id: LStr = Field(None, alias="moduleId")
+    type: LStr = None
 
 
 class ImbotV2BotGetResultResultUsersItem(B24Model):
     """A nested object."""
 
-    active: LBool | None = None
+    active: LBool = None
     bot: ImbotV2BotGetResultBot | None = None
-    id: LInt | None = None
-    name: LStr | None = None
-    type: LStr | None = None
+    id: LInt = None
+    name: LStr = None
+    type: LStr = None
 
 
 class ImbotV2BotGetResultUsersItem(B24Model):
     """A nested object."""
 
-    active: LBool | None = None
-    bot: LBool | None = None
-    id: LInt | None = None
-    name: LStr | None = None
-    type: LStr | None = None
+    active: LBool = None
+    bot: LBool = None
+    id: LInt = None
+    name: LStr = None
+    type: LStr = None
 
 
 class ImbotV2BotGetResult(B24Model):
@@ -67,9 +67,9 @@ class ImbotV2BotListResult(B24Model):
     """Result of ``imbot.v2.Bot.list`` (REST v2)."""
 
     bots: LList[ImbotV2BotGetResultBot] = None
-    has_next_page: LBool | None = Field(None, alias="hasNextPage")
+    has_next_page: LBool = Field(None, alias="hasNextPage")
     result_bots: LList[ImbotV2BotGetResultBot] = Field(None, alias="result.bots")
-    result_has_next_page: LBool | None = Field(None, alias="result.hasNextPage")
+    result_has_next_page: LBool = Field(None, alias="result.hasNextPage")
     result_users: LList[ImbotV2BotGetResultResultUsersItem] = Field(None, alias="result.users")
     users: LList[ImbotV2BotGetResultUsersItem] = None
 
@@ -77,53 +77,53 @@ class ImbotV2BotListResult(B24Model):
 class ImbotV2BotRegisterResultResultUsersItem(B24Model):
     """A nested object."""
 
-    absent: LBool | None = None
-    active: LBool | None = None
-    avatar: LStr | None = None
-    birthday: LStr | None = None
+    absent: LBool = None
+    active: LBool = None
+    avatar: LStr = None
+    birthday: LStr = None
     bot: ImbotV2BotGetResultBot | None = None
-    color: LStr | None = None
-    connector: LBool | None = None
+    color: LStr = None
+    connector: LBool = None
     departments: LList[Any] = None
-    external_auth_id: LStr | None = Field(None, alias="externalAuthId")
-    extranet: LBool | None = None
-    first_name: LStr | None = Field(None, alias="firstName")
-    gender: LStr | None = None
-    id: LInt | None = None
-    idle: LBool | None = None
-    last_activity_date: LStr | None = Field(None, alias="lastActivityDate")
-    last_name: LStr | None = Field(None, alias="lastName")
-    name: LStr | None = None
+    external_auth_id: LStr = Field(None, alias="externalAuthId")
+    extranet: LBool = None
+    first_name: LStr = Field(None, alias="firstName")
+    gender: LStr = None
+    id: LInt = None
+    idle: LBool = None
+    last_activity_date: LStr = Field(None, alias="lastActivityDate")
+    last_name: LStr = Field(None, alias="lastName")
+    name: LStr = None
     phones: LList[Any] = None
-    status: LStr | None = None
-    type: LStr | None = None
-    work_position: LStr | None = Field(None, alias="workPosition")
+    status: LStr = None
+    type: LStr = None
+    work_position: LStr = Field(None, alias="workPosition")
 
 
 class ImbotV2BotRegisterResultUsersItem(B24Model):
     """A nested object."""
 
-    absent: LBool | None = None
-    active: LBool | None = None
-    avatar: LStr | None = None
-    birthday: LStr | None = None
-    bot: LBool | None = None
-    color: LStr | None = None
-    connector: LBool | None = None
+    absent: LBool = None
+    active: LBool = None
+    avatar: LStr = None
+    birthday: LStr = None
+    bot: LBool = None
+    color: LStr = None
+    connector: LBool = None
     departments: LList[LInt] = None
-    external_auth_id: LStr | None = Field(None, alias="externalAuthId")
-    extranet: LBool | None = None
-    first_name: LStr | None = Field(None, alias="firstName")
-    gender: LStr | None = None
-    id: LInt | None = None
-    idle: LBool | None = None
-    last_activity_date: LStr | None = Field(None, alias="lastActivityDate")
-    last_name: LStr | None = Field(None, alias="lastName")
-    name: LStr | None = None
-    phones: LBool | None = None
-    status: LStr | None = None
-    type: LStr | None = None
-    work_position: LStr | None = Field(None, alias="workPosition")
+    external_auth_id: LStr = Field(None, alias="externalAuthId")
+    extranet: LBool = None
+    first_name: LStr = Field(None, alias="firstName")
+    gender: LStr = None
+    id: LInt = None
+    idle: LBool = None
+    last_activity_date: LStr = Field(None, alias="lastActivityDate")
+    last_name: LStr = Field(None, alias="lastName")
+    name: LStr = None
+    phones: LBool = None
+    status: LStr = None
+    type: LStr = None
+    work_position: LStr = Field(None, alias="workPosition")
 
 
 class ImbotV2BotRegisterResult(B24Model):
@@ -160,8 +160,8 @@ class ImbotV2BotRegisterFields(TypedDict, total=False):
 class ImbotV2BotUnregisterResult(B24Model):
     """Result of ``imbot.v2.Bot.unregister`` (REST v2)."""
 
-    result: LBool | None = None
-    result_result: LBool | None = Field(None, alias="result.result")
+    result: LBool = None
+    result_result: LBool = Field(None, alias="result.result")
 
 
 ImbotV2BotUpdateResult: TypeAlias = ImbotV2BotGetResult
@@ -203,31 +203,31 @@ ImbotV2ChatMessageDeleteResult: TypeAlias = ImbotV2BotUnregisterResult
 class ImbotV2ChatMessageGetResultMessage(B24Model):
     """A nested object."""
 
-    author_id: LInt | None = Field(None, alias="authorId")
-    chat_id: LInt | None = Field(None, alias="chatId")
-    date: LStr | None = None
-    forward: Any | None = None
-    id: LInt | None = None
-    is_system: LBool | None = Field(None, alias="isSystem")
-    params: LDict | None = None
-    text: LStr | None = None
-    uuid: LStr | None = None
-    viewed_by_others: LBool | None = Field(None, alias="viewedByOthers")
+    author_id: LInt = Field(None, alias="authorId")
+    chat_id: LInt = Field(None, alias="chatId")
+    date: LStr = None
+    forward: Any = None
+    id: LInt = None
+    is_system: LBool = Field(None, alias="isSystem")
+    params: LDict = None
+    text: LStr = None
+    uuid: LStr = None
+    viewed_by_others: LBool = Field(None, alias="viewedByOthers")
 
 
 class ImbotV2ChatMessageGetResultResultMessage(B24Model):
     """A nested object."""
 
-    author_id: LInt | None = Field(None, alias="authorId")
-    chat_id: LInt | None = Field(None, alias="chatId")
-    date: LStr | None = None
-    forward: LDict | None = None
-    id: LInt | None = None
-    is_system: LBool | None = Field(None, alias="isSystem")
-    params: LDict | None = None
-    text: LStr | None = None
-    uuid: LStr | None = None
-    viewed_by_others: LBool | None = Field(None, alias="viewedByOthers")
+    author_id: LInt = Field(None, alias="authorId")
+    chat_id: LInt = Field(None, alias="chatId")
+    date: LStr = None
+    forward: LDict = None
+    id: LInt = None
+    is_system: LBool = Field(None, alias="isSystem")
+    params: LDict = None
+    text: LStr = None
+    uuid: LStr = None
+    viewed_by_others: LBool = Field(None, alias="viewedByOthers")
 
 
 class ImbotV2ChatMessageGetResult(B24Model):
@@ -244,11 +244,11 @@ class ImbotV2ChatMessageGetResult(B24Model):
 class ImbotV2ChatMessageGetContextResult(B24Model):
     """Result of ``imbot.v2.Chat.Message.getContext`` (REST v2)."""
 
-    has_next_page: LBool | None = Field(None, alias="hasNextPage")
-    has_prev_page: LBool | None = Field(None, alias="hasPrevPage")
+    has_next_page: LBool = Field(None, alias="hasNextPage")
+    has_prev_page: LBool = Field(None, alias="hasPrevPage")
     messages: LList[ImbotV2ChatMessageGetResultMessage] = None
-    result_has_next_page: LBool | None = Field(None, alias="result.hasNextPage")
-    result_has_prev_page: LBool | None = Field(None, alias="result.hasPrevPage")
+    result_has_next_page: LBool = Field(None, alias="result.hasNextPage")
+    result_has_prev_page: LBool = Field(None, alias="result.hasPrevPage")
     result_messages: LList[ImbotV2ChatMessageGetResultResultMessage] = Field(
         None, alias="result.messages"
     )
@@ -259,12 +259,12 @@ class ImbotV2ChatMessageGetContextResult(B24Model):
 class ImbotV2ChatMessageReadResult(B24Model):
     """Result of ``imbot.v2.Chat.Message.read`` (REST v2)."""
 
-    chat_id: LInt | None = Field(None, alias="chatId")
-    counter: LInt | None = None
-    last_id: LInt | None = Field(None, alias="lastId")
-    result_chat_id: LInt | None = Field(None, alias="result.chatId")
-    result_counter: LInt | None = Field(None, alias="result.counter")
-    result_last_id: LInt | None = Field(None, alias="result.lastId")
+    chat_id: LInt = Field(None, alias="chatId")
+    counter: LInt = None
+    last_id: LInt = Field(None, alias="lastId")
+    result_chat_id: LInt = Field(None, alias="result.chatId")
+    result_counter: LInt = Field(None, alias="result.counter")
+    result_last_id: LInt = Field(None, alias="result.lastId")
     result_viewed_messages: LList[LInt] = Field(None, alias="result.viewedMessages")
     viewed_messages: LList[LInt] = Field(None, alias="viewedMessages")
 
@@ -272,10 +272,10 @@ class ImbotV2ChatMessageReadResult(B24Model):
 class ImbotV2ChatMessageSendResult(B24Model):
     """Result of ``imbot.v2.Chat.Message.send`` (REST v2)."""
 
-    id: LInt | None = None
-    result_id: LInt | None = Field(None, alias="result.id")
-    result_uuid_map: LDict | None = Field(None, alias="result.uuidMap")
-    uuid_map: LDict | None = Field(None, alias="uuidMap")
+    id: LInt = None
+    result_id: LInt = Field(None, alias="result.id")
+    result_uuid_map: LDict = Field(None, alias="result.uuidMap")
+    uuid_map: LDict = Field(None, alias="uuidMap")
 
 
 class ImbotV2ChatMessageSendFields(TypedDict, total=False):
@@ -309,31 +309,31 @@ ImbotV2ChatUserDeleteResult: TypeAlias = ImbotV2BotUnregisterResult
 class ImbotV2ChatUserListItem(B24Model):
     """A nested object."""
 
-    absent: Any | None = None
-    active: LBool | None = None
-    avatar: LStr | None = None
-    birthday: LStr | None = None
-    bot: LBool | None = None
-    color: LStr | None = None
-    connector: LBool | None = None
+    absent: Any = None
+    active: LBool = None
+    avatar: LStr = None
+    birthday: LStr = None
+    bot: LBool = None
+    color: LStr = None
+    connector: LBool = None
     departments: LList[LInt] = None
-    desktop_last_date: Any | None = Field(None, alias="desktopLastDate")
-    email: LStr | None = None
-    external_auth_id: LStr | None = Field(None, alias="externalAuthId")
-    extranet: LBool | None = None
-    first_name: LStr | None = Field(None, alias="firstName")
-    gender: LStr | None = None
-    id: LInt | None = None
-    idle: Any | None = None
-    last_activity_date: Any | None = Field(None, alias="lastActivityDate")
-    last_name: LStr | None = Field(None, alias="lastName")
-    mobile_last_date: Any | None = Field(None, alias="mobileLastDate")
-    name: LStr | None = None
-    phones: Any | None = None
-    status: LStr | None = None
-    type: LStr | None = None
-    website: LStr | None = None
-    work_position: LStr | None = Field(None, alias="workPosition")
+    desktop_last_date: Any = Field(None, alias="desktopLastDate")
+    email: LStr = None
+    external_auth_id: LStr = Field(None, alias="externalAuthId")
+    extranet: LBool = None
+    first_name: LStr = Field(None, alias="firstName")
+    gender: LStr = None
+    id: LInt = None
+    idle: Any = None
+    last_activity_date: Any = Field(None, alias="lastActivityDate")
+    last_name: LStr = Field(None, alias="lastName")
+    mobile_last_date: Any = Field(None, alias="mobileLastDate")
+    name: LStr = None
+    phones: Any = None
+    status: LStr = None
+    type: LStr = None
+    website: LStr = None
+    work_position: LStr = Field(None, alias="workPosition")
 
 
 ImbotV2ChatUserListResult: TypeAlias = Rows[ImbotV2ChatUserListItem]
@@ -342,69 +342,69 @@ ImbotV2ChatUserListResult: TypeAlias = Rows[ImbotV2ChatUserListItem]
 class ImbotV2ChatAddResultChat(B24Model):
     """A nested object."""
 
-    avatar: LStr | None = None
-    background_id: Any | None = Field(None, alias="backgroundId")
-    color: LStr | None = None
-    contains_collaber: LBool | None = Field(None, alias="containsCollaber")
-    date_create: LStr | None = Field(None, alias="dateCreate")
-    description: LStr | None = None
-    dialog_id: LStr | None = Field(None, alias="dialogId")
-    disk_folder_id: LInt | None = Field(None, alias="diskFolderId")
-    entity_data1: LStr | None = Field(None, alias="entityData1")
-    entity_data2: LStr | None = Field(None, alias="entityData2")
-    entity_data3: LStr | None = Field(None, alias="entityData3")
-    entity_id: LStr | None = Field(None, alias="entityId")
-    entity_link: LDict | None = Field(None, alias="entityLink")
-    entity_type: LStr | None = Field(None, alias="entityType")
-    extranet: LBool | None = None
-    id: LInt | None = None
-    is_new: LBool | None = Field(None, alias="isNew")
-    last_id: Any | None = Field(None, alias="lastId")
-    last_message_id: LInt | None = Field(None, alias="lastMessageId")
-    last_message_views: LStr | None = Field(None, alias="lastMessageViews")
+    avatar: LStr = None
+    background_id: Any = Field(None, alias="backgroundId")
+    color: LStr = None
+    contains_collaber: LBool = Field(None, alias="containsCollaber")
+    date_create: LStr = Field(None, alias="dateCreate")
+    description: LStr = None
+    dialog_id: LStr = Field(None, alias="dialogId")
+    disk_folder_id: LInt = Field(None, alias="diskFolderId")
+    entity_data1: LStr = Field(None, alias="entityData1")
+    entity_data2: LStr = Field(None, alias="entityData2")
+    entity_data3: LStr = Field(None, alias="entityData3")
+    entity_id: LStr = Field(None, alias="entityId")
+    entity_link: LDict = Field(None, alias="entityLink")
+    entity_type: LStr = Field(None, alias="entityType")
+    extranet: LBool = None
+    id: LInt = None
+    is_new: LBool = Field(None, alias="isNew")
+    last_id: Any = Field(None, alias="lastId")
+    last_message_id: LInt = Field(None, alias="lastMessageId")
+    last_message_views: LStr = Field(None, alias="lastMessageViews")
     manager_list: LList[Any] = Field(None, alias="managerList")
-    marked_id: Any | None = Field(None, alias="markedId")
-    message_count: LInt | None = Field(None, alias="messageCount")
-    message_type: LStr | None = Field(None, alias="messageType")
+    marked_id: Any = Field(None, alias="markedId")
+    message_count: LInt = Field(None, alias="messageCount")
+    message_type: LStr = Field(None, alias="messageType")
     mute_list: LList[Any] = Field(None, alias="muteList")
-    name: LStr | None = None
-    owner: LInt | None = None
-    parent_chat_id: Any | None = Field(None, alias="parentChatId")
-    parent_message_id: Any | None = Field(None, alias="parentMessageId")
-    permissions: LDict | None = None
-    public: LStr | None = None
-    role: LStr | None = None
-    text_field_enabled: LStr | None = Field(None, alias="textFieldEnabled")
-    type: LStr | None = None
-    unread_id: Any | None = Field(None, alias="unreadId")
-    user_counter: LInt | None = Field(None, alias="userCounter")
+    name: LStr = None
+    owner: LInt = None
+    parent_chat_id: Any = Field(None, alias="parentChatId")
+    parent_message_id: Any = Field(None, alias="parentMessageId")
+    permissions: LDict = None
+    public: LStr = None
+    role: LStr = None
+    text_field_enabled: LStr = Field(None, alias="textFieldEnabled")
+    type: LStr = None
+    unread_id: Any = Field(None, alias="unreadId")
+    user_counter: LInt = Field(None, alias="userCounter")
 
 
 class ImbotV2ChatAddResultResultChat(B24Model):
     """A nested object."""
 
-    avatar: LStr | None = None
-    color: Any | None = None
-    date_create: Any | None = Field(None, alias="dateCreate")
-    description: LStr | None = None
-    dialog_id: LStr | None = Field(None, alias="dialogId")
-    id: LInt | None = None
-    last_message_id: Any | None = Field(None, alias="lastMessageId")
+    avatar: LStr = None
+    color: Any = None
+    date_create: Any = Field(None, alias="dateCreate")
+    description: LStr = None
+    dialog_id: LStr = Field(None, alias="dialogId")
+    id: LInt = None
+    last_message_id: Any = Field(None, alias="lastMessageId")
     manager_list: LList[Any] = Field(None, alias="managerList")
     mute_list: LList[Any] = Field(None, alias="muteList")
-    name: LStr | None = None
-    owner: LInt | None = None
-    role: LStr | None = None
-    type: LStr | None = None
+    name: LStr = None
+    owner: LInt = None
+    role: LStr = None
+    type: LStr = None
 
 
 class ImbotV2ChatAddResultResultUsersItem(B24Model):
     """A nested object."""
 
-    active: LBool | None = None
-    id: LInt | None = None
-    name: LStr | None = None
-    type: LStr | None = None
+    active: LBool = None
+    id: LInt = None
+    name: LStr = None
+    type: LStr = None
 
 
 class ImbotV2ChatAddResult(B24Model):
@@ -429,42 +429,42 @@ class ImbotV2ChatAddFields(TypedDict, total=False):
 class ImbotV2ChatGetResultChat(B24Model):
     """A nested object."""
 
-    avatar: LStr | None = None
-    background_id: Any | None = Field(None, alias="backgroundId")
-    color: LStr | None = None
-    contains_collaber: LBool | None = Field(None, alias="containsCollaber")
-    date_create: LStr | None = Field(None, alias="dateCreate")
-    description: LStr | None = None
-    dialog_id: LStr | None = Field(None, alias="dialogId")
-    disk_folder_id: LInt | None = Field(None, alias="diskFolderId")
-    entity_data1: LStr | None = Field(None, alias="entityData1")
-    entity_data2: LStr | None = Field(None, alias="entityData2")
-    entity_data3: LStr | None = Field(None, alias="entityData3")
-    entity_id: LStr | None = Field(None, alias="entityId")
-    entity_link: LDict | None = Field(None, alias="entityLink")
-    entity_type: LStr | None = Field(None, alias="entityType")
-    extranet: LBool | None = None
-    id: LInt | None = None
-    is_new: LBool | None = Field(None, alias="isNew")
-    last_id: LInt | None = Field(None, alias="lastId")
-    last_message_id: LInt | None = Field(None, alias="lastMessageId")
-    last_message_views: LStr | None = Field(None, alias="lastMessageViews")
+    avatar: LStr = None
+    background_id: Any = Field(None, alias="backgroundId")
+    color: LStr = None
+    contains_collaber: LBool = Field(None, alias="containsCollaber")
+    date_create: LStr = Field(None, alias="dateCreate")
+    description: LStr = None
+    dialog_id: LStr = Field(None, alias="dialogId")
+    disk_folder_id: LInt = Field(None, alias="diskFolderId")
+    entity_data1: LStr = Field(None, alias="entityData1")
+    entity_data2: LStr = Field(None, alias="entityData2")
+    entity_data3: LStr = Field(None, alias="entityData3")
+    entity_id: LStr = Field(None, alias="entityId")
+    entity_link: LDict = Field(None, alias="entityLink")
+    entity_type: LStr = Field(None, alias="entityType")
+    extranet: LBool = None
+    id: LInt = None
+    is_new: LBool = Field(None, alias="isNew")
+    last_id: LInt = Field(None, alias="lastId")
+    last_message_id: LInt = Field(None, alias="lastMessageId")
+    last_message_views: LStr = Field(None, alias="lastMessageViews")
     manager_list: LList[Any] = Field(None, alias="managerList")
-    marked_id: Any | None = Field(None, alias="markedId")
-    message_count: LInt | None = Field(None, alias="messageCount")
-    message_type: LStr | None = Field(None, alias="messageType")
+    marked_id: Any = Field(None, alias="markedId")
+    message_count: LInt = Field(None, alias="messageCount")
+    message_type: LStr = Field(None, alias="messageType")
     mute_list: LList[Any] = Field(None, alias="muteList")
-    name: LStr | None = None
-    owner: LInt | None = None
-    parent_chat_id: Any | None = Field(None, alias="parentChatId")
-    parent_message_id: Any | None = Field(None, alias="parentMessageId")
-    permissions: LDict | None = None
-    public: LStr | None = None
-    role: LStr | None = None
-    text_field_enabled: LStr | None = Field(None, alias="textFieldEnabled")
-    type: LStr | None = None
-    unread_id: Any | None = Field(None, alias="unreadId")
-    user_counter: LInt | None = Field(None, alias="userCounter")
+    name: LStr = None
+    owner: LInt = None
+    parent_chat_id: Any = Field(None, alias="parentChatId")
+    parent_message_id: Any = Field(None, alias="parentMessageId")
+    permissions: LDict = None
+    public: LStr = None
+    role: LStr = None
+    text_field_enabled: LStr = Field(None, alias="textFieldEnabled")
+    type: LStr = None
+    unread_id: Any = Field(None, alias="unreadId")
+    user_counter: LInt = Field(None, alias="userCounter")
 
 
 class ImbotV2ChatGetResult(B24Model):
@@ -502,16 +502,16 @@ class ImbotV2CommandAnswerFields(TypedDict, total=False):
 class ImbotV2CommandListItem(B24Model):
     """A nested object."""
 
-    bot_id: LInt | None = Field(None, alias="botId")
-    category: LStr | None = None
-    command: LStr | None = None
-    common: LBool | None = None
-    context: LStr | None = None
-    extranet_support: LBool | None = Field(None, alias="extranetSupport")
-    hidden: LBool | None = None
-    id: LInt | None = None
-    params: LStr | None = None
-    title: LStr | None = None
+    bot_id: LInt = Field(None, alias="botId")
+    category: LStr = None
+    command: LStr = None
+    common: LBool = None
+    context: LStr = None
+    extranet_support: LBool = Field(None, alias="extranetSupport")
+    hidden: LBool = None
+    id: LInt = None
+    params: LStr = None
+    title: LStr = None
 
 
 class ImbotV2CommandListResult(B24Model):
@@ -524,12 +524,12 @@ class ImbotV2CommandListResult(B24Model):
 class ImbotV2CommandRegisterResultCommand(B24Model):
     """A nested object."""
 
-    bot_id: LInt | None = Field(None, alias="botId")
-    command: LStr | None = None
-    common: LBool | None = None
-    extranet_support: LBool | None = Field(None, alias="extranetSupport")
-    hidden: LBool | None = None
-    id: LInt | None = None
+    bot_id: LInt = Field(None, alias="botId")
+    command: LStr = None
+    common: LBool = None
+    extranet_support: LBool = Field(None, alias="extranetSupport")
+    hidden: LBool = None
+    id: LInt = None
 
 
 class ImbotV2CommandRegisterResult(B24Model):
@@ -565,55 +565,55 @@ class ImbotV2CommandUpdateFields(TypedDict, total=False):
 class ImbotV2EventGetResultEventsItem(B24Model):
     """A nested object."""
 
-    data: LDict | None = None
-    date: LStr | None = None
-    event_id: LInt | None = Field(None, alias="eventId")
-    type: LStr | None = None
+    data: LDict = None
+    date: LStr = None
+    event_id: LInt = Field(None, alias="eventId")
+    type: LStr = None
 
 
 class ImbotV2EventGetResult(B24Model):
     """Result of ``imbot.v2.Event.get`` (REST v2)."""
 
     events: LList[ImbotV2EventGetResultEventsItem] = None
-    has_more: LBool | None = Field(None, alias="hasMore")
-    next_offset: LInt | None = Field(None, alias="nextOffset")
+    has_more: LBool = Field(None, alias="hasMore")
+    next_offset: LInt = Field(None, alias="nextOffset")
     result_events: LList[LDict] = Field(None, alias="result.events")
-    result_events_data: LDict | None = Field(None, alias="result.events[].data")
-    result_events_date: LDateTime | None = Field(None, alias="result.events[].date")
-    result_events_event_id: LInt | None = Field(None, alias="result.events[].eventId")
-    result_events_type: LStr | None = Field(None, alias="result.events[].type")
-    result_has_more: LBool | None = Field(None, alias="result.hasMore")
-    result_next_offset: LInt | None = Field(None, alias="result.nextOffset")
+    result_events_data: LDict = Field(None, alias="result.events[].data")
+    result_events_date: LDateTime = Field(None, alias="result.events[].date")
+    result_events_event_id: LInt = Field(None, alias="result.events[].eventId")
+    result_events_type: LStr = Field(None, alias="result.events[].type")
+    result_has_more: LBool = Field(None, alias="result.hasMore")
+    result_next_offset: LInt = Field(None, alias="result.nextOffset")
 
 
 class ImbotV2FileDownloadResult(B24Model):
     """Result of ``imbot.v2.File.download`` (REST v2)."""
 
-    download_url: LStr | None = Field(None, alias="downloadUrl")
-    result_download_url: LStr | None = Field(None, alias="result.downloadUrl")
+    download_url: LStr = Field(None, alias="downloadUrl")
+    result_download_url: LStr = Field(None, alias="result.downloadUrl")
 
 
 class ImbotV2FileUploadResultFile(B24Model):
     """A nested object."""
 
-    chat_id: LInt | None = Field(None, alias="chatId")
-    extension: LStr | None = None
-    id: LInt | None = None
-    name: LStr | None = None
-    size: LInt | None = None
+    chat_id: LInt = Field(None, alias="chatId")
+    extension: LStr = None
+    id: LInt = None
+    name: LStr = None
+    size: LInt = None
 
 
 class ImbotV2FileUploadResult(B24Model):
     """Result of ``imbot.v2.File.upload`` (REST v2)."""
 
-    chat_id: LInt | None = Field(None, alias="chatId")
-    dialog_id: LStr | None = Field(None, alias="dialogId")
+    chat_id: LInt = Field(None, alias="chatId")
+    dialog_id: LStr = Field(None, alias="dialogId")
     file: ImbotV2FileUploadResultFile | None = None
-    message_id: LInt | None = Field(None, alias="messageId")
-    result_chat_id: LInt | None = Field(None, alias="result.chatId")
-    result_dialog_id: LStr | None = Field(None, alias="result.dialogId")
+    message_id: LInt = Field(None, alias="messageId")
+    result_chat_id: LInt = Field(None, alias="result.chatId")
+    result_dialog_id: LStr = Field(None, alias="result.dialogId")
     result_file: ImbotV2FileUploadResultFile | None = Field(None, alias="result.file")
-    result_message_id: LInt | None = Field(None, alias="result.messageId")
+    result_message_id: LInt = Field(None, alias="result.messageId")
 
 
 class ImbotV2FileUploadFields(TypedDict, total=False):
@@ -625,7 +625,7 @@ class ImbotV2FileUploadFields(TypedDict, total=False):
 class ImbotV2RevisionGetResult(B24Model):
     """Result of ``imbot.v2.Revision.get`` (REST v2)."""
 
-    desktop: LInt | None = None
-    mobile: LInt | None = None
-    rest: LInt | None = None
-    web: LInt | None = None
+    desktop: LInt = None
+    mobile: LInt = None
+    rest: LInt = None
+    web: LInt = None

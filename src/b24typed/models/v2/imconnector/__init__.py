@@ -19,18 +19,18 @@ ImconnectorActivateResult: TypeAlias = LBool
 class ImconnectorListResult(B24Model):
     """Result of ``imconnector.list`` (REST v2)."""
 
-    livechat: LStr | None = None
-    myconnector: LStr | None = None
-    network: LStr | None = None
-    telegrambot: LStr | None = None
+    livechat: LStr = None
+    myconnector: LStr = None
+    network: LStr = None
+    telegrambot: LStr = None
 
 
 class ImconnectorRegisterResult(B24Model):
     """Result of ``imconnector.register`` (REST v2)."""
 
-    error: LStr | None = None
-    error_description: LStr | None = None
-    result: LBool | None = None
+    error: LStr = None
+    error_description: LStr = None
+    result: LBool = None
 
 
 class ImconnectorRegisterIcon(TypedDict, total=False):
@@ -50,8 +50,8 @@ class ImconnectorRegisterIconDisabled(TypedDict, total=False):
 class ImconnectorStatusResult(B24Model):
     """Result of ``imconnector.status`` (REST v2)."""
 
-    configured: LBool | None = Field(None, alias="CONFIGURED")
-    connector: LStr | None = Field(None, alias="CONNECTOR")
-    error: LBool | None = Field(None, alias="ERROR")
-    line: LInt | None = Field(None, alias="LINE")
-    status: LBool | None = Field(None, alias="STATUS")
+    configured: LBool = Field(None, alias="CONFIGURED")
+    connector: LStr = Field(None, alias="CONNECTOR")
+    error: LBool = Field(None, alias="ERROR")
+    line: LInt = Field(None, alias="LINE")
+    status: LBool = Field(None, alias="STATUS")

@@ -14,11 +14,11 @@ from b24typed.core.typed_models import B24Model, LBool, LDict
 class ImconnectorChatNameSetResultData(B24Model):
     """A nested object."""
 
-    result: LDict | None = Field(None, alias="RESULT")
+    result: LDict = Field(None, alias="RESULT")
 
 
 class ImconnectorChatNameSetResult(B24Model):
     """Result of ``imconnector.chat.name.set`` (REST v2)."""
 
     data: ImconnectorChatNameSetResultData | None = Field(None, alias="DATA")
-    success: LBool | None = Field(None, alias="SUCCESS")
+    success: LBool = Field(None, alias="SUCCESS")

@@ -17,27 +17,27 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 class ImconnectorDeleteMessagesResultDataResultItemChat(B24Model):
     """A nested object."""
 
-    description: LStr | None = None
-    id: LStr | None = None
+    description: LStr = None
+    id: LStr = None
 
 
 class ImconnectorDeleteMessagesResultDataResultItemMessage(B24Model):
     """A nested object."""
 
-    date: LInt | None = None
+    date: LInt = None
     files: LList[Any] = None
-    id: LStr | None = None
-    text: LStr | None = None
+    id: LStr = None
+    text: LStr = None
 
 
 class ImconnectorDeleteMessagesResultDataResultItem(B24Model):
     """A nested object."""
 
     errors: LList[Any] = Field(None, alias="ERRORS")
-    success: LBool | None = Field(None, alias="SUCCESS")
+    success: LBool = Field(None, alias="SUCCESS")
     chat: ImconnectorDeleteMessagesResultDataResultItemChat | None = None
     message: ImconnectorDeleteMessagesResultDataResultItemMessage | None = None
-    user: LStr | None = None
+    user: LStr = None
 
 
 class ImconnectorDeleteMessagesResultData(B24Model):
@@ -50,7 +50,7 @@ class ImconnectorDeleteMessagesResult(B24Model):
     """Result of ``imconnector.delete.messages`` (REST v2)."""
 
     data: ImconnectorDeleteMessagesResultData | None = Field(None, alias="DATA")
-    success: LBool | None = Field(None, alias="SUCCESS")
+    success: LBool = Field(None, alias="SUCCESS")
 
 
 class ImconnectorDeleteMessagesMessagesItemChat(TypedDict, total=False):

@@ -18,44 +18,44 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LList, LStr
 class ImconnectorSendMessagesResultDataResultItemChat(B24Model):
     """A nested object."""
 
-    description: LStr | None = None
-    id: LStr | None = None
-    name: LStr | None = None
+    description: LStr = None
+    id: LStr = None
+    name: LStr = None
 
 
 class ImconnectorSendMessagesResultDataResultItemExtra(B24Model):
     """A nested object."""
 
-    disable_tracker: LStr | None = None
-    skip_phone_validate: LStr | None = None
+    disable_tracker: LStr = None
+    skip_phone_validate: LStr = None
 
 
 class ImconnectorSendMessagesResultDataResultItemMessage(B24Model):
     """A nested object."""
 
-    date: LDict | None = None
+    date: LDict = None
     files: LList[Any] = None
-    id: LStr | None = None
-    text: LStr | None = None
+    id: LStr = None
+    text: LStr = None
 
 
 class ImconnectorSendMessagesResultDataResultItemSession(B24Model):
     """A nested object."""
 
-    chat_id: LStr | None = Field(None, alias="CHAT_ID")
-    id: LStr | None = Field(None, alias="ID")
+    chat_id: LStr = Field(None, alias="CHAT_ID")
+    id: LStr = Field(None, alias="ID")
 
 
 class ImconnectorSendMessagesResultDataResultItem(B24Model):
     """A nested object."""
 
     errors: LList[Any] = Field(None, alias="ERRORS")
-    success: LBool | None = Field(None, alias="SUCCESS")
+    success: LBool = Field(None, alias="SUCCESS")
     chat: ImconnectorSendMessagesResultDataResultItemChat | None = None
     extra: ImconnectorSendMessagesResultDataResultItemExtra | None = None
     message: ImconnectorSendMessagesResultDataResultItemMessage | None = None
     session: ImconnectorSendMessagesResultDataResultItemSession | None = None
-    user: LStr | None = None
+    user: LStr = None
 
 
 class ImconnectorSendMessagesResultData(B24Model):
@@ -68,7 +68,7 @@ class ImconnectorSendMessagesResult(B24Model):
     """Result of ``imconnector.send.messages`` (REST v2)."""
 
     data: ImconnectorSendMessagesResultData | None = Field(None, alias="DATA")
-    success: LBool | None = Field(None, alias="SUCCESS")
+    success: LBool = Field(None, alias="SUCCESS")
 
 
 class ImconnectorSendMessagesMessagesItemChat(TypedDict, total=False):
@@ -108,7 +108,7 @@ class ImconnectorSendStatusDeliveryResult(B24Model):
     """Result of ``imconnector.send.status.delivery`` (REST v2)."""
 
     data: LList[Any] = Field(None, alias="DATA")
-    success: LBool | None = Field(None, alias="SUCCESS")
+    success: LBool = Field(None, alias="SUCCESS")
 
 
 class ImconnectorSendStatusDeliveryMessagesItemChat(TypedDict, total=False):

@@ -18,36 +18,36 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LList, LStr
 class ImconnectorUpdateMessagesResultDataResultItemChat(B24Model):
     """A nested object."""
 
-    description: LStr | None = None
-    id: LStr | None = None
-    name: LStr | None = None
+    description: LStr = None
+    id: LStr = None
+    name: LStr = None
 
 
 class ImconnectorUpdateMessagesResultDataResultItemExtra(B24Model):
     """A nested object."""
 
-    disable_tracker: LStr | None = None
-    skip_phone_validate: LStr | None = None
+    disable_tracker: LStr = None
+    skip_phone_validate: LStr = None
 
 
 class ImconnectorUpdateMessagesResultDataResultItemMessage(B24Model):
     """A nested object."""
 
-    date: LDict | None = None
+    date: LDict = None
     files: LList[Any] = None
-    id: LStr | None = None
-    text: LStr | None = None
+    id: LStr = None
+    text: LStr = None
 
 
 class ImconnectorUpdateMessagesResultDataResultItem(B24Model):
     """A nested object."""
 
     errors: LList[Any] = Field(None, alias="ERRORS")
-    success: LBool | None = Field(None, alias="SUCCESS")
+    success: LBool = Field(None, alias="SUCCESS")
     chat: ImconnectorUpdateMessagesResultDataResultItemChat | None = None
     extra: ImconnectorUpdateMessagesResultDataResultItemExtra | None = None
     message: ImconnectorUpdateMessagesResultDataResultItemMessage | None = None
-    user: LStr | None = None
+    user: LStr = None
 
 
 class ImconnectorUpdateMessagesResultData(B24Model):
@@ -60,7 +60,7 @@ class ImconnectorUpdateMessagesResult(B24Model):
     """Result of ``imconnector.update.messages`` (REST v2)."""
 
     data: ImconnectorUpdateMessagesResultData | None = Field(None, alias="DATA")
-    success: LBool | None = Field(None, alias="SUCCESS")
+    success: LBool = Field(None, alias="SUCCESS")
 
 
 class ImconnectorUpdateMessagesMessagesItemChat(TypedDict, total=False):

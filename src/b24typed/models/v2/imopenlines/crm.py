@@ -16,9 +16,9 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 class ImopenlinesCrmChatGetResultItem(B24Model):
     """A nested object."""
 
-    chat_id: LStr | None = Field(None, alias="CHAT_ID")
-    connector_id: LStr | None = Field(None, alias="CONNECTOR_ID")
-    connector_title: LStr | None = Field(None, alias="CONNECTOR_TITLE")
+    chat_id: LStr = Field(None, alias="CHAT_ID")
+    connector_id: LStr = Field(None, alias="CONNECTOR_ID")
+    connector_title: LStr = Field(None, alias="CONNECTOR_TITLE")
 
 
 ImopenlinesCrmChatGetResult: TypeAlias = Rows[ImopenlinesCrmChatGetResultItem]

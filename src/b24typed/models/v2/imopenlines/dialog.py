@@ -14,99 +14,99 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, 
 class ImopenlinesDialogGetResultEntityLink(B24Model):
     """A nested object."""
 
-    id: LStr | None = None
-    type: LStr | None = None
-    url: LStr | None = None
+    id: LStr = None
+    type: LStr = None
+    url: LStr = None
 
 
 class ImopenlinesDialogGetResultLastMessageViewsFirstVie6131DE(B24Model):
     """A nested object."""
 
-    date: LDateTime | None = None
-    user_id: LInt | None = None
-    user_name: LStr | None = None
+    date: LDateTime = None
+    user_id: LInt = None
+    user_name: LStr = None
 
 
 class ImopenlinesDialogGetResultLastMessageViews(B24Model):
     """A nested object."""
 
-    count_of_viewers: LInt | None = None
+    count_of_viewers: LInt = None
     first_viewers: LList[ImopenlinesDialogGetResultLastMessageViewsFirstVie6131DE] = None
-    message_id: LInt | None = None
+    message_id: LInt = None
 
 
 class ImopenlinesDialogGetResultPermissions(B24Model):
     """A nested object."""
 
-    can_post: LStr | None = None
-    manage_messages: LStr | None = None
-    manage_settings: LStr | None = None
-    manage_ui: LStr | None = None
-    manage_users_add: LStr | None = None
-    manage_users_delete: LStr | None = None
+    can_post: LStr = None
+    manage_messages: LStr = None
+    manage_settings: LStr = None
+    manage_ui: LStr = None
+    manage_users_add: LStr = None
+    manage_users_delete: LStr = None
 
 
 class ImopenlinesDialogGetResultReadedListItem(B24Model):
     """A nested object."""
 
-    date: LDateTime | None = None
-    message_id: LInt | None = None
-    user_id: LInt | None = None
-    user_name: LStr | None = None
+    date: LDateTime = None
+    message_id: LInt = None
+    user_id: LInt = None
+    user_name: LStr = None
 
 
 class ImopenlinesDialogGetResultRestrictions(B24Model):
     """A nested object."""
 
-    avatar: LBool | None = None
-    call: LBool | None = None
-    extend: LBool | None = None
-    leave: LBool | None = None
-    leave_owner: LBool | None = None
-    mute: LBool | None = None
-    rename: LBool | None = None
-    send: LBool | None = None
-    user_list: LBool | None = None
+    avatar: LBool = None
+    call: LBool = None
+    extend: LBool = None
+    leave: LBool = None
+    leave_owner: LBool = None
+    mute: LBool = None
+    rename: LBool = None
+    send: LBool = None
+    user_list: LBool = None
 
 
 class ImopenlinesDialogGetResult(B24Model):
     """Result of ``imopenlines.dialog.get`` (REST v2)."""
 
-    avatar: LStr | None = None
-    background_id: LInt | None = None
-    color: LStr | None = None
-    counter: LInt | None = None
-    date_create: LDateTime | None = None
-    description: LStr | None = None
-    dialog_id: LStr | None = None
-    disk_folder_id: LInt | None = None
-    entity_data_1: LStr | None = None
-    entity_data_2: LStr | None = None
-    entity_data_3: LStr | None = None
-    entity_id: LStr | None = None
+    avatar: LStr = None
+    background_id: LInt = None
+    color: LStr = None
+    counter: LInt = None
+    date_create: LDateTime = None
+    description: LStr = None
+    dialog_id: LStr = None
+    disk_folder_id: LInt = None
+    entity_data_1: LStr = None
+    entity_data_2: LStr = None
+    entity_data_3: LStr = None
+    entity_id: LStr = None
     entity_link: ImopenlinesDialogGetResultEntityLink | None = None
-    entity_type: LStr | None = None
-    extranet: LBool | None = None
-    id: LInt | None = None
-    is_new: LBool | None = None
-    last_id: LInt | None = None
-    last_message_id: LInt | None = None
+    entity_type: LStr = None
+    extranet: LBool = None
+    id: LInt = None
+    is_new: LBool = None
+    last_id: LInt = None
+    last_message_id: LInt = None
     last_message_views: ImopenlinesDialogGetResultLastMessageViews | None = None
     manager_list: LList[LInt] = None
-    marked_id: LInt | None = None
-    message_count: LInt | None = None
-    message_type: LStr | None = None
+    marked_id: LInt = None
+    message_count: LInt = None
+    message_type: LStr = None
     mute_list: LList[Any] = None
-    name: LStr | None = None
-    owner: LInt | None = None
-    parent_chat_id: LInt | None = None
-    parent_message_id: LInt | None = None
+    name: LStr = None
+    owner: LInt = None
+    parent_chat_id: LInt = None
+    parent_message_id: LInt = None
     permissions: ImopenlinesDialogGetResultPermissions | None = None
-    public: LStr | None = None
+    public: LStr = None
     readed_list: LList[ImopenlinesDialogGetResultReadedListItem] = None
     restrictions: ImopenlinesDialogGetResultRestrictions | None = None
-    role: LStr | None = None
-    text_field_enabled: LBool | None = None
-    type: LStr | None = None
-    unread_id: LInt | None = None
-    user_counter: LInt | None = None
+    role: LStr = None
+    text_field_enabled: LBool = None
+    type: LStr = None
+    unread_id: LInt = None
+    user_counter: LInt = None

@@ -12,6 +12,6 @@ from b24typed.core.typed_models import B24Model, LInt
 class ImopenlinesRevisionGetResult(B24Model):
     """Result of ``imopenlines.revision.get`` (REST v2)."""
 
-    mobile: LInt | None = None
-    rest: LInt | None = None
-    web: LInt | None = None
+    mobile: LInt = None
+    rest: LInt = None
+    web: LInt = None

@@ -18,79 +18,79 @@ ImopenlinesSessionHeadVoteResult: TypeAlias = LBool
 class ImopenlinesSessionHistoryGetResultChatN1763EntityLink(B24Model):
     """A nested object."""
 
-    id: LStr | None = None
-    type: LStr | None = None
-    url: LStr | None = None
+    id: LStr = None
+    type: LStr = None
+    url: LStr = None
 
 
 class ImopenlinesSessionHistoryGetResultChatN1763Permissions(B24Model):
     """A nested object."""
 
-    can_post: LStr | None = Field(None, alias="canPost")
-    manage_messages: LStr | None = Field(None, alias="manageMessages")
-    manage_settings: LStr | None = Field(None, alias="manageSettings")
-    manage_ui: LStr | None = Field(None, alias="manageUi")
-    manage_users_add: LStr | None = Field(None, alias="manageUsersAdd")
-    manage_users_delete: LStr | None = Field(None, alias="manageUsersDelete")
+    can_post: LStr = Field(None, alias="canPost")
+    manage_messages: LStr = Field(None, alias="manageMessages")
+    manage_settings: LStr = Field(None, alias="manageSettings")
+    manage_ui: LStr = Field(None, alias="manageUi")
+    manage_users_add: LStr = Field(None, alias="manageUsersAdd")
+    manage_users_delete: LStr = Field(None, alias="manageUsersDelete")
 
 
 class ImopenlinesSessionHistoryGetResultChatN1763(B24Model):
     """A nested object."""
 
-    avatar: LStr | None = None
-    background_id: Any | None = Field(None, alias="backgroundId")
-    call: LStr | None = None
-    call_number: LStr | None = Field(None, alias="callNumber")
-    color: LStr | None = None
-    date_create: LStr | None = Field(None, alias="dateCreate")
-    entity_data1: LStr | None = Field(None, alias="entityData1")
-    entity_data2: LStr | None = Field(None, alias="entityData2")
-    entity_data3: LStr | None = Field(None, alias="entityData3")
-    entity_id: LStr | None = Field(None, alias="entityId")
+    avatar: LStr = None
+    background_id: Any = Field(None, alias="backgroundId")
+    call: LStr = None
+    call_number: LStr = Field(None, alias="callNumber")
+    color: LStr = None
+    date_create: LStr = Field(None, alias="dateCreate")
+    entity_data1: LStr = Field(None, alias="entityData1")
+    entity_data2: LStr = Field(None, alias="entityData2")
+    entity_data3: LStr = Field(None, alias="entityData3")
+    entity_id: LStr = Field(None, alias="entityId")
     entity_link: ImopenlinesSessionHistoryGetResultChatN1763EntityLink | None = Field(
         None, alias="entityLink"
     )
-    entity_type: LStr | None = Field(None, alias="entityType")
-    extranet: LBool | None = None
-    id: LInt | None = None
-    is_new: LBool | None = Field(None, alias="isNew")
+    entity_type: LStr = Field(None, alias="entityType")
+    extranet: LBool = None
+    id: LInt = None
+    is_new: LBool = Field(None, alias="isNew")
     manager_list: LList[LInt] = Field(None, alias="managerList")
-    message_count: LInt | None = Field(None, alias="messageCount")
-    message_type: LStr | None = Field(None, alias="messageType")
-    mute_list: LDict | None = Field(None, alias="muteList")
-    name: LStr | None = None
-    owner: LStr | None = None
-    parent_chat_id: LInt | None = Field(None, alias="parentChatId")
-    parent_message_id: LInt | None = Field(None, alias="parentMessageId")
+    message_count: LInt = Field(None, alias="messageCount")
+    message_type: LStr = Field(None, alias="messageType")
+    mute_list: LDict = Field(None, alias="muteList")
+    name: LStr = None
+    owner: LStr = None
+    parent_chat_id: LInt = Field(None, alias="parentChatId")
+    parent_message_id: LInt = Field(None, alias="parentMessageId")
     permissions: ImopenlinesSessionHistoryGetResultChatN1763Permissions | None = None
-    public: LStr | None = None
-    text_field_enabled: LBool | None = Field(None, alias="textFieldEnabled")
-    type: LStr | None = None
+    public: LStr = None
+    text_field_enabled: LBool = Field(None, alias="textFieldEnabled")
+    type: LStr = None
 
 
 class ImopenlinesSessionHistoryGetResultChatChatId(B24Model):
     """A nested object."""
 
-    background_id: LInt | None = Field(None, alias="backgroundId")
-    date_create: LDateTime | None = Field(None, alias="dateCreate")
-    entity_data1: LStr | None = Field(None, alias="entityData1")
-    entity_data2: LStr | None = Field(None, alias="entityData2")
-    entity_data3: LStr | None = Field(None, alias="entityData3")
-    entity_id: LStr | None = Field(None, alias="entityId")
-    entity_link: LDict | None = Field(None, alias="entityLink")
-    entity_type: LStr | None = Field(None, alias="entityType")
-    id: LStr | None = None
-    is_new: LBool | None = Field(None, alias="isNew")
+    background_id: LInt = Field(None, alias="backgroundId")
+    date_create: LDateTime = Field(None, alias="dateCreate")
+    entity_data1: LStr = Field(None, alias="entityData1")
+    entity_data2: LStr = Field(None, alias="entityData2")
+    entity_data3: LStr = Field(None, alias="entityData3")
+    entity_id: LStr = Field(None, alias="entityId")
+    entity_link: LDict = Field(None, alias="entityLink")
+    entity_type: LStr = Field(None, alias="entityType")
+    id: LStr = None
+    is_new: LBool = Field(None, alias="isNew")
     manager_list: LList[Any] = Field(None, alias="managerList")
-    message_count: LInt | None = Field(None, alias="messageCount")
-    message_type: LStr | None = Field(None, alias="messageType")
-    mute_list: LDict | None = Field(None, alias="muteList")
-    name: LStr | None = None
-    owner: LStr | None = None
-    permissions: LDict | None = None
-    public: LStr | None = None
-    text_field_enabled: LBool | None = Field(None, alias="textFieldEnabled")
-    type: LStr | None = None
+    message_count: LInt = Field(None, alias="messageCount")
+    message_type: LStr = Field(None, alias="messageType")
+    mute_list: LDict = Field(None, alias="muteList")
+    name: LStr = None
+    owner: LStr = None
+    permissions: LDict = None
+    public: LStr = None
+    text_field_enabled: LBool = Field(None, alias="textFieldEnabled")
+    type: LStr = None
 
 
 class ImopenlinesSessionHistoryGetResultChat(B24Model):
@@ -103,78 +103,78 @@ class ImopenlinesSessionHistoryGetResultChat(B24Model):
 class ImopenlinesSessionHistoryGetResultFilesN5437Image(B24Model):
     """A nested object."""
 
-    height: LInt | None = None
-    width: LInt | None = None
+    height: LInt = None
+    width: LInt = None
 
 
 class ImopenlinesSessionHistoryGetResultFilesN5437Mediaurl(B24Model):
     """A nested object."""
 
-    preview: LDict | None = None
+    preview: LDict = None
 
 
 class ImopenlinesSessionHistoryGetResultFilesN5437Viewerattrs(B24Model):
     """A nested object."""
 
-    actions: LStr | None = None
-    imchatid: LInt | None = None
-    objectid: LStr | None = None
-    src: LStr | None = None
-    title: LStr | None = None
-    viewer: LStr | None = None
-    viewergroupby: LStr | None = None
-    viewerresized: LStr | None = None
-    viewertype: LStr | None = None
+    actions: LStr = None
+    imchatid: LInt = None
+    objectid: LStr = None
+    src: LStr = None
+    title: LStr = None
+    viewer: LStr = None
+    viewergroupby: LStr = None
+    viewerresized: LStr = None
+    viewertype: LStr = None
 
 
 class ImopenlinesSessionHistoryGetResultFilesN5437(B24Model):
     """A nested object."""
 
-    authorid: LInt | None = None
-    authorname: LStr | None = None
-    chatid: LInt | None = None
-    date: LStr | None = None
-    extension: LStr | None = None
-    id: LInt | None = None
+    authorid: LInt = None
+    authorname: LStr = None
+    chatid: LInt = None
+    date: LStr = None
+    extension: LStr = None
+    id: LInt = None
     image: ImopenlinesSessionHistoryGetResultFilesN5437Image | None = None
-    istranscribable: LBool | None = None
-    isvideonote: LBool | None = None
-    isvoicenote: LBool | None = None
+    istranscribable: LBool = None
+    isvideonote: LBool = None
+    isvoicenote: LBool = None
     mediaurl: ImopenlinesSessionHistoryGetResultFilesN5437Mediaurl | None = None
-    name: LStr | None = None
-    progress: LInt | None = None
-    size: LInt | None = None
-    status: LStr | None = None
-    type: LStr | None = None
-    urldownload: LStr | None = None
-    urlpreview: LStr | None = None
-    urlshow: LStr | None = None
+    name: LStr = None
+    progress: LInt = None
+    size: LInt = None
+    status: LStr = None
+    type: LStr = None
+    urldownload: LStr = None
+    urlpreview: LStr = None
+    urlshow: LStr = None
     viewerattrs: ImopenlinesSessionHistoryGetResultFilesN5437Viewerattrs | None = None
 
 
 class ImopenlinesSessionHistoryGetResultFilesFileId(B24Model):
     """A nested object."""
 
-    authorid: LInt | None = None
-    authorname: LStr | None = None
-    chatid: LInt | None = None
-    date: LDateTime | None = None
-    extension: LStr | None = None
-    id: LInt | None = None
-    image: LDict | None = None
-    istranscribable: LBool | None = None
-    isvideonote: LBool | None = None
-    isvoicenote: LBool | None = None
-    mediaurl: LStr | None = None
-    name: LStr | None = None
-    progress: LInt | None = None
-    size: LInt | None = None
-    status: LStr | None = None
-    type: LStr | None = None
-    urldownload: LStr | None = None
-    urlpreview: LStr | None = None
-    urlshow: LStr | None = None
-    viewerattrs: LDict | None = None
+    authorid: LInt = None
+    authorname: LStr = None
+    chatid: LInt = None
+    date: LDateTime = None
+    extension: LStr = None
+    id: LInt = None
+    image: LDict = None
+    istranscribable: LBool = None
+    isvideonote: LBool = None
+    isvoicenote: LBool = None
+    mediaurl: LStr = None
+    name: LStr = None
+    progress: LInt = None
+    size: LInt = None
+    status: LStr = None
+    type: LStr = None
+    urldownload: LStr = None
+    urlpreview: LStr = None
+    urlshow: LStr = None
+    viewerattrs: LDict = None
 
 
 class ImopenlinesSessionHistoryGetResultFiles(B24Model):
@@ -187,18 +187,18 @@ class ImopenlinesSessionHistoryGetResultFiles(B24Model):
 class ImopenlinesSessionHistoryGetResultMessageN85833ParCD1620(B24Model):
     """A nested object."""
 
-    color_token: LStr | None = Field(None, alias="colorToken")
-    display: LStr | None = None
-    height: LInt | None = None
-    name: LStr | None = None
-    value: LStr | None = None
+    color_token: LStr = Field(None, alias="colorToken")
+    display: LStr = None
+    height: LInt = None
+    name: LStr = None
+    value: LStr = None
 
 
 class ImopenlinesSessionHistoryGetResultMessageN85833ParBA2FE6(B24Model):
     """A nested object."""
 
-    link: LStr | None = None
-    name: LStr | None = None
+    link: LStr = None
+    name: LStr = None
 
 
 class ImopenlinesSessionHistoryGetResultMessageN85833Par035768(B24Model):
@@ -212,9 +212,9 @@ class ImopenlinesSessionHistoryGetResultMessageN85833Par257165(B24Model):
     """A nested object."""
 
     blocks: LList[ImopenlinesSessionHistoryGetResultMessageN85833Par035768] = None
-    color: LStr | None = None
-    description: LStr | None = None
-    id: LInt | None = None
+    color: LStr = None
+    description: LStr = None
+    id: LInt = None
 
 
 class ImopenlinesSessionHistoryGetResultMessageN85833Params(B24Model):
@@ -226,14 +226,14 @@ class ImopenlinesSessionHistoryGetResultMessageN85833Params(B24Model):
 class ImopenlinesSessionHistoryGetResultMessageN85833(B24Model):
     """A nested object."""
 
-    chatid: LStr | None = None
-    date: LStr | None = None
-    id: LInt | None = None
+    chatid: LStr = None
+    date: LStr = None
+    id: LInt = None
     params: ImopenlinesSessionHistoryGetResultMessageN85833Params | None = None
-    recipientid: LStr | None = None
-    senderid: LStr | None = None
-    text: LStr | None = None
-    textlegacy: LStr | None = None
+    recipientid: LStr = None
+    senderid: LStr = None
+    text: LStr = None
+    textlegacy: LStr = None
 
 
 class ImopenlinesSessionHistoryGetResultMessageN85851Params(B24Model):
@@ -246,27 +246,27 @@ class ImopenlinesSessionHistoryGetResultMessageN85851Params(B24Model):
 class ImopenlinesSessionHistoryGetResultMessageN85851(B24Model):
     """A nested object."""
 
-    chatid: LStr | None = None
-    date: LStr | None = None
-    id: LInt | None = None
+    chatid: LStr = None
+    date: LStr = None
+    id: LInt = None
     params: ImopenlinesSessionHistoryGetResultMessageN85851Params | None = None
-    recipientid: LStr | None = None
-    senderid: LStr | None = None
-    text: LStr | None = None
-    textlegacy: LStr | None = None
+    recipientid: LStr = None
+    senderid: LStr = None
+    text: LStr = None
+    textlegacy: LStr = None
 
 
 class ImopenlinesSessionHistoryGetResultMessageMessageId(B24Model):
     """A nested object."""
 
-    chatid: LStr | None = None
-    date: LDateTime | None = None
-    id: LStr | None = None
-    params: LDict | None = None
-    recipientid: LStr | None = None
-    senderid: LStr | None = None
-    text: LStr | None = None
-    textlegacy: LStr | None = None
+    chatid: LStr = None
+    date: LDateTime = None
+    id: LStr = None
+    params: LDict = None
+    recipientid: LStr = None
+    senderid: LStr = None
+    text: LStr = None
+    textlegacy: LStr = None
 
 
 class ImopenlinesSessionHistoryGetResultMessage(B24Model):
@@ -282,14 +282,14 @@ class ImopenlinesSessionHistoryGetResultMessage(B24Model):
 class ImopenlinesSessionHistoryGetResultOpenlines(B24Model):
     """A nested object."""
 
-    canvoteashead: LDict | None = None
+    canvoteashead: LDict = None
 
 
 class ImopenlinesSessionHistoryGetResultUserBlockChat(B24Model):
     """A nested object."""
 
-    n1763: LDict | None = Field(None, alias="1763")
-    chat_id: LDict | None = Field(None, alias="<chatId>")
+    n1763: LDict = Field(None, alias="1763")
+    chat_id: LDict = Field(None, alias="<chatId>")
 
 
 class ImopenlinesSessionHistoryGetResultUserInChat(B24Model):
@@ -302,14 +302,14 @@ class ImopenlinesSessionHistoryGetResultUserInChat(B24Model):
 class ImopenlinesSessionHistoryGetResultUserInGroupN1(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
+    id: LInt = None
     users: LList[LStr] = None
 
 
 class ImopenlinesSessionHistoryGetResultUserInGroupDeparD57043(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
+    id: LInt = None
     users: LList[Any] = None
 
 
@@ -325,56 +325,56 @@ class ImopenlinesSessionHistoryGetResultUserInGroup(B24Model):
 class ImopenlinesSessionHistoryGetResultUsersN103(B24Model):
     """A nested object."""
 
-    absent: LBool | None = None
-    active: LBool | None = None
-    avatar: LStr | None = None
-    avatar_id: LInt | None = Field(None, alias="avatarId")
-    birthday: LStr | None = None
-    bot: LBool | None = None
-    bot_data: Any | None = Field(None, alias="botData")
-    color: LStr | None = None
-    connector: LBool | None = None
+    absent: LBool = None
+    active: LBool = None
+    avatar: LStr = None
+    avatar_id: LInt = Field(None, alias="avatarId")
+    birthday: LStr = None
+    bot: LBool = None
+    bot_data: Any = Field(None, alias="botData")
+    color: LStr = None
+    connector: LBool = None
     departments: LList[LInt] = None
-    desktop_last_date: LBool | None = Field(None, alias="desktopLastDate")
-    external_auth_id: LStr | None = Field(None, alias="externalAuthId")
-    extranet: LBool | None = None
-    first_name: LStr | None = Field(None, alias="firstName")
-    gender: LStr | None = None
-    id: LInt | None = None
-    idle: LBool | None = None
-    last_activity_date: LStr | None = Field(None, alias="lastActivityDate")
-    last_name: LStr | None = Field(None, alias="lastName")
-    mobile_last_date: LBool | None = Field(None, alias="mobileLastDate")
-    name: LStr | None = None
-    network: LBool | None = None
-    phone_device: LBool | None = Field(None, alias="phoneDevice")
-    phones: LBool | None = None
-    profile: LStr | None = None
-    services: Any | None = None
-    status: LStr | None = None
-    type: LStr | None = None
-    work_position: LStr | None = Field(None, alias="workPosition")
+    desktop_last_date: LBool = Field(None, alias="desktopLastDate")
+    external_auth_id: LStr = Field(None, alias="externalAuthId")
+    extranet: LBool = None
+    first_name: LStr = Field(None, alias="firstName")
+    gender: LStr = None
+    id: LInt = None
+    idle: LBool = None
+    last_activity_date: LStr = Field(None, alias="lastActivityDate")
+    last_name: LStr = Field(None, alias="lastName")
+    mobile_last_date: LBool = Field(None, alias="mobileLastDate")
+    name: LStr = None
+    network: LBool = None
+    phone_device: LBool = Field(None, alias="phoneDevice")
+    phones: LBool = None
+    profile: LStr = None
+    services: Any = None
+    status: LStr = None
+    type: LStr = None
+    work_position: LStr = Field(None, alias="workPosition")
 
 
 class ImopenlinesSessionHistoryGetResultUsersUserId(B24Model):
     """A nested object."""
 
-    avatar: LStr | None = None
-    avatar_id: LInt | None = Field(None, alias="avatarId")
-    connector: LBool | None = None
+    avatar: LStr = None
+    avatar_id: LInt = Field(None, alias="avatarId")
+    connector: LBool = None
     departments: LList[Any] = None
-    external_auth_id: LStr | None = Field(None, alias="externalAuthId")
-    extranet: LBool | None = None
-    first_name: LStr | None = Field(None, alias="firstName")
-    gender: LStr | None = None
-    id: LStr | None = None
-    last_activity_date: LDateTime | None = Field(None, alias="lastActivityDate")
-    last_name: LStr | None = Field(None, alias="lastName")
-    name: LStr | None = None
-    profile: LStr | None = None
-    status: LStr | None = None
-    type: LStr | None = None
-    work_position: LStr | None = Field(None, alias="workPosition")
+    external_auth_id: LStr = Field(None, alias="externalAuthId")
+    extranet: LBool = None
+    first_name: LStr = Field(None, alias="firstName")
+    gender: LStr = None
+    id: LStr = None
+    last_activity_date: LDateTime = Field(None, alias="lastActivityDate")
+    last_name: LStr = Field(None, alias="lastName")
+    name: LStr = None
+    profile: LStr = None
+    status: LStr = None
+    type: LStr = None
+    work_position: LStr = Field(None, alias="workPosition")
 
 
 class ImopenlinesSessionHistoryGetResultUsers(B24Model):
@@ -394,20 +394,20 @@ class ImopenlinesSessionHistoryGetResultUsersMessage(B24Model):
 class ImopenlinesSessionHistoryGetResult(B24Model):
     """Result of ``imopenlines.session.history.get`` (REST v2)."""
 
-    can_join: LStr | None = Field(None, alias="canJoin")
-    can_vote_head: LStr | None = Field(None, alias="canVoteHead")
+    can_join: LStr = Field(None, alias="canJoin")
+    can_vote_head: LStr = Field(None, alias="canVoteHead")
     chat: ImopenlinesSessionHistoryGetResultChat | None = None
-    chat_id: LInt | None = Field(None, alias="chatId")
+    chat_id: LInt = Field(None, alias="chatId")
     files: ImopenlinesSessionHistoryGetResultFiles | None = None
     message: ImopenlinesSessionHistoryGetResultMessage | None = None
     openlines: ImopenlinesSessionHistoryGetResultOpenlines | None = None
-    session_comment_head: LStr | None = Field(None, alias="sessionCommentHead")
-    session_id: LInt | None = Field(None, alias="sessionId")
-    session_vote_head: LInt | None = Field(None, alias="sessionVoteHead")
+    session_comment_head: LStr = Field(None, alias="sessionCommentHead")
+    session_id: LInt = Field(None, alias="sessionId")
+    session_vote_head: LInt = Field(None, alias="sessionVoteHead")
     user_block_chat: ImopenlinesSessionHistoryGetResultUserBlockChat | None = Field(
         None, alias="userBlockChat"
     )
-    user_id: LStr | None = Field(None, alias="userId")
+    user_id: LStr = Field(None, alias="userId")
     user_in_chat: ImopenlinesSessionHistoryGetResultUserInChat | None = Field(
         None, alias="userInChat"
     )
@@ -437,7 +437,7 @@ ImopenlinesSessionModeUnpinAllResult: TypeAlias = Rows[LInt]
 class ImopenlinesSessionOpenResult(B24Model):
     """Result of ``imopenlines.session.open`` (REST v2)."""
 
-    chat_id: LInt | None = Field(None, alias="chatId")
+    chat_id: LInt = Field(None, alias="chatId")
 
 
 ImopenlinesSessionStartResult: TypeAlias = LBool

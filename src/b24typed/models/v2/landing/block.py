@@ -27,32 +27,32 @@ LandingBlockGetContentFromRepositoryResult: TypeAlias = LStr
 class LandingBlockGetbyidResultMeta(B24Model):
     """A nested object."""
 
-    created_by_id: LStr | None = Field(None, alias="CREATED_BY_ID")
-    date_create: LStr | None = Field(None, alias="DATE_CREATE")
-    date_modify: LStr | None = Field(None, alias="DATE_MODIFY")
-    designer_mode: LStr | None = Field(None, alias="DESIGNER_MODE")
-    favorite_meta: LStr | None = Field(None, alias="FAVORITE_META")
-    landing_title: LStr | None = Field(None, alias="LANDING_TITLE")
-    landing_tpl_code: LStr | None = Field(None, alias="LANDING_TPL_CODE")
-    lid: LStr | None = Field(None, alias="LID")
-    modified_by_id: LStr | None = Field(None, alias="MODIFIED_BY_ID")
-    site_tpl_code: LStr | None = Field(None, alias="SITE_TPL_CODE")
-    site_type: LStr | None = Field(None, alias="SITE_TYPE")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    created_by_id: LStr = Field(None, alias="CREATED_BY_ID")
+    date_create: LStr = Field(None, alias="DATE_CREATE")
+    date_modify: LStr = Field(None, alias="DATE_MODIFY")
+    designer_mode: LStr = Field(None, alias="DESIGNER_MODE")
+    favorite_meta: LStr = Field(None, alias="FAVORITE_META")
+    landing_title: LStr = Field(None, alias="LANDING_TITLE")
+    landing_tpl_code: LStr = Field(None, alias="LANDING_TPL_CODE")
+    lid: LStr = Field(None, alias="LID")
+    modified_by_id: LStr = Field(None, alias="MODIFIED_BY_ID")
+    site_tpl_code: LStr = Field(None, alias="SITE_TPL_CODE")
+    site_type: LStr = Field(None, alias="SITE_TYPE")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 class LandingBlockGetbyidResult(B24Model):
     """Result of ``landing.block.getbyid`` (REST v2)."""
 
-    active: LBool | None = None
-    code: LStr | None = None
-    content: LStr | None = None
+    active: LBool = None
+    code: LStr = None
+    content: LStr = None
     css: LList[LStr] = None
-    id: LInt | None = None
+    id: LInt = None
     js: LList[LStr] = None
-    lid: LInt | None = None
+    lid: LInt = None
     meta: LandingBlockGetbyidResultMeta | None = None
-    name: LStr | None = None
+    name: LStr = None
 
 
 class LandingBlockGetbyidParams(TypedDict, total=False):
@@ -64,7 +64,7 @@ class LandingBlockGetbyidParams(TypedDict, total=False):
 class LandingBlockGetcontentResultManifestBlock(B24Model):
     """A nested object."""
 
-    name: LStr | None = None
+    name: LStr = None
     section: LList[LStr] = None
 
 
@@ -72,7 +72,7 @@ class LandingBlockGetcontentResultManifestCardsLandingBlEA3691(B24Model):
     """A nested object."""
 
     label: LList[LStr] = None
-    name: LStr | None = None
+    name: LStr = None
 
 
 class LandingBlockGetcontentResultManifestCards(B24Model):
@@ -93,23 +93,23 @@ class LandingBlockGetcontentResultManifest(B24Model):
 class LandingBlockGetcontentResult(B24Model):
     """Result of ``landing.block.getcontent`` (REST v2)."""
 
-    access: LStr | None = None
-    active: LBool | None = None
-    anchor: LStr | None = None
+    access: LStr = None
+    active: LBool = None
+    anchor: LStr = None
     asset_strings: LList[Any] = Field(None, alias="assetStrings")
-    content: LStr | None = None
-    content_ext: LStr | None = None
+    content: LStr = None
+    content_ext: LStr = None
     css: LList[Any] = None
-    designed: LBool | None = None
+    designed: LBool = None
     dynamic_params: LList[Any] = Field(None, alias="dynamicParams")
-    id: LInt | None = None
+    id: LInt = None
     js: LList[LStr] = None
     lang: LList[Any] = None
     manifest: LandingBlockGetcontentResultManifest | None = None
-    php: LBool | None = None
-    repo_id: LInt | None = Field(None, alias="repoId")
+    php: LBool = None
+    repo_id: LInt = Field(None, alias="repoId")
     required_user_action: LList[Any] = Field(None, alias="requiredUserAction")
-    sections: LStr | None = None
+    sections: LStr = None
 
 
 class LandingBlockGetcontentParams(TypedDict, total=False):
@@ -133,18 +133,18 @@ class LandingBlockGetmanifestResultAssets(B24Model):
 class LandingBlockGetmanifestResultAttrsBitrix24formsIte724DED(B24Model):
     """A nested object."""
 
-    name: LStr | None = None
-    value: LStr | None = None
+    name: LStr = None
+    value: LStr = None
 
 
 class LandingBlockGetmanifestResultAttrsBitrix24formsItem(B24Model):
     """A nested object."""
 
-    attribute: LStr | None = None
-    hidden: LBool | None = None
+    attribute: LStr = None
+    hidden: LBool = None
     items: LList[LandingBlockGetmanifestResultAttrsBitrix24formsIte724DED] = None
-    name: LStr | None = None
-    type: LStr | None = None
+    name: LStr = None
+    type: LStr = None
 
 
 class LandingBlockGetmanifestResultAttrs(B24Model):
@@ -158,24 +158,24 @@ class LandingBlockGetmanifestResultAttrs(B24Model):
 class LandingBlockGetmanifestResultBlock(B24Model):
     """A nested object."""
 
-    attrs_form_description: LStr | None = Field(None, alias="attrsFormDescription")
-    dynamic: LBool | None = None
-    name: LStr | None = None
+    attrs_form_description: LStr = Field(None, alias="attrsFormDescription")
+    dynamic: LBool = None
+    name: LStr = None
     section: LList[LStr] = None
-    subtype: LStr | None = None
+    subtype: LStr = None
 
 
 class LandingBlockGetmanifestResultCallbacks(B24Model):
     """A nested object."""
 
-    afteradd: LDict | None = None
+    afteradd: LDict = None
 
 
 class LandingBlockGetmanifestResultNodesWrapper(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    type: LStr | None = None
+    code: LStr = None
+    type: LStr = None
 
 
 class LandingBlockGetmanifestResultNodes(B24Model):
@@ -193,7 +193,7 @@ class LandingBlockGetmanifestResultStyleBlock(B24Model):
 class LandingBlockGetmanifestResultStyleNodesBitrix24forms(B24Model):
     """A nested object."""
 
-    type: LStr | None = None
+    type: LStr = None
 
 
 class LandingBlockGetmanifestResultStyleNodes(B24Model):
@@ -218,14 +218,14 @@ class LandingBlockGetmanifestResult(B24Model):
     attrs: LandingBlockGetmanifestResultAttrs | None = None
     block: LandingBlockGetmanifestResultBlock | None = None
     callbacks: LandingBlockGetmanifestResultCallbacks | None = None
-    cards: Any | None = None
-    code: LStr | None = None
-    menu: Any | None = None
-    namespace: LStr | None = None
+    cards: Any = None
+    code: LStr = None
+    menu: Any = None
+    namespace: LStr = None
     nodes: LandingBlockGetmanifestResultNodes | None = None
-    preview: LStr | None = None
+    preview: LStr = None
     style: LandingBlockGetmanifestResultStyle | None = None
-    timestamp: LInt | None = None
+    timestamp: LInt = None
 
 
 class LandingBlockGetmanifestParams(TypedDict, total=False):
@@ -241,8 +241,8 @@ class LandingBlockGetmanifestfileResultAssets(B24Model):
 class LandingBlockGetmanifestfileResultBlock(B24Model):
     """A nested object."""
 
-    dynamic: LBool | None = None
-    name: LStr | None = None
+    dynamic: LBool = None
+    name: LStr = None
     section: LList[LStr] = None
 
 
@@ -257,26 +257,26 @@ class LandingBlockGetmanifestfileResultCards(B24Model):
 class LandingBlockGetmanifestfileResultNodesLandingBlock859C86(B24Model):
     """A nested object."""
 
-    height: LInt | None = None
-    width: LInt | None = None
+    height: LInt = None
+    width: LInt = None
 
 
 class LandingBlockGetmanifestfileResultNodesLandingBlock69663B(B24Model):
     """A nested object."""
 
-    allow_inline_edit: LBool | None = Field(None, alias="allowInlineEdit")
-    create2x_by_default: LBool | None = Field(None, alias="create2xByDefault")
+    allow_inline_edit: LBool = Field(None, alias="allowInlineEdit")
+    create2x_by_default: LBool = Field(None, alias="create2xByDefault")
     dimensions: LandingBlockGetmanifestfileResultNodesLandingBlock859C86 | None = None
-    name: LStr | None = None
-    type: LStr | None = None
-    use_in_designer: LBool | None = Field(None, alias="useInDesigner")
+    name: LStr = None
+    type: LStr = None
+    use_in_designer: LBool = Field(None, alias="useInDesigner")
 
 
 class LandingBlockGetmanifestfileResultNodesLandingBlock0BAC90(B24Model):
     """A nested object."""
 
-    name: LStr | None = None
-    type: LStr | None = None
+    name: LStr = None
+    type: LStr = None
 
 
 class LandingBlockGetmanifestfileResultNodes(B24Model):
@@ -303,7 +303,7 @@ class LandingBlockGetmanifestfileResultStyleBlockAdditional(B24Model):
     """A nested object."""
 
     attrs_type: LList[LStr] = Field(None, alias="attrsType")
-    name: LStr | None = None
+    name: LStr = None
 
 
 class LandingBlockGetmanifestfileResultStyleBlock(B24Model):
@@ -316,21 +316,21 @@ class LandingBlockGetmanifestfileResultStyleBlock(B24Model):
 class LandingBlockGetmanifestfileResultStyleNodesLandingC62487(B24Model):
     """A nested object."""
 
-    name: LStr | None = None
+    name: LStr = None
     type: LList[LStr] = None
 
 
 class LandingBlockGetmanifestfileResultStyleNodesLandingE0F8DA(B24Model):
     """A nested object."""
 
-    title: LStr | None = None
-    type: LStr | None = None
+    title: LStr = None
+    type: LStr = None
 
 
 class LandingBlockGetmanifestfileResultStyleNodesLanding2E0D42(B24Model):
     """A nested object."""
 
-    title: LStr | None = None
+    title: LStr = None
     type: LList[LStr] = None
 
 
@@ -377,36 +377,36 @@ class LandingBlockGetmanifestfileResult(B24Model):
 class LandingBlockGetrepositoryResultItemsN031ThreeColsB70C7C1(B24Model):
     """A nested object."""
 
-    app_code: LBool | None = None
-    description: LStr | None = None
-    id: Any | None = None
-    name: LStr | None = None
-    namespace: LStr | None = None
-    new: LBool | None = None
-    only_for_license: LStr | None = None
-    preview: LStr | None = None
-    repo_id: LBool | None = None
-    requires_updates: LBool | None = None
-    restricted: LBool | None = None
+    app_code: LBool = None
+    description: LStr = None
+    id: Any = None
+    name: LStr = None
+    namespace: LStr = None
+    new: LBool = None
+    only_for_license: LStr = None
+    preview: LStr = None
+    repo_id: LBool = None
+    requires_updates: LBool = None
+    restricted: LBool = None
     section: LList[LStr] = None
-    system: LBool | None = None
+    system: LBool = None
     type: LList[Any] = None
-    version: Any | None = None
+    version: Any = None
 
 
 class LandingBlockGetrepositoryResultItemsRepo405(B24Model):
     """A nested object."""
 
-    app_code: LStr | None = None
-    description: Any | None = None
-    id: Any | None = None
-    name: LStr | None = None
-    namespace: LStr | None = None
-    new: LBool | None = None
-    preview: LStr | None = None
-    repo_id: LStr | None = None
-    requires_updates: LBool | None = None
-    restricted: LBool | None = None
+    app_code: LStr = None
+    description: Any = None
+    id: Any = None
+    name: LStr = None
+    namespace: LStr = None
+    new: LBool = None
+    preview: LStr = None
+    repo_id: LStr = None
+    requires_updates: LBool = None
+    restricted: LBool = None
     section: LList[LStr] = None
     type: LList[Any] = None
 
@@ -417,45 +417,45 @@ class LandingBlockGetrepositoryResultItems(B24Model):
     n03_1_three_cols_big_with_text_and_titles: (
         LandingBlockGetrepositoryResultItemsN031ThreeColsB70C7C1 | None
     ) = Field(None, alias="03.1.three_cols_big_with_text_and_titles")
-    app_code: LStr | None = None
-    app_expired: LBool | None = None
-    description: LStr | None = None
-    favorite: LBool | None = None
-    favorite_my: LBool | None = Field(None, alias="favoriteMy")
-    id: LStr | None = None
-    name: LStr | None = None
-    namespace: LStr | None = None
-    new: LBool | None = None
-    only_for_license: LStr | None = None
-    preview: LStr | None = None
+    app_code: LStr = None
+    app_expired: LBool = None
+    description: LStr = None
+    favorite: LBool = None
+    favorite_my: LBool = Field(None, alias="favoriteMy")
+    id: LStr = None
+    name: LStr = None
+    namespace: LStr = None
+    new: LBool = None
+    only_for_license: LStr = None
+    preview: LStr = None
     repo_405: LandingBlockGetrepositoryResultItemsRepo405 | None = None
-    repo_id: LInt | None = None
-    requires_updates: LBool | None = None
-    restricted: LBool | None = None
-    section: LStr | None = None
-    system: LBool | None = None
+    repo_id: LInt = None
+    requires_updates: LBool = None
+    restricted: LBool = None
+    section: LStr = None
+    system: LBool = None
     type: LList[Any] = None
-    version: LStr | None = None
+    version: LStr = None
 
 
 class LandingBlockGetrepositoryResultMeta(B24Model):
     """A nested object."""
 
-    ai_text_max_tokens: LInt | None = None
-    ai_text_placeholder: LStr | None = None
+    ai_text_max_tokens: LInt = None
+    ai_text_placeholder: LStr = None
 
 
 class LandingBlockGetrepositoryResult(B24Model):
     """Result of ``landing.block.getrepository`` (REST v2)."""
 
-    app_code: Any | None = None
+    app_code: Any = None
     items: LandingBlockGetrepositoryResultItems | None = None
     meta: LandingBlockGetrepositoryResultMeta | None = None
-    name: LStr | None = None
-    new: LBool | None = None
-    separator: LBool | None = None
-    special_type: LStr | None = Field(None, alias="specialType")
-    type: LStr | None = None
+    name: LStr = None
+    new: LBool = None
+    separator: LBool = None
+    special_type: LStr = Field(None, alias="specialType")
+    type: LStr = None
 
 
 LandingBlockRemovecardResult: TypeAlias = LBool
@@ -485,8 +485,8 @@ class LandingBlockUpdatenodesAdditional(TypedDict, total=False):
 class LandingBlockUploadfileResult(B24Model):
     """Result of ``landing.block.uploadfile`` (REST v2)."""
 
-    id: LInt | None = None
-    src: LStr | None = None
+    id: LInt = None
+    src: LStr = None
 
 
 class LandingBlockUploadfileParams(TypedDict, total=False):

@@ -18,26 +18,26 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
 class LandingDemosGetListItem(B24Model):
     """A nested object."""
 
-    active: LStr | None = Field(None, alias="ACTIVE")
-    app_code: LStr | None = Field(None, alias="APP_CODE")
-    created_by_id: LInt | None = Field(None, alias="CREATED_BY_ID")
-    date_create: LStr | None = Field(None, alias="DATE_CREATE")
-    date_modify: LStr | None = Field(None, alias="DATE_MODIFY")
-    description: LStr | None = Field(None, alias="DESCRIPTION")
-    id: LInt | None = Field(None, alias="ID")
-    lang: LDict | None = Field(None, alias="LANG")
-    manifest: Any | None = Field(None, alias="MANIFEST")
-    modified_by_id: LInt | None = Field(None, alias="MODIFIED_BY_ID")
-    preview: LStr | None = Field(None, alias="PREVIEW")
-    preview2_x: LStr | None = Field(None, alias="PREVIEW2X")
-    preview3_x: LStr | None = Field(None, alias="PREVIEW3X")
-    preview_url: LStr | None = Field(None, alias="PREVIEW_URL")
-    show_in_list: LStr | None = Field(None, alias="SHOW_IN_LIST")
-    site_template_id: LStr | None = Field(None, alias="SITE_TEMPLATE_ID")
-    title: LStr | None = Field(None, alias="TITLE")
-    tpl_type: LStr | None = Field(None, alias="TPL_TYPE")
-    type: LStr | None = Field(None, alias="TYPE")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    active: LStr = Field(None, alias="ACTIVE")
+    app_code: LStr = Field(None, alias="APP_CODE")
+    created_by_id: LInt = Field(None, alias="CREATED_BY_ID")
+    date_create: LStr = Field(None, alias="DATE_CREATE")
+    date_modify: LStr = Field(None, alias="DATE_MODIFY")
+    description: LStr = Field(None, alias="DESCRIPTION")
+    id: LInt = Field(None, alias="ID")
+    lang: LDict = Field(None, alias="LANG")
+    manifest: Any = Field(None, alias="MANIFEST")
+    modified_by_id: LInt = Field(None, alias="MODIFIED_BY_ID")
+    preview: LStr = Field(None, alias="PREVIEW")
+    preview2_x: LStr = Field(None, alias="PREVIEW2X")
+    preview3_x: LStr = Field(None, alias="PREVIEW3X")
+    preview_url: LStr = Field(None, alias="PREVIEW_URL")
+    show_in_list: LStr = Field(None, alias="SHOW_IN_LIST")
+    site_template_id: LStr = Field(None, alias="SITE_TEMPLATE_ID")
+    title: LStr = Field(None, alias="TITLE")
+    tpl_type: LStr = Field(None, alias="TPL_TYPE")
+    type: LStr = Field(None, alias="TYPE")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 LandingDemosGetListResult: TypeAlias = Rows[LandingDemosGetListItem]
@@ -78,41 +78,41 @@ class LandingDemosGetListParams(TypedDict, total=False):
 class LandingDemosGetPageListResultDataFields(B24Model):
     """A nested object."""
 
-    additional_fields: LDict | None = Field(None, alias="ADDITIONAL_FIELDS")
-    rule: LStr | None = Field(None, alias="RULE")
-    title: LStr | None = Field(None, alias="TITLE")
+    additional_fields: LDict = Field(None, alias="ADDITIONAL_FIELDS")
+    rule: LStr = Field(None, alias="RULE")
+    title: LStr = Field(None, alias="TITLE")
 
 
 class LandingDemosGetPageListResultDataFoldersItemFields(B24Model):
     """A nested object."""
 
-    additional_fields: LDict | None = Field(None, alias="ADDITIONAL_FIELDS")
-    landing_id_404: LStr | None = Field(None, alias="LANDING_ID_404")
-    landing_id_index: LStr | None = Field(None, alias="LANDING_ID_INDEX")
-    title: LStr | None = Field(None, alias="TITLE")
+    additional_fields: LDict = Field(None, alias="ADDITIONAL_FIELDS")
+    landing_id_404: LStr = Field(None, alias="LANDING_ID_404")
+    landing_id_index: LStr = Field(None, alias="LANDING_ID_INDEX")
+    title: LStr = Field(None, alias="TITLE")
 
 
 class LandingDemosGetPageListResultDataFoldersItemItemsP7B5506(B24Model):
     """A nested object."""
 
-    app_code: LStr | None = None
-    xml_id: LStr | None = None
+    app_code: LStr = None
+    xml_id: LStr = None
 
 
 class LandingDemosGetPageListResultDataFoldersItemItemsP6A1175(B24Model):
     """A nested object."""
 
-    access: LStr | None = None
-    anchor: LStr | None = None
-    attrs: LDict | None = None
-    cards: LDict | None = None
-    code: LStr | None = None
-    dynamic: LDict | None = None
-    menu: LDict | None = None
-    nodes: LDict | None = None
-    old_id: LInt | None = None
+    access: LStr = None
+    anchor: LStr = None
+    attrs: LDict = None
+    cards: LDict = None
+    code: LStr = None
+    dynamic: LDict = None
+    menu: LDict = None
+    nodes: LDict = None
+    old_id: LInt = None
     repo_block: LandingDemosGetPageListResultDataFoldersItemItemsP7B5506 | None = None
-    style: LDict | None = None
+    style: LDict = None
 
 
 class LandingDemosGetPageListResultDataFoldersItemItemsP2609EF(B24Model):
@@ -126,27 +126,27 @@ class LandingDemosGetPageListResultDataFoldersItemItemsP2609EF(B24Model):
 class LandingDemosGetPageListResultDataFoldersItemItemsP509F8C(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
+    code: LStr = None
     ref: LList[LStr] = None
 
 
 class LandingDemosGetPageListResultDataFoldersItemItemsP3962FA(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    description: LStr | None = None
+    code: LStr = None
+    description: LStr = None
     fields: LandingDemosGetPageListResultDataFields | None = None
     items: LandingDemosGetPageListResultDataFoldersItemItemsP2609EF | None = None
     layout: LandingDemosGetPageListResultDataFoldersItemItemsP509F8C | None = None
-    name: LStr | None = None
-    old_id: LInt | None = None
-    preview: LStr | None = None
-    preview2x: LStr | None = None
-    preview3x: LStr | None = None
-    preview_url: LStr | None = None
-    show_in_list: LStr | None = None
-    type: LStr | None = None
-    version: LInt | None = None
+    name: LStr = None
+    old_id: LInt = None
+    preview: LStr = None
+    preview2x: LStr = None
+    preview3x: LStr = None
+    preview_url: LStr = None
+    show_in_list: LStr = None
+    type: LStr = None
+    version: LInt = None
 
 
 class LandingDemosGetPageListResultDataFoldersItemItems(B24Model):
@@ -160,97 +160,97 @@ class LandingDemosGetPageListResultDataFoldersItemItems(B24Model):
 class LandingDemosGetPageListResultDataFoldersItem(B24Model):
     """A nested object."""
 
-    charset: LStr | None = None
-    code: LStr | None = None
-    description: LStr | None = None
+    charset: LStr = None
+    code: LStr = None
+    description: LStr = None
     fields: LandingDemosGetPageListResultDataFoldersItemFields | None = None
-    folders: LDict | None = None
+    folders: LDict = None
     items: LandingDemosGetPageListResultDataFoldersItemItems | None = None
     layout: LandingDemosGetPageListResultDataFoldersItemItemsP509F8C | None = None
-    name: LStr | None = None
-    preview: LStr | None = None
-    preview2x: LStr | None = None
-    preview3x: LStr | None = None
-    preview_url: LStr | None = None
-    show_in_list: LStr | None = None
-    site_code: LStr | None = None
-    syspages: LDict | None = None
-    type: LStr | None = None
-    version: LInt | None = None
+    name: LStr = None
+    preview: LStr = None
+    preview2x: LStr = None
+    preview3x: LStr = None
+    preview_url: LStr = None
+    show_in_list: LStr = None
+    site_code: LStr = None
+    syspages: LDict = None
+    type: LStr = None
+    version: LInt = None
 
 
 class LandingDemosGetPageListResultData(B24Model):
     """A nested object."""
 
-    active: LBool | None = None
-    charset: LStr | None = None
-    code: LStr | None = None
-    description: LStr | None = None
-    disable_import: LStr | None = None
-    encoded: LBool | None = None
+    active: LBool = None
+    charset: LStr = None
+    code: LStr = None
+    description: LStr = None
+    disable_import: LStr = None
+    encoded: LBool = None
     fields: LandingDemosGetPageListResultDataFields | None = None
     folders: LList[LandingDemosGetPageListResultDataFoldersItem] = None
-    is_webform_page: LStr | None = None
+    is_webform_page: LStr = None
     items: LList[LandingDemosGetPageListResultDataFoldersItemItemsP2609EF] = None
     layout: LList[LandingDemosGetPageListResultDataFoldersItemItemsP509F8C] = None
-    lock_delete: LBool | None = None
+    lock_delete: LBool = None
     master_pages: LList[LandingDemosGetPageListResultDataFoldersItem] = None
-    name: LStr | None = None
-    old_id: LInt | None = None
-    parent: LStr | None = None
-    preview: LStr | None = None
-    preview2x: LStr | None = None
-    preview3x: LStr | None = None
-    preview_url: LStr | None = None
-    publication: LBool | None = None
+    name: LStr = None
+    old_id: LInt = None
+    parent: LStr = None
+    preview: LStr = None
+    preview2x: LStr = None
+    preview3x: LStr = None
+    preview_url: LStr = None
+    publication: LBool = None
     section: LList[LStr] = None
-    show_in_list: LStr | None = None
-    singleton: LBool | None = None
-    sort: LInt | None = None
+    show_in_list: LStr = None
+    singleton: LBool = None
+    sort: LInt = None
     syspages: LList[LandingDemosGetPageListResultDataFoldersItem] = None
     type: LList[LStr] = None
-    version: LInt | None = None
+    version: LInt = None
 
 
 class LandingDemosGetPageListResultEmptyData(B24Model):
     """A nested object."""
 
-    active: LBool | None = None
-    charset: LStr | None = None
-    encoded: LBool | None = None
+    active: LBool = None
+    charset: LStr = None
+    encoded: LBool = None
     items: LList[Any] = None
-    name: LStr | None = None
-    old_id: LInt | None = None
+    name: LStr = None
+    old_id: LInt = None
     type: LList[LStr] = None
-    version: LInt | None = None
+    version: LInt = None
 
 
 class LandingDemosGetPageListResultEmpty(B24Model):
     """A nested object."""
 
-    active: LBool | None = Field(None, alias="ACTIVE")
-    app_code: LStr | None = Field(None, alias="APP_CODE")
-    available: LBool | None = Field(None, alias="AVAILABLE")
+    active: LBool = Field(None, alias="ACTIVE")
+    app_code: LStr = Field(None, alias="APP_CODE")
+    available: LBool = Field(None, alias="AVAILABLE")
     data: LandingDemosGetPageListResultEmptyData | None = Field(None, alias="DATA")
-    description: LStr | None = Field(None, alias="DESCRIPTION")
-    id: LStr | None = Field(None, alias="ID")
-    lock_delete: LBool | None = Field(None, alias="LOCK_DELETE")
-    preview: LStr | None = Field(None, alias="PREVIEW")
-    preview2_x: LStr | None = Field(None, alias="PREVIEW2X")
-    preview3_x: LStr | None = Field(None, alias="PREVIEW3X")
-    publication: LBool | None = Field(None, alias="PUBLICATION")
-    rest: LInt | None = Field(None, alias="REST")
+    description: LStr = Field(None, alias="DESCRIPTION")
+    id: LStr = Field(None, alias="ID")
+    lock_delete: LBool = Field(None, alias="LOCK_DELETE")
+    preview: LStr = Field(None, alias="PREVIEW")
+    preview2_x: LStr = Field(None, alias="PREVIEW2X")
+    preview3_x: LStr = Field(None, alias="PREVIEW3X")
+    publication: LBool = Field(None, alias="PUBLICATION")
+    rest: LInt = Field(None, alias="REST")
     section: LList[Any] = Field(None, alias="SECTION")
-    singleton: LBool | None = Field(None, alias="SINGLETON")
-    title: LStr | None = Field(None, alias="TITLE")
+    singleton: LBool = Field(None, alias="SINGLETON")
+    title: LStr = Field(None, alias="TITLE")
     type: LList[LStr] = Field(None, alias="TYPE")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 class LandingDemosGetPageListResultSearchResultDataItemsE0E052(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
+    code: LStr = None
 
 
 class LandingDemosGetPageListResultSearchResultDataItems(B24Model):
@@ -264,48 +264,48 @@ class LandingDemosGetPageListResultSearchResultDataItems(B24Model):
 class LandingDemosGetPageListResultSearchResultData(B24Model):
     """A nested object."""
 
-    charset: LStr | None = None
-    code: LStr | None = None
-    encoded: LBool | None = None
+    charset: LStr = None
+    code: LStr = None
+    encoded: LBool = None
     items: LandingDemosGetPageListResultSearchResultDataItems | None = None
     layout: LList[Any] = None
-    publication: LBool | None = None
+    publication: LBool = None
     section: LList[LStr] = None
 
 
 class LandingDemosGetPageListResultSearchResult(B24Model):
     """A nested object."""
 
-    active: LBool | None = Field(None, alias="ACTIVE")
+    active: LBool = Field(None, alias="ACTIVE")
     data: LandingDemosGetPageListResultSearchResultData | None = Field(None, alias="DATA")
-    id: LStr | None = Field(None, alias="ID")
-    publication: LBool | None = Field(None, alias="PUBLICATION")
+    id: LStr = Field(None, alias="ID")
+    publication: LBool = Field(None, alias="PUBLICATION")
     section: LList[LStr] = Field(None, alias="SECTION")
-    title: LStr | None = Field(None, alias="TITLE")
+    title: LStr = Field(None, alias="TITLE")
     type: LList[LStr] = Field(None, alias="TYPE")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 class LandingDemosGetPageListResult(B24Model):
     """Result of ``landing.demos.getPageList`` (REST v2)."""
 
-    active: LBool | None = Field(None, alias="ACTIVE")
-    app_code: LStr | None = Field(None, alias="APP_CODE")
-    available: LBool | None = Field(None, alias="AVAILABLE")
+    active: LBool = Field(None, alias="ACTIVE")
+    app_code: LStr = Field(None, alias="APP_CODE")
+    available: LBool = Field(None, alias="AVAILABLE")
     data: LandingDemosGetPageListResultData | None = Field(None, alias="DATA")
-    description: LStr | None = Field(None, alias="DESCRIPTION")
-    id: LStr | None = Field(None, alias="ID")
-    lock_delete: LBool | None = Field(None, alias="LOCK_DELETE")
-    preview: LStr | None = Field(None, alias="PREVIEW")
-    preview2_x: LStr | None = Field(None, alias="PREVIEW2X")
-    preview3_x: LStr | None = Field(None, alias="PREVIEW3X")
-    publication: LBool | None = Field(None, alias="PUBLICATION")
-    rest: LInt | None = Field(None, alias="REST")
+    description: LStr = Field(None, alias="DESCRIPTION")
+    id: LStr = Field(None, alias="ID")
+    lock_delete: LBool = Field(None, alias="LOCK_DELETE")
+    preview: LStr = Field(None, alias="PREVIEW")
+    preview2_x: LStr = Field(None, alias="PREVIEW2X")
+    preview3_x: LStr = Field(None, alias="PREVIEW3X")
+    publication: LBool = Field(None, alias="PUBLICATION")
+    rest: LInt = Field(None, alias="REST")
     section: LList[LStr] = Field(None, alias="SECTION")
-    singleton: LBool | None = Field(None, alias="SINGLETON")
-    title: LStr | None = Field(None, alias="TITLE")
+    singleton: LBool = Field(None, alias="SINGLETON")
+    title: LStr = Field(None, alias="TITLE")
     type: LList[LStr] = Field(None, alias="TYPE")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    xml_id: LStr = Field(None, alias="XML_ID")
     empty: LandingDemosGetPageListResultEmpty | None = None
     search_result: LandingDemosGetPageListResultSearchResult | None = Field(
         None, alias="search-result"
@@ -315,82 +315,82 @@ class LandingDemosGetPageListResult(B24Model):
 class LandingDemosGetSiteListResultData(B24Model):
     """A nested object."""
 
-    active: LBool | None = None
-    charset: LStr | None = None
-    code: LStr | None = None
-    description: LStr | None = None
-    encoded: LBool | None = None
+    active: LBool = None
+    charset: LStr = None
+    code: LStr = None
+    description: LStr = None
+    encoded: LBool = None
     fields: LandingDemosGetPageListResultDataFoldersItemFields | None = None
     folders: LList[LandingDemosGetPageListResultDataFoldersItem] = None
     items: LList[LandingDemosGetPageListResultDataFoldersItemItems] = None
     layout: LList[LandingDemosGetPageListResultDataFoldersItemItemsP509F8C] = None
-    lock_delete: LBool | None = None
+    lock_delete: LBool = None
     master_pages: LList[LandingDemosGetPageListResultDataFoldersItem] = None
-    name: LStr | None = None
-    old_id: LInt | None = None
-    preview: LStr | None = None
-    preview2x: LStr | None = None
-    preview3x: LStr | None = None
-    preview_url: LStr | None = None
-    show_in_list: LStr | None = None
-    singleton: LBool | None = None
-    sort: LInt | None = None
+    name: LStr = None
+    old_id: LInt = None
+    preview: LStr = None
+    preview2x: LStr = None
+    preview3x: LStr = None
+    preview_url: LStr = None
+    show_in_list: LStr = None
+    singleton: LBool = None
+    sort: LInt = None
     syspages: LList[LandingDemosGetPageListResultDataFoldersItem] = None
     type: LList[LStr] = None
-    version: LInt | None = None
+    version: LInt = None
 
 
 class LandingDemosGetSiteListResultEmptyData(B24Model):
     """A nested object."""
 
-    charset: LStr | None = None
-    encoded: LBool | None = None
+    charset: LStr = None
+    encoded: LBool = None
     items: LList[Any] = None
-    name: LStr | None = None
+    name: LStr = None
 
 
 class LandingDemosGetSiteListResultEmpty(B24Model):
     """A nested object."""
 
-    active: LBool | None = Field(None, alias="ACTIVE")
-    app_code: LStr | None = Field(None, alias="APP_CODE")
-    available: LBool | None = Field(None, alias="AVAILABLE")
+    active: LBool = Field(None, alias="ACTIVE")
+    app_code: LStr = Field(None, alias="APP_CODE")
+    available: LBool = Field(None, alias="AVAILABLE")
     data: LandingDemosGetSiteListResultEmptyData | None = Field(None, alias="DATA")
-    description: LStr | None = Field(None, alias="DESCRIPTION")
-    id: LStr | None = Field(None, alias="ID")
-    lock_delete: LBool | None = Field(None, alias="LOCK_DELETE")
-    preview: LStr | None = Field(None, alias="PREVIEW")
-    preview2_x: LStr | None = Field(None, alias="PREVIEW2X")
-    preview3_x: LStr | None = Field(None, alias="PREVIEW3X")
-    publication: LBool | None = Field(None, alias="PUBLICATION")
-    rest: LInt | None = Field(None, alias="REST")
+    description: LStr = Field(None, alias="DESCRIPTION")
+    id: LStr = Field(None, alias="ID")
+    lock_delete: LBool = Field(None, alias="LOCK_DELETE")
+    preview: LStr = Field(None, alias="PREVIEW")
+    preview2_x: LStr = Field(None, alias="PREVIEW2X")
+    preview3_x: LStr = Field(None, alias="PREVIEW3X")
+    publication: LBool = Field(None, alias="PUBLICATION")
+    rest: LInt = Field(None, alias="REST")
     section: LList[Any] = Field(None, alias="SECTION")
-    singleton: LBool | None = Field(None, alias="SINGLETON")
-    title: LStr | None = Field(None, alias="TITLE")
+    singleton: LBool = Field(None, alias="SINGLETON")
+    title: LStr = Field(None, alias="TITLE")
     type: LList[LStr] = Field(None, alias="TYPE")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 class LandingDemosGetSiteListResult(B24Model):
     """Result of ``landing.demos.getSiteList`` (REST v2)."""
 
-    active: LBool | None = Field(None, alias="ACTIVE")
-    app_code: LStr | None = Field(None, alias="APP_CODE")
-    available: LBool | None = Field(None, alias="AVAILABLE")
+    active: LBool = Field(None, alias="ACTIVE")
+    app_code: LStr = Field(None, alias="APP_CODE")
+    available: LBool = Field(None, alias="AVAILABLE")
     data: LandingDemosGetSiteListResultData | None = Field(None, alias="DATA")
-    description: LStr | None = Field(None, alias="DESCRIPTION")
-    id: LStr | None = Field(None, alias="ID")
-    lock_delete: LBool | None = Field(None, alias="LOCK_DELETE")
-    preview: LStr | None = Field(None, alias="PREVIEW")
-    preview2_x: LStr | None = Field(None, alias="PREVIEW2X")
-    preview3_x: LStr | None = Field(None, alias="PREVIEW3X")
-    publication: LBool | None = Field(None, alias="PUBLICATION")
-    rest: LInt | None = Field(None, alias="REST")
+    description: LStr = Field(None, alias="DESCRIPTION")
+    id: LStr = Field(None, alias="ID")
+    lock_delete: LBool = Field(None, alias="LOCK_DELETE")
+    preview: LStr = Field(None, alias="PREVIEW")
+    preview2_x: LStr = Field(None, alias="PREVIEW2X")
+    preview3_x: LStr = Field(None, alias="PREVIEW3X")
+    publication: LBool = Field(None, alias="PUBLICATION")
+    rest: LInt = Field(None, alias="REST")
     section: LList[LStr] = Field(None, alias="SECTION")
-    singleton: LBool | None = Field(None, alias="SINGLETON")
-    title: LStr | None = Field(None, alias="TITLE")
+    singleton: LBool = Field(None, alias="SINGLETON")
+    title: LStr = Field(None, alias="TITLE")
     type: LList[LStr] = Field(None, alias="TYPE")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    xml_id: LStr = Field(None, alias="XML_ID")
     empty: LandingDemosGetSiteListResultEmpty | None = None
 
 

@@ -113,15 +113,15 @@ class LandingLandingFavoriteBlockMeta(TypedDict, total=False):
 class LandingLandingGetListItem(B24Model):
     """A nested object."""
 
-    date_modify: LStr | None = Field(None, alias="DATE_MODIFY")
-    domain_id: LStr | None = Field(None, alias="DOMAIN_ID")
-    field: LStr | None = Field(None, alias="FIELD")
-    id: LInt | None = Field(None, alias="ID")
-    is_area: LBool | None = Field(None, alias="IS_AREA")
-    preview: LStr | None = Field(None, alias="PREVIEW")
-    public_url: LStr | None = Field(None, alias="PUBLIC_URL")
-    site_id: LInt | None = Field(None, alias="SITE_ID")
-    title: LStr | None = Field(None, alias="TITLE")
+    date_modify: LStr = Field(None, alias="DATE_MODIFY")
+    domain_id: LStr = Field(None, alias="DOMAIN_ID")
+    field: LStr = Field(None, alias="FIELD")
+    id: LInt = Field(None, alias="ID")
+    is_area: LBool = Field(None, alias="IS_AREA")
+    preview: LStr = Field(None, alias="PREVIEW")
+    public_url: LStr = Field(None, alias="PUBLIC_URL")
+    site_id: LInt = Field(None, alias="SITE_ID")
+    title: LStr = Field(None, alias="TITLE")
 
 
 LandingLandingGetListResult: TypeAlias = Rows[LandingLandingGetListItem]
@@ -142,18 +142,18 @@ class LandingLandingGetListParams(TypedDict, total=False):
 class LandingLandingGetadditionalfieldsResult(B24Model):
     """Result of ``landing.landing.getadditionalfields`` (REST v2)."""
 
-    field_code: LStr | None = Field(None, alias="<FIELD_CODE>")
-    fonts_code: LStr | None = Field(None, alias="FONTS_CODE")
-    gacounter_use: LStr | None = Field(None, alias="GACOUNTER_USE")
-    metamain_title: LStr | None = Field(None, alias="METAMAIN_TITLE")
-    metamain_use: LStr | None = Field(None, alias="METAMAIN_USE")
-    metaog_image: LStr | None = Field(None, alias="METAOG_IMAGE")
-    metaog_title: LStr | None = Field(None, alias="METAOG_TITLE")
+    field_code: LStr = Field(None, alias="<FIELD_CODE>")
+    fonts_code: LStr = Field(None, alias="FONTS_CODE")
+    gacounter_use: LStr = Field(None, alias="GACOUNTER_USE")
+    metamain_title: LStr = Field(None, alias="METAMAIN_TITLE")
+    metamain_use: LStr = Field(None, alias="METAMAIN_USE")
+    metaog_image: LStr = Field(None, alias="METAOG_IMAGE")
+    metaog_title: LStr = Field(None, alias="METAOG_TITLE")
     settings_price_code: LList[LStr] = Field(None, alias="SETTINGS_PRICE_CODE")
-    settings_show_price_count: LInt | None = Field(None, alias="SETTINGS_SHOW_PRICE_COUNT")
-    themefonts_line_height: LStr | None = Field(None, alias="THEMEFONTS_LINE_HEIGHT")
-    view_type: LStr | None = Field(None, alias="VIEW_TYPE")
-    yacounter_use: LStr | None = Field(None, alias="YACOUNTER_USE")
+    settings_show_price_count: LInt = Field(None, alias="SETTINGS_SHOW_PRICE_COUNT")
+    themefonts_line_height: LStr = Field(None, alias="THEMEFONTS_LINE_HEIGHT")
+    view_type: LStr = Field(None, alias="VIEW_TYPE")
+    yacounter_use: LStr = Field(None, alias="YACOUNTER_USE")
 
 
 LandingLandingGetpreviewResult: TypeAlias = LStr
@@ -176,7 +176,7 @@ LandingLandingMoveResult: TypeAlias = LBool
 class LandingLandingMoveblockResultContentManifestBlock(B24Model):
     """A nested object."""
 
-    name: LStr | None = None
+    name: LStr = None
     section: LList[LStr] = None
     type: LList[LStr] = None
 
@@ -185,39 +185,39 @@ class LandingLandingMoveblockResultContentManifest(B24Model):
     """A nested object."""
 
     block: LandingLandingMoveblockResultContentManifestBlock | None = None
-    code: LStr | None = None
-    namespace: LStr | None = None
-    preview: LStr | None = None
-    timestamp: LInt | None = None
+    code: LStr = None
+    namespace: LStr = None
+    preview: LStr = None
+    timestamp: LInt = None
 
 
 class LandingLandingMoveblockResultContent(B24Model):
     """A nested object."""
 
-    access: LStr | None = None
-    active: LBool | None = None
-    anchor: LStr | None = None
+    access: LStr = None
+    active: LBool = None
+    anchor: LStr = None
     asset_strings: LList[Any] = Field(None, alias="assetStrings")
-    content: LStr | None = None
-    content_ext: LStr | None = None
+    content: LStr = None
+    content_ext: LStr = None
     css: LList[Any] = None
-    designed: LBool | None = None
+    designed: LBool = None
     dynamic_params: LList[Any] = Field(None, alias="dynamicParams")
-    id: LInt | None = None
+    id: LInt = None
     js: LList[LStr] = None
     lang: LList[Any] = None
     manifest: LandingLandingMoveblockResultContentManifest | None = None
-    php: LBool | None = None
-    repo_id: LInt | None = Field(None, alias="repoId")
+    php: LBool = None
+    repo_id: LInt = Field(None, alias="repoId")
     required_user_action: LList[Any] = Field(None, alias="requiredUserAction")
-    sections: LStr | None = None
+    sections: LStr = None
 
 
 class LandingLandingMoveblockResult(B24Model):
     """Result of ``landing.landing.moveblock`` (REST v2)."""
 
     content: LandingLandingMoveblockResultContent | None = None
-    result: LBool | None = None
+    result: LBool = None
 
 
 LandingLandingPublicationResult: TypeAlias = LBool

@@ -18,21 +18,21 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 class LandingRepoCheckContentResult(B24Model):
     """Result of ``landing.repo.checkContent`` (REST v2)."""
 
-    content: LStr | None = None
-    is_bad: LBool | None = None
+    content: LStr = None
+    is_bad: LBool = None
 
 
 class LandingRepoGetListItemManifestBlock(B24Model):
     """A nested object."""
 
-    name: LStr | None = None
+    name: LStr = None
 
 
 class LandingRepoGetListItemManifestNodesLandingBlockNodeText(B24Model):
     """A nested object."""
 
-    name: LStr | None = None
-    type: LStr | None = None
+    name: LStr = None
+    type: LStr = None
 
 
 class LandingRepoGetListItemManifestNodes(B24Model):
@@ -53,21 +53,21 @@ class LandingRepoGetListItemManifest(B24Model):
 class LandingRepoGetListItem(B24Model):
     """A nested object."""
 
-    active: LStr | None = Field(None, alias="ACTIVE")
-    app_code: LStr | None = Field(None, alias="APP_CODE")
-    content: LStr | None = Field(None, alias="CONTENT")
-    created_by_id: LStr | None = Field(None, alias="CREATED_BY_ID")
-    date_create: LStr | None = Field(None, alias="DATE_CREATE")
-    date_modify: LStr | None = Field(None, alias="DATE_MODIFY")
-    description: LStr | None = Field(None, alias="DESCRIPTION")
-    id: LStr | None = Field(None, alias="ID")
+    active: LStr = Field(None, alias="ACTIVE")
+    app_code: LStr = Field(None, alias="APP_CODE")
+    content: LStr = Field(None, alias="CONTENT")
+    created_by_id: LStr = Field(None, alias="CREATED_BY_ID")
+    date_create: LStr = Field(None, alias="DATE_CREATE")
+    date_modify: LStr = Field(None, alias="DATE_MODIFY")
+    description: LStr = Field(None, alias="DESCRIPTION")
+    id: LStr = Field(None, alias="ID")
     manifest: LandingRepoGetListItemManifest | None = Field(None, alias="MANIFEST")
-    modified_by_id: LStr | None = Field(None, alias="MODIFIED_BY_ID")
-    name: LStr | None = Field(None, alias="NAME")
-    preview: LStr | None = Field(None, alias="PREVIEW")
-    sections: LStr | None = Field(None, alias="SECTIONS")
-    site_template_id: LStr | None = Field(None, alias="SITE_TEMPLATE_ID")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    modified_by_id: LStr = Field(None, alias="MODIFIED_BY_ID")
+    name: LStr = Field(None, alias="NAME")
+    preview: LStr = Field(None, alias="PREVIEW")
+    sections: LStr = Field(None, alias="SECTIONS")
+    site_template_id: LStr = Field(None, alias="SITE_TEMPLATE_ID")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 LandingRepoGetListResult: TypeAlias = Rows[LandingRepoGetListItem]

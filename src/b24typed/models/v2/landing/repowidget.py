@@ -21,15 +21,15 @@ LandingRepowidgetDebugResult: TypeAlias = LBool
 class LandingRepowidgetGetlistItemManifestBlockSubtypePa105A15(B24Model):
     """A nested object."""
 
-    count: LStr | None = None
-    desc: LStr | None = None
+    count: LStr = None
+    desc: LStr = None
 
 
 class LandingRepowidgetGetlistItemManifestBlockSubtypePaF558DD(B24Model):
     """A nested object."""
 
-    w_empty: LStr | None = Field(None, alias="W_EMPTY")
-    w_title: LStr | None = Field(None, alias="W_TITLE")
+    w_empty: LStr = Field(None, alias="W_EMPTY")
+    w_title: LStr = Field(None, alias="W_TITLE")
 
 
 class LandingRepowidgetGetlistItemManifestBlockSubtypePa832A3C(B24Model):
@@ -45,10 +45,10 @@ class LandingRepowidgetGetlistItemManifestBlockSubtypeParams(B24Model):
     demo_data: LandingRepowidgetGetlistItemManifestBlockSubtypePa105A15 | None = Field(
         None, alias="demoData"
     )
-    handler: LStr | None = None
+    handler: LStr = None
     lang: LandingRepowidgetGetlistItemManifestBlockSubtypePa832A3C | None = None
-    root_node: LStr | None = Field(None, alias="rootNode")
-    style: LStr | None = None
+    root_node: LStr = Field(None, alias="rootNode")
+    style: LStr = None
 
 
 class LandingRepowidgetGetlistItemManifestBlock(B24Model):
@@ -68,21 +68,21 @@ class LandingRepowidgetGetlistItemManifest(B24Model):
 class LandingRepowidgetGetlistItem(B24Model):
     """A nested object."""
 
-    active: LStr | None = Field(None, alias="ACTIVE")
-    app_code: LStr | None = Field(None, alias="APP_CODE")
-    content: LStr | None = Field(None, alias="CONTENT")
-    created_by_id: LInt | None = Field(None, alias="CREATED_BY_ID")
-    date_create: LStr | None = Field(None, alias="DATE_CREATE")
-    date_modify: LStr | None = Field(None, alias="DATE_MODIFY")
-    description: Any | None = Field(None, alias="DESCRIPTION")
-    id: LInt | None = Field(None, alias="ID")
+    active: LStr = Field(None, alias="ACTIVE")
+    app_code: LStr = Field(None, alias="APP_CODE")
+    content: LStr = Field(None, alias="CONTENT")
+    created_by_id: LInt = Field(None, alias="CREATED_BY_ID")
+    date_create: LStr = Field(None, alias="DATE_CREATE")
+    date_modify: LStr = Field(None, alias="DATE_MODIFY")
+    description: Any = Field(None, alias="DESCRIPTION")
+    id: LInt = Field(None, alias="ID")
     manifest: LandingRepowidgetGetlistItemManifest | None = Field(None, alias="MANIFEST")
-    modified_by_id: LInt | None = Field(None, alias="MODIFIED_BY_ID")
-    name: LStr | None = Field(None, alias="NAME")
-    preview: LStr | None = Field(None, alias="PREVIEW")
-    sections: LStr | None = Field(None, alias="SECTIONS")
-    site_template_id: Any | None = Field(None, alias="SITE_TEMPLATE_ID")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    modified_by_id: LInt = Field(None, alias="MODIFIED_BY_ID")
+    name: LStr = Field(None, alias="NAME")
+    preview: LStr = Field(None, alias="PREVIEW")
+    sections: LStr = Field(None, alias="SECTIONS")
+    site_template_id: Any = Field(None, alias="SITE_TEMPLATE_ID")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 class LandingRepowidgetGetlistParamsFilterSectionsWidgetParams(TypedDict, total=False):

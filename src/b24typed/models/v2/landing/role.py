@@ -19,9 +19,9 @@ LandingRoleEnableResult: TypeAlias = LBool
 class LandingRoleGetListItem(B24Model):
     """A nested object."""
 
-    id: LStr | None = Field(None, alias="ID")
-    title: LStr | None = Field(None, alias="TITLE")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    id: LStr = Field(None, alias="ID")
+    title: LStr = Field(None, alias="TITLE")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 LandingRoleGetListResult: TypeAlias = Rows[LandingRoleGetListItem]

@@ -47,10 +47,10 @@ LandingSiteDeleteResult: TypeAlias = LBool
 class LandingSiteFullExportResultFieldsAdditionalFields(B24Model):
     """A nested object."""
 
-    b24_button_color: LStr | None = Field(None, alias="B24BUTTON_COLOR")
-    background_picture: LStr | None = Field(None, alias="BACKGROUND_PICTURE")
-    cookies_use: LStr | None = Field(None, alias="COOKIES_USE")
-    theme_use: LStr | None = Field(None, alias="THEME_USE")
+    b24_button_color: LStr = Field(None, alias="B24BUTTON_COLOR")
+    background_picture: LStr = Field(None, alias="BACKGROUND_PICTURE")
+    cookies_use: LStr = Field(None, alias="COOKIES_USE")
+    theme_use: LStr = Field(None, alias="THEME_USE")
 
 
 class LandingSiteFullExportResultFields(B24Model):
@@ -59,40 +59,40 @@ class LandingSiteFullExportResultFields(B24Model):
     additional_fields: LandingSiteFullExportResultFieldsAdditionalFields | None = Field(
         None, alias="ADDITIONAL_FIELDS"
     )
-    landing_id_404: LStr | None = Field(None, alias="LANDING_ID_404")
-    landing_id_index: LStr | None = Field(None, alias="LANDING_ID_INDEX")
-    title: LStr | None = Field(None, alias="TITLE")
+    landing_id_404: LStr = Field(None, alias="LANDING_ID_404")
+    landing_id_index: LStr = Field(None, alias="LANDING_ID_INDEX")
+    title: LStr = Field(None, alias="TITLE")
 
 
 class LandingSiteFullExportResultItemsPageCodeFields(B24Model):
     """A nested object."""
 
-    additional_fields: LDict | None = Field(None, alias="ADDITIONAL_FIELDS")
-    rule: LStr | None = Field(None, alias="RULE")
-    title: LStr | None = Field(None, alias="TITLE")
+    additional_fields: LDict = Field(None, alias="ADDITIONAL_FIELDS")
+    rule: LStr = Field(None, alias="RULE")
+    title: LStr = Field(None, alias="TITLE")
 
 
 class LandingSiteFullExportResultItemsPageCodeItemsBlockAD9E10(B24Model):
     """A nested object."""
 
-    app_code: LStr | None = None
-    xml_id: LStr | None = None
+    app_code: LStr = None
+    xml_id: LStr = None
 
 
 class LandingSiteFullExportResultItemsPageCodeItemsBlockId(B24Model):
     """A nested object."""
 
-    access: LStr | None = None
-    anchor: LStr | None = None
-    attrs: LDict | None = None
-    cards: LDict | None = None
-    code: LStr | None = None
-    dynamic: LDict | None = None
-    menu: LDict | None = None
-    nodes: LDict | None = None
-    old_id: LInt | None = None
+    access: LStr = None
+    anchor: LStr = None
+    attrs: LDict = None
+    cards: LDict = None
+    code: LStr = None
+    dynamic: LDict = None
+    menu: LDict = None
+    nodes: LDict = None
+    old_id: LInt = None
     repo_block: LandingSiteFullExportResultItemsPageCodeItemsBlockAD9E10 | None = None
-    style: LDict | None = None
+    style: LDict = None
 
 
 class LandingSiteFullExportResultItemsPageCodeItems(B24Model):
@@ -106,35 +106,35 @@ class LandingSiteFullExportResultItemsPageCodeItems(B24Model):
 class LandingSiteFullExportResultItemsPageCodeLayout(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
+    code: LStr = None
     ref: LList[LStr] = None
 
 
 class LandingSiteFullExportResultItemsPageCode(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    description: LStr | None = None
+    code: LStr = None
+    description: LStr = None
     fields: LandingSiteFullExportResultItemsPageCodeFields | None = None
     items: LandingSiteFullExportResultItemsPageCodeItems | None = None
     layout: LandingSiteFullExportResultItemsPageCodeLayout | None = None
-    name: LStr | None = None
-    old_id: LInt | None = None
-    preview: LStr | None = None
-    preview2x: LStr | None = None
-    preview3x: LStr | None = None
-    preview_url: LStr | None = None
-    show_in_list: LStr | None = None
-    type: LStr | None = None
-    version: LInt | None = None
+    name: LStr = None
+    old_id: LInt = None
+    preview: LStr = None
+    preview2x: LStr = None
+    preview3x: LStr = None
+    preview_url: LStr = None
+    show_in_list: LStr = None
+    type: LStr = None
+    version: LInt = None
 
 
 class LandingSiteFullExportResultItemsMyfirstsite2026Fie0333C3(B24Model):
     """A nested object."""
 
-    b24_button_use: LStr | None = Field(None, alias="B24BUTTON_USE")
-    metaog_title: LStr | None = Field(None, alias="METAOG_TITLE")
-    theme_use: LStr | None = Field(None, alias="THEME_USE")
+    b24_button_use: LStr = Field(None, alias="B24BUTTON_USE")
+    metaog_title: LStr = Field(None, alias="METAOG_TITLE")
+    theme_use: LStr = Field(None, alias="THEME_USE")
 
 
 class LandingSiteFullExportResultItemsMyfirstsite2026Fields(B24Model):
@@ -143,14 +143,14 @@ class LandingSiteFullExportResultItemsMyfirstsite2026Fields(B24Model):
     additional_fields: LandingSiteFullExportResultItemsMyfirstsite2026Fie0333C3 | None = Field(
         None, alias="ADDITIONAL_FIELDS"
     )
-    rule: Any | None = Field(None, alias="RULE")
-    title: LStr | None = Field(None, alias="TITLE")
+    rule: Any = Field(None, alias="RULE")
+    title: LStr = Field(None, alias="TITLE")
 
 
 class LandingSiteFullExportResultItemsMyfirstsite2026Ite124751(B24Model):
     """A nested object."""
 
-    id: LStr | None = None
+    id: LStr = None
 
 
 class LandingSiteFullExportResultItemsMyfirstsite2026Ite7EEE9A(B24Model):
@@ -164,9 +164,9 @@ class LandingSiteFullExportResultItemsMyfirstsite2026Ite7EEE9A(B24Model):
 class LandingSiteFullExportResultItemsMyfirstsite2026IteAD2100(B24Model):
     """A nested object."""
 
-    href: LStr | None = None
-    target: LStr | None = None
-    text: LStr | None = None
+    href: LStr = None
+    target: LStr = None
+    text: LStr = None
 
 
 class LandingSiteFullExportResultItemsMyfirstsite2026IteDBAB4C(B24Model):
@@ -186,12 +186,12 @@ class LandingSiteFullExportResultItemsMyfirstsite2026IteDA00AC(B24Model):
 class LandingSiteFullExportResultItemsMyfirstsite2026IteDB4510(B24Model):
     """A nested object."""
 
-    access: LStr | None = None
-    anchor: LStr | None = None
+    access: LStr = None
+    anchor: LStr = None
     attrs: LandingSiteFullExportResultItemsMyfirstsite2026Ite7EEE9A | None = None
-    code: LStr | None = None
+    code: LStr = None
     nodes: LandingSiteFullExportResultItemsMyfirstsite2026IteDBAB4C | None = None
-    old_id: LInt | None = None
+    old_id: LInt = None
     style: LandingSiteFullExportResultItemsMyfirstsite2026IteDA00AC | None = None
 
 
@@ -206,20 +206,20 @@ class LandingSiteFullExportResultItemsMyfirstsite2026Items(B24Model):
 class LandingSiteFullExportResultItemsMyfirstsite2026(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    description: LStr | None = None
+    code: LStr = None
+    description: LStr = None
     fields: LandingSiteFullExportResultItemsMyfirstsite2026Fields | None = None
     items: LandingSiteFullExportResultItemsMyfirstsite2026Items | None = None
     layout: LList[Any] = None
-    name: LStr | None = None
-    old_id: LStr | None = None
-    preview: LStr | None = None
-    preview2x: LStr | None = None
-    preview3x: LStr | None = None
-    preview_url: LStr | None = None
-    show_in_list: LStr | None = None
-    type: LStr | None = None
-    version: LInt | None = None
+    name: LStr = None
+    old_id: LStr = None
+    preview: LStr = None
+    preview2x: LStr = None
+    preview3x: LStr = None
+    preview_url: LStr = None
+    show_in_list: LStr = None
+    type: LStr = None
+    version: LInt = None
 
 
 class LandingSiteFullExportResultItems(B24Model):
@@ -232,23 +232,23 @@ class LandingSiteFullExportResultItems(B24Model):
 class LandingSiteFullExportResult(B24Model):
     """Result of ``landing.site.fullExport`` (REST v2)."""
 
-    charset: LStr | None = None
-    code: LStr | None = None
-    description: LStr | None = None
+    charset: LStr = None
+    code: LStr = None
+    description: LStr = None
     fields: LandingSiteFullExportResultFields | None = None
-    folders: Any | None = None
+    folders: Any = None
     items: LandingSiteFullExportResultItems | None = None
-    layout: Any | None = None
-    name: LStr | None = None
-    preview: LStr | None = None
-    preview2x: LStr | None = None
-    preview3x: LStr | None = None
-    preview_url: LStr | None = None
-    show_in_list: LStr | None = None
-    site_code: LStr | None = None
-    syspages: Any | None = None
-    type: LStr | None = None
-    version: LInt | None = None
+    layout: Any = None
+    name: LStr = None
+    preview: LStr = None
+    preview2x: LStr = None
+    preview3x: LStr = None
+    preview_url: LStr = None
+    show_in_list: LStr = None
+    site_code: LStr = None
+    syspages: Any = None
+    type: LStr = None
+    version: LInt = None
 
 
 class LandingSiteFullExportParams(TypedDict, total=False):
@@ -267,18 +267,18 @@ class LandingSiteFullExportParams(TypedDict, total=False):
 class LandingSiteGetFoldersResultItem(B24Model):
     """A nested object."""
 
-    active: LStr | None = Field(None, alias="ACTIVE")
-    code: LStr | None = Field(None, alias="CODE")
-    created_by_id: LStr | None = Field(None, alias="CREATED_BY_ID")
-    date_create: LStr | None = Field(None, alias="DATE_CREATE")
-    date_modify: LStr | None = Field(None, alias="DATE_MODIFY")
-    deleted: LStr | None = Field(None, alias="DELETED")
-    id: LStr | None = Field(None, alias="ID")
-    index_id: LStr | None = Field(None, alias="INDEX_ID")
-    modified_by_id: LStr | None = Field(None, alias="MODIFIED_BY_ID")
-    parent_id: LStr | None = Field(None, alias="PARENT_ID")
-    site_id: LStr | None = Field(None, alias="SITE_ID")
-    title: LStr | None = Field(None, alias="TITLE")
+    active: LStr = Field(None, alias="ACTIVE")
+    code: LStr = Field(None, alias="CODE")
+    created_by_id: LStr = Field(None, alias="CREATED_BY_ID")
+    date_create: LStr = Field(None, alias="DATE_CREATE")
+    date_modify: LStr = Field(None, alias="DATE_MODIFY")
+    deleted: LStr = Field(None, alias="DELETED")
+    id: LStr = Field(None, alias="ID")
+    index_id: LStr = Field(None, alias="INDEX_ID")
+    modified_by_id: LStr = Field(None, alias="MODIFIED_BY_ID")
+    parent_id: LStr = Field(None, alias="PARENT_ID")
+    site_id: LStr = Field(None, alias="SITE_ID")
+    title: LStr = Field(None, alias="TITLE")
 
 
 LandingSiteGetFoldersResult: TypeAlias = Rows[LandingSiteGetFoldersResultItem]
@@ -287,11 +287,11 @@ LandingSiteGetFoldersResult: TypeAlias = Rows[LandingSiteGetFoldersResultItem]
 class LandingSiteGetGroupBindingsResultItem(B24Model):
     """A nested object."""
 
-    binding_id: LInt | None = Field(None, alias="BINDING_ID")
-    entity_id: LInt | None = Field(None, alias="ENTITY_ID")
-    entity_type: LStr | None = Field(None, alias="ENTITY_TYPE")
-    public_url: LStr | None = Field(None, alias="PUBLIC_URL")
-    title: LStr | None = Field(None, alias="TITLE")
+    binding_id: LInt = Field(None, alias="BINDING_ID")
+    entity_id: LInt = Field(None, alias="ENTITY_ID")
+    entity_type: LStr = Field(None, alias="ENTITY_TYPE")
+    public_url: LStr = Field(None, alias="PUBLIC_URL")
+    title: LStr = Field(None, alias="TITLE")
 
 
 LandingSiteGetGroupBindingsResult: TypeAlias = Rows[LandingSiteGetGroupBindingsResultItem]
@@ -300,16 +300,16 @@ LandingSiteGetGroupBindingsResult: TypeAlias = Rows[LandingSiteGetGroupBindingsR
 class LandingSiteGetListItem(B24Model):
     """A nested object."""
 
-    date_create: LStr | None = Field(None, alias="DATE_CREATE")
-    date_modify: LStr | None = Field(None, alias="DATE_MODIFY")
-    domain_name: LStr | None = Field(None, alias="DOMAIN_NAME")
-    id: LStr | None = Field(None, alias="ID")
-    landing_id_index: LStr | None = Field(None, alias="LANDING_ID_INDEX")
-    phone: LStr | None = Field(None, alias="PHONE")
-    preview_picture: LStr | None = Field(None, alias="PREVIEW_PICTURE")
-    public_url: LStr | None = Field(None, alias="PUBLIC_URL")
-    title: LStr | None = Field(None, alias="TITLE")
-    type: LStr | None = Field(None, alias="TYPE")
+    date_create: LStr = Field(None, alias="DATE_CREATE")
+    date_modify: LStr = Field(None, alias="DATE_MODIFY")
+    domain_name: LStr = Field(None, alias="DOMAIN_NAME")
+    id: LStr = Field(None, alias="ID")
+    landing_id_index: LStr = Field(None, alias="LANDING_ID_INDEX")
+    phone: LStr = Field(None, alias="PHONE")
+    preview_picture: LStr = Field(None, alias="PREVIEW_PICTURE")
+    public_url: LStr = Field(None, alias="PUBLIC_URL")
+    title: LStr = Field(None, alias="TITLE")
+    type: LStr = Field(None, alias="TYPE")
 
 
 LandingSiteGetListResult: TypeAlias = Rows[LandingSiteGetListItem]
@@ -327,11 +327,11 @@ class LandingSiteGetListParams(TypedDict, total=False):
 class LandingSiteGetMenuBindingsResultItem(B24Model):
     """A nested object."""
 
-    binding_id: LStr | None = Field(None, alias="BINDING_ID")
-    entity_id: LInt | None = Field(None, alias="ENTITY_ID")
-    entity_type: LStr | None = Field(None, alias="ENTITY_TYPE")
-    public_url: LStr | None = Field(None, alias="PUBLIC_URL")
-    title: LStr | None = Field(None, alias="TITLE")
+    binding_id: LStr = Field(None, alias="BINDING_ID")
+    entity_id: LInt = Field(None, alias="ENTITY_ID")
+    entity_type: LStr = Field(None, alias="ENTITY_TYPE")
+    public_url: LStr = Field(None, alias="PUBLIC_URL")
+    title: LStr = Field(None, alias="TITLE")
 
 
 LandingSiteGetMenuBindingsResult: TypeAlias = Rows[LandingSiteGetMenuBindingsResultItem]
@@ -344,30 +344,30 @@ LandingSiteGetRightsResult: TypeAlias = Rows[LStr]
 class LandingSiteGetadditionalfieldsResult(B24Model):
     """Result of ``landing.site.getadditionalfields`` (REST v2)."""
 
-    field_code: LStr | None = Field(None, alias="<FIELD_CODE>")
-    b24_button_code: LStr | None = Field(None, alias="B24BUTTON_CODE")
-    b24_button_color: LStr | None = Field(None, alias="B24BUTTON_COLOR")
-    b24_button_color_value: LStr | None = Field(None, alias="B24BUTTON_COLOR_VALUE")
-    cookies_agreement_id: LInt | None = Field(None, alias="COOKIES_AGREEMENT_ID")
-    cookies_color_bg: LStr | None = Field(None, alias="COOKIES_COLOR_BG")
-    cookies_color_text: LStr | None = Field(None, alias="COOKIES_COLOR_TEXT")
-    cookies_mode: LStr | None = Field(None, alias="COOKIES_MODE")
-    cookies_position: LStr | None = Field(None, alias="COOKIES_POSITION")
-    cookies_use: LStr | None = Field(None, alias="COOKIES_USE")
-    copyright_code: LStr | None = Field(None, alias="COPYRIGHT_CODE")
-    copyright_show: LStr | None = Field(None, alias="COPYRIGHT_SHOW")
-    cssblock_use: LStr | None = Field(None, alias="CSSBLOCK_USE")
-    headblock_use: LStr | None = Field(None, alias="HEADBLOCK_USE")
-    robots_content: LStr | None = Field(None, alias="ROBOTS_CONTENT")
-    robots_use: LStr | None = Field(None, alias="ROBOTS_USE")
-    settings_currency_id: LStr | None = Field(None, alias="SETTINGS_CURRENCY_ID")
+    field_code: LStr = Field(None, alias="<FIELD_CODE>")
+    b24_button_code: LStr = Field(None, alias="B24BUTTON_CODE")
+    b24_button_color: LStr = Field(None, alias="B24BUTTON_COLOR")
+    b24_button_color_value: LStr = Field(None, alias="B24BUTTON_COLOR_VALUE")
+    cookies_agreement_id: LInt = Field(None, alias="COOKIES_AGREEMENT_ID")
+    cookies_color_bg: LStr = Field(None, alias="COOKIES_COLOR_BG")
+    cookies_color_text: LStr = Field(None, alias="COOKIES_COLOR_TEXT")
+    cookies_mode: LStr = Field(None, alias="COOKIES_MODE")
+    cookies_position: LStr = Field(None, alias="COOKIES_POSITION")
+    cookies_use: LStr = Field(None, alias="COOKIES_USE")
+    copyright_code: LStr = Field(None, alias="COPYRIGHT_CODE")
+    copyright_show: LStr = Field(None, alias="COPYRIGHT_SHOW")
+    cssblock_use: LStr = Field(None, alias="CSSBLOCK_USE")
+    headblock_use: LStr = Field(None, alias="HEADBLOCK_USE")
+    robots_content: LStr = Field(None, alias="ROBOTS_CONTENT")
+    robots_use: LStr = Field(None, alias="ROBOTS_USE")
+    settings_currency_id: LStr = Field(None, alias="SETTINGS_CURRENCY_ID")
     settings_price_code: LList[LStr] = Field(None, alias="SETTINGS_PRICE_CODE")
-    settings_show_price_count: LInt | None = Field(None, alias="SETTINGS_SHOW_PRICE_COUNT")
-    speed_use_lazy: LStr | None = Field(None, alias="SPEED_USE_LAZY")
-    theme_code: LStr | None = Field(None, alias="THEME_CODE")
-    theme_color: LStr | None = Field(None, alias="THEME_COLOR")
-    yacounter_counter: LStr | None = Field(None, alias="YACOUNTER_COUNTER")
-    yacounter_use: LStr | None = Field(None, alias="YACOUNTER_USE")
+    settings_show_price_count: LInt = Field(None, alias="SETTINGS_SHOW_PRICE_COUNT")
+    speed_use_lazy: LStr = Field(None, alias="SPEED_USE_LAZY")
+    theme_code: LStr = Field(None, alias="THEME_CODE")
+    theme_color: LStr = Field(None, alias="THEME_COLOR")
+    yacounter_counter: LStr = Field(None, alias="YACOUNTER_COUNTER")
+    yacounter_use: LStr = Field(None, alias="YACOUNTER_USE")
 
 
 LandingSiteMarkDeleteResult: TypeAlias = LInt

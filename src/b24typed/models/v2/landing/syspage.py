@@ -20,11 +20,11 @@ LandingSyspageDeleteForSiteResult: TypeAlias = LBool
 class LandingSyspageGetResultCart(B24Model):
     """A nested object."""
 
-    active: LStr | None = Field(None, alias="ACTIVE")
-    deleted: LStr | None = Field(None, alias="DELETED")
-    landing_id: LInt | None = Field(None, alias="LANDING_ID")
-    title: LStr | None = Field(None, alias="TITLE")
-    type: LStr | None = Field(None, alias="TYPE")
+    active: LStr = Field(None, alias="ACTIVE")
+    deleted: LStr = Field(None, alias="DELETED")
+    landing_id: LInt = Field(None, alias="LANDING_ID")
+    title: LStr = Field(None, alias="TITLE")
+    type: LStr = Field(None, alias="TYPE")
 
 
 class LandingSyspageGetResult(B24Model):

@@ -17,30 +17,30 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 class LandingTemplateGetLandingRefResult(B24Model):
     """Result of ``landing.template.getLandingRef`` (REST v2)."""
 
-    n1: LInt | None = Field(None, alias="1")
-    n2: LInt | None = Field(None, alias="2")
-    n3: LInt | None = Field(None, alias="3")
-    area_id: LInt | None = Field(None, alias="<AREA_ID>")
+    n1: LInt = Field(None, alias="1")
+    n2: LInt = Field(None, alias="2")
+    n3: LInt = Field(None, alias="3")
+    area_id: LInt = Field(None, alias="<AREA_ID>")
 
 
 class LandingTemplateGetSiteRefResult(B24Model):
     """Result of ``landing.template.getSiteRef`` (REST v2)."""
 
-    n1: LInt | None = Field(None, alias="1")
-    n2: LInt | None = Field(None, alias="2")
-    area_id: LInt | None = Field(None, alias="<AREA_ID>")
+    n1: LInt = Field(None, alias="1")
+    n2: LInt = Field(None, alias="2")
+    area_id: LInt = Field(None, alias="<AREA_ID>")
 
 
 class LandingTemplateGetlistItem(B24Model):
     """A nested object."""
 
-    active: LStr | None = Field(None, alias="ACTIVE")
-    date_modify: LStr | None = Field(None, alias="DATE_MODIFY")
-    field: LStr | None = Field(None, alias="FIELD")
-    id: LInt | None = Field(None, alias="ID")
-    sort: LStr | None = Field(None, alias="SORT")
-    title: LStr | None = Field(None, alias="TITLE")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    active: LStr = Field(None, alias="ACTIVE")
+    date_modify: LStr = Field(None, alias="DATE_MODIFY")
+    field: LStr = Field(None, alias="FIELD")
+    id: LInt = Field(None, alias="ID")
+    sort: LStr = Field(None, alias="SORT")
+    title: LStr = Field(None, alias="TITLE")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 LandingTemplateGetlistResult: TypeAlias = Rows[LandingTemplateGetlistItem]

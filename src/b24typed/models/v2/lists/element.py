@@ -27,13 +27,13 @@ ListsElementDeleteResult: TypeAlias = LBool
 class ListsElementGetItem(B24Model):
     """A nested object."""
 
-    code: LStr | None = Field(None, alias="CODE")
-    created_by: LStr | None = Field(None, alias="CREATED_BY")
-    iblock_section_id: Any | None = Field(None, alias="IBLOCK_SECTION_ID")
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
-    property_1003: LDict | None = Field(None, alias="PROPERTY_1003")
-    property_951: LDict | None = Field(None, alias="PROPERTY_951")
+    code: LStr = Field(None, alias="CODE")
+    created_by: LStr = Field(None, alias="CREATED_BY")
+    iblock_section_id: Any = Field(None, alias="IBLOCK_SECTION_ID")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
+    property_1003: LDict = Field(None, alias="PROPERTY_1003")
+    property_951: LDict = Field(None, alias="PROPERTY_951")
 
 
 ListsElementGetResult: TypeAlias = Rows[ListsElementGetItem]

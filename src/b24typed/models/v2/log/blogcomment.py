@@ -19,15 +19,15 @@ class LogBlogcommentUserGetResultCommentsItem(B24Model):
     """A nested object."""
 
     attach: LList[LInt] = None
-    comment_id: LInt | None = None
-    date: LStr | None = None
-    id: LInt | None = None
-    log_id: LInt | None = None
-    text: LStr | None = None
+    comment_id: LInt = None
+    date: LStr = None
+    id: LInt = None
+    log_id: LInt = None
+    text: LStr = None
 
 
 class LogBlogcommentUserGetResult(B24Model):
     """Result of ``log.blogcomment.user.get`` (REST v2)."""
 
     comments: LList[LogBlogcommentUserGetResultCommentsItem] = None
-    files: LDict | None = None
+    files: LDict = None

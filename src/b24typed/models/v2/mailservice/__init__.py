@@ -20,37 +20,37 @@ MailserviceDeleteResult: TypeAlias = LBool
 class MailserviceFieldsResult(B24Model):
     """Result of ``mailservice.fields`` (REST v2)."""
 
-    active: LStr | None = Field(None, alias="ACTIVE")
-    encryption: LStr | None = Field(None, alias="ENCRYPTION")
-    icon: LStr | None = Field(None, alias="ICON")
-    id: LStr | None = Field(None, alias="ID")
-    link: LStr | None = Field(None, alias="LINK")
-    name: LStr | None = Field(None, alias="NAME")
-    port: LStr | None = Field(None, alias="PORT")
-    server: LStr | None = Field(None, alias="SERVER")
-    site_id: LStr | None = Field(None, alias="SITE_ID")
-    sort: LStr | None = Field(None, alias="SORT")
+    active: LStr = Field(None, alias="ACTIVE")
+    encryption: LStr = Field(None, alias="ENCRYPTION")
+    icon: LStr = Field(None, alias="ICON")
+    id: LStr = Field(None, alias="ID")
+    link: LStr = Field(None, alias="LINK")
+    name: LStr = Field(None, alias="NAME")
+    port: LStr = Field(None, alias="PORT")
+    server: LStr = Field(None, alias="SERVER")
+    site_id: LStr = Field(None, alias="SITE_ID")
+    sort: LStr = Field(None, alias="SORT")
 
 
 class MailserviceGetResult(B24Model):
     """Result of ``mailservice.get`` (REST v2)."""
 
-    active: LStr | None = Field(None, alias="ACTIVE")
-    encryption: LStr | None = Field(None, alias="ENCRYPTION")
-    icon: LStr | None = Field(None, alias="ICON")
-    id: LInt | None = Field(None, alias="ID")
-    link: LStr | None = Field(None, alias="LINK")
-    name: LStr | None = Field(None, alias="NAME")
-    port: LInt | None = Field(None, alias="PORT")
-    server: LStr | None = Field(None, alias="SERVER")
-    site_id: LStr | None = Field(None, alias="SITE_ID")
-    smtp_encryption: LStr | None = Field(None, alias="SMTP_ENCRYPTION")
-    smtp_login_as_imap: LStr | None = Field(None, alias="SMTP_LOGIN_AS_IMAP")
-    smtp_password_as_imap: LStr | None = Field(None, alias="SMTP_PASSWORD_AS_IMAP")
-    smtp_port: LInt | None = Field(None, alias="SMTP_PORT")
-    smtp_server: LStr | None = Field(None, alias="SMTP_SERVER")
-    sort: LInt | None = Field(None, alias="SORT")
-    upload_outgoing: LStr | None = Field(None, alias="UPLOAD_OUTGOING")
+    active: LStr = Field(None, alias="ACTIVE")
+    encryption: LStr = Field(None, alias="ENCRYPTION")
+    icon: LStr = Field(None, alias="ICON")
+    id: LInt = Field(None, alias="ID")
+    link: LStr = Field(None, alias="LINK")
+    name: LStr = Field(None, alias="NAME")
+    port: LInt = Field(None, alias="PORT")
+    server: LStr = Field(None, alias="SERVER")
+    site_id: LStr = Field(None, alias="SITE_ID")
+    smtp_encryption: LStr = Field(None, alias="SMTP_ENCRYPTION")
+    smtp_login_as_imap: LStr = Field(None, alias="SMTP_LOGIN_AS_IMAP")
+    smtp_password_as_imap: LStr = Field(None, alias="SMTP_PASSWORD_AS_IMAP")
+    smtp_port: LInt = Field(None, alias="SMTP_PORT")
+    smtp_server: LStr = Field(None, alias="SMTP_SERVER")
+    sort: LInt = Field(None, alias="SORT")
+    upload_outgoing: LStr = Field(None, alias="UPLOAD_OUTGOING")
 
 
 MailserviceListResult: TypeAlias = Rows[MailserviceGetResult]

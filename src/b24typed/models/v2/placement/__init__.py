@@ -20,4 +20,4 @@ PlacementListResult: TypeAlias = Rows[LStr]
 class PlacementUnbindResult(B24Model):
     """Result of ``placement.unbind`` (REST v2)."""
 
-    count: LInt | None = None
+    count: LInt = None

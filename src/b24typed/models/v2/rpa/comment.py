@@ -22,20 +22,20 @@ class RpaCommentAddResultCommentData(B24Model):
 class RpaCommentAddResultComment(B24Model):
     """A nested object."""
 
-    action: LStr | None = None
-    created_time: LStr | None = Field(None, alias="createdTime")
-    created_timestamp: LInt | None = Field(None, alias="createdTimestamp")
+    action: LStr = None
+    created_time: LStr = Field(None, alias="createdTime")
+    created_timestamp: LInt = Field(None, alias="createdTimestamp")
     data: RpaCommentAddResultCommentData | None = None
-    description: LStr | None = None
-    html_description: LStr | None = Field(None, alias="htmlDescription")
-    id: LInt | None = None
-    is_fixed: LBool | None = Field(None, alias="isFixed")
-    item_id: LInt | None = Field(None, alias="itemId")
-    text_description: LStr | None = Field(None, alias="textDescription")
-    title: LStr | None = None
-    type_id: LInt | None = Field(None, alias="typeId")
-    user_id: LInt | None = Field(None, alias="userId")
-    users: LDict | None = None
+    description: LStr = None
+    html_description: LStr = Field(None, alias="htmlDescription")
+    id: LInt = None
+    is_fixed: LBool = Field(None, alias="isFixed")
+    item_id: LInt = Field(None, alias="itemId")
+    text_description: LStr = Field(None, alias="textDescription")
+    title: LStr = None
+    type_id: LInt = Field(None, alias="typeId")
+    user_id: LInt = Field(None, alias="userId")
+    users: LDict = None
 
 
 class RpaCommentAddResult(B24Model):

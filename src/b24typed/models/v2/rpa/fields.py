@@ -14,14 +14,14 @@ from b24typed.core.typed_models import B24Model, LBool
 class RpaFieldsGetSettingsResultFieldsCreate(B24Model):
     """A nested object."""
 
-    uf_rpa_1_name: LBool | None = Field(None, alias="UF_RPA_1_NAME")
+    uf_rpa_1_name: LBool = Field(None, alias="UF_RPA_1_NAME")
 
 
 class RpaFieldsGetSettingsResultFieldsKanban(B24Model):
     """A nested object."""
 
-    uf_rpa_1_name: LBool | None = Field(None, alias="UF_RPA_1_NAME")
-    id: LBool | None = None
+    uf_rpa_1_name: LBool = Field(None, alias="UF_RPA_1_NAME")
+    id: LBool = None
 
 
 class RpaFieldsGetSettingsResultFields(B24Model):

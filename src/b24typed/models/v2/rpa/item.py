@@ -24,54 +24,54 @@ class RpaItemGetResultItemTasksFaces(B24Model):
 class RpaItemGetResultItem(B24Model):
     """A nested object."""
 
-    uf_rpa_1_name: LStr | None = Field(None, alias="UF_RPA_1_NAME")
-    created_by: LInt | None = Field(None, alias="createdBy")
-    created_time: LStr | None = Field(None, alias="createdTime")
-    detail_url: LStr | None = Field(None, alias="detailUrl")
-    id: LInt | None = None
-    moved_by: LInt | None = Field(None, alias="movedBy")
-    moved_time: LStr | None = Field(None, alias="movedTime")
-    name: LStr | None = None
-    previous_stage_id: LInt | None = Field(None, alias="previousStageId")
-    stage_id: LInt | None = Field(None, alias="stageId")
-    tasks_counter: LInt | None = Field(None, alias="tasksCounter")
+    uf_rpa_1_name: LStr = Field(None, alias="UF_RPA_1_NAME")
+    created_by: LInt = Field(None, alias="createdBy")
+    created_time: LStr = Field(None, alias="createdTime")
+    detail_url: LStr = Field(None, alias="detailUrl")
+    id: LInt = None
+    moved_by: LInt = Field(None, alias="movedBy")
+    moved_time: LStr = Field(None, alias="movedTime")
+    name: LStr = None
+    previous_stage_id: LInt = Field(None, alias="previousStageId")
+    stage_id: LInt = Field(None, alias="stageId")
+    tasks_counter: LInt = Field(None, alias="tasksCounter")
     tasks_faces: RpaItemGetResultItemTasksFaces | None = Field(None, alias="tasksFaces")
-    type_id: LInt | None = Field(None, alias="typeId")
-    updated_by: LInt | None = Field(None, alias="updatedBy")
-    updated_time: LStr | None = Field(None, alias="updatedTime")
-    users: LDict | None = None
+    type_id: LInt = Field(None, alias="typeId")
+    updated_by: LInt = Field(None, alias="updatedBy")
+    updated_time: LStr = Field(None, alias="updatedTime")
+    users: LDict = None
 
 
 class RpaItemGetResult(B24Model):
     """Result of ``rpa.item.get`` (REST v2)."""
 
-    uf_rpa: Any | None = Field(None, alias="UF_RPA_...")
-    created_by: Any | None = Field(None, alias="createdBy")
-    created_time: Any | None = Field(None, alias="createdTime")
-    detail_url: Any | None = Field(None, alias="detailUrl")
+    uf_rpa: Any = Field(None, alias="UF_RPA_...")
+    created_by: Any = Field(None, alias="createdBy")
+    created_time: Any = Field(None, alias="createdTime")
+    detail_url: Any = Field(None, alias="detailUrl")
     item: RpaItemGetResultItem | None = None
-    moved_by: Any | None = Field(None, alias="movedBy")
-    moved_time: Any | None = Field(None, alias="movedTime")
-    name: Any | None = None
-    previous_stage_id: Any | None = Field(None, alias="previousStageId")
-    stage_id: Any | None = Field(None, alias="stageId")
-    tasks_counter: Any | None = Field(None, alias="tasksCounter")
-    tasks_faces: Any | None = Field(None, alias="tasksFaces")
-    type_id: Any | None = Field(None, alias="typeId")
-    updated_by: Any | None = Field(None, alias="updatedBy")
-    updated_time: Any | None = Field(None, alias="updatedTime")
-    users: Any | None = None
+    moved_by: Any = Field(None, alias="movedBy")
+    moved_time: Any = Field(None, alias="movedTime")
+    name: Any = None
+    previous_stage_id: Any = Field(None, alias="previousStageId")
+    stage_id: Any = Field(None, alias="stageId")
+    tasks_counter: Any = Field(None, alias="tasksCounter")
+    tasks_faces: Any = Field(None, alias="tasksFaces")
+    type_id: Any = Field(None, alias="typeId")
+    updated_by: Any = Field(None, alias="updatedBy")
+    updated_time: Any = Field(None, alias="updatedTime")
+    users: Any = None
 
 
 class RpaItemGetTasksResultTasksItemDataControlsButtonsItem(B24Model):
     """A nested object."""
 
-    color: LStr | None = Field(None, alias="COLOR")
-    name: LStr | None = Field(None, alias="NAME")
-    target_user_status: LInt | None = Field(None, alias="TARGET_USER_STATUS")
-    text: LStr | None = Field(None, alias="TEXT")
-    type: LStr | None = Field(None, alias="TYPE")
-    value: LStr | None = Field(None, alias="VALUE")
+    color: LStr = Field(None, alias="COLOR")
+    name: LStr = Field(None, alias="NAME")
+    target_user_status: LInt = Field(None, alias="TARGET_USER_STATUS")
+    text: LStr = Field(None, alias="TEXT")
+    type: LStr = Field(None, alias="TYPE")
+    value: LStr = Field(None, alias="VALUE")
 
 
 class RpaItemGetTasksResultTasksItemDataControls(B24Model):
@@ -85,8 +85,8 @@ class RpaItemGetTasksResultTasksItemDataControls(B24Model):
 class RpaItemGetTasksResultTasksItemDataUsersItem(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    status: LInt | None = None
+    id: LInt = None
+    status: LInt = None
 
 
 class RpaItemGetTasksResultTasksItemData(B24Model):
@@ -94,11 +94,11 @@ class RpaItemGetTasksResultTasksItemData(B24Model):
 
     controls: RpaItemGetTasksResultTasksItemDataControls | None = None
     fields_to_set: LList[LStr] = Field(None, alias="fieldsToSet")
-    fields_to_show: Any | None = Field(None, alias="fieldsToShow")
-    is_mine: LBool | None = Field(None, alias="isMine")
-    participant_joint: LStr | None = Field(None, alias="participantJoint")
-    type: LStr | None = None
-    url: LStr | None = None
+    fields_to_show: Any = Field(None, alias="fieldsToShow")
+    is_mine: LBool = Field(None, alias="isMine")
+    participant_joint: LStr = Field(None, alias="participantJoint")
+    type: LStr = None
+    url: LStr = None
     users: LList[RpaItemGetTasksResultTasksItemDataUsersItem] = None
 
 
@@ -106,12 +106,12 @@ class RpaItemGetTasksResultTasksItem(B24Model):
     """A nested object."""
 
     data: RpaItemGetTasksResultTasksItemData | None = None
-    description: LStr | None = None
-    id: LInt | None = None
-    item_class_name: LStr | None = Field(None, alias="itemClassName")
-    title: LStr | None = None
-    user_id: LInt | None = Field(None, alias="userId")
-    users: LDict | None = None
+    description: LStr = None
+    id: LInt = None
+    item_class_name: LStr = Field(None, alias="itemClassName")
+    title: LStr = None
+    user_id: LInt = Field(None, alias="userId")
+    users: LDict = None
 
 
 class RpaItemGetTasksResult(B24Model):

@@ -26,63 +26,63 @@ class RpaStageAddFields(TypedDict, total=False):
 class RpaStageGetResultPermissions(B24Model):
     """A nested object."""
 
-    can_move_from: LBool | None = Field(None, alias="canMoveFrom")
-    droppable: LBool | None = None
+    can_move_from: LBool = Field(None, alias="canMoveFrom")
+    droppable: LBool = None
 
 
 class RpaStageGetResultTasksItemUsersItem(B24Model):
     """A nested object."""
 
-    entity_id: LInt | None = Field(None, alias="entityId")
-    entity_type: LStr | None = Field(None, alias="entityType")
-    id: LStr | None = None
-    name: LStr | None = None
-    photo_src: LStr | None = Field(None, alias="photoSrc")
-    url: LStr | None = None
+    entity_id: LInt = Field(None, alias="entityId")
+    entity_type: LStr = Field(None, alias="entityType")
+    id: LStr = None
+    name: LStr = None
+    photo_src: LStr = Field(None, alias="photoSrc")
+    url: LStr = None
 
 
 class RpaStageGetResultTasksItem(B24Model):
     """A nested object."""
 
-    can_append_responsibles: LBool | None = Field(None, alias="canAppendResponsibles")
-    robot_name: LStr | None = Field(None, alias="robotName")
-    robot_type: LStr | None = Field(None, alias="robotType")
-    title: LStr | None = None
+    can_append_responsibles: LBool = Field(None, alias="canAppendResponsibles")
+    robot_name: LStr = Field(None, alias="robotName")
+    robot_type: LStr = Field(None, alias="robotType")
+    title: LStr = None
     users: LList[RpaStageGetResultTasksItemUsersItem] = None
 
 
 class RpaStageGetResult(B24Model):
     """Result of ``rpa.stage.get`` (REST v2)."""
 
-    code: LStr | None = None
-    color: LStr | None = None
-    id: LInt | None = None
-    is_fail: LBool | None = Field(None, alias="isFail")
-    is_first: LBool | None = Field(None, alias="isFirst")
-    is_success: LBool | None = Field(None, alias="isSuccess")
-    name: LStr | None = None
+    code: LStr = None
+    color: LStr = None
+    id: LInt = None
+    is_fail: LBool = Field(None, alias="isFail")
+    is_first: LBool = Field(None, alias="isFirst")
+    is_success: LBool = Field(None, alias="isSuccess")
+    name: LStr = None
     permissions: RpaStageGetResultPermissions | None = None
     possible_next_stages: LList[LInt] = Field(None, alias="possibleNextStages")
-    robots_count: LInt | None = Field(None, alias="robotsCount")
-    semantic: Any | None = None
-    sort: LInt | None = None
+    robots_count: LInt = Field(None, alias="robotsCount")
+    semantic: Any = None
+    sort: LInt = None
     tasks: LList[RpaStageGetResultTasksItem] = None
-    type_id: LInt | None = Field(None, alias="typeId")
+    type_id: LInt = Field(None, alias="typeId")
 
 
 class RpaStageListForTypeResultStagesItem(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    color: LStr | None = None
-    id: LInt | None = None
-    is_fail: LBool | None = Field(None, alias="isFail")
-    is_first: LBool | None = Field(None, alias="isFirst")
-    is_success: LBool | None = Field(None, alias="isSuccess")
-    name: LStr | None = None
-    semantic: Any | None = None
-    sort: LInt | None = None
-    type_id: LInt | None = Field(None, alias="typeId")
+    code: LStr = None
+    color: LStr = None
+    id: LInt = None
+    is_fail: LBool = Field(None, alias="isFail")
+    is_first: LBool = Field(None, alias="isFirst")
+    is_success: LBool = Field(None, alias="isSuccess")
+    name: LStr = None
+    semantic: Any = None
+    sort: LInt = None
+    type_id: LInt = Field(None, alias="typeId")
 
 
 class RpaStageListForTypeResult(B24Model):

@@ -16,24 +16,24 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
 class RpaTimelineAddResultTimelineData(B24Model):
     """A nested object."""
 
-    scope: LStr | None = None
+    scope: LStr = None
 
 
 class RpaTimelineAddResultTimeline(B24Model):
     """A nested object."""
 
-    action: LBool | None = None
-    created_time: LStr | None = Field(None, alias="createdTime")
-    created_timestamp: LInt | None = Field(None, alias="createdTimestamp")
+    action: LBool = None
+    created_time: LStr = Field(None, alias="createdTime")
+    created_timestamp: LInt = Field(None, alias="createdTimestamp")
     data: RpaTimelineAddResultTimelineData | None = None
-    description: LStr | None = None
-    id: LInt | None = None
-    is_fixed: LBool | None = Field(None, alias="isFixed")
-    item_id: LInt | None = Field(None, alias="itemId")
-    title: LStr | None = None
-    type_id: LInt | None = Field(None, alias="typeId")
-    user_id: LInt | None = Field(None, alias="userId")
-    users: LDict | None = None
+    description: LStr = None
+    id: LInt = None
+    is_fixed: LBool = Field(None, alias="isFixed")
+    item_id: LInt = Field(None, alias="itemId")
+    title: LStr = None
+    type_id: LInt = Field(None, alias="typeId")
+    user_id: LInt = Field(None, alias="userId")
+    users: LDict = None
 
 
 class RpaTimelineAddResult(B24Model):
@@ -50,41 +50,41 @@ class RpaTimelineAddFields(TypedDict, total=False):
 class RpaTimelineListForItemResultData(B24Model):
     """A nested object."""
 
-    fields: Any | None = None
-    item: Any | None = None
-    scope: Any | None = None
-    stage_from: Any | None = Field(None, alias="stageFrom")
-    stage_to: Any | None = Field(None, alias="stageTo")
-    task: Any | None = None
-    users: Any | None = None
+    fields: Any = None
+    item: Any = None
+    scope: Any = None
+    stage_from: Any = Field(None, alias="stageFrom")
+    stage_to: Any = Field(None, alias="stageTo")
+    task: Any = None
+    users: Any = None
 
 
 class RpaTimelineListForItemResultTimelineItemDataFieldsItem(B24Model):
     """A nested object."""
 
-    name: LStr | None = None
-    title: LStr | None = None
+    name: LStr = None
+    title: LStr = None
 
 
 class RpaTimelineListForItemResultTimelineItemDataItem(B24Model):
     """A nested object."""
 
-    name: LStr | None = None
+    name: LStr = None
 
 
 class RpaTimelineListForItemResultTimelineItemDataStageFrom(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    name: LStr | None = None
+    id: LInt = None
+    name: LStr = None
 
 
 class RpaTimelineListForItemResultTimelineItemDataTaskPaE374B4(B24Model):
     """A nested object."""
 
-    color: LStr | None = None
-    label: LStr | None = None
-    stage_id: LInt | None = Field(None, alias="stageId")
+    color: LStr = None
+    label: LStr = None
+    stage_id: LInt = Field(None, alias="stageId")
 
 
 class RpaTimelineListForItemResultTimelineItemDataTaskPaA9D547(B24Model):
@@ -93,29 +93,29 @@ class RpaTimelineListForItemResultTimelineItemDataTaskPaA9D547(B24Model):
     actions: LList[RpaTimelineListForItemResultTimelineItemDataTaskPaE374B4] = Field(
         None, alias="ACTIONS"
     )
-    approve_type: Any | None = Field(None, alias="APPROVE_TYPE")
+    approve_type: Any = Field(None, alias="APPROVE_TYPE")
     document_id: LList[LStr] = Field(None, alias="DOCUMENT_ID")
     fields_to_set: LList[LStr] = Field(None, alias="FIELDS_TO_SET")
     fields_to_show: LList[LStr] = Field(None, alias="FIELDS_TO_SHOW")
-    responsible_type: Any | None = Field(None, alias="RESPONSIBLE_TYPE")
-    task_edit_url: LStr | None = Field(None, alias="TASK_EDIT_URL")
+    responsible_type: Any = Field(None, alias="RESPONSIBLE_TYPE")
+    task_edit_url: LStr = Field(None, alias="TASK_EDIT_URL")
 
 
 class RpaTimelineListForItemResultTimelineItemDataTask(B24Model):
     """A nested object."""
 
-    activity: LStr | None = Field(None, alias="ACTIVITY")
-    activity_name: LStr | None = Field(None, alias="ACTIVITY_NAME")
-    description: LStr | None = Field(None, alias="DESCRIPTION")
-    id: LInt | None = Field(None, alias="ID")
+    activity: LStr = Field(None, alias="ACTIVITY")
+    activity_name: LStr = Field(None, alias="ACTIVITY_NAME")
+    description: LStr = Field(None, alias="DESCRIPTION")
+    id: LInt = Field(None, alias="ID")
     incomplete_users: LList[Any] = Field(None, alias="INCOMPLETE_USERS")
-    name: LStr | None = Field(None, alias="NAME")
+    name: LStr = Field(None, alias="NAME")
     parameters: RpaTimelineListForItemResultTimelineItemDataTaskPaA9D547 | None = Field(
         None, alias="PARAMETERS"
     )
     users: LList[LInt] = Field(None, alias="USERS")
-    user_id: LInt | None = Field(None, alias="USER_ID")
-    workflow_id: LStr | None = Field(None, alias="WORKFLOW_ID")
+    user_id: LInt = Field(None, alias="USER_ID")
+    workflow_id: LStr = Field(None, alias="WORKFLOW_ID")
 
 
 class RpaTimelineListForItemResultTimelineItemData(B24Model):
@@ -123,7 +123,7 @@ class RpaTimelineListForItemResultTimelineItemData(B24Model):
 
     fields: LList[RpaTimelineListForItemResultTimelineItemDataFieldsItem] = None
     item: RpaTimelineListForItemResultTimelineItemDataItem | None = None
-    scope: LStr | None = None
+    scope: LStr = None
     stage_from: RpaTimelineListForItemResultTimelineItemDataStageFrom | None = Field(
         None, alias="stageFrom"
     )
@@ -136,40 +136,40 @@ class RpaTimelineListForItemResultTimelineItemData(B24Model):
 class RpaTimelineListForItemResultTimelineItem(B24Model):
     """A nested object."""
 
-    action: LStr | None = None
-    created_time: LStr | None = Field(None, alias="createdTime")
-    created_timestamp: LInt | None = Field(None, alias="createdTimestamp")
+    action: LStr = None
+    created_time: LStr = Field(None, alias="createdTime")
+    created_timestamp: LInt = Field(None, alias="createdTimestamp")
     data: RpaTimelineListForItemResultTimelineItemData | None = None
-    description: LStr | None = None
-    id: LInt | None = None
-    is_fixed: LBool | None = Field(None, alias="isFixed")
-    item_id: LInt | None = Field(None, alias="itemId")
-    title: LStr | None = None
-    type_id: LInt | None = Field(None, alias="typeId")
-    user_id: LInt | None = Field(None, alias="userId")
-    users: LDict | None = None
+    description: LStr = None
+    id: LInt = None
+    is_fixed: LBool = Field(None, alias="isFixed")
+    item_id: LInt = Field(None, alias="itemId")
+    title: LStr = None
+    type_id: LInt = Field(None, alias="typeId")
+    user_id: LInt = Field(None, alias="userId")
+    users: LDict = None
 
 
 class RpaTimelineListForItemResult(B24Model):
     """Result of ``rpa.timeline.listForItem`` (REST v2)."""
 
-    action: Any | None = None
-    created_time: Any | None = Field(None, alias="createdTime")
+    action: Any = None
+    created_time: Any = Field(None, alias="createdTime")
     data: RpaTimelineListForItemResultData | None = None
-    description: Any | None = None
-    id: Any | None = None
-    is_fixed: Any | None = Field(None, alias="isFixed")
-    item_id: Any | None = Field(None, alias="itemId")
+    description: Any = None
+    id: Any = None
+    is_fixed: Any = Field(None, alias="isFixed")
+    item_id: Any = Field(None, alias="itemId")
     timeline: LList[RpaTimelineListForItemResultTimelineItem] = None
-    title: Any | None = None
-    type_id: Any | None = Field(None, alias="typeId")
-    user_id: Any | None = Field(None, alias="userId")
+    title: Any = None
+    type_id: Any = Field(None, alias="typeId")
+    user_id: Any = Field(None, alias="userId")
 
 
 class RpaTimelineUpdateIsFixedResultTimeline(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
+    id: LInt = None
 
 
 class RpaTimelineUpdateIsFixedResult(B24Model):

@@ -25,34 +25,34 @@ class RpaTypeAddFieldsItem(TypedDict, total=False):
 class RpaTypeGetResultTypePermissionsItem(B24Model):
     """A nested object."""
 
-    access_code: LStr | None = Field(None, alias="accessCode")
-    action: LStr | None = None
-    entity: LStr | None = None
-    entity_id: LInt | None = Field(None, alias="entityId")
-    id: LInt | None = None
-    permission: LStr | None = None
+    access_code: LStr = Field(None, alias="accessCode")
+    action: LStr = None
+    entity: LStr = None
+    entity_id: LInt = Field(None, alias="entityId")
+    id: LInt = None
+    permission: LStr = None
 
 
 class RpaTypeGetResultType(B24Model):
     """A nested object."""
 
-    created_by: LInt | None = Field(None, alias="createdBy")
-    id: LInt | None = None
-    image: LStr | None = None
+    created_by: LInt = Field(None, alias="createdBy")
+    id: LInt = None
+    image: LStr = None
     permissions: LList[RpaTypeGetResultTypePermissionsItem] = None
     settings: LList[Any] = None
-    title: LStr | None = None
+    title: LStr = None
 
 
 class RpaTypeGetResult(B24Model):
     """Result of ``rpa.type.get`` (REST v2)."""
 
-    created_by: Any | None = Field(None, alias="createdBy")
-    id: Any | None = None
-    image: Any | None = None
-    permissions: Any | None = None
-    settings: Any | None = None
-    title: Any | None = None
+    created_by: Any = Field(None, alias="createdBy")
+    id: Any = None
+    image: Any = None
+    permissions: Any = None
+    settings: Any = None
+    title: Any = None
     type: RpaTypeGetResultType | None = None
 
 

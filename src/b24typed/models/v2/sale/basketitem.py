@@ -17,31 +17,31 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 class SaleBasketitemAddResultBasketItem(B24Model):
     """A nested object."""
 
-    base_price: LInt | None = Field(None, alias="basePrice")
-    can_buy: LStr | None = Field(None, alias="canBuy")
-    catalog_xml_id: LStr | None = Field(None, alias="catalogXmlId")
-    currency: LStr | None = None
-    custom_price: LStr | None = Field(None, alias="customPrice")
-    date_insert: LStr | None = Field(None, alias="dateInsert")
-    date_update: LStr | None = Field(None, alias="dateUpdate")
-    dimensions: LStr | None = None
-    discount_price: LInt | None = Field(None, alias="discountPrice")
-    id: LInt | None = None
-    measure_code: LStr | None = Field(None, alias="measureCode")
-    measure_name: LStr | None = Field(None, alias="measureName")
-    name: LStr | None = None
-    order_id: LInt | None = Field(None, alias="orderId")
-    price: LInt | None = None
-    product_id: LInt | None = Field(None, alias="productId")
-    product_xml_id: LInt | None = Field(None, alias="productXmlId")
+    base_price: LInt = Field(None, alias="basePrice")
+    can_buy: LStr = Field(None, alias="canBuy")
+    catalog_xml_id: LStr = Field(None, alias="catalogXmlId")
+    currency: LStr = None
+    custom_price: LStr = Field(None, alias="customPrice")
+    date_insert: LStr = Field(None, alias="dateInsert")
+    date_update: LStr = Field(None, alias="dateUpdate")
+    dimensions: LStr = None
+    discount_price: LInt = Field(None, alias="discountPrice")
+    id: LInt = None
+    measure_code: LStr = Field(None, alias="measureCode")
+    measure_name: LStr = Field(None, alias="measureName")
+    name: LStr = None
+    order_id: LInt = Field(None, alias="orderId")
+    price: LInt = None
+    product_id: LInt = Field(None, alias="productId")
+    product_xml_id: LInt = Field(None, alias="productXmlId")
     properties: LList[Any] = None
-    quantity: LInt | None = None
+    quantity: LInt = None
     reservations: LList[Any] = None
-    sort: LInt | None = None
-    vat_included: LStr | None = Field(None, alias="vatIncluded")
-    vat_rate: Any | None = Field(None, alias="vatRate")
-    weight: LInt | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    sort: LInt = None
+    vat_included: LStr = Field(None, alias="vatIncluded")
+    vat_rate: Any = Field(None, alias="vatRate")
+    weight: LInt = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SaleBasketitemAddResult(B24Model):
@@ -76,32 +76,32 @@ class SaleBasketitemAddFields(TypedDict, total=False):
 class SaleBasketitemAddCatalogProductResultBasketItem(B24Model):
     """A nested object."""
 
-    base_price: LInt | None = Field(None, alias="basePrice")
-    can_buy: LStr | None = Field(None, alias="canBuy")
-    catalog_xml_id: LStr | None = Field(None, alias="catalogXmlId")
-    currency: LStr | None = None
-    custom_price: LStr | None = Field(None, alias="customPrice")
-    date_insert: LStr | None = Field(None, alias="dateInsert")
-    date_update: LStr | None = Field(None, alias="dateUpdate")
-    dimensions: LStr | None = None
-    discount_price: LInt | None = Field(None, alias="discountPrice")
-    id: LInt | None = None
-    measure_code: LStr | None = Field(None, alias="measureCode")
-    measure_name: LStr | None = Field(None, alias="measureName")
-    name: LStr | None = None
-    order_id: LInt | None = Field(None, alias="orderId")
-    price: LInt | None = None
-    product_id: LInt | None = Field(None, alias="productId")
-    product_xml_id: LInt | None = Field(None, alias="productXmlId")
+    base_price: LInt = Field(None, alias="basePrice")
+    can_buy: LStr = Field(None, alias="canBuy")
+    catalog_xml_id: LStr = Field(None, alias="catalogXmlId")
+    currency: LStr = None
+    custom_price: LStr = Field(None, alias="customPrice")
+    date_insert: LStr = Field(None, alias="dateInsert")
+    date_update: LStr = Field(None, alias="dateUpdate")
+    dimensions: LStr = None
+    discount_price: LInt = Field(None, alias="discountPrice")
+    id: LInt = None
+    measure_code: LStr = Field(None, alias="measureCode")
+    measure_name: LStr = Field(None, alias="measureName")
+    name: LStr = None
+    order_id: LInt = Field(None, alias="orderId")
+    price: LInt = None
+    product_id: LInt = Field(None, alias="productId")
+    product_xml_id: LInt = Field(None, alias="productXmlId")
     properties: LList[Any] = None
-    quantity: LInt | None = None
+    quantity: LInt = None
     reservations: LList[Any] = None
-    sort: LInt | None = None
-    type: LInt | None = None
-    vat_included: LStr | None = Field(None, alias="vatIncluded")
-    vat_rate: Any | None = Field(None, alias="vatRate")
-    weight: LInt | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    sort: LInt = None
+    type: LInt = None
+    vat_included: LStr = Field(None, alias="vatIncluded")
+    vat_rate: Any = Field(None, alias="vatRate")
+    weight: LInt = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SaleBasketitemAddCatalogProductResult(B24Model):
@@ -134,10 +134,10 @@ SaleBasketitemGetResult: TypeAlias = SaleBasketitemAddResult
 class SaleBasketitemGetFieldsResultBasketItemBasePrice(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class SaleBasketitemGetFieldsResultBasketItem(B24Model):
@@ -164,12 +164,12 @@ SaleBasketitemGetFieldsCatalogProductResult: TypeAlias = SaleBasketitemGetFields
 class SaleBasketitemListItem(B24Model):
     """A nested object."""
 
-    currency: LStr | None = None
-    id: LInt | None = None
-    name: LStr | None = None
-    order_id: LInt | None = Field(None, alias="orderId")
-    price: LInt | None = None
-    product_id: LInt | None = Field(None, alias="productId")
+    currency: LStr = None
+    id: LInt = None
+    name: LStr = None
+    order_id: LInt = Field(None, alias="orderId")
+    price: LInt = None
+    product_id: LInt = Field(None, alias="productId")
 
 
 class SaleBasketitemListResult(B24Model):
@@ -181,32 +181,32 @@ class SaleBasketitemListResult(B24Model):
 class SaleBasketitemUpdateResultBasketItem(B24Model):
     """A nested object."""
 
-    base_price: LInt | None = Field(None, alias="basePrice")
-    can_buy: LStr | None = Field(None, alias="canBuy")
-    catalog_xml_id: LStr | None = Field(None, alias="catalogXmlId")
-    currency: LStr | None = None
-    custom_price: LStr | None = Field(None, alias="customPrice")
-    date_insert: LStr | None = Field(None, alias="dateInsert")
-    date_update: LStr | None = Field(None, alias="dateUpdate")
-    dimensions: LStr | None = None
-    discount_price: LInt | None = Field(None, alias="discountPrice")
-    id: LInt | None = None
-    measure_code: LStr | None = Field(None, alias="measureCode")
-    measure_name: LStr | None = Field(None, alias="measureName")
-    name: LStr | None = None
-    order_id: LInt | None = Field(None, alias="orderId")
-    price: LInt | None = None
-    product_id: LInt | None = Field(None, alias="productId")
-    product_xml_id: LStr | None = Field(None, alias="productXmlId")
+    base_price: LInt = Field(None, alias="basePrice")
+    can_buy: LStr = Field(None, alias="canBuy")
+    catalog_xml_id: LStr = Field(None, alias="catalogXmlId")
+    currency: LStr = None
+    custom_price: LStr = Field(None, alias="customPrice")
+    date_insert: LStr = Field(None, alias="dateInsert")
+    date_update: LStr = Field(None, alias="dateUpdate")
+    dimensions: LStr = None
+    discount_price: LInt = Field(None, alias="discountPrice")
+    id: LInt = None
+    measure_code: LStr = Field(None, alias="measureCode")
+    measure_name: LStr = Field(None, alias="measureName")
+    name: LStr = None
+    order_id: LInt = Field(None, alias="orderId")
+    price: LInt = None
+    product_id: LInt = Field(None, alias="productId")
+    product_xml_id: LStr = Field(None, alias="productXmlId")
     properties: LList[Any] = None
-    quantity: LInt | None = None
+    quantity: LInt = None
     reservations: LList[Any] = None
-    sort: LInt | None = None
-    type: Any | None = None
-    vat_included: LStr | None = Field(None, alias="vatIncluded")
-    vat_rate: LInt | None = Field(None, alias="vatRate")
-    weight: LInt | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    sort: LInt = None
+    type: Any = None
+    vat_included: LStr = Field(None, alias="vatIncluded")
+    vat_rate: LInt = Field(None, alias="vatRate")
+    weight: LInt = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SaleBasketitemUpdateResult(B24Model):
@@ -237,32 +237,32 @@ class SaleBasketitemUpdateFields(TypedDict, total=False):
 class SaleBasketitemUpdateCatalogProductResultBasketItem(B24Model):
     """A nested object."""
 
-    base_price: LInt | None = Field(None, alias="basePrice")
-    can_buy: LStr | None = Field(None, alias="canBuy")
-    catalog_xml_id: LStr | None = Field(None, alias="catalogXmlId")
-    currency: LStr | None = None
-    custom_price: LStr | None = Field(None, alias="customPrice")
-    date_insert: LStr | None = Field(None, alias="dateInsert")
-    date_update: LStr | None = Field(None, alias="dateUpdate")
-    dimensions: LStr | None = None
-    discount_price: LInt | None = Field(None, alias="discountPrice")
-    id: LInt | None = None
-    measure_code: LStr | None = Field(None, alias="measureCode")
-    measure_name: LStr | None = Field(None, alias="measureName")
-    name: LStr | None = None
-    order_id: LInt | None = Field(None, alias="orderId")
-    price: LInt | None = None
-    product_xml_id: LInt | None = Field(None, alias="productXmlId")
-    productid: LInt | None = None
+    base_price: LInt = Field(None, alias="basePrice")
+    can_buy: LStr = Field(None, alias="canBuy")
+    catalog_xml_id: LStr = Field(None, alias="catalogXmlId")
+    currency: LStr = None
+    custom_price: LStr = Field(None, alias="customPrice")
+    date_insert: LStr = Field(None, alias="dateInsert")
+    date_update: LStr = Field(None, alias="dateUpdate")
+    dimensions: LStr = None
+    discount_price: LInt = Field(None, alias="discountPrice")
+    id: LInt = None
+    measure_code: LStr = Field(None, alias="measureCode")
+    measure_name: LStr = Field(None, alias="measureName")
+    name: LStr = None
+    order_id: LInt = Field(None, alias="orderId")
+    price: LInt = None
+    product_xml_id: LInt = Field(None, alias="productXmlId")
+    productid: LInt = None
     properties: LList[Any] = None
-    quantity: LInt | None = None
+    quantity: LInt = None
     reservations: LList[Any] = None
-    sort: LInt | None = None
-    type: LInt | None = None
-    vat_included: LStr | None = Field(None, alias="vatIncluded")
-    vat_rate: Any | None = Field(None, alias="vatRate")
-    weight: LInt | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    sort: LInt = None
+    type: LInt = None
+    vat_included: LStr = Field(None, alias="vatIncluded")
+    vat_rate: Any = Field(None, alias="vatRate")
+    weight: LInt = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SaleBasketitemUpdateCatalogProductResult(B24Model):

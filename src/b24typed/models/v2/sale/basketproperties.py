@@ -17,12 +17,12 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 class SaleBasketpropertiesAddResultBasketProperty(B24Model):
     """A nested object."""
 
-    basket_id: LInt | None = Field(None, alias="basketId")
-    code: LStr | None = None
-    id: LInt | None = None
-    name: LStr | None = None
-    value: LStr | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    basket_id: LInt = Field(None, alias="basketId")
+    code: LStr = None
+    id: LInt = None
+    name: LStr = None
+    value: LStr = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SaleBasketpropertiesAddResult(B24Model):
@@ -48,13 +48,13 @@ SaleBasketpropertiesDeleteResult: TypeAlias = LBool
 class SaleBasketpropertiesGetResultBasketProperty(B24Model):
     """A nested object."""
 
-    basket_id: LInt | None = Field(None, alias="basketId")
-    code: LStr | None = None
-    id: LInt | None = None
-    name: LStr | None = None
-    sort: LInt | None = None
-    value: LStr | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    basket_id: LInt = Field(None, alias="basketId")
+    code: LStr = None
+    id: LInt = None
+    name: LStr = None
+    sort: LInt = None
+    value: LStr = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SaleBasketpropertiesGetResult(B24Model):
@@ -68,10 +68,10 @@ class SaleBasketpropertiesGetResult(B24Model):
 class SaleBasketpropertiesGetFieldsResultBasketPropertieD32E1E(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class SaleBasketpropertiesGetFieldsResultBasketProperties(B24Model):

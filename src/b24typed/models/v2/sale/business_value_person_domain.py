@@ -17,20 +17,20 @@ from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LSt
 class SaleBusinessValuePersonDomainAddResultBusinessValu4DE784(B24Model):
     """A nested object."""
 
-    domain: LStr | None = None
-    person_type_id: LInt | None = Field(None, alias="personTypeId")
+    domain: LStr = None
+    person_type_id: LInt = Field(None, alias="personTypeId")
 
 
 class SaleBusinessValuePersonDomainAddResultTime(B24Model):
     """A nested object."""
 
-    date_finish: LStr | None = None
-    date_start: LStr | None = None
-    duration: LFloat | None = None
-    finish: LFloat | None = None
-    operating: LInt | None = None
-    processing: LFloat | None = None
-    start: LFloat | None = None
+    date_finish: LStr = None
+    date_start: LStr = None
+    duration: LFloat = None
+    finish: LFloat = None
+    operating: LInt = None
+    processing: LFloat = None
+    start: LFloat = None
 
 
 class SaleBusinessValuePersonDomainAddResult(B24Model):
@@ -53,10 +53,10 @@ SaleBusinessValuePersonDomainDeleteByFilterResult: TypeAlias = LBool
 class SaleBusinessValuePersonDomainGetFieldsResultBusine52462A(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class SaleBusinessValuePersonDomainGetFieldsResultBusine87D6B0(B24Model):

@@ -59,9 +59,9 @@ SaleCashboxHandlerDeleteResult: TypeAlias = LBool
 class SaleCashboxHandlerListItemSettingsConfigAuthItemsLogin(B24Model):
     """A nested object."""
 
-    label: LStr | None = Field(None, alias="LABEL")
-    required: LStr | None = Field(None, alias="REQUIRED")
-    type: LStr | None = Field(None, alias="TYPE")
+    label: LStr = Field(None, alias="LABEL")
+    required: LStr = Field(None, alias="REQUIRED")
+    type: LStr = Field(None, alias="TYPE")
 
 
 class SaleCashboxHandlerListItemSettingsConfigAuthItems(B24Model):
@@ -79,18 +79,18 @@ class SaleCashboxHandlerListItemSettingsConfigAuth(B24Model):
     """A nested object."""
 
     items: SaleCashboxHandlerListItemSettingsConfigAuthItems | None = Field(None, alias="ITEMS")
-    label: LStr | None = Field(None, alias="LABEL")
+    label: LStr = Field(None, alias="LABEL")
 
 
 class SaleCashboxHandlerListItemSettingsConfigCompanyItemsInn(B24Model):
     """A nested object."""
 
-    disabled: LStr | None = Field(None, alias="DISABLED")
-    label: LStr | None = Field(None, alias="LABEL")
-    multiline: LStr | None = Field(None, alias="MULTILINE")
-    multiple: LStr | None = Field(None, alias="MULTIPLE")
-    required: LStr | None = Field(None, alias="REQUIRED")
-    type: LStr | None = Field(None, alias="TYPE")
+    disabled: LStr = Field(None, alias="DISABLED")
+    label: LStr = Field(None, alias="LABEL")
+    multiline: LStr = Field(None, alias="MULTILINE")
+    multiple: LStr = Field(None, alias="MULTIPLE")
+    required: LStr = Field(None, alias="REQUIRED")
+    type: LStr = Field(None, alias="TYPE")
 
 
 class SaleCashboxHandlerListItemSettingsConfigCompanyItems(B24Model):
@@ -103,24 +103,24 @@ class SaleCashboxHandlerListItemSettingsConfigCompany(B24Model):
     """A nested object."""
 
     items: SaleCashboxHandlerListItemSettingsConfigCompanyItems | None = Field(None, alias="ITEMS")
-    label: LStr | None = Field(None, alias="LABEL")
+    label: LStr = Field(None, alias="LABEL")
 
 
 class SaleCashboxHandlerListItemSettingsConfigInteractioAA7D0B(B24Model):
     """A nested object."""
 
-    active: LStr | None = Field(None, alias="ACTIVE")
-    test: LStr | None = Field(None, alias="TEST")
+    active: LStr = Field(None, alias="ACTIVE")
+    test: LStr = Field(None, alias="TEST")
 
 
 class SaleCashboxHandlerListItemSettingsConfigInteractio6C521F(B24Model):
     """A nested object."""
 
-    label: LStr | None = Field(None, alias="LABEL")
+    label: LStr = Field(None, alias="LABEL")
     options: SaleCashboxHandlerListItemSettingsConfigInteractioAA7D0B | None = Field(
         None, alias="OPTIONS"
     )
-    type: LStr | None = Field(None, alias="TYPE")
+    type: LStr = Field(None, alias="TYPE")
 
 
 class SaleCashboxHandlerListItemSettingsConfigInteractionItems(B24Model):
@@ -137,7 +137,7 @@ class SaleCashboxHandlerListItemSettingsConfigInteraction(B24Model):
     items: SaleCashboxHandlerListItemSettingsConfigInteractionItems | None = Field(
         None, alias="ITEMS"
     )
-    label: LStr | None = Field(None, alias="LABEL")
+    label: LStr = Field(None, alias="LABEL")
 
 
 class SaleCashboxHandlerListItemSettingsConfig(B24Model):
@@ -153,20 +153,20 @@ class SaleCashboxHandlerListItemSettingsConfig(B24Model):
 class SaleCashboxHandlerListItemSettings(B24Model):
     """A nested object."""
 
-    check_url: LStr | None = Field(None, alias="CHECK_URL")
+    check_url: LStr = Field(None, alias="CHECK_URL")
     config: SaleCashboxHandlerListItemSettingsConfig | None = Field(None, alias="CONFIG")
-    print_url: LStr | None = Field(None, alias="PRINT_URL")
-    supports_ffd105: LStr | None = Field(None, alias="SUPPORTS_FFD105")
+    print_url: LStr = Field(None, alias="PRINT_URL")
+    supports_ffd105: LStr = Field(None, alias="SUPPORTS_FFD105")
 
 
 class SaleCashboxHandlerListItem(B24Model):
     """A nested object."""
 
-    code: LStr | None = Field(None, alias="CODE")
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
+    code: LStr = Field(None, alias="CODE")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
     settings: SaleCashboxHandlerListItemSettings | None = Field(None, alias="SETTINGS")
-    sort: LStr | None = Field(None, alias="SORT")
+    sort: LStr = Field(None, alias="SORT")
 
 
 SaleCashboxHandlerListResult: TypeAlias = Rows[SaleCashboxHandlerListItem]
@@ -177,18 +177,18 @@ SaleCashboxHandlerUpdateResult: TypeAlias = LBool
 class SaleCashboxListItem(B24Model):
     """A nested object."""
 
-    active: LStr | None = Field(None, alias="ACTIVE")
-    date_create: LDict | None = Field(None, alias="DATE_CREATE")
-    date_last_check: Any | None = Field(None, alias="DATE_LAST_CHECK")
-    email: LStr | None = Field(None, alias="EMAIL")
-    enabled: LStr | None = Field(None, alias="ENABLED")
-    id: LInt | None = Field(None, alias="ID")
-    kkm_id: Any | None = Field(None, alias="KKM_ID")
-    name: LStr | None = Field(None, alias="NAME")
-    number_kkm: LStr | None = Field(None, alias="NUMBER_KKM")
-    ofd: LStr | None = Field(None, alias="OFD")
-    sort: LStr | None = Field(None, alias="SORT")
-    use_offline: LStr | None = Field(None, alias="USE_OFFLINE")
+    active: LStr = Field(None, alias="ACTIVE")
+    date_create: LDict = Field(None, alias="DATE_CREATE")
+    date_last_check: Any = Field(None, alias="DATE_LAST_CHECK")
+    email: LStr = Field(None, alias="EMAIL")
+    enabled: LStr = Field(None, alias="ENABLED")
+    id: LInt = Field(None, alias="ID")
+    kkm_id: Any = Field(None, alias="KKM_ID")
+    name: LStr = Field(None, alias="NAME")
+    number_kkm: LStr = Field(None, alias="NUMBER_KKM")
+    ofd: LStr = Field(None, alias="OFD")
+    sort: LStr = Field(None, alias="SORT")
+    use_offline: LStr = Field(None, alias="USE_OFFLINE")
 
 
 SaleCashboxListResult: TypeAlias = Rows[SaleCashboxListItem]

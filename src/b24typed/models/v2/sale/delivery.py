@@ -18,27 +18,27 @@ from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LSt
 class SaleDeliveryAddResultParent(B24Model):
     """A nested object."""
 
-    active: LStr | None = Field(None, alias="ACTIVE")
-    currency: LStr | None = Field(None, alias="CURRENCY")
-    description: LStr | None = Field(None, alias="DESCRIPTION")
-    id: LInt | None = Field(None, alias="ID")
-    logotype: LInt | None = Field(None, alias="LOGOTYPE")
-    name: LStr | None = Field(None, alias="NAME")
-    parent_id: Any | None = Field(None, alias="PARENT_ID")
-    sort: LInt | None = Field(None, alias="SORT")
+    active: LStr = Field(None, alias="ACTIVE")
+    currency: LStr = Field(None, alias="CURRENCY")
+    description: LStr = Field(None, alias="DESCRIPTION")
+    id: LInt = Field(None, alias="ID")
+    logotype: LInt = Field(None, alias="LOGOTYPE")
+    name: LStr = Field(None, alias="NAME")
+    parent_id: Any = Field(None, alias="PARENT_ID")
+    sort: LInt = Field(None, alias="SORT")
 
 
 class SaleDeliveryAddResultProfilesItem(B24Model):
     """A nested object."""
 
-    active: LStr | None = Field(None, alias="ACTIVE")
-    currency: LStr | None = Field(None, alias="CURRENCY")
-    description: LStr | None = Field(None, alias="DESCRIPTION")
-    id: LInt | None = Field(None, alias="ID")
-    logotype: Any | None = Field(None, alias="LOGOTYPE")
-    name: LStr | None = Field(None, alias="NAME")
-    parent_id: LInt | None = Field(None, alias="PARENT_ID")
-    sort: LInt | None = Field(None, alias="SORT")
+    active: LStr = Field(None, alias="ACTIVE")
+    currency: LStr = Field(None, alias="CURRENCY")
+    description: LStr = Field(None, alias="DESCRIPTION")
+    id: LInt = Field(None, alias="ID")
+    logotype: Any = Field(None, alias="LOGOTYPE")
+    name: LStr = Field(None, alias="NAME")
+    parent_id: LInt = Field(None, alias="PARENT_ID")
+    sort: LInt = Field(None, alias="SORT")
 
 
 class SaleDeliveryAddResult(B24Model):
@@ -56,8 +56,8 @@ class SaleDeliveryAddConfigItem(TypedDict, total=False):
 class SaleDeliveryConfigGetResultItem(B24Model):
     """A nested object."""
 
-    code: LStr | None = Field(None, alias="CODE")
-    value: LStr | None = Field(None, alias="VALUE")
+    code: LStr = Field(None, alias="CODE")
+    value: LStr = Field(None, alias="VALUE")
 
 
 SaleDeliveryConfigGetResult: TypeAlias = Rows[SaleDeliveryConfigGetResultItem]
@@ -81,23 +81,23 @@ SaleDeliveryExtraServiceDeleteResult: TypeAlias = LBool
 class SaleDeliveryExtraServiceGetResultItemItemsItem(B24Model):
     """A nested object."""
 
-    code: Any | None = Field(None, alias="CODE")
-    price: LStr | None = Field(None, alias="PRICE")
-    title: LStr | None = Field(None, alias="TITLE")
+    code: Any = Field(None, alias="CODE")
+    price: LStr = Field(None, alias="PRICE")
+    title: LStr = Field(None, alias="TITLE")
 
 
 class SaleDeliveryExtraServiceGetResultItem(B24Model):
     """A nested object."""
 
-    active: LStr | None = Field(None, alias="ACTIVE")
-    code: LStr | None = Field(None, alias="CODE")
-    description: LStr | None = Field(None, alias="DESCRIPTION")
-    id: LInt | None = Field(None, alias="ID")
+    active: LStr = Field(None, alias="ACTIVE")
+    code: LStr = Field(None, alias="CODE")
+    description: LStr = Field(None, alias="DESCRIPTION")
+    id: LInt = Field(None, alias="ID")
     items: LList[SaleDeliveryExtraServiceGetResultItemItemsItem] = Field(None, alias="ITEMS")
-    name: LStr | None = Field(None, alias="NAME")
-    price: LFloat | None = Field(None, alias="PRICE")
-    sort: LStr | None = Field(None, alias="SORT")
-    type: LStr | None = Field(None, alias="TYPE")
+    name: LStr = Field(None, alias="NAME")
+    price: LFloat = Field(None, alias="PRICE")
+    sort: LStr = Field(None, alias="SORT")
+    type: LStr = Field(None, alias="TYPE")
 
 
 SaleDeliveryExtraServiceGetResult: TypeAlias = Rows[SaleDeliveryExtraServiceGetResultItem]
@@ -108,13 +108,13 @@ SaleDeliveryExtraServiceUpdateResult: TypeAlias = LBool
 class SaleDeliveryGetlistItem(B24Model):
     """A nested object."""
 
-    active: LStr | None = Field(None, alias="ACTIVE")
-    currency: LStr | None = Field(None, alias="CURRENCY")
-    description: LStr | None = Field(None, alias="DESCRIPTION")
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
-    parent_id: LInt | None = Field(None, alias="PARENT_ID")
-    sort: LInt | None = Field(None, alias="SORT")
+    active: LStr = Field(None, alias="ACTIVE")
+    currency: LStr = Field(None, alias="CURRENCY")
+    description: LStr = Field(None, alias="DESCRIPTION")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
+    parent_id: LInt = Field(None, alias="PARENT_ID")
+    sort: LInt = Field(None, alias="SORT")
 
 
 SaleDeliveryGetlistResult: TypeAlias = Rows[SaleDeliveryGetlistItem]
@@ -149,52 +149,52 @@ SaleDeliveryHandlerDeleteResult: TypeAlias = LBool
 class SaleDeliveryHandlerListItemProfilesItem(B24Model):
     """A nested object."""
 
-    code: LStr | None = Field(None, alias="CODE")
-    description: LStr | None = Field(None, alias="DESCRIPTION")
-    name: LStr | None = Field(None, alias="NAME")
+    code: LStr = Field(None, alias="CODE")
+    description: LStr = Field(None, alias="DESCRIPTION")
+    name: LStr = Field(None, alias="NAME")
 
 
 class SaleDeliveryHandlerListItemSettingsConfigItemOptions(B24Model):
     """A nested object."""
 
-    option1_code: LStr | None = Field(None, alias="Option1Code")
-    option2_code: LStr | None = Field(None, alias="Option2Code")
-    option3_code: LStr | None = Field(None, alias="Option3Code")
-    option4_code: LStr | None = Field(None, alias="Option4Code")
-    option5_code: LStr | None = Field(None, alias="Option5Code")
+    option1_code: LStr = Field(None, alias="Option1Code")
+    option2_code: LStr = Field(None, alias="Option2Code")
+    option3_code: LStr = Field(None, alias="Option3Code")
+    option4_code: LStr = Field(None, alias="Option4Code")
+    option5_code: LStr = Field(None, alias="Option5Code")
 
 
 class SaleDeliveryHandlerListItemSettingsConfigItem(B24Model):
     """A nested object."""
 
-    code: LStr | None = Field(None, alias="CODE")
-    name: LStr | None = Field(None, alias="NAME")
+    code: LStr = Field(None, alias="CODE")
+    name: LStr = Field(None, alias="NAME")
     options: SaleDeliveryHandlerListItemSettingsConfigItemOptions | None = Field(
         None, alias="OPTIONS"
     )
-    type: LStr | None = Field(None, alias="TYPE")
+    type: LStr = Field(None, alias="TYPE")
 
 
 class SaleDeliveryHandlerListItemSettings(B24Model):
     """A nested object."""
 
-    calculate_url: LStr | None = Field(None, alias="CALCULATE_URL")
-    cancel_delivery_request_url: LStr | None = Field(None, alias="CANCEL_DELIVERY_REQUEST_URL")
+    calculate_url: LStr = Field(None, alias="CALCULATE_URL")
+    cancel_delivery_request_url: LStr = Field(None, alias="CANCEL_DELIVERY_REQUEST_URL")
     config: LList[SaleDeliveryHandlerListItemSettingsConfigItem] = Field(None, alias="CONFIG")
-    create_delivery_request_url: LStr | None = Field(None, alias="CREATE_DELIVERY_REQUEST_URL")
-    has_callback_tracking_support: LStr | None = Field(None, alias="HAS_CALLBACK_TRACKING_SUPPORT")
+    create_delivery_request_url: LStr = Field(None, alias="CREATE_DELIVERY_REQUEST_URL")
+    has_callback_tracking_support: LStr = Field(None, alias="HAS_CALLBACK_TRACKING_SUPPORT")
 
 
 class SaleDeliveryHandlerListItem(B24Model):
     """A nested object."""
 
-    code: LStr | None = Field(None, alias="CODE")
-    description: LStr | None = Field(None, alias="DESCRIPTION")
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
+    code: LStr = Field(None, alias="CODE")
+    description: LStr = Field(None, alias="DESCRIPTION")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
     profiles: LList[SaleDeliveryHandlerListItemProfilesItem] = Field(None, alias="PROFILES")
     settings: SaleDeliveryHandlerListItemSettings | None = Field(None, alias="SETTINGS")
-    sort: LStr | None = Field(None, alias="SORT")
+    sort: LStr = Field(None, alias="SORT")
 
 
 SaleDeliveryHandlerListResult: TypeAlias = Rows[SaleDeliveryHandlerListItem]

@@ -18,48 +18,48 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt,
 class SaleOrderAddResultOrder(B24Model):
     """A nested object."""
 
-    account_number: LStr | None = Field(None, alias="accountNumber")
-    additional_info: LStr | None = Field(None, alias="additionalInfo")
-    affiliate_id: LInt | None = Field(None, alias="affiliateId")
-    canceled: LStr | None = None
+    account_number: LStr = Field(None, alias="accountNumber")
+    additional_info: LStr = Field(None, alias="additionalInfo")
+    affiliate_id: LInt = Field(None, alias="affiliateId")
+    canceled: LStr = None
     clients: LList[Any] = None
-    comments: LStr | None = None
-    company_id: LInt | None = Field(None, alias="companyId")
-    currency: LStr | None = None
-    date_canceled: LStr | None = Field(None, alias="dateCanceled")
-    date_insert: LStr | None = Field(None, alias="dateInsert")
-    date_marked: LStr | None = Field(None, alias="dateMarked")
-    date_status: LStr | None = Field(None, alias="dateStatus")
-    date_update: LStr | None = Field(None, alias="dateUpdate")
-    deducted: LStr | None = None
-    discount_value: LInt | None = Field(None, alias="discountValue")
-    emp_canceled_id: LInt | None = Field(None, alias="empCanceledId")
-    emp_marked_id: LInt | None = Field(None, alias="empMarkedId")
-    emp_status_id: LInt | None = Field(None, alias="empStatusId")
-    external_order: LStr | None = Field(None, alias="externalOrder")
-    id: LInt | None = None
-    id1c: LStr | None = None
-    lid: LStr | None = None
-    locked_by: LStr | None = Field(None, alias="lockedBy")
-    marked: LStr | None = None
-    order_topic: LStr | None = Field(None, alias="orderTopic")
-    payed: LStr | None = None
-    person_type_id: LInt | None = Field(None, alias="personTypeId")
-    person_type_xml_id: LStr | None = Field(None, alias="personTypeXmlId")
-    price: LInt | None = None
-    reason_canceled: LStr | None = Field(None, alias="reasonCanceled")
-    reason_marked: LStr | None = Field(None, alias="reasonMarked")
-    recount_flag: LStr | None = Field(None, alias="recountFlag")
-    recurring_id: LInt | None = Field(None, alias="recurringId")
+    comments: LStr = None
+    company_id: LInt = Field(None, alias="companyId")
+    currency: LStr = None
+    date_canceled: LStr = Field(None, alias="dateCanceled")
+    date_insert: LStr = Field(None, alias="dateInsert")
+    date_marked: LStr = Field(None, alias="dateMarked")
+    date_status: LStr = Field(None, alias="dateStatus")
+    date_update: LStr = Field(None, alias="dateUpdate")
+    deducted: LStr = None
+    discount_value: LInt = Field(None, alias="discountValue")
+    emp_canceled_id: LInt = Field(None, alias="empCanceledId")
+    emp_marked_id: LInt = Field(None, alias="empMarkedId")
+    emp_status_id: LInt = Field(None, alias="empStatusId")
+    external_order: LStr = Field(None, alias="externalOrder")
+    id: LInt = None
+    id1c: LStr = None
+    lid: LStr = None
+    locked_by: LStr = Field(None, alias="lockedBy")
+    marked: LStr = None
+    order_topic: LStr = Field(None, alias="orderTopic")
+    payed: LStr = None
+    person_type_id: LInt = Field(None, alias="personTypeId")
+    person_type_xml_id: LStr = Field(None, alias="personTypeXmlId")
+    price: LInt = None
+    reason_canceled: LStr = Field(None, alias="reasonCanceled")
+    reason_marked: LStr = Field(None, alias="reasonMarked")
+    recount_flag: LStr = Field(None, alias="recountFlag")
+    recurring_id: LInt = Field(None, alias="recurringId")
     requisite_link: LList[Any] = Field(None, alias="requisiteLink")
-    responsible_id: LInt | None = Field(None, alias="responsibleId")
-    status_id: LStr | None = Field(None, alias="statusId")
-    status_xml_id: LStr | None = Field(None, alias="statusXmlId")
-    updated1c: LStr | None = None
-    user_description: LStr | None = Field(None, alias="userDescription")
-    user_id: LInt | None = Field(None, alias="userId")
-    version1c: LStr | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    responsible_id: LInt = Field(None, alias="responsibleId")
+    status_id: LStr = Field(None, alias="statusId")
+    status_xml_id: LStr = Field(None, alias="statusXmlId")
+    updated1c: LStr = None
+    user_description: LStr = Field(None, alias="userDescription")
+    user_id: LInt = Field(None, alias="userId")
+    version1c: LStr = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SaleOrderAddResult(B24Model):
@@ -106,289 +106,289 @@ SaleOrderDeleteResult: TypeAlias = LBool
 class SaleOrderGetResultOrderBasketItemsItemPropertiesItem(B24Model):
     """A nested object."""
 
-    basket_id: LInt | None = Field(None, alias="basketId")
-    code: LStr | None = None
-    id: LInt | None = None
-    name: LStr | None = None
-    sort: LInt | None = None
-    value: LStr | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    basket_id: LInt = Field(None, alias="basketId")
+    code: LStr = None
+    id: LInt = None
+    name: LStr = None
+    sort: LInt = None
+    value: LStr = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SaleOrderGetResultOrderBasketItemsItemReservationsItem(B24Model):
     """A nested object."""
 
-    basket_id: LInt | None = Field(None, alias="basketId")
-    date_reserve: LStr | None = Field(None, alias="dateReserve")
-    date_reserve_end: LStr | None = Field(None, alias="dateReserveEnd")
-    id: LInt | None = None
-    quantity: LInt | None = None
-    reserved_by: Any | None = Field(None, alias="reservedBy")
-    store_id: LInt | None = Field(None, alias="storeId")
+    basket_id: LInt = Field(None, alias="basketId")
+    date_reserve: LStr = Field(None, alias="dateReserve")
+    date_reserve_end: LStr = Field(None, alias="dateReserveEnd")
+    id: LInt = None
+    quantity: LInt = None
+    reserved_by: Any = Field(None, alias="reservedBy")
+    store_id: LInt = Field(None, alias="storeId")
 
 
 class SaleOrderGetResultOrderBasketItemsItem(B24Model):
     """A nested object."""
 
-    barcode_multi: LStr | None = Field(None, alias="barcodeMulti")
-    base_price: LInt | None = Field(None, alias="basePrice")
-    can_buy: LStr | None = Field(None, alias="canBuy")
-    catalog_xml_id: LStr | None = Field(None, alias="catalogXmlId")
-    currency: LStr | None = None
-    custom_price: LStr | None = Field(None, alias="customPrice")
-    date_insert: LStr | None = Field(None, alias="dateInsert")
-    date_refresh: Any | None = Field(None, alias="dateRefresh")
-    date_update: LStr | None = Field(None, alias="dateUpdate")
-    detail_page_url: LStr | None = Field(None, alias="detailPageUrl")
-    dimensions: LStr | None = None
-    discount_coupon: LStr | None = Field(None, alias="discountCoupon")
-    discount_name: LStr | None = Field(None, alias="discountName")
-    discount_price: LInt | None = Field(None, alias="discountPrice")
-    discount_value: LStr | None = Field(None, alias="discountValue")
-    fuser_id: LInt | None = Field(None, alias="fuserId")
-    id: LInt | None = None
-    lid: LStr | None = None
-    measure_code: LStr | None = Field(None, alias="measureCode")
-    measure_name: LStr | None = Field(None, alias="measureName")
-    module: LStr | None = None
-    name: LStr | None = None
-    notes: LStr | None = None
-    order_id: LInt | None = Field(None, alias="orderId")
-    price: LInt | None = None
-    price_type_id: LInt | None = Field(None, alias="priceTypeId")
-    product_id: LInt | None = Field(None, alias="productId")
-    product_price_id: LInt | None = Field(None, alias="productPriceId")
-    product_provider_class: LStr | None = Field(None, alias="productProviderClass")
-    product_xml_id: LInt | None = Field(None, alias="productXmlId")
+    barcode_multi: LStr = Field(None, alias="barcodeMulti")
+    base_price: LInt = Field(None, alias="basePrice")
+    can_buy: LStr = Field(None, alias="canBuy")
+    catalog_xml_id: LStr = Field(None, alias="catalogXmlId")
+    currency: LStr = None
+    custom_price: LStr = Field(None, alias="customPrice")
+    date_insert: LStr = Field(None, alias="dateInsert")
+    date_refresh: Any = Field(None, alias="dateRefresh")
+    date_update: LStr = Field(None, alias="dateUpdate")
+    detail_page_url: LStr = Field(None, alias="detailPageUrl")
+    dimensions: LStr = None
+    discount_coupon: LStr = Field(None, alias="discountCoupon")
+    discount_name: LStr = Field(None, alias="discountName")
+    discount_price: LInt = Field(None, alias="discountPrice")
+    discount_value: LStr = Field(None, alias="discountValue")
+    fuser_id: LInt = Field(None, alias="fuserId")
+    id: LInt = None
+    lid: LStr = None
+    measure_code: LStr = Field(None, alias="measureCode")
+    measure_name: LStr = Field(None, alias="measureName")
+    module: LStr = None
+    name: LStr = None
+    notes: LStr = None
+    order_id: LInt = Field(None, alias="orderId")
+    price: LInt = None
+    price_type_id: LInt = Field(None, alias="priceTypeId")
+    product_id: LInt = Field(None, alias="productId")
+    product_price_id: LInt = Field(None, alias="productPriceId")
+    product_provider_class: LStr = Field(None, alias="productProviderClass")
+    product_xml_id: LInt = Field(None, alias="productXmlId")
     properties: LList[SaleOrderGetResultOrderBasketItemsItemPropertiesItem] = None
-    quantity: LInt | None = None
-    recommendation: LStr | None = None
+    quantity: LInt = None
+    recommendation: LStr = None
     reservations: LList[SaleOrderGetResultOrderBasketItemsItemReservationsItem] = None
-    set_parent_id: LStr | None = Field(None, alias="setParentId")
-    sort: LInt | None = None
-    subscribe: LStr | None = None
-    type: LStr | None = None
-    vat_included: LStr | None = Field(None, alias="vatIncluded")
-    vat_rate: LFloat | None = Field(None, alias="vatRate")
-    weight: LInt | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    set_parent_id: LStr = Field(None, alias="setParentId")
+    sort: LInt = None
+    subscribe: LStr = None
+    type: LStr = None
+    vat_included: LStr = Field(None, alias="vatIncluded")
+    vat_rate: LFloat = Field(None, alias="vatRate")
+    weight: LInt = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SaleOrderGetResultOrderClientsItem(B24Model):
     """A nested object."""
 
-    entity_id: LInt | None = Field(None, alias="entityId")
-    entity_type_id: LInt | None = Field(None, alias="entityTypeId")
-    id: LInt | None = None
-    is_primary: LStr | None = Field(None, alias="isPrimary")
-    order_id: LInt | None = Field(None, alias="orderId")
-    role_id: LInt | None = Field(None, alias="roleId")
-    sort: LInt | None = None
+    entity_id: LInt = Field(None, alias="entityId")
+    entity_type_id: LInt = Field(None, alias="entityTypeId")
+    id: LInt = None
+    is_primary: LStr = Field(None, alias="isPrimary")
+    order_id: LInt = Field(None, alias="orderId")
+    role_id: LInt = Field(None, alias="roleId")
+    sort: LInt = None
 
 
 class SaleOrderGetResultOrderPaymentsItem(B24Model):
     """A nested object."""
 
-    account_number: LStr | None = Field(None, alias="accountNumber")
-    comments: LStr | None = None
-    company_id: LInt | None = Field(None, alias="companyId")
-    currency: LStr | None = None
-    date_bill: LStr | None = Field(None, alias="dateBill")
-    date_marked: Any | None = Field(None, alias="dateMarked")
-    date_paid: Any | None = Field(None, alias="datePaid")
-    date_pay_before: Any | None = Field(None, alias="datePayBefore")
-    date_responsible_id: Any | None = Field(None, alias="dateResponsibleId")
-    emp_marked_id: Any | None = Field(None, alias="empMarkedId")
-    emp_paid_id: Any | None = Field(None, alias="empPaidId")
-    emp_responsible_id: Any | None = Field(None, alias="empResponsibleId")
-    emp_return_id: Any | None = Field(None, alias="empReturnId")
-    external_payment: LStr | None = Field(None, alias="externalPayment")
-    id: LInt | None = None
-    id1c: LStr | None = None
-    is_return: LStr | None = Field(None, alias="isReturn")
-    marked: LStr | None = None
-    order_id: LInt | None = Field(None, alias="orderId")
-    paid: LStr | None = None
-    pay_return_comment: LStr | None = Field(None, alias="payReturnComment")
-    pay_return_date: Any | None = Field(None, alias="payReturnDate")
-    pay_return_num: LStr | None = Field(None, alias="payReturnNum")
-    pay_system_id: LInt | None = Field(None, alias="paySystemId")
-    pay_system_is_cash: LStr | None = Field(None, alias="paySystemIsCash")
-    pay_system_name: LStr | None = Field(None, alias="paySystemName")
-    pay_system_xml_id: LStr | None = Field(None, alias="paySystemXmlId")
-    pay_voucher_date: Any | None = Field(None, alias="payVoucherDate")
-    pay_voucher_num: LStr | None = Field(None, alias="payVoucherNum")
-    price_cod: LStr | None = Field(None, alias="priceCod")
-    ps_currency: LStr | None = Field(None, alias="psCurrency")
-    ps_invoice_id: LInt | None = Field(None, alias="psInvoiceId")
-    ps_response_date: Any | None = Field(None, alias="psResponseDate")
-    ps_status: LStr | None = Field(None, alias="psStatus")
-    ps_status_code: LStr | None = Field(None, alias="psStatusCode")
-    ps_status_description: LStr | None = Field(None, alias="psStatusDescription")
-    ps_status_message: LStr | None = Field(None, alias="psStatusMessage")
-    ps_sum: Any | None = Field(None, alias="psSum")
-    reason_marked: LStr | None = Field(None, alias="reasonMarked")
-    responsible_id: Any | None = Field(None, alias="responsibleId")
-    sum: LInt | None = None
-    updated1c: LStr | None = None
-    version1c: LStr | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    account_number: LStr = Field(None, alias="accountNumber")
+    comments: LStr = None
+    company_id: LInt = Field(None, alias="companyId")
+    currency: LStr = None
+    date_bill: LStr = Field(None, alias="dateBill")
+    date_marked: Any = Field(None, alias="dateMarked")
+    date_paid: Any = Field(None, alias="datePaid")
+    date_pay_before: Any = Field(None, alias="datePayBefore")
+    date_responsible_id: Any = Field(None, alias="dateResponsibleId")
+    emp_marked_id: Any = Field(None, alias="empMarkedId")
+    emp_paid_id: Any = Field(None, alias="empPaidId")
+    emp_responsible_id: Any = Field(None, alias="empResponsibleId")
+    emp_return_id: Any = Field(None, alias="empReturnId")
+    external_payment: LStr = Field(None, alias="externalPayment")
+    id: LInt = None
+    id1c: LStr = None
+    is_return: LStr = Field(None, alias="isReturn")
+    marked: LStr = None
+    order_id: LInt = Field(None, alias="orderId")
+    paid: LStr = None
+    pay_return_comment: LStr = Field(None, alias="payReturnComment")
+    pay_return_date: Any = Field(None, alias="payReturnDate")
+    pay_return_num: LStr = Field(None, alias="payReturnNum")
+    pay_system_id: LInt = Field(None, alias="paySystemId")
+    pay_system_is_cash: LStr = Field(None, alias="paySystemIsCash")
+    pay_system_name: LStr = Field(None, alias="paySystemName")
+    pay_system_xml_id: LStr = Field(None, alias="paySystemXmlId")
+    pay_voucher_date: Any = Field(None, alias="payVoucherDate")
+    pay_voucher_num: LStr = Field(None, alias="payVoucherNum")
+    price_cod: LStr = Field(None, alias="priceCod")
+    ps_currency: LStr = Field(None, alias="psCurrency")
+    ps_invoice_id: LInt = Field(None, alias="psInvoiceId")
+    ps_response_date: Any = Field(None, alias="psResponseDate")
+    ps_status: LStr = Field(None, alias="psStatus")
+    ps_status_code: LStr = Field(None, alias="psStatusCode")
+    ps_status_description: LStr = Field(None, alias="psStatusDescription")
+    ps_status_message: LStr = Field(None, alias="psStatusMessage")
+    ps_sum: Any = Field(None, alias="psSum")
+    reason_marked: LStr = Field(None, alias="reasonMarked")
+    responsible_id: Any = Field(None, alias="responsibleId")
+    sum: LInt = None
+    updated1c: LStr = None
+    version1c: LStr = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SaleOrderGetResultOrderPropertyValuesItem(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    id: LInt | None = None
-    name: LStr | None = None
-    order_props_id: LInt | None = Field(None, alias="orderPropsId")
-    order_props_xml_id: LStr | None = Field(None, alias="orderPropsXmlId")
-    value: LStr | None = None
+    code: LStr = None
+    id: LInt = None
+    name: LStr = None
+    order_props_id: LInt = Field(None, alias="orderPropsId")
+    order_props_xml_id: LStr = Field(None, alias="orderPropsXmlId")
+    value: LStr = None
 
 
 class SaleOrderGetResultOrderRequisiteLink(B24Model):
     """A nested object."""
 
-    bank_detail_id: LInt | None = Field(None, alias="bankDetailId")
-    mc_bank_detail_id: LInt | None = Field(None, alias="mcBankDetailId")
-    mc_requisite_id: LInt | None = Field(None, alias="mcRequisiteId")
-    requisite_id: LInt | None = Field(None, alias="requisiteId")
+    bank_detail_id: LInt = Field(None, alias="bankDetailId")
+    mc_bank_detail_id: LInt = Field(None, alias="mcBankDetailId")
+    mc_requisite_id: LInt = Field(None, alias="mcRequisiteId")
+    requisite_id: LInt = Field(None, alias="requisiteId")
 
 
 class SaleOrderGetResultOrderShipmentsItemShipmentItemsItem(B24Model):
     """A nested object."""
 
-    basket_id: LInt | None = Field(None, alias="basketId")
-    date_insert: LStr | None = Field(None, alias="dateInsert")
-    id: LInt | None = None
-    order_delivery_id: LInt | None = Field(None, alias="orderDeliveryId")
-    quantity: LInt | None = None
-    reserved_quantity: LInt | None = Field(None, alias="reservedQuantity")
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    basket_id: LInt = Field(None, alias="basketId")
+    date_insert: LStr = Field(None, alias="dateInsert")
+    id: LInt = None
+    order_delivery_id: LInt = Field(None, alias="orderDeliveryId")
+    quantity: LInt = None
+    reserved_quantity: LInt = Field(None, alias="reservedQuantity")
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SaleOrderGetResultOrderShipmentsItem(B24Model):
     """A nested object."""
 
-    account_number: LStr | None = Field(None, alias="accountNumber")
-    allow_delivery: LStr | None = Field(None, alias="allowDelivery")
-    base_price_delivery: LInt | None = Field(None, alias="basePriceDelivery")
-    canceled: LStr | None = None
-    comments: LStr | None = None
-    company_id: LInt | None = Field(None, alias="companyId")
-    currency: LStr | None = None
-    custom_price_delivery: LStr | None = Field(None, alias="customPriceDelivery")
-    date_allow_delivery: Any | None = Field(None, alias="dateAllowDelivery")
-    date_canceled: Any | None = Field(None, alias="dateCanceled")
-    date_deducted: Any | None = Field(None, alias="dateDeducted")
-    date_insert: LStr | None = Field(None, alias="dateInsert")
-    date_marked: Any | None = Field(None, alias="dateMarked")
-    date_responsible_id: Any | None = Field(None, alias="dateResponsibleId")
-    deducted: LStr | None = None
-    delivery_doc_date: Any | None = Field(None, alias="deliveryDocDate")
-    delivery_doc_num: LStr | None = Field(None, alias="deliveryDocNum")
-    delivery_id: LInt | None = Field(None, alias="deliveryId")
-    delivery_name: LStr | None = Field(None, alias="deliveryName")
-    delivery_xml_id: LStr | None = Field(None, alias="deliveryXmlId")
-    discount_price: LInt | None = Field(None, alias="discountPrice")
-    emp_allow_delivery_id: Any | None = Field(None, alias="empAllowDeliveryId")
-    emp_canceled_id: Any | None = Field(None, alias="empCanceledId")
-    emp_deducted_id: Any | None = Field(None, alias="empDeductedId")
-    emp_marked_id: Any | None = Field(None, alias="empMarkedId")
-    emp_responsible_id: Any | None = Field(None, alias="empResponsibleId")
-    external_delivery: LStr | None = Field(None, alias="externalDelivery")
-    id: LInt | None = None
-    id1c: LStr | None = None
-    marked: LStr | None = None
-    order_id: LInt | None = Field(None, alias="orderId")
-    price_delivery: LInt | None = Field(None, alias="priceDelivery")
-    reason_marked: LStr | None = Field(None, alias="reasonMarked")
-    reason_undo_deducted: LStr | None = Field(None, alias="reasonUndoDeducted")
-    responsible_id: Any | None = Field(None, alias="responsibleId")
+    account_number: LStr = Field(None, alias="accountNumber")
+    allow_delivery: LStr = Field(None, alias="allowDelivery")
+    base_price_delivery: LInt = Field(None, alias="basePriceDelivery")
+    canceled: LStr = None
+    comments: LStr = None
+    company_id: LInt = Field(None, alias="companyId")
+    currency: LStr = None
+    custom_price_delivery: LStr = Field(None, alias="customPriceDelivery")
+    date_allow_delivery: Any = Field(None, alias="dateAllowDelivery")
+    date_canceled: Any = Field(None, alias="dateCanceled")
+    date_deducted: Any = Field(None, alias="dateDeducted")
+    date_insert: LStr = Field(None, alias="dateInsert")
+    date_marked: Any = Field(None, alias="dateMarked")
+    date_responsible_id: Any = Field(None, alias="dateResponsibleId")
+    deducted: LStr = None
+    delivery_doc_date: Any = Field(None, alias="deliveryDocDate")
+    delivery_doc_num: LStr = Field(None, alias="deliveryDocNum")
+    delivery_id: LInt = Field(None, alias="deliveryId")
+    delivery_name: LStr = Field(None, alias="deliveryName")
+    delivery_xml_id: LStr = Field(None, alias="deliveryXmlId")
+    discount_price: LInt = Field(None, alias="discountPrice")
+    emp_allow_delivery_id: Any = Field(None, alias="empAllowDeliveryId")
+    emp_canceled_id: Any = Field(None, alias="empCanceledId")
+    emp_deducted_id: Any = Field(None, alias="empDeductedId")
+    emp_marked_id: Any = Field(None, alias="empMarkedId")
+    emp_responsible_id: Any = Field(None, alias="empResponsibleId")
+    external_delivery: LStr = Field(None, alias="externalDelivery")
+    id: LInt = None
+    id1c: LStr = None
+    marked: LStr = None
+    order_id: LInt = Field(None, alias="orderId")
+    price_delivery: LInt = Field(None, alias="priceDelivery")
+    reason_marked: LStr = Field(None, alias="reasonMarked")
+    reason_undo_deducted: LStr = Field(None, alias="reasonUndoDeducted")
+    responsible_id: Any = Field(None, alias="responsibleId")
     shipment_items: LList[SaleOrderGetResultOrderShipmentsItemShipmentItemsItem] = Field(
         None, alias="shipmentItems"
     )
-    status_id: LStr | None = Field(None, alias="statusId")
-    status_xml_id: LStr | None = Field(None, alias="statusXmlId")
-    system: LStr | None = None
-    tracking_description: LStr | None = Field(None, alias="trackingDescription")
-    tracking_last_check: LStr | None = Field(None, alias="trackingLastCheck")
-    tracking_number: LStr | None = Field(None, alias="trackingNumber")
-    tracking_status: LStr | None = Field(None, alias="trackingStatus")
-    updated1c: LStr | None = None
-    version1c: LStr | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    status_id: LStr = Field(None, alias="statusId")
+    status_xml_id: LStr = Field(None, alias="statusXmlId")
+    system: LStr = None
+    tracking_description: LStr = Field(None, alias="trackingDescription")
+    tracking_last_check: LStr = Field(None, alias="trackingLastCheck")
+    tracking_number: LStr = Field(None, alias="trackingNumber")
+    tracking_status: LStr = Field(None, alias="trackingStatus")
+    updated1c: LStr = None
+    version1c: LStr = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SaleOrderGetResultOrderTradeBindingsItem(B24Model):
     """A nested object."""
 
-    external_order_id: LInt | None = Field(None, alias="externalOrderId")
-    id: LInt | None = None
-    order_id: LInt | None = Field(None, alias="orderId")
-    params: Any | None = None
-    trading_platform_id: LInt | None = Field(None, alias="tradingPlatformId")
-    trading_platform_xml_id: LStr | None = Field(None, alias="tradingPlatformXmlId")
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    external_order_id: LInt = Field(None, alias="externalOrderId")
+    id: LInt = None
+    order_id: LInt = Field(None, alias="orderId")
+    params: Any = None
+    trading_platform_id: LInt = Field(None, alias="tradingPlatformId")
+    trading_platform_xml_id: LStr = Field(None, alias="tradingPlatformXmlId")
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SaleOrderGetResultOrder(B24Model):
     """A nested object."""
 
-    account_number: LStr | None = Field(None, alias="accountNumber")
-    additional_info: LStr | None = Field(None, alias="additionalInfo")
-    affiliate_id: LInt | None = Field(None, alias="affiliateId")
+    account_number: LStr = Field(None, alias="accountNumber")
+    additional_info: LStr = Field(None, alias="additionalInfo")
+    affiliate_id: LInt = Field(None, alias="affiliateId")
     basket_items: LList[SaleOrderGetResultOrderBasketItemsItem] = Field(None, alias="basketItems")
-    canceled: LStr | None = None
+    canceled: LStr = None
     clients: LList[SaleOrderGetResultOrderClientsItem] = None
-    comments: LStr | None = None
-    company_id: LInt | None = Field(None, alias="companyId")
-    currency: LStr | None = None
-    date_canceled: LDateTime | None = Field(None, alias="dateCanceled")
-    date_insert: LDateTime | None = Field(None, alias="dateInsert")
-    date_lock: LDateTime | None = Field(None, alias="dateLock")
-    date_marked: LDateTime | None = Field(None, alias="dateMarked")
-    date_status: LDateTime | None = Field(None, alias="dateStatus")
-    date_update: LDateTime | None = Field(None, alias="dateUpdate")
-    deducted: LStr | None = None
-    discount_value: LFloat | None = Field(None, alias="discountValue")
-    emp_canceled_id: LInt | None = Field(None, alias="empCanceledId")
-    emp_marked_id: LInt | None = Field(None, alias="empMarkedId")
-    emp_status_id: LInt | None = Field(None, alias="empStatusId")
-    external_order: LStr | None = Field(None, alias="externalOrder")
-    id: LInt | None = None
-    id1c: LStr | None = None
-    lid: LStr | None = None
-    locked_by: LStr | None = Field(None, alias="lockedBy")
-    marked: LStr | None = None
-    order_topic: LStr | None = Field(None, alias="orderTopic")
-    payed: LStr | None = None
+    comments: LStr = None
+    company_id: LInt = Field(None, alias="companyId")
+    currency: LStr = None
+    date_canceled: LDateTime = Field(None, alias="dateCanceled")
+    date_insert: LDateTime = Field(None, alias="dateInsert")
+    date_lock: LDateTime = Field(None, alias="dateLock")
+    date_marked: LDateTime = Field(None, alias="dateMarked")
+    date_status: LDateTime = Field(None, alias="dateStatus")
+    date_update: LDateTime = Field(None, alias="dateUpdate")
+    deducted: LStr = None
+    discount_value: LFloat = Field(None, alias="discountValue")
+    emp_canceled_id: LInt = Field(None, alias="empCanceledId")
+    emp_marked_id: LInt = Field(None, alias="empMarkedId")
+    emp_status_id: LInt = Field(None, alias="empStatusId")
+    external_order: LStr = Field(None, alias="externalOrder")
+    id: LInt = None
+    id1c: LStr = None
+    lid: LStr = None
+    locked_by: LStr = Field(None, alias="lockedBy")
+    marked: LStr = None
+    order_topic: LStr = Field(None, alias="orderTopic")
+    payed: LStr = None
     payments: LList[SaleOrderGetResultOrderPaymentsItem] = None
-    person_type_id: LInt | None = Field(None, alias="personTypeId")
-    person_type_xml_id: LStr | None = Field(None, alias="personTypeXmlId")
-    price: LFloat | None = None
+    person_type_id: LInt = Field(None, alias="personTypeId")
+    person_type_xml_id: LStr = Field(None, alias="personTypeXmlId")
+    price: LFloat = None
     property_values: LList[SaleOrderGetResultOrderPropertyValuesItem] = Field(
         None, alias="propertyValues"
     )
-    reason_canceled: LStr | None = Field(None, alias="reasonCanceled")
-    reason_marked: LStr | None = Field(None, alias="reasonMarked")
-    recount_flag: LStr | None = Field(None, alias="recountFlag")
-    recurring_id: LStr | None = Field(None, alias="recurringId")
+    reason_canceled: LStr = Field(None, alias="reasonCanceled")
+    reason_marked: LStr = Field(None, alias="reasonMarked")
+    recount_flag: LStr = Field(None, alias="recountFlag")
+    recurring_id: LStr = Field(None, alias="recurringId")
     requisite_link: SaleOrderGetResultOrderRequisiteLink | None = Field(None, alias="requisiteLink")
-    responsible_id: LInt | None = Field(None, alias="responsibleId")
+    responsible_id: LInt = Field(None, alias="responsibleId")
     shipments: LList[SaleOrderGetResultOrderShipmentsItem] = None
-    status_id: LStr | None = Field(None, alias="statusId")
-    status_xml_id: LStr | None = Field(None, alias="statusXmlId")
-    tax_value: LFloat | None = Field(None, alias="taxValue")
+    status_id: LStr = Field(None, alias="statusId")
+    status_xml_id: LStr = Field(None, alias="statusXmlId")
+    tax_value: LFloat = Field(None, alias="taxValue")
     trade_bindings: LList[SaleOrderGetResultOrderTradeBindingsItem] = Field(
         None, alias="tradeBindings"
     )
-    updated1c: LStr | None = None
-    user_description: LStr | None = Field(None, alias="userDescription")
-    user_id: LInt | None = Field(None, alias="userId")
-    version: LInt | None = None
-    version1c: LStr | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    updated1c: LStr = None
+    user_description: LStr = Field(None, alias="userDescription")
+    user_id: LInt = Field(None, alias="userId")
+    version: LInt = None
+    version1c: LStr = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SaleOrderGetResult(B24Model):
@@ -400,10 +400,10 @@ class SaleOrderGetResult(B24Model):
 class SaleOrderGetFieldsResultOrderAccountNumber(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class SaleOrderGetFieldsResultOrder(B24Model):
@@ -499,49 +499,49 @@ class SaleOrderGetFieldsResult(B24Model):
 class SaleOrderListItem(B24Model):
     """A nested object."""
 
-    account_number: LStr | None = Field(None, alias="accountNumber")
-    additional_info: LStr | None = Field(None, alias="additionalInfo")
-    affiliate_id: LInt | None = Field(None, alias="affiliateId")
-    canceled: LStr | None = None
-    comments: LStr | None = None
-    company_id: LInt | None = Field(None, alias="companyId")
-    currency: LStr | None = None
-    date_canceled: LDateTime | None = Field(None, alias="dateCanceled")
-    date_insert: LDateTime | None = Field(None, alias="dateInsert")
-    date_lock: LDateTime | None = Field(None, alias="dateLock")
-    date_marked: LDateTime | None = Field(None, alias="dateMarked")
-    date_status: LDateTime | None = Field(None, alias="dateStatus")
-    date_update: LDateTime | None = Field(None, alias="dateUpdate")
-    deducted: LStr | None = None
-    discount_value: LFloat | None = Field(None, alias="discountValue")
-    emp_canceled_id: LInt | None = Field(None, alias="empCanceledId")
-    emp_marked_id: LInt | None = Field(None, alias="empMarkedId")
-    emp_status_id: LInt | None = Field(None, alias="empStatusId")
-    external_order: LStr | None = Field(None, alias="externalOrder")
-    id: LInt | None = None
-    id1c: LStr | None = None
-    lid: LStr | None = None
-    locked_by: LStr | None = Field(None, alias="lockedBy")
-    marked: LStr | None = None
-    order_topic: LStr | None = Field(None, alias="orderTopic")
-    payed: LStr | None = None
-    person_type_id: LInt | None = Field(None, alias="personTypeId")
-    person_type_xml_id: LStr | None = Field(None, alias="personTypeXmlId")
-    price: LFloat | None = None
-    reason_canceled: LStr | None = Field(None, alias="reasonCanceled")
-    reason_marked: LStr | None = Field(None, alias="reasonMarked")
-    recount_flag: LStr | None = Field(None, alias="recountFlag")
-    recurring_id: LStr | None = Field(None, alias="recurringId")
-    responsible_id: LInt | None = Field(None, alias="responsibleId")
-    status_id: LStr | None = Field(None, alias="statusId")
-    status_xml_id: LStr | None = Field(None, alias="statusXmlId")
-    tax_value: LFloat | None = Field(None, alias="taxValue")
-    updated1c: LStr | None = None
-    user_description: LStr | None = Field(None, alias="userDescription")
-    user_id: LInt | None = Field(None, alias="userId")
-    version: LInt | None = None
-    version1c: LStr | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    account_number: LStr = Field(None, alias="accountNumber")
+    additional_info: LStr = Field(None, alias="additionalInfo")
+    affiliate_id: LInt = Field(None, alias="affiliateId")
+    canceled: LStr = None
+    comments: LStr = None
+    company_id: LInt = Field(None, alias="companyId")
+    currency: LStr = None
+    date_canceled: LDateTime = Field(None, alias="dateCanceled")
+    date_insert: LDateTime = Field(None, alias="dateInsert")
+    date_lock: LDateTime = Field(None, alias="dateLock")
+    date_marked: LDateTime = Field(None, alias="dateMarked")
+    date_status: LDateTime = Field(None, alias="dateStatus")
+    date_update: LDateTime = Field(None, alias="dateUpdate")
+    deducted: LStr = None
+    discount_value: LFloat = Field(None, alias="discountValue")
+    emp_canceled_id: LInt = Field(None, alias="empCanceledId")
+    emp_marked_id: LInt = Field(None, alias="empMarkedId")
+    emp_status_id: LInt = Field(None, alias="empStatusId")
+    external_order: LStr = Field(None, alias="externalOrder")
+    id: LInt = None
+    id1c: LStr = None
+    lid: LStr = None
+    locked_by: LStr = Field(None, alias="lockedBy")
+    marked: LStr = None
+    order_topic: LStr = Field(None, alias="orderTopic")
+    payed: LStr = None
+    person_type_id: LInt = Field(None, alias="personTypeId")
+    person_type_xml_id: LStr = Field(None, alias="personTypeXmlId")
+    price: LFloat = None
+    reason_canceled: LStr = Field(None, alias="reasonCanceled")
+    reason_marked: LStr = Field(None, alias="reasonMarked")
+    recount_flag: LStr = Field(None, alias="recountFlag")
+    recurring_id: LStr = Field(None, alias="recurringId")
+    responsible_id: LInt = Field(None, alias="responsibleId")
+    status_id: LStr = Field(None, alias="statusId")
+    status_xml_id: LStr = Field(None, alias="statusXmlId")
+    tax_value: LFloat = Field(None, alias="taxValue")
+    updated1c: LStr = None
+    user_description: LStr = Field(None, alias="userDescription")
+    user_id: LInt = Field(None, alias="userId")
+    version: LInt = None
+    version1c: LStr = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SaleOrderListResult(B24Model):
@@ -553,51 +553,51 @@ class SaleOrderListResult(B24Model):
 class SaleOrderUpdateResultOrder(B24Model):
     """A nested object."""
 
-    account_number: LStr | None = Field(None, alias="accountNumber")
-    additional_info: LStr | None = Field(None, alias="additionalInfo")
-    affiliate_id: LInt | None = Field(None, alias="affiliateId")
-    canceled: LStr | None = None
+    account_number: LStr = Field(None, alias="accountNumber")
+    additional_info: LStr = Field(None, alias="additionalInfo")
+    affiliate_id: LInt = Field(None, alias="affiliateId")
+    canceled: LStr = None
     clients: LList[Any] = None
-    comments: LStr | None = None
-    company_id: LInt | None = Field(None, alias="companyId")
-    currency: LStr | None = None
-    date_canceled: LStr | None = Field(None, alias="dateCanceled")
-    date_insert: LStr | None = Field(None, alias="dateInsert")
-    date_lock: Any | None = Field(None, alias="dateLock")
-    date_marked: LStr | None = Field(None, alias="dateMarked")
-    date_status: LStr | None = Field(None, alias="dateStatus")
-    date_update: LStr | None = Field(None, alias="dateUpdate")
-    deducted: LStr | None = None
-    discount_value: LInt | None = Field(None, alias="discountValue")
-    emp_canceled_id: LInt | None = Field(None, alias="empCanceledId")
-    emp_marked_id: LInt | None = Field(None, alias="empMarkedId")
-    emp_status_id: LInt | None = Field(None, alias="empStatusId")
-    external_order: LStr | None = Field(None, alias="externalOrder")
-    id: LInt | None = None
-    id1c: LStr | None = None
-    lid: LStr | None = None
-    locked_by: LStr | None = Field(None, alias="lockedBy")
-    marked: LStr | None = None
-    order_topic: LStr | None = Field(None, alias="orderTopic")
-    payed: LStr | None = None
-    person_type_id: LInt | None = Field(None, alias="personTypeId")
-    person_type_xml_id: LStr | None = Field(None, alias="personTypeXmlId")
-    price: LInt | None = None
-    reason_canceled: LStr | None = Field(None, alias="reasonCanceled")
-    reason_marked: LStr | None = Field(None, alias="reasonMarked")
-    recount_flag: LStr | None = Field(None, alias="recountFlag")
-    recurring_id: LInt | None = Field(None, alias="recurringId")
+    comments: LStr = None
+    company_id: LInt = Field(None, alias="companyId")
+    currency: LStr = None
+    date_canceled: LStr = Field(None, alias="dateCanceled")
+    date_insert: LStr = Field(None, alias="dateInsert")
+    date_lock: Any = Field(None, alias="dateLock")
+    date_marked: LStr = Field(None, alias="dateMarked")
+    date_status: LStr = Field(None, alias="dateStatus")
+    date_update: LStr = Field(None, alias="dateUpdate")
+    deducted: LStr = None
+    discount_value: LInt = Field(None, alias="discountValue")
+    emp_canceled_id: LInt = Field(None, alias="empCanceledId")
+    emp_marked_id: LInt = Field(None, alias="empMarkedId")
+    emp_status_id: LInt = Field(None, alias="empStatusId")
+    external_order: LStr = Field(None, alias="externalOrder")
+    id: LInt = None
+    id1c: LStr = None
+    lid: LStr = None
+    locked_by: LStr = Field(None, alias="lockedBy")
+    marked: LStr = None
+    order_topic: LStr = Field(None, alias="orderTopic")
+    payed: LStr = None
+    person_type_id: LInt = Field(None, alias="personTypeId")
+    person_type_xml_id: LStr = Field(None, alias="personTypeXmlId")
+    price: LInt = None
+    reason_canceled: LStr = Field(None, alias="reasonCanceled")
+    reason_marked: LStr = Field(None, alias="reasonMarked")
+    recount_flag: LStr = Field(None, alias="recountFlag")
+    recurring_id: LInt = Field(None, alias="recurringId")
     requisite_link: LList[Any] = Field(None, alias="requisiteLink")
-    responsible_id: LInt | None = Field(None, alias="responsibleId")
-    status_id: LStr | None = Field(None, alias="statusId")
-    status_xml_id: LStr | None = Field(None, alias="statusXmlId")
-    tax_value: Any | None = Field(None, alias="taxValue")
-    updated1c: LStr | None = None
-    user_description: LStr | None = Field(None, alias="userDescription")
-    user_id: LInt | None = Field(None, alias="userId")
-    version: LInt | None = None
-    version1c: LStr | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    responsible_id: LInt = Field(None, alias="responsibleId")
+    status_id: LStr = Field(None, alias="statusId")
+    status_xml_id: LStr = Field(None, alias="statusXmlId")
+    tax_value: Any = Field(None, alias="taxValue")
+    updated1c: LStr = None
+    user_description: LStr = Field(None, alias="userDescription")
+    user_id: LInt = Field(None, alias="userId")
+    version: LInt = None
+    version1c: LStr = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SaleOrderUpdateResult(B24Model):

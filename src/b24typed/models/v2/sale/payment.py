@@ -18,50 +18,50 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt,
 class SalePaymentAddResultPayment(B24Model):
     """A nested object."""
 
-    account_number: LStr | None = Field(None, alias="accountNumber")
-    comments: LStr | None = None
-    company_id: LInt | None = Field(None, alias="companyId")
-    currency: LStr | None = None
-    date_bill: LStr | None = Field(None, alias="dateBill")
-    date_marked: LStr | None = Field(None, alias="dateMarked")
-    date_paid: LStr | None = Field(None, alias="datePaid")
-    date_pay_before: LStr | None = Field(None, alias="datePayBefore")
-    date_responsible_id: LStr | None = Field(None, alias="dateResponsibleId")
-    emp_marked_id: LInt | None = Field(None, alias="empMarkedId")
-    emp_paid_id: LInt | None = Field(None, alias="empPaidId")
-    emp_responsible_id: LInt | None = Field(None, alias="empResponsibleId")
-    emp_return_id: LInt | None = Field(None, alias="empReturnId")
-    external_payment: LStr | None = Field(None, alias="externalPayment")
-    id: LInt | None = None
-    id1c: LStr | None = None
-    is_return: LStr | None = Field(None, alias="isReturn")
-    marked: LStr | None = None
-    order_id: LInt | None = Field(None, alias="orderId")
-    paid: LStr | None = None
-    pay_return_comment: LStr | None = Field(None, alias="payReturnComment")
-    pay_return_date: LStr | None = Field(None, alias="payReturnDate")
-    pay_return_num: LStr | None = Field(None, alias="payReturnNum")
-    pay_system_id: LInt | None = Field(None, alias="paySystemId")
-    pay_system_is_cash: LStr | None = Field(None, alias="paySystemIsCash")
-    pay_system_name: LStr | None = Field(None, alias="paySystemName")
-    pay_system_xml_id: LStr | None = Field(None, alias="paySystemXmlId")
-    pay_voucher_date: LStr | None = Field(None, alias="payVoucherDate")
-    pay_voucher_num: LStr | None = Field(None, alias="payVoucherNum")
-    price_cod: LStr | None = Field(None, alias="priceCod")
-    ps_currency: LStr | None = Field(None, alias="psCurrency")
-    ps_invoice_id: LInt | None = Field(None, alias="psInvoiceId")
-    ps_response_date: LStr | None = Field(None, alias="psResponseDate")
-    ps_status: LStr | None = Field(None, alias="psStatus")
-    ps_status_code: LStr | None = Field(None, alias="psStatusCode")
-    ps_status_description: LStr | None = Field(None, alias="psStatusDescription")
-    ps_status_message: LStr | None = Field(None, alias="psStatusMessage")
-    ps_sum: LInt | None = Field(None, alias="psSum")
-    reason_marked: LStr | None = Field(None, alias="reasonMarked")
-    responsible_id: LInt | None = Field(None, alias="responsibleId")
-    sum: LInt | None = None
-    updated1c: LStr | None = None
-    version1c: LStr | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    account_number: LStr = Field(None, alias="accountNumber")
+    comments: LStr = None
+    company_id: LInt = Field(None, alias="companyId")
+    currency: LStr = None
+    date_bill: LStr = Field(None, alias="dateBill")
+    date_marked: LStr = Field(None, alias="dateMarked")
+    date_paid: LStr = Field(None, alias="datePaid")
+    date_pay_before: LStr = Field(None, alias="datePayBefore")
+    date_responsible_id: LStr = Field(None, alias="dateResponsibleId")
+    emp_marked_id: LInt = Field(None, alias="empMarkedId")
+    emp_paid_id: LInt = Field(None, alias="empPaidId")
+    emp_responsible_id: LInt = Field(None, alias="empResponsibleId")
+    emp_return_id: LInt = Field(None, alias="empReturnId")
+    external_payment: LStr = Field(None, alias="externalPayment")
+    id: LInt = None
+    id1c: LStr = None
+    is_return: LStr = Field(None, alias="isReturn")
+    marked: LStr = None
+    order_id: LInt = Field(None, alias="orderId")
+    paid: LStr = None
+    pay_return_comment: LStr = Field(None, alias="payReturnComment")
+    pay_return_date: LStr = Field(None, alias="payReturnDate")
+    pay_return_num: LStr = Field(None, alias="payReturnNum")
+    pay_system_id: LInt = Field(None, alias="paySystemId")
+    pay_system_is_cash: LStr = Field(None, alias="paySystemIsCash")
+    pay_system_name: LStr = Field(None, alias="paySystemName")
+    pay_system_xml_id: LStr = Field(None, alias="paySystemXmlId")
+    pay_voucher_date: LStr = Field(None, alias="payVoucherDate")
+    pay_voucher_num: LStr = Field(None, alias="payVoucherNum")
+    price_cod: LStr = Field(None, alias="priceCod")
+    ps_currency: LStr = Field(None, alias="psCurrency")
+    ps_invoice_id: LInt = Field(None, alias="psInvoiceId")
+    ps_response_date: LStr = Field(None, alias="psResponseDate")
+    ps_status: LStr = Field(None, alias="psStatus")
+    ps_status_code: LStr = Field(None, alias="psStatusCode")
+    ps_status_description: LStr = Field(None, alias="psStatusDescription")
+    ps_status_message: LStr = Field(None, alias="psStatusMessage")
+    ps_sum: LInt = Field(None, alias="psSum")
+    reason_marked: LStr = Field(None, alias="reasonMarked")
+    responsible_id: LInt = Field(None, alias="responsibleId")
+    sum: LInt = None
+    updated1c: LStr = None
+    version1c: LStr = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SalePaymentAddResult(B24Model):
@@ -115,50 +115,50 @@ SalePaymentDeleteResult: TypeAlias = LBool
 class SalePaymentGetResultPayment(B24Model):
     """A nested object."""
 
-    account_number: LStr | None = Field(None, alias="accountNumber")
-    comments: LStr | None = None
-    company_id: LInt | None = Field(None, alias="companyId")
-    currency: LStr | None = None
-    date_bill: LDateTime | None = Field(None, alias="dateBill")
-    date_marked: LDateTime | None = Field(None, alias="dateMarked")
-    date_paid: LDateTime | None = Field(None, alias="datePaid")
-    date_pay_before: LDateTime | None = Field(None, alias="datePayBefore")
-    date_responsible_id: LDateTime | None = Field(None, alias="dateResponsibleId")
-    emp_marked_id: LInt | None = Field(None, alias="empMarkedId")
-    emp_paid_id: LInt | None = Field(None, alias="empPaidId")
-    emp_responsible_id: LInt | None = Field(None, alias="empResponsibleId")
-    emp_return_id: LInt | None = Field(None, alias="empReturnId")
-    external_payment: LStr | None = Field(None, alias="externalPayment")
-    id: LInt | None = None
-    id1c: LStr | None = None
-    is_return: LStr | None = Field(None, alias="isReturn")
-    marked: LStr | None = None
-    order_id: LInt | None = Field(None, alias="orderId")
-    paid: LStr | None = None
-    pay_return_comment: LStr | None = Field(None, alias="payReturnComment")
-    pay_return_date: LDateTime | None = Field(None, alias="payReturnDate")
-    pay_return_num: LStr | None = Field(None, alias="payReturnNum")
-    pay_system_id: LInt | None = Field(None, alias="paySystemId")
-    pay_system_is_cash: LStr | None = Field(None, alias="paySystemIsCash")
-    pay_system_name: LStr | None = Field(None, alias="paySystemName")
-    pay_system_xml_id: LStr | None = Field(None, alias="paySystemXmlId")
-    pay_voucher_date: LDateTime | None = Field(None, alias="payVoucherDate")
-    pay_voucher_num: LStr | None = Field(None, alias="payVoucherNum")
-    price_cod: LFloat | None = Field(None, alias="priceCod")
-    ps_currency: LStr | None = Field(None, alias="psCurrency")
-    ps_invoice_id: LStr | None = Field(None, alias="psInvoiceId")
-    ps_response_date: LDateTime | None = Field(None, alias="psResponseDate")
-    ps_status: LStr | None = Field(None, alias="psStatus")
-    ps_status_code: LStr | None = Field(None, alias="psStatusCode")
-    ps_status_description: LStr | None = Field(None, alias="psStatusDescription")
-    ps_status_message: LStr | None = Field(None, alias="psStatusMessage")
-    ps_sum: LFloat | None = Field(None, alias="psSum")
-    reason_marked: LStr | None = Field(None, alias="reasonMarked")
-    responsible_id: LInt | None = Field(None, alias="responsibleId")
-    sum: LFloat | None = None
-    updated1c: LStr | None = None
-    version1c: LStr | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    account_number: LStr = Field(None, alias="accountNumber")
+    comments: LStr = None
+    company_id: LInt = Field(None, alias="companyId")
+    currency: LStr = None
+    date_bill: LDateTime = Field(None, alias="dateBill")
+    date_marked: LDateTime = Field(None, alias="dateMarked")
+    date_paid: LDateTime = Field(None, alias="datePaid")
+    date_pay_before: LDateTime = Field(None, alias="datePayBefore")
+    date_responsible_id: LDateTime = Field(None, alias="dateResponsibleId")
+    emp_marked_id: LInt = Field(None, alias="empMarkedId")
+    emp_paid_id: LInt = Field(None, alias="empPaidId")
+    emp_responsible_id: LInt = Field(None, alias="empResponsibleId")
+    emp_return_id: LInt = Field(None, alias="empReturnId")
+    external_payment: LStr = Field(None, alias="externalPayment")
+    id: LInt = None
+    id1c: LStr = None
+    is_return: LStr = Field(None, alias="isReturn")
+    marked: LStr = None
+    order_id: LInt = Field(None, alias="orderId")
+    paid: LStr = None
+    pay_return_comment: LStr = Field(None, alias="payReturnComment")
+    pay_return_date: LDateTime = Field(None, alias="payReturnDate")
+    pay_return_num: LStr = Field(None, alias="payReturnNum")
+    pay_system_id: LInt = Field(None, alias="paySystemId")
+    pay_system_is_cash: LStr = Field(None, alias="paySystemIsCash")
+    pay_system_name: LStr = Field(None, alias="paySystemName")
+    pay_system_xml_id: LStr = Field(None, alias="paySystemXmlId")
+    pay_voucher_date: LDateTime = Field(None, alias="payVoucherDate")
+    pay_voucher_num: LStr = Field(None, alias="payVoucherNum")
+    price_cod: LFloat = Field(None, alias="priceCod")
+    ps_currency: LStr = Field(None, alias="psCurrency")
+    ps_invoice_id: LStr = Field(None, alias="psInvoiceId")
+    ps_response_date: LDateTime = Field(None, alias="psResponseDate")
+    ps_status: LStr = Field(None, alias="psStatus")
+    ps_status_code: LStr = Field(None, alias="psStatusCode")
+    ps_status_description: LStr = Field(None, alias="psStatusDescription")
+    ps_status_message: LStr = Field(None, alias="psStatusMessage")
+    ps_sum: LFloat = Field(None, alias="psSum")
+    reason_marked: LStr = Field(None, alias="reasonMarked")
+    responsible_id: LInt = Field(None, alias="responsibleId")
+    sum: LFloat = None
+    updated1c: LStr = None
+    version1c: LStr = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SalePaymentGetResult(B24Model):
@@ -170,10 +170,10 @@ class SalePaymentGetResult(B24Model):
 class SalePaymentGetFieldsResultPaymentAccountNumber(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class SalePaymentGetFieldsResultPayment(B24Model):

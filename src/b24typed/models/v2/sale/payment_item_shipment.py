@@ -17,11 +17,11 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, 
 class SalePaymentItemShipmentAddResultPaymentItemShipment(B24Model):
     """A nested object."""
 
-    date_insert: LStr | None = Field(None, alias="dateInsert")
-    id: LInt | None = None
-    payment_id: LInt | None = Field(None, alias="paymentId")
-    shipment_id: LInt | None = Field(None, alias="shipmentId")
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    date_insert: LStr = Field(None, alias="dateInsert")
+    id: LInt = None
+    payment_id: LInt = Field(None, alias="paymentId")
+    shipment_id: LInt = Field(None, alias="shipmentId")
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SalePaymentItemShipmentAddResult(B24Model):
@@ -44,11 +44,11 @@ SalePaymentItemShipmentDeleteResult: TypeAlias = LBool
 class SalePaymentItemShipmentGetResultPaymentItemShipment(B24Model):
     """A nested object."""
 
-    date_insert: LDateTime | None = Field(None, alias="dateInsert")
-    id: LInt | None = None
-    payment_id: LInt | None = Field(None, alias="paymentId")
-    shipment_id: LInt | None = Field(None, alias="shipmentId")
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    date_insert: LDateTime = Field(None, alias="dateInsert")
+    id: LInt = None
+    payment_id: LInt = Field(None, alias="paymentId")
+    shipment_id: LInt = Field(None, alias="shipmentId")
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SalePaymentItemShipmentGetResult(B24Model):
@@ -62,10 +62,10 @@ class SalePaymentItemShipmentGetResult(B24Model):
 class SalePaymentItemShipmentGetFieldsResultPaymentItemSA2EA36(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class SalePaymentItemShipmentGetFieldsResultPaymentItemS720CFF(B24Model):

@@ -17,12 +17,12 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LFloat
 class SalePaymentitembasketAddResultPaymentItemBasket(B24Model):
     """A nested object."""
 
-    basket_id: LInt | None = Field(None, alias="basketId")
-    date_insert: LStr | None = Field(None, alias="dateInsert")
-    id: LInt | None = None
-    payment_id: LInt | None = Field(None, alias="paymentId")
-    quantity: LInt | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    basket_id: LInt = Field(None, alias="basketId")
+    date_insert: LStr = Field(None, alias="dateInsert")
+    id: LInt = None
+    payment_id: LInt = Field(None, alias="paymentId")
+    quantity: LInt = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SalePaymentitembasketAddResult(B24Model):
@@ -46,12 +46,12 @@ SalePaymentitembasketDeleteResult: TypeAlias = LBool
 class SalePaymentitembasketGetResultPaymentItemBasket(B24Model):
     """A nested object."""
 
-    basket_id: LInt | None = Field(None, alias="basketId")
-    date_insert: LDateTime | None = Field(None, alias="dateInsert")
-    id: LInt | None = None
-    payment_id: LInt | None = Field(None, alias="paymentId")
-    quantity: LFloat | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    basket_id: LInt = Field(None, alias="basketId")
+    date_insert: LDateTime = Field(None, alias="dateInsert")
+    id: LInt = None
+    payment_id: LInt = Field(None, alias="paymentId")
+    quantity: LFloat = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SalePaymentitembasketGetResult(B24Model):
@@ -65,10 +65,10 @@ class SalePaymentitembasketGetResult(B24Model):
 class SalePaymentitembasketGetfieldsResultPaymentItemBasAB764D(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class SalePaymentitembasketGetfieldsResultPaymentItemBasket(B24Model):

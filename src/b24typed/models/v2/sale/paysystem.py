@@ -76,8 +76,8 @@ SalePaysystemHandlerDeleteResult: TypeAlias = LBool
 class SalePaysystemHandlerListItemSettingsCodesPaymentBu8E2C96(B24Model):
     """A nested object."""
 
-    provider_key: LStr | None = Field(None, alias="PROVIDER_KEY")
-    provider_value: LStr | None = Field(None, alias="PROVIDER_VALUE")
+    provider_key: LStr = Field(None, alias="PROVIDER_KEY")
+    provider_value: LStr = Field(None, alias="PROVIDER_VALUE")
 
 
 class SalePaysystemHandlerListItemSettingsCodesPaymentBuyerId(B24Model):
@@ -86,15 +86,15 @@ class SalePaysystemHandlerListItemSettingsCodesPaymentBuyerId(B24Model):
     default: SalePaysystemHandlerListItemSettingsCodesPaymentBu8E2C96 | None = Field(
         None, alias="DEFAULT"
     )
-    group: LStr | None = Field(None, alias="GROUP")
-    name: LStr | None = Field(None, alias="NAME")
-    sort: LStr | None = Field(None, alias="SORT")
+    group: LStr = Field(None, alias="GROUP")
+    name: LStr = Field(None, alias="NAME")
+    sort: LStr = Field(None, alias="SORT")
 
 
 class SalePaysystemHandlerListItemSettingsCodesPsChangeS1E0034(B24Model):
     """A nested object."""
 
-    type: LStr | None = Field(None, alias="TYPE")
+    type: LStr = Field(None, alias="TYPE")
 
 
 class SalePaysystemHandlerListItemSettingsCodesPsChangeS6CE759(B24Model):
@@ -103,15 +103,15 @@ class SalePaysystemHandlerListItemSettingsCodesPsChangeS6CE759(B24Model):
     input: SalePaysystemHandlerListItemSettingsCodesPsChangeS1E0034 | None = Field(
         None, alias="INPUT"
     )
-    name: LStr | None = Field(None, alias="NAME")
-    sort: LStr | None = Field(None, alias="SORT")
+    name: LStr = Field(None, alias="NAME")
+    sort: LStr = Field(None, alias="SORT")
 
 
 class SalePaysystemHandlerListItemSettingsCodesPsWorkModA75C06(B24Model):
     """A nested object."""
 
-    regular: LStr | None = Field(None, alias="REGULAR")
-    test: LStr | None = Field(None, alias="TEST")
+    regular: LStr = Field(None, alias="REGULAR")
+    test: LStr = Field(None, alias="TEST")
 
 
 class SalePaysystemHandlerListItemSettingsCodesPsWorkModeInput(B24Model):
@@ -120,7 +120,7 @@ class SalePaysystemHandlerListItemSettingsCodesPsWorkModeInput(B24Model):
     options: SalePaysystemHandlerListItemSettingsCodesPsWorkModA75C06 | None = Field(
         None, alias="OPTIONS"
     )
-    type: LStr | None = Field(None, alias="TYPE")
+    type: LStr = Field(None, alias="TYPE")
 
 
 class SalePaysystemHandlerListItemSettingsCodesPsWorkMode(B24Model):
@@ -129,16 +129,16 @@ class SalePaysystemHandlerListItemSettingsCodesPsWorkMode(B24Model):
     input: SalePaysystemHandlerListItemSettingsCodesPsWorkModeInput | None = Field(
         None, alias="INPUT"
     )
-    name: LStr | None = Field(None, alias="NAME")
-    sort: LStr | None = Field(None, alias="SORT")
+    name: LStr = Field(None, alias="NAME")
+    sort: LStr = Field(None, alias="SORT")
 
 
 class SalePaysystemHandlerListItemSettingsCodesRestServiceId(B24Model):
     """A nested object."""
 
-    description: LStr | None = Field(None, alias="DESCRIPTION")
-    name: LStr | None = Field(None, alias="NAME")
-    sort: LStr | None = Field(None, alias="SORT")
+    description: LStr = Field(None, alias="DESCRIPTION")
+    name: LStr = Field(None, alias="NAME")
+    sort: LStr = Field(None, alias="SORT")
 
 
 class SalePaysystemHandlerListItemSettingsCodes(B24Model):
@@ -167,15 +167,15 @@ class SalePaysystemHandlerListItemSettingsCodes(B24Model):
 class SalePaysystemHandlerListItemSettingsFormDataFields3A395E(B24Model):
     """A nested object."""
 
-    code: LStr | None = Field(None, alias="CODE")
-    visible: LStr | None = Field(None, alias="VISIBLE")
+    code: LStr = Field(None, alias="CODE")
+    visible: LStr = Field(None, alias="VISIBLE")
 
 
 class SalePaysystemHandlerListItemSettingsFormDataFields10FE47(B24Model):
     """A nested object."""
 
-    name: LStr | None = Field(None, alias="NAME")
-    type: LStr | None = Field(None, alias="TYPE")
+    name: LStr = Field(None, alias="NAME")
+    type: LStr = Field(None, alias="TYPE")
 
 
 class SalePaysystemHandlerListItemSettingsFormDataFieldsPhone(B24Model):
@@ -184,13 +184,13 @@ class SalePaysystemHandlerListItemSettingsFormDataFieldsPhone(B24Model):
     code: SalePaysystemHandlerListItemSettingsFormDataFields10FE47 | None = Field(
         None, alias="CODE"
     )
-    visible: LStr | None = Field(None, alias="VISIBLE")
+    visible: LStr = Field(None, alias="VISIBLE")
 
 
 class SalePaysystemHandlerListItemSettingsFormDataFields2EF8F3(B24Model):
     """A nested object."""
 
-    code: LStr | None = Field(None, alias="CODE")
+    code: LStr = Field(None, alias="CODE")
 
 
 class SalePaysystemHandlerListItemSettingsFormDataFields(B24Model):
@@ -206,9 +206,9 @@ class SalePaysystemHandlerListItemSettingsFormDataFields(B24Model):
 class SalePaysystemHandlerListItemSettingsFormData(B24Model):
     """A nested object."""
 
-    action_uri: LStr | None = Field(None, alias="ACTION_URI")
+    action_uri: LStr = Field(None, alias="ACTION_URI")
     fields: SalePaysystemHandlerListItemSettingsFormDataFields | None = Field(None, alias="FIELDS")
-    method: LStr | None = Field(None, alias="METHOD")
+    method: LStr = Field(None, alias="METHOD")
 
 
 class SalePaysystemHandlerListItemSettings(B24Model):
@@ -222,11 +222,11 @@ class SalePaysystemHandlerListItemSettings(B24Model):
 class SalePaysystemHandlerListItem(B24Model):
     """A nested object."""
 
-    code: LStr | None = Field(None, alias="CODE")
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
+    code: LStr = Field(None, alias="CODE")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
     settings: SalePaysystemHandlerListItemSettings | None = Field(None, alias="SETTINGS")
-    sort: LStr | None = Field(None, alias="SORT")
+    sort: LStr = Field(None, alias="SORT")
 
 
 SalePaysystemHandlerListResult: TypeAlias = Rows[SalePaysystemHandlerListItem]
@@ -237,31 +237,31 @@ SalePaysystemHandlerUpdateResult: TypeAlias = LBool
 class SalePaysystemListItem(B24Model):
     """A nested object."""
 
-    action_file: LStr | None = Field(None, alias="ACTION_FILE")
-    active: LStr | None = Field(None, alias="ACTIVE")
-    allow_edit_payment: LStr | None = Field(None, alias="ALLOW_EDIT_PAYMENT")
-    auto_change_1_c: LStr | None = Field(None, alias="AUTO_CHANGE_1C")
-    can_print_check: LStr | None = Field(None, alias="CAN_PRINT_CHECK")
-    description: LStr | None = Field(None, alias="DESCRIPTION")
-    encoding: LStr | None = Field(None, alias="ENCODING")
-    entity_registry_type: LStr | None = Field(None, alias="ENTITY_REGISTRY_TYPE")
-    have_action: LStr | None = Field(None, alias="HAVE_ACTION")
-    have_payment: LStr | None = Field(None, alias="HAVE_PAYMENT")
-    have_prepay: LStr | None = Field(None, alias="HAVE_PREPAY")
-    have_price: LStr | None = Field(None, alias="HAVE_PRICE")
-    have_result: LStr | None = Field(None, alias="HAVE_RESULT")
-    have_result_receive: LStr | None = Field(None, alias="HAVE_RESULT_RECEIVE")
-    id: LInt | None = Field(None, alias="ID")
-    is_cash: LStr | None = Field(None, alias="IS_CASH")
-    name: LStr | None = Field(None, alias="NAME")
-    new_window: LStr | None = Field(None, alias="NEW_WINDOW")
-    person_type_id: LInt | None = Field(None, alias="PERSON_TYPE_ID")
-    psa_name: LStr | None = Field(None, alias="PSA_NAME")
-    ps_mode: LStr | None = Field(None, alias="PS_MODE")
-    result_file: Any | None = Field(None, alias="RESULT_FILE")
-    sort: LInt | None = Field(None, alias="SORT")
-    tariff: Any | None = Field(None, alias="TARIFF")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    action_file: LStr = Field(None, alias="ACTION_FILE")
+    active: LStr = Field(None, alias="ACTIVE")
+    allow_edit_payment: LStr = Field(None, alias="ALLOW_EDIT_PAYMENT")
+    auto_change_1_c: LStr = Field(None, alias="AUTO_CHANGE_1C")
+    can_print_check: LStr = Field(None, alias="CAN_PRINT_CHECK")
+    description: LStr = Field(None, alias="DESCRIPTION")
+    encoding: LStr = Field(None, alias="ENCODING")
+    entity_registry_type: LStr = Field(None, alias="ENTITY_REGISTRY_TYPE")
+    have_action: LStr = Field(None, alias="HAVE_ACTION")
+    have_payment: LStr = Field(None, alias="HAVE_PAYMENT")
+    have_prepay: LStr = Field(None, alias="HAVE_PREPAY")
+    have_price: LStr = Field(None, alias="HAVE_PRICE")
+    have_result: LStr = Field(None, alias="HAVE_RESULT")
+    have_result_receive: LStr = Field(None, alias="HAVE_RESULT_RECEIVE")
+    id: LInt = Field(None, alias="ID")
+    is_cash: LStr = Field(None, alias="IS_CASH")
+    name: LStr = Field(None, alias="NAME")
+    new_window: LStr = Field(None, alias="NEW_WINDOW")
+    person_type_id: LInt = Field(None, alias="PERSON_TYPE_ID")
+    psa_name: LStr = Field(None, alias="PSA_NAME")
+    ps_mode: LStr = Field(None, alias="PS_MODE")
+    result_file: Any = Field(None, alias="RESULT_FILE")
+    sort: LInt = Field(None, alias="SORT")
+    tariff: Any = Field(None, alias="TARIFF")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 SalePaysystemListResult: TypeAlias = Rows[SalePaysystemListItem]
@@ -274,9 +274,9 @@ SalePaysystemPayPaymentResult: TypeAlias = LBool
 class SalePaysystemSettingsGetResult(B24Model):
     """Result of ``sale.paysystem.settings.get`` (REST v2)."""
 
-    ps_work_mode_iframe: LStr | None = Field(None, alias="PS_WORK_MODE_IFRAME")
-    rest_service_id_iframe: LStr | None = Field(None, alias="REST_SERVICE_ID_IFRAME")
-    rest_service_key_iframe: LStr | None = Field(None, alias="REST_SERVICE_KEY_IFRAME")
+    ps_work_mode_iframe: LStr = Field(None, alias="PS_WORK_MODE_IFRAME")
+    rest_service_id_iframe: LStr = Field(None, alias="REST_SERVICE_ID_IFRAME")
+    rest_service_key_iframe: LStr = Field(None, alias="REST_SERVICE_KEY_IFRAME")
 
 
 SalePaysystemSettingsInvoiceGetResult: TypeAlias = SalePaysystemSettingsGetResult

@@ -17,12 +17,12 @@ from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LSt
 class SalePersontypeAddResultPersonType(B24Model):
     """A nested object."""
 
-    active: LStr | None = None
-    code: LStr | None = None
-    id: LInt | None = None
-    name: LStr | None = None
-    sort: LStr | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    active: LStr = None
+    code: LStr = None
+    id: LInt = None
+    name: LStr = None
+    sort: LStr = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SalePersontypeAddResult(B24Model):
@@ -47,10 +47,10 @@ SalePersontypeGetResult: TypeAlias = SalePersontypeAddResult
 class SalePersontypeGetFieldsResultPersonTypeActive(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class SalePersontypeGetFieldsResultPersonType(B24Model):
@@ -73,21 +73,21 @@ class SalePersontypeGetFieldsResult(B24Model):
 class SalePersontypeListResultPersonTypesItem(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    name: LStr | None = None
-    sort: LStr | None = None
+    id: LInt = None
+    name: LStr = None
+    sort: LStr = None
 
 
 class SalePersontypeListResultTime(B24Model):
     """A nested object."""
 
-    date_finish: LStr | None = None
-    date_start: LStr | None = None
-    duration: LFloat | None = None
-    finish: LFloat | None = None
-    operating: LInt | None = None
-    processing: LFloat | None = None
-    start: LFloat | None = None
+    date_finish: LStr = None
+    date_start: LStr = None
+    duration: LFloat = None
+    finish: LFloat = None
+    operating: LInt = None
+    processing: LFloat = None
+    start: LFloat = None
 
 
 class SalePersontypeListResult(B24Model):
@@ -95,18 +95,18 @@ class SalePersontypeListResult(B24Model):
 
     person_types: LList[SalePersontypeListResultPersonTypesItem] = Field(None, alias="personTypes")
     time: SalePersontypeListResultTime | None = None
-    total: LInt | None = None
+    total: LInt = None
 
 
 class SalePersontypeUpdateResultPersonType(B24Model):
     """A nested object."""
 
-    active: LStr | None = None
-    code: LStr | None = None
-    id: LInt | None = None
-    name: LStr | None = None
-    sort: LStr | None = None
-    xml_id: LInt | None = Field(None, alias="xmlId")
+    active: LStr = None
+    code: LStr = None
+    id: LInt = None
+    name: LStr = None
+    sort: LStr = None
+    xml_id: LInt = Field(None, alias="xmlId")
 
 
 class SalePersontypeUpdateResult(B24Model):

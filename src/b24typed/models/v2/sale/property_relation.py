@@ -17,9 +17,9 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LStr
 class SalePropertyRelationAddResultPropertyRelation(B24Model):
     """A nested object."""
 
-    entity_id: LInt | None = Field(None, alias="entityId")
-    entity_type: LStr | None = Field(None, alias="entityType")
-    property_id: LInt | None = Field(None, alias="propertyId")
+    entity_id: LInt = Field(None, alias="entityId")
+    entity_type: LStr = Field(None, alias="entityType")
+    property_id: LInt = Field(None, alias="propertyId")
 
 
 class SalePropertyRelationAddResult(B24Model):
@@ -42,10 +42,10 @@ SalePropertyRelationDeleteByFilterResult: TypeAlias = LBool
 class SalePropertyRelationGetFieldsResultPropertyRelatioE781EA(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class SalePropertyRelationGetFieldsResultPropertyRelation(B24Model):
@@ -73,4 +73,4 @@ class SalePropertyRelationGetFieldsResult(B24Model):
 class SalePropertyRelationListResult(B24Model):
     """Result of ``sale.propertyRelation.list`` (REST v2)."""
 
-    property_relations: Any | None = Field(None, alias="propertyRelations")
+    property_relations: Any = Field(None, alias="propertyRelations")

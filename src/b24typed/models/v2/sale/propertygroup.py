@@ -17,10 +17,10 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 class SalePropertygroupAddResultPropertyGroup(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    name: LStr | None = None
-    person_type_id: LInt | None = Field(None, alias="personTypeId")
-    sort: LInt | None = None
+    id: LInt = None
+    name: LStr = None
+    person_type_id: LInt = Field(None, alias="personTypeId")
+    sort: LInt = None
 
 
 class SalePropertygroupAddResult(B24Model):
@@ -45,10 +45,10 @@ SalePropertygroupGetResult: TypeAlias = SalePropertygroupAddResult
 class SalePropertygroupGetFieldsResultPropertyGroupId(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class SalePropertygroupGetFieldsResultPropertyGroup(B24Model):

@@ -20,13 +20,13 @@ SalePropertyvalueDeleteResult: TypeAlias = LBool
 class SalePropertyvalueGetResultPropertyValue(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    id: LInt | None = None
-    name: LStr | None = None
-    order_id: LInt | None = Field(None, alias="orderId")
-    order_props_id: LInt | None = Field(None, alias="orderPropsId")
-    order_props_xml_id: LStr | None = Field(None, alias="orderPropsXmlId")
-    value: LStr | None = None
+    code: LStr = None
+    id: LInt = None
+    name: LStr = None
+    order_id: LInt = Field(None, alias="orderId")
+    order_props_id: LInt = Field(None, alias="orderPropsId")
+    order_props_xml_id: LStr = Field(None, alias="orderPropsXmlId")
+    value: LStr = None
 
 
 class SalePropertyvalueGetResult(B24Model):
@@ -40,10 +40,10 @@ class SalePropertyvalueGetResult(B24Model):
 class SalePropertyvalueGetfieldsResultPropertyValueCode(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class SalePropertyvalueGetfieldsResultPropertyValue(B24Model):
@@ -83,12 +83,12 @@ class SalePropertyvalueListResult(B24Model):
 class SalePropertyvalueModifyResultPropertyValuesItem(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    id: LInt | None = None
-    name: LStr | None = None
-    order_props_id: LInt | None = Field(None, alias="orderPropsId")
-    order_props_xml_id: LStr | None = Field(None, alias="orderPropsXmlId")
-    value: Any | None = None
+    code: LStr = None
+    id: LInt = None
+    name: LStr = None
+    order_props_id: LInt = Field(None, alias="orderPropsId")
+    order_props_xml_id: LStr = Field(None, alias="orderPropsXmlId")
+    value: Any = None
 
 
 class SalePropertyvalueModifyResult(B24Model):

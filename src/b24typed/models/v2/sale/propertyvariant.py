@@ -17,12 +17,12 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 class SalePropertyvariantAddResultPropertyVariant(B24Model):
     """A nested object."""
 
-    description: LStr | None = None
-    id: LInt | None = None
-    name: LStr | None = None
-    order_props_id: LInt | None = Field(None, alias="orderPropsId")
-    sort: LInt | None = None
-    value: LStr | None = None
+    description: LStr = None
+    id: LInt = None
+    name: LStr = None
+    order_props_id: LInt = Field(None, alias="orderPropsId")
+    sort: LInt = None
+    value: LStr = None
 
 
 class SalePropertyvariantAddResult(B24Model):
@@ -47,13 +47,13 @@ SalePropertyvariantDeleteResult: TypeAlias = LBool
 class SalePropertyvariantGetResultPropertyVariant(B24Model):
     """A nested object."""
 
-    description: LStr | None = None
-    id: LInt | None = None
-    name: LStr | None = None
-    order_props_id: LInt | None = Field(None, alias="orderPropsId")
-    sort: LInt | None = None
-    value: LStr | None = None
-    xnl_id: LStr | None = Field(None, alias="xnlId")
+    description: LStr = None
+    id: LInt = None
+    name: LStr = None
+    order_props_id: LInt = Field(None, alias="orderPropsId")
+    sort: LInt = None
+    value: LStr = None
+    xnl_id: LStr = Field(None, alias="xnlId")
 
 
 class SalePropertyvariantGetResult(B24Model):
@@ -67,10 +67,10 @@ class SalePropertyvariantGetResult(B24Model):
 class SalePropertyvariantGetFieldsResultPropertyVariantDE8839B(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class SalePropertyvariantGetFieldsResultPropertyVariant(B24Model):

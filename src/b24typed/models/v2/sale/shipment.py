@@ -19,37 +19,37 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LFloat
 class SaleShipmentAddResultShipment(B24Model):
     """A nested object."""
 
-    account_number: LStr | None = Field(None, alias="accountNumber")
-    allow_delivery: LStr | None = Field(None, alias="allowDelivery")
-    base_price_delivery: LFloat | None = Field(None, alias="basePriceDelivery")
-    canceled: LStr | None = None
-    comments: LStr | None = None
-    currency: LStr | None = None
-    custom_price_delivery: LStr | None = Field(None, alias="customPriceDelivery")
-    date_allow_delivery: LStr | None = Field(None, alias="dateAllowDelivery")
-    date_deducted: LStr | None = Field(None, alias="dateDeducted")
-    date_insert: LStr | None = Field(None, alias="dateInsert")
-    date_responsible_id: LStr | None = Field(None, alias="dateResponsibleId")
-    deducted: LStr | None = None
-    delivery_doc_date: LStr | None = Field(None, alias="deliveryDocDate")
-    delivery_doc_num: LStr | None = Field(None, alias="deliveryDocNum")
-    delivery_id: LInt | None = Field(None, alias="deliveryId")
-    delivery_name: LStr | None = Field(None, alias="deliveryName")
-    delivery_xml_id: LStr | None = Field(None, alias="deliveryXmlId")
-    emp_allow_delivery_id: LInt | None = Field(None, alias="empAllowDeliveryId")
-    emp_deducted_id: LInt | None = Field(None, alias="empDeductedId")
-    emp_responsible_id: LInt | None = Field(None, alias="empResponsibleId")
-    id: LInt | None = None
-    marked: LStr | None = None
-    order_id: LInt | None = Field(None, alias="orderId")
-    price_delivery: LFloat | None = Field(None, alias="priceDelivery")
-    responsible_id: LInt | None = Field(None, alias="responsibleId")
+    account_number: LStr = Field(None, alias="accountNumber")
+    allow_delivery: LStr = Field(None, alias="allowDelivery")
+    base_price_delivery: LFloat = Field(None, alias="basePriceDelivery")
+    canceled: LStr = None
+    comments: LStr = None
+    currency: LStr = None
+    custom_price_delivery: LStr = Field(None, alias="customPriceDelivery")
+    date_allow_delivery: LStr = Field(None, alias="dateAllowDelivery")
+    date_deducted: LStr = Field(None, alias="dateDeducted")
+    date_insert: LStr = Field(None, alias="dateInsert")
+    date_responsible_id: LStr = Field(None, alias="dateResponsibleId")
+    deducted: LStr = None
+    delivery_doc_date: LStr = Field(None, alias="deliveryDocDate")
+    delivery_doc_num: LStr = Field(None, alias="deliveryDocNum")
+    delivery_id: LInt = Field(None, alias="deliveryId")
+    delivery_name: LStr = Field(None, alias="deliveryName")
+    delivery_xml_id: LStr = Field(None, alias="deliveryXmlId")
+    emp_allow_delivery_id: LInt = Field(None, alias="empAllowDeliveryId")
+    emp_deducted_id: LInt = Field(None, alias="empDeductedId")
+    emp_responsible_id: LInt = Field(None, alias="empResponsibleId")
+    id: LInt = None
+    marked: LStr = None
+    order_id: LInt = Field(None, alias="orderId")
+    price_delivery: LFloat = Field(None, alias="priceDelivery")
+    responsible_id: LInt = Field(None, alias="responsibleId")
     shipment_items: LList[Any] = Field(None, alias="shipmentItems")
-    status_id: LStr | None = Field(None, alias="statusId")
-    status_xml_id: LStr | None = Field(None, alias="statusXmlId")
-    system: LStr | None = None
-    tracking_number: LStr | None = Field(None, alias="trackingNumber")
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    status_id: LStr = Field(None, alias="statusId")
+    status_xml_id: LStr = Field(None, alias="statusXmlId")
+    system: LStr = None
+    tracking_number: LStr = Field(None, alias="trackingNumber")
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SaleShipmentAddResult(B24Model):
@@ -80,82 +80,82 @@ SaleShipmentDeleteResult: TypeAlias = LBool
 class SaleShipmentGetResultShipmentShipmentItemsItem(B24Model):
     """A nested object."""
 
-    basket_id: LInt | None = Field(None, alias="basketId")
-    date_insert: LStr | None = Field(None, alias="dateInsert")
-    id: LInt | None = None
-    order_delivery_id: LInt | None = Field(None, alias="orderDeliveryId")
-    quantity: LInt | None = None
-    reserved_quantity: LInt | None = Field(None, alias="reservedQuantity")
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    basket_id: LInt = Field(None, alias="basketId")
+    date_insert: LStr = Field(None, alias="dateInsert")
+    id: LInt = None
+    order_delivery_id: LInt = Field(None, alias="orderDeliveryId")
+    quantity: LInt = None
+    reserved_quantity: LInt = Field(None, alias="reservedQuantity")
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SaleShipmentGetResultShipment(B24Model):
     """A nested object."""
 
-    account_number: LStr | None = Field(None, alias="accountNumber")
-    allow_delivery: LStr | None = Field(None, alias="allowDelivery")
-    base_price_delivery: LFloat | None = Field(None, alias="basePriceDelivery")
-    canceled: LStr | None = None
-    comments: LStr | None = None
-    company_id: LInt | None = Field(None, alias="companyId")
-    currency: LStr | None = None
-    custom_price_delivery: LStr | None = Field(None, alias="customPriceDelivery")
-    date_allow_delivery: LDateTime | None = Field(None, alias="dateAllowDelivery")
-    date_canceled: LDateTime | None = Field(None, alias="dateCanceled")
-    date_deducted: LDateTime | None = Field(None, alias="dateDeducted")
-    date_insert: LDateTime | None = Field(None, alias="dateInsert")
-    date_marked: LDateTime | None = Field(None, alias="dateMarked")
-    date_responsible_id: LDateTime | None = Field(None, alias="dateResponsibleId")
-    deducted: LStr | None = None
-    delivery_doc_date: LDateTime | None = Field(None, alias="deliveryDocDate")
-    delivery_doc_num: LStr | None = Field(None, alias="deliveryDocNum")
-    delivery_id: LInt | None = Field(None, alias="deliveryId")
-    delivery_name: LStr | None = Field(None, alias="deliveryName")
-    delivery_xml_id: LStr | None = Field(None, alias="deliveryXmlId")
-    discount_price: LFloat | None = Field(None, alias="discountPrice")
-    emp_allow_delivery_id: LInt | None = Field(None, alias="empAllowDeliveryId")
-    emp_canceled_id: LInt | None = Field(None, alias="empCanceledId")
-    emp_deducted_id: LInt | None = Field(None, alias="empDeductedId")
-    emp_marked_id: LInt | None = Field(None, alias="empMarkedId")
-    emp_responsible_id: LInt | None = Field(None, alias="empResponsibleId")
-    external_delivery: LStr | None = Field(None, alias="externalDelivery")
-    id: LInt | None = None
-    id1c: LStr | None = None
-    marked: LStr | None = None
-    order_id: LInt | None = Field(None, alias="orderId")
-    price_delivery: LFloat | None = Field(None, alias="priceDelivery")
-    reason_marked: LStr | None = Field(None, alias="reasonMarked")
-    reason_undo_deducted: LStr | None = Field(None, alias="reasonUndoDeducted")
-    responsible_id: LInt | None = Field(None, alias="responsibleId")
+    account_number: LStr = Field(None, alias="accountNumber")
+    allow_delivery: LStr = Field(None, alias="allowDelivery")
+    base_price_delivery: LFloat = Field(None, alias="basePriceDelivery")
+    canceled: LStr = None
+    comments: LStr = None
+    company_id: LInt = Field(None, alias="companyId")
+    currency: LStr = None
+    custom_price_delivery: LStr = Field(None, alias="customPriceDelivery")
+    date_allow_delivery: LDateTime = Field(None, alias="dateAllowDelivery")
+    date_canceled: LDateTime = Field(None, alias="dateCanceled")
+    date_deducted: LDateTime = Field(None, alias="dateDeducted")
+    date_insert: LDateTime = Field(None, alias="dateInsert")
+    date_marked: LDateTime = Field(None, alias="dateMarked")
+    date_responsible_id: LDateTime = Field(None, alias="dateResponsibleId")
+    deducted: LStr = None
+    delivery_doc_date: LDateTime = Field(None, alias="deliveryDocDate")
+    delivery_doc_num: LStr = Field(None, alias="deliveryDocNum")
+    delivery_id: LInt = Field(None, alias="deliveryId")
+    delivery_name: LStr = Field(None, alias="deliveryName")
+    delivery_xml_id: LStr = Field(None, alias="deliveryXmlId")
+    discount_price: LFloat = Field(None, alias="discountPrice")
+    emp_allow_delivery_id: LInt = Field(None, alias="empAllowDeliveryId")
+    emp_canceled_id: LInt = Field(None, alias="empCanceledId")
+    emp_deducted_id: LInt = Field(None, alias="empDeductedId")
+    emp_marked_id: LInt = Field(None, alias="empMarkedId")
+    emp_responsible_id: LInt = Field(None, alias="empResponsibleId")
+    external_delivery: LStr = Field(None, alias="externalDelivery")
+    id: LInt = None
+    id1c: LStr = None
+    marked: LStr = None
+    order_id: LInt = Field(None, alias="orderId")
+    price_delivery: LFloat = Field(None, alias="priceDelivery")
+    reason_marked: LStr = Field(None, alias="reasonMarked")
+    reason_undo_deducted: LStr = Field(None, alias="reasonUndoDeducted")
+    responsible_id: LInt = Field(None, alias="responsibleId")
     shipment_items: LList[SaleShipmentGetResultShipmentShipmentItemsItem] = Field(
         None, alias="shipmentItems"
     )
-    status_id: LStr | None = Field(None, alias="statusId")
-    status_xml_id: LStr | None = Field(None, alias="statusXmlId")
-    system: LStr | None = None
-    tracking_description: LStr | None = Field(None, alias="trackingDescription")
-    tracking_last_check: LStr | None = Field(None, alias="trackingLastCheck")
-    tracking_number: LStr | None = Field(None, alias="trackingNumber")
-    tracking_status: LStr | None = Field(None, alias="trackingStatus")
-    updated1c: LStr | None = None
-    version1c: LStr | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    status_id: LStr = Field(None, alias="statusId")
+    status_xml_id: LStr = Field(None, alias="statusXmlId")
+    system: LStr = None
+    tracking_description: LStr = Field(None, alias="trackingDescription")
+    tracking_last_check: LStr = Field(None, alias="trackingLastCheck")
+    tracking_number: LStr = Field(None, alias="trackingNumber")
+    tracking_status: LStr = Field(None, alias="trackingStatus")
+    updated1c: LStr = None
+    version1c: LStr = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SaleShipmentGetResult(B24Model):
     """Result of ``sale.shipment.get`` (REST v2)."""
 
-    property: LDict | None = None
+    property: LDict = None
     shipment: SaleShipmentGetResultShipment | None = None
 
 
 class SaleShipmentGetFieldsResultShipmentAccountNumber(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class SaleShipmentGetFieldsResultShipment(B24Model):
@@ -283,51 +283,51 @@ class SaleShipmentGetFieldsResult(B24Model):
 class SaleShipmentListItem(B24Model):
     """A nested object."""
 
-    account_number: LStr | None = Field(None, alias="accountNumber")
-    allow_delivery: LStr | None = Field(None, alias="allowDelivery")
-    base_price_delivery: LFloat | None = Field(None, alias="basePriceDelivery")
-    canceled: LStr | None = None
-    comments: LStr | None = None
-    company_id: LInt | None = Field(None, alias="companyId")
-    currency: LStr | None = None
-    custom_price_delivery: LStr | None = Field(None, alias="customPriceDelivery")
-    date_allow_delivery: LDateTime | None = Field(None, alias="dateAllowDelivery")
-    date_canceled: LDateTime | None = Field(None, alias="dateCanceled")
-    date_deducted: LDateTime | None = Field(None, alias="dateDeducted")
-    date_insert: LDateTime | None = Field(None, alias="dateInsert")
-    date_marked: LDateTime | None = Field(None, alias="dateMarked")
-    date_responsible_id: LDateTime | None = Field(None, alias="dateResponsibleId")
-    deducted: LStr | None = None
-    delivery_doc_date: LDateTime | None = Field(None, alias="deliveryDocDate")
-    delivery_doc_num: LStr | None = Field(None, alias="deliveryDocNum")
-    delivery_id: LInt | None = Field(None, alias="deliveryId")
-    delivery_name: LStr | None = Field(None, alias="deliveryName")
-    delivery_xml_id: LStr | None = Field(None, alias="deliveryXmlId")
-    discount_price: LFloat | None = Field(None, alias="discountPrice")
-    emp_allow_delivery_id: LInt | None = Field(None, alias="empAllowDeliveryId")
-    emp_canceled_id: LInt | None = Field(None, alias="empCanceledId")
-    emp_deducted_id: LInt | None = Field(None, alias="empDeductedId")
-    emp_marked_id: LInt | None = Field(None, alias="empMarkedId")
-    emp_responsible_id: LInt | None = Field(None, alias="empResponsibleId")
-    external_delivery: LStr | None = Field(None, alias="externalDelivery")
-    id: LInt | None = None
-    id1c: LStr | None = None
-    marked: LStr | None = None
-    order_id: LInt | None = Field(None, alias="orderId")
-    price_delivery: LFloat | None = Field(None, alias="priceDelivery")
-    reason_marked: LStr | None = Field(None, alias="reasonMarked")
-    reason_undo_deducted: LStr | None = Field(None, alias="reasonUndoDeducted")
-    responsible_id: LInt | None = Field(None, alias="responsibleId")
-    status_id: LStr | None = Field(None, alias="statusId")
-    status_xml_id: LStr | None = Field(None, alias="statusXmlId")
-    system: LStr | None = None
-    tracking_description: LStr | None = Field(None, alias="trackingDescription")
-    tracking_last_check: LStr | None = Field(None, alias="trackingLastCheck")
-    tracking_number: LStr | None = Field(None, alias="trackingNumber")
-    tracking_status: LStr | None = Field(None, alias="trackingStatus")
-    updated1c: LStr | None = None
-    version1c: LStr | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    account_number: LStr = Field(None, alias="accountNumber")
+    allow_delivery: LStr = Field(None, alias="allowDelivery")
+    base_price_delivery: LFloat = Field(None, alias="basePriceDelivery")
+    canceled: LStr = None
+    comments: LStr = None
+    company_id: LInt = Field(None, alias="companyId")
+    currency: LStr = None
+    custom_price_delivery: LStr = Field(None, alias="customPriceDelivery")
+    date_allow_delivery: LDateTime = Field(None, alias="dateAllowDelivery")
+    date_canceled: LDateTime = Field(None, alias="dateCanceled")
+    date_deducted: LDateTime = Field(None, alias="dateDeducted")
+    date_insert: LDateTime = Field(None, alias="dateInsert")
+    date_marked: LDateTime = Field(None, alias="dateMarked")
+    date_responsible_id: LDateTime = Field(None, alias="dateResponsibleId")
+    deducted: LStr = None
+    delivery_doc_date: LDateTime = Field(None, alias="deliveryDocDate")
+    delivery_doc_num: LStr = Field(None, alias="deliveryDocNum")
+    delivery_id: LInt = Field(None, alias="deliveryId")
+    delivery_name: LStr = Field(None, alias="deliveryName")
+    delivery_xml_id: LStr = Field(None, alias="deliveryXmlId")
+    discount_price: LFloat = Field(None, alias="discountPrice")
+    emp_allow_delivery_id: LInt = Field(None, alias="empAllowDeliveryId")
+    emp_canceled_id: LInt = Field(None, alias="empCanceledId")
+    emp_deducted_id: LInt = Field(None, alias="empDeductedId")
+    emp_marked_id: LInt = Field(None, alias="empMarkedId")
+    emp_responsible_id: LInt = Field(None, alias="empResponsibleId")
+    external_delivery: LStr = Field(None, alias="externalDelivery")
+    id: LInt = None
+    id1c: LStr = None
+    marked: LStr = None
+    order_id: LInt = Field(None, alias="orderId")
+    price_delivery: LFloat = Field(None, alias="priceDelivery")
+    reason_marked: LStr = Field(None, alias="reasonMarked")
+    reason_undo_deducted: LStr = Field(None, alias="reasonUndoDeducted")
+    responsible_id: LInt = Field(None, alias="responsibleId")
+    status_id: LStr = Field(None, alias="statusId")
+    status_xml_id: LStr = Field(None, alias="statusXmlId")
+    system: LStr = None
+    tracking_description: LStr = Field(None, alias="trackingDescription")
+    tracking_last_check: LStr = Field(None, alias="trackingLastCheck")
+    tracking_number: LStr = Field(None, alias="trackingNumber")
+    tracking_status: LStr = Field(None, alias="trackingStatus")
+    updated1c: LStr = None
+    version1c: LStr = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SaleShipmentListResult(B24Model):
@@ -339,52 +339,52 @@ class SaleShipmentListResult(B24Model):
 class SaleShipmentUpdateResultShipment(B24Model):
     """A nested object."""
 
-    account_number: LStr | None = Field(None, alias="accountNumber")
-    allow_delivery: LStr | None = Field(None, alias="allowDelivery")
-    base_price_delivery: LFloat | None = Field(None, alias="basePriceDelivery")
-    canceled: LStr | None = None
-    comments: LStr | None = None
-    company_id: Any | None = Field(None, alias="companyId")
-    currency: LStr | None = None
-    custom_price_delivery: LStr | None = Field(None, alias="customPriceDelivery")
-    date_allow_delivery: LStr | None = Field(None, alias="dateAllowDelivery")
-    date_canceled: Any | None = Field(None, alias="dateCanceled")
-    date_deducted: LStr | None = Field(None, alias="dateDeducted")
-    date_insert: LStr | None = Field(None, alias="dateInsert")
-    date_marked: Any | None = Field(None, alias="dateMarked")
-    date_responsible_id: LStr | None = Field(None, alias="dateResponsibleId")
-    deducted: LStr | None = None
-    delivery_doc_date: LStr | None = Field(None, alias="deliveryDocDate")
-    delivery_doc_num: LStr | None = Field(None, alias="deliveryDocNum")
-    delivery_id: LInt | None = Field(None, alias="deliveryId")
-    delivery_name: LStr | None = Field(None, alias="deliveryName")
-    delivery_xml_id: LStr | None = Field(None, alias="deliveryXmlId")
-    discount_price: LInt | None = Field(None, alias="discountPrice")
-    emp_allow_delivery_id: LInt | None = Field(None, alias="empAllowDeliveryId")
-    emp_canceled_id: Any | None = Field(None, alias="empCanceledId")
-    emp_deducted_id: LInt | None = Field(None, alias="empDeductedId")
-    emp_marked_id: Any | None = Field(None, alias="empMarkedId")
-    emp_responsible_id: LInt | None = Field(None, alias="empResponsibleId")
-    external_delivery: LStr | None = Field(None, alias="externalDelivery")
-    id: LInt | None = None
-    id1c: LStr | None = None
-    marked: LStr | None = None
-    order_id: LInt | None = Field(None, alias="orderId")
-    price_delivery: LFloat | None = Field(None, alias="priceDelivery")
-    reason_marked: LStr | None = Field(None, alias="reasonMarked")
-    reason_undo_deducted: LStr | None = Field(None, alias="reasonUndoDeducted")
-    responsible_id: LInt | None = Field(None, alias="responsibleId")
+    account_number: LStr = Field(None, alias="accountNumber")
+    allow_delivery: LStr = Field(None, alias="allowDelivery")
+    base_price_delivery: LFloat = Field(None, alias="basePriceDelivery")
+    canceled: LStr = None
+    comments: LStr = None
+    company_id: Any = Field(None, alias="companyId")
+    currency: LStr = None
+    custom_price_delivery: LStr = Field(None, alias="customPriceDelivery")
+    date_allow_delivery: LStr = Field(None, alias="dateAllowDelivery")
+    date_canceled: Any = Field(None, alias="dateCanceled")
+    date_deducted: LStr = Field(None, alias="dateDeducted")
+    date_insert: LStr = Field(None, alias="dateInsert")
+    date_marked: Any = Field(None, alias="dateMarked")
+    date_responsible_id: LStr = Field(None, alias="dateResponsibleId")
+    deducted: LStr = None
+    delivery_doc_date: LStr = Field(None, alias="deliveryDocDate")
+    delivery_doc_num: LStr = Field(None, alias="deliveryDocNum")
+    delivery_id: LInt = Field(None, alias="deliveryId")
+    delivery_name: LStr = Field(None, alias="deliveryName")
+    delivery_xml_id: LStr = Field(None, alias="deliveryXmlId")
+    discount_price: LInt = Field(None, alias="discountPrice")
+    emp_allow_delivery_id: LInt = Field(None, alias="empAllowDeliveryId")
+    emp_canceled_id: Any = Field(None, alias="empCanceledId")
+    emp_deducted_id: LInt = Field(None, alias="empDeductedId")
+    emp_marked_id: Any = Field(None, alias="empMarkedId")
+    emp_responsible_id: LInt = Field(None, alias="empResponsibleId")
+    external_delivery: LStr = Field(None, alias="externalDelivery")
+    id: LInt = None
+    id1c: LStr = None
+    marked: LStr = None
+    order_id: LInt = Field(None, alias="orderId")
+    price_delivery: LFloat = Field(None, alias="priceDelivery")
+    reason_marked: LStr = Field(None, alias="reasonMarked")
+    reason_undo_deducted: LStr = Field(None, alias="reasonUndoDeducted")
+    responsible_id: LInt = Field(None, alias="responsibleId")
     shipment_items: LList[Any] = Field(None, alias="shipmentItems")
-    status_id: LStr | None = Field(None, alias="statusId")
-    status_xml_id: LStr | None = Field(None, alias="statusXmlId")
-    system: LStr | None = None
-    tracking_description: LStr | None = Field(None, alias="trackingDescription")
-    tracking_last_check: LStr | None = Field(None, alias="trackingLastCheck")
-    tracking_number: LStr | None = Field(None, alias="trackingNumber")
-    tracking_status: LStr | None = Field(None, alias="trackingStatus")
-    updated1c: LStr | None = None
-    version1c: LStr | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    status_id: LStr = Field(None, alias="statusId")
+    status_xml_id: LStr = Field(None, alias="statusXmlId")
+    system: LStr = None
+    tracking_description: LStr = Field(None, alias="trackingDescription")
+    tracking_last_check: LStr = Field(None, alias="trackingLastCheck")
+    tracking_number: LStr = Field(None, alias="trackingNumber")
+    tracking_status: LStr = Field(None, alias="trackingStatus")
+    updated1c: LStr = None
+    version1c: LStr = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SaleShipmentUpdateResult(B24Model):

@@ -17,13 +17,13 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt,
 class SaleShipmentitemAddResultShipmentItem(B24Model):
     """A nested object."""
 
-    basket_id: LInt | None = Field(None, alias="basketId")
-    date_insert: LStr | None = Field(None, alias="dateInsert")
-    id: LInt | None = None
-    order_delivery_id: LInt | None = Field(None, alias="orderDeliveryId")
-    quantity: LInt | None = None
-    reserved_quantity: LInt | None = Field(None, alias="reservedQuantity")
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    basket_id: LInt = Field(None, alias="basketId")
+    date_insert: LStr = Field(None, alias="dateInsert")
+    id: LInt = None
+    order_delivery_id: LInt = Field(None, alias="orderDeliveryId")
+    quantity: LInt = None
+    reserved_quantity: LInt = Field(None, alias="reservedQuantity")
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SaleShipmentitemAddResult(B24Model):
@@ -45,13 +45,13 @@ SaleShipmentitemDeleteResult: TypeAlias = LBool
 class SaleShipmentitemGetResultShipmentItem(B24Model):
     """A nested object."""
 
-    basket_id: LInt | None = Field(None, alias="basketId")
-    date_insert: LDateTime | None = Field(None, alias="dateInsert")
-    id: LInt | None = None
-    order_delivery_id: LInt | None = Field(None, alias="orderDeliveryId")
-    quantity: LFloat | None = None
-    reserved_quantity: LFloat | None = Field(None, alias="reservedQuantity")
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    basket_id: LInt = Field(None, alias="basketId")
+    date_insert: LDateTime = Field(None, alias="dateInsert")
+    id: LInt = None
+    order_delivery_id: LInt = Field(None, alias="orderDeliveryId")
+    quantity: LFloat = None
+    reserved_quantity: LFloat = Field(None, alias="reservedQuantity")
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SaleShipmentitemGetResult(B24Model):
@@ -63,10 +63,10 @@ class SaleShipmentitemGetResult(B24Model):
 class SaleShipmentitemGetfieldsResultShipmentItemBasketId(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class SaleShipmentitemGetfieldsResultShipmentItem(B24Model):

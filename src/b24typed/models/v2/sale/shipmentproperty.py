@@ -51,34 +51,34 @@ SaleShipmentpropertyDeleteResult: TypeAlias = LBool
 class SaleShipmentpropertyGetResultProperty(B24Model):
     """A nested object."""
 
-    active: LStr | None = None
-    code: LStr | None = None
-    default_value: LStr | None = Field(None, alias="defaultValue")
-    description: LStr | None = None
-    id: LInt | None = None
-    input_field_location: LStr | None = Field(None, alias="inputFieldLocation")
-    is_address: LStr | None = Field(None, alias="isAddress")
-    is_address_from: LStr | None = Field(None, alias="isAddressFrom")
-    is_address_to: LStr | None = Field(None, alias="isAddressTo")
-    is_email: LStr | None = Field(None, alias="isEmail")
-    is_filtered: LStr | None = Field(None, alias="isFiltered")
-    is_location: LStr | None = Field(None, alias="isLocation")
-    is_location4tax: LStr | None = Field(None, alias="isLocation4tax")
-    is_payer: LStr | None = Field(None, alias="isPayer")
-    is_phone: LStr | None = Field(None, alias="isPhone")
-    is_profile_name: LStr | None = Field(None, alias="isProfileName")
-    is_zip: LStr | None = Field(None, alias="isZip")
-    multiple: LStr | None = None
-    name: LStr | None = None
-    person_type_id: LInt | None = Field(None, alias="personTypeId")
-    props_group_id: LInt | None = Field(None, alias="propsGroupId")
-    required: LStr | None = None
+    active: LStr = None
+    code: LStr = None
+    default_value: LStr = Field(None, alias="defaultValue")
+    description: LStr = None
+    id: LInt = None
+    input_field_location: LStr = Field(None, alias="inputFieldLocation")
+    is_address: LStr = Field(None, alias="isAddress")
+    is_address_from: LStr = Field(None, alias="isAddressFrom")
+    is_address_to: LStr = Field(None, alias="isAddressTo")
+    is_email: LStr = Field(None, alias="isEmail")
+    is_filtered: LStr = Field(None, alias="isFiltered")
+    is_location: LStr = Field(None, alias="isLocation")
+    is_location4tax: LStr = Field(None, alias="isLocation4tax")
+    is_payer: LStr = Field(None, alias="isPayer")
+    is_phone: LStr = Field(None, alias="isPhone")
+    is_profile_name: LStr = Field(None, alias="isProfileName")
+    is_zip: LStr = Field(None, alias="isZip")
+    multiple: LStr = None
+    name: LStr = None
+    person_type_id: LInt = Field(None, alias="personTypeId")
+    props_group_id: LInt = Field(None, alias="propsGroupId")
+    required: LStr = None
     settings: LList[Any] = None
-    sort: LInt | None = None
-    type: LStr | None = None
-    user_props: LStr | None = Field(None, alias="userProps")
-    util: LStr | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    sort: LInt = None
+    type: LStr = None
+    user_props: LStr = Field(None, alias="userProps")
+    util: LStr = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SaleShipmentpropertyGetResult(B24Model):
@@ -90,10 +90,10 @@ class SaleShipmentpropertyGetResult(B24Model):
 class SaleShipmentpropertyGetfieldsbytypeResultPropertyActive(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class SaleShipmentpropertyGetfieldsbytypeResultPropertyS18A128(B24Model):
@@ -108,10 +108,10 @@ class SaleShipmentpropertyGetfieldsbytypeResultPropertyS1F27F7(B24Model):
     """A nested object."""
 
     fields: SaleShipmentpropertyGetfieldsbytypeResultPropertyS18A128 | None = None
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class SaleShipmentpropertyGetfieldsbytypeResultProperty(B24Model):
@@ -157,33 +157,33 @@ class SaleShipmentpropertyGetfieldsbytypeResult(B24Model):
 class SaleShipmentpropertyListItem(B24Model):
     """A nested object."""
 
-    active: LStr | None = None
-    code: LStr | None = None
-    default_value: LStr | None = Field(None, alias="defaultValue")
-    description: LStr | None = None
-    id: LInt | None = None
-    input_field_location: LStr | None = Field(None, alias="inputFieldLocation")
-    is_address: LStr | None = Field(None, alias="isAddress")
-    is_address_from: LStr | None = Field(None, alias="isAddressFrom")
-    is_address_to: LStr | None = Field(None, alias="isAddressTo")
-    is_email: LStr | None = Field(None, alias="isEmail")
-    is_filtered: LStr | None = Field(None, alias="isFiltered")
-    is_location: LStr | None = Field(None, alias="isLocation")
-    is_payer: LStr | None = Field(None, alias="isPayer")
-    is_phone: LStr | None = Field(None, alias="isPhone")
-    is_profile_name: LStr | None = Field(None, alias="isProfileName")
-    is_zip: LStr | None = Field(None, alias="isZip")
-    multiple: LStr | None = None
-    name: LStr | None = None
-    person_type_id: LInt | None = Field(None, alias="personTypeId")
-    props_group_id: LInt | None = Field(None, alias="propsGroupId")
-    required: LStr | None = None
-    settings: Any | None = None
-    sort: LInt | None = None
-    type: LStr | None = None
-    user_props: LStr | None = Field(None, alias="userProps")
-    util: LStr | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    active: LStr = None
+    code: LStr = None
+    default_value: LStr = Field(None, alias="defaultValue")
+    description: LStr = None
+    id: LInt = None
+    input_field_location: LStr = Field(None, alias="inputFieldLocation")
+    is_address: LStr = Field(None, alias="isAddress")
+    is_address_from: LStr = Field(None, alias="isAddressFrom")
+    is_address_to: LStr = Field(None, alias="isAddressTo")
+    is_email: LStr = Field(None, alias="isEmail")
+    is_filtered: LStr = Field(None, alias="isFiltered")
+    is_location: LStr = Field(None, alias="isLocation")
+    is_payer: LStr = Field(None, alias="isPayer")
+    is_phone: LStr = Field(None, alias="isPhone")
+    is_profile_name: LStr = Field(None, alias="isProfileName")
+    is_zip: LStr = Field(None, alias="isZip")
+    multiple: LStr = None
+    name: LStr = None
+    person_type_id: LInt = Field(None, alias="personTypeId")
+    props_group_id: LInt = Field(None, alias="propsGroupId")
+    required: LStr = None
+    settings: Any = None
+    sort: LInt = None
+    type: LStr = None
+    user_props: LStr = Field(None, alias="userProps")
+    util: LStr = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SaleShipmentpropertyListResult(B24Model):
@@ -195,41 +195,41 @@ class SaleShipmentpropertyListResult(B24Model):
 class SaleShipmentpropertyUpdateResultPropertySettings(B24Model):
     """A nested object."""
 
-    maxlength: LStr | None = None
-    multiline: LStr | None = None
+    maxlength: LStr = None
+    multiline: LStr = None
 
 
 class SaleShipmentpropertyUpdateResultProperty(B24Model):
     """A nested object."""
 
-    active: LStr | None = None
-    code: LStr | None = None
-    default_value: LStr | None = Field(None, alias="defaultValue")
-    description: LStr | None = None
-    id: LInt | None = None
-    input_field_location: LStr | None = Field(None, alias="inputFieldLocation")
-    is_address: LStr | None = Field(None, alias="isAddress")
-    is_address_from: LStr | None = Field(None, alias="isAddressFrom")
-    is_address_to: LStr | None = Field(None, alias="isAddressTo")
-    is_email: LStr | None = Field(None, alias="isEmail")
-    is_filtered: LStr | None = Field(None, alias="isFiltered")
-    is_location: LStr | None = Field(None, alias="isLocation")
-    is_location4tax: LStr | None = Field(None, alias="isLocation4tax")
-    is_payer: LStr | None = Field(None, alias="isPayer")
-    is_phone: LStr | None = Field(None, alias="isPhone")
-    is_profile_name: LStr | None = Field(None, alias="isProfileName")
-    is_zip: LStr | None = Field(None, alias="isZip")
-    multiple: LStr | None = None
-    name: LStr | None = None
-    person_type_id: LInt | None = Field(None, alias="personTypeId")
-    props_group_id: LInt | None = Field(None, alias="propsGroupId")
-    required: LStr | None = None
+    active: LStr = None
+    code: LStr = None
+    default_value: LStr = Field(None, alias="defaultValue")
+    description: LStr = None
+    id: LInt = None
+    input_field_location: LStr = Field(None, alias="inputFieldLocation")
+    is_address: LStr = Field(None, alias="isAddress")
+    is_address_from: LStr = Field(None, alias="isAddressFrom")
+    is_address_to: LStr = Field(None, alias="isAddressTo")
+    is_email: LStr = Field(None, alias="isEmail")
+    is_filtered: LStr = Field(None, alias="isFiltered")
+    is_location: LStr = Field(None, alias="isLocation")
+    is_location4tax: LStr = Field(None, alias="isLocation4tax")
+    is_payer: LStr = Field(None, alias="isPayer")
+    is_phone: LStr = Field(None, alias="isPhone")
+    is_profile_name: LStr = Field(None, alias="isProfileName")
+    is_zip: LStr = Field(None, alias="isZip")
+    multiple: LStr = None
+    name: LStr = None
+    person_type_id: LInt = Field(None, alias="personTypeId")
+    props_group_id: LInt = Field(None, alias="propsGroupId")
+    required: LStr = None
     settings: SaleShipmentpropertyUpdateResultPropertySettings | None = None
-    sort: LInt | None = None
-    type: LStr | None = None
-    user_props: LStr | None = Field(None, alias="userProps")
-    util: LStr | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    sort: LInt = None
+    type: LStr = None
+    user_props: LStr = Field(None, alias="userProps")
+    util: LStr = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SaleShipmentpropertyUpdateResult(B24Model):

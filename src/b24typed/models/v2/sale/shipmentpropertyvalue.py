@@ -20,16 +20,16 @@ SaleShipmentpropertyvalueDeleteResult: TypeAlias = LBool
 class SaleShipmentpropertyvalueGetResult(B24Model):
     """Result of ``sale.shipmentpropertyvalue.get`` (REST v2)."""
 
-    property_value: Any | None = Field(None, alias="propertyValue")
+    property_value: Any = Field(None, alias="propertyValue")
 
 
 class SaleShipmentpropertyvalueGetfieldsResultPropertyVaCBF2F7(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class SaleShipmentpropertyvalueGetfieldsResultPropertyValue(B24Model):
@@ -61,13 +61,13 @@ class SaleShipmentpropertyvalueGetfieldsResult(B24Model):
 class SaleShipmentpropertyvalueListItem(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    id: LInt | None = None
-    name: LStr | None = None
-    shipment_id: LInt | None = Field(None, alias="shipmentId")
-    shipment_props_id: LInt | None = Field(None, alias="shipmentPropsId")
-    shipment_props_xml_id: LStr | None = Field(None, alias="shipmentPropsXmlId")
-    value: LStr | None = None
+    code: LStr = None
+    id: LInt = None
+    name: LStr = None
+    shipment_id: LInt = Field(None, alias="shipmentId")
+    shipment_props_id: LInt = Field(None, alias="shipmentPropsId")
+    shipment_props_xml_id: LStr = Field(None, alias="shipmentPropsXmlId")
+    value: LStr = None
 
 
 class SaleShipmentpropertyvalueListResult(B24Model):
@@ -79,10 +79,10 @@ class SaleShipmentpropertyvalueListResult(B24Model):
 class SaleShipmentpropertyvalueModifyResultPropertyValuesItem(B24Model):
     """A nested object."""
 
-    code: Any | None = None
-    id: LInt | None = None
-    name: LStr | None = None
-    value: LStr | None = None
+    code: Any = None
+    id: LInt = None
+    name: LStr = None
+    value: LStr = None
 
 
 class SaleShipmentpropertyvalueModifyResult(B24Model):

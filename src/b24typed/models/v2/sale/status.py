@@ -17,12 +17,12 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
 class SaleStatusAddResultStatus(B24Model):
     """A nested object."""
 
-    color: LStr | None = None
-    id: LStr | None = None
-    notify: LStr | None = None
-    sort: LInt | None = None
-    type: LStr | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    color: LStr = None
+    id: LStr = None
+    notify: LStr = None
+    sort: LInt = None
+    type: LStr = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class SaleStatusAddResult(B24Model):
@@ -46,12 +46,12 @@ SaleStatusDeleteResult: TypeAlias = LBool
 class SaleStatusGetResultStatus(B24Model):
     """A nested object."""
 
-    color: LStr | None = None
-    id: LStr | None = None
-    notify: LStr | None = None
-    sort: LInt | None = None
-    type: LStr | None = None
-    xml_id: Any | None = Field(None, alias="xmlId")
+    color: LStr = None
+    id: LStr = None
+    notify: LStr = None
+    sort: LInt = None
+    type: LStr = None
+    xml_id: Any = Field(None, alias="xmlId")
 
 
 class SaleStatusGetResult(B24Model):
@@ -63,10 +63,10 @@ class SaleStatusGetResult(B24Model):
 class SaleStatusGetFieldsResultStatusColor(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class SaleStatusGetFieldsResultStatus(B24Model):

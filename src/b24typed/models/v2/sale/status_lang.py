@@ -17,10 +17,10 @@ from b24typed.core.typed_models import B24Model, LBool, LList, LStr
 class SaleStatusLangAddResultStatusLang(B24Model):
     """A nested object."""
 
-    description: LStr | None = None
-    lid: LStr | None = None
-    name: LStr | None = None
-    status_id: LStr | None = Field(None, alias="statusId")
+    description: LStr = None
+    lid: LStr = None
+    name: LStr = None
+    status_id: LStr = Field(None, alias="statusId")
 
 
 class SaleStatusLangAddResult(B24Model):
@@ -48,10 +48,10 @@ class SaleStatusLangDeleteByFilterFields(TypedDict, total=False):
 class SaleStatusLangGetFieldsResultStatusLangDescription(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class SaleStatusLangGetFieldsResultStatusLang(B24Model):
@@ -74,9 +74,9 @@ class SaleStatusLangGetFieldsResult(B24Model):
 class SaleStatusLangGetListLangsResultLangsItem(B24Model):
     """A nested object."""
 
-    active: LStr | None = None
-    lid: LStr | None = None
-    name: LStr | None = None
+    active: LStr = None
+    lid: LStr = None
+    name: LStr = None
 
 
 class SaleStatusLangGetListLangsResult(B24Model):

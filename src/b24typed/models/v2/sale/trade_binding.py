@@ -14,10 +14,10 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 class SaleTradeBindingGetFieldsResultTradeBindingExterna1D84B7(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class SaleTradeBindingGetFieldsResultTradeBinding(B24Model):
@@ -40,8 +40,8 @@ class SaleTradeBindingGetFieldsResult(B24Model):
 class SaleTradeBindingListItem(B24Model):
     """A nested object."""
 
-    order_id: LInt | None = Field(None, alias="orderId")
-    trading_platform_id: LInt | None = Field(None, alias="tradingPlatformId")
+    order_id: LInt = Field(None, alias="orderId")
+    trading_platform_id: LInt = Field(None, alias="tradingPlatformId")
 
 
 class SaleTradeBindingListResult(B24Model):

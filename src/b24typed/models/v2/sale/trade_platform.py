@@ -14,10 +14,10 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 class SaleTradePlatformGetFieldsResultTradePlatformCatal15EB2E(B24Model):
     """A nested object."""
 
-    is_immutable: LBool | None = Field(None, alias="isImmutable")
-    is_read_only: LBool | None = Field(None, alias="isReadOnly")
-    is_required: LBool | None = Field(None, alias="isRequired")
-    type: LStr | None = None
+    is_immutable: LBool = Field(None, alias="isImmutable")
+    is_read_only: LBool = Field(None, alias="isReadOnly")
+    is_required: LBool = Field(None, alias="isRequired")
+    type: LStr = None
 
 
 class SaleTradePlatformGetFieldsResultTradePlatform(B24Model):
@@ -42,8 +42,8 @@ class SaleTradePlatformGetFieldsResult(B24Model):
 class SaleTradePlatformListItem(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    id: LInt | None = None
+    code: LStr = None
+    id: LInt = None
 
 
 class SaleTradePlatformListResult(B24Model):

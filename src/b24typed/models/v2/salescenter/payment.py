@@ -14,16 +14,16 @@ from b24typed.core.typed_models import B24Model, LDict, LStr
 class SalescenterPaymentGetPublicUrlResultPayment(B24Model):
     """A nested object."""
 
-    qr: LStr | None = None
-    short_url: LStr | None = Field(None, alias="shortUrl")
-    url: LStr | None = None
+    qr: LStr = None
+    short_url: LStr = Field(None, alias="shortUrl")
+    url: LStr = None
 
 
 class SalescenterPaymentGetPublicUrlResult(B24Model):
     """Result of ``salescenter.payment.getPublicUrl`` (REST v2)."""
 
     payment: SalescenterPaymentGetPublicUrlResultPayment | None = None
-    result_payment: LDict | None = Field(None, alias="result.payment")
-    result_payment_qr: LStr | None = Field(None, alias="result.payment.qr")
-    result_payment_short_url: LStr | None = Field(None, alias="result.payment.shortUrl")
-    result_payment_url: LStr | None = Field(None, alias="result.payment.url")
+    result_payment: LDict = Field(None, alias="result.payment")
+    result_payment_qr: LStr = Field(None, alias="result.payment.qr")
+    result_payment_short_url: LStr = Field(None, alias="result.payment.shortUrl")
+    result_payment_url: LStr = Field(None, alias="result.payment.url")

@@ -18,11 +18,11 @@ from b24typed.core.typed_models import B24Model, LInt, LList, LStr, Rows
 class SignB2eCompanyProviderListItem(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    date: LStr | None = None
-    expires: LStr | None = None
-    name: LStr | None = None
-    uid: LStr | None = None
+    code: LStr = None
+    date: LStr = None
+    expires: LStr = None
+    name: LStr = None
+    uid: LStr = None
 
 
 SignB2eCompanyProviderListResult: TypeAlias = Rows[SignB2eCompanyProviderListItem]
@@ -31,25 +31,25 @@ SignB2eCompanyProviderListResult: TypeAlias = Rows[SignB2eCompanyProviderListIte
 class SignB2eDocumentGetResultMembersItemState(B24Model):
     """A nested object."""
 
-    code: LStr | None = None
-    name: LStr | None = None
+    code: LStr = None
+    name: LStr = None
 
 
 class SignB2eDocumentGetResultMembersItemUser(B24Model):
     """A nested object."""
 
-    employee_code: LStr | None = Field(None, alias="employeeCode")
-    employee_id: LInt | None = Field(None, alias="employeeId")
-    user_id: LInt | None = Field(None, alias="userId")
+    employee_code: LStr = Field(None, alias="employeeCode")
+    employee_id: LInt = Field(None, alias="employeeId")
+    user_id: LInt = Field(None, alias="userId")
 
 
 class SignB2eDocumentGetResultMembersItem(B24Model):
     """A nested object."""
 
-    party: LInt | None = None
-    role: LStr | None = None
+    party: LInt = None
+    role: LStr = None
     state: SignB2eDocumentGetResultMembersItemState | None = None
-    uid: LStr | None = None
+    uid: LStr = None
     user: SignB2eDocumentGetResultMembersItemUser | None = None
 
 
@@ -58,7 +58,7 @@ class SignB2eDocumentGetResult(B24Model):
 
     members: LList[SignB2eDocumentGetResultMembersItem] = None
     state: SignB2eDocumentGetResultMembersItemState | None = None
-    uid: LStr | None = None
+    uid: LStr = None
 
 
 SignB2eDocumentSendResult: TypeAlias = SignB2eDocumentGetResult
@@ -108,33 +108,33 @@ class SignB2eDocumentSendFields(TypedDict, total=False):
 class SignB2eHcmlinkDocumentGetResultDocument(B24Model):
     """A nested object."""
 
-    date: LStr | None = None
-    document_uid: LStr | None = Field(None, alias="documentUid")
-    file_name: LStr | None = Field(None, alias="fileName")
-    file_url: LStr | None = Field(None, alias="fileUrl")
-    name: LStr | None = None
-    uid: LStr | None = None
+    date: LStr = None
+    document_uid: LStr = Field(None, alias="documentUid")
+    file_name: LStr = Field(None, alias="fileName")
+    file_url: LStr = Field(None, alias="fileUrl")
+    name: LStr = None
+    uid: LStr = None
 
 
 class SignB2eHcmlinkDocumentGetResult(B24Model):
     """Result of ``sign.b2e.hcmlink.document.get`` (REST v2)."""
 
-    company: LStr | None = None
+    company: LStr = None
     document: SignB2eHcmlinkDocumentGetResultDocument | None = None
-    employee: LStr | None = None
+    employee: LStr = None
 
 
 class SignB2eMysafeTailResultItem(B24Model):
     """A nested object."""
 
-    create_date: LStr | None = None
-    creator_id: LInt | None = None
-    file_url: LStr | None = None
-    id: LInt | None = None
-    member_id: LInt | None = None
-    role: LStr | None = None
-    signed_date: LStr | None = None
-    title: LStr | None = None
+    create_date: LStr = None
+    creator_id: LInt = None
+    file_url: LStr = None
+    id: LInt = None
+    member_id: LInt = None
+    role: LStr = None
+    signed_date: LStr = None
+    title: LStr = None
 
 
 SignB2eMysafeTailResult: TypeAlias = Rows[SignB2eMysafeTailResultItem]
@@ -143,10 +143,10 @@ SignB2eMysafeTailResult: TypeAlias = Rows[SignB2eMysafeTailResultItem]
 class SignB2ePersonalTailResultItem(B24Model):
     """A nested object."""
 
-    file_url: LStr | None = None
-    id: LInt | None = None
-    signed_date: LStr | None = None
-    title: LStr | None = None
+    file_url: LStr = None
+    id: LInt = None
+    signed_date: LStr = None
+    title: LStr = None
 
 
 SignB2ePersonalTailResult: TypeAlias = Rows[SignB2ePersonalTailResultItem]

@@ -18,147 +18,147 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 class SocialnetworkApiWorkgroupGetResultActions(B24Model):
     """A nested object."""
 
-    delete: LBool | None = Field(None, alias="DELETE")
-    edit: LBool | None = Field(None, alias="EDIT")
-    edit_features: LBool | None = Field(None, alias="EDIT_FEATURES")
-    follow: LBool | None = Field(None, alias="FOLLOW")
-    invite: LBool | None = Field(None, alias="INVITE")
-    join: LBool | None = Field(None, alias="JOIN")
-    leave: LBool | None = Field(None, alias="LEAVE")
-    pin: LBool | None = Field(None, alias="PIN")
+    delete: LBool = Field(None, alias="DELETE")
+    edit: LBool = Field(None, alias="EDIT")
+    edit_features: LBool = Field(None, alias="EDIT_FEATURES")
+    follow: LBool = Field(None, alias="FOLLOW")
+    invite: LBool = Field(None, alias="INVITE")
+    join: LBool = Field(None, alias="JOIN")
+    leave: LBool = Field(None, alias="LEAVE")
+    pin: LBool = Field(None, alias="PIN")
 
 
 class SocialnetworkApiWorkgroupGetResultAdditionalData(B24Model):
     """A nested object."""
 
-    initiated_by_type: LStr | None = Field(None, alias="INITIATED_BY_TYPE")
-    role: LStr | None = Field(None, alias="ROLE")
+    initiated_by_type: LStr = Field(None, alias="INITIATED_BY_TYPE")
+    role: LStr = Field(None, alias="ROLE")
 
 
 class SocialnetworkApiWorkgroupGetResultAvatarData(B24Model):
     """A nested object."""
 
-    id: LStr | None = None
-    type: LStr | None = None
+    id: LStr = None
+    type: LStr = None
 
 
 class SocialnetworkApiWorkgroupGetResultAvatarTypes(B24Model):
     """A nested object."""
 
-    entity_selector_url: LStr | None = Field(None, alias="entitySelectorUrl")
-    mobile_url: LStr | None = Field(None, alias="mobileUrl")
-    sort: LInt | None = None
-    web_css_class: LStr | None = Field(None, alias="webCssClass")
+    entity_selector_url: LStr = Field(None, alias="entitySelectorUrl")
+    mobile_url: LStr = Field(None, alias="mobileUrl")
+    sort: LInt = None
+    web_css_class: LStr = Field(None, alias="webCssClass")
 
 
 class SocialnetworkApiWorkgroupGetResultCounters(B24Model):
     """A nested object."""
 
-    workgroup_requests_in: LInt | None = None
-    workgroup_requests_out: LInt | None = None
+    workgroup_requests_in: LInt = None
+    workgroup_requests_out: LInt = None
 
 
 class SocialnetworkApiWorkgroupGetResultFeatures(B24Model):
     """A nested object."""
 
-    active: LBool | None = None
-    custom_name: LStr | None = Field(None, alias="customName")
-    feature_name: LStr | None = Field(None, alias="featureName")
-    id: LStr | None = None
-    name: LStr | None = None
+    active: LBool = None
+    custom_name: LStr = Field(None, alias="customName")
+    feature_name: LStr = Field(None, alias="featureName")
+    id: LStr = None
+    name: LStr = None
 
 
 class SocialnetworkApiWorkgroupGetResultGroupMembersList(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    invited: LBool | None = None
-    is_awaiting: LBool | None = Field(None, alias="isAwaiting")
-    is_member: LBool | None = Field(None, alias="isMember")
+    id: LInt = None
+    invited: LBool = None
+    is_awaiting: LBool = Field(None, alias="isAwaiting")
+    is_member: LBool = Field(None, alias="isMember")
 
 
 class SocialnetworkApiWorkgroupGetResultListOfMembers(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    is_auto_member: LBool | None = Field(None, alias="isAutoMember")
-    is_moderator: LBool | None = Field(None, alias="isModerator")
-    is_owner: LBool | None = Field(None, alias="isOwner")
-    is_scrum_master: LBool | None = Field(None, alias="isScrumMaster")
-    last_name: LStr | None = Field(None, alias="lastName")
-    name: LStr | None = None
-    photo: LStr | None = None
-    position: LStr | None = None
+    id: LInt = None
+    is_auto_member: LBool = Field(None, alias="isAutoMember")
+    is_moderator: LBool = Field(None, alias="isModerator")
+    is_owner: LBool = Field(None, alias="isOwner")
+    is_scrum_master: LBool = Field(None, alias="isScrumMaster")
+    last_name: LStr = Field(None, alias="lastName")
+    name: LStr = None
+    photo: LStr = None
+    position: LStr = None
 
 
 class SocialnetworkApiWorkgroupGetResultListOfMembersAwaB8B7CE(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    name: LStr | None = None
-    photo: LStr | None = None
+    id: LInt = None
+    name: LStr = None
+    photo: LStr = None
 
 
 class SocialnetworkApiWorkgroupGetResultOwnerData(B24Model):
     """A nested object."""
 
-    formatted_name: LStr | None = Field(None, alias="FORMATTED_NAME")
-    id: LInt | None = Field(None, alias="ID")
-    photo: LStr | None = Field(None, alias="PHOTO")
+    formatted_name: LStr = Field(None, alias="FORMATTED_NAME")
+    id: LInt = Field(None, alias="ID")
+    photo: LStr = Field(None, alias="PHOTO")
 
 
 class SocialnetworkApiWorkgroupGetResultSubjectData(B24Model):
     """A nested object."""
 
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
 
 
 class SocialnetworkApiWorkgroupGetResultUserData(B24Model):
     """A nested object."""
 
-    initiated_by_type: Any | None = Field(None, alias="INITIATED_BY_TYPE")
-    is_subscribed: LBool | None = Field(None, alias="IS_SUBSCRIBED")
-    role: Any | None = Field(None, alias="ROLE")
+    initiated_by_type: Any = Field(None, alias="INITIATED_BY_TYPE")
+    is_subscribed: LBool = Field(None, alias="IS_SUBSCRIBED")
+    role: Any = Field(None, alias="ROLE")
 
 
 class SocialnetworkApiWorkgroupGetResult(B24Model):
     """Result of ``socialnetwork.api.workgroup.get`` (REST v2)."""
 
     actions: SocialnetworkApiWorkgroupGetResultActions | None = Field(None, alias="ACTIONS")
-    active: LBool | None = Field(None, alias="ACTIVE")
+    active: LBool = Field(None, alias="ACTIVE")
     additional_data: SocialnetworkApiWorkgroupGetResultAdditionalData | None = Field(
         None, alias="ADDITIONAL_DATA"
     )
-    avatar: LStr | None = Field(None, alias="AVATAR")
+    avatar: LStr = Field(None, alias="AVATAR")
     avatar_data: SocialnetworkApiWorkgroupGetResultAvatarData | None = Field(
         None, alias="AVATAR_DATA"
     )
-    avatar_type: LStr | None = Field(None, alias="AVATAR_TYPE")
+    avatar_type: LStr = Field(None, alias="AVATAR_TYPE")
     avatar_types: SocialnetworkApiWorkgroupGetResultAvatarTypes | None = Field(
         None, alias="AVATAR_TYPES"
     )
-    chat_id: LInt | None = Field(None, alias="CHAT_ID")
-    closed: LBool | None = Field(None, alias="CLOSED")
+    chat_id: LInt = Field(None, alias="CHAT_ID")
+    closed: LBool = Field(None, alias="CLOSED")
     counters: SocialnetworkApiWorkgroupGetResultCounters | None = Field(None, alias="COUNTERS")
-    date_activity: LStr | None = Field(None, alias="DATE_ACTIVITY")
-    date_create: LStr | None = Field(None, alias="DATE_CREATE")
-    date_update: LStr | None = Field(None, alias="DATE_UPDATE")
+    date_activity: LStr = Field(None, alias="DATE_ACTIVITY")
+    date_create: LStr = Field(None, alias="DATE_CREATE")
+    date_update: LStr = Field(None, alias="DATE_UPDATE")
     departments: LList[LInt] = Field(None, alias="DEPARTMENTS")
-    description: LStr | None = Field(None, alias="DESCRIPTION")
-    dialog_id: LStr | None = Field(None, alias="DIALOG_ID")
-    efficiency: LInt | None = Field(None, alias="EFFICIENCY")
+    description: LStr = Field(None, alias="DESCRIPTION")
+    dialog_id: LStr = Field(None, alias="DIALOG_ID")
+    efficiency: LInt = Field(None, alias="EFFICIENCY")
     features: SocialnetworkApiWorkgroupGetResultFeatures | None = Field(None, alias="FEATURES")
     group_members_list: SocialnetworkApiWorkgroupGetResultGroupMembersList | None = Field(
         None, alias="GROUP_MEMBERS_LIST"
     )
-    id: LInt | None = Field(None, alias="ID")
-    image_id: LInt | None = Field(None, alias="IMAGE_ID")
-    initiate_perms: LStr | None = Field(None, alias="INITIATE_PERMS")
+    id: LInt = Field(None, alias="ID")
+    image_id: LInt = Field(None, alias="IMAGE_ID")
+    initiate_perms: LStr = Field(None, alias="INITIATE_PERMS")
     invited_members: LList[LInt] = Field(None, alias="INVITED_MEMBERS")
-    is_pin: LBool | None = Field(None, alias="IS_PIN")
-    keywords: LStr | None = Field(None, alias="KEYWORDS")
-    landing: LBool | None = Field(None, alias="LANDING")
+    is_pin: LBool = Field(None, alias="IS_PIN")
+    keywords: LStr = Field(None, alias="KEYWORDS")
+    landing: LBool = Field(None, alias="LANDING")
     list_of_members: SocialnetworkApiWorkgroupGetResultListOfMembers | None = Field(
         None, alias="LIST_OF_MEMBERS"
     )
@@ -167,33 +167,33 @@ class SocialnetworkApiWorkgroupGetResult(B24Model):
     ) = Field(None, alias="LIST_OF_MEMBERS_AWAITING_INVITE")
     members: LList[LInt] = Field(None, alias="MEMBERS")
     moderator_members: LList[LInt] = Field(None, alias="MODERATOR_MEMBERS")
-    name: LStr | None = Field(None, alias="NAME")
-    number_of_members: LInt | None = Field(None, alias="NUMBER_OF_MEMBERS")
-    number_of_members_plural: LInt | None = Field(None, alias="NUMBER_OF_MEMBERS_PLURAL")
-    number_of_moderators: LInt | None = Field(None, alias="NUMBER_OF_MODERATORS")
-    opened: LBool | None = Field(None, alias="OPENED")
+    name: LStr = Field(None, alias="NAME")
+    number_of_members: LInt = Field(None, alias="NUMBER_OF_MEMBERS")
+    number_of_members_plural: LInt = Field(None, alias="NUMBER_OF_MEMBERS_PLURAL")
+    number_of_moderators: LInt = Field(None, alias="NUMBER_OF_MODERATORS")
+    opened: LBool = Field(None, alias="OPENED")
     ordinary_members: LList[LInt] = Field(None, alias="ORDINARY_MEMBERS")
     owner_data: SocialnetworkApiWorkgroupGetResultOwnerData | None = Field(None, alias="OWNER_DATA")
-    owner_id: LInt | None = Field(None, alias="OWNER_ID")
-    privacy_code: LStr | None = Field(None, alias="PRIVACY_CODE")
-    project: LBool | None = Field(None, alias="PROJECT")
-    project_date_finish: Any | None = Field(None, alias="PROJECT_DATE_FINISH")
-    project_date_start: Any | None = Field(None, alias="PROJECT_DATE_START")
-    scrum_master_id: LInt | None = Field(None, alias="SCRUM_MASTER_ID")
-    scrum_owner_id: LInt | None = Field(None, alias="SCRUM_OWNER_ID")
-    scrum_sprint_duration: LInt | None = Field(None, alias="SCRUM_SPRINT_DURATION")
-    scrum_task_responsible: LStr | None = Field(None, alias="SCRUM_TASK_RESPONSIBLE")
-    search_index: LStr | None = Field(None, alias="SEARCH_INDEX")
-    site_id: LStr | None = Field(None, alias="SITE_ID")
+    owner_id: LInt = Field(None, alias="OWNER_ID")
+    privacy_code: LStr = Field(None, alias="PRIVACY_CODE")
+    project: LBool = Field(None, alias="PROJECT")
+    project_date_finish: Any = Field(None, alias="PROJECT_DATE_FINISH")
+    project_date_start: Any = Field(None, alias="PROJECT_DATE_START")
+    scrum_master_id: LInt = Field(None, alias="SCRUM_MASTER_ID")
+    scrum_owner_id: LInt = Field(None, alias="SCRUM_OWNER_ID")
+    scrum_sprint_duration: LInt = Field(None, alias="SCRUM_SPRINT_DURATION")
+    scrum_task_responsible: LStr = Field(None, alias="SCRUM_TASK_RESPONSIBLE")
+    search_index: LStr = Field(None, alias="SEARCH_INDEX")
+    site_id: LStr = Field(None, alias="SITE_ID")
     site_ids: LList[LStr] = Field(None, alias="SITE_IDS")
     subject_data: SocialnetworkApiWorkgroupGetResultSubjectData | None = Field(
         None, alias="SUBJECT_DATA"
     )
-    subject_id: LInt | None = Field(None, alias="SUBJECT_ID")
+    subject_id: LInt = Field(None, alias="SUBJECT_ID")
     tags: LList[LStr] = Field(None, alias="TAGS")
-    type: LStr | None = Field(None, alias="TYPE")
+    type: LStr = Field(None, alias="TYPE")
     user_data: SocialnetworkApiWorkgroupGetResultUserData | None = Field(None, alias="USER_DATA")
-    visible: LBool | None = Field(None, alias="VISIBLE")
+    visible: LBool = Field(None, alias="VISIBLE")
 
 
 class SocialnetworkApiWorkgroupGetParamsSelectItem(TypedDict, total=False):
@@ -226,8 +226,8 @@ class SocialnetworkApiWorkgroupGetParams(TypedDict, total=False):
 class SocialnetworkApiWorkgroupListItemAdditionalData(B24Model):
     """A nested object."""
 
-    initiated_by_type: LStr | None = Field(None, alias="initiatedByType")
-    role: LStr | None = None
+    initiated_by_type: LStr = Field(None, alias="initiatedByType")
+    role: LStr = None
 
 
 class SocialnetworkApiWorkgroupListItem(B24Model):
@@ -236,13 +236,13 @@ class SocialnetworkApiWorkgroupListItem(B24Model):
     additional_data: SocialnetworkApiWorkgroupListItemAdditionalData | None = Field(
         None, alias="additionalData"
     )
-    avatar: LStr | None = None
-    avatar_type: Any | None = Field(None, alias="avatarType")
-    dialog_id: LStr | None = Field(None, alias="dialogId")
-    id: LInt | None = None
-    image_id: LInt | None = Field(None, alias="imageId")
-    name: LStr | None = None
-    type: LStr | None = None
+    avatar: LStr = None
+    avatar_type: Any = Field(None, alias="avatarType")
+    dialog_id: LStr = Field(None, alias="dialogId")
+    id: LInt = None
+    image_id: LInt = Field(None, alias="imageId")
+    name: LStr = None
+    type: LStr = None
 
 
 class SocialnetworkApiWorkgroupListResult(B24Model):

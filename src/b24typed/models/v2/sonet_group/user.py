@@ -20,8 +20,8 @@ SonetGroupUserDeleteResult: TypeAlias = Rows[LStr]
 class SonetGroupUserGetResultItem(B24Model):
     """A nested object."""
 
-    role: LStr | None = Field(None, alias="ROLE")
-    user_id: LInt | None = Field(None, alias="USER_ID")
+    role: LStr = Field(None, alias="ROLE")
+    user_id: LInt = Field(None, alias="USER_ID")
 
 
 SonetGroupUserGetResult: TypeAlias = Rows[SonetGroupUserGetResultItem]
@@ -30,12 +30,12 @@ SonetGroupUserGetResult: TypeAlias = Rows[SonetGroupUserGetResultItem]
 class SonetGroupUserGroupsResultItem(B24Model):
     """A nested object."""
 
-    group_id: LInt | None = Field(None, alias="GROUP_ID")
-    group_image: LStr | None = Field(None, alias="GROUP_IMAGE")
-    group_image_id: LStr | None = Field(None, alias="GROUP_IMAGE_ID")
-    group_name: LStr | None = Field(None, alias="GROUP_NAME")
-    is_extranet: LStr | None = Field(None, alias="IS_EXTRANET")
-    role: LStr | None = Field(None, alias="ROLE")
+    group_id: LInt = Field(None, alias="GROUP_ID")
+    group_image: LStr = Field(None, alias="GROUP_IMAGE")
+    group_image_id: LStr = Field(None, alias="GROUP_IMAGE_ID")
+    group_name: LStr = Field(None, alias="GROUP_NAME")
+    is_extranet: LStr = Field(None, alias="IS_EXTRANET")
+    role: LStr = Field(None, alias="ROLE")
 
 
 SonetGroupUserGroupsResult: TypeAlias = Rows[SonetGroupUserGroupsResultItem]

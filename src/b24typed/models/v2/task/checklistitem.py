@@ -34,70 +34,70 @@ TaskChecklistitemDeleteResult: TypeAlias = LBool
 class TaskChecklistitemGetResultAttachmentsN1111(B24Model):
     """A nested object."""
 
-    attachment_id: LInt | None = Field(None, alias="ATTACHMENT_ID")
-    download_url: LStr | None = Field(None, alias="DOWNLOAD_URL")
-    file_id: LInt | None = Field(None, alias="FILE_ID")
-    name: LStr | None = Field(None, alias="NAME")
-    size: LStr | None = Field(None, alias="SIZE")
-    view_url: LStr | None = Field(None, alias="VIEW_URL")
+    attachment_id: LInt = Field(None, alias="ATTACHMENT_ID")
+    download_url: LStr = Field(None, alias="DOWNLOAD_URL")
+    file_id: LInt = Field(None, alias="FILE_ID")
+    name: LStr = Field(None, alias="NAME")
+    size: LStr = Field(None, alias="SIZE")
+    view_url: LStr = Field(None, alias="VIEW_URL")
 
 
 class TaskChecklistitemGetResultAttachments(B24Model):
     """A nested object."""
 
     n1111: TaskChecklistitemGetResultAttachmentsN1111 | None = Field(None, alias="1111")
-    attachment_id: LInt | None = Field(None, alias="ATTACHMENT_ID")
-    download_url: LStr | None = Field(None, alias="DOWNLOAD_URL")
-    file_id: LStr | None = Field(None, alias="FILE_ID")
-    name: LStr | None = Field(None, alias="NAME")
-    size: LStr | None = Field(None, alias="SIZE")
-    view_url: LStr | None = Field(None, alias="VIEW_URL")
+    attachment_id: LInt = Field(None, alias="ATTACHMENT_ID")
+    download_url: LStr = Field(None, alias="DOWNLOAD_URL")
+    file_id: LStr = Field(None, alias="FILE_ID")
+    name: LStr = Field(None, alias="NAME")
+    size: LStr = Field(None, alias="SIZE")
+    view_url: LStr = Field(None, alias="VIEW_URL")
 
 
 class TaskChecklistitemGetResultMembersItem(B24Model):
     """A nested object."""
 
-    id: LStr | None = Field(None, alias="ID")
-    image: LStr | None = Field(None, alias="IMAGE")
-    is_collaber: LBool | None = Field(None, alias="IS_COLLABER")
-    name: LStr | None = Field(None, alias="NAME")
-    personal_gender: LStr | None = Field(None, alias="PERSONAL_GENDER")
-    personal_photo: LStr | None = Field(None, alias="PERSONAL_PHOTO")
-    type: LStr | None = Field(None, alias="TYPE")
+    id: LStr = Field(None, alias="ID")
+    image: LStr = Field(None, alias="IMAGE")
+    is_collaber: LBool = Field(None, alias="IS_COLLABER")
+    name: LStr = Field(None, alias="NAME")
+    personal_gender: LStr = Field(None, alias="PERSONAL_GENDER")
+    personal_photo: LStr = Field(None, alias="PERSONAL_PHOTO")
+    type: LStr = Field(None, alias="TYPE")
 
 
 class TaskChecklistitemGetResult(B24Model):
     """Result of ``task.checklistitem.get`` (REST v2)."""
 
     attachments: TaskChecklistitemGetResultAttachments | None = Field(None, alias="ATTACHMENTS")
-    created_by: LStr | None = Field(None, alias="CREATED_BY")
-    id: LStr | None = Field(None, alias="ID")
-    is_complete: LStr | None = Field(None, alias="IS_COMPLETE")
-    is_important: LStr | None = Field(None, alias="IS_IMPORTANT")
+    created_by: LStr = Field(None, alias="CREATED_BY")
+    id: LStr = Field(None, alias="ID")
+    is_complete: LStr = Field(None, alias="IS_COMPLETE")
+    is_important: LStr = Field(None, alias="IS_IMPORTANT")
     members: LList[TaskChecklistitemGetResultMembersItem] = Field(None, alias="MEMBERS")
-    parent_id: LStr | None = Field(None, alias="PARENT_ID")
-    sort_index: LStr | None = Field(None, alias="SORT_INDEX")
-    task_id: LStr | None = Field(None, alias="TASK_ID")
-    title: LStr | None = Field(None, alias="TITLE")
-    toggled_by: LStr | None = Field(None, alias="TOGGLED_BY")
-    toggled_date: LStr | None = Field(None, alias="TOGGLED_DATE")
+    parent_id: LStr = Field(None, alias="PARENT_ID")
+    sort_index: LStr = Field(None, alias="SORT_INDEX")
+    task_id: LStr = Field(None, alias="TASK_ID")
+    title: LStr = Field(None, alias="TITLE")
+    toggled_by: LStr = Field(None, alias="TOGGLED_BY")
+    toggled_date: LStr = Field(None, alias="TOGGLED_DATE")
 
 
 class TaskChecklistitemGetlistItem(B24Model):
     """A nested object."""
 
-    attachments: Any | None = Field(None, alias="ATTACHMENTS")
-    created_by: LStr | None = Field(None, alias="CREATED_BY")
-    id: LStr | None = Field(None, alias="ID")
-    is_complete: LStr | None = Field(None, alias="IS_COMPLETE")
-    is_important: LStr | None = Field(None, alias="IS_IMPORTANT")
+    attachments: Any = Field(None, alias="ATTACHMENTS")
+    created_by: LStr = Field(None, alias="CREATED_BY")
+    id: LStr = Field(None, alias="ID")
+    is_complete: LStr = Field(None, alias="IS_COMPLETE")
+    is_important: LStr = Field(None, alias="IS_IMPORTANT")
     members: LList[TaskChecklistitemGetResultMembersItem] = Field(None, alias="MEMBERS")
-    parent_id: LStr | None = Field(None, alias="PARENT_ID")
-    sort_index: LStr | None = Field(None, alias="SORT_INDEX")
-    task_id: LStr | None = Field(None, alias="TASK_ID")
-    title: LStr | None = Field(None, alias="TITLE")
-    toggled_by: LStr | None = Field(None, alias="TOGGLED_BY")
-    toggled_date: LStr | None = Field(None, alias="TOGGLED_DATE")
+    parent_id: LStr = Field(None, alias="PARENT_ID")
+    sort_index: LStr = Field(None, alias="SORT_INDEX")
+    task_id: LStr = Field(None, alias="TASK_ID")
+    title: LStr = Field(None, alias="TITLE")
+    toggled_by: LStr = Field(None, alias="TOGGLED_BY")
+    toggled_date: LStr = Field(None, alias="TOGGLED_DATE")
 
 
 TaskChecklistitemGetlistResult: TypeAlias = Rows[TaskChecklistitemGetlistItem]
@@ -107,38 +107,38 @@ class TaskChecklistitemGetmanifestResultRestAvailableMet29F808(B24Model):
     """A nested object."""
 
     allowed_keys: LList[LStr] = Field(None, alias="allowedKeys")
-    description: LStr | None = None
-    type: LStr | None = None
+    description: LStr = None
+    type: LStr = None
 
 
 class TaskChecklistitemGetmanifestResultRestAvailableMetA4B265(B24Model):
     """A nested object."""
 
-    mandatory_params_count: LInt | None = Field(None, alias="mandatoryParamsCount")
+    mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskChecklistitemGetmanifestResultRestAvailableMet29F808] = None
-    static_method: LBool | None = Field(None, alias="staticMethod")
+    static_method: LBool = Field(None, alias="staticMethod")
 
 
 class TaskChecklistitemGetmanifestResultRestAvailableMet34C562(B24Model):
     """A nested object."""
 
-    description: LStr | None = None
-    type: LStr | None = None
+    description: LStr = None
+    type: LStr = None
 
 
 class TaskChecklistitemGetmanifestResultRestAvailableMet3B50B4(B24Model):
     """A nested object."""
 
-    mandatory_params_count: LInt | None = Field(None, alias="mandatoryParamsCount")
+    mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskChecklistitemGetmanifestResultRestAvailableMet34C562] = None
-    static_method: LBool | None = Field(None, alias="staticMethod")
+    static_method: LBool = Field(None, alias="staticMethod")
 
 
 class TaskChecklistitemGetmanifestResultRestAvailableMet2E0521(B24Model):
     """A nested object."""
 
     allowed_keys_in_return_value: LList[LStr] = Field(None, alias="allowedKeysInReturnValue")
-    mandatory_params_count: LInt | None = Field(None, alias="mandatoryParamsCount")
+    mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskChecklistitemGetmanifestResultRestAvailableMet34C562] = None
 
 
@@ -146,17 +146,17 @@ class TaskChecklistitemGetmanifestResultRestAvailableMet82FAC1(B24Model):
     """A nested object."""
 
     allowed_keys_in_return_value: LList[LStr] = Field(None, alias="allowedKeysInReturnValue")
-    collection_in_return_value: LBool | None = Field(None, alias="collectionInReturnValue")
-    mandatory_params_count: LInt | None = Field(None, alias="mandatoryParamsCount")
+    collection_in_return_value: LBool = Field(None, alias="collectionInReturnValue")
+    mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskChecklistitemGetmanifestResultRestAvailableMet29F808] = None
-    static_method: LBool | None = Field(None, alias="staticMethod")
+    static_method: LBool = Field(None, alias="staticMethod")
 
 
 class TaskChecklistitemGetmanifestResultRestAvailableMetF00A28(B24Model):
     """A nested object."""
 
     params: LList[Any] = None
-    static_method: LBool | None = Field(None, alias="staticMethod")
+    static_method: LBool = Field(None, alias="staticMethod")
 
 
 class TaskChecklistitemGetmanifestResultRestAvailableMethods(B24Model):
@@ -177,7 +177,7 @@ class TaskChecklistitemGetmanifestResultRestAvailableMethods(B24Model):
 class TaskChecklistitemGetmanifestResult(B24Model):
     """Result of ``task.checklistitem.getmanifest`` (REST v2)."""
 
-    manifest_version: LStr | None = Field(None, alias="Manifest version")
+    manifest_version: LStr = Field(None, alias="Manifest version")
     rest_available_methods: TaskChecklistitemGetmanifestResultRestAvailableMethods | None = Field(
         None, alias="REST: available methods"
     )
@@ -185,14 +185,14 @@ class TaskChecklistitemGetmanifestResult(B24Model):
     rest_readable_checklistitem_data_fields: LList[LStr] = Field(
         None, alias="REST: readable checklistitem data fields"
     )
-    rest_shortname_alias_to_class: LStr | None = Field(None, alias="REST: shortname alias to class")
+    rest_shortname_alias_to_class: LStr = Field(None, alias="REST: shortname alias to class")
     rest_sortable_checklistitem_data_fields: LList[LStr] = Field(
         None, alias="REST: sortable checklistitem data fields"
     )
     rest_writable_checklistitem_data_fields: LList[LStr] = Field(
         None, alias="REST: writable checklistitem data fields"
     )
-    warning: LStr | None = Field(None, alias="Warning")
+    warning: LStr = Field(None, alias="Warning")
 
 
 TaskChecklistitemIsactionallowedResult: TypeAlias = LBool

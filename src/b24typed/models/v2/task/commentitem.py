@@ -30,12 +30,12 @@ TaskCommentitemDeleteResult: TypeAlias = LBool
 class TaskCommentitemGetResultAttachedObjectsN973(B24Model):
     """A nested object."""
 
-    attachment_id: LInt | None = Field(None, alias="ATTACHMENT_ID")
-    download_url: LStr | None = Field(None, alias="DOWNLOAD_URL")
-    file_id: LInt | None = Field(None, alias="FILE_ID")
-    name: LStr | None = Field(None, alias="NAME")
-    size: LStr | None = Field(None, alias="SIZE")
-    view_url: LStr | None = Field(None, alias="VIEW_URL")
+    attachment_id: LInt = Field(None, alias="ATTACHMENT_ID")
+    download_url: LStr = Field(None, alias="DOWNLOAD_URL")
+    file_id: LInt = Field(None, alias="FILE_ID")
+    name: LStr = Field(None, alias="NAME")
+    size: LStr = Field(None, alias="SIZE")
+    view_url: LStr = Field(None, alias="VIEW_URL")
 
 
 class TaskCommentitemGetResultAttachedObjects(B24Model):
@@ -43,12 +43,12 @@ class TaskCommentitemGetResultAttachedObjects(B24Model):
 
     n973: TaskCommentitemGetResultAttachedObjectsN973 | None = Field(None, alias="973")
     n975: TaskCommentitemGetResultAttachedObjectsN973 | None = Field(None, alias="975")
-    attachment_id: LStr | None = Field(None, alias="ATTACHMENT_ID")
-    download_url: LStr | None = Field(None, alias="DOWNLOAD_URL")
-    file_id: LStr | None = Field(None, alias="FILE_ID")
-    name: LStr | None = Field(None, alias="NAME")
-    size: LStr | None = Field(None, alias="SIZE")
-    view_url: LStr | None = Field(None, alias="VIEW_URL")
+    attachment_id: LStr = Field(None, alias="ATTACHMENT_ID")
+    download_url: LStr = Field(None, alias="DOWNLOAD_URL")
+    file_id: LStr = Field(None, alias="FILE_ID")
+    name: LStr = Field(None, alias="NAME")
+    size: LStr = Field(None, alias="SIZE")
+    view_url: LStr = Field(None, alias="VIEW_URL")
 
 
 class TaskCommentitemGetResult(B24Model):
@@ -57,13 +57,13 @@ class TaskCommentitemGetResult(B24Model):
     attached_objects: TaskCommentitemGetResultAttachedObjects | None = Field(
         None, alias="ATTACHED_OBJECTS"
     )
-    author_email: LStr | None = Field(None, alias="AUTHOR_EMAIL")
-    author_id: LStr | None = Field(None, alias="AUTHOR_ID")
-    author_name: LStr | None = Field(None, alias="AUTHOR_NAME")
-    id: LStr | None = Field(None, alias="ID")
-    post_date: LStr | None = Field(None, alias="POST_DATE")
-    post_message: LStr | None = Field(None, alias="POST_MESSAGE")
-    post_message_html: LStr | None = Field(None, alias="POST_MESSAGE_HTML")
+    author_email: LStr = Field(None, alias="AUTHOR_EMAIL")
+    author_id: LStr = Field(None, alias="AUTHOR_ID")
+    author_name: LStr = Field(None, alias="AUTHOR_NAME")
+    id: LStr = Field(None, alias="ID")
+    post_date: LStr = Field(None, alias="POST_DATE")
+    post_message: LStr = Field(None, alias="POST_MESSAGE")
+    post_message_html: LStr = Field(None, alias="POST_MESSAGE_HTML")
 
 
 TaskCommentitemGetlistResult: TypeAlias = Rows[TaskCommentitemGetResult]
@@ -73,38 +73,38 @@ class TaskCommentitemGetmanifestResultRestAvailableMetho16C443(B24Model):
     """A nested object."""
 
     allowed_keys: LList[LStr] = Field(None, alias="allowedKeys")
-    description: LStr | None = None
-    type: LStr | None = None
+    description: LStr = None
+    type: LStr = None
 
 
 class TaskCommentitemGetmanifestResultRestAvailableMethodsAdd(B24Model):
     """A nested object."""
 
-    mandatory_params_count: LInt | None = Field(None, alias="mandatoryParamsCount")
+    mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskCommentitemGetmanifestResultRestAvailableMetho16C443] = None
-    static_method: LBool | None = Field(None, alias="staticMethod")
+    static_method: LBool = Field(None, alias="staticMethod")
 
 
 class TaskCommentitemGetmanifestResultRestAvailableMetho79EAD8(B24Model):
     """A nested object."""
 
-    description: LStr | None = None
-    type: LStr | None = None
+    description: LStr = None
+    type: LStr = None
 
 
 class TaskCommentitemGetmanifestResultRestAvailableMethoD62F78(B24Model):
     """A nested object."""
 
-    mandatory_params_count: LInt | None = Field(None, alias="mandatoryParamsCount")
+    mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskCommentitemGetmanifestResultRestAvailableMetho79EAD8] = None
-    static_method: LBool | None = Field(None, alias="staticMethod")
+    static_method: LBool = Field(None, alias="staticMethod")
 
 
 class TaskCommentitemGetmanifestResultRestAvailableMethodsGet(B24Model):
     """A nested object."""
 
     allowed_keys_in_return_value: LList[LStr] = Field(None, alias="allowedKeysInReturnValue")
-    mandatory_params_count: LInt | None = Field(None, alias="mandatoryParamsCount")
+    mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskCommentitemGetmanifestResultRestAvailableMetho79EAD8] = None
 
 
@@ -113,25 +113,25 @@ class TaskCommentitemGetmanifestResultRestAvailableMetho802B77(B24Model):
 
     allowed_key_prefixes: LList[LStr] = Field(None, alias="allowedKeyPrefixes")
     allowed_keys: LList[LStr] = Field(None, alias="allowedKeys")
-    description: LStr | None = None
-    type: LStr | None = None
+    description: LStr = None
+    type: LStr = None
 
 
 class TaskCommentitemGetmanifestResultRestAvailableMetho71D6DC(B24Model):
     """A nested object."""
 
     allowed_keys_in_return_value: LList[LStr] = Field(None, alias="allowedKeysInReturnValue")
-    collection_in_return_value: LBool | None = Field(None, alias="collectionInReturnValue")
-    mandatory_params_count: LInt | None = Field(None, alias="mandatoryParamsCount")
+    collection_in_return_value: LBool = Field(None, alias="collectionInReturnValue")
+    mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskCommentitemGetmanifestResultRestAvailableMetho802B77] = None
-    static_method: LBool | None = Field(None, alias="staticMethod")
+    static_method: LBool = Field(None, alias="staticMethod")
 
 
 class TaskCommentitemGetmanifestResultRestAvailableMetho2B2BEE(B24Model):
     """A nested object."""
 
     params: LList[Any] = None
-    static_method: LBool | None = Field(None, alias="staticMethod")
+    static_method: LBool = Field(None, alias="staticMethod")
 
 
 class TaskCommentitemGetmanifestResultRestAvailableMethods(B24Model):
@@ -149,7 +149,7 @@ class TaskCommentitemGetmanifestResultRestAvailableMethods(B24Model):
 class TaskCommentitemGetmanifestResult(B24Model):
     """Result of ``task.commentitem.getmanifest`` (REST v2)."""
 
-    manifest_version: LStr | None = Field(None, alias="Manifest version")
+    manifest_version: LStr = Field(None, alias="Manifest version")
     rest_available_methods: TaskCommentitemGetmanifestResultRestAvailableMethods | None = Field(
         None, alias="REST: available methods"
     )
@@ -160,14 +160,14 @@ class TaskCommentitemGetmanifestResult(B24Model):
     rest_readable_commentitem_data_fields: LList[LStr] = Field(
         None, alias="REST: readable commentitem data fields"
     )
-    rest_shortname_alias_to_class: LStr | None = Field(None, alias="REST: shortname alias to class")
+    rest_shortname_alias_to_class: LStr = Field(None, alias="REST: shortname alias to class")
     rest_sortable_commentitem_data_fields: LList[LStr] = Field(
         None, alias="REST: sortable commentitem data fields"
     )
     rest_writable_commentitem_data_fields: LList[LStr] = Field(
         None, alias="REST: writable commentitem data fields"
     )
-    warning: LStr | None = Field(None, alias="Warning")
+    warning: LStr = Field(None, alias="Warning")
 
 
 class TaskCommentitemUpdateFields(TypedDict, total=False):

@@ -25,16 +25,16 @@ class TaskElapseditemAddArfields(TypedDict, total=False):
 class TaskElapseditemGetlistItem(B24Model):
     """A nested object."""
 
-    comment_text: LStr | None = Field(None, alias="COMMENT_TEXT")
-    created_date: LStr | None = Field(None, alias="CREATED_DATE")
-    date_start: LStr | None = Field(None, alias="DATE_START")
-    date_stop: LStr | None = Field(None, alias="DATE_STOP")
-    id: LInt | None = Field(None, alias="ID")
-    minutes: LStr | None = Field(None, alias="MINUTES")
-    seconds: LStr | None = Field(None, alias="SECONDS")
-    source: LStr | None = Field(None, alias="SOURCE")
-    task_id: LInt | None = Field(None, alias="TASK_ID")
-    user_id: LInt | None = Field(None, alias="USER_ID")
+    comment_text: LStr = Field(None, alias="COMMENT_TEXT")
+    created_date: LStr = Field(None, alias="CREATED_DATE")
+    date_start: LStr = Field(None, alias="DATE_START")
+    date_stop: LStr = Field(None, alias="DATE_STOP")
+    id: LInt = Field(None, alias="ID")
+    minutes: LStr = Field(None, alias="MINUTES")
+    seconds: LStr = Field(None, alias="SECONDS")
+    source: LStr = Field(None, alias="SOURCE")
+    task_id: LInt = Field(None, alias="TASK_ID")
+    user_id: LInt = Field(None, alias="USER_ID")
 
 
 TaskElapseditemGetlistResult: TypeAlias = Rows[TaskElapseditemGetlistItem]
@@ -44,38 +44,38 @@ class TaskElapseditemGetmanifestResultRestAvailableMethoB82AF7(B24Model):
     """A nested object."""
 
     allowed_keys: LList[LStr] = Field(None, alias="allowedKeys")
-    description: LStr | None = None
-    type: LStr | None = None
+    description: LStr = None
+    type: LStr = None
 
 
 class TaskElapseditemGetmanifestResultRestAvailableMethodsAdd(B24Model):
     """A nested object."""
 
-    mandatory_params_count: LInt | None = Field(None, alias="mandatoryParamsCount")
+    mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskElapseditemGetmanifestResultRestAvailableMethoB82AF7] = None
-    static_method: LBool | None = Field(None, alias="staticMethod")
+    static_method: LBool = Field(None, alias="staticMethod")
 
 
 class TaskElapseditemGetmanifestResultRestAvailableMethoE2B994(B24Model):
     """A nested object."""
 
-    description: LStr | None = None
-    type: LStr | None = None
+    description: LStr = None
+    type: LStr = None
 
 
 class TaskElapseditemGetmanifestResultRestAvailableMetho5FC82E(B24Model):
     """A nested object."""
 
-    mandatory_params_count: LInt | None = Field(None, alias="mandatoryParamsCount")
+    mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskElapseditemGetmanifestResultRestAvailableMethoE2B994] = None
-    static_method: LBool | None = Field(None, alias="staticMethod")
+    static_method: LBool = Field(None, alias="staticMethod")
 
 
 class TaskElapseditemGetmanifestResultRestAvailableMethodsGet(B24Model):
     """A nested object."""
 
     allowed_keys_in_return_value: LList[LStr] = Field(None, alias="allowedKeysInReturnValue")
-    mandatory_params_count: LInt | None = Field(None, alias="mandatoryParamsCount")
+    mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskElapseditemGetmanifestResultRestAvailableMethoE2B994] = None
 
 
@@ -87,8 +87,8 @@ class TaskElapseditemGetmanifestResultRestAvailableMethoCA2B5B(B24Model):
     allowed_keys: LList[LStr] = Field(None, alias="allowedKeys")
     allowed_values: LList[LStr] = Field(None, alias="allowedValues")
     allowed_values_in_aggregation: LList[LStr] = Field(None, alias="allowedValuesInAggregation")
-    description: LStr | None = None
-    type: LStr | None = None
+    description: LStr = None
+    type: LStr = None
 
 
 class TaskElapseditemGetmanifestResultRestAvailableMetho4E52AD(B24Model):
@@ -96,16 +96,16 @@ class TaskElapseditemGetmanifestResultRestAvailableMetho4E52AD(B24Model):
 
     allowed_aggregations: LList[LStr] = Field(None, alias="allowedAggregations")
     allowed_keys_in_return_value: LList[LStr] = Field(None, alias="allowedKeysInReturnValue")
-    collection_in_return_value: LBool | None = Field(None, alias="collectionInReturnValue")
+    collection_in_return_value: LBool = Field(None, alias="collectionInReturnValue")
     params: LList[TaskElapseditemGetmanifestResultRestAvailableMethoCA2B5B] = None
-    static_method: LBool | None = Field(None, alias="staticMethod")
+    static_method: LBool = Field(None, alias="staticMethod")
 
 
 class TaskElapseditemGetmanifestResultRestAvailableMetho9D965A(B24Model):
     """A nested object."""
 
     params: LList[Any] = None
-    static_method: LBool | None = Field(None, alias="staticMethod")
+    static_method: LBool = Field(None, alias="staticMethod")
 
 
 class TaskElapseditemGetmanifestResultRestAvailableMethods(B24Model):
@@ -123,8 +123,8 @@ class TaskElapseditemGetmanifestResultRestAvailableMethods(B24Model):
 class TaskElapseditemGetmanifestResult(B24Model):
     """Result of ``task.elapseditem.getmanifest`` (REST v2)."""
 
-    manifest_change_date: LStr | None = Field(None, alias="Manifest change date")
-    manifest_version: LStr | None = Field(None, alias="Manifest version")
+    manifest_change_date: LStr = Field(None, alias="Manifest change date")
+    manifest_version: LStr = Field(None, alias="Manifest version")
     rest_available_methods: TaskElapseditemGetmanifestResultRestAvailableMethods | None = Field(
         None, alias="REST: available methods"
     )
@@ -135,14 +135,14 @@ class TaskElapseditemGetmanifestResult(B24Model):
     rest_readable_elapseditem_data_fields: LList[LStr] = Field(
         None, alias="REST: readable elapseditem data fields"
     )
-    rest_shortname_alias_to_class: LStr | None = Field(None, alias="REST: shortname alias to class")
+    rest_shortname_alias_to_class: LStr = Field(None, alias="REST: shortname alias to class")
     rest_sortable_elapseditem_data_fields: LList[LStr] = Field(
         None, alias="REST: sortable elapseditem data fields"
     )
     rest_writable_elapseditem_data_fields: LList[LStr] = Field(
         None, alias="REST: writable elapseditem data fields"
     )
-    warning: LStr | None = Field(None, alias="Warning")
+    warning: LStr = Field(None, alias="Warning")
 
 
 TaskElapseditemIsActionAllowedResult: TypeAlias = LBool

@@ -61,38 +61,38 @@ TaskItemUserfieldDeleteResult: TypeAlias = LBool
 class TaskItemUserfieldGetResultEditFormLabel(B24Model):
     """A nested object."""
 
-    ar: LStr | None = None
-    br: LStr | None = None
-    de: LStr | None = None
-    en: LStr | None = None
+    ar: LStr = None
+    br: LStr = None
+    de: LStr = None
+    en: LStr = None
 
 
 class TaskItemUserfieldGetResultErrorMessage(B24Model):
     """A nested object."""
 
-    en: LStr | None = None
+    en: LStr = None
 
 
 class TaskItemUserfieldGetResultListItem(B24Model):
     """A nested object."""
 
-    def_: LStr | None = Field(None, alias="DEF")
-    del_: LStr | None = Field(None, alias="DEL")
-    id: LInt | None = Field(None, alias="ID")
-    sort: LInt | None = Field(None, alias="SORT")
-    value: LStr | None = Field(None, alias="VALUE")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    def_: LStr = Field(None, alias="DEF")
+    del_: LStr = Field(None, alias="DEL")
+    id: LInt = Field(None, alias="ID")
+    sort: LInt = Field(None, alias="SORT")
+    value: LStr = Field(None, alias="VALUE")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 class TaskItemUserfieldGetResultSettings(B24Model):
     """A nested object."""
 
-    default_value: LStr | None = Field(None, alias="DEFAULT_VALUE")
-    max_length: LInt | None = Field(None, alias="MAX_LENGTH")
-    min_length: LInt | None = Field(None, alias="MIN_LENGTH")
-    regexp: LStr | None = Field(None, alias="REGEXP")
-    rows: LInt | None = Field(None, alias="ROWS")
-    size: LInt | None = Field(None, alias="SIZE")
+    default_value: LStr = Field(None, alias="DEFAULT_VALUE")
+    max_length: LInt = Field(None, alias="MAX_LENGTH")
+    min_length: LInt = Field(None, alias="MIN_LENGTH")
+    regexp: LStr = Field(None, alias="REGEXP")
+    rows: LInt = Field(None, alias="ROWS")
+    size: LInt = Field(None, alias="SIZE")
 
 
 class TaskItemUserfieldGetResult(B24Model):
@@ -101,15 +101,15 @@ class TaskItemUserfieldGetResult(B24Model):
     edit_form_label: TaskItemUserfieldGetResultEditFormLabel | None = Field(
         None, alias="EDIT_FORM_LABEL"
     )
-    edit_in_list: LStr | None = Field(None, alias="EDIT_IN_LIST")
-    entity_id: LStr | None = Field(None, alias="ENTITY_ID")
+    edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")
+    entity_id: LStr = Field(None, alias="ENTITY_ID")
     error_message: TaskItemUserfieldGetResultErrorMessage | None = Field(
         None, alias="ERROR_MESSAGE"
     )
-    field_name: LStr | None = Field(None, alias="FIELD_NAME")
+    field_name: LStr = Field(None, alias="FIELD_NAME")
     help_message: TaskItemUserfieldGetResultErrorMessage | None = Field(None, alias="HELP_MESSAGE")
-    id: LInt | None = Field(None, alias="ID")
-    is_searchable: LStr | None = Field(None, alias="IS_SEARCHABLE")
+    id: LInt = Field(None, alias="ID")
+    is_searchable: LStr = Field(None, alias="IS_SEARCHABLE")
     list: LList[TaskItemUserfieldGetResultListItem] = Field(None, alias="LIST")
     list_column_label: TaskItemUserfieldGetResultErrorMessage | None = Field(
         None, alias="LIST_COLUMN_LABEL"
@@ -117,83 +117,83 @@ class TaskItemUserfieldGetResult(B24Model):
     list_filter_label: TaskItemUserfieldGetResultErrorMessage | None = Field(
         None, alias="LIST_FILTER_LABEL"
     )
-    mandatory: LStr | None = Field(None, alias="MANDATORY")
-    multiple: LStr | None = Field(None, alias="MULTIPLE")
+    mandatory: LStr = Field(None, alias="MANDATORY")
+    multiple: LStr = Field(None, alias="MULTIPLE")
     settings: TaskItemUserfieldGetResultSettings | None = Field(None, alias="SETTINGS")
-    show_filter: LStr | None = Field(None, alias="SHOW_FILTER")
-    show_in_list: LStr | None = Field(None, alias="SHOW_IN_LIST")
-    sort: LInt | None = Field(None, alias="SORT")
-    user_type_id: LStr | None = Field(None, alias="USER_TYPE_ID")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    show_filter: LStr = Field(None, alias="SHOW_FILTER")
+    show_in_list: LStr = Field(None, alias="SHOW_IN_LIST")
+    sort: LInt = Field(None, alias="SORT")
+    user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 class TaskItemUserfieldGetfieldsResultList(B24Model):
     """A nested object."""
 
-    def_: LStr | None = Field(None, alias="DEF")
-    del_: LStr | None = Field(None, alias="DEL")
-    id: LInt | None = Field(None, alias="ID")
-    sort: LInt | None = Field(None, alias="SORT")
-    value: LStr | None = Field(None, alias="VALUE")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
-    is_multiple: LBool | None = Field(None, alias="isMultiple")
-    title: LStr | None = None
-    type: LStr | None = None
+    def_: LStr = Field(None, alias="DEF")
+    del_: LStr = Field(None, alias="DEL")
+    id: LInt = Field(None, alias="ID")
+    sort: LInt = Field(None, alias="SORT")
+    value: LStr = Field(None, alias="VALUE")
+    xml_id: LStr = Field(None, alias="XML_ID")
+    is_multiple: LBool = Field(None, alias="isMultiple")
+    title: LStr = None
+    type: LStr = None
 
 
 class TaskItemUserfieldGetfieldsResultSettings(B24Model):
     """A nested object."""
 
-    title: LStr | None = None
-    type: LStr | None = None
+    title: LStr = None
+    type: LStr = None
 
 
 class TaskItemUserfieldGetfieldsResult(B24Model):
     """Result of ``task.item.userfield.getfields`` (REST v2)."""
 
-    edit_form_label: Any | None = Field(None, alias="EDIT_FORM_LABEL")
-    edit_in_list: Any | None = Field(None, alias="EDIT_IN_LIST")
-    entity_id: Any | None = Field(None, alias="ENTITY_ID")
-    error_message: Any | None = Field(None, alias="ERROR_MESSAGE")
-    field_name: Any | None = Field(None, alias="FIELD_NAME")
-    help_message: Any | None = Field(None, alias="HELP_MESSAGE")
-    id: Any | None = Field(None, alias="ID")
-    is_searchable: Any | None = Field(None, alias="IS_SEARCHABLE")
+    edit_form_label: Any = Field(None, alias="EDIT_FORM_LABEL")
+    edit_in_list: Any = Field(None, alias="EDIT_IN_LIST")
+    entity_id: Any = Field(None, alias="ENTITY_ID")
+    error_message: Any = Field(None, alias="ERROR_MESSAGE")
+    field_name: Any = Field(None, alias="FIELD_NAME")
+    help_message: Any = Field(None, alias="HELP_MESSAGE")
+    id: Any = Field(None, alias="ID")
+    is_searchable: Any = Field(None, alias="IS_SEARCHABLE")
     list: TaskItemUserfieldGetfieldsResultList | None = Field(None, alias="LIST")
-    list_column_label: Any | None = Field(None, alias="LIST_COLUMN_LABEL")
-    list_filter_label: Any | None = Field(None, alias="LIST_FILTER_LABEL")
-    mandatory: Any | None = Field(None, alias="MANDATORY")
-    multiple: Any | None = Field(None, alias="MULTIPLE")
+    list_column_label: Any = Field(None, alias="LIST_COLUMN_LABEL")
+    list_filter_label: Any = Field(None, alias="LIST_FILTER_LABEL")
+    mandatory: Any = Field(None, alias="MANDATORY")
+    multiple: Any = Field(None, alias="MULTIPLE")
     settings: TaskItemUserfieldGetfieldsResultSettings | None = Field(None, alias="SETTINGS")
-    show_filter: Any | None = Field(None, alias="SHOW_FILTER")
-    show_in_list: Any | None = Field(None, alias="SHOW_IN_LIST")
-    sort: Any | None = Field(None, alias="SORT")
-    user_type_id: Any | None = Field(None, alias="USER_TYPE_ID")
-    xml_id: Any | None = Field(None, alias="XML_ID")
+    show_filter: Any = Field(None, alias="SHOW_FILTER")
+    show_in_list: Any = Field(None, alias="SHOW_IN_LIST")
+    sort: Any = Field(None, alias="SORT")
+    user_type_id: Any = Field(None, alias="USER_TYPE_ID")
+    xml_id: Any = Field(None, alias="XML_ID")
 
 
 class TaskItemUserfieldGetlistItem(B24Model):
     """A nested object."""
 
-    edit_form_label: LStr | None = Field(None, alias="EDIT_FORM_LABEL")
-    edit_in_list: LStr | None = Field(None, alias="EDIT_IN_LIST")
-    entity_id: LStr | None = Field(None, alias="ENTITY_ID")
-    error_message: LStr | None = Field(None, alias="ERROR_MESSAGE")
-    field_name: LStr | None = Field(None, alias="FIELD_NAME")
-    help_message: LStr | None = Field(None, alias="HELP_MESSAGE")
-    id: LInt | None = Field(None, alias="ID")
-    is_searchable: LStr | None = Field(None, alias="IS_SEARCHABLE")
+    edit_form_label: LStr = Field(None, alias="EDIT_FORM_LABEL")
+    edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")
+    entity_id: LStr = Field(None, alias="ENTITY_ID")
+    error_message: LStr = Field(None, alias="ERROR_MESSAGE")
+    field_name: LStr = Field(None, alias="FIELD_NAME")
+    help_message: LStr = Field(None, alias="HELP_MESSAGE")
+    id: LInt = Field(None, alias="ID")
+    is_searchable: LStr = Field(None, alias="IS_SEARCHABLE")
     list: LList[TaskItemUserfieldGetResultListItem] = Field(None, alias="LIST")
-    list_column_label: LStr | None = Field(None, alias="LIST_COLUMN_LABEL")
-    list_filter_label: LStr | None = Field(None, alias="LIST_FILTER_LABEL")
-    mandatory: LStr | None = Field(None, alias="MANDATORY")
-    multiple: LStr | None = Field(None, alias="MULTIPLE")
-    settings: Any | None = Field(None, alias="SETTINGS")
-    show_filter: LStr | None = Field(None, alias="SHOW_FILTER")
-    show_in_list: LStr | None = Field(None, alias="SHOW_IN_LIST")
-    sort: LInt | None = Field(None, alias="SORT")
-    user_type_id: LStr | None = Field(None, alias="USER_TYPE_ID")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    list_column_label: LStr = Field(None, alias="LIST_COLUMN_LABEL")
+    list_filter_label: LStr = Field(None, alias="LIST_FILTER_LABEL")
+    mandatory: LStr = Field(None, alias="MANDATORY")
+    multiple: LStr = Field(None, alias="MULTIPLE")
+    settings: Any = Field(None, alias="SETTINGS")
+    show_filter: LStr = Field(None, alias="SHOW_FILTER")
+    show_in_list: LStr = Field(None, alias="SHOW_IN_LIST")
+    sort: LInt = Field(None, alias="SORT")
+    user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 TaskItemUserfieldGetlistResult: TypeAlias = Rows[TaskItemUserfieldGetlistItem]
@@ -202,8 +202,8 @@ TaskItemUserfieldGetlistResult: TypeAlias = Rows[TaskItemUserfieldGetlistItem]
 class TaskItemUserfieldGettypesResultItem(B24Model):
     """A nested object."""
 
-    id: LStr | None = Field(None, alias="ID")
-    title: LStr | None = None
+    id: LStr = Field(None, alias="ID")
+    title: LStr = None
 
 
 TaskItemUserfieldGettypesResult: TypeAlias = Rows[TaskItemUserfieldGettypesResultItem]

@@ -32,30 +32,30 @@ class TaskStagesGetResultN5(B24Model):
     """A nested object."""
 
     additional_filter: LList[Any] = Field(None, alias="ADDITIONAL_FILTER")
-    color: LStr | None = Field(None, alias="COLOR")
-    entity_id: LInt | None = Field(None, alias="ENTITY_ID")
-    entity_type: LStr | None = Field(None, alias="ENTITY_TYPE")
-    id: LInt | None = Field(None, alias="ID")
-    sort: LStr | None = Field(None, alias="SORT")
-    system_type: LStr | None = Field(None, alias="SYSTEM_TYPE")
-    title: LStr | None = Field(None, alias="TITLE")
+    color: LStr = Field(None, alias="COLOR")
+    entity_id: LInt = Field(None, alias="ENTITY_ID")
+    entity_type: LStr = Field(None, alias="ENTITY_TYPE")
+    id: LInt = Field(None, alias="ID")
+    sort: LStr = Field(None, alias="SORT")
+    system_type: LStr = Field(None, alias="SYSTEM_TYPE")
+    title: LStr = Field(None, alias="TITLE")
     to_update: LList[Any] = Field(None, alias="TO_UPDATE")
-    to_update_access: Any | None = Field(None, alias="TO_UPDATE_ACCESS")
+    to_update_access: Any = Field(None, alias="TO_UPDATE_ACCESS")
 
 
 class TaskStagesGetResultN6(B24Model):
     """A nested object."""
 
     additional_filter: LList[Any] = Field(None, alias="ADDITIONAL_FILTER")
-    color: LStr | None = Field(None, alias="COLOR")
-    entity_id: LInt | None = Field(None, alias="ENTITY_ID")
-    entity_type: LStr | None = Field(None, alias="ENTITY_TYPE")
-    id: LInt | None = Field(None, alias="ID")
-    sort: LStr | None = Field(None, alias="SORT")
-    system_type: Any | None = Field(None, alias="SYSTEM_TYPE")
-    title: LStr | None = Field(None, alias="TITLE")
+    color: LStr = Field(None, alias="COLOR")
+    entity_id: LInt = Field(None, alias="ENTITY_ID")
+    entity_type: LStr = Field(None, alias="ENTITY_TYPE")
+    id: LInt = Field(None, alias="ID")
+    sort: LStr = Field(None, alias="SORT")
+    system_type: Any = Field(None, alias="SYSTEM_TYPE")
+    title: LStr = Field(None, alias="TITLE")
     to_update: LList[Any] = Field(None, alias="TO_UPDATE")
-    to_update_access: Any | None = Field(None, alias="TO_UPDATE_ACCESS")
+    to_update_access: Any = Field(None, alias="TO_UPDATE_ACCESS")
 
 
 class TaskStagesGetResult(B24Model):
@@ -64,15 +64,15 @@ class TaskStagesGetResult(B24Model):
     n5: TaskStagesGetResultN5 | None = Field(None, alias="5")
     n6: TaskStagesGetResultN6 | None = Field(None, alias="6")
     additional_filter: LList[Any] = Field(None, alias="ADDITIONAL_FILTER")
-    color: LStr | None = Field(None, alias="COLOR")
-    entity_id: LInt | None = Field(None, alias="ENTITY_ID")
-    entity_type: LStr | None = Field(None, alias="ENTITY_TYPE")
-    id: LInt | None = Field(None, alias="ID")
-    sort: LInt | None = Field(None, alias="SORT")
-    system_type: LStr | None = Field(None, alias="SYSTEM_TYPE")
-    title: LStr | None = Field(None, alias="TITLE")
+    color: LStr = Field(None, alias="COLOR")
+    entity_id: LInt = Field(None, alias="ENTITY_ID")
+    entity_type: LStr = Field(None, alias="ENTITY_TYPE")
+    id: LInt = Field(None, alias="ID")
+    sort: LInt = Field(None, alias="SORT")
+    system_type: LStr = Field(None, alias="SYSTEM_TYPE")
+    title: LStr = Field(None, alias="TITLE")
     to_update: LList[Any] = Field(None, alias="TO_UPDATE")
-    to_update_access: Any | None = Field(None, alias="TO_UPDATE_ACCESS")
+    to_update_access: Any = Field(None, alias="TO_UPDATE_ACCESS")
 
 
 TaskStagesMovetaskResult: TypeAlias = LBool

@@ -18,10 +18,10 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
 class TasksApiScrumBacklogAddResult(B24Model):
     """Result of ``tasks.api.scrum.backlog.add`` (REST v2)."""
 
-    created_by: LInt | None = Field(None, alias="createdBy")
-    group_id: LInt | None = Field(None, alias="groupId")
-    id: LInt | None = None
-    modified_by: LInt | None = Field(None, alias="modifiedBy")
+    created_by: LInt = Field(None, alias="createdBy")
+    group_id: LInt = Field(None, alias="groupId")
+    id: LInt = None
+    modified_by: LInt = Field(None, alias="modifiedBy")
 
 
 class TasksApiScrumBacklogAddFields(TypedDict, total=False):
@@ -38,7 +38,7 @@ TasksApiScrumBacklogGetResult: TypeAlias = TasksApiScrumBacklogAddResult
 class TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy(B24Model):
     """A nested object."""
 
-    type: LStr | None = None
+    type: LStr = None
 
 
 class TasksApiScrumBacklogGetFieldsResultFields(B24Model):
@@ -58,10 +58,10 @@ class TasksApiScrumBacklogGetFieldsResultFields(B24Model):
 class TasksApiScrumBacklogGetFieldsResult(B24Model):
     """Result of ``tasks.api.scrum.backlog.getFields`` (REST v2)."""
 
-    created_by: LInt | None = Field(None, alias="createdBy")
+    created_by: LInt = Field(None, alias="createdBy")
     fields: TasksApiScrumBacklogGetFieldsResultFields | None = None
-    group_id: LInt | None = Field(None, alias="groupId")
-    modified_by: LInt | None = Field(None, alias="modifiedBy")
+    group_id: LInt = Field(None, alias="groupId")
+    modified_by: LInt = Field(None, alias="modifiedBy")
 
 
 TasksApiScrumBacklogUpdateResult: TypeAlias = TasksApiScrumBacklogAddResult
@@ -70,13 +70,13 @@ TasksApiScrumBacklogUpdateResult: TypeAlias = TasksApiScrumBacklogAddResult
 class TasksApiScrumEpicAddResult(B24Model):
     """Result of ``tasks.api.scrum.epic.add`` (REST v2)."""
 
-    color: LStr | None = None
-    created_by: LInt | None = Field(None, alias="createdBy")
-    description: LStr | None = None
-    group_id: LInt | None = Field(None, alias="groupId")
-    id: LInt | None = None
-    modified_by: LInt | None = Field(None, alias="modifiedBy")
-    name: LStr | None = None
+    color: LStr = None
+    created_by: LInt = Field(None, alias="createdBy")
+    description: LStr = None
+    group_id: LInt = Field(None, alias="groupId")
+    id: LInt = None
+    modified_by: LInt = Field(None, alias="modifiedBy")
+    name: LStr = None
 
 
 class TasksApiScrumEpicAddFields(TypedDict, total=False):
@@ -92,62 +92,62 @@ class TasksApiScrumEpicAddFields(TypedDict, total=False):
 class TasksApiScrumEpicGetResultFilesCustomData(B24Model):
     """A nested object."""
 
-    photo_template: LStr | None = Field(None, alias="PHOTO_TEMPLATE")
+    photo_template: LStr = Field(None, alias="PHOTO_TEMPLATE")
 
 
 class TasksApiScrumEpicGetResultFilesSettings(B24Model):
     """A nested object."""
 
-    iblock_id: Any | None = Field(None, alias="IBLOCK_ID")
-    section_id: Any | None = Field(None, alias="SECTION_ID")
-    uf_to_save_allow_edit: LBool | None = Field(None, alias="UF_TO_SAVE_ALLOW_EDIT")
+    iblock_id: Any = Field(None, alias="IBLOCK_ID")
+    section_id: Any = Field(None, alias="SECTION_ID")
+    uf_to_save_allow_edit: LBool = Field(None, alias="UF_TO_SAVE_ALLOW_EDIT")
 
 
 class TasksApiScrumEpicGetResultFilesUserType(B24Model):
     """A nested object."""
 
-    base_type: LStr | None = Field(None, alias="BASE_TYPE")
-    class_name: LStr | None = Field(None, alias="CLASS_NAME")
-    description: LStr | None = Field(None, alias="DESCRIPTION")
+    base_type: LStr = Field(None, alias="BASE_TYPE")
+    class_name: LStr = Field(None, alias="CLASS_NAME")
+    description: LStr = Field(None, alias="DESCRIPTION")
     tag: LList[LStr] = Field(None, alias="TAG")
-    user_type_id: LStr | None = Field(None, alias="USER_TYPE_ID")
+    user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
 
 
 class TasksApiScrumEpicGetResultFiles(B24Model):
     """A nested object."""
 
     custom_data: TasksApiScrumEpicGetResultFilesCustomData | None = Field(None, alias="CUSTOM_DATA")
-    edit_form_label: LStr | None = Field(None, alias="EDIT_FORM_LABEL")
-    edit_in_list: LStr | None = Field(None, alias="EDIT_IN_LIST")
-    entity_id: LStr | None = Field(None, alias="ENTITY_ID")
-    entity_value_id: LInt | None = Field(None, alias="ENTITY_VALUE_ID")
-    field_name: LStr | None = Field(None, alias="FIELD_NAME")
-    id: LInt | None = Field(None, alias="ID")
-    is_searchable: LStr | None = Field(None, alias="IS_SEARCHABLE")
-    mandatory: LStr | None = Field(None, alias="MANDATORY")
-    multiple: LStr | None = Field(None, alias="MULTIPLE")
+    edit_form_label: LStr = Field(None, alias="EDIT_FORM_LABEL")
+    edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")
+    entity_id: LStr = Field(None, alias="ENTITY_ID")
+    entity_value_id: LInt = Field(None, alias="ENTITY_VALUE_ID")
+    field_name: LStr = Field(None, alias="FIELD_NAME")
+    id: LInt = Field(None, alias="ID")
+    is_searchable: LStr = Field(None, alias="IS_SEARCHABLE")
+    mandatory: LStr = Field(None, alias="MANDATORY")
+    multiple: LStr = Field(None, alias="MULTIPLE")
     settings: TasksApiScrumEpicGetResultFilesSettings | None = Field(None, alias="SETTINGS")
-    show_filter: LStr | None = Field(None, alias="SHOW_FILTER")
-    show_in_list: LStr | None = Field(None, alias="SHOW_IN_LIST")
-    sort: LStr | None = Field(None, alias="SORT")
-    tag: LStr | None = Field(None, alias="TAG")
+    show_filter: LStr = Field(None, alias="SHOW_FILTER")
+    show_in_list: LStr = Field(None, alias="SHOW_IN_LIST")
+    sort: LStr = Field(None, alias="SORT")
+    tag: LStr = Field(None, alias="TAG")
     user_type: TasksApiScrumEpicGetResultFilesUserType | None = Field(None, alias="USER_TYPE")
-    user_type_id: LStr | None = Field(None, alias="USER_TYPE_ID")
+    user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
     value: LList[Any] = Field(None, alias="VALUE")
-    xml_id: Any | None = Field(None, alias="XML_ID")
+    xml_id: Any = Field(None, alias="XML_ID")
 
 
 class TasksApiScrumEpicGetResult(B24Model):
     """Result of ``tasks.api.scrum.epic.get`` (REST v2)."""
 
-    color: LStr | None = None
-    created_by: LInt | None = Field(None, alias="createdBy")
-    description: LStr | None = None
+    color: LStr = None
+    created_by: LInt = Field(None, alias="createdBy")
+    description: LStr = None
     files: TasksApiScrumEpicGetResultFiles | None = None
-    group_id: LInt | None = Field(None, alias="groupId")
-    id: LInt | None = None
-    modified_by: LInt | None = Field(None, alias="modifiedBy")
-    name: LStr | None = None
+    group_id: LInt = Field(None, alias="groupId")
+    id: LInt = None
+    modified_by: LInt = Field(None, alias="modifiedBy")
+    name: LStr = None
 
 
 class TasksApiScrumEpicGetFieldsResultFields(B24Model):
@@ -171,14 +171,14 @@ class TasksApiScrumEpicGetFieldsResultFields(B24Model):
 class TasksApiScrumEpicGetFieldsResult(B24Model):
     """Result of ``tasks.api.scrum.epic.getFields`` (REST v2)."""
 
-    color: LStr | None = None
-    created_by: LInt | None = Field(None, alias="createdBy")
-    description: LStr | None = None
+    color: LStr = None
+    created_by: LInt = Field(None, alias="createdBy")
+    description: LStr = None
     fields: TasksApiScrumEpicGetFieldsResultFields | None = None
     files: LList[Any] = None
-    group_id: LInt | None = Field(None, alias="groupId")
-    modified_by: LInt | None = Field(None, alias="modifiedBy")
-    name: LStr | None = None
+    group_id: LInt = Field(None, alias="groupId")
+    modified_by: LInt = Field(None, alias="modifiedBy")
+    name: LStr = None
 
 
 class TasksApiScrumEpicListFilterItem(TypedDict, total=False):
@@ -252,17 +252,17 @@ class TasksApiScrumKanbanUpdateStageFields(TypedDict, total=False):
 class TasksApiScrumSprintAddResult(B24Model):
     """Result of ``tasks.api.scrum.sprint.add`` (REST v2)."""
 
-    created_by: LInt | None = Field(None, alias="createdBy")
-    date_end: LStr | None = Field(None, alias="dateEnd")
-    date_start: LStr | None = Field(None, alias="dateStart")
-    entity_type: LStr | None = Field(None, alias="entityType")
-    goal: LStr | None = None
-    group_id: LInt | None = Field(None, alias="groupId")
-    id: LInt | None = None
-    modified_by: LInt | None = Field(None, alias="modifiedBy")
-    name: LStr | None = None
-    sort: LInt | None = None
-    status: LStr | None = None
+    created_by: LInt = Field(None, alias="createdBy")
+    date_end: LStr = Field(None, alias="dateEnd")
+    date_start: LStr = Field(None, alias="dateStart")
+    entity_type: LStr = Field(None, alias="entityType")
+    goal: LStr = None
+    group_id: LInt = Field(None, alias="groupId")
+    id: LInt = None
+    modified_by: LInt = Field(None, alias="modifiedBy")
+    name: LStr = None
+    sort: LInt = None
+    status: LStr = None
 
 
 class TasksApiScrumSprintAddFields(TypedDict, total=False):
@@ -307,15 +307,15 @@ class TasksApiScrumSprintGetFieldsResultFields(B24Model):
 class TasksApiScrumSprintGetFieldsResult(B24Model):
     """Result of ``tasks.api.scrum.sprint.getFields`` (REST v2)."""
 
-    created_by: LInt | None = Field(None, alias="createdBy")
-    date_end: LStr | None = Field(None, alias="dateEnd")
-    date_start: LStr | None = Field(None, alias="dateStart")
+    created_by: LInt = Field(None, alias="createdBy")
+    date_end: LStr = Field(None, alias="dateEnd")
+    date_start: LStr = Field(None, alias="dateStart")
     fields: TasksApiScrumSprintGetFieldsResultFields | None = None
-    group_id: LInt | None = Field(None, alias="groupId")
-    modified_by: LInt | None = Field(None, alias="modifiedBy")
-    name: LStr | None = None
-    sort: LInt | None = None
-    status: LStr | None = None
+    group_id: LInt = Field(None, alias="groupId")
+    modified_by: LInt = Field(None, alias="modifiedBy")
+    name: LStr = None
+    sort: LInt = None
+    status: LStr = None
 
 
 TasksApiScrumSprintStartResult: TypeAlias = TasksApiScrumSprintAddResult
@@ -335,12 +335,12 @@ class TasksApiScrumSprintUpdateFields(TypedDict, total=False):
 class TasksApiScrumTaskGetResult(B24Model):
     """Result of ``tasks.api.scrum.task.get`` (REST v2)."""
 
-    created_by: LInt | None = Field(None, alias="createdBy")
-    entity_id: LInt | None = Field(None, alias="entityId")
-    epic_id: LInt | None = Field(None, alias="epicId")
-    modified_by: LInt | None = Field(None, alias="modifiedBy")
-    sort: LInt | None = None
-    story_points: LStr | None = Field(None, alias="storyPoints")
+    created_by: LInt = Field(None, alias="createdBy")
+    entity_id: LInt = Field(None, alias="entityId")
+    epic_id: LInt = Field(None, alias="epicId")
+    modified_by: LInt = Field(None, alias="modifiedBy")
+    sort: LInt = None
+    story_points: LStr = Field(None, alias="storyPoints")
 
 
 class TasksApiScrumTaskGetFieldsResultFields(B24Model):
@@ -365,21 +365,21 @@ class TasksApiScrumTaskGetFieldsResultFields(B24Model):
 class TasksApiScrumTaskGetFieldsResult(B24Model):
     """Result of ``tasks.api.scrum.task.getFields`` (REST v2)."""
 
-    created_by: LInt | None = Field(None, alias="createdBy")
-    entity_id: LInt | None = Field(None, alias="entityId")
-    epic_id: LInt | None = Field(None, alias="epicId")
+    created_by: LInt = Field(None, alias="createdBy")
+    entity_id: LInt = Field(None, alias="entityId")
+    epic_id: LInt = Field(None, alias="epicId")
     fields: TasksApiScrumTaskGetFieldsResultFields | None = None
-    modified_by: LInt | None = Field(None, alias="modifiedBy")
-    sort: LInt | None = None
-    story_points: LStr | None = Field(None, alias="storyPoints")
+    modified_by: LInt = Field(None, alias="modifiedBy")
+    sort: LInt = None
+    story_points: LStr = Field(None, alias="storyPoints")
 
 
 class TasksApiScrumTaskUpdateResult(B24Model):
     """Result of ``tasks.api.scrum.task.update`` (REST v2)."""
 
-    data: LBool | None = None
+    data: LBool = None
     errors: LList[Any] = None
-    status: LStr | None = None
+    status: LStr = None
 
 
 class TasksApiScrumTaskUpdateFields(TypedDict, total=False):

@@ -20,36 +20,32 @@ TasksFlowFlowActivateResult: TypeAlias = LBool
 class TasksFlowFlowCreateResult(B24Model):
     """Result of ``tasks.flow.Flow.create`` (REST v2)."""
 
-    active: LBool | None = None
-    activity: LStr | None = None
-    creator_id: LInt | None = Field(None, alias="creatorId")
-    demo: LBool | None = None
-    description: LStr | None = None
-    distribution_type: LStr | None = Field(None, alias="distributionType")
-    efficiency: LInt | None = None
-    group_id: LInt | None = Field(None, alias="groupId")
-    id: LInt | None = None
-    match_work_time: LBool | None = Field(None, alias="matchWorkTime")
-    name: LStr | None = None
-    notify_at_half_time: LBool | None = Field(None, alias="notifyAtHalfTime")
-    notify_on_queue_overflow: LInt | None = Field(None, alias="notifyOnQueueOverflow")
-    notify_on_tasks_in_progress_overflow: LInt | None = Field(
+    active: LBool = None
+    activity: LStr = None
+    creator_id: LInt = Field(None, alias="creatorId")
+    demo: LBool = None
+    description: LStr = None
+    distribution_type: LStr = Field(None, alias="distributionType")
+    efficiency: LInt = None
+    group_id: LInt = Field(None, alias="groupId")
+    id: LInt = None
+    match_work_time: LBool = Field(None, alias="matchWorkTime")
+    name: LStr = None
+    notify_at_half_time: LBool = Field(None, alias="notifyAtHalfTime")
+    notify_on_queue_overflow: LInt = Field(None, alias="notifyOnQueueOverflow")
+    notify_on_tasks_in_progress_overflow: LInt = Field(
         None, alias="notifyOnTasksInProgressOverflow"
     )
-    notify_when_efficiency_decreases: LInt | None = Field(
-        None, alias="notifyWhenEfficiencyDecreases"
-    )
-    owner_id: LInt | None = Field(None, alias="ownerId")
-    planned_completion_time: LInt | None = Field(None, alias="plannedCompletionTime")
-    responsible_can_change_deadline: LBool | None = Field(
-        None, alias="responsibleCanChangeDeadline"
-    )
+    notify_when_efficiency_decreases: LInt = Field(None, alias="notifyWhenEfficiencyDecreases")
+    owner_id: LInt = Field(None, alias="ownerId")
+    planned_completion_time: LInt = Field(None, alias="plannedCompletionTime")
+    responsible_can_change_deadline: LBool = Field(None, alias="responsibleCanChangeDeadline")
     responsible_list: LList[LList[LStr]] = Field(None, alias="responsibleList")
-    task_control: LBool | None = Field(None, alias="taskControl")
-    task_creators: Any | None = Field(None, alias="taskCreators")
-    team: Any | None = None
-    template_id: LInt | None = Field(None, alias="templateId")
-    trial_feature_enabled: LBool | None = Field(None, alias="trialFeatureEnabled")
+    task_control: LBool = Field(None, alias="taskControl")
+    task_creators: Any = Field(None, alias="taskCreators")
+    team: Any = None
+    template_id: LInt = Field(None, alias="templateId")
+    trial_feature_enabled: LBool = Field(None, alias="trialFeatureEnabled")
 
 
 class TasksFlowFlowCreateFlowData(TypedDict, total=False):
@@ -74,7 +70,7 @@ class TasksFlowFlowCreateFlowData(TypedDict, total=False):
 class TasksFlowFlowDeleteResult(B24Model):
     """Result of ``tasks.flow.Flow.delete`` (REST v2)."""
 
-    deleted: LBool | None = None
+    deleted: LBool = None
 
 
 TasksFlowFlowGetResult: TypeAlias = TasksFlowFlowCreateResult
@@ -83,7 +79,7 @@ TasksFlowFlowGetResult: TypeAlias = TasksFlowFlowCreateResult
 class TasksFlowFlowIsExistsResult(B24Model):
     """Result of ``tasks.flow.Flow.isExists`` (REST v2)."""
 
-    exists: LBool | None = None
+    exists: LBool = None
 
 
 TasksFlowFlowPinResult: TypeAlias = LBool

@@ -16,51 +16,51 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LLi
 class TasksTaskAddResultTaskAction(B24Model):
     """A nested object."""
 
-    accept: LBool | None = None
-    add_favorite: LBool | None = Field(None, alias="addFavorite")
-    approve: LBool | None = None
-    change_deadline: LBool | None = Field(None, alias="changeDeadline")
-    checklist_add: LBool | None = Field(None, alias="checklist.add")
-    checklist_reorder: LBool | None = Field(None, alias="checklist.reorder")
-    checklist_add_items: LBool | None = Field(None, alias="checklistAddItems")
-    complete: LBool | None = None
-    create: LBool | None = None
-    dayplan_timer_toggle: LBool | None = Field(None, alias="dayplan.timer.toggle")
-    decline: LBool | None = None
-    defer: LBool | None = None
-    delegate: LBool | None = None
-    delete_favorite: LBool | None = Field(None, alias="deleteFavorite")
-    disapprove: LBool | None = None
-    edit: LBool | None = None
-    edit_originator: LBool | None = Field(None, alias="edit.originator")
-    edit_plan: LBool | None = Field(None, alias="edit.plan")
-    elapsedtime_add: LBool | None = Field(None, alias="elapsedtime.add")
-    favorite_add: LBool | None = Field(None, alias="favorite.add")
-    favorite_delete: LBool | None = Field(None, alias="favorite.delete")
-    pause: LBool | None = None
-    rate: LBool | None = None
-    remove: LBool | None = None
-    renew: LBool | None = None
-    start: LBool | None = None
+    accept: LBool = None
+    add_favorite: LBool = Field(None, alias="addFavorite")
+    approve: LBool = None
+    change_deadline: LBool = Field(None, alias="changeDeadline")
+    checklist_add: LBool = Field(None, alias="checklist.add")
+    checklist_reorder: LBool = Field(None, alias="checklist.reorder")
+    checklist_add_items: LBool = Field(None, alias="checklistAddItems")
+    complete: LBool = None
+    create: LBool = None
+    dayplan_timer_toggle: LBool = Field(None, alias="dayplan.timer.toggle")
+    decline: LBool = None
+    defer: LBool = None
+    delegate: LBool = None
+    delete_favorite: LBool = Field(None, alias="deleteFavorite")
+    disapprove: LBool = None
+    edit: LBool = None
+    edit_originator: LBool = Field(None, alias="edit.originator")
+    edit_plan: LBool = Field(None, alias="edit.plan")
+    elapsedtime_add: LBool = Field(None, alias="elapsedtime.add")
+    favorite_add: LBool = Field(None, alias="favorite.add")
+    favorite_delete: LBool = Field(None, alias="favorite.delete")
+    pause: LBool = None
+    rate: LBool = None
+    remove: LBool = None
+    renew: LBool = None
+    start: LBool = None
 
 
 class TasksTaskAddResultTaskCheckListTreeFields(B24Model):
     """A nested object."""
 
     attachments: LList[Any] = None
-    completed_count: LInt | None = Field(None, alias="completedCount")
-    copied_id: Any | None = Field(None, alias="copiedId")
-    created_by: Any | None = Field(None, alias="createdBy")
-    display_sort_index: LStr | None = Field(None, alias="displaySortIndex")
-    entity_id: Any | None = Field(None, alias="entityId")
-    id: Any | None = None
-    is_complete: LBool | None = Field(None, alias="isComplete")
-    is_important: LBool | None = Field(None, alias="isImportant")
+    completed_count: LInt = Field(None, alias="completedCount")
+    copied_id: Any = Field(None, alias="copiedId")
+    created_by: Any = Field(None, alias="createdBy")
+    display_sort_index: LStr = Field(None, alias="displaySortIndex")
+    entity_id: Any = Field(None, alias="entityId")
+    id: Any = None
+    is_complete: LBool = Field(None, alias="isComplete")
+    is_important: LBool = Field(None, alias="isImportant")
     members: LList[Any] = None
-    parent_id: Any | None = Field(None, alias="parentId")
-    sort_index: Any | None = Field(None, alias="sortIndex")
-    title: LStr | None = None
-    user_id: LInt | None = Field(None, alias="userId")
+    parent_id: Any = Field(None, alias="parentId")
+    sort_index: Any = Field(None, alias="sortIndex")
+    title: LStr = None
+    user_id: LInt = Field(None, alias="userId")
 
 
 class TasksTaskAddResultTaskCheckListTree(B24Model):
@@ -69,17 +69,17 @@ class TasksTaskAddResultTaskCheckListTree(B24Model):
     action: LList[Any] = None
     descendants: LList[Any] = None
     fields: TasksTaskAddResultTaskCheckListTreeFields | None = None
-    node_id: LInt | None = Field(None, alias="nodeId")
+    node_id: LInt = Field(None, alias="nodeId")
 
 
 class TasksTaskAddResultTaskCreator(B24Model):
     """A nested object."""
 
-    icon: LStr | None = None
-    id: LInt | None = None
-    link: LStr | None = None
-    name: LStr | None = None
-    work_position: LStr | None = Field(None, alias="workPosition")
+    icon: LStr = None
+    id: LInt = None
+    link: LStr = None
+    name: LStr = None
+    work_position: LStr = Field(None, alias="workPosition")
 
 
 class TasksTaskAddResultTask(B24Model):
@@ -88,71 +88,71 @@ class TasksTaskAddResultTask(B24Model):
     accomplices: LList[Any] = None
     accomplices_data: LList[Any] = Field(None, alias="accomplicesData")
     action: TasksTaskAddResultTaskAction | None = None
-    activity_date: LStr | None = Field(None, alias="activityDate")
-    add_in_report: LStr | None = Field(None, alias="addInReport")
-    allow_change_deadline: LStr | None = Field(None, alias="allowChangeDeadline")
-    allow_time_tracking: LStr | None = Field(None, alias="allowTimeTracking")
+    activity_date: LStr = Field(None, alias="activityDate")
+    add_in_report: LStr = Field(None, alias="addInReport")
+    allow_change_deadline: LStr = Field(None, alias="allowChangeDeadline")
+    allow_time_tracking: LStr = Field(None, alias="allowTimeTracking")
     auditors: LList[Any] = None
     auditors_data: LList[Any] = Field(None, alias="auditorsData")
-    changed_by: LStr | None = Field(None, alias="changedBy")
-    changed_date: LStr | None = Field(None, alias="changedDate")
-    check_list_can_add: LBool | None = Field(None, alias="checkListCanAdd")
+    changed_by: LStr = Field(None, alias="changedBy")
+    changed_date: LStr = Field(None, alias="changedDate")
+    check_list_can_add: LBool = Field(None, alias="checkListCanAdd")
     check_list_tree: TasksTaskAddResultTaskCheckListTree | None = Field(None, alias="checkListTree")
     checklist: LList[Any] = None
-    closed_by: Any | None = Field(None, alias="closedBy")
-    closed_date: Any | None = Field(None, alias="closedDate")
-    comments_count: Any | None = Field(None, alias="commentsCount")
-    created_by: LStr | None = Field(None, alias="createdBy")
-    created_date: LStr | None = Field(None, alias="createdDate")
+    closed_by: Any = Field(None, alias="closedBy")
+    closed_date: Any = Field(None, alias="closedDate")
+    comments_count: Any = Field(None, alias="commentsCount")
+    created_by: LStr = Field(None, alias="createdBy")
+    created_date: LStr = Field(None, alias="createdDate")
     creator: TasksTaskAddResultTaskCreator | None = None
-    date_start: Any | None = Field(None, alias="dateStart")
-    deadline: Any | None = None
-    description: LStr | None = None
-    description_in_bbcode: LStr | None = Field(None, alias="descriptionInBbcode")
-    duration_fact: Any | None = Field(None, alias="durationFact")
-    duration_plan: Any | None = Field(None, alias="durationPlan")
-    duration_type: LStr | None = Field(None, alias="durationType")
-    end_date_plan: Any | None = Field(None, alias="endDatePlan")
-    exchange_id: Any | None = Field(None, alias="exchangeId")
-    exchange_modified: Any | None = Field(None, alias="exchangeModified")
-    favorite: LStr | None = None
-    flow_id: Any | None = Field(None, alias="flowId")
-    forked_by_template_id: Any | None = Field(None, alias="forkedByTemplateId")
-    forum_id: Any | None = Field(None, alias="forumId")
-    forum_topic_id: Any | None = Field(None, alias="forumTopicId")
+    date_start: Any = Field(None, alias="dateStart")
+    deadline: Any = None
+    description: LStr = None
+    description_in_bbcode: LStr = Field(None, alias="descriptionInBbcode")
+    duration_fact: Any = Field(None, alias="durationFact")
+    duration_plan: Any = Field(None, alias="durationPlan")
+    duration_type: LStr = Field(None, alias="durationType")
+    end_date_plan: Any = Field(None, alias="endDatePlan")
+    exchange_id: Any = Field(None, alias="exchangeId")
+    exchange_modified: Any = Field(None, alias="exchangeModified")
+    favorite: LStr = None
+    flow_id: Any = Field(None, alias="flowId")
+    forked_by_template_id: Any = Field(None, alias="forkedByTemplateId")
+    forum_id: Any = Field(None, alias="forumId")
+    forum_topic_id: Any = Field(None, alias="forumTopicId")
     group: LList[Any] = None
-    group_id: LInt | None = Field(None, alias="groupId")
-    guid: LStr | None = None
-    id: LInt | None = None
-    is_muted: LStr | None = Field(None, alias="isMuted")
-    is_pinned: LStr | None = Field(None, alias="isPinned")
-    is_pinned_in_group: LStr | None = Field(None, alias="isPinnedInGroup")
-    mark: Any | None = None
-    match_work_time: LStr | None = Field(None, alias="matchWorkTime")
-    multitask: LStr | None = None
-    new_comments_count: LInt | None = Field(None, alias="newCommentsCount")
-    not_viewed: LStr | None = Field(None, alias="notViewed")
-    outlook_version: LStr | None = Field(None, alias="outlookVersion")
-    parent_id: Any | None = Field(None, alias="parentId")
-    priority: LStr | None = None
-    replicate: LStr | None = None
+    group_id: LInt = Field(None, alias="groupId")
+    guid: LStr = None
+    id: LInt = None
+    is_muted: LStr = Field(None, alias="isMuted")
+    is_pinned: LStr = Field(None, alias="isPinned")
+    is_pinned_in_group: LStr = Field(None, alias="isPinnedInGroup")
+    mark: Any = None
+    match_work_time: LStr = Field(None, alias="matchWorkTime")
+    multitask: LStr = None
+    new_comments_count: LInt = Field(None, alias="newCommentsCount")
+    not_viewed: LStr = Field(None, alias="notViewed")
+    outlook_version: LStr = Field(None, alias="outlookVersion")
+    parent_id: Any = Field(None, alias="parentId")
+    priority: LStr = None
+    replicate: LStr = None
     responsible: TasksTaskAddResultTaskCreator | None = None
-    responsible_id: LInt | None = Field(None, alias="responsibleId")
-    service_comments_count: Any | None = Field(None, alias="serviceCommentsCount")
-    site_id: LStr | None = Field(None, alias="siteId")
-    sorting: Any | None = None
-    stage_id: LInt | None = Field(None, alias="stageId")
-    start_date_plan: Any | None = Field(None, alias="startDatePlan")
-    status: LStr | None = None
-    status_changed_by: Any | None = Field(None, alias="statusChangedBy")
-    status_changed_date: LStr | None = Field(None, alias="statusChangedDate")
-    subordinate: LStr | None = None
-    task_control: LStr | None = Field(None, alias="taskControl")
-    time_estimate: LStr | None = Field(None, alias="timeEstimate")
-    time_spent_in_logs: Any | None = Field(None, alias="timeSpentInLogs")
-    title: LStr | None = None
-    viewed_date: Any | None = Field(None, alias="viewedDate")
-    xml_id: Any | None = Field(None, alias="xmlId")
+    responsible_id: LInt = Field(None, alias="responsibleId")
+    service_comments_count: Any = Field(None, alias="serviceCommentsCount")
+    site_id: LStr = Field(None, alias="siteId")
+    sorting: Any = None
+    stage_id: LInt = Field(None, alias="stageId")
+    start_date_plan: Any = Field(None, alias="startDatePlan")
+    status: LStr = None
+    status_changed_by: Any = Field(None, alias="statusChangedBy")
+    status_changed_date: LStr = Field(None, alias="statusChangedDate")
+    subordinate: LStr = None
+    task_control: LStr = Field(None, alias="taskControl")
+    time_estimate: LStr = Field(None, alias="timeEstimate")
+    time_spent_in_logs: Any = Field(None, alias="timeSpentInLogs")
+    title: LStr = None
+    viewed_date: Any = Field(None, alias="viewedDate")
+    xml_id: Any = Field(None, alias="xmlId")
 
 
 class TasksTaskAddResult(B24Model):
@@ -164,63 +164,63 @@ class TasksTaskAddResult(B24Model):
 class TasksTaskApproveResultTaskAction(B24Model):
     """A nested object."""
 
-    accept: LBool | None = None
-    add_favorite: LBool | None = Field(None, alias="addFavorite")
-    approve: LBool | None = None
-    change_deadline: LBool | None = Field(None, alias="changeDeadline")
-    checklist_add: LBool | None = Field(None, alias="checklist.add")
-    checklist_reorder: LBool | None = Field(None, alias="checklist.reorder")
-    checklist_add_items: LBool | None = Field(None, alias="checklistAddItems")
-    complete: LBool | None = None
-    create: LBool | None = None
-    dayplan_timer_toggle: LBool | None = Field(None, alias="dayplan.timer.toggle")
-    decline: LBool | None = None
-    defer: LBool | None = None
-    delegate: LBool | None = None
-    delete_favorite: LBool | None = Field(None, alias="deleteFavorite")
-    disapprove: LBool | None = None
-    edit: LBool | None = None
-    edit_originator: LBool | None = Field(None, alias="edit.originator")
-    edit_plan: LBool | None = Field(None, alias="edit.plan")
-    elapsedtime_add: LBool | None = Field(None, alias="elapsedtime.add")
-    favorite_add: LBool | None = Field(None, alias="favorite.add")
-    favorite_delete: LBool | None = Field(None, alias="favorite.delete")
-    pause: LBool | None = None
-    rate: LBool | None = None
-    remove: LBool | None = None
-    renew: LBool | None = None
-    start: LBool | None = None
-    take: LBool | None = None
+    accept: LBool = None
+    add_favorite: LBool = Field(None, alias="addFavorite")
+    approve: LBool = None
+    change_deadline: LBool = Field(None, alias="changeDeadline")
+    checklist_add: LBool = Field(None, alias="checklist.add")
+    checklist_reorder: LBool = Field(None, alias="checklist.reorder")
+    checklist_add_items: LBool = Field(None, alias="checklistAddItems")
+    complete: LBool = None
+    create: LBool = None
+    dayplan_timer_toggle: LBool = Field(None, alias="dayplan.timer.toggle")
+    decline: LBool = None
+    defer: LBool = None
+    delegate: LBool = None
+    delete_favorite: LBool = Field(None, alias="deleteFavorite")
+    disapprove: LBool = None
+    edit: LBool = None
+    edit_originator: LBool = Field(None, alias="edit.originator")
+    edit_plan: LBool = Field(None, alias="edit.plan")
+    elapsedtime_add: LBool = Field(None, alias="elapsedtime.add")
+    favorite_add: LBool = Field(None, alias="favorite.add")
+    favorite_delete: LBool = Field(None, alias="favorite.delete")
+    pause: LBool = None
+    rate: LBool = None
+    remove: LBool = None
+    renew: LBool = None
+    start: LBool = None
+    take: LBool = None
 
 
 class TasksTaskApproveResultTaskCheckListTreeDescendants5F6761(B24Model):
     """A nested object."""
 
-    add: LBool | None = None
-    add_accomplice: LBool | None = Field(None, alias="addAccomplice")
-    modify: LBool | None = None
-    remove: LBool | None = None
-    toggle: LBool | None = None
+    add: LBool = None
+    add_accomplice: LBool = Field(None, alias="addAccomplice")
+    modify: LBool = None
+    remove: LBool = None
+    toggle: LBool = None
 
 
 class TasksTaskApproveResultTaskCheckListTreeDescendantsF64DD7(B24Model):
     """A nested object."""
 
     attachments: LList[Any] = None
-    completed_count: LInt | None = Field(None, alias="completedCount")
-    copied_id: Any | None = Field(None, alias="copiedId")
-    created_by: LInt | None = Field(None, alias="createdBy")
-    display_sort_index: LStr | None = Field(None, alias="displaySortIndex")
-    entity_id: LInt | None = Field(None, alias="entityId")
-    id: LInt | None = None
-    is_complete: LBool | None = Field(None, alias="isComplete")
-    is_important: LBool | None = Field(None, alias="isImportant")
+    completed_count: LInt = Field(None, alias="completedCount")
+    copied_id: Any = Field(None, alias="copiedId")
+    created_by: LInt = Field(None, alias="createdBy")
+    display_sort_index: LStr = Field(None, alias="displaySortIndex")
+    entity_id: LInt = Field(None, alias="entityId")
+    id: LInt = None
+    is_complete: LBool = Field(None, alias="isComplete")
+    is_important: LBool = Field(None, alias="isImportant")
     members: LList[Any] = None
-    node_id: Any | None = Field(None, alias="nodeId")
-    parent_id: LInt | None = Field(None, alias="parentId")
-    sort_index: LInt | None = Field(None, alias="sortIndex")
-    title: LStr | None = None
-    user_id: LInt | None = Field(None, alias="userId")
+    node_id: Any = Field(None, alias="nodeId")
+    parent_id: LInt = Field(None, alias="parentId")
+    sort_index: LInt = Field(None, alias="sortIndex")
+    title: LStr = None
+    user_id: LInt = Field(None, alias="userId")
 
 
 class TasksTaskApproveResultTaskCheckListTreeDescendants7BD4A6(B24Model):
@@ -229,7 +229,7 @@ class TasksTaskApproveResultTaskCheckListTreeDescendants7BD4A6(B24Model):
     action: TasksTaskApproveResultTaskCheckListTreeDescendants5F6761 | None = None
     descendants: LList[Any] = None
     fields: TasksTaskApproveResultTaskCheckListTreeDescendantsF64DD7 | None = None
-    node_id: LInt | None = Field(None, alias="nodeId")
+    node_id: LInt = Field(None, alias="nodeId")
 
 
 class TasksTaskApproveResultTaskCheckListTreeDescendantsItem(B24Model):
@@ -238,27 +238,27 @@ class TasksTaskApproveResultTaskCheckListTreeDescendantsItem(B24Model):
     action: TasksTaskApproveResultTaskCheckListTreeDescendants5F6761 | None = None
     descendants: LList[TasksTaskApproveResultTaskCheckListTreeDescendants7BD4A6] = None
     fields: TasksTaskApproveResultTaskCheckListTreeDescendantsF64DD7 | None = None
-    node_id: LInt | None = Field(None, alias="nodeId")
+    node_id: LInt = Field(None, alias="nodeId")
 
 
 class TasksTaskApproveResultTaskCheckListTreeFields(B24Model):
     """A nested object."""
 
     attachments: LList[Any] = None
-    completed_count: LInt | None = Field(None, alias="completedCount")
-    copied_id: Any | None = Field(None, alias="copiedId")
-    created_by: Any | None = Field(None, alias="createdBy")
-    display_sort_index: LStr | None = Field(None, alias="displaySortIndex")
-    entity_id: Any | None = Field(None, alias="entityId")
-    id: Any | None = None
-    is_complete: LBool | None = Field(None, alias="isComplete")
-    is_important: LBool | None = Field(None, alias="isImportant")
+    completed_count: LInt = Field(None, alias="completedCount")
+    copied_id: Any = Field(None, alias="copiedId")
+    created_by: Any = Field(None, alias="createdBy")
+    display_sort_index: LStr = Field(None, alias="displaySortIndex")
+    entity_id: Any = Field(None, alias="entityId")
+    id: Any = None
+    is_complete: LBool = Field(None, alias="isComplete")
+    is_important: LBool = Field(None, alias="isImportant")
     members: LList[Any] = None
-    node_id: Any | None = Field(None, alias="nodeId")
-    parent_id: Any | None = Field(None, alias="parentId")
-    sort_index: Any | None = Field(None, alias="sortIndex")
-    title: LStr | None = None
-    user_id: LInt | None = Field(None, alias="userId")
+    node_id: Any = Field(None, alias="nodeId")
+    parent_id: Any = Field(None, alias="parentId")
+    sort_index: Any = Field(None, alias="sortIndex")
+    title: LStr = None
+    user_id: LInt = Field(None, alias="userId")
 
 
 class TasksTaskApproveResultTaskCheckListTree(B24Model):
@@ -267,18 +267,18 @@ class TasksTaskApproveResultTaskCheckListTree(B24Model):
     action: LList[Any] = None
     descendants: LList[TasksTaskApproveResultTaskCheckListTreeDescendantsItem] = None
     fields: TasksTaskApproveResultTaskCheckListTreeFields | None = None
-    node_id: LInt | None = Field(None, alias="nodeId")
+    node_id: LInt = Field(None, alias="nodeId")
 
 
 class TasksTaskApproveResultTaskGroup(B24Model):
     """A nested object."""
 
     additional_data: LList[Any] = Field(None, alias="additionalData")
-    id: LInt | None = None
-    image: LStr | None = None
-    members_count: LInt | None = Field(None, alias="membersCount")
-    name: LStr | None = None
-    opened: LBool | None = None
+    id: LInt = None
+    image: LStr = None
+    members_count: LInt = Field(None, alias="membersCount")
+    name: LStr = None
+    opened: LBool = None
 
 
 class TasksTaskApproveResultTask(B24Model):
@@ -287,88 +287,88 @@ class TasksTaskApproveResultTask(B24Model):
     accomplices: LList[Any] = None
     accomplices_data: LList[Any] = Field(None, alias="accomplicesData")
     action: TasksTaskApproveResultTaskAction | None = None
-    activity_date: LStr | None = Field(None, alias="activityDate")
-    add_in_report: LStr | None = Field(None, alias="addInReport")
-    allow_change_deadline: LStr | None = Field(None, alias="allowChangeDeadline")
-    allow_time_tracking: LStr | None = Field(None, alias="allowTimeTracking")
+    activity_date: LStr = Field(None, alias="activityDate")
+    add_in_report: LStr = Field(None, alias="addInReport")
+    allow_change_deadline: LStr = Field(None, alias="allowChangeDeadline")
+    allow_time_tracking: LStr = Field(None, alias="allowTimeTracking")
     auditors: LList[LStr] = None
-    auditors_data: LDict | None = Field(None, alias="auditorsData")
-    backlog_id: Any | None = Field(None, alias="backlogId")
-    changed_by: LStr | None = Field(None, alias="changedBy")
-    changed_date: LStr | None = Field(None, alias="changedDate")
-    check_list_can_add: LBool | None = Field(None, alias="checkListCanAdd")
+    auditors_data: LDict = Field(None, alias="auditorsData")
+    backlog_id: Any = Field(None, alias="backlogId")
+    changed_by: LStr = Field(None, alias="changedBy")
+    changed_date: LStr = Field(None, alias="changedDate")
+    check_list_can_add: LBool = Field(None, alias="checkListCanAdd")
     check_list_tree: TasksTaskApproveResultTaskCheckListTree | None = Field(
         None, alias="checkListTree"
     )
-    checklist: LDict | None = None
-    closed_by: LStr | None = Field(None, alias="closedBy")
-    closed_date: LStr | None = Field(None, alias="closedDate")
-    comments_count: LStr | None = Field(None, alias="commentsCount")
-    created_by: LStr | None = Field(None, alias="createdBy")
-    created_date: LStr | None = Field(None, alias="createdDate")
+    checklist: LDict = None
+    closed_by: LStr = Field(None, alias="closedBy")
+    closed_date: LStr = Field(None, alias="closedDate")
+    comments_count: LStr = Field(None, alias="commentsCount")
+    created_by: LStr = Field(None, alias="createdBy")
+    created_date: LStr = Field(None, alias="createdDate")
     creator: TasksTaskAddResultTaskCreator | None = None
-    date_start: LStr | None = Field(None, alias="dateStart")
-    deadline: LStr | None = None
-    description: LStr | None = None
-    description_in_bbcode: LStr | None = Field(None, alias="descriptionInBbcode")
-    duration_fact: LStr | None = Field(None, alias="durationFact")
-    duration_plan: LStr | None = Field(None, alias="durationPlan")
-    duration_type: LStr | None = Field(None, alias="durationType")
-    end_date_plan: Any | None = Field(None, alias="endDatePlan")
-    exchange_id: Any | None = Field(None, alias="exchangeId")
-    exchange_modified: Any | None = Field(None, alias="exchangeModified")
-    favorite: LStr | None = None
-    flow_id: Any | None = Field(None, alias="flowId")
-    forked_by_template_id: Any | None = Field(None, alias="forkedByTemplateId")
-    forum_id: LInt | None = Field(None, alias="forumId")
-    forum_topic_id: LInt | None = Field(None, alias="forumTopicId")
+    date_start: LStr = Field(None, alias="dateStart")
+    deadline: LStr = None
+    description: LStr = None
+    description_in_bbcode: LStr = Field(None, alias="descriptionInBbcode")
+    duration_fact: LStr = Field(None, alias="durationFact")
+    duration_plan: LStr = Field(None, alias="durationPlan")
+    duration_type: LStr = Field(None, alias="durationType")
+    end_date_plan: Any = Field(None, alias="endDatePlan")
+    exchange_id: Any = Field(None, alias="exchangeId")
+    exchange_modified: Any = Field(None, alias="exchangeModified")
+    favorite: LStr = None
+    flow_id: Any = Field(None, alias="flowId")
+    forked_by_template_id: Any = Field(None, alias="forkedByTemplateId")
+    forum_id: LInt = Field(None, alias="forumId")
+    forum_topic_id: LInt = Field(None, alias="forumTopicId")
     group: TasksTaskApproveResultTaskGroup | None = None
-    group_id: LInt | None = Field(None, alias="groupId")
-    guid: LStr | None = None
-    id: LInt | None = None
-    is_muted: LStr | None = Field(None, alias="isMuted")
-    is_pinned: LStr | None = Field(None, alias="isPinned")
-    is_pinned_in_group: LStr | None = Field(None, alias="isPinnedInGroup")
-    mark: LStr | None = None
-    match_work_time: LStr | None = Field(None, alias="matchWorkTime")
-    multitask: LStr | None = None
-    new_comments_count: LInt | None = Field(None, alias="newCommentsCount")
-    not_viewed: LStr | None = Field(None, alias="notViewed")
-    outlook_version: LStr | None = Field(None, alias="outlookVersion")
-    parent_id: Any | None = Field(None, alias="parentId")
-    priority: LStr | None = None
-    replicate: LStr | None = None
+    group_id: LInt = Field(None, alias="groupId")
+    guid: LStr = None
+    id: LInt = None
+    is_muted: LStr = Field(None, alias="isMuted")
+    is_pinned: LStr = Field(None, alias="isPinned")
+    is_pinned_in_group: LStr = Field(None, alias="isPinnedInGroup")
+    mark: LStr = None
+    match_work_time: LStr = Field(None, alias="matchWorkTime")
+    multitask: LStr = None
+    new_comments_count: LInt = Field(None, alias="newCommentsCount")
+    not_viewed: LStr = Field(None, alias="notViewed")
+    outlook_version: LStr = Field(None, alias="outlookVersion")
+    parent_id: Any = Field(None, alias="parentId")
+    priority: LStr = None
+    replicate: LStr = None
     responsible: TasksTaskAddResultTaskCreator | None = None
-    responsible_id: LInt | None = Field(None, alias="responsibleId")
-    service_comments_count: LStr | None = Field(None, alias="serviceCommentsCount")
-    site_id: LStr | None = Field(None, alias="siteId")
-    sorting: Any | None = None
-    sprint_id: Any | None = Field(None, alias="sprintId")
-    stage_id: LInt | None = Field(None, alias="stageId")
-    start_date_plan: Any | None = Field(None, alias="startDatePlan")
-    status: LStr | None = None
-    status_changed_by: LStr | None = Field(None, alias="statusChangedBy")
-    status_changed_date: LStr | None = Field(None, alias="statusChangedDate")
-    subordinate: LStr | None = None
-    task_control: LStr | None = Field(None, alias="taskControl")
-    time_estimate: LStr | None = Field(None, alias="timeEstimate")
-    time_spent_in_logs: LStr | None = Field(None, alias="timeSpentInLogs")
-    title: LStr | None = None
-    viewed_date: LStr | None = Field(None, alias="viewedDate")
-    xml_id: Any | None = Field(None, alias="xmlId")
+    responsible_id: LInt = Field(None, alias="responsibleId")
+    service_comments_count: LStr = Field(None, alias="serviceCommentsCount")
+    site_id: LStr = Field(None, alias="siteId")
+    sorting: Any = None
+    sprint_id: Any = Field(None, alias="sprintId")
+    stage_id: LInt = Field(None, alias="stageId")
+    start_date_plan: Any = Field(None, alias="startDatePlan")
+    status: LStr = None
+    status_changed_by: LStr = Field(None, alias="statusChangedBy")
+    status_changed_date: LStr = Field(None, alias="statusChangedDate")
+    subordinate: LStr = None
+    task_control: LStr = Field(None, alias="taskControl")
+    time_estimate: LStr = Field(None, alias="timeEstimate")
+    time_spent_in_logs: LStr = Field(None, alias="timeSpentInLogs")
+    title: LStr = None
+    viewed_date: LStr = Field(None, alias="viewedDate")
+    xml_id: Any = Field(None, alias="xmlId")
 
 
 class TasksTaskApproveResultTime(B24Model):
     """A nested object."""
 
-    date_finish: LStr | None = None
-    date_start: LStr | None = None
-    duration: LFloat | None = None
-    finish: LFloat | None = None
-    operating: LFloat | None = None
-    operating_reset_at: LInt | None = None
-    processing: LFloat | None = None
-    start: LFloat | None = None
+    date_finish: LStr = None
+    date_start: LStr = None
+    duration: LFloat = None
+    finish: LFloat = None
+    operating: LFloat = None
+    operating_reset_at: LInt = None
+    processing: LFloat = None
+    start: LFloat = None
 
 
 class TasksTaskApproveResult(B24Model):
@@ -382,77 +382,77 @@ class TasksTaskCompleteResultTask(B24Model):
     """A nested object."""
 
     accomplices: LList[LStr] = None
-    accomplices_data: LDict | None = Field(None, alias="accomplicesData")
+    accomplices_data: LDict = Field(None, alias="accomplicesData")
     action: TasksTaskApproveResultTaskAction | None = None
-    activity_date: LStr | None = Field(None, alias="activityDate")
-    add_in_report: LStr | None = Field(None, alias="addInReport")
-    allow_change_deadline: LStr | None = Field(None, alias="allowChangeDeadline")
-    allow_time_tracking: LStr | None = Field(None, alias="allowTimeTracking")
+    activity_date: LStr = Field(None, alias="activityDate")
+    add_in_report: LStr = Field(None, alias="addInReport")
+    allow_change_deadline: LStr = Field(None, alias="allowChangeDeadline")
+    allow_time_tracking: LStr = Field(None, alias="allowTimeTracking")
     auditors: LList[LStr] = None
-    auditors_data: LDict | None = Field(None, alias="auditorsData")
-    backlog_id: LInt | None = Field(None, alias="backlogId")
-    changed_by: LStr | None = Field(None, alias="changedBy")
-    changed_date: LStr | None = Field(None, alias="changedDate")
-    check_list_can_add: LBool | None = Field(None, alias="checkListCanAdd")
+    auditors_data: LDict = Field(None, alias="auditorsData")
+    backlog_id: LInt = Field(None, alias="backlogId")
+    changed_by: LStr = Field(None, alias="changedBy")
+    changed_date: LStr = Field(None, alias="changedDate")
+    check_list_can_add: LBool = Field(None, alias="checkListCanAdd")
     check_list_tree: TasksTaskApproveResultTaskCheckListTree | None = Field(
         None, alias="checkListTree"
     )
-    checklist: LDict | None = None
-    closed_by: LStr | None = Field(None, alias="closedBy")
-    closed_date: LStr | None = Field(None, alias="closedDate")
-    comments_count: LStr | None = Field(None, alias="commentsCount")
-    created_by: LStr | None = Field(None, alias="createdBy")
-    created_date: LStr | None = Field(None, alias="createdDate")
+    checklist: LDict = None
+    closed_by: LStr = Field(None, alias="closedBy")
+    closed_date: LStr = Field(None, alias="closedDate")
+    comments_count: LStr = Field(None, alias="commentsCount")
+    created_by: LStr = Field(None, alias="createdBy")
+    created_date: LStr = Field(None, alias="createdDate")
     creator: TasksTaskAddResultTaskCreator | None = None
-    date_start: LStr | None = Field(None, alias="dateStart")
-    deadline: LStr | None = None
-    description: LStr | None = None
-    description_in_bbcode: LStr | None = Field(None, alias="descriptionInBbcode")
-    duration_fact: LStr | None = Field(None, alias="durationFact")
-    duration_plan: LStr | None = Field(None, alias="durationPlan")
-    duration_type: LStr | None = Field(None, alias="durationType")
-    end_date_plan: Any | None = Field(None, alias="endDatePlan")
-    exchange_id: Any | None = Field(None, alias="exchangeId")
-    exchange_modified: Any | None = Field(None, alias="exchangeModified")
-    favorite: LStr | None = None
-    flow_id: Any | None = Field(None, alias="flowId")
-    forked_by_template_id: Any | None = Field(None, alias="forkedByTemplateId")
-    forum_id: LInt | None = Field(None, alias="forumId")
-    forum_topic_id: LInt | None = Field(None, alias="forumTopicId")
+    date_start: LStr = Field(None, alias="dateStart")
+    deadline: LStr = None
+    description: LStr = None
+    description_in_bbcode: LStr = Field(None, alias="descriptionInBbcode")
+    duration_fact: LStr = Field(None, alias="durationFact")
+    duration_plan: LStr = Field(None, alias="durationPlan")
+    duration_type: LStr = Field(None, alias="durationType")
+    end_date_plan: Any = Field(None, alias="endDatePlan")
+    exchange_id: Any = Field(None, alias="exchangeId")
+    exchange_modified: Any = Field(None, alias="exchangeModified")
+    favorite: LStr = None
+    flow_id: Any = Field(None, alias="flowId")
+    forked_by_template_id: Any = Field(None, alias="forkedByTemplateId")
+    forum_id: LInt = Field(None, alias="forumId")
+    forum_topic_id: LInt = Field(None, alias="forumTopicId")
     group: TasksTaskApproveResultTaskGroup | None = None
-    group_id: LInt | None = Field(None, alias="groupId")
-    guid: LStr | None = None
-    id: LInt | None = None
-    is_muted: LStr | None = Field(None, alias="isMuted")
-    is_pinned: LStr | None = Field(None, alias="isPinned")
-    is_pinned_in_group: LStr | None = Field(None, alias="isPinnedInGroup")
-    mark: LStr | None = None
-    match_work_time: LStr | None = Field(None, alias="matchWorkTime")
-    multitask: LStr | None = None
-    new_comments_count: LInt | None = Field(None, alias="newCommentsCount")
-    not_viewed: LStr | None = Field(None, alias="notViewed")
-    outlook_version: LStr | None = Field(None, alias="outlookVersion")
-    parent_id: LInt | None = Field(None, alias="parentId")
-    priority: LStr | None = None
-    replicate: LStr | None = None
+    group_id: LInt = Field(None, alias="groupId")
+    guid: LStr = None
+    id: LInt = None
+    is_muted: LStr = Field(None, alias="isMuted")
+    is_pinned: LStr = Field(None, alias="isPinned")
+    is_pinned_in_group: LStr = Field(None, alias="isPinnedInGroup")
+    mark: LStr = None
+    match_work_time: LStr = Field(None, alias="matchWorkTime")
+    multitask: LStr = None
+    new_comments_count: LInt = Field(None, alias="newCommentsCount")
+    not_viewed: LStr = Field(None, alias="notViewed")
+    outlook_version: LStr = Field(None, alias="outlookVersion")
+    parent_id: LInt = Field(None, alias="parentId")
+    priority: LStr = None
+    replicate: LStr = None
     responsible: TasksTaskAddResultTaskCreator | None = None
-    responsible_id: LInt | None = Field(None, alias="responsibleId")
-    service_comments_count: LStr | None = Field(None, alias="serviceCommentsCount")
-    site_id: LStr | None = Field(None, alias="siteId")
-    sorting: Any | None = None
-    sprint_id: Any | None = Field(None, alias="sprintId")
-    stage_id: LInt | None = Field(None, alias="stageId")
-    start_date_plan: Any | None = Field(None, alias="startDatePlan")
-    status: LStr | None = None
-    status_changed_by: LStr | None = Field(None, alias="statusChangedBy")
-    status_changed_date: LStr | None = Field(None, alias="statusChangedDate")
-    subordinate: LStr | None = None
-    task_control: LStr | None = Field(None, alias="taskControl")
-    time_estimate: LStr | None = Field(None, alias="timeEstimate")
-    time_spent_in_logs: LStr | None = Field(None, alias="timeSpentInLogs")
-    title: LStr | None = None
-    viewed_date: LStr | None = Field(None, alias="viewedDate")
-    xml_id: Any | None = Field(None, alias="xmlId")
+    responsible_id: LInt = Field(None, alias="responsibleId")
+    service_comments_count: LStr = Field(None, alias="serviceCommentsCount")
+    site_id: LStr = Field(None, alias="siteId")
+    sorting: Any = None
+    sprint_id: Any = Field(None, alias="sprintId")
+    stage_id: LInt = Field(None, alias="stageId")
+    start_date_plan: Any = Field(None, alias="startDatePlan")
+    status: LStr = None
+    status_changed_by: LStr = Field(None, alias="statusChangedBy")
+    status_changed_date: LStr = Field(None, alias="statusChangedDate")
+    subordinate: LStr = None
+    task_control: LStr = Field(None, alias="taskControl")
+    time_estimate: LStr = Field(None, alias="timeEstimate")
+    time_spent_in_logs: LStr = Field(None, alias="timeSpentInLogs")
+    title: LStr = None
+    viewed_date: LStr = Field(None, alias="viewedDate")
+    xml_id: Any = Field(None, alias="xmlId")
 
 
 class TasksTaskCompleteResult(B24Model):
@@ -464,15 +464,15 @@ class TasksTaskCompleteResult(B24Model):
 class TasksTaskCountersGetResultExpired(B24Model):
     """A nested object."""
 
-    code: LInt | None = None
-    counter: LInt | None = None
+    code: LInt = None
+    counter: LInt = None
 
 
 class TasksTaskCountersGetResult(B24Model):
     """Result of ``tasks.task.counters.get`` (REST v2)."""
 
-    code: LInt | None = None
-    counter: LInt | None = None
+    code: LInt = None
+    counter: LInt = None
     expired: TasksTaskCountersGetResultExpired | None = None
     new_comments: TasksTaskCountersGetResultExpired | None = None
 
@@ -481,77 +481,77 @@ class TasksTaskDeferResultTask(B24Model):
     """A nested object."""
 
     accomplices: LList[LStr] = None
-    accomplices_data: LDict | None = Field(None, alias="accomplicesData")
+    accomplices_data: LDict = Field(None, alias="accomplicesData")
     action: TasksTaskApproveResultTaskAction | None = None
-    activity_date: LStr | None = Field(None, alias="activityDate")
-    add_in_report: LStr | None = Field(None, alias="addInReport")
-    allow_change_deadline: LStr | None = Field(None, alias="allowChangeDeadline")
-    allow_time_tracking: LStr | None = Field(None, alias="allowTimeTracking")
+    activity_date: LStr = Field(None, alias="activityDate")
+    add_in_report: LStr = Field(None, alias="addInReport")
+    allow_change_deadline: LStr = Field(None, alias="allowChangeDeadline")
+    allow_time_tracking: LStr = Field(None, alias="allowTimeTracking")
     auditors: LList[LStr] = None
-    auditors_data: LDict | None = Field(None, alias="auditorsData")
-    backlog_id: LInt | None = Field(None, alias="backlogId")
-    changed_by: LStr | None = Field(None, alias="changedBy")
-    changed_date: LStr | None = Field(None, alias="changedDate")
-    check_list_can_add: LBool | None = Field(None, alias="checkListCanAdd")
+    auditors_data: LDict = Field(None, alias="auditorsData")
+    backlog_id: LInt = Field(None, alias="backlogId")
+    changed_by: LStr = Field(None, alias="changedBy")
+    changed_date: LStr = Field(None, alias="changedDate")
+    check_list_can_add: LBool = Field(None, alias="checkListCanAdd")
     check_list_tree: TasksTaskApproveResultTaskCheckListTree | None = Field(
         None, alias="checkListTree"
     )
-    checklist: LDict | None = None
-    closed_by: LStr | None = Field(None, alias="closedBy")
-    closed_date: Any | None = Field(None, alias="closedDate")
-    comments_count: LStr | None = Field(None, alias="commentsCount")
-    created_by: LStr | None = Field(None, alias="createdBy")
-    created_date: LStr | None = Field(None, alias="createdDate")
+    checklist: LDict = None
+    closed_by: LStr = Field(None, alias="closedBy")
+    closed_date: Any = Field(None, alias="closedDate")
+    comments_count: LStr = Field(None, alias="commentsCount")
+    created_by: LStr = Field(None, alias="createdBy")
+    created_date: LStr = Field(None, alias="createdDate")
     creator: TasksTaskAddResultTaskCreator | None = None
-    date_start: LStr | None = Field(None, alias="dateStart")
-    deadline: LStr | None = None
-    description: LStr | None = None
-    description_in_bbcode: LStr | None = Field(None, alias="descriptionInBbcode")
-    duration_fact: LStr | None = Field(None, alias="durationFact")
-    duration_plan: LStr | None = Field(None, alias="durationPlan")
-    duration_type: LStr | None = Field(None, alias="durationType")
-    end_date_plan: Any | None = Field(None, alias="endDatePlan")
-    exchange_id: Any | None = Field(None, alias="exchangeId")
-    exchange_modified: Any | None = Field(None, alias="exchangeModified")
-    favorite: LStr | None = None
-    flow_id: Any | None = Field(None, alias="flowId")
-    forked_by_template_id: Any | None = Field(None, alias="forkedByTemplateId")
-    forum_id: LInt | None = Field(None, alias="forumId")
-    forum_topic_id: LInt | None = Field(None, alias="forumTopicId")
+    date_start: LStr = Field(None, alias="dateStart")
+    deadline: LStr = None
+    description: LStr = None
+    description_in_bbcode: LStr = Field(None, alias="descriptionInBbcode")
+    duration_fact: LStr = Field(None, alias="durationFact")
+    duration_plan: LStr = Field(None, alias="durationPlan")
+    duration_type: LStr = Field(None, alias="durationType")
+    end_date_plan: Any = Field(None, alias="endDatePlan")
+    exchange_id: Any = Field(None, alias="exchangeId")
+    exchange_modified: Any = Field(None, alias="exchangeModified")
+    favorite: LStr = None
+    flow_id: Any = Field(None, alias="flowId")
+    forked_by_template_id: Any = Field(None, alias="forkedByTemplateId")
+    forum_id: LInt = Field(None, alias="forumId")
+    forum_topic_id: LInt = Field(None, alias="forumTopicId")
     group: TasksTaskApproveResultTaskGroup | None = None
-    group_id: LInt | None = Field(None, alias="groupId")
-    guid: LStr | None = None
-    id: LInt | None = None
-    is_muted: LStr | None = Field(None, alias="isMuted")
-    is_pinned: LStr | None = Field(None, alias="isPinned")
-    is_pinned_in_group: LStr | None = Field(None, alias="isPinnedInGroup")
-    mark: LStr | None = None
-    match_work_time: LStr | None = Field(None, alias="matchWorkTime")
-    multitask: LStr | None = None
-    new_comments_count: LInt | None = Field(None, alias="newCommentsCount")
-    not_viewed: LStr | None = Field(None, alias="notViewed")
-    outlook_version: LStr | None = Field(None, alias="outlookVersion")
-    parent_id: LInt | None = Field(None, alias="parentId")
-    priority: LStr | None = None
-    replicate: LStr | None = None
+    group_id: LInt = Field(None, alias="groupId")
+    guid: LStr = None
+    id: LInt = None
+    is_muted: LStr = Field(None, alias="isMuted")
+    is_pinned: LStr = Field(None, alias="isPinned")
+    is_pinned_in_group: LStr = Field(None, alias="isPinnedInGroup")
+    mark: LStr = None
+    match_work_time: LStr = Field(None, alias="matchWorkTime")
+    multitask: LStr = None
+    new_comments_count: LInt = Field(None, alias="newCommentsCount")
+    not_viewed: LStr = Field(None, alias="notViewed")
+    outlook_version: LStr = Field(None, alias="outlookVersion")
+    parent_id: LInt = Field(None, alias="parentId")
+    priority: LStr = None
+    replicate: LStr = None
     responsible: TasksTaskAddResultTaskCreator | None = None
-    responsible_id: LInt | None = Field(None, alias="responsibleId")
-    service_comments_count: LStr | None = Field(None, alias="serviceCommentsCount")
-    site_id: LStr | None = Field(None, alias="siteId")
-    sorting: Any | None = None
-    sprint_id: Any | None = Field(None, alias="sprintId")
-    stage_id: LInt | None = Field(None, alias="stageId")
-    start_date_plan: Any | None = Field(None, alias="startDatePlan")
-    status: LStr | None = None
-    status_changed_by: LStr | None = Field(None, alias="statusChangedBy")
-    status_changed_date: LStr | None = Field(None, alias="statusChangedDate")
-    subordinate: LStr | None = None
-    task_control: LStr | None = Field(None, alias="taskControl")
-    time_estimate: LStr | None = Field(None, alias="timeEstimate")
-    time_spent_in_logs: LStr | None = Field(None, alias="timeSpentInLogs")
-    title: LStr | None = None
-    viewed_date: LStr | None = Field(None, alias="viewedDate")
-    xml_id: Any | None = Field(None, alias="xmlId")
+    responsible_id: LInt = Field(None, alias="responsibleId")
+    service_comments_count: LStr = Field(None, alias="serviceCommentsCount")
+    site_id: LStr = Field(None, alias="siteId")
+    sorting: Any = None
+    sprint_id: Any = Field(None, alias="sprintId")
+    stage_id: LInt = Field(None, alias="stageId")
+    start_date_plan: Any = Field(None, alias="startDatePlan")
+    status: LStr = None
+    status_changed_by: LStr = Field(None, alias="statusChangedBy")
+    status_changed_date: LStr = Field(None, alias="statusChangedDate")
+    subordinate: LStr = None
+    task_control: LStr = Field(None, alias="taskControl")
+    time_estimate: LStr = Field(None, alias="timeEstimate")
+    time_spent_in_logs: LStr = Field(None, alias="timeSpentInLogs")
+    title: LStr = None
+    viewed_date: LStr = Field(None, alias="viewedDate")
+    xml_id: Any = Field(None, alias="xmlId")
 
 
 class TasksTaskDeferResult(B24Model):
@@ -565,77 +565,77 @@ class TasksTaskDelegateResultTask(B24Model):
     """A nested object."""
 
     accomplices: LList[LStr] = None
-    accomplices_data: LDict | None = Field(None, alias="accomplicesData")
+    accomplices_data: LDict = Field(None, alias="accomplicesData")
     action: TasksTaskApproveResultTaskAction | None = None
-    activity_date: LStr | None = Field(None, alias="activityDate")
-    add_in_report: LStr | None = Field(None, alias="addInReport")
-    allow_change_deadline: LStr | None = Field(None, alias="allowChangeDeadline")
-    allow_time_tracking: LStr | None = Field(None, alias="allowTimeTracking")
+    activity_date: LStr = Field(None, alias="activityDate")
+    add_in_report: LStr = Field(None, alias="addInReport")
+    allow_change_deadline: LStr = Field(None, alias="allowChangeDeadline")
+    allow_time_tracking: LStr = Field(None, alias="allowTimeTracking")
     auditors: LList[LStr] = None
-    auditors_data: LDict | None = Field(None, alias="auditorsData")
-    backlog_id: Any | None = Field(None, alias="backlogId")
-    changed_by: LStr | None = Field(None, alias="changedBy")
-    changed_date: LStr | None = Field(None, alias="changedDate")
-    check_list_can_add: LBool | None = Field(None, alias="checkListCanAdd")
+    auditors_data: LDict = Field(None, alias="auditorsData")
+    backlog_id: Any = Field(None, alias="backlogId")
+    changed_by: LStr = Field(None, alias="changedBy")
+    changed_date: LStr = Field(None, alias="changedDate")
+    check_list_can_add: LBool = Field(None, alias="checkListCanAdd")
     check_list_tree: TasksTaskApproveResultTaskCheckListTree | None = Field(
         None, alias="checkListTree"
     )
-    checklist: LDict | None = None
-    closed_by: LStr | None = Field(None, alias="closedBy")
-    closed_date: Any | None = Field(None, alias="closedDate")
-    comments_count: LStr | None = Field(None, alias="commentsCount")
-    created_by: LStr | None = Field(None, alias="createdBy")
-    created_date: LStr | None = Field(None, alias="createdDate")
+    checklist: LDict = None
+    closed_by: LStr = Field(None, alias="closedBy")
+    closed_date: Any = Field(None, alias="closedDate")
+    comments_count: LStr = Field(None, alias="commentsCount")
+    created_by: LStr = Field(None, alias="createdBy")
+    created_date: LStr = Field(None, alias="createdDate")
     creator: TasksTaskAddResultTaskCreator | None = None
-    date_start: LStr | None = Field(None, alias="dateStart")
-    deadline: LStr | None = None
-    description: LStr | None = None
-    description_in_bbcode: LStr | None = Field(None, alias="descriptionInBbcode")
-    duration_fact: LStr | None = Field(None, alias="durationFact")
-    duration_plan: LStr | None = Field(None, alias="durationPlan")
-    duration_type: LStr | None = Field(None, alias="durationType")
-    end_date_plan: Any | None = Field(None, alias="endDatePlan")
-    exchange_id: Any | None = Field(None, alias="exchangeId")
-    exchange_modified: Any | None = Field(None, alias="exchangeModified")
-    favorite: LStr | None = None
-    flow_id: LInt | None = Field(None, alias="flowId")
-    forked_by_template_id: Any | None = Field(None, alias="forkedByTemplateId")
-    forum_id: LInt | None = Field(None, alias="forumId")
-    forum_topic_id: LInt | None = Field(None, alias="forumTopicId")
+    date_start: LStr = Field(None, alias="dateStart")
+    deadline: LStr = None
+    description: LStr = None
+    description_in_bbcode: LStr = Field(None, alias="descriptionInBbcode")
+    duration_fact: LStr = Field(None, alias="durationFact")
+    duration_plan: LStr = Field(None, alias="durationPlan")
+    duration_type: LStr = Field(None, alias="durationType")
+    end_date_plan: Any = Field(None, alias="endDatePlan")
+    exchange_id: Any = Field(None, alias="exchangeId")
+    exchange_modified: Any = Field(None, alias="exchangeModified")
+    favorite: LStr = None
+    flow_id: LInt = Field(None, alias="flowId")
+    forked_by_template_id: Any = Field(None, alias="forkedByTemplateId")
+    forum_id: LInt = Field(None, alias="forumId")
+    forum_topic_id: LInt = Field(None, alias="forumTopicId")
     group: TasksTaskApproveResultTaskGroup | None = None
-    group_id: LInt | None = Field(None, alias="groupId")
-    guid: LStr | None = None
-    id: LInt | None = None
-    is_muted: LStr | None = Field(None, alias="isMuted")
-    is_pinned: LStr | None = Field(None, alias="isPinned")
-    is_pinned_in_group: LStr | None = Field(None, alias="isPinnedInGroup")
-    mark: LStr | None = None
-    match_work_time: LStr | None = Field(None, alias="matchWorkTime")
-    multitask: LStr | None = None
-    new_comments_count: LInt | None = Field(None, alias="newCommentsCount")
-    not_viewed: LStr | None = Field(None, alias="notViewed")
-    outlook_version: LStr | None = Field(None, alias="outlookVersion")
-    parent_id: Any | None = Field(None, alias="parentId")
-    priority: LStr | None = None
-    replicate: LStr | None = None
+    group_id: LInt = Field(None, alias="groupId")
+    guid: LStr = None
+    id: LInt = None
+    is_muted: LStr = Field(None, alias="isMuted")
+    is_pinned: LStr = Field(None, alias="isPinned")
+    is_pinned_in_group: LStr = Field(None, alias="isPinnedInGroup")
+    mark: LStr = None
+    match_work_time: LStr = Field(None, alias="matchWorkTime")
+    multitask: LStr = None
+    new_comments_count: LInt = Field(None, alias="newCommentsCount")
+    not_viewed: LStr = Field(None, alias="notViewed")
+    outlook_version: LStr = Field(None, alias="outlookVersion")
+    parent_id: Any = Field(None, alias="parentId")
+    priority: LStr = None
+    replicate: LStr = None
     responsible: TasksTaskAddResultTaskCreator | None = None
-    responsible_id: LInt | None = Field(None, alias="responsibleId")
-    service_comments_count: LStr | None = Field(None, alias="serviceCommentsCount")
-    site_id: LStr | None = Field(None, alias="siteId")
-    sorting: Any | None = None
-    sprint_id: Any | None = Field(None, alias="sprintId")
-    stage_id: LInt | None = Field(None, alias="stageId")
-    start_date_plan: Any | None = Field(None, alias="startDatePlan")
-    status: LStr | None = None
-    status_changed_by: LStr | None = Field(None, alias="statusChangedBy")
-    status_changed_date: LStr | None = Field(None, alias="statusChangedDate")
-    subordinate: LStr | None = None
-    task_control: LStr | None = Field(None, alias="taskControl")
-    time_estimate: LStr | None = Field(None, alias="timeEstimate")
-    time_spent_in_logs: LStr | None = Field(None, alias="timeSpentInLogs")
-    title: LStr | None = None
-    viewed_date: LStr | None = Field(None, alias="viewedDate")
-    xml_id: Any | None = Field(None, alias="xmlId")
+    responsible_id: LInt = Field(None, alias="responsibleId")
+    service_comments_count: LStr = Field(None, alias="serviceCommentsCount")
+    site_id: LStr = Field(None, alias="siteId")
+    sorting: Any = None
+    sprint_id: Any = Field(None, alias="sprintId")
+    stage_id: LInt = Field(None, alias="stageId")
+    start_date_plan: Any = Field(None, alias="startDatePlan")
+    status: LStr = None
+    status_changed_by: LStr = Field(None, alias="statusChangedBy")
+    status_changed_date: LStr = Field(None, alias="statusChangedDate")
+    subordinate: LStr = None
+    task_control: LStr = Field(None, alias="taskControl")
+    time_estimate: LStr = Field(None, alias="timeEstimate")
+    time_spent_in_logs: LStr = Field(None, alias="timeSpentInLogs")
+    title: LStr = None
+    viewed_date: LStr = Field(None, alias="viewedDate")
+    xml_id: Any = Field(None, alias="xmlId")
 
 
 class TasksTaskDelegateResult(B24Model):
@@ -648,7 +648,7 @@ class TasksTaskDelegateResult(B24Model):
 class TasksTaskDeleteResult(B24Model):
     """Result of ``tasks.task.delete`` (REST v2)."""
 
-    task: LBool | None = None
+    task: LBool = None
 
 
 class TasksTaskDisapproveResultTask(B24Model):
@@ -657,75 +657,75 @@ class TasksTaskDisapproveResultTask(B24Model):
     accomplices: LList[Any] = None
     accomplices_data: LList[Any] = Field(None, alias="accomplicesData")
     action: TasksTaskApproveResultTaskAction | None = None
-    activity_date: LStr | None = Field(None, alias="activityDate")
-    add_in_report: LStr | None = Field(None, alias="addInReport")
-    allow_change_deadline: LStr | None = Field(None, alias="allowChangeDeadline")
-    allow_time_tracking: LStr | None = Field(None, alias="allowTimeTracking")
+    activity_date: LStr = Field(None, alias="activityDate")
+    add_in_report: LStr = Field(None, alias="addInReport")
+    allow_change_deadline: LStr = Field(None, alias="allowChangeDeadline")
+    allow_time_tracking: LStr = Field(None, alias="allowTimeTracking")
     auditors: LList[LStr] = None
-    auditors_data: LDict | None = Field(None, alias="auditorsData")
-    backlog_id: Any | None = Field(None, alias="backlogId")
-    changed_by: LStr | None = Field(None, alias="changedBy")
-    changed_date: LStr | None = Field(None, alias="changedDate")
-    check_list_can_add: LBool | None = Field(None, alias="checkListCanAdd")
+    auditors_data: LDict = Field(None, alias="auditorsData")
+    backlog_id: Any = Field(None, alias="backlogId")
+    changed_by: LStr = Field(None, alias="changedBy")
+    changed_date: LStr = Field(None, alias="changedDate")
+    check_list_can_add: LBool = Field(None, alias="checkListCanAdd")
     check_list_tree: TasksTaskApproveResultTaskCheckListTree | None = Field(
         None, alias="checkListTree"
     )
-    checklist: LDict | None = None
-    closed_by: LStr | None = Field(None, alias="closedBy")
-    closed_date: Any | None = Field(None, alias="closedDate")
-    comments_count: LStr | None = Field(None, alias="commentsCount")
-    created_by: LStr | None = Field(None, alias="createdBy")
-    created_date: LStr | None = Field(None, alias="createdDate")
+    checklist: LDict = None
+    closed_by: LStr = Field(None, alias="closedBy")
+    closed_date: Any = Field(None, alias="closedDate")
+    comments_count: LStr = Field(None, alias="commentsCount")
+    created_by: LStr = Field(None, alias="createdBy")
+    created_date: LStr = Field(None, alias="createdDate")
     creator: TasksTaskAddResultTaskCreator | None = None
-    date_start: LStr | None = Field(None, alias="dateStart")
-    deadline: LStr | None = None
-    description: LStr | None = None
-    description_in_bbcode: LStr | None = Field(None, alias="descriptionInBbcode")
-    duration_fact: LStr | None = Field(None, alias="durationFact")
-    duration_plan: LStr | None = Field(None, alias="durationPlan")
-    duration_type: LStr | None = Field(None, alias="durationType")
-    end_date_plan: Any | None = Field(None, alias="endDatePlan")
-    exchange_id: Any | None = Field(None, alias="exchangeId")
-    exchange_modified: Any | None = Field(None, alias="exchangeModified")
-    favorite: LStr | None = None
-    flow_id: Any | None = Field(None, alias="flowId")
-    forked_by_template_id: Any | None = Field(None, alias="forkedByTemplateId")
-    forum_id: LInt | None = Field(None, alias="forumId")
-    forum_topic_id: LInt | None = Field(None, alias="forumTopicId")
+    date_start: LStr = Field(None, alias="dateStart")
+    deadline: LStr = None
+    description: LStr = None
+    description_in_bbcode: LStr = Field(None, alias="descriptionInBbcode")
+    duration_fact: LStr = Field(None, alias="durationFact")
+    duration_plan: LStr = Field(None, alias="durationPlan")
+    duration_type: LStr = Field(None, alias="durationType")
+    end_date_plan: Any = Field(None, alias="endDatePlan")
+    exchange_id: Any = Field(None, alias="exchangeId")
+    exchange_modified: Any = Field(None, alias="exchangeModified")
+    favorite: LStr = None
+    flow_id: Any = Field(None, alias="flowId")
+    forked_by_template_id: Any = Field(None, alias="forkedByTemplateId")
+    forum_id: LInt = Field(None, alias="forumId")
+    forum_topic_id: LInt = Field(None, alias="forumTopicId")
     group: TasksTaskApproveResultTaskGroup | None = None
-    group_id: LInt | None = Field(None, alias="groupId")
-    guid: LStr | None = None
-    id: LInt | None = None
-    is_muted: LStr | None = Field(None, alias="isMuted")
-    is_pinned: LStr | None = Field(None, alias="isPinned")
-    is_pinned_in_group: LStr | None = Field(None, alias="isPinnedInGroup")
-    mark: LStr | None = None
-    match_work_time: LStr | None = Field(None, alias="matchWorkTime")
-    multitask: LStr | None = None
-    new_comments_count: LInt | None = Field(None, alias="newCommentsCount")
-    not_viewed: LStr | None = Field(None, alias="notViewed")
-    outlook_version: LStr | None = Field(None, alias="outlookVersion")
-    parent_id: Any | None = Field(None, alias="parentId")
-    priority: LStr | None = None
-    replicate: LStr | None = None
+    group_id: LInt = Field(None, alias="groupId")
+    guid: LStr = None
+    id: LInt = None
+    is_muted: LStr = Field(None, alias="isMuted")
+    is_pinned: LStr = Field(None, alias="isPinned")
+    is_pinned_in_group: LStr = Field(None, alias="isPinnedInGroup")
+    mark: LStr = None
+    match_work_time: LStr = Field(None, alias="matchWorkTime")
+    multitask: LStr = None
+    new_comments_count: LInt = Field(None, alias="newCommentsCount")
+    not_viewed: LStr = Field(None, alias="notViewed")
+    outlook_version: LStr = Field(None, alias="outlookVersion")
+    parent_id: Any = Field(None, alias="parentId")
+    priority: LStr = None
+    replicate: LStr = None
     responsible: TasksTaskAddResultTaskCreator | None = None
-    responsible_id: LInt | None = Field(None, alias="responsibleId")
-    service_comments_count: LStr | None = Field(None, alias="serviceCommentsCount")
-    site_id: LStr | None = Field(None, alias="siteId")
-    sorting: Any | None = None
-    sprint_id: Any | None = Field(None, alias="sprintId")
-    stage_id: LInt | None = Field(None, alias="stageId")
-    start_date_plan: Any | None = Field(None, alias="startDatePlan")
-    status: LStr | None = None
-    status_changed_by: LStr | None = Field(None, alias="statusChangedBy")
-    status_changed_date: LStr | None = Field(None, alias="statusChangedDate")
-    subordinate: LStr | None = None
-    task_control: LStr | None = Field(None, alias="taskControl")
-    time_estimate: LStr | None = Field(None, alias="timeEstimate")
-    time_spent_in_logs: LStr | None = Field(None, alias="timeSpentInLogs")
-    title: LStr | None = None
-    viewed_date: LStr | None = Field(None, alias="viewedDate")
-    xml_id: Any | None = Field(None, alias="xmlId")
+    responsible_id: LInt = Field(None, alias="responsibleId")
+    service_comments_count: LStr = Field(None, alias="serviceCommentsCount")
+    site_id: LStr = Field(None, alias="siteId")
+    sorting: Any = None
+    sprint_id: Any = Field(None, alias="sprintId")
+    stage_id: LInt = Field(None, alias="stageId")
+    start_date_plan: Any = Field(None, alias="startDatePlan")
+    status: LStr = None
+    status_changed_by: LStr = Field(None, alias="statusChangedBy")
+    status_changed_date: LStr = Field(None, alias="statusChangedDate")
+    subordinate: LStr = None
+    task_control: LStr = Field(None, alias="taskControl")
+    time_estimate: LStr = Field(None, alias="timeEstimate")
+    time_spent_in_logs: LStr = Field(None, alias="timeSpentInLogs")
+    title: LStr = None
+    viewed_date: LStr = Field(None, alias="viewedDate")
+    xml_id: Any = Field(None, alias="xmlId")
 
 
 class TasksTaskDisapproveResult(B24Model):
@@ -743,26 +743,26 @@ TasksTaskFavoriteRemoveResult: TypeAlias = LBool
 class TasksTaskFilesAttachResult(B24Model):
     """Result of ``tasks.task.files.attach`` (REST v2)."""
 
-    attachment_id: LInt | None = Field(None, alias="attachmentId")
+    attachment_id: LInt = Field(None, alias="attachmentId")
 
 
 class TasksTaskGetResultTask(B24Model):
     """A nested object."""
 
     action: TasksTaskApproveResultTaskAction | None = None
-    created_by: LStr | None = Field(None, alias="createdBy")
+    created_by: LStr = Field(None, alias="createdBy")
     creator: TasksTaskAddResultTaskCreator | None = None
-    deadline: LStr | None = None
-    description: LStr | None = None
-    description_in_bbcode: LStr | None = Field(None, alias="descriptionInBbcode")
-    favorite: LStr | None = None
+    deadline: LStr = None
+    description: LStr = None
+    description_in_bbcode: LStr = Field(None, alias="descriptionInBbcode")
+    favorite: LStr = None
     group: LList[Any] = None
-    id: LInt | None = None
+    id: LInt = None
     responsible: TasksTaskAddResultTaskCreator | None = None
-    responsible_id: LInt | None = Field(None, alias="responsibleId")
-    title: LStr | None = None
+    responsible_id: LInt = Field(None, alias="responsibleId")
+    title: LStr = None
     uf_crm_task: LList[LStr] = Field(None, alias="ufCrmTask")
-    uf_mail_message: Any | None = Field(None, alias="ufMailMessage")
+    uf_mail_message: Any = Field(None, alias="ufMailMessage")
     uf_task_webdav_files: LList[LInt] = Field(None, alias="ufTaskWebdavFiles")
 
 
@@ -775,139 +775,139 @@ class TasksTaskGetResult(B24Model):
 class TasksTaskGetFieldsResultFieldsAccomplices(B24Model):
     """A nested object."""
 
-    title: Any | None = None
-    type: LStr | None = None
+    title: Any = None
+    type: LStr = None
 
 
 class TasksTaskGetFieldsResultFieldsActivityDate(B24Model):
     """A nested object."""
 
-    default: Any | None = None
-    title: Any | None = None
-    type: LStr | None = None
+    default: Any = None
+    title: Any = None
+    type: LStr = None
 
 
 class TasksTaskGetFieldsResultFieldsAddInReportValues(B24Model):
     """A nested object."""
 
-    n: LStr | None = Field(None, alias="N")
-    y: LStr | None = Field(None, alias="Y")
+    n: LStr = Field(None, alias="N")
+    y: LStr = Field(None, alias="Y")
 
 
 class TasksTaskGetFieldsResultFieldsAddInReport(B24Model):
     """A nested object."""
 
-    default: LStr | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    default: LStr = None
+    title: LStr = None
+    type: LStr = None
     values: TasksTaskGetFieldsResultFieldsAddInReportValues | None = None
 
 
 class TasksTaskGetFieldsResultFieldsAllowChangeDeadline(B24Model):
     """A nested object."""
 
-    default: LStr | None = None
-    title: Any | None = None
-    type: LStr | None = None
+    default: LStr = None
+    title: Any = None
+    type: LStr = None
     values: TasksTaskGetFieldsResultFieldsAddInReportValues | None = None
 
 
 class TasksTaskGetFieldsResultFieldsBacklogId(B24Model):
     """A nested object."""
 
-    default: LInt | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    default: LInt = None
+    title: LStr = None
+    type: LStr = None
 
 
 class TasksTaskGetFieldsResultFieldsChangedBy(B24Model):
     """A nested object."""
 
-    title: LStr | None = None
-    type: LStr | None = None
+    title: LStr = None
+    type: LStr = None
 
 
 class TasksTaskGetFieldsResultFieldsClosedBy(B24Model):
     """A nested object."""
 
-    default: Any | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    default: Any = None
+    title: LStr = None
+    type: LStr = None
 
 
 class TasksTaskGetFieldsResultFieldsCreatedBy(B24Model):
     """A nested object."""
 
-    required: LBool | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    required: LBool = None
+    title: LStr = None
+    type: LStr = None
 
 
 class TasksTaskGetFieldsResultFieldsDurationType(B24Model):
     """A nested object."""
 
-    default: LStr | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    default: LStr = None
+    title: LStr = None
+    type: LStr = None
     values: LList[LStr] = None
 
 
 class TasksTaskGetFieldsResultFieldsFavorite(B24Model):
     """A nested object."""
 
-    default: Any | None = None
-    title: Any | None = None
-    type: LStr | None = None
+    default: Any = None
+    title: Any = None
+    type: LStr = None
     values: TasksTaskGetFieldsResultFieldsAddInReportValues | None = None
 
 
 class TasksTaskGetFieldsResultFieldsId(B24Model):
     """A nested object."""
 
-    primary: LBool | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    primary: LBool = None
+    title: LStr = None
+    type: LStr = None
 
 
 class TasksTaskGetFieldsResultFieldsMarkValues(B24Model):
     """A nested object."""
 
-    n: LStr | None = Field(None, alias="N")
-    p: LStr | None = Field(None, alias="P")
+    n: LStr = Field(None, alias="N")
+    p: LStr = Field(None, alias="P")
 
 
 class TasksTaskGetFieldsResultFieldsMark(B24Model):
     """A nested object."""
 
-    default: Any | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    default: Any = None
+    title: LStr = None
+    type: LStr = None
     values: TasksTaskGetFieldsResultFieldsMarkValues | None = None
 
 
 class TasksTaskGetFieldsResultFieldsNewCommentsCount(B24Model):
     """A nested object."""
 
-    default: LInt | None = None
-    title: Any | None = None
-    type: LStr | None = None
+    default: LInt = None
+    title: Any = None
+    type: LStr = None
 
 
 class TasksTaskGetFieldsResultFieldsPriority(B24Model):
     """A nested object."""
 
-    default: LInt | None = None
-    title: LStr | None = None
-    type: LStr | None = None
-    values: LDict | None = None
+    default: LInt = None
+    title: LStr = None
+    type: LStr = None
+    values: LDict = None
 
 
 class TasksTaskGetFieldsResultFieldsSubordinate(B24Model):
     """A nested object."""
 
-    default: Any | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    default: Any = None
+    title: LStr = None
+    type: LStr = None
     values: TasksTaskGetFieldsResultFieldsAddInReportValues | None = None
 
 
@@ -1052,44 +1052,44 @@ class TasksTaskGetFieldsResult(B24Model):
 class TasksTaskGetaccessResultAllowedActionsN503(B24Model):
     """A nested object."""
 
-    accept: LBool | None = Field(None, alias="ACCEPT")
-    add_favorite: LBool | None = Field(None, alias="ADD_FAVORITE")
-    approve: LBool | None = Field(None, alias="APPROVE")
-    change_deadline: LBool | None = Field(None, alias="CHANGE_DEADLINE")
-    checklist_add: LBool | None = Field(None, alias="CHECKLIST.ADD")
-    checklist_reorder: LBool | None = Field(None, alias="CHECKLIST.REORDER")
-    checklist_add_items: LBool | None = Field(None, alias="CHECKLIST_ADD_ITEMS")
-    complete: LBool | None = Field(None, alias="COMPLETE")
-    create: LBool | None = Field(None, alias="CREATE")
-    dayplan_timer_toggle: LBool | None = Field(None, alias="DAYPLAN.TIMER.TOGGLE")
-    decline: LBool | None = Field(None, alias="DECLINE")
-    defer: LBool | None = Field(None, alias="DEFER")
-    delegate: LBool | None = Field(None, alias="DELEGATE")
-    delete_favorite: LBool | None = Field(None, alias="DELETE_FAVORITE")
-    disapprove: LBool | None = Field(None, alias="DISAPPROVE")
-    edit: LBool | None = Field(None, alias="EDIT")
-    edit_originator: LBool | None = Field(None, alias="EDIT.ORIGINATOR")
-    edit_plan: LBool | None = Field(None, alias="EDIT.PLAN")
-    elapsedtime_add: LBool | None = Field(None, alias="ELAPSEDTIME.ADD")
-    favorite_add: LBool | None = Field(None, alias="FAVORITE.ADD")
-    favorite_delete: LBool | None = Field(None, alias="FAVORITE.DELETE")
-    pause: LBool | None = Field(None, alias="PAUSE")
-    rate: LBool | None = Field(None, alias="RATE")
-    remove: LBool | None = Field(None, alias="REMOVE")
-    renew: LBool | None = Field(None, alias="RENEW")
-    start: LBool | None = Field(None, alias="START")
-    take: LBool | None = Field(None, alias="TAKE")
+    accept: LBool = Field(None, alias="ACCEPT")
+    add_favorite: LBool = Field(None, alias="ADD_FAVORITE")
+    approve: LBool = Field(None, alias="APPROVE")
+    change_deadline: LBool = Field(None, alias="CHANGE_DEADLINE")
+    checklist_add: LBool = Field(None, alias="CHECKLIST.ADD")
+    checklist_reorder: LBool = Field(None, alias="CHECKLIST.REORDER")
+    checklist_add_items: LBool = Field(None, alias="CHECKLIST_ADD_ITEMS")
+    complete: LBool = Field(None, alias="COMPLETE")
+    create: LBool = Field(None, alias="CREATE")
+    dayplan_timer_toggle: LBool = Field(None, alias="DAYPLAN.TIMER.TOGGLE")
+    decline: LBool = Field(None, alias="DECLINE")
+    defer: LBool = Field(None, alias="DEFER")
+    delegate: LBool = Field(None, alias="DELEGATE")
+    delete_favorite: LBool = Field(None, alias="DELETE_FAVORITE")
+    disapprove: LBool = Field(None, alias="DISAPPROVE")
+    edit: LBool = Field(None, alias="EDIT")
+    edit_originator: LBool = Field(None, alias="EDIT.ORIGINATOR")
+    edit_plan: LBool = Field(None, alias="EDIT.PLAN")
+    elapsedtime_add: LBool = Field(None, alias="ELAPSEDTIME.ADD")
+    favorite_add: LBool = Field(None, alias="FAVORITE.ADD")
+    favorite_delete: LBool = Field(None, alias="FAVORITE.DELETE")
+    pause: LBool = Field(None, alias="PAUSE")
+    rate: LBool = Field(None, alias="RATE")
+    remove: LBool = Field(None, alias="REMOVE")
+    renew: LBool = Field(None, alias="RENEW")
+    start: LBool = Field(None, alias="START")
+    take: LBool = Field(None, alias="TAKE")
 
 
 class TasksTaskGetaccessResultAllowedActionsN547(B24Model):
     """A nested object."""
 
-    accept: LBool | None = Field(None, alias="ACCEPT")
-    approve: LBool | None = Field(None, alias="APPROVE")
-    complete: LBool | None = Field(None, alias="COMPLETE")
-    decline: LBool | None = Field(None, alias="DECLINE")
-    disapprove: LBool | None = Field(None, alias="DISAPPROVE")
-    favorite_delete: LBool | None = Field(None, alias="FAVORITE.DELETE")
+    accept: LBool = Field(None, alias="ACCEPT")
+    approve: LBool = Field(None, alias="APPROVE")
+    complete: LBool = Field(None, alias="COMPLETE")
+    decline: LBool = Field(None, alias="DECLINE")
+    disapprove: LBool = Field(None, alias="DISAPPROVE")
+    favorite_delete: LBool = Field(None, alias="FAVORITE.DELETE")
 
 
 class TasksTaskGetaccessResultAllowedActions(B24Model):
@@ -1097,33 +1097,33 @@ class TasksTaskGetaccessResultAllowedActions(B24Model):
 
     n503: TasksTaskGetaccessResultAllowedActionsN503 | None = Field(None, alias="503")
     n547: TasksTaskGetaccessResultAllowedActionsN547 | None = Field(None, alias="547")
-    accept: LBool | None = None
-    add_favorite: LBool | None = Field(None, alias="addFavorite")
-    approve: LBool | None = None
-    change_deadline: LBool | None = Field(None, alias="changeDeadline")
-    checklist_add: LBool | None = Field(None, alias="checklist.add")
-    checklist_reorder: LBool | None = Field(None, alias="checklist.reorder")
-    checklist_add_items: LBool | None = Field(None, alias="checklistAddItems")
-    complete: LBool | None = None
-    create: LBool | None = None
-    dayplan_timer_toggle: LBool | None = Field(None, alias="dayplan.timer.toggle")
-    decline: LBool | None = None
-    defer: LBool | None = None
-    delegate: LBool | None = None
-    delete_favorite: LBool | None = Field(None, alias="deleteFavorite")
-    disapprove: LBool | None = None
-    edit: LBool | None = None
-    edit_originator: LBool | None = Field(None, alias="edit.originator")
-    edit_plan: LBool | None = Field(None, alias="edit.plan")
-    elapsedtime_add: LBool | None = Field(None, alias="elapsedtime.add")
-    favorite_add: LBool | None = Field(None, alias="favorite.add")
-    favorite_delete: LBool | None = Field(None, alias="favorite.delete")
-    pause: LBool | None = None
-    rate: LBool | None = None
-    remove: LBool | None = None
-    renew: LBool | None = None
-    start: LBool | None = None
-    take: LBool | None = None
+    accept: LBool = None
+    add_favorite: LBool = Field(None, alias="addFavorite")
+    approve: LBool = None
+    change_deadline: LBool = Field(None, alias="changeDeadline")
+    checklist_add: LBool = Field(None, alias="checklist.add")
+    checklist_reorder: LBool = Field(None, alias="checklist.reorder")
+    checklist_add_items: LBool = Field(None, alias="checklistAddItems")
+    complete: LBool = None
+    create: LBool = None
+    dayplan_timer_toggle: LBool = Field(None, alias="dayplan.timer.toggle")
+    decline: LBool = None
+    defer: LBool = None
+    delegate: LBool = None
+    delete_favorite: LBool = Field(None, alias="deleteFavorite")
+    disapprove: LBool = None
+    edit: LBool = None
+    edit_originator: LBool = Field(None, alias="edit.originator")
+    edit_plan: LBool = Field(None, alias="edit.plan")
+    elapsedtime_add: LBool = Field(None, alias="elapsedtime.add")
+    favorite_add: LBool = Field(None, alias="favorite.add")
+    favorite_delete: LBool = Field(None, alias="favorite.delete")
+    pause: LBool = None
+    rate: LBool = None
+    remove: LBool = None
+    renew: LBool = None
+    start: LBool = None
+    take: LBool = None
 
 
 class TasksTaskGetaccessResult(B24Model):
@@ -1137,26 +1137,26 @@ class TasksTaskGetaccessResult(B24Model):
 class TasksTaskHistoryListItemUser(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    last_name: LStr | None = Field(None, alias="lastName")
-    login: LStr | None = None
-    name: LStr | None = None
-    second_name: LStr | None = Field(None, alias="secondName")
+    id: LInt = None
+    last_name: LStr = Field(None, alias="lastName")
+    login: LStr = None
+    name: LStr = None
+    second_name: LStr = Field(None, alias="secondName")
 
 
 class TasksTaskHistoryListItemValue(B24Model):
     """A nested object."""
 
-    from_: LStr | None = Field(None, alias="from")
-    to: LStr | None = None
+    from_: LStr = Field(None, alias="from")
+    to: LStr = None
 
 
 class TasksTaskHistoryListItem(B24Model):
     """A nested object."""
 
-    created_date: LStr | None = Field(None, alias="createdDate")
-    field: LStr | None = None
-    id: LInt | None = None
+    created_date: LStr = Field(None, alias="createdDate")
+    field: LStr = None
+    id: LInt = None
     user: TasksTaskHistoryListItemUser | None = None
     value: TasksTaskHistoryListItemValue | None = None
 
@@ -1164,31 +1164,31 @@ class TasksTaskHistoryListItem(B24Model):
 class TasksTaskHistoryListResult(B24Model):
     """Result of ``tasks.task.history.list`` (REST v2)."""
 
-    created_date: LStr | None = Field(None, alias="createdDate")
-    field: LStr | None = None
-    id: LInt | None = None
+    created_date: LStr = Field(None, alias="createdDate")
+    field: LStr = None
+    id: LInt = None
     list: LList[TasksTaskHistoryListItem] = None
     user: TasksTaskHistoryListItemUser | None = None
-    value: LDict | None = None
+    value: LDict = None
 
 
 class TasksTaskListItemCounterCounters(B24Model):
     """A nested object."""
 
-    expired: LInt | None = None
-    muted_expired: LInt | None = Field(None, alias="mutedExpired")
-    muted_new_comments: LInt | None = Field(None, alias="mutedNewComments")
-    new_comments: LInt | None = Field(None, alias="newComments")
-    project_expired: LInt | None = Field(None, alias="projectExpired")
-    project_new_comments: LInt | None = Field(None, alias="projectNewComments")
+    expired: LInt = None
+    muted_expired: LInt = Field(None, alias="mutedExpired")
+    muted_new_comments: LInt = Field(None, alias="mutedNewComments")
+    new_comments: LInt = Field(None, alias="newComments")
+    project_expired: LInt = Field(None, alias="projectExpired")
+    project_new_comments: LInt = Field(None, alias="projectNewComments")
 
 
 class TasksTaskListItemCounter(B24Model):
     """A nested object."""
 
-    color: LStr | None = None
+    color: LStr = None
     counters: TasksTaskListItemCounterCounters | None = None
-    value: LInt | None = None
+    value: LInt = None
 
 
 class TasksTaskListItem(B24Model):
@@ -1197,127 +1197,125 @@ class TasksTaskListItem(B24Model):
     accomplices: LList[Any] = None
     accomplices_data: LList[Any] = Field(None, alias="accomplicesData")
     auditors: LList[LStr] = None
-    auditors_data: LDict | None = Field(None, alias="auditorsData")
+    auditors_data: LDict = Field(None, alias="auditorsData")
     counter: TasksTaskListItemCounter | None = None
-    created_date: LStr | None = Field(None, alias="createdDate")
-    deadline: LStr | None = None
-    description: LStr | None = None
-    description_in_bbcode: LStr | None = Field(None, alias="descriptionInBbcode")
+    created_date: LStr = Field(None, alias="createdDate")
+    deadline: LStr = None
+    description: LStr = None
+    description_in_bbcode: LStr = Field(None, alias="descriptionInBbcode")
     group: LList[Any] = None
-    id: LInt | None = None
-    length_deadline: LStr | None = Field(None, alias="lengthDeadline")
-    mark: LStr | None = None
-    parsed_description: LStr | None = Field(None, alias="parsedDescription")
-    priority: LStr | None = None
+    id: LInt = None
+    length_deadline: LStr = Field(None, alias="lengthDeadline")
+    mark: LStr = None
+    parsed_description: LStr = Field(None, alias="parsedDescription")
+    priority: LStr = None
     responsible: TasksTaskAddResultTaskCreator | None = None
-    responsible_id: LInt | None = Field(None, alias="responsibleId")
-    status: LStr | None = None
-    sub_status: LStr | None = Field(None, alias="subStatus")
-    tags: LDict | None = None
-    task_has_open_result: LStr | None = Field(None, alias="taskHasOpenResult")
-    task_has_result: LStr | None = Field(None, alias="taskHasResult")
-    task_require_result: LStr | None = Field(None, alias="taskRequireResult")
-    time_elapsed: Any | None = Field(None, alias="timeElapsed")
-    timer_is_running_for_current_user: LStr | None = Field(
-        None, alias="timerIsRunningForCurrentUser"
-    )
-    title: LStr | None = None
+    responsible_id: LInt = Field(None, alias="responsibleId")
+    status: LStr = None
+    sub_status: LStr = Field(None, alias="subStatus")
+    tags: LDict = None
+    task_has_open_result: LStr = Field(None, alias="taskHasOpenResult")
+    task_has_result: LStr = Field(None, alias="taskHasResult")
+    task_require_result: LStr = Field(None, alias="taskRequireResult")
+    time_elapsed: Any = Field(None, alias="timeElapsed")
+    timer_is_running_for_current_user: LStr = Field(None, alias="timerIsRunningForCurrentUser")
+    title: LStr = None
 
 
 class TasksTaskListResult(B24Model):
     """Result of ``tasks.task.list`` (REST v2)."""
 
-    tasks: Any | None = None
+    tasks: Any = None
 
 
 class TasksTaskMuteResultTask(B24Model):
     """A nested object."""
 
     accomplices: LList[LStr] = None
-    accomplices_data: LDict | None = Field(None, alias="accomplicesData")
+    accomplices_data: LDict = Field(None, alias="accomplicesData")
     action: TasksTaskApproveResultTaskAction | None = None
-    activity_date: LStr | None = Field(None, alias="activityDate")
-    add_in_report: LStr | None = Field(None, alias="addInReport")
-    allow_change_deadline: LStr | None = Field(None, alias="allowChangeDeadline")
-    allow_time_tracking: LStr | None = Field(None, alias="allowTimeTracking")
+    activity_date: LStr = Field(None, alias="activityDate")
+    add_in_report: LStr = Field(None, alias="addInReport")
+    allow_change_deadline: LStr = Field(None, alias="allowChangeDeadline")
+    allow_time_tracking: LStr = Field(None, alias="allowTimeTracking")
     auditors: LList[LStr] = None
-    auditors_data: LDict | None = Field(None, alias="auditorsData")
-    backlog_id: Any | None = Field(None, alias="backlogId")
-    changed_by: LStr | None = Field(None, alias="changedBy")
-    changed_date: LStr | None = Field(None, alias="changedDate")
-    check_list_can_add: LBool | None = Field(None, alias="checkListCanAdd")
+    auditors_data: LDict = Field(None, alias="auditorsData")
+    backlog_id: Any = Field(None, alias="backlogId")
+    changed_by: LStr = Field(None, alias="changedBy")
+    changed_date: LStr = Field(None, alias="changedDate")
+    check_list_can_add: LBool = Field(None, alias="checkListCanAdd")
     check_list_tree: TasksTaskApproveResultTaskCheckListTree | None = Field(
         None, alias="checkListTree"
     )
-    checklist: LDict | None = None
-    closed_by: LStr | None = Field(None, alias="closedBy")
-    closed_date: Any | None = Field(None, alias="closedDate")
-    comments_count: LStr | None = Field(None, alias="commentsCount")
-    created_by: LStr | None = Field(None, alias="createdBy")
-    created_date: LStr | None = Field(None, alias="createdDate")
+    checklist: LDict = None
+    closed_by: LStr = Field(None, alias="closedBy")
+    closed_date: Any = Field(None, alias="closedDate")
+    comments_count: LStr = Field(None, alias="commentsCount")
+    created_by: LStr = Field(None, alias="createdBy")
+    created_date: LStr = Field(None, alias="createdDate")
     creator: TasksTaskAddResultTaskCreator | None = None
-    date_start: LStr | None = Field(None, alias="dateStart")
-    deadline: LStr | None = None
-    description: LStr | None = None
-    description_in_bbcode: LStr | None = Field(None, alias="descriptionInBbcode")
-    duration_fact: LStr | None = Field(None, alias="durationFact")
-    duration_plan: LStr | None = Field(None, alias="durationPlan")
-    duration_type: LStr | None = Field(None, alias="durationType")
-    end_date_plan: Any | None = Field(None, alias="endDatePlan")
-    exchange_id: Any | None = Field(None, alias="exchangeId")
-    exchange_modified: Any | None = Field(None, alias="exchangeModified")
-    favorite: LStr | None = None
-    flow_id: LInt | None = Field(None, alias="flowId")
-    forked_by_template_id: Any | None = Field(None, alias="forkedByTemplateId")
-    forum_id: LInt | None = Field(None, alias="forumId")
-    forum_topic_id: LInt | None = Field(None, alias="forumTopicId")
+    date_start: LStr = Field(None, alias="dateStart")
+    deadline: LStr = None
+    description: LStr = None
+    description_in_bbcode: LStr = Field(None, alias="descriptionInBbcode")
+    duration_fact: LStr = Field(None, alias="durationFact")
+    duration_plan: LStr = Field(None, alias="durationPlan")
+    duration_type: LStr = Field(None, alias="durationType")
+    end_date_plan: Any = Field(None, alias="endDatePlan")
+    exchange_id: Any = Field(None, alias="exchangeId")
+    exchange_modified: Any = Field(None, alias="exchangeModified")
+    favorite: LStr = None
+    flow_id: LInt = Field(None, alias="flowId")
+    forked_by_template_id: Any = Field(None, alias="forkedByTemplateId")
+    forum_id: LInt = Field(None, alias="forumId")
+    forum_topic_id: LInt = Field(None, alias="forumTopicId")
     group: TasksTaskApproveResultTaskGroup | None = None
-    group_id: LInt | None = Field(None, alias="groupId")
-    guid: LStr | None = None
-    id: LInt | None = None
-    is_muted: LStr | None = Field(None, alias="isMuted")
-    is_pinned: LStr | None = Field(None, alias="isPinned")
-    is_pinned_in_group: LStr | None = Field(None, alias="isPinnedInGroup")
-    mark: LStr | None = None
-    match_work_time: LStr | None = Field(None, alias="matchWorkTime")
-    multitask: LStr | None = None
-    new_comments_count: LInt | None = Field(None, alias="newCommentsCount")
-    not_viewed: LStr | None = Field(None, alias="notViewed")
-    outlook_version: LStr | None = Field(None, alias="outlookVersion")
-    parent_id: LInt | None = Field(None, alias="parentId")
-    priority: LStr | None = None
-    replicate: LStr | None = None
+    group_id: LInt = Field(None, alias="groupId")
+    guid: LStr = None
+    id: LInt = None
+    is_muted: LStr = Field(None, alias="isMuted")
+    is_pinned: LStr = Field(None, alias="isPinned")
+    is_pinned_in_group: LStr = Field(None, alias="isPinnedInGroup")
+    mark: LStr = None
+    match_work_time: LStr = Field(None, alias="matchWorkTime")
+    multitask: LStr = None
+    new_comments_count: LInt = Field(None, alias="newCommentsCount")
+    not_viewed: LStr = Field(None, alias="notViewed")
+    outlook_version: LStr = Field(None, alias="outlookVersion")
+    parent_id: LInt = Field(None, alias="parentId")
+    priority: LStr = None
+    replicate: LStr = None
     responsible: TasksTaskAddResultTaskCreator | None = None
-    responsible_id: LInt | None = Field(None, alias="responsibleId")
-    service_comments_count: LStr | None = Field(None, alias="serviceCommentsCount")
-    site_id: LStr | None = Field(None, alias="siteId")
-    sorting: Any | None = None
-    sprint_id: Any | None = Field(None, alias="sprintId")
-    stage_id: LInt | None = Field(None, alias="stageId")
-    start_date_plan: Any | None = Field(None, alias="startDatePlan")
-    status: LStr | None = None
-    status_changed_by: LStr | None = Field(None, alias="statusChangedBy")
-    status_changed_date: LStr | None = Field(None, alias="statusChangedDate")
-    subordinate: LStr | None = None
-    task_control: LStr | None = Field(None, alias="taskControl")
-    time_estimate: LStr | None = Field(None, alias="timeEstimate")
-    time_spent_in_logs: LStr | None = Field(None, alias="timeSpentInLogs")
-    title: LStr | None = None
-    viewed_date: LStr | None = Field(None, alias="viewedDate")
-    xml_id: Any | None = Field(None, alias="xmlId")
+    responsible_id: LInt = Field(None, alias="responsibleId")
+    service_comments_count: LStr = Field(None, alias="serviceCommentsCount")
+    site_id: LStr = Field(None, alias="siteId")
+    sorting: Any = None
+    sprint_id: Any = Field(None, alias="sprintId")
+    stage_id: LInt = Field(None, alias="stageId")
+    start_date_plan: Any = Field(None, alias="startDatePlan")
+    status: LStr = None
+    status_changed_by: LStr = Field(None, alias="statusChangedBy")
+    status_changed_date: LStr = Field(None, alias="statusChangedDate")
+    subordinate: LStr = None
+    task_control: LStr = Field(None, alias="taskControl")
+    time_estimate: LStr = Field(None, alias="timeEstimate")
+    time_spent_in_logs: LStr = Field(None, alias="timeSpentInLogs")
+    title: LStr = None
+    viewed_date: LStr = Field(None, alias="viewedDate")
+    xml_id: Any = Field(None, alias="xmlId")
 
 
 class TasksTaskMuteResultTime(B24Model):
     """A nested object."""
 
-    date_finish: LStr | None = None
-    date_start: LStr | None = None
-    duration: LFloat | None = None
-    finish: LFloat | None = None
-    operating: LInt | None = None
-    operating_reset_at: LInt | None = None
-    processing: LFloat | None = None
-    start: LFloat | None = None
+    date_finish: LStr = None
+    date_start: LStr = None
+    duration: LFloat = None
+    finish: LFloat = None
+    operating: LInt = None
+    operating_reset_at: LInt = None
+    processing: LFloat = None
+    start: LFloat = None
 
 
 class TasksTaskMuteResult(B24Model):
@@ -1336,17 +1334,17 @@ class TasksTaskPinResultTaskCheckListTree(B24Model):
     action: LList[Any] = None
     descendants: LList[Any] = None
     fields: TasksTaskApproveResultTaskCheckListTreeFields | None = None
-    node_id: LInt | None = Field(None, alias="nodeId")
+    node_id: LInt = Field(None, alias="nodeId")
 
 
 class TasksTaskPinResultTaskCreator(B24Model):
     """A nested object."""
 
-    icon: LStr | None = None
-    id: LInt | None = None
-    link: LStr | None = None
-    name: LStr | None = None
-    work_position: Any | None = Field(None, alias="workPosition")
+    icon: LStr = None
+    id: LInt = None
+    link: LStr = None
+    name: LStr = None
+    work_position: Any = Field(None, alias="workPosition")
 
 
 class TasksTaskPinResultTask(B24Model):
@@ -1355,74 +1353,74 @@ class TasksTaskPinResultTask(B24Model):
     accomplices: LList[Any] = None
     accomplices_data: LList[Any] = Field(None, alias="accomplicesData")
     action: TasksTaskApproveResultTaskAction | None = None
-    activity_date: LStr | None = Field(None, alias="activityDate")
-    add_in_report: LStr | None = Field(None, alias="addInReport")
-    allow_change_deadline: LStr | None = Field(None, alias="allowChangeDeadline")
-    allow_time_tracking: LStr | None = Field(None, alias="allowTimeTracking")
+    activity_date: LStr = Field(None, alias="activityDate")
+    add_in_report: LStr = Field(None, alias="addInReport")
+    allow_change_deadline: LStr = Field(None, alias="allowChangeDeadline")
+    allow_time_tracking: LStr = Field(None, alias="allowTimeTracking")
     auditors: LList[Any] = None
     auditors_data: LList[Any] = Field(None, alias="auditorsData")
-    backlog_id: Any | None = Field(None, alias="backlogId")
-    changed_by: LStr | None = Field(None, alias="changedBy")
-    changed_date: LStr | None = Field(None, alias="changedDate")
-    chat_id: LInt | None = Field(None, alias="chatId")
-    check_list_can_add: LBool | None = Field(None, alias="checkListCanAdd")
+    backlog_id: Any = Field(None, alias="backlogId")
+    changed_by: LStr = Field(None, alias="changedBy")
+    changed_date: LStr = Field(None, alias="changedDate")
+    chat_id: LInt = Field(None, alias="chatId")
+    check_list_can_add: LBool = Field(None, alias="checkListCanAdd")
     check_list_tree: TasksTaskPinResultTaskCheckListTree | None = Field(None, alias="checkListTree")
     checklist: LList[Any] = None
-    closed_by: Any | None = Field(None, alias="closedBy")
-    closed_date: Any | None = Field(None, alias="closedDate")
-    comments_count: Any | None = Field(None, alias="commentsCount")
-    created_by: LStr | None = Field(None, alias="createdBy")
-    created_date: LStr | None = Field(None, alias="createdDate")
+    closed_by: Any = Field(None, alias="closedBy")
+    closed_date: Any = Field(None, alias="closedDate")
+    comments_count: Any = Field(None, alias="commentsCount")
+    created_by: LStr = Field(None, alias="createdBy")
+    created_date: LStr = Field(None, alias="createdDate")
     creator: TasksTaskPinResultTaskCreator | None = None
-    date_start: Any | None = Field(None, alias="dateStart")
-    deadline: LStr | None = None
-    description: LStr | None = None
-    description_in_bbcode: LStr | None = Field(None, alias="descriptionInBbcode")
-    duration_fact: Any | None = Field(None, alias="durationFact")
-    duration_plan: Any | None = Field(None, alias="durationPlan")
-    duration_type: LStr | None = Field(None, alias="durationType")
-    end_date_plan: Any | None = Field(None, alias="endDatePlan")
-    exchange_id: Any | None = Field(None, alias="exchangeId")
-    exchange_modified: Any | None = Field(None, alias="exchangeModified")
-    favorite: LStr | None = None
-    flow_id: Any | None = Field(None, alias="flowId")
-    forked_by_template_id: Any | None = Field(None, alias="forkedByTemplateId")
-    forum_id: Any | None = Field(None, alias="forumId")
-    forum_topic_id: Any | None = Field(None, alias="forumTopicId")
+    date_start: Any = Field(None, alias="dateStart")
+    deadline: LStr = None
+    description: LStr = None
+    description_in_bbcode: LStr = Field(None, alias="descriptionInBbcode")
+    duration_fact: Any = Field(None, alias="durationFact")
+    duration_plan: Any = Field(None, alias="durationPlan")
+    duration_type: LStr = Field(None, alias="durationType")
+    end_date_plan: Any = Field(None, alias="endDatePlan")
+    exchange_id: Any = Field(None, alias="exchangeId")
+    exchange_modified: Any = Field(None, alias="exchangeModified")
+    favorite: LStr = None
+    flow_id: Any = Field(None, alias="flowId")
+    forked_by_template_id: Any = Field(None, alias="forkedByTemplateId")
+    forum_id: Any = Field(None, alias="forumId")
+    forum_topic_id: Any = Field(None, alias="forumTopicId")
     group: LList[Any] = None
-    group_id: LInt | None = Field(None, alias="groupId")
-    guid: LStr | None = None
-    id: LInt | None = None
-    is_muted: LStr | None = Field(None, alias="isMuted")
-    is_pinned: LStr | None = Field(None, alias="isPinned")
-    is_pinned_in_group: LStr | None = Field(None, alias="isPinnedInGroup")
-    mark: Any | None = None
-    match_work_time: LStr | None = Field(None, alias="matchWorkTime")
-    multitask: LStr | None = None
-    new_comments_count: LInt | None = Field(None, alias="newCommentsCount")
-    not_viewed: LStr | None = Field(None, alias="notViewed")
-    outlook_version: LStr | None = Field(None, alias="outlookVersion")
-    parent_id: Any | None = Field(None, alias="parentId")
-    priority: LStr | None = None
-    replicate: LStr | None = None
+    group_id: LInt = Field(None, alias="groupId")
+    guid: LStr = None
+    id: LInt = None
+    is_muted: LStr = Field(None, alias="isMuted")
+    is_pinned: LStr = Field(None, alias="isPinned")
+    is_pinned_in_group: LStr = Field(None, alias="isPinnedInGroup")
+    mark: Any = None
+    match_work_time: LStr = Field(None, alias="matchWorkTime")
+    multitask: LStr = None
+    new_comments_count: LInt = Field(None, alias="newCommentsCount")
+    not_viewed: LStr = Field(None, alias="notViewed")
+    outlook_version: LStr = Field(None, alias="outlookVersion")
+    parent_id: Any = Field(None, alias="parentId")
+    priority: LStr = None
+    replicate: LStr = None
     responsible: TasksTaskPinResultTaskCreator | None = None
-    responsible_id: LInt | None = Field(None, alias="responsibleId")
-    service_comments_count: Any | None = Field(None, alias="serviceCommentsCount")
-    site_id: LStr | None = Field(None, alias="siteId")
-    sorting: Any | None = None
-    sprint_id: Any | None = Field(None, alias="sprintId")
-    stage_id: LInt | None = Field(None, alias="stageId")
-    start_date_plan: Any | None = Field(None, alias="startDatePlan")
-    status: LStr | None = None
-    status_changed_by: Any | None = Field(None, alias="statusChangedBy")
-    status_changed_date: LStr | None = Field(None, alias="statusChangedDate")
-    subordinate: LStr | None = None
-    task_control: LStr | None = Field(None, alias="taskControl")
-    time_estimate: LStr | None = Field(None, alias="timeEstimate")
-    time_spent_in_logs: Any | None = Field(None, alias="timeSpentInLogs")
-    title: LStr | None = None
-    viewed_date: Any | None = Field(None, alias="viewedDate")
-    xml_id: Any | None = Field(None, alias="xmlId")
+    responsible_id: LInt = Field(None, alias="responsibleId")
+    service_comments_count: Any = Field(None, alias="serviceCommentsCount")
+    site_id: LStr = Field(None, alias="siteId")
+    sorting: Any = None
+    sprint_id: Any = Field(None, alias="sprintId")
+    stage_id: LInt = Field(None, alias="stageId")
+    start_date_plan: Any = Field(None, alias="startDatePlan")
+    status: LStr = None
+    status_changed_by: Any = Field(None, alias="statusChangedBy")
+    status_changed_date: LStr = Field(None, alias="statusChangedDate")
+    subordinate: LStr = None
+    task_control: LStr = Field(None, alias="taskControl")
+    time_estimate: LStr = Field(None, alias="timeEstimate")
+    time_spent_in_logs: Any = Field(None, alias="timeSpentInLogs")
+    title: LStr = None
+    viewed_date: Any = Field(None, alias="viewedDate")
+    xml_id: Any = Field(None, alias="xmlId")
 
 
 class TasksTaskPinResult(B24Model):
@@ -1437,31 +1435,31 @@ TasksTaskRenewResult: TypeAlias = TasksTaskDeferResult
 class TasksTaskResultAddFromCommentResult(B24Model):
     """Result of ``tasks.task.result.addFromComment`` (REST v2)."""
 
-    comment_id: LInt | None = Field(None, alias="commentId")
-    created_at: LStr | None = Field(None, alias="createdAt")
-    created_by: LInt | None = Field(None, alias="createdBy")
-    files: Any | None = None
-    formatted_text: LStr | None = Field(None, alias="formattedText")
-    id: LInt | None = None
-    status: LInt | None = None
-    task_id: LInt | None = Field(None, alias="taskId")
-    text: LStr | None = None
-    updated_at: LStr | None = Field(None, alias="updatedAt")
+    comment_id: LInt = Field(None, alias="commentId")
+    created_at: LStr = Field(None, alias="createdAt")
+    created_by: LInt = Field(None, alias="createdBy")
+    files: Any = None
+    formatted_text: LStr = Field(None, alias="formattedText")
+    id: LInt = None
+    status: LInt = None
+    task_id: LInt = Field(None, alias="taskId")
+    text: LStr = None
+    updated_at: LStr = Field(None, alias="updatedAt")
 
 
 class TasksTaskResultListItem(B24Model):
     """A nested object."""
 
-    comment_id: LInt | None = Field(None, alias="commentId")
-    created_at: LStr | None = Field(None, alias="createdAt")
-    created_by: LInt | None = Field(None, alias="createdBy")
+    comment_id: LInt = Field(None, alias="commentId")
+    created_at: LStr = Field(None, alias="createdAt")
+    created_by: LInt = Field(None, alias="createdBy")
     files: LList[LInt] = None
-    formatted_text: LStr | None = Field(None, alias="formattedText")
-    id: LInt | None = None
-    status: LInt | None = None
-    task_id: LInt | None = Field(None, alias="taskId")
-    text: LStr | None = None
-    updated_at: LStr | None = Field(None, alias="updatedAt")
+    formatted_text: LStr = Field(None, alias="formattedText")
+    id: LInt = None
+    status: LInt = None
+    task_id: LInt = Field(None, alias="taskId")
+    text: LStr = None
+    updated_at: LStr = Field(None, alias="updatedAt")
 
 
 TasksTaskResultListResult: TypeAlias = Rows[TasksTaskResultListItem]
@@ -1489,72 +1487,72 @@ class TasksTaskUpdateResultTask(B24Model):
     accomplices: LList[Any] = None
     accomplices_data: LList[Any] = Field(None, alias="accomplicesData")
     action: TasksTaskApproveResultTaskAction | None = None
-    activity_date: LStr | None = Field(None, alias="activityDate")
-    add_in_report: LStr | None = Field(None, alias="addInReport")
-    allow_change_deadline: LStr | None = Field(None, alias="allowChangeDeadline")
-    allow_time_tracking: LStr | None = Field(None, alias="allowTimeTracking")
+    activity_date: LStr = Field(None, alias="activityDate")
+    add_in_report: LStr = Field(None, alias="addInReport")
+    allow_change_deadline: LStr = Field(None, alias="allowChangeDeadline")
+    allow_time_tracking: LStr = Field(None, alias="allowTimeTracking")
     auditors: LList[LStr] = None
-    auditors_data: LDict | None = Field(None, alias="auditorsData")
-    backlog_id: Any | None = Field(None, alias="backlogId")
-    changed_by: LStr | None = Field(None, alias="changedBy")
-    changed_date: LStr | None = Field(None, alias="changedDate")
-    check_list_can_add: LBool | None = Field(None, alias="checkListCanAdd")
+    auditors_data: LDict = Field(None, alias="auditorsData")
+    backlog_id: Any = Field(None, alias="backlogId")
+    changed_by: LStr = Field(None, alias="changedBy")
+    changed_date: LStr = Field(None, alias="changedDate")
+    check_list_can_add: LBool = Field(None, alias="checkListCanAdd")
     check_list_tree: TasksTaskPinResultTaskCheckListTree | None = Field(None, alias="checkListTree")
     checklist: LList[Any] = None
-    closed_by: LStr | None = Field(None, alias="closedBy")
-    closed_date: Any | None = Field(None, alias="closedDate")
-    comments_count: LStr | None = Field(None, alias="commentsCount")
-    created_by: LStr | None = Field(None, alias="createdBy")
-    created_date: LStr | None = Field(None, alias="createdDate")
+    closed_by: LStr = Field(None, alias="closedBy")
+    closed_date: Any = Field(None, alias="closedDate")
+    comments_count: LStr = Field(None, alias="commentsCount")
+    created_by: LStr = Field(None, alias="createdBy")
+    created_date: LStr = Field(None, alias="createdDate")
     creator: TasksTaskAddResultTaskCreator | None = None
-    date_start: Any | None = Field(None, alias="dateStart")
-    deadline: LStr | None = None
-    description: LStr | None = None
-    description_in_bbcode: LStr | None = Field(None, alias="descriptionInBbcode")
-    duration_fact: Any | None = Field(None, alias="durationFact")
-    duration_plan: LStr | None = Field(None, alias="durationPlan")
-    duration_type: LStr | None = Field(None, alias="durationType")
-    end_date_plan: LStr | None = Field(None, alias="endDatePlan")
-    exchange_id: Any | None = Field(None, alias="exchangeId")
-    exchange_modified: Any | None = Field(None, alias="exchangeModified")
-    favorite: LStr | None = None
-    flow_id: Any | None = Field(None, alias="flowId")
-    forked_by_template_id: Any | None = Field(None, alias="forkedByTemplateId")
-    forum_id: LInt | None = Field(None, alias="forumId")
-    forum_topic_id: LInt | None = Field(None, alias="forumTopicId")
+    date_start: Any = Field(None, alias="dateStart")
+    deadline: LStr = None
+    description: LStr = None
+    description_in_bbcode: LStr = Field(None, alias="descriptionInBbcode")
+    duration_fact: Any = Field(None, alias="durationFact")
+    duration_plan: LStr = Field(None, alias="durationPlan")
+    duration_type: LStr = Field(None, alias="durationType")
+    end_date_plan: LStr = Field(None, alias="endDatePlan")
+    exchange_id: Any = Field(None, alias="exchangeId")
+    exchange_modified: Any = Field(None, alias="exchangeModified")
+    favorite: LStr = None
+    flow_id: Any = Field(None, alias="flowId")
+    forked_by_template_id: Any = Field(None, alias="forkedByTemplateId")
+    forum_id: LInt = Field(None, alias="forumId")
+    forum_topic_id: LInt = Field(None, alias="forumTopicId")
     group: LList[Any] = None
-    group_id: LInt | None = Field(None, alias="groupId")
-    guid: LStr | None = None
-    id: LInt | None = None
-    is_muted: LStr | None = Field(None, alias="isMuted")
-    is_pinned: LStr | None = Field(None, alias="isPinned")
-    is_pinned_in_group: LStr | None = Field(None, alias="isPinnedInGroup")
-    mark: Any | None = None
-    match_work_time: LStr | None = Field(None, alias="matchWorkTime")
-    multitask: LStr | None = None
-    new_comments_count: LInt | None = Field(None, alias="newCommentsCount")
-    not_viewed: LStr | None = Field(None, alias="notViewed")
-    outlook_version: LStr | None = Field(None, alias="outlookVersion")
-    priority: LStr | None = None
-    replicate: LStr | None = None
+    group_id: LInt = Field(None, alias="groupId")
+    guid: LStr = None
+    id: LInt = None
+    is_muted: LStr = Field(None, alias="isMuted")
+    is_pinned: LStr = Field(None, alias="isPinned")
+    is_pinned_in_group: LStr = Field(None, alias="isPinnedInGroup")
+    mark: Any = None
+    match_work_time: LStr = Field(None, alias="matchWorkTime")
+    multitask: LStr = None
+    new_comments_count: LInt = Field(None, alias="newCommentsCount")
+    not_viewed: LStr = Field(None, alias="notViewed")
+    outlook_version: LStr = Field(None, alias="outlookVersion")
+    priority: LStr = None
+    replicate: LStr = None
     responsible: TasksTaskAddResultTaskCreator | None = None
-    responsible_id: LInt | None = Field(None, alias="responsibleId")
-    service_comments_count: LStr | None = Field(None, alias="serviceCommentsCount")
-    site_id: LStr | None = Field(None, alias="siteId")
-    sorting: Any | None = None
-    sprint_id: Any | None = Field(None, alias="sprintId")
-    stage_id: LInt | None = Field(None, alias="stageId")
-    start_date_plan: LStr | None = Field(None, alias="startDatePlan")
-    status: LStr | None = None
-    status_changed_by: LStr | None = Field(None, alias="statusChangedBy")
-    status_changed_date: LStr | None = Field(None, alias="statusChangedDate")
-    subordinate: LStr | None = None
-    task_control: LStr | None = Field(None, alias="taskControl")
-    time_estimate: LStr | None = Field(None, alias="timeEstimate")
-    time_spent_in_logs: Any | None = Field(None, alias="timeSpentInLogs")
-    title: LStr | None = None
-    viewed_date: LStr | None = Field(None, alias="viewedDate")
-    xml_id: Any | None = Field(None, alias="xmlId")
+    responsible_id: LInt = Field(None, alias="responsibleId")
+    service_comments_count: LStr = Field(None, alias="serviceCommentsCount")
+    site_id: LStr = Field(None, alias="siteId")
+    sorting: Any = None
+    sprint_id: Any = Field(None, alias="sprintId")
+    stage_id: LInt = Field(None, alias="stageId")
+    start_date_plan: LStr = Field(None, alias="startDatePlan")
+    status: LStr = None
+    status_changed_by: LStr = Field(None, alias="statusChangedBy")
+    status_changed_date: LStr = Field(None, alias="statusChangedDate")
+    subordinate: LStr = None
+    task_control: LStr = Field(None, alias="taskControl")
+    time_estimate: LStr = Field(None, alias="timeEstimate")
+    time_spent_in_logs: Any = Field(None, alias="timeSpentInLogs")
+    title: LStr = None
+    viewed_date: LStr = Field(None, alias="viewedDate")
+    xml_id: Any = Field(None, alias="xmlId")
 
 
 class TasksTaskUpdateResult(B24Model):

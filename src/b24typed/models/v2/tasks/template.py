@@ -20,33 +20,33 @@ TasksTemplateAddResult: TypeAlias = LInt
 class TasksTemplateChecklistAddResultCheckListItemMembersItem(B24Model):
     """A nested object."""
 
-    id: LStr | None = None
-    image: LStr | None = None
-    is_collaber: LBool | None = Field(None, alias="isCollaber")
-    name: LStr | None = None
-    personal_gender: LStr | None = Field(None, alias="personalGender")
-    personal_photo: LStr | None = Field(None, alias="personalPhoto")
-    type: LStr | None = None
+    id: LStr = None
+    image: LStr = None
+    is_collaber: LBool = Field(None, alias="isCollaber")
+    name: LStr = None
+    personal_gender: LStr = Field(None, alias="personalGender")
+    personal_photo: LStr = Field(None, alias="personalPhoto")
+    type: LStr = None
 
 
 class TasksTemplateChecklistAddResultCheckListItem(B24Model):
     """A nested object."""
 
-    attachments: Any | None = None
-    completed_count: LInt | None = Field(None, alias="completedCount")
-    copied_id: LInt | None = Field(None, alias="copiedId")
-    created_by: LInt | None = Field(None, alias="createdBy")
-    display_sort_index: LStr | None = Field(None, alias="displaySortIndex")
-    id: LInt | None = None
-    is_complete: LBool | None = Field(None, alias="isComplete")
-    is_important: LBool | None = Field(None, alias="isImportant")
+    attachments: Any = None
+    completed_count: LInt = Field(None, alias="completedCount")
+    copied_id: LInt = Field(None, alias="copiedId")
+    created_by: LInt = Field(None, alias="createdBy")
+    display_sort_index: LStr = Field(None, alias="displaySortIndex")
+    id: LInt = None
+    is_complete: LBool = Field(None, alias="isComplete")
+    is_important: LBool = Field(None, alias="isImportant")
     members: LList[TasksTemplateChecklistAddResultCheckListItemMembersItem] = None
-    node_id: LInt | None = Field(None, alias="nodeId")
-    parent_id: LInt | None = Field(None, alias="parentId")
-    sort_index: LInt | None = Field(None, alias="sortIndex")
-    template_id: LInt | None = Field(None, alias="templateId")
-    title: LStr | None = None
-    user_id: LInt | None = Field(None, alias="userId")
+    node_id: LInt = Field(None, alias="nodeId")
+    parent_id: LInt = Field(None, alias="parentId")
+    sort_index: LInt = Field(None, alias="sortIndex")
+    template_id: LInt = Field(None, alias="templateId")
+    title: LStr = None
+    user_id: LInt = Field(None, alias="userId")
 
 
 class TasksTemplateChecklistAddResult(B24Model):
@@ -77,29 +77,29 @@ class TasksTemplateChecklistAddAttachmentByContentAttachEF7C77(TypedDict, total=
 class TasksTemplateChecklistAddAttachmentsFromDiskResult8F7D30(B24Model):
     """A nested object."""
 
-    n1417: LStr | None = Field(None, alias="1417")
-    n1419: LStr | None = Field(None, alias="1419")
-    attachment_id: LStr | None = Field(None, alias="attachmentId")
+    n1417: LStr = Field(None, alias="1417")
+    n1419: LStr = Field(None, alias="1419")
+    attachment_id: LStr = Field(None, alias="attachmentId")
 
 
 class TasksTemplateChecklistAddAttachmentsFromDiskResult4B7681(B24Model):
     """A nested object."""
 
     attachments: TasksTemplateChecklistAddAttachmentsFromDiskResult8F7D30 | None = None
-    completed_count: LInt | None = Field(None, alias="completedCount")
-    copied_id: LInt | None = Field(None, alias="copiedId")
-    created_by: LInt | None = Field(None, alias="createdBy")
-    display_sort_index: LStr | None = Field(None, alias="displaySortIndex")
-    id: LInt | None = None
-    is_complete: LBool | None = Field(None, alias="isComplete")
-    is_important: LBool | None = Field(None, alias="isImportant")
+    completed_count: LInt = Field(None, alias="completedCount")
+    copied_id: LInt = Field(None, alias="copiedId")
+    created_by: LInt = Field(None, alias="createdBy")
+    display_sort_index: LStr = Field(None, alias="displaySortIndex")
+    id: LInt = None
+    is_complete: LBool = Field(None, alias="isComplete")
+    is_important: LBool = Field(None, alias="isImportant")
     members: LList[TasksTemplateChecklistAddResultCheckListItemMembersItem] = None
-    node_id: LInt | None = Field(None, alias="nodeId")
-    parent_id: LInt | None = Field(None, alias="parentId")
-    sort_index: LInt | None = Field(None, alias="sortIndex")
-    template_id: LInt | None = Field(None, alias="templateId")
-    title: LStr | None = None
-    user_id: LInt | None = Field(None, alias="userId")
+    node_id: LInt = Field(None, alias="nodeId")
+    parent_id: LInt = Field(None, alias="parentId")
+    sort_index: LInt = Field(None, alias="sortIndex")
+    template_id: LInt = Field(None, alias="templateId")
+    title: LStr = None
+    user_id: LInt = Field(None, alias="userId")
 
 
 class TasksTemplateChecklistAddAttachmentsFromDiskResult(B24Model):
@@ -120,19 +120,19 @@ TasksTemplateChecklistGetResult: TypeAlias = TasksTemplateChecklistAddAttachment
 class TasksTemplateChecklistListResultCheckListItemsN23(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    is_complete: LStr | None = Field(None, alias="isComplete")
-    is_important: LStr | None = Field(None, alias="isImportant")
-    parent_id: LInt | None = Field(None, alias="parentId")
-    sort_index: LStr | None = Field(None, alias="sortIndex")
-    template_id: LInt | None = Field(None, alias="templateId")
-    title: LStr | None = None
+    id: LInt = None
+    is_complete: LStr = Field(None, alias="isComplete")
+    is_important: LStr = Field(None, alias="isImportant")
+    parent_id: LInt = Field(None, alias="parentId")
+    sort_index: LStr = Field(None, alias="sortIndex")
+    template_id: LInt = Field(None, alias="templateId")
+    title: LStr = None
 
 
 class TasksTemplateChecklistListResultCheckListItemsAttaA41582(B24Model):
     """A nested object."""
 
-    attachment_id: LStr | None = Field(None, alias="attachmentId")
+    attachment_id: LStr = Field(None, alias="attachmentId")
 
 
 class TasksTemplateChecklistListResultCheckListItems(B24Model):
@@ -143,20 +143,20 @@ class TasksTemplateChecklistListResultCheckListItems(B24Model):
     n27: TasksTemplateChecklistListResultCheckListItemsN23 | None = Field(None, alias="27")
     n29: TasksTemplateChecklistListResultCheckListItemsN23 | None = Field(None, alias="29")
     attachments: TasksTemplateChecklistListResultCheckListItemsAttaA41582 | None = None
-    completed_count: LInt | None = Field(None, alias="completedCount")
-    copied_id: LInt | None = Field(None, alias="copiedId")
-    created_by: LInt | None = Field(None, alias="createdBy")
-    display_sort_index: LStr | None = Field(None, alias="displaySortIndex")
-    id: LInt | None = None
-    is_complete: LBool | None = Field(None, alias="isComplete")
-    is_important: LBool | None = Field(None, alias="isImportant")
+    completed_count: LInt = Field(None, alias="completedCount")
+    copied_id: LInt = Field(None, alias="copiedId")
+    created_by: LInt = Field(None, alias="createdBy")
+    display_sort_index: LStr = Field(None, alias="displaySortIndex")
+    id: LInt = None
+    is_complete: LBool = Field(None, alias="isComplete")
+    is_important: LBool = Field(None, alias="isImportant")
     members: LList[TasksTemplateChecklistAddResultCheckListItemMembersItem] = None
-    node_id: LInt | None = Field(None, alias="nodeId")
-    parent_id: LInt | None = Field(None, alias="parentId")
-    sort_index: LInt | None = Field(None, alias="sortIndex")
-    template_id: LInt | None = Field(None, alias="templateId")
-    title: LStr | None = None
-    user_id: LInt | None = Field(None, alias="userId")
+    node_id: LInt = Field(None, alias="nodeId")
+    parent_id: LInt = Field(None, alias="parentId")
+    sort_index: LInt = Field(None, alias="sortIndex")
+    template_id: LInt = Field(None, alias="templateId")
+    title: LStr = None
+    user_id: LInt = Field(None, alias="userId")
 
 
 class TasksTemplateChecklistListResult(B24Model):
@@ -195,65 +195,65 @@ TasksTemplateDeleteResult: TypeAlias = LBool
 class TasksTemplateFieldsResultAccomplices(B24Model):
     """A nested object."""
 
-    title: LStr | None = None
-    type: LStr | None = None
+    title: LStr = None
+    type: LStr = None
 
 
 class TasksTemplateFieldsResultAddInReportValues(B24Model):
     """A nested object."""
 
-    n: LStr | None = Field(None, alias="N")
-    y: LStr | None = Field(None, alias="Y")
+    n: LStr = Field(None, alias="N")
+    y: LStr = Field(None, alias="Y")
 
 
 class TasksTemplateFieldsResultAddInReport(B24Model):
     """A nested object."""
 
-    default: LStr | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    default: LStr = None
+    title: LStr = None
+    type: LStr = None
     values: TasksTemplateFieldsResultAddInReportValues | None = None
 
 
 class TasksTemplateFieldsResultBaseTemplateId(B24Model):
     """A nested object."""
 
-    default: Any | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    default: Any = None
+    title: LStr = None
+    type: LStr = None
 
 
 class TasksTemplateFieldsResultCreatedBy(B24Model):
     """A nested object."""
 
-    required: LBool | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    required: LBool = None
+    title: LStr = None
+    type: LStr = None
 
 
 class TasksTemplateFieldsResultGroupId(B24Model):
     """A nested object."""
 
-    default: LInt | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    default: LInt = None
+    title: LStr = None
+    type: LStr = None
 
 
 class TasksTemplateFieldsResultId(B24Model):
     """A nested object."""
 
-    primary: LBool | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    primary: LBool = None
+    title: LStr = None
+    type: LStr = None
 
 
 class TasksTemplateFieldsResultPriority(B24Model):
     """A nested object."""
 
-    default: LInt | None = None
-    title: LStr | None = None
-    type: LStr | None = None
-    values: LDict | None = None
+    default: LInt = None
+    title: LStr = None
+    type: LStr = None
+    values: LDict = None
 
 
 class TasksTemplateFieldsResult(B24Model):
@@ -295,7 +295,7 @@ class TasksTemplateFieldsResult(B24Model):
     template_children_count: TasksTemplateFieldsResultBaseTemplateId | None = Field(
         None, alias="TEMPLATE_CHILDREN_COUNT"
     )
-    title: TasksTemplateFieldsResultCreatedBy | None = Field(None, alias="TITLE")
+    title_2: TasksTemplateFieldsResultCreatedBy | None = Field(None, alias="TITLE")
     tparam_replication_count: TasksTemplateFieldsResultGroupId | None = Field(
         None, alias="TPARAM_REPLICATION_COUNT"
     )
@@ -311,69 +311,69 @@ class TasksTemplateFieldsResult(B24Model):
         None, alias="UF_TASK_WEBDAV_FILES"
     )
     xml_id: TasksTemplateFieldsResultBaseTemplateId | None = Field(None, alias="XML_ID")
-    default: LStr | None = None
-    primary: LBool | None = None
-    required: LBool | None = None
-    title_2: LStr | None = Field(None, alias="title")
-    type: LStr | None = None
-    values: LDict | None = None
+    default: LStr = None
+    primary: LBool = None
+    required: LBool = None
+    title: LStr = None
+    type: LStr = None
+    values: LDict = None
 
 
 class TasksTemplateGetResult(B24Model):
     """Result of ``tasks.template.get`` (REST v2)."""
 
-    accomplices: LStr | None = Field(None, alias="ACCOMPLICES")
-    add_in_report: LStr | None = Field(None, alias="ADD_IN_REPORT")
-    allow_change_deadline: LStr | None = Field(None, alias="ALLOW_CHANGE_DEADLINE")
-    allow_time_tracking: LStr | None = Field(None, alias="ALLOW_TIME_TRACKING")
-    auditors: LStr | None = Field(None, alias="AUDITORS")
-    base_template_id: LInt | None = Field(None, alias="BASE_TEMPLATE_ID")
-    created_by: LInt | None = Field(None, alias="CREATED_BY")
-    created_by_last_name: LStr | None = Field(None, alias="CREATED_BY_LAST_NAME")
-    created_by_login: LStr | None = Field(None, alias="CREATED_BY_LOGIN")
-    created_by_name: LStr | None = Field(None, alias="CREATED_BY_NAME")
-    created_by_photo: LInt | None = Field(None, alias="CREATED_BY_PHOTO")
-    created_by_second_name: LStr | None = Field(None, alias="CREATED_BY_SECOND_NAME")
-    created_by_work_position: LStr | None = Field(None, alias="CREATED_BY_WORK_POSITION")
-    deadline_after: LDateTime | None = Field(None, alias="DEADLINE_AFTER")
+    accomplices: LStr = Field(None, alias="ACCOMPLICES")
+    add_in_report: LStr = Field(None, alias="ADD_IN_REPORT")
+    allow_change_deadline: LStr = Field(None, alias="ALLOW_CHANGE_DEADLINE")
+    allow_time_tracking: LStr = Field(None, alias="ALLOW_TIME_TRACKING")
+    auditors: LStr = Field(None, alias="AUDITORS")
+    base_template_id: LInt = Field(None, alias="BASE_TEMPLATE_ID")
+    created_by: LInt = Field(None, alias="CREATED_BY")
+    created_by_last_name: LStr = Field(None, alias="CREATED_BY_LAST_NAME")
+    created_by_login: LStr = Field(None, alias="CREATED_BY_LOGIN")
+    created_by_name: LStr = Field(None, alias="CREATED_BY_NAME")
+    created_by_photo: LInt = Field(None, alias="CREATED_BY_PHOTO")
+    created_by_second_name: LStr = Field(None, alias="CREATED_BY_SECOND_NAME")
+    created_by_work_position: LStr = Field(None, alias="CREATED_BY_WORK_POSITION")
+    deadline_after: LDateTime = Field(None, alias="DEADLINE_AFTER")
     depends_on: LList[Any] = Field(None, alias="DEPENDS_ON")
-    description: LStr | None = Field(None, alias="DESCRIPTION")
-    description_in_bbcode: LStr | None = Field(None, alias="DESCRIPTION_IN_BBCODE")
-    end_date_plan_after: LStr | None = Field(None, alias="END_DATE_PLAN_AFTER")
+    description: LStr = Field(None, alias="DESCRIPTION")
+    description_in_bbcode: LStr = Field(None, alias="DESCRIPTION_IN_BBCODE")
+    end_date_plan_after: LStr = Field(None, alias="END_DATE_PLAN_AFTER")
     files: LList[Any] = Field(None, alias="FILES")
-    group_id: LInt | None = Field(None, alias="GROUP_ID")
-    id: LInt | None = Field(None, alias="ID")
-    match_work_time: LStr | None = Field(None, alias="MATCH_WORK_TIME")
-    multitask: LStr | None = Field(None, alias="MULTITASK")
-    parent_id: LInt | None = Field(None, alias="PARENT_ID")
-    priority: LInt | None = Field(None, alias="PRIORITY")
-    replicate: LStr | None = Field(None, alias="REPLICATE")
-    replicate_params: LStr | None = Field(None, alias="REPLICATE_PARAMS")
-    responsibles: LStr | None = Field(None, alias="RESPONSIBLES")
-    responsible_id: LInt | None = Field(None, alias="RESPONSIBLE_ID")
-    responsible_last_name: LStr | None = Field(None, alias="RESPONSIBLE_LAST_NAME")
-    responsible_login: LStr | None = Field(None, alias="RESPONSIBLE_LOGIN")
-    responsible_name: LStr | None = Field(None, alias="RESPONSIBLE_NAME")
-    responsible_photo: LInt | None = Field(None, alias="RESPONSIBLE_PHOTO")
-    responsible_second_name: LStr | None = Field(None, alias="RESPONSIBLE_SECOND_NAME")
-    responsible_work_position: LStr | None = Field(None, alias="RESPONSIBLE_WORK_POSITION")
-    scenario: LStr | None = Field(None, alias="SCENARIO")
-    site_id: LStr | None = Field(None, alias="SITE_ID")
-    stage_id: LInt | None = Field(None, alias="STAGE_ID")
-    start_date_plan_after: LStr | None = Field(None, alias="START_DATE_PLAN_AFTER")
-    status: LInt | None = Field(None, alias="STATUS")
+    group_id: LInt = Field(None, alias="GROUP_ID")
+    id: LInt = Field(None, alias="ID")
+    match_work_time: LStr = Field(None, alias="MATCH_WORK_TIME")
+    multitask: LStr = Field(None, alias="MULTITASK")
+    parent_id: LInt = Field(None, alias="PARENT_ID")
+    priority: LInt = Field(None, alias="PRIORITY")
+    replicate: LStr = Field(None, alias="REPLICATE")
+    replicate_params: LStr = Field(None, alias="REPLICATE_PARAMS")
+    responsibles: LStr = Field(None, alias="RESPONSIBLES")
+    responsible_id: LInt = Field(None, alias="RESPONSIBLE_ID")
+    responsible_last_name: LStr = Field(None, alias="RESPONSIBLE_LAST_NAME")
+    responsible_login: LStr = Field(None, alias="RESPONSIBLE_LOGIN")
+    responsible_name: LStr = Field(None, alias="RESPONSIBLE_NAME")
+    responsible_photo: LInt = Field(None, alias="RESPONSIBLE_PHOTO")
+    responsible_second_name: LStr = Field(None, alias="RESPONSIBLE_SECOND_NAME")
+    responsible_work_position: LStr = Field(None, alias="RESPONSIBLE_WORK_POSITION")
+    scenario: LStr = Field(None, alias="SCENARIO")
+    site_id: LStr = Field(None, alias="SITE_ID")
+    stage_id: LInt = Field(None, alias="STAGE_ID")
+    start_date_plan_after: LStr = Field(None, alias="START_DATE_PLAN_AFTER")
+    status: LInt = Field(None, alias="STATUS")
     tags: LList[Any] = Field(None, alias="TAGS")
-    task_control: LStr | None = Field(None, alias="TASK_CONTROL")
-    task_id: LInt | None = Field(None, alias="TASK_ID")
-    template_children_count: LInt | None = Field(None, alias="TEMPLATE_CHILDREN_COUNT")
-    title: LStr | None = Field(None, alias="TITLE")
-    tparam_replication_count: LInt | None = Field(None, alias="TPARAM_REPLICATION_COUNT")
-    tparam_type: LInt | None = Field(None, alias="TPARAM_TYPE")
-    uf_auto_152207278904: LFloat | None = Field(None, alias="UF_AUTO_152207278904")
-    uf_auto_291715100499: LStr | None = Field(None, alias="UF_AUTO_291715100499")
+    task_control: LStr = Field(None, alias="TASK_CONTROL")
+    task_id: LInt = Field(None, alias="TASK_ID")
+    template_children_count: LInt = Field(None, alias="TEMPLATE_CHILDREN_COUNT")
+    title: LStr = Field(None, alias="TITLE")
+    tparam_replication_count: LInt = Field(None, alias="TPARAM_REPLICATION_COUNT")
+    tparam_type: LInt = Field(None, alias="TPARAM_TYPE")
+    uf_auto_152207278904: LFloat = Field(None, alias="UF_AUTO_152207278904")
+    uf_auto_291715100499: LStr = Field(None, alias="UF_AUTO_291715100499")
     uf_crm_task: LList[LStr] = Field(None, alias="UF_CRM_TASK")
     uf_task_webdav_files: LList[LInt] = Field(None, alias="UF_TASK_WEBDAV_FILES")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 class TasksTemplateGetParams(TypedDict, total=False):

@@ -17,7 +17,7 @@ from b24typed.core.typed_models import B24Model, LInt
 class TelephonyCallAttachTranscriptionResult(B24Model):
     """Result of ``telephony.call.attachTranscription`` (REST v2)."""
 
-    transcript_id: LInt | None = Field(None, alias="TRANSCRIPT_ID")
+    transcript_id: LInt = Field(None, alias="TRANSCRIPT_ID")
 
 
 class TelephonyCallAttachTranscriptionMessagesItem(TypedDict, total=False):

@@ -16,36 +16,36 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LLi
 class TelephonyExternalCallAttachRecordResult(B24Model):
     """Result of ``telephony.externalCall.attachRecord`` (REST v2)."""
 
-    file_id: LInt | None = Field(None, alias="FILE_ID")
-    field_name: LStr | None = Field(None, alias="fieldName")
-    upload_url: LStr | None = Field(None, alias="uploadUrl")
+    file_id: LInt = Field(None, alias="FILE_ID")
+    field_name: LStr = Field(None, alias="fieldName")
+    upload_url: LStr = Field(None, alias="uploadUrl")
 
 
 class TelephonyExternalCallFinishResult(B24Model):
     """Result of ``telephony.externalCall.finish`` (REST v2)."""
 
-    call_duration: LInt | None = Field(None, alias="CALL_DURATION")
-    call_failed_code: LStr | None = Field(None, alias="CALL_FAILED_CODE")
-    call_failed_reason: LStr | None = Field(None, alias="CALL_FAILED_REASON")
-    call_id: LStr | None = Field(None, alias="CALL_ID")
-    call_start_date: Any | None = Field(None, alias="CALL_START_DATE")
-    call_status: LInt | None = Field(None, alias="CALL_STATUS")
-    call_vote: LInt | None = Field(None, alias="CALL_VOTE")
-    comment: LStr | None = Field(None, alias="COMMENT")
-    cost: LFloat | None = Field(None, alias="COST")
-    cost_currency: LStr | None = Field(None, alias="COST_CURRENCY")
-    crm_activity_id: LInt | None = Field(None, alias="CRM_ACTIVITY_ID")
-    crm_entity_id: LInt | None = Field(None, alias="CRM_ENTITY_ID")
-    crm_entity_type: LStr | None = Field(None, alias="CRM_ENTITY_TYPE")
-    errors: LDict | None = Field(None, alias="ERRORS")
-    external_call_id: LStr | None = Field(None, alias="EXTERNAL_CALL_ID")
-    id: LInt | None = Field(None, alias="ID")
-    incoming: LStr | None = Field(None, alias="INCOMING")
-    phone_number: LStr | None = Field(None, alias="PHONE_NUMBER")
-    portal_number: LStr | None = Field(None, alias="PORTAL_NUMBER")
-    portal_user_id: LInt | None = Field(None, alias="PORTAL_USER_ID")
-    rest_app_id: LInt | None = Field(None, alias="REST_APP_ID")
-    rest_app_name: LStr | None = Field(None, alias="REST_APP_NAME")
+    call_duration: LInt = Field(None, alias="CALL_DURATION")
+    call_failed_code: LStr = Field(None, alias="CALL_FAILED_CODE")
+    call_failed_reason: LStr = Field(None, alias="CALL_FAILED_REASON")
+    call_id: LStr = Field(None, alias="CALL_ID")
+    call_start_date: Any = Field(None, alias="CALL_START_DATE")
+    call_status: LInt = Field(None, alias="CALL_STATUS")
+    call_vote: LInt = Field(None, alias="CALL_VOTE")
+    comment: LStr = Field(None, alias="COMMENT")
+    cost: LFloat = Field(None, alias="COST")
+    cost_currency: LStr = Field(None, alias="COST_CURRENCY")
+    crm_activity_id: LInt = Field(None, alias="CRM_ACTIVITY_ID")
+    crm_entity_id: LInt = Field(None, alias="CRM_ENTITY_ID")
+    crm_entity_type: LStr = Field(None, alias="CRM_ENTITY_TYPE")
+    errors: LDict = Field(None, alias="ERRORS")
+    external_call_id: LStr = Field(None, alias="EXTERNAL_CALL_ID")
+    id: LInt = Field(None, alias="ID")
+    incoming: LStr = Field(None, alias="INCOMING")
+    phone_number: LStr = Field(None, alias="PHONE_NUMBER")
+    portal_number: LStr = Field(None, alias="PORTAL_NUMBER")
+    portal_user_id: LInt = Field(None, alias="PORTAL_USER_ID")
+    rest_app_id: LInt = Field(None, alias="REST_APP_ID")
+    rest_app_name: LStr = Field(None, alias="REST_APP_NAME")
 
 
 TelephonyExternalCallHideResult: TypeAlias = LBool
@@ -54,32 +54,32 @@ TelephonyExternalCallHideResult: TypeAlias = LBool
 class TelephonyExternalCallRegisterResultCrmCreatedEntitC5A11F(B24Model):
     """A nested object."""
 
-    entity_id: LInt | None = Field(None, alias="ENTITY_ID")
-    entity_type: LStr | None = Field(None, alias="ENTITY_TYPE")
+    entity_id: LInt = Field(None, alias="ENTITY_ID")
+    entity_type: LStr = Field(None, alias="ENTITY_TYPE")
 
 
 class TelephonyExternalCallRegisterResult(B24Model):
     """Result of ``telephony.externalCall.register`` (REST v2)."""
 
-    call_id: LStr | None = Field(None, alias="CALL_ID")
+    call_id: LStr = Field(None, alias="CALL_ID")
     crm_created_entities: LList[TelephonyExternalCallRegisterResultCrmCreatedEntitC5A11F] = Field(
         None, alias="CRM_CREATED_ENTITIES"
     )
-    crm_created_lead: LInt | None = Field(None, alias="CRM_CREATED_LEAD")
-    crm_entity_id: LInt | None = Field(None, alias="CRM_ENTITY_ID")
-    crm_entity_type: LStr | None = Field(None, alias="CRM_ENTITY_TYPE")
-    lead_creation_error: LStr | None = Field(None, alias="LEAD_CREATION_ERROR")
+    crm_created_lead: LInt = Field(None, alias="CRM_CREATED_LEAD")
+    crm_entity_id: LInt = Field(None, alias="CRM_ENTITY_ID")
+    crm_entity_type: LStr = Field(None, alias="CRM_ENTITY_TYPE")
+    lead_creation_error: LStr = Field(None, alias="LEAD_CREATION_ERROR")
 
 
 class TelephonyExternalCallSearchCrmEntitiesResultItemAs9F9B70(B24Model):
     """A nested object."""
 
-    id: LInt | None = Field(None, alias="ID")
-    personal_mobile: LStr | None = Field(None, alias="PERSONAL_MOBILE")
-    personal_phone: LStr | None = Field(None, alias="PERSONAL_PHONE")
-    timeman_status: LStr | None = Field(None, alias="TIMEMAN_STATUS")
-    user_phone_inner: LStr | None = Field(None, alias="USER_PHONE_INNER")
-    work_phone: LStr | None = Field(None, alias="WORK_PHONE")
+    id: LInt = Field(None, alias="ID")
+    personal_mobile: LStr = Field(None, alias="PERSONAL_MOBILE")
+    personal_phone: LStr = Field(None, alias="PERSONAL_PHONE")
+    timeman_status: LStr = Field(None, alias="TIMEMAN_STATUS")
+    user_phone_inner: LStr = Field(None, alias="USER_PHONE_INNER")
+    work_phone: LStr = Field(None, alias="WORK_PHONE")
 
 
 class TelephonyExternalCallSearchCrmEntitiesResultItem(B24Model):
@@ -88,10 +88,10 @@ class TelephonyExternalCallSearchCrmEntitiesResultItem(B24Model):
     assigned_by: TelephonyExternalCallSearchCrmEntitiesResultItemAs9F9B70 | None = Field(
         None, alias="ASSIGNED_BY"
     )
-    assigned_by_id: LInt | None = Field(None, alias="ASSIGNED_BY_ID")
-    crm_entity_id: LInt | None = Field(None, alias="CRM_ENTITY_ID")
-    crm_entity_type: LStr | None = Field(None, alias="CRM_ENTITY_TYPE")
-    name: LStr | None = Field(None, alias="NAME")
+    assigned_by_id: LInt = Field(None, alias="ASSIGNED_BY_ID")
+    crm_entity_id: LInt = Field(None, alias="CRM_ENTITY_ID")
+    crm_entity_type: LStr = Field(None, alias="CRM_ENTITY_TYPE")
+    name: LStr = Field(None, alias="NAME")
 
 
 TelephonyExternalCallSearchCrmEntitiesResult: TypeAlias = Rows[

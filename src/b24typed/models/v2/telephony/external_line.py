@@ -16,7 +16,7 @@ from b24typed.core.typed_models import B24Model, LInt, LStr, Rows
 class TelephonyExternalLineAddResult(B24Model):
     """Result of ``telephony.externalLine.add`` (REST v2)."""
 
-    id: LInt | None = Field(None, alias="ID")
+    id: LInt = Field(None, alias="ID")
 
 
 TelephonyExternalLineDeleteResult: TypeAlias = Rows[Any]
@@ -25,9 +25,9 @@ TelephonyExternalLineDeleteResult: TypeAlias = Rows[Any]
 class TelephonyExternalLineGetResultItem(B24Model):
     """A nested object."""
 
-    crm_auto_create: LStr | None = Field(None, alias="CRM_AUTO_CREATE")
-    name: LStr | None = Field(None, alias="NAME")
-    number: LStr | None = Field(None, alias="NUMBER")
+    crm_auto_create: LStr = Field(None, alias="CRM_AUTO_CREATE")
+    name: LStr = Field(None, alias="NAME")
+    number: LStr = Field(None, alias="NUMBER")
 
 
 TelephonyExternalLineGetResult: TypeAlias = Rows[TelephonyExternalLineGetResultItem]

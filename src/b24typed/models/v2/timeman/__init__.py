@@ -16,20 +16,20 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt,
 class TimemanCloseResult(B24Model):
     """Result of ``timeman.close`` (REST v2)."""
 
-    active: LBool | None = Field(None, alias="ACTIVE")
-    duration: LStr | None = Field(None, alias="DURATION")
-    ip_close: LStr | None = Field(None, alias="IP_CLOSE")
-    ip_open: LStr | None = Field(None, alias="IP_OPEN")
-    lat_close: LFloat | None = Field(None, alias="LAT_CLOSE")
-    lat_open: LFloat | None = Field(None, alias="LAT_OPEN")
-    lon_close: LFloat | None = Field(None, alias="LON_CLOSE")
-    lon_open: LFloat | None = Field(None, alias="LON_OPEN")
-    status: LStr | None = Field(None, alias="STATUS")
-    time_finish: LDateTime | None = Field(None, alias="TIME_FINISH")
-    time_finish_default: LDateTime | None = Field(None, alias="TIME_FINISH_DEFAULT")
-    time_leaks: LStr | None = Field(None, alias="TIME_LEAKS")
-    time_start: LDateTime | None = Field(None, alias="TIME_START")
-    tz_offset: LInt | None = Field(None, alias="TZ_OFFSET")
+    active: LBool = Field(None, alias="ACTIVE")
+    duration: LStr = Field(None, alias="DURATION")
+    ip_close: LStr = Field(None, alias="IP_CLOSE")
+    ip_open: LStr = Field(None, alias="IP_OPEN")
+    lat_close: LFloat = Field(None, alias="LAT_CLOSE")
+    lat_open: LFloat = Field(None, alias="LAT_OPEN")
+    lon_close: LFloat = Field(None, alias="LON_CLOSE")
+    lon_open: LFloat = Field(None, alias="LON_OPEN")
+    status: LStr = Field(None, alias="STATUS")
+    time_finish: LDateTime = Field(None, alias="TIME_FINISH")
+    time_finish_default: LDateTime = Field(None, alias="TIME_FINISH_DEFAULT")
+    time_leaks: LStr = Field(None, alias="TIME_LEAKS")
+    time_start: LDateTime = Field(None, alias="TIME_START")
+    tz_offset: LInt = Field(None, alias="TZ_OFFSET")
 
 
 TimemanOpenResult: TypeAlias = TimemanCloseResult
@@ -40,13 +40,13 @@ TimemanPauseResult: TypeAlias = TimemanCloseResult
 class TimemanSettingsResult(B24Model):
     """Result of ``timeman.settings`` (REST v2)."""
 
-    admin: LBool | None = Field(None, alias="ADMIN")
-    uf_timeman: LBool | None = Field(None, alias="UF_TIMEMAN")
-    uf_tm_allowed_delta: LStr | None = Field(None, alias="UF_TM_ALLOWED_DELTA")
-    uf_tm_free: LBool | None = Field(None, alias="UF_TM_FREE")
-    uf_tm_max_start: LStr | None = Field(None, alias="UF_TM_MAX_START")
-    uf_tm_min_duration: LStr | None = Field(None, alias="UF_TM_MIN_DURATION")
-    uf_tm_min_finish: LStr | None = Field(None, alias="UF_TM_MIN_FINISH")
+    admin: LBool = Field(None, alias="ADMIN")
+    uf_timeman: LBool = Field(None, alias="UF_TIMEMAN")
+    uf_tm_allowed_delta: LStr = Field(None, alias="UF_TM_ALLOWED_DELTA")
+    uf_tm_free: LBool = Field(None, alias="UF_TM_FREE")
+    uf_tm_max_start: LStr = Field(None, alias="UF_TM_MAX_START")
+    uf_tm_min_duration: LStr = Field(None, alias="UF_TM_MIN_DURATION")
+    uf_tm_min_finish: LStr = Field(None, alias="UF_TM_MIN_FINISH")
 
 
 TimemanStatusResult: TypeAlias = TimemanCloseResult

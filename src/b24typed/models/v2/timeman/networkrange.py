@@ -14,16 +14,16 @@ from b24typed.core.typed_models import B24Model, LBool, LList, LStr, Rows
 class TimemanNetworkrangeCheckResult(B24Model):
     """Result of ``timeman.networkrange.check`` (REST v2)."""
 
-    ip: LStr | None = None
-    name: LStr | None = None
-    range: LStr | None = None
+    ip: LStr = None
+    name: LStr = None
+    range: LStr = None
 
 
 class TimemanNetworkrangeGetResultItem(B24Model):
     """A nested object."""
 
-    ip_range: LStr | None = None
-    name: LStr | None = None
+    ip_range: LStr = None
+    name: LStr = None
 
 
 TimemanNetworkrangeGetResult: TypeAlias = Rows[TimemanNetworkrangeGetResultItem]
@@ -33,7 +33,7 @@ class TimemanNetworkrangeSetResult(B24Model):
     """Result of ``timeman.networkrange.set`` (REST v2)."""
 
     error_range: LList[TimemanNetworkrangeGetResultItem] = None
-    result: LBool | None = None
+    result: LBool = None
 
 
 class TimemanNetworkrangeSetRanges(TypedDict, total=False):

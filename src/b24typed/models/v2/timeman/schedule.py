@@ -16,23 +16,23 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, 
 class TimemanScheduleGetResultAllowedDevices(B24Model):
     """A nested object."""
 
-    browser: LBool | None = None
+    browser: LBool = None
 
 
 class TimemanScheduleGetResultCalendar(B24Model):
     """A nested object."""
 
     exclusions: LList[Any] = Field(None, alias="EXCLUSIONS")
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
-    parent_calendar_id: LInt | None = Field(None, alias="PARENT_CALENDAR_ID")
-    system_code: LStr | None = Field(None, alias="SYSTEM_CODE")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
+    parent_calendar_id: LInt = Field(None, alias="PARENT_CALENDAR_ID")
+    system_code: LStr = Field(None, alias="SYSTEM_CODE")
 
 
 class TimemanScheduleGetResultReportPeriodOptions(B24Model):
     """A nested object."""
 
-    start_week_day: LInt | None = Field(None, alias="START_WEEK_DAY")
+    start_week_day: LInt = Field(None, alias="START_WEEK_DAY")
 
 
 class TimemanScheduleGetResultScheduleViolationRulesUserA23847(B24Model):
@@ -49,23 +49,23 @@ class TimemanScheduleGetResultScheduleViolationRulesUserA23847(B24Model):
 class TimemanScheduleGetResultScheduleViolationRules(B24Model):
     """A nested object."""
 
-    entity_code: LStr | None = Field(None, alias="ENTITY_CODE")
-    id: LInt | None = Field(None, alias="ID")
-    max_allowed_to_edit_work_time: LInt | None = Field(None, alias="MAX_ALLOWED_TO_EDIT_WORK_TIME")
-    max_exact_start: LInt | None = Field(None, alias="MAX_EXACT_START")
-    max_offset_start: LInt | None = Field(None, alias="MAX_OFFSET_START")
-    max_shift_start_delay: LInt | None = Field(None, alias="MAX_SHIFT_START_DELAY")
-    max_work_time_lack_for_period: LInt | None = Field(None, alias="MAX_WORK_TIME_LACK_FOR_PERIOD")
-    min_day_duration: LInt | None = Field(None, alias="MIN_DAY_DURATION")
-    min_exact_end: LInt | None = Field(None, alias="MIN_EXACT_END")
-    min_offset_end: LInt | None = Field(None, alias="MIN_OFFSET_END")
-    missed_shift_start: LInt | None = Field(None, alias="MISSED_SHIFT_START")
-    period_time_lack_agent_id: LInt | None = Field(None, alias="PERIOD_TIME_LACK_AGENT_ID")
-    relative_end_from: LInt | None = Field(None, alias="RELATIVE_END_FROM")
-    relative_end_to: LInt | None = Field(None, alias="RELATIVE_END_TO")
-    relative_start_from: LInt | None = Field(None, alias="RELATIVE_START_FROM")
-    relative_start_to: LInt | None = Field(None, alias="RELATIVE_START_TO")
-    schedule_id: LInt | None = Field(None, alias="SCHEDULE_ID")
+    entity_code: LStr = Field(None, alias="ENTITY_CODE")
+    id: LInt = Field(None, alias="ID")
+    max_allowed_to_edit_work_time: LInt = Field(None, alias="MAX_ALLOWED_TO_EDIT_WORK_TIME")
+    max_exact_start: LInt = Field(None, alias="MAX_EXACT_START")
+    max_offset_start: LInt = Field(None, alias="MAX_OFFSET_START")
+    max_shift_start_delay: LInt = Field(None, alias="MAX_SHIFT_START_DELAY")
+    max_work_time_lack_for_period: LInt = Field(None, alias="MAX_WORK_TIME_LACK_FOR_PERIOD")
+    min_day_duration: LInt = Field(None, alias="MIN_DAY_DURATION")
+    min_exact_end: LInt = Field(None, alias="MIN_EXACT_END")
+    min_offset_end: LInt = Field(None, alias="MIN_OFFSET_END")
+    missed_shift_start: LInt = Field(None, alias="MISSED_SHIFT_START")
+    period_time_lack_agent_id: LInt = Field(None, alias="PERIOD_TIME_LACK_AGENT_ID")
+    relative_end_from: LInt = Field(None, alias="RELATIVE_END_FROM")
+    relative_end_to: LInt = Field(None, alias="RELATIVE_END_TO")
+    relative_start_from: LInt = Field(None, alias="RELATIVE_START_FROM")
+    relative_start_to: LInt = Field(None, alias="RELATIVE_START_TO")
+    schedule_id: LInt = Field(None, alias="SCHEDULE_ID")
     users_to_notify: TimemanScheduleGetResultScheduleViolationRulesUserA23847 | None = Field(
         None, alias="USERS_TO_NOTIFY"
     )
@@ -74,14 +74,14 @@ class TimemanScheduleGetResultScheduleViolationRules(B24Model):
 class TimemanScheduleGetResultShiftsItem(B24Model):
     """A nested object."""
 
-    break_duration: LInt | None = Field(None, alias="BREAK_DURATION")
-    deleted: LBool | None = Field(None, alias="DELETED")
-    id: LInt | None = Field(None, alias="ID")
-    name: LStr | None = Field(None, alias="NAME")
-    schedule_id: LInt | None = Field(None, alias="SCHEDULE_ID")
-    work_days: LStr | None = Field(None, alias="WORK_DAYS")
-    work_time_end: LInt | None = Field(None, alias="WORK_TIME_END")
-    work_time_start: LInt | None = Field(None, alias="WORK_TIME_START")
+    break_duration: LInt = Field(None, alias="BREAK_DURATION")
+    deleted: LBool = Field(None, alias="DELETED")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
+    schedule_id: LInt = Field(None, alias="SCHEDULE_ID")
+    work_days: LStr = Field(None, alias="WORK_DAYS")
+    work_time_end: LInt = Field(None, alias="WORK_TIME_END")
+    work_time_start: LInt = Field(None, alias="WORK_TIME_START")
 
 
 class TimemanScheduleGetResult(B24Model):
@@ -91,24 +91,24 @@ class TimemanScheduleGetResult(B24Model):
         None, alias="ALLOWED_DEVICES"
     )
     calendar: TimemanScheduleGetResultCalendar | None = Field(None, alias="CALENDAR")
-    calendar_id: LInt | None = Field(None, alias="CALENDAR_ID")
-    controlled_actions: LInt | None = Field(None, alias="CONTROLLED_ACTIONS")
-    created_at: LDateTime | None = Field(None, alias="CREATED_AT")
-    created_by: LInt | None = Field(None, alias="CREATED_BY")
-    deleted: LStr | None = Field(None, alias="DELETED")
-    deleted_at: LStr | None = Field(None, alias="DELETED_AT")
-    deleted_by: LInt | None = Field(None, alias="DELETED_BY")
-    id: LInt | None = Field(None, alias="ID")
-    is_for_all_users: LBool | None = Field(None, alias="IS_FOR_ALL_USERS")
-    name: LStr | None = Field(None, alias="NAME")
-    report_period: LStr | None = Field(None, alias="REPORT_PERIOD")
+    calendar_id: LInt = Field(None, alias="CALENDAR_ID")
+    controlled_actions: LInt = Field(None, alias="CONTROLLED_ACTIONS")
+    created_at: LDateTime = Field(None, alias="CREATED_AT")
+    created_by: LInt = Field(None, alias="CREATED_BY")
+    deleted: LStr = Field(None, alias="DELETED")
+    deleted_at: LStr = Field(None, alias="DELETED_AT")
+    deleted_by: LInt = Field(None, alias="DELETED_BY")
+    id: LInt = Field(None, alias="ID")
+    is_for_all_users: LBool = Field(None, alias="IS_FOR_ALL_USERS")
+    name: LStr = Field(None, alias="NAME")
+    report_period: LStr = Field(None, alias="REPORT_PERIOD")
     report_period_options: TimemanScheduleGetResultReportPeriodOptions | None = Field(
         None, alias="REPORT_PERIOD_OPTIONS"
     )
-    schedule_type: LStr | None = Field(None, alias="SCHEDULE_TYPE")
+    schedule_type: LStr = Field(None, alias="SCHEDULE_TYPE")
     schedule_violation_rules: TimemanScheduleGetResultScheduleViolationRules | None = Field(
         None, alias="SCHEDULE_VIOLATION_RULES"
     )
     shifts: LList[TimemanScheduleGetResultShiftsItem] = Field(None, alias="SHIFTS")
-    updated_by: LInt | None = Field(None, alias="UPDATED_BY")
+    updated_by: LInt = Field(None, alias="UPDATED_BY")
     worktime_restrictions: LList[LStr] = Field(None, alias="WORKTIME_RESTRICTIONS")

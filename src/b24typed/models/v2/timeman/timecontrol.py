@@ -69,132 +69,132 @@ class TimemanTimecontrolReportAddReportId(TypedDict, total=False):
 class TimemanTimecontrolReportsGetResultDaysItemReportsIB1F74D(B24Model):
     """A nested object."""
 
-    ip: LStr | None = None
-    name: LStr | None = None
-    range: LStr | None = None
+    ip: LStr = None
+    name: LStr = None
+    range: LStr = None
 
 
 class TimemanTimecontrolReportsGetResultDaysItemReportsItem(B24Model):
     """A nested object."""
 
-    active: LBool | None = None
-    date_finish: LDateTime | None = None
-    date_start: LDateTime | None = None
-    duration: LInt | None = None
-    entry_id: LStr | None = None
-    id: LStr | None = None
-    ip_finish: LStr | None = None
+    active: LBool = None
+    date_finish: LDateTime = None
+    date_start: LDateTime = None
+    duration: LInt = None
+    entry_id: LStr = None
+    id: LStr = None
+    ip_finish: LStr = None
     ip_finish_network: TimemanTimecontrolReportsGetResultDaysItemReportsIB1F74D | None = None
-    ip_start: LStr | None = None
+    ip_start: LStr = None
     ip_start_network: TimemanTimecontrolReportsGetResultDaysItemReportsIB1F74D | None = None
-    report_text: LStr | None = None
-    report_type: LStr | None = None
-    source_finish: LStr | None = None
-    source_start: LStr | None = None
-    system_text: LStr | None = None
-    type: LStr | None = None
-    user_id: LStr | None = None
+    report_text: LStr = None
+    report_type: LStr = None
+    source_finish: LStr = None
+    source_start: LStr = None
+    system_text: LStr = None
+    type: LStr = None
+    user_id: LStr = None
 
 
 class TimemanTimecontrolReportsGetResultDaysItem(B24Model):
     """A nested object."""
 
-    day_title: LStr | None = None
-    index: LInt | None = None
+    day_title: LStr = None
+    index: LInt = None
     reports: LList[TimemanTimecontrolReportsGetResultDaysItemReportsItem] = None
-    workday_complete: LBool | None = None
-    workday_date_finish: LDateTime | None = None
-    workday_date_start: LDateTime | None = None
-    workday_duration: LInt | None = None
-    workday_duration_config: LInt | None = None
-    workday_duration_final: LInt | None = None
-    workday_time_leaks_final: LInt | None = None
-    workday_time_leaks_real: LInt | None = None
-    workday_time_leaks_user: LInt | None = None
+    workday_complete: LBool = None
+    workday_date_finish: LDateTime = None
+    workday_date_start: LDateTime = None
+    workday_duration: LInt = None
+    workday_duration_config: LInt = None
+    workday_duration_final: LInt = None
+    workday_time_leaks_final: LInt = None
+    workday_time_leaks_real: LInt = None
+    workday_time_leaks_user: LInt = None
 
 
 class TimemanTimecontrolReportsGetResultReportDaysItemRe6C1224(B24Model):
     """A nested object."""
 
-    active: LBool | None = None
-    date_finish: LStr | None = None
-    date_start: LStr | None = None
-    duration: LInt | None = None
-    entry_id: LStr | None = None
-    id: LInt | None = None
-    ip_finish: LStr | None = None
-    ip_finish_network: LBool | None = None
-    ip_start: LStr | None = None
-    ip_start_network: LBool | None = None
-    report_text: LStr | None = None
-    report_type: LStr | None = None
-    source_finish: LStr | None = None
-    source_start: LStr | None = None
-    system_text: Any | None = None
-    type: LStr | None = None
-    user_id: LStr | None = None
+    active: LBool = None
+    date_finish: LStr = None
+    date_start: LStr = None
+    duration: LInt = None
+    entry_id: LStr = None
+    id: LInt = None
+    ip_finish: LStr = None
+    ip_finish_network: LBool = None
+    ip_start: LStr = None
+    ip_start_network: LBool = None
+    report_text: LStr = None
+    report_type: LStr = None
+    source_finish: LStr = None
+    source_start: LStr = None
+    system_text: Any = None
+    type: LStr = None
+    user_id: LStr = None
 
 
 class TimemanTimecontrolReportsGetResultReportDaysItem(B24Model):
     """A nested object."""
 
-    day_title: LStr | None = None
-    index: LStr | None = None
+    day_title: LStr = None
+    index: LStr = None
     reports: LList[TimemanTimecontrolReportsGetResultReportDaysItemRe6C1224] = None
-    workday_complete: LBool | None = None
-    workday_date_finish: LStr | None = None
-    workday_date_start: LStr | None = None
-    workday_duration: LInt | None = None
-    workday_duration_config: LInt | None = None
-    workday_duration_final: LInt | None = None
-    workday_time_leaks_final: LInt | None = None
-    workday_time_leaks_real: LInt | None = None
-    workday_time_leaks_user: LInt | None = None
+    workday_complete: LBool = None
+    workday_date_finish: LStr = None
+    workday_date_start: LStr = None
+    workday_duration: LInt = None
+    workday_duration_config: LInt = None
+    workday_duration_final: LInt = None
+    workday_time_leaks_final: LInt = None
+    workday_time_leaks_real: LInt = None
+    workday_time_leaks_user: LInt = None
 
 
 class TimemanTimecontrolReportsGetResultReport(B24Model):
     """A nested object."""
 
-    date_finish: LStr | None = None
-    date_start: LStr | None = None
+    date_finish: LStr = None
+    date_start: LStr = None
     days: LList[TimemanTimecontrolReportsGetResultReportDaysItem] = None
-    month_title: LStr | None = None
+    month_title: LStr = None
 
 
 class TimemanTimecontrolReportsGetResultTime(B24Model):
     """A nested object."""
 
-    date_finish: LStr | None = None
-    date_start: LStr | None = None
-    duration: LFloat | None = None
-    finish: LFloat | None = None
-    operating: LInt | None = None
-    operating_reset_at: LInt | None = None
-    processing: LFloat | None = None
-    start: LFloat | None = None
+    date_finish: LStr = None
+    date_start: LStr = None
+    duration: LFloat = None
+    finish: LFloat = None
+    operating: LInt = None
+    operating_reset_at: LInt = None
+    processing: LFloat = None
+    start: LFloat = None
 
 
 class TimemanTimecontrolReportsGetResultUser(B24Model):
     """A nested object."""
 
-    active: LBool | None = None
-    avatar: LStr | None = None
-    first_name: LStr | None = None
-    id: LInt | None = None
-    last_activity_date: LDateTime | None = None
-    last_name: LStr | None = None
-    name: LStr | None = None
-    personal_gender: LStr | None = None
-    work_position: LStr | None = None
+    active: LBool = None
+    avatar: LStr = None
+    first_name: LStr = None
+    id: LInt = None
+    last_activity_date: LDateTime = None
+    last_name: LStr = None
+    name: LStr = None
+    personal_gender: LStr = None
+    work_position: LStr = None
 
 
 class TimemanTimecontrolReportsGetResult(B24Model):
     """Result of ``timeman.timecontrol.reports.get`` (REST v2)."""
 
-    date_finish: LDateTime | None = None
-    date_start: LDateTime | None = None
+    date_finish: LDateTime = None
+    date_start: LDateTime = None
     days: LList[TimemanTimecontrolReportsGetResultDaysItem] = None
-    month_title: LStr | None = None
+    month_title: LStr = None
     report: TimemanTimecontrolReportsGetResultReport | None = None
     time: TimemanTimecontrolReportsGetResultTime | None = None
     user: TimemanTimecontrolReportsGetResultUser | None = None
@@ -203,33 +203,33 @@ class TimemanTimecontrolReportsGetResult(B24Model):
 class TimemanTimecontrolReportsSettingsGetResultDepartme758BE6(B24Model):
     """A nested object."""
 
-    id: LStr | None = None
-    name: LStr | None = None
+    id: LStr = None
+    name: LStr = None
 
 
 class TimemanTimecontrolReportsSettingsGetResult(B24Model):
     """Result of ``timeman.timecontrol.reports.settings.get`` (REST v2)."""
 
-    active: LBool | None = None
+    active: LBool = None
     departments: LList[TimemanTimecontrolReportsSettingsGetResultDepartme758BE6] = None
-    minimum_idle_for_report: LInt | None = None
-    report_view_type: LStr | None = None
-    user_admin: LBool | None = None
-    user_head: LBool | None = None
-    user_id: LInt | None = None
+    minimum_idle_for_report: LInt = None
+    report_view_type: LStr = None
+    user_admin: LBool = None
+    user_head: LBool = None
+    user_id: LInt = None
 
 
 class TimemanTimecontrolReportsUsersGetResultItem(B24Model):
     """A nested object."""
 
-    avatar: LStr | None = None
-    first_name: LStr | None = None
-    id: LInt | None = None
-    last_activity_date: LStr | None = None
-    last_name: LStr | None = None
-    name: LStr | None = None
-    personal_gender: LStr | None = None
-    work_position: LStr | None = None
+    avatar: LStr = None
+    first_name: LStr = None
+    id: LInt = None
+    last_activity_date: LStr = None
+    last_name: LStr = None
+    name: LStr = None
+    personal_gender: LStr = None
+    work_position: LStr = None
 
 
 TimemanTimecontrolReportsUsersGetResult: TypeAlias = Rows[
@@ -240,16 +240,16 @@ TimemanTimecontrolReportsUsersGetResult: TypeAlias = Rows[
 class TimemanTimecontrolSettingsGetResult(B24Model):
     """Result of ``timeman.timecontrol.settings.get`` (REST v2)."""
 
-    active: LBool | None = None
-    minimum_idle_for_report: LInt | None = None
-    register_desktop: LBool | None = None
-    register_idle: LBool | None = None
-    register_offline: LBool | None = None
-    report_full_type: LStr | None = None
+    active: LBool = None
+    minimum_idle_for_report: LInt = None
+    register_desktop: LBool = None
+    register_idle: LBool = None
+    register_offline: LBool = None
+    report_full_type: LStr = None
     report_full_users: LList[Any] = None
-    report_request_type: LStr | None = None
+    report_request_type: LStr = None
     report_request_users: LList[Any] = None
-    report_simple_type: LStr | None = None
+    report_simple_type: LStr = None
     report_simple_users: LList[Any] = None
 
 

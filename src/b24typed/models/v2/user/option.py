@@ -14,8 +14,8 @@ from b24typed.core.typed_models import B24Model, LBool, LStr
 class UserOptionGetResult(B24Model):
     """Result of ``user.option.get`` (REST v2)."""
 
-    data: LStr | None = None
-    data2: LStr | None = None
+    data: LStr = None
+    data2: LStr = None
 
 
 UserOptionSetResult: TypeAlias = LBool

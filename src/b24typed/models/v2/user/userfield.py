@@ -77,40 +77,40 @@ UserUserfieldDeleteResult: TypeAlias = LBool
 class UserUserfieldListItemListItem(B24Model):
     """A nested object."""
 
-    def_: LStr | None = Field(None, alias="DEF")
-    id: LInt | None = Field(None, alias="ID")
-    sort: LStr | None = Field(None, alias="SORT")
-    value: LStr | None = Field(None, alias="VALUE")
-    xml_id: LStr | None = Field(None, alias="XML_ID")
+    def_: LStr = Field(None, alias="DEF")
+    id: LInt = Field(None, alias="ID")
+    sort: LStr = Field(None, alias="SORT")
+    value: LStr = Field(None, alias="VALUE")
+    xml_id: LStr = Field(None, alias="XML_ID")
 
 
 class UserUserfieldListItemSettings(B24Model):
     """A nested object."""
 
-    caption_no_value: LStr | None = Field(None, alias="CAPTION_NO_VALUE")
-    default_value: LStr | None = Field(None, alias="DEFAULT_VALUE")
-    display: LStr | None = Field(None, alias="DISPLAY")
-    list_height: LInt | None = Field(None, alias="LIST_HEIGHT")
-    show_no_value: LStr | None = Field(None, alias="SHOW_NO_VALUE")
+    caption_no_value: LStr = Field(None, alias="CAPTION_NO_VALUE")
+    default_value: LStr = Field(None, alias="DEFAULT_VALUE")
+    display: LStr = Field(None, alias="DISPLAY")
+    list_height: LInt = Field(None, alias="LIST_HEIGHT")
+    show_no_value: LStr = Field(None, alias="SHOW_NO_VALUE")
 
 
 class UserUserfieldListItem(B24Model):
     """A nested object."""
 
-    edit_in_list: LStr | None = Field(None, alias="EDIT_IN_LIST")
-    entity_id: LStr | None = Field(None, alias="ENTITY_ID")
-    field_name: LStr | None = Field(None, alias="FIELD_NAME")
-    id: LInt | None = Field(None, alias="ID")
-    is_searchable: LStr | None = Field(None, alias="IS_SEARCHABLE")
+    edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")
+    entity_id: LStr = Field(None, alias="ENTITY_ID")
+    field_name: LStr = Field(None, alias="FIELD_NAME")
+    id: LInt = Field(None, alias="ID")
+    is_searchable: LStr = Field(None, alias="IS_SEARCHABLE")
     list: LList[UserUserfieldListItemListItem] = Field(None, alias="LIST")
-    mandatory: LStr | None = Field(None, alias="MANDATORY")
-    multiple: LStr | None = Field(None, alias="MULTIPLE")
+    mandatory: LStr = Field(None, alias="MANDATORY")
+    multiple: LStr = Field(None, alias="MULTIPLE")
     settings: UserUserfieldListItemSettings | None = Field(None, alias="SETTINGS")
-    show_filter: LStr | None = Field(None, alias="SHOW_FILTER")
-    show_in_list: LStr | None = Field(None, alias="SHOW_IN_LIST")
-    sort: LStr | None = Field(None, alias="SORT")
-    user_type_id: LStr | None = Field(None, alias="USER_TYPE_ID")
-    xml_id: Any | None = Field(None, alias="XML_ID")
+    show_filter: LStr = Field(None, alias="SHOW_FILTER")
+    show_in_list: LStr = Field(None, alias="SHOW_IN_LIST")
+    sort: LStr = Field(None, alias="SORT")
+    user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
+    xml_id: Any = Field(None, alias="XML_ID")
 
 
 UserUserfieldUpdateResult: TypeAlias = LBool

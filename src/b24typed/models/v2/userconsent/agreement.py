@@ -16,10 +16,10 @@ from b24typed.core.typed_models import B24Model, LInt, LStr, Rows
 class UserconsentAgreementListItem(B24Model):
     """A nested object."""
 
-    active: LStr | None = Field(None, alias="ACTIVE")
-    id: LInt | None = Field(None, alias="ID")
-    language_id: LStr | None = Field(None, alias="LANGUAGE_ID")
-    name: LStr | None = Field(None, alias="NAME")
+    active: LStr = Field(None, alias="ACTIVE")
+    id: LInt = Field(None, alias="ID")
+    language_id: LStr = Field(None, alias="LANGUAGE_ID")
+    name: LStr = Field(None, alias="NAME")
 
 
 UserconsentAgreementListResult: TypeAlias = Rows[UserconsentAgreementListItem]

@@ -18,84 +18,84 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
 class UserfieldconfigAddResultFieldEnumItem(B24Model):
     """A nested object."""
 
-    def_: LStr | None = Field(None, alias="def")
-    id: LInt | None = None
-    sort: LStr | None = None
-    user_field_id: LInt | None = Field(None, alias="userFieldId")
-    value: LStr | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    def_: LStr = Field(None, alias="def")
+    id: LInt = None
+    sort: LStr = None
+    user_field_id: LInt = Field(None, alias="userFieldId")
+    value: LStr = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class UserfieldconfigAddResultFieldLanguageId(B24Model):
     """A nested object."""
 
-    en: LStr | None = None
-    ru: LStr | None = None
+    en: LStr = None
+    ru: LStr = None
 
 
 class UserfieldconfigAddResultFieldSettings(B24Model):
     """A nested object."""
 
-    active_filter: LBool | None = Field(None, alias="ACTIVE_FILTER")
-    caption_no_value: LStr | None = Field(None, alias="CAPTION_NO_VALUE")
-    company: LBool | None = Field(None, alias="COMPANY")
-    contact: LBool | None = Field(None, alias="CONTACT")
-    deal: LBool | None = Field(None, alias="DEAL")
-    default_value: LStr | None = Field(None, alias="DEFAULT_VALUE")
-    display: LStr | None = Field(None, alias="DISPLAY")
-    dynamic: LBool | None = Field(None, alias="DYNAMIC_")
-    entity_type: LStr | None = Field(None, alias="ENTITY_TYPE")
+    active_filter: LBool = Field(None, alias="ACTIVE_FILTER")
+    caption_no_value: LStr = Field(None, alias="CAPTION_NO_VALUE")
+    company: LBool = Field(None, alias="COMPANY")
+    contact: LBool = Field(None, alias="CONTACT")
+    deal: LBool = Field(None, alias="DEAL")
+    default_value: LStr = Field(None, alias="DEFAULT_VALUE")
+    display: LStr = Field(None, alias="DISPLAY")
+    dynamic: LBool = Field(None, alias="DYNAMIC_")
+    entity_type: LStr = Field(None, alias="ENTITY_TYPE")
     extensions: LList[LStr] = Field(None, alias="EXTENSIONS")
-    iblock_id: LInt | None = Field(None, alias="IBLOCK_ID")
-    label: LStr | None = Field(None, alias="LABEL")
-    label_checkbox: LStr | None = Field(None, alias="LABEL_CHECKBOX")
-    lead: LBool | None = Field(None, alias="LEAD")
-    list_height: LInt | None = Field(None, alias="LIST_HEIGHT")
-    list_width: LInt | None = Field(None, alias="LIST_WIDTH")
-    max_allowed_size: LInt | None = Field(None, alias="MAX_ALLOWED_SIZE")
-    max_length: LInt | None = Field(None, alias="MAX_LENGTH")
-    max_show_size: LInt | None = Field(None, alias="MAX_SHOW_SIZE")
-    max_value: LInt | None = Field(None, alias="MAX_VALUE")
-    min_length: LInt | None = Field(None, alias="MIN_LENGTH")
-    min_value: LInt | None = Field(None, alias="MIN_VALUE")
-    order: LBool | None = Field(None, alias="ORDER")
-    popup: LBool | None = Field(None, alias="POPUP")
-    precision: LInt | None = Field(None, alias="PRECISION")
-    quote: LBool | None = Field(None, alias="QUOTE")
-    regexp: LStr | None = Field(None, alias="REGEXP")
-    rows: LInt | None = Field(None, alias="ROWS")
-    show_map: LBool | None = Field(None, alias="SHOW_MAP")
-    show_no_value: LBool | None = Field(None, alias="SHOW_NO_VALUE")
-    size: LInt | None = Field(None, alias="SIZE")
-    smart_invoice: LBool | None = Field(None, alias="SMART_INVOICE")
-    target_blank: LBool | None = Field(None, alias="TARGET_BLANK")
-    use_second: LBool | None = Field(None, alias="USE_SECOND")
-    use_timezone: LBool | None = Field(None, alias="USE_TIMEZONE")
+    iblock_id: LInt = Field(None, alias="IBLOCK_ID")
+    label: LStr = Field(None, alias="LABEL")
+    label_checkbox: LStr = Field(None, alias="LABEL_CHECKBOX")
+    lead: LBool = Field(None, alias="LEAD")
+    list_height: LInt = Field(None, alias="LIST_HEIGHT")
+    list_width: LInt = Field(None, alias="LIST_WIDTH")
+    max_allowed_size: LInt = Field(None, alias="MAX_ALLOWED_SIZE")
+    max_length: LInt = Field(None, alias="MAX_LENGTH")
+    max_show_size: LInt = Field(None, alias="MAX_SHOW_SIZE")
+    max_value: LInt = Field(None, alias="MAX_VALUE")
+    min_length: LInt = Field(None, alias="MIN_LENGTH")
+    min_value: LInt = Field(None, alias="MIN_VALUE")
+    order: LBool = Field(None, alias="ORDER")
+    popup: LBool = Field(None, alias="POPUP")
+    precision: LInt = Field(None, alias="PRECISION")
+    quote: LBool = Field(None, alias="QUOTE")
+    regexp: LStr = Field(None, alias="REGEXP")
+    rows: LInt = Field(None, alias="ROWS")
+    show_map: LBool = Field(None, alias="SHOW_MAP")
+    show_no_value: LBool = Field(None, alias="SHOW_NO_VALUE")
+    size: LInt = Field(None, alias="SIZE")
+    smart_invoice: LBool = Field(None, alias="SMART_INVOICE")
+    target_blank: LBool = Field(None, alias="TARGET_BLANK")
+    use_second: LBool = Field(None, alias="USE_SECOND")
+    use_timezone: LBool = Field(None, alias="USE_TIMEZONE")
 
 
 class UserfieldconfigAddResultField(B24Model):
     """A nested object."""
 
-    edit_form_label: LDict | None = Field(None, alias="editFormLabel")
-    edit_in_list: LBool | None = Field(None, alias="editInList")
-    entity_id: LStr | None = Field(None, alias="entityId")
+    edit_form_label: LDict = Field(None, alias="editFormLabel")
+    edit_in_list: LBool = Field(None, alias="editInList")
+    entity_id: LStr = Field(None, alias="entityId")
     enum: LList[UserfieldconfigAddResultFieldEnumItem] = None
-    error_message: LDict | None = Field(None, alias="errorMessage")
-    field_name: LStr | None = Field(None, alias="fieldName")
-    help_message: LDict | None = Field(None, alias="helpMessage")
-    id: LInt | None = None
-    is_searchable: LBool | None = Field(None, alias="isSearchable")
+    error_message: LDict = Field(None, alias="errorMessage")
+    field_name: LStr = Field(None, alias="fieldName")
+    help_message: LDict = Field(None, alias="helpMessage")
+    id: LInt = None
+    is_searchable: LBool = Field(None, alias="isSearchable")
     language_id: UserfieldconfigAddResultFieldLanguageId | None = Field(None, alias="languageId")
-    list_column_label: LDict | None = Field(None, alias="listColumnLabel")
-    list_filter_label: LDict | None = Field(None, alias="listFilterLabel")
-    mandatory: LBool | None = None
-    multiple: LBool | None = None
+    list_column_label: LDict = Field(None, alias="listColumnLabel")
+    list_filter_label: LDict = Field(None, alias="listFilterLabel")
+    mandatory: LBool = None
+    multiple: LBool = None
     settings: UserfieldconfigAddResultFieldSettings | None = None
-    show_filter: LBool | None = Field(None, alias="showFilter")
-    show_in_list: LBool | None = Field(None, alias="showInList")
-    sort: LInt | None = None
-    user_type_id: LStr | None = Field(None, alias="userTypeId")
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    show_filter: LBool = Field(None, alias="showFilter")
+    show_in_list: LBool = Field(None, alias="showInList")
+    sort: LInt = None
+    user_type_id: LStr = Field(None, alias="userTypeId")
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class UserfieldconfigAddResult(B24Model):
@@ -174,42 +174,42 @@ class UserfieldconfigAddField(TypedDict, total=False):
 class UserfieldconfigGetResultFieldLanguageId(B24Model):
     """A nested object."""
 
-    de: LStr | None = None
-    en: LStr | None = None
+    de: LStr = None
+    en: LStr = None
 
 
 class UserfieldconfigGetResultFieldSettings(B24Model):
     """A nested object."""
 
-    caption_no_value: LStr | None = Field(None, alias="CAPTION_NO_VALUE")
-    display: LStr | None = Field(None, alias="DISPLAY")
-    list_height: LInt | None = Field(None, alias="LIST_HEIGHT")
-    show_no_value: LStr | None = Field(None, alias="SHOW_NO_VALUE")
+    caption_no_value: LStr = Field(None, alias="CAPTION_NO_VALUE")
+    display: LStr = Field(None, alias="DISPLAY")
+    list_height: LInt = Field(None, alias="LIST_HEIGHT")
+    show_no_value: LStr = Field(None, alias="SHOW_NO_VALUE")
 
 
 class UserfieldconfigGetResultField(B24Model):
     """A nested object."""
 
-    edit_form_label: LDict | None = Field(None, alias="editFormLabel")
-    edit_in_list: LBool | None = Field(None, alias="editInList")
-    entity_id: LStr | None = Field(None, alias="entityId")
+    edit_form_label: LDict = Field(None, alias="editFormLabel")
+    edit_in_list: LBool = Field(None, alias="editInList")
+    entity_id: LStr = Field(None, alias="entityId")
     enum: LList[UserfieldconfigAddResultFieldEnumItem] = None
-    error_message: LDict | None = Field(None, alias="errorMessage")
-    field_name: LStr | None = Field(None, alias="fieldName")
-    help_message: LDict | None = Field(None, alias="helpMessage")
-    id: LInt | None = None
-    is_searchable: LBool | None = Field(None, alias="isSearchable")
+    error_message: LDict = Field(None, alias="errorMessage")
+    field_name: LStr = Field(None, alias="fieldName")
+    help_message: LDict = Field(None, alias="helpMessage")
+    id: LInt = None
+    is_searchable: LBool = Field(None, alias="isSearchable")
     language_id: UserfieldconfigGetResultFieldLanguageId | None = Field(None, alias="languageId")
-    list_column_label: LDict | None = Field(None, alias="listColumnLabel")
-    list_filter_label: LDict | None = Field(None, alias="listFilterLabel")
-    mandatory: LBool | None = None
-    multiple: LBool | None = None
+    list_column_label: LDict = Field(None, alias="listColumnLabel")
+    list_filter_label: LDict = Field(None, alias="listFilterLabel")
+    mandatory: LBool = None
+    multiple: LBool = None
     settings: UserfieldconfigGetResultFieldSettings | None = None
-    show_filter: LBool | None = Field(None, alias="showFilter")
-    show_in_list: LBool | None = Field(None, alias="showInList")
-    sort: LInt | None = None
-    user_type_id: LStr | None = Field(None, alias="userTypeId")
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    show_filter: LBool = Field(None, alias="showFilter")
+    show_in_list: LBool = Field(None, alias="showInList")
+    sort: LInt = None
+    user_type_id: LStr = Field(None, alias="userTypeId")
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class UserfieldconfigGetResult(B24Model):
@@ -221,8 +221,8 @@ class UserfieldconfigGetResult(B24Model):
 class UserfieldconfigGetTypesResultTypesAddress(B24Model):
     """A nested object."""
 
-    description: LStr | None = None
-    user_type_id: LStr | None = Field(None, alias="userTypeId")
+    description: LStr = None
+    user_type_id: LStr = Field(None, alias="userTypeId")
 
 
 class UserfieldconfigGetTypesResultTypes(B24Model):
@@ -256,32 +256,32 @@ class UserfieldconfigGetTypesResult(B24Model):
 class UserfieldconfigListItemLanguageId(B24Model):
     """A nested object."""
 
-    de: LStr | None = None
+    de: LStr = None
 
 
 class UserfieldconfigListItem(B24Model):
     """A nested object."""
 
-    edit_form_label: LDict | None = Field(None, alias="editFormLabel")
-    edit_in_list: LBool | None = Field(None, alias="editInList")
-    entity_id: LStr | None = Field(None, alias="entityId")
+    edit_form_label: LDict = Field(None, alias="editFormLabel")
+    edit_in_list: LBool = Field(None, alias="editInList")
+    entity_id: LStr = Field(None, alias="entityId")
     enum: LList[LDict] = None
-    error_message: LDict | None = Field(None, alias="errorMessage")
-    field_name: LStr | None = Field(None, alias="fieldName")
-    help_message: LDict | None = Field(None, alias="helpMessage")
-    id: LInt | None = None
-    is_searchable: LBool | None = Field(None, alias="isSearchable")
+    error_message: LDict = Field(None, alias="errorMessage")
+    field_name: LStr = Field(None, alias="fieldName")
+    help_message: LDict = Field(None, alias="helpMessage")
+    id: LInt = None
+    is_searchable: LBool = Field(None, alias="isSearchable")
     language_id: UserfieldconfigListItemLanguageId | None = Field(None, alias="languageId")
-    list_column_label: LDict | None = Field(None, alias="listColumnLabel")
-    list_filter_label: LDict | None = Field(None, alias="listFilterLabel")
-    mandatory: LBool | None = None
-    multiple: LBool | None = None
+    list_column_label: LDict = Field(None, alias="listColumnLabel")
+    list_filter_label: LDict = Field(None, alias="listFilterLabel")
+    mandatory: LBool = None
+    multiple: LBool = None
     settings: UserfieldconfigGetResultFieldSettings | None = None
-    show_filter: LStr | None = Field(None, alias="showFilter")
-    show_in_list: LBool | None = Field(None, alias="showInList")
-    sort: LInt | None = None
-    user_type_id: LStr | None = Field(None, alias="userTypeId")
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    show_filter: LStr = Field(None, alias="showFilter")
+    show_in_list: LBool = Field(None, alias="showInList")
+    sort: LInt = None
+    user_type_id: LStr = Field(None, alias="userTypeId")
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class UserfieldconfigListResult(B24Model):
@@ -311,32 +311,32 @@ class UserfieldconfigListSelect(TypedDict, total=False):
 class UserfieldconfigUpdateResultFieldLanguageId(B24Model):
     """A nested object."""
 
-    en: LStr | None = None
+    en: LStr = None
 
 
 class UserfieldconfigUpdateResultField(B24Model):
     """A nested object."""
 
-    edit_form_label: LDict | None = Field(None, alias="editFormLabel")
-    edit_in_list: LBool | None = Field(None, alias="editInList")
-    entity_id: LStr | None = Field(None, alias="entityId")
+    edit_form_label: LDict = Field(None, alias="editFormLabel")
+    edit_in_list: LBool = Field(None, alias="editInList")
+    entity_id: LStr = Field(None, alias="entityId")
     enum: LList[UserfieldconfigAddResultFieldEnumItem] = None
-    error_message: LDict | None = Field(None, alias="errorMessage")
-    field_name: LStr | None = Field(None, alias="fieldName")
-    help_message: LDict | None = Field(None, alias="helpMessage")
-    id: LInt | None = None
-    is_searchable: LBool | None = Field(None, alias="isSearchable")
+    error_message: LDict = Field(None, alias="errorMessage")
+    field_name: LStr = Field(None, alias="fieldName")
+    help_message: LDict = Field(None, alias="helpMessage")
+    id: LInt = None
+    is_searchable: LBool = Field(None, alias="isSearchable")
     language_id: UserfieldconfigUpdateResultFieldLanguageId | None = Field(None, alias="languageId")
-    list_column_label: LDict | None = Field(None, alias="listColumnLabel")
-    list_filter_label: LDict | None = Field(None, alias="listFilterLabel")
-    mandatory: LBool | None = None
-    multiple: LBool | None = None
+    list_column_label: LDict = Field(None, alias="listColumnLabel")
+    list_filter_label: LDict = Field(None, alias="listFilterLabel")
+    mandatory: LBool = None
+    multiple: LBool = None
     settings: UserfieldconfigAddResultFieldSettings | None = None
-    show_filter: LBool | None = Field(None, alias="showFilter")
-    show_in_list: LBool | None = Field(None, alias="showInList")
-    sort: LInt | None = None
-    user_type_id: LStr | None = Field(None, alias="userTypeId")
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    show_filter: LBool = Field(None, alias="showFilter")
+    show_in_list: LBool = Field(None, alias="showInList")
+    sort: LInt = None
+    user_type_id: LStr = Field(None, alias="userTypeId")
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class UserfieldconfigUpdateResult(B24Model):

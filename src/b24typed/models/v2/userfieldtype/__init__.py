@@ -20,10 +20,10 @@ UserfieldtypeDeleteResult: TypeAlias = LBool
 class UserfieldtypeListItem(B24Model):
     """A nested object."""
 
-    description: LStr | None = Field(None, alias="DESCRIPTION")
-    handler: LStr | None = Field(None, alias="HANDLER")
-    title: LStr | None = Field(None, alias="TITLE")
-    user_type_id: LStr | None = Field(None, alias="USER_TYPE_ID")
+    description: LStr = Field(None, alias="DESCRIPTION")
+    handler: LStr = Field(None, alias="HANDLER")
+    title: LStr = Field(None, alias="TITLE")
+    user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
 
 
 UserfieldtypeUpdateResult: TypeAlias = LBool

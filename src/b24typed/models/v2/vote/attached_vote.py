@@ -16,116 +16,116 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
 class VoteAttachedVoteGetResultAttach(B24Model):
     """A nested object."""
 
-    anonymity: LInt | None = Field(None, alias="ANONYMITY")
-    counter: LInt | None = Field(None, alias="COUNTER")
-    id: LInt | None = Field(None, alias="ID")
-    options: LInt | None = Field(None, alias="OPTIONS")
-    questions: LDict | None = Field(None, alias="QUESTIONS")
-    vote_id: LInt | None = Field(None, alias="VOTE_ID")
-    can_edit: LBool | None = Field(None, alias="canEdit")
-    can_revote: LBool | None = Field(None, alias="canRevote")
-    can_vote: LBool | None = Field(None, alias="canVote")
-    download_url: LStr | None = Field(None, alias="downloadUrl")
-    entity_id: LInt | None = Field(None, alias="entityId")
-    is_finished: LBool | None = Field(None, alias="isFinished")
-    is_voted: LBool | None = Field(None, alias="isVoted")
-    result_url: LStr | None = Field(None, alias="resultUrl")
-    signed_attach_id: LStr | None = Field(None, alias="signedAttachId")
-    user_answer_map: LDict | None = Field(None, alias="userAnswerMap")
+    anonymity: LInt = Field(None, alias="ANONYMITY")
+    counter: LInt = Field(None, alias="COUNTER")
+    id: LInt = Field(None, alias="ID")
+    options: LInt = Field(None, alias="OPTIONS")
+    questions: LDict = Field(None, alias="QUESTIONS")
+    vote_id: LInt = Field(None, alias="VOTE_ID")
+    can_edit: LBool = Field(None, alias="canEdit")
+    can_revote: LBool = Field(None, alias="canRevote")
+    can_vote: LBool = Field(None, alias="canVote")
+    download_url: LStr = Field(None, alias="downloadUrl")
+    entity_id: LInt = Field(None, alias="entityId")
+    is_finished: LBool = Field(None, alias="isFinished")
+    is_voted: LBool = Field(None, alias="isVoted")
+    result_url: LStr = Field(None, alias="resultUrl")
+    signed_attach_id: LStr = Field(None, alias="signedAttachId")
+    user_answer_map: LDict = Field(None, alias="userAnswerMap")
 
 
 class VoteAttachedVoteGetResult(B24Model):
     """Result of ``vote.AttachedVote.get`` (REST v2)."""
 
-    anonymity: LInt | None = Field(None, alias="ANONYMITY")
-    counter: LInt | None = Field(None, alias="COUNTER")
-    id: LInt | None = Field(None, alias="ID")
-    options: LInt | None = Field(None, alias="OPTIONS")
+    anonymity: LInt = Field(None, alias="ANONYMITY")
+    counter: LInt = Field(None, alias="COUNTER")
+    id: LInt = Field(None, alias="ID")
+    options: LInt = Field(None, alias="OPTIONS")
     questions: LList[Any] = Field(None, alias="QUESTIONS")
-    vote_id: LInt | None = Field(None, alias="VOTE_ID")
+    vote_id: LInt = Field(None, alias="VOTE_ID")
     attach: VoteAttachedVoteGetResultAttach | None = None
-    can_edit: LBool | None = Field(None, alias="canEdit")
-    can_revote: LBool | None = Field(None, alias="canRevote")
-    can_vote: LBool | None = Field(None, alias="canVote")
-    download_url: LStr | None = Field(None, alias="downloadUrl")
-    entity_id: LInt | None = Field(None, alias="entityId")
-    is_finished: LBool | None = Field(None, alias="isFinished")
-    is_voted: LBool | None = Field(None, alias="isVoted")
-    result_url: LStr | None = Field(None, alias="resultUrl")
-    signed_attach_id: LStr | None = Field(None, alias="signedAttachId")
+    can_edit: LBool = Field(None, alias="canEdit")
+    can_revote: LBool = Field(None, alias="canRevote")
+    can_vote: LBool = Field(None, alias="canVote")
+    download_url: LStr = Field(None, alias="downloadUrl")
+    entity_id: LInt = Field(None, alias="entityId")
+    is_finished: LBool = Field(None, alias="isFinished")
+    is_voted: LBool = Field(None, alias="isVoted")
+    result_url: LStr = Field(None, alias="resultUrl")
+    signed_attach_id: LStr = Field(None, alias="signedAttachId")
     user_answer_map: LList[Any] = Field(None, alias="userAnswerMap")
 
 
 class VoteAttachedVoteGetAnswerVotedResultItemsItem(B24Model):
     """A nested object."""
 
-    id: LInt | None = Field(None, alias="ID")
-    image: LStr | None = Field(None, alias="IMAGE")
-    name: LStr | None = Field(None, alias="NAME")
-    work_position: LStr | None = Field(None, alias="WORK_POSITION")
+    id: LInt = Field(None, alias="ID")
+    image: LStr = Field(None, alias="IMAGE")
+    name: LStr = Field(None, alias="NAME")
+    work_position: LStr = Field(None, alias="WORK_POSITION")
 
 
 class VoteAttachedVoteGetAnswerVotedResult(B24Model):
     """Result of ``vote.AttachedVote.getAnswerVoted`` (REST v2)."""
 
-    id: LInt | None = Field(None, alias="ID")
-    image: LStr | None = Field(None, alias="IMAGE")
-    name: LStr | None = Field(None, alias="NAME")
-    work_position: LStr | None = Field(None, alias="WORK_POSITION")
+    id: LInt = Field(None, alias="ID")
+    image: LStr = Field(None, alias="IMAGE")
+    name: LStr = Field(None, alias="NAME")
+    work_position: LStr = Field(None, alias="WORK_POSITION")
     items: LList[VoteAttachedVoteGetAnswerVotedResultItemsItem] = None
 
 
 class VoteAttachedVoteGetManyResult(B24Model):
     """Result of ``vote.AttachedVote.getMany`` (REST v2)."""
 
-    anonymity: LInt | None = Field(None, alias="ANONYMITY")
-    counter: LInt | None = Field(None, alias="COUNTER")
-    id: LInt | None = Field(None, alias="ID")
-    options: LInt | None = Field(None, alias="OPTIONS")
+    anonymity: LInt = Field(None, alias="ANONYMITY")
+    counter: LInt = Field(None, alias="COUNTER")
+    id: LInt = Field(None, alias="ID")
+    options: LInt = Field(None, alias="OPTIONS")
     questions: LList[Any] = Field(None, alias="QUESTIONS")
-    vote_id: LInt | None = Field(None, alias="VOTE_ID")
-    can_edit: LBool | None = Field(None, alias="canEdit")
-    can_revote: LBool | None = Field(None, alias="canRevote")
-    can_vote: LBool | None = Field(None, alias="canVote")
-    download_url: LStr | None = Field(None, alias="downloadUrl")
-    entity_id: LInt | None = Field(None, alias="entityId")
-    is_finished: LBool | None = Field(None, alias="isFinished")
-    is_voted: LBool | None = Field(None, alias="isVoted")
+    vote_id: LInt = Field(None, alias="VOTE_ID")
+    can_edit: LBool = Field(None, alias="canEdit")
+    can_revote: LBool = Field(None, alias="canRevote")
+    can_vote: LBool = Field(None, alias="canVote")
+    download_url: LStr = Field(None, alias="downloadUrl")
+    entity_id: LInt = Field(None, alias="entityId")
+    is_finished: LBool = Field(None, alias="isFinished")
+    is_voted: LBool = Field(None, alias="isVoted")
     items: LList[VoteAttachedVoteGetResultAttach] = None
-    result_url: LStr | None = Field(None, alias="resultUrl")
-    signed_attach_id: LStr | None = Field(None, alias="signedAttachId")
+    result_url: LStr = Field(None, alias="resultUrl")
+    signed_attach_id: LStr = Field(None, alias="signedAttachId")
     user_answer_map: LList[Any] = Field(None, alias="userAnswerMap")
 
 
 class VoteAttachedVoteGetWithVotedResultAttach(B24Model):
     """A nested object."""
 
-    anonymity: LInt | None = Field(None, alias="ANONYMITY")
-    counter: LInt | None = Field(None, alias="COUNTER")
-    id: LInt | None = Field(None, alias="ID")
-    options: LInt | None = Field(None, alias="OPTIONS")
-    questions: Any | None = Field(None, alias="QUESTIONS")
-    vote_id: LInt | None = Field(None, alias="VOTE_ID")
-    can_edit: LBool | None = Field(None, alias="canEdit")
-    can_revote: LBool | None = Field(None, alias="canRevote")
-    can_vote: LBool | None = Field(None, alias="canVote")
-    download_url: LStr | None = Field(None, alias="downloadUrl")
-    entity_id: LInt | None = Field(None, alias="entityId")
-    is_finished: LBool | None = Field(None, alias="isFinished")
-    is_voted: LBool | None = Field(None, alias="isVoted")
-    result_url: LStr | None = Field(None, alias="resultUrl")
-    signed_attach_id: LStr | None = Field(None, alias="signedAttachId")
-    user_answer_map: Any | None = Field(None, alias="userAnswerMap")
+    anonymity: LInt = Field(None, alias="ANONYMITY")
+    counter: LInt = Field(None, alias="COUNTER")
+    id: LInt = Field(None, alias="ID")
+    options: LInt = Field(None, alias="OPTIONS")
+    questions: Any = Field(None, alias="QUESTIONS")
+    vote_id: LInt = Field(None, alias="VOTE_ID")
+    can_edit: LBool = Field(None, alias="canEdit")
+    can_revote: LBool = Field(None, alias="canRevote")
+    can_vote: LBool = Field(None, alias="canVote")
+    download_url: LStr = Field(None, alias="downloadUrl")
+    entity_id: LInt = Field(None, alias="entityId")
+    is_finished: LBool = Field(None, alias="isFinished")
+    is_voted: LBool = Field(None, alias="isVoted")
+    result_url: LStr = Field(None, alias="resultUrl")
+    signed_attach_id: LStr = Field(None, alias="signedAttachId")
+    user_answer_map: Any = Field(None, alias="userAnswerMap")
 
 
 class VoteAttachedVoteGetWithVotedResultVoted(B24Model):
     """A nested object."""
 
     n3: LList[VoteAttachedVoteGetAnswerVotedResultItemsItem] = Field(None, alias="3")
-    id: LInt | None = Field(None, alias="ID")
-    image: LStr | None = Field(None, alias="IMAGE")
-    name: LStr | None = Field(None, alias="NAME")
-    work_position: LStr | None = Field(None, alias="WORK_POSITION")
+    id: LInt = Field(None, alias="ID")
+    image: LStr = Field(None, alias="IMAGE")
+    name: LStr = Field(None, alias="NAME")
+    work_position: LStr = Field(None, alias="WORK_POSITION")
 
 
 class VoteAttachedVoteGetWithVotedResult(B24Model):
@@ -138,43 +138,43 @@ class VoteAttachedVoteGetWithVotedResult(B24Model):
 class VoteAttachedVoteRecallResultAttach(B24Model):
     """A nested object."""
 
-    anonymity: LInt | None = Field(None, alias="ANONYMITY")
-    counter: LInt | None = Field(None, alias="COUNTER")
-    id: LInt | None = Field(None, alias="ID")
-    options: LInt | None = Field(None, alias="OPTIONS")
-    questions: LDict | None = Field(None, alias="QUESTIONS")
-    vote_id: LInt | None = Field(None, alias="VOTE_ID")
-    can_edit: LBool | None = Field(None, alias="canEdit")
-    can_revote: LBool | None = Field(None, alias="canRevote")
-    can_vote: LBool | None = Field(None, alias="canVote")
-    download_url: LStr | None = Field(None, alias="downloadUrl")
-    entity_id: LInt | None = Field(None, alias="entityId")
-    is_finished: LBool | None = Field(None, alias="isFinished")
-    is_voted: LBool | None = Field(None, alias="isVoted")
-    result_url: LStr | None = Field(None, alias="resultUrl")
-    signed_attach_id: LStr | None = Field(None, alias="signedAttachId")
+    anonymity: LInt = Field(None, alias="ANONYMITY")
+    counter: LInt = Field(None, alias="COUNTER")
+    id: LInt = Field(None, alias="ID")
+    options: LInt = Field(None, alias="OPTIONS")
+    questions: LDict = Field(None, alias="QUESTIONS")
+    vote_id: LInt = Field(None, alias="VOTE_ID")
+    can_edit: LBool = Field(None, alias="canEdit")
+    can_revote: LBool = Field(None, alias="canRevote")
+    can_vote: LBool = Field(None, alias="canVote")
+    download_url: LStr = Field(None, alias="downloadUrl")
+    entity_id: LInt = Field(None, alias="entityId")
+    is_finished: LBool = Field(None, alias="isFinished")
+    is_voted: LBool = Field(None, alias="isVoted")
+    result_url: LStr = Field(None, alias="resultUrl")
+    signed_attach_id: LStr = Field(None, alias="signedAttachId")
     user_answer_map: LList[Any] = Field(None, alias="userAnswerMap")
 
 
 class VoteAttachedVoteRecallResult(B24Model):
     """Result of ``vote.AttachedVote.recall`` (REST v2)."""
 
-    anonymity: LInt | None = Field(None, alias="ANONYMITY")
-    counter: LInt | None = Field(None, alias="COUNTER")
-    id: LInt | None = Field(None, alias="ID")
-    options: LInt | None = Field(None, alias="OPTIONS")
+    anonymity: LInt = Field(None, alias="ANONYMITY")
+    counter: LInt = Field(None, alias="COUNTER")
+    id: LInt = Field(None, alias="ID")
+    options: LInt = Field(None, alias="OPTIONS")
     questions: LList[Any] = Field(None, alias="QUESTIONS")
-    vote_id: LInt | None = Field(None, alias="VOTE_ID")
+    vote_id: LInt = Field(None, alias="VOTE_ID")
     attach: VoteAttachedVoteRecallResultAttach | None = None
-    can_edit: LBool | None = Field(None, alias="canEdit")
-    can_revote: LBool | None = Field(None, alias="canRevote")
-    can_vote: LBool | None = Field(None, alias="canVote")
-    download_url: LStr | None = Field(None, alias="downloadUrl")
-    entity_id: LInt | None = Field(None, alias="entityId")
-    is_finished: LBool | None = Field(None, alias="isFinished")
-    is_voted: LBool | None = Field(None, alias="isVoted")
-    result_url: LStr | None = Field(None, alias="resultUrl")
-    signed_attach_id: LStr | None = Field(None, alias="signedAttachId")
+    can_edit: LBool = Field(None, alias="canEdit")
+    can_revote: LBool = Field(None, alias="canRevote")
+    can_vote: LBool = Field(None, alias="canVote")
+    download_url: LStr = Field(None, alias="downloadUrl")
+    entity_id: LInt = Field(None, alias="entityId")
+    is_finished: LBool = Field(None, alias="isFinished")
+    is_voted: LBool = Field(None, alias="isVoted")
+    result_url: LStr = Field(None, alias="resultUrl")
+    signed_attach_id: LStr = Field(None, alias="signedAttachId")
     user_answer_map: LList[Any] = Field(None, alias="userAnswerMap")
 
 

@@ -18,8 +18,8 @@ from b24typed.core.typed_models import B24Model, LInt
 class VoteIntegrationImSendResult(B24Model):
     """Result of ``vote.Integration.Im.send`` (REST v2)."""
 
-    message_id: LInt | None = Field(None, alias="messageId")
-    vote_id: LInt | None = Field(None, alias="voteId")
+    message_id: LInt = Field(None, alias="messageId")
+    vote_id: LInt = Field(None, alias="voteId")
 
 
 class VoteIntegrationImSendImMessageVoteDataQuestionsIte9B26EB(TypedDict, total=False):

@@ -14,5 +14,5 @@ from b24typed.core.typed_models import B24Model, LBool, LStr
 class VoximplantCallbackStartResult(B24Model):
     """Result of ``voximplant.callback.start`` (REST v2)."""
 
-    call_id: LStr | None = Field(None, alias="CALL_ID")
-    result: LBool | None = Field(None, alias="RESULT")
+    call_id: LStr = Field(None, alias="CALL_ID")
+    result: LBool = Field(None, alias="RESULT")

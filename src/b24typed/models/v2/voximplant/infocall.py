@@ -16,8 +16,8 @@ from b24typed.core.typed_models import B24Model, LBool, LStr
 class VoximplantInfocallStartwithsoundResult(B24Model):
     """Result of ``voximplant.infocall.startwithsound`` (REST v2)."""
 
-    call_id: LStr | None = Field(None, alias="CALL_ID")
-    result: LBool | None = Field(None, alias="RESULT")
+    call_id: LStr = Field(None, alias="CALL_ID")
+    result: LBool = Field(None, alias="RESULT")
 
 
 VoximplantInfocallStartwithtextResult: TypeAlias = VoximplantInfocallStartwithsoundResult

@@ -14,11 +14,11 @@ from b24typed.core.typed_models import B24Model, LInt, LStr
 class VoximplantLineGetResult(B24Model):
     """Result of ``voximplant.line.get`` (REST v2)."""
 
-    reg150907: LStr | None = None
-    reg151083: LStr | None = None
-    reg151085: LStr | None = None
-    sip11: LStr | None = None
-    sip7: LStr | None = None
+    reg150907: LStr = None
+    reg151083: LStr = None
+    reg151085: LStr = None
+    sip11: LStr = None
+    sip7: LStr = None
 
 
 VoximplantLineOutgoingGetResult: TypeAlias = LStr

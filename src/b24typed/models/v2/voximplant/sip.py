@@ -16,31 +16,31 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 class VoximplantSipAddResult(B24Model):
     """Result of ``voximplant.sip.add`` (REST v2)."""
 
-    auth_user: LStr | None = Field(None, alias="AUTH_USER")
-    config_id: LStr | None = Field(None, alias="CONFIG_ID")
-    detect_line_number: LStr | None = Field(None, alias="DETECT_LINE_NUMBER")
-    id: LStr | None = Field(None, alias="ID")
-    incoming_login: LStr | None = Field(None, alias="INCOMING_LOGIN")
-    incoming_password: LStr | None = Field(None, alias="INCOMING_PASSWORD")
-    incoming_server: LStr | None = Field(None, alias="INCOMING_SERVER")
-    line_detect_header_order: LStr | None = Field(None, alias="LINE_DETECT_HEADER_ORDER")
-    login: LStr | None = Field(None, alias="LOGIN")
-    outbound_proxy: LStr | None = Field(None, alias="OUTBOUND_PROXY")
-    password: LStr | None = Field(None, alias="PASSWORD")
-    registration_error_message: LStr | None = Field(None, alias="REGISTRATION_ERROR_MESSAGE")
-    registration_status_code: LInt | None = Field(None, alias="REGISTRATION_STATUS_CODE")
-    reg_id: LInt | None = Field(None, alias="REG_ID")
-    server: LStr | None = Field(None, alias="SERVER")
-    title: LStr | None = Field(None, alias="TITLE")
-    type: LStr | None = Field(None, alias="TYPE")
+    auth_user: LStr = Field(None, alias="AUTH_USER")
+    config_id: LStr = Field(None, alias="CONFIG_ID")
+    detect_line_number: LStr = Field(None, alias="DETECT_LINE_NUMBER")
+    id: LStr = Field(None, alias="ID")
+    incoming_login: LStr = Field(None, alias="INCOMING_LOGIN")
+    incoming_password: LStr = Field(None, alias="INCOMING_PASSWORD")
+    incoming_server: LStr = Field(None, alias="INCOMING_SERVER")
+    line_detect_header_order: LStr = Field(None, alias="LINE_DETECT_HEADER_ORDER")
+    login: LStr = Field(None, alias="LOGIN")
+    outbound_proxy: LStr = Field(None, alias="OUTBOUND_PROXY")
+    password: LStr = Field(None, alias="PASSWORD")
+    registration_error_message: LStr = Field(None, alias="REGISTRATION_ERROR_MESSAGE")
+    registration_status_code: LInt = Field(None, alias="REGISTRATION_STATUS_CODE")
+    reg_id: LInt = Field(None, alias="REG_ID")
+    server: LStr = Field(None, alias="SERVER")
+    title: LStr = Field(None, alias="TITLE")
+    type: LStr = Field(None, alias="TYPE")
 
 
 class VoximplantSipConnectorStatusResult(B24Model):
     """Result of ``voximplant.sip.connector.status`` (REST v2)."""
 
-    free_minutes: LInt | None = Field(None, alias="FREE_MINUTES")
-    paid: LBool | None = Field(None, alias="PAID")
-    paid_date_end: LStr | None = Field(None, alias="PAID_DATE_END")
+    free_minutes: LInt = Field(None, alias="FREE_MINUTES")
+    paid: LBool = Field(None, alias="PAID")
+    paid_date_end: LStr = Field(None, alias="PAID_DATE_END")
 
 
 VoximplantSipDeleteResult: TypeAlias = LInt
@@ -49,22 +49,22 @@ VoximplantSipDeleteResult: TypeAlias = LInt
 class VoximplantSipGetItem(B24Model):
     """A nested object."""
 
-    auth_user: LStr | None = Field(None, alias="AUTH_USER")
-    config_id: LInt | None = Field(None, alias="CONFIG_ID")
-    detect_line_number: LStr | None = Field(None, alias="DETECT_LINE_NUMBER")
-    incoming_login: LStr | None = Field(None, alias="INCOMING_LOGIN")
-    incoming_password: LStr | None = Field(None, alias="INCOMING_PASSWORD")
-    incoming_server: LStr | None = Field(None, alias="INCOMING_SERVER")
-    line_detect_header_order: LStr | None = Field(None, alias="LINE_DETECT_HEADER_ORDER")
-    login: LStr | None = Field(None, alias="LOGIN")
-    outbound_proxy: LStr | None = Field(None, alias="OUTBOUND_PROXY")
-    password: LStr | None = Field(None, alias="PASSWORD")
-    registration_error_message: LStr | None = Field(None, alias="REGISTRATION_ERROR_MESSAGE")
-    registration_status_code: LStr | None = Field(None, alias="REGISTRATION_STATUS_CODE")
-    reg_id: LInt | None = Field(None, alias="REG_ID")
-    server: LStr | None = Field(None, alias="SERVER")
-    title: LStr | None = Field(None, alias="TITLE")
-    type: LStr | None = Field(None, alias="TYPE")
+    auth_user: LStr = Field(None, alias="AUTH_USER")
+    config_id: LInt = Field(None, alias="CONFIG_ID")
+    detect_line_number: LStr = Field(None, alias="DETECT_LINE_NUMBER")
+    incoming_login: LStr = Field(None, alias="INCOMING_LOGIN")
+    incoming_password: LStr = Field(None, alias="INCOMING_PASSWORD")
+    incoming_server: LStr = Field(None, alias="INCOMING_SERVER")
+    line_detect_header_order: LStr = Field(None, alias="LINE_DETECT_HEADER_ORDER")
+    login: LStr = Field(None, alias="LOGIN")
+    outbound_proxy: LStr = Field(None, alias="OUTBOUND_PROXY")
+    password: LStr = Field(None, alias="PASSWORD")
+    registration_error_message: LStr = Field(None, alias="REGISTRATION_ERROR_MESSAGE")
+    registration_status_code: LStr = Field(None, alias="REGISTRATION_STATUS_CODE")
+    reg_id: LInt = Field(None, alias="REG_ID")
+    server: LStr = Field(None, alias="SERVER")
+    title: LStr = Field(None, alias="TITLE")
+    type: LStr = Field(None, alias="TYPE")
 
 
 VoximplantSipGetResult: TypeAlias = Rows[VoximplantSipGetItem]
@@ -94,11 +94,11 @@ class VoximplantSipGetSort(TypedDict, total=False):
 class VoximplantSipStatusResult(B24Model):
     """Result of ``voximplant.sip.status`` (REST v2)."""
 
-    error_message: LStr | None = Field(None, alias="ERROR_MESSAGE")
-    last_updated: LStr | None = Field(None, alias="LAST_UPDATED")
-    reg_id: LInt | None = Field(None, alias="REG_ID")
-    status_code: LInt | None = Field(None, alias="STATUS_CODE")
-    status_result: LStr | None = Field(None, alias="STATUS_RESULT")
+    error_message: LStr = Field(None, alias="ERROR_MESSAGE")
+    last_updated: LStr = Field(None, alias="LAST_UPDATED")
+    reg_id: LInt = Field(None, alias="REG_ID")
+    status_code: LInt = Field(None, alias="STATUS_CODE")
+    status_result: LStr = Field(None, alias="STATUS_RESULT")
 
 
 VoximplantSipUpdateResult: TypeAlias = LInt

@@ -12,7 +12,7 @@ from b24typed.core.typed_models import B24Model, LStr
 class VoximplantUrlGetResult(B24Model):
     """Result of ``voximplant.url.get`` (REST v2)."""
 
-    buy_connector: LStr | None = None
-    detail_statistics: LStr | None = None
-    edit_config: LStr | None = None
-    lines: LStr | None = None
+    buy_connector: LStr = None
+    detail_statistics: LStr = None
+    edit_config: LStr = None
+    lines: LStr = None

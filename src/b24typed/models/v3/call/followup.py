@@ -17,13 +17,13 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
 class V3CallFollowupFieldGetResultItem(B24Model):
     """A nested object."""
 
-    description: LStr | None = None
-    filterable: LBool | None = None
-    multiple: LBool | None = None
-    name: LStr | None = None
-    sortable: LBool | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    description: LStr = None
+    filterable: LBool = None
+    multiple: LBool = None
+    name: LStr = None
+    sortable: LBool = None
+    title: LStr = None
+    type: LStr = None
 
 
 class V3CallFollowupFieldGetResult(B24Model):
@@ -35,9 +35,9 @@ class V3CallFollowupFieldGetResult(B24Model):
 class V3CallFollowupFieldListResultItemsItem(B24Model):
     """A nested object."""
 
-    description: LStr | None = None
-    name: LStr | None = None
-    type: LStr | None = None
+    description: LStr = None
+    name: LStr = None
+    type: LStr = None
 
 
 class V3CallFollowupFieldListResult(B24Model):
@@ -49,14 +49,14 @@ class V3CallFollowupFieldListResult(B24Model):
 class V3CallFollowupGetResult(B24Model):
     """Result of ``call.followup.get`` (REST 3.0)."""
 
-    item: LDict | None = None
+    item: LDict = None
 
 
 class V3CallFollowupListItemOverviewActionItemsItem(B24Model):
     """A nested object."""
 
-    action_item: LStr | None = Field(None, alias="actionItem")
-    quote: LStr | None = None
+    action_item: LStr = Field(None, alias="actionItem")
+    quote: LStr = None
 
 
 class V3CallFollowupListItemOverview(B24Model):
@@ -65,39 +65,39 @@ class V3CallFollowupListItemOverview(B24Model):
     action_items: LList[V3CallFollowupListItemOverviewActionItemsItem] = Field(
         None, alias="actionItems"
     )
-    topic: LStr | None = None
+    topic: LStr = None
 
 
 class V3CallFollowupListItemParticipantsItem(B24Model):
     """A nested object."""
 
-    avatar: LStr | None = None
-    name: LStr | None = None
-    talked_seconds: LInt | None = Field(None, alias="talkedSeconds")
-    user_id: LInt | None = Field(None, alias="userId")
+    avatar: LStr = None
+    name: LStr = None
+    talked_seconds: LInt = Field(None, alias="talkedSeconds")
+    user_id: LInt = Field(None, alias="userId")
 
 
 class V3CallFollowupListItem(B24Model):
     """A nested object."""
 
-    call_id: LInt | None = Field(None, alias="callId")
+    call_id: LInt = Field(None, alias="callId")
     overview: V3CallFollowupListItemOverview | None = None
     participants: LList[V3CallFollowupListItemParticipantsItem] = None
-    start_date: LStr | None = Field(None, alias="startDate")
+    start_date: LStr = Field(None, alias="startDate")
 
 
 class V3CallFollowupListResultAfterCursor(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    start_date: LStr | None = Field(None, alias="startDate")
+    id: LInt = None
+    start_date: LStr = Field(None, alias="startDate")
 
 
 class V3CallFollowupListResult(B24Model):
     """Result of ``call.followup.list`` (REST 3.0)."""
 
     after_cursor: V3CallFollowupListResultAfterCursor | None = Field(None, alias="afterCursor")
-    has_more: LBool | None = Field(None, alias="hasMore")
+    has_more: LBool = Field(None, alias="hasMore")
     items: LList[V3CallFollowupListItem] = None
 
 

@@ -16,22 +16,22 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 class V3HumanresourcesEmployeeCountResult(B24Model):
     """Result of ``humanresources.employee.count`` (REST 3.0)."""
 
-    total: LInt | None = None
+    total: LInt = None
 
 
 class V3HumanresourcesEmployeeFieldGetResultItem(B24Model):
     """A nested object."""
 
-    description: Any | None = None
-    editable: LBool | None = None
-    element_type: Any | None = Field(None, alias="elementType")
-    filterable: LBool | None = None
-    multiple: LBool | None = None
-    name: LStr | None = None
-    required_groups: Any | None = Field(None, alias="requiredGroups")
-    sortable: LBool | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    description: Any = None
+    editable: LBool = None
+    element_type: Any = Field(None, alias="elementType")
+    filterable: LBool = None
+    multiple: LBool = None
+    name: LStr = None
+    required_groups: Any = Field(None, alias="requiredGroups")
+    sortable: LBool = None
+    title: LStr = None
+    type: LStr = None
     validation_rules: LList[Any] = Field(None, alias="validationRules")
 
 
@@ -50,17 +50,17 @@ class V3HumanresourcesEmployeeFieldListResult(B24Model):
 class V3HumanresourcesEmployeeMultidepartmentResultEmplo25AD4A(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    name: LStr | None = None
+    id: LInt = None
+    name: LStr = None
 
 
 class V3HumanresourcesEmployeeMultidepartmentResultEmploDD764C(B24Model):
     """A nested object."""
 
     departments: LList[V3HumanresourcesEmployeeMultidepartmentResultEmplo25AD4A] = None
-    name: LStr | None = None
-    user_id: LInt | None = Field(None, alias="userId")
-    work_position: LStr | None = Field(None, alias="workPosition")
+    name: LStr = None
+    user_id: LInt = Field(None, alias="userId")
+    work_position: LStr = Field(None, alias="workPosition")
 
 
 class V3HumanresourcesEmployeeMultidepartmentResult(B24Model):
@@ -68,24 +68,24 @@ class V3HumanresourcesEmployeeMultidepartmentResult(B24Model):
 
     employees: LList[V3HumanresourcesEmployeeMultidepartmentResultEmploDD764C] = None
     employees_departments: LList[Any] = Field(None, alias="employees[].departments[]")
-    employees_departments_id: LInt | None = Field(None, alias="employees[].departments[].id")
-    employees_departments_name: LStr | None = Field(None, alias="employees[].departments[].name")
-    employees_name: LStr | None = Field(None, alias="employees[].name")
-    employees_user_id: LInt | None = Field(None, alias="employees[].userId")
-    employees_work_position: LStr | None = Field(None, alias="employees[].workPosition")
-    total: LInt | None = None
+    employees_departments_id: LInt = Field(None, alias="employees[].departments[].id")
+    employees_departments_name: LStr = Field(None, alias="employees[].departments[].name")
+    employees_name: LStr = Field(None, alias="employees[].name")
+    employees_user_id: LInt = Field(None, alias="employees[].userId")
+    employees_work_position: LStr = Field(None, alias="employees[].workPosition")
+    total: LInt = None
 
 
 class V3HumanresourcesEmployeeSearchResultItemsItem(B24Model):
     """A nested object."""
 
-    avatar: LStr | None = None
+    avatar: LStr = None
     departments: LList[V3HumanresourcesEmployeeMultidepartmentResultEmplo25AD4A] = None
-    name: LStr | None = None
+    name: LStr = None
     teams: LList[Any] = None
-    url: LStr | None = None
-    user_id: LInt | None = Field(None, alias="userId")
-    work_position: LStr | None = Field(None, alias="workPosition")
+    url: LStr = None
+    user_id: LInt = Field(None, alias="userId")
+    work_position: LStr = Field(None, alias="workPosition")
 
 
 class V3HumanresourcesEmployeeSearchResult(B24Model):
@@ -97,10 +97,10 @@ class V3HumanresourcesEmployeeSearchResult(B24Model):
 class V3HumanresourcesEmployeeSubordinatesResultDepartme3BF17C(B24Model):
     """A nested object."""
 
-    name: LStr | None = None
-    node_id: LInt | None = Field(None, alias="nodeId")
-    role: LStr | None = None
-    subordinates_count: LInt | None = Field(None, alias="subordinatesCount")
+    name: LStr = None
+    node_id: LInt = Field(None, alias="nodeId")
+    role: LStr = None
+    subordinates_count: LInt = Field(None, alias="subordinatesCount")
 
 
 class V3HumanresourcesEmployeeSubordinatesResult(B24Model):
@@ -108,10 +108,8 @@ class V3HumanresourcesEmployeeSubordinatesResult(B24Model):
 
     departments: LList[V3HumanresourcesEmployeeSubordinatesResultDepartme3BF17C] = None
     departments_2: LList[Any] = Field(None, alias="departments[]")
-    departments_name: LStr | None = Field(None, alias="departments[].name")
-    departments_node_id: LInt | None = Field(None, alias="departments[].nodeId")
-    departments_role: LStr | None = Field(None, alias="departments[].role")
-    departments_subordinates_count: LInt | None = Field(
-        None, alias="departments[].subordinatesCount"
-    )
-    user_id: LInt | None = Field(None, alias="userId")
+    departments_name: LStr = Field(None, alias="departments[].name")
+    departments_node_id: LInt = Field(None, alias="departments[].nodeId")
+    departments_role: LStr = Field(None, alias="departments[].role")
+    departments_subordinates_count: LInt = Field(None, alias="departments[].subordinatesCount")
+    user_id: LInt = Field(None, alias="userId")

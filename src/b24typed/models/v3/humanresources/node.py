@@ -17,35 +17,35 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, 
 class V3HumanresourcesNodeAddResultMembersItem(B24Model):
     """A nested object."""
 
-    avatar: LStr | None = None
-    name: LStr | None = None
-    role: LStr | None = None
-    url: LStr | None = None
-    user_id: LInt | None = Field(None, alias="userId")
-    work_position: LStr | None = Field(None, alias="workPosition")
+    avatar: LStr = None
+    name: LStr = None
+    role: LStr = None
+    url: LStr = None
+    user_id: LInt = Field(None, alias="userId")
+    work_position: LStr = Field(None, alias="workPosition")
 
 
 class V3HumanresourcesNodeAddResult(B24Model):
     """Result of ``humanresources.node.add`` (REST 3.0)."""
 
-    access_code: LStr | None = Field(None, alias="accessCode")
-    avatar: LStr | None = None
-    color_name: LStr | None = Field(None, alias="colorName")
-    created_at: LDateTime | None = Field(None, alias="createdAt")
-    description: LStr | None = None
-    id: LInt | None = None
+    access_code: LStr = Field(None, alias="accessCode")
+    avatar: LStr = None
+    color_name: LStr = Field(None, alias="colorName")
+    created_at: LDateTime = Field(None, alias="createdAt")
+    description: LStr = None
+    id: LInt = None
     members: LList[V3HumanresourcesNodeAddResultMembersItem] = None
-    name: LStr | None = None
-    parent_id: LInt | None = Field(None, alias="parentId")
-    role: LStr | None = None
-    structure_id: LInt | None = Field(None, alias="structureId")
-    type: LStr | None = None
-    updated_at: LDateTime | None = Field(None, alias="updatedAt")
-    url: LStr | None = None
-    user_count: LInt | None = Field(None, alias="userCount")
-    user_id: LInt | None = Field(None, alias="userId")
-    work_position: LStr | None = Field(None, alias="workPosition")
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    name: LStr = None
+    parent_id: LInt = Field(None, alias="parentId")
+    role: LStr = None
+    structure_id: LInt = Field(None, alias="structureId")
+    type: LStr = None
+    updated_at: LDateTime = Field(None, alias="updatedAt")
+    url: LStr = None
+    user_count: LInt = Field(None, alias="userCount")
+    user_id: LInt = Field(None, alias="userId")
+    work_position: LStr = Field(None, alias="workPosition")
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class V3HumanresourcesNodeAddSettings(TypedDict, total=False):
@@ -65,18 +65,18 @@ class V3HumanresourcesNodeAddUserIds(TypedDict, total=False):
 class V3HumanresourcesNodeChildrenResultItemsItem(B24Model):
     """A nested object."""
 
-    access_code: LStr | None = Field(None, alias="accessCode")
-    color_name: Any | None = Field(None, alias="colorName")
-    created_at: LStr | None = Field(None, alias="createdAt")
-    description: LStr | None = None
-    id: LInt | None = None
-    name: LStr | None = None
-    parent_id: LInt | None = Field(None, alias="parentId")
-    structure_id: LInt | None = Field(None, alias="structureId")
-    type: LStr | None = None
-    updated_at: LStr | None = Field(None, alias="updatedAt")
-    user_count: LInt | None = Field(None, alias="userCount")
-    xml_id: Any | None = Field(None, alias="xmlId")
+    access_code: LStr = Field(None, alias="accessCode")
+    color_name: Any = Field(None, alias="colorName")
+    created_at: LStr = Field(None, alias="createdAt")
+    description: LStr = None
+    id: LInt = None
+    name: LStr = None
+    parent_id: LInt = Field(None, alias="parentId")
+    structure_id: LInt = Field(None, alias="structureId")
+    type: LStr = None
+    updated_at: LStr = Field(None, alias="updatedAt")
+    user_count: LInt = Field(None, alias="userCount")
+    xml_id: Any = Field(None, alias="xmlId")
 
 
 class V3HumanresourcesNodeChildrenResult(B24Model):
@@ -88,67 +88,67 @@ class V3HumanresourcesNodeChildrenResult(B24Model):
 class V3HumanresourcesNodeCommunicationEditResult(B24Model):
     """Result of ``humanresources.node.communication.edit`` (REST 3.0)."""
 
-    success: LBool | None = None
+    success: LBool = None
 
 
 class V3HumanresourcesNodeCommunicationListResultChannelsItem(B24Model):
     """A nested object."""
 
-    avatar: LStr | None = None
-    color: LStr | None = None
-    dialog_id: LStr | None = Field(None, alias="dialogId")
-    has_access: LBool | None = Field(None, alias="hasAccess")
-    id: LInt | None = None
-    is_extranet: LBool | None = Field(None, alias="isExtranet")
-    original_node_id: Any | None = Field(None, alias="originalNodeId")
-    subtitle: LStr | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    avatar: LStr = None
+    color: LStr = None
+    dialog_id: LStr = Field(None, alias="dialogId")
+    has_access: LBool = Field(None, alias="hasAccess")
+    id: LInt = None
+    is_extranet: LBool = Field(None, alias="isExtranet")
+    original_node_id: Any = Field(None, alias="originalNodeId")
+    subtitle: LStr = None
+    title: LStr = None
+    type: LStr = None
 
 
 class V3HumanresourcesNodeCommunicationListResultChannelsItem2(B24Model):
     """A nested object."""
 
-    avatar: LStr | None = None
-    color: LStr | None = None
-    dialog_id: LStr | None = Field(None, alias="dialogId")
-    has_access: LBool | None = Field(None, alias="hasAccess")
-    id: LInt | None = None
-    is_extranet: LBool | None = Field(None, alias="isExtranet")
-    original_node_id: LInt | None = Field(None, alias="originalNodeId")
-    subtitle: LStr | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    avatar: LStr = None
+    color: LStr = None
+    dialog_id: LStr = Field(None, alias="dialogId")
+    has_access: LBool = Field(None, alias="hasAccess")
+    id: LInt = None
+    is_extranet: LBool = Field(None, alias="isExtranet")
+    original_node_id: LInt = Field(None, alias="originalNodeId")
+    subtitle: LStr = None
+    title: LStr = None
+    type: LStr = None
 
 
 class V3HumanresourcesNodeCommunicationListResultCollabsItem(B24Model):
     """A nested object."""
 
-    avatar: Any | None = None
-    dialog_id: LStr | None = Field(None, alias="dialogId")
-    has_access: LBool | None = Field(None, alias="hasAccess")
-    id: LInt | None = None
-    original_node_id: Any | None = Field(None, alias="originalNodeId")
-    subtitle: LStr | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    avatar: Any = None
+    dialog_id: LStr = Field(None, alias="dialogId")
+    has_access: LBool = Field(None, alias="hasAccess")
+    id: LInt = None
+    original_node_id: Any = Field(None, alias="originalNodeId")
+    subtitle: LStr = None
+    title: LStr = None
+    type: LStr = None
 
 
 class V3HumanresourcesNodeCommunicationListResult(B24Model):
     """Result of ``humanresources.node.communication.list`` (REST 3.0)."""
 
     channels: LList[V3HumanresourcesNodeCommunicationListResultChannelsItem] = None
-    channels_no_access: LInt | None = Field(None, alias="channelsNoAccess")
+    channels_no_access: LInt = Field(None, alias="channelsNoAccess")
     channels_2: LList[V3HumanresourcesNodeCommunicationListResultChannelsItem2] = Field(
         None, alias="channels[]"
     )
     chats: LList[V3HumanresourcesNodeCommunicationListResultChannelsItem] = None
-    chats_no_access: LInt | None = Field(None, alias="chatsNoAccess")
+    chats_no_access: LInt = Field(None, alias="chatsNoAccess")
     chats_2: LList[V3HumanresourcesNodeCommunicationListResultChannelsItem2] = Field(
         None, alias="chats[]"
     )
     collabs: LList[V3HumanresourcesNodeCommunicationListResultCollabsItem] = None
-    collabs_no_access: LInt | None = Field(None, alias="collabsNoAccess")
+    collabs_no_access: LInt = Field(None, alias="collabsNoAccess")
     collabs_2: LList[V3HumanresourcesNodeCommunicationListResultChannelsItem2] = Field(
         None, alias="collabs[]"
     )
@@ -157,33 +157,33 @@ class V3HumanresourcesNodeCommunicationListResult(B24Model):
 class V3HumanresourcesNodeCountResult(B24Model):
     """Result of ``humanresources.node.count`` (REST 3.0)."""
 
-    departments: LInt | None = None
-    teams: LInt | None = None
+    departments: LInt = None
+    teams: LInt = None
 
 
 class V3HumanresourcesNodeEditResult(B24Model):
     """Result of ``humanresources.node.edit`` (REST 3.0)."""
 
-    access_code: LStr | None = Field(None, alias="accessCode")
-    color_name: LStr | None = Field(None, alias="colorName")
-    created_at: LDateTime | None = Field(None, alias="createdAt")
-    description: LStr | None = None
-    id: LInt | None = None
-    name: LStr | None = None
-    parent_id: LInt | None = Field(None, alias="parentId")
-    structure_id: LInt | None = Field(None, alias="structureId")
-    type: LStr | None = None
-    updated_at: LDateTime | None = Field(None, alias="updatedAt")
-    user_count: LInt | None = Field(None, alias="userCount")
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    access_code: LStr = Field(None, alias="accessCode")
+    color_name: LStr = Field(None, alias="colorName")
+    created_at: LDateTime = Field(None, alias="createdAt")
+    description: LStr = None
+    id: LInt = None
+    name: LStr = None
+    parent_id: LInt = Field(None, alias="parentId")
+    structure_id: LInt = Field(None, alias="structureId")
+    type: LStr = None
+    updated_at: LDateTime = Field(None, alias="updatedAt")
+    user_count: LInt = Field(None, alias="userCount")
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class V3HumanresourcesNodeFieldGetResultItem(B24Model):
     """A nested object."""
 
-    name: LStr | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    name: LStr = None
+    title: LStr = None
+    type: LStr = None
 
 
 class V3HumanresourcesNodeFieldGetResult(B24Model):
@@ -195,11 +195,11 @@ class V3HumanresourcesNodeFieldGetResult(B24Model):
 class V3HumanresourcesNodeFieldListResultItemsItem(B24Model):
     """A nested object."""
 
-    filterable: LBool | None = None
-    name: LStr | None = None
-    sortable: LBool | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    filterable: LBool = None
+    name: LStr = None
+    sortable: LBool = None
+    title: LStr = None
+    type: LStr = None
 
 
 class V3HumanresourcesNodeFieldListResult(B24Model):
@@ -211,19 +211,19 @@ class V3HumanresourcesNodeFieldListResult(B24Model):
 class V3HumanresourcesNodeGetResultItem(B24Model):
     """A nested object."""
 
-    access_code: LStr | None = Field(None, alias="accessCode")
-    color_name: Any | None = Field(None, alias="colorName")
-    created_at: LStr | None = Field(None, alias="createdAt")
-    description: LStr | None = None
-    id: LInt | None = None
+    access_code: LStr = Field(None, alias="accessCode")
+    color_name: Any = Field(None, alias="colorName")
+    created_at: LStr = Field(None, alias="createdAt")
+    description: LStr = None
+    id: LInt = None
     members: LList[V3HumanresourcesNodeAddResultMembersItem] = None
-    name: LStr | None = None
-    parent_id: Any | None = Field(None, alias="parentId")
-    structure_id: LInt | None = Field(None, alias="structureId")
-    type: LStr | None = None
-    updated_at: LStr | None = Field(None, alias="updatedAt")
-    user_count: LInt | None = Field(None, alias="userCount")
-    xml_id: Any | None = Field(None, alias="xmlId")
+    name: LStr = None
+    parent_id: Any = Field(None, alias="parentId")
+    structure_id: LInt = Field(None, alias="structureId")
+    type: LStr = None
+    updated_at: LStr = Field(None, alias="updatedAt")
+    user_count: LInt = Field(None, alias="userCount")
+    xml_id: Any = Field(None, alias="xmlId")
 
 
 class V3HumanresourcesNodeGetResult(B24Model):
@@ -235,18 +235,18 @@ class V3HumanresourcesNodeGetResult(B24Model):
 class V3HumanresourcesNodeListItem(B24Model):
     """A nested object."""
 
-    access_code: LStr | None = Field(None, alias="accessCode")
-    color_name: Any | None = Field(None, alias="colorName")
-    created_at: LStr | None = Field(None, alias="createdAt")
-    description: LStr | None = None
-    id: LInt | None = None
-    name: LStr | None = None
-    parent_id: LInt | None = Field(None, alias="parentId")
-    structure_id: LInt | None = Field(None, alias="structureId")
-    type: LStr | None = None
-    updated_at: LStr | None = Field(None, alias="updatedAt")
-    user_count: LInt | None = Field(None, alias="userCount")
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    access_code: LStr = Field(None, alias="accessCode")
+    color_name: Any = Field(None, alias="colorName")
+    created_at: LStr = Field(None, alias="createdAt")
+    description: LStr = None
+    id: LInt = None
+    name: LStr = None
+    parent_id: LInt = Field(None, alias="parentId")
+    structure_id: LInt = Field(None, alias="structureId")
+    type: LStr = None
+    updated_at: LStr = Field(None, alias="updatedAt")
+    user_count: LInt = Field(None, alias="userCount")
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class V3HumanresourcesNodeListResult(B24Model):
@@ -263,12 +263,12 @@ V3HumanresourcesNodeMemberFieldGetResult: TypeAlias = V3HumanresourcesNodeFieldG
 class V3HumanresourcesNodeMemberFieldListResultItemsItem(B24Model):
     """A nested object."""
 
-    description: Any | None = None
-    filterable: LBool | None = None
-    name: LStr | None = None
-    sortable: LBool | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    description: Any = None
+    filterable: LBool = None
+    name: LStr = None
+    sortable: LBool = None
+    title: LStr = None
+    type: LStr = None
 
 
 class V3HumanresourcesNodeMemberFieldListResult(B24Model):
@@ -283,17 +283,17 @@ V3HumanresourcesNodeMemberMoveResult: TypeAlias = V3HumanresourcesNodeCommunicat
 class V3HumanresourcesNodeMemberRemoveResultFailedItem(B24Model):
     """A nested object."""
 
-    reason: LStr | None = None
-    user_id: LInt | None = Field(None, alias="userId")
+    reason: LStr = None
+    user_id: LInt = Field(None, alias="userId")
 
 
 class V3HumanresourcesNodeMemberRemoveResult(B24Model):
     """Result of ``humanresources.node.member.remove`` (REST 3.0)."""
 
     failed: LList[V3HumanresourcesNodeMemberRemoveResultFailedItem] = None
-    reason: LStr | None = None
+    reason: LStr = None
     removed: LList[LInt] = None
-    user_id: LInt | None = Field(None, alias="userId")
+    user_id: LInt = Field(None, alias="userId")
 
 
 V3HumanresourcesNodeMemberSetResult: TypeAlias = V3HumanresourcesNodeCommunicationEditResult
@@ -304,16 +304,16 @@ V3HumanresourcesNodeMoveResult: TypeAlias = V3HumanresourcesNodeEditResult
 class V3HumanresourcesNodeSearchResult(B24Model):
     """Result of ``humanresources.node.search`` (REST 3.0)."""
 
-    access_code: LStr | None = Field(None, alias="accessCode")
-    color_name: LStr | None = Field(None, alias="colorName")
-    created_at: LDateTime | None = Field(None, alias="createdAt")
-    description: LStr | None = None
-    id: LInt | None = None
+    access_code: LStr = Field(None, alias="accessCode")
+    color_name: LStr = Field(None, alias="colorName")
+    created_at: LDateTime = Field(None, alias="createdAt")
+    description: LStr = None
+    id: LInt = None
     items: LList[V3HumanresourcesNodeChildrenResultItemsItem] = None
-    name: LStr | None = None
-    parent_id: LInt | None = Field(None, alias="parentId")
-    structure_id: LInt | None = Field(None, alias="structureId")
-    type: LStr | None = None
-    updated_at: LDateTime | None = Field(None, alias="updatedAt")
-    user_count: LInt | None = Field(None, alias="userCount")
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    name: LStr = None
+    parent_id: LInt = Field(None, alias="parentId")
+    structure_id: LInt = Field(None, alias="structureId")
+    type: LStr = None
+    updated_at: LDateTime = Field(None, alias="updatedAt")
+    user_count: LInt = Field(None, alias="userCount")
+    xml_id: LStr = Field(None, alias="xmlId")

@@ -14,9 +14,9 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 class V3MailMailboxFieldGetResultItem(B24Model):
     """A nested object."""
 
-    name: LStr | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    name: LStr = None
+    title: LStr = None
+    type: LStr = None
 
 
 class V3MailMailboxFieldGetResult(B24Model):
@@ -28,11 +28,11 @@ class V3MailMailboxFieldGetResult(B24Model):
 class V3MailMailboxFieldListResultItemsItem(B24Model):
     """A nested object."""
 
-    filterable: LBool | None = None
-    name: LStr | None = None
-    sortable: LBool | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    filterable: LBool = None
+    name: LStr = None
+    sortable: LBool = None
+    title: LStr = None
+    type: LStr = None
 
 
 class V3MailMailboxFieldListResult(B24Model):
@@ -44,10 +44,10 @@ class V3MailMailboxFieldListResult(B24Model):
 class V3MailMailboxGetResultItem(B24Model):
     """A nested object."""
 
-    email: LStr | None = None
-    id: LInt | None = None
-    name: LStr | None = None
-    sender_name: LStr | None = Field(None, alias="senderName")
+    email: LStr = None
+    id: LInt = None
+    name: LStr = None
+    sender_name: LStr = Field(None, alias="senderName")
 
 
 class V3MailMailboxGetResult(B24Model):
@@ -59,25 +59,25 @@ class V3MailMailboxGetResult(B24Model):
 class V3MailMailboxListResult(B24Model):
     """Result of ``mail.mailbox.list`` (REST 3.0)."""
 
-    email: LStr | None = None
-    id: LInt | None = None
+    email: LStr = None
+    id: LInt = None
     items: LList[V3MailMailboxGetResultItem] = None
-    name: LStr | None = None
-    sender_name: LStr | None = Field(None, alias="senderName")
+    name: LStr = None
+    sender_name: LStr = Field(None, alias="senderName")
 
 
 class V3MailMailboxSendersItem(B24Model):
     """A nested object."""
 
-    email: LStr | None = None
-    name: LStr | None = None
-    sender: LStr | None = None
+    email: LStr = None
+    name: LStr = None
+    sender: LStr = None
 
 
 class V3MailMailboxSendersResult(B24Model):
     """Result of ``mail.mailbox.senders`` (REST 3.0)."""
 
-    email: LStr | None = None
+    email: LStr = None
     items: LList[V3MailMailboxSendersItem] = None
-    name: LStr | None = None
-    sender: LStr | None = None
+    name: LStr = None
+    sender: LStr = None

@@ -16,18 +16,18 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
 class V3MailMessageCreatecalendareventResult(B24Model):
     """Result of ``mail.message.createcalendarevent`` (REST 3.0)."""
 
-    event_id: LInt | None = Field(None, alias="eventId")
-    message_id: LInt | None = Field(None, alias="messageId")
-    success: LBool | None = None
+    event_id: LInt = Field(None, alias="eventId")
+    message_id: LInt = Field(None, alias="messageId")
+    success: LBool = None
 
 
 class V3MailMessageCreatechatResult(B24Model):
     """Result of ``mail.message.createchat`` (REST 3.0)."""
 
-    chat_id: LInt | None = Field(None, alias="chatId")
-    existing: LBool | None = None
-    message_id: LInt | None = Field(None, alias="messageId")
-    success: LBool | None = None
+    chat_id: LInt = Field(None, alias="chatId")
+    existing: LBool = None
+    message_id: LInt = Field(None, alias="messageId")
+    success: LBool = None
 
 
 V3MailMessageCreatecrmactivityResult: TypeAlias = LBool
@@ -36,25 +36,25 @@ V3MailMessageCreatecrmactivityResult: TypeAlias = LBool
 class V3MailMessageCreatefeedpostResult(B24Model):
     """Result of ``mail.message.createfeedpost`` (REST 3.0)."""
 
-    message_id: LInt | None = Field(None, alias="messageId")
-    post_id: LInt | None = Field(None, alias="postId")
-    success: LBool | None = None
+    message_id: LInt = Field(None, alias="messageId")
+    post_id: LInt = Field(None, alias="postId")
+    success: LBool = None
 
 
 class V3MailMessageCreatetaskResult(B24Model):
     """Result of ``mail.message.createtask`` (REST 3.0)."""
 
-    message_id: LInt | None = Field(None, alias="messageId")
-    success: LBool | None = None
-    task_id: LInt | None = Field(None, alias="taskId")
+    message_id: LInt = Field(None, alias="messageId")
+    success: LBool = None
+    task_id: LInt = Field(None, alias="taskId")
 
 
 class V3MailMessageFieldGetResultItem(B24Model):
     """A nested object."""
 
-    name: LStr | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    name: LStr = None
+    title: LStr = None
+    type: LStr = None
 
 
 class V3MailMessageFieldGetResult(B24Model):
@@ -66,11 +66,11 @@ class V3MailMessageFieldGetResult(B24Model):
 class V3MailMessageFieldListResultItemsItem(B24Model):
     """A nested object."""
 
-    filterable: LBool | None = None
-    name: LStr | None = None
-    sortable: LBool | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    filterable: LBool = None
+    name: LStr = None
+    sortable: LBool = None
+    title: LStr = None
+    type: LStr = None
 
 
 class V3MailMessageFieldListResult(B24Model):
@@ -82,7 +82,7 @@ class V3MailMessageFieldListResult(B24Model):
 class V3MailMessageForwardResult(B24Model):
     """Result of ``mail.message.forward`` (REST 3.0)."""
 
-    success: LBool | None = None
+    success: LBool = None
     to: LList[LStr] = None
 
 
@@ -90,18 +90,18 @@ class V3MailMessageGetResultItem(B24Model):
     """A nested object."""
 
     bindings: LList[Any] = None
-    body: LStr | None = None
-    cc: Any | None = None
-    date: LStr | None = None
-    from_: LStr | None = Field(None, alias="from")
-    has_attachments: LBool | None = Field(None, alias="hasAttachments")
-    id: LInt | None = None
-    is_seen: LBool | None = Field(None, alias="isSeen")
-    mailbox_email: LStr | None = Field(None, alias="mailboxEmail")
-    mailbox_id: LInt | None = Field(None, alias="mailboxId")
-    subject: LStr | None = None
-    to: LStr | None = None
-    url: LStr | None = None
+    body: LStr = None
+    cc: Any = None
+    date: LStr = None
+    from_: LStr = Field(None, alias="from")
+    has_attachments: LBool = Field(None, alias="hasAttachments")
+    id: LInt = None
+    is_seen: LBool = Field(None, alias="isSeen")
+    mailbox_email: LStr = Field(None, alias="mailboxEmail")
+    mailbox_id: LInt = Field(None, alias="mailboxId")
+    subject: LStr = None
+    to: LStr = None
+    url: LStr = None
 
 
 class V3MailMessageGetResult(B24Model):
@@ -114,45 +114,45 @@ class V3MailMessageListItem(B24Model):
     """A nested object."""
 
     bindings: LList[Any] = None
-    body: LStr | None = None
-    cc: LStr | None = None
-    date: LStr | None = None
-    from_: LStr | None = Field(None, alias="from")
-    has_attachments: LBool | None = Field(None, alias="hasAttachments")
-    id: LInt | None = None
-    is_seen: LBool | None = Field(None, alias="isSeen")
-    mailbox_email: LStr | None = Field(None, alias="mailboxEmail")
-    mailbox_id: LInt | None = Field(None, alias="mailboxId")
-    subject: LStr | None = None
-    to: LStr | None = None
-    url: LStr | None = None
+    body: LStr = None
+    cc: LStr = None
+    date: LStr = None
+    from_: LStr = Field(None, alias="from")
+    has_attachments: LBool = Field(None, alias="hasAttachments")
+    id: LInt = None
+    is_seen: LBool = Field(None, alias="isSeen")
+    mailbox_email: LStr = Field(None, alias="mailboxEmail")
+    mailbox_id: LInt = Field(None, alias="mailboxId")
+    subject: LStr = None
+    to: LStr = None
+    url: LStr = None
 
 
 class V3MailMessageListResult(B24Model):
     """Result of ``mail.message.list`` (REST 3.0)."""
 
     bindings: LList[Any] = None
-    body: LStr | None = None
-    cc: LStr | None = None
-    date: LStr | None = None
-    from_: LStr | None = Field(None, alias="from")
-    has_attachments: LBool | None = Field(None, alias="hasAttachments")
-    id: LInt | None = None
-    is_seen: LBool | None = Field(None, alias="isSeen")
+    body: LStr = None
+    cc: LStr = None
+    date: LStr = None
+    from_: LStr = Field(None, alias="from")
+    has_attachments: LBool = Field(None, alias="hasAttachments")
+    id: LInt = None
+    is_seen: LBool = Field(None, alias="isSeen")
     items: LList[V3MailMessageListItem] = None
-    mailbox_email: LStr | None = Field(None, alias="mailboxEmail")
-    mailbox_id: LInt | None = Field(None, alias="mailboxId")
-    subject: LStr | None = None
-    to: LStr | None = None
-    url: LStr | None = None
+    mailbox_email: LStr = Field(None, alias="mailboxEmail")
+    mailbox_id: LInt = Field(None, alias="mailboxId")
+    subject: LStr = None
+    to: LStr = None
+    url: LStr = None
 
 
 class V3MailMessageMovetofolderResult(B24Model):
     """Result of ``mail.message.movetofolder`` (REST 3.0)."""
 
-    action: LStr | None = None
-    moved_count: LInt | None = Field(None, alias="movedCount")
-    success: LBool | None = None
+    action: LStr = None
+    moved_count: LInt = Field(None, alias="movedCount")
+    success: LBool = None
 
 
 V3MailMessageRemovecrmactivityResult: TypeAlias = LBool
@@ -165,14 +165,14 @@ V3MailMessageSendResult: TypeAlias = V3MailMessageForwardResult
 class V3MailMessageThreadResultItem(B24Model):
     """A nested object."""
 
-    body: LStr | None = None
-    cc: LStr | None = None
-    date: LStr | None = None
-    from_: LStr | None = Field(None, alias="from")
-    id: LInt | None = None
-    result: LDict | None = Field(None, alias="result[]")
-    subject: LStr | None = None
-    to: LStr | None = None
+    body: LStr = None
+    cc: LStr = None
+    date: LStr = None
+    from_: LStr = Field(None, alias="from")
+    id: LInt = None
+    result: LDict = Field(None, alias="result[]")
+    subject: LStr = None
+    to: LStr = None
 
 
 V3MailMessageThreadResult: TypeAlias = Rows[V3MailMessageThreadResultItem]

@@ -14,9 +14,9 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 class V3MailRecipientFieldGetResultItem(B24Model):
     """A nested object."""
 
-    name: LStr | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    name: LStr = None
+    title: LStr = None
+    type: LStr = None
 
 
 class V3MailRecipientFieldGetResult(B24Model):
@@ -28,11 +28,11 @@ class V3MailRecipientFieldGetResult(B24Model):
 class V3MailRecipientFieldListResultItemsItem(B24Model):
     """A nested object."""
 
-    filterable: LBool | None = None
-    name: LStr | None = None
-    sortable: LBool | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    filterable: LBool = None
+    name: LStr = None
+    sortable: LBool = None
+    title: LStr = None
+    type: LStr = None
 
 
 class V3MailRecipientFieldListResult(B24Model):
@@ -44,18 +44,18 @@ class V3MailRecipientFieldListResult(B24Model):
 class V3MailRecipientListcontactsItem(B24Model):
     """A nested object."""
 
-    email: LStr | None = None
-    id: LInt | None = None
-    name: LStr | None = None
+    email: LStr = None
+    id: LInt = None
+    name: LStr = None
 
 
 class V3MailRecipientListcontactsResult(B24Model):
     """Result of ``mail.recipient.listcontacts`` (REST 3.0)."""
 
-    email: LStr | None = None
-    id: LInt | None = None
+    email: LStr = None
+    id: LInt = None
     items: LList[V3MailRecipientListcontactsItem] = None
-    name: LStr | None = None
+    name: LStr = None
 
 
 V3MailRecipientListemployeesResult: TypeAlias = V3MailRecipientListcontactsResult

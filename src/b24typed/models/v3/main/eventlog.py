@@ -16,16 +16,16 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, 
 class V3MainEventlogFieldGetResultItem(B24Model):
     """A nested object."""
 
-    description: LStr | None = None
-    editable: LBool | None = None
-    element_type: Any | None = Field(None, alias="elementType")
-    filterable: LBool | None = None
-    multiple: LBool | None = None
-    name: LStr | None = None
-    required_groups: Any | None = Field(None, alias="requiredGroups")
-    sortable: LBool | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    description: LStr = None
+    editable: LBool = None
+    element_type: Any = Field(None, alias="elementType")
+    filterable: LBool = None
+    multiple: LBool = None
+    name: LStr = None
+    required_groups: Any = Field(None, alias="requiredGroups")
+    sortable: LBool = None
+    title: LStr = None
+    type: LStr = None
     validation_rules: LList[Any] = Field(None, alias="validationRules")
 
 
@@ -38,13 +38,13 @@ class V3MainEventlogFieldGetResult(B24Model):
 class V3MainEventlogFieldListResultItemsItem(B24Model):
     """A nested object."""
 
-    description: Any | None = None
-    filterable: LBool | None = None
-    multiple: LBool | None = None
-    name: LStr | None = None
-    sortable: LBool | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    description: Any = None
+    filterable: LBool = None
+    multiple: LBool = None
+    name: LStr = None
+    sortable: LBool = None
+    title: LStr = None
+    type: LStr = None
 
 
 class V3MainEventlogFieldListResult(B24Model):
@@ -56,70 +56,70 @@ class V3MainEventlogFieldListResult(B24Model):
 class V3MainEventlogGetResultItem(B24Model):
     """A nested object."""
 
-    audit_type_id: LStr | None = Field(None, alias="auditTypeId")
-    description: LStr | None = None
-    guest_id: LInt | None = Field(None, alias="guestId")
-    id: LInt | None = None
-    item_id: LInt | None = Field(None, alias="itemId")
-    module_id: LStr | None = Field(None, alias="moduleId")
-    remote_addr: LStr | None = Field(None, alias="remoteAddr")
-    request_uri: LStr | None = Field(None, alias="requestUri")
-    severity: LStr | None = None
-    site_id: LStr | None = Field(None, alias="siteId")
-    timestamp_x: LStr | None = Field(None, alias="timestampX")
-    user_agent: LStr | None = Field(None, alias="userAgent")
-    user_id: LInt | None = Field(None, alias="userId")
+    audit_type_id: LStr = Field(None, alias="auditTypeId")
+    description: LStr = None
+    guest_id: LInt = Field(None, alias="guestId")
+    id: LInt = None
+    item_id: LInt = Field(None, alias="itemId")
+    module_id: LStr = Field(None, alias="moduleId")
+    remote_addr: LStr = Field(None, alias="remoteAddr")
+    request_uri: LStr = Field(None, alias="requestUri")
+    severity: LStr = None
+    site_id: LStr = Field(None, alias="siteId")
+    timestamp_x: LStr = Field(None, alias="timestampX")
+    user_agent: LStr = Field(None, alias="userAgent")
+    user_id: LInt = Field(None, alias="userId")
 
 
 class V3MainEventlogGetResult(B24Model):
     """Result of ``main.eventlog.get`` (REST 3.0)."""
 
-    audit_type_id: LStr | None = Field(None, alias="auditTypeId")
-    description: LStr | None = None
-    guest_id: LInt | None = Field(None, alias="guestId")
-    id: LInt | None = None
+    audit_type_id: LStr = Field(None, alias="auditTypeId")
+    description: LStr = None
+    guest_id: LInt = Field(None, alias="guestId")
+    id: LInt = None
     item: V3MainEventlogGetResultItem | None = None
-    item_id: LStr | None = Field(None, alias="itemId")
-    module_id: LStr | None = Field(None, alias="moduleId")
-    remote_addr: LStr | None = Field(None, alias="remoteAddr")
-    request_uri: LStr | None = Field(None, alias="requestUri")
-    severity: LStr | None = None
-    site_id: LStr | None = Field(None, alias="siteId")
-    timestamp_x: LDateTime | None = Field(None, alias="timestampX")
-    user_agent: LStr | None = Field(None, alias="userAgent")
-    user_id: LInt | None = Field(None, alias="userId")
+    item_id: LStr = Field(None, alias="itemId")
+    module_id: LStr = Field(None, alias="moduleId")
+    remote_addr: LStr = Field(None, alias="remoteAddr")
+    request_uri: LStr = Field(None, alias="requestUri")
+    severity: LStr = None
+    site_id: LStr = Field(None, alias="siteId")
+    timestamp_x: LDateTime = Field(None, alias="timestampX")
+    user_agent: LStr = Field(None, alias="userAgent")
+    user_id: LInt = Field(None, alias="userId")
 
 
 class V3MainEventlogListItem(B24Model):
     """A nested object."""
 
-    audit_type_id: LStr | None = Field(None, alias="auditTypeId")
-    description: LStr | None = None
-    id: LInt | None = None
-    item_id: LInt | None = Field(None, alias="itemId")
-    module_id: LStr | None = Field(None, alias="moduleId")
-    severity: LStr | None = None
-    timestamp_x: LStr | None = Field(None, alias="timestampX")
-    user_id: LInt | None = Field(None, alias="userId")
+    audit_type_id: LStr = Field(None, alias="auditTypeId")
+    description: LStr = None
+    id: LInt = None
+    item_id: LInt = Field(None, alias="itemId")
+    module_id: LStr = Field(None, alias="moduleId")
+    severity: LStr = None
+    timestamp_x: LStr = Field(None, alias="timestampX")
+    user_id: LInt = Field(None, alias="userId")
 
 
 class V3MainEventlogListResult(B24Model):
     """Result of ``main.eventlog.list`` (REST 3.0)."""
 
-    audit_type_id: LStr | None = Field(None, alias="auditTypeId")
-    description: LStr | None = None
-    guest_id: LInt | None = Field(None, alias="guestId")
-    id: LInt | None = None
-    item_id: LStr | None = Field(None, alias="itemId")
+    audit_type_id: LStr = Field(None, alias="auditTypeId")
+    description: LStr = None
+    guest_id: LInt = Field(None, alias="guestId")
+    id: LInt = None
+    item_id: LStr = Field(None, alias="itemId")
     items: LList[V3MainEventlogListItem] = None
-    module_id: LStr | None = Field(None, alias="moduleId")
-    remote_addr: LStr | None = Field(None, alias="remoteAddr")
-    request_uri: LStr | None = Field(None, alias="requestUri")
-    severity: LStr | None = None
-    site_id: LStr | None = Field(None, alias="siteId")
-    timestamp_x: LDateTime | None = Field(None, alias="timestampX")
-    user_agent: LStr | None = Field(None, alias="userAgent")
-    user_id: LInt | None = Field(None, alias="userId")
+    module_id: LStr = Field(None, alias="moduleId")
+    remote_addr: LStr = Field(None, alias="remoteAddr")
+    request_uri: LStr = Field(None, alias="requestUri")
+    severity: LStr = None
+    site_id: LStr = Field(None, alias="siteId")
+    timestamp_x: LDateTime = Field(None, alias="timestampX")
+    user_agent: LStr = Field(None, alias="userAgent")
+    user_id: LInt = Field(None, alias="userId")
 
 
 V3MainEventlogTailResult: TypeAlias = V3MainEventlogListResult

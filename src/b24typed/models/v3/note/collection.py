@@ -17,28 +17,28 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, 
 class V3NoteCollectionAddResultItem(B24Model):
     """A nested object."""
 
-    created_at: LStr | None = Field(None, alias="createdAt")
-    created_by: LInt | None = Field(None, alias="createdBy")
-    id: LInt | None = None
-    name: LStr | None = None
-    policy_level: LStr | None = Field(None, alias="policyLevel")
-    position: LInt | None = None
-    updated_at: LStr | None = Field(None, alias="updatedAt")
-    updated_by: LInt | None = Field(None, alias="updatedBy")
+    created_at: LStr = Field(None, alias="createdAt")
+    created_by: LInt = Field(None, alias="createdBy")
+    id: LInt = None
+    name: LStr = None
+    policy_level: LStr = Field(None, alias="policyLevel")
+    position: LInt = None
+    updated_at: LStr = Field(None, alias="updatedAt")
+    updated_by: LInt = Field(None, alias="updatedBy")
 
 
 class V3NoteCollectionAddResult(B24Model):
     """Result of ``note.collection.add`` (REST 3.0)."""
 
-    created_at: LDateTime | None = Field(None, alias="createdAt")
-    created_by: LInt | None = Field(None, alias="createdBy")
-    id: LInt | None = None
+    created_at: LDateTime = Field(None, alias="createdAt")
+    created_by: LInt = Field(None, alias="createdBy")
+    id: LInt = None
     item: V3NoteCollectionAddResultItem | None = None
-    name: LStr | None = None
-    policy_level: LStr | None = Field(None, alias="policyLevel")
-    position: LInt | None = None
-    updated_at: LDateTime | None = Field(None, alias="updatedAt")
-    updated_by: LInt | None = Field(None, alias="updatedBy")
+    name: LStr = None
+    policy_level: LStr = Field(None, alias="policyLevel")
+    position: LInt = None
+    updated_at: LDateTime = Field(None, alias="updatedAt")
+    updated_by: LInt = Field(None, alias="updatedBy")
 
 
 class V3NoteCollectionAddFields(TypedDict, total=False):
@@ -49,7 +49,7 @@ class V3NoteCollectionAddFields(TypedDict, total=False):
 class V3NoteCollectionArchiveResult(B24Model):
     """Result of ``note.collection.archive`` (REST 3.0)."""
 
-    result: LBool | None = None
+    result: LBool = None
 
 
 V3NoteCollectionDeleteResult: TypeAlias = V3NoteCollectionArchiveResult
@@ -58,9 +58,9 @@ V3NoteCollectionDeleteResult: TypeAlias = V3NoteCollectionArchiveResult
 class V3NoteCollectionFieldGetResultItem(B24Model):
     """A nested object."""
 
-    name: LStr | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    name: LStr = None
+    title: LStr = None
+    type: LStr = None
 
 
 class V3NoteCollectionFieldGetResult(B24Model):
@@ -72,11 +72,11 @@ class V3NoteCollectionFieldGetResult(B24Model):
 class V3NoteCollectionFieldListResultItemsItem(B24Model):
     """A nested object."""
 
-    filterable: LBool | None = None
-    name: LStr | None = None
-    sortable: LBool | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    filterable: LBool = None
+    name: LStr = None
+    sortable: LBool = None
+    title: LStr = None
+    type: LStr = None
 
 
 class V3NoteCollectionFieldListResult(B24Model):
@@ -91,23 +91,23 @@ V3NoteCollectionGetResult: TypeAlias = V3NoteCollectionAddResult
 class V3NoteCollectionListResultNextCursor(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    position: LInt | None = None
+    id: LInt = None
+    position: LInt = None
 
 
 class V3NoteCollectionListResult(B24Model):
     """Result of ``note.collection.list`` (REST 3.0)."""
 
-    created_at: LDateTime | None = Field(None, alias="createdAt")
-    created_by: LInt | None = Field(None, alias="createdBy")
-    id: LInt | None = None
+    created_at: LDateTime = Field(None, alias="createdAt")
+    created_by: LInt = Field(None, alias="createdBy")
+    id: LInt = None
     items: LList[V3NoteCollectionAddResultItem] = None
-    name: LStr | None = None
+    name: LStr = None
     next_cursor: V3NoteCollectionListResultNextCursor | None = Field(None, alias="nextCursor")
-    policy_level: LStr | None = Field(None, alias="policyLevel")
-    position: LInt | None = None
-    updated_at: LDateTime | None = Field(None, alias="updatedAt")
-    updated_by: LInt | None = Field(None, alias="updatedBy")
+    policy_level: LStr = Field(None, alias="policyLevel")
+    position: LInt = None
+    updated_at: LDateTime = Field(None, alias="updatedAt")
+    updated_by: LInt = Field(None, alias="updatedBy")
 
 
 class V3NoteCollectionListPaginationAfterCursor(TypedDict, total=False):

@@ -17,17 +17,17 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LFloat
 class V3NoteDocumentAddResult(B24Model):
     """Result of ``note.document.add`` (REST 3.0)."""
 
-    collection_id: LInt | None = Field(None, alias="collectionId")
-    created_at: LDateTime | None = Field(None, alias="createdAt")
-    created_by: LInt | None = Field(None, alias="createdBy")
-    id: LInt | None = None
-    item: LDict | None = None
-    markdown: LStr | None = None
-    parent_id: LInt | None = Field(None, alias="parentId")
-    position: LInt | None = None
-    title: LStr | None = None
-    updated_at: LDateTime | None = Field(None, alias="updatedAt")
-    updated_by: LInt | None = Field(None, alias="updatedBy")
+    collection_id: LInt = Field(None, alias="collectionId")
+    created_at: LDateTime = Field(None, alias="createdAt")
+    created_by: LInt = Field(None, alias="createdBy")
+    id: LInt = None
+    item: LDict = None
+    markdown: LStr = None
+    parent_id: LInt = Field(None, alias="parentId")
+    position: LInt = None
+    title: LStr = None
+    updated_at: LDateTime = Field(None, alias="updatedAt")
+    updated_by: LInt = Field(None, alias="updatedBy")
 
 
 class V3NoteDocumentAddFields(TypedDict, total=False):
@@ -40,7 +40,7 @@ class V3NoteDocumentAddFields(TypedDict, total=False):
 class V3NoteDocumentArchiveResult(B24Model):
     """Result of ``note.document.archive`` (REST 3.0)."""
 
-    result: LBool | None = None
+    result: LBool = None
 
 
 V3NoteDocumentDeleteResult: TypeAlias = V3NoteDocumentArchiveResult
@@ -49,9 +49,9 @@ V3NoteDocumentDeleteResult: TypeAlias = V3NoteDocumentArchiveResult
 class V3NoteDocumentFieldGetResultItem(B24Model):
     """A nested object."""
 
-    name: LStr | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    name: LStr = None
+    title: LStr = None
+    type: LStr = None
 
 
 class V3NoteDocumentFieldGetResult(B24Model):
@@ -63,11 +63,11 @@ class V3NoteDocumentFieldGetResult(B24Model):
 class V3NoteDocumentFieldListResultItemsItem(B24Model):
     """A nested object."""
 
-    filterable: LBool | None = None
-    name: LStr | None = None
-    sortable: LBool | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    filterable: LBool = None
+    name: LStr = None
+    sortable: LBool = None
+    title: LStr = None
+    type: LStr = None
 
 
 class V3NoteDocumentFieldListResult(B24Model):
@@ -86,25 +86,25 @@ V3NoteDocumentSearchFieldListResult: TypeAlias = V3NoteDocumentFieldListResult
 class V3NoteDocumentSearchListItem(B24Model):
     """A nested object."""
 
-    collection_id: LInt | None = Field(None, alias="collectionId")
-    document_id: LInt | None = Field(None, alias="documentId")
-    score: LFloat | None = None
-    shared_access: LBool | None = Field(None, alias="sharedAccess")
-    snippet: LStr | None = None
-    title: LStr | None = None
+    collection_id: LInt = Field(None, alias="collectionId")
+    document_id: LInt = Field(None, alias="documentId")
+    score: LFloat = None
+    shared_access: LBool = Field(None, alias="sharedAccess")
+    snippet: LStr = None
+    title: LStr = None
 
 
 class V3NoteDocumentSearchListResult(B24Model):
     """Result of ``note.document.search.list`` (REST 3.0)."""
 
-    collection_id: LInt | None = Field(None, alias="collectionId")
-    document_id: LInt | None = Field(None, alias="documentId")
-    has_more: LBool | None = Field(None, alias="hasMore")
+    collection_id: LInt = Field(None, alias="collectionId")
+    document_id: LInt = Field(None, alias="documentId")
+    has_more: LBool = Field(None, alias="hasMore")
     items: LList[V3NoteDocumentSearchListItem] = None
-    score: LFloat | None = None
-    shared_access: LBool | None = Field(None, alias="sharedAccess")
-    snippet: LStr | None = None
-    title: LStr | None = None
+    score: LFloat = None
+    shared_access: LBool = Field(None, alias="sharedAccess")
+    snippet: LStr = None
+    title: LStr = None
 
 
 class V3NoteDocumentSearchListPagination(TypedDict, total=False):
@@ -120,66 +120,66 @@ class V3NoteDocumentTreeListItemChildrenItem(B24Model):
     """A nested object."""
 
     children: LList[Any] = None
-    collection_id: LInt | None = Field(None, alias="collectionId")
-    id: LInt | None = None
-    parent_id: LInt | None = Field(None, alias="parentId")
-    position: LInt | None = None
-    title: LStr | None = None
+    collection_id: LInt = Field(None, alias="collectionId")
+    id: LInt = None
+    parent_id: LInt = Field(None, alias="parentId")
+    position: LInt = None
+    title: LStr = None
 
 
 class V3NoteDocumentTreeListItem(B24Model):
     """A nested object."""
 
     children: LList[V3NoteDocumentTreeListItemChildrenItem] = None
-    collection_id: LInt | None = Field(None, alias="collectionId")
-    id: LInt | None = None
-    parent_id: Any | None = Field(None, alias="parentId")
-    position: LInt | None = None
-    title: LStr | None = None
+    collection_id: LInt = Field(None, alias="collectionId")
+    id: LInt = None
+    parent_id: Any = Field(None, alias="parentId")
+    position: LInt = None
+    title: LStr = None
 
 
 class V3NoteDocumentTreeListResult(B24Model):
     """Result of ``note.document.tree.list`` (REST 3.0)."""
 
     children: LList[Any] = None
-    collection_id: LInt | None = Field(None, alias="collectionId")
-    id: LInt | None = None
+    collection_id: LInt = Field(None, alias="collectionId")
+    id: LInt = None
     items: LList[V3NoteDocumentTreeListItem] = None
-    parent_id: LInt | None = Field(None, alias="parentId")
-    position: LInt | None = None
-    title: LStr | None = None
-    truncated: LBool | None = None
+    parent_id: LInt = Field(None, alias="parentId")
+    position: LInt = None
+    title: LStr = None
+    truncated: LBool = None
 
 
 class V3NoteDocumentUpdateResultItem(B24Model):
     """A nested object."""
 
-    collection_id: LInt | None = Field(None, alias="collectionId")
-    created_at: LStr | None = Field(None, alias="createdAt")
-    created_by: LInt | None = Field(None, alias="createdBy")
-    id: LInt | None = None
-    markdown: LStr | None = None
-    parent_id: LInt | None = Field(None, alias="parentId")
-    position: LInt | None = None
-    title: LStr | None = None
-    updated_at: LStr | None = Field(None, alias="updatedAt")
-    updated_by: LInt | None = Field(None, alias="updatedBy")
+    collection_id: LInt = Field(None, alias="collectionId")
+    created_at: LStr = Field(None, alias="createdAt")
+    created_by: LInt = Field(None, alias="createdBy")
+    id: LInt = None
+    markdown: LStr = None
+    parent_id: LInt = Field(None, alias="parentId")
+    position: LInt = None
+    title: LStr = None
+    updated_at: LStr = Field(None, alias="updatedAt")
+    updated_by: LInt = Field(None, alias="updatedBy")
 
 
 class V3NoteDocumentUpdateResult(B24Model):
     """Result of ``note.document.update`` (REST 3.0)."""
 
-    collection_id: LInt | None = Field(None, alias="collectionId")
-    created_at: LDateTime | None = Field(None, alias="createdAt")
-    created_by: LInt | None = Field(None, alias="createdBy")
-    id: LInt | None = None
+    collection_id: LInt = Field(None, alias="collectionId")
+    created_at: LDateTime = Field(None, alias="createdAt")
+    created_by: LInt = Field(None, alias="createdBy")
+    id: LInt = None
     item: V3NoteDocumentUpdateResultItem | None = None
-    markdown: LStr | None = None
-    parent_id: LInt | None = Field(None, alias="parentId")
-    position: LInt | None = None
-    title: LStr | None = None
-    updated_at: LDateTime | None = Field(None, alias="updatedAt")
-    updated_by: LInt | None = Field(None, alias="updatedBy")
+    markdown: LStr = None
+    parent_id: LInt = Field(None, alias="parentId")
+    position: LInt = None
+    title: LStr = None
+    updated_at: LDateTime = Field(None, alias="updatedAt")
+    updated_by: LInt = Field(None, alias="updatedBy")
 
 
 class V3NoteDocumentUpdateFields(TypedDict, total=False):

@@ -16,34 +16,34 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 class V3NoteFileAddResultItem(B24Model):
     """A nested object."""
 
-    asset_markdown: LStr | None = Field(None, alias="assetMarkdown")
-    asset_type: LStr | None = Field(None, alias="assetType")
-    document_id: LInt | None = Field(None, alias="documentId")
-    id: LInt | None = None
-    mime_type: LStr | None = Field(None, alias="mimeType")
-    name: LStr | None = None
-    size: LInt | None = None
+    asset_markdown: LStr = Field(None, alias="assetMarkdown")
+    asset_type: LStr = Field(None, alias="assetType")
+    document_id: LInt = Field(None, alias="documentId")
+    id: LInt = None
+    mime_type: LStr = Field(None, alias="mimeType")
+    name: LStr = None
+    size: LInt = None
 
 
 class V3NoteFileAddResult(B24Model):
     """Result of ``note.file.add`` (REST 3.0)."""
 
-    asset_markdown: LStr | None = Field(None, alias="assetMarkdown")
-    asset_type: LStr | None = Field(None, alias="assetType")
-    document_id: LInt | None = Field(None, alias="documentId")
-    id: LInt | None = None
+    asset_markdown: LStr = Field(None, alias="assetMarkdown")
+    asset_type: LStr = Field(None, alias="assetType")
+    document_id: LInt = Field(None, alias="documentId")
+    id: LInt = None
     item: V3NoteFileAddResultItem | None = None
-    mime_type: LStr | None = Field(None, alias="mimeType")
-    name: LStr | None = None
-    size: LInt | None = None
+    mime_type: LStr = Field(None, alias="mimeType")
+    name: LStr = None
+    size: LInt = None
 
 
 class V3NoteFileFieldGetResultItem(B24Model):
     """A nested object."""
 
-    name: LStr | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    name: LStr = None
+    title: LStr = None
+    type: LStr = None
 
 
 class V3NoteFileFieldGetResult(B24Model):
@@ -55,11 +55,11 @@ class V3NoteFileFieldGetResult(B24Model):
 class V3NoteFileFieldListResultItemsItem(B24Model):
     """A nested object."""
 
-    filterable: LBool | None = None
-    name: LStr | None = None
-    sortable: LBool | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    filterable: LBool = None
+    name: LStr = None
+    sortable: LBool = None
+    title: LStr = None
+    type: LStr = None
 
 
 class V3NoteFileFieldListResult(B24Model):

@@ -14,27 +14,27 @@ from b24typed.core.typed_models import B24Model, LDict, LList, LStr
 class V3RestDocumentationOpenapiResultInfo(B24Model):
     """A nested object."""
 
-    title: LStr | None = None
-    version: LStr | None = None
+    title: LStr = None
+    version: LStr = None
 
 
 class V3RestDocumentationOpenapiResultPaths(B24Model):
     """A nested object."""
 
-    tasks_task_get: LDict | None = Field(None, alias="/tasks.task.get")
+    tasks_task_get: LDict = Field(None, alias="/tasks.task.get")
 
 
 class V3RestDocumentationOpenapiResultTagsItem(B24Model):
     """A nested object."""
 
-    description: LStr | None = None
-    name: LStr | None = None
+    description: LStr = None
+    name: LStr = None
 
 
 class V3RestDocumentationOpenapiResult(B24Model):
     """Result of ``rest.documentation.openapi`` (REST 3.0)."""
 
     info: V3RestDocumentationOpenapiResultInfo | None = None
-    openapi: LStr | None = None
+    openapi: LStr = None
     paths: V3RestDocumentationOpenapiResultPaths | None = None
     tags: LList[V3RestDocumentationOpenapiResultTagsItem] = None

@@ -17,16 +17,16 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, 
 class V3TasksTaskAccessFieldGetResultItem(B24Model):
     """A nested object."""
 
-    description: LStr | None = None
-    editable: LBool | None = None
-    element_type: Any | None = Field(None, alias="elementType")
-    filterable: LBool | None = None
-    multiple: LBool | None = None
-    name: LStr | None = None
-    required_groups: Any | None = Field(None, alias="requiredGroups")
-    sortable: LBool | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    description: LStr = None
+    editable: LBool = None
+    element_type: Any = Field(None, alias="elementType")
+    filterable: LBool = None
+    multiple: LBool = None
+    name: LStr = None
+    required_groups: Any = Field(None, alias="requiredGroups")
+    sortable: LBool = None
+    title: LStr = None
+    type: LStr = None
     validation_rules: LList[Any] = Field(None, alias="validationRules")
 
 
@@ -45,120 +45,120 @@ class V3TasksTaskAccessFieldListResult(B24Model):
 class V3TasksTaskAccessGetResult(B24Model):
     """Result of ``tasks.task.access.get`` (REST 3.0)."""
 
-    add_auditors: LBool | None = Field(None, alias="addAuditors")
-    admin: LBool | None = None
-    approve: LBool | None = None
-    attach_file: LBool | None = Field(None, alias="attachFile")
-    automate: LBool | None = None
-    change_accomplices: LBool | None = Field(None, alias="changeAccomplices")
-    change_director: LBool | None = Field(None, alias="changeDirector")
-    change_responsible: LBool | None = Field(None, alias="changeResponsible")
-    change_status: LBool | None = Field(None, alias="changeStatus")
-    checklist_add: LBool | None = Field(None, alias="checklistAdd")
-    checklist_edit: LBool | None = Field(None, alias="checklistEdit")
-    checklist_save: LBool | None = Field(None, alias="checklistSave")
-    checklist_toggle: LBool | None = Field(None, alias="checklistToggle")
-    complete: LBool | None = None
-    complete_result: LBool | None = Field(None, alias="completeResult")
-    copy_: LBool | None = Field(None, alias="copy")
-    create_gantt_dependence: LBool | None = Field(None, alias="createGanttDependence")
-    create_result: LBool | None = Field(None, alias="createResult")
-    create_subtask: LBool | None = Field(None, alias="createSubtask")
-    date_plan: LBool | None = Field(None, alias="datePlan")
-    deadline: LBool | None = None
-    defer: LBool | None = None
-    delegate: LBool | None = None
-    detach_file: LBool | None = Field(None, alias="detachFile")
-    detach_parent: LBool | None = Field(None, alias="detachParent")
-    disapprove: LBool | None = None
-    edit: LBool | None = None
-    elapsed_time: LBool | None = Field(None, alias="elapsedTime")
-    favorite: LBool | None = None
-    mark: LBool | None = None
-    mute: LBool | None = None
-    pause: LBool | None = None
-    read: LBool | None = None
-    reminder: LBool | None = None
-    remove: LBool | None = None
-    remove_result: LBool | None = Field(None, alias="removeResult")
-    renew: LBool | None = None
-    result_edit: LBool | None = Field(None, alias="resultEdit")
-    result_read: LBool | None = Field(None, alias="resultRead")
-    save_as_template: LBool | None = Field(None, alias="saveAsTemplate")
-    sort: LBool | None = None
-    start: LBool | None = None
-    take: LBool | None = None
-    time_tracking: LBool | None = Field(None, alias="timeTracking")
-    watch: LBool | None = None
+    add_auditors: LBool = Field(None, alias="addAuditors")
+    admin: LBool = None
+    approve: LBool = None
+    attach_file: LBool = Field(None, alias="attachFile")
+    automate: LBool = None
+    change_accomplices: LBool = Field(None, alias="changeAccomplices")
+    change_director: LBool = Field(None, alias="changeDirector")
+    change_responsible: LBool = Field(None, alias="changeResponsible")
+    change_status: LBool = Field(None, alias="changeStatus")
+    checklist_add: LBool = Field(None, alias="checklistAdd")
+    checklist_edit: LBool = Field(None, alias="checklistEdit")
+    checklist_save: LBool = Field(None, alias="checklistSave")
+    checklist_toggle: LBool = Field(None, alias="checklistToggle")
+    complete: LBool = None
+    complete_result: LBool = Field(None, alias="completeResult")
+    copy_: LBool = Field(None, alias="copy")
+    create_gantt_dependence: LBool = Field(None, alias="createGanttDependence")
+    create_result: LBool = Field(None, alias="createResult")
+    create_subtask: LBool = Field(None, alias="createSubtask")
+    date_plan: LBool = Field(None, alias="datePlan")
+    deadline: LBool = None
+    defer: LBool = None
+    delegate: LBool = None
+    detach_file: LBool = Field(None, alias="detachFile")
+    detach_parent: LBool = Field(None, alias="detachParent")
+    disapprove: LBool = None
+    edit: LBool = None
+    elapsed_time: LBool = Field(None, alias="elapsedTime")
+    favorite: LBool = None
+    mark: LBool = None
+    mute: LBool = None
+    pause: LBool = None
+    read: LBool = None
+    reminder: LBool = None
+    remove: LBool = None
+    remove_result: LBool = Field(None, alias="removeResult")
+    renew: LBool = None
+    result_edit: LBool = Field(None, alias="resultEdit")
+    result_read: LBool = Field(None, alias="resultRead")
+    save_as_template: LBool = Field(None, alias="saveAsTemplate")
+    sort: LBool = None
+    start: LBool = None
+    take: LBool = None
+    time_tracking: LBool = Field(None, alias="timeTracking")
+    watch: LBool = None
 
 
 class V3TasksTaskAddResultItem(B24Model):
     """A nested object."""
 
-    activity: LStr | None = None
-    actual_duration: LInt | None = Field(None, alias="actualDuration")
-    add_in_report: Any | None = Field(None, alias="addInReport")
-    allows_change_date_plan: LBool | None = Field(None, alias="allowsChangeDatePlan")
-    allows_change_deadline: LBool | None = Field(None, alias="allowsChangeDeadline")
-    allows_time_tracking: LBool | None = Field(None, alias="allowsTimeTracking")
-    archive_link: LStr | None = Field(None, alias="archiveLink")
-    autocomplete_sub_tasks: LBool | None = Field(None, alias="autocompleteSubTasks")
-    changed: LStr | None = None
-    chat_id: LInt | None = Field(None, alias="chatId")
+    activity: LStr = None
+    actual_duration: LInt = Field(None, alias="actualDuration")
+    add_in_report: Any = Field(None, alias="addInReport")
+    allows_change_date_plan: LBool = Field(None, alias="allowsChangeDatePlan")
+    allows_change_deadline: LBool = Field(None, alias="allowsChangeDeadline")
+    allows_time_tracking: LBool = Field(None, alias="allowsTimeTracking")
+    archive_link: LStr = Field(None, alias="archiveLink")
+    autocomplete_sub_tasks: LBool = Field(None, alias="autocompleteSubTasks")
+    changed: LStr = None
+    chat_id: LInt = Field(None, alias="chatId")
     checklist: LList[Any] = None
-    closed: Any | None = None
-    contains_checklist: LBool | None = Field(None, alias="containsChecklist")
-    contains_gantt_links: LBool | None = Field(None, alias="containsGanttLinks")
-    contains_placements: LBool | None = Field(None, alias="containsPlacements")
-    contains_related_tasks: LBool | None = Field(None, alias="containsRelatedTasks")
-    contains_results: LBool | None = Field(None, alias="containsResults")
-    contains_sub_tasks: LBool | None = Field(None, alias="containsSubTasks")
+    closed: Any = None
+    contains_checklist: LBool = Field(None, alias="containsChecklist")
+    contains_gantt_links: LBool = Field(None, alias="containsGanttLinks")
+    contains_placements: LBool = Field(None, alias="containsPlacements")
+    contains_related_tasks: LBool = Field(None, alias="containsRelatedTasks")
+    contains_results: LBool = Field(None, alias="containsResults")
+    contains_sub_tasks: LBool = Field(None, alias="containsSubTasks")
     crm_item_ids: LList[LStr] = Field(None, alias="crmItemIds")
-    deadline: LStr | None = None
-    deadline_count: Any | None = Field(None, alias="deadlineCount")
-    decline_reason: Any | None = Field(None, alias="declineReason")
+    deadline: LStr = None
+    deadline_count: Any = Field(None, alias="deadlineCount")
+    decline_reason: Any = Field(None, alias="declineReason")
     depends_on: LList[Any] = Field(None, alias="dependsOn")
-    description: LStr | None = None
-    duration_type: LStr | None = Field(None, alias="durationType")
-    end_plan: Any | None = Field(None, alias="endPlan")
-    epic_id: Any | None = Field(None, alias="epicId")
-    estimated_time: LInt | None = Field(None, alias="estimatedTime")
-    exchange_id: Any | None = Field(None, alias="exchangeId")
-    exchange_modified: Any | None = Field(None, alias="exchangeModified")
-    file_ids: Any | None = Field(None, alias="fileIds")
-    forum_topic_id: Any | None = Field(None, alias="forumTopicId")
-    guid: LStr | None = None
-    id: LInt | None = None
+    description: LStr = None
+    duration_type: LStr = Field(None, alias="durationType")
+    end_plan: Any = Field(None, alias="endPlan")
+    epic_id: Any = Field(None, alias="epicId")
+    estimated_time: LInt = Field(None, alias="estimatedTime")
+    exchange_id: Any = Field(None, alias="exchangeId")
+    exchange_modified: Any = Field(None, alias="exchangeModified")
+    file_ids: Any = Field(None, alias="fileIds")
+    forum_topic_id: Any = Field(None, alias="forumTopicId")
+    guid: LStr = None
+    id: LInt = None
     in_favorite: LList[Any] = Field(None, alias="inFavorite")
     in_group_pin: LList[Any] = Field(None, alias="inGroupPin")
     in_mute: LList[Any] = Field(None, alias="inMute")
     in_pin: LList[Any] = Field(None, alias="inPin")
-    is_multitask: LBool | None = Field(None, alias="isMultitask")
-    link: LStr | None = None
-    mark: LStr | None = None
-    matches_sub_tasks_time: LBool | None = Field(None, alias="matchesSubTasksTime")
-    matches_work_time: LBool | None = Field(None, alias="matchesWorkTime")
-    max_deadline_change_date: Any | None = Field(None, alias="maxDeadlineChangeDate")
-    max_deadline_changes: Any | None = Field(None, alias="maxDeadlineChanges")
-    needs_control: LBool | None = Field(None, alias="needsControl")
-    number_of_reminders: LInt | None = Field(None, alias="numberOfReminders")
-    outlook_version: LInt | None = Field(None, alias="outlookVersion")
-    parent_id: Any | None = Field(None, alias="parentId")
-    planned_duration: LInt | None = Field(None, alias="plannedDuration")
-    priority: LStr | None = None
-    replicate: LBool | None = None
-    require_deadline_change_reason: LBool | None = Field(None, alias="requireDeadlineChangeReason")
-    require_result: LBool | None = Field(None, alias="requireResult")
+    is_multitask: LBool = Field(None, alias="isMultitask")
+    link: LStr = None
+    mark: LStr = None
+    matches_sub_tasks_time: LBool = Field(None, alias="matchesSubTasksTime")
+    matches_work_time: LBool = Field(None, alias="matchesWorkTime")
+    max_deadline_change_date: Any = Field(None, alias="maxDeadlineChangeDate")
+    max_deadline_changes: Any = Field(None, alias="maxDeadlineChanges")
+    needs_control: LBool = Field(None, alias="needsControl")
+    number_of_reminders: LInt = Field(None, alias="numberOfReminders")
+    outlook_version: LInt = Field(None, alias="outlookVersion")
+    parent_id: Any = Field(None, alias="parentId")
+    planned_duration: LInt = Field(None, alias="plannedDuration")
+    priority: LStr = None
+    replicate: LBool = None
+    require_deadline_change_reason: LBool = Field(None, alias="requireDeadlineChangeReason")
+    require_result: LBool = Field(None, alias="requireResult")
     rights: V3TasksTaskAccessGetResult | None = None
     scenarios: LList[LStr] = None
-    site_id: LStr | None = Field(None, alias="siteId")
-    start_plan: Any | None = Field(None, alias="startPlan")
-    started: Any | None = None
-    status: LStr | None = None
-    status_changed: Any | None = Field(None, alias="statusChanged")
-    story_points: Any | None = Field(None, alias="storyPoints")
-    title: LStr | None = None
-    xml_id: Any | None = Field(None, alias="xmlId")
+    site_id: LStr = Field(None, alias="siteId")
+    start_plan: Any = Field(None, alias="startPlan")
+    started: Any = None
+    status: LStr = None
+    status_changed: Any = Field(None, alias="statusChanged")
+    story_points: Any = Field(None, alias="storyPoints")
+    title: LStr = None
+    xml_id: Any = Field(None, alias="xmlId")
 
 
 class V3TasksTaskAddResult(B24Model):
@@ -176,13 +176,13 @@ class V3TasksTaskAddFields(TypedDict, total=False):
 class V3TasksTaskChatMessageFieldGetResultItem(B24Model):
     """A nested object."""
 
-    description: Any | None = None
-    filterable: LBool | None = None
-    multiple: LBool | None = None
-    name: LStr | None = None
-    sortable: LBool | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    description: Any = None
+    filterable: LBool = None
+    multiple: LBool = None
+    name: LStr = None
+    sortable: LBool = None
+    title: LStr = None
+    type: LStr = None
 
 
 class V3TasksTaskChatMessageFieldGetResult(B24Model):
@@ -200,7 +200,7 @@ class V3TasksTaskChatMessageFieldListResult(B24Model):
 class V3TasksTaskChatMessageSendResult(B24Model):
     """Result of ``tasks.task.chat.message.send`` (REST 3.0)."""
 
-    result: LBool | None = None
+    result: LBool = None
 
 
 class V3TasksTaskChatMessageSendFields(TypedDict, total=False):
@@ -220,78 +220,78 @@ V3TasksTaskFileFieldListResult: TypeAlias = V3TasksTaskChatMessageFieldListResul
 class V3TasksTaskGetResultItemResponsible(B24Model):
     """A nested object."""
 
-    email: LStr | None = None
-    name: LStr | None = None
+    email: LStr = None
+    name: LStr = None
 
 
 class V3TasksTaskGetResultItem(B24Model):
     """A nested object."""
 
-    activity: LStr | None = None
-    actual_duration: LInt | None = Field(None, alias="actualDuration")
-    add_in_report: Any | None = Field(None, alias="addInReport")
-    allows_change_date_plan: LBool | None = Field(None, alias="allowsChangeDatePlan")
-    allows_change_deadline: LBool | None = Field(None, alias="allowsChangeDeadline")
-    allows_time_tracking: LBool | None = Field(None, alias="allowsTimeTracking")
-    archive_link: LStr | None = Field(None, alias="archiveLink")
-    autocomplete_sub_tasks: LBool | None = Field(None, alias="autocompleteSubTasks")
-    changed: LStr | None = None
-    chat_id: LInt | None = Field(None, alias="chatId")
+    activity: LStr = None
+    actual_duration: LInt = Field(None, alias="actualDuration")
+    add_in_report: Any = Field(None, alias="addInReport")
+    allows_change_date_plan: LBool = Field(None, alias="allowsChangeDatePlan")
+    allows_change_deadline: LBool = Field(None, alias="allowsChangeDeadline")
+    allows_time_tracking: LBool = Field(None, alias="allowsTimeTracking")
+    archive_link: LStr = Field(None, alias="archiveLink")
+    autocomplete_sub_tasks: LBool = Field(None, alias="autocompleteSubTasks")
+    changed: LStr = None
+    chat_id: LInt = Field(None, alias="chatId")
     checklist: LList[LInt] = None
-    closed: Any | None = None
-    contains_checklist: LBool | None = Field(None, alias="containsChecklist")
-    contains_gantt_links: LBool | None = Field(None, alias="containsGanttLinks")
-    contains_placements: LBool | None = Field(None, alias="containsPlacements")
-    contains_related_tasks: LBool | None = Field(None, alias="containsRelatedTasks")
-    contains_results: LBool | None = Field(None, alias="containsResults")
-    contains_sub_tasks: LBool | None = Field(None, alias="containsSubTasks")
+    closed: Any = None
+    contains_checklist: LBool = Field(None, alias="containsChecklist")
+    contains_gantt_links: LBool = Field(None, alias="containsGanttLinks")
+    contains_placements: LBool = Field(None, alias="containsPlacements")
+    contains_related_tasks: LBool = Field(None, alias="containsRelatedTasks")
+    contains_results: LBool = Field(None, alias="containsResults")
+    contains_sub_tasks: LBool = Field(None, alias="containsSubTasks")
     crm_item_ids: LList[LStr] = Field(None, alias="crmItemIds")
-    deadline: LStr | None = None
-    deadline_count: Any | None = Field(None, alias="deadlineCount")
-    decline_reason: Any | None = Field(None, alias="declineReason")
+    deadline: LStr = None
+    deadline_count: Any = Field(None, alias="deadlineCount")
+    decline_reason: Any = Field(None, alias="declineReason")
     depends_on: LList[Any] = Field(None, alias="dependsOn")
-    description: LStr | None = None
-    duration_type: LStr | None = Field(None, alias="durationType")
-    end_plan: Any | None = Field(None, alias="endPlan")
-    epic_id: Any | None = Field(None, alias="epicId")
-    estimated_time: LInt | None = Field(None, alias="estimatedTime")
-    exchange_id: Any | None = Field(None, alias="exchangeId")
-    exchange_modified: Any | None = Field(None, alias="exchangeModified")
-    file_ids: Any | None = Field(None, alias="fileIds")
-    forum_topic_id: Any | None = Field(None, alias="forumTopicId")
-    guid: LStr | None = None
-    id: LInt | None = None
+    description: LStr = None
+    duration_type: LStr = Field(None, alias="durationType")
+    end_plan: Any = Field(None, alias="endPlan")
+    epic_id: Any = Field(None, alias="epicId")
+    estimated_time: LInt = Field(None, alias="estimatedTime")
+    exchange_id: Any = Field(None, alias="exchangeId")
+    exchange_modified: Any = Field(None, alias="exchangeModified")
+    file_ids: Any = Field(None, alias="fileIds")
+    forum_topic_id: Any = Field(None, alias="forumTopicId")
+    guid: LStr = None
+    id: LInt = None
     in_favorite: LList[Any] = Field(None, alias="inFavorite")
     in_group_pin: LList[Any] = Field(None, alias="inGroupPin")
     in_mute: LList[Any] = Field(None, alias="inMute")
     in_pin: LList[Any] = Field(None, alias="inPin")
-    is_multitask: LBool | None = Field(None, alias="isMultitask")
-    link: LStr | None = None
-    mark: LStr | None = None
-    matches_sub_tasks_time: LBool | None = Field(None, alias="matchesSubTasksTime")
-    matches_work_time: LBool | None = Field(None, alias="matchesWorkTime")
-    max_deadline_change_date: Any | None = Field(None, alias="maxDeadlineChangeDate")
-    max_deadline_changes: Any | None = Field(None, alias="maxDeadlineChanges")
-    needs_control: LBool | None = Field(None, alias="needsControl")
-    number_of_reminders: LInt | None = Field(None, alias="numberOfReminders")
-    outlook_version: LInt | None = Field(None, alias="outlookVersion")
-    parent_id: Any | None = Field(None, alias="parentId")
-    planned_duration: LInt | None = Field(None, alias="plannedDuration")
-    priority: LStr | None = None
-    replicate: LBool | None = None
-    require_deadline_change_reason: LBool | None = Field(None, alias="requireDeadlineChangeReason")
-    require_result: LBool | None = Field(None, alias="requireResult")
+    is_multitask: LBool = Field(None, alias="isMultitask")
+    link: LStr = None
+    mark: LStr = None
+    matches_sub_tasks_time: LBool = Field(None, alias="matchesSubTasksTime")
+    matches_work_time: LBool = Field(None, alias="matchesWorkTime")
+    max_deadline_change_date: Any = Field(None, alias="maxDeadlineChangeDate")
+    max_deadline_changes: Any = Field(None, alias="maxDeadlineChanges")
+    needs_control: LBool = Field(None, alias="needsControl")
+    number_of_reminders: LInt = Field(None, alias="numberOfReminders")
+    outlook_version: LInt = Field(None, alias="outlookVersion")
+    parent_id: Any = Field(None, alias="parentId")
+    planned_duration: LInt = Field(None, alias="plannedDuration")
+    priority: LStr = None
+    replicate: LBool = None
+    require_deadline_change_reason: LBool = Field(None, alias="requireDeadlineChangeReason")
+    require_result: LBool = Field(None, alias="requireResult")
     responsible: V3TasksTaskGetResultItemResponsible | None = None
     rights: V3TasksTaskAccessGetResult | None = None
     scenarios: LList[LStr] = None
-    site_id: LStr | None = Field(None, alias="siteId")
-    start_plan: Any | None = Field(None, alias="startPlan")
-    started: Any | None = None
-    status: LStr | None = None
-    status_changed: LStr | None = Field(None, alias="statusChanged")
-    story_points: Any | None = Field(None, alias="storyPoints")
-    title: LStr | None = None
-    xml_id: Any | None = Field(None, alias="xmlId")
+    site_id: LStr = Field(None, alias="siteId")
+    start_plan: Any = Field(None, alias="startPlan")
+    started: Any = None
+    status: LStr = None
+    status_changed: LStr = Field(None, alias="statusChanged")
+    story_points: Any = Field(None, alias="storyPoints")
+    title: LStr = None
+    xml_id: Any = Field(None, alias="xmlId")
 
 
 class V3TasksTaskGetResult(B24Model):
@@ -303,109 +303,109 @@ class V3TasksTaskGetResult(B24Model):
 class V3TasksTaskListItemAccomplicesItemImage(B24Model):
     """A nested object."""
 
-    content_type: LStr | None = Field(None, alias="contentType")
+    content_type: LStr = Field(None, alias="contentType")
     file: LList[Any] = None
-    height: LInt | None = None
-    id: LInt | None = None
-    name: LStr | None = None
-    size: LInt | None = None
-    src: LStr | None = None
-    sub_dir: LStr | None = Field(None, alias="subDir")
-    width: LInt | None = None
+    height: LInt = None
+    id: LInt = None
+    name: LStr = None
+    size: LInt = None
+    src: LStr = None
+    sub_dir: LStr = Field(None, alias="subDir")
+    width: LInt = None
 
 
 class V3TasksTaskListItemAccomplicesItem(B24Model):
     """A nested object."""
 
-    email: LStr | None = None
-    external_auth_id: LStr | None = Field(None, alias="externalAuthId")
-    gender: LStr | None = None
-    id: LInt | None = None
+    email: LStr = None
+    external_auth_id: LStr = Field(None, alias="externalAuthId")
+    gender: LStr = None
+    id: LInt = None
     image: V3TasksTaskListItemAccomplicesItemImage | None = None
-    name: LStr | None = None
+    name: LStr = None
     rights: LList[Any] = None
-    role: LStr | None = None
+    role: LStr = None
 
 
 class V3TasksTaskListItemChat(B24Model):
     """A nested object."""
 
-    entity_id: LInt | None = Field(None, alias="entityId")
-    entity_type: LStr | None = Field(None, alias="entityType")
-    id: LInt | None = None
+    entity_id: LInt = Field(None, alias="entityId")
+    entity_type: LStr = Field(None, alias="entityType")
+    id: LInt = None
 
 
 class V3TasksTaskListItemElapsedTime(B24Model):
     """A nested object."""
 
-    created_at_ts: LInt | None = Field(None, alias="createdAtTs")
-    id: LInt | None = None
-    minutes: LInt | None = None
-    seconds: LInt | None = None
-    source: LStr | None = None
-    start_ts: LInt | None = Field(None, alias="startTs")
-    stop_ts: LInt | None = Field(None, alias="stopTs")
-    task_id: LInt | None = Field(None, alias="taskId")
-    text: LStr | None = None
-    user_id: LInt | None = Field(None, alias="userId")
+    created_at_ts: LInt = Field(None, alias="createdAtTs")
+    id: LInt = None
+    minutes: LInt = None
+    seconds: LInt = None
+    source: LStr = None
+    start_ts: LInt = Field(None, alias="startTs")
+    stop_ts: LInt = Field(None, alias="stopTs")
+    task_id: LInt = Field(None, alias="taskId")
+    text: LStr = None
+    user_id: LInt = Field(None, alias="userId")
 
 
 class V3TasksTaskListItemEmail(B24Model):
     """A nested object."""
 
-    body: LStr | None = None
-    date_ts: LInt | None = Field(None, alias="dateTs")
-    from_: LStr | None = Field(None, alias="from")
-    id: LInt | None = None
-    link: LStr | None = None
-    mailbox_id: LInt | None = Field(None, alias="mailboxId")
-    task_id: LInt | None = Field(None, alias="taskId")
-    title: LStr | None = None
+    body: LStr = None
+    date_ts: LInt = Field(None, alias="dateTs")
+    from_: LStr = Field(None, alias="from")
+    id: LInt = None
+    link: LStr = None
+    mailbox_id: LInt = Field(None, alias="mailboxId")
+    task_id: LInt = Field(None, alias="taskId")
+    title: LStr = None
 
 
 class V3TasksTaskListItemFlow(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
-    name: LStr | None = None
+    id: LInt = None
+    name: LStr = None
 
 
 class V3TasksTaskListItemForkedByTemplateGroup(B24Model):
     """A nested object."""
 
-    id: LInt | None = None
+    id: LInt = None
     image: V3TasksTaskListItemAccomplicesItemImage | None = None
-    is_visible: LBool | None = Field(None, alias="isVisible")
-    name: LStr | None = None
-    type: LStr | None = None
+    is_visible: LBool = Field(None, alias="isVisible")
+    name: LStr = None
+    type: LStr = None
 
 
 class V3TasksTaskListItemForkedByTemplateReplicateParams(B24Model):
     """A nested object."""
 
-    daily_month_interval: LStr | None = Field(None, alias="dailyMonthInterval")
-    end_date: LStr | None = Field(None, alias="endDate")
-    every_day: LStr | None = Field(None, alias="everyDay")
-    every_week: LStr | None = Field(None, alias="everyWeek")
-    monthly_day_num: LStr | None = Field(None, alias="monthlyDayNum")
-    monthly_month_num1: LStr | None = Field(None, alias="monthlyMonthNum1")
-    monthly_month_num2: LStr | None = Field(None, alias="monthlyMonthNum2")
-    monthly_type: LStr | None = Field(None, alias="monthlyType")
-    monthly_week_day: LStr | None = Field(None, alias="monthlyWeekDay")
-    monthly_week_day_num: LStr | None = Field(None, alias="monthlyWeekDayNum")
-    period: LStr | None = None
-    repeat_till: LStr | None = Field(None, alias="repeatTill")
-    start_date: LStr | None = Field(None, alias="startDate")
-    time: LStr | None = None
-    times: LStr | None = None
-    timezone_offset: LStr | None = Field(None, alias="timezoneOffset")
-    workday_only: LStr | None = Field(None, alias="workdayOnly")
-    yearly_day_num: LStr | None = Field(None, alias="yearlyDayNum")
-    yearly_month1: LStr | None = Field(None, alias="yearlyMonth1")
-    yearly_month2: LStr | None = Field(None, alias="yearlyMonth2")
-    yearly_type: LStr | None = Field(None, alias="yearlyType")
-    yearly_week_day: LStr | None = Field(None, alias="yearlyWeekDay")
-    yearly_week_day_num: LStr | None = Field(None, alias="yearlyWeekDayNum")
+    daily_month_interval: LStr = Field(None, alias="dailyMonthInterval")
+    end_date: LStr = Field(None, alias="endDate")
+    every_day: LStr = Field(None, alias="everyDay")
+    every_week: LStr = Field(None, alias="everyWeek")
+    monthly_day_num: LStr = Field(None, alias="monthlyDayNum")
+    monthly_month_num1: LStr = Field(None, alias="monthlyMonthNum1")
+    monthly_month_num2: LStr = Field(None, alias="monthlyMonthNum2")
+    monthly_type: LStr = Field(None, alias="monthlyType")
+    monthly_week_day: LStr = Field(None, alias="monthlyWeekDay")
+    monthly_week_day_num: LStr = Field(None, alias="monthlyWeekDayNum")
+    period: LStr = None
+    repeat_till: LStr = Field(None, alias="repeatTill")
+    start_date: LStr = Field(None, alias="startDate")
+    time: LStr = None
+    times: LStr = None
+    timezone_offset: LStr = Field(None, alias="timezoneOffset")
+    workday_only: LStr = Field(None, alias="workdayOnly")
+    yearly_day_num: LStr = Field(None, alias="yearlyDayNum")
+    yearly_month1: LStr = Field(None, alias="yearlyMonth1")
+    yearly_month2: LStr = Field(None, alias="yearlyMonth2")
+    yearly_type: LStr = Field(None, alias="yearlyType")
+    yearly_week_day: LStr = Field(None, alias="yearlyWeekDay")
+    yearly_week_day_num: LStr = Field(None, alias="yearlyWeekDayNum")
 
 
 class V3TasksTaskListItemForkedByTemplate(B24Model):
@@ -415,132 +415,132 @@ class V3TasksTaskListItemForkedByTemplate(B24Model):
     auditors: LList[Any] = None
     checklist: LList[Any] = None
     creator: V3TasksTaskListItemAccomplicesItem | None = None
-    deadline_after_ts: LInt | None = Field(None, alias="deadlineAfterTs")
-    description: LStr | None = None
-    end_date_plan_ts: LInt | None = Field(None, alias="endDatePlanTs")
+    deadline_after_ts: LInt = Field(None, alias="deadlineAfterTs")
+    description: LStr = None
+    end_date_plan_ts: LInt = Field(None, alias="endDatePlanTs")
     group: V3TasksTaskListItemForkedByTemplateGroup | None = None
-    id: LInt | None = None
-    parent: LDict | None = None
-    priority: LStr | None = None
-    replicate: LBool | None = None
+    id: LInt = None
+    parent: LDict = None
+    priority: LStr = None
+    replicate: LBool = None
     replicate_params: V3TasksTaskListItemForkedByTemplateReplicateParams | None = Field(
         None, alias="replicateParams"
     )
     responsible_collection: LList[Any] = Field(None, alias="responsibleCollection")
-    start_date_plan_ts: LInt | None = Field(None, alias="startDatePlanTs")
-    task: LDict | None = None
-    title: LStr | None = None
+    start_date_plan_ts: LInt = Field(None, alias="startDatePlanTs")
+    task: LDict = None
+    title: LStr = None
 
 
 class V3TasksTaskListItemSource(B24Model):
     """A nested object."""
 
     data: LList[Any] = None
-    type: LStr | None = None
+    type: LStr = None
 
 
 class V3TasksTaskListItemStage(B24Model):
     """A nested object."""
 
-    color: LStr | None = None
-    id: LInt | None = None
-    title: LStr | None = None
+    color: LStr = None
+    id: LInt = None
+    title: LStr = None
 
 
 class V3TasksTaskListItem(B24Model):
     """A nested object."""
 
     accomplices: LList[V3TasksTaskListItemAccomplicesItem] = None
-    activity: LDateTime | None = None
-    actual_duration: LInt | None = Field(None, alias="actualDuration")
-    add_in_report: LBool | None = Field(None, alias="addInReport")
-    allows_change_date_plan: LBool | None = Field(None, alias="allowsChangeDatePlan")
-    allows_change_deadline: LBool | None = Field(None, alias="allowsChangeDeadline")
-    allows_time_tracking: LBool | None = Field(None, alias="allowsTimeTracking")
-    archive_link: LStr | None = Field(None, alias="archiveLink")
+    activity: LDateTime = None
+    actual_duration: LInt = Field(None, alias="actualDuration")
+    add_in_report: LBool = Field(None, alias="addInReport")
+    allows_change_date_plan: LBool = Field(None, alias="allowsChangeDatePlan")
+    allows_change_deadline: LBool = Field(None, alias="allowsChangeDeadline")
+    allows_time_tracking: LBool = Field(None, alias="allowsTimeTracking")
+    archive_link: LStr = Field(None, alias="archiveLink")
     auditors: LList[V3TasksTaskListItemAccomplicesItem] = None
-    autocomplete_sub_tasks: LBool | None = Field(None, alias="autocompleteSubTasks")
-    changed: LDateTime | None = None
+    autocomplete_sub_tasks: LBool = Field(None, alias="autocompleteSubTasks")
+    changed: LDateTime = None
     changed_by: V3TasksTaskListItemAccomplicesItem | None = Field(None, alias="changedBy")
-    changed_by_id: LInt | None = Field(None, alias="changedById")
+    changed_by_id: LInt = Field(None, alias="changedById")
     chat: V3TasksTaskListItemChat | None = None
-    chat_id: LInt | None = Field(None, alias="chatId")
+    chat_id: LInt = Field(None, alias="chatId")
     checklist: LList[Any] = None
-    closed: LDateTime | None = None
+    closed: LDateTime = None
     closed_by: V3TasksTaskListItemAccomplicesItem | None = Field(None, alias="closedBy")
-    closed_by_id: LInt | None = Field(None, alias="closedById")
-    contains_checklist: LBool | None = Field(None, alias="containsChecklist")
-    contains_gantt_links: LBool | None = Field(None, alias="containsGanttLinks")
-    contains_placements: LBool | None = Field(None, alias="containsPlacements")
-    contains_related_tasks: LBool | None = Field(None, alias="containsRelatedTasks")
-    contains_results: LBool | None = Field(None, alias="containsResults")
-    contains_sub_tasks: LBool | None = Field(None, alias="containsSubTasks")
-    created: LDateTime | None = None
+    closed_by_id: LInt = Field(None, alias="closedById")
+    contains_checklist: LBool = Field(None, alias="containsChecklist")
+    contains_gantt_links: LBool = Field(None, alias="containsGanttLinks")
+    contains_placements: LBool = Field(None, alias="containsPlacements")
+    contains_related_tasks: LBool = Field(None, alias="containsRelatedTasks")
+    contains_results: LBool = Field(None, alias="containsResults")
+    contains_sub_tasks: LBool = Field(None, alias="containsSubTasks")
+    created: LDateTime = None
     creator: V3TasksTaskListItemAccomplicesItem | None = None
-    creator_id: LInt | None = Field(None, alias="creatorId")
+    creator_id: LInt = Field(None, alias="creatorId")
     crm_item_ids: LList[Any] = Field(None, alias="crmItemIds")
-    deadline: LDateTime | None = None
+    deadline: LDateTime = None
     depends_on: LList[Any] = Field(None, alias="dependsOn")
-    description: LStr | None = None
-    duration_type: LStr | None = Field(None, alias="durationType")
+    description: LStr = None
+    duration_type: LStr = Field(None, alias="durationType")
     elapsed_time: V3TasksTaskListItemElapsedTime | None = Field(None, alias="elapsedTime")
     email: V3TasksTaskListItemEmail | None = None
-    email_id: LInt | None = Field(None, alias="emailId")
-    end_plan: LDateTime | None = Field(None, alias="endPlan")
-    epic_id: LInt | None = Field(None, alias="epicId")
-    estimated_time: LInt | None = Field(None, alias="estimatedTime")
-    exchange_id: LStr | None = Field(None, alias="exchangeId")
-    exchange_modified: LStr | None = Field(None, alias="exchangeModified")
+    email_id: LInt = Field(None, alias="emailId")
+    end_plan: LDateTime = Field(None, alias="endPlan")
+    epic_id: LInt = Field(None, alias="epicId")
+    estimated_time: LInt = Field(None, alias="estimatedTime")
+    exchange_id: LStr = Field(None, alias="exchangeId")
+    exchange_modified: LStr = Field(None, alias="exchangeModified")
     flow: V3TasksTaskListItemFlow | None = None
-    flow_id: LInt | None = Field(None, alias="flowId")
+    flow_id: LInt = Field(None, alias="flowId")
     forked_by_template: V3TasksTaskListItemForkedByTemplate | None = Field(
         None, alias="forkedByTemplate"
     )
-    forked_by_template_id: LInt | None = Field(None, alias="forkedByTemplateId")
+    forked_by_template_id: LInt = Field(None, alias="forkedByTemplateId")
     group: V3TasksTaskListItemForkedByTemplateGroup | None = None
-    group_id: LInt | None = Field(None, alias="groupId")
-    guid: LStr | None = None
-    id: LInt | None = None
+    group_id: LInt = Field(None, alias="groupId")
+    guid: LStr = None
+    id: LInt = None
     in_favorite: LList[Any] = Field(None, alias="inFavorite")
     in_group_pin: LList[Any] = Field(None, alias="inGroupPin")
     in_mute: LList[Any] = Field(None, alias="inMute")
     in_pin: LList[Any] = Field(None, alias="inPin")
-    is_multitask: LBool | None = Field(None, alias="isMultitask")
-    link: LStr | None = None
-    mark: LStr | None = None
-    matches_sub_tasks_time: LBool | None = Field(None, alias="matchesSubTasksTime")
-    matches_work_time: LBool | None = Field(None, alias="matchesWorkTime")
-    max_deadline_change_date: LDateTime | None = Field(None, alias="maxDeadlineChangeDate")
-    max_deadline_changes: LInt | None = Field(None, alias="maxDeadlineChanges")
-    needs_control: LBool | None = Field(None, alias="needsControl")
-    number_of_reminders: LInt | None = Field(None, alias="numberOfReminders")
-    outlook_version: LInt | None = Field(None, alias="outlookVersion")
-    parent: LDict | None = None
-    parent_id: LInt | None = Field(None, alias="parentId")
-    planned_duration: LInt | None = Field(None, alias="plannedDuration")
-    priority: LStr | None = None
-    replicate: LBool | None = None
-    require_deadline_change_reason: LBool | None = Field(None, alias="requireDeadlineChangeReason")
-    require_result: LBool | None = Field(None, alias="requireResult")
+    is_multitask: LBool = Field(None, alias="isMultitask")
+    link: LStr = None
+    mark: LStr = None
+    matches_sub_tasks_time: LBool = Field(None, alias="matchesSubTasksTime")
+    matches_work_time: LBool = Field(None, alias="matchesWorkTime")
+    max_deadline_change_date: LDateTime = Field(None, alias="maxDeadlineChangeDate")
+    max_deadline_changes: LInt = Field(None, alias="maxDeadlineChanges")
+    needs_control: LBool = Field(None, alias="needsControl")
+    number_of_reminders: LInt = Field(None, alias="numberOfReminders")
+    outlook_version: LInt = Field(None, alias="outlookVersion")
+    parent: LDict = None
+    parent_id: LInt = Field(None, alias="parentId")
+    planned_duration: LInt = Field(None, alias="plannedDuration")
+    priority: LStr = None
+    replicate: LBool = None
+    require_deadline_change_reason: LBool = Field(None, alias="requireDeadlineChangeReason")
+    require_result: LBool = Field(None, alias="requireResult")
     responsible: V3TasksTaskListItemAccomplicesItem | None = None
-    responsible_id: LInt | None = Field(None, alias="responsibleId")
+    responsible_id: LInt = Field(None, alias="responsibleId")
     rights: LList[Any] = None
     scenarios: LList[Any] = None
-    site_id: LStr | None = Field(None, alias="siteId")
+    site_id: LStr = Field(None, alias="siteId")
     source: V3TasksTaskListItemSource | None = None
     stage: V3TasksTaskListItemStage | None = None
-    stage_id: LInt | None = Field(None, alias="stageId")
-    start_plan: LDateTime | None = Field(None, alias="startPlan")
-    started: LDateTime | None = None
-    status: LStr | None = None
-    status_changed: LDateTime | None = Field(None, alias="statusChanged")
+    stage_id: LInt = Field(None, alias="stageId")
+    start_plan: LDateTime = Field(None, alias="startPlan")
+    started: LDateTime = None
+    status: LStr = None
+    status_changed: LDateTime = Field(None, alias="statusChanged")
     status_changed_by: V3TasksTaskListItemAccomplicesItem | None = Field(
         None, alias="statusChangedBy"
     )
-    status_changed_by_id: LInt | None = Field(None, alias="statusChangedById")
-    story_points: LInt | None = Field(None, alias="storyPoints")
-    title: LStr | None = None
-    xml_id: LStr | None = Field(None, alias="xmlId")
+    status_changed_by_id: LInt = Field(None, alias="statusChangedById")
+    story_points: LInt = Field(None, alias="storyPoints")
+    title: LStr = None
+    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class V3TasksTaskListResult(B24Model):
@@ -552,23 +552,23 @@ class V3TasksTaskListResult(B24Model):
 class V3TasksTaskResultAddResultItemRights(B24Model):
     """A nested object."""
 
-    edit: LBool | None = None
-    remove: LBool | None = None
+    edit: LBool = None
+    remove: LBool = None
 
 
 class V3TasksTaskResultAddResultItem(B24Model):
     """A nested object."""
 
-    author_id: LInt | None = Field(None, alias="authorId")
-    created_at: LDateTime | None = Field(None, alias="createdAt")
+    author_id: LInt = Field(None, alias="authorId")
+    created_at: LDateTime = Field(None, alias="createdAt")
     file_ids: LList[Any] = Field(None, alias="fileIds")
-    id: LInt | None = None
-    message_id: LInt | None = Field(None, alias="messageId")
+    id: LInt = None
+    message_id: LInt = Field(None, alias="messageId")
     rights: V3TasksTaskResultAddResultItemRights | None = None
-    status: LStr | None = None
-    task_id: LInt | None = Field(None, alias="taskId")
-    text: LStr | None = None
-    updated_at: LDateTime | None = Field(None, alias="updatedAt")
+    status: LStr = None
+    task_id: LInt = Field(None, alias="taskId")
+    text: LStr = None
+    updated_at: LDateTime = Field(None, alias="updatedAt")
 
 
 class V3TasksTaskResultAddResult(B24Model):

@@ -14,11 +14,11 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 class V3TimemanRecordFieldGetResultItem(B24Model):
     """A nested object."""
 
-    filterable: LBool | None = None
-    name: LStr | None = None
-    sortable: LBool | None = None
-    title: LStr | None = None
-    type: LStr | None = None
+    filterable: LBool = None
+    name: LStr = None
+    sortable: LBool = None
+    title: LStr = None
+    type: LStr = None
 
 
 class V3TimemanRecordFieldGetResult(B24Model):
@@ -36,10 +36,10 @@ class V3TimemanRecordFieldListResult(B24Model):
 class V3TimemanRecordListItem(B24Model):
     """A nested object."""
 
-    duration: LInt | None = None
-    end_time: LStr | None = Field(None, alias="endTime")
-    id: LInt | None = None
-    start_time: LStr | None = Field(None, alias="startTime")
+    duration: LInt = None
+    end_time: LStr = Field(None, alias="endTime")
+    id: LInt = None
+    start_time: LStr = Field(None, alias="startTime")
 
 
 class V3TimemanRecordListResult(B24Model):
