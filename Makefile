@@ -27,7 +27,7 @@ pytest: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 demo: $(STAMP)
-	$(BIN)/python -m b24typed.demo
+	$(BIN)/python examples/demo.py
 
 generate: $(STAMP)
 	$(BIN)/python -m codegen generate
