@@ -286,7 +286,7 @@ async def test_async_early_break_stops_sending() -> None:
     walk = client.fetch_list_method("crm.deal.list", mode="fast")
     async for _page in walk:
         break
-    await walk.aclose()  # type: ignore[attr-defined]
+    await walk.aclose()
     assert portal.stats.requests == 1
 
 

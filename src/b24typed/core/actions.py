@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncGenerator, Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar
 
 from b24typed.core import batch, lists
@@ -89,7 +89,7 @@ class IterAction(Generic[P]):
         self._client = client
         self._build = build
 
-    def make(self, *args: P.args, **kwargs: P.kwargs) -> Iterator[list[Any]]:
+    def make(self, *args: P.args, **kwargs: P.kwargs) -> Generator[list[Any], None, None]:
         return self._client._iterate(self._build(self._client._state, *args, **kwargs))
 
 
@@ -102,7 +102,7 @@ class AsyncIterAction(Generic[P]):
         self._client = client
         self._build = build
 
-    def make(self, *args: P.args, **kwargs: P.kwargs) -> AsyncIterator[list[Any]]:
+    def make(self, *args: P.args, **kwargs: P.kwargs) -> AsyncGenerator[list[Any], None]:
         return self._client._aiterate(self._build(self._client._state, *args, **kwargs))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncGenerator, Generator, Mapping
 from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -218,7 +218,7 @@ class SyncClient(BaseClient[httpx.Client]):
                 return result
             value = self._perform(effect)
 
-    def _iterate(self, flow: StreamFlow[Any]) -> Iterator[Any]:
+    def _iterate(self, flow: StreamFlow[Any]) -> Generator[Any, None, None]:
         """Drive a flow that emits values (pages), yielding each as it arrives."""
         value: Any = None
         try:
@@ -306,7 +306,7 @@ class SyncClient(BaseClient[httpx.Client]):
         cursor_key: str | None = None,
         progress: Progress = None,
         request_id: str | None = None,
-    ) -> Iterator[list[Any]]:
+    ) -> Generator[list[Any], None, None]:
         """Every page of a REST v2 list, as it arrives.
 
         ``mode``: ``"batch"`` (50 chained pages per request, the fewest requests), ``"fast"`` (one
@@ -453,7 +453,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
                 return result
             value = await self._perform(effect)
 
-    async def _aiterate(self, flow: StreamFlow[Any]) -> AsyncIterator[Any]:
+    async def _aiterate(self, flow: StreamFlow[Any]) -> AsyncGenerator[Any, None]:
         """Drive a flow that emits values (pages), yielding each as it arrives."""
         value: Any = None
         try:
@@ -543,7 +543,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         cursor_key: str | None = None,
         progress: Progress = None,
         request_id: str | None = None,
-    ) -> AsyncIterator[list[Any]]:
+    ) -> AsyncGenerator[list[Any], None]:
         """Every page of a REST v2 list, as it arrives.
 
         ``mode``: ``"batch"`` (50 chained pages per request, the fewest requests), ``"fast"`` (one

@@ -647,13 +647,6 @@ def v3_tail_flow(state: ClientState, query: TailQuery) -> StreamFlow[None]:
         reporter.close()
 
 
-def list_flow(state: ClientState, query: ListQuery) -> StreamFlow[None]:
-    """The page flow for ``query``'s API version."""
-    if query.api == 3:
-        return v3_list_flow(state, query)
-    return v2_list_flow(state, query)
-
-
 def collect(flow: StreamFlow[Any]) -> Flow[list[Any]]:
     """A flow that runs ``flow`` and returns every item it emits, in one list."""
     items: list[Any] = []
