@@ -45,7 +45,7 @@ def main() -> int:
     res = json.loads(Path(sys.argv[1]).read_text())
     p = res["params"]
     fig, axes = plt.subplots(2, 3, figsize=(15, 8))
-    export = res["export"]
+    export = [r for r in res["export"] if "failed" not in r]
     bars(
         axes[0][0], [r["client"] for r in export], [r["items_per_second"] for r in export],
         f"Export of {p['export_deals']:,} deals (higher is better)", "items / second",
@@ -54,7 +54,7 @@ def main() -> int:
         axes[0][1], [r["client"] for r in export], [r["requests"] for r in export],
         "HTTP requests for that export", "requests",
     )  # fmt: skip
-    get = res["get"]
+    get = [r for r in res["get"] if "failed" not in r]
     bars(
         axes[0][2], [r["client"] for r in get], [r["median"] * 1e3 for r in get],
         "One crm.deal.get, median (lower is better)", "milliseconds",
@@ -86,7 +86,8 @@ def main() -> int:
     )  # fmt: skip
     ax.invert_yaxis()
     for y, r in enumerate(limit):
-        ax.text(r["seconds"], y, f"  {r['limit_errors']} limit errors", va="center", fontsize=7)
+        note = f"  {r['limit_errors']} limit errors" + ("; gave up" if r.get("failed") else "")
+        ax.text(r["seconds"], y, note, va="center", fontsize=7)
     ax.set_xlim(0, max(r["seconds"] for r in limit) * 1.6)
     ax.set_title(
         f"Export of {p['limit_deals']:,} deals under the limit (x{p['scale']:g} time)",

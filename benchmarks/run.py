@@ -122,18 +122,29 @@ def make_cert(folder: Path) -> tuple[str, str]:
 # --- the emulator process ---------------------------------------------------------------------
 
 
+class ClientFailed(Exception):
+    """A client's case ended with an error (its last line is the message)."""
+
+
 class Emulator:
     """A seeded portal in its own process; commands over its stdin."""
 
     def __init__(self, deals: int, cert: tuple[str, str]) -> None:
         log(f"starting the emulator with {deals:,} deals")
+        # Its stderr (connection resets when a client gives up, ...) goes to a file, not the run.
+        self.log = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed in close())
         self.proc = subprocess.Popen(
             [sys.executable, str(HERE / "emulator.py"), "--seed-deals", str(deals),
              "--tls-cert", cert[0], "--tls-key", cert[1]],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=child_env(),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True,
+            env=child_env(),
         )  # fmt: skip
         assert self.proc.stdout is not None
-        hello = json.loads(self.proc.stdout.readline())
+        line = self.proc.stdout.readline()
+        if not line:
+            self.log.seek(0)
+            raise RuntimeError(f"the emulator did not start:\n{self.log.read()[-3000:]}")
+        hello = json.loads(line)
         self.urls = {"http": hello["http"], "https": hello["https"]}
         self.deals = deals
 
@@ -153,6 +164,7 @@ class Emulator:
         except (OSError, subprocess.TimeoutExpired):
             self.proc.kill()
             self.proc.wait()
+        self.log.close()
 
 
 @contextmanager
@@ -180,7 +192,9 @@ class Runner:
             capture_output=True, text=True, env=env, timeout=timeout, check=False,
         )  # fmt: skip
         if done.returncode != 0:
-            raise RuntimeError(f"{client} {spec['case']} failed:\n{done.stderr[-3000:]}")
+            lines = done.stderr.strip().splitlines() or ["(no output)"]
+            log(f"{client} {spec['case']} failed:\n{done.stderr[-2000:]}")
+            raise ClientFailed(lines[-1][:200])
         result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
         return result
 
@@ -197,7 +211,11 @@ def bench_export(emu: Emulator, runner: Runner, reps: int) -> list[dict[str, Any
         for label, client, transport in VARIANTS:
             emu.command("reset")
             server_cpu = emu.command("cpu")["cpu"]
-            out = runner.case(client, {"case": "export", "url": emu.urls[transport]})
+            try:
+                out = runner.case(client, {"case": "export", "url": emu.urls[transport]})
+            except ClientFailed as exc:
+                runs[label].append({"failed": str(exc)})
+                continue
             stats = emu.command("stats")
             runs[label].append({
                 "seconds": out["times"][0], "cpu": out["cpu"][0],
@@ -206,7 +224,11 @@ def bench_export(emu: Emulator, runner: Runner, reps: int) -> list[dict[str, Any
             })  # fmt: skip
             methods[label] = out["method"]
     rows = []
-    for label, done in runs.items():
+    for label, every in runs.items():
+        done = [r for r in every if "failed" not in r]
+        if not done:
+            rows.append({"client": label, "failed": every[0]["failed"]})
+            continue
         seconds = statistics.median(r["seconds"] for r in done)
         rows.append({
             "client": label, "method": methods[label], "seconds": seconds,
@@ -214,7 +236,8 @@ def bench_export(emu: Emulator, runner: Runner, reps: int) -> list[dict[str, Any
             "cpu": statistics.median(r["cpu"] for r in done),
             "server_cpu": statistics.median(r["server_cpu"] for r in done),
             "requests": statistics.median(r["requests"] for r in done),
-            "complete": all(r["complete"] for r in done), "runs": done,
+            "complete": len(done) == len(every) and all(r["complete"] for r in done),
+            "runs": every,
         })  # fmt: skip
         log(f"export {label}: {emu.deals / seconds:,.0f} items/s, {rows[-1]['requests']:g} req")
     return rows
@@ -227,9 +250,15 @@ def bench_get(emu: Emulator, runner: Runner, iterations: int, rounds: int) -> li
     for _ in range(rounds):
         for label, client, transport in VARIANTS:
             spec = {"case": "get", "url": emu.urls[transport], "ids": ids, "iterations": iterations}
-            runs[label].append(runner.case(client, spec))
+            try:
+                runs[label].append(runner.case(client, spec))
+            except ClientFailed as exc:
+                log(f"get {label} failed: {exc}")
     rows = []
     for label, done in runs.items():
+        if not done:
+            rows.append({"client": label, "failed": "every round failed"})
+            continue
         row = {"client": label, "method": done[0]["method"], "iterations": iterations * rounds}
         for key in ("median", "p90", "cpu_per_call"):
             row[key] = statistics.median(r[key] for r in done)
@@ -294,13 +323,18 @@ def bench_limit(
                 "case": "limit_export", "url": emu.urls[transport], "select": LIMIT_SELECT,
                 "rate": [burst, per_second],
             }  # fmt: skip
-            out = runner.case(client, spec, 900)
+            started = time.perf_counter()
+            try:
+                out: dict[str, Any] = runner.case(client, spec, 900)
+            except ClientFailed as exc:
+                out = {"failed": str(exc), "times": [time.perf_counter() - started]}
             stats = emu.command("stats")
             ok_requests = stats["by_status"].get("200", 0)
             errors = stats["by_status"].get("503", 0)
+            items = out.get("items", [0])[0]
             rows.append({
-                "client": label, "method": out["method"], "seconds": out["times"][0],
-                "items": out["items"][0], "complete": out["items"][0] == deals,
+                "client": label, "method": out.get("method", ""), "seconds": out["times"][0],
+                "items": items, "complete": items == deals, "failed": out.get("failed"),
                 "requests": stats["requests"], "limit_errors": errors,
                 "floor": floor(ok_requests, burst, per_second),
             })  # fmt: skip
@@ -321,7 +355,8 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
     get = {r["client"]: r for r in res["get"]}
     imports = {r["import"]: r["median"] for r in res["imports"]}
     ours = export["b24typed"]["seconds"]
-    fastest_peer = min(export["fast_bitrix24"]["seconds"], export["b24pysdk"]["seconds"])
+    peers = [export[p]["seconds"] for p in PEER_CLIENTS if "failed" not in export[p]]
+    fastest_peer = min(peers, default=float("inf"))
     peer_import = min(imports["import fast_bitrix24"], imports["import b24pysdk"])
     stream = res["stream"]
     small, large = stream[0]["peak_rss"], stream[-1]["peak_rss"]
@@ -331,7 +366,7 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
          f"{fastest_peer / ours:.2f}x"),
         ("export within 1.3x of plain httpx", ours / export["httpx"]["seconds"] <= 1.3,
          f"{ours / export['httpx']['seconds']:.2f}x"),
-        ("typed get within 1.15x of plain httpx",
+        ("typed get within 1.15x of plain httpx (median)",
          get["b24typed"]["median"] / get["httpx"]["median"] <= 1.15,
          f"{get['b24typed']['median'] / get['httpx']['median']:.2f}x"),
         ("`import b24typed` < 100 ms", imports["import b24typed"] < 0.1,
@@ -391,6 +426,9 @@ def markdown(res: dict[str, Any]) -> str:
     ]
     ours = next(r for r in res["export"] if r["client"] == "b24typed")["seconds"]
     for r in res["export"]:
+        if "failed" in r:
+            lines.append(f"| {r['client']} | failed: {r['failed']} | | | | | | |")
+            continue
         flag = "" if r["complete"] else " (incomplete!)"
         lines.append(
             f"| {r['client']} | {r['method']}{flag} | {r['seconds']:.3f} | "
@@ -412,6 +450,9 @@ def markdown(res: dict[str, Any]) -> str:
     }
     transports = {label: transport for label, _, transport in VARIANTS}
     for r in res["get"]:
+        if "failed" in r:
+            lines.append(f"| {r['client']} | failed: {r['failed']} | | | | |")
+            continue
         ratio = r["median"] / base[transports[r["client"]]]
         lines.append(
             f"| {r['client']} | {r['method']} | {r['median'] * 1e3:.3f} | {r['p90'] * 1e3:.3f} | "
@@ -457,7 +498,9 @@ def markdown(res: dict[str, Any]) -> str:
         "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in res["limit"]:
-        flag = "" if r["complete"] else " (incomplete!)"
+        flag = "" if r["complete"] else f" (got {r['items']:,} items)"
+        if r["failed"]:
+            flag = f" **failed after {r['seconds']:.1f} s: {r['failed']}**"
         lines.append(
             f"| {r['client']} | {r['method']}{flag} | {r['seconds']:.2f} | {r['floor']:.2f} | "
             f"{r['best_floor']:.2f} | {r['requests']} | {r['limit_errors']} |"
