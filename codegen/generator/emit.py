@@ -256,14 +256,15 @@ class ApiGenerator:
             result_schema, f"{base}Result", f"Result of ``{method}`` (REST {self._api_name})."
         )
         params: list[Param] = []
-        kwargs = NameRegistry({"extra_params"}, sep="_")
+        reserved = {"extra_params", "progress"} if list_args is not None else {"extra_params"}
+        kwargs = NameRegistry(reserved, sep="_")
         schema = doc.get("params")
         if isinstance(schema, dict) and schema_types(schema) in (["object"], []):
             props = schema.get("properties") or {}
             required = set(schema.get("required") or [])
             order = sorted(props, key=lambda w: (w not in required, w))
             for wire in order:
-                name = kwargs.take(identifier(wire, reserved={"extra_params"}))
+                name = kwargs.take(identifier(wire, reserved=reserved))
                 annotation = _convention(wire, props[wire]) or _open_fields(
                     wire,
                     _qualify(models.param_type(props[wire], base + pascal_case(wire)), models),
@@ -321,6 +322,10 @@ class ApiGenerator:
             lines.append(
                 f"REST 3.0 equivalent: ``{target}`` (``{self._v3_path(target)}``);"
                 " calling this REST v2 method logs a migration warning."
+            )
+        if doc.get("kind") == "list" or doc.get("list"):
+            lines.append(
+                "``.iterate(...)`` walks every page (``progress=True`` shows a bar there)."
             )
         if result:
             lines.append("Returns:")
@@ -442,6 +447,7 @@ TYPED_NAMES = [
     "Iterate",
     "ListCall",
     "ListMethod",
+    "ListProgress",
     "M",
     "Method",
     "Namespace",

@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 import warnings
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeAlias, TypeVar, overload
 
 from typing_extensions import ParamSpec, deprecated
 
@@ -38,6 +38,7 @@ __all__ = [
     "Iterate",
     "ListCall",
     "ListMethod",
+    "ListProgress",
     "M",
     "Method",
     "Namespace",
@@ -49,6 +50,10 @@ P = ParamSpec("P")
 R = TypeVar("R")
 I = TypeVar("I")  # noqa: E741 - the item type of a list method
 M = TypeVar("M")
+
+ListProgress: TypeAlias = "bool | Callable[[int, int | None], None] | None"
+"""``progress`` of a list method's ``.iterate``: ``True`` for a tqdm bar, or ``callback(done,
+total_or_None)``; ignored by a direct (one page) call."""
 
 
 # --- the UNSET sentinel -------------------------------------------------------------------------
@@ -149,7 +154,7 @@ class Call(Generic[R]):
 class ListCall(Call[R], Generic[R, I]):
     """A call to a list method: it can also be walked item by item (``.iterate``)."""
 
-    __slots__ = ("cursor_key", "id_key", "item", "items_key", "pagination")
+    __slots__ = ("cursor_key", "id_key", "item", "items_key", "pagination", "progress")
 
     def __init__(
         self,
@@ -165,6 +170,7 @@ class ListCall(Call[R], Generic[R, I]):
         id_key: str = "ID",
         cursor_key: str = "ID",
         pagination: str = "start",
+        progress: ListProgress = None,
         deprecation: str | None = None,
     ) -> None:
         super().__init__(
@@ -175,6 +181,7 @@ class ListCall(Call[R], Generic[R, I]):
         self.id_key = id_key
         self.cursor_key = cursor_key
         self.pagination = pagination
+        self.progress = progress
 
     def parse_item(self, raw: Any) -> I:
         if self.item is None:
@@ -192,6 +199,7 @@ def _list_args(call: ListCall[Any, Any]) -> dict[str, Any]:
         "items_key": call.items_key,
         "id_key": call.id_key,
         "cursor_key": call.cursor_key,
+        "progress": call.progress,
     }
     if call.api == 2 and any(key.lower() == "order" for key in call.params):
         args["mode"] = "offset"  # keyset modes order by id; a caller's order needs offset paging

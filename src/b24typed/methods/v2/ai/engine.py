@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.ai.engine as _m
@@ -21,12 +31,14 @@ def ai_engine_list(
     filter: Sequence[_m.AiEngineListFilterItem] | Unset = UNSET,
     limit: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.AiEngineListResult, _m.AiEngineListItem]:
     """Call ``ai.engine.list`` (REST v2).
 
     Scopes: ai_admin.
     Docs:
         https://apidocs.bitrix24.com/api-reference/ai/ai-engine-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.ai.engine.AiEngineListResult`.
     """
@@ -45,6 +57,7 @@ def ai_engine_list(
         id_key="id",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

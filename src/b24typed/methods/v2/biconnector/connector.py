@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.biconnector.connector as _m
@@ -120,12 +130,14 @@ def biconnector_connector_list(
     page: int | Unset = UNSET,
     select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.BiconnectorConnectorListResult, _m.BiconnectorConnectorListItem]:
     """Call ``biconnector.connector.list`` (REST v2).
 
     Scopes: biconnector.
     Docs:
     https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.biconnector.connector.BiconnectorConnectorListResult`.
     """
@@ -146,6 +158,7 @@ def biconnector_connector_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.biconnector.dataset as _m
@@ -152,12 +162,14 @@ def biconnector_dataset_list(
     page: int | Unset = UNSET,
     select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.BiconnectorDatasetListResult, _m.BiconnectorDatasetListItem]:
     """Call ``biconnector.dataset.list`` (REST v2).
 
     Scopes: biconnector.
     Docs:
     https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.biconnector.dataset.BiconnectorDatasetListResult`.
     """
@@ -178,6 +190,7 @@ def biconnector_dataset_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 

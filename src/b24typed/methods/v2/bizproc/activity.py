@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.bizproc.activity as _m
@@ -91,12 +101,14 @@ def bizproc_activity_delete(
 def bizproc_activity_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.BizprocActivityListResult, _m.BizprocActivityListItem]:
     """Call ``bizproc.activity.list`` (REST v2).
 
     Scopes: bizproc.
     Docs:
     https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.bizproc.activity.BizprocActivityListResult`.
     """
@@ -112,6 +124,7 @@ def bizproc_activity_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

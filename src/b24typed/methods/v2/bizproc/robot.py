@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.bizproc.robot as _m
@@ -89,12 +99,14 @@ def bizproc_robot_delete(
 def bizproc_robot_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.BizprocRobotListResult, _m.BizprocRobotListItem]:
     """Call ``bizproc.robot.list`` (REST v2).
 
     Scopes: bizproc.
     Docs:
         https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.bizproc.robot.BizprocRobotListResult`.
     """
@@ -110,6 +122,7 @@ def bizproc_robot_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

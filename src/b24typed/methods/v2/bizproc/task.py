@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.bizproc.task as _m
@@ -83,12 +93,14 @@ def bizproc_task_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.BizprocTaskListResult, _m.BizprocTaskListItem]:
     """Call ``bizproc.task.list`` (REST v2).
 
     Scopes: bizproc.
     Docs:
         https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.bizproc.task.BizprocTaskListResult`.
     """
@@ -109,6 +121,7 @@ def bizproc_task_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.bizproc.workflow as _m
@@ -24,12 +34,14 @@ def bizproc_workflow_instances(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, _m.BizprocWorkflowInstancesItem]:
     """Call ``bizproc.workflow.instances`` (REST v2).
 
     Scopes: bizproc.
     Docs:
         https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-instances.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         2,
@@ -48,6 +60,7 @@ def bizproc_workflow_instances(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -168,12 +181,14 @@ def bizproc_workflow_template_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.BizprocWorkflowTemplateListResult, _m.BizprocWorkflowTemplateListItem]:
     """Call ``bizproc.workflow.template.list`` (REST v2).
 
     Scopes: bizproc.
     Docs:
     https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.bizproc.workflow.BizprocWorkflowTemplateListResult`.
     """
@@ -194,6 +209,7 @@ def bizproc_workflow_template_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

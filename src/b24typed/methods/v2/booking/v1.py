@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.booking.v1 as _m
@@ -44,12 +54,14 @@ def booking_v1_booking_client_list(
     *,
     booking_id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.BookingV1BookingClientListResult, _m.BookingV1BookingClientListItem]:
     """Call ``booking.v1.booking.client.list`` (REST v2).
 
     Scopes: booking.
     Docs:
     https://apidocs.bitrix24.com/api-reference/booking/booking/client/booking-v1-booking-client-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.booking.v1.BookingV1BookingClientListResult`.
     """
@@ -67,6 +79,7 @@ def booking_v1_booking_client_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -178,12 +191,14 @@ def booking_v1_booking_external_data_list(
     *,
     booking_id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.BookingV1BookingExternalDataListResult, _m.BookingV1BookingExternalDataListItem]:
     """Call ``booking.v1.booking.externalData.list`` (REST v2).
 
     Scopes: booking.
     Docs:
     https://apidocs.bitrix24.com/api-reference/booking/booking/external-data/booking-v1-booking-externaldata-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.booking.v1.BookingV1BookingExternalDataListResult`.
     """
@@ -201,6 +216,7 @@ def booking_v1_booking_external_data_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -288,12 +304,14 @@ def booking_v1_booking_list(
     order: Mapping[str, Any] | Unset = UNSET,
     within: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.BookingV1BookingListResult, _m.BookingV1BookingGetResultBooking]:
     """Call ``booking.v1.booking.list`` (REST v2).
 
     Scopes: booking.
     Docs:
         https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.booking.v1.BookingV1BookingListResult`.
     """
@@ -314,6 +332,7 @@ def booking_v1_booking_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -347,12 +366,14 @@ def booking_v1_booking_update(
 def booking_v1_clienttype_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.BookingV1ClienttypeListResult, _m.BookingV1BookingClientListItemType]:
     """Call ``booking.v1.clienttype.list`` (REST v2).
 
     Scopes: booking.
     Docs:
         https://apidocs.bitrix24.com/api-reference/booking/booking-v1-clienttype-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.booking.v1.BookingV1ClienttypeListResult`.
     """
@@ -368,6 +389,7 @@ def booking_v1_clienttype_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -456,12 +478,14 @@ def booking_v1_resource_list(
     search_query: str | Unset = UNSET,
     type_id: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.BookingV1ResourceListResult, _m.BookingV1ResourceGetResultResource]:
     """Call ``booking.v1.resource.list`` (REST v2).
 
     Scopes: booking.
     Docs:
     https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.booking.v1.BookingV1ResourceListResult`.
     """
@@ -485,6 +509,7 @@ def booking_v1_resource_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -492,12 +517,14 @@ def booking_v1_resource_slots_list(
     *,
     resource_id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.BookingV1ResourceSlotsListResult, _m.BookingV1ResourceSlotsListItem]:
     """Call ``booking.v1.resource.slots.list`` (REST v2).
 
     Scopes: booking.
     Docs:
     https://apidocs.bitrix24.com/api-reference/booking/resource/slots/booking-v1-resource-slots-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.booking.v1.BookingV1ResourceSlotsListResult`.
     """
@@ -515,6 +542,7 @@ def booking_v1_resource_slots_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -681,12 +709,14 @@ def booking_v1_resource_type_list(
     order: Mapping[str, Any] | Unset = UNSET,
     search_query: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.BookingV1ResourceTypeListResult, _m.BookingV1ResourceTypeGetResultResourceType]:
     """Call ``booking.v1.resourceType.list`` (REST v2).
 
     Scopes: booking.
     Docs:
     https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.booking.v1.BookingV1ResourceTypeListResult`.
     """
@@ -709,6 +739,7 @@ def booking_v1_resource_type_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -766,12 +797,14 @@ def booking_v1_waitlist_client_list(
     *,
     wait_list_id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.BookingV1WaitlistClientListResult, _m.BookingV1BookingClientListItem]:
     """Call ``booking.v1.waitlist.client.list`` (REST v2).
 
     Scopes: booking.
     Docs:
     https://apidocs.bitrix24.com/api-reference/booking/waitlist/client/booking-v1-waitlist-client-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.booking.v1.BookingV1WaitlistClientListResult`.
     """
@@ -789,6 +822,7 @@ def booking_v1_waitlist_client_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -898,12 +932,14 @@ def booking_v1_waitlist_external_data_list(
     *,
     wait_list_id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.BookingV1WaitlistExternalDataListResult, _m.BookingV1BookingExternalDataListItem]:
     """Call ``booking.v1.waitlist.externalData.list`` (REST v2).
 
     Scopes: booking.
     Docs:
     https://apidocs.bitrix24.com/api-reference/booking/waitlist/external-data/booking-v1-waitlist-externaldata-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.booking.v1.BookingV1WaitlistExternalDataListResult`.
     """
@@ -921,6 +957,7 @@ def booking_v1_waitlist_external_data_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -1005,12 +1042,14 @@ def booking_v1_waitlist_list(
     *,
     filter: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.BookingV1WaitlistListResult, _m.BookingV1WaitlistListItem]:
     """Call ``booking.v1.waitlist.list`` (REST v2).
 
     Scopes: booking.
     Docs:
     https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.booking.v1.BookingV1WaitlistListResult`.
     """
@@ -1028,6 +1067,7 @@ def booking_v1_waitlist_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 

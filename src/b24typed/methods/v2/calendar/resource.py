@@ -9,7 +9,17 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.calendar.resource as _m
@@ -46,12 +56,14 @@ def calendar_resource_booking_list(
     *,
     filter: Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CalendarResourceBookingListResult, _m.CalendarResourceBookingListItem]:
     """Call ``calendar.resource.booking.list`` (REST v2).
 
     Scopes: calendar.
     Docs:
     https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-booking-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.calendar.resource.CalendarResourceBookingListResult`.
     """
@@ -69,6 +81,7 @@ def calendar_resource_booking_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -100,12 +113,14 @@ def calendar_resource_delete(
 def calendar_resource_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CalendarResourceListResult, _m.CalendarResourceListItem]:
     """Call ``calendar.resource.list`` (REST v2).
 
     Scopes: calendar.
     Docs:
         https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.calendar.resource.CalendarResourceListResult`.
     """
@@ -121,6 +136,7 @@ def calendar_resource_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

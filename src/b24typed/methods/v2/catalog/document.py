@@ -15,6 +15,7 @@ from b24typed.core.typed import (
     DeprecatedMethod,
     ListCall,
     ListMethod,
+    ListProgress,
     M,
     Method,
     Namespace,
@@ -337,12 +338,14 @@ def catalog_document_element_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CatalogDocumentElementListResult, _m.CatalogDocumentElementListItem]:
     """Call ``catalog.document.element.list`` (REST v2).
 
     Scopes: catalog.
     Docs:
     https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.catalog.document.CatalogDocumentElementListResult`.
     """
@@ -363,6 +366,7 @@ def catalog_document_element_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -448,12 +452,14 @@ def catalog_document_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CatalogDocumentListResult, _m.CatalogDocumentAddResultDocument]:
     """Call ``catalog.document.list`` (REST v2).
 
     Scopes: catalog.
     Docs:
         https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.catalog.document.CatalogDocumentListResult`.
     """
@@ -474,6 +480,7 @@ def catalog_document_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.catalog.documentcontractor as _m
@@ -95,6 +105,7 @@ def catalog_documentcontractor_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[
     _m.CatalogDocumentcontractorListResult, _m.CatalogDocumentcontractorAddResultDocumentContractor
 ]:
@@ -103,6 +114,7 @@ def catalog_documentcontractor_list(
     Scopes: catalog.
     Docs:
     https://apidocs.bitrix24.com/api-reference/catalog/documentcontractor/catalog-documentcontractor-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
     :class:`b24typed.models.v2.catalog.documentcontractor.CatalogDocumentcontractorListResult`.
     """
@@ -123,6 +135,7 @@ def catalog_documentcontractor_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.catalog.price_type_group as _m
@@ -95,12 +105,14 @@ def catalog_price_type_group_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CatalogPriceTypeGroupListResult, _m.CatalogPriceTypeGroupAddResultPriceTypeGroup]:
     """Call ``catalog.priceTypeGroup.list`` (REST v2).
 
     Scopes: catalog.
     Docs:
     https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-group/catalog-price-type-group-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.catalog.price_type_group.CatalogPriceTypeGroupListResult`.
     """
@@ -121,6 +133,7 @@ def catalog_price_type_group_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.catalog.product as _m
@@ -147,12 +157,14 @@ def catalog_product_list(
     select: Sequence[str] | Unset = UNSET,
     start: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CatalogProductListResult, _m.CatalogProductListItem]:
     """Call ``catalog.product.list`` (REST v2).
 
     Scopes: catalog.
     Docs:
         https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.catalog.product.CatalogProductListResult`.
     """
@@ -173,6 +185,7 @@ def catalog_product_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -306,12 +319,14 @@ def catalog_product_offer_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CatalogProductOfferListResult, _m.CatalogProductOfferListItem]:
     """Call ``catalog.product.offer.list`` (REST v2).
 
     Scopes: catalog.
     Docs:
     https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.catalog.product.CatalogProductOfferListResult`.
     """
@@ -332,6 +347,7 @@ def catalog_product_offer_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -492,12 +508,14 @@ def catalog_product_service_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CatalogProductServiceListResult, _m.CatalogProductServiceListItem]:
     """Call ``catalog.product.service.list`` (REST v2).
 
     Scopes: catalog.
     Docs:
     https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.catalog.product.CatalogProductServiceListResult`.
     """
@@ -518,6 +536,7 @@ def catalog_product_service_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -678,12 +697,14 @@ def catalog_product_sku_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CatalogProductSkuListResult, _m.CatalogProductSkuListItem]:
     """Call ``catalog.product.sku.list`` (REST v2).
 
     Scopes: catalog.
     Docs:
     https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.catalog.product.CatalogProductSkuListResult`.
     """
@@ -704,6 +725,7 @@ def catalog_product_sku_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 

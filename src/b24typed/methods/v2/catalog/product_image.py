@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.catalog.product_image as _m
@@ -124,12 +134,14 @@ def catalog_product_image_list(
     product_id: int,
     select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CatalogProductImageListResult, _m.CatalogProductImageAddResultProductImage]:
     """Call ``catalog.productImage.list`` (REST v2).
 
     Scopes: catalog.
     Docs:
     https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.catalog.product_image.CatalogProductImageListResult`.
     """
@@ -148,6 +160,7 @@ def catalog_product_image_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.catalog.product_property_feature as _m
@@ -120,6 +130,7 @@ def catalog_product_property_feature_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[
     _m.CatalogProductPropertyFeatureListResult,
     _m.CatalogProductPropertyFeatureAddResultProductPropeADF4B8,
@@ -129,6 +140,7 @@ def catalog_product_property_feature_list(
     Scopes: catalog.
     Docs:
     https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
     :class:`b24typed.models.v2.catalog.product_property_feature.CatalogProductPropertyFeatureListResult`.
     """
@@ -149,6 +161,7 @@ def catalog_product_property_feature_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.catalog.product_property_section as _m
@@ -48,6 +58,7 @@ def catalog_product_property_section_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[
     _m.CatalogProductPropertySectionListResult,
     _m.CatalogProductPropertySectionGetResultProductPropeD3A0C6,
@@ -57,6 +68,7 @@ def catalog_product_property_section_list(
     Scopes: catalog.
     Docs:
     https://apidocs.bitrix24.com/api-reference/catalog/product-property-section/catalog-product-property-section-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
     :class:`b24typed.models.v2.catalog.product_property_section.CatalogProductPropertySectionListResult`.
     """
@@ -77,6 +89,7 @@ def catalog_product_property_section_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

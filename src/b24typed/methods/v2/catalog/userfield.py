@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.catalog.userfield as _m
@@ -24,12 +34,14 @@ def catalog_userfield_document_list(
     order: Mapping[str, Any] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CatalogUserfieldDocumentListResult, _m.CatalogUserfieldDocumentListItem]:
     """Call ``catalog.userfield.document.list`` (REST v2).
 
     Scopes: catalog.
     Docs:
     https://apidocs.bitrix24.com/api-reference/catalog/userfield-document/catalog-userfield-document-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.catalog.userfield.CatalogUserfieldDocumentListResult`.
     """
@@ -50,6 +62,7 @@ def catalog_userfield_document_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

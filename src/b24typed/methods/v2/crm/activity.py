@@ -16,6 +16,7 @@ from b24typed.core.typed import (
     DeprecatedMethod,
     ListCall,
     ListMethod,
+    ListProgress,
     M,
     Method,
     Namespace,
@@ -139,12 +140,14 @@ def crm_activity_badge_get(
 def crm_activity_badge_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, _m.CrmActivityBadgeAddResultBadge]:
     """Call ``crm.activity.badge.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/badges/crm-activity-badge-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         2,
@@ -158,6 +161,7 @@ def crm_activity_badge_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -223,12 +227,14 @@ def crm_activity_binding_list(
     *,
     activity_id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmActivityBindingListResult, _m.CrmActivityBindingListItem]:
     """Call ``crm.activity.binding.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/binding/crm-activity-binding-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.crm.activity.CrmActivityBindingListResult`.
     """
@@ -246,6 +252,7 @@ def crm_activity_binding_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -582,12 +589,14 @@ def crm_activity_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmActivityListResult, _m.CrmActivityListItem]:
     """Call ``crm.activity.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.crm.activity.CrmActivityListResult`.
     """
@@ -608,6 +617,7 @@ def crm_activity_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -872,12 +882,14 @@ def crm_activity_type_delete(
 def crm_activity_type_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmActivityTypeListResult, _m.CrmActivityTypeListItem]:
     """Call ``crm.activity.type.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/types/crm-activity-type-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.crm.activity.CrmActivityTypeListResult`.
     """
@@ -893,6 +905,7 @@ def crm_activity_type_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

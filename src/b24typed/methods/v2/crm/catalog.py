@@ -14,6 +14,7 @@ from b24typed.core.typed import (
     DeprecatedListMethod,
     DeprecatedMethod,
     ListCall,
+    ListProgress,
     M,
     Namespace,
     Unset,
@@ -77,6 +78,7 @@ def crm_catalog_get(
 def crm_catalog_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``crm.catalog.list`` (REST v2).
 
@@ -84,6 +86,7 @@ def crm_catalog_list(
     Docs:
         https://apidocs.bitrix24.com/api-reference/crm/outdated/catalog/crm-catalog-list.html
     Deprecated in Bitrix24. Use ``catalog.catalog.list``.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         2,
@@ -97,6 +100,7 @@ def crm_catalog_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation="crm.catalog.list is deprecated in Bitrix24; use catalog.catalog.list",
     )
 

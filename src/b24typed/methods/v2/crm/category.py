@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.crm.category as _m
@@ -124,12 +134,14 @@ def crm_category_list(
     *,
     entity_type_id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmCategoryListResult, _m.CrmCategoryGetResultCategory]:
     """Call ``crm.category.list`` (REST v2).
 
     Scopes: crm.
     Docs:
         https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.crm.category.CrmCategoryListResult`.
     """
@@ -147,6 +159,7 @@ def crm_category_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -16,6 +16,7 @@ from b24typed.core.typed import (
     DeprecatedMethod,
     ListCall,
     ListMethod,
+    ListProgress,
     M,
     Method,
     Namespace,
@@ -423,6 +424,7 @@ def crm_contact_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmContactListResult, _m.CrmContactListItem]:
     """Call ``crm.contact.list`` (REST v2).
 
@@ -430,6 +432,7 @@ def crm_contact_list(
     Docs:
         https://apidocs.bitrix24.com/api-reference/crm/contacts/crm-contact-list.html
     Deprecated in Bitrix24. Use ``crm.item.list``.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.crm.contact.CrmContactListResult`.
     """
@@ -450,6 +453,7 @@ def crm_contact_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation="crm.contact.list is deprecated in Bitrix24; use crm.item.list",
     )
 
@@ -565,12 +569,14 @@ def crm_contact_userfield_list(
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmContactUserfieldListResult, _m.CrmContactUserfieldListItem]:
     """Call ``crm.contact.userfield.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/contacts/userfield/crm-contact-userfield-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.crm.contact.CrmContactUserfieldListResult`.
     """
@@ -589,6 +595,7 @@ def crm_contact_userfield_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -16,6 +16,7 @@ from b24typed.core.typed import (
     DeprecatedMethod,
     ListCall,
     ListMethod,
+    ListProgress,
     M,
     Method,
     Namespace,
@@ -429,6 +430,7 @@ def crm_deal_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmDealListResult, _m.CrmDealListItem]:
     """Call ``crm.deal.list`` (REST v2).
 
@@ -436,6 +438,7 @@ def crm_deal_list(
     Docs:
         https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-list.html
     Deprecated in Bitrix24. Use ``crm.item.list``.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.crm.deal.CrmDealListResult`.
     """
@@ -456,6 +459,7 @@ def crm_deal_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation="crm.deal.list is deprecated in Bitrix24; use crm.item.list",
     )
 
@@ -648,12 +652,14 @@ def crm_deal_recurring_list(
     order: Mapping[str, Any] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmDealRecurringListResult, _m.CrmDealRecurringListItem]:
     """Call ``crm.deal.recurring.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/deals/recurring-deals/crm-deal-recurring-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.crm.deal.CrmDealRecurringListResult`.
     """
@@ -673,6 +679,7 @@ def crm_deal_recurring_list(
         id_key="id",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -814,12 +821,14 @@ def crm_deal_userfield_list(
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, _m.CrmDealUserfieldListItem]:
     """Call ``crm.deal.userfield.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/deals/user-defined-fields/crm-deal-userfield-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         2,
@@ -836,6 +845,7 @@ def crm_deal_userfield_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -15,6 +15,7 @@ from b24typed.core.typed import (
     DeprecatedListMethod,
     DeprecatedMethod,
     ListCall,
+    ListProgress,
     M,
     Namespace,
     Unset,
@@ -175,6 +176,7 @@ def crm_dealcategory_get(
 def crm_dealcategory_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``crm.dealcategory.list`` (REST v2).
 
@@ -182,6 +184,7 @@ def crm_dealcategory_list(
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/outdated/category-old/crm-deal-category-list.html
     Deprecated in Bitrix24. Use ``crm.category.list``.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         2,
@@ -195,6 +198,7 @@ def crm_dealcategory_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation="crm.dealcategory.list is deprecated in Bitrix24; use crm.category.list",
     )
 
@@ -203,6 +207,7 @@ def crm_dealcategory_stage_list(
     *,
     id: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``crm.dealcategory.stage.list`` (REST v2).
 
@@ -210,6 +215,7 @@ def crm_dealcategory_stage_list(
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/outdated/category-old/crm-deal-category-stage-list.html
     Deprecated in Bitrix24. Use ``crm.category.*``.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         2,
@@ -225,6 +231,7 @@ def crm_dealcategory_stage_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation=("crm.dealcategory.stage.list is deprecated in Bitrix24; use crm.category.*"),
     )
 

@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.crm.documentgenerator as _m
@@ -161,12 +171,14 @@ def crm_documentgenerator_document_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmDocumentgeneratorDocumentListResult, _m.CrmDocumentgeneratorDocumentListItem]:
     """Call ``crm.documentgenerator.document.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/document-generator/documents/crm-document-generator-document-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
     :class:`b24typed.models.v2.crm.documentgenerator.CrmDocumentgeneratorDocumentListResult`.
     """
@@ -187,6 +199,7 @@ def crm_documentgenerator_document_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -321,12 +334,14 @@ def crm_documentgenerator_numerator_list(
     *,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmDocumentgeneratorNumeratorListResult, _m.CrmDocumentgeneratorNumeratorListItem]:
     """Call ``crm.documentgenerator.numerator.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/document-generator/numerator/crm-document-generator-numerator-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
     :class:`b24typed.models.v2.crm.documentgenerator.CrmDocumentgeneratorNumeratorListResult`.
     """
@@ -344,6 +359,7 @@ def crm_documentgenerator_numerator_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -485,12 +501,14 @@ def crm_documentgenerator_template_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmDocumentgeneratorTemplateListResult, Any]:
     """Call ``crm.documentgenerator.template.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/document-generator/templates/crm-document-generator-template-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
     :class:`b24typed.models.v2.crm.documentgenerator.CrmDocumentgeneratorTemplateListResult`.
     """
@@ -511,6 +529,7 @@ def crm_documentgenerator_template_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -15,6 +15,7 @@ from b24typed.core.typed import (
     DeprecatedListMethod,
     DeprecatedMethod,
     ListCall,
+    ListProgress,
     M,
     Namespace,
     Unset,
@@ -155,6 +156,7 @@ def crm_invoice_list(
     filter: Any | Unset = UNSET,
     order: Any | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``crm.invoice.list`` (REST v2).
 
@@ -162,6 +164,7 @@ def crm_invoice_list(
     Docs:
         https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-invoice-list.html
     Deprecated in Bitrix24.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         2,
@@ -178,6 +181,7 @@ def crm_invoice_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation="crm.invoice.list is deprecated in Bitrix24",
     )
 
@@ -309,6 +313,7 @@ def crm_invoice_recurring_get(
 def crm_invoice_recurring_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``crm.invoice.recurring.list`` (REST v2).
 
@@ -316,6 +321,7 @@ def crm_invoice_recurring_list(
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-invoice-recurring-list.html
     Deprecated in Bitrix24.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         2,
@@ -329,6 +335,7 @@ def crm_invoice_recurring_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation="crm.invoice.recurring.list is deprecated in Bitrix24",
     )
 
@@ -462,6 +469,7 @@ def crm_invoice_status_get(
 def crm_invoice_status_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``crm.invoice.status.list`` (REST v2).
 
@@ -469,6 +477,7 @@ def crm_invoice_status_list(
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice-status-old/crm-invoice-status-list.html
     Deprecated in Bitrix24.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         2,
@@ -482,6 +491,7 @@ def crm_invoice_status_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation="crm.invoice.status.list is deprecated in Bitrix24",
     )
 
@@ -622,6 +632,7 @@ def crm_invoice_userfield_list(
     filter: Any | Unset = UNSET,
     order: Any | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``crm.invoice.userfield.list`` (REST v2).
 
@@ -629,6 +640,7 @@ def crm_invoice_userfield_list(
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-invoice-user-field-list.html
     Deprecated in Bitrix24.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         2,
@@ -645,6 +657,7 @@ def crm_invoice_userfield_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation="crm.invoice.userfield.list is deprecated in Bitrix24",
     )
 

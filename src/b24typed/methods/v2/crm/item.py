@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.crm.item as _m
@@ -134,12 +144,14 @@ def crm_item_delivery_list(
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, _m.CrmItemDeliveryListItem]:
     """Call ``crm.item.delivery.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/universal/delivery/crm-item-delivery-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         2,
@@ -158,6 +170,7 @@ def crm_item_delivery_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -377,12 +390,14 @@ def crm_item_list(
     start: int | Unset = UNSET,
     use_original_uf_names: Literal["Y", "N"] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmItemListResult, _m.CrmItemListItem]:
     """Call ``crm.item.list`` (REST v2).
 
     Scopes: crm.
     Docs:
         https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.crm.item.CrmItemListResult`.
     """
@@ -405,6 +420,7 @@ def crm_item_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -518,12 +534,14 @@ def crm_item_payment_delivery_list(
     payment_id: int,
     order: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmItemPaymentDeliveryListResult, _m.CrmItemPaymentDeliveryListItem]:
     """Call ``crm.item.payment.delivery.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/universal/payment/delivery-in-payment/crm-item-payment-delivery-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.crm.item.CrmItemPaymentDeliveryListResult`.
     """
@@ -543,6 +561,7 @@ def crm_item_payment_delivery_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -605,12 +624,14 @@ def crm_item_payment_list(
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmItemPaymentListResult, _m.CrmItemPaymentGetResult]:
     """Call ``crm.item.payment.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/universal/payment/crm-item-payment-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.crm.item.CrmItemPaymentListResult`.
     """
@@ -631,6 +652,7 @@ def crm_item_payment_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -719,12 +741,14 @@ def crm_item_payment_product_list(
     payment_id: int,
     order: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmItemPaymentProductListResult, _m.CrmItemPaymentProductListItem]:
     """Call ``crm.item.payment.product.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/universal/payment/products-in-payment/crm-item-payment-product-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.crm.item.CrmItemPaymentProductListResult`.
     """
@@ -744,6 +768,7 @@ def crm_item_payment_product_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -954,12 +979,14 @@ def crm_item_productrow_list(
     order: Mapping[str, Any] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmItemProductrowListResult, _m.CrmItemProductrowListItem]:
     """Call ``crm.item.productrow.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.crm.item.CrmItemProductrowListResult`.
     """
@@ -979,6 +1006,7 @@ def crm_item_productrow_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -16,6 +16,7 @@ from b24typed.core.typed import (
     DeprecatedMethod,
     ListCall,
     ListMethod,
+    ListProgress,
     M,
     Method,
     Namespace,
@@ -429,6 +430,7 @@ def crm_lead_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmLeadListResult, _m.CrmLeadListItem]:
     """Call ``crm.lead.list`` (REST v2).
 
@@ -436,6 +438,7 @@ def crm_lead_list(
     Docs:
         https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-list.html
     Deprecated in Bitrix24. Use ``crm.item.list``.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.crm.lead.CrmLeadListResult`.
     """
@@ -456,6 +459,7 @@ def crm_lead_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation="crm.lead.list is deprecated in Bitrix24; use crm.item.list",
     )
 
@@ -631,12 +635,14 @@ def crm_lead_userfield_list(
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, _m.CrmLeadUserfieldListItem]:
     """Call ``crm.lead.userfield.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         2,
@@ -653,6 +659,7 @@ def crm_lead_userfield_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -14,6 +14,7 @@ from b24typed.core.typed import (
     DeprecatedListMethod,
     DeprecatedMethod,
     ListCall,
+    ListProgress,
     M,
     Namespace,
     Unset,
@@ -130,6 +131,7 @@ def crm_measure_list(
     order: Mapping[str, Any] | Unset = UNSET,
     select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``crm.measure.list`` (REST v2).
 
@@ -137,6 +139,7 @@ def crm_measure_list(
     Docs:
         https://apidocs.bitrix24.com/api-reference/crm/outdated/measure/crm-measure-list.html
     Deprecated in Bitrix24. Use ``catalog.measure.list``.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         2,
@@ -154,6 +157,7 @@ def crm_measure_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation="crm.measure.list is deprecated in Bitrix24; use catalog.measure.list",
     )
 

@@ -14,6 +14,7 @@ from b24typed.core.typed import (
     DeprecatedListMethod,
     DeprecatedMethod,
     ListCall,
+    ListProgress,
     M,
     Namespace,
     Unset,
@@ -47,6 +48,7 @@ def crm_paysystem_fields(
 def crm_paysystem_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``crm.paysystem.list`` (REST v2).
 
@@ -54,6 +56,7 @@ def crm_paysystem_list(
     Docs:
         https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-pay-system-list.html
     Deprecated in Bitrix24.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         2,
@@ -67,6 +70,7 @@ def crm_paysystem_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation="crm.paysystem.list is deprecated in Bitrix24",
     )
 

@@ -14,6 +14,7 @@ from b24typed.core.typed import (
     DeprecatedListMethod,
     DeprecatedMethod,
     ListCall,
+    ListProgress,
     M,
     Namespace,
     Unset,
@@ -47,6 +48,7 @@ def crm_persontype_fields(
 def crm_persontype_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``crm.persontype.list`` (REST v2).
 
@@ -54,6 +56,7 @@ def crm_persontype_list(
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-person-type-list.html
     Deprecated in Bitrix24.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         2,
@@ -67,6 +70,7 @@ def crm_persontype_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation="crm.persontype.list is deprecated in Bitrix24",
     )
 

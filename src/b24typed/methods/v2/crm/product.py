@@ -15,6 +15,7 @@ from b24typed.core.typed import (
     DeprecatedListMethod,
     DeprecatedMethod,
     ListCall,
+    ListProgress,
     M,
     Namespace,
     Unset,
@@ -130,6 +131,7 @@ def crm_product_get(
 def crm_product_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``crm.product.list`` (REST v2).
 
@@ -137,6 +139,7 @@ def crm_product_list(
     Docs:
         https://apidocs.bitrix24.com/api-reference/crm/outdated/products/crm-product-list.html
     Deprecated in Bitrix24. Use ``catalog.product.list``.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         2,
@@ -150,6 +153,7 @@ def crm_product_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation="crm.product.list is deprecated in Bitrix24; use catalog.product.list",
     )
 
@@ -291,6 +295,7 @@ def crm_product_property_list(
     filter: Any | Unset = UNSET,
     order: Any | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``crm.product.property.list`` (REST v2).
 
@@ -298,6 +303,7 @@ def crm_product_property_list(
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/outdated/products/crm-product-property-list.html
     Deprecated in Bitrix24. Use ``catalog.productProperty.list``.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         2,
@@ -314,6 +320,7 @@ def crm_product_property_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation=(
             "crm.product.property.list is deprecated in Bitrix24; use catalog.productProperty.list"
         ),

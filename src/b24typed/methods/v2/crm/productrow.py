@@ -14,6 +14,7 @@ from b24typed.core.typed import (
     DeprecatedListMethod,
     DeprecatedMethod,
     ListCall,
+    ListProgress,
     M,
     Namespace,
     Unset,
@@ -49,6 +50,7 @@ def crm_productrow_fields(
 def crm_productrow_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``crm.productrow.list`` (REST v2).
 
@@ -56,6 +58,7 @@ def crm_productrow_list(
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/outdated/productrow-old/crm-productrow-list.html
     Deprecated in Bitrix24. Use ``crm.item.productrow.list``.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         2,
@@ -69,6 +72,7 @@ def crm_productrow_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation=("crm.productrow.list is deprecated in Bitrix24; use crm.item.productrow.list"),
     )
 

@@ -14,6 +14,7 @@ from b24typed.core.typed import (
     DeprecatedListMethod,
     DeprecatedMethod,
     ListCall,
+    ListProgress,
     M,
     Namespace,
     Unset,
@@ -129,6 +130,7 @@ def crm_productsection_list(
     order: Mapping[str, Any] | Unset = UNSET,
     select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``crm.productsection.list`` (REST v2).
 
@@ -136,6 +138,7 @@ def crm_productsection_list(
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/outdated/product-section/crm-product-section-list.html
     Deprecated in Bitrix24. Use ``catalog.section.list``.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         2,
@@ -153,6 +156,7 @@ def crm_productsection_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation=("crm.productsection.list is deprecated in Bitrix24; use catalog.section.list"),
     )
 

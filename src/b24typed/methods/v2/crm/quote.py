@@ -16,6 +16,7 @@ from b24typed.core.typed import (
     DeprecatedMethod,
     ListCall,
     ListMethod,
+    ListProgress,
     M,
     Method,
     Namespace,
@@ -293,6 +294,7 @@ def crm_quote_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmQuoteListResult, _m.CrmQuoteListItem]:
     """Call ``crm.quote.list`` (REST v2).
 
@@ -300,6 +302,7 @@ def crm_quote_list(
     Docs:
         https://apidocs.bitrix24.com/api-reference/crm/quote/crm-quote-list.html
     Deprecated in Bitrix24. Use ``crm.item.list``.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.crm.quote.CrmQuoteListResult`.
     """
@@ -320,6 +323,7 @@ def crm_quote_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation="crm.quote.list is deprecated in Bitrix24; use crm.item.list",
     )
 
@@ -495,12 +499,14 @@ def crm_quote_userfield_list(
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, _m.CrmQuoteUserfieldListItem]:
     """Call ``crm.quote.userfield.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         2,
@@ -517,6 +523,7 @@ def crm_quote_userfield_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.crm.requisite as _m
@@ -146,12 +156,14 @@ def crm_requisite_bankdetail_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmRequisiteBankdetailListResult, _m.CrmRequisiteBankdetailGetResult]:
     """Call ``crm.requisite.bankdetail.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/requisites/bank-detail/crm-requisite-bank-detail-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.crm.requisite.CrmRequisiteBankdetailListResult`.
     """
@@ -172,6 +184,7 @@ def crm_requisite_bankdetail_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -330,12 +343,14 @@ def crm_requisite_link_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmRequisiteLinkListResult, _m.CrmRequisiteLinkGetResult]:
     """Call ``crm.requisite.link.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/requisites/links/crm-requisite-link-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.crm.requisite.CrmRequisiteLinkListResult`.
     """
@@ -356,6 +371,7 @@ def crm_requisite_link_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -418,12 +434,14 @@ def crm_requisite_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmRequisiteListResult, _m.CrmRequisiteGetResult]:
     """Call ``crm.requisite.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/requisites/universal/crm-requisite-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.crm.requisite.CrmRequisiteListResult`.
     """
@@ -444,6 +462,7 @@ def crm_requisite_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -755,12 +774,14 @@ def crm_requisite_preset_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmRequisitePresetListResult, _m.CrmRequisitePresetGetResult]:
     """Call ``crm.requisite.preset.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/crm-requisite-preset-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.crm.requisite.CrmRequisitePresetListResult`.
     """
@@ -781,6 +802,7 @@ def crm_requisite_preset_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -918,12 +940,14 @@ def crm_requisite_userfield_list(
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmRequisiteUserfieldListResult, _m.CrmRequisiteUserfieldListItem]:
     """Call ``crm.requisite.userfield.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/requisites/user-fields/crm-requisite-userfield-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.crm.requisite.CrmRequisiteUserfieldListResult`.
     """
@@ -942,6 +966,7 @@ def crm_requisite_userfield_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
-from b24typed.core.typed import UNSET, ListCall, ListMethod, M, Namespace, Unset
+from b24typed.core.typed import UNSET, ListCall, ListMethod, ListProgress, M, Namespace, Unset
 
 if TYPE_CHECKING:
     import b24typed.models.v2.crm.stagehistory as _m
@@ -24,12 +24,14 @@ def crm_stagehistory_list(
     select: Mapping[str, Any] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, _m.CrmStagehistoryListItem]:
     """Call ``crm.stagehistory.list`` (REST v2).
 
     Scopes: crm.
     Docs:
         https://apidocs.bitrix24.com/api-reference/crm/crm-stage-history-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         2,
@@ -49,6 +51,7 @@ def crm_stagehistory_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.crm.timeline as _m
@@ -68,12 +78,14 @@ def crm_timeline_bindings_list(
     *,
     filter: Mapping[str, Any],
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmTimelineBindingsListResult, _m.CrmTimelineBindingsListItem]:
     """Call ``crm.timeline.bindings.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/timeline/bindings/crm-timeline-bindings-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.crm.timeline.CrmTimelineBindingsListResult`.
     """
@@ -91,6 +103,7 @@ def crm_timeline_bindings_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -225,12 +238,14 @@ def crm_timeline_comment_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmTimelineCommentListResult, _m.CrmTimelineCommentListItem]:
     """Call ``crm.timeline.comment.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.crm.timeline.CrmTimelineCommentListResult`.
     """
@@ -251,6 +266,7 @@ def crm_timeline_comment_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -365,12 +381,14 @@ def crm_timeline_icon_get(
 def crm_timeline_icon_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmTimelineIconListResult, _m.CrmTimelineIconAddResultIcon]:
     """Call ``crm.timeline.icon.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/icons/crm-timeline-icon-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.crm.timeline.CrmTimelineIconListResult`.
     """
@@ -386,6 +404,7 @@ def crm_timeline_icon_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -614,12 +633,14 @@ def crm_timeline_logmessage_list(
     order: Mapping[str, Any] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmTimelineLogmessageListResult, _m.CrmTimelineLogmessageListItem]:
     """Call ``crm.timeline.logmessage.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/crm-timeline-logmessage-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.crm.timeline.CrmTimelineLogmessageListResult`.
     """
@@ -640,6 +661,7 @@ def crm_timeline_logmessage_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -723,12 +745,14 @@ def crm_timeline_logo_get(
 def crm_timeline_logo_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmTimelineLogoListResult, _m.CrmTimelineIconAddResultIcon]:
     """Call ``crm.timeline.logo.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/logo/crm-timeline-logo-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.crm.timeline.CrmTimelineLogoListResult`.
     """
@@ -744,6 +768,7 @@ def crm_timeline_logo_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.crm.type as _m
@@ -144,12 +154,14 @@ def crm_type_list(
     order: Mapping[str, Any] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.CrmTypeListResult, _m.CrmTypeListItem]:
     """Call ``crm.type.list`` (REST v2).
 
     Scopes: crm.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.crm.type.CrmTypeListResult`.
     """
@@ -169,6 +181,7 @@ def crm_type_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 

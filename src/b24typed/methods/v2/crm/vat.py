@@ -14,6 +14,7 @@ from b24typed.core.typed import (
     DeprecatedListMethod,
     DeprecatedMethod,
     ListCall,
+    ListProgress,
     M,
     Namespace,
     Unset,
@@ -136,6 +137,7 @@ def crm_vat_list(
     order: Mapping[str, Any] | Unset = UNSET,
     select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, _m.CrmVatGetResult]:
     """Call ``crm.vat.list`` (REST v2).
 
@@ -143,6 +145,7 @@ def crm_vat_list(
     Docs:
         https://apidocs.bitrix24.com/api-reference/crm/outdated/vat/crm-vat-list.html
     Deprecated in Bitrix24. Use ``catalog.vat.list``.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         2,
@@ -160,6 +163,7 @@ def crm_vat_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation="crm.vat.list is deprecated in Bitrix24; use catalog.vat.list",
     )
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.department as _m
@@ -113,6 +123,7 @@ def department_get(
     order: str | Unset = UNSET,
     sort_2: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.DepartmentGetResult, _m.DepartmentGetItem]:
     """Call ``department.get`` (REST v2).
 
@@ -123,6 +134,7 @@ def department_get(
         calling this REST v2 method logs a migration warning.
     REST 3.0 equivalent: ``humanresources.node.list`` (``b24.v3.humanresources.node.list``);
         calling this REST v2 method logs a migration warning.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.department.DepartmentGetResult`.
     """
@@ -147,6 +159,7 @@ def department_get(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.disk.file as _m
@@ -140,12 +150,14 @@ def disk_file_get_versions(
     filter: Sequence[Any] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.DiskFileGetVersionsResult, _m.DiskFileGetVersionsItem]:
     """Call ``disk.file.getVersions`` (REST v2).
 
     Scopes: disk.
     Docs:
         https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-versions.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.disk.file.DiskFileGetVersionsResult`.
     """
@@ -165,6 +177,7 @@ def disk_file_get_versions(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -296,12 +309,14 @@ def disk_file_search(
     type: str | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.DiskFileSearchResult, _m.DiskFileSearchItem]:
     """Call ``disk.file.search`` (REST v2).
 
     Scopes: disk.
     Docs:
         https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-search.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.disk.file.DiskFileSearchResult`.
     """
@@ -322,6 +337,7 @@ def disk_file_search(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.disk.folder as _m
@@ -121,12 +131,14 @@ def disk_folder_get_children(
     order: Sequence[Any] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.DiskFolderGetChildrenResult, _m.DiskFolderGetChildrenItem]:
     """Call ``disk.folder.getChildren`` (REST v2).
 
     Scopes: disk.
     Docs:
         https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-children.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.disk.folder.DiskFolderGetChildrenResult`.
     """
@@ -147,6 +159,7 @@ def disk_folder_get_children(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.disk.storage as _m
@@ -73,12 +83,14 @@ def disk_storage_get_children(
     order: Sequence[Any] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.DiskStorageGetChildrenResult, _m.DiskStorageGetChildrenItem]:
     """Call ``disk.storage.getChildren`` (REST v2).
 
     Scopes: disk.
     Docs:
         https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-children.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.disk.storage.DiskStorageGetChildrenResult`.
     """
@@ -99,6 +111,7 @@ def disk_storage_get_children(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -148,12 +161,14 @@ def disk_storage_get_list(
     order: Sequence[Any] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.DiskStorageGetListResult, _m.DiskStorageGetListItem]:
     """Call ``disk.storage.getList`` (REST v2).
 
     Scopes: disk.
     Docs:
         https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.disk.storage.DiskStorageGetListResult`.
     """
@@ -173,6 +188,7 @@ def disk_storage_get_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.documentgenerator.document as _m
@@ -160,12 +170,14 @@ def documentgenerator_document_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.DocumentgeneratorDocumentListResult, _m.DocumentgeneratorDocumentListItem]:
     """Call ``documentgenerator.document.list`` (REST v2).
 
     Scopes: documentgenerator.
     Docs:
     https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
     :class:`b24typed.models.v2.documentgenerator.document.DocumentgeneratorDocumentListResult`.
     """
@@ -186,6 +198,7 @@ def documentgenerator_document_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.documentgenerator.numerator as _m
@@ -93,6 +103,7 @@ def documentgenerator_numerator_list(
     *,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[
     _m.DocumentgeneratorNumeratorListResult, _m.DocumentgeneratorNumeratorGetResultNumerator
 ]:
@@ -101,6 +112,7 @@ def documentgenerator_numerator_list(
     Scopes: documentgenerator.
     Docs:
     https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
     :class:`b24typed.models.v2.documentgenerator.numerator.DocumentgeneratorNumeratorListResult`.
     """
@@ -118,6 +130,7 @@ def documentgenerator_numerator_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.documentgenerator.region as _m
@@ -92,12 +102,14 @@ def documentgenerator_region_get(
 def documentgenerator_region_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.DocumentgeneratorRegionListResult, Any]:
     """Call ``documentgenerator.region.list`` (REST v2).
 
     Scopes: documentgenerator.
     Docs:
     https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.documentgenerator.region.DocumentgeneratorRegionListResult`.
     """
@@ -113,6 +125,7 @@ def documentgenerator_region_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.documentgenerator.role as _m
@@ -116,12 +126,14 @@ def documentgenerator_role_list(
     *,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.DocumentgeneratorRoleListResult, _m.DocumentgeneratorRoleListItem]:
     """Call ``documentgenerator.role.list`` (REST v2).
 
     Scopes: documentgenerator.
     Docs:
     https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.documentgenerator.role.DocumentgeneratorRoleListResult`.
     """
@@ -139,6 +151,7 @@ def documentgenerator_role_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 

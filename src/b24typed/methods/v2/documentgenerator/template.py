@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.documentgenerator.template as _m
@@ -121,12 +131,14 @@ def documentgenerator_template_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.DocumentgeneratorTemplateListResult, Any]:
     """Call ``documentgenerator.template.list`` (REST v2).
 
     Scopes: documentgenerator.
     Docs:
     https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
     :class:`b24typed.models.v2.documentgenerator.template.DocumentgeneratorTemplateListResult`.
     """
@@ -147,6 +159,7 @@ def documentgenerator_template_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

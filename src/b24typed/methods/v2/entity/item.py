@@ -10,7 +10,17 @@ from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.entity.item as _m
@@ -93,12 +103,14 @@ def entity_item_get(
     sort: _m.EntityItemGetSort | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.EntityItemGetResult, _m.EntityItemGetItem]:
     """Call ``entity.item.get`` (REST v2).
 
     Scopes: entity.
     Docs:
         https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-get.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.entity.item.EntityItemGetResult`.
     """
@@ -119,6 +131,7 @@ def entity_item_get(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.entity.section as _m
@@ -93,12 +103,14 @@ def entity_section_get(
     sort: _m.EntitySectionGetSort | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.EntitySectionGetResult, _m.EntitySectionGetItem]:
     """Call ``entity.section.get`` (REST v2).
 
     Scopes: entity.
     Docs:
         https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-get.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.entity.section.EntitySectionGetResult`.
     """
@@ -119,6 +131,7 @@ def entity_section_get(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.event.offline as _m
@@ -107,11 +117,13 @@ def event_offline_list(
     order: Sequence[Any] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, _m.EventOfflineListItem]:
     """Call ``event.offline.list`` (REST v2).
 
     Docs:
         https://apidocs.bitrix24.com/api-reference/events/event-offline-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         2,
@@ -130,6 +142,7 @@ def event_offline_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

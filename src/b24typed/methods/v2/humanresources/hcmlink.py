@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.humanresources.hcmlink as _m
@@ -73,12 +83,14 @@ def humanresources_hcmlink_company_list(
     offset: int | Unset = UNSET,
     user_id: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.HumanresourcesHcmlinkCompanyListResult, _m.HumanresourcesHcmlinkCompanyListItem]:
     """Call ``humanresources.hcmlink.company.list`` (REST v2).
 
     Scopes: humanresources.hcmlink.
     Docs:
     https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
     :class:`b24typed.models.v2.humanresources.hcmlink.HumanresourcesHcmlinkCompanyListResult`.
     """
@@ -98,6 +110,7 @@ def humanresources_hcmlink_company_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -133,6 +146,7 @@ def humanresources_hcmlink_company_user_list(
     limit: int | Unset = UNSET,
     offset: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[
     _m.HumanresourcesHcmlinkCompanyUserListResult, _m.HumanresourcesHcmlinkCompanyUserListItem
 ]:
@@ -141,6 +155,7 @@ def humanresources_hcmlink_company_user_list(
     Scopes: humanresources.hcmlink.
     Docs:
     https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-user-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
     :class:`b24typed.models.v2.humanresources.hcmlink.HumanresourcesHcmlinkCompanyUserListResult`.
     """
@@ -159,6 +174,7 @@ def humanresources_hcmlink_company_user_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -169,12 +185,14 @@ def humanresources_hcmlink_employee_list(
     offset: int | Unset = UNSET,
     updated_at: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.HumanresourcesHcmlinkEmployeeListResult, _m.HumanresourcesHcmlinkEmployeeListItem]:
     """Call ``humanresources.hcmlink.employee.list`` (REST v2).
 
     Scopes: humanresources.hcmlink.
     Docs:
     https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
     :class:`b24typed.models.v2.humanresources.hcmlink.HumanresourcesHcmlinkEmployeeListResult`.
     """
@@ -195,6 +213,7 @@ def humanresources_hcmlink_employee_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.im.chat as _m
@@ -378,12 +388,14 @@ def im_chat_user_list(
     *,
     chat_id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.ImChatUserListResult, _m.ImChatUserListItem]:
     """Call ``im.chat.user.list`` (REST v2).
 
     Scopes: im.
     Docs:
         https://apidocs.bitrix24.com/api-reference/chats/chat-users/im-chat-user-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.im.chat.ImChatUserListResult`.
     """
@@ -401,6 +413,7 @@ def im_chat_user_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.im.department as _m
@@ -23,12 +33,14 @@ def im_department_colleagues_list(
     offset: int | Unset = UNSET,
     user_data: Literal["Y", "N"] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.ImDepartmentColleaguesListResult, Any]:
     """Call ``im.department.colleagues.list`` (REST v2).
 
     Scopes: im.
     Docs:
     https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-colleagues-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.im.department.ImDepartmentColleaguesListResult`.
     """
@@ -48,6 +60,7 @@ def im_department_colleagues_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

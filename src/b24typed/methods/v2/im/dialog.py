@@ -10,7 +10,17 @@ from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.im.dialog as _m
@@ -198,12 +208,14 @@ def im_dialog_users_list(
     skip_external: str | Unset = UNSET,
     skip_external_except_types: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.ImDialogUsersListResult, _m.ImDialogUsersListItem]:
     """Call ``im.dialog.users.list`` (REST v2).
 
     Scopes: im.
     Docs:
         https://apidocs.bitrix24.com/api-reference/chats/chat-users/im-dialog-users-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.im.dialog.ImDialogUsersListResult`.
     """
@@ -226,6 +238,7 @@ def im_dialog_users_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 from b24typed.methods.v2.im import im_notify as _im_notify
 
 if TYPE_CHECKING:
@@ -270,12 +280,14 @@ def im_notify_read_list(
     ids: Sequence[Any],
     action: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.ImNotifyReadListResult, Any]:
     """Call ``im.notify.read.list`` (REST v2).
 
     Scopes: im.
     Docs:
         https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-read-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.im.notify.ImNotifyReadListResult`.
     """
@@ -294,6 +306,7 @@ def im_notify_read_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -9,7 +9,17 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.im.recent as _m
@@ -93,12 +103,14 @@ def im_recent_list(
     skip_undistributed_openlines: Literal["Y", "N"] | Unset = UNSET,
     unread_only: Literal["Y", "N"] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.ImRecentListResult, _m.ImRecentListItem]:
     """Call ``im.recent.list`` (REST v2).
 
     Scopes: im.
     Docs:
         https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.im.recent.ImRecentListResult`.
     """
@@ -128,6 +140,7 @@ def im_recent_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 

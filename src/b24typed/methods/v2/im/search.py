@@ -15,6 +15,7 @@ from b24typed.core.typed import (
     DeprecatedMethod,
     ListCall,
     ListMethod,
+    ListProgress,
     M,
     Namespace,
     Unset,
@@ -33,12 +34,14 @@ def im_search_chat_list(
     limit: int | Unset = UNSET,
     offset: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.ImSearchChatListResult, _m.ImSearchChatListItem]:
     """Call ``im.search.chat.list`` (REST v2).
 
     Scopes: im.
     Docs:
         https://apidocs.bitrix24.com/api-reference/chats/search/im-search-chat-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.im.search.ImSearchChatListResult`.
     """
@@ -59,6 +62,7 @@ def im_search_chat_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -69,12 +73,14 @@ def im_search_department_list(
     offset: int | Unset = UNSET,
     user_data: _m.ImSearchDepartmentListUserData | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.ImSearchDepartmentListResult, _m.ImSearchDepartmentListItem]:
     """Call ``im.search.department.list`` (REST v2).
 
     Scopes: im.
     Docs:
         https://apidocs.bitrix24.com/api-reference/chats/search/im-search-department-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.im.search.ImSearchDepartmentListResult`.
     """
@@ -95,6 +101,7 @@ def im_search_department_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -190,12 +197,14 @@ def im_search_user_list(
     limit: int | Unset = UNSET,
     offset: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.ImSearchUserListResult, Any]:
     """Call ``im.search.user.list`` (REST v2).
 
     Scopes: im.
     Docs:
         https://apidocs.bitrix24.com/api-reference/chats/search/im-search-user-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.im.search.ImSearchUserListResult`.
     """
@@ -216,6 +225,7 @@ def im_search_user_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, DeprecatedListMethod, ListCall, M, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    DeprecatedListMethod,
+    ListCall,
+    ListProgress,
+    M,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.imbot.bot as _m
@@ -19,6 +27,7 @@ _MODELS = "b24typed.models.v2.imbot.bot"
 def imbot_bot_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.ImbotBotListResult, Any]:
     """Call ``imbot.bot.list`` (REST v2).
 
@@ -26,6 +35,7 @@ def imbot_bot_list(
     Docs:
         https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-bot-list.html
     Deprecated in Bitrix24. Use ``imbot.v2.Bot.list``.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.imbot.bot.ImbotBotListResult`.
     """
@@ -41,6 +51,7 @@ def imbot_bot_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation="imbot.bot.list is deprecated in Bitrix24; use imbot.v2.Bot.list",
     )
 

@@ -15,6 +15,7 @@ from b24typed.core.typed import (
     DeprecatedListMethod,
     DeprecatedMethod,
     ListCall,
+    ListProgress,
     M,
     Namespace,
     Unset,
@@ -446,6 +447,7 @@ def imbot_chat_user_list(
     bot_id: int | Unset = UNSET,
     client_id: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.ImbotChatUserListResult, _m.ImbotChatUserListItem]:
     """Call ``imbot.chat.user.list`` (REST v2).
 
@@ -453,6 +455,7 @@ def imbot_chat_user_list(
     Docs:
     https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-user-list.html
     Deprecated in Bitrix24. Use ``imbot.v2.Chat.User.list``.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.imbot.chat.ImbotChatUserListResult`.
     """
@@ -472,6 +475,7 @@ def imbot_chat_user_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation=("imbot.chat.user.list is deprecated in Bitrix24; use imbot.v2.Chat.User.list"),
     )
 

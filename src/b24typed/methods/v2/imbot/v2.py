@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.imbot.v2 as _m
@@ -53,12 +63,14 @@ def imbot_v2_bot_list(
     limit: int | Unset = UNSET,
     offset: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.ImbotV2BotListResult, Any]:
     """Call ``imbot.v2.Bot.list`` (REST v2).
 
     Scopes: imbot.
     Docs:
     https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.imbot.v2.ImbotV2BotListResult`.
     """
@@ -79,6 +91,7 @@ def imbot_v2_bot_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -605,12 +618,14 @@ def imbot_v2_chat_user_list(
     limit: int | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.ImbotV2ChatUserListResult, _m.ImbotV2ChatUserListItem]:
     """Call ``imbot.v2.Chat.User.list`` (REST v2).
 
     Scopes: imbot.
     Docs:
     https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-user-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.imbot.v2.ImbotV2ChatUserListResult`.
     """
@@ -632,6 +647,7 @@ def imbot_v2_chat_user_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -824,12 +840,14 @@ def imbot_v2_command_list(
     bot_id: int,
     bot_token: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.ImbotV2CommandListResult, _m.ImbotV2CommandListItem]:
     """Call ``imbot.v2.Command.list`` (REST v2).
 
     Scopes: imbot.
     Docs:
     https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.imbot.v2.ImbotV2CommandListResult`.
     """
@@ -848,6 +866,7 @@ def imbot_v2_command_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 

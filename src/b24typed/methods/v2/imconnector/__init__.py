@@ -9,7 +9,17 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.imconnector as _m
@@ -54,12 +64,14 @@ def imconnector_activate(
 def imconnector_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.ImconnectorListResult, Any]:
     """Call ``imconnector.list`` (REST v2).
 
     Scopes: imopenlines.
     Docs:
         https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.imconnector.ImconnectorListResult`.
     """
@@ -75,6 +87,7 @@ def imconnector_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.landing.block as _m
@@ -243,12 +253,14 @@ def landing_block_getlist(
     params: _m.LandingBlockGetbyidParams | Unset = UNSET,
     scope: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.LandingBlockGetlistResult, _m.LandingBlockGetbyidResult]:
     """Call ``landing.block.getlist`` (REST v2).
 
     Scopes: landing.
     Docs:
     https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.landing.block.LandingBlockGetlistResult`.
     """
@@ -268,6 +280,7 @@ def landing_block_getlist(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.landing.demos as _m
@@ -20,12 +30,14 @@ def landing_demos_get_list(
     *,
     params: _m.LandingDemosGetListParams | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.LandingDemosGetListResult, _m.LandingDemosGetListItem]:
     """Call ``landing.demos.getList`` (REST v2).
 
     Scopes: landing.
     Docs:
         https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.landing.demos.LandingDemosGetListResult`.
     """
@@ -43,6 +55,7 @@ def landing_demos_get_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.landing.landing as _m
@@ -288,12 +298,14 @@ def landing_landing_get_list(
     params: _m.LandingLandingGetListParams | Unset = UNSET,
     scope: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.LandingLandingGetListResult, _m.LandingLandingGetListItem]:
     """Call ``landing.landing.getList`` (REST v2).
 
     Scopes: landing.
     Docs:
     https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-get-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.landing.landing.LandingLandingGetListResult`.
     """
@@ -312,6 +324,7 @@ def landing_landing_get_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

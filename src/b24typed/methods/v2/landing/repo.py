@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.landing.repo as _m
@@ -47,12 +57,14 @@ def landing_repo_get_list(
     *,
     params: _m.LandingRepoGetListParams | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.LandingRepoGetListResult, _m.LandingRepoGetListItem]:
     """Call ``landing.repo.getList`` (REST v2).
 
     Scopes: landing.
     Docs:
     https://apidocs.bitrix24.com/api-reference/landing/user-blocks/landing-repo-get-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.landing.repo.LandingRepoGetListResult`.
     """
@@ -70,6 +82,7 @@ def landing_repo_get_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.landing.repowidget as _m
@@ -45,12 +55,14 @@ def landing_repowidget_getlist(
     *,
     params: _m.LandingRepowidgetGetlistParams,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, _m.LandingRepowidgetGetlistItem]:
     """Call ``landing.repowidget.getlist`` (REST v2).
 
     Scopes: landing.
     Docs:
         https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         2,
@@ -66,6 +78,7 @@ def landing_repowidget_getlist(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

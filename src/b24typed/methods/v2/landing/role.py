@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.landing.role as _m
@@ -47,12 +57,14 @@ def landing_role_get_list(
     *,
     scope: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.LandingRoleGetListResult, _m.LandingRoleGetListItem]:
     """Call ``landing.role.getList`` (REST v2).
 
     Scopes: landing.
     Docs:
     https://apidocs.bitrix24.com/api-reference/landing/rights/role-model/landing-role-get-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.landing.role.LandingRoleGetListResult`.
     """
@@ -70,6 +82,7 @@ def landing_role_get_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.landing.site as _m
@@ -239,12 +249,14 @@ def landing_site_get_list(
     params: _m.LandingSiteGetListParams | Unset = UNSET,
     scope: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.LandingSiteGetListResult, _m.LandingSiteGetListItem]:
     """Call ``landing.site.getList`` (REST v2).
 
     Scopes: landing.
     Docs:
         https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.landing.site.LandingSiteGetListResult`.
     """
@@ -263,6 +275,7 @@ def landing_site_get_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

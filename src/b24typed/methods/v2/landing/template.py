@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.landing.template as _m
@@ -70,12 +80,14 @@ def landing_template_getlist(
     *,
     params: _m.LandingTemplateGetlistParams | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.LandingTemplateGetlistResult, _m.LandingTemplateGetlistItem]:
     """Call ``landing.template.getlist`` (REST v2).
 
     Scopes: landing.
     Docs:
     https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-get-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.landing.template.LandingTemplateGetlistResult`.
     """
@@ -93,6 +105,7 @@ def landing_template_getlist(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from b24typed.core.typed import UNSET, Call, ListCall, M, Method, Namespace, Unset
+from b24typed.core.typed import UNSET, Call, ListCall, ListProgress, M, Method, Namespace, Unset
 
 if TYPE_CHECKING:
     import b24typed.models.v2.lists as _m
@@ -94,12 +94,14 @@ def lists_get(
     socnet_group_id: int | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.ListsGetResult, _m.ListsGetItem]:
     """Call ``lists.get`` (REST v2).
 
     Scopes: lists.
     Docs:
         https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.lists.ListsGetResult`.
     """
@@ -122,6 +124,7 @@ def lists_get(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from b24typed.core.typed import UNSET, Call, Iterate, ListCall, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    Iterate,
+    ListCall,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.lists.element as _m
@@ -99,12 +109,14 @@ def lists_element_get(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.ListsElementGetResult, _m.ListsElementGetItem]:
     """Call ``lists.element.get`` (REST v2).
 
     Scopes: lists.
     Docs:
         https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.lists.element.ListsElementGetResult`.
     """
@@ -130,6 +142,7 @@ def lists_element_get(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

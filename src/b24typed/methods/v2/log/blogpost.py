@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.log.blogpost as _m
@@ -102,12 +112,14 @@ def log_blogpost_get(
     post_id: int | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.LogBlogpostGetResult, _m.LogBlogpostGetItem]:
     """Call ``log.blogpost.get`` (REST v2).
 
     Scopes: log.
     Docs:
         https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.log.blogpost.LogBlogpostGetResult`.
     """
@@ -132,6 +144,7 @@ def log_blogpost_get(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.mailservice as _m
@@ -130,12 +140,14 @@ def mailservice_get(
 def mailservice_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.MailserviceListResult, _m.MailserviceGetResult]:
     """Call ``mailservice.list`` (REST v2).
 
     Scopes: mailservice.
     Docs:
         https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.mailservice.MailserviceListResult`.
     """
@@ -151,6 +163,7 @@ def mailservice_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

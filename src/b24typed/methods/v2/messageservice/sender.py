@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.messageservice.sender as _m
@@ -77,12 +87,14 @@ def messageservice_sender_delete(
 def messageservice_sender_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.MessageserviceSenderListResult, _m.MessageserviceSenderListItem]:
     """Call ``messageservice.sender.list`` (REST v2).
 
     Scopes: messageservice.
     Docs:
     https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.messageservice.sender.MessageserviceSenderListResult`.
     """
@@ -98,6 +110,7 @@ def messageservice_sender_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.placement as _m
@@ -80,12 +90,14 @@ def placement_list(
     full: bool | Unset = UNSET,
     scope: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.PlacementListResult, _m.PlacementListItem]:
     """Call ``placement.list`` (REST v2).
 
     Scopes: placement.
     Docs:
         https://apidocs.bitrix24.com/api-reference/widgets/placement-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.placement.PlacementListResult`.
     """
@@ -104,6 +116,7 @@ def placement_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

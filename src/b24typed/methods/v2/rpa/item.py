@@ -14,6 +14,7 @@ from b24typed.core.typed import (
     DeprecatedListMethod,
     DeprecatedMethod,
     ListCall,
+    ListProgress,
     M,
     Namespace,
     Unset,
@@ -139,6 +140,7 @@ def rpa_item_list(
     start: int | Unset = UNSET,
     type_id: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.RpaItemListResult, Any]:
     """Call ``rpa.item.list`` (REST v2).
 
@@ -146,6 +148,7 @@ def rpa_item_list(
     Docs:
         https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-list.html
     Deprecated in Bitrix24.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.rpa.item.RpaItemListResult`.
     """
@@ -166,6 +169,7 @@ def rpa_item_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation="rpa.item.list is deprecated in Bitrix24",
     )
 

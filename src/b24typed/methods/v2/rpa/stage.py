@@ -14,6 +14,7 @@ from b24typed.core.typed import (
     DeprecatedListMethod,
     DeprecatedMethod,
     ListCall,
+    ListProgress,
     M,
     Namespace,
     Unset,
@@ -104,6 +105,7 @@ def rpa_stage_list_for_type(
     type_id: int,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.RpaStageListForTypeResult, Any]:
     """Call ``rpa.stage.listForType`` (REST v2).
 
@@ -111,6 +113,7 @@ def rpa_stage_list_for_type(
     Docs:
     https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-list-for-type.html
     Deprecated in Bitrix24.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.rpa.stage.RpaStageListForTypeResult`.
     """
@@ -129,6 +132,7 @@ def rpa_stage_list_for_type(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation="rpa.stage.listForType is deprecated in Bitrix24",
     )
 

@@ -14,6 +14,7 @@ from b24typed.core.typed import (
     DeprecatedListMethod,
     DeprecatedMethod,
     ListCall,
+    ListProgress,
     M,
     Namespace,
     Unset,
@@ -87,6 +88,7 @@ def rpa_timeline_list_for_item(
     start: int | Unset = UNSET,
     type_id: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.RpaTimelineListForItemResult, Any]:
     """Call ``rpa.timeline.listForItem`` (REST v2).
 
@@ -94,6 +96,7 @@ def rpa_timeline_list_for_item(
     Docs:
     https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-list-for-item.html
     Deprecated in Bitrix24.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.rpa.timeline.RpaTimelineListForItemResult`.
     """
@@ -113,6 +116,7 @@ def rpa_timeline_list_for_item(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation="rpa.timeline.listForItem is deprecated in Bitrix24",
     )
 

@@ -14,6 +14,7 @@ from b24typed.core.typed import (
     DeprecatedListMethod,
     DeprecatedMethod,
     ListCall,
+    ListProgress,
     M,
     Namespace,
     Unset,
@@ -109,6 +110,7 @@ def rpa_type_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.RpaTypeListResult, Any]:
     """Call ``rpa.type.list`` (REST v2).
 
@@ -116,6 +118,7 @@ def rpa_type_list(
     Docs:
         https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-list.html
     Deprecated in Bitrix24.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.rpa.type.RpaTypeListResult`.
     """
@@ -136,6 +139,7 @@ def rpa_type_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation="rpa.type.list is deprecated in Bitrix24",
     )
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.sale.basketitem as _m
@@ -167,12 +177,14 @@ def sale_basketitem_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.SaleBasketitemListResult, _m.SaleBasketitemListItem]:
     """Call ``sale.basketitem.list`` (REST v2).
 
     Scopes: sale.
     Docs:
         https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.sale.basketitem.SaleBasketitemListResult`.
     """
@@ -193,6 +205,7 @@ def sale_basketitem_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 

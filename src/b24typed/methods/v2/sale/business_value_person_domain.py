@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.sale.business_value_person_domain as _m
@@ -95,6 +105,7 @@ def sale_business_value_person_domain_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[
     _m.SaleBusinessValuePersonDomainListResult,
     _m.SaleBusinessValuePersonDomainAddResultBusinessValu4DE784,
@@ -104,6 +115,7 @@ def sale_business_value_person_domain_list(
     Scopes: sale.
     Docs:
     https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
     :class:`b24typed.models.v2.sale.business_value_person_domain.SaleBusinessValuePersonDomainListResult`.
     """
@@ -124,6 +136,7 @@ def sale_business_value_person_domain_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

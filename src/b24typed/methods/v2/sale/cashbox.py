@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.sale.cashbox as _m
@@ -185,12 +195,14 @@ def sale_cashbox_handler_delete(
 def sale_cashbox_handler_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.SaleCashboxHandlerListResult, _m.SaleCashboxHandlerListItem]:
     """Call ``sale.cashbox.handler.list`` (REST v2).
 
     Scopes: cashbox.
     Docs:
         https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.sale.cashbox.SaleCashboxHandlerListResult`.
     """
@@ -206,6 +218,7 @@ def sale_cashbox_handler_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -242,12 +255,14 @@ def sale_cashbox_list(
     order: Mapping[str, Any] | Unset = UNSET,
     select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.SaleCashboxListResult, _m.SaleCashboxListItem]:
     """Call ``sale.cashbox.list`` (REST v2).
 
     Scopes: cashbox.
     Docs:
         https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.sale.cashbox.SaleCashboxListResult`.
     """
@@ -267,6 +282,7 @@ def sale_cashbox_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.sale.delivery as _m
@@ -269,12 +279,14 @@ def sale_delivery_getlist(
     order: Mapping[str, Any] | Unset = UNSET,
     select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.SaleDeliveryGetlistResult, _m.SaleDeliveryGetlistItem]:
     """Call ``sale.delivery.getlist`` (REST v2).
 
     Scopes: sale.
     Docs:
     https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-get-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.sale.delivery.SaleDeliveryGetlistResult`.
     """
@@ -294,6 +306,7 @@ def sale_delivery_getlist(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -363,12 +376,14 @@ def sale_delivery_handler_list(
     order: Mapping[str, Any] | Unset = UNSET,
     select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.SaleDeliveryHandlerListResult, _m.SaleDeliveryHandlerListItem]:
     """Call ``sale.delivery.handler.list`` (REST v2).
 
     Scopes: sale.
     Docs:
     https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.sale.delivery.SaleDeliveryHandlerListResult`.
     """
@@ -388,6 +403,7 @@ def sale_delivery_handler_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.sale.paymentitembasket as _m
@@ -120,6 +130,7 @@ def sale_paymentitembasket_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[
     _m.SalePaymentitembasketListResult, _m.SalePaymentitembasketGetResultPaymentItemBasket
 ]:
@@ -128,6 +139,7 @@ def sale_paymentitembasket_list(
     Scopes: sale.
     Docs:
     https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.sale.paymentitembasket.SalePaymentitembasketListResult`.
     """
@@ -148,6 +160,7 @@ def sale_paymentitembasket_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 

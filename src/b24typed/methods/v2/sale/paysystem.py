@@ -15,6 +15,7 @@ from b24typed.core.typed import (
     DeprecatedMethod,
     ListCall,
     ListMethod,
+    ListProgress,
     M,
     Method,
     Namespace,
@@ -154,12 +155,14 @@ def sale_paysystem_handler_delete(
 def sale_paysystem_handler_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.SalePaysystemHandlerListResult, _m.SalePaysystemHandlerListItem]:
     """Call ``sale.paysystem.handler.list`` (REST v2).
 
     Scopes: pay_system.
     Docs:
         https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.sale.paysystem.SalePaysystemHandlerListResult`.
     """
@@ -175,6 +178,7 @@ def sale_paysystem_handler_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -211,12 +215,14 @@ def sale_paysystem_list(
     order: Mapping[str, Any] | Unset = UNSET,
     select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.SalePaysystemListResult, _m.SalePaysystemListItem]:
     """Call ``sale.paysystem.list`` (REST v2).
 
     Scopes: pay_system.
     Docs:
         https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.sale.paysystem.SalePaysystemListResult`.
     """
@@ -236,6 +242,7 @@ def sale_paysystem_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

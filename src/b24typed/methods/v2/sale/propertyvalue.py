@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.sale.propertyvalue as _m
@@ -95,12 +105,14 @@ def sale_propertyvalue_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.SalePropertyvalueListResult, _m.SalePropertyvalueGetResultPropertyValue]:
     """Call ``sale.propertyvalue.list`` (REST v2).
 
     Scopes: sale.
     Docs:
     https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.sale.propertyvalue.SalePropertyvalueListResult`.
     """
@@ -121,6 +133,7 @@ def sale_propertyvalue_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 

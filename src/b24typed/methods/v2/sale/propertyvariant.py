@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.sale.propertyvariant as _m
@@ -119,12 +129,14 @@ def sale_propertyvariant_list(
     order: Mapping[str, Any] | Unset = UNSET,
     select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.SalePropertyvariantListResult, _m.SalePropertyvariantGetResultPropertyVariant]:
     """Call ``sale.propertyvariant.list`` (REST v2).
 
     Scopes: sale.
     Docs:
     https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.sale.propertyvariant.SalePropertyvariantListResult`.
     """
@@ -144,6 +156,7 @@ def sale_propertyvariant_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 

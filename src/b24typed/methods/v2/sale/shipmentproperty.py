@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.sale.shipmentproperty as _m
@@ -121,12 +131,14 @@ def sale_shipmentproperty_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.SaleShipmentpropertyListResult, _m.SaleShipmentpropertyListItem]:
     """Call ``sale.shipmentproperty.list`` (REST v2).
 
     Scopes: sale.
     Docs:
     https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.sale.shipmentproperty.SaleShipmentpropertyListResult`.
     """
@@ -147,6 +159,7 @@ def sale_shipmentproperty_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 

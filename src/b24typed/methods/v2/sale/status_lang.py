@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.sale.status_lang as _m
@@ -117,12 +127,14 @@ def sale_status_lang_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.SaleStatusLangListResult, _m.SaleStatusLangAddResultStatusLang]:
     """Call ``sale.statusLang.list`` (REST v2).
 
     Scopes: sale.
     Docs:
         https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.sale.status_lang.SaleStatusLangListResult`.
     """
@@ -143,6 +155,7 @@ def sale_status_lang_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.sale.trade_binding as _m
@@ -45,12 +55,14 @@ def sale_trade_binding_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.SaleTradeBindingListResult, _m.SaleTradeBindingListItem]:
     """Call ``sale.tradeBinding.list`` (REST v2).
 
     Scopes: sale.
     Docs:
     https://apidocs.bitrix24.com/api-reference/sale/trade-binding/sale-trade-binding-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.sale.trade_binding.SaleTradeBindingListResult`.
     """
@@ -71,6 +83,7 @@ def sale_trade_binding_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

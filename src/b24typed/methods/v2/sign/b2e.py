@@ -9,7 +9,17 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.sign.b2e as _m
@@ -25,12 +35,14 @@ def sign_b2e_company_provider_list(
     limit: int | Unset = UNSET,
     offset: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.SignB2eCompanyProviderListResult, _m.SignB2eCompanyProviderListItem]:
     """Call ``sign.b2e.company.provider.list`` (REST v2).
 
     Scopes: crm, sign.b2e.
     Docs:
         https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-company-provider-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.sign.b2e.SignB2eCompanyProviderListResult`.
     """
@@ -52,6 +64,7 @@ def sign_b2e_company_provider_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

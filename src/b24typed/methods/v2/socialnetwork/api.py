@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.socialnetwork.api as _m
@@ -50,12 +60,14 @@ def socialnetwork_api_workgroup_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.SocialnetworkApiWorkgroupListResult, _m.SocialnetworkApiWorkgroupListItem]:
     """Call ``socialnetwork.api.workgroup.list`` (REST v2).
 
     Scopes: socialnetwork.
     Docs:
     https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.socialnetwork.api.SocialnetworkApiWorkgroupListResult`.
     """
@@ -77,6 +89,7 @@ def socialnetwork_api_workgroup_list(
         id_key="id",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

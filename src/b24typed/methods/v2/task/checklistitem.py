@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.task.checklistitem as _m
@@ -129,12 +139,14 @@ def task_checklistitem_getlist(
     taskid: int,
     order: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.TaskChecklistitemGetlistResult, _m.TaskChecklistitemGetlistItem]:
     """Call ``task.checklistitem.getlist`` (REST v2).
 
     Scopes: task.
     Docs:
     https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.task.checklistitem.TaskChecklistitemGetlistResult`.
     """
@@ -153,6 +165,7 @@ def task_checklistitem_getlist(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

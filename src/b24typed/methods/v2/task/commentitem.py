@@ -14,6 +14,7 @@ from b24typed.core.typed import (
     DeprecatedListMethod,
     DeprecatedMethod,
     ListCall,
+    ListProgress,
     M,
     Method,
     Namespace,
@@ -124,6 +125,7 @@ def task_commentitem_getlist(
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.TaskCommentitemGetlistResult, _m.TaskCommentitemGetResult]:
     """Call ``task.commentitem.getlist`` (REST v2).
 
@@ -131,6 +133,7 @@ def task_commentitem_getlist(
     Docs:
     https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-list.html
     Deprecated in Bitrix24. Use ``im.dialog.messages.get``.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.task.commentitem.TaskCommentitemGetlistResult`.
     """
@@ -150,6 +153,7 @@ def task_commentitem_getlist(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation=(
             "task.commentitem.getlist is deprecated in Bitrix24; use im.dialog.messages.get"
         ),

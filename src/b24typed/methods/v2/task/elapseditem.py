@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.task.elapseditem as _m
@@ -101,12 +111,14 @@ def task_elapseditem_getlist(
     select: Sequence[str] | Unset = UNSET,
     taskid: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.TaskElapseditemGetlistResult, _m.TaskElapseditemGetlistItem]:
     """Call ``task.elapseditem.getlist`` (REST v2).
 
     Scopes: task.
     Docs:
     https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.task.elapseditem.TaskElapseditemGetlistResult`.
     """
@@ -128,6 +140,7 @@ def task_elapseditem_getlist(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -16,6 +16,7 @@ from b24typed.core.typed import (
     DeprecatedMethod,
     ListCall,
     ListMethod,
+    ListProgress,
     M,
     Method,
     Namespace,
@@ -548,6 +549,7 @@ def task_item_list(
     params: Sequence[Any] | Unset = UNSET,
     select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``task.item.list`` (REST v2).
 
@@ -555,6 +557,7 @@ def task_item_list(
     Docs:
     https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-list.html
     Deprecated in Bitrix24. Use ``tasks.task.list``.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         2,
@@ -573,6 +576,7 @@ def task_item_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation="task.item.list is deprecated in Bitrix24; use tasks.task.list",
     )
 
@@ -758,12 +762,14 @@ def task_item_userfield_getlist(
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.TaskItemUserfieldGetlistResult, _m.TaskItemUserfieldGetlistItem]:
     """Call ``task.item.userfield.getlist`` (REST v2).
 
     Scopes: task.
     Docs:
     https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-get-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.task.item.TaskItemUserfieldGetlistResult`.
     """
@@ -782,6 +788,7 @@ def task_item_userfield_getlist(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from b24typed.core.typed import UNSET, DeprecatedListMethod, ListCall, M, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    DeprecatedListMethod,
+    ListCall,
+    ListProgress,
+    M,
+    Namespace,
+    Unset,
+)
 
 _MODELS = "b24typed.models.v2.task.items"
 
@@ -20,6 +28,7 @@ def task_items_getlist(
     order: Mapping[str, Any] | Unset = UNSET,
     taskdata: Sequence[Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``task.items.getlist`` (REST v2).
 
@@ -27,6 +36,7 @@ def task_items_getlist(
     Docs:
         https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-items-get-list.html
     Deprecated in Bitrix24. Use ``tasks.task.list``.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         2,
@@ -45,6 +55,7 @@ def task_items_getlist(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation="task.items.getlist is deprecated in Bitrix24; use tasks.task.list",
     )
 

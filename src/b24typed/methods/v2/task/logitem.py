@@ -8,7 +8,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from b24typed.core.typed import UNSET, DeprecatedListMethod, ListCall, M, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    DeprecatedListMethod,
+    ListCall,
+    ListProgress,
+    M,
+    Namespace,
+    Unset,
+)
 
 _MODELS = "b24typed.models.v2.task.logitem"
 
@@ -18,6 +26,7 @@ def task_logitem_list(
     id: Any,
     task_id: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``task.logitem.list`` (REST v2).
 
@@ -25,6 +34,7 @@ def task_logitem_list(
     Docs:
     https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-log-item-list.html
     Deprecated in Bitrix24. Use ``tasks.task.history.list``.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         2,
@@ -41,6 +51,7 @@ def task_logitem_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
         deprecation=("task.logitem.list is deprecated in Bitrix24; use tasks.task.history.list"),
     )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, ListCall, ListMethod, M, Namespace, Unset
+from b24typed.core.typed import UNSET, ListCall, ListMethod, ListProgress, M, Namespace, Unset
 
 if TYPE_CHECKING:
     import b24typed.models.v2.task.planner as _m
@@ -19,12 +19,14 @@ _MODELS = "b24typed.models.v2.task.planner"
 def task_planner_getlist(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.TaskPlannerGetlistResult, _m.TaskPlannerGetlistItem]:
     """Call ``task.planner.getlist`` (REST v2).
 
     Scopes: task.
     Docs:
         https://apidocs.bitrix24.com/api-reference/tasks/planner/task-planner-get-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.task.planner.TaskPlannerGetlistResult`.
     """
@@ -40,6 +42,7 @@ def task_planner_getlist(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

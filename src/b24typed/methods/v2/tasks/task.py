@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.tasks.task as _m
@@ -394,12 +404,14 @@ def tasks_task_history_list(
     filter: Mapping[str, Any] | Unset = UNSET,
     order: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.TasksTaskHistoryListResult, _m.TasksTaskHistoryListItem]:
     """Call ``tasks.task.history.list`` (REST v2).
 
     Scopes: task.
     Docs:
         https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-history-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.tasks.task.TasksTaskHistoryListResult`.
     """
@@ -419,6 +431,7 @@ def tasks_task_history_list(
         id_key="id",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -430,6 +443,7 @@ def tasks_task_list(
     select: Sequence[str] | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.TasksTaskListResult, _m.TasksTaskListItem]:
     """Call ``tasks.task.list`` (REST v2).
 
@@ -438,6 +452,7 @@ def tasks_task_list(
         https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list.html
     REST 3.0 equivalent: ``tasks.task.list`` (``b24.v3.tasks.task.list``); calling this REST v2
         method logs a migration warning.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.tasks.task.TasksTaskListResult`.
     """
@@ -459,6 +474,7 @@ def tasks_task_list(
         id_key="id",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 
@@ -614,6 +630,7 @@ def tasks_task_result_list(
     *,
     task_id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.TasksTaskResultListResult, _m.TasksTaskResultListItem]:
     """Call ``tasks.task.result.list`` (REST v2).
 
@@ -622,6 +639,7 @@ def tasks_task_result_list(
         https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list.html
     REST 3.0 equivalent: ``tasks.task.result.list`` (``b24.v3.tasks.task.result.list``); calling
         this REST v2 method logs a migration warning.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.tasks.task.TasksTaskResultListResult`.
     """
@@ -639,6 +657,7 @@ def tasks_task_result_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.tasks.template as _m
@@ -215,12 +225,14 @@ def tasks_template_checklist_list(
     order: Mapping[str, Any] | Unset = UNSET,
     select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.TasksTemplateChecklistListResult, Any]:
     """Call ``tasks.template.checklist.list`` (REST v2).
 
     Scopes: task.
     Docs:
     https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.tasks.template.TasksTemplateChecklistListResult`.
     """
@@ -241,6 +253,7 @@ def tasks_template_checklist_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

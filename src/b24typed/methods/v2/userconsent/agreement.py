@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.userconsent.agreement as _m
@@ -19,12 +29,14 @@ _MODELS = "b24typed.models.v2.userconsent.agreement"
 def userconsent_agreement_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.UserconsentAgreementListResult, _m.UserconsentAgreementListItem]:
     """Call ``userconsent.agreement.list`` (REST v2).
 
     Scopes: userconsent.
     Docs:
         https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.userconsent.agreement.UserconsentAgreementListResult`.
     """
@@ -40,6 +52,7 @@ def userconsent_agreement_list(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.userfieldconfig as _m
@@ -128,12 +138,14 @@ def userfieldconfig_list(
     select: _m.UserfieldconfigListSelect | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.UserfieldconfigListResult, _m.UserfieldconfigListItem]:
     """Call ``userfieldconfig.list`` (REST v2).
 
     Scopes: crm, moduleId, userfieldconfig.
     Docs:
     https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.userfieldconfig.UserfieldconfigListResult`.
     """
@@ -155,6 +167,7 @@ def userfieldconfig_list(
         id_key="id",
         cursor_key="id",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -9,7 +9,17 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v2.voximplant.sip as _m
@@ -104,12 +114,14 @@ def voximplant_sip_get(
     sort: _m.VoximplantSipGetSort | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.VoximplantSipGetResult, _m.VoximplantSipGetItem]:
     """Call ``voximplant.sip.get`` (REST v2).
 
     Scopes: telephony.
     Docs:
     https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-get.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.voximplant.sip.VoximplantSipGetResult`.
     """
@@ -130,6 +142,7 @@ def voximplant_sip_get(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
-from b24typed.core.typed import UNSET, ListCall, ListMethod, M, Namespace, Unset
+from b24typed.core.typed import UNSET, ListCall, ListMethod, ListProgress, M, Namespace, Unset
 
 if TYPE_CHECKING:
     import b24typed.models.v2.voximplant.statistic as _m
@@ -23,12 +23,14 @@ def voximplant_statistic_get(
     sort: _m.VoximplantStatisticGetSort | Unset = UNSET,
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.VoximplantStatisticGetResult, _m.VoximplantStatisticGetItem]:
     """Call ``voximplant.statistic.get`` (REST v2).
 
     Scopes: telephony.
     Docs:
     https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-statistic-get.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v2.voximplant.statistic.VoximplantStatisticGetResult`.
     """
@@ -49,6 +51,7 @@ def voximplant_statistic_get(
         id_key="ID",
         cursor_key="ID",
         pagination="start",
+        progress=progress,
     )
 
 

@@ -9,7 +9,17 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 _MODELS = "b24typed.models.v3.bizprocdesigner.catalog"
 
@@ -71,10 +81,12 @@ def bizprocdesigner_catalog_block_get(
 def bizprocdesigner_catalog_block_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``bizprocdesigner.catalog.block.list`` (REST 3.0).
 
     Not in the public docs: typed from the portal's OpenAPI description.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         3,
@@ -88,6 +100,7 @@ def bizprocdesigner_catalog_block_list(
         id_key="id",
         cursor_key="id",
         pagination="v3",
+        progress=progress,
     )
 
 

@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v3.call.followup as _m
@@ -106,12 +116,14 @@ def call_followup_list(
     pagination: _m.V3CallFollowupListPagination | Unset = UNSET,
     select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.V3CallFollowupListResult, _m.V3CallFollowupListItem]:
     """Call ``call.followup.list`` (REST 3.0).
 
     Scopes: call.
     Docs:
         https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v3.call.followup.V3CallFollowupListResult`.
     """
@@ -133,6 +145,7 @@ def call_followup_list(
         id_key="id",
         cursor_key="id",
         pagination="v3",
+        progress=progress,
     )
 
 

@@ -9,7 +9,17 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 _MODELS = "b24typed.models.v3.crm.deal"
 
@@ -53,10 +63,12 @@ def crm_deal_timeline_activity_email_field_list(
 def crm_deal_timeline_activity_email_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``crm.deal.timeline.activity.email.list`` (REST 3.0).
 
     Not in the public docs: typed from the portal's OpenAPI description.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         3,
@@ -70,6 +82,7 @@ def crm_deal_timeline_activity_email_list(
         id_key="id",
         cursor_key="id",
         pagination="v3",
+        progress=progress,
     )
 
 

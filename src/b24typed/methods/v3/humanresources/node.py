@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v3.humanresources.node as _m
@@ -134,12 +144,14 @@ def humanresources_node_communication_list(
     *,
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.V3HumanresourcesNodeCommunicationListResult, Any]:
     """Call ``humanresources.node.communication.list`` (REST 3.0).
 
     Scopes: humanresources.
     Docs:
     https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
     :class:`b24typed.models.v3.humanresources.node.V3HumanresourcesNodeCommunicationListResult`.
     """
@@ -157,6 +169,7 @@ def humanresources_node_communication_list(
         id_key="id",
         cursor_key="id",
         pagination="v3",
+        progress=progress,
     )
 
 
@@ -298,12 +311,14 @@ def humanresources_node_list(
     pagination: Mapping[str, Any] | Unset = UNSET,
     select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.V3HumanresourcesNodeListResult, _m.V3HumanresourcesNodeListItem]:
     """Call ``humanresources.node.list`` (REST 3.0).
 
     Scopes: humanresources.
     Docs:
     https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v3.humanresources.node.V3HumanresourcesNodeListResult`.
     """
@@ -323,6 +338,7 @@ def humanresources_node_list(
         id_key="id",
         cursor_key="id",
         pagination="v3",
+        progress=progress,
     )
 
 
@@ -539,12 +555,14 @@ def humanresources_node_search(
     pagination: Mapping[str, Any] | Unset = UNSET,
     parent_id: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.V3HumanresourcesNodeSearchResult, _m.V3HumanresourcesNodeChildrenResultItemsItem]:
     """Call ``humanresources.node.search`` (REST 3.0).
 
     Scopes: humanresources.
     Docs:
     https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-search.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v3.humanresources.node.V3HumanresourcesNodeSearchResult`.
     """
@@ -565,6 +583,7 @@ def humanresources_node_search(
         id_key="id",
         cursor_key="id",
         pagination="v3",
+        progress=progress,
     )
 
 

@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v3.mail.mailbox as _m
@@ -102,12 +112,14 @@ def mail_mailbox_list(
     name: str | Unset = UNSET,
     pagination: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.V3MailMailboxListResult, _m.V3MailMailboxGetResultItem]:
     """Call ``mail.mailbox.list`` (REST 3.0).
 
     Scopes: mail.
     Docs:
         https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v3.mail.mailbox.V3MailMailboxListResult`.
     """
@@ -127,6 +139,7 @@ def mail_mailbox_list(
         id_key="id",
         cursor_key="id",
         pagination="v3",
+        progress=progress,
     )
 
 
@@ -134,12 +147,14 @@ def mail_mailbox_senders(
     *,
     pagination: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.V3MailMailboxSendersResult, _m.V3MailMailboxSendersItem]:
     """Call ``mail.mailbox.senders`` (REST 3.0).
 
     Scopes: mail.
     Docs:
         https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-senders.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v3.mail.mailbox.V3MailMailboxSendersResult`.
     """
@@ -157,6 +172,7 @@ def mail_mailbox_senders(
         id_key="id",
         cursor_key="id",
         pagination="v3",
+        progress=progress,
     )
 
 

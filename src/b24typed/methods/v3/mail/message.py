@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v3.mail.message as _m
@@ -285,12 +295,14 @@ def mail_message_list(
     pagination: Mapping[str, Any] | Unset = UNSET,
     search_query: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.V3MailMessageListResult, _m.V3MailMessageListItem]:
     """Call ``mail.message.list`` (REST 3.0).
 
     Scopes: mail.
     Docs:
         https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v3.mail.message.V3MailMessageListResult`.
     """
@@ -315,6 +327,7 @@ def mail_message_list(
         id_key="id",
         cursor_key="id",
         pagination="v3",
+        progress=progress,
     )
 
 

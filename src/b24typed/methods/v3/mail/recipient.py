@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v3.mail.recipient as _m
@@ -74,12 +84,14 @@ def mail_recipient_listcontacts(
     pagination: Mapping[str, Any] | Unset = UNSET,
     query: str | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.V3MailRecipientListcontactsResult, _m.V3MailRecipientListcontactsItem]:
     """Call ``mail.recipient.listcontacts`` (REST 3.0).
 
     Scopes: mail.
     Docs:
     https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listcontacts.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v3.mail.recipient.V3MailRecipientListcontactsResult`.
     """
@@ -98,6 +110,7 @@ def mail_recipient_listcontacts(
         id_key="id",
         cursor_key="id",
         pagination="v3",
+        progress=progress,
     )
 
 
@@ -106,12 +119,14 @@ def mail_recipient_listemployees(
     query: str,
     pagination: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.V3MailRecipientListemployeesResult, _m.V3MailRecipientListcontactsItem]:
     """Call ``mail.recipient.listemployees`` (REST 3.0).
 
     Scopes: mail.
     Docs:
     https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listemployees.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v3.mail.recipient.V3MailRecipientListemployeesResult`.
     """
@@ -130,6 +145,7 @@ def mail_recipient_listemployees(
         id_key="id",
         cursor_key="id",
         pagination="v3",
+        progress=progress,
     )
 
 

@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v3.main.eventlog as _m
@@ -103,12 +113,14 @@ def main_eventlog_list(
     pagination: Mapping[str, Any] | Unset = UNSET,
     select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.V3MainEventlogListResult, _m.V3MainEventlogListItem]:
     """Call ``main.eventlog.list`` (REST 3.0).
 
     Scopes: main.
     Docs:
         https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v3.main.eventlog.V3MainEventlogListResult`.
     """
@@ -129,6 +141,7 @@ def main_eventlog_list(
         id_key="id",
         cursor_key="id",
         pagination="v3",
+        progress=progress,
     )
 
 

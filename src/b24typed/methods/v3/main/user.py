@@ -9,7 +9,17 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 _MODELS = "b24typed.models.v3.main.user"
 
@@ -71,10 +81,12 @@ def main_user_agreement_get(
 def main_user_agreement_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``main.user.agreement.list`` (REST 3.0).
 
     Not in the public docs: typed from the portal's OpenAPI description.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         3,
@@ -88,6 +100,7 @@ def main_user_agreement_list(
         id_key="id",
         cursor_key="id",
         pagination="v3",
+        progress=progress,
     )
 
 
@@ -220,10 +233,12 @@ def main_user_history_fields_field_list(
 def main_user_history_fields_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``main.user.history.fields.list`` (REST 3.0).
 
     Not in the public docs: typed from the portal's OpenAPI description.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         3,
@@ -237,16 +252,19 @@ def main_user_history_fields_list(
         id_key="id",
         cursor_key="id",
         pagination="v3",
+        progress=progress,
     )
 
 
 def main_user_history_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``main.user.history.list`` (REST 3.0).
 
     Not in the public docs: typed from the portal's OpenAPI description.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         3,
@@ -260,6 +278,7 @@ def main_user_history_list(
         id_key="id",
         cursor_key="id",
         pagination="v3",
+        progress=progress,
     )
 
 

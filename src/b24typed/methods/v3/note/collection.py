@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v3.note.collection as _m
@@ -173,12 +183,14 @@ def note_collection_list(
     *,
     pagination: _m.V3NoteCollectionListPagination | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.V3NoteCollectionListResult, _m.V3NoteCollectionAddResultItem]:
     """Call ``note.collection.list`` (REST 3.0).
 
     Scopes: note.
     Docs:
         https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v3.note.collection.V3NoteCollectionListResult`.
     """
@@ -196,6 +208,7 @@ def note_collection_list(
         id_key="id",
         cursor_key="id",
         pagination="v3",
+        progress=progress,
     )
 
 

@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v3.note.document as _m
@@ -244,12 +254,14 @@ def note_document_search_list(
     query: str,
     pagination: _m.V3NoteDocumentSearchListPagination | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.V3NoteDocumentSearchListResult, _m.V3NoteDocumentSearchListItem]:
     """Call ``note.document.search.list`` (REST 3.0).
 
     Scopes: note.
     Docs:
         https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v3.note.document.V3NoteDocumentSearchListResult`.
     """
@@ -268,6 +280,7 @@ def note_document_search_list(
         id_key="id",
         cursor_key="id",
         pagination="v3",
+        progress=progress,
     )
 
 
@@ -327,12 +340,14 @@ def note_document_tree_list(
     *,
     collection_id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.V3NoteDocumentTreeListResult, _m.V3NoteDocumentTreeListItem]:
     """Call ``note.document.tree.list`` (REST 3.0).
 
     Scopes: note.
     Docs:
         https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v3.note.document.V3NoteDocumentTreeListResult`.
     """
@@ -350,6 +365,7 @@ def note_document_tree_list(
         id_key="id",
         cursor_key="id",
         pagination="v3",
+        progress=progress,
     )
 
 

@@ -9,7 +9,17 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 _MODELS = "b24typed.models.v3.rest.application"
 
@@ -197,10 +207,12 @@ def rest_application_embedding_field_list(
 def rest_application_embedding_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``rest.application.embedding.list`` (REST 3.0).
 
     Not in the public docs: typed from the portal's OpenAPI description.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         3,
@@ -214,6 +226,7 @@ def rest_application_embedding_list(
         id_key="id",
         cursor_key="id",
         pagination="v3",
+        progress=progress,
     )
 
 
@@ -274,10 +287,12 @@ def rest_application_getbyclientid(
 def rest_application_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``rest.application.list`` (REST 3.0).
 
     Not in the public docs: typed from the portal's OpenAPI description.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         3,
@@ -291,6 +306,7 @@ def rest_application_list(
         id_key="id",
         cursor_key="id",
         pagination="v3",
+        progress=progress,
     )
 
 
@@ -477,10 +493,12 @@ def rest_application_placement_field_list(
 def rest_application_placement_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``rest.application.placement.list`` (REST 3.0).
 
     Not in the public docs: typed from the portal's OpenAPI description.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         3,
@@ -494,6 +512,7 @@ def rest_application_placement_list(
         id_key="id",
         cursor_key="id",
         pagination="v3",
+        progress=progress,
     )
 
 

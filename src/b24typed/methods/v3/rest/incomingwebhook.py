@@ -9,7 +9,17 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 _MODELS = "b24typed.models.v3.rest.incomingwebhook"
 
@@ -89,10 +99,12 @@ def rest_incomingwebhook_field_list(
 def rest_incomingwebhook_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``rest.incomingwebhook.list`` (REST 3.0).
 
     Not in the public docs: typed from the portal's OpenAPI description.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         3,
@@ -106,6 +118,7 @@ def rest_incomingwebhook_list(
         id_key="id",
         cursor_key="id",
         pagination="v3",
+        progress=progress,
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from b24typed.core.typed import UNSET, ListCall, ListMethod, M, Namespace, Unset
+from b24typed.core.typed import UNSET, ListCall, ListMethod, ListProgress, M, Namespace, Unset
 
 _MODELS = "b24typed.models.v3.rest.scope"
 
@@ -16,11 +16,13 @@ _MODELS = "b24typed.models.v3.rest.scope"
 def rest_scope_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``rest.scope.list`` (REST 3.0).
 
     Docs:
         https://apidocs.bitrix24.com/api-reference/rest-v3.md#permissions
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         3,
@@ -34,6 +36,7 @@ def rest_scope_list(
         id_key="id",
         cursor_key="id",
         pagination="v3",
+        progress=progress,
     )
 
 

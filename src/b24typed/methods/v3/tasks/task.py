@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v3.tasks.task as _m
@@ -387,10 +397,12 @@ def tasks_task_gantt_link_field_list(
 def tasks_task_gantt_link_list(
     *,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[Any, Any]:
     """Call ``tasks.task.gantt.link.list`` (REST 3.0).
 
     Not in the public docs: typed from the portal's OpenAPI description.
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     """
     return ListCall(
         3,
@@ -404,6 +416,7 @@ def tasks_task_gantt_link_list(
         id_key="id",
         cursor_key="id",
         pagination="v3",
+        progress=progress,
     )
 
 
@@ -441,12 +454,14 @@ def tasks_task_list(
     pagination: Mapping[str, Any] | Unset = UNSET,
     select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.V3TasksTaskListResult, _m.V3TasksTaskListItem]:
     """Call ``tasks.task.list`` (REST 3.0).
 
     Scopes: tasks.
     Docs:
         https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list-rest-v3.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v3.tasks.task.V3TasksTaskListResult`.
     """
@@ -467,6 +482,7 @@ def tasks_task_list(
         id_key="id",
         cursor_key="id",
         pagination="v3",
+        progress=progress,
     )
 
 
@@ -588,12 +604,14 @@ def tasks_task_result_list(
     pagination: Mapping[str, Any] | Unset = UNSET,
     select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.V3TasksTaskResultListResult, _m.V3TasksTaskResultAddResultItem]:
     """Call ``tasks.task.result.list`` (REST 3.0).
 
     Scopes: tasks.
     Docs:
     https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list-rest-v3.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v3.tasks.task.V3TasksTaskResultListResult`.
     """
@@ -614,6 +632,7 @@ def tasks_task_result_list(
         id_key="id",
         cursor_key="id",
         pagination="v3",
+        progress=progress,
     )
 
 

@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from b24typed.core.typed import UNSET, Call, ListCall, ListMethod, M, Method, Namespace, Unset
+from b24typed.core.typed import (
+    UNSET,
+    Call,
+    ListCall,
+    ListMethod,
+    ListProgress,
+    M,
+    Method,
+    Namespace,
+    Unset,
+)
 
 if TYPE_CHECKING:
     import b24typed.models.v3.timeman.record as _m
@@ -76,12 +86,14 @@ def timeman_record_list(
     pagination: Mapping[str, Any] | Unset = UNSET,
     select: Sequence[str] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
+    progress: ListProgress = None,
 ) -> ListCall[_m.V3TimemanRecordListResult, _m.V3TimemanRecordListItem]:
     """Call ``timeman.record.list`` (REST 3.0).
 
     Scopes: timeman.
     Docs:
         https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-list.html
+    ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
     Returns:
         :class:`b24typed.models.v3.timeman.record.V3TimemanRecordListResult`.
     """
@@ -102,6 +114,7 @@ def timeman_record_list(
         id_key="id",
         cursor_key="id",
         pagination="v3",
+        progress=progress,
     )
 
 
