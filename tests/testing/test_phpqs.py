@@ -58,9 +58,7 @@ def test_build_query_uses_indices_and_encodes_brackets() -> None:
     assert text == "filter%5B%3EID%5D=5&select%5B0%5D=ID&select%5B1%5D=TITLE&x="
 
 
-_keys = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=8
-).filter(
+_keys = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=8).filter(
     lambda k: (
         "[" not in k
         and "]" not in k
@@ -69,7 +67,7 @@ _keys = st.text(
         and " " not in k
     )
 )
-_values = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=10)
+_values = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=10)
 _trees = st.recursive(
     _values,
     lambda children: st.dictionaries(_keys, children, min_size=1, max_size=4),
