@@ -7,7 +7,7 @@ given:
 * nested mappings and lists use bracket notation with explicit indices:
   ``{"filter": {">ID": 5}, "select": ["ID", "TITLE"]}`` ->
   ``filter%5B%3EID%5D=5&select%5B0%5D=ID&select%5B1%5D=TITLE``;
-* keys and values are percent-encoded as PHP's ``urlencode`` does (a space is ``+``), so keys with
+* keys and values are percent-encoded, brackets included (a space is ``+``), so keys with
   operator prefixes (``>ID``, ``!=STATUS``, ``%TITLE``), unicode, and values containing
   ``& = [ ] % +`` or spaces arrive intact; ``$result[cmd][field]`` references stay literal text
   for the server to resolve;
