@@ -86,6 +86,10 @@ def test_named_batch_with_references(env: Env) -> None:
     assert list(answer) == ["page", "top", "title"]
     assert answer["top"]["ID"] == "10"
     assert [d["ID"] for d in answer["title"]] == ["10"]
+    positional = env.run(
+        "call_batch", [("crm.deal.get", {"id": 4}), ("crm.deal.get", {"id": "$result[0][ID]"})]
+    )
+    assert positional[1]["ID"] == "4"
 
 
 def test_halt_on_error_skips_the_rest(env: Env) -> None:
