@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from .conftest import Env
 
@@ -181,3 +182,49 @@ def test_rest_unavailable_on_a_free_plan(env: Env) -> None:
     env.portal.rest_available = False
     resp = env.call("server.time")
     assert (resp.status_code, resp.json()["error"]) == (403, "ACCESS_DENIED")
+
+
+def test_concurrent_writes_over_the_loopback_server() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from b24typed.testing import FakePortal
+
+    portal = FakePortal()
+    with portal.serve() as base, httpx.Client(limits=httpx.Limits(max_connections=8)) as http:
+        url = portal.serve_webhook_url(base) + "crm.item.add"
+
+        def add(i: int) -> int:
+            body = {"entityTypeId": 2, "fields": {"title": f"t{i}"}}
+            return int(http.post(url, json=body).json()["result"]["item"]["id"])
+
+        with ThreadPoolExecutor(8) as pool:
+            ids = list(pool.map(add, range(120)))
+    assert sorted(ids) == list(range(1, 121))
+    assert portal.stats["crm.item.add"] == 120
+
+
+@pytest.mark.anyio
+async def test_async_client_concurrency_and_faults() -> None:
+    import anyio
+
+    from b24typed.testing import FakePortal
+
+    portal = FakePortal()
+    portal.faults.next("server.time", kind="503", times=2)
+    statuses: list[int] = []
+    async with portal.async_client() as http:
+
+        async def one() -> None:
+            statuses.append((await http.post(portal.webhook_url + "server.time")).status_code)
+
+        async with anyio.create_task_group() as group:
+            for _ in range(20):
+                group.start_soon(one)
+    assert sorted(statuses) == [200] * 18 + [503] * 2
+
+
+def test_methods_lists_schema_methods_too(env: Env) -> None:
+    methods = env.ok("methods", {"full": True})["result"]
+    assert "crm.item.list" in methods
+    if env.portal.schemas.methods(2):
+        assert len(methods) > 100

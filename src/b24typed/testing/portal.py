@@ -902,7 +902,7 @@ class FakePortal:
     def _methods(self, ctx: Ctx, p: dict[str, Any]) -> Any:
         scope = p.get("scope")
         names = []
-        for mdef in self._v2.values():
+        for mdef in self._all_methods(2):
             in_scope = scope is None or scope in mdef.scopes or (scope == "" and not mdef.scopes)
             if in_scope and (
                 p.get("full") in {True, "true", "1"}
@@ -912,6 +912,14 @@ class FakePortal:
                 names.append(mdef.name)
         names.append("batch")
         return sorted(set(names))
+
+    def _all_methods(self, api: int) -> list[MethodDef]:
+        """Hand-written methods plus the ones known from schemas/."""
+        table = self._v3 if api == 3 else self._v2
+        found = dict(table)
+        for sm in self.schemas.methods(api):
+            found.setdefault(sm.method.lower(), MethodDef(sm.method, sm.handler, tuple(sm.scopes)))
+        return list(found.values())
 
     def _method_get(self, ctx: Ctx, p: dict[str, Any]) -> Any:
         name = str(p.get("name", ""))
@@ -940,7 +948,7 @@ class FakePortal:
 
     def _scope_list(self, ctx: Ctx, p: dict[str, Any]) -> Any:
         mapping: dict[str, list[str]] = {}
-        for mdef in self._v3.values():
+        for mdef in self._all_methods(3):
             for scope in mdef.scopes:
                 mapping.setdefault(scope, []).append(mdef.name)
         return {"items": [{"scope": s, "methods": sorted(m)} for s, m in sorted(mapping.items())]}
