@@ -48,6 +48,10 @@ def environment() -> jinja2.Environment:
     )
     env.filters["pyrepr"] = lambda value: json.dumps(value, ensure_ascii=False)
     env.filters["pystr"] = long_string
+    env.filters["docwrap"] = lambda text: (
+        "\n    ".join(textwrap.wrap(text, 88, break_long_words=False, break_on_hyphens=False))
+        + ("\n    " if len(text) > 88 else "")
+    )
     return env
 
 
@@ -227,6 +231,7 @@ class ApiGenerator:
         method: str = doc["method"]
         group = self.group(group_of(node.path[:-1]))
         models = group.models
+        models.context = method
         base = ("V3" if self.api == 3 else "") + pascal_case(*node.path)
         result_schema = doc.get("result")
         list_args: dict[str, Any] | None = None

@@ -104,6 +104,7 @@ class ModelsModule:
     _by_body: dict[str, str] = field(default_factory=dict)
     _classes: set[str] = field(default_factory=set)
     typing_names: set[str] = field(default_factory=set)  # core.typed names used
+    context: str = ""  # the method being generated, for docstrings
 
     # --- results ---------------------------------------------------------------------------
 
@@ -160,7 +161,11 @@ class ModelsModule:
         name = self.names.take(hint)
         self._by_body[body] = name
         self._classes.add(name)
-        self.items.append(ModelClass(name, doc or "A nested object.", fields))
+        if not doc:
+            doc = (
+                f"An object in the result of ``{self.context}``." if self.context else "An object."
+            )
+        self.items.append(ModelClass(name, doc, fields))
         return name
 
     def root_result(self, schema: Any, name: str, doc: str) -> str | None:

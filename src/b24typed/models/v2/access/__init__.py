@@ -12,7 +12,7 @@ from b24typed.core.typed_models import B24Model, LStr
 
 
 class AccessNameResultAu(B24Model):
-    """A nested object."""
+    """An object in the result of ``access.name``."""
 
     name: LStr = None
     provider: LStr = None

@@ -13,7 +13,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 
 
 class AiEngineListItemSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``ai.engine.list``."""
 
     code_alias: LStr = None
     model_context_limit: LInt = None
@@ -21,7 +21,7 @@ class AiEngineListItemSettings(B24Model):
 
 
 class AiEngineListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``ai.engine.list``."""
 
     app_code: LStr = None
     category: LStr = None

@@ -37,7 +37,7 @@ BiconnectorConnectorDeleteResult: TypeAlias = LBool
 
 
 class BiconnectorConnectorFieldsResultFieldsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``biconnector.connector.fields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_multiple: LBool = Field(None, alias="isMultiple")
@@ -60,7 +60,7 @@ class BiconnectorConnectorFieldsResult(B24Model):
 
 
 class BiconnectorConnectorGetResultItemSettingsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``biconnector.connector.get``."""
 
     code: LStr = None
     name: LStr = None
@@ -68,7 +68,7 @@ class BiconnectorConnectorGetResultItemSettingsItem(B24Model):
 
 
 class BiconnectorConnectorGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``biconnector.connector.get``."""
 
     date_create: LStr = Field(None, alias="dateCreate")
     description: LStr = None
@@ -103,7 +103,7 @@ class BiconnectorConnectorGetResult(B24Model):
 
 
 class BiconnectorConnectorListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``biconnector.connector.list``."""
 
     date_create: LStr = Field(None, alias="dateCreate")
     id: LInt = None

@@ -43,7 +43,7 @@ BiconnectorDatasetDeleteResult: TypeAlias = LBool
 
 
 class BiconnectorDatasetFieldsResultFieldsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``biconnector.dataset.fields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_multiple: LBool = Field(None, alias="isMultiple")
@@ -69,7 +69,7 @@ BiconnectorDatasetFieldsUpdateResult: TypeAlias = LBool
 
 
 class BiconnectorDatasetGetResultFields(B24Model):
-    """A nested object."""
+    """An object in the result of ``biconnector.dataset.get``."""
 
     dataset_id: Any = Field(None, alias="datasetId")
     external_code: Any = Field(None, alias="externalCode")
@@ -80,7 +80,7 @@ class BiconnectorDatasetGetResultFields(B24Model):
 
 
 class BiconnectorDatasetGetResultItemFieldsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``biconnector.dataset.get``."""
 
     dataset_id: LInt = Field(None, alias="datasetId")
     external_code: LStr = Field(None, alias="externalCode")
@@ -91,7 +91,7 @@ class BiconnectorDatasetGetResultItemFieldsItem(B24Model):
 
 
 class BiconnectorDatasetGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``biconnector.dataset.get``."""
 
     created_by_id: LInt = Field(None, alias="createdById")
     date_create: LStr = Field(None, alias="dateCreate")
@@ -126,7 +126,7 @@ class BiconnectorDatasetGetResult(B24Model):
 
 
 class BiconnectorDatasetListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``biconnector.dataset.list``."""
 
     description: LStr = None
     id: LInt = None

@@ -33,7 +33,7 @@ BiconnectorSourceDeleteResult: TypeAlias = LBool
 
 
 class BiconnectorSourceFieldsResultFieldsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``biconnector.source.fields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_multiple: LBool = Field(None, alias="isMultiple")
@@ -56,7 +56,7 @@ class BiconnectorSourceFieldsResult(B24Model):
 
 
 class BiconnectorSourceGetResultItemConnection(B24Model):
-    """A nested object."""
+    """An object in the result of ``biconnector.source.get``."""
 
     active: LBool = None
     code: LStr = None
@@ -71,7 +71,7 @@ class BiconnectorSourceGetResultItemConnection(B24Model):
 
 
 class BiconnectorSourceGetResultItemSettingsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``biconnector.source.get``."""
 
     code: LStr = None
     id: LInt = None
@@ -81,7 +81,7 @@ class BiconnectorSourceGetResultItemSettingsItem(B24Model):
 
 
 class BiconnectorSourceGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``biconnector.source.get``."""
 
     connection: BiconnectorSourceGetResultItemConnection | None = None
     connector_id: LInt = Field(None, alias="connectorId")
@@ -107,7 +107,7 @@ class BiconnectorSourceGetResult(B24Model):
 
 
 class BiconnectorSourceListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``biconnector.source.list``."""
 
     active: LBool = None
     date_create: LStr = Field(None, alias="dateCreate")

@@ -18,7 +18,7 @@ BizprocTaskDelegateResult: TypeAlias = LBool
 
 
 class BizprocTaskListItemParametersFieldsItemOptions(B24Model):
-    """A nested object."""
+    """An object in the result of ``bizproc.task.list``."""
 
     company: LStr = Field(None, alias="COMPANY")
     contact: LStr = Field(None, alias="CONTACT")
@@ -30,7 +30,7 @@ class BizprocTaskListItemParametersFieldsItemOptions(B24Model):
 
 
 class BizprocTaskListItemParametersFieldsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``bizproc.task.list``."""
 
     default: Any = Field(None, alias="Default")
     description: Any = Field(None, alias="Description")
@@ -44,7 +44,7 @@ class BizprocTaskListItemParametersFieldsItem(B24Model):
 
 
 class BizprocTaskListItemParameters(B24Model):
-    """A nested object."""
+    """An object in the result of ``bizproc.task.list``."""
 
     comment_label: LStr = Field(None, alias="CommentLabel")
     comment_required: LStr = Field(None, alias="CommentRequired")
@@ -56,7 +56,7 @@ class BizprocTaskListItemParameters(B24Model):
 
 
 class BizprocTaskListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``bizproc.task.list``."""
 
     activity: LStr = Field(None, alias="ACTIVITY")
     activity_name: LStr = Field(None, alias="ACTIVITY_NAME")

@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, 
 
 
 class BizprocWorkflowInstancesItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``bizproc.workflow.instances``."""
 
     document_id: LStr = Field(None, alias="DOCUMENT_ID")
     entity: LStr = Field(None, alias="ENTITY")
@@ -35,7 +35,7 @@ BizprocWorkflowTemplateAddResult: TypeAlias = LInt
 
 
 class BizprocWorkflowTemplateListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``bizproc.workflow.template.list``."""
 
     auto_execute: LInt = Field(None, alias="AUTO_EXECUTE")
     constants: LList[Any] = Field(None, alias="CONSTANTS")

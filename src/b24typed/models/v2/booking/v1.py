@@ -32,14 +32,14 @@ class BookingV1BookingAddFields(TypedDict, total=False):
 
 
 class BookingV1BookingClientListItemType(B24Model):
-    """A nested object."""
+    """An object in the result of ``booking.v1.booking.client.list``."""
 
     code: LStr = None
     module: LStr = None
 
 
 class BookingV1BookingClientListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``booking.v1.booking.client.list``."""
 
     id: LInt = None
     type: BookingV1BookingClientListItemType | None = None
@@ -69,7 +69,7 @@ BookingV1BookingDeleteResult: TypeAlias = LBool
 
 
 class BookingV1BookingExternalDataListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``booking.v1.booking.externalData.list``."""
 
     entity_type_id: LStr = Field(None, alias="entityTypeId")
     module_id: LStr = Field(None, alias="moduleId")
@@ -98,21 +98,21 @@ BookingV1BookingExternalDataUnsetResult: TypeAlias = LBool
 
 
 class BookingV1BookingGetResultBookingDatePeriodFrom(B24Model):
-    """A nested object."""
+    """An object in the result of ``booking.v1.booking.get``."""
 
     timestamp: LInt = None
     timezone: LStr = None
 
 
 class BookingV1BookingGetResultBookingDatePeriod(B24Model):
-    """A nested object."""
+    """An object in the result of ``booking.v1.booking.get``."""
 
     from_: BookingV1BookingGetResultBookingDatePeriodFrom | None = Field(None, alias="from")
     to: BookingV1BookingGetResultBookingDatePeriodFrom | None = None
 
 
 class BookingV1BookingGetResultBooking(B24Model):
-    """A nested object."""
+    """An object in the result of ``booking.v1.booking.get``."""
 
     date_period: BookingV1BookingGetResultBookingDatePeriod | None = Field(None, alias="datePeriod")
     description: Any = None
@@ -184,7 +184,7 @@ BookingV1ResourceDeleteResult: TypeAlias = LBool
 
 
 class BookingV1ResourceGetResultResource(B24Model):
-    """A nested object."""
+    """An object in the result of ``booking.v1.resource.get``."""
 
     confirmation_counter_delay: LInt = Field(None, alias="confirmationCounterDelay")
     confirmation_notification_delay: LInt = Field(None, alias="confirmationNotificationDelay")
@@ -228,7 +228,7 @@ class BookingV1ResourceListResult(B24Model):
 
 
 class BookingV1ResourceSlotsListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``booking.v1.resource.slots.list``."""
 
     from_: LInt = Field(None, alias="from")
     id: LInt = None
@@ -324,7 +324,7 @@ BookingV1ResourceTypeDeleteResult: TypeAlias = LBool
 
 
 class BookingV1ResourceTypeGetResultResourceType(B24Model):
-    """A nested object."""
+    """An object in the result of ``booking.v1.resourceType.get``."""
 
     code: LStr = None
     confirmation_counter_delay: LInt = Field(None, alias="confirmationCounterDelay")
@@ -419,7 +419,7 @@ BookingV1WaitlistExternalDataUnsetResult: TypeAlias = LBool
 
 
 class BookingV1WaitlistGetResultWaitList(B24Model):
-    """A nested object."""
+    """An object in the result of ``booking.v1.waitlist.get``."""
 
     id: LInt = None
     note: Any = None
@@ -432,7 +432,7 @@ class BookingV1WaitlistGetResult(B24Model):
 
 
 class BookingV1WaitlistListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``booking.v1.waitlist.list``."""
 
     id: LInt = None
     note: LStr = None

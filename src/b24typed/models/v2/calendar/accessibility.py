@@ -14,7 +14,7 @@ from b24typed.core.typed_models import B24Model, LDateTime, LInt, LList, LStr
 
 
 class CalendarAccessibilityGetResultN1Item(B24Model):
-    """A nested object."""
+    """An object in the result of ``calendar.accessibility.get``."""
 
     accessibility: LStr = Field(None, alias="ACCESSIBILITY")
     date_from: LStr = Field(None, alias="DATE_FROM")
@@ -33,7 +33,7 @@ class CalendarAccessibilityGetResultN1Item(B24Model):
 
 
 class CalendarAccessibilityGetResultN2Item(B24Model):
-    """A nested object."""
+    """An object in the result of ``calendar.accessibility.get``."""
 
     id: LInt = Field(None, alias="ID")
 

@@ -41,7 +41,7 @@ CalendarEventDeleteResult: TypeAlias = LBool
 
 
 class CalendarEventGetbyidResultAttendeeListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``calendar.event.getbyid``."""
 
     entry_id: LStr = Field(None, alias="entryId")
     id: LInt = None
@@ -49,7 +49,7 @@ class CalendarEventGetbyidResultAttendeeListItem(B24Model):
 
 
 class CalendarEventGetbyidResultMeeting(B24Model):
-    """A nested object."""
+    """An object in the result of ``calendar.event.getbyid``."""
 
     allow_invite: LBool = Field(None, alias="ALLOW_INVITE")
     hide_guests: LBool = Field(None, alias="HIDE_GUESTS")
@@ -62,28 +62,28 @@ class CalendarEventGetbyidResultMeeting(B24Model):
 
 
 class CalendarEventGetbyidResultRelations(B24Model):
-    """A nested object."""
+    """An object in the result of ``calendar.event.getbyid``."""
 
     comment_xml_id: LStr = Field(None, alias="COMMENT_XML_ID")
     original_recursion_id: LInt = Field(None, alias="ORIGINAL_RECURSION_ID")
 
 
 class CalendarEventGetbyidResultRemindItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``calendar.event.getbyid``."""
 
     count: LInt = None
     type: LStr = None
 
 
 class CalendarEventGetbyidResultRruleByday(B24Model):
-    """A nested object."""
+    """An object in the result of ``calendar.event.getbyid``."""
 
     mo: LStr = Field(None, alias="MO")
     we: LStr = Field(None, alias="WE")
 
 
 class CalendarEventGetbyidResultRrule(B24Model):
-    """A nested object."""
+    """An object in the result of ``calendar.event.getbyid``."""
 
     byday: CalendarEventGetbyidResultRruleByday | None = Field(None, alias="BYDAY")
     freq: LStr = Field(None, alias="FREQ")
@@ -94,7 +94,7 @@ class CalendarEventGetbyidResultRrule(B24Model):
 
 
 class CalendarEventGetbyidResultAttendeesEntityListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``calendar.event.getbyid``."""
 
     entity_id: LStr = Field(None, alias="entityId")
     id: LInt = None

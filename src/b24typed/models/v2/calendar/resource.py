@@ -16,7 +16,7 @@ CalendarResourceAddResult: TypeAlias = LInt
 
 
 class CalendarResourceBookingListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``calendar.resource.booking.list``."""
 
     cal_type: LStr = Field(None, alias="CAL_TYPE")
     created_by: LStr = Field(None, alias="CREATED_BY")
@@ -56,7 +56,7 @@ CalendarResourceDeleteResult: TypeAlias = LBool
 
 
 class CalendarResourceListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``calendar.resource.list``."""
 
     created_by: LStr = Field(None, alias="CREATED_BY")
     id: LStr = Field(None, alias="ID")

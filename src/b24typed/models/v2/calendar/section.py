@@ -24,13 +24,13 @@ CalendarSectionDeleteResult: TypeAlias = LBool
 
 
 class CalendarSectionGetResultItemExport(B24Model):
-    """A nested object."""
+    """An object in the result of ``calendar.section.get``."""
 
     allow: LBool = Field(None, alias="ALLOW")
 
 
 class CalendarSectionGetResultItemPerm(B24Model):
-    """A nested object."""
+    """An object in the result of ``calendar.section.get``."""
 
     access: LBool = None
     add: LBool = None
@@ -42,7 +42,7 @@ class CalendarSectionGetResultItemPerm(B24Model):
 
 
 class CalendarSectionGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``calendar.section.get``."""
 
     access: LDict = Field(None, alias="ACCESS")
     cal_dav_con: LStr = Field(None, alias="CAL_DAV_CON")

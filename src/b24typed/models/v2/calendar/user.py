@@ -14,14 +14,14 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
 class CalendarUserSettingsGetResultDefaultRemindersFullDayItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``calendar.user.settings.get``."""
 
     count: LInt = None
     type: LStr = None
 
 
 class CalendarUserSettingsGetResultDefaultReminders(B24Model):
-    """A nested object."""
+    """An object in the result of ``calendar.user.settings.get``."""
 
     full_day: LList[CalendarUserSettingsGetResultDefaultRemindersFullDayItem] = Field(
         None, alias="fullDay"
@@ -32,7 +32,7 @@ class CalendarUserSettingsGetResultDefaultReminders(B24Model):
 
 
 class CalendarUserSettingsGetResultDefaultSections(B24Model):
-    """A nested object."""
+    """An object in the result of ``calendar.user.settings.get``."""
 
     group6: LStr = None
     user1: LStr = None

@@ -14,7 +14,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
 class CatalogCatalogGetResultCatalog(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.catalog.get``."""
 
     iblock_id: LInt = Field(None, alias="iblockId")
     iblock_type_id: LInt = Field(None, alias="iblockTypeId")
@@ -34,7 +34,7 @@ class CatalogCatalogGetResult(B24Model):
 
 
 class CatalogCatalogGetFieldsResultCatalogIblockId(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.catalog.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -43,7 +43,7 @@ class CatalogCatalogGetFieldsResultCatalogIblockId(B24Model):
 
 
 class CatalogCatalogGetFieldsResultCatalog(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.catalog.getFields``."""
 
     iblock_id: CatalogCatalogGetFieldsResultCatalogIblockId | None = Field(None, alias="iblockId")
     iblock_type_id: CatalogCatalogGetFieldsResultCatalogIblockId | None = Field(

@@ -16,7 +16,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt,
 
 
 class CatalogDocumentAddResultDocument(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.document.add``."""
 
     commentary: LStr = None
     created_by: LInt = Field(None, alias="createdBy")
@@ -72,7 +72,7 @@ CatalogDocumentDeleteListResult: TypeAlias = LBool
 
 
 class CatalogDocumentElementAddResultDocumentElement(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.document.element.add``."""
 
     amount: LInt = None
     doc_id: LInt = Field(None, alias="docId")
@@ -104,7 +104,7 @@ CatalogDocumentElementDeleteResult: TypeAlias = LBool
 
 
 class CatalogDocumentElementFieldsResultItemId(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.document.element.fields``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -116,7 +116,7 @@ class CatalogDocumentElementFieldsResultItemId(B24Model):
 
 
 class CatalogDocumentElementFieldsResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.document.element.fields``."""
 
     id: CatalogDocumentElementFieldsResultItemId | None = None
 
@@ -125,7 +125,7 @@ CatalogDocumentElementFieldsResult: TypeAlias = Rows[CatalogDocumentElementField
 
 
 class CatalogDocumentElementGetFieldsResultDocumentEleme352B26(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.document.element.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -134,7 +134,7 @@ class CatalogDocumentElementGetFieldsResultDocumentEleme352B26(B24Model):
 
 
 class CatalogDocumentElementGetFieldsResultDocumentElement(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.document.element.getFields``."""
 
     amount: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = None
     doc_id: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = Field(
@@ -164,7 +164,7 @@ class CatalogDocumentElementGetFieldsResult(B24Model):
 
 
 class CatalogDocumentElementListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.document.element.list``."""
 
     amount: LFloat = None
     doc_id: LInt = Field(None, alias="docId")
@@ -182,7 +182,7 @@ class CatalogDocumentElementListResult(B24Model):
 
 
 class CatalogDocumentElementUpdateResultDocumentElement(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.document.element.update``."""
 
     amount: LInt = None
     doc_id: LInt = Field(None, alias="docId")
@@ -212,7 +212,7 @@ CatalogDocumentFieldsResult: TypeAlias = Rows[CatalogDocumentElementFieldsResult
 
 
 class CatalogDocumentGetFieldsResultDocument(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.document.getFields``."""
 
     commentary: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = None
     created_by: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = Field(

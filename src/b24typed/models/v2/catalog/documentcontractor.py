@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
 class CatalogDocumentcontractorAddResultDocumentContractor(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.documentcontractor.add``."""
 
     document_id: LInt = Field(None, alias="documentId")
     entity_id: LInt = Field(None, alias="entityId")
@@ -41,7 +41,7 @@ CatalogDocumentcontractorDeleteResult: TypeAlias = LBool
 
 
 class CatalogDocumentcontractorGetFieldsResultDocumentCo654D70(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.documentcontractor.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -50,7 +50,7 @@ class CatalogDocumentcontractorGetFieldsResultDocumentCo654D70(B24Model):
 
 
 class CatalogDocumentcontractorGetFieldsResultDocumentCo7FE457(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.documentcontractor.getFields``."""
 
     document_id: CatalogDocumentcontractorGetFieldsResultDocumentCo654D70 | None = Field(
         None, alias="documentId"

@@ -10,7 +10,7 @@ from b24typed.core.typed_models import B24Model, LInt, LList, LStr
 
 
 class CatalogEnumGetRoundTypesResultEnumItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.enum.getRoundTypes``."""
 
     id: LInt = None
     name: LStr = None
@@ -23,7 +23,7 @@ class CatalogEnumGetRoundTypesResult(B24Model):
 
 
 class CatalogEnumGetStoreDocumentTypesResultEnumItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.enum.getStoreDocumentTypes``."""
 
     id: LStr = None
     name: LStr = None

@@ -12,7 +12,7 @@ from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LSt
 
 
 class CatalogExtraGetResultExtra(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.extra.get``."""
 
     id: LInt = None
     name: LStr = None
@@ -26,7 +26,7 @@ class CatalogExtraGetResult(B24Model):
 
 
 class CatalogExtraGetFieldsResultExtraId(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.extra.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -35,7 +35,7 @@ class CatalogExtraGetFieldsResultExtraId(B24Model):
 
 
 class CatalogExtraGetFieldsResultExtra(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.extra.getFields``."""
 
     id: CatalogExtraGetFieldsResultExtraId | None = None
     name: CatalogExtraGetFieldsResultExtraId | None = None
@@ -49,14 +49,14 @@ class CatalogExtraGetFieldsResult(B24Model):
 
 
 class CatalogExtraListResultExtrasItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.extra.list``."""
 
     id: LInt = None
     percentage: LFloat = None
 
 
 class CatalogExtraListResultTime(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.extra.list``."""
 
     date_finish: LStr = None
     date_start: LStr = None

@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LLi
 
 
 class CatalogMeasureAddResultMeasure(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.measure.add``."""
 
     code: LInt = None
     id: LInt = None
@@ -47,7 +47,7 @@ CatalogMeasureGetResult: TypeAlias = CatalogMeasureAddResult
 
 
 class CatalogMeasureGetFieldsResultMeasureCode(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.measure.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -56,7 +56,7 @@ class CatalogMeasureGetFieldsResultMeasureCode(B24Model):
 
 
 class CatalogMeasureGetFieldsResultMeasure(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.measure.getFields``."""
 
     code: CatalogMeasureGetFieldsResultMeasureCode | None = None
     id: CatalogMeasureGetFieldsResultMeasureCode | None = None
@@ -78,7 +78,7 @@ class CatalogMeasureGetFieldsResult(B24Model):
 
 
 class CatalogMeasureListResultMeasuresItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.measure.list``."""
 
     code: LInt = None
     id: LInt = None
@@ -86,7 +86,7 @@ class CatalogMeasureListResultMeasuresItem(B24Model):
 
 
 class CatalogMeasureListResultTime(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.measure.list``."""
 
     date_finish: LStr = None
     date_start: LStr = None

@@ -16,7 +16,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt,
 
 
 class CatalogPriceAddResultPrice(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.price.add``."""
 
     catalog_group_id: LInt = Field(None, alias="catalogGroupId")
     currency: LStr = None
@@ -46,7 +46,7 @@ CatalogPriceDeleteResult: TypeAlias = LBool
 
 
 class CatalogPriceGetResultPrice(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.price.get``."""
 
     catalog_group_id: LInt = Field(None, alias="catalogGroupId")
     currency: LStr = None
@@ -67,7 +67,7 @@ class CatalogPriceGetResult(B24Model):
 
 
 class CatalogPriceGetFieldsResultPriceCatalogGroupId(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.price.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -76,7 +76,7 @@ class CatalogPriceGetFieldsResultPriceCatalogGroupId(B24Model):
 
 
 class CatalogPriceGetFieldsResultPrice(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.price.getFields``."""
 
     catalog_group_id: CatalogPriceGetFieldsResultPriceCatalogGroupId | None = Field(
         None, alias="catalogGroupId"
@@ -115,7 +115,7 @@ class CatalogPriceListResult(B24Model):
 
 
 class CatalogPriceModifyResultPricesItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.price.modify``."""
 
     catalog_group_id: LInt = Field(None, alias="catalogGroupId")
     currency: LStr = None

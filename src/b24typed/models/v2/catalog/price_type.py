@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt,
 
 
 class CatalogPriceTypeAddResultPriceType(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.priceType.add``."""
 
     base: LStr = None
     created_by: LInt = Field(None, alias="createdBy")
@@ -45,7 +45,7 @@ CatalogPriceTypeDeleteResult: TypeAlias = LBool
 
 
 class CatalogPriceTypeGetResultPriceType(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.priceType.get``."""
 
     base: LStr = None
     created_by: LInt = Field(None, alias="createdBy")
@@ -65,7 +65,7 @@ class CatalogPriceTypeGetResult(B24Model):
 
 
 class CatalogPriceTypeGetFieldsResultPriceTypeBase(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.priceType.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -74,7 +74,7 @@ class CatalogPriceTypeGetFieldsResultPriceTypeBase(B24Model):
 
 
 class CatalogPriceTypeGetFieldsResultPriceType(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.priceType.getFields``."""
 
     base: CatalogPriceTypeGetFieldsResultPriceTypeBase | None = None
     created_by: CatalogPriceTypeGetFieldsResultPriceTypeBase | None = Field(None, alias="createdBy")
@@ -100,7 +100,7 @@ class CatalogPriceTypeGetFieldsResult(B24Model):
 
 
 class CatalogPriceTypeListResultPriceTypesItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.priceType.list``."""
 
     id: LInt = None
     name: LStr = None
@@ -108,7 +108,7 @@ class CatalogPriceTypeListResultPriceTypesItem(B24Model):
 
 
 class CatalogPriceTypeListResultTime(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.priceType.list``."""
 
     date_finish: LStr = None
     date_start: LStr = None

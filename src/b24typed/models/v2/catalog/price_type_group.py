@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
 class CatalogPriceTypeGroupAddResultPriceTypeGroup(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.priceTypeGroup.add``."""
 
     access: LStr = None
     catalog_group_id: LInt = Field(None, alias="catalogGroupId")
@@ -41,7 +41,7 @@ CatalogPriceTypeGroupDeleteResult: TypeAlias = LBool
 
 
 class CatalogPriceTypeGroupGetFieldsResultPriceTypeGroupAccess(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.priceTypeGroup.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -50,7 +50,7 @@ class CatalogPriceTypeGroupGetFieldsResultPriceTypeGroupAccess(B24Model):
 
 
 class CatalogPriceTypeGroupGetFieldsResultPriceTypeGroup(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.priceTypeGroup.getFields``."""
 
     access: CatalogPriceTypeGroupGetFieldsResultPriceTypeGroupAccess | None = None
     catalog_group_id: CatalogPriceTypeGroupGetFieldsResultPriceTypeGroupAccess | None = Field(

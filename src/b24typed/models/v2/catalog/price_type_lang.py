@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
 class CatalogPriceTypeLangAddResultPriceTypeLang(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.priceTypeLang.add``."""
 
     catalog_group_id: LInt = Field(None, alias="catalogGroupId")
     id: LInt = None
@@ -43,7 +43,7 @@ CatalogPriceTypeLangGetResult: TypeAlias = CatalogPriceTypeLangAddResult
 
 
 class CatalogPriceTypeLangGetFieldsResultPriceTypeLangCa0D2569(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.priceTypeLang.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -52,7 +52,7 @@ class CatalogPriceTypeLangGetFieldsResultPriceTypeLangCa0D2569(B24Model):
 
 
 class CatalogPriceTypeLangGetFieldsResultPriceTypeLang(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.priceTypeLang.getFields``."""
 
     catalog_group_id: CatalogPriceTypeLangGetFieldsResultPriceTypeLangCa0D2569 | None = Field(
         None, alias="catalogGroupId"
@@ -71,7 +71,7 @@ class CatalogPriceTypeLangGetFieldsResult(B24Model):
 
 
 class CatalogPriceTypeLangGetLanguagesResultLanguagesItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.priceTypeLang.getLanguages``."""
 
     active: LStr = None
     lid: LStr = None

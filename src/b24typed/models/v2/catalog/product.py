@@ -17,7 +17,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
 class CatalogProductAddResultElementDetailPicture(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.product.add``."""
 
     id: LInt = None
     url: LStr = None
@@ -25,14 +25,14 @@ class CatalogProductAddResultElementDetailPicture(B24Model):
 
 
 class CatalogProductAddResultElementProperty258(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.product.add``."""
 
     value: LStr = None
     value_id: LInt = Field(None, alias="valueId")
 
 
 class CatalogProductAddResultElement(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.product.add``."""
 
     active: LStr = None
     available: LStr = None
@@ -143,7 +143,7 @@ class CatalogProductGetResult(B24Model):
 
 
 class CatalogProductGetFieldsByFilterResultProductActive(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.product.getFieldsByFilter``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -153,7 +153,7 @@ class CatalogProductGetFieldsByFilterResultProductActive(B24Model):
 
 
 class CatalogProductGetFieldsByFilterResultProductProperty258(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.product.getFieldsByFilter``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -167,7 +167,7 @@ class CatalogProductGetFieldsByFilterResultProductProperty258(B24Model):
 
 
 class CatalogProductGetFieldsByFilterResultProduct(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.product.getFieldsByFilter``."""
 
     active: CatalogProductGetFieldsByFilterResultProductActive | None = None
     available: CatalogProductGetFieldsByFilterResultProductActive | None = None
@@ -263,7 +263,7 @@ class CatalogProductGetFieldsByFilterResult(B24Model):
 
 
 class CatalogProductListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.product.list``."""
 
     active: LStr = None
     available: LStr = None
@@ -322,7 +322,7 @@ class CatalogProductListResult(B24Model):
 
 
 class CatalogProductOfferAddResultOffer(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.product.offer.add``."""
 
     active: LStr = None
     available: LStr = None
@@ -432,7 +432,7 @@ CatalogProductOfferGetResult: TypeAlias = CatalogProductOfferAddResult
 
 
 class CatalogProductOfferGetFieldsByFilterResultOfferProC28A09(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.product.offer.getFieldsByFilter``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -446,7 +446,7 @@ class CatalogProductOfferGetFieldsByFilterResultOfferProC28A09(B24Model):
 
 
 class CatalogProductOfferGetFieldsByFilterResultOffer(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.product.offer.getFieldsByFilter``."""
 
     active: CatalogProductGetFieldsByFilterResultProductActive | None = None
     available: CatalogProductGetFieldsByFilterResultProductActive | None = None
@@ -545,7 +545,7 @@ class CatalogProductOfferGetFieldsByFilterResult(B24Model):
 
 
 class CatalogProductOfferListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.product.offer.list``."""
 
     active: LStr = None
     available: LStr = None
@@ -648,7 +648,7 @@ class CatalogProductOfferUpdateFields(TypedDict, total=False):
 
 
 class CatalogProductServiceAddResultService(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.product.service.add``."""
 
     active: LStr = None
     available: LStr = None
@@ -721,7 +721,7 @@ CatalogProductServiceGetResult: TypeAlias = CatalogProductServiceAddResult
 
 
 class CatalogProductServiceGetFieldsByFilterResultService(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.product.service.getFieldsByFilter``."""
 
     active: CatalogProductGetFieldsByFilterResultProductActive | None = None
     available: CatalogProductGetFieldsByFilterResultProductActive | None = None
@@ -792,7 +792,7 @@ class CatalogProductServiceGetFieldsByFilterResult(B24Model):
 
 
 class CatalogProductServiceListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.product.service.list``."""
 
     active: LStr = None
     available: LStr = None
@@ -860,7 +860,7 @@ class CatalogProductServiceUpdateFields(TypedDict, total=False):
 
 
 class CatalogProductSkuAddResultSku(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.product.sku.add``."""
 
     active: LStr = None
     available: LStr = None
@@ -952,7 +952,7 @@ CatalogProductSkuGetResult: TypeAlias = CatalogProductSkuAddResult
 
 
 class CatalogProductSkuGetFieldsByFilterResultSku(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.product.sku.getFieldsByFilter``."""
 
     active: CatalogProductGetFieldsByFilterResultProductActive | None = None
     available: CatalogProductGetFieldsByFilterResultProductActive | None = None
@@ -1039,7 +1039,7 @@ class CatalogProductSkuGetFieldsByFilterResult(B24Model):
 
 
 class CatalogProductSkuListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.product.sku.list``."""
 
     active: LStr = None
     available: LStr = None

@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
 class CatalogProductImageAddResultProductImage(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.productImage.add``."""
 
     create_time: LStr = Field(None, alias="createTime")
     detail_url: LStr = Field(None, alias="detailUrl")
@@ -45,7 +45,7 @@ CatalogProductImageGetResult: TypeAlias = CatalogProductImageAddResult
 
 
 class CatalogProductImageGetFieldsResultProductImageCreateTime(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.productImage.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -54,7 +54,7 @@ class CatalogProductImageGetFieldsResultProductImageCreateTime(B24Model):
 
 
 class CatalogProductImageGetFieldsResultProductImage(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.productImage.getFields``."""
 
     create_time: CatalogProductImageGetFieldsResultProductImageCreateTime | None = Field(
         None, alias="createTime"

@@ -16,7 +16,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
 class CatalogProductPropertyAddResultProductPropertyUser7D4920(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.productProperty.add``."""
 
     group: LStr = None
     multiple: LStr = None
@@ -26,7 +26,7 @@ class CatalogProductPropertyAddResultProductPropertyUser7D4920(B24Model):
 
 
 class CatalogProductPropertyAddResultProductProperty(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.productProperty.add``."""
 
     active: LStr = None
     code: LStr = None
@@ -109,7 +109,7 @@ CatalogProductPropertyDeleteResult: TypeAlias = LBool
 
 
 class CatalogProductPropertyGetResultProductProperty(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.productProperty.get``."""
 
     active: LStr = None
     code: LStr = None
@@ -148,7 +148,7 @@ class CatalogProductPropertyGetResult(B24Model):
 
 
 class CatalogProductPropertyGetFieldsResultProductProper136989(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.productProperty.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -157,7 +157,7 @@ class CatalogProductPropertyGetFieldsResultProductProper136989(B24Model):
 
 
 class CatalogProductPropertyGetFieldsResultProductProperty(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.productProperty.getFields``."""
 
     active: CatalogProductPropertyGetFieldsResultProductProper136989 | None = None
     code: CatalogProductPropertyGetFieldsResultProductProper136989 | None = None
@@ -175,7 +175,7 @@ class CatalogProductPropertyGetFieldsResult(B24Model):
 
 
 class CatalogProductPropertyListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.productProperty.list``."""
 
     iblock_id: LInt = Field(None, alias="iblockId")
     id: LInt = None
@@ -192,7 +192,7 @@ class CatalogProductPropertyListResult(B24Model):
 
 
 class CatalogProductPropertyUpdateResultProductProperty(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.productProperty.update``."""
 
     active: LStr = None
     code: Any = None

@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
 class CatalogProductPropertyEnumAddResultProductPropertyEnum(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.productPropertyEnum.add``."""
 
     def_: LStr = Field(None, alias="def")
     id: LInt = None
@@ -51,7 +51,7 @@ CatalogProductPropertyEnumGetResult: TypeAlias = CatalogProductPropertyEnumAddRe
 
 
 class CatalogProductPropertyEnumGetFieldsResultProductPr70E013(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.productPropertyEnum.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -60,7 +60,7 @@ class CatalogProductPropertyEnumGetFieldsResultProductPr70E013(B24Model):
 
 
 class CatalogProductPropertyEnumGetFieldsResultProductPr80EBCC(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.productPropertyEnum.getFields``."""
 
     def_: CatalogProductPropertyEnumGetFieldsResultProductPr70E013 | None = Field(None, alias="def")
     id: CatalogProductPropertyEnumGetFieldsResultProductPr70E013 | None = None

@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
 class CatalogProductPropertyFeatureAddResultProductPropeADF4B8(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.productPropertyFeature.add``."""
 
     feature_id: LStr = Field(None, alias="featureId")
     id: LInt = None
@@ -43,7 +43,9 @@ CatalogProductPropertyFeatureGetResult: TypeAlias = CatalogProductPropertyFeatur
 
 
 class CatalogProductPropertyFeatureGetAvailableFeaturesBABF783(B24Model):
-    """A nested object."""
+    """An object in the result of
+    ``catalog.productPropertyFeature.getAvailableFeaturesByProperty``.
+    """
 
     feature_id: LStr = Field(None, alias="featureId")
     feature_name: LStr = Field(None, alias="featureName")
@@ -57,7 +59,7 @@ class CatalogProductPropertyFeatureGetAvailableFeaturesB433F8F(B24Model):
 
 
 class CatalogProductPropertyFeatureGetFieldsResultProduc24F9AC(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.productPropertyFeature.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -66,7 +68,7 @@ class CatalogProductPropertyFeatureGetFieldsResultProduc24F9AC(B24Model):
 
 
 class CatalogProductPropertyFeatureGetFieldsResultProducF576A5(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.productPropertyFeature.getFields``."""
 
     feature_id: CatalogProductPropertyFeatureGetFieldsResultProduc24F9AC | None = Field(
         None, alias="featureId"

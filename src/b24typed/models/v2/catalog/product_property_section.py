@@ -14,7 +14,7 @@ from b24typed.core.typed_models import B24Model, LInt, LList, LStr
 
 
 class CatalogProductPropertySectionGetResultProductPropeD3A0C6(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.productPropertySection.get``."""
 
     display_expanded: LStr = Field(None, alias="displayExpanded")
     display_type: LStr = Field(None, alias="displayType")
@@ -40,7 +40,7 @@ class CatalogProductPropertySectionListResult(B24Model):
 
 
 class CatalogProductPropertySectionSetResultProductPrope1CACCF(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.productPropertySection.set``."""
 
     display_expanded: LStr = Field(None, alias="displayExpanded")
     display_type: LStr = Field(None, alias="displayType")

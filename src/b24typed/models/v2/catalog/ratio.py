@@ -12,7 +12,7 @@ from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LSt
 
 
 class CatalogRatioGetResultRatio(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.ratio.get``."""
 
     id: LInt = None
     is_default: LStr = Field(None, alias="isDefault")
@@ -27,7 +27,7 @@ class CatalogRatioGetResult(B24Model):
 
 
 class CatalogRatioGetFieldsResultRatioId(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.ratio.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -36,7 +36,7 @@ class CatalogRatioGetFieldsResultRatioId(B24Model):
 
 
 class CatalogRatioGetFieldsResultRatio(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.ratio.getFields``."""
 
     id: CatalogRatioGetFieldsResultRatioId | None = None
     is_default: CatalogRatioGetFieldsResultRatioId | None = Field(None, alias="isDefault")

@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt,
 
 
 class CatalogRoundingRuleAddResultRoundingRule(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.roundingRule.add``."""
 
     catalog_group_id: LInt = Field(None, alias="catalogGroupId")
     created_by: LInt = Field(None, alias="createdBy")
@@ -47,7 +47,7 @@ CatalogRoundingRuleDeleteResult: TypeAlias = LBool
 
 
 class CatalogRoundingRuleGetResultRoundingRule(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.roundingRule.get``."""
 
     catalog_group_id: LInt = Field(None, alias="catalogGroupId")
     created_by: LInt = Field(None, alias="createdBy")
@@ -69,7 +69,7 @@ class CatalogRoundingRuleGetResult(B24Model):
 
 
 class CatalogRoundingRuleGetFieldsResultRoundingRuleCata5EF117(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.roundingRule.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -78,7 +78,7 @@ class CatalogRoundingRuleGetFieldsResultRoundingRuleCata5EF117(B24Model):
 
 
 class CatalogRoundingRuleGetFieldsResultRoundingRule(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.roundingRule.getFields``."""
 
     catalog_group_id: CatalogRoundingRuleGetFieldsResultRoundingRuleCata5EF117 | None = Field(
         None, alias="catalogGroupId"
@@ -114,7 +114,7 @@ class CatalogRoundingRuleGetFieldsResult(B24Model):
 
 
 class CatalogRoundingRuleListResultRoundingRulesItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.roundingRule.list``."""
 
     id: LInt = None
     price: LInt = None
@@ -122,7 +122,7 @@ class CatalogRoundingRuleListResultRoundingRulesItem(B24Model):
 
 
 class CatalogRoundingRuleListResultTime(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.roundingRule.list``."""
 
     date_finish: LStr = None
     date_start: LStr = None

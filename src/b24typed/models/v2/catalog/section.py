@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LLi
 
 
 class CatalogSectionAddResultSection(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.section.add``."""
 
     active: LStr = None
     code: LStr = None
@@ -53,7 +53,7 @@ CatalogSectionGetResult: TypeAlias = CatalogSectionAddResult
 
 
 class CatalogSectionGetFieldsResultSectionActive(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.section.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -62,7 +62,7 @@ class CatalogSectionGetFieldsResultSectionActive(B24Model):
 
 
 class CatalogSectionGetFieldsResultSection(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.section.getFields``."""
 
     active: CatalogSectionGetFieldsResultSectionActive | None = None
     code: CatalogSectionGetFieldsResultSectionActive | None = None
@@ -87,7 +87,7 @@ class CatalogSectionGetFieldsResult(B24Model):
 
 
 class CatalogSectionListResultSectionsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.section.list``."""
 
     id: LInt = None
     name: LStr = None
@@ -95,7 +95,7 @@ class CatalogSectionListResultSectionsItem(B24Model):
 
 
 class CatalogSectionListResultTime(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.section.list``."""
 
     date_finish: LStr = None
     date_start: LStr = None

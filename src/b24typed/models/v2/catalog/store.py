@@ -17,14 +17,14 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt,
 
 
 class CatalogStoreAddResultStoreImageId(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.store.add``."""
 
     id: LInt = None
     url: LStr = None
 
 
 class CatalogStoreAddResultStore(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.store.add``."""
 
     active: LStr = None
     address: LStr = None
@@ -80,7 +80,7 @@ CatalogStoreGetResult: TypeAlias = CatalogStoreAddResult
 
 
 class CatalogStoreGetFieldsResultStoreActive(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.store.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -89,7 +89,7 @@ class CatalogStoreGetFieldsResultStoreActive(B24Model):
 
 
 class CatalogStoreGetFieldsResultStore(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.store.getFields``."""
 
     active: CatalogStoreGetFieldsResultStoreActive | None = None
     address: CatalogStoreGetFieldsResultStoreActive | None = None

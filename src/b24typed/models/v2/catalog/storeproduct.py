@@ -12,7 +12,7 @@ from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LSt
 
 
 class CatalogStoreproductGetResultStoreProduct(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.storeproduct.get``."""
 
     amount: LFloat = None
     id: LInt = None
@@ -30,7 +30,7 @@ class CatalogStoreproductGetResult(B24Model):
 
 
 class CatalogStoreproductGetFieldsResultStoreProductAmount(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.storeproduct.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -39,7 +39,7 @@ class CatalogStoreproductGetFieldsResultStoreProductAmount(B24Model):
 
 
 class CatalogStoreproductGetFieldsResultStoreProduct(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.storeproduct.getFields``."""
 
     amount: CatalogStoreproductGetFieldsResultStoreProductAmount | None = None
     id: CatalogStoreproductGetFieldsResultStoreProductAmount | None = None

@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LInt, LList, LStr
 
 
 class CatalogUserfieldDocumentListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.userfield.document.list``."""
 
     document_id: LInt = Field(None, alias="documentId")
     document_type: LStr = Field(None, alias="documentType")

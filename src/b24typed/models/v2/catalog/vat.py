@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LFloat
 
 
 class CatalogVatAddResultVat(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.vat.add``."""
 
     active: LStr = None
     id: LInt = None
@@ -54,7 +54,7 @@ class CatalogVatGetResult(B24Model):
 
 
 class CatalogVatGetFieldsResultVatActive(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.vat.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -63,7 +63,7 @@ class CatalogVatGetFieldsResultVatActive(B24Model):
 
 
 class CatalogVatGetFieldsResultVat(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.vat.getFields``."""
 
     active: CatalogVatGetFieldsResultVatActive | None = None
     id: CatalogVatGetFieldsResultVatActive | None = None
@@ -80,7 +80,7 @@ class CatalogVatGetFieldsResult(B24Model):
 
 
 class CatalogVatListResultTime(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.vat.list``."""
 
     date_finish: LStr = None
     date_start: LStr = None
@@ -92,7 +92,7 @@ class CatalogVatListResultTime(B24Model):
 
 
 class CatalogVatListResultVatsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``catalog.vat.list``."""
 
     id: LInt = None
     name: LStr = None

@@ -72,7 +72,7 @@ class CrmActivityAddFieldsItem(TypedDict, total=False):
 
 
 class CrmActivityBadgeAddResultBadge(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.badge.add``."""
 
     code: LStr = None
     title: LStr = None
@@ -96,7 +96,7 @@ CrmActivityBindingDeleteResult: TypeAlias = LBool
 
 
 class CrmActivityBindingListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.binding.list``."""
 
     entity_id: LInt = Field(None, alias="entityId")
     entity_type_id: LInt = Field(None, alias="entityTypeId")
@@ -125,13 +125,13 @@ class CrmActivityCommunicationFieldsResult(B24Model):
 
 
 class CrmActivityConfigurableAddResultActivity(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.add``."""
 
     id: LInt = None
 
 
 class CrmActivityConfigurableAddResultTime(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.add``."""
 
     date_finish: LStr = None
     date_start: LStr = None
@@ -162,7 +162,7 @@ class CrmActivityConfigurableAddFieldsItem(TypedDict, total=False):
 
 
 class CrmActivityConfigurableGetResultActivityFields(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     badge_code: LStr = Field(None, alias="badgeCode")
     completed: LBool = None
@@ -176,20 +176,20 @@ class CrmActivityConfigurableGetResultActivityFields(B24Model):
 
 
 class CrmActivityConfigurableGetResultActivityLayoutBody4E35E7(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     value: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutBody8DDBE0(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     properties: CrmActivityConfigurableGetResultActivityLayoutBody4E35E7 | None = None
     type: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutBody382A06(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     block: CrmActivityConfigurableGetResultActivityLayoutBody8DDBE0 | None = None
     inline: LBool = None
@@ -197,21 +197,21 @@ class CrmActivityConfigurableGetResultActivityLayoutBody382A06(B24Model):
 
 
 class CrmActivityConfigurableGetResultActivityLayoutBody876FDB(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     properties: CrmActivityConfigurableGetResultActivityLayoutBody382A06 | None = None
     type: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutBody1B8EA3(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     type: LStr = None
     uri: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutBodyF8CC17(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     action: CrmActivityConfigurableGetResultActivityLayoutBody1B8EA3 | None = None
     bold: LBool = None
@@ -219,61 +219,61 @@ class CrmActivityConfigurableGetResultActivityLayoutBodyF8CC17(B24Model):
 
 
 class CrmActivityConfigurableGetResultActivityLayoutBody07C4EE(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     properties: CrmActivityConfigurableGetResultActivityLayoutBodyF8CC17 | None = None
     type: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutBody513B6C(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     client: CrmActivityConfigurableGetResultActivityLayoutBody07C4EE | None = None
     phone: CrmActivityConfigurableGetResultActivityLayoutBody8DDBE0 | None = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutBody243A42(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     blocks: CrmActivityConfigurableGetResultActivityLayoutBody513B6C | None = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutBody23A635(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     properties: CrmActivityConfigurableGetResultActivityLayoutBody243A42 | None = None
     type: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutBodyBlocks(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     client: CrmActivityConfigurableGetResultActivityLayoutBody876FDB | None = None
     responsible: CrmActivityConfigurableGetResultActivityLayoutBody23A635 | None = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutBodyLogo(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     action: CrmActivityConfigurableGetResultActivityLayoutBody1B8EA3 | None = None
     code: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutBody(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     blocks: CrmActivityConfigurableGetResultActivityLayoutBodyBlocks | None = None
     logo: CrmActivityConfigurableGetResultActivityLayoutBodyLogo | None = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutFoot894155(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     client_id: LInt = Field(None, alias="clientId")
 
 
 class CrmActivityConfigurableGetResultActivityLayoutFoot049196(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     action_params: CrmActivityConfigurableGetResultActivityLayoutFoot894155 | None = Field(
         None, alias="actionParams"
@@ -282,7 +282,7 @@ class CrmActivityConfigurableGetResultActivityLayoutFoot049196(B24Model):
 
 
 class CrmActivityConfigurableGetResultActivityLayoutFootAD0668(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     action: CrmActivityConfigurableGetResultActivityLayoutFoot049196 | None = None
     title: LStr = None
@@ -290,7 +290,7 @@ class CrmActivityConfigurableGetResultActivityLayoutFootAD0668(B24Model):
 
 
 class CrmActivityConfigurableGetResultActivityLayoutFoot39D4C7(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     start_call: CrmActivityConfigurableGetResultActivityLayoutFootAD0668 | None = Field(
         None, alias="startCall"
@@ -298,7 +298,7 @@ class CrmActivityConfigurableGetResultActivityLayoutFoot39D4C7(B24Model):
 
 
 class CrmActivityConfigurableGetResultActivityLayoutFoot0CF46E(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     animation_type: LStr = Field(None, alias="animationType")
     id: LStr = None
@@ -306,61 +306,61 @@ class CrmActivityConfigurableGetResultActivityLayoutFoot0CF46E(B24Model):
 
 
 class CrmActivityConfigurableGetResultActivityLayoutFoot7AB781(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     action: CrmActivityConfigurableGetResultActivityLayoutFoot0CF46E | None = None
     title: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutFootD4AA98(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     confirm: CrmActivityConfigurableGetResultActivityLayoutFoot7AB781 | None = None
     decline: CrmActivityConfigurableGetResultActivityLayoutFoot7AB781 | None = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutFooterMenu(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     items: CrmActivityConfigurableGetResultActivityLayoutFootD4AA98 | None = None
     show_postpone_item: LBool = Field(None, alias="showPostponeItem")
 
 
 class CrmActivityConfigurableGetResultActivityLayoutFooter(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     buttons: CrmActivityConfigurableGetResultActivityLayoutFoot39D4C7 | None = None
     menu: CrmActivityConfigurableGetResultActivityLayoutFooterMenu | None = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutHeadB48C3F(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     title: LStr = None
     type: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutHeaderTags(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     status2: CrmActivityConfigurableGetResultActivityLayoutHeadB48C3F | None = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutHeader(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     tags: CrmActivityConfigurableGetResultActivityLayoutHeaderTags | None = None
     title: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutIcon(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     code: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayout(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     body: CrmActivityConfigurableGetResultActivityLayoutBody | None = None
     footer: CrmActivityConfigurableGetResultActivityLayoutFooter | None = None
@@ -369,7 +369,7 @@ class CrmActivityConfigurableGetResultActivityLayout(B24Model):
 
 
 class CrmActivityConfigurableGetResultActivity(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.configurable.get``."""
 
     fields: CrmActivityConfigurableGetResultActivityFields | None = None
     id: LInt = None
@@ -399,7 +399,7 @@ CrmActivityDeleteResult: TypeAlias = LBool
 
 
 class CrmActivityFieldsResultBindings(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.fields``."""
 
     owner_id: LInt = Field(None, alias="OWNER_ID")
     owner_type_id: LInt = Field(None, alias="OWNER_TYPE_ID")
@@ -413,7 +413,7 @@ class CrmActivityFieldsResultBindings(B24Model):
 
 
 class CrmActivityFieldsResultCommunications(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.fields``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -425,7 +425,7 @@ class CrmActivityFieldsResultCommunications(B24Model):
 
 
 class CrmActivityFieldsResultFiles(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.fields``."""
 
     bytes: LInt = Field(None, alias="BYTES")
     can_read: LBool = Field(None, alias="CAN_READ")
@@ -445,7 +445,7 @@ class CrmActivityFieldsResultFiles(B24Model):
 
 
 class CrmActivityFieldsResultWebdavElements(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.fields``."""
 
     bytes: LInt = Field(None, alias="BYTES")
     can_read: LBool = Field(None, alias="CAN_READ")
@@ -522,14 +522,14 @@ class CrmActivityFieldsResult(B24Model):
 
 
 class CrmActivityGetResultBindings(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.get``."""
 
     owner_id: LInt = Field(None, alias="OWNER_ID")
     owner_type_id: LInt = Field(None, alias="OWNER_TYPE_ID")
 
 
 class CrmActivityGetResultFiles(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.get``."""
 
     bytes: LInt = Field(None, alias="BYTES")
     can_read: LBool = Field(None, alias="CAN_READ")
@@ -598,7 +598,7 @@ class CrmActivityLayoutBlocksDeleteResult(B24Model):
 
 
 class CrmActivityLayoutBlocksGetResultLayoutBlocksBlock15EF751(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.layout.blocks.get``."""
 
     bold: LBool = None
     color: LStr = None
@@ -607,28 +607,28 @@ class CrmActivityLayoutBlocksGetResultLayoutBlocksBlock15EF751(B24Model):
 
 
 class CrmActivityLayoutBlocksGetResultLayoutBlocksBlock1(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.layout.blocks.get``."""
 
     properties: CrmActivityLayoutBlocksGetResultLayoutBlocksBlock15EF751 | None = None
     type: LStr = None
 
 
 class CrmActivityLayoutBlocksGetResultLayoutBlocksBlock488FDCC(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.layout.blocks.get``."""
 
     block: CrmActivityConfigurableGetResultActivityLayoutBody8DDBE0 | None = None
     title: LStr = None
 
 
 class CrmActivityLayoutBlocksGetResultLayoutBlocksBlock4(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.layout.blocks.get``."""
 
     properties: CrmActivityLayoutBlocksGetResultLayoutBlocksBlock488FDCC | None = None
     type: LStr = None
 
 
 class CrmActivityLayoutBlocksGetResultLayoutBlocks(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.layout.blocks.get``."""
 
     block_1: CrmActivityLayoutBlocksGetResultLayoutBlocksBlock1 | None = None
     block_2: CrmActivityConfigurableGetResultActivityLayoutBody8DDBE0 | None = None
@@ -637,7 +637,7 @@ class CrmActivityLayoutBlocksGetResultLayoutBlocks(B24Model):
 
 
 class CrmActivityLayoutBlocksGetResultLayout(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.layout.blocks.get``."""
 
     blocks: CrmActivityLayoutBlocksGetResultLayoutBlocks | None = None
 
@@ -652,7 +652,7 @@ CrmActivityLayoutBlocksSetResult: TypeAlias = CrmActivityLayoutBlocksDeleteResul
 
 
 class CrmActivityListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.list``."""
 
     associated_entity_id: LInt = Field(None, alias="ASSOCIATED_ENTITY_ID")
     author_id: LInt = Field(None, alias="AUTHOR_ID")
@@ -728,7 +728,7 @@ CrmActivityTypeDeleteResult: TypeAlias = LBool
 
 
 class CrmActivityTypeListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.activity.type.list``."""
 
     icon_id: LInt = Field(None, alias="ICON_ID")
     is_configurable_type: LStr = Field(None, alias="IS_CONFIGURABLE_TYPE")

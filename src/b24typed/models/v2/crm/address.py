@@ -41,7 +41,7 @@ class CrmAddressDeleteFields(TypedDict, total=False):
 
 
 class CrmAddressFieldsResultAddress1(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.address.fields``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -79,7 +79,7 @@ class CrmAddressFieldsResult(B24Model):
 
 
 class CrmAddressListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.address.list``."""
 
     address_1: LStr = Field(None, alias="ADDRESS_1")
     address_2: LStr = Field(None, alias="ADDRESS_2")

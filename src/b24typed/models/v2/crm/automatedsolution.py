@@ -16,7 +16,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
 class CrmAutomatedsolutionAddResultAutomatedSolution(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.automatedsolution.add``."""
 
     id: LInt = None
     title: LStr = None
@@ -37,7 +37,7 @@ class CrmAutomatedsolutionAddFields(TypedDict, total=False):
 
 
 class CrmAutomatedsolutionFieldsResultId(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.automatedsolution.fields``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")

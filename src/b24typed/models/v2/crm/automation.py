@@ -22,7 +22,7 @@ CrmAutomationTriggerExecuteResult: TypeAlias = LBool
 
 
 class CrmAutomationTriggerListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.automation.trigger.list``."""
 
     code: LStr = Field(None, alias="CODE")
     name: LStr = Field(None, alias="NAME")

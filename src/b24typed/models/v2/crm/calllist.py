@@ -27,7 +27,7 @@ class CrmCalllistGetResult(B24Model):
 
 
 class CrmCalllistItemsGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.calllist.items.get``."""
 
     entity_type: LInt = Field(None, alias="ENTITY_TYPE")
     id: LInt = Field(None, alias="ID")
@@ -38,7 +38,7 @@ CrmCalllistItemsGetResult: TypeAlias = Rows[CrmCalllistItemsGetResultItem]
 
 
 class CrmCalllistListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.calllist.list``."""
 
     created_by_id: LInt = Field(None, alias="CREATED_BY_ID")
     id: LInt = Field(None, alias="ID")
@@ -48,7 +48,7 @@ CrmCalllistListResult: TypeAlias = Rows[CrmCalllistListItem]
 
 
 class CrmCalllistStatuslistResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.calllist.statuslist``."""
 
     id: LInt = Field(None, alias="ID")
     name: LStr = Field(None, alias="NAME")

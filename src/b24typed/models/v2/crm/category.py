@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
 class CrmCategoryAddResultCategory(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.category.add``."""
 
     entity_type_id: LInt = Field(None, alias="entityTypeId")
     id: LInt = None
@@ -46,7 +46,7 @@ class CrmCategoryAddFields(TypedDict, total=False):
 
 
 class CrmCategoryFieldsResultFieldsEntityTypeId(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.category.fields``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -59,7 +59,7 @@ class CrmCategoryFieldsResultFieldsEntityTypeId(B24Model):
 
 
 class CrmCategoryFieldsResultFields(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.category.fields``."""
 
     entity_type_id: CrmCategoryFieldsResultFieldsEntityTypeId | None = Field(
         None, alias="entityTypeId"
@@ -90,7 +90,7 @@ class CrmCategoryFieldsResult(B24Model):
 
 
 class CrmCategoryGetResultCategory(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.category.get``."""
 
     entity_type_id: LInt = Field(None, alias="entityTypeId")
     id: LInt = None

@@ -74,7 +74,7 @@ CrmCompanyContactDeleteResult: TypeAlias = LBool
 
 
 class CrmCompanyContactFieldsResultContactId(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.company.contact.fields``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -105,7 +105,7 @@ CrmCompanyContactItemsDeleteResult: TypeAlias = LBool
 
 
 class CrmCompanyContactItemsGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.company.contact.items.get``."""
 
     contact_id: LInt = Field(None, alias="CONTACT_ID")
     is_primary: LStr = Field(None, alias="IS_PRIMARY")
@@ -123,14 +123,14 @@ CrmCompanyDetailsConfigurationForceCommonScopeForAllResult: TypeAlias = LBool
 
 
 class CrmCompanyDetailsConfigurationGetResultItemElement09C2FC(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.company.details.configuration.get``."""
 
     default_address_type: LInt = Field(None, alias="defaultAddressType")
     default_country: LStr = Field(None, alias="defaultCountry")
 
 
 class CrmCompanyDetailsConfigurationGetResultItemElementsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.company.details.configuration.get``."""
 
     name: LStr = None
     option_flags: LBool = Field(None, alias="optionFlags")
@@ -138,7 +138,7 @@ class CrmCompanyDetailsConfigurationGetResultItemElementsItem(B24Model):
 
 
 class CrmCompanyDetailsConfigurationGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.company.details.configuration.get``."""
 
     elements: LList[CrmCompanyDetailsConfigurationGetResultItemElementsItem] = None
     name: LStr = None
@@ -174,7 +174,7 @@ class CrmCompanyDetailsConfigurationSetDataItem(TypedDict, total=False):
 
 
 class CrmCompanyFieldsResultEmail(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.company.fields``."""
 
     id: LInt = Field(None, alias="ID")
     type_id: LStr = Field(None, alias="TYPE_ID")
@@ -190,13 +190,13 @@ class CrmCompanyFieldsResultEmail(B24Model):
 
 
 class CrmCompanyFieldsResultParentId156Settings(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.company.fields``."""
 
     parent_entity_type_id: LInt = Field(None, alias="parentEntityTypeId")
 
 
 class CrmCompanyFieldsResultParentId156(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.company.fields``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -209,14 +209,14 @@ class CrmCompanyFieldsResultParentId156(B24Model):
 
 
 class CrmCompanyFieldsResultUfCrm1687188367Settings(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.company.fields``."""
 
     company: LStr = Field(None, alias="COMPANY")
     lead: Any = Field(None, alias="LEAD")
 
 
 class CrmCompanyFieldsResultUfCrm1687188367(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.company.fields``."""
 
     filter_label: LStr = Field(None, alias="filterLabel")
     form_label: LStr = Field(None, alias="formLabel")
@@ -232,7 +232,7 @@ class CrmCompanyFieldsResultUfCrm1687188367(B24Model):
 
 
 class CrmCompanyFieldsResultUfCrm64A29A1Cd5Cc2Settings(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.company.fields``."""
 
     default_value: LStr = Field(None, alias="DEFAULT_VALUE")
     max_length: LInt = Field(None, alias="MAX_LENGTH")
@@ -243,7 +243,7 @@ class CrmCompanyFieldsResultUfCrm64A29A1Cd5Cc2Settings(B24Model):
 
 
 class CrmCompanyFieldsResultUfCrm64A29A1Cd5Cc2(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.company.fields``."""
 
     filter_label: LStr = Field(None, alias="filterLabel")
     form_label: LStr = Field(None, alias="formLabel")
@@ -360,7 +360,7 @@ class CrmCompanyFieldsResult(B24Model):
 
 
 class CrmCompanyGetResultEmailItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.company.get``."""
 
     id: LInt = Field(None, alias="ID")
     type_id: LStr = Field(None, alias="TYPE_ID")
@@ -540,7 +540,7 @@ CrmCompanyUserfieldDeleteResult: TypeAlias = LBool
 
 
 class CrmCompanyUserfieldGetResultEditFormLabel(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.company.userfield.get``."""
 
     ar: LStr = None
     br: LStr = None
@@ -600,7 +600,7 @@ class CrmCompanyUserfieldGetResult(B24Model):
 
 
 class CrmCompanyUserfieldListItemListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.company.userfield.list``."""
 
     def_: LStr = Field(None, alias="DEF")
     id: LInt = Field(None, alias="ID")
@@ -610,7 +610,7 @@ class CrmCompanyUserfieldListItemListItem(B24Model):
 
 
 class CrmCompanyUserfieldListItemSettingsResourcesResour48D7CA(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.company.userfield.list``."""
 
     cal_type: LStr = Field(None, alias="CAL_TYPE")
     id: LInt = Field(None, alias="ID")
@@ -618,7 +618,7 @@ class CrmCompanyUserfieldListItemSettingsResourcesResour48D7CA(B24Model):
 
 
 class CrmCompanyUserfieldListItemSettingsResourcesResource(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.company.userfield.list``."""
 
     name: LStr = Field(None, alias="NAME")
     sections: LList[CrmCompanyUserfieldListItemSettingsResourcesResour48D7CA] = Field(
@@ -628,13 +628,13 @@ class CrmCompanyUserfieldListItemSettingsResourcesResource(B24Model):
 
 
 class CrmCompanyUserfieldListItemSettingsResources(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.company.userfield.list``."""
 
     resource: CrmCompanyUserfieldListItemSettingsResourcesResource | None = None
 
 
 class CrmCompanyUserfieldListItemSettingsSelectedResourcesItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.company.userfield.list``."""
 
     id: LInt = None
     title: LStr = None
@@ -642,14 +642,14 @@ class CrmCompanyUserfieldListItemSettingsSelectedResourcesItem(B24Model):
 
 
 class CrmCompanyUserfieldListItemSettingsServiceListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.company.userfield.list``."""
 
     duration: LStr = None
     name: LStr = None
 
 
 class CrmCompanyUserfieldListItemSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.company.userfield.list``."""
 
     allow_overbooking: LStr = Field(None, alias="ALLOW_OVERBOOKING")
     caption_no_value: LStr = Field(None, alias="CAPTION_NO_VALUE")
@@ -686,7 +686,7 @@ class CrmCompanyUserfieldListItemSettings(B24Model):
 
 
 class CrmCompanyUserfieldListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.company.userfield.list``."""
 
     edit_form_label: LStr = Field(None, alias="EDIT_FORM_LABEL")
     edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")

@@ -107,7 +107,7 @@ CrmContactCompanyDeleteResult: TypeAlias = LBool
 
 
 class CrmContactCompanyFieldsResultCompanyId(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.contact.company.fields``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -138,7 +138,7 @@ CrmContactCompanyItemsDeleteResult: TypeAlias = LBool
 
 
 class CrmContactCompanyItemsGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.contact.company.items.get``."""
 
     company_id: LInt = Field(None, alias="COMPANY_ID")
     is_primary: LStr = Field(None, alias="IS_PRIMARY")
@@ -156,7 +156,7 @@ CrmContactDetailsConfigurationForceCommonScopeForAllResult: TypeAlias = LBool
 
 
 class CrmContactDetailsConfigurationGetResultItemElement8B6DC4(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.contact.details.configuration.get``."""
 
     default_address_type: LInt = Field(None, alias="defaultAddressType")
     default_country: LStr = Field(None, alias="defaultCountry")
@@ -165,7 +165,7 @@ class CrmContactDetailsConfigurationGetResultItemElement8B6DC4(B24Model):
 
 
 class CrmContactDetailsConfigurationGetResultItemElementsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.contact.details.configuration.get``."""
 
     name: LStr = None
     option_flags: LBool = Field(None, alias="optionFlags")
@@ -173,7 +173,7 @@ class CrmContactDetailsConfigurationGetResultItemElementsItem(B24Model):
 
 
 class CrmContactDetailsConfigurationGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.contact.details.configuration.get``."""
 
     elements: LList[CrmContactDetailsConfigurationGetResultItemElementsItem] = None
     name: LStr = None
@@ -211,7 +211,7 @@ class CrmContactDetailsConfigurationSetDataItem(TypedDict, total=False):
 
 
 class CrmContactFieldsResultEmail(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.contact.fields``."""
 
     id: LInt = Field(None, alias="ID")
     type_id: LStr = Field(None, alias="TYPE_ID")
@@ -283,7 +283,7 @@ class CrmContactFieldsResult(B24Model):
 
 
 class CrmContactGetResultEmailItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.contact.get``."""
 
     id: LInt = Field(None, alias="ID")
     type_id: LStr = Field(None, alias="TYPE_ID")
@@ -349,7 +349,7 @@ class CrmContactGetResult(B24Model):
 
 
 class CrmContactListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.contact.list``."""
 
     address: LStr = Field(None, alias="ADDRESS")
     address_2: LStr = Field(None, alias="ADDRESS_2")
@@ -529,7 +529,7 @@ CrmContactUserfieldDeleteResult: TypeAlias = LBool
 
 
 class CrmContactUserfieldGetResultListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.contact.userfield.get``."""
 
     def_: LStr = Field(None, alias="DEF")
     id: LInt = Field(None, alias="ID")
@@ -538,7 +538,7 @@ class CrmContactUserfieldGetResultListItem(B24Model):
 
 
 class CrmContactUserfieldGetResultSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.contact.userfield.get``."""
 
     active_filter: LStr = Field(None, alias="ACTIVE_FILTER")
     caption_no_value: LStr = Field(None, alias="CAPTION_NO_VALUE")
@@ -603,7 +603,7 @@ class CrmContactUserfieldGetResult(B24Model):
 
 
 class CrmContactUserfieldListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.contact.userfield.list``."""
 
     edit_form_label: LStr = Field(None, alias="EDIT_FORM_LABEL")
     edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")

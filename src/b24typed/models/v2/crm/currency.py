@@ -41,7 +41,7 @@ CrmCurrencyBaseSetResult: TypeAlias = LBool
 
 
 class CrmCurrencyFieldsResultAmount(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.currency.fields``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -104,7 +104,7 @@ class CrmCurrencyLocalizationsFieldsResult(B24Model):
 
 
 class CrmCurrencyLocalizationsGetResultDe(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.currency.localizations.get``."""
 
     decimals: LStr = Field(None, alias="DECIMALS")
     dec_point: LStr = Field(None, alias="DEC_POINT")
@@ -116,7 +116,7 @@ class CrmCurrencyLocalizationsGetResultDe(B24Model):
 
 
 class CrmCurrencyLocalizationsGetResultEn(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.currency.localizations.get``."""
 
     decimals: LStr = Field(None, alias="DECIMALS")
     dec_point: LStr = Field(None, alias="DEC_POINT")

@@ -92,7 +92,7 @@ class CrmDealContactDeleteFields(TypedDict, total=False):
 
 
 class CrmDealContactFieldsResultContactId(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.deal.contact.fields``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -123,7 +123,7 @@ CrmDealContactItemsDeleteResult: TypeAlias = LBool
 
 
 class CrmDealContactItemsGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.deal.contact.items.get``."""
 
     contact_id: LInt = Field(None, alias="CONTACT_ID")
     is_primary: LStr = Field(None, alias="IS_PRIMARY")
@@ -145,7 +145,7 @@ class CrmDealDetailsConfigurationForceCommonScopeForAllExtras(TypedDict, total=F
 
 
 class CrmDealDetailsConfigurationGetResultItemElementsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.deal.details.configuration.get``."""
 
     name: LStr = None
     option_flags: LStr = Field(None, alias="optionFlags")
@@ -153,7 +153,7 @@ class CrmDealDetailsConfigurationGetResultItemElementsItem(B24Model):
 
 
 class CrmDealDetailsConfigurationGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.deal.details.configuration.get``."""
 
     elements: LList[CrmDealDetailsConfigurationGetResultItemElementsItem] = None
     name: LStr = None
@@ -182,13 +182,13 @@ class CrmDealDetailsConfigurationSetDataItem(TypedDict, total=False):
 
 
 class CrmDealFieldsResultCompanyIdSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.deal.fields``."""
 
     parent_entity_type_id: LInt = Field(None, alias="parentEntityTypeId")
 
 
 class CrmDealFieldsResultCompanyId(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.deal.fields``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -201,7 +201,7 @@ class CrmDealFieldsResultCompanyId(B24Model):
 
 
 class CrmDealFieldsResultContactId(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.deal.fields``."""
 
     is_deprecated: LBool = Field(None, alias="isDeprecated")
     is_dynamic: LBool = Field(None, alias="isDynamic")
@@ -214,7 +214,7 @@ class CrmDealFieldsResultContactId(B24Model):
 
 
 class CrmDealFieldsResultSourceId(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.deal.fields``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -347,7 +347,7 @@ class CrmDealGetResult(B24Model):
 
 
 class CrmDealListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.deal.list``."""
 
     additional_info: LStr = Field(None, alias="ADDITIONAL_INFO")
     assigned_by_id: LInt = Field(None, alias="ASSIGNED_BY_ID")
@@ -402,7 +402,7 @@ CrmDealListResult: TypeAlias = Rows[CrmDealListItem]
 
 
 class CrmDealProductrowsGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.deal.productrows.get``."""
 
     customized: LStr = Field(None, alias="CUSTOMIZED")
     date_reserve_end: LDate = Field(None, alias="DATE_RESERVE_END")
@@ -488,7 +488,7 @@ class CrmDealRecurringExposeResult(B24Model):
 
 
 class CrmDealRecurringFieldsResultParamsDefinition(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.deal.recurring.fields``."""
 
     mode: CrmDealContactFieldsResultContactId | None = Field(None, alias="MODE")
     multiple_interval: CrmDealContactFieldsResultContactId | None = Field(
@@ -516,7 +516,7 @@ class CrmDealRecurringFieldsResultParamsDefinition(B24Model):
 
 
 class CrmDealRecurringFieldsResultParams(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.deal.recurring.fields``."""
 
     mode: LStr = Field(None, alias="MODE")
     multiple_interval: LInt = Field(None, alias="MULTIPLE_INTERVAL")
@@ -556,7 +556,7 @@ class CrmDealRecurringFieldsResult(B24Model):
 
 
 class CrmDealRecurringGetResultParams(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.deal.recurring.get``."""
 
     mode: LStr = Field(None, alias="MODE")
     multiple_interval: LInt = Field(None, alias="MULTIPLE_INTERVAL")
@@ -588,7 +588,7 @@ class CrmDealRecurringGetResult(B24Model):
 
 
 class CrmDealRecurringListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.deal.recurring.list``."""
 
     active: LStr = Field(None, alias="ACTIVE")
     based_id_2: LInt = Field(None, alias="BASED_ID")
@@ -742,7 +742,7 @@ CrmDealUserfieldDeleteResult: TypeAlias = LBool
 
 
 class CrmDealUserfieldGetResultEditFormLabel(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.deal.userfield.get``."""
 
     ar: LStr = None
     br: LStr = None
@@ -768,7 +768,7 @@ class CrmDealUserfieldGetResultEditFormLabel(B24Model):
 
 
 class CrmDealUserfieldGetResultSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.deal.userfield.get``."""
 
     default_value: LStr = Field(None, alias="DEFAULT_VALUE")
     max_length: LInt = Field(None, alias="MAX_LENGTH")
@@ -810,7 +810,7 @@ class CrmDealUserfieldGetResult(B24Model):
 
 
 class CrmDealUserfieldListItemListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.deal.userfield.list``."""
 
     def_: LStr = Field(None, alias="DEF")
     id: LInt = Field(None, alias="ID")
@@ -820,7 +820,7 @@ class CrmDealUserfieldListItemListItem(B24Model):
 
 
 class CrmDealUserfieldListItemSettingsResourcesResourceSB81CA2(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.deal.userfield.list``."""
 
     cal_type: LStr = Field(None, alias="CAL_TYPE")
     id: LInt = Field(None, alias="ID")
@@ -828,7 +828,7 @@ class CrmDealUserfieldListItemSettingsResourcesResourceSB81CA2(B24Model):
 
 
 class CrmDealUserfieldListItemSettingsResourcesResource(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.deal.userfield.list``."""
 
     name: LStr = Field(None, alias="NAME")
     sections: LList[CrmDealUserfieldListItemSettingsResourcesResourceSB81CA2] = Field(
@@ -838,13 +838,13 @@ class CrmDealUserfieldListItemSettingsResourcesResource(B24Model):
 
 
 class CrmDealUserfieldListItemSettingsResources(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.deal.userfield.list``."""
 
     resource: CrmDealUserfieldListItemSettingsResourcesResource | None = None
 
 
 class CrmDealUserfieldListItemSettingsSelectedResourcesItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.deal.userfield.list``."""
 
     id: LInt = None
     title: LStr = None
@@ -852,14 +852,14 @@ class CrmDealUserfieldListItemSettingsSelectedResourcesItem(B24Model):
 
 
 class CrmDealUserfieldListItemSettingsServiceListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.deal.userfield.list``."""
 
     duration: LStr = None
     name: LStr = None
 
 
 class CrmDealUserfieldListItemSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.deal.userfield.list``."""
 
     allow_overbooking: LStr = Field(None, alias="ALLOW_OVERBOOKING")
     caption_no_value: LStr = Field(None, alias="CAPTION_NO_VALUE")
@@ -896,7 +896,7 @@ class CrmDealUserfieldListItemSettings(B24Model):
 
 
 class CrmDealUserfieldListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.deal.userfield.list``."""
 
     edit_form_label: LStr = Field(None, alias="EDIT_FORM_LABEL")
     edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")

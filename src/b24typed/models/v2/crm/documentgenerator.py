@@ -16,7 +16,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, 
 
 
 class CrmDocumentgeneratorDocumentAddResultDocumentProducts(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.documentgenerator.document.add``."""
 
     currency_id: LStr = Field(None, alias="currencyId")
     total_rows: LInt = Field(None, alias="totalRows")
@@ -24,7 +24,7 @@ class CrmDocumentgeneratorDocumentAddResultDocumentProducts(B24Model):
 
 
 class CrmDocumentgeneratorDocumentAddResultDocumentValues(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.documentgenerator.document.add``."""
 
     document_number: LStr = Field(None, alias="DocumentNumber")
     creation_method: LStr = Field(None, alias="_creationMethod")
@@ -33,7 +33,7 @@ class CrmDocumentgeneratorDocumentAddResultDocumentValues(B24Model):
 
 
 class CrmDocumentgeneratorDocumentAddResultDocument(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.documentgenerator.document.add``."""
 
     change_qr_code_disabled_reason: LStr = Field(None, alias="changeQrCodeDisabledReason")
     change_qr_code_enabled: LBool = Field(None, alias="changeQrCodeEnabled")
@@ -78,7 +78,7 @@ class CrmDocumentgeneratorDocumentEnablepublicurlResult(B24Model):
 
 
 class CrmDocumentgeneratorDocumentGetResultDocumentValues(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.documentgenerator.document.get``."""
 
     creation_method: LStr = Field(None, alias="_creationMethod")
     products_table_variant: LStr = Field(None, alias="productsTableVariant")
@@ -86,7 +86,7 @@ class CrmDocumentgeneratorDocumentGetResultDocumentValues(B24Model):
 
 
 class CrmDocumentgeneratorDocumentGetResultDocument(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.documentgenerator.document.get``."""
 
     change_qr_code_disabled_reason: LStr = Field(None, alias="changeQrCodeDisabledReason")
     change_qr_code_enabled: LBool = Field(None, alias="changeQrCodeEnabled")
@@ -127,7 +127,7 @@ class CrmDocumentgeneratorDocumentGetResult(B24Model):
 
 
 class CrmDocumentgeneratorDocumentGetfieldsResultDocumenFCF47F(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.documentgenerator.document.getfields``."""
 
     chain: LStr = None
     default: LStr = None
@@ -138,7 +138,7 @@ class CrmDocumentgeneratorDocumentGetfieldsResultDocumenFCF47F(B24Model):
 
 
 class CrmDocumentgeneratorDocumentGetfieldsResultDocumen395212(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.documentgenerator.document.getfields``."""
 
     selected: LBool = None
     title: LStr = None
@@ -146,7 +146,7 @@ class CrmDocumentgeneratorDocumentGetfieldsResultDocumen395212(B24Model):
 
 
 class CrmDocumentgeneratorDocumentGetfieldsResultDocumen96CB90(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.documentgenerator.document.getfields``."""
 
     group: LList[LStr] = None
     title: LStr = None
@@ -154,7 +154,7 @@ class CrmDocumentgeneratorDocumentGetfieldsResultDocumen96CB90(B24Model):
 
 
 class CrmDocumentgeneratorDocumentGetfieldsResultDocumen138F77(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.documentgenerator.document.getfields``."""
 
     chain: LStr = None
     default: Any = None
@@ -165,7 +165,7 @@ class CrmDocumentgeneratorDocumentGetfieldsResultDocumen138F77(B24Model):
 
 
 class CrmDocumentgeneratorDocumentGetfieldsResultDocumen8618F7(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.documentgenerator.document.getfields``."""
 
     document_number: CrmDocumentgeneratorDocumentGetfieldsResultDocumenFCF47F | None = Field(
         None, alias="DocumentNumber"
@@ -208,14 +208,14 @@ class CrmDocumentgeneratorDocumentGetfieldsValues(TypedDict, total=False):
 
 
 class CrmDocumentgeneratorDocumentListItemValues(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.documentgenerator.document.list``."""
 
     creation_method: LStr = Field(None, alias="_creationMethod")
     stamps_enabled: LBool = Field(None, alias="stampsEnabled")
 
 
 class CrmDocumentgeneratorDocumentListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.documentgenerator.document.list``."""
 
     create_time: LDateTime = Field(None, alias="createTime")
     created_by: LInt = Field(None, alias="createdBy")
@@ -250,14 +250,14 @@ CrmDocumentgeneratorDocumentUpdateResult: TypeAlias = CrmDocumentgeneratorDocume
 
 
 class CrmDocumentgeneratorDocumentUploadResultDocumentValues(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.documentgenerator.document.upload``."""
 
     creation_method: LStr = Field(None, alias="_creationMethod")
     products_table_variant: LStr = Field(None, alias="productsTableVariant")
 
 
 class CrmDocumentgeneratorDocumentUploadResultDocument(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.documentgenerator.document.upload``."""
 
     change_qr_code_disabled_reason: LStr = Field(None, alias="changeQrCodeDisabledReason")
     change_qr_code_enabled: LBool = Field(None, alias="changeQrCodeEnabled")
@@ -309,7 +309,7 @@ class CrmDocumentgeneratorDocumentUploadFields(TypedDict, total=False):
 
 
 class CrmDocumentgeneratorNumeratorAddResultNumeratorSetE0E9CA(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.documentgenerator.numerator.add``."""
 
     is_direct_numeration: LBool = Field(None, alias="isDirectNumeration")
     length: LInt = None
@@ -321,7 +321,7 @@ class CrmDocumentgeneratorNumeratorAddResultNumeratorSetE0E9CA(B24Model):
 
 
 class CrmDocumentgeneratorNumeratorAddResultNumeratorSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.documentgenerator.numerator.add``."""
 
     bitrix_main_numerator_generator_sequent_number_generator: (
         CrmDocumentgeneratorNumeratorAddResultNumeratorSetE0E9CA | None
@@ -329,7 +329,7 @@ class CrmDocumentgeneratorNumeratorAddResultNumeratorSettings(B24Model):
 
 
 class CrmDocumentgeneratorNumeratorAddResultNumerator(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.documentgenerator.numerator.add``."""
 
     code: Any = None
     id: LInt = None
@@ -339,7 +339,7 @@ class CrmDocumentgeneratorNumeratorAddResultNumerator(B24Model):
 
 
 class CrmDocumentgeneratorNumeratorAddResultSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.documentgenerator.numerator.add``."""
 
     is_direct_numeration: LBool = Field(None, alias="isDirectNumeration")
     length: LInt = None
@@ -395,7 +395,7 @@ class CrmDocumentgeneratorNumeratorGetResult(B24Model):
 
 
 class CrmDocumentgeneratorNumeratorListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.documentgenerator.numerator.list``."""
 
     id: LInt = None
     name: LStr = None
@@ -414,7 +414,7 @@ class CrmDocumentgeneratorNumeratorListResult(B24Model):
 
 
 class CrmDocumentgeneratorNumeratorUpdateResultSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.documentgenerator.numerator.update``."""
 
     bitrix_main_numerator_generator_sequent_number_generator: (
         CrmDocumentgeneratorNumeratorAddResultNumeratorSetE0E9CA | None
@@ -445,13 +445,13 @@ class CrmDocumentgeneratorNumeratorUpdateFields(TypedDict, total=False):
 
 
 class CrmDocumentgeneratorTemplateAddResultTemplateUsers(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.documentgenerator.template.add``."""
 
     ua: LStr = Field(None, alias="UA")
 
 
 class CrmDocumentgeneratorTemplateAddResultTemplate(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.documentgenerator.template.add``."""
 
     active: LStr = None
     code: Any = None
@@ -509,7 +509,7 @@ CrmDocumentgeneratorTemplateGetResult: TypeAlias = CrmDocumentgeneratorTemplateA
 
 
 class CrmDocumentgeneratorTemplateGetfieldsResultTemplatCAD0AE(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.documentgenerator.template.getfields``."""
 
     document_number: CrmDocumentgeneratorDocumentGetfieldsResultDocumenFCF47F | None = Field(
         None, alias="DocumentNumber"

@@ -22,7 +22,7 @@ class CrmDuplicateFindbycommResult(B24Model):
 
 
 class CrmDuplicateVolatileTypeListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.duplicate.volatileType.list``."""
 
     entity_type_id: LInt = Field(None, alias="entityTypeId")
     field_code: LStr = Field(None, alias="fieldCode")

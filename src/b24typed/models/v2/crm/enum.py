@@ -14,7 +14,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 
 
 class CrmEnumActivitydirectionResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.enum.activitydirection``."""
 
     id: LInt = Field(None, alias="ID")
     name: LStr = Field(None, alias="NAME")
@@ -38,7 +38,7 @@ CrmEnumContenttypeResult: TypeAlias = Rows[CrmEnumActivitydirectionResultItem]
 
 
 class CrmEnumFieldsResultId(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.enum.fields``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -59,7 +59,7 @@ class CrmEnumFieldsResult(B24Model):
 
 
 class CrmEnumGetorderownertypesResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.enum.getorderownertypes``."""
 
     attribute: LStr = None
     code: LStr = None

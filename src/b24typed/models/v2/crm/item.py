@@ -28,7 +28,7 @@ from b24typed.core.typed_models import (
 
 
 class CrmItemAddResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.add``."""
 
     additional_info: LStr = Field(None, alias="additionalInfo")
     assigned_by_id: LInt = Field(None, alias="assignedById")
@@ -183,13 +183,13 @@ CrmItemAddFields = TypedDict(
 
 
 class CrmItemBatchImportResultItemsItemItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.batchImport``."""
 
     id: LInt = None
 
 
 class CrmItemBatchImportResultItemsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.batchImport``."""
 
     error: LStr = None
     error_description: LStr = None
@@ -221,7 +221,7 @@ class CrmItemDeliveryGetResult(B24Model):
 
 
 class CrmItemDeliveryListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.delivery.list``."""
 
     account_number: LStr = Field(None, alias="accountNumber")
     currency: LStr = None
@@ -237,13 +237,13 @@ CrmItemDetailsConfigurationForceCommonScopeForAllResult: TypeAlias = LBool
 
 
 class CrmItemDetailsConfigurationGetResultItemElementsItA03B4E(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.details.configuration.get``."""
 
     default_country: LStr = Field(None, alias="defaultCountry")
 
 
 class CrmItemDetailsConfigurationGetResultItemElementsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.details.configuration.get``."""
 
     name: LStr = None
     option_flags: LStr = Field(None, alias="optionFlags")
@@ -251,7 +251,7 @@ class CrmItemDetailsConfigurationGetResultItemElementsItem(B24Model):
 
 
 class CrmItemDetailsConfigurationGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.details.configuration.get``."""
 
     elements: LList[CrmItemDetailsConfigurationGetResultItemElementsItem] = None
     name: LStr = None
@@ -280,7 +280,7 @@ class CrmItemDetailsConfigurationSetDataItem(TypedDict, total=False):
 
 
 class CrmItemFieldsResultFieldsAssignedById(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.fields``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -293,13 +293,13 @@ class CrmItemFieldsResultFieldsAssignedById(B24Model):
 
 
 class CrmItemFieldsResultFieldsCompanyIdSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.fields``."""
 
     parent_entity_type_id: LInt = Field(None, alias="parentEntityTypeId")
 
 
 class CrmItemFieldsResultFieldsCompanyId(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.fields``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -313,7 +313,7 @@ class CrmItemFieldsResultFieldsCompanyId(B24Model):
 
 
 class CrmItemFieldsResultFieldsContactId(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.fields``."""
 
     is_deprecated: LBool = Field(None, alias="isDeprecated")
     is_dynamic: LBool = Field(None, alias="isDynamic")
@@ -327,7 +327,7 @@ class CrmItemFieldsResultFieldsContactId(B24Model):
 
 
 class CrmItemFieldsResultFieldsMycompanyIdSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.fields``."""
 
     is_embedded_editor_enabled: LBool = Field(None, alias="isEmbeddedEditorEnabled")
     is_my_company: LBool = Field(None, alias="isMyCompany")
@@ -335,7 +335,7 @@ class CrmItemFieldsResultFieldsMycompanyIdSettings(B24Model):
 
 
 class CrmItemFieldsResultFieldsMycompanyId(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.fields``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -349,7 +349,7 @@ class CrmItemFieldsResultFieldsMycompanyId(B24Model):
 
 
 class CrmItemFieldsResultFieldsPreviousStageId(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.fields``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -363,7 +363,7 @@ class CrmItemFieldsResultFieldsPreviousStageId(B24Model):
 
 
 class CrmItemFieldsResultFields(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.fields``."""
 
     assigned_by_id: CrmItemFieldsResultFieldsAssignedById | None = Field(None, alias="assignedById")
     begindate: CrmItemFieldsResultFieldsAssignedById | None = None
@@ -425,7 +425,7 @@ class CrmItemFieldsResult(B24Model):
 
 
 class CrmItemGetResultItemFmItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.get``."""
 
     id: LInt = None
     type_id: LStr = Field(None, alias="typeId")
@@ -434,7 +434,7 @@ class CrmItemGetResultItemFmItem(B24Model):
 
 
 class CrmItemGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.get``."""
 
     address: Any = None
     assigned_by_id: LInt = Field(None, alias="assignedById")
@@ -598,7 +598,7 @@ CrmItemImportFields = TypedDict(
 
 
 class CrmItemListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.list``."""
 
     assigned_by_id: LInt = Field(None, alias="assignedById")
     begindate: LDate = None
@@ -654,7 +654,7 @@ CrmItemPaymentDeliveryDeleteResult: TypeAlias = LBool
 
 
 class CrmItemPaymentDeliveryListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.payment.delivery.list``."""
 
     delivery_id: LInt = Field(None, alias="deliveryId")
     id: LInt = None
@@ -691,7 +691,7 @@ CrmItemPaymentProductDeleteResult: TypeAlias = LBool
 
 
 class CrmItemPaymentProductListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.payment.product.list``."""
 
     id: LInt = None
     payment_id: LInt = Field(None, alias="paymentId")
@@ -714,7 +714,7 @@ class CrmItemPaymentUpdateFields(TypedDict, total=False):
 
 
 class CrmItemProductrowAddResultProductRow(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.productrow.add``."""
 
     customized: LStr = None
     discount_rate: LInt = Field(None, alias="discountRate")
@@ -763,7 +763,7 @@ class CrmItemProductrowAddFields(TypedDict, total=False):
 
 
 class CrmItemProductrowFieldsResultFieldsCustomized(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.productrow.fields``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -775,7 +775,7 @@ class CrmItemProductrowFieldsResultFieldsCustomized(B24Model):
 
 
 class CrmItemProductrowFieldsResultFields(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.productrow.fields``."""
 
     customized: CrmItemProductrowFieldsResultFieldsCustomized | None = None
     discount_rate: CrmItemProductrowFieldsResultFieldsCustomized | None = Field(
@@ -838,7 +838,7 @@ class CrmItemProductrowFieldsResult(B24Model):
 
 
 class CrmItemProductrowGetResultProductRow(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.productrow.get``."""
 
     customized: LStr = None
     discount_rate: LInt = Field(None, alias="discountRate")
@@ -872,7 +872,7 @@ class CrmItemProductrowGetResult(B24Model):
 
 
 class CrmItemProductrowGetAvailableForPaymentResultProduDAB560(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.productrow.getAvailableForPayment``."""
 
     customized: LStr = None
     discount_rate: LInt = Field(None, alias="discountRate")
@@ -907,7 +907,7 @@ class CrmItemProductrowGetAvailableForPaymentResult(B24Model):
 
 
 class CrmItemProductrowListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.productrow.list``."""
 
     customized: LStr = None
     discount_rate: LInt = Field(None, alias="discountRate")
@@ -941,7 +941,7 @@ class CrmItemProductrowListResult(B24Model):
 
 
 class CrmItemProductrowSetResultProductRowsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.productrow.set``."""
 
     customized: LStr = None
     discount_rate: LInt = Field(None, alias="discountRate")
@@ -991,7 +991,7 @@ class CrmItemProductrowSetProductRowsItem(TypedDict, total=False):
 
 
 class CrmItemProductrowUpdateResultProductRow(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.productrow.update``."""
 
     customized: LStr = None
     discount_rate: LInt = Field(None, alias="discountRate")
@@ -1024,7 +1024,7 @@ class CrmItemProductrowUpdateResult(B24Model):
 
 
 class CrmItemUpdateResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.item.update``."""
 
     additional_info: LStr = Field(None, alias="additionalInfo")
     assigned_by_id: LInt = Field(None, alias="assignedById")

@@ -92,7 +92,7 @@ class CrmLeadContactDeleteFields(TypedDict, total=False):
 
 
 class CrmLeadContactFieldsResultContactId(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.lead.contact.fields``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -115,7 +115,7 @@ CrmLeadContactItemsDeleteResult: TypeAlias = LBool
 
 
 class CrmLeadContactItemsGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.lead.contact.items.get``."""
 
     contact_id: LInt = Field(None, alias="CONTACT_ID")
     is_primary: LStr = Field(None, alias="IS_PRIMARY")
@@ -137,7 +137,7 @@ class CrmLeadDetailsConfigurationForceCommonScopeForAllExtras(TypedDict, total=F
 
 
 class CrmLeadDetailsConfigurationGetResultItemElementsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.lead.details.configuration.get``."""
 
     name: LStr = None
     option_flags: LStr = Field(None, alias="optionFlags")
@@ -145,7 +145,7 @@ class CrmLeadDetailsConfigurationGetResultItemElementsItem(B24Model):
 
 
 class CrmLeadDetailsConfigurationGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.lead.details.configuration.get``."""
 
     elements: LList[CrmLeadDetailsConfigurationGetResultItemElementsItem] = None
     name: LStr = None
@@ -182,7 +182,7 @@ class CrmLeadDetailsConfigurationSetDataItem(TypedDict, total=False):
 
 
 class CrmLeadFieldsResultEmail(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.lead.fields``."""
 
     id: LInt = Field(None, alias="ID")
     type_id: LStr = Field(None, alias="TYPE_ID")
@@ -261,7 +261,7 @@ class CrmLeadFieldsResult(B24Model):
 
 
 class CrmLeadGetResultEmailItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.lead.get``."""
 
     id: LInt = Field(None, alias="ID")
     type_id: LStr = Field(None, alias="TYPE_ID")
@@ -333,7 +333,7 @@ class CrmLeadGetResult(B24Model):
 
 
 class CrmLeadListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.lead.list``."""
 
     address: LStr = Field(None, alias="ADDRESS")
     address_2: LStr = Field(None, alias="ADDRESS_2")
@@ -398,7 +398,7 @@ CrmLeadListResult: TypeAlias = Rows[CrmLeadListItem]
 
 
 class CrmLeadProductrowsGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.lead.productrows.get``."""
 
     customized: LStr = Field(None, alias="CUSTOMIZED")
     date_reserve_end: LDate = Field(None, alias="DATE_RESERVE_END")
@@ -530,7 +530,7 @@ CrmLeadUserfieldDeleteResult: TypeAlias = LBool
 
 
 class CrmLeadUserfieldGetResultEditFormLabel(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.lead.userfield.get``."""
 
     ar: LStr = None
     br: LStr = None
@@ -556,7 +556,7 @@ class CrmLeadUserfieldGetResultEditFormLabel(B24Model):
 
 
 class CrmLeadUserfieldGetResultSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.lead.userfield.get``."""
 
     default_value: LStr = Field(None, alias="DEFAULT_VALUE")
     max_length: LInt = Field(None, alias="MAX_LENGTH")
@@ -598,7 +598,7 @@ class CrmLeadUserfieldGetResult(B24Model):
 
 
 class CrmLeadUserfieldListItemListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.lead.userfield.list``."""
 
     def_: LStr = Field(None, alias="DEF")
     id: LInt = Field(None, alias="ID")
@@ -608,7 +608,7 @@ class CrmLeadUserfieldListItemListItem(B24Model):
 
 
 class CrmLeadUserfieldListItemSettingsResourcesResourceS914137(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.lead.userfield.list``."""
 
     cal_type: LStr = Field(None, alias="CAL_TYPE")
     id: LInt = Field(None, alias="ID")
@@ -616,7 +616,7 @@ class CrmLeadUserfieldListItemSettingsResourcesResourceS914137(B24Model):
 
 
 class CrmLeadUserfieldListItemSettingsResourcesResource(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.lead.userfield.list``."""
 
     name: LStr = Field(None, alias="NAME")
     sections: LList[CrmLeadUserfieldListItemSettingsResourcesResourceS914137] = Field(
@@ -626,13 +626,13 @@ class CrmLeadUserfieldListItemSettingsResourcesResource(B24Model):
 
 
 class CrmLeadUserfieldListItemSettingsResources(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.lead.userfield.list``."""
 
     resource: CrmLeadUserfieldListItemSettingsResourcesResource | None = None
 
 
 class CrmLeadUserfieldListItemSettingsSelectedResourcesItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.lead.userfield.list``."""
 
     id: LInt = None
     title: LStr = None
@@ -640,14 +640,14 @@ class CrmLeadUserfieldListItemSettingsSelectedResourcesItem(B24Model):
 
 
 class CrmLeadUserfieldListItemSettingsServiceListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.lead.userfield.list``."""
 
     duration: LStr = None
     name: LStr = None
 
 
 class CrmLeadUserfieldListItemSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.lead.userfield.list``."""
 
     allow_overbooking: LStr = Field(None, alias="ALLOW_OVERBOOKING")
     caption_no_value: LStr = Field(None, alias="CAPTION_NO_VALUE")
@@ -684,7 +684,7 @@ class CrmLeadUserfieldListItemSettings(B24Model):
 
 
 class CrmLeadUserfieldListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.lead.userfield.list``."""
 
     edit_form_label: LStr = Field(None, alias="EDIT_FORM_LABEL")
     edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")

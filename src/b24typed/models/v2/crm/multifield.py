@@ -12,7 +12,7 @@ from b24typed.core.typed_models import B24Model, LBool, LStr
 
 
 class CrmMultifieldFieldsResultId(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.multifield.fields``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")

@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
 class CrmOrderentityAddResultDealOrder(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.orderentity.add``."""
 
     order_id: LInt = Field(None, alias="orderId")
     owner_id: LInt = Field(None, alias="ownerId")
@@ -38,7 +38,7 @@ CrmOrderentityDeleteByFilterResult: TypeAlias = LBool
 
 
 class CrmOrderentityGetFieldsResultOrderEntityOrderId(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.orderentity.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -47,7 +47,7 @@ class CrmOrderentityGetFieldsResultOrderEntityOrderId(B24Model):
 
 
 class CrmOrderentityGetFieldsResultOrderEntity(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.orderentity.getFields``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")

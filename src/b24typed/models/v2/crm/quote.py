@@ -73,7 +73,7 @@ class CrmQuoteContactDeleteFields(TypedDict, total=False):
 
 
 class CrmQuoteContactFieldsResultContactId(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.quote.contact.fields``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -104,7 +104,7 @@ CrmQuoteContactItemsDeleteResult: TypeAlias = LBool
 
 
 class CrmQuoteContactItemsGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.quote.contact.items.get``."""
 
     contact_id: LInt = Field(None, alias="CONTACT_ID")
     is_primary: LStr = Field(None, alias="IS_PRIMARY")
@@ -183,7 +183,7 @@ class CrmQuoteGetResult(B24Model):
 
 
 class CrmQuoteListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.quote.list``."""
 
     actual_date: LDate = Field(None, alias="ACTUAL_DATE")
     assigned_by_id: LInt = Field(None, alias="ASSIGNED_BY_ID")
@@ -235,7 +235,7 @@ CrmQuoteListResult: TypeAlias = Rows[CrmQuoteListItem]
 
 
 class CrmQuoteProductrowsGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.quote.productrows.get``."""
 
     customized: LStr = Field(None, alias="CUSTOMIZED")
     date_reserve_end: LDate = Field(None, alias="DATE_RESERVE_END")
@@ -390,7 +390,7 @@ CrmQuoteUserfieldDeleteResult: TypeAlias = LBool
 
 
 class CrmQuoteUserfieldGetResultEditFormLabel(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.quote.userfield.get``."""
 
     ar: LStr = None
     br: LStr = None
@@ -415,7 +415,7 @@ class CrmQuoteUserfieldGetResultEditFormLabel(B24Model):
 
 
 class CrmQuoteUserfieldGetResultSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.quote.userfield.get``."""
 
     default_value: LStr = Field(None, alias="DEFAULT_VALUE")
     max_length: LInt = Field(None, alias="MAX_LENGTH")
@@ -457,7 +457,7 @@ class CrmQuoteUserfieldGetResult(B24Model):
 
 
 class CrmQuoteUserfieldListItemListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.quote.userfield.list``."""
 
     def_: LStr = Field(None, alias="DEF")
     id: LInt = Field(None, alias="ID")
@@ -467,7 +467,7 @@ class CrmQuoteUserfieldListItemListItem(B24Model):
 
 
 class CrmQuoteUserfieldListItemSettingsResourcesResource564B9D(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.quote.userfield.list``."""
 
     cal_type: LStr = Field(None, alias="CAL_TYPE")
     id: LInt = Field(None, alias="ID")
@@ -475,7 +475,7 @@ class CrmQuoteUserfieldListItemSettingsResourcesResource564B9D(B24Model):
 
 
 class CrmQuoteUserfieldListItemSettingsResourcesResource(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.quote.userfield.list``."""
 
     name: LStr = Field(None, alias="NAME")
     sections: LList[CrmQuoteUserfieldListItemSettingsResourcesResource564B9D] = Field(
@@ -485,13 +485,13 @@ class CrmQuoteUserfieldListItemSettingsResourcesResource(B24Model):
 
 
 class CrmQuoteUserfieldListItemSettingsResources(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.quote.userfield.list``."""
 
     resource: CrmQuoteUserfieldListItemSettingsResourcesResource | None = None
 
 
 class CrmQuoteUserfieldListItemSettingsSelectedResourcesItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.quote.userfield.list``."""
 
     id: LInt = None
     title: LStr = None
@@ -499,14 +499,14 @@ class CrmQuoteUserfieldListItemSettingsSelectedResourcesItem(B24Model):
 
 
 class CrmQuoteUserfieldListItemSettingsServiceListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.quote.userfield.list``."""
 
     duration: LStr = None
     name: LStr = None
 
 
 class CrmQuoteUserfieldListItemSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.quote.userfield.list``."""
 
     allow_overbooking: LStr = Field(None, alias="ALLOW_OVERBOOKING")
     caption_no_value: LStr = Field(None, alias="CAPTION_NO_VALUE")
@@ -543,7 +543,7 @@ class CrmQuoteUserfieldListItemSettings(B24Model):
 
 
 class CrmQuoteUserfieldListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.quote.userfield.list``."""
 
     edit_form_label: LStr = Field(None, alias="EDIT_FORM_LABEL")
     edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")

@@ -54,7 +54,7 @@ CrmRequisiteBankdetailDeleteResult: TypeAlias = LBool
 
 
 class CrmRequisiteBankdetailFieldsResultActive(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.requisite.bankdetail.fields``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -206,7 +206,7 @@ CrmRequisiteDeleteResult: TypeAlias = LBool
 
 
 class CrmRequisiteFieldsResultUfCrm1694526604Settings(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.requisite.fields``."""
 
     default_value: Any = Field(None, alias="DEFAULT_VALUE")
     max_length: LInt = Field(None, alias="MAX_LENGTH")
@@ -217,7 +217,7 @@ class CrmRequisiteFieldsResultUfCrm1694526604Settings(B24Model):
 
 
 class CrmRequisiteFieldsResultUfCrm1694526604(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.requisite.fields``."""
 
     filter_label: LStr = Field(None, alias="filterLabel")
     form_label: LStr = Field(None, alias="formLabel")
@@ -233,7 +233,7 @@ class CrmRequisiteFieldsResultUfCrm1694526604(B24Model):
 
 
 class CrmRequisiteFieldsResultUfCrm1707997209Settings(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.requisite.fields``."""
 
     default_value: Any = Field(None, alias="DEFAULT_VALUE")
     max_value: LInt = Field(None, alias="MAX_VALUE")
@@ -243,7 +243,7 @@ class CrmRequisiteFieldsResultUfCrm1707997209Settings(B24Model):
 
 
 class CrmRequisiteFieldsResultUfCrm1707997209(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.requisite.fields``."""
 
     filter_label: LStr = Field(None, alias="filterLabel")
     form_label: LStr = Field(None, alias="formLabel")
@@ -259,7 +259,7 @@ class CrmRequisiteFieldsResultUfCrm1707997209(B24Model):
 
 
 class CrmRequisiteFieldsResultUfCrm1707997236Settings(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.requisite.fields``."""
 
     default_value: LInt = Field(None, alias="DEFAULT_VALUE")
     display: LStr = Field(None, alias="DISPLAY")
@@ -268,7 +268,7 @@ class CrmRequisiteFieldsResultUfCrm1707997236Settings(B24Model):
 
 
 class CrmRequisiteFieldsResultUfCrm1707997236(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.requisite.fields``."""
 
     filter_label: LStr = Field(None, alias="filterLabel")
     form_label: LStr = Field(None, alias="formLabel")
@@ -284,14 +284,14 @@ class CrmRequisiteFieldsResultUfCrm1707997236(B24Model):
 
 
 class CrmRequisiteFieldsResultUfCrm1707997253SettingsDef951845(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.requisite.fields``."""
 
     type: LStr = Field(None, alias="TYPE")
     value: LStr = Field(None, alias="VALUE")
 
 
 class CrmRequisiteFieldsResultUfCrm1707997253Settings(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.requisite.fields``."""
 
     default_value: CrmRequisiteFieldsResultUfCrm1707997253SettingsDef951845 | None = Field(
         None, alias="DEFAULT_VALUE"
@@ -301,7 +301,7 @@ class CrmRequisiteFieldsResultUfCrm1707997253Settings(B24Model):
 
 
 class CrmRequisiteFieldsResultUfCrm1707997253(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.requisite.fields``."""
 
     filter_label: LStr = Field(None, alias="filterLabel")
     form_label: LStr = Field(None, alias="formLabel")
@@ -564,7 +564,7 @@ class CrmRequisitePresetAddFields(TypedDict, total=False):
 
 
 class CrmRequisitePresetCountriesResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.requisite.preset.countries``."""
 
     code: LStr = Field(None, alias="CODE")
     id: LInt = Field(None, alias="ID")
@@ -720,14 +720,14 @@ CrmRequisiteUserfieldDeleteResult: TypeAlias = LBool
 
 
 class CrmRequisiteUserfieldGetResultEditFormLabel(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.requisite.userfield.get``."""
 
     de: LStr = None
     en: LStr = None
 
 
 class CrmRequisiteUserfieldGetResultSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.requisite.userfield.get``."""
 
     default_value: LStr = Field(None, alias="DEFAULT_VALUE")
     max_length: LInt = Field(None, alias="MAX_LENGTH")
@@ -771,7 +771,7 @@ class CrmRequisiteUserfieldGetResult(B24Model):
 
 
 class CrmRequisiteUserfieldListItemList(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.requisite.userfield.list``."""
 
     def_: LStr = Field(None, alias="DEF")
     del_: LStr = Field(None, alias="DEL")
@@ -782,7 +782,7 @@ class CrmRequisiteUserfieldListItemList(B24Model):
 
 
 class CrmRequisiteUserfieldListItemSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.requisite.userfield.list``."""
 
     default_value: Any = Field(None, alias="DEFAULT_VALUE")
     display: LStr = Field(None, alias="DISPLAY")
@@ -801,7 +801,7 @@ class CrmRequisiteUserfieldListItemSettings(B24Model):
 
 
 class CrmRequisiteUserfieldListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.requisite.userfield.list``."""
 
     edit_form_label: LStr = Field(None, alias="EDIT_FORM_LABEL")
     edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")

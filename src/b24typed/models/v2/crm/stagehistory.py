@@ -12,7 +12,7 @@ from b24typed.core.typed_models import B24Model, LInt, LStr
 
 
 class CrmStagehistoryListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.stagehistory.list``."""
 
     category_id: LInt = Field(None, alias="CATEGORY_ID")
     created_time: LStr = Field(None, alias="CREATED_TIME")

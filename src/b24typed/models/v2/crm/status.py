@@ -29,7 +29,7 @@ CrmStatusDeleteResult: TypeAlias = LBool
 
 
 class CrmStatusEntityItemsResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.status.entity.items``."""
 
     name: LStr = Field(None, alias="NAME")
     sort: LInt = Field(None, alias="SORT")
@@ -40,7 +40,7 @@ CrmStatusEntityItemsResult: TypeAlias = Rows[CrmStatusEntityItemsResultItem]
 
 
 class CrmStatusEntityTypesResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.status.entity.types``."""
 
     category_id: LInt = Field(None, alias="CATEGORY_ID")
     category_name: LStr = Field(None, alias="CATEGORY_NAME")
@@ -60,7 +60,7 @@ CrmStatusEntityTypesResult: TypeAlias = Rows[CrmStatusEntityTypesResultItem]
 
 
 class CrmStatusFieldsResultExtra(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.status.fields``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -104,14 +104,14 @@ class CrmStatusGetResult(B24Model):
 
 
 class CrmStatusListItemExtra(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.status.list``."""
 
     color: LStr = Field(None, alias="COLOR")
     semantics: LStr = Field(None, alias="SEMANTICS")
 
 
 class CrmStatusListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.status.list``."""
 
     category_id: LInt = Field(None, alias="CATEGORY_ID")
     color: LStr = Field(None, alias="COLOR")

@@ -32,7 +32,7 @@ class CrmTimelineBindingsFieldsResult(B24Model):
 
 
 class CrmTimelineBindingsListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.timeline.bindings.list``."""
 
     entity_id: LStr = Field(None, alias="ENTITY_ID")
     entity_type: LStr = Field(None, alias="ENTITY_TYPE")
@@ -54,7 +54,7 @@ class CrmTimelineCommentAddFields(TypedDict, total=False):
 
 
 class CrmTimelineCommentFieldsResultFiles(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.timeline.comment.fields``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -90,7 +90,7 @@ class CrmTimelineCommentGetResult(B24Model):
 
 
 class CrmTimelineCommentListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.timeline.comment.list``."""
 
     author_id: LInt = Field(None, alias="AUTHOR_ID")
     comment: LStr = Field(None, alias="COMMENT")
@@ -112,7 +112,7 @@ class CrmTimelineCommentUpdateFields(TypedDict, total=False):
 
 
 class CrmTimelineIconAddResultIcon(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.timeline.icon.add``."""
 
     code: LStr = None
     file_uri: LStr = Field(None, alias="fileUri")
@@ -149,7 +149,7 @@ class CrmTimelineLayoutBlocksDeleteResult(B24Model):
 
 
 class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock196BC2A(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.timeline.layout.blocks.get``."""
 
     bold: LBool = None
     color: LStr = None
@@ -158,34 +158,34 @@ class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock196BC2A(B24Model):
 
 
 class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock1(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.timeline.layout.blocks.get``."""
 
     properties: CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock196BC2A | None = None
     type: LStr = None
 
 
 class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock2A67B65(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.timeline.layout.blocks.get``."""
 
     value: LStr = None
 
 
 class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock2(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.timeline.layout.blocks.get``."""
 
     properties: CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock2A67B65 | None = None
     type: LStr = None
 
 
 class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock30928D7(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.timeline.layout.blocks.get``."""
 
     type: LStr = None
     uri: LStr = None
 
 
 class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock317CEA5(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.timeline.layout.blocks.get``."""
 
     action: CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock30928D7 | None = None
     bold: LBool = None
@@ -193,28 +193,28 @@ class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock317CEA5(B24Model):
 
 
 class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock3(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.timeline.layout.blocks.get``."""
 
     properties: CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock317CEA5 | None = None
     type: LStr = None
 
 
 class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock4B2E595(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.timeline.layout.blocks.get``."""
 
     block: CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock2 | None = None
     title: LStr = None
 
 
 class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock4(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.timeline.layout.blocks.get``."""
 
     properties: CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock4B2E595 | None = None
     type: LStr = None
 
 
 class CrmTimelineLayoutBlocksGetResultLayoutBlocks(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.timeline.layout.blocks.get``."""
 
     block_1: CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock1 | None = None
     block_2: CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock2 | None = None
@@ -223,7 +223,7 @@ class CrmTimelineLayoutBlocksGetResultLayoutBlocks(B24Model):
 
 
 class CrmTimelineLayoutBlocksGetResultLayout(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.timeline.layout.blocks.get``."""
 
     blocks: CrmTimelineLayoutBlocksGetResultLayoutBlocks | None = None
 
@@ -238,7 +238,7 @@ CrmTimelineLayoutBlocksSetResult: TypeAlias = CrmTimelineLayoutBlocksDeleteResul
 
 
 class CrmTimelineLogmessageAddResultLogMessage(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.timeline.logmessage.add``."""
 
     author_id: LInt = Field(None, alias="authorId")
     created: LStr = None
@@ -274,7 +274,7 @@ CrmTimelineLogmessageGetResult: TypeAlias = CrmTimelineLogmessageAddResult
 
 
 class CrmTimelineLogmessageListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.timeline.logmessage.list``."""
 
     author_id: LInt = Field(None, alias="authorId")
     created: LDateTime = None

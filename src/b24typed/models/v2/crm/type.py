@@ -16,7 +16,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, 
 
 
 class CrmTypeAddResultTypeLinkedUserFields(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.type.add``."""
 
     calendar_event_uf_crm_cal_event: LStr = Field(None, alias="CALENDAR_EVENT|UF_CRM_CAL_EVENT")
     tasks_task_template_uf_crm_task: LStr = Field(None, alias="TASKS_TASK_TEMPLATE|UF_CRM_TASK")
@@ -24,7 +24,7 @@ class CrmTypeAddResultTypeLinkedUserFields(B24Model):
 
 
 class CrmTypeAddResultTypeRelationsChildItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.type.add``."""
 
     entity_type_id: LInt = Field(None, alias="entityTypeId")
     is_children_list_enabled: LStr = Field(None, alias="isChildrenListEnabled")
@@ -32,14 +32,14 @@ class CrmTypeAddResultTypeRelationsChildItem(B24Model):
 
 
 class CrmTypeAddResultTypeRelations(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.type.add``."""
 
     child: LList[CrmTypeAddResultTypeRelationsChildItem] = None
     parent: LList[CrmTypeAddResultTypeRelationsChildItem] = None
 
 
 class CrmTypeAddResultType(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.type.add``."""
 
     created_by: LInt = Field(None, alias="createdBy")
     created_time: LStr = Field(None, alias="createdTime")
@@ -122,7 +122,7 @@ CrmTypeDeleteResult: TypeAlias = Rows[Any]
 
 
 class CrmTypeFieldsResultFieldsCode(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.type.fields``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -135,7 +135,7 @@ class CrmTypeFieldsResultFieldsCode(B24Model):
 
 
 class CrmTypeFieldsResultFields(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.type.fields``."""
 
     code: CrmTypeFieldsResultFieldsCode | None = None
     created_by: CrmTypeFieldsResultFieldsCode | None = Field(None, alias="createdBy")
@@ -191,7 +191,7 @@ class CrmTypeFieldsResult(B24Model):
 
 
 class CrmTypeGetResultType(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.type.get``."""
 
     code: LStr = None
     created_by: LInt = Field(None, alias="createdBy")
@@ -232,7 +232,7 @@ class CrmTypeGetResult(B24Model):
 
 
 class CrmTypeGetByEntityTypeIdResultType(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.type.getByEntityTypeId``."""
 
     code: LStr = None
     created_by: LInt = Field(None, alias="createdBy")
@@ -273,7 +273,7 @@ class CrmTypeGetByEntityTypeIdResult(B24Model):
 
 
 class CrmTypeListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.type.list``."""
 
     code: LStr = None
     created_by: LInt = Field(None, alias="createdBy")
@@ -309,14 +309,14 @@ class CrmTypeListResult(B24Model):
 
 
 class CrmTypeUpdateResultTypeRelations(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.type.update``."""
 
     child: LList[CrmTypeAddResultTypeRelationsChildItem] = None
     parent: LList[Any] = None
 
 
 class CrmTypeUpdateResultType(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.type.update``."""
 
     code: LStr = None
     created_by: LInt = Field(None, alias="createdBy")

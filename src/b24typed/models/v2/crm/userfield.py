@@ -24,7 +24,7 @@ class CrmUserfieldEnumerationFieldsResult(B24Model):
 
 
 class CrmUserfieldFieldsResultList(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.userfield.fields``."""
 
     def_: LStr = Field(None, alias="DEF")
     del_: LStr = Field(None, alias="DEL")
@@ -38,7 +38,7 @@ class CrmUserfieldFieldsResultList(B24Model):
 
 
 class CrmUserfieldFieldsResultSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.userfield.fields``."""
 
     title: LStr = None
     type: LStr = None
@@ -76,7 +76,7 @@ class CrmUserfieldSettingsFieldsResult(B24Model):
 
 
 class CrmUserfieldTypesResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``crm.userfield.types``."""
 
     id: LStr = Field(None, alias="ID")
     title: LStr = None

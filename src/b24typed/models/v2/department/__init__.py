@@ -28,7 +28,7 @@ class DepartmentFieldsResult(B24Model):
 
 
 class DepartmentGetItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``department.get``."""
 
     id: LInt = Field(None, alias="ID")
     name: LStr = Field(None, alias="NAME")

@@ -18,7 +18,7 @@ DiskFileGetExternalLinkResult: TypeAlias = LStr
 
 
 class DiskFileGetVersionsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``disk.file.getVersions``."""
 
     created_by: LInt = Field(None, alias="CREATED_BY")
     create_time: LStr = Field(None, alias="CREATE_TIME")
@@ -34,7 +34,7 @@ DiskFileGetVersionsResult: TypeAlias = Rows[DiskFileGetVersionsItem]
 
 
 class DiskFileSearchItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``disk.file.search``."""
 
     code: LStr = Field(None, alias="CODE")
     created_by: LInt = Field(None, alias="CREATED_BY")

@@ -16,7 +16,7 @@ DiskFolderDeleteTreeResult: TypeAlias = LBool
 
 
 class DiskFolderGetChildrenItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``disk.folder.getChildren``."""
 
     code: LStr = Field(None, alias="CODE")
     created_by: LInt = Field(None, alias="CREATED_BY")

@@ -14,7 +14,7 @@ from b24typed.core.typed_models import B24Model, LInt, LStr, Rows
 
 
 class DiskRightsGetTasksResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``disk.rights.getTasks``."""
 
     id: LInt = Field(None, alias="ID")
     name: LStr = Field(None, alias="NAME")

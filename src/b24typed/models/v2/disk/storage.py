@@ -14,7 +14,7 @@ from b24typed.core.typed_models import B24Model, LDateTime, LInt, LStr, Rows
 
 
 class DiskStorageGetChildrenItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``disk.storage.getChildren``."""
 
     code: LStr = Field(None, alias="CODE")
     created_by: LInt = Field(None, alias="CREATED_BY")
@@ -41,7 +41,7 @@ DiskStorageGetChildrenResult: TypeAlias = Rows[DiskStorageGetChildrenItem]
 
 
 class DiskStorageGetListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``disk.storage.getList``."""
 
     code: LStr = Field(None, alias="CODE")
     entity_id: LStr = Field(None, alias="ENTITY_ID")

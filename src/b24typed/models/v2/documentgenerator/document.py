@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, 
 
 
 class DocumentgeneratorDocumentAddResultDocumentValues(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.document.add``."""
 
     field_code: LStr = Field(None, alias="<field_code>")
     client_name: LStr = Field(None, alias="ClientName")
@@ -31,7 +31,7 @@ class DocumentgeneratorDocumentAddResultDocumentValues(B24Model):
 
 
 class DocumentgeneratorDocumentAddResultDocument(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.document.add``."""
 
     create_time: LDateTime = Field(None, alias="createTime")
     created_by: LInt = Field(None, alias="createdBy")
@@ -73,13 +73,13 @@ class DocumentgeneratorDocumentEnablepublicurlResult(B24Model):
 
 
 class DocumentgeneratorDocumentGetResultDocumentPublicUrlView(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.document.get``."""
 
     time: LDateTime = None
 
 
 class DocumentgeneratorDocumentGetResultDocumentValues(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.document.get``."""
 
     field_code: LStr = Field(None, alias="<field_code>")
     client_name: LStr = Field(None, alias="ClientName")
@@ -94,7 +94,7 @@ class DocumentgeneratorDocumentGetResultDocumentValues(B24Model):
 
 
 class DocumentgeneratorDocumentGetResultDocument(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.document.get``."""
 
     create_time: LDateTime = Field(None, alias="createTime")
     created_by: LStr = Field(None, alias="createdBy")
@@ -138,14 +138,14 @@ class DocumentgeneratorDocumentGetResult(B24Model):
 
 
 class DocumentgeneratorDocumentGetfieldsResultDocumentFiC8E08F(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.document.getfields``."""
 
     default: LStr = None
     value: LStr = None
 
 
 class DocumentgeneratorDocumentGetfieldsResultDocumentFi881A1F(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.document.getfields``."""
 
     chain: LStr = None
     default: LStr = None
@@ -156,7 +156,7 @@ class DocumentgeneratorDocumentGetfieldsResultDocumentFi881A1F(B24Model):
 
 
 class DocumentgeneratorDocumentGetfieldsResultDocumentFiBFC71D(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.document.getfields``."""
 
     chain: LList[Any] = None
     default: LStr = None
@@ -167,7 +167,7 @@ class DocumentgeneratorDocumentGetfieldsResultDocumentFiBFC71D(B24Model):
 
 
 class DocumentgeneratorDocumentGetfieldsResultDocumentFields(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.document.getfields``."""
 
     client_name: DocumentgeneratorDocumentGetfieldsResultDocumentFiC8E08F | None = Field(
         None, alias="ClientName"
@@ -211,7 +211,7 @@ class DocumentgeneratorDocumentGetfieldsResult(B24Model):
 
 
 class DocumentgeneratorDocumentListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.document.list``."""
 
     create_time: LStr = Field(None, alias="createTime")
     created_by: LStr = Field(None, alias="createdBy")
@@ -242,7 +242,7 @@ class DocumentgeneratorDocumentListResult(B24Model):
 
 
 class DocumentgeneratorDocumentUpdateResultDocument(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.document.update``."""
 
     create_time: LDateTime = Field(None, alias="createTime")
     created_by: LStr = Field(None, alias="createdBy")

@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
 class DocumentgeneratorNumeratorAddResultNumeratorSettinC4DD21(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.numerator.add``."""
 
     is_direct_numeration: LBool = Field(None, alias="isDirectNumeration")
     length: LInt = None
@@ -27,7 +27,7 @@ class DocumentgeneratorNumeratorAddResultNumeratorSettinC4DD21(B24Model):
 
 
 class DocumentgeneratorNumeratorAddResultNumeratorSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.numerator.add``."""
 
     bitrix_main_numerator_generator_sequent_number_generator: (
         DocumentgeneratorNumeratorAddResultNumeratorSettinC4DD21 | None
@@ -35,7 +35,7 @@ class DocumentgeneratorNumeratorAddResultNumeratorSettings(B24Model):
 
 
 class DocumentgeneratorNumeratorAddResultNumerator(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.numerator.add``."""
 
     code: LStr = None
     id: LInt = None
@@ -73,7 +73,7 @@ class DocumentgeneratorNumeratorAddFields(TypedDict, total=False):
 
 
 class DocumentgeneratorNumeratorGetResultNumerator(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.numerator.get``."""
 
     code: LStr = None
     id: LStr = None

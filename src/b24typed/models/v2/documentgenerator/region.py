@@ -16,14 +16,14 @@ from b24typed.core.typed_models import B24Model, LInt, LStr
 
 
 class DocumentgeneratorRegionAddResultRegionPhrases(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.region.add``."""
 
     tax_included: LStr = Field(None, alias="TAX_INCLUDED")
     tax_not_included: LStr = Field(None, alias="TAX_NOT_INCLUDED")
 
 
 class DocumentgeneratorRegionAddResultRegion(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.region.add``."""
 
     format_date: LStr = Field(None, alias="formatDate")
     format_datetime: LStr = Field(None, alias="formatDatetime")
@@ -53,7 +53,7 @@ DocumentgeneratorRegionGetResult: TypeAlias = DocumentgeneratorRegionAddResult
 
 
 class DocumentgeneratorRegionListResultRegionsN1(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.region.list``."""
 
     code: LStr = None
     format_date: LStr = Field(None, alias="formatDate")
@@ -65,7 +65,7 @@ class DocumentgeneratorRegionListResultRegionsN1(B24Model):
 
 
 class DocumentgeneratorRegionListResultRegionsBr(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.region.list``."""
 
     code: LStr = None
     language_id: LStr = Field(None, alias="languageId")
@@ -73,7 +73,7 @@ class DocumentgeneratorRegionListResultRegionsBr(B24Model):
 
 
 class DocumentgeneratorRegionListResultRegions(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.region.list``."""
 
     n1: DocumentgeneratorRegionListResultRegionsN1 | None = Field(None, alias="1")
     br: DocumentgeneratorRegionListResultRegionsBr | None = None

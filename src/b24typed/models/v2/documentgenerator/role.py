@@ -14,20 +14,20 @@ from b24typed.core.typed_models import B24Model, LInt, LList, LStr
 
 
 class DocumentgeneratorRoleAddResultRolePermissionsDocuments(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.role.add``."""
 
     modify: LStr = None
     view: LStr = None
 
 
 class DocumentgeneratorRoleAddResultRolePermissionsSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.role.add``."""
 
     modify: LStr = None
 
 
 class DocumentgeneratorRoleAddResultRolePermissions(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.role.add``."""
 
     documents: DocumentgeneratorRoleAddResultRolePermissionsDocuments | None = None
     settings: DocumentgeneratorRoleAddResultRolePermissionsSettings | None = None
@@ -35,7 +35,7 @@ class DocumentgeneratorRoleAddResultRolePermissions(B24Model):
 
 
 class DocumentgeneratorRoleAddResultRole(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.role.add``."""
 
     code: LStr = None
     id: LInt = None
@@ -83,7 +83,7 @@ DocumentgeneratorRoleGetResult: TypeAlias = DocumentgeneratorRoleAddResult
 
 
 class DocumentgeneratorRoleListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.role.list``."""
 
     code: LStr = None
     id: LInt = None

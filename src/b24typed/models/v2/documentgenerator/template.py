@@ -16,7 +16,7 @@ from b24typed.core.typed_models import B24Model, LDateTime, LInt, LList, LStr
 
 
 class DocumentgeneratorTemplateAddResultTemplateProviders(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.template.add``."""
 
     bitrix_documentgenerator_dataprovider_rest: LStr = Field(
         None, alias="bitrix\\documentgenerator\\dataprovider\\rest"
@@ -24,13 +24,13 @@ class DocumentgeneratorTemplateAddResultTemplateProviders(B24Model):
 
 
 class DocumentgeneratorTemplateAddResultTemplateUsers(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.template.add``."""
 
     ua: LStr = Field(None, alias="UA")
 
 
 class DocumentgeneratorTemplateAddResultTemplate(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.template.add``."""
 
     active: LStr = None
     code: LStr = None
@@ -70,13 +70,13 @@ class DocumentgeneratorTemplateAddFields(TypedDict, total=False):
 
 
 class DocumentgeneratorTemplateGetResultTemplateUsers(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.template.get``."""
 
     u503: LStr = Field(None, alias="U503")
 
 
 class DocumentgeneratorTemplateGetResultTemplate(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.template.get``."""
 
     active: LStr = None
     code: LStr = None
@@ -103,14 +103,14 @@ class DocumentgeneratorTemplateGetResult(B24Model):
 
 
 class DocumentgeneratorTemplateGetfieldsResultTemplateFi04F7D7(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.template.getfields``."""
 
     default: LStr = None
     value: LStr = None
 
 
 class DocumentgeneratorTemplateGetfieldsResultTemplateFiF4B40B(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.template.getfields``."""
 
     chain: LStr = None
     default: LStr = None
@@ -121,7 +121,7 @@ class DocumentgeneratorTemplateGetfieldsResultTemplateFiF4B40B(B24Model):
 
 
 class DocumentgeneratorTemplateGetfieldsResultTemplateFiC4F778(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.template.getfields``."""
 
     chain: LList[Any] = None
     default: LStr = None
@@ -132,7 +132,7 @@ class DocumentgeneratorTemplateGetfieldsResultTemplateFiC4F778(B24Model):
 
 
 class DocumentgeneratorTemplateGetfieldsResultTemplateFields(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.template.getfields``."""
 
     client_name: DocumentgeneratorTemplateGetfieldsResultTemplateFi04F7D7 | None = Field(
         None, alias="ClientName"
@@ -176,13 +176,13 @@ class DocumentgeneratorTemplateGetfieldsResult(B24Model):
 
 
 class DocumentgeneratorTemplateListResultTemplatesN51(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.template.list``."""
 
     id: LInt = None
 
 
 class DocumentgeneratorTemplateListResultTemplatesN57(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.template.list``."""
 
     active: LStr = None
     body_type: LStr = Field(None, alias="bodyType")
@@ -209,7 +209,7 @@ class DocumentgeneratorTemplateListResultTemplatesN57(B24Model):
 
 
 class DocumentgeneratorTemplateListResultTemplates(B24Model):
-    """A nested object."""
+    """An object in the result of ``documentgenerator.template.list``."""
 
     n51: DocumentgeneratorTemplateListResultTemplatesN51 | None = Field(None, alias="51")
     n53: DocumentgeneratorTemplateListResultTemplatesN51 | None = Field(None, alias="53")

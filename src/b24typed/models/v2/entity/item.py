@@ -20,7 +20,7 @@ EntityItemDeleteResult: TypeAlias = LBool
 
 
 class EntityItemGetItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``entity.item.get``."""
 
     active: LStr = Field(None, alias="ACTIVE")
     code: LStr = Field(None, alias="CODE")

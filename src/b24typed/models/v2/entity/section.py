@@ -19,7 +19,7 @@ EntitySectionDeleteResult: TypeAlias = LBool
 
 
 class EntitySectionGetItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``entity.section.get``."""
 
     active: LStr = Field(None, alias="ACTIVE")
     code: LStr = Field(None, alias="CODE")

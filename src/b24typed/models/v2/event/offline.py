@@ -18,7 +18,7 @@ EventOfflineErrorResult: TypeAlias = LBool
 
 
 class EventOfflineGetResultEventsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``event.offline.get``."""
 
     event_additional: LBool = Field(None, alias="EVENT_ADDITIONAL")
     event_data: LBool = Field(None, alias="EVENT_DATA")
@@ -36,7 +36,7 @@ class EventOfflineGetResult(B24Model):
 
 
 class EventOfflineListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``event.offline.list``."""
 
     error: LStr = Field(None, alias="ERROR")
     event_additional: LBool = Field(None, alias="EVENT_ADDITIONAL")

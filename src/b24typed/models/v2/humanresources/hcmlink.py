@@ -51,13 +51,13 @@ HumanresourcesHcmlinkCompanyDeleteResult: TypeAlias = LBool
 
 
 class HumanresourcesHcmlinkCompanyListItemData(B24Model):
-    """A nested object."""
+    """An object in the result of ``humanresources.hcmlink.company.list``."""
 
     tax_id: LInt = Field(None, alias="taxId")
 
 
 class HumanresourcesHcmlinkCompanyListItemFieldsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``humanresources.hcmlink.company.list``."""
 
     field: LStr = None
     title: LStr = None
@@ -66,7 +66,7 @@ class HumanresourcesHcmlinkCompanyListItemFieldsItem(B24Model):
 
 
 class HumanresourcesHcmlinkCompanyListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``humanresources.hcmlink.company.list``."""
 
     company: LStr = None
     created_at: LStr = Field(None, alias="createdAt")
@@ -84,7 +84,7 @@ HumanresourcesHcmlinkCompanyUpdateResult: TypeAlias = LBool
 
 
 class HumanresourcesHcmlinkCompanyUserListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``humanresources.hcmlink.company.user.list``."""
 
     company: LStr = None
     crm_company_id: LInt = Field(None, alias="crmCompanyId")
@@ -100,13 +100,13 @@ HumanresourcesHcmlinkCompanyUserListResult: TypeAlias = Rows[
 
 
 class HumanresourcesHcmlinkEmployeeListItemEmployeesItemData(B24Model):
-    """A nested object."""
+    """An object in the result of ``humanresources.hcmlink.employee.list``."""
 
     position: LStr = None
 
 
 class HumanresourcesHcmlinkEmployeeListItemEmployeesItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``humanresources.hcmlink.employee.list``."""
 
     created_at: LStr = Field(None, alias="createdAt")
     data: HumanresourcesHcmlinkEmployeeListItemEmployeesItemData | None = None
@@ -115,7 +115,7 @@ class HumanresourcesHcmlinkEmployeeListItemEmployeesItem(B24Model):
 
 
 class HumanresourcesHcmlinkEmployeeListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``humanresources.hcmlink.employee.list``."""
 
     company: LStr = None
     created_at: LStr = Field(None, alias="createdAt")

@@ -14,7 +14,7 @@ from b24typed.core.typed_models import B24Model, LDict, LInt, LList
 
 
 class ImCountersGetResultType(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.counters.get``."""
 
     all: LInt = Field(None, alias="ALL")
     chat: LInt = Field(None, alias="CHAT")

@@ -16,7 +16,7 @@ ImDepartmentColleaguesListResult: TypeAlias = Rows[Any]
 
 
 class ImDepartmentEmployeesGetResultPhones(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.department.employees.get``."""
 
     inner_phone: LStr = None
     personal_mobile: LStr = None
@@ -58,7 +58,7 @@ class ImDepartmentEmployeesGetResult(B24Model):
 
 
 class ImDepartmentGetResultItemManagerUserData(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.department.get``."""
 
     absent: LDateTime = None
     active: LBool = None
@@ -91,7 +91,7 @@ class ImDepartmentGetResultItemManagerUserData(B24Model):
 
 
 class ImDepartmentGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.department.get``."""
 
     full_name: LStr = None
     id: LInt = None

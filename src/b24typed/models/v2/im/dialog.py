@@ -14,7 +14,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, 
 
 
 class ImDialogGetResultEntityLink(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.dialog.get``."""
 
     id: LStr = None
     type: LStr = None
@@ -22,7 +22,7 @@ class ImDialogGetResultEntityLink(B24Model):
 
 
 class ImDialogGetResultLastMessageViews(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.dialog.get``."""
 
     count_of_viewers: LInt = None
     first_viewers: LList[Any] = None
@@ -30,7 +30,7 @@ class ImDialogGetResultLastMessageViews(B24Model):
 
 
 class ImDialogGetResultPermissions(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.dialog.get``."""
 
     can_post: LStr = None
     manage_messages: LStr = None
@@ -41,7 +41,7 @@ class ImDialogGetResultPermissions(B24Model):
 
 
 class ImDialogGetResultReadedListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.dialog.get``."""
 
     date: LDateTime = None
     message_id: LInt = None
@@ -50,7 +50,7 @@ class ImDialogGetResultReadedListItem(B24Model):
 
 
 class ImDialogGetResultRestrictions(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.dialog.get``."""
 
     avatar: LBool = None
     call: LBool = None
@@ -109,20 +109,20 @@ class ImDialogGetResult(B24Model):
 
 
 class ImDialogMessagesGetResultFilesItemImage(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.dialog.messages.get``."""
 
     height: LInt = None
     width: LInt = None
 
 
 class ImDialogMessagesGetResultFilesItemMediaUrl(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.dialog.messages.get``."""
 
     preview: LDict = None
 
 
 class ImDialogMessagesGetResultFilesItemViewerAttrs(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.dialog.messages.get``."""
 
     actions: LStr = None
     im_chat_id: LInt = Field(None, alias="imChatId")
@@ -136,7 +136,7 @@ class ImDialogMessagesGetResultFilesItemViewerAttrs(B24Model):
 
 
 class ImDialogMessagesGetResultFilesItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.dialog.messages.get``."""
 
     author_id: LInt = Field(None, alias="authorId")
     author_name: LStr = Field(None, alias="authorName")
@@ -163,7 +163,7 @@ class ImDialogMessagesGetResultFilesItem(B24Model):
 
 
 class ImDialogMessagesGetResultMessagesItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.dialog.messages.get``."""
 
     author_id: LInt = None
     chat_id: LInt = None
@@ -178,7 +178,7 @@ class ImDialogMessagesGetResultMessagesItem(B24Model):
 
 
 class ImDialogMessagesGetResultUsersItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.dialog.messages.get``."""
 
     absent: LBool = None
     active: LBool = None
@@ -220,7 +220,7 @@ class ImDialogMessagesGetResult(B24Model):
 
 
 class ImDialogMessagesSearchResultMessagesItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.dialog.messages.search``."""
 
     author_id_2: LInt = Field(None, alias="authorId")
     author_id: LInt = None
@@ -241,7 +241,7 @@ class ImDialogMessagesSearchResultMessagesItem(B24Model):
 
 
 class ImDialogMessagesSearchResultResultAdditionalMessagesItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.dialog.messages.search``."""
 
     author_id_2: LInt = Field(None, alias="authorId")
     author_id: LInt = None
@@ -262,7 +262,7 @@ class ImDialogMessagesSearchResultResultAdditionalMessagesItem(B24Model):
 
 
 class ImDialogMessagesSearchResultResultReactionsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.dialog.messages.search``."""
 
     message_id: LInt = Field(None, alias="messageId")
     own_reactions: LList[Any] = Field(None, alias="ownReactions")
@@ -271,7 +271,7 @@ class ImDialogMessagesSearchResultResultReactionsItem(B24Model):
 
 
 class ImDialogMessagesSearchResultResultUsersItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.dialog.messages.search``."""
 
     absent: LBool = None
     active: LBool = None
@@ -304,20 +304,20 @@ class ImDialogMessagesSearchResultResultUsersItem(B24Model):
 
 
 class ImDialogMessagesSearchResultTariffRestrictions(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.dialog.messages.search``."""
 
     is_history_limit_exceeded: LBool = Field(None, alias="isHistoryLimitExceeded")
 
 
 class ImDialogMessagesSearchResultUsersItemPhones(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.dialog.messages.search``."""
 
     inner_phone: LStr = None
     personal_mobile: LStr = None
 
 
 class ImDialogMessagesSearchResultUsersItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.dialog.messages.search``."""
 
     absent: LBool = None
     active: LBool = None
@@ -397,7 +397,7 @@ ImDialogUnreadResult: TypeAlias = LBool
 
 
 class ImDialogUsersListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.dialog.users.list``."""
 
     absent: Any = None
     active: LBool = None

@@ -14,20 +14,20 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
 
 
 class ImDiskFileCommitResultFilesUpload5249Image(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.disk.file.commit``."""
 
     height: LInt = None
     width: LInt = None
 
 
 class ImDiskFileCommitResultFilesUpload5249MediaUrl(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.disk.file.commit``."""
 
     preview: LDict = None
 
 
 class ImDiskFileCommitResultFilesUpload5249ViewerAttrs(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.disk.file.commit``."""
 
     actions: LStr = None
     im_chat_id: LInt = Field(None, alias="imChatId")
@@ -41,7 +41,7 @@ class ImDiskFileCommitResultFilesUpload5249ViewerAttrs(B24Model):
 
 
 class ImDiskFileCommitResultFilesUpload5249(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.disk.file.commit``."""
 
     author_id: LInt = Field(None, alias="authorId")
     author_name: LStr = Field(None, alias="authorName")
@@ -68,19 +68,19 @@ class ImDiskFileCommitResultFilesUpload5249(B24Model):
 
 
 class ImDiskFileCommitResultFilesUploadIdMediaUrlPreview(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.disk.file.commit``."""
 
     n250: LStr = Field(None, alias="250")
 
 
 class ImDiskFileCommitResultFilesUploadIdMediaUrl(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.disk.file.commit``."""
 
     preview: ImDiskFileCommitResultFilesUploadIdMediaUrlPreview | None = None
 
 
 class ImDiskFileCommitResultFilesUploadIdViewerAttrs(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.disk.file.commit``."""
 
     actions: LStr = None
     im_chat_id: LInt = Field(None, alias="imChatId")
@@ -94,7 +94,7 @@ class ImDiskFileCommitResultFilesUploadIdViewerAttrs(B24Model):
 
 
 class ImDiskFileCommitResultFilesUploadId(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.disk.file.commit``."""
 
     author_id: LInt = Field(None, alias="authorId")
     author_name: LStr = Field(None, alias="authorName")
@@ -121,14 +121,14 @@ class ImDiskFileCommitResultFilesUploadId(B24Model):
 
 
 class ImDiskFileCommitResultFiles(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.disk.file.commit``."""
 
     upload5249: ImDiskFileCommitResultFilesUpload5249 | None = None
     upload_id: ImDiskFileCommitResultFilesUploadId | None = Field(None, alias="upload{id}")
 
 
 class ImDiskFileCommitResultFileModelsUpload5249Links(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.disk.file.commit``."""
 
     download: LStr = None
     preview: LStr = None
@@ -136,7 +136,7 @@ class ImDiskFileCommitResultFileModelsUpload5249Links(B24Model):
 
 
 class ImDiskFileCommitResultFileModelsUpload5249(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.disk.file.commit``."""
 
     code: LStr = None
     create_time: LDict = Field(None, alias="createTime")
@@ -162,7 +162,7 @@ class ImDiskFileCommitResultFileModelsUpload5249(B24Model):
 
 
 class ImDiskFileCommitResultFileModelsUploadId(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.disk.file.commit``."""
 
     code: LStr = None
     create_time: LDict = Field(None, alias="createTime")
@@ -188,7 +188,7 @@ class ImDiskFileCommitResultFileModelsUploadId(B24Model):
 
 
 class ImDiskFileCommitResultFileModels(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.disk.file.commit``."""
 
     upload5249: ImDiskFileCommitResultFileModelsUpload5249 | None = None
     upload_id: ImDiskFileCommitResultFileModelsUploadId | None = Field(None, alias="upload{id}")
@@ -207,7 +207,7 @@ ImDiskFileDeleteResult: TypeAlias = LBool
 
 
 class ImDiskFileSaveResultFile(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.disk.file.save``."""
 
     id: LInt = None
     name: LStr = None

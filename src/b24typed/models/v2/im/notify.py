@@ -25,7 +25,7 @@ ImNotifyDeleteResult: TypeAlias = LBool
 
 
 class ImNotifyGetResultNotificationsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.notify.get``."""
 
     author_id: LInt = None
     chat_id: LInt = None
@@ -45,7 +45,7 @@ class ImNotifyGetResultNotificationsItem(B24Model):
 
 
 class ImNotifyGetResultUsersItemPhones(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.notify.get``."""
 
     inner_phone: LStr = None
     personal_mobile: LStr = None
@@ -53,7 +53,7 @@ class ImNotifyGetResultUsersItemPhones(B24Model):
 
 
 class ImNotifyGetResultUsersItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.notify.get``."""
 
     absent: Any = None
     active: LBool = None
@@ -118,14 +118,14 @@ ImNotifyReadListResult: TypeAlias = LBool
 
 
 class ImNotifySchemaGetResultListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.notify.schema.get``."""
 
     id: LStr = Field(None, alias="ID")
     name: LStr = Field(None, alias="NAME")
 
 
 class ImNotifySchemaGetResultTasks(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.notify.schema.get``."""
 
     list: LList[ImNotifySchemaGetResultListItem] = Field(None, alias="LIST")
     module_id: LStr = Field(None, alias="MODULE_ID")

@@ -14,14 +14,14 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, 
 
 
 class ImRecentGetResultItemAvatar(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.recent.get``."""
 
     color: LStr = None
     url: LStr = None
 
 
 class ImRecentGetResultItemChatEntityLink(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.recent.get``."""
 
     id: LStr = None
     type: LStr = None
@@ -29,7 +29,7 @@ class ImRecentGetResultItemChatEntityLink(B24Model):
 
 
 class ImRecentGetResultItemChatPermissions(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.recent.get``."""
 
     can_post: LStr = None
     manage_messages: LStr = None
@@ -40,7 +40,7 @@ class ImRecentGetResultItemChatPermissions(B24Model):
 
 
 class ImRecentGetResultItemChatRestrictions(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.recent.get``."""
 
     avatar: Any = None
     call: LBool = None
@@ -54,7 +54,7 @@ class ImRecentGetResultItemChatRestrictions(B24Model):
 
 
 class ImRecentGetResultItemChat(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.recent.get``."""
 
     avatar: Any = None
     background_id: LInt = None
@@ -87,7 +87,7 @@ class ImRecentGetResultItemChat(B24Model):
 
 
 class ImRecentGetResultItemMessage(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.recent.get``."""
 
     attach: LBool = None
     author_id: LInt = None
@@ -101,7 +101,7 @@ class ImRecentGetResultItemMessage(B24Model):
 
 
 class ImRecentGetResultItemUser(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.recent.get``."""
 
     absent: LDateTime = None
     avatar: ImRecentGetResultItemAvatar | None = None
@@ -125,7 +125,7 @@ class ImRecentGetResultItemUser(B24Model):
 
 
 class ImRecentGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.recent.get``."""
 
     avatar: ImRecentGetResultItemAvatar | None = None
     chat: ImRecentGetResultItemChat | None = None
@@ -151,7 +151,7 @@ ImRecentHideResult: TypeAlias = LBool
 
 
 class ImRecentListItemChat(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.recent.list``."""
 
     avatar: Any = None
     background_id: LInt = None
@@ -183,7 +183,7 @@ class ImRecentListItemChat(B24Model):
 
 
 class ImRecentListItemLines(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.recent.list``."""
 
     date_create: LDateTime = None
     id: LInt = None
@@ -191,7 +191,7 @@ class ImRecentListItemLines(B24Model):
 
 
 class ImRecentListItemUser(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.recent.list``."""
 
     absent: Any = None
     active: LBool = None
@@ -224,7 +224,7 @@ class ImRecentListItemUser(B24Model):
 
 
 class ImRecentListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.recent.list``."""
 
     avatar: ImRecentGetResultItemAvatar | None = None
     chat: ImRecentListItemChat | None = None
@@ -246,7 +246,7 @@ class ImRecentListItem(B24Model):
 
 
 class ImRecentListResultCopilotRolesCopilotAssistantAvatar(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.recent.list``."""
 
     large: LStr = None
     medium: LStr = None
@@ -254,7 +254,7 @@ class ImRecentListResultCopilotRolesCopilotAssistantAvatar(B24Model):
 
 
 class ImRecentListResultCopilotRolesCopilotAssistantProm5DD9F7(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.recent.list``."""
 
     code: LStr = None
     is_new: LBool = Field(None, alias="isNew")
@@ -264,7 +264,7 @@ class ImRecentListResultCopilotRolesCopilotAssistantProm5DD9F7(B24Model):
 
 
 class ImRecentListResultCopilotRolesCopilotAssistant(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.recent.list``."""
 
     avatar: ImRecentListResultCopilotRolesCopilotAssistantAvatar | None = None
     code: LStr = None
@@ -275,13 +275,13 @@ class ImRecentListResultCopilotRolesCopilotAssistant(B24Model):
 
 
 class ImRecentListResultCopilotRoles(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.recent.list``."""
 
     copilot_assistant: ImRecentListResultCopilotRolesCopilotAssistant | None = None
 
 
 class ImRecentListResultCopilot(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.recent.list``."""
 
     chats: LDict = None
     messages: LDict = None

@@ -16,7 +16,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, 
 
 
 class ImSearchChatListItemEntityLink(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.search.chat.list``."""
 
     id: Any = None
     type: LStr = None
@@ -24,7 +24,7 @@ class ImSearchChatListItemEntityLink(B24Model):
 
 
 class ImSearchChatListItemPermissions(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.search.chat.list``."""
 
     can_post: LStr = None
     manage_messages: LStr = None
@@ -35,7 +35,7 @@ class ImSearchChatListItemPermissions(B24Model):
 
 
 class ImSearchChatListItemRestrictions(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.search.chat.list``."""
 
     avatar: LBool = None
     call: LBool = None
@@ -51,7 +51,7 @@ class ImSearchChatListItemRestrictions(B24Model):
 
 
 class ImSearchChatListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.search.chat.list``."""
 
     avatar: Any = None
     background_id: Any = None
@@ -93,7 +93,7 @@ ImSearchChatListResult: TypeAlias = Rows[ImSearchChatListItem]
 
 
 class ImSearchDepartmentListItemManagerUserDataPhones(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.search.department.list``."""
 
     inner_phone: LStr = None
     personal_mobile: LStr = None
@@ -101,7 +101,7 @@ class ImSearchDepartmentListItemManagerUserDataPhones(B24Model):
 
 
 class ImSearchDepartmentListItemManagerUserData(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.search.department.list``."""
 
     absent: Any = None
     active: LBool = None
@@ -134,7 +134,7 @@ class ImSearchDepartmentListItemManagerUserData(B24Model):
 
 
 class ImSearchDepartmentListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.search.department.list``."""
 
     full_name: LStr = None
     id: LInt = None
@@ -233,14 +233,14 @@ ImSearchLastDeleteResult: TypeAlias = LBool
 
 
 class ImSearchLastGetResultItemAvatar(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.search.last.get``."""
 
     color: LStr = None
     url: LStr = None
 
 
 class ImSearchLastGetResultItemChat(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.search.last.get``."""
 
     avatar: Any = None
     color: LStr = None
@@ -260,7 +260,7 @@ class ImSearchLastGetResultItemChat(B24Model):
 
 
 class ImSearchLastGetResultItemUser(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.search.last.get``."""
 
     absent: Any = None
     active: LBool = None
@@ -293,7 +293,7 @@ class ImSearchLastGetResultItemUser(B24Model):
 
 
 class ImSearchLastGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.search.last.get``."""
 
     avatar: ImSearchLastGetResultItemAvatar | None = None
     chat: ImSearchLastGetResultItemChat | None = None
@@ -307,7 +307,7 @@ ImSearchLastGetResult: TypeAlias = Rows[ImSearchLastGetResultItem]
 
 
 class ImSearchUserListResultN103(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.search.user.list``."""
 
     absent: LBool = None
     avatar: LStr = None

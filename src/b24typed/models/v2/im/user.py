@@ -12,7 +12,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, 
 
 
 class ImUserGetResultPhones(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.user.get``."""
 
     inner_phone: LStr = None
     personal_mobile: LStr = None

@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, 
 
 
 class ImV2EventGetResultEventsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.v2.Event.get``."""
 
     data: LDict = None
     date: LStr = None
@@ -51,13 +51,13 @@ class ImV2FileDownloadResult(B24Model):
 
 
 class ImV2FileUploadResultFileMediaUrl(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.v2.File.upload``."""
 
     preview: LDict = None
 
 
 class ImV2FileUploadResultFileViewerAttrs(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.v2.File.upload``."""
 
     actions: LStr = None
     im_chat_id: LInt = Field(None, alias="imChatId")
@@ -71,7 +71,7 @@ class ImV2FileUploadResultFileViewerAttrs(B24Model):
 
 
 class ImV2FileUploadResultFile(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.v2.File.upload``."""
 
     author_id: LInt = Field(None, alias="authorId")
     author_name: LStr = Field(None, alias="authorName")
@@ -96,7 +96,7 @@ class ImV2FileUploadResultFile(B24Model):
 
 
 class ImV2FileUploadResultResultFile(B24Model):
-    """A nested object."""
+    """An object in the result of ``im.v2.File.upload``."""
 
     author_id: LInt = Field(None, alias="authorId")
     author_name: LStr = Field(None, alias="authorName")

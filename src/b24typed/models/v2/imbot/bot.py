@@ -12,7 +12,7 @@ from b24typed.core.typed_models import B24Model, LInt, LStr
 
 
 class ImbotBotListResultN39(B24Model):
-    """A nested object."""
+    """An object in the result of ``imbot.bot.list``."""
 
     code: LStr = Field(None, alias="CODE")
     id: LInt = Field(None, alias="ID")

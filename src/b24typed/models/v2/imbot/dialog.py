@@ -12,7 +12,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
 class ImbotDialogGetResultEntityLink(B24Model):
-    """A nested object."""
+    """An object in the result of ``imbot.dialog.get``."""
 
     id: LInt = None
     type: LStr = None
@@ -20,7 +20,7 @@ class ImbotDialogGetResultEntityLink(B24Model):
 
 
 class ImbotDialogGetResultLastMessageViewsFirstViewersItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``imbot.dialog.get``."""
 
     date: LStr = None
     user_id: LInt = None
@@ -28,7 +28,7 @@ class ImbotDialogGetResultLastMessageViewsFirstViewersItem(B24Model):
 
 
 class ImbotDialogGetResultLastMessageViews(B24Model):
-    """A nested object."""
+    """An object in the result of ``imbot.dialog.get``."""
 
     count_of_viewers: LInt = None
     first_viewers: LList[ImbotDialogGetResultLastMessageViewsFirstViewersItem] = None
@@ -36,7 +36,7 @@ class ImbotDialogGetResultLastMessageViews(B24Model):
 
 
 class ImbotDialogGetResultPermissions(B24Model):
-    """A nested object."""
+    """An object in the result of ``imbot.dialog.get``."""
 
     can_post: LStr = None
     manage_messages: LStr = None
@@ -47,7 +47,7 @@ class ImbotDialogGetResultPermissions(B24Model):
 
 
 class ImbotDialogGetResultReadedListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``imbot.dialog.get``."""
 
     date: Any = None
     message_id: LInt = None
@@ -56,7 +56,7 @@ class ImbotDialogGetResultReadedListItem(B24Model):
 
 
 class ImbotDialogGetResultRestrictions(B24Model):
-    """A nested object."""
+    """An object in the result of ``imbot.dialog.get``."""
 
     avatar: LBool = None
     call: LBool = None

@@ -16,7 +16,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, 
 
 
 class ImbotV2BotGetResultBot(B24Model):
-    """A nested object."""
+    """An object in the result of ``imbot.v2.Bot.get``."""
 
     background_id: Any = Field(None, alias="backgroundId")
     code: LStr = None
@@ -35,7 +35,7 @@ class ImbotV2BotGetResultBot(B24Model):
 
 
 class ImbotV2BotGetResultResultUsersItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``imbot.v2.Bot.get``."""
 
     active: LBool = None
     bot: ImbotV2BotGetResultBot | None = None
@@ -45,7 +45,7 @@ class ImbotV2BotGetResultResultUsersItem(B24Model):
 
 
 class ImbotV2BotGetResultUsersItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``imbot.v2.Bot.get``."""
 
     active: LBool = None
     bot: LBool = None
@@ -75,7 +75,7 @@ class ImbotV2BotListResult(B24Model):
 
 
 class ImbotV2BotRegisterResultResultUsersItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``imbot.v2.Bot.register``."""
 
     absent: LBool = None
     active: LBool = None
@@ -101,7 +101,7 @@ class ImbotV2BotRegisterResultResultUsersItem(B24Model):
 
 
 class ImbotV2BotRegisterResultUsersItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``imbot.v2.Bot.register``."""
 
     absent: LBool = None
     active: LBool = None
@@ -201,7 +201,7 @@ ImbotV2ChatMessageDeleteResult: TypeAlias = ImbotV2BotUnregisterResult
 
 
 class ImbotV2ChatMessageGetResultMessage(B24Model):
-    """A nested object."""
+    """An object in the result of ``imbot.v2.Chat.Message.get``."""
 
     author_id: LInt = Field(None, alias="authorId")
     chat_id: LInt = Field(None, alias="chatId")
@@ -216,7 +216,7 @@ class ImbotV2ChatMessageGetResultMessage(B24Model):
 
 
 class ImbotV2ChatMessageGetResultResultMessage(B24Model):
-    """A nested object."""
+    """An object in the result of ``imbot.v2.Chat.Message.get``."""
 
     author_id: LInt = Field(None, alias="authorId")
     chat_id: LInt = Field(None, alias="chatId")
@@ -307,7 +307,7 @@ ImbotV2ChatUserDeleteResult: TypeAlias = ImbotV2BotUnregisterResult
 
 
 class ImbotV2ChatUserListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``imbot.v2.Chat.User.list``."""
 
     absent: Any = None
     active: LBool = None
@@ -340,7 +340,7 @@ ImbotV2ChatUserListResult: TypeAlias = Rows[ImbotV2ChatUserListItem]
 
 
 class ImbotV2ChatAddResultChat(B24Model):
-    """A nested object."""
+    """An object in the result of ``imbot.v2.Chat.add``."""
 
     avatar: LStr = None
     background_id: Any = Field(None, alias="backgroundId")
@@ -381,7 +381,7 @@ class ImbotV2ChatAddResultChat(B24Model):
 
 
 class ImbotV2ChatAddResultResultChat(B24Model):
-    """A nested object."""
+    """An object in the result of ``imbot.v2.Chat.add``."""
 
     avatar: LStr = None
     color: Any = None
@@ -399,7 +399,7 @@ class ImbotV2ChatAddResultResultChat(B24Model):
 
 
 class ImbotV2ChatAddResultResultUsersItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``imbot.v2.Chat.add``."""
 
     active: LBool = None
     id: LInt = None
@@ -427,7 +427,7 @@ class ImbotV2ChatAddFields(TypedDict, total=False):
 
 
 class ImbotV2ChatGetResultChat(B24Model):
-    """A nested object."""
+    """An object in the result of ``imbot.v2.Chat.get``."""
 
     avatar: LStr = None
     background_id: Any = Field(None, alias="backgroundId")
@@ -500,7 +500,7 @@ class ImbotV2CommandAnswerFields(TypedDict, total=False):
 
 
 class ImbotV2CommandListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``imbot.v2.Command.list``."""
 
     bot_id: LInt = Field(None, alias="botId")
     category: LStr = None
@@ -522,7 +522,7 @@ class ImbotV2CommandListResult(B24Model):
 
 
 class ImbotV2CommandRegisterResultCommand(B24Model):
-    """A nested object."""
+    """An object in the result of ``imbot.v2.Command.register``."""
 
     bot_id: LInt = Field(None, alias="botId")
     command: LStr = None
@@ -563,7 +563,7 @@ class ImbotV2CommandUpdateFields(TypedDict, total=False):
 
 
 class ImbotV2EventGetResultEventsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``imbot.v2.Event.get``."""
 
     data: LDict = None
     date: LStr = None
@@ -594,7 +594,7 @@ class ImbotV2FileDownloadResult(B24Model):
 
 
 class ImbotV2FileUploadResultFile(B24Model):
-    """A nested object."""
+    """An object in the result of ``imbot.v2.File.upload``."""
 
     chat_id: LInt = Field(None, alias="chatId")
     extension: LStr = None

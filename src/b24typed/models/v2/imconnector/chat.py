@@ -12,7 +12,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDict
 
 
 class ImconnectorChatNameSetResultData(B24Model):
-    """A nested object."""
+    """An object in the result of ``imconnector.chat.name.set``."""
 
     result: LDict = Field(None, alias="RESULT")
 

@@ -15,14 +15,14 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
 class ImconnectorDeleteMessagesResultDataResultItemChat(B24Model):
-    """A nested object."""
+    """An object in the result of ``imconnector.delete.messages``."""
 
     description: LStr = None
     id: LStr = None
 
 
 class ImconnectorDeleteMessagesResultDataResultItemMessage(B24Model):
-    """A nested object."""
+    """An object in the result of ``imconnector.delete.messages``."""
 
     date: LInt = None
     files: LList[Any] = None
@@ -31,7 +31,7 @@ class ImconnectorDeleteMessagesResultDataResultItemMessage(B24Model):
 
 
 class ImconnectorDeleteMessagesResultDataResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``imconnector.delete.messages``."""
 
     errors: LList[Any] = Field(None, alias="ERRORS")
     success: LBool = Field(None, alias="SUCCESS")
@@ -41,7 +41,7 @@ class ImconnectorDeleteMessagesResultDataResultItem(B24Model):
 
 
 class ImconnectorDeleteMessagesResultData(B24Model):
-    """A nested object."""
+    """An object in the result of ``imconnector.delete.messages``."""
 
     result: LList[ImconnectorDeleteMessagesResultDataResultItem] = Field(None, alias="RESULT")
 

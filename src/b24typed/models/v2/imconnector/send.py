@@ -16,7 +16,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LList, LStr
 
 
 class ImconnectorSendMessagesResultDataResultItemChat(B24Model):
-    """A nested object."""
+    """An object in the result of ``imconnector.send.messages``."""
 
     description: LStr = None
     id: LStr = None
@@ -24,14 +24,14 @@ class ImconnectorSendMessagesResultDataResultItemChat(B24Model):
 
 
 class ImconnectorSendMessagesResultDataResultItemExtra(B24Model):
-    """A nested object."""
+    """An object in the result of ``imconnector.send.messages``."""
 
     disable_tracker: LStr = None
     skip_phone_validate: LStr = None
 
 
 class ImconnectorSendMessagesResultDataResultItemMessage(B24Model):
-    """A nested object."""
+    """An object in the result of ``imconnector.send.messages``."""
 
     date: LDict = None
     files: LList[Any] = None
@@ -40,14 +40,14 @@ class ImconnectorSendMessagesResultDataResultItemMessage(B24Model):
 
 
 class ImconnectorSendMessagesResultDataResultItemSession(B24Model):
-    """A nested object."""
+    """An object in the result of ``imconnector.send.messages``."""
 
     chat_id: LStr = Field(None, alias="CHAT_ID")
     id: LStr = Field(None, alias="ID")
 
 
 class ImconnectorSendMessagesResultDataResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``imconnector.send.messages``."""
 
     errors: LList[Any] = Field(None, alias="ERRORS")
     success: LBool = Field(None, alias="SUCCESS")
@@ -59,7 +59,7 @@ class ImconnectorSendMessagesResultDataResultItem(B24Model):
 
 
 class ImconnectorSendMessagesResultData(B24Model):
-    """A nested object."""
+    """An object in the result of ``imconnector.send.messages``."""
 
     result: LList[ImconnectorSendMessagesResultDataResultItem] = Field(None, alias="RESULT")
 

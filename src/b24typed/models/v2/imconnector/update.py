@@ -16,7 +16,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LList, LStr
 
 
 class ImconnectorUpdateMessagesResultDataResultItemChat(B24Model):
-    """A nested object."""
+    """An object in the result of ``imconnector.update.messages``."""
 
     description: LStr = None
     id: LStr = None
@@ -24,14 +24,14 @@ class ImconnectorUpdateMessagesResultDataResultItemChat(B24Model):
 
 
 class ImconnectorUpdateMessagesResultDataResultItemExtra(B24Model):
-    """A nested object."""
+    """An object in the result of ``imconnector.update.messages``."""
 
     disable_tracker: LStr = None
     skip_phone_validate: LStr = None
 
 
 class ImconnectorUpdateMessagesResultDataResultItemMessage(B24Model):
-    """A nested object."""
+    """An object in the result of ``imconnector.update.messages``."""
 
     date: LDict = None
     files: LList[Any] = None
@@ -40,7 +40,7 @@ class ImconnectorUpdateMessagesResultDataResultItemMessage(B24Model):
 
 
 class ImconnectorUpdateMessagesResultDataResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``imconnector.update.messages``."""
 
     errors: LList[Any] = Field(None, alias="ERRORS")
     success: LBool = Field(None, alias="SUCCESS")
@@ -51,7 +51,7 @@ class ImconnectorUpdateMessagesResultDataResultItem(B24Model):
 
 
 class ImconnectorUpdateMessagesResultData(B24Model):
-    """A nested object."""
+    """An object in the result of ``imconnector.update.messages``."""
 
     result: LList[ImconnectorUpdateMessagesResultDataResultItem] = Field(None, alias="RESULT")
 

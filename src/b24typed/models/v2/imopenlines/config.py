@@ -106,7 +106,7 @@ ImopenlinesConfigDeleteResult: TypeAlias = LBool
 
 
 class ImopenlinesConfigGetResultQueueFullN103(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.config.get``."""
 
     department_id: LInt = Field(None, alias="DEPARTMENT_ID")
     id: LInt = Field(None, alias="ID")
@@ -119,7 +119,7 @@ class ImopenlinesConfigGetResultQueueFullN103(B24Model):
 
 
 class ImopenlinesConfigGetResultQueueFull(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.config.get``."""
 
     n103: ImopenlinesConfigGetResultQueueFullN103 | None = Field(None, alias="103")
     n27: ImopenlinesConfigGetResultQueueFullN103 | None = Field(None, alias="27")
@@ -134,7 +134,7 @@ class ImopenlinesConfigGetResultQueueFull(B24Model):
 
 
 class ImopenlinesConfigGetResultQueueUsersFieldsN103(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.config.get``."""
 
     user_avatar: Any = Field(None, alias="USER_AVATAR")
     user_avatar_id: LInt = Field(None, alias="USER_AVATAR_ID")
@@ -143,7 +143,7 @@ class ImopenlinesConfigGetResultQueueUsersFieldsN103(B24Model):
 
 
 class ImopenlinesConfigGetResultQueueUsersFields(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.config.get``."""
 
     n103: ImopenlinesConfigGetResultQueueUsersFieldsN103 | None = Field(None, alias="103")
     n27: ImopenlinesConfigGetResultQueueUsersFieldsN103 | None = Field(None, alias="27")
@@ -255,14 +255,14 @@ class ImopenlinesConfigGetResult(B24Model):
 
 
 class ImopenlinesConfigListGetResultItemConfigQueueItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.config.list.get``."""
 
     entity_id: LStr = Field(None, alias="ENTITY_ID")
     entity_type: LStr = Field(None, alias="ENTITY_TYPE")
 
 
 class ImopenlinesConfigListGetResultItemQueueUsersFieldsN101(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.config.list.get``."""
 
     user_avatar: LStr = Field(None, alias="USER_AVATAR")
     user_avatar_id: LInt = Field(None, alias="USER_AVATAR_ID")
@@ -271,7 +271,7 @@ class ImopenlinesConfigListGetResultItemQueueUsersFieldsN101(B24Model):
 
 
 class ImopenlinesConfigListGetResultItemQueueUsersFieldsN205(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.config.list.get``."""
 
     user_avatar: LStr = Field(None, alias="USER_AVATAR")
     user_avatar_id: Any = Field(None, alias="USER_AVATAR_ID")
@@ -280,7 +280,7 @@ class ImopenlinesConfigListGetResultItemQueueUsersFieldsN205(B24Model):
 
 
 class ImopenlinesConfigListGetResultItemQueueUsersFields(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.config.list.get``."""
 
     n101: ImopenlinesConfigListGetResultItemQueueUsersFieldsN101 | None = Field(None, alias="101")
     n205: ImopenlinesConfigListGetResultItemQueueUsersFieldsN205 | None = Field(None, alias="205")
@@ -291,7 +291,7 @@ class ImopenlinesConfigListGetResultItemQueueUsersFields(B24Model):
 
 
 class ImopenlinesConfigListGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.config.list.get``."""
 
     active: LStr = Field(None, alias="ACTIVE")
     agreement_id: LStr = Field(None, alias="AGREEMENT_ID")

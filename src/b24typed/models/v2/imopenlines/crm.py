@@ -14,7 +14,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 
 
 class ImopenlinesCrmChatGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.crm.chat.get``."""
 
     chat_id: LStr = Field(None, alias="CHAT_ID")
     connector_id: LStr = Field(None, alias="CONNECTOR_ID")

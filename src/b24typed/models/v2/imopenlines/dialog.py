@@ -12,7 +12,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, 
 
 
 class ImopenlinesDialogGetResultEntityLink(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.dialog.get``."""
 
     id: LStr = None
     type: LStr = None
@@ -20,7 +20,7 @@ class ImopenlinesDialogGetResultEntityLink(B24Model):
 
 
 class ImopenlinesDialogGetResultLastMessageViewsFirstVie6131DE(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.dialog.get``."""
 
     date: LDateTime = None
     user_id: LInt = None
@@ -28,7 +28,7 @@ class ImopenlinesDialogGetResultLastMessageViewsFirstVie6131DE(B24Model):
 
 
 class ImopenlinesDialogGetResultLastMessageViews(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.dialog.get``."""
 
     count_of_viewers: LInt = None
     first_viewers: LList[ImopenlinesDialogGetResultLastMessageViewsFirstVie6131DE] = None
@@ -36,7 +36,7 @@ class ImopenlinesDialogGetResultLastMessageViews(B24Model):
 
 
 class ImopenlinesDialogGetResultPermissions(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.dialog.get``."""
 
     can_post: LStr = None
     manage_messages: LStr = None
@@ -47,7 +47,7 @@ class ImopenlinesDialogGetResultPermissions(B24Model):
 
 
 class ImopenlinesDialogGetResultReadedListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.dialog.get``."""
 
     date: LDateTime = None
     message_id: LInt = None
@@ -56,7 +56,7 @@ class ImopenlinesDialogGetResultReadedListItem(B24Model):
 
 
 class ImopenlinesDialogGetResultRestrictions(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.dialog.get``."""
 
     avatar: LBool = None
     call: LBool = None

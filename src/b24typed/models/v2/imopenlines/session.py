@@ -16,7 +16,7 @@ ImopenlinesSessionHeadVoteResult: TypeAlias = LBool
 
 
 class ImopenlinesSessionHistoryGetResultChatN1763EntityLink(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     id: LStr = None
     type: LStr = None
@@ -24,7 +24,7 @@ class ImopenlinesSessionHistoryGetResultChatN1763EntityLink(B24Model):
 
 
 class ImopenlinesSessionHistoryGetResultChatN1763Permissions(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     can_post: LStr = Field(None, alias="canPost")
     manage_messages: LStr = Field(None, alias="manageMessages")
@@ -35,7 +35,7 @@ class ImopenlinesSessionHistoryGetResultChatN1763Permissions(B24Model):
 
 
 class ImopenlinesSessionHistoryGetResultChatN1763(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     avatar: LStr = None
     background_id: Any = Field(None, alias="backgroundId")
@@ -69,7 +69,7 @@ class ImopenlinesSessionHistoryGetResultChatN1763(B24Model):
 
 
 class ImopenlinesSessionHistoryGetResultChatChatId(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     background_id: LInt = Field(None, alias="backgroundId")
     date_create: LDateTime = Field(None, alias="dateCreate")
@@ -94,27 +94,27 @@ class ImopenlinesSessionHistoryGetResultChatChatId(B24Model):
 
 
 class ImopenlinesSessionHistoryGetResultChat(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     n1763: ImopenlinesSessionHistoryGetResultChatN1763 | None = Field(None, alias="1763")
     chat_id: ImopenlinesSessionHistoryGetResultChatChatId | None = Field(None, alias="<chatId>")
 
 
 class ImopenlinesSessionHistoryGetResultFilesN5437Image(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     height: LInt = None
     width: LInt = None
 
 
 class ImopenlinesSessionHistoryGetResultFilesN5437Mediaurl(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     preview: LDict = None
 
 
 class ImopenlinesSessionHistoryGetResultFilesN5437Viewerattrs(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     actions: LStr = None
     imchatid: LInt = None
@@ -128,7 +128,7 @@ class ImopenlinesSessionHistoryGetResultFilesN5437Viewerattrs(B24Model):
 
 
 class ImopenlinesSessionHistoryGetResultFilesN5437(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     authorid: LInt = None
     authorname: LStr = None
@@ -153,7 +153,7 @@ class ImopenlinesSessionHistoryGetResultFilesN5437(B24Model):
 
 
 class ImopenlinesSessionHistoryGetResultFilesFileId(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     authorid: LInt = None
     authorname: LStr = None
@@ -178,14 +178,14 @@ class ImopenlinesSessionHistoryGetResultFilesFileId(B24Model):
 
 
 class ImopenlinesSessionHistoryGetResultFiles(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     n5437: ImopenlinesSessionHistoryGetResultFilesN5437 | None = Field(None, alias="5437")
     file_id: ImopenlinesSessionHistoryGetResultFilesFileId | None = Field(None, alias="<fileId>")
 
 
 class ImopenlinesSessionHistoryGetResultMessageN85833ParCD1620(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     color_token: LStr = Field(None, alias="colorToken")
     display: LStr = None
@@ -195,21 +195,21 @@ class ImopenlinesSessionHistoryGetResultMessageN85833ParCD1620(B24Model):
 
 
 class ImopenlinesSessionHistoryGetResultMessageN85833ParBA2FE6(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     link: LStr = None
     name: LStr = None
 
 
 class ImopenlinesSessionHistoryGetResultMessageN85833Par035768(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     grid: LList[ImopenlinesSessionHistoryGetResultMessageN85833ParCD1620] = None
     link: LList[ImopenlinesSessionHistoryGetResultMessageN85833ParBA2FE6] = None
 
 
 class ImopenlinesSessionHistoryGetResultMessageN85833Par257165(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     blocks: LList[ImopenlinesSessionHistoryGetResultMessageN85833Par035768] = None
     color: LStr = None
@@ -218,13 +218,13 @@ class ImopenlinesSessionHistoryGetResultMessageN85833Par257165(B24Model):
 
 
 class ImopenlinesSessionHistoryGetResultMessageN85833Params(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     attach: LList[ImopenlinesSessionHistoryGetResultMessageN85833Par257165] = None
 
 
 class ImopenlinesSessionHistoryGetResultMessageN85833(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     chatid: LStr = None
     date: LStr = None
@@ -237,14 +237,14 @@ class ImopenlinesSessionHistoryGetResultMessageN85833(B24Model):
 
 
 class ImopenlinesSessionHistoryGetResultMessageN85851Params(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     connector_mid: LList[LStr] = Field(None, alias="connectorMid")
     file_id: LList[LInt] = Field(None, alias="fileId")
 
 
 class ImopenlinesSessionHistoryGetResultMessageN85851(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     chatid: LStr = None
     date: LStr = None
@@ -257,7 +257,7 @@ class ImopenlinesSessionHistoryGetResultMessageN85851(B24Model):
 
 
 class ImopenlinesSessionHistoryGetResultMessageMessageId(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     chatid: LStr = None
     date: LDateTime = None
@@ -270,7 +270,7 @@ class ImopenlinesSessionHistoryGetResultMessageMessageId(B24Model):
 
 
 class ImopenlinesSessionHistoryGetResultMessage(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     n85833: ImopenlinesSessionHistoryGetResultMessageN85833 | None = Field(None, alias="85833")
     n85851: ImopenlinesSessionHistoryGetResultMessageN85851 | None = Field(None, alias="85851")
@@ -280,41 +280,41 @@ class ImopenlinesSessionHistoryGetResultMessage(B24Model):
 
 
 class ImopenlinesSessionHistoryGetResultOpenlines(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     canvoteashead: LDict = None
 
 
 class ImopenlinesSessionHistoryGetResultUserBlockChat(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     n1763: LDict = Field(None, alias="1763")
     chat_id: LDict = Field(None, alias="<chatId>")
 
 
 class ImopenlinesSessionHistoryGetResultUserInChat(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     n1763: LList[LInt] = Field(None, alias="1763")
     chat_id: LList[Any] = Field(None, alias="<chatId>")
 
 
 class ImopenlinesSessionHistoryGetResultUserInGroupN1(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     id: LInt = None
     users: LList[LStr] = None
 
 
 class ImopenlinesSessionHistoryGetResultUserInGroupDeparD57043(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     id: LInt = None
     users: LList[Any] = None
 
 
 class ImopenlinesSessionHistoryGetResultUserInGroup(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     n1: ImopenlinesSessionHistoryGetResultUserInGroupN1 | None = Field(None, alias="1")
     department_id: ImopenlinesSessionHistoryGetResultUserInGroupDeparD57043 | None = Field(
@@ -323,7 +323,7 @@ class ImopenlinesSessionHistoryGetResultUserInGroup(B24Model):
 
 
 class ImopenlinesSessionHistoryGetResultUsersN103(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     absent: LBool = None
     active: LBool = None
@@ -357,7 +357,7 @@ class ImopenlinesSessionHistoryGetResultUsersN103(B24Model):
 
 
 class ImopenlinesSessionHistoryGetResultUsersUserId(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     avatar: LStr = None
     avatar_id: LInt = Field(None, alias="avatarId")
@@ -378,14 +378,14 @@ class ImopenlinesSessionHistoryGetResultUsersUserId(B24Model):
 
 
 class ImopenlinesSessionHistoryGetResultUsers(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     n103: ImopenlinesSessionHistoryGetResultUsersN103 | None = Field(None, alias="103")
     user_id: ImopenlinesSessionHistoryGetResultUsersUserId | None = Field(None, alias="<userId>")
 
 
 class ImopenlinesSessionHistoryGetResultUsersMessage(B24Model):
-    """A nested object."""
+    """An object in the result of ``imopenlines.session.history.get``."""
 
     chat1763: LList[LStr] = None
     chat_chat_id: LList[Any] = Field(None, alias="chat<chatId>")

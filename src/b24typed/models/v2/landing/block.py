@@ -25,7 +25,7 @@ LandingBlockGetContentFromRepositoryResult: TypeAlias = LStr
 
 
 class LandingBlockGetbyidResultMeta(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getbyid``."""
 
     created_by_id: LStr = Field(None, alias="CREATED_BY_ID")
     date_create: LStr = Field(None, alias="DATE_CREATE")
@@ -62,21 +62,21 @@ class LandingBlockGetbyidParams(TypedDict, total=False):
 
 
 class LandingBlockGetcontentResultManifestBlock(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getcontent``."""
 
     name: LStr = None
     section: LList[LStr] = None
 
 
 class LandingBlockGetcontentResultManifestCardsLandingBlEA3691(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getcontent``."""
 
     label: LList[LStr] = None
     name: LStr = None
 
 
 class LandingBlockGetcontentResultManifestCards(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getcontent``."""
 
     landing_block_card: LandingBlockGetcontentResultManifestCardsLandingBlEA3691 | None = Field(
         None, alias=".landing-block-card"
@@ -84,7 +84,7 @@ class LandingBlockGetcontentResultManifestCards(B24Model):
 
 
 class LandingBlockGetcontentResultManifest(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getcontent``."""
 
     block: LandingBlockGetcontentResultManifestBlock | None = None
     cards: LandingBlockGetcontentResultManifestCards | None = None
@@ -121,7 +121,7 @@ LandingBlockGetlistResult: TypeAlias = Rows[LandingBlockGetbyidResult]
 
 
 class LandingBlockGetmanifestResultAssets(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getmanifest``."""
 
     callbacks: LList[Any] = None
     class_: LList[LStr] = Field(None, alias="class")
@@ -131,14 +131,14 @@ class LandingBlockGetmanifestResultAssets(B24Model):
 
 
 class LandingBlockGetmanifestResultAttrsBitrix24formsIte724DED(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getmanifest``."""
 
     name: LStr = None
     value: LStr = None
 
 
 class LandingBlockGetmanifestResultAttrsBitrix24formsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getmanifest``."""
 
     attribute: LStr = None
     hidden: LBool = None
@@ -148,7 +148,7 @@ class LandingBlockGetmanifestResultAttrsBitrix24formsItem(B24Model):
 
 
 class LandingBlockGetmanifestResultAttrs(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getmanifest``."""
 
     bitrix24forms: LList[LandingBlockGetmanifestResultAttrsBitrix24formsItem] = Field(
         None, alias=".bitrix24forms"
@@ -156,7 +156,7 @@ class LandingBlockGetmanifestResultAttrs(B24Model):
 
 
 class LandingBlockGetmanifestResultBlock(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getmanifest``."""
 
     attrs_form_description: LStr = Field(None, alias="attrsFormDescription")
     dynamic: LBool = None
@@ -166,38 +166,38 @@ class LandingBlockGetmanifestResultBlock(B24Model):
 
 
 class LandingBlockGetmanifestResultCallbacks(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getmanifest``."""
 
     afteradd: LDict = None
 
 
 class LandingBlockGetmanifestResultNodesWrapper(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getmanifest``."""
 
     code: LStr = None
     type: LStr = None
 
 
 class LandingBlockGetmanifestResultNodes(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getmanifest``."""
 
     wrapper: LandingBlockGetmanifestResultNodesWrapper | None = Field(None, alias="#wrapper")
 
 
 class LandingBlockGetmanifestResultStyleBlock(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getmanifest``."""
 
     type: LList[LStr] = None
 
 
 class LandingBlockGetmanifestResultStyleNodesBitrix24forms(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getmanifest``."""
 
     type: LStr = None
 
 
 class LandingBlockGetmanifestResultStyleNodes(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getmanifest``."""
 
     bitrix24forms: LandingBlockGetmanifestResultStyleNodesBitrix24forms | None = Field(
         None, alias=".bitrix24forms"
@@ -205,7 +205,7 @@ class LandingBlockGetmanifestResultStyleNodes(B24Model):
 
 
 class LandingBlockGetmanifestResultStyle(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getmanifest``."""
 
     block: LandingBlockGetmanifestResultStyleBlock | None = None
     nodes: LandingBlockGetmanifestResultStyleNodes | None = None
@@ -233,13 +233,13 @@ class LandingBlockGetmanifestParams(TypedDict, total=False):
 
 
 class LandingBlockGetmanifestfileResultAssets(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getmanifestfile``."""
 
     ext: LList[LStr] = None
 
 
 class LandingBlockGetmanifestfileResultBlock(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getmanifestfile``."""
 
     dynamic: LBool = None
     name: LStr = None
@@ -247,7 +247,7 @@ class LandingBlockGetmanifestfileResultBlock(B24Model):
 
 
 class LandingBlockGetmanifestfileResultCards(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getmanifestfile``."""
 
     landing_block_card_img: LandingBlockGetcontentResultManifestCardsLandingBlEA3691 | None = Field(
         None, alias=".landing-block-card-img"
@@ -255,14 +255,14 @@ class LandingBlockGetmanifestfileResultCards(B24Model):
 
 
 class LandingBlockGetmanifestfileResultNodesLandingBlock859C86(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getmanifestfile``."""
 
     height: LInt = None
     width: LInt = None
 
 
 class LandingBlockGetmanifestfileResultNodesLandingBlock69663B(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getmanifestfile``."""
 
     allow_inline_edit: LBool = Field(None, alias="allowInlineEdit")
     create2x_by_default: LBool = Field(None, alias="create2xByDefault")
@@ -273,14 +273,14 @@ class LandingBlockGetmanifestfileResultNodesLandingBlock69663B(B24Model):
 
 
 class LandingBlockGetmanifestfileResultNodesLandingBlock0BAC90(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getmanifestfile``."""
 
     name: LStr = None
     type: LStr = None
 
 
 class LandingBlockGetmanifestfileResultNodes(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getmanifestfile``."""
 
     landing_block_card_img: LandingBlockGetmanifestfileResultNodesLandingBlock69663B | None = Field(
         None, alias=".landing-block-card-img"
@@ -300,42 +300,42 @@ class LandingBlockGetmanifestfileResultNodes(B24Model):
 
 
 class LandingBlockGetmanifestfileResultStyleBlockAdditional(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getmanifestfile``."""
 
     attrs_type: LList[LStr] = Field(None, alias="attrsType")
     name: LStr = None
 
 
 class LandingBlockGetmanifestfileResultStyleBlock(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getmanifestfile``."""
 
     additional: LandingBlockGetmanifestfileResultStyleBlockAdditional | None = None
     type: LList[LStr] = None
 
 
 class LandingBlockGetmanifestfileResultStyleNodesLandingC62487(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getmanifestfile``."""
 
     name: LStr = None
     type: LList[LStr] = None
 
 
 class LandingBlockGetmanifestfileResultStyleNodesLandingE0F8DA(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getmanifestfile``."""
 
     title: LStr = None
     type: LStr = None
 
 
 class LandingBlockGetmanifestfileResultStyleNodesLanding2E0D42(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getmanifestfile``."""
 
     title: LStr = None
     type: LList[LStr] = None
 
 
 class LandingBlockGetmanifestfileResultStyleNodes(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getmanifestfile``."""
 
     landing_block_card_img: LandingBlockGetmanifestfileResultStyleNodesLandingC62487 | None = Field(
         None, alias=".landing-block-card-img"
@@ -358,7 +358,7 @@ class LandingBlockGetmanifestfileResultStyleNodes(B24Model):
 
 
 class LandingBlockGetmanifestfileResultStyle(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getmanifestfile``."""
 
     block: LandingBlockGetmanifestfileResultStyleBlock | None = None
     nodes: LandingBlockGetmanifestfileResultStyleNodes | None = None
@@ -375,7 +375,7 @@ class LandingBlockGetmanifestfileResult(B24Model):
 
 
 class LandingBlockGetrepositoryResultItemsN031ThreeColsB70C7C1(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getrepository``."""
 
     app_code: LBool = None
     description: LStr = None
@@ -395,7 +395,7 @@ class LandingBlockGetrepositoryResultItemsN031ThreeColsB70C7C1(B24Model):
 
 
 class LandingBlockGetrepositoryResultItemsRepo405(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getrepository``."""
 
     app_code: LStr = None
     description: Any = None
@@ -412,7 +412,7 @@ class LandingBlockGetrepositoryResultItemsRepo405(B24Model):
 
 
 class LandingBlockGetrepositoryResultItems(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getrepository``."""
 
     n03_1_three_cols_big_with_text_and_titles: (
         LandingBlockGetrepositoryResultItemsN031ThreeColsB70C7C1 | None
@@ -439,7 +439,7 @@ class LandingBlockGetrepositoryResultItems(B24Model):
 
 
 class LandingBlockGetrepositoryResultMeta(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.block.getrepository``."""
 
     ai_text_max_tokens: LInt = None
     ai_text_placeholder: LStr = None

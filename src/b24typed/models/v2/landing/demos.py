@@ -16,7 +16,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
 
 
 class LandingDemosGetListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.demos.getList``."""
 
     active: LStr = Field(None, alias="ACTIVE")
     app_code: LStr = Field(None, alias="APP_CODE")
@@ -76,7 +76,7 @@ class LandingDemosGetListParams(TypedDict, total=False):
 
 
 class LandingDemosGetPageListResultDataFields(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.demos.getPageList``."""
 
     additional_fields: LDict = Field(None, alias="ADDITIONAL_FIELDS")
     rule: LStr = Field(None, alias="RULE")
@@ -84,7 +84,7 @@ class LandingDemosGetPageListResultDataFields(B24Model):
 
 
 class LandingDemosGetPageListResultDataFoldersItemFields(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.demos.getPageList``."""
 
     additional_fields: LDict = Field(None, alias="ADDITIONAL_FIELDS")
     landing_id_404: LStr = Field(None, alias="LANDING_ID_404")
@@ -93,14 +93,14 @@ class LandingDemosGetPageListResultDataFoldersItemFields(B24Model):
 
 
 class LandingDemosGetPageListResultDataFoldersItemItemsP7B5506(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.demos.getPageList``."""
 
     app_code: LStr = None
     xml_id: LStr = None
 
 
 class LandingDemosGetPageListResultDataFoldersItemItemsP6A1175(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.demos.getPageList``."""
 
     access: LStr = None
     anchor: LStr = None
@@ -116,7 +116,7 @@ class LandingDemosGetPageListResultDataFoldersItemItemsP6A1175(B24Model):
 
 
 class LandingDemosGetPageListResultDataFoldersItemItemsP2609EF(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.demos.getPageList``."""
 
     block_id: LandingDemosGetPageListResultDataFoldersItemItemsP6A1175 | None = Field(
         None, alias="#block<id>"
@@ -124,14 +124,14 @@ class LandingDemosGetPageListResultDataFoldersItemItemsP2609EF(B24Model):
 
 
 class LandingDemosGetPageListResultDataFoldersItemItemsP509F8C(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.demos.getPageList``."""
 
     code: LStr = None
     ref: LList[LStr] = None
 
 
 class LandingDemosGetPageListResultDataFoldersItemItemsP3962FA(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.demos.getPageList``."""
 
     code: LStr = None
     description: LStr = None
@@ -150,7 +150,7 @@ class LandingDemosGetPageListResultDataFoldersItemItemsP3962FA(B24Model):
 
 
 class LandingDemosGetPageListResultDataFoldersItemItems(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.demos.getPageList``."""
 
     page_code: LandingDemosGetPageListResultDataFoldersItemItemsP3962FA | None = Field(
         None, alias="<page_code>"
@@ -158,7 +158,7 @@ class LandingDemosGetPageListResultDataFoldersItemItems(B24Model):
 
 
 class LandingDemosGetPageListResultDataFoldersItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.demos.getPageList``."""
 
     charset: LStr = None
     code: LStr = None
@@ -180,7 +180,7 @@ class LandingDemosGetPageListResultDataFoldersItem(B24Model):
 
 
 class LandingDemosGetPageListResultData(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.demos.getPageList``."""
 
     active: LBool = None
     charset: LStr = None
@@ -213,7 +213,7 @@ class LandingDemosGetPageListResultData(B24Model):
 
 
 class LandingDemosGetPageListResultEmptyData(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.demos.getPageList``."""
 
     active: LBool = None
     charset: LStr = None
@@ -226,7 +226,7 @@ class LandingDemosGetPageListResultEmptyData(B24Model):
 
 
 class LandingDemosGetPageListResultEmpty(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.demos.getPageList``."""
 
     active: LBool = Field(None, alias="ACTIVE")
     app_code: LStr = Field(None, alias="APP_CODE")
@@ -248,13 +248,13 @@ class LandingDemosGetPageListResultEmpty(B24Model):
 
 
 class LandingDemosGetPageListResultSearchResultDataItemsE0E052(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.demos.getPageList``."""
 
     code: LStr = None
 
 
 class LandingDemosGetPageListResultSearchResultDataItems(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.demos.getPageList``."""
 
     block3430: LandingDemosGetPageListResultSearchResultDataItemsE0E052 | None = Field(
         None, alias="#block3430"
@@ -262,7 +262,7 @@ class LandingDemosGetPageListResultSearchResultDataItems(B24Model):
 
 
 class LandingDemosGetPageListResultSearchResultData(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.demos.getPageList``."""
 
     charset: LStr = None
     code: LStr = None
@@ -274,7 +274,7 @@ class LandingDemosGetPageListResultSearchResultData(B24Model):
 
 
 class LandingDemosGetPageListResultSearchResult(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.demos.getPageList``."""
 
     active: LBool = Field(None, alias="ACTIVE")
     data: LandingDemosGetPageListResultSearchResultData | None = Field(None, alias="DATA")
@@ -313,7 +313,7 @@ class LandingDemosGetPageListResult(B24Model):
 
 
 class LandingDemosGetSiteListResultData(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.demos.getSiteList``."""
 
     active: LBool = None
     charset: LStr = None
@@ -341,7 +341,7 @@ class LandingDemosGetSiteListResultData(B24Model):
 
 
 class LandingDemosGetSiteListResultEmptyData(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.demos.getSiteList``."""
 
     charset: LStr = None
     encoded: LBool = None
@@ -350,7 +350,7 @@ class LandingDemosGetSiteListResultEmptyData(B24Model):
 
 
 class LandingDemosGetSiteListResultEmpty(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.demos.getSiteList``."""
 
     active: LBool = Field(None, alias="ACTIVE")
     app_code: LStr = Field(None, alias="APP_CODE")

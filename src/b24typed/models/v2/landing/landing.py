@@ -111,7 +111,7 @@ class LandingLandingFavoriteBlockMeta(TypedDict, total=False):
 
 
 class LandingLandingGetListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.landing.getList``."""
 
     date_modify: LStr = Field(None, alias="DATE_MODIFY")
     domain_id: LStr = Field(None, alias="DOMAIN_ID")
@@ -174,7 +174,7 @@ LandingLandingMoveResult: TypeAlias = LBool
 
 
 class LandingLandingMoveblockResultContentManifestBlock(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.landing.moveblock``."""
 
     name: LStr = None
     section: LList[LStr] = None
@@ -182,7 +182,7 @@ class LandingLandingMoveblockResultContentManifestBlock(B24Model):
 
 
 class LandingLandingMoveblockResultContentManifest(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.landing.moveblock``."""
 
     block: LandingLandingMoveblockResultContentManifestBlock | None = None
     code: LStr = None
@@ -192,7 +192,7 @@ class LandingLandingMoveblockResultContentManifest(B24Model):
 
 
 class LandingLandingMoveblockResultContent(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.landing.moveblock``."""
 
     access: LStr = None
     active: LBool = None

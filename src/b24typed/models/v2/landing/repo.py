@@ -23,20 +23,20 @@ class LandingRepoCheckContentResult(B24Model):
 
 
 class LandingRepoGetListItemManifestBlock(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.repo.getList``."""
 
     name: LStr = None
 
 
 class LandingRepoGetListItemManifestNodesLandingBlockNodeText(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.repo.getList``."""
 
     name: LStr = None
     type: LStr = None
 
 
 class LandingRepoGetListItemManifestNodes(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.repo.getList``."""
 
     landing_block_node_text: LandingRepoGetListItemManifestNodesLandingBlockNodeText | None = Field(
         None, alias=".landing-block-node-text"
@@ -44,14 +44,14 @@ class LandingRepoGetListItemManifestNodes(B24Model):
 
 
 class LandingRepoGetListItemManifest(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.repo.getList``."""
 
     block: LandingRepoGetListItemManifestBlock | None = None
     nodes: LandingRepoGetListItemManifestNodes | None = None
 
 
 class LandingRepoGetListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.repo.getList``."""
 
     active: LStr = Field(None, alias="ACTIVE")
     app_code: LStr = Field(None, alias="APP_CODE")

@@ -19,28 +19,28 @@ LandingRepowidgetDebugResult: TypeAlias = LBool
 
 
 class LandingRepowidgetGetlistItemManifestBlockSubtypePa105A15(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.repowidget.getlist``."""
 
     count: LStr = None
     desc: LStr = None
 
 
 class LandingRepowidgetGetlistItemManifestBlockSubtypePaF558DD(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.repowidget.getlist``."""
 
     w_empty: LStr = Field(None, alias="W_EMPTY")
     w_title: LStr = Field(None, alias="W_TITLE")
 
 
 class LandingRepowidgetGetlistItemManifestBlockSubtypePa832A3C(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.repowidget.getlist``."""
 
     de: LandingRepowidgetGetlistItemManifestBlockSubtypePaF558DD | None = None
     en: LandingRepowidgetGetlistItemManifestBlockSubtypePaF558DD | None = None
 
 
 class LandingRepowidgetGetlistItemManifestBlockSubtypeParams(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.repowidget.getlist``."""
 
     demo_data: LandingRepowidgetGetlistItemManifestBlockSubtypePa105A15 | None = Field(
         None, alias="demoData"
@@ -52,7 +52,7 @@ class LandingRepowidgetGetlistItemManifestBlockSubtypeParams(B24Model):
 
 
 class LandingRepowidgetGetlistItemManifestBlock(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.repowidget.getlist``."""
 
     subtype: LList[LStr] = None
     subtype_params: LandingRepowidgetGetlistItemManifestBlockSubtypeParams | None = None
@@ -60,13 +60,13 @@ class LandingRepowidgetGetlistItemManifestBlock(B24Model):
 
 
 class LandingRepowidgetGetlistItemManifest(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.repowidget.getlist``."""
 
     block: LandingRepowidgetGetlistItemManifestBlock | None = None
 
 
 class LandingRepowidgetGetlistItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.repowidget.getlist``."""
 
     active: LStr = Field(None, alias="ACTIVE")
     app_code: LStr = Field(None, alias="APP_CODE")

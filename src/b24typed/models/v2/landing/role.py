@@ -17,7 +17,7 @@ LandingRoleEnableResult: TypeAlias = LBool
 
 
 class LandingRoleGetListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.role.getList``."""
 
     id: LStr = Field(None, alias="ID")
     title: LStr = Field(None, alias="TITLE")

@@ -45,7 +45,7 @@ LandingSiteDeleteResult: TypeAlias = LBool
 
 
 class LandingSiteFullExportResultFieldsAdditionalFields(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.site.fullExport``."""
 
     b24_button_color: LStr = Field(None, alias="B24BUTTON_COLOR")
     background_picture: LStr = Field(None, alias="BACKGROUND_PICTURE")
@@ -54,7 +54,7 @@ class LandingSiteFullExportResultFieldsAdditionalFields(B24Model):
 
 
 class LandingSiteFullExportResultFields(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.site.fullExport``."""
 
     additional_fields: LandingSiteFullExportResultFieldsAdditionalFields | None = Field(
         None, alias="ADDITIONAL_FIELDS"
@@ -65,7 +65,7 @@ class LandingSiteFullExportResultFields(B24Model):
 
 
 class LandingSiteFullExportResultItemsPageCodeFields(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.site.fullExport``."""
 
     additional_fields: LDict = Field(None, alias="ADDITIONAL_FIELDS")
     rule: LStr = Field(None, alias="RULE")
@@ -73,14 +73,14 @@ class LandingSiteFullExportResultItemsPageCodeFields(B24Model):
 
 
 class LandingSiteFullExportResultItemsPageCodeItemsBlockAD9E10(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.site.fullExport``."""
 
     app_code: LStr = None
     xml_id: LStr = None
 
 
 class LandingSiteFullExportResultItemsPageCodeItemsBlockId(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.site.fullExport``."""
 
     access: LStr = None
     anchor: LStr = None
@@ -96,7 +96,7 @@ class LandingSiteFullExportResultItemsPageCodeItemsBlockId(B24Model):
 
 
 class LandingSiteFullExportResultItemsPageCodeItems(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.site.fullExport``."""
 
     block_id: LandingSiteFullExportResultItemsPageCodeItemsBlockId | None = Field(
         None, alias="#block<id>"
@@ -104,14 +104,14 @@ class LandingSiteFullExportResultItemsPageCodeItems(B24Model):
 
 
 class LandingSiteFullExportResultItemsPageCodeLayout(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.site.fullExport``."""
 
     code: LStr = None
     ref: LList[LStr] = None
 
 
 class LandingSiteFullExportResultItemsPageCode(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.site.fullExport``."""
 
     code: LStr = None
     description: LStr = None
@@ -130,7 +130,7 @@ class LandingSiteFullExportResultItemsPageCode(B24Model):
 
 
 class LandingSiteFullExportResultItemsMyfirstsite2026Fie0333C3(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.site.fullExport``."""
 
     b24_button_use: LStr = Field(None, alias="B24BUTTON_USE")
     metaog_title: LStr = Field(None, alias="METAOG_TITLE")
@@ -138,7 +138,7 @@ class LandingSiteFullExportResultItemsMyfirstsite2026Fie0333C3(B24Model):
 
 
 class LandingSiteFullExportResultItemsMyfirstsite2026Fields(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.site.fullExport``."""
 
     additional_fields: LandingSiteFullExportResultItemsMyfirstsite2026Fie0333C3 | None = Field(
         None, alias="ADDITIONAL_FIELDS"
@@ -148,13 +148,13 @@ class LandingSiteFullExportResultItemsMyfirstsite2026Fields(B24Model):
 
 
 class LandingSiteFullExportResultItemsMyfirstsite2026Ite124751(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.site.fullExport``."""
 
     id: LStr = None
 
 
 class LandingSiteFullExportResultItemsMyfirstsite2026Ite7EEE9A(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.site.fullExport``."""
 
     navbar_collapse: LList[LandingSiteFullExportResultItemsMyfirstsite2026Ite124751] = Field(
         None, alias=".navbar-collapse"
@@ -162,7 +162,7 @@ class LandingSiteFullExportResultItemsMyfirstsite2026Ite7EEE9A(B24Model):
 
 
 class LandingSiteFullExportResultItemsMyfirstsite2026IteAD2100(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.site.fullExport``."""
 
     href: LStr = None
     target: LStr = None
@@ -170,7 +170,7 @@ class LandingSiteFullExportResultItemsMyfirstsite2026IteAD2100(B24Model):
 
 
 class LandingSiteFullExportResultItemsMyfirstsite2026IteDBAB4C(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.site.fullExport``."""
 
     landing_block_node_menu_list_item_link: LList[
         LandingSiteFullExportResultItemsMyfirstsite2026IteAD2100
@@ -178,13 +178,13 @@ class LandingSiteFullExportResultItemsMyfirstsite2026IteDBAB4C(B24Model):
 
 
 class LandingSiteFullExportResultItemsMyfirstsite2026IteDA00AC(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.site.fullExport``."""
 
     navbar: LList[LStr] = Field(None, alias=".navbar")
 
 
 class LandingSiteFullExportResultItemsMyfirstsite2026IteDB4510(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.site.fullExport``."""
 
     access: LStr = None
     anchor: LStr = None
@@ -196,7 +196,7 @@ class LandingSiteFullExportResultItemsMyfirstsite2026IteDB4510(B24Model):
 
 
 class LandingSiteFullExportResultItemsMyfirstsite2026Items(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.site.fullExport``."""
 
     block28175: LandingSiteFullExportResultItemsMyfirstsite2026IteDB4510 | None = Field(
         None, alias="#block28175"
@@ -204,7 +204,7 @@ class LandingSiteFullExportResultItemsMyfirstsite2026Items(B24Model):
 
 
 class LandingSiteFullExportResultItemsMyfirstsite2026(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.site.fullExport``."""
 
     code: LStr = None
     description: LStr = None
@@ -223,7 +223,7 @@ class LandingSiteFullExportResultItemsMyfirstsite2026(B24Model):
 
 
 class LandingSiteFullExportResultItems(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.site.fullExport``."""
 
     page_code: LandingSiteFullExportResultItemsPageCode | None = Field(None, alias="<page_code>")
     myfirstsite2026: LandingSiteFullExportResultItemsMyfirstsite2026 | None = None
@@ -265,7 +265,7 @@ class LandingSiteFullExportParams(TypedDict, total=False):
 
 
 class LandingSiteGetFoldersResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.site.getFolders``."""
 
     active: LStr = Field(None, alias="ACTIVE")
     code: LStr = Field(None, alias="CODE")
@@ -285,7 +285,7 @@ LandingSiteGetFoldersResult: TypeAlias = Rows[LandingSiteGetFoldersResultItem]
 
 
 class LandingSiteGetGroupBindingsResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.site.getGroupBindings``."""
 
     binding_id: LInt = Field(None, alias="BINDING_ID")
     entity_id: LInt = Field(None, alias="ENTITY_ID")
@@ -298,7 +298,7 @@ LandingSiteGetGroupBindingsResult: TypeAlias = Rows[LandingSiteGetGroupBindingsR
 
 
 class LandingSiteGetListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.site.getList``."""
 
     date_create: LStr = Field(None, alias="DATE_CREATE")
     date_modify: LStr = Field(None, alias="DATE_MODIFY")
@@ -325,7 +325,7 @@ class LandingSiteGetListParams(TypedDict, total=False):
 
 
 class LandingSiteGetMenuBindingsResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.site.getMenuBindings``."""
 
     binding_id: LStr = Field(None, alias="BINDING_ID")
     entity_id: LInt = Field(None, alias="ENTITY_ID")

@@ -18,7 +18,7 @@ LandingSyspageDeleteForSiteResult: TypeAlias = LBool
 
 
 class LandingSyspageGetResultCart(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.syspage.get``."""
 
     active: LStr = Field(None, alias="ACTIVE")
     deleted: LStr = Field(None, alias="DELETED")

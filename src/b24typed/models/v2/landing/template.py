@@ -32,7 +32,7 @@ class LandingTemplateGetSiteRefResult(B24Model):
 
 
 class LandingTemplateGetlistItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``landing.template.getlist``."""
 
     active: LStr = Field(None, alias="ACTIVE")
     date_modify: LStr = Field(None, alias="DATE_MODIFY")

@@ -29,7 +29,7 @@ ListsDeleteResult: TypeAlias = LBool
 
 
 class ListsGetItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``lists.get``."""
 
     active: LStr = Field(None, alias="ACTIVE")
     api_code: Any = Field(None, alias="API_CODE")

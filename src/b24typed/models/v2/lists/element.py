@@ -25,7 +25,7 @@ ListsElementDeleteResult: TypeAlias = LBool
 
 
 class ListsElementGetItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``lists.element.get``."""
 
     code: LStr = Field(None, alias="CODE")
     created_by: LStr = Field(None, alias="CREATED_BY")

@@ -34,7 +34,7 @@ ListsSectionDeleteResult: TypeAlias = LBool
 
 
 class ListsSectionGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``lists.section.get``."""
 
     active: LStr = Field(None, alias="ACTIVE")
     code: LStr = Field(None, alias="CODE")

@@ -16,7 +16,7 @@ LogBlogcommentDeleteResult: TypeAlias = LBool
 
 
 class LogBlogcommentUserGetResultCommentsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``log.blogcomment.user.get``."""
 
     attach: LList[LInt] = None
     comment_id: LInt = None

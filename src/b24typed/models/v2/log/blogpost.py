@@ -30,7 +30,7 @@ LogBlogpostDeleteResult: TypeAlias = LBool
 
 
 class LogBlogpostGetItemUfUserType(B24Model):
-    """A nested object."""
+    """An object in the result of ``log.blogpost.get``."""
 
     base_type: LStr = Field(None, alias="BASE_TYPE")
     class_name: LStr = Field(None, alias="CLASS_NAME")
@@ -43,7 +43,7 @@ class LogBlogpostGetItemUfUserType(B24Model):
 
 
 class LogBlogpostGetItemUf(B24Model):
-    """A nested object."""
+    """An object in the result of ``log.blogpost.get``."""
 
     custom_data: LDict = Field(None, alias="CUSTOM_DATA")
     edit_form_label: LStr = Field(None, alias="EDIT_FORM_LABEL")
@@ -72,7 +72,7 @@ class LogBlogpostGetItemUf(B24Model):
 
 
 class LogBlogpostGetItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``log.blogpost.get``."""
 
     author_id: LInt = Field(None, alias="AUTHOR_ID")
     blog_id: LInt = Field(None, alias="BLOG_ID")

@@ -14,13 +14,13 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
 
 
 class RpaCommentAddResultCommentData(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.comment.add``."""
 
     files: LList[LInt] = None
 
 
 class RpaCommentAddResultComment(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.comment.add``."""
 
     action: LStr = None
     created_time: LStr = Field(None, alias="createdTime")

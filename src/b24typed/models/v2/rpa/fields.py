@@ -12,20 +12,20 @@ from b24typed.core.typed_models import B24Model, LBool
 
 
 class RpaFieldsGetSettingsResultFieldsCreate(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.fields.getSettings``."""
 
     uf_rpa_1_name: LBool = Field(None, alias="UF_RPA_1_NAME")
 
 
 class RpaFieldsGetSettingsResultFieldsKanban(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.fields.getSettings``."""
 
     uf_rpa_1_name: LBool = Field(None, alias="UF_RPA_1_NAME")
     id: LBool = None
 
 
 class RpaFieldsGetSettingsResultFields(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.fields.getSettings``."""
 
     create: RpaFieldsGetSettingsResultFieldsCreate | None = None
     kanban: RpaFieldsGetSettingsResultFieldsKanban | None = None

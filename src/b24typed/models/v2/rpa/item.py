@@ -14,7 +14,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
 
 
 class RpaItemGetResultItemTasksFaces(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.item.get``."""
 
     all: LList[LInt] = None
     completed: LList[LInt] = None
@@ -22,7 +22,7 @@ class RpaItemGetResultItemTasksFaces(B24Model):
 
 
 class RpaItemGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.item.get``."""
 
     uf_rpa_1_name: LStr = Field(None, alias="UF_RPA_1_NAME")
     created_by: LInt = Field(None, alias="createdBy")
@@ -64,7 +64,7 @@ class RpaItemGetResult(B24Model):
 
 
 class RpaItemGetTasksResultTasksItemDataControlsButtonsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.item.getTasks``."""
 
     color: LStr = Field(None, alias="COLOR")
     name: LStr = Field(None, alias="NAME")
@@ -75,7 +75,7 @@ class RpaItemGetTasksResultTasksItemDataControlsButtonsItem(B24Model):
 
 
 class RpaItemGetTasksResultTasksItemDataControls(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.item.getTasks``."""
 
     buttons: LList[RpaItemGetTasksResultTasksItemDataControlsButtonsItem] = Field(
         None, alias="BUTTONS"
@@ -83,14 +83,14 @@ class RpaItemGetTasksResultTasksItemDataControls(B24Model):
 
 
 class RpaItemGetTasksResultTasksItemDataUsersItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.item.getTasks``."""
 
     id: LInt = None
     status: LInt = None
 
 
 class RpaItemGetTasksResultTasksItemData(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.item.getTasks``."""
 
     controls: RpaItemGetTasksResultTasksItemDataControls | None = None
     fields_to_set: LList[LStr] = Field(None, alias="fieldsToSet")
@@ -103,7 +103,7 @@ class RpaItemGetTasksResultTasksItemData(B24Model):
 
 
 class RpaItemGetTasksResultTasksItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.item.getTasks``."""
 
     data: RpaItemGetTasksResultTasksItemData | None = None
     description: LStr = None

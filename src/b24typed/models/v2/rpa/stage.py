@@ -24,14 +24,14 @@ class RpaStageAddFields(TypedDict, total=False):
 
 
 class RpaStageGetResultPermissions(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.stage.get``."""
 
     can_move_from: LBool = Field(None, alias="canMoveFrom")
     droppable: LBool = None
 
 
 class RpaStageGetResultTasksItemUsersItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.stage.get``."""
 
     entity_id: LInt = Field(None, alias="entityId")
     entity_type: LStr = Field(None, alias="entityType")
@@ -42,7 +42,7 @@ class RpaStageGetResultTasksItemUsersItem(B24Model):
 
 
 class RpaStageGetResultTasksItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.stage.get``."""
 
     can_append_responsibles: LBool = Field(None, alias="canAppendResponsibles")
     robot_name: LStr = Field(None, alias="robotName")
@@ -71,7 +71,7 @@ class RpaStageGetResult(B24Model):
 
 
 class RpaStageListForTypeResultStagesItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.stage.listForType``."""
 
     code: LStr = None
     color: LStr = None

@@ -14,13 +14,13 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
 
 
 class RpaTimelineAddResultTimelineData(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.timeline.add``."""
 
     scope: LStr = None
 
 
 class RpaTimelineAddResultTimeline(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.timeline.add``."""
 
     action: LBool = None
     created_time: LStr = Field(None, alias="createdTime")
@@ -48,7 +48,7 @@ class RpaTimelineAddFields(TypedDict, total=False):
 
 
 class RpaTimelineListForItemResultData(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.timeline.listForItem``."""
 
     fields: Any = None
     item: Any = None
@@ -60,27 +60,27 @@ class RpaTimelineListForItemResultData(B24Model):
 
 
 class RpaTimelineListForItemResultTimelineItemDataFieldsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.timeline.listForItem``."""
 
     name: LStr = None
     title: LStr = None
 
 
 class RpaTimelineListForItemResultTimelineItemDataItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.timeline.listForItem``."""
 
     name: LStr = None
 
 
 class RpaTimelineListForItemResultTimelineItemDataStageFrom(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.timeline.listForItem``."""
 
     id: LInt = None
     name: LStr = None
 
 
 class RpaTimelineListForItemResultTimelineItemDataTaskPaE374B4(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.timeline.listForItem``."""
 
     color: LStr = None
     label: LStr = None
@@ -88,7 +88,7 @@ class RpaTimelineListForItemResultTimelineItemDataTaskPaE374B4(B24Model):
 
 
 class RpaTimelineListForItemResultTimelineItemDataTaskPaA9D547(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.timeline.listForItem``."""
 
     actions: LList[RpaTimelineListForItemResultTimelineItemDataTaskPaE374B4] = Field(
         None, alias="ACTIONS"
@@ -102,7 +102,7 @@ class RpaTimelineListForItemResultTimelineItemDataTaskPaA9D547(B24Model):
 
 
 class RpaTimelineListForItemResultTimelineItemDataTask(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.timeline.listForItem``."""
 
     activity: LStr = Field(None, alias="ACTIVITY")
     activity_name: LStr = Field(None, alias="ACTIVITY_NAME")
@@ -119,7 +119,7 @@ class RpaTimelineListForItemResultTimelineItemDataTask(B24Model):
 
 
 class RpaTimelineListForItemResultTimelineItemData(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.timeline.listForItem``."""
 
     fields: LList[RpaTimelineListForItemResultTimelineItemDataFieldsItem] = None
     item: RpaTimelineListForItemResultTimelineItemDataItem | None = None
@@ -134,7 +134,7 @@ class RpaTimelineListForItemResultTimelineItemData(B24Model):
 
 
 class RpaTimelineListForItemResultTimelineItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.timeline.listForItem``."""
 
     action: LStr = None
     created_time: LStr = Field(None, alias="createdTime")
@@ -167,7 +167,7 @@ class RpaTimelineListForItemResult(B24Model):
 
 
 class RpaTimelineUpdateIsFixedResultTimeline(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.timeline.updateIsFixed``."""
 
     id: LInt = None
 

@@ -23,7 +23,7 @@ class RpaTypeAddFieldsItem(TypedDict, total=False):
 
 
 class RpaTypeGetResultTypePermissionsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.type.get``."""
 
     access_code: LStr = Field(None, alias="accessCode")
     action: LStr = None
@@ -34,7 +34,7 @@ class RpaTypeGetResultTypePermissionsItem(B24Model):
 
 
 class RpaTypeGetResultType(B24Model):
-    """A nested object."""
+    """An object in the result of ``rpa.type.get``."""
 
     created_by: LInt = Field(None, alias="createdBy")
     id: LInt = None

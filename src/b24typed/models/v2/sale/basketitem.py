@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
 class SaleBasketitemAddResultBasketItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.basketitem.add``."""
 
     base_price: LInt = Field(None, alias="basePrice")
     can_buy: LStr = Field(None, alias="canBuy")
@@ -74,7 +74,7 @@ class SaleBasketitemAddFields(TypedDict, total=False):
 
 
 class SaleBasketitemAddCatalogProductResultBasketItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.basketitem.addCatalogProduct``."""
 
     base_price: LInt = Field(None, alias="basePrice")
     can_buy: LStr = Field(None, alias="canBuy")
@@ -132,7 +132,7 @@ SaleBasketitemGetResult: TypeAlias = SaleBasketitemAddResult
 
 
 class SaleBasketitemGetFieldsResultBasketItemBasePrice(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.basketitem.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -141,7 +141,7 @@ class SaleBasketitemGetFieldsResultBasketItemBasePrice(B24Model):
 
 
 class SaleBasketitemGetFieldsResultBasketItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.basketitem.getFields``."""
 
     base_price: SaleBasketitemGetFieldsResultBasketItemBasePrice | None = Field(
         None, alias="basePrice"
@@ -162,7 +162,7 @@ SaleBasketitemGetFieldsCatalogProductResult: TypeAlias = SaleBasketitemGetFields
 
 
 class SaleBasketitemListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.basketitem.list``."""
 
     currency: LStr = None
     id: LInt = None
@@ -179,7 +179,7 @@ class SaleBasketitemListResult(B24Model):
 
 
 class SaleBasketitemUpdateResultBasketItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.basketitem.update``."""
 
     base_price: LInt = Field(None, alias="basePrice")
     can_buy: LStr = Field(None, alias="canBuy")
@@ -235,7 +235,7 @@ class SaleBasketitemUpdateFields(TypedDict, total=False):
 
 
 class SaleBasketitemUpdateCatalogProductResultBasketItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.basketitem.updateCatalogProduct``."""
 
     base_price: LInt = Field(None, alias="basePrice")
     can_buy: LStr = Field(None, alias="canBuy")

@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
 class SaleBasketpropertiesAddResultBasketProperty(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.basketproperties.add``."""
 
     basket_id: LInt = Field(None, alias="basketId")
     code: LStr = None
@@ -46,7 +46,7 @@ SaleBasketpropertiesDeleteResult: TypeAlias = LBool
 
 
 class SaleBasketpropertiesGetResultBasketProperty(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.basketproperties.get``."""
 
     basket_id: LInt = Field(None, alias="basketId")
     code: LStr = None
@@ -66,7 +66,7 @@ class SaleBasketpropertiesGetResult(B24Model):
 
 
 class SaleBasketpropertiesGetFieldsResultBasketPropertieD32E1E(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.basketproperties.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -75,7 +75,7 @@ class SaleBasketpropertiesGetFieldsResultBasketPropertieD32E1E(B24Model):
 
 
 class SaleBasketpropertiesGetFieldsResultBasketProperties(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.basketproperties.getFields``."""
 
     basket_id: SaleBasketpropertiesGetFieldsResultBasketPropertieD32E1E | None = Field(
         None, alias="basketId"

@@ -15,14 +15,14 @@ from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LSt
 
 
 class SaleBusinessValuePersonDomainAddResultBusinessValu4DE784(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.businessValuePersonDomain.add``."""
 
     domain: LStr = None
     person_type_id: LInt = Field(None, alias="personTypeId")
 
 
 class SaleBusinessValuePersonDomainAddResultTime(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.businessValuePersonDomain.add``."""
 
     date_finish: LStr = None
     date_start: LStr = None
@@ -51,7 +51,7 @@ SaleBusinessValuePersonDomainDeleteByFilterResult: TypeAlias = LBool
 
 
 class SaleBusinessValuePersonDomainGetFieldsResultBusine52462A(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.businessValuePersonDomain.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -60,7 +60,7 @@ class SaleBusinessValuePersonDomainGetFieldsResultBusine52462A(B24Model):
 
 
 class SaleBusinessValuePersonDomainGetFieldsResultBusine87D6B0(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.businessValuePersonDomain.getFields``."""
 
     domain: SaleBusinessValuePersonDomainGetFieldsResultBusine52462A | None = None
     person_type_id: SaleBusinessValuePersonDomainGetFieldsResultBusine52462A | None = Field(

@@ -57,7 +57,7 @@ SaleCashboxHandlerDeleteResult: TypeAlias = LBool
 
 
 class SaleCashboxHandlerListItemSettingsConfigAuthItemsLogin(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.cashbox.handler.list``."""
 
     label: LStr = Field(None, alias="LABEL")
     required: LStr = Field(None, alias="REQUIRED")
@@ -65,7 +65,7 @@ class SaleCashboxHandlerListItemSettingsConfigAuthItemsLogin(B24Model):
 
 
 class SaleCashboxHandlerListItemSettingsConfigAuthItems(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.cashbox.handler.list``."""
 
     login: SaleCashboxHandlerListItemSettingsConfigAuthItemsLogin | None = Field(
         None, alias="LOGIN"
@@ -76,14 +76,14 @@ class SaleCashboxHandlerListItemSettingsConfigAuthItems(B24Model):
 
 
 class SaleCashboxHandlerListItemSettingsConfigAuth(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.cashbox.handler.list``."""
 
     items: SaleCashboxHandlerListItemSettingsConfigAuthItems | None = Field(None, alias="ITEMS")
     label: LStr = Field(None, alias="LABEL")
 
 
 class SaleCashboxHandlerListItemSettingsConfigCompanyItemsInn(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.cashbox.handler.list``."""
 
     disabled: LStr = Field(None, alias="DISABLED")
     label: LStr = Field(None, alias="LABEL")
@@ -94,27 +94,27 @@ class SaleCashboxHandlerListItemSettingsConfigCompanyItemsInn(B24Model):
 
 
 class SaleCashboxHandlerListItemSettingsConfigCompanyItems(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.cashbox.handler.list``."""
 
     inn: SaleCashboxHandlerListItemSettingsConfigCompanyItemsInn | None = Field(None, alias="INN")
 
 
 class SaleCashboxHandlerListItemSettingsConfigCompany(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.cashbox.handler.list``."""
 
     items: SaleCashboxHandlerListItemSettingsConfigCompanyItems | None = Field(None, alias="ITEMS")
     label: LStr = Field(None, alias="LABEL")
 
 
 class SaleCashboxHandlerListItemSettingsConfigInteractioAA7D0B(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.cashbox.handler.list``."""
 
     active: LStr = Field(None, alias="ACTIVE")
     test: LStr = Field(None, alias="TEST")
 
 
 class SaleCashboxHandlerListItemSettingsConfigInteractio6C521F(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.cashbox.handler.list``."""
 
     label: LStr = Field(None, alias="LABEL")
     options: SaleCashboxHandlerListItemSettingsConfigInteractioAA7D0B | None = Field(
@@ -124,7 +124,7 @@ class SaleCashboxHandlerListItemSettingsConfigInteractio6C521F(B24Model):
 
 
 class SaleCashboxHandlerListItemSettingsConfigInteractionItems(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.cashbox.handler.list``."""
 
     mode: SaleCashboxHandlerListItemSettingsConfigInteractio6C521F | None = Field(
         None, alias="MODE"
@@ -132,7 +132,7 @@ class SaleCashboxHandlerListItemSettingsConfigInteractionItems(B24Model):
 
 
 class SaleCashboxHandlerListItemSettingsConfigInteraction(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.cashbox.handler.list``."""
 
     items: SaleCashboxHandlerListItemSettingsConfigInteractionItems | None = Field(
         None, alias="ITEMS"
@@ -141,7 +141,7 @@ class SaleCashboxHandlerListItemSettingsConfigInteraction(B24Model):
 
 
 class SaleCashboxHandlerListItemSettingsConfig(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.cashbox.handler.list``."""
 
     auth: SaleCashboxHandlerListItemSettingsConfigAuth | None = Field(None, alias="AUTH")
     company: SaleCashboxHandlerListItemSettingsConfigCompany | None = Field(None, alias="COMPANY")
@@ -151,7 +151,7 @@ class SaleCashboxHandlerListItemSettingsConfig(B24Model):
 
 
 class SaleCashboxHandlerListItemSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.cashbox.handler.list``."""
 
     check_url: LStr = Field(None, alias="CHECK_URL")
     config: SaleCashboxHandlerListItemSettingsConfig | None = Field(None, alias="CONFIG")
@@ -160,7 +160,7 @@ class SaleCashboxHandlerListItemSettings(B24Model):
 
 
 class SaleCashboxHandlerListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.cashbox.handler.list``."""
 
     code: LStr = Field(None, alias="CODE")
     id: LInt = Field(None, alias="ID")
@@ -175,7 +175,7 @@ SaleCashboxHandlerUpdateResult: TypeAlias = LBool
 
 
 class SaleCashboxListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.cashbox.list``."""
 
     active: LStr = Field(None, alias="ACTIVE")
     date_create: LDict = Field(None, alias="DATE_CREATE")

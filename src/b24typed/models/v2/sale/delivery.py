@@ -16,7 +16,7 @@ from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LSt
 
 
 class SaleDeliveryAddResultParent(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.delivery.add``."""
 
     active: LStr = Field(None, alias="ACTIVE")
     currency: LStr = Field(None, alias="CURRENCY")
@@ -29,7 +29,7 @@ class SaleDeliveryAddResultParent(B24Model):
 
 
 class SaleDeliveryAddResultProfilesItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.delivery.add``."""
 
     active: LStr = Field(None, alias="ACTIVE")
     currency: LStr = Field(None, alias="CURRENCY")
@@ -54,7 +54,7 @@ class SaleDeliveryAddConfigItem(TypedDict, total=False):
 
 
 class SaleDeliveryConfigGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.delivery.config.get``."""
 
     code: LStr = Field(None, alias="CODE")
     value: LStr = Field(None, alias="VALUE")
@@ -79,7 +79,7 @@ SaleDeliveryExtraServiceDeleteResult: TypeAlias = LBool
 
 
 class SaleDeliveryExtraServiceGetResultItemItemsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.delivery.extra.service.get``."""
 
     code: Any = Field(None, alias="CODE")
     price: LStr = Field(None, alias="PRICE")
@@ -87,7 +87,7 @@ class SaleDeliveryExtraServiceGetResultItemItemsItem(B24Model):
 
 
 class SaleDeliveryExtraServiceGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.delivery.extra.service.get``."""
 
     active: LStr = Field(None, alias="ACTIVE")
     code: LStr = Field(None, alias="CODE")
@@ -106,7 +106,7 @@ SaleDeliveryExtraServiceUpdateResult: TypeAlias = LBool
 
 
 class SaleDeliveryGetlistItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.delivery.getlist``."""
 
     active: LStr = Field(None, alias="ACTIVE")
     currency: LStr = Field(None, alias="CURRENCY")
@@ -147,7 +147,7 @@ SaleDeliveryHandlerDeleteResult: TypeAlias = LBool
 
 
 class SaleDeliveryHandlerListItemProfilesItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.delivery.handler.list``."""
 
     code: LStr = Field(None, alias="CODE")
     description: LStr = Field(None, alias="DESCRIPTION")
@@ -155,7 +155,7 @@ class SaleDeliveryHandlerListItemProfilesItem(B24Model):
 
 
 class SaleDeliveryHandlerListItemSettingsConfigItemOptions(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.delivery.handler.list``."""
 
     option1_code: LStr = Field(None, alias="Option1Code")
     option2_code: LStr = Field(None, alias="Option2Code")
@@ -165,7 +165,7 @@ class SaleDeliveryHandlerListItemSettingsConfigItemOptions(B24Model):
 
 
 class SaleDeliveryHandlerListItemSettingsConfigItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.delivery.handler.list``."""
 
     code: LStr = Field(None, alias="CODE")
     name: LStr = Field(None, alias="NAME")
@@ -176,7 +176,7 @@ class SaleDeliveryHandlerListItemSettingsConfigItem(B24Model):
 
 
 class SaleDeliveryHandlerListItemSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.delivery.handler.list``."""
 
     calculate_url: LStr = Field(None, alias="CALCULATE_URL")
     cancel_delivery_request_url: LStr = Field(None, alias="CANCEL_DELIVERY_REQUEST_URL")
@@ -186,7 +186,7 @@ class SaleDeliveryHandlerListItemSettings(B24Model):
 
 
 class SaleDeliveryHandlerListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.delivery.handler.list``."""
 
     code: LStr = Field(None, alias="CODE")
     description: LStr = Field(None, alias="DESCRIPTION")

@@ -16,7 +16,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt,
 
 
 class SaleOrderAddResultOrder(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.order.add``."""
 
     account_number: LStr = Field(None, alias="accountNumber")
     additional_info: LStr = Field(None, alias="additionalInfo")
@@ -104,7 +104,7 @@ SaleOrderDeleteResult: TypeAlias = LBool
 
 
 class SaleOrderGetResultOrderBasketItemsItemPropertiesItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.order.get``."""
 
     basket_id: LInt = Field(None, alias="basketId")
     code: LStr = None
@@ -116,7 +116,7 @@ class SaleOrderGetResultOrderBasketItemsItemPropertiesItem(B24Model):
 
 
 class SaleOrderGetResultOrderBasketItemsItemReservationsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.order.get``."""
 
     basket_id: LInt = Field(None, alias="basketId")
     date_reserve: LStr = Field(None, alias="dateReserve")
@@ -128,7 +128,7 @@ class SaleOrderGetResultOrderBasketItemsItemReservationsItem(B24Model):
 
 
 class SaleOrderGetResultOrderBasketItemsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.order.get``."""
 
     barcode_multi: LStr = Field(None, alias="barcodeMulti")
     base_price: LInt = Field(None, alias="basePrice")
@@ -175,7 +175,7 @@ class SaleOrderGetResultOrderBasketItemsItem(B24Model):
 
 
 class SaleOrderGetResultOrderClientsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.order.get``."""
 
     entity_id: LInt = Field(None, alias="entityId")
     entity_type_id: LInt = Field(None, alias="entityTypeId")
@@ -187,7 +187,7 @@ class SaleOrderGetResultOrderClientsItem(B24Model):
 
 
 class SaleOrderGetResultOrderPaymentsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.order.get``."""
 
     account_number: LStr = Field(None, alias="accountNumber")
     comments: LStr = None
@@ -236,7 +236,7 @@ class SaleOrderGetResultOrderPaymentsItem(B24Model):
 
 
 class SaleOrderGetResultOrderPropertyValuesItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.order.get``."""
 
     code: LStr = None
     id: LInt = None
@@ -247,7 +247,7 @@ class SaleOrderGetResultOrderPropertyValuesItem(B24Model):
 
 
 class SaleOrderGetResultOrderRequisiteLink(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.order.get``."""
 
     bank_detail_id: LInt = Field(None, alias="bankDetailId")
     mc_bank_detail_id: LInt = Field(None, alias="mcBankDetailId")
@@ -256,7 +256,7 @@ class SaleOrderGetResultOrderRequisiteLink(B24Model):
 
 
 class SaleOrderGetResultOrderShipmentsItemShipmentItemsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.order.get``."""
 
     basket_id: LInt = Field(None, alias="basketId")
     date_insert: LStr = Field(None, alias="dateInsert")
@@ -268,7 +268,7 @@ class SaleOrderGetResultOrderShipmentsItemShipmentItemsItem(B24Model):
 
 
 class SaleOrderGetResultOrderShipmentsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.order.get``."""
 
     account_number: LStr = Field(None, alias="accountNumber")
     allow_delivery: LStr = Field(None, alias="allowDelivery")
@@ -321,7 +321,7 @@ class SaleOrderGetResultOrderShipmentsItem(B24Model):
 
 
 class SaleOrderGetResultOrderTradeBindingsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.order.get``."""
 
     external_order_id: LInt = Field(None, alias="externalOrderId")
     id: LInt = None
@@ -333,7 +333,7 @@ class SaleOrderGetResultOrderTradeBindingsItem(B24Model):
 
 
 class SaleOrderGetResultOrder(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.order.get``."""
 
     account_number: LStr = Field(None, alias="accountNumber")
     additional_info: LStr = Field(None, alias="additionalInfo")
@@ -398,7 +398,7 @@ class SaleOrderGetResult(B24Model):
 
 
 class SaleOrderGetFieldsResultOrderAccountNumber(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.order.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -407,7 +407,7 @@ class SaleOrderGetFieldsResultOrderAccountNumber(B24Model):
 
 
 class SaleOrderGetFieldsResultOrder(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.order.getFields``."""
 
     account_number: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(
         None, alias="accountNumber"
@@ -497,7 +497,7 @@ class SaleOrderGetFieldsResult(B24Model):
 
 
 class SaleOrderListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.order.list``."""
 
     account_number: LStr = Field(None, alias="accountNumber")
     additional_info: LStr = Field(None, alias="additionalInfo")
@@ -551,7 +551,7 @@ class SaleOrderListResult(B24Model):
 
 
 class SaleOrderUpdateResultOrder(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.order.update``."""
 
     account_number: LStr = Field(None, alias="accountNumber")
     additional_info: LStr = Field(None, alias="additionalInfo")

@@ -16,7 +16,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt,
 
 
 class SalePaymentAddResultPayment(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.payment.add``."""
 
     account_number: LStr = Field(None, alias="accountNumber")
     comments: LStr = None
@@ -113,7 +113,7 @@ SalePaymentDeleteResult: TypeAlias = LBool
 
 
 class SalePaymentGetResultPayment(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.payment.get``."""
 
     account_number: LStr = Field(None, alias="accountNumber")
     comments: LStr = None
@@ -168,7 +168,7 @@ class SalePaymentGetResult(B24Model):
 
 
 class SalePaymentGetFieldsResultPaymentAccountNumber(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.payment.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -177,7 +177,7 @@ class SalePaymentGetFieldsResultPaymentAccountNumber(B24Model):
 
 
 class SalePaymentGetFieldsResultPayment(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.payment.getFields``."""
 
     account_number: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
         None, alias="accountNumber"

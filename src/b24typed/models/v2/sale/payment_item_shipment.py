@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, 
 
 
 class SalePaymentItemShipmentAddResultPaymentItemShipment(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.paymentItemShipment.add``."""
 
     date_insert: LStr = Field(None, alias="dateInsert")
     id: LInt = None
@@ -42,7 +42,7 @@ SalePaymentItemShipmentDeleteResult: TypeAlias = LBool
 
 
 class SalePaymentItemShipmentGetResultPaymentItemShipment(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.paymentItemShipment.get``."""
 
     date_insert: LDateTime = Field(None, alias="dateInsert")
     id: LInt = None
@@ -60,7 +60,7 @@ class SalePaymentItemShipmentGetResult(B24Model):
 
 
 class SalePaymentItemShipmentGetFieldsResultPaymentItemSA2EA36(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.paymentItemShipment.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -69,7 +69,7 @@ class SalePaymentItemShipmentGetFieldsResultPaymentItemSA2EA36(B24Model):
 
 
 class SalePaymentItemShipmentGetFieldsResultPaymentItemS720CFF(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.paymentItemShipment.getFields``."""
 
     date_insert: SalePaymentItemShipmentGetFieldsResultPaymentItemSA2EA36 | None = Field(
         None, alias="dateInsert"

@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LFloat
 
 
 class SalePaymentitembasketAddResultPaymentItemBasket(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.paymentitembasket.add``."""
 
     basket_id: LInt = Field(None, alias="basketId")
     date_insert: LStr = Field(None, alias="dateInsert")
@@ -44,7 +44,7 @@ SalePaymentitembasketDeleteResult: TypeAlias = LBool
 
 
 class SalePaymentitembasketGetResultPaymentItemBasket(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.paymentitembasket.get``."""
 
     basket_id: LInt = Field(None, alias="basketId")
     date_insert: LDateTime = Field(None, alias="dateInsert")
@@ -63,7 +63,7 @@ class SalePaymentitembasketGetResult(B24Model):
 
 
 class SalePaymentitembasketGetfieldsResultPaymentItemBasAB764D(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.paymentitembasket.getfields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -72,7 +72,7 @@ class SalePaymentitembasketGetfieldsResultPaymentItemBasAB764D(B24Model):
 
 
 class SalePaymentitembasketGetfieldsResultPaymentItemBasket(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.paymentitembasket.getfields``."""
 
     basket_id: SalePaymentitembasketGetfieldsResultPaymentItemBasAB764D | None = Field(
         None, alias="basketId"

@@ -74,14 +74,14 @@ SalePaysystemHandlerDeleteResult: TypeAlias = LBool
 
 
 class SalePaysystemHandlerListItemSettingsCodesPaymentBu8E2C96(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.paysystem.handler.list``."""
 
     provider_key: LStr = Field(None, alias="PROVIDER_KEY")
     provider_value: LStr = Field(None, alias="PROVIDER_VALUE")
 
 
 class SalePaysystemHandlerListItemSettingsCodesPaymentBuyerId(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.paysystem.handler.list``."""
 
     default: SalePaysystemHandlerListItemSettingsCodesPaymentBu8E2C96 | None = Field(
         None, alias="DEFAULT"
@@ -92,13 +92,13 @@ class SalePaysystemHandlerListItemSettingsCodesPaymentBuyerId(B24Model):
 
 
 class SalePaysystemHandlerListItemSettingsCodesPsChangeS1E0034(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.paysystem.handler.list``."""
 
     type: LStr = Field(None, alias="TYPE")
 
 
 class SalePaysystemHandlerListItemSettingsCodesPsChangeS6CE759(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.paysystem.handler.list``."""
 
     input: SalePaysystemHandlerListItemSettingsCodesPsChangeS1E0034 | None = Field(
         None, alias="INPUT"
@@ -108,14 +108,14 @@ class SalePaysystemHandlerListItemSettingsCodesPsChangeS6CE759(B24Model):
 
 
 class SalePaysystemHandlerListItemSettingsCodesPsWorkModA75C06(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.paysystem.handler.list``."""
 
     regular: LStr = Field(None, alias="REGULAR")
     test: LStr = Field(None, alias="TEST")
 
 
 class SalePaysystemHandlerListItemSettingsCodesPsWorkModeInput(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.paysystem.handler.list``."""
 
     options: SalePaysystemHandlerListItemSettingsCodesPsWorkModA75C06 | None = Field(
         None, alias="OPTIONS"
@@ -124,7 +124,7 @@ class SalePaysystemHandlerListItemSettingsCodesPsWorkModeInput(B24Model):
 
 
 class SalePaysystemHandlerListItemSettingsCodesPsWorkMode(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.paysystem.handler.list``."""
 
     input: SalePaysystemHandlerListItemSettingsCodesPsWorkModeInput | None = Field(
         None, alias="INPUT"
@@ -134,7 +134,7 @@ class SalePaysystemHandlerListItemSettingsCodesPsWorkMode(B24Model):
 
 
 class SalePaysystemHandlerListItemSettingsCodesRestServiceId(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.paysystem.handler.list``."""
 
     description: LStr = Field(None, alias="DESCRIPTION")
     name: LStr = Field(None, alias="NAME")
@@ -142,7 +142,7 @@ class SalePaysystemHandlerListItemSettingsCodesRestServiceId(B24Model):
 
 
 class SalePaysystemHandlerListItemSettingsCodes(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.paysystem.handler.list``."""
 
     payment_buyer_id: SalePaysystemHandlerListItemSettingsCodesPaymentBuyerId | None = Field(
         None, alias="PAYMENT_BUYER_ID"
@@ -165,21 +165,21 @@ class SalePaysystemHandlerListItemSettingsCodes(B24Model):
 
 
 class SalePaysystemHandlerListItemSettingsFormDataFields3A395E(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.paysystem.handler.list``."""
 
     code: LStr = Field(None, alias="CODE")
     visible: LStr = Field(None, alias="VISIBLE")
 
 
 class SalePaysystemHandlerListItemSettingsFormDataFields10FE47(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.paysystem.handler.list``."""
 
     name: LStr = Field(None, alias="NAME")
     type: LStr = Field(None, alias="TYPE")
 
 
 class SalePaysystemHandlerListItemSettingsFormDataFieldsPhone(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.paysystem.handler.list``."""
 
     code: SalePaysystemHandlerListItemSettingsFormDataFields10FE47 | None = Field(
         None, alias="CODE"
@@ -188,13 +188,13 @@ class SalePaysystemHandlerListItemSettingsFormDataFieldsPhone(B24Model):
 
 
 class SalePaysystemHandlerListItemSettingsFormDataFields2EF8F3(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.paysystem.handler.list``."""
 
     code: LStr = Field(None, alias="CODE")
 
 
 class SalePaysystemHandlerListItemSettingsFormDataFields(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.paysystem.handler.list``."""
 
     payment_id: SalePaysystemHandlerListItemSettingsFormDataFields3A395E | None = Field(
         None, alias="paymentId"
@@ -204,7 +204,7 @@ class SalePaysystemHandlerListItemSettingsFormDataFields(B24Model):
 
 
 class SalePaysystemHandlerListItemSettingsFormData(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.paysystem.handler.list``."""
 
     action_uri: LStr = Field(None, alias="ACTION_URI")
     fields: SalePaysystemHandlerListItemSettingsFormDataFields | None = Field(None, alias="FIELDS")
@@ -212,7 +212,7 @@ class SalePaysystemHandlerListItemSettingsFormData(B24Model):
 
 
 class SalePaysystemHandlerListItemSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.paysystem.handler.list``."""
 
     codes: SalePaysystemHandlerListItemSettingsCodes | None = Field(None, alias="CODES")
     currency: LList[LStr] = Field(None, alias="CURRENCY")
@@ -220,7 +220,7 @@ class SalePaysystemHandlerListItemSettings(B24Model):
 
 
 class SalePaysystemHandlerListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.paysystem.handler.list``."""
 
     code: LStr = Field(None, alias="CODE")
     id: LInt = Field(None, alias="ID")
@@ -235,7 +235,7 @@ SalePaysystemHandlerUpdateResult: TypeAlias = LBool
 
 
 class SalePaysystemListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.paysystem.list``."""
 
     action_file: LStr = Field(None, alias="ACTION_FILE")
     active: LStr = Field(None, alias="ACTIVE")

@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LSt
 
 
 class SalePersontypeAddResultPersonType(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.persontype.add``."""
 
     active: LStr = None
     code: LStr = None
@@ -45,7 +45,7 @@ SalePersontypeGetResult: TypeAlias = SalePersontypeAddResult
 
 
 class SalePersontypeGetFieldsResultPersonTypeActive(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.persontype.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -54,7 +54,7 @@ class SalePersontypeGetFieldsResultPersonTypeActive(B24Model):
 
 
 class SalePersontypeGetFieldsResultPersonType(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.persontype.getFields``."""
 
     active: SalePersontypeGetFieldsResultPersonTypeActive | None = None
     code: SalePersontypeGetFieldsResultPersonTypeActive | None = None
@@ -71,7 +71,7 @@ class SalePersontypeGetFieldsResult(B24Model):
 
 
 class SalePersontypeListResultPersonTypesItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.persontype.list``."""
 
     id: LInt = None
     name: LStr = None
@@ -79,7 +79,7 @@ class SalePersontypeListResultPersonTypesItem(B24Model):
 
 
 class SalePersontypeListResultTime(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.persontype.list``."""
 
     date_finish: LStr = None
     date_start: LStr = None
@@ -99,7 +99,7 @@ class SalePersontypeListResult(B24Model):
 
 
 class SalePersontypeUpdateResultPersonType(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.persontype.update``."""
 
     active: LStr = None
     code: LStr = None

@@ -49,7 +49,7 @@ SalePropertyDeleteResult: TypeAlias = LBool
 
 
 class SalePropertyGetResultProperty(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.property.get``."""
 
     active: LStr = None
     code: LStr = None
@@ -88,7 +88,7 @@ class SalePropertyGetResult(B24Model):
 
 
 class SalePropertyGetfieldsbytypeResultPropertyActive(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.property.getfieldsbytype``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -97,7 +97,7 @@ class SalePropertyGetfieldsbytypeResultPropertyActive(B24Model):
 
 
 class SalePropertyGetfieldsbytypeResultPropertySettingsFields(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.property.getfieldsbytype``."""
 
     max: SalePropertyGetfieldsbytypeResultPropertyActive | None = None
     min: SalePropertyGetfieldsbytypeResultPropertyActive | None = None
@@ -105,7 +105,7 @@ class SalePropertyGetfieldsbytypeResultPropertySettingsFields(B24Model):
 
 
 class SalePropertyGetfieldsbytypeResultPropertySettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.property.getfieldsbytype``."""
 
     fields: SalePropertyGetfieldsbytypeResultPropertySettingsFields | None = None
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -115,7 +115,7 @@ class SalePropertyGetfieldsbytypeResultPropertySettings(B24Model):
 
 
 class SalePropertyGetfieldsbytypeResultProperty(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.property.getfieldsbytype``."""
 
     active: SalePropertyGetfieldsbytypeResultPropertyActive | None = None
     code: SalePropertyGetfieldsbytypeResultPropertyActive | None = None
@@ -153,7 +153,7 @@ class SalePropertyGetfieldsbytypeResult(B24Model):
 
 
 class SalePropertyListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.property.list``."""
 
     active: LStr = None
     code: LStr = None
@@ -191,14 +191,14 @@ class SalePropertyListResult(B24Model):
 
 
 class SalePropertyUpdateResultPropertySettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.property.update``."""
 
     maxlength: LStr = None
     multiline: LStr = None
 
 
 class SalePropertyUpdateResultProperty(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.property.update``."""
 
     active: LStr = None
     code: LStr = None

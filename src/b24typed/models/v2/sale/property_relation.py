@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LStr
 
 
 class SalePropertyRelationAddResultPropertyRelation(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.propertyRelation.add``."""
 
     entity_id: LInt = Field(None, alias="entityId")
     entity_type: LStr = Field(None, alias="entityType")
@@ -40,7 +40,7 @@ SalePropertyRelationDeleteByFilterResult: TypeAlias = LBool
 
 
 class SalePropertyRelationGetFieldsResultPropertyRelatioE781EA(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.propertyRelation.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -49,7 +49,7 @@ class SalePropertyRelationGetFieldsResultPropertyRelatioE781EA(B24Model):
 
 
 class SalePropertyRelationGetFieldsResultPropertyRelation(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.propertyRelation.getFields``."""
 
     entity_id: SalePropertyRelationGetFieldsResultPropertyRelatioE781EA | None = Field(
         None, alias="entityId"

@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
 class SalePropertygroupAddResultPropertyGroup(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.propertygroup.add``."""
 
     id: LInt = None
     name: LStr = None
@@ -43,7 +43,7 @@ SalePropertygroupGetResult: TypeAlias = SalePropertygroupAddResult
 
 
 class SalePropertygroupGetFieldsResultPropertyGroupId(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.propertygroup.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -52,7 +52,7 @@ class SalePropertygroupGetFieldsResultPropertyGroupId(B24Model):
 
 
 class SalePropertygroupGetFieldsResultPropertyGroup(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.propertygroup.getFields``."""
 
     id: SalePropertygroupGetFieldsResultPropertyGroupId | None = None
     name: SalePropertygroupGetFieldsResultPropertyGroupId | None = None

@@ -18,7 +18,7 @@ SalePropertyvalueDeleteResult: TypeAlias = LBool
 
 
 class SalePropertyvalueGetResultPropertyValue(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.propertyvalue.get``."""
 
     code: LStr = None
     id: LInt = None
@@ -38,7 +38,7 @@ class SalePropertyvalueGetResult(B24Model):
 
 
 class SalePropertyvalueGetfieldsResultPropertyValueCode(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.propertyvalue.getfields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -47,7 +47,7 @@ class SalePropertyvalueGetfieldsResultPropertyValueCode(B24Model):
 
 
 class SalePropertyvalueGetfieldsResultPropertyValue(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.propertyvalue.getfields``."""
 
     code: SalePropertyvalueGetfieldsResultPropertyValueCode | None = None
     id: SalePropertyvalueGetfieldsResultPropertyValueCode | None = None
@@ -81,7 +81,7 @@ class SalePropertyvalueListResult(B24Model):
 
 
 class SalePropertyvalueModifyResultPropertyValuesItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.propertyvalue.modify``."""
 
     code: LStr = None
     id: LInt = None

@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
 class SalePropertyvariantAddResultPropertyVariant(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.propertyvariant.add``."""
 
     description: LStr = None
     id: LInt = None
@@ -45,7 +45,7 @@ SalePropertyvariantDeleteResult: TypeAlias = LBool
 
 
 class SalePropertyvariantGetResultPropertyVariant(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.propertyvariant.get``."""
 
     description: LStr = None
     id: LInt = None
@@ -65,7 +65,7 @@ class SalePropertyvariantGetResult(B24Model):
 
 
 class SalePropertyvariantGetFieldsResultPropertyVariantDE8839B(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.propertyvariant.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -74,7 +74,7 @@ class SalePropertyvariantGetFieldsResultPropertyVariantDE8839B(B24Model):
 
 
 class SalePropertyvariantGetFieldsResultPropertyVariant(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.propertyvariant.getFields``."""
 
     description: SalePropertyvariantGetFieldsResultPropertyVariantDE8839B | None = None
     id: SalePropertyvariantGetFieldsResultPropertyVariantDE8839B | None = None

@@ -17,7 +17,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LFloat
 
 
 class SaleShipmentAddResultShipment(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.shipment.add``."""
 
     account_number: LStr = Field(None, alias="accountNumber")
     allow_delivery: LStr = Field(None, alias="allowDelivery")
@@ -78,7 +78,7 @@ SaleShipmentDeleteResult: TypeAlias = LBool
 
 
 class SaleShipmentGetResultShipmentShipmentItemsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.shipment.get``."""
 
     basket_id: LInt = Field(None, alias="basketId")
     date_insert: LStr = Field(None, alias="dateInsert")
@@ -90,7 +90,7 @@ class SaleShipmentGetResultShipmentShipmentItemsItem(B24Model):
 
 
 class SaleShipmentGetResultShipment(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.shipment.get``."""
 
     account_number: LStr = Field(None, alias="accountNumber")
     allow_delivery: LStr = Field(None, alias="allowDelivery")
@@ -150,7 +150,7 @@ class SaleShipmentGetResult(B24Model):
 
 
 class SaleShipmentGetFieldsResultShipmentAccountNumber(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.shipment.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -159,7 +159,7 @@ class SaleShipmentGetFieldsResultShipmentAccountNumber(B24Model):
 
 
 class SaleShipmentGetFieldsResultShipment(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.shipment.getFields``."""
 
     account_number: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
         None, alias="accountNumber"
@@ -281,7 +281,7 @@ class SaleShipmentGetFieldsResult(B24Model):
 
 
 class SaleShipmentListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.shipment.list``."""
 
     account_number: LStr = Field(None, alias="accountNumber")
     allow_delivery: LStr = Field(None, alias="allowDelivery")
@@ -337,7 +337,7 @@ class SaleShipmentListResult(B24Model):
 
 
 class SaleShipmentUpdateResultShipment(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.shipment.update``."""
 
     account_number: LStr = Field(None, alias="accountNumber")
     allow_delivery: LStr = Field(None, alias="allowDelivery")

@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt,
 
 
 class SaleShipmentitemAddResultShipmentItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.shipmentitem.add``."""
 
     basket_id: LInt = Field(None, alias="basketId")
     date_insert: LStr = Field(None, alias="dateInsert")
@@ -43,7 +43,7 @@ SaleShipmentitemDeleteResult: TypeAlias = LBool
 
 
 class SaleShipmentitemGetResultShipmentItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.shipmentitem.get``."""
 
     basket_id: LInt = Field(None, alias="basketId")
     date_insert: LDateTime = Field(None, alias="dateInsert")
@@ -61,7 +61,7 @@ class SaleShipmentitemGetResult(B24Model):
 
 
 class SaleShipmentitemGetfieldsResultShipmentItemBasketId(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.shipmentitem.getfields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -70,7 +70,7 @@ class SaleShipmentitemGetfieldsResultShipmentItemBasketId(B24Model):
 
 
 class SaleShipmentitemGetfieldsResultShipmentItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.shipmentitem.getfields``."""
 
     basket_id: SaleShipmentitemGetfieldsResultShipmentItemBasketId | None = Field(
         None, alias="basketId"

@@ -49,7 +49,7 @@ SaleShipmentpropertyDeleteResult: TypeAlias = LBool
 
 
 class SaleShipmentpropertyGetResultProperty(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.shipmentproperty.get``."""
 
     active: LStr = None
     code: LStr = None
@@ -88,7 +88,7 @@ class SaleShipmentpropertyGetResult(B24Model):
 
 
 class SaleShipmentpropertyGetfieldsbytypeResultPropertyActive(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.shipmentproperty.getfieldsbytype``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -97,7 +97,7 @@ class SaleShipmentpropertyGetfieldsbytypeResultPropertyActive(B24Model):
 
 
 class SaleShipmentpropertyGetfieldsbytypeResultPropertyS18A128(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.shipmentproperty.getfieldsbytype``."""
 
     max: SaleShipmentpropertyGetfieldsbytypeResultPropertyActive | None = None
     min: SaleShipmentpropertyGetfieldsbytypeResultPropertyActive | None = None
@@ -105,7 +105,7 @@ class SaleShipmentpropertyGetfieldsbytypeResultPropertyS18A128(B24Model):
 
 
 class SaleShipmentpropertyGetfieldsbytypeResultPropertyS1F27F7(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.shipmentproperty.getfieldsbytype``."""
 
     fields: SaleShipmentpropertyGetfieldsbytypeResultPropertyS18A128 | None = None
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -115,7 +115,7 @@ class SaleShipmentpropertyGetfieldsbytypeResultPropertyS1F27F7(B24Model):
 
 
 class SaleShipmentpropertyGetfieldsbytypeResultProperty(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.shipmentproperty.getfieldsbytype``."""
 
     active: SaleShipmentpropertyGetfieldsbytypeResultPropertyActive | None = None
     code: SaleShipmentpropertyGetfieldsbytypeResultPropertyActive | None = None
@@ -155,7 +155,7 @@ class SaleShipmentpropertyGetfieldsbytypeResult(B24Model):
 
 
 class SaleShipmentpropertyListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.shipmentproperty.list``."""
 
     active: LStr = None
     code: LStr = None
@@ -193,14 +193,14 @@ class SaleShipmentpropertyListResult(B24Model):
 
 
 class SaleShipmentpropertyUpdateResultPropertySettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.shipmentproperty.update``."""
 
     maxlength: LStr = None
     multiline: LStr = None
 
 
 class SaleShipmentpropertyUpdateResultProperty(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.shipmentproperty.update``."""
 
     active: LStr = None
     code: LStr = None

@@ -24,7 +24,7 @@ class SaleShipmentpropertyvalueGetResult(B24Model):
 
 
 class SaleShipmentpropertyvalueGetfieldsResultPropertyVaCBF2F7(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.shipmentpropertyvalue.getfields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -33,7 +33,7 @@ class SaleShipmentpropertyvalueGetfieldsResultPropertyVaCBF2F7(B24Model):
 
 
 class SaleShipmentpropertyvalueGetfieldsResultPropertyValue(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.shipmentpropertyvalue.getfields``."""
 
     code: SaleShipmentpropertyvalueGetfieldsResultPropertyVaCBF2F7 | None = None
     id: SaleShipmentpropertyvalueGetfieldsResultPropertyVaCBF2F7 | None = None
@@ -59,7 +59,7 @@ class SaleShipmentpropertyvalueGetfieldsResult(B24Model):
 
 
 class SaleShipmentpropertyvalueListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.shipmentpropertyvalue.list``."""
 
     code: LStr = None
     id: LInt = None
@@ -77,7 +77,7 @@ class SaleShipmentpropertyvalueListResult(B24Model):
 
 
 class SaleShipmentpropertyvalueModifyResultPropertyValuesItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.shipmentpropertyvalue.modify``."""
 
     code: Any = None
     id: LInt = None

@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
 
 
 class SaleStatusAddResultStatus(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.status.add``."""
 
     color: LStr = None
     id: LStr = None
@@ -44,7 +44,7 @@ SaleStatusDeleteResult: TypeAlias = LBool
 
 
 class SaleStatusGetResultStatus(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.status.get``."""
 
     color: LStr = None
     id: LStr = None
@@ -61,7 +61,7 @@ class SaleStatusGetResult(B24Model):
 
 
 class SaleStatusGetFieldsResultStatusColor(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.status.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -70,7 +70,7 @@ class SaleStatusGetFieldsResultStatusColor(B24Model):
 
 
 class SaleStatusGetFieldsResultStatus(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.status.getFields``."""
 
     color: SaleStatusGetFieldsResultStatusColor | None = None
     id: SaleStatusGetFieldsResultStatusColor | None = None

@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LList, LStr
 
 
 class SaleStatusLangAddResultStatusLang(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.statusLang.add``."""
 
     description: LStr = None
     lid: LStr = None
@@ -46,7 +46,7 @@ class SaleStatusLangDeleteByFilterFields(TypedDict, total=False):
 
 
 class SaleStatusLangGetFieldsResultStatusLangDescription(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.statusLang.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -55,7 +55,7 @@ class SaleStatusLangGetFieldsResultStatusLangDescription(B24Model):
 
 
 class SaleStatusLangGetFieldsResultStatusLang(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.statusLang.getFields``."""
 
     description: SaleStatusLangGetFieldsResultStatusLangDescription | None = None
     lid: SaleStatusLangGetFieldsResultStatusLangDescription | None = None
@@ -72,7 +72,7 @@ class SaleStatusLangGetFieldsResult(B24Model):
 
 
 class SaleStatusLangGetListLangsResultLangsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.statusLang.getListLangs``."""
 
     active: LStr = None
     lid: LStr = None

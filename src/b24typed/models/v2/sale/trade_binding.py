@@ -12,7 +12,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
 class SaleTradeBindingGetFieldsResultTradeBindingExterna1D84B7(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.tradeBinding.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -21,7 +21,7 @@ class SaleTradeBindingGetFieldsResultTradeBindingExterna1D84B7(B24Model):
 
 
 class SaleTradeBindingGetFieldsResultTradeBinding(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.tradeBinding.getFields``."""
 
     external_order_id: SaleTradeBindingGetFieldsResultTradeBindingExterna1D84B7 | None = Field(
         None, alias="externalOrderId"
@@ -38,7 +38,7 @@ class SaleTradeBindingGetFieldsResult(B24Model):
 
 
 class SaleTradeBindingListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.tradeBinding.list``."""
 
     order_id: LInt = Field(None, alias="orderId")
     trading_platform_id: LInt = Field(None, alias="tradingPlatformId")

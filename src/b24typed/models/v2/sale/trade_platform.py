@@ -12,7 +12,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
 class SaleTradePlatformGetFieldsResultTradePlatformCatal15EB2E(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.tradePlatform.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -21,7 +21,7 @@ class SaleTradePlatformGetFieldsResultTradePlatformCatal15EB2E(B24Model):
 
 
 class SaleTradePlatformGetFieldsResultTradePlatform(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.tradePlatform.getFields``."""
 
     catalog_section_tab_class_name: (
         SaleTradePlatformGetFieldsResultTradePlatformCatal15EB2E | None
@@ -40,7 +40,7 @@ class SaleTradePlatformGetFieldsResult(B24Model):
 
 
 class SaleTradePlatformListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sale.tradePlatform.list``."""
 
     code: LStr = None
     id: LInt = None

@@ -12,7 +12,7 @@ from b24typed.core.typed_models import B24Model, LDict, LStr
 
 
 class SalescenterPaymentGetPublicUrlResultPayment(B24Model):
-    """A nested object."""
+    """An object in the result of ``salescenter.payment.getPublicUrl``."""
 
     qr: LStr = None
     short_url: LStr = Field(None, alias="shortUrl")

@@ -16,7 +16,7 @@ from b24typed.core.typed_models import B24Model, LInt, LList, LStr, Rows
 
 
 class SignB2eCompanyProviderListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sign.b2e.company.provider.list``."""
 
     code: LStr = None
     date: LStr = None
@@ -29,14 +29,14 @@ SignB2eCompanyProviderListResult: TypeAlias = Rows[SignB2eCompanyProviderListIte
 
 
 class SignB2eDocumentGetResultMembersItemState(B24Model):
-    """A nested object."""
+    """An object in the result of ``sign.b2e.document.get``."""
 
     code: LStr = None
     name: LStr = None
 
 
 class SignB2eDocumentGetResultMembersItemUser(B24Model):
-    """A nested object."""
+    """An object in the result of ``sign.b2e.document.get``."""
 
     employee_code: LStr = Field(None, alias="employeeCode")
     employee_id: LInt = Field(None, alias="employeeId")
@@ -44,7 +44,7 @@ class SignB2eDocumentGetResultMembersItemUser(B24Model):
 
 
 class SignB2eDocumentGetResultMembersItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sign.b2e.document.get``."""
 
     party: LInt = None
     role: LStr = None
@@ -106,7 +106,7 @@ class SignB2eDocumentSendFields(TypedDict, total=False):
 
 
 class SignB2eHcmlinkDocumentGetResultDocument(B24Model):
-    """A nested object."""
+    """An object in the result of ``sign.b2e.hcmlink.document.get``."""
 
     date: LStr = None
     document_uid: LStr = Field(None, alias="documentUid")
@@ -125,7 +125,7 @@ class SignB2eHcmlinkDocumentGetResult(B24Model):
 
 
 class SignB2eMysafeTailResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sign.b2e.mysafe.tail``."""
 
     create_date: LStr = None
     creator_id: LInt = None
@@ -141,7 +141,7 @@ SignB2eMysafeTailResult: TypeAlias = Rows[SignB2eMysafeTailResultItem]
 
 
 class SignB2ePersonalTailResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sign.b2e.personal.tail``."""
 
     file_url: LStr = None
     id: LInt = None

@@ -16,7 +16,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
 class SocialnetworkApiWorkgroupGetResultActions(B24Model):
-    """A nested object."""
+    """An object in the result of ``socialnetwork.api.workgroup.get``."""
 
     delete: LBool = Field(None, alias="DELETE")
     edit: LBool = Field(None, alias="EDIT")
@@ -29,21 +29,21 @@ class SocialnetworkApiWorkgroupGetResultActions(B24Model):
 
 
 class SocialnetworkApiWorkgroupGetResultAdditionalData(B24Model):
-    """A nested object."""
+    """An object in the result of ``socialnetwork.api.workgroup.get``."""
 
     initiated_by_type: LStr = Field(None, alias="INITIATED_BY_TYPE")
     role: LStr = Field(None, alias="ROLE")
 
 
 class SocialnetworkApiWorkgroupGetResultAvatarData(B24Model):
-    """A nested object."""
+    """An object in the result of ``socialnetwork.api.workgroup.get``."""
 
     id: LStr = None
     type: LStr = None
 
 
 class SocialnetworkApiWorkgroupGetResultAvatarTypes(B24Model):
-    """A nested object."""
+    """An object in the result of ``socialnetwork.api.workgroup.get``."""
 
     entity_selector_url: LStr = Field(None, alias="entitySelectorUrl")
     mobile_url: LStr = Field(None, alias="mobileUrl")
@@ -52,14 +52,14 @@ class SocialnetworkApiWorkgroupGetResultAvatarTypes(B24Model):
 
 
 class SocialnetworkApiWorkgroupGetResultCounters(B24Model):
-    """A nested object."""
+    """An object in the result of ``socialnetwork.api.workgroup.get``."""
 
     workgroup_requests_in: LInt = None
     workgroup_requests_out: LInt = None
 
 
 class SocialnetworkApiWorkgroupGetResultFeatures(B24Model):
-    """A nested object."""
+    """An object in the result of ``socialnetwork.api.workgroup.get``."""
 
     active: LBool = None
     custom_name: LStr = Field(None, alias="customName")
@@ -69,7 +69,7 @@ class SocialnetworkApiWorkgroupGetResultFeatures(B24Model):
 
 
 class SocialnetworkApiWorkgroupGetResultGroupMembersList(B24Model):
-    """A nested object."""
+    """An object in the result of ``socialnetwork.api.workgroup.get``."""
 
     id: LInt = None
     invited: LBool = None
@@ -78,7 +78,7 @@ class SocialnetworkApiWorkgroupGetResultGroupMembersList(B24Model):
 
 
 class SocialnetworkApiWorkgroupGetResultListOfMembers(B24Model):
-    """A nested object."""
+    """An object in the result of ``socialnetwork.api.workgroup.get``."""
 
     id: LInt = None
     is_auto_member: LBool = Field(None, alias="isAutoMember")
@@ -92,7 +92,7 @@ class SocialnetworkApiWorkgroupGetResultListOfMembers(B24Model):
 
 
 class SocialnetworkApiWorkgroupGetResultListOfMembersAwaB8B7CE(B24Model):
-    """A nested object."""
+    """An object in the result of ``socialnetwork.api.workgroup.get``."""
 
     id: LInt = None
     name: LStr = None
@@ -100,7 +100,7 @@ class SocialnetworkApiWorkgroupGetResultListOfMembersAwaB8B7CE(B24Model):
 
 
 class SocialnetworkApiWorkgroupGetResultOwnerData(B24Model):
-    """A nested object."""
+    """An object in the result of ``socialnetwork.api.workgroup.get``."""
 
     formatted_name: LStr = Field(None, alias="FORMATTED_NAME")
     id: LInt = Field(None, alias="ID")
@@ -108,14 +108,14 @@ class SocialnetworkApiWorkgroupGetResultOwnerData(B24Model):
 
 
 class SocialnetworkApiWorkgroupGetResultSubjectData(B24Model):
-    """A nested object."""
+    """An object in the result of ``socialnetwork.api.workgroup.get``."""
 
     id: LInt = Field(None, alias="ID")
     name: LStr = Field(None, alias="NAME")
 
 
 class SocialnetworkApiWorkgroupGetResultUserData(B24Model):
-    """A nested object."""
+    """An object in the result of ``socialnetwork.api.workgroup.get``."""
 
     initiated_by_type: Any = Field(None, alias="INITIATED_BY_TYPE")
     is_subscribed: LBool = Field(None, alias="IS_SUBSCRIBED")
@@ -224,14 +224,14 @@ class SocialnetworkApiWorkgroupGetParams(TypedDict, total=False):
 
 
 class SocialnetworkApiWorkgroupListItemAdditionalData(B24Model):
-    """A nested object."""
+    """An object in the result of ``socialnetwork.api.workgroup.list``."""
 
     initiated_by_type: LStr = Field(None, alias="initiatedByType")
     role: LStr = None
 
 
 class SocialnetworkApiWorkgroupListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``socialnetwork.api.workgroup.list``."""
 
     additional_data: SocialnetworkApiWorkgroupListItemAdditionalData | None = Field(
         None, alias="additionalData"

@@ -18,7 +18,7 @@ SonetGroupDeleteResult: TypeAlias = LBool
 
 
 class SonetGroupGetItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sonet_group.get``."""
 
     active: LStr = Field(None, alias="ACTIVE")
     closed: LStr = Field(None, alias="CLOSED")

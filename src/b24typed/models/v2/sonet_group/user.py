@@ -18,7 +18,7 @@ SonetGroupUserDeleteResult: TypeAlias = Rows[LStr]
 
 
 class SonetGroupUserGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sonet_group.user.get``."""
 
     role: LStr = Field(None, alias="ROLE")
     user_id: LInt = Field(None, alias="USER_ID")
@@ -28,7 +28,7 @@ SonetGroupUserGetResult: TypeAlias = Rows[SonetGroupUserGetResultItem]
 
 
 class SonetGroupUserGroupsResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``sonet_group.user.groups``."""
 
     group_id: LInt = Field(None, alias="GROUP_ID")
     group_image: LStr = Field(None, alias="GROUP_IMAGE")

@@ -32,7 +32,7 @@ TaskChecklistitemDeleteResult: TypeAlias = LBool
 
 
 class TaskChecklistitemGetResultAttachmentsN1111(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.checklistitem.get``."""
 
     attachment_id: LInt = Field(None, alias="ATTACHMENT_ID")
     download_url: LStr = Field(None, alias="DOWNLOAD_URL")
@@ -43,7 +43,7 @@ class TaskChecklistitemGetResultAttachmentsN1111(B24Model):
 
 
 class TaskChecklistitemGetResultAttachments(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.checklistitem.get``."""
 
     n1111: TaskChecklistitemGetResultAttachmentsN1111 | None = Field(None, alias="1111")
     attachment_id: LInt = Field(None, alias="ATTACHMENT_ID")
@@ -55,7 +55,7 @@ class TaskChecklistitemGetResultAttachments(B24Model):
 
 
 class TaskChecklistitemGetResultMembersItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.checklistitem.get``."""
 
     id: LStr = Field(None, alias="ID")
     image: LStr = Field(None, alias="IMAGE")
@@ -84,7 +84,7 @@ class TaskChecklistitemGetResult(B24Model):
 
 
 class TaskChecklistitemGetlistItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.checklistitem.getlist``."""
 
     attachments: Any = Field(None, alias="ATTACHMENTS")
     created_by: LStr = Field(None, alias="CREATED_BY")
@@ -104,7 +104,7 @@ TaskChecklistitemGetlistResult: TypeAlias = Rows[TaskChecklistitemGetlistItem]
 
 
 class TaskChecklistitemGetmanifestResultRestAvailableMet29F808(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.checklistitem.getmanifest``."""
 
     allowed_keys: LList[LStr] = Field(None, alias="allowedKeys")
     description: LStr = None
@@ -112,7 +112,7 @@ class TaskChecklistitemGetmanifestResultRestAvailableMet29F808(B24Model):
 
 
 class TaskChecklistitemGetmanifestResultRestAvailableMetA4B265(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.checklistitem.getmanifest``."""
 
     mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskChecklistitemGetmanifestResultRestAvailableMet29F808] = None
@@ -120,14 +120,14 @@ class TaskChecklistitemGetmanifestResultRestAvailableMetA4B265(B24Model):
 
 
 class TaskChecklistitemGetmanifestResultRestAvailableMet34C562(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.checklistitem.getmanifest``."""
 
     description: LStr = None
     type: LStr = None
 
 
 class TaskChecklistitemGetmanifestResultRestAvailableMet3B50B4(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.checklistitem.getmanifest``."""
 
     mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskChecklistitemGetmanifestResultRestAvailableMet34C562] = None
@@ -135,7 +135,7 @@ class TaskChecklistitemGetmanifestResultRestAvailableMet3B50B4(B24Model):
 
 
 class TaskChecklistitemGetmanifestResultRestAvailableMet2E0521(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.checklistitem.getmanifest``."""
 
     allowed_keys_in_return_value: LList[LStr] = Field(None, alias="allowedKeysInReturnValue")
     mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
@@ -143,7 +143,7 @@ class TaskChecklistitemGetmanifestResultRestAvailableMet2E0521(B24Model):
 
 
 class TaskChecklistitemGetmanifestResultRestAvailableMet82FAC1(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.checklistitem.getmanifest``."""
 
     allowed_keys_in_return_value: LList[LStr] = Field(None, alias="allowedKeysInReturnValue")
     collection_in_return_value: LBool = Field(None, alias="collectionInReturnValue")
@@ -153,14 +153,14 @@ class TaskChecklistitemGetmanifestResultRestAvailableMet82FAC1(B24Model):
 
 
 class TaskChecklistitemGetmanifestResultRestAvailableMetF00A28(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.checklistitem.getmanifest``."""
 
     params: LList[Any] = None
     static_method: LBool = Field(None, alias="staticMethod")
 
 
 class TaskChecklistitemGetmanifestResultRestAvailableMethods(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.checklistitem.getmanifest``."""
 
     add: TaskChecklistitemGetmanifestResultRestAvailableMetA4B265 | None = None
     complete: TaskChecklistitemGetmanifestResultRestAvailableMet3B50B4 | None = None

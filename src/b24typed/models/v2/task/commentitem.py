@@ -28,7 +28,7 @@ TaskCommentitemDeleteResult: TypeAlias = LBool
 
 
 class TaskCommentitemGetResultAttachedObjectsN973(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.commentitem.get``."""
 
     attachment_id: LInt = Field(None, alias="ATTACHMENT_ID")
     download_url: LStr = Field(None, alias="DOWNLOAD_URL")
@@ -39,7 +39,7 @@ class TaskCommentitemGetResultAttachedObjectsN973(B24Model):
 
 
 class TaskCommentitemGetResultAttachedObjects(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.commentitem.get``."""
 
     n973: TaskCommentitemGetResultAttachedObjectsN973 | None = Field(None, alias="973")
     n975: TaskCommentitemGetResultAttachedObjectsN973 | None = Field(None, alias="975")
@@ -70,7 +70,7 @@ TaskCommentitemGetlistResult: TypeAlias = Rows[TaskCommentitemGetResult]
 
 
 class TaskCommentitemGetmanifestResultRestAvailableMetho16C443(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.commentitem.getmanifest``."""
 
     allowed_keys: LList[LStr] = Field(None, alias="allowedKeys")
     description: LStr = None
@@ -78,7 +78,7 @@ class TaskCommentitemGetmanifestResultRestAvailableMetho16C443(B24Model):
 
 
 class TaskCommentitemGetmanifestResultRestAvailableMethodsAdd(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.commentitem.getmanifest``."""
 
     mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskCommentitemGetmanifestResultRestAvailableMetho16C443] = None
@@ -86,14 +86,14 @@ class TaskCommentitemGetmanifestResultRestAvailableMethodsAdd(B24Model):
 
 
 class TaskCommentitemGetmanifestResultRestAvailableMetho79EAD8(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.commentitem.getmanifest``."""
 
     description: LStr = None
     type: LStr = None
 
 
 class TaskCommentitemGetmanifestResultRestAvailableMethoD62F78(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.commentitem.getmanifest``."""
 
     mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskCommentitemGetmanifestResultRestAvailableMetho79EAD8] = None
@@ -101,7 +101,7 @@ class TaskCommentitemGetmanifestResultRestAvailableMethoD62F78(B24Model):
 
 
 class TaskCommentitemGetmanifestResultRestAvailableMethodsGet(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.commentitem.getmanifest``."""
 
     allowed_keys_in_return_value: LList[LStr] = Field(None, alias="allowedKeysInReturnValue")
     mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
@@ -109,7 +109,7 @@ class TaskCommentitemGetmanifestResultRestAvailableMethodsGet(B24Model):
 
 
 class TaskCommentitemGetmanifestResultRestAvailableMetho802B77(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.commentitem.getmanifest``."""
 
     allowed_key_prefixes: LList[LStr] = Field(None, alias="allowedKeyPrefixes")
     allowed_keys: LList[LStr] = Field(None, alias="allowedKeys")
@@ -118,7 +118,7 @@ class TaskCommentitemGetmanifestResultRestAvailableMetho802B77(B24Model):
 
 
 class TaskCommentitemGetmanifestResultRestAvailableMetho71D6DC(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.commentitem.getmanifest``."""
 
     allowed_keys_in_return_value: LList[LStr] = Field(None, alias="allowedKeysInReturnValue")
     collection_in_return_value: LBool = Field(None, alias="collectionInReturnValue")
@@ -128,14 +128,14 @@ class TaskCommentitemGetmanifestResultRestAvailableMetho71D6DC(B24Model):
 
 
 class TaskCommentitemGetmanifestResultRestAvailableMetho2B2BEE(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.commentitem.getmanifest``."""
 
     params: LList[Any] = None
     static_method: LBool = Field(None, alias="staticMethod")
 
 
 class TaskCommentitemGetmanifestResultRestAvailableMethods(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.commentitem.getmanifest``."""
 
     add: TaskCommentitemGetmanifestResultRestAvailableMethodsAdd | None = None
     delete: TaskCommentitemGetmanifestResultRestAvailableMethoD62F78 | None = None

@@ -23,7 +23,7 @@ class TaskElapseditemAddArfields(TypedDict, total=False):
 
 
 class TaskElapseditemGetlistItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.elapseditem.getlist``."""
 
     comment_text: LStr = Field(None, alias="COMMENT_TEXT")
     created_date: LStr = Field(None, alias="CREATED_DATE")
@@ -41,7 +41,7 @@ TaskElapseditemGetlistResult: TypeAlias = Rows[TaskElapseditemGetlistItem]
 
 
 class TaskElapseditemGetmanifestResultRestAvailableMethoB82AF7(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.elapseditem.getmanifest``."""
 
     allowed_keys: LList[LStr] = Field(None, alias="allowedKeys")
     description: LStr = None
@@ -49,7 +49,7 @@ class TaskElapseditemGetmanifestResultRestAvailableMethoB82AF7(B24Model):
 
 
 class TaskElapseditemGetmanifestResultRestAvailableMethodsAdd(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.elapseditem.getmanifest``."""
 
     mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskElapseditemGetmanifestResultRestAvailableMethoB82AF7] = None
@@ -57,14 +57,14 @@ class TaskElapseditemGetmanifestResultRestAvailableMethodsAdd(B24Model):
 
 
 class TaskElapseditemGetmanifestResultRestAvailableMethoE2B994(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.elapseditem.getmanifest``."""
 
     description: LStr = None
     type: LStr = None
 
 
 class TaskElapseditemGetmanifestResultRestAvailableMetho5FC82E(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.elapseditem.getmanifest``."""
 
     mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskElapseditemGetmanifestResultRestAvailableMethoE2B994] = None
@@ -72,7 +72,7 @@ class TaskElapseditemGetmanifestResultRestAvailableMetho5FC82E(B24Model):
 
 
 class TaskElapseditemGetmanifestResultRestAvailableMethodsGet(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.elapseditem.getmanifest``."""
 
     allowed_keys_in_return_value: LList[LStr] = Field(None, alias="allowedKeysInReturnValue")
     mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
@@ -80,7 +80,7 @@ class TaskElapseditemGetmanifestResultRestAvailableMethodsGet(B24Model):
 
 
 class TaskElapseditemGetmanifestResultRestAvailableMethoCA2B5B(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.elapseditem.getmanifest``."""
 
     allowed_aggregations: LList[LStr] = Field(None, alias="allowedAggregations")
     allowed_key_prefixes: LList[LStr] = Field(None, alias="allowedKeyPrefixes")
@@ -92,7 +92,7 @@ class TaskElapseditemGetmanifestResultRestAvailableMethoCA2B5B(B24Model):
 
 
 class TaskElapseditemGetmanifestResultRestAvailableMetho4E52AD(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.elapseditem.getmanifest``."""
 
     allowed_aggregations: LList[LStr] = Field(None, alias="allowedAggregations")
     allowed_keys_in_return_value: LList[LStr] = Field(None, alias="allowedKeysInReturnValue")
@@ -102,14 +102,14 @@ class TaskElapseditemGetmanifestResultRestAvailableMetho4E52AD(B24Model):
 
 
 class TaskElapseditemGetmanifestResultRestAvailableMetho9D965A(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.elapseditem.getmanifest``."""
 
     params: LList[Any] = None
     static_method: LBool = Field(None, alias="staticMethod")
 
 
 class TaskElapseditemGetmanifestResultRestAvailableMethods(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.elapseditem.getmanifest``."""
 
     add: TaskElapseditemGetmanifestResultRestAvailableMethodsAdd | None = None
     delete: TaskElapseditemGetmanifestResultRestAvailableMetho5FC82E | None = None

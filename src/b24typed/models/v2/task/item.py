@@ -59,7 +59,7 @@ TaskItemUserfieldDeleteResult: TypeAlias = LBool
 
 
 class TaskItemUserfieldGetResultEditFormLabel(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.item.userfield.get``."""
 
     ar: LStr = None
     br: LStr = None
@@ -68,13 +68,13 @@ class TaskItemUserfieldGetResultEditFormLabel(B24Model):
 
 
 class TaskItemUserfieldGetResultErrorMessage(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.item.userfield.get``."""
 
     en: LStr = None
 
 
 class TaskItemUserfieldGetResultListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.item.userfield.get``."""
 
     def_: LStr = Field(None, alias="DEF")
     del_: LStr = Field(None, alias="DEL")
@@ -85,7 +85,7 @@ class TaskItemUserfieldGetResultListItem(B24Model):
 
 
 class TaskItemUserfieldGetResultSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.item.userfield.get``."""
 
     default_value: LStr = Field(None, alias="DEFAULT_VALUE")
     max_length: LInt = Field(None, alias="MAX_LENGTH")
@@ -128,7 +128,7 @@ class TaskItemUserfieldGetResult(B24Model):
 
 
 class TaskItemUserfieldGetfieldsResultList(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.item.userfield.getfields``."""
 
     def_: LStr = Field(None, alias="DEF")
     del_: LStr = Field(None, alias="DEL")
@@ -142,7 +142,7 @@ class TaskItemUserfieldGetfieldsResultList(B24Model):
 
 
 class TaskItemUserfieldGetfieldsResultSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.item.userfield.getfields``."""
 
     title: LStr = None
     type: LStr = None
@@ -173,7 +173,7 @@ class TaskItemUserfieldGetfieldsResult(B24Model):
 
 
 class TaskItemUserfieldGetlistItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.item.userfield.getlist``."""
 
     edit_form_label: LStr = Field(None, alias="EDIT_FORM_LABEL")
     edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")
@@ -200,7 +200,7 @@ TaskItemUserfieldGetlistResult: TypeAlias = Rows[TaskItemUserfieldGetlistItem]
 
 
 class TaskItemUserfieldGettypesResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.item.userfield.gettypes``."""
 
     id: LStr = Field(None, alias="ID")
     title: LStr = None

@@ -29,7 +29,7 @@ TaskStagesDeleteResult: TypeAlias = LBool
 
 
 class TaskStagesGetResultN5(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.stages.get``."""
 
     additional_filter: LList[Any] = Field(None, alias="ADDITIONAL_FILTER")
     color: LStr = Field(None, alias="COLOR")
@@ -44,7 +44,7 @@ class TaskStagesGetResultN5(B24Model):
 
 
 class TaskStagesGetResultN6(B24Model):
-    """A nested object."""
+    """An object in the result of ``task.stages.get``."""
 
     additional_filter: LList[Any] = Field(None, alias="ADDITIONAL_FILTER")
     color: LStr = Field(None, alias="COLOR")

@@ -36,13 +36,13 @@ TasksApiScrumBacklogGetResult: TypeAlias = TasksApiScrumBacklogAddResult
 
 
 class TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.api.scrum.backlog.getFields``."""
 
     type: LStr = None
 
 
 class TasksApiScrumBacklogGetFieldsResultFields(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.api.scrum.backlog.getFields``."""
 
     created_by: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = Field(
         None, alias="createdBy"
@@ -90,13 +90,13 @@ class TasksApiScrumEpicAddFields(TypedDict, total=False):
 
 
 class TasksApiScrumEpicGetResultFilesCustomData(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.api.scrum.epic.get``."""
 
     photo_template: LStr = Field(None, alias="PHOTO_TEMPLATE")
 
 
 class TasksApiScrumEpicGetResultFilesSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.api.scrum.epic.get``."""
 
     iblock_id: Any = Field(None, alias="IBLOCK_ID")
     section_id: Any = Field(None, alias="SECTION_ID")
@@ -104,7 +104,7 @@ class TasksApiScrumEpicGetResultFilesSettings(B24Model):
 
 
 class TasksApiScrumEpicGetResultFilesUserType(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.api.scrum.epic.get``."""
 
     base_type: LStr = Field(None, alias="BASE_TYPE")
     class_name: LStr = Field(None, alias="CLASS_NAME")
@@ -114,7 +114,7 @@ class TasksApiScrumEpicGetResultFilesUserType(B24Model):
 
 
 class TasksApiScrumEpicGetResultFiles(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.api.scrum.epic.get``."""
 
     custom_data: TasksApiScrumEpicGetResultFilesCustomData | None = Field(None, alias="CUSTOM_DATA")
     edit_form_label: LStr = Field(None, alias="EDIT_FORM_LABEL")
@@ -151,7 +151,7 @@ class TasksApiScrumEpicGetResult(B24Model):
 
 
 class TasksApiScrumEpicGetFieldsResultFields(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.api.scrum.epic.getFields``."""
 
     color: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = None
     created_by: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = Field(
@@ -221,7 +221,7 @@ TasksApiScrumKanbanDeleteTaskResult: TypeAlias = LBool
 
 
 class TasksApiScrumKanbanGetFieldsResultFields(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.api.scrum.kanban.getFields``."""
 
     color: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = None
     name: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = None
@@ -282,7 +282,7 @@ TasksApiScrumSprintGetResult: TypeAlias = TasksApiScrumSprintAddResult
 
 
 class TasksApiScrumSprintGetFieldsResultFields(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.api.scrum.sprint.getFields``."""
 
     created_by: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = Field(
         None, alias="createdBy"
@@ -344,7 +344,7 @@ class TasksApiScrumTaskGetResult(B24Model):
 
 
 class TasksApiScrumTaskGetFieldsResultFields(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.api.scrum.task.getFields``."""
 
     created_by: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = Field(
         None, alias="createdBy"

@@ -14,7 +14,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LLi
 
 
 class TasksTaskAddResultTaskAction(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.add``."""
 
     accept: LBool = None
     add_favorite: LBool = Field(None, alias="addFavorite")
@@ -45,7 +45,7 @@ class TasksTaskAddResultTaskAction(B24Model):
 
 
 class TasksTaskAddResultTaskCheckListTreeFields(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.add``."""
 
     attachments: LList[Any] = None
     completed_count: LInt = Field(None, alias="completedCount")
@@ -64,7 +64,7 @@ class TasksTaskAddResultTaskCheckListTreeFields(B24Model):
 
 
 class TasksTaskAddResultTaskCheckListTree(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.add``."""
 
     action: LList[Any] = None
     descendants: LList[Any] = None
@@ -73,7 +73,7 @@ class TasksTaskAddResultTaskCheckListTree(B24Model):
 
 
 class TasksTaskAddResultTaskCreator(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.add``."""
 
     icon: LStr = None
     id: LInt = None
@@ -83,7 +83,7 @@ class TasksTaskAddResultTaskCreator(B24Model):
 
 
 class TasksTaskAddResultTask(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.add``."""
 
     accomplices: LList[Any] = None
     accomplices_data: LList[Any] = Field(None, alias="accomplicesData")
@@ -162,7 +162,7 @@ class TasksTaskAddResult(B24Model):
 
 
 class TasksTaskApproveResultTaskAction(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.approve``."""
 
     accept: LBool = None
     add_favorite: LBool = Field(None, alias="addFavorite")
@@ -194,7 +194,7 @@ class TasksTaskApproveResultTaskAction(B24Model):
 
 
 class TasksTaskApproveResultTaskCheckListTreeDescendants5F6761(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.approve``."""
 
     add: LBool = None
     add_accomplice: LBool = Field(None, alias="addAccomplice")
@@ -204,7 +204,7 @@ class TasksTaskApproveResultTaskCheckListTreeDescendants5F6761(B24Model):
 
 
 class TasksTaskApproveResultTaskCheckListTreeDescendantsF64DD7(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.approve``."""
 
     attachments: LList[Any] = None
     completed_count: LInt = Field(None, alias="completedCount")
@@ -224,7 +224,7 @@ class TasksTaskApproveResultTaskCheckListTreeDescendantsF64DD7(B24Model):
 
 
 class TasksTaskApproveResultTaskCheckListTreeDescendants7BD4A6(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.approve``."""
 
     action: TasksTaskApproveResultTaskCheckListTreeDescendants5F6761 | None = None
     descendants: LList[Any] = None
@@ -233,7 +233,7 @@ class TasksTaskApproveResultTaskCheckListTreeDescendants7BD4A6(B24Model):
 
 
 class TasksTaskApproveResultTaskCheckListTreeDescendantsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.approve``."""
 
     action: TasksTaskApproveResultTaskCheckListTreeDescendants5F6761 | None = None
     descendants: LList[TasksTaskApproveResultTaskCheckListTreeDescendants7BD4A6] = None
@@ -242,7 +242,7 @@ class TasksTaskApproveResultTaskCheckListTreeDescendantsItem(B24Model):
 
 
 class TasksTaskApproveResultTaskCheckListTreeFields(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.approve``."""
 
     attachments: LList[Any] = None
     completed_count: LInt = Field(None, alias="completedCount")
@@ -262,7 +262,7 @@ class TasksTaskApproveResultTaskCheckListTreeFields(B24Model):
 
 
 class TasksTaskApproveResultTaskCheckListTree(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.approve``."""
 
     action: LList[Any] = None
     descendants: LList[TasksTaskApproveResultTaskCheckListTreeDescendantsItem] = None
@@ -271,7 +271,7 @@ class TasksTaskApproveResultTaskCheckListTree(B24Model):
 
 
 class TasksTaskApproveResultTaskGroup(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.approve``."""
 
     additional_data: LList[Any] = Field(None, alias="additionalData")
     id: LInt = None
@@ -282,7 +282,7 @@ class TasksTaskApproveResultTaskGroup(B24Model):
 
 
 class TasksTaskApproveResultTask(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.approve``."""
 
     accomplices: LList[Any] = None
     accomplices_data: LList[Any] = Field(None, alias="accomplicesData")
@@ -359,7 +359,7 @@ class TasksTaskApproveResultTask(B24Model):
 
 
 class TasksTaskApproveResultTime(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.approve``."""
 
     date_finish: LStr = None
     date_start: LStr = None
@@ -379,7 +379,7 @@ class TasksTaskApproveResult(B24Model):
 
 
 class TasksTaskCompleteResultTask(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.complete``."""
 
     accomplices: LList[LStr] = None
     accomplices_data: LDict = Field(None, alias="accomplicesData")
@@ -462,7 +462,7 @@ class TasksTaskCompleteResult(B24Model):
 
 
 class TasksTaskCountersGetResultExpired(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.counters.get``."""
 
     code: LInt = None
     counter: LInt = None
@@ -478,7 +478,7 @@ class TasksTaskCountersGetResult(B24Model):
 
 
 class TasksTaskDeferResultTask(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.defer``."""
 
     accomplices: LList[LStr] = None
     accomplices_data: LDict = Field(None, alias="accomplicesData")
@@ -562,7 +562,7 @@ class TasksTaskDeferResult(B24Model):
 
 
 class TasksTaskDelegateResultTask(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.delegate``."""
 
     accomplices: LList[LStr] = None
     accomplices_data: LDict = Field(None, alias="accomplicesData")
@@ -652,7 +652,7 @@ class TasksTaskDeleteResult(B24Model):
 
 
 class TasksTaskDisapproveResultTask(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.disapprove``."""
 
     accomplices: LList[Any] = None
     accomplices_data: LList[Any] = Field(None, alias="accomplicesData")
@@ -747,7 +747,7 @@ class TasksTaskFilesAttachResult(B24Model):
 
 
 class TasksTaskGetResultTask(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.get``."""
 
     action: TasksTaskApproveResultTaskAction | None = None
     created_by: LStr = Field(None, alias="createdBy")
@@ -773,14 +773,14 @@ class TasksTaskGetResult(B24Model):
 
 
 class TasksTaskGetFieldsResultFieldsAccomplices(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.getFields``."""
 
     title: Any = None
     type: LStr = None
 
 
 class TasksTaskGetFieldsResultFieldsActivityDate(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.getFields``."""
 
     default: Any = None
     title: Any = None
@@ -788,14 +788,14 @@ class TasksTaskGetFieldsResultFieldsActivityDate(B24Model):
 
 
 class TasksTaskGetFieldsResultFieldsAddInReportValues(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.getFields``."""
 
     n: LStr = Field(None, alias="N")
     y: LStr = Field(None, alias="Y")
 
 
 class TasksTaskGetFieldsResultFieldsAddInReport(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.getFields``."""
 
     default: LStr = None
     title: LStr = None
@@ -804,7 +804,7 @@ class TasksTaskGetFieldsResultFieldsAddInReport(B24Model):
 
 
 class TasksTaskGetFieldsResultFieldsAllowChangeDeadline(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.getFields``."""
 
     default: LStr = None
     title: Any = None
@@ -813,7 +813,7 @@ class TasksTaskGetFieldsResultFieldsAllowChangeDeadline(B24Model):
 
 
 class TasksTaskGetFieldsResultFieldsBacklogId(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.getFields``."""
 
     default: LInt = None
     title: LStr = None
@@ -821,14 +821,14 @@ class TasksTaskGetFieldsResultFieldsBacklogId(B24Model):
 
 
 class TasksTaskGetFieldsResultFieldsChangedBy(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.getFields``."""
 
     title: LStr = None
     type: LStr = None
 
 
 class TasksTaskGetFieldsResultFieldsClosedBy(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.getFields``."""
 
     default: Any = None
     title: LStr = None
@@ -836,7 +836,7 @@ class TasksTaskGetFieldsResultFieldsClosedBy(B24Model):
 
 
 class TasksTaskGetFieldsResultFieldsCreatedBy(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.getFields``."""
 
     required: LBool = None
     title: LStr = None
@@ -844,7 +844,7 @@ class TasksTaskGetFieldsResultFieldsCreatedBy(B24Model):
 
 
 class TasksTaskGetFieldsResultFieldsDurationType(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.getFields``."""
 
     default: LStr = None
     title: LStr = None
@@ -853,7 +853,7 @@ class TasksTaskGetFieldsResultFieldsDurationType(B24Model):
 
 
 class TasksTaskGetFieldsResultFieldsFavorite(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.getFields``."""
 
     default: Any = None
     title: Any = None
@@ -862,7 +862,7 @@ class TasksTaskGetFieldsResultFieldsFavorite(B24Model):
 
 
 class TasksTaskGetFieldsResultFieldsId(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.getFields``."""
 
     primary: LBool = None
     title: LStr = None
@@ -870,14 +870,14 @@ class TasksTaskGetFieldsResultFieldsId(B24Model):
 
 
 class TasksTaskGetFieldsResultFieldsMarkValues(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.getFields``."""
 
     n: LStr = Field(None, alias="N")
     p: LStr = Field(None, alias="P")
 
 
 class TasksTaskGetFieldsResultFieldsMark(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.getFields``."""
 
     default: Any = None
     title: LStr = None
@@ -886,7 +886,7 @@ class TasksTaskGetFieldsResultFieldsMark(B24Model):
 
 
 class TasksTaskGetFieldsResultFieldsNewCommentsCount(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.getFields``."""
 
     default: LInt = None
     title: Any = None
@@ -894,7 +894,7 @@ class TasksTaskGetFieldsResultFieldsNewCommentsCount(B24Model):
 
 
 class TasksTaskGetFieldsResultFieldsPriority(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.getFields``."""
 
     default: LInt = None
     title: LStr = None
@@ -903,7 +903,7 @@ class TasksTaskGetFieldsResultFieldsPriority(B24Model):
 
 
 class TasksTaskGetFieldsResultFieldsSubordinate(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.getFields``."""
 
     default: Any = None
     title: LStr = None
@@ -912,7 +912,7 @@ class TasksTaskGetFieldsResultFieldsSubordinate(B24Model):
 
 
 class TasksTaskGetFieldsResultFields(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.getFields``."""
 
     accomplices: TasksTaskGetFieldsResultFieldsAccomplices | None = Field(None, alias="ACCOMPLICES")
     activity_date: TasksTaskGetFieldsResultFieldsActivityDate | None = Field(
@@ -1050,7 +1050,7 @@ class TasksTaskGetFieldsResult(B24Model):
 
 
 class TasksTaskGetaccessResultAllowedActionsN503(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.getaccess``."""
 
     accept: LBool = Field(None, alias="ACCEPT")
     add_favorite: LBool = Field(None, alias="ADD_FAVORITE")
@@ -1082,7 +1082,7 @@ class TasksTaskGetaccessResultAllowedActionsN503(B24Model):
 
 
 class TasksTaskGetaccessResultAllowedActionsN547(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.getaccess``."""
 
     accept: LBool = Field(None, alias="ACCEPT")
     approve: LBool = Field(None, alias="APPROVE")
@@ -1093,7 +1093,7 @@ class TasksTaskGetaccessResultAllowedActionsN547(B24Model):
 
 
 class TasksTaskGetaccessResultAllowedActions(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.getaccess``."""
 
     n503: TasksTaskGetaccessResultAllowedActionsN503 | None = Field(None, alias="503")
     n547: TasksTaskGetaccessResultAllowedActionsN547 | None = Field(None, alias="547")
@@ -1135,7 +1135,7 @@ class TasksTaskGetaccessResult(B24Model):
 
 
 class TasksTaskHistoryListItemUser(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.history.list``."""
 
     id: LInt = None
     last_name: LStr = Field(None, alias="lastName")
@@ -1145,14 +1145,14 @@ class TasksTaskHistoryListItemUser(B24Model):
 
 
 class TasksTaskHistoryListItemValue(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.history.list``."""
 
     from_: LStr = Field(None, alias="from")
     to: LStr = None
 
 
 class TasksTaskHistoryListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.history.list``."""
 
     created_date: LStr = Field(None, alias="createdDate")
     field: LStr = None
@@ -1173,7 +1173,7 @@ class TasksTaskHistoryListResult(B24Model):
 
 
 class TasksTaskListItemCounterCounters(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.list``."""
 
     expired: LInt = None
     muted_expired: LInt = Field(None, alias="mutedExpired")
@@ -1184,7 +1184,7 @@ class TasksTaskListItemCounterCounters(B24Model):
 
 
 class TasksTaskListItemCounter(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.list``."""
 
     color: LStr = None
     counters: TasksTaskListItemCounterCounters | None = None
@@ -1192,7 +1192,7 @@ class TasksTaskListItemCounter(B24Model):
 
 
 class TasksTaskListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.list``."""
 
     accomplices: LList[Any] = None
     accomplices_data: LList[Any] = Field(None, alias="accomplicesData")
@@ -1229,7 +1229,7 @@ class TasksTaskListResult(B24Model):
 
 
 class TasksTaskMuteResultTask(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.mute``."""
 
     accomplices: LList[LStr] = None
     accomplices_data: LDict = Field(None, alias="accomplicesData")
@@ -1306,7 +1306,7 @@ class TasksTaskMuteResultTask(B24Model):
 
 
 class TasksTaskMuteResultTime(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.mute``."""
 
     date_finish: LStr = None
     date_start: LStr = None
@@ -1329,7 +1329,7 @@ TasksTaskPauseResult: TypeAlias = TasksTaskDeferResult
 
 
 class TasksTaskPinResultTaskCheckListTree(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.pin``."""
 
     action: LList[Any] = None
     descendants: LList[Any] = None
@@ -1338,7 +1338,7 @@ class TasksTaskPinResultTaskCheckListTree(B24Model):
 
 
 class TasksTaskPinResultTaskCreator(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.pin``."""
 
     icon: LStr = None
     id: LInt = None
@@ -1348,7 +1348,7 @@ class TasksTaskPinResultTaskCreator(B24Model):
 
 
 class TasksTaskPinResultTask(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.pin``."""
 
     accomplices: LList[Any] = None
     accomplices_data: LList[Any] = Field(None, alias="accomplicesData")
@@ -1448,7 +1448,7 @@ class TasksTaskResultAddFromCommentResult(B24Model):
 
 
 class TasksTaskResultListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.result.list``."""
 
     comment_id: LInt = Field(None, alias="commentId")
     created_at: LStr = Field(None, alias="createdAt")
@@ -1482,7 +1482,7 @@ TasksTaskUnpinResult: TypeAlias = TasksTaskPinResult
 
 
 class TasksTaskUpdateResultTask(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.update``."""
 
     accomplices: LList[Any] = None
     accomplices_data: LList[Any] = Field(None, alias="accomplicesData")

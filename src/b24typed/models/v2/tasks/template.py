@@ -18,7 +18,7 @@ TasksTemplateAddResult: TypeAlias = LInt
 
 
 class TasksTemplateChecklistAddResultCheckListItemMembersItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.template.checklist.add``."""
 
     id: LStr = None
     image: LStr = None
@@ -30,7 +30,7 @@ class TasksTemplateChecklistAddResultCheckListItemMembersItem(B24Model):
 
 
 class TasksTemplateChecklistAddResultCheckListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.template.checklist.add``."""
 
     attachments: Any = None
     completed_count: LInt = Field(None, alias="completedCount")
@@ -75,7 +75,7 @@ class TasksTemplateChecklistAddAttachmentByContentAttachEF7C77(TypedDict, total=
 
 
 class TasksTemplateChecklistAddAttachmentsFromDiskResult8F7D30(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.template.checklist.addAttachmentsFromDisk``."""
 
     n1417: LStr = Field(None, alias="1417")
     n1419: LStr = Field(None, alias="1419")
@@ -83,7 +83,7 @@ class TasksTemplateChecklistAddAttachmentsFromDiskResult8F7D30(B24Model):
 
 
 class TasksTemplateChecklistAddAttachmentsFromDiskResult4B7681(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.template.checklist.addAttachmentsFromDisk``."""
 
     attachments: TasksTemplateChecklistAddAttachmentsFromDiskResult8F7D30 | None = None
     completed_count: LInt = Field(None, alias="completedCount")
@@ -118,7 +118,7 @@ TasksTemplateChecklistGetResult: TypeAlias = TasksTemplateChecklistAddAttachment
 
 
 class TasksTemplateChecklistListResultCheckListItemsN23(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.template.checklist.list``."""
 
     id: LInt = None
     is_complete: LStr = Field(None, alias="isComplete")
@@ -130,13 +130,13 @@ class TasksTemplateChecklistListResultCheckListItemsN23(B24Model):
 
 
 class TasksTemplateChecklistListResultCheckListItemsAttaA41582(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.template.checklist.list``."""
 
     attachment_id: LStr = Field(None, alias="attachmentId")
 
 
 class TasksTemplateChecklistListResultCheckListItems(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.template.checklist.list``."""
 
     n23: TasksTemplateChecklistListResultCheckListItemsN23 | None = Field(None, alias="23")
     n25: TasksTemplateChecklistListResultCheckListItemsN23 | None = Field(None, alias="25")
@@ -193,21 +193,21 @@ TasksTemplateDeleteResult: TypeAlias = LBool
 
 
 class TasksTemplateFieldsResultAccomplices(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.template.fields``."""
 
     title: LStr = None
     type: LStr = None
 
 
 class TasksTemplateFieldsResultAddInReportValues(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.template.fields``."""
 
     n: LStr = Field(None, alias="N")
     y: LStr = Field(None, alias="Y")
 
 
 class TasksTemplateFieldsResultAddInReport(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.template.fields``."""
 
     default: LStr = None
     title: LStr = None
@@ -216,7 +216,7 @@ class TasksTemplateFieldsResultAddInReport(B24Model):
 
 
 class TasksTemplateFieldsResultBaseTemplateId(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.template.fields``."""
 
     default: Any = None
     title: LStr = None
@@ -224,7 +224,7 @@ class TasksTemplateFieldsResultBaseTemplateId(B24Model):
 
 
 class TasksTemplateFieldsResultCreatedBy(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.template.fields``."""
 
     required: LBool = None
     title: LStr = None
@@ -232,7 +232,7 @@ class TasksTemplateFieldsResultCreatedBy(B24Model):
 
 
 class TasksTemplateFieldsResultGroupId(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.template.fields``."""
 
     default: LInt = None
     title: LStr = None
@@ -240,7 +240,7 @@ class TasksTemplateFieldsResultGroupId(B24Model):
 
 
 class TasksTemplateFieldsResultId(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.template.fields``."""
 
     primary: LBool = None
     title: LStr = None
@@ -248,7 +248,7 @@ class TasksTemplateFieldsResultId(B24Model):
 
 
 class TasksTemplateFieldsResultPriority(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.template.fields``."""
 
     default: LInt = None
     title: LStr = None

@@ -52,7 +52,7 @@ TelephonyExternalCallHideResult: TypeAlias = LBool
 
 
 class TelephonyExternalCallRegisterResultCrmCreatedEntitC5A11F(B24Model):
-    """A nested object."""
+    """An object in the result of ``telephony.externalCall.register``."""
 
     entity_id: LInt = Field(None, alias="ENTITY_ID")
     entity_type: LStr = Field(None, alias="ENTITY_TYPE")
@@ -72,7 +72,7 @@ class TelephonyExternalCallRegisterResult(B24Model):
 
 
 class TelephonyExternalCallSearchCrmEntitiesResultItemAs9F9B70(B24Model):
-    """A nested object."""
+    """An object in the result of ``telephony.externalCall.searchCrmEntities``."""
 
     id: LInt = Field(None, alias="ID")
     personal_mobile: LStr = Field(None, alias="PERSONAL_MOBILE")
@@ -83,7 +83,7 @@ class TelephonyExternalCallSearchCrmEntitiesResultItemAs9F9B70(B24Model):
 
 
 class TelephonyExternalCallSearchCrmEntitiesResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``telephony.externalCall.searchCrmEntities``."""
 
     assigned_by: TelephonyExternalCallSearchCrmEntitiesResultItemAs9F9B70 | None = Field(
         None, alias="ASSIGNED_BY"

@@ -23,7 +23,7 @@ TelephonyExternalLineDeleteResult: TypeAlias = Rows[Any]
 
 
 class TelephonyExternalLineGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``telephony.externalLine.get``."""
 
     crm_auto_create: LStr = Field(None, alias="CRM_AUTO_CREATE")
     name: LStr = Field(None, alias="NAME")

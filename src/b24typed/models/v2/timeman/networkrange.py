@@ -20,7 +20,7 @@ class TimemanNetworkrangeCheckResult(B24Model):
 
 
 class TimemanNetworkrangeGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``timeman.networkrange.get``."""
 
     ip_range: LStr = None
     name: LStr = None

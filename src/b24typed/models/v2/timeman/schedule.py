@@ -14,13 +14,13 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, 
 
 
 class TimemanScheduleGetResultAllowedDevices(B24Model):
-    """A nested object."""
+    """An object in the result of ``timeman.schedule.get``."""
 
     browser: LBool = None
 
 
 class TimemanScheduleGetResultCalendar(B24Model):
-    """A nested object."""
+    """An object in the result of ``timeman.schedule.get``."""
 
     exclusions: LList[Any] = Field(None, alias="EXCLUSIONS")
     id: LInt = Field(None, alias="ID")
@@ -30,13 +30,13 @@ class TimemanScheduleGetResultCalendar(B24Model):
 
 
 class TimemanScheduleGetResultReportPeriodOptions(B24Model):
-    """A nested object."""
+    """An object in the result of ``timeman.schedule.get``."""
 
     start_week_day: LInt = Field(None, alias="START_WEEK_DAY")
 
 
 class TimemanScheduleGetResultScheduleViolationRulesUserA23847(B24Model):
-    """A nested object."""
+    """An object in the result of ``timeman.schedule.get``."""
 
     fixed_edit_worktime: LList[LStr] = Field(None, alias="FIXED_EDIT_WORKTIME")
     fixed_periodic: LList[LStr] = Field(None, alias="FIXED_PERIODIC")
@@ -47,7 +47,7 @@ class TimemanScheduleGetResultScheduleViolationRulesUserA23847(B24Model):
 
 
 class TimemanScheduleGetResultScheduleViolationRules(B24Model):
-    """A nested object."""
+    """An object in the result of ``timeman.schedule.get``."""
 
     entity_code: LStr = Field(None, alias="ENTITY_CODE")
     id: LInt = Field(None, alias="ID")
@@ -72,7 +72,7 @@ class TimemanScheduleGetResultScheduleViolationRules(B24Model):
 
 
 class TimemanScheduleGetResultShiftsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``timeman.schedule.get``."""
 
     break_duration: LInt = Field(None, alias="BREAK_DURATION")
     deleted: LBool = Field(None, alias="DELETED")

@@ -67,7 +67,7 @@ class TimemanTimecontrolReportAddReportId(TypedDict, total=False):
 
 
 class TimemanTimecontrolReportsGetResultDaysItemReportsIB1F74D(B24Model):
-    """A nested object."""
+    """An object in the result of ``timeman.timecontrol.reports.get``."""
 
     ip: LStr = None
     name: LStr = None
@@ -75,7 +75,7 @@ class TimemanTimecontrolReportsGetResultDaysItemReportsIB1F74D(B24Model):
 
 
 class TimemanTimecontrolReportsGetResultDaysItemReportsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``timeman.timecontrol.reports.get``."""
 
     active: LBool = None
     date_finish: LDateTime = None
@@ -97,7 +97,7 @@ class TimemanTimecontrolReportsGetResultDaysItemReportsItem(B24Model):
 
 
 class TimemanTimecontrolReportsGetResultDaysItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``timeman.timecontrol.reports.get``."""
 
     day_title: LStr = None
     index: LInt = None
@@ -114,7 +114,7 @@ class TimemanTimecontrolReportsGetResultDaysItem(B24Model):
 
 
 class TimemanTimecontrolReportsGetResultReportDaysItemRe6C1224(B24Model):
-    """A nested object."""
+    """An object in the result of ``timeman.timecontrol.reports.get``."""
 
     active: LBool = None
     date_finish: LStr = None
@@ -136,7 +136,7 @@ class TimemanTimecontrolReportsGetResultReportDaysItemRe6C1224(B24Model):
 
 
 class TimemanTimecontrolReportsGetResultReportDaysItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``timeman.timecontrol.reports.get``."""
 
     day_title: LStr = None
     index: LStr = None
@@ -153,7 +153,7 @@ class TimemanTimecontrolReportsGetResultReportDaysItem(B24Model):
 
 
 class TimemanTimecontrolReportsGetResultReport(B24Model):
-    """A nested object."""
+    """An object in the result of ``timeman.timecontrol.reports.get``."""
 
     date_finish: LStr = None
     date_start: LStr = None
@@ -162,7 +162,7 @@ class TimemanTimecontrolReportsGetResultReport(B24Model):
 
 
 class TimemanTimecontrolReportsGetResultTime(B24Model):
-    """A nested object."""
+    """An object in the result of ``timeman.timecontrol.reports.get``."""
 
     date_finish: LStr = None
     date_start: LStr = None
@@ -175,7 +175,7 @@ class TimemanTimecontrolReportsGetResultTime(B24Model):
 
 
 class TimemanTimecontrolReportsGetResultUser(B24Model):
-    """A nested object."""
+    """An object in the result of ``timeman.timecontrol.reports.get``."""
 
     active: LBool = None
     avatar: LStr = None
@@ -201,7 +201,7 @@ class TimemanTimecontrolReportsGetResult(B24Model):
 
 
 class TimemanTimecontrolReportsSettingsGetResultDepartme758BE6(B24Model):
-    """A nested object."""
+    """An object in the result of ``timeman.timecontrol.reports.settings.get``."""
 
     id: LStr = None
     name: LStr = None
@@ -220,7 +220,7 @@ class TimemanTimecontrolReportsSettingsGetResult(B24Model):
 
 
 class TimemanTimecontrolReportsUsersGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``timeman.timecontrol.reports.users.get``."""
 
     avatar: LStr = None
     first_name: LStr = None

@@ -106,7 +106,7 @@ class UserFieldsResult(B24Model):
 
 
 class UserGetItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``user.get``."""
 
     active: LBool = Field(None, alias="ACTIVE")
     date_register: LStr = Field(None, alias="DATE_REGISTER")

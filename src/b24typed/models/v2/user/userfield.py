@@ -75,7 +75,7 @@ UserUserfieldDeleteResult: TypeAlias = LBool
 
 
 class UserUserfieldListItemListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``user.userfield.list``."""
 
     def_: LStr = Field(None, alias="DEF")
     id: LInt = Field(None, alias="ID")
@@ -85,7 +85,7 @@ class UserUserfieldListItemListItem(B24Model):
 
 
 class UserUserfieldListItemSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``user.userfield.list``."""
 
     caption_no_value: LStr = Field(None, alias="CAPTION_NO_VALUE")
     default_value: LStr = Field(None, alias="DEFAULT_VALUE")
@@ -95,7 +95,7 @@ class UserUserfieldListItemSettings(B24Model):
 
 
 class UserUserfieldListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``user.userfield.list``."""
 
     edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")
     entity_id: LStr = Field(None, alias="ENTITY_ID")

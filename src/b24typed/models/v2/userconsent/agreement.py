@@ -14,7 +14,7 @@ from b24typed.core.typed_models import B24Model, LInt, LStr, Rows
 
 
 class UserconsentAgreementListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``userconsent.agreement.list``."""
 
     active: LStr = Field(None, alias="ACTIVE")
     id: LInt = Field(None, alias="ID")

@@ -16,7 +16,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
 
 
 class UserfieldconfigAddResultFieldEnumItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``userfieldconfig.add``."""
 
     def_: LStr = Field(None, alias="def")
     id: LInt = None
@@ -27,14 +27,14 @@ class UserfieldconfigAddResultFieldEnumItem(B24Model):
 
 
 class UserfieldconfigAddResultFieldLanguageId(B24Model):
-    """A nested object."""
+    """An object in the result of ``userfieldconfig.add``."""
 
     en: LStr = None
     ru: LStr = None
 
 
 class UserfieldconfigAddResultFieldSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``userfieldconfig.add``."""
 
     active_filter: LBool = Field(None, alias="ACTIVE_FILTER")
     caption_no_value: LStr = Field(None, alias="CAPTION_NO_VALUE")
@@ -74,7 +74,7 @@ class UserfieldconfigAddResultFieldSettings(B24Model):
 
 
 class UserfieldconfigAddResultField(B24Model):
-    """A nested object."""
+    """An object in the result of ``userfieldconfig.add``."""
 
     edit_form_label: LDict = Field(None, alias="editFormLabel")
     edit_in_list: LBool = Field(None, alias="editInList")
@@ -172,14 +172,14 @@ class UserfieldconfigAddField(TypedDict, total=False):
 
 
 class UserfieldconfigGetResultFieldLanguageId(B24Model):
-    """A nested object."""
+    """An object in the result of ``userfieldconfig.get``."""
 
     de: LStr = None
     en: LStr = None
 
 
 class UserfieldconfigGetResultFieldSettings(B24Model):
-    """A nested object."""
+    """An object in the result of ``userfieldconfig.get``."""
 
     caption_no_value: LStr = Field(None, alias="CAPTION_NO_VALUE")
     display: LStr = Field(None, alias="DISPLAY")
@@ -188,7 +188,7 @@ class UserfieldconfigGetResultFieldSettings(B24Model):
 
 
 class UserfieldconfigGetResultField(B24Model):
-    """A nested object."""
+    """An object in the result of ``userfieldconfig.get``."""
 
     edit_form_label: LDict = Field(None, alias="editFormLabel")
     edit_in_list: LBool = Field(None, alias="editInList")
@@ -219,14 +219,14 @@ class UserfieldconfigGetResult(B24Model):
 
 
 class UserfieldconfigGetTypesResultTypesAddress(B24Model):
-    """A nested object."""
+    """An object in the result of ``userfieldconfig.getTypes``."""
 
     description: LStr = None
     user_type_id: LStr = Field(None, alias="userTypeId")
 
 
 class UserfieldconfigGetTypesResultTypes(B24Model):
-    """A nested object."""
+    """An object in the result of ``userfieldconfig.getTypes``."""
 
     address: UserfieldconfigGetTypesResultTypesAddress | None = None
     boolean: UserfieldconfigGetTypesResultTypesAddress | None = None
@@ -254,13 +254,13 @@ class UserfieldconfigGetTypesResult(B24Model):
 
 
 class UserfieldconfigListItemLanguageId(B24Model):
-    """A nested object."""
+    """An object in the result of ``userfieldconfig.list``."""
 
     de: LStr = None
 
 
 class UserfieldconfigListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``userfieldconfig.list``."""
 
     edit_form_label: LDict = Field(None, alias="editFormLabel")
     edit_in_list: LBool = Field(None, alias="editInList")
@@ -309,13 +309,13 @@ class UserfieldconfigListSelect(TypedDict, total=False):
 
 
 class UserfieldconfigUpdateResultFieldLanguageId(B24Model):
-    """A nested object."""
+    """An object in the result of ``userfieldconfig.update``."""
 
     en: LStr = None
 
 
 class UserfieldconfigUpdateResultField(B24Model):
-    """A nested object."""
+    """An object in the result of ``userfieldconfig.update``."""
 
     edit_form_label: LDict = Field(None, alias="editFormLabel")
     edit_in_list: LBool = Field(None, alias="editInList")

@@ -18,7 +18,7 @@ UserfieldtypeDeleteResult: TypeAlias = LBool
 
 
 class UserfieldtypeListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``userfieldtype.list``."""
 
     description: LStr = Field(None, alias="DESCRIPTION")
     handler: LStr = Field(None, alias="HANDLER")

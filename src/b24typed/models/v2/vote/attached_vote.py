@@ -14,7 +14,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
 
 
 class VoteAttachedVoteGetResultAttach(B24Model):
-    """A nested object."""
+    """An object in the result of ``vote.AttachedVote.get``."""
 
     anonymity: LInt = Field(None, alias="ANONYMITY")
     counter: LInt = Field(None, alias="COUNTER")
@@ -57,7 +57,7 @@ class VoteAttachedVoteGetResult(B24Model):
 
 
 class VoteAttachedVoteGetAnswerVotedResultItemsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``vote.AttachedVote.getAnswerVoted``."""
 
     id: LInt = Field(None, alias="ID")
     image: LStr = Field(None, alias="IMAGE")
@@ -98,7 +98,7 @@ class VoteAttachedVoteGetManyResult(B24Model):
 
 
 class VoteAttachedVoteGetWithVotedResultAttach(B24Model):
-    """A nested object."""
+    """An object in the result of ``vote.AttachedVote.getWithVoted``."""
 
     anonymity: LInt = Field(None, alias="ANONYMITY")
     counter: LInt = Field(None, alias="COUNTER")
@@ -119,7 +119,7 @@ class VoteAttachedVoteGetWithVotedResultAttach(B24Model):
 
 
 class VoteAttachedVoteGetWithVotedResultVoted(B24Model):
-    """A nested object."""
+    """An object in the result of ``vote.AttachedVote.getWithVoted``."""
 
     n3: LList[VoteAttachedVoteGetAnswerVotedResultItemsItem] = Field(None, alias="3")
     id: LInt = Field(None, alias="ID")
@@ -136,7 +136,7 @@ class VoteAttachedVoteGetWithVotedResult(B24Model):
 
 
 class VoteAttachedVoteRecallResultAttach(B24Model):
-    """A nested object."""
+    """An object in the result of ``vote.AttachedVote.recall``."""
 
     anonymity: LInt = Field(None, alias="ANONYMITY")
     counter: LInt = Field(None, alias="COUNTER")

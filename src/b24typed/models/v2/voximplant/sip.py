@@ -47,7 +47,7 @@ VoximplantSipDeleteResult: TypeAlias = LInt
 
 
 class VoximplantSipGetItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``voximplant.sip.get``."""
 
     auth_user: LStr = Field(None, alias="AUTH_USER")
     config_id: LInt = Field(None, alias="CONFIG_ID")

@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LInt, LStr, Rows
 
 
 class VoximplantStatisticGetItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``voximplant.statistic.get``."""
 
     call_category: LStr = Field(None, alias="CALL_CATEGORY")
     call_duration: LStr = Field(None, alias="CALL_DURATION")

@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
 
 
 class V3CallFollowupFieldGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``call.followup.field.get``."""
 
     description: LStr = None
     filterable: LBool = None
@@ -33,7 +33,7 @@ class V3CallFollowupFieldGetResult(B24Model):
 
 
 class V3CallFollowupFieldListResultItemsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``call.followup.field.list``."""
 
     description: LStr = None
     name: LStr = None
@@ -53,14 +53,14 @@ class V3CallFollowupGetResult(B24Model):
 
 
 class V3CallFollowupListItemOverviewActionItemsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``call.followup.list``."""
 
     action_item: LStr = Field(None, alias="actionItem")
     quote: LStr = None
 
 
 class V3CallFollowupListItemOverview(B24Model):
-    """A nested object."""
+    """An object in the result of ``call.followup.list``."""
 
     action_items: LList[V3CallFollowupListItemOverviewActionItemsItem] = Field(
         None, alias="actionItems"
@@ -69,7 +69,7 @@ class V3CallFollowupListItemOverview(B24Model):
 
 
 class V3CallFollowupListItemParticipantsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``call.followup.list``."""
 
     avatar: LStr = None
     name: LStr = None
@@ -78,7 +78,7 @@ class V3CallFollowupListItemParticipantsItem(B24Model):
 
 
 class V3CallFollowupListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``call.followup.list``."""
 
     call_id: LInt = Field(None, alias="callId")
     overview: V3CallFollowupListItemOverview | None = None
@@ -87,7 +87,7 @@ class V3CallFollowupListItem(B24Model):
 
 
 class V3CallFollowupListResultAfterCursor(B24Model):
-    """A nested object."""
+    """An object in the result of ``call.followup.list``."""
 
     id: LInt = None
     start_date: LStr = Field(None, alias="startDate")

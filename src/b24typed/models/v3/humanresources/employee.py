@@ -20,7 +20,7 @@ class V3HumanresourcesEmployeeCountResult(B24Model):
 
 
 class V3HumanresourcesEmployeeFieldGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``humanresources.employee.field.get``."""
 
     description: Any = None
     editable: LBool = None
@@ -48,14 +48,14 @@ class V3HumanresourcesEmployeeFieldListResult(B24Model):
 
 
 class V3HumanresourcesEmployeeMultidepartmentResultEmplo25AD4A(B24Model):
-    """A nested object."""
+    """An object in the result of ``humanresources.employee.multidepartment``."""
 
     id: LInt = None
     name: LStr = None
 
 
 class V3HumanresourcesEmployeeMultidepartmentResultEmploDD764C(B24Model):
-    """A nested object."""
+    """An object in the result of ``humanresources.employee.multidepartment``."""
 
     departments: LList[V3HumanresourcesEmployeeMultidepartmentResultEmplo25AD4A] = None
     name: LStr = None
@@ -77,7 +77,7 @@ class V3HumanresourcesEmployeeMultidepartmentResult(B24Model):
 
 
 class V3HumanresourcesEmployeeSearchResultItemsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``humanresources.employee.search``."""
 
     avatar: LStr = None
     departments: LList[V3HumanresourcesEmployeeMultidepartmentResultEmplo25AD4A] = None
@@ -95,7 +95,7 @@ class V3HumanresourcesEmployeeSearchResult(B24Model):
 
 
 class V3HumanresourcesEmployeeSubordinatesResultDepartme3BF17C(B24Model):
-    """A nested object."""
+    """An object in the result of ``humanresources.employee.subordinates``."""
 
     name: LStr = None
     node_id: LInt = Field(None, alias="nodeId")

@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, 
 
 
 class V3HumanresourcesNodeAddResultMembersItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``humanresources.node.add``."""
 
     avatar: LStr = None
     name: LStr = None
@@ -63,7 +63,7 @@ class V3HumanresourcesNodeAddUserIds(TypedDict, total=False):
 
 
 class V3HumanresourcesNodeChildrenResultItemsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``humanresources.node.children``."""
 
     access_code: LStr = Field(None, alias="accessCode")
     color_name: Any = Field(None, alias="colorName")
@@ -92,7 +92,7 @@ class V3HumanresourcesNodeCommunicationEditResult(B24Model):
 
 
 class V3HumanresourcesNodeCommunicationListResultChannelsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``humanresources.node.communication.list``."""
 
     avatar: LStr = None
     color: LStr = None
@@ -107,7 +107,7 @@ class V3HumanresourcesNodeCommunicationListResultChannelsItem(B24Model):
 
 
 class V3HumanresourcesNodeCommunicationListResultChannelsItem2(B24Model):
-    """A nested object."""
+    """An object in the result of ``humanresources.node.communication.list``."""
 
     avatar: LStr = None
     color: LStr = None
@@ -122,7 +122,7 @@ class V3HumanresourcesNodeCommunicationListResultChannelsItem2(B24Model):
 
 
 class V3HumanresourcesNodeCommunicationListResultCollabsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``humanresources.node.communication.list``."""
 
     avatar: Any = None
     dialog_id: LStr = Field(None, alias="dialogId")
@@ -179,7 +179,7 @@ class V3HumanresourcesNodeEditResult(B24Model):
 
 
 class V3HumanresourcesNodeFieldGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``humanresources.node.field.get``."""
 
     name: LStr = None
     title: LStr = None
@@ -193,7 +193,7 @@ class V3HumanresourcesNodeFieldGetResult(B24Model):
 
 
 class V3HumanresourcesNodeFieldListResultItemsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``humanresources.node.field.list``."""
 
     filterable: LBool = None
     name: LStr = None
@@ -209,7 +209,7 @@ class V3HumanresourcesNodeFieldListResult(B24Model):
 
 
 class V3HumanresourcesNodeGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``humanresources.node.get``."""
 
     access_code: LStr = Field(None, alias="accessCode")
     color_name: Any = Field(None, alias="colorName")
@@ -233,7 +233,7 @@ class V3HumanresourcesNodeGetResult(B24Model):
 
 
 class V3HumanresourcesNodeListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``humanresources.node.list``."""
 
     access_code: LStr = Field(None, alias="accessCode")
     color_name: Any = Field(None, alias="colorName")
@@ -261,7 +261,7 @@ V3HumanresourcesNodeMemberFieldGetResult: TypeAlias = V3HumanresourcesNodeFieldG
 
 
 class V3HumanresourcesNodeMemberFieldListResultItemsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``humanresources.node.member.field.list``."""
 
     description: Any = None
     filterable: LBool = None
@@ -281,7 +281,7 @@ V3HumanresourcesNodeMemberMoveResult: TypeAlias = V3HumanresourcesNodeCommunicat
 
 
 class V3HumanresourcesNodeMemberRemoveResultFailedItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``humanresources.node.member.remove``."""
 
     reason: LStr = None
     user_id: LInt = Field(None, alias="userId")

@@ -12,7 +12,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
 class V3MailMailboxFieldGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``mail.mailbox.field.get``."""
 
     name: LStr = None
     title: LStr = None
@@ -26,7 +26,7 @@ class V3MailMailboxFieldGetResult(B24Model):
 
 
 class V3MailMailboxFieldListResultItemsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``mail.mailbox.field.list``."""
 
     filterable: LBool = None
     name: LStr = None
@@ -42,7 +42,7 @@ class V3MailMailboxFieldListResult(B24Model):
 
 
 class V3MailMailboxGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``mail.mailbox.get``."""
 
     email: LStr = None
     id: LInt = None
@@ -67,7 +67,7 @@ class V3MailMailboxListResult(B24Model):
 
 
 class V3MailMailboxSendersItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``mail.mailbox.senders``."""
 
     email: LStr = None
     name: LStr = None

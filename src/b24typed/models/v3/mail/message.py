@@ -50,7 +50,7 @@ class V3MailMessageCreatetaskResult(B24Model):
 
 
 class V3MailMessageFieldGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``mail.message.field.get``."""
 
     name: LStr = None
     title: LStr = None
@@ -64,7 +64,7 @@ class V3MailMessageFieldGetResult(B24Model):
 
 
 class V3MailMessageFieldListResultItemsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``mail.message.field.list``."""
 
     filterable: LBool = None
     name: LStr = None
@@ -87,7 +87,7 @@ class V3MailMessageForwardResult(B24Model):
 
 
 class V3MailMessageGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``mail.message.get``."""
 
     bindings: LList[Any] = None
     body: LStr = None
@@ -111,7 +111,7 @@ class V3MailMessageGetResult(B24Model):
 
 
 class V3MailMessageListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``mail.message.list``."""
 
     bindings: LList[Any] = None
     body: LStr = None
@@ -163,7 +163,7 @@ V3MailMessageSendResult: TypeAlias = V3MailMessageForwardResult
 
 
 class V3MailMessageThreadResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``mail.message.thread``."""
 
     body: LStr = None
     cc: LStr = None

@@ -12,7 +12,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
 class V3MailRecipientFieldGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``mail.recipient.field.get``."""
 
     name: LStr = None
     title: LStr = None
@@ -26,7 +26,7 @@ class V3MailRecipientFieldGetResult(B24Model):
 
 
 class V3MailRecipientFieldListResultItemsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``mail.recipient.field.list``."""
 
     filterable: LBool = None
     name: LStr = None
@@ -42,7 +42,7 @@ class V3MailRecipientFieldListResult(B24Model):
 
 
 class V3MailRecipientListcontactsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``mail.recipient.listcontacts``."""
 
     email: LStr = None
     id: LInt = None

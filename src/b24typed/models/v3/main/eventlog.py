@@ -14,7 +14,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, 
 
 
 class V3MainEventlogFieldGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``main.eventlog.field.get``."""
 
     description: LStr = None
     editable: LBool = None
@@ -36,7 +36,7 @@ class V3MainEventlogFieldGetResult(B24Model):
 
 
 class V3MainEventlogFieldListResultItemsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``main.eventlog.field.list``."""
 
     description: Any = None
     filterable: LBool = None
@@ -54,7 +54,7 @@ class V3MainEventlogFieldListResult(B24Model):
 
 
 class V3MainEventlogGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``main.eventlog.get``."""
 
     audit_type_id: LStr = Field(None, alias="auditTypeId")
     description: LStr = None
@@ -91,7 +91,7 @@ class V3MainEventlogGetResult(B24Model):
 
 
 class V3MainEventlogListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``main.eventlog.list``."""
 
     audit_type_id: LStr = Field(None, alias="auditTypeId")
     description: LStr = None

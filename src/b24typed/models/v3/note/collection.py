@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, 
 
 
 class V3NoteCollectionAddResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``note.collection.add``."""
 
     created_at: LStr = Field(None, alias="createdAt")
     created_by: LInt = Field(None, alias="createdBy")
@@ -56,7 +56,7 @@ V3NoteCollectionDeleteResult: TypeAlias = V3NoteCollectionArchiveResult
 
 
 class V3NoteCollectionFieldGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``note.collection.field.get``."""
 
     name: LStr = None
     title: LStr = None
@@ -70,7 +70,7 @@ class V3NoteCollectionFieldGetResult(B24Model):
 
 
 class V3NoteCollectionFieldListResultItemsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``note.collection.field.list``."""
 
     filterable: LBool = None
     name: LStr = None
@@ -89,7 +89,7 @@ V3NoteCollectionGetResult: TypeAlias = V3NoteCollectionAddResult
 
 
 class V3NoteCollectionListResultNextCursor(B24Model):
-    """A nested object."""
+    """An object in the result of ``note.collection.list``."""
 
     id: LInt = None
     position: LInt = None

@@ -47,7 +47,7 @@ V3NoteDocumentDeleteResult: TypeAlias = V3NoteDocumentArchiveResult
 
 
 class V3NoteDocumentFieldGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``note.document.field.get``."""
 
     name: LStr = None
     title: LStr = None
@@ -61,7 +61,7 @@ class V3NoteDocumentFieldGetResult(B24Model):
 
 
 class V3NoteDocumentFieldListResultItemsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``note.document.field.list``."""
 
     filterable: LBool = None
     name: LStr = None
@@ -84,7 +84,7 @@ V3NoteDocumentSearchFieldListResult: TypeAlias = V3NoteDocumentFieldListResult
 
 
 class V3NoteDocumentSearchListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``note.document.search.list``."""
 
     collection_id: LInt = Field(None, alias="collectionId")
     document_id: LInt = Field(None, alias="documentId")
@@ -117,7 +117,7 @@ V3NoteDocumentTreeFieldListResult: TypeAlias = V3NoteDocumentFieldListResult
 
 
 class V3NoteDocumentTreeListItemChildrenItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``note.document.tree.list``."""
 
     children: LList[Any] = None
     collection_id: LInt = Field(None, alias="collectionId")
@@ -128,7 +128,7 @@ class V3NoteDocumentTreeListItemChildrenItem(B24Model):
 
 
 class V3NoteDocumentTreeListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``note.document.tree.list``."""
 
     children: LList[V3NoteDocumentTreeListItemChildrenItem] = None
     collection_id: LInt = Field(None, alias="collectionId")
@@ -152,7 +152,7 @@ class V3NoteDocumentTreeListResult(B24Model):
 
 
 class V3NoteDocumentUpdateResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``note.document.update``."""
 
     collection_id: LInt = Field(None, alias="collectionId")
     created_at: LStr = Field(None, alias="createdAt")

@@ -14,7 +14,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
 class V3NoteFileAddResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``note.file.add``."""
 
     asset_markdown: LStr = Field(None, alias="assetMarkdown")
     asset_type: LStr = Field(None, alias="assetType")
@@ -39,7 +39,7 @@ class V3NoteFileAddResult(B24Model):
 
 
 class V3NoteFileFieldGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``note.file.field.get``."""
 
     name: LStr = None
     title: LStr = None
@@ -53,7 +53,7 @@ class V3NoteFileFieldGetResult(B24Model):
 
 
 class V3NoteFileFieldListResultItemsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``note.file.field.list``."""
 
     filterable: LBool = None
     name: LStr = None

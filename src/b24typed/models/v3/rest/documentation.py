@@ -12,20 +12,20 @@ from b24typed.core.typed_models import B24Model, LDict, LList, LStr
 
 
 class V3RestDocumentationOpenapiResultInfo(B24Model):
-    """A nested object."""
+    """An object in the result of ``rest.documentation.openapi``."""
 
     title: LStr = None
     version: LStr = None
 
 
 class V3RestDocumentationOpenapiResultPaths(B24Model):
-    """A nested object."""
+    """An object in the result of ``rest.documentation.openapi``."""
 
     tasks_task_get: LDict = Field(None, alias="/tasks.task.get")
 
 
 class V3RestDocumentationOpenapiResultTagsItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``rest.documentation.openapi``."""
 
     description: LStr = None
     name: LStr = None

@@ -15,7 +15,7 @@ from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, 
 
 
 class V3TasksTaskAccessFieldGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.access.field.get``."""
 
     description: LStr = None
     editable: LBool = None
@@ -93,7 +93,7 @@ class V3TasksTaskAccessGetResult(B24Model):
 
 
 class V3TasksTaskAddResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.add``."""
 
     activity: LStr = None
     actual_duration: LInt = Field(None, alias="actualDuration")
@@ -174,7 +174,7 @@ class V3TasksTaskAddFields(TypedDict, total=False):
 
 
 class V3TasksTaskChatMessageFieldGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.chat.message.field.get``."""
 
     description: Any = None
     filterable: LBool = None
@@ -218,14 +218,14 @@ V3TasksTaskFileFieldListResult: TypeAlias = V3TasksTaskChatMessageFieldListResul
 
 
 class V3TasksTaskGetResultItemResponsible(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.get``."""
 
     email: LStr = None
     name: LStr = None
 
 
 class V3TasksTaskGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.get``."""
 
     activity: LStr = None
     actual_duration: LInt = Field(None, alias="actualDuration")
@@ -301,7 +301,7 @@ class V3TasksTaskGetResult(B24Model):
 
 
 class V3TasksTaskListItemAccomplicesItemImage(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.list``."""
 
     content_type: LStr = Field(None, alias="contentType")
     file: LList[Any] = None
@@ -315,7 +315,7 @@ class V3TasksTaskListItemAccomplicesItemImage(B24Model):
 
 
 class V3TasksTaskListItemAccomplicesItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.list``."""
 
     email: LStr = None
     external_auth_id: LStr = Field(None, alias="externalAuthId")
@@ -328,7 +328,7 @@ class V3TasksTaskListItemAccomplicesItem(B24Model):
 
 
 class V3TasksTaskListItemChat(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.list``."""
 
     entity_id: LInt = Field(None, alias="entityId")
     entity_type: LStr = Field(None, alias="entityType")
@@ -336,7 +336,7 @@ class V3TasksTaskListItemChat(B24Model):
 
 
 class V3TasksTaskListItemElapsedTime(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.list``."""
 
     created_at_ts: LInt = Field(None, alias="createdAtTs")
     id: LInt = None
@@ -351,7 +351,7 @@ class V3TasksTaskListItemElapsedTime(B24Model):
 
 
 class V3TasksTaskListItemEmail(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.list``."""
 
     body: LStr = None
     date_ts: LInt = Field(None, alias="dateTs")
@@ -364,14 +364,14 @@ class V3TasksTaskListItemEmail(B24Model):
 
 
 class V3TasksTaskListItemFlow(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.list``."""
 
     id: LInt = None
     name: LStr = None
 
 
 class V3TasksTaskListItemForkedByTemplateGroup(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.list``."""
 
     id: LInt = None
     image: V3TasksTaskListItemAccomplicesItemImage | None = None
@@ -381,7 +381,7 @@ class V3TasksTaskListItemForkedByTemplateGroup(B24Model):
 
 
 class V3TasksTaskListItemForkedByTemplateReplicateParams(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.list``."""
 
     daily_month_interval: LStr = Field(None, alias="dailyMonthInterval")
     end_date: LStr = Field(None, alias="endDate")
@@ -409,7 +409,7 @@ class V3TasksTaskListItemForkedByTemplateReplicateParams(B24Model):
 
 
 class V3TasksTaskListItemForkedByTemplate(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.list``."""
 
     accomplices: LList[Any] = None
     auditors: LList[Any] = None
@@ -433,14 +433,14 @@ class V3TasksTaskListItemForkedByTemplate(B24Model):
 
 
 class V3TasksTaskListItemSource(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.list``."""
 
     data: LList[Any] = None
     type: LStr = None
 
 
 class V3TasksTaskListItemStage(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.list``."""
 
     color: LStr = None
     id: LInt = None
@@ -448,7 +448,7 @@ class V3TasksTaskListItemStage(B24Model):
 
 
 class V3TasksTaskListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.list``."""
 
     accomplices: LList[V3TasksTaskListItemAccomplicesItem] = None
     activity: LDateTime = None
@@ -550,14 +550,14 @@ class V3TasksTaskListResult(B24Model):
 
 
 class V3TasksTaskResultAddResultItemRights(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.result.add``."""
 
     edit: LBool = None
     remove: LBool = None
 
 
 class V3TasksTaskResultAddResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``tasks.task.result.add``."""
 
     author_id: LInt = Field(None, alias="authorId")
     created_at: LDateTime = Field(None, alias="createdAt")

@@ -12,7 +12,7 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
 class V3TimemanRecordFieldGetResultItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``timeman.record.field.get``."""
 
     filterable: LBool = None
     name: LStr = None
@@ -34,7 +34,7 @@ class V3TimemanRecordFieldListResult(B24Model):
 
 
 class V3TimemanRecordListItem(B24Model):
-    """A nested object."""
+    """An object in the result of ``timeman.record.list``."""
 
     duration: LInt = None
     end_time: LStr = Field(None, alias="endTime")
