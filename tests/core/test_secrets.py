@@ -177,3 +177,29 @@ def test_reprs_of_credentials_hide_them() -> None:
         assert SECRET not in text and ACCESS not in text and REFRESH not in text
     with pytest.raises(TypeError):
         pickle.dumps(auth.secret)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "user.update?ID=1&FIELDS%5BPASSWORD%5D=hunter2&X=1",
+            "user.update?ID=1&FIELDS%5BPASSWORD%5D=***&X=1",
+        ),
+        ("user.add?fields[password]=p1&name=n", "user.add?fields[password]=***&name=n"),
+        ("x?auth%5Baccess_token%5D=zz", "x?auth%5Baccess_token%5D=***"),
+        (
+            "crm.deal.list?auth=tok&filter%5BTITLE%5D=ok",
+            "crm.deal.list?auth=***&filter%5BTITLE%5D=ok",
+        ),
+        ("x?keyword=1&tokens=2", "x?keyword=1&tokens=2"),
+    ],
+)
+def test_credentials_inside_batch_commands_are_masked(text: str, expected: str) -> None:
+    from b24typed.core.redact import redact
+
+    assert redact({"cmd": [text]}) == {"cmd": [expected]}
+    assert redact({"Password": "p", "nested": {"client_secret": "s"}}) == {
+        "Password": "***",
+        "nested": {"client_secret": "***"},
+    }

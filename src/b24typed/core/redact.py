@@ -30,8 +30,12 @@ SENSITIVE_KEYS = frozenset(
     }
 )
 
+# A credential-named query parameter, also as the last part of a bracketed name such as
+# ``fields[PASSWORD]`` or its percent-encoded form ``fields%5BPASSWORD%5D``.
 _QUERY_SECRET = re.compile(
-    r"(?i)([?&]|^)(" + "|".join(sorted(map(re.escape, SENSITIVE_KEYS))) + r")=[^&#;\s]*"
+    r"(?i)([?&]|^)((?:[^&=#\s]*?(?:\[|%5B))?(?:"
+    + "|".join(sorted(map(re.escape, SENSITIVE_KEYS)))
+    + r")(?:\]|%5D)?)=[^&#;\s]*"
 )
 
 
