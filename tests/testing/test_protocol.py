@@ -49,6 +49,25 @@ def test_bad_webhook_secret_is_invalid_credentials(env: Env) -> None:
     assert resp.json()["error"] == "INVALID_CREDENTIALS"
     wrong_user = env.hook.replace("/rest/1/", "/rest/2/")
     assert env.http.post(wrong_user + "server.time").status_code == 401
+    v3 = env.http.post(env.base + "/rest/api/1/wrongsecret/tasks.task.list", json={})
+    assert v3.status_code == 401
+    assert v3.json()["error"]["code"] == "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION"
+    no_auth = env.http.post(env.base + "/rest/api/tasks.task.list", json={})
+    assert no_auth.status_code == 401
+    assert no_auth.json()["error"]["code"] == "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION"
+
+
+def test_require_https_for_webhooks(env: Env) -> None:
+    env.portal.require_https = True
+    resp = env.call("server.time")
+    if env.mode == "inproc":  # https://portal... URLs
+        assert resp.status_code == 200
+    else:
+        assert resp.status_code == 401
+        assert resp.json() == {"error": "INVALID_REQUEST", "error_description": "Https required."}
+        assert (
+            env.v3("tasks.task.list", {}).json()["error"]["code"].endswith("ACCESSDENIEDEXCEPTION")
+        )
 
 
 def test_oauth_token_in_body_or_query_and_errors(env: Env) -> None:

@@ -234,6 +234,8 @@ class FakePortal:
         self.lock = threading.RLock()
         # False answers every REST call with 403 ACCESS_DENIED, as a portal on a free plan does
         self.rest_available = True
+        # True: webhooks over plain http fail as on a real portal (off: the loopback is http)
+        self.require_https = False
         self._rng_tokens = random.Random(f"tokens:{seed}")
         self._v2: dict[str, MethodDef] = {}
         self._v3: dict[str, MethodDef] = {}
@@ -494,17 +496,27 @@ class FakePortal:
         return params
 
     def _authenticate(
-        self, m: re.Match[str], params: dict[str, Any], api: int
+        self, m: re.Match[str], params: dict[str, Any], api: int, scheme: str
     ) -> tuple[int, str, frozenset[str]]:
+        # REST 3.0 answers every webhook authentication failure with one code (401)
+        v3_denied = v3_error("ACCESSDENIEDEXCEPTION", "Access denied", 401)
         if m.group("user") is not None:
             hook = self._webhooks.get(m.group("secret"))
             if hook is None or str(hook.user_id) != m.group("user"):
+                if api == 3:
+                    raise v3_denied
                 raise ApiError("INVALID_CREDENTIALS", "Invalid request credentials", 401)
+            if self.require_https and scheme != "https":
+                if api == 3:
+                    raise v3_denied
+                raise ApiError("INVALID_REQUEST", "Https required.", 401)
             return hook.user_id, f"hook:{hook.secret}", hook.scopes
         auth = params.pop("auth", None)
         if auth is None:
             auth = params.pop("access_token", None)
         if not auth:
+            if api == 3:
+                raise v3_denied
             raise ApiError("NO_AUTH_FOUND", "Wrong authorization data", 401)
         token = self._tokens.get(str(auth))
         if token is None:
@@ -533,7 +545,8 @@ class FakePortal:
                 query_auth = parse_str(req.query).get("auth")
                 if query_auth:
                     params["auth"] = query_auth
-            user_id, identity, scopes = self._authenticate(m, params, api)
+            scheme = urlsplit(req.url).scheme
+            user_id, identity, scopes = self._authenticate(m, params, api, scheme)
             if not self.rest_available:
                 raise ApiError(
                     "ACCESS_DENIED", "REST API is available only on commercial plans", 403
