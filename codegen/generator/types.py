@@ -47,7 +47,7 @@ RESERVED_MODEL_NAMES = frozenset(
 )
 
 
-MAX_NAME = 56
+MAX_NAME = 90
 
 
 def short_name(hint: str) -> str:

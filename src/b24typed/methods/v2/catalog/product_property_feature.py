@@ -80,20 +80,20 @@ def catalog_product_property_feature_get_available_features_by_property(
     *,
     property_id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
-) -> Call[_m.CatalogProductPropertyFeatureGetAvailableFeaturesB433F8F]:
+) -> Call[_m.CatalogProductPropertyFeatureGetAvailableFeaturesByPropertyResult]:
     """Call ``catalog.productPropertyFeature.getAvailableFeaturesByProperty`` (REST v2).
 
     Scopes: catalog.
     Docs:
     https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-get-available-features-by-property.html
     Returns:
-    :class:`b24typed.models.v2.catalog.product_property_feature.CatalogProductPropertyFeatureGetAvailableFeaturesB433F8F`.
+    :class:`b24typed.models.v2.catalog.product_property_feature.CatalogProductPropertyFeatureGetAvailableFeaturesByPropertyResult`.
     """
     return Call(
         2,
         "catalog.productPropertyFeature.getAvailableFeaturesByProperty",
         _MODELS,
-        "CatalogProductPropertyFeatureGetAvailableFeaturesB433F8F",
+        "CatalogProductPropertyFeatureGetAvailableFeaturesByPropertyResult",
         {
             "propertyId": property_id,
         },
@@ -133,7 +133,7 @@ def catalog_product_property_feature_list(
     progress: ListProgress = None,
 ) -> ListCall[
     _m.CatalogProductPropertyFeatureListResult,
-    _m.CatalogProductPropertyFeatureAddResultProductPropeADF4B8,
+    _m.CatalogProductPropertyFeatureAddResultProductPropertyFeature,
 ]:
     """Call ``catalog.productPropertyFeature.list`` (REST v2).
 
@@ -156,7 +156,7 @@ def catalog_product_property_feature_list(
             "start": start,
         },
         extra_params=extra_params,
-        item="CatalogProductPropertyFeatureAddResultProductPropeADF4B8",
+        item="CatalogProductPropertyFeatureAddResultProductPropertyFeature",
         items_key="productPropertyFeatures",
         id_key="id",
         cursor_key="id",

@@ -61,7 +61,7 @@ def catalog_product_property_section_list(
     progress: ListProgress = None,
 ) -> ListCall[
     _m.CatalogProductPropertySectionListResult,
-    _m.CatalogProductPropertySectionGetResultProductPropeD3A0C6,
+    _m.CatalogProductPropertySectionGetResultProductPropertySection,
 ]:
     """Call ``catalog.productPropertySection.list`` (REST v2).
 
@@ -84,7 +84,7 @@ def catalog_product_property_section_list(
             "start": start,
         },
         extra_params=extra_params,
-        item="CatalogProductPropertySectionGetResultProductPropeD3A0C6",
+        item="CatalogProductPropertySectionGetResultProductPropertySection",
         items_key="productPropertySections",
         id_key="ID",
         cursor_key="ID",

@@ -108,7 +108,7 @@ def sale_business_value_person_domain_list(
     progress: ListProgress = None,
 ) -> ListCall[
     _m.SaleBusinessValuePersonDomainListResult,
-    _m.SaleBusinessValuePersonDomainAddResultBusinessValu4DE784,
+    _m.SaleBusinessValuePersonDomainAddResultBusinessValuePersonDomain,
 ]:
     """Call ``sale.businessValuePersonDomain.list`` (REST v2).
 
@@ -131,7 +131,7 @@ def sale_business_value_person_domain_list(
             "start": start,
         },
         extra_params=extra_params,
-        item="SaleBusinessValuePersonDomainAddResultBusinessValu4DE784",
+        item="SaleBusinessValuePersonDomainAddResultBusinessValuePersonDomain",
         items_key="businessValuePersonDomains",
         id_key="ID",
         cursor_key="ID",

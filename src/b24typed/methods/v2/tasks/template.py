@@ -81,7 +81,7 @@ def tasks_template_checklist_add(
 
 def tasks_template_checklist_add_attachment_by_content(
     *,
-    attachment_parameters: _m.TasksTemplateChecklistAddAttachmentByContentAttachEF7C77,
+    attachment_parameters: _m.TasksTemplateChecklistAddAttachmentByContentAttachmentParameters,
     check_list_item_id: int,
     template_id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,

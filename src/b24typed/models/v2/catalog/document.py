@@ -124,7 +124,7 @@ class CatalogDocumentElementFieldsResultItem(B24Model):
 CatalogDocumentElementFieldsResult: TypeAlias = Rows[CatalogDocumentElementFieldsResultItem]
 
 
-class CatalogDocumentElementGetFieldsResultDocumentEleme352B26(B24Model):
+class CatalogDocumentElementGetFieldsResultDocumentElementAmount(B24Model):
     """An object in the result of ``catalog.document.element.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -136,21 +136,21 @@ class CatalogDocumentElementGetFieldsResultDocumentEleme352B26(B24Model):
 class CatalogDocumentElementGetFieldsResultDocumentElement(B24Model):
     """An object in the result of ``catalog.document.element.getFields``."""
 
-    amount: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = None
-    doc_id: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = Field(
+    amount: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = None
+    doc_id: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
         None, alias="docId"
     )
-    element_id: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = Field(
+    element_id: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
         None, alias="elementId"
     )
-    id: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = None
-    purchasing_price: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = Field(
+    id: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = None
+    purchasing_price: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
         None, alias="purchasingPrice"
     )
-    store_from: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = Field(
+    store_from: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
         None, alias="storeFrom"
     )
-    store_to: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = Field(
+    store_to: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
         None, alias="storeTo"
     )
 
@@ -214,45 +214,45 @@ CatalogDocumentFieldsResult: TypeAlias = Rows[CatalogDocumentElementFieldsResult
 class CatalogDocumentGetFieldsResultDocument(B24Model):
     """An object in the result of ``catalog.document.getFields``."""
 
-    commentary: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = None
-    created_by: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = Field(
+    commentary: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = None
+    created_by: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
         None, alias="createdBy"
     )
-    currency: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = None
-    date_create: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = Field(
+    currency: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = None
+    date_create: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
         None, alias="dateCreate"
     )
-    date_document: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = Field(
+    date_document: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
         None, alias="dateDocument"
     )
-    date_modify: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = Field(
+    date_modify: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
         None, alias="dateModify"
     )
-    date_status: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = Field(
+    date_status: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
         None, alias="dateStatus"
     )
-    doc_number: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = Field(
+    doc_number: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
         None, alias="docNumber"
     )
-    doc_type: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = Field(
+    doc_type: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
         None, alias="docType"
     )
-    id: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = None
-    modified_by: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = Field(
+    id: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = None
+    modified_by: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
         None, alias="modifiedBy"
     )
-    responsible_id: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = Field(
+    responsible_id: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
         None, alias="responsibleId"
     )
-    site_id: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = Field(
+    site_id: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
         None, alias="siteId"
     )
-    status: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = None
-    status_by: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = Field(
+    status: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = None
+    status_by: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
         None, alias="statusBy"
     )
-    title: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = None
-    total: CatalogDocumentElementGetFieldsResultDocumentEleme352B26 | None = None
+    title: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = None
+    total: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = None
 
 
 class CatalogDocumentGetFieldsResult(B24Model):

@@ -40,7 +40,7 @@ class CatalogDocumentcontractorAddFields(TypedDict, total=False):
 CatalogDocumentcontractorDeleteResult: TypeAlias = LBool
 
 
-class CatalogDocumentcontractorGetFieldsResultDocumentCo654D70(B24Model):
+class CatalogDocumentcontractorGetFieldsResultDocumentContractorDocumentId(B24Model):
     """An object in the result of ``catalog.documentcontractor.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -49,25 +49,25 @@ class CatalogDocumentcontractorGetFieldsResultDocumentCo654D70(B24Model):
     type: LStr = None
 
 
-class CatalogDocumentcontractorGetFieldsResultDocumentCo7FE457(B24Model):
+class CatalogDocumentcontractorGetFieldsResultDocumentContractor(B24Model):
     """An object in the result of ``catalog.documentcontractor.getFields``."""
 
-    document_id: CatalogDocumentcontractorGetFieldsResultDocumentCo654D70 | None = Field(
-        None, alias="documentId"
+    document_id: CatalogDocumentcontractorGetFieldsResultDocumentContractorDocumentId | None = (
+        Field(None, alias="documentId")
     )
-    entity_id: CatalogDocumentcontractorGetFieldsResultDocumentCo654D70 | None = Field(
+    entity_id: CatalogDocumentcontractorGetFieldsResultDocumentContractorDocumentId | None = Field(
         None, alias="entityId"
     )
-    entity_type_id: CatalogDocumentcontractorGetFieldsResultDocumentCo654D70 | None = Field(
-        None, alias="entityTypeId"
+    entity_type_id: CatalogDocumentcontractorGetFieldsResultDocumentContractorDocumentId | None = (
+        Field(None, alias="entityTypeId")
     )
-    id: CatalogDocumentcontractorGetFieldsResultDocumentCo654D70 | None = None
+    id: CatalogDocumentcontractorGetFieldsResultDocumentContractorDocumentId | None = None
 
 
 class CatalogDocumentcontractorGetFieldsResult(B24Model):
     """Result of ``catalog.documentcontractor.getFields`` (REST v2)."""
 
-    document_contractor: CatalogDocumentcontractorGetFieldsResultDocumentCo7FE457 | None = Field(
+    document_contractor: CatalogDocumentcontractorGetFieldsResultDocumentContractor | None = Field(
         None, alias="documentContractor"
     )
 

@@ -42,7 +42,7 @@ CatalogPriceTypeLangDeleteResult: TypeAlias = LBool
 CatalogPriceTypeLangGetResult: TypeAlias = CatalogPriceTypeLangAddResult
 
 
-class CatalogPriceTypeLangGetFieldsResultPriceTypeLangCa0D2569(B24Model):
+class CatalogPriceTypeLangGetFieldsResultPriceTypeLangCatalogGroupId(B24Model):
     """An object in the result of ``catalog.priceTypeLang.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -54,12 +54,12 @@ class CatalogPriceTypeLangGetFieldsResultPriceTypeLangCa0D2569(B24Model):
 class CatalogPriceTypeLangGetFieldsResultPriceTypeLang(B24Model):
     """An object in the result of ``catalog.priceTypeLang.getFields``."""
 
-    catalog_group_id: CatalogPriceTypeLangGetFieldsResultPriceTypeLangCa0D2569 | None = Field(
+    catalog_group_id: CatalogPriceTypeLangGetFieldsResultPriceTypeLangCatalogGroupId | None = Field(
         None, alias="catalogGroupId"
     )
-    id: CatalogPriceTypeLangGetFieldsResultPriceTypeLangCa0D2569 | None = None
-    lang: CatalogPriceTypeLangGetFieldsResultPriceTypeLangCa0D2569 | None = None
-    name: CatalogPriceTypeLangGetFieldsResultPriceTypeLangCa0D2569 | None = None
+    id: CatalogPriceTypeLangGetFieldsResultPriceTypeLangCatalogGroupId | None = None
+    lang: CatalogPriceTypeLangGetFieldsResultPriceTypeLangCatalogGroupId | None = None
+    name: CatalogPriceTypeLangGetFieldsResultPriceTypeLangCatalogGroupId | None = None
 
 
 class CatalogPriceTypeLangGetFieldsResult(B24Model):

@@ -431,7 +431,7 @@ class CatalogProductOfferDownloadFields(TypedDict, total=False):
 CatalogProductOfferGetResult: TypeAlias = CatalogProductOfferAddResult
 
 
-class CatalogProductOfferGetFieldsByFilterResultOfferProC28A09(B24Model):
+class CatalogProductOfferGetFieldsByFilterResultOfferProperty261(B24Model):
     """An object in the result of ``catalog.product.offer.getFieldsByFilter``."""
 
     is_dynamic: LBool = Field(None, alias="isDynamic")
@@ -508,8 +508,8 @@ class CatalogProductOfferGetFieldsByFilterResultOffer(B24Model):
     price_type: CatalogProductGetFieldsByFilterResultProductActive | None = Field(
         None, alias="priceType"
     )
-    property261: CatalogProductOfferGetFieldsByFilterResultOfferProC28A09 | None = None
-    property262: CatalogProductOfferGetFieldsByFilterResultOfferProC28A09 | None = None
+    property261: CatalogProductOfferGetFieldsByFilterResultOfferProperty261 | None = None
+    property262: CatalogProductOfferGetFieldsByFilterResultOfferProperty261 | None = None
     purchasing_currency: CatalogProductGetFieldsByFilterResultProductActive | None = Field(
         None, alias="purchasingCurrency"
     )

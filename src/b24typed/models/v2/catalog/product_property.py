@@ -15,7 +15,7 @@ from typing_extensions import Required
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
-class CatalogProductPropertyAddResultProductPropertyUser7D4920(B24Model):
+class CatalogProductPropertyAddResultProductPropertyUserTypeSettings(B24Model):
     """An object in the result of ``catalog.productProperty.add``."""
 
     group: LStr = None
@@ -49,8 +49,8 @@ class CatalogProductPropertyAddResultProductProperty(B24Model):
     sort: LInt = None
     timestamp_x: LStr = Field(None, alias="timestampX")
     user_type: LStr = Field(None, alias="userType")
-    user_type_settings: CatalogProductPropertyAddResultProductPropertyUser7D4920 | None = Field(
-        None, alias="userTypeSettings"
+    user_type_settings: CatalogProductPropertyAddResultProductPropertyUserTypeSettings | None = (
+        Field(None, alias="userTypeSettings")
     )
     with_description: Any = Field(None, alias="withDescription")
     xml_id: Any = Field(None, alias="xmlId")
@@ -132,8 +132,8 @@ class CatalogProductPropertyGetResultProductProperty(B24Model):
     sort: Any = None
     timestamp_x: LStr = Field(None, alias="timestampX")
     user_type: LStr = Field(None, alias="userType")
-    user_type_settings: CatalogProductPropertyAddResultProductPropertyUser7D4920 | None = Field(
-        None, alias="userTypeSettings"
+    user_type_settings: CatalogProductPropertyAddResultProductPropertyUserTypeSettings | None = (
+        Field(None, alias="userTypeSettings")
     )
     with_description: Any = Field(None, alias="withDescription")
     xml_id: Any = Field(None, alias="xmlId")
@@ -147,7 +147,7 @@ class CatalogProductPropertyGetResult(B24Model):
     )
 
 
-class CatalogProductPropertyGetFieldsResultProductProper136989(B24Model):
+class CatalogProductPropertyGetFieldsResultProductPropertyActive(B24Model):
     """An object in the result of ``catalog.productProperty.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -159,9 +159,9 @@ class CatalogProductPropertyGetFieldsResultProductProper136989(B24Model):
 class CatalogProductPropertyGetFieldsResultProductProperty(B24Model):
     """An object in the result of ``catalog.productProperty.getFields``."""
 
-    active: CatalogProductPropertyGetFieldsResultProductProper136989 | None = None
-    code: CatalogProductPropertyGetFieldsResultProductProper136989 | None = None
-    xml_id: CatalogProductPropertyGetFieldsResultProductProper136989 | None = Field(
+    active: CatalogProductPropertyGetFieldsResultProductPropertyActive | None = None
+    code: CatalogProductPropertyGetFieldsResultProductPropertyActive | None = None
+    xml_id: CatalogProductPropertyGetFieldsResultProductPropertyActive | None = Field(
         None, alias="xmlId"
     )
 

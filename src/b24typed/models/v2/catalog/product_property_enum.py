@@ -50,7 +50,7 @@ CatalogProductPropertyEnumDeleteResult: TypeAlias = LBool
 CatalogProductPropertyEnumGetResult: TypeAlias = CatalogProductPropertyEnumAddResult
 
 
-class CatalogProductPropertyEnumGetFieldsResultProductPr70E013(B24Model):
+class CatalogProductPropertyEnumGetFieldsResultProductPropertyEnumDef(B24Model):
     """An object in the result of ``catalog.productPropertyEnum.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -59,17 +59,19 @@ class CatalogProductPropertyEnumGetFieldsResultProductPr70E013(B24Model):
     type: LStr = None
 
 
-class CatalogProductPropertyEnumGetFieldsResultProductPr80EBCC(B24Model):
+class CatalogProductPropertyEnumGetFieldsResultProductPropertyEnum(B24Model):
     """An object in the result of ``catalog.productPropertyEnum.getFields``."""
 
-    def_: CatalogProductPropertyEnumGetFieldsResultProductPr70E013 | None = Field(None, alias="def")
-    id: CatalogProductPropertyEnumGetFieldsResultProductPr70E013 | None = None
-    property_id: CatalogProductPropertyEnumGetFieldsResultProductPr70E013 | None = Field(
+    def_: CatalogProductPropertyEnumGetFieldsResultProductPropertyEnumDef | None = Field(
+        None, alias="def"
+    )
+    id: CatalogProductPropertyEnumGetFieldsResultProductPropertyEnumDef | None = None
+    property_id: CatalogProductPropertyEnumGetFieldsResultProductPropertyEnumDef | None = Field(
         None, alias="propertyId"
     )
-    sort: CatalogProductPropertyEnumGetFieldsResultProductPr70E013 | None = None
-    value: CatalogProductPropertyEnumGetFieldsResultProductPr70E013 | None = None
-    xml_id: CatalogProductPropertyEnumGetFieldsResultProductPr70E013 | None = Field(
+    sort: CatalogProductPropertyEnumGetFieldsResultProductPropertyEnumDef | None = None
+    value: CatalogProductPropertyEnumGetFieldsResultProductPropertyEnumDef | None = None
+    xml_id: CatalogProductPropertyEnumGetFieldsResultProductPropertyEnumDef | None = Field(
         None, alias="xmlId"
     )
 
@@ -77,8 +79,8 @@ class CatalogProductPropertyEnumGetFieldsResultProductPr80EBCC(B24Model):
 class CatalogProductPropertyEnumGetFieldsResult(B24Model):
     """Result of ``catalog.productPropertyEnum.getFields`` (REST v2)."""
 
-    product_property_enum: CatalogProductPropertyEnumGetFieldsResultProductPr80EBCC | None = Field(
-        None, alias="productPropertyEnum"
+    product_property_enum: CatalogProductPropertyEnumGetFieldsResultProductPropertyEnum | None = (
+        Field(None, alias="productPropertyEnum")
     )
 
 

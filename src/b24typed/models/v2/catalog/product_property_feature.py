@@ -14,7 +14,7 @@ from typing_extensions import Required
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
-class CatalogProductPropertyFeatureAddResultProductPropeADF4B8(B24Model):
+class CatalogProductPropertyFeatureAddResultProductPropertyFeature(B24Model):
     """An object in the result of ``catalog.productPropertyFeature.add``."""
 
     feature_id: LStr = Field(None, alias="featureId")
@@ -27,9 +27,9 @@ class CatalogProductPropertyFeatureAddResultProductPropeADF4B8(B24Model):
 class CatalogProductPropertyFeatureAddResult(B24Model):
     """Result of ``catalog.productPropertyFeature.add`` (REST v2)."""
 
-    product_property_feature: CatalogProductPropertyFeatureAddResultProductPropeADF4B8 | None = (
-        Field(None, alias="productPropertyFeature")
-    )
+    product_property_feature: (
+        CatalogProductPropertyFeatureAddResultProductPropertyFeature | None
+    ) = Field(None, alias="productPropertyFeature")
 
 
 class CatalogProductPropertyFeatureAddFields(TypedDict, total=False):
@@ -42,7 +42,7 @@ class CatalogProductPropertyFeatureAddFields(TypedDict, total=False):
 CatalogProductPropertyFeatureGetResult: TypeAlias = CatalogProductPropertyFeatureAddResult
 
 
-class CatalogProductPropertyFeatureGetAvailableFeaturesBABF783(B24Model):
+class CatalogProductPropertyFeatureGetAvailableFeaturesByPropertyResultFeaturesItem(B24Model):
     """An object in the result of
     ``catalog.productPropertyFeature.getAvailableFeaturesByProperty``.
     """
@@ -52,13 +52,15 @@ class CatalogProductPropertyFeatureGetAvailableFeaturesBABF783(B24Model):
     module_id: LStr = Field(None, alias="moduleId")
 
 
-class CatalogProductPropertyFeatureGetAvailableFeaturesB433F8F(B24Model):
+class CatalogProductPropertyFeatureGetAvailableFeaturesByPropertyResult(B24Model):
     """Result of ``catalog.productPropertyFeature.getAvailableFeaturesByProperty`` (REST v2)."""
 
-    features: LList[CatalogProductPropertyFeatureGetAvailableFeaturesBABF783] = None
+    features: LList[
+        CatalogProductPropertyFeatureGetAvailableFeaturesByPropertyResultFeaturesItem
+    ] = None
 
 
-class CatalogProductPropertyFeatureGetFieldsResultProduc24F9AC(B24Model):
+class CatalogProductPropertyFeatureGetFieldsResultProductPropertyFeatureFeatureId(B24Model):
     """An object in the result of ``catalog.productPropertyFeature.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -67,38 +69,38 @@ class CatalogProductPropertyFeatureGetFieldsResultProduc24F9AC(B24Model):
     type: LStr = None
 
 
-class CatalogProductPropertyFeatureGetFieldsResultProducF576A5(B24Model):
+class CatalogProductPropertyFeatureGetFieldsResultProductPropertyFeature(B24Model):
     """An object in the result of ``catalog.productPropertyFeature.getFields``."""
 
-    feature_id: CatalogProductPropertyFeatureGetFieldsResultProduc24F9AC | None = Field(
-        None, alias="featureId"
-    )
-    id: CatalogProductPropertyFeatureGetFieldsResultProduc24F9AC | None = None
-    is_enabled: CatalogProductPropertyFeatureGetFieldsResultProduc24F9AC | None = Field(
-        None, alias="isEnabled"
-    )
-    module_id: CatalogProductPropertyFeatureGetFieldsResultProduc24F9AC | None = Field(
-        None, alias="moduleId"
-    )
-    property_id: CatalogProductPropertyFeatureGetFieldsResultProduc24F9AC | None = Field(
-        None, alias="propertyId"
-    )
+    feature_id: (
+        CatalogProductPropertyFeatureGetFieldsResultProductPropertyFeatureFeatureId | None
+    ) = Field(None, alias="featureId")
+    id: CatalogProductPropertyFeatureGetFieldsResultProductPropertyFeatureFeatureId | None = None
+    is_enabled: (
+        CatalogProductPropertyFeatureGetFieldsResultProductPropertyFeatureFeatureId | None
+    ) = Field(None, alias="isEnabled")
+    module_id: (
+        CatalogProductPropertyFeatureGetFieldsResultProductPropertyFeatureFeatureId | None
+    ) = Field(None, alias="moduleId")
+    property_id: (
+        CatalogProductPropertyFeatureGetFieldsResultProductPropertyFeatureFeatureId | None
+    ) = Field(None, alias="propertyId")
 
 
 class CatalogProductPropertyFeatureGetFieldsResult(B24Model):
     """Result of ``catalog.productPropertyFeature.getFields`` (REST v2)."""
 
-    product_property_feature: CatalogProductPropertyFeatureGetFieldsResultProducF576A5 | None = (
-        Field(None, alias="productPropertyFeature")
-    )
+    product_property_feature: (
+        CatalogProductPropertyFeatureGetFieldsResultProductPropertyFeature | None
+    ) = Field(None, alias="productPropertyFeature")
 
 
 class CatalogProductPropertyFeatureListResult(B24Model):
     """Result of ``catalog.productPropertyFeature.list`` (REST v2)."""
 
-    product_property_features: LList[CatalogProductPropertyFeatureAddResultProductPropeADF4B8] = (
-        Field(None, alias="productPropertyFeatures")
-    )
+    product_property_features: LList[
+        CatalogProductPropertyFeatureAddResultProductPropertyFeature
+    ] = Field(None, alias="productPropertyFeatures")
 
 
 CatalogProductPropertyFeatureUpdateResult: TypeAlias = CatalogProductPropertyFeatureAddResult

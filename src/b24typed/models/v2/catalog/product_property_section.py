@@ -13,7 +13,7 @@ from pydantic import Field
 from b24typed.core.typed_models import B24Model, LInt, LList, LStr
 
 
-class CatalogProductPropertySectionGetResultProductPropeD3A0C6(B24Model):
+class CatalogProductPropertySectionGetResultProductPropertySection(B24Model):
     """An object in the result of ``catalog.productPropertySection.get``."""
 
     display_expanded: LStr = Field(None, alias="displayExpanded")
@@ -26,20 +26,20 @@ class CatalogProductPropertySectionGetResultProductPropeD3A0C6(B24Model):
 class CatalogProductPropertySectionGetResult(B24Model):
     """Result of ``catalog.productPropertySection.get`` (REST v2)."""
 
-    product_property_section: CatalogProductPropertySectionGetResultProductPropeD3A0C6 | None = (
-        Field(None, alias="productPropertySection")
-    )
+    product_property_section: (
+        CatalogProductPropertySectionGetResultProductPropertySection | None
+    ) = Field(None, alias="productPropertySection")
 
 
 class CatalogProductPropertySectionListResult(B24Model):
     """Result of ``catalog.productPropertySection.list`` (REST v2)."""
 
-    product_property_sections: LList[CatalogProductPropertySectionGetResultProductPropeD3A0C6] = (
-        Field(None, alias="productPropertySections")
-    )
+    product_property_sections: LList[
+        CatalogProductPropertySectionGetResultProductPropertySection
+    ] = Field(None, alias="productPropertySections")
 
 
-class CatalogProductPropertySectionSetResultProductPrope1CACCF(B24Model):
+class CatalogProductPropertySectionSetResultProductPropertySection(B24Model):
     """An object in the result of ``catalog.productPropertySection.set``."""
 
     display_expanded: LStr = Field(None, alias="displayExpanded")
@@ -54,9 +54,9 @@ class CatalogProductPropertySectionSetResultProductPrope1CACCF(B24Model):
 class CatalogProductPropertySectionSetResult(B24Model):
     """Result of ``catalog.productPropertySection.set`` (REST v2)."""
 
-    product_property_section: CatalogProductPropertySectionSetResultProductPrope1CACCF | None = (
-        Field(None, alias="productPropertySection")
-    )
+    product_property_section: (
+        CatalogProductPropertySectionSetResultProductPropertySection | None
+    ) = Field(None, alias="productPropertySection")
 
 
 class CatalogProductPropertySectionSetFields(TypedDict, total=False):

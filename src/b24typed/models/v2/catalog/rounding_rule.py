@@ -68,7 +68,7 @@ class CatalogRoundingRuleGetResult(B24Model):
     )
 
 
-class CatalogRoundingRuleGetFieldsResultRoundingRuleCata5EF117(B24Model):
+class CatalogRoundingRuleGetFieldsResultRoundingRuleCatalogGroupId(B24Model):
     """An object in the result of ``catalog.roundingRule.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -80,27 +80,27 @@ class CatalogRoundingRuleGetFieldsResultRoundingRuleCata5EF117(B24Model):
 class CatalogRoundingRuleGetFieldsResultRoundingRule(B24Model):
     """An object in the result of ``catalog.roundingRule.getFields``."""
 
-    catalog_group_id: CatalogRoundingRuleGetFieldsResultRoundingRuleCata5EF117 | None = Field(
+    catalog_group_id: CatalogRoundingRuleGetFieldsResultRoundingRuleCatalogGroupId | None = Field(
         None, alias="catalogGroupId"
     )
-    created_by: CatalogRoundingRuleGetFieldsResultRoundingRuleCata5EF117 | None = Field(
+    created_by: CatalogRoundingRuleGetFieldsResultRoundingRuleCatalogGroupId | None = Field(
         None, alias="createdBy"
     )
-    date_create: CatalogRoundingRuleGetFieldsResultRoundingRuleCata5EF117 | None = Field(
+    date_create: CatalogRoundingRuleGetFieldsResultRoundingRuleCatalogGroupId | None = Field(
         None, alias="dateCreate"
     )
-    date_modify: CatalogRoundingRuleGetFieldsResultRoundingRuleCata5EF117 | None = Field(
+    date_modify: CatalogRoundingRuleGetFieldsResultRoundingRuleCatalogGroupId | None = Field(
         None, alias="dateModify"
     )
-    id: CatalogRoundingRuleGetFieldsResultRoundingRuleCata5EF117 | None = None
-    modified_by: CatalogRoundingRuleGetFieldsResultRoundingRuleCata5EF117 | None = Field(
+    id: CatalogRoundingRuleGetFieldsResultRoundingRuleCatalogGroupId | None = None
+    modified_by: CatalogRoundingRuleGetFieldsResultRoundingRuleCatalogGroupId | None = Field(
         None, alias="modifiedBy"
     )
-    price: CatalogRoundingRuleGetFieldsResultRoundingRuleCata5EF117 | None = None
-    round_precision: CatalogRoundingRuleGetFieldsResultRoundingRuleCata5EF117 | None = Field(
+    price: CatalogRoundingRuleGetFieldsResultRoundingRuleCatalogGroupId | None = None
+    round_precision: CatalogRoundingRuleGetFieldsResultRoundingRuleCatalogGroupId | None = Field(
         None, alias="roundPrecision"
     )
-    round_type: CatalogRoundingRuleGetFieldsResultRoundingRuleCata5EF117 | None = Field(
+    round_type: CatalogRoundingRuleGetFieldsResultRoundingRuleCatalogGroupId | None = Field(
         None, alias="roundType"
     )
 

@@ -175,87 +175,120 @@ class CrmActivityConfigurableGetResultActivityFields(B24Model):
     type_id: LStr = Field(None, alias="typeId")
 
 
-class CrmActivityConfigurableGetResultActivityLayoutBody4E35E7(B24Model):
+class CrmActivityConfigurableGetResultActivityLayoutBodyBlocksClientPropertiesBlockProperties(
+    B24Model
+):
     """An object in the result of ``crm.activity.configurable.get``."""
 
     value: LStr = None
 
 
-class CrmActivityConfigurableGetResultActivityLayoutBody8DDBE0(B24Model):
+class CrmActivityConfigurableGetResultActivityLayoutBodyBlocksClientPropertiesBlock(B24Model):
     """An object in the result of ``crm.activity.configurable.get``."""
 
-    properties: CrmActivityConfigurableGetResultActivityLayoutBody4E35E7 | None = None
+    properties: (
+        CrmActivityConfigurableGetResultActivityLayoutBodyBlocksClientPropertiesBlockProperties
+        | None
+    ) = None
     type: LStr = None
 
 
-class CrmActivityConfigurableGetResultActivityLayoutBody382A06(B24Model):
+class CrmActivityConfigurableGetResultActivityLayoutBodyBlocksClientProperties(B24Model):
     """An object in the result of ``crm.activity.configurable.get``."""
 
-    block: CrmActivityConfigurableGetResultActivityLayoutBody8DDBE0 | None = None
+    block: CrmActivityConfigurableGetResultActivityLayoutBodyBlocksClientPropertiesBlock | None = (
+        None
+    )
     inline: LBool = None
     title: LStr = None
 
 
-class CrmActivityConfigurableGetResultActivityLayoutBody876FDB(B24Model):
+class CrmActivityConfigurableGetResultActivityLayoutBodyBlocksClient(B24Model):
     """An object in the result of ``crm.activity.configurable.get``."""
 
-    properties: CrmActivityConfigurableGetResultActivityLayoutBody382A06 | None = None
+    properties: CrmActivityConfigurableGetResultActivityLayoutBodyBlocksClientProperties | None = (
+        None
+    )
     type: LStr = None
 
 
-class CrmActivityConfigurableGetResultActivityLayoutBody1B8EA3(B24Model):
+class CrmActivityConfigurableGetResultActivityLayoutBodyBlocksResponsiblePropertiesBlocksC9F070F(
+    B24Model
+):
     """An object in the result of ``crm.activity.configurable.get``."""
 
     type: LStr = None
     uri: LStr = None
 
 
-class CrmActivityConfigurableGetResultActivityLayoutBodyF8CC17(B24Model):
+class CrmActivityConfigurableGetResultActivityLayoutBodyBlocksResponsiblePropertiesBlocksC158DE8(
+    B24Model
+):
     """An object in the result of ``crm.activity.configurable.get``."""
 
-    action: CrmActivityConfigurableGetResultActivityLayoutBody1B8EA3 | None = None
+    action: (
+        CrmActivityConfigurableGetResultActivityLayoutBodyBlocksResponsiblePropertiesBlocksC9F070F
+        | None
+    ) = None
     bold: LBool = None
     text: LStr = None
 
 
-class CrmActivityConfigurableGetResultActivityLayoutBody07C4EE(B24Model):
+class CrmActivityConfigurableGetResultActivityLayoutBodyBlocksResponsiblePropertiesBlocksClient(
+    B24Model
+):
     """An object in the result of ``crm.activity.configurable.get``."""
 
-    properties: CrmActivityConfigurableGetResultActivityLayoutBodyF8CC17 | None = None
+    properties: (
+        CrmActivityConfigurableGetResultActivityLayoutBodyBlocksResponsiblePropertiesBlocksC158DE8
+        | None
+    ) = None
     type: LStr = None
 
 
-class CrmActivityConfigurableGetResultActivityLayoutBody513B6C(B24Model):
+class CrmActivityConfigurableGetResultActivityLayoutBodyBlocksResponsiblePropertiesBlocks(B24Model):
     """An object in the result of ``crm.activity.configurable.get``."""
 
-    client: CrmActivityConfigurableGetResultActivityLayoutBody07C4EE | None = None
-    phone: CrmActivityConfigurableGetResultActivityLayoutBody8DDBE0 | None = None
+    client: (
+        CrmActivityConfigurableGetResultActivityLayoutBodyBlocksResponsiblePropertiesBlocksClient
+        | None
+    ) = None
+    phone: CrmActivityConfigurableGetResultActivityLayoutBodyBlocksClientPropertiesBlock | None = (
+        None
+    )
 
 
-class CrmActivityConfigurableGetResultActivityLayoutBody243A42(B24Model):
+class CrmActivityConfigurableGetResultActivityLayoutBodyBlocksResponsibleProperties(B24Model):
     """An object in the result of ``crm.activity.configurable.get``."""
 
-    blocks: CrmActivityConfigurableGetResultActivityLayoutBody513B6C | None = None
+    blocks: (
+        CrmActivityConfigurableGetResultActivityLayoutBodyBlocksResponsiblePropertiesBlocks | None
+    ) = None
 
 
-class CrmActivityConfigurableGetResultActivityLayoutBody23A635(B24Model):
+class CrmActivityConfigurableGetResultActivityLayoutBodyBlocksResponsible(B24Model):
     """An object in the result of ``crm.activity.configurable.get``."""
 
-    properties: CrmActivityConfigurableGetResultActivityLayoutBody243A42 | None = None
+    properties: (
+        CrmActivityConfigurableGetResultActivityLayoutBodyBlocksResponsibleProperties | None
+    ) = None
     type: LStr = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutBodyBlocks(B24Model):
     """An object in the result of ``crm.activity.configurable.get``."""
 
-    client: CrmActivityConfigurableGetResultActivityLayoutBody876FDB | None = None
-    responsible: CrmActivityConfigurableGetResultActivityLayoutBody23A635 | None = None
+    client: CrmActivityConfigurableGetResultActivityLayoutBodyBlocksClient | None = None
+    responsible: CrmActivityConfigurableGetResultActivityLayoutBodyBlocksResponsible | None = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutBodyLogo(B24Model):
     """An object in the result of ``crm.activity.configurable.get``."""
 
-    action: CrmActivityConfigurableGetResultActivityLayoutBody1B8EA3 | None = None
+    action: (
+        CrmActivityConfigurableGetResultActivityLayoutBodyBlocksResponsiblePropertiesBlocksC9F070F
+        | None
+    ) = None
     code: LStr = None
 
 
@@ -266,38 +299,41 @@ class CrmActivityConfigurableGetResultActivityLayoutBody(B24Model):
     logo: CrmActivityConfigurableGetResultActivityLayoutBodyLogo | None = None
 
 
-class CrmActivityConfigurableGetResultActivityLayoutFoot894155(B24Model):
+class CrmActivityConfigurableGetResultActivityLayoutFooterButtonsStartCallActionActionParams(
+    B24Model
+):
     """An object in the result of ``crm.activity.configurable.get``."""
 
     client_id: LInt = Field(None, alias="clientId")
 
 
-class CrmActivityConfigurableGetResultActivityLayoutFoot049196(B24Model):
+class CrmActivityConfigurableGetResultActivityLayoutFooterButtonsStartCallAction(B24Model):
     """An object in the result of ``crm.activity.configurable.get``."""
 
-    action_params: CrmActivityConfigurableGetResultActivityLayoutFoot894155 | None = Field(
-        None, alias="actionParams"
-    )
+    action_params: (
+        CrmActivityConfigurableGetResultActivityLayoutFooterButtonsStartCallActionActionParams
+        | None
+    ) = Field(None, alias="actionParams")
     type: LStr = None
 
 
-class CrmActivityConfigurableGetResultActivityLayoutFootAD0668(B24Model):
+class CrmActivityConfigurableGetResultActivityLayoutFooterButtonsStartCall(B24Model):
     """An object in the result of ``crm.activity.configurable.get``."""
 
-    action: CrmActivityConfigurableGetResultActivityLayoutFoot049196 | None = None
+    action: CrmActivityConfigurableGetResultActivityLayoutFooterButtonsStartCallAction | None = None
     title: LStr = None
     type: LStr = None
 
 
-class CrmActivityConfigurableGetResultActivityLayoutFoot39D4C7(B24Model):
+class CrmActivityConfigurableGetResultActivityLayoutFooterButtons(B24Model):
     """An object in the result of ``crm.activity.configurable.get``."""
 
-    start_call: CrmActivityConfigurableGetResultActivityLayoutFootAD0668 | None = Field(
+    start_call: CrmActivityConfigurableGetResultActivityLayoutFooterButtonsStartCall | None = Field(
         None, alias="startCall"
     )
 
 
-class CrmActivityConfigurableGetResultActivityLayoutFoot0CF46E(B24Model):
+class CrmActivityConfigurableGetResultActivityLayoutFooterMenuItemsConfirmAction(B24Model):
     """An object in the result of ``crm.activity.configurable.get``."""
 
     animation_type: LStr = Field(None, alias="animationType")
@@ -305,35 +341,35 @@ class CrmActivityConfigurableGetResultActivityLayoutFoot0CF46E(B24Model):
     type: LStr = None
 
 
-class CrmActivityConfigurableGetResultActivityLayoutFoot7AB781(B24Model):
+class CrmActivityConfigurableGetResultActivityLayoutFooterMenuItemsConfirm(B24Model):
     """An object in the result of ``crm.activity.configurable.get``."""
 
-    action: CrmActivityConfigurableGetResultActivityLayoutFoot0CF46E | None = None
+    action: CrmActivityConfigurableGetResultActivityLayoutFooterMenuItemsConfirmAction | None = None
     title: LStr = None
 
 
-class CrmActivityConfigurableGetResultActivityLayoutFootD4AA98(B24Model):
+class CrmActivityConfigurableGetResultActivityLayoutFooterMenuItems(B24Model):
     """An object in the result of ``crm.activity.configurable.get``."""
 
-    confirm: CrmActivityConfigurableGetResultActivityLayoutFoot7AB781 | None = None
-    decline: CrmActivityConfigurableGetResultActivityLayoutFoot7AB781 | None = None
+    confirm: CrmActivityConfigurableGetResultActivityLayoutFooterMenuItemsConfirm | None = None
+    decline: CrmActivityConfigurableGetResultActivityLayoutFooterMenuItemsConfirm | None = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutFooterMenu(B24Model):
     """An object in the result of ``crm.activity.configurable.get``."""
 
-    items: CrmActivityConfigurableGetResultActivityLayoutFootD4AA98 | None = None
+    items: CrmActivityConfigurableGetResultActivityLayoutFooterMenuItems | None = None
     show_postpone_item: LBool = Field(None, alias="showPostponeItem")
 
 
 class CrmActivityConfigurableGetResultActivityLayoutFooter(B24Model):
     """An object in the result of ``crm.activity.configurable.get``."""
 
-    buttons: CrmActivityConfigurableGetResultActivityLayoutFoot39D4C7 | None = None
+    buttons: CrmActivityConfigurableGetResultActivityLayoutFooterButtons | None = None
     menu: CrmActivityConfigurableGetResultActivityLayoutFooterMenu | None = None
 
 
-class CrmActivityConfigurableGetResultActivityLayoutHeadB48C3F(B24Model):
+class CrmActivityConfigurableGetResultActivityLayoutHeaderTagsStatus2(B24Model):
     """An object in the result of ``crm.activity.configurable.get``."""
 
     title: LStr = None
@@ -343,7 +379,7 @@ class CrmActivityConfigurableGetResultActivityLayoutHeadB48C3F(B24Model):
 class CrmActivityConfigurableGetResultActivityLayoutHeaderTags(B24Model):
     """An object in the result of ``crm.activity.configurable.get``."""
 
-    status2: CrmActivityConfigurableGetResultActivityLayoutHeadB48C3F | None = None
+    status2: CrmActivityConfigurableGetResultActivityLayoutHeaderTagsStatus2 | None = None
 
 
 class CrmActivityConfigurableGetResultActivityLayoutHeader(B24Model):
@@ -597,7 +633,7 @@ class CrmActivityLayoutBlocksDeleteResult(B24Model):
     success: LBool = None
 
 
-class CrmActivityLayoutBlocksGetResultLayoutBlocksBlock15EF751(B24Model):
+class CrmActivityLayoutBlocksGetResultLayoutBlocksBlock1Properties(B24Model):
     """An object in the result of ``crm.activity.layout.blocks.get``."""
 
     bold: LBool = None
@@ -609,21 +645,23 @@ class CrmActivityLayoutBlocksGetResultLayoutBlocksBlock15EF751(B24Model):
 class CrmActivityLayoutBlocksGetResultLayoutBlocksBlock1(B24Model):
     """An object in the result of ``crm.activity.layout.blocks.get``."""
 
-    properties: CrmActivityLayoutBlocksGetResultLayoutBlocksBlock15EF751 | None = None
+    properties: CrmActivityLayoutBlocksGetResultLayoutBlocksBlock1Properties | None = None
     type: LStr = None
 
 
-class CrmActivityLayoutBlocksGetResultLayoutBlocksBlock488FDCC(B24Model):
+class CrmActivityLayoutBlocksGetResultLayoutBlocksBlock4Properties(B24Model):
     """An object in the result of ``crm.activity.layout.blocks.get``."""
 
-    block: CrmActivityConfigurableGetResultActivityLayoutBody8DDBE0 | None = None
+    block: CrmActivityConfigurableGetResultActivityLayoutBodyBlocksClientPropertiesBlock | None = (
+        None
+    )
     title: LStr = None
 
 
 class CrmActivityLayoutBlocksGetResultLayoutBlocksBlock4(B24Model):
     """An object in the result of ``crm.activity.layout.blocks.get``."""
 
-    properties: CrmActivityLayoutBlocksGetResultLayoutBlocksBlock488FDCC | None = None
+    properties: CrmActivityLayoutBlocksGetResultLayoutBlocksBlock4Properties | None = None
     type: LStr = None
 
 
@@ -631,8 +669,13 @@ class CrmActivityLayoutBlocksGetResultLayoutBlocks(B24Model):
     """An object in the result of ``crm.activity.layout.blocks.get``."""
 
     block_1: CrmActivityLayoutBlocksGetResultLayoutBlocksBlock1 | None = None
-    block_2: CrmActivityConfigurableGetResultActivityLayoutBody8DDBE0 | None = None
-    block_3: CrmActivityConfigurableGetResultActivityLayoutBody07C4EE | None = None
+    block_2: (
+        CrmActivityConfigurableGetResultActivityLayoutBodyBlocksClientPropertiesBlock | None
+    ) = None
+    block_3: (
+        CrmActivityConfigurableGetResultActivityLayoutBodyBlocksResponsiblePropertiesBlocksClient
+        | None
+    ) = None
     block_4: CrmActivityLayoutBlocksGetResultLayoutBlocksBlock4 | None = None
 
 

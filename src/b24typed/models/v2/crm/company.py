@@ -122,7 +122,7 @@ CrmCompanyDeleteResult: TypeAlias = LBool
 CrmCompanyDetailsConfigurationForceCommonScopeForAllResult: TypeAlias = LBool
 
 
-class CrmCompanyDetailsConfigurationGetResultItemElement09C2FC(B24Model):
+class CrmCompanyDetailsConfigurationGetResultItemElementsItemOptions(B24Model):
     """An object in the result of ``crm.company.details.configuration.get``."""
 
     default_address_type: LInt = Field(None, alias="defaultAddressType")
@@ -134,7 +134,7 @@ class CrmCompanyDetailsConfigurationGetResultItemElementsItem(B24Model):
 
     name: LStr = None
     option_flags: LBool = Field(None, alias="optionFlags")
-    options: CrmCompanyDetailsConfigurationGetResultItemElement09C2FC | None = None
+    options: CrmCompanyDetailsConfigurationGetResultItemElementsItemOptions | None = None
 
 
 class CrmCompanyDetailsConfigurationGetResultItem(B24Model):
@@ -155,7 +155,7 @@ CrmCompanyDetailsConfigurationResetResult: TypeAlias = LBool
 CrmCompanyDetailsConfigurationSetResult: TypeAlias = LBool
 
 
-class CrmCompanyDetailsConfigurationSetDataItemElementsI20857E(TypedDict, total=False):
+class CrmCompanyDetailsConfigurationSetDataItemElementsItemOptions(TypedDict, total=False):
     defaultAddressType: int
     defaultCountry: str
 
@@ -163,7 +163,7 @@ class CrmCompanyDetailsConfigurationSetDataItemElementsI20857E(TypedDict, total=
 class CrmCompanyDetailsConfigurationSetDataItemElementsItem(TypedDict, total=False):
     name: Required[str]
     optionFlags: int
-    options: CrmCompanyDetailsConfigurationSetDataItemElementsI20857E
+    options: CrmCompanyDetailsConfigurationSetDataItemElementsItemOptions
 
 
 class CrmCompanyDetailsConfigurationSetDataItem(TypedDict, total=False):
@@ -609,7 +609,7 @@ class CrmCompanyUserfieldListItemListItem(B24Model):
     xml_id: LStr = Field(None, alias="XML_ID")
 
 
-class CrmCompanyUserfieldListItemSettingsResourcesResour48D7CA(B24Model):
+class CrmCompanyUserfieldListItemSettingsResourcesResourceSectionsItem(B24Model):
     """An object in the result of ``crm.company.userfield.list``."""
 
     cal_type: LStr = Field(None, alias="CAL_TYPE")
@@ -621,7 +621,7 @@ class CrmCompanyUserfieldListItemSettingsResourcesResource(B24Model):
     """An object in the result of ``crm.company.userfield.list``."""
 
     name: LStr = Field(None, alias="NAME")
-    sections: LList[CrmCompanyUserfieldListItemSettingsResourcesResour48D7CA] = Field(
+    sections: LList[CrmCompanyUserfieldListItemSettingsResourcesResourceSectionsItem] = Field(
         None, alias="SECTIONS"
     )
     xml_id: LStr = Field(None, alias="XML_ID")

@@ -155,7 +155,7 @@ CrmContactDeleteResult: TypeAlias = LBool
 CrmContactDetailsConfigurationForceCommonScopeForAllResult: TypeAlias = LBool
 
 
-class CrmContactDetailsConfigurationGetResultItemElement8B6DC4(B24Model):
+class CrmContactDetailsConfigurationGetResultItemElementsItemOptions(B24Model):
     """An object in the result of ``crm.contact.details.configuration.get``."""
 
     default_address_type: LInt = Field(None, alias="defaultAddressType")
@@ -169,7 +169,7 @@ class CrmContactDetailsConfigurationGetResultItemElementsItem(B24Model):
 
     name: LStr = None
     option_flags: LBool = Field(None, alias="optionFlags")
-    options: CrmContactDetailsConfigurationGetResultItemElement8B6DC4 | None = None
+    options: CrmContactDetailsConfigurationGetResultItemElementsItemOptions | None = None
 
 
 class CrmContactDetailsConfigurationGetResultItem(B24Model):
@@ -190,7 +190,7 @@ CrmContactDetailsConfigurationResetResult: TypeAlias = LBool
 CrmContactDetailsConfigurationSetResult: TypeAlias = LBool
 
 
-class CrmContactDetailsConfigurationSetDataItemElementsIC9ECA1(TypedDict, total=False):
+class CrmContactDetailsConfigurationSetDataItemElementsItemOptions(TypedDict, total=False):
     defaultAddressType: int
     defaultCountry: str
     isPayButtonVisible: bool
@@ -200,7 +200,7 @@ class CrmContactDetailsConfigurationSetDataItemElementsIC9ECA1(TypedDict, total=
 class CrmContactDetailsConfigurationSetDataItemElementsItem(TypedDict, total=False):
     name: Required[str]
     optionFlags: int
-    options: CrmContactDetailsConfigurationSetDataItemElementsIC9ECA1
+    options: CrmContactDetailsConfigurationSetDataItemElementsItemOptions
 
 
 class CrmContactDetailsConfigurationSetDataItem(TypedDict, total=False):

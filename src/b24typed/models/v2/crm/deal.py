@@ -819,7 +819,7 @@ class CrmDealUserfieldListItemListItem(B24Model):
     xml_id: LStr = Field(None, alias="XML_ID")
 
 
-class CrmDealUserfieldListItemSettingsResourcesResourceSB81CA2(B24Model):
+class CrmDealUserfieldListItemSettingsResourcesResourceSectionsItem(B24Model):
     """An object in the result of ``crm.deal.userfield.list``."""
 
     cal_type: LStr = Field(None, alias="CAL_TYPE")
@@ -831,7 +831,7 @@ class CrmDealUserfieldListItemSettingsResourcesResource(B24Model):
     """An object in the result of ``crm.deal.userfield.list``."""
 
     name: LStr = Field(None, alias="NAME")
-    sections: LList[CrmDealUserfieldListItemSettingsResourcesResourceSB81CA2] = Field(
+    sections: LList[CrmDealUserfieldListItemSettingsResourcesResourceSectionsItem] = Field(
         None, alias="SECTIONS"
     )
     xml_id: LStr = Field(None, alias="XML_ID")

@@ -126,7 +126,7 @@ class CrmDocumentgeneratorDocumentGetResult(B24Model):
     document: CrmDocumentgeneratorDocumentGetResultDocument | None = None
 
 
-class CrmDocumentgeneratorDocumentGetfieldsResultDocumenFCF47F(B24Model):
+class CrmDocumentgeneratorDocumentGetfieldsResultDocumentFieldsDocumentNumber(B24Model):
     """An object in the result of ``crm.documentgenerator.document.getfields``."""
 
     chain: LStr = None
@@ -137,7 +137,7 @@ class CrmDocumentgeneratorDocumentGetfieldsResultDocumenFCF47F(B24Model):
     value: LStr = None
 
 
-class CrmDocumentgeneratorDocumentGetfieldsResultDocumen395212(B24Model):
+class CrmDocumentgeneratorDocumentGetfieldsResultDocumentFieldsMyCompanyValueItem(B24Model):
     """An object in the result of ``crm.documentgenerator.document.getfields``."""
 
     selected: LBool = None
@@ -145,15 +145,15 @@ class CrmDocumentgeneratorDocumentGetfieldsResultDocumen395212(B24Model):
     value: LStr = None
 
 
-class CrmDocumentgeneratorDocumentGetfieldsResultDocumen96CB90(B24Model):
+class CrmDocumentgeneratorDocumentGetfieldsResultDocumentFieldsMyCompany(B24Model):
     """An object in the result of ``crm.documentgenerator.document.getfields``."""
 
     group: LList[LStr] = None
     title: LStr = None
-    value: LList[CrmDocumentgeneratorDocumentGetfieldsResultDocumen395212] = None
+    value: LList[CrmDocumentgeneratorDocumentGetfieldsResultDocumentFieldsMyCompanyValueItem] = None
 
 
-class CrmDocumentgeneratorDocumentGetfieldsResultDocumen138F77(B24Model):
+class CrmDocumentgeneratorDocumentGetfieldsResultDocumentFieldsMyCompanyUfLogo(B24Model):
     """An object in the result of ``crm.documentgenerator.document.getfields``."""
 
     chain: LStr = None
@@ -164,18 +164,18 @@ class CrmDocumentgeneratorDocumentGetfieldsResultDocumen138F77(B24Model):
     value: Any = None
 
 
-class CrmDocumentgeneratorDocumentGetfieldsResultDocumen8618F7(B24Model):
+class CrmDocumentgeneratorDocumentGetfieldsResultDocumentFields(B24Model):
     """An object in the result of ``crm.documentgenerator.document.getfields``."""
 
-    document_number: CrmDocumentgeneratorDocumentGetfieldsResultDocumenFCF47F | None = Field(
-        None, alias="DocumentNumber"
-    )
-    my_company: CrmDocumentgeneratorDocumentGetfieldsResultDocumen96CB90 | None = Field(
+    document_number: (
+        CrmDocumentgeneratorDocumentGetfieldsResultDocumentFieldsDocumentNumber | None
+    ) = Field(None, alias="DocumentNumber")
+    my_company: CrmDocumentgeneratorDocumentGetfieldsResultDocumentFieldsMyCompany | None = Field(
         None, alias="MY_COMPANY"
     )
-    my_company_uf_logo: CrmDocumentgeneratorDocumentGetfieldsResultDocumen138F77 | None = Field(
-        None, alias="MyCompanyUfLogo"
-    )
+    my_company_uf_logo: (
+        CrmDocumentgeneratorDocumentGetfieldsResultDocumentFieldsMyCompanyUfLogo | None
+    ) = Field(None, alias="MyCompanyUfLogo")
     chain: LStr = None
     default: LStr = None
     format: LDict = None
@@ -191,7 +191,7 @@ class CrmDocumentgeneratorDocumentGetfieldsResultDocumen8618F7(B24Model):
 class CrmDocumentgeneratorDocumentGetfieldsResult(B24Model):
     """Result of ``crm.documentgenerator.document.getfields`` (REST v2)."""
 
-    document_fields: CrmDocumentgeneratorDocumentGetfieldsResultDocumen8618F7 | None = Field(
+    document_fields: CrmDocumentgeneratorDocumentGetfieldsResultDocumentFields | None = Field(
         None, alias="documentFields"
     )
 
@@ -308,7 +308,9 @@ class CrmDocumentgeneratorDocumentUploadFields(TypedDict, total=False):
     title: Required[str]
 
 
-class CrmDocumentgeneratorNumeratorAddResultNumeratorSetE0E9CA(B24Model):
+class CrmDocumentgeneratorNumeratorAddResultNumeratorSettingsBitrixMainNumeratorGeneratorSE0E9CA(
+    B24Model
+):
     """An object in the result of ``crm.documentgenerator.numerator.add``."""
 
     is_direct_numeration: LBool = Field(None, alias="isDirectNumeration")
@@ -324,7 +326,8 @@ class CrmDocumentgeneratorNumeratorAddResultNumeratorSettings(B24Model):
     """An object in the result of ``crm.documentgenerator.numerator.add``."""
 
     bitrix_main_numerator_generator_sequent_number_generator: (
-        CrmDocumentgeneratorNumeratorAddResultNumeratorSetE0E9CA | None
+        CrmDocumentgeneratorNumeratorAddResultNumeratorSettingsBitrixMainNumeratorGeneratorSE0E9CA
+        | None
     ) = Field(None, alias="Bitrix_Main_Numerator_Generator_SequentNumberGenerator")
 
 
@@ -361,7 +364,9 @@ class CrmDocumentgeneratorNumeratorAddResult(B24Model):
     template: LStr = None
 
 
-class CrmDocumentgeneratorNumeratorAddFieldsSettingsBitr5F1089(TypedDict, total=False):
+class CrmDocumentgeneratorNumeratorAddFieldsSettingsBitrixMainNumeratorGeneratorSequentNum5F1089(
+    TypedDict, total=False
+):
     isDirectNumeration: bool
     length: int
     padString: str
@@ -373,7 +378,7 @@ class CrmDocumentgeneratorNumeratorAddFieldsSettingsBitr5F1089(TypedDict, total=
 
 class CrmDocumentgeneratorNumeratorAddFieldsSettings(TypedDict, total=False):
     Bitrix_Main_Numerator_Generator_SequentNumberGenerator: (
-        CrmDocumentgeneratorNumeratorAddFieldsSettingsBitr5F1089
+        CrmDocumentgeneratorNumeratorAddFieldsSettingsBitrixMainNumeratorGeneratorSequentNum5F1089
     )
 
 
@@ -417,7 +422,8 @@ class CrmDocumentgeneratorNumeratorUpdateResultSettings(B24Model):
     """An object in the result of ``crm.documentgenerator.numerator.update``."""
 
     bitrix_main_numerator_generator_sequent_number_generator: (
-        CrmDocumentgeneratorNumeratorAddResultNumeratorSetE0E9CA | None
+        CrmDocumentgeneratorNumeratorAddResultNumeratorSettingsBitrixMainNumeratorGeneratorSE0E9CA
+        | None
     ) = Field(None, alias="Bitrix_Main_Numerator_Generator_SequentNumberGenerator")
     is_direct_numeration: LBool = Field(None, alias="isDirectNumeration")
     length: LInt = None
@@ -508,18 +514,18 @@ class CrmDocumentgeneratorTemplateAddFields(TypedDict, total=False):
 CrmDocumentgeneratorTemplateGetResult: TypeAlias = CrmDocumentgeneratorTemplateAddResult
 
 
-class CrmDocumentgeneratorTemplateGetfieldsResultTemplatCAD0AE(B24Model):
+class CrmDocumentgeneratorTemplateGetfieldsResultTemplateFields(B24Model):
     """An object in the result of ``crm.documentgenerator.template.getfields``."""
 
-    document_number: CrmDocumentgeneratorDocumentGetfieldsResultDocumenFCF47F | None = Field(
-        None, alias="DocumentNumber"
-    )
-    my_company: CrmDocumentgeneratorDocumentGetfieldsResultDocumen96CB90 | None = Field(
+    document_number: (
+        CrmDocumentgeneratorDocumentGetfieldsResultDocumentFieldsDocumentNumber | None
+    ) = Field(None, alias="DocumentNumber")
+    my_company: CrmDocumentgeneratorDocumentGetfieldsResultDocumentFieldsMyCompany | None = Field(
         None, alias="MY_COMPANY"
     )
-    my_company_uf_logo: CrmDocumentgeneratorDocumentGetfieldsResultDocumen138F77 | None = Field(
-        None, alias="MyCompanyUfLogo"
-    )
+    my_company_uf_logo: (
+        CrmDocumentgeneratorDocumentGetfieldsResultDocumentFieldsMyCompanyUfLogo | None
+    ) = Field(None, alias="MyCompanyUfLogo")
 
 
 class CrmDocumentgeneratorTemplateGetfieldsResult(B24Model):
@@ -529,7 +535,7 @@ class CrmDocumentgeneratorTemplateGetfieldsResult(B24Model):
     default: LStr = None
     group: LList[Any] = None
     required: LStr = None
-    template_fields: CrmDocumentgeneratorTemplateGetfieldsResultTemplatCAD0AE | None = Field(
+    template_fields: CrmDocumentgeneratorTemplateGetfieldsResultTemplateFields | None = Field(
         None, alias="templateFields"
     )
     title: LStr = None

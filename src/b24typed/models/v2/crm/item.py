@@ -236,7 +236,7 @@ class CrmItemDeliveryListItem(B24Model):
 CrmItemDetailsConfigurationForceCommonScopeForAllResult: TypeAlias = LBool
 
 
-class CrmItemDetailsConfigurationGetResultItemElementsItA03B4E(B24Model):
+class CrmItemDetailsConfigurationGetResultItemElementsItemOptions(B24Model):
     """An object in the result of ``crm.item.details.configuration.get``."""
 
     default_country: LStr = Field(None, alias="defaultCountry")
@@ -247,7 +247,7 @@ class CrmItemDetailsConfigurationGetResultItemElementsItem(B24Model):
 
     name: LStr = None
     option_flags: LStr = Field(None, alias="optionFlags")
-    options: CrmItemDetailsConfigurationGetResultItemElementsItA03B4E | None = None
+    options: CrmItemDetailsConfigurationGetResultItemElementsItemOptions | None = None
 
 
 class CrmItemDetailsConfigurationGetResultItem(B24Model):
@@ -871,7 +871,7 @@ class CrmItemProductrowGetResult(B24Model):
     product_row: CrmItemProductrowGetResultProductRow | None = Field(None, alias="productRow")
 
 
-class CrmItemProductrowGetAvailableForPaymentResultProduDAB560(B24Model):
+class CrmItemProductrowGetAvailableForPaymentResultProductRowsItem(B24Model):
     """An object in the result of ``crm.item.productrow.getAvailableForPayment``."""
 
     customized: LStr = None
@@ -901,7 +901,7 @@ class CrmItemProductrowGetAvailableForPaymentResultProduDAB560(B24Model):
 class CrmItemProductrowGetAvailableForPaymentResult(B24Model):
     """Result of ``crm.item.productrow.getAvailableForPayment`` (REST v2)."""
 
-    product_rows: LList[CrmItemProductrowGetAvailableForPaymentResultProduDAB560] = Field(
+    product_rows: LList[CrmItemProductrowGetAvailableForPaymentResultProductRowsItem] = Field(
         None, alias="productRows"
     )
 

@@ -607,7 +607,7 @@ class CrmLeadUserfieldListItemListItem(B24Model):
     xml_id: LStr = Field(None, alias="XML_ID")
 
 
-class CrmLeadUserfieldListItemSettingsResourcesResourceS914137(B24Model):
+class CrmLeadUserfieldListItemSettingsResourcesResourceSectionsItem(B24Model):
     """An object in the result of ``crm.lead.userfield.list``."""
 
     cal_type: LStr = Field(None, alias="CAL_TYPE")
@@ -619,7 +619,7 @@ class CrmLeadUserfieldListItemSettingsResourcesResource(B24Model):
     """An object in the result of ``crm.lead.userfield.list``."""
 
     name: LStr = Field(None, alias="NAME")
-    sections: LList[CrmLeadUserfieldListItemSettingsResourcesResourceS914137] = Field(
+    sections: LList[CrmLeadUserfieldListItemSettingsResourcesResourceSectionsItem] = Field(
         None, alias="SECTIONS"
     )
     xml_id: LStr = Field(None, alias="XML_ID")

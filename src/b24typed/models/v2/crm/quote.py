@@ -466,7 +466,7 @@ class CrmQuoteUserfieldListItemListItem(B24Model):
     xml_id: LStr = Field(None, alias="XML_ID")
 
 
-class CrmQuoteUserfieldListItemSettingsResourcesResource564B9D(B24Model):
+class CrmQuoteUserfieldListItemSettingsResourcesResourceSectionsItem(B24Model):
     """An object in the result of ``crm.quote.userfield.list``."""
 
     cal_type: LStr = Field(None, alias="CAL_TYPE")
@@ -478,7 +478,7 @@ class CrmQuoteUserfieldListItemSettingsResourcesResource(B24Model):
     """An object in the result of ``crm.quote.userfield.list``."""
 
     name: LStr = Field(None, alias="NAME")
-    sections: LList[CrmQuoteUserfieldListItemSettingsResourcesResource564B9D] = Field(
+    sections: LList[CrmQuoteUserfieldListItemSettingsResourcesResourceSectionsItem] = Field(
         None, alias="SECTIONS"
     )
     xml_id: LStr = Field(None, alias="XML_ID")

@@ -283,7 +283,7 @@ class CrmRequisiteFieldsResultUfCrm1707997236(B24Model):
     type: LStr = None
 
 
-class CrmRequisiteFieldsResultUfCrm1707997253SettingsDef951845(B24Model):
+class CrmRequisiteFieldsResultUfCrm1707997253SettingsDefaultValue(B24Model):
     """An object in the result of ``crm.requisite.fields``."""
 
     type: LStr = Field(None, alias="TYPE")
@@ -293,7 +293,7 @@ class CrmRequisiteFieldsResultUfCrm1707997253SettingsDef951845(B24Model):
 class CrmRequisiteFieldsResultUfCrm1707997253Settings(B24Model):
     """An object in the result of ``crm.requisite.fields``."""
 
-    default_value: CrmRequisiteFieldsResultUfCrm1707997253SettingsDef951845 | None = Field(
+    default_value: CrmRequisiteFieldsResultUfCrm1707997253SettingsDefaultValue | None = Field(
         None, alias="DEFAULT_VALUE"
     )
     use_second: LStr = Field(None, alias="USE_SECOND")

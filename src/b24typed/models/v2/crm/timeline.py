@@ -148,7 +148,7 @@ class CrmTimelineLayoutBlocksDeleteResult(B24Model):
     success: LBool = None
 
 
-class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock196BC2A(B24Model):
+class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock1Properties(B24Model):
     """An object in the result of ``crm.timeline.layout.blocks.get``."""
 
     bold: LBool = None
@@ -160,11 +160,11 @@ class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock196BC2A(B24Model):
 class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock1(B24Model):
     """An object in the result of ``crm.timeline.layout.blocks.get``."""
 
-    properties: CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock196BC2A | None = None
+    properties: CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock1Properties | None = None
     type: LStr = None
 
 
-class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock2A67B65(B24Model):
+class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock2Properties(B24Model):
     """An object in the result of ``crm.timeline.layout.blocks.get``."""
 
     value: LStr = None
@@ -173,21 +173,21 @@ class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock2A67B65(B24Model):
 class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock2(B24Model):
     """An object in the result of ``crm.timeline.layout.blocks.get``."""
 
-    properties: CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock2A67B65 | None = None
+    properties: CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock2Properties | None = None
     type: LStr = None
 
 
-class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock30928D7(B24Model):
+class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock3PropertiesAction(B24Model):
     """An object in the result of ``crm.timeline.layout.blocks.get``."""
 
     type: LStr = None
     uri: LStr = None
 
 
-class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock317CEA5(B24Model):
+class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock3Properties(B24Model):
     """An object in the result of ``crm.timeline.layout.blocks.get``."""
 
-    action: CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock30928D7 | None = None
+    action: CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock3PropertiesAction | None = None
     bold: LBool = None
     text: LStr = None
 
@@ -195,11 +195,11 @@ class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock317CEA5(B24Model):
 class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock3(B24Model):
     """An object in the result of ``crm.timeline.layout.blocks.get``."""
 
-    properties: CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock317CEA5 | None = None
+    properties: CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock3Properties | None = None
     type: LStr = None
 
 
-class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock4B2E595(B24Model):
+class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock4Properties(B24Model):
     """An object in the result of ``crm.timeline.layout.blocks.get``."""
 
     block: CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock2 | None = None
@@ -209,7 +209,7 @@ class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock4B2E595(B24Model):
 class CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock4(B24Model):
     """An object in the result of ``crm.timeline.layout.blocks.get``."""
 
-    properties: CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock4B2E595 | None = None
+    properties: CrmTimelineLayoutBlocksGetResultLayoutBlocksBlock4Properties | None = None
     type: LStr = None
 
 

@@ -137,14 +137,14 @@ class DocumentgeneratorDocumentGetResult(B24Model):
     document: DocumentgeneratorDocumentGetResultDocument | None = None
 
 
-class DocumentgeneratorDocumentGetfieldsResultDocumentFiC8E08F(B24Model):
+class DocumentgeneratorDocumentGetfieldsResultDocumentFieldsClientName(B24Model):
     """An object in the result of ``documentgenerator.document.getfields``."""
 
     default: LStr = None
     value: LStr = None
 
 
-class DocumentgeneratorDocumentGetfieldsResultDocumentFi881A1F(B24Model):
+class DocumentgeneratorDocumentGetfieldsResultDocumentFieldsDocumentNumber(B24Model):
     """An object in the result of ``documentgenerator.document.getfields``."""
 
     chain: LStr = None
@@ -155,7 +155,7 @@ class DocumentgeneratorDocumentGetfieldsResultDocumentFi881A1F(B24Model):
     value: LStr = None
 
 
-class DocumentgeneratorDocumentGetfieldsResultDocumentFiBFC71D(B24Model):
+class DocumentgeneratorDocumentGetfieldsResultDocumentFieldsDocumentTitle(B24Model):
     """An object in the result of ``documentgenerator.document.getfields``."""
 
     chain: LList[Any] = None
@@ -169,28 +169,28 @@ class DocumentgeneratorDocumentGetfieldsResultDocumentFiBFC71D(B24Model):
 class DocumentgeneratorDocumentGetfieldsResultDocumentFields(B24Model):
     """An object in the result of ``documentgenerator.document.getfields``."""
 
-    client_name: DocumentgeneratorDocumentGetfieldsResultDocumentFiC8E08F | None = Field(
+    client_name: DocumentgeneratorDocumentGetfieldsResultDocumentFieldsClientName | None = Field(
         None, alias="ClientName"
     )
-    client_phone: DocumentgeneratorDocumentGetfieldsResultDocumentFiC8E08F | None = Field(
+    client_phone: DocumentgeneratorDocumentGetfieldsResultDocumentFieldsClientName | None = Field(
         None, alias="ClientPhone"
     )
-    comment: DocumentgeneratorDocumentGetfieldsResultDocumentFiC8E08F | None = Field(
+    comment: DocumentgeneratorDocumentGetfieldsResultDocumentFieldsClientName | None = Field(
         None, alias="Comment"
     )
-    current_date: DocumentgeneratorDocumentGetfieldsResultDocumentFiC8E08F | None = Field(
+    current_date: DocumentgeneratorDocumentGetfieldsResultDocumentFieldsClientName | None = Field(
         None, alias="CurrentDate"
     )
-    document_number: DocumentgeneratorDocumentGetfieldsResultDocumentFi881A1F | None = Field(
-        None, alias="DocumentNumber"
+    document_number: DocumentgeneratorDocumentGetfieldsResultDocumentFieldsDocumentNumber | None = (
+        Field(None, alias="DocumentNumber")
     )
-    document_title: DocumentgeneratorDocumentGetfieldsResultDocumentFiBFC71D | None = Field(
-        None, alias="DocumentTitle"
+    document_title: DocumentgeneratorDocumentGetfieldsResultDocumentFieldsDocumentTitle | None = (
+        Field(None, alias="DocumentTitle")
     )
-    total: DocumentgeneratorDocumentGetfieldsResultDocumentFiC8E08F | None = Field(
+    total: DocumentgeneratorDocumentGetfieldsResultDocumentFieldsClientName | None = Field(
         None, alias="Total"
     )
-    user_name: DocumentgeneratorDocumentGetfieldsResultDocumentFiC8E08F | None = Field(
+    user_name: DocumentgeneratorDocumentGetfieldsResultDocumentFieldsClientName | None = Field(
         None, alias="UserName"
     )
     chain: LStr = None

@@ -14,7 +14,9 @@ from typing_extensions import Required
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
-class DocumentgeneratorNumeratorAddResultNumeratorSettinC4DD21(B24Model):
+class DocumentgeneratorNumeratorAddResultNumeratorSettingsBitrixMainNumeratorGeneratorSequC4DD21(
+    B24Model
+):
     """An object in the result of ``documentgenerator.numerator.add``."""
 
     is_direct_numeration: LBool = Field(None, alias="isDirectNumeration")
@@ -30,7 +32,8 @@ class DocumentgeneratorNumeratorAddResultNumeratorSettings(B24Model):
     """An object in the result of ``documentgenerator.numerator.add``."""
 
     bitrix_main_numerator_generator_sequent_number_generator: (
-        DocumentgeneratorNumeratorAddResultNumeratorSettinC4DD21 | None
+        DocumentgeneratorNumeratorAddResultNumeratorSettingsBitrixMainNumeratorGeneratorSequC4DD21
+        | None
     ) = Field(None, alias="Bitrix_Main_Numerator_Generator_SequentNumberGenerator")
 
 
@@ -50,7 +53,9 @@ class DocumentgeneratorNumeratorAddResult(B24Model):
     numerator: DocumentgeneratorNumeratorAddResultNumerator | None = None
 
 
-class DocumentgeneratorNumeratorAddFieldsSettingsBitrixM619777(TypedDict, total=False):
+class DocumentgeneratorNumeratorAddFieldsSettingsBitrixMainNumeratorGeneratorSequentNumber619777(
+    TypedDict, total=False
+):
     isDirectNumeration: bool
     length: int
     padString: str
@@ -62,7 +67,7 @@ class DocumentgeneratorNumeratorAddFieldsSettingsBitrixM619777(TypedDict, total=
 
 class DocumentgeneratorNumeratorAddFieldsSettings(TypedDict, total=False):
     Bitrix_Main_Numerator_Generator_SequentNumberGenerator: (
-        DocumentgeneratorNumeratorAddFieldsSettingsBitrixM619777
+        DocumentgeneratorNumeratorAddFieldsSettingsBitrixMainNumeratorGeneratorSequentNumber619777
     )
 
 

@@ -102,14 +102,14 @@ class DocumentgeneratorTemplateGetResult(B24Model):
     template: DocumentgeneratorTemplateGetResultTemplate | None = None
 
 
-class DocumentgeneratorTemplateGetfieldsResultTemplateFi04F7D7(B24Model):
+class DocumentgeneratorTemplateGetfieldsResultTemplateFieldsClientName(B24Model):
     """An object in the result of ``documentgenerator.template.getfields``."""
 
     default: LStr = None
     value: LStr = None
 
 
-class DocumentgeneratorTemplateGetfieldsResultTemplateFiF4B40B(B24Model):
+class DocumentgeneratorTemplateGetfieldsResultTemplateFieldsDocumentNumber(B24Model):
     """An object in the result of ``documentgenerator.template.getfields``."""
 
     chain: LStr = None
@@ -120,7 +120,7 @@ class DocumentgeneratorTemplateGetfieldsResultTemplateFiF4B40B(B24Model):
     value: LStr = None
 
 
-class DocumentgeneratorTemplateGetfieldsResultTemplateFiC4F778(B24Model):
+class DocumentgeneratorTemplateGetfieldsResultTemplateFieldsDocumentTitle(B24Model):
     """An object in the result of ``documentgenerator.template.getfields``."""
 
     chain: LList[Any] = None
@@ -134,28 +134,28 @@ class DocumentgeneratorTemplateGetfieldsResultTemplateFiC4F778(B24Model):
 class DocumentgeneratorTemplateGetfieldsResultTemplateFields(B24Model):
     """An object in the result of ``documentgenerator.template.getfields``."""
 
-    client_name: DocumentgeneratorTemplateGetfieldsResultTemplateFi04F7D7 | None = Field(
+    client_name: DocumentgeneratorTemplateGetfieldsResultTemplateFieldsClientName | None = Field(
         None, alias="ClientName"
     )
-    client_phone: DocumentgeneratorTemplateGetfieldsResultTemplateFi04F7D7 | None = Field(
+    client_phone: DocumentgeneratorTemplateGetfieldsResultTemplateFieldsClientName | None = Field(
         None, alias="ClientPhone"
     )
-    comment: DocumentgeneratorTemplateGetfieldsResultTemplateFi04F7D7 | None = Field(
+    comment: DocumentgeneratorTemplateGetfieldsResultTemplateFieldsClientName | None = Field(
         None, alias="Comment"
     )
-    current_date: DocumentgeneratorTemplateGetfieldsResultTemplateFi04F7D7 | None = Field(
+    current_date: DocumentgeneratorTemplateGetfieldsResultTemplateFieldsClientName | None = Field(
         None, alias="CurrentDate"
     )
-    document_number: DocumentgeneratorTemplateGetfieldsResultTemplateFiF4B40B | None = Field(
-        None, alias="DocumentNumber"
+    document_number: DocumentgeneratorTemplateGetfieldsResultTemplateFieldsDocumentNumber | None = (
+        Field(None, alias="DocumentNumber")
     )
-    document_title: DocumentgeneratorTemplateGetfieldsResultTemplateFiC4F778 | None = Field(
-        None, alias="DocumentTitle"
+    document_title: DocumentgeneratorTemplateGetfieldsResultTemplateFieldsDocumentTitle | None = (
+        Field(None, alias="DocumentTitle")
     )
-    total: DocumentgeneratorTemplateGetfieldsResultTemplateFi04F7D7 | None = Field(
+    total: DocumentgeneratorTemplateGetfieldsResultTemplateFieldsClientName | None = Field(
         None, alias="Total"
     )
-    user_name: DocumentgeneratorTemplateGetfieldsResultTemplateFi04F7D7 | None = Field(
+    user_name: DocumentgeneratorTemplateGetfieldsResultTemplateFieldsClientName | None = Field(
         None, alias="UserName"
     )
     chain: LStr = None

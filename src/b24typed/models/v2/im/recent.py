@@ -253,7 +253,7 @@ class ImRecentListResultCopilotRolesCopilotAssistantAvatar(B24Model):
     small: LStr = None
 
 
-class ImRecentListResultCopilotRolesCopilotAssistantProm5DD9F7(B24Model):
+class ImRecentListResultCopilotRolesCopilotAssistantPromptsItem(B24Model):
     """An object in the result of ``im.recent.list``."""
 
     code: LStr = None
@@ -271,7 +271,7 @@ class ImRecentListResultCopilotRolesCopilotAssistant(B24Model):
     default: LBool = None
     desc: LStr = None
     name: LStr = None
-    prompts: LList[ImRecentListResultCopilotRolesCopilotAssistantProm5DD9F7] = None
+    prompts: LList[ImRecentListResultCopilotRolesCopilotAssistantPromptsItem] = None
 
 
 class ImRecentListResultCopilotRoles(B24Model):

@@ -19,7 +19,7 @@ class ImopenlinesDialogGetResultEntityLink(B24Model):
     url: LStr = None
 
 
-class ImopenlinesDialogGetResultLastMessageViewsFirstVie6131DE(B24Model):
+class ImopenlinesDialogGetResultLastMessageViewsFirstViewersItem(B24Model):
     """An object in the result of ``imopenlines.dialog.get``."""
 
     date: LDateTime = None
@@ -31,7 +31,7 @@ class ImopenlinesDialogGetResultLastMessageViews(B24Model):
     """An object in the result of ``imopenlines.dialog.get``."""
 
     count_of_viewers: LInt = None
-    first_viewers: LList[ImopenlinesDialogGetResultLastMessageViewsFirstVie6131DE] = None
+    first_viewers: LList[ImopenlinesDialogGetResultLastMessageViewsFirstViewersItem] = None
     message_id: LInt = None
 
 

@@ -184,7 +184,7 @@ class ImopenlinesSessionHistoryGetResultFiles(B24Model):
     file_id: ImopenlinesSessionHistoryGetResultFilesFileId | None = Field(None, alias="<fileId>")
 
 
-class ImopenlinesSessionHistoryGetResultMessageN85833ParCD1620(B24Model):
+class ImopenlinesSessionHistoryGetResultMessageN85833ParamsAttachItemBlocksItemGridItem(B24Model):
     """An object in the result of ``imopenlines.session.history.get``."""
 
     color_token: LStr = Field(None, alias="colorToken")
@@ -194,24 +194,28 @@ class ImopenlinesSessionHistoryGetResultMessageN85833ParCD1620(B24Model):
     value: LStr = None
 
 
-class ImopenlinesSessionHistoryGetResultMessageN85833ParBA2FE6(B24Model):
+class ImopenlinesSessionHistoryGetResultMessageN85833ParamsAttachItemBlocksItemLinkItem(B24Model):
     """An object in the result of ``imopenlines.session.history.get``."""
 
     link: LStr = None
     name: LStr = None
 
 
-class ImopenlinesSessionHistoryGetResultMessageN85833Par035768(B24Model):
+class ImopenlinesSessionHistoryGetResultMessageN85833ParamsAttachItemBlocksItem(B24Model):
     """An object in the result of ``imopenlines.session.history.get``."""
 
-    grid: LList[ImopenlinesSessionHistoryGetResultMessageN85833ParCD1620] = None
-    link: LList[ImopenlinesSessionHistoryGetResultMessageN85833ParBA2FE6] = None
+    grid: LList[
+        ImopenlinesSessionHistoryGetResultMessageN85833ParamsAttachItemBlocksItemGridItem
+    ] = None
+    link: LList[
+        ImopenlinesSessionHistoryGetResultMessageN85833ParamsAttachItemBlocksItemLinkItem
+    ] = None
 
 
-class ImopenlinesSessionHistoryGetResultMessageN85833Par257165(B24Model):
+class ImopenlinesSessionHistoryGetResultMessageN85833ParamsAttachItem(B24Model):
     """An object in the result of ``imopenlines.session.history.get``."""
 
-    blocks: LList[ImopenlinesSessionHistoryGetResultMessageN85833Par035768] = None
+    blocks: LList[ImopenlinesSessionHistoryGetResultMessageN85833ParamsAttachItemBlocksItem] = None
     color: LStr = None
     description: LStr = None
     id: LInt = None
@@ -220,7 +224,7 @@ class ImopenlinesSessionHistoryGetResultMessageN85833Par257165(B24Model):
 class ImopenlinesSessionHistoryGetResultMessageN85833Params(B24Model):
     """An object in the result of ``imopenlines.session.history.get``."""
 
-    attach: LList[ImopenlinesSessionHistoryGetResultMessageN85833Par257165] = None
+    attach: LList[ImopenlinesSessionHistoryGetResultMessageN85833ParamsAttachItem] = None
 
 
 class ImopenlinesSessionHistoryGetResultMessageN85833(B24Model):
@@ -306,7 +310,7 @@ class ImopenlinesSessionHistoryGetResultUserInGroupN1(B24Model):
     users: LList[LStr] = None
 
 
-class ImopenlinesSessionHistoryGetResultUserInGroupDeparD57043(B24Model):
+class ImopenlinesSessionHistoryGetResultUserInGroupDepartmentId(B24Model):
     """An object in the result of ``imopenlines.session.history.get``."""
 
     id: LInt = None
@@ -317,7 +321,7 @@ class ImopenlinesSessionHistoryGetResultUserInGroup(B24Model):
     """An object in the result of ``imopenlines.session.history.get``."""
 
     n1: ImopenlinesSessionHistoryGetResultUserInGroupN1 | None = Field(None, alias="1")
-    department_id: ImopenlinesSessionHistoryGetResultUserInGroupDeparD57043 | None = Field(
+    department_id: ImopenlinesSessionHistoryGetResultUserInGroupDepartmentId | None = Field(
         None, alias="<departmentId>"
     )
 

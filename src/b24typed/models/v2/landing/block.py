@@ -68,7 +68,7 @@ class LandingBlockGetcontentResultManifestBlock(B24Model):
     section: LList[LStr] = None
 
 
-class LandingBlockGetcontentResultManifestCardsLandingBlEA3691(B24Model):
+class LandingBlockGetcontentResultManifestCardsLandingBlockCard(B24Model):
     """An object in the result of ``landing.block.getcontent``."""
 
     label: LList[LStr] = None
@@ -78,7 +78,7 @@ class LandingBlockGetcontentResultManifestCardsLandingBlEA3691(B24Model):
 class LandingBlockGetcontentResultManifestCards(B24Model):
     """An object in the result of ``landing.block.getcontent``."""
 
-    landing_block_card: LandingBlockGetcontentResultManifestCardsLandingBlEA3691 | None = Field(
+    landing_block_card: LandingBlockGetcontentResultManifestCardsLandingBlockCard | None = Field(
         None, alias=".landing-block-card"
     )
 
@@ -130,7 +130,7 @@ class LandingBlockGetmanifestResultAssets(B24Model):
     js: LList[LStr] = None
 
 
-class LandingBlockGetmanifestResultAttrsBitrix24formsIte724DED(B24Model):
+class LandingBlockGetmanifestResultAttrsBitrix24formsItemItemsItem(B24Model):
     """An object in the result of ``landing.block.getmanifest``."""
 
     name: LStr = None
@@ -142,7 +142,7 @@ class LandingBlockGetmanifestResultAttrsBitrix24formsItem(B24Model):
 
     attribute: LStr = None
     hidden: LBool = None
-    items: LList[LandingBlockGetmanifestResultAttrsBitrix24formsIte724DED] = None
+    items: LList[LandingBlockGetmanifestResultAttrsBitrix24formsItemItemsItem] = None
     name: LStr = None
     type: LStr = None
 
@@ -249,30 +249,30 @@ class LandingBlockGetmanifestfileResultBlock(B24Model):
 class LandingBlockGetmanifestfileResultCards(B24Model):
     """An object in the result of ``landing.block.getmanifestfile``."""
 
-    landing_block_card_img: LandingBlockGetcontentResultManifestCardsLandingBlEA3691 | None = Field(
-        None, alias=".landing-block-card-img"
+    landing_block_card_img: LandingBlockGetcontentResultManifestCardsLandingBlockCard | None = (
+        Field(None, alias=".landing-block-card-img")
     )
 
 
-class LandingBlockGetmanifestfileResultNodesLandingBlock859C86(B24Model):
+class LandingBlockGetmanifestfileResultNodesLandingBlockCardImgDimensions(B24Model):
     """An object in the result of ``landing.block.getmanifestfile``."""
 
     height: LInt = None
     width: LInt = None
 
 
-class LandingBlockGetmanifestfileResultNodesLandingBlock69663B(B24Model):
+class LandingBlockGetmanifestfileResultNodesLandingBlockCardImg(B24Model):
     """An object in the result of ``landing.block.getmanifestfile``."""
 
     allow_inline_edit: LBool = Field(None, alias="allowInlineEdit")
     create2x_by_default: LBool = Field(None, alias="create2xByDefault")
-    dimensions: LandingBlockGetmanifestfileResultNodesLandingBlock859C86 | None = None
+    dimensions: LandingBlockGetmanifestfileResultNodesLandingBlockCardImgDimensions | None = None
     name: LStr = None
     type: LStr = None
     use_in_designer: LBool = Field(None, alias="useInDesigner")
 
 
-class LandingBlockGetmanifestfileResultNodesLandingBlock0BAC90(B24Model):
+class LandingBlockGetmanifestfileResultNodesLandingBlockNodeButton(B24Model):
     """An object in the result of ``landing.block.getmanifestfile``."""
 
     name: LStr = None
@@ -282,21 +282,21 @@ class LandingBlockGetmanifestfileResultNodesLandingBlock0BAC90(B24Model):
 class LandingBlockGetmanifestfileResultNodes(B24Model):
     """An object in the result of ``landing.block.getmanifestfile``."""
 
-    landing_block_card_img: LandingBlockGetmanifestfileResultNodesLandingBlock69663B | None = Field(
-        None, alias=".landing-block-card-img"
+    landing_block_card_img: LandingBlockGetmanifestfileResultNodesLandingBlockCardImg | None = (
+        Field(None, alias=".landing-block-card-img")
     )
-    landing_block_node_button: LandingBlockGetmanifestfileResultNodesLandingBlock0BAC90 | None = (
-        Field(None, alias=".landing-block-node-button")
-    )
+    landing_block_node_button: (
+        LandingBlockGetmanifestfileResultNodesLandingBlockNodeButton | None
+    ) = Field(None, alias=".landing-block-node-button")
     landing_block_node_small_title: (
-        LandingBlockGetmanifestfileResultNodesLandingBlock0BAC90 | None
+        LandingBlockGetmanifestfileResultNodesLandingBlockNodeButton | None
     ) = Field(None, alias=".landing-block-node-small-title")
-    landing_block_node_text: LandingBlockGetmanifestfileResultNodesLandingBlock0BAC90 | None = (
+    landing_block_node_text: LandingBlockGetmanifestfileResultNodesLandingBlockNodeButton | None = (
         Field(None, alias=".landing-block-node-text")
     )
-    landing_block_node_title: LandingBlockGetmanifestfileResultNodesLandingBlock0BAC90 | None = (
-        Field(None, alias=".landing-block-node-title")
-    )
+    landing_block_node_title: (
+        LandingBlockGetmanifestfileResultNodesLandingBlockNodeButton | None
+    ) = Field(None, alias=".landing-block-node-title")
 
 
 class LandingBlockGetmanifestfileResultStyleBlockAdditional(B24Model):
@@ -313,21 +313,21 @@ class LandingBlockGetmanifestfileResultStyleBlock(B24Model):
     type: LList[LStr] = None
 
 
-class LandingBlockGetmanifestfileResultStyleNodesLandingC62487(B24Model):
+class LandingBlockGetmanifestfileResultStyleNodesLandingBlockCardImg(B24Model):
     """An object in the result of ``landing.block.getmanifestfile``."""
 
     name: LStr = None
     type: LList[LStr] = None
 
 
-class LandingBlockGetmanifestfileResultStyleNodesLandingE0F8DA(B24Model):
+class LandingBlockGetmanifestfileResultStyleNodesLandingBlockNodeButton(B24Model):
     """An object in the result of ``landing.block.getmanifestfile``."""
 
     title: LStr = None
     type: LStr = None
 
 
-class LandingBlockGetmanifestfileResultStyleNodesLanding2E0D42(B24Model):
+class LandingBlockGetmanifestfileResultStyleNodesLandingBlockNodeSmallTitle(B24Model):
     """An object in the result of ``landing.block.getmanifestfile``."""
 
     title: LStr = None
@@ -337,24 +337,24 @@ class LandingBlockGetmanifestfileResultStyleNodesLanding2E0D42(B24Model):
 class LandingBlockGetmanifestfileResultStyleNodes(B24Model):
     """An object in the result of ``landing.block.getmanifestfile``."""
 
-    landing_block_card_img: LandingBlockGetmanifestfileResultStyleNodesLandingC62487 | None = Field(
-        None, alias=".landing-block-card-img"
-    )
-    landing_block_node_button: LandingBlockGetmanifestfileResultStyleNodesLandingE0F8DA | None = (
-        Field(None, alias=".landing-block-node-button")
-    )
+    landing_block_card_img: (
+        LandingBlockGetmanifestfileResultStyleNodesLandingBlockCardImg | None
+    ) = Field(None, alias=".landing-block-card-img")
+    landing_block_node_button: (
+        LandingBlockGetmanifestfileResultStyleNodesLandingBlockNodeButton | None
+    ) = Field(None, alias=".landing-block-node-button")
     landing_block_node_small_title: (
-        LandingBlockGetmanifestfileResultStyleNodesLanding2E0D42 | None
+        LandingBlockGetmanifestfileResultStyleNodesLandingBlockNodeSmallTitle | None
     ) = Field(None, alias=".landing-block-node-small-title")
-    landing_block_node_text: LandingBlockGetmanifestfileResultStyleNodesLandingE0F8DA | None = (
-        Field(None, alias=".landing-block-node-text")
-    )
+    landing_block_node_text: (
+        LandingBlockGetmanifestfileResultStyleNodesLandingBlockNodeButton | None
+    ) = Field(None, alias=".landing-block-node-text")
     landing_block_node_text_container: (
-        LandingBlockGetmanifestfileResultStyleNodesLanding2E0D42 | None
+        LandingBlockGetmanifestfileResultStyleNodesLandingBlockNodeSmallTitle | None
     ) = Field(None, alias=".landing-block-node-text-container")
-    landing_block_node_title: LandingBlockGetmanifestfileResultStyleNodesLanding2E0D42 | None = (
-        Field(None, alias=".landing-block-node-title")
-    )
+    landing_block_node_title: (
+        LandingBlockGetmanifestfileResultStyleNodesLandingBlockNodeSmallTitle | None
+    ) = Field(None, alias=".landing-block-node-title")
 
 
 class LandingBlockGetmanifestfileResultStyle(B24Model):
@@ -374,7 +374,7 @@ class LandingBlockGetmanifestfileResult(B24Model):
     style: LandingBlockGetmanifestfileResultStyle | None = None
 
 
-class LandingBlockGetrepositoryResultItemsN031ThreeColsB70C7C1(B24Model):
+class LandingBlockGetrepositoryResultItemsN031ThreeColsBigWithTextAndTitles(B24Model):
     """An object in the result of ``landing.block.getrepository``."""
 
     app_code: LBool = None
@@ -415,7 +415,7 @@ class LandingBlockGetrepositoryResultItems(B24Model):
     """An object in the result of ``landing.block.getrepository``."""
 
     n03_1_three_cols_big_with_text_and_titles: (
-        LandingBlockGetrepositoryResultItemsN031ThreeColsB70C7C1 | None
+        LandingBlockGetrepositoryResultItemsN031ThreeColsBigWithTextAndTitles | None
     ) = Field(None, alias="03.1.three_cols_big_with_text_and_titles")
     app_code: LStr = None
     app_expired: LBool = None

@@ -92,14 +92,14 @@ class LandingDemosGetPageListResultDataFoldersItemFields(B24Model):
     title: LStr = Field(None, alias="TITLE")
 
 
-class LandingDemosGetPageListResultDataFoldersItemItemsP7B5506(B24Model):
+class LandingDemosGetPageListResultDataFoldersItemItemsPageCodeItemsBlockIdRepoBlock(B24Model):
     """An object in the result of ``landing.demos.getPageList``."""
 
     app_code: LStr = None
     xml_id: LStr = None
 
 
-class LandingDemosGetPageListResultDataFoldersItemItemsP6A1175(B24Model):
+class LandingDemosGetPageListResultDataFoldersItemItemsPageCodeItemsBlockId(B24Model):
     """An object in the result of ``landing.demos.getPageList``."""
 
     access: LStr = None
@@ -111,33 +111,35 @@ class LandingDemosGetPageListResultDataFoldersItemItemsP6A1175(B24Model):
     menu: LDict = None
     nodes: LDict = None
     old_id: LInt = None
-    repo_block: LandingDemosGetPageListResultDataFoldersItemItemsP7B5506 | None = None
+    repo_block: (
+        LandingDemosGetPageListResultDataFoldersItemItemsPageCodeItemsBlockIdRepoBlock | None
+    ) = None
     style: LDict = None
 
 
-class LandingDemosGetPageListResultDataFoldersItemItemsP2609EF(B24Model):
+class LandingDemosGetPageListResultDataFoldersItemItemsPageCodeItems(B24Model):
     """An object in the result of ``landing.demos.getPageList``."""
 
-    block_id: LandingDemosGetPageListResultDataFoldersItemItemsP6A1175 | None = Field(
+    block_id: LandingDemosGetPageListResultDataFoldersItemItemsPageCodeItemsBlockId | None = Field(
         None, alias="#block<id>"
     )
 
 
-class LandingDemosGetPageListResultDataFoldersItemItemsP509F8C(B24Model):
+class LandingDemosGetPageListResultDataFoldersItemItemsPageCodeLayout(B24Model):
     """An object in the result of ``landing.demos.getPageList``."""
 
     code: LStr = None
     ref: LList[LStr] = None
 
 
-class LandingDemosGetPageListResultDataFoldersItemItemsP3962FA(B24Model):
+class LandingDemosGetPageListResultDataFoldersItemItemsPageCode(B24Model):
     """An object in the result of ``landing.demos.getPageList``."""
 
     code: LStr = None
     description: LStr = None
     fields: LandingDemosGetPageListResultDataFields | None = None
-    items: LandingDemosGetPageListResultDataFoldersItemItemsP2609EF | None = None
-    layout: LandingDemosGetPageListResultDataFoldersItemItemsP509F8C | None = None
+    items: LandingDemosGetPageListResultDataFoldersItemItemsPageCodeItems | None = None
+    layout: LandingDemosGetPageListResultDataFoldersItemItemsPageCodeLayout | None = None
     name: LStr = None
     old_id: LInt = None
     preview: LStr = None
@@ -152,7 +154,7 @@ class LandingDemosGetPageListResultDataFoldersItemItemsP3962FA(B24Model):
 class LandingDemosGetPageListResultDataFoldersItemItems(B24Model):
     """An object in the result of ``landing.demos.getPageList``."""
 
-    page_code: LandingDemosGetPageListResultDataFoldersItemItemsP3962FA | None = Field(
+    page_code: LandingDemosGetPageListResultDataFoldersItemItemsPageCode | None = Field(
         None, alias="<page_code>"
     )
 
@@ -166,7 +168,7 @@ class LandingDemosGetPageListResultDataFoldersItem(B24Model):
     fields: LandingDemosGetPageListResultDataFoldersItemFields | None = None
     folders: LDict = None
     items: LandingDemosGetPageListResultDataFoldersItemItems | None = None
-    layout: LandingDemosGetPageListResultDataFoldersItemItemsP509F8C | None = None
+    layout: LandingDemosGetPageListResultDataFoldersItemItemsPageCodeLayout | None = None
     name: LStr = None
     preview: LStr = None
     preview2x: LStr = None
@@ -191,8 +193,8 @@ class LandingDemosGetPageListResultData(B24Model):
     fields: LandingDemosGetPageListResultDataFields | None = None
     folders: LList[LandingDemosGetPageListResultDataFoldersItem] = None
     is_webform_page: LStr = None
-    items: LList[LandingDemosGetPageListResultDataFoldersItemItemsP2609EF] = None
-    layout: LList[LandingDemosGetPageListResultDataFoldersItemItemsP509F8C] = None
+    items: LList[LandingDemosGetPageListResultDataFoldersItemItemsPageCodeItems] = None
+    layout: LList[LandingDemosGetPageListResultDataFoldersItemItemsPageCodeLayout] = None
     lock_delete: LBool = None
     master_pages: LList[LandingDemosGetPageListResultDataFoldersItem] = None
     name: LStr = None
@@ -247,7 +249,7 @@ class LandingDemosGetPageListResultEmpty(B24Model):
     xml_id: LStr = Field(None, alias="XML_ID")
 
 
-class LandingDemosGetPageListResultSearchResultDataItemsE0E052(B24Model):
+class LandingDemosGetPageListResultSearchResultDataItemsBlock3430(B24Model):
     """An object in the result of ``landing.demos.getPageList``."""
 
     code: LStr = None
@@ -256,7 +258,7 @@ class LandingDemosGetPageListResultSearchResultDataItemsE0E052(B24Model):
 class LandingDemosGetPageListResultSearchResultDataItems(B24Model):
     """An object in the result of ``landing.demos.getPageList``."""
 
-    block3430: LandingDemosGetPageListResultSearchResultDataItemsE0E052 | None = Field(
+    block3430: LandingDemosGetPageListResultSearchResultDataItemsBlock3430 | None = Field(
         None, alias="#block3430"
     )
 
@@ -323,7 +325,7 @@ class LandingDemosGetSiteListResultData(B24Model):
     fields: LandingDemosGetPageListResultDataFoldersItemFields | None = None
     folders: LList[LandingDemosGetPageListResultDataFoldersItem] = None
     items: LList[LandingDemosGetPageListResultDataFoldersItemItems] = None
-    layout: LList[LandingDemosGetPageListResultDataFoldersItemItemsP509F8C] = None
+    layout: LList[LandingDemosGetPageListResultDataFoldersItemItemsPageCodeLayout] = None
     lock_delete: LBool = None
     master_pages: LList[LandingDemosGetPageListResultDataFoldersItem] = None
     name: LStr = None
@@ -410,12 +412,12 @@ class LandingDemosRegisterDataFoldersItemItemsPageCodeFields(TypedDict, total=Fa
     TITLE: str
 
 
-class LandingDemosRegisterDataFoldersItemItemsPageCodeIt7D5705(TypedDict, total=False):
+class LandingDemosRegisterDataFoldersItemItemsPageCodeItemsBlockIdRepoBlock(TypedDict, total=False):
     app_code: str
     xml_id: str
 
 
-class LandingDemosRegisterDataFoldersItemItemsPageCodeItF48956(TypedDict, total=False):
+class LandingDemosRegisterDataFoldersItemItemsPageCodeItemsBlockId(TypedDict, total=False):
     access: str
     anchor: str
     attrs: Mapping[str, Any]
@@ -425,14 +427,14 @@ class LandingDemosRegisterDataFoldersItemItemsPageCodeItF48956(TypedDict, total=
     menu: Mapping[str, Any]
     nodes: Mapping[str, Any]
     old_id: int
-    repo_block: LandingDemosRegisterDataFoldersItemItemsPageCodeIt7D5705
+    repo_block: LandingDemosRegisterDataFoldersItemItemsPageCodeItemsBlockIdRepoBlock
     style: Mapping[str, Any]
 
 
 LandingDemosRegisterDataFoldersItemItemsPageCodeItems = TypedDict(
     "LandingDemosRegisterDataFoldersItemItemsPageCodeItems",
     {
-        "#block<id>": LandingDemosRegisterDataFoldersItemItemsPageCodeItF48956,
+        "#block<id>": LandingDemosRegisterDataFoldersItemItemsPageCodeItemsBlockId,
     },
     total=False,
 )

@@ -18,35 +18,35 @@ from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 LandingRepowidgetDebugResult: TypeAlias = LBool
 
 
-class LandingRepowidgetGetlistItemManifestBlockSubtypePa105A15(B24Model):
+class LandingRepowidgetGetlistItemManifestBlockSubtypeParamsDemoData(B24Model):
     """An object in the result of ``landing.repowidget.getlist``."""
 
     count: LStr = None
     desc: LStr = None
 
 
-class LandingRepowidgetGetlistItemManifestBlockSubtypePaF558DD(B24Model):
+class LandingRepowidgetGetlistItemManifestBlockSubtypeParamsLangDe(B24Model):
     """An object in the result of ``landing.repowidget.getlist``."""
 
     w_empty: LStr = Field(None, alias="W_EMPTY")
     w_title: LStr = Field(None, alias="W_TITLE")
 
 
-class LandingRepowidgetGetlistItemManifestBlockSubtypePa832A3C(B24Model):
+class LandingRepowidgetGetlistItemManifestBlockSubtypeParamsLang(B24Model):
     """An object in the result of ``landing.repowidget.getlist``."""
 
-    de: LandingRepowidgetGetlistItemManifestBlockSubtypePaF558DD | None = None
-    en: LandingRepowidgetGetlistItemManifestBlockSubtypePaF558DD | None = None
+    de: LandingRepowidgetGetlistItemManifestBlockSubtypeParamsLangDe | None = None
+    en: LandingRepowidgetGetlistItemManifestBlockSubtypeParamsLangDe | None = None
 
 
 class LandingRepowidgetGetlistItemManifestBlockSubtypeParams(B24Model):
     """An object in the result of ``landing.repowidget.getlist``."""
 
-    demo_data: LandingRepowidgetGetlistItemManifestBlockSubtypePa105A15 | None = Field(
+    demo_data: LandingRepowidgetGetlistItemManifestBlockSubtypeParamsDemoData | None = Field(
         None, alias="demoData"
     )
     handler: LStr = None
-    lang: LandingRepowidgetGetlistItemManifestBlockSubtypePa832A3C | None = None
+    lang: LandingRepowidgetGetlistItemManifestBlockSubtypeParamsLang | None = None
     root_node: LStr = Field(None, alias="rootNode")
     style: LStr = None
 

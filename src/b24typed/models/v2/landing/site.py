@@ -72,7 +72,7 @@ class LandingSiteFullExportResultItemsPageCodeFields(B24Model):
     title: LStr = Field(None, alias="TITLE")
 
 
-class LandingSiteFullExportResultItemsPageCodeItemsBlockAD9E10(B24Model):
+class LandingSiteFullExportResultItemsPageCodeItemsBlockIdRepoBlock(B24Model):
     """An object in the result of ``landing.site.fullExport``."""
 
     app_code: LStr = None
@@ -91,7 +91,7 @@ class LandingSiteFullExportResultItemsPageCodeItemsBlockId(B24Model):
     menu: LDict = None
     nodes: LDict = None
     old_id: LInt = None
-    repo_block: LandingSiteFullExportResultItemsPageCodeItemsBlockAD9E10 | None = None
+    repo_block: LandingSiteFullExportResultItemsPageCodeItemsBlockIdRepoBlock | None = None
     style: LDict = None
 
 
@@ -129,7 +129,7 @@ class LandingSiteFullExportResultItemsPageCode(B24Model):
     version: LInt = None
 
 
-class LandingSiteFullExportResultItemsMyfirstsite2026Fie0333C3(B24Model):
+class LandingSiteFullExportResultItemsMyfirstsite2026FieldsAdditionalFields(B24Model):
     """An object in the result of ``landing.site.fullExport``."""
 
     b24_button_use: LStr = Field(None, alias="B24BUTTON_USE")
@@ -140,28 +140,32 @@ class LandingSiteFullExportResultItemsMyfirstsite2026Fie0333C3(B24Model):
 class LandingSiteFullExportResultItemsMyfirstsite2026Fields(B24Model):
     """An object in the result of ``landing.site.fullExport``."""
 
-    additional_fields: LandingSiteFullExportResultItemsMyfirstsite2026Fie0333C3 | None = Field(
-        None, alias="ADDITIONAL_FIELDS"
-    )
+    additional_fields: (
+        LandingSiteFullExportResultItemsMyfirstsite2026FieldsAdditionalFields | None
+    ) = Field(None, alias="ADDITIONAL_FIELDS")
     rule: Any = Field(None, alias="RULE")
     title: LStr = Field(None, alias="TITLE")
 
 
-class LandingSiteFullExportResultItemsMyfirstsite2026Ite124751(B24Model):
+class LandingSiteFullExportResultItemsMyfirstsite2026ItemsBlock28175AttrsNavbarCollapseItem(
+    B24Model
+):
     """An object in the result of ``landing.site.fullExport``."""
 
     id: LStr = None
 
 
-class LandingSiteFullExportResultItemsMyfirstsite2026Ite7EEE9A(B24Model):
+class LandingSiteFullExportResultItemsMyfirstsite2026ItemsBlock28175Attrs(B24Model):
     """An object in the result of ``landing.site.fullExport``."""
 
-    navbar_collapse: LList[LandingSiteFullExportResultItemsMyfirstsite2026Ite124751] = Field(
-        None, alias=".navbar-collapse"
-    )
+    navbar_collapse: LList[
+        LandingSiteFullExportResultItemsMyfirstsite2026ItemsBlock28175AttrsNavbarCollapseItem
+    ] = Field(None, alias=".navbar-collapse")
 
 
-class LandingSiteFullExportResultItemsMyfirstsite2026IteAD2100(B24Model):
+class LandingSiteFullExportResultItemsMyfirstsite2026ItemsBlock28175NodesLandingBlockNodeM3D4A98(
+    B24Model
+):
     """An object in the result of ``landing.site.fullExport``."""
 
     href: LStr = None
@@ -169,36 +173,36 @@ class LandingSiteFullExportResultItemsMyfirstsite2026IteAD2100(B24Model):
     text: LStr = None
 
 
-class LandingSiteFullExportResultItemsMyfirstsite2026IteDBAB4C(B24Model):
+class LandingSiteFullExportResultItemsMyfirstsite2026ItemsBlock28175Nodes(B24Model):
     """An object in the result of ``landing.site.fullExport``."""
 
     landing_block_node_menu_list_item_link: LList[
-        LandingSiteFullExportResultItemsMyfirstsite2026IteAD2100
+        LandingSiteFullExportResultItemsMyfirstsite2026ItemsBlock28175NodesLandingBlockNodeM3D4A98
     ] = Field(None, alias=".landing-block-node-menu-list-item-link")
 
 
-class LandingSiteFullExportResultItemsMyfirstsite2026IteDA00AC(B24Model):
+class LandingSiteFullExportResultItemsMyfirstsite2026ItemsBlock28175Style(B24Model):
     """An object in the result of ``landing.site.fullExport``."""
 
     navbar: LList[LStr] = Field(None, alias=".navbar")
 
 
-class LandingSiteFullExportResultItemsMyfirstsite2026IteDB4510(B24Model):
+class LandingSiteFullExportResultItemsMyfirstsite2026ItemsBlock28175(B24Model):
     """An object in the result of ``landing.site.fullExport``."""
 
     access: LStr = None
     anchor: LStr = None
-    attrs: LandingSiteFullExportResultItemsMyfirstsite2026Ite7EEE9A | None = None
+    attrs: LandingSiteFullExportResultItemsMyfirstsite2026ItemsBlock28175Attrs | None = None
     code: LStr = None
-    nodes: LandingSiteFullExportResultItemsMyfirstsite2026IteDBAB4C | None = None
+    nodes: LandingSiteFullExportResultItemsMyfirstsite2026ItemsBlock28175Nodes | None = None
     old_id: LInt = None
-    style: LandingSiteFullExportResultItemsMyfirstsite2026IteDA00AC | None = None
+    style: LandingSiteFullExportResultItemsMyfirstsite2026ItemsBlock28175Style | None = None
 
 
 class LandingSiteFullExportResultItemsMyfirstsite2026Items(B24Model):
     """An object in the result of ``landing.site.fullExport``."""
 
-    block28175: LandingSiteFullExportResultItemsMyfirstsite2026IteDB4510 | None = Field(
+    block28175: LandingSiteFullExportResultItemsMyfirstsite2026ItemsBlock28175 | None = Field(
         None, alias="#block28175"
     )
 

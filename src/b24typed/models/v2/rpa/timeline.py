@@ -79,7 +79,7 @@ class RpaTimelineListForItemResultTimelineItemDataStageFrom(B24Model):
     name: LStr = None
 
 
-class RpaTimelineListForItemResultTimelineItemDataTaskPaE374B4(B24Model):
+class RpaTimelineListForItemResultTimelineItemDataTaskParametersActionsItem(B24Model):
     """An object in the result of ``rpa.timeline.listForItem``."""
 
     color: LStr = None
@@ -87,10 +87,10 @@ class RpaTimelineListForItemResultTimelineItemDataTaskPaE374B4(B24Model):
     stage_id: LInt = Field(None, alias="stageId")
 
 
-class RpaTimelineListForItemResultTimelineItemDataTaskPaA9D547(B24Model):
+class RpaTimelineListForItemResultTimelineItemDataTaskParameters(B24Model):
     """An object in the result of ``rpa.timeline.listForItem``."""
 
-    actions: LList[RpaTimelineListForItemResultTimelineItemDataTaskPaE374B4] = Field(
+    actions: LList[RpaTimelineListForItemResultTimelineItemDataTaskParametersActionsItem] = Field(
         None, alias="ACTIONS"
     )
     approve_type: Any = Field(None, alias="APPROVE_TYPE")
@@ -110,7 +110,7 @@ class RpaTimelineListForItemResultTimelineItemDataTask(B24Model):
     id: LInt = Field(None, alias="ID")
     incomplete_users: LList[Any] = Field(None, alias="INCOMPLETE_USERS")
     name: LStr = Field(None, alias="NAME")
-    parameters: RpaTimelineListForItemResultTimelineItemDataTaskPaA9D547 | None = Field(
+    parameters: RpaTimelineListForItemResultTimelineItemDataTaskParameters | None = Field(
         None, alias="PARAMETERS"
     )
     users: LList[LInt] = Field(None, alias="USERS")

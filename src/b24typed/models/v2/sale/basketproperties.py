@@ -65,7 +65,7 @@ class SaleBasketpropertiesGetResult(B24Model):
     )
 
 
-class SaleBasketpropertiesGetFieldsResultBasketPropertieD32E1E(B24Model):
+class SaleBasketpropertiesGetFieldsResultBasketPropertiesBasketId(B24Model):
     """An object in the result of ``sale.basketproperties.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -77,15 +77,15 @@ class SaleBasketpropertiesGetFieldsResultBasketPropertieD32E1E(B24Model):
 class SaleBasketpropertiesGetFieldsResultBasketProperties(B24Model):
     """An object in the result of ``sale.basketproperties.getFields``."""
 
-    basket_id: SaleBasketpropertiesGetFieldsResultBasketPropertieD32E1E | None = Field(
+    basket_id: SaleBasketpropertiesGetFieldsResultBasketPropertiesBasketId | None = Field(
         None, alias="basketId"
     )
-    code: SaleBasketpropertiesGetFieldsResultBasketPropertieD32E1E | None = None
-    id: SaleBasketpropertiesGetFieldsResultBasketPropertieD32E1E | None = None
-    name: SaleBasketpropertiesGetFieldsResultBasketPropertieD32E1E | None = None
-    sort: SaleBasketpropertiesGetFieldsResultBasketPropertieD32E1E | None = None
-    value: SaleBasketpropertiesGetFieldsResultBasketPropertieD32E1E | None = None
-    xml_id: SaleBasketpropertiesGetFieldsResultBasketPropertieD32E1E | None = Field(
+    code: SaleBasketpropertiesGetFieldsResultBasketPropertiesBasketId | None = None
+    id: SaleBasketpropertiesGetFieldsResultBasketPropertiesBasketId | None = None
+    name: SaleBasketpropertiesGetFieldsResultBasketPropertiesBasketId | None = None
+    sort: SaleBasketpropertiesGetFieldsResultBasketPropertiesBasketId | None = None
+    value: SaleBasketpropertiesGetFieldsResultBasketPropertiesBasketId | None = None
+    xml_id: SaleBasketpropertiesGetFieldsResultBasketPropertiesBasketId | None = Field(
         None, alias="xmlId"
     )
 

@@ -14,7 +14,7 @@ from typing_extensions import Required
 from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr
 
 
-class SaleBusinessValuePersonDomainAddResultBusinessValu4DE784(B24Model):
+class SaleBusinessValuePersonDomainAddResultBusinessValuePersonDomain(B24Model):
     """An object in the result of ``sale.businessValuePersonDomain.add``."""
 
     domain: LStr = None
@@ -37,7 +37,7 @@ class SaleBusinessValuePersonDomainAddResult(B24Model):
     """Result of ``sale.businessValuePersonDomain.add`` (REST v2)."""
 
     business_value_person_domain: (
-        SaleBusinessValuePersonDomainAddResultBusinessValu4DE784 | None
+        SaleBusinessValuePersonDomainAddResultBusinessValuePersonDomain | None
     ) = Field(None, alias="businessValuePersonDomain")
     time: SaleBusinessValuePersonDomainAddResultTime | None = None
 
@@ -50,7 +50,7 @@ class SaleBusinessValuePersonDomainAddFields(TypedDict, total=False):
 SaleBusinessValuePersonDomainDeleteByFilterResult: TypeAlias = LBool
 
 
-class SaleBusinessValuePersonDomainGetFieldsResultBusine52462A(B24Model):
+class SaleBusinessValuePersonDomainGetFieldsResultBusinessValuePersonDomainDomain(B24Model):
     """An object in the result of ``sale.businessValuePersonDomain.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -59,20 +59,22 @@ class SaleBusinessValuePersonDomainGetFieldsResultBusine52462A(B24Model):
     type: LStr = None
 
 
-class SaleBusinessValuePersonDomainGetFieldsResultBusine87D6B0(B24Model):
+class SaleBusinessValuePersonDomainGetFieldsResultBusinessValuePersonDomain(B24Model):
     """An object in the result of ``sale.businessValuePersonDomain.getFields``."""
 
-    domain: SaleBusinessValuePersonDomainGetFieldsResultBusine52462A | None = None
-    person_type_id: SaleBusinessValuePersonDomainGetFieldsResultBusine52462A | None = Field(
-        None, alias="personTypeId"
+    domain: SaleBusinessValuePersonDomainGetFieldsResultBusinessValuePersonDomainDomain | None = (
+        None
     )
+    person_type_id: (
+        SaleBusinessValuePersonDomainGetFieldsResultBusinessValuePersonDomainDomain | None
+    ) = Field(None, alias="personTypeId")
 
 
 class SaleBusinessValuePersonDomainGetFieldsResult(B24Model):
     """Result of ``sale.businessValuePersonDomain.getFields`` (REST v2)."""
 
     business_value_person_domain: (
-        SaleBusinessValuePersonDomainGetFieldsResultBusine87D6B0 | None
+        SaleBusinessValuePersonDomainGetFieldsResultBusinessValuePersonDomain | None
     ) = Field(None, alias="businessValuePersonDomain")
 
 
@@ -80,5 +82,5 @@ class SaleBusinessValuePersonDomainListResult(B24Model):
     """Result of ``sale.businessValuePersonDomain.list`` (REST v2)."""
 
     business_value_person_domains: LList[
-        SaleBusinessValuePersonDomainAddResultBusinessValu4DE784
+        SaleBusinessValuePersonDomainAddResultBusinessValuePersonDomain
     ] = Field(None, alias="businessValuePersonDomains")

@@ -106,18 +106,18 @@ class SaleCashboxHandlerListItemSettingsConfigCompany(B24Model):
     label: LStr = Field(None, alias="LABEL")
 
 
-class SaleCashboxHandlerListItemSettingsConfigInteractioAA7D0B(B24Model):
+class SaleCashboxHandlerListItemSettingsConfigInteractionItemsModeOptions(B24Model):
     """An object in the result of ``sale.cashbox.handler.list``."""
 
     active: LStr = Field(None, alias="ACTIVE")
     test: LStr = Field(None, alias="TEST")
 
 
-class SaleCashboxHandlerListItemSettingsConfigInteractio6C521F(B24Model):
+class SaleCashboxHandlerListItemSettingsConfigInteractionItemsMode(B24Model):
     """An object in the result of ``sale.cashbox.handler.list``."""
 
     label: LStr = Field(None, alias="LABEL")
-    options: SaleCashboxHandlerListItemSettingsConfigInteractioAA7D0B | None = Field(
+    options: SaleCashboxHandlerListItemSettingsConfigInteractionItemsModeOptions | None = Field(
         None, alias="OPTIONS"
     )
     type: LStr = Field(None, alias="TYPE")
@@ -126,7 +126,7 @@ class SaleCashboxHandlerListItemSettingsConfigInteractio6C521F(B24Model):
 class SaleCashboxHandlerListItemSettingsConfigInteractionItems(B24Model):
     """An object in the result of ``sale.cashbox.handler.list``."""
 
-    mode: SaleCashboxHandlerListItemSettingsConfigInteractio6C521F | None = Field(
+    mode: SaleCashboxHandlerListItemSettingsConfigInteractionItemsMode | None = Field(
         None, alias="MODE"
     )
 

@@ -59,7 +59,7 @@ class SalePaymentItemShipmentGetResult(B24Model):
     )
 
 
-class SalePaymentItemShipmentGetFieldsResultPaymentItemSA2EA36(B24Model):
+class SalePaymentItemShipmentGetFieldsResultPaymentItemShipmentDateInsert(B24Model):
     """An object in the result of ``sale.paymentItemShipment.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -68,20 +68,20 @@ class SalePaymentItemShipmentGetFieldsResultPaymentItemSA2EA36(B24Model):
     type: LStr = None
 
 
-class SalePaymentItemShipmentGetFieldsResultPaymentItemS720CFF(B24Model):
+class SalePaymentItemShipmentGetFieldsResultPaymentItemShipment(B24Model):
     """An object in the result of ``sale.paymentItemShipment.getFields``."""
 
-    date_insert: SalePaymentItemShipmentGetFieldsResultPaymentItemSA2EA36 | None = Field(
+    date_insert: SalePaymentItemShipmentGetFieldsResultPaymentItemShipmentDateInsert | None = Field(
         None, alias="dateInsert"
     )
-    id: SalePaymentItemShipmentGetFieldsResultPaymentItemSA2EA36 | None = None
-    payment_id: SalePaymentItemShipmentGetFieldsResultPaymentItemSA2EA36 | None = Field(
+    id: SalePaymentItemShipmentGetFieldsResultPaymentItemShipmentDateInsert | None = None
+    payment_id: SalePaymentItemShipmentGetFieldsResultPaymentItemShipmentDateInsert | None = Field(
         None, alias="paymentId"
     )
-    shipment_id: SalePaymentItemShipmentGetFieldsResultPaymentItemSA2EA36 | None = Field(
+    shipment_id: SalePaymentItemShipmentGetFieldsResultPaymentItemShipmentDateInsert | None = Field(
         None, alias="shipmentId"
     )
-    xml_id: SalePaymentItemShipmentGetFieldsResultPaymentItemSA2EA36 | None = Field(
+    xml_id: SalePaymentItemShipmentGetFieldsResultPaymentItemShipmentDateInsert | None = Field(
         None, alias="xmlId"
     )
 
@@ -89,7 +89,7 @@ class SalePaymentItemShipmentGetFieldsResultPaymentItemS720CFF(B24Model):
 class SalePaymentItemShipmentGetFieldsResult(B24Model):
     """Result of ``sale.paymentItemShipment.getFields`` (REST v2)."""
 
-    payment_item_shipment: SalePaymentItemShipmentGetFieldsResultPaymentItemS720CFF | None = Field(
+    payment_item_shipment: SalePaymentItemShipmentGetFieldsResultPaymentItemShipment | None = Field(
         None, alias="paymentItemShipment"
     )
 

@@ -62,7 +62,7 @@ class SalePaymentitembasketGetResult(B24Model):
     )
 
 
-class SalePaymentitembasketGetfieldsResultPaymentItemBasAB764D(B24Model):
+class SalePaymentitembasketGetfieldsResultPaymentItemBasketBasketId(B24Model):
     """An object in the result of ``sale.paymentitembasket.getfields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -74,18 +74,18 @@ class SalePaymentitembasketGetfieldsResultPaymentItemBasAB764D(B24Model):
 class SalePaymentitembasketGetfieldsResultPaymentItemBasket(B24Model):
     """An object in the result of ``sale.paymentitembasket.getfields``."""
 
-    basket_id: SalePaymentitembasketGetfieldsResultPaymentItemBasAB764D | None = Field(
+    basket_id: SalePaymentitembasketGetfieldsResultPaymentItemBasketBasketId | None = Field(
         None, alias="basketId"
     )
-    date_insert: SalePaymentitembasketGetfieldsResultPaymentItemBasAB764D | None = Field(
+    date_insert: SalePaymentitembasketGetfieldsResultPaymentItemBasketBasketId | None = Field(
         None, alias="dateInsert"
     )
-    id: SalePaymentitembasketGetfieldsResultPaymentItemBasAB764D | None = None
-    payment_id: SalePaymentitembasketGetfieldsResultPaymentItemBasAB764D | None = Field(
+    id: SalePaymentitembasketGetfieldsResultPaymentItemBasketBasketId | None = None
+    payment_id: SalePaymentitembasketGetfieldsResultPaymentItemBasketBasketId | None = Field(
         None, alias="paymentId"
     )
-    quantity: SalePaymentitembasketGetfieldsResultPaymentItemBasAB764D | None = None
-    xml_id: SalePaymentitembasketGetfieldsResultPaymentItemBasAB764D | None = Field(
+    quantity: SalePaymentitembasketGetfieldsResultPaymentItemBasketBasketId | None = None
+    xml_id: SalePaymentitembasketGetfieldsResultPaymentItemBasketBasketId | None = Field(
         None, alias="xmlId"
     )
 

@@ -73,7 +73,7 @@ class SalePaysystemHandlerAddSettings(TypedDict, total=False):
 SalePaysystemHandlerDeleteResult: TypeAlias = LBool
 
 
-class SalePaysystemHandlerListItemSettingsCodesPaymentBu8E2C96(B24Model):
+class SalePaysystemHandlerListItemSettingsCodesPaymentBuyerIdDefault(B24Model):
     """An object in the result of ``sale.paysystem.handler.list``."""
 
     provider_key: LStr = Field(None, alias="PROVIDER_KEY")
@@ -83,7 +83,7 @@ class SalePaysystemHandlerListItemSettingsCodesPaymentBu8E2C96(B24Model):
 class SalePaysystemHandlerListItemSettingsCodesPaymentBuyerId(B24Model):
     """An object in the result of ``sale.paysystem.handler.list``."""
 
-    default: SalePaysystemHandlerListItemSettingsCodesPaymentBu8E2C96 | None = Field(
+    default: SalePaysystemHandlerListItemSettingsCodesPaymentBuyerIdDefault | None = Field(
         None, alias="DEFAULT"
     )
     group: LStr = Field(None, alias="GROUP")
@@ -91,23 +91,23 @@ class SalePaysystemHandlerListItemSettingsCodesPaymentBuyerId(B24Model):
     sort: LStr = Field(None, alias="SORT")
 
 
-class SalePaysystemHandlerListItemSettingsCodesPsChangeS1E0034(B24Model):
+class SalePaysystemHandlerListItemSettingsCodesPsChangeStatusPayInput(B24Model):
     """An object in the result of ``sale.paysystem.handler.list``."""
 
     type: LStr = Field(None, alias="TYPE")
 
 
-class SalePaysystemHandlerListItemSettingsCodesPsChangeS6CE759(B24Model):
+class SalePaysystemHandlerListItemSettingsCodesPsChangeStatusPay(B24Model):
     """An object in the result of ``sale.paysystem.handler.list``."""
 
-    input: SalePaysystemHandlerListItemSettingsCodesPsChangeS1E0034 | None = Field(
+    input: SalePaysystemHandlerListItemSettingsCodesPsChangeStatusPayInput | None = Field(
         None, alias="INPUT"
     )
     name: LStr = Field(None, alias="NAME")
     sort: LStr = Field(None, alias="SORT")
 
 
-class SalePaysystemHandlerListItemSettingsCodesPsWorkModA75C06(B24Model):
+class SalePaysystemHandlerListItemSettingsCodesPsWorkModeInputOptions(B24Model):
     """An object in the result of ``sale.paysystem.handler.list``."""
 
     regular: LStr = Field(None, alias="REGULAR")
@@ -117,7 +117,7 @@ class SalePaysystemHandlerListItemSettingsCodesPsWorkModA75C06(B24Model):
 class SalePaysystemHandlerListItemSettingsCodesPsWorkModeInput(B24Model):
     """An object in the result of ``sale.paysystem.handler.list``."""
 
-    options: SalePaysystemHandlerListItemSettingsCodesPsWorkModA75C06 | None = Field(
+    options: SalePaysystemHandlerListItemSettingsCodesPsWorkModeInputOptions | None = Field(
         None, alias="OPTIONS"
     )
     type: LStr = Field(None, alias="TYPE")
@@ -150,7 +150,7 @@ class SalePaysystemHandlerListItemSettingsCodes(B24Model):
     payment_id: SalePaysystemHandlerListItemSettingsCodesPaymentBuyerId | None = Field(
         None, alias="PAYMENT_ID"
     )
-    ps_change_status_pay: SalePaysystemHandlerListItemSettingsCodesPsChangeS6CE759 | None = Field(
+    ps_change_status_pay: SalePaysystemHandlerListItemSettingsCodesPsChangeStatusPay | None = Field(
         None, alias="PS_CHANGE_STATUS_PAY"
     )
     ps_work_mode: SalePaysystemHandlerListItemSettingsCodesPsWorkMode | None = Field(
@@ -164,14 +164,14 @@ class SalePaysystemHandlerListItemSettingsCodes(B24Model):
     )
 
 
-class SalePaysystemHandlerListItemSettingsFormDataFields3A395E(B24Model):
+class SalePaysystemHandlerListItemSettingsFormDataFieldsPaymentId(B24Model):
     """An object in the result of ``sale.paysystem.handler.list``."""
 
     code: LStr = Field(None, alias="CODE")
     visible: LStr = Field(None, alias="VISIBLE")
 
 
-class SalePaysystemHandlerListItemSettingsFormDataFields10FE47(B24Model):
+class SalePaysystemHandlerListItemSettingsFormDataFieldsPhoneCode(B24Model):
     """An object in the result of ``sale.paysystem.handler.list``."""
 
     name: LStr = Field(None, alias="NAME")
@@ -181,13 +181,13 @@ class SalePaysystemHandlerListItemSettingsFormDataFields10FE47(B24Model):
 class SalePaysystemHandlerListItemSettingsFormDataFieldsPhone(B24Model):
     """An object in the result of ``sale.paysystem.handler.list``."""
 
-    code: SalePaysystemHandlerListItemSettingsFormDataFields10FE47 | None = Field(
+    code: SalePaysystemHandlerListItemSettingsFormDataFieldsPhoneCode | None = Field(
         None, alias="CODE"
     )
     visible: LStr = Field(None, alias="VISIBLE")
 
 
-class SalePaysystemHandlerListItemSettingsFormDataFields2EF8F3(B24Model):
+class SalePaysystemHandlerListItemSettingsFormDataFieldsServiceid(B24Model):
     """An object in the result of ``sale.paysystem.handler.list``."""
 
     code: LStr = Field(None, alias="CODE")
@@ -196,11 +196,11 @@ class SalePaysystemHandlerListItemSettingsFormDataFields2EF8F3(B24Model):
 class SalePaysystemHandlerListItemSettingsFormDataFields(B24Model):
     """An object in the result of ``sale.paysystem.handler.list``."""
 
-    payment_id: SalePaysystemHandlerListItemSettingsFormDataFields3A395E | None = Field(
+    payment_id: SalePaysystemHandlerListItemSettingsFormDataFieldsPaymentId | None = Field(
         None, alias="paymentId"
     )
     phone: SalePaysystemHandlerListItemSettingsFormDataFieldsPhone | None = None
-    serviceid: SalePaysystemHandlerListItemSettingsFormDataFields2EF8F3 | None = None
+    serviceid: SalePaysystemHandlerListItemSettingsFormDataFieldsServiceid | None = None
 
 
 class SalePaysystemHandlerListItemSettingsFormData(B24Model):

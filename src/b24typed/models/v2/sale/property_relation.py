@@ -39,7 +39,7 @@ class SalePropertyRelationAddFields(TypedDict, total=False):
 SalePropertyRelationDeleteByFilterResult: TypeAlias = LBool
 
 
-class SalePropertyRelationGetFieldsResultPropertyRelatioE781EA(B24Model):
+class SalePropertyRelationGetFieldsResultPropertyRelationEntityId(B24Model):
     """An object in the result of ``sale.propertyRelation.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -51,13 +51,13 @@ class SalePropertyRelationGetFieldsResultPropertyRelatioE781EA(B24Model):
 class SalePropertyRelationGetFieldsResultPropertyRelation(B24Model):
     """An object in the result of ``sale.propertyRelation.getFields``."""
 
-    entity_id: SalePropertyRelationGetFieldsResultPropertyRelatioE781EA | None = Field(
+    entity_id: SalePropertyRelationGetFieldsResultPropertyRelationEntityId | None = Field(
         None, alias="entityId"
     )
-    entity_type: SalePropertyRelationGetFieldsResultPropertyRelatioE781EA | None = Field(
+    entity_type: SalePropertyRelationGetFieldsResultPropertyRelationEntityId | None = Field(
         None, alias="entityType"
     )
-    property_id: SalePropertyRelationGetFieldsResultPropertyRelatioE781EA | None = Field(
+    property_id: SalePropertyRelationGetFieldsResultPropertyRelationEntityId | None = Field(
         None, alias="propertyId"
     )
 

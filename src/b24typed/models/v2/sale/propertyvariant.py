@@ -64,7 +64,7 @@ class SalePropertyvariantGetResult(B24Model):
     )
 
 
-class SalePropertyvariantGetFieldsResultPropertyVariantDE8839B(B24Model):
+class SalePropertyvariantGetFieldsResultPropertyVariantDescription(B24Model):
     """An object in the result of ``sale.propertyvariant.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -76,15 +76,15 @@ class SalePropertyvariantGetFieldsResultPropertyVariantDE8839B(B24Model):
 class SalePropertyvariantGetFieldsResultPropertyVariant(B24Model):
     """An object in the result of ``sale.propertyvariant.getFields``."""
 
-    description: SalePropertyvariantGetFieldsResultPropertyVariantDE8839B | None = None
-    id: SalePropertyvariantGetFieldsResultPropertyVariantDE8839B | None = None
-    name: SalePropertyvariantGetFieldsResultPropertyVariantDE8839B | None = None
-    order_props_id: SalePropertyvariantGetFieldsResultPropertyVariantDE8839B | None = Field(
+    description: SalePropertyvariantGetFieldsResultPropertyVariantDescription | None = None
+    id: SalePropertyvariantGetFieldsResultPropertyVariantDescription | None = None
+    name: SalePropertyvariantGetFieldsResultPropertyVariantDescription | None = None
+    order_props_id: SalePropertyvariantGetFieldsResultPropertyVariantDescription | None = Field(
         None, alias="orderPropsId"
     )
-    sort: SalePropertyvariantGetFieldsResultPropertyVariantDE8839B | None = None
-    value: SalePropertyvariantGetFieldsResultPropertyVariantDE8839B | None = None
-    xnl_id: SalePropertyvariantGetFieldsResultPropertyVariantDE8839B | None = Field(
+    sort: SalePropertyvariantGetFieldsResultPropertyVariantDescription | None = None
+    value: SalePropertyvariantGetFieldsResultPropertyVariantDescription | None = None
+    xnl_id: SalePropertyvariantGetFieldsResultPropertyVariantDescription | None = Field(
         None, alias="xnlId"
     )
 

@@ -96,7 +96,7 @@ class SaleShipmentpropertyGetfieldsbytypeResultPropertyActive(B24Model):
     type: LStr = None
 
 
-class SaleShipmentpropertyGetfieldsbytypeResultPropertyS18A128(B24Model):
+class SaleShipmentpropertyGetfieldsbytypeResultPropertySettingsFields(B24Model):
     """An object in the result of ``sale.shipmentproperty.getfieldsbytype``."""
 
     max: SaleShipmentpropertyGetfieldsbytypeResultPropertyActive | None = None
@@ -104,10 +104,10 @@ class SaleShipmentpropertyGetfieldsbytypeResultPropertyS18A128(B24Model):
     step: SaleShipmentpropertyGetfieldsbytypeResultPropertyActive | None = None
 
 
-class SaleShipmentpropertyGetfieldsbytypeResultPropertyS1F27F7(B24Model):
+class SaleShipmentpropertyGetfieldsbytypeResultPropertySettings(B24Model):
     """An object in the result of ``sale.shipmentproperty.getfieldsbytype``."""
 
-    fields: SaleShipmentpropertyGetfieldsbytypeResultPropertyS18A128 | None = None
+    fields: SaleShipmentpropertyGetfieldsbytypeResultPropertySettingsFields | None = None
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
     is_required: LBool = Field(None, alias="isRequired")
@@ -136,7 +136,7 @@ class SaleShipmentpropertyGetfieldsbytypeResultProperty(B24Model):
         None, alias="propsGroupId"
     )
     required: SaleShipmentpropertyGetfieldsbytypeResultPropertyActive | None = None
-    settings: SaleShipmentpropertyGetfieldsbytypeResultPropertyS1F27F7 | None = None
+    settings: SaleShipmentpropertyGetfieldsbytypeResultPropertySettings | None = None
     sort: SaleShipmentpropertyGetfieldsbytypeResultPropertyActive | None = None
     type: SaleShipmentpropertyGetfieldsbytypeResultPropertyActive | None = None
     user_props: SaleShipmentpropertyGetfieldsbytypeResultPropertyActive | None = Field(

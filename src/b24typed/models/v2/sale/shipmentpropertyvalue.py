@@ -23,7 +23,7 @@ class SaleShipmentpropertyvalueGetResult(B24Model):
     property_value: Any = Field(None, alias="propertyValue")
 
 
-class SaleShipmentpropertyvalueGetfieldsResultPropertyVaCBF2F7(B24Model):
+class SaleShipmentpropertyvalueGetfieldsResultPropertyValueCode(B24Model):
     """An object in the result of ``sale.shipmentpropertyvalue.getfields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -35,19 +35,19 @@ class SaleShipmentpropertyvalueGetfieldsResultPropertyVaCBF2F7(B24Model):
 class SaleShipmentpropertyvalueGetfieldsResultPropertyValue(B24Model):
     """An object in the result of ``sale.shipmentpropertyvalue.getfields``."""
 
-    code: SaleShipmentpropertyvalueGetfieldsResultPropertyVaCBF2F7 | None = None
-    id: SaleShipmentpropertyvalueGetfieldsResultPropertyVaCBF2F7 | None = None
-    name: SaleShipmentpropertyvalueGetfieldsResultPropertyVaCBF2F7 | None = None
-    shipment_id: SaleShipmentpropertyvalueGetfieldsResultPropertyVaCBF2F7 | None = Field(
+    code: SaleShipmentpropertyvalueGetfieldsResultPropertyValueCode | None = None
+    id: SaleShipmentpropertyvalueGetfieldsResultPropertyValueCode | None = None
+    name: SaleShipmentpropertyvalueGetfieldsResultPropertyValueCode | None = None
+    shipment_id: SaleShipmentpropertyvalueGetfieldsResultPropertyValueCode | None = Field(
         None, alias="shipmentId"
     )
-    shipment_props_id: SaleShipmentpropertyvalueGetfieldsResultPropertyVaCBF2F7 | None = Field(
+    shipment_props_id: SaleShipmentpropertyvalueGetfieldsResultPropertyValueCode | None = Field(
         None, alias="shipmentPropsId"
     )
-    shipment_props_xml_id: SaleShipmentpropertyvalueGetfieldsResultPropertyVaCBF2F7 | None = Field(
+    shipment_props_xml_id: SaleShipmentpropertyvalueGetfieldsResultPropertyValueCode | None = Field(
         None, alias="shipmentPropsXmlId"
     )
-    value: SaleShipmentpropertyvalueGetfieldsResultPropertyVaCBF2F7 | None = None
+    value: SaleShipmentpropertyvalueGetfieldsResultPropertyValueCode | None = None
 
 
 class SaleShipmentpropertyvalueGetfieldsResult(B24Model):
@@ -93,14 +93,16 @@ class SaleShipmentpropertyvalueModifyResult(B24Model):
     )
 
 
-class SaleShipmentpropertyvalueModifyFieldsShipmentPrope4D2429(TypedDict, total=False):
+class SaleShipmentpropertyvalueModifyFieldsShipmentPropertyValuesItem(TypedDict, total=False):
     shipmentPropsId: Required[int]
     value: Required[str]
 
 
 class SaleShipmentpropertyvalueModifyFieldsShipment(TypedDict, total=False):
     id: Required[int]
-    propertyValues: Required[Sequence[SaleShipmentpropertyvalueModifyFieldsShipmentPrope4D2429]]
+    propertyValues: Required[
+        Sequence[SaleShipmentpropertyvalueModifyFieldsShipmentPropertyValuesItem]
+    ]
 
 
 class SaleShipmentpropertyvalueModifyFields(TypedDict, total=False):

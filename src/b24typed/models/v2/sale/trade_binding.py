@@ -11,7 +11,7 @@ from pydantic import Field
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
-class SaleTradeBindingGetFieldsResultTradeBindingExterna1D84B7(B24Model):
+class SaleTradeBindingGetFieldsResultTradeBindingExternalOrderId(B24Model):
     """An object in the result of ``sale.tradeBinding.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -23,10 +23,10 @@ class SaleTradeBindingGetFieldsResultTradeBindingExterna1D84B7(B24Model):
 class SaleTradeBindingGetFieldsResultTradeBinding(B24Model):
     """An object in the result of ``sale.tradeBinding.getFields``."""
 
-    external_order_id: SaleTradeBindingGetFieldsResultTradeBindingExterna1D84B7 | None = Field(
+    external_order_id: SaleTradeBindingGetFieldsResultTradeBindingExternalOrderId | None = Field(
         None, alias="externalOrderId"
     )
-    id: SaleTradeBindingGetFieldsResultTradeBindingExterna1D84B7 | None = None
+    id: SaleTradeBindingGetFieldsResultTradeBindingExternalOrderId | None = None
 
 
 class SaleTradeBindingGetFieldsResult(B24Model):

@@ -11,7 +11,7 @@ from pydantic import Field
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 
 
-class SaleTradePlatformGetFieldsResultTradePlatformCatal15EB2E(B24Model):
+class SaleTradePlatformGetFieldsResultTradePlatformCatalogSectionTabClassName(B24Model):
     """An object in the result of ``sale.tradePlatform.getFields``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
@@ -24,9 +24,9 @@ class SaleTradePlatformGetFieldsResultTradePlatform(B24Model):
     """An object in the result of ``sale.tradePlatform.getFields``."""
 
     catalog_section_tab_class_name: (
-        SaleTradePlatformGetFieldsResultTradePlatformCatal15EB2E | None
+        SaleTradePlatformGetFieldsResultTradePlatformCatalogSectionTabClassName | None
     ) = Field(None, alias="catalogSectionTabClassName")
-    class_: SaleTradePlatformGetFieldsResultTradePlatformCatal15EB2E | None = Field(
+    class_: SaleTradePlatformGetFieldsResultTradePlatformCatalogSectionTabClassName | None = Field(
         None, alias="class"
     )
 

@@ -91,7 +91,7 @@ class SocialnetworkApiWorkgroupGetResultListOfMembers(B24Model):
     position: LStr = None
 
 
-class SocialnetworkApiWorkgroupGetResultListOfMembersAwaB8B7CE(B24Model):
+class SocialnetworkApiWorkgroupGetResultListOfMembersAwaitingInvite(B24Model):
     """An object in the result of ``socialnetwork.api.workgroup.get``."""
 
     id: LInt = None
@@ -163,7 +163,7 @@ class SocialnetworkApiWorkgroupGetResult(B24Model):
         None, alias="LIST_OF_MEMBERS"
     )
     list_of_members_awaiting_invite: (
-        SocialnetworkApiWorkgroupGetResultListOfMembersAwaB8B7CE | None
+        SocialnetworkApiWorkgroupGetResultListOfMembersAwaitingInvite | None
     ) = Field(None, alias="LIST_OF_MEMBERS_AWAITING_INVITE")
     members: LList[LInt] = Field(None, alias="MEMBERS")
     moderator_members: LList[LInt] = Field(None, alias="MODERATOR_MEMBERS")

@@ -103,7 +103,7 @@ class TaskChecklistitemGetlistItem(B24Model):
 TaskChecklistitemGetlistResult: TypeAlias = Rows[TaskChecklistitemGetlistItem]
 
 
-class TaskChecklistitemGetmanifestResultRestAvailableMet29F808(B24Model):
+class TaskChecklistitemGetmanifestResultRestAvailableMethodsAddParamsItem(B24Model):
     """An object in the result of ``task.checklistitem.getmanifest``."""
 
     allowed_keys: LList[LStr] = Field(None, alias="allowedKeys")
@@ -111,48 +111,48 @@ class TaskChecklistitemGetmanifestResultRestAvailableMet29F808(B24Model):
     type: LStr = None
 
 
-class TaskChecklistitemGetmanifestResultRestAvailableMetA4B265(B24Model):
+class TaskChecklistitemGetmanifestResultRestAvailableMethodsAdd(B24Model):
     """An object in the result of ``task.checklistitem.getmanifest``."""
 
     mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
-    params: LList[TaskChecklistitemGetmanifestResultRestAvailableMet29F808] = None
+    params: LList[TaskChecklistitemGetmanifestResultRestAvailableMethodsAddParamsItem] = None
     static_method: LBool = Field(None, alias="staticMethod")
 
 
-class TaskChecklistitemGetmanifestResultRestAvailableMet34C562(B24Model):
+class TaskChecklistitemGetmanifestResultRestAvailableMethodsCompleteParamsItem(B24Model):
     """An object in the result of ``task.checklistitem.getmanifest``."""
 
     description: LStr = None
     type: LStr = None
 
 
-class TaskChecklistitemGetmanifestResultRestAvailableMet3B50B4(B24Model):
+class TaskChecklistitemGetmanifestResultRestAvailableMethodsComplete(B24Model):
     """An object in the result of ``task.checklistitem.getmanifest``."""
 
     mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
-    params: LList[TaskChecklistitemGetmanifestResultRestAvailableMet34C562] = None
+    params: LList[TaskChecklistitemGetmanifestResultRestAvailableMethodsCompleteParamsItem] = None
     static_method: LBool = Field(None, alias="staticMethod")
 
 
-class TaskChecklistitemGetmanifestResultRestAvailableMet2E0521(B24Model):
+class TaskChecklistitemGetmanifestResultRestAvailableMethodsGet(B24Model):
     """An object in the result of ``task.checklistitem.getmanifest``."""
 
     allowed_keys_in_return_value: LList[LStr] = Field(None, alias="allowedKeysInReturnValue")
     mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
-    params: LList[TaskChecklistitemGetmanifestResultRestAvailableMet34C562] = None
+    params: LList[TaskChecklistitemGetmanifestResultRestAvailableMethodsCompleteParamsItem] = None
 
 
-class TaskChecklistitemGetmanifestResultRestAvailableMet82FAC1(B24Model):
+class TaskChecklistitemGetmanifestResultRestAvailableMethodsGetlist(B24Model):
     """An object in the result of ``task.checklistitem.getmanifest``."""
 
     allowed_keys_in_return_value: LList[LStr] = Field(None, alias="allowedKeysInReturnValue")
     collection_in_return_value: LBool = Field(None, alias="collectionInReturnValue")
     mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
-    params: LList[TaskChecklistitemGetmanifestResultRestAvailableMet29F808] = None
+    params: LList[TaskChecklistitemGetmanifestResultRestAvailableMethodsAddParamsItem] = None
     static_method: LBool = Field(None, alias="staticMethod")
 
 
-class TaskChecklistitemGetmanifestResultRestAvailableMetF00A28(B24Model):
+class TaskChecklistitemGetmanifestResultRestAvailableMethodsGetmanifest(B24Model):
     """An object in the result of ``task.checklistitem.getmanifest``."""
 
     params: LList[Any] = None
@@ -162,16 +162,16 @@ class TaskChecklistitemGetmanifestResultRestAvailableMetF00A28(B24Model):
 class TaskChecklistitemGetmanifestResultRestAvailableMethods(B24Model):
     """An object in the result of ``task.checklistitem.getmanifest``."""
 
-    add: TaskChecklistitemGetmanifestResultRestAvailableMetA4B265 | None = None
-    complete: TaskChecklistitemGetmanifestResultRestAvailableMet3B50B4 | None = None
-    delete: TaskChecklistitemGetmanifestResultRestAvailableMet3B50B4 | None = None
-    get: TaskChecklistitemGetmanifestResultRestAvailableMet2E0521 | None = None
-    getlist: TaskChecklistitemGetmanifestResultRestAvailableMet82FAC1 | None = None
-    getmanifest: TaskChecklistitemGetmanifestResultRestAvailableMetF00A28 | None = None
-    isactionallowed: TaskChecklistitemGetmanifestResultRestAvailableMet3B50B4 | None = None
-    moveafteritem: TaskChecklistitemGetmanifestResultRestAvailableMet3B50B4 | None = None
-    renew: TaskChecklistitemGetmanifestResultRestAvailableMet3B50B4 | None = None
-    update: TaskChecklistitemGetmanifestResultRestAvailableMetA4B265 | None = None
+    add: TaskChecklistitemGetmanifestResultRestAvailableMethodsAdd | None = None
+    complete: TaskChecklistitemGetmanifestResultRestAvailableMethodsComplete | None = None
+    delete: TaskChecklistitemGetmanifestResultRestAvailableMethodsComplete | None = None
+    get: TaskChecklistitemGetmanifestResultRestAvailableMethodsGet | None = None
+    getlist: TaskChecklistitemGetmanifestResultRestAvailableMethodsGetlist | None = None
+    getmanifest: TaskChecklistitemGetmanifestResultRestAvailableMethodsGetmanifest | None = None
+    isactionallowed: TaskChecklistitemGetmanifestResultRestAvailableMethodsComplete | None = None
+    moveafteritem: TaskChecklistitemGetmanifestResultRestAvailableMethodsComplete | None = None
+    renew: TaskChecklistitemGetmanifestResultRestAvailableMethodsComplete | None = None
+    update: TaskChecklistitemGetmanifestResultRestAvailableMethodsAdd | None = None
 
 
 class TaskChecklistitemGetmanifestResult(B24Model):

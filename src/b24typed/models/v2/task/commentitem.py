@@ -69,7 +69,7 @@ class TaskCommentitemGetResult(B24Model):
 TaskCommentitemGetlistResult: TypeAlias = Rows[TaskCommentitemGetResult]
 
 
-class TaskCommentitemGetmanifestResultRestAvailableMetho16C443(B24Model):
+class TaskCommentitemGetmanifestResultRestAvailableMethodsAddParamsItem(B24Model):
     """An object in the result of ``task.commentitem.getmanifest``."""
 
     allowed_keys: LList[LStr] = Field(None, alias="allowedKeys")
@@ -81,22 +81,22 @@ class TaskCommentitemGetmanifestResultRestAvailableMethodsAdd(B24Model):
     """An object in the result of ``task.commentitem.getmanifest``."""
 
     mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
-    params: LList[TaskCommentitemGetmanifestResultRestAvailableMetho16C443] = None
+    params: LList[TaskCommentitemGetmanifestResultRestAvailableMethodsAddParamsItem] = None
     static_method: LBool = Field(None, alias="staticMethod")
 
 
-class TaskCommentitemGetmanifestResultRestAvailableMetho79EAD8(B24Model):
+class TaskCommentitemGetmanifestResultRestAvailableMethodsDeleteParamsItem(B24Model):
     """An object in the result of ``task.commentitem.getmanifest``."""
 
     description: LStr = None
     type: LStr = None
 
 
-class TaskCommentitemGetmanifestResultRestAvailableMethoD62F78(B24Model):
+class TaskCommentitemGetmanifestResultRestAvailableMethodsDelete(B24Model):
     """An object in the result of ``task.commentitem.getmanifest``."""
 
     mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
-    params: LList[TaskCommentitemGetmanifestResultRestAvailableMetho79EAD8] = None
+    params: LList[TaskCommentitemGetmanifestResultRestAvailableMethodsDeleteParamsItem] = None
     static_method: LBool = Field(None, alias="staticMethod")
 
 
@@ -105,10 +105,10 @@ class TaskCommentitemGetmanifestResultRestAvailableMethodsGet(B24Model):
 
     allowed_keys_in_return_value: LList[LStr] = Field(None, alias="allowedKeysInReturnValue")
     mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
-    params: LList[TaskCommentitemGetmanifestResultRestAvailableMetho79EAD8] = None
+    params: LList[TaskCommentitemGetmanifestResultRestAvailableMethodsDeleteParamsItem] = None
 
 
-class TaskCommentitemGetmanifestResultRestAvailableMetho802B77(B24Model):
+class TaskCommentitemGetmanifestResultRestAvailableMethodsGetlistParamsItem(B24Model):
     """An object in the result of ``task.commentitem.getmanifest``."""
 
     allowed_key_prefixes: LList[LStr] = Field(None, alias="allowedKeyPrefixes")
@@ -117,17 +117,17 @@ class TaskCommentitemGetmanifestResultRestAvailableMetho802B77(B24Model):
     type: LStr = None
 
 
-class TaskCommentitemGetmanifestResultRestAvailableMetho71D6DC(B24Model):
+class TaskCommentitemGetmanifestResultRestAvailableMethodsGetlist(B24Model):
     """An object in the result of ``task.commentitem.getmanifest``."""
 
     allowed_keys_in_return_value: LList[LStr] = Field(None, alias="allowedKeysInReturnValue")
     collection_in_return_value: LBool = Field(None, alias="collectionInReturnValue")
     mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
-    params: LList[TaskCommentitemGetmanifestResultRestAvailableMetho802B77] = None
+    params: LList[TaskCommentitemGetmanifestResultRestAvailableMethodsGetlistParamsItem] = None
     static_method: LBool = Field(None, alias="staticMethod")
 
 
-class TaskCommentitemGetmanifestResultRestAvailableMetho2B2BEE(B24Model):
+class TaskCommentitemGetmanifestResultRestAvailableMethodsGetmanifest(B24Model):
     """An object in the result of ``task.commentitem.getmanifest``."""
 
     params: LList[Any] = None
@@ -138,11 +138,11 @@ class TaskCommentitemGetmanifestResultRestAvailableMethods(B24Model):
     """An object in the result of ``task.commentitem.getmanifest``."""
 
     add: TaskCommentitemGetmanifestResultRestAvailableMethodsAdd | None = None
-    delete: TaskCommentitemGetmanifestResultRestAvailableMethoD62F78 | None = None
+    delete: TaskCommentitemGetmanifestResultRestAvailableMethodsDelete | None = None
     get: TaskCommentitemGetmanifestResultRestAvailableMethodsGet | None = None
-    getlist: TaskCommentitemGetmanifestResultRestAvailableMetho71D6DC | None = None
-    getmanifest: TaskCommentitemGetmanifestResultRestAvailableMetho2B2BEE | None = None
-    isactionallowed: TaskCommentitemGetmanifestResultRestAvailableMethoD62F78 | None = None
+    getlist: TaskCommentitemGetmanifestResultRestAvailableMethodsGetlist | None = None
+    getmanifest: TaskCommentitemGetmanifestResultRestAvailableMethodsGetmanifest | None = None
+    isactionallowed: TaskCommentitemGetmanifestResultRestAvailableMethodsDelete | None = None
     update: TaskCommentitemGetmanifestResultRestAvailableMethodsAdd | None = None
 
 

@@ -40,7 +40,7 @@ class TaskElapseditemGetlistItem(B24Model):
 TaskElapseditemGetlistResult: TypeAlias = Rows[TaskElapseditemGetlistItem]
 
 
-class TaskElapseditemGetmanifestResultRestAvailableMethoB82AF7(B24Model):
+class TaskElapseditemGetmanifestResultRestAvailableMethodsAddParamsItem(B24Model):
     """An object in the result of ``task.elapseditem.getmanifest``."""
 
     allowed_keys: LList[LStr] = Field(None, alias="allowedKeys")
@@ -52,22 +52,22 @@ class TaskElapseditemGetmanifestResultRestAvailableMethodsAdd(B24Model):
     """An object in the result of ``task.elapseditem.getmanifest``."""
 
     mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
-    params: LList[TaskElapseditemGetmanifestResultRestAvailableMethoB82AF7] = None
+    params: LList[TaskElapseditemGetmanifestResultRestAvailableMethodsAddParamsItem] = None
     static_method: LBool = Field(None, alias="staticMethod")
 
 
-class TaskElapseditemGetmanifestResultRestAvailableMethoE2B994(B24Model):
+class TaskElapseditemGetmanifestResultRestAvailableMethodsDeleteParamsItem(B24Model):
     """An object in the result of ``task.elapseditem.getmanifest``."""
 
     description: LStr = None
     type: LStr = None
 
 
-class TaskElapseditemGetmanifestResultRestAvailableMetho5FC82E(B24Model):
+class TaskElapseditemGetmanifestResultRestAvailableMethodsDelete(B24Model):
     """An object in the result of ``task.elapseditem.getmanifest``."""
 
     mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
-    params: LList[TaskElapseditemGetmanifestResultRestAvailableMethoE2B994] = None
+    params: LList[TaskElapseditemGetmanifestResultRestAvailableMethodsDeleteParamsItem] = None
     static_method: LBool = Field(None, alias="staticMethod")
 
 
@@ -76,10 +76,10 @@ class TaskElapseditemGetmanifestResultRestAvailableMethodsGet(B24Model):
 
     allowed_keys_in_return_value: LList[LStr] = Field(None, alias="allowedKeysInReturnValue")
     mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
-    params: LList[TaskElapseditemGetmanifestResultRestAvailableMethoE2B994] = None
+    params: LList[TaskElapseditemGetmanifestResultRestAvailableMethodsDeleteParamsItem] = None
 
 
-class TaskElapseditemGetmanifestResultRestAvailableMethoCA2B5B(B24Model):
+class TaskElapseditemGetmanifestResultRestAvailableMethodsGetlistParamsItem(B24Model):
     """An object in the result of ``task.elapseditem.getmanifest``."""
 
     allowed_aggregations: LList[LStr] = Field(None, alias="allowedAggregations")
@@ -91,17 +91,17 @@ class TaskElapseditemGetmanifestResultRestAvailableMethoCA2B5B(B24Model):
     type: LStr = None
 
 
-class TaskElapseditemGetmanifestResultRestAvailableMetho4E52AD(B24Model):
+class TaskElapseditemGetmanifestResultRestAvailableMethodsGetlist(B24Model):
     """An object in the result of ``task.elapseditem.getmanifest``."""
 
     allowed_aggregations: LList[LStr] = Field(None, alias="allowedAggregations")
     allowed_keys_in_return_value: LList[LStr] = Field(None, alias="allowedKeysInReturnValue")
     collection_in_return_value: LBool = Field(None, alias="collectionInReturnValue")
-    params: LList[TaskElapseditemGetmanifestResultRestAvailableMethoCA2B5B] = None
+    params: LList[TaskElapseditemGetmanifestResultRestAvailableMethodsGetlistParamsItem] = None
     static_method: LBool = Field(None, alias="staticMethod")
 
 
-class TaskElapseditemGetmanifestResultRestAvailableMetho9D965A(B24Model):
+class TaskElapseditemGetmanifestResultRestAvailableMethodsGetmanifest(B24Model):
     """An object in the result of ``task.elapseditem.getmanifest``."""
 
     params: LList[Any] = None
@@ -112,11 +112,11 @@ class TaskElapseditemGetmanifestResultRestAvailableMethods(B24Model):
     """An object in the result of ``task.elapseditem.getmanifest``."""
 
     add: TaskElapseditemGetmanifestResultRestAvailableMethodsAdd | None = None
-    delete: TaskElapseditemGetmanifestResultRestAvailableMetho5FC82E | None = None
+    delete: TaskElapseditemGetmanifestResultRestAvailableMethodsDelete | None = None
     get: TaskElapseditemGetmanifestResultRestAvailableMethodsGet | None = None
-    getlist: TaskElapseditemGetmanifestResultRestAvailableMetho4E52AD | None = None
-    getmanifest: TaskElapseditemGetmanifestResultRestAvailableMetho9D965A | None = None
-    isactionallowed: TaskElapseditemGetmanifestResultRestAvailableMetho5FC82E | None = None
+    getlist: TaskElapseditemGetmanifestResultRestAvailableMethodsGetlist | None = None
+    getmanifest: TaskElapseditemGetmanifestResultRestAvailableMethodsGetmanifest | None = None
+    isactionallowed: TaskElapseditemGetmanifestResultRestAvailableMethodsDelete | None = None
     update: TaskElapseditemGetmanifestResultRestAvailableMethodsAdd | None = None
 
 

@@ -193,7 +193,7 @@ class TasksTaskApproveResultTaskAction(B24Model):
     take: LBool = None
 
 
-class TasksTaskApproveResultTaskCheckListTreeDescendants5F6761(B24Model):
+class TasksTaskApproveResultTaskCheckListTreeDescendantsItemAction(B24Model):
     """An object in the result of ``tasks.task.approve``."""
 
     add: LBool = None
@@ -203,7 +203,7 @@ class TasksTaskApproveResultTaskCheckListTreeDescendants5F6761(B24Model):
     toggle: LBool = None
 
 
-class TasksTaskApproveResultTaskCheckListTreeDescendantsF64DD7(B24Model):
+class TasksTaskApproveResultTaskCheckListTreeDescendantsItemDescendantsItemFields(B24Model):
     """An object in the result of ``tasks.task.approve``."""
 
     attachments: LList[Any] = None
@@ -223,21 +223,25 @@ class TasksTaskApproveResultTaskCheckListTreeDescendantsF64DD7(B24Model):
     user_id: LInt = Field(None, alias="userId")
 
 
-class TasksTaskApproveResultTaskCheckListTreeDescendants7BD4A6(B24Model):
+class TasksTaskApproveResultTaskCheckListTreeDescendantsItemDescendantsItem(B24Model):
     """An object in the result of ``tasks.task.approve``."""
 
-    action: TasksTaskApproveResultTaskCheckListTreeDescendants5F6761 | None = None
+    action: TasksTaskApproveResultTaskCheckListTreeDescendantsItemAction | None = None
     descendants: LList[Any] = None
-    fields: TasksTaskApproveResultTaskCheckListTreeDescendantsF64DD7 | None = None
+    fields: TasksTaskApproveResultTaskCheckListTreeDescendantsItemDescendantsItemFields | None = (
+        None
+    )
     node_id: LInt = Field(None, alias="nodeId")
 
 
 class TasksTaskApproveResultTaskCheckListTreeDescendantsItem(B24Model):
     """An object in the result of ``tasks.task.approve``."""
 
-    action: TasksTaskApproveResultTaskCheckListTreeDescendants5F6761 | None = None
-    descendants: LList[TasksTaskApproveResultTaskCheckListTreeDescendants7BD4A6] = None
-    fields: TasksTaskApproveResultTaskCheckListTreeDescendantsF64DD7 | None = None
+    action: TasksTaskApproveResultTaskCheckListTreeDescendantsItemAction | None = None
+    descendants: LList[TasksTaskApproveResultTaskCheckListTreeDescendantsItemDescendantsItem] = None
+    fields: TasksTaskApproveResultTaskCheckListTreeDescendantsItemDescendantsItemFields | None = (
+        None
+    )
     node_id: LInt = Field(None, alias="nodeId")
 
 

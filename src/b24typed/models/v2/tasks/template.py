@@ -69,12 +69,12 @@ class TasksTemplateChecklistAddFields(TypedDict, total=False):
 TasksTemplateChecklistAddAttachmentByContentResult: TypeAlias = TasksTemplateChecklistAddResult
 
 
-class TasksTemplateChecklistAddAttachmentByContentAttachEF7C77(TypedDict, total=False):
+class TasksTemplateChecklistAddAttachmentByContentAttachmentParameters(TypedDict, total=False):
     CONTENT: str
     NAME: str
 
 
-class TasksTemplateChecklistAddAttachmentsFromDiskResult8F7D30(B24Model):
+class TasksTemplateChecklistAddAttachmentsFromDiskResultCheckListItemAttachments(B24Model):
     """An object in the result of ``tasks.template.checklist.addAttachmentsFromDisk``."""
 
     n1417: LStr = Field(None, alias="1417")
@@ -82,10 +82,12 @@ class TasksTemplateChecklistAddAttachmentsFromDiskResult8F7D30(B24Model):
     attachment_id: LStr = Field(None, alias="attachmentId")
 
 
-class TasksTemplateChecklistAddAttachmentsFromDiskResult4B7681(B24Model):
+class TasksTemplateChecklistAddAttachmentsFromDiskResultCheckListItem(B24Model):
     """An object in the result of ``tasks.template.checklist.addAttachmentsFromDisk``."""
 
-    attachments: TasksTemplateChecklistAddAttachmentsFromDiskResult8F7D30 | None = None
+    attachments: (
+        TasksTemplateChecklistAddAttachmentsFromDiskResultCheckListItemAttachments | None
+    ) = None
     completed_count: LInt = Field(None, alias="completedCount")
     copied_id: LInt = Field(None, alias="copiedId")
     created_by: LInt = Field(None, alias="createdBy")
@@ -105,7 +107,7 @@ class TasksTemplateChecklistAddAttachmentsFromDiskResult4B7681(B24Model):
 class TasksTemplateChecklistAddAttachmentsFromDiskResult(B24Model):
     """Result of ``tasks.template.checklist.addAttachmentsFromDisk`` (REST v2)."""
 
-    check_list_item: TasksTemplateChecklistAddAttachmentsFromDiskResult4B7681 | None = Field(
+    check_list_item: TasksTemplateChecklistAddAttachmentsFromDiskResultCheckListItem | None = Field(
         None, alias="checkListItem"
     )
 
@@ -129,7 +131,7 @@ class TasksTemplateChecklistListResultCheckListItemsN23(B24Model):
     title: LStr = None
 
 
-class TasksTemplateChecklistListResultCheckListItemsAttaA41582(B24Model):
+class TasksTemplateChecklistListResultCheckListItemsAttachments(B24Model):
     """An object in the result of ``tasks.template.checklist.list``."""
 
     attachment_id: LStr = Field(None, alias="attachmentId")
@@ -142,7 +144,7 @@ class TasksTemplateChecklistListResultCheckListItems(B24Model):
     n25: TasksTemplateChecklistListResultCheckListItemsN23 | None = Field(None, alias="25")
     n27: TasksTemplateChecklistListResultCheckListItemsN23 | None = Field(None, alias="27")
     n29: TasksTemplateChecklistListResultCheckListItemsN23 | None = Field(None, alias="29")
-    attachments: TasksTemplateChecklistListResultCheckListItemsAttaA41582 | None = None
+    attachments: TasksTemplateChecklistListResultCheckListItemsAttachments | None = None
     completed_count: LInt = Field(None, alias="completedCount")
     copied_id: LInt = Field(None, alias="copiedId")
     created_by: LInt = Field(None, alias="createdBy")

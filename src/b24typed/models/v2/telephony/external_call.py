@@ -51,7 +51,7 @@ class TelephonyExternalCallFinishResult(B24Model):
 TelephonyExternalCallHideResult: TypeAlias = LBool
 
 
-class TelephonyExternalCallRegisterResultCrmCreatedEntitC5A11F(B24Model):
+class TelephonyExternalCallRegisterResultCrmCreatedEntitiesItem(B24Model):
     """An object in the result of ``telephony.externalCall.register``."""
 
     entity_id: LInt = Field(None, alias="ENTITY_ID")
@@ -62,7 +62,7 @@ class TelephonyExternalCallRegisterResult(B24Model):
     """Result of ``telephony.externalCall.register`` (REST v2)."""
 
     call_id: LStr = Field(None, alias="CALL_ID")
-    crm_created_entities: LList[TelephonyExternalCallRegisterResultCrmCreatedEntitC5A11F] = Field(
+    crm_created_entities: LList[TelephonyExternalCallRegisterResultCrmCreatedEntitiesItem] = Field(
         None, alias="CRM_CREATED_ENTITIES"
     )
     crm_created_lead: LInt = Field(None, alias="CRM_CREATED_LEAD")
@@ -71,7 +71,7 @@ class TelephonyExternalCallRegisterResult(B24Model):
     lead_creation_error: LStr = Field(None, alias="LEAD_CREATION_ERROR")
 
 
-class TelephonyExternalCallSearchCrmEntitiesResultItemAs9F9B70(B24Model):
+class TelephonyExternalCallSearchCrmEntitiesResultItemAssignedBy(B24Model):
     """An object in the result of ``telephony.externalCall.searchCrmEntities``."""
 
     id: LInt = Field(None, alias="ID")
@@ -85,7 +85,7 @@ class TelephonyExternalCallSearchCrmEntitiesResultItemAs9F9B70(B24Model):
 class TelephonyExternalCallSearchCrmEntitiesResultItem(B24Model):
     """An object in the result of ``telephony.externalCall.searchCrmEntities``."""
 
-    assigned_by: TelephonyExternalCallSearchCrmEntitiesResultItemAs9F9B70 | None = Field(
+    assigned_by: TelephonyExternalCallSearchCrmEntitiesResultItemAssignedBy | None = Field(
         None, alias="ASSIGNED_BY"
     )
     assigned_by_id: LInt = Field(None, alias="ASSIGNED_BY_ID")

@@ -35,7 +35,7 @@ class TimemanScheduleGetResultReportPeriodOptions(B24Model):
     start_week_day: LInt = Field(None, alias="START_WEEK_DAY")
 
 
-class TimemanScheduleGetResultScheduleViolationRulesUserA23847(B24Model):
+class TimemanScheduleGetResultScheduleViolationRulesUsersToNotify(B24Model):
     """An object in the result of ``timeman.schedule.get``."""
 
     fixed_edit_worktime: LList[LStr] = Field(None, alias="FIXED_EDIT_WORKTIME")
@@ -66,7 +66,7 @@ class TimemanScheduleGetResultScheduleViolationRules(B24Model):
     relative_start_from: LInt = Field(None, alias="RELATIVE_START_FROM")
     relative_start_to: LInt = Field(None, alias="RELATIVE_START_TO")
     schedule_id: LInt = Field(None, alias="SCHEDULE_ID")
-    users_to_notify: TimemanScheduleGetResultScheduleViolationRulesUserA23847 | None = Field(
+    users_to_notify: TimemanScheduleGetResultScheduleViolationRulesUsersToNotify | None = Field(
         None, alias="USERS_TO_NOTIFY"
     )
 

@@ -66,7 +66,7 @@ class TimemanTimecontrolReportAddReportId(TypedDict, total=False):
     user_id: str
 
 
-class TimemanTimecontrolReportsGetResultDaysItemReportsIB1F74D(B24Model):
+class TimemanTimecontrolReportsGetResultDaysItemReportsItemIpFinishNetwork(B24Model):
     """An object in the result of ``timeman.timecontrol.reports.get``."""
 
     ip: LStr = None
@@ -84,9 +84,13 @@ class TimemanTimecontrolReportsGetResultDaysItemReportsItem(B24Model):
     entry_id: LStr = None
     id: LStr = None
     ip_finish: LStr = None
-    ip_finish_network: TimemanTimecontrolReportsGetResultDaysItemReportsIB1F74D | None = None
+    ip_finish_network: (
+        TimemanTimecontrolReportsGetResultDaysItemReportsItemIpFinishNetwork | None
+    ) = None
     ip_start: LStr = None
-    ip_start_network: TimemanTimecontrolReportsGetResultDaysItemReportsIB1F74D | None = None
+    ip_start_network: (
+        TimemanTimecontrolReportsGetResultDaysItemReportsItemIpFinishNetwork | None
+    ) = None
     report_text: LStr = None
     report_type: LStr = None
     source_finish: LStr = None
@@ -113,7 +117,7 @@ class TimemanTimecontrolReportsGetResultDaysItem(B24Model):
     workday_time_leaks_user: LInt = None
 
 
-class TimemanTimecontrolReportsGetResultReportDaysItemRe6C1224(B24Model):
+class TimemanTimecontrolReportsGetResultReportDaysItemReportsItem(B24Model):
     """An object in the result of ``timeman.timecontrol.reports.get``."""
 
     active: LBool = None
@@ -140,7 +144,7 @@ class TimemanTimecontrolReportsGetResultReportDaysItem(B24Model):
 
     day_title: LStr = None
     index: LStr = None
-    reports: LList[TimemanTimecontrolReportsGetResultReportDaysItemRe6C1224] = None
+    reports: LList[TimemanTimecontrolReportsGetResultReportDaysItemReportsItem] = None
     workday_complete: LBool = None
     workday_date_finish: LStr = None
     workday_date_start: LStr = None
@@ -200,7 +204,7 @@ class TimemanTimecontrolReportsGetResult(B24Model):
     user: TimemanTimecontrolReportsGetResultUser | None = None
 
 
-class TimemanTimecontrolReportsSettingsGetResultDepartme758BE6(B24Model):
+class TimemanTimecontrolReportsSettingsGetResultDepartmentsItem(B24Model):
     """An object in the result of ``timeman.timecontrol.reports.settings.get``."""
 
     id: LStr = None
@@ -211,7 +215,7 @@ class TimemanTimecontrolReportsSettingsGetResult(B24Model):
     """Result of ``timeman.timecontrol.reports.settings.get`` (REST v2)."""
 
     active: LBool = None
-    departments: LList[TimemanTimecontrolReportsSettingsGetResultDepartme758BE6] = None
+    departments: LList[TimemanTimecontrolReportsSettingsGetResultDepartmentsItem] = None
     minimum_idle_for_report: LInt = None
     report_view_type: LStr = None
     user_admin: LBool = None

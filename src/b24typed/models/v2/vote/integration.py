@@ -22,12 +22,12 @@ class VoteIntegrationImSendResult(B24Model):
     vote_id: LInt = Field(None, alias="voteId")
 
 
-class VoteIntegrationImSendImMessageVoteDataQuestionsIte9B26EB(TypedDict, total=False):
+class VoteIntegrationImSendImMessageVoteDataQuestionsItemAnswersItem(TypedDict, total=False):
     MESSAGE: str
 
 
 class VoteIntegrationImSendImMessageVoteDataQuestionsItem(TypedDict, total=False):
-    ANSWERS: Sequence[VoteIntegrationImSendImMessageVoteDataQuestionsIte9B26EB]
+    ANSWERS: Sequence[VoteIntegrationImSendImMessageVoteDataQuestionsItemAnswersItem]
     FIELD_TYPE: Literal[0, 1]
     QUESTION: str
 

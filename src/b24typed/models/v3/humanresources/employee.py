@@ -47,17 +47,19 @@ class V3HumanresourcesEmployeeFieldListResult(B24Model):
     items: LList[V3HumanresourcesEmployeeFieldGetResultItem] = None
 
 
-class V3HumanresourcesEmployeeMultidepartmentResultEmplo25AD4A(B24Model):
+class V3HumanresourcesEmployeeMultidepartmentResultEmployeesItemDepartmentsItem(B24Model):
     """An object in the result of ``humanresources.employee.multidepartment``."""
 
     id: LInt = None
     name: LStr = None
 
 
-class V3HumanresourcesEmployeeMultidepartmentResultEmploDD764C(B24Model):
+class V3HumanresourcesEmployeeMultidepartmentResultEmployeesItem(B24Model):
     """An object in the result of ``humanresources.employee.multidepartment``."""
 
-    departments: LList[V3HumanresourcesEmployeeMultidepartmentResultEmplo25AD4A] = None
+    departments: LList[
+        V3HumanresourcesEmployeeMultidepartmentResultEmployeesItemDepartmentsItem
+    ] = None
     name: LStr = None
     user_id: LInt = Field(None, alias="userId")
     work_position: LStr = Field(None, alias="workPosition")
@@ -66,7 +68,7 @@ class V3HumanresourcesEmployeeMultidepartmentResultEmploDD764C(B24Model):
 class V3HumanresourcesEmployeeMultidepartmentResult(B24Model):
     """Result of ``humanresources.employee.multidepartment`` (REST 3.0)."""
 
-    employees: LList[V3HumanresourcesEmployeeMultidepartmentResultEmploDD764C] = None
+    employees: LList[V3HumanresourcesEmployeeMultidepartmentResultEmployeesItem] = None
     employees_departments: LList[Any] = Field(None, alias="employees[].departments[]")
     employees_departments_id: LInt = Field(None, alias="employees[].departments[].id")
     employees_departments_name: LStr = Field(None, alias="employees[].departments[].name")
@@ -80,7 +82,9 @@ class V3HumanresourcesEmployeeSearchResultItemsItem(B24Model):
     """An object in the result of ``humanresources.employee.search``."""
 
     avatar: LStr = None
-    departments: LList[V3HumanresourcesEmployeeMultidepartmentResultEmplo25AD4A] = None
+    departments: LList[
+        V3HumanresourcesEmployeeMultidepartmentResultEmployeesItemDepartmentsItem
+    ] = None
     name: LStr = None
     teams: LList[Any] = None
     url: LStr = None
@@ -94,7 +98,7 @@ class V3HumanresourcesEmployeeSearchResult(B24Model):
     items: LList[V3HumanresourcesEmployeeSearchResultItemsItem] = None
 
 
-class V3HumanresourcesEmployeeSubordinatesResultDepartme3BF17C(B24Model):
+class V3HumanresourcesEmployeeSubordinatesResultDepartmentsItem(B24Model):
     """An object in the result of ``humanresources.employee.subordinates``."""
 
     name: LStr = None
@@ -106,7 +110,7 @@ class V3HumanresourcesEmployeeSubordinatesResultDepartme3BF17C(B24Model):
 class V3HumanresourcesEmployeeSubordinatesResult(B24Model):
     """Result of ``humanresources.employee.subordinates`` (REST 3.0)."""
 
-    departments: LList[V3HumanresourcesEmployeeSubordinatesResultDepartme3BF17C] = None
+    departments: LList[V3HumanresourcesEmployeeSubordinatesResultDepartmentsItem] = None
     departments_2: LList[Any] = Field(None, alias="departments[]")
     departments_name: LStr = Field(None, alias="departments[].name")
     departments_node_id: LInt = Field(None, alias="departments[].nodeId")
