@@ -143,6 +143,12 @@ def test_v3_list_errors(env: Env, params: dict[str, object], code: str) -> None:
     assert resp.json()["error"]["code"] == "BITRIX_REST_V3_EXCEPTION_" + code
 
 
+def test_v3_negative_limit_is_a_500(env: Env) -> None:
+    resp = env.v3("tasks.task.list", {"pagination": {"limit": -1}})
+    assert resp.status_code == 500
+    assert resp.json()["error"]["code"] == "BITRIX_REST_V3_EXCEPTION_INTERNAL_INTERNALEXCEPTION"
+
+
 def test_v3_tail_cursor(env: Env) -> None:
     env.portal.tasks.seed(120)
     got: list[int] = []

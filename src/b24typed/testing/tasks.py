@@ -468,9 +468,8 @@ class TaskStore:
                 "INVALIDPAGINATIONEXCEPTION",
                 f"Unable to recognize the pagination parameter `{json.dumps({'limit': 0})}`",
             )
-        if limit < 0:
-            raise ApiError("INTERNAL_SERVER_ERROR", "Internal server error", 500,
-                           v3_code="INTERNALEXCEPTION")  # fmt: skip
+        if limit < 0:  # measured on live portals (b24jssdk#531): a 500, not a 400
+            raise v3_error("INTERNAL_INTERNALEXCEPTION", "Internal error", 500)
         limit = min(limit, cap)
         page = values.get("page", 0)
         offset = values.get("offset", 0)
