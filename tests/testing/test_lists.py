@@ -202,3 +202,45 @@ def test_date_filters_compare_instants_across_offsets(clocked: Env) -> None:
     items = clocked.ok("crm.item.list", {"entityTypeId": 2, "filter": {"<createdTime": cut.isoformat()},
                                          "select": ["title", "UF_*"]})  # fmt: skip
     assert [i["title"] for i in items["result"]["items"]] == ["early"]
+
+
+_V2_LISTS = [
+    ("crm.item.list", {"entityTypeId": 2}),
+    ("crm.deal.list", {}),
+    ("crm.lead.list", {}),
+    ("crm.contact.list", {}),
+    ("crm.company.list", {}),
+    ("user.get", {}),
+    ("tasks.task.list", {}),
+]
+
+
+@pytest.mark.parametrize(("method", "base"), _V2_LISTS)
+def test_keyset_walk_follows_the_schema_list_table(method: str, base: dict[str, object]) -> None:
+    """A generic client pages every list by the schema's items_key/id_key/cursor_key."""
+    from b24typed.testing.schemas import default_schemas_dir
+
+    root = default_schemas_dir()
+    if root is None or not (root / "v2" / f"{method}.json").exists():
+        pytest.skip("no schema for this method")
+    import json as _json
+
+    table = _json.loads((root / "v2" / f"{method}.json").read_text())["list"]
+    portal = FakePortal()
+    for seed in (portal.crm.seed_deals, portal.crm.seed_leads, portal.crm.seed_contacts,
+                 portal.crm.seed_companies, portal.users.seed, portal.tasks.seed):  # fmt: skip
+        seed(120)
+    expected = 121 if method == "user.get" else 120
+    seen: list[int] = []
+    cursor = 0
+    with portal.client() as http:
+        while True:
+            body = {**base, "start": -1, "order": {table["cursor_key"]: "ASC"},
+                    "filter": {">" + table["cursor_key"]: cursor}}  # fmt: skip
+            result = http.post(portal.webhook_url + method, json=body).json()["result"]
+            rows = result[table["items_key"]] if table["items_key"] else result
+            seen += [int(r[table["id_key"]]) for r in rows]
+            if len(rows) < 50:
+                break
+            cursor = int(rows[-1][table["id_key"]])
+    assert seen == list(range(1, expected + 1))
