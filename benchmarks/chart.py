@@ -80,10 +80,7 @@ def main() -> int:
     ax = axes[1][2]
     labels = [r["client"] for r in limit]
     ax.barh(labels, [r["seconds"] for r in limit], color=[colour(x) for x in labels])
-    ax.scatter(
-        [r["best_floor"] for r in limit], labels, marker="|", s=300, color="black",
-        label="least time the limit allows",
-    )  # fmt: skip
+    ax.scatter([r["best_floor"] for r in limit], labels, marker="|", s=300, color="black")
     ax.invert_yaxis()
     for y, r in enumerate(limit):
         note = f"  {r['limit_errors']} limit errors" + ("; gave up" if r.get("failed") else "")
@@ -93,9 +90,8 @@ def main() -> int:
         f"Export of {p['limit_deals']:,} deals under the limit (x{p['scale']:g} time)",
         fontsize=10,
     )
-    ax.set_xlabel("seconds", fontsize=8)
+    ax.set_xlabel("seconds (black mark: the least time the limit allows)", fontsize=8)
     ax.tick_params(labelsize=8)
-    ax.legend(fontsize=7, loc="lower right")
     env = res["environment"]
     fig.suptitle(
         f"b24typed benchmark · {env['date']} · Python {env['python']} · {env['cores']} cores",
