@@ -21,7 +21,9 @@ def step(title: str) -> None:
 
 def main() -> int:
     logging.basicConfig(
-        level=logging.WARNING, format="   [log] %(levelname)s %(name)s: %(message)s"
+        level=logging.WARNING,
+        format="   [log] %(levelname)s %(name)s: %(message)s",
+        stream=sys.stdout,
     )
     started = time.perf_counter()
     portal = FakePortal()
