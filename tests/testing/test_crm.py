@@ -204,3 +204,23 @@ def test_use_original_uf_names(env: Env) -> None:
     assert camel["ufCrm_5"] == "v" and "UF_CRM_5" not in camel
     original = env.ok("crm.item.get", {"entityTypeId": 2, "id": 1, "useOriginalUfNames": "Y"})
     assert original["result"]["item"]["UF_CRM_5"] == "v"
+
+
+def test_smart_process_types(env: Env) -> None:
+    added = env.ok("crm.type.add", {"fields": {"title": "Orders", "isStagesEnabled": "N"}})
+    spa = added["result"]["type"]
+    assert spa["entityTypeId"] == 128 and spa["title"] == "Orders"
+    assert spa["isStagesEnabled"] == "N"
+    second = env.ok("crm.type.add", {"fields": {"title": "Returns"}})["result"]["type"]
+    assert second["entityTypeId"] == 130
+    listed = env.ok("crm.type.list")
+    assert [t["title"] for t in listed["result"]["types"]] == ["Orders", "Returns"]
+    assert listed["total"] == 2
+    assert env.ok("crm.type.get", {"id": spa["id"]})["result"]["type"]["entityTypeId"] == 128
+    item = env.ok("crm.item.add", {"entityTypeId": 130, "fields": {"title": "R1"}})["result"]
+    assert item["item"]["entityTypeId"] == 130
+    busy = env.call("crm.type.delete", {"id": second["id"]})
+    assert busy.status_code == 400
+    assert env.ok("crm.type.delete", {"id": spa["id"]})["result"] is None
+    gone = env.call("crm.item.list", {"entityTypeId": 128})
+    assert gone.json()["error"] == "NOT_FOUND"

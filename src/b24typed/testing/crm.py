@@ -197,6 +197,9 @@ class EntityType:
     user_fields: dict[str, str] = field(default_factory=dict)  # UF_CRM_X -> type
 
     fm_next: int = 0
+    type_id: int = 0  # crm.type id of a smart process
+    created: str = ""
+    type_flags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.by_camel = {f.camel: f for f in self.fields}
@@ -414,6 +417,7 @@ class CrmStore:
 
     def __init__(self, portal: FakePortal) -> None:
         self._portal = portal
+        self._type_seq = 0
         self.types: dict[int, EntityType] = {
             1: EntityType(1, "Lead", _specs(_LEAD)),
             2: EntityType(2, "Deal", _specs(_DEAL)),
@@ -425,10 +429,94 @@ class CrmStore:
         if entity_type_id < 128:
             raise ValueError("smart process entityTypeId starts at 128")
         if entity_type_id not in self.types:
-            self.types[entity_type_id] = EntityType(
+            et = EntityType(
                 entity_type_id, title or f"Smart process {entity_type_id}", _specs(_DYNAMIC)
             )
+            self._type_seq += 1
+            et.type_id = self._type_seq
+            et.created = iso(self._portal.clock.now())
+            self.types[entity_type_id] = et
         return self.types[entity_type_id]
+
+    # -- crm.type.* (smart process types) -------------------------------------------------
+    def _type_view(self, et: EntityType) -> dict[str, Any]:
+        flags = ("isCategoriesEnabled", "isStagesEnabled", "isBeginCloseDatesEnabled",
+                 "isClientEnabled", "isLinkWithProductsEnabled", "isMycompanyEnabled",
+                 "isDocumentsEnabled", "isSourceEnabled", "isUseInUserfieldEnabled",
+                 "isObserversEnabled", "isRecyclebinEnabled", "isAutomationEnabled",
+                 "isBizProcEnabled", "isSetOpenPermissions", "isPaymentsEnabled",
+                 "isCountersEnabled")  # fmt: skip
+        view: dict[str, Any] = {
+            "id": et.type_id, "title": et.title, "code": "", "createdBy": 1,
+            "entityTypeId": et.entity_type_id, "customSectionId": None,
+            "createdTime": et.created, "updatedTime": et.created, "updatedBy": 1,
+        }  # fmt: skip
+        view.update({flag: et.type_flags.get(flag, "Y") for flag in flags})
+        return view
+
+    def _type_by_id(self, p: Mapping[str, Any]) -> EntityType:
+        try:
+            wanted = int(p.get("id") or 0)
+        except (TypeError, ValueError):
+            wanted = 0
+        for et in self.types.values():
+            if et.entity_type_id >= 128 and et.type_id == wanted:
+                return et
+        raise ApiError("NOT_FOUND", "Smart process not found", 400)
+
+    def type_add(self, ctx: Ctx, p: dict[str, Any]) -> Any:
+        fields = p.get("fields") or {}
+        if not isinstance(fields, Mapping) or not str(fields.get("title") or "").strip():
+            raise ApiError("CRM_FIELD_ERROR_REQUIRED", "Field title is required", 400)
+        try:
+            etid = int(fields.get("entityTypeId") or 0)
+        except (TypeError, ValueError):
+            etid = 0
+        if etid and (etid < 128 or etid in self.types):
+            raise ApiError("INVALID_ARG_VALUE", "Invalid value for entityTypeId", 400)
+        if not etid:
+            etid = max([128, *(t + 2 for t in self.types if t >= 128)])
+        et = self.add_smart_process(etid, str(fields["title"]))
+        et.type_flags.update({k: str(v) for k, v in fields.items() if str(k).startswith("is")})
+        return {"type": self._type_view(et)}
+
+    def type_get(self, ctx: Ctx, p: dict[str, Any]) -> Any:
+        return {"type": self._type_view(self._type_by_id(p))}
+
+    def type_update(self, ctx: Ctx, p: dict[str, Any]) -> Any:
+        et = self._type_by_id(p)
+        fields = p.get("fields") or {}
+        if isinstance(fields, Mapping):
+            if fields.get("title"):
+                et.title = str(fields["title"])
+            et.type_flags.update({k: str(v) for k, v in fields.items() if str(k).startswith("is")})
+        return {"type": self._type_view(et)}
+
+    def type_delete(self, ctx: Ctx, p: dict[str, Any]) -> Any:
+        et = self._type_by_id(p)
+        if len(et.table):
+            raise ApiError("CRM_TYPE_HAS_ITEMS", "Smart process has items", 400)
+        del self.types[et.entity_type_id]
+        return None
+
+    def type_list(self, ctx: Ctx, p: dict[str, Any]) -> Answer:
+        from .portal import Answer, page_params
+
+        table = Table()
+        for et in sorted(self.types.values(), key=lambda e: e.type_id):
+            if et.entity_type_id >= 128:
+                row = self._type_view(et)
+                table.rows[row["id"]] = row
+                table.ids.append(row["id"])
+
+        def resolve(name: str) -> tuple[str, str] | None:
+            return (name, "integer" if name in {"id", "entityTypeId"} else "string")
+
+        node = parse_v2_filter(p.get("filter"), resolve, coerce, strict=False)
+        order = parse_order_v2(p.get("order"), resolve, strict=False)
+        start, with_total = page_params(p)
+        rows, total = table.query(node, order, start, 50, with_total=with_total)
+        return Answer({"types": rows}, total=total, start=start)
 
     def add_user_field(self, entity_type_id: int, name: str, type: str = "string") -> None:
         self.types[entity_type_id].user_fields[name.upper()] = type
@@ -655,6 +743,11 @@ class CrmStore:
         reg("crm.item.update", self.item_update, "crm", write=True)
         reg("crm.item.delete", self.item_delete, "crm", write=True)
         reg("crm.item.fields", self.item_fields, "crm")
+        reg("crm.type.add", self.type_add, "crm", write=True)
+        reg("crm.type.get", self.type_get, "crm")
+        reg("crm.type.update", self.type_update, "crm", write=True)
+        reg("crm.type.delete", self.type_delete, "crm", write=True)
+        reg("crm.type.list", self.type_list, "crm")
         for etid, name in _LEGACY_NAMES.items():
             for action in ("add", "get", "list", "update", "delete", "fields"):
                 reg(
