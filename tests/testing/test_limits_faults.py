@@ -154,3 +154,15 @@ def test_v3_idempotency_key(env: Env) -> None:
     env.call("tasks.task.add", {"fields": {"TITLE": "v2"}}, headers=headers)
     env.call("tasks.task.add", {"fields": {"TITLE": "v2"}}, headers=headers)
     assert len(env.portal.tasks.table) == 4
+
+
+def test_idempotency_keys_expire_after_a_day(clocked: Env) -> None:
+    fields = {"fields": {"title": "Once", "creatorId": 1, "responsibleId": 1}}
+    headers = {"Idempotency-Key": "day-key"}
+    clocked.v3("tasks.task.add", fields, headers=headers)
+    clocked.portal.clock.advance(3600)
+    assert clocked.v3("tasks.task.add", fields, headers=headers).headers["idempotent-replayed"]
+    clocked.portal.clock.advance(86400)
+    fresh = clocked.v3("tasks.task.add", fields, headers=headers)
+    assert "idempotent-replayed" not in fresh.headers
+    assert len(clocked.portal.tasks.table) == 2

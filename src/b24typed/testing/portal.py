@@ -243,7 +243,8 @@ class FakePortal:
         self._apps: dict[str, OAuthApp] = {}
         self._tokens: dict[str, Token] = {}
         self._refresh: dict[str, Token] = {}
-        self._idempotency: dict[tuple[str, str, str], tuple[str, Response]] = {}
+        # (identity, method, key) -> (body digest, stored answer, stored at); kept 24 hours
+        self._idempotency: dict[tuple[str, str, str], tuple[str, Response, float]] = {}
         self._schemas_dir = Path(schemas_dir) if schemas_dir is not None else None
         self._schemas: SchemaRegistry | None = None
         self.users = UserStore(self)
@@ -665,6 +666,8 @@ class FakePortal:
             json.dumps(params, sort_keys=True, default=str).encode()
         ).hexdigest()
         stored = self._idempotency.get(slot)
+        if stored is not None and stored[2] + 86400 <= self.clock.now():
+            stored = None
         if stored is not None:
             if stored[0] != digest:
                 raise v3_error(
@@ -680,7 +683,7 @@ class FakePortal:
         answer, cost = self._call(ctx, mdef, params)
         resp = self._success(3, answer, started, perf, ctx.identity, mdef.name, cost=cost)
         resp.headers["idempotency-key"] = key
-        self._idempotency[slot] = (digest, resp)
+        self._idempotency[slot] = (digest, resp, self.clock.now())
         return resp
 
     # -- batch ----------------------------------------------------------------------------
