@@ -431,7 +431,11 @@ class FakePortal:
             self.stats.by_method[method] += 1
             fault = self.faults.pick(method)
         if fault is not None and not fault.after and fault.kind != "truncated":
-            return fault_response(fault) or fault
+            early = fault_response(fault)
+            if early is not None:
+                with self.lock:
+                    self.stats.by_status[early.status] += 1
+            return early or fault
         with self.lock:
             if m is None:
                 resp = self._json(404, {"error": "ERROR_METHOD_NOT_FOUND",
