@@ -104,6 +104,16 @@ class BaseClient(Generic[HttpT]):
         )
         self._owns_http = http_client is None
         self._http: HttpT = http_client if http_client is not None else self._new_http(timeout)
+        self._urls: dict[str, httpx.URL] = {}
+
+    def _url(self, text: str) -> httpx.URL:
+        """The parsed URL, kept per method: httpx parses a string URL on every request."""
+        url = self._urls.get(text)
+        if url is None:
+            if len(self._urls) >= 4096:
+                self._urls.clear()
+            url = self._urls[text] = httpx.URL(text)
+        return url
 
     def _new_http(self, timeout: float | None) -> HttpT:
         raise NotImplementedError
@@ -247,7 +257,7 @@ class SyncClient(BaseClient[httpx.Client]):
     def _send(self, request: HttpRequest) -> HttpAnswer | HttpFailure:
         try:
             response = self._http.post(
-                request.url,
+                self._url(request.url),
                 content=request.content,
                 headers=request.headers,
                 timeout=_timeout(request),
@@ -482,7 +492,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
     async def _send(self, request: HttpRequest) -> HttpAnswer | HttpFailure:
         try:
             response = await self._http.post(
-                request.url,
+                self._url(request.url),
                 content=request.content,
                 headers=request.headers,
                 timeout=_timeout(request),

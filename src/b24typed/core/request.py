@@ -24,8 +24,6 @@ SDK_VERSION = "0.1.0"
 USER_AGENT = f"b24typed/{SDK_VERSION}"
 
 _METHOD_NAME = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
-# Legacy positional methods (task.commentitem.*, ...) break on extra query parameters.
-_POSITIONAL = re.compile(r"^task\.", re.IGNORECASE)
 _READ_ACTIONS = frozenset(
     {"get", "list", "fields", "tail", "aggregate", "count", "current", "time", "search", "openapi"}
 )
@@ -129,14 +127,15 @@ def make_call(
 
 
 def build_request(auth: Auth, spec: CallSpec, *, default_timeout: float | None) -> HttpRequest:
-    """The POST for ``spec``: URL, JSON body (with ``auth`` for OAuth) and headers."""
+    """The POST for ``spec``: URL, JSON body (with ``auth`` for OAuth) and headers (request id in
+    ``X-Request-ID``, an ``Idempotency-Key`` on REST 3.0 writes)."""
     body: dict[str, Any] = dict(spec.params)
     token = auth.body_auth()
     if token is not None:
         body["auth"] = token
+    # No query string: the request id travels in a header, and legacy positional methods
+    # (task.commentitem.*, ...) break on extra query parameters.
     url = f"{auth.base_url(spec.api)}/{quote(spec.method, safe='.')}"
-    if not _POSITIONAL.match(spec.method):
-        url += f"?bx24_request_id={spec.request_id}"
     headers = {
         "Content-Type": "application/json",
         "Accept": "application/json",
