@@ -2,9 +2,10 @@
 
 Every client runs in its own process (``cases.py``) against a seeded fake portal that runs in
 another (``emulator.py``), over loopback. The peers live in ``benchmarks/.venv-peers``, made
-here, never in the package's dependencies. Results: ``benchmarks/results/latest.{json,md,png}``.
+here, never in the package's dependencies. Results: ``benchmarks/results/latest.{json,md,png}``
+(``quick.*`` for a ``--quick`` run, not committed).
 
-``python benchmarks/run.py [--quick]``
+``python benchmarks/run.py [--quick]`` (``make bench``, ``make bench BENCH_ARGS=--quick``)
 """
 
 from __future__ import annotations
@@ -549,14 +550,13 @@ def main() -> int:
         "load": [round(load, 2), round(os.getloadavg()[0], 2)],
     }
     res["targets"] = targets(res)
-    (RESULTS / "latest.json").write_text(json.dumps(res, indent=2) + "\n")
-    (RESULTS / "latest.md").write_text(markdown(res))
-    subprocess.run(
-        [peers, str(HERE / "chart.py"), str(RESULTS / "latest.json"), str(RESULTS / "latest.png")],
-        check=True,
-    )
-    log(f"done in {time.perf_counter() - started:.0f}s: {RESULTS / 'latest.md'}")
-    print((RESULTS / "latest.md").read_text())
+    name = "quick" if quick else "latest"  # a quick run never replaces the published results
+    out = {ext: RESULTS / f"{name}.{ext}" for ext in ("json", "md", "png")}
+    out["json"].write_text(json.dumps(res, indent=2) + "\n")
+    out["md"].write_text(markdown(res))
+    subprocess.run([peers, str(HERE / "chart.py"), str(out["json"]), str(out["png"])], check=True)
+    log(f"done in {time.perf_counter() - started:.0f}s: {out['md']}")
+    print(out["md"].read_text())
     return 0
 
 
