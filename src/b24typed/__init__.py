@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from b24typed.clients import AsyncB24Hook, AsyncB24OAuth, B24Hook, B24OAuth
     from b24typed.core.auth import OAuthTokens
+    from b24typed.core.batch import BatchResult
     from b24typed.core.clock import ManualClock, SystemClock
     from b24typed.core.errors import (
         AccessDeniedError,
@@ -49,6 +50,7 @@ _EXPORTS = {
     "AjaxError": "b24typed.core.errors",
     "AjaxResult": "b24typed.core.result",
     "AsyncB24Hook": "b24typed.clients",
+    "BatchResult": "b24typed.core.batch",
     "AsyncB24OAuth": "b24typed.clients",
     "AuthError": "b24typed.core.errors",
     "B24Error": "b24typed.core.errors",
@@ -93,6 +95,7 @@ __all__ = [
     "B24Error",
     "B24Hook",
     "B24OAuth",
+    "BatchResult",
     "EntityNotFoundError",
     "FieldError",
     "InsufficientScopeError",
