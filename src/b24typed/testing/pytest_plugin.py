@@ -39,10 +39,15 @@ async def b24_async_http(b24_portal: FakePortal) -> AsyncIterator[httpx.AsyncCli
 
 @pytest.fixture
 def b24_client(b24_portal: FakePortal) -> Iterator[Any]:
-    """A ``b24typed.B24Hook`` on the portal's default webhook (in-process transport)."""
-    from b24typed import B24Hook
+    """A ``b24typed.B24Hook`` on the portal's default webhook (in-process transport).
 
-    client = B24Hook.from_webhook_url(b24_portal.webhook_url, http_client=b24_portal.client())
+    Its client-side rate limit is off: the limiter is shared per portal host in the process, and
+    every test's portal has the same host."""
+    from b24typed import B24Hook, LimitConfig
+
+    client = B24Hook.from_webhook_url(
+        b24_portal.webhook_url, http_client=b24_portal.client(), limits=LimitConfig.off()
+    )
     try:
         yield client
     finally:
@@ -51,11 +56,11 @@ def b24_client(b24_portal: FakePortal) -> Iterator[Any]:
 
 @pytest.fixture
 async def async_b24_client(b24_portal: FakePortal) -> AsyncIterator[Any]:
-    """A ``b24typed.AsyncB24Hook`` on the portal's default webhook (in-process transport)."""
-    from b24typed import AsyncB24Hook
+    """A ``b24typed.AsyncB24Hook`` on the portal's default webhook (no client-side rate limit)."""
+    from b24typed import AsyncB24Hook, LimitConfig
 
     client = AsyncB24Hook.from_webhook_url(
-        b24_portal.webhook_url, http_client=b24_portal.async_client()
+        b24_portal.webhook_url, http_client=b24_portal.async_client(), limits=LimitConfig.off()
     )
     try:
         yield client
