@@ -49,7 +49,7 @@ def _b24typed(spec: dict[str, Any]) -> Any:
 
 def b24typed_export(spec: dict[str, Any]) -> tuple[int, str]:
     b24 = _b24typed(spec)
-    items = b24.call_list_method(LIST, _params(spec))
+    items = b24.call_list_method(LIST, _params(spec), mode="batch")
     return len(items), "call_list_method (chained batch)"
 
 
@@ -69,7 +69,7 @@ def b24typed_get(spec: dict[str, Any]) -> tuple[Callable[[int], Any], str]:
 
 
 def b24typed_stream(spec: dict[str, Any]) -> Iterator[list[Any]]:
-    return _b24typed(spec).fetch_list_method(LIST)
+    return _b24typed(spec).fetch_list_method(LIST, mode="batch")
 
 
 # --- plain httpx: the same requests, no SDK -----------------------------------------------------
