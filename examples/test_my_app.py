@@ -1,4 +1,5 @@
-"""Testing your own code with the fake portal: the ``b24_portal`` fixture comes with b24typed.
+"""Testing your own code with the fake portal: the ``b24_portal`` and ``b24_client`` fixtures
+come with b24typed.
 
 Run it with ``pytest examples/test_my_app.py``.
 """
@@ -22,9 +23,9 @@ def close_won_deals(b24: B24Hook, stage: str = "WON") -> int:
     return closed
 
 
-def test_close_won_deals(b24_portal: FakePortal) -> None:
+def test_close_won_deals(b24_portal: FakePortal, b24_client: B24Hook) -> None:
     b24_portal.crm.seed_deals(200)
-    b24 = B24Hook.from_webhook_url(b24_portal.webhook_url, http_client=b24_portal.client())
+    b24 = b24_client  # a B24Hook on the portal's webhook, talking to it in-process
     won = b24.call_list_method("crm.deal.list", {"filter": {"STAGE_ID": "WON"}, "select": ["ID"]})
 
     assert close_won_deals(b24) == len(won) > 0
