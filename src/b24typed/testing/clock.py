@@ -1,9 +1,12 @@
-"""Clocks for the fake portal: real time by default, a manual clock that tests drive."""
+"""Clocks for the fake portal: real time by default, or the core's :class:`ManualClock` that tests
+drive (share one with a client, and the client's waits move the portal's time)."""
 
 from __future__ import annotations
 
 import time
 from typing import Protocol, runtime_checkable
+
+from b24typed.core.clock import ManualClock
 
 __all__ = ["Clock", "ManualClock", "RealClock"]
 
@@ -32,19 +35,3 @@ class RealClock:
 
     def advance(self, seconds: float) -> None:
         self._offset += seconds
-
-
-class ManualClock:
-    """A clock that only moves when ``advance`` is called."""
-
-    def __init__(self, start: float = 1_767_225_600.0) -> None:  # 2026-01-01T00:00:00Z
-        self._now = float(start)
-
-    def now(self) -> float:
-        return self._now
-
-    def advance(self, seconds: float) -> None:
-        self._now += seconds
-
-    def set(self, timestamp: float) -> None:
-        self._now = float(timestamp)
