@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
+from typing_extensions import Unpack
 
 from b24typed.core.actions import Actions, AsyncActions
 from b24typed.core.auth import (
@@ -30,7 +31,7 @@ from b24typed.core.batch import BatchCalls, BatchResult, batch_by_chunk_flow, ba
 from b24typed.core.clock import Clock, SystemClock
 from b24typed.core.http import HttpAnswer, HttpFailure, HttpRequest
 from b24typed.core.limits import LimitConfig, shared_limits
-from b24typed.core.lists import ListMode, Progress, v2_call_list, v2_fetch_list
+from b24typed.core.lists import FastListOptions, ListOptions, v2_call_list, v2_fetch_list
 from b24typed.core.pipeline import (
     ClientState,
     Emit,
@@ -309,13 +310,7 @@ class SyncClient(BaseClient[httpx.Client]):
         self,
         method: str,
         params: Mapping[str, Any] | None = None,
-        *,
-        mode: ListMode = "batch",
-        items_key: str | None = None,
-        id_key: str | None = None,
-        cursor_key: str | None = None,
-        progress: Progress = None,
-        request_id: str | None = None,
+        **options: Unpack[ListOptions],
     ) -> Generator[list[Any], None, None]:
         """Every page of a REST v2 list, as it arrives.
 
@@ -324,67 +319,25 @@ class SyncClient(BaseClient[httpx.Client]):
         ``items_key``/``id_key``/``cursor_key`` override the method's list table; ``progress`` is
         ``True`` for a tqdm bar or a ``callback(done, total_or_None)``.
         """
-        flow = v2_fetch_list(
-            self._state,
-            method=method,
-            params=params,
-            mode=mode,
-            items_key=items_key,
-            id_key=id_key,
-            cursor_key=cursor_key,
-            progress=progress,
-            request_id=request_id,
-        )
-        return self._iterate(flow)
+        return self._iterate(v2_fetch_list(self._state, method=method, params=params, **options))
 
     def call_list_method(
         self,
         method: str,
         params: Mapping[str, Any] | None = None,
-        *,
-        mode: ListMode = "batch",
-        items_key: str | None = None,
-        id_key: str | None = None,
-        cursor_key: str | None = None,
-        progress: Progress = None,
-        request_id: str | None = None,
+        **options: Unpack[ListOptions],
     ) -> list[Any]:
         """Every item of a REST v2 list, in one list (see :meth:`fetch_list_method`)."""
-        flow = v2_call_list(
-            self._state,
-            method=method,
-            params=params,
-            mode=mode,
-            items_key=items_key,
-            id_key=id_key,
-            cursor_key=cursor_key,
-            progress=progress,
-            request_id=request_id,
-        )
-        return self._run(flow)
+        return self._run(v2_call_list(self._state, method=method, params=params, **options))
 
     def call_fast_list_method(
         self,
         method: str,
         params: Mapping[str, Any] | None = None,
-        *,
-        items_key: str | None = None,
-        id_key: str | None = None,
-        cursor_key: str | None = None,
-        progress: Progress = None,
-        request_id: str | None = None,
+        **options: Unpack[FastListOptions],
     ) -> list[Any]:
         """Every item, one ``start=-1`` page per request, ``>ID`` after the last id seen."""
-        return self.call_list_method(
-            method,
-            params,
-            mode="fast",
-            items_key=items_key,
-            id_key=id_key,
-            cursor_key=cursor_key,
-            progress=progress,
-            request_id=request_id,
-        )
+        return self.call_list_method(method, params, mode="fast", **options)
 
     def call_batch(
         self,
@@ -546,13 +499,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         self,
         method: str,
         params: Mapping[str, Any] | None = None,
-        *,
-        mode: ListMode = "batch",
-        items_key: str | None = None,
-        id_key: str | None = None,
-        cursor_key: str | None = None,
-        progress: Progress = None,
-        request_id: str | None = None,
+        **options: Unpack[ListOptions],
     ) -> AsyncGenerator[list[Any], None]:
         """Every page of a REST v2 list, as it arrives.
 
@@ -561,67 +508,25 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         ``items_key``/``id_key``/``cursor_key`` override the method's list table; ``progress`` is
         ``True`` for a tqdm bar or a ``callback(done, total_or_None)``.
         """
-        flow = v2_fetch_list(
-            self._state,
-            method=method,
-            params=params,
-            mode=mode,
-            items_key=items_key,
-            id_key=id_key,
-            cursor_key=cursor_key,
-            progress=progress,
-            request_id=request_id,
-        )
-        return self._aiterate(flow)
+        return self._aiterate(v2_fetch_list(self._state, method=method, params=params, **options))
 
     async def call_list_method(
         self,
         method: str,
         params: Mapping[str, Any] | None = None,
-        *,
-        mode: ListMode = "batch",
-        items_key: str | None = None,
-        id_key: str | None = None,
-        cursor_key: str | None = None,
-        progress: Progress = None,
-        request_id: str | None = None,
+        **options: Unpack[ListOptions],
     ) -> list[Any]:
         """Every item of a REST v2 list, in one list (see :meth:`fetch_list_method`)."""
-        flow = v2_call_list(
-            self._state,
-            method=method,
-            params=params,
-            mode=mode,
-            items_key=items_key,
-            id_key=id_key,
-            cursor_key=cursor_key,
-            progress=progress,
-            request_id=request_id,
-        )
-        return await self._run(flow)
+        return await self._run(v2_call_list(self._state, method=method, params=params, **options))
 
     async def call_fast_list_method(
         self,
         method: str,
         params: Mapping[str, Any] | None = None,
-        *,
-        items_key: str | None = None,
-        id_key: str | None = None,
-        cursor_key: str | None = None,
-        progress: Progress = None,
-        request_id: str | None = None,
+        **options: Unpack[FastListOptions],
     ) -> list[Any]:
         """Every item, one ``start=-1`` page per request, ``>ID`` after the last id seen."""
-        return await self.call_list_method(
-            method,
-            params,
-            mode="fast",
-            items_key=items_key,
-            id_key=id_key,
-            cursor_key=cursor_key,
-            progress=progress,
-            request_id=request_id,
-        )
+        return await self.call_list_method(method, params, mode="fast", **options)
 
     async def call_batch(
         self,

@@ -29,7 +29,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from b24typed.core import errors as e
 from b24typed.core.batch import BatchCommand, send_v2
@@ -42,6 +42,23 @@ logger = logging.getLogger("b24typed")
 ListMode = Literal["batch", "fast", "offset"]
 ProgressCallback = Callable[[int, "int | None"], None]
 Progress = bool | ProgressCallback | None
+
+
+class FastListOptions(TypedDict, total=False):
+    """Keyword options of the REST v2 list calls, ``mode`` aside (see ``fetch_list_method``)."""
+
+    items_key: str | None
+    id_key: str | None
+    cursor_key: str | None
+    progress: Progress
+    request_id: str | None
+
+
+class ListOptions(FastListOptions, total=False):
+    """Keyword options of ``fetch_list_method`` and ``call_list_method``."""
+
+    mode: ListMode
+
 
 PAGE_SIZE = 50
 CHAIN = 50  # list commands per chained batch
