@@ -31,6 +31,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, TypedDict
 
+from typing_extensions import Unpack
+
 from b24typed.core import errors as e
 from b24typed.core.batch import BatchCommand, send_v2
 from b24typed.core.pipeline import ClientState, Emit, Flow, StreamFlow, call_flow
@@ -58,6 +60,12 @@ class ListOptions(FastListOptions, total=False):
     """Keyword options of ``fetch_list_method`` and ``call_list_method``."""
 
     mode: ListMode
+
+
+class V3ListOptions(FastListOptions, total=False):
+    """Keyword options of the REST 3.0 list calls: ``limit`` is the page size asked for."""
+
+    limit: int
 
 
 PAGE_SIZE = 50
@@ -688,25 +696,10 @@ def v2_fetch_list(
     *,
     method: str,
     params: Mapping[str, Any] | None = None,
-    mode: ListMode = "batch",
-    items_key: str | None = None,
-    id_key: str | None = None,
-    cursor_key: str | None = None,
-    progress: Progress = None,
-    request_id: str | None = None,
+    **options: Unpack[ListOptions],
 ) -> StreamFlow[None]:
     """Pages of a REST v2 list (``actions.v2.fetch_list``)."""
-    query = list_query(
-        method,
-        params,
-        mode=mode,
-        items_key=items_key,
-        id_key=id_key,
-        cursor_key=cursor_key,
-        progress=progress,
-        request_id=request_id,
-    )
-    return v2_list_flow(state, query)
+    return v2_list_flow(state, list_query(method, params, **options))
 
 
 def v2_call_list(
@@ -714,27 +707,10 @@ def v2_call_list(
     *,
     method: str,
     params: Mapping[str, Any] | None = None,
-    mode: ListMode = "batch",
-    items_key: str | None = None,
-    id_key: str | None = None,
-    cursor_key: str | None = None,
-    progress: Progress = None,
-    request_id: str | None = None,
+    **options: Unpack[ListOptions],
 ) -> Flow[list[Any]]:
     """Every item of a REST v2 list (``actions.v2.call_list``)."""
-    return collect(
-        v2_fetch_list(
-            state,
-            method=method,
-            params=params,
-            mode=mode,
-            items_key=items_key,
-            id_key=id_key,
-            cursor_key=cursor_key,
-            progress=progress,
-            request_id=request_id,
-        )
-    )
+    return collect(v2_fetch_list(state, method=method, params=params, **options))
 
 
 def v3_fetch_list(
@@ -742,26 +718,10 @@ def v3_fetch_list(
     *,
     method: str,
     params: Mapping[str, Any] | None = None,
-    limit: int = PAGE_SIZE,
-    items_key: str | None = None,
-    id_key: str | None = None,
-    cursor_key: str | None = None,
-    progress: Progress = None,
-    request_id: str | None = None,
+    **options: Unpack[V3ListOptions],
 ) -> StreamFlow[None]:
     """Pages of a REST 3.0 list (``actions.v3.fetch_list``)."""
-    query = list_query(
-        method,
-        params,
-        api=3,
-        items_key=items_key,
-        id_key=id_key,
-        cursor_key=cursor_key,
-        limit=limit,
-        progress=progress,
-        request_id=request_id,
-    )
-    return v3_list_flow(state, query)
+    return v3_list_flow(state, list_query(method, params, api=3, **options))
 
 
 def v3_call_list(
@@ -769,27 +729,10 @@ def v3_call_list(
     *,
     method: str,
     params: Mapping[str, Any] | None = None,
-    limit: int = PAGE_SIZE,
-    items_key: str | None = None,
-    id_key: str | None = None,
-    cursor_key: str | None = None,
-    progress: Progress = None,
-    request_id: str | None = None,
+    **options: Unpack[V3ListOptions],
 ) -> Flow[list[Any]]:
     """Every item of a REST 3.0 list (``actions.v3.call_list``)."""
-    return collect(
-        v3_fetch_list(
-            state,
-            method=method,
-            params=params,
-            limit=limit,
-            items_key=items_key,
-            id_key=id_key,
-            cursor_key=cursor_key,
-            progress=progress,
-            request_id=request_id,
-        )
-    )
+    return collect(v3_fetch_list(state, method=method, params=params, **options))
 
 
 def v3_fetch_tail(
