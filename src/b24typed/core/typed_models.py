@@ -12,10 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Mapping
-from typing import Annotated, Any, Optional, TypeVar
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 __all__ = [
     "B24Model",
@@ -153,22 +153,36 @@ def _to_list(value: Any) -> Any:
     return value
 
 
-LInt = Annotated[Optional[int], BeforeValidator(_to_int)]  # noqa: UP045 - runtime alias
-"""An integer that portals may send as ``"12"`` or ``""``."""
-LFloat = Annotated[Optional[float], BeforeValidator(_to_float)]  # noqa: UP045
-"""A number that portals may send as ``"12.50"`` or ``""``."""
-LBool = Annotated[Optional[bool], BeforeValidator(_to_bool)]  # noqa: UP045
-"""A boolean that portals send as ``true``, ``"Y"``/``"N"``, ``1``/``0`` or ``"1"``/``"0"``."""
-LStr = Annotated[Optional[str], BeforeValidator(_to_str)]  # noqa: UP045
-"""A string that portals may send as a number."""
-LDate = Annotated[Optional[dt.date], BeforeValidator(_to_date)]  # noqa: UP045
-"""A date: ISO, ISO date-time (the date part is kept), ``dd.mm.yyyy``; ``""`` is ``None``."""
-LDateTime = Annotated[Optional[dt.datetime], BeforeValidator(_to_datetime)]  # noqa: UP045
-"""A date-time: ISO or ``dd.mm.yyyy hh:mm:ss``; ``""`` is ``None``."""
-LDict = Annotated[Optional[dict[str, Any]], BeforeValidator(_to_dict)]  # noqa: UP045
-"""An object without a documented shape; PHP's empty ``[]`` is ``None``."""
-LList = Annotated[Optional[list[T]], BeforeValidator(_to_list)]  # noqa: UP045
-"""A list; PHP arrays with keys (``{"0": ..., "1": ...}``) become lists."""
+def _lax_first(target: Any, fix: Callable[[Any], Any]) -> Any:
+    """``target`` or ``None`` as pydantic validates them (lax mode), else ``fix(value)`` validated
+    again: a well-formed value or a null costs no Python call."""
+    fallback = Annotated[Optional[target], BeforeValidator(fix)]  # noqa: UP045 - runtime alias
+    return Annotated[Union[target, None, fallback], Field(union_mode="left_to_right")]  # noqa: RUF036, UP007
+
+
+if TYPE_CHECKING:
+    LInt = Optional[int]  # noqa: UP045 - type aliases read by mypy
+    LFloat = Optional[float]  # noqa: UP045
+    LBool = Optional[bool]  # noqa: UP045
+    LStr = Optional[str]  # noqa: UP045
+    LDate = Optional[dt.date]  # noqa: UP045
+    LDateTime = Optional[dt.datetime]  # noqa: UP045
+    LDict = Optional[dict[str, Any]]  # noqa: UP045
+    LList = Optional[list[T]]  # noqa: UP045
+else:
+    LInt = _lax_first(int, _to_int)
+    LFloat = _lax_first(float, _to_float)
+    LBool = _lax_first(bool, _to_bool)
+    LStr = _lax_first(str, _to_str)
+    LDate = _lax_first(dt.date, _to_date)
+    LDateTime = _lax_first(dt.datetime, _to_datetime)
+    LDict = _lax_first(dict[str, Any], _to_dict)
+    LList = _lax_first(list[T], _to_list)
+# LInt: an integer that portals may send as "12" or ""; LFloat: "12.50" or ""; LBool: true,
+# "Y"/"N", 1/0 or "1"/"0"; LStr: a string sent as a number; LDate: ISO, an ISO date-time (the
+# date part is kept) or dd.mm.yyyy; LDateTime: ISO or dd.mm.yyyy hh:mm:ss; LDict: an object
+# without a documented shape (PHP's empty [] is None); LList: a list (PHP arrays with keys,
+# {"0": ..., "1": ...}, become lists). "" is None for all but LStr and LBool.
 LAny = Any
 """A value whose shape the schema does not give."""
 
