@@ -271,3 +271,16 @@ async def test_async_context_manager_closes_owned_client() -> None:
     async with AsyncB24Hook.from_webhook_url("https://p.example.com/rest/1/x/") as b24:
         inner = b24._http
     assert inner.is_closed
+
+
+def test_static_headers_are_set_once_on_an_owned_client_and_per_request_otherwise() -> None:
+    from b24typed.core.request import STATIC_HEADERS
+
+    with B24Hook.from_webhook_url("https://p.example.com/rest/1/x/") as owned:
+        for name, value in STATIC_HEADERS.items():
+            assert owned._http.headers[name] == value
+    h = Harness("sync", lambda r: envelope(1))
+    h.call(2, "server.time")
+    sent = h.requests[0].headers
+    assert sent["user-agent"].startswith("b24typed/")
+    assert sent["accept"] == "application/json"

@@ -44,7 +44,7 @@ from b24typed.core.pipeline import (
     refresh_flow,
 )
 from b24typed.core.redact import Secret, scrub
-from b24typed.core.request import make_call
+from b24typed.core.request import STATIC_HEADERS, make_call
 from b24typed.core.result import AjaxResult, ApiVersion
 from b24typed.core.retry import RetryPolicy
 
@@ -106,6 +106,10 @@ class BaseClient(Generic[HttpT]):
         self._owns_http = http_client is None
         self._http: HttpT = http_client if http_client is not None else self._new_http(timeout)
         self._urls: dict[str, httpx.URL] = {}
+
+    def _headers(self, request: HttpRequest) -> Mapping[str, str]:
+        """A request's headers; a caller's own httpx client also gets the static ones."""
+        return request.headers if self._owns_http else {**STATIC_HEADERS, **request.headers}
 
     def _url(self, text: str) -> httpx.URL:
         """The parsed URL, kept per method: httpx parses a string URL on every request."""
@@ -217,7 +221,7 @@ class SyncClient(BaseClient[httpx.Client]):
     """Blocking client; see :class:`B24Hook` and :class:`B24OAuth`."""
 
     def _new_http(self, timeout: float | None) -> httpx.Client:
-        return httpx.Client(timeout=timeout)
+        return httpx.Client(timeout=timeout, headers=STATIC_HEADERS)
 
     def _run(self, flow: Flow[T]) -> T:
         value: Any = None
@@ -260,7 +264,7 @@ class SyncClient(BaseClient[httpx.Client]):
             response = self._http.post(
                 self._url(request.url),
                 content=request.content,
-                headers=request.headers,
+                headers=self._headers(request),
                 timeout=_timeout(request),
             )
         except httpx.TransportError as exc:
@@ -404,7 +408,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
     _refresh_lock: asyncio.Lock | None = None
 
     def _new_http(self, timeout: float | None) -> httpx.AsyncClient:
-        return httpx.AsyncClient(timeout=timeout)
+        return httpx.AsyncClient(timeout=timeout, headers=STATIC_HEADERS)
 
     async def _run(self, flow: Flow[T]) -> T:
         value: Any = None
@@ -447,7 +451,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
             response = await self._http.post(
                 self._url(request.url),
                 content=request.content,
-                headers=request.headers,
+                headers=self._headers(request),
                 timeout=_timeout(request),
             )
         except httpx.TransportError as exc:

@@ -22,6 +22,12 @@ from b24typed.core.result import ApiVersion
 
 SDK_VERSION = "0.1.0"
 USER_AGENT = f"b24typed/{SDK_VERSION}"
+# Sent with every REST call: set once on the httpx client b24typed creates, per request otherwise.
+STATIC_HEADERS = {
+    "Content-Type": "application/json",
+    "Accept": "application/json",
+    "User-Agent": USER_AGENT,
+}
 
 _METHOD_NAME = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
 _READ_ACTIONS = frozenset(
@@ -127,8 +133,9 @@ def make_call(
 
 
 def build_request(auth: Auth, spec: CallSpec, *, default_timeout: float | None) -> HttpRequest:
-    """The POST for ``spec``: URL, JSON body (with ``auth`` for OAuth) and headers (request id in
-    ``X-Request-ID``, an ``Idempotency-Key`` on REST 3.0 writes)."""
+    """The POST for ``spec``: URL, JSON body (with ``auth`` for OAuth) and the headers of this call
+    (request id in ``X-Request-ID``, an ``Idempotency-Key`` on REST 3.0 writes) to send on top of
+    :data:`STATIC_HEADERS`."""
     body: dict[str, Any] = dict(spec.params)
     token = auth.body_auth()
     if token is not None:
@@ -136,12 +143,7 @@ def build_request(auth: Auth, spec: CallSpec, *, default_timeout: float | None) 
     # No query string: the request id travels in a header, and legacy positional methods
     # (task.commentitem.*, ...) break on extra query parameters.
     url = f"{auth.base_url(spec.api)}/{quote(spec.method, safe='.')}"
-    headers = {
-        "Content-Type": "application/json",
-        "Accept": "application/json",
-        "User-Agent": USER_AGENT,
-        "X-Request-ID": spec.request_id,
-    }
+    headers = {"X-Request-ID": spec.request_id}
     if spec.idempotency_key:
         headers["Idempotency-Key"] = spec.idempotency_key
     return HttpRequest(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Generic, Literal, TypeVar
 
 from b24typed.core.errors import AjaxError
@@ -76,8 +77,6 @@ class AjaxResult(Generic[T]):
     without an envelope, such as ``rest.documentation.openapi``).
     """
 
-    __slots__ = ("_payload", "api", "error", "method", "request_id", "result", "status", "time")
-
     def __init__(
         self,
         *,
@@ -96,7 +95,11 @@ class AjaxResult(Generic[T]):
         self._payload: Mapping[str, Any] = payload or {}
         self.result = result
         self.error = error
-        self.time = ResponseTime.from_payload(self._payload.get("time"))
+
+    @cached_property
+    def time(self) -> ResponseTime | None:
+        """The answer's ``time`` block (``None`` when it has none), read on first use."""
+        return ResponseTime.from_payload(self._payload.get("time"))
 
     @property
     def is_success(self) -> bool:
