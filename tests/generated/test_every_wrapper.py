@@ -17,9 +17,7 @@ from .wrappers import arguments, schema_ids, schemas, wrapper_of
 
 # Schema problems found by this test, reported to the importer; the test records them as xfail
 # (with the pydantic message) instead of passing silently, and passes again once they are fixed.
-KNOWN_SCHEMA_ISSUES = {
-    "v2:crm.item.add": "taxValue is typed integer (from a docs example); portals send 99.9",
-}
+KNOWN_SCHEMA_ISSUES: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")

@@ -85,7 +85,7 @@ class CrmItemAddResultItem(B24Model):
     source_id: LStr = Field(None, alias="sourceId")
     stage_id: LStr = Field(None, alias="stageId")
     stage_semantic_id: LStr = Field(None, alias="stageSemanticId")
-    tax_value: LInt = Field(None, alias="taxValue")
+    tax_value: LFloat = Field(None, alias="taxValue")
     title: LStr = None
     type_id: LStr = Field(None, alias="typeId")
     uf_crm_1721244707107: LFloat = Field(None, alias="ufCrm_1721244707107")
@@ -1081,7 +1081,7 @@ class CrmItemUpdateResultItem(B24Model):
     source_id: LStr = Field(None, alias="sourceId")
     stage_id: LStr = Field(None, alias="stageId")
     stage_semantic_id: LStr = Field(None, alias="stageSemanticId")
-    tax_value: LInt = Field(None, alias="taxValue")
+    tax_value: LFloat = Field(None, alias="taxValue")
     title: LStr = None
     type_id: LStr = Field(None, alias="typeId")
     uf_crm_1721244707107: LFloat = Field(None, alias="ufCrm_1721244707107")
