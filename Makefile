@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CODE := $(wildcard src tests codegen benchmarks examples)
 
-.PHONY: test lint typecheck pytest demo bench generate import-docs report clean
+.PHONY: test lint typecheck pytest demo bench peers generate import-docs report clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,8 +38,20 @@ import-docs: $(STAMP)
 report: $(STAMP)
 	$(BIN)/python -m codegen report
 
-clean:
-	rm -rf $(VENV) build dist .mypy_cache .ruff_cache
-
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
+# Other Bitrix24 clients (fast_bitrix24, b24pysdk, the official JS SDK) against the fake portal's
+# loopback server; they are installed into .peers/, never as dependencies. Needs npm and openssl.
+PEERS := .peers
+peers: $(STAMP)
+	test -x $(PEERS)/py/bin/python || $(PYTHON) -m venv $(PEERS)/py
+	$(PEERS)/py/bin/python -m pip install --quiet fast-bitrix24 b24pysdk
+	test -d $(PEERS)/js/node_modules/@bitrix24/b24jssdk || \
+		(mkdir -p $(PEERS)/js && cd $(PEERS)/js && npm init -y >/dev/null && \
+		npm install --silent @bitrix24/b24jssdk)
+	$(BIN)/python tests/testing/peers/check_peers.py --python $(PEERS)/py/bin/python \
+		--node-dir $(CURDIR)/$(PEERS)/js
+
+clean:
+	rm -rf $(VENV) $(PEERS) build dist .mypy_cache .ruff_cache
