@@ -509,6 +509,24 @@ def markdown(res: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+README = HERE.parent / "README.md"
+README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def readme_block(md: str) -> str:
+    """The results as README.md shows them: without the title, headings two levels down."""
+    body = md.split("\n", 1)[1].strip().replace("\n## ", "\n#### ")
+    return f"{README_START}\n{body}\n{README_END}"
+
+
+def update_readme(md: str) -> None:
+    """Put the latest results into README.md, between its bench markers."""
+    text = README.read_text()
+    head, rest = text.split(README_START, 1)
+    tail = rest.split(README_END, 1)[1]
+    README.write_text(head + readme_block(md) + tail)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller sizes, a minute or two")
@@ -554,6 +572,8 @@ def main() -> int:
     out = {ext: RESULTS / f"{name}.{ext}" for ext in ("json", "md", "png")}
     out["json"].write_text(json.dumps(res, indent=2) + "\n")
     out["md"].write_text(markdown(res))
+    if not quick:
+        update_readme(out["md"].read_text())
     subprocess.run([peers, str(HERE / "chart.py"), str(out["json"]), str(out["png"])], check=True)
     log(f"done in {time.perf_counter() - started:.0f}s: {out['md']}")
     print(out["md"].read_text())
