@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeAlias, TypeVar
+from typing import Any, Generic, Protocol, TypeAlias, TypeVar
 
 from b24typed.core import errors as e
 from b24typed.core.envelope import make_error, read_error
@@ -266,6 +266,45 @@ def read_v2_batch(
     return out
 
 
+class Sender(Protocol):
+    """Sends one checked batch: :func:`send_v2` or :func:`_send_v3`."""
+
+    def __call__(
+        self,
+        state: ClientState,
+        commands: Sequence[BatchCommand],
+        *,
+        named: bool,
+        halt: bool,
+        return_ajax_result: bool,
+        request_id: str | None,
+    ) -> Flow[BatchResult[Any]]: ...
+
+
+def _single_batch(
+    send: Sender,
+    state: ClientState,
+    calls: BatchCalls,
+    *,
+    halt: bool,
+    return_ajax_result: bool,
+    request_id: str | None,
+) -> Flow[BatchResult[Any]]:
+    """Check and send one batch of at most 50 commands with ``send`` (REST v2 or 3.0)."""
+    commands, named = normalize_calls(calls)
+    check_size(commands)
+    return (
+        yield from send(
+            state,
+            commands,
+            named=named,
+            halt=halt,
+            return_ajax_result=return_ajax_result,
+            request_id=request_id,
+        )
+    )
+
+
 def batch_flow(
     state: ClientState,
     calls: BatchCalls,
@@ -275,17 +314,13 @@ def batch_flow(
     request_id: str | None = None,
 ) -> Flow[BatchResult[Any]]:
     """One REST v2 batch (at most 50 commands). Raises the error if the whole batch failed."""
-    commands, named = normalize_calls(calls)
-    check_size(commands)
-    return (
-        yield from send_v2(
-            state,
-            commands,
-            named=named,
-            halt=is_halt_on_error,
-            return_ajax_result=return_ajax_result,
-            request_id=request_id,
-        )
+    return _single_batch(
+        send_v2,
+        state,
+        calls,
+        halt=is_halt_on_error,
+        return_ajax_result=return_ajax_result,
+        request_id=request_id,
     )
 
 
@@ -350,24 +385,15 @@ def batch_by_chunk_flow(
             out.keys += tuple(c.key for c in chunk)
             out.skipped += tuple(c.key for c in chunk)
             continue
-        if api == 3:
-            answer = yield from _send_v3(
-                state,
-                chunk,
-                named=named,
-                halt=is_halt_on_error,
-                return_ajax_result=return_ajax_result,
-                request_id=request_id,
-            )
-        else:
-            answer = yield from send_v2(
-                state,
-                chunk,
-                named=named,
-                halt=is_halt_on_error,
-                return_ajax_result=return_ajax_result,
-                request_id=request_id,
-            )
+        send = _send_v3 if api == 3 else send_v2
+        answer = yield from send(
+            state,
+            chunk,
+            named=named,
+            halt=is_halt_on_error,
+            return_ajax_result=return_ajax_result,
+            request_id=request_id,
+        )
         out.merge(answer)
     return out
 
@@ -400,17 +426,13 @@ def batch_v3_flow(
     request_id: str | None = None,
 ) -> Flow[BatchResult[Any]]:
     """One REST 3.0 batch: all or nothing, so a failure raises the batch's error."""
-    commands, named = normalize_calls(calls)
-    check_size(commands)
-    return (
-        yield from _send_v3(
-            state,
-            commands,
-            named=named,
-            halt=is_halt_on_error,
-            return_ajax_result=return_ajax_result,
-            request_id=request_id,
-        )
+    return _single_batch(
+        _send_v3,
+        state,
+        calls,
+        halt=is_halt_on_error,
+        return_ajax_result=return_ajax_result,
+        request_id=request_id,
     )
 
 
