@@ -381,6 +381,24 @@ class ApiGenerator:
             group.runtime_imports.add((owner.methods_module, f"{builder.name} as {name}"))
         return kind, name
 
+    def list_table(self) -> dict[str, tuple[str | None, str, str]]:
+        """List method -> (items key, id key, cursor key), for the core's list registry."""
+        default_key = "id" if self.api == 3 else "ID"
+        table: dict[str, tuple[str | None, str, str]] = {}
+        for doc in self.documents:
+            listing = doc.get("list") or {}
+            if not listing and not (
+                doc.get("kind") == "list" and doc.get("pagination") in ("start", "v3")
+            ):
+                continue
+            id_key = listing.get("id_key") or default_key
+            table[doc["method"]] = (
+                listing.get("items_key"),
+                id_key,
+                listing.get("cursor_key") or id_key,
+            )
+        return table
+
     def migration_table(self) -> dict[str, list[str]]:
         table: dict[str, list[str]] = {}
         for doc in self.documents:
@@ -575,5 +593,8 @@ def render(documents: list[dict[str, Any]]) -> tuple[dict[str, str], dict[str, i
     files["models/__init__.py"] = env.get_template("models_init.py.jinja").render()
     files["methods/_migrations.py"] = env.get_template("migrations.py.jinja").render(
         table=v2.migration_table()
+    )
+    files["methods/_lists.py"] = env.get_template("lists.py.jinja").render(
+        v2=v2.list_table(), v3=v3.list_table()
     )
     return files, counts

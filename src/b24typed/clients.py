@@ -4,7 +4,8 @@
 auth, limits, retries, lists, batches) with the REST v2 tree mixed in (``b24.crm.item.get(...)``)
 and REST 3.0 under ``b24.v3``. Namespaces load on first use; importing this module loads only
 the root of the tree. It also registers the generated REST v2 -> REST 3.0 migration table with
-the core's registry (read on the first REST v2 call).
+the core's registry (read on the first REST v2 call), and the generated list table with the
+core's list registry (read on the first list walk).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from b24typed.core import client as _core
+from b24typed.core.lists import ListInfo, list_registry
 from b24typed.core.registry import migrations
+from b24typed.core.result import ApiVersion
 from b24typed.core.typed import AsyncMode, BatchMode, SyncMode
 from b24typed.core.typed_batch import AsyncBatchRunner, SyncBatchRunner
 from b24typed.methods.v2 import V2Root
@@ -40,6 +43,17 @@ def _migration_table() -> Mapping[str, Sequence[str]]:
 
 
 migrations.add_loader(_migration_table)
+
+
+def _list_table(api: ApiVersion) -> Mapping[str, ListInfo]:
+    rows: Mapping[str, tuple[str | None, str, str]] = getattr(
+        importlib.import_module("b24typed.methods._lists"), f"V{api}"
+    )
+    return {method: ListInfo(*row) for method, row in rows.items()}
+
+
+list_registry.add_loader(lambda: _list_table(2), api=2)
+list_registry.add_loader(lambda: _list_table(3), api=3)
 
 
 def openapi_methods(document: Any) -> list[str]:
