@@ -24,6 +24,7 @@ key that is empty or contains ``]``.
 from __future__ import annotations
 
 import enum
+import functools
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -74,6 +75,12 @@ def _nested_key(key: Any) -> str:
     return name
 
 
+@functools.lru_cache(maxsize=4096)
+def _pair(prefix: str, value: str) -> str:
+    """``name=value``, both percent-encoded; chained list commands repeat most pairs."""
+    return f"{quote_plus(prefix, safe='')}={quote_plus(value, safe='')}"
+
+
 def _walk(prefix: str, value: Any, out: list[str], depth: int) -> None:
     if value is None:
         return
@@ -91,7 +98,7 @@ def _walk(prefix: str, value: Any, out: list[str], depth: int) -> None:
             _walk(f"{prefix}[{index}]", item, out, depth + 1)
         return
     if isinstance(value, str | int | float):  # bool is an int
-        out.append(f"{quote_plus(prefix, safe='')}={quote_plus(_scalar(value), safe='')}")
+        out.append(_pair(prefix, _scalar(value)))
         return
     try:
         converted = _json_default(value)
