@@ -234,3 +234,21 @@ def test_errors_pickle_and_describe_themselves() -> None:
     assert error.to_dict()["code"] == "ERROR_METHOD_NOT_FOUND"
     expected = "code='ERROR_METHOD_NOT_FOUND', status=404, method='a.b', request_id='r1'"
     assert repr(error) == f"MethodNotFoundError({expected})"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"result": [], "total": Infinity, "next": NaN}',
+        b'{"result": [], "total": "1e999", "next": -Infinity}',
+        b'{"result": [], "total": 1e400, "time": {"operating": Infinity, "start": NaN}}',
+        b'{"result": [], "total": 99999999999999999999999999999999999999999}',
+    ],
+)
+def test_numbers_that_are_not_finite_are_read_as_absent(body: bytes) -> None:
+    h = Harness("sync", lambda r: answer(200, body))
+    result = h.call(2, "crm.deal.list")
+    assert result.is_success
+    assert result.next is None and not result.is_more()
+    assert result.get_total() in (0, 99999999999999999999999999999999999999999)
+    assert result.time is None or (result.time.operating is None and result.time.start is None)

@@ -15,21 +15,21 @@ ApiVersion = Literal[2, 3]
 
 
 def _float(value: Any) -> float | None:
-    if isinstance(value, bool):
+    """A finite number from a number or numeric string; ``None`` for anything else."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _int(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
     number = _float(value)
-    return None if number is None or math.isnan(number) else int(number)
+    return None if number is None else int(number)
 
 
 @dataclass(frozen=True)
