@@ -152,6 +152,13 @@ class ResponseFormatError(AjaxError):
     """The answer was not a Bitrix24 envelope (an HTML error page, a truncated body, ...)."""
 
 
+class ResultValidationError(ResponseFormatError):
+    """A typed call's answer does not fit its result model; ``field_errors`` say where.
+
+    The wrapper's ``.raw(...)`` returns the unparsed answer.
+    """
+
+
 class TransportError(AjaxError):
     """No answer arrived: the connection failed or timed out."""
 

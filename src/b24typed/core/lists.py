@@ -443,6 +443,8 @@ def _offset_pages(state: ClientState, query: ListQuery, reporter: _Reporter) -> 
         fresh = []
         for item in items:
             ident = item.get(info.id_key) if isinstance(item, Mapping) else None
+            if not isinstance(ident, str | int):  # only a scalar id can tell items apart
+                ident = None
             if ident is None or ident not in seen:
                 fresh.append(item)
                 if ident is not None:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeAlias, TypeVar, overl
 
 from typing_extensions import ParamSpec, deprecated
 
-from b24typed.core.errors import SdkError
+from b24typed.core.errors import FieldError, ResultValidationError, SdkError
 
 if TYPE_CHECKING:
     from b24typed.core.result import AjaxResult, ApiVersion
@@ -111,6 +111,27 @@ def _parser(module: str, name: str) -> Callable[[Any], Any]:
     return parse
 
 
+def _validate(module: str, name: str, raw: Any, method: str) -> Any:
+    """``raw`` parsed into the type ``name``; an answer that does not fit raises
+    :class:`ResultValidationError` (a :class:`B24Error`), not pydantic's own error."""
+    try:
+        return _parser(module, name)(raw)
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        rows: list[dict[str, Any]] = getattr(exc, "errors", list)()
+        field_errors = tuple(
+            FieldError(".".join(str(p) for p in row.get("loc", ())) or None, str(row.get("msg")))
+            for row in rows[:20]
+        )
+        summary = "; ".join(f"{f.field or '(root)'}: {f.message}" for f in field_errors[:3])
+        raise ResultValidationError(
+            "RESULT_VALIDATION",
+            f"the answer does not fit {name} ({len(rows)} problem(s)): {summary}; "
+            "use .raw(...) for the unparsed answer",
+            method=method,
+            field_errors=field_errors,
+        ) from None
+
+
 class Call(Generic[R]):
     """One typed REST call, as built by a generated request builder.
 
@@ -145,7 +166,7 @@ class Call(Generic[R]):
         """The typed result from the raw ``result`` member."""
         if self.result is None:
             return raw  # type: ignore[no-any-return]
-        return _parser(self.models, self.result)(raw)  # type: ignore[no-any-return]
+        return _validate(self.models, self.result, raw, self.method)  # type: ignore[no-any-return]
 
     def __repr__(self) -> str:
         return f"Call(api={self.api}, method={self.method!r}, params={sorted(self.params)})"
@@ -186,7 +207,7 @@ class ListCall(Call[R], Generic[R, I]):
     def parse_item(self, raw: Any) -> I:
         if self.item is None:
             return raw  # type: ignore[no-any-return]
-        return _parser(self.models, self.item)(raw)  # type: ignore[no-any-return]
+        return _validate(self.models, self.item, raw, self.method)  # type: ignore[no-any-return]
 
 
 # --- list walking: through the core's list export ---------------------------------------------
