@@ -6,10 +6,8 @@ import math
 
 import pytest
 
+from b24typed import AsyncB24Hook, B24Hook, B24OAuth
 from b24typed.testing import FakePortal
-
-client_mod = pytest.importorskip("b24typed.core.client")
-from b24typed import AsyncB24Hook, B24Hook, B24OAuth  # noqa: E402
 
 
 @pytest.mark.parametrize("mode", ["inproc", "loopback"])
