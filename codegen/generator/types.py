@@ -80,7 +80,7 @@ def nullable(schema: dict[str, Any]) -> bool:
 class ModelClass:
     name: str
     doc: str
-    fields: list[tuple[str, str, str]]  # (attribute, annotation, wire name)
+    fields: list[tuple[str, str, str, bool]]  # (attribute, annotation, wire name, required)
 
 
 @dataclass
@@ -144,16 +144,16 @@ class ModelsModule:
         hint = short_name(hint)
         props: dict[str, Any] = schema["properties"]
         attrs = NameRegistry(MODEL_RESERVED, sep="_")
-        fields: list[tuple[str, str, str]] = []
+        fields: list[tuple[str, str, str, bool]] = []
+        required = set(schema.get("required") or ())
         # Wire names that are already Python names keep them; the others yield on a collision.
         order = sorted(props, key=lambda w: (identifier(w, reserved=MODEL_RESERVED) != w, w))
         names = {w: attrs.take(identifier(w, reserved=MODEL_RESERVED)) for w in order}
         for wire in sorted(props):
-            attr = names[wire]
-            annotation = self.result_type(props[wire], hint + pascal_case(wire))
-            if annotation in self._classes:
-                annotation = f"{annotation} | None"
-            fields.append((attr, annotation, wire))
+            annotation, must = self._field_type(
+                props[wire], hint + pascal_case(wire), wire in required
+            )
+            fields.append((names[wire], annotation, wire, must))
         body = json.dumps(fields)
         known = self._by_body.get(body)
         if known is not None:
@@ -167,6 +167,17 @@ class ModelsModule:
             )
         self.items.append(ModelClass(name, doc, fields))
         return name
+
+    def _field_type(self, schema: Any, hint: str, required: bool) -> tuple[str, bool]:
+        """A result field's annotation, and whether it is required: only a required object or
+        list is (the entity a result wraps); everything else may be missing or null."""
+        if required and isinstance(schema, dict) and schema_types(schema)[:1] == ["array"]:
+            item = self.result_type(schema.get("items"), f"{hint}Item")
+            return f"{self._use('Rows')}[{item}]", True
+        annotation = self.result_type(schema, hint)
+        if annotation not in self._classes:
+            return annotation, False
+        return (annotation, True) if required else (f"{annotation} | None", False)
 
     def root_result(self, schema: Any, name: str, doc: str) -> str | None:
         """The name of a method's result type, defined in this module; None for ``Any``."""

@@ -67,6 +67,7 @@ def build_document(page: MethodPage, context: Context) -> dict[str, Any]:
     present, value = examples.response_result(response)
     if present:
         widen(result, value)
+        _require_wrapper(result, value)
     return {
         "method": page.method,
         "api": page.api,
@@ -86,6 +87,20 @@ def build_document(page: MethodPage, context: Context) -> dict[str, Any]:
         "source": {"docs_commit": context.docs_commit, "path": page.doc},
         **({"todo": True} if page.todo else {}),
     }
+
+
+def _require_wrapper(result: Schema, example: Any) -> None:
+    """A result object whose only member holds the entity or the list (``{"item": {...}}``,
+    ``{"tasks": [...]}``) always has that member: mark it required, so typed results need no
+    ``None`` check."""
+    properties = result.get("properties")
+    if not isinstance(properties, dict) or len(properties) != 1 or not isinstance(example, dict):
+        return
+    ((key, member),) = properties.items()
+    kinds = member.get("type")
+    kinds = [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else []
+    if isinstance(example.get(key), dict | list) and {"object", "array"} & set(kinds):
+        result["required"] = [key]
 
 
 def _prefix(method: str) -> str:

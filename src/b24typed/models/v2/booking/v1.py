@@ -12,7 +12,7 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
 
 BookingV1BookingAddFieldsDatePeriod = TypedDict(
     "BookingV1BookingAddFieldsDatePeriod",
@@ -124,13 +124,13 @@ class BookingV1BookingGetResultBooking(B24Model):
 class BookingV1BookingGetResult(B24Model):
     """Result of ``booking.v1.booking.get`` (REST v2)."""
 
-    booking: BookingV1BookingGetResultBooking | None = None
+    booking: BookingV1BookingGetResultBooking
 
 
 class BookingV1BookingListResult(B24Model):
     """Result of ``booking.v1.booking.list`` (REST v2)."""
 
-    booking: LList[BookingV1BookingGetResultBooking] = None
+    booking: Rows[BookingV1BookingGetResultBooking]
 
 
 BookingV1BookingUpdateResult: TypeAlias = LBool
@@ -146,7 +146,7 @@ class BookingV1BookingUpdateFields(TypedDict, total=False):
 class BookingV1ClienttypeListResult(B24Model):
     """Result of ``booking.v1.clienttype.list`` (REST v2)."""
 
-    client_type: LList[BookingV1BookingClientListItemType] = Field(None, alias="clientType")
+    client_type: Rows[BookingV1BookingClientListItemType] = Field(alias="clientType")
 
 
 class BookingV1ResourceAddResult(B24Model):
@@ -218,13 +218,13 @@ class BookingV1ResourceGetResultResource(B24Model):
 class BookingV1ResourceGetResult(B24Model):
     """Result of ``booking.v1.resource.get`` (REST v2)."""
 
-    resource: BookingV1ResourceGetResultResource | None = None
+    resource: BookingV1ResourceGetResultResource
 
 
 class BookingV1ResourceListResult(B24Model):
     """Result of ``booking.v1.resource.list`` (REST v2)."""
 
-    resource: LList[BookingV1ResourceGetResultResource] = None
+    resource: Rows[BookingV1ResourceGetResultResource]
 
 
 class BookingV1ResourceSlotsListItem(B24Model):
@@ -354,15 +354,13 @@ class BookingV1ResourceTypeGetResultResourceType(B24Model):
 class BookingV1ResourceTypeGetResult(B24Model):
     """Result of ``booking.v1.resourceType.get`` (REST v2)."""
 
-    resource_type: BookingV1ResourceTypeGetResultResourceType | None = Field(
-        None, alias="resourceType"
-    )
+    resource_type: BookingV1ResourceTypeGetResultResourceType = Field(alias="resourceType")
 
 
 class BookingV1ResourceTypeListResult(B24Model):
     """Result of ``booking.v1.resourceType.list`` (REST v2)."""
 
-    resource: LList[BookingV1ResourceTypeGetResultResourceType] = None
+    resource: Rows[BookingV1ResourceTypeGetResultResourceType]
 
 
 BookingV1ResourceTypeUpdateResult: TypeAlias = LBool
@@ -428,7 +426,7 @@ class BookingV1WaitlistGetResultWaitList(B24Model):
 class BookingV1WaitlistGetResult(B24Model):
     """Result of ``booking.v1.waitlist.get`` (REST v2)."""
 
-    wait_list: BookingV1WaitlistGetResultWaitList | None = Field(None, alias="waitList")
+    wait_list: BookingV1WaitlistGetResultWaitList = Field(alias="waitList")
 
 
 class BookingV1WaitlistListItem(B24Model):
@@ -441,7 +439,7 @@ class BookingV1WaitlistListItem(B24Model):
 class BookingV1WaitlistListResult(B24Model):
     """Result of ``booking.v1.waitlist.list`` (REST v2)."""
 
-    wait_list: LList[BookingV1WaitlistListItem] = Field(None, alias="waitList")
+    wait_list: Rows[BookingV1WaitlistListItem] = Field(alias="waitList")
 
 
 BookingV1WaitlistUpdateResult: TypeAlias = LBool

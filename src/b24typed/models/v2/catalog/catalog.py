@@ -10,7 +10,7 @@ from typing import TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 
 
 class CatalogCatalogGetResultCatalog(B24Model):
@@ -30,7 +30,7 @@ class CatalogCatalogGetResultCatalog(B24Model):
 class CatalogCatalogGetResult(B24Model):
     """Result of ``catalog.catalog.get`` (REST v2)."""
 
-    catalog: CatalogCatalogGetResultCatalog | None = None
+    catalog: CatalogCatalogGetResultCatalog
 
 
 class CatalogCatalogGetFieldsResultCatalogIblockId(B24Model):
@@ -65,7 +65,7 @@ class CatalogCatalogGetFieldsResultCatalog(B24Model):
 class CatalogCatalogGetFieldsResult(B24Model):
     """Result of ``catalog.catalog.getFields`` (REST v2)."""
 
-    catalog: CatalogCatalogGetFieldsResultCatalog | None = None
+    catalog: CatalogCatalogGetFieldsResultCatalog
 
 
 CatalogCatalogIsOffersResult: TypeAlias = LBool
@@ -74,4 +74,4 @@ CatalogCatalogIsOffersResult: TypeAlias = LBool
 class CatalogCatalogListResult(B24Model):
     """Result of ``catalog.catalog.list`` (REST v2)."""
 
-    catalogs: LList[CatalogCatalogGetResultCatalog] = None
+    catalogs: Rows[CatalogCatalogGetResultCatalog]

@@ -12,7 +12,7 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt, LStr, Rows
 
 
 class CatalogDocumentAddResultDocument(B24Model):
@@ -40,7 +40,7 @@ class CatalogDocumentAddResultDocument(B24Model):
 class CatalogDocumentAddResult(B24Model):
     """Result of ``catalog.document.add`` (REST v2)."""
 
-    document: CatalogDocumentAddResultDocument | None = None
+    document: CatalogDocumentAddResultDocument
 
 
 class CatalogDocumentAddFields(TypedDict, total=False):
@@ -86,8 +86,8 @@ class CatalogDocumentElementAddResultDocumentElement(B24Model):
 class CatalogDocumentElementAddResult(B24Model):
     """Result of ``catalog.document.element.add`` (REST v2)."""
 
-    document_element: CatalogDocumentElementAddResultDocumentElement | None = Field(
-        None, alias="documentElement"
+    document_element: CatalogDocumentElementAddResultDocumentElement = Field(
+        alias="documentElement"
     )
 
 
@@ -158,8 +158,8 @@ class CatalogDocumentElementGetFieldsResultDocumentElement(B24Model):
 class CatalogDocumentElementGetFieldsResult(B24Model):
     """Result of ``catalog.document.element.getFields`` (REST v2)."""
 
-    document_element: CatalogDocumentElementGetFieldsResultDocumentElement | None = Field(
-        None, alias="documentElement"
+    document_element: CatalogDocumentElementGetFieldsResultDocumentElement = Field(
+        alias="documentElement"
     )
 
 
@@ -178,7 +178,7 @@ class CatalogDocumentElementListItem(B24Model):
 class CatalogDocumentElementListResult(B24Model):
     """Result of ``catalog.document.element.list`` (REST v2)."""
 
-    document_elements: LList[CatalogDocumentElementListItem] = Field(None, alias="documentElements")
+    document_elements: Rows[CatalogDocumentElementListItem] = Field(alias="documentElements")
 
 
 class CatalogDocumentElementUpdateResultDocumentElement(B24Model):
@@ -196,8 +196,8 @@ class CatalogDocumentElementUpdateResultDocumentElement(B24Model):
 class CatalogDocumentElementUpdateResult(B24Model):
     """Result of ``catalog.document.element.update`` (REST v2)."""
 
-    document_element: CatalogDocumentElementUpdateResultDocumentElement | None = Field(
-        None, alias="documentElement"
+    document_element: CatalogDocumentElementUpdateResultDocumentElement = Field(
+        alias="documentElement"
     )
 
 
@@ -258,13 +258,13 @@ class CatalogDocumentGetFieldsResultDocument(B24Model):
 class CatalogDocumentGetFieldsResult(B24Model):
     """Result of ``catalog.document.getFields`` (REST v2)."""
 
-    document: CatalogDocumentGetFieldsResultDocument | None = None
+    document: CatalogDocumentGetFieldsResultDocument
 
 
 class CatalogDocumentListResult(B24Model):
     """Result of ``catalog.document.list`` (REST v2)."""
 
-    documents: LList[CatalogDocumentAddResultDocument] = None
+    documents: Rows[CatalogDocumentAddResultDocument]
 
 
 CatalogDocumentModeStatusResult: TypeAlias = LBool

@@ -11,7 +11,7 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 
 
 class CatalogDocumentcontractorAddResultDocumentContractor(B24Model):
@@ -26,8 +26,8 @@ class CatalogDocumentcontractorAddResultDocumentContractor(B24Model):
 class CatalogDocumentcontractorAddResult(B24Model):
     """Result of ``catalog.documentcontractor.add`` (REST v2)."""
 
-    document_contractor: CatalogDocumentcontractorAddResultDocumentContractor | None = Field(
-        None, alias="documentContractor"
+    document_contractor: CatalogDocumentcontractorAddResultDocumentContractor = Field(
+        alias="documentContractor"
     )
 
 
@@ -67,14 +67,14 @@ class CatalogDocumentcontractorGetFieldsResultDocumentContractor(B24Model):
 class CatalogDocumentcontractorGetFieldsResult(B24Model):
     """Result of ``catalog.documentcontractor.getFields`` (REST v2)."""
 
-    document_contractor: CatalogDocumentcontractorGetFieldsResultDocumentContractor | None = Field(
-        None, alias="documentContractor"
+    document_contractor: CatalogDocumentcontractorGetFieldsResultDocumentContractor = Field(
+        alias="documentContractor"
     )
 
 
 class CatalogDocumentcontractorListResult(B24Model):
     """Result of ``catalog.documentcontractor.list`` (REST v2)."""
 
-    document_contractor: LList[CatalogDocumentcontractorAddResultDocumentContractor] = Field(
-        None, alias="documentContractor"
+    document_contractor: Rows[CatalogDocumentcontractorAddResultDocumentContractor] = Field(
+        alias="documentContractor"
     )

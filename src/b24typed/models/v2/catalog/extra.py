@@ -22,7 +22,7 @@ class CatalogExtraGetResultExtra(B24Model):
 class CatalogExtraGetResult(B24Model):
     """Result of ``catalog.extra.get`` (REST v2)."""
 
-    extra: CatalogExtraGetResultExtra | None = None
+    extra: CatalogExtraGetResultExtra
 
 
 class CatalogExtraGetFieldsResultExtraId(B24Model):
@@ -45,7 +45,7 @@ class CatalogExtraGetFieldsResultExtra(B24Model):
 class CatalogExtraGetFieldsResult(B24Model):
     """Result of ``catalog.extra.getFields`` (REST v2)."""
 
-    extra: CatalogExtraGetFieldsResultExtra | None = None
+    extra: CatalogExtraGetFieldsResultExtra
 
 
 class CatalogExtraListResultExtrasItem(B24Model):

@@ -29,7 +29,7 @@ class CatalogMeasureAddResultMeasure(B24Model):
 class CatalogMeasureAddResult(B24Model):
     """Result of ``catalog.measure.add`` (REST v2)."""
 
-    measure: CatalogMeasureAddResultMeasure | None = None
+    measure: CatalogMeasureAddResultMeasure
 
 
 class CatalogMeasureAddFields(TypedDict, total=False):
@@ -74,7 +74,7 @@ class CatalogMeasureGetFieldsResultMeasure(B24Model):
 class CatalogMeasureGetFieldsResult(B24Model):
     """Result of ``catalog.measure.getFields`` (REST v2)."""
 
-    measure: CatalogMeasureGetFieldsResultMeasure | None = None
+    measure: CatalogMeasureGetFieldsResultMeasure
 
 
 class CatalogMeasureListResultMeasuresItem(B24Model):

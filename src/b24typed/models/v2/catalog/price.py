@@ -12,7 +12,7 @@ from typing import Any, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt, LStr, Rows
 
 
 class CatalogPriceAddResultPrice(B24Model):
@@ -32,7 +32,7 @@ class CatalogPriceAddResultPrice(B24Model):
 class CatalogPriceAddResult(B24Model):
     """Result of ``catalog.price.add`` (REST v2)."""
 
-    price: CatalogPriceAddResultPrice | None = None
+    price: CatalogPriceAddResultPrice
 
 
 class CatalogPriceAddFields(TypedDict, total=False):
@@ -63,7 +63,7 @@ class CatalogPriceGetResultPrice(B24Model):
 class CatalogPriceGetResult(B24Model):
     """Result of ``catalog.price.get`` (REST v2)."""
 
-    price: CatalogPriceGetResultPrice | None = None
+    price: CatalogPriceGetResultPrice
 
 
 class CatalogPriceGetFieldsResultPriceCatalogGroupId(B24Model):
@@ -105,13 +105,13 @@ class CatalogPriceGetFieldsResultPrice(B24Model):
 class CatalogPriceGetFieldsResult(B24Model):
     """Result of ``catalog.price.getFields`` (REST v2)."""
 
-    price: CatalogPriceGetFieldsResultPrice | None = None
+    price: CatalogPriceGetFieldsResultPrice
 
 
 class CatalogPriceListResult(B24Model):
     """Result of ``catalog.price.list`` (REST v2)."""
 
-    prices: LList[CatalogPriceGetResultPrice] = None
+    prices: Rows[CatalogPriceGetResultPrice]
 
 
 class CatalogPriceModifyResultPricesItem(B24Model):
@@ -132,7 +132,7 @@ class CatalogPriceModifyResultPricesItem(B24Model):
 class CatalogPriceModifyResult(B24Model):
     """Result of ``catalog.price.modify`` (REST v2)."""
 
-    prices: LList[CatalogPriceModifyResultPricesItem] = None
+    prices: Rows[CatalogPriceModifyResultPricesItem]
 
 
 class CatalogPriceModifyFieldsProductPricesItem(TypedDict, total=False):

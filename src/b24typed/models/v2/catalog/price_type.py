@@ -31,7 +31,7 @@ class CatalogPriceTypeAddResultPriceType(B24Model):
 class CatalogPriceTypeAddResult(B24Model):
     """Result of ``catalog.priceType.add`` (REST v2)."""
 
-    price_type: CatalogPriceTypeAddResultPriceType | None = Field(None, alias="priceType")
+    price_type: CatalogPriceTypeAddResultPriceType = Field(alias="priceType")
 
 
 class CatalogPriceTypeAddFields(TypedDict, total=False):
@@ -61,7 +61,7 @@ class CatalogPriceTypeGetResultPriceType(B24Model):
 class CatalogPriceTypeGetResult(B24Model):
     """Result of ``catalog.priceType.get`` (REST v2)."""
 
-    price_type: CatalogPriceTypeGetResultPriceType | None = Field(None, alias="priceType")
+    price_type: CatalogPriceTypeGetResultPriceType = Field(alias="priceType")
 
 
 class CatalogPriceTypeGetFieldsResultPriceTypeBase(B24Model):
@@ -96,7 +96,7 @@ class CatalogPriceTypeGetFieldsResultPriceType(B24Model):
 class CatalogPriceTypeGetFieldsResult(B24Model):
     """Result of ``catalog.priceType.getFields`` (REST v2)."""
 
-    price_type: CatalogPriceTypeGetFieldsResultPriceType | None = Field(None, alias="priceType")
+    price_type: CatalogPriceTypeGetFieldsResultPriceType = Field(alias="priceType")
 
 
 class CatalogPriceTypeListResultPriceTypesItem(B24Model):

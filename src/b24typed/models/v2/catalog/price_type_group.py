@@ -11,7 +11,7 @@ from typing import Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 
 
 class CatalogPriceTypeGroupAddResultPriceTypeGroup(B24Model):
@@ -26,9 +26,7 @@ class CatalogPriceTypeGroupAddResultPriceTypeGroup(B24Model):
 class CatalogPriceTypeGroupAddResult(B24Model):
     """Result of ``catalog.priceTypeGroup.add`` (REST v2)."""
 
-    price_type_group: CatalogPriceTypeGroupAddResultPriceTypeGroup | None = Field(
-        None, alias="priceTypeGroup"
-    )
+    price_type_group: CatalogPriceTypeGroupAddResultPriceTypeGroup = Field(alias="priceTypeGroup")
 
 
 class CatalogPriceTypeGroupAddFields(TypedDict, total=False):
@@ -65,14 +63,14 @@ class CatalogPriceTypeGroupGetFieldsResultPriceTypeGroup(B24Model):
 class CatalogPriceTypeGroupGetFieldsResult(B24Model):
     """Result of ``catalog.priceTypeGroup.getFields`` (REST v2)."""
 
-    price_type_group: CatalogPriceTypeGroupGetFieldsResultPriceTypeGroup | None = Field(
-        None, alias="priceTypeGroup"
+    price_type_group: CatalogPriceTypeGroupGetFieldsResultPriceTypeGroup = Field(
+        alias="priceTypeGroup"
     )
 
 
 class CatalogPriceTypeGroupListResult(B24Model):
     """Result of ``catalog.priceTypeGroup.list`` (REST v2)."""
 
-    price_type_groups: LList[CatalogPriceTypeGroupAddResultPriceTypeGroup] = Field(
-        None, alias="priceTypeGroups"
+    price_type_groups: Rows[CatalogPriceTypeGroupAddResultPriceTypeGroup] = Field(
+        alias="priceTypeGroups"
     )

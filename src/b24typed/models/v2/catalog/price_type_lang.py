@@ -11,7 +11,7 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 
 
 class CatalogPriceTypeLangAddResultPriceTypeLang(B24Model):
@@ -26,9 +26,7 @@ class CatalogPriceTypeLangAddResultPriceTypeLang(B24Model):
 class CatalogPriceTypeLangAddResult(B24Model):
     """Result of ``catalog.priceTypeLang.add`` (REST v2)."""
 
-    price_type_lang: CatalogPriceTypeLangAddResultPriceTypeLang | None = Field(
-        None, alias="priceTypeLang"
-    )
+    price_type_lang: CatalogPriceTypeLangAddResultPriceTypeLang = Field(alias="priceTypeLang")
 
 
 class CatalogPriceTypeLangAddFields(TypedDict, total=False):
@@ -65,9 +63,7 @@ class CatalogPriceTypeLangGetFieldsResultPriceTypeLang(B24Model):
 class CatalogPriceTypeLangGetFieldsResult(B24Model):
     """Result of ``catalog.priceTypeLang.getFields`` (REST v2)."""
 
-    price_type_lang: CatalogPriceTypeLangGetFieldsResultPriceTypeLang | None = Field(
-        None, alias="priceTypeLang"
-    )
+    price_type_lang: CatalogPriceTypeLangGetFieldsResultPriceTypeLang = Field(alias="priceTypeLang")
 
 
 class CatalogPriceTypeLangGetLanguagesResultLanguagesItem(B24Model):
@@ -81,14 +77,14 @@ class CatalogPriceTypeLangGetLanguagesResultLanguagesItem(B24Model):
 class CatalogPriceTypeLangGetLanguagesResult(B24Model):
     """Result of ``catalog.priceTypeLang.getLanguages`` (REST v2)."""
 
-    languages: LList[CatalogPriceTypeLangGetLanguagesResultLanguagesItem] = None
+    languages: Rows[CatalogPriceTypeLangGetLanguagesResultLanguagesItem]
 
 
 class CatalogPriceTypeLangListResult(B24Model):
     """Result of ``catalog.priceTypeLang.list`` (REST v2)."""
 
-    price_type_langs: LList[CatalogPriceTypeLangAddResultPriceTypeLang] = Field(
-        None, alias="priceTypeLangs"
+    price_type_langs: Rows[CatalogPriceTypeLangAddResultPriceTypeLang] = Field(
+        alias="priceTypeLangs"
     )
 
 

@@ -13,7 +13,7 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
 
 
 class CatalogProductAddResultElementDetailPicture(B24Model):
@@ -82,7 +82,7 @@ class CatalogProductAddResultElement(B24Model):
 class CatalogProductAddResult(B24Model):
     """Result of ``catalog.product.add`` (REST v2)."""
 
-    element: CatalogProductAddResultElement | None = None
+    element: CatalogProductAddResultElement
 
 
 class CatalogProductAddFields(TypedDict, total=False):
@@ -139,7 +139,7 @@ class CatalogProductDownloadFields(TypedDict, total=False):
 class CatalogProductGetResult(B24Model):
     """Result of ``catalog.product.get`` (REST v2)."""
 
-    product: CatalogProductAddResultElement | None = None
+    product: CatalogProductAddResultElement
 
 
 class CatalogProductGetFieldsByFilterResultProductActive(B24Model):
@@ -259,7 +259,7 @@ class CatalogProductGetFieldsByFilterResultProduct(B24Model):
 class CatalogProductGetFieldsByFilterResult(B24Model):
     """Result of ``catalog.product.getFieldsByFilter`` (REST v2)."""
 
-    product: CatalogProductGetFieldsByFilterResultProduct | None = None
+    product: CatalogProductGetFieldsByFilterResultProduct
 
 
 class CatalogProductListItem(B24Model):
@@ -318,7 +318,7 @@ class CatalogProductListItem(B24Model):
 class CatalogProductListResult(B24Model):
     """Result of ``catalog.product.list`` (REST v2)."""
 
-    products: LList[CatalogProductListItem] = None
+    products: Rows[CatalogProductListItem]
 
 
 class CatalogProductOfferAddResultOffer(B24Model):
@@ -373,7 +373,7 @@ class CatalogProductOfferAddResultOffer(B24Model):
 class CatalogProductOfferAddResult(B24Model):
     """Result of ``catalog.product.offer.add`` (REST v2)."""
 
-    offer: CatalogProductOfferAddResultOffer | None = None
+    offer: CatalogProductOfferAddResultOffer
 
 
 class CatalogProductOfferAddFields(TypedDict, total=False):
@@ -541,7 +541,7 @@ class CatalogProductOfferGetFieldsByFilterResultOffer(B24Model):
 class CatalogProductOfferGetFieldsByFilterResult(B24Model):
     """Result of ``catalog.product.offer.getFieldsByFilter`` (REST v2)."""
 
-    offer: CatalogProductOfferGetFieldsByFilterResultOffer | None = None
+    offer: CatalogProductOfferGetFieldsByFilterResultOffer
 
 
 class CatalogProductOfferListItem(B24Model):
@@ -599,7 +599,7 @@ class CatalogProductOfferListItem(B24Model):
 class CatalogProductOfferListResult(B24Model):
     """Result of ``catalog.product.offer.list`` (REST v2)."""
 
-    offers: LList[CatalogProductOfferListItem] = None
+    offers: Rows[CatalogProductOfferListItem]
 
 
 CatalogProductOfferUpdateResult: TypeAlias = CatalogProductOfferAddResult
@@ -686,7 +686,7 @@ class CatalogProductServiceAddResultService(B24Model):
 class CatalogProductServiceAddResult(B24Model):
     """Result of ``catalog.product.service.add`` (REST v2)."""
 
-    service: CatalogProductServiceAddResultService | None = None
+    service: CatalogProductServiceAddResultService
 
 
 class CatalogProductServiceAddFields(TypedDict, total=False):
@@ -788,7 +788,7 @@ class CatalogProductServiceGetFieldsByFilterResultService(B24Model):
 class CatalogProductServiceGetFieldsByFilterResult(B24Model):
     """Result of ``catalog.product.service.getFieldsByFilter`` (REST v2)."""
 
-    service: CatalogProductServiceGetFieldsByFilterResultService | None = None
+    service: CatalogProductServiceGetFieldsByFilterResultService
 
 
 class CatalogProductServiceListItem(B24Model):
@@ -828,7 +828,7 @@ class CatalogProductServiceListItem(B24Model):
 class CatalogProductServiceListResult(B24Model):
     """Result of ``catalog.product.service.list`` (REST v2)."""
 
-    services: LList[CatalogProductServiceListItem] = None
+    services: Rows[CatalogProductServiceListItem]
 
 
 CatalogProductServiceUpdateResult: TypeAlias = CatalogProductServiceAddResult
@@ -908,7 +908,7 @@ class CatalogProductSkuAddResultSku(B24Model):
 class CatalogProductSkuAddResult(B24Model):
     """Result of ``catalog.product.sku.add`` (REST v2)."""
 
-    sku: CatalogProductSkuAddResultSku | None = None
+    sku: CatalogProductSkuAddResultSku
 
 
 class CatalogProductSkuAddFields(TypedDict, total=False):
@@ -1035,7 +1035,7 @@ class CatalogProductSkuGetFieldsByFilterResultSku(B24Model):
 class CatalogProductSkuGetFieldsByFilterResult(B24Model):
     """Result of ``catalog.product.sku.getFieldsByFilter`` (REST v2)."""
 
-    sku: CatalogProductSkuGetFieldsByFilterResultSku | None = None
+    sku: CatalogProductSkuGetFieldsByFilterResultSku
 
 
 class CatalogProductSkuListItem(B24Model):
@@ -1087,7 +1087,7 @@ class CatalogProductSkuListItem(B24Model):
 class CatalogProductSkuListResult(B24Model):
     """Result of ``catalog.product.sku.list`` (REST v2)."""
 
-    units: LList[CatalogProductSkuListItem] = None
+    units: Rows[CatalogProductSkuListItem]
 
 
 CatalogProductSkuUpdateResult: TypeAlias = CatalogProductSkuAddResult

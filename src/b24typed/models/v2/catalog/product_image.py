@@ -11,7 +11,7 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 
 
 class CatalogProductImageAddResultProductImage(B24Model):
@@ -29,9 +29,7 @@ class CatalogProductImageAddResultProductImage(B24Model):
 class CatalogProductImageAddResult(B24Model):
     """Result of ``catalog.productImage.add`` (REST v2)."""
 
-    product_image: CatalogProductImageAddResultProductImage | None = Field(
-        None, alias="productImage"
-    )
+    product_image: CatalogProductImageAddResultProductImage = Field(alias="productImage")
 
 
 class CatalogProductImageAddFields(TypedDict, total=False):
@@ -76,14 +74,10 @@ class CatalogProductImageGetFieldsResultProductImage(B24Model):
 class CatalogProductImageGetFieldsResult(B24Model):
     """Result of ``catalog.productImage.getFields`` (REST v2)."""
 
-    product_image: CatalogProductImageGetFieldsResultProductImage | None = Field(
-        None, alias="productImage"
-    )
+    product_image: CatalogProductImageGetFieldsResultProductImage = Field(alias="productImage")
 
 
 class CatalogProductImageListResult(B24Model):
     """Result of ``catalog.productImage.list`` (REST v2)."""
 
-    product_images: LList[CatalogProductImageAddResultProductImage] = Field(
-        None, alias="productImages"
-    )
+    product_images: Rows[CatalogProductImageAddResultProductImage] = Field(alias="productImages")

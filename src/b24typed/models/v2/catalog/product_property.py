@@ -12,7 +12,7 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 
 
 class CatalogProductPropertyAddResultProductPropertyUserTypeSettings(B24Model):
@@ -59,8 +59,8 @@ class CatalogProductPropertyAddResultProductProperty(B24Model):
 class CatalogProductPropertyAddResult(B24Model):
     """Result of ``catalog.productProperty.add`` (REST v2)."""
 
-    product_property: CatalogProductPropertyAddResultProductProperty | None = Field(
-        None, alias="productProperty"
+    product_property: CatalogProductPropertyAddResultProductProperty = Field(
+        alias="productProperty"
     )
 
 
@@ -142,8 +142,8 @@ class CatalogProductPropertyGetResultProductProperty(B24Model):
 class CatalogProductPropertyGetResult(B24Model):
     """Result of ``catalog.productProperty.get`` (REST v2)."""
 
-    product_property: CatalogProductPropertyGetResultProductProperty | None = Field(
-        None, alias="productProperty"
+    product_property: CatalogProductPropertyGetResultProductProperty = Field(
+        alias="productProperty"
     )
 
 
@@ -169,8 +169,8 @@ class CatalogProductPropertyGetFieldsResultProductProperty(B24Model):
 class CatalogProductPropertyGetFieldsResult(B24Model):
     """Result of ``catalog.productProperty.getFields`` (REST v2)."""
 
-    product_property: CatalogProductPropertyGetFieldsResultProductProperty | None = Field(
-        None, alias="productProperty"
+    product_property: CatalogProductPropertyGetFieldsResultProductProperty = Field(
+        alias="productProperty"
     )
 
 
@@ -186,9 +186,7 @@ class CatalogProductPropertyListItem(B24Model):
 class CatalogProductPropertyListResult(B24Model):
     """Result of ``catalog.productProperty.list`` (REST v2)."""
 
-    product_properties: LList[CatalogProductPropertyListItem] = Field(
-        None, alias="productProperties"
-    )
+    product_properties: Rows[CatalogProductPropertyListItem] = Field(alias="productProperties")
 
 
 class CatalogProductPropertyUpdateResultProductProperty(B24Model):
@@ -223,8 +221,8 @@ class CatalogProductPropertyUpdateResultProductProperty(B24Model):
 class CatalogProductPropertyUpdateResult(B24Model):
     """Result of ``catalog.productProperty.update`` (REST v2)."""
 
-    product_property: CatalogProductPropertyUpdateResultProductProperty | None = Field(
-        None, alias="productProperty"
+    product_property: CatalogProductPropertyUpdateResultProductProperty = Field(
+        alias="productProperty"
     )
 
 

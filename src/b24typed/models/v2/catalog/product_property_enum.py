@@ -11,7 +11,7 @@ from typing import Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 
 
 class CatalogProductPropertyEnumAddResultProductPropertyEnum(B24Model):
@@ -28,8 +28,8 @@ class CatalogProductPropertyEnumAddResultProductPropertyEnum(B24Model):
 class CatalogProductPropertyEnumAddResult(B24Model):
     """Result of ``catalog.productPropertyEnum.add`` (REST v2)."""
 
-    product_property_enum: CatalogProductPropertyEnumAddResultProductPropertyEnum | None = Field(
-        None, alias="productPropertyEnum"
+    product_property_enum: CatalogProductPropertyEnumAddResultProductPropertyEnum = Field(
+        alias="productPropertyEnum"
     )
 
 
@@ -79,16 +79,16 @@ class CatalogProductPropertyEnumGetFieldsResultProductPropertyEnum(B24Model):
 class CatalogProductPropertyEnumGetFieldsResult(B24Model):
     """Result of ``catalog.productPropertyEnum.getFields`` (REST v2)."""
 
-    product_property_enum: CatalogProductPropertyEnumGetFieldsResultProductPropertyEnum | None = (
-        Field(None, alias="productPropertyEnum")
+    product_property_enum: CatalogProductPropertyEnumGetFieldsResultProductPropertyEnum = Field(
+        alias="productPropertyEnum"
     )
 
 
 class CatalogProductPropertyEnumListResult(B24Model):
     """Result of ``catalog.productPropertyEnum.list`` (REST v2)."""
 
-    product_property_enums: LList[CatalogProductPropertyEnumAddResultProductPropertyEnum] = Field(
-        None, alias="productPropertyEnums"
+    product_property_enums: Rows[CatalogProductPropertyEnumAddResultProductPropertyEnum] = Field(
+        alias="productPropertyEnums"
     )
 
 

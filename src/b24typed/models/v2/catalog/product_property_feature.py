@@ -11,7 +11,7 @@ from typing import Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 
 
 class CatalogProductPropertyFeatureAddResultProductPropertyFeature(B24Model):
@@ -27,9 +27,9 @@ class CatalogProductPropertyFeatureAddResultProductPropertyFeature(B24Model):
 class CatalogProductPropertyFeatureAddResult(B24Model):
     """Result of ``catalog.productPropertyFeature.add`` (REST v2)."""
 
-    product_property_feature: (
-        CatalogProductPropertyFeatureAddResultProductPropertyFeature | None
-    ) = Field(None, alias="productPropertyFeature")
+    product_property_feature: CatalogProductPropertyFeatureAddResultProductPropertyFeature = Field(
+        alias="productPropertyFeature"
+    )
 
 
 class CatalogProductPropertyFeatureAddFields(TypedDict, total=False):
@@ -55,9 +55,7 @@ class CatalogProductPropertyFeatureGetAvailableFeaturesByPropertyResultFeaturesI
 class CatalogProductPropertyFeatureGetAvailableFeaturesByPropertyResult(B24Model):
     """Result of ``catalog.productPropertyFeature.getAvailableFeaturesByProperty`` (REST v2)."""
 
-    features: LList[
-        CatalogProductPropertyFeatureGetAvailableFeaturesByPropertyResultFeaturesItem
-    ] = None
+    features: Rows[CatalogProductPropertyFeatureGetAvailableFeaturesByPropertyResultFeaturesItem]
 
 
 class CatalogProductPropertyFeatureGetFieldsResultProductPropertyFeatureFeatureId(B24Model):
@@ -90,17 +88,17 @@ class CatalogProductPropertyFeatureGetFieldsResultProductPropertyFeature(B24Mode
 class CatalogProductPropertyFeatureGetFieldsResult(B24Model):
     """Result of ``catalog.productPropertyFeature.getFields`` (REST v2)."""
 
-    product_property_feature: (
-        CatalogProductPropertyFeatureGetFieldsResultProductPropertyFeature | None
-    ) = Field(None, alias="productPropertyFeature")
+    product_property_feature: CatalogProductPropertyFeatureGetFieldsResultProductPropertyFeature = (
+        Field(alias="productPropertyFeature")
+    )
 
 
 class CatalogProductPropertyFeatureListResult(B24Model):
     """Result of ``catalog.productPropertyFeature.list`` (REST v2)."""
 
-    product_property_features: LList[
+    product_property_features: Rows[
         CatalogProductPropertyFeatureAddResultProductPropertyFeature
-    ] = Field(None, alias="productPropertyFeatures")
+    ] = Field(alias="productPropertyFeatures")
 
 
 CatalogProductPropertyFeatureUpdateResult: TypeAlias = CatalogProductPropertyFeatureAddResult

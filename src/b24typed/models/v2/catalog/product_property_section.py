@@ -10,7 +10,7 @@ from typing import Literal, TypedDict
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LInt, LStr, Rows
 
 
 class CatalogProductPropertySectionGetResultProductPropertySection(B24Model):
@@ -26,17 +26,17 @@ class CatalogProductPropertySectionGetResultProductPropertySection(B24Model):
 class CatalogProductPropertySectionGetResult(B24Model):
     """Result of ``catalog.productPropertySection.get`` (REST v2)."""
 
-    product_property_section: (
-        CatalogProductPropertySectionGetResultProductPropertySection | None
-    ) = Field(None, alias="productPropertySection")
+    product_property_section: CatalogProductPropertySectionGetResultProductPropertySection = Field(
+        alias="productPropertySection"
+    )
 
 
 class CatalogProductPropertySectionListResult(B24Model):
     """Result of ``catalog.productPropertySection.list`` (REST v2)."""
 
-    product_property_sections: LList[
+    product_property_sections: Rows[
         CatalogProductPropertySectionGetResultProductPropertySection
-    ] = Field(None, alias="productPropertySections")
+    ] = Field(alias="productPropertySections")
 
 
 class CatalogProductPropertySectionSetResultProductPropertySection(B24Model):
@@ -54,9 +54,9 @@ class CatalogProductPropertySectionSetResultProductPropertySection(B24Model):
 class CatalogProductPropertySectionSetResult(B24Model):
     """Result of ``catalog.productPropertySection.set`` (REST v2)."""
 
-    product_property_section: (
-        CatalogProductPropertySectionSetResultProductPropertySection | None
-    ) = Field(None, alias="productPropertySection")
+    product_property_section: CatalogProductPropertySectionSetResultProductPropertySection = Field(
+        alias="productPropertySection"
+    )
 
 
 class CatalogProductPropertySectionSetFields(TypedDict, total=False):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LStr, Rows
 
 
 class CatalogRatioGetResultRatio(B24Model):
@@ -23,7 +23,7 @@ class CatalogRatioGetResultRatio(B24Model):
 class CatalogRatioGetResult(B24Model):
     """Result of ``catalog.ratio.get`` (REST v2)."""
 
-    ratio: CatalogRatioGetResultRatio | None = None
+    ratio: CatalogRatioGetResultRatio
 
 
 class CatalogRatioGetFieldsResultRatioId(B24Model):
@@ -47,10 +47,10 @@ class CatalogRatioGetFieldsResultRatio(B24Model):
 class CatalogRatioGetFieldsResult(B24Model):
     """Result of ``catalog.ratio.getFields`` (REST v2)."""
 
-    ratio: CatalogRatioGetFieldsResultRatio | None = None
+    ratio: CatalogRatioGetFieldsResultRatio
 
 
 class CatalogRatioListResult(B24Model):
     """Result of ``catalog.ratio.list`` (REST v2)."""
 
-    ratios: LList[CatalogRatioGetResultRatio] = None
+    ratios: Rows[CatalogRatioGetResultRatio]

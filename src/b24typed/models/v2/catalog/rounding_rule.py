@@ -31,9 +31,7 @@ class CatalogRoundingRuleAddResultRoundingRule(B24Model):
 class CatalogRoundingRuleAddResult(B24Model):
     """Result of ``catalog.roundingRule.add`` (REST v2)."""
 
-    rounding_rule: CatalogRoundingRuleAddResultRoundingRule | None = Field(
-        None, alias="roundingRule"
-    )
+    rounding_rule: CatalogRoundingRuleAddResultRoundingRule = Field(alias="roundingRule")
 
 
 class CatalogRoundingRuleAddFields(TypedDict, total=False):
@@ -63,9 +61,7 @@ class CatalogRoundingRuleGetResultRoundingRule(B24Model):
 class CatalogRoundingRuleGetResult(B24Model):
     """Result of ``catalog.roundingRule.get`` (REST v2)."""
 
-    rounding_rule: CatalogRoundingRuleGetResultRoundingRule | None = Field(
-        None, alias="roundingRule"
-    )
+    rounding_rule: CatalogRoundingRuleGetResultRoundingRule = Field(alias="roundingRule")
 
 
 class CatalogRoundingRuleGetFieldsResultRoundingRuleCatalogGroupId(B24Model):
@@ -108,9 +104,7 @@ class CatalogRoundingRuleGetFieldsResultRoundingRule(B24Model):
 class CatalogRoundingRuleGetFieldsResult(B24Model):
     """Result of ``catalog.roundingRule.getFields`` (REST v2)."""
 
-    rounding_rule: CatalogRoundingRuleGetFieldsResultRoundingRule | None = Field(
-        None, alias="roundingRule"
-    )
+    rounding_rule: CatalogRoundingRuleGetFieldsResultRoundingRule = Field(alias="roundingRule")
 
 
 class CatalogRoundingRuleListResultRoundingRulesItem(B24Model):

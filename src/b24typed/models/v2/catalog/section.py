@@ -32,7 +32,7 @@ class CatalogSectionAddResultSection(B24Model):
 class CatalogSectionAddResult(B24Model):
     """Result of ``catalog.section.add`` (REST v2)."""
 
-    section: CatalogSectionAddResultSection | None = None
+    section: CatalogSectionAddResultSection
 
 
 class CatalogSectionAddFields(TypedDict, total=False):
@@ -83,7 +83,7 @@ class CatalogSectionGetFieldsResultSection(B24Model):
 class CatalogSectionGetFieldsResult(B24Model):
     """Result of ``catalog.section.getFields`` (REST v2)."""
 
-    section: CatalogSectionGetFieldsResultSection | None = None
+    section: CatalogSectionGetFieldsResultSection
 
 
 class CatalogSectionListResultSectionsItem(B24Model):

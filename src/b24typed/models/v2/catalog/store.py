@@ -13,7 +13,7 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt, LStr, Rows
 
 
 class CatalogStoreAddResultStoreImageId(B24Model):
@@ -50,7 +50,7 @@ class CatalogStoreAddResultStore(B24Model):
 class CatalogStoreAddResult(B24Model):
     """Result of ``catalog.store.add`` (REST v2)."""
 
-    store: CatalogStoreAddResultStore | None = None
+    store: CatalogStoreAddResultStore
 
 
 class CatalogStoreAddFields(TypedDict, total=False):
@@ -117,13 +117,13 @@ class CatalogStoreGetFieldsResultStore(B24Model):
 class CatalogStoreGetFieldsResult(B24Model):
     """Result of ``catalog.store.getFields`` (REST v2)."""
 
-    store: CatalogStoreGetFieldsResultStore | None = None
+    store: CatalogStoreGetFieldsResultStore
 
 
 class CatalogStoreListResult(B24Model):
     """Result of ``catalog.store.list`` (REST v2)."""
 
-    stores: LList[CatalogStoreAddResultStore] = None
+    stores: Rows[CatalogStoreAddResultStore]
 
 
 CatalogStoreUpdateResult: TypeAlias = CatalogStoreAddResult

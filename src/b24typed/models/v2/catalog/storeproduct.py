@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LStr, Rows
 
 
 class CatalogStoreproductGetResultStoreProduct(B24Model):
@@ -24,9 +24,7 @@ class CatalogStoreproductGetResultStoreProduct(B24Model):
 class CatalogStoreproductGetResult(B24Model):
     """Result of ``catalog.storeproduct.get`` (REST v2)."""
 
-    store_product: CatalogStoreproductGetResultStoreProduct | None = Field(
-        None, alias="storeProduct"
-    )
+    store_product: CatalogStoreproductGetResultStoreProduct = Field(alias="storeProduct")
 
 
 class CatalogStoreproductGetFieldsResultStoreProductAmount(B24Model):
@@ -57,14 +55,10 @@ class CatalogStoreproductGetFieldsResultStoreProduct(B24Model):
 class CatalogStoreproductGetFieldsResult(B24Model):
     """Result of ``catalog.storeproduct.getFields`` (REST v2)."""
 
-    store_product: CatalogStoreproductGetFieldsResultStoreProduct | None = Field(
-        None, alias="storeProduct"
-    )
+    store_product: CatalogStoreproductGetFieldsResultStoreProduct = Field(alias="storeProduct")
 
 
 class CatalogStoreproductListResult(B24Model):
     """Result of ``catalog.storeproduct.list`` (REST v2)."""
 
-    store_products: LList[CatalogStoreproductGetResultStoreProduct] = Field(
-        None, alias="storeProducts"
-    )
+    store_products: Rows[CatalogStoreproductGetResultStoreProduct] = Field(alias="storeProducts")

@@ -11,7 +11,7 @@ from typing import Any, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LInt, LStr, Rows
 
 
 class CatalogUserfieldDocumentListItem(B24Model):
@@ -26,13 +26,13 @@ class CatalogUserfieldDocumentListItem(B24Model):
 class CatalogUserfieldDocumentListResult(B24Model):
     """Result of ``catalog.userfield.document.list`` (REST v2)."""
 
-    documents: LList[CatalogUserfieldDocumentListItem] = None
+    documents: Rows[CatalogUserfieldDocumentListItem]
 
 
 class CatalogUserfieldDocumentUpdateResult(B24Model):
     """Result of ``catalog.userfield.document.update`` (REST v2)."""
 
-    document: CatalogUserfieldDocumentListItem | None = None
+    document: CatalogUserfieldDocumentListItem
 
 
 class CatalogUserfieldDocumentUpdateFields(TypedDict, total=False):

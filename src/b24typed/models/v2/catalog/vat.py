@@ -28,7 +28,7 @@ class CatalogVatAddResultVat(B24Model):
 class CatalogVatAddResult(B24Model):
     """Result of ``catalog.vat.add`` (REST v2)."""
 
-    vat: CatalogVatAddResultVat | None = None
+    vat: CatalogVatAddResultVat
 
 
 class CatalogVatAddFields(TypedDict, total=False):
@@ -76,7 +76,7 @@ class CatalogVatGetFieldsResultVat(B24Model):
 class CatalogVatGetFieldsResult(B24Model):
     """Result of ``catalog.vat.getFields`` (REST v2)."""
 
-    vat: CatalogVatGetFieldsResultVat | None = None
+    vat: CatalogVatGetFieldsResultVat
 
 
 class CatalogVatListResultTime(B24Model):

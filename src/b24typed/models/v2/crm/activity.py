@@ -83,7 +83,7 @@ class CrmActivityBadgeAddResultBadge(B24Model):
 class CrmActivityBadgeAddResult(B24Model):
     """Result of ``crm.activity.badge.add`` (REST v2)."""
 
-    badge: CrmActivityBadgeAddResultBadge | None = None
+    badge: CrmActivityBadgeAddResultBadge
 
 
 CrmActivityBadgeDeleteResult: TypeAlias = LBool
@@ -688,7 +688,7 @@ class CrmActivityLayoutBlocksGetResultLayout(B24Model):
 class CrmActivityLayoutBlocksGetResult(B24Model):
     """Result of ``crm.activity.layout.blocks.get`` (REST v2)."""
 
-    layout: CrmActivityLayoutBlocksGetResultLayout | None = None
+    layout: CrmActivityLayoutBlocksGetResultLayout
 
 
 CrmActivityLayoutBlocksSetResult: TypeAlias = CrmActivityLayoutBlocksDeleteResult

@@ -26,8 +26,8 @@ class CrmAutomatedsolutionAddResultAutomatedSolution(B24Model):
 class CrmAutomatedsolutionAddResult(B24Model):
     """Result of ``crm.automatedsolution.add`` (REST v2)."""
 
-    automated_solution: CrmAutomatedsolutionAddResultAutomatedSolution | None = Field(
-        None, alias="automatedSolution"
+    automated_solution: CrmAutomatedsolutionAddResultAutomatedSolution = Field(
+        alias="automatedSolution"
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, LList, LStr, Rows
 
 
 class CrmDocumentgeneratorDocumentAddResultDocumentProducts(B24Model):
@@ -68,7 +68,7 @@ class CrmDocumentgeneratorDocumentAddResultDocument(B24Model):
 class CrmDocumentgeneratorDocumentAddResult(B24Model):
     """Result of ``crm.documentgenerator.document.add`` (REST v2)."""
 
-    document: CrmDocumentgeneratorDocumentAddResultDocument | None = None
+    document: CrmDocumentgeneratorDocumentAddResultDocument
 
 
 class CrmDocumentgeneratorDocumentEnablepublicurlResult(B24Model):
@@ -123,7 +123,7 @@ class CrmDocumentgeneratorDocumentGetResultDocument(B24Model):
 class CrmDocumentgeneratorDocumentGetResult(B24Model):
     """Result of ``crm.documentgenerator.document.get`` (REST v2)."""
 
-    document: CrmDocumentgeneratorDocumentGetResultDocument | None = None
+    document: CrmDocumentgeneratorDocumentGetResultDocument
 
 
 class CrmDocumentgeneratorDocumentGetfieldsResultDocumentFieldsDocumentNumber(B24Model):
@@ -191,8 +191,8 @@ class CrmDocumentgeneratorDocumentGetfieldsResultDocumentFields(B24Model):
 class CrmDocumentgeneratorDocumentGetfieldsResult(B24Model):
     """Result of ``crm.documentgenerator.document.getfields`` (REST v2)."""
 
-    document_fields: CrmDocumentgeneratorDocumentGetfieldsResultDocumentFields | None = Field(
-        None, alias="documentFields"
+    document_fields: CrmDocumentgeneratorDocumentGetfieldsResultDocumentFields = Field(
+        alias="documentFields"
     )
 
 
@@ -243,7 +243,7 @@ class CrmDocumentgeneratorDocumentListItem(B24Model):
 class CrmDocumentgeneratorDocumentListResult(B24Model):
     """Result of ``crm.documentgenerator.document.list`` (REST v2)."""
 
-    documents: LList[CrmDocumentgeneratorDocumentListItem] = None
+    documents: Rows[CrmDocumentgeneratorDocumentListItem]
 
 
 CrmDocumentgeneratorDocumentUpdateResult: TypeAlias = CrmDocumentgeneratorDocumentAddResult
@@ -294,7 +294,7 @@ class CrmDocumentgeneratorDocumentUploadResultDocument(B24Model):
 class CrmDocumentgeneratorDocumentUploadResult(B24Model):
     """Result of ``crm.documentgenerator.document.upload`` (REST v2)."""
 
-    document: CrmDocumentgeneratorDocumentUploadResultDocument | None = None
+    document: CrmDocumentgeneratorDocumentUploadResultDocument
 
 
 class CrmDocumentgeneratorDocumentUploadFields(TypedDict, total=False):

@@ -102,7 +102,7 @@ class CrmItemAddResultItem(B24Model):
 class CrmItemAddResult(B24Model):
     """Result of ``crm.item.add`` (REST v2)."""
 
-    item: CrmItemAddResultItem | None = None
+    item: CrmItemAddResultItem
 
 
 class CrmItemAddFieldsFmItem(TypedDict, total=False):
@@ -421,7 +421,7 @@ class CrmItemFieldsResultFields(B24Model):
 class CrmItemFieldsResult(B24Model):
     """Result of ``crm.item.fields`` (REST v2)."""
 
-    fields: CrmItemFieldsResultFields | None = None
+    fields: CrmItemFieldsResultFields
 
 
 class CrmItemGetResultItemFmItem(B24Model):
@@ -518,7 +518,7 @@ class CrmItemGetResultItem(B24Model):
 class CrmItemGetResult(B24Model):
     """Result of ``crm.item.get`` (REST v2)."""
 
-    item: CrmItemGetResultItem | None = None
+    item: CrmItemGetResultItem
 
 
 class CrmItemImportResult(B24Model):
@@ -641,7 +641,7 @@ class CrmItemListItem(B24Model):
 class CrmItemListResult(B24Model):
     """Result of ``crm.item.list`` (REST v2)."""
 
-    items: LList[CrmItemListItem] = None
+    items: Rows[CrmItemListItem]
 
 
 CrmItemPaymentAddResult: TypeAlias = LInt
@@ -743,7 +743,7 @@ class CrmItemProductrowAddResultProductRow(B24Model):
 class CrmItemProductrowAddResult(B24Model):
     """Result of ``crm.item.productrow.add`` (REST v2)."""
 
-    product_row: CrmItemProductrowAddResultProductRow | None = Field(None, alias="productRow")
+    product_row: CrmItemProductrowAddResultProductRow = Field(alias="productRow")
 
 
 class CrmItemProductrowAddFields(TypedDict, total=False):
@@ -834,7 +834,7 @@ class CrmItemProductrowFieldsResultFields(B24Model):
 class CrmItemProductrowFieldsResult(B24Model):
     """Result of ``crm.item.productrow.fields`` (REST v2)."""
 
-    fields: CrmItemProductrowFieldsResultFields | None = None
+    fields: CrmItemProductrowFieldsResultFields
 
 
 class CrmItemProductrowGetResultProductRow(B24Model):
@@ -868,7 +868,7 @@ class CrmItemProductrowGetResultProductRow(B24Model):
 class CrmItemProductrowGetResult(B24Model):
     """Result of ``crm.item.productrow.get`` (REST v2)."""
 
-    product_row: CrmItemProductrowGetResultProductRow | None = Field(None, alias="productRow")
+    product_row: CrmItemProductrowGetResultProductRow = Field(alias="productRow")
 
 
 class CrmItemProductrowGetAvailableForPaymentResultProductRowsItem(B24Model):
@@ -901,8 +901,8 @@ class CrmItemProductrowGetAvailableForPaymentResultProductRowsItem(B24Model):
 class CrmItemProductrowGetAvailableForPaymentResult(B24Model):
     """Result of ``crm.item.productrow.getAvailableForPayment`` (REST v2)."""
 
-    product_rows: LList[CrmItemProductrowGetAvailableForPaymentResultProductRowsItem] = Field(
-        None, alias="productRows"
+    product_rows: Rows[CrmItemProductrowGetAvailableForPaymentResultProductRowsItem] = Field(
+        alias="productRows"
     )
 
 
@@ -937,7 +937,7 @@ class CrmItemProductrowListItem(B24Model):
 class CrmItemProductrowListResult(B24Model):
     """Result of ``crm.item.productrow.list`` (REST v2)."""
 
-    product_rows: LList[CrmItemProductrowListItem] = Field(None, alias="productRows")
+    product_rows: Rows[CrmItemProductrowListItem] = Field(alias="productRows")
 
 
 class CrmItemProductrowSetResultProductRowsItem(B24Model):
@@ -1020,7 +1020,7 @@ class CrmItemProductrowUpdateResultProductRow(B24Model):
 class CrmItemProductrowUpdateResult(B24Model):
     """Result of ``crm.item.productrow.update`` (REST v2)."""
 
-    product_row: CrmItemProductrowUpdateResultProductRow | None = Field(None, alias="productRow")
+    product_row: CrmItemProductrowUpdateResultProductRow = Field(alias="productRow")
 
 
 class CrmItemUpdateResultItem(B24Model):
@@ -1098,4 +1098,4 @@ class CrmItemUpdateResultItem(B24Model):
 class CrmItemUpdateResult(B24Model):
     """Result of ``crm.item.update`` (REST v2)."""
 
-    item: CrmItemUpdateResultItem | None = None
+    item: CrmItemUpdateResultItem

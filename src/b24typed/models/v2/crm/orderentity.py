@@ -11,7 +11,7 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 
 
 class CrmOrderentityAddResultDealOrder(B24Model):
@@ -25,7 +25,7 @@ class CrmOrderentityAddResultDealOrder(B24Model):
 class CrmOrderentityAddResult(B24Model):
     """Result of ``crm.orderentity.add`` (REST v2)."""
 
-    deal_order: CrmOrderentityAddResultDealOrder | None = Field(None, alias="dealOrder")
+    deal_order: CrmOrderentityAddResultDealOrder = Field(alias="dealOrder")
 
 
 class CrmOrderentityAddFields(TypedDict, total=False):
@@ -67,10 +67,10 @@ class CrmOrderentityGetFieldsResultOrderEntity(B24Model):
 class CrmOrderentityGetFieldsResult(B24Model):
     """Result of ``crm.orderentity.getFields`` (REST v2)."""
 
-    order_entity: CrmOrderentityGetFieldsResultOrderEntity | None = Field(None, alias="orderEntity")
+    order_entity: CrmOrderentityGetFieldsResultOrderEntity = Field(alias="orderEntity")
 
 
 class CrmOrderentityListResult(B24Model):
     """Result of ``crm.orderentity.list`` (REST v2)."""
 
-    order_entity: LList[CrmOrderentityAddResultDealOrder] = Field(None, alias="orderEntity")
+    order_entity: Rows[CrmOrderentityAddResultDealOrder] = Field(alias="orderEntity")

@@ -231,7 +231,7 @@ class CrmTimelineLayoutBlocksGetResultLayout(B24Model):
 class CrmTimelineLayoutBlocksGetResult(B24Model):
     """Result of ``crm.timeline.layout.blocks.get`` (REST v2)."""
 
-    layout: CrmTimelineLayoutBlocksGetResultLayout | None = None
+    layout: CrmTimelineLayoutBlocksGetResultLayout
 
 
 CrmTimelineLayoutBlocksSetResult: TypeAlias = CrmTimelineLayoutBlocksDeleteResult

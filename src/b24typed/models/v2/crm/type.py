@@ -75,7 +75,7 @@ class CrmTypeAddResultType(B24Model):
 class CrmTypeAddResult(B24Model):
     """Result of ``crm.type.add`` (REST v2)."""
 
-    type: CrmTypeAddResultType | None = None
+    type: CrmTypeAddResultType
 
 
 class CrmTypeAddFieldsLinkedUserFields(TypedDict, total=False):
@@ -187,7 +187,7 @@ class CrmTypeFieldsResultFields(B24Model):
 class CrmTypeFieldsResult(B24Model):
     """Result of ``crm.type.fields`` (REST v2)."""
 
-    fields: CrmTypeFieldsResultFields | None = None
+    fields: CrmTypeFieldsResultFields
 
 
 class CrmTypeGetResultType(B24Model):
@@ -228,7 +228,7 @@ class CrmTypeGetResultType(B24Model):
 class CrmTypeGetResult(B24Model):
     """Result of ``crm.type.get`` (REST v2)."""
 
-    type: CrmTypeGetResultType | None = None
+    type: CrmTypeGetResultType
 
 
 class CrmTypeGetByEntityTypeIdResultType(B24Model):
@@ -269,7 +269,7 @@ class CrmTypeGetByEntityTypeIdResultType(B24Model):
 class CrmTypeGetByEntityTypeIdResult(B24Model):
     """Result of ``crm.type.getByEntityTypeId`` (REST v2)."""
 
-    type: CrmTypeGetByEntityTypeIdResultType | None = None
+    type: CrmTypeGetByEntityTypeIdResultType
 
 
 class CrmTypeListItem(B24Model):
@@ -305,7 +305,7 @@ class CrmTypeListItem(B24Model):
 class CrmTypeListResult(B24Model):
     """Result of ``crm.type.list`` (REST v2)."""
 
-    types: LList[CrmTypeListItem] = None
+    types: Rows[CrmTypeListItem]
 
 
 class CrmTypeUpdateResultTypeRelations(B24Model):
@@ -353,7 +353,7 @@ class CrmTypeUpdateResultType(B24Model):
 class CrmTypeUpdateResult(B24Model):
     """Result of ``crm.type.update`` (REST v2)."""
 
-    type: CrmTypeUpdateResultType | None = None
+    type: CrmTypeUpdateResultType
 
 
 class CrmTypeUpdateFields(TypedDict, total=False):

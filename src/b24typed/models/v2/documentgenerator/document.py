@@ -11,7 +11,7 @@ from typing import Any, TypedDict
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, LStr, Rows
 
 
 class DocumentgeneratorDocumentAddResultDocumentValues(B24Model):
@@ -56,7 +56,7 @@ class DocumentgeneratorDocumentAddResultDocument(B24Model):
 class DocumentgeneratorDocumentAddResult(B24Model):
     """Result of ``documentgenerator.document.add`` (REST v2)."""
 
-    document: DocumentgeneratorDocumentAddResultDocument | None = None
+    document: DocumentgeneratorDocumentAddResultDocument
 
 
 class DocumentgeneratorDocumentAddFields(TypedDict, total=False):
@@ -134,7 +134,7 @@ class DocumentgeneratorDocumentGetResultDocument(B24Model):
 class DocumentgeneratorDocumentGetResult(B24Model):
     """Result of ``documentgenerator.document.get`` (REST v2)."""
 
-    document: DocumentgeneratorDocumentGetResultDocument | None = None
+    document: DocumentgeneratorDocumentGetResultDocument
 
 
 class DocumentgeneratorDocumentGetfieldsResultDocumentFieldsClientName(B24Model):
@@ -205,8 +205,8 @@ class DocumentgeneratorDocumentGetfieldsResultDocumentFields(B24Model):
 class DocumentgeneratorDocumentGetfieldsResult(B24Model):
     """Result of ``documentgenerator.document.getfields`` (REST v2)."""
 
-    document_fields: DocumentgeneratorDocumentGetfieldsResultDocumentFields | None = Field(
-        None, alias="documentFields"
+    document_fields: DocumentgeneratorDocumentGetfieldsResultDocumentFields = Field(
+        alias="documentFields"
     )
 
 
@@ -238,7 +238,7 @@ class DocumentgeneratorDocumentListItem(B24Model):
 class DocumentgeneratorDocumentListResult(B24Model):
     """Result of ``documentgenerator.document.list`` (REST v2)."""
 
-    documents: LList[DocumentgeneratorDocumentListItem] = None
+    documents: Rows[DocumentgeneratorDocumentListItem]
 
 
 class DocumentgeneratorDocumentUpdateResultDocument(B24Model):
@@ -279,4 +279,4 @@ class DocumentgeneratorDocumentUpdateResultDocument(B24Model):
 class DocumentgeneratorDocumentUpdateResult(B24Model):
     """Result of ``documentgenerator.document.update`` (REST v2)."""
 
-    document: DocumentgeneratorDocumentUpdateResultDocument | None = None
+    document: DocumentgeneratorDocumentUpdateResultDocument

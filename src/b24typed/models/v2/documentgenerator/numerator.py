@@ -11,7 +11,7 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 
 
 class DocumentgeneratorNumeratorAddResultNumeratorSettingsBitrixMainNumeratorGeneratorSequC4DD21(
@@ -50,7 +50,7 @@ class DocumentgeneratorNumeratorAddResultNumerator(B24Model):
 class DocumentgeneratorNumeratorAddResult(B24Model):
     """Result of ``documentgenerator.numerator.add`` (REST v2)."""
 
-    numerator: DocumentgeneratorNumeratorAddResultNumerator | None = None
+    numerator: DocumentgeneratorNumeratorAddResultNumerator
 
 
 class DocumentgeneratorNumeratorAddFieldsSettingsBitrixMainNumeratorGeneratorSequentNumber619777(
@@ -90,13 +90,13 @@ class DocumentgeneratorNumeratorGetResultNumerator(B24Model):
 class DocumentgeneratorNumeratorGetResult(B24Model):
     """Result of ``documentgenerator.numerator.get`` (REST v2)."""
 
-    numerator: DocumentgeneratorNumeratorGetResultNumerator | None = None
+    numerator: DocumentgeneratorNumeratorGetResultNumerator
 
 
 class DocumentgeneratorNumeratorListResult(B24Model):
     """Result of ``documentgenerator.numerator.list`` (REST v2)."""
 
-    numerators: LList[DocumentgeneratorNumeratorGetResultNumerator] = None
+    numerators: Rows[DocumentgeneratorNumeratorGetResultNumerator]
 
 
 DocumentgeneratorNumeratorUpdateResult: TypeAlias = DocumentgeneratorNumeratorGetResultNumerator

@@ -37,7 +37,7 @@ class DocumentgeneratorRegionAddResultRegion(B24Model):
 class DocumentgeneratorRegionAddResult(B24Model):
     """Result of ``documentgenerator.region.add`` (REST v2)."""
 
-    region: DocumentgeneratorRegionAddResultRegion | None = None
+    region: DocumentgeneratorRegionAddResultRegion
 
 
 class DocumentgeneratorRegionAddFields(TypedDict, total=False):
@@ -95,7 +95,7 @@ class DocumentgeneratorRegionListResultRegions(B24Model):
 class DocumentgeneratorRegionListResult(B24Model):
     """Result of ``documentgenerator.region.list`` (REST v2)."""
 
-    regions: DocumentgeneratorRegionListResultRegions | None = None
+    regions: DocumentgeneratorRegionListResultRegions
 
 
 DocumentgeneratorRegionUpdateResult: TypeAlias = DocumentgeneratorRegionAddResult

@@ -10,7 +10,7 @@ from typing import Literal, TypeAlias, TypedDict
 
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LInt, LStr, Rows
 
 
 class DocumentgeneratorRoleAddResultRolePermissionsDocuments(B24Model):
@@ -46,7 +46,7 @@ class DocumentgeneratorRoleAddResultRole(B24Model):
 class DocumentgeneratorRoleAddResult(B24Model):
     """Result of ``documentgenerator.role.add`` (REST v2)."""
 
-    role: DocumentgeneratorRoleAddResultRole | None = None
+    role: DocumentgeneratorRoleAddResultRole
 
 
 class DocumentgeneratorRoleAddFieldsPermissionsDocuments(TypedDict, total=False):
@@ -93,7 +93,7 @@ class DocumentgeneratorRoleListItem(B24Model):
 class DocumentgeneratorRoleListResult(B24Model):
     """Result of ``documentgenerator.role.list`` (REST v2)."""
 
-    roles: LList[DocumentgeneratorRoleListItem] = None
+    roles: Rows[DocumentgeneratorRoleListItem]
 
 
 DocumentgeneratorRoleUpdateResult: TypeAlias = DocumentgeneratorRoleAddResult

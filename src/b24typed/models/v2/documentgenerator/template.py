@@ -53,7 +53,7 @@ class DocumentgeneratorTemplateAddResultTemplate(B24Model):
 class DocumentgeneratorTemplateAddResult(B24Model):
     """Result of ``documentgenerator.template.add`` (REST v2)."""
 
-    template: DocumentgeneratorTemplateAddResultTemplate | None = None
+    template: DocumentgeneratorTemplateAddResultTemplate
 
 
 class DocumentgeneratorTemplateAddFields(TypedDict, total=False):
@@ -99,7 +99,7 @@ class DocumentgeneratorTemplateGetResultTemplate(B24Model):
 class DocumentgeneratorTemplateGetResult(B24Model):
     """Result of ``documentgenerator.template.get`` (REST v2)."""
 
-    template: DocumentgeneratorTemplateGetResultTemplate | None = None
+    template: DocumentgeneratorTemplateGetResultTemplate
 
 
 class DocumentgeneratorTemplateGetfieldsResultTemplateFieldsClientName(B24Model):
@@ -170,8 +170,8 @@ class DocumentgeneratorTemplateGetfieldsResultTemplateFields(B24Model):
 class DocumentgeneratorTemplateGetfieldsResult(B24Model):
     """Result of ``documentgenerator.template.getfields`` (REST v2)."""
 
-    template_fields: DocumentgeneratorTemplateGetfieldsResultTemplateFields | None = Field(
-        None, alias="templateFields"
+    template_fields: DocumentgeneratorTemplateGetfieldsResultTemplateFields = Field(
+        alias="templateFields"
     )
 
 
@@ -241,7 +241,7 @@ class DocumentgeneratorTemplateListResultTemplates(B24Model):
 class DocumentgeneratorTemplateListResult(B24Model):
     """Result of ``documentgenerator.template.list`` (REST v2)."""
 
-    templates: DocumentgeneratorTemplateListResultTemplates | None = None
+    templates: DocumentgeneratorTemplateListResultTemplates
 
 
 DocumentgeneratorTemplateUpdateResult: TypeAlias = DocumentgeneratorTemplateGetResult

@@ -41,7 +41,7 @@ class RpaCommentAddResultComment(B24Model):
 class RpaCommentAddResult(B24Model):
     """Result of ``rpa.comment.add`` (REST v2)."""
 
-    comment: RpaCommentAddResultComment | None = None
+    comment: RpaCommentAddResultComment
 
 
 class RpaCommentUpdateFields(TypedDict, total=False):

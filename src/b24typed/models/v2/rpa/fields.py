@@ -34,4 +34,4 @@ class RpaFieldsGetSettingsResultFields(B24Model):
 class RpaFieldsGetSettingsResult(B24Model):
     """Result of ``rpa.fields.getSettings`` (REST v2)."""
 
-    fields: RpaFieldsGetSettingsResultFields | None = None
+    fields: RpaFieldsGetSettingsResultFields

@@ -10,7 +10,7 @@ from typing import Any, TypedDict
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
 
 
 class RpaItemGetResultItemTasksFaces(B24Model):
@@ -117,13 +117,13 @@ class RpaItemGetTasksResultTasksItem(B24Model):
 class RpaItemGetTasksResult(B24Model):
     """Result of ``rpa.item.getTasks`` (REST v2)."""
 
-    tasks: LList[RpaItemGetTasksResultTasksItem] = None
+    tasks: Rows[RpaItemGetTasksResultTasksItem]
 
 
 class RpaItemListResult(B24Model):
     """Result of ``rpa.item.list`` (REST v2)."""
 
-    items: LList[LDict] = None
+    items: Rows[LDict]
 
 
 RpaItemUpdateFields = TypedDict(

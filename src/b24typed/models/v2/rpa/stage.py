@@ -11,7 +11,7 @@ from typing import Any, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
 
 
 class RpaStageAddFields(TypedDict, total=False):
@@ -88,7 +88,7 @@ class RpaStageListForTypeResultStagesItem(B24Model):
 class RpaStageListForTypeResult(B24Model):
     """Result of ``rpa.stage.listForType`` (REST v2)."""
 
-    stages: LList[RpaStageListForTypeResultStagesItem] = None
+    stages: Rows[RpaStageListForTypeResultStagesItem]
 
 
 class RpaStageUpdateFieldsItem(TypedDict, total=False):

@@ -39,7 +39,7 @@ class RpaTimelineAddResultTimeline(B24Model):
 class RpaTimelineAddResult(B24Model):
     """Result of ``rpa.timeline.add`` (REST v2)."""
 
-    timeline: RpaTimelineAddResultTimeline | None = None
+    timeline: RpaTimelineAddResultTimeline
 
 
 class RpaTimelineAddFields(TypedDict, total=False):
@@ -175,4 +175,4 @@ class RpaTimelineUpdateIsFixedResultTimeline(B24Model):
 class RpaTimelineUpdateIsFixedResult(B24Model):
     """Result of ``rpa.timeline.updateIsFixed`` (REST v2)."""
 
-    timeline: RpaTimelineUpdateIsFixedResultTimeline | None = None
+    timeline: RpaTimelineUpdateIsFixedResultTimeline

@@ -12,7 +12,7 @@ from typing import Any, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LDict, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LDict, LInt, LList, LStr, Rows
 
 
 class RpaTypeAddFieldsItem(TypedDict, total=False):
@@ -59,4 +59,4 @@ class RpaTypeGetResult(B24Model):
 class RpaTypeListResult(B24Model):
     """Result of ``rpa.type.list`` (REST v2)."""
 
-    types: LList[LDict] = None
+    types: Rows[LDict]

@@ -11,7 +11,7 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
 
 
 class SaleBasketitemAddResultBasketItem(B24Model):
@@ -47,7 +47,7 @@ class SaleBasketitemAddResultBasketItem(B24Model):
 class SaleBasketitemAddResult(B24Model):
     """Result of ``sale.basketitem.add`` (REST v2)."""
 
-    basket_item: SaleBasketitemAddResultBasketItem | None = Field(None, alias="basketItem")
+    basket_item: SaleBasketitemAddResultBasketItem = Field(alias="basketItem")
 
 
 class SaleBasketitemAddFields(TypedDict, total=False):
@@ -107,9 +107,7 @@ class SaleBasketitemAddCatalogProductResultBasketItem(B24Model):
 class SaleBasketitemAddCatalogProductResult(B24Model):
     """Result of ``sale.basketitem.addCatalogProduct`` (REST v2)."""
 
-    basket_item: SaleBasketitemAddCatalogProductResultBasketItem | None = Field(
-        None, alias="basketItem"
-    )
+    basket_item: SaleBasketitemAddCatalogProductResultBasketItem = Field(alias="basketItem")
 
 
 class SaleBasketitemAddCatalogProductFields(TypedDict, total=False):
@@ -155,7 +153,7 @@ class SaleBasketitemGetFieldsResultBasketItem(B24Model):
 class SaleBasketitemGetFieldsResult(B24Model):
     """Result of ``sale.basketitem.getFields`` (REST v2)."""
 
-    basket_item: SaleBasketitemGetFieldsResultBasketItem | None = Field(None, alias="basketItem")
+    basket_item: SaleBasketitemGetFieldsResultBasketItem = Field(alias="basketItem")
 
 
 SaleBasketitemGetFieldsCatalogProductResult: TypeAlias = SaleBasketitemGetFieldsResult
@@ -175,7 +173,7 @@ class SaleBasketitemListItem(B24Model):
 class SaleBasketitemListResult(B24Model):
     """Result of ``sale.basketitem.list`` (REST v2)."""
 
-    basket_items: LList[SaleBasketitemListItem] = Field(None, alias="basketItems")
+    basket_items: Rows[SaleBasketitemListItem] = Field(alias="basketItems")
 
 
 class SaleBasketitemUpdateResultBasketItem(B24Model):
@@ -212,7 +210,7 @@ class SaleBasketitemUpdateResultBasketItem(B24Model):
 class SaleBasketitemUpdateResult(B24Model):
     """Result of ``sale.basketitem.update`` (REST v2)."""
 
-    basket_item: SaleBasketitemUpdateResultBasketItem | None = Field(None, alias="basketItem")
+    basket_item: SaleBasketitemUpdateResultBasketItem = Field(alias="basketItem")
 
 
 class SaleBasketitemUpdateFields(TypedDict, total=False):
@@ -268,6 +266,4 @@ class SaleBasketitemUpdateCatalogProductResultBasketItem(B24Model):
 class SaleBasketitemUpdateCatalogProductResult(B24Model):
     """Result of ``sale.basketitem.updateCatalogProduct`` (REST v2)."""
 
-    basket_item: SaleBasketitemUpdateCatalogProductResultBasketItem | None = Field(
-        None, alias="basketItem"
-    )
+    basket_item: SaleBasketitemUpdateCatalogProductResultBasketItem = Field(alias="basketItem")

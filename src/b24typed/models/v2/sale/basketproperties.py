@@ -11,7 +11,7 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 
 
 class SaleBasketpropertiesAddResultBasketProperty(B24Model):
@@ -28,9 +28,7 @@ class SaleBasketpropertiesAddResultBasketProperty(B24Model):
 class SaleBasketpropertiesAddResult(B24Model):
     """Result of ``sale.basketproperties.add`` (REST v2)."""
 
-    basket_property: SaleBasketpropertiesAddResultBasketProperty | None = Field(
-        None, alias="basketProperty"
-    )
+    basket_property: SaleBasketpropertiesAddResultBasketProperty = Field(alias="basketProperty")
 
 
 class SaleBasketpropertiesAddFields(TypedDict, total=False):
@@ -60,9 +58,7 @@ class SaleBasketpropertiesGetResultBasketProperty(B24Model):
 class SaleBasketpropertiesGetResult(B24Model):
     """Result of ``sale.basketproperties.get`` (REST v2)."""
 
-    basket_property: SaleBasketpropertiesGetResultBasketProperty | None = Field(
-        None, alias="basketProperty"
-    )
+    basket_property: SaleBasketpropertiesGetResultBasketProperty = Field(alias="basketProperty")
 
 
 class SaleBasketpropertiesGetFieldsResultBasketPropertiesBasketId(B24Model):
@@ -93,16 +89,16 @@ class SaleBasketpropertiesGetFieldsResultBasketProperties(B24Model):
 class SaleBasketpropertiesGetFieldsResult(B24Model):
     """Result of ``sale.basketproperties.getFields`` (REST v2)."""
 
-    basket_properties: SaleBasketpropertiesGetFieldsResultBasketProperties | None = Field(
-        None, alias="basketProperties"
+    basket_properties: SaleBasketpropertiesGetFieldsResultBasketProperties = Field(
+        alias="basketProperties"
     )
 
 
 class SaleBasketpropertiesListResult(B24Model):
     """Result of ``sale.basketproperties.list`` (REST v2)."""
 
-    basket_properties: LList[SaleBasketpropertiesGetResultBasketProperty] = Field(
-        None, alias="basketProperties"
+    basket_properties: Rows[SaleBasketpropertiesGetResultBasketProperty] = Field(
+        alias="basketProperties"
     )
 
 

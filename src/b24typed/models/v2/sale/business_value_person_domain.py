@@ -11,7 +11,7 @@ from typing import Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LStr, Rows
 
 
 class SaleBusinessValuePersonDomainAddResultBusinessValuePersonDomain(B24Model):
@@ -73,14 +73,14 @@ class SaleBusinessValuePersonDomainGetFieldsResultBusinessValuePersonDomain(B24M
 class SaleBusinessValuePersonDomainGetFieldsResult(B24Model):
     """Result of ``sale.businessValuePersonDomain.getFields`` (REST v2)."""
 
-    business_value_person_domain: (
-        SaleBusinessValuePersonDomainGetFieldsResultBusinessValuePersonDomain | None
-    ) = Field(None, alias="businessValuePersonDomain")
+    business_value_person_domain: SaleBusinessValuePersonDomainGetFieldsResultBusinessValuePersonDomain = Field(
+        alias="businessValuePersonDomain"
+    )
 
 
 class SaleBusinessValuePersonDomainListResult(B24Model):
     """Result of ``sale.businessValuePersonDomain.list`` (REST v2)."""
 
-    business_value_person_domains: LList[
+    business_value_person_domains: Rows[
         SaleBusinessValuePersonDomainAddResultBusinessValuePersonDomain
-    ] = Field(None, alias="businessValuePersonDomains")
+    ] = Field(alias="businessValuePersonDomains")

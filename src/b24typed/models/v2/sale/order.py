@@ -12,7 +12,7 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt, LList, LStr, Rows
 
 
 class SaleOrderAddResultOrder(B24Model):
@@ -65,7 +65,7 @@ class SaleOrderAddResultOrder(B24Model):
 class SaleOrderAddResult(B24Model):
     """Result of ``sale.order.add`` (REST v2)."""
 
-    order: SaleOrderAddResultOrder | None = None
+    order: SaleOrderAddResultOrder
 
 
 class SaleOrderAddFields(TypedDict, total=False):
@@ -394,7 +394,7 @@ class SaleOrderGetResultOrder(B24Model):
 class SaleOrderGetResult(B24Model):
     """Result of ``sale.order.get`` (REST v2)."""
 
-    order: SaleOrderGetResultOrder | None = None
+    order: SaleOrderGetResultOrder
 
 
 class SaleOrderGetFieldsResultOrderAccountNumber(B24Model):
@@ -493,7 +493,7 @@ class SaleOrderGetFieldsResultOrder(B24Model):
 class SaleOrderGetFieldsResult(B24Model):
     """Result of ``sale.order.getFields`` (REST v2)."""
 
-    order: SaleOrderGetFieldsResultOrder | None = None
+    order: SaleOrderGetFieldsResultOrder
 
 
 class SaleOrderListItem(B24Model):
@@ -547,7 +547,7 @@ class SaleOrderListItem(B24Model):
 class SaleOrderListResult(B24Model):
     """Result of ``sale.order.list`` (REST v2)."""
 
-    orders: LList[SaleOrderListItem] = None
+    orders: Rows[SaleOrderListItem]
 
 
 class SaleOrderUpdateResultOrder(B24Model):
@@ -603,4 +603,4 @@ class SaleOrderUpdateResultOrder(B24Model):
 class SaleOrderUpdateResult(B24Model):
     """Result of ``sale.order.update`` (REST v2)."""
 
-    order: SaleOrderUpdateResultOrder | None = None
+    order: SaleOrderUpdateResultOrder

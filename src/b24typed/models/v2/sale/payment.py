@@ -12,7 +12,7 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt, LStr, Rows
 
 
 class SalePaymentAddResultPayment(B24Model):
@@ -67,7 +67,7 @@ class SalePaymentAddResultPayment(B24Model):
 class SalePaymentAddResult(B24Model):
     """Result of ``sale.payment.add`` (REST v2)."""
 
-    payment: SalePaymentAddResultPayment | None = None
+    payment: SalePaymentAddResultPayment
 
 
 class SalePaymentAddFields(TypedDict, total=False):
@@ -164,7 +164,7 @@ class SalePaymentGetResultPayment(B24Model):
 class SalePaymentGetResult(B24Model):
     """Result of ``sale.payment.get`` (REST v2)."""
 
-    payment: SalePaymentGetResultPayment | None = None
+    payment: SalePaymentGetResultPayment
 
 
 class SalePaymentGetFieldsResultPaymentAccountNumber(B24Model):
@@ -282,13 +282,13 @@ class SalePaymentGetFieldsResultPayment(B24Model):
 class SalePaymentGetFieldsResult(B24Model):
     """Result of ``sale.payment.getFields`` (REST v2)."""
 
-    payment: SalePaymentGetFieldsResultPayment | None = None
+    payment: SalePaymentGetFieldsResultPayment
 
 
 class SalePaymentListResult(B24Model):
     """Result of ``sale.payment.list`` (REST v2)."""
 
-    payments: LList[SalePaymentGetResultPayment] = None
+    payments: Rows[SalePaymentGetResultPayment]
 
 
 SalePaymentUpdateResult: TypeAlias = SalePaymentAddResult

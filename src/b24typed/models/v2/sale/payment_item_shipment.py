@@ -11,7 +11,7 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LStr, Rows
 
 
 class SalePaymentItemShipmentAddResultPaymentItemShipment(B24Model):
@@ -27,8 +27,8 @@ class SalePaymentItemShipmentAddResultPaymentItemShipment(B24Model):
 class SalePaymentItemShipmentAddResult(B24Model):
     """Result of ``sale.paymentItemShipment.add`` (REST v2)."""
 
-    payment_item_shipment: SalePaymentItemShipmentAddResultPaymentItemShipment | None = Field(
-        None, alias="paymentItemShipment"
+    payment_item_shipment: SalePaymentItemShipmentAddResultPaymentItemShipment = Field(
+        alias="paymentItemShipment"
     )
 
 
@@ -54,8 +54,8 @@ class SalePaymentItemShipmentGetResultPaymentItemShipment(B24Model):
 class SalePaymentItemShipmentGetResult(B24Model):
     """Result of ``sale.paymentItemShipment.get`` (REST v2)."""
 
-    payment_item_shipment: SalePaymentItemShipmentGetResultPaymentItemShipment | None = Field(
-        None, alias="paymentItemShipment"
+    payment_item_shipment: SalePaymentItemShipmentGetResultPaymentItemShipment = Field(
+        alias="paymentItemShipment"
     )
 
 
@@ -89,16 +89,16 @@ class SalePaymentItemShipmentGetFieldsResultPaymentItemShipment(B24Model):
 class SalePaymentItemShipmentGetFieldsResult(B24Model):
     """Result of ``sale.paymentItemShipment.getFields`` (REST v2)."""
 
-    payment_item_shipment: SalePaymentItemShipmentGetFieldsResultPaymentItemShipment | None = Field(
-        None, alias="paymentItemShipment"
+    payment_item_shipment: SalePaymentItemShipmentGetFieldsResultPaymentItemShipment = Field(
+        alias="paymentItemShipment"
     )
 
 
 class SalePaymentItemShipmentListResult(B24Model):
     """Result of ``sale.paymentItemShipment.list`` (REST v2)."""
 
-    payment_items_shipment: LList[SalePaymentItemShipmentGetResultPaymentItemShipment] = Field(
-        None, alias="paymentItemsShipment"
+    payment_items_shipment: Rows[SalePaymentItemShipmentGetResultPaymentItemShipment] = Field(
+        alias="paymentItemsShipment"
     )
 
 

@@ -28,8 +28,8 @@ class SalePaymentitembasketAddResultPaymentItemBasket(B24Model):
 class SalePaymentitembasketAddResult(B24Model):
     """Result of ``sale.paymentitembasket.add`` (REST v2)."""
 
-    payment_item_basket: SalePaymentitembasketAddResultPaymentItemBasket | None = Field(
-        None, alias="paymentItemBasket"
+    payment_item_basket: SalePaymentitembasketAddResultPaymentItemBasket = Field(
+        alias="paymentItemBasket"
     )
 
 
@@ -57,8 +57,8 @@ class SalePaymentitembasketGetResultPaymentItemBasket(B24Model):
 class SalePaymentitembasketGetResult(B24Model):
     """Result of ``sale.paymentitembasket.get`` (REST v2)."""
 
-    payment_item_basket: SalePaymentitembasketGetResultPaymentItemBasket | None = Field(
-        None, alias="paymentItemBasket"
+    payment_item_basket: SalePaymentitembasketGetResultPaymentItemBasket = Field(
+        alias="paymentItemBasket"
     )
 
 
@@ -93,8 +93,8 @@ class SalePaymentitembasketGetfieldsResultPaymentItemBasket(B24Model):
 class SalePaymentitembasketGetfieldsResult(B24Model):
     """Result of ``sale.paymentitembasket.getfields`` (REST v2)."""
 
-    payment_item_basket: SalePaymentitembasketGetfieldsResultPaymentItemBasket | None = Field(
-        None, alias="paymentItemBasket"
+    payment_item_basket: SalePaymentitembasketGetfieldsResultPaymentItemBasket = Field(
+        alias="paymentItemBasket"
     )
 
 

@@ -28,7 +28,7 @@ class SalePersontypeAddResultPersonType(B24Model):
 class SalePersontypeAddResult(B24Model):
     """Result of ``sale.persontype.add`` (REST v2)."""
 
-    person_type: SalePersontypeAddResultPersonType | None = Field(None, alias="personType")
+    person_type: SalePersontypeAddResultPersonType = Field(alias="personType")
 
 
 class SalePersontypeAddFields(TypedDict, total=False):
@@ -67,7 +67,7 @@ class SalePersontypeGetFieldsResultPersonType(B24Model):
 class SalePersontypeGetFieldsResult(B24Model):
     """Result of ``sale.persontype.getFields`` (REST v2)."""
 
-    person_type: SalePersontypeGetFieldsResultPersonType | None = Field(None, alias="personType")
+    person_type: SalePersontypeGetFieldsResultPersonType = Field(alias="personType")
 
 
 class SalePersontypeListResultPersonTypesItem(B24Model):
@@ -112,4 +112,4 @@ class SalePersontypeUpdateResultPersonType(B24Model):
 class SalePersontypeUpdateResult(B24Model):
     """Result of ``sale.persontype.update`` (REST v2)."""
 
-    person_type: SalePersontypeUpdateResultPersonType | None = Field(None, alias="personType")
+    person_type: SalePersontypeUpdateResultPersonType = Field(alias="personType")

@@ -12,7 +12,7 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
 
 
 class SalePropertyAddFields(TypedDict, total=False):
@@ -84,7 +84,7 @@ class SalePropertyGetResultProperty(B24Model):
 class SalePropertyGetResult(B24Model):
     """Result of ``sale.property.get`` (REST v2)."""
 
-    property: SalePropertyGetResultProperty | None = None
+    property: SalePropertyGetResultProperty
 
 
 class SalePropertyGetfieldsbytypeResultPropertyActive(B24Model):
@@ -149,7 +149,7 @@ class SalePropertyGetfieldsbytypeResultProperty(B24Model):
 class SalePropertyGetfieldsbytypeResult(B24Model):
     """Result of ``sale.property.getfieldsbytype`` (REST v2)."""
 
-    property: SalePropertyGetfieldsbytypeResultProperty | None = None
+    property: SalePropertyGetfieldsbytypeResultProperty
 
 
 class SalePropertyListItem(B24Model):
@@ -187,7 +187,7 @@ class SalePropertyListItem(B24Model):
 class SalePropertyListResult(B24Model):
     """Result of ``sale.property.list`` (REST v2)."""
 
-    properties: LList[SalePropertyListItem] = None
+    properties: Rows[SalePropertyListItem]
 
 
 class SalePropertyUpdateResultPropertySettings(B24Model):
@@ -233,7 +233,7 @@ class SalePropertyUpdateResultProperty(B24Model):
 class SalePropertyUpdateResult(B24Model):
     """Result of ``sale.property.update`` (REST v2)."""
 
-    property: SalePropertyUpdateResultProperty | None = None
+    property: SalePropertyUpdateResultProperty
 
 
 class SalePropertyUpdateFields(TypedDict, total=False):

@@ -25,8 +25,8 @@ class SalePropertyRelationAddResultPropertyRelation(B24Model):
 class SalePropertyRelationAddResult(B24Model):
     """Result of ``sale.propertyRelation.add`` (REST v2)."""
 
-    property_relation: SalePropertyRelationAddResultPropertyRelation | None = Field(
-        None, alias="propertyRelation"
+    property_relation: SalePropertyRelationAddResultPropertyRelation = Field(
+        alias="propertyRelation"
     )
 
 
@@ -65,8 +65,8 @@ class SalePropertyRelationGetFieldsResultPropertyRelation(B24Model):
 class SalePropertyRelationGetFieldsResult(B24Model):
     """Result of ``sale.propertyRelation.getFields`` (REST v2)."""
 
-    property_relation: SalePropertyRelationGetFieldsResultPropertyRelation | None = Field(
-        None, alias="propertyRelation"
+    property_relation: SalePropertyRelationGetFieldsResultPropertyRelation = Field(
+        alias="propertyRelation"
     )
 
 

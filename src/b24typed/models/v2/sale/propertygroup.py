@@ -11,7 +11,7 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 
 
 class SalePropertygroupAddResultPropertyGroup(B24Model):
@@ -26,9 +26,7 @@ class SalePropertygroupAddResultPropertyGroup(B24Model):
 class SalePropertygroupAddResult(B24Model):
     """Result of ``sale.propertygroup.add`` (REST v2)."""
 
-    property_group: SalePropertygroupAddResultPropertyGroup | None = Field(
-        None, alias="propertyGroup"
-    )
+    property_group: SalePropertygroupAddResultPropertyGroup = Field(alias="propertyGroup")
 
 
 class SalePropertygroupAddFields(TypedDict, total=False):
@@ -65,17 +63,13 @@ class SalePropertygroupGetFieldsResultPropertyGroup(B24Model):
 class SalePropertygroupGetFieldsResult(B24Model):
     """Result of ``sale.propertygroup.getFields`` (REST v2)."""
 
-    property_group: SalePropertygroupGetFieldsResultPropertyGroup | None = Field(
-        None, alias="propertyGroup"
-    )
+    property_group: SalePropertygroupGetFieldsResultPropertyGroup = Field(alias="propertyGroup")
 
 
 class SalePropertygroupListResult(B24Model):
     """Result of ``sale.propertygroup.list`` (REST v2)."""
 
-    property_groups: LList[SalePropertygroupAddResultPropertyGroup] = Field(
-        None, alias="propertyGroups"
-    )
+    property_groups: Rows[SalePropertygroupAddResultPropertyGroup] = Field(alias="propertyGroups")
 
 
 SalePropertygroupUpdateResult: TypeAlias = SalePropertygroupAddResult

@@ -12,7 +12,7 @@ from typing import Any, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 
 SalePropertyvalueDeleteResult: TypeAlias = LBool
 
@@ -32,9 +32,7 @@ class SalePropertyvalueGetResultPropertyValue(B24Model):
 class SalePropertyvalueGetResult(B24Model):
     """Result of ``sale.propertyvalue.get`` (REST v2)."""
 
-    property_value: SalePropertyvalueGetResultPropertyValue | None = Field(
-        None, alias="propertyValue"
-    )
+    property_value: SalePropertyvalueGetResultPropertyValue = Field(alias="propertyValue")
 
 
 class SalePropertyvalueGetfieldsResultPropertyValueCode(B24Model):
@@ -67,17 +65,13 @@ class SalePropertyvalueGetfieldsResultPropertyValue(B24Model):
 class SalePropertyvalueGetfieldsResult(B24Model):
     """Result of ``sale.propertyvalue.getfields`` (REST v2)."""
 
-    property_value: SalePropertyvalueGetfieldsResultPropertyValue | None = Field(
-        None, alias="propertyValue"
-    )
+    property_value: SalePropertyvalueGetfieldsResultPropertyValue = Field(alias="propertyValue")
 
 
 class SalePropertyvalueListResult(B24Model):
     """Result of ``sale.propertyvalue.list`` (REST v2)."""
 
-    property_values: LList[SalePropertyvalueGetResultPropertyValue] = Field(
-        None, alias="propertyValues"
-    )
+    property_values: Rows[SalePropertyvalueGetResultPropertyValue] = Field(alias="propertyValues")
 
 
 class SalePropertyvalueModifyResultPropertyValuesItem(B24Model):
@@ -94,8 +88,8 @@ class SalePropertyvalueModifyResultPropertyValuesItem(B24Model):
 class SalePropertyvalueModifyResult(B24Model):
     """Result of ``sale.propertyvalue.modify`` (REST v2)."""
 
-    property_values: LList[SalePropertyvalueModifyResultPropertyValuesItem] = Field(
-        None, alias="propertyValues"
+    property_values: Rows[SalePropertyvalueModifyResultPropertyValuesItem] = Field(
+        alias="propertyValues"
     )
 
 

@@ -11,7 +11,7 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 
 
 class SalePropertyvariantAddResultPropertyVariant(B24Model):
@@ -28,9 +28,7 @@ class SalePropertyvariantAddResultPropertyVariant(B24Model):
 class SalePropertyvariantAddResult(B24Model):
     """Result of ``sale.propertyvariant.add`` (REST v2)."""
 
-    property_variant: SalePropertyvariantAddResultPropertyVariant | None = Field(
-        None, alias="propertyVariant"
-    )
+    property_variant: SalePropertyvariantAddResultPropertyVariant = Field(alias="propertyVariant")
 
 
 class SalePropertyvariantAddFields(TypedDict, total=False):
@@ -59,9 +57,7 @@ class SalePropertyvariantGetResultPropertyVariant(B24Model):
 class SalePropertyvariantGetResult(B24Model):
     """Result of ``sale.propertyvariant.get`` (REST v2)."""
 
-    property_variant: SalePropertyvariantGetResultPropertyVariant | None = Field(
-        None, alias="propertyVariant"
-    )
+    property_variant: SalePropertyvariantGetResultPropertyVariant = Field(alias="propertyVariant")
 
 
 class SalePropertyvariantGetFieldsResultPropertyVariantDescription(B24Model):
@@ -92,16 +88,16 @@ class SalePropertyvariantGetFieldsResultPropertyVariant(B24Model):
 class SalePropertyvariantGetFieldsResult(B24Model):
     """Result of ``sale.propertyvariant.getFields`` (REST v2)."""
 
-    property_variant: SalePropertyvariantGetFieldsResultPropertyVariant | None = Field(
-        None, alias="propertyVariant"
+    property_variant: SalePropertyvariantGetFieldsResultPropertyVariant = Field(
+        alias="propertyVariant"
     )
 
 
 class SalePropertyvariantListResult(B24Model):
     """Result of ``sale.propertyvariant.list`` (REST v2)."""
 
-    property_variants: LList[SalePropertyvariantGetResultPropertyVariant] = Field(
-        None, alias="propertyVariants"
+    property_variants: Rows[SalePropertyvariantGetResultPropertyVariant] = Field(
+        alias="propertyVariants"
     )
 
 

@@ -13,7 +13,17 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LFloat, LInt, LList, LStr
+from b24typed.core.typed_models import (
+    B24Model,
+    LBool,
+    LDateTime,
+    LDict,
+    LFloat,
+    LInt,
+    LList,
+    LStr,
+    Rows,
+)
 
 
 class SaleShipmentAddResultShipment(B24Model):
@@ -55,7 +65,7 @@ class SaleShipmentAddResultShipment(B24Model):
 class SaleShipmentAddResult(B24Model):
     """Result of ``sale.shipment.add`` (REST v2)."""
 
-    shipment: SaleShipmentAddResultShipment | None = None
+    shipment: SaleShipmentAddResultShipment
 
 
 class SaleShipmentAddFields(TypedDict, total=False):
@@ -277,7 +287,7 @@ class SaleShipmentGetFieldsResultShipment(B24Model):
 class SaleShipmentGetFieldsResult(B24Model):
     """Result of ``sale.shipment.getFields`` (REST v2)."""
 
-    shipment: SaleShipmentGetFieldsResultShipment | None = None
+    shipment: SaleShipmentGetFieldsResultShipment
 
 
 class SaleShipmentListItem(B24Model):
@@ -333,7 +343,7 @@ class SaleShipmentListItem(B24Model):
 class SaleShipmentListResult(B24Model):
     """Result of ``sale.shipment.list`` (REST v2)."""
 
-    shipments: LList[SaleShipmentListItem] = None
+    shipments: Rows[SaleShipmentListItem]
 
 
 class SaleShipmentUpdateResultShipment(B24Model):
@@ -390,7 +400,7 @@ class SaleShipmentUpdateResultShipment(B24Model):
 class SaleShipmentUpdateResult(B24Model):
     """Result of ``sale.shipment.update`` (REST v2)."""
 
-    shipment: SaleShipmentUpdateResultShipment | None = None
+    shipment: SaleShipmentUpdateResultShipment
 
 
 class SaleShipmentUpdateFields(TypedDict, total=False):

@@ -11,7 +11,7 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt, LStr, Rows
 
 
 class SaleShipmentitemAddResultShipmentItem(B24Model):
@@ -29,7 +29,7 @@ class SaleShipmentitemAddResultShipmentItem(B24Model):
 class SaleShipmentitemAddResult(B24Model):
     """Result of ``sale.shipmentitem.add`` (REST v2)."""
 
-    shipment_item: SaleShipmentitemAddResultShipmentItem | None = Field(None, alias="shipmentItem")
+    shipment_item: SaleShipmentitemAddResultShipmentItem = Field(alias="shipmentItem")
 
 
 class SaleShipmentitemAddFields(TypedDict, total=False):
@@ -57,7 +57,7 @@ class SaleShipmentitemGetResultShipmentItem(B24Model):
 class SaleShipmentitemGetResult(B24Model):
     """Result of ``sale.shipmentitem.get`` (REST v2)."""
 
-    shipment_item: SaleShipmentitemGetResultShipmentItem | None = Field(None, alias="shipmentItem")
+    shipment_item: SaleShipmentitemGetResultShipmentItem = Field(alias="shipmentItem")
 
 
 class SaleShipmentitemGetfieldsResultShipmentItemBasketId(B24Model):
@@ -92,17 +92,13 @@ class SaleShipmentitemGetfieldsResultShipmentItem(B24Model):
 class SaleShipmentitemGetfieldsResult(B24Model):
     """Result of ``sale.shipmentitem.getfields`` (REST v2)."""
 
-    shipment_item: SaleShipmentitemGetfieldsResultShipmentItem | None = Field(
-        None, alias="shipmentItem"
-    )
+    shipment_item: SaleShipmentitemGetfieldsResultShipmentItem = Field(alias="shipmentItem")
 
 
 class SaleShipmentitemListResult(B24Model):
     """Result of ``sale.shipmentitem.list`` (REST v2)."""
 
-    shipment_items: LList[SaleShipmentitemGetResultShipmentItem] = Field(
-        None, alias="shipmentItems"
-    )
+    shipment_items: Rows[SaleShipmentitemGetResultShipmentItem] = Field(alias="shipmentItems")
 
 
 SaleShipmentitemUpdateResult: TypeAlias = SaleShipmentitemAddResult

@@ -12,7 +12,7 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
 
 
 class SaleShipmentpropertyAddFields(TypedDict, total=False):
@@ -84,7 +84,7 @@ class SaleShipmentpropertyGetResultProperty(B24Model):
 class SaleShipmentpropertyGetResult(B24Model):
     """Result of ``sale.shipmentproperty.get`` (REST v2)."""
 
-    property: SaleShipmentpropertyGetResultProperty | None = None
+    property: SaleShipmentpropertyGetResultProperty
 
 
 class SaleShipmentpropertyGetfieldsbytypeResultPropertyActive(B24Model):
@@ -151,7 +151,7 @@ class SaleShipmentpropertyGetfieldsbytypeResultProperty(B24Model):
 class SaleShipmentpropertyGetfieldsbytypeResult(B24Model):
     """Result of ``sale.shipmentproperty.getfieldsbytype`` (REST v2)."""
 
-    property: SaleShipmentpropertyGetfieldsbytypeResultProperty | None = None
+    property: SaleShipmentpropertyGetfieldsbytypeResultProperty
 
 
 class SaleShipmentpropertyListItem(B24Model):
@@ -189,7 +189,7 @@ class SaleShipmentpropertyListItem(B24Model):
 class SaleShipmentpropertyListResult(B24Model):
     """Result of ``sale.shipmentproperty.list`` (REST v2)."""
 
-    properties: LList[SaleShipmentpropertyListItem] = None
+    properties: Rows[SaleShipmentpropertyListItem]
 
 
 class SaleShipmentpropertyUpdateResultPropertySettings(B24Model):
@@ -235,7 +235,7 @@ class SaleShipmentpropertyUpdateResultProperty(B24Model):
 class SaleShipmentpropertyUpdateResult(B24Model):
     """Result of ``sale.shipmentproperty.update`` (REST v2)."""
 
-    property: SaleShipmentpropertyUpdateResultProperty | None = None
+    property: SaleShipmentpropertyUpdateResultProperty
 
 
 class SaleShipmentpropertyUpdateFields(TypedDict, total=False):

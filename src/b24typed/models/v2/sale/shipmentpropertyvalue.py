@@ -12,7 +12,7 @@ from typing import Any, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 
 SaleShipmentpropertyvalueDeleteResult: TypeAlias = LBool
 
@@ -53,8 +53,8 @@ class SaleShipmentpropertyvalueGetfieldsResultPropertyValue(B24Model):
 class SaleShipmentpropertyvalueGetfieldsResult(B24Model):
     """Result of ``sale.shipmentpropertyvalue.getfields`` (REST v2)."""
 
-    property_value: SaleShipmentpropertyvalueGetfieldsResultPropertyValue | None = Field(
-        None, alias="propertyValue"
+    property_value: SaleShipmentpropertyvalueGetfieldsResultPropertyValue = Field(
+        alias="propertyValue"
     )
 
 
@@ -73,7 +73,7 @@ class SaleShipmentpropertyvalueListItem(B24Model):
 class SaleShipmentpropertyvalueListResult(B24Model):
     """Result of ``sale.shipmentpropertyvalue.list`` (REST v2)."""
 
-    property_values: LList[SaleShipmentpropertyvalueListItem] = Field(None, alias="propertyValues")
+    property_values: Rows[SaleShipmentpropertyvalueListItem] = Field(alias="propertyValues")
 
 
 class SaleShipmentpropertyvalueModifyResultPropertyValuesItem(B24Model):
@@ -88,8 +88,8 @@ class SaleShipmentpropertyvalueModifyResultPropertyValuesItem(B24Model):
 class SaleShipmentpropertyvalueModifyResult(B24Model):
     """Result of ``sale.shipmentpropertyvalue.modify`` (REST v2)."""
 
-    property_values: LList[SaleShipmentpropertyvalueModifyResultPropertyValuesItem] = Field(
-        None, alias="propertyValues"
+    property_values: Rows[SaleShipmentpropertyvalueModifyResultPropertyValuesItem] = Field(
+        alias="propertyValues"
     )
 
 

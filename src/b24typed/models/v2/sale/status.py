@@ -28,7 +28,7 @@ class SaleStatusAddResultStatus(B24Model):
 class SaleStatusAddResult(B24Model):
     """Result of ``sale.status.add`` (REST v2)."""
 
-    status: SaleStatusAddResultStatus | None = None
+    status: SaleStatusAddResultStatus
 
 
 class SaleStatusAddFields(TypedDict, total=False):
@@ -57,7 +57,7 @@ class SaleStatusGetResultStatus(B24Model):
 class SaleStatusGetResult(B24Model):
     """Result of ``sale.status.get`` (REST v2)."""
 
-    status: SaleStatusGetResultStatus | None = None
+    status: SaleStatusGetResultStatus
 
 
 class SaleStatusGetFieldsResultStatusColor(B24Model):
@@ -83,7 +83,7 @@ class SaleStatusGetFieldsResultStatus(B24Model):
 class SaleStatusGetFieldsResult(B24Model):
     """Result of ``sale.status.getFields`` (REST v2)."""
 
-    status: SaleStatusGetFieldsResultStatus | None = None
+    status: SaleStatusGetFieldsResultStatus
 
 
 class SaleStatusListResult(B24Model):

@@ -11,7 +11,7 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LStr, Rows
 
 
 class SaleStatusLangAddResultStatusLang(B24Model):
@@ -26,7 +26,7 @@ class SaleStatusLangAddResultStatusLang(B24Model):
 class SaleStatusLangAddResult(B24Model):
     """Result of ``sale.statusLang.add`` (REST v2)."""
 
-    status_lang: SaleStatusLangAddResultStatusLang | None = Field(None, alias="statusLang")
+    status_lang: SaleStatusLangAddResultStatusLang = Field(alias="statusLang")
 
 
 class SaleStatusLangAddFields(TypedDict, total=False):
@@ -68,7 +68,7 @@ class SaleStatusLangGetFieldsResultStatusLang(B24Model):
 class SaleStatusLangGetFieldsResult(B24Model):
     """Result of ``sale.statusLang.getFields`` (REST v2)."""
 
-    status_lang: SaleStatusLangGetFieldsResultStatusLang | None = Field(None, alias="statusLang")
+    status_lang: SaleStatusLangGetFieldsResultStatusLang = Field(alias="statusLang")
 
 
 class SaleStatusLangGetListLangsResultLangsItem(B24Model):
@@ -82,10 +82,10 @@ class SaleStatusLangGetListLangsResultLangsItem(B24Model):
 class SaleStatusLangGetListLangsResult(B24Model):
     """Result of ``sale.statusLang.getListLangs`` (REST v2)."""
 
-    langs: LList[SaleStatusLangGetListLangsResultLangsItem] = None
+    langs: Rows[SaleStatusLangGetListLangsResultLangsItem]
 
 
 class SaleStatusLangListResult(B24Model):
     """Result of ``sale.statusLang.list`` (REST v2)."""
 
-    status_langs: LList[SaleStatusLangAddResultStatusLang] = Field(None, alias="statusLangs")
+    status_langs: Rows[SaleStatusLangAddResultStatusLang] = Field(alias="statusLangs")

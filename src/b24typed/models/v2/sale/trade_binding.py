@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 
 
 class SaleTradeBindingGetFieldsResultTradeBindingExternalOrderId(B24Model):
@@ -32,9 +32,7 @@ class SaleTradeBindingGetFieldsResultTradeBinding(B24Model):
 class SaleTradeBindingGetFieldsResult(B24Model):
     """Result of ``sale.tradeBinding.getFields`` (REST v2)."""
 
-    trade_binding: SaleTradeBindingGetFieldsResultTradeBinding | None = Field(
-        None, alias="tradeBinding"
-    )
+    trade_binding: SaleTradeBindingGetFieldsResultTradeBinding = Field(alias="tradeBinding")
 
 
 class SaleTradeBindingListItem(B24Model):
@@ -47,4 +45,4 @@ class SaleTradeBindingListItem(B24Model):
 class SaleTradeBindingListResult(B24Model):
     """Result of ``sale.tradeBinding.list`` (REST v2)."""
 
-    trade_bindings: LList[SaleTradeBindingListItem] = Field(None, alias="tradeBindings")
+    trade_bindings: Rows[SaleTradeBindingListItem] = Field(alias="tradeBindings")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 
 
 class SaleTradePlatformGetFieldsResultTradePlatformCatalogSectionTabClassName(B24Model):
@@ -34,9 +34,7 @@ class SaleTradePlatformGetFieldsResultTradePlatform(B24Model):
 class SaleTradePlatformGetFieldsResult(B24Model):
     """Result of ``sale.tradePlatform.getFields`` (REST v2)."""
 
-    trade_platform: SaleTradePlatformGetFieldsResultTradePlatform | None = Field(
-        None, alias="tradePlatform"
-    )
+    trade_platform: SaleTradePlatformGetFieldsResultTradePlatform = Field(alias="tradePlatform")
 
 
 class SaleTradePlatformListItem(B24Model):
@@ -49,4 +47,4 @@ class SaleTradePlatformListItem(B24Model):
 class SaleTradePlatformListResult(B24Model):
     """Result of ``sale.tradePlatform.list`` (REST v2)."""
 
-    trade_platforms: LList[SaleTradePlatformListItem] = Field(None, alias="tradePlatforms")
+    trade_platforms: Rows[SaleTradePlatformListItem] = Field(alias="tradePlatforms")

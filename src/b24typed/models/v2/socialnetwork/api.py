@@ -12,7 +12,7 @@ from typing import Any, Literal, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
 
 
 class SocialnetworkApiWorkgroupGetResultActions(B24Model):
@@ -248,7 +248,7 @@ class SocialnetworkApiWorkgroupListItem(B24Model):
 class SocialnetworkApiWorkgroupListResult(B24Model):
     """Result of ``socialnetwork.api.workgroup.list`` (REST v2)."""
 
-    workgroups: LList[SocialnetworkApiWorkgroupListItem] = None
+    workgroups: Rows[SocialnetworkApiWorkgroupListItem]
 
 
 class SocialnetworkApiWorkgroupListParams(TypedDict, total=False):

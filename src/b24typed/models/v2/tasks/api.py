@@ -235,7 +235,7 @@ class TasksApiScrumKanbanGetFieldsResultFields(B24Model):
 class TasksApiScrumKanbanGetFieldsResult(B24Model):
     """Result of ``tasks.api.scrum.kanban.getFields`` (REST v2)."""
 
-    fields: TasksApiScrumKanbanGetFieldsResultFields | None = None
+    fields: TasksApiScrumKanbanGetFieldsResultFields
 
 
 TasksApiScrumKanbanUpdateStageResult: TypeAlias = LBool

@@ -158,7 +158,7 @@ class TasksTaskAddResultTask(B24Model):
 class TasksTaskAddResult(B24Model):
     """Result of ``tasks.task.add`` (REST v2)."""
 
-    task: TasksTaskAddResultTask | None = None
+    task: TasksTaskAddResultTask
 
 
 class TasksTaskApproveResultTaskAction(B24Model):
@@ -462,7 +462,7 @@ class TasksTaskCompleteResultTask(B24Model):
 class TasksTaskCompleteResult(B24Model):
     """Result of ``tasks.task.complete`` (REST v2)."""
 
-    task: TasksTaskCompleteResultTask | None = None
+    task: TasksTaskCompleteResultTask
 
 
 class TasksTaskCountersGetResultExpired(B24Model):
@@ -773,7 +773,7 @@ class TasksTaskGetResultTask(B24Model):
 class TasksTaskGetResult(B24Model):
     """Result of ``tasks.task.get`` (REST v2)."""
 
-    task: TasksTaskGetResultTask | None = None
+    task: TasksTaskGetResultTask
 
 
 class TasksTaskGetFieldsResultFieldsAccomplices(B24Model):
@@ -1050,7 +1050,7 @@ class TasksTaskGetFieldsResultFields(B24Model):
 class TasksTaskGetFieldsResult(B24Model):
     """Result of ``tasks.task.getFields`` (REST v2)."""
 
-    fields: TasksTaskGetFieldsResultFields | None = None
+    fields: TasksTaskGetFieldsResultFields
 
 
 class TasksTaskGetaccessResultAllowedActionsN503(B24Model):
@@ -1133,9 +1133,7 @@ class TasksTaskGetaccessResultAllowedActions(B24Model):
 class TasksTaskGetaccessResult(B24Model):
     """Result of ``tasks.task.getaccess`` (REST v2)."""
 
-    allowed_actions: TasksTaskGetaccessResultAllowedActions | None = Field(
-        None, alias="allowedActions"
-    )
+    allowed_actions: TasksTaskGetaccessResultAllowedActions = Field(alias="allowedActions")
 
 
 class TasksTaskHistoryListItemUser(B24Model):
@@ -1430,7 +1428,7 @@ class TasksTaskPinResultTask(B24Model):
 class TasksTaskPinResult(B24Model):
     """Result of ``tasks.task.pin`` (REST v2)."""
 
-    task: TasksTaskPinResultTask | None = None
+    task: TasksTaskPinResultTask
 
 
 TasksTaskRenewResult: TypeAlias = TasksTaskDeferResult
@@ -1562,4 +1560,4 @@ class TasksTaskUpdateResultTask(B24Model):
 class TasksTaskUpdateResult(B24Model):
     """Result of ``tasks.task.update`` (REST v2)."""
 
-    task: TasksTaskUpdateResultTask | None = None
+    task: TasksTaskUpdateResultTask

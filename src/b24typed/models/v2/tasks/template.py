@@ -52,9 +52,7 @@ class TasksTemplateChecklistAddResultCheckListItem(B24Model):
 class TasksTemplateChecklistAddResult(B24Model):
     """Result of ``tasks.template.checklist.add`` (REST v2)."""
 
-    check_list_item: TasksTemplateChecklistAddResultCheckListItem | None = Field(
-        None, alias="checkListItem"
-    )
+    check_list_item: TasksTemplateChecklistAddResultCheckListItem = Field(alias="checkListItem")
 
 
 class TasksTemplateChecklistAddFields(TypedDict, total=False):
@@ -107,8 +105,8 @@ class TasksTemplateChecklistAddAttachmentsFromDiskResultCheckListItem(B24Model):
 class TasksTemplateChecklistAddAttachmentsFromDiskResult(B24Model):
     """Result of ``tasks.template.checklist.addAttachmentsFromDisk`` (REST v2)."""
 
-    check_list_item: TasksTemplateChecklistAddAttachmentsFromDiskResultCheckListItem | None = Field(
-        None, alias="checkListItem"
+    check_list_item: TasksTemplateChecklistAddAttachmentsFromDiskResultCheckListItem = Field(
+        alias="checkListItem"
     )
 
 
@@ -164,9 +162,7 @@ class TasksTemplateChecklistListResultCheckListItems(B24Model):
 class TasksTemplateChecklistListResult(B24Model):
     """Result of ``tasks.template.checklist.list`` (REST v2)."""
 
-    check_list_items: TasksTemplateChecklistListResultCheckListItems | None = Field(
-        None, alias="checkListItems"
-    )
+    check_list_items: TasksTemplateChecklistListResultCheckListItems = Field(alias="checkListItems")
 
 
 TasksTemplateChecklistMoveAfterResult: TypeAlias = TasksTemplateChecklistAddResult

@@ -12,7 +12,7 @@ from typing import Any, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
 
 
 class UserfieldconfigAddResultFieldEnumItem(B24Model):
@@ -101,7 +101,7 @@ class UserfieldconfigAddResultField(B24Model):
 class UserfieldconfigAddResult(B24Model):
     """Result of ``userfieldconfig.add`` (REST v2)."""
 
-    field: UserfieldconfigAddResultField | None = None
+    field: UserfieldconfigAddResultField
 
 
 UserfieldconfigAddFieldEnumItem = TypedDict(
@@ -215,7 +215,7 @@ class UserfieldconfigGetResultField(B24Model):
 class UserfieldconfigGetResult(B24Model):
     """Result of ``userfieldconfig.get`` (REST v2)."""
 
-    field: UserfieldconfigGetResultField | None = None
+    field: UserfieldconfigGetResultField
 
 
 class UserfieldconfigGetTypesResultTypesAddress(B24Model):
@@ -250,7 +250,7 @@ class UserfieldconfigGetTypesResultTypes(B24Model):
 class UserfieldconfigGetTypesResult(B24Model):
     """Result of ``userfieldconfig.getTypes`` (REST v2)."""
 
-    types: UserfieldconfigGetTypesResultTypes | None = None
+    types: UserfieldconfigGetTypesResultTypes
 
 
 class UserfieldconfigListItemLanguageId(B24Model):
@@ -287,7 +287,7 @@ class UserfieldconfigListItem(B24Model):
 class UserfieldconfigListResult(B24Model):
     """Result of ``userfieldconfig.list`` (REST v2)."""
 
-    fields: LList[UserfieldconfigListItem] = None
+    fields: Rows[UserfieldconfigListItem]
 
 
 class UserfieldconfigListSelect(TypedDict, total=False):
@@ -342,7 +342,7 @@ class UserfieldconfigUpdateResultField(B24Model):
 class UserfieldconfigUpdateResult(B24Model):
     """Result of ``userfieldconfig.update`` (REST v2)."""
 
-    field: UserfieldconfigUpdateResultField | None = None
+    field: UserfieldconfigUpdateResultField
 
 
 UserfieldconfigUpdateFieldEnumItem = TypedDict(

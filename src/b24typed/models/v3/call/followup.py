@@ -11,7 +11,7 @@ from typing import TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
 
 
 class V3CallFollowupFieldGetResultItem(B24Model):
@@ -29,7 +29,7 @@ class V3CallFollowupFieldGetResultItem(B24Model):
 class V3CallFollowupFieldGetResult(B24Model):
     """Result of ``call.followup.field.get`` (REST 3.0)."""
 
-    item: V3CallFollowupFieldGetResultItem | None = None
+    item: V3CallFollowupFieldGetResultItem
 
 
 class V3CallFollowupFieldListResultItemsItem(B24Model):
@@ -43,7 +43,7 @@ class V3CallFollowupFieldListResultItemsItem(B24Model):
 class V3CallFollowupFieldListResult(B24Model):
     """Result of ``call.followup.field.list`` (REST 3.0)."""
 
-    items: LList[V3CallFollowupFieldListResultItemsItem] = None
+    items: Rows[V3CallFollowupFieldListResultItemsItem]
 
 
 class V3CallFollowupGetResult(B24Model):

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
 
 
 class V3HumanresourcesEmployeeCountResult(B24Model):
@@ -38,13 +38,13 @@ class V3HumanresourcesEmployeeFieldGetResultItem(B24Model):
 class V3HumanresourcesEmployeeFieldGetResult(B24Model):
     """Result of ``humanresources.employee.field.get`` (REST 3.0)."""
 
-    item: V3HumanresourcesEmployeeFieldGetResultItem | None = None
+    item: V3HumanresourcesEmployeeFieldGetResultItem
 
 
 class V3HumanresourcesEmployeeFieldListResult(B24Model):
     """Result of ``humanresources.employee.field.list`` (REST 3.0)."""
 
-    items: LList[V3HumanresourcesEmployeeFieldGetResultItem] = None
+    items: Rows[V3HumanresourcesEmployeeFieldGetResultItem]
 
 
 class V3HumanresourcesEmployeeMultidepartmentResultEmployeesItemDepartmentsItem(B24Model):
@@ -95,7 +95,7 @@ class V3HumanresourcesEmployeeSearchResultItemsItem(B24Model):
 class V3HumanresourcesEmployeeSearchResult(B24Model):
     """Result of ``humanresources.employee.search`` (REST 3.0)."""
 
-    items: LList[V3HumanresourcesEmployeeSearchResultItemsItem] = None
+    items: Rows[V3HumanresourcesEmployeeSearchResultItemsItem]
 
 
 class V3HumanresourcesEmployeeSubordinatesResultDepartmentsItem(B24Model):

@@ -11,7 +11,7 @@ from typing import Any, TypeAlias, TypedDict
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, LStr, Rows
 
 
 class V3HumanresourcesNodeAddResultMembersItem(B24Model):
@@ -82,7 +82,7 @@ class V3HumanresourcesNodeChildrenResultItemsItem(B24Model):
 class V3HumanresourcesNodeChildrenResult(B24Model):
     """Result of ``humanresources.node.children`` (REST 3.0)."""
 
-    items: LList[V3HumanresourcesNodeChildrenResultItemsItem] = None
+    items: Rows[V3HumanresourcesNodeChildrenResultItemsItem]
 
 
 class V3HumanresourcesNodeCommunicationEditResult(B24Model):
@@ -189,7 +189,7 @@ class V3HumanresourcesNodeFieldGetResultItem(B24Model):
 class V3HumanresourcesNodeFieldGetResult(B24Model):
     """Result of ``humanresources.node.field.get`` (REST 3.0)."""
 
-    item: V3HumanresourcesNodeFieldGetResultItem | None = None
+    item: V3HumanresourcesNodeFieldGetResultItem
 
 
 class V3HumanresourcesNodeFieldListResultItemsItem(B24Model):
@@ -205,7 +205,7 @@ class V3HumanresourcesNodeFieldListResultItemsItem(B24Model):
 class V3HumanresourcesNodeFieldListResult(B24Model):
     """Result of ``humanresources.node.field.list`` (REST 3.0)."""
 
-    items: LList[V3HumanresourcesNodeFieldListResultItemsItem] = None
+    items: Rows[V3HumanresourcesNodeFieldListResultItemsItem]
 
 
 class V3HumanresourcesNodeGetResultItem(B24Model):
@@ -229,7 +229,7 @@ class V3HumanresourcesNodeGetResultItem(B24Model):
 class V3HumanresourcesNodeGetResult(B24Model):
     """Result of ``humanresources.node.get`` (REST 3.0)."""
 
-    item: V3HumanresourcesNodeGetResultItem | None = None
+    item: V3HumanresourcesNodeGetResultItem
 
 
 class V3HumanresourcesNodeListItem(B24Model):
@@ -252,7 +252,7 @@ class V3HumanresourcesNodeListItem(B24Model):
 class V3HumanresourcesNodeListResult(B24Model):
     """Result of ``humanresources.node.list`` (REST 3.0)."""
 
-    items: LList[V3HumanresourcesNodeListItem] = None
+    items: Rows[V3HumanresourcesNodeListItem]
 
 
 V3HumanresourcesNodeMemberAddResult: TypeAlias = V3HumanresourcesNodeCommunicationEditResult
@@ -274,7 +274,7 @@ class V3HumanresourcesNodeMemberFieldListResultItemsItem(B24Model):
 class V3HumanresourcesNodeMemberFieldListResult(B24Model):
     """Result of ``humanresources.node.member.field.list`` (REST 3.0)."""
 
-    items: LList[V3HumanresourcesNodeMemberFieldListResultItemsItem] = None
+    items: Rows[V3HumanresourcesNodeMemberFieldListResultItemsItem]
 
 
 V3HumanresourcesNodeMemberMoveResult: TypeAlias = V3HumanresourcesNodeCommunicationEditResult

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
 
 
 class V3MailMailboxFieldGetResultItem(B24Model):
@@ -22,7 +22,7 @@ class V3MailMailboxFieldGetResultItem(B24Model):
 class V3MailMailboxFieldGetResult(B24Model):
     """Result of ``mail.mailbox.field.get`` (REST 3.0)."""
 
-    item: V3MailMailboxFieldGetResultItem | None = None
+    item: V3MailMailboxFieldGetResultItem
 
 
 class V3MailMailboxFieldListResultItemsItem(B24Model):
@@ -38,7 +38,7 @@ class V3MailMailboxFieldListResultItemsItem(B24Model):
 class V3MailMailboxFieldListResult(B24Model):
     """Result of ``mail.mailbox.field.list`` (REST 3.0)."""
 
-    items: LList[V3MailMailboxFieldListResultItemsItem] = None
+    items: Rows[V3MailMailboxFieldListResultItemsItem]
 
 
 class V3MailMailboxGetResultItem(B24Model):
@@ -53,7 +53,7 @@ class V3MailMailboxGetResultItem(B24Model):
 class V3MailMailboxGetResult(B24Model):
     """Result of ``mail.mailbox.get`` (REST 3.0)."""
 
-    item: V3MailMailboxGetResultItem | None = None
+    item: V3MailMailboxGetResultItem
 
 
 class V3MailMailboxListResult(B24Model):

@@ -60,7 +60,7 @@ class V3MailMessageFieldGetResultItem(B24Model):
 class V3MailMessageFieldGetResult(B24Model):
     """Result of ``mail.message.field.get`` (REST 3.0)."""
 
-    item: V3MailMessageFieldGetResultItem | None = None
+    item: V3MailMessageFieldGetResultItem
 
 
 class V3MailMessageFieldListResultItemsItem(B24Model):
@@ -76,7 +76,7 @@ class V3MailMessageFieldListResultItemsItem(B24Model):
 class V3MailMessageFieldListResult(B24Model):
     """Result of ``mail.message.field.list`` (REST 3.0)."""
 
-    items: LList[V3MailMessageFieldListResultItemsItem] = None
+    items: Rows[V3MailMessageFieldListResultItemsItem]
 
 
 class V3MailMessageForwardResult(B24Model):
@@ -107,7 +107,7 @@ class V3MailMessageGetResultItem(B24Model):
 class V3MailMessageGetResult(B24Model):
     """Result of ``mail.message.get`` (REST 3.0)."""
 
-    item: V3MailMessageGetResultItem | None = None
+    item: V3MailMessageGetResultItem
 
 
 class V3MailMessageListItem(B24Model):

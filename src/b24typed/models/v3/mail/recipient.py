@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
 
 
 class V3MailRecipientFieldGetResultItem(B24Model):
@@ -22,7 +22,7 @@ class V3MailRecipientFieldGetResultItem(B24Model):
 class V3MailRecipientFieldGetResult(B24Model):
     """Result of ``mail.recipient.field.get`` (REST 3.0)."""
 
-    item: V3MailRecipientFieldGetResultItem | None = None
+    item: V3MailRecipientFieldGetResultItem
 
 
 class V3MailRecipientFieldListResultItemsItem(B24Model):
@@ -38,7 +38,7 @@ class V3MailRecipientFieldListResultItemsItem(B24Model):
 class V3MailRecipientFieldListResult(B24Model):
     """Result of ``mail.recipient.field.list`` (REST 3.0)."""
 
-    items: LList[V3MailRecipientFieldListResultItemsItem] = None
+    items: Rows[V3MailRecipientFieldListResultItemsItem]
 
 
 class V3MailRecipientListcontactsItem(B24Model):

@@ -10,7 +10,7 @@ from typing import Any, TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, LStr, Rows
 
 
 class V3MainEventlogFieldGetResultItem(B24Model):
@@ -32,7 +32,7 @@ class V3MainEventlogFieldGetResultItem(B24Model):
 class V3MainEventlogFieldGetResult(B24Model):
     """Result of ``main.eventlog.field.get`` (REST 3.0)."""
 
-    item: V3MainEventlogFieldGetResultItem | None = None
+    item: V3MainEventlogFieldGetResultItem
 
 
 class V3MainEventlogFieldListResultItemsItem(B24Model):
@@ -50,7 +50,7 @@ class V3MainEventlogFieldListResultItemsItem(B24Model):
 class V3MainEventlogFieldListResult(B24Model):
     """Result of ``main.eventlog.field.list`` (REST 3.0)."""
 
-    items: LList[V3MainEventlogFieldListResultItemsItem] = None
+    items: Rows[V3MainEventlogFieldListResultItemsItem]
 
 
 class V3MainEventlogGetResultItem(B24Model):

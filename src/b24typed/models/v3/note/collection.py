@@ -11,7 +11,7 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, LStr, Rows
 
 
 class V3NoteCollectionAddResultItem(B24Model):
@@ -66,7 +66,7 @@ class V3NoteCollectionFieldGetResultItem(B24Model):
 class V3NoteCollectionFieldGetResult(B24Model):
     """Result of ``note.collection.field.get`` (REST 3.0)."""
 
-    item: V3NoteCollectionFieldGetResultItem | None = None
+    item: V3NoteCollectionFieldGetResultItem
 
 
 class V3NoteCollectionFieldListResultItemsItem(B24Model):
@@ -82,7 +82,7 @@ class V3NoteCollectionFieldListResultItemsItem(B24Model):
 class V3NoteCollectionFieldListResult(B24Model):
     """Result of ``note.collection.field.list`` (REST 3.0)."""
 
-    items: LList[V3NoteCollectionFieldListResultItemsItem] = None
+    items: Rows[V3NoteCollectionFieldListResultItemsItem]
 
 
 V3NoteCollectionGetResult: TypeAlias = V3NoteCollectionAddResult

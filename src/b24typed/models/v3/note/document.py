@@ -11,7 +11,17 @@ from typing import Any, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LFloat, LInt, LList, LStr
+from b24typed.core.typed_models import (
+    B24Model,
+    LBool,
+    LDateTime,
+    LDict,
+    LFloat,
+    LInt,
+    LList,
+    LStr,
+    Rows,
+)
 
 
 class V3NoteDocumentAddResult(B24Model):
@@ -57,7 +67,7 @@ class V3NoteDocumentFieldGetResultItem(B24Model):
 class V3NoteDocumentFieldGetResult(B24Model):
     """Result of ``note.document.field.get`` (REST 3.0)."""
 
-    item: V3NoteDocumentFieldGetResultItem | None = None
+    item: V3NoteDocumentFieldGetResultItem
 
 
 class V3NoteDocumentFieldListResultItemsItem(B24Model):
@@ -73,7 +83,7 @@ class V3NoteDocumentFieldListResultItemsItem(B24Model):
 class V3NoteDocumentFieldListResult(B24Model):
     """Result of ``note.document.field.list`` (REST 3.0)."""
 
-    items: LList[V3NoteDocumentFieldListResultItemsItem] = None
+    items: Rows[V3NoteDocumentFieldListResultItemsItem]
 
 
 V3NoteDocumentGetResult: TypeAlias = V3NoteDocumentAddResult

@@ -10,7 +10,7 @@ from typing import TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 
 
 class V3NoteFileAddResultItem(B24Model):
@@ -49,7 +49,7 @@ class V3NoteFileFieldGetResultItem(B24Model):
 class V3NoteFileFieldGetResult(B24Model):
     """Result of ``note.file.field.get`` (REST 3.0)."""
 
-    item: V3NoteFileFieldGetResultItem | None = None
+    item: V3NoteFileFieldGetResultItem
 
 
 class V3NoteFileFieldListResultItemsItem(B24Model):
@@ -65,7 +65,7 @@ class V3NoteFileFieldListResultItemsItem(B24Model):
 class V3NoteFileFieldListResult(B24Model):
     """Result of ``note.file.field.list`` (REST 3.0)."""
 
-    items: LList[V3NoteFileFieldListResultItemsItem] = None
+    items: Rows[V3NoteFileFieldListResultItemsItem]
 
 
 V3NoteFileGetResult: TypeAlias = V3NoteFileAddResult

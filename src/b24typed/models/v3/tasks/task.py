@@ -11,7 +11,7 @@ from typing import Any, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, LList, LStr, Rows
 
 
 class V3TasksTaskAccessFieldGetResultItem(B24Model):
@@ -33,13 +33,13 @@ class V3TasksTaskAccessFieldGetResultItem(B24Model):
 class V3TasksTaskAccessFieldGetResult(B24Model):
     """Result of ``tasks.task.access.field.get`` (REST 3.0)."""
 
-    item: V3TasksTaskAccessFieldGetResultItem | None = None
+    item: V3TasksTaskAccessFieldGetResultItem
 
 
 class V3TasksTaskAccessFieldListResult(B24Model):
     """Result of ``tasks.task.access.field.list`` (REST 3.0)."""
 
-    items: LList[V3TasksTaskAccessFieldGetResultItem] = None
+    items: Rows[V3TasksTaskAccessFieldGetResultItem]
 
 
 class V3TasksTaskAccessGetResult(B24Model):
@@ -164,7 +164,7 @@ class V3TasksTaskAddResultItem(B24Model):
 class V3TasksTaskAddResult(B24Model):
     """Result of ``tasks.task.add`` (REST 3.0)."""
 
-    item: V3TasksTaskAddResultItem | None = None
+    item: V3TasksTaskAddResultItem
 
 
 class V3TasksTaskAddFields(TypedDict, total=False):
@@ -188,13 +188,13 @@ class V3TasksTaskChatMessageFieldGetResultItem(B24Model):
 class V3TasksTaskChatMessageFieldGetResult(B24Model):
     """Result of ``tasks.task.chat.message.field.get`` (REST 3.0)."""
 
-    item: V3TasksTaskChatMessageFieldGetResultItem | None = None
+    item: V3TasksTaskChatMessageFieldGetResultItem
 
 
 class V3TasksTaskChatMessageFieldListResult(B24Model):
     """Result of ``tasks.task.chat.message.field.list`` (REST 3.0)."""
 
-    items: LList[V3TasksTaskChatMessageFieldGetResultItem] = None
+    items: Rows[V3TasksTaskChatMessageFieldGetResultItem]
 
 
 class V3TasksTaskChatMessageSendResult(B24Model):
@@ -297,7 +297,7 @@ class V3TasksTaskGetResultItem(B24Model):
 class V3TasksTaskGetResult(B24Model):
     """Result of ``tasks.task.get`` (REST 3.0)."""
 
-    item: V3TasksTaskGetResultItem | None = None
+    item: V3TasksTaskGetResultItem
 
 
 class V3TasksTaskListItemAccomplicesItemImage(B24Model):
@@ -546,7 +546,7 @@ class V3TasksTaskListItem(B24Model):
 class V3TasksTaskListResult(B24Model):
     """Result of ``tasks.task.list`` (REST 3.0)."""
 
-    items: LList[V3TasksTaskListItem] = None
+    items: Rows[V3TasksTaskListItem]
 
 
 class V3TasksTaskResultAddResultItemRights(B24Model):
@@ -574,7 +574,7 @@ class V3TasksTaskResultAddResultItem(B24Model):
 class V3TasksTaskResultAddResult(B24Model):
     """Result of ``tasks.task.result.add`` (REST 3.0)."""
 
-    item: V3TasksTaskResultAddResultItem | None = None
+    item: V3TasksTaskResultAddResultItem
 
 
 V3TasksTaskResultAddfromchatmessageResult: TypeAlias = V3TasksTaskResultAddResult
@@ -590,7 +590,7 @@ V3TasksTaskResultDeleteResult: TypeAlias = V3TasksTaskChatMessageSendResult
 class V3TasksTaskResultListResult(B24Model):
     """Result of ``tasks.task.result.list`` (REST 3.0)."""
 
-    items: LList[V3TasksTaskResultAddResultItem] = None
+    items: Rows[V3TasksTaskResultAddResultItem]
 
 
 V3TasksTaskResultUpdateResult: TypeAlias = V3TasksTaskResultAddResult

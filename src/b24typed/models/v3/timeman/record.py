@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 
 
 class V3TimemanRecordFieldGetResultItem(B24Model):
@@ -24,13 +24,13 @@ class V3TimemanRecordFieldGetResultItem(B24Model):
 class V3TimemanRecordFieldGetResult(B24Model):
     """Result of ``timeman.record.field.get`` (REST 3.0)."""
 
-    item: V3TimemanRecordFieldGetResultItem | None = None
+    item: V3TimemanRecordFieldGetResultItem
 
 
 class V3TimemanRecordFieldListResult(B24Model):
     """Result of ``timeman.record.field.list`` (REST 3.0)."""
 
-    items: LList[V3TimemanRecordFieldGetResultItem] = None
+    items: Rows[V3TimemanRecordFieldGetResultItem]
 
 
 class V3TimemanRecordListItem(B24Model):
@@ -45,4 +45,4 @@ class V3TimemanRecordListItem(B24Model):
 class V3TimemanRecordListResult(B24Model):
     """Result of ``timeman.record.list`` (REST 3.0)."""
 
-    items: LList[V3TimemanRecordListItem] = None
+    items: Rows[V3TimemanRecordListItem]
