@@ -21,7 +21,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check $(CODE)
 
 typecheck: $(STAMP)
-	$(BIN)/mypy src
+	$(BIN)/mypy src examples
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q
