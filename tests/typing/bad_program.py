@@ -21,11 +21,19 @@ def wrong(b24: B24Hook) -> None:
     b24.lists.get(iblock_type_id="crm")  # E: arg-type
     for _ in b24.crm.item.get.iterate(entity_type_id=2, id=5):  # E: attr-defined
         pass
+    b24.call_list_method("crm.deal.list", modee="fast")  # E: call-arg
+    b24.call_list_method("crm.deal.list", mode="fastest")  # E: arg-type
+    b24.call_method(2, "crm.deal.get")  # E: arg-type
+    b24.call_batch([("crm.deal.get", {"id": 1})], request_id=7)  # E: arg-type
 
 
 async def wrong_async(b24: AsyncB24Hook) -> None:
     got = b24.crm.item.get(entity_type_id=2, id=5)
     print(got.item)  # E: attr-defined
     await b24.crm.item.get(entity_type_id=2)  # E: call-arg
+    answer = await b24.call_method("crm.deal.get")
+    print(answer.no_such_attribute)  # E: attr-defined
+    for _ in b24.fetch_list_method("crm.deal.list"):  # E: attr-defined
+        pass
     with b24.batch():  # E: attr-defined
         pass

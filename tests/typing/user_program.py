@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Coroutine, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Coroutine, Generator, Iterator
 from typing import Any
 
 from typing_extensions import assert_type
 
-from b24typed import UNSET, AjaxResult, AsyncB24Hook, B24Hook
+from b24typed import UNSET, AjaxResult, AsyncB24Hook, B24Hook, BatchResult
 from b24typed.core.typed import BatchHandle, Call
 from b24typed.models.v2.crm.item import (
     CrmItemAddResult,
@@ -23,9 +23,8 @@ from b24typed.models.v3.tasks.task import V3TasksTaskGetResult
 def sync_program(b24: B24Hook) -> None:
     got = b24.crm.item.get(entity_type_id=2, id=5)
     assert_type(got, CrmItemGetResult)
-    if got.item is not None:
-        assert_type(got.item.id, int | None)
-        assert_type(got.item.title, str | None)
+    assert_type(got.item.id, int | None)  # the wrapped entity itself is never None
+    assert_type(got.item.title, str | None)
     added = b24.crm.item.add(entity_type_id=2, fields={"title": "Deal", "ufCrm_1": "x"})
     assert_type(added, CrmItemAddResult)
     page = b24.crm.item.list(entity_type_id=2, select=["id", "title"], filter={">id": 0})
@@ -52,7 +51,14 @@ def sync_program(b24: B24Hook) -> None:
     )
     assert_type(b24.crm.item.get.raw(entity_type_id=2, id=5), AjaxResult[Any])
     raw = b24.call_method("crm.item.get", {"entityTypeId": 2, "id": 5})  # generic calls stay
+    assert_type(raw, AjaxResult[Any])
     assert_type(raw.result, Any)
+    assert_type(b24.call(3, "tasks.task.get", {"id": 1}), AjaxResult[Any])
+    assert_type(b24.call_list_method("crm.deal.list", mode="fast"), list[Any])
+    assert_type(b24.call_fast_list_method("crm.deal.list", progress=True), list[Any])
+    assert_type(b24.fetch_list_method("crm.deal.list"), Generator[list[Any], None, None])
+    assert_type(b24.call_batch([("crm.deal.get", {"id": 1})]), BatchResult[Any])
+    assert_type(b24.call_batch_by_chunk({"a": ("crm.deal.get", {"id": 1})}), BatchResult[Any])
 
 
 async def async_program(b24: AsyncB24Hook) -> None:
@@ -69,3 +75,10 @@ async def async_program(b24: AsyncB24Hook) -> None:
         handle = batch.v3.tasks.task.get(id=51)
     assert_type(handle.result(), V3TasksTaskGetResult)
     assert_type(await b24.refresh_v3_methods(), int)
+    answer = assert_type(
+        b24.call_method("crm.deal.get", {"id": 1}), Coroutine[Any, Any, AjaxResult[Any]]
+    )
+    assert_type(await answer, AjaxResult[Any])
+    assert_type(await b24.call_list_method("crm.deal.list"), list[Any])
+    assert_type(b24.fetch_list_method("crm.deal.list"), AsyncGenerator[list[Any], None])
+    assert_type(await b24.call_batch([("crm.deal.get", {"id": 1})]), BatchResult[Any])

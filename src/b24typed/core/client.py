@@ -9,14 +9,14 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import AsyncGenerator, Generator, Mapping
+from collections.abc import AsyncGenerator, Callable, Coroutine, Generator, Mapping
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 import httpx
-from typing_extensions import Unpack
 
+from b24typed.core import surface
 from b24typed.core.actions import Actions, AsyncActions
 from b24typed.core.auth import (
     Auth,
@@ -27,11 +27,9 @@ from b24typed.core.auth import (
     normalize_portal_url,
     parse_webhook_url,
 )
-from b24typed.core.batch import BatchCalls, BatchResult, batch_by_chunk_flow, batch_flow
 from b24typed.core.clock import Clock, SystemClock
 from b24typed.core.http import HttpAnswer, HttpFailure, HttpRequest
 from b24typed.core.limits import LimitConfig, shared_limits
-from b24typed.core.lists import FastListOptions, ListOptions, v2_call_list, v2_fetch_list
 from b24typed.core.pipeline import (
     ClientState,
     Emit,
@@ -40,12 +38,10 @@ from b24typed.core.pipeline import (
     Send,
     Sleep,
     StreamFlow,
-    call_flow,
     refresh_flow,
 )
 from b24typed.core.redact import Secret, scrub
-from b24typed.core.request import STATIC_HEADERS, make_call
-from b24typed.core.result import AjaxResult, ApiVersion
+from b24typed.core.request import STATIC_HEADERS
 from b24typed.core.retry import RetryPolicy
 
 if TYPE_CHECKING:
@@ -55,6 +51,9 @@ logger = logging.getLogger("b24typed")
 
 T = TypeVar("T")
 HttpT = TypeVar("HttpT")
+P = ParamSpec("P")
+R = TypeVar("R")
+F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -79,6 +78,96 @@ def _answer(response: httpx.Response) -> HttpAnswer:
 
 def _timeout(request: HttpRequest) -> Any:
     return httpx.USE_CLIENT_DEFAULT if request.timeout is None else request.timeout
+
+
+class FlowMethod(Generic[P, R]):
+    """A client method written once, as a flow builder in :mod:`b24typed.core.surface`: a sync
+    client runs the flow to its value, an async client returns a coroutine of it."""
+
+    def __init__(self, build: Callable[Concatenate[ClientState, P], Flow[R]]) -> None:
+        self._build = build
+        self.__doc__ = build.__doc__
+        self._signature = _without_state(build)
+
+    @overload
+    def __get__(self, client: None, owner: type[Any]) -> FlowMethod[P, R]: ...
+
+    @overload
+    def __get__(self, client: SyncClient, owner: type[Any]) -> Callable[P, R]: ...
+
+    @overload
+    def __get__(
+        self, client: AsyncClient, owner: type[Any]
+    ) -> Callable[P, Coroutine[Any, Any, R]]: ...
+
+    def __get__(self, client: Any, owner: type[Any]) -> Any:
+        if client is None:
+            return self
+        build = self._build
+        if isinstance(client, AsyncClient):
+
+            async def run_async(*args: P.args, **kwargs: P.kwargs) -> R:
+                return await client._run(build(client._state, *args, **kwargs))
+
+            return _described(run_async, build, self._signature)
+
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            result: R = client._run(build(client._state, *args, **kwargs))
+            return result
+
+        return _described(run, build, self._signature)
+
+
+class StreamMethod(Generic[P]):
+    """A client method that yields pages, written once as a flow builder: a generator on a sync
+    client, an async generator on an async one."""
+
+    def __init__(self, build: Callable[Concatenate[ClientState, P], StreamFlow[None]]) -> None:
+        self._build = build
+        self.__doc__ = build.__doc__
+        self._signature = _without_state(build, returns="Iterator[list[Any]]")
+
+    @overload
+    def __get__(self, client: None, owner: type[Any]) -> StreamMethod[P]: ...
+
+    @overload
+    def __get__(
+        self, client: SyncClient, owner: type[Any]
+    ) -> Callable[P, Generator[list[Any], None, None]]: ...
+
+    @overload
+    def __get__(
+        self, client: AsyncClient, owner: type[Any]
+    ) -> Callable[P, AsyncGenerator[list[Any], None]]: ...
+
+    def __get__(self, client: Any, owner: type[Any]) -> Any:
+        if client is None:
+            return self
+        build = self._build
+        drive = client._aiterate if isinstance(client, AsyncClient) else client._iterate
+
+        def pages(*args: P.args, **kwargs: P.kwargs) -> Any:
+            return drive(build(client._state, *args, **kwargs))
+
+        return _described(pages, build, self._signature)
+
+
+def _without_state(build: Callable[..., Any], returns: str | None = None) -> inspect.Signature:
+    """The signature of the bound method: ``state`` left out, the flow's value returned."""
+    signature = inspect.signature(build)
+    flow = str(signature.return_annotation)
+    return signature.replace(
+        parameters=list(signature.parameters.values())[1:],
+        return_annotation=returns or flow.removeprefix("Flow[").removesuffix("]"),
+    )
+
+
+def _described(function: F, build: Callable[..., Any], signature: inspect.Signature) -> F:
+    """``function`` with the name, docstring and signature (``state`` left out) of ``build``."""
+    function.__name__ = function.__qualname__ = build.__name__
+    function.__doc__ = build.__doc__
+    function.__signature__ = signature  # type: ignore[attr-defined]
+    return function
 
 
 class BaseClient(Generic[HttpT]):
@@ -122,6 +211,14 @@ class BaseClient(Generic[HttpT]):
 
     def _new_http(self, timeout: float | None) -> HttpT:
         raise NotImplementedError
+
+    call = FlowMethod(surface.call)
+    call_method = FlowMethod(surface.call_method)
+    fetch_list_method = StreamMethod(surface.fetch_list_method)
+    call_list_method = FlowMethod(surface.call_list_method)
+    call_fast_list_method = FlowMethod(surface.call_fast_list_method)
+    call_batch = FlowMethod(surface.call_batch)
+    call_batch_by_chunk = FlowMethod(surface.call_batch_by_chunk)
 
     @property
     def domain(self) -> str:
@@ -283,103 +380,6 @@ class SyncClient(BaseClient[httpx.Client]):
             if inspect.isawaitable(outcome):
                 raise TypeError("on_token_refresh of a sync client must not be a coroutine")
 
-    def call_method(
-        self,
-        method: str,
-        params: Mapping[str, Any] | None = None,
-        start: int | None = None,
-        *,
-        request_id: str | None = None,
-        timeout: float | None = None,
-    ) -> AjaxResult[Any]:
-        """Call a REST v2 method; ``start`` pages a list (-1 skips counting the total)."""
-        if start is not None:
-            params = {**(params or {}), "start": start}
-        return self.call(2, method, params, request_id=request_id, timeout=timeout)
-
-    def call(
-        self,
-        api: ApiVersion,
-        method: str,
-        params: Mapping[str, Any] | None = None,
-        *,
-        request_id: str | None = None,
-        timeout: float | None = None,
-    ) -> AjaxResult[Any]:
-        """Call ``method`` on REST v2 (``api=2``) or REST 3.0 (``api=3``)."""
-        spec = make_call(api, method, params, request_id=request_id, timeout=timeout)
-        return self._run(call_flow(self._state, spec))
-
-    def fetch_list_method(
-        self,
-        method: str,
-        params: Mapping[str, Any] | None = None,
-        **options: Unpack[ListOptions],
-    ) -> Generator[list[Any], None, None]:
-        """Every page of a REST v2 list, as it arrives.
-
-        ``mode``: ``"batch"`` (50 chained pages per request, the fewest requests), ``"fast"`` (one
-        ``start=-1`` page per request) or ``"offset"`` (``start``/``next``, keeps ``order``).
-        ``items_key``/``id_key``/``cursor_key`` override the method's list table; ``progress`` is
-        ``True`` for a tqdm bar or a ``callback(done, total_or_None)``.
-        """
-        return self._iterate(v2_fetch_list(self._state, method=method, params=params, **options))
-
-    def call_list_method(
-        self,
-        method: str,
-        params: Mapping[str, Any] | None = None,
-        **options: Unpack[ListOptions],
-    ) -> list[Any]:
-        """Every item of a REST v2 list, in one list (see :meth:`fetch_list_method`)."""
-        return self._run(v2_call_list(self._state, method=method, params=params, **options))
-
-    def call_fast_list_method(
-        self,
-        method: str,
-        params: Mapping[str, Any] | None = None,
-        **options: Unpack[FastListOptions],
-    ) -> list[Any]:
-        """Every item, one ``start=-1`` page per request, ``>ID`` after the last id seen."""
-        return self.call_list_method(method, params, mode="fast", **options)
-
-    def call_batch(
-        self,
-        calls: BatchCalls,
-        is_halt_on_error: bool = True,
-        return_ajax_result: bool = False,
-        *,
-        request_id: str | None = None,
-    ) -> BatchResult[Any]:
-        """Up to 50 REST v2 calls in one request: a list of ``(method, params)`` or a mapping of
-        named commands. Per-command failures are in ``.errors``; a failed batch raises."""
-        flow = batch_flow(
-            self._state,
-            calls,
-            is_halt_on_error=is_halt_on_error,
-            return_ajax_result=return_ajax_result,
-            request_id=request_id,
-        )
-        return self._run(flow)
-
-    def call_batch_by_chunk(
-        self,
-        calls: BatchCalls,
-        is_halt_on_error: bool = True,
-        return_ajax_result: bool = False,
-        *,
-        request_id: str | None = None,
-    ) -> BatchResult[Any]:
-        """Any number of REST v2 calls, in sequential batches of 50; keys as in the input."""
-        flow = batch_by_chunk_flow(
-            self._state,
-            calls,
-            is_halt_on_error=is_halt_on_error,
-            return_ajax_result=return_ajax_result,
-            request_id=request_id,
-        )
-        return self._run(flow)
-
     @cached_property
     def actions(self) -> Actions:
         """The official SDK's surface: ``actions.v2.call.make(method=..., params=...)``, ..."""
@@ -471,103 +471,6 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
             outcome = auth.on_token_refresh(tokens)
             if inspect.isawaitable(outcome):
                 await outcome
-
-    async def call_method(
-        self,
-        method: str,
-        params: Mapping[str, Any] | None = None,
-        start: int | None = None,
-        *,
-        request_id: str | None = None,
-        timeout: float | None = None,
-    ) -> AjaxResult[Any]:
-        """Call a REST v2 method; ``start`` pages a list (-1 skips counting the total)."""
-        if start is not None:
-            params = {**(params or {}), "start": start}
-        return await self.call(2, method, params, request_id=request_id, timeout=timeout)
-
-    async def call(
-        self,
-        api: ApiVersion,
-        method: str,
-        params: Mapping[str, Any] | None = None,
-        *,
-        request_id: str | None = None,
-        timeout: float | None = None,
-    ) -> AjaxResult[Any]:
-        """Call ``method`` on REST v2 (``api=2``) or REST 3.0 (``api=3``)."""
-        spec = make_call(api, method, params, request_id=request_id, timeout=timeout)
-        return await self._run(call_flow(self._state, spec))
-
-    def fetch_list_method(
-        self,
-        method: str,
-        params: Mapping[str, Any] | None = None,
-        **options: Unpack[ListOptions],
-    ) -> AsyncGenerator[list[Any], None]:
-        """Every page of a REST v2 list, as it arrives.
-
-        ``mode``: ``"batch"`` (50 chained pages per request, the fewest requests), ``"fast"`` (one
-        ``start=-1`` page per request) or ``"offset"`` (``start``/``next``, keeps ``order``).
-        ``items_key``/``id_key``/``cursor_key`` override the method's list table; ``progress`` is
-        ``True`` for a tqdm bar or a ``callback(done, total_or_None)``.
-        """
-        return self._aiterate(v2_fetch_list(self._state, method=method, params=params, **options))
-
-    async def call_list_method(
-        self,
-        method: str,
-        params: Mapping[str, Any] | None = None,
-        **options: Unpack[ListOptions],
-    ) -> list[Any]:
-        """Every item of a REST v2 list, in one list (see :meth:`fetch_list_method`)."""
-        return await self._run(v2_call_list(self._state, method=method, params=params, **options))
-
-    async def call_fast_list_method(
-        self,
-        method: str,
-        params: Mapping[str, Any] | None = None,
-        **options: Unpack[FastListOptions],
-    ) -> list[Any]:
-        """Every item, one ``start=-1`` page per request, ``>ID`` after the last id seen."""
-        return await self.call_list_method(method, params, mode="fast", **options)
-
-    async def call_batch(
-        self,
-        calls: BatchCalls,
-        is_halt_on_error: bool = True,
-        return_ajax_result: bool = False,
-        *,
-        request_id: str | None = None,
-    ) -> BatchResult[Any]:
-        """Up to 50 REST v2 calls in one request: a list of ``(method, params)`` or a mapping of
-        named commands. Per-command failures are in ``.errors``; a failed batch raises."""
-        flow = batch_flow(
-            self._state,
-            calls,
-            is_halt_on_error=is_halt_on_error,
-            return_ajax_result=return_ajax_result,
-            request_id=request_id,
-        )
-        return await self._run(flow)
-
-    async def call_batch_by_chunk(
-        self,
-        calls: BatchCalls,
-        is_halt_on_error: bool = True,
-        return_ajax_result: bool = False,
-        *,
-        request_id: str | None = None,
-    ) -> BatchResult[Any]:
-        """Any number of REST v2 calls, in sequential batches of 50; keys as in the input."""
-        flow = batch_by_chunk_flow(
-            self._state,
-            calls,
-            is_halt_on_error=is_halt_on_error,
-            return_ajax_result=return_ajax_result,
-            request_id=request_id,
-        )
-        return await self._run(flow)
 
     @cached_property
     def actions(self) -> AsyncActions:
