@@ -62,6 +62,18 @@ class ListOptions(FastListOptions, total=False):
     mode: ListMode
 
 
+class TailOptions(TypedDict, total=False):
+    """Keyword options of the REST 3.0 tail walks (see ``v3_fetch_tail``)."""
+
+    field: str
+    order: Literal["ASC", "DESC"]
+    initial_value: Any
+    limit: int
+    items_key: str
+    progress: Progress
+    request_id: str | None
+
+
 class V3ListOptions(FastListOptions, total=False):
     """Keyword options of the REST 3.0 list calls: ``limit`` is the page size asked for."""
 
@@ -770,26 +782,7 @@ def v3_call_tail(
     *,
     method: str,
     params: Mapping[str, Any] | None = None,
-    field: str = "id",
-    order: Literal["ASC", "DESC"] = "ASC",
-    initial_value: Any = None,
-    limit: int = PAGE_SIZE,
-    items_key: str = "items",
-    progress: Progress = None,
-    request_id: str | None = None,
+    **options: Unpack[TailOptions],
 ) -> Flow[list[Any]]:
     """Every item of a REST 3.0 ``*.tail`` method (``actions.v3.call_tail``)."""
-    return collect(
-        v3_fetch_tail(
-            state,
-            method=method,
-            params=params,
-            field=field,
-            order=order,
-            initial_value=initial_value,
-            limit=limit,
-            items_key=items_key,
-            progress=progress,
-            request_id=request_id,
-        )
-    )
+    return collect(v3_fetch_tail(state, method=method, params=params, **options))
