@@ -18,6 +18,7 @@ from typing import Any, Generic, Protocol, TypeAlias, TypeVar
 from b24typed.core import errors as e
 from b24typed.core.envelope import make_error, read_error
 from b24typed.core.phpquery import command_string
+from b24typed.core.request import v2_flags
 from b24typed.core.pipeline import ClientState, Flow, call_flow
 from b24typed.core.request import CallSpec, check_method_name, is_read_method, make_call
 from b24typed.core.result import AjaxResult, ApiVersion, ResponseTime
@@ -42,7 +43,9 @@ class BatchCommand:
     raw: str | None = None  # a ready REST v2 command string
 
     def to_v2(self) -> str:
-        return self.raw if self.raw is not None else command_string(self.method, self.params)
+        if self.raw is not None:
+            return self.raw
+        return command_string(self.method, v2_flags(self.params))
 
 
 def _command(key: str, call: CommandLike) -> BatchCommand:

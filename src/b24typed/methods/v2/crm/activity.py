@@ -31,7 +31,7 @@ _MODELS = "b24typed.models.v2.crm.activity"
 
 def crm_activity_add(
     *,
-    fields: Sequence[_m.CrmActivityAddFieldsItem],
+    fields: _m.ActivityFields,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmActivityAddResult]:
     """Call ``crm.activity.add`` (REST v2).
@@ -590,7 +590,7 @@ def crm_activity_list(
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
     progress: ListProgress = None,
-) -> ListCall[_m.CrmActivityListResult, _m.CrmActivityListItem]:
+) -> ListCall[_m.CrmActivityListResult, _m.Activity]:
     """Call ``crm.activity.list`` (REST v2).
 
     Scopes: crm.
@@ -612,7 +612,7 @@ def crm_activity_list(
             "start": start,
         },
         extra_params=extra_params,
-        item="CrmActivityListItem",
+        item="Activity",
         items_key=None,
         id_key="ID",
         cursor_key="ID",
@@ -911,7 +911,7 @@ def crm_activity_type_list(
 
 def crm_activity_update(
     *,
-    fields: Sequence[_m.CrmActivityAddFieldsItem],
+    fields: _m.ActivityFields,
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmActivityUpdateResult]:

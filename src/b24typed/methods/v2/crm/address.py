@@ -28,7 +28,7 @@ _MODELS = "b24typed.models.v2.crm.address"
 
 def crm_address_add(
     *,
-    fields: _m.CrmAddressAddFields | Mapping[str, Any],
+    fields: _m.AddressFields,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmAddressAddResult]:
     """Call ``crm.address.add`` (REST v2).
@@ -107,7 +107,7 @@ def crm_address_list(
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
     progress: ListProgress = None,
-) -> ListCall[_m.CrmAddressListResult, _m.CrmAddressListItem]:
+) -> ListCall[_m.CrmAddressListResult, _m.Address]:
     """Call ``crm.address.list`` (REST v2).
 
     Scopes: crm.
@@ -130,7 +130,7 @@ def crm_address_list(
             "start": start,
         },
         extra_params=extra_params,
-        item="CrmAddressListItem",
+        item="Address",
         items_key=None,
         id_key="ID",
         cursor_key="ID",
@@ -141,7 +141,7 @@ def crm_address_list(
 
 def crm_address_update(
     *,
-    fields: _m.CrmAddressAddFields | Mapping[str, Any],
+    fields: _m.AddressFields,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmAddressUpdateResult]:
     """Call ``crm.address.update`` (REST v2).

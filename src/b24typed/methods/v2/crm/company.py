@@ -31,7 +31,7 @@ _MODELS = "b24typed.models.v2.crm.company"
 
 def crm_company_add(
     *,
-    fields: _m.CrmCompanyAddFields | Mapping[str, Any],
+    fields: _m.CompanyFields,
     params: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmCompanyAddResult]:
@@ -425,7 +425,7 @@ def crm_company_list(
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
     progress: ListProgress = None,
-) -> ListCall[_m.CrmCompanyListResult, _m.CrmCompanyGetResult]:
+) -> ListCall[_m.CrmCompanyListResult, _m.Company]:
     """Call ``crm.company.list`` (REST v2).
 
     Scopes: crm.
@@ -448,7 +448,7 @@ def crm_company_list(
             "start": start,
         },
         extra_params=extra_params,
-        item="CrmCompanyGetResult",
+        item="Company",
         items_key=None,
         id_key="ID",
         cursor_key="ID",
@@ -460,7 +460,7 @@ def crm_company_list(
 
 def crm_company_update(
     *,
-    fields: _m.CrmCompanyUpdateFields | Mapping[str, Any],
+    fields: _m.CompanyFields,
     id: int,
     params: Mapping[str, Any] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,

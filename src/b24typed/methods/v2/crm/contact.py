@@ -31,7 +31,7 @@ _MODELS = "b24typed.models.v2.crm.contact"
 
 def crm_contact_add(
     *,
-    fields: _m.CrmContactAddFields | Mapping[str, Any],
+    fields: _m.ContactFields,
     params: _m.CrmContactAddParams | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmContactAddResult]:
@@ -425,7 +425,7 @@ def crm_contact_list(
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
     progress: ListProgress = None,
-) -> ListCall[_m.CrmContactListResult, _m.CrmContactListItem]:
+) -> ListCall[_m.CrmContactListResult, _m.Contact]:
     """Call ``crm.contact.list`` (REST v2).
 
     Scopes: crm.
@@ -448,7 +448,7 @@ def crm_contact_list(
             "start": start,
         },
         extra_params=extra_params,
-        item="CrmContactListItem",
+        item="Contact",
         items_key=None,
         id_key="ID",
         cursor_key="ID",
@@ -460,7 +460,7 @@ def crm_contact_list(
 
 def crm_contact_update(
     *,
-    fields: _m.CrmContactUpdateFields | Mapping[str, Any],
+    fields: _m.ContactFields,
     id: int,
     params: _m.CrmContactUpdateParams | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,

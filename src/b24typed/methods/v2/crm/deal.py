@@ -31,7 +31,7 @@ _MODELS = "b24typed.models.v2.crm.deal"
 
 def crm_deal_add(
     *,
-    fields: _m.CrmDealAddFields | Mapping[str, Any],
+    fields: _m.DealFields,
     params: _m.CrmDealAddParams | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmDealAddResult]:
@@ -431,7 +431,7 @@ def crm_deal_list(
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
     progress: ListProgress = None,
-) -> ListCall[_m.CrmDealListResult, _m.CrmDealListItem]:
+) -> ListCall[_m.CrmDealListResult, _m.Deal]:
     """Call ``crm.deal.list`` (REST v2).
 
     Scopes: crm.
@@ -454,7 +454,7 @@ def crm_deal_list(
             "start": start,
         },
         extra_params=extra_params,
-        item="CrmDealListItem",
+        item="Deal",
         items_key=None,
         id_key="ID",
         cursor_key="ID",
@@ -713,7 +713,7 @@ def crm_deal_recurring_update(
 def crm_deal_update(
     *,
     id: int,
-    fields: _m.CrmDealUpdateFields | Mapping[str, Any] | Unset = UNSET,
+    fields: _m.DealFields | Unset = UNSET,
     params: _m.CrmDealUpdateParams | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmDealUpdateResult]:

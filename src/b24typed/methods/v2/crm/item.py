@@ -30,7 +30,7 @@ _MODELS = "b24typed.models.v2.crm.item"
 def crm_item_add(
     *,
     entity_type_id: int,
-    fields: _m.CrmItemAddFields | Mapping[str, Any],
+    fields: _m.ItemFields,
     use_original_uf_names: Literal["Y", "N"] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmItemAddResult]:
@@ -391,7 +391,7 @@ def crm_item_list(
     use_original_uf_names: Literal["Y", "N"] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
     progress: ListProgress = None,
-) -> ListCall[_m.CrmItemListResult, _m.CrmItemListItem]:
+) -> ListCall[_m.CrmItemListResult, _m.Item]:
     """Call ``crm.item.list`` (REST v2).
 
     Scopes: crm.
@@ -415,7 +415,7 @@ def crm_item_list(
             "useOriginalUfNames": use_original_uf_names,
         },
         extra_params=extra_params,
-        item="CrmItemListItem",
+        item="Item",
         items_key="items",
         id_key="id",
         cursor_key="id",
@@ -1069,7 +1069,7 @@ def crm_item_productrow_update(
 def crm_item_update(
     *,
     entity_type_id: int,
-    fields: _m.CrmItemAddFields | Mapping[str, Any],
+    fields: _m.ItemFields,
     id: int,
     use_original_uf_names: Literal["Y", "N"] | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,

@@ -31,7 +31,7 @@ _MODELS = "b24typed.models.v2.crm.lead"
 
 def crm_lead_add(
     *,
-    fields: _m.CrmLeadAddFields | Mapping[str, Any],
+    fields: _m.LeadFields,
     params: _m.CrmLeadAddParams | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmLeadAddResult]:
@@ -431,7 +431,7 @@ def crm_lead_list(
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
     progress: ListProgress = None,
-) -> ListCall[_m.CrmLeadListResult, _m.CrmLeadListItem]:
+) -> ListCall[_m.CrmLeadListResult, _m.Lead]:
     """Call ``crm.lead.list`` (REST v2).
 
     Scopes: crm.
@@ -454,7 +454,7 @@ def crm_lead_list(
             "start": start,
         },
         extra_params=extra_params,
-        item="CrmLeadListItem",
+        item="Lead",
         items_key=None,
         id_key="ID",
         cursor_key="ID",
@@ -527,7 +527,7 @@ def crm_lead_productrows_set(
 def crm_lead_update(
     *,
     id: int,
-    fields: _m.CrmLeadAddFields | Mapping[str, Any] | Unset = UNSET,
+    fields: _m.LeadFields | Unset = UNSET,
     params: _m.CrmLeadUpdateParams | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmLeadUpdateResult]:

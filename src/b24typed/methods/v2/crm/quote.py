@@ -31,7 +31,7 @@ _MODELS = "b24typed.models.v2.crm.quote"
 
 def crm_quote_add(
     *,
-    fields: _m.CrmQuoteAddFields | Mapping[str, Any],
+    fields: _m.QuoteFields,
     params: _m.CrmQuoteAddParams | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmQuoteAddResult]:
@@ -295,7 +295,7 @@ def crm_quote_list(
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
     progress: ListProgress = None,
-) -> ListCall[_m.CrmQuoteListResult, _m.CrmQuoteListItem]:
+) -> ListCall[_m.CrmQuoteListResult, _m.Quote]:
     """Call ``crm.quote.list`` (REST v2).
 
     Scopes: crm.
@@ -318,7 +318,7 @@ def crm_quote_list(
             "start": start,
         },
         extra_params=extra_params,
-        item="CrmQuoteListItem",
+        item="Quote",
         items_key=None,
         id_key="ID",
         cursor_key="ID",
@@ -391,7 +391,7 @@ def crm_quote_productrows_set(
 def crm_quote_update(
     *,
     id: int,
-    fields: _m.CrmQuoteUpdateFields | Mapping[str, Any] | Unset = UNSET,
+    fields: _m.QuoteFields | Unset = UNSET,
     params: _m.CrmQuoteUpdateParams | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmQuoteUpdateResult]:

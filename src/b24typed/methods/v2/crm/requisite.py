@@ -29,7 +29,7 @@ _MODELS = "b24typed.models.v2.crm.requisite"
 
 def crm_requisite_add(
     *,
-    fields: Mapping[str, Any],
+    fields: _m.RequisiteFields,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmRequisiteAddResult]:
     """Call ``crm.requisite.add`` (REST v2).
@@ -54,7 +54,7 @@ def crm_requisite_add(
 
 def crm_requisite_bankdetail_add(
     *,
-    fields: _m.CrmRequisiteBankdetailAddFields | Mapping[str, Any],
+    fields: _m.BankDetailFields,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmRequisiteBankdetailAddResult]:
     """Call ``crm.requisite.bankdetail.add`` (REST v2).
@@ -157,7 +157,7 @@ def crm_requisite_bankdetail_list(
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
     progress: ListProgress = None,
-) -> ListCall[_m.CrmRequisiteBankdetailListResult, _m.CrmRequisiteBankdetailGetResult]:
+) -> ListCall[_m.CrmRequisiteBankdetailListResult, _m.BankDetail]:
     """Call ``crm.requisite.bankdetail.list`` (REST v2).
 
     Scopes: crm.
@@ -179,7 +179,7 @@ def crm_requisite_bankdetail_list(
             "start": start,
         },
         extra_params=extra_params,
-        item="CrmRequisiteBankdetailGetResult",
+        item="BankDetail",
         items_key=None,
         id_key="ID",
         cursor_key="ID",
@@ -190,7 +190,7 @@ def crm_requisite_bankdetail_list(
 
 def crm_requisite_bankdetail_update(
     *,
-    fields: _m.CrmRequisiteBankdetailUpdateFields | Mapping[str, Any],
+    fields: _m.BankDetailFields,
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmRequisiteBankdetailUpdateResult]:
@@ -435,7 +435,7 @@ def crm_requisite_list(
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
     progress: ListProgress = None,
-) -> ListCall[_m.CrmRequisiteListResult, _m.CrmRequisiteGetResult]:
+) -> ListCall[_m.CrmRequisiteListResult, _m.Requisite]:
     """Call ``crm.requisite.list`` (REST v2).
 
     Scopes: crm.
@@ -457,7 +457,7 @@ def crm_requisite_list(
             "start": start,
         },
         extra_params=extra_params,
-        item="CrmRequisiteGetResult",
+        item="Requisite",
         items_key=None,
         id_key="ID",
         cursor_key="ID",
@@ -835,7 +835,7 @@ def crm_requisite_preset_update(
 
 def crm_requisite_update(
     *,
-    fields: Mapping[str, Any],
+    fields: _m.RequisiteFields,
     id: int,
     extra_params: Mapping[str, Any] | Unset = UNSET,
 ) -> Call[_m.CrmRequisiteUpdateResult]:

@@ -634,7 +634,7 @@ def crm_timeline_logmessage_list(
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
     progress: ListProgress = None,
-) -> ListCall[_m.CrmTimelineLogmessageListResult, _m.CrmTimelineLogmessageListItem]:
+) -> ListCall[_m.CrmTimelineLogmessageListResult, _m.CrmTimelineLogmessageAddResultLogMessage]:
     """Call ``crm.timeline.logmessage.list`` (REST v2).
 
     Scopes: crm.
@@ -656,7 +656,7 @@ def crm_timeline_logmessage_list(
             "start": start,
         },
         extra_params=extra_params,
-        item="CrmTimelineLogmessageListItem",
+        item="CrmTimelineLogmessageAddResultLogMessage",
         items_key=None,
         id_key="id",
         cursor_key="id",

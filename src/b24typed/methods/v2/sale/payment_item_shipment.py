@@ -132,7 +132,7 @@ def sale_payment_item_shipment_list(
     extra_params: Mapping[str, Any] | Unset = UNSET,
     progress: ListProgress = None,
 ) -> ListCall[
-    _m.SalePaymentItemShipmentListResult, _m.SalePaymentItemShipmentGetResultPaymentItemShipment
+    _m.SalePaymentItemShipmentListResult, _m.SalePaymentItemShipmentAddResultPaymentItemShipment
 ]:
     """Call ``sale.paymentItemShipment.list`` (REST v2).
 
@@ -155,7 +155,7 @@ def sale_payment_item_shipment_list(
             "start": start,
         },
         extra_params=extra_params,
-        item="SalePaymentItemShipmentGetResultPaymentItemShipment",
+        item="SalePaymentItemShipmentAddResultPaymentItemShipment",
         items_key="paymentItemsShipment",
         id_key="id",
         cursor_key="id",

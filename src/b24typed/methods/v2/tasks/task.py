@@ -444,7 +444,7 @@ def tasks_task_list(
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
     progress: ListProgress = None,
-) -> ListCall[_m.TasksTaskListResult, _m.TasksTaskListItem]:
+) -> ListCall[_m.TasksTaskListResult, _m.Task]:
     """Call ``tasks.task.list`` (REST v2).
 
     Scopes: task.
@@ -469,7 +469,7 @@ def tasks_task_list(
             "start": start,
         },
         extra_params=extra_params,
-        item="TasksTaskListItem",
+        item="Task",
         items_key="tasks",
         id_key="id",
         cursor_key="ID",

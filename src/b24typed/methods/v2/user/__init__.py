@@ -255,19 +255,21 @@ def user_get(
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
     progress: ListProgress = None,
-) -> ListCall[Any, _m.UserGetItem]:
+) -> ListCall[_m.UserGetResult, _m.User]:
     """Call ``user.get`` (REST v2).
 
     Scopes: user, user_basic, user_brief.
     Docs:
         https://apidocs.bitrix24.com/api-reference/user/user-get.html
     ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
+    Returns:
+        :class:`b24typed.models.v2.user.UserGetResult`.
     """
     return ListCall(
         2,
         "user.get",
         _MODELS,
-        None,
+        "UserGetResult",
         {
             "ADMIN_MODE": admin_mode,
             "FILTER": filter,
@@ -279,7 +281,7 @@ def user_get(
             "start": start,
         },
         extra_params=extra_params,
-        item="UserGetItem",
+        item="User",
         items_key=None,
         id_key="ID",
         cursor_key="ID",
@@ -319,19 +321,21 @@ def user_search(
     start: int | Unset = UNSET,
     extra_params: Mapping[str, Any] | Unset = UNSET,
     progress: ListProgress = None,
-) -> ListCall[Any, _m.UserGetItem]:
+) -> ListCall[_m.UserSearchResult, _m.User]:
     """Call ``user.search`` (REST v2).
 
     Scopes: user, user_basic, user_brief.
     Docs:
         https://apidocs.bitrix24.com/api-reference/user/user-search.html
     ``.iterate(...)`` walks every page (``progress=True`` shows a bar there).
+    Returns:
+        :class:`b24typed.models.v2.user.UserSearchResult`.
     """
     return ListCall(
         2,
         "user.search",
         _MODELS,
-        None,
+        "UserSearchResult",
         {
             "ADMIN_MODE": admin_mode,
             "FILTER": filter,
@@ -342,7 +346,7 @@ def user_search(
             "start": start,
         },
         extra_params=extra_params,
-        item="UserGetItem",
+        item="User",
         items_key=None,
         id_key="ID",
         cursor_key="ID",
