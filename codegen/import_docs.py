@@ -34,9 +34,7 @@ def run(args: argparse.Namespace) -> int:
     changed += schemafile.write_entities(args.out, entities)
     (args.out / "SOURCE.json").write_text(schemafile.dumps(summary), encoding="utf-8")
     counts = ", ".join(f"{key} {value}" for key, value in summary["counts"].items())
-    print(
-        f"{len(documents)} schemas ({counts}), {len(entities)} entities; {changed} files changed"
-    )
+    print(f"{len(documents)} schemas ({counts}), {len(entities)} entities; {changed} files changed")
     return 0
 
 

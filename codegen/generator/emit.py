@@ -612,9 +612,9 @@ def render(
     files["models/__init__.py"] = env.get_template("models_init.py.jinja").render(exports=exports)
     files["models/entities/__init__.py"] = env.get_template("entities_init.py.jinja").render()
     for module, models in grouped.items():
-        files[f"models/entities/{module}.py"] = env.get_template(
-            "entities_module.py.jinja"
-        ).render(module=module, models=models, names=[m.name for m in models])
+        files[f"models/entities/{module}.py"] = env.get_template("entities_module.py.jinja").render(
+            module=module, models=models, names=[m.name for m in models]
+        )
         counts["models"] += len(models)
         counts["typeddicts"] += len(models)
     files["methods/_migrations.py"] = env.get_template("migrations.py.jinja").render(

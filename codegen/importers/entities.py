@@ -62,9 +62,7 @@ SPECS: tuple[EntitySpec, ...] = (
         (f"{_MAIN}#Bank Details",),
         "crm.requisite.bankdetail",
     ),
-    EntitySpec(
-        "crm.address", "Address", (f"{_MAIN}#Addresses of Requisites",), "crm.address"
-    ),
+    EntitySpec("crm.address", "Address", (f"{_MAIN}#Addresses of Requisites",), "crm.address"),
     EntitySpec("crm.activity", "Activity", (f"{_MAIN}#Activities",), "crm.activity"),
     EntitySpec("crm.quote", "Quote", (), "crm.quote"),
     EntitySpec(
@@ -443,9 +441,7 @@ def bind(entity: dict[str, Any], documents: dict[tuple[int, str], dict[str, Any]
             target = holder.setdefault("items", {}) if count == "many" else holder
             target.clear()
             target.update(result_schema(entity))
-            present, value = examples.response_result(
-                document.get("examples", {}).get("response")
-            )
+            present, value = examples.response_result(document.get("examples", {}).get("response"))
             if present:
                 widen(document["result"], value)
         params = document.get("params", {}).get("properties", {})

@@ -18,9 +18,8 @@ from typing import Any, Generic, Protocol, TypeAlias, TypeVar
 from b24typed.core import errors as e
 from b24typed.core.envelope import make_error, read_error
 from b24typed.core.phpquery import command_string
-from b24typed.core.request import v2_flags
 from b24typed.core.pipeline import ClientState, Flow, call_flow
-from b24typed.core.request import CallSpec, check_method_name, is_read_method, make_call
+from b24typed.core.request import CallSpec, check_method_name, is_read_method, make_call, v2_flags
 from b24typed.core.result import AjaxResult, ApiVersion, ResponseTime
 
 logger = logging.getLogger("b24typed")
