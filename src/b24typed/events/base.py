@@ -36,8 +36,10 @@ DataT = TypeVar("DataT")
 class EventVerificationError(B24Error):
     """An inbound request is not from the expected portal and application (forged or misrouted).
 
-    The message says which check failed, never the tokens compared.
+    The message says which check failed, never the tokens compared. Handlers answer ``status``.
     """
+
+    status = 403
 
     def __init__(self, message: str, *, code: str = "EVENT_NOT_VERIFIED") -> None:
         super().__init__(message)
@@ -46,6 +48,8 @@ class EventVerificationError(B24Error):
 
 class EventPayloadError(B24Error):
     """An inbound body could not be read (not a form or JSON object, or an unusable shape)."""
+
+    status = 400
 
     def __init__(self, message: str, *, code: str = "EVENT_BAD_PAYLOAD") -> None:
         super().__init__(message)

@@ -12,7 +12,7 @@ import hmac
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlencode
 
 from pydantic import ValidationError
@@ -36,11 +36,13 @@ __all__ = [
     "ApplicationToken",
     "Body",
     "Install",
+    "RequestKind",
     "decode_body",
     "event_model",
     "parse_event",
     "parse_install",
     "parse_placement",
+    "parse_request",
 ]
 
 Body = bytes | str | Mapping[str, Any]
@@ -292,3 +294,36 @@ def parse_placement(
     )
     placement: Placement = _validate(Placement, payload, "placement request")
     return placement
+
+
+RequestKind = Literal["event", "install", "placement"]
+
+
+def parse_request(
+    kind: RequestKind,
+    body: Body,
+    *,
+    query: str | Mapping[str, Any] | None = None,
+    content_type: str | None = None,
+    application_token: ApplicationToken | None = None,
+    member_id: str | None = None,
+) -> Event[Any] | Install | Placement:
+    """The one entry the framework helpers use: :func:`parse_event`, :func:`parse_install` or
+    :func:`parse_placement` by ``kind`` (an event needs ``application_token``)."""
+    if kind == "event":
+        if application_token is None:
+            raise TypeError("checking events needs application_token (a string or a lookup)")
+        return parse_event(
+            body,
+            application_token=application_token,
+            member_id=member_id,
+            content_type=content_type,
+        )
+    parse = parse_install if kind == "install" else parse_placement
+    return parse(
+        body,
+        query=query,
+        application_token=application_token,
+        member_id=member_id,
+        content_type=content_type,
+    )
