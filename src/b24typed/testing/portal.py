@@ -255,8 +255,9 @@ class FakePortal:
         self.users.register(self)
         self.tasks.register(self)
         self.events.register(self)
-        # The address applications are given as client_endpoint (tokens, events); None means
-        # https://{domain}. Set it to serve()'s URL when an application calls back over loopback.
+        # The address applications are given as client_endpoint and server_endpoint (tokens,
+        # events); None means https://{domain} and the OAuth server. Set it to serve()'s URL when
+        # an application calls back over loopback (its token refreshes then come here too).
         self.public_url: str | None = None
         self._register_basics()
         self.webhook_url = self.add_webhook(1)
@@ -352,7 +353,9 @@ class FakePortal:
             "expires_in": token.expires_in,
             "scope": ",".join(sorted(token.scopes)),
             "domain": self.domain,
-            "server_endpoint": f"https://{OAUTH_HOST}/rest/",
+            "server_endpoint": self.rest_endpoint()
+            if self.public_url
+            else f"https://{OAUTH_HOST}/rest/",
             "status": "L",
             "client_endpoint": self.rest_endpoint(),
             "member_id": self.member_id,
