@@ -58,6 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
         return tokens.application_token.reveal()
 
     credentials = {"client_id": settings.client_id, "client_secret": settings.client_secret}
+    verified_event = Depends(event_dependency(application_token=application_token))
 
     @app.post("/install")
     def install(install: Annotated[Install, Depends(install_dependency())]) -> dict[str, str]:
