@@ -70,9 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.post("/events")
     def on_event(
-        event: Annotated[
-            Event[Any], Depends(event_dependency(application_token=application_token))
-        ],
+        event: Annotated[Event[Any], verified_event],
     ) -> dict[str, str]:
         if not isinstance(event, OnCrmDealAdd) or event.data.fields.id is None:
             return {"ignored": event.event}
