@@ -282,3 +282,29 @@ def test_a_placement_client_targets_the_portal_with_the_users_tokens() -> None:
     with placement.client(client_id="app", client_secret="s") as client:
         assert client.domain == "p.example.com"
         assert client.tokens.access_token.reveal() == "userAcc3ss"
+
+
+def secret_values(value: Any) -> list[str]:
+    """Every string under a credential-named key, at any depth."""
+    from b24typed.core.redact import SENSITIVE_KEYS
+
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if str(key).lower() in SENSITIVE_KEYS and isinstance(item, str) and len(item) > 3:
+                found.append(item)
+            found += secret_values(item)
+    elif isinstance(value, list):
+        for item in value:
+            found += secret_values(item)
+    return found
+
+
+@pytest.mark.parametrize("code", WITH_EXAMPLE)
+def test_no_docs_example_shows_its_tokens_in_reprs_or_dumps(code: str) -> None:
+    payload = example(code)
+    secrets = secret_values(payload)
+    assert APP_TOKEN in secrets
+    event = parse_event(json.dumps(payload), application_token=APP_TOKEN)
+    shown = "\n".join([repr(event), str(event), event.model_dump_json(), str(event.model_dump())])
+    assert [s for s in secrets if s in shown] == []

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from b24typed.core.typed_models import B24Model, LDateTime, LFloat, LInt, LList, LStr, Rows
 from b24typed.events.base import Event
@@ -28,7 +28,7 @@ class OnAppMethodConfirmData(B24Model):
     confirmed: LStr = Field(None, alias="CONFIRMED")
     language_id: LStr = Field(None, alias="LANGUAGE_ID")
     method: LStr = Field(None, alias="METHOD")
-    token: LStr = Field(None, alias="TOKEN")
+    token: SecretStr | None = Field(None, alias="TOKEN")
 
 
 class OnAppPaymentData(B24Model):
@@ -57,158 +57,28 @@ class OnAppUpdateData(B24Model):
     version: LStr = Field(None, alias="VERSION")
 
 
-class OnBookingAddData(B24Model):
-    """An object in the payload of ``ONBOOKINGADD``."""
+class IdPayload(B24Model):
+    """An object in ONBOOKINGADD, ONBOOKINGDELETE, ONBOOKINGRESOURCEADD, ... payloads."""
 
     id: LInt = Field(None, alias="ID")
 
 
-class OnBookingDeleteData(B24Model):
-    """An object in the payload of ``ONBOOKINGDELETE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnBookingResourceAddData(B24Model):
-    """An object in the payload of ``ONBOOKINGRESOURCEADD``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnBookingResourceDeleteData(B24Model):
-    """An object in the payload of ``ONBOOKINGRESOURCEDELETE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnBookingResourceTypeAddData(B24Model):
-    """An object in the payload of ``ONBOOKINGRESOURCETYPEADD``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnBookingResourceTypeDeleteData(B24Model):
-    """An object in the payload of ``ONBOOKINGRESOURCETYPEDELETE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnBookingResourceTypeUpdateData(B24Model):
-    """An object in the payload of ``ONBOOKINGRESOURCETYPEUPDATE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnBookingResourceUpdateData(B24Model):
-    """An object in the payload of ``ONBOOKINGRESOURCEUPDATE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnBookingUpdateData(B24Model):
-    """An object in the payload of ``ONBOOKINGUPDATE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnBookingWaitlistitemAddData(B24Model):
-    """An object in the payload of ``ONBOOKINGWAITLISTITEMADD``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnBookingWaitlistitemDeleteData(B24Model):
-    """An object in the payload of ``ONBOOKINGWAITLISTITEMDELETE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnBookingWaitlistitemUpdateData(B24Model):
-    """An object in the payload of ``ONBOOKINGWAITLISTITEMUPDATE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCalendarEntryAddData(B24Model):
-    """An object in the payload of ``ONCALENDARENTRYADD``."""
+class IdPayload2(B24Model):
+    """An object in ONCALENDARENTRYADD, ONCALENDARENTRYDELETE, ONCALENDARENTRYUPDATE, ...
+    payloads.
+    """
 
     id: LStr = None
 
 
-class OnCalendarEntryDeleteData(B24Model):
-    """An object in the payload of ``ONCALENDARENTRYDELETE``."""
+class FieldsPayload(B24Model):
+    """An object in ONCRMACTIVITYADD, ONCRMACTIVITYDELETE, ONCRMACTIVITYUPDATE, ... payloads."""
 
-    id: LStr = None
-
-
-class OnCalendarEntryUpdateData(B24Model):
-    """An object in the payload of ``ONCALENDARENTRYUPDATE``."""
-
-    id: LStr = None
+    fields: IdPayload = Field(default_factory=IdPayload, alias="FIELDS")
 
 
-class OnCalendarSectionAddData(B24Model):
-    """An object in the payload of ``ONCALENDARSECTIONADD``."""
-
-    id: LStr = None
-
-
-class OnCalendarSectionDeleteData(B24Model):
-    """An object in the payload of ``ONCALENDARSECTIONDELETE``."""
-
-    id: LStr = None
-
-
-class OnCalendarSectionUpdateData(B24Model):
-    """An object in the payload of ``ONCALENDARSECTIONUPDATE``."""
-
-    id: LStr = None
-
-
-class OnCrmActivityAddDataFields(B24Model):
-    """An object in the payload of ``ONCRMACTIVITYADD``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmActivityAddData(B24Model):
-    """An object in the payload of ``ONCRMACTIVITYADD``."""
-
-    fields: OnCrmActivityAddDataFields = Field(
-        default_factory=OnCrmActivityAddDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmActivityDeleteDataFields(B24Model):
-    """An object in the payload of ``ONCRMACTIVITYDELETE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmActivityDeleteData(B24Model):
-    """An object in the payload of ``ONCRMACTIVITYDELETE``."""
-
-    fields: OnCrmActivityDeleteDataFields = Field(
-        default_factory=OnCrmActivityDeleteDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmActivityUpdateDataFields(B24Model):
-    """An object in the payload of ``ONCRMACTIVITYUPDATE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmActivityUpdateData(B24Model):
-    """An object in the payload of ``ONCRMACTIVITYUPDATE``."""
-
-    fields: OnCrmActivityUpdateDataFields = Field(
-        default_factory=OnCrmActivityUpdateDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmAddressRegisterDataFields(B24Model):
-    """An object in the payload of ``ONCRMADDRESSREGISTER``."""
+class AnchorIdAnchorTypeIdEntityIdEntityTypeIdTypeIdPayload(B24Model):
+    """An object in ONCRMADDRESSREGISTER, ONCRMADDRESSUNREGISTER payloads."""
 
     anchor_id: LInt = Field(None, alias="ANCHOR_ID")
     anchor_type_id: LInt = Field(None, alias="ANCHOR_TYPE_ID")
@@ -217,352 +87,44 @@ class OnCrmAddressRegisterDataFields(B24Model):
     type_id: LInt = Field(None, alias="TYPE_ID")
 
 
-class OnCrmAddressRegisterData(B24Model):
-    """An object in the payload of ``ONCRMADDRESSREGISTER``."""
+class FieldsPayload2(B24Model):
+    """An object in ONCRMADDRESSREGISTER, ONCRMADDRESSUNREGISTER payloads."""
 
-    fields: OnCrmAddressRegisterDataFields = Field(
-        default_factory=OnCrmAddressRegisterDataFields, alias="FIELDS"
+    fields: AnchorIdAnchorTypeIdEntityIdEntityTypeIdTypeIdPayload = Field(
+        default_factory=AnchorIdAnchorTypeIdEntityIdEntityTypeIdTypeIdPayload, alias="FIELDS"
     )
 
 
-class OnCrmAddressUnregisterDataFields(B24Model):
-    """An object in the payload of ``ONCRMADDRESSUNREGISTER``."""
-
-    anchor_id: LInt = Field(None, alias="ANCHOR_ID")
-    anchor_type_id: LInt = Field(None, alias="ANCHOR_TYPE_ID")
-    entity_id: LInt = Field(None, alias="ENTITY_ID")
-    entity_type_id: LInt = Field(None, alias="ENTITY_TYPE_ID")
-    type_id: LInt = Field(None, alias="TYPE_ID")
-
-
-class OnCrmAddressUnregisterData(B24Model):
-    """An object in the payload of ``ONCRMADDRESSUNREGISTER``."""
-
-    fields: OnCrmAddressUnregisterDataFields = Field(
-        default_factory=OnCrmAddressUnregisterDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmBankDetailAddDataFields(B24Model):
-    """An object in the payload of ``ONCRMBANKDETAILADD``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmBankDetailAddData(B24Model):
-    """An object in the payload of ``ONCRMBANKDETAILADD``."""
-
-    fields: OnCrmBankDetailAddDataFields = Field(
-        default_factory=OnCrmBankDetailAddDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmBankDetailDeleteDataFields(B24Model):
-    """An object in the payload of ``ONCRMBANKDETAILDELETE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmBankDetailDeleteData(B24Model):
-    """An object in the payload of ``ONCRMBANKDETAILDELETE``."""
-
-    fields: OnCrmBankDetailDeleteDataFields = Field(
-        default_factory=OnCrmBankDetailDeleteDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmBankDetailUpdateDataFields(B24Model):
-    """An object in the payload of ``ONCRMBANKDETAILUPDATE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmBankDetailUpdateData(B24Model):
-    """An object in the payload of ``ONCRMBANKDETAILUPDATE``."""
-
-    fields: OnCrmBankDetailUpdateDataFields = Field(
-        default_factory=OnCrmBankDetailUpdateDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmCompanyAddDataFields(B24Model):
-    """An object in the payload of ``ONCRMCOMPANYADD``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmCompanyAddData(B24Model):
-    """An object in the payload of ``ONCRMCOMPANYADD``."""
-
-    fields: OnCrmCompanyAddDataFields = Field(
-        default_factory=OnCrmCompanyAddDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmCompanyDeleteDataFields(B24Model):
-    """An object in the payload of ``ONCRMCOMPANYDELETE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmCompanyDeleteData(B24Model):
-    """An object in the payload of ``ONCRMCOMPANYDELETE``."""
-
-    fields: OnCrmCompanyDeleteDataFields = Field(
-        default_factory=OnCrmCompanyDeleteDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmCompanyUpdateDataFields(B24Model):
-    """An object in the payload of ``ONCRMCOMPANYUPDATE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmCompanyUpdateData(B24Model):
-    """An object in the payload of ``ONCRMCOMPANYUPDATE``."""
-
-    fields: OnCrmCompanyUpdateDataFields = Field(
-        default_factory=OnCrmCompanyUpdateDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmCompanyUserFieldAddDataFields(B24Model):
-    """An object in the payload of ``ONCRMCOMPANYUSERFIELDADD``."""
+class EntityIdFieldNameIdPayload(B24Model):
+    """An object in ONCRMCOMPANYUSERFIELDADD, ONCRMCOMPANYUSERFIELDDELETE,
+    ONCRMCOMPANYUSERFIELDSETENUMVALUES, ... payloads.
+    """
 
     entity_id: LStr = Field(None, alias="ENTITY_ID")
     field_name: LStr = Field(None, alias="FIELD_NAME")
     id: LInt = Field(None, alias="ID")
 
 
-class OnCrmCompanyUserFieldAddData(B24Model):
-    """An object in the payload of ``ONCRMCOMPANYUSERFIELDADD``."""
+class FieldsPayload3(B24Model):
+    """An object in ONCRMCOMPANYUSERFIELDADD, ONCRMCOMPANYUSERFIELDDELETE,
+    ONCRMCOMPANYUSERFIELDSETENUMVALUES, ... payloads.
+    """
 
-    fields: OnCrmCompanyUserFieldAddDataFields = Field(
-        default_factory=OnCrmCompanyUserFieldAddDataFields, alias="FIELDS"
+    fields: EntityIdFieldNameIdPayload = Field(
+        default_factory=EntityIdFieldNameIdPayload, alias="FIELDS"
     )
 
 
-class OnCrmCompanyUserFieldDeleteDataFields(B24Model):
-    """An object in the payload of ``ONCRMCOMPANYUSERFIELDDELETE``."""
-
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmCompanyUserFieldDeleteData(B24Model):
-    """An object in the payload of ``ONCRMCOMPANYUSERFIELDDELETE``."""
-
-    fields: OnCrmCompanyUserFieldDeleteDataFields = Field(
-        default_factory=OnCrmCompanyUserFieldDeleteDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmCompanyUserFieldSetEnumValuesDataFields(B24Model):
-    """An object in the payload of ``ONCRMCOMPANYUSERFIELDSETENUMVALUES``."""
-
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmCompanyUserFieldSetEnumValuesData(B24Model):
-    """An object in the payload of ``ONCRMCOMPANYUSERFIELDSETENUMVALUES``."""
-
-    fields: OnCrmCompanyUserFieldSetEnumValuesDataFields = Field(
-        default_factory=OnCrmCompanyUserFieldSetEnumValuesDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmCompanyUserFieldUpdateDataFields(B24Model):
-    """An object in the payload of ``ONCRMCOMPANYUSERFIELDUPDATE``."""
-
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmCompanyUserFieldUpdateData(B24Model):
-    """An object in the payload of ``ONCRMCOMPANYUSERFIELDUPDATE``."""
-
-    fields: OnCrmCompanyUserFieldUpdateDataFields = Field(
-        default_factory=OnCrmCompanyUserFieldUpdateDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmContactAddDataFields(B24Model):
-    """An object in the payload of ``ONCRMCONTACTADD``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmContactAddData(B24Model):
-    """An object in the payload of ``ONCRMCONTACTADD``."""
-
-    fields: OnCrmContactAddDataFields = Field(
-        default_factory=OnCrmContactAddDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmContactDeleteDataFields(B24Model):
-    """An object in the payload of ``ONCRMCONTACTDELETE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmContactDeleteData(B24Model):
-    """An object in the payload of ``ONCRMCONTACTDELETE``."""
-
-    fields: OnCrmContactDeleteDataFields = Field(
-        default_factory=OnCrmContactDeleteDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmContactUpdateDataFields(B24Model):
-    """An object in the payload of ``ONCRMCONTACTUPDATE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmContactUpdateData(B24Model):
-    """An object in the payload of ``ONCRMCONTACTUPDATE``."""
-
-    fields: OnCrmContactUpdateDataFields = Field(
-        default_factory=OnCrmContactUpdateDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmContactUserFieldAddDataFields(B24Model):
-    """An object in the payload of ``ONCRMCONTACTUSERFIELDADD``."""
-
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmContactUserFieldAddData(B24Model):
-    """An object in the payload of ``ONCRMCONTACTUSERFIELDADD``."""
-
-    fields: OnCrmContactUserFieldAddDataFields = Field(
-        default_factory=OnCrmContactUserFieldAddDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmContactUserFieldDeleteDataFields(B24Model):
-    """An object in the payload of ``ONCRMCONTACTUSERFIELDDELETE``."""
-
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmContactUserFieldDeleteData(B24Model):
-    """An object in the payload of ``ONCRMCONTACTUSERFIELDDELETE``."""
-
-    fields: OnCrmContactUserFieldDeleteDataFields = Field(
-        default_factory=OnCrmContactUserFieldDeleteDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmContactUserFieldSetEnumValuesDataFields(B24Model):
-    """An object in the payload of ``ONCRMCONTACTUSERFIELDSETENUMVALUES``."""
-
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmContactUserFieldSetEnumValuesData(B24Model):
-    """An object in the payload of ``ONCRMCONTACTUSERFIELDSETENUMVALUES``."""
-
-    fields: OnCrmContactUserFieldSetEnumValuesDataFields = Field(
-        default_factory=OnCrmContactUserFieldSetEnumValuesDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmContactUserFieldUpdateDataFields(B24Model):
-    """An object in the payload of ``ONCRMCONTACTUSERFIELDUPDATE``."""
-
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmContactUserFieldUpdateData(B24Model):
-    """An object in the payload of ``ONCRMCONTACTUSERFIELDUPDATE``."""
-
-    fields: OnCrmContactUserFieldUpdateDataFields = Field(
-        default_factory=OnCrmContactUserFieldUpdateDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmCurrencyAddDataFields(B24Model):
-    """An object in the payload of ``ONCRMCURRENCYADD``."""
+class IdPayload3(B24Model):
+    """An object in ONCRMCURRENCYADD, ONCRMCURRENCYDELETE, ONCRMCURRENCYUPDATE, ... payloads."""
 
     id: LStr = Field(None, alias="ID")
 
 
-class OnCrmCurrencyAddData(B24Model):
-    """An object in the payload of ``ONCRMCURRENCYADD``."""
+class FieldsPayload4(B24Model):
+    """An object in ONCRMCURRENCYADD, ONCRMCURRENCYDELETE, ONCRMCURRENCYUPDATE, ... payloads."""
 
-    fields: OnCrmCurrencyAddDataFields = Field(
-        default_factory=OnCrmCurrencyAddDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmCurrencyDeleteDataFields(B24Model):
-    """An object in the payload of ``ONCRMCURRENCYDELETE``."""
-
-    id: LStr = Field(None, alias="ID")
-
-
-class OnCrmCurrencyDeleteData(B24Model):
-    """An object in the payload of ``ONCRMCURRENCYDELETE``."""
-
-    fields: OnCrmCurrencyDeleteDataFields = Field(
-        default_factory=OnCrmCurrencyDeleteDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmCurrencyUpdateDataFields(B24Model):
-    """An object in the payload of ``ONCRMCURRENCYUPDATE``."""
-
-    id: LStr = Field(None, alias="ID")
-
-
-class OnCrmCurrencyUpdateData(B24Model):
-    """An object in the payload of ``ONCRMCURRENCYUPDATE``."""
-
-    fields: OnCrmCurrencyUpdateDataFields = Field(
-        default_factory=OnCrmCurrencyUpdateDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmDealAddDataFields(B24Model):
-    """An object in the payload of ``ONCRMDEALADD``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmDealAddData(B24Model):
-    """An object in the payload of ``ONCRMDEALADD``."""
-
-    fields: OnCrmDealAddDataFields = Field(default_factory=OnCrmDealAddDataFields, alias="FIELDS")
-
-
-class OnCrmDealDeleteDataFields(B24Model):
-    """An object in the payload of ``ONCRMDEALDELETE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmDealDeleteData(B24Model):
-    """An object in the payload of ``ONCRMDEALDELETE``."""
-
-    fields: OnCrmDealDeleteDataFields = Field(
-        default_factory=OnCrmDealDeleteDataFields, alias="FIELDS"
-    )
+    fields: IdPayload3 = Field(default_factory=IdPayload3, alias="FIELDS")
 
 
 class OnCrmDealMoveToCategoryDataFields(B24Model):
@@ -581,32 +143,18 @@ class OnCrmDealMoveToCategoryData(B24Model):
     )
 
 
-class OnCrmDealRecurringAddDataFields(B24Model):
-    """An object in the payload of ``ONCRMDEALRECURRINGADD``."""
+class IdRecurringDealIdPayload(B24Model):
+    """An object in ONCRMDEALRECURRINGADD, ONCRMDEALRECURRINGUPDATE payloads."""
 
     id: LInt = Field(None, alias="ID")
     recurring_deal_id: LInt = Field(None, alias="RECURRING_DEAL_ID")
 
 
-class OnCrmDealRecurringAddData(B24Model):
-    """An object in the payload of ``ONCRMDEALRECURRINGADD``."""
+class FieldsPayload5(B24Model):
+    """An object in ONCRMDEALRECURRINGADD, ONCRMDEALRECURRINGUPDATE payloads."""
 
-    fields: OnCrmDealRecurringAddDataFields = Field(
-        default_factory=OnCrmDealRecurringAddDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmDealRecurringDeleteDataFields(B24Model):
-    """An object in the payload of ``ONCRMDEALRECURRINGDELETE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmDealRecurringDeleteData(B24Model):
-    """An object in the payload of ``ONCRMDEALRECURRINGDELETE``."""
-
-    fields: OnCrmDealRecurringDeleteDataFields = Field(
-        default_factory=OnCrmDealRecurringDeleteDataFields, alias="FIELDS"
+    fields: IdRecurringDealIdPayload = Field(
+        default_factory=IdRecurringDealIdPayload, alias="FIELDS"
     )
 
 
@@ -626,826 +174,59 @@ class OnCrmDealRecurringExposeData(B24Model):
     )
 
 
-class OnCrmDealRecurringUpdateDataFields(B24Model):
-    """An object in the payload of ``ONCRMDEALRECURRINGUPDATE``."""
-
-    id: LInt = Field(None, alias="ID")
-    recurring_deal_id: LInt = Field(None, alias="RECURRING_DEAL_ID")
-
-
-class OnCrmDealRecurringUpdateData(B24Model):
-    """An object in the payload of ``ONCRMDEALRECURRINGUPDATE``."""
-
-    fields: OnCrmDealRecurringUpdateDataFields = Field(
-        default_factory=OnCrmDealRecurringUpdateDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmDealUpdateDataFields(B24Model):
-    """An object in the payload of ``ONCRMDEALUPDATE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmDealUpdateData(B24Model):
-    """An object in the payload of ``ONCRMDEALUPDATE``."""
-
-    fields: OnCrmDealUpdateDataFields = Field(
-        default_factory=OnCrmDealUpdateDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmDealUserFieldAddDataFields(B24Model):
-    """An object in the payload of ``ONCRMDEALUSERFIELDADD``."""
-
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmDealUserFieldAddData(B24Model):
-    """An object in the payload of ``ONCRMDEALUSERFIELDADD``."""
-
-    fields: OnCrmDealUserFieldAddDataFields = Field(
-        default_factory=OnCrmDealUserFieldAddDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmDealUserFieldDeleteDataFields(B24Model):
-    """An object in the payload of ``ONCRMDEALUSERFIELDDELETE``."""
-
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmDealUserFieldDeleteData(B24Model):
-    """An object in the payload of ``ONCRMDEALUSERFIELDDELETE``."""
-
-    fields: OnCrmDealUserFieldDeleteDataFields = Field(
-        default_factory=OnCrmDealUserFieldDeleteDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmDealUserFieldSetEnumValuesDataFields(B24Model):
-    """An object in the payload of ``ONCRMDEALUSERFIELDSETENUMVALUES``."""
-
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmDealUserFieldSetEnumValuesData(B24Model):
-    """An object in the payload of ``ONCRMDEALUSERFIELDSETENUMVALUES``."""
-
-    fields: OnCrmDealUserFieldSetEnumValuesDataFields = Field(
-        default_factory=OnCrmDealUserFieldSetEnumValuesDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmDealUserFieldUpdateDataFields(B24Model):
-    """An object in the payload of ``ONCRMDEALUSERFIELDUPDATE``."""
-
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmDealUserFieldUpdateData(B24Model):
-    """An object in the payload of ``ONCRMDEALUSERFIELDUPDATE``."""
-
-    fields: OnCrmDealUserFieldUpdateDataFields = Field(
-        default_factory=OnCrmDealUserFieldUpdateDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmDocumentGeneratorDocumentAddDataFields(B24Model):
-    """An object in the payload of ``ONCRMDOCUMENTGENERATORDOCUMENTADD``."""
+class EntityIdEntityTypeIdIdPayload(B24Model):
+    """An object in ONCRMDOCUMENTGENERATORDOCUMENTADD, ONCRMDOCUMENTGENERATORDOCUMENTDELETE,
+    ONCRMDOCUMENTGENERATORDOCUMENTUPDATE payloads.
+    """
 
     entity_id: LInt = Field(None, alias="ENTITY_ID")
     entity_type_id: LInt = Field(None, alias="ENTITY_TYPE_ID")
     id: LInt = Field(None, alias="ID")
 
 
-class OnCrmDocumentGeneratorDocumentAddData(B24Model):
-    """An object in the payload of ``ONCRMDOCUMENTGENERATORDOCUMENTADD``."""
+class FieldsPayload6(B24Model):
+    """An object in ONCRMDOCUMENTGENERATORDOCUMENTADD, ONCRMDOCUMENTGENERATORDOCUMENTDELETE,
+    ONCRMDOCUMENTGENERATORDOCUMENTUPDATE payloads.
+    """
 
-    fields: OnCrmDocumentGeneratorDocumentAddDataFields = Field(
-        default_factory=OnCrmDocumentGeneratorDocumentAddDataFields, alias="FIELDS"
+    fields: EntityIdEntityTypeIdIdPayload = Field(
+        default_factory=EntityIdEntityTypeIdIdPayload, alias="FIELDS"
     )
 
 
-class OnCrmDocumentGeneratorDocumentDeleteDataFields(B24Model):
-    """An object in the payload of ``ONCRMDOCUMENTGENERATORDOCUMENTDELETE``."""
-
-    entity_id: LInt = Field(None, alias="ENTITY_ID")
-    entity_type_id: LInt = Field(None, alias="ENTITY_TYPE_ID")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmDocumentGeneratorDocumentDeleteData(B24Model):
-    """An object in the payload of ``ONCRMDOCUMENTGENERATORDOCUMENTDELETE``."""
-
-    fields: OnCrmDocumentGeneratorDocumentDeleteDataFields = Field(
-        default_factory=OnCrmDocumentGeneratorDocumentDeleteDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmDocumentGeneratorDocumentUpdateDataFields(B24Model):
-    """An object in the payload of ``ONCRMDOCUMENTGENERATORDOCUMENTUPDATE``."""
-
-    entity_id: LInt = Field(None, alias="ENTITY_ID")
-    entity_type_id: LInt = Field(None, alias="ENTITY_TYPE_ID")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmDocumentGeneratorDocumentUpdateData(B24Model):
-    """An object in the payload of ``ONCRMDOCUMENTGENERATORDOCUMENTUPDATE``."""
-
-    fields: OnCrmDocumentGeneratorDocumentUpdateDataFields = Field(
-        default_factory=OnCrmDocumentGeneratorDocumentUpdateDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmDynamicItemAddDataFields(B24Model):
-    """An object in the payload of ``ONCRMDYNAMICITEMADD``."""
+class EntityTypeIdIdPayload(B24Model):
+    """An object in ONCRMDYNAMICITEMADD, ONCRMDYNAMICITEMDELETE, ONCRMDYNAMICITEMUPDATE
+    payloads.
+    """
 
     entity_type_id: LInt = Field(None, alias="ENTITY_TYPE_ID")
     id: LInt = Field(None, alias="ID")
 
 
-class OnCrmDynamicItemAddData(B24Model):
-    """An object in the payload of ``ONCRMDYNAMICITEMADD``."""
+class FieldsPayload7(B24Model):
+    """An object in ONCRMDYNAMICITEMADD, ONCRMDYNAMICITEMDELETE, ONCRMDYNAMICITEMUPDATE
+    payloads.
+    """
 
-    fields: OnCrmDynamicItemAddDataFields = Field(
-        default_factory=OnCrmDynamicItemAddDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmDynamicItemDeleteDataFields(B24Model):
-    """An object in the payload of ``ONCRMDYNAMICITEMDELETE``."""
-
-    entity_type_id: LInt = Field(None, alias="ENTITY_TYPE_ID")
-    id: LInt = Field(None, alias="ID")
+    fields: EntityTypeIdIdPayload = Field(default_factory=EntityTypeIdIdPayload, alias="FIELDS")
 
 
-class OnCrmDynamicItemDeleteData(B24Model):
-    """An object in the payload of ``ONCRMDYNAMICITEMDELETE``."""
-
-    fields: OnCrmDynamicItemDeleteDataFields = Field(
-        default_factory=OnCrmDynamicItemDeleteDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmDynamicItemUpdateDataFields(B24Model):
-    """An object in the payload of ``ONCRMDYNAMICITEMUPDATE``."""
-
-    entity_type_id: LInt = Field(None, alias="ENTITY_TYPE_ID")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmDynamicItemUpdateData(B24Model):
-    """An object in the payload of ``ONCRMDYNAMICITEMUPDATE``."""
-
-    fields: OnCrmDynamicItemUpdateDataFields = Field(
-        default_factory=OnCrmDynamicItemUpdateDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmInvoiceAddData(B24Model):
-    """An object in the payload of ``ONCRMINVOICEADD``."""
+class FieldsPayload8(B24Model):
+    """An object in ONCRMINVOICEADD, ONCRMINVOICEDELETE, ONCRMINVOICERECURRINGADD, ...
+    payloads.
+    """
 
     fields: Any = Field(None, alias="FIELDS")
 
 
-class OnCrmInvoiceDeleteData(B24Model):
-    """An object in the payload of ``ONCRMINVOICEDELETE``."""
-
-    fields: Any = Field(None, alias="FIELDS")
-
-
-class OnCrmInvoiceRecurringAddData(B24Model):
-    """An object in the payload of ``ONCRMINVOICERECURRINGADD``."""
-
-    fields: Any = Field(None, alias="FIELDS")
-
-
-class OnCrmInvoiceRecurringDeleteData(B24Model):
-    """An object in the payload of ``ONCRMINVOICERECURRINGDELETE``."""
-
-    fields: Any = Field(None, alias="FIELDS")
-
-
-class OnCrmInvoiceRecurringExposeData(B24Model):
-    """An object in the payload of ``ONCRMINVOICERECURRINGEXPOSE``."""
-
-    fields: Any = Field(None, alias="FIELDS")
-
-
-class OnCrmInvoiceRecurringUpdateData(B24Model):
-    """An object in the payload of ``ONCRMINVOICERECURRINGUPDATE``."""
-
-    fields: Any = Field(None, alias="FIELDS")
-
-
-class OnCrmInvoiceSetStatusData(B24Model):
-    """An object in the payload of ``ONCRMINVOICESETSTATUS``."""
-
-    fields: Any = Field(None, alias="FIELDS")
-
-
-class OnCrmInvoiceUpdateData(B24Model):
-    """An object in the payload of ``ONCRMINVOICEUPDATE``."""
-
-    fields: Any = Field(None, alias="FIELDS")
-
-
-class OnCrmInvoiceUserFieldAddData(B24Model):
-    """An object in the payload of ``ONCRMINVOICEUSERFIELDADD``."""
+class EntityIdFieldNameIdPayload2(B24Model):
+    """An object in ONCRMINVOICEUSERFIELDADD, ONCRMINVOICEUSERFIELDDELETE,
+    ONCRMINVOICEUSERFIELDSETENUMVALUES, ... payloads.
+    """
 
     entity_id: LStr = Field(None, alias="entityId")
     field_name: LStr = Field(None, alias="fieldName")
     id: LInt = None
-
-
-class OnCrmInvoiceUserFieldDeleteData(B24Model):
-    """An object in the payload of ``ONCRMINVOICEUSERFIELDDELETE``."""
-
-    entity_id: LStr = Field(None, alias="entityId")
-    field_name: LStr = Field(None, alias="fieldName")
-    id: LInt = None
-
-
-class OnCrmInvoiceUserFieldSetEnumValuesData(B24Model):
-    """An object in the payload of ``ONCRMINVOICEUSERFIELDSETENUMVALUES``."""
-
-    entity_id: LStr = Field(None, alias="entityId")
-    field_name: LStr = Field(None, alias="fieldName")
-    id: LInt = None
-
-
-class OnCrmInvoiceUserFieldUpdateData(B24Model):
-    """An object in the payload of ``ONCRMINVOICEUSERFIELDUPDATE``."""
-
-    entity_id: LStr = Field(None, alias="entityId")
-    field_name: LStr = Field(None, alias="fieldName")
-    id: LInt = None
-
-
-class OnCrmLeadAddDataFields(B24Model):
-    """An object in the payload of ``ONCRMLEADADD``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmLeadAddData(B24Model):
-    """An object in the payload of ``ONCRMLEADADD``."""
-
-    fields: OnCrmLeadAddDataFields = Field(default_factory=OnCrmLeadAddDataFields, alias="FIELDS")
-
-
-class OnCrmLeadDeleteDataFields(B24Model):
-    """An object in the payload of ``ONCRMLEADDELETE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmLeadDeleteData(B24Model):
-    """An object in the payload of ``ONCRMLEADDELETE``."""
-
-    fields: OnCrmLeadDeleteDataFields = Field(
-        default_factory=OnCrmLeadDeleteDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmLeadUpdateDataFields(B24Model):
-    """An object in the payload of ``ONCRMLEADUPDATE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmLeadUpdateData(B24Model):
-    """An object in the payload of ``ONCRMLEADUPDATE``."""
-
-    fields: OnCrmLeadUpdateDataFields = Field(
-        default_factory=OnCrmLeadUpdateDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmLeadUserFieldAddDataFields(B24Model):
-    """An object in the payload of ``ONCRMLEADUSERFIELDADD``."""
-
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmLeadUserFieldAddData(B24Model):
-    """An object in the payload of ``ONCRMLEADUSERFIELDADD``."""
-
-    fields: OnCrmLeadUserFieldAddDataFields = Field(
-        default_factory=OnCrmLeadUserFieldAddDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmLeadUserFieldDeleteDataFields(B24Model):
-    """An object in the payload of ``ONCRMLEADUSERFIELDDELETE``."""
-
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmLeadUserFieldDeleteData(B24Model):
-    """An object in the payload of ``ONCRMLEADUSERFIELDDELETE``."""
-
-    fields: OnCrmLeadUserFieldDeleteDataFields = Field(
-        default_factory=OnCrmLeadUserFieldDeleteDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmLeadUserFieldSetEnumValuesDataFields(B24Model):
-    """An object in the payload of ``ONCRMLEADUSERFIELDSETENUMVALUES``."""
-
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmLeadUserFieldSetEnumValuesData(B24Model):
-    """An object in the payload of ``ONCRMLEADUSERFIELDSETENUMVALUES``."""
-
-    fields: OnCrmLeadUserFieldSetEnumValuesDataFields = Field(
-        default_factory=OnCrmLeadUserFieldSetEnumValuesDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmLeadUserFieldUpdateDataFields(B24Model):
-    """An object in the payload of ``ONCRMLEADUSERFIELDUPDATE``."""
-
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmLeadUserFieldUpdateData(B24Model):
-    """An object in the payload of ``ONCRMLEADUSERFIELDUPDATE``."""
-
-    fields: OnCrmLeadUserFieldUpdateDataFields = Field(
-        default_factory=OnCrmLeadUserFieldUpdateDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmMeasureAddDataFields(B24Model):
-    """An object in the payload of ``ONCRMMEASUREADD``."""
-
-    id: LStr = Field(None, alias="ID")
-
-
-class OnCrmMeasureAddData(B24Model):
-    """An object in the payload of ``ONCRMMEASUREADD``."""
-
-    fields: OnCrmMeasureAddDataFields = Field(
-        default_factory=OnCrmMeasureAddDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmMeasureDeleteDataFields(B24Model):
-    """An object in the payload of ``ONCRMMEASUREDELETE``."""
-
-    id: LStr = Field(None, alias="ID")
-
-
-class OnCrmMeasureDeleteData(B24Model):
-    """An object in the payload of ``ONCRMMEASUREDELETE``."""
-
-    fields: OnCrmMeasureDeleteDataFields = Field(
-        default_factory=OnCrmMeasureDeleteDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmMeasureUpdateDataFields(B24Model):
-    """An object in the payload of ``ONCRMMEASUREUPDATE``."""
-
-    id: LStr = Field(None, alias="ID")
-
-
-class OnCrmMeasureUpdateData(B24Model):
-    """An object in the payload of ``ONCRMMEASUREUPDATE``."""
-
-    fields: OnCrmMeasureUpdateDataFields = Field(
-        default_factory=OnCrmMeasureUpdateDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmProductAddData(B24Model):
-    """An object in the payload of ``ONCRMPRODUCTADD``."""
-
-    fields: Any = Field(None, alias="FIELDS")
-
-
-class OnCrmProductDeleteData(B24Model):
-    """An object in the payload of ``ONCRMPRODUCTDELETE``."""
-
-    fields: Any = Field(None, alias="FIELDS")
-
-
-class OnCrmProductPropertyAddData(B24Model):
-    """An object in the payload of ``ONCRMPRODUCTPROPERTYADD``."""
-
-    fields: Any = Field(None, alias="FIELDS")
-
-
-class OnCrmProductPropertyDeleteData(B24Model):
-    """An object in the payload of ``ONCRMPRODUCTPROPERTYDELETE``."""
-
-    fields: Any = Field(None, alias="FIELDS")
-
-
-class OnCrmProductPropertyUpdateData(B24Model):
-    """An object in the payload of ``ONCRMPRODUCTPROPERTYUPDATE``."""
-
-    fields: Any = Field(None, alias="FIELDS")
-
-
-class OnCrmProductSectionAddDataFields(B24Model):
-    """An object in the payload of ``ONCRMPRODUCTSECTIONADD``."""
-
-    id: LStr = Field(None, alias="ID")
-
-
-class OnCrmProductSectionAddData(B24Model):
-    """An object in the payload of ``ONCRMPRODUCTSECTIONADD``."""
-
-    fields: OnCrmProductSectionAddDataFields = Field(
-        default_factory=OnCrmProductSectionAddDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmProductSectionDeleteDataFields(B24Model):
-    """An object in the payload of ``ONCRMPRODUCTSECTIONDELETE``."""
-
-    id: LStr = Field(None, alias="ID")
-
-
-class OnCrmProductSectionDeleteData(B24Model):
-    """An object in the payload of ``ONCRMPRODUCTSECTIONDELETE``."""
-
-    fields: OnCrmProductSectionDeleteDataFields = Field(
-        default_factory=OnCrmProductSectionDeleteDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmProductSectionUpdateDataFields(B24Model):
-    """An object in the payload of ``ONCRMPRODUCTSECTIONUPDATE``."""
-
-    id: LStr = Field(None, alias="ID")
-
-
-class OnCrmProductSectionUpdateData(B24Model):
-    """An object in the payload of ``ONCRMPRODUCTSECTIONUPDATE``."""
-
-    fields: OnCrmProductSectionUpdateDataFields = Field(
-        default_factory=OnCrmProductSectionUpdateDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmProductUpdateData(B24Model):
-    """An object in the payload of ``ONCRMPRODUCTUPDATE``."""
-
-    fields: Any = Field(None, alias="FIELDS")
-
-
-class OnCrmQuoteAddDataFields(B24Model):
-    """An object in the payload of ``ONCRMQUOTEADD``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmQuoteAddData(B24Model):
-    """An object in the payload of ``ONCRMQUOTEADD``."""
-
-    fields: OnCrmQuoteAddDataFields = Field(default_factory=OnCrmQuoteAddDataFields, alias="FIELDS")
-
-
-class OnCrmQuoteDeleteDataFields(B24Model):
-    """An object in the payload of ``ONCRMQUOTEDELETE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmQuoteDeleteData(B24Model):
-    """An object in the payload of ``ONCRMQUOTEDELETE``."""
-
-    fields: OnCrmQuoteDeleteDataFields = Field(
-        default_factory=OnCrmQuoteDeleteDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmQuoteUpdateDataFields(B24Model):
-    """An object in the payload of ``ONCRMQUOTEUPDATE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmQuoteUpdateData(B24Model):
-    """An object in the payload of ``ONCRMQUOTEUPDATE``."""
-
-    fields: OnCrmQuoteUpdateDataFields = Field(
-        default_factory=OnCrmQuoteUpdateDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmQuoteUserFieldAddDataFields(B24Model):
-    """An object in the payload of ``ONCRMQUOTEUSERFIELDADD``."""
-
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmQuoteUserFieldAddData(B24Model):
-    """An object in the payload of ``ONCRMQUOTEUSERFIELDADD``."""
-
-    fields: OnCrmQuoteUserFieldAddDataFields = Field(
-        default_factory=OnCrmQuoteUserFieldAddDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmQuoteUserFieldDeleteDataFields(B24Model):
-    """An object in the payload of ``ONCRMQUOTEUSERFIELDDELETE``."""
-
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmQuoteUserFieldDeleteData(B24Model):
-    """An object in the payload of ``ONCRMQUOTEUSERFIELDDELETE``."""
-
-    fields: OnCrmQuoteUserFieldDeleteDataFields = Field(
-        default_factory=OnCrmQuoteUserFieldDeleteDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmQuoteUserFieldSetEnumValuesDataFields(B24Model):
-    """An object in the payload of ``ONCRMQUOTEUSERFIELDSETENUMVALUES``."""
-
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmQuoteUserFieldSetEnumValuesData(B24Model):
-    """An object in the payload of ``ONCRMQUOTEUSERFIELDSETENUMVALUES``."""
-
-    fields: OnCrmQuoteUserFieldSetEnumValuesDataFields = Field(
-        default_factory=OnCrmQuoteUserFieldSetEnumValuesDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmQuoteUserFieldUpdateDataFields(B24Model):
-    """An object in the payload of ``ONCRMQUOTEUSERFIELDUPDATE``."""
-
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmQuoteUserFieldUpdateData(B24Model):
-    """An object in the payload of ``ONCRMQUOTEUSERFIELDUPDATE``."""
-
-    fields: OnCrmQuoteUserFieldUpdateDataFields = Field(
-        default_factory=OnCrmQuoteUserFieldUpdateDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmRequisiteAddDataFields(B24Model):
-    """An object in the payload of ``ONCRMREQUISITEADD``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmRequisiteAddData(B24Model):
-    """An object in the payload of ``ONCRMREQUISITEADD``."""
-
-    fields: OnCrmRequisiteAddDataFields = Field(
-        default_factory=OnCrmRequisiteAddDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmRequisiteDeleteDataFields(B24Model):
-    """An object in the payload of ``ONCRMREQUISITEDELETE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmRequisiteDeleteData(B24Model):
-    """An object in the payload of ``ONCRMREQUISITEDELETE``."""
-
-    fields: OnCrmRequisiteDeleteDataFields = Field(
-        default_factory=OnCrmRequisiteDeleteDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmRequisiteUpdateDataFields(B24Model):
-    """An object in the payload of ``ONCRMREQUISITEUPDATE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmRequisiteUpdateData(B24Model):
-    """An object in the payload of ``ONCRMREQUISITEUPDATE``."""
-
-    fields: OnCrmRequisiteUpdateDataFields = Field(
-        default_factory=OnCrmRequisiteUpdateDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmRequisiteUserFieldAddDataFields(B24Model):
-    """An object in the payload of ``ONCRMREQUISITEUSERFIELDADD``."""
-
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmRequisiteUserFieldAddData(B24Model):
-    """An object in the payload of ``ONCRMREQUISITEUSERFIELDADD``."""
-
-    fields: OnCrmRequisiteUserFieldAddDataFields = Field(
-        default_factory=OnCrmRequisiteUserFieldAddDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmRequisiteUserFieldDeleteDataFields(B24Model):
-    """An object in the payload of ``ONCRMREQUISITEUSERFIELDDELETE``."""
-
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmRequisiteUserFieldDeleteData(B24Model):
-    """An object in the payload of ``ONCRMREQUISITEUSERFIELDDELETE``."""
-
-    fields: OnCrmRequisiteUserFieldDeleteDataFields = Field(
-        default_factory=OnCrmRequisiteUserFieldDeleteDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmRequisiteUserFieldSetEnumValuesDataFields(B24Model):
-    """An object in the payload of ``ONCRMREQUISITEUSERFIELDSETENUMVALUES``."""
-
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmRequisiteUserFieldSetEnumValuesData(B24Model):
-    """An object in the payload of ``ONCRMREQUISITEUSERFIELDSETENUMVALUES``."""
-
-    fields: OnCrmRequisiteUserFieldSetEnumValuesDataFields = Field(
-        default_factory=OnCrmRequisiteUserFieldSetEnumValuesDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmRequisiteUserFieldUpdateDataFields(B24Model):
-    """An object in the payload of ``ONCRMREQUISITEUSERFIELDUPDATE``."""
-
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmRequisiteUserFieldUpdateData(B24Model):
-    """An object in the payload of ``ONCRMREQUISITEUSERFIELDUPDATE``."""
-
-    fields: OnCrmRequisiteUserFieldUpdateDataFields = Field(
-        default_factory=OnCrmRequisiteUserFieldUpdateDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmTimelineCommentAddData(B24Model):
-    """An object in the payload of ``ONCRMTIMELINECOMMENTADD``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmTimelineCommentDeleteData(B24Model):
-    """An object in the payload of ``ONCRMTIMELINECOMMENTDELETE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmTimelineCommentUpdateData(B24Model):
-    """An object in the payload of ``ONCRMTIMELINECOMMENTUPDATE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmTypeAddDataFields(B24Model):
-    """An object in the payload of ``ONCRMTYPEADD``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmTypeAddData(B24Model):
-    """An object in the payload of ``ONCRMTYPEADD``."""
-
-    fields: OnCrmTypeAddDataFields = Field(default_factory=OnCrmTypeAddDataFields, alias="FIELDS")
-
-
-class OnCrmTypeDeleteDataFields(B24Model):
-    """An object in the payload of ``ONCRMTYPEDELETE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmTypeDeleteData(B24Model):
-    """An object in the payload of ``ONCRMTYPEDELETE``."""
-
-    fields: OnCrmTypeDeleteDataFields = Field(
-        default_factory=OnCrmTypeDeleteDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmTypeUpdateDataFields(B24Model):
-    """An object in the payload of ``ONCRMTYPEUPDATE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmTypeUpdateData(B24Model):
-    """An object in the payload of ``ONCRMTYPEUPDATE``."""
-
-    fields: OnCrmTypeUpdateDataFields = Field(
-        default_factory=OnCrmTypeUpdateDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmTypeUserFieldAddDataFields(B24Model):
-    """An object in the payload of ``ONCRMTYPEUSERFIELDADD``."""
-
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmTypeUserFieldAddData(B24Model):
-    """An object in the payload of ``ONCRMTYPEUSERFIELDADD``."""
-
-    fields: OnCrmTypeUserFieldAddDataFields = Field(
-        default_factory=OnCrmTypeUserFieldAddDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmTypeUserFieldDeleteDataFields(B24Model):
-    """An object in the payload of ``ONCRMTYPEUSERFIELDDELETE``."""
-
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmTypeUserFieldDeleteData(B24Model):
-    """An object in the payload of ``ONCRMTYPEUSERFIELDDELETE``."""
-
-    fields: OnCrmTypeUserFieldDeleteDataFields = Field(
-        default_factory=OnCrmTypeUserFieldDeleteDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmTypeUserFieldSetEnumValuesDataFields(B24Model):
-    """An object in the payload of ``ONCRMTYPEUSERFIELDSETENUMVALUES``."""
-
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmTypeUserFieldSetEnumValuesData(B24Model):
-    """An object in the payload of ``ONCRMTYPEUSERFIELDSETENUMVALUES``."""
-
-    fields: OnCrmTypeUserFieldSetEnumValuesDataFields = Field(
-        default_factory=OnCrmTypeUserFieldSetEnumValuesDataFields, alias="FIELDS"
-    )
-
-
-class OnCrmTypeUserFieldUpdateDataFields(B24Model):
-    """An object in the payload of ``ONCRMTYPEUSERFIELDUPDATE``."""
-
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-
-
-class OnCrmTypeUserFieldUpdateData(B24Model):
-    """An object in the payload of ``ONCRMTYPEUSERFIELDUPDATE``."""
-
-    fields: OnCrmTypeUserFieldUpdateDataFields = Field(
-        default_factory=OnCrmTypeUserFieldUpdateDataFields, alias="FIELDS"
-    )
 
 
 class OnExternalCallBackStartData(B24Model):
@@ -1481,79 +262,81 @@ class OnImbotDeleteData(B24Model):
     bot_id: LInt = Field(None, alias="BOT_ID")
 
 
-class OnImbotJoinChatDataBotBotIdAuth(B24Model):
-    """An object in the payload of ``ONIMBOTJOINCHAT``."""
+class AccessTokenApplicationTokenClientEndpointDomainExpiresInMembPayload(B24Model):
+    """An object in ONIMBOTJOINCHAT, ONIMBOTMESSAGEADD, ONIMBOTMESSAGEDELETE, ... payloads."""
 
-    access_token: LStr = None
-    application_token: LStr = None
+    access_token: SecretStr | None = None
+    application_token: SecretStr | None = None
     client_endpoint: LStr = None
     domain: LStr = None
     expires_in: LInt = None
     member_id: LStr = None
-    refresh_token: LStr = None
+    refresh_token: SecretStr | None = None
     scope: LStr = None
     server_endpoint: LStr = None
     status: LStr = None
 
 
-class OnImbotJoinChatDataBotBotId(B24Model):
-    """An object in the payload of ``ONIMBOTJOINCHAT``."""
+class AuthBotCodeBotIdAccessTokenApplicationTokenClientEndpointCliPayload(B24Model):
+    """An object in ONIMBOTJOINCHAT, ONIMBOTMESSAGEADD, ONIMBOTMESSAGEDELETE, ... payloads."""
 
-    auth: OnImbotJoinChatDataBotBotIdAuth = Field(
-        default_factory=OnImbotJoinChatDataBotBotIdAuth, alias="AUTH"
+    auth: AccessTokenApplicationTokenClientEndpointDomainExpiresInMembPayload = Field(
+        default_factory=AccessTokenApplicationTokenClientEndpointDomainExpiresInMembPayload,
+        alias="AUTH",
     )
     bot_code: LStr = Field(None, alias="BOT_CODE")
     bot_id: LInt = Field(None, alias="BOT_ID")
-    access_token: LStr = None
-    application_token: LStr = None
+    access_token: SecretStr | None = None
+    application_token: SecretStr | None = None
     client_endpoint: LStr = None
     client_id: LStr = None
     domain: LStr = None
     expires: LInt = None
     expires_in: LInt = None
     member_id: LStr = None
-    refresh_token: LStr = None
+    refresh_token: SecretStr | None = None
     scope: LStr = None
     server_endpoint: LStr = None
     status: LStr = None
     user_id: LInt = None
 
 
-class OnImbotJoinChatDataBotN571Auth(B24Model):
-    """An object in the payload of ``ONIMBOTJOINCHAT``."""
+class AccessTokenApplicationTokenClientEndpointClientIdDomainExpirPayload(B24Model):
+    """An object in ONIMBOTJOINCHAT, ONIMBOTMESSAGEADD, ONIMBOTMESSAGEDELETE, ... payloads."""
 
-    access_token: LStr = None
-    application_token: LStr = None
+    access_token: SecretStr | None = None
+    application_token: SecretStr | None = None
     client_endpoint: LStr = None
     client_id: LStr = None
     domain: LStr = None
     expires: LStr = None
     expires_in: LStr = None
     member_id: LStr = None
-    refresh_token: LStr = None
+    refresh_token: SecretStr | None = None
     scope: LStr = None
     server_endpoint: LStr = None
     status: LStr = None
     user_id: LStr = None
 
 
-class OnImbotJoinChatDataBotN571(B24Model):
-    """An object in the payload of ``ONIMBOTJOINCHAT``."""
+class AuthBotCodeBotIdAccessTokenApplicationTokenClientEndpointCliPayload2(B24Model):
+    """An object in ONIMBOTJOINCHAT, ONIMBOTMESSAGEADD, ONIMBOTMESSAGEDELETE, ... payloads."""
 
-    auth: OnImbotJoinChatDataBotN571Auth = Field(
-        default_factory=OnImbotJoinChatDataBotN571Auth, alias="AUTH"
+    auth: AccessTokenApplicationTokenClientEndpointClientIdDomainExpirPayload = Field(
+        default_factory=AccessTokenApplicationTokenClientEndpointClientIdDomainExpirPayload,
+        alias="AUTH",
     )
     bot_code: LStr = Field(None, alias="BOT_CODE")
     bot_id: LStr = Field(None, alias="BOT_ID")
-    access_token: LStr = None
-    application_token: LStr = None
+    access_token: SecretStr | None = None
+    application_token: SecretStr | None = None
     client_endpoint: LStr = None
     client_id: LStr = None
     domain: LStr = None
     expires: LStr = None
     expires_in: LStr = None
     member_id: LStr = None
-    refresh_token: LStr = None
+    refresh_token: SecretStr | None = None
     scope: LStr = None
     server_endpoint: LStr = None
     status: LStr = None
@@ -1563,11 +346,13 @@ class OnImbotJoinChatDataBotN571(B24Model):
 class OnImbotJoinChatDataBot(B24Model):
     """An object in the payload of ``ONIMBOTJOINCHAT``."""
 
-    bot_id: OnImbotJoinChatDataBotBotId = Field(
-        default_factory=OnImbotJoinChatDataBotBotId, alias="/{BOT_ID/}"
+    bot_id: AuthBotCodeBotIdAccessTokenApplicationTokenClientEndpointCliPayload = Field(
+        default_factory=AuthBotCodeBotIdAccessTokenApplicationTokenClientEndpointCliPayload,
+        alias="/{BOT_ID/}",
     )
-    n571: OnImbotJoinChatDataBotN571 = Field(
-        default_factory=OnImbotJoinChatDataBotN571, alias="571"
+    n571: AuthBotCodeBotIdAccessTokenApplicationTokenClientEndpointCliPayload2 = Field(
+        default_factory=AuthBotCodeBotIdAccessTokenApplicationTokenClientEndpointCliPayload2,
+        alias="571",
     )
 
 
@@ -1611,98 +396,21 @@ class OnImbotJoinChatData(B24Model):
     user: OnImbotJoinChatDataUser = Field(default_factory=OnImbotJoinChatDataUser, alias="USER")
 
 
-class OnImbotMessageAddDataBotBotIdAuth(B24Model):
-    """An object in the payload of ``ONIMBOTMESSAGEADD``."""
-
-    access_token: LStr = None
-    application_token: LStr = None
-    client_endpoint: LStr = None
-    domain: LStr = None
-    expires_in: LInt = None
-    member_id: LStr = None
-    refresh_token: LStr = None
-    scope: LStr = None
-    server_endpoint: LStr = None
-    status: LStr = None
-
-
-class OnImbotMessageAddDataBotBotId(B24Model):
-    """An object in the payload of ``ONIMBOTMESSAGEADD``."""
-
-    auth: OnImbotMessageAddDataBotBotIdAuth = Field(
-        default_factory=OnImbotMessageAddDataBotBotIdAuth, alias="AUTH"
-    )
-    bot_code: LStr = Field(None, alias="BOT_CODE")
-    bot_id: LInt = Field(None, alias="BOT_ID")
-    access_token: LStr = None
-    application_token: LStr = None
-    client_endpoint: LStr = None
-    client_id: LStr = None
-    domain: LStr = None
-    expires: LInt = None
-    expires_in: LInt = None
-    member_id: LStr = None
-    refresh_token: LStr = None
-    scope: LStr = None
-    server_endpoint: LStr = None
-    status: LStr = None
-    user_id: LInt = None
-
-
-class OnImbotMessageAddDataBotN567Auth(B24Model):
-    """An object in the payload of ``ONIMBOTMESSAGEADD``."""
-
-    access_token: LStr = None
-    application_token: LStr = None
-    client_endpoint: LStr = None
-    client_id: LStr = None
-    domain: LStr = None
-    expires: LStr = None
-    expires_in: LStr = None
-    member_id: LStr = None
-    refresh_token: LStr = None
-    scope: LStr = None
-    server_endpoint: LStr = None
-    status: LStr = None
-    user_id: LStr = None
-
-
-class OnImbotMessageAddDataBotN567(B24Model):
-    """An object in the payload of ``ONIMBOTMESSAGEADD``."""
-
-    auth: OnImbotMessageAddDataBotN567Auth = Field(
-        default_factory=OnImbotMessageAddDataBotN567Auth, alias="AUTH"
-    )
-    bot_code: LStr = Field(None, alias="BOT_CODE")
-    bot_id: LStr = Field(None, alias="BOT_ID")
-    access_token: LStr = None
-    application_token: LStr = None
-    client_endpoint: LStr = None
-    client_id: LStr = None
-    domain: LStr = None
-    expires: LStr = None
-    expires_in: LStr = None
-    member_id: LStr = None
-    refresh_token: LStr = None
-    scope: LStr = None
-    server_endpoint: LStr = None
-    status: LStr = None
-    user_id: LStr = None
-
-
 class OnImbotMessageAddDataBot(B24Model):
     """An object in the payload of ``ONIMBOTMESSAGEADD``."""
 
-    bot_id: OnImbotMessageAddDataBotBotId = Field(
-        default_factory=OnImbotMessageAddDataBotBotId, alias="/{BOT_ID/}"
+    bot_id: AuthBotCodeBotIdAccessTokenApplicationTokenClientEndpointCliPayload = Field(
+        default_factory=AuthBotCodeBotIdAccessTokenApplicationTokenClientEndpointCliPayload,
+        alias="/{BOT_ID/}",
     )
-    n567: OnImbotMessageAddDataBotN567 = Field(
-        default_factory=OnImbotMessageAddDataBotN567, alias="567"
+    n567: AuthBotCodeBotIdAccessTokenApplicationTokenClientEndpointCliPayload2 = Field(
+        default_factory=AuthBotCodeBotIdAccessTokenApplicationTokenClientEndpointCliPayload2,
+        alias="567",
     )
 
 
-class OnImbotMessageAddDataParamsMentionedList(B24Model):
-    """An object in the payload of ``ONIMBOTMESSAGEADD``."""
+class UserIdPayload(B24Model):
+    """An object in ONIMBOTMESSAGEADD, ONIMBOTMESSAGEUPDATE payloads."""
 
     user_id: LInt = Field(None, alias="{USER_ID}")
 
@@ -1734,9 +442,7 @@ class OnImbotMessageAddDataParams(B24Model):
     important_connector: LStr = Field(None, alias="IMPORTANT_CONNECTOR")
     is_manager: LStr = Field(None, alias="IS_MANAGER")
     language: LStr = Field(None, alias="LANGUAGE")
-    mentioned_list: OnImbotMessageAddDataParamsMentionedList = Field(
-        default_factory=OnImbotMessageAddDataParamsMentionedList, alias="MENTIONED_LIST"
-    )
+    mentioned_list: UserIdPayload = Field(default_factory=UserIdPayload, alias="MENTIONED_LIST")
     message: LStr = Field(None, alias="MESSAGE")
     message_id: LInt = Field(None, alias="MESSAGE_ID")
     message_original: LStr = Field(None, alias="MESSAGE_ORIGINAL")
@@ -1758,8 +464,8 @@ class OnImbotMessageAddDataParams(B24Model):
     to_user_id: LInt = Field(None, alias="TO_USER_ID")
 
 
-class OnImbotMessageAddDataUser(B24Model):
-    """An object in the payload of ``ONIMBOTMESSAGEADD``."""
+class FirstNameGenderIdIsBotIsConnectorIsExtranetIsNetworkLastNamePayload(B24Model):
+    """An object in ONIMBOTMESSAGEADD, ONIMBOTMESSAGEDELETE, ONIMBOTMESSAGEUPDATE payloads."""
 
     first_name: LStr = Field(None, alias="FIRST_NAME")
     gender: LStr = Field(None, alias="GENDER")
@@ -1780,96 +486,22 @@ class OnImbotMessageAddData(B24Model):
     params: OnImbotMessageAddDataParams = Field(
         default_factory=OnImbotMessageAddDataParams, alias="PARAMS"
     )
-    user: OnImbotMessageAddDataUser = Field(default_factory=OnImbotMessageAddDataUser, alias="USER")
-
-
-class OnImbotMessageDeleteDataBotN571Auth(B24Model):
-    """An object in the payload of ``ONIMBOTMESSAGEDELETE``."""
-
-    access_token: LStr = None
-    application_token: LStr = None
-    client_endpoint: LStr = None
-    client_id: LStr = None
-    domain: LStr = None
-    expires: LStr = None
-    expires_in: LStr = None
-    member_id: LStr = None
-    refresh_token: LStr = None
-    scope: LStr = None
-    server_endpoint: LStr = None
-    status: LStr = None
-    user_id: LStr = None
-
-
-class OnImbotMessageDeleteDataBotN571(B24Model):
-    """An object in the payload of ``ONIMBOTMESSAGEDELETE``."""
-
-    auth: OnImbotMessageDeleteDataBotN571Auth = Field(
-        default_factory=OnImbotMessageDeleteDataBotN571Auth, alias="AUTH"
+    user: FirstNameGenderIdIsBotIsConnectorIsExtranetIsNetworkLastNamePayload = Field(
+        default_factory=FirstNameGenderIdIsBotIsConnectorIsExtranetIsNetworkLastNamePayload,
+        alias="USER",
     )
-    bot_code: LStr = Field(None, alias="BOT_CODE")
-    bot_id: LStr = Field(None, alias="BOT_ID")
-    access_token: LStr = None
-    application_token: LStr = None
-    client_endpoint: LStr = None
-    client_id: LStr = None
-    domain: LStr = None
-    expires: LStr = None
-    expires_in: LStr = None
-    member_id: LStr = None
-    refresh_token: LStr = None
-    scope: LStr = None
-    server_endpoint: LStr = None
-    status: LStr = None
-    user_id: LStr = None
 
 
-class OnImbotMessageDeleteDataBotBotIdAuth(B24Model):
-    """An object in the payload of ``ONIMBOTMESSAGEDELETE``."""
+class N571BotIdPayload(B24Model):
+    """An object in ONIMBOTMESSAGEDELETE, ONIMBOTMESSAGEUPDATE payloads."""
 
-    access_token: LStr = None
-    application_token: LStr = None
-    client_endpoint: LStr = None
-    domain: LStr = None
-    expires_in: LInt = None
-    member_id: LStr = None
-    refresh_token: LStr = None
-    scope: LStr = None
-    server_endpoint: LStr = None
-    status: LStr = None
-
-
-class OnImbotMessageDeleteDataBotBotId(B24Model):
-    """An object in the payload of ``ONIMBOTMESSAGEDELETE``."""
-
-    auth: OnImbotMessageDeleteDataBotBotIdAuth = Field(
-        default_factory=OnImbotMessageDeleteDataBotBotIdAuth, alias="AUTH"
+    n571: AuthBotCodeBotIdAccessTokenApplicationTokenClientEndpointCliPayload2 = Field(
+        default_factory=AuthBotCodeBotIdAccessTokenApplicationTokenClientEndpointCliPayload2,
+        alias="571",
     )
-    bot_code: LStr = Field(None, alias="BOT_CODE")
-    bot_id: LInt = Field(None, alias="BOT_ID")
-    access_token: LStr = None
-    application_token: LStr = None
-    client_endpoint: LStr = None
-    client_id: LStr = None
-    domain: LStr = None
-    expires: LInt = None
-    expires_in: LInt = None
-    member_id: LStr = None
-    refresh_token: LStr = None
-    scope: LStr = None
-    server_endpoint: LStr = None
-    status: LStr = None
-    user_id: LInt = None
-
-
-class OnImbotMessageDeleteDataBot(B24Model):
-    """An object in the payload of ``ONIMBOTMESSAGEDELETE``."""
-
-    n571: OnImbotMessageDeleteDataBotN571 = Field(
-        default_factory=OnImbotMessageDeleteDataBotN571, alias="571"
-    )
-    bot_id: OnImbotMessageDeleteDataBotBotId = Field(
-        default_factory=OnImbotMessageDeleteDataBotBotId, alias="{BOT_ID}"
+    bot_id: AuthBotCodeBotIdAccessTokenApplicationTokenClientEndpointCliPayload = Field(
+        default_factory=AuthBotCodeBotIdAccessTokenApplicationTokenClientEndpointCliPayload,
+        alias="{BOT_ID}",
     )
 
 
@@ -1895,129 +527,17 @@ class OnImbotMessageDeleteDataParams(B24Model):
     to_user_id: LStr = Field(None, alias="TO_USER_ID")
 
 
-class OnImbotMessageDeleteDataUser(B24Model):
-    """An object in the payload of ``ONIMBOTMESSAGEDELETE``."""
-
-    first_name: LStr = Field(None, alias="FIRST_NAME")
-    gender: LStr = Field(None, alias="GENDER")
-    id: LInt = Field(None, alias="ID")
-    is_bot: LStr = Field(None, alias="IS_BOT")
-    is_connector: LStr = Field(None, alias="IS_CONNECTOR")
-    is_extranet: LStr = Field(None, alias="IS_EXTRANET")
-    is_network: LStr = Field(None, alias="IS_NETWORK")
-    last_name: LStr = Field(None, alias="LAST_NAME")
-    name: LStr = Field(None, alias="NAME")
-    work_position: LStr = Field(None, alias="WORK_POSITION")
-
-
 class OnImbotMessageDeleteData(B24Model):
     """An object in the payload of ``ONIMBOTMESSAGEDELETE``."""
 
-    bot: OnImbotMessageDeleteDataBot = Field(
-        default_factory=OnImbotMessageDeleteDataBot, alias="BOT"
-    )
+    bot: N571BotIdPayload = Field(default_factory=N571BotIdPayload, alias="BOT")
     params: OnImbotMessageDeleteDataParams = Field(
         default_factory=OnImbotMessageDeleteDataParams, alias="PARAMS"
     )
-    user: OnImbotMessageDeleteDataUser = Field(
-        default_factory=OnImbotMessageDeleteDataUser, alias="USER"
+    user: FirstNameGenderIdIsBotIsConnectorIsExtranetIsNetworkLastNamePayload = Field(
+        default_factory=FirstNameGenderIdIsBotIsConnectorIsExtranetIsNetworkLastNamePayload,
+        alias="USER",
     )
-
-
-class OnImbotMessageUpdateDataBotN571Auth(B24Model):
-    """An object in the payload of ``ONIMBOTMESSAGEUPDATE``."""
-
-    access_token: LStr = None
-    application_token: LStr = None
-    client_endpoint: LStr = None
-    client_id: LStr = None
-    domain: LStr = None
-    expires: LStr = None
-    expires_in: LStr = None
-    member_id: LStr = None
-    refresh_token: LStr = None
-    scope: LStr = None
-    server_endpoint: LStr = None
-    status: LStr = None
-    user_id: LStr = None
-
-
-class OnImbotMessageUpdateDataBotN571(B24Model):
-    """An object in the payload of ``ONIMBOTMESSAGEUPDATE``."""
-
-    auth: OnImbotMessageUpdateDataBotN571Auth = Field(
-        default_factory=OnImbotMessageUpdateDataBotN571Auth, alias="AUTH"
-    )
-    bot_code: LStr = Field(None, alias="BOT_CODE")
-    bot_id: LStr = Field(None, alias="BOT_ID")
-    access_token: LStr = None
-    application_token: LStr = None
-    client_endpoint: LStr = None
-    client_id: LStr = None
-    domain: LStr = None
-    expires: LStr = None
-    expires_in: LStr = None
-    member_id: LStr = None
-    refresh_token: LStr = None
-    scope: LStr = None
-    server_endpoint: LStr = None
-    status: LStr = None
-    user_id: LStr = None
-
-
-class OnImbotMessageUpdateDataBotBotIdAuth(B24Model):
-    """An object in the payload of ``ONIMBOTMESSAGEUPDATE``."""
-
-    access_token: LStr = None
-    application_token: LStr = None
-    client_endpoint: LStr = None
-    domain: LStr = None
-    expires_in: LInt = None
-    member_id: LStr = None
-    refresh_token: LStr = None
-    scope: LStr = None
-    server_endpoint: LStr = None
-    status: LStr = None
-
-
-class OnImbotMessageUpdateDataBotBotId(B24Model):
-    """An object in the payload of ``ONIMBOTMESSAGEUPDATE``."""
-
-    auth: OnImbotMessageUpdateDataBotBotIdAuth = Field(
-        default_factory=OnImbotMessageUpdateDataBotBotIdAuth, alias="AUTH"
-    )
-    bot_code: LStr = Field(None, alias="BOT_CODE")
-    bot_id: LInt = Field(None, alias="BOT_ID")
-    access_token: LStr = None
-    application_token: LStr = None
-    client_endpoint: LStr = None
-    client_id: LStr = None
-    domain: LStr = None
-    expires: LInt = None
-    expires_in: LInt = None
-    member_id: LStr = None
-    refresh_token: LStr = None
-    scope: LStr = None
-    server_endpoint: LStr = None
-    status: LStr = None
-    user_id: LInt = None
-
-
-class OnImbotMessageUpdateDataBot(B24Model):
-    """An object in the payload of ``ONIMBOTMESSAGEUPDATE``."""
-
-    n571: OnImbotMessageUpdateDataBotN571 = Field(
-        default_factory=OnImbotMessageUpdateDataBotN571, alias="571"
-    )
-    bot_id: OnImbotMessageUpdateDataBotBotId = Field(
-        default_factory=OnImbotMessageUpdateDataBotBotId, alias="{BOT_ID}"
-    )
-
-
-class OnImbotMessageUpdateDataParamsMentionedList(B24Model):
-    """An object in the payload of ``ONIMBOTMESSAGEUPDATE``."""
-
-    user_id: LInt = Field(None, alias="{USER_ID}")
 
 
 class OnImbotMessageUpdateDataParams(B24Model):
@@ -2037,9 +557,7 @@ class OnImbotMessageUpdateDataParams(B24Model):
     from_user_id: LInt = Field(None, alias="FROM_USER_ID")
     id: LInt = Field(None, alias="ID")
     language: LStr = Field(None, alias="LANGUAGE")
-    mentioned_list: OnImbotMessageUpdateDataParamsMentionedList = Field(
-        default_factory=OnImbotMessageUpdateDataParamsMentionedList, alias="MENTIONED_LIST"
-    )
+    mentioned_list: UserIdPayload = Field(default_factory=UserIdPayload, alias="MENTIONED_LIST")
     message: LStr = Field(None, alias="MESSAGE")
     message_id: LInt = Field(None, alias="MESSAGE_ID")
     message_original: LStr = Field(None, alias="MESSAGE_ORIGINAL")
@@ -2048,58 +566,25 @@ class OnImbotMessageUpdateDataParams(B24Model):
     to_user_id: LInt = Field(None, alias="TO_USER_ID")
 
 
-class OnImbotMessageUpdateDataUser(B24Model):
-    """An object in the payload of ``ONIMBOTMESSAGEUPDATE``."""
-
-    first_name: LStr = Field(None, alias="FIRST_NAME")
-    gender: LStr = Field(None, alias="GENDER")
-    id: LInt = Field(None, alias="ID")
-    is_bot: LStr = Field(None, alias="IS_BOT")
-    is_connector: LStr = Field(None, alias="IS_CONNECTOR")
-    is_extranet: LStr = Field(None, alias="IS_EXTRANET")
-    is_network: LStr = Field(None, alias="IS_NETWORK")
-    last_name: LStr = Field(None, alias="LAST_NAME")
-    name: LStr = Field(None, alias="NAME")
-    work_position: LStr = Field(None, alias="WORK_POSITION")
-
-
 class OnImbotMessageUpdateData(B24Model):
     """An object in the payload of ``ONIMBOTMESSAGEUPDATE``."""
 
-    bot: OnImbotMessageUpdateDataBot = Field(
-        default_factory=OnImbotMessageUpdateDataBot, alias="BOT"
-    )
+    bot: N571BotIdPayload = Field(default_factory=N571BotIdPayload, alias="BOT")
     params: OnImbotMessageUpdateDataParams = Field(
         default_factory=OnImbotMessageUpdateDataParams, alias="PARAMS"
     )
-    user: OnImbotMessageUpdateDataUser = Field(
-        default_factory=OnImbotMessageUpdateDataUser, alias="USER"
+    user: FirstNameGenderIdIsBotIsConnectorIsExtranetIsNetworkLastNamePayload = Field(
+        default_factory=FirstNameGenderIdIsBotIsConnectorIsExtranetIsNetworkLastNamePayload,
+        alias="USER",
     )
-
-
-class OnImCommandAddDataCommandN103Auth(B24Model):
-    """An object in the payload of ``ONIMCOMMANDADD``."""
-
-    access_token: LStr = None
-    application_token: LStr = None
-    client_endpoint: LStr = None
-    client_id: LStr = None
-    domain: LStr = None
-    expires: LStr = None
-    expires_in: LStr = None
-    member_id: LStr = None
-    refresh_token: LStr = None
-    scope: LStr = None
-    server_endpoint: LStr = None
-    status: LStr = None
-    user_id: LStr = None
 
 
 class OnImCommandAddDataCommandN103(B24Model):
     """An object in the payload of ``ONIMCOMMANDADD``."""
 
-    auth: OnImCommandAddDataCommandN103Auth = Field(
-        default_factory=OnImCommandAddDataCommandN103Auth, alias="AUTH"
+    auth: AccessTokenApplicationTokenClientEndpointClientIdDomainExpirPayload = Field(
+        default_factory=AccessTokenApplicationTokenClientEndpointClientIdDomainExpirPayload,
+        alias="AUTH",
     )
     bot_code: LStr = Field(None, alias="BOT_CODE")
     bot_id: LStr = Field(None, alias="BOT_ID")
@@ -2108,41 +593,27 @@ class OnImCommandAddDataCommandN103(B24Model):
     command_id: LStr = Field(None, alias="COMMAND_ID")
     command_params: LStr = Field(None, alias="COMMAND_PARAMS")
     message_id: LStr = Field(None, alias="MESSAGE_ID")
-    access_token: LStr = None
-    application_token: LStr = None
+    access_token: SecretStr | None = None
+    application_token: SecretStr | None = None
     client_endpoint: LStr = None
     client_id: LStr = None
     domain: LStr = None
     expires: LStr = None
     expires_in: LStr = None
     member_id: LStr = None
-    refresh_token: LStr = None
+    refresh_token: SecretStr | None = None
     scope: LStr = None
     server_endpoint: LStr = None
     status: LStr = None
     user_id: LStr = None
 
 
-class OnImCommandAddDataCommandCommandIdAuth(B24Model):
-    """An object in the payload of ``ONIMCOMMANDADD``."""
-
-    access_token: LStr = None
-    application_token: LStr = None
-    client_endpoint: LStr = None
-    domain: LStr = None
-    expires_in: LInt = None
-    member_id: LStr = None
-    refresh_token: LStr = None
-    scope: LStr = None
-    server_endpoint: LStr = None
-    status: LStr = None
-
-
 class OnImCommandAddDataCommandCommandId(B24Model):
     """An object in the payload of ``ONIMCOMMANDADD``."""
 
-    auth: OnImCommandAddDataCommandCommandIdAuth = Field(
-        default_factory=OnImCommandAddDataCommandCommandIdAuth, alias="AUTH"
+    auth: AccessTokenApplicationTokenClientEndpointDomainExpiresInMembPayload = Field(
+        default_factory=AccessTokenApplicationTokenClientEndpointDomainExpiresInMembPayload,
+        alias="AUTH",
     )
     bot_code: LStr = Field(None, alias="BOT_CODE")
     bot_id: LInt = Field(None, alias="BOT_ID")
@@ -2151,15 +622,15 @@ class OnImCommandAddDataCommandCommandId(B24Model):
     command_id: LInt = Field(None, alias="COMMAND_ID")
     command_params: LStr = Field(None, alias="COMMAND_PARAMS")
     message_id: LInt = Field(None, alias="MESSAGE_ID")
-    access_token: LStr = None
-    application_token: LStr = None
+    access_token: SecretStr | None = None
+    application_token: SecretStr | None = None
     client_endpoint: LStr = None
     client_id: LStr = None
     domain: LStr = None
     expires: LInt = None
     expires_in: LInt = None
     member_id: LStr = None
-    refresh_token: LStr = None
+    refresh_token: SecretStr | None = None
     scope: LStr = None
     server_endpoint: LStr = None
     status: LStr = None
@@ -2256,14 +727,18 @@ class OnImCommandAddData(B24Model):
     user: OnImCommandAddDataUser = Field(default_factory=OnImCommandAddDataUser, alias="USER")
 
 
-class OnImConnectorDialogFinishDataDataItemChat(B24Model):
-    """An object in the payload of ``ONIMCONNECTORDIALOGFINISH``."""
+class IdPayload4(B24Model):
+    """An object in ONIMCONNECTORDIALOGFINISH, ONIMCONNECTORDIALOGSTART, ONOPENLINEMESSAGEADD,
+    ... payloads.
+    """
 
     id: LInt = None
 
 
-class OnImConnectorDialogFinishDataDataItemConnector(B24Model):
-    """An object in the payload of ``ONIMCONNECTORDIALOGFINISH``."""
+class ChatIdConnectorIdLineIdUserIdPayload(B24Model):
+    """An object in ONIMCONNECTORDIALOGFINISH, ONIMCONNECTORDIALOGSTART, ONOPENLINEMESSAGEADD,
+    ... payloads.
+    """
 
     chat_id: LInt = None
     connector_id: LStr = None
@@ -2271,8 +746,10 @@ class OnImConnectorDialogFinishDataDataItemConnector(B24Model):
     user_id: LInt = None
 
 
-class OnImConnectorDialogFinishDataDataItemSession(B24Model):
-    """An object in the payload of ``ONIMCONNECTORDIALOGFINISH``."""
+class CloseTermClosedIdParentIdPayload(B24Model):
+    """An object in ONIMCONNECTORDIALOGFINISH, ONIMCONNECTORDIALOGSTART, ONSESSIONFINISH, ...
+    payloads.
+    """
 
     close_term: LInt = None
     closed: LStr = None
@@ -2280,88 +757,33 @@ class OnImConnectorDialogFinishDataDataItemSession(B24Model):
     parent_id: LInt = None
 
 
-class OnImConnectorDialogFinishDataDataItem(B24Model):
-    """An object in the payload of ``ONIMCONNECTORDIALOGFINISH``."""
+class ChatConnectorSessionUserPayload(B24Model):
+    """An object in ONIMCONNECTORDIALOGFINISH, ONIMCONNECTORDIALOGSTART, ONSESSIONFINISH, ...
+    payloads.
+    """
 
-    chat: OnImConnectorDialogFinishDataDataItemChat = Field(
-        default_factory=OnImConnectorDialogFinishDataDataItemChat, alias="chat"
+    chat: IdPayload4 = Field(default_factory=IdPayload4, alias="chat")
+    connector: ChatIdConnectorIdLineIdUserIdPayload = Field(
+        default_factory=ChatIdConnectorIdLineIdUserIdPayload, alias="connector"
     )
-    connector: OnImConnectorDialogFinishDataDataItemConnector = Field(
-        default_factory=OnImConnectorDialogFinishDataDataItemConnector, alias="connector"
+    session: CloseTermClosedIdParentIdPayload = Field(
+        default_factory=CloseTermClosedIdParentIdPayload, alias="session"
     )
-    session: OnImConnectorDialogFinishDataDataItemSession = Field(
-        default_factory=OnImConnectorDialogFinishDataDataItemSession, alias="session"
-    )
-    user: OnImConnectorDialogFinishDataDataItemChat = Field(
-        default_factory=OnImConnectorDialogFinishDataDataItemChat, alias="user"
-    )
+    user: IdPayload4 = Field(default_factory=IdPayload4, alias="user")
 
 
-class OnImConnectorDialogFinishData(B24Model):
-    """An object in the payload of ``ONIMCONNECTORDIALOGFINISH``."""
+class ConnectorDataLinePayload(B24Model):
+    """An object in ONIMCONNECTORDIALOGFINISH, ONIMCONNECTORDIALOGSTART payloads."""
 
     connector: Any = Field(None, alias="CONNECTOR")
-    data: Rows[OnImConnectorDialogFinishDataDataItem] = Field(default_factory=list, alias="DATA")
+    data: Rows[ChatConnectorSessionUserPayload] = Field(default_factory=list, alias="DATA")
     line: LStr = Field(None, alias="LINE")
 
 
-class OnImConnectorDialogStartDataDataItemChat(B24Model):
-    """An object in the payload of ``ONIMCONNECTORDIALOGSTART``."""
-
-    id: LInt = None
-
-
-class OnImConnectorDialogStartDataDataItemConnector(B24Model):
-    """An object in the payload of ``ONIMCONNECTORDIALOGSTART``."""
-
-    chat_id: LInt = None
-    connector_id: LStr = None
-    line_id: LInt = None
-    user_id: LInt = None
-
-
-class OnImConnectorDialogStartDataDataItemSession(B24Model):
-    """An object in the payload of ``ONIMCONNECTORDIALOGSTART``."""
-
-    close_term: LInt = None
-    closed: LStr = None
-    id: LInt = None
-    parent_id: LInt = None
-
-
-class OnImConnectorDialogStartDataDataItem(B24Model):
-    """An object in the payload of ``ONIMCONNECTORDIALOGSTART``."""
-
-    chat: OnImConnectorDialogStartDataDataItemChat = Field(
-        default_factory=OnImConnectorDialogStartDataDataItemChat, alias="chat"
-    )
-    connector: OnImConnectorDialogStartDataDataItemConnector = Field(
-        default_factory=OnImConnectorDialogStartDataDataItemConnector, alias="connector"
-    )
-    session: OnImConnectorDialogStartDataDataItemSession = Field(
-        default_factory=OnImConnectorDialogStartDataDataItemSession, alias="session"
-    )
-    user: OnImConnectorDialogStartDataDataItemChat = Field(
-        default_factory=OnImConnectorDialogStartDataDataItemChat, alias="user"
-    )
-
-
-class OnImConnectorDialogStartData(B24Model):
-    """An object in the payload of ``ONIMCONNECTORDIALOGSTART``."""
-
-    connector: Any = Field(None, alias="CONNECTOR")
-    data: Rows[OnImConnectorDialogStartDataDataItem] = Field(default_factory=list, alias="DATA")
-    line: LStr = Field(None, alias="LINE")
-
-
-class OnImConnectorMessageAddDataMessagesItemChat(B24Model):
-    """An object in the payload of ``ONIMCONNECTORMESSAGEADD``."""
-
-    id: LStr = None
-
-
-class OnImConnectorMessageAddDataMessagesItemIm(B24Model):
-    """An object in the payload of ``ONIMCONNECTORMESSAGEADD``."""
+class ChatIdMessageIdPayload(B24Model):
+    """An object in ONIMCONNECTORMESSAGEADD, ONIMCONNECTORMESSAGEDELETE,
+    ONIMCONNECTORMESSAGEUPDATE, ... payloads.
+    """
 
     chat_id: LInt = None
     message_id: LInt = None
@@ -2377,12 +799,8 @@ class OnImConnectorMessageAddDataMessagesItemMessage(B24Model):
 class OnImConnectorMessageAddDataMessagesItem(B24Model):
     """An object in the payload of ``ONIMCONNECTORMESSAGEADD``."""
 
-    chat: OnImConnectorMessageAddDataMessagesItemChat = Field(
-        default_factory=OnImConnectorMessageAddDataMessagesItemChat, alias="chat"
-    )
-    im: OnImConnectorMessageAddDataMessagesItemIm = Field(
-        default_factory=OnImConnectorMessageAddDataMessagesItemIm, alias="im"
-    )
+    chat: IdPayload2 = Field(default_factory=IdPayload2, alias="chat")
+    im: ChatIdMessageIdPayload = Field(default_factory=ChatIdMessageIdPayload, alias="im")
     message: OnImConnectorMessageAddDataMessagesItemMessage = Field(
         default_factory=OnImConnectorMessageAddDataMessagesItemMessage, alias="message"
     )
@@ -2398,31 +816,12 @@ class OnImConnectorMessageAddData(B24Model):
     )
 
 
-class OnImConnectorMessageDeleteDataMessagesItemChat(B24Model):
-    """An object in the payload of ``ONIMCONNECTORMESSAGEDELETE``."""
-
-    id: LStr = None
-
-
-class OnImConnectorMessageDeleteDataMessagesItemIm(B24Model):
-    """An object in the payload of ``ONIMCONNECTORMESSAGEDELETE``."""
-
-    chat_id: LInt = None
-    message_id: LInt = None
-
-
 class OnImConnectorMessageDeleteDataMessagesItem(B24Model):
     """An object in the payload of ``ONIMCONNECTORMESSAGEDELETE``."""
 
-    chat: OnImConnectorMessageDeleteDataMessagesItemChat = Field(
-        default_factory=OnImConnectorMessageDeleteDataMessagesItemChat, alias="chat"
-    )
-    im: OnImConnectorMessageDeleteDataMessagesItemIm = Field(
-        default_factory=OnImConnectorMessageDeleteDataMessagesItemIm, alias="im"
-    )
-    message: OnImConnectorMessageDeleteDataMessagesItemChat = Field(
-        default_factory=OnImConnectorMessageDeleteDataMessagesItemChat, alias="message"
-    )
+    chat: IdPayload2 = Field(default_factory=IdPayload2, alias="chat")
+    im: ChatIdMessageIdPayload = Field(default_factory=ChatIdMessageIdPayload, alias="im")
+    message: IdPayload2 = Field(default_factory=IdPayload2, alias="message")
 
 
 class OnImConnectorMessageDeleteData(B24Model):
@@ -2435,19 +834,6 @@ class OnImConnectorMessageDeleteData(B24Model):
     )
 
 
-class OnImConnectorMessageUpdateDataMessagesItemChat(B24Model):
-    """An object in the payload of ``ONIMCONNECTORMESSAGEUPDATE``."""
-
-    id: LStr = None
-
-
-class OnImConnectorMessageUpdateDataMessagesItemIm(B24Model):
-    """An object in the payload of ``ONIMCONNECTORMESSAGEUPDATE``."""
-
-    chat_id: LInt = None
-    message_id: LInt = None
-
-
 class OnImConnectorMessageUpdateDataMessagesItemMessage(B24Model):
     """An object in the payload of ``ONIMCONNECTORMESSAGEUPDATE``."""
 
@@ -2458,12 +844,8 @@ class OnImConnectorMessageUpdateDataMessagesItemMessage(B24Model):
 class OnImConnectorMessageUpdateDataMessagesItem(B24Model):
     """An object in the payload of ``ONIMCONNECTORMESSAGEUPDATE``."""
 
-    chat: OnImConnectorMessageUpdateDataMessagesItemChat = Field(
-        default_factory=OnImConnectorMessageUpdateDataMessagesItemChat, alias="chat"
-    )
-    im: OnImConnectorMessageUpdateDataMessagesItemIm = Field(
-        default_factory=OnImConnectorMessageUpdateDataMessagesItemIm, alias="im"
-    )
+    chat: IdPayload2 = Field(default_factory=IdPayload2, alias="chat")
+    im: ChatIdMessageIdPayload = Field(default_factory=ChatIdMessageIdPayload, alias="im")
     message: OnImConnectorMessageUpdateDataMessagesItemMessage = Field(
         default_factory=OnImConnectorMessageUpdateDataMessagesItemMessage, alias="message"
     )
@@ -2486,61 +868,16 @@ class OnImConnectorStatusDeleteData(B24Model):
     line: LInt = None
 
 
-class OnLiveFeedPostAddDataFields(B24Model):
-    """An object in the payload of ``ONLIVEFEEDPOSTADD``."""
+class PostIdPayload(B24Model):
+    """An object in ONLIVEFEEDPOSTADD, ONLIVEFEEDPOSTDELETE, ONLIVEFEEDPOSTUPDATE payloads."""
 
     post_id: LInt = Field(None, alias="POST_ID")
 
 
-class OnLiveFeedPostAddData(B24Model):
-    """An object in the payload of ``ONLIVEFEEDPOSTADD``."""
+class FieldsPayload9(B24Model):
+    """An object in ONLIVEFEEDPOSTADD, ONLIVEFEEDPOSTDELETE, ONLIVEFEEDPOSTUPDATE payloads."""
 
-    fields: OnLiveFeedPostAddDataFields = Field(
-        default_factory=OnLiveFeedPostAddDataFields, alias="FIELDS"
-    )
-
-
-class OnLiveFeedPostDeleteDataFields(B24Model):
-    """An object in the payload of ``ONLIVEFEEDPOSTDELETE``."""
-
-    post_id: LInt = Field(None, alias="POST_ID")
-
-
-class OnLiveFeedPostDeleteData(B24Model):
-    """An object in the payload of ``ONLIVEFEEDPOSTDELETE``."""
-
-    fields: OnLiveFeedPostDeleteDataFields = Field(
-        default_factory=OnLiveFeedPostDeleteDataFields, alias="FIELDS"
-    )
-
-
-class OnLiveFeedPostUpdateDataFields(B24Model):
-    """An object in the payload of ``ONLIVEFEEDPOSTUPDATE``."""
-
-    post_id: LInt = Field(None, alias="POST_ID")
-
-
-class OnLiveFeedPostUpdateData(B24Model):
-    """An object in the payload of ``ONLIVEFEEDPOSTUPDATE``."""
-
-    fields: OnLiveFeedPostUpdateDataFields = Field(
-        default_factory=OnLiveFeedPostUpdateDataFields, alias="FIELDS"
-    )
-
-
-class OnOpenLineMessageAddDataDataItemChat(B24Model):
-    """An object in the payload of ``ONOPENLINEMESSAGEADD``."""
-
-    id: LInt = None
-
-
-class OnOpenLineMessageAddDataDataItemConnector(B24Model):
-    """An object in the payload of ``ONOPENLINEMESSAGEADD``."""
-
-    chat_id: LInt = None
-    connector_id: LStr = None
-    line_id: LInt = None
-    user_id: LInt = None
+    fields: PostIdPayload = Field(default_factory=PostIdPayload, alias="FIELDS")
 
 
 class OnOpenLineMessageAddDataDataItemExtra(B24Model):
@@ -2564,11 +901,9 @@ class OnOpenLineMessageAddDataDataItemMessage(B24Model):
 class OnOpenLineMessageAddDataDataItem(B24Model):
     """An object in the payload of ``ONOPENLINEMESSAGEADD``."""
 
-    chat: OnOpenLineMessageAddDataDataItemChat = Field(
-        default_factory=OnOpenLineMessageAddDataDataItemChat, alias="chat"
-    )
-    connector: OnOpenLineMessageAddDataDataItemConnector = Field(
-        default_factory=OnOpenLineMessageAddDataDataItemConnector, alias="connector"
+    chat: IdPayload4 = Field(default_factory=IdPayload4, alias="chat")
+    connector: ChatIdConnectorIdLineIdUserIdPayload = Field(
+        default_factory=ChatIdConnectorIdLineIdUserIdPayload, alias="connector"
     )
     extra: OnOpenLineMessageAddDataDataItemExtra = Field(
         default_factory=OnOpenLineMessageAddDataDataItemExtra, alias="extra"
@@ -2585,312 +920,40 @@ class OnOpenLineMessageAddData(B24Model):
     data: Rows[OnOpenLineMessageAddDataDataItem] = Field(default_factory=list, alias="DATA")
 
 
-class OnOpenLineMessageDeleteDataDataItemChat(B24Model):
-    """An object in the payload of ``ONOPENLINEMESSAGEDELETE``."""
+class ChatImMessagePayload(B24Model):
+    """An object in ONOPENLINEMESSAGEDELETE, ONOPENLINEMESSAGEUPDATE payloads."""
 
-    id: LInt = None
-
-
-class OnOpenLineMessageDeleteDataDataItemIm(B24Model):
-    """An object in the payload of ``ONOPENLINEMESSAGEDELETE``."""
-
-    chat_id: LInt = None
-    message_id: LInt = None
+    chat: IdPayload4 = Field(default_factory=IdPayload4, alias="chat")
+    im: ChatIdMessageIdPayload = Field(default_factory=ChatIdMessageIdPayload, alias="im")
+    message: IdPayload4 = Field(default_factory=IdPayload4, alias="message")
 
 
-class OnOpenLineMessageDeleteDataDataItem(B24Model):
-    """An object in the payload of ``ONOPENLINEMESSAGEDELETE``."""
-
-    chat: OnOpenLineMessageDeleteDataDataItemChat = Field(
-        default_factory=OnOpenLineMessageDeleteDataDataItemChat, alias="chat"
-    )
-    im: OnOpenLineMessageDeleteDataDataItemIm = Field(
-        default_factory=OnOpenLineMessageDeleteDataDataItemIm, alias="im"
-    )
-    message: OnOpenLineMessageDeleteDataDataItemChat = Field(
-        default_factory=OnOpenLineMessageDeleteDataDataItemChat, alias="message"
-    )
-
-
-class OnOpenLineMessageDeleteData(B24Model):
-    """An object in the payload of ``ONOPENLINEMESSAGEDELETE``."""
+class ConnectorDataLinePayload2(B24Model):
+    """An object in ONOPENLINEMESSAGEDELETE, ONOPENLINEMESSAGEUPDATE payloads."""
 
     connector: LStr = Field(None, alias="CONNECTOR")
-    data: Rows[OnOpenLineMessageDeleteDataDataItem] = Field(default_factory=list, alias="DATA")
+    data: Rows[ChatImMessagePayload] = Field(default_factory=list, alias="DATA")
     line: LInt = Field(None, alias="LINE")
 
 
-class OnOpenLineMessageUpdateDataDataItemChat(B24Model):
-    """An object in the payload of ``ONOPENLINEMESSAGEUPDATE``."""
-
-    id: LInt = None
-
-
-class OnOpenLineMessageUpdateDataDataItemIm(B24Model):
-    """An object in the payload of ``ONOPENLINEMESSAGEUPDATE``."""
-
-    chat_id: LInt = None
-    message_id: LInt = None
-
-
-class OnOpenLineMessageUpdateDataDataItem(B24Model):
-    """An object in the payload of ``ONOPENLINEMESSAGEUPDATE``."""
-
-    chat: OnOpenLineMessageUpdateDataDataItemChat = Field(
-        default_factory=OnOpenLineMessageUpdateDataDataItemChat, alias="chat"
-    )
-    im: OnOpenLineMessageUpdateDataDataItemIm = Field(
-        default_factory=OnOpenLineMessageUpdateDataDataItemIm, alias="im"
-    )
-    message: OnOpenLineMessageUpdateDataDataItemChat = Field(
-        default_factory=OnOpenLineMessageUpdateDataDataItemChat, alias="message"
-    )
-
-
-class OnOpenLineMessageUpdateData(B24Model):
-    """An object in the payload of ``ONOPENLINEMESSAGEUPDATE``."""
-
-    connector: LStr = Field(None, alias="CONNECTOR")
-    data: Rows[OnOpenLineMessageUpdateDataDataItem] = Field(default_factory=list, alias="DATA")
-    line: LInt = Field(None, alias="LINE")
-
-
-class OnOrderDeletedDataFields(B24Model):
-    """An object in the payload of ``ONORDERDELETED``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnOrderDeletedData(B24Model):
-    """An object in the payload of ``ONORDERDELETED``."""
-
-    fields: OnOrderDeletedDataFields = Field(
-        default_factory=OnOrderDeletedDataFields, alias="FIELDS"
-    )
-
-
-class OnOrderEntitySavedDataFields(B24Model):
-    """An object in the payload of ``ONORDERENTITYSAVED``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnOrderEntitySavedData(B24Model):
-    """An object in the payload of ``ONORDERENTITYSAVED``."""
-
-    fields: OnOrderEntitySavedDataFields = Field(
-        default_factory=OnOrderEntitySavedDataFields, alias="FIELDS"
-    )
-
-
-class OnPaymentDeletedDataFields(B24Model):
-    """An object in the payload of ``ONPAYMENTDELETED``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnPaymentDeletedData(B24Model):
-    """An object in the payload of ``ONPAYMENTDELETED``."""
-
-    fields: OnPaymentDeletedDataFields = Field(
-        default_factory=OnPaymentDeletedDataFields, alias="FIELDS"
-    )
-
-
-class OnPaymentEntitySavedDataFields(B24Model):
-    """An object in the payload of ``ONPAYMENTENTITYSAVED``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnPaymentEntitySavedData(B24Model):
-    """An object in the payload of ``ONPAYMENTENTITYSAVED``."""
-
-    fields: OnPaymentEntitySavedDataFields = Field(
-        default_factory=OnPaymentEntitySavedDataFields, alias="FIELDS"
-    )
-
-
-class OnPropertyValueDeletedDataFields(B24Model):
-    """An object in the payload of ``ONPROPERTYVALUEDELETED``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnPropertyValueDeletedData(B24Model):
-    """An object in the payload of ``ONPROPERTYVALUEDELETED``."""
-
-    fields: OnPropertyValueDeletedDataFields = Field(
-        default_factory=OnPropertyValueDeletedDataFields, alias="FIELDS"
-    )
-
-
-class OnPropertyValueEntitySavedDataFields(B24Model):
-    """An object in the payload of ``ONPROPERTYVALUEENTITYSAVED``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnPropertyValueEntitySavedData(B24Model):
-    """An object in the payload of ``ONPROPERTYVALUEENTITYSAVED``."""
-
-    fields: OnPropertyValueEntitySavedDataFields = Field(
-        default_factory=OnPropertyValueEntitySavedDataFields, alias="FIELDS"
-    )
-
-
-class OnSaleBeforeOrderDeleteDataFields(B24Model):
-    """An object in the payload of ``ONSALEBEFOREORDERDELETE``."""
+class ActionIdXmlIdPayload(B24Model):
+    """An object in ONSALEBEFOREORDERDELETE, ONSALEORDERSAVED payloads."""
 
     action: LStr = Field(None, alias="ACTION")
     id: LInt = Field(None, alias="ID")
     xml_id: LStr = Field(None, alias="XML_ID")
 
 
-class OnSaleBeforeOrderDeleteData(B24Model):
-    """An object in the payload of ``ONSALEBEFOREORDERDELETE``."""
+class FieldsPayload10(B24Model):
+    """An object in ONSALEBEFOREORDERDELETE, ONSALEORDERSAVED payloads."""
 
-    fields: OnSaleBeforeOrderDeleteDataFields = Field(
-        default_factory=OnSaleBeforeOrderDeleteDataFields, alias="FIELDS"
-    )
+    fields: ActionIdXmlIdPayload = Field(default_factory=ActionIdXmlIdPayload, alias="FIELDS")
 
 
-class OnSaleOrderSavedDataFields(B24Model):
-    """An object in the payload of ``ONSALEORDERSAVED``."""
+class DataPayload(B24Model):
+    """An object in ONSESSIONFINISH, ONSESSIONSTART payloads."""
 
-    action: LStr = Field(None, alias="ACTION")
-    id: LInt = Field(None, alias="ID")
-    xml_id: LStr = Field(None, alias="XML_ID")
-
-
-class OnSaleOrderSavedData(B24Model):
-    """An object in the payload of ``ONSALEORDERSAVED``."""
-
-    fields: OnSaleOrderSavedDataFields = Field(
-        default_factory=OnSaleOrderSavedDataFields, alias="FIELDS"
-    )
-
-
-class OnSessionFinishDataDataItemChat(B24Model):
-    """An object in the payload of ``ONSESSIONFINISH``."""
-
-    id: LInt = None
-
-
-class OnSessionFinishDataDataItemConnector(B24Model):
-    """An object in the payload of ``ONSESSIONFINISH``."""
-
-    chat_id: LInt = None
-    connector_id: LStr = None
-    line_id: LInt = None
-    user_id: LInt = None
-
-
-class OnSessionFinishDataDataItemSession(B24Model):
-    """An object in the payload of ``ONSESSIONFINISH``."""
-
-    close_term: LInt = None
-    closed: LStr = None
-    id: LInt = None
-    parent_id: LInt = None
-
-
-class OnSessionFinishDataDataItem(B24Model):
-    """An object in the payload of ``ONSESSIONFINISH``."""
-
-    chat: OnSessionFinishDataDataItemChat = Field(
-        default_factory=OnSessionFinishDataDataItemChat, alias="chat"
-    )
-    connector: OnSessionFinishDataDataItemConnector = Field(
-        default_factory=OnSessionFinishDataDataItemConnector, alias="connector"
-    )
-    session: OnSessionFinishDataDataItemSession = Field(
-        default_factory=OnSessionFinishDataDataItemSession, alias="session"
-    )
-    user: OnSessionFinishDataDataItemChat = Field(
-        default_factory=OnSessionFinishDataDataItemChat, alias="user"
-    )
-
-
-class OnSessionFinishData(B24Model):
-    """An object in the payload of ``ONSESSIONFINISH``."""
-
-    data: Rows[OnSessionFinishDataDataItem] = Field(default_factory=list, alias="DATA")
-
-
-class OnSessionStartDataDataItemChat(B24Model):
-    """An object in the payload of ``ONSESSIONSTART``."""
-
-    id: LInt = None
-
-
-class OnSessionStartDataDataItemConnector(B24Model):
-    """An object in the payload of ``ONSESSIONSTART``."""
-
-    chat_id: LInt = None
-    connector_id: LStr = None
-    line_id: LInt = None
-    user_id: LInt = None
-
-
-class OnSessionStartDataDataItemSession(B24Model):
-    """An object in the payload of ``ONSESSIONSTART``."""
-
-    close_term: LInt = None
-    closed: LStr = None
-    id: LInt = None
-    parent_id: LInt = None
-
-
-class OnSessionStartDataDataItem(B24Model):
-    """An object in the payload of ``ONSESSIONSTART``."""
-
-    chat: OnSessionStartDataDataItemChat = Field(
-        default_factory=OnSessionStartDataDataItemChat, alias="chat"
-    )
-    connector: OnSessionStartDataDataItemConnector = Field(
-        default_factory=OnSessionStartDataDataItemConnector, alias="connector"
-    )
-    session: OnSessionStartDataDataItemSession = Field(
-        default_factory=OnSessionStartDataDataItemSession, alias="session"
-    )
-    user: OnSessionStartDataDataItemChat = Field(
-        default_factory=OnSessionStartDataDataItemChat, alias="user"
-    )
-
-
-class OnSessionStartData(B24Model):
-    """An object in the payload of ``ONSESSIONSTART``."""
-
-    data: Rows[OnSessionStartDataDataItem] = Field(default_factory=list, alias="DATA")
-
-
-class OnShipmentDeletedDataFields(B24Model):
-    """An object in the payload of ``ONSHIPMENTDELETED``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnShipmentDeletedData(B24Model):
-    """An object in the payload of ``ONSHIPMENTDELETED``."""
-
-    fields: OnShipmentDeletedDataFields = Field(
-        default_factory=OnShipmentDeletedDataFields, alias="FIELDS"
-    )
-
-
-class OnShipmentEntitySavedDataFields(B24Model):
-    """An object in the payload of ``ONSHIPMENTENTITYSAVED``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnShipmentEntitySavedData(B24Model):
-    """An object in the payload of ``ONSHIPMENTENTITYSAVED``."""
-
-    fields: OnShipmentEntitySavedDataFields = Field(
-        default_factory=OnShipmentEntitySavedDataFields, alias="FIELDS"
-    )
+    data: Rows[ChatConnectorSessionUserPayload] = Field(default_factory=list, alias="DATA")
 
 
 class OnSignB2eDocumentStatusChangedData(B24Model):
@@ -2919,60 +982,10 @@ class OnSignHcmLinkB2eDocumentSignedData(B24Model):
     id: LInt = None
 
 
-class OnSonetGroupAddDataFields(B24Model):
-    """An object in the payload of ``ONSONETGROUPADD``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnSonetGroupAddData(B24Model):
-    """An object in the payload of ``ONSONETGROUPADD``."""
-
-    fields: OnSonetGroupAddDataFields = Field(
-        default_factory=OnSonetGroupAddDataFields, alias="FIELDS"
-    )
-
-
-class OnSonetGroupDeleteDataFields(B24Model):
-    """An object in the payload of ``ONSONETGROUPDELETE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnSonetGroupDeleteData(B24Model):
-    """An object in the payload of ``ONSONETGROUPDELETE``."""
-
-    fields: OnSonetGroupDeleteDataFields = Field(
-        default_factory=OnSonetGroupDeleteDataFields, alias="FIELDS"
-    )
-
-
-class OnSonetGroupUpdateDataFields(B24Model):
-    """An object in the payload of ``ONSONETGROUPUPDATE``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
-class OnSonetGroupUpdateData(B24Model):
-    """An object in the payload of ``ONSONETGROUPUPDATE``."""
-
-    fields: OnSonetGroupUpdateDataFields = Field(
-        default_factory=OnSonetGroupUpdateDataFields, alias="FIELDS"
-    )
-
-
-class OnTaskAddDataFieldsAfter(B24Model):
-    """An object in the payload of ``ONTASKADD``."""
-
-    id: LInt = Field(None, alias="ID")
-
-
 class OnTaskAddData(B24Model):
     """An object in the payload of ``ONTASKADD``."""
 
-    fields_after: OnTaskAddDataFieldsAfter = Field(
-        default_factory=OnTaskAddDataFieldsAfter, alias="FIELDS_AFTER"
-    )
+    fields_after: IdPayload = Field(default_factory=IdPayload, alias="FIELDS_AFTER")
     fields_before: Any = Field(None, alias="FIELDS_BEFORE")
     is_accessible_after: LStr = Field(None, alias="IS_ACCESSIBLE_AFTER")
     is_accessible_before: LStr = Field(None, alias="IS_ACCESSIBLE_BEFORE")
@@ -2997,94 +1010,46 @@ class OnTaskCommentAddData(B24Model):
     is_accessible_before: LStr = Field(None, alias="IS_ACCESSIBLE_BEFORE")
 
 
-class OnTaskCommentDeleteDataFieldsAfter(B24Model):
-    """An object in the payload of ``ONTASKCOMMENTDELETE``."""
+class ActionIdTaskIdPayload(B24Model):
+    """An object in ONTASKCOMMENTDELETE, ONTASKCOMMENTUPDATE payloads."""
 
     action: LStr = Field(None, alias="ACTION")
     id: LInt = Field(None, alias="ID")
     task_id: LInt = Field(None, alias="TASK_ID")
 
 
-class OnTaskCommentDeleteDataFieldsBefore(B24Model):
-    """An object in the payload of ``ONTASKCOMMENTDELETE``."""
+class IdTaskIdPayload(B24Model):
+    """An object in ONTASKCOMMENTDELETE, ONTASKCOMMENTUPDATE payloads."""
 
     id: LInt = Field(None, alias="ID")
     task_id: LInt = Field(None, alias="TASK_ID")
 
 
-class OnTaskCommentDeleteData(B24Model):
-    """An object in the payload of ``ONTASKCOMMENTDELETE``."""
+class FieldsAfterFieldsBeforeIsAccessibleAfterIsAccessibleBeforePayload(B24Model):
+    """An object in ONTASKCOMMENTDELETE, ONTASKCOMMENTUPDATE payloads."""
 
-    fields_after: OnTaskCommentDeleteDataFieldsAfter = Field(
-        default_factory=OnTaskCommentDeleteDataFieldsAfter, alias="FIELDS_AFTER"
+    fields_after: ActionIdTaskIdPayload = Field(
+        default_factory=ActionIdTaskIdPayload, alias="FIELDS_AFTER"
     )
-    fields_before: OnTaskCommentDeleteDataFieldsBefore = Field(
-        default_factory=OnTaskCommentDeleteDataFieldsBefore, alias="FIELDS_BEFORE"
-    )
+    fields_before: IdTaskIdPayload = Field(default_factory=IdTaskIdPayload, alias="FIELDS_BEFORE")
     is_accessible_after: LStr = Field(None, alias="IS_ACCESSIBLE_AFTER")
     is_accessible_before: LStr = Field(None, alias="IS_ACCESSIBLE_BEFORE")
-
-
-class OnTaskCommentUpdateDataFieldsAfter(B24Model):
-    """An object in the payload of ``ONTASKCOMMENTUPDATE``."""
-
-    action: LStr = Field(None, alias="ACTION")
-    id: LInt = Field(None, alias="ID")
-    task_id: LInt = Field(None, alias="TASK_ID")
-
-
-class OnTaskCommentUpdateDataFieldsBefore(B24Model):
-    """An object in the payload of ``ONTASKCOMMENTUPDATE``."""
-
-    id: LInt = Field(None, alias="ID")
-    task_id: LInt = Field(None, alias="TASK_ID")
-
-
-class OnTaskCommentUpdateData(B24Model):
-    """An object in the payload of ``ONTASKCOMMENTUPDATE``."""
-
-    fields_after: OnTaskCommentUpdateDataFieldsAfter = Field(
-        default_factory=OnTaskCommentUpdateDataFieldsAfter, alias="FIELDS_AFTER"
-    )
-    fields_before: OnTaskCommentUpdateDataFieldsBefore = Field(
-        default_factory=OnTaskCommentUpdateDataFieldsBefore, alias="FIELDS_BEFORE"
-    )
-    is_accessible_after: LStr = Field(None, alias="IS_ACCESSIBLE_AFTER")
-    is_accessible_before: LStr = Field(None, alias="IS_ACCESSIBLE_BEFORE")
-
-
-class OnTaskDeleteDataFieldsBefore(B24Model):
-    """An object in the payload of ``ONTASKDELETE``."""
-
-    id: LInt = Field(None, alias="ID")
 
 
 class OnTaskDeleteData(B24Model):
     """An object in the payload of ``ONTASKDELETE``."""
 
     fields_after: Any = Field(None, alias="FIELDS_AFTER")
-    fields_before: OnTaskDeleteDataFieldsBefore = Field(
-        default_factory=OnTaskDeleteDataFieldsBefore, alias="FIELDS_BEFORE"
-    )
+    fields_before: IdPayload = Field(default_factory=IdPayload, alias="FIELDS_BEFORE")
     is_accessible_after: LStr = Field(None, alias="IS_ACCESSIBLE_AFTER")
     is_accessible_before: LStr = Field(None, alias="IS_ACCESSIBLE_BEFORE")
-
-
-class OnTaskUpdateDataFieldsAfter(B24Model):
-    """An object in the payload of ``ONTASKUPDATE``."""
-
-    id: LInt = Field(None, alias="ID")
 
 
 class OnTaskUpdateData(B24Model):
     """An object in the payload of ``ONTASKUPDATE``."""
 
-    fields_after: OnTaskUpdateDataFieldsAfter = Field(
-        default_factory=OnTaskUpdateDataFieldsAfter, alias="FIELDS_AFTER"
-    )
-    fields_before: OnTaskUpdateDataFieldsAfter = Field(
-        default_factory=OnTaskUpdateDataFieldsAfter, alias="FIELDS_BEFORE"
-    )
+    fields_after: IdPayload = Field(default_factory=IdPayload, alias="FIELDS_AFTER")
+    fields_before: IdPayload = Field(default_factory=IdPayload, alias="FIELDS_BEFORE")
     is_accessible_after: LStr = Field(None, alias="IS_ACCESSIBLE_AFTER")
     is_accessible_before: LStr = Field(None, alias="IS_ACCESSIBLE_BEFORE")
 
@@ -3185,413 +1150,409 @@ class OnAppUpdate(Event[OnAppUpdateData]):
     data: OnAppUpdateData = Field(default_factory=OnAppUpdateData)
 
 
-class OnBookingAdd(Event[OnBookingAddData]):
+class OnBookingAdd(Event[IdPayload]):
     """The ``ONBOOKINGADD`` event (scope booking).
 
     https://apidocs.bitrix24.com/api-reference/booking/booking/events/on-booking-add.html
     """
 
-    data: OnBookingAddData = Field(default_factory=OnBookingAddData)
+    data: IdPayload = Field(default_factory=IdPayload)
 
 
-class OnBookingDelete(Event[OnBookingDeleteData]):
+class OnBookingDelete(Event[IdPayload]):
     """The ``ONBOOKINGDELETE`` event (scope booking).
 
     https://apidocs.bitrix24.com/api-reference/booking/booking/events/on-booking-delete.html
     """
 
-    data: OnBookingDeleteData = Field(default_factory=OnBookingDeleteData)
+    data: IdPayload = Field(default_factory=IdPayload)
 
 
-class OnBookingResourceAdd(Event[OnBookingResourceAddData]):
+class OnBookingResourceAdd(Event[IdPayload]):
     """The ``ONBOOKINGRESOURCEADD`` event (scope booking).
 
     https://apidocs.bitrix24.com/api-reference/booking/resource/events/on-booking-resource-add.html
     """
 
-    data: OnBookingResourceAddData = Field(default_factory=OnBookingResourceAddData)
+    data: IdPayload = Field(default_factory=IdPayload)
 
 
-class OnBookingResourceDelete(Event[OnBookingResourceDeleteData]):
+class OnBookingResourceDelete(Event[IdPayload]):
     """The ``ONBOOKINGRESOURCEDELETE`` event (scope booking).
 
     https://apidocs.bitrix24.com/api-reference/booking/resource/events/on-booking-resource-delete.html
     """
 
-    data: OnBookingResourceDeleteData = Field(default_factory=OnBookingResourceDeleteData)
+    data: IdPayload = Field(default_factory=IdPayload)
 
 
-class OnBookingResourceTypeAdd(Event[OnBookingResourceTypeAddData]):
+class OnBookingResourceTypeAdd(Event[IdPayload]):
     """The ``ONBOOKINGRESOURCETYPEADD`` event (scope booking).
 
     https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/events/on-booking-resource-type-add.html
     """
 
-    data: OnBookingResourceTypeAddData = Field(default_factory=OnBookingResourceTypeAddData)
+    data: IdPayload = Field(default_factory=IdPayload)
 
 
-class OnBookingResourceTypeDelete(Event[OnBookingResourceTypeDeleteData]):
+class OnBookingResourceTypeDelete(Event[IdPayload]):
     """The ``ONBOOKINGRESOURCETYPEDELETE`` event (scope booking).
 
     https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/events/on-booking-resource-type-delete.html
     """
 
-    data: OnBookingResourceTypeDeleteData = Field(default_factory=OnBookingResourceTypeDeleteData)
+    data: IdPayload = Field(default_factory=IdPayload)
 
 
-class OnBookingResourceTypeUpdate(Event[OnBookingResourceTypeUpdateData]):
+class OnBookingResourceTypeUpdate(Event[IdPayload]):
     """The ``ONBOOKINGRESOURCETYPEUPDATE`` event (scope booking).
 
     https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/events/on-booking-resource-type-update.html
     """
 
-    data: OnBookingResourceTypeUpdateData = Field(default_factory=OnBookingResourceTypeUpdateData)
+    data: IdPayload = Field(default_factory=IdPayload)
 
 
-class OnBookingResourceUpdate(Event[OnBookingResourceUpdateData]):
+class OnBookingResourceUpdate(Event[IdPayload]):
     """The ``ONBOOKINGRESOURCEUPDATE`` event (scope booking).
 
     https://apidocs.bitrix24.com/api-reference/booking/resource/events/on-booking-resource-update.html
     """
 
-    data: OnBookingResourceUpdateData = Field(default_factory=OnBookingResourceUpdateData)
+    data: IdPayload = Field(default_factory=IdPayload)
 
 
-class OnBookingUpdate(Event[OnBookingUpdateData]):
+class OnBookingUpdate(Event[IdPayload]):
     """The ``ONBOOKINGUPDATE`` event (scope booking).
 
     https://apidocs.bitrix24.com/api-reference/booking/booking/events/on-booking-update.html
     """
 
-    data: OnBookingUpdateData = Field(default_factory=OnBookingUpdateData)
+    data: IdPayload = Field(default_factory=IdPayload)
 
 
-class OnBookingWaitlistitemAdd(Event[OnBookingWaitlistitemAddData]):
+class OnBookingWaitlistitemAdd(Event[IdPayload]):
     """The ``ONBOOKINGWAITLISTITEMADD`` event (scope booking).
 
     https://apidocs.bitrix24.com/api-reference/booking/waitlist/events/on-booking-waitlistitem-add.html
     """
 
-    data: OnBookingWaitlistitemAddData = Field(default_factory=OnBookingWaitlistitemAddData)
+    data: IdPayload = Field(default_factory=IdPayload)
 
 
-class OnBookingWaitlistitemDelete(Event[OnBookingWaitlistitemDeleteData]):
+class OnBookingWaitlistitemDelete(Event[IdPayload]):
     """The ``ONBOOKINGWAITLISTITEMDELETE`` event (scope booking).
 
     https://apidocs.bitrix24.com/api-reference/booking/waitlist/events/on-booking-waitlistitem-delete.html
     """
 
-    data: OnBookingWaitlistitemDeleteData = Field(default_factory=OnBookingWaitlistitemDeleteData)
+    data: IdPayload = Field(default_factory=IdPayload)
 
 
-class OnBookingWaitlistitemUpdate(Event[OnBookingWaitlistitemUpdateData]):
+class OnBookingWaitlistitemUpdate(Event[IdPayload]):
     """The ``ONBOOKINGWAITLISTITEMUPDATE`` event (scope booking).
 
     https://apidocs.bitrix24.com/api-reference/booking/waitlist/events/on-booking-waitlistitem-update.html
     """
 
-    data: OnBookingWaitlistitemUpdateData = Field(default_factory=OnBookingWaitlistitemUpdateData)
+    data: IdPayload = Field(default_factory=IdPayload)
 
 
-class OnCalendarEntryAdd(Event[OnCalendarEntryAddData]):
+class OnCalendarEntryAdd(Event[IdPayload2]):
     """The ``ONCALENDARENTRYADD`` event (scope calendar).
 
     https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/events/on-calendar-entry-add.html
     """
 
-    data: OnCalendarEntryAddData = Field(default_factory=OnCalendarEntryAddData)
+    data: IdPayload2 = Field(default_factory=IdPayload2)
 
 
-class OnCalendarEntryDelete(Event[OnCalendarEntryDeleteData]):
+class OnCalendarEntryDelete(Event[IdPayload2]):
     """The ``ONCALENDARENTRYDELETE`` event (scope calendar).
 
     https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/events/on-calendar-entry-delete.html
     """
 
-    data: OnCalendarEntryDeleteData = Field(default_factory=OnCalendarEntryDeleteData)
+    data: IdPayload2 = Field(default_factory=IdPayload2)
 
 
-class OnCalendarEntryUpdate(Event[OnCalendarEntryUpdateData]):
+class OnCalendarEntryUpdate(Event[IdPayload2]):
     """The ``ONCALENDARENTRYUPDATE`` event (scope calendar).
 
     https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/events/on-calendar-entry-update.html
     """
 
-    data: OnCalendarEntryUpdateData = Field(default_factory=OnCalendarEntryUpdateData)
+    data: IdPayload2 = Field(default_factory=IdPayload2)
 
 
-class OnCalendarSectionAdd(Event[OnCalendarSectionAddData]):
+class OnCalendarSectionAdd(Event[IdPayload2]):
     """The ``ONCALENDARSECTIONADD`` event (scope calendar).
 
     https://apidocs.bitrix24.com/api-reference/calendar/events/on-calendar-section-add.html
     """
 
-    data: OnCalendarSectionAddData = Field(default_factory=OnCalendarSectionAddData)
+    data: IdPayload2 = Field(default_factory=IdPayload2)
 
 
-class OnCalendarSectionDelete(Event[OnCalendarSectionDeleteData]):
+class OnCalendarSectionDelete(Event[IdPayload2]):
     """The ``ONCALENDARSECTIONDELETE`` event (scope calendar).
 
     https://apidocs.bitrix24.com/api-reference/calendar/events/on-calendar-section-delete.html
     """
 
-    data: OnCalendarSectionDeleteData = Field(default_factory=OnCalendarSectionDeleteData)
+    data: IdPayload2 = Field(default_factory=IdPayload2)
 
 
-class OnCalendarSectionUpdate(Event[OnCalendarSectionUpdateData]):
+class OnCalendarSectionUpdate(Event[IdPayload2]):
     """The ``ONCALENDARSECTIONUPDATE`` event (scope calendar).
 
     https://apidocs.bitrix24.com/api-reference/calendar/events/on-calendar-section-update.html
     """
 
-    data: OnCalendarSectionUpdateData = Field(default_factory=OnCalendarSectionUpdateData)
+    data: IdPayload2 = Field(default_factory=IdPayload2)
 
 
-class OnCrmActivityAdd(Event[OnCrmActivityAddData]):
+class OnCrmActivityAdd(Event[FieldsPayload]):
     """The ``ONCRMACTIVITYADD`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/events/on-crm-activity-add.html
     """
 
-    data: OnCrmActivityAddData = Field(default_factory=OnCrmActivityAddData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnCrmActivityDelete(Event[OnCrmActivityDeleteData]):
+class OnCrmActivityDelete(Event[FieldsPayload]):
     """The ``ONCRMACTIVITYDELETE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/events/on-crm-activity-delete.html
     """
 
-    data: OnCrmActivityDeleteData = Field(default_factory=OnCrmActivityDeleteData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnCrmActivityUpdate(Event[OnCrmActivityUpdateData]):
+class OnCrmActivityUpdate(Event[FieldsPayload]):
     """The ``ONCRMACTIVITYUPDATE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/events/on-crm-activity-update.html
     """
 
-    data: OnCrmActivityUpdateData = Field(default_factory=OnCrmActivityUpdateData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnCrmAddressRegister(Event[OnCrmAddressRegisterData]):
+class OnCrmAddressRegister(Event[FieldsPayload2]):
     """The ``ONCRMADDRESSREGISTER`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/requisites/events/on-crm-address-register.html
     """
 
-    data: OnCrmAddressRegisterData = Field(default_factory=OnCrmAddressRegisterData)
+    data: FieldsPayload2 = Field(default_factory=FieldsPayload2)
 
 
-class OnCrmAddressUnregister(Event[OnCrmAddressUnregisterData]):
+class OnCrmAddressUnregister(Event[FieldsPayload2]):
     """The ``ONCRMADDRESSUNREGISTER`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/requisites/events/on-crm-address-unregister.html
     """
 
-    data: OnCrmAddressUnregisterData = Field(default_factory=OnCrmAddressUnregisterData)
+    data: FieldsPayload2 = Field(default_factory=FieldsPayload2)
 
 
-class OnCrmBankDetailAdd(Event[OnCrmBankDetailAddData]):
+class OnCrmBankDetailAdd(Event[FieldsPayload]):
     """The ``ONCRMBANKDETAILADD`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/requisites/events/on-crm-bank-detail-add.html
     """
 
-    data: OnCrmBankDetailAddData = Field(default_factory=OnCrmBankDetailAddData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnCrmBankDetailDelete(Event[OnCrmBankDetailDeleteData]):
+class OnCrmBankDetailDelete(Event[FieldsPayload]):
     """The ``ONCRMBANKDETAILDELETE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/requisites/events/on-crm-bank-detail-delete.html
     """
 
-    data: OnCrmBankDetailDeleteData = Field(default_factory=OnCrmBankDetailDeleteData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnCrmBankDetailUpdate(Event[OnCrmBankDetailUpdateData]):
+class OnCrmBankDetailUpdate(Event[FieldsPayload]):
     """The ``ONCRMBANKDETAILUPDATE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/requisites/events/on-crm-bank-detail-update.html
     """
 
-    data: OnCrmBankDetailUpdateData = Field(default_factory=OnCrmBankDetailUpdateData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnCrmCompanyAdd(Event[OnCrmCompanyAddData]):
+class OnCrmCompanyAdd(Event[FieldsPayload]):
     """The ``ONCRMCOMPANYADD`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/companies/events/on-crm-company-add.html
     """
 
-    data: OnCrmCompanyAddData = Field(default_factory=OnCrmCompanyAddData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnCrmCompanyDelete(Event[OnCrmCompanyDeleteData]):
+class OnCrmCompanyDelete(Event[FieldsPayload]):
     """The ``ONCRMCOMPANYDELETE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/companies/events/on-crm-company-delete.html
     """
 
-    data: OnCrmCompanyDeleteData = Field(default_factory=OnCrmCompanyDeleteData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnCrmCompanyUpdate(Event[OnCrmCompanyUpdateData]):
+class OnCrmCompanyUpdate(Event[FieldsPayload]):
     """The ``ONCRMCOMPANYUPDATE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/companies/events/on-crm-company-update.html
     """
 
-    data: OnCrmCompanyUpdateData = Field(default_factory=OnCrmCompanyUpdateData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnCrmCompanyUserFieldAdd(Event[OnCrmCompanyUserFieldAddData]):
+class OnCrmCompanyUserFieldAdd(Event[FieldsPayload3]):
     """The ``ONCRMCOMPANYUSERFIELDADD`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/companies/userfields/events/on-crm-company-user-field-add.html
     """
 
-    data: OnCrmCompanyUserFieldAddData = Field(default_factory=OnCrmCompanyUserFieldAddData)
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
-class OnCrmCompanyUserFieldDelete(Event[OnCrmCompanyUserFieldDeleteData]):
+class OnCrmCompanyUserFieldDelete(Event[FieldsPayload3]):
     """The ``ONCRMCOMPANYUSERFIELDDELETE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/companies/userfields/events/on-crm-company-user-field-delete.html
     """
 
-    data: OnCrmCompanyUserFieldDeleteData = Field(default_factory=OnCrmCompanyUserFieldDeleteData)
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
-class OnCrmCompanyUserFieldSetEnumValues(Event[OnCrmCompanyUserFieldSetEnumValuesData]):
+class OnCrmCompanyUserFieldSetEnumValues(Event[FieldsPayload3]):
     """The ``ONCRMCOMPANYUSERFIELDSETENUMVALUES`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/companies/userfields/events/on-crm-company-user-field-set-enum-values.html
     """
 
-    data: OnCrmCompanyUserFieldSetEnumValuesData = Field(
-        default_factory=OnCrmCompanyUserFieldSetEnumValuesData
-    )
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
-class OnCrmCompanyUserFieldUpdate(Event[OnCrmCompanyUserFieldUpdateData]):
+class OnCrmCompanyUserFieldUpdate(Event[FieldsPayload3]):
     """The ``ONCRMCOMPANYUSERFIELDUPDATE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/companies/userfields/events/on-crm-company-user-field-update.html
     """
 
-    data: OnCrmCompanyUserFieldUpdateData = Field(default_factory=OnCrmCompanyUserFieldUpdateData)
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
-class OnCrmContactAdd(Event[OnCrmContactAddData]):
+class OnCrmContactAdd(Event[FieldsPayload]):
     """The ``ONCRMCONTACTADD`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/contacts/events/on-crm-contact-add.html
     """
 
-    data: OnCrmContactAddData = Field(default_factory=OnCrmContactAddData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnCrmContactDelete(Event[OnCrmContactDeleteData]):
+class OnCrmContactDelete(Event[FieldsPayload]):
     """The ``ONCRMCONTACTDELETE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/contacts/events/on-crm-contact-delete.html
     """
 
-    data: OnCrmContactDeleteData = Field(default_factory=OnCrmContactDeleteData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnCrmContactUpdate(Event[OnCrmContactUpdateData]):
+class OnCrmContactUpdate(Event[FieldsPayload]):
     """The ``ONCRMCONTACTUPDATE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/contacts/events/on-crm-contact-update.html
     """
 
-    data: OnCrmContactUpdateData = Field(default_factory=OnCrmContactUpdateData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnCrmContactUserFieldAdd(Event[OnCrmContactUserFieldAddData]):
+class OnCrmContactUserFieldAdd(Event[FieldsPayload3]):
     """The ``ONCRMCONTACTUSERFIELDADD`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/contacts/userfield/events/on-crm-contact-user-field-add.html
     """
 
-    data: OnCrmContactUserFieldAddData = Field(default_factory=OnCrmContactUserFieldAddData)
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
-class OnCrmContactUserFieldDelete(Event[OnCrmContactUserFieldDeleteData]):
+class OnCrmContactUserFieldDelete(Event[FieldsPayload3]):
     """The ``ONCRMCONTACTUSERFIELDDELETE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/contacts/userfield/events/on-crm-contact-user-field-delete.html
     """
 
-    data: OnCrmContactUserFieldDeleteData = Field(default_factory=OnCrmContactUserFieldDeleteData)
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
-class OnCrmContactUserFieldSetEnumValues(Event[OnCrmContactUserFieldSetEnumValuesData]):
+class OnCrmContactUserFieldSetEnumValues(Event[FieldsPayload3]):
     """The ``ONCRMCONTACTUSERFIELDSETENUMVALUES`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/contacts/userfield/events/on-crm-contact-user-field-set-enum-values.html
     """
 
-    data: OnCrmContactUserFieldSetEnumValuesData = Field(
-        default_factory=OnCrmContactUserFieldSetEnumValuesData
-    )
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
-class OnCrmContactUserFieldUpdate(Event[OnCrmContactUserFieldUpdateData]):
+class OnCrmContactUserFieldUpdate(Event[FieldsPayload3]):
     """The ``ONCRMCONTACTUSERFIELDUPDATE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/contacts/userfield/events/on-crm-contact-user-field-update.html
     """
 
-    data: OnCrmContactUserFieldUpdateData = Field(default_factory=OnCrmContactUserFieldUpdateData)
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
-class OnCrmCurrencyAdd(Event[OnCrmCurrencyAddData]):
+class OnCrmCurrencyAdd(Event[FieldsPayload4]):
     """The ``ONCRMCURRENCYADD`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/currency/events/on-crm-currency-add.html
     """
 
-    data: OnCrmCurrencyAddData = Field(default_factory=OnCrmCurrencyAddData)
+    data: FieldsPayload4 = Field(default_factory=FieldsPayload4)
 
 
-class OnCrmCurrencyDelete(Event[OnCrmCurrencyDeleteData]):
+class OnCrmCurrencyDelete(Event[FieldsPayload4]):
     """The ``ONCRMCURRENCYDELETE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/currency/events/on-crm-currency-delete.html
     """
 
-    data: OnCrmCurrencyDeleteData = Field(default_factory=OnCrmCurrencyDeleteData)
+    data: FieldsPayload4 = Field(default_factory=FieldsPayload4)
 
 
-class OnCrmCurrencyUpdate(Event[OnCrmCurrencyUpdateData]):
+class OnCrmCurrencyUpdate(Event[FieldsPayload4]):
     """The ``ONCRMCURRENCYUPDATE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/currency/events/on-crm-currency-update.html
     """
 
-    data: OnCrmCurrencyUpdateData = Field(default_factory=OnCrmCurrencyUpdateData)
+    data: FieldsPayload4 = Field(default_factory=FieldsPayload4)
 
 
-class OnCrmDealAdd(Event[OnCrmDealAddData]):
+class OnCrmDealAdd(Event[FieldsPayload]):
     """The ``ONCRMDEALADD`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/deals/events/on-crm-deal-add.html
     """
 
-    data: OnCrmDealAddData = Field(default_factory=OnCrmDealAddData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnCrmDealDelete(Event[OnCrmDealDeleteData]):
+class OnCrmDealDelete(Event[FieldsPayload]):
     """The ``ONCRMDEALDELETE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/deals/events/on-crm-deal-delete.html
     """
 
-    data: OnCrmDealDeleteData = Field(default_factory=OnCrmDealDeleteData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
 class OnCrmDealMoveToCategory(Event[OnCrmDealMoveToCategoryData]):
@@ -3603,22 +1564,22 @@ class OnCrmDealMoveToCategory(Event[OnCrmDealMoveToCategoryData]):
     data: OnCrmDealMoveToCategoryData = Field(default_factory=OnCrmDealMoveToCategoryData)
 
 
-class OnCrmDealRecurringAdd(Event[OnCrmDealRecurringAddData]):
+class OnCrmDealRecurringAdd(Event[FieldsPayload5]):
     """The ``ONCRMDEALRECURRINGADD`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/deals/recurring-deals/events/on-crm-deal-recurring-add.html
     """
 
-    data: OnCrmDealRecurringAddData = Field(default_factory=OnCrmDealRecurringAddData)
+    data: FieldsPayload5 = Field(default_factory=FieldsPayload5)
 
 
-class OnCrmDealRecurringDelete(Event[OnCrmDealRecurringDeleteData]):
+class OnCrmDealRecurringDelete(Event[FieldsPayload]):
     """The ``ONCRMDEALRECURRINGDELETE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/deals/recurring-deals/events/on-crm-deal-recurring-delete.html
     """
 
-    data: OnCrmDealRecurringDeleteData = Field(default_factory=OnCrmDealRecurringDeleteData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
 class OnCrmDealRecurringExpose(Event[OnCrmDealRecurringExposeData]):
@@ -3630,629 +1591,607 @@ class OnCrmDealRecurringExpose(Event[OnCrmDealRecurringExposeData]):
     data: OnCrmDealRecurringExposeData = Field(default_factory=OnCrmDealRecurringExposeData)
 
 
-class OnCrmDealRecurringUpdate(Event[OnCrmDealRecurringUpdateData]):
+class OnCrmDealRecurringUpdate(Event[FieldsPayload5]):
     """The ``ONCRMDEALRECURRINGUPDATE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/deals/recurring-deals/events/on-crm-deal-recurring-update.html
     """
 
-    data: OnCrmDealRecurringUpdateData = Field(default_factory=OnCrmDealRecurringUpdateData)
+    data: FieldsPayload5 = Field(default_factory=FieldsPayload5)
 
 
-class OnCrmDealUpdate(Event[OnCrmDealUpdateData]):
+class OnCrmDealUpdate(Event[FieldsPayload]):
     """The ``ONCRMDEALUPDATE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/deals/events/on-crm-deal-update.html
     """
 
-    data: OnCrmDealUpdateData = Field(default_factory=OnCrmDealUpdateData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnCrmDealUserFieldAdd(Event[OnCrmDealUserFieldAddData]):
+class OnCrmDealUserFieldAdd(Event[FieldsPayload3]):
     """The ``ONCRMDEALUSERFIELDADD`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/deals/user-defined-fields/events/on-crm-deal-user-field-add.html
     """
 
-    data: OnCrmDealUserFieldAddData = Field(default_factory=OnCrmDealUserFieldAddData)
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
-class OnCrmDealUserFieldDelete(Event[OnCrmDealUserFieldDeleteData]):
+class OnCrmDealUserFieldDelete(Event[FieldsPayload3]):
     """The ``ONCRMDEALUSERFIELDDELETE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/deals/user-defined-fields/events/on-crm-deal-user-field-delete.html
     """
 
-    data: OnCrmDealUserFieldDeleteData = Field(default_factory=OnCrmDealUserFieldDeleteData)
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
-class OnCrmDealUserFieldSetEnumValues(Event[OnCrmDealUserFieldSetEnumValuesData]):
+class OnCrmDealUserFieldSetEnumValues(Event[FieldsPayload3]):
     """The ``ONCRMDEALUSERFIELDSETENUMVALUES`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/deals/user-defined-fields/events/on-crm-deal-user-field-set-enum-values.html
     """
 
-    data: OnCrmDealUserFieldSetEnumValuesData = Field(
-        default_factory=OnCrmDealUserFieldSetEnumValuesData
-    )
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
-class OnCrmDealUserFieldUpdate(Event[OnCrmDealUserFieldUpdateData]):
+class OnCrmDealUserFieldUpdate(Event[FieldsPayload3]):
     """The ``ONCRMDEALUSERFIELDUPDATE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/deals/user-defined-fields/events/on-crm-deal-user-field-update.html
     """
 
-    data: OnCrmDealUserFieldUpdateData = Field(default_factory=OnCrmDealUserFieldUpdateData)
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
-class OnCrmDocumentGeneratorDocumentAdd(Event[OnCrmDocumentGeneratorDocumentAddData]):
+class OnCrmDocumentGeneratorDocumentAdd(Event[FieldsPayload6]):
     """The ``ONCRMDOCUMENTGENERATORDOCUMENTADD`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/document-generator/documents/events/on-crm-document-generator-document-add.html
     """
 
-    data: OnCrmDocumentGeneratorDocumentAddData = Field(
-        default_factory=OnCrmDocumentGeneratorDocumentAddData
-    )
+    data: FieldsPayload6 = Field(default_factory=FieldsPayload6)
 
 
-class OnCrmDocumentGeneratorDocumentDelete(Event[OnCrmDocumentGeneratorDocumentDeleteData]):
+class OnCrmDocumentGeneratorDocumentDelete(Event[FieldsPayload6]):
     """The ``ONCRMDOCUMENTGENERATORDOCUMENTDELETE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/document-generator/documents/events/on-crm-document-generator-document-delete.html
     """
 
-    data: OnCrmDocumentGeneratorDocumentDeleteData = Field(
-        default_factory=OnCrmDocumentGeneratorDocumentDeleteData
-    )
+    data: FieldsPayload6 = Field(default_factory=FieldsPayload6)
 
 
-class OnCrmDocumentGeneratorDocumentUpdate(Event[OnCrmDocumentGeneratorDocumentUpdateData]):
+class OnCrmDocumentGeneratorDocumentUpdate(Event[FieldsPayload6]):
     """The ``ONCRMDOCUMENTGENERATORDOCUMENTUPDATE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/document-generator/documents/events/on-crm-document-generator-document-update.html
     """
 
-    data: OnCrmDocumentGeneratorDocumentUpdateData = Field(
-        default_factory=OnCrmDocumentGeneratorDocumentUpdateData
-    )
+    data: FieldsPayload6 = Field(default_factory=FieldsPayload6)
 
 
-class OnCrmDynamicItemAdd(Event[OnCrmDynamicItemAddData]):
+class OnCrmDynamicItemAdd(Event[FieldsPayload7]):
     """The ``ONCRMDYNAMICITEMADD`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/universal/events/on-crm-dynamic-item-add.html
     """
 
-    data: OnCrmDynamicItemAddData = Field(default_factory=OnCrmDynamicItemAddData)
+    data: FieldsPayload7 = Field(default_factory=FieldsPayload7)
 
 
-class OnCrmDynamicItemDelete(Event[OnCrmDynamicItemDeleteData]):
+class OnCrmDynamicItemDelete(Event[FieldsPayload7]):
     """The ``ONCRMDYNAMICITEMDELETE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/universal/events/on-crm-dynamic-item-delete.html
     """
 
-    data: OnCrmDynamicItemDeleteData = Field(default_factory=OnCrmDynamicItemDeleteData)
+    data: FieldsPayload7 = Field(default_factory=FieldsPayload7)
 
 
-class OnCrmDynamicItemUpdate(Event[OnCrmDynamicItemUpdateData]):
+class OnCrmDynamicItemUpdate(Event[FieldsPayload7]):
     """The ``ONCRMDYNAMICITEMUPDATE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/universal/events/on-crm-dynamic-item-update.html
     """
 
-    data: OnCrmDynamicItemUpdateData = Field(default_factory=OnCrmDynamicItemUpdateData)
+    data: FieldsPayload7 = Field(default_factory=FieldsPayload7)
 
 
-class OnCrmInvoiceAdd(Event[OnCrmInvoiceAddData]):
+class OnCrmInvoiceAdd(Event[FieldsPayload8]):
     """The ``ONCRMINVOICEADD`` event.
 
     https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/events-invoice/on-crm-invoice-add.html
     """
 
-    data: OnCrmInvoiceAddData = Field(default_factory=OnCrmInvoiceAddData)
+    data: FieldsPayload8 = Field(default_factory=FieldsPayload8)
 
 
-class OnCrmInvoiceDelete(Event[OnCrmInvoiceDeleteData]):
+class OnCrmInvoiceDelete(Event[FieldsPayload8]):
     """The ``ONCRMINVOICEDELETE`` event.
 
     https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/events-invoice/on-crm-invoice-delete.html
     """
 
-    data: OnCrmInvoiceDeleteData = Field(default_factory=OnCrmInvoiceDeleteData)
+    data: FieldsPayload8 = Field(default_factory=FieldsPayload8)
 
 
-class OnCrmInvoiceRecurringAdd(Event[OnCrmInvoiceRecurringAddData]):
+class OnCrmInvoiceRecurringAdd(Event[FieldsPayload8]):
     """The ``ONCRMINVOICERECURRINGADD`` event.
 
     https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/events-invoice/on-crm-invoice-recurring-add.html
     """
 
-    data: OnCrmInvoiceRecurringAddData = Field(default_factory=OnCrmInvoiceRecurringAddData)
+    data: FieldsPayload8 = Field(default_factory=FieldsPayload8)
 
 
-class OnCrmInvoiceRecurringDelete(Event[OnCrmInvoiceRecurringDeleteData]):
+class OnCrmInvoiceRecurringDelete(Event[FieldsPayload8]):
     """The ``ONCRMINVOICERECURRINGDELETE`` event.
 
     https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/events-invoice/on-crm-invoice-recurring-delete.html
     """
 
-    data: OnCrmInvoiceRecurringDeleteData = Field(default_factory=OnCrmInvoiceRecurringDeleteData)
+    data: FieldsPayload8 = Field(default_factory=FieldsPayload8)
 
 
-class OnCrmInvoiceRecurringExpose(Event[OnCrmInvoiceRecurringExposeData]):
+class OnCrmInvoiceRecurringExpose(Event[FieldsPayload8]):
     """The ``ONCRMINVOICERECURRINGEXPOSE`` event.
 
     https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/events-invoice/on-crm-invoice-recurring-expose.html
     """
 
-    data: OnCrmInvoiceRecurringExposeData = Field(default_factory=OnCrmInvoiceRecurringExposeData)
+    data: FieldsPayload8 = Field(default_factory=FieldsPayload8)
 
 
-class OnCrmInvoiceRecurringUpdate(Event[OnCrmInvoiceRecurringUpdateData]):
+class OnCrmInvoiceRecurringUpdate(Event[FieldsPayload8]):
     """The ``ONCRMINVOICERECURRINGUPDATE`` event.
 
     https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/events-invoice/on-crm-invoice-recurring-update.html
     """
 
-    data: OnCrmInvoiceRecurringUpdateData = Field(default_factory=OnCrmInvoiceRecurringUpdateData)
+    data: FieldsPayload8 = Field(default_factory=FieldsPayload8)
 
 
-class OnCrmInvoiceSetStatus(Event[OnCrmInvoiceSetStatusData]):
+class OnCrmInvoiceSetStatus(Event[FieldsPayload8]):
     """The ``ONCRMINVOICESETSTATUS`` event.
 
     https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/events-invoice/on-crm-invoice-set-status.html
     """
 
-    data: OnCrmInvoiceSetStatusData = Field(default_factory=OnCrmInvoiceSetStatusData)
+    data: FieldsPayload8 = Field(default_factory=FieldsPayload8)
 
 
-class OnCrmInvoiceUpdate(Event[OnCrmInvoiceUpdateData]):
+class OnCrmInvoiceUpdate(Event[FieldsPayload8]):
     """The ``ONCRMINVOICEUPDATE`` event.
 
     https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/events-invoice/on-crm-invoice-update.html
     """
 
-    data: OnCrmInvoiceUpdateData = Field(default_factory=OnCrmInvoiceUpdateData)
+    data: FieldsPayload8 = Field(default_factory=FieldsPayload8)
 
 
-class OnCrmInvoiceUserFieldAdd(Event[OnCrmInvoiceUserFieldAddData]):
+class OnCrmInvoiceUserFieldAdd(Event[EntityIdFieldNameIdPayload2]):
     """The ``ONCRMINVOICEUSERFIELDADD`` event.
 
     https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/events-invoice/on-crm-invoice-user-field-add.html
     """
 
-    data: OnCrmInvoiceUserFieldAddData = Field(default_factory=OnCrmInvoiceUserFieldAddData)
+    data: EntityIdFieldNameIdPayload2 = Field(default_factory=EntityIdFieldNameIdPayload2)
 
 
-class OnCrmInvoiceUserFieldDelete(Event[OnCrmInvoiceUserFieldDeleteData]):
+class OnCrmInvoiceUserFieldDelete(Event[EntityIdFieldNameIdPayload2]):
     """The ``ONCRMINVOICEUSERFIELDDELETE`` event.
 
     https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/events-invoice/on-crm-invoice-user-field-delete.html
     """
 
-    data: OnCrmInvoiceUserFieldDeleteData = Field(default_factory=OnCrmInvoiceUserFieldDeleteData)
+    data: EntityIdFieldNameIdPayload2 = Field(default_factory=EntityIdFieldNameIdPayload2)
 
 
-class OnCrmInvoiceUserFieldSetEnumValues(Event[OnCrmInvoiceUserFieldSetEnumValuesData]):
+class OnCrmInvoiceUserFieldSetEnumValues(Event[EntityIdFieldNameIdPayload2]):
     """The ``ONCRMINVOICEUSERFIELDSETENUMVALUES`` event.
 
     https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/events-invoice/on-crm-invoice-user-field-set-enum-values.html
     """
 
-    data: OnCrmInvoiceUserFieldSetEnumValuesData = Field(
-        default_factory=OnCrmInvoiceUserFieldSetEnumValuesData
-    )
+    data: EntityIdFieldNameIdPayload2 = Field(default_factory=EntityIdFieldNameIdPayload2)
 
 
-class OnCrmInvoiceUserFieldUpdate(Event[OnCrmInvoiceUserFieldUpdateData]):
+class OnCrmInvoiceUserFieldUpdate(Event[EntityIdFieldNameIdPayload2]):
     """The ``ONCRMINVOICEUSERFIELDUPDATE`` event.
 
     https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/events-invoice/on-crm-invoice-user-field-update.html
     """
 
-    data: OnCrmInvoiceUserFieldUpdateData = Field(default_factory=OnCrmInvoiceUserFieldUpdateData)
+    data: EntityIdFieldNameIdPayload2 = Field(default_factory=EntityIdFieldNameIdPayload2)
 
 
-class OnCrmLeadAdd(Event[OnCrmLeadAddData]):
+class OnCrmLeadAdd(Event[FieldsPayload]):
     """The ``ONCRMLEADADD`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/leads/events/on-crm-lead-add.html
     """
 
-    data: OnCrmLeadAddData = Field(default_factory=OnCrmLeadAddData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnCrmLeadDelete(Event[OnCrmLeadDeleteData]):
+class OnCrmLeadDelete(Event[FieldsPayload]):
     """The ``ONCRMLEADDELETE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/leads/events/on-crm-lead-delete.html
     """
 
-    data: OnCrmLeadDeleteData = Field(default_factory=OnCrmLeadDeleteData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnCrmLeadUpdate(Event[OnCrmLeadUpdateData]):
+class OnCrmLeadUpdate(Event[FieldsPayload]):
     """The ``ONCRMLEADUPDATE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/leads/events/on-crm-lead-update.html
     """
 
-    data: OnCrmLeadUpdateData = Field(default_factory=OnCrmLeadUpdateData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnCrmLeadUserFieldAdd(Event[OnCrmLeadUserFieldAddData]):
+class OnCrmLeadUserFieldAdd(Event[FieldsPayload3]):
     """The ``ONCRMLEADUSERFIELDADD`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/events/on-crm-lead-user-field-add.html
     """
 
-    data: OnCrmLeadUserFieldAddData = Field(default_factory=OnCrmLeadUserFieldAddData)
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
-class OnCrmLeadUserFieldDelete(Event[OnCrmLeadUserFieldDeleteData]):
+class OnCrmLeadUserFieldDelete(Event[FieldsPayload3]):
     """The ``ONCRMLEADUSERFIELDDELETE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/events/on-crm-lead-user-field-delete.html
     """
 
-    data: OnCrmLeadUserFieldDeleteData = Field(default_factory=OnCrmLeadUserFieldDeleteData)
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
-class OnCrmLeadUserFieldSetEnumValues(Event[OnCrmLeadUserFieldSetEnumValuesData]):
+class OnCrmLeadUserFieldSetEnumValues(Event[FieldsPayload3]):
     """The ``ONCRMLEADUSERFIELDSETENUMVALUES`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/events/on-crm-lead-user-field-set-enum-values.html
     """
 
-    data: OnCrmLeadUserFieldSetEnumValuesData = Field(
-        default_factory=OnCrmLeadUserFieldSetEnumValuesData
-    )
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
-class OnCrmLeadUserFieldUpdate(Event[OnCrmLeadUserFieldUpdateData]):
+class OnCrmLeadUserFieldUpdate(Event[FieldsPayload3]):
     """The ``ONCRMLEADUSERFIELDUPDATE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/events/on-crm-lead-user-field-update.html
     """
 
-    data: OnCrmLeadUserFieldUpdateData = Field(default_factory=OnCrmLeadUserFieldUpdateData)
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
-class OnCrmMeasureAdd(Event[OnCrmMeasureAddData]):
+class OnCrmMeasureAdd(Event[FieldsPayload4]):
     """The ``ONCRMMEASUREADD`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/outdated/measure/events/on-crm-measure-add.html
     """
 
-    data: OnCrmMeasureAddData = Field(default_factory=OnCrmMeasureAddData)
+    data: FieldsPayload4 = Field(default_factory=FieldsPayload4)
 
 
-class OnCrmMeasureDelete(Event[OnCrmMeasureDeleteData]):
+class OnCrmMeasureDelete(Event[FieldsPayload4]):
     """The ``ONCRMMEASUREDELETE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/outdated/measure/events/on-crm-measure-delete.html
     """
 
-    data: OnCrmMeasureDeleteData = Field(default_factory=OnCrmMeasureDeleteData)
+    data: FieldsPayload4 = Field(default_factory=FieldsPayload4)
 
 
-class OnCrmMeasureUpdate(Event[OnCrmMeasureUpdateData]):
+class OnCrmMeasureUpdate(Event[FieldsPayload4]):
     """The ``ONCRMMEASUREUPDATE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/outdated/measure/events/on-crm-measure-update.html
     """
 
-    data: OnCrmMeasureUpdateData = Field(default_factory=OnCrmMeasureUpdateData)
+    data: FieldsPayload4 = Field(default_factory=FieldsPayload4)
 
 
-class OnCrmProductAdd(Event[OnCrmProductAddData]):
+class OnCrmProductAdd(Event[FieldsPayload8]):
     """The ``ONCRMPRODUCTADD`` event.
 
     https://apidocs.bitrix24.com/api-reference/crm/outdated/products/events-custom/on-crm-product-add.html
     """
 
-    data: OnCrmProductAddData = Field(default_factory=OnCrmProductAddData)
+    data: FieldsPayload8 = Field(default_factory=FieldsPayload8)
 
 
-class OnCrmProductDelete(Event[OnCrmProductDeleteData]):
+class OnCrmProductDelete(Event[FieldsPayload8]):
     """The ``ONCRMPRODUCTDELETE`` event.
 
     https://apidocs.bitrix24.com/api-reference/crm/outdated/products/events-custom/on-crm-product-delete.html
     """
 
-    data: OnCrmProductDeleteData = Field(default_factory=OnCrmProductDeleteData)
+    data: FieldsPayload8 = Field(default_factory=FieldsPayload8)
 
 
-class OnCrmProductPropertyAdd(Event[OnCrmProductPropertyAddData]):
+class OnCrmProductPropertyAdd(Event[FieldsPayload8]):
     """The ``ONCRMPRODUCTPROPERTYADD`` event.
 
     https://apidocs.bitrix24.com/api-reference/crm/outdated/products/events-custom/on-crm-product-property-add.html
     """
 
-    data: OnCrmProductPropertyAddData = Field(default_factory=OnCrmProductPropertyAddData)
+    data: FieldsPayload8 = Field(default_factory=FieldsPayload8)
 
 
-class OnCrmProductPropertyDelete(Event[OnCrmProductPropertyDeleteData]):
+class OnCrmProductPropertyDelete(Event[FieldsPayload8]):
     """The ``ONCRMPRODUCTPROPERTYDELETE`` event.
 
     https://apidocs.bitrix24.com/api-reference/crm/outdated/products/events-custom/on-crm-product-property-delete.html
     """
 
-    data: OnCrmProductPropertyDeleteData = Field(default_factory=OnCrmProductPropertyDeleteData)
+    data: FieldsPayload8 = Field(default_factory=FieldsPayload8)
 
 
-class OnCrmProductPropertyUpdate(Event[OnCrmProductPropertyUpdateData]):
+class OnCrmProductPropertyUpdate(Event[FieldsPayload8]):
     """The ``ONCRMPRODUCTPROPERTYUPDATE`` event.
 
     https://apidocs.bitrix24.com/api-reference/crm/outdated/products/events-custom/on-crm-product-property-update.html
     """
 
-    data: OnCrmProductPropertyUpdateData = Field(default_factory=OnCrmProductPropertyUpdateData)
+    data: FieldsPayload8 = Field(default_factory=FieldsPayload8)
 
 
-class OnCrmProductSectionAdd(Event[OnCrmProductSectionAddData]):
+class OnCrmProductSectionAdd(Event[FieldsPayload4]):
     """The ``ONCRMPRODUCTSECTIONADD`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/outdated/product-section/events/on-crm-product-section-add.html
     """
 
-    data: OnCrmProductSectionAddData = Field(default_factory=OnCrmProductSectionAddData)
+    data: FieldsPayload4 = Field(default_factory=FieldsPayload4)
 
 
-class OnCrmProductSectionDelete(Event[OnCrmProductSectionDeleteData]):
+class OnCrmProductSectionDelete(Event[FieldsPayload4]):
     """The ``ONCRMPRODUCTSECTIONDELETE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/outdated/product-section/events/on-crm-product-section-delete.html
     """
 
-    data: OnCrmProductSectionDeleteData = Field(default_factory=OnCrmProductSectionDeleteData)
+    data: FieldsPayload4 = Field(default_factory=FieldsPayload4)
 
 
-class OnCrmProductSectionUpdate(Event[OnCrmProductSectionUpdateData]):
+class OnCrmProductSectionUpdate(Event[FieldsPayload4]):
     """The ``ONCRMPRODUCTSECTIONUPDATE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/outdated/product-section/events/on-crm-product-section-update.html
     """
 
-    data: OnCrmProductSectionUpdateData = Field(default_factory=OnCrmProductSectionUpdateData)
+    data: FieldsPayload4 = Field(default_factory=FieldsPayload4)
 
 
-class OnCrmProductUpdate(Event[OnCrmProductUpdateData]):
+class OnCrmProductUpdate(Event[FieldsPayload8]):
     """The ``ONCRMPRODUCTUPDATE`` event.
 
     https://apidocs.bitrix24.com/api-reference/crm/outdated/products/events-custom/on-crm-product-update.html
     """
 
-    data: OnCrmProductUpdateData = Field(default_factory=OnCrmProductUpdateData)
+    data: FieldsPayload8 = Field(default_factory=FieldsPayload8)
 
 
-class OnCrmQuoteAdd(Event[OnCrmQuoteAddData]):
+class OnCrmQuoteAdd(Event[FieldsPayload]):
     """The ``ONCRMQUOTEADD`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/quote/events/on-crm-quote-add.html
     """
 
-    data: OnCrmQuoteAddData = Field(default_factory=OnCrmQuoteAddData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnCrmQuoteDelete(Event[OnCrmQuoteDeleteData]):
+class OnCrmQuoteDelete(Event[FieldsPayload]):
     """The ``ONCRMQUOTEDELETE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/quote/events/on-crm-quote-delete.html
     """
 
-    data: OnCrmQuoteDeleteData = Field(default_factory=OnCrmQuoteDeleteData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnCrmQuoteUpdate(Event[OnCrmQuoteUpdateData]):
+class OnCrmQuoteUpdate(Event[FieldsPayload]):
     """The ``ONCRMQUOTEUPDATE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/quote/events/on-crm-quote-update.html
     """
 
-    data: OnCrmQuoteUpdateData = Field(default_factory=OnCrmQuoteUpdateData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnCrmQuoteUserFieldAdd(Event[OnCrmQuoteUserFieldAddData]):
+class OnCrmQuoteUserFieldAdd(Event[FieldsPayload3]):
     """The ``ONCRMQUOTEUSERFIELDADD`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/events/on-crm-quote-user-field-add.html
     """
 
-    data: OnCrmQuoteUserFieldAddData = Field(default_factory=OnCrmQuoteUserFieldAddData)
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
-class OnCrmQuoteUserFieldDelete(Event[OnCrmQuoteUserFieldDeleteData]):
+class OnCrmQuoteUserFieldDelete(Event[FieldsPayload3]):
     """The ``ONCRMQUOTEUSERFIELDDELETE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/events/on-crm-quote-user-field-delete.html
     """
 
-    data: OnCrmQuoteUserFieldDeleteData = Field(default_factory=OnCrmQuoteUserFieldDeleteData)
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
-class OnCrmQuoteUserFieldSetEnumValues(Event[OnCrmQuoteUserFieldSetEnumValuesData]):
+class OnCrmQuoteUserFieldSetEnumValues(Event[FieldsPayload3]):
     """The ``ONCRMQUOTEUSERFIELDSETENUMVALUES`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/events/on-crm-quote-user-field-set-enum-values.html
     """
 
-    data: OnCrmQuoteUserFieldSetEnumValuesData = Field(
-        default_factory=OnCrmQuoteUserFieldSetEnumValuesData
-    )
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
-class OnCrmQuoteUserFieldUpdate(Event[OnCrmQuoteUserFieldUpdateData]):
+class OnCrmQuoteUserFieldUpdate(Event[FieldsPayload3]):
     """The ``ONCRMQUOTEUSERFIELDUPDATE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/events/on-crm-quote-user-field-update.html
     """
 
-    data: OnCrmQuoteUserFieldUpdateData = Field(default_factory=OnCrmQuoteUserFieldUpdateData)
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
-class OnCrmRequisiteAdd(Event[OnCrmRequisiteAddData]):
+class OnCrmRequisiteAdd(Event[FieldsPayload]):
     """The ``ONCRMREQUISITEADD`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/requisites/events/on-crm-requisite-add.html
     """
 
-    data: OnCrmRequisiteAddData = Field(default_factory=OnCrmRequisiteAddData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnCrmRequisiteDelete(Event[OnCrmRequisiteDeleteData]):
+class OnCrmRequisiteDelete(Event[FieldsPayload]):
     """The ``ONCRMREQUISITEDELETE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/requisites/events/on-crm-requisite-delete.html
     """
 
-    data: OnCrmRequisiteDeleteData = Field(default_factory=OnCrmRequisiteDeleteData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnCrmRequisiteUpdate(Event[OnCrmRequisiteUpdateData]):
+class OnCrmRequisiteUpdate(Event[FieldsPayload]):
     """The ``ONCRMREQUISITEUPDATE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/requisites/events/on-crm-requisite-update.html
     """
 
-    data: OnCrmRequisiteUpdateData = Field(default_factory=OnCrmRequisiteUpdateData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnCrmRequisiteUserFieldAdd(Event[OnCrmRequisiteUserFieldAddData]):
+class OnCrmRequisiteUserFieldAdd(Event[FieldsPayload3]):
     """The ``ONCRMREQUISITEUSERFIELDADD`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/requisites/events/on-crm-requisite-user-field-add.html
     """
 
-    data: OnCrmRequisiteUserFieldAddData = Field(default_factory=OnCrmRequisiteUserFieldAddData)
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
-class OnCrmRequisiteUserFieldDelete(Event[OnCrmRequisiteUserFieldDeleteData]):
+class OnCrmRequisiteUserFieldDelete(Event[FieldsPayload3]):
     """The ``ONCRMREQUISITEUSERFIELDDELETE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/requisites/events/on-crm-requisite-user-field-delete.html
     """
 
-    data: OnCrmRequisiteUserFieldDeleteData = Field(
-        default_factory=OnCrmRequisiteUserFieldDeleteData
-    )
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
-class OnCrmRequisiteUserFieldSetEnumValues(Event[OnCrmRequisiteUserFieldSetEnumValuesData]):
+class OnCrmRequisiteUserFieldSetEnumValues(Event[FieldsPayload3]):
     """The ``ONCRMREQUISITEUSERFIELDSETENUMVALUES`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/requisites/events/on-crm-requisite-user-field-set-enum-values.html
     """
 
-    data: OnCrmRequisiteUserFieldSetEnumValuesData = Field(
-        default_factory=OnCrmRequisiteUserFieldSetEnumValuesData
-    )
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
-class OnCrmRequisiteUserFieldUpdate(Event[OnCrmRequisiteUserFieldUpdateData]):
+class OnCrmRequisiteUserFieldUpdate(Event[FieldsPayload3]):
     """The ``ONCRMREQUISITEUSERFIELDUPDATE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/requisites/events/on-crm-requisite-user-field-update.html
     """
 
-    data: OnCrmRequisiteUserFieldUpdateData = Field(
-        default_factory=OnCrmRequisiteUserFieldUpdateData
-    )
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
-class OnCrmTimelineCommentAdd(Event[OnCrmTimelineCommentAddData]):
+class OnCrmTimelineCommentAdd(Event[IdPayload]):
     """The ``ONCRMTIMELINECOMMENTADD`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/events/on-Crm-Timeline-Comment-Add.html
     """
 
-    data: OnCrmTimelineCommentAddData = Field(default_factory=OnCrmTimelineCommentAddData)
+    data: IdPayload = Field(default_factory=IdPayload)
 
 
-class OnCrmTimelineCommentDelete(Event[OnCrmTimelineCommentDeleteData]):
+class OnCrmTimelineCommentDelete(Event[IdPayload]):
     """The ``ONCRMTIMELINECOMMENTDELETE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/events/on-Crm-Timeline-Comment-Delete.html
     """
 
-    data: OnCrmTimelineCommentDeleteData = Field(default_factory=OnCrmTimelineCommentDeleteData)
+    data: IdPayload = Field(default_factory=IdPayload)
 
 
-class OnCrmTimelineCommentUpdate(Event[OnCrmTimelineCommentUpdateData]):
+class OnCrmTimelineCommentUpdate(Event[IdPayload]):
     """The ``ONCRMTIMELINECOMMENTUPDATE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/events/on-Crm-Timeline-Comment-Update.html
     """
 
-    data: OnCrmTimelineCommentUpdateData = Field(default_factory=OnCrmTimelineCommentUpdateData)
+    data: IdPayload = Field(default_factory=IdPayload)
 
 
-class OnCrmTypeAdd(Event[OnCrmTypeAddData]):
+class OnCrmTypeAdd(Event[FieldsPayload]):
     """The ``ONCRMTYPEADD`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/universal/events/type/on-crm-type-add.html
     """
 
-    data: OnCrmTypeAddData = Field(default_factory=OnCrmTypeAddData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnCrmTypeDelete(Event[OnCrmTypeDeleteData]):
+class OnCrmTypeDelete(Event[FieldsPayload]):
     """The ``ONCRMTYPEDELETE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/universal/events/type/on-crm-type-delete.html
     """
 
-    data: OnCrmTypeDeleteData = Field(default_factory=OnCrmTypeDeleteData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnCrmTypeUpdate(Event[OnCrmTypeUpdateData]):
+class OnCrmTypeUpdate(Event[FieldsPayload]):
     """The ``ONCRMTYPEUPDATE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/universal/events/type/on-crm-type-update.html
     """
 
-    data: OnCrmTypeUpdateData = Field(default_factory=OnCrmTypeUpdateData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnCrmTypeUserFieldAdd(Event[OnCrmTypeUserFieldAddData]):
+class OnCrmTypeUserFieldAdd(Event[FieldsPayload3]):
     """The ``ONCRMTYPEUSERFIELDADD`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/events/on-crm-type-user-field-add.html
     """
 
-    data: OnCrmTypeUserFieldAddData = Field(default_factory=OnCrmTypeUserFieldAddData)
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
-class OnCrmTypeUserFieldDelete(Event[OnCrmTypeUserFieldDeleteData]):
+class OnCrmTypeUserFieldDelete(Event[FieldsPayload3]):
     """The ``ONCRMTYPEUSERFIELDDELETE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/events/on-crm-type-user-field-delete.html
     """
 
-    data: OnCrmTypeUserFieldDeleteData = Field(default_factory=OnCrmTypeUserFieldDeleteData)
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
-class OnCrmTypeUserFieldSetEnumValues(Event[OnCrmTypeUserFieldSetEnumValuesData]):
+class OnCrmTypeUserFieldSetEnumValues(Event[FieldsPayload3]):
     """The ``ONCRMTYPEUSERFIELDSETENUMVALUES`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/events/on-crm-type-user-field-set-enum-values.html
     """
 
-    data: OnCrmTypeUserFieldSetEnumValuesData = Field(
-        default_factory=OnCrmTypeUserFieldSetEnumValuesData
-    )
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
-class OnCrmTypeUserFieldUpdate(Event[OnCrmTypeUserFieldUpdateData]):
+class OnCrmTypeUserFieldUpdate(Event[FieldsPayload3]):
     """The ``ONCRMTYPEUSERFIELDUPDATE`` event (scope crm).
 
     https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/events/on-crm-type-user-field-update.html
     """
 
-    data: OnCrmTypeUserFieldUpdateData = Field(default_factory=OnCrmTypeUserFieldUpdateData)
+    data: FieldsPayload3 = Field(default_factory=FieldsPayload3)
 
 
 class OnExternalCallBackStart(Event[OnExternalCallBackStartData]):
@@ -4327,22 +2266,22 @@ class OnImCommandAdd(Event[OnImCommandAddData]):
     data: OnImCommandAddData = Field(default_factory=OnImCommandAddData)
 
 
-class OnImConnectorDialogFinish(Event[OnImConnectorDialogFinishData]):
+class OnImConnectorDialogFinish(Event[ConnectorDataLinePayload]):
     """The ``ONIMCONNECTORDIALOGFINISH`` event (scope imconnector).
 
     https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/events/on-im-connector-dialog-finish.html
     """
 
-    data: OnImConnectorDialogFinishData = Field(default_factory=OnImConnectorDialogFinishData)
+    data: ConnectorDataLinePayload = Field(default_factory=ConnectorDataLinePayload)
 
 
-class OnImConnectorDialogStart(Event[OnImConnectorDialogStartData]):
+class OnImConnectorDialogStart(Event[ConnectorDataLinePayload]):
     """The ``ONIMCONNECTORDIALOGSTART`` event (scope imconnector).
 
     https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/events/on-im-connector-dialog-start.html
     """
 
-    data: OnImConnectorDialogStartData = Field(default_factory=OnImConnectorDialogStartData)
+    data: ConnectorDataLinePayload = Field(default_factory=ConnectorDataLinePayload)
 
 
 class OnImConnectorLineDelete(Event[LInt]):
@@ -4390,31 +2329,31 @@ class OnImConnectorStatusDelete(Event[OnImConnectorStatusDeleteData]):
     data: OnImConnectorStatusDeleteData = Field(default_factory=OnImConnectorStatusDeleteData)
 
 
-class OnLiveFeedPostAdd(Event[OnLiveFeedPostAddData]):
+class OnLiveFeedPostAdd(Event[FieldsPayload9]):
     """The ``ONLIVEFEEDPOSTADD`` event (scope log).
 
     https://apidocs.bitrix24.com/api-reference/log/events/on-live-feed-post-add.html
     """
 
-    data: OnLiveFeedPostAddData = Field(default_factory=OnLiveFeedPostAddData)
+    data: FieldsPayload9 = Field(default_factory=FieldsPayload9)
 
 
-class OnLiveFeedPostDelete(Event[OnLiveFeedPostDeleteData]):
+class OnLiveFeedPostDelete(Event[FieldsPayload9]):
     """The ``ONLIVEFEEDPOSTDELETE`` event (scope log).
 
     https://apidocs.bitrix24.com/api-reference/log/events/on-live-feed-post-delete.html
     """
 
-    data: OnLiveFeedPostDeleteData = Field(default_factory=OnLiveFeedPostDeleteData)
+    data: FieldsPayload9 = Field(default_factory=FieldsPayload9)
 
 
-class OnLiveFeedPostUpdate(Event[OnLiveFeedPostUpdateData]):
+class OnLiveFeedPostUpdate(Event[FieldsPayload9]):
     """The ``ONLIVEFEEDPOSTUPDATE`` event (scope log).
 
     https://apidocs.bitrix24.com/api-reference/log/events/on-live-feed-post-update.html
     """
 
-    data: OnLiveFeedPostUpdateData = Field(default_factory=OnLiveFeedPostUpdateData)
+    data: FieldsPayload9 = Field(default_factory=FieldsPayload9)
 
 
 class OnOfflineEvent(Event[LList[Any]]):
@@ -4435,130 +2374,130 @@ class OnOpenLineMessageAdd(Event[OnOpenLineMessageAddData]):
     data: OnOpenLineMessageAddData = Field(default_factory=OnOpenLineMessageAddData)
 
 
-class OnOpenLineMessageDelete(Event[OnOpenLineMessageDeleteData]):
+class OnOpenLineMessageDelete(Event[ConnectorDataLinePayload2]):
     """The ``ONOPENLINEMESSAGEDELETE`` event (scope imopenlines).
 
     https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-delete.html
     """
 
-    data: OnOpenLineMessageDeleteData = Field(default_factory=OnOpenLineMessageDeleteData)
+    data: ConnectorDataLinePayload2 = Field(default_factory=ConnectorDataLinePayload2)
 
 
-class OnOpenLineMessageUpdate(Event[OnOpenLineMessageUpdateData]):
+class OnOpenLineMessageUpdate(Event[ConnectorDataLinePayload2]):
     """The ``ONOPENLINEMESSAGEUPDATE`` event (scope imopenlines).
 
     https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-update.html
     """
 
-    data: OnOpenLineMessageUpdateData = Field(default_factory=OnOpenLineMessageUpdateData)
+    data: ConnectorDataLinePayload2 = Field(default_factory=ConnectorDataLinePayload2)
 
 
-class OnOrderDeleted(Event[OnOrderDeletedData]):
+class OnOrderDeleted(Event[FieldsPayload]):
     """The ``ONORDERDELETED`` event (scope sale).
 
     https://apidocs.bitrix24.com/api-reference/sale/events/on-order-deleted.html
     """
 
-    data: OnOrderDeletedData = Field(default_factory=OnOrderDeletedData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnOrderEntitySaved(Event[OnOrderEntitySavedData]):
+class OnOrderEntitySaved(Event[FieldsPayload]):
     """The ``ONORDERENTITYSAVED`` event (scope sale).
 
     https://apidocs.bitrix24.com/api-reference/sale/events/on-order-entity-saved.html
     """
 
-    data: OnOrderEntitySavedData = Field(default_factory=OnOrderEntitySavedData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnPaymentDeleted(Event[OnPaymentDeletedData]):
+class OnPaymentDeleted(Event[FieldsPayload]):
     """The ``ONPAYMENTDELETED`` event (scope sale).
 
     https://apidocs.bitrix24.com/api-reference/sale/events/on-payment-deleted.html
     """
 
-    data: OnPaymentDeletedData = Field(default_factory=OnPaymentDeletedData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnPaymentEntitySaved(Event[OnPaymentEntitySavedData]):
+class OnPaymentEntitySaved(Event[FieldsPayload]):
     """The ``ONPAYMENTENTITYSAVED`` event (scope sale).
 
     https://apidocs.bitrix24.com/api-reference/sale/events/on-payment-entity-saved.html
     """
 
-    data: OnPaymentEntitySavedData = Field(default_factory=OnPaymentEntitySavedData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnPropertyValueDeleted(Event[OnPropertyValueDeletedData]):
+class OnPropertyValueDeleted(Event[FieldsPayload]):
     """The ``ONPROPERTYVALUEDELETED`` event (scope sale).
 
     https://apidocs.bitrix24.com/api-reference/sale/events/on-property-value-deleted.html
     """
 
-    data: OnPropertyValueDeletedData = Field(default_factory=OnPropertyValueDeletedData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnPropertyValueEntitySaved(Event[OnPropertyValueEntitySavedData]):
+class OnPropertyValueEntitySaved(Event[FieldsPayload]):
     """The ``ONPROPERTYVALUEENTITYSAVED`` event (scope sale).
 
     https://apidocs.bitrix24.com/api-reference/sale/events/on-property-value-entity-saved.html
     """
 
-    data: OnPropertyValueEntitySavedData = Field(default_factory=OnPropertyValueEntitySavedData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnSaleBeforeOrderDelete(Event[OnSaleBeforeOrderDeleteData]):
+class OnSaleBeforeOrderDelete(Event[FieldsPayload10]):
     """The ``ONSALEBEFOREORDERDELETE`` event (scope sale).
 
     https://apidocs.bitrix24.com/api-reference/sale/events/on-sale-before-order-delete.html
     """
 
-    data: OnSaleBeforeOrderDeleteData = Field(default_factory=OnSaleBeforeOrderDeleteData)
+    data: FieldsPayload10 = Field(default_factory=FieldsPayload10)
 
 
-class OnSaleOrderSaved(Event[OnSaleOrderSavedData]):
+class OnSaleOrderSaved(Event[FieldsPayload10]):
     """The ``ONSALEORDERSAVED`` event (scope sale).
 
     https://apidocs.bitrix24.com/api-reference/sale/events/on-sale-order-saved.html
     """
 
-    data: OnSaleOrderSavedData = Field(default_factory=OnSaleOrderSavedData)
+    data: FieldsPayload10 = Field(default_factory=FieldsPayload10)
 
 
-class OnSessionFinish(Event[OnSessionFinishData]):
+class OnSessionFinish(Event[DataPayload]):
     """The ``ONSESSIONFINISH`` event (scope imopenlines).
 
     https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-session-finish.html
     """
 
-    data: OnSessionFinishData = Field(default_factory=OnSessionFinishData)
+    data: DataPayload = Field(default_factory=DataPayload)
 
 
-class OnSessionStart(Event[OnSessionStartData]):
+class OnSessionStart(Event[DataPayload]):
     """The ``ONSESSIONSTART`` event (scope imopenlines).
 
     https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-session-start.html
     """
 
-    data: OnSessionStartData = Field(default_factory=OnSessionStartData)
+    data: DataPayload = Field(default_factory=DataPayload)
 
 
-class OnShipmentDeleted(Event[OnShipmentDeletedData]):
+class OnShipmentDeleted(Event[FieldsPayload]):
     """The ``ONSHIPMENTDELETED`` event (scope sale).
 
     https://apidocs.bitrix24.com/api-reference/sale/events/on-shipment-deleted.html
     """
 
-    data: OnShipmentDeletedData = Field(default_factory=OnShipmentDeletedData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnShipmentEntitySaved(Event[OnShipmentEntitySavedData]):
+class OnShipmentEntitySaved(Event[FieldsPayload]):
     """The ``ONSHIPMENTENTITYSAVED`` event (scope sale).
 
     https://apidocs.bitrix24.com/api-reference/sale/events/on-shipment-entity-saved.html
     """
 
-    data: OnShipmentEntitySavedData = Field(default_factory=OnShipmentEntitySavedData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
 class OnSignB2eDocumentStatusChanged(Event[OnSignB2eDocumentStatusChangedData]):
@@ -4592,31 +2531,31 @@ class OnSignHcmLinkB2eDocumentSigned(Event[OnSignHcmLinkB2eDocumentSignedData]):
     )
 
 
-class OnSonetGroupAdd(Event[OnSonetGroupAddData]):
+class OnSonetGroupAdd(Event[FieldsPayload]):
     """The ``ONSONETGROUPADD`` event (scope sonet).
 
     https://apidocs.bitrix24.com/api-reference/sonet-group/events/on-sonet-group-add.html
     """
 
-    data: OnSonetGroupAddData = Field(default_factory=OnSonetGroupAddData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnSonetGroupDelete(Event[OnSonetGroupDeleteData]):
+class OnSonetGroupDelete(Event[FieldsPayload]):
     """The ``ONSONETGROUPDELETE`` event (scope sonet).
 
     https://apidocs.bitrix24.com/api-reference/sonet-group/events/on-sonet-group-delete.html
     """
 
-    data: OnSonetGroupDeleteData = Field(default_factory=OnSonetGroupDeleteData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
-class OnSonetGroupUpdate(Event[OnSonetGroupUpdateData]):
+class OnSonetGroupUpdate(Event[FieldsPayload]):
     """The ``ONSONETGROUPUPDATE`` event (scope sonet).
 
     https://apidocs.bitrix24.com/api-reference/sonet-group/events/on-sonet-group-update.html
     """
 
-    data: OnSonetGroupUpdateData = Field(default_factory=OnSonetGroupUpdateData)
+    data: FieldsPayload = Field(default_factory=FieldsPayload)
 
 
 class OnTaskAdd(Event[OnTaskAddData]):
@@ -4637,22 +2576,26 @@ class OnTaskCommentAdd(Event[OnTaskCommentAddData]):
     data: OnTaskCommentAddData = Field(default_factory=OnTaskCommentAddData)
 
 
-class OnTaskCommentDelete(Event[OnTaskCommentDeleteData]):
+class OnTaskCommentDelete(Event[FieldsAfterFieldsBeforeIsAccessibleAfterIsAccessibleBeforePayload]):
     """The ``ONTASKCOMMENTDELETE`` event (scope task).
 
     https://apidocs.bitrix24.com/api-reference/tasks/comment-item/events-comment/on-task-comment-delete.html
     """
 
-    data: OnTaskCommentDeleteData = Field(default_factory=OnTaskCommentDeleteData)
+    data: FieldsAfterFieldsBeforeIsAccessibleAfterIsAccessibleBeforePayload = Field(
+        default_factory=FieldsAfterFieldsBeforeIsAccessibleAfterIsAccessibleBeforePayload
+    )
 
 
-class OnTaskCommentUpdate(Event[OnTaskCommentUpdateData]):
+class OnTaskCommentUpdate(Event[FieldsAfterFieldsBeforeIsAccessibleAfterIsAccessibleBeforePayload]):
     """The ``ONTASKCOMMENTUPDATE`` event (scope task).
 
     https://apidocs.bitrix24.com/api-reference/tasks/comment-item/events-comment/on-task-comment-update.html
     """
 
-    data: OnTaskCommentUpdateData = Field(default_factory=OnTaskCommentUpdateData)
+    data: FieldsAfterFieldsBeforeIsAccessibleAfterIsAccessibleBeforePayload = Field(
+        default_factory=FieldsAfterFieldsBeforeIsAccessibleAfterIsAccessibleBeforePayload
+    )
 
 
 class OnTaskDelete(Event[OnTaskDeleteData]):
