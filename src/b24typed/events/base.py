@@ -7,6 +7,7 @@ typing its ``data``. Tokens are :class:`pydantic.SecretStr`: reprs, dumps and er
 
 from __future__ import annotations
 
+import inspect
 import json
 import time
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -63,17 +64,15 @@ class _Authorized(B24Model):
         """The OAuth pair this request carried, or ``None`` when it carried none."""
         raise NotImplementedError
 
-    def _client_tokens(
-        self, token_store: TokenStore | AsyncTokenStore | None
-    ) -> tuple[OAuthTokens | None, str]:
+    def _client_arguments(self, token_store: TokenStore | AsyncTokenStore | None) -> dict[str, Any]:
         tokens = self.tokens()
-        member_id = tokens.member_id if tokens is not None else self._member_id()
         if tokens is None and token_store is None:
             raise SdkError(
                 "this request carried no OAuth tokens; pass token_store= to use stored ones",
                 code="SDK_NO_TOKENS",
             )
-        return tokens, member_id
+        member_id = tokens.member_id if tokens is not None else self._member_id()
+        return {"tokens": tokens, "token_store": token_store, "member_id": member_id or None}
 
     def _member_id(self) -> str:
         raise NotImplementedError
@@ -93,15 +92,8 @@ class _Authorized(B24Model):
         """
         from b24typed.clients import B24OAuth
 
-        tokens, member_id = self._client_tokens(token_store)
-        return B24OAuth(
-            client_id=client_id,
-            client_secret=client_secret,
-            tokens=tokens,
-            token_store=token_store,
-            member_id=member_id or None,
-            **options,
-        )
+        arguments = self._client_arguments(token_store)
+        return B24OAuth(client_id=client_id, client_secret=client_secret, **arguments, **options)
 
     async def async_client(
         self,
@@ -114,19 +106,14 @@ class _Authorized(B24Model):
         """The asyncio twin of :meth:`client` (awaited, so an async store can be read)."""
         from b24typed.clients import AsyncB24OAuth
 
-        tokens, member_id = self._client_tokens(token_store)
-        if tokens is None and token_store is not None:
-            found = token_store.get(member_id)
-            tokens = await found if not isinstance(found, OAuthTokens | None) else found
-            if tokens is None:
+        arguments = self._client_arguments(token_store)
+        if arguments["tokens"] is None and token_store is not None:
+            found = token_store.get(arguments["member_id"] or "")
+            arguments["tokens"] = await found if inspect.isawaitable(found) else found
+            if arguments["tokens"] is None:
                 raise SdkError("no stored tokens for this portal", code="SDK_NO_TOKENS")
         return AsyncB24OAuth(
-            client_id=client_id,
-            client_secret=client_secret,
-            tokens=tokens,
-            token_store=token_store,
-            member_id=member_id or None,
-            **options,
+            client_id=client_id, client_secret=client_secret, **arguments, **options
         )
 
 

@@ -13,17 +13,26 @@ check). A forged request is answered ``403``, an unreadable one ``400``, and a v
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from b24typed.events.base import EventPayloadError, EventVerificationError
-from b24typed.events.parse import ApplicationToken, RequestKind, parse_request
+from b24typed.events.parse import ApplicationToken, RequestKind
+from b24typed.events.views import Framework, wrap_view
 
 __all__ = ["b24_view"]
+
+DJANGO = Framework(
+    read=lambda args: (
+        args[0].body,
+        args[0].META.get("QUERY_STRING", ""),
+        args[0].content_type,
+    ),
+    respond=lambda status, text: HttpResponse(text, status=status, content_type="text/plain"),
+    call=lambda view, parsed, args, kwargs: view(args[0], parsed, *args[1:], **kwargs),
+)
 
 
 def b24_view(
@@ -35,23 +44,9 @@ def b24_view(
     """Wrap a Django view so it runs only for a verified ``kind`` request, with it parsed."""
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            try:
-                parsed = parse_request(
-                    kind,
-                    request.body,
-                    query=request.META.get("QUERY_STRING", ""),
-                    content_type=request.content_type,
-                    application_token=application_token,
-                    member_id=member_id,
-                )
-            except (EventVerificationError, EventPayloadError) as error:
-                return HttpResponse(error.code, status=error.status, content_type="text/plain")
-            answer = view(request, parsed, *args, **kwargs)
-            return HttpResponse("", status=200) if answer is None else answer
-
-        exempt: Callable[..., Any] = csrf_exempt(wrapper)
+        exempt: Callable[..., Any] = csrf_exempt(
+            wrap_view(view, DJANGO, kind, application_token, member_id)
+        )
         return exempt
 
     return decorate

@@ -13,16 +13,25 @@ returning ``None`` answers ``200`` with an empty body. Install with ``b24typed[f
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
 from flask import Response, request
 
-from b24typed.events.base import EventPayloadError, EventVerificationError
-from b24typed.events.parse import ApplicationToken, RequestKind, parse_request
+from b24typed.events.parse import ApplicationToken, RequestKind
+from b24typed.events.views import Framework, wrap_view
 
 __all__ = ["b24_view"]
+
+FLASK = Framework(
+    read=lambda args: (
+        request.get_data(),
+        request.query_string.decode("latin-1"),
+        request.content_type,
+    ),
+    respond=lambda status, text: Response(text, status=status, mimetype="text/plain"),
+    call=lambda view, parsed, args, kwargs: view(parsed, *args, **kwargs),
+)
 
 
 def b24_view(
@@ -32,24 +41,4 @@ def b24_view(
     member_id: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Wrap a Flask view so it runs only for a verified ``kind`` request, with it parsed."""
-
-    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            try:
-                parsed = parse_request(
-                    kind,
-                    request.get_data(),
-                    query=request.query_string.decode("latin-1"),
-                    content_type=request.content_type,
-                    application_token=application_token,
-                    member_id=member_id,
-                )
-            except (EventVerificationError, EventPayloadError) as error:
-                return Response(error.code, status=error.status, mimetype="text/plain")
-            answer = view(parsed, *args, **kwargs)
-            return Response("", status=200) if answer is None else answer
-
-        return wrapper
-
-    return decorate
+    return lambda view: wrap_view(view, FLASK, kind, application_token, member_id)

@@ -141,9 +141,23 @@ def _validate(model: type[Any], payload: dict[str, Any], what: str) -> Any:
         raise EventPayloadError(f"the {what} does not fit its model ({places})") from None
 
 
-def _auth_of(payload: Mapping[str, Any]) -> Mapping[str, Any]:
+def _verify_auth(
+    payload: Mapping[str, Any],
+    application_token: ApplicationToken | None,
+    member_id: str | None,
+    what: str,
+) -> None:
+    """Check an event's ``auth`` block (token and member) against what the caller expects."""
     auth = payload.get("auth")
-    return auth if isinstance(auth, Mapping) else {}
+    if not isinstance(auth, Mapping):
+        auth = {}
+    _verify(
+        sent_token=auth.get("application_token"),
+        sent_member=auth.get("member_id"),
+        application_token=application_token,
+        member_id=member_id,
+        what=what,
+    )
 
 
 def parse_event(
@@ -163,14 +177,7 @@ def parse_event(
     payload = decode_body(body, content_type)
     if not isinstance(payload.get("event"), str) or not payload["event"]:
         raise EventPayloadError("the body is not an event (no 'event' code)")
-    auth = _auth_of(payload)
-    _verify(
-        sent_token=auth.get("application_token"),
-        sent_member=auth.get("member_id"),
-        application_token=application_token,
-        member_id=member_id,
-        what="event",
-    )
+    _verify_auth(payload, application_token, member_id, "event")
     event: Event[Any] = _validate(event_model(payload["event"]), payload, "event")
     return event
 
@@ -243,14 +250,7 @@ def parse_install(
     if isinstance(payload.get("event"), str):
         if payload["event"].upper() != INSTALL_EVENT:
             raise EventPayloadError("the body is an event, but not ONAPPINSTALL")
-        auth = _auth_of(payload)
-        _verify(
-            sent_token=auth.get("application_token"),
-            sent_member=auth.get("member_id"),
-            application_token=application_token,
-            member_id=member_id,
-            what="install",
-        )
+        _verify_auth(payload, application_token, member_id, "install")
         event: Event[Any] = _validate(event_model(INSTALL_EVENT), payload, "install event")
         tokens = event.tokens()
         if tokens is None or not tokens.member_id:
