@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, SecretStr
 
+from b24typed import SdkError
 from b24typed.events import (
     EventPayloadError,
     EventVerificationError,
@@ -308,3 +309,37 @@ def test_no_docs_example_shows_its_tokens_in_reprs_or_dumps(code: str) -> None:
     event = parse_event(json.dumps(payload), application_token=APP_TOKEN)
     shown = "\n".join([repr(event), str(event), event.model_dump_json(), str(event.model_dump())])
     assert [s for s in secrets if s in shown] == []
+
+
+def test_async_clients_come_from_the_request_or_from_a_store() -> None:
+    import asyncio
+
+    from b24typed.tokens import InMemoryTokenStore
+    from tests.core.test_token_store import AsyncStore
+
+    payload = example("ONCRMDEALADD")
+    payload["auth"].update(
+        access_token="acc", refresh_token="ref", client_endpoint="https://p.example.com/rest/"
+    )
+    carried = parse_event(json.dumps(payload), application_token=APP_TOKEN)
+    for key in ("access_token", "refresh_token"):
+        del payload["auth"][key]
+    bare = parse_event(json.dumps(payload), application_token=APP_TOKEN)
+    install = parse_install(json.dumps(example("ONAPPINSTALL")))
+    installed_refresh = install.tokens.refresh_token.reveal()
+
+    async def main() -> list[str]:
+        seen = []
+        async with await carried.async_client(client_id="a", client_secret="s") as b24:
+            seen.append(b24.tokens.access_token.reveal())
+        for store in (InMemoryTokenStore(), AsyncStore()):
+            await install.asave(store)
+            async with await bare.async_client(
+                client_id="a", client_secret="s", token_store=store
+            ) as b24:
+                seen.append(b24.tokens.refresh_token.reveal())
+        return seen
+
+    assert asyncio.run(main()) == ["acc", installed_refresh, installed_refresh]
+    with pytest.raises(SdkError, match="no OAuth tokens"):
+        bare.client(client_id="a", client_secret="s")
