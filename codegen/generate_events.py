@@ -156,8 +156,7 @@ def _hide_secrets(models: ModelsModule) -> None:
     for item in models.items:
         if isinstance(item, ModelClass):
             item.fields = [
-                (attr, _secret(wire, kind), wire, need)
-                for attr, kind, wire, need in item.fields
+                (attr, _secret(wire, kind), wire, need) for attr, kind, wire, need in item.fields
             ]
 
 

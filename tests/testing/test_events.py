@@ -204,3 +204,28 @@ def test_open_placement_posts_options_and_user_tokens(
     assert placement.placement == "CRM_DEAL_DETAIL_TAB" and placement.options == {"ID": "5"}
     tokens = placement.tokens()
     assert tokens is not None and tokens.client_endpoint == "http://127.0.0.1:1/rest/"
+
+
+def test_offline_queue_notifies_onofflineevent_handlers_once_per_timeout(
+    receiver: Receiver,
+) -> None:
+    from b24typed.events.models import OnOfflineEvent
+    from b24typed.testing.clock import ManualClock
+
+    clock = ManualClock()
+    portal = FakePortal(seed=3, clock=clock)
+    with app_client(portal) as b24:
+        b24.call_method("event.bind", {"event": "ONCRMLEADADD", "event_type": "offline"})
+        b24.call_method(
+            "event.bind",
+            {"event": "ONOFFLINEEVENT", "handler": receiver.url, "options": {"minTimeout": 30}},
+        )
+        for title in "abc":
+            b24.call_method("crm.lead.add", {"fields": {"TITLE": title}})
+        clock.advance(31)
+        b24.call_method("crm.lead.add", {"fields": {"TITLE": "d"}})
+    portal.events.flush()
+    notices = [
+        parse_event(body, application_token=token_of(portal)) for _, body, _ in receiver.requests
+    ]
+    assert [type(n) for n in notices] == [OnOfflineEvent, OnOfflineEvent]

@@ -58,6 +58,8 @@ class Binding:
     offline: bool
     auth_connector: str
     scopes: frozenset[str]
+    min_timeout: float = 1.0  # ONOFFLINEEVENT: seconds between notifications
+    notified_at: float | None = None
 
     def view(self) -> dict[str, Any]:
         return {
@@ -251,10 +253,13 @@ class EventHub:
             same = (b.client_id, b.event, b.handler, b.auth_type, b.offline)
             if same == (client_id, code, handler, auth_type, offline):
                 raise ApiError("ERROR_EVENT_HANDLER_ALREADY_EXISTS", "Handler already binded", 400)
+        given = p.get("options")
+        options: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
         self.bindings.append(
             Binding(
                 self._next_id, client_id, code, handler, auth_type, offline,
                 str(p.get("auth_connector") or ""), ctx.scopes,
+                min_timeout=float(_int(options.get("minTimeout", 1))),
             )
         )  # fmt: skip
         self._next_id += 1
@@ -353,12 +358,26 @@ class EventHub:
                             binding.auth_connector, _now(self._portal),
                         )
                     )  # fmt: skip
+                    self._notify_offline(binding.client_id, user_id)
                     continue
                 body = self._signed(binding, data, user_id)
                 with self._idle:
                     self._pending += 1
                 self._outbox.put((binding.handler, binding.event, body))
         self._ensure_worker()
+
+    def _notify_offline(self, client_id: str, user_id: int) -> None:
+        """``ONOFFLINEEVENT`` to the app's online handlers, at most once per ``minTimeout``."""
+        now = self._portal.clock.now()
+        for b in self.bindings:
+            if b.client_id != client_id or b.event != "ONOFFLINEEVENT" or b.offline:
+                continue
+            if b.notified_at is not None and now - b.notified_at < max(b.min_timeout, 1e-9):
+                continue
+            b.notified_at = now
+            with self._idle:
+                self._pending += 1
+            self._outbox.put((b.handler, b.event, self._signed(b, [], user_id)))
 
     def _signed(self, binding: Binding, data: Any, user_id: int) -> bytes:
         app = self._portal._apps[binding.client_id]
