@@ -146,7 +146,7 @@ def render_events(documents: list[dict[str, Any]]) -> str:
     _hide_secrets(models)
     template = environment().get_template("events_models.py.jinja")
     body = template.render(items=models.items, events=events, imports="")
-    text = template.render(items=models.items, events=events, imports=models_imports(body))
+    text = template.render(items=models.items, events=events, imports=models_imports(body, models))
     return _formatted(text)
 
 

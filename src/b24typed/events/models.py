@@ -9,8 +9,9 @@ from typing import Any
 
 from pydantic import Field, SecretStr
 
-from b24typed.core.typed_models import B24Model, LDateTime, LFloat, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LInt, LList, LStr, Rows
 from b24typed.events.base import Event
+from b24typed.fieldtypes import DateTime, Id, Money
 
 
 class OnAppInstallData(B24Model):
@@ -291,7 +292,7 @@ class AuthBotCodeBotIdAccessTokenApplicationTokenClientEndpointCliPayload(B24Mod
     client_endpoint: LStr = None
     client_id: LStr = None
     domain: LStr = None
-    expires: LInt = None
+    expires: Id = None
     expires_in: LInt = None
     member_id: LStr = None
     refresh_token: SecretStr | None = None
@@ -627,7 +628,7 @@ class OnImCommandAddDataCommandCommandId(B24Model):
     client_endpoint: LStr = None
     client_id: LStr = None
     domain: LStr = None
-    expires: LInt = None
+    expires: Id = None
     expires_in: LInt = None
     member_id: LStr = None
     refresh_token: SecretStr | None = None
@@ -1077,9 +1078,9 @@ class OnVoximplantCallEndData(B24Model):
     call_failed_code: LStr = Field(None, alias="CALL_FAILED_CODE")
     call_failed_reason: LStr = Field(None, alias="CALL_FAILED_REASON")
     call_id: LStr = Field(None, alias="CALL_ID")
-    call_start_date: LDateTime = Field(None, alias="CALL_START_DATE")
+    call_start_date: DateTime = Field(None, alias="CALL_START_DATE")
     call_type: LInt = Field(None, alias="CALL_TYPE")
-    cost: LFloat = Field(None, alias="COST")
+    cost: Money = Field(None, alias="COST")
     cost_currency: LStr = Field(None, alias="COST_CURRENCY")
     crm_activity_id: LInt = Field(None, alias="CRM_ACTIVITY_ID")
     phone_number: LStr = Field(None, alias="PHONE_NUMBER")
