@@ -44,7 +44,7 @@ from b24typed.core.pipeline import (
     StreamFlow,
     refresh_flow,
 )
-from b24typed.core.redact import Secret, scrub
+from b24typed.core.redact import Secret, guard_library_logs, scrub
 from b24typed.core.request import STATIC_HEADERS
 from b24typed.core.retry import RetryPolicy
 
@@ -189,6 +189,7 @@ class BaseClient(Generic[HttpT]):
         limits: LimitConfig | None = None,
         clock: Clock | None = None,
     ) -> None:
+        guard_library_logs(auth)
         clock = clock or SystemClock()
         config = limits or LimitConfig.standard()
         self._state = ClientState(

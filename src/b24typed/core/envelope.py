@@ -122,7 +122,7 @@ def read_error(
         return None
     if isinstance(raw, Mapping):
         code = str(raw.get("code") or "RESPONSE_ERROR")
-        message = str(raw.get("message") or "").rstrip()
+        message = scrub(str(raw.get("message") or ""), ()).rstrip()
         field_errors = _field_errors(raw.get("validation"))
         if field_errors:
             details = "; ".join(
@@ -143,7 +143,7 @@ def read_error(
     description = payload.get("error_description")
     return make_error(
         code,
-        str(description) if description is not None else "",
+        scrub(str(description), ()) if description is not None else "",
         status=status,
         method=method,
         request_id=request_id,
