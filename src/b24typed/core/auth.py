@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
-import json
+import math
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
+from b24typed.core.envelope import loads
 from b24typed.core.errors import SdkError, TokenRefreshError
 from b24typed.core.http import HttpAnswer, HttpRequest
 from b24typed.core.redact import Secret, scrub
@@ -35,6 +36,8 @@ def normalize_portal_url(url: str) -> str:
 
     Plain ``http`` is kept only for loopback hosts (a local emulator); anything else is https.
     """
+    if not isinstance(url, str):
+        raise ValueError(f"the portal URL must be a string, not {type(url).__name__}")
     text = url.strip()
     if not text:
         raise ValueError("the portal URL is empty")
@@ -164,9 +167,10 @@ def _number(value: Any) -> float | None:
     if isinstance(value, bool) or value in (None, ""):
         return None
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if math.isfinite(number) else None
 
 
 TokenCallback = Callable[[OAuthTokens], Awaitable[None] | None]
@@ -244,7 +248,7 @@ class OAuthAuth:
     def apply_refresh(self, answer: HttpAnswer, *, now: float) -> OAuthTokens:
         """Store the tokens of a refresh answer, or raise :class:`TokenRefreshError`."""
         try:
-            data = json.loads(answer.content)
+            data = loads(answer.content)
         except (ValueError, UnicodeDecodeError):
             data = None
         if not isinstance(data, dict) or answer.status != 200 or data.get("error"):

@@ -64,7 +64,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_TIMEOUT = 30.0
 
 
-def _failure(exc: httpx.TransportError, secrets: tuple[str, ...]) -> HttpFailure:
+# What httpx raises for a request that got no usable answer: transport failures, a body that
+# does not decode, a redirect loop on a caller's redirect-following client, a bad URL.
+HTTPX_FAILURES = (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError)
+
+
+def _failure(exc: Exception, secrets: tuple[str, ...]) -> HttpFailure:
     """An httpx exception as plain data, without the request (its URL may hold a secret)."""
     detail = scrub(f"{type(exc).__name__}: {exc}".rstrip(": "), secrets)
     if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
@@ -256,6 +261,12 @@ class _Webhook(BaseClient[HttpT]):
     ) -> None:
         if not secret or "/" in secret:
             raise ValueError("the webhook secret must be a non-empty string without '/'")
+        if (
+            isinstance(user_id, bool)
+            or not isinstance(user_id, int | str)
+            or not (str(user_id).isdigit())
+        ):
+            raise ValueError("the webhook user id must be a whole number")
         auth = WebhookAuth(normalize_portal_url(b24_url), int(user_id), Secret(secret))
         super().__init__(
             auth, http_client=http_client, timeout=timeout, retry=retry, limits=limits, clock=clock
@@ -408,7 +419,7 @@ class SyncClient(BaseClient[httpx.Client]):
                 headers=self._headers(request),
                 timeout=_timeout(request),
             )
-        except httpx.TransportError as exc:
+        except HTTPX_FAILURES as exc:
             return _failure(exc, self._state.secrets())
         return _answer(response)
 
@@ -500,7 +511,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
                 headers=self._headers(request),
                 timeout=_timeout(request),
             )
-        except httpx.TransportError as exc:
+        except HTTPX_FAILURES as exc:
             return _failure(exc, self._state.secrets())
         return _answer(response)
 

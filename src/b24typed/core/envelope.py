@@ -161,6 +161,15 @@ def excerpt(content: bytes, secrets: Iterable[str] = (), limit: int = 120) -> st
     return shorten(scrub(text, secrets), limit)
 
 
+def loads(content: bytes | str) -> Any:
+    """``json.loads``, with nesting too deep for the parser a ``ValueError`` like any other bad
+    body (non-finite numbers are read, and treated as absent where a count is expected)."""
+    try:
+        return json.loads(content)
+    except RecursionError:
+        raise ValueError("JSON nested too deep") from None
+
+
 def parse_answer(
     answer: HttpAnswer,
     *,
@@ -198,7 +207,7 @@ def _decode(
         )
 
     try:
-        payload = json.loads(answer.content)
+        payload = loads(answer.content)
     except (ValueError, UnicodeDecodeError):
         empty = not answer.content.strip()
         return {}, unreadable("an empty body" if empty else "a body that is not JSON")
