@@ -25,6 +25,7 @@ from b24typed import (
     OAuthTokens,
     QueryLimitError,
     RequestTimeoutError,
+    ResponseFormatError,
     RetryPolicy,
     TokenRefreshError,
     UnknownOutcomeError,
@@ -34,6 +35,7 @@ from b24typed.core.limits import RateLimiter
 from .harness import Harness, body_of, envelope
 
 MODES = ["sync", "async"]
+FAST = RetryPolicy(backoff_base=0.01)
 _domains = itertools.count()
 
 
@@ -585,3 +587,35 @@ def test_any_answer_gives_a_result_or_a_b24_error(
         assert isinstance(result.error, B24Error) and result.error.code
         with pytest.raises(B24Error):
             result.raise_for_error()
+
+
+BARE_LIMIT_ANSWERS = {
+    "503 without a code": httpx.Response(503, json={"result": None}),
+    "503 with another code": httpx.Response(
+        503, json={"error": "GATEWAY", "error_description": ""}
+    ),
+    "429 without a code": httpx.Response(429, json={}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BARE_LIMIT_ANSWERS))
+def test_a_v2_write_is_not_repeated_after_a_limit_status_without_bitrix_code(name: str) -> None:
+    h = Harness(
+        "sync", scripted(BARE_LIMIT_ANSWERS[name], envelope(1)), retry=FAST, url=unique_url()
+    )
+    with pytest.raises(UnknownOutcomeError):
+        h.call(2, "crm.deal.add", {"fields": {"TITLE": "x"}}).raise_for_error()
+    assert len(h.requests) == 1
+    # a read is safe to repeat
+    h = Harness(
+        "sync", scripted(BARE_LIMIT_ANSWERS[name], envelope(1)), retry=FAST, url=unique_url()
+    )
+    assert h.call(2, "crm.deal.get", {"id": 1}).result == 1 and len(h.requests) == 2
+
+
+def test_an_unreadable_503_to_a_write_is_a_format_error_not_an_unknown_outcome() -> None:
+    page = httpx.Response(503, content=b"<html>Service Temporarily Unavailable</html>")
+    h = Harness("sync", scripted(page, envelope(1)), retry=FAST, url=unique_url())
+    result = h.call(2, "crm.deal.add", {"fields": {"TITLE": "x"}})
+    assert type(result.error) is ResponseFormatError and result.error.status == 503
+    assert len(h.requests) == 1
