@@ -151,3 +151,70 @@ def test_a_request_id_that_cannot_be_sent_is_refused_before_sending(
 def test_a_portal_url_that_is_not_a_string_is_a_value_error(url: Any) -> None:
     with pytest.raises(ValueError):
         B24Hook(b24_url=url, user_id=1, secret=SECRET)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://x.bitrix24.com\\@evil.com/rest/1/abcdef/",
+        "https://x.bitrix24.com@evil.com/rest/1/abcdef/",
+        "https://x.bitrix24.com/rest/1/abc?def/",
+        "https://x.bitrix24.com/rest/1/abc#def/",
+        "https://x.bitrix24.com/rest/1/../",
+        "https://x.bitrix24.com/rest/1/ab..cd/",
+        "https://x.bitrix24.com/rest/1/ab%2Fcd/",
+    ],
+)
+def test_malformed_webhook_urls_are_refused(url: str) -> None:
+    with pytest.raises(ValueError, match="malformed|path must be"):
+        B24Hook.from_webhook_url(url)
+
+
+@pytest.mark.parametrize("secret", ["a?b", "a#b", "..", "a/../b", "a..b", "a b", "x\r\n"])
+def test_malformed_webhook_secrets_are_refused(secret: str) -> None:
+    with pytest.raises(ValueError, match="malformed"):
+        B24Hook(b24_url="https://x.bitrix24.com", user_id=1, secret=secret)
+    with pytest.raises(ValueError, match="malformed"):
+        B24Hook(b24_url="https://x.bitrix24.com\\@evil.com", user_id=1, secret="fine")
+
+
+def oauth_tokens(**endpoints: str) -> dict[str, Any]:
+    return {"access_token": "a" * 8, "refresh_token": "r" * 8, "expires_in": 60, **endpoints}
+
+
+@pytest.mark.parametrize(
+    "endpoints",
+    [
+        {"client_endpoint": "http://portal.example.com/rest/"},
+        {"client_endpoint": "https://portal.example.com\\@evil.com/rest/"},
+        {"domain": "portal.example.com", "server_endpoint": "http://oauth.example.com/rest/"},
+    ],
+)
+def test_oauth_endpoints_must_be_https_unless_loopback(endpoints: dict[str, str]) -> None:
+    from b24typed import B24OAuth
+
+    with pytest.raises(ValueError):
+        B24OAuth(client_id="app", client_secret="s" * 8, tokens=oauth_tokens(**endpoints))
+    loopback = {"client_endpoint": "http://127.0.0.1:8000/rest/"}
+    assert B24OAuth(client_id="app", client_secret="s" * 8, tokens=oauth_tokens(**loopback))
+
+
+def test_a_refresh_answer_may_not_move_the_endpoint_to_plain_http() -> None:
+    from b24typed import B24OAuth, TokenRefreshError
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oauth/token/":
+            moved = oauth_tokens(client_endpoint="http://evil.example.com/rest/")
+            return httpx.Response(200, json=moved)
+        return httpx.Response(401, json={"error": "expired_token"})
+
+    hook = B24OAuth(
+        client_id="app",
+        client_secret="s" * 8,
+        tokens=oauth_tokens(client_endpoint="https://portal.example.com/rest/"),
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+        limits=LimitConfig.off(),
+    )
+    with pytest.raises(TokenRefreshError, match="https"):
+        hook.call(2, "profile")
+    assert hook.tokens.client_endpoint == "https://portal.example.com/rest/"

@@ -619,3 +619,69 @@ def test_an_unreadable_503_to_a_write_is_a_format_error_not_an_unknown_outcome()
     result = h.call(2, "crm.deal.add", {"fields": {"TITLE": "x"}})
     assert type(result.error) is ResponseFormatError and result.error.status == 503
     assert len(h.requests) == 1
+
+
+def late_stale_answer(base: Any) -> tuple[Any, threading.Event]:
+    """``base``, except that the first ``crm.deal.get`` (sent with the stale token) is answered
+    only after another call has refreshed the token and succeeded."""
+    sent, other_done = threading.Event(), threading.Event()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        late = request.url.path.endswith("/crm.deal.get") and body_of(request)["auth"] == "stale"
+        if late:
+            sent.set()
+            assert other_done.wait(5)
+        answer = base(request)
+        if request.url.path.endswith("/profile") and answer.status_code == 200:
+            other_done.set()
+        return answer
+
+    return handler, sent
+
+
+def test_a_late_stale_token_answer_does_not_refresh_again_sync() -> None:
+    base, server = oauth_server()
+    handler, sent = late_stale_answer(base)
+    client = B24OAuth(
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+        limits=LimitConfig.off(),
+        **oauth_kw(),
+    )
+    results: list[bool] = []
+    late = threading.Thread(
+        target=lambda: results.append(client.call_method("crm.deal.get").is_success)
+    )
+    late.start()
+    assert sent.wait(5)
+    assert client.call_method("profile").is_success
+    late.join(10)
+    assert results == [True]
+    assert server["refreshes"] == 1
+
+
+def test_a_late_stale_token_answer_does_not_refresh_again_async() -> None:
+    base, server = oauth_server()
+
+    async def main() -> list[bool]:
+        other_done = asyncio.Event()
+
+        async def handler(request: httpx.Request) -> httpx.Response:
+            if request.url.path.endswith("/crm.deal.get") and body_of(request)["auth"] == "stale":
+                await asyncio.wait_for(other_done.wait(), 5)
+            answer = base(request)
+            if request.url.path.endswith("/profile") and answer.status_code == 200:
+                other_done.set()
+            return answer
+
+        client = AsyncB24OAuth(
+            http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+            limits=LimitConfig.off(),
+            **oauth_kw(),
+        )
+        late = asyncio.create_task(client.call_method("crm.deal.get"))
+        await asyncio.sleep(0.01)
+        other = await client.call_method("profile")
+        return [(await late).is_success, other.is_success]
+
+    assert asyncio.run(main()) == [True, True]
+    assert server["refreshes"] == 1

@@ -24,6 +24,7 @@ from b24typed.core.auth import (
     OAuthTokens,
     TokenCallback,
     WebhookAuth,
+    check_webhook_secret,
     normalize_portal_url,
     parse_webhook_url,
 )
@@ -259,8 +260,7 @@ class _Webhook(BaseClient[HttpT]):
         limits: LimitConfig | None = None,
         clock: Clock | None = None,
     ) -> None:
-        if not secret or "/" in secret:
-            raise ValueError("the webhook secret must be a non-empty string without '/'")
+        check_webhook_secret(secret)
         if (
             isinstance(user_id, bool)
             or not isinstance(user_id, int | str)

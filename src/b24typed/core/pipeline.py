@@ -199,6 +199,9 @@ def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
         if isinstance(auth, OAuthAuth) and auth.is_expired(state.clock.now()):
             logger.debug("token expired by the clock; refreshing [%s]", spec.request_id)
             yield Refresh(auth.generation, spec.request_id)
+        # The token generation this request carries, read before its token: an answer that
+        # rejects the token must not refresh again a token someone refreshed meanwhile.
+        generation = auth.generation if isinstance(auth, OAuthAuth) else 0
         request = build_request(auth, spec, default_timeout=state.timeout)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
@@ -238,7 +241,7 @@ def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
                 refreshed = True
                 attempt -= 1
                 logger.debug("token rejected (%s); refreshing [%s]", error.code, spec.request_id)
-                yield Refresh(auth.generation, spec.request_id)
+                yield Refresh(generation, spec.request_id)
                 continue
         now = state.clock.now()
         if isinstance(error, e.QueryLimitError):

@@ -77,11 +77,11 @@ def decide(
     Idempotency-Key); ``sent`` is False only when the request surely never left.
     """
     last = attempt >= policy.max_attempts
-    if isinstance(error, e.LimitError) and error.code not in LIMIT_CODES:
-        # A 503 or 429 without Bitrix24's own code may come from a proxy after the portal ran
-        # the call: only a call that is harmless to repeat is sent again.
-        if is_write and sent and not idempotent:
-            return GiveUp(_unknown_outcome(error))
+    # A 503 or 429 without Bitrix24's own code may come from a proxy after the portal ran the
+    # call: only a call that is harmless to repeat is sent again.
+    bare_limit = isinstance(error, e.LimitError) and error.code not in LIMIT_CODES
+    if bare_limit and is_write and sent and not idempotent:
+        return GiveUp(_unknown_outcome(error))
     if isinstance(error, e.QueryLimitError):
         delay = max(retry_after or 0.0, rate_wait + 1.0, policy.backoff(attempt))
         return GiveUp(error) if last else Retry(delay, "rate limit")
