@@ -166,7 +166,7 @@ def test_a_portal_url_that_is_not_a_string_is_a_value_error(url: Any) -> None:
     ],
 )
 def test_malformed_webhook_urls_are_refused(url: str) -> None:
-    with pytest.raises(ValueError, match="malformed|path must be"):
+    with pytest.raises(ValueError, match=r"malformed|path must be"):
         B24Hook.from_webhook_url(url)
 
 
