@@ -281,3 +281,16 @@ def test_no_secret_in_any_library_log_at_debug(
 
 def http1_answer(request: Request) -> bytes:
     return json_response(json.loads(answer_json(request.path)))
+
+
+@pytest.mark.parametrize(
+    "key", ["auth", "access_token", "refresh_token", "client_secret", "password", "auth_id"]
+)
+def test_every_credential_key_is_masked_in_data_and_query_strings(key: str) -> None:
+    from b24typed.core.redact import MASK, redact
+
+    assert redact({key: "v1", "deep": {key.upper(): "v2"}}) == {
+        key: MASK,
+        "deep": {key.upper(): MASK},
+    }
+    assert redact(f"x?{key}=v3&b=1") == f"x?{key}={MASK}&b=1"
