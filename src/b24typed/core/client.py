@@ -28,6 +28,14 @@ from b24typed.core.auth import (
     normalize_portal_url,
     parse_webhook_url,
 )
+from b24typed.core.bounds import (
+    AttemptLimits,
+    BodyReader,
+    OutOfBounds,
+    attempt_deadline,
+    bounded_transport,
+    too_slow,
+)
 from b24typed.core.clock import Clock, SystemClock
 from b24typed.core.errors import SdkError
 from b24typed.core.http import HttpAnswer, HttpFailure, HttpRequest
@@ -82,9 +90,9 @@ def _failure(exc: Exception, secrets: tuple[str, ...]) -> HttpFailure:
     return HttpFailure("network", detail, sent=True)
 
 
-def _answer(response: httpx.Response) -> HttpAnswer:
+def _answer(response: httpx.Response, reader: BodyReader) -> HttpAnswer:
     return HttpAnswer(
-        status=response.status_code, content=response.content, headers=response.headers
+        status=response.status_code, content=reader.content(), headers=response.headers
     )
 
 
@@ -194,6 +202,7 @@ class BaseClient(Generic[HttpT]):
         retry: RetryPolicy | None = None,
         limits: LimitConfig | None = None,
         clock: Clock | None = None,
+        attempt_limits: AttemptLimits | None = None,
     ) -> None:
         guard_library_logs(auth)
         clock = clock or SystemClock()
@@ -205,6 +214,7 @@ class BaseClient(Generic[HttpT]):
             retry=retry or RetryPolicy(),
             timeout=timeout if http_client is None else None,
         )
+        self._attempt_limits = attempt_limits or AttemptLimits()
         self._owns_http = http_client is None
         self._http: HttpT = http_client if http_client is not None else self._new_http(timeout)
         self._urls: dict[str, httpx.URL] = {}
@@ -259,17 +269,20 @@ class _Webhook(BaseClient[HttpT]):
         retry: RetryPolicy | None = None,
         limits: LimitConfig | None = None,
         clock: Clock | None = None,
+        attempt_limits: AttemptLimits | None = None,
     ) -> None:
         check_webhook_secret(secret)
-        if (
-            isinstance(user_id, bool)
-            or not isinstance(user_id, int | str)
-            or not (str(user_id).isdigit())
-        ):
+        if isinstance(user_id, bool) or not str(user_id).isdigit():
             raise ValueError("the webhook user id must be a whole number")
         auth = WebhookAuth(normalize_portal_url(b24_url), int(user_id), Secret(secret))
         super().__init__(
-            auth, http_client=http_client, timeout=timeout, retry=retry, limits=limits, clock=clock
+            auth,
+            http_client=http_client,
+            timeout=timeout,
+            retry=retry,
+            limits=limits,
+            clock=clock,
+            attempt_limits=attempt_limits,
         )
 
     @classmethod
@@ -282,6 +295,7 @@ class _Webhook(BaseClient[HttpT]):
         retry: RetryPolicy | None = None,
         limits: LimitConfig | None = None,
         clock: Clock | None = None,
+        attempt_limits: AttemptLimits | None = None,
     ) -> Self:
         """A client for an inbound webhook URL such as ``https://x.bitrix24.com/rest/1/abc/``."""
         auth = parse_webhook_url(url)
@@ -294,6 +308,7 @@ class _Webhook(BaseClient[HttpT]):
             retry=retry,
             limits=limits,
             clock=clock,
+            attempt_limits=attempt_limits,
         )
 
 
@@ -312,6 +327,7 @@ class _OAuth(BaseClient[HttpT]):
         retry: RetryPolicy | None = None,
         limits: LimitConfig | None = None,
         clock: Clock | None = None,
+        attempt_limits: AttemptLimits | None = None,
     ) -> None:
         now = (clock or SystemClock()).now()
         if tokens is None:
@@ -327,7 +343,13 @@ class _OAuth(BaseClient[HttpT]):
             member_id=member_id or tokens.member_id,
         )
         super().__init__(
-            auth, http_client=http_client, timeout=timeout, retry=retry, limits=limits, clock=clock
+            auth,
+            http_client=http_client,
+            timeout=timeout,
+            retry=retry,
+            limits=limits,
+            clock=clock,
+            attempt_limits=attempt_limits,
         )
 
     @property
@@ -367,7 +389,7 @@ class SyncClient(BaseClient[httpx.Client]):
     """Blocking client; see :class:`B24Hook` and :class:`B24OAuth`."""
 
     def _new_http(self, timeout: float | None) -> httpx.Client:
-        return httpx.Client(timeout=timeout, headers=STATIC_HEADERS)
+        return httpx.Client(timeout=timeout, headers=STATIC_HEADERS, transport=bounded_transport())
 
     def _run(self, flow: Flow[T]) -> T:
         value: Any = None
@@ -412,16 +434,25 @@ class SyncClient(BaseClient[httpx.Client]):
         return outcome
 
     def _send(self, request: HttpRequest) -> HttpAnswer | HttpFailure:
+        reader = BodyReader(self._attempt_limits)
+        bound = attempt_deadline.set(reader.deadline)
         try:
-            response = self._http.post(
+            with self._http.stream(
+                "POST",
                 self._url(request.url),
                 content=request.content,
                 headers=self._headers(request),
                 timeout=_timeout(request),
-            )
+            ) as response:
+                for chunk in response.iter_bytes():
+                    reader.add(chunk, response.status_code)
         except HTTPX_FAILURES as exc:
             return _failure(exc, self._state.secrets())
-        return _answer(response)
+        except OutOfBounds as exc:
+            return exc.failure
+        finally:
+            attempt_deadline.reset(bound)
+        return _answer(response, reader)
 
     def _refresh(self, effect: Refresh) -> None:
         auth = self._state.auth
@@ -504,16 +535,28 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         return await _run_store_effect(effect)
 
     async def _send(self, request: HttpRequest) -> HttpAnswer | HttpFailure:
+        reader = BodyReader(self._attempt_limits)
+        limit = self._attempt_limits.max_seconds
         try:
-            response = await self._http.post(
-                self._url(request.url),
-                content=request.content,
-                headers=self._headers(request),
-                timeout=_timeout(request),
-            )
+            return await asyncio.wait_for(self._exchange(request, reader), limit)
         except HTTPX_FAILURES as exc:
             return _failure(exc, self._state.secrets())
-        return _answer(response)
+        except OutOfBounds as exc:
+            return exc.failure
+        except asyncio.TimeoutError:
+            return too_slow(self._attempt_limits)
+
+    async def _exchange(self, request: HttpRequest, reader: BodyReader) -> HttpAnswer:
+        async with self._http.stream(
+            "POST",
+            self._url(request.url),
+            content=request.content,
+            headers=self._headers(request),
+            timeout=_timeout(request),
+        ) as response:
+            async for chunk in response.aiter_bytes():
+                reader.add(chunk, response.status_code)
+        return _answer(response, reader)
 
     async def _refresh(self, effect: Refresh) -> None:
         auth = self._state.auth

@@ -225,8 +225,16 @@ def _decode(
     return payload, error
 
 
-def transport_error(failure: HttpFailure, *, method: str, request_id: str) -> e.TransportError:
-    """The error for a request that got no answer."""
+def transport_error(failure: HttpFailure, *, method: str, request_id: str) -> e.AjaxError:
+    """The error for a request that got no usable answer."""
+    if failure.kind == "too_large":
+        return e.ResponseFormatError(
+            "ANSWER_TOO_LARGE",
+            failure.detail,
+            status=failure.status,
+            method=method,
+            request_id=request_id,
+        )
     if failure.kind == "timeout":
         return e.RequestTimeoutError(
             "REQUEST_TIMEOUT",

@@ -184,8 +184,8 @@ def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
         state.migrations.notify(spec.method, spec.request_id)
     methods = batch_methods(spec)
     idempotent = not spec.is_write or spec.idempotency_key is not None
-    # Limit waits are not charged to the retry deadline: a call that waited out a 10-minute
-    # operating window still gets its retries after a transient failure.
+    # Waits for the operating window are not charged to the retry deadline: a call that waited
+    # out a 10-minute window still gets its retries after a transient failure.
     deadline = state.clock.now() + state.retry.deadline
     attempt = 0
     refreshed = False
@@ -266,7 +266,8 @@ def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
         if isinstance(decision, Retry) and isinstance(error, e.LimitError):
             delay = capped_wait(decision.delay, state.limits.config.max_wait, spec.method)
             decision = Retry(delay, decision.reason)
-            deadline += delay
+            if isinstance(error, e.OperationTimeLimitError):
+                deadline += delay  # the window's reset, not a backoff: the deadline waits too
         if not isinstance(decision, GiveUp) and now + decision.delay > deadline:
             decision = GiveUp(error)
         if isinstance(decision, GiveUp):
