@@ -18,6 +18,7 @@ import pytest
 
 from b24typed import (
     AsyncB24Hook,
+    AttemptLimits,
     B24Error,
     B24Hook,
     LimitConfig,
@@ -28,7 +29,6 @@ from b24typed import (
     SdkError,
     TransportError,
 )
-from b24typed.core.bounds import AttemptLimits
 
 from .harness import SECRET
 from .loopback import Request, json_response, response, serve
