@@ -61,11 +61,11 @@ _LISTS_FIELD_GET: Spec[Any] = Spec(
         "field_id": "FIELD_ID",
     },
 )
-_LISTS_FIELD_TYPE_GET: Spec[Any] = Spec(
+_LISTS_FIELD_TYPE_GET: Spec[_m.ListsFieldTypeGetResult] = Spec(
     2,
     "lists.field.type.get",
     _MODELS,
-    None,
+    "ListsFieldTypeGetResult",
     {
         "iblock_code": "IBLOCK_CODE",
         "iblock_id": "IBLOCK_ID",
@@ -336,13 +336,15 @@ class ListsFieldType(SyncNamespace):
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
         field_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.ListsFieldTypeGetResult:
         """Read one ``lists.field.type`` record.
 
         REST v2 method ``lists.field.type.get``.
         Scopes: lists.
         Docs:
         https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-type-get.html
+        Returns:
+            :class:`b24typed.models.v2.lists.field.ListsFieldTypeGetResult`.
         """
         return self._call(_LISTS_FIELD_TYPE_GET, locals())
 
@@ -361,13 +363,15 @@ class AsyncListsFieldType(AsyncNamespace):
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
         field_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.ListsFieldTypeGetResult:
         """Read one ``lists.field.type`` record.
 
         REST v2 method ``lists.field.type.get``.
         Scopes: lists.
         Docs:
         https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-type-get.html
+        Returns:
+            :class:`b24typed.models.v2.lists.field.ListsFieldTypeGetResult`.
         """
         return await self._call(_LISTS_FIELD_TYPE_GET, locals())
 
@@ -386,6 +390,6 @@ class BatchListsFieldType(BatchNamespace):
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
         field_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.ListsFieldTypeGetResult]:
         """Queue ``lists.field.type.get`` in the batch."""
         return self._call(_LISTS_FIELD_TYPE_GET, locals())
