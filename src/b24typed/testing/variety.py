@@ -5,7 +5,7 @@ reading a portal's own descriptions (``b24typed portal-types``) can be tested en
 
 - deals: one user field of each type (string, integer, double, boolean, date, datetime,
   enumeration, employee, crm, file, money, url, address), multiple variants, a label that is not
-  an identifier and two fields sharing a label;
+  an identifier and two fields sharing a label (both keep their UF_ names);
 - leads, contacts, companies, users and tasks: a few fields each;
 - two smart processes (``entityTypeId`` 128 "Invoice requests" and 130 "Delivery orders") with
   fields of their own;
@@ -47,7 +47,7 @@ DEAL_FIELDS: tuple[Spec, ...] = (
     ("UF_CRM_LINKS", "url", "Links", True, ()),
     ("UF_CRM_OFFICE", "address", "Office", False, ()),
     ("UF_CRM_1721244482250", "string", "Комментарий менеджера", False, ()),
-    ("UF_CRM_1721244499999", "string", "Contract number", False, ()),
+    ("UF_CRM_1721244499999", "string", "Next call", False, ()),
 )
 
 OTHER_FIELDS: dict[str, tuple[Spec, ...]] = {
