@@ -26,18 +26,16 @@ reveal_type(deal.links)  # R: list[str] | None
 reveal_type(deal.office)  # R: b24typed.portal_types.runtime.Address | None
 reveal_type(deal.uf_crm_1721244482250)  # R: str | None
 reveal_type(b24.crm.lead.get(id=1).temperature)  # R: Literal[7] | Literal[8] | Literal[9] | None
-reveal_type(
-    b24.user.get(id=1).shirt_size
-)  # R: Literal[10] | Literal[11] | Literal[12] | Literal[13] | None
+user = b24.user.get(id=1)
+reveal_type(user.shirt_size)  # R: Literal[10] | Literal[11] | Literal[12] | Literal[13] | None
 reveal_type(b24.tasks.task.get(id=1).story_points)  # R: float | None
 for item in b24.smart.invoice_requests.iterate(filter={">id": 0}):
     reveal_type(item)  # R: my_portal.models.InvoiceRequests
     reveal_type(item.priority)  # R: Literal[14] | Literal[15] | Literal[16] | None
 for order in b24.smart.delivery_orders.list():
     reveal_type(order.weight_kg)  # R: float | None
-reveal_type(
-    b24.smart.delivery_orders.add(fields={"title": "x"})
-)  # R: my_portal.models.DeliveryOrders
+added = b24.smart.delivery_orders.add(fields={"title": "x"})
+reveal_type(added)  # R: my_portal.models.DeliveryOrders
 reveal_type(b24.crm.deal.update(id=1, fields=deal))  # R: bool
 summary = b24.v3.crm.pipeline.summary(category_id=0)
 reveal_type(summary.stages[0].count)  # R: int
