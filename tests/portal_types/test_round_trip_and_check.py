@@ -57,7 +57,7 @@ def test_deal_round_trip_keeps_every_value_of_every_type(served: Served, my_port
     new = my_portal.Deal.model_validate({})
     for name, (first, _) in DEAL_VALUES.items():
         setattr(new, name, first)
-    deal_id = b24.crm.deal.add(fields=new)
+    deal_id = b24.crm.deal.add(fields=new)["id"]
     read = b24.crm.deal.get(id=deal_id)
     files = {"contract_scan", "attachments"}
     for name, (first, _) in DEAL_VALUES.items():
@@ -69,8 +69,9 @@ def test_deal_round_trip_keeps_every_value_of_every_type(served: Served, my_port
     for name, (_, second) in DEAL_VALUES.items():
         if name not in files:
             setattr(read, name, second)  # files stay as read: written back by id, kept
-    assert b24.crm.deal.update(id=deal_id, fields=read) is True
+    updated = b24.crm.deal.update(id=deal_id, fields=read)
     again = b24.crm.deal.get(id=deal_id)
+    assert updated == again
     for name, (_, second) in DEAL_VALUES.items():
         if name not in files:
             assert getattr(again, name) == second, name
@@ -182,3 +183,22 @@ def test_check_reports_each_kind_of_drift(
     assert "regenerate: b24typed portal-types --out" in out
 
     assert _check(served, capsys)[0] == 0
+
+
+def test_async_client_gets_the_async_view(served: Served, my_portal: Any) -> None:
+    import asyncio
+
+    from b24typed import AsyncB24Hook
+
+    async def run() -> tuple[Any, list[Any]]:
+        async with AsyncB24Hook.from_webhook_url(served.url) as hook:
+            b24 = my_portal.client(hook)
+            assert type(b24).__name__ == "AsyncPortal"
+            added = await b24.crm.deal.add(fields={"title": "Async", "ufCrm_VIP": "Y"})
+            deal = await b24.crm.deal.get(id=added["id"])
+            assert deal.vip is True
+            rows = [row async for row in b24.crm.deal.iterate(filter={"=id": added["id"]})]
+            return deal, rows
+
+    deal, rows = asyncio.run(run())
+    assert rows == [deal] and isinstance(deal, my_portal.Deal)

@@ -36,7 +36,7 @@ for order in b24.smart.delivery_orders.list():
     reveal_type(order.weight_kg)  # R: float | None
 added = b24.smart.delivery_orders.add(fields={"title": "x"})
 reveal_type(added)  # R: my_portal.models.DeliveryOrders
-reveal_type(b24.crm.deal.update(id=1, fields=deal))  # R: bool
+reveal_type(b24.crm.deal.update(id=1, fields=deal))  # R: my_portal.models.Deal
 summary = b24.v3.crm.pipeline.summary(category_id=0)
 reveal_type(summary.stages[0].count)  # R: int
 reveal_type(summary.stages[0].amount)  # R: float | None

@@ -46,34 +46,37 @@ _TYPES: dict[str, str] = {
 
 @dataclass(frozen=True)
 class EntityApi:
-    """How the generated namespace reaches one kind of entity."""
+    """How the generated namespace reaches one kind of entity (REST v2 methods)."""
 
     cls: str
     path: tuple[str, ...]  # namespace path under the portal view
-    prefix: str  # REST v2 method prefix
-    get_unwrap: str | int | None
-    list_method: str
-    list_unwrap: str | None
-    list_keys: tuple[str, str]
-    id_param: str
+    prefix: str  # method prefix: crm.item, user, tasks.task
+    entity_type_id: int | None = None  # crm.item.*: fixed entityTypeId
+    get_unwrap: str | int | None = "item"
+    list_method: str = "crm.item.list"
+    list_unwrap: str | None = "items"
+    list_keys: tuple[str, str] = ("id", "id")
+    id_param: str = "id"
     add: bool = True
-    write_unwrap: str | None = None  # add/update answer an entity under this key
-    entity_type_id: int | None = None
+    write_unwrap: str | None = "item"  # add/update answer the entity under this key
+    default_select: tuple[str, ...] = ()
+    flat: bool = False  # update takes the fields next to the id (user.update)
+
+
+def _crm(cls: str, name: str, entity_type_id: int) -> EntityApi:
+    return EntityApi(cls, ("crm", name), "crm.item", entity_type_id)
 
 
 ENTITY_API: dict[str, EntityApi] = {
-    "deal": EntityApi("Deal", ("crm", "deal"), "crm.deal", None, "crm.deal.list", None,
-                      ("ID", "ID"), "id"),
-    "lead": EntityApi("Lead", ("crm", "lead"), "crm.lead", None, "crm.lead.list", None,
-                      ("ID", "ID"), "id"),
-    "contact": EntityApi("Contact", ("crm", "contact"), "crm.contact", None,
-                         "crm.contact.list", None, ("ID", "ID"), "id"),
-    "company": EntityApi("Company", ("crm", "company"), "crm.company", None,
-                         "crm.company.list", None, ("ID", "ID"), "id"),
-    "user": EntityApi("User", ("user",), "user", 0, "user.get", None, ("ID", "ID"), "ID",
-                      add=False),
-    "task": EntityApi("Task", ("tasks", "task"), "tasks.task", "task", "tasks.task.list",
-                      "tasks", ("id", "ID"), "taskId", write_unwrap="task"),
+    "deal": _crm("Deal", "deal", 2),
+    "lead": _crm("Lead", "lead", 1),
+    "contact": _crm("Contact", "contact", 3),
+    "company": _crm("Company", "company", 4),
+    "user": EntityApi("User", ("user",), "user", None, 0, "user.get", None, ("ID", "ID"), "ID",
+                      add=False, write_unwrap=None, flat=True),
+    "task": EntityApi("Task", ("tasks", "task"), "tasks.task", None, "task", "tasks.task.list",
+                      "tasks", ("id", "ID"), "taskId", write_unwrap="task",
+                      default_select=("*", "UF_*")),
 }  # fmt: skip
 
 
@@ -140,13 +143,14 @@ class _Builder:
         names = field_names(((f.label, f.upper) for f in fields), set())
         for name, f in zip(names, fields, strict=True):
             annotation = self.annotation(cls, name, f)
-            choices = list(dict.fromkeys(n for n in (f.wire, f.upper, f.camel) if n))
+            choices = list(dict.fromkeys(n for n in (f.camel, f.wire, f.upper) if n))
             kind = f"multiple {f.type}" if f.multiple else f.type
             doc = f"{f.label or f.upper} (``{f.upper}``, {kind})"
             if f.options:
                 doc += f"; options: {_option_doc(f.options)}"
-            model.fields.append(ModelField(name, annotation, f.wire, choices, _doc(doc + ".")))
-            model.user_fields.append((name, f.upper if write_upper else f.wire))
+            read = f.camel or f.wire  # CRM entities are read through crm.item.*
+            model.fields.append(ModelField(name, annotation, read, choices, _doc(doc + ".")))
+            model.user_fields.append((name, f.upper if write_upper else read))
         return model
 
     def annotation(self, cls: str, name: str, f: Field) -> str:
@@ -202,9 +206,7 @@ class _Builder:
                 self.entity_model(cls, f'An item of the smart process "{sp.title}" '
                                   f"(entityTypeId {sp.entity_type_id})", sp.fields)
             )  # fmt: skip
-            api = EntityApi(cls, ("smart", attr), "crm.item", "item", "crm.item.list", "items",
-                            ("id", "id"), "id", write_unwrap="item",
-                            entity_type_id=sp.entity_type_id)  # fmt: skip
+            api = EntityApi(cls, ("smart", attr), "crm.item", sp.entity_type_id)
             self.entity_methods(api, cls, f'Smart process "{sp.title}"')
         for method in self.d.rest3:
             self.rest3(method)
@@ -225,7 +227,7 @@ class _Builder:
         node = self.node(("v3", *parts[:-1]))
         node.doc = node.doc or "REST 3.0 methods of the portal."
         node.methods.append({"rest3": method.name, "attr": parts[-1], "result": result,
-                             "args": args, "builder": "_v3_" + "_".join(parts)})  # fmt: skip
+                             "args": args, "spec": "_V3_" + "_".join(parts).upper()})  # fmt: skip
 
     def param_type(self, schema: dict[str, Any]) -> str:
         kind = schema.get("type")

@@ -3,8 +3,9 @@
 A generated package holds signatures, field declarations and docstrings; everything that runs is
 here: the value types of user fields (:class:`Money`, :class:`Address`, :class:`FileValue`), the
 lenient runtime form of an enumeration (:data:`EnumId`), the base of portal entity models
-(:class:`PortalEntity`, which writes its user fields back in wire form), and the calls that unwrap
-an entity from its answer (:class:`EntityCall`, :class:`EntityListCall`). It needs pydantic only
+(:class:`PortalEntity`, which writes its user fields back in wire form), and the request builders
+of entity methods (:class:`EntitySpec`, :class:`EntityListSpec`: fixed parameters, fields in wire
+form, the entity unwrapped from its answer). It needs pydantic only
 (jinja2, for generating, is in the ``portal-types`` extra).
 """
 
@@ -21,13 +22,18 @@ from pydantic import BeforeValidator, GetCoreSchemaHandler
 from pydantic_core import core_schema
 
 from b24typed.core.errors import EntityNotFoundError
-from b24typed.core.typed import UNSET, Call, ListCall, ListProgress, Unset
+from b24typed.core.typed import Call, ListCall, ListSpec, Spec, Unset, strip_unset
 from b24typed.core.typed_models import B24Model, LInt
+
+if TYPE_CHECKING:
+    from b24typed.core.result import AjaxResult, ApiVersion
 
 __all__ = [
     "Address",
     "EntityCall",
     "EntityListCall",
+    "EntityListSpec",
+    "EntitySpec",
     "EnumId",
     "FileValue",
     "LAddress",
@@ -237,53 +243,113 @@ class EntityCall(Call[R]):
 
     def __init__(
         self,
+        api: ApiVersion,
         method: str,
         models: str,
         result: str,
         params: Mapping[str, Any],
         *,
-        unwrap: str | int | None = None,
-        api: int = 2,
+        unwrap: str | int | None,
     ) -> None:
-        super().__init__(2 if api == 2 else 3, method, models, result, params)
+        super().__init__(api, method, models, result, params)
         self.unwrap = unwrap
 
-    def parse(self, raw: Any) -> R:
-        return super().parse(_unwrap(raw, self.unwrap, self.method))
+    def parse(self, raw: Any, answer: AjaxResult[Any] | None = None) -> R:
+        return super().parse(_unwrap(raw, self.unwrap, self.method), answer)
 
 
 class EntityListCall(ListCall[list[I], I]):
-    """A list call: one page of entities (``list(...)``) or every page (``.iterate(...)``)."""
+    """A list call: one page of entities, or every page through the list walk."""
 
     __slots__ = ("unwrap",)
 
-    def __init__(
-        self,
-        method: str,
-        models: str,
-        item: str,
-        params: Mapping[str, Any],
-        *,
-        unwrap: str | None,
-        keys: tuple[str, str] = ("ID", "ID"),
-        default_select: tuple[str, ...] = (),
-        progress: ListProgress = None,
-    ) -> None:
-        if default_select and not any(str(k).lower() == "select" for k in params):
-            params = {**params, "select": list(default_select)}
+    def __init__(self, call: ListCall[Any, I], unwrap: str | None) -> None:
         super().__init__(
-            2, method, models, item, params, item=item, items_key=unwrap, id_key=keys[0],
-            cursor_key=keys[1], progress=progress,
+            call.api, call.method, call.models, call.item, call.params, item=call.item,
+            items_key=call.items_key, id_key=call.id_key, cursor_key=call.cursor_key,
+            mode=call.mode, progress=call.progress,
         )  # fmt: skip
         self.unwrap = unwrap
 
-    def parse(self, raw: Any) -> list[I]:
+    def parse(self, raw: Any, answer: AjaxResult[Any] | None = None) -> list[I]:
         rows = _unwrap(raw, self.unwrap, self.method)
         if isinstance(rows, Mapping):
             rows = list(rows.values())
         return [self.parse_item(row) for row in rows or []]
 
 
-def params(**values: Any) -> dict[str, Any]:
-    """Wire parameters without the unset ones."""
-    return {k: v for k, v in values.items() if v is not UNSET}
+def _write_params(
+    fixed: Mapping[str, Any], params: Mapping[str, Any], *, flat: bool
+) -> dict[str, Any]:
+    """Wire parameters: the fixed ones, then the given ones with ``fields`` in wire form
+    (``flat``: merged into the parameters, as ``user.update`` takes them)."""
+    out = {**fixed, **strip_unset(params)}
+    if "fields" in out:
+        fields = wire_fields(out.pop("fields"))
+        if flat:
+            out.update(fields)
+        else:
+            out["fields"] = fields
+    return out
+
+
+class EntitySpec(Spec[R]):
+    """A portal entity method: ``fixed`` parameters (``entityTypeId``), ``fields`` sent in wire
+    form, the entity unwrapped from the answer."""
+
+    __slots__ = ("fixed", "flat", "unwrap")
+
+    def __init__(
+        self,
+        method: str,
+        models: str,
+        result: str,
+        wire: Mapping[str, str],
+        *,
+        fixed: Mapping[str, Any] | None = None,
+        unwrap: str | int | None = None,
+        flat: bool = False,
+    ) -> None:
+        super().__init__(2, method, models, result, wire)
+        self.fixed = dict(fixed or {})
+        self.unwrap = unwrap
+        self.flat = flat
+
+    def build(self, args: Mapping[str, Any]) -> EntityCall[R]:
+        assert self.result is not None
+        params = _write_params(self.fixed, self._params(args), flat=self.flat)
+        return EntityCall(self.api, self.method, self.models, self.result, params,
+                          unwrap=self.unwrap)  # fmt: skip
+
+
+class EntityListSpec(ListSpec[list[I], I]):
+    """A portal entity list: ``fixed`` parameters, a default ``select`` (user fields included),
+    items under ``items_key``."""
+
+    __slots__ = ("default_select", "fixed")
+
+    def __init__(
+        self,
+        method: str,
+        models: str,
+        item: str,
+        wire: Mapping[str, str],
+        *,
+        items_key: str | None,
+        id_key: str,
+        cursor_key: str,
+        fixed: Mapping[str, Any] | None = None,
+        default_select: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(2, method, models, item, wire, item=item, items_key=items_key,
+                         id_key=id_key, cursor_key=cursor_key)  # fmt: skip
+        self.fixed = dict(fixed or {})
+        self.default_select = default_select
+
+    def build(self, args: Mapping[str, Any]) -> EntityListCall[I]:
+        call = super().build(args)
+        params = {**self.fixed, **call.params}
+        if self.default_select and "select" not in params:
+            params["select"] = list(self.default_select)
+        call.params = params
+        return EntityListCall(call, self.items_key)
