@@ -1,5 +1,6 @@
 # A user program over the generated package: each field's revealed type is checked by the test,
 # and each line marked "E: code" must fail with that code.
+
 import my_portal
 from typing_extensions import reveal_type
 
@@ -36,7 +37,11 @@ for order in b24.smart.delivery_orders.list():
     reveal_type(order.weight_kg)  # R: float | None
 added = b24.smart.delivery_orders.add(fields={"title": "x"})
 reveal_type(added)  # R: my_portal.models.DeliveryOrders
-reveal_type(b24.crm.deal.update(id=1, fields=deal))  # R: my_portal.models.Deal
+reveal_type(b24.crm.deal.update(id=1, fields=deal))  # R: bool
+reveal_type(b24.crm.deal.add(fields=deal))  # R: int
+reveal_type(deal.title)  # R: str | None
+reveal_type(deal.opportunity)  # R: decimal.Decimal | None
+reveal_type(deal.user_fields)  # R: dict[str, Any]
 summary = b24.v3.crm.pipeline.summary(category_id=0)
 reveal_type(summary.stages[0].count)  # R: int
 reveal_type(summary.stages[0].amount)  # R: float | None

@@ -63,15 +63,17 @@ class EntityApi:
     flat: bool = False  # update takes the fields next to the id (user.update)
 
 
-def _crm(cls: str, name: str, entity_type_id: int) -> EntityApi:
-    return EntityApi(cls, ("crm", name), "crm.item", entity_type_id)
+def _crm(cls: str, name: str) -> EntityApi:
+    # crm.deal.* and friends: the wire shape (UPPER_CASE names) of the canonical Deal model
+    return EntityApi(cls, ("crm", name), f"crm.{name}", None, None, f"crm.{name}.list", None,
+                     ("ID", "ID"), write_unwrap=None, default_select=("*", "UF_*"))  # fmt: skip
 
 
 ENTITY_API: dict[str, EntityApi] = {
-    "deal": _crm("Deal", "deal", 2),
-    "lead": _crm("Lead", "lead", 1),
-    "contact": _crm("Contact", "contact", 3),
-    "company": _crm("Company", "company", 4),
+    "deal": _crm("Deal", "deal"),
+    "lead": _crm("Lead", "lead"),
+    "contact": _crm("Contact", "contact"),
+    "company": _crm("Company", "company"),
     "user": EntityApi("User", ("user",), "user", None, 0, "user.get", None, ("ID", "ID"), "ID",
                       add=False, write_unwrap=None, flat=True),
     "task": EntityApi("Task", ("tasks", "task"), "tasks.task", None, "task", "tasks.task.list",
@@ -137,20 +139,22 @@ class _Builder:
 
     # -- entity models --------------------------------------------------------------------
     def entity_model(
-        self, cls: str, what: str, fields: tuple[Field, ...], *, write_upper: bool = False
+        self, cls: str, base: str, what: str, fields: tuple[Field, ...], *, upper: bool = False
     ) -> Model:
-        model = Model(cls, _doc(f"{what} of {self.d.domain}, with the portal's user fields."))
-        names = field_names(((f.label, f.upper) for f in fields), set())
+        """A subclass of the canonical model ``base`` (``b24typed.models``) with ``fields``;
+        ``upper``: writes name the fields ``UF_*`` (tasks)."""
+        doc = f"{what} of {self.d.domain}: b24typed.models.{base} with the portal's user fields."
+        model = Model(cls, _doc(doc), base=f"_b.{base}, PortalEntity")
+        names = field_names(((f.label, f.upper) for f in fields), _taken(base))
         for name, f in zip(names, fields, strict=True):
             annotation = self.annotation(cls, name, f)
-            choices = list(dict.fromkeys(n for n in (f.camel, f.wire, f.upper) if n))
+            choices = list(dict.fromkeys(n for n in (f.wire, f.upper, f.camel) if n))
             kind = f"multiple {f.type}" if f.multiple else f.type
             doc = f"{f.label or f.upper} (``{f.upper}``, {kind})"
             if f.options:
                 doc += f"; options: {_option_doc(f.options)}"
-            read = f.camel or f.wire  # CRM entities are read through crm.item.*
-            model.fields.append(ModelField(name, annotation, read, choices, _doc(doc + ".")))
-            model.user_fields.append((name, f.upper if write_upper else read))
+            model.fields.append(ModelField(name, annotation, f.wire, choices, _doc(doc + ".")))
+            model.user_fields.append((name, f.upper if upper else f.wire))
         return model
 
     def annotation(self, cls: str, name: str, f: Field) -> str:
@@ -192,7 +196,7 @@ class _Builder:
             api = ENTITY_API.get(key)
             if api is None:
                 continue
-            model = self.entity_model(api.cls, f"A {key}", fields, write_upper=key == "task")
+            model = self.entity_model(api.cls, api.cls, f"A {key}", fields, upper=key == "task")
             self.models.append(model)
             self.entity_methods(api, api.cls, f"{key.capitalize()}s")
         taken = {m.name for m in self.models} | {"Portal"}
@@ -203,7 +207,7 @@ class _Builder:
             taken.add(cls)
             attr = snake(cls)
             self.models.append(
-                self.entity_model(cls, f'An item of the smart process "{sp.title}" '
+                self.entity_model(cls, "Item", f'An item of the smart process "{sp.title}" '
                                   f"(entityTypeId {sp.entity_type_id})", sp.fields)
             )  # fmt: skip
             api = EntityApi(cls, ("smart", attr), "crm.item", sp.entity_type_id)
@@ -280,7 +284,7 @@ def _imports(builder: _Builder) -> str:
     used = " ".join(
         [f.annotation for m in builder.models + builder.rest3_models for f in m.fields]
         + [m.base or "B24Model" for m in builder.models + builder.rest3_models]
-    )
+    ).replace("_b.", "")
     words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", used))
     if builder.models:
         words.add("ClassVar")
@@ -293,6 +297,8 @@ def _imports(builder: _Builder) -> str:
     if typing_names:
         lines.append(f"from typing import {', '.join(typing_names)}")
     lines.append("")
+    if builder.models:
+        lines.append("import b24typed.models as _b")
     for module, names in (("b24typed.core.typed_models", _TYPED_MODELS),
                           ("b24typed.portal_types.runtime", _RUNTIME)):  # fmt: skip
         found = [n for n in names if n in words]
@@ -302,6 +308,14 @@ def _imports(builder: _Builder) -> str:
     pydantic = ["AliasChoices", "Field"] if builder.models else ["Field"]
     lines.append(f"from pydantic import {', '.join(pydantic)}")
     return "\n".join(lines).replace("\n\n\n", "\n\n")
+
+
+def _taken(base: str) -> set[str]:
+    """Attribute names of the canonical model ``base``: user fields never shadow them."""
+    import b24typed.models
+
+    model = getattr(b24typed.models, base)
+    return set(model.model_fields) | {name for name in dir(model) if not name.startswith("_")}
 
 
 def _pyrepr(value: Any) -> str:
