@@ -38,4 +38,4 @@ def test_the_wheel_packs_schemas_and_registers_no_pytest_plugin() -> None:
     project = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert '[tool.hatch.build.targets.wheel.hooks.custom]\npath = "hatch_build.py"' in project
     assert "force-include" not in project  # no schema folders copied as they are
-    assert "pytest11" not in project
+    assert "[project.entry-points.pytest11]" not in project
