@@ -34,6 +34,7 @@ from b24typed.core.pipeline import (
     ClientState,
     Emit,
     Flow,
+    Limit,
     Refresh,
     Send,
     Sleep,
@@ -347,9 +348,11 @@ class SyncClient(BaseClient[httpx.Client]):
         finally:
             flow.close()
 
-    def _perform(self, effect: Send | Sleep | Refresh) -> Any:
+    def _perform(self, effect: Send | Sleep | Refresh | Limit) -> Any:
         if isinstance(effect, Send):
             return self._send(effect.request)
+        if isinstance(effect, Limit):
+            return self._state.limits.apply(effect.op)
         if isinstance(effect, Sleep):
             self._state.clock.sleep(effect.seconds)
             return None
@@ -437,9 +440,11 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         finally:
             flow.close()
 
-    async def _perform(self, effect: Send | Sleep | Refresh) -> Any:
+    async def _perform(self, effect: Send | Sleep | Refresh | Limit) -> Any:
         if isinstance(effect, Send):
             return await self._send(effect.request)
+        if isinstance(effect, Limit):
+            return await self._state.limits.aapply(effect.op)
         if isinstance(effect, Sleep):
             await self._state.clock.asleep(effect.seconds)
             return None

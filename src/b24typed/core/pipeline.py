@@ -1,9 +1,10 @@
 """The request pipeline, written once for sync and async clients.
 
 A call is a generator ("flow") that yields effects: :class:`Send` an HTTP request, :class:`Sleep`,
-or :class:`Refresh` the OAuth tokens. The sync and async drivers in :mod:`b24typed.core.client`
-perform the effects; everything else (building requests, parsing answers, limits, retries,
-migration warnings) happens here, in plain code.
+:class:`Refresh` the OAuth tokens, or ask or tell the portal's limits (:class:`Limit`). The sync
+and async drivers in :mod:`b24typed.core.client` perform the effects; everything else (building
+requests, parsing answers, limit decisions, retries, migration warnings) happens here, in plain
+code.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from b24typed.core.auth import Auth, OAuthAuth, OAuthTokens
 from b24typed.core.clock import Clock
 from b24typed.core.envelope import parse_answer, transport_error
 from b24typed.core.http import HttpAnswer, HttpFailure, HttpRequest
-from b24typed.core.limits import PortalLimits
+from b24typed.core.limits import BoundLimits, Drain, Exhaust, LimitOp, Record, Reserve
 from b24typed.core.redact import redact
 from b24typed.core.registry import MigrationNotifier
 from b24typed.core.request import CallSpec, build_request
@@ -49,7 +50,15 @@ class Refresh:
     request_id: str
 
 
-Effect = Send | Sleep | Refresh
+@dataclass(frozen=True)
+class Limit:
+    """Carry out ``op`` on the client's limits (in this process, or in a shared store such as
+    Redis); the answer is the seconds to wait."""
+
+    op: LimitOp
+
+
+Effect = Send | Sleep | Refresh | Limit
 Flow = Generator[Effect, Any, T]
 
 
@@ -96,7 +105,7 @@ class ClientState:
 
     auth: Auth
     clock: Clock
-    limits: PortalLimits
+    limits: BoundLimits
     retry: RetryPolicy
     timeout: float | None
     stats: ClientStats = field(default_factory=ClientStats)
@@ -118,21 +127,38 @@ def batch_methods(spec: CallSpec) -> tuple[str, ...]:
     return tuple(sorted({str(c).split("?", 1)[0] for c in commands})) or (spec.method,)
 
 
-def _record_operating(state: ClientState, spec: CallSpec, result: AjaxResult[Any]) -> None:
+def _operating_usage(
+    spec: CallSpec, result: AjaxResult[Any]
+) -> tuple[tuple[str, ResponseTime], ...]:
+    """The operating times an answer reports: per command for a REST v2 batch."""
     if spec.method == "batch" and spec.api == 2 and isinstance(result.result, Mapping):
         times = result.result.get("result_time")
         commands = spec.params.get("cmd")
+        usage: list[tuple[str, ResponseTime]] = []
         if isinstance(times, Mapping | list) and isinstance(commands, Mapping | list):
             keyed_cmd = commands if isinstance(commands, Mapping) else dict(enumerate(commands))
             keyed_time = times if isinstance(times, Mapping) else dict(enumerate(times))
             for key, time in keyed_time.items():
                 command = keyed_cmd.get(key, keyed_cmd.get(_int_key(key)))
-                if command is not None:
-                    state.limits.operating.record(
-                        str(command).split("?", 1)[0], ResponseTime.from_payload(time)
-                    )
-        return
-    state.limits.operating.record(spec.method, result.time)
+                reported = ResponseTime.from_payload(time)
+                if command is not None and reported is not None and reported.operating is not None:
+                    usage.append((str(command).split("?", 1)[0], reported))
+        return tuple(usage)
+    time = result.time
+    return ((spec.method, time),) if time is not None and time.operating is not None else ()
+
+
+def mark_limit(
+    state: ClientState, error: e.AjaxError, method: str, methods: tuple[str, ...]
+) -> Flow[float]:
+    """Tell the limits that the portal refused ``method`` for a limit; the operating wait."""
+    now = state.clock.now()
+    if isinstance(error, e.OperationTimeLimitError):
+        wait: float = yield Limit(Exhaust(method, methods, now))
+        return wait
+    if isinstance(error, e.LimitError):
+        yield Limit(Drain(now))
+    return 0.0
 
 
 def _int_key(key: Any) -> Any:
@@ -162,7 +188,11 @@ def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
     refreshed = False
     while True:
         attempt += 1
-        wait = state.limits.wait_before(methods, state.clock.now())
+        wait = (
+            (yield Limit(Reserve(methods, state.clock.now())))
+            if state.limits.config.enabled
+            else 0.0
+        )
         if wait > 0:
             logger.debug(
                 "waiting %.2fs for limits before %s [%s]", wait, spec.method, spec.request_id
@@ -201,7 +231,9 @@ def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
                 secrets=state.secrets(),
             )
             if result.error is None:
-                _record_operating(state, spec, result)
+                usage = _operating_usage(spec, result)
+                if usage:
+                    yield Limit(Record(usage, state.clock.now()))
                 return result
             error, sent, retry_after = result.error, True, _retry_after(outcome)
             if (
@@ -214,11 +246,8 @@ def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
                 logger.debug("token rejected (%s); refreshing [%s]", error.code, spec.request_id)
                 yield Refresh(auth.generation, spec.request_id)
                 continue
+        operating_wait = yield from mark_limit(state, error, spec.method, methods)
         now = state.clock.now()
-        if isinstance(error, e.QueryLimitError):
-            state.limits.rate.drain(now)
-        elif isinstance(error, e.OperationTimeLimitError):
-            state.limits.operating.exhausted(spec.method)
         decision = decide(
             error,
             attempt=attempt,
@@ -227,7 +256,7 @@ def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
             idempotent=idempotent,
             sent=sent,
             retry_after=retry_after,
-            operating_wait=max(state.limits.operating.wait_for(m, now) for m in methods),
+            operating_wait=operating_wait,
             rate_wait=1.0 / state.limits.config.per_second,
         )
         if not isinstance(decision, GiveUp) and now + decision.delay > deadline:
