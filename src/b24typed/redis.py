@@ -94,7 +94,7 @@ _RESERVE = (
     + """
 local burst, per_second = tonumber(ARGV[1]), tonumber(ARGV[2])
 local wait = operating_wait(2, tonumber(ARGV[3]))
-if wait > 0 then return tostring(wait) end
+if wait > 0 then return tostring(-wait) end
 local tokens, at = refill(burst, per_second)
 tokens = tokens - 1
 keep(tokens, at, burst, per_second)

@@ -153,12 +153,12 @@ class PortalLimits:
         self.operating = OperatingBudget(self.config.operating_budget, self.config.operating_margin)
 
     def wait_before(self, methods: tuple[str, ...], now: float) -> float:
-        """How long a request running ``methods`` must wait (budget first, then a token)."""
+        """The answer to :class:`Reserve` (budget first, then a token)."""
         if not self.config.enabled:
             return 0.0
         budget_wait = max((self.operating.wait_for(m, now) for m in methods), default=0.0)
         if budget_wait > 0:
-            return budget_wait
+            return -budget_wait
         return self.rate.reserve(now)
 
     def apply(self, op: LimitOp) -> float:
@@ -181,7 +181,12 @@ class PortalLimits:
 
 @dataclass(frozen=True)
 class Reserve:
-    """Take the bucket's next token for a request running ``methods``; the seconds to wait."""
+    """Take the bucket's next token for a request running ``methods``.
+
+    The answer is the seconds to wait before sending (0: send now). A negative answer means one
+    of the methods has spent its operating budget: no token was taken; wait that many seconds,
+    then reserve again.
+    """
 
     methods: tuple[str, ...]
     now: float

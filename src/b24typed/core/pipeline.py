@@ -199,6 +199,25 @@ def _retry_after(answer: HttpAnswer) -> float | None:
         return None
 
 
+def _wait_for_limits(state: ClientState, spec: CallSpec, methods: tuple[str, ...]) -> Flow[None]:
+    """Wait until the request may go: its methods' budgets allow it and it holds a token."""
+    while state.limits.config.enabled:
+        wait = yield Limit(Reserve(methods, state.clock.now()))
+        if wait == 0:
+            return
+        logger.debug(
+            "waiting %.2fs for %s before %s [%s]",
+            abs(wait),
+            "a token" if wait > 0 else "the operating budget",
+            spec.method,
+            spec.request_id,
+        )
+        state.stats.add(waits=1, wait_seconds=abs(wait))
+        yield Sleep(abs(wait))
+        if wait > 0:
+            return
+
+
 def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
     """Send one call with limits, retries and token refresh; the portal's answer.
 
@@ -214,17 +233,7 @@ def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
     refreshed = False
     while True:
         attempt += 1
-        wait = (
-            (yield Limit(Reserve(methods, state.clock.now())))
-            if state.limits.config.enabled
-            else 0.0
-        )
-        if wait > 0:
-            logger.debug(
-                "waiting %.2fs for limits before %s [%s]", wait, spec.method, spec.request_id
-            )
-            state.stats.add(waits=1, wait_seconds=wait)
-            yield Sleep(wait)
+        yield from _wait_for_limits(state, spec, methods)
         auth = state.auth
         if isinstance(auth, OAuthAuth) and auth.is_expired(state.clock.now()):
             logger.debug("token expired by the clock; refreshing [%s]", spec.request_id)

@@ -1,0 +1,94 @@
+"""Eight worker processes, sync and async, share one fake portal's limits through one Redis."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+import uuid
+from typing import Any
+
+from b24typed.testing import FakePortal
+from b24typed.testing.faults import Fault
+from b24typed.testing.portal import Request, Response
+
+from .multiprocess import Workers
+
+BURST, PER_SECOND = 10, 20.0
+BUDGET, WINDOW, COST = 10.0, 4.0, 0.2  # seconds of operating time per call of crm.deal.list
+DEALS, WRITES, WORKERS = 600, 3, 8
+
+
+def test_eight_workers_share_the_bucket_and_the_budget(redis_url: str) -> None:
+    portal = FakePortal(seed=17)
+    deal_ids = portal.crm.seed_deals(DEALS)
+    expected = hashlib.sha256(json.dumps(sorted(deal_ids)).encode()).hexdigest()
+    portal.limits.rate(burst=BURST, per_second=PER_SECOND)
+    portal.limits.operating(
+        budget_seconds=BUDGET,
+        window_seconds=WINDOW,
+        cost=lambda method, _params: COST if method == "crm.deal.list" else 0.0,
+    )
+    arrivals: list[float] = []
+    statuses: list[int] = []
+    lock = threading.Lock()
+    handle = portal.handle
+
+    def counting(req: Request) -> Response | Fault:
+        arrived = time.monotonic()
+        out = handle(req)
+        with lock:
+            arrivals.append(arrived)
+            statuses.append(out.status if isinstance(out, Response) else 0)
+        return out
+
+    portal.handle = counting  # type: ignore[method-assign]
+    prefix = f"t-{uuid.uuid4().hex}"
+    with portal.serve() as base_url:
+        webhook_url = portal.serve_webhook_url(base_url)
+        jobs = [
+            {
+                "kind": "export",
+                "name": f"w{n}",
+                "mode": "sync" if n % 2 else "async",
+                "redis_url": redis_url,
+                "prefix": prefix,
+                "webhook_url": webhook_url,
+                "writes": WRITES,
+                "limits": {
+                    "burst": BURST,
+                    "per_second": PER_SECOND,
+                    "operating_budget": BUDGET,
+                    "operating_margin": 2.5,
+                },
+            }
+            for n in range(WORKERS)
+        ]
+        workers = Workers(jobs)
+        workers.go()
+        reports = workers.results(timeout=120)
+    # every export is exact and every write landed
+    assert [r["count"] for r in reports] == [DEALS] * WORKERS
+    assert all(r["digest"] == expected for r in reports)
+    titles = sorted(lead["title"] for lead in portal.crm.types[1].table.rows.values())
+    assert titles == sorted(f"w{n}-{i}" for n in range(WORKERS) for i in range(WRITES))
+    # no limit error reached any worker, nor was sent by the portal
+    assert 503 not in statuses and 429 not in statuses, (
+        statuses.count(503),
+        statuses.count(429),
+    )
+    assert sum(r["stats"]["retries"] for r in reports) == 0
+    # the request rate stayed within the bucket's allowance: burst + rate x elapsed
+    arrivals.sort()
+    elapsed = arrivals[-1] - arrivals[0]
+    allowance = BURST + PER_SECOND * elapsed
+    ratio = len(arrivals) / allowance
+    print(
+        f"\n{len(arrivals)} requests in {elapsed:.2f}s; allowance {allowance:.0f}; "
+        f"ratio {ratio:.3f}; worst worker {max(r['seconds'] for r in reports):.2f}s"
+    )
+    assert ratio <= 1.05
+    # the operating budget was really in play: the workers paused for it
+    assert len(arrivals) > (BUDGET / COST) * 1.5
+    assert sum(r["stats"]["wait_seconds"] for r in reports) > WINDOW
