@@ -7,7 +7,6 @@ import json
 import threading
 import time
 import uuid
-from typing import Any
 
 from b24typed.testing import FakePortal
 from b24typed.testing.faults import Fault
