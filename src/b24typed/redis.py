@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
 import redis as redis_sync
 import redis.asyncio as redis_async
@@ -29,6 +31,7 @@ from redis.commands.core import AsyncScript, Script
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from b24typed.core.auth import OAuthTokens
 from b24typed.core.errors import StoreError
 from b24typed.core.limits import (
     Drain,
@@ -39,8 +42,11 @@ from b24typed.core.limits import (
     RateLimiter,
     Reserve,
 )
+from b24typed.tokens import RefreshLease, dump_tokens, load_tokens
 
-__all__ = ["RedisLimitStore"]
+__all__ = ["RedisLimitStore", "RedisTokenStore"]
+
+T = TypeVar("T")
 
 logger = logging.getLogger("b24typed")
 
@@ -216,9 +222,7 @@ class _Connection:
     def failed(self, exc: BaseException, what: str) -> None:
         """Raise, or start (or go on with) the fallback with one WARNING per outage."""
         if self.on_failure == "fail":
-            raise StoreError(
-                f"Redis at {self.where} is unreachable ({type(exc).__name__}) while {what}"
-            ) from None
+            raise self.unreachable(exc, what) from None
         if self._down_until == 0.0:
             logger.warning(
                 "Redis at %s is unreachable (%s) while %s; falling back to this process "
@@ -228,6 +232,11 @@ class _Connection:
                 what,
             )
         self._down_until = time.monotonic() + self.retry_after
+
+    def unreachable(self, exc: BaseException, what: str) -> StoreError:
+        return StoreError(
+            f"Redis at {self.where} is unreachable ({type(exc).__name__}) while {what}"
+        )
 
     def recovered(self) -> None:
         if self._down_until != 0.0:
@@ -352,3 +361,179 @@ class RedisPortalLimits:
             return self._fallback(op, exc)
         self._redis.recovered()
         return _float(reply)
+
+
+# KEYS: lock, tokens. ARGV: fence, the new record ('' when the refresh failed).
+_FINISH_REFRESH = """
+if ARGV[2] ~= '' then
+  local written = tonumber(redis.call('HGET', KEYS[2], 'fence') or '0')
+  if tonumber(ARGV[1]) > written then
+    redis.call('HSET', KEYS[2], 'record', ARGV[2], 'fence', ARGV[1])
+  end
+end
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return redis.call('HGET', KEYS[2], 'record')
+"""
+
+
+class _Sealer:
+    """AES-GCM with the application's key; the member id is bound in as associated data, so
+    a record moved to another portal's key does not open."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) not in (16, 24, 32):
+            raise ValueError("the encryption key must be 16, 24 or 32 bytes (os.urandom(32))")
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        self._aead = AESGCM(key)
+
+    def seal(self, member_id: str, text: str) -> bytes:
+        nonce = os.urandom(12)
+        return b"\x01" + nonce + self._aead.encrypt(nonce, text.encode(), member_id.encode())
+
+    def open(self, member_id: str, record: bytes) -> str:
+        from cryptography.exceptions import InvalidTag
+
+        if record[:1] != b"\x01":
+            raise StoreError("a token record is not encrypted, but this store has a key")
+        try:
+            plain = self._aead.decrypt(record[1:13], record[13:], member_id.encode())
+        except InvalidTag:
+            raise StoreError(
+                "a token record does not open with this key (another key, or another portal's "
+                "record)"
+            ) from None
+        return plain.decode()
+
+
+class RedisTokenStore:
+    """OAuth tokens per ``member_id`` in Redis, with refreshes single-flight across processes.
+
+    ``B24OAuth(..., token_store=store, member_id=...)`` reads and saves its pair here. When a
+    token expires, one process takes a Redis lock (with a fencing number and a timeout) and
+    refreshes; the others wait and take the pair it stores instead of refreshing again (the
+    refresh token rotates: a second refresh with the old one would fail). A refresher that dies
+    holds the lock only until ``lock_timeout``; then another process refreshes. A late write by
+    a refresher whose lock had expired never replaces a pair stored under a later lock.
+
+    ``encryption_key`` (16, 24 or 32 random bytes, kept outside Redis) encrypts each record with
+    AES-GCM: a Redis dump, replica, backup or ``MONITOR`` output then shows no token to whoever
+    lacks the key, and a record copied to another portal's key does not open. It does not
+    protect against anyone who holds the key (the application's own machines), nor against
+    someone who can write to Redis deleting records or putting back an older one.
+    """
+
+    def __init__(
+        self,
+        connection: _Connection,
+        *,
+        prefix: str = "b24typed",
+        encryption_key: bytes | None = None,
+        lock_timeout: float = 20.0,
+        poll_interval: float = 0.05,
+    ) -> None:
+        self._redis = connection
+        self.prefix = prefix
+        self._sealer = _Sealer(encryption_key) if encryption_key is not None else None
+        self.lock_timeout = lock_timeout
+        self.poll_interval = poll_interval
+        self._finish = connection.sync.register_script(_FINISH_REFRESH)
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        *,
+        prefix: str = "b24typed",
+        encryption_key: bytes | None = None,
+        lock_timeout: float = 20.0,
+        socket_timeout: float = 2.0,
+        check: bool = True,
+    ) -> RedisTokenStore:
+        """A store on the Redis at ``url``; ``check`` pings it now (:class:`StoreError` if it
+        does not answer). ``lock_timeout`` should exceed a refresh's HTTP timeout."""
+        connection = _Connection(
+            url, on_failure="fail", retry_after=0.0, socket_timeout=socket_timeout
+        )
+        if check:
+            connection.check()
+        return cls(
+            connection, prefix=prefix, encryption_key=encryption_key, lock_timeout=lock_timeout
+        )
+
+    def _key(self, member_id: str, part: str) -> str:
+        if not isinstance(member_id, str) or not member_id:
+            raise ValueError("member_id must be a non-empty string")
+        return f"{self.prefix}:tokens:{{{member_id}}}:{part}"
+
+    def _record(self, member_id: str, tokens: OAuthTokens) -> bytes | str:
+        text = dump_tokens(tokens)
+        return self._sealer.seal(member_id, text) if self._sealer else text
+
+    def _tokens(self, member_id: str, record: Any) -> OAuthTokens | None:
+        if record is None:
+            return None
+        if self._sealer is not None:
+            return load_tokens(self._sealer.open(member_id, bytes(record)))
+        return load_tokens(record)
+
+    def _do(self, what: str, command: Callable[[], T]) -> T:
+        try:
+            return command()
+        except _UNREACHABLE as exc:
+            raise self._redis.unreachable(exc, what) from None
+
+    def get(self, member_id: str) -> OAuthTokens | None:
+        key = self._key(member_id, "pair")
+        record = self._do("reading tokens", lambda: self._redis.sync.hget(key, "record"))
+        return self._tokens(member_id, record)
+
+    def save(self, member_id: str, tokens: OAuthTokens) -> None:
+        key, record = self._key(member_id, "pair"), self._record(member_id, tokens)
+        self._do("saving tokens", lambda: self._redis.sync.hset(key, "record", record))
+
+    def delete(self, member_id: str) -> None:
+        keys = [self._key(member_id, part) for part in ("pair", "lock", "fence")]
+        self._do("deleting tokens", lambda: self._redis.sync.delete(*keys))
+
+    def lock_refresh(self, member_id: str, held: OAuthTokens) -> RefreshLease:
+        lock = self._key(member_id, "lock")
+        fence = int(
+            self._do(
+                "locking a refresh", lambda: self._redis.sync.incr(self._key(member_id, "fence"))
+            )
+        )
+        deadline = time.monotonic() + 2 * self.lock_timeout
+        ttl = max(1, int(self.lock_timeout * 1000))
+        while True:
+            taken = self._do(
+                "locking a refresh", lambda: self._redis.sync.set(lock, fence, nx=True, px=ttl)
+            )
+            stored = self.get(member_id)
+            newer = stored is not None and stored.refresh_token != held.refresh_token
+            if taken and newer:
+                self.finish_refresh(member_id, RefreshLease(fence), None)
+            if newer:
+                return RefreshLease(None, stored)
+            if taken:
+                return RefreshLease(fence)
+            if time.monotonic() > deadline:
+                raise StoreError(
+                    f"waited {2 * self.lock_timeout:.0f}s for another process's token refresh"
+                )
+            time.sleep(self.poll_interval)
+
+    def finish_refresh(
+        self, member_id: str, lease: RefreshLease, tokens: OAuthTokens | None
+    ) -> OAuthTokens | None:
+        keys = [self._key(member_id, "lock"), self._key(member_id, "pair")]
+        record = self._record(member_id, tokens) if tokens is not None else ""
+        stored = self._do(
+            "storing refreshed tokens",
+            lambda: self._finish(keys=keys, args=[lease.fence or 0, record]),
+        )
+        return self._tokens(member_id, stored)
+
+    def __repr__(self) -> str:
+        encrypted = ", encrypted" if self._sealer else ""
+        return f"RedisTokenStore(redis={self._redis.where!r}, prefix={self.prefix!r}{encrypted})"

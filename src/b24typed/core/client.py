@@ -37,7 +37,6 @@ from b24typed.core.pipeline import (
     Emit,
     Flow,
     Limit,
-    LoadTokens,
     Refresh,
     Send,
     Sleep,
@@ -546,7 +545,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
 
 async def _run_store_effect(effect: StoreEffect) -> Any:
     """An async store is awaited; a blocking one runs in a worker thread, off the event loop."""
-    method = effect.store.get if isinstance(effect, LoadTokens) else effect.store.save
+    method = getattr(effect.store, effect.action)
     if inspect.iscoroutinefunction(method):
         return await effect.run()
     return await asyncio.to_thread(effect.run)

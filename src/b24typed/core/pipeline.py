@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from b24typed.core import errors as e
 from b24typed.core.auth import Auth, OAuthAuth, OAuthTokens
@@ -64,6 +64,7 @@ class LoadTokens:
 
     store: Any
     member_id: str
+    action: ClassVar[str] = "get"
 
     def run(self) -> Any:
         """The store's answer: tokens or ``None``, or an awaitable of them for an async store."""
@@ -77,13 +78,44 @@ class SaveTokens:
     store: Any
     member_id: str
     tokens: OAuthTokens
+    action: ClassVar[str] = "save"
 
     def run(self) -> Any:
         """``None``, or an awaitable for an async store."""
         return self.store.save(self.member_id, self.tokens)
 
 
-StoreEffect = LoadTokens | SaveTokens
+@dataclass(frozen=True)
+class LockRefresh:
+    """Become the one process that refreshes ``member_id``'s pair, or wait for the pair another
+    process gets (a store shared by processes: :class:`~b24typed.tokens.SharedTokenStore`)."""
+
+    store: Any
+    member_id: str
+    held: OAuthTokens
+    action: ClassVar[str] = "lock_refresh"
+
+    def run(self) -> Any:
+        """A :class:`~b24typed.tokens.RefreshLease`."""
+        return self.store.lock_refresh(self.member_id, self.held)
+
+
+@dataclass(frozen=True)
+class FinishRefresh:
+    """Store the refreshed pair (None: the refresh failed) unless a later lease wrote one, and
+    release the lock; the answer is the pair the store keeps now."""
+
+    store: Any
+    member_id: str
+    lease: Any
+    tokens: OAuthTokens | None
+    action: ClassVar[str] = "finish_refresh"
+
+    def run(self) -> Any:
+        return self.store.finish_refresh(self.member_id, self.lease, self.tokens)
+
+
+StoreEffect = LoadTokens | SaveTokens | LockRefresh | FinishRefresh
 Effect = Send | Sleep | Refresh | StoreEffect | Limit
 Flow = Generator[Effect, Any, T]
 
@@ -321,22 +353,47 @@ def refresh_flow(state: ClientState, auth: OAuthAuth, request_id: str) -> Flow[O
     and every pair this client gets is saved.
     """
     store = auth.token_store
+    lease = None
     if store is not None:
         stored = yield LoadTokens(store, auth.member_id)
-        if isinstance(stored, OAuthTokens) and stored.refresh_token != auth.tokens.refresh_token:
-            auth.adopt(stored)
-            if not auth.is_expired(state.clock.now()):
-                logger.debug("took newer OAuth tokens from the token store [%s]", request_id)
+        if _adopt_newer(state, auth, stored):
+            logger.debug("took newer OAuth tokens from the token store [%s]", request_id)
+            return auth.tokens
+        if hasattr(store, "lock_refresh"):
+            # Shared by processes: one refreshes, the others wait and take its pair.
+            lease = yield LockRefresh(store, auth.member_id, auth.tokens)
+            if _adopt_newer(state, auth, lease.tokens):
+                logger.debug("took the pair another process refreshed [%s]", request_id)
                 return auth.tokens
     state.stats.add(requests=1)
     outcome = yield Send(auth.refresh_request(state.timeout))
-    if isinstance(outcome, HttpFailure):
-        raise e.TokenRefreshError(
-            "TOKEN_REFRESH_FAILED", f"the OAuth server did not answer ({outcome.kind})"
-        )
-    tokens = auth.apply_refresh(outcome, now=state.clock.now())
+    try:
+        if isinstance(outcome, HttpFailure):
+            raise e.TokenRefreshError(
+                "TOKEN_REFRESH_FAILED", f"the OAuth server did not answer ({outcome.kind})"
+            )
+        tokens = auth.apply_refresh(outcome, now=state.clock.now())
+    except e.TokenRefreshError:
+        if lease is None:
+            raise
+        # A refresher whose lock expired may have rotated the pair meanwhile: take it if so.
+        stored = yield FinishRefresh(store, auth.member_id, lease, None)
+        if not _adopt_newer(state, auth, stored):
+            raise
+        return auth.tokens
     state.stats.add(refreshes=1)
     logger.debug("OAuth tokens refreshed for %s [%s]", auth.domain, request_id)
-    if store is not None:
+    if lease is not None:
+        stored = yield FinishRefresh(store, auth.member_id, lease, tokens)
+        _adopt_newer(state, auth, stored)
+    elif store is not None:
         yield SaveTokens(store, auth.member_id, tokens)
-    return tokens
+    return auth.tokens
+
+
+def _adopt_newer(state: ClientState, auth: OAuthAuth, stored: Any) -> bool:
+    """Use ``stored`` if it is another, still valid pair than the one ``auth`` holds."""
+    if not isinstance(stored, OAuthTokens) or stored.refresh_token == auth.tokens.refresh_token:
+        return False
+    auth.adopt(stored)
+    return not auth.is_expired(state.clock.now())
