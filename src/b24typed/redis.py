@@ -25,11 +25,16 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
-import redis as redis_sync
-import redis.asyncio as redis_async
-from redis.commands.core import AsyncScript, Script
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+try:
+    import redis as redis_sync
+    import redis.asyncio as redis_async
+    from redis.commands.core import AsyncScript, Script
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+except ImportError as missing:  # pragma: no cover - depends on the installed extras
+    raise ImportError(
+        "b24typed.redis needs the redis extra: pip install 'b24typed[redis]'"
+    ) from missing
 
 from b24typed.core.auth import OAuthTokens
 from b24typed.core.errors import StoreError

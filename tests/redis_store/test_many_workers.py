@@ -83,11 +83,18 @@ def test_eight_workers_share_the_bucket_and_the_budget(redis_url: str) -> None:
     elapsed = arrivals[-1] - arrivals[0]
     allowance = BURST + PER_SECOND * elapsed
     ratio = len(arrivals) / allowance
+    # and in every stretch of the run (the busiest one sets the figure)
+    peak = max(
+        (j - i + 1) / (BURST + PER_SECOND * (arrivals[j] - arrivals[i]))
+        for i in range(len(arrivals))
+        for j in range(i, len(arrivals))
+    )
     print(
         f"\n{len(arrivals)} requests in {elapsed:.2f}s; allowance {allowance:.0f}; "
-        f"ratio {ratio:.3f}; worst worker {max(r['seconds'] for r in reports):.2f}s"
+        f"whole-run ratio {ratio:.3f}; busiest stretch {peak:.3f}; "
+        f"worst worker {max(r['seconds'] for r in reports):.2f}s"
     )
-    assert ratio <= 1.05
+    assert ratio <= 1.05 and peak <= 1.05
     # the operating budget was really in play: the workers paused for it
     assert len(arrivals) > (BUDGET / COST) * 1.5
     assert sum(r["stats"]["wait_seconds"] for r in reports) > WINDOW

@@ -232,22 +232,25 @@ def _retry_after(answer: HttpAnswer) -> float | None:
 
 
 def _wait_for_limits(state: ClientState, spec: CallSpec, methods: tuple[str, ...]) -> Flow[None]:
-    """Wait until the request may go: its methods' budgets allow it and it holds a token."""
-    while state.limits.config.enabled:
-        wait = yield Limit(Reserve(methods, state.clock.now()))
-        if wait == 0:
-            return
-        logger.debug(
-            "waiting %.2fs for %s before %s [%s]",
-            abs(wait),
-            "a token" if wait > 0 else "the operating budget",
-            spec.method,
-            spec.request_id,
-        )
-        state.stats.add(waits=1, wait_seconds=abs(wait))
-        yield Sleep(abs(wait))
-        if wait > 0:
-            return
+    """Wait until the request may go: its methods' budgets allow it and it holds a token.
+
+    After one wait for a budget the request takes its token without asking the budget again
+    (a budget the portal gave no reset time for would otherwise keep it waiting).
+    """
+    if not state.limits.config.enabled:
+        return
+    wait = yield Limit(Reserve(methods, state.clock.now()))
+    if wait < 0:
+        yield from _sleep_for_limits(state, spec, -wait, "the operating budget")
+        wait = yield Limit(Reserve((), state.clock.now()))
+    if wait > 0:
+        yield from _sleep_for_limits(state, spec, wait, "a token")
+
+
+def _sleep_for_limits(state: ClientState, spec: CallSpec, seconds: float, what: str) -> Flow[None]:
+    logger.debug("waiting %.2fs for %s before %s [%s]", seconds, what, spec.method, spec.request_id)
+    state.stats.add(waits=1, wait_seconds=seconds)
+    yield Sleep(seconds)
 
 
 def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
