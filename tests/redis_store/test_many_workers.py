@@ -14,8 +14,11 @@ from b24typed.testing.portal import Request, Response
 
 from .multiprocess import Workers
 
-BURST, PER_SECOND = 10, 20.0
-BUDGET, WINDOW, COST = 10.0, 4.0, 0.2  # seconds of operating time per call of crm.deal.list
+BURST, PER_SECOND = 10, 10.0
+# The workers keep 2 of the portal's tokens in reserve: a request reaches the portal a moment
+# after its reservation, and on a busy machine that moment varies (2 tokens = 0.2 s here).
+JITTER_TOKENS = 2
+BUDGET, WINDOW, COST = 10.0, 4.0, 0.4  # seconds of operating time per call of crm.deal.list
 DEALS, WRITES, WORKERS = 600, 3, 8
 
 
@@ -56,10 +59,11 @@ def test_eight_workers_share_the_bucket_and_the_budget(redis_url: str) -> None:
                 "webhook_url": webhook_url,
                 "writes": WRITES,
                 "limits": {
-                    "burst": BURST,
+                    "burst": BURST - JITTER_TOKENS,
                     "per_second": PER_SECOND,
                     "operating_budget": BUDGET,
-                    "operating_margin": 2.5,
+                    # 8 calls in flight when the threshold is seen cost 3.2 s more
+                    "operating_margin": 4.0,
                 },
             }
             for n in range(WORKERS)
