@@ -46,6 +46,7 @@ from b24typed.core.limits import (
     PortalLimits,
     RateLimiter,
     Reserve,
+    capped_wait,
 )
 from b24typed.tokens import RefreshLease, dump_tokens, load_tokens
 
@@ -125,12 +126,14 @@ return '0'
 """
 )
 
-# KEYS: bucket (unused), then one operating key per row. ARGV: per row operating, reset_at ('').
+# KEYS: bucket (unused), then one operating key per row. ARGV: per row operating, reset_at
+# (''), and the seconds left until it by the portal's clock ('': unknown; then reset_at is used).
 _RECORD = (
     _PRELUDE
     + """
 for i = 2, #KEYS do
-  local operating, reset_at = ARGV[2 * i - 3], ARGV[2 * i - 2]
+  local operating, reset_at, left = ARGV[3 * i - 5], ARGV[3 * i - 4], ARGV[3 * i - 3]
+  if left ~= '' then reset_at = tostring(now + tonumber(left)) end
   redis.call('HSET', KEYS[i], 'operating', operating)
   if reset_at ~= '' then
     redis.call('HSET', KEYS[i], 'reset_at', reset_at)
@@ -335,9 +338,20 @@ class RedisPortalLimits:
         self._local.apply(op)
         arguments: list[Any] = []
         for _, reported in rows:
-            reset_at = reported.operating_reset_at
-            arguments += [reported.operating, "" if reset_at is None else reset_at]
+            reset_at, finish = reported.operating_reset_at, reported.finish
+            left = "" if reset_at is None or finish is None else reset_at - finish
+            arguments += [reported.operating, "" if reset_at is None else reset_at, left]
         return "record", [bucket, *(self._operating_key(m) for m, _ in rows)], arguments
+
+    def _answer(self, op: LimitOp, reply: Any) -> float:
+        """A script's answer, with a budget wait capped at ``LimitConfig.max_wait``."""
+        self._redis.recovered()
+        wait = _float(reply)
+        if isinstance(op, Reserve) and wait < 0:
+            return -capped_wait(-wait, self.config.max_wait, ", ".join(op.methods))
+        if isinstance(op, Exhaust):
+            return capped_wait(wait, self.config.max_wait, op.method)
+        return wait
 
     def _fallback(self, op: LimitOp, exc: BaseException) -> float:
         self._redis.failed(exc, f"limiting {self._key}")
@@ -352,8 +366,7 @@ class RedisPortalLimits:
             reply = self._redis.script(name)(keys=keys, args=arguments)
         except _UNREACHABLE as exc:
             return self._fallback(op, exc)
-        self._redis.recovered()
-        return _float(reply)
+        return self._answer(op, reply)
 
     async def aapply(self, op: LimitOp) -> float:
         plan = self._plan(op)
@@ -364,8 +377,7 @@ class RedisPortalLimits:
             reply = await self._redis.ascript(name)(keys=keys, args=arguments)
         except _UNREACHABLE as exc:
             return self._fallback(op, exc)
-        self._redis.recovered()
-        return _float(reply)
+        return self._answer(op, reply)
 
 
 # KEYS: lock, tokens. ARGV: fence, the new record ('' when the refresh failed).

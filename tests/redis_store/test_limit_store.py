@@ -172,3 +172,16 @@ def test_no_secret_in_the_store_repr(redis_url: str) -> None:
     secret_url = f"redis://:hunter2@127.0.0.1:{port}/0"
     shared = RedisLimitStore.from_url(secret_url, check=False)
     assert "hunter2" not in repr(shared)
+
+
+def test_a_reset_time_is_read_against_the_portals_clock_and_capped(redis_url: str) -> None:
+    shared = store(redis_url)
+    limits = shared.bind("p.example", CONFIG, 0.0)
+    portal_now = 1_000_000_000.0  # the portal's clock is years off Redis's
+    skewed = ResponseTime(operating=99.0, operating_reset_at=portal_now + 30, finish=portal_now)
+    limits.apply(Record((("crm.deal.list", skewed),), 0.0))
+    assert limits.apply(Reserve(("crm.deal.list",), 0.0)) == pytest.approx(-31.0, abs=0.5)
+    capped = RedisLimitStore.from_url(redis_url, prefix=shared.prefix).bind(
+        "p.example", LimitConfig(burst=5, per_second=1.0, operating_budget=100.0, max_wait=5.0), 0
+    )
+    assert capped.apply(Reserve(("crm.deal.list",), 0.0)) == -5.0

@@ -20,12 +20,20 @@ from b24typed.core.auth import Auth, OAuthAuth, OAuthTokens
 from b24typed.core.clock import Clock
 from b24typed.core.envelope import parse_answer, transport_error
 from b24typed.core.http import HttpAnswer, HttpFailure, HttpRequest
-from b24typed.core.limits import BoundLimits, Drain, Exhaust, LimitOp, Record, Reserve
+from b24typed.core.limits import (
+    BoundLimits,
+    Drain,
+    Exhaust,
+    LimitOp,
+    Record,
+    Reserve,
+    capped_wait,
+)
 from b24typed.core.redact import redact
 from b24typed.core.registry import MigrationNotifier
 from b24typed.core.request import CallSpec, build_request
 from b24typed.core.result import AjaxResult, ResponseTime
-from b24typed.core.retry import GiveUp, RetryPolicy, decide
+from b24typed.core.retry import GiveUp, Retry, RetryPolicy, decide
 
 logger = logging.getLogger("b24typed")
 
@@ -231,26 +239,30 @@ def _retry_after(answer: HttpAnswer) -> float | None:
         return None
 
 
-def _wait_for_limits(state: ClientState, spec: CallSpec, methods: tuple[str, ...]) -> Flow[None]:
-    """Wait until the request may go: its methods' budgets allow it and it holds a token.
+def _wait_for_limits(state: ClientState, spec: CallSpec, methods: tuple[str, ...]) -> Flow[float]:
+    """Wait until the request may go: its methods' budgets allow it and it holds a token; the
+    seconds waited.
 
     After one wait for a budget the request takes its token without asking the budget again
     (a budget the portal gave no reset time for would otherwise keep it waiting).
     """
     if not state.limits.config.enabled:
-        return
+        return 0.0
+    waited = 0.0
     wait = yield Limit(Reserve(methods, state.clock.now()))
     if wait < 0:
-        yield from _sleep_for_limits(state, spec, -wait, "the operating budget")
+        waited += yield from _sleep_for_limits(state, spec, -wait, "the operating budget")
         wait = yield Limit(Reserve((), state.clock.now()))
     if wait > 0:
-        yield from _sleep_for_limits(state, spec, wait, "a token")
+        waited += yield from _sleep_for_limits(state, spec, wait, "a token")
+    return waited
 
 
-def _sleep_for_limits(state: ClientState, spec: CallSpec, seconds: float, what: str) -> Flow[None]:
+def _sleep_for_limits(state: ClientState, spec: CallSpec, seconds: float, what: str) -> Flow[float]:
     logger.debug("waiting %.2fs for %s before %s [%s]", seconds, what, spec.method, spec.request_id)
     state.stats.add(waits=1, wait_seconds=seconds)
     yield Sleep(seconds)
+    return seconds
 
 
 def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
@@ -263,16 +275,21 @@ def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
         state.migrations.notify(spec.method, spec.request_id)
     methods = batch_methods(spec)
     idempotent = not spec.is_write or spec.idempotency_key is not None
+    # Waits for the operating window are not charged to the retry deadline: a call that waited
+    # out a 10-minute window still gets its retries after a transient failure.
     deadline = state.clock.now() + state.retry.deadline
     attempt = 0
     refreshed = False
     while True:
         attempt += 1
-        yield from _wait_for_limits(state, spec, methods)
+        deadline += yield from _wait_for_limits(state, spec, methods)
         auth = state.auth
         if isinstance(auth, OAuthAuth) and auth.is_expired(state.clock.now()):
             logger.debug("token expired by the clock; refreshing [%s]", spec.request_id)
             yield Refresh(auth.generation, spec.request_id)
+        # The token generation this request carries, read before its token: an answer that
+        # rejects the token must not refresh again a token someone refreshed meanwhile.
+        generation = auth.generation if isinstance(auth, OAuthAuth) else 0
         request = build_request(auth, spec, default_timeout=state.timeout)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
@@ -314,7 +331,7 @@ def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
                 refreshed = True
                 attempt -= 1
                 logger.debug("token rejected (%s); refreshing [%s]", error.code, spec.request_id)
-                yield Refresh(auth.generation, spec.request_id)
+                yield Refresh(generation, spec.request_id)
                 continue
         operating_wait = yield from mark_limit(state, error, spec.method, methods)
         now = state.clock.now()
@@ -329,6 +346,11 @@ def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
             operating_wait=operating_wait,
             rate_wait=1.0 / state.limits.config.per_second,
         )
+        if isinstance(decision, Retry) and isinstance(error, e.LimitError):
+            delay = capped_wait(decision.delay, state.limits.config.max_wait, spec.method)
+            decision = Retry(delay, decision.reason)
+            if isinstance(error, e.OperationTimeLimitError):
+                deadline += delay  # the window's reset, not a backoff: the deadline waits too
         if not isinstance(decision, GiveUp) and now + decision.delay > deadline:
             decision = GiveUp(error)
         if isinstance(decision, GiveUp):
