@@ -33,6 +33,7 @@ from b24typed.core.bounds import (
     BodyReader,
     OutOfBounds,
     attempt_deadline,
+    bound_client,
     bounded_transport,
     too_slow,
 )
@@ -45,7 +46,7 @@ from b24typed.core.pipeline import (
     Effect,
     Emit,
     Flow,
-    LoadTokens,
+    Limit,
     Refresh,
     Send,
     Sleep,
@@ -204,7 +205,6 @@ class BaseClient(Generic[HttpT]):
         retry: RetryPolicy | None = None,
         limits: LimitConfig | None = None,
         clock: Clock | None = None,
-        attempt_limits: AttemptLimits | None = None,
     ) -> None:
         guard_library_logs(auth)
         clock = clock or SystemClock()
@@ -216,10 +216,22 @@ class BaseClient(Generic[HttpT]):
             retry=retry or RetryPolicy(),
             timeout=timeout if http_client is None else None,
         )
-        self._attempt_limits = attempt_limits or AttemptLimits()
+        self._attempt_limits = AttemptLimits()
         self._owns_http = http_client is None
+        if isinstance(http_client, httpx.Client):
+            bound_client(http_client)
         self._http: HttpT = http_client if http_client is not None else self._new_http(timeout)
         self._urls: dict[str, httpx.URL] = {}
+
+    def _post(self, request: HttpRequest) -> dict[str, Any]:
+        """The arguments of ``httpx``'s ``stream(...)`` for ``request``."""
+        return {
+            "method": "POST",
+            "url": self._url(request.url),
+            "content": request.content,
+            "headers": self._headers(request),
+            "timeout": _timeout(request),
+        }
 
     def _headers(self, request: HttpRequest) -> Mapping[str, str]:
         """A request's headers; a caller's own httpx client also gets the static ones."""
@@ -278,14 +290,9 @@ class _Webhook(BaseClient[HttpT]):
             raise ValueError("the webhook user id must be a whole number")
         auth = WebhookAuth(normalize_portal_url(b24_url), int(user_id), Secret(secret))
         super().__init__(
-            auth,
-            http_client=http_client,
-            timeout=timeout,
-            retry=retry,
-            limits=limits,
-            clock=clock,
-            attempt_limits=attempt_limits,
+            auth, http_client=http_client, timeout=timeout, retry=retry, limits=limits, clock=clock
         )
+        self._attempt_limits = attempt_limits or self._attempt_limits
 
     @classmethod
     def from_webhook_url(
@@ -345,14 +352,9 @@ class _OAuth(BaseClient[HttpT]):
             member_id=member_id or tokens.member_id,
         )
         super().__init__(
-            auth,
-            http_client=http_client,
-            timeout=timeout,
-            retry=retry,
-            limits=limits,
-            clock=clock,
-            attempt_limits=attempt_limits,
+            auth, http_client=http_client, timeout=timeout, retry=retry, limits=limits, clock=clock
         )
+        self._attempt_limits = attempt_limits or self._attempt_limits
 
     @property
     def tokens(self) -> OAuthTokens:
@@ -423,6 +425,8 @@ class SyncClient(BaseClient[httpx.Client]):
     def _perform(self, effect: Effect) -> Any:
         if isinstance(effect, Send):
             return self._send(effect.request)
+        if isinstance(effect, Limit):
+            return self._state.limits.apply(effect.op)
         if isinstance(effect, Sleep):
             self._state.clock.sleep(effect.seconds)
             return None
@@ -439,13 +443,7 @@ class SyncClient(BaseClient[httpx.Client]):
         reader = BodyReader(self._attempt_limits)
         bound = attempt_deadline.set(reader.deadline)
         try:
-            with self._http.stream(
-                "POST",
-                self._url(request.url),
-                content=request.content,
-                headers=self._headers(request),
-                timeout=_timeout(request),
-            ) as response:
+            with self._http.stream(**self._post(request)) as response:
                 for chunk in response.iter_bytes():
                     reader.add(chunk, response.status_code)
         except HTTPX_FAILURES as exc:
@@ -528,6 +526,8 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
     async def _perform(self, effect: Effect) -> Any:
         if isinstance(effect, Send):
             return await self._send(effect.request)
+        if isinstance(effect, Limit):
+            return await self._state.limits.aapply(effect.op)
         if isinstance(effect, Sleep):
             await self._state.clock.asleep(effect.seconds)
             return None
@@ -549,13 +549,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
             return too_slow(self._attempt_limits)
 
     async def _exchange(self, request: HttpRequest, reader: BodyReader) -> HttpAnswer:
-        async with self._http.stream(
-            "POST",
-            self._url(request.url),
-            content=request.content,
-            headers=self._headers(request),
-            timeout=_timeout(request),
-        ) as response:
+        async with self._http.stream(**self._post(request)) as response:
             async for chunk in response.aiter_bytes():
                 reader.add(chunk, response.status_code)
         return _answer(response, reader)
@@ -598,7 +592,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
 
 async def _run_store_effect(effect: StoreEffect) -> Any:
     """An async store is awaited; a blocking one runs in a worker thread, off the event loop."""
-    method = effect.store.get if isinstance(effect, LoadTokens) else effect.store.save
+    method = getattr(effect.store, effect.action)
     if inspect.iscoroutinefunction(method):
         return await effect.run()
     return await asyncio.to_thread(effect.run)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import ipaddress
 import json
 import re
 import secrets
@@ -31,6 +32,7 @@ from .faults import Fault, Faults
 from .limits import Limits
 from .phpqs import parse_str, php_to_json
 from .tasks import TaskStore
+from .userfields import UserFields
 from .users import UserStore
 
 if TYPE_CHECKING:
@@ -128,6 +130,8 @@ class MethodDef:
     handler: Handler
     scopes: tuple[str, ...]
     write: bool = False
+    # REST 3.0: (params, result) JSON Schemas for rest.documentation.openapi
+    openapi: tuple[dict[str, Any], dict[str, Any]] | None = None
 
 
 @dataclass
@@ -223,6 +227,13 @@ def php_json(value: Any) -> Any:
     return value
 
 
+def _is_loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _dumps(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -267,8 +278,9 @@ class FakePortal:
         self._idempotency: dict[tuple[str, str, str], tuple[str, Response, float]] = {}
         self._schemas_dir = Path(schemas_dir) if schemas_dir is not None else None
         self._schemas: SchemaRegistry | None = None
+        self.userfields = UserFields(self)
         self.users = UserStore(self)
-        self.crm = CrmStore(self)
+        self.crm = CrmStore(self, self.userfields)
         self.tasks = TaskStore(self)
         self.events = EventHub(self)
         self.crm.register(self)
@@ -294,10 +306,25 @@ class FakePortal:
         self._v2[name.lower()] = MethodDef(name, handler, scopes, write)
 
     def register_v3(
-        self, name: str, handler: Handler, scope: str | tuple[str, ...] = (), *, write: bool = False
+        self,
+        name: str,
+        handler: Handler,
+        scope: str | tuple[str, ...] = (),
+        *,
+        write: bool = False,
+        openapi: tuple[dict[str, Any], dict[str, Any]] | None = None,
     ) -> None:
+        """A REST 3.0 method; ``openapi``: its (params, result) JSON Schemas, published by
+        ``rest.documentation.openapi``."""
         scopes = (scope,) if isinstance(scope, str) else scope
-        self._v3[name.lower()] = MethodDef(name, handler, scopes, write)
+        self._v3[name.lower()] = MethodDef(name, handler, scopes, write, openapi)
+
+    def seed_variety(self) -> None:
+        """User fields of every type on every entity, two smart processes and REST 3.0 methods
+        with schemas of their own (see :mod:`b24typed.testing.variety`)."""
+        from .variety import seed_variety
+
+        seed_variety(self)
 
     def _register_basics(self) -> None:
         self.register_v2(
@@ -767,7 +794,13 @@ class FakePortal:
             return self._json(400, {"error": "invalid_grant",
                                     "error_description": "Invalid refresh token"})  # fmt: skip
         self._tokens.pop(old.access_token, None)
-        return self._json(200, self._new_token(app, old.user_id, old.scopes, old.expires_in))
+        answer = self._new_token(app, old.user_id, old.scopes, old.expires_in)
+        parts = urlsplit(req.url)
+        if req.host != OAUTH_HOST and _is_loopback(req.host):
+            # reached on the loopback server: the new pair points there, not at the domain
+            answer["client_endpoint"] = f"{parts.scheme}://{parts.netloc}/rest/"
+            answer["server_endpoint"] = f"{parts.scheme}://{parts.netloc}/rest/"
+        return self._json(200, answer)
 
     # -- basic methods --------------------------------------------------------------------
     def _profile(self, ctx: Ctx, p: dict[str, Any]) -> Any:
