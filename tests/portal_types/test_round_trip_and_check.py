@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from b24typed import B24Hook
+from b24typed.portal_types.cli import main
 from b24typed.portal_types.runtime import Address, FileValue, Money
 
 from .conftest import Served
@@ -202,3 +203,27 @@ def test_async_client_gets_the_async_view(served: Served, my_portal: Any) -> Non
 
     deal, rows = asyncio.run(run())
     assert rows == [deal] and isinstance(deal, my_portal.Deal)
+
+
+def test_oauth_credentials_from_the_environment_give_the_same_package(
+    served: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = served.portal.oauth_app("local.types", "types-secret")
+    tokens = served.portal.issue_tokens(app)
+    endpoint = served.url.split("/rest/")[0] + "/rest/"
+    for name, value in {
+        "B24_DOMAIN": endpoint.split("//")[1].split("/")[0],
+        "B24_CLIENT_ENDPOINT": endpoint,
+        "B24_CLIENT_ID": app.client_id,
+        "B24_CLIENT_SECRET": app.client_secret,
+        "B24_ACCESS_TOKEN": tokens["access_token"],
+        "B24_REFRESH_TOKEN": tokens["refresh_token"],
+    }.items():
+        monkeypatch.setenv(name, value)
+    out = tmp_path / "my_portal"
+    assert main(["--out", str(out), "--oauth", "--rest3", "crm.pipeline.*"]) == 0
+    first = served.root / "my_portal"
+    assert (out / "description.json").read_bytes() == (first / "description.json").read_bytes()
+    assert (out / "models.py").read_bytes() == (first / "models.py").read_bytes()
+    text = "".join(p.read_text(encoding="utf-8") for p in out.iterdir())
+    assert tokens["access_token"] not in text and tokens["refresh_token"] not in text
