@@ -227,3 +227,23 @@ def test_oauth_credentials_from_the_environment_give_the_same_package(
     assert (out / "models.py").read_bytes() == (first / "models.py").read_bytes()
     text = "".join(p.read_text(encoding="utf-8") for p in out.iterdir())
     assert tokens["access_token"] not in text and tokens["refresh_token"] not in text
+
+
+def test_read_models_accept_every_wire_form_and_unknown_options(my_portal: Any) -> None:
+    # crm.deal.* strings and "1"/"0", crm.item.* native types and "Y"/"N", an option id the
+    # portal added after generation: all read, none rejected
+    legacy = my_portal.Deal.model_validate(
+        {"UF_CRM_1720019876534": "12", "UF_CRM_VIP": "1", "UF_CRM_DELIVERY": "99",
+         "UF_CRM_SCAN": {"id": 7, "showUrl": "/s", "downloadUrl": "/d"}, "UF_CRM_BUDGET": "",
+         "UF_CRM_CHANNELS": {"0": "4", "1": "6"}, "UF_CRM_SIGNED_ON": "18.07.2024"}
+    )  # fmt: skip
+    item = my_portal.Deal.model_validate(
+        {"ufCrm_1720019876534": 12, "ufCrm_VIP": "Y", "ufCrm_DELIVERY": 99,
+         "ufCrm_SCAN": {"id": 7, "url": "/s", "urlMachine": "/d"}, "ufCrm_BUDGET": None,
+         "ufCrm_CHANNELS": [4, 6], "ufCrm_SIGNED_ON": "2024-07-18T00:00:00+03:00"}
+    )  # fmt: skip
+    for deal in (legacy, item):
+        assert (deal.seats, deal.vip, deal.delivery, deal.budget) == (12, True, 99, None)
+        assert deal.contract_scan == FileValue(7, "/s", "/d")
+        assert (deal.channels, deal.signed_on) == ([4, 6], dt.date(2024, 7, 18))
+    assert legacy["UF_CRM_1720019876534"] == 12
