@@ -25,6 +25,13 @@ class UserconsentAgreementListItem(B24Model):
 UserconsentAgreementListResult: TypeAlias = Rows[UserconsentAgreementListItem]
 
 
+class UserconsentAgreementTextResult(B24Model):
+    """Result of ``userconsent.agreement.text`` (REST v2)."""
+
+    label: LStr = Field(None, alias="LABEL")
+    text: LStr = Field(None, alias="TEXT")
+
+
 class UserconsentAgreementTextReplace(TypedDict, total=False):
     COMPANY_ADDRESS: str
     COMPANY_NAME: str
