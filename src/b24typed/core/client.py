@@ -33,6 +33,7 @@ from b24typed.core.bounds import (
     BodyReader,
     OutOfBounds,
     attempt_deadline,
+    bound_client,
     bounded_transport,
     too_slow,
 )
@@ -217,6 +218,8 @@ class BaseClient(Generic[HttpT]):
         )
         self._attempt_limits = AttemptLimits()
         self._owns_http = http_client is None
+        if isinstance(http_client, httpx.Client):
+            bound_client(http_client)
         self._http: HttpT = http_client if http_client is not None else self._new_http(timeout)
         self._urls: dict[str, httpx.URL] = {}
 
