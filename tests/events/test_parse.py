@@ -190,6 +190,23 @@ def test_bodies_that_are_not_events_are_payload_errors(body: bytes | str) -> Non
         parse_event(body, application_token=APP_TOKEN)
 
 
+SIGNED = f"event=ONCRMDEALADD&data[FIELDS][ID]=7&auth[application_token]={APP_TOKEN}"
+
+
+def test_json_nested_too_deep_is_a_payload_error() -> None:
+    body = '{"event": "ONCRMDEALADD", "data": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    with pytest.raises(EventPayloadError):
+        parse_event(body, application_token=APP_TOKEN)
+
+
+@pytest.mark.parametrize("levels", ["[a]" * 65, "[]" * 5000, "[a]" * 5000])
+def test_a_form_key_nested_past_phps_limit_is_dropped_as_php_drops_it(levels: str) -> None:
+    event = parse_event(f"{SIGNED}&extra{levels}=1", application_token=APP_TOKEN)
+    assert isinstance(event, OnCrmDealAdd)
+    assert event.data.fields.id == 7
+    assert "extra" not in (event.model_extra or {})
+
+
 def test_decode_body_follows_php_and_json() -> None:
     assert decode_body("a[b][]=1&a[b][]=2&c=x") == {"a": {"b": ["1", "2"]}, "c": "x"}
     assert decode_body(b'{"a": 1}') == {"a": 1}
