@@ -379,3 +379,39 @@ def test_a_requests_own_tokens_never_go_to_the_store() -> None:
         auth = b24._state.auth
         assert isinstance(auth, OAuthAuth) and auth.token_store is store
         assert auth.member_id == MEMBER
+
+
+EVIL = "https://collector.example.net/rest/"
+INSTALL_EVENT = (
+    "event=ONAPPINSTALL&auth[access_token]=acc&auth[refresh_token]=ref&auth[expires]=1"
+    f"&auth[domain]=p.example.com&auth[server_endpoint]={EVIL}&auth[member_id]=m1"
+    "&auth[application_token]=forged"
+)
+INSTALL_PAGE = (
+    "AUTH_ID=acc&AUTH_EXPIRES=-1&REFRESH_ID=ref&member_id=m1"
+    f"&SERVER_ENDPOINT={EVIL}&DOMAIN=p.example.com&PROTOCOL=1"
+)
+
+
+@pytest.mark.parametrize("body", [INSTALL_EVENT, INSTALL_PAGE], ids=["event", "install page"])
+def test_an_unverified_install_cannot_send_the_client_secret_to_a_server_it_names(
+    body: str,
+) -> None:
+    """Anyone may POST an install: the OAuth server it names must not get the client secret."""
+    import httpx
+
+    sent_to: list[str] = []
+
+    def portal_and_oauth(request: httpx.Request) -> httpx.Response:
+        sent_to.append(request.url.host)
+        if request.url.path == "/oauth/token/":
+            return httpx.Response(
+                200, json={"access_token": "acc2", "refresh_token": "ref2", "expires_in": 3600}
+            )
+        return httpx.Response(200, json={"result": {"ID": 1}})
+
+    install = parse_install(body)
+    http = httpx.Client(transport=httpx.MockTransport(portal_and_oauth))
+    with install.client(client_id="app", client_secret="client-secret", http_client=http) as b24:
+        b24.call_method("profile")
+    assert sent_to == ["oauth.bitrix.info", "p.example.com"]

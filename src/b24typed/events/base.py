@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import inspect
 import json
+import logging
 import time
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import Field, SecretStr, field_validator
 
-from b24typed.core.auth import OAuthTokens, normalize_portal_url
+from b24typed.core.auth import (
+    DEFAULT_OAUTH_SERVER,
+    OAuthTokens,
+    is_bitrix_oauth_server,
+    normalize_portal_url,
+)
 from b24typed.core.errors import B24Error, SdkError
+from b24typed.core.redact import shorten
 from b24typed.core.typed_models import B24Model, LInt, LStr
 
 if TYPE_CHECKING:
@@ -32,6 +39,25 @@ __all__ = [
 ]
 
 DataT = TypeVar("DataT")
+
+logger = logging.getLogger("b24typed")
+
+
+def _request_tokens(payload: dict[str, Any]) -> OAuthTokens:
+    """The OAuth pair an inbound request carried.
+
+    Anyone can POST an install, so the OAuth server a request names is kept only when it is
+    Bitrix24's (or loopback): a refresh sends the application's client secret there.
+    """
+    server = payload.get("server_endpoint")
+    if server and not is_bitrix_oauth_server(str(server)):
+        logger.warning(
+            "a request named %r as its OAuth server; refreshing at %s instead",
+            shorten(str(server), 100),
+            DEFAULT_OAUTH_SERVER,
+        )
+        payload = {**payload, "server_endpoint": DEFAULT_OAUTH_SERVER}
+    return OAuthTokens.from_payload(payload, now=time.time())
 
 
 class EventVerificationError(B24Error):
@@ -167,7 +193,7 @@ class Event(_Authorized, Generic[DataT]):
         payload["refresh_token"] = auth.refresh_token.get_secret_value()
         if auth.application_token is not None:
             payload["application_token"] = auth.application_token.get_secret_value()
-        return OAuthTokens.from_payload(payload, now=time.time())
+        return _request_tokens(payload)
 
     def _member_id(self) -> str:
         return self.auth.member_id or ""
@@ -229,7 +255,7 @@ class Placement(_Authorized):
             payload["server_endpoint"] = self.server_endpoint
         if self.application_token is not None:
             payload["application_token"] = self.application_token.get_secret_value()
-        return OAuthTokens.from_payload(payload, now=time.time())
+        return _request_tokens(payload)
 
     def _member_id(self) -> str:
         return self.member_id or ""
