@@ -295,6 +295,19 @@ def test_a_placement_with_a_wrong_token_or_bad_options_is_refused() -> None:
         parse_placement(bad, query=PLACEMENT_QUERY)
 
 
+@pytest.mark.parametrize("empty", ["[]", "null", "%7B%7D"])
+def test_placement_options_php_encodes_as_empty_are_no_options(empty: str) -> None:
+    body = PLACEMENT_BODY.replace("%7B%22ID%22%3A%2242%22%7D", empty)
+    assert parse_placement(body, query=PLACEMENT_QUERY).options == {}
+
+
+def test_placement_options_nested_too_deep_are_a_payload_error() -> None:
+    deep = "%7B%22a%22%3A" * 5000 + "1" + "%7D" * 5000
+    body = PLACEMENT_BODY.replace("%7B%22ID%22%3A%2242%22%7D", deep)
+    with pytest.raises(EventPayloadError):
+        parse_placement(body, query=PLACEMENT_QUERY)
+
+
 def test_a_placement_client_targets_the_portal_with_the_users_tokens() -> None:
     placement = parse_placement(PLACEMENT_BODY, query=PLACEMENT_QUERY)
     with placement.client(client_id="app", client_secret="s") as client:

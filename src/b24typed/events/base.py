@@ -229,14 +229,13 @@ class Placement(_Authorized):
     @field_validator("options", mode="before")
     @classmethod
     def _decode_options(cls, value: Any) -> Any:
-        if value is None or value in ("", []):
-            return {}
-        if isinstance(value, str | bytes):
+        if isinstance(value, str | bytes) and value:
             try:
                 value = json.loads(value)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise ValueError("PLACEMENT_OPTIONS is not a JSON object") from None
-        return value
+        # PHP's json_encode writes an empty array as "[]"
+        return {} if value is None or value in ("", []) else value
 
     def tokens(self) -> OAuthTokens | None:
         if self.auth_id is None or self.refresh_id is None or not self.domain:
