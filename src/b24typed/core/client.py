@@ -46,7 +46,7 @@ from b24typed.core.pipeline import (
     Effect,
     Emit,
     Flow,
-    LoadTokens,
+    Limit,
     Refresh,
     Send,
     Sleep,
@@ -425,6 +425,8 @@ class SyncClient(BaseClient[httpx.Client]):
     def _perform(self, effect: Effect) -> Any:
         if isinstance(effect, Send):
             return self._send(effect.request)
+        if isinstance(effect, Limit):
+            return self._state.limits.apply(effect.op)
         if isinstance(effect, Sleep):
             self._state.clock.sleep(effect.seconds)
             return None
@@ -524,6 +526,8 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
     async def _perform(self, effect: Effect) -> Any:
         if isinstance(effect, Send):
             return await self._send(effect.request)
+        if isinstance(effect, Limit):
+            return await self._state.limits.aapply(effect.op)
         if isinstance(effect, Sleep):
             await self._state.clock.asleep(effect.seconds)
             return None
@@ -588,7 +592,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
 
 async def _run_store_effect(effect: StoreEffect) -> Any:
     """An async store is awaited; a blocking one runs in a worker thread, off the event loop."""
-    method = effect.store.get if isinstance(effect, LoadTokens) else effect.store.save
+    method = getattr(effect.store, effect.action)
     if inspect.iscoroutinefunction(method):
         return await effect.run()
     return await asyncio.to_thread(effect.run)
