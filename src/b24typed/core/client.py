@@ -10,9 +10,19 @@ import asyncio
 import inspect
 import logging
 from collections.abc import AsyncGenerator, Callable, Coroutine, Generator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Concatenate,
+    Generic,
+    ParamSpec,
+    Protocol,
+    TypeVar,
+    overload,
+)
 
 import httpx
 
@@ -34,6 +44,7 @@ from b24typed.core.pipeline import (
     ClientState,
     Emit,
     Flow,
+    Gather,
     Refresh,
     Send,
     Sleep,
@@ -74,6 +85,18 @@ def _answer(response: httpx.Response) -> HttpAnswer:
     return HttpAnswer(
         status=response.status_code, content=response.content, headers=response.headers
     )
+
+
+class _Done(Protocol):
+    def result(self) -> Any: ...
+
+
+def _gathered(done: list[tuple[BaseException | None, _Done]]) -> list[Any]:
+    """The results of finished futures or tasks, or the first error any of them raised."""
+    for error, _ in done:
+        if error is not None:
+            raise error
+    return [future.result() for _, future in done]
 
 
 def _timeout(request: HttpRequest) -> Any:
@@ -347,14 +370,24 @@ class SyncClient(BaseClient[httpx.Client]):
         finally:
             flow.close()
 
-    def _perform(self, effect: Send | Sleep | Refresh) -> Any:
+    def _perform(self, effect: Send | Sleep | Refresh | Gather) -> Any:
         if isinstance(effect, Send):
             return self._send(effect.request)
         if isinstance(effect, Sleep):
             self._state.clock.sleep(effect.seconds)
             return None
+        if isinstance(effect, Gather):
+            return self._gather(effect)
         self._refresh(effect)
         return None
+
+    def _gather(self, effect: Gather) -> list[Any]:
+        """Each flow in a thread of its own; the results in order, or the first error."""
+        if len(effect.flows) == 1:
+            return [self._run(effect.flows[0])]
+        with ThreadPoolExecutor(len(effect.flows), thread_name_prefix="b24typed") as pool:
+            futures = [pool.submit(self._run, flow) for flow in effect.flows]
+        return _gathered([(f.exception(), f) for f in futures])
 
     def _send(self, request: HttpRequest) -> HttpAnswer | HttpFailure:
         try:
@@ -437,14 +470,27 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         finally:
             flow.close()
 
-    async def _perform(self, effect: Send | Sleep | Refresh) -> Any:
+    async def _perform(self, effect: Send | Sleep | Refresh | Gather) -> Any:
         if isinstance(effect, Send):
             return await self._send(effect.request)
         if isinstance(effect, Sleep):
             await self._state.clock.asleep(effect.seconds)
             return None
+        if isinstance(effect, Gather):
+            return await self._gather(effect)
         await self._refresh(effect)
         return None
+
+    async def _gather(self, effect: Gather) -> list[Any]:
+        """Each flow in a task of its own; the results in order, or the first error."""
+        tasks = [asyncio.ensure_future(self._run(flow)) for flow in effect.flows]
+        try:
+            await asyncio.wait(tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            raise
+        return _gathered([(t.exception(), t) for t in tasks])
 
     async def _send(self, request: HttpRequest) -> HttpAnswer | HttpFailure:
         try:

@@ -60,6 +60,8 @@ class ListOptions(FastListOptions, total=False):
     """Keyword options of ``fetch_list_method`` and ``call_list_method``."""
 
     mode: ListMode
+    max_concurrency: int
+    ordered: bool
 
 
 class TailOptions(TypedDict, total=False):
@@ -82,6 +84,7 @@ class V3ListOptions(FastListOptions, total=False):
 
 PAGE_SIZE = 50
 CHAIN = 50  # list commands per chained batch
+MAX_CONCURRENCY = 16  # id ranges walked at once by default (mode="batch")
 
 
 @dataclass(frozen=True)
@@ -296,6 +299,8 @@ class ListQuery:
     limit: int = PAGE_SIZE
     progress: Progress = None
     request_id: str | None = None
+    max_concurrency: int = MAX_CONCURRENCY
+    ordered: bool = False
 
 
 def list_query(
@@ -310,16 +315,32 @@ def list_query(
     limit: int = PAGE_SIZE,
     progress: Progress = None,
     request_id: str | None = None,
+    max_concurrency: int = MAX_CONCURRENCY,
+    ordered: bool = False,
 ) -> ListQuery:
     if mode not in ("batch", "fast", "offset"):
         raise e.SdkError(f"unknown list mode {mode!r}", code="SDK_INVALID_PARAMS")
+    if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
+        raise e.SdkError("max_concurrency must be an int", code="SDK_INVALID_PARAMS")
+    if max_concurrency < 1:
+        raise e.SdkError("max_concurrency must be at least 1", code="SDK_INVALID_PARAMS")
     if params is not None and not isinstance(params, Mapping):
         raise e.SdkError("params must be a mapping", code="SDK_INVALID_PARAMS")
     if limit < 1:
         raise e.SdkError("limit must be at least 1", code="SDK_INVALID_PARAMS")
     info, known = resolve_info(method, api, items_key, id_key, cursor_key)
     return ListQuery(
-        method, dict(params or {}), info, known, api, mode, limit, progress, request_id
+        method,
+        dict(params or {}),
+        info,
+        known,
+        api,
+        mode,
+        limit,
+        progress,
+        request_id,
+        max_concurrency,
+        ordered,
     )
 
 
@@ -436,6 +457,10 @@ def v2_list_flow(state: ClientState, query: ListQuery) -> StreamFlow[None]:
     try:
         if query.mode == "offset":
             yield from _offset_pages(state, query, reporter)
+        elif query.mode == "batch" and query.max_concurrency > 1:
+            from b24typed.core.chains import parallel_pages
+
+            yield from parallel_pages(state, query, reporter)
         else:
             yield from _keyset_pages(state, query, reporter)
     finally:
@@ -496,25 +521,40 @@ def _keyset_pages(state: ClientState, query: ListQuery, reporter: _Reporter) -> 
             yield Emit(items)
             if len(items) < PAGE_SIZE:
                 return
+    yield from chained_pages(state, query, base, cursor, reporter)
+
+
+def chained_pages(
+    state: ClientState,
+    query: ListQuery,
+    base: tuple[dict[str, Any], str, dict[str, Any]],
+    cursor: int,
+    reporter: _Reporter,
+) -> StreamFlow[None]:
+    """Emit every page after ``cursor``, one chained batch after the other."""
     failures = 0
     while True:
         pages, finished, error = yield from _chained_batch(state, query, base, cursor)
         for items in pages:
-            cursor = _check_order(items, info, query.method, cursor)
+            cursor = _check_order(items, query.info, query.method, cursor)
             reporter.add(len(items))
             yield Emit(items)
         if finished:
             return
-        if error is None:
-            continue
-        failures = 0 if pages else failures + 1
-        if not isinstance(error, e.LimitError) or failures >= state.retry.max_attempts:
-            raise error
-        # A command ran out of its limits: mark them (the next send waits), then go on.
-        _mark_limit(state, query.method, error)
-        logger.debug(
-            "%s: a chained page hit %s; resuming after id %s", query.method, error.code, cursor
-        )
+        if error is not None:
+            failures = 0 if pages else failures + 1
+            check_chain_error(state, query.method, error, failures, cursor)
+
+
+def check_chain_error(
+    state: ClientState, method: str, error: e.AjaxError, failures: int, cursor: int
+) -> None:
+    """Raise a chain's ``error`` unless it is a limit error worth waiting for (then mark the
+    limit, so the chain's next send waits)."""
+    if not isinstance(error, e.LimitError) or failures >= state.retry.max_attempts:
+        raise error
+    _mark_limit(state, method, error)
+    logger.debug("%s: a chained page hit %s; resuming after id %s", method, error.code, cursor)
 
 
 def _chained_batch(
@@ -522,8 +562,9 @@ def _chained_batch(
     query: ListQuery,
     base: tuple[dict[str, Any], str, dict[str, Any]],
     cursor: int,
+    length: int = CHAIN,
 ) -> Flow[tuple[list[list[Any]], bool, e.AjaxError | None]]:
-    """One request of up to 50 pages, each after the last id of the one before.
+    """One request of up to ``length`` pages, each after the last id of the one before.
 
     Returns the pages up to the first short one, whether the list ended, and the error that
     stopped the chain early (the pages before it are good).
@@ -532,7 +573,7 @@ def _chained_batch(
     info = query.info
     path = f"[{info.items_key}]" if info.items_key else ""
     commands = []
-    for i in range(CHAIN):
+    for i in range(length):
         after: Any = (
             cursor if i == 0 else f"$result[p{i - 1}]{path}[{PAGE_SIZE - 1}][{info.id_key}]"
         )

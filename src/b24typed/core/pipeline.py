@@ -1,7 +1,8 @@
 """The request pipeline, written once for sync and async clients.
 
 A call is a generator ("flow") that yields effects: :class:`Send` an HTTP request, :class:`Sleep`,
-or :class:`Refresh` the OAuth tokens. The sync and async drivers in :mod:`b24typed.core.client`
+:class:`Refresh` the OAuth tokens, or run several flows at once (:class:`Gather`: threads in the
+sync driver, tasks in the async one). The sync and async drivers in :mod:`b24typed.core.client`
 perform the effects; everything else (building requests, parsing answers, limits, retries,
 migration warnings) happens here, in plain code.
 """
@@ -49,7 +50,18 @@ class Refresh:
     request_id: str
 
 
-Effect = Send | Sleep | Refresh
+@dataclass(frozen=True)
+class Gather:
+    """Run ``flows`` concurrently; the value is the list of their results, in order.
+
+    Every flow runs to its end; then the first one's exception, if any, is raised into the
+    flow that gathered them.
+    """
+
+    flows: tuple[Generator[Any, Any, Any], ...]
+
+
+Effect = Send | Sleep | Refresh | Gather
 Flow = Generator[Effect, Any, T]
 
 
