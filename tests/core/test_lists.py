@@ -29,6 +29,7 @@ class Churn(httpx.BaseTransport, httpx.AsyncBaseTransport):
         remove: Callable[[int], Any],
         add: Callable[[int], list[int]],
     ) -> None:
+        self.portal = portal
         self.inner = portal.transport()
         self.ids, self.remove, self.add = ids, remove, add
         self.rng = random.Random(7)
@@ -37,14 +38,17 @@ class Churn(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self.requests = 0
 
     def churn(self) -> None:
-        self.requests += 1
-        if self.requests == 1:
-            return
-        current = self.ids()
-        for victim in self.rng.sample(current, min(3, len(current))):
-            self.remove(victim)
-            self.removed.add(victim)
-        self.added.update(self.add(2))
+        # under the portal's lock: chains in threads send at once, and the portal must not
+        # change under a request it is answering (a real portal's database would not)
+        with self.portal.lock:
+            self.requests += 1
+            if self.requests == 1:
+                return
+            current = self.ids()
+            for victim in self.rng.sample(current, min(3, len(current))):
+                self.remove(victim)
+                self.removed.add(victim)
+            self.added.update(self.add(2))
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.churn()

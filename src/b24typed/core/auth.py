@@ -7,13 +7,16 @@ import json
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 from b24typed.core.errors import SdkError, TokenRefreshError
 from b24typed.core.http import HttpAnswer, HttpRequest
 from b24typed.core.redact import Secret, scrub
 from b24typed.core.result import ApiVersion
+
+if TYPE_CHECKING:
+    from b24typed.tokens import AsyncTokenStore, TokenStore
 
 DEFAULT_OAUTH_SERVER = "https://oauth.bitrix.info/rest/"
 
@@ -179,13 +182,19 @@ class OAuthAuth:
         client_id: str,
         client_secret: str,
         on_token_refresh: TokenCallback | None = None,
+        token_store: TokenStore | AsyncTokenStore | None = None,
+        member_id: str = "",
     ) -> None:
         if not tokens.client_endpoint:
             raise SdkError("OAuth tokens need a client_endpoint or a domain", code="SDK_BAD_AUTH")
+        if token_store is not None and not member_id:
+            raise SdkError("a token store needs the portal's member_id", code="SDK_BAD_AUTH")
         self.tokens = tokens
         self.client_id = client_id
         self.client_secret = Secret(client_secret)
         self.on_token_refresh = on_token_refresh
+        self.token_store = token_store
+        self.member_id = member_id
         self.thread_lock = threading.Lock()
         self.generation = 0
 
@@ -255,6 +264,11 @@ class OAuthAuth:
         )
         self.generation += 1
         return self.tokens
+
+    def adopt(self, tokens: OAuthTokens) -> None:
+        """Use a pair refreshed elsewhere (read from the token store)."""
+        self.tokens = tokens
+        self.generation += 1
 
     def __repr__(self) -> str:
         return f"OAuthAuth(domain={self.domain!r}, client_id={self.client_id!r}, tokens=***)"

@@ -19,7 +19,13 @@ from b24typed.core import errors as e
 from b24typed.core.envelope import make_error, read_error
 from b24typed.core.phpquery import command_string
 from b24typed.core.pipeline import ClientState, Flow, call_flow
-from b24typed.core.request import CallSpec, check_method_name, is_read_method, make_call
+from b24typed.core.request import (
+    CallSpec,
+    check_method_name,
+    encode_json,
+    is_read_method,
+    make_call,
+)
 from b24typed.core.result import AjaxResult, ApiVersion, ResponseTime
 
 logger = logging.getLogger("b24typed")
@@ -373,11 +379,15 @@ def batch_by_chunk_flow(
     """Any number of commands, sent in sequential batches of 50; keys as in the input.
 
     ``$result[...]`` references only reach commands of the same chunk (50 in a row). With
-    ``is_halt_on_error`` the first failing chunk stops the run; the rest are ``skipped``.
+    ``is_halt_on_error`` the first failing chunk stops the run; the rest are ``skipped``. Params
+    are checked before the first chunk goes out; an error that stops the run (a chunk that got
+    no answer, an unknown outcome) carries the chunks that completed in ``error.completed``.
     """
     commands, named = normalize_calls(calls)
     if not commands:
         raise e.SdkError("a batch needs at least one command", code="SDK_BATCH_EMPTY")
+    for command in commands:  # bad params fail before the first chunk goes out
+        _encodable(command, api)
     out: BatchResult[Any] = BatchResult()
     for start in range(0, len(commands), MAX_BATCH):
         chunk = commands[start : start + MAX_BATCH]
@@ -386,16 +396,33 @@ def batch_by_chunk_flow(
             out.skipped += tuple(c.key for c in chunk)
             continue
         send = _send_v3 if api == 3 else send_v2
-        answer = yield from send(
-            state,
-            chunk,
-            named=named,
-            halt=is_halt_on_error,
-            return_ajax_result=return_ajax_result,
-            request_id=request_id,
-        )
+        try:
+            answer = yield from send(
+                state,
+                chunk,
+                named=named,
+                halt=is_halt_on_error,
+                return_ajax_result=return_ajax_result,
+                request_id=request_id,
+            )
+        except e.AjaxError as error:
+            error.completed = out
+            raise
         out.merge(answer)
     return out
+
+
+def _encodable(command: BatchCommand, api: ApiVersion) -> None:
+    """Raise the :class:`SdkError` that sending ``command`` would raise."""
+    if api == 2:
+        command.to_v2()
+    elif command.raw is not None:
+        raise e.SdkError(
+            "REST 3.0 batches take (method, params), not command strings",
+            code="SDK_BATCH_BAD_COMMAND",
+        )
+    else:
+        encode_json(command.params)
 
 
 def v3_batch_by_chunk_flow(
@@ -447,11 +474,7 @@ def _send_v3(
 ) -> Flow[BatchResult[Any]]:
     rows: dict[str, Any] = {}
     for i, command in enumerate(commands):
-        if command.raw is not None:
-            raise e.SdkError(
-                "REST 3.0 batches take (method, params), not command strings",
-                code="SDK_BATCH_BAD_COMMAND",
-            )
+        _encodable(command, 3)
         row: dict[str, Any] = {
             "method": command.method,
             "query": dict(command.params),

@@ -31,14 +31,17 @@ from b24typed.core.lists import (
     _chained_batch,
     _check_order,
     _detect_id,
+    _full_page,
     _item_id,
     _keyset_base,
+    _keyset_pages,
     _page_params,
     _Reporter,
     chained_pages,
     check_chain_error,
     page_items,
 )
+from b24typed.core.phpquery import dropped_value
 from b24typed.core.pipeline import ClientState, Emit, Flow, Gather, StreamFlow
 
 HOLD_PAGES = CHAIN  # pages a range may hold back for the ranges below it (ordered=True)
@@ -66,6 +69,10 @@ class _Range:
 def parallel_pages(state: ClientState, query: ListQuery, reporter: _Reporter) -> StreamFlow[None]:
     """Emit every page of a keyset list (``mode="batch"``), walking id ranges at once."""
     params, filter_key, flt, cursor = _keyset_base(query)
+    if dropped_value(params) is not None or dropped_value(flt, filter_key) is not None:
+        # a value batch commands cannot carry: the sequential walk runs it page by page
+        yield from _keyset_pages(state, query, reporter)
+        return
     base: Base = (params, filter_key, flt)
     first, top = yield from _first_and_top(state, query, base, cursor)
     if first is None:  # the first page failed: the sequential walk reports it its own way
@@ -79,13 +86,14 @@ def parallel_pages(state: ClientState, query: ListQuery, reporter: _Reporter) ->
     cursor = _check_order(first, info, query.method, cursor)
     reporter.add(len(first))
     yield Emit(first)
-    if len(first) < PAGE_SIZE:
+    if len(first) < _full_page(info):
         return
     top_id = _top_id(top, query)
-    if top_id is None:  # the portal did not tell the highest id: walk on in one chain
+    if top_id is None or top_id < cursor:
+        # no highest id, or one below the first page's last: walk on in one chain
         yield from chained_pages(state, query, base, cursor, reporter)
         return
-    if top_id <= cursor:
+    if top_id == cursor:
         return
     walk = _Walk(state, query, base, top_id, len(first) / max(1, cursor - lowest + 1))
     ranges = _split(cursor, top_id, walk.density, _concurrency(state, query))

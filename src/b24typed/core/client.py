@@ -38,16 +38,20 @@ from b24typed.core.auth import (
     parse_webhook_url,
 )
 from b24typed.core.clock import Clock, SystemClock
+from b24typed.core.errors import SdkError
 from b24typed.core.http import HttpAnswer, HttpFailure, HttpRequest
 from b24typed.core.limits import LimitConfig, shared_limits
 from b24typed.core.pipeline import (
     ClientState,
+    Effect,
     Emit,
     Flow,
     Gather,
+    LoadTokens,
     Refresh,
     Send,
     Sleep,
+    StoreEffect,
     StreamFlow,
     refresh_flow,
 )
@@ -57,6 +61,8 @@ from b24typed.core.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from typing_extensions import Self
+
+    from b24typed.tokens import AsyncTokenStore, TokenStore
 
 logger = logging.getLogger("b24typed")
 
@@ -308,8 +314,10 @@ class _OAuth(BaseClient[HttpT]):
         *,
         client_id: str,
         client_secret: str,
-        tokens: OAuthTokens | Mapping[str, Any],
+        tokens: OAuthTokens | Mapping[str, Any] | None = None,
         on_token_refresh: TokenCallback | None = None,
+        token_store: TokenStore | AsyncTokenStore | None = None,
+        member_id: str | None = None,
         http_client: HttpT | None = None,
         timeout: float | None = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
@@ -317,13 +325,17 @@ class _OAuth(BaseClient[HttpT]):
         clock: Clock | None = None,
     ) -> None:
         now = (clock or SystemClock()).now()
-        if not isinstance(tokens, OAuthTokens):
+        if tokens is None:
+            tokens = _stored_tokens(token_store, member_id)
+        elif not isinstance(tokens, OAuthTokens):
             tokens = OAuthTokens.from_payload(tokens, now=now)
         auth = OAuthAuth(
             tokens,
             client_id=client_id,
             client_secret=client_secret,
             on_token_refresh=on_token_refresh,
+            token_store=token_store,
+            member_id=member_id or tokens.member_id,
         )
         super().__init__(
             auth, http_client=http_client, timeout=timeout, retry=retry, limits=limits, clock=clock
@@ -335,6 +347,31 @@ class _OAuth(BaseClient[HttpT]):
         auth = self._state.auth
         assert isinstance(auth, OAuthAuth)
         return auth.tokens
+
+
+def _stored_tokens(
+    store: TokenStore | AsyncTokenStore | None, member_id: str | None
+) -> OAuthTokens:
+    """The pair a blocking store keeps for ``member_id``, for a client given no tokens."""
+    if store is None or not member_id:
+        raise SdkError(
+            "an OAuth client needs tokens, or a token_store and a member_id", code="SDK_BAD_AUTH"
+        )
+    found = store.get(member_id)
+    if inspect.isawaitable(found):
+        _discard(found)
+        raise TypeError(
+            "this token store is asynchronous; load the tokens first: "
+            "tokens=await store.get(member_id)"
+        )
+    if found is None:
+        raise SdkError("the token store has no tokens for this member_id", code="SDK_NO_TOKENS")
+    return found
+
+
+def _discard(awaitable: Any) -> None:
+    if inspect.iscoroutine(awaitable):
+        awaitable.close()
 
 
 class SyncClient(BaseClient[httpx.Client]):
@@ -370,7 +407,7 @@ class SyncClient(BaseClient[httpx.Client]):
         finally:
             flow.close()
 
-    def _perform(self, effect: Send | Sleep | Refresh | Gather) -> Any:
+    def _perform(self, effect: Effect) -> Any:
         if isinstance(effect, Send):
             return self._send(effect.request)
         if isinstance(effect, Sleep):
@@ -378,8 +415,14 @@ class SyncClient(BaseClient[httpx.Client]):
             return None
         if isinstance(effect, Gather):
             return self._gather(effect)
-        self._refresh(effect)
-        return None
+        if isinstance(effect, Refresh):
+            self._refresh(effect)
+            return None
+        outcome = effect.run()
+        if inspect.isawaitable(outcome):
+            _discard(outcome)
+            raise TypeError("a blocking client needs a TokenStore, not an AsyncTokenStore")
+        return outcome
 
     def _gather(self, effect: Gather) -> list[Any]:
         """Each flow in a thread of its own; the results in order, or the first error."""
@@ -470,7 +513,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         finally:
             flow.close()
 
-    async def _perform(self, effect: Send | Sleep | Refresh | Gather) -> Any:
+    async def _perform(self, effect: Effect) -> Any:
         if isinstance(effect, Send):
             return await self._send(effect.request)
         if isinstance(effect, Sleep):
@@ -478,8 +521,10 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
             return None
         if isinstance(effect, Gather):
             return await self._gather(effect)
-        await self._refresh(effect)
-        return None
+        if isinstance(effect, Refresh):
+            await self._refresh(effect)
+            return None
+        return await _run_store_effect(effect)
 
     async def _gather(self, effect: Gather) -> list[Any]:
         """Each flow in a task of its own; the results in order, or the first error."""
@@ -538,6 +583,14 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+async def _run_store_effect(effect: StoreEffect) -> Any:
+    """An async store is awaited; a blocking one runs in a worker thread, off the event loop."""
+    method = effect.store.get if isinstance(effect, LoadTokens) else effect.store.save
+    if inspect.iscoroutinefunction(method):
+        return await effect.run()
+    return await asyncio.to_thread(effect.run)
 
 
 class B24Hook(_Webhook[httpx.Client], SyncClient):

@@ -33,7 +33,13 @@ class FieldError:
 
 
 class AjaxError(B24Error):
-    """The portal answered with an error, or no usable answer arrived."""
+    """The portal answered with an error, or no usable answer arrived.
+
+    ``completed``: when ``call_batch_by_chunk`` stops on this error, the ``BatchResult`` of the
+    chunks that completed before it (their ids are not lost); ``None`` otherwise.
+    """
+
+    completed: Any = None
 
     def __init__(
         self,

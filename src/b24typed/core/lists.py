@@ -10,8 +10,15 @@ REST v2 (pages of 50), by ``mode``:
   cannot filter by id. Items added or removed during the walk can be skipped or seen twice.
 
 The keyset modes replace the caller's ``order`` (with a warning), add the id to ``select`` when a
-select list lacks it, and stop at the first page shorter than 50. They see every item that exists
-for the whole walk exactly once, whatever is added or removed meanwhile.
+select list lacks it, and stop at the first page shorter than a full one (50, or the method's
+``page_cap``). They see every item that exists for the whole walk exactly once, whatever is added
+or removed meanwhile. Every page must send the same filter: a walk whose params hold a value a
+batch command string cannot carry (``None``, ``[]``, ``{}``) runs in ``"fast"`` mode instead.
+
+A walk checks what it relies on and stops with :class:`SdkError` rather than lose or repeat items:
+keyset pages must be strictly ascending by id and start above the cursor, a chained command with
+neither a result nor an error is a bad answer (asked again, then raised), and offset and tail
+cursors must advance.
 
 REST 3.0: keyset paging with ``pagination`` and a ``[id, ">", last]`` filter (stopping at the first
 page shorter than the longest seen, as some methods cap pages below ``limit``), and the native
@@ -35,6 +42,7 @@ from typing_extensions import Unpack
 
 from b24typed.core import errors as e
 from b24typed.core.batch import BatchCommand, send_v2
+from b24typed.core.phpquery import dropped_value
 from b24typed.core.pipeline import ClientState, Emit, Flow, StreamFlow, call_flow
 from b24typed.core.request import make_call
 from b24typed.core.result import AjaxResult, ApiVersion
@@ -236,7 +244,7 @@ def _item_id(item: Any, info: ListInfo, method: str) -> int:
     value = item.get(info.id_key) if isinstance(item, Mapping) else None
     try:
         return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise e.SdkError(
             f"{method}: an item has no numeric {info.id_key!r}, so keyset paging cannot go on; "
             "pass id_key= (the id as items carry it) and cursor_key= (as filters name it), "
@@ -429,14 +437,20 @@ def _page_params(
 
 
 def _check_order(items: Sequence[Any], info: ListInfo, method: str, cursor: int) -> int:
-    """The last id of a page, after checking the page starts past the cursor."""
-    if _item_id(items[0], info, method) <= cursor:
-        raise e.SdkError(
-            f"{method}: the portal ignored the '>{info.cursor_key}' filter (a page started at or "
-            f"below id {cursor}); pass cursor_key= or use mode='offset'",
-            code="SDK_LIST_CURSOR_IGNORED",
-        )
-    return _item_id(items[-1], info, method)
+    """The last id of a page, after checking the page starts past the cursor and ascends."""
+    previous = cursor
+    for item in items:
+        ident = _item_id(item, info, method)
+        if ident <= previous:
+            where = "started at or below the cursor" if previous == cursor else "is not ascending"
+            raise e.SdkError(
+                f"{method}: a page {where} (id {ident} after {previous}), so the portal ignored "
+                f"the '>{info.cursor_key}' filter or the id order; pass cursor_key= or use "
+                "mode='offset'",
+                code="SDK_LIST_CURSOR_IGNORED",
+            )
+        previous = ident
+    return previous
 
 
 def _fast_page(
@@ -486,19 +500,42 @@ def _offset_pages(state: ClientState, query: ListQuery, reporter: _Reporter) -> 
                 fresh.append(item)
                 if ident is not None:
                     seen.add(ident)
+        if items and not fresh:
+            raise _stuck(query.method, f"the page at start={start} brought no new item")
         if fresh:
             reporter.add(len(fresh), answer.total)
             yield Emit(fresh)
         following = answer.next
-        if following is None or following <= start or not items:
+        if following is None or not items:
             return
+        if following <= start:
+            raise _stuck(query.method, f"next={following} does not move past start={start}")
         start = following
+
+
+def _stuck(method: str, why: str) -> e.SdkError:
+    return e.SdkError(
+        f"{method}: the walk stopped because {why}; the portal may ignore the paging params",
+        code="SDK_LIST_CURSOR_STUCK",
+    )
 
 
 def _keyset_pages(state: ClientState, query: ListQuery, reporter: _Reporter) -> StreamFlow[None]:
     params, filter_key, flt, cursor = _keyset_base(query)
     base = (params, filter_key, flt)
     info = query.info
+    full = _full_page(info)
+    if query.mode == "batch":
+        dropped = dropped_value(params) or dropped_value(flt, filter_key)
+        if dropped is not None:
+            # Page 1 travels as JSON and keeps the value; the command strings of later pages
+            # would drop it and so change the filter mid-walk.
+            logger.info(
+                "%s: %s cannot travel in a batch command, so the walk runs in mode='fast'",
+                query.method,
+                dropped,
+            )
+            query = replace(query, mode="fast")
     # The first page alone: small lists cost one request, and unknown id names are learnt.
     items = yield from _fast_page(state, query, base, cursor)
     if not items:
@@ -509,7 +546,7 @@ def _keyset_pages(state: ClientState, query: ListQuery, reporter: _Reporter) -> 
     cursor = _check_order(items, info, query.method, cursor)
     reporter.add(len(items))
     yield Emit(items)
-    if len(items) < PAGE_SIZE:
+    if len(items) < full:
         return
     if query.mode == "fast":
         while True:
@@ -519,7 +556,7 @@ def _keyset_pages(state: ClientState, query: ListQuery, reporter: _Reporter) -> 
             cursor = _check_order(items, info, query.method, cursor)
             reporter.add(len(items))
             yield Emit(items)
-            if len(items) < PAGE_SIZE:
+            if len(items) < full:
                 return
     yield from chained_pages(state, query, base, cursor, reporter)
 
@@ -549,12 +586,22 @@ def chained_pages(
 def check_chain_error(
     state: ClientState, method: str, error: e.AjaxError, failures: int, cursor: int
 ) -> None:
-    """Raise a chain's ``error`` unless it is a limit error worth waiting for (then mark the
-    limit, so the chain's next send waits)."""
-    if not isinstance(error, e.LimitError) or failures >= state.retry.max_attempts:
+    """Raise a chain's ``error`` unless it is worth asking again: a limit error (then mark the
+    limit, so the chain's next send waits) or a command left without an answer."""
+    retryable = isinstance(error, e.LimitError) or error.code == NO_ANSWER
+    if not retryable or failures >= state.retry.max_attempts:
         raise error
-    _mark_limit(state, method, error)
-    logger.debug("%s: a chained page hit %s; resuming after id %s", method, error.code, cursor)
+    if isinstance(error, e.LimitError):
+        _mark_limit(state, method, error)
+    logger.debug("%s: a chained page failed (%s); resuming after id %s", method, error.code, cursor)
+
+
+NO_ANSWER = "BATCH_COMMAND_NO_ANSWER"
+
+
+def _full_page(info: ListInfo) -> int:
+    """How many items a full REST v2 page holds: 50, or less for a method that caps its pages."""
+    return min(PAGE_SIZE, info.page_cap) if info.page_cap else PAGE_SIZE
 
 
 def _chained_batch(
@@ -567,16 +614,16 @@ def _chained_batch(
     """One request of up to ``length`` pages, each after the last id of the one before.
 
     Returns the pages up to the first short one, whether the list ended, and the error that
-    stopped the chain early (the pages before it are good).
+    stopped the chain early (the pages before it are good): a command's own error, or
+    ``BATCH_COMMAND_NO_ANSWER`` when the answer holds neither its result nor its error.
     """
     params, filter_key, flt = base
     info = query.info
+    full = _full_page(info)
     path = f"[{info.items_key}]" if info.items_key else ""
     commands = []
     for i in range(length):
-        after: Any = (
-            cursor if i == 0 else f"$result[p{i - 1}]{path}[{PAGE_SIZE - 1}][{info.id_key}]"
-        )
+        after: Any = cursor if i == 0 else f"$result[p{i - 1}]{path}[{full - 1}][{info.id_key}]"
         page = _page_params(params, filter_key, flt, info.cursor_key, after)
         commands.append(BatchCommand(f"p{i}", query.method, page))
     answer = yield from send_v2(
@@ -591,10 +638,19 @@ def _chained_batch(
     for command in commands:
         if command.key in answer.errors:
             return pages, False, answer.errors[command.key]
-        items = page_items(answer.results.get(command.key), info.items_key)
+        if command.key not in answer.results:
+            missing = e.ResponseFormatError(
+                NO_ANSWER,
+                f"the batch answer holds neither a result nor an error for page {command.key}",
+                status=200,
+                method=query.method,
+                request_id=query.request_id or "",
+            )
+            return pages, False, missing
+        items = page_items(answer.results[command.key], info.items_key)
         if items:
             pages.append(items)
-        if len(items) < PAGE_SIZE:
+        if len(items) < full:
             # Later commands referred to an item this page does not have: ignore them.
             return pages, True, None
     return pages, False, None
@@ -667,6 +723,15 @@ class TailQuery:
     request_id: str | None = None
 
 
+def _beyond(value: Any, cursor: Any, *, descending: bool) -> bool:
+    """Whether a tail value lies past the cursor in the walk's direction (values that do not
+    compare, such as a number and a string, only need to differ)."""
+    try:
+        return bool(value < cursor if descending else value > cursor)
+    except TypeError:
+        return bool(value != cursor)
+
+
 def v3_tail_flow(state: ClientState, query: TailQuery) -> StreamFlow[None]:
     """Emit every page of a ``tail`` action: ``cursor {field, value, order, limit}``."""
     order = str(query.order).upper()
@@ -711,6 +776,12 @@ def v3_tail_flow(state: ClientState, query: TailQuery) -> StreamFlow[None]:
             items = page_items(answer.result, query.items_key)
             if not items:
                 return
+            first = items[0].get(query.field) if isinstance(items[0], Mapping) else None
+            if first is not None and not _beyond(first, value, descending=order == "DESC"):
+                raise _stuck(
+                    query.method,
+                    f"a page started at {query.field}={first!r}, not past the cursor {value!r}",
+                )
             reporter.add(len(items))
             yield Emit(items)
             longest = max(longest, len(items))
@@ -722,7 +793,12 @@ def v3_tail_flow(state: ClientState, query: TailQuery) -> StreamFlow[None]:
                     f"{query.method}: the last item has no {query.field!r} to continue from",
                     code="SDK_LIST_NO_ID",
                 )
-            value = last[query.field]
+            following = last[query.field]
+            if not _beyond(following, value, descending=order == "DESC"):
+                raise _stuck(
+                    query.method, f"the cursor {query.field}={following!r} did not advance"
+                )
+            value = following
     finally:
         reporter.close()
 

@@ -33,7 +33,7 @@ from urllib.parse import quote_plus
 from b24typed.core.errors import SdkError
 from b24typed.core.request import _json_default, check_method_name
 
-__all__ = ["command_string", "http_build_query"]
+__all__ = ["command_string", "dropped_value", "http_build_query"]
 
 _MAX_DEPTH = 64  # PHP's max_input_nesting_level
 
@@ -105,6 +105,24 @@ def _walk(prefix: str, value: Any, out: list[str], depth: int) -> None:
     except TypeError as exc:
         raise _bad(str(exc)) from None
     _walk(prefix, converted, out, depth)
+
+
+def dropped_value(params: Mapping[Any, Any], prefix: str = "", depth: int = 1) -> str | None:
+    """The name of the first value in ``params`` that a command string leaves out (``None``, an
+    empty list or mapping), or ``None`` when every value travels."""
+    for key, raw in params.items():
+        name = f"{prefix}[{key}]" if prefix else str(key)
+        value = list(raw) if isinstance(raw, tuple | set | frozenset) else raw
+        if value is None or (isinstance(value, Mapping | list) and not value):
+            return f"{name}={value!r}"
+        found = None
+        if depth <= _MAX_DEPTH and isinstance(value, Mapping):
+            found = dropped_value(value, name, depth + 1)
+        elif depth <= _MAX_DEPTH and isinstance(value, list):
+            found = dropped_value(dict(enumerate(value)), name, depth + 1)
+        if found is not None:
+            return found
+    return None
 
 
 def http_build_query(params: Mapping[str, Any] | None) -> str:

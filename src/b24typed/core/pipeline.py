@@ -61,7 +61,33 @@ class Gather:
     flows: tuple[Generator[Any, Any, Any], ...]
 
 
-Effect = Send | Sleep | Refresh | Gather
+@dataclass(frozen=True)
+class LoadTokens:
+    """Read the pair the application's token store keeps for ``member_id``."""
+
+    store: Any
+    member_id: str
+
+    def run(self) -> Any:
+        """The store's answer: tokens or ``None``, or an awaitable of them for an async store."""
+        return self.store.get(self.member_id)
+
+
+@dataclass(frozen=True)
+class SaveTokens:
+    """Write a freshly refreshed pair to the application's token store."""
+
+    store: Any
+    member_id: str
+    tokens: OAuthTokens
+
+    def run(self) -> Any:
+        """``None``, or an awaitable for an async store."""
+        return self.store.save(self.member_id, self.tokens)
+
+
+StoreEffect = LoadTokens | SaveTokens
+Effect = Send | Sleep | Refresh | StoreEffect | Gather
 Flow = Generator[Effect, Any, T]
 
 
@@ -262,7 +288,20 @@ def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
 
 
 def refresh_flow(state: ClientState, auth: OAuthAuth, request_id: str) -> Flow[OAuthTokens]:
-    """Trade the refresh token for a new pair (a form POST; secrets never go in the URL)."""
+    """Trade the refresh token for a new pair (a form POST; secrets never go in the URL).
+
+    With a token store, this is the one place the pipeline touches it: a pair someone else
+    already stored (another process refreshed and rotated the refresh token) is taken first,
+    and every pair this client gets is saved.
+    """
+    store = auth.token_store
+    if store is not None:
+        stored = yield LoadTokens(store, auth.member_id)
+        if isinstance(stored, OAuthTokens) and stored.refresh_token != auth.tokens.refresh_token:
+            auth.adopt(stored)
+            if not auth.is_expired(state.clock.now()):
+                logger.debug("took newer OAuth tokens from the token store [%s]", request_id)
+                return auth.tokens
     state.stats.add(requests=1)
     outcome = yield Send(auth.refresh_request(state.timeout))
     if isinstance(outcome, HttpFailure):
@@ -272,4 +311,6 @@ def refresh_flow(state: ClientState, auth: OAuthAuth, request_id: str) -> Flow[O
     tokens = auth.apply_refresh(outcome, now=state.clock.now())
     state.stats.add(refreshes=1)
     logger.debug("OAuth tokens refreshed for %s [%s]", auth.domain, request_id)
+    if store is not None:
+        yield SaveTokens(store, auth.member_id, tokens)
     return tokens
