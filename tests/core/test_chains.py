@@ -51,28 +51,31 @@ class Churn(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
 
 class Counting(httpx.BaseTransport, httpx.AsyncBaseTransport):
-    """The portal's transport, holding each request ``hold`` seconds and counting how many
-    overlap."""
+    """The portal's transport, counting how many requests overlap. Each request waits (up to
+    half a second) until ``expect`` requests are in, so threads that start late under a busy
+    machine still meet; ``expect=1`` lets every request through at once."""
 
-    def __init__(self, portal: FakePortal, hold: float = 0.01) -> None:
+    def __init__(self, portal: FakePortal, expect: int = 1) -> None:
         self.inner = portal.transport()
-        self.hold = hold
-        self.lock = threading.Lock()
+        self.expect = expect
+        self.met = threading.Condition()
         self.active = self.peak = 0
 
     def _enter(self) -> None:
-        with self.lock:
+        with self.met:
             self.active += 1
             self.peak = max(self.peak, self.active)
+            self.met.notify_all()
 
     def _leave(self) -> None:
-        with self.lock:
+        with self.met:
             self.active -= 1
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self._enter()
         try:
-            threading.Event().wait(self.hold)
+            with self.met:
+                self.met.wait_for(lambda: self.active >= self.expect, timeout=0.5)
             return self.inner.handle_request(request)
         finally:
             self._leave()
@@ -80,7 +83,10 @@ class Counting(httpx.BaseTransport, httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self._enter()
         try:
-            await asyncio.sleep(self.hold)
+            for _ in range(50):
+                if self.active >= self.expect:
+                    break
+                await asyncio.sleep(0.01)
             return await self.inner.handle_async_request(request)
         finally:
             self._leave()
@@ -142,7 +148,7 @@ def test_exactly_once_under_faults_and_churn(flavour: str, chains: int) -> None:
 def test_chains_run_at_once_and_in_order_when_asked(flavour: str) -> None:
     portal = FakePortal()
     portal.crm.seed_deals(12_345)
-    counting = Counting(portal)
+    counting = Counting(portal, expect=4)
     options: dict[str, Any] = {"max_concurrency": 4, "ordered": True}
     if flavour == "sync":
         client = B24Hook.from_webhook_url(
@@ -169,7 +175,7 @@ def test_ranges_are_cut_again_when_the_ids_turn_dense() -> None:
     for gone in range(1, 5_001):  # the first page sees one id in a hundred, then all of them
         if gone % 100:
             table.delete(gone)
-    counting = Counting(portal)
+    counting = Counting(portal, expect=8)
     client = B24Hook.from_webhook_url(
         portal.webhook_url, http_client=httpx.Client(transport=counting), limits=LimitConfig.off()
     )
@@ -225,7 +231,7 @@ def test_memory_stays_flat_streaming_a_million_items() -> None:
     size = 1_000_000
     portal = FakePortal()
     _huge_list(portal, size)
-    counting = Counting(portal, hold=0)
+    counting = Counting(portal, expect=2)
     client = B24Hook.from_webhook_url(
         portal.webhook_url, http_client=httpx.Client(transport=counting), limits=LimitConfig.off()
     )

@@ -449,22 +449,25 @@ class FakePortal:
     def handle(self, req: Request) -> Response | Fault:
         """Answer one HTTP request after the latency profile's delay (thread-safe, blocking)."""
         with self._flight():
+            started = time.perf_counter()
             out, delay = self.answer(req)
-            if delay > 0:
-                sleep = getattr(self.clock, "sleep", None)
-                (sleep or time.sleep)(delay)
+            if delay > 0 and isinstance(self.clock, RealClock):
+                # the time spent computing the answer is part of the delay, not added to it
+                time.sleep(max(0.0, delay - (time.perf_counter() - started)))
+            elif delay > 0:
+                self.clock.advance(delay)
         return out
 
     async def ahandle(self, req: Request) -> Response | Fault:
         """:meth:`handle` for asyncio: the delay is awaited, not slept."""
         with self._flight():
+            started = time.perf_counter()
             out, delay = self.answer(req)
-            if delay > 0:
-                if isinstance(self.clock, RealClock):
-                    await asyncio.sleep(delay)
-                else:
-                    self.clock.advance(delay)
-                    await asyncio.sleep(0)
+            if delay > 0 and isinstance(self.clock, RealClock):
+                await asyncio.sleep(max(0.0, delay - (time.perf_counter() - started)))
+            elif delay > 0:
+                self.clock.advance(delay)
+                await asyncio.sleep(0)
         return out
 
     @contextlib.contextmanager
