@@ -41,12 +41,12 @@ def main() -> int:
         print(f"   {type(deal).__name__}: id={deal.id} title={deal.title!r}")
         print(f"   opportunity={deal.opportunity!r} created_time={deal.created_time!r}")
 
-        step("A full export with a progress bar: b24.crm.item.list.iterate(...)")
+        step("A full export with a progress bar: b24.crm.item.iterate_list(...)")
         export_started = time.perf_counter()
         requests_before = portal.stats.requests
         titles = [
             item.title
-            for item in b24.crm.item.list.iterate(
+            for item in b24.crm.item.iterate_list(
                 entity_type_id=2, select=["id", "title"], progress=True
             )
         ]

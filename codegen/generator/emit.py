@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ DOCS_BASE = "https://apidocs.bitrix24.com/"
 
 # Names the client classes (and the typed batch) use: a top-level REST v2 namespace must not
 # take them (the v2 root namespace is mixed into the clients).
-CLIENT_EXTRA = frozenset({"batch", "refresh_v3_methods", "v3", "send"})
+CLIENT_EXTRA = frozenset({"batch", "refresh_v3_methods", "v3", "send", "raw", "request"})
 
 
 def client_reserved() -> frozenset[str]:
@@ -104,16 +104,31 @@ class Param:
 
 
 @dataclass
-class Builder:
-    name: str
+class MethodSpec:
+    """One REST method as the namespaces of its module see it: its ``Spec`` constant, signature,
+    result and item types, docstring and deprecation message."""
+
+    const: str
     method: str
     params: list[Param]
-    returns: str
-    ctor: str
     result: str | None
+    result_type: str
+    item_type: str
     doc: list[str]
     list_args: dict[str, Any] | None
     deprecation: str | None
+    walk_doc: list[str] = field(default_factory=list)
+
+    @property
+    def wire(self) -> dict[str, str]:
+        return {p.name: p.wire for p in self.params}
+
+
+@dataclass
+class MethodEntry:
+    attr: str  # the Python method name (``__call__`` when the namespace itself is the method)
+    iterate: str  # the name of its ``.iterate_*`` twin (list methods)
+    spec: MethodSpec
 
 
 @dataclass
@@ -127,10 +142,44 @@ class Child:
 class NodeClass:
     cls: str
     doc: str
-    methods: list[tuple[str, str, str]] = field(default_factory=list)  # attr, descriptor, builder
+    is_root: bool = False
+    methods: list[MethodEntry] = field(default_factory=list)
     children: list[Child] = field(default_factory=list)
-    call: tuple[str, str] | None = None  # (descriptor, builder) when the node is also a method
-    iterate: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Flavor:
+    """One of the three twins generated for every namespace."""
+
+    prefix: str
+    base: str
+    returns: str  # the return annotation of a call, ``{}`` standing for the result type
+    doc: str
+    is_async: bool = False
+    is_batch: bool = False
+    iterates: str = "Iterator"
+    loop: str = ""
+
+
+FLAVORS = (
+    Flavor("", "SyncNamespace", "{}", "", loop="for item in ...:"),
+    Flavor(
+        "Async",
+        "AsyncNamespace",
+        "{}",
+        "The async twin: await each call.",
+        is_async=True,
+        iterates="AsyncIterator",
+        loop="async for item in ...:",
+    ),
+    Flavor(
+        "Batch",
+        "BatchNamespace",
+        "BatchHandle[{}]",
+        "The batch twin: each call is queued (``b24.batch()``).",
+        is_batch=True,
+    ),
+)
 
 
 @dataclass
@@ -138,12 +187,37 @@ class Group:
     path: NodePath
     methods_module: str
     models_module: str
-    builders: list[Builder] = field(default_factory=list)
+    specs: list[MethodSpec] = field(default_factory=list)
     nodes: list[NodeClass] = field(default_factory=list)
     models: ModelsModule = field(default_factory=ModelsModule)
     names: NameRegistry = field(default_factory=NameRegistry)
     runtime_imports: set[tuple[str, str]] = field(default_factory=set)  # (module, name)
     type_imports: set[tuple[str, str]] = field(default_factory=set)
+    other_models: set[str] = field(default_factory=set)  # imported as ``_pm`` (at most one)
+
+
+# ``entityTypeId`` of the CRM entities whose own methods ``crm.item.*`` replaces.
+ENTITY_TYPE_IDS = {"lead": 1, "deal": 2, "contact": 3, "company": 4, "quote": 7}
+
+SUMMARIES = {
+    "get": "Read one ``{object}`` record.",
+    "list": "One page of ``{object}`` records.",
+    "add": "Create a ``{object}`` record.",
+    "update": "Change a ``{object}`` record.",
+    "delete": "Delete a ``{object}`` record.",
+    "fields": "Describe the fields of ``{object}``.",
+}
+
+
+def summary(doc: dict[str, Any]) -> str:
+    """A one-line summary from the method's kind and name (the docs' prose is never copied)."""
+    method = str(doc["method"])
+    parts = method.split(".")
+    target = ".".join(parts[:-1]) or method
+    kind = doc.get("kind")
+    if isinstance(kind, str) and kind in SUMMARIES and len(parts) > 1:
+        return SUMMARIES[kind].format(object=target)
+    return f"The ``{parts[-1]}`` action of ``{target}``."
 
 
 def has_wrapper(document: dict[str, Any]) -> bool:
@@ -169,16 +243,21 @@ class ApiGenerator:
         self.root = build_tree(self.documents, reserved)
         self.v2_root = v2_root
         self.groups: dict[NodePath, Group] = {}
-        self.builders: dict[NodePath, tuple[Group, Builder]] = {}
+        self.specs: dict[NodePath, tuple[Group, MethodSpec]] = {}
         self.class_names = NameRegistry(
             {*TYPED_NAMES, "TYPE_CHECKING", "Any", "Literal", "Mapping", "Sequence"}
-            | {"cached_property", "date", "datetime"}
-            | ({"V3Root"} if api == 2 else set())
+            | {"cached_property", "date", "datetime", "deprecated", "Iterator", "AsyncIterator"}
+            | ({f"{f.prefix}V3Root" for f in FLAVORS} if api == 2 else set())
         )
         self.node_classes: dict[NodePath, str] = {}
         for node in walk(self.root):
             if node.is_namespace:
-                self.node_classes[node.path] = self.class_names.take(class_name(api, node.path))
+                name = class_name(api, node.path)
+                while any(f"{f.prefix}{name}" in self.class_names for f in FLAVORS):
+                    name += "_"
+                for flavor in FLAVORS:
+                    self.class_names.take(f"{flavor.prefix}{name}")
+                self.node_classes[node.path] = name
         for node in walk(self.root):
             if node.is_namespace:
                 self.group(group_of(node.path))
@@ -202,8 +281,8 @@ class ApiGenerator:
         if found is None:
             found = Group(path, self.module("methods", path), self.module("models", path))
             found.names = NameRegistry(
-                {"M", "UNSET", "Unset", "Call", "ListCall", "Namespace", "TYPE_CHECKING"}
-                | set(self.node_classes.values())
+                {*TYPED_NAMES, "TYPE_CHECKING", "_MODELS", "_m"}
+                | {f"{f.prefix}{name}" for name in self.node_classes.values() for f in FLAVORS}
                 | self._submodules(path)
             )
             self.groups[path] = found
@@ -250,18 +329,21 @@ class ApiGenerator:
                 elif item_type != "Any":
                     item = models.alias(f"{base}Item", item_type)
             default_key = "id" if self.api == 3 else "ID"
+            id_key = listing.get("id_key") or default_key
             list_args = {
                 "item": item,
                 "items_key": items_key,
-                "id_key": listing.get("id_key") or default_key,
-                "cursor_key": listing.get("cursor_key") or listing.get("id_key") or default_key,
-                "pagination": "v3" if self.api == 3 else "start",
+                "id_key": id_key,
+                "cursor_key": listing.get("cursor_key") or id_key,
+                "walk": self._walk_mode(doc, item_schema, id_key),
             }
         result = models.root_result(
             result_schema, f"{base}Result", f"Result of ``{method}`` (REST {self._api_name})."
         )
         params: list[Param] = []
-        reserved = {"extra_params", "progress"} if list_args is not None else {"extra_params"}
+        reserved = {"extra_params", "self"}
+        if list_args is not None:
+            reserved |= {"mode", "items_key", "id_key", "cursor_key", "progress"}
         kwargs = NameRegistry(reserved, sep="_")
         schema = doc.get("params")
         if isinstance(schema, dict) and schema_types(schema) in (["object"], []):
@@ -275,39 +357,81 @@ class ApiGenerator:
                     _qualify(models.param_type(props[wire], base + pascal_case(wire)), models),
                 )
                 params.append(Param(name, wire, annotation, wire in required))
-        deprecation = None
-        if doc.get("deprecated"):
-            deprecation = f"{method} is deprecated in Bitrix24"
-            if doc.get("replacement"):
-                deprecation += f"; use {doc['replacement']}"
-        returns_model = f"_m.{result}" if result else "Any"
-        if list_args is not None:
-            item_type = f"_m.{item}" if item else "Any"
-            returns = f"ListCall[{returns_model}, {item_type}]"
-        else:
-            returns = f"Call[{returns_model}]"
-        builder = Builder(
-            name=group.names.take(identifier(method.replace(".", "_"))),
+        spec = MethodSpec(
+            const=group.names.take("_" + identifier(method.replace(".", "_")).upper()),
             method=method,
             params=params,
-            returns=returns,
-            ctor="ListCall" if list_args is not None else "Call",
             result=result,
-            doc=self.method_doc(doc, result, group),
+            result_type=f"_m.{result}" if result else "Any",
+            item_type=f"_m.{item}" if item else "Any",
+            doc=self.method_doc(
+                doc, result, group, node, walks=bool(list_args and list_args["walk"])
+            ),
             list_args=list_args,
-            deprecation=deprecation,
+            deprecation=self.deprecation(doc) if doc.get("deprecated") else None,
         )
-        group.builders.append(builder)
-        self.builders[node.path] = (group, builder)
+        if list_args is not None and list_args["walk"]:
+            spec.walk_doc = self.walk_doc(list_args["walk"])
+        group.specs.append(spec)
+        self.specs[node.path] = (group, spec)
+
+    def _walk_mode(self, doc: dict[str, Any], item_schema: Any, id_key: str) -> str | None:
+        """How ``.iterate_*`` walks a list by default, from its schema: keyset paging (``"batch"``)
+        needs a ``filter`` parameter and items that carry the id; REST v2 lists without them walk
+        by ``start``/``next`` (``"offset"``); REST 3.0 lists without them get no ``.iterate_*``."""
+        params = doc.get("params") if isinstance(doc.get("params"), dict) else {}
+        names = {str(name).lower() for name in (params or {}).get("properties") or {}}
+        props = item_schema.get("properties") if isinstance(item_schema, dict) else None
+        keys = {str(name).lower() for name in props or {}}
+        keyset = "filter" in names and id_key.lower() in keys
+        if self.api == 3:
+            return "keyset" if keyset else None
+        return "batch" if keyset else "offset"
+
+    def walk_doc(self, walk: str) -> list[str]:
+        lines = []
+        if self.api == 2:
+            lines.append(
+                '``mode``: ``"batch"`` (keyset by id, 50 pages a request), ``"fast"`` (keyset,'
+                ' a page a request) or ``"offset"`` (``start``/``next``, keeps ``order``);'
+                " keyset modes replace ``order`` and log a warning."
+            )
+            if walk == "offset":
+                lines.append(
+                    'Default ``"offset"``: the schema gives this list no id filter to page by.'
+                )
+        lines.append(
+            "``items_key``/``id_key``/``cursor_key`` override where the items and their ids"
+            " are; ``progress=True`` shows a tqdm bar, or pass ``callback(done, total)``."
+        )
+        return wrap_doc([doc_text(line) for line in lines], width=84)
+
+    def deprecation(self, doc: dict[str, Any]) -> str:
+        """The deprecation message: what type checkers print and the runtime warning says."""
+        method = doc["method"]
+        replacement = doc.get("replacement")
+        if not isinstance(replacement, str) or not replacement:
+            return f"{method} is deprecated in Bitrix24, which documents no replacement"
+        if "*" in replacement:
+            family = ".".join(identifier(p) for p in replacement.split(".") if p != "*")
+            return f"{method} is deprecated: use the b24.{family} methods"
+        path = ".".join(identifier(p) for p in replacement.split("."))
+        parts = method.split(".")
+        entity = ENTITY_TYPE_IDS.get(parts[1]) if len(parts) > 2 and parts[0] == "crm" else None
+        if entity is not None and replacement.startswith("crm.item."):
+            return f"{method} is deprecated: use b24.{path}(entity_type_id={entity}, ...)"
+        return f"{method} is deprecated: use b24.{path}(...)"
 
     @property
     def _api_name(self) -> str:
         return "3.0" if self.api == 3 else "v2"
 
-    def method_doc(self, doc: dict[str, Any], result: str | None, group: Group) -> list[str]:
+    def method_doc(
+        self, doc: dict[str, Any], result: str | None, group: Group, node: Node, *, walks: bool
+    ) -> list[str]:
         method = doc["method"]
-        lines = [f"Call ``{method}`` (REST {self._api_name})."]
-        lines.append("")
+        lines = [summary(doc), ""]
+        lines.append(f"REST {self._api_name} method ``{method}``.")
         scopes = [s for s in doc.get("scopes") or [] if isinstance(s, str)]
         if scopes:
             lines.append(f"Scopes: {', '.join(scopes)}.")
@@ -318,24 +442,22 @@ class ApiGenerator:
         if doc.get("undocumented"):
             lines.append("Not in the public docs: typed from the portal's OpenAPI description.")
         if doc.get("deprecated"):
-            replacement = doc.get("replacement")
-            text = "Deprecated in Bitrix24."
-            if replacement:
-                text += f" Use ``{replacement}``."
-            lines.append(text)
+            lines.append(self.deprecation(doc) + ".")
         for target in doc.get("v3_equivalents") or []:
             lines.append(
                 f"REST 3.0 equivalent: ``{target}`` (``{self._v3_path(target)}``);"
                 " calling this REST v2 method logs a migration warning."
             )
-        if doc.get("kind") == "list" or doc.get("list"):
-            lines.append(
-                "``.iterate(...)`` walks every page (``progress=True`` shows a bar there)."
-            )
+        if walks:
+            parent = self.root
+            for segment in node.path[:-1]:
+                parent = parent.children[segment]
+            walker = "iterate" if node.children else f"iterate_{parent.attrs[node.path[-1]]}"
+            lines.append(f"Every page, item by item: ``{walker}(...)``.")
         if result:
             lines.append("Returns:")
             lines.append(f"    :class:`{group.models_module}.{result}`.")
-        return wrap_doc([doc_text(line) for line in lines])
+        return wrap_doc([doc_text(line) for line in lines], width=84)
 
     def _v3_path(self, target: str) -> str:
         parts = ".".join(identifier(p) for p in target.split("."))
@@ -350,7 +472,8 @@ class ApiGenerator:
             if node.path
             else f"The REST {self._api_name} method tree."
         )
-        entry = NodeClass(cls=cls, doc=doc)
+        entry = NodeClass(cls=cls, doc=doc, is_root=not node.path)
+        attrs = set(node.attrs.values())
         for segment in sorted(node.children):
             child = node.children[segment]
             attr = node.attrs[segment]
@@ -359,27 +482,39 @@ class ApiGenerator:
                 module = None if child_group == group.path else self.module("methods", child_group)
                 entry.children.append(Child(attr, self.node_classes[child.path], module))
                 if module is not None:
-                    group.type_imports.add((module, self.node_classes[child.path]))
+                    for flavor in FLAVORS:
+                        name = f"{flavor.prefix}{self.node_classes[child.path]}"
+                        group.type_imports.add((module, name))
             else:
-                descriptor, builder = self._descriptor(child, group)
-                entry.methods.append((attr, descriptor, builder))
+                iterate = f"iterate_{attr}"
+                if iterate in attrs:
+                    raise ValueError(f"{'.'.join(child.path)}: {iterate} is also a method name")
+                entry.methods.append(MethodEntry(attr, iterate, self._spec_in(child, group)))
         if node.schema is not None and node.path:
-            descriptor, builder = self._descriptor(node, group)
-            entry.call = (descriptor.replace("ListMethod", "Method"), builder)
-            if "ListMethod" in descriptor:
-                entry.iterate = ("Iterate", builder)
+            entry.methods.insert(0, MethodEntry("__call__", "iterate", self._spec_in(node, group)))
         group.nodes.append(entry)
 
-    def _descriptor(self, node: Node, group: Group) -> tuple[str, str]:
-        owner, builder = self.builders[node.path]
-        kind = "ListMethod" if builder.list_args is not None else "Method"
-        if builder.deprecation:
-            kind = f"Deprecated{kind}"
-        name = builder.name
-        if owner is not group:
-            name = group.names.take(f"_{builder.name}")
-            group.runtime_imports.add((owner.methods_module, f"{builder.name} as {name}"))
-        return kind, name
+    def _spec_in(self, node: Node, group: Group) -> MethodSpec:
+        """A method's spec as the module of ``group`` names it (a method that is also a namespace
+        has its spec and models in its parent's module: imported under another name)."""
+        owner, spec = self.specs[node.path]
+        if owner is group:
+            return spec
+        const = group.names.take(spec.const)
+        alias = spec.const if const == spec.const else f"{spec.const} as {const}"
+        group.runtime_imports.add((owner.methods_module, alias))
+        group.other_models.add(owner.models_module)
+
+        def swap(text: str) -> str:
+            return re.sub(r"(?<![\w.])_m\.", "_pm.", text)
+
+        return replace(
+            spec,
+            const=const,
+            params=[replace(p, annotation=swap(p.annotation)) for p in spec.params],
+            result_type=swap(spec.result_type),
+            item_type=swap(spec.item_type),
+        )
 
     def list_table(self) -> dict[str, tuple[str | None, str, str]]:
         """List method -> (items key, id key, cursor key), for the core's list registry."""
@@ -464,16 +599,14 @@ def _line(module: str, names: list[str]) -> str:
 
 TYPED_NAMES = [
     "UNSET",
-    "Call",
-    "DeprecatedListMethod",
-    "DeprecatedMethod",
-    "Iterate",
-    "ListCall",
-    "ListMethod",
+    "AsyncNamespace",
+    "BatchHandle",
+    "BatchNamespace",
+    "ListMode",
     "ListProgress",
-    "M",
-    "Method",
-    "Namespace",
+    "ListSpec",
+    "Spec",
+    "SyncNamespace",
     "Unset",
 ]
 MODEL_NAMES = [
@@ -502,17 +635,26 @@ def _stdlib(text: str, typing_extra: list[str]) -> list[str]:
 
 
 def methods_imports(text: str, group: Group, extra: set[tuple[str, str]]) -> str:
-    uses_models = re.search(r"(?<![\w.])_m\.", _DOCSTRING.sub("", text)) is not None
-    needs_check = uses_models or bool(group.type_imports or extra)
-    lines = _stdlib(text, [])
+    code = _DOCSTRING.sub("", text)
+    uses_models = re.search(r"(?<![\w.])_m\.", code) is not None
+    needs_check = uses_models or bool(group.type_imports or extra or group.other_models)
+    abc = ["AsyncIterator", "Iterator", "Mapping", "Sequence"]
     typing_names = _used(text, ["Any", "Literal"]) + (["TYPE_CHECKING"] if needs_check else [])
-    lines[-1] = _line("typing", sorted(typing_names))
-    lines.append(_line("b24typed.core.typed", _used(text, TYPED_NAMES)))
+    lines = [
+        _line("collections.abc", _used(text, abc)),
+        _line("datetime", [n for n in ("date", "datetime") if re.search(rf"\| {n}\b", text)]),
+        _line("functools", _used(text, ["cached_property"])),
+        _line("typing", sorted(typing_names)),
+        _line("typing_extensions", _used(text, ["deprecated"])),
+        _line("b24typed.core.typed", _used(text, TYPED_NAMES)),
+    ]
     for module, name in sorted(group.runtime_imports):
         lines.append(f"from {module} import {name}")
     checking = []
     if uses_models:
         checking.append(f"import {group.models_module} as _m")
+    for module in sorted(group.other_models):
+        checking.append(f"import {module} as _pm")
     for module, name in sorted(group.type_imports | extra):
         checking.append(f"from {module} import {name}")
     block = "\n".join(line for line in lines if line)
@@ -567,9 +709,14 @@ def render(documents: list[dict[str, Any]]) -> tuple[dict[str, str], dict[str, i
                 is_root=is_root,
                 v3_root=is_root and generator.api == 2,
                 imports=IMPORTS,
+                flavors=FLAVORS,
             )
             text = files[generator.file_of("methods", path)]
-            extra = {("b24typed.methods.v3", "V3Root")} if is_root and generator.api == 2 else set()
+            extra = (
+                {("b24typed.methods.v3", f"{f.prefix}V3Root") for f in FLAVORS}
+                if is_root and generator.api == 2
+                else set()
+            )
             files[generator.file_of("methods", path)] = text.replace(
                 IMPORTS, methods_imports(text, group, extra)
             )
@@ -585,7 +732,7 @@ def render(documents: list[dict[str, Any]]) -> tuple[dict[str, str], dict[str, i
             )
             text = files[generator.file_of("models", path)]
             files[generator.file_of("models", path)] = text.replace(IMPORTS, models_imports(text))
-            counts["methods"] += len(group.builders)
+            counts["methods"] += len(group.specs)
             for item in group.models.items:
                 key = {"ModelClass": "models", "TypedDictDef": "typeddicts", "Alias": "aliases"}
                 counts[key[type(item).__name__]] += 1

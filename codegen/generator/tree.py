@@ -17,7 +17,7 @@ from codegen.generator.naming import NameRegistry, identifier, pascal_case
 Path = tuple[str, ...]
 
 # Attribute names a namespace must not use for a child.
-NODE_RESERVED = frozenset({"iterate", "request", "_b24"})
+NODE_RESERVED = frozenset({"iterate", "request", "_b24", "_call", "_walk"})
 
 
 @dataclass

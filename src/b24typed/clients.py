@@ -11,16 +11,18 @@ core's list registry (read on the first list walk).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from typing_extensions import ParamSpec
 
 from b24typed.core import client as _core
 from b24typed.core.lists import ListInfo, list_registry
 from b24typed.core.registry import migrations
-from b24typed.core.result import ApiVersion
-from b24typed.core.typed import AsyncMode, BatchMode, SyncMode
+from b24typed.core.result import AjaxResult, ApiVersion
+from b24typed.core.typed import Call, request_of, run_async, run_sync
 from b24typed.core.typed_batch import AsyncBatchRunner, SyncBatchRunner
-from b24typed.methods.v2 import V2Root
+from b24typed.methods.v2 import AsyncV2Root, BatchV2Root, V2Root
 
 __all__ = [
     "AsyncB24Hook",
@@ -33,6 +35,9 @@ __all__ = [
 ]
 
 OPENAPI_METHOD = "rest.documentation.openapi"
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def _migration_table() -> Mapping[str, Sequence[str]]:
@@ -65,28 +70,46 @@ def openapi_methods(document: Any) -> list[str]:
     return sorted(name for name in names if name)
 
 
-class SyncBatch(SyncBatchRunner, V2Root[BatchMode]):
+class SyncBatch(SyncBatchRunner, BatchV2Root):
     """``with b24.batch() as batch:`` queue typed calls (``h = batch.crm.item.get(...)``); they
     are sent 50 per request when the block ends, and ``h.result()`` gives the typed result."""
 
 
-class AsyncBatch(AsyncBatchRunner, V2Root[BatchMode]):
+class AsyncBatch(AsyncBatchRunner, BatchV2Root):
     """``async with b24.batch() as batch:`` queue typed calls; sent when the block ends."""
 
 
-class _TypedSync(V2Root[SyncMode]):
-    _b24_mode = 0
-
+class _TypedSync(V2Root):
     @property
     def _b24(self) -> Any:
         return self
 
-    def batch(self, *, halt: bool = False) -> SyncBatch:
+    def _typed_call(self, call: Call[R]) -> R:
+        return run_sync(self, call)
+
+    def batch(self, *, halt: bool = True) -> SyncBatch:
         """A typed batch: ``with b24.batch() as batch: h = batch.crm.item.get(...)``.
 
-        ``halt=True`` stops at the first failing command (the rest fail as skipped).
+        Like ``call_batch``, it stops at the first failing command (the rest fail as skipped);
+        ``halt=False`` runs every command.
         """
         return SyncBatch(self, halt=halt)
+
+    def request(self, method: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> Call[R]:
+        """The call a typed method would send, unsent: ``b24.request(b24.crm.item.get, id=5,
+        entity_type_id=2)`` gives its method, API version and wire ``params``."""
+        call: Call[R] = request_of(method, kwargs)
+        return call
+
+    def raw(
+        self, method: Callable[P, object], /, *args: P.args, **kwargs: P.kwargs
+    ) -> AjaxResult[Any]:
+        """Send a typed method's call and return the unparsed :class:`AjaxResult` (errors not
+        raised): ``b24.raw(b24.crm.item.get, entity_type_id=2, id=5)``, the escape hatch when a
+        portal answers outside the schema."""
+        call = request_of(method, kwargs)
+        answer: AjaxResult[Any] = self.call(call.api, call.method, call.params)  # type: ignore[attr-defined]
+        return answer
 
     def refresh_v3_methods(self) -> int:
         """Read the portal's REST 3.0 methods (``rest.documentation.openapi``) so that calling a
@@ -97,16 +120,33 @@ class _TypedSync(V2Root[SyncMode]):
         return added
 
 
-class _TypedAsync(V2Root[AsyncMode]):
-    _b24_mode = 1
-
+class _TypedAsync(AsyncV2Root):
     @property
     def _b24(self) -> Any:
         return self
 
-    def batch(self, *, halt: bool = False) -> AsyncBatch:
-        """A typed batch: ``async with b24.batch() as batch: h = batch.crm.item.get(...)``."""
+    def _typed_call(self, call: Call[R]) -> Awaitable[R]:
+        return run_async(self, call)
+
+    def batch(self, *, halt: bool = True) -> AsyncBatch:
+        """A typed batch: ``async with b24.batch() as batch: h = batch.crm.item.get(...)``;
+        stops at the first failing command unless ``halt=False``."""
         return AsyncBatch(self, halt=halt)
+
+    def request(
+        self, method: Callable[P, Awaitable[R]], /, *args: P.args, **kwargs: P.kwargs
+    ) -> Call[R]:
+        """The call a typed method would send, unsent (see the sync client's ``request``)."""
+        call: Call[R] = request_of(method, kwargs)
+        return call
+
+    async def raw(
+        self, method: Callable[P, object], /, *args: P.args, **kwargs: P.kwargs
+    ) -> AjaxResult[Any]:
+        """Send a typed method's call; the unparsed :class:`AjaxResult` (errors not raised)."""
+        call = request_of(method, kwargs)
+        answer: AjaxResult[Any] = await self.call(call.api, call.method, call.params)  # type: ignore[attr-defined]
+        return answer
 
     async def refresh_v3_methods(self) -> int:
         """Read the portal's REST 3.0 methods (``rest.documentation.openapi``); see the sync

@@ -32,9 +32,22 @@ def test_a_typed_answer_that_does_not_fit_its_model_raises_a_b24_error() -> None
     error = info.value
     assert error.method == "crm.item.get" and error.code == "RESULT_VALIDATION"
     assert error.field_errors and error.field_errors[0].field == "item"
-    assert ".raw(" in error.description
-    raw = b24.crm.item.get.raw(entity_type_id=2, id=1)
+    assert "b24.raw(" in error.description
+    raw = b24.raw(b24.crm.item.get, entity_type_id=2, id=1)
     assert raw.result == {"item": "not an object"}
+
+
+def test_a_write_whose_answer_does_not_fit_says_it_happened() -> None:
+    b24 = client_answering({"item": "not an object"})
+    with pytest.raises(ResultValidationError) as info:
+        b24.crm.item.add(entity_type_id=2, fields={"title": "x"})
+    error = info.value
+    assert error.status == 200
+    assert error.request_id
+    assert error.raw == {"item": "not an object"}
+    assert "no HTTP answer" not in str(error)
+    assert "HTTP 200" in str(error)
+    assert "the call was done (do not repeat a write)" in error.description
 
 
 def test_offset_paging_tolerates_ids_that_are_not_scalars() -> None:
@@ -106,7 +119,7 @@ def test_any_result_through_any_path_gives_data_or_a_b24_error(result: Any, path
         elif path == "typed":
             b24.crm.item.get(entity_type_id=2, id=1)
         else:
-            for number, _ in enumerate(b24.crm.item.list.iterate(entity_type_id=2)):
+            for number, _ in enumerate(b24.crm.item.iterate_list(entity_type_id=2)):
                 if number > 200:
                     break
     except B24Error:

@@ -13,7 +13,7 @@ from b24typed import B24Hook, LimitConfig
 from b24typed.core.errors import AjaxError, MethodNotFoundError, ResponseFormatError
 from b24typed.testing import FakePortal
 
-from .wrappers import arguments, schema_ids, schemas, wrapper_of
+from .wrappers import arguments, build, schema_ids, schemas, wrapper_of
 
 # Schema problems found by this test, reported to the importer; the test records them as xfail
 # (with the pydantic message) instead of passing silently, and passes again once they are fixed.
@@ -48,7 +48,7 @@ def test_wrapper_calls_emulator_and_parses(
 ) -> None:
     wrapper = wrapper_of(b24, document)
     kwargs = arguments(wrapper, document)
-    call = wrapper.__wrapped__(**kwargs)
+    call = build(wrapper, kwargs)
     assert (call.api, call.method) == (document["api"], document["method"])
     key = f"v{document['api']}:{document['method']}"
     try:

@@ -130,12 +130,19 @@ def test_odd_schemas_render_valid_python() -> None:
     for path, text in files.items():
         compile(text, path, "exec")
     v2 = files["methods/v2/odd/class_.py"]
-    assert "def import_(" not in v2 and "import_ = Method(odd_class_import)" in v2
-    assert "__call__ = Method(_odd_class)" in v2
-    builder = files["methods/v2/odd/__init__.py"]
-    assert "iterate_ = DeprecatedMethod(odd_iterate)" in builder
+    for flavor in ("class OddClass(SyncNamespace)", "class AsyncOddClass(AsyncNamespace)"):
+        assert flavor in v2
+    assert "def import_(\n        self,\n        *," in v2
+    assert "async def import_(" in v2
+    # odd.class is a method and a namespace: the namespace is callable, its spec imported.
+    assert "def __call__(" in v2 and "from b24typed.methods.v2.odd import _ODD_CLASS" in v2
+    assert "def iterate_list(" in v2  # odd.class.list: items are scalars, so offset paging
+    assert 'mode: ListMode = "offset"' in v2
+    parent = files["methods/v2/odd/__init__.py"]
+    assert "def iterate_(" in parent and "async def iterate_(" in parent
+    assert '@deprecated("odd.iterate is deprecated: use b24.odd.class_(...)")' in parent
     root = files["methods/v2/__init__.py"]
-    assert "batch_ = Method(batch)" in root
+    assert "def batch_(" in root
     models = files["models/v2/odd/class_.py"]
     for field in ("schema_: ", "model_dump_: ", "    id: LInt = None", "id_2: ", 'alias="_id"'):
         assert field in models, field

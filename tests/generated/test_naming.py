@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import inspect
 import keyword
 import warnings
 from collections import Counter
@@ -18,7 +19,7 @@ from b24typed.core.typed import Namespace
 from codegen.generator.naming import MODEL_RESERVED, NameRegistry, identifier, pascal_case
 from codegen.generator.tree import build_tree, walk
 
-from .wrappers import attribute_path, schemas, trees, wrapper_of
+from .wrappers import attribute_path, build, schemas, trees, wrapper_of
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "b24typed"
 
@@ -37,7 +38,7 @@ def test_every_schema_reaches_its_own_wrapper(b24: B24Hook) -> None:
         for name in path:
             assert name.isidentifier() and not keyword.iskeyword(name), (document, name)
         wrapper = wrapper_of(b24, document)
-        built = wrapper.__wrapped__(**_marks(wrapper))
+        built = build(wrapper, _marks(wrapper))
         assert (built.api, built.method) == (document["api"], document["method"])
 
 
@@ -61,12 +62,12 @@ def test_methods_that_are_also_namespaces() -> None:
     b24 = B24Hook(b24_url="https://example.bitrix24.com", user_id=1, secret="s")
     for node in both:
         wrapper = wrapper_of(b24, node.schema)
-        assert wrapper.__wrapped__(**_marks(wrapper)).method == node.schema["method"]
+        assert build(wrapper, _marks(wrapper)).method == node.schema["method"]
 
 
 def _marks(wrapper: Any) -> dict[str, Any]:
-    code = wrapper.__wrapped__.__code__
-    return {n: 1 for n in code.co_varnames[: code.co_kwonlyargcount] if n != "extra_params"}
+    names = inspect.signature(wrapper).parameters
+    return {n: 1 for n in names if n != "extra_params"}
 
 
 def test_naming_rules() -> None:

@@ -32,18 +32,19 @@ def _client(portal: FakePortal) -> B24Hook:
 
 def test_unset_parameters_are_never_sent_and_wire_names_are_kept() -> None:
     b24 = B24Hook(b24_url="https://example.bitrix24.com", user_id=1, secret="s")
-    call = b24.crm.item.list.request(entity_type_id=2, select=["id"], filter={">id": 5})
+    call = b24.request(b24.crm.item.list, entity_type_id=2, select=["id"], filter={">id": 5})
     assert (call.api, call.method) == (2, "crm.item.list")
     assert call.params == {"entityTypeId": 2, "select": ["id"], "filter": {">id": 5}}
     assert not UNSET and repr(UNSET) == "UNSET"
-    call = b24.crm.item.get.request(entity_type_id=2, id=1, extra_params={"undocumented": "Y"})
+    call = b24.request(b24.crm.item.get, entity_type_id=2, id=1, extra_params={"undocumented": "Y"})
     assert call.params == {"entityTypeId": 2, "id": 1, "undocumented": "Y"}
 
 
 def test_wrappers_carry_docstrings_with_docs_link_and_no_prose() -> None:
     b24 = B24Hook(b24_url="https://example.bitrix24.com", user_id=1, secret="s")
     doc = b24.crm.item.get.__doc__ or ""
-    assert "``crm.item.get`` (REST v2)" in doc
+    assert doc.startswith("Read one ``crm.item`` record.")
+    assert "REST v2 method ``crm.item.get``" in doc
     assert "https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-get.html" in doc
     assert "Scopes: crm." in doc
     v2_task = b24.tasks.task.get.__doc__ or ""
@@ -97,9 +98,9 @@ def test_models_use_snake_case_attributes_and_wire_aliases(portal: FakePortal) -
 
 def test_raw_keeps_the_unparsed_answer(portal: FakePortal) -> None:
     b24 = _client(portal)
-    answer = b24.crm.item.get.raw(entity_type_id=2, id=424242)
+    answer = b24.raw(b24.crm.item.get, entity_type_id=2, id=424242)
     assert not answer.is_success and answer.error is not None
-    added = b24.crm.item.add.raw(entity_type_id=2, fields={"title": "Raw"})
+    added = b24.raw(b24.crm.item.add, entity_type_id=2, fields={"title": "Raw"})
     assert added.result["item"]["title"] == "Raw"
 
 
@@ -108,7 +109,7 @@ def test_iterate_walks_every_page_with_typed_items(portal: FakePortal) -> None:
     with b24.batch() as batch:
         for i in range(130):
             batch.crm.item.add(entity_type_id=2, fields={"title": f"D{i}"})
-    items = list(b24.crm.item.list.iterate(entity_type_id=2))
+    items = list(b24.crm.item.iterate_list(entity_type_id=2))
     assert len(items) == 130
     assert {type(i).__name__ for i in items} == {"CrmItemListItem"}
     assert sorted(i.title or "" for i in items) == sorted(f"D{i}" for i in range(130))
@@ -121,7 +122,7 @@ async def test_async_wrappers_and_iterate(portal: FakePortal) -> None:
     ) as b24:
         added = await b24.crm.item.add(entity_type_id=2, fields={"title": "A"})
         assert added.item is not None
-        seen = [item.id async for item in b24.crm.item.list.iterate(entity_type_id=2)]
+        seen = [item.id async for item in b24.crm.item.iterate_list(entity_type_id=2)]
         assert seen == [added.item.id]
 
 

@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from b24typed.core.typed import Call
+from b24typed.core.typed import Call, request_of
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "schemas"
@@ -55,13 +55,18 @@ def attribute_path(document: dict[str, Any]) -> list[str]:
 
 
 def wrapper_of(client: Any, document: dict[str, Any]) -> Any:
-    """The bound wrapper of a schema's method on ``client`` (``__call__`` of a namespace node)."""
+    """The bound method of a schema's method on ``client`` (``__call__`` of a namespace node)."""
     node: Any = client
     for attribute in attribute_path(document):
         node = getattr(node, attribute)
-    if not hasattr(node, "__wrapped__"):
-        node = type(node).__call__.__get__(node, type(node))
+    if not inspect.ismethod(node):
+        node = node.__call__
     return node
+
+
+def build(bound: Any, kwargs: dict[str, Any]) -> Call[Any]:
+    """The call a bound generated method would send for ``kwargs``, unsent."""
+    return request_of(bound, kwargs)
 
 
 def sample(schema: Any, depth: int = 0) -> Any:
@@ -98,14 +103,13 @@ def sample(schema: Any, depth: int = 0) -> Any:
 
 def arguments(bound: Any, document: dict[str, Any]) -> dict[str, Any]:
     """Keyword arguments for a wrapper: every required parameter, from the example if any."""
-    builder = bound.__wrapped__
     params = document.get("params") or {}
     props = params.get("properties") or {}
     example = (document.get("examples") or {}).get("request")
     example = example if isinstance(example, dict) else {}
-    wire_of = _wire_names(builder, document)
+    wire_of = _wire_names(bound)
     kwargs: dict[str, Any] = {}
-    for name, parameter in inspect.signature(builder).parameters.items():
+    for name, parameter in inspect.signature(bound).parameters.items():
         if name == "extra_params" or parameter.default is not inspect.Parameter.empty:
             continue
         wire = wire_of[name]
@@ -113,9 +117,9 @@ def arguments(bound: Any, document: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
-def _wire_names(builder: Any, document: dict[str, Any]) -> dict[str, str]:
+def _wire_names(bound: Any) -> dict[str, str]:
     """Python parameter -> wire name, read back from a call with every parameter marked."""
-    names = inspect.signature(builder).parameters
+    names = inspect.signature(bound).parameters
     marks: dict[str, Any] = {name: f"@{name}" for name in names if name != "extra_params"}
-    call: Call[Any] = builder(**marks)
+    call = build(bound, marks)
     return {value[1:]: wire for wire, value in call.params.items() if isinstance(value, str)}

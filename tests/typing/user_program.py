@@ -29,11 +29,11 @@ def sync_program(b24: B24Hook) -> None:
     assert_type(added, CrmItemAddResult)
     page = b24.crm.item.list(entity_type_id=2, select=["id", "title"], filter={">id": 0})
     assert_type(page, CrmItemListResult)
-    items = b24.crm.item.list.iterate(entity_type_id=2)
+    items = b24.crm.item.iterate_list(entity_type_id=2)
     assert_type(items, Iterator[CrmItemListItem])
     for item in items:
         assert_type(item.id, int | None)
-    assert_type(b24.crm.item.list.request(entity_type_id=2), Call[CrmItemListResult])
+    assert_type(b24.request(b24.crm.item.list, entity_type_id=2), Call[CrmItemListResult])
     assert_type(b24.v3.tasks.task.get(id=51), V3TasksTaskGetResult)
     b24.crm.item.get(entity_type_id=2, id=5, extra_params={"useOriginalUfNames": "Y"})
     b24.crm.item.get(entity_type_id=2, id=5, use_original_uf_names="N")
@@ -49,7 +49,7 @@ def sync_program(b24: B24Hook) -> None:
     assert_type(
         b24.lists.get.iblock.type.id(iblock_code="x", iblock_id=1), ListsGetIblockTypeIdResult
     )
-    assert_type(b24.crm.item.get.raw(entity_type_id=2, id=5), AjaxResult[Any])
+    assert_type(b24.raw(b24.crm.item.get, entity_type_id=2, id=5), AjaxResult[Any])
     raw = b24.call_method("crm.item.get", {"entityTypeId": 2, "id": 5})  # generic calls stay
     assert_type(raw, AjaxResult[Any])
     assert_type(raw.result, Any)
@@ -66,7 +66,7 @@ async def async_program(b24: AsyncB24Hook) -> None:
         b24.crm.item.get(entity_type_id=2, id=5), Coroutine[Any, Any, CrmItemGetResult]
     )
     assert_type(await pending, CrmItemGetResult)
-    items = b24.crm.item.list.iterate(entity_type_id=2)
+    items = b24.crm.item.iterate_list(entity_type_id=2)
     assert_type(items, AsyncIterator[CrmItemListItem])
     async for item in items:
         assert_type(item, CrmItemListItem)

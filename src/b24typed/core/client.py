@@ -60,8 +60,6 @@ from b24typed.core.request import STATIC_HEADERS
 from b24typed.core.retry import RetryPolicy
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
-
     from b24typed.tokens import AsyncTokenStore, TokenStore
 
 logger = logging.getLogger("b24typed")
@@ -71,6 +69,10 @@ HttpT = TypeVar("HttpT")
 P = ParamSpec("P")
 R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., Any])
+# Named TypeVars rather than ``Self``: Jedi (IPython, Jupyter) infers them, ``Self`` it does not.
+WebhookT = TypeVar("WebhookT", bound="_Webhook[Any]")
+SyncT = TypeVar("SyncT", bound="SyncClient")
+AsyncT = TypeVar("AsyncT", bound="AsyncClient")
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -285,7 +287,7 @@ class _Webhook(BaseClient[HttpT]):
 
     @classmethod
     def from_webhook_url(
-        cls,
+        cls: type[WebhookT],
         url: str,
         *,
         http_client: HttpT | None = None,
@@ -293,7 +295,7 @@ class _Webhook(BaseClient[HttpT]):
         retry: RetryPolicy | None = None,
         limits: LimitConfig | None = None,
         clock: Clock | None = None,
-    ) -> Self:
+    ) -> WebhookT:
         """A client for an inbound webhook URL such as ``https://x.bitrix24.com/rest/1/abc/``."""
         auth = parse_webhook_url(url)
         return cls(
@@ -466,7 +468,7 @@ class SyncClient(BaseClient[httpx.Client]):
         if self._owns_http:
             self._http.close()
 
-    def __enter__(self) -> Self:
+    def __enter__(self: SyncT) -> SyncT:
         return self
 
     def __exit__(
@@ -573,7 +575,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         if self._owns_http:
             await self._http.aclose()
 
-    async def __aenter__(self) -> Self:
+    async def __aenter__(self: AsyncT) -> AsyncT:
         return self
 
     async def __aexit__(

@@ -161,8 +161,11 @@ class ResponseFormatError(AjaxError):
 class ResultValidationError(ResponseFormatError):
     """A typed call's answer does not fit its result model; ``field_errors`` say where.
 
-    The wrapper's ``.raw(...)`` returns the unparsed answer.
+    The portal did answer success: ``status`` and ``request_id`` are the answer's, ``raw`` is its
+    unparsed ``result`` (``b24.raw(<method>, ...)`` returns the whole answer).
     """
+
+    raw: Any = None
 
 
 class TransportError(AjaxError):

@@ -1,4 +1,4 @@
-"""The runtime of the generated typed surface: what every generated wrapper and model relies on.
+"""The runtime of the generated typed surface: what every generated namespace relies on.
 
 Generated code (``b24typed.methods``, ``b24typed.models``) holds only data: signatures, docstrings,
 model fields. Everything that runs lives here:
@@ -6,21 +6,20 @@ model fields. Everything that runs lives here:
 - :data:`UNSET`, the default of optional parameters (an unset parameter is never sent);
 - (lenient field types and :class:`B24Model`, the base of every result model, are in
   :mod:`b24typed.core.typed_models`, so that namespaces load without pydantic);
-- :class:`Call`, what a generated request builder returns: method, API version, wire parameters
-  and where the result model lives (imported on first parse, so models load lazily);
-- :class:`Namespace` and the method descriptors (:class:`Method`, :class:`ListMethod` and their
-  deprecated variants) that turn one typed builder into a sync call, an awaitable call or a batch
-  command, depending on the client the namespace belongs to.
+- :class:`Spec`, the one request builder of a REST method, shared by the generated sync, async
+  and batch namespaces: from a method's arguments it builds a :class:`Call` (method, API
+  version, wire parameters and where the result model lives, imported on first parse);
+- :class:`SyncNamespace`, :class:`AsyncNamespace` and :class:`BatchNamespace`, the bases of the
+  generated namespace classes, which hand a built call to what runs it;
+- :func:`iterate_sync` and :func:`iterate_async`, the one typed list walk (over the core's list
+  export).
 """
 
 from __future__ import annotations
 
 import importlib
-import warnings
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeAlias, TypeVar, overload
-
-from typing_extensions import ParamSpec, deprecated
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypeAlias, TypeVar
 
 from b24typed.core.errors import FieldError, ResultValidationError, SdkError
 
@@ -29,31 +28,29 @@ if TYPE_CHECKING:
 
 __all__ = [
     "UNSET",
-    "AsyncMode",
+    "AsyncNamespace",
     "BatchHandle",
-    "BatchMode",
+    "BatchNamespace",
     "Call",
-    "DeprecatedListMethod",
-    "DeprecatedMethod",
-    "Iterate",
     "ListCall",
-    "ListMethod",
+    "ListMode",
     "ListProgress",
-    "M",
-    "Method",
+    "ListSpec",
     "Namespace",
-    "SyncMode",
+    "Spec",
+    "SyncNamespace",
     "Unset",
+    "request_of",
 ]
 
-P = ParamSpec("P")
 R = TypeVar("R")
 I = TypeVar("I")  # noqa: E741 - the item type of a list method
-M = TypeVar("M")
+
+ListMode: TypeAlias = Literal["batch", "fast", "offset"]
+"""``mode`` of a REST v2 list walk (see ``B24Hook.fetch_list_method``)."""
 
 ListProgress: TypeAlias = "bool | Callable[[int, int | None], None] | None"
-"""``progress`` of a list method's ``.iterate``: ``True`` for a tqdm bar, or ``callback(done,
-total_or_None)``; ignored by a direct (one page) call."""
+"""``progress`` of a list walk: ``True`` for a tqdm bar, or ``callback(done, total_or_None)``."""
 
 
 # --- the UNSET sentinel -------------------------------------------------------------------------
@@ -111,9 +108,15 @@ def _parser(module: str, name: str) -> Callable[[Any], Any]:
     return parse
 
 
-def _validate(module: str, name: str, raw: Any, method: str) -> Any:
+def _validate(
+    module: str, name: str, raw: Any, method: str, answer: AjaxResult[Any] | None = None
+) -> Any:
     """``raw`` parsed into the type ``name``; an answer that does not fit raises
-    :class:`ResultValidationError` (a :class:`B24Error`), not pydantic's own error."""
+    :class:`ResultValidationError` (a :class:`B24Error`), not pydantic's own error.
+
+    With the ``answer`` it came in, the error carries its HTTP status, request id and the raw
+    result, and says the portal did the call: a write that succeeded is never retried blindly.
+    """
     try:
         return _parser(module, name)(raw)
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
@@ -123,13 +126,19 @@ def _validate(module: str, name: str, raw: Any, method: str) -> Any:
             for row in rows[:20]
         )
         summary = "; ".join(f"{f.field or '(root)'}: {f.message}" for f in field_errors[:3])
-        raise ResultValidationError(
+        done = " the portal answered success, so the call was done (do not repeat a write);"
+        error = ResultValidationError(
             "RESULT_VALIDATION",
-            f"the answer does not fit {name} ({len(rows)} problem(s)): {summary}; "
-            "use .raw(...) for the unparsed answer",
+            f"the answer does not fit {name} ({len(rows)} problem(s)): {summary};"
+            f"{done if answer is not None else ''} .raw holds the unparsed result, and "
+            "b24.raw(<method>, ...) returns the whole answer",
             method=method,
+            status=answer.status if answer is not None else 0,
+            request_id=answer.request_id if answer is not None else "",
             field_errors=field_errors,
-        ) from None
+        )
+        error.raw = raw
+        raise error from None
 
 
 class Call(Generic[R]):
@@ -139,7 +148,7 @@ class Call(Generic[R]):
     raw ``result`` is returned as is).
     """
 
-    __slots__ = ("api", "deprecation", "method", "models", "params", "result")
+    __slots__ = ("api", "method", "models", "params", "result")
 
     def __init__(
         self,
@@ -150,7 +159,6 @@ class Call(Generic[R]):
         params: Mapping[str, Any],
         *,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-        deprecation: str | None = None,
     ) -> None:
         self.api: ApiVersion = api
         self.method = method
@@ -160,13 +168,12 @@ class Call(Generic[R]):
         if not isinstance(extra_params, Unset):
             wire.update(strip_unset(extra_params))
         self.params: dict[str, Any] = wire
-        self.deprecation = deprecation
 
-    def parse(self, raw: Any) -> R:
-        """The typed result from the raw ``result`` member."""
+    def parse(self, raw: Any, answer: AjaxResult[Any] | None = None) -> R:
+        """The typed result from the raw ``result`` member (of ``answer``, when there is one)."""
         if self.result is None:
             return raw  # type: ignore[no-any-return]
-        return _validate(self.models, self.result, raw, self.method)  # type: ignore[no-any-return]
+        return _validate(self.models, self.result, raw, self.method, answer)  # type: ignore[no-any-return]
 
     def __repr__(self) -> str:
         return f"Call(api={self.api}, method={self.method!r}, params={sorted(self.params)})"
@@ -175,7 +182,7 @@ class Call(Generic[R]):
 class ListCall(Call[R], Generic[R, I]):
     """A call to a list method: it can also be walked item by item (``.iterate``)."""
 
-    __slots__ = ("cursor_key", "id_key", "item", "items_key", "pagination", "progress")
+    __slots__ = ("cursor_key", "id_key", "item", "items_key", "mode", "progress")
 
     def __init__(
         self,
@@ -190,18 +197,15 @@ class ListCall(Call[R], Generic[R, I]):
         items_key: str | None,
         id_key: str = "ID",
         cursor_key: str = "ID",
-        pagination: str = "start",
+        mode: ListMode = "batch",
         progress: ListProgress = None,
-        deprecation: str | None = None,
     ) -> None:
-        super().__init__(
-            api, method, models, result, params, extra_params=extra_params, deprecation=deprecation
-        )
+        super().__init__(api, method, models, result, params, extra_params=extra_params)
         self.item = item
         self.items_key = items_key
         self.id_key = id_key
         self.cursor_key = cursor_key
-        self.pagination = pagination
+        self.mode: ListMode = mode
         self.progress = progress
 
     def parse_item(self, raw: Any) -> I:
@@ -222,8 +226,8 @@ def _list_args(call: ListCall[Any, Any]) -> dict[str, Any]:
         "cursor_key": call.cursor_key,
         "progress": call.progress,
     }
-    if call.api == 2 and any(key.lower() == "order" for key in call.params):
-        args["mode"] = "offset"  # keyset modes order by id; a caller's order needs offset paging
+    if call.api == 2:
+        args["mode"] = call.mode
     return args
 
 
@@ -243,257 +247,194 @@ async def iterate_async(client: Any, call: ListCall[Any, I]) -> AsyncIterator[I]
             yield call.parse_item(row)
 
 
-# --- modes, namespaces and bound methods --------------------------------------------------------
+# --- the shared request builder and the namespaces --------------------------------------------
 
 
-class SyncMode:
-    """Type marker: namespaces of a blocking client (calls return results)."""
+class Spec(Generic[R]):
+    """What a generated method sends: one per REST method, shared by the sync, async and batch
+    namespaces. ``wire`` maps each Python parameter name to its wire name."""
+
+    __slots__ = ("api", "method", "models", "result", "wire")
+
+    def __init__(
+        self, api: ApiVersion, method: str, models: str, result: str | None, wire: Mapping[str, str]
+    ) -> None:
+        self.api: ApiVersion = api
+        self.method = method
+        self.models = models
+        self.result = result
+        self.wire = wire
+
+    def _params(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        return {wire: args[name] for name, wire in self.wire.items()}
+
+    def build(self, args: Mapping[str, Any]) -> Call[R]:
+        """The call for the arguments of a generated method (its ``locals()``)."""
+        return Call(
+            self.api,
+            self.method,
+            self.models,
+            self.result,
+            self._params(args),
+            extra_params=args.get("extra_params", UNSET),
+        )
+
+    def __repr__(self) -> str:
+        return f"<Spec {self.method} (REST {'3.0' if self.api == 3 else 'v2'})>"
 
 
-class AsyncMode:
-    """Type marker: namespaces of an asyncio client (calls return awaitables)."""
+class ListSpec(Spec[R], Generic[R, I]):
+    """A list method's :class:`Spec`: also knows its item type and where the items and ids are."""
+
+    __slots__ = ("cursor_key", "id_key", "item", "items_key")
+
+    def __init__(
+        self,
+        api: ApiVersion,
+        method: str,
+        models: str,
+        result: str | None,
+        wire: Mapping[str, str],
+        *,
+        item: str | None,
+        items_key: str | None,
+        id_key: str,
+        cursor_key: str,
+    ) -> None:
+        super().__init__(api, method, models, result, wire)
+        self.item = item
+        self.items_key = items_key
+        self.id_key = id_key
+        self.cursor_key = cursor_key
+
+    def build(self, args: Mapping[str, Any]) -> ListCall[R, I]:
+        """The call for the arguments of a generated method; ``.iterate_*`` arguments (``mode``,
+        ``items_key``, ``id_key``, ``cursor_key``, ``progress``) set how it is walked."""
+        return ListCall(
+            self.api,
+            self.method,
+            self.models,
+            self.result,
+            self._params(args),
+            extra_params=args.get("extra_params", UNSET),
+            item=self.item,
+            items_key=args.get("items_key") or self.items_key,
+            id_key=args.get("id_key") or self.id_key,
+            cursor_key=args.get("cursor_key") or args.get("id_key") or self.cursor_key,
+            mode=args.get("mode", "batch"),
+            progress=args.get("progress"),
+        )
 
 
-class BatchMode:
-    """Type marker: namespaces of a batch (calls return :class:`BatchHandle`)."""
-
-
-class Namespace(Generic[M]):
+class Namespace:
     """A node of the generated method tree (``b24.crm``, ``b24.crm.item``, ...).
 
-    ``M`` says what calls return: results (:class:`SyncMode`), awaitables (:class:`AsyncMode`)
-    or batch handles (:class:`BatchMode`).
+    Generated namespaces come in three twins with the same methods: sync (calls return
+    results), async (coroutines) and batch (queued :class:`BatchHandle`). Their method bodies
+    only hand their arguments to ``_call``/``_iterate`` with the method's :class:`Spec`; what
+    runs the call (``_b24``: a client, a batch) is given at construction.
     """
 
+    __slots__ = ("__dict__", "_executor")
+
     def __init__(self, executor: Any) -> None:
-        self.__executor = executor
+        self._executor = executor
 
     @property
     def _b24(self) -> Any:
         """What runs the calls: a client or a batch."""
-        return self.__executor
+        return self._executor
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._b24!r}>"
 
 
-def _warn_deprecated(call: Call[Any]) -> None:
-    if call.deprecation is not None:
-        warnings.warn(call.deprecation, DeprecationWarning, stacklevel=4)
+class SyncNamespace(Namespace):
+    """A namespace of a blocking client."""
+
+    __slots__ = ()
+
+    def _call(self, spec: Spec[R], args: Mapping[str, Any]) -> R:
+        run: Callable[[Call[R]], R] = self._b24._typed_call
+        return run(spec.build(args))
+
+    def _walk(self, spec: ListSpec[Any, I], args: Mapping[str, Any]) -> Iterator[I]:
+        return iterate_sync(self._b24, spec.build(args))
+
+
+class AsyncNamespace(Namespace):
+    """A namespace of an asyncio client."""
+
+    __slots__ = ()
+
+    def _call(self, spec: Spec[R], args: Mapping[str, Any]) -> Awaitable[R]:
+        run: Callable[[Call[R]], Awaitable[R]] = self._b24._typed_call
+        return run(spec.build(args))
+
+    def _walk(self, spec: ListSpec[Any, I], args: Mapping[str, Any]) -> AsyncIterator[I]:
+        return iterate_async(self._b24, spec.build(args))
+
+
+class BatchNamespace(Namespace):
+    """A namespace of a typed batch (``with b24.batch() as batch``)."""
+
+    __slots__ = ()
+
+    def _call(self, spec: Spec[R], args: Mapping[str, Any]) -> BatchHandle[R]:
+        add: Callable[[Call[R]], BatchHandle[R]] = self._b24._add
+        return add(spec.build(args))
 
 
 def run_sync(client: Any, call: Call[R]) -> R:
     """Send a typed call through a sync client; raise its :class:`AjaxError` on failure."""
-    _warn_deprecated(call)
     result: AjaxResult[Any] = client.call(call.api, call.method, call.params)
-    return call.parse(result.raise_for_error().result)
+    return call.parse(result.raise_for_error().result, result)
 
 
 async def run_async(client: Any, call: Call[R]) -> R:
     """Send a typed call through an async client; raise its :class:`AjaxError` on failure."""
-    _warn_deprecated(call)
     result: AjaxResult[Any] = await client.call(call.api, call.method, call.params)
-    return call.parse(result.raise_for_error().result)
+    return call.parse(result.raise_for_error().result, result)
 
 
-class _Bound(Generic[P, R]):
-    # No __slots__: the instance carries the builder's __doc__ (help(), IDE runtime inspection).
+class _Capture:
+    """The executor of :func:`request_of` for sync namespaces: a call is built, never sent."""
 
-    def __init__(self, executor: Any, builder: Callable[P, Call[R]]) -> None:
-        self._executor = executor
-        self._builder = builder
-        self.__wrapped__ = builder
-        self.__doc__ = builder.__doc__
-
-    def __repr__(self) -> str:
-        return f"<typed method {self._builder.__name__} of {self._executor!r}>"
+    def _typed_call(self, call: Call[R]) -> Call[R]:
+        return call
 
 
-class SyncBound(_Bound[P, R]):
-    """A method of a blocking client: calling it returns the typed result."""
+class _AsyncCapture:
+    """The executor of :func:`request_of` for async namespaces."""
 
-    def __call__(self, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        return run_sync(self._executor, self._builder(*args, **kwargs))
-
-    def request(self, /, *args: P.args, **kwargs: P.kwargs) -> Call[R]:
-        """The call without sending it (method, API version and wire parameters)."""
-        return self._builder(*args, **kwargs)
-
-    def raw(self, /, *args: P.args, **kwargs: P.kwargs) -> AjaxResult[Any]:
-        """Send the call and return the unparsed :class:`AjaxResult` (errors not raised): the
-        escape hatch when a portal answers outside the schema."""
-        call = self._builder(*args, **kwargs)
-        result: AjaxResult[Any] = self._executor.call(call.api, call.method, call.params)
-        return result
+    async def _typed_call(self, call: Call[R]) -> Call[R]:
+        return call
 
 
-class AsyncBound(_Bound[P, R]):
-    """A method of an asyncio client: calling it returns an awaitable of the typed result."""
-
-    def __call__(self, /, *args: P.args, **kwargs: P.kwargs) -> Coroutine[Any, Any, R]:
-        return run_async(self._executor, self._builder(*args, **kwargs))
-
-    def request(self, /, *args: P.args, **kwargs: P.kwargs) -> Call[R]:
-        """The call without sending it (method, API version and wire parameters)."""
-        return self._builder(*args, **kwargs)
-
-    async def raw(self, /, *args: P.args, **kwargs: P.kwargs) -> AjaxResult[Any]:
-        """Send the call and return the unparsed :class:`AjaxResult` (errors not raised)."""
-        call = self._builder(*args, **kwargs)
-        result: AjaxResult[Any] = await self._executor.call(call.api, call.method, call.params)
-        return result
-
-
-class BatchBound(_Bound[P, R]):
-    """A method inside ``with b24.batch() as batch``: calling it queues the call."""
-
-    def __call__(self, /, *args: P.args, **kwargs: P.kwargs) -> BatchHandle[R]:
-        handle: BatchHandle[R] = self._executor._add(self._builder(*args, **kwargs))
-        return handle
-
-
-class SyncListBound(SyncBound[P, R], Generic[P, R, I]):
-    """A list method of a blocking client; ``.iterate(...)`` walks every page."""
-
-    def iterate(self, /, *args: P.args, **kwargs: P.kwargs) -> Iterator[I]:
-        """Every item, typed, page after page (``start``/``next`` on v2, keyset on REST 3.0)."""
-        call: Any = self._builder(*args, **kwargs)
-        _warn_deprecated(call)
-        return iterate_sync(self._executor, call)
-
-
-class AsyncListBound(AsyncBound[P, R], Generic[P, R, I]):
-    """A list method of an asyncio client; ``async for x in ....iterate(...)`` walks every page."""
-
-    def iterate(self, /, *args: P.args, **kwargs: P.kwargs) -> AsyncIterator[I]:
-        """Every item, typed, page after page (``start``/``next`` on v2, keyset on REST 3.0)."""
-        call: Any = self._builder(*args, **kwargs)
-        _warn_deprecated(call)
-        return iterate_async(self._executor, call)
-
-
-def _bind(obj: Any, builder: Any, kinds: tuple[type, type, type]) -> Any:
-    mode = obj._b24._b24_mode
-    return kinds[mode](obj._b24, builder)
-
-
-class Method(Generic[P, R]):
-    """Class attribute of a namespace: one REST method, typed by its request builder."""
-
-    __slots__ = ("builder", "name")
-    _kinds: tuple[type, type, type] = (SyncBound, AsyncBound, BatchBound)
-
-    def __init__(self, builder: Callable[P, Call[R]]) -> None:
-        self.builder = builder
-        self.name = builder.__name__
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    @overload
-    def __get__(self, obj: Namespace[SyncMode], owner: Any) -> SyncBound[P, R]: ...
-    @overload
-    def __get__(self, obj: Namespace[AsyncMode], owner: Any) -> AsyncBound[P, R]: ...
-    @overload
-    def __get__(self, obj: Namespace[BatchMode], owner: Any) -> BatchBound[P, R]: ...
-    @overload
-    def __get__(self, obj: None, owner: Any) -> Method[P, R]: ...
-    def __get__(self, obj: Any, owner: Any) -> Any:
-        if obj is None:
-            return self
-        return _bind(obj, self.builder, self._kinds)
-
-
-class ListMethod(Generic[P, R, I]):
-    """Class attribute of a namespace: a REST list method (callable and ``.iterate``-able)."""
-
-    __slots__ = ("builder", "name")
-    _kinds: tuple[type, type, type] = (SyncListBound, AsyncListBound, BatchBound)
-
-    def __init__(self, builder: Callable[P, ListCall[R, I]]) -> None:
-        self.builder = builder
-        self.name = builder.__name__
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    @overload
-    def __get__(self, obj: Namespace[SyncMode], owner: Any) -> SyncListBound[P, R, I]: ...
-    @overload
-    def __get__(self, obj: Namespace[AsyncMode], owner: Any) -> AsyncListBound[P, R, I]: ...
-    @overload
-    def __get__(self, obj: Namespace[BatchMode], owner: Any) -> BatchBound[P, R]: ...
-    @overload
-    def __get__(self, obj: None, owner: Any) -> ListMethod[P, R, I]: ...
-    def __get__(self, obj: Any, owner: Any) -> Any:
-        if obj is None:
-            return self
-        return _bind(obj, self.builder, self._kinds)
-
-
-class DeprecatedMethod(Method[P, R]):
-    """A deprecated REST method: type checkers report its use; calling it warns at runtime."""
-
-    __slots__ = ()
-
-    @overload
-    @deprecated("this Bitrix24 REST method is deprecated; its docstring names the replacement")
-    def __get__(self, obj: Namespace[SyncMode], owner: Any) -> SyncBound[P, R]: ...
-    @overload
-    @deprecated("this Bitrix24 REST method is deprecated; its docstring names the replacement")
-    def __get__(self, obj: Namespace[AsyncMode], owner: Any) -> AsyncBound[P, R]: ...
-    @overload
-    @deprecated("this Bitrix24 REST method is deprecated; its docstring names the replacement")
-    def __get__(self, obj: Namespace[BatchMode], owner: Any) -> BatchBound[P, R]: ...
-    @overload
-    def __get__(self, obj: None, owner: Any) -> DeprecatedMethod[P, R]: ...
-    def __get__(self, obj: Any, owner: Any) -> Any:
-        if obj is None:
-            return self
-        return _bind(obj, self.builder, self._kinds)
-
-
-class DeprecatedListMethod(ListMethod[P, R, I]):
-    """A deprecated REST list method: type checkers report its use; calls warn at runtime."""
-
-    __slots__ = ()
-
-    @overload
-    @deprecated("this Bitrix24 REST method is deprecated; its docstring names the replacement")
-    def __get__(self, obj: Namespace[SyncMode], owner: Any) -> SyncListBound[P, R, I]: ...
-    @overload
-    @deprecated("this Bitrix24 REST method is deprecated; its docstring names the replacement")
-    def __get__(self, obj: Namespace[AsyncMode], owner: Any) -> AsyncListBound[P, R, I]: ...
-    @overload
-    @deprecated("this Bitrix24 REST method is deprecated; its docstring names the replacement")
-    def __get__(self, obj: Namespace[BatchMode], owner: Any) -> BatchBound[P, R]: ...
-    @overload
-    def __get__(self, obj: None, owner: Any) -> DeprecatedListMethod[P, R, I]: ...
-    def __get__(self, obj: Any, owner: Any) -> Any:
-        if obj is None:
-            return self
-        return _bind(obj, self.builder, self._kinds)
-
-
-class Iterate(Generic[P, I]):
-    """``iterate`` of a namespace that is also a list method (``a.b`` next to ``a.b.c``)."""
-
-    __slots__ = ("builder",)
-
-    def __init__(self, builder: Callable[P, ListCall[Any, I]]) -> None:
-        self.builder = builder
-
-    @overload
-    def __get__(self, obj: Namespace[SyncMode], owner: Any) -> Callable[P, Iterator[I]]: ...
-    @overload
-    def __get__(self, obj: Namespace[AsyncMode], owner: Any) -> Callable[P, AsyncIterator[I]]: ...
-    @overload
-    def __get__(self, obj: None, owner: Any) -> Iterate[P, I]: ...
-    def __get__(self, obj: Any, owner: Any) -> Any:
-        if obj is None:
-            return self
-        kinds = (SyncListBound, AsyncListBound, SyncListBound)
-        return _bind(obj, self.builder, kinds).iterate
+def request_of(method: Callable[..., Any], kwargs: Mapping[str, Any]) -> Call[Any]:
+    """The :class:`Call` a bound generated method (sync or async) would send for ``kwargs``."""
+    namespace = getattr(method, "__self__", None)
+    if not isinstance(namespace, Namespace) or isinstance(namespace, BatchNamespace):
+        raise SdkError(
+            f"{method!r} is not a method of a client's typed namespace (b24.crm.item.get)",
+            code="SDK_INVALID_PARAMS",
+        )
+    is_async = isinstance(namespace, AsyncNamespace)
+    capture = _AsyncCapture() if is_async else _Capture()
+    # The generated class that defines the method (a client mixes the root namespace in).
+    owner = next(c for c in type(namespace).__mro__ if method.__name__ in vars(c))
+    answer: Any = getattr(owner(capture), method.__name__)(**kwargs)
+    if is_async:
+        try:  # the async twin awaits the capture, which finishes at once
+            answer.send(None)
+        except StopIteration as done:
+            answer = done.value
+    if not isinstance(answer, Call):
+        raise SdkError(
+            f"{method.__name__} does not make one call (an .iterate_* walks many)",
+            code="SDK_INVALID_PARAMS",
+        )
+    return answer
 
 
 # The batch handle lives here because BatchBound names it; the collector is in typed_batch.

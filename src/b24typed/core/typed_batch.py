@@ -10,19 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from b24typed.core.batch import batch_by_chunk_flow
 from b24typed.core.errors import AjaxError, SdkError
 from b24typed.core.typed import BatchHandle, Call, R
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
-
     from b24typed.core.batch import BatchResult
     from b24typed.core.result import ApiVersion
 
 __all__ = ["AsyncBatchRunner", "SyncBatchRunner"]
+
+# Named TypeVars rather than ``Self``: Jedi infers them (``with b24.batch() as batch``).
+SyncBatchT = TypeVar("SyncBatchT", bound="SyncBatchRunner")
+AsyncBatchT = TypeVar("AsyncBatchT", bound="AsyncBatchRunner")
 
 
 class _BatchRunner:
@@ -114,7 +116,7 @@ class SyncBatchRunner(_BatchRunner):
                 raise
             self._apply(handles, answer)
 
-    def __enter__(self) -> Self:
+    def __enter__(self: SyncBatchT) -> SyncBatchT:
         return self
 
     def __exit__(
@@ -142,7 +144,7 @@ class AsyncBatchRunner(_BatchRunner):
                 raise
             self._apply(handles, answer)
 
-    async def __aenter__(self) -> Self:
+    async def __aenter__(self: AsyncBatchT) -> AsyncBatchT:
         return self
 
     async def __aexit__(
