@@ -25,6 +25,7 @@ CHAIN = 50
 CLIENT_MODULES = {
     "b24typed": ("b24typed.core.client",),
     "b24typed_async": ("b24typed.core.client", "asyncio"),
+    "b24typed_typed": ("b24typed.core.client", "b24typed.core.typed", "pydantic"),
     "httpx": ("httpx",),
     "fast_bitrix24": ("fast_bitrix24",),
     "b24pysdk": ("b24pysdk",),
@@ -75,6 +76,13 @@ def b24typed_async_export(spec: dict[str, Any]) -> tuple[int, str]:
             return await b24.call_list_method(LIST, _params(spec), mode="batch")
 
     return unique(asyncio.run(export())), "await call_list_method (parallel chained batches)"
+
+
+def b24typed_typed_export(spec: dict[str, Any]) -> tuple[int, str]:
+    b24 = _b24typed(spec)
+    select = spec.get("select")
+    deals = b24.crm.deal.iterate_list(select=select) if select else b24.crm.deal.iterate_list()
+    return len({deal.id for deal in deals}), "crm.deal.iterate_list() (typed items)"
 
 
 def unique(items: list[Any]) -> int:
