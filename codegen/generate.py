@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
 def generate_into(schemas: Path, out: Path) -> dict[str, int]:
     """Render every file into ``out/methods`` and ``out/models`` and format it with ruff."""
     documents = [document for _path, document in schemafile.iter_documents(schemas)]
-    files, counts = render(documents)
+    files, counts = render(documents, schemafile.iter_entities(schemas))
     for relative, text in files.items():
         path = out / relative
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ from typing import Any
 from codegen import schemafile
 from codegen.coverage import has_own_page, is_live
 from codegen.importers.docs import Context, build_document, descriptor_index, method_kind
+from codegen.importers.entities import import_entities
 from codegen.importers.fieldtree import Library
 from codegen.importers.pages import MethodPage, find_method_pages
 
@@ -28,11 +29,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    documents, summary = import_docs(args.docs, args.v3_names)
+    documents, entities, summary = import_docs(args.docs, args.v3_names)
     changed = schemafile.write_documents(args.out, documents)
+    changed += schemafile.write_entities(args.out, entities)
     (args.out / "SOURCE.json").write_text(schemafile.dumps(summary), encoding="utf-8")
     counts = ", ".join(f"{key} {value}" for key, value in summary["counts"].items())
-    print(f"{len(documents)} schemas ({counts}); {changed} files changed")
+    print(f"{len(documents)} schemas ({counts}), {len(entities)} entities; {changed} files changed")
     return 0
 
 
@@ -55,17 +57,18 @@ def build_context(docs_root: Path, pages: list[MethodPage]) -> Context:
 
 def import_docs(
     docs_root: Path, v3_names_path: Path | None
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Return every schema document and the SOURCE.json summary."""
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+    """Return every schema document, every entity and the SOURCE.json summary."""
     pages = find_method_pages(docs_root)
     context = build_context(docs_root, pages)
     documents = [build_document(page, context) for page in pages]
+    entities = import_entities(docs_root, pages, documents, context.docs_commit)
     names = _v3_names(v3_names_path)
     documents += _undocumented_v3(documents, names, context.docs_commit)
     documents = _apply_overrides(documents, schemafile.load_overrides(), context.docs_commit)
     _mark_equivalents(documents, schemafile.load_equivalents(), names)
     documents.sort(key=lambda document: (document["api"], document["method"]))
-    return documents, _summary(documents, context.docs_commit, v3_names_path)
+    return documents, entities, _summary(documents, context.docs_commit, v3_names_path)
 
 
 def _v3_names(path: Path | None) -> list[str]:

@@ -55,6 +55,34 @@ def write_documents(root: Path, documents: list[dict[str, Any]], prune: bool = T
     return changed
 
 
+ENTITIES = "entities"
+
+
+def write_entities(root: Path, entities: list[dict[str, Any]]) -> int:
+    """Write ``entities/<entity>.json`` for each entity, delete stale ones; return the changes."""
+    folder = root / ENTITIES
+    folder.mkdir(parents=True, exist_ok=True)
+    changed = 0
+    wanted = set()
+    for entity in entities:
+        path = folder / f"{entity['entity']}.json"
+        wanted.add(path)
+        text = dumps(entity)
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            changed += 1
+    for stale in folder.glob("*.json"):
+        if stale not in wanted:
+            stale.unlink()
+            changed += 1
+    return changed
+
+
+def iter_entities(root: Path = SCHEMAS) -> list[dict[str, Any]]:
+    """Every committed entity schema, sorted by entity name."""
+    return [load(path) for path in sorted((root / ENTITIES).glob("*.json"))]
+
+
 def merge_patch(target: Any, patch: Any) -> Any:
     """Apply an RFC 7396 JSON merge patch and return the result (the target is not modified)."""
     if not isinstance(patch, dict):

@@ -14,7 +14,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXPECTED = {
     "demo.py": [
         "Seeded a fake portal with 20,000 deals",
-        "CrmItemGetResultItem: id=42",
+        "Item: id=42",
         "20,000 deals in",
         "120 results",
         "tasks.task.list is a REST v2 method; REST 3.0 has tasks.task.list",

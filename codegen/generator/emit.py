@@ -15,6 +15,7 @@ from typing import Any
 
 import jinja2
 
+from codegen.generator.entities import group_entities
 from codegen.generator.naming import NameRegistry, identifier, pascal_case
 from codegen.generator.tree import Node, build_tree, class_name, group_of, module_parts, walk
 from codegen.generator.tree import Path as NodePath
@@ -355,6 +356,7 @@ class ApiGenerator:
                 annotation = _convention(wire, props[wire]) or _open_fields(
                     wire,
                     _qualify(models.param_type(props[wire], base + pascal_case(wire)), models),
+                    models,
                 )
                 params.append(Param(name, wire, annotation, wire in required))
         spec = MethodSpec(
@@ -562,9 +564,12 @@ def _convention(wire: str, schema: Any) -> str | None:
     return None
 
 
-def _open_fields(wire: str, annotation: str) -> str:
-    """``fields`` takes the entity's documented fields and the portal's own ``UF_*`` ones: the
-    TypedDict (completion, value types) or any mapping (user fields)."""
+def _open_fields(wire: str, annotation: str, models: ModelsModule) -> str:
+    """``fields`` of a method without an entity takes its documented fields and the portal's own
+    ``UF_*`` ones: the TypedDict (completion, value types) or any mapping (user fields). An
+    entity's ``...Fields`` stays closed: user fields go through ``with_user_fields``."""
+    if annotation[3:] in models.entity_imports:
+        return annotation
     if wire.lower() == "fields" and annotation.startswith("_m.") and " " not in annotation:
         return f"{annotation} | Mapping[str, Any]"
     return annotation
@@ -663,11 +668,16 @@ def methods_imports(text: str, group: Group, extra: set[tuple[str, str]]) -> str
     return block
 
 
-def models_imports(text: str) -> str:
+def models_imports(text: str, models: ModelsModule) -> str:
     lines = _stdlib(text, ["TypeAlias", "TypedDict"])
     lines.append(_line("pydantic", _used(text, ["Field"])))
     lines.append(_line("typing_extensions", _used(text, ["Required"])))
     lines.append(_line("b24typed.core.typed_models", _used(text, MODEL_NAMES)))
+    lines.append(_line("b24typed.fieldtypes", sorted(models.field_names)))
+    by_module: dict[str, list[str]] = {}
+    for local, (module, name) in sorted(models.entity_imports.items()):
+        by_module.setdefault(module, []).append(f"{name} as {local}")
+    lines.extend(_line(module, names) for module, names in sorted(by_module.items()))
     return "\n".join(line for line in lines if line)
 
 
@@ -684,9 +694,12 @@ def _items_schema(result: Any, items_key: str | None) -> Any:
     return None
 
 
-def render(documents: list[dict[str, Any]]) -> tuple[dict[str, str], dict[str, int]]:
+def render(
+    documents: list[dict[str, Any]], entities: list[dict[str, Any]] | None = None
+) -> tuple[dict[str, str], dict[str, int]]:
     """Every generated file {path relative to src/b24typed: text}, and counts."""
     env = environment()
+    grouped = group_entities(entities or [])
     by_api: dict[int, list[dict[str, Any]]] = {2: [], 3: []}
     for document in documents:
         by_api.setdefault(int(document["api"]), []).append(document)
@@ -731,13 +744,26 @@ def render(documents: list[dict[str, Any]]) -> tuple[dict[str, str], dict[str, i
                 imports=IMPORTS,
             )
             text = files[generator.file_of("models", path)]
-            files[generator.file_of("models", path)] = text.replace(IMPORTS, models_imports(text))
+            files[generator.file_of("models", path)] = text.replace(
+                IMPORTS, models_imports(text, group.models)
+            )
             counts["methods"] += len(group.specs)
             for item in group.models.items:
                 key = {"ModelClass": "models", "TypedDictDef": "typeddicts", "Alias": "aliases"}
                 counts[key[type(item).__name__]] += 1
     files["methods/__init__.py"] = env.get_template("methods_init.py.jinja").render()
-    files["models/__init__.py"] = env.get_template("models_init.py.jinja").render()
+    exports = [
+        (module, sorted(n for m in models for n in (m.name, f"{m.name}Fields")))
+        for module, models in sorted(grouped.items())
+    ]
+    files["models/__init__.py"] = env.get_template("models_init.py.jinja").render(exports=exports)
+    files["models/entities/__init__.py"] = env.get_template("entities_init.py.jinja").render()
+    for module, models in grouped.items():
+        files[f"models/entities/{module}.py"] = env.get_template("entities_module.py.jinja").render(
+            module=module, models=models, names=[m.name for m in models]
+        )
+        counts["models"] += len(models)
+        counts["typeddicts"] += len(models)
     files["methods/_migrations.py"] = env.get_template("migrations.py.jinja").render(
         table=v2.migration_table()
     )

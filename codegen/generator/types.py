@@ -11,12 +11,18 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from b24typed.fieldtypes import python_type
+from codegen.generator.entities import entity_module
 from codegen.generator.naming import (
     MODEL_RESERVED,
     NameRegistry,
     identifier,
     pascal_case,
 )
+
+# Read types of b24typed.fieldtypes that inline result models use (the docs-type mapping).
+FIELD_TYPE_NAMES = ("Date", "DateTime", "Flag", "Id", "Money")
+_SCALAR_WIRE = frozenset({"string", "integer", "number", "boolean"})
 
 # Names a models module imports: a generated class must not take them.
 RESERVED_MODEL_NAMES = frozenset(
@@ -43,6 +49,7 @@ RESERVED_MODEL_NAMES = frozenset(
         "Rows",
         "date",
         "datetime",
+        *FIELD_TYPE_NAMES,
     }
 )
 
@@ -104,6 +111,8 @@ class ModelsModule:
     _by_body: dict[str, str] = field(default_factory=dict)
     _classes: set[str] = field(default_factory=set)
     typing_names: set[str] = field(default_factory=set)  # core.typed names used
+    field_names: set[str] = field(default_factory=set)  # b24typed.fieldtypes names used
+    entity_imports: dict[str, tuple[str, str]] = field(default_factory=dict)  # local: (mod, name)
     context: str = ""  # the method being generated, for docstrings
 
     # --- results ---------------------------------------------------------------------------
@@ -112,9 +121,14 @@ class ModelsModule:
         """The annotation of a result field (always optional: portals omit fields)."""
         if not isinstance(schema, dict) or "anyOf" in schema or "oneOf" in schema:
             return "Any"
+        if isinstance(schema.get("x-entity"), str) and isinstance(schema.get("x-model"), str):
+            return self.entity(schema["x-entity"], schema["x-model"])
         types = schema_types(schema)
         if not types:
             return "Any"
+        mapped = self._docs_type(schema, types)
+        if mapped is not None:
+            return mapped
         primary, rest = types[0], set(types[1:])
         if primary == "object" and not rest:
             props = schema.get("properties")
@@ -138,6 +152,30 @@ class ModelsModule:
                 return self._use("LDateTime")
             return self._use("LStr")
         return "Any"
+
+    def entity(self, entity: str, model: str) -> str:
+        """The local name of an entity model or fields TypedDict (imported into the module)."""
+        for local, (_module, name) in self.entity_imports.items():
+            if name == model:
+                return local
+        local = self.names.take(model)
+        self.entity_imports[local] = (entity_module(entity), model)
+        self._classes.add(local)
+        return local
+
+    def _docs_type(self, schema: dict[str, Any], types: list[str]) -> str | None:
+        """The mapped type of a scalar field whose docs type is known (``char``, ``double``)."""
+        tag = schema.get("x-bitrix-type")
+        if not isinstance(tag, str) or not set(types) <= _SCALAR_WIRE:
+            return None
+        values = schema.get("x-enum") or schema.get("enum")
+        found = python_type(tag, values=values if isinstance(values, list) else None)
+        if found.read not in FIELD_TYPE_NAMES:
+            return None
+        if found.kind == "flag" and "boolean" not in types and "string" not in types:
+            return None
+        self.field_names.add(found.read)
+        return found.read
 
     def model(self, schema: dict[str, Any], hint: str, doc: str = "") -> str:
         """A model class for an object schema with properties (deduplicated by shape)."""
@@ -183,6 +221,8 @@ class ModelsModule:
         """The name of a method's result type, defined in this module; None for ``Any``."""
         if not isinstance(schema, dict):
             return None
+        if isinstance(schema.get("x-entity"), str) and isinstance(schema.get("x-model"), str):
+            return self.alias(name, self.entity(schema["x-entity"], schema["x-model"]))
         types = schema_types(schema)
         props = schema.get("properties")
         if types == ["object"] and isinstance(props, dict) and props:
@@ -220,6 +260,8 @@ class ModelsModule:
     def _param_type(self, schema: Any, hint: str) -> str:
         if not isinstance(schema, dict):
             return "Any"
+        if isinstance(schema.get("x-entity"), str) and isinstance(schema.get("x-model"), str):
+            return self.entity(schema["x-entity"], schema["x-model"])
         branches = schema.get("anyOf") or schema.get("oneOf")
         if isinstance(branches, list) and branches:
             parts = [self.param_type(b, f"{hint}{i}") for i, b in enumerate(branches, 1)]
@@ -276,4 +318,4 @@ class ModelsModule:
         return name
 
     def result_names(self) -> list[str]:
-        return [item.name for item in self.items]
+        return [item.name for item in self.items] + list(self.entity_imports)

@@ -215,14 +215,19 @@ class TreeBuilder:
         kind = schema.get("type")
         if kind not in _SCALARS and kind is not None:
             return schema
-        start = row.description.lower().find("value")
-        if start < 0:
-            return schema
-        values = [v.strip() for v in _ENUM_LINE.findall(row.description[start:])]
-        values = list(dict.fromkeys(v for v in values if _ENUM_VALUE.match(v)))
+        values = documented_values(row.description)
         if len(values) < 2 or (kind is None and not row.types):
             return schema
         return _enum_schema(schema, values, self.api)
+
+
+def documented_values(description: str) -> list[str]:
+    """The backticked values a row's description lists after "values" (``- `Y` — yes``)."""
+    start = description.lower().find("value")
+    if start < 0:
+        return []
+    values = [v.strip() for v in _ENUM_LINE.findall(description[start:])]
+    return list(dict.fromkeys(v for v in values if _ENUM_VALUE.match(v)))
 
 
 def _attach(base: Schema, nested: Schema) -> Schema:

@@ -173,12 +173,17 @@ def is_field_table(table: Table) -> bool:
 
 def field_rows(table: Table) -> list[Row]:
     """Read the rows of a name/type/description table."""
-    rows: list[Row] = []
+    return [row for row, _cells in field_cells(table)]
+
+
+def field_cells(table: Table) -> list[tuple[Row, list[str]]]:
+    """The rows of a name/type/description table, each with its cells (for extra columns)."""
+    found: list[tuple[Row, list[str]]] = []
     for cells in table.rows:
         row = _field_row(cells)
         if row is not None:
-            rows.append(row)
-    return rows
+            found.append((row, cells))
+    return found
 
 
 def _field_row(cells: list[str]) -> Row | None:

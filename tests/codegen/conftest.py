@@ -14,5 +14,5 @@ def imported() -> dict[tuple[int, str], dict[str, Any]]:
     """Every schema document of a fresh import of the docs copy, keyed by (api, method)."""
     if not (DEFAULT_DOCS / "api-reference").is_dir():
         pytest.skip(f"docs copy not found at {DEFAULT_DOCS}")
-    documents, _summary = import_docs(DEFAULT_DOCS, DEFAULT_V3_NAMES)
+    documents, _entities, _summary = import_docs(DEFAULT_DOCS, DEFAULT_V3_NAMES)
     return {(document["api"], document["method"]): document for document in documents}

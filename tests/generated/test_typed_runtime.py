@@ -111,7 +111,7 @@ def test_iterate_walks_every_page_with_typed_items(portal: FakePortal) -> None:
             batch.crm.item.add(entity_type_id=2, fields={"title": f"D{i}"})
     items = list(b24.crm.item.iterate_list(entity_type_id=2))
     assert len(items) == 130
-    assert {type(i).__name__ for i in items} == {"CrmItemListItem"}
+    assert {type(i).__name__ for i in items} == {"Item"}
     assert sorted(i.title or "" for i in items) == sorted(f"D{i}" for i in range(130))
 
 

@@ -113,7 +113,13 @@ def arguments(bound: Any, document: dict[str, Any]) -> dict[str, Any]:
         if name == "extra_params" or parameter.default is not inspect.Parameter.empty:
             continue
         wire = wire_of[name]
-        kwargs[name] = example.get(wire, sample(props.get(wire)))
+        schema = props.get(wire)
+        if isinstance(schema, dict) and "x-entity" in schema:
+            # an entity's fields: the docs' request examples hold JS expressions for dates
+            fields = schema.get("properties") or {}
+            kwargs[name] = {key: sample(value, 1) for key, value in fields.items()}
+        else:
+            kwargs[name] = example.get(wire, sample(schema))
     return kwargs
 
 

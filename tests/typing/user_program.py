@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Coroutine, Generator, Iterator
+from decimal import Decimal
 from typing import Any
 
 from typing_extensions import assert_type
 
 from b24typed import UNSET, AjaxResult, AsyncB24Hook, B24Hook, BatchResult
 from b24typed.core.typed import BatchHandle, Call
+from b24typed.fieldtypes import with_user_fields
+from b24typed.models import Item, ItemFields
 from b24typed.models.v2.crm.item import (
     CrmItemAddResult,
     CrmItemGetResult,
-    CrmItemListItem,
     CrmItemListResult,
 )
 from b24typed.models.v2.lists import ListsGetItem, ListsGetResult
@@ -25,12 +27,13 @@ def sync_program(b24: B24Hook) -> None:
     assert_type(got, CrmItemGetResult)
     assert_type(got.item.id, int | None)  # the wrapped entity itself is never None
     assert_type(got.item.title, str | None)
-    added = b24.crm.item.add(entity_type_id=2, fields={"title": "Deal", "ufCrm_1": "x"})
+    standard: ItemFields = {"title": "Deal", "opportunity": Decimal("10.50"), "opened": True}
+    added = b24.crm.item.add(entity_type_id=2, fields=with_user_fields(standard, {"ufCrm_1": "x"}))
     assert_type(added, CrmItemAddResult)
     page = b24.crm.item.list(entity_type_id=2, select=["id", "title"], filter={">id": 0})
     assert_type(page, CrmItemListResult)
     items = b24.crm.item.iterate_list(entity_type_id=2)
-    assert_type(items, Iterator[CrmItemListItem])
+    assert_type(items, Iterator[Item])
     for item in items:
         assert_type(item.id, int | None)
     assert_type(b24.request(b24.crm.item.list, entity_type_id=2), Call[CrmItemListResult])
@@ -67,9 +70,9 @@ async def async_program(b24: AsyncB24Hook) -> None:
     )
     assert_type(await pending, CrmItemGetResult)
     items = b24.crm.item.iterate_list(entity_type_id=2)
-    assert_type(items, AsyncIterator[CrmItemListItem])
+    assert_type(items, AsyncIterator[Item])
     async for item in items:
-        assert_type(item, CrmItemListItem)
+        assert_type(item, Item)
     assert_type(await b24.v3.tasks.task.get(id=51), V3TasksTaskGetResult)
     async with b24.batch() as batch:
         handle = batch.v3.tasks.task.get(id=51)

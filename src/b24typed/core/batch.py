@@ -25,6 +25,7 @@ from b24typed.core.request import (
     encode_json,
     is_read_method,
     make_call,
+    v2_flags,
 )
 from b24typed.core.result import AjaxResult, ApiVersion, ResponseTime
 
@@ -48,7 +49,9 @@ class BatchCommand:
     raw: str | None = None  # a ready REST v2 command string
 
     def to_v2(self) -> str:
-        return self.raw if self.raw is not None else command_string(self.method, self.params)
+        if self.raw is not None:
+            return self.raw
+        return command_string(self.method, v2_flags(self.params))
 
 
 def _command(key: str, call: CommandLike) -> BatchCommand:

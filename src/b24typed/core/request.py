@@ -81,6 +81,25 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"a value of type {type(value).__name__} cannot be sent as JSON")
 
 
+_FIELDS_KEYS = ("fields", "FIELDS")
+
+
+def v2_flags(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    """REST v2 params with the booleans of ``fields`` sent as ``"Y"``/``"N"``, the form every
+    Y/N field of REST v2 takes (a JSON ``true`` is not read as ``Y`` by every method)."""
+    if not any(isinstance(params.get(key), Mapping) for key in _FIELDS_KEYS):
+        return params
+    out = dict(params)
+    for key in _FIELDS_KEYS:
+        fields = out.get(key)
+        if isinstance(fields, Mapping):
+            out[key] = {
+                name: ("Y" if value else "N") if isinstance(value, bool) else value
+                for name, value in fields.items()
+            }
+    return out
+
+
 def encode_json(body: Mapping[str, Any]) -> bytes:
     """The JSON body of a call; :class:`SdkError` when a value cannot be encoded."""
     try:
@@ -136,7 +155,7 @@ def build_request(auth: Auth, spec: CallSpec, *, default_timeout: float | None) 
     """The POST for ``spec``: URL, JSON body (with ``auth`` for OAuth) and the headers of this call
     (request id in ``X-Request-ID``, an ``Idempotency-Key`` on REST 3.0 writes) to send on top of
     :data:`STATIC_HEADERS`."""
-    body: dict[str, Any] = dict(spec.params)
+    body: dict[str, Any] = dict(v2_flags(spec.params) if spec.api == 2 else spec.params)
     token = auth.body_auth()
     if token is not None:
         body["auth"] = token

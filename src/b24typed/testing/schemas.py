@@ -86,6 +86,9 @@ def example_from_schema(schema: Any, root: Mapping[str, Any] | None = None, dept
         count = max(1, int(schema.get("minItems", 1)))
         item = example_from_schema(schema.get("items", {}), root, depth + 1)
         return [item for _ in range(count)]
+    wire = _wire_form(schema, stype)
+    if wire is not None:
+        return wire
     if stype == "string":
         fmt = schema.get("format")
         if fmt == "date-time":
@@ -100,6 +103,34 @@ def example_from_schema(schema: Any, root: Mapping[str, Any] | None = None, dept
     if stype == "boolean":
         return True
     return None
+
+
+_FLAG_TYPES = frozenset({"char", "boolean"})
+_MONEY_TYPES = frozenset({"double", "money", "float"})
+
+
+def _wire_form(schema: Mapping[str, Any], stype: Any) -> Any:
+    """What a REST v2 portal sends for a field whose docs type is known: ``"Y"`` for a flag,
+    ``"1000.00"`` for money, ``"1"`` for an id or number (when the schema admits a string)."""
+    types = schema.get("type")
+    admits_text = stype == "string" or (isinstance(types, list) and "string" in types)
+    tag = schema.get("x-bitrix-type")
+    if not admits_text or not isinstance(tag, str) or stype not in _SCALAR_TYPES:
+        return None
+    if tag in _FLAG_TYPES and schema.get("x-enum") == ["Y", "N"]:
+        return "Y"
+    if tag in _MONEY_TYPES:
+        return "1000.00"
+    if tag == "datetime":
+        return _FIXED_DATETIME
+    if tag == "date":
+        return _FIXED_DATETIME[:10]
+    if stype == "integer":
+        return "1"
+    return None
+
+
+_SCALAR_TYPES = frozenset({"string", "integer", "number", "boolean"})
 
 
 def conforms(

@@ -160,13 +160,13 @@ _CRM_ACTIVITY_LAYOUT_BLOCKS_SET: Spec[_m.CrmActivityLayoutBlocksSetResult] = Spe
         "layout": "layout",
     },
 )
-_CRM_ACTIVITY_LIST: ListSpec[_m.CrmActivityListResult, _m.CrmActivityListItem] = ListSpec(
+_CRM_ACTIVITY_LIST: ListSpec[_m.CrmActivityListResult, _m.Activity] = ListSpec(
     2,
     "crm.activity.list",
     _MODELS,
     "CrmActivityListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CrmActivityListItem",
+    item="Activity",
     items_key=None,
     id_key="ID",
     cursor_key="ID",
@@ -272,7 +272,7 @@ class CrmActivity(SyncNamespace):
     def add(
         self,
         *,
-        fields: Sequence[_m.CrmActivityAddFieldsItem],
+        fields: _m.ActivityFields,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmActivityAddResult:
         """Create a ``crm.activity`` record.
@@ -371,7 +371,7 @@ class CrmActivity(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmActivityListItem]:
+    ) -> Iterator[_m.Activity]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.activity.list``.
@@ -388,7 +388,7 @@ class CrmActivity(SyncNamespace):
     def update(
         self,
         *,
-        fields: Sequence[_m.CrmActivityAddFieldsItem],
+        fields: _m.ActivityFields,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmActivityUpdateResult:
@@ -447,7 +447,7 @@ class AsyncCrmActivity(AsyncNamespace):
     async def add(
         self,
         *,
-        fields: Sequence[_m.CrmActivityAddFieldsItem],
+        fields: _m.ActivityFields,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmActivityAddResult:
         """Create a ``crm.activity`` record.
@@ -546,7 +546,7 @@ class AsyncCrmActivity(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmActivityListItem]:
+    ) -> AsyncIterator[_m.Activity]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.activity.list``.
@@ -563,7 +563,7 @@ class AsyncCrmActivity(AsyncNamespace):
     async def update(
         self,
         *,
-        fields: Sequence[_m.CrmActivityAddFieldsItem],
+        fields: _m.ActivityFields,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmActivityUpdateResult:
@@ -622,7 +622,7 @@ class BatchCrmActivity(BatchNamespace):
     def add(
         self,
         *,
-        fields: Sequence[_m.CrmActivityAddFieldsItem],
+        fields: _m.ActivityFields,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.CrmActivityAddResult]:
         """Queue ``crm.activity.add`` in the batch."""
@@ -670,7 +670,7 @@ class BatchCrmActivity(BatchNamespace):
     def update(
         self,
         *,
-        fields: Sequence[_m.CrmActivityAddFieldsItem],
+        fields: _m.ActivityFields,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.CrmActivityUpdateResult]:

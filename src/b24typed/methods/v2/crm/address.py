@@ -36,13 +36,13 @@ _CRM_ADDRESS_DELETE: Spec[_m.CrmAddressDeleteResult] = Spec(
 _CRM_ADDRESS_FIELDS: Spec[_m.CrmAddressFieldsResult] = Spec(
     2, "crm.address.fields", _MODELS, "CrmAddressFieldsResult", {}
 )
-_CRM_ADDRESS_LIST: ListSpec[_m.CrmAddressListResult, _m.CrmAddressListItem] = ListSpec(
+_CRM_ADDRESS_LIST: ListSpec[_m.CrmAddressListResult, _m.Address] = ListSpec(
     2,
     "crm.address.list",
     _MODELS,
     "CrmAddressListResult",
     {"filter": "filter", "limit": "limit", "order": "order", "select": "select", "start": "start"},
-    item="CrmAddressListItem",
+    item="Address",
     items_key=None,
     id_key="ID",
     cursor_key="ID",
@@ -58,7 +58,7 @@ class CrmAddress(SyncNamespace):
     def add(
         self,
         *,
-        fields: _m.CrmAddressAddFields | Mapping[str, Any],
+        fields: _m.AddressFields,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmAddressAddResult:
         """Create a ``crm.address`` record.
@@ -141,7 +141,7 @@ class CrmAddress(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmAddressListItem]:
+    ) -> Iterator[_m.Address]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.address.list``.
@@ -158,7 +158,7 @@ class CrmAddress(SyncNamespace):
     def update(
         self,
         *,
-        fields: _m.CrmAddressAddFields | Mapping[str, Any],
+        fields: _m.AddressFields,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmAddressUpdateResult:
         """Change a ``crm.address`` record.
@@ -182,7 +182,7 @@ class AsyncCrmAddress(AsyncNamespace):
     async def add(
         self,
         *,
-        fields: _m.CrmAddressAddFields | Mapping[str, Any],
+        fields: _m.AddressFields,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmAddressAddResult:
         """Create a ``crm.address`` record.
@@ -265,7 +265,7 @@ class AsyncCrmAddress(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmAddressListItem]:
+    ) -> AsyncIterator[_m.Address]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.address.list``.
@@ -282,7 +282,7 @@ class AsyncCrmAddress(AsyncNamespace):
     async def update(
         self,
         *,
-        fields: _m.CrmAddressAddFields | Mapping[str, Any],
+        fields: _m.AddressFields,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmAddressUpdateResult:
         """Change a ``crm.address`` record.
@@ -306,7 +306,7 @@ class BatchCrmAddress(BatchNamespace):
     def add(
         self,
         *,
-        fields: _m.CrmAddressAddFields | Mapping[str, Any],
+        fields: _m.AddressFields,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.CrmAddressAddResult]:
         """Queue ``crm.address.add`` in the batch."""
@@ -345,7 +345,7 @@ class BatchCrmAddress(BatchNamespace):
     def update(
         self,
         *,
-        fields: _m.CrmAddressAddFields | Mapping[str, Any],
+        fields: _m.AddressFields,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.CrmAddressUpdateResult]:
         """Queue ``crm.address.update`` in the batch."""

@@ -106,13 +106,13 @@ _CRM_COMPANY_FIELDS: Spec[_m.CrmCompanyFieldsResult] = Spec(
 _CRM_COMPANY_GET: Spec[_m.CrmCompanyGetResult] = Spec(
     2, "crm.company.get", _MODELS, "CrmCompanyGetResult", {"id": "id"}
 )
-_CRM_COMPANY_LIST: ListSpec[_m.CrmCompanyListResult, _m.CrmCompanyGetResult] = ListSpec(
+_CRM_COMPANY_LIST: ListSpec[_m.CrmCompanyListResult, _m.Company] = ListSpec(
     2,
     "crm.company.list",
     _MODELS,
     "CrmCompanyListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CrmCompanyGetResult",
+    item="Company",
     items_key=None,
     id_key="ID",
     cursor_key="ID",
@@ -160,7 +160,7 @@ class CrmCompany(SyncNamespace):
     def add(
         self,
         *,
-        fields: _m.CrmCompanyAddFields | Mapping[str, Any],
+        fields: _m.CompanyFields,
         params: Mapping[str, Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmCompanyAddResult:
@@ -269,7 +269,7 @@ class CrmCompany(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmCompanyGetResult]:
+    ) -> Iterator[_m.Company]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.company.list``.
@@ -286,7 +286,7 @@ class CrmCompany(SyncNamespace):
     def update(
         self,
         *,
-        fields: _m.CrmCompanyUpdateFields | Mapping[str, Any],
+        fields: _m.CompanyFields,
         id: int,
         params: Mapping[str, Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
@@ -326,7 +326,7 @@ class AsyncCrmCompany(AsyncNamespace):
     async def add(
         self,
         *,
-        fields: _m.CrmCompanyAddFields | Mapping[str, Any],
+        fields: _m.CompanyFields,
         params: Mapping[str, Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmCompanyAddResult:
@@ -435,7 +435,7 @@ class AsyncCrmCompany(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmCompanyGetResult]:
+    ) -> AsyncIterator[_m.Company]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.company.list``.
@@ -452,7 +452,7 @@ class AsyncCrmCompany(AsyncNamespace):
     async def update(
         self,
         *,
-        fields: _m.CrmCompanyUpdateFields | Mapping[str, Any],
+        fields: _m.CompanyFields,
         id: int,
         params: Mapping[str, Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
@@ -492,7 +492,7 @@ class BatchCrmCompany(BatchNamespace):
     def add(
         self,
         *,
-        fields: _m.CrmCompanyAddFields | Mapping[str, Any],
+        fields: _m.CompanyFields,
         params: Mapping[str, Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.CrmCompanyAddResult]:
@@ -545,7 +545,7 @@ class BatchCrmCompany(BatchNamespace):
     def update(
         self,
         *,
-        fields: _m.CrmCompanyUpdateFields | Mapping[str, Any],
+        fields: _m.CompanyFields,
         id: int,
         params: Mapping[str, Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,

@@ -106,13 +106,13 @@ _CRM_CONTACT_FIELDS: Spec[_m.CrmContactFieldsResult] = Spec(
 _CRM_CONTACT_GET: Spec[_m.CrmContactGetResult] = Spec(
     2, "crm.contact.get", _MODELS, "CrmContactGetResult", {"id": "id"}
 )
-_CRM_CONTACT_LIST: ListSpec[_m.CrmContactListResult, _m.CrmContactListItem] = ListSpec(
+_CRM_CONTACT_LIST: ListSpec[_m.CrmContactListResult, _m.Contact] = ListSpec(
     2,
     "crm.contact.list",
     _MODELS,
     "CrmContactListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CrmContactListItem",
+    item="Contact",
     items_key=None,
     id_key="ID",
     cursor_key="ID",
@@ -162,7 +162,7 @@ class CrmContact(SyncNamespace):
     def add(
         self,
         *,
-        fields: _m.CrmContactAddFields | Mapping[str, Any],
+        fields: _m.ContactFields,
         params: _m.CrmContactAddParams | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmContactAddResult:
@@ -271,7 +271,7 @@ class CrmContact(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmContactListItem]:
+    ) -> Iterator[_m.Contact]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.contact.list``.
@@ -288,7 +288,7 @@ class CrmContact(SyncNamespace):
     def update(
         self,
         *,
-        fields: _m.CrmContactUpdateFields | Mapping[str, Any],
+        fields: _m.ContactFields,
         id: int,
         params: _m.CrmContactUpdateParams | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
@@ -328,7 +328,7 @@ class AsyncCrmContact(AsyncNamespace):
     async def add(
         self,
         *,
-        fields: _m.CrmContactAddFields | Mapping[str, Any],
+        fields: _m.ContactFields,
         params: _m.CrmContactAddParams | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmContactAddResult:
@@ -437,7 +437,7 @@ class AsyncCrmContact(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmContactListItem]:
+    ) -> AsyncIterator[_m.Contact]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.contact.list``.
@@ -454,7 +454,7 @@ class AsyncCrmContact(AsyncNamespace):
     async def update(
         self,
         *,
-        fields: _m.CrmContactUpdateFields | Mapping[str, Any],
+        fields: _m.ContactFields,
         id: int,
         params: _m.CrmContactUpdateParams | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
@@ -494,7 +494,7 @@ class BatchCrmContact(BatchNamespace):
     def add(
         self,
         *,
-        fields: _m.CrmContactAddFields | Mapping[str, Any],
+        fields: _m.ContactFields,
         params: _m.CrmContactAddParams | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.CrmContactAddResult]:
@@ -547,7 +547,7 @@ class BatchCrmContact(BatchNamespace):
     def update(
         self,
         *,
-        fields: _m.CrmContactUpdateFields | Mapping[str, Any],
+        fields: _m.ContactFields,
         id: int,
         params: _m.CrmContactUpdateParams | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,

@@ -98,13 +98,13 @@ _CRM_DEAL_FIELDS: Spec[_m.CrmDealFieldsResult] = Spec(
 _CRM_DEAL_GET: Spec[_m.CrmDealGetResult] = Spec(
     2, "crm.deal.get", _MODELS, "CrmDealGetResult", {"id": "id"}
 )
-_CRM_DEAL_LIST: ListSpec[_m.CrmDealListResult, _m.CrmDealListItem] = ListSpec(
+_CRM_DEAL_LIST: ListSpec[_m.CrmDealListResult, _m.Deal] = ListSpec(
     2,
     "crm.deal.list",
     _MODELS,
     "CrmDealListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CrmDealListItem",
+    item="Deal",
     items_key=None,
     id_key="ID",
     cursor_key="ID",
@@ -197,7 +197,7 @@ class CrmDeal(SyncNamespace):
     def add(
         self,
         *,
-        fields: _m.CrmDealAddFields | Mapping[str, Any],
+        fields: _m.DealFields,
         params: _m.CrmDealAddParams | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmDealAddResult:
@@ -306,7 +306,7 @@ class CrmDeal(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmDealListItem]:
+    ) -> Iterator[_m.Deal]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.deal.list``.
@@ -324,7 +324,7 @@ class CrmDeal(SyncNamespace):
         self,
         *,
         id: int,
-        fields: _m.CrmDealUpdateFields | Mapping[str, Any] | Unset = UNSET,
+        fields: _m.DealFields | Unset = UNSET,
         params: _m.CrmDealUpdateParams | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmDealUpdateResult:
@@ -371,7 +371,7 @@ class AsyncCrmDeal(AsyncNamespace):
     async def add(
         self,
         *,
-        fields: _m.CrmDealAddFields | Mapping[str, Any],
+        fields: _m.DealFields,
         params: _m.CrmDealAddParams | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmDealAddResult:
@@ -480,7 +480,7 @@ class AsyncCrmDeal(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmDealListItem]:
+    ) -> AsyncIterator[_m.Deal]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.deal.list``.
@@ -498,7 +498,7 @@ class AsyncCrmDeal(AsyncNamespace):
         self,
         *,
         id: int,
-        fields: _m.CrmDealUpdateFields | Mapping[str, Any] | Unset = UNSET,
+        fields: _m.DealFields | Unset = UNSET,
         params: _m.CrmDealUpdateParams | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmDealUpdateResult:
@@ -545,7 +545,7 @@ class BatchCrmDeal(BatchNamespace):
     def add(
         self,
         *,
-        fields: _m.CrmDealAddFields | Mapping[str, Any],
+        fields: _m.DealFields,
         params: _m.CrmDealAddParams | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.CrmDealAddResult]:
@@ -599,7 +599,7 @@ class BatchCrmDeal(BatchNamespace):
         self,
         *,
         id: int,
-        fields: _m.CrmDealUpdateFields | Mapping[str, Any] | Unset = UNSET,
+        fields: _m.DealFields | Unset = UNSET,
         params: _m.CrmDealUpdateParams | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.CrmDealUpdateResult]:

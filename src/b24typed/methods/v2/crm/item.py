@@ -137,7 +137,7 @@ _CRM_ITEM_IMPORT: Spec[_m.CrmItemImportResult] = Spec(
         "use_original_uf_names": "useOriginalUfNames",
     },
 )
-_CRM_ITEM_LIST: ListSpec[_m.CrmItemListResult, _m.CrmItemListItem] = ListSpec(
+_CRM_ITEM_LIST: ListSpec[_m.CrmItemListResult, _m.Item] = ListSpec(
     2,
     "crm.item.list",
     _MODELS,
@@ -150,7 +150,7 @@ _CRM_ITEM_LIST: ListSpec[_m.CrmItemListResult, _m.CrmItemListItem] = ListSpec(
         "start": "start",
         "use_original_uf_names": "useOriginalUfNames",
     },
-    item="CrmItemListItem",
+    item="Item",
     items_key="items",
     id_key="id",
     cursor_key="id",
@@ -332,7 +332,7 @@ class CrmItem(SyncNamespace):
         self,
         *,
         entity_type_id: int,
-        fields: _m.CrmItemAddFields | Mapping[str, Any],
+        fields: _m.ItemFields,
         use_original_uf_names: Literal["Y", "N"] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmItemAddResult:
@@ -478,7 +478,7 @@ class CrmItem(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmItemListItem]:
+    ) -> Iterator[_m.Item]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.item.list``.
@@ -495,7 +495,7 @@ class CrmItem(SyncNamespace):
         self,
         *,
         entity_type_id: int,
-        fields: _m.CrmItemAddFields | Mapping[str, Any],
+        fields: _m.ItemFields,
         id: int,
         use_original_uf_names: Literal["Y", "N"] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
@@ -538,7 +538,7 @@ class AsyncCrmItem(AsyncNamespace):
         self,
         *,
         entity_type_id: int,
-        fields: _m.CrmItemAddFields | Mapping[str, Any],
+        fields: _m.ItemFields,
         use_original_uf_names: Literal["Y", "N"] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmItemAddResult:
@@ -684,7 +684,7 @@ class AsyncCrmItem(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmItemListItem]:
+    ) -> AsyncIterator[_m.Item]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.item.list``.
@@ -701,7 +701,7 @@ class AsyncCrmItem(AsyncNamespace):
         self,
         *,
         entity_type_id: int,
-        fields: _m.CrmItemAddFields | Mapping[str, Any],
+        fields: _m.ItemFields,
         id: int,
         use_original_uf_names: Literal["Y", "N"] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
@@ -744,7 +744,7 @@ class BatchCrmItem(BatchNamespace):
         self,
         *,
         entity_type_id: int,
-        fields: _m.CrmItemAddFields | Mapping[str, Any],
+        fields: _m.ItemFields,
         use_original_uf_names: Literal["Y", "N"] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.CrmItemAddResult]:
@@ -822,7 +822,7 @@ class BatchCrmItem(BatchNamespace):
         self,
         *,
         entity_type_id: int,
-        fields: _m.CrmItemAddFields | Mapping[str, Any],
+        fields: _m.ItemFields,
         id: int,
         use_original_uf_names: Literal["Y", "N"] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,

@@ -98,13 +98,13 @@ _CRM_LEAD_FIELDS: Spec[_m.CrmLeadFieldsResult] = Spec(
 _CRM_LEAD_GET: Spec[_m.CrmLeadGetResult] = Spec(
     2, "crm.lead.get", _MODELS, "CrmLeadGetResult", {"id": "id"}
 )
-_CRM_LEAD_LIST: ListSpec[_m.CrmLeadListResult, _m.CrmLeadListItem] = ListSpec(
+_CRM_LEAD_LIST: ListSpec[_m.CrmLeadListResult, _m.Lead] = ListSpec(
     2,
     "crm.lead.list",
     _MODELS,
     "CrmLeadListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CrmLeadListItem",
+    item="Lead",
     items_key=None,
     id_key="ID",
     cursor_key="ID",
@@ -162,7 +162,7 @@ class CrmLead(SyncNamespace):
     def add(
         self,
         *,
-        fields: _m.CrmLeadAddFields | Mapping[str, Any],
+        fields: _m.LeadFields,
         params: _m.CrmLeadAddParams | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmLeadAddResult:
@@ -271,7 +271,7 @@ class CrmLead(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmLeadListItem]:
+    ) -> Iterator[_m.Lead]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.lead.list``.
@@ -289,7 +289,7 @@ class CrmLead(SyncNamespace):
         self,
         *,
         id: int,
-        fields: _m.CrmLeadAddFields | Mapping[str, Any] | Unset = UNSET,
+        fields: _m.LeadFields | Unset = UNSET,
         params: _m.CrmLeadUpdateParams | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmLeadUpdateResult:
@@ -332,7 +332,7 @@ class AsyncCrmLead(AsyncNamespace):
     async def add(
         self,
         *,
-        fields: _m.CrmLeadAddFields | Mapping[str, Any],
+        fields: _m.LeadFields,
         params: _m.CrmLeadAddParams | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmLeadAddResult:
@@ -441,7 +441,7 @@ class AsyncCrmLead(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmLeadListItem]:
+    ) -> AsyncIterator[_m.Lead]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.lead.list``.
@@ -459,7 +459,7 @@ class AsyncCrmLead(AsyncNamespace):
         self,
         *,
         id: int,
-        fields: _m.CrmLeadAddFields | Mapping[str, Any] | Unset = UNSET,
+        fields: _m.LeadFields | Unset = UNSET,
         params: _m.CrmLeadUpdateParams | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmLeadUpdateResult:
@@ -502,7 +502,7 @@ class BatchCrmLead(BatchNamespace):
     def add(
         self,
         *,
-        fields: _m.CrmLeadAddFields | Mapping[str, Any],
+        fields: _m.LeadFields,
         params: _m.CrmLeadAddParams | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.CrmLeadAddResult]:
@@ -556,7 +556,7 @@ class BatchCrmLead(BatchNamespace):
         self,
         *,
         id: int,
-        fields: _m.CrmLeadAddFields | Mapping[str, Any] | Unset = UNSET,
+        fields: _m.LeadFields | Unset = UNSET,
         params: _m.CrmLeadUpdateParams | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.CrmLeadUpdateResult]:

@@ -70,13 +70,13 @@ _CRM_QUOTE_FIELDS: Spec[Any] = Spec(2, "crm.quote.fields", _MODELS, None, {})
 _CRM_QUOTE_GET: Spec[_m.CrmQuoteGetResult] = Spec(
     2, "crm.quote.get", _MODELS, "CrmQuoteGetResult", {"id": "id"}
 )
-_CRM_QUOTE_LIST: ListSpec[_m.CrmQuoteListResult, _m.CrmQuoteListItem] = ListSpec(
+_CRM_QUOTE_LIST: ListSpec[_m.CrmQuoteListResult, _m.Quote] = ListSpec(
     2,
     "crm.quote.list",
     _MODELS,
     "CrmQuoteListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CrmQuoteListItem",
+    item="Quote",
     items_key=None,
     id_key="ID",
     cursor_key="ID",
@@ -134,7 +134,7 @@ class CrmQuote(SyncNamespace):
     def add(
         self,
         *,
-        fields: _m.CrmQuoteAddFields | Mapping[str, Any],
+        fields: _m.QuoteFields,
         params: _m.CrmQuoteAddParams | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmQuoteAddResult:
@@ -241,7 +241,7 @@ class CrmQuote(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmQuoteListItem]:
+    ) -> Iterator[_m.Quote]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.quote.list``.
@@ -259,7 +259,7 @@ class CrmQuote(SyncNamespace):
         self,
         *,
         id: int,
-        fields: _m.CrmQuoteUpdateFields | Mapping[str, Any] | Unset = UNSET,
+        fields: _m.QuoteFields | Unset = UNSET,
         params: _m.CrmQuoteUpdateParams | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmQuoteUpdateResult:
@@ -298,7 +298,7 @@ class AsyncCrmQuote(AsyncNamespace):
     async def add(
         self,
         *,
-        fields: _m.CrmQuoteAddFields | Mapping[str, Any],
+        fields: _m.QuoteFields,
         params: _m.CrmQuoteAddParams | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmQuoteAddResult:
@@ -405,7 +405,7 @@ class AsyncCrmQuote(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmQuoteListItem]:
+    ) -> AsyncIterator[_m.Quote]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.quote.list``.
@@ -423,7 +423,7 @@ class AsyncCrmQuote(AsyncNamespace):
         self,
         *,
         id: int,
-        fields: _m.CrmQuoteUpdateFields | Mapping[str, Any] | Unset = UNSET,
+        fields: _m.QuoteFields | Unset = UNSET,
         params: _m.CrmQuoteUpdateParams | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmQuoteUpdateResult:
@@ -462,7 +462,7 @@ class BatchCrmQuote(BatchNamespace):
     def add(
         self,
         *,
-        fields: _m.CrmQuoteAddFields | Mapping[str, Any],
+        fields: _m.QuoteFields,
         params: _m.CrmQuoteAddParams | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.CrmQuoteAddResult]:
@@ -516,7 +516,7 @@ class BatchCrmQuote(BatchNamespace):
         self,
         *,
         id: int,
-        fields: _m.CrmQuoteUpdateFields | Mapping[str, Any] | Unset = UNSET,
+        fields: _m.QuoteFields | Unset = UNSET,
         params: _m.CrmQuoteUpdateParams | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.CrmQuoteUpdateResult]:

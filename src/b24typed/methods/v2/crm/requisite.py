@@ -51,18 +51,18 @@ _CRM_REQUISITE_BANKDETAIL_FIELDS: Spec[_m.CrmRequisiteBankdetailFieldsResult] = 
 _CRM_REQUISITE_BANKDETAIL_GET: Spec[_m.CrmRequisiteBankdetailGetResult] = Spec(
     2, "crm.requisite.bankdetail.get", _MODELS, "CrmRequisiteBankdetailGetResult", {"id": "id"}
 )
-_CRM_REQUISITE_BANKDETAIL_LIST: ListSpec[
-    _m.CrmRequisiteBankdetailListResult, _m.CrmRequisiteBankdetailGetResult
-] = ListSpec(
-    2,
-    "crm.requisite.bankdetail.list",
-    _MODELS,
-    "CrmRequisiteBankdetailListResult",
-    {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CrmRequisiteBankdetailGetResult",
-    items_key=None,
-    id_key="ID",
-    cursor_key="ID",
+_CRM_REQUISITE_BANKDETAIL_LIST: ListSpec[_m.CrmRequisiteBankdetailListResult, _m.BankDetail] = (
+    ListSpec(
+        2,
+        "crm.requisite.bankdetail.list",
+        _MODELS,
+        "CrmRequisiteBankdetailListResult",
+        {"filter": "filter", "order": "order", "select": "select", "start": "start"},
+        item="BankDetail",
+        items_key=None,
+        id_key="ID",
+        cursor_key="ID",
+    )
 )
 _CRM_REQUISITE_BANKDETAIL_UPDATE: Spec[_m.CrmRequisiteBankdetailUpdateResult] = Spec(
     2,
@@ -117,13 +117,13 @@ _CRM_REQUISITE_LINK_UNREGISTER: Spec[_m.CrmRequisiteLinkUnregisterResult] = Spec
     "CrmRequisiteLinkUnregisterResult",
     {"entity_id": "entityId", "entity_type_id": "entityTypeId"},
 )
-_CRM_REQUISITE_LIST: ListSpec[_m.CrmRequisiteListResult, _m.CrmRequisiteGetResult] = ListSpec(
+_CRM_REQUISITE_LIST: ListSpec[_m.CrmRequisiteListResult, _m.Requisite] = ListSpec(
     2,
     "crm.requisite.list",
     _MODELS,
     "CrmRequisiteListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CrmRequisiteGetResult",
+    item="Requisite",
     items_key=None,
     id_key="ID",
     cursor_key="ID",
@@ -254,7 +254,7 @@ class CrmRequisite(SyncNamespace):
     def add(
         self,
         *,
-        fields: Mapping[str, Any],
+        fields: _m.RequisiteFields,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmRequisiteAddResult:
         """Create a ``crm.requisite`` record.
@@ -352,7 +352,7 @@ class CrmRequisite(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmRequisiteGetResult]:
+    ) -> Iterator[_m.Requisite]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.requisite.list``.
@@ -368,7 +368,7 @@ class CrmRequisite(SyncNamespace):
     def update(
         self,
         *,
-        fields: Mapping[str, Any],
+        fields: _m.RequisiteFields,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmRequisiteUpdateResult:
@@ -409,7 +409,7 @@ class AsyncCrmRequisite(AsyncNamespace):
     async def add(
         self,
         *,
-        fields: Mapping[str, Any],
+        fields: _m.RequisiteFields,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmRequisiteAddResult:
         """Create a ``crm.requisite`` record.
@@ -507,7 +507,7 @@ class AsyncCrmRequisite(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmRequisiteGetResult]:
+    ) -> AsyncIterator[_m.Requisite]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.requisite.list``.
@@ -523,7 +523,7 @@ class AsyncCrmRequisite(AsyncNamespace):
     async def update(
         self,
         *,
-        fields: Mapping[str, Any],
+        fields: _m.RequisiteFields,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmRequisiteUpdateResult:
@@ -564,7 +564,7 @@ class BatchCrmRequisite(BatchNamespace):
     def add(
         self,
         *,
-        fields: Mapping[str, Any],
+        fields: _m.RequisiteFields,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.CrmRequisiteAddResult]:
         """Queue ``crm.requisite.add`` in the batch."""
@@ -611,7 +611,7 @@ class BatchCrmRequisite(BatchNamespace):
     def update(
         self,
         *,
-        fields: Mapping[str, Any],
+        fields: _m.RequisiteFields,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.CrmRequisiteUpdateResult]:
@@ -641,7 +641,7 @@ class CrmRequisiteBankdetail(SyncNamespace):
     def add(
         self,
         *,
-        fields: _m.CrmRequisiteBankdetailAddFields | Mapping[str, Any],
+        fields: _m.BankDetailFields,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmRequisiteBankdetailAddResult:
         """Create a ``crm.requisite.bankdetail`` record.
@@ -739,7 +739,7 @@ class CrmRequisiteBankdetail(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmRequisiteBankdetailGetResult]:
+    ) -> Iterator[_m.BankDetail]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.requisite.bankdetail.list``.
@@ -755,7 +755,7 @@ class CrmRequisiteBankdetail(SyncNamespace):
     def update(
         self,
         *,
-        fields: _m.CrmRequisiteBankdetailUpdateFields | Mapping[str, Any],
+        fields: _m.BankDetailFields,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmRequisiteBankdetailUpdateResult:
@@ -780,7 +780,7 @@ class AsyncCrmRequisiteBankdetail(AsyncNamespace):
     async def add(
         self,
         *,
-        fields: _m.CrmRequisiteBankdetailAddFields | Mapping[str, Any],
+        fields: _m.BankDetailFields,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmRequisiteBankdetailAddResult:
         """Create a ``crm.requisite.bankdetail`` record.
@@ -878,7 +878,7 @@ class AsyncCrmRequisiteBankdetail(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmRequisiteBankdetailGetResult]:
+    ) -> AsyncIterator[_m.BankDetail]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.requisite.bankdetail.list``.
@@ -894,7 +894,7 @@ class AsyncCrmRequisiteBankdetail(AsyncNamespace):
     async def update(
         self,
         *,
-        fields: _m.CrmRequisiteBankdetailUpdateFields | Mapping[str, Any],
+        fields: _m.BankDetailFields,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.CrmRequisiteBankdetailUpdateResult:
@@ -919,7 +919,7 @@ class BatchCrmRequisiteBankdetail(BatchNamespace):
     def add(
         self,
         *,
-        fields: _m.CrmRequisiteBankdetailAddFields | Mapping[str, Any],
+        fields: _m.BankDetailFields,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.CrmRequisiteBankdetailAddResult]:
         """Queue ``crm.requisite.bankdetail.add`` in the batch."""
@@ -966,7 +966,7 @@ class BatchCrmRequisiteBankdetail(BatchNamespace):
     def update(
         self,
         *,
-        fields: _m.CrmRequisiteBankdetailUpdateFields | Mapping[str, Any],
+        fields: _m.BankDetailFields,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.CrmRequisiteBankdetailUpdateResult]:

@@ -170,14 +170,14 @@ _CRM_TIMELINE_LOGMESSAGE_GET: Spec[_m.CrmTimelineLogmessageGetResult] = Spec(
     2, "crm.timeline.logmessage.get", _MODELS, "CrmTimelineLogmessageGetResult", {"id": "id"}
 )
 _CRM_TIMELINE_LOGMESSAGE_LIST: ListSpec[
-    _m.CrmTimelineLogmessageListResult, _m.CrmTimelineLogmessageListItem
+    _m.CrmTimelineLogmessageListResult, _m.CrmTimelineLogmessageAddResultLogMessage
 ] = ListSpec(
     2,
     "crm.timeline.logmessage.list",
     _MODELS,
     "CrmTimelineLogmessageListResult",
     {"entity_id": "entityId", "entity_type_id": "entityTypeId", "order": "order", "start": "start"},
-    item="CrmTimelineLogmessageListItem",
+    item="CrmTimelineLogmessageAddResultLogMessage",
     items_key=None,
     id_key="id",
     cursor_key="id",
@@ -1577,7 +1577,7 @@ class CrmTimelineLogmessage(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmTimelineLogmessageListItem]:
+    ) -> Iterator[_m.CrmTimelineLogmessageAddResultLogMessage]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.timeline.logmessage.list``.
@@ -1683,7 +1683,7 @@ class AsyncCrmTimelineLogmessage(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmTimelineLogmessageListItem]:
+    ) -> AsyncIterator[_m.CrmTimelineLogmessageAddResultLogMessage]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.timeline.logmessage.list``.

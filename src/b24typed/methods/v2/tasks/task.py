@@ -99,7 +99,7 @@ _TASKS_TASK_HISTORY_LIST: ListSpec[_m.TasksTaskHistoryListResult, _m.TasksTaskHi
         cursor_key="ID",
     )
 )
-_TASKS_TASK_LIST: ListSpec[_m.TasksTaskListResult, _m.TasksTaskListItem] = ListSpec(
+_TASKS_TASK_LIST: ListSpec[_m.TasksTaskListResult, _m.Task] = ListSpec(
     2,
     "tasks.task.list",
     _MODELS,
@@ -111,7 +111,7 @@ _TASKS_TASK_LIST: ListSpec[_m.TasksTaskListResult, _m.TasksTaskListItem] = ListS
         "select": "select",
         "start": "start",
     },
-    item="TasksTaskListItem",
+    item="Task",
     items_key="tasks",
     id_key="id",
     cursor_key="ID",
@@ -398,7 +398,7 @@ class TasksTask(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.TasksTaskListItem]:
+    ) -> Iterator[_m.Task]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``tasks.task.list``.
@@ -831,7 +831,7 @@ class AsyncTasksTask(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.TasksTaskListItem]:
+    ) -> AsyncIterator[_m.Task]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``tasks.task.list``.

@@ -100,11 +100,11 @@ _USER_CURRENT: Spec[_m.UserCurrentResult] = Spec(
     2, "user.current", _MODELS, "UserCurrentResult", {}
 )
 _USER_FIELDS: Spec[_m.UserFieldsResult] = Spec(2, "user.fields", _MODELS, "UserFieldsResult", {})
-_USER_GET: ListSpec[Any, _m.UserGetItem] = ListSpec(
+_USER_GET: ListSpec[_m.UserGetResult, _m.User] = ListSpec(
     2,
     "user.get",
     _MODELS,
-    None,
+    "UserGetResult",
     {
         "admin_mode": "ADMIN_MODE",
         "filter": "FILTER",
@@ -115,17 +115,17 @@ _USER_GET: ListSpec[Any, _m.UserGetItem] = ListSpec(
         "sort": "sort",
         "start": "start",
     },
-    item="UserGetItem",
+    item="User",
     items_key=None,
     id_key="ID",
     cursor_key="ID",
 )
 _USER_OPTION: Spec[Any] = Spec(2, "user.option", _MODELS, None, {})
-_USER_SEARCH: ListSpec[Any, _m.UserGetItem] = ListSpec(
+_USER_SEARCH: ListSpec[_m.UserSearchResult, _m.User] = ListSpec(
     2,
     "user.search",
     _MODELS,
-    None,
+    "UserSearchResult",
     {
         "admin_mode": "ADMIN_MODE",
         "filter": "FILTER",
@@ -135,7 +135,7 @@ _USER_SEARCH: ListSpec[Any, _m.UserGetItem] = ListSpec(
         "sort": "sort",
         "start": "start",
     },
-    item="UserGetItem",
+    item="User",
     items_key=None,
     id_key="ID",
     cursor_key="ID",
@@ -348,7 +348,7 @@ class User(SyncNamespace):
         sort: str | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.UserGetResult:
         """One page of ``user`` records.
 
         REST v2 method ``user.get``.
@@ -356,6 +356,8 @@ class User(SyncNamespace):
         Docs:
             https://apidocs.bitrix24.com/api-reference/user/user-get.html
         Every page, item by item: ``iterate_get(...)``.
+        Returns:
+            :class:`b24typed.models.v2.user.UserGetResult`.
         """
         return self._call(_USER_GET, locals())
 
@@ -376,7 +378,7 @@ class User(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.UserGetItem]:
+    ) -> Iterator[_m.User]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``user.get``.
@@ -400,7 +402,7 @@ class User(SyncNamespace):
         sort: str | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.UserSearchResult:
         """The ``search`` action of ``user``.
 
         REST v2 method ``user.search``.
@@ -408,6 +410,8 @@ class User(SyncNamespace):
         Docs:
             https://apidocs.bitrix24.com/api-reference/user/user-search.html
         Every page, item by item: ``iterate_search(...)``.
+        Returns:
+            :class:`b24typed.models.v2.user.UserSearchResult`.
         """
         return self._call(_USER_SEARCH, locals())
 
@@ -427,7 +431,7 @@ class User(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.UserGetItem]:
+    ) -> Iterator[_m.User]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``user.search``.
@@ -670,7 +674,7 @@ class AsyncUser(AsyncNamespace):
         sort: str | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.UserGetResult:
         """One page of ``user`` records.
 
         REST v2 method ``user.get``.
@@ -678,6 +682,8 @@ class AsyncUser(AsyncNamespace):
         Docs:
             https://apidocs.bitrix24.com/api-reference/user/user-get.html
         Every page, item by item: ``iterate_get(...)``.
+        Returns:
+            :class:`b24typed.models.v2.user.UserGetResult`.
         """
         return await self._call(_USER_GET, locals())
 
@@ -698,7 +704,7 @@ class AsyncUser(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.UserGetItem]:
+    ) -> AsyncIterator[_m.User]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``user.get``.
@@ -722,7 +728,7 @@ class AsyncUser(AsyncNamespace):
         sort: str | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.UserSearchResult:
         """The ``search`` action of ``user``.
 
         REST v2 method ``user.search``.
@@ -730,6 +736,8 @@ class AsyncUser(AsyncNamespace):
         Docs:
             https://apidocs.bitrix24.com/api-reference/user/user-search.html
         Every page, item by item: ``iterate_search(...)``.
+        Returns:
+            :class:`b24typed.models.v2.user.UserSearchResult`.
         """
         return await self._call(_USER_SEARCH, locals())
 
@@ -749,7 +757,7 @@ class AsyncUser(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.UserGetItem]:
+    ) -> AsyncIterator[_m.User]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``user.search``.
@@ -952,7 +960,7 @@ class BatchUser(BatchNamespace):
         sort: str | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.UserGetResult]:
         """Queue ``user.get`` in the batch."""
         return self._call(_USER_GET, locals())
 
@@ -967,7 +975,7 @@ class BatchUser(BatchNamespace):
         sort: str | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.UserSearchResult]:
         """Queue ``user.search`` in the batch."""
         return self._call(_USER_SEARCH, locals())
 

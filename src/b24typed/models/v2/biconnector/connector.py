@@ -12,7 +12,8 @@ from typing import Any, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 
 class BiconnectorConnectorAddResult(B24Model):
@@ -86,7 +87,7 @@ class BiconnectorConnectorGetResultItem(B24Model):
 class BiconnectorConnectorGetResult(B24Model):
     """Result of ``biconnector.connector.get`` (REST v2)."""
 
-    date_create: LDateTime = Field(None, alias="dateCreate")
+    date_create: DateTime = Field(None, alias="dateCreate")
     description: LStr = None
     id: LInt = None
     item: BiconnectorConnectorGetResultItem | None = None

@@ -10,7 +10,8 @@ from typing import Any, TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime, Flag, Id
 
 BizprocTaskCompleteResult: TypeAlias = LBool
 
@@ -49,7 +50,7 @@ class BizprocTaskListItemParameters(B24Model):
     comment_label: LStr = Field(None, alias="CommentLabel")
     comment_required: LStr = Field(None, alias="CommentRequired")
     fields: LList[BizprocTaskListItemParametersFieldsItem] = Field(None, alias="Fields")
-    show_comment: LStr = Field(None, alias="ShowComment")
+    show_comment: Flag = Field(None, alias="ShowComment")
     status_no_label: LStr = Field(None, alias="StatusNoLabel")
     status_ok_label: LStr = Field(None, alias="StatusOkLabel")
     status_yes_label: LStr = Field(None, alias="StatusYesLabel")
@@ -66,17 +67,17 @@ class BizprocTaskListItem(B24Model):
     document_url: LStr = Field(None, alias="DOCUMENT_URL")
     entity: LStr = Field(None, alias="ENTITY")
     id: LInt = Field(None, alias="ID")
-    modified: LDateTime = Field(None, alias="MODIFIED")
+    modified: DateTime = Field(None, alias="MODIFIED")
     module_id: LStr = Field(None, alias="MODULE_ID")
     name: LStr = Field(None, alias="NAME")
-    overdue_date: LDateTime = Field(None, alias="OVERDUE_DATE")
+    overdue_date: DateTime = Field(None, alias="OVERDUE_DATE")
     parameters: BizprocTaskListItemParameters | None = Field(None, alias="PARAMETERS")
     status: LInt = Field(None, alias="STATUS")
-    user_id: LInt = Field(None, alias="USER_ID")
+    user_id: Id = Field(None, alias="USER_ID")
     user_status: LInt = Field(None, alias="USER_STATUS")
     workflow_id: LStr = Field(None, alias="WORKFLOW_ID")
-    workflow_started: LDateTime = Field(None, alias="WORKFLOW_STARTED")
-    workflow_started_by: LInt = Field(None, alias="WORKFLOW_STARTED_BY")
+    workflow_started: DateTime = Field(None, alias="WORKFLOW_STARTED")
+    workflow_started_by: Id = Field(None, alias="WORKFLOW_STARTED_BY")
     workflow_state: LStr = Field(None, alias="WORKFLOW_STATE")
     workflow_template_id: LInt = Field(None, alias="WORKFLOW_TEMPLATE_ID")
     workflow_template_name: LStr = Field(None, alias="WORKFLOW_TEMPLATE_NAME")

@@ -11,7 +11,8 @@ from typing import Any, Literal, TypeAlias, TypedDict
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime, Flag
 
 
 class BizprocWorkflowInstancesItem(B24Model):
@@ -22,7 +23,7 @@ class BizprocWorkflowInstancesItem(B24Model):
     id: LStr = Field(None, alias="ID")
     module_id: LStr = Field(None, alias="MODULE_ID")
     owned_until: Any = Field(None, alias="OWNED_UNTIL")
-    started: LStr = Field(None, alias="STARTED")
+    started: DateTime = Field(None, alias="STARTED")
     started_by: LStr = Field(None, alias="STARTED_BY")
     template_id: LInt = Field(None, alias="TEMPLATE_ID")
 
@@ -42,8 +43,8 @@ class BizprocWorkflowTemplateListItem(B24Model):
     document_type: LStr = Field(None, alias="DOCUMENT_TYPE")
     entity: LStr = Field(None, alias="ENTITY")
     id: LInt = Field(None, alias="ID")
-    is_modified: LStr = Field(None, alias="IS_MODIFIED")
-    modified: LDateTime = Field(None, alias="MODIFIED")
+    is_modified: Flag = Field(None, alias="IS_MODIFIED")
+    modified: DateTime = Field(None, alias="MODIFIED")
     module_id: LStr = Field(None, alias="MODULE_ID")
     name: LStr = Field(None, alias="NAME")
     parameters: LList[Any] = Field(None, alias="PARAMETERS")

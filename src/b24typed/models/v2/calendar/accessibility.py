@@ -10,7 +10,8 @@ from typing import Any
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LDateTime, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LInt, LList, LStr
+from b24typed.fieldtypes import DateTime
 
 
 class CalendarAccessibilityGetResultN1Item(B24Model):
@@ -45,9 +46,9 @@ class CalendarAccessibilityGetResult(B24Model):
     n2: LList[CalendarAccessibilityGetResultN2Item] = Field(None, alias="2")
     n34: LList[Any] = Field(None, alias="34")
     accessibility: LInt = Field(None, alias="ACCESSIBILITY")
-    date_from: LDateTime = Field(None, alias="DATE_FROM")
+    date_from: DateTime = Field(None, alias="DATE_FROM")
     date_from_ts_utc: LStr = Field(None, alias="DATE_FROM_TS_UTC")
-    date_to: LDateTime = Field(None, alias="DATE_TO")
+    date_to: DateTime = Field(None, alias="DATE_TO")
     date_to_ts_utc: LStr = Field(None, alias="DATE_TO_TS_UTC")
     dt_skip_time: LInt = Field(None, alias="DT_SKIP_TIME")
     event_type: LStr = Field(None, alias="EVENT_TYPE")

@@ -12,7 +12,8 @@ from typing import Any, TypeAlias, TypedDict
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDate, LDateTime, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.fieldtypes import Date, DateTime, Flag
 
 CalendarEventAddResult: TypeAlias = LInt
 
@@ -88,9 +89,9 @@ class CalendarEventGetbyidResultRrule(B24Model):
     byday: CalendarEventGetbyidResultRruleByday | None = Field(None, alias="BYDAY")
     freq: LStr = Field(None, alias="FREQ")
     interval: LInt = Field(None, alias="INTERVAL")
-    until: LDate = Field(None, alias="UNTIL")
+    until: Date = Field(None, alias="UNTIL")
     until_ts: LInt = Field(None, alias="UNTIL_TS")
-    until_2: LDate = Field(None, alias="~UNTIL")
+    until_2: Date = Field(None, alias="~UNTIL")
 
 
 class CalendarEventGetbyidResultAttendeesEntityListItem(B24Model):
@@ -113,11 +114,11 @@ class CalendarEventGetbyidResult(B24Model):
     collab_id: LInt = Field(None, alias="COLLAB_ID")
     color: LStr = Field(None, alias="COLOR")
     created_by: LStr = Field(None, alias="CREATED_BY")
-    date_create: LDateTime = Field(None, alias="DATE_CREATE")
-    date_from: LDateTime = Field(None, alias="DATE_FROM")
+    date_create: DateTime = Field(None, alias="DATE_CREATE")
+    date_from: DateTime = Field(None, alias="DATE_FROM")
     date_from_formatted: LStr = Field(None, alias="DATE_FROM_FORMATTED")
     date_from_ts_utc: LStr = Field(None, alias="DATE_FROM_TS_UTC")
-    date_to: LDateTime = Field(None, alias="DATE_TO")
+    date_to: DateTime = Field(None, alias="DATE_TO")
     date_to_formatted: LStr = Field(None, alias="DATE_TO_FORMATTED")
     date_to_ts_utc: LStr = Field(None, alias="DATE_TO_TS_UTC")
     dav_exch_label: LStr = Field(None, alias="DAV_EXCH_LABEL")
@@ -131,13 +132,13 @@ class CalendarEventGetbyidResult(B24Model):
     g_event_id: LStr = Field(None, alias="G_EVENT_ID")
     id: LStr = Field(None, alias="ID")
     importance: LStr = Field(None, alias="IMPORTANCE")
-    is_meeting: Any = Field(None, alias="IS_MEETING")
+    is_meeting: Flag = Field(None, alias="IS_MEETING")
     location: LStr = Field(None, alias="LOCATION")
     meeting: CalendarEventGetbyidResultMeeting | None = Field(None, alias="MEETING")
     meeting_host: LStr = Field(None, alias="MEETING_HOST")
     meeting_status: LStr = Field(None, alias="MEETING_STATUS")
     name: LStr = Field(None, alias="NAME")
-    original_date_from: LDateTime = Field(None, alias="ORIGINAL_DATE_FROM")
+    original_date_from: DateTime = Field(None, alias="ORIGINAL_DATE_FROM")
     owner_id: LStr = Field(None, alias="OWNER_ID")
     parent_id: LStr = Field(None, alias="PARENT_ID")
     private_event: LStr = Field(None, alias="PRIVATE_EVENT")
@@ -149,7 +150,7 @@ class CalendarEventGetbyidResult(B24Model):
     section_id: LStr = Field(None, alias="SECTION_ID")
     sect_id: LStr = Field(None, alias="SECT_ID")
     sync_status: LStr = Field(None, alias="SYNC_STATUS")
-    timestamp_x: LDateTime = Field(None, alias="TIMESTAMP_X")
+    timestamp_x: DateTime = Field(None, alias="TIMESTAMP_X")
     tz_from: LStr = Field(None, alias="TZ_FROM")
     tz_offset_from: LStr = Field(None, alias="TZ_OFFSET_FROM")
     tz_offset_to: LStr = Field(None, alias="TZ_OFFSET_TO")

@@ -10,7 +10,8 @@ from typing import TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 CalendarResourceAddResult: TypeAlias = LInt
 
@@ -20,11 +21,11 @@ class CalendarResourceBookingListItem(B24Model):
 
     cal_type: LStr = Field(None, alias="CAL_TYPE")
     created_by: LStr = Field(None, alias="CREATED_BY")
-    date_create: LDateTime = Field(None, alias="DATE_CREATE")
-    date_from: LDateTime = Field(None, alias="DATE_FROM")
+    date_create: DateTime = Field(None, alias="DATE_CREATE")
+    date_from: DateTime = Field(None, alias="DATE_FROM")
     date_from_formatted: LStr = Field(None, alias="DATE_FROM_FORMATTED")
     date_from_ts_utc: LStr = Field(None, alias="DATE_FROM_TS_UTC")
-    date_to: LDateTime = Field(None, alias="DATE_TO")
+    date_to: DateTime = Field(None, alias="DATE_TO")
     date_to_formatted: LStr = Field(None, alias="DATE_TO_FORMATTED")
     date_to_ts_utc: LStr = Field(None, alias="DATE_TO_TS_UTC")
     deleted: LStr = Field(None, alias="DELETED")
@@ -42,7 +43,7 @@ class CalendarResourceBookingListItem(B24Model):
     resource_booking_id: LInt = Field(None, alias="RESOURCE_BOOKING_ID")
     section_id: LStr = Field(None, alias="SECTION_ID")
     sect_id: LStr = Field(None, alias="SECT_ID")
-    timestamp_x: LDateTime = Field(None, alias="TIMESTAMP_X")
+    timestamp_x: DateTime = Field(None, alias="TIMESTAMP_X")
     tz_from: LStr = Field(None, alias="TZ_FROM")
     tz_offset_from: LStr = Field(None, alias="TZ_OFFSET_FROM")
     tz_offset_to: LStr = Field(None, alias="TZ_OFFSET_TO")

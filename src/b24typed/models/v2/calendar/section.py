@@ -10,7 +10,8 @@ from typing import Literal, TypeAlias, TypedDict
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 CalendarSectionAddResult: TypeAlias = LInt
 
@@ -49,7 +50,7 @@ class CalendarSectionGetResultItem(B24Model):
     cal_type: LStr = Field(None, alias="CAL_TYPE")
     color: LStr = Field(None, alias="COLOR")
     created_by: LStr = Field(None, alias="CREATED_BY")
-    date_create: LDateTime = Field(None, alias="DATE_CREATE")
+    date_create: DateTime = Field(None, alias="DATE_CREATE")
     description: LStr = Field(None, alias="DESCRIPTION")
     export: CalendarSectionGetResultItemExport | None = Field(None, alias="EXPORT")
     external_type: LStr = Field(None, alias="EXTERNAL_TYPE")
@@ -62,7 +63,7 @@ class CalendarSectionGetResultItem(B24Model):
     perm: CalendarSectionGetResultItemPerm | None = Field(None, alias="PERM")
     sync_token: LStr = Field(None, alias="SYNC_TOKEN")
     text_color: LStr = Field(None, alias="TEXT_COLOR")
-    timestamp_x: LDateTime = Field(None, alias="TIMESTAMP_X")
+    timestamp_x: DateTime = Field(None, alias="TIMESTAMP_X")
 
 
 CalendarSectionGetResult: TypeAlias = Rows[CalendarSectionGetResultItem]

@@ -12,7 +12,8 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LStr, Rows
+from b24typed.fieldtypes import DateTime, Money
 
 
 class CatalogDocumentAddResultDocument(B24Model):
@@ -21,10 +22,10 @@ class CatalogDocumentAddResultDocument(B24Model):
     commentary: LStr = None
     created_by: LInt = Field(None, alias="createdBy")
     currency: LStr = None
-    date_create: LDateTime = Field(None, alias="dateCreate")
-    date_document: LDateTime = Field(None, alias="dateDocument")
-    date_modify: LDateTime = Field(None, alias="dateModify")
-    date_status: LDateTime = Field(None, alias="dateStatus")
+    date_create: DateTime = Field(None, alias="dateCreate")
+    date_document: DateTime = Field(None, alias="dateDocument")
+    date_modify: DateTime = Field(None, alias="dateModify")
+    date_status: DateTime = Field(None, alias="dateStatus")
     doc_number: LStr = Field(None, alias="docNumber")
     doc_type: LStr = Field(None, alias="docType")
     id: LInt = None
@@ -34,7 +35,7 @@ class CatalogDocumentAddResultDocument(B24Model):
     status: LStr = None
     status_by: LInt = Field(None, alias="statusBy")
     title: LStr = None
-    total: LFloat = None
+    total: Money = None
 
 
 class CatalogDocumentAddResult(B24Model):
@@ -166,11 +167,11 @@ class CatalogDocumentElementGetFieldsResult(B24Model):
 class CatalogDocumentElementListItem(B24Model):
     """An object in the result of ``catalog.document.element.list``."""
 
-    amount: LFloat = None
+    amount: Money = None
     doc_id: LInt = Field(None, alias="docId")
     element_id: LInt = Field(None, alias="elementId")
     id: LInt = None
-    purchasing_price: LFloat = Field(None, alias="purchasingPrice")
+    purchasing_price: Money = Field(None, alias="purchasingPrice")
     store_from: LInt = Field(None, alias="storeFrom")
     store_to: LInt = Field(None, alias="storeTo")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr
+from b24typed.fieldtypes import DateTime, Money
 
 
 class CatalogExtraGetResultExtra(B24Model):
@@ -16,7 +17,7 @@ class CatalogExtraGetResultExtra(B24Model):
 
     id: LInt = None
     name: LStr = None
-    percentage: LFloat = None
+    percentage: Money = None
 
 
 class CatalogExtraGetResult(B24Model):
@@ -58,8 +59,8 @@ class CatalogExtraListResultExtrasItem(B24Model):
 class CatalogExtraListResultTime(B24Model):
     """An object in the result of ``catalog.extra.list``."""
 
-    date_finish: LStr = None
-    date_start: LStr = None
+    date_finish: DateTime = None
+    date_start: DateTime = None
     duration: LFloat = None
     finish: LFloat = None
     operating: LInt = None

@@ -12,6 +12,7 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr
+from b24typed.fieldtypes import DateTime
 
 
 class CatalogMeasureAddResultMeasure(B24Model):
@@ -88,8 +89,8 @@ class CatalogMeasureListResultMeasuresItem(B24Model):
 class CatalogMeasureListResultTime(B24Model):
     """An object in the result of ``catalog.measure.list``."""
 
-    date_finish: LStr = None
-    date_start: LStr = None
+    date_finish: DateTime = None
+    date_start: DateTime = None
     duration: LFloat = None
     finish: LFloat = None
     operating: LInt = None

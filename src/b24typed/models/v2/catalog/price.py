@@ -12,7 +12,8 @@ from typing import Any, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LStr, Rows
+from b24typed.fieldtypes import DateTime, Money
 
 
 class CatalogPriceAddResultPrice(B24Model):
@@ -26,7 +27,7 @@ class CatalogPriceAddResultPrice(B24Model):
     product_id: LInt = Field(None, alias="productId")
     quantity_from: Any = Field(None, alias="quantityFrom")
     quantity_to: Any = Field(None, alias="quantityTo")
-    timestamp_x: LStr = Field(None, alias="timestampX")
+    timestamp_x: DateTime = Field(None, alias="timestampX")
 
 
 class CatalogPriceAddResult(B24Model):
@@ -52,12 +53,12 @@ class CatalogPriceGetResultPrice(B24Model):
     currency: LStr = None
     extra_id: LInt = Field(None, alias="extraId")
     id: LInt = None
-    price: LFloat = None
-    price_scale: LFloat = Field(None, alias="priceScale")
+    price: Money = None
+    price_scale: Money = Field(None, alias="priceScale")
     product_id: LInt = Field(None, alias="productId")
     quantity_from: LInt = Field(None, alias="quantityFrom")
     quantity_to: LInt = Field(None, alias="quantityTo")
-    timestamp_x: LDateTime = Field(None, alias="timestampX")
+    timestamp_x: DateTime = Field(None, alias="timestampX")
 
 
 class CatalogPriceGetResult(B24Model):
@@ -126,7 +127,7 @@ class CatalogPriceModifyResultPricesItem(B24Model):
     product_id: LInt = Field(None, alias="productId")
     quantity_from: Any = Field(None, alias="quantityFrom")
     quantity_to: Any = Field(None, alias="quantityTo")
-    timestamp_x: LStr = Field(None, alias="timestampX")
+    timestamp_x: DateTime = Field(None, alias="timestampX")
 
 
 class CatalogPriceModifyResult(B24Model):

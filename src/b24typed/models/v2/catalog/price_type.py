@@ -11,7 +11,8 @@ from typing import Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr
+from b24typed.fieldtypes import DateTime
 
 
 class CatalogPriceTypeAddResultPriceType(B24Model):
@@ -19,12 +20,12 @@ class CatalogPriceTypeAddResultPriceType(B24Model):
 
     base: LStr = None
     created_by: LInt = Field(None, alias="createdBy")
-    date_create: LStr = Field(None, alias="dateCreate")
+    date_create: DateTime = Field(None, alias="dateCreate")
     id: LInt = None
     modified_by: LInt = Field(None, alias="modifiedBy")
     name: LStr = None
     sort: LInt = None
-    timestamp_x: LStr = Field(None, alias="timestampX")
+    timestamp_x: DateTime = Field(None, alias="timestampX")
     xml_id: LStr = Field(None, alias="xmlId")
 
 
@@ -43,25 +44,7 @@ class CatalogPriceTypeAddFields(TypedDict, total=False):
 
 CatalogPriceTypeDeleteResult: TypeAlias = LBool
 
-
-class CatalogPriceTypeGetResultPriceType(B24Model):
-    """An object in the result of ``catalog.priceType.get``."""
-
-    base: LStr = None
-    created_by: LInt = Field(None, alias="createdBy")
-    date_create: LDateTime = Field(None, alias="dateCreate")
-    id: LInt = None
-    modified_by: LInt = Field(None, alias="modifiedBy")
-    name: LStr = None
-    sort: LInt = None
-    timestamp_x: LDateTime = Field(None, alias="timestampX")
-    xml_id: LStr = Field(None, alias="xmlId")
-
-
-class CatalogPriceTypeGetResult(B24Model):
-    """Result of ``catalog.priceType.get`` (REST v2)."""
-
-    price_type: CatalogPriceTypeGetResultPriceType = Field(alias="priceType")
+CatalogPriceTypeGetResult: TypeAlias = CatalogPriceTypeAddResult
 
 
 class CatalogPriceTypeGetFieldsResultPriceTypeBase(B24Model):
@@ -110,8 +93,8 @@ class CatalogPriceTypeListResultPriceTypesItem(B24Model):
 class CatalogPriceTypeListResultTime(B24Model):
     """An object in the result of ``catalog.priceType.list``."""
 
-    date_finish: LStr = None
-    date_start: LStr = None
+    date_finish: DateTime = None
+    date_start: DateTime = None
     duration: LFloat = None
     finish: LFloat = None
     operating: LInt = None

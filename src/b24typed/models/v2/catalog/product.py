@@ -14,6 +14,7 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 
 class CatalogProductAddResultElementDetailPicture(B24Model):
@@ -40,9 +41,9 @@ class CatalogProductAddResultElement(B24Model):
     can_buy_zero: LStr = Field(None, alias="canBuyZero")
     code: LStr = None
     created_by: LInt = Field(None, alias="createdBy")
-    date_active_from: LStr = Field(None, alias="dateActiveFrom")
-    date_active_to: LStr = Field(None, alias="dateActiveTo")
-    date_create: LStr = Field(None, alias="dateCreate")
+    date_active_from: DateTime = Field(None, alias="dateActiveFrom")
+    date_active_to: DateTime = Field(None, alias="dateActiveTo")
+    date_create: DateTime = Field(None, alias="dateCreate")
     detail_picture: CatalogProductAddResultElementDetailPicture | None = Field(
         None, alias="detailPicture"
     )
@@ -70,7 +71,7 @@ class CatalogProductAddResultElement(B24Model):
     quantity_trace: LStr = Field(None, alias="quantityTrace")
     sort: LInt = None
     subscribe: LStr = None
-    timestamp_x: LStr = Field(None, alias="timestampX")
+    timestamp_x: DateTime = Field(None, alias="timestampX")
     type: LInt = None
     vat_id: LInt = Field(None, alias="vatId")
     vat_included: LStr = Field(None, alias="vatIncluded")
@@ -272,9 +273,9 @@ class CatalogProductListItem(B24Model):
     can_buy_zero: LStr = Field(None, alias="canBuyZero")
     code: LStr = None
     created_by: LInt = Field(None, alias="createdBy")
-    date_active_from: LStr = Field(None, alias="dateActiveFrom")
-    date_active_to: LStr = Field(None, alias="dateActiveTo")
-    date_create: LStr = Field(None, alias="dateCreate")
+    date_active_from: DateTime = Field(None, alias="dateActiveFrom")
+    date_active_to: DateTime = Field(None, alias="dateActiveTo")
+    date_create: DateTime = Field(None, alias="dateCreate")
     detail_picture: CatalogProductAddResultElementDetailPicture | None = Field(
         None, alias="detailPicture"
     )
@@ -304,7 +305,7 @@ class CatalogProductListItem(B24Model):
     recur_scheme_type: LStr = Field(None, alias="recurSchemeType")
     sort: LInt = None
     subscribe: LStr = None
-    timestamp_x: LStr = Field(None, alias="timestampX")
+    timestamp_x: DateTime = Field(None, alias="timestampX")
     trial_price_id: LInt = Field(None, alias="trialPriceId")
     type: LInt = None
     vat_id: LInt = Field(None, alias="vatId")
@@ -330,9 +331,9 @@ class CatalogProductOfferAddResultOffer(B24Model):
     can_buy_zero: LStr = Field(None, alias="canBuyZero")
     code: LStr = None
     created_by: LInt = Field(None, alias="createdBy")
-    date_active_from: LStr = Field(None, alias="dateActiveFrom")
-    date_active_to: LStr = Field(None, alias="dateActiveTo")
-    date_create: LStr = Field(None, alias="dateCreate")
+    date_active_from: DateTime = Field(None, alias="dateActiveFrom")
+    date_active_to: DateTime = Field(None, alias="dateActiveTo")
+    date_create: DateTime = Field(None, alias="dateCreate")
     detail_picture: CatalogProductAddResultElementDetailPicture | None = Field(
         None, alias="detailPicture"
     )
@@ -361,7 +362,7 @@ class CatalogProductOfferAddResultOffer(B24Model):
     quantity_trace: LStr = Field(None, alias="quantityTrace")
     sort: LInt = None
     subscribe: LStr = None
-    timestamp_x: LStr = Field(None, alias="timestampX")
+    timestamp_x: DateTime = Field(None, alias="timestampX")
     type: LInt = None
     vat_id: LInt = Field(None, alias="vatId")
     vat_included: LStr = Field(None, alias="vatIncluded")
@@ -554,9 +555,9 @@ class CatalogProductOfferListItem(B24Model):
     can_buy_zero: LStr = Field(None, alias="canBuyZero")
     code: LStr = None
     created_by: LInt = Field(None, alias="createdBy")
-    date_active_from: LStr = Field(None, alias="dateActiveFrom")
-    date_active_to: LStr = Field(None, alias="dateActiveTo")
-    date_create: LStr = Field(None, alias="dateCreate")
+    date_active_from: DateTime = Field(None, alias="dateActiveFrom")
+    date_active_to: DateTime = Field(None, alias="dateActiveTo")
+    date_create: DateTime = Field(None, alias="dateCreate")
     detail_picture: CatalogProductAddResultElementDetailPicture | None = Field(
         None, alias="detailPicture"
     )
@@ -585,7 +586,7 @@ class CatalogProductOfferListItem(B24Model):
     recur_scheme_type: LStr = Field(None, alias="recurSchemeType")
     sort: LInt = None
     subscribe: LStr = None
-    timestamp_x: LStr = Field(None, alias="timestampX")
+    timestamp_x: DateTime = Field(None, alias="timestampX")
     trial_price_id: Any = Field(None, alias="trialPriceId")
     type: LInt = None
     vat_id: LInt = Field(None, alias="vatId")
@@ -655,9 +656,9 @@ class CatalogProductServiceAddResultService(B24Model):
     bundle: LStr = None
     code: LStr = None
     created_by: LInt = Field(None, alias="createdBy")
-    date_active_from: LStr = Field(None, alias="dateActiveFrom")
-    date_active_to: LStr = Field(None, alias="dateActiveTo")
-    date_create: LStr = Field(None, alias="dateCreate")
+    date_active_from: DateTime = Field(None, alias="dateActiveFrom")
+    date_active_to: DateTime = Field(None, alias="dateActiveTo")
+    date_create: DateTime = Field(None, alias="dateCreate")
     detail_picture: CatalogProductAddResultElementDetailPicture | None = Field(
         None, alias="detailPicture"
     )
@@ -676,7 +677,7 @@ class CatalogProductServiceAddResultService(B24Model):
     property258: CatalogProductAddResultElementProperty258 | None = None
     property259: LList[CatalogProductAddResultElementProperty258] = None
     sort: LInt = None
-    timestamp_x: LStr = Field(None, alias="timestampX")
+    timestamp_x: DateTime = Field(None, alias="timestampX")
     type: LInt = None
     vat_id: LInt = Field(None, alias="vatId")
     vat_included: LStr = Field(None, alias="vatIncluded")
@@ -799,9 +800,9 @@ class CatalogProductServiceListItem(B24Model):
     bundle: LStr = None
     code: LStr = None
     created_by: LInt = Field(None, alias="createdBy")
-    date_active_from: LStr = Field(None, alias="dateActiveFrom")
-    date_active_to: LStr = Field(None, alias="dateActiveTo")
-    date_create: LStr = Field(None, alias="dateCreate")
+    date_active_from: DateTime = Field(None, alias="dateActiveFrom")
+    date_active_to: DateTime = Field(None, alias="dateActiveTo")
+    date_create: DateTime = Field(None, alias="dateCreate")
     detail_picture: CatalogProductAddResultElementDetailPicture | None = Field(
         None, alias="detailPicture"
     )
@@ -818,7 +819,7 @@ class CatalogProductServiceListItem(B24Model):
     preview_text: Any = Field(None, alias="previewText")
     preview_text_type: LStr = Field(None, alias="previewTextType")
     sort: LInt = None
-    timestamp_x: LStr = Field(None, alias="timestampX")
+    timestamp_x: DateTime = Field(None, alias="timestampX")
     type: LInt = None
     vat_id: LInt = Field(None, alias="vatId")
     vat_included: LStr = Field(None, alias="vatIncluded")
@@ -868,9 +869,9 @@ class CatalogProductSkuAddResultSku(B24Model):
     can_buy_zero: LStr = Field(None, alias="canBuyZero")
     code: LStr = None
     created_by: LInt = Field(None, alias="createdBy")
-    date_active_from: LStr = Field(None, alias="dateActiveFrom")
-    date_active_to: LStr = Field(None, alias="dateActiveTo")
-    date_create: LStr = Field(None, alias="dateCreate")
+    date_active_from: DateTime = Field(None, alias="dateActiveFrom")
+    date_active_to: DateTime = Field(None, alias="dateActiveTo")
+    date_create: DateTime = Field(None, alias="dateCreate")
     detail_picture: CatalogProductAddResultElementDetailPicture | None = Field(
         None, alias="detailPicture"
     )
@@ -896,7 +897,7 @@ class CatalogProductSkuAddResultSku(B24Model):
     quantity: LInt = None
     sort: LInt = None
     subscribe: LStr = None
-    timestamp_x: LStr = Field(None, alias="timestampX")
+    timestamp_x: DateTime = Field(None, alias="timestampX")
     type: LInt = None
     vat_id: LInt = Field(None, alias="vatId")
     vat_included: LStr = Field(None, alias="vatIncluded")
@@ -1047,9 +1048,9 @@ class CatalogProductSkuListItem(B24Model):
     can_buy_zero: LStr = Field(None, alias="canBuyZero")
     code: LStr = None
     created_by: LInt = Field(None, alias="createdBy")
-    date_active_from: LStr = Field(None, alias="dateActiveFrom")
-    date_active_to: LStr = Field(None, alias="dateActiveTo")
-    date_create: LStr = Field(None, alias="dateCreate")
+    date_active_from: DateTime = Field(None, alias="dateActiveFrom")
+    date_active_to: DateTime = Field(None, alias="dateActiveTo")
+    date_create: DateTime = Field(None, alias="dateCreate")
     detail_picture: CatalogProductAddResultElementDetailPicture | None = Field(
         None, alias="detailPicture"
     )
@@ -1075,7 +1076,7 @@ class CatalogProductSkuListItem(B24Model):
     quantity: Any = None
     sort: LInt = None
     subscribe: LStr = None
-    timestamp_x: LStr = Field(None, alias="timestampX")
+    timestamp_x: DateTime = Field(None, alias="timestampX")
     type: LInt = None
     vat_id: Any = Field(None, alias="vatId")
     vat_included: LStr = Field(None, alias="vatIncluded")

@@ -12,12 +12,13 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 
 class CatalogProductImageAddResultProductImage(B24Model):
     """An object in the result of ``catalog.productImage.add``."""
 
-    create_time: LStr = Field(None, alias="createTime")
+    create_time: DateTime = Field(None, alias="createTime")
     detail_url: LStr = Field(None, alias="detailUrl")
     download_url: LStr = Field(None, alias="downloadUrl")
     id: LInt = None

@@ -13,6 +13,7 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 
 class CatalogProductPropertyAddResultProductPropertyUserTypeSettings(B24Model):
@@ -47,7 +48,7 @@ class CatalogProductPropertyAddResultProductProperty(B24Model):
     row_count: LInt = Field(None, alias="rowCount")
     searchable: LStr = None
     sort: LInt = None
-    timestamp_x: LStr = Field(None, alias="timestampX")
+    timestamp_x: DateTime = Field(None, alias="timestampX")
     user_type: LStr = Field(None, alias="userType")
     user_type_settings: CatalogProductPropertyAddResultProductPropertyUserTypeSettings | None = (
         Field(None, alias="userTypeSettings")
@@ -130,7 +131,7 @@ class CatalogProductPropertyGetResultProductProperty(B24Model):
     row_count: LInt = Field(None, alias="rowCount")
     searchable: LStr = None
     sort: Any = None
-    timestamp_x: LStr = Field(None, alias="timestampX")
+    timestamp_x: DateTime = Field(None, alias="timestampX")
     user_type: LStr = Field(None, alias="userType")
     user_type_settings: CatalogProductPropertyAddResultProductPropertyUserTypeSettings | None = (
         Field(None, alias="userTypeSettings")
@@ -211,7 +212,7 @@ class CatalogProductPropertyUpdateResultProductProperty(B24Model):
     row_count: LInt = Field(None, alias="rowCount")
     searchable: LStr = None
     sort: LInt = None
-    timestamp_x: LStr = Field(None, alias="timestampX")
+    timestamp_x: DateTime = Field(None, alias="timestampX")
     user_type: Any = Field(None, alias="userType")
     user_type_settings: Any = Field(None, alias="userTypeSettings")
     with_description: Any = Field(None, alias="withDescription")

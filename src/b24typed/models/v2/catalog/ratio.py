@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.fieldtypes import Money
 
 
 class CatalogRatioGetResultRatio(B24Model):
@@ -17,7 +18,7 @@ class CatalogRatioGetResultRatio(B24Model):
     id: LInt = None
     is_default: LStr = Field(None, alias="isDefault")
     product_id: LInt = Field(None, alias="productId")
-    ratio: LFloat = None
+    ratio: Money = None
 
 
 class CatalogRatioGetResult(B24Model):

@@ -11,7 +11,8 @@ from typing import Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr
+from b24typed.fieldtypes import DateTime, Money
 
 
 class CatalogRoundingRuleAddResultRoundingRule(B24Model):
@@ -19,8 +20,8 @@ class CatalogRoundingRuleAddResultRoundingRule(B24Model):
 
     catalog_group_id: LInt = Field(None, alias="catalogGroupId")
     created_by: LInt = Field(None, alias="createdBy")
-    date_create: LStr = Field(None, alias="dateCreate")
-    date_modify: LStr = Field(None, alias="dateModify")
+    date_create: DateTime = Field(None, alias="dateCreate")
+    date_modify: DateTime = Field(None, alias="dateModify")
     id: LInt = None
     modified_by: LInt = Field(None, alias="modifiedBy")
     price: LInt = None
@@ -49,12 +50,12 @@ class CatalogRoundingRuleGetResultRoundingRule(B24Model):
 
     catalog_group_id: LInt = Field(None, alias="catalogGroupId")
     created_by: LInt = Field(None, alias="createdBy")
-    date_create: LDateTime = Field(None, alias="dateCreate")
-    date_modify: LDateTime = Field(None, alias="dateModify")
+    date_create: DateTime = Field(None, alias="dateCreate")
+    date_modify: DateTime = Field(None, alias="dateModify")
     id: LInt = None
     modified_by: LInt = Field(None, alias="modifiedBy")
-    price: LFloat = None
-    round_precision: LFloat = Field(None, alias="roundPrecision")
+    price: Money = None
+    round_precision: Money = Field(None, alias="roundPrecision")
     round_type: LInt = Field(None, alias="roundType")
 
 
@@ -118,8 +119,8 @@ class CatalogRoundingRuleListResultRoundingRulesItem(B24Model):
 class CatalogRoundingRuleListResultTime(B24Model):
     """An object in the result of ``catalog.roundingRule.list``."""
 
-    date_finish: LStr = None
-    date_start: LStr = None
+    date_finish: DateTime = None
+    date_start: DateTime = None
     duration: LFloat = None
     finish: LFloat = None
     operating: LInt = None

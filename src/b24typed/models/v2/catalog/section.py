@@ -12,6 +12,7 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr
+from b24typed.fieldtypes import DateTime
 
 
 class CatalogSectionAddResultSection(B24Model):
@@ -97,8 +98,8 @@ class CatalogSectionListResultSectionsItem(B24Model):
 class CatalogSectionListResultTime(B24Model):
     """An object in the result of ``catalog.section.list``."""
 
-    date_finish: LStr = None
-    date_start: LStr = None
+    date_finish: DateTime = None
+    date_start: DateTime = None
     duration: LFloat = None
     finish: LFloat = None
     operating: LInt = None

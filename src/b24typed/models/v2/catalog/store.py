@@ -13,7 +13,8 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.fieldtypes import DateTime, Money
 
 
 class CatalogStoreAddResultStoreImageId(B24Model):
@@ -29,12 +30,12 @@ class CatalogStoreAddResultStore(B24Model):
     active: LStr = None
     address: LStr = None
     code: LStr = None
-    date_create: LDateTime = Field(None, alias="dateCreate")
-    date_modify: LDateTime = Field(None, alias="dateModify")
+    date_create: DateTime = Field(None, alias="dateCreate")
+    date_modify: DateTime = Field(None, alias="dateModify")
     description: LStr = None
     email: LStr = None
-    gps_n: LFloat = Field(None, alias="gpsN")
-    gps_s: LFloat = Field(None, alias="gpsS")
+    gps_n: Money = Field(None, alias="gpsN")
+    gps_s: Money = Field(None, alias="gpsS")
     id: LInt = None
     image_id: CatalogStoreAddResultStoreImageId | None = Field(None, alias="imageId")
     issuing_center: LStr = Field(None, alias="issuingCenter")

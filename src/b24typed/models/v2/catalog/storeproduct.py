@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.fieldtypes import Money
 
 
 class CatalogStoreproductGetResultStoreProduct(B24Model):
     """An object in the result of ``catalog.storeproduct.get``."""
 
-    amount: LFloat = None
+    amount: Money = None
     id: LInt = None
     product_id: LInt = Field(None, alias="productId")
-    quantity_reserved: LFloat = Field(None, alias="quantityReserved")
+    quantity_reserved: Money = Field(None, alias="quantityReserved")
     store_id: LInt = Field(None, alias="storeId")
 
 

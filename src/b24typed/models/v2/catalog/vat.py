@@ -11,7 +11,8 @@ from typing import Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LFloat, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr
+from b24typed.fieldtypes import DateTime, Money
 
 
 class CatalogVatAddResultVat(B24Model):
@@ -22,7 +23,7 @@ class CatalogVatAddResultVat(B24Model):
     name: LStr = None
     rate: LInt = None
     sort: LInt = None
-    timestamp_x: LStr = Field(None, alias="timestampX")
+    timestamp_x: DateTime = Field(None, alias="timestampX")
 
 
 class CatalogVatAddResult(B24Model):
@@ -47,9 +48,9 @@ class CatalogVatGetResult(B24Model):
     active: LStr = None
     id: LInt = None
     name: LStr = None
-    rate: LFloat = None
+    rate: Money = None
     sort: LInt = None
-    timestamp_x: LDateTime = Field(None, alias="timestampX")
+    timestamp_x: DateTime = Field(None, alias="timestampX")
     vat: LDict = None
 
 
@@ -82,8 +83,8 @@ class CatalogVatGetFieldsResult(B24Model):
 class CatalogVatListResultTime(B24Model):
     """An object in the result of ``catalog.vat.list``."""
 
-    date_finish: LStr = None
-    date_start: LStr = None
+    date_finish: DateTime = None
+    date_start: DateTime = None
     duration: LFloat = None
     finish: LFloat = None
     operating: LInt = None

@@ -13,62 +13,12 @@ from typing import Any, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import (
-    B24Model,
-    LBool,
-    LDateTime,
-    LDict,
-    LFloat,
-    LInt,
-    LList,
-    LStr,
-    Rows,
-)
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime, Id
+from b24typed.models.entities.crm import Activity as Activity
+from b24typed.models.entities.crm import ActivityFields as ActivityFields
 
 CrmActivityAddResult: TypeAlias = LInt
-
-
-class CrmActivityAddFieldsItemFiles(TypedDict, total=False):
-    BYTES: int
-    CAN_READ: bool
-    FILE_ID: int
-    ID: int
-    NAME: str
-    PREVIEW_URL: str
-    SIZE: str
-    VIEW_URL: str
-
-
-class CrmActivityAddFieldsItem(TypedDict, total=False):
-    ASSOCIATED_ENTITY_ID: int
-    COMMUNICATIONS: Required[Mapping[str, Any]]
-    DEADLINE: str | datetime
-    DESCRIPTION: str
-    DESCRIPTION_TYPE: int
-    DIRECTION: int
-    END_TIME: str | datetime
-    FILES: CrmActivityAddFieldsItemFiles
-    IS_INCOMING_CHANNEL: str
-    LOCATION: str
-    NOTIFY_TYPE: int
-    ORIGINATOR_ID: str
-    ORIGIN_ID: str
-    ORIGIN_VERSION: str
-    OWNER_ID: Required[int]
-    OWNER_TYPE_ID: Required[int]
-    PRIORITY: int
-    PROVIDER_DATA: str
-    PROVIDER_GROUP_ID: str
-    PROVIDER_ID: str
-    PROVIDER_PARAMS: Mapping[str, Any]
-    PROVIDER_TYPE_ID: str
-    RESPONSIBLE_ID: Required[int]
-    SETTINGS: Mapping[str, Any]
-    START_TIME: str | datetime
-    STATUS: int
-    SUBJECT: str
-    TYPE_ID: Required[int]
-    WEBDAV_ELEMENTS: CrmActivityAddFieldsItemFiles
 
 
 class CrmActivityBadgeAddResultBadge(B24Model):
@@ -133,8 +83,8 @@ class CrmActivityConfigurableAddResultActivity(B24Model):
 class CrmActivityConfigurableAddResultTime(B24Model):
     """An object in the result of ``crm.activity.configurable.add``."""
 
-    date_finish: LStr = None
-    date_start: LStr = None
+    date_finish: DateTime = None
+    date_start: DateTime = None
     duration: LFloat = None
     finish: LFloat = None
     operating: LInt = None
@@ -166,7 +116,7 @@ class CrmActivityConfigurableGetResultActivityFields(B24Model):
 
     badge_code: LStr = Field(None, alias="badgeCode")
     completed: LBool = None
-    deadline: LStr = None
+    deadline: DateTime = None
     is_incoming_channel: LBool = Field(None, alias="isIncomingChannel")
     origin_id: Any = Field(None, alias="originId")
     originator_id: Any = Field(None, alias="originatorId")
@@ -420,7 +370,7 @@ class CrmActivityConfigurableGetResult(B24Model):
     activity: CrmActivityConfigurableGetResultActivity | None = None
     badge_code: LStr = Field(None, alias="badgeCode")
     completed: LBool = None
-    deadline: LDateTime = None
+    deadline: DateTime = None
     is_incoming_channel: LBool = Field(None, alias="isIncomingChannel")
     origin_id: LStr = Field(None, alias="originId")
     originator_id: LStr = Field(None, alias="originatorId")
@@ -438,7 +388,7 @@ class CrmActivityFieldsResultBindings(B24Model):
     """An object in the result of ``crm.activity.fields``."""
 
     owner_id: LInt = Field(None, alias="OWNER_ID")
-    owner_type_id: LInt = Field(None, alias="OWNER_TYPE_ID")
+    owner_type_id: Id = Field(None, alias="OWNER_TYPE_ID")
     is_dynamic: LBool = Field(None, alias="isDynamic")
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_multiple: LBool = Field(None, alias="isMultiple")
@@ -557,74 +507,7 @@ class CrmActivityFieldsResult(B24Model):
     )
 
 
-class CrmActivityGetResultBindings(B24Model):
-    """An object in the result of ``crm.activity.get``."""
-
-    owner_id: LInt = Field(None, alias="OWNER_ID")
-    owner_type_id: LInt = Field(None, alias="OWNER_TYPE_ID")
-
-
-class CrmActivityGetResultFiles(B24Model):
-    """An object in the result of ``crm.activity.get``."""
-
-    bytes: LInt = Field(None, alias="BYTES")
-    can_read: LBool = Field(None, alias="CAN_READ")
-    file_id: LInt = Field(None, alias="FILE_ID")
-    id: LInt = Field(None, alias="ID")
-    name: LStr = Field(None, alias="NAME")
-    preview_url: LStr = Field(None, alias="PREVIEW_URL")
-    size: LStr = Field(None, alias="SIZE")
-    view_url: LStr = Field(None, alias="VIEW_URL")
-
-
-class CrmActivityGetResult(B24Model):
-    """Result of ``crm.activity.get`` (REST v2)."""
-
-    associated_entity_id: LInt = Field(None, alias="ASSOCIATED_ENTITY_ID")
-    author_id: LInt = Field(None, alias="AUTHOR_ID")
-    autocomplete_rule: LInt = Field(None, alias="AUTOCOMPLETE_RULE")
-    bindings: CrmActivityGetResultBindings | None = Field(None, alias="BINDINGS")
-    communications: LDict = Field(None, alias="COMMUNICATIONS")
-    completed: LStr = Field(None, alias="COMPLETED")
-    created: LDateTime = Field(None, alias="CREATED")
-    deadline: LDateTime = Field(None, alias="DEADLINE")
-    description: LStr = Field(None, alias="DESCRIPTION")
-    description_type: LInt = Field(None, alias="DESCRIPTION_TYPE")
-    direction: LInt = Field(None, alias="DIRECTION")
-    editor_id: LInt = Field(None, alias="EDITOR_ID")
-    end_time: LDateTime = Field(None, alias="END_TIME")
-    files: CrmActivityGetResultFiles | None = Field(None, alias="FILES")
-    id: LInt = Field(None, alias="ID")
-    is_incoming_channel: LStr = Field(None, alias="IS_INCOMING_CHANNEL")
-    last_updated: LDateTime = Field(None, alias="LAST_UPDATED")
-    location: LStr = Field(None, alias="LOCATION")
-    notify_type: LInt = Field(None, alias="NOTIFY_TYPE")
-    notify_value: LInt = Field(None, alias="NOTIFY_VALUE")
-    originator_id: LStr = Field(None, alias="ORIGINATOR_ID")
-    origin_id: LStr = Field(None, alias="ORIGIN_ID")
-    origin_version: LStr = Field(None, alias="ORIGIN_VERSION")
-    owner_id: LInt = Field(None, alias="OWNER_ID")
-    owner_type_id: LInt = Field(None, alias="OWNER_TYPE_ID")
-    priority: LInt = Field(None, alias="PRIORITY")
-    provider_data: LStr = Field(None, alias="PROVIDER_DATA")
-    provider_group_id: LStr = Field(None, alias="PROVIDER_GROUP_ID")
-    provider_id: LStr = Field(None, alias="PROVIDER_ID")
-    provider_params: Any = Field(None, alias="PROVIDER_PARAMS")
-    provider_type_id: LStr = Field(None, alias="PROVIDER_TYPE_ID")
-    responsible_id: LInt = Field(None, alias="RESPONSIBLE_ID")
-    result_currency_id: LStr = Field(None, alias="RESULT_CURRENCY_ID")
-    result_mark: LInt = Field(None, alias="RESULT_MARK")
-    result_source_id: LStr = Field(None, alias="RESULT_SOURCE_ID")
-    result_status: LInt = Field(None, alias="RESULT_STATUS")
-    result_stream: LInt = Field(None, alias="RESULT_STREAM")
-    result_sum: LFloat = Field(None, alias="RESULT_SUM")
-    result_value: LFloat = Field(None, alias="RESULT_VALUE")
-    settings: Any = Field(None, alias="SETTINGS")
-    start_time: LDateTime = Field(None, alias="START_TIME")
-    status: LInt = Field(None, alias="STATUS")
-    subject: LStr = Field(None, alias="SUBJECT")
-    type_id: LInt = Field(None, alias="TYPE_ID")
-    webdav_elements: CrmActivityGetResultFiles | None = Field(None, alias="WEBDAV_ELEMENTS")
+CrmActivityGetResult: TypeAlias = Activity
 
 
 class CrmActivityLayoutBlocksDeleteResult(B24Model):
@@ -693,57 +576,7 @@ class CrmActivityLayoutBlocksGetResult(B24Model):
 
 CrmActivityLayoutBlocksSetResult: TypeAlias = CrmActivityLayoutBlocksDeleteResult
 
-
-class CrmActivityListItem(B24Model):
-    """An object in the result of ``crm.activity.list``."""
-
-    associated_entity_id: LInt = Field(None, alias="ASSOCIATED_ENTITY_ID")
-    author_id: LInt = Field(None, alias="AUTHOR_ID")
-    autocomplete_rule: LInt = Field(None, alias="AUTOCOMPLETE_RULE")
-    bindings: LList[Any] = Field(None, alias="BINDINGS")
-    communications: LList[Any] = Field(None, alias="COMMUNICATIONS")
-    completed: LStr = Field(None, alias="COMPLETED")
-    created: LDateTime = Field(None, alias="CREATED")
-    deadline: LDateTime = Field(None, alias="DEADLINE")
-    description: LStr = Field(None, alias="DESCRIPTION")
-    description_type: LInt = Field(None, alias="DESCRIPTION_TYPE")
-    direction: LInt = Field(None, alias="DIRECTION")
-    editor_id: LInt = Field(None, alias="EDITOR_ID")
-    end_time: LDateTime = Field(None, alias="END_TIME")
-    files: LList[Any] = Field(None, alias="FILES")
-    id: LInt = Field(None, alias="ID")
-    is_incoming_channel: LStr = Field(None, alias="IS_INCOMING_CHANNEL")
-    last_updated: LDateTime = Field(None, alias="LAST_UPDATED")
-    location: LStr = Field(None, alias="LOCATION")
-    notify_type: LInt = Field(None, alias="NOTIFY_TYPE")
-    notify_value: LInt = Field(None, alias="NOTIFY_VALUE")
-    originator_id: LStr = Field(None, alias="ORIGINATOR_ID")
-    origin_id: LStr = Field(None, alias="ORIGIN_ID")
-    owner_id: LInt = Field(None, alias="OWNER_ID")
-    owner_type_id: LInt = Field(None, alias="OWNER_TYPE_ID")
-    priority: LInt = Field(None, alias="PRIORITY")
-    provider_data: LStr = Field(None, alias="PROVIDER_DATA")
-    provider_group_id: LStr = Field(None, alias="PROVIDER_GROUP_ID")
-    provider_id: LStr = Field(None, alias="PROVIDER_ID")
-    provider_params: Any = Field(None, alias="PROVIDER_PARAMS")
-    provider_type_id: LStr = Field(None, alias="PROVIDER_TYPE_ID")
-    responsible_id: LInt = Field(None, alias="RESPONSIBLE_ID")
-    result_currency_id: LStr = Field(None, alias="RESULT_CURRENCY_ID")
-    result_mark: LInt = Field(None, alias="RESULT_MARK")
-    result_source_id: LStr = Field(None, alias="RESULT_SOURCE_ID")
-    result_status: LInt = Field(None, alias="RESULT_STATUS")
-    result_stream: LInt = Field(None, alias="RESULT_STREAM")
-    result_sum: LFloat = Field(None, alias="RESULT_SUM")
-    result_value: LFloat = Field(None, alias="RESULT_VALUE")
-    settings: Any = Field(None, alias="SETTINGS")
-    start_time: LDateTime = Field(None, alias="START_TIME")
-    status: LInt = Field(None, alias="STATUS")
-    subject: LStr = Field(None, alias="SUBJECT")
-    type_id: LInt = Field(None, alias="TYPE_ID")
-    webdav_elements: LList[Any] = Field(None, alias="WEBDAV_ELEMENTS")
-
-
-CrmActivityListResult: TypeAlias = Rows[CrmActivityListItem]
+CrmActivityListResult: TypeAlias = Rows[Activity]
 
 CrmActivityTodoAddResult: TypeAlias = CrmActivityConfigurableAddResultActivity
 

@@ -11,25 +11,11 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LStr, Rows
+from b24typed.models.entities.crm import Address as Address
+from b24typed.models.entities.crm import AddressFields as AddressFields
 
 CrmAddressAddResult: TypeAlias = LBool
-
-
-class CrmAddressAddFields(TypedDict, total=False):
-    ADDRESS_1: str
-    ADDRESS_2: str
-    CITY: str
-    COUNTRY: str
-    COUNTRY_CODE: str
-    ENTITY_ID: Required[str]
-    ENTITY_TYPE_ID: Required[int]
-    LOC_ADDR_ID: int
-    POSTAL_CODE: str
-    PROVINCE: str
-    REGION: str
-    TYPE_ID: Required[int]
-
 
 CrmAddressDeleteResult: TypeAlias = LBool
 
@@ -78,25 +64,6 @@ class CrmAddressFieldsResult(B24Model):
     type: LStr = None
 
 
-class CrmAddressListItem(B24Model):
-    """An object in the result of ``crm.address.list``."""
-
-    address_1: LStr = Field(None, alias="ADDRESS_1")
-    address_2: LStr = Field(None, alias="ADDRESS_2")
-    anchor_id: LInt = Field(None, alias="ANCHOR_ID")
-    anchor_type_id: LInt = Field(None, alias="ANCHOR_TYPE_ID")
-    city: LStr = Field(None, alias="CITY")
-    country: LStr = Field(None, alias="COUNTRY")
-    country_code: LStr = Field(None, alias="COUNTRY_CODE")
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    entity_type_id: LInt = Field(None, alias="ENTITY_TYPE_ID")
-    loc_addr_id: LInt = Field(None, alias="LOC_ADDR_ID")
-    postal_code: LStr = Field(None, alias="POSTAL_CODE")
-    province: LStr = Field(None, alias="PROVINCE")
-    region: LStr = Field(None, alias="REGION")
-    type_id: LInt = Field(None, alias="TYPE_ID")
-
-
-CrmAddressListResult: TypeAlias = Rows[CrmAddressListItem]
+CrmAddressListResult: TypeAlias = Rows[Address]
 
 CrmAddressUpdateResult: TypeAlias = LBool

@@ -10,7 +10,8 @@ from typing import TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 CrmCalllistAddResult: TypeAlias = LInt
 
@@ -19,7 +20,7 @@ class CrmCalllistGetResult(B24Model):
     """Result of ``crm.calllist.get`` (REST v2)."""
 
     created_by_id: LInt = Field(None, alias="CREATED_BY_ID")
-    date_create: LDateTime = Field(None, alias="DATE_CREATE")
+    date_create: DateTime = Field(None, alias="DATE_CREATE")
     entity_type: LStr = Field(None, alias="ENTITY_TYPE")
     entity_type_id: LInt = Field(None, alias="ENTITY_TYPE_ID")
     id: LInt = Field(None, alias="ID")

@@ -13,62 +13,12 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import (
-    B24Model,
-    LBool,
-    LDate,
-    LDateTime,
-    LDict,
-    LFloat,
-    LInt,
-    LList,
-    LStr,
-    Rows,
-)
+from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import Date, DateTime, Flag, Money
+from b24typed.models.entities.crm import Deal as Deal
+from b24typed.models.entities.crm import DealFields as DealFields
 
 CrmDealAddResult: TypeAlias = LInt
-
-CrmDealAddFields = TypedDict(
-    "CrmDealAddFields",
-    {
-        "ADDITIONAL_INFO": str,
-        "ASSIGNED_BY_ID": int,
-        "BEGINDATE": str | date,
-        "CATEGORY_ID": int,
-        "CLOSED": Literal["Y", "N"],
-        "CLOSEDATE": str | date,
-        "COMMENTS": str,
-        "COMPANY_ID": int,
-        "CONTACT_ID": int,
-        "CONTACT_IDS": Sequence[int],
-        "CURRENCY_ID": str,
-        "IS_MANUAL_OPPORTUNITY": Literal["Y", "N"],
-        "IS_RECURRING": Literal["Y", "N"],
-        "IS_REPEATED_APPROACH": Literal["Y", "N"],
-        "IS_RETURN_CUSTOMER": Literal["Y", "N"],
-        "LOCATION_ID": int,
-        "OPENED": Literal["Y", "N"],
-        "OPPORTUNITY": float,
-        "ORIGINATOR_ID": str,
-        "ORIGIN_ID": str,
-        "PARENT_ID_...": int,
-        "PROBABILITY": int,
-        "SOURCE_DESCRIPTION": str,
-        "SOURCE_ID": str,
-        "STAGE_ID": str,
-        "TAX_VALUE": float,
-        "TITLE": str,
-        "TRACE": str,
-        "TYPE_ID": str,
-        "UF_CRM_...": Any,
-        "UTM_CAMPAIGN": str,
-        "UTM_CONTENT": str,
-        "UTM_MEDIUM": Literal["CPC", "CPM"],
-        "UTM_SOURCE": str,
-        "UTM_TERM": str,
-    },
-    total=False,
-)
 
 
 class CrmDealAddParams(TypedDict, total=False):
@@ -126,7 +76,7 @@ class CrmDealContactItemsGetResultItem(B24Model):
     """An object in the result of ``crm.deal.contact.items.get``."""
 
     contact_id: LInt = Field(None, alias="CONTACT_ID")
-    is_primary: LStr = Field(None, alias="IS_PRIMARY")
+    is_primary: Flag = Field(None, alias="IS_PRIMARY")
     role_id: LInt = Field(None, alias="ROLE_ID")
     sort: LInt = Field(None, alias="SORT")
 
@@ -292,122 +242,18 @@ class CrmDealFieldsResult(B24Model):
     utm_term: CrmDealContactFieldsResultContactId | None = Field(None, alias="UTM_TERM")
 
 
-class CrmDealGetResult(B24Model):
-    """Result of ``crm.deal.get`` (REST v2)."""
+CrmDealGetResult: TypeAlias = Deal
 
-    additional_info: LStr = Field(None, alias="ADDITIONAL_INFO")
-    assigned_by_id: LInt = Field(None, alias="ASSIGNED_BY_ID")
-    begindate: LDate = Field(None, alias="BEGINDATE")
-    category_id: LInt = Field(None, alias="CATEGORY_ID")
-    closed: LStr = Field(None, alias="CLOSED")
-    closedate: LDate = Field(None, alias="CLOSEDATE")
-    comments: LStr = Field(None, alias="COMMENTS")
-    company_id: LInt = Field(None, alias="COMPANY_ID")
-    contact_id: LInt = Field(None, alias="CONTACT_ID")
-    contact_ids: LList[LInt] = Field(None, alias="CONTACT_IDS")
-    created_by_id: LInt = Field(None, alias="CREATED_BY_ID")
-    currency_id: LStr = Field(None, alias="CURRENCY_ID")
-    date_create: LDateTime = Field(None, alias="DATE_CREATE")
-    date_modify: LDateTime = Field(None, alias="DATE_MODIFY")
-    id: LInt = Field(None, alias="ID")
-    is_manual_opportunity: LStr = Field(None, alias="IS_MANUAL_OPPORTUNITY")
-    is_new: LStr = Field(None, alias="IS_NEW")
-    is_recurring: LStr = Field(None, alias="IS_RECURRING")
-    is_repeated_approach: LStr = Field(None, alias="IS_REPEATED_APPROACH")
-    is_return_customer: LStr = Field(None, alias="IS_RETURN_CUSTOMER")
-    last_activity_by: LInt = Field(None, alias="LAST_ACTIVITY_BY")
-    last_activity_time: LDateTime = Field(None, alias="LAST_ACTIVITY_TIME")
-    lead_id: LInt = Field(None, alias="LEAD_ID")
-    location_id: LInt = Field(None, alias="LOCATION_ID")
-    modify_by_id: LInt = Field(None, alias="MODIFY_BY_ID")
-    moved_by_id: LInt = Field(None, alias="MOVED_BY_ID")
-    moved_time: LDateTime = Field(None, alias="MOVED_TIME")
-    opened: LStr = Field(None, alias="OPENED")
-    opportunity: LFloat = Field(None, alias="OPPORTUNITY")
-    originator_id: LStr = Field(None, alias="ORIGINATOR_ID")
-    origin_id: LStr = Field(None, alias="ORIGIN_ID")
-    parent_id: LInt = Field(None, alias="PARENT_ID_...")
-    parent_id_1220: LStr = Field(None, alias="PARENT_ID_1220")
-    probability: LInt = Field(None, alias="PROBABILITY")
-    quote_id: LInt = Field(None, alias="QUOTE_ID")
-    source_description: LStr = Field(None, alias="SOURCE_DESCRIPTION")
-    source_id: LStr = Field(None, alias="SOURCE_ID")
-    stage_id: LStr = Field(None, alias="STAGE_ID")
-    stage_semantic_id: LStr = Field(None, alias="STAGE_SEMANTIC_ID")
-    tax_value: LFloat = Field(None, alias="TAX_VALUE")
-    title: LStr = Field(None, alias="TITLE")
-    type_id: LStr = Field(None, alias="TYPE_ID")
-    uf_crm: Any = Field(None, alias="UF_CRM_...")
-    uf_crm_1721244482250: LStr = Field(None, alias="UF_CRM_1721244482250")
-    utm_campaign: LStr = Field(None, alias="UTM_CAMPAIGN")
-    utm_content: LStr = Field(None, alias="UTM_CONTENT")
-    utm_medium: LStr = Field(None, alias="UTM_MEDIUM")
-    utm_source: LStr = Field(None, alias="UTM_SOURCE")
-    utm_term: LStr = Field(None, alias="UTM_TERM")
-
-
-class CrmDealListItem(B24Model):
-    """An object in the result of ``crm.deal.list``."""
-
-    additional_info: LStr = Field(None, alias="ADDITIONAL_INFO")
-    assigned_by_id: LInt = Field(None, alias="ASSIGNED_BY_ID")
-    begindate: LDate = Field(None, alias="BEGINDATE")
-    category_id: LInt = Field(None, alias="CATEGORY_ID")
-    closed: LStr = Field(None, alias="CLOSED")
-    closedate: LDate = Field(None, alias="CLOSEDATE")
-    comments: LStr = Field(None, alias="COMMENTS")
-    company_id: LInt = Field(None, alias="COMPANY_ID")
-    contact_id: LInt = Field(None, alias="CONTACT_ID")
-    contact_ids: LList[LInt] = Field(None, alias="CONTACT_IDS")
-    created_by_id: LInt = Field(None, alias="CREATED_BY_ID")
-    currency_id: LStr = Field(None, alias="CURRENCY_ID")
-    date_create: LDateTime = Field(None, alias="DATE_CREATE")
-    date_modify: LDateTime = Field(None, alias="DATE_MODIFY")
-    id: LInt = Field(None, alias="ID")
-    is_manual_opportunity: LStr = Field(None, alias="IS_MANUAL_OPPORTUNITY")
-    is_new: LStr = Field(None, alias="IS_NEW")
-    is_recurring: LStr = Field(None, alias="IS_RECURRING")
-    is_repeated_approach: LStr = Field(None, alias="IS_REPEATED_APPROACH")
-    is_return_customer: LStr = Field(None, alias="IS_RETURN_CUSTOMER")
-    last_activity_by: LInt = Field(None, alias="LAST_ACTIVITY_BY")
-    last_activity_time: LDateTime = Field(None, alias="LAST_ACTIVITY_TIME")
-    lead_id: LInt = Field(None, alias="LEAD_ID")
-    location_id: LInt = Field(None, alias="LOCATION_ID")
-    modify_by_id: LInt = Field(None, alias="MODIFY_BY_ID")
-    moved_by_id: LInt = Field(None, alias="MOVED_BY_ID")
-    moved_time: LDateTime = Field(None, alias="MOVED_TIME")
-    opened: LStr = Field(None, alias="OPENED")
-    opportunity: LFloat = Field(None, alias="OPPORTUNITY")
-    originator_id: LStr = Field(None, alias="ORIGINATOR_ID")
-    origin_id: LStr = Field(None, alias="ORIGIN_ID")
-    parent_id: LInt = Field(None, alias="PARENT_ID_...")
-    probability: LInt = Field(None, alias="PROBABILITY")
-    quote_id: LInt = Field(None, alias="QUOTE_ID")
-    source_description: LStr = Field(None, alias="SOURCE_DESCRIPTION")
-    source_id: LStr = Field(None, alias="SOURCE_ID")
-    stage_id: LStr = Field(None, alias="STAGE_ID")
-    stage_semantic_id: LStr = Field(None, alias="STAGE_SEMANTIC_ID")
-    tax_value: LFloat = Field(None, alias="TAX_VALUE")
-    title: LStr = Field(None, alias="TITLE")
-    type_id: LStr = Field(None, alias="TYPE_ID")
-    uf_crm: Any = Field(None, alias="UF_CRM_...")
-    utm_campaign: LStr = Field(None, alias="UTM_CAMPAIGN")
-    utm_content: LStr = Field(None, alias="UTM_CONTENT")
-    utm_medium: LStr = Field(None, alias="UTM_MEDIUM")
-    utm_source: LStr = Field(None, alias="UTM_SOURCE")
-    utm_term: LStr = Field(None, alias="UTM_TERM")
-
-
-CrmDealListResult: TypeAlias = Rows[CrmDealListItem]
+CrmDealListResult: TypeAlias = Rows[Deal]
 
 
 class CrmDealProductrowsGetResultItem(B24Model):
     """An object in the result of ``crm.deal.productrows.get``."""
 
-    customized: LStr = Field(None, alias="CUSTOMIZED")
-    date_reserve_end: LDate = Field(None, alias="DATE_RESERVE_END")
-    discount_rate: LFloat = Field(None, alias="DISCOUNT_RATE")
-    discount_sum: LFloat = Field(None, alias="DISCOUNT_SUM")
+    customized: Flag = Field(None, alias="CUSTOMIZED")
+    date_reserve_end: Date = Field(None, alias="DATE_RESERVE_END")
+    discount_rate: Money = Field(None, alias="DISCOUNT_RATE")
+    discount_sum: Money = Field(None, alias="DISCOUNT_SUM")
     discount_type_id: LInt = Field(None, alias="DISCOUNT_TYPE_ID")
     id: LInt = Field(None, alias="ID")
     measure_code: LStr = Field(None, alias="MEASURE_CODE")
@@ -415,11 +261,11 @@ class CrmDealProductrowsGetResultItem(B24Model):
     original_product_name: LStr = Field(None, alias="ORIGINAL_PRODUCT_NAME")
     owner_id: LInt = Field(None, alias="OWNER_ID")
     owner_type: LStr = Field(None, alias="OWNER_TYPE")
-    price: LFloat = Field(None, alias="PRICE")
+    price: Money = Field(None, alias="PRICE")
     price_account: LStr = Field(None, alias="PRICE_ACCOUNT")
-    price_brutto: LFloat = Field(None, alias="PRICE_BRUTTO")
-    price_exclusive: LFloat = Field(None, alias="PRICE_EXCLUSIVE")
-    price_netto: LFloat = Field(None, alias="PRICE_NETTO")
+    price_brutto: Money = Field(None, alias="PRICE_BRUTTO")
+    price_exclusive: Money = Field(None, alias="PRICE_EXCLUSIVE")
+    price_netto: Money = Field(None, alias="PRICE_NETTO")
     product_description: LStr = Field(None, alias="PRODUCT_DESCRIPTION")
     product_id: LInt = Field(None, alias="PRODUCT_ID")
     product_name: LStr = Field(None, alias="PRODUCT_NAME")
@@ -428,8 +274,8 @@ class CrmDealProductrowsGetResultItem(B24Model):
     reserve_quantity: LInt = Field(None, alias="RESERVE_QUANTITY")
     sort: LInt = Field(None, alias="SORT")
     store_id: LInt = Field(None, alias="STORE_ID")
-    tax_included: LStr = Field(None, alias="TAX_INCLUDED")
-    tax_rate: LFloat = Field(None, alias="TAX_RATE")
+    tax_included: Flag = Field(None, alias="TAX_INCLUDED")
+    tax_rate: Money = Field(None, alias="TAX_RATE")
     type: LInt = Field(None, alias="TYPE")
     xml_id: LStr = Field(None, alias="XML_ID")
 
@@ -572,37 +418,37 @@ class CrmDealRecurringGetResultParams(B24Model):
 class CrmDealRecurringGetResult(B24Model):
     """Result of ``crm.deal.recurring.get`` (REST v2)."""
 
-    active: LStr = Field(None, alias="ACTIVE")
+    active: Flag = Field(None, alias="ACTIVE")
     based_id: LInt = Field(None, alias="BASED_ID")
     category_id: LStr = Field(None, alias="CATEGORY_ID")
     counter_repeat: LInt = Field(None, alias="COUNTER_REPEAT")
     deal_id: LInt = Field(None, alias="DEAL_ID")
     id: LInt = Field(None, alias="ID")
     is_limit: LStr = Field(None, alias="IS_LIMIT")
-    last_execution: LDateTime = Field(None, alias="LAST_EXECUTION")
-    limit_date: LDateTime = Field(None, alias="LIMIT_DATE")
+    last_execution: DateTime = Field(None, alias="LAST_EXECUTION")
+    limit_date: DateTime = Field(None, alias="LIMIT_DATE")
     limit_repeat: LInt = Field(None, alias="LIMIT_REPEAT")
-    next_execution: LDateTime = Field(None, alias="NEXT_EXECUTION")
+    next_execution: DateTime = Field(None, alias="NEXT_EXECUTION")
     params: CrmDealRecurringGetResultParams | None = Field(None, alias="PARAMS")
-    start_date: LDateTime = Field(None, alias="START_DATE")
+    start_date: DateTime = Field(None, alias="START_DATE")
 
 
 class CrmDealRecurringListItem(B24Model):
     """An object in the result of ``crm.deal.recurring.list``."""
 
-    active: LStr = Field(None, alias="ACTIVE")
+    active: Flag = Field(None, alias="ACTIVE")
     based_id_2: LInt = Field(None, alias="BASED_ID")
     category_id_2: LStr = Field(None, alias="CATEGORY_ID")
     counter_repeat: LInt = Field(None, alias="COUNTER_REPEAT")
     deal_id_2: LInt = Field(None, alias="DEAL_ID")
     id_2: LInt = Field(None, alias="ID")
     is_limit: LStr = Field(None, alias="IS_LIMIT")
-    last_execution: LDateTime = Field(None, alias="LAST_EXECUTION")
-    limit_date: LDateTime = Field(None, alias="LIMIT_DATE")
+    last_execution: DateTime = Field(None, alias="LAST_EXECUTION")
+    limit_date: DateTime = Field(None, alias="LIMIT_DATE")
     limit_repeat: LInt = Field(None, alias="LIMIT_REPEAT")
-    next_execution: LDateTime = Field(None, alias="NEXT_EXECUTION")
+    next_execution: DateTime = Field(None, alias="NEXT_EXECUTION")
     params: CrmDealRecurringGetResultParams | None = Field(None, alias="PARAMS")
-    start_date: LDateTime = Field(None, alias="START_DATE")
+    start_date: DateTime = Field(None, alias="START_DATE")
     based_id: LStr = None
     category_id: LStr = None
     deal_id: LStr = None
@@ -625,46 +471,6 @@ class CrmDealRecurringUpdateFields(TypedDict, total=False):
 
 
 CrmDealUpdateResult: TypeAlias = LBool
-
-CrmDealUpdateFields = TypedDict(
-    "CrmDealUpdateFields",
-    {
-        "ADDITIONAL_INFO": str,
-        "ASSIGNED_BY_ID": int,
-        "BEGINDATE": str | date,
-        "CLOSED": Literal["Y", "N"],
-        "CLOSEDATE": str | date,
-        "COMMENTS": str,
-        "COMPANY_ID": int,
-        "CONTACT_ID": int,
-        "CONTACT_IDS": Sequence[int],
-        "CURRENCY_ID": str,
-        "IS_MANUAL_OPPORTUNITY": Literal["Y", "N"],
-        "IS_RECURRING": Literal["Y", "N"],
-        "IS_REPEATED_APPROACH": Literal["Y", "N"],
-        "IS_RETURN_CUSTOMER": Literal["Y", "N"],
-        "LOCATION_ID": int,
-        "OPENED": Literal["Y", "N"],
-        "OPPORTUNITY": float,
-        "ORIGINATOR_ID": str,
-        "ORIGIN_ID": str,
-        "PARENT_ID_...": int,
-        "PROBABILITY": int,
-        "SOURCE_DESCRIPTION": str,
-        "SOURCE_ID": str,
-        "STAGE_ID": str,
-        "TAX_VALUE": float,
-        "TITLE": str,
-        "TYPE_ID": str,
-        "UF_CRM_...": Any,
-        "UTM_CAMPAIGN": str,
-        "UTM_CONTENT": str,
-        "UTM_MEDIUM": Literal["CPC", "CPM"],
-        "UTM_SOURCE": str,
-        "UTM_TERM": str,
-    },
-    total=False,
-)
 
 
 class CrmDealUpdateParams(TypedDict, total=False):

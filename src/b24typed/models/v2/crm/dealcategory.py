@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LDateTime, LInt, LStr
+from b24typed.core.typed_models import B24Model, LInt, LStr
+from b24typed.fieldtypes import DateTime
 
 
 class CrmDealcategoryFieldsResult(B24Model):
     """Result of ``crm.dealcategory.fields`` (REST v2)."""
 
-    created_date: LDateTime = Field(None, alias="CREATED_DATE")
+    created_date: DateTime = Field(None, alias="CREATED_DATE")
     id: LInt = Field(None, alias="ID")
     is_locked: LStr = Field(None, alias="IS_LOCKED")
     name: LStr = Field(None, alias="NAME")

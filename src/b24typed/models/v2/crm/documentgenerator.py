@@ -12,7 +12,8 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 
 class CrmDocumentgeneratorDocumentAddResultDocumentProducts(B24Model):
@@ -39,7 +40,7 @@ class CrmDocumentgeneratorDocumentAddResultDocument(B24Model):
     change_qr_code_enabled: LBool = Field(None, alias="changeQrCodeEnabled")
     change_stamps_disabled_reason: LStr = Field(None, alias="changeStampsDisabledReason")
     change_stamps_enabled: LBool = Field(None, alias="changeStampsEnabled")
-    create_time: LDateTime = Field(None, alias="createTime")
+    create_time: DateTime = Field(None, alias="createTime")
     created_by: LInt = Field(None, alias="createdBy")
     download_url: LStr = Field(None, alias="downloadUrl")
     download_url_machine: LStr = Field(None, alias="downloadUrlMachine")
@@ -60,7 +61,7 @@ class CrmDocumentgeneratorDocumentAddResultDocument(B24Model):
     title: LStr = None
     transformation_error_code: LStr = Field(None, alias="transformationErrorCode")
     transformation_error_message: LStr = Field(None, alias="transformationErrorMessage")
-    update_time: LDateTime = Field(None, alias="updateTime")
+    update_time: DateTime = Field(None, alias="updateTime")
     updated_by: LInt = Field(None, alias="updatedBy")
     values: CrmDocumentgeneratorDocumentAddResultDocumentValues | None = None
 
@@ -92,7 +93,7 @@ class CrmDocumentgeneratorDocumentGetResultDocument(B24Model):
     change_qr_code_enabled: LBool = Field(None, alias="changeQrCodeEnabled")
     change_stamps_disabled_reason: LStr = Field(None, alias="changeStampsDisabledReason")
     change_stamps_enabled: LBool = Field(None, alias="changeStampsEnabled")
-    create_time: LDateTime = Field(None, alias="createTime")
+    create_time: DateTime = Field(None, alias="createTime")
     created_by: LInt = Field(None, alias="createdBy")
     download_url: LStr = Field(None, alias="downloadUrl")
     download_url_machine: LStr = Field(None, alias="downloadUrlMachine")
@@ -115,7 +116,7 @@ class CrmDocumentgeneratorDocumentGetResultDocument(B24Model):
     title: LStr = None
     transformation_error_code: LStr = Field(None, alias="transformationErrorCode")
     transformation_error_message: LStr = Field(None, alias="transformationErrorMessage")
-    update_time: LDateTime = Field(None, alias="updateTime")
+    update_time: DateTime = Field(None, alias="updateTime")
     updated_by: LInt = Field(None, alias="updatedBy")
     values: CrmDocumentgeneratorDocumentGetResultDocumentValues | None = None
 
@@ -217,7 +218,7 @@ class CrmDocumentgeneratorDocumentListItemValues(B24Model):
 class CrmDocumentgeneratorDocumentListItem(B24Model):
     """An object in the result of ``crm.documentgenerator.document.list``."""
 
-    create_time: LDateTime = Field(None, alias="createTime")
+    create_time: DateTime = Field(None, alias="createTime")
     created_by: LInt = Field(None, alias="createdBy")
     download_url: LStr = Field(None, alias="downloadUrl")
     download_url_machine: LStr = Field(None, alias="downloadUrlMachine")
@@ -235,7 +236,7 @@ class CrmDocumentgeneratorDocumentListItem(B24Model):
     stamps_enabled: LBool = Field(None, alias="stampsEnabled")
     template_id: LInt = Field(None, alias="templateId")
     title: LStr = None
-    update_time: LDateTime = Field(None, alias="updateTime")
+    update_time: DateTime = Field(None, alias="updateTime")
     updated_by: LInt = Field(None, alias="updatedBy")
     values: CrmDocumentgeneratorDocumentListItemValues | None = None
 
@@ -263,7 +264,7 @@ class CrmDocumentgeneratorDocumentUploadResultDocument(B24Model):
     change_qr_code_enabled: LBool = Field(None, alias="changeQrCodeEnabled")
     change_stamps_disabled_reason: LStr = Field(None, alias="changeStampsDisabledReason")
     change_stamps_enabled: LBool = Field(None, alias="changeStampsEnabled")
-    create_time: LDateTime = Field(None, alias="createTime")
+    create_time: DateTime = Field(None, alias="createTime")
     created_by: LInt = Field(None, alias="createdBy")
     download_url: LStr = Field(None, alias="downloadUrl")
     download_url_machine: LStr = Field(None, alias="downloadUrlMachine")
@@ -286,7 +287,7 @@ class CrmDocumentgeneratorDocumentUploadResultDocument(B24Model):
     title: LStr = None
     transformation_error_code: LStr = Field(None, alias="transformationErrorCode")
     transformation_error_message: LStr = Field(None, alias="transformationErrorMessage")
-    update_time: LDateTime = Field(None, alias="updateTime")
+    update_time: DateTime = Field(None, alias="updateTime")
     updated_by: LInt = Field(None, alias="updatedBy")
     values: CrmDocumentgeneratorDocumentUploadResultDocumentValues | None = None
 
@@ -461,7 +462,7 @@ class CrmDocumentgeneratorTemplateAddResultTemplate(B24Model):
 
     active: LStr = None
     code: Any = None
-    create_time: LStr = Field(None, alias="createTime")
+    create_time: DateTime = Field(None, alias="createTime")
     download: LStr = None
     download_machine: LStr = Field(None, alias="downloadMachine")
     entity_type_id: LList[LStr] = Field(None, alias="entityTypeId")
@@ -472,7 +473,7 @@ class CrmDocumentgeneratorTemplateAddResultTemplate(B24Model):
     numerator_id: LInt = Field(None, alias="numeratorId")
     region: LStr = None
     sort: LStr = None
-    update_time: LStr = Field(None, alias="updateTime")
+    update_time: DateTime = Field(None, alias="updateTime")
     users: CrmDocumentgeneratorTemplateAddResultTemplateUsers | None = None
     with_stamps: LStr = Field(None, alias="withStamps")
 
@@ -482,7 +483,7 @@ class CrmDocumentgeneratorTemplateAddResult(B24Model):
 
     active: LStr = None
     code: LStr = None
-    create_time: LDateTime = Field(None, alias="createTime")
+    create_time: DateTime = Field(None, alias="createTime")
     download: LStr = None
     download_machine: LStr = Field(None, alias="downloadMachine")
     entity_type_id: LList[Any] = Field(None, alias="entityTypeId")
@@ -494,7 +495,7 @@ class CrmDocumentgeneratorTemplateAddResult(B24Model):
     region: LStr = None
     sort: LStr = None
     template: CrmDocumentgeneratorTemplateAddResultTemplate | None = None
-    update_time: LDateTime = Field(None, alias="updateTime")
+    update_time: DateTime = Field(None, alias="updateTime")
     users: LDict = None
     with_stamps: LStr = Field(None, alias="withStamps")
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LDate, LDateTime, LDict, LFloat, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LDict, LInt, LList, LStr
+from b24typed.fieldtypes import Date, DateTime, Money
 
 
 class CrmInvoiceFieldsResult(B24Model):
@@ -20,13 +21,13 @@ class CrmInvoiceFieldsResult(B24Model):
     comments: LStr = Field(None, alias="COMMENTS")
     created_by: LInt = Field(None, alias="CREATED_BY")
     currency: LStr = Field(None, alias="CURRENCY")
-    date_bill: LDate = Field(None, alias="DATE_BILL")
-    date_insert: LDateTime = Field(None, alias="DATE_INSERT")
-    date_marked: LDateTime = Field(None, alias="DATE_MARKED")
-    date_payed: LDateTime = Field(None, alias="DATE_PAYED")
-    date_pay_before: LDate = Field(None, alias="DATE_PAY_BEFORE")
-    date_status: LDateTime = Field(None, alias="DATE_STATUS")
-    date_update: LDateTime = Field(None, alias="DATE_UPDATE")
+    date_bill: Date = Field(None, alias="DATE_BILL")
+    date_insert: DateTime = Field(None, alias="DATE_INSERT")
+    date_marked: DateTime = Field(None, alias="DATE_MARKED")
+    date_payed: DateTime = Field(None, alias="DATE_PAYED")
+    date_pay_before: Date = Field(None, alias="DATE_PAY_BEFORE")
+    date_status: DateTime = Field(None, alias="DATE_STATUS")
+    date_update: DateTime = Field(None, alias="DATE_UPDATE")
     emp_payed_id: LInt = Field(None, alias="EMP_PAYED_ID")
     emp_status_id: LInt = Field(None, alias="EMP_STATUS_ID")
     id: LInt = Field(None, alias="ID")
@@ -35,10 +36,10 @@ class CrmInvoiceFieldsResult(B24Model):
     order_topic: LStr = Field(None, alias="ORDER_TOPIC")
     payed: LStr = Field(None, alias="PAYED")
     pay_system_id: LInt = Field(None, alias="PAY_SYSTEM_ID")
-    pay_voucher_date: LDate = Field(None, alias="PAY_VOUCHER_DATE")
+    pay_voucher_date: Date = Field(None, alias="PAY_VOUCHER_DATE")
     pay_voucher_num: LStr = Field(None, alias="PAY_VOUCHER_NUM")
     person_type_id: LInt = Field(None, alias="PERSON_TYPE_ID")
-    price: LFloat = Field(None, alias="PRICE")
+    price: Money = Field(None, alias="PRICE")
     product_rows: LList[Any] = Field(None, alias="PRODUCT_ROWS")
     pr_location: LInt = Field(None, alias="PR_LOCATION")
     reason_marked: LStr = Field(None, alias="REASON_MARKED")
@@ -51,7 +52,7 @@ class CrmInvoiceFieldsResult(B24Model):
     responsible_second_name: LStr = Field(None, alias="RESPONSIBLE_SECOND_NAME")
     responsible_work_position: LStr = Field(None, alias="RESPONSIBLE_WORK_POSITION")
     status_id: LStr = Field(None, alias="STATUS_ID")
-    tax_value: LFloat = Field(None, alias="TAX_VALUE")
+    tax_value: Money = Field(None, alias="TAX_VALUE")
     uf_company_id: LInt = Field(None, alias="UF_COMPANY_ID")
     uf_contact_id: LInt = Field(None, alias="UF_CONTACT_ID")
     uf_deal_id: LInt = Field(None, alias="UF_DEAL_ID")
@@ -69,13 +70,13 @@ class CrmInvoiceRecurringFieldsResult(B24Model):
     id: LInt = Field(None, alias="ID")
     invoice_id: LInt = Field(None, alias="INVOICE_ID")
     is_limit: LStr = Field(None, alias="IS_LIMIT")
-    last_execution: LDate = Field(None, alias="LAST_EXECUTION")
-    limit_date: LDate = Field(None, alias="LIMIT_DATE")
+    last_execution: Date = Field(None, alias="LAST_EXECUTION")
+    limit_date: Date = Field(None, alias="LIMIT_DATE")
     limit_repeat: LInt = Field(None, alias="LIMIT_REPEAT")
-    next_execution: LDate = Field(None, alias="NEXT_EXECUTION")
+    next_execution: Date = Field(None, alias="NEXT_EXECUTION")
     params: LDict = Field(None, alias="PARAMS")
     send_bill: LStr = Field(None, alias="SEND_BILL")
-    start_date: LDate = Field(None, alias="START_DATE")
+    start_date: Date = Field(None, alias="START_DATE")
 
 
 class CrmInvoiceStatusFieldsResult(B24Model):

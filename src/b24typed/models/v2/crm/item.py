@@ -13,173 +13,16 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import (
-    B24Model,
-    LBool,
-    LDate,
-    LDateTime,
-    LDict,
-    LFloat,
-    LInt,
-    LList,
-    LStr,
-    Rows,
-)
-
-
-class CrmItemAddResultItem(B24Model):
-    """An object in the result of ``crm.item.add``."""
-
-    additional_info: LStr = Field(None, alias="additionalInfo")
-    assigned_by_id: LInt = Field(None, alias="assignedById")
-    begindate: LStr = None
-    begindate_short: Any = Field(None, alias="begindateShort")
-    category_id: LInt = Field(None, alias="categoryId")
-    closed: LStr = None
-    closedate: LStr = None
-    closedate_short: Any = Field(None, alias="closedateShort")
-    comments: LStr = None
-    company_id: LInt = Field(None, alias="companyId")
-    contact_id: LInt = Field(None, alias="contactId")
-    contact_ids: LList[LInt] = Field(None, alias="contactIds")
-    created_by: LInt = Field(None, alias="createdBy")
-    created_time: LStr = Field(None, alias="createdTime")
-    currency_id: LStr = Field(None, alias="currencyId")
-    date_create_short: Any = Field(None, alias="dateCreateShort")
-    date_modify_short: Any = Field(None, alias="dateModifyShort")
-    entity_type_id: LInt = Field(None, alias="entityTypeId")
-    event_date: Any = Field(None, alias="eventDate")
-    event_date_short: Any = Field(None, alias="eventDateShort")
-    event_description: Any = Field(None, alias="eventDescription")
-    event_id: Any = Field(None, alias="eventId")
-    has_products: Any = Field(None, alias="hasProducts")
-    id: LInt = None
-    is_lose: Any = Field(None, alias="isLose")
-    is_manual_opportunity: LStr = Field(None, alias="isManualOpportunity")
-    is_new: LStr = Field(None, alias="isNew")
-    is_recurring: LStr = Field(None, alias="isRecurring")
-    is_repeated_approach: LStr = Field(None, alias="isRepeatedApproach")
-    is_return_customer: LStr = Field(None, alias="isReturnCustomer")
-    is_won: Any = Field(None, alias="isWon")
-    is_work: Any = Field(None, alias="isWork")
-    last_activity_by: LInt = Field(None, alias="lastActivityBy")
-    last_activity_time: LStr = Field(None, alias="lastActivityTime")
-    lead_id: LInt = Field(None, alias="leadId")
-    location_id: Any = Field(None, alias="locationId")
-    lost_amount: Any = Field(None, alias="lostAmount")
-    moved_by: LInt = Field(None, alias="movedBy")
-    moved_time: LStr = Field(None, alias="movedTime")
-    observers: LList[LInt] = None
-    opened: LStr = None
-    opportunity: LFloat = None
-    order_stage: Any = Field(None, alias="orderStage")
-    origin_id: Any = Field(None, alias="originId")
-    originator_id: Any = Field(None, alias="originatorId")
-    parent_id1220: LInt = Field(None, alias="parentId1220")
-    probability: LInt = None
-    product_id: Any = Field(None, alias="productId")
-    quote_id: LInt = Field(None, alias="quoteId")
-    received_amount: Any = Field(None, alias="receivedAmount")
-    search_content: Any = Field(None, alias="searchContent")
-    source_description: LStr = Field(None, alias="sourceDescription")
-    source_id: LStr = Field(None, alias="sourceId")
-    stage_id: LStr = Field(None, alias="stageId")
-    stage_semantic_id: LStr = Field(None, alias="stageSemanticId")
-    tax_value: LFloat = Field(None, alias="taxValue")
-    title: LStr = None
-    type_id: LStr = Field(None, alias="typeId")
-    uf_crm_1721244707107: LFloat = Field(None, alias="ufCrm_1721244707107")
-    updated_by: LInt = Field(None, alias="updatedBy")
-    updated_time: LStr = Field(None, alias="updatedTime")
-    utm_campaign: Any = Field(None, alias="utmCampaign")
-    utm_content: Any = Field(None, alias="utmContent")
-    utm_medium: LStr = Field(None, alias="utmMedium")
-    utm_source: LStr = Field(None, alias="utmSource")
-    utm_term: Any = Field(None, alias="utmTerm")
-    webform_id: Any = Field(None, alias="webformId")
+from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime, Money
+from b24typed.models.entities.crm import Item as Item
+from b24typed.models.entities.crm import ItemFields as ItemFields
 
 
 class CrmItemAddResult(B24Model):
     """Result of ``crm.item.add`` (REST v2)."""
 
-    item: CrmItemAddResultItem
-
-
-class CrmItemAddFieldsFmItem(TypedDict, total=False):
-    ID: int
-    TYPE_ID: str
-    VALUE: str
-    VALUE_TYPE: str
-
-
-CrmItemAddFields = TypedDict(
-    "CrmItemAddFields",
-    {
-        "actualDate": str | date,
-        "additionalInfo": str,
-        "assignedById": int,
-        "bankingDetails": str,
-        "begindate": str | date,
-        "birthdate": str | date,
-        "categoryId": int,
-        "closedate": str | date,
-        "comments": str,
-        "companyId": int,
-        "companyIds": int,
-        "companyTitle": str,
-        "contactId": int,
-        "contactIds": Sequence[int],
-        "content": str,
-        "currencyId": str,
-        "dealId": int,
-        "employees": str,
-        "export": bool,
-        "fm": Sequence[CrmItemAddFieldsFmItem],
-        "honorific": str,
-        "industry": str,
-        "isManualOpportunity": Literal["Y", "N"],
-        "isMyCompany": bool,
-        "isRecurring": Literal["Y", "N"],
-        "lastName": str,
-        "leadId": int,
-        "locationId": int,
-        "logo": int | str | Sequence[Any] | Mapping[str, Any],
-        "mycompanyId": int,
-        "name": str,
-        "observers": Sequence[int],
-        "opened": Literal["Y", "N"],
-        "opportunity": float,
-        "originId": str,
-        "originVersion": str,
-        "originatorId": str,
-        "parentId...": int,
-        "photo": int | str | Sequence[Any] | Mapping[str, Any],
-        "post": str,
-        "probability": int,
-        "quoteId": int,
-        "revenue": float,
-        "secondName": str,
-        "sourceDescription": str,
-        "sourceId": str,
-        "stageId": str,
-        "statusDescription": str,
-        "storageElementIds": int,
-        "storageTypeId": Literal[1, 2, 3],
-        "taxValue": float,
-        "terms": str,
-        "title": str,
-        "typeId": str,
-        "ufCrm...": Any,
-        "utmCampaign": str,
-        "utmContent": str,
-        "utmMedium": str,
-        "utmSource": str,
-        "utmTerm": str,
-        "webformId": int,
-        "xmlId": str,
-    },
-    total=False,
-)
+    item: Item
 
 
 class CrmItemBatchImportResultItemsItemItem(B24Model):
@@ -212,12 +55,12 @@ class CrmItemDeliveryGetResult(B24Model):
 
     account_number: LStr = Field(None, alias="accountNumber")
     currency: LStr = None
-    date_deducted: LDateTime = Field(None, alias="dateDeducted")
+    date_deducted: DateTime = Field(None, alias="dateDeducted")
     deducted: LStr = None
     delivery_id: LInt = Field(None, alias="deliveryId")
     delivery_name: LStr = Field(None, alias="deliveryName")
     id: LInt = None
-    price_delivery: LFloat = Field(None, alias="priceDelivery")
+    price_delivery: Money = Field(None, alias="priceDelivery")
 
 
 class CrmItemDeliveryListItem(B24Model):
@@ -424,101 +267,7 @@ class CrmItemFieldsResult(B24Model):
     fields: CrmItemFieldsResultFields
 
 
-class CrmItemGetResultItemFmItem(B24Model):
-    """An object in the result of ``crm.item.get``."""
-
-    id: LInt = None
-    type_id: LStr = Field(None, alias="typeId")
-    value: LStr = None
-    value_type: LStr = Field(None, alias="valueType")
-
-
-class CrmItemGetResultItem(B24Model):
-    """An object in the result of ``crm.item.get``."""
-
-    address: Any = None
-    assigned_by_id: LInt = Field(None, alias="assignedById")
-    birthdate: LStr = None
-    comments: LStr = None
-    company_id: LInt = Field(None, alias="companyId")
-    company_title: LStr = Field(None, alias="companyTitle")
-    contact_id: LInt = Field(None, alias="contactId")
-    contact_ids: LList[Any] = Field(None, alias="contactIds")
-    created_by: LInt = Field(None, alias="createdBy")
-    created_time: LStr = Field(None, alias="createdTime")
-    currency_id: LStr = Field(None, alias="currencyId")
-    date_closed: Any = Field(None, alias="dateClosed")
-    date_create_short: Any = Field(None, alias="dateCreateShort")
-    date_modify_short: Any = Field(None, alias="dateModifyShort")
-    email: LStr = None
-    email_home: LStr = Field(None, alias="emailHome")
-    email_mailing: LStr = Field(None, alias="emailMailing")
-    email_work: LStr = Field(None, alias="emailWork")
-    entity_type_id: LInt = Field(None, alias="entityTypeId")
-    fm: LList[CrmItemGetResultItemFmItem] = None
-    has_email: LStr = Field(None, alias="hasEmail")
-    has_imol: LStr = Field(None, alias="hasImol")
-    has_phone: LStr = Field(None, alias="hasPhone")
-    honorific: LStr = None
-    icq: Any = None
-    id: LInt = None
-    imol: LStr = None
-    is_convert: Any = Field(None, alias="isConvert")
-    is_manual_opportunity: LStr = Field(None, alias="isManualOpportunity")
-    is_return_customer: LStr = Field(None, alias="isReturnCustomer")
-    last_activity_by: LInt = Field(None, alias="lastActivityBy")
-    last_activity_time: LStr = Field(None, alias="lastActivityTime")
-    last_name: LStr = Field(None, alias="lastName")
-    login: Any = None
-    moved_by: LInt = Field(None, alias="movedBy")
-    moved_time: LStr = Field(None, alias="movedTime")
-    name: LStr = None
-    observers: LList[Any] = None
-    opened: LStr = None
-    opportunity: LFloat = None
-    origin_id: Any = Field(None, alias="originId")
-    originator_id: Any = Field(None, alias="originatorId")
-    parent_id1222: Any = Field(None, alias="parentId1222")
-    parent_id1226: Any = Field(None, alias="parentId1226")
-    parent_id1228: Any = Field(None, alias="parentId1228")
-    parent_id1236: Any = Field(None, alias="parentId1236")
-    parent_id1238: Any = Field(None, alias="parentId1238")
-    parent_id1240: Any = Field(None, alias="parentId1240")
-    parent_id1244: Any = Field(None, alias="parentId1244")
-    parent_id1246: Any = Field(None, alias="parentId1246")
-    parent_id1254: Any = Field(None, alias="parentId1254")
-    parent_id1256: Any = Field(None, alias="parentId1256")
-    phone: LStr = None
-    phone_mailing: LStr = Field(None, alias="phoneMailing")
-    phone_mobile: LStr = Field(None, alias="phoneMobile")
-    phone_work: LStr = Field(None, alias="phoneWork")
-    post: LStr = None
-    product_id: Any = Field(None, alias="productId")
-    search_content: LStr = Field(None, alias="searchContent")
-    second_name: LStr = Field(None, alias="secondName")
-    short_name: Any = Field(None, alias="shortName")
-    skype: Any = None
-    source_description: LStr = Field(None, alias="sourceDescription")
-    source_id: LStr = Field(None, alias="sourceId")
-    stage_id: LStr = Field(None, alias="stageId")
-    stage_semantic_id: LStr = Field(None, alias="stageSemanticId")
-    status_description: Any = Field(None, alias="statusDescription")
-    title: LStr = None
-    uf_crm_1720019876534: LStr = Field(None, alias="ufCrm_1720019876534")
-    updated_by: LInt = Field(None, alias="updatedBy")
-    updated_time: LStr = Field(None, alias="updatedTime")
-    utm_campaign: Any = Field(None, alias="utmCampaign")
-    utm_content: Any = Field(None, alias="utmContent")
-    utm_medium: Any = Field(None, alias="utmMedium")
-    utm_source: Any = Field(None, alias="utmSource")
-    utm_term: Any = Field(None, alias="utmTerm")
-    webform_id: LInt = Field(None, alias="webformId")
-
-
-class CrmItemGetResult(B24Model):
-    """Result of ``crm.item.get`` (REST v2)."""
-
-    item: CrmItemGetResultItem
+CrmItemGetResult: TypeAlias = CrmItemAddResult
 
 
 class CrmItemImportResult(B24Model):
@@ -597,51 +346,10 @@ CrmItemImportFields = TypedDict(
 )
 
 
-class CrmItemListItem(B24Model):
-    """An object in the result of ``crm.item.list``."""
-
-    assigned_by_id: LInt = Field(None, alias="assignedById")
-    begindate: LDate = None
-    category_id: LInt = Field(None, alias="categoryId")
-    closedate: LDate = None
-    company_id: LInt = Field(None, alias="companyId")
-    contact_id: LInt = Field(None, alias="contactId")
-    contact_ids: LList[LInt] = Field(None, alias="contactIds")
-    contacts: LList[LInt] = None
-    created_by: LInt = Field(None, alias="createdBy")
-    created_time: LDateTime = Field(None, alias="createdTime")
-    currency_id: LStr = Field(None, alias="currencyId")
-    id: LInt = None
-    is_manual_opportunity: LBool = Field(None, alias="isManualOpportunity")
-    last_activity_by: LInt = Field(None, alias="lastActivityBy")
-    last_activity_time: LDateTime = Field(None, alias="lastActivityTime")
-    last_name: LStr = Field(None, alias="lastName")
-    moved_by: LInt = Field(None, alias="movedBy")
-    moved_time: LDateTime = Field(None, alias="movedTime")
-    mycompany_id: LInt = Field(None, alias="mycompanyId")
-    name: LStr = None
-    observers: LList[LInt] = None
-    opened: LBool = None
-    opportunity: LFloat = None
-    parent_id1: LInt = Field(None, alias="parentId1")
-    parent_id1248: LInt = Field(None, alias="parentId1248")
-    parent_id2: LInt = Field(None, alias="parentId2")
-    previous_stage_id: LStr = Field(None, alias="previousStageId")
-    source_description: LStr = Field(None, alias="sourceDescription")
-    source_id: LStr = Field(None, alias="sourceId")
-    stage_id: LStr = Field(None, alias="stageId")
-    tax_value: LFloat = Field(None, alias="taxValue")
-    title: LStr = None
-    updated_by: LInt = Field(None, alias="updatedBy")
-    updated_time: LDateTime = Field(None, alias="updatedTime")
-    webform_id: LInt = Field(None, alias="webformId")
-    xml_id: LStr = Field(None, alias="xmlId")
-
-
 class CrmItemListResult(B24Model):
     """Result of ``crm.item.list`` (REST v2)."""
 
-    items: Rows[CrmItemListItem]
+    items: Rows[Item]
 
 
 CrmItemPaymentAddResult: TypeAlias = LInt
@@ -672,13 +380,13 @@ class CrmItemPaymentGetResult(B24Model):
 
     account_number: LStr = Field(None, alias="accountNumber")
     currency: LStr = None
-    date_paid: LDateTime = Field(None, alias="datePaid")
+    date_paid: DateTime = Field(None, alias="datePaid")
     emp_paid_id: LInt = Field(None, alias="empPaidId")
     id: LInt = None
     paid: LStr = None
     pay_system_id: LInt = Field(None, alias="paySystemId")
     pay_system_name: LStr = Field(None, alias="paySystemName")
-    sum: LFloat = None
+    sum: Money = None
 
 
 CrmItemPaymentListResult: TypeAlias = Rows[CrmItemPaymentGetResult]
@@ -1023,79 +731,4 @@ class CrmItemProductrowUpdateResult(B24Model):
     product_row: CrmItemProductrowUpdateResultProductRow = Field(alias="productRow")
 
 
-class CrmItemUpdateResultItem(B24Model):
-    """An object in the result of ``crm.item.update``."""
-
-    additional_info: LStr = Field(None, alias="additionalInfo")
-    assigned_by_id: LInt = Field(None, alias="assignedById")
-    begindate: LStr = None
-    begindate_short: Any = Field(None, alias="begindateShort")
-    category_id: LInt = Field(None, alias="categoryId")
-    closed: LStr = None
-    closedate: LStr = None
-    closedate_short: Any = Field(None, alias="closedateShort")
-    comments: LStr = None
-    company_id: LInt = Field(None, alias="companyId")
-    contact_id: LInt = Field(None, alias="contactId")
-    contact_ids: LList[Any] = Field(None, alias="contactIds")
-    created_by: LInt = Field(None, alias="createdBy")
-    created_time: LStr = Field(None, alias="createdTime")
-    currency_id: LStr = Field(None, alias="currencyId")
-    date_create_short: Any = Field(None, alias="dateCreateShort")
-    date_modify_short: Any = Field(None, alias="dateModifyShort")
-    entity_type_id: LInt = Field(None, alias="entityTypeId")
-    event_date: Any = Field(None, alias="eventDate")
-    event_date_short: Any = Field(None, alias="eventDateShort")
-    event_description: Any = Field(None, alias="eventDescription")
-    event_id: Any = Field(None, alias="eventId")
-    has_products: Any = Field(None, alias="hasProducts")
-    id: LInt = None
-    is_lose: Any = Field(None, alias="isLose")
-    is_manual_opportunity: LStr = Field(None, alias="isManualOpportunity")
-    is_new: LStr = Field(None, alias="isNew")
-    is_recurring: LStr = Field(None, alias="isRecurring")
-    is_repeated_approach: LStr = Field(None, alias="isRepeatedApproach")
-    is_return_customer: LStr = Field(None, alias="isReturnCustomer")
-    is_won: Any = Field(None, alias="isWon")
-    is_work: Any = Field(None, alias="isWork")
-    last_activity_by: LInt = Field(None, alias="lastActivityBy")
-    last_activity_time: LStr = Field(None, alias="lastActivityTime")
-    lead_id: Any = Field(None, alias="leadId")
-    location_id: Any = Field(None, alias="locationId")
-    lost_amount: Any = Field(None, alias="lostAmount")
-    moved_by: LInt = Field(None, alias="movedBy")
-    moved_time: LStr = Field(None, alias="movedTime")
-    observers: LList[LInt] = None
-    opened: LStr = None
-    opportunity: LInt = None
-    order_stage: Any = Field(None, alias="orderStage")
-    origin_id: Any = Field(None, alias="originId")
-    originator_id: Any = Field(None, alias="originatorId")
-    parent_id1220: LInt = Field(None, alias="parentId1220")
-    probability: Any = None
-    product_id: Any = Field(None, alias="productId")
-    quote_id: Any = Field(None, alias="quoteId")
-    received_amount: Any = Field(None, alias="receivedAmount")
-    search_content: LStr = Field(None, alias="searchContent")
-    source_description: LStr = Field(None, alias="sourceDescription")
-    source_id: LStr = Field(None, alias="sourceId")
-    stage_id: LStr = Field(None, alias="stageId")
-    stage_semantic_id: LStr = Field(None, alias="stageSemanticId")
-    tax_value: LFloat = Field(None, alias="taxValue")
-    title: LStr = None
-    type_id: LStr = Field(None, alias="typeId")
-    uf_crm_1721244707107: LFloat = Field(None, alias="ufCrm_1721244707107")
-    updated_by: LInt = Field(None, alias="updatedBy")
-    updated_time: LStr = Field(None, alias="updatedTime")
-    utm_campaign: Any = Field(None, alias="utmCampaign")
-    utm_content: Any = Field(None, alias="utmContent")
-    utm_medium: Any = Field(None, alias="utmMedium")
-    utm_source: LStr = Field(None, alias="utmSource")
-    utm_term: Any = Field(None, alias="utmTerm")
-    webform_id: LInt = Field(None, alias="webformId")
-
-
-class CrmItemUpdateResult(B24Model):
-    """Result of ``crm.item.update`` (REST v2)."""
-
-    item: CrmItemUpdateResultItem
+CrmItemUpdateResult: TypeAlias = CrmItemAddResult

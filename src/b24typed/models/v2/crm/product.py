@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LDateTime, LDict, LFloat, LInt, LStr
+from b24typed.core.typed_models import B24Model, LDict, LInt, LStr
+from b24typed.fieldtypes import DateTime, Money
 
 
 class CrmProductFieldsResult(B24Model):
@@ -18,7 +19,7 @@ class CrmProductFieldsResult(B24Model):
     catalog_id: LInt = Field(None, alias="CATALOG_ID")
     created_by: LInt = Field(None, alias="CREATED_BY")
     currency_id: LStr = Field(None, alias="CURRENCY_ID")
-    date_create: LDateTime = Field(None, alias="DATE_CREATE")
+    date_create: DateTime = Field(None, alias="DATE_CREATE")
     description: LStr = Field(None, alias="DESCRIPTION")
     description_type: LStr = Field(None, alias="DESCRIPTION_TYPE")
     detail_picture: LDict = Field(None, alias="DETAIL_PICTURE")
@@ -27,10 +28,10 @@ class CrmProductFieldsResult(B24Model):
     modified_by: LInt = Field(None, alias="MODIFIED_BY")
     name: LStr = Field(None, alias="NAME")
     preview_picture: LDict = Field(None, alias="PREVIEW_PICTURE")
-    price: LFloat = Field(None, alias="PRICE")
+    price: Money = Field(None, alias="PRICE")
     section_id: LInt = Field(None, alias="SECTION_ID")
     sort: LInt = Field(None, alias="SORT")
-    timestamp_x: LDateTime = Field(None, alias="TIMESTAMP_X")
+    timestamp_x: DateTime = Field(None, alias="TIMESTAMP_X")
     vat_id: LInt = Field(None, alias="VAT_ID")
     vat_included: LStr = Field(None, alias="VAT_INCLUDED")
     xml_id: LStr = Field(None, alias="XML_ID")

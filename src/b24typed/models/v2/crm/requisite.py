@@ -12,43 +12,16 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime, Flag, Id
+from b24typed.models.entities.crm import BankDetail as BankDetail
+from b24typed.models.entities.crm import BankDetailFields as BankDetailFields
+from b24typed.models.entities.crm import Requisite as Requisite
+from b24typed.models.entities.crm import RequisiteFields as RequisiteFields
 
 CrmRequisiteAddResult: TypeAlias = LInt
 
 CrmRequisiteBankdetailAddResult: TypeAlias = LInt
-
-
-class CrmRequisiteBankdetailAddFields(TypedDict, total=False):
-    ACTIVE: str
-    CODE: str
-    COMMENTS: str
-    COUNTRY_ID: int
-    ENTITY_ID: Required[int]
-    NAME: Required[str]
-    ORIGINATOR_ID: str
-    RQ_ACC_CURRENCY: str
-    RQ_ACC_NAME: str
-    RQ_ACC_NUM: str
-    RQ_ACC_TYPE: str
-    RQ_AGENCY_NAME: str
-    RQ_BANK_ADDR: str
-    RQ_BANK_CODE: str
-    RQ_BANK_NAME: str
-    RQ_BANK_ROUTE_NUM: str
-    RQ_BIC: str
-    RQ_BIK: str
-    RQ_CODEB: str
-    RQ_CODEG: str
-    RQ_COR_ACC_NUM: str
-    RQ_IBAN: str
-    RQ_IIK: str
-    RQ_MFO: str
-    RQ_RIB: str
-    RQ_SWIFT: str
-    SORT: int
-    XML_ID: str
-
 
 CrmRequisiteBankdetailDeleteResult: TypeAlias = LBool
 
@@ -130,77 +103,11 @@ class CrmRequisiteBankdetailFieldsResult(B24Model):
     type: LStr = None
 
 
-class CrmRequisiteBankdetailGetResult(B24Model):
-    """Result of ``crm.requisite.bankdetail.get`` (REST v2)."""
+CrmRequisiteBankdetailGetResult: TypeAlias = BankDetail
 
-    active: LStr = Field(None, alias="ACTIVE")
-    code: LStr = Field(None, alias="CODE")
-    comments: LStr = Field(None, alias="COMMENTS")
-    country_id: LInt = Field(None, alias="COUNTRY_ID")
-    created_by_id: LInt = Field(None, alias="CREATED_BY_ID")
-    date_create: LDateTime = Field(None, alias="DATE_CREATE")
-    date_modify: LDateTime = Field(None, alias="DATE_MODIFY")
-    entity_id: LInt = Field(None, alias="ENTITY_ID")
-    id: LInt = Field(None, alias="ID")
-    modify_by_id: LInt = Field(None, alias="MODIFY_BY_ID")
-    name: LStr = Field(None, alias="NAME")
-    originator_id: LStr = Field(None, alias="ORIGINATOR_ID")
-    rq_acc_currency: LStr = Field(None, alias="RQ_ACC_CURRENCY")
-    rq_acc_name: LStr = Field(None, alias="RQ_ACC_NAME")
-    rq_acc_num: LStr = Field(None, alias="RQ_ACC_NUM")
-    rq_acc_type: LStr = Field(None, alias="RQ_ACC_TYPE")
-    rq_agency_name: LStr = Field(None, alias="RQ_AGENCY_NAME")
-    rq_bank_addr: LStr = Field(None, alias="RQ_BANK_ADDR")
-    rq_bank_code: LStr = Field(None, alias="RQ_BANK_CODE")
-    rq_bank_name: LStr = Field(None, alias="RQ_BANK_NAME")
-    rq_bank_route_num: LStr = Field(None, alias="RQ_BANK_ROUTE_NUM")
-    rq_bic: LStr = Field(None, alias="RQ_BIC")
-    rq_bik: LStr = Field(None, alias="RQ_BIK")
-    rq_codeb: LStr = Field(None, alias="RQ_CODEB")
-    rq_codeg: LStr = Field(None, alias="RQ_CODEG")
-    rq_cor_acc_num: LStr = Field(None, alias="RQ_COR_ACC_NUM")
-    rq_iban: LStr = Field(None, alias="RQ_IBAN")
-    rq_iik: LStr = Field(None, alias="RQ_IIK")
-    rq_mfo: LStr = Field(None, alias="RQ_MFO")
-    rq_rib: LStr = Field(None, alias="RQ_RIB")
-    rq_swift: LStr = Field(None, alias="RQ_SWIFT")
-    sort: LInt = Field(None, alias="SORT")
-    xml_id: LStr = Field(None, alias="XML_ID")
-
-
-CrmRequisiteBankdetailListResult: TypeAlias = Rows[CrmRequisiteBankdetailGetResult]
+CrmRequisiteBankdetailListResult: TypeAlias = Rows[BankDetail]
 
 CrmRequisiteBankdetailUpdateResult: TypeAlias = LBool
-
-
-class CrmRequisiteBankdetailUpdateFields(TypedDict, total=False):
-    ACTIVE: str
-    CODE: str
-    COMMENTS: str
-    NAME: str
-    ORIGINATOR_ID: str
-    RQ_ACC_CURRENCY: str
-    RQ_ACC_NAME: str
-    RQ_ACC_NUM: str
-    RQ_ACC_TYPE: str
-    RQ_AGENCY_NAME: str
-    RQ_BANK_ADDR: str
-    RQ_BANK_CODE: str
-    RQ_BANK_NAME: str
-    RQ_BANK_ROUTE_NUM: str
-    RQ_BIC: str
-    RQ_BIK: str
-    RQ_CODEB: str
-    RQ_CODEG: str
-    RQ_COR_ACC_NUM: str
-    RQ_IBAN: str
-    RQ_IIK: str
-    RQ_MFO: str
-    RQ_RIB: str
-    RQ_SWIFT: str
-    SORT: int
-    XML_ID: str
-
 
 CrmRequisiteDeleteResult: TypeAlias = LBool
 
@@ -409,89 +316,7 @@ class CrmRequisiteFieldsResult(B24Model):
     xml_id: Any = Field(None, alias="XML_ID")
 
 
-class CrmRequisiteGetResult(B24Model):
-    """Result of ``crm.requisite.get`` (REST v2)."""
-
-    active: LStr = Field(None, alias="ACTIVE")
-    address_only: LStr = Field(None, alias="ADDRESS_ONLY")
-    code: LStr = Field(None, alias="CODE")
-    created_by_id: LInt = Field(None, alias="CREATED_BY_ID")
-    date_create: LDateTime = Field(None, alias="DATE_CREATE")
-    date_modify: LDateTime = Field(None, alias="DATE_MODIFY")
-    entity_id: LInt = Field(None, alias="ENTITY_ID")
-    entity_type_id: LInt = Field(None, alias="ENTITY_TYPE_ID")
-    id: LInt = Field(None, alias="ID")
-    modify_by_id: LInt = Field(None, alias="MODIFY_BY_ID")
-    name: LStr = Field(None, alias="NAME")
-    originator_id: LStr = Field(None, alias="ORIGINATOR_ID")
-    preset_id: LInt = Field(None, alias="PRESET_ID")
-    rq_accountant: LStr = Field(None, alias="RQ_ACCOUNTANT")
-    rq_base_doc: LStr = Field(None, alias="RQ_BASE_DOC")
-    rq_bin: LStr = Field(None, alias="RQ_BIN")
-    rq_capital: LStr = Field(None, alias="RQ_CAPITAL")
-    rq_ceo_name: LStr = Field(None, alias="RQ_CEO_NAME")
-    rq_ceo_work_pos: LStr = Field(None, alias="RQ_CEO_WORK_POS")
-    rq_cnpj: LStr = Field(None, alias="RQ_CNPJ")
-    rq_company_full_name: LStr = Field(None, alias="RQ_COMPANY_FULL_NAME")
-    rq_company_id: LStr = Field(None, alias="RQ_COMPANY_ID")
-    rq_company_name: LStr = Field(None, alias="RQ_COMPANY_NAME")
-    rq_company_reg_date: LStr = Field(None, alias="RQ_COMPANY_REG_DATE")
-    rq_contact: LStr = Field(None, alias="RQ_CONTACT")
-    rq_cpf: LStr = Field(None, alias="RQ_CPF")
-    rq_director: LStr = Field(None, alias="RQ_DIRECTOR")
-    rq_drfo: LStr = Field(None, alias="RQ_DRFO")
-    rq_edrpou: LStr = Field(None, alias="RQ_EDRPOU")
-    rq_email: LStr = Field(None, alias="RQ_EMAIL")
-    rq_fax: LStr = Field(None, alias="RQ_FAX")
-    rq_first_name: LStr = Field(None, alias="RQ_FIRST_NAME")
-    rq_ident_doc: LStr = Field(None, alias="RQ_IDENT_DOC")
-    rq_ident_doc_date: LStr = Field(None, alias="RQ_IDENT_DOC_DATE")
-    rq_ident_doc_dep_code: LStr = Field(None, alias="RQ_IDENT_DOC_DEP_CODE")
-    rq_ident_doc_issued_by: LStr = Field(None, alias="RQ_IDENT_DOC_ISSUED_BY")
-    rq_ident_doc_num: LStr = Field(None, alias="RQ_IDENT_DOC_NUM")
-    rq_ident_doc_pers_num: LStr = Field(None, alias="RQ_IDENT_DOC_PERS_NUM")
-    rq_ident_doc_ser: LStr = Field(None, alias="RQ_IDENT_DOC_SER")
-    rq_ident_type: LStr = Field(None, alias="RQ_IDENT_TYPE")
-    rq_ifns: LStr = Field(None, alias="RQ_IFNS")
-    rq_iin: LStr = Field(None, alias="RQ_IIN")
-    rq_inn: LStr = Field(None, alias="RQ_INN")
-    rq_kbe: LStr = Field(None, alias="RQ_KBE")
-    rq_kpp: LStr = Field(None, alias="RQ_KPP")
-    rq_krs: LStr = Field(None, alias="RQ_KRS")
-    rq_last_name: LStr = Field(None, alias="RQ_LAST_NAME")
-    rq_legal_form: LStr = Field(None, alias="RQ_LEGAL_FORM")
-    rq_mnpl_reg: LStr = Field(None, alias="RQ_MNPL_REG")
-    rq_name: LStr = Field(None, alias="RQ_NAME")
-    rq_ogrn: LStr = Field(None, alias="RQ_OGRN")
-    rq_ogrnip: LStr = Field(None, alias="RQ_OGRNIP")
-    rq_okpo: LStr = Field(None, alias="RQ_OKPO")
-    rq_oktmo: LStr = Field(None, alias="RQ_OKTMO")
-    rq_okved: LStr = Field(None, alias="RQ_OKVED")
-    rq_pesel: LStr = Field(None, alias="RQ_PESEL")
-    rq_phone: LStr = Field(None, alias="RQ_PHONE")
-    rq_rcs: LStr = Field(None, alias="RQ_RCS")
-    rq_regon: LStr = Field(None, alias="RQ_REGON")
-    rq_residence_country: LStr = Field(None, alias="RQ_RESIDENCE_COUNTRY")
-    rq_second_name: LStr = Field(None, alias="RQ_SECOND_NAME")
-    rq_siren: LStr = Field(None, alias="RQ_SIREN")
-    rq_siret: LStr = Field(None, alias="RQ_SIRET")
-    rq_state_reg: LStr = Field(None, alias="RQ_STATE_REG")
-    rq_st_cert_date: LStr = Field(None, alias="RQ_ST_CERT_DATE")
-    rq_st_cert_num: LStr = Field(None, alias="RQ_ST_CERT_NUM")
-    rq_st_cert_ser: LStr = Field(None, alias="RQ_ST_CERT_SER")
-    rq_usrle: LStr = Field(None, alias="RQ_USRLE")
-    rq_vat_cert_date: LStr = Field(None, alias="RQ_VAT_CERT_DATE")
-    rq_vat_cert_num: LStr = Field(None, alias="RQ_VAT_CERT_NUM")
-    rq_vat_cert_ser: LStr = Field(None, alias="RQ_VAT_CERT_SER")
-    rq_vat_id: LStr = Field(None, alias="RQ_VAT_ID")
-    rq_vat_payer: LStr = Field(None, alias="RQ_VAT_PAYER")
-    sort: LInt = Field(None, alias="SORT")
-    uf_crm: Any = Field(None, alias="UF_CRM_...")
-    uf_crm_1694526604: LStr = Field(None, alias="UF_CRM_1694526604")
-    uf_crm_1707997209: LFloat = Field(None, alias="UF_CRM_1707997209")
-    uf_crm_1707997236: LBool = Field(None, alias="UF_CRM_1707997236")
-    uf_crm_1707997253: LDateTime = Field(None, alias="UF_CRM_1707997253")
-    xml_id: LStr = Field(None, alias="XML_ID")
+CrmRequisiteGetResult: TypeAlias = Requisite
 
 
 class CrmRequisiteLinkFieldsResult(B24Model):
@@ -549,7 +374,7 @@ class CrmRequisiteLinkRegisterFields(TypedDict, total=False):
 
 CrmRequisiteLinkUnregisterResult: TypeAlias = LBool
 
-CrmRequisiteListResult: TypeAlias = Rows[CrmRequisiteGetResult]
+CrmRequisiteListResult: TypeAlias = Rows[Requisite]
 
 CrmRequisitePresetAddResult: TypeAlias = LInt
 
@@ -658,12 +483,12 @@ class CrmRequisitePresetGetResult(B24Model):
 
     active: LStr = Field(None, alias="ACTIVE")
     country_id: LInt = Field(None, alias="COUNTRY_ID")
-    created_by_id: LInt = Field(None, alias="CREATED_BY_ID")
-    date_create: LDateTime = Field(None, alias="DATE_CREATE")
-    date_modify: LDateTime = Field(None, alias="DATE_MODIFY")
+    created_by_id: Id = Field(None, alias="CREATED_BY_ID")
+    date_create: DateTime = Field(None, alias="DATE_CREATE")
+    date_modify: DateTime = Field(None, alias="DATE_MODIFY")
     entity_type_id: LInt = Field(None, alias="ENTITY_TYPE_ID")
     id: LInt = Field(None, alias="ID")
-    modify_by_id: LInt = Field(None, alias="MODIFY_BY_ID")
+    modify_by_id: Id = Field(None, alias="MODIFY_BY_ID")
     name: LStr = Field(None, alias="NAME")
     sort: LInt = Field(None, alias="SORT")
     xml_id: LStr = Field(None, alias="XML_ID")
@@ -804,21 +629,21 @@ class CrmRequisiteUserfieldListItem(B24Model):
     """An object in the result of ``crm.requisite.userfield.list``."""
 
     edit_form_label: LStr = Field(None, alias="EDIT_FORM_LABEL")
-    edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")
+    edit_in_list: Flag = Field(None, alias="EDIT_IN_LIST")
     entity_id: LStr = Field(None, alias="ENTITY_ID")
     error_message: LStr = Field(None, alias="ERROR_MESSAGE")
     field_name: LStr = Field(None, alias="FIELD_NAME")
     help_message: LStr = Field(None, alias="HELP_MESSAGE")
     id: LInt = Field(None, alias="ID")
-    is_searchable: LStr = Field(None, alias="IS_SEARCHABLE")
+    is_searchable: Flag = Field(None, alias="IS_SEARCHABLE")
     list: CrmRequisiteUserfieldListItemList | None = Field(None, alias="LIST")
     list_column_label: LStr = Field(None, alias="LIST_COLUMN_LABEL")
     list_filter_label: LStr = Field(None, alias="LIST_FILTER_LABEL")
-    mandatory: LStr = Field(None, alias="MANDATORY")
-    multiple: LStr = Field(None, alias="MULTIPLE")
+    mandatory: Flag = Field(None, alias="MANDATORY")
+    multiple: Flag = Field(None, alias="MULTIPLE")
     settings: CrmRequisiteUserfieldListItemSettings | None = Field(None, alias="SETTINGS")
     show_filter: LStr = Field(None, alias="SHOW_FILTER")
-    show_in_list: LStr = Field(None, alias="SHOW_IN_LIST")
+    show_in_list: Flag = Field(None, alias="SHOW_IN_LIST")
     sort: LInt = Field(None, alias="SORT")
     user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
     xml_id: LStr = Field(None, alias="XML_ID")

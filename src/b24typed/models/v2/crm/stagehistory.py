@@ -9,13 +9,14 @@ from __future__ import annotations
 from pydantic import Field
 
 from b24typed.core.typed_models import B24Model, LInt, LStr
+from b24typed.fieldtypes import DateTime
 
 
 class CrmStagehistoryListItem(B24Model):
     """An object in the result of ``crm.stagehistory.list``."""
 
     category_id: LInt = Field(None, alias="CATEGORY_ID")
-    created_time: LStr = Field(None, alias="CREATED_TIME")
+    created_time: DateTime = Field(None, alias="CREATED_TIME")
     id: LInt = Field(None, alias="ID")
     owner_id: LInt = Field(None, alias="OWNER_ID")
     stage_id: LStr = Field(None, alias="STAGE_ID")

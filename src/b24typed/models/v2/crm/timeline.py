@@ -12,7 +12,8 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 CrmTimelineBindingsBindResult: TypeAlias = LBool
 
@@ -82,7 +83,7 @@ class CrmTimelineCommentGetResult(B24Model):
 
     author_id: LInt = Field(None, alias="AUTHOR_ID")
     comment: LStr = Field(None, alias="COMMENT")
-    created: LDateTime = Field(None, alias="CREATED")
+    created: DateTime = Field(None, alias="CREATED")
     entity_id: LInt = Field(None, alias="ENTITY_ID")
     entity_type: LStr = Field(None, alias="ENTITY_TYPE")
     files: LDict = Field(None, alias="FILES")
@@ -94,7 +95,7 @@ class CrmTimelineCommentListItem(B24Model):
 
     author_id: LInt = Field(None, alias="AUTHOR_ID")
     comment: LStr = Field(None, alias="COMMENT")
-    created: LDateTime = Field(None, alias="CREATED")
+    created: DateTime = Field(None, alias="CREATED")
     entity_id: LInt = Field(None, alias="ENTITY_ID")
     entity_type: LStr = Field(None, alias="ENTITY_TYPE")
     files: Any = Field(None, alias="FILES")
@@ -241,7 +242,7 @@ class CrmTimelineLogmessageAddResultLogMessage(B24Model):
     """An object in the result of ``crm.timeline.logmessage.add``."""
 
     author_id: LInt = Field(None, alias="authorId")
-    created: LStr = None
+    created: DateTime = None
     icon_code: LStr = Field(None, alias="iconCode")
     id: LInt = None
     text: LStr = None
@@ -252,7 +253,7 @@ class CrmTimelineLogmessageAddResult(B24Model):
     """Result of ``crm.timeline.logmessage.add`` (REST v2)."""
 
     author_id: LInt = Field(None, alias="authorId")
-    created: LDateTime = None
+    created: DateTime = None
     icon_code: LStr = Field(None, alias="iconCode")
     id: LInt = None
     log_message: CrmTimelineLogmessageAddResultLogMessage | None = Field(None, alias="logMessage")
@@ -272,19 +273,7 @@ CrmTimelineLogmessageDeleteResult: TypeAlias = LBool
 
 CrmTimelineLogmessageGetResult: TypeAlias = CrmTimelineLogmessageAddResult
 
-
-class CrmTimelineLogmessageListItem(B24Model):
-    """An object in the result of ``crm.timeline.logmessage.list``."""
-
-    author_id: LInt = Field(None, alias="authorId")
-    created: LDateTime = None
-    icon_code: LStr = Field(None, alias="iconCode")
-    id: LInt = None
-    text: LStr = None
-    title: LStr = None
-
-
-CrmTimelineLogmessageListResult: TypeAlias = Rows[CrmTimelineLogmessageListItem]
+CrmTimelineLogmessageListResult: TypeAlias = Rows[CrmTimelineLogmessageAddResultLogMessage]
 
 
 class CrmTimelineLogoAddResult(B24Model):
@@ -317,10 +306,10 @@ class CrmTimelineNoteGetResult(B24Model):
     """Result of ``crm.timeline.note.get`` (REST v2)."""
 
     created_by_id: LInt = Field(None, alias="createdById")
-    created_time: LDateTime = Field(None, alias="createdTime")
+    created_time: DateTime = Field(None, alias="createdTime")
     text: LStr = None
     updated_by_id: LInt = Field(None, alias="updatedById")
-    updated_time: LDateTime = Field(None, alias="updatedTime")
+    updated_time: DateTime = Field(None, alias="updatedTime")
 
 
 CrmTimelineNoteSaveResult: TypeAlias = LBool

@@ -12,7 +12,8 @@ from typing import Any, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime, Id
 
 
 class CrmTypeAddResultTypeLinkedUserFields(B24Model):
@@ -42,7 +43,7 @@ class CrmTypeAddResultType(B24Model):
     """An object in the result of ``crm.type.add``."""
 
     created_by: LInt = Field(None, alias="createdBy")
-    created_time: LStr = Field(None, alias="createdTime")
+    created_time: DateTime = Field(None, alias="createdTime")
     custom_section_id: Any = Field(None, alias="customSectionId")
     custom_sections: LList[Any] = Field(None, alias="customSections")
     entity_type_id: LInt = Field(None, alias="entityTypeId")
@@ -69,7 +70,7 @@ class CrmTypeAddResultType(B24Model):
     relations: CrmTypeAddResultTypeRelations | None = None
     title: LStr = None
     updated_by: LInt = Field(None, alias="updatedBy")
-    updated_time: LStr = Field(None, alias="updatedTime")
+    updated_time: DateTime = Field(None, alias="updatedTime")
 
 
 class CrmTypeAddResult(B24Model):
@@ -194,8 +195,8 @@ class CrmTypeGetResultType(B24Model):
     """An object in the result of ``crm.type.get``."""
 
     code: LStr = None
-    created_by: LInt = Field(None, alias="createdBy")
-    created_time: LDateTime = Field(None, alias="createdTime")
+    created_by: Id = Field(None, alias="createdBy")
+    created_time: DateTime = Field(None, alias="createdTime")
     custom_section_id: LInt = Field(None, alias="customSectionId")
     custom_sections: LList[Any] = Field(None, alias="customSections")
     entity_type_id: LInt = Field(None, alias="entityTypeId")
@@ -221,8 +222,8 @@ class CrmTypeGetResultType(B24Model):
     )
     relations: CrmTypeAddResultTypeRelations | None = None
     title: LStr = None
-    updated_by: LInt = Field(None, alias="updatedBy")
-    updated_time: LDateTime = Field(None, alias="updatedTime")
+    updated_by: Id = Field(None, alias="updatedBy")
+    updated_time: DateTime = Field(None, alias="updatedTime")
 
 
 class CrmTypeGetResult(B24Model):
@@ -236,7 +237,7 @@ class CrmTypeGetByEntityTypeIdResultType(B24Model):
 
     code: LStr = None
     created_by: LInt = Field(None, alias="createdBy")
-    created_time: LStr = Field(None, alias="createdTime")
+    created_time: DateTime = Field(None, alias="createdTime")
     custom_section_id: Any = Field(None, alias="customSectionId")
     custom_sections: LList[Any] = Field(None, alias="customSections")
     entity_type_id: LInt = Field(None, alias="entityTypeId")
@@ -263,7 +264,7 @@ class CrmTypeGetByEntityTypeIdResultType(B24Model):
     relations: CrmTypeAddResultTypeRelations | None = None
     title: LStr = None
     updated_by: LInt = Field(None, alias="updatedBy")
-    updated_time: LStr = Field(None, alias="updatedTime")
+    updated_time: DateTime = Field(None, alias="updatedTime")
 
 
 class CrmTypeGetByEntityTypeIdResult(B24Model):
@@ -276,8 +277,8 @@ class CrmTypeListItem(B24Model):
     """An object in the result of ``crm.type.list``."""
 
     code: LStr = None
-    created_by: LInt = Field(None, alias="createdBy")
-    created_time: LDateTime = Field(None, alias="createdTime")
+    created_by: Id = Field(None, alias="createdBy")
+    created_time: DateTime = Field(None, alias="createdTime")
     custom_section_id: LInt = Field(None, alias="customSectionId")
     entity_type_id: LInt = Field(None, alias="entityTypeId")
     id: LInt = None
@@ -298,8 +299,8 @@ class CrmTypeListItem(B24Model):
     is_stages_enabled: LBool = Field(None, alias="isStagesEnabled")
     is_use_in_userfield_enabled: LBool = Field(None, alias="isUseInUserfieldEnabled")
     title: LStr = None
-    updated_by: LInt = Field(None, alias="updatedBy")
-    updated_time: LDateTime = Field(None, alias="updatedTime")
+    updated_by: Id = Field(None, alias="updatedBy")
+    updated_time: DateTime = Field(None, alias="updatedTime")
 
 
 class CrmTypeListResult(B24Model):
@@ -320,7 +321,7 @@ class CrmTypeUpdateResultType(B24Model):
 
     code: LStr = None
     created_by: LInt = Field(None, alias="createdBy")
-    created_time: LStr = Field(None, alias="createdTime")
+    created_time: DateTime = Field(None, alias="createdTime")
     custom_section_id: Any = Field(None, alias="customSectionId")
     custom_sections: LList[Any] = Field(None, alias="customSections")
     entity_type_id: LInt = Field(None, alias="entityTypeId")
@@ -347,7 +348,7 @@ class CrmTypeUpdateResultType(B24Model):
     relations: CrmTypeUpdateResultTypeRelations | None = None
     title: LStr = None
     updated_by: LInt = Field(None, alias="updatedBy")
-    updated_time: LStr = Field(None, alias="updatedTime")
+    updated_time: DateTime = Field(None, alias="updatedTime")
 
 
 class CrmTypeUpdateResult(B24Model):

@@ -11,7 +11,8 @@ from typing import Any, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr
+from b24typed.fieldtypes import DateTime, Money
 
 CrmVatAddResult: TypeAlias = LInt
 
@@ -44,8 +45,8 @@ class CrmVatGetResult(B24Model):
     c_sort: LInt = Field(None, alias="C_SORT")
     id: LInt = Field(None, alias="ID")
     name: LStr = Field(None, alias="NAME")
-    rate: LFloat = Field(None, alias="RATE")
-    timestamp_x: LDateTime = Field(None, alias="TIMESTAMP_X")
+    rate: Money = Field(None, alias="RATE")
+    timestamp_x: DateTime = Field(None, alias="TIMESTAMP_X")
 
 
 CrmVatUpdateResult: TypeAlias = LBool

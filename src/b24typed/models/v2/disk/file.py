@@ -10,7 +10,8 @@ from typing import TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 DiskFileDeleteResult: TypeAlias = LBool
 
@@ -38,10 +39,10 @@ class DiskFileSearchItem(B24Model):
 
     code: LStr = Field(None, alias="CODE")
     created_by: LInt = Field(None, alias="CREATED_BY")
-    create_time: LDateTime = Field(None, alias="CREATE_TIME")
+    create_time: DateTime = Field(None, alias="CREATE_TIME")
     deleted_by: LInt = Field(None, alias="DELETED_BY")
     deleted_type: LStr = Field(None, alias="DELETED_TYPE")
-    delete_time: LDateTime = Field(None, alias="DELETE_TIME")
+    delete_time: DateTime = Field(None, alias="DELETE_TIME")
     detail_url: LStr = Field(None, alias="DETAIL_URL")
     download_url: LStr = Field(None, alias="DOWNLOAD_URL")
     file_id: LInt = Field(None, alias="FILE_ID")
@@ -54,7 +55,7 @@ class DiskFileSearchItem(B24Model):
     storage_id: LInt = Field(None, alias="STORAGE_ID")
     type: LStr = Field(None, alias="TYPE")
     updated_by: LInt = Field(None, alias="UPDATED_BY")
-    update_time: LDateTime = Field(None, alias="UPDATE_TIME")
+    update_time: DateTime = Field(None, alias="UPDATE_TIME")
 
 
 DiskFileSearchResult: TypeAlias = Rows[DiskFileSearchItem]

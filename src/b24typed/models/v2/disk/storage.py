@@ -10,7 +10,8 @@ from typing import TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LDateTime, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LInt, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 
 class DiskStorageGetChildrenItem(B24Model):
@@ -18,10 +19,10 @@ class DiskStorageGetChildrenItem(B24Model):
 
     code: LStr = Field(None, alias="CODE")
     created_by: LInt = Field(None, alias="CREATED_BY")
-    create_time: LDateTime = Field(None, alias="CREATE_TIME")
+    create_time: DateTime = Field(None, alias="CREATE_TIME")
     deleted_by: LInt = Field(None, alias="DELETED_BY")
     deleted_type: LStr = Field(None, alias="DELETED_TYPE")
-    delete_time: LDateTime = Field(None, alias="DELETE_TIME")
+    delete_time: DateTime = Field(None, alias="DELETE_TIME")
     detail_url: LStr = Field(None, alias="DETAIL_URL")
     download_url: LStr = Field(None, alias="DOWNLOAD_URL")
     file_id: LInt = Field(None, alias="FILE_ID")
@@ -34,7 +35,7 @@ class DiskStorageGetChildrenItem(B24Model):
     storage_id: LInt = Field(None, alias="STORAGE_ID")
     type: LStr = Field(None, alias="TYPE")
     updated_by: LInt = Field(None, alias="UPDATED_BY")
-    update_time: LDateTime = Field(None, alias="UPDATE_TIME")
+    update_time: DateTime = Field(None, alias="UPDATE_TIME")
 
 
 DiskStorageGetChildrenResult: TypeAlias = Rows[DiskStorageGetChildrenItem]

@@ -11,7 +11,8 @@ from typing import Any, TypedDict
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 
 class DocumentgeneratorDocumentAddResultDocumentValues(B24Model):
@@ -21,7 +22,7 @@ class DocumentgeneratorDocumentAddResultDocumentValues(B24Model):
     client_name: LStr = Field(None, alias="ClientName")
     client_phone: LStr = Field(None, alias="ClientPhone")
     comment: LStr = Field(None, alias="Comment")
-    current_date: LStr = Field(None, alias="CurrentDate")
+    current_date: DateTime = Field(None, alias="CurrentDate")
     document_number: LStr = Field(None, alias="DocumentNumber")
     total: LStr = Field(None, alias="Total")
     user_name: LStr = Field(None, alias="UserName")
@@ -33,7 +34,7 @@ class DocumentgeneratorDocumentAddResultDocumentValues(B24Model):
 class DocumentgeneratorDocumentAddResultDocument(B24Model):
     """An object in the result of ``documentgenerator.document.add``."""
 
-    create_time: LDateTime = Field(None, alias="createTime")
+    create_time: DateTime = Field(None, alias="createTime")
     created_by: LInt = Field(None, alias="createdBy")
     download_url: LStr = Field(None, alias="downloadUrl")
     download_url_machine: LStr = Field(None, alias="downloadUrlMachine")
@@ -47,7 +48,7 @@ class DocumentgeneratorDocumentAddResultDocument(B24Model):
     stamps_enabled: LBool = Field(None, alias="stampsEnabled")
     template_id: LInt = Field(None, alias="templateId")
     title: LStr = None
-    update_time: LDateTime = Field(None, alias="updateTime")
+    update_time: DateTime = Field(None, alias="updateTime")
     updated_by: LInt = Field(None, alias="updatedBy")
     value: LStr = None
     values: DocumentgeneratorDocumentAddResultDocumentValues | None = None
@@ -75,7 +76,7 @@ class DocumentgeneratorDocumentEnablepublicurlResult(B24Model):
 class DocumentgeneratorDocumentGetResultDocumentPublicUrlView(B24Model):
     """An object in the result of ``documentgenerator.document.get``."""
 
-    time: LDateTime = None
+    time: DateTime = None
 
 
 class DocumentgeneratorDocumentGetResultDocumentValues(B24Model):
@@ -85,7 +86,7 @@ class DocumentgeneratorDocumentGetResultDocumentValues(B24Model):
     client_name: LStr = Field(None, alias="ClientName")
     client_phone: LStr = Field(None, alias="ClientPhone")
     comment: LStr = Field(None, alias="Comment")
-    current_date: LStr = Field(None, alias="CurrentDate")
+    current_date: DateTime = Field(None, alias="CurrentDate")
     total: LStr = Field(None, alias="Total")
     user_name: LStr = Field(None, alias="UserName")
     creation_method: LStr = Field(None, alias="_creationMethod")
@@ -96,7 +97,7 @@ class DocumentgeneratorDocumentGetResultDocumentValues(B24Model):
 class DocumentgeneratorDocumentGetResultDocument(B24Model):
     """An object in the result of ``documentgenerator.document.get``."""
 
-    create_time: LDateTime = Field(None, alias="createTime")
+    create_time: DateTime = Field(None, alias="createTime")
     created_by: LStr = Field(None, alias="createdBy")
     download_url: LStr = Field(None, alias="downloadUrl")
     download_url_machine: LStr = Field(None, alias="downloadUrlMachine")
@@ -125,7 +126,7 @@ class DocumentgeneratorDocumentGetResultDocument(B24Model):
     transformation_cancel_reason: LStr = Field(None, alias="transformationCancelReason")
     transformation_error_code: LStr = Field(None, alias="transformationErrorCode")
     transformation_error_message: LStr = Field(None, alias="transformationErrorMessage")
-    update_time: LDateTime = Field(None, alias="updateTime")
+    update_time: DateTime = Field(None, alias="updateTime")
     updated_by: LInt = Field(None, alias="updatedBy")
     value: LStr = None
     values: DocumentgeneratorDocumentGetResultDocumentValues | None = None
@@ -142,6 +143,13 @@ class DocumentgeneratorDocumentGetfieldsResultDocumentFieldsClientName(B24Model)
 
     default: LStr = None
     value: LStr = None
+
+
+class DocumentgeneratorDocumentGetfieldsResultDocumentFieldsCurrentDate(B24Model):
+    """An object in the result of ``documentgenerator.document.getfields``."""
+
+    default: LStr = None
+    value: DateTime = None
 
 
 class DocumentgeneratorDocumentGetfieldsResultDocumentFieldsDocumentNumber(B24Model):
@@ -178,7 +186,7 @@ class DocumentgeneratorDocumentGetfieldsResultDocumentFields(B24Model):
     comment: DocumentgeneratorDocumentGetfieldsResultDocumentFieldsClientName | None = Field(
         None, alias="Comment"
     )
-    current_date: DocumentgeneratorDocumentGetfieldsResultDocumentFieldsClientName | None = Field(
+    current_date: DocumentgeneratorDocumentGetfieldsResultDocumentFieldsCurrentDate | None = Field(
         None, alias="CurrentDate"
     )
     document_number: DocumentgeneratorDocumentGetfieldsResultDocumentFieldsDocumentNumber | None = (
@@ -213,7 +221,7 @@ class DocumentgeneratorDocumentGetfieldsResult(B24Model):
 class DocumentgeneratorDocumentListItem(B24Model):
     """An object in the result of ``documentgenerator.document.list``."""
 
-    create_time: LStr = Field(None, alias="createTime")
+    create_time: DateTime = Field(None, alias="createTime")
     created_by: LStr = Field(None, alias="createdBy")
     download_url: LStr = Field(None, alias="downloadUrl")
     download_url_machine: LStr = Field(None, alias="downloadUrlMachine")
@@ -230,7 +238,7 @@ class DocumentgeneratorDocumentListItem(B24Model):
     stamps_enabled: LBool = Field(None, alias="stampsEnabled")
     template_id: LInt = Field(None, alias="templateId")
     title: LStr = None
-    update_time: LStr = Field(None, alias="updateTime")
+    update_time: DateTime = Field(None, alias="updateTime")
     value: LStr = None
     values: Any = None
 
@@ -244,7 +252,7 @@ class DocumentgeneratorDocumentListResult(B24Model):
 class DocumentgeneratorDocumentUpdateResultDocument(B24Model):
     """An object in the result of ``documentgenerator.document.update``."""
 
-    create_time: LDateTime = Field(None, alias="createTime")
+    create_time: DateTime = Field(None, alias="createTime")
     created_by: LStr = Field(None, alias="createdBy")
     download_url: LStr = Field(None, alias="downloadUrl")
     download_url_machine: LStr = Field(None, alias="downloadUrlMachine")
@@ -270,7 +278,7 @@ class DocumentgeneratorDocumentUpdateResultDocument(B24Model):
     stamps_enabled: LBool = Field(None, alias="stampsEnabled")
     template_id: LStr = Field(None, alias="templateId")
     title: LStr = None
-    update_time: LDateTime = Field(None, alias="updateTime")
+    update_time: DateTime = Field(None, alias="updateTime")
     updated_by: LInt = Field(None, alias="updatedBy")
     value: LStr = None
     values: DocumentgeneratorDocumentGetResultDocumentValues | None = None

@@ -12,7 +12,8 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LDateTime, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LInt, LList, LStr
+from b24typed.fieldtypes import DateTime, Flag
 
 
 class DocumentgeneratorTemplateAddResultTemplateProviders(B24Model):
@@ -32,22 +33,22 @@ class DocumentgeneratorTemplateAddResultTemplateUsers(B24Model):
 class DocumentgeneratorTemplateAddResultTemplate(B24Model):
     """An object in the result of ``documentgenerator.template.add``."""
 
-    active: LStr = None
+    active: Flag = None
     code: LStr = None
-    create_time: LDateTime = Field(None, alias="createTime")
+    create_time: DateTime = Field(None, alias="createTime")
     download: LStr = None
     download_machine: LStr = Field(None, alias="downloadMachine")
     id: LStr = None
-    is_deleted: LStr = Field(None, alias="isDeleted")
+    is_deleted: Flag = Field(None, alias="isDeleted")
     module_id: LStr = Field(None, alias="moduleId")
     name: LStr = None
     numerator_id: LStr = Field(None, alias="numeratorId")
     providers: DocumentgeneratorTemplateAddResultTemplateProviders | None = None
     region: LStr = None
     sort: LStr = None
-    update_time: LDateTime = Field(None, alias="updateTime")
+    update_time: DateTime = Field(None, alias="updateTime")
     users: DocumentgeneratorTemplateAddResultTemplateUsers | None = None
-    with_stamps: LStr = Field(None, alias="withStamps")
+    with_stamps: Flag = Field(None, alias="withStamps")
 
 
 class DocumentgeneratorTemplateAddResult(B24Model):
@@ -78,22 +79,22 @@ class DocumentgeneratorTemplateGetResultTemplateUsers(B24Model):
 class DocumentgeneratorTemplateGetResultTemplate(B24Model):
     """An object in the result of ``documentgenerator.template.get``."""
 
-    active: LStr = None
+    active: Flag = None
     code: LStr = None
-    create_time: LDateTime = Field(None, alias="createTime")
+    create_time: DateTime = Field(None, alias="createTime")
     download: LStr = None
     download_machine: LStr = Field(None, alias="downloadMachine")
     id: LStr = None
-    is_deleted: LStr = Field(None, alias="isDeleted")
+    is_deleted: Flag = Field(None, alias="isDeleted")
     module_id: LStr = Field(None, alias="moduleId")
     name: LStr = None
     numerator_id: LStr = Field(None, alias="numeratorId")
     providers: DocumentgeneratorTemplateAddResultTemplateProviders | None = None
     region: LStr = None
     sort: LStr = None
-    update_time: LDateTime = Field(None, alias="updateTime")
+    update_time: DateTime = Field(None, alias="updateTime")
     users: DocumentgeneratorTemplateGetResultTemplateUsers | None = None
-    with_stamps: LStr = Field(None, alias="withStamps")
+    with_stamps: Flag = Field(None, alias="withStamps")
 
 
 class DocumentgeneratorTemplateGetResult(B24Model):
@@ -187,7 +188,7 @@ class DocumentgeneratorTemplateListResultTemplatesN57(B24Model):
     active: LStr = None
     body_type: LStr = Field(None, alias="bodyType")
     code: LStr = None
-    create_time: LStr = Field(None, alias="createTime")
+    create_time: DateTime = Field(None, alias="createTime")
     created_by: LStr = Field(None, alias="createdBy")
     download: LStr = None
     download_machine: LStr = Field(None, alias="downloadMachine")
@@ -202,7 +203,7 @@ class DocumentgeneratorTemplateListResultTemplatesN57(B24Model):
     providers: LList[LStr] = None
     region: LStr = None
     sort: LStr = None
-    update_time: LStr = Field(None, alias="updateTime")
+    update_time: DateTime = Field(None, alias="updateTime")
     updated_by: LStr = Field(None, alias="updatedBy")
     users: LList[LStr] = None
     with_stamps: LStr = Field(None, alias="withStamps")
@@ -214,17 +215,17 @@ class DocumentgeneratorTemplateListResultTemplates(B24Model):
     n51: DocumentgeneratorTemplateListResultTemplatesN51 | None = Field(None, alias="51")
     n53: DocumentgeneratorTemplateListResultTemplatesN51 | None = Field(None, alias="53")
     n57: DocumentgeneratorTemplateListResultTemplatesN57 | None = Field(None, alias="57")
-    active: LStr = None
+    active: Flag = None
     body_type: LStr = Field(None, alias="bodyType")
     code: LStr = None
-    create_time: LDateTime = Field(None, alias="createTime")
+    create_time: DateTime = Field(None, alias="createTime")
     created_by: LStr = Field(None, alias="createdBy")
     download: LStr = None
     download_machine: LStr = Field(None, alias="downloadMachine")
     file_id: LStr = Field(None, alias="fileId")
     id: LStr = None
-    is_default: LStr = Field(None, alias="isDefault")
-    is_deleted: LStr = Field(None, alias="isDeleted")
+    is_default: Flag = Field(None, alias="isDefault")
+    is_deleted: Flag = Field(None, alias="isDeleted")
     module_id: LStr = Field(None, alias="moduleId")
     name: LStr = None
     numerator_id: LStr = Field(None, alias="numeratorId")
@@ -232,10 +233,10 @@ class DocumentgeneratorTemplateListResultTemplates(B24Model):
     providers: LList[Any] = None
     region: LStr = None
     sort: LStr = None
-    update_time: LDateTime = Field(None, alias="updateTime")
+    update_time: DateTime = Field(None, alias="updateTime")
     updated_by: LStr = Field(None, alias="updatedBy")
     users: LList[Any] = None
-    with_stamps: LStr = Field(None, alias="withStamps")
+    with_stamps: Flag = Field(None, alias="withStamps")
 
 
 class DocumentgeneratorTemplateListResult(B24Model):

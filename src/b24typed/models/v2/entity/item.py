@@ -12,7 +12,8 @@ from typing import Any, TypeAlias, TypedDict
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 EntityItemAddResult: TypeAlias = LInt
 
@@ -25,9 +26,9 @@ class EntityItemGetItem(B24Model):
     active: LStr = Field(None, alias="ACTIVE")
     code: LStr = Field(None, alias="CODE")
     created_by: LInt = Field(None, alias="CREATED_BY")
-    date_active_from: LDateTime = Field(None, alias="DATE_ACTIVE_FROM")
-    date_active_to: LDateTime = Field(None, alias="DATE_ACTIVE_TO")
-    date_create: LDateTime = Field(None, alias="DATE_CREATE")
+    date_active_from: DateTime = Field(None, alias="DATE_ACTIVE_FROM")
+    date_active_to: DateTime = Field(None, alias="DATE_ACTIVE_TO")
+    date_create: DateTime = Field(None, alias="DATE_CREATE")
     detail_picture: LStr = Field(None, alias="DETAIL_PICTURE")
     detail_text: LStr = Field(None, alias="DETAIL_TEXT")
     entity: LStr = Field(None, alias="ENTITY")
@@ -39,7 +40,7 @@ class EntityItemGetItem(B24Model):
     property_values: LDict = Field(None, alias="PROPERTY_VALUES")
     section: LInt = Field(None, alias="SECTION")
     sort: LInt = Field(None, alias="SORT")
-    timestamp_x: LDateTime = Field(None, alias="TIMESTAMP_X")
+    timestamp_x: DateTime = Field(None, alias="TIMESTAMP_X")
 
 
 EntityItemGetResult: TypeAlias = Rows[EntityItemGetItem]

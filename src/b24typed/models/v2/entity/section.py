@@ -11,7 +11,8 @@ from typing import TypeAlias, TypedDict
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 EntitySectionAddResult: TypeAlias = LInt
 
@@ -24,7 +25,7 @@ class EntitySectionGetItem(B24Model):
     active: LStr = Field(None, alias="ACTIVE")
     code: LStr = Field(None, alias="CODE")
     created_by: LInt = Field(None, alias="CREATED_BY")
-    date_create: LDateTime = Field(None, alias="DATE_CREATE")
+    date_create: DateTime = Field(None, alias="DATE_CREATE")
     depth_level: LInt = Field(None, alias="DEPTH_LEVEL")
     description: LStr = Field(None, alias="DESCRIPTION")
     detail_picture: LStr = Field(None, alias="DETAIL_PICTURE")
@@ -37,7 +38,7 @@ class EntitySectionGetItem(B24Model):
     right_margin: LInt = Field(None, alias="RIGHT_MARGIN")
     section: LInt = Field(None, alias="SECTION")
     sort: LInt = Field(None, alias="SORT")
-    timestamp_x: LDateTime = Field(None, alias="TIMESTAMP_X")
+    timestamp_x: DateTime = Field(None, alias="TIMESTAMP_X")
 
 
 EntitySectionGetResult: TypeAlias = Rows[EntitySectionGetItem]

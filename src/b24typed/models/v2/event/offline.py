@@ -11,6 +11,7 @@ from typing import Any, TypeAlias
 from pydantic import Field
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.fieldtypes import DateTime
 
 EventOfflineClearResult: TypeAlias = LBool
 
@@ -25,7 +26,7 @@ class EventOfflineGetResultEventsItem(B24Model):
     event_name: LStr = Field(None, alias="EVENT_NAME")
     id: LInt = Field(None, alias="ID")
     message_id: LInt = Field(None, alias="MESSAGE_ID")
-    timestamp_x: LStr = Field(None, alias="TIMESTAMP_X")
+    timestamp_x: DateTime = Field(None, alias="TIMESTAMP_X")
 
 
 class EventOfflineGetResult(B24Model):
@@ -45,4 +46,4 @@ class EventOfflineListItem(B24Model):
     id: LInt = Field(None, alias="ID")
     message_id: LInt = Field(None, alias="MESSAGE_ID")
     process_id: LStr = Field(None, alias="PROCESS_ID")
-    timestamp_x: LStr = Field(None, alias="TIMESTAMP_X")
+    timestamp_x: DateTime = Field(None, alias="TIMESTAMP_X")

@@ -10,7 +10,8 @@ from typing import Any, TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 ImDepartmentColleaguesListResult: TypeAlias = Rows[Any]
 
@@ -27,7 +28,7 @@ class ImDepartmentEmployeesGetResult(B24Model):
 
     n3: LList[LInt] = Field(None, alias="3")
     n7: LList[LInt] = Field(None, alias="7")
-    absent: LDateTime = None
+    absent: DateTime = None
     active: LBool = None
     avatar: LStr = None
     avatar_hr: LStr = None
@@ -37,17 +38,17 @@ class ImDepartmentEmployeesGetResult(B24Model):
     color: LStr = None
     connector: LBool = None
     departments: LList[Any] = None
-    desktop_last_date: LDateTime = None
+    desktop_last_date: DateTime = None
     email: LStr = None
     external_auth_id: LStr = None
     extranet: LBool = None
     first_name: LStr = None
     gender: LStr = None
     id: LInt = None
-    idle: LDateTime = None
-    last_activity_date: LDateTime = None
+    idle: DateTime = None
+    last_activity_date: DateTime = None
     last_name: LStr = None
-    mobile_last_date: LDateTime = None
+    mobile_last_date: DateTime = None
     name: LStr = None
     network: LBool = None
     phones: ImDepartmentEmployeesGetResultPhones | None = None
@@ -60,7 +61,7 @@ class ImDepartmentEmployeesGetResult(B24Model):
 class ImDepartmentGetResultItemManagerUserData(B24Model):
     """An object in the result of ``im.department.get``."""
 
-    absent: LDateTime = None
+    absent: DateTime = None
     active: LBool = None
     avatar: LStr = None
     avatar_hr: LStr = None
@@ -70,17 +71,17 @@ class ImDepartmentGetResultItemManagerUserData(B24Model):
     color: LStr = None
     connector: LBool = None
     departments: LList[Any] = None
-    desktop_last_date: LDateTime = None
+    desktop_last_date: DateTime = None
     email: LStr = None
     external_auth_id: LStr = None
     extranet: LBool = None
     first_name: LStr = None
     gender: LStr = None
     id: LInt = None
-    idle: LDateTime = None
-    last_activity_date: LDateTime = None
+    idle: DateTime = None
+    last_activity_date: DateTime = None
     last_name: LStr = None
-    mobile_last_date: LDateTime = None
+    mobile_last_date: DateTime = None
     name: LStr = None
     network: LBool = None
     phones: ImDepartmentEmployeesGetResultPhones | None = None

@@ -10,7 +10,8 @@ from typing import Any, TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 
 class ImDialogGetResultEntityLink(B24Model):
@@ -43,7 +44,7 @@ class ImDialogGetResultPermissions(B24Model):
 class ImDialogGetResultReadedListItem(B24Model):
     """An object in the result of ``im.dialog.get``."""
 
-    date: LDateTime = None
+    date: DateTime = None
     message_id: LInt = None
     user_id: LInt = None
     user_name: LStr = None
@@ -72,7 +73,7 @@ class ImDialogGetResult(B24Model):
     background_id: LInt = None
     color: LStr = None
     counter: LInt = None
-    date_create: LDateTime = None
+    date_create: DateTime = None
     description: LStr = None
     dialog_id: LStr = None
     disk_folder_id: LInt = None
@@ -141,7 +142,7 @@ class ImDialogMessagesGetResultFilesItem(B24Model):
     author_id: LInt = Field(None, alias="authorId")
     author_name: LStr = Field(None, alias="authorName")
     chat_id: LInt = Field(None, alias="chatId")
-    date: LDateTime = None
+    date: DateTime = None
     extension: LStr = None
     id: LInt = None
     image: ImDialogMessagesGetResultFilesItemImage | None = None
@@ -167,8 +168,8 @@ class ImDialogMessagesGetResultMessagesItem(B24Model):
 
     author_id: LInt = None
     chat_id: LInt = None
-    date: LDateTime = None
-    disappearing_date: LDateTime = None
+    date: DateTime = None
+    disappearing_date: DateTime = None
     id: LInt = None
     params: Any = None
     replaces: LList[Any] = None
@@ -190,7 +191,7 @@ class ImDialogMessagesGetResultUsersItem(B24Model):
     color: LStr = None
     connector: LBool = None
     departments: LList[LInt] = None
-    desktop_last_date: Any = None
+    desktop_last_date: DateTime = None
     email: LStr = None
     external_auth_id: LStr = None
     extranet: LBool = None
@@ -198,9 +199,9 @@ class ImDialogMessagesGetResultUsersItem(B24Model):
     gender: LStr = None
     id: LInt = None
     idle: LBool = None
-    last_activity_date: LDateTime = None
+    last_activity_date: DateTime = None
     last_name: LStr = None
-    mobile_last_date: Any = None
+    mobile_last_date: DateTime = None
     name: LStr = None
     network: LBool = None
     phones: Any = None
@@ -227,7 +228,7 @@ class ImDialogMessagesSearchResultMessagesItem(B24Model):
     block: Any = None
     chat_id_2: LInt = Field(None, alias="chatId")
     chat_id: LInt = None
-    date: LStr = None
+    date: DateTime = None
     forward: Any = None
     id: LInt = None
     is_system: LBool = Field(None, alias="isSystem")
@@ -248,7 +249,7 @@ class ImDialogMessagesSearchResultResultAdditionalMessagesItem(B24Model):
     block: LDict = None
     chat_id_2: LInt = Field(None, alias="chatId")
     chat_id: LInt = None
-    date: LDateTime = None
+    date: DateTime = None
     forward: LDict = None
     id: LInt = None
     is_system: LBool = Field(None, alias="isSystem")
@@ -283,7 +284,7 @@ class ImDialogMessagesSearchResultResultUsersItem(B24Model):
     color: LStr = None
     connector: LBool = None
     departments: LList[Any] = None
-    desktop_last_date: LDateTime = Field(None, alias="desktopLastDate")
+    desktop_last_date: DateTime = Field(None, alias="desktopLastDate")
     email: LStr = None
     external_auth_id: LStr = Field(None, alias="externalAuthId")
     extranet: LBool = None
@@ -291,9 +292,9 @@ class ImDialogMessagesSearchResultResultUsersItem(B24Model):
     gender: LStr = None
     id: LInt = None
     idle: LBool = None
-    last_activity_date: LDateTime = Field(None, alias="lastActivityDate")
+    last_activity_date: DateTime = Field(None, alias="lastActivityDate")
     last_name: LStr = Field(None, alias="lastName")
-    mobile_last_date: LDateTime = Field(None, alias="mobileLastDate")
+    mobile_last_date: DateTime = Field(None, alias="mobileLastDate")
     name: LStr = None
     network: LBool = None
     phones: LDict = None
@@ -337,7 +338,7 @@ class ImDialogMessagesSearchResultUsersItem(B24Model):
     gender: LStr = None
     id: LInt = None
     idle: LBool = None
-    last_activity_date: LStr = Field(None, alias="lastActivityDate")
+    last_activity_date: DateTime = Field(None, alias="lastActivityDate")
     last_name: LStr = Field(None, alias="lastName")
     mobile_last_date: LBool = Field(None, alias="mobileLastDate")
     name: LStr = None
@@ -399,7 +400,7 @@ ImDialogUnreadResult: TypeAlias = LBool
 class ImDialogUsersListItem(B24Model):
     """An object in the result of ``im.dialog.users.list``."""
 
-    absent: Any = None
+    absent: DateTime = None
     active: LBool = None
     avatar: LStr = None
     avatar_hr: LStr = None
@@ -409,17 +410,17 @@ class ImDialogUsersListItem(B24Model):
     color: LStr = None
     connector: LBool = None
     departments: LList[LInt] = None
-    desktop_last_date: Any = None
+    desktop_last_date: DateTime = None
     email: LStr = None
     external_auth_id: LStr = None
     extranet: LBool = None
     first_name: LStr = None
     gender: LStr = None
     id: LInt = None
-    idle: Any = None
-    last_activity_date: LDateTime = None
+    idle: DateTime = None
+    last_activity_date: DateTime = None
     last_name: LStr = None
-    mobile_last_date: Any = None
+    mobile_last_date: DateTime = None
     name: LStr = None
     network: LBool = None
     phones: Any = None

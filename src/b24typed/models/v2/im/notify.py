@@ -10,7 +10,8 @@ from typing import Any, TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
+from b24typed.fieldtypes import DateTime
 
 
 class ImNotifyAnswerResult(B24Model):
@@ -55,7 +56,7 @@ class ImNotifyGetResultUsersItemPhones(B24Model):
 class ImNotifyGetResultUsersItem(B24Model):
     """An object in the result of ``im.notify.get``."""
 
-    absent: Any = None
+    absent: DateTime = None
     active: LBool = None
     avatar: LStr = None
     avatar_hr: LStr = None
@@ -65,17 +66,17 @@ class ImNotifyGetResultUsersItem(B24Model):
     color: LStr = None
     connector: LBool = None
     departments: LList[LInt] = None
-    desktop_last_date: Any = None
+    desktop_last_date: DateTime = None
     email: LStr = None
     external_auth_id: LStr = None
     extranet: LBool = None
     first_name: LStr = None
     gender: LStr = None
     id: LInt = None
-    idle: Any = None
-    last_activity_date: LDateTime = None
+    idle: DateTime = None
+    last_activity_date: DateTime = None
     last_name: LStr = None
-    mobile_last_date: Any = None
+    mobile_last_date: DateTime = None
     name: LStr = None
     network: LBool = None
     phones: ImNotifyGetResultUsersItemPhones | None = None

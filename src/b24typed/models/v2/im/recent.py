@@ -10,7 +10,8 @@ from typing import Any, TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 
 class ImRecentGetResultItemAvatar(B24Model):
@@ -60,7 +61,7 @@ class ImRecentGetResultItemChat(B24Model):
     background_id: LInt = None
     color: LStr = None
     contains_collaber: LBool = None
-    date_create: LDateTime = None
+    date_create: DateTime = None
     entity_data_1: LStr = None
     entity_data_2: LStr = None
     entity_data_3: LStr = None
@@ -91,7 +92,7 @@ class ImRecentGetResultItemMessage(B24Model):
 
     attach: LBool = None
     author_id: LInt = None
-    date: LDateTime = None
+    date: DateTime = None
     file: LBool = None
     id: LInt = None
     status: LStr = None
@@ -103,7 +104,7 @@ class ImRecentGetResultItemMessage(B24Model):
 class ImRecentGetResultItemUser(B24Model):
     """An object in the result of ``im.recent.get``."""
 
-    absent: LDateTime = None
+    absent: DateTime = None
     avatar: ImRecentGetResultItemAvatar | None = None
     birthday: LStr = None
     bot: LBool = None
@@ -114,10 +115,10 @@ class ImRecentGetResultItemUser(B24Model):
     first_name: LStr = None
     gender: LStr = None
     id: LInt = None
-    idle: LDateTime = None
-    last_activity_date: LDateTime = None
+    idle: DateTime = None
+    last_activity_date: DateTime = None
     last_name: LStr = None
-    mobile_last_date: LDateTime = None
+    mobile_last_date: DateTime = None
     name: LStr = None
     network: LBool = None
     status: LStr = None
@@ -131,8 +132,8 @@ class ImRecentGetResultItem(B24Model):
     chat: ImRecentGetResultItemChat | None = None
     chat_id: LInt = None
     counter: LInt = None
-    date_last_activity: LDateTime = None
-    date_update: LDateTime = None
+    date_last_activity: DateTime = None
+    date_update: DateTime = None
     has_reminder: LBool = None
     id: LStr = None
     last_id: LInt = None
@@ -157,7 +158,7 @@ class ImRecentListItemChat(B24Model):
     background_id: LInt = None
     color: LStr = None
     contains_collaber: LBool = None
-    date_create: LDateTime = None
+    date_create: DateTime = None
     entity_data_1: LStr = None
     entity_data_2: LStr = None
     entity_data_3: LStr = None
@@ -185,7 +186,7 @@ class ImRecentListItemChat(B24Model):
 class ImRecentListItemLines(B24Model):
     """An object in the result of ``im.recent.list``."""
 
-    date_create: LDateTime = None
+    date_create: DateTime = None
     id: LInt = None
     status: LInt = None
 
@@ -193,7 +194,7 @@ class ImRecentListItemLines(B24Model):
 class ImRecentListItemUser(B24Model):
     """An object in the result of ``im.recent.list``."""
 
-    absent: Any = None
+    absent: DateTime = None
     active: LBool = None
     avatar: Any = None
     avatar_hr: LStr = None
@@ -203,17 +204,17 @@ class ImRecentListItemUser(B24Model):
     color: LStr = None
     connector: LBool = None
     departments: LList[LInt] = None
-    desktop_last_date: Any = None
+    desktop_last_date: DateTime = None
     email: LStr = None
     external_auth_id: LStr = None
     extranet: LBool = None
     first_name: LStr = None
     gender: LStr = None
     id: LInt = None
-    idle: Any = None
-    last_activity_date: LDateTime = None
+    idle: DateTime = None
+    last_activity_date: DateTime = None
     last_name: LStr = None
-    mobile_last_date: Any = None
+    mobile_last_date: DateTime = None
     name: LStr = None
     network: LBool = None
     phones: Any = None
@@ -230,8 +231,8 @@ class ImRecentListItem(B24Model):
     chat: ImRecentListItemChat | None = None
     chat_id: LInt = None
     counter: LInt = None
-    date_last_activity: LDateTime = None
-    date_update: LDateTime = None
+    date_last_activity: DateTime = None
+    date_update: DateTime = None
     has_reminder: LBool = None
     id: LStr = None
     last_id: LInt = None

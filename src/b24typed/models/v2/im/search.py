@@ -12,7 +12,8 @@ from typing import Any, TypeAlias, TypedDict
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 
 class ImSearchChatListItemEntityLink(B24Model):
@@ -103,7 +104,7 @@ class ImSearchDepartmentListItemManagerUserDataPhones(B24Model):
 class ImSearchDepartmentListItemManagerUserData(B24Model):
     """An object in the result of ``im.search.department.list``."""
 
-    absent: Any = None
+    absent: DateTime = None
     active: LBool = None
     avatar: LStr = None
     avatar_hr: LStr = None
@@ -113,17 +114,17 @@ class ImSearchDepartmentListItemManagerUserData(B24Model):
     color: LStr = None
     connector: LBool = None
     departments: LList[LInt] = None
-    desktop_last_date: Any = None
+    desktop_last_date: DateTime = None
     email: LStr = None
     external_auth_id: LStr = None
     extranet: LBool = None
     first_name: LStr = None
     gender: LStr = None
     id: LInt = None
-    idle: Any = None
-    last_activity_date: LDateTime = None
+    idle: DateTime = None
+    last_activity_date: DateTime = None
     last_name: LStr = None
-    mobile_last_date: Any = None
+    mobile_last_date: DateTime = None
     name: LStr = None
     network: LBool = None
     phones: ImSearchDepartmentListItemManagerUserDataPhones | None = None
@@ -262,7 +263,7 @@ class ImSearchLastGetResultItemChat(B24Model):
 class ImSearchLastGetResultItemUser(B24Model):
     """An object in the result of ``im.search.last.get``."""
 
-    absent: Any = None
+    absent: DateTime = None
     active: LBool = None
     avatar: Any = None
     avatar_hr: LStr = None
@@ -272,17 +273,17 @@ class ImSearchLastGetResultItemUser(B24Model):
     color: LStr = None
     connector: LBool = None
     departments: LList[LInt] = None
-    desktop_last_date: Any = None
+    desktop_last_date: DateTime = None
     email: LStr = None
     external_auth_id: LStr = None
     extranet: LBool = None
     first_name: LStr = None
     gender: LStr = None
     id: LInt = None
-    idle: Any = None
-    last_activity_date: LDateTime = None
+    idle: DateTime = None
+    last_activity_date: DateTime = None
     last_name: LStr = None
-    mobile_last_date: Any = None
+    mobile_last_date: DateTime = None
     name: LStr = None
     network: LBool = None
     phones: ImSearchDepartmentListItemManagerUserDataPhones | None = None
@@ -322,7 +323,7 @@ class ImSearchUserListResultN103(B24Model):
     gender: LStr = None
     id: LInt = None
     idle: LBool = None
-    last_activity_date: LStr = None
+    last_activity_date: DateTime = None
     last_name: LStr = None
     mobile_last_date: LBool = None
     name: LStr = None

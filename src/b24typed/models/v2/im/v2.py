@@ -11,14 +11,15 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
+from b24typed.fieldtypes import DateTime
 
 
 class ImV2EventGetResultEventsItem(B24Model):
     """An object in the result of ``im.v2.Event.get``."""
 
     data: LDict = None
-    date: LStr = None
+    date: DateTime = None
     event_id: LInt = Field(None, alias="eventId")
     type: LStr = None
 
@@ -31,7 +32,7 @@ class ImV2EventGetResult(B24Model):
     next_offset: LInt = Field(None, alias="nextOffset")
     result_events: LList[LDict] = Field(None, alias="result.events")
     result_events_data: LDict = Field(None, alias="result.events[].data")
-    result_events_date: LDateTime = Field(None, alias="result.events[].date")
+    result_events_date: DateTime = Field(None, alias="result.events[].date")
     result_events_event_id: LInt = Field(None, alias="result.events[].eventId")
     result_events_type: LStr = Field(None, alias="result.events[].type")
     result_has_more: LBool = Field(None, alias="result.hasMore")
@@ -76,7 +77,7 @@ class ImV2FileUploadResultFile(B24Model):
     author_id: LInt = Field(None, alias="authorId")
     author_name: LStr = Field(None, alias="authorName")
     chat_id: LInt = Field(None, alias="chatId")
-    date: LStr = None
+    date: DateTime = None
     extension: LStr = None
     id: LInt = None
     image: LBool = None
@@ -101,7 +102,7 @@ class ImV2FileUploadResultResultFile(B24Model):
     author_id: LInt = Field(None, alias="authorId")
     author_name: LStr = Field(None, alias="authorName")
     chat_id: LInt = Field(None, alias="chatId")
-    date: LDateTime = None
+    date: DateTime = None
     extension: LStr = None
     id: LInt = None
     image: LBool = None

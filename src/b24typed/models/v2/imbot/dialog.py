@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.fieldtypes import DateTime
 
 
 class ImbotDialogGetResultEntityLink(B24Model):
@@ -22,7 +23,7 @@ class ImbotDialogGetResultEntityLink(B24Model):
 class ImbotDialogGetResultLastMessageViewsFirstViewersItem(B24Model):
     """An object in the result of ``imbot.dialog.get``."""
 
-    date: LStr = None
+    date: DateTime = None
     user_id: LInt = None
     user_name: LStr = None
 
@@ -76,7 +77,7 @@ class ImbotDialogGetResult(B24Model):
     background_id: Any = None
     color: LStr = None
     counter: LInt = None
-    date_create: LStr = None
+    date_create: DateTime = None
     description: LStr = None
     dialog_id: LStr = None
     disk_folder_id: LInt = None

@@ -12,7 +12,8 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 
 class ImbotV2BotGetResultBot(B24Model):
@@ -117,7 +118,7 @@ class ImbotV2BotRegisterResultUsersItem(B24Model):
     gender: LStr = None
     id: LInt = None
     idle: LBool = None
-    last_activity_date: LStr = Field(None, alias="lastActivityDate")
+    last_activity_date: DateTime = Field(None, alias="lastActivityDate")
     last_name: LStr = Field(None, alias="lastName")
     name: LStr = None
     phones: LBool = None
@@ -205,7 +206,7 @@ class ImbotV2ChatMessageGetResultMessage(B24Model):
 
     author_id: LInt = Field(None, alias="authorId")
     chat_id: LInt = Field(None, alias="chatId")
-    date: LStr = None
+    date: DateTime = None
     forward: Any = None
     id: LInt = None
     is_system: LBool = Field(None, alias="isSystem")
@@ -346,7 +347,7 @@ class ImbotV2ChatAddResultChat(B24Model):
     background_id: Any = Field(None, alias="backgroundId")
     color: LStr = None
     contains_collaber: LBool = Field(None, alias="containsCollaber")
-    date_create: LStr = Field(None, alias="dateCreate")
+    date_create: DateTime = Field(None, alias="dateCreate")
     description: LStr = None
     dialog_id: LStr = Field(None, alias="dialogId")
     disk_folder_id: LInt = Field(None, alias="diskFolderId")
@@ -433,7 +434,7 @@ class ImbotV2ChatGetResultChat(B24Model):
     background_id: Any = Field(None, alias="backgroundId")
     color: LStr = None
     contains_collaber: LBool = Field(None, alias="containsCollaber")
-    date_create: LStr = Field(None, alias="dateCreate")
+    date_create: DateTime = Field(None, alias="dateCreate")
     description: LStr = None
     dialog_id: LStr = Field(None, alias="dialogId")
     disk_folder_id: LInt = Field(None, alias="diskFolderId")
@@ -566,7 +567,7 @@ class ImbotV2EventGetResultEventsItem(B24Model):
     """An object in the result of ``imbot.v2.Event.get``."""
 
     data: LDict = None
-    date: LStr = None
+    date: DateTime = None
     event_id: LInt = Field(None, alias="eventId")
     type: LStr = None
 
@@ -579,7 +580,7 @@ class ImbotV2EventGetResult(B24Model):
     next_offset: LInt = Field(None, alias="nextOffset")
     result_events: LList[LDict] = Field(None, alias="result.events")
     result_events_data: LDict = Field(None, alias="result.events[].data")
-    result_events_date: LDateTime = Field(None, alias="result.events[].date")
+    result_events_date: DateTime = Field(None, alias="result.events[].date")
     result_events_event_id: LInt = Field(None, alias="result.events[].eventId")
     result_events_type: LStr = Field(None, alias="result.events[].type")
     result_has_more: LBool = Field(None, alias="result.hasMore")

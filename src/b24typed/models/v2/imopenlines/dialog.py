@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.fieldtypes import DateTime
 
 
 class ImopenlinesDialogGetResultEntityLink(B24Model):
@@ -22,7 +23,7 @@ class ImopenlinesDialogGetResultEntityLink(B24Model):
 class ImopenlinesDialogGetResultLastMessageViewsFirstViewersItem(B24Model):
     """An object in the result of ``imopenlines.dialog.get``."""
 
-    date: LDateTime = None
+    date: DateTime = None
     user_id: LInt = None
     user_name: LStr = None
 
@@ -49,7 +50,7 @@ class ImopenlinesDialogGetResultPermissions(B24Model):
 class ImopenlinesDialogGetResultReadedListItem(B24Model):
     """An object in the result of ``imopenlines.dialog.get``."""
 
-    date: LDateTime = None
+    date: DateTime = None
     message_id: LInt = None
     user_id: LInt = None
     user_name: LStr = None
@@ -76,7 +77,7 @@ class ImopenlinesDialogGetResult(B24Model):
     background_id: LInt = None
     color: LStr = None
     counter: LInt = None
-    date_create: LDateTime = None
+    date_create: DateTime = None
     description: LStr = None
     dialog_id: LStr = None
     disk_folder_id: LInt = None

@@ -10,7 +10,8 @@ from typing import Any, TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 ImopenlinesSessionHeadVoteResult: TypeAlias = LBool
 
@@ -42,7 +43,7 @@ class ImopenlinesSessionHistoryGetResultChatN1763(B24Model):
     call: LStr = None
     call_number: LStr = Field(None, alias="callNumber")
     color: LStr = None
-    date_create: LStr = Field(None, alias="dateCreate")
+    date_create: DateTime = Field(None, alias="dateCreate")
     entity_data1: LStr = Field(None, alias="entityData1")
     entity_data2: LStr = Field(None, alias="entityData2")
     entity_data3: LStr = Field(None, alias="entityData3")
@@ -72,7 +73,7 @@ class ImopenlinesSessionHistoryGetResultChatChatId(B24Model):
     """An object in the result of ``imopenlines.session.history.get``."""
 
     background_id: LInt = Field(None, alias="backgroundId")
-    date_create: LDateTime = Field(None, alias="dateCreate")
+    date_create: DateTime = Field(None, alias="dateCreate")
     entity_data1: LStr = Field(None, alias="entityData1")
     entity_data2: LStr = Field(None, alias="entityData2")
     entity_data3: LStr = Field(None, alias="entityData3")
@@ -133,7 +134,7 @@ class ImopenlinesSessionHistoryGetResultFilesN5437(B24Model):
     authorid: LInt = None
     authorname: LStr = None
     chatid: LInt = None
-    date: LStr = None
+    date: DateTime = None
     extension: LStr = None
     id: LInt = None
     image: ImopenlinesSessionHistoryGetResultFilesN5437Image | None = None
@@ -158,7 +159,7 @@ class ImopenlinesSessionHistoryGetResultFilesFileId(B24Model):
     authorid: LInt = None
     authorname: LStr = None
     chatid: LInt = None
-    date: LDateTime = None
+    date: DateTime = None
     extension: LStr = None
     id: LInt = None
     image: LDict = None
@@ -231,7 +232,7 @@ class ImopenlinesSessionHistoryGetResultMessageN85833(B24Model):
     """An object in the result of ``imopenlines.session.history.get``."""
 
     chatid: LStr = None
-    date: LStr = None
+    date: DateTime = None
     id: LInt = None
     params: ImopenlinesSessionHistoryGetResultMessageN85833Params | None = None
     recipientid: LStr = None
@@ -251,7 +252,7 @@ class ImopenlinesSessionHistoryGetResultMessageN85851(B24Model):
     """An object in the result of ``imopenlines.session.history.get``."""
 
     chatid: LStr = None
-    date: LStr = None
+    date: DateTime = None
     id: LInt = None
     params: ImopenlinesSessionHistoryGetResultMessageN85851Params | None = None
     recipientid: LStr = None
@@ -264,7 +265,7 @@ class ImopenlinesSessionHistoryGetResultMessageMessageId(B24Model):
     """An object in the result of ``imopenlines.session.history.get``."""
 
     chatid: LStr = None
-    date: LDateTime = None
+    date: DateTime = None
     id: LStr = None
     params: LDict = None
     recipientid: LStr = None
@@ -346,7 +347,7 @@ class ImopenlinesSessionHistoryGetResultUsersN103(B24Model):
     gender: LStr = None
     id: LInt = None
     idle: LBool = None
-    last_activity_date: LStr = Field(None, alias="lastActivityDate")
+    last_activity_date: DateTime = Field(None, alias="lastActivityDate")
     last_name: LStr = Field(None, alias="lastName")
     mobile_last_date: LBool = Field(None, alias="mobileLastDate")
     name: LStr = None
@@ -372,7 +373,7 @@ class ImopenlinesSessionHistoryGetResultUsersUserId(B24Model):
     first_name: LStr = Field(None, alias="firstName")
     gender: LStr = None
     id: LStr = None
-    last_activity_date: LDateTime = Field(None, alias="lastActivityDate")
+    last_activity_date: DateTime = Field(None, alias="lastActivityDate")
     last_name: LStr = Field(None, alias="lastName")
     name: LStr = None
     profile: LStr = None

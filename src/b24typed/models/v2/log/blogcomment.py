@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TypeAlias
 
 from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
+from b24typed.fieldtypes import DateTime
 
 LogBlogcommentAddResult: TypeAlias = LInt
 
@@ -20,7 +21,7 @@ class LogBlogcommentUserGetResultCommentsItem(B24Model):
 
     attach: LList[LInt] = None
     comment_id: LInt = None
-    date: LStr = None
+    date: DateTime = None
     id: LInt = None
     log_id: LInt = None
     text: LStr = None

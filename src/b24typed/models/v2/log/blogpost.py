@@ -12,7 +12,8 @@ from typing import Any, TypeAlias, TypedDict
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 LogBlogpostAddResult: TypeAlias = LInt
 
@@ -78,7 +79,7 @@ class LogBlogpostGetItem(B24Model):
     blog_id: LInt = Field(None, alias="BLOG_ID")
     category_id: LStr = Field(None, alias="CATEGORY_ID")
     code: LStr = Field(None, alias="CODE")
-    date_publish: LDateTime = Field(None, alias="DATE_PUBLISH")
+    date_publish: DateTime = Field(None, alias="DATE_PUBLISH")
     detail_text: LStr = Field(None, alias="DETAIL_TEXT")
     enable_comments: LStr = Field(None, alias="ENABLE_COMMENTS")
     files: LList[Any] = Field(None, alias="FILES")

@@ -11,6 +11,7 @@ from typing import TypedDict
 from pydantic import Field
 
 from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
+from b24typed.fieldtypes import DateTime
 
 
 class RpaCommentAddResultCommentData(B24Model):
@@ -23,7 +24,7 @@ class RpaCommentAddResultComment(B24Model):
     """An object in the result of ``rpa.comment.add``."""
 
     action: LStr = None
-    created_time: LStr = Field(None, alias="createdTime")
+    created_time: DateTime = Field(None, alias="createdTime")
     created_timestamp: LInt = Field(None, alias="createdTimestamp")
     data: RpaCommentAddResultCommentData | None = None
     description: LStr = None

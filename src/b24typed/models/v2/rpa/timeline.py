@@ -11,6 +11,7 @@ from typing import Any, TypedDict
 from pydantic import Field
 
 from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
+from b24typed.fieldtypes import DateTime
 
 
 class RpaTimelineAddResultTimelineData(B24Model):
@@ -23,7 +24,7 @@ class RpaTimelineAddResultTimeline(B24Model):
     """An object in the result of ``rpa.timeline.add``."""
 
     action: LBool = None
-    created_time: LStr = Field(None, alias="createdTime")
+    created_time: DateTime = Field(None, alias="createdTime")
     created_timestamp: LInt = Field(None, alias="createdTimestamp")
     data: RpaTimelineAddResultTimelineData | None = None
     description: LStr = None
@@ -137,7 +138,7 @@ class RpaTimelineListForItemResultTimelineItem(B24Model):
     """An object in the result of ``rpa.timeline.listForItem``."""
 
     action: LStr = None
-    created_time: LStr = Field(None, alias="createdTime")
+    created_time: DateTime = Field(None, alias="createdTime")
     created_timestamp: LInt = Field(None, alias="createdTimestamp")
     data: RpaTimelineListForItemResultTimelineItemData | None = None
     description: LStr = None

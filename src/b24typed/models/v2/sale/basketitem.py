@@ -12,6 +12,7 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 
 class SaleBasketitemAddResultBasketItem(B24Model):
@@ -22,8 +23,8 @@ class SaleBasketitemAddResultBasketItem(B24Model):
     catalog_xml_id: LStr = Field(None, alias="catalogXmlId")
     currency: LStr = None
     custom_price: LStr = Field(None, alias="customPrice")
-    date_insert: LStr = Field(None, alias="dateInsert")
-    date_update: LStr = Field(None, alias="dateUpdate")
+    date_insert: DateTime = Field(None, alias="dateInsert")
+    date_update: DateTime = Field(None, alias="dateUpdate")
     dimensions: LStr = None
     discount_price: LInt = Field(None, alias="discountPrice")
     id: LInt = None
@@ -81,8 +82,8 @@ class SaleBasketitemAddCatalogProductResultBasketItem(B24Model):
     catalog_xml_id: LStr = Field(None, alias="catalogXmlId")
     currency: LStr = None
     custom_price: LStr = Field(None, alias="customPrice")
-    date_insert: LStr = Field(None, alias="dateInsert")
-    date_update: LStr = Field(None, alias="dateUpdate")
+    date_insert: DateTime = Field(None, alias="dateInsert")
+    date_update: DateTime = Field(None, alias="dateUpdate")
     dimensions: LStr = None
     discount_price: LInt = Field(None, alias="discountPrice")
     id: LInt = None
@@ -184,8 +185,8 @@ class SaleBasketitemUpdateResultBasketItem(B24Model):
     catalog_xml_id: LStr = Field(None, alias="catalogXmlId")
     currency: LStr = None
     custom_price: LStr = Field(None, alias="customPrice")
-    date_insert: LStr = Field(None, alias="dateInsert")
-    date_update: LStr = Field(None, alias="dateUpdate")
+    date_insert: DateTime = Field(None, alias="dateInsert")
+    date_update: DateTime = Field(None, alias="dateUpdate")
     dimensions: LStr = None
     discount_price: LInt = Field(None, alias="discountPrice")
     id: LInt = None
@@ -240,8 +241,8 @@ class SaleBasketitemUpdateCatalogProductResultBasketItem(B24Model):
     catalog_xml_id: LStr = Field(None, alias="catalogXmlId")
     currency: LStr = None
     custom_price: LStr = Field(None, alias="customPrice")
-    date_insert: LStr = Field(None, alias="dateInsert")
-    date_update: LStr = Field(None, alias="dateUpdate")
+    date_insert: DateTime = Field(None, alias="dateInsert")
+    date_update: DateTime = Field(None, alias="dateUpdate")
     dimensions: LStr = None
     discount_price: LInt = Field(None, alias="discountPrice")
     id: LInt = None

@@ -12,6 +12,7 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 
 class SaleBusinessValuePersonDomainAddResultBusinessValuePersonDomain(B24Model):
@@ -24,8 +25,8 @@ class SaleBusinessValuePersonDomainAddResultBusinessValuePersonDomain(B24Model):
 class SaleBusinessValuePersonDomainAddResultTime(B24Model):
     """An object in the result of ``sale.businessValuePersonDomain.add``."""
 
-    date_finish: LStr = None
-    date_start: LStr = None
+    date_finish: DateTime = None
+    date_start: DateTime = None
     duration: LFloat = None
     finish: LFloat = None
     operating: LInt = None

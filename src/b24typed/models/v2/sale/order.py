@@ -12,7 +12,8 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime, Money
 
 
 class SaleOrderAddResultOrder(B24Model):
@@ -26,11 +27,11 @@ class SaleOrderAddResultOrder(B24Model):
     comments: LStr = None
     company_id: LInt = Field(None, alias="companyId")
     currency: LStr = None
-    date_canceled: LStr = Field(None, alias="dateCanceled")
-    date_insert: LStr = Field(None, alias="dateInsert")
-    date_marked: LStr = Field(None, alias="dateMarked")
-    date_status: LStr = Field(None, alias="dateStatus")
-    date_update: LStr = Field(None, alias="dateUpdate")
+    date_canceled: DateTime = Field(None, alias="dateCanceled")
+    date_insert: DateTime = Field(None, alias="dateInsert")
+    date_marked: DateTime = Field(None, alias="dateMarked")
+    date_status: DateTime = Field(None, alias="dateStatus")
+    date_update: DateTime = Field(None, alias="dateUpdate")
     deducted: LStr = None
     discount_value: LInt = Field(None, alias="discountValue")
     emp_canceled_id: LInt = Field(None, alias="empCanceledId")
@@ -119,8 +120,8 @@ class SaleOrderGetResultOrderBasketItemsItemReservationsItem(B24Model):
     """An object in the result of ``sale.order.get``."""
 
     basket_id: LInt = Field(None, alias="basketId")
-    date_reserve: LStr = Field(None, alias="dateReserve")
-    date_reserve_end: LStr = Field(None, alias="dateReserveEnd")
+    date_reserve: DateTime = Field(None, alias="dateReserve")
+    date_reserve_end: DateTime = Field(None, alias="dateReserveEnd")
     id: LInt = None
     quantity: LInt = None
     reserved_by: Any = Field(None, alias="reservedBy")
@@ -136,9 +137,9 @@ class SaleOrderGetResultOrderBasketItemsItem(B24Model):
     catalog_xml_id: LStr = Field(None, alias="catalogXmlId")
     currency: LStr = None
     custom_price: LStr = Field(None, alias="customPrice")
-    date_insert: LStr = Field(None, alias="dateInsert")
+    date_insert: DateTime = Field(None, alias="dateInsert")
     date_refresh: Any = Field(None, alias="dateRefresh")
-    date_update: LStr = Field(None, alias="dateUpdate")
+    date_update: DateTime = Field(None, alias="dateUpdate")
     detail_page_url: LStr = Field(None, alias="detailPageUrl")
     dimensions: LStr = None
     discount_coupon: LStr = Field(None, alias="discountCoupon")
@@ -193,7 +194,7 @@ class SaleOrderGetResultOrderPaymentsItem(B24Model):
     comments: LStr = None
     company_id: LInt = Field(None, alias="companyId")
     currency: LStr = None
-    date_bill: LStr = Field(None, alias="dateBill")
+    date_bill: DateTime = Field(None, alias="dateBill")
     date_marked: Any = Field(None, alias="dateMarked")
     date_paid: Any = Field(None, alias="datePaid")
     date_pay_before: Any = Field(None, alias="datePayBefore")
@@ -259,7 +260,7 @@ class SaleOrderGetResultOrderShipmentsItemShipmentItemsItem(B24Model):
     """An object in the result of ``sale.order.get``."""
 
     basket_id: LInt = Field(None, alias="basketId")
-    date_insert: LStr = Field(None, alias="dateInsert")
+    date_insert: DateTime = Field(None, alias="dateInsert")
     id: LInt = None
     order_delivery_id: LInt = Field(None, alias="orderDeliveryId")
     quantity: LInt = None
@@ -281,7 +282,7 @@ class SaleOrderGetResultOrderShipmentsItem(B24Model):
     date_allow_delivery: Any = Field(None, alias="dateAllowDelivery")
     date_canceled: Any = Field(None, alias="dateCanceled")
     date_deducted: Any = Field(None, alias="dateDeducted")
-    date_insert: LStr = Field(None, alias="dateInsert")
+    date_insert: DateTime = Field(None, alias="dateInsert")
     date_marked: Any = Field(None, alias="dateMarked")
     date_responsible_id: Any = Field(None, alias="dateResponsibleId")
     deducted: LStr = None
@@ -344,14 +345,14 @@ class SaleOrderGetResultOrder(B24Model):
     comments: LStr = None
     company_id: LInt = Field(None, alias="companyId")
     currency: LStr = None
-    date_canceled: LDateTime = Field(None, alias="dateCanceled")
-    date_insert: LDateTime = Field(None, alias="dateInsert")
-    date_lock: LDateTime = Field(None, alias="dateLock")
-    date_marked: LDateTime = Field(None, alias="dateMarked")
-    date_status: LDateTime = Field(None, alias="dateStatus")
-    date_update: LDateTime = Field(None, alias="dateUpdate")
+    date_canceled: DateTime = Field(None, alias="dateCanceled")
+    date_insert: DateTime = Field(None, alias="dateInsert")
+    date_lock: DateTime = Field(None, alias="dateLock")
+    date_marked: DateTime = Field(None, alias="dateMarked")
+    date_status: DateTime = Field(None, alias="dateStatus")
+    date_update: DateTime = Field(None, alias="dateUpdate")
     deducted: LStr = None
-    discount_value: LFloat = Field(None, alias="discountValue")
+    discount_value: Money = Field(None, alias="discountValue")
     emp_canceled_id: LInt = Field(None, alias="empCanceledId")
     emp_marked_id: LInt = Field(None, alias="empMarkedId")
     emp_status_id: LInt = Field(None, alias="empStatusId")
@@ -366,7 +367,7 @@ class SaleOrderGetResultOrder(B24Model):
     payments: LList[SaleOrderGetResultOrderPaymentsItem] = None
     person_type_id: LInt = Field(None, alias="personTypeId")
     person_type_xml_id: LStr = Field(None, alias="personTypeXmlId")
-    price: LFloat = None
+    price: Money = None
     property_values: LList[SaleOrderGetResultOrderPropertyValuesItem] = Field(
         None, alias="propertyValues"
     )
@@ -379,7 +380,7 @@ class SaleOrderGetResultOrder(B24Model):
     shipments: LList[SaleOrderGetResultOrderShipmentsItem] = None
     status_id: LStr = Field(None, alias="statusId")
     status_xml_id: LStr = Field(None, alias="statusXmlId")
-    tax_value: LFloat = Field(None, alias="taxValue")
+    tax_value: Money = Field(None, alias="taxValue")
     trade_bindings: LList[SaleOrderGetResultOrderTradeBindingsItem] = Field(
         None, alias="tradeBindings"
     )
@@ -506,14 +507,14 @@ class SaleOrderListItem(B24Model):
     comments: LStr = None
     company_id: LInt = Field(None, alias="companyId")
     currency: LStr = None
-    date_canceled: LDateTime = Field(None, alias="dateCanceled")
-    date_insert: LDateTime = Field(None, alias="dateInsert")
-    date_lock: LDateTime = Field(None, alias="dateLock")
-    date_marked: LDateTime = Field(None, alias="dateMarked")
-    date_status: LDateTime = Field(None, alias="dateStatus")
-    date_update: LDateTime = Field(None, alias="dateUpdate")
+    date_canceled: DateTime = Field(None, alias="dateCanceled")
+    date_insert: DateTime = Field(None, alias="dateInsert")
+    date_lock: DateTime = Field(None, alias="dateLock")
+    date_marked: DateTime = Field(None, alias="dateMarked")
+    date_status: DateTime = Field(None, alias="dateStatus")
+    date_update: DateTime = Field(None, alias="dateUpdate")
     deducted: LStr = None
-    discount_value: LFloat = Field(None, alias="discountValue")
+    discount_value: Money = Field(None, alias="discountValue")
     emp_canceled_id: LInt = Field(None, alias="empCanceledId")
     emp_marked_id: LInt = Field(None, alias="empMarkedId")
     emp_status_id: LInt = Field(None, alias="empStatusId")
@@ -527,7 +528,7 @@ class SaleOrderListItem(B24Model):
     payed: LStr = None
     person_type_id: LInt = Field(None, alias="personTypeId")
     person_type_xml_id: LStr = Field(None, alias="personTypeXmlId")
-    price: LFloat = None
+    price: Money = None
     reason_canceled: LStr = Field(None, alias="reasonCanceled")
     reason_marked: LStr = Field(None, alias="reasonMarked")
     recount_flag: LStr = Field(None, alias="recountFlag")
@@ -535,7 +536,7 @@ class SaleOrderListItem(B24Model):
     responsible_id: LInt = Field(None, alias="responsibleId")
     status_id: LStr = Field(None, alias="statusId")
     status_xml_id: LStr = Field(None, alias="statusXmlId")
-    tax_value: LFloat = Field(None, alias="taxValue")
+    tax_value: Money = Field(None, alias="taxValue")
     updated1c: LStr = None
     user_description: LStr = Field(None, alias="userDescription")
     user_id: LInt = Field(None, alias="userId")
@@ -561,12 +562,12 @@ class SaleOrderUpdateResultOrder(B24Model):
     comments: LStr = None
     company_id: LInt = Field(None, alias="companyId")
     currency: LStr = None
-    date_canceled: LStr = Field(None, alias="dateCanceled")
-    date_insert: LStr = Field(None, alias="dateInsert")
+    date_canceled: DateTime = Field(None, alias="dateCanceled")
+    date_insert: DateTime = Field(None, alias="dateInsert")
     date_lock: Any = Field(None, alias="dateLock")
-    date_marked: LStr = Field(None, alias="dateMarked")
-    date_status: LStr = Field(None, alias="dateStatus")
-    date_update: LStr = Field(None, alias="dateUpdate")
+    date_marked: DateTime = Field(None, alias="dateMarked")
+    date_status: DateTime = Field(None, alias="dateStatus")
+    date_update: DateTime = Field(None, alias="dateUpdate")
     deducted: LStr = None
     discount_value: LInt = Field(None, alias="discountValue")
     emp_canceled_id: LInt = Field(None, alias="empCanceledId")

@@ -12,7 +12,8 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.fieldtypes import DateTime, Money
 
 
 class SalePaymentAddResultPayment(B24Model):
@@ -22,11 +23,11 @@ class SalePaymentAddResultPayment(B24Model):
     comments: LStr = None
     company_id: LInt = Field(None, alias="companyId")
     currency: LStr = None
-    date_bill: LStr = Field(None, alias="dateBill")
-    date_marked: LStr = Field(None, alias="dateMarked")
-    date_paid: LStr = Field(None, alias="datePaid")
-    date_pay_before: LStr = Field(None, alias="datePayBefore")
-    date_responsible_id: LStr = Field(None, alias="dateResponsibleId")
+    date_bill: DateTime = Field(None, alias="dateBill")
+    date_marked: DateTime = Field(None, alias="dateMarked")
+    date_paid: DateTime = Field(None, alias="datePaid")
+    date_pay_before: DateTime = Field(None, alias="datePayBefore")
+    date_responsible_id: DateTime = Field(None, alias="dateResponsibleId")
     emp_marked_id: LInt = Field(None, alias="empMarkedId")
     emp_paid_id: LInt = Field(None, alias="empPaidId")
     emp_responsible_id: LInt = Field(None, alias="empResponsibleId")
@@ -39,18 +40,18 @@ class SalePaymentAddResultPayment(B24Model):
     order_id: LInt = Field(None, alias="orderId")
     paid: LStr = None
     pay_return_comment: LStr = Field(None, alias="payReturnComment")
-    pay_return_date: LStr = Field(None, alias="payReturnDate")
+    pay_return_date: DateTime = Field(None, alias="payReturnDate")
     pay_return_num: LStr = Field(None, alias="payReturnNum")
     pay_system_id: LInt = Field(None, alias="paySystemId")
     pay_system_is_cash: LStr = Field(None, alias="paySystemIsCash")
     pay_system_name: LStr = Field(None, alias="paySystemName")
     pay_system_xml_id: LStr = Field(None, alias="paySystemXmlId")
-    pay_voucher_date: LStr = Field(None, alias="payVoucherDate")
+    pay_voucher_date: DateTime = Field(None, alias="payVoucherDate")
     pay_voucher_num: LStr = Field(None, alias="payVoucherNum")
     price_cod: LStr = Field(None, alias="priceCod")
     ps_currency: LStr = Field(None, alias="psCurrency")
     ps_invoice_id: LInt = Field(None, alias="psInvoiceId")
-    ps_response_date: LStr = Field(None, alias="psResponseDate")
+    ps_response_date: DateTime = Field(None, alias="psResponseDate")
     ps_status: LStr = Field(None, alias="psStatus")
     ps_status_code: LStr = Field(None, alias="psStatusCode")
     ps_status_description: LStr = Field(None, alias="psStatusDescription")
@@ -119,11 +120,11 @@ class SalePaymentGetResultPayment(B24Model):
     comments: LStr = None
     company_id: LInt = Field(None, alias="companyId")
     currency: LStr = None
-    date_bill: LDateTime = Field(None, alias="dateBill")
-    date_marked: LDateTime = Field(None, alias="dateMarked")
-    date_paid: LDateTime = Field(None, alias="datePaid")
-    date_pay_before: LDateTime = Field(None, alias="datePayBefore")
-    date_responsible_id: LDateTime = Field(None, alias="dateResponsibleId")
+    date_bill: DateTime = Field(None, alias="dateBill")
+    date_marked: DateTime = Field(None, alias="dateMarked")
+    date_paid: DateTime = Field(None, alias="datePaid")
+    date_pay_before: DateTime = Field(None, alias="datePayBefore")
+    date_responsible_id: DateTime = Field(None, alias="dateResponsibleId")
     emp_marked_id: LInt = Field(None, alias="empMarkedId")
     emp_paid_id: LInt = Field(None, alias="empPaidId")
     emp_responsible_id: LInt = Field(None, alias="empResponsibleId")
@@ -136,26 +137,26 @@ class SalePaymentGetResultPayment(B24Model):
     order_id: LInt = Field(None, alias="orderId")
     paid: LStr = None
     pay_return_comment: LStr = Field(None, alias="payReturnComment")
-    pay_return_date: LDateTime = Field(None, alias="payReturnDate")
+    pay_return_date: DateTime = Field(None, alias="payReturnDate")
     pay_return_num: LStr = Field(None, alias="payReturnNum")
     pay_system_id: LInt = Field(None, alias="paySystemId")
     pay_system_is_cash: LStr = Field(None, alias="paySystemIsCash")
     pay_system_name: LStr = Field(None, alias="paySystemName")
     pay_system_xml_id: LStr = Field(None, alias="paySystemXmlId")
-    pay_voucher_date: LDateTime = Field(None, alias="payVoucherDate")
+    pay_voucher_date: DateTime = Field(None, alias="payVoucherDate")
     pay_voucher_num: LStr = Field(None, alias="payVoucherNum")
-    price_cod: LFloat = Field(None, alias="priceCod")
+    price_cod: Money = Field(None, alias="priceCod")
     ps_currency: LStr = Field(None, alias="psCurrency")
     ps_invoice_id: LStr = Field(None, alias="psInvoiceId")
-    ps_response_date: LDateTime = Field(None, alias="psResponseDate")
+    ps_response_date: DateTime = Field(None, alias="psResponseDate")
     ps_status: LStr = Field(None, alias="psStatus")
     ps_status_code: LStr = Field(None, alias="psStatusCode")
     ps_status_description: LStr = Field(None, alias="psStatusDescription")
     ps_status_message: LStr = Field(None, alias="psStatusMessage")
-    ps_sum: LFloat = Field(None, alias="psSum")
+    ps_sum: Money = Field(None, alias="psSum")
     reason_marked: LStr = Field(None, alias="reasonMarked")
     responsible_id: LInt = Field(None, alias="responsibleId")
-    sum: LFloat = None
+    sum: Money = None
     updated1c: LStr = None
     version1c: LStr = None
     xml_id: LStr = Field(None, alias="xmlId")

@@ -11,13 +11,14 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 
 class SalePaymentItemShipmentAddResultPaymentItemShipment(B24Model):
     """An object in the result of ``sale.paymentItemShipment.add``."""
 
-    date_insert: LStr = Field(None, alias="dateInsert")
+    date_insert: DateTime = Field(None, alias="dateInsert")
     id: LInt = None
     payment_id: LInt = Field(None, alias="paymentId")
     shipment_id: LInt = Field(None, alias="shipmentId")
@@ -40,23 +41,7 @@ class SalePaymentItemShipmentAddFields(TypedDict, total=False):
 
 SalePaymentItemShipmentDeleteResult: TypeAlias = LBool
 
-
-class SalePaymentItemShipmentGetResultPaymentItemShipment(B24Model):
-    """An object in the result of ``sale.paymentItemShipment.get``."""
-
-    date_insert: LDateTime = Field(None, alias="dateInsert")
-    id: LInt = None
-    payment_id: LInt = Field(None, alias="paymentId")
-    shipment_id: LInt = Field(None, alias="shipmentId")
-    xml_id: LStr = Field(None, alias="xmlId")
-
-
-class SalePaymentItemShipmentGetResult(B24Model):
-    """Result of ``sale.paymentItemShipment.get`` (REST v2)."""
-
-    payment_item_shipment: SalePaymentItemShipmentGetResultPaymentItemShipment = Field(
-        alias="paymentItemShipment"
-    )
+SalePaymentItemShipmentGetResult: TypeAlias = SalePaymentItemShipmentAddResult
 
 
 class SalePaymentItemShipmentGetFieldsResultPaymentItemShipmentDateInsert(B24Model):
@@ -97,7 +82,7 @@ class SalePaymentItemShipmentGetFieldsResult(B24Model):
 class SalePaymentItemShipmentListResult(B24Model):
     """Result of ``sale.paymentItemShipment.list`` (REST v2)."""
 
-    payment_items_shipment: Rows[SalePaymentItemShipmentGetResultPaymentItemShipment] = Field(
+    payment_items_shipment: Rows[SalePaymentItemShipmentAddResultPaymentItemShipment] = Field(
         alias="paymentItemsShipment"
     )
 

@@ -11,14 +11,15 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LFloat, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
+from b24typed.fieldtypes import DateTime, Money
 
 
 class SalePaymentitembasketAddResultPaymentItemBasket(B24Model):
     """An object in the result of ``sale.paymentitembasket.add``."""
 
     basket_id: LInt = Field(None, alias="basketId")
-    date_insert: LStr = Field(None, alias="dateInsert")
+    date_insert: DateTime = Field(None, alias="dateInsert")
     id: LInt = None
     payment_id: LInt = Field(None, alias="paymentId")
     quantity: LInt = None
@@ -47,10 +48,10 @@ class SalePaymentitembasketGetResultPaymentItemBasket(B24Model):
     """An object in the result of ``sale.paymentitembasket.get``."""
 
     basket_id: LInt = Field(None, alias="basketId")
-    date_insert: LDateTime = Field(None, alias="dateInsert")
+    date_insert: DateTime = Field(None, alias="dateInsert")
     id: LInt = None
     payment_id: LInt = Field(None, alias="paymentId")
-    quantity: LFloat = None
+    quantity: Money = None
     xml_id: LStr = Field(None, alias="xmlId")
 
 

@@ -12,6 +12,7 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr
+from b24typed.fieldtypes import DateTime
 
 
 class SalePersontypeAddResultPersonType(B24Model):
@@ -81,8 +82,8 @@ class SalePersontypeListResultPersonTypesItem(B24Model):
 class SalePersontypeListResultTime(B24Model):
     """An object in the result of ``sale.persontype.list``."""
 
-    date_finish: LStr = None
-    date_start: LStr = None
+    date_finish: DateTime = None
+    date_start: DateTime = None
     duration: LFloat = None
     finish: LFloat = None
     operating: LInt = None

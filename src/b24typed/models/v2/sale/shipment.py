@@ -13,17 +13,8 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import (
-    B24Model,
-    LBool,
-    LDateTime,
-    LDict,
-    LFloat,
-    LInt,
-    LList,
-    LStr,
-    Rows,
-)
+from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime, Money
 
 
 class SaleShipmentAddResultShipment(B24Model):
@@ -36,12 +27,12 @@ class SaleShipmentAddResultShipment(B24Model):
     comments: LStr = None
     currency: LStr = None
     custom_price_delivery: LStr = Field(None, alias="customPriceDelivery")
-    date_allow_delivery: LStr = Field(None, alias="dateAllowDelivery")
-    date_deducted: LStr = Field(None, alias="dateDeducted")
-    date_insert: LStr = Field(None, alias="dateInsert")
-    date_responsible_id: LStr = Field(None, alias="dateResponsibleId")
+    date_allow_delivery: DateTime = Field(None, alias="dateAllowDelivery")
+    date_deducted: DateTime = Field(None, alias="dateDeducted")
+    date_insert: DateTime = Field(None, alias="dateInsert")
+    date_responsible_id: DateTime = Field(None, alias="dateResponsibleId")
     deducted: LStr = None
-    delivery_doc_date: LStr = Field(None, alias="deliveryDocDate")
+    delivery_doc_date: DateTime = Field(None, alias="deliveryDocDate")
     delivery_doc_num: LStr = Field(None, alias="deliveryDocNum")
     delivery_id: LInt = Field(None, alias="deliveryId")
     delivery_name: LStr = Field(None, alias="deliveryName")
@@ -91,7 +82,7 @@ class SaleShipmentGetResultShipmentShipmentItemsItem(B24Model):
     """An object in the result of ``sale.shipment.get``."""
 
     basket_id: LInt = Field(None, alias="basketId")
-    date_insert: LStr = Field(None, alias="dateInsert")
+    date_insert: DateTime = Field(None, alias="dateInsert")
     id: LInt = None
     order_delivery_id: LInt = Field(None, alias="orderDeliveryId")
     quantity: LInt = None
@@ -104,25 +95,25 @@ class SaleShipmentGetResultShipment(B24Model):
 
     account_number: LStr = Field(None, alias="accountNumber")
     allow_delivery: LStr = Field(None, alias="allowDelivery")
-    base_price_delivery: LFloat = Field(None, alias="basePriceDelivery")
+    base_price_delivery: Money = Field(None, alias="basePriceDelivery")
     canceled: LStr = None
     comments: LStr = None
     company_id: LInt = Field(None, alias="companyId")
     currency: LStr = None
     custom_price_delivery: LStr = Field(None, alias="customPriceDelivery")
-    date_allow_delivery: LDateTime = Field(None, alias="dateAllowDelivery")
-    date_canceled: LDateTime = Field(None, alias="dateCanceled")
-    date_deducted: LDateTime = Field(None, alias="dateDeducted")
-    date_insert: LDateTime = Field(None, alias="dateInsert")
-    date_marked: LDateTime = Field(None, alias="dateMarked")
-    date_responsible_id: LDateTime = Field(None, alias="dateResponsibleId")
+    date_allow_delivery: DateTime = Field(None, alias="dateAllowDelivery")
+    date_canceled: DateTime = Field(None, alias="dateCanceled")
+    date_deducted: DateTime = Field(None, alias="dateDeducted")
+    date_insert: DateTime = Field(None, alias="dateInsert")
+    date_marked: DateTime = Field(None, alias="dateMarked")
+    date_responsible_id: DateTime = Field(None, alias="dateResponsibleId")
     deducted: LStr = None
-    delivery_doc_date: LDateTime = Field(None, alias="deliveryDocDate")
+    delivery_doc_date: DateTime = Field(None, alias="deliveryDocDate")
     delivery_doc_num: LStr = Field(None, alias="deliveryDocNum")
     delivery_id: LInt = Field(None, alias="deliveryId")
     delivery_name: LStr = Field(None, alias="deliveryName")
     delivery_xml_id: LStr = Field(None, alias="deliveryXmlId")
-    discount_price: LFloat = Field(None, alias="discountPrice")
+    discount_price: Money = Field(None, alias="discountPrice")
     emp_allow_delivery_id: LInt = Field(None, alias="empAllowDeliveryId")
     emp_canceled_id: LInt = Field(None, alias="empCanceledId")
     emp_deducted_id: LInt = Field(None, alias="empDeductedId")
@@ -133,7 +124,7 @@ class SaleShipmentGetResultShipment(B24Model):
     id1c: LStr = None
     marked: LStr = None
     order_id: LInt = Field(None, alias="orderId")
-    price_delivery: LFloat = Field(None, alias="priceDelivery")
+    price_delivery: Money = Field(None, alias="priceDelivery")
     reason_marked: LStr = Field(None, alias="reasonMarked")
     reason_undo_deducted: LStr = Field(None, alias="reasonUndoDeducted")
     responsible_id: LInt = Field(None, alias="responsibleId")
@@ -295,25 +286,25 @@ class SaleShipmentListItem(B24Model):
 
     account_number: LStr = Field(None, alias="accountNumber")
     allow_delivery: LStr = Field(None, alias="allowDelivery")
-    base_price_delivery: LFloat = Field(None, alias="basePriceDelivery")
+    base_price_delivery: Money = Field(None, alias="basePriceDelivery")
     canceled: LStr = None
     comments: LStr = None
     company_id: LInt = Field(None, alias="companyId")
     currency: LStr = None
     custom_price_delivery: LStr = Field(None, alias="customPriceDelivery")
-    date_allow_delivery: LDateTime = Field(None, alias="dateAllowDelivery")
-    date_canceled: LDateTime = Field(None, alias="dateCanceled")
-    date_deducted: LDateTime = Field(None, alias="dateDeducted")
-    date_insert: LDateTime = Field(None, alias="dateInsert")
-    date_marked: LDateTime = Field(None, alias="dateMarked")
-    date_responsible_id: LDateTime = Field(None, alias="dateResponsibleId")
+    date_allow_delivery: DateTime = Field(None, alias="dateAllowDelivery")
+    date_canceled: DateTime = Field(None, alias="dateCanceled")
+    date_deducted: DateTime = Field(None, alias="dateDeducted")
+    date_insert: DateTime = Field(None, alias="dateInsert")
+    date_marked: DateTime = Field(None, alias="dateMarked")
+    date_responsible_id: DateTime = Field(None, alias="dateResponsibleId")
     deducted: LStr = None
-    delivery_doc_date: LDateTime = Field(None, alias="deliveryDocDate")
+    delivery_doc_date: DateTime = Field(None, alias="deliveryDocDate")
     delivery_doc_num: LStr = Field(None, alias="deliveryDocNum")
     delivery_id: LInt = Field(None, alias="deliveryId")
     delivery_name: LStr = Field(None, alias="deliveryName")
     delivery_xml_id: LStr = Field(None, alias="deliveryXmlId")
-    discount_price: LFloat = Field(None, alias="discountPrice")
+    discount_price: Money = Field(None, alias="discountPrice")
     emp_allow_delivery_id: LInt = Field(None, alias="empAllowDeliveryId")
     emp_canceled_id: LInt = Field(None, alias="empCanceledId")
     emp_deducted_id: LInt = Field(None, alias="empDeductedId")
@@ -324,7 +315,7 @@ class SaleShipmentListItem(B24Model):
     id1c: LStr = None
     marked: LStr = None
     order_id: LInt = Field(None, alias="orderId")
-    price_delivery: LFloat = Field(None, alias="priceDelivery")
+    price_delivery: Money = Field(None, alias="priceDelivery")
     reason_marked: LStr = Field(None, alias="reasonMarked")
     reason_undo_deducted: LStr = Field(None, alias="reasonUndoDeducted")
     responsible_id: LInt = Field(None, alias="responsibleId")
@@ -357,14 +348,14 @@ class SaleShipmentUpdateResultShipment(B24Model):
     company_id: Any = Field(None, alias="companyId")
     currency: LStr = None
     custom_price_delivery: LStr = Field(None, alias="customPriceDelivery")
-    date_allow_delivery: LStr = Field(None, alias="dateAllowDelivery")
+    date_allow_delivery: DateTime = Field(None, alias="dateAllowDelivery")
     date_canceled: Any = Field(None, alias="dateCanceled")
-    date_deducted: LStr = Field(None, alias="dateDeducted")
-    date_insert: LStr = Field(None, alias="dateInsert")
+    date_deducted: DateTime = Field(None, alias="dateDeducted")
+    date_insert: DateTime = Field(None, alias="dateInsert")
     date_marked: Any = Field(None, alias="dateMarked")
-    date_responsible_id: LStr = Field(None, alias="dateResponsibleId")
+    date_responsible_id: DateTime = Field(None, alias="dateResponsibleId")
     deducted: LStr = None
-    delivery_doc_date: LStr = Field(None, alias="deliveryDocDate")
+    delivery_doc_date: DateTime = Field(None, alias="deliveryDocDate")
     delivery_doc_num: LStr = Field(None, alias="deliveryDocNum")
     delivery_id: LInt = Field(None, alias="deliveryId")
     delivery_name: LStr = Field(None, alias="deliveryName")

@@ -11,14 +11,15 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.fieldtypes import DateTime, Money
 
 
 class SaleShipmentitemAddResultShipmentItem(B24Model):
     """An object in the result of ``sale.shipmentitem.add``."""
 
     basket_id: LInt = Field(None, alias="basketId")
-    date_insert: LStr = Field(None, alias="dateInsert")
+    date_insert: DateTime = Field(None, alias="dateInsert")
     id: LInt = None
     order_delivery_id: LInt = Field(None, alias="orderDeliveryId")
     quantity: LInt = None
@@ -46,11 +47,11 @@ class SaleShipmentitemGetResultShipmentItem(B24Model):
     """An object in the result of ``sale.shipmentitem.get``."""
 
     basket_id: LInt = Field(None, alias="basketId")
-    date_insert: LDateTime = Field(None, alias="dateInsert")
+    date_insert: DateTime = Field(None, alias="dateInsert")
     id: LInt = None
     order_delivery_id: LInt = Field(None, alias="orderDeliveryId")
-    quantity: LFloat = None
-    reserved_quantity: LFloat = Field(None, alias="reservedQuantity")
+    quantity: Money = None
+    reserved_quantity: Money = Field(None, alias="reservedQuantity")
     xml_id: LStr = Field(None, alias="xmlId")
 
 

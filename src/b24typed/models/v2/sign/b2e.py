@@ -13,14 +13,15 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 
 class SignB2eCompanyProviderListItem(B24Model):
     """An object in the result of ``sign.b2e.company.provider.list``."""
 
     code: LStr = None
-    date: LStr = None
-    expires: LStr = None
+    date: DateTime = None
+    expires: DateTime = None
     name: LStr = None
     uid: LStr = None
 
@@ -127,13 +128,13 @@ class SignB2eHcmlinkDocumentGetResult(B24Model):
 class SignB2eMysafeTailResultItem(B24Model):
     """An object in the result of ``sign.b2e.mysafe.tail``."""
 
-    create_date: LStr = None
+    create_date: DateTime = None
     creator_id: LInt = None
     file_url: LStr = None
     id: LInt = None
     member_id: LInt = None
     role: LStr = None
-    signed_date: LStr = None
+    signed_date: DateTime = None
     title: LStr = None
 
 
@@ -145,7 +146,7 @@ class SignB2ePersonalTailResultItem(B24Model):
 
     file_url: LStr = None
     id: LInt = None
-    signed_date: LStr = None
+    signed_date: DateTime = None
     title: LStr = None
 
 

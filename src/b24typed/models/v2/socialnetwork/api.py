@@ -13,6 +13,7 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import Id
 
 
 class SocialnetworkApiWorkgroupGetResultActions(B24Model):
@@ -71,7 +72,7 @@ class SocialnetworkApiWorkgroupGetResultFeatures(B24Model):
 class SocialnetworkApiWorkgroupGetResultGroupMembersList(B24Model):
     """An object in the result of ``socialnetwork.api.workgroup.get``."""
 
-    id: LInt = None
+    id: Id = None
     invited: LBool = None
     is_awaiting: LBool = Field(None, alias="isAwaiting")
     is_member: LBool = Field(None, alias="isMember")
@@ -80,7 +81,7 @@ class SocialnetworkApiWorkgroupGetResultGroupMembersList(B24Model):
 class SocialnetworkApiWorkgroupGetResultListOfMembers(B24Model):
     """An object in the result of ``socialnetwork.api.workgroup.get``."""
 
-    id: LInt = None
+    id: Id = None
     is_auto_member: LBool = Field(None, alias="isAutoMember")
     is_moderator: LBool = Field(None, alias="isModerator")
     is_owner: LBool = Field(None, alias="isOwner")
@@ -94,7 +95,7 @@ class SocialnetworkApiWorkgroupGetResultListOfMembers(B24Model):
 class SocialnetworkApiWorkgroupGetResultListOfMembersAwaitingInvite(B24Model):
     """An object in the result of ``socialnetwork.api.workgroup.get``."""
 
-    id: LInt = None
+    id: Id = None
     name: LStr = None
     photo: LStr = None
 
@@ -103,7 +104,7 @@ class SocialnetworkApiWorkgroupGetResultOwnerData(B24Model):
     """An object in the result of ``socialnetwork.api.workgroup.get``."""
 
     formatted_name: LStr = Field(None, alias="FORMATTED_NAME")
-    id: LInt = Field(None, alias="ID")
+    id: Id = Field(None, alias="ID")
     photo: LStr = Field(None, alias="PHOTO")
 
 
@@ -174,7 +175,7 @@ class SocialnetworkApiWorkgroupGetResult(B24Model):
     opened: LBool = Field(None, alias="OPENED")
     ordinary_members: LList[LInt] = Field(None, alias="ORDINARY_MEMBERS")
     owner_data: SocialnetworkApiWorkgroupGetResultOwnerData | None = Field(None, alias="OWNER_DATA")
-    owner_id: LInt = Field(None, alias="OWNER_ID")
+    owner_id: Id = Field(None, alias="OWNER_ID")
     privacy_code: LStr = Field(None, alias="PRIVACY_CODE")
     project: LBool = Field(None, alias="PROJECT")
     project_date_finish: Any = Field(None, alias="PROJECT_DATE_FINISH")

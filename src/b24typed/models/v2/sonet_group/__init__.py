@@ -11,6 +11,7 @@ from typing import Any, TypeAlias
 from pydantic import Field
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LStr
+from b24typed.fieldtypes import DateTime
 
 SonetGroupCreateResult: TypeAlias = LInt
 
@@ -22,9 +23,9 @@ class SonetGroupGetItem(B24Model):
 
     active: LStr = Field(None, alias="ACTIVE")
     closed: LStr = Field(None, alias="CLOSED")
-    date_activity: LStr = Field(None, alias="DATE_ACTIVITY")
-    date_create: LStr = Field(None, alias="DATE_CREATE")
-    date_update: LStr = Field(None, alias="DATE_UPDATE")
+    date_activity: DateTime = Field(None, alias="DATE_ACTIVITY")
+    date_create: DateTime = Field(None, alias="DATE_CREATE")
+    date_update: DateTime = Field(None, alias="DATE_UPDATE")
     description: Any = Field(None, alias="DESCRIPTION")
     id: LInt = Field(None, alias="ID")
     is_extranet: LStr = Field(None, alias="IS_EXTRANET")

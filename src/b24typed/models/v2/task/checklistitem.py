@@ -13,6 +13,7 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import Flag
 
 TaskChecklistitemAddResult: TypeAlias = LInt
 
@@ -72,8 +73,8 @@ class TaskChecklistitemGetResult(B24Model):
     attachments: TaskChecklistitemGetResultAttachments | None = Field(None, alias="ATTACHMENTS")
     created_by: LStr = Field(None, alias="CREATED_BY")
     id: LStr = Field(None, alias="ID")
-    is_complete: LStr = Field(None, alias="IS_COMPLETE")
-    is_important: LStr = Field(None, alias="IS_IMPORTANT")
+    is_complete: Flag = Field(None, alias="IS_COMPLETE")
+    is_important: Flag = Field(None, alias="IS_IMPORTANT")
     members: LList[TaskChecklistitemGetResultMembersItem] = Field(None, alias="MEMBERS")
     parent_id: LStr = Field(None, alias="PARENT_ID")
     sort_index: LStr = Field(None, alias="SORT_INDEX")
@@ -89,8 +90,8 @@ class TaskChecklistitemGetlistItem(B24Model):
     attachments: Any = Field(None, alias="ATTACHMENTS")
     created_by: LStr = Field(None, alias="CREATED_BY")
     id: LStr = Field(None, alias="ID")
-    is_complete: LStr = Field(None, alias="IS_COMPLETE")
-    is_important: LStr = Field(None, alias="IS_IMPORTANT")
+    is_complete: Flag = Field(None, alias="IS_COMPLETE")
+    is_important: Flag = Field(None, alias="IS_IMPORTANT")
     members: LList[TaskChecklistitemGetResultMembersItem] = Field(None, alias="MEMBERS")
     parent_id: LStr = Field(None, alias="PARENT_ID")
     sort_index: LStr = Field(None, alias="SORT_INDEX")

@@ -12,6 +12,7 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 TaskElapseditemAddResult: TypeAlias = LInt
 
@@ -26,9 +27,9 @@ class TaskElapseditemGetlistItem(B24Model):
     """An object in the result of ``task.elapseditem.getlist``."""
 
     comment_text: LStr = Field(None, alias="COMMENT_TEXT")
-    created_date: LStr = Field(None, alias="CREATED_DATE")
-    date_start: LStr = Field(None, alias="DATE_START")
-    date_stop: LStr = Field(None, alias="DATE_STOP")
+    created_date: DateTime = Field(None, alias="CREATED_DATE")
+    date_start: DateTime = Field(None, alias="DATE_START")
+    date_stop: DateTime = Field(None, alias="DATE_STOP")
     id: LInt = Field(None, alias="ID")
     minutes: LStr = Field(None, alias="MINUTES")
     seconds: LStr = Field(None, alias="SECONDS")

@@ -12,6 +12,7 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import Flag
 
 
 class TaskItemAddFields(TypedDict, total=False):
@@ -117,8 +118,8 @@ class TaskItemUserfieldGetResult(B24Model):
     list_filter_label: TaskItemUserfieldGetResultErrorMessage | None = Field(
         None, alias="LIST_FILTER_LABEL"
     )
-    mandatory: LStr = Field(None, alias="MANDATORY")
-    multiple: LStr = Field(None, alias="MULTIPLE")
+    mandatory: Flag = Field(None, alias="MANDATORY")
+    multiple: Flag = Field(None, alias="MULTIPLE")
     settings: TaskItemUserfieldGetResultSettings | None = Field(None, alias="SETTINGS")
     show_filter: LStr = Field(None, alias="SHOW_FILTER")
     show_in_list: LStr = Field(None, alias="SHOW_IN_LIST")
@@ -186,8 +187,8 @@ class TaskItemUserfieldGetlistItem(B24Model):
     list: LList[TaskItemUserfieldGetResultListItem] = Field(None, alias="LIST")
     list_column_label: LStr = Field(None, alias="LIST_COLUMN_LABEL")
     list_filter_label: LStr = Field(None, alias="LIST_FILTER_LABEL")
-    mandatory: LStr = Field(None, alias="MANDATORY")
-    multiple: LStr = Field(None, alias="MULTIPLE")
+    mandatory: Flag = Field(None, alias="MANDATORY")
+    multiple: Flag = Field(None, alias="MULTIPLE")
     settings: Any = Field(None, alias="SETTINGS")
     show_filter: LStr = Field(None, alias="SHOW_FILTER")
     show_in_list: LStr = Field(None, alias="SHOW_IN_LIST")

@@ -11,154 +11,14 @@ from typing import Any, TypeAlias
 from pydantic import Field
 
 from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr, Rows
-
-
-class TasksTaskAddResultTaskAction(B24Model):
-    """An object in the result of ``tasks.task.add``."""
-
-    accept: LBool = None
-    add_favorite: LBool = Field(None, alias="addFavorite")
-    approve: LBool = None
-    change_deadline: LBool = Field(None, alias="changeDeadline")
-    checklist_add: LBool = Field(None, alias="checklist.add")
-    checklist_reorder: LBool = Field(None, alias="checklist.reorder")
-    checklist_add_items: LBool = Field(None, alias="checklistAddItems")
-    complete: LBool = None
-    create: LBool = None
-    dayplan_timer_toggle: LBool = Field(None, alias="dayplan.timer.toggle")
-    decline: LBool = None
-    defer: LBool = None
-    delegate: LBool = None
-    delete_favorite: LBool = Field(None, alias="deleteFavorite")
-    disapprove: LBool = None
-    edit: LBool = None
-    edit_originator: LBool = Field(None, alias="edit.originator")
-    edit_plan: LBool = Field(None, alias="edit.plan")
-    elapsedtime_add: LBool = Field(None, alias="elapsedtime.add")
-    favorite_add: LBool = Field(None, alias="favorite.add")
-    favorite_delete: LBool = Field(None, alias="favorite.delete")
-    pause: LBool = None
-    rate: LBool = None
-    remove: LBool = None
-    renew: LBool = None
-    start: LBool = None
-
-
-class TasksTaskAddResultTaskCheckListTreeFields(B24Model):
-    """An object in the result of ``tasks.task.add``."""
-
-    attachments: LList[Any] = None
-    completed_count: LInt = Field(None, alias="completedCount")
-    copied_id: Any = Field(None, alias="copiedId")
-    created_by: Any = Field(None, alias="createdBy")
-    display_sort_index: LStr = Field(None, alias="displaySortIndex")
-    entity_id: Any = Field(None, alias="entityId")
-    id: Any = None
-    is_complete: LBool = Field(None, alias="isComplete")
-    is_important: LBool = Field(None, alias="isImportant")
-    members: LList[Any] = None
-    parent_id: Any = Field(None, alias="parentId")
-    sort_index: Any = Field(None, alias="sortIndex")
-    title: LStr = None
-    user_id: LInt = Field(None, alias="userId")
-
-
-class TasksTaskAddResultTaskCheckListTree(B24Model):
-    """An object in the result of ``tasks.task.add``."""
-
-    action: LList[Any] = None
-    descendants: LList[Any] = None
-    fields: TasksTaskAddResultTaskCheckListTreeFields | None = None
-    node_id: LInt = Field(None, alias="nodeId")
-
-
-class TasksTaskAddResultTaskCreator(B24Model):
-    """An object in the result of ``tasks.task.add``."""
-
-    icon: LStr = None
-    id: LInt = None
-    link: LStr = None
-    name: LStr = None
-    work_position: LStr = Field(None, alias="workPosition")
-
-
-class TasksTaskAddResultTask(B24Model):
-    """An object in the result of ``tasks.task.add``."""
-
-    accomplices: LList[Any] = None
-    accomplices_data: LList[Any] = Field(None, alias="accomplicesData")
-    action: TasksTaskAddResultTaskAction | None = None
-    activity_date: LStr = Field(None, alias="activityDate")
-    add_in_report: LStr = Field(None, alias="addInReport")
-    allow_change_deadline: LStr = Field(None, alias="allowChangeDeadline")
-    allow_time_tracking: LStr = Field(None, alias="allowTimeTracking")
-    auditors: LList[Any] = None
-    auditors_data: LList[Any] = Field(None, alias="auditorsData")
-    changed_by: LStr = Field(None, alias="changedBy")
-    changed_date: LStr = Field(None, alias="changedDate")
-    check_list_can_add: LBool = Field(None, alias="checkListCanAdd")
-    check_list_tree: TasksTaskAddResultTaskCheckListTree | None = Field(None, alias="checkListTree")
-    checklist: LList[Any] = None
-    closed_by: Any = Field(None, alias="closedBy")
-    closed_date: Any = Field(None, alias="closedDate")
-    comments_count: Any = Field(None, alias="commentsCount")
-    created_by: LStr = Field(None, alias="createdBy")
-    created_date: LStr = Field(None, alias="createdDate")
-    creator: TasksTaskAddResultTaskCreator | None = None
-    date_start: Any = Field(None, alias="dateStart")
-    deadline: Any = None
-    description: LStr = None
-    description_in_bbcode: LStr = Field(None, alias="descriptionInBbcode")
-    duration_fact: Any = Field(None, alias="durationFact")
-    duration_plan: Any = Field(None, alias="durationPlan")
-    duration_type: LStr = Field(None, alias="durationType")
-    end_date_plan: Any = Field(None, alias="endDatePlan")
-    exchange_id: Any = Field(None, alias="exchangeId")
-    exchange_modified: Any = Field(None, alias="exchangeModified")
-    favorite: LStr = None
-    flow_id: Any = Field(None, alias="flowId")
-    forked_by_template_id: Any = Field(None, alias="forkedByTemplateId")
-    forum_id: Any = Field(None, alias="forumId")
-    forum_topic_id: Any = Field(None, alias="forumTopicId")
-    group: LList[Any] = None
-    group_id: LInt = Field(None, alias="groupId")
-    guid: LStr = None
-    id: LInt = None
-    is_muted: LStr = Field(None, alias="isMuted")
-    is_pinned: LStr = Field(None, alias="isPinned")
-    is_pinned_in_group: LStr = Field(None, alias="isPinnedInGroup")
-    mark: Any = None
-    match_work_time: LStr = Field(None, alias="matchWorkTime")
-    multitask: LStr = None
-    new_comments_count: LInt = Field(None, alias="newCommentsCount")
-    not_viewed: LStr = Field(None, alias="notViewed")
-    outlook_version: LStr = Field(None, alias="outlookVersion")
-    parent_id: Any = Field(None, alias="parentId")
-    priority: LStr = None
-    replicate: LStr = None
-    responsible: TasksTaskAddResultTaskCreator | None = None
-    responsible_id: LInt = Field(None, alias="responsibleId")
-    service_comments_count: Any = Field(None, alias="serviceCommentsCount")
-    site_id: LStr = Field(None, alias="siteId")
-    sorting: Any = None
-    stage_id: LInt = Field(None, alias="stageId")
-    start_date_plan: Any = Field(None, alias="startDatePlan")
-    status: LStr = None
-    status_changed_by: Any = Field(None, alias="statusChangedBy")
-    status_changed_date: LStr = Field(None, alias="statusChangedDate")
-    subordinate: LStr = None
-    task_control: LStr = Field(None, alias="taskControl")
-    time_estimate: LStr = Field(None, alias="timeEstimate")
-    time_spent_in_logs: Any = Field(None, alias="timeSpentInLogs")
-    title: LStr = None
-    viewed_date: Any = Field(None, alias="viewedDate")
-    xml_id: Any = Field(None, alias="xmlId")
+from b24typed.fieldtypes import DateTime
+from b24typed.models.entities.tasks import Task as Task
 
 
 class TasksTaskAddResult(B24Model):
     """Result of ``tasks.task.add`` (REST v2)."""
 
-    task: TasksTaskAddResultTask
+    task: Task
 
 
 class TasksTaskApproveResultTaskAction(B24Model):
@@ -274,6 +134,16 @@ class TasksTaskApproveResultTaskCheckListTree(B24Model):
     node_id: LInt = Field(None, alias="nodeId")
 
 
+class TasksTaskApproveResultTaskCreator(B24Model):
+    """An object in the result of ``tasks.task.approve``."""
+
+    icon: LStr = None
+    id: LInt = None
+    link: LStr = None
+    name: LStr = None
+    work_position: LStr = Field(None, alias="workPosition")
+
+
 class TasksTaskApproveResultTaskGroup(B24Model):
     """An object in the result of ``tasks.task.approve``."""
 
@@ -291,7 +161,7 @@ class TasksTaskApproveResultTask(B24Model):
     accomplices: LList[Any] = None
     accomplices_data: LList[Any] = Field(None, alias="accomplicesData")
     action: TasksTaskApproveResultTaskAction | None = None
-    activity_date: LStr = Field(None, alias="activityDate")
+    activity_date: DateTime = Field(None, alias="activityDate")
     add_in_report: LStr = Field(None, alias="addInReport")
     allow_change_deadline: LStr = Field(None, alias="allowChangeDeadline")
     allow_time_tracking: LStr = Field(None, alias="allowTimeTracking")
@@ -299,20 +169,20 @@ class TasksTaskApproveResultTask(B24Model):
     auditors_data: LDict = Field(None, alias="auditorsData")
     backlog_id: Any = Field(None, alias="backlogId")
     changed_by: LStr = Field(None, alias="changedBy")
-    changed_date: LStr = Field(None, alias="changedDate")
+    changed_date: DateTime = Field(None, alias="changedDate")
     check_list_can_add: LBool = Field(None, alias="checkListCanAdd")
     check_list_tree: TasksTaskApproveResultTaskCheckListTree | None = Field(
         None, alias="checkListTree"
     )
     checklist: LDict = None
     closed_by: LStr = Field(None, alias="closedBy")
-    closed_date: LStr = Field(None, alias="closedDate")
+    closed_date: DateTime = Field(None, alias="closedDate")
     comments_count: LStr = Field(None, alias="commentsCount")
     created_by: LStr = Field(None, alias="createdBy")
-    created_date: LStr = Field(None, alias="createdDate")
-    creator: TasksTaskAddResultTaskCreator | None = None
-    date_start: LStr = Field(None, alias="dateStart")
-    deadline: LStr = None
+    created_date: DateTime = Field(None, alias="createdDate")
+    creator: TasksTaskApproveResultTaskCreator | None = None
+    date_start: DateTime = Field(None, alias="dateStart")
+    deadline: DateTime = None
     description: LStr = None
     description_in_bbcode: LStr = Field(None, alias="descriptionInBbcode")
     duration_fact: LStr = Field(None, alias="durationFact")
@@ -342,7 +212,7 @@ class TasksTaskApproveResultTask(B24Model):
     parent_id: Any = Field(None, alias="parentId")
     priority: LStr = None
     replicate: LStr = None
-    responsible: TasksTaskAddResultTaskCreator | None = None
+    responsible: TasksTaskApproveResultTaskCreator | None = None
     responsible_id: LInt = Field(None, alias="responsibleId")
     service_comments_count: LStr = Field(None, alias="serviceCommentsCount")
     site_id: LStr = Field(None, alias="siteId")
@@ -352,21 +222,21 @@ class TasksTaskApproveResultTask(B24Model):
     start_date_plan: Any = Field(None, alias="startDatePlan")
     status: LStr = None
     status_changed_by: LStr = Field(None, alias="statusChangedBy")
-    status_changed_date: LStr = Field(None, alias="statusChangedDate")
+    status_changed_date: DateTime = Field(None, alias="statusChangedDate")
     subordinate: LStr = None
     task_control: LStr = Field(None, alias="taskControl")
     time_estimate: LStr = Field(None, alias="timeEstimate")
     time_spent_in_logs: LStr = Field(None, alias="timeSpentInLogs")
     title: LStr = None
-    viewed_date: LStr = Field(None, alias="viewedDate")
+    viewed_date: DateTime = Field(None, alias="viewedDate")
     xml_id: Any = Field(None, alias="xmlId")
 
 
 class TasksTaskApproveResultTime(B24Model):
     """An object in the result of ``tasks.task.approve``."""
 
-    date_finish: LStr = None
-    date_start: LStr = None
+    date_finish: DateTime = None
+    date_start: DateTime = None
     duration: LFloat = None
     finish: LFloat = None
     operating: LFloat = None
@@ -388,7 +258,7 @@ class TasksTaskCompleteResultTask(B24Model):
     accomplices: LList[LStr] = None
     accomplices_data: LDict = Field(None, alias="accomplicesData")
     action: TasksTaskApproveResultTaskAction | None = None
-    activity_date: LStr = Field(None, alias="activityDate")
+    activity_date: DateTime = Field(None, alias="activityDate")
     add_in_report: LStr = Field(None, alias="addInReport")
     allow_change_deadline: LStr = Field(None, alias="allowChangeDeadline")
     allow_time_tracking: LStr = Field(None, alias="allowTimeTracking")
@@ -396,20 +266,20 @@ class TasksTaskCompleteResultTask(B24Model):
     auditors_data: LDict = Field(None, alias="auditorsData")
     backlog_id: LInt = Field(None, alias="backlogId")
     changed_by: LStr = Field(None, alias="changedBy")
-    changed_date: LStr = Field(None, alias="changedDate")
+    changed_date: DateTime = Field(None, alias="changedDate")
     check_list_can_add: LBool = Field(None, alias="checkListCanAdd")
     check_list_tree: TasksTaskApproveResultTaskCheckListTree | None = Field(
         None, alias="checkListTree"
     )
     checklist: LDict = None
     closed_by: LStr = Field(None, alias="closedBy")
-    closed_date: LStr = Field(None, alias="closedDate")
+    closed_date: DateTime = Field(None, alias="closedDate")
     comments_count: LStr = Field(None, alias="commentsCount")
     created_by: LStr = Field(None, alias="createdBy")
-    created_date: LStr = Field(None, alias="createdDate")
-    creator: TasksTaskAddResultTaskCreator | None = None
-    date_start: LStr = Field(None, alias="dateStart")
-    deadline: LStr = None
+    created_date: DateTime = Field(None, alias="createdDate")
+    creator: TasksTaskApproveResultTaskCreator | None = None
+    date_start: DateTime = Field(None, alias="dateStart")
+    deadline: DateTime = None
     description: LStr = None
     description_in_bbcode: LStr = Field(None, alias="descriptionInBbcode")
     duration_fact: LStr = Field(None, alias="durationFact")
@@ -439,7 +309,7 @@ class TasksTaskCompleteResultTask(B24Model):
     parent_id: LInt = Field(None, alias="parentId")
     priority: LStr = None
     replicate: LStr = None
-    responsible: TasksTaskAddResultTaskCreator | None = None
+    responsible: TasksTaskApproveResultTaskCreator | None = None
     responsible_id: LInt = Field(None, alias="responsibleId")
     service_comments_count: LStr = Field(None, alias="serviceCommentsCount")
     site_id: LStr = Field(None, alias="siteId")
@@ -449,13 +319,13 @@ class TasksTaskCompleteResultTask(B24Model):
     start_date_plan: Any = Field(None, alias="startDatePlan")
     status: LStr = None
     status_changed_by: LStr = Field(None, alias="statusChangedBy")
-    status_changed_date: LStr = Field(None, alias="statusChangedDate")
+    status_changed_date: DateTime = Field(None, alias="statusChangedDate")
     subordinate: LStr = None
     task_control: LStr = Field(None, alias="taskControl")
     time_estimate: LStr = Field(None, alias="timeEstimate")
     time_spent_in_logs: LStr = Field(None, alias="timeSpentInLogs")
     title: LStr = None
-    viewed_date: LStr = Field(None, alias="viewedDate")
+    viewed_date: DateTime = Field(None, alias="viewedDate")
     xml_id: Any = Field(None, alias="xmlId")
 
 
@@ -487,7 +357,7 @@ class TasksTaskDeferResultTask(B24Model):
     accomplices: LList[LStr] = None
     accomplices_data: LDict = Field(None, alias="accomplicesData")
     action: TasksTaskApproveResultTaskAction | None = None
-    activity_date: LStr = Field(None, alias="activityDate")
+    activity_date: DateTime = Field(None, alias="activityDate")
     add_in_report: LStr = Field(None, alias="addInReport")
     allow_change_deadline: LStr = Field(None, alias="allowChangeDeadline")
     allow_time_tracking: LStr = Field(None, alias="allowTimeTracking")
@@ -495,7 +365,7 @@ class TasksTaskDeferResultTask(B24Model):
     auditors_data: LDict = Field(None, alias="auditorsData")
     backlog_id: LInt = Field(None, alias="backlogId")
     changed_by: LStr = Field(None, alias="changedBy")
-    changed_date: LStr = Field(None, alias="changedDate")
+    changed_date: DateTime = Field(None, alias="changedDate")
     check_list_can_add: LBool = Field(None, alias="checkListCanAdd")
     check_list_tree: TasksTaskApproveResultTaskCheckListTree | None = Field(
         None, alias="checkListTree"
@@ -505,10 +375,10 @@ class TasksTaskDeferResultTask(B24Model):
     closed_date: Any = Field(None, alias="closedDate")
     comments_count: LStr = Field(None, alias="commentsCount")
     created_by: LStr = Field(None, alias="createdBy")
-    created_date: LStr = Field(None, alias="createdDate")
-    creator: TasksTaskAddResultTaskCreator | None = None
-    date_start: LStr = Field(None, alias="dateStart")
-    deadline: LStr = None
+    created_date: DateTime = Field(None, alias="createdDate")
+    creator: TasksTaskApproveResultTaskCreator | None = None
+    date_start: DateTime = Field(None, alias="dateStart")
+    deadline: DateTime = None
     description: LStr = None
     description_in_bbcode: LStr = Field(None, alias="descriptionInBbcode")
     duration_fact: LStr = Field(None, alias="durationFact")
@@ -538,7 +408,7 @@ class TasksTaskDeferResultTask(B24Model):
     parent_id: LInt = Field(None, alias="parentId")
     priority: LStr = None
     replicate: LStr = None
-    responsible: TasksTaskAddResultTaskCreator | None = None
+    responsible: TasksTaskApproveResultTaskCreator | None = None
     responsible_id: LInt = Field(None, alias="responsibleId")
     service_comments_count: LStr = Field(None, alias="serviceCommentsCount")
     site_id: LStr = Field(None, alias="siteId")
@@ -548,13 +418,13 @@ class TasksTaskDeferResultTask(B24Model):
     start_date_plan: Any = Field(None, alias="startDatePlan")
     status: LStr = None
     status_changed_by: LStr = Field(None, alias="statusChangedBy")
-    status_changed_date: LStr = Field(None, alias="statusChangedDate")
+    status_changed_date: DateTime = Field(None, alias="statusChangedDate")
     subordinate: LStr = None
     task_control: LStr = Field(None, alias="taskControl")
     time_estimate: LStr = Field(None, alias="timeEstimate")
     time_spent_in_logs: LStr = Field(None, alias="timeSpentInLogs")
     title: LStr = None
-    viewed_date: LStr = Field(None, alias="viewedDate")
+    viewed_date: DateTime = Field(None, alias="viewedDate")
     xml_id: Any = Field(None, alias="xmlId")
 
 
@@ -571,7 +441,7 @@ class TasksTaskDelegateResultTask(B24Model):
     accomplices: LList[LStr] = None
     accomplices_data: LDict = Field(None, alias="accomplicesData")
     action: TasksTaskApproveResultTaskAction | None = None
-    activity_date: LStr = Field(None, alias="activityDate")
+    activity_date: DateTime = Field(None, alias="activityDate")
     add_in_report: LStr = Field(None, alias="addInReport")
     allow_change_deadline: LStr = Field(None, alias="allowChangeDeadline")
     allow_time_tracking: LStr = Field(None, alias="allowTimeTracking")
@@ -579,7 +449,7 @@ class TasksTaskDelegateResultTask(B24Model):
     auditors_data: LDict = Field(None, alias="auditorsData")
     backlog_id: Any = Field(None, alias="backlogId")
     changed_by: LStr = Field(None, alias="changedBy")
-    changed_date: LStr = Field(None, alias="changedDate")
+    changed_date: DateTime = Field(None, alias="changedDate")
     check_list_can_add: LBool = Field(None, alias="checkListCanAdd")
     check_list_tree: TasksTaskApproveResultTaskCheckListTree | None = Field(
         None, alias="checkListTree"
@@ -589,10 +459,10 @@ class TasksTaskDelegateResultTask(B24Model):
     closed_date: Any = Field(None, alias="closedDate")
     comments_count: LStr = Field(None, alias="commentsCount")
     created_by: LStr = Field(None, alias="createdBy")
-    created_date: LStr = Field(None, alias="createdDate")
-    creator: TasksTaskAddResultTaskCreator | None = None
-    date_start: LStr = Field(None, alias="dateStart")
-    deadline: LStr = None
+    created_date: DateTime = Field(None, alias="createdDate")
+    creator: TasksTaskApproveResultTaskCreator | None = None
+    date_start: DateTime = Field(None, alias="dateStart")
+    deadline: DateTime = None
     description: LStr = None
     description_in_bbcode: LStr = Field(None, alias="descriptionInBbcode")
     duration_fact: LStr = Field(None, alias="durationFact")
@@ -622,7 +492,7 @@ class TasksTaskDelegateResultTask(B24Model):
     parent_id: Any = Field(None, alias="parentId")
     priority: LStr = None
     replicate: LStr = None
-    responsible: TasksTaskAddResultTaskCreator | None = None
+    responsible: TasksTaskApproveResultTaskCreator | None = None
     responsible_id: LInt = Field(None, alias="responsibleId")
     service_comments_count: LStr = Field(None, alias="serviceCommentsCount")
     site_id: LStr = Field(None, alias="siteId")
@@ -632,13 +502,13 @@ class TasksTaskDelegateResultTask(B24Model):
     start_date_plan: Any = Field(None, alias="startDatePlan")
     status: LStr = None
     status_changed_by: LStr = Field(None, alias="statusChangedBy")
-    status_changed_date: LStr = Field(None, alias="statusChangedDate")
+    status_changed_date: DateTime = Field(None, alias="statusChangedDate")
     subordinate: LStr = None
     task_control: LStr = Field(None, alias="taskControl")
     time_estimate: LStr = Field(None, alias="timeEstimate")
     time_spent_in_logs: LStr = Field(None, alias="timeSpentInLogs")
     title: LStr = None
-    viewed_date: LStr = Field(None, alias="viewedDate")
+    viewed_date: DateTime = Field(None, alias="viewedDate")
     xml_id: Any = Field(None, alias="xmlId")
 
 
@@ -661,7 +531,7 @@ class TasksTaskDisapproveResultTask(B24Model):
     accomplices: LList[Any] = None
     accomplices_data: LList[Any] = Field(None, alias="accomplicesData")
     action: TasksTaskApproveResultTaskAction | None = None
-    activity_date: LStr = Field(None, alias="activityDate")
+    activity_date: DateTime = Field(None, alias="activityDate")
     add_in_report: LStr = Field(None, alias="addInReport")
     allow_change_deadline: LStr = Field(None, alias="allowChangeDeadline")
     allow_time_tracking: LStr = Field(None, alias="allowTimeTracking")
@@ -669,7 +539,7 @@ class TasksTaskDisapproveResultTask(B24Model):
     auditors_data: LDict = Field(None, alias="auditorsData")
     backlog_id: Any = Field(None, alias="backlogId")
     changed_by: LStr = Field(None, alias="changedBy")
-    changed_date: LStr = Field(None, alias="changedDate")
+    changed_date: DateTime = Field(None, alias="changedDate")
     check_list_can_add: LBool = Field(None, alias="checkListCanAdd")
     check_list_tree: TasksTaskApproveResultTaskCheckListTree | None = Field(
         None, alias="checkListTree"
@@ -679,10 +549,10 @@ class TasksTaskDisapproveResultTask(B24Model):
     closed_date: Any = Field(None, alias="closedDate")
     comments_count: LStr = Field(None, alias="commentsCount")
     created_by: LStr = Field(None, alias="createdBy")
-    created_date: LStr = Field(None, alias="createdDate")
-    creator: TasksTaskAddResultTaskCreator | None = None
-    date_start: LStr = Field(None, alias="dateStart")
-    deadline: LStr = None
+    created_date: DateTime = Field(None, alias="createdDate")
+    creator: TasksTaskApproveResultTaskCreator | None = None
+    date_start: DateTime = Field(None, alias="dateStart")
+    deadline: DateTime = None
     description: LStr = None
     description_in_bbcode: LStr = Field(None, alias="descriptionInBbcode")
     duration_fact: LStr = Field(None, alias="durationFact")
@@ -712,7 +582,7 @@ class TasksTaskDisapproveResultTask(B24Model):
     parent_id: Any = Field(None, alias="parentId")
     priority: LStr = None
     replicate: LStr = None
-    responsible: TasksTaskAddResultTaskCreator | None = None
+    responsible: TasksTaskApproveResultTaskCreator | None = None
     responsible_id: LInt = Field(None, alias="responsibleId")
     service_comments_count: LStr = Field(None, alias="serviceCommentsCount")
     site_id: LStr = Field(None, alias="siteId")
@@ -722,13 +592,13 @@ class TasksTaskDisapproveResultTask(B24Model):
     start_date_plan: Any = Field(None, alias="startDatePlan")
     status: LStr = None
     status_changed_by: LStr = Field(None, alias="statusChangedBy")
-    status_changed_date: LStr = Field(None, alias="statusChangedDate")
+    status_changed_date: DateTime = Field(None, alias="statusChangedDate")
     subordinate: LStr = None
     task_control: LStr = Field(None, alias="taskControl")
     time_estimate: LStr = Field(None, alias="timeEstimate")
     time_spent_in_logs: LStr = Field(None, alias="timeSpentInLogs")
     title: LStr = None
-    viewed_date: LStr = Field(None, alias="viewedDate")
+    viewed_date: DateTime = Field(None, alias="viewedDate")
     xml_id: Any = Field(None, alias="xmlId")
 
 
@@ -750,30 +620,7 @@ class TasksTaskFilesAttachResult(B24Model):
     attachment_id: LInt = Field(None, alias="attachmentId")
 
 
-class TasksTaskGetResultTask(B24Model):
-    """An object in the result of ``tasks.task.get``."""
-
-    action: TasksTaskApproveResultTaskAction | None = None
-    created_by: LStr = Field(None, alias="createdBy")
-    creator: TasksTaskAddResultTaskCreator | None = None
-    deadline: LStr = None
-    description: LStr = None
-    description_in_bbcode: LStr = Field(None, alias="descriptionInBbcode")
-    favorite: LStr = None
-    group: LList[Any] = None
-    id: LInt = None
-    responsible: TasksTaskAddResultTaskCreator | None = None
-    responsible_id: LInt = Field(None, alias="responsibleId")
-    title: LStr = None
-    uf_crm_task: LList[LStr] = Field(None, alias="ufCrmTask")
-    uf_mail_message: Any = Field(None, alias="ufMailMessage")
-    uf_task_webdav_files: LList[LInt] = Field(None, alias="ufTaskWebdavFiles")
-
-
-class TasksTaskGetResult(B24Model):
-    """Result of ``tasks.task.get`` (REST v2)."""
-
-    task: TasksTaskGetResultTask
+TasksTaskGetResult: TypeAlias = TasksTaskAddResult
 
 
 class TasksTaskGetFieldsResultFieldsAccomplices(B24Model):
@@ -1156,7 +1003,7 @@ class TasksTaskHistoryListItemValue(B24Model):
 class TasksTaskHistoryListItem(B24Model):
     """An object in the result of ``tasks.task.history.list``."""
 
-    created_date: LStr = Field(None, alias="createdDate")
+    created_date: DateTime = Field(None, alias="createdDate")
     field: LStr = None
     id: LInt = None
     user: TasksTaskHistoryListItemUser | None = None
@@ -1174,60 +1021,10 @@ class TasksTaskHistoryListResult(B24Model):
     value: LDict = None
 
 
-class TasksTaskListItemCounterCounters(B24Model):
-    """An object in the result of ``tasks.task.list``."""
-
-    expired: LInt = None
-    muted_expired: LInt = Field(None, alias="mutedExpired")
-    muted_new_comments: LInt = Field(None, alias="mutedNewComments")
-    new_comments: LInt = Field(None, alias="newComments")
-    project_expired: LInt = Field(None, alias="projectExpired")
-    project_new_comments: LInt = Field(None, alias="projectNewComments")
-
-
-class TasksTaskListItemCounter(B24Model):
-    """An object in the result of ``tasks.task.list``."""
-
-    color: LStr = None
-    counters: TasksTaskListItemCounterCounters | None = None
-    value: LInt = None
-
-
-class TasksTaskListItem(B24Model):
-    """An object in the result of ``tasks.task.list``."""
-
-    accomplices: LList[Any] = None
-    accomplices_data: LList[Any] = Field(None, alias="accomplicesData")
-    auditors: LList[LStr] = None
-    auditors_data: LDict = Field(None, alias="auditorsData")
-    counter: TasksTaskListItemCounter | None = None
-    created_date: LStr = Field(None, alias="createdDate")
-    deadline: LStr = None
-    description: LStr = None
-    description_in_bbcode: LStr = Field(None, alias="descriptionInBbcode")
-    group: LList[Any] = None
-    id: LInt = None
-    length_deadline: LStr = Field(None, alias="lengthDeadline")
-    mark: LStr = None
-    parsed_description: LStr = Field(None, alias="parsedDescription")
-    priority: LStr = None
-    responsible: TasksTaskAddResultTaskCreator | None = None
-    responsible_id: LInt = Field(None, alias="responsibleId")
-    status: LStr = None
-    sub_status: LStr = Field(None, alias="subStatus")
-    tags: LDict = None
-    task_has_open_result: LStr = Field(None, alias="taskHasOpenResult")
-    task_has_result: LStr = Field(None, alias="taskHasResult")
-    task_require_result: LStr = Field(None, alias="taskRequireResult")
-    time_elapsed: Any = Field(None, alias="timeElapsed")
-    timer_is_running_for_current_user: LStr = Field(None, alias="timerIsRunningForCurrentUser")
-    title: LStr = None
-
-
 class TasksTaskListResult(B24Model):
     """Result of ``tasks.task.list`` (REST v2)."""
 
-    tasks: Any = None
+    tasks: Rows[Task]
 
 
 class TasksTaskMuteResultTask(B24Model):
@@ -1236,7 +1033,7 @@ class TasksTaskMuteResultTask(B24Model):
     accomplices: LList[LStr] = None
     accomplices_data: LDict = Field(None, alias="accomplicesData")
     action: TasksTaskApproveResultTaskAction | None = None
-    activity_date: LStr = Field(None, alias="activityDate")
+    activity_date: DateTime = Field(None, alias="activityDate")
     add_in_report: LStr = Field(None, alias="addInReport")
     allow_change_deadline: LStr = Field(None, alias="allowChangeDeadline")
     allow_time_tracking: LStr = Field(None, alias="allowTimeTracking")
@@ -1244,7 +1041,7 @@ class TasksTaskMuteResultTask(B24Model):
     auditors_data: LDict = Field(None, alias="auditorsData")
     backlog_id: Any = Field(None, alias="backlogId")
     changed_by: LStr = Field(None, alias="changedBy")
-    changed_date: LStr = Field(None, alias="changedDate")
+    changed_date: DateTime = Field(None, alias="changedDate")
     check_list_can_add: LBool = Field(None, alias="checkListCanAdd")
     check_list_tree: TasksTaskApproveResultTaskCheckListTree | None = Field(
         None, alias="checkListTree"
@@ -1254,10 +1051,10 @@ class TasksTaskMuteResultTask(B24Model):
     closed_date: Any = Field(None, alias="closedDate")
     comments_count: LStr = Field(None, alias="commentsCount")
     created_by: LStr = Field(None, alias="createdBy")
-    created_date: LStr = Field(None, alias="createdDate")
-    creator: TasksTaskAddResultTaskCreator | None = None
-    date_start: LStr = Field(None, alias="dateStart")
-    deadline: LStr = None
+    created_date: DateTime = Field(None, alias="createdDate")
+    creator: TasksTaskApproveResultTaskCreator | None = None
+    date_start: DateTime = Field(None, alias="dateStart")
+    deadline: DateTime = None
     description: LStr = None
     description_in_bbcode: LStr = Field(None, alias="descriptionInBbcode")
     duration_fact: LStr = Field(None, alias="durationFact")
@@ -1287,7 +1084,7 @@ class TasksTaskMuteResultTask(B24Model):
     parent_id: LInt = Field(None, alias="parentId")
     priority: LStr = None
     replicate: LStr = None
-    responsible: TasksTaskAddResultTaskCreator | None = None
+    responsible: TasksTaskApproveResultTaskCreator | None = None
     responsible_id: LInt = Field(None, alias="responsibleId")
     service_comments_count: LStr = Field(None, alias="serviceCommentsCount")
     site_id: LStr = Field(None, alias="siteId")
@@ -1297,21 +1094,21 @@ class TasksTaskMuteResultTask(B24Model):
     start_date_plan: Any = Field(None, alias="startDatePlan")
     status: LStr = None
     status_changed_by: LStr = Field(None, alias="statusChangedBy")
-    status_changed_date: LStr = Field(None, alias="statusChangedDate")
+    status_changed_date: DateTime = Field(None, alias="statusChangedDate")
     subordinate: LStr = None
     task_control: LStr = Field(None, alias="taskControl")
     time_estimate: LStr = Field(None, alias="timeEstimate")
     time_spent_in_logs: LStr = Field(None, alias="timeSpentInLogs")
     title: LStr = None
-    viewed_date: LStr = Field(None, alias="viewedDate")
+    viewed_date: DateTime = Field(None, alias="viewedDate")
     xml_id: Any = Field(None, alias="xmlId")
 
 
 class TasksTaskMuteResultTime(B24Model):
     """An object in the result of ``tasks.task.mute``."""
 
-    date_finish: LStr = None
-    date_start: LStr = None
+    date_finish: DateTime = None
+    date_start: DateTime = None
     duration: LFloat = None
     finish: LFloat = None
     operating: LInt = None
@@ -1355,7 +1152,7 @@ class TasksTaskPinResultTask(B24Model):
     accomplices: LList[Any] = None
     accomplices_data: LList[Any] = Field(None, alias="accomplicesData")
     action: TasksTaskApproveResultTaskAction | None = None
-    activity_date: LStr = Field(None, alias="activityDate")
+    activity_date: DateTime = Field(None, alias="activityDate")
     add_in_report: LStr = Field(None, alias="addInReport")
     allow_change_deadline: LStr = Field(None, alias="allowChangeDeadline")
     allow_time_tracking: LStr = Field(None, alias="allowTimeTracking")
@@ -1363,7 +1160,7 @@ class TasksTaskPinResultTask(B24Model):
     auditors_data: LList[Any] = Field(None, alias="auditorsData")
     backlog_id: Any = Field(None, alias="backlogId")
     changed_by: LStr = Field(None, alias="changedBy")
-    changed_date: LStr = Field(None, alias="changedDate")
+    changed_date: DateTime = Field(None, alias="changedDate")
     chat_id: LInt = Field(None, alias="chatId")
     check_list_can_add: LBool = Field(None, alias="checkListCanAdd")
     check_list_tree: TasksTaskPinResultTaskCheckListTree | None = Field(None, alias="checkListTree")
@@ -1372,10 +1169,10 @@ class TasksTaskPinResultTask(B24Model):
     closed_date: Any = Field(None, alias="closedDate")
     comments_count: Any = Field(None, alias="commentsCount")
     created_by: LStr = Field(None, alias="createdBy")
-    created_date: LStr = Field(None, alias="createdDate")
+    created_date: DateTime = Field(None, alias="createdDate")
     creator: TasksTaskPinResultTaskCreator | None = None
     date_start: Any = Field(None, alias="dateStart")
-    deadline: LStr = None
+    deadline: DateTime = None
     description: LStr = None
     description_in_bbcode: LStr = Field(None, alias="descriptionInBbcode")
     duration_fact: Any = Field(None, alias="durationFact")
@@ -1415,7 +1212,7 @@ class TasksTaskPinResultTask(B24Model):
     start_date_plan: Any = Field(None, alias="startDatePlan")
     status: LStr = None
     status_changed_by: Any = Field(None, alias="statusChangedBy")
-    status_changed_date: LStr = Field(None, alias="statusChangedDate")
+    status_changed_date: DateTime = Field(None, alias="statusChangedDate")
     subordinate: LStr = None
     task_control: LStr = Field(None, alias="taskControl")
     time_estimate: LStr = Field(None, alias="timeEstimate")
@@ -1482,82 +1279,4 @@ TasksTaskUnmuteResult: TypeAlias = TasksTaskMuteResult
 
 TasksTaskUnpinResult: TypeAlias = TasksTaskPinResult
 
-
-class TasksTaskUpdateResultTask(B24Model):
-    """An object in the result of ``tasks.task.update``."""
-
-    accomplices: LList[Any] = None
-    accomplices_data: LList[Any] = Field(None, alias="accomplicesData")
-    action: TasksTaskApproveResultTaskAction | None = None
-    activity_date: LStr = Field(None, alias="activityDate")
-    add_in_report: LStr = Field(None, alias="addInReport")
-    allow_change_deadline: LStr = Field(None, alias="allowChangeDeadline")
-    allow_time_tracking: LStr = Field(None, alias="allowTimeTracking")
-    auditors: LList[LStr] = None
-    auditors_data: LDict = Field(None, alias="auditorsData")
-    backlog_id: Any = Field(None, alias="backlogId")
-    changed_by: LStr = Field(None, alias="changedBy")
-    changed_date: LStr = Field(None, alias="changedDate")
-    check_list_can_add: LBool = Field(None, alias="checkListCanAdd")
-    check_list_tree: TasksTaskPinResultTaskCheckListTree | None = Field(None, alias="checkListTree")
-    checklist: LList[Any] = None
-    closed_by: LStr = Field(None, alias="closedBy")
-    closed_date: Any = Field(None, alias="closedDate")
-    comments_count: LStr = Field(None, alias="commentsCount")
-    created_by: LStr = Field(None, alias="createdBy")
-    created_date: LStr = Field(None, alias="createdDate")
-    creator: TasksTaskAddResultTaskCreator | None = None
-    date_start: Any = Field(None, alias="dateStart")
-    deadline: LStr = None
-    description: LStr = None
-    description_in_bbcode: LStr = Field(None, alias="descriptionInBbcode")
-    duration_fact: Any = Field(None, alias="durationFact")
-    duration_plan: LStr = Field(None, alias="durationPlan")
-    duration_type: LStr = Field(None, alias="durationType")
-    end_date_plan: LStr = Field(None, alias="endDatePlan")
-    exchange_id: Any = Field(None, alias="exchangeId")
-    exchange_modified: Any = Field(None, alias="exchangeModified")
-    favorite: LStr = None
-    flow_id: Any = Field(None, alias="flowId")
-    forked_by_template_id: Any = Field(None, alias="forkedByTemplateId")
-    forum_id: LInt = Field(None, alias="forumId")
-    forum_topic_id: LInt = Field(None, alias="forumTopicId")
-    group: LList[Any] = None
-    group_id: LInt = Field(None, alias="groupId")
-    guid: LStr = None
-    id: LInt = None
-    is_muted: LStr = Field(None, alias="isMuted")
-    is_pinned: LStr = Field(None, alias="isPinned")
-    is_pinned_in_group: LStr = Field(None, alias="isPinnedInGroup")
-    mark: Any = None
-    match_work_time: LStr = Field(None, alias="matchWorkTime")
-    multitask: LStr = None
-    new_comments_count: LInt = Field(None, alias="newCommentsCount")
-    not_viewed: LStr = Field(None, alias="notViewed")
-    outlook_version: LStr = Field(None, alias="outlookVersion")
-    priority: LStr = None
-    replicate: LStr = None
-    responsible: TasksTaskAddResultTaskCreator | None = None
-    responsible_id: LInt = Field(None, alias="responsibleId")
-    service_comments_count: LStr = Field(None, alias="serviceCommentsCount")
-    site_id: LStr = Field(None, alias="siteId")
-    sorting: Any = None
-    sprint_id: Any = Field(None, alias="sprintId")
-    stage_id: LInt = Field(None, alias="stageId")
-    start_date_plan: LStr = Field(None, alias="startDatePlan")
-    status: LStr = None
-    status_changed_by: LStr = Field(None, alias="statusChangedBy")
-    status_changed_date: LStr = Field(None, alias="statusChangedDate")
-    subordinate: LStr = None
-    task_control: LStr = Field(None, alias="taskControl")
-    time_estimate: LStr = Field(None, alias="timeEstimate")
-    time_spent_in_logs: Any = Field(None, alias="timeSpentInLogs")
-    title: LStr = None
-    viewed_date: LStr = Field(None, alias="viewedDate")
-    xml_id: Any = Field(None, alias="xmlId")
-
-
-class TasksTaskUpdateResult(B24Model):
-    """Result of ``tasks.task.update`` (REST v2)."""
-
-    task: TasksTaskUpdateResultTask
+TasksTaskUpdateResult: TypeAlias = TasksTaskAddResult

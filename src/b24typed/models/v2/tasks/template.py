@@ -12,7 +12,8 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LFloat, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
+from b24typed.fieldtypes import DateTime, Money
 
 TasksTemplateAddResult: TypeAlias = LInt
 
@@ -333,7 +334,7 @@ class TasksTemplateGetResult(B24Model):
     created_by_photo: LInt = Field(None, alias="CREATED_BY_PHOTO")
     created_by_second_name: LStr = Field(None, alias="CREATED_BY_SECOND_NAME")
     created_by_work_position: LStr = Field(None, alias="CREATED_BY_WORK_POSITION")
-    deadline_after: LDateTime = Field(None, alias="DEADLINE_AFTER")
+    deadline_after: DateTime = Field(None, alias="DEADLINE_AFTER")
     depends_on: LList[Any] = Field(None, alias="DEPENDS_ON")
     description: LStr = Field(None, alias="DESCRIPTION")
     description_in_bbcode: LStr = Field(None, alias="DESCRIPTION_IN_BBCODE")
@@ -367,7 +368,7 @@ class TasksTemplateGetResult(B24Model):
     title: LStr = Field(None, alias="TITLE")
     tparam_replication_count: LInt = Field(None, alias="TPARAM_REPLICATION_COUNT")
     tparam_type: LInt = Field(None, alias="TPARAM_TYPE")
-    uf_auto_152207278904: LFloat = Field(None, alias="UF_AUTO_152207278904")
+    uf_auto_152207278904: Money = Field(None, alias="UF_AUTO_152207278904")
     uf_auto_291715100499: LStr = Field(None, alias="UF_AUTO_291715100499")
     uf_crm_task: LList[LStr] = Field(None, alias="UF_CRM_TASK")
     uf_task_webdav_files: LList[LInt] = Field(None, alias="UF_TASK_WEBDAV_FILES")

@@ -10,7 +10,8 @@ from typing import Any, TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import Money
 
 
 class TelephonyExternalCallAttachRecordResult(B24Model):
@@ -32,7 +33,7 @@ class TelephonyExternalCallFinishResult(B24Model):
     call_status: LInt = Field(None, alias="CALL_STATUS")
     call_vote: LInt = Field(None, alias="CALL_VOTE")
     comment: LStr = Field(None, alias="COMMENT")
-    cost: LFloat = Field(None, alias="COST")
+    cost: Money = Field(None, alias="COST")
     cost_currency: LStr = Field(None, alias="COST_CURRENCY")
     crm_activity_id: LInt = Field(None, alias="CRM_ACTIVITY_ID")
     crm_entity_id: LInt = Field(None, alias="CRM_ENTITY_ID")

@@ -10,7 +10,8 @@ from typing import TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr
+from b24typed.fieldtypes import DateTime, Money
 
 
 class TimemanCloseResult(B24Model):
@@ -20,15 +21,15 @@ class TimemanCloseResult(B24Model):
     duration: LStr = Field(None, alias="DURATION")
     ip_close: LStr = Field(None, alias="IP_CLOSE")
     ip_open: LStr = Field(None, alias="IP_OPEN")
-    lat_close: LFloat = Field(None, alias="LAT_CLOSE")
-    lat_open: LFloat = Field(None, alias="LAT_OPEN")
-    lon_close: LFloat = Field(None, alias="LON_CLOSE")
-    lon_open: LFloat = Field(None, alias="LON_OPEN")
+    lat_close: Money = Field(None, alias="LAT_CLOSE")
+    lat_open: Money = Field(None, alias="LAT_OPEN")
+    lon_close: Money = Field(None, alias="LON_CLOSE")
+    lon_open: Money = Field(None, alias="LON_OPEN")
     status: LStr = Field(None, alias="STATUS")
-    time_finish: LDateTime = Field(None, alias="TIME_FINISH")
-    time_finish_default: LDateTime = Field(None, alias="TIME_FINISH_DEFAULT")
+    time_finish: DateTime = Field(None, alias="TIME_FINISH")
+    time_finish_default: DateTime = Field(None, alias="TIME_FINISH_DEFAULT")
     time_leaks: LStr = Field(None, alias="TIME_LEAKS")
-    time_start: LDateTime = Field(None, alias="TIME_START")
+    time_start: DateTime = Field(None, alias="TIME_START")
     tz_offset: LInt = Field(None, alias="TZ_OFFSET")
 
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.fieldtypes import DateTime
 
 
 class TimemanScheduleGetResultAllowedDevices(B24Model):
@@ -93,7 +94,7 @@ class TimemanScheduleGetResult(B24Model):
     calendar: TimemanScheduleGetResultCalendar | None = Field(None, alias="CALENDAR")
     calendar_id: LInt = Field(None, alias="CALENDAR_ID")
     controlled_actions: LInt = Field(None, alias="CONTROLLED_ACTIONS")
-    created_at: LDateTime = Field(None, alias="CREATED_AT")
+    created_at: DateTime = Field(None, alias="CREATED_AT")
     created_by: LInt = Field(None, alias="CREATED_BY")
     deleted: LStr = Field(None, alias="DELETED")
     deleted_at: LStr = Field(None, alias="DELETED_AT")

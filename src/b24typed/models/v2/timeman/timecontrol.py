@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal, TypeAlias, TypedDict
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LFloat, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 TimemanTimecontrolReportAddResult: TypeAlias = LBool
 
@@ -78,8 +79,8 @@ class TimemanTimecontrolReportsGetResultDaysItemReportsItem(B24Model):
     """An object in the result of ``timeman.timecontrol.reports.get``."""
 
     active: LBool = None
-    date_finish: LDateTime = None
-    date_start: LDateTime = None
+    date_finish: DateTime = None
+    date_start: DateTime = None
     duration: LInt = None
     entry_id: LStr = None
     id: LStr = None
@@ -107,8 +108,8 @@ class TimemanTimecontrolReportsGetResultDaysItem(B24Model):
     index: LInt = None
     reports: LList[TimemanTimecontrolReportsGetResultDaysItemReportsItem] = None
     workday_complete: LBool = None
-    workday_date_finish: LDateTime = None
-    workday_date_start: LDateTime = None
+    workday_date_finish: DateTime = None
+    workday_date_start: DateTime = None
     workday_duration: LInt = None
     workday_duration_config: LInt = None
     workday_duration_final: LInt = None
@@ -121,8 +122,8 @@ class TimemanTimecontrolReportsGetResultReportDaysItemReportsItem(B24Model):
     """An object in the result of ``timeman.timecontrol.reports.get``."""
 
     active: LBool = None
-    date_finish: LStr = None
-    date_start: LStr = None
+    date_finish: DateTime = None
+    date_start: DateTime = None
     duration: LInt = None
     entry_id: LStr = None
     id: LInt = None
@@ -146,8 +147,8 @@ class TimemanTimecontrolReportsGetResultReportDaysItem(B24Model):
     index: LStr = None
     reports: LList[TimemanTimecontrolReportsGetResultReportDaysItemReportsItem] = None
     workday_complete: LBool = None
-    workday_date_finish: LStr = None
-    workday_date_start: LStr = None
+    workday_date_finish: DateTime = None
+    workday_date_start: DateTime = None
     workday_duration: LInt = None
     workday_duration_config: LInt = None
     workday_duration_final: LInt = None
@@ -159,8 +160,8 @@ class TimemanTimecontrolReportsGetResultReportDaysItem(B24Model):
 class TimemanTimecontrolReportsGetResultReport(B24Model):
     """An object in the result of ``timeman.timecontrol.reports.get``."""
 
-    date_finish: LStr = None
-    date_start: LStr = None
+    date_finish: DateTime = None
+    date_start: DateTime = None
     days: LList[TimemanTimecontrolReportsGetResultReportDaysItem] = None
     month_title: LStr = None
 
@@ -168,8 +169,8 @@ class TimemanTimecontrolReportsGetResultReport(B24Model):
 class TimemanTimecontrolReportsGetResultTime(B24Model):
     """An object in the result of ``timeman.timecontrol.reports.get``."""
 
-    date_finish: LStr = None
-    date_start: LStr = None
+    date_finish: DateTime = None
+    date_start: DateTime = None
     duration: LFloat = None
     finish: LFloat = None
     operating: LInt = None
@@ -185,7 +186,7 @@ class TimemanTimecontrolReportsGetResultUser(B24Model):
     avatar: LStr = None
     first_name: LStr = None
     id: LInt = None
-    last_activity_date: LDateTime = None
+    last_activity_date: DateTime = None
     last_name: LStr = None
     name: LStr = None
     personal_gender: LStr = None
@@ -195,8 +196,8 @@ class TimemanTimecontrolReportsGetResultUser(B24Model):
 class TimemanTimecontrolReportsGetResult(B24Model):
     """Result of ``timeman.timecontrol.reports.get`` (REST v2)."""
 
-    date_finish: LDateTime = None
-    date_start: LDateTime = None
+    date_finish: DateTime = None
+    date_start: DateTime = None
     days: LList[TimemanTimecontrolReportsGetResultDaysItem] = None
     month_title: LStr = None
     report: TimemanTimecontrolReportsGetResultReport | None = None

@@ -10,7 +10,9 @@ from typing import TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime
+from b24typed.models.entities.user import User as User
 
 UserAccessResult: TypeAlias = LBool
 
@@ -23,12 +25,12 @@ class UserCurrentResult(B24Model):
     """Result of ``user.current`` (REST v2)."""
 
     active: LBool = Field(None, alias="ACTIVE")
-    date_register: LStr = Field(None, alias="DATE_REGISTER")
+    date_register: DateTime = Field(None, alias="DATE_REGISTER")
     email: LStr = Field(None, alias="EMAIL")
     id: LInt = Field(None, alias="ID")
     is_online: LStr = Field(None, alias="IS_ONLINE")
     last_activity_date: LStr = Field(None, alias="LAST_ACTIVITY_DATE")
-    last_login: LStr = Field(None, alias="LAST_LOGIN")
+    last_login: DateTime = Field(None, alias="LAST_LOGIN")
     last_name: LStr = Field(None, alias="LAST_NAME")
     name: LStr = Field(None, alias="NAME")
     personal_birthday: LStr = Field(None, alias="PERSONAL_BIRTHDAY")
@@ -105,31 +107,8 @@ class UserFieldsResult(B24Model):
     xml_id: LStr = Field(None, alias="XML_ID")
 
 
-class UserGetItem(B24Model):
-    """An object in the result of ``user.get``."""
+UserGetResult: TypeAlias = Rows[User]
 
-    active: LBool = Field(None, alias="ACTIVE")
-    date_register: LStr = Field(None, alias="DATE_REGISTER")
-    email: LStr = Field(None, alias="EMAIL")
-    id: LInt = Field(None, alias="ID")
-    is_online: LStr = Field(None, alias="IS_ONLINE")
-    last_activity_date: LDict = Field(None, alias="LAST_ACTIVITY_DATE")
-    last_login: LStr = Field(None, alias="LAST_LOGIN")
-    last_name: LStr = Field(None, alias="LAST_NAME")
-    name: LStr = Field(None, alias="NAME")
-    personal_birthday: LStr = Field(None, alias="PERSONAL_BIRTHDAY")
-    personal_city: LStr = Field(None, alias="PERSONAL_CITY")
-    personal_gender: LStr = Field(None, alias="PERSONAL_GENDER")
-    personal_mobile: LStr = Field(None, alias="PERSONAL_MOBILE")
-    personal_www: LStr = Field(None, alias="PERSONAL_WWW")
-    second_name: LStr = Field(None, alias="SECOND_NAME")
-    timestamp_x: LDict = Field(None, alias="TIMESTAMP_X")
-    time_zone: LStr = Field(None, alias="TIME_ZONE")
-    uf_department: LList[LInt] = Field(None, alias="UF_DEPARTMENT")
-    uf_employment_date: LStr = Field(None, alias="UF_EMPLOYMENT_DATE")
-    user_type: LStr = Field(None, alias="USER_TYPE")
-    work_phone: LStr = Field(None, alias="WORK_PHONE")
-    work_position: LStr = Field(None, alias="WORK_POSITION")
-
+UserSearchResult: TypeAlias = Rows[User]
 
 UserUpdateResult: TypeAlias = LBool

@@ -12,6 +12,7 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 
 from b24typed.core.typed_models import B24Model, LInt, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 
 class VoximplantStatisticGetItem(B24Model):
@@ -24,7 +25,7 @@ class VoximplantStatisticGetItem(B24Model):
     call_id: LStr = Field(None, alias="CALL_ID")
     call_log: LStr = Field(None, alias="CALL_LOG")
     call_record_url: LStr = Field(None, alias="CALL_RECORD_URL")
-    call_start_date: LStr = Field(None, alias="CALL_START_DATE")
+    call_start_date: DateTime = Field(None, alias="CALL_START_DATE")
     call_type: LStr = Field(None, alias="CALL_TYPE")
     call_vote: LStr = Field(None, alias="CALL_VOTE")
     comment: Any = Field(None, alias="COMMENT")

@@ -12,6 +12,7 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 
 class V3CallFollowupFieldGetResultItem(B24Model):
@@ -83,14 +84,14 @@ class V3CallFollowupListItem(B24Model):
     call_id: LInt = Field(None, alias="callId")
     overview: V3CallFollowupListItemOverview | None = None
     participants: LList[V3CallFollowupListItemParticipantsItem] = None
-    start_date: LStr = Field(None, alias="startDate")
+    start_date: DateTime = Field(None, alias="startDate")
 
 
 class V3CallFollowupListResultAfterCursor(B24Model):
     """An object in the result of ``call.followup.list``."""
 
     id: LInt = None
-    start_date: LStr = Field(None, alias="startDate")
+    start_date: DateTime = Field(None, alias="startDate")
 
 
 class V3CallFollowupListResult(B24Model):

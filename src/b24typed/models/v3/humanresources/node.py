@@ -11,7 +11,8 @@ from typing import Any, TypeAlias, TypedDict
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 
 class V3HumanresourcesNodeAddResultMembersItem(B24Model):
@@ -31,7 +32,7 @@ class V3HumanresourcesNodeAddResult(B24Model):
     access_code: LStr = Field(None, alias="accessCode")
     avatar: LStr = None
     color_name: LStr = Field(None, alias="colorName")
-    created_at: LDateTime = Field(None, alias="createdAt")
+    created_at: DateTime = Field(None, alias="createdAt")
     description: LStr = None
     id: LInt = None
     members: LList[V3HumanresourcesNodeAddResultMembersItem] = None
@@ -40,7 +41,7 @@ class V3HumanresourcesNodeAddResult(B24Model):
     role: LStr = None
     structure_id: LInt = Field(None, alias="structureId")
     type: LStr = None
-    updated_at: LDateTime = Field(None, alias="updatedAt")
+    updated_at: DateTime = Field(None, alias="updatedAt")
     url: LStr = None
     user_count: LInt = Field(None, alias="userCount")
     user_id: LInt = Field(None, alias="userId")
@@ -67,14 +68,14 @@ class V3HumanresourcesNodeChildrenResultItemsItem(B24Model):
 
     access_code: LStr = Field(None, alias="accessCode")
     color_name: Any = Field(None, alias="colorName")
-    created_at: LStr = Field(None, alias="createdAt")
+    created_at: DateTime = Field(None, alias="createdAt")
     description: LStr = None
     id: LInt = None
     name: LStr = None
     parent_id: LInt = Field(None, alias="parentId")
     structure_id: LInt = Field(None, alias="structureId")
     type: LStr = None
-    updated_at: LStr = Field(None, alias="updatedAt")
+    updated_at: DateTime = Field(None, alias="updatedAt")
     user_count: LInt = Field(None, alias="userCount")
     xml_id: Any = Field(None, alias="xmlId")
 
@@ -166,14 +167,14 @@ class V3HumanresourcesNodeEditResult(B24Model):
 
     access_code: LStr = Field(None, alias="accessCode")
     color_name: LStr = Field(None, alias="colorName")
-    created_at: LDateTime = Field(None, alias="createdAt")
+    created_at: DateTime = Field(None, alias="createdAt")
     description: LStr = None
     id: LInt = None
     name: LStr = None
     parent_id: LInt = Field(None, alias="parentId")
     structure_id: LInt = Field(None, alias="structureId")
     type: LStr = None
-    updated_at: LDateTime = Field(None, alias="updatedAt")
+    updated_at: DateTime = Field(None, alias="updatedAt")
     user_count: LInt = Field(None, alias="userCount")
     xml_id: LStr = Field(None, alias="xmlId")
 
@@ -213,7 +214,7 @@ class V3HumanresourcesNodeGetResultItem(B24Model):
 
     access_code: LStr = Field(None, alias="accessCode")
     color_name: Any = Field(None, alias="colorName")
-    created_at: LStr = Field(None, alias="createdAt")
+    created_at: DateTime = Field(None, alias="createdAt")
     description: LStr = None
     id: LInt = None
     members: LList[V3HumanresourcesNodeAddResultMembersItem] = None
@@ -221,7 +222,7 @@ class V3HumanresourcesNodeGetResultItem(B24Model):
     parent_id: Any = Field(None, alias="parentId")
     structure_id: LInt = Field(None, alias="structureId")
     type: LStr = None
-    updated_at: LStr = Field(None, alias="updatedAt")
+    updated_at: DateTime = Field(None, alias="updatedAt")
     user_count: LInt = Field(None, alias="userCount")
     xml_id: Any = Field(None, alias="xmlId")
 
@@ -237,14 +238,14 @@ class V3HumanresourcesNodeListItem(B24Model):
 
     access_code: LStr = Field(None, alias="accessCode")
     color_name: Any = Field(None, alias="colorName")
-    created_at: LStr = Field(None, alias="createdAt")
+    created_at: DateTime = Field(None, alias="createdAt")
     description: LStr = None
     id: LInt = None
     name: LStr = None
     parent_id: LInt = Field(None, alias="parentId")
     structure_id: LInt = Field(None, alias="structureId")
     type: LStr = None
-    updated_at: LStr = Field(None, alias="updatedAt")
+    updated_at: DateTime = Field(None, alias="updatedAt")
     user_count: LInt = Field(None, alias="userCount")
     xml_id: LStr = Field(None, alias="xmlId")
 
@@ -306,7 +307,7 @@ class V3HumanresourcesNodeSearchResult(B24Model):
 
     access_code: LStr = Field(None, alias="accessCode")
     color_name: LStr = Field(None, alias="colorName")
-    created_at: LDateTime = Field(None, alias="createdAt")
+    created_at: DateTime = Field(None, alias="createdAt")
     description: LStr = None
     id: LInt = None
     items: LList[V3HumanresourcesNodeChildrenResultItemsItem] = None
@@ -314,6 +315,6 @@ class V3HumanresourcesNodeSearchResult(B24Model):
     parent_id: LInt = Field(None, alias="parentId")
     structure_id: LInt = Field(None, alias="structureId")
     type: LStr = None
-    updated_at: LDateTime = Field(None, alias="updatedAt")
+    updated_at: DateTime = Field(None, alias="updatedAt")
     user_count: LInt = Field(None, alias="userCount")
     xml_id: LStr = Field(None, alias="xmlId")

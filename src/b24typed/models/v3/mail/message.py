@@ -11,6 +11,7 @@ from typing import Any, TypeAlias
 from pydantic import Field
 
 from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 
 class V3MailMessageCreatecalendareventResult(B24Model):
@@ -92,7 +93,7 @@ class V3MailMessageGetResultItem(B24Model):
     bindings: LList[Any] = None
     body: LStr = None
     cc: Any = None
-    date: LStr = None
+    date: DateTime = None
     from_: LStr = Field(None, alias="from")
     has_attachments: LBool = Field(None, alias="hasAttachments")
     id: LInt = None
@@ -116,7 +117,7 @@ class V3MailMessageListItem(B24Model):
     bindings: LList[Any] = None
     body: LStr = None
     cc: LStr = None
-    date: LStr = None
+    date: DateTime = None
     from_: LStr = Field(None, alias="from")
     has_attachments: LBool = Field(None, alias="hasAttachments")
     id: LInt = None

@@ -10,7 +10,8 @@ from typing import Any, TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 
 class V3MainEventlogFieldGetResultItem(B24Model):
@@ -66,7 +67,7 @@ class V3MainEventlogGetResultItem(B24Model):
     request_uri: LStr = Field(None, alias="requestUri")
     severity: LStr = None
     site_id: LStr = Field(None, alias="siteId")
-    timestamp_x: LStr = Field(None, alias="timestampX")
+    timestamp_x: DateTime = Field(None, alias="timestampX")
     user_agent: LStr = Field(None, alias="userAgent")
     user_id: LInt = Field(None, alias="userId")
 
@@ -85,7 +86,7 @@ class V3MainEventlogGetResult(B24Model):
     request_uri: LStr = Field(None, alias="requestUri")
     severity: LStr = None
     site_id: LStr = Field(None, alias="siteId")
-    timestamp_x: LDateTime = Field(None, alias="timestampX")
+    timestamp_x: DateTime = Field(None, alias="timestampX")
     user_agent: LStr = Field(None, alias="userAgent")
     user_id: LInt = Field(None, alias="userId")
 
@@ -99,7 +100,7 @@ class V3MainEventlogListItem(B24Model):
     item_id: LInt = Field(None, alias="itemId")
     module_id: LStr = Field(None, alias="moduleId")
     severity: LStr = None
-    timestamp_x: LStr = Field(None, alias="timestampX")
+    timestamp_x: DateTime = Field(None, alias="timestampX")
     user_id: LInt = Field(None, alias="userId")
 
 
@@ -117,7 +118,7 @@ class V3MainEventlogListResult(B24Model):
     request_uri: LStr = Field(None, alias="requestUri")
     severity: LStr = None
     site_id: LStr = Field(None, alias="siteId")
-    timestamp_x: LDateTime = Field(None, alias="timestampX")
+    timestamp_x: DateTime = Field(None, alias="timestampX")
     user_agent: LStr = Field(None, alias="userAgent")
     user_id: LInt = Field(None, alias="userId")
 

@@ -11,33 +11,34 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 
 class V3NoteCollectionAddResultItem(B24Model):
     """An object in the result of ``note.collection.add``."""
 
-    created_at: LStr = Field(None, alias="createdAt")
+    created_at: DateTime = Field(None, alias="createdAt")
     created_by: LInt = Field(None, alias="createdBy")
     id: LInt = None
     name: LStr = None
     policy_level: LStr = Field(None, alias="policyLevel")
     position: LInt = None
-    updated_at: LStr = Field(None, alias="updatedAt")
+    updated_at: DateTime = Field(None, alias="updatedAt")
     updated_by: LInt = Field(None, alias="updatedBy")
 
 
 class V3NoteCollectionAddResult(B24Model):
     """Result of ``note.collection.add`` (REST 3.0)."""
 
-    created_at: LDateTime = Field(None, alias="createdAt")
+    created_at: DateTime = Field(None, alias="createdAt")
     created_by: LInt = Field(None, alias="createdBy")
     id: LInt = None
     item: V3NoteCollectionAddResultItem | None = None
     name: LStr = None
     policy_level: LStr = Field(None, alias="policyLevel")
     position: LInt = None
-    updated_at: LDateTime = Field(None, alias="updatedAt")
+    updated_at: DateTime = Field(None, alias="updatedAt")
     updated_by: LInt = Field(None, alias="updatedBy")
 
 
@@ -98,7 +99,7 @@ class V3NoteCollectionListResultNextCursor(B24Model):
 class V3NoteCollectionListResult(B24Model):
     """Result of ``note.collection.list`` (REST 3.0)."""
 
-    created_at: LDateTime = Field(None, alias="createdAt")
+    created_at: DateTime = Field(None, alias="createdAt")
     created_by: LInt = Field(None, alias="createdBy")
     id: LInt = None
     items: LList[V3NoteCollectionAddResultItem] = None
@@ -106,7 +107,7 @@ class V3NoteCollectionListResult(B24Model):
     next_cursor: V3NoteCollectionListResultNextCursor | None = Field(None, alias="nextCursor")
     policy_level: LStr = Field(None, alias="policyLevel")
     position: LInt = None
-    updated_at: LDateTime = Field(None, alias="updatedAt")
+    updated_at: DateTime = Field(None, alias="updatedAt")
     updated_by: LInt = Field(None, alias="updatedBy")
 
 

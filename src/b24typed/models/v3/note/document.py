@@ -11,24 +11,15 @@ from typing import Any, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import (
-    B24Model,
-    LBool,
-    LDateTime,
-    LDict,
-    LFloat,
-    LInt,
-    LList,
-    LStr,
-    Rows,
-)
+from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime, Money
 
 
 class V3NoteDocumentAddResult(B24Model):
     """Result of ``note.document.add`` (REST 3.0)."""
 
     collection_id: LInt = Field(None, alias="collectionId")
-    created_at: LDateTime = Field(None, alias="createdAt")
+    created_at: DateTime = Field(None, alias="createdAt")
     created_by: LInt = Field(None, alias="createdBy")
     id: LInt = None
     item: LDict = None
@@ -36,7 +27,7 @@ class V3NoteDocumentAddResult(B24Model):
     parent_id: LInt = Field(None, alias="parentId")
     position: LInt = None
     title: LStr = None
-    updated_at: LDateTime = Field(None, alias="updatedAt")
+    updated_at: DateTime = Field(None, alias="updatedAt")
     updated_by: LInt = Field(None, alias="updatedBy")
 
 
@@ -111,7 +102,7 @@ class V3NoteDocumentSearchListResult(B24Model):
     document_id: LInt = Field(None, alias="documentId")
     has_more: LBool = Field(None, alias="hasMore")
     items: LList[V3NoteDocumentSearchListItem] = None
-    score: LFloat = None
+    score: Money = None
     shared_access: LBool = Field(None, alias="sharedAccess")
     snippet: LStr = None
     title: LStr = None
@@ -165,14 +156,14 @@ class V3NoteDocumentUpdateResultItem(B24Model):
     """An object in the result of ``note.document.update``."""
 
     collection_id: LInt = Field(None, alias="collectionId")
-    created_at: LStr = Field(None, alias="createdAt")
+    created_at: DateTime = Field(None, alias="createdAt")
     created_by: LInt = Field(None, alias="createdBy")
     id: LInt = None
     markdown: LStr = None
     parent_id: LInt = Field(None, alias="parentId")
     position: LInt = None
     title: LStr = None
-    updated_at: LStr = Field(None, alias="updatedAt")
+    updated_at: DateTime = Field(None, alias="updatedAt")
     updated_by: LInt = Field(None, alias="updatedBy")
 
 
@@ -180,7 +171,7 @@ class V3NoteDocumentUpdateResult(B24Model):
     """Result of ``note.document.update`` (REST 3.0)."""
 
     collection_id: LInt = Field(None, alias="collectionId")
-    created_at: LDateTime = Field(None, alias="createdAt")
+    created_at: DateTime = Field(None, alias="createdAt")
     created_by: LInt = Field(None, alias="createdBy")
     id: LInt = None
     item: V3NoteDocumentUpdateResultItem | None = None
@@ -188,7 +179,7 @@ class V3NoteDocumentUpdateResult(B24Model):
     parent_id: LInt = Field(None, alias="parentId")
     position: LInt = None
     title: LStr = None
-    updated_at: LDateTime = Field(None, alias="updatedAt")
+    updated_at: DateTime = Field(None, alias="updatedAt")
     updated_by: LInt = Field(None, alias="updatedBy")
 
 

@@ -11,7 +11,8 @@ from typing import Any, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDateTime, LDict, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 
 class V3TasksTaskAccessFieldGetResultItem(B24Model):
@@ -95,7 +96,7 @@ class V3TasksTaskAccessGetResult(B24Model):
 class V3TasksTaskAddResultItem(B24Model):
     """An object in the result of ``tasks.task.add``."""
 
-    activity: LStr = None
+    activity: DateTime = None
     actual_duration: LInt = Field(None, alias="actualDuration")
     add_in_report: Any = Field(None, alias="addInReport")
     allows_change_date_plan: LBool = Field(None, alias="allowsChangeDatePlan")
@@ -103,7 +104,7 @@ class V3TasksTaskAddResultItem(B24Model):
     allows_time_tracking: LBool = Field(None, alias="allowsTimeTracking")
     archive_link: LStr = Field(None, alias="archiveLink")
     autocomplete_sub_tasks: LBool = Field(None, alias="autocompleteSubTasks")
-    changed: LStr = None
+    changed: DateTime = None
     chat_id: LInt = Field(None, alias="chatId")
     checklist: LList[Any] = None
     closed: Any = None
@@ -114,7 +115,7 @@ class V3TasksTaskAddResultItem(B24Model):
     contains_results: LBool = Field(None, alias="containsResults")
     contains_sub_tasks: LBool = Field(None, alias="containsSubTasks")
     crm_item_ids: LList[LStr] = Field(None, alias="crmItemIds")
-    deadline: LStr = None
+    deadline: DateTime = None
     deadline_count: Any = Field(None, alias="deadlineCount")
     decline_reason: Any = Field(None, alias="declineReason")
     depends_on: LList[Any] = Field(None, alias="dependsOn")
@@ -227,7 +228,7 @@ class V3TasksTaskGetResultItemResponsible(B24Model):
 class V3TasksTaskGetResultItem(B24Model):
     """An object in the result of ``tasks.task.get``."""
 
-    activity: LStr = None
+    activity: DateTime = None
     actual_duration: LInt = Field(None, alias="actualDuration")
     add_in_report: Any = Field(None, alias="addInReport")
     allows_change_date_plan: LBool = Field(None, alias="allowsChangeDatePlan")
@@ -235,7 +236,7 @@ class V3TasksTaskGetResultItem(B24Model):
     allows_time_tracking: LBool = Field(None, alias="allowsTimeTracking")
     archive_link: LStr = Field(None, alias="archiveLink")
     autocomplete_sub_tasks: LBool = Field(None, alias="autocompleteSubTasks")
-    changed: LStr = None
+    changed: DateTime = None
     chat_id: LInt = Field(None, alias="chatId")
     checklist: LList[LInt] = None
     closed: Any = None
@@ -246,7 +247,7 @@ class V3TasksTaskGetResultItem(B24Model):
     contains_results: LBool = Field(None, alias="containsResults")
     contains_sub_tasks: LBool = Field(None, alias="containsSubTasks")
     crm_item_ids: LList[LStr] = Field(None, alias="crmItemIds")
-    deadline: LStr = None
+    deadline: DateTime = None
     deadline_count: Any = Field(None, alias="deadlineCount")
     decline_reason: Any = Field(None, alias="declineReason")
     depends_on: LList[Any] = Field(None, alias="dependsOn")
@@ -288,7 +289,7 @@ class V3TasksTaskGetResultItem(B24Model):
     start_plan: Any = Field(None, alias="startPlan")
     started: Any = None
     status: LStr = None
-    status_changed: LStr = Field(None, alias="statusChanged")
+    status_changed: DateTime = Field(None, alias="statusChanged")
     story_points: Any = Field(None, alias="storyPoints")
     title: LStr = None
     xml_id: Any = Field(None, alias="xmlId")
@@ -451,7 +452,7 @@ class V3TasksTaskListItem(B24Model):
     """An object in the result of ``tasks.task.list``."""
 
     accomplices: LList[V3TasksTaskListItemAccomplicesItem] = None
-    activity: LDateTime = None
+    activity: DateTime = None
     actual_duration: LInt = Field(None, alias="actualDuration")
     add_in_report: LBool = Field(None, alias="addInReport")
     allows_change_date_plan: LBool = Field(None, alias="allowsChangeDatePlan")
@@ -460,13 +461,13 @@ class V3TasksTaskListItem(B24Model):
     archive_link: LStr = Field(None, alias="archiveLink")
     auditors: LList[V3TasksTaskListItemAccomplicesItem] = None
     autocomplete_sub_tasks: LBool = Field(None, alias="autocompleteSubTasks")
-    changed: LDateTime = None
+    changed: DateTime = None
     changed_by: V3TasksTaskListItemAccomplicesItem | None = Field(None, alias="changedBy")
     changed_by_id: LInt = Field(None, alias="changedById")
     chat: V3TasksTaskListItemChat | None = None
     chat_id: LInt = Field(None, alias="chatId")
     checklist: LList[Any] = None
-    closed: LDateTime = None
+    closed: DateTime = None
     closed_by: V3TasksTaskListItemAccomplicesItem | None = Field(None, alias="closedBy")
     closed_by_id: LInt = Field(None, alias="closedById")
     contains_checklist: LBool = Field(None, alias="containsChecklist")
@@ -475,18 +476,18 @@ class V3TasksTaskListItem(B24Model):
     contains_related_tasks: LBool = Field(None, alias="containsRelatedTasks")
     contains_results: LBool = Field(None, alias="containsResults")
     contains_sub_tasks: LBool = Field(None, alias="containsSubTasks")
-    created: LDateTime = None
+    created: DateTime = None
     creator: V3TasksTaskListItemAccomplicesItem | None = None
     creator_id: LInt = Field(None, alias="creatorId")
     crm_item_ids: LList[Any] = Field(None, alias="crmItemIds")
-    deadline: LDateTime = None
+    deadline: DateTime = None
     depends_on: LList[Any] = Field(None, alias="dependsOn")
     description: LStr = None
     duration_type: LStr = Field(None, alias="durationType")
     elapsed_time: V3TasksTaskListItemElapsedTime | None = Field(None, alias="elapsedTime")
     email: V3TasksTaskListItemEmail | None = None
     email_id: LInt = Field(None, alias="emailId")
-    end_plan: LDateTime = Field(None, alias="endPlan")
+    end_plan: DateTime = Field(None, alias="endPlan")
     epic_id: LInt = Field(None, alias="epicId")
     estimated_time: LInt = Field(None, alias="estimatedTime")
     exchange_id: LStr = Field(None, alias="exchangeId")
@@ -510,7 +511,7 @@ class V3TasksTaskListItem(B24Model):
     mark: LStr = None
     matches_sub_tasks_time: LBool = Field(None, alias="matchesSubTasksTime")
     matches_work_time: LBool = Field(None, alias="matchesWorkTime")
-    max_deadline_change_date: LDateTime = Field(None, alias="maxDeadlineChangeDate")
+    max_deadline_change_date: DateTime = Field(None, alias="maxDeadlineChangeDate")
     max_deadline_changes: LInt = Field(None, alias="maxDeadlineChanges")
     needs_control: LBool = Field(None, alias="needsControl")
     number_of_reminders: LInt = Field(None, alias="numberOfReminders")
@@ -530,10 +531,10 @@ class V3TasksTaskListItem(B24Model):
     source: V3TasksTaskListItemSource | None = None
     stage: V3TasksTaskListItemStage | None = None
     stage_id: LInt = Field(None, alias="stageId")
-    start_plan: LDateTime = Field(None, alias="startPlan")
-    started: LDateTime = None
+    start_plan: DateTime = Field(None, alias="startPlan")
+    started: DateTime = None
     status: LStr = None
-    status_changed: LDateTime = Field(None, alias="statusChanged")
+    status_changed: DateTime = Field(None, alias="statusChanged")
     status_changed_by: V3TasksTaskListItemAccomplicesItem | None = Field(
         None, alias="statusChangedBy"
     )
@@ -560,7 +561,7 @@ class V3TasksTaskResultAddResultItem(B24Model):
     """An object in the result of ``tasks.task.result.add``."""
 
     author_id: LInt = Field(None, alias="authorId")
-    created_at: LDateTime = Field(None, alias="createdAt")
+    created_at: DateTime = Field(None, alias="createdAt")
     file_ids: LList[Any] = Field(None, alias="fileIds")
     id: LInt = None
     message_id: LInt = Field(None, alias="messageId")
@@ -568,7 +569,7 @@ class V3TasksTaskResultAddResultItem(B24Model):
     status: LStr = None
     task_id: LInt = Field(None, alias="taskId")
     text: LStr = None
-    updated_at: LDateTime = Field(None, alias="updatedAt")
+    updated_at: DateTime = Field(None, alias="updatedAt")
 
 
 class V3TasksTaskResultAddResult(B24Model):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.fieldtypes import DateTime
 
 
 class V3TimemanRecordFieldGetResultItem(B24Model):
@@ -37,9 +38,9 @@ class V3TimemanRecordListItem(B24Model):
     """An object in the result of ``timeman.record.list``."""
 
     duration: LInt = None
-    end_time: LStr = Field(None, alias="endTime")
+    end_time: DateTime = Field(None, alias="endTime")
     id: LInt = None
-    start_time: LStr = Field(None, alias="startTime")
+    start_time: DateTime = Field(None, alias="startTime")
 
 
 class V3TimemanRecordListResult(B24Model):
