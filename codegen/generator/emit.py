@@ -378,14 +378,25 @@ class ApiGenerator:
         self.specs[node.path] = (group, spec)
 
     def _walk_mode(self, doc: dict[str, Any], item_schema: Any, id_key: str) -> str | None:
-        """How ``.iterate_*`` walks a list by default, from its schema: keyset paging (``"batch"``)
-        needs a ``filter`` parameter and items that carry the id; REST v2 lists without them walk
-        by ``start``/``next`` (``"offset"``); REST 3.0 lists without them get no ``.iterate_*``."""
+        """How ``iterate_*`` walks a list by default, from its schema: keyset paging (``"batch"``)
+        needs a ``filter`` parameter, items whose id is an integer, and documented example items
+        that carry it; REST v2 lists without them walk by ``start``/``next`` (``"offset"``);
+        REST 3.0 lists without them get no ``iterate_*``, nor lists whose answer holds several
+        lists and no items key says which."""
+        if _ambiguous_items(doc):
+            return None  # several lists in the answer and no items key: no walk can pick one
         params = doc.get("params") if isinstance(doc.get("params"), dict) else {}
         names = {str(name).lower() for name in (params or {}).get("properties") or {}}
         props = item_schema.get("properties") if isinstance(item_schema, dict) else None
-        keys = {str(name).lower() for name in props or {}}
-        keyset = "filter" in names and id_key.lower() in keys
+        id_schema = next(
+            (v for k, v in (props or {}).items() if str(k).lower() == id_key.lower()), None
+        )
+        keyset = (
+            "filter" in names
+            and isinstance(id_schema, dict)
+            and "integer" in schema_types(id_schema)
+            and _examples_carry_ids(doc, id_key)
+        )
         if self.api == 3:
             return "keyset" if keyset else None
         return "batch" if keyset else "offset"
@@ -679,6 +690,39 @@ def models_imports(text: str, models: ModelsModule) -> str:
         by_module.setdefault(module, []).append(f"{name} as {local}")
     lines.extend(_line(module, names) for module, names in sorted(by_module.items()))
     return "\n".join(line for line in lines if line)
+
+
+def _ambiguous_items(doc: dict[str, Any]) -> bool:
+    """An object answer with several list members and no ``items_key`` naming one."""
+    result = doc.get("result")
+    if (doc.get("list") or {}).get("items_key") or not isinstance(result, dict):
+        return False
+    members = (result.get("properties") or {}).values()
+    lists = [m for m in members if isinstance(m, dict) and "array" in schema_types(m)]
+    return len(lists) > 1
+
+
+def _examples_carry_ids(doc: dict[str, Any], id_key: str) -> bool:
+    """Whether the documented answer's items (if any) each carry a numeric ``id_key``."""
+    examples = doc.get("examples") if isinstance(doc.get("examples"), dict) else {}
+    response = (examples or {}).get("response")
+    result = response.get("result") if isinstance(response, dict) else None
+    listing = doc.get("list") or {}
+    key = listing.get("items_key")
+    items = result.get(key) if isinstance(result, dict) and key else result
+    if isinstance(result, dict) and not key:
+        items = next((v for v in result.values() if isinstance(v, list)), None)
+    if not isinstance(items, list):
+        return True
+    for item in items:
+        value = (
+            next((v for k, v in item.items() if str(k).lower() == id_key.lower()), None)
+            if isinstance(item, dict)
+            else None
+        )
+        if not (isinstance(value, int) or (isinstance(value, str) and value.isdigit())):
+            return False
+    return True
 
 
 def _items_schema(result: Any, items_key: str | None) -> Any:

@@ -391,7 +391,7 @@ def _keyset_base(query: ListQuery) -> tuple[dict[str, Any], str, dict[str, Any],
             f"{query.method}: a REST v2 filter must be a mapping", code="SDK_INVALID_PARAMS"
         )
     flt = dict(user_filter)
-    cursor = 0
+    cursor = -1  # ids may start at 0 (the default deal category): ">ID": -1 keeps it
     start_key = f">{info.cursor_key}"
     if start_key in flt:
         try:
@@ -681,7 +681,7 @@ def v3_list_flow(state: ClientState, query: ListQuery) -> StreamFlow[None]:
     _strip(query, params, "order", "pagination")
     flt = _v3_filter(query, params)
     info = query.info
-    cursor = 0
+    cursor = -1  # ids may start at 0
     # A page shorter than a full one ends the walk. Some methods cap pages below ``limit``: when
     # the cap is unknown, "full" is the longest page seen, which costs one more request.
     longest = min(query.limit, info.page_cap) if info.page_cap else 0

@@ -220,18 +220,62 @@ class SchemaMethod:
         from .portal import Answer
 
         result = self.answer()
+        if self.pagination not in ("start", "v3") and not self.raw.get("list"):
+            return result
+        listing = self.raw.get("list") or {}
+        key = listing.get("items_key")
+        if isinstance(result, Mapping) and not key:
+            key = next((k for k, v in result.items() if isinstance(v, list)), None)
+        items = result.get(key) if isinstance(result, Mapping) and key else result
+        if not isinstance(items, list):
+            return result
+        cursor = (
+            listing.get("cursor_key") or listing.get("id_key") or ("id" if self.api == 3 else "ID")
+        )
+        items = keyset_view(items, params, str(cursor), self.api)
+        result = {**result, key: items} if isinstance(result, Mapping) and key else items
         if self.api == 2 and self.pagination == "start":
-            items = result
-            if isinstance(result, Mapping):
-                key = (self.raw.get("list") or {}).get("items_key")
-                items = (
-                    result.get(key)
-                    if key
-                    else next((v for v in result.values() if isinstance(v, list)), [])
-                )
-            count = len(items) if isinstance(items, list) else 0
-            return Answer(result, total=count, start=0)
+            start = params.get("start")
+            if start in (-1, "-1"):
+                return result
+            return Answer(result, total=len(items), start=0)
         return result
+
+
+def _id_of(item: Any, name: str) -> int | None:
+    if not isinstance(item, Mapping):
+        return None
+    value = next((v for k, v in item.items() if str(k).lower() == name.lower()), None)
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def keyset_view(items: list[Any], params: Mapping[str, Any], cursor: str, api: int) -> list[Any]:
+    """The example items as a real list answers the keyset walks: ``>id`` filtered and sorted by
+    id when the call asks for it (items without a numeric id are left as they are)."""
+    if not items or any(_id_of(item, cursor) is None for item in items):
+        return items
+    floor: int | None = None
+    flt = next((v for k, v in params.items() if str(k).lower() == "filter"), None)
+    if api == 2 and isinstance(flt, Mapping):
+        raw = next((v for k, v in flt.items() if str(k).lower() == f">{cursor.lower()}"), None)
+        floor = _id_of({cursor: raw}, cursor)
+    elif api == 3 and isinstance(flt, list):
+        rows = [r for r in flt if isinstance(r, list) and len(r) == 3 and r[1] == ">"]
+        for row in rows:
+            if str(row[0]).lower() == cursor.lower():
+                floor = _id_of({cursor: row[2]}, cursor)
+    order = next((v for k, v in params.items() if str(k).lower() in ("order", "sort")), None)
+    by_id = (isinstance(order, Mapping) and cursor.lower() in {str(k).lower() for k in order}) or (
+        isinstance(order, str) and order.lower() == cursor.lower()
+    )
+    if floor is not None:
+        items = [item for item in items if (_id_of(item, cursor) or 0) > floor]
+    if floor is not None or by_id:
+        items = sorted(items, key=lambda item: _id_of(item, cursor) or 0)
+    return items
 
 
 class SchemaRegistry:

@@ -349,7 +349,7 @@ class CalendarResourceBooking(SyncNamespace):
         *,
         filter: Mapping[str, Any],
         extra_params: Mapping[str, Any] | Unset = UNSET,
-        mode: ListMode = "batch",
+        mode: ListMode = "offset",
         items_key: str | None = None,
         id_key: str | None = None,
         cursor_key: str | None = None,
@@ -362,6 +362,7 @@ class CalendarResourceBooking(SyncNamespace):
         ``mode``: ``"batch"`` (keyset by id, 50 pages a request), ``"fast"`` (keyset, a page
             a request) or ``"offset"`` (``start``/``next``, keeps ``order``); keyset modes
             replace ``order`` and log a warning.
+        Default ``"offset"``: the schema gives this list no id filter to page by.
         ``items_key``/``id_key``/``cursor_key`` override where the items and their ids are;
             ``progress=True`` shows a tqdm bar, or pass ``callback(done, total)``.
         """
@@ -397,7 +398,7 @@ class AsyncCalendarResourceBooking(AsyncNamespace):
         *,
         filter: Mapping[str, Any],
         extra_params: Mapping[str, Any] | Unset = UNSET,
-        mode: ListMode = "batch",
+        mode: ListMode = "offset",
         items_key: str | None = None,
         id_key: str | None = None,
         cursor_key: str | None = None,
@@ -410,6 +411,7 @@ class AsyncCalendarResourceBooking(AsyncNamespace):
         ``mode``: ``"batch"`` (keyset by id, 50 pages a request), ``"fast"`` (keyset, a page
             a request) or ``"offset"`` (``start``/``next``, keeps ``order``); keyset modes
             replace ``order`` and log a warning.
+        Default ``"offset"``: the schema gives this list no id filter to page by.
         ``items_key``/``id_key``/``cursor_key`` override where the items and their ids are;
             ``progress=True`` shows a tqdm bar, or pass ``callback(done, total)``.
         """

@@ -179,7 +179,7 @@ class CatalogPriceTypeLang(SyncNamespace):
         select: Sequence[str] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-        mode: ListMode = "batch",
+        mode: ListMode = "offset",
         items_key: str | None = None,
         id_key: str | None = None,
         cursor_key: str | None = None,
@@ -192,6 +192,7 @@ class CatalogPriceTypeLang(SyncNamespace):
         ``mode``: ``"batch"`` (keyset by id, 50 pages a request), ``"fast"`` (keyset, a page
             a request) or ``"offset"`` (``start``/``next``, keeps ``order``); keyset modes
             replace ``order`` and log a warning.
+        Default ``"offset"``: the schema gives this list no id filter to page by.
         ``items_key``/``id_key``/``cursor_key`` override where the items and their ids are;
             ``progress=True`` shows a tqdm bar, or pass ``callback(done, total)``.
         """
@@ -334,7 +335,7 @@ class AsyncCatalogPriceTypeLang(AsyncNamespace):
         select: Sequence[str] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-        mode: ListMode = "batch",
+        mode: ListMode = "offset",
         items_key: str | None = None,
         id_key: str | None = None,
         cursor_key: str | None = None,
@@ -347,6 +348,7 @@ class AsyncCatalogPriceTypeLang(AsyncNamespace):
         ``mode``: ``"batch"`` (keyset by id, 50 pages a request), ``"fast"`` (keyset, a page
             a request) or ``"offset"`` (``start``/``next``, keeps ``order``); keyset modes
             replace ``order`` and log a warning.
+        Default ``"offset"``: the schema gives this list no id filter to page by.
         ``items_key``/``id_key``/``cursor_key`` override where the items and their ids are;
             ``progress=True`` shows a tqdm bar, or pass ``callback(done, total)``.
         """

@@ -431,38 +431,10 @@ class ImbotV2Bot(SyncNamespace):
         Scopes: imbot.
         Docs:
         https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-list.html
-        Every page, item by item: ``iterate_list(...)``.
         Returns:
             :class:`b24typed.models.v2.imbot.v2.ImbotV2BotListResult`.
         """
         return self._call(_IMBOT_V2_BOT_LIST, locals())
-
-    def iterate_list(
-        self,
-        *,
-        bot_token: str | Unset = UNSET,
-        filter: Mapping[str, Any] | Unset = UNSET,
-        limit: int | Unset = UNSET,
-        offset: int | Unset = UNSET,
-        extra_params: Mapping[str, Any] | Unset = UNSET,
-        mode: ListMode = "offset",
-        items_key: str | None = None,
-        id_key: str | None = None,
-        cursor_key: str | None = None,
-        progress: ListProgress = None,
-    ) -> Iterator[Any]:
-        """Every item, typed, page after page: ``for item in ...:``.
-
-        Walks ``imbot.v2.Bot.list``.
-
-        ``mode``: ``"batch"`` (keyset by id, 50 pages a request), ``"fast"`` (keyset, a page
-            a request) or ``"offset"`` (``start``/``next``, keeps ``order``); keyset modes
-            replace ``order`` and log a warning.
-        Default ``"offset"``: the schema gives this list no id filter to page by.
-        ``items_key``/``id_key``/``cursor_key`` override where the items and their ids are;
-            ``progress=True`` shows a tqdm bar, or pass ``callback(done, total)``.
-        """
-        return self._walk(_IMBOT_V2_BOT_LIST, locals())
 
     def register(
         self,
@@ -559,38 +531,10 @@ class AsyncImbotV2Bot(AsyncNamespace):
         Scopes: imbot.
         Docs:
         https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-list.html
-        Every page, item by item: ``iterate_list(...)``.
         Returns:
             :class:`b24typed.models.v2.imbot.v2.ImbotV2BotListResult`.
         """
         return await self._call(_IMBOT_V2_BOT_LIST, locals())
-
-    def iterate_list(
-        self,
-        *,
-        bot_token: str | Unset = UNSET,
-        filter: Mapping[str, Any] | Unset = UNSET,
-        limit: int | Unset = UNSET,
-        offset: int | Unset = UNSET,
-        extra_params: Mapping[str, Any] | Unset = UNSET,
-        mode: ListMode = "offset",
-        items_key: str | None = None,
-        id_key: str | None = None,
-        cursor_key: str | None = None,
-        progress: ListProgress = None,
-    ) -> AsyncIterator[Any]:
-        """Every item, typed, page after page: ``async for item in ...:``.
-
-        Walks ``imbot.v2.Bot.list``.
-
-        ``mode``: ``"batch"`` (keyset by id, 50 pages a request), ``"fast"`` (keyset, a page
-            a request) or ``"offset"`` (``start``/``next``, keeps ``order``); keyset modes
-            replace ``order`` and log a warning.
-        Default ``"offset"``: the schema gives this list no id filter to page by.
-        ``items_key``/``id_key``/``cursor_key`` override where the items and their ids are;
-            ``progress=True`` shows a tqdm bar, or pass ``callback(done, total)``.
-        """
-        return self._walk(_IMBOT_V2_BOT_LIST, locals())
 
     async def register(
         self,

@@ -154,7 +154,7 @@ class SaleStatus(SyncNamespace):
         select: Sequence[str] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-        mode: ListMode = "batch",
+        mode: ListMode = "offset",
         items_key: str | None = None,
         id_key: str | None = None,
         cursor_key: str | None = None,
@@ -167,6 +167,7 @@ class SaleStatus(SyncNamespace):
         ``mode``: ``"batch"`` (keyset by id, 50 pages a request), ``"fast"`` (keyset, a page
             a request) or ``"offset"`` (``start``/``next``, keeps ``order``); keyset modes
             replace ``order`` and log a warning.
+        Default ``"offset"``: the schema gives this list no id filter to page by.
         ``items_key``/``id_key``/``cursor_key`` override where the items and their ids are;
             ``progress=True`` shows a tqdm bar, or pass ``callback(done, total)``.
         """
@@ -293,7 +294,7 @@ class AsyncSaleStatus(AsyncNamespace):
         select: Sequence[str] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-        mode: ListMode = "batch",
+        mode: ListMode = "offset",
         items_key: str | None = None,
         id_key: str | None = None,
         cursor_key: str | None = None,
@@ -306,6 +307,7 @@ class AsyncSaleStatus(AsyncNamespace):
         ``mode``: ``"batch"`` (keyset by id, 50 pages a request), ``"fast"`` (keyset, a page
             a request) or ``"offset"`` (``start``/``next``, keeps ``order``); keyset modes
             replace ``order`` and log a warning.
+        Default ``"offset"``: the schema gives this list no id filter to page by.
         ``items_key``/``id_key``/``cursor_key`` override where the items and their ids are;
             ``progress=True`` shows a tqdm bar, or pass ``callback(done, total)``.
         """

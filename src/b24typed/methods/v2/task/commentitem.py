@@ -178,7 +178,7 @@ class TaskCommentitem(SyncNamespace):
         filter: Mapping[str, Any] | Unset = UNSET,
         order: Mapping[str, Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-        mode: ListMode = "batch",
+        mode: ListMode = "offset",
         items_key: str | None = None,
         id_key: str | None = None,
         cursor_key: str | None = None,
@@ -191,6 +191,7 @@ class TaskCommentitem(SyncNamespace):
         ``mode``: ``"batch"`` (keyset by id, 50 pages a request), ``"fast"`` (keyset, a page
             a request) or ``"offset"`` (``start``/``next``, keeps ``order``); keyset modes
             replace ``order`` and log a warning.
+        Default ``"offset"``: the schema gives this list no id filter to page by.
         ``items_key``/``id_key``/``cursor_key`` override where the items and their ids are;
             ``progress=True`` shows a tqdm bar, or pass ``callback(done, total)``.
         """
@@ -348,7 +349,7 @@ class AsyncTaskCommentitem(AsyncNamespace):
         filter: Mapping[str, Any] | Unset = UNSET,
         order: Mapping[str, Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-        mode: ListMode = "batch",
+        mode: ListMode = "offset",
         items_key: str | None = None,
         id_key: str | None = None,
         cursor_key: str | None = None,
@@ -361,6 +362,7 @@ class AsyncTaskCommentitem(AsyncNamespace):
         ``mode``: ``"batch"`` (keyset by id, 50 pages a request), ``"fast"`` (keyset, a page
             a request) or ``"offset"`` (``start``/``next``, keeps ``order``); keyset modes
             replace ``order`` and log a warning.
+        Default ``"offset"``: the schema gives this list no id filter to page by.
         ``items_key``/``id_key``/``cursor_key`` override where the items and their ids are;
             ``progress=True`` shows a tqdm bar, or pass ``callback(done, total)``.
         """
