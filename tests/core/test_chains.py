@@ -213,18 +213,29 @@ def test_no_limit_error_against_a_portal_that_enforces_the_bucket(flavour: str) 
     assert portal.stats.requests > 3  # the walk went past the burst
 
 
-def _huge_list(portal: FakePortal, size: int) -> None:
-    """``test.huge.list``: ``size`` items made on the fly, with ``>ID``/``<=ID`` and id order."""
+def _huge_list(portal: FakePortal, size: int, *, upper: bool = True) -> None:
+    """``test.huge.list``: ``size`` items made on the fly, with ``>ID``, ``<=ID`` (unless not
+    ``upper``) and id order."""
 
     def handler(ctx: Any, params: dict[str, Any]) -> Any:
         flt = params.get("filter") or {}
-        low = int(flt.get(">ID", 0)) + 1
-        high = min(size, int(flt.get("<=ID", size)))
+        low = max(1, int(flt.get(">ID", 0)) + 1)
+        high = min(size, int(flt.get("<=ID", size))) if upper else size
         descending = str((params.get("order") or {}).get("ID", "ASC")).upper() == "DESC"
         ids = range(high, max(low, high - 50) - 1, -1) if descending else range(low, high + 1)
         return [{"ID": str(i)} for i in ids[:50]]
 
     portal.register_v2("test.huge.list", handler)
+
+
+def test_a_portal_that_ignores_the_upper_bound_still_gives_each_item_once() -> None:
+    portal = FakePortal()
+    _huge_list(portal, 20_000, upper=False)
+    client = B24Hook.from_webhook_url(
+        portal.webhook_url, http_client=portal.client(), limits=LimitConfig.off()
+    )
+    items = client.call_list_method("test.huge.list", max_concurrency=8)
+    assert sorted(_ids(items)) == list(range(1, 20_001))
 
 
 def test_memory_stays_flat_streaming_a_million_items() -> None:

@@ -225,6 +225,16 @@ class _Walk:
             self.state, self.query, (params, filter_key, flt), chain.cursor, length
         )
 
+    def _within(self, chain: _Range, page: list[Any]) -> list[Any]:
+        """The items of ``page`` up to the range's upper bound (the next range has the rest)."""
+        upper = chain.upper
+        if upper is None:
+            return page
+        info, method = self.query.info, self.query.method
+        if _item_id(page[-1], info, method) <= upper:
+            return page
+        return [item for item in page if _item_id(item, info, method) <= upper]
+
     def take(
         self, chain: _Range, outcome: tuple[list[list[Any]], bool, e.AjaxError | None]
     ) -> None:
@@ -232,10 +242,15 @@ class _Walk:
         pages, finished, error = outcome
         query = self.query
         before = chain.cursor
-        for items in pages:
-            chain.cursor = _check_order(items, query.info, query.method, chain.cursor)
-            chain.held.append(items)
+        for page in pages:
+            chain.cursor = _check_order(page, query.info, query.method, chain.cursor)
+            items = self._within(chain, page)
+            if items:
+                chain.held.append(items)
             self.items_seen += len(items)
+            if len(items) < len(page):  # the portal ignored the upper bound: the range is done
+                finished = True
+                break
         if finished or (chain.upper is not None and chain.cursor >= chain.upper):
             chain.done = True
             end = max(self.top, chain.cursor) if chain.upper is None else chain.upper
