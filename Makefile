@@ -31,9 +31,11 @@ demo: $(STAMP)
 
 generate: $(STAMP)
 	$(BIN)/python -m codegen generate
+	$(BIN)/python -m codegen generate-events
 
 import-docs: $(STAMP)
 	$(BIN)/python -m codegen import-docs
+	$(BIN)/python -m codegen import-events
 
 report: $(STAMP)
 	$(BIN)/python -m codegen report

@@ -11,9 +11,11 @@ from collections.abc import Sequence
 # its docstring's first line is the command's help.
 COMMANDS = {
     "import-docs": "codegen.import_docs",
+    "import-events": "codegen.import_events",
     "import-openapi": "codegen.import_openapi",
     "report": "codegen.report",
     "generate": "codegen.generate",
+    "generate-events": "codegen.generate_events",
 }
 
 

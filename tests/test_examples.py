@@ -55,6 +55,12 @@ def test_example_test_file_passes_with_the_plugin_fixture() -> None:
     assert "1 passed" in done.stdout
 
 
+# Examples that are applications, not scripts, and the test that runs each end to end.
+APPLICATIONS = {"deal_events_app.py": "test_deal_events_app.py"}
+
+
 def test_every_example_is_exercised() -> None:
-    scripts = {p.name for p in EXAMPLES.glob("*.py")} - {"test_my_app.py"}
+    scripts = {p.name for p in EXAMPLES.glob("*.py")} - {"test_my_app.py", *APPLICATIONS}
     assert scripts == set(EXPECTED)
+    for test in APPLICATIONS.values():
+        assert (Path(__file__).parent / test).is_file()

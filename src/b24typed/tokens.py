@@ -65,6 +65,9 @@ def dump_tokens(tokens: OAuthTokens) -> str:
             "member_id": tokens.member_id,
             "scope": tokens.scope,
             "user_id": tokens.user_id,
+            "application_token": (
+                tokens.application_token.reveal() if tokens.application_token else None
+            ),
         },
         separators=(",", ":"),
     )
@@ -82,6 +85,7 @@ def load_tokens(text: str | bytes) -> OAuthTokens:
     if not isinstance(access, str) or not isinstance(refresh, str) or not access or not refresh:
         raise ValueError("the stored token record has no access or refresh token")
     expires, user_id = data.get("expires"), data.get("user_id")
+    application_token = data.get("application_token")
     return OAuthTokens(
         access_token=Secret(access),
         refresh_token=Secret(refresh),
@@ -92,6 +96,9 @@ def load_tokens(text: str | bytes) -> OAuthTokens:
         member_id=str(data.get("member_id") or ""),
         scope=str(data.get("scope") or ""),
         user_id=user_id if isinstance(user_id, int) else None,
+        application_token=(
+            Secret(application_token) if isinstance(application_token, str) else None
+        ),
     )
 
 

@@ -203,3 +203,93 @@ def test_credentials_inside_batch_commands_are_masked(text: str, expected: str) 
         "Password": "***",
         "nested": {"client_secret": "***"},
     }
+
+
+# ---- inbound requests: events, installs, placements -------------------------------------------
+
+APP_TOKEN = "appTok3nXYZ"
+FORGED = "forgedTok3nXYZ"
+INBOUND_SECRETS = (ACCESS, REFRESH, APP_TOKEN, FORGED)
+
+
+def _event_body(token: str = APP_TOKEN, **extra: str) -> str:
+    from b24typed.testing.phpqs import http_build_query
+
+    auth = {
+        "access_token": ACCESS,
+        "refresh_token": REFRESH,
+        "application_token": token,
+        "member_id": "m1",
+        "domain": "p.example.com",
+        "client_endpoint": "https://p.example.com/rest/",
+    }
+    return http_build_query({"event": "ONCRMDEALADD", "data": {"FIELDS": {"ID": "1"}}, **extra}) + (
+        "&" + http_build_query({"auth": auth})
+    )
+
+
+def _inbound_scenarios() -> dict[str, Callable[[], Any]]:
+    from b24typed.events import parse_event, parse_install, parse_placement
+
+    placement = (
+        f"AUTH_ID={ACCESS}&REFRESH_ID={REFRESH}&APPLICATION_TOKEN={APP_TOKEN}&member_id=m1"
+        "&PLACEMENT=CRM_DEAL_DETAIL_TAB&PLACEMENT_OPTIONS=%7B%22ID%22%3A1%7D&DOMAIN=p.example.com"
+    )
+    return {
+        "event ok": lambda: parse_event(_event_body(), application_token=APP_TOKEN),
+        "event forged": lambda: parse_event(_event_body(FORGED), application_token=APP_TOKEN),
+        "event other portal": lambda: parse_event(
+            _event_body(), application_token=APP_TOKEN, member_id="m2"
+        ),
+        "event bad shape": lambda: parse_event(
+            _event_body().replace("data%5BFIELDS%5D%5BID%5D=1", f"data={ACCESS}")
+            + f"&event_handler_id={REFRESH}",
+            application_token=APP_TOKEN,
+        ),
+        "install event": lambda: parse_install(
+            _event_body().replace("ONCRMDEALADD", "ONAPPINSTALL")
+        ),
+        "install forged": lambda: parse_install(
+            _event_body(FORGED).replace("ONCRMDEALADD", "ONAPPINSTALL"),
+            application_token=APP_TOKEN,
+        ),
+        "install page": lambda: parse_install(placement.replace("CRM_DEAL_DETAIL_TAB", "DEFAULT")),
+        "placement ok": lambda: parse_placement(placement, application_token=APP_TOKEN),
+        "placement forged": lambda: parse_placement(placement, application_token=FORGED),
+        "placement bad options": lambda: parse_placement(
+            placement.replace("%7B%22ID%22%3A1%7D", ACCESS)
+        ),
+    }
+
+
+@pytest.mark.parametrize("scenario", sorted(_inbound_scenarios()))
+def test_no_secret_escapes_from_inbound_requests(scenario: str, captured_logs: list[str]) -> None:
+    from pydantic import BaseModel
+
+    from b24typed.events import EventPayloadError, EventVerificationError
+    from b24typed.tokens import InMemoryTokenStore
+
+    seen: list[str] = []
+    try:
+        parsed = _inbound_scenarios()[scenario]()
+    except B24Error as error:
+        assert isinstance(error, EventVerificationError | EventPayloadError)
+        seen += [str(error), repr(error), str(vars(error))]
+        seen.append("".join(traceback.format_exception(type(error), error, error.__traceback__)))
+        seen.append(repr(pickle.loads(pickle.dumps(error))))
+    else:
+        seen += [repr(parsed), str(parsed)]
+        model = parsed if isinstance(parsed, BaseModel) else parsed.event or parsed.placement
+        assert model is not None
+        seen += [str(model.model_dump()), model.model_dump_json(), repr(model.tokens())]
+        store = InMemoryTokenStore()
+        tokens = model.tokens()
+        assert tokens is not None
+        store.save("m1", tokens)
+        client = model.client(client_id="app", client_secret=CLIENT_SECRET, token_store=store)
+        seen += [repr(store), repr(client), repr(client._state.auth)]
+    seen += captured_logs
+    text = "\n".join(seen)
+    assert text
+    for secret in (*INBOUND_SECRETS, CLIENT_SECRET):
+        assert secret not in text, f"{scenario}: a secret leaked"

@@ -125,6 +125,7 @@ class OAuthTokens:
     member_id: str = ""
     scope: str = ""
     user_id: int | None = None
+    application_token: Secret | None = None
 
     @classmethod
     def from_payload(cls, data: Mapping[str, Any], *, now: float) -> OAuthTokens:
@@ -141,6 +142,7 @@ class OAuthTokens:
         if not endpoint and data.get("domain"):
             endpoint = f"{normalize_portal_url(str(data['domain']))}/rest/"
         user_id = _number(data.get("user_id"))
+        application_token = data.get("application_token") or data.get("APPLICATION_TOKEN")
         return cls(
             access_token=Secret(str(access)),
             refresh_token=Secret(str(refresh)),
@@ -151,6 +153,7 @@ class OAuthTokens:
             member_id=str(data.get("member_id") or ""),
             scope=str(data.get("scope") or ""),
             user_id=int(user_id) if user_id is not None else None,
+            application_token=Secret(str(application_token)) if application_token else None,
         )
 
     def __repr__(self) -> str:
@@ -206,10 +209,12 @@ class OAuthAuth:
         return self.tokens.access_token.reveal()
 
     def secrets(self) -> tuple[str, ...]:
+        application = self.tokens.application_token
         return (
             self.tokens.access_token.reveal(),
             self.tokens.refresh_token.reveal(),
             self.client_secret.reveal(),
+            *((application.reveal(),) if application else ()),
         )
 
     @property
@@ -261,6 +266,7 @@ class OAuthAuth:
             client_endpoint=fresh.client_endpoint or self.tokens.client_endpoint,
             domain=fresh.domain or self.tokens.domain,
             member_id=fresh.member_id or self.tokens.member_id,
+            application_token=fresh.application_token or self.tokens.application_token,
         )
         self.generation += 1
         return self.tokens

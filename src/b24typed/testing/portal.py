@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from .clock import Clock, RealClock
 from .crm import TZ, CrmStore
 from .errors import V3_PREFIX, ApiError, method_not_found, v3_error
+from .events import EventHub
 from .faults import Fault, Faults
 from .latency import LatencyProfile, Schedule
 from .limits import Limits
@@ -272,9 +273,15 @@ class FakePortal:
         self.users = UserStore(self)
         self.crm = CrmStore(self)
         self.tasks = TaskStore(self)
+        self.events = EventHub(self)
         self.crm.register(self)
         self.users.register(self)
         self.tasks.register(self)
+        self.events.register(self)
+        # The address applications are given as client_endpoint and server_endpoint (tokens,
+        # events); None means https://{domain} and the OAuth server. Set it to serve()'s URL when
+        # an application calls back over loopback (its token refreshes then come here too).
+        self.public_url: str | None = None
         self._register_basics()
         self.webhook_url = self.add_webhook(1)
 
@@ -369,13 +376,19 @@ class FakePortal:
             "expires_in": token.expires_in,
             "scope": ",".join(sorted(token.scopes)),
             "domain": self.domain,
-            "server_endpoint": f"https://{OAUTH_HOST}/rest/",
+            "server_endpoint": self.rest_endpoint()
+            if self.public_url
+            else f"https://{OAUTH_HOST}/rest/",
             "status": "L",
-            "client_endpoint": f"https://{self.domain}/rest/",
+            "client_endpoint": self.rest_endpoint(),
             "member_id": self.member_id,
             "user_id": token.user_id,
             "refresh_token": token.refresh_token,
         }
+
+    def rest_endpoint(self) -> str:
+        """The ``client_endpoint`` applications are given: ``{public_url or https://domain}/rest/``."""
+        return f"{(self.public_url or f'https://{self.domain}').rstrip('/')}/rest/"
 
     def expire_token(self, access_token: str) -> None:
         with self.lock:
@@ -680,6 +693,7 @@ class FakePortal:
         perf = time.perf_counter()
         answer = mdef.handler(ctx, params)
         measured = time.perf_counter() - perf
+        self.events.changed(ctx, mdef.name, params, answer)
         modeled = self._server_time(answer)
         if modeled > 0:
             self._request_server_time += modeled
