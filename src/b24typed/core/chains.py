@@ -76,7 +76,7 @@ def parallel_pages(state: ClientState, query: ListQuery, reporter: _Reporter) ->
     base: Base = (params, filter_key, flt)
     first, top = yield from _first_and_top(state, query, base, cursor)
     if first is None:  # the first page failed: the sequential walk reports it its own way
-        yield from chained_pages(state, replace(query, max_concurrency=1), base, cursor, reporter)
+        yield from _keyset_pages(state, replace(query, max_concurrency=1), reporter)
         return
     if not first:
         return
