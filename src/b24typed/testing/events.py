@@ -234,9 +234,15 @@ class EventHub:
         reg("event.offline.error", self._offline_error, write=True)
 
     def _app_of(self, ctx: Ctx) -> str:
+        """The calling application; binding needs one (a webhook cannot receive events)."""
         if not ctx.identity.startswith("app:"):
             raise ApiError("WRONG_AUTH_TYPE", "Current authorization type is denied", 401)
         return ctx.identity.split(":")[1]
+
+    @staticmethod
+    def _owner(ctx: Ctx) -> str:
+        """Whose bindings and queue a call reads: the application, or the webhook itself."""
+        return ctx.identity.split(":")[1] if ctx.identity.startswith("app:") else ctx.identity
 
     def _bind(self, ctx: Ctx, p: dict[str, Any]) -> Any:
         client_id = self._app_of(ctx)
@@ -266,7 +272,7 @@ class EventHub:
         return True
 
     def _unbind(self, ctx: Ctx, p: dict[str, Any]) -> Any:
-        client_id = self._app_of(ctx)
+        client_id = self._owner(ctx)
         code, handler = str(p.get("event") or "").upper(), p.get("handler")
         offline = str(p.get("event_type") or "online").lower() == "offline"
         keep = []
@@ -283,11 +289,11 @@ class EventHub:
         return {"count": count}
 
     def _get(self, ctx: Ctx, p: dict[str, Any]) -> Any:
-        client_id = self._app_of(ctx)
+        client_id = self._owner(ctx)
         return [b.view() for b in self.bindings if b.client_id == client_id]
 
     def _mine(self, ctx: Ctx, p: Mapping[str, Any]) -> list[_Offline]:
-        client_id = self._app_of(ctx)
+        client_id = self._owner(ctx)
         if ctx.user_id != 1:
             raise ApiError("ACCESS_DENIED", "Access denied!", 403)
         connector = str(p.get("auth_connector") or "")
