@@ -288,6 +288,37 @@ def case_get(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def case_async_gets(spec: dict[str, Any]) -> dict[str, Any]:
+    """``rounds`` of ``concurrency`` typed gets at once on an async client (``b24typed_async``
+    over httpx's own transport, ``b24typed_aiohttp`` over aiohttp); calls per second."""
+    import asyncio
+
+    from b24typed import AsyncB24Hook, LimitConfig
+
+    ids, at_once = spec["ids"], spec["concurrency"]
+
+    async def run() -> tuple[float, str]:
+        http: Any = None
+        label = "httpx.AsyncClient (default)"
+        if spec["client"] == "b24typed_aiohttp":
+            from b24typed.transports import aiohttp_client
+
+            http, label = aiohttp_client(), "aiohttp_client() (httpx-aiohttp)"
+        b24 = AsyncB24Hook.from_webhook_url(spec["url"], http_client=http, limits=LimitConfig.off())
+        for i in range(at_once):  # warm-up: connections open, models built
+            await b24.crm.deal.get(id=ids[i % len(ids)])
+        started = time.perf_counter()
+        for r in range(spec["rounds"]):
+            batch = [ids[(r * at_once + i) % len(ids)] for i in range(at_once)]
+            await asyncio.gather(*(b24.crm.deal.get(id=i) for i in batch))
+        seconds = time.perf_counter() - started
+        await (http.aclose() if http is not None else b24.aclose())
+        return spec["rounds"] * at_once / seconds, label
+
+    calls_per_second, method = asyncio.run(run())
+    return {"calls_per_second": calls_per_second, "method": method}
+
+
 def case_stream(spec: dict[str, Any]) -> dict[str, Any]:
     """Stream up to ``limit`` items page by page, keeping none; peak RSS before and after."""
     import gc

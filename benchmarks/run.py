@@ -299,6 +299,25 @@ def bench_get(emu: Emulator, runner: Runner, iterations: int, rounds: int) -> li
     return rows
 
 
+def bench_async_gets(emu: Emulator, runner: Runner, reps: int) -> list[dict[str, Any]]:
+    """50 typed gets at once on an async client, over httpx's transport and over aiohttp;
+    ``reps`` runs each, interleaved; medians of calls per second."""
+    ids = random.Random(9).sample(range(1, emu.deals + 1), 200)
+    clients = (("httpx (default)", "b24typed_async"), ("aiohttp extra", "b24typed_aiohttp"))
+    runs: dict[str, list[dict[str, Any]]] = {label: [] for label, _ in clients}
+    for _ in range(reps):
+        for label, client in clients:
+            spec = {"case": "async_gets", "url": emu.urls["http"], "ids": ids,
+                    "concurrency": 50, "rounds": 20}  # fmt: skip
+            runs[label].append(runner.case(client, spec))
+    rows = []
+    for label, done in runs.items():
+        rate = statistics.median(r["calls_per_second"] for r in done)
+        rows.append({"client": label, "method": done[0]["method"], "calls_per_second": rate})
+        log(f"50 async gets at once, {label}: {rate:,.0f} calls/s")
+    return rows
+
+
 def bench_imports(peers: str, runs: int) -> list[dict[str, Any]]:
     rows = []
     for label, client, stmt in IMPORTS:
@@ -399,6 +418,8 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
     def cloud_ratio(peer: str) -> float:
         return cloud[peer].get("seconds", float("inf")) / mine["seconds"]
 
+    gets = {r["client"]: r["calls_per_second"] for r in res["async_gets"]}
+    aio_ratio = gets["aiohttp extra"] / gets["httpx (default)"]
     typed_share = ours / export["b24typed typed"].get("seconds", float("inf"))
     least_peer_time = min(cloud[p].get("server_time", float("inf")) for p in PEER_CLIENTS)
     out = [
@@ -422,6 +443,8 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
          f"{limit['b24typed']['limit_errors']} errors"),
         ("typed iterate_list >= 60% of the raw export's items/s (loopback)",
          typed_share >= 0.6, f"{typed_share:.0%}"),
+        ("50 async typed gets at once: aiohttp extra >= 2x the default transport",
+         aio_ratio >= 2, f"{aio_ratio:.2f}x"),
         ("cloud: export >= 1.5x faster than fast_bitrix24", cloud_ratio("fast_bitrix24") >= 1.5,
          f"{cloud_ratio('fast_bitrix24'):.2f}x"),
         ("cloud: export >= 5x faster than b24pysdk", cloud_ratio("b24pysdk") >= 5,
@@ -515,6 +538,21 @@ def markdown(res: dict[str, Any]) -> str:
             f"| {r['client']} | {r['method']} | {r['median'] * 1e3:.3f} | {r['p90'] * 1e3:.3f} | "
             f"{r['cpu_per_call'] * 1e3:.3f} | {ratio:.2f}x |"
         )
+    lines += [
+        "",
+        f"## 50 typed gets at once on an async client (median of {p['get_rounds']} runs)",
+        "",
+        "`await asyncio.gather(*(b24.crm.deal.get(id=i) for i in 50 ids))`, 20 times, over"
+        " loopback HTTP: httpx's own transport, and aiohttp under the same client"
+        " (`b24typed.transports.aiohttp_client()`, the `aiohttp` extra).",
+        "",
+        "| transport | client | calls/s |",
+        "| --- | --- | ---: |",
+    ]
+    lines += [
+        f"| {r['client']} | {r['method']} | {r['calls_per_second']:,.0f} |"
+        for r in res["async_gets"]
+    ]
     lines += [
         "",
         f"## Cold import (fresh interpreter, median of {p['import_runs']})",
@@ -645,6 +683,7 @@ def main() -> int:
             res["cloud"] = bench_export(emu, runner, params["reps"], "cloud", CLOUD_VARIANTS)
             load_cloud_end = os.getloadavg()[0]
             res["get"] = bench_get(emu, runner, params["get_iterations"], params["get_rounds"])
+            res["async_gets"] = bench_async_gets(emu, runner, params["get_rounds"])
         res["imports"] = bench_imports(peers, params["import_runs"])
         res["stream"] = bench_stream(runner, cert, params["stream_sizes"])
         res["limit"] = bench_limit(runner, cert, params["limit_deals"], params["scale"])
