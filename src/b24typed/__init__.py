@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from b24typed.clients import AsyncB24Hook, AsyncB24OAuth, B24Hook, B24OAuth
     from b24typed.core.auth import OAuthTokens
     from b24typed.core.batch import BatchResult
+    from b24typed.core.bounds import AttemptLimits
     from b24typed.core.clock import ManualClock, SystemClock
     from b24typed.core.errors import (
         AccessDeniedError,
@@ -54,6 +55,7 @@ _EXPORTS = {
     "AjaxError": "b24typed.core.errors",
     "AjaxResult": "b24typed.core.result",
     "AsyncB24Hook": "b24typed.clients",
+    "AttemptLimits": "b24typed.core.bounds",
     "BatchResult": "b24typed.core.batch",
     "AsyncB24OAuth": "b24typed.clients",
     "AuthError": "b24typed.core.errors",
@@ -96,6 +98,7 @@ __all__ = [
     "AjaxResult",
     "AsyncB24Hook",
     "AsyncB24OAuth",
+    "AttemptLimits",
     "AuthError",
     "B24Error",
     "B24Hook",

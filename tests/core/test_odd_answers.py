@@ -2,20 +2,40 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from b24typed import B24Error, B24Hook, LimitConfig, ManualClock, ResultValidationError, RetryPolicy
 
+# A full, well-formed first page: walks go on to their later requests (chained batches, the next
+# cursor), where the odd answer then arrives.
+FULL_PAGE = {"result": {"items": [{"ID": n, "id": n} for n in range(1, 51)]}}
 
-def client_answering(result: Any, *, whole_body: bool = False) -> B24Hook:
+
+def client_answering(
+    result: Any,
+    *,
+    whole_body: bool = False,
+    first: Any = None,
+    sent: list[httpx.Request] | None = None,
+) -> B24Hook:
+    """A client of a portal that answers ``result`` (after ``first``, if given) to everything."""
     content = json.dumps(result if whole_body else {"result": result}).encode()
-    transport = httpx.MockTransport(lambda r: httpx.Response(200, content=content))
+    answers = [json.dumps(first).encode()] if first is not None else []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if sent is not None:
+            sent.append(request)
+        return httpx.Response(200, content=answers.pop(0) if answers else content)
+
+    transport = httpx.MockTransport(handler)
     return B24Hook.from_webhook_url(
         "https://odd.example.com/rest/1/x/",
         http_client=httpx.Client(transport=transport),
@@ -57,7 +77,11 @@ def test_offset_paging_tolerates_ids_that_are_not_scalars() -> None:
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()  # NaN and infinities included: Python's json reads them
+    | st.text(max_size=5),
     lambda inner: (
         st.lists(inner, max_size=3)
         | st.dictionaries(
@@ -67,14 +91,19 @@ json_values = st.recursive(
                     "result_error",
                     "result_time",
                     "result_next",
+                    "result_total",
                     "items",
                     "tasks",
                     "ID",
                     "id",
                     "0",
+                    "p0",
                     "a",
                     "item",
                     "error",
+                    "next",
+                    "total",
+                    "time",
                 ]
             ),
             inner,
@@ -85,42 +114,77 @@ json_values = st.recursive(
 )
 
 
+def _pages(pages: Any, most: int = 3) -> None:
+    for number, _ in enumerate(pages):
+        if number >= most:
+            break
+
+
+READ_PATHS: dict[str, Callable[[B24Hook], Any]] = {
+    "call_batch": lambda b24: b24.call_batch(
+        {"a": ("crm.deal.get", {"id": 1}), "b": ("crm.deal.list", {})}
+    ),
+    "call_batch_by_chunk": lambda b24: b24.call_batch_by_chunk(
+        [("crm.deal.get", {"id": n}) for n in range(60)]
+    ),
+    "list batch": lambda b24: _pages(b24.fetch_list_method("crm.deal.list", mode="batch")),
+    "list fast": lambda b24: _pages(b24.fetch_list_method("crm.deal.list", mode="fast")),
+    "list offset": lambda b24: _pages(b24.fetch_list_method("crm.deal.list", mode="offset")),
+    "v3 list": lambda b24: _pages(b24.actions.v3.fetch_list.make(method="tasks.task.list")),
+    "v3 tail": lambda b24: _pages(b24.actions.v3.fetch_tail.make(method="tasks.task.tail")),
+    "v3 batch": lambda b24: b24.actions.v3.batch.make(calls=[("tasks.task.get", {"id": 1})]),
+    "typed": lambda b24: b24.crm.item.get(entity_type_id=2, id=1),
+    "typed list": lambda b24: _pages(b24.crm.item.iterate_list(entity_type_id=2), 200),
+}
+
+
+INF = float("inf")
+
+
 @settings(max_examples=400, deadline=None)
+# Shapes found by earlier runs, always tried whatever the seed.
+@example(result={"items": [{"id": INF}]}, path="v3 list", whole=False, primed=False)
+@example(result={"items": [{"id": INF}]}, path="v3 tail", whole=False, primed=False)
+@example(result=[{"ID": INF}], path="list fast", whole=False, primed=False)
+@example(result={"result": [], "total": INF}, path="list offset", whole=True, primed=False)
+@example(
+    result={"result": {"p0": [{"ID": 1e308 * 10}]}}, path="list batch", whole=True, primed=True
+)
+@example(result={"result_total": {"a": INF}}, path="call_batch", whole=False, primed=False)
 @given(
     result=json_values,
-    path=st.sampled_from(
-        [
-            "call_batch",
-            "call_batch_by_chunk",
-            "batch",
-            "fast",
-            "offset",
-            "v3",
-            "typed",
-            "typed_list",
-        ]
-    ),
+    path=st.sampled_from(sorted(READ_PATHS)),
+    whole=st.booleans(),
+    primed=st.booleans(),
 )
-def test_any_result_through_any_path_gives_data_or_a_b24_error(result: Any, path: str) -> None:
-    b24 = client_answering(result)
-    try:
-        if path in ("batch", "batch_by_chunk"):
-            getattr(b24, f"call_{path}")(
-                {"a": ("crm.deal.get", {"id": 1}), "b": ("crm.deal.list", {})}
-            )
-        elif path in ("batch", "fast", "offset"):
-            for number, _ in enumerate(b24.fetch_list_method("crm.deal.list", mode=path)):
-                if number > 3:
-                    break
-        elif path == "v3":
-            for number, _ in enumerate(b24.actions.v3.fetch_list.make(method="tasks.task.list")):
-                if number > 3:
-                    break
-        elif path == "typed":
-            b24.crm.item.get(entity_type_id=2, id=1)
-        else:
-            for number, _ in enumerate(b24.crm.item.iterate_list(entity_type_id=2)):
-                if number > 200:
-                    break
-    except B24Error:
-        pass
+def test_any_result_through_any_path_gives_data_or_a_b24_error(
+    result: Any, path: str, whole: bool, primed: bool
+) -> None:
+    b24 = client_answering(
+        result, whole_body=whole and isinstance(result, dict), first=FULL_PAGE if primed else None
+    )
+    with contextlib.suppress(B24Error):
+        READ_PATHS[path](b24)
+
+
+@pytest.mark.parametrize("path", sorted(READ_PATHS))
+def test_every_read_path_is_reached(path: str) -> None:
+    # Each path sends what its name says; the list walks get past their first page.
+    sent: list[httpx.Request] = []
+    b24 = client_answering(None, first=FULL_PAGE, sent=sent)
+    with contextlib.suppress(B24Error):
+        READ_PATHS[path](b24)
+    methods = [request.url.path.rsplit("/", 1)[-1] for request in sent]
+    expected = {
+        "call_batch": ["batch"],
+        "call_batch_by_chunk": ["batch", "batch"],
+        "list batch": ["crm.deal.list", "batch"],
+        "list fast": ["crm.deal.list", "crm.deal.list"],
+        "list offset": ["crm.deal.list"],
+        "v3 list": ["tasks.task.list", "tasks.task.list"],
+        "v3 tail": ["tasks.task.tail", "tasks.task.tail"],
+        "v3 batch": ["batch"],
+        "typed": ["crm.item.get"],
+        "typed list": ["crm.item.list", "batch"],
+    }
+    assert methods == expected[path]

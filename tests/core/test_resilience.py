@@ -25,6 +25,7 @@ from b24typed import (
     OAuthTokens,
     QueryLimitError,
     RequestTimeoutError,
+    ResponseFormatError,
     RetryPolicy,
     TokenRefreshError,
     UnknownOutcomeError,
@@ -34,6 +35,7 @@ from b24typed.core.limits import RateLimiter
 from .harness import Harness, body_of, envelope
 
 MODES = ["sync", "async"]
+FAST = RetryPolicy(backoff_base=0.01)
 _domains = itertools.count()
 
 
@@ -585,3 +587,101 @@ def test_any_answer_gives_a_result_or_a_b24_error(
         assert isinstance(result.error, B24Error) and result.error.code
         with pytest.raises(B24Error):
             result.raise_for_error()
+
+
+BARE_LIMIT_ANSWERS = {
+    "503 without a code": httpx.Response(503, json={"result": None}),
+    "503 with another code": httpx.Response(
+        503, json={"error": "GATEWAY", "error_description": ""}
+    ),
+    "429 without a code": httpx.Response(429, json={}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BARE_LIMIT_ANSWERS))
+def test_a_v2_write_is_not_repeated_after_a_limit_status_without_bitrix_code(name: str) -> None:
+    h = Harness(
+        "sync", scripted(BARE_LIMIT_ANSWERS[name], envelope(1)), retry=FAST, url=unique_url()
+    )
+    with pytest.raises(UnknownOutcomeError):
+        h.call(2, "crm.deal.add", {"fields": {"TITLE": "x"}}).raise_for_error()
+    assert len(h.requests) == 1
+    # a read is safe to repeat
+    h = Harness(
+        "sync", scripted(BARE_LIMIT_ANSWERS[name], envelope(1)), retry=FAST, url=unique_url()
+    )
+    assert h.call(2, "crm.deal.get", {"id": 1}).result == 1 and len(h.requests) == 2
+
+
+def test_an_unreadable_503_to_a_write_is_a_format_error_not_an_unknown_outcome() -> None:
+    page = httpx.Response(503, content=b"<html>Service Temporarily Unavailable</html>")
+    h = Harness("sync", scripted(page, envelope(1)), retry=FAST, url=unique_url())
+    result = h.call(2, "crm.deal.add", {"fields": {"TITLE": "x"}})
+    assert type(result.error) is ResponseFormatError and result.error.status == 503
+    assert len(h.requests) == 1
+
+
+def late_stale_answer(base: Any) -> tuple[Any, threading.Event]:
+    """``base``, except that the first ``crm.deal.get`` (sent with the stale token) is answered
+    only after another call has refreshed the token and succeeded."""
+    sent, other_done = threading.Event(), threading.Event()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        late = request.url.path.endswith("/crm.deal.get") and body_of(request)["auth"] == "stale"
+        if late:
+            sent.set()
+            assert other_done.wait(5)
+        answer = base(request)
+        if request.url.path.endswith("/profile") and answer.status_code == 200:
+            other_done.set()
+        return answer
+
+    return handler, sent
+
+
+def test_a_late_stale_token_answer_does_not_refresh_again_sync() -> None:
+    base, server = oauth_server()
+    handler, sent = late_stale_answer(base)
+    client = B24OAuth(
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+        limits=LimitConfig.off(),
+        **oauth_kw(),
+    )
+    results: list[bool] = []
+    late = threading.Thread(
+        target=lambda: results.append(client.call_method("crm.deal.get").is_success)
+    )
+    late.start()
+    assert sent.wait(5)
+    assert client.call_method("profile").is_success
+    late.join(10)
+    assert results == [True]
+    assert server["refreshes"] == 1
+
+
+def test_a_late_stale_token_answer_does_not_refresh_again_async() -> None:
+    base, server = oauth_server()
+
+    async def main() -> list[bool]:
+        other_done = asyncio.Event()
+
+        async def handler(request: httpx.Request) -> httpx.Response:
+            if request.url.path.endswith("/crm.deal.get") and body_of(request)["auth"] == "stale":
+                await asyncio.wait_for(other_done.wait(), 5)
+            answer = base(request)
+            if request.url.path.endswith("/profile") and answer.status_code == 200:
+                other_done.set()
+            return answer
+
+        client = AsyncB24OAuth(
+            http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+            limits=LimitConfig.off(),
+            **oauth_kw(),
+        )
+        late = asyncio.create_task(client.call_method("crm.deal.get"))
+        await asyncio.sleep(0.01)
+        other = await client.call_method("profile")
+        return [(await late).is_success, other.is_success]
+
+    assert asyncio.run(main()) == [True, True]
+    assert server["refreshes"] == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import pickle
 import traceback
@@ -11,9 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from b24typed import B24Error, RetryPolicy
+from b24typed import AsyncB24Hook, B24Error, B24Hook, RetryPolicy
 
 from .harness import SECRET, Harness, envelope
+from .loopback import Request, json_response, serve, serve_h2
 
 ACCESS, REFRESH, CLIENT_SECRET = "accessTok3nXYZ", "refreshTok3nXYZ", "clientS3cretXYZ"
 NEW_ACCESS, NEW_REFRESH = "newAccessTok3n", "newRefreshTok3n"
@@ -69,6 +72,25 @@ SCENARIOS: dict[str, tuple[Callable[[httpx.Request], httpx.Response], dict[str, 
         {},
     ),
     "auth error": (lambda r: httpx.Response(401, json={"error": "INVALID_CREDENTIALS"}), {}),
+    "v2 error echoes the url": (
+        lambda r: httpx.Response(
+            400,
+            json={"error": "ERROR_CORE", "error_description": f"at {r.url} with {r.content!r}"},
+        ),
+        {},
+    ),
+    "v3 message echoes the url": (
+        lambda r: httpx.Response(
+            400, json={"error": {"code": "X", "message": f"at {r.url} with {r.content!r}"}}
+        ),
+        {},
+    ),
+    "oauth error echoes the body": (
+        lambda r: httpx.Response(
+            400, json={"error": "ERROR_CORE", "error_description": f"got {r.content!r}"}
+        ),
+        {"oauth": oauth()},
+    ),
     "html echo": (echo_page, {}),
     "timeout retried": (raise_(httpx.ReadTimeout(f"timed out on /rest/7/{SECRET}/")), {}),
     "connect error": (raise_(httpx.ConnectError(f"failed https://p/rest/7/{SECRET}/x")), {}),
@@ -203,6 +225,75 @@ def test_credentials_inside_batch_commands_are_masked(text: str, expected: str) 
         "Password": "***",
         "nested": {"client_secret": "***"},
     }
+
+
+@pytest.fixture
+def root_debug_logs() -> Iterator[list[str]]:
+    """Everything any library logs, with the root logger at DEBUG (``basicConfig`` style)."""
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(f"{record.name} {self.format(record)} {record.args!r} {record.msg!r}")
+
+    root = logging.getLogger()
+    handler, old = Collect(level=logging.DEBUG), root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield lines
+    root.removeHandler(handler)
+    root.setLevel(old)
+
+
+def answer_json(path: str) -> bytes:
+    return json.dumps({"result": {"path_seen": path.count("/")}}).encode()
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("http2", [False, True], ids=["http1.1", "http2"])
+def test_no_secret_in_any_library_log_at_debug(
+    mode: str, http2: bool, root_debug_logs: list[str]
+) -> None:
+    server = serve_h2(answer_json) if http2 else serve(lambda c, r: c.sendall(http1_answer(r)))
+    with server as base:
+        url = f"{base}/rest/7/{SECRET}/"
+        if mode == "sync":
+            with B24Hook.from_webhook_url(
+                url, http_client=httpx.Client(http1=not http2, http2=http2)
+            ) as client:
+                assert client.call(2, "crm.deal.get", {"id": 1}).is_success
+        else:
+
+            async def run() -> None:
+                http = httpx.AsyncClient(http1=not http2, http2=http2)
+                async with AsyncB24Hook.from_webhook_url(url, http_client=http) as client:
+                    assert (await client.call(2, "crm.deal.get", {"id": 1})).is_success
+                await http.aclose()
+
+            asyncio.run(run())
+    text = "\n".join(root_debug_logs)
+    assert "HTTP Request: POST" in text  # httpx logged the request (and hpack its headers)
+    if http2:
+        assert any(line.startswith("hpack") and "crm.deal.get" in line for line in root_debug_logs)
+    assert SECRET not in text
+    assert "/rest/7/***/crm.deal.get" in text
+
+
+def http1_answer(request: Request) -> bytes:
+    return json_response(json.loads(answer_json(request.path)))
+
+
+@pytest.mark.parametrize(
+    "key", ["auth", "access_token", "refresh_token", "client_secret", "password", "auth_id"]
+)
+def test_every_credential_key_is_masked_in_data_and_query_strings(key: str) -> None:
+    from b24typed.core.redact import MASK, redact
+
+    assert redact({key: "v1", "deep": {key.upper(): "v2"}}) == {
+        key: MASK,
+        "deep": {key.upper(): MASK},
+    }
+    assert redact(f"x?{key}=v3&b=1") == f"x?{key}={MASK}&b=1"
 
 
 # ---- inbound requests: events, installs, placements -------------------------------------------

@@ -27,3 +27,29 @@ def test_class_names_follow_the_event_pages() -> None:
     names = {generate_events.class_name(d) for d in load_events()}
     assert {"OnCrmDealAdd", "OnTaskUpdate", "OnAppInstall", "OnCrmTimelineCommentAdd"} <= names
     assert len(names) == len(load_events())
+
+
+def test_importer_nests_dotted_rows_and_widens_from_the_example() -> None:
+    from codegen.importers.events import _nest_dotted, _php_array, _widen
+
+    nested = _nest_dotted(
+        {
+            "type": "object",
+            "properties": {
+                "data": {"type": "object"},
+                "data.FIELDS": {"type": "object", "properties": {"ID": {"type": "integer"}}},
+            },
+        }
+    )
+    assert nested["properties"]["data"]["properties"]["FIELDS"]["properties"] == {
+        "ID": {"type": "integer"}
+    }
+    widened = _widen(
+        {"type": "object", "properties": {"ID": {"type": "integer"}, "X": {"type": "object"}}},
+        {"ID": "5", "X": "undefined", "NEW": 3},
+    )
+    assert widened["properties"]["ID"] == {"type": "integer"}  # never narrowed to a string
+    assert widened["properties"]["X"] == {"anyOf": [{"type": "object"}, {"type": "string"}]}
+    assert widened["properties"]["NEW"] == {"type": "string"}
+    text = "```php\narray('FIELDS' => array('ID' => $id))\n```"
+    assert _php_array(text) == {"FIELDS": {"ID": ""}}

@@ -229,3 +229,24 @@ def test_offline_queue_notifies_onofflineevent_handlers_once_per_timeout(
         parse_event(body, application_token=token_of(portal)) for _, body, _ in receiver.requests
     ]
     assert [type(n) for n in notices] == [OnOfflineEvent, OnOfflineEvent]
+
+
+def test_changes_inside_a_batch_send_events_too(portal: FakePortal, receiver: Receiver) -> None:
+    with app_client(portal) as b24:
+        b24.call_method("event.bind", {"event": "ONCRMCONTACTADD", "handler": receiver.url})
+        b24.call_method("event.bind", {"event": "ONCRMDYNAMICITEMADD", "handler": receiver.url})
+        portal.crm.add_smart_process(1040, "Smart")
+        answer = b24.call_batch(
+            {
+                "a": ("crm.contact.add", {"fields": {"NAME": "A"}}),
+                "b": ("crm.item.add", {"entityTypeId": 1040, "fields": {"title": "S"}}),
+            }
+        )
+        assert answer.is_success
+    portal.events.flush()
+    events = [
+        parse_event(body, application_token=token_of(portal)) for _, body, _ in receiver.requests
+    ]
+    assert sorted(e.event for e in events) == ["ONCRMCONTACTADD", "ONCRMDYNAMICITEMADD"]
+    smart = next(e for e in events if e.event == "ONCRMDYNAMICITEMADD")
+    assert smart.data.fields.entity_type_id == 1040

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
-import json
+import math
+import re
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
+from b24typed.core.envelope import loads
 from b24typed.core.errors import SdkError, TokenRefreshError
 from b24typed.core.http import HttpAnswer, HttpRequest
 from b24typed.core.redact import Secret, scrub
@@ -30,14 +32,38 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _check_shape(url: str, what: str) -> None:
+    """Refuse URLs that parsers read differently: a backslash (browsers take it for '/', Python
+    does not) or a user part (``https://portal\\@evil.example/`` goes to evil.example)."""
+    if "\\" in url or any(c.isspace() or ord(c) < 32 for c in url.strip()):
+        raise ValueError(f"the {what} is malformed (backslash, space or control character)")
+    netloc = urlsplit(url if "://" in url else f"https://{url}").netloc
+    if "@" in netloc:
+        raise ValueError(f"the {what} is malformed (it names a user before '@')")
+
+
+def check_endpoint(url: str, what: str) -> str:
+    """``url`` if it is a well-formed https URL (plain http for loopback hosts only)."""
+    _check_shape(url, what)
+    parts = urlsplit(url)
+    if not parts.hostname or parts.scheme not in ("https", "http"):
+        raise ValueError(f"the {what} must be an https:// URL with a host name")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ValueError(f"the {what} must use https (http is accepted for loopback only)")
+    return url
+
+
 def normalize_portal_url(url: str) -> str:
     """``https://host[:port]`` for a portal address given with or without scheme or path.
 
     Plain ``http`` is kept only for loopback hosts (a local emulator); anything else is https.
     """
+    if not isinstance(url, str):
+        raise ValueError(f"the portal URL must be a string, not {type(url).__name__}")
     text = url.strip()
     if not text:
         raise ValueError("the portal URL is empty")
+    _check_shape(text, "portal URL")
     if "://" not in text:
         text = "https://" + text
     parts = urlsplit(text)
@@ -79,6 +105,19 @@ class WebhookAuth:
         return f"WebhookAuth(b24_url={self.b24_url!r}, user_id={self.user_id}, secret=***)"
 
 
+_SECRET = re.compile(r"[A-Za-z0-9_~-]+(?:\.[A-Za-z0-9_~-]+)*")
+
+
+def check_webhook_secret(secret: str) -> str:
+    """``secret`` if it can travel as one URL path segment, unchanged."""
+    if not isinstance(secret, str) or not _SECRET.fullmatch(secret):
+        raise ValueError(
+            "the webhook secret is malformed: letters, digits, '_', '-', '~' and single dots "
+            "between them only"
+        )
+    return secret
+
+
 def parse_webhook_url(url: str) -> WebhookAuth:
     """Read ``https://portal/rest/{user_id}/{secret}/`` (or ``/rest/api/...``).
 
@@ -86,6 +125,7 @@ def parse_webhook_url(url: str) -> WebhookAuth:
     """
     if not isinstance(url, str) or not url.strip():
         raise ValueError("the webhook URL is empty")
+    _check_shape(url, "webhook URL")
     try:
         parts = urlsplit(url.strip())
         host = parts.hostname
@@ -96,6 +136,8 @@ def parse_webhook_url(url: str) -> WebhookAuth:
         raise ValueError("the webhook URL must start with https:// and name the portal's host")
     if parts.scheme == "http" and not _is_loopback(host):
         raise ValueError("the webhook URL must use https (http is accepted for loopback only)")
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        raise ValueError("the webhook URL is malformed (it has a '?' or '#')")
     segments = [s for s in parts.path.split("/") if s]
     if segments[:2] == ["rest", "api"]:
         segments = ["rest", *segments[2:]]
@@ -104,6 +146,7 @@ def parse_webhook_url(url: str) -> WebhookAuth:
     user_id, secret = segments[1], segments[2]
     if not user_id.isdigit():
         raise ValueError("the user id in the webhook URL must be a number")
+    check_webhook_secret(secret)
     netloc = parts.netloc.rsplit("@", 1)[-1]
     return WebhookAuth(
         b24_url=normalize_portal_url(f"{parts.scheme}://{netloc}"),
@@ -167,9 +210,16 @@ def _number(value: Any) -> float | None:
     if isinstance(value, bool) or value in (None, ""):
         return None
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if math.isfinite(number) else None
+
+
+def _check_endpoints(tokens: OAuthTokens) -> None:
+    if tokens.client_endpoint:
+        check_endpoint(tokens.client_endpoint, "OAuth client_endpoint")
+    check_endpoint(tokens.server_endpoint or DEFAULT_OAUTH_SERVER, "OAuth server_endpoint")
 
 
 TokenCallback = Callable[[OAuthTokens], Awaitable[None] | None]
@@ -192,6 +242,7 @@ class OAuthAuth:
             raise SdkError("OAuth tokens need a client_endpoint or a domain", code="SDK_BAD_AUTH")
         if token_store is not None and not member_id:
             raise SdkError("a token store needs the portal's member_id", code="SDK_BAD_AUTH")
+        _check_endpoints(tokens)
         self.tokens = tokens
         self.client_id = client_id
         self.client_secret = Secret(client_secret)
@@ -249,7 +300,7 @@ class OAuthAuth:
     def apply_refresh(self, answer: HttpAnswer, *, now: float) -> OAuthTokens:
         """Store the tokens of a refresh answer, or raise :class:`TokenRefreshError`."""
         try:
-            data = json.loads(answer.content)
+            data = loads(answer.content)
         except (ValueError, UnicodeDecodeError):
             data = None
         if not isinstance(data, dict) or answer.status != 200 or data.get("error"):
@@ -261,6 +312,12 @@ class OAuthAuth:
                 description += f": {detail}" if detail else ""
             raise TokenRefreshError(code, description, status=answer.status)
         fresh = OAuthTokens.from_payload(data, now=now)
+        try:
+            _check_endpoints(fresh)
+        except ValueError as exc:
+            raise TokenRefreshError(
+                "INVALID_TOKEN_ANSWER", str(exc), status=answer.status
+            ) from None
         self.tokens = replace(
             fresh,
             client_endpoint=fresh.client_endpoint or self.tokens.client_endpoint,

@@ -34,8 +34,17 @@ from b24typed.core.auth import (
     OAuthTokens,
     TokenCallback,
     WebhookAuth,
+    check_webhook_secret,
     normalize_portal_url,
     parse_webhook_url,
+)
+from b24typed.core.bounds import (
+    AttemptLimits,
+    BodyReader,
+    OutOfBounds,
+    attempt_deadline,
+    bounded_transport,
+    too_slow,
 )
 from b24typed.core.clock import Clock, SystemClock
 from b24typed.core.errors import SdkError
@@ -55,7 +64,7 @@ from b24typed.core.pipeline import (
     StreamFlow,
     refresh_flow,
 )
-from b24typed.core.redact import Secret, scrub
+from b24typed.core.redact import Secret, guard_library_logs, scrub
 from b24typed.core.request import STATIC_HEADERS
 from b24typed.core.retry import RetryPolicy
 
@@ -77,7 +86,12 @@ AsyncT = TypeVar("AsyncT", bound="AsyncClient")
 DEFAULT_TIMEOUT = 30.0
 
 
-def _failure(exc: httpx.TransportError, secrets: tuple[str, ...]) -> HttpFailure:
+# What httpx raises for a request that got no usable answer: transport failures, a body that
+# does not decode, a redirect loop on a caller's redirect-following client, a bad URL.
+HTTPX_FAILURES = (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError)
+
+
+def _failure(exc: Exception, secrets: tuple[str, ...]) -> HttpFailure:
     """An httpx exception as plain data, without the request (its URL may hold a secret)."""
     detail = scrub(f"{type(exc).__name__}: {exc}".rstrip(": "), secrets)
     if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
@@ -89,9 +103,9 @@ def _failure(exc: httpx.TransportError, secrets: tuple[str, ...]) -> HttpFailure
     return HttpFailure("network", detail, sent=True)
 
 
-def _answer(response: httpx.Response) -> HttpAnswer:
+def _answer(response: httpx.Response, reader: BodyReader) -> HttpAnswer:
     return HttpAnswer(
-        status=response.status_code, content=response.content, headers=response.headers
+        status=response.status_code, content=reader.content(), headers=response.headers
     )
 
 
@@ -213,7 +227,9 @@ class BaseClient(Generic[HttpT]):
         retry: RetryPolicy | None = None,
         limits: LimitConfig | None = None,
         clock: Clock | None = None,
+        attempt_limits: AttemptLimits | None = None,
     ) -> None:
+        guard_library_logs(auth)
         clock = clock or SystemClock()
         config = limits or LimitConfig.standard()
         self._state = ClientState(
@@ -223,6 +239,7 @@ class BaseClient(Generic[HttpT]):
             retry=retry or RetryPolicy(),
             timeout=timeout if http_client is None else None,
         )
+        self._attempt_limits = attempt_limits or AttemptLimits()
         self._owns_http = http_client is None
         self._http: HttpT = http_client if http_client is not None else self._new_http(timeout)
         self._urls: dict[str, httpx.URL] = {}
@@ -277,12 +294,20 @@ class _Webhook(BaseClient[HttpT]):
         retry: RetryPolicy | None = None,
         limits: LimitConfig | None = None,
         clock: Clock | None = None,
+        attempt_limits: AttemptLimits | None = None,
     ) -> None:
-        if not secret or "/" in secret:
-            raise ValueError("the webhook secret must be a non-empty string without '/'")
+        check_webhook_secret(secret)
+        if isinstance(user_id, bool) or not str(user_id).isdigit():
+            raise ValueError("the webhook user id must be a whole number")
         auth = WebhookAuth(normalize_portal_url(b24_url), int(user_id), Secret(secret))
         super().__init__(
-            auth, http_client=http_client, timeout=timeout, retry=retry, limits=limits, clock=clock
+            auth,
+            http_client=http_client,
+            timeout=timeout,
+            retry=retry,
+            limits=limits,
+            clock=clock,
+            attempt_limits=attempt_limits,
         )
 
     @classmethod
@@ -295,6 +320,7 @@ class _Webhook(BaseClient[HttpT]):
         retry: RetryPolicy | None = None,
         limits: LimitConfig | None = None,
         clock: Clock | None = None,
+        attempt_limits: AttemptLimits | None = None,
     ) -> WebhookT:
         """A client for an inbound webhook URL such as ``https://x.bitrix24.com/rest/1/abc/``."""
         auth = parse_webhook_url(url)
@@ -307,6 +333,7 @@ class _Webhook(BaseClient[HttpT]):
             retry=retry,
             limits=limits,
             clock=clock,
+            attempt_limits=attempt_limits,
         )
 
 
@@ -325,6 +352,7 @@ class _OAuth(BaseClient[HttpT]):
         retry: RetryPolicy | None = None,
         limits: LimitConfig | None = None,
         clock: Clock | None = None,
+        attempt_limits: AttemptLimits | None = None,
     ) -> None:
         now = (clock or SystemClock()).now()
         if tokens is None:
@@ -340,7 +368,13 @@ class _OAuth(BaseClient[HttpT]):
             member_id=member_id or tokens.member_id,
         )
         super().__init__(
-            auth, http_client=http_client, timeout=timeout, retry=retry, limits=limits, clock=clock
+            auth,
+            http_client=http_client,
+            timeout=timeout,
+            retry=retry,
+            limits=limits,
+            clock=clock,
+            attempt_limits=attempt_limits,
         )
 
     @property
@@ -380,7 +414,7 @@ class SyncClient(BaseClient[httpx.Client]):
     """Blocking client; see :class:`B24Hook` and :class:`B24OAuth`."""
 
     def _new_http(self, timeout: float | None) -> httpx.Client:
-        return httpx.Client(timeout=timeout, headers=STATIC_HEADERS)
+        return httpx.Client(timeout=timeout, headers=STATIC_HEADERS, transport=bounded_transport())
 
     def _run(self, flow: Flow[T]) -> T:
         value: Any = None
@@ -435,16 +469,25 @@ class SyncClient(BaseClient[httpx.Client]):
         return _gathered([(f.exception(), f) for f in futures])
 
     def _send(self, request: HttpRequest) -> HttpAnswer | HttpFailure:
+        reader = BodyReader(self._attempt_limits)
+        bound = attempt_deadline.set(reader.deadline)
         try:
-            response = self._http.post(
+            with self._http.stream(
+                "POST",
                 self._url(request.url),
                 content=request.content,
                 headers=self._headers(request),
                 timeout=_timeout(request),
-            )
-        except httpx.TransportError as exc:
+            ) as response:
+                for chunk in response.iter_bytes():
+                    reader.add(chunk, response.status_code)
+        except HTTPX_FAILURES as exc:
             return _failure(exc, self._state.secrets())
-        return _answer(response)
+        except OutOfBounds as exc:
+            return exc.failure
+        finally:
+            attempt_deadline.reset(bound)
+        return _answer(response, reader)
 
     def _refresh(self, effect: Refresh) -> None:
         auth = self._state.auth
@@ -540,16 +583,28 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         return _gathered([(t.exception(), t) for t in tasks])
 
     async def _send(self, request: HttpRequest) -> HttpAnswer | HttpFailure:
+        reader = BodyReader(self._attempt_limits)
+        limit = self._attempt_limits.max_seconds
         try:
-            response = await self._http.post(
-                self._url(request.url),
-                content=request.content,
-                headers=self._headers(request),
-                timeout=_timeout(request),
-            )
-        except httpx.TransportError as exc:
+            return await asyncio.wait_for(self._exchange(request, reader), limit)
+        except HTTPX_FAILURES as exc:
             return _failure(exc, self._state.secrets())
-        return _answer(response)
+        except OutOfBounds as exc:
+            return exc.failure
+        except asyncio.TimeoutError:
+            return too_slow(self._attempt_limits)
+
+    async def _exchange(self, request: HttpRequest, reader: BodyReader) -> HttpAnswer:
+        async with self._http.stream(
+            "POST",
+            self._url(request.url),
+            content=request.content,
+            headers=self._headers(request),
+            timeout=_timeout(request),
+        ) as response:
+            async for chunk in response.aiter_bytes():
+                reader.add(chunk, response.status_code)
+        return _answer(response, reader)
 
     async def _refresh(self, effect: Refresh) -> None:
         auth = self._state.auth

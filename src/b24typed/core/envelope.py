@@ -122,7 +122,7 @@ def read_error(
         return None
     if isinstance(raw, Mapping):
         code = str(raw.get("code") or "RESPONSE_ERROR")
-        message = str(raw.get("message") or "").rstrip()
+        message = scrub(str(raw.get("message") or ""), ()).rstrip()
         field_errors = _field_errors(raw.get("validation"))
         if field_errors:
             details = "; ".join(
@@ -143,7 +143,7 @@ def read_error(
     description = payload.get("error_description")
     return make_error(
         code,
-        str(description) if description is not None else "",
+        scrub(str(description), ()) if description is not None else "",
         status=status,
         method=method,
         request_id=request_id,
@@ -159,6 +159,15 @@ def excerpt(content: bytes, secrets: Iterable[str] = (), limit: int = 120) -> st
     text = content[: limit * 8].decode("utf-8", errors="replace")
     text = _SPACES.sub(" ", _TAGS.sub(" ", text)).strip()
     return shorten(scrub(text, secrets), limit)
+
+
+def loads(content: bytes | str) -> Any:
+    """``json.loads``, with nesting too deep for the parser a ``ValueError`` like any other bad
+    body (non-finite numbers are read, and treated as absent where a count is expected)."""
+    try:
+        return json.loads(content)
+    except RecursionError:
+        raise ValueError("JSON nested too deep") from None
 
 
 def parse_answer(
@@ -198,7 +207,7 @@ def _decode(
         )
 
     try:
-        payload = json.loads(answer.content)
+        payload = loads(answer.content)
     except (ValueError, UnicodeDecodeError):
         empty = not answer.content.strip()
         return {}, unreadable("an empty body" if empty else "a body that is not JSON")
@@ -216,8 +225,16 @@ def _decode(
     return payload, error
 
 
-def transport_error(failure: HttpFailure, *, method: str, request_id: str) -> e.TransportError:
-    """The error for a request that got no answer."""
+def transport_error(failure: HttpFailure, *, method: str, request_id: str) -> e.AjaxError:
+    """The error for a request that got no usable answer."""
+    if failure.kind == "too_large":
+        return e.ResponseFormatError(
+            "ANSWER_TOO_LARGE",
+            failure.detail,
+            status=failure.status,
+            method=method,
+            request_id=request_id,
+        )
     if failure.kind == "timeout":
         return e.RequestTimeoutError(
             "REQUEST_TIMEOUT",

@@ -29,13 +29,15 @@ class HttpAnswer:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
-FailureKind = Literal["timeout", "connect", "network"]
+FailureKind = Literal["timeout", "connect", "network", "too_large"]
 
 
 @dataclass(frozen=True)
 class HttpFailure:
-    """No answer arrived. ``sent`` says whether the request may have reached the server."""
+    """No usable answer arrived. ``sent`` says whether the request may have reached the server;
+    ``status`` is the HTTP status of an answer that was cut off (``too_large``), else 0."""
 
     kind: FailureKind
     detail: str
     sent: bool
+    status: int = 0

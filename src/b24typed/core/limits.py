@@ -7,10 +7,26 @@ client of a portal in the process (see :func:`shared_limits`).
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 
 from b24typed.core.result import ResponseTime
+
+logger = logging.getLogger("b24typed")
+
+
+def capped_wait(seconds: float, cap: float, method: str) -> float:
+    """``seconds``, or ``cap`` with a warning naming ``method`` when the portal asked for more."""
+    if seconds <= cap:
+        return seconds
+    logger.warning(
+        "%s: the portal asked for a %.0f s limit wait; waiting %.0f s (LimitConfig.max_wait)",
+        method,
+        seconds,
+        cap,
+    )
+    return cap
 
 
 @dataclass(frozen=True)
@@ -22,6 +38,7 @@ class LimitConfig:
     operating_budget: float = 480.0
     operating_margin: float = 5.0
     enabled: bool = True
+    max_wait: float = 660.0  # the longest limit wait: the operating window is 10 minutes
 
     @classmethod
     def standard(cls) -> LimitConfig:
@@ -88,23 +105,32 @@ class _MethodUsage:
 
 
 class OperatingBudget:
-    """Server time spent per method, from each answer's ``time.operating``."""
+    """Server time spent per method, from each answer's ``time.operating``.
 
-    def __init__(self, budget: float, margin: float) -> None:
+    Reset times are kept on the local clock: the time left is read against the server's own
+    clock (the answer's ``time.finish``), so a skewed clock on either side changes nothing.
+    """
+
+    def __init__(self, budget: float, margin: float, max_wait: float = 660.0) -> None:
         self.budget = budget
         self.margin = margin
+        self.max_wait = max_wait
         self._usage: dict[str, _MethodUsage] = {}
         self._lock = threading.Lock()
 
-    def record(self, method: str, time: ResponseTime | None) -> None:
-        """Charge ``method`` with what the server reported (nothing when it reported nothing)."""
+    def record(self, method: str, time: ResponseTime | None, now: float | None = None) -> None:
+        """Charge ``method`` with what the server reported (nothing when it reported nothing);
+        ``now`` is the local time the answer arrived."""
         if time is None or time.operating is None:
             return
+        reset_at = time.operating_reset_at
+        if reset_at is not None and now is not None and time.finish is not None:
+            reset_at = now + (reset_at - time.finish)
         with self._lock:
             usage = self._usage.setdefault(method, _MethodUsage())
             usage.operating = time.operating
-            if time.operating_reset_at is not None:
-                usage.reset_at = time.operating_reset_at
+            if reset_at is not None:
+                usage.reset_at = reset_at
 
     def exhausted(self, method: str) -> None:
         """The server said the method's budget is spent (``OPERATION_TIME_LIMIT``)."""
@@ -122,7 +148,10 @@ class OperatingBudget:
                     self._usage.pop(method, None)
                     return 0.0
                 return 10.0
-            return usage.reset_at - now + 1.0
+            wait = usage.reset_at - now + 1.0
+            if wait > self.max_wait:  # after the capped wait the method is free again
+                usage.reset_at = now + self.max_wait - 1.0
+        return capped_wait(wait, self.max_wait, method)
 
     def reset_at(self, method: str) -> float | None:
         with self._lock:
@@ -143,7 +172,9 @@ class PortalLimits:
     operating: OperatingBudget = field(init=False)
 
     def __post_init__(self) -> None:
-        self.operating = OperatingBudget(self.config.operating_budget, self.config.operating_margin)
+        self.operating = OperatingBudget(
+            self.config.operating_budget, self.config.operating_margin, self.config.max_wait
+        )
 
     def wait_before(self, methods: tuple[str, ...], now: float) -> float:
         """How long a request running ``methods`` must wait (budget first, then a token)."""

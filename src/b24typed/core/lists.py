@@ -396,7 +396,7 @@ def _keyset_base(query: ListQuery) -> tuple[dict[str, Any], str, dict[str, Any],
     if start_key in flt:
         try:
             cursor = int(flt.pop(start_key))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise e.SdkError(
                 f"{query.method}: filter {start_key!r} must be a number", code="SDK_INVALID_PARAMS"
             ) from None

@@ -50,7 +50,10 @@ def _scalar(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, int):
-        return str(value)
+        try:
+            return str(value)
+        except ValueError:  # more digits than Python converts
+            raise _bad("an integer too large to send in a batch command") from None
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
             raise _bad(f"{value!r} cannot be sent in a batch command")

@@ -20,12 +20,12 @@ from b24typed.core.auth import Auth, OAuthAuth, OAuthTokens
 from b24typed.core.clock import Clock
 from b24typed.core.envelope import parse_answer, transport_error
 from b24typed.core.http import HttpAnswer, HttpFailure, HttpRequest
-from b24typed.core.limits import PortalLimits
+from b24typed.core.limits import PortalLimits, capped_wait
 from b24typed.core.redact import redact
 from b24typed.core.registry import MigrationNotifier
 from b24typed.core.request import CallSpec, build_request
 from b24typed.core.result import AjaxResult, ResponseTime
-from b24typed.core.retry import GiveUp, RetryPolicy, decide
+from b24typed.core.retry import GiveUp, Retry, RetryPolicy, decide
 
 logger = logging.getLogger("b24typed")
 
@@ -157,6 +157,7 @@ def batch_methods(spec: CallSpec) -> tuple[str, ...]:
 
 
 def _record_operating(state: ClientState, spec: CallSpec, result: AjaxResult[Any]) -> None:
+    now = state.clock.now()
     if spec.method == "batch" and spec.api == 2 and isinstance(result.result, Mapping):
         times = result.result.get("result_time")
         commands = spec.params.get("cmd")
@@ -167,10 +168,10 @@ def _record_operating(state: ClientState, spec: CallSpec, result: AjaxResult[Any
                 command = keyed_cmd.get(key, keyed_cmd.get(_int_key(key)))
                 if command is not None:
                     state.limits.operating.record(
-                        str(command).split("?", 1)[0], ResponseTime.from_payload(time)
+                        str(command).split("?", 1)[0], ResponseTime.from_payload(time), now
                     )
         return
-    state.limits.operating.record(spec.method, result.time)
+    state.limits.operating.record(spec.method, result.time, now)
 
 
 def _int_key(key: Any) -> Any:
@@ -195,6 +196,8 @@ def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
         state.migrations.notify(spec.method, spec.request_id)
     methods = batch_methods(spec)
     idempotent = not spec.is_write or spec.idempotency_key is not None
+    # Waits for the operating window are not charged to the retry deadline: a call that waited
+    # out a 10-minute window still gets its retries after a transient failure.
     deadline = state.clock.now() + state.retry.deadline
     attempt = 0
     refreshed = False
@@ -206,11 +209,15 @@ def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
                 "waiting %.2fs for limits before %s [%s]", wait, spec.method, spec.request_id
             )
             state.stats.add(waits=1, wait_seconds=wait)
+            deadline += wait
             yield Sleep(wait)
         auth = state.auth
         if isinstance(auth, OAuthAuth) and auth.is_expired(state.clock.now()):
             logger.debug("token expired by the clock; refreshing [%s]", spec.request_id)
             yield Refresh(auth.generation, spec.request_id)
+        # The token generation this request carries, read before its token: an answer that
+        # rejects the token must not refresh again a token someone refreshed meanwhile.
+        generation = auth.generation if isinstance(auth, OAuthAuth) else 0
         request = build_request(auth, spec, default_timeout=state.timeout)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
@@ -250,7 +257,7 @@ def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
                 refreshed = True
                 attempt -= 1
                 logger.debug("token rejected (%s); refreshing [%s]", error.code, spec.request_id)
-                yield Refresh(auth.generation, spec.request_id)
+                yield Refresh(generation, spec.request_id)
                 continue
         now = state.clock.now()
         if isinstance(error, e.QueryLimitError):
@@ -268,6 +275,11 @@ def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
             operating_wait=max(state.limits.operating.wait_for(m, now) for m in methods),
             rate_wait=1.0 / state.limits.config.per_second,
         )
+        if isinstance(decision, Retry) and isinstance(error, e.LimitError):
+            delay = capped_wait(decision.delay, state.limits.config.max_wait, spec.method)
+            decision = Retry(delay, decision.reason)
+            if isinstance(error, e.OperationTimeLimitError):
+                deadline += delay  # the window's reset, not a backoff: the deadline waits too
         if not isinstance(decision, GiveUp) and now + decision.delay > deadline:
             decision = GiveUp(error)
         if isinstance(decision, GiveUp):

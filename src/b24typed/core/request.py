@@ -29,6 +29,7 @@ STATIC_HEADERS = {
     "User-Agent": USER_AGENT,
 }
 
+_REQUEST_ID = re.compile(r"^[\x21-\x7e]{1,128}\Z")
 _METHOD_NAME = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
 _READ_ACTIONS = frozenset(
     {"get", "list", "fields", "tail", "aggregate", "count", "current", "time", "search", "openapi"}
@@ -101,13 +102,22 @@ def v2_flags(params: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def encode_json(body: Mapping[str, Any]) -> bytes:
-    """The JSON body of a call; :class:`SdkError` when a value cannot be encoded."""
+    """The JSON body of a call; :class:`SdkError` when a value cannot be encoded (NaN and
+    infinities included: they are not JSON)."""
     try:
-        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+        text = json.dumps(
+            body,
+            ensure_ascii=False,
+            separators=(",", ":"),
+            default=_json_default,
+            allow_nan=False,
+        )
     except (TypeError, ValueError) as exc:
         raise SdkError(
             f"params cannot be encoded as JSON: {exc}", code="SDK_INVALID_PARAMS"
         ) from None
+    except RecursionError:
+        raise SdkError("params nest too deep to be sent", code="SDK_INVALID_PARAMS") from None
     return text.encode("utf-8")
 
 
@@ -140,6 +150,12 @@ def make_call(
     if params is not None and not isinstance(params, Mapping):
         raise SdkError(
             f"params must be a mapping, not {type(params).__name__}", code="SDK_INVALID_PARAMS"
+        )
+    if request_id and not _REQUEST_ID.match(request_id):
+        raise SdkError(
+            "a request id is 1 to 128 printable ASCII characters without spaces "
+            f"(it travels in the X-Request-ID header): {request_id[:40]!r}",
+            code="SDK_BAD_REQUEST_ID",
         )
     spec = CallSpec(
         api=api,

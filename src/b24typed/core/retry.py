@@ -48,6 +48,10 @@ class GiveUp:
     error: e.AjaxError
 
 
+# The codes with which Bitrix24 itself refuses a call before running it.
+LIMIT_CODES = frozenset({"QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT"})
+
+
 def _answered_server_failure(error: e.AjaxError) -> bool:
     """A 5xx or unreadable answer: the request may have been applied before it failed."""
     if isinstance(error, e.ResponseFormatError):
@@ -73,6 +77,11 @@ def decide(
     Idempotency-Key); ``sent`` is False only when the request surely never left.
     """
     last = attempt >= policy.max_attempts
+    # A 503 or 429 without Bitrix24's own code may come from a proxy after the portal ran the
+    # call: only a call that is harmless to repeat is sent again.
+    bare_limit = isinstance(error, e.LimitError) and error.code not in LIMIT_CODES
+    if bare_limit and is_write and sent and not idempotent:
+        return GiveUp(_unknown_outcome(error))
     if isinstance(error, e.QueryLimitError):
         delay = max(retry_after or 0.0, rate_wait + 1.0, policy.backoff(attempt))
         return GiveUp(error) if last else Retry(delay, "rate limit")

@@ -52,7 +52,10 @@ def _to_int(value: Any) -> Any:
     if _blank(value):
         return None
     if isinstance(value, str) and _INT_TEXT.fullmatch(value):
-        return int(float(value))
+        try:
+            return int(value.strip().split(".", 1)[0])
+        except ValueError:  # more digits than Python converts: the model rejects it
+            return value
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         return int(value)
     return value

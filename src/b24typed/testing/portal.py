@@ -12,8 +12,8 @@ import asyncio
 import contextlib
 import hashlib
 import json
-import random
 import re
+import secrets
 import threading
 import time
 from collections import Counter
@@ -156,9 +156,29 @@ class Token:
     expires_in: int
 
 
+IDEMPOTENCY_SECONDS = 86400  # how long a REST 3.0 answer is replayed for its Idempotency-Key
+STATS_KEYS = 2000  # distinct method names counted one by one; the rest count as "(other)"
+
+
+class _BoundedCounter(Counter[Any]):
+    """A counter that holds at most :data:`STATS_KEYS` keys, each at most 100 characters: a
+    stream of made-up method names cannot grow it without end."""
+
+    def __missing__(self, key: Any) -> int:
+        return 0
+
+    def __setitem__(self, key: Any, value: int) -> None:
+        if isinstance(key, str):
+            key = key[:100]
+        if key not in self and len(self) >= STATS_KEYS:
+            key = "(other)"
+        super().__setitem__(key, value)
+
+
 class Stats:
     """HTTP request counters. ``requests``: all HTTP requests; ``by_method``: per REST method
     named in the URL (``batch`` counts once); ``calls``: per method including batch commands.
+    Each keeps at most ``STATS_KEYS`` names.
 
     ``server_time``: seconds of server time the latency profile charged, in all and
     ``by_client`` (``webhook:{user}:{digest}`` or ``app:{client_id}:{user}``, never a secret);
@@ -166,9 +186,9 @@ class Stats:
 
     def __init__(self) -> None:
         self.requests = 0
-        self.by_method: Counter[str] = Counter()
-        self.calls: Counter[str] = Counter()
-        self.by_status: Counter[int] = Counter()
+        self.by_method: Counter[str] = _BoundedCounter()
+        self.calls: Counter[str] = _BoundedCounter()
+        self.by_status: Counter[int] = _BoundedCounter()
         self.oauth_requests = 0
         self.server_time = 0.0
         self.server_time_by_client: dict[str, float] = {}
@@ -243,6 +263,7 @@ class FakePortal:
         clock: Clock | None = None,
         schemas_dir: str | Path | None = None,
         latency: LatencyProfile | None = None,
+        webhook_secret: str | None = None,
     ) -> None:
         self.domain = domain
         self.seed = seed
@@ -259,7 +280,6 @@ class FakePortal:
         self.rest_available = True
         # True: webhooks over plain http fail as on a real portal (off: the loopback is http)
         self.require_https = False
-        self._rng_tokens = random.Random(f"tokens:{seed}")
         self._v2: dict[str, MethodDef] = {}
         self._v3: dict[str, MethodDef] = {}
         self._webhooks: dict[str, Webhook] = {}
@@ -283,7 +303,9 @@ class FakePortal:
         # an application calls back over loopback (its token refreshes then come here too).
         self.public_url: str | None = None
         self._register_basics()
-        self.webhook_url = self.add_webhook(1)
+        # The seed fixes the data, not the credentials: a portal served on a port gets fresh
+        # secrets every run unless the caller names one.
+        self.webhook_url = self.add_webhook(1, secret=webhook_secret)
 
     # -- registration ---------------------------------------------------------------------
     def register_v2(
@@ -318,7 +340,7 @@ class FakePortal:
     # -- auth setup -----------------------------------------------------------------------
     def _secret(self, length: int = 16) -> str:
         alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-        return "".join(self._rng_tokens.choice(alphabet) for _ in range(length))
+        return "".join(secrets.choice(alphabet) for _ in range(length))
 
     def add_webhook(
         self,
@@ -414,15 +436,23 @@ class FakePortal:
 
     @contextlib.contextmanager
     def serve(
-        self, port: int = 0, host: str = "127.0.0.1", *, ssl_context: ssl.SSLContext | None = None
+        self,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        idle_timeout: float = 30.0,
     ) -> Iterator[str]:
         """Run the loopback HTTP server in a thread; yields ``http://127.0.0.1:PORT``.
 
         With ``ssl_context`` (a server-side context holding a certificate) it speaks HTTPS and
-        yields ``https://...``, for clients that insist on https webhook URLs."""
+        yields ``https://...``, for clients that insist on https webhook URLs. A connection idle
+        for ``idle_timeout`` seconds is closed."""
         from .server import start_server
 
-        server, thread = start_server(self, host, port, ssl_context=ssl_context)
+        server, thread = start_server(
+            self, host, port, ssl_context=ssl_context, idle_timeout=idle_timeout
+        )
         scheme = "https" if ssl_context is not None else "http"
         try:
             yield f"{scheme}://{host}:{server.server_address[1]}"
@@ -774,7 +804,7 @@ class FakePortal:
             json.dumps(params, sort_keys=True, default=str).encode()
         ).hexdigest()
         stored = self._idempotency.get(slot)
-        if stored is not None and stored[2] + 86400 <= self.clock.now():
+        if stored is not None and stored[2] + IDEMPOTENCY_SECONDS <= self.clock.now():
             stored = None
         if stored is not None:
             if stored[0] != digest:
@@ -791,8 +821,17 @@ class FakePortal:
         answer, cost = self._call(ctx, mdef, params)
         resp = self._success(3, answer, started, perf, ctx.identity, mdef.name, cost=cost)
         resp.headers["idempotency-key"] = key
+        self._purge_idempotency()
         self._idempotency[slot] = (digest, resp, self.clock.now())
         return resp
+
+    def _purge_idempotency(self) -> None:
+        """Forget answers stored more than 24 hours ago (they are kept in arrival order)."""
+        expired = self.clock.now() - IDEMPOTENCY_SECONDS
+        for slot, (_, _, stored_at) in list(self._idempotency.items()):
+            if stored_at > expired:
+                break
+            del self._idempotency[slot]
 
     # -- oauth ----------------------------------------------------------------------------
     def _oauth(self, req: Request) -> Response:

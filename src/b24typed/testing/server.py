@@ -1,8 +1,14 @@
-"""The loopback HTTP server (stdlib ``ThreadingHTTPServer``) in front of a portal."""
+"""The loopback HTTP server (stdlib ``ThreadingHTTPServer``) in front of a portal.
+
+Every request gets an HTTP answer, malformed ones included (a bad ``Content-Length`` is a 400, a
+body over ``MAX_BODY`` a 413, a failure inside the portal a 500), and a connection that stays
+idle longer than ``idle_timeout`` seconds is closed.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import threading
 import time
@@ -19,10 +25,15 @@ if TYPE_CHECKING:
 __all__ = ["start_server"]
 
 
+MAX_BODY = 64 * 1024 * 1024
+IDLE_TIMEOUT = 30.0
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     portal: FakePortal
+    idle_timeout: float = IDLE_TIMEOUT
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -30,13 +41,42 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: _Server
 
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.idle_timeout)  # an idle connection ends
+
     def log_message(self, format: str, *args: object) -> None:
         return None
 
+    def _plain(self, status: int, text: str) -> None:
+        body = json.dumps({"error": "INVALID_REQUEST", "error_description": text}).encode()
+        self.close_connection = True
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+
     def _serve(self) -> None:
+        try:
+            self._answer()
+        except (OSError, TimeoutError):
+            self.close_connection = True
+        except Exception:  # a request the portal cannot handle still gets an answer
+            self._plain(500, "the fake portal failed on this request")
+
+    def _answer(self) -> None:
         from .portal import Request
 
-        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.headers.get("Content-Length") or "0"
+        if not raw.isdigit():
+            self._plain(400, "Content-Length must be a non-negative number")
+            return
+        length = int(raw)
+        if length > MAX_BODY:
+            self._plain(413, f"the body is over {MAX_BODY} bytes")
+            return
         body = self.rfile.read(length) if length > 0 else b""
         host = self.headers.get("Host") or "127.0.0.1"
         req = Request(
@@ -69,9 +109,15 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def start_server(
-    portal: FakePortal, host: str, port: int, *, ssl_context: ssl.SSLContext | None = None
+    portal: FakePortal,
+    host: str,
+    port: int,
+    *,
+    ssl_context: ssl.SSLContext | None = None,
+    idle_timeout: float = IDLE_TIMEOUT,
 ) -> tuple[_Server, threading.Thread]:
     server = _Server((host, port), _Handler)
+    server.idle_timeout = idle_timeout
     if ssl_context is not None:
         server.socket = ssl_context.wrap_socket(server.socket, server_side=True)
     server.portal = portal
