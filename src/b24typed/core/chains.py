@@ -2,17 +2,19 @@
 
 The first request asks for the first page and, in the same batch, the highest id. The ids
 between them are cut into ranges of about the same number of pages (the first page tells how
-dense the ids are), and every round sends one chained batch per range at once (a
-:class:`~b24typed.core.pipeline.Gather`: threads in the sync client, tasks in the async one).
-A range whose last page reaches its upper bound, or comes back short, is done; when fewer ranges
-are left than the walk may run, the largest one is cut in two, so sparse ids do not leave one
-long chain walking alone. The last range has no upper bound, so items added at the end of the
-list during the walk are read as the sequential walk reads them.
+dense the ids are), and every round sends one chained batch per range at once
+(:class:`~b24typed.core.pipeline.Start`, then :class:`~b24typed.core.pipeline.Join`: threads
+in the sync client, tasks in the async one). The next round starts before the caller gets this
+round's pages, so the caller's work and the portal's overlap. A range whose last page reaches
+its upper bound, or comes back short, is done; when fewer ranges are left than the walk may
+run, the largest one is cut in two, so sparse ids do not leave one long chain walking alone.
+The last range has no upper bound, so items added at the end of the list during the walk are
+read as the sequential walk reads them.
 
 How many ranges run in a round: at most ``max_concurrency``, no more than the bucket has tokens
-for right now, and one when the method's operating budget is half spent. Pages are emitted after
-each round (memory holds one round of pages); ``ordered=True`` emits them in id order, holding
-back at most :data:`HOLD_PAGES` pages per range until the ranges below it are done.
+for right now, and one when the method's operating budget is half spent. Memory holds two
+rounds of pages; ``ordered=True`` emits them in id order, holding back at most
+:data:`HOLD_PAGES` pages per range until the ranges below it are done.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from b24typed.core.lists import (
     page_items,
 )
 from b24typed.core.phpquery import dropped_value
-from b24typed.core.pipeline import ClientState, Emit, Flow, Gather, StreamFlow
+from b24typed.core.pipeline import ClientState, Emit, Flow, Join, Running, Start, StreamFlow
 
 HOLD_PAGES = CHAIN  # pages a range may hold back for the ranges below it (ordered=True)
 MIN_PAGES = 10  # a range is not cut below this many pages (a request per range has a price)
@@ -97,18 +99,26 @@ def parallel_pages(state: ClientState, query: ListQuery, reporter: _Reporter) ->
         return
     walk = _Walk(state, query, base, top_id, len(first) / max(1, cursor - lowest + 1))
     ranges = _split(cursor, top_id, walk.density, _concurrency(state, query))
-    while True:
-        running = _next_round(state, query, ranges)
-        if not running:
-            return
-        outcomes = yield Gather(tuple(walk.batch(chain) for chain in running))
-        for chain, outcome in zip(running, outcomes, strict=True):
-            walk.take(chain, outcome)
-        walk.end_round()
-        for page in _ready(ranges, query.ordered):
-            reporter.add(len(page))
-            yield Emit(page)
-        ranges = _rebalance(ranges, top_id, walk.density, _concurrency(state, query))
+    chains = _next_round(state, query, ranges)
+    running: Running | None = yield Start(tuple(walk.batch(chain) for chain in chains))
+    try:
+        while running is not None:
+            outcomes = yield Join(running)
+            running = None
+            for chain, outcome in zip(chains, outcomes, strict=True):
+                walk.take(chain, outcome)
+            walk.end_round()
+            ready = _ready(ranges, query.ordered)
+            ranges = _rebalance(ranges, top_id, walk.density, _concurrency(state, query))
+            chains = _next_round(state, query, ranges)
+            if chains:  # the next round runs while the caller takes this one's pages
+                running = yield Start(tuple(walk.batch(chain) for chain in chains))
+            for page in ready:
+                reporter.add(len(page))
+                yield Emit(page)
+    finally:
+        if running is not None:  # the caller stopped early
+            running.cancel()
 
 
 def _first_and_top(
