@@ -5,15 +5,22 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from codegen import schemafile
+from codegen import schemafile, typing_report
 from codegen.coverage import Tally, tally
 
+SRC = schemafile.REPO_ROOT / "src" / "b24typed"
 _HEADER = f"{'module':<28}{'api':>4}{'methods':>9}{'params':>9}{'results':>9}{'examples':>12}"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--schemas", type=Path, default=schemafile.SCHEMAS, help="schemas folder")
     parser.add_argument("--totals", action="store_true", help="print the totals only")
+    parser.add_argument(
+        "--types", action="store_true", help="list every Any result, money miss and differing field"
+    )
+    parser.add_argument(
+        "--generated", type=Path, default=SRC, help="generated package root (portal-name check)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -26,6 +33,9 @@ def run(args: argparse.Namespace) -> int:
         print()
     for name, counts in totals.items():
         print(_total(name, counts))
+    print()
+    figures = typing_report.measure(documents, args.generated)
+    print("\n".join(typing_report.lines(figures, details=args.types)))
     return 0
 
 

@@ -5,8 +5,10 @@ Run it with ``make demo``. Everything talks real HTTP to a local emulator on 127
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
+import tempfile
 import time
 
 from b24typed import B24Hook, EntityNotFoundError
@@ -17,6 +19,30 @@ DEALS = 20_000
 
 def step(title: str) -> None:
     print(f"\n== {title}")
+
+
+def show_portal_types(portal: FakePortal, url: str) -> None:
+    """Generate the typed package of the portal (user fields, a smart process) and use it."""
+    from b24typed.portal_types.cli import main as portal_types
+
+    portal.seed_variety()
+    with tempfile.TemporaryDirectory() as folder:
+        portal_types(["--out", f"{folder}/my_portal", "--webhook", url, "--rest3", "crm.*"])
+        sys.path.insert(0, folder)
+        try:
+            my_portal = importlib.import_module("my_portal")
+            with B24Hook.from_webhook_url(url) as hook:
+                typed = my_portal.client(hook)
+                deal = typed.crm.deal.get(id=42)
+                deal.contract_number, deal.delivery = "C-42", 2
+                typed.crm.deal.update(id=42, fields=deal)
+                again = typed.crm.deal.get(id=42)
+                print(f"   {type(again).__name__}: contract_number={again.contract_number!r}"
+                      f" delivery={again.delivery!r} (a Literal of the option ids)")  # fmt: skip
+                request = typed.smart.invoice_requests.add(fields={"title": "Laptops"})
+                print(f"   smart process item: {type(request).__name__} id={request['id']}")
+        finally:
+            sys.path.remove(folder)
 
 
 def main() -> int:
@@ -69,6 +95,9 @@ def main() -> int:
         except EntityNotFoundError as error:
             print(f"   caught {type(error).__name__}: code={error.code} status={error.status}")
             print(f"   request id for the portal's logs: {error.request_id}")
+
+        step("Types of your own portal: b24typed portal-types --out my_portal")
+        show_portal_types(portal, portal.serve_webhook_url(base_url))
 
         stats = b24.stats
     total = time.perf_counter() - started

@@ -797,7 +797,10 @@ def render(
                 counts[key[type(item).__name__]] += 1
     files["methods/__init__.py"] = env.get_template("methods_init.py.jinja").render()
     exports = [
-        (module, sorted(n for m in models for n in (m.name, f"{m.name}Fields")))
+        (
+            module,
+            sorted(n for m in models for n in (m.name, f"{m.name}Fields")[: 1 + m.writable]),
+        )
         for module, models in sorted(grouped.items())
     ]
     files["models/__init__.py"] = env.get_template("models_init.py.jinja").render(exports=exports)
@@ -807,7 +810,7 @@ def render(
             module=module, models=models, names=[m.name for m in models]
         )
         counts["models"] += len(models)
-        counts["typeddicts"] += len(models)
+        counts["typeddicts"] += sum(m.writable for m in models)
     files["methods/_migrations.py"] = env.get_template("migrations.py.jinja").render(
         table=v2.migration_table()
     )

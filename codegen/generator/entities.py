@@ -28,6 +28,7 @@ class EntityModel:
     doc: str
     fields: list[tuple[str, str, str]]  # attribute, annotation, wire name
     writes: list[tuple[str, str]]  # wire name, annotation
+    writable: bool  # add/update methods take the fields: a ``...Fields`` TypedDict
 
 
 def entity_model(entity: dict[str, Any]) -> EntityModel:
@@ -47,7 +48,9 @@ def entity_model(entity: dict[str, Any]) -> EntityModel:
     if entity.get("doc"):
         page = entity["doc"][:-3] + ".html" if entity["doc"].endswith(".md") else entity["doc"]
         doc += f" Fields: https://apidocs.bitrix24.com/{page}"
-    return EntityModel(entity["model"], entity["entity"], doc, fields, writes)
+    return EntityModel(
+        entity["model"], entity["entity"], doc, fields, writes, bool(entity.get("writes", True))
+    )
 
 
 def group_entities(entities: list[dict[str, Any]]) -> dict[str, list[EntityModel]]:

@@ -21,7 +21,7 @@ from codegen.generator.naming import (
 )
 
 # Read types of b24typed.fieldtypes that inline result models use (the docs-type mapping).
-FIELD_TYPE_NAMES = ("Date", "DateTime", "Flag", "Id", "Money")
+FIELD_TYPE_NAMES = ("ByKey", "Date", "DateTime", "Flag", "Id", "Money")
 _SCALAR_WIRE = frozenset({"string", "integer", "number", "boolean"})
 
 # Names a models module imports: a generated class must not take them.
@@ -134,7 +134,8 @@ class ModelsModule:
             props = schema.get("properties")
             if isinstance(props, dict) and props:
                 return self.model(schema, hint)
-            return self._use("LDict")
+            keyed = self.keyed(schema)
+            return f"{keyed} | None" if keyed else self._use("LDict")
         if primary == "array" and not rest:
             item = self.result_type(schema.get("items"), f"{hint}Item")
             return f"{self._use('LList')}[{item}]"
@@ -162,6 +163,14 @@ class ModelsModule:
         self.entity_imports[local] = (entity_module(entity), model)
         self._classes.add(local)
         return local
+
+    def keyed(self, schema: dict[str, Any]) -> str | None:
+        """``ByKey[Model]`` for an object whose values are all one entity (field descriptors)."""
+        extra = schema.get("additionalProperties")
+        if not isinstance(extra, dict) or not isinstance(extra.get("x-entity"), str):
+            return None
+        self.field_names.add("ByKey")
+        return f"ByKey[{self.entity(extra['x-entity'], extra['x-model'])}]"
 
     def _docs_type(self, schema: dict[str, Any], types: list[str]) -> str | None:
         """The mapped type of a scalar field whose docs type is known (``char``, ``double``)."""
@@ -230,7 +239,7 @@ class ModelsModule:
             model = self.model(schema, name, doc)
             return model if model not in known else self.alias(name, model)
         if types == ["object"]:
-            return self.alias(name, self._use("Obj"))
+            return self.alias(name, self.keyed(schema) or self._use("Obj"))
         if types == ["array"]:
             item = self.result_type(schema.get("items"), f"{name}Item")
             return self.alias(name, f"{self._use('Rows')}[{item}]")

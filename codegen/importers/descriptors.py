@@ -15,12 +15,12 @@ def descriptor_fields(result: Any) -> tuple[str | None, dict[str, dict[str, Any]
 
     Returns (wrapper key or None, field map), or None when the result is not a descriptor map.
     """
-    if _is_descriptor_map(result):
-        return None, result
     if isinstance(result, dict) and len(result) == 1:
         ((key, inner),) = result.items()
-        if _is_descriptor_map(inner):
+        if _is_descriptor_map(inner):  # checked first: a wrapped map may hold a field "type"
             return key, inner
+    if _is_descriptor_map(result):
+        return None, result
     return None
 
 

@@ -10,6 +10,7 @@ example's shape.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,8 @@ class EntitySpec:
     extra_methods: tuple[str, ...] = ()  # other methods that return it
     descriptor: bool = True  # the *.fields answer names the fields as reads do
     writes: bool = True  # add/update take these fields (same names) in ``fields``
+    wrapper: str | None = None  # other <prefix>.* methods whose result wraps it in this key
+    from_examples: bool = True  # example keys no table lists become fields
 
 
 SPECS: tuple[EntitySpec, ...] = (
@@ -82,6 +85,7 @@ SPECS: tuple[EntitySpec, ...] = (
             )
         ),
         "crm.item",
+        wrapper="item",
     ),
     # tasks.task.* read camelCase fields; tasks.task.fields and add/update use UPPER_CASE ones
     EntitySpec(
@@ -91,6 +95,7 @@ SPECS: tuple[EntitySpec, ...] = (
         "tasks.task",
         descriptor=False,
         writes=False,
+        wrapper="task",
     ),
     EntitySpec(
         "user",
@@ -99,6 +104,18 @@ SPECS: tuple[EntitySpec, ...] = (
         "user",
         ("user.search", "user.current"),
     ),
+)
+
+
+# The field descriptors of every ``*.fields`` / ``*.getFields`` answer: one shared model.
+DESCRIPTOR_SPEC = EntitySpec(
+    "common.field_descriptor",
+    "FieldDescriptor",
+    ("api-reference/crm/data-types.md#Description of a Single Field crm_rest_field_description",),
+    None,
+    descriptor=False,
+    writes=False,
+    from_examples=False,  # sub-descriptors of some answers are not descriptor keys
 )
 
 
@@ -256,8 +273,11 @@ class Slots:
     params: list[Schema]
 
 
-def _wrapper_key(result: Schema, example: Any) -> str | None:
+def _wrapper_key(result: Schema, example: Any, wanted: str | None = None) -> str | None:
     props = result.get("properties")
+    if wanted is not None and isinstance(props, dict) and wanted in props:
+        value = example.get(wanted) if isinstance(example, dict) else None
+        return wanted if isinstance(value, dict) else None
     if not isinstance(props, dict) or len(props) != 1:
         return None
     ((key, _),) = props.items()
@@ -265,8 +285,11 @@ def _wrapper_key(result: Schema, example: Any) -> str | None:
     return key if isinstance(value, dict) else None
 
 
-def entity_samples(document: dict[str, Any]) -> list[dict[str, Any]]:
+def entity_samples(document: dict[str, Any], wrapper: str | None = None) -> list[dict[str, Any]]:
     """The entity objects in a method's response example."""
+    if document.get("kind") == "fields":
+        found = descriptor_slot(copy.deepcopy(document))
+        return [v for v in found[1].values() if isinstance(v, dict)] if found else []
     present, value = examples.response_result(document.get("examples", {}).get("response"))
     if not present:
         return []
@@ -277,12 +300,12 @@ def entity_samples(document: dict[str, Any]) -> list[dict[str, Any]]:
         return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
     if not isinstance(value, dict):
         return []
-    key = _wrapper_key(document.get("result") or {}, value)
+    key = _wrapper_key(document.get("result") or {}, value, wrapper)
     inner = value.get(key) if key else value
     return [inner] if isinstance(inner, dict) else []
 
 
-def result_slot(document: dict[str, Any]) -> tuple[Schema, str] | None:
+def result_slot(document: dict[str, Any], wrapper: str | None = None) -> tuple[Schema, str] | None:
     """(the schema that holds the entity, "one" or "many") in a method's result."""
     result = document.get("result")
     if not isinstance(result, dict):
@@ -299,7 +322,7 @@ def result_slot(document: dict[str, Any]) -> tuple[Schema, str] | None:
     if kind not in ("get", "add", "update", "action"):
         return None
     present, value = examples.response_result(document.get("examples", {}).get("response"))
-    key = _wrapper_key(result, value) if present else None
+    key = _wrapper_key(result, value, wrapper) if present else None
     if key is not None:
         return result["properties"][key], "one"
     if kind == "get" and (not present or isinstance(value, dict)):
@@ -320,17 +343,17 @@ def build_entity(
         _merge_descriptor(fields, descriptors[(2, spec.prefix)])
         sources.append(f"{spec.prefix}.fields")
     for document in bound_documents(spec, documents):
-        slot = result_slot(dict(document))
+        slot = result_slot(copy.deepcopy(document), spec.wrapper)
         if slot is not None:
             holder = slot[0].get("items", {}) if slot[1] == "many" else slot[0]
             for name, schema in (holder.get("properties") or {}).items():
                 documented = isinstance(schema, dict) and schema.get("x-source") == TABLE
                 if documented and name not in fields and not is_portal_field(name):
                     fields[name] = _plain(_schema_type(schema), METHOD_TABLE)
-        for sample in entity_samples(document):
+        for sample in entity_samples(document, spec.wrapper):
             for name, value in sample.items():
                 _flag_evidence(fields.get(name), value)
-                if name not in fields and not is_portal_field(name):
+                if spec.from_examples and name not in fields and not is_portal_field(name):
                     field = _plain(_example_type(name, value), EXAMPLE)
                     field["multiple"] = isinstance(value, list)
                     if field["multiple"]:
@@ -343,6 +366,7 @@ def build_entity(
         "doc": sources[0].split("#")[0] if spec.tables else None,
         "methods": sorted(d["method"] for d in bound_documents(spec, documents)),
         "writes": spec.writes,
+        "wrapper": spec.wrapper,
         "fields": {name: fields[name] for name in sorted(fields)},
         "source": {"docs_commit": commit, "tables": sources},
     }
@@ -370,7 +394,34 @@ def bound_documents(
     names = list(spec.extra_methods)
     if spec.prefix is not None:
         names += [f"{spec.prefix}.{verb}" for verb in ("get", "list", "add", "update")]
+    if spec is DESCRIPTOR_SPEC:
+        return [d for key, d in sorted(documents.items()) if descriptor_slot(d) is not None]
+    if spec.wrapper is not None and spec.prefix is not None:
+        for (api, name), document in sorted(documents.items()):
+            if api == 2 and name.rsplit(".", 1)[0] == spec.prefix and name not in names:
+                present, value = examples.response_result(
+                    document.get("examples", {}).get("response")
+                )
+                found = _wrapper_key(document.get("result") or {}, value, spec.wrapper)
+                if present and found == spec.wrapper:
+                    names.append(name)
     return [documents[(2, name)] for name in names if (2, name) in documents]
+
+
+def descriptor_slot(document: dict[str, Any]) -> tuple[Schema, dict[str, Any]] | None:
+    """(the schema of a fields method's descriptor map, the example map) when it has one."""
+    if document.get("kind") != "fields" or document.get("api") != 2:
+        return None
+    result = document.get("result")
+    present, value = examples.response_result(document.get("examples", {}).get("response"))
+    found = descriptor_fields(value) if present else None
+    if not isinstance(result, dict) or found is None:
+        return None
+    wrapper, fields = found
+    if wrapper is None:
+        return result, fields
+    holder = result.setdefault("properties", {}).setdefault(wrapper, {})
+    return holder, fields
 
 
 def apply_override(entity: dict[str, Any], override: dict[str, Any] | None) -> dict[str, Any]:
@@ -435,7 +486,17 @@ def bind(entity: dict[str, Any], documents: dict[tuple[int, str], dict[str, Any]
     """Make the methods of an entity refer to it: results and ``fields`` arguments."""
     for name in entity["methods"]:
         document = documents[(2, name)]
-        slot = result_slot(document)
+        keyed = descriptor_slot(document) if entity["entity"] == DESCRIPTOR_SPEC.name else None
+        if keyed is not None:
+            keyed[0].clear()
+            keyed[0].update(
+                {
+                    "type": ["object", "null"],
+                    "additionalProperties": result_schema(entity),
+                }
+            )
+            continue
+        slot = result_slot(document, entity.get("wrapper"))
         if slot is not None:
             holder, count = slot
             target = holder.setdefault("items", {}) if count == "many" else holder
@@ -459,7 +520,7 @@ def import_entities(
     descriptors = descriptor_index(pages)
     overrides = load_entity_overrides()
     entities = []
-    for spec in SPECS:
+    for spec in (*SPECS, DESCRIPTOR_SPEC):
         entity = build_entity(docs_root, spec, by_key, descriptors, commit)
         entity = apply_override(entity, overrides.get(spec.name))
         bind(entity, by_key)

@@ -35,6 +35,7 @@ from b24typed.core.typed_models import _to_date as _local_date
 from b24typed.core.typed_models import _to_datetime as _local_datetime
 
 __all__ = [
+    "ByKey",
     "Date",
     "DateTime",
     "Entity",
@@ -92,6 +93,8 @@ def _to_decimal(value: Any) -> Any:
 
 
 def _to_flag(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        return None  # "" is an unset flag, not "N"
     return _to_bool(value)
 
 
@@ -105,6 +108,10 @@ def _to_date(value: Any) -> Any:
 
 def _to_object(value: Any) -> Any:
     return None if _blank(value) else value
+
+
+def _to_keyed(value: Any) -> Any:
+    return {} if _blank(value) else value
 
 
 def _to_list(value: Any) -> Any:
@@ -130,6 +137,7 @@ if TYPE_CHECKING:
     LangMap = Optional[dict[str, str]]  # noqa: UP045
     Object = Optional[dict[str, Any]]  # noqa: UP045
     Many = Optional[list[T]]  # noqa: UP045
+    ByKey = dict[str, T]
 else:
     Id = Annotated[Optional[int], BeforeValidator(_to_id)]  # noqa: UP045
     Money = Annotated[Optional[decimal.Decimal], BeforeValidator(_to_decimal)]  # noqa: UP045
@@ -141,6 +149,7 @@ else:
     LangMap = Annotated[Optional[dict[str, str]], BeforeValidator(_to_object)]  # noqa: UP045
     Object = Annotated[Optional[dict[str, Any]], BeforeValidator(_to_object)]  # noqa: UP045
     Many = Annotated[Optional[list[T]], BeforeValidator(_to_list)]  # noqa: UP045
+    ByKey = Annotated[dict[str, T], BeforeValidator(_to_keyed)]
 
 
 class Entity(B24Model):
@@ -322,6 +331,7 @@ def read_type_namespace() -> dict[str, Any]:
             "LangMap",
             "Object",
             "Many",
+            "ByKey",
             "FileRef",
             "MultiField",
         )

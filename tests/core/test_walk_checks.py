@@ -233,3 +233,35 @@ def test_bad_params_in_a_late_chunk_fail_before_anything_is_sent() -> None:
     with pytest.raises(SdkError):
         client.call_batch_by_chunk(calls)
     assert sent == []
+
+
+def test_every_page_of_a_chained_export_sends_the_same_filter() -> None:
+    from b24typed.core.phpparse import parse_str, php_to_json
+
+    portal = FakePortal()
+    portal.crm.seed_deals(3000)
+    sent: list[httpx.Request] = []
+    inner = portal.transport()
+
+    def record(request: httpx.Request) -> httpx.Response:
+        request.read()
+        sent.append(request)
+        return inner.handle_request(request)
+
+    client = B24Hook.from_webhook_url(
+        portal.webhook_url,
+        http_client=httpx.Client(transport=httpx.MockTransport(record)),
+        limits=LimitConfig.off(),
+    )
+    flt = {">=OPPORTUNITY": 0.5, "!=CLOSED": True, "@STAGE_ID": ["NEW", "WON", "LOSE"]}
+    client.call_list_method("crm.deal.list", {"filter": flt})
+    first = json.loads(sent[0].content)["filter"]
+    chained = [
+        php_to_json(parse_str(urlsplit(command).query))["filter"]
+        for request in sent[1:]
+        for command in json.loads(request.content)["cmd"].values()
+    ]
+    assert chained
+    for page in (first, *chained):
+        page.pop(">ID")
+        assert page == first

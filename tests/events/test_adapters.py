@@ -196,3 +196,57 @@ def test_django(django_client: Any, path: str, body: str, status: int, text: str
     answer = django_client.post(path, data=body, content_type=FORM["content-type"])
     assert answer.status_code == status
     assert text in answer.content.decode()
+
+
+# ---- bare ASGI ---------------------------------------------------------------------------------
+
+
+def test_the_bare_asgi_endpoint_verifies_parses_and_calls_the_handler() -> None:
+    import asyncio
+
+    import httpx
+
+    from b24typed.events.asgi import B24Endpoint
+
+    seen: list[str] = []
+
+    async def on_event(event: Event[Any]) -> None:
+        seen.append(describe(event))
+
+    endpoint = B24Endpoint("event", on_event, application_token=TOKEN, member_id="m1")
+
+    async def main() -> list[int]:
+        transport = httpx.ASGITransport(app=endpoint)
+        async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
+            statuses = [
+                (await client.post("/", content=body, headers=FORM)).status_code
+                for body in (event_body(), event_body("forged"), "not an event")
+            ]
+            statuses.append((await client.get("/")).status_code)
+            return statuses
+
+    assert asyncio.run(main()) == [200, 403, 400, 405]
+    assert seen == ["deal 42"]
+
+
+def test_the_bare_asgi_endpoint_mounts_in_fastapi_and_takes_sync_handlers() -> None:
+    from b24typed.events.asgi import B24Endpoint
+
+    seen: list[str] = []
+    app = FastAPI()
+    app.mount("/placement", B24Endpoint("placement", lambda p: seen.append(describe(p))))
+    with TestClient(app) as client:
+        answer = client.post("/placement/?DOMAIN=p.example.com", content=PLACEMENT, headers=FORM)
+    assert answer.status_code == 200
+    assert seen == ["CRM_DEAL_DETAIL_TAB 7"]
+
+
+def test_the_bare_asgi_endpoint_refuses_a_flood(monkeypatch: pytest.MonkeyPatch) -> None:
+    from b24typed.events import asgi
+
+    monkeypatch.setattr(asgi, "MAX_BODY", 100)
+    app = FastAPI()
+    app.mount("/events", asgi.B24Endpoint("event", lambda e: None, application_token=TOKEN))
+    with TestClient(app) as client:
+        answer = client.post("/events/", content="x" * 101, headers=FORM)
+    assert answer.status_code == 413

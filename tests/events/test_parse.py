@@ -343,3 +343,22 @@ def test_async_clients_come_from_the_request_or_from_a_store() -> None:
     assert asyncio.run(main()) == ["acc", installed_refresh, installed_refresh]
     with pytest.raises(SdkError, match="no OAuth tokens"):
         bare.client(client_id="a", client_secret="s")
+
+
+def test_a_requests_own_tokens_never_go_to_the_store() -> None:
+    from b24typed.core.auth import OAuthAuth
+    from b24typed.tokens import InMemoryTokenStore
+
+    payload = example("ONCRMDEALADD")
+    store = InMemoryTokenStore()
+    event = parse_event(json.dumps(payload), application_token=APP_TOKEN)
+    with event.client(client_id="a", client_secret="s", token_store=store) as b24:
+        auth = b24._state.auth
+        assert isinstance(auth, OAuthAuth) and auth.token_store is None
+    del payload["auth"]["access_token"]
+    store.save(MEMBER, parse_install(json.dumps(example("ONAPPINSTALL"))).tokens)
+    bare = parse_event(json.dumps(payload), application_token=APP_TOKEN)
+    with bare.client(client_id="a", client_secret="s", token_store=store) as b24:
+        auth = b24._state.auth
+        assert isinstance(auth, OAuthAuth) and auth.token_store is store
+        assert auth.member_id == MEMBER

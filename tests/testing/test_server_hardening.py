@@ -45,6 +45,14 @@ def test_a_malformed_request_gets_an_http_answer(head: bytes, status: bytes) -> 
     assert answer.startswith(b"HTTP/1.1 " + status)
 
 
+def test_a_body_shorter_than_its_length_gets_a_408() -> None:
+    portal = FakePortal()
+    with portal.serve(idle_timeout=0.3) as base:
+        path = portal.serve_webhook_url(base).removeprefix(base).encode()
+        head = b"POST " + path + b"profile HTTP/1.1\r\nContent-Length: 100\r\n\r\n{}"
+        assert exchange(base, head).startswith(b"HTTP/1.1 408")
+
+
 def test_a_request_the_portal_fails_on_gets_a_500(monkeypatch: pytest.MonkeyPatch) -> None:
     portal = FakePortal()
 

@@ -268,7 +268,6 @@ class BaseClient(Generic[HttpT]):
         retry: RetryPolicy | None = None,
         limits: LimitConfig | None = None,
         clock: Clock | None = None,
-        attempt_limits: AttemptLimits | None = None,
     ) -> None:
         guard_library_logs(auth)
         clock = clock or SystemClock()
@@ -280,10 +279,20 @@ class BaseClient(Generic[HttpT]):
             retry=retry or RetryPolicy(),
             timeout=timeout if http_client is None else None,
         )
-        self._attempt_limits = attempt_limits or AttemptLimits()
+        self._attempt_limits = AttemptLimits()
         self._owns_http = http_client is None
         self._http: HttpT = http_client if http_client is not None else self._new_http(timeout)
         self._urls: dict[str, httpx.URL] = {}
+
+    def _post(self, request: HttpRequest) -> dict[str, Any]:
+        """The arguments of ``httpx``'s ``stream(...)`` for ``request``."""
+        return {
+            "method": "POST",
+            "url": self._url(request.url),
+            "content": request.content,
+            "headers": self._headers(request),
+            "timeout": _timeout(request),
+        }
 
     def _headers(self, request: HttpRequest) -> Mapping[str, str]:
         """A request's headers; a caller's own httpx client also gets the static ones."""
@@ -342,14 +351,9 @@ class _Webhook(BaseClient[HttpT]):
             raise ValueError("the webhook user id must be a whole number")
         auth = WebhookAuth(normalize_portal_url(b24_url), int(user_id), Secret(secret))
         super().__init__(
-            auth,
-            http_client=http_client,
-            timeout=timeout,
-            retry=retry,
-            limits=limits,
-            clock=clock,
-            attempt_limits=attempt_limits,
+            auth, http_client=http_client, timeout=timeout, retry=retry, limits=limits, clock=clock
         )
+        self._attempt_limits = attempt_limits or self._attempt_limits
 
     @classmethod
     def from_webhook_url(
@@ -409,14 +413,9 @@ class _OAuth(BaseClient[HttpT]):
             member_id=member_id or tokens.member_id,
         )
         super().__init__(
-            auth,
-            http_client=http_client,
-            timeout=timeout,
-            retry=retry,
-            limits=limits,
-            clock=clock,
-            attempt_limits=attempt_limits,
+            auth, http_client=http_client, timeout=timeout, retry=retry, limits=limits, clock=clock
         )
+        self._attempt_limits = attempt_limits or self._attempt_limits
 
     @property
     def tokens(self) -> OAuthTokens:
@@ -508,13 +507,7 @@ class SyncClient(BaseClient[httpx.Client]):
         reader = BodyReader(self._attempt_limits)
         bound = attempt_deadline.set(reader.deadline)
         try:
-            with self._http.stream(
-                "POST",
-                self._url(request.url),
-                content=request.content,
-                headers=self._headers(request),
-                timeout=_timeout(request),
-            ) as response:
+            with self._http.stream(**self._post(request)) as response:
                 for chunk in response.iter_bytes():
                     reader.add(chunk, response.status_code)
         except HTTPX_FAILURES as exc:
@@ -623,13 +616,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
             return too_slow(self._attempt_limits)
 
     async def _exchange(self, request: HttpRequest, reader: BodyReader) -> HttpAnswer:
-        async with self._http.stream(
-            "POST",
-            self._url(request.url),
-            content=request.content,
-            headers=self._headers(request),
-            timeout=_timeout(request),
-        ) as response:
+        async with self._http.stream(**self._post(request)) as response:
             async for chunk in response.aiter_bytes():
                 reader.add(chunk, response.status_code)
         return _answer(response, reader)

@@ -42,7 +42,7 @@ from typing_extensions import Unpack
 
 from b24typed.core import errors as e
 from b24typed.core.batch import BatchCommand, send_v2
-from b24typed.core.phpquery import dropped_value
+from b24typed.core.phpquery import dropped_value, php_view
 from b24typed.core.pipeline import ClientState, Emit, Flow, StreamFlow, call_flow
 from b24typed.core.request import make_call
 from b24typed.core.result import AjaxResult, ApiVersion
@@ -522,7 +522,6 @@ def _stuck(method: str, why: str) -> e.SdkError:
 
 def _keyset_pages(state: ClientState, query: ListQuery, reporter: _Reporter) -> StreamFlow[None]:
     params, filter_key, flt, cursor = _keyset_base(query)
-    base = (params, filter_key, flt)
     info = query.info
     full = _full_page(info)
     if query.mode == "batch":
@@ -536,6 +535,10 @@ def _keyset_pages(state: ClientState, query: ListQuery, reporter: _Reporter) -> 
                 dropped,
             )
             query = replace(query, mode="fast")
+        else:
+            # Page 1 (JSON) sends the values as later pages' command strings deliver them.
+            params, flt = php_view(params), php_view(flt)
+    base = (params, filter_key, flt)
     # The first page alone: small lists cost one request, and unknown id names are learnt.
     items = yield from _fast_page(state, query, base, cursor)
     if not items:

@@ -33,7 +33,7 @@ from urllib.parse import quote_plus
 from b24typed.core.errors import SdkError
 from b24typed.core.request import _json_default, check_method_name
 
-__all__ = ["command_string", "dropped_value", "http_build_query"]
+__all__ = ["command_string", "dropped_value", "http_build_query", "php_view"]
 
 _MAX_DEPTH = 64  # PHP's max_input_nesting_level
 
@@ -126,6 +126,29 @@ def dropped_value(params: Mapping[Any, Any], prefix: str = "", depth: int = 1) -
         if found is not None:
             return found
     return None
+
+
+def php_view(value: Any, depth: int = 0) -> Any:
+    """``value`` as the portal reads it back from a command string: scalars become the strings
+    :func:`http_build_query` writes (``True`` -> ``"1"``, ``1.5`` -> ``"1.5"``), containers keep
+    their shape. For values :func:`dropped_value` passes."""
+    if depth > _MAX_DEPTH:
+        raise _bad(f"params nest deeper than {_MAX_DEPTH} levels")
+    if isinstance(value, enum.Enum):
+        return php_view(value.value, depth)
+    if isinstance(value, Mapping):
+        return {str(key): php_view(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, list):
+        return [php_view(item, depth + 1) for item in value]
+    if isinstance(value, str | int | float):
+        return _scalar(value)
+    if value is None:
+        return None
+    try:
+        converted = _json_default(value)
+    except TypeError as exc:
+        raise _bad(str(exc)) from None
+    return php_view(converted, depth)
 
 
 def http_build_query(params: Mapping[str, Any] | None) -> str:

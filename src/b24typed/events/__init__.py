@@ -6,8 +6,9 @@
 
 Every documented event has a generated model in :mod:`b24typed.events.models` (``OnCrmDealAdd``,
 ``OnTaskUpdate``, ...), found by code in ``EVENT_MODELS``; other events parse into
-:class:`UnknownEvent`. Framework helpers live in ``b24typed.events.asgi`` (FastAPI, Starlette),
-``b24typed.events.flask`` and ``b24typed.events.django``.
+:class:`UnknownEvent`. Framework helpers: ``b24typed.events.asgi`` (a bare ASGI endpoint),
+``b24typed.events.fastapi`` (FastAPI and Starlette dependencies), ``b24typed.events.flask`` and
+``b24typed.events.django``.
 """
 
 from __future__ import annotations

@@ -71,8 +71,9 @@ class _Authorized(B24Model):
                 "this request carried no OAuth tokens; pass token_store= to use stored ones",
                 code="SDK_NO_TOKENS",
             )
-        member_id = tokens.member_id if tokens is not None else self._member_id()
-        return {"tokens": tokens, "token_store": token_store, "member_id": member_id or None}
+        if tokens is not None:  # the request's own pair (often another user's): not stored
+            return {"tokens": tokens, "member_id": tokens.member_id or None}
+        return {"tokens": None, "token_store": token_store, "member_id": self._member_id() or None}
 
     def _member_id(self) -> str:
         raise NotImplementedError
@@ -87,8 +88,9 @@ class _Authorized(B24Model):
     ) -> B24OAuth:
         """A blocking typed client for the portal that sent this, with the tokens it carried.
 
-        Without tokens in the request, the pair ``token_store`` keeps for its member is used;
-        with ``token_store``, every refreshed pair is saved there.
+        Without tokens in the request, the pair ``token_store`` keeps for the sender's member id
+        is used, and the client saves every refreshed pair there. A pair the request carries
+        belongs to the user it names and is never written to the store.
         """
         from b24typed.clients import B24OAuth
 

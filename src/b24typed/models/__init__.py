@@ -13,6 +13,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from b24typed.models.entities.common import (
+        FieldDescriptor as FieldDescriptor,
+    )
     from b24typed.models.entities.crm import (
         Activity as Activity,
     )
@@ -76,9 +79,6 @@ if TYPE_CHECKING:
     from b24typed.models.entities.tasks import (
         Task as Task,
     )
-    from b24typed.models.entities.tasks import (
-        TaskFields as TaskFields,
-    )
     from b24typed.models.entities.user import (
         User as User,
     )
@@ -87,6 +87,7 @@ if TYPE_CHECKING:
     )
 
 _EXPORTS = {
+    "FieldDescriptor": "common",
     "Activity": "crm",
     "ActivityFields": "crm",
     "Address": "crm",
@@ -108,7 +109,6 @@ _EXPORTS = {
     "Requisite": "crm",
     "RequisiteFields": "crm",
     "Task": "tasks",
-    "TaskFields": "tasks",
     "User": "user",
     "UserFields": "user",
 }
@@ -125,6 +125,7 @@ __all__ = [
     "ContactFields",
     "Deal",
     "DealFields",
+    "FieldDescriptor",
     "Item",
     "ItemFields",
     "Lead",
@@ -134,7 +135,6 @@ __all__ = [
     "Requisite",
     "RequisiteFields",
     "Task",
-    "TaskFields",
     "User",
     "UserFields",
 ]

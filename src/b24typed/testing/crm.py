@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import ApiError
 from .filters import parse_order_v2, parse_v2_filter
 from .store import Table, coerce
+from .userfields import ITEM, LEGACY, UserField, UserFields
 
 if TYPE_CHECKING:
     from .portal import Answer, Ctx, FakePortal
@@ -193,8 +194,9 @@ class EntityType:
     entity_type_id: int
     title: str
     fields: list[FieldSpec]
+    userfields: UserFields
+    uf_entity: str  # the user field entity id: CRM_DEAL, CRM_3 (smart process type 3), ...
     table: Table = field(default_factory=Table)
-    user_fields: dict[str, str] = field(default_factory=dict)  # UF_CRM_X -> type
 
     fm_next: int = 0
     type_id: int = 0  # crm.type id of a smart process
@@ -209,6 +211,21 @@ class EntityType:
             (f.legacy, f.camel, _DEFAULTS.get(f.camel)) for f in self.fields if f.legacy
         ]
 
+    @property
+    def user_fields(self) -> dict[str, UserField]:
+        return self.userfields.of(self.uf_entity)
+
+    def _uf_type(self, upper: str) -> str:
+        uf = self.user_fields.get(upper)
+        return uf.store_type if uf is not None else "string"
+
+    def _store_uf(self, upper: str, value: Any, current: Mapping[str, Any] | None) -> Any:
+        uf = self.user_fields.get(upper) or self.userfields.ad_hoc(self.uf_entity, upper)
+        return self.userfields.store(uf, value, (current or {}).get(upper))
+
+    def _render_uf(self, uf: UserField, row: Mapping[str, Any], style: str) -> Any:
+        return self.userfields.render(uf, row.get(uf.field_name), style)
+
     # -- name resolution ------------------------------------------------------------------
     def resolve_item(self, name: str) -> tuple[str, str] | None:
         spec = self.by_camel.get(name)
@@ -216,7 +233,7 @@ class EntityType:
             return spec.camel, spec.type
         upper = uf_to_upper(name) or (name if name.startswith("UF_CRM_") else None)
         if upper is not None:
-            return upper, self.user_fields.get(upper, "string")
+            return upper, self._uf_type(upper)
         spec = self._by_item_upper().get(name)
         if spec is not None:
             return spec.camel, spec.type
@@ -232,27 +249,28 @@ class EntityType:
         if spec is not None:
             return spec.camel, spec.type
         if name.upper().startswith("UF_"):
-            return name.upper(), self.user_fields.get(name.upper(), "string")
+            return name.upper(), self._uf_type(name.upper())
         return None
 
     # -- writes ---------------------------------------------------------------------------
-    def write_fields(self, raw: Mapping[str, Any], *, legacy: bool) -> dict[str, Any]:
-        """Convert incoming fields to storage names; read-only and unknown fields are dropped."""
+    def write_fields(
+        self, raw: Mapping[str, Any], *, legacy: bool, current: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Convert incoming fields to storage names; read-only and unknown fields are dropped
+        (``current``: the row being updated, for user fields that keep a value by id)."""
         out: dict[str, Any] = {}
         for key, value in raw.items():
             name = str(key)
             if legacy:
                 spec = self.by_legacy.get(name.upper())
                 if spec is None and name.upper().startswith("UF_CRM_"):
-                    self.user_fields.setdefault(name.upper(), "string")
-                    out[name.upper()] = value
+                    out[name.upper()] = self._store_uf(name.upper(), value, current)
                     continue
             else:
                 spec = self.by_camel.get(name)
                 upper = uf_to_upper(name) or (name if name.startswith("UF_CRM_") else None)
                 if spec is None and upper is not None:
-                    self.user_fields.setdefault(upper, "string")
-                    out[upper] = value
+                    out[upper] = self._store_uf(upper, value, current)
                     continue
             if spec is None or spec.read_only:
                 continue
@@ -325,8 +343,9 @@ class EntityType:
             out: dict[str, Any] = {"id": row.get("id")}
             for name in select:
                 if name == "UF_*":
-                    for uf in self.user_fields:
-                        out[uf if original_uf else uf_to_camel(uf)] = row.get(uf)
+                    for uf in self.user_fields.values():
+                        key = uf.field_name if original_uf else uf_to_camel(uf.field_name)
+                        out[key] = self._render_uf(uf, row, ITEM)
                 elif name in self.by_camel:
                     out[name] = row.get(name, _DEFAULTS.get(name))
                 elif name == "entityTypeId":
@@ -334,11 +353,14 @@ class EntityType:
                 else:
                     upper = name if name.startswith("UF_CRM_") else uf_to_upper(name)
                     if upper is not None and upper in self.user_fields:
-                        out[upper if original_uf else uf_to_camel(upper)] = row.get(upper)
+                        out[upper if original_uf else uf_to_camel(upper)] = self._render_uf(
+                            self.user_fields[upper], row, ITEM
+                        )
             return out
         full = self.full_row(row)
-        for uf in self.user_fields:
-            full[uf if original_uf else uf_to_camel(uf)] = row.get(uf)
+        for uf in self.user_fields.values():
+            key = uf.field_name if original_uf else uf_to_camel(uf.field_name)
+            full[key] = self._render_uf(uf, row, ITEM)
         full["entityTypeId"] = self.entity_type_id
         if self.has_fm:
             full["fm"] = [dict(f) for f in row.get("fm") or []]
@@ -356,9 +378,13 @@ class EntityType:
             if with_std or legacy in names or legacy == "ID":
                 value = get(camel, default)
                 out[legacy] = value if value is None or type(value) is str else legacy_scalar(value)
-        for uf in self.user_fields:
-            if with_uf or uf in names:
-                out[uf] = legacy_scalar(row.get(uf))
+        for uf in self.user_fields.values():
+            if with_uf or uf.field_name in names:
+                out[uf.field_name] = (
+                    self._render_uf(uf, row, LEGACY)
+                    if uf.declared
+                    else legacy_scalar(row.get(uf.field_name))
+                )
         if self.has_fm and row.get("fm"):
             for type_id in FM_TYPES:
                 if select is None and not all_uf:
@@ -415,24 +441,28 @@ _SOURCES = ["CALL", "EMAIL", "WEB", "ADVERTISING", "PARTNER", "TRADE_SHOW", "OTH
 class CrmStore:
     """All CRM entity types of one portal, plus the ``portal.crm.seed_*`` helpers."""
 
-    def __init__(self, portal: FakePortal) -> None:
+    def __init__(self, portal: FakePortal, userfields: UserFields) -> None:
         self._portal = portal
         self._type_seq = 0
+        self.userfields = userfields
         self.types: dict[int, EntityType] = {
-            1: EntityType(1, "Lead", _specs(_LEAD)),
-            2: EntityType(2, "Deal", _specs(_DEAL)),
-            3: EntityType(3, "Contact", _specs(_CONTACT)),
-            4: EntityType(4, "Company", _specs(_COMPANY)),
-        }
+            etid: EntityType(etid, _TITLES[etid], _specs(table), userfields,
+                             f"CRM_{_LEGACY_NAMES[etid].upper()}")
+            for etid, table in ((1, _LEAD), (2, _DEAL), (3, _CONTACT), (4, _COMPANY))
+        }  # fmt: skip
 
     def add_smart_process(self, entity_type_id: int, title: str = "") -> EntityType:
         if entity_type_id < 128:
             raise ValueError("smart process entityTypeId starts at 128")
         if entity_type_id not in self.types:
-            et = EntityType(
-                entity_type_id, title or f"Smart process {entity_type_id}", _specs(_DYNAMIC)
-            )
             self._type_seq += 1
+            et = EntityType(
+                entity_type_id,
+                title or f"Smart process {entity_type_id}",
+                _specs(_DYNAMIC),
+                self.userfields,
+                f"CRM_{self._type_seq}",
+            )
             et.type_id = self._type_seq
             et.created = iso(self._portal.clock.now())
             self.types[entity_type_id] = et
@@ -518,8 +548,12 @@ class CrmStore:
         rows, total = table.query(node, order, start, 50, with_total=with_total)
         return Answer({"types": rows}, total=total, start=start)
 
-    def add_user_field(self, entity_type_id: int, name: str, type: str = "string") -> None:
-        self.types[entity_type_id].user_fields[name.upper()] = type
+    def add_user_field(
+        self, entity_type_id: int, name: str, type: str = "string", **options: Any
+    ) -> UserField:
+        """Declare a user field on a CRM entity type (options: see ``UserFields.add``)."""
+        et = self.types[entity_type_id]
+        return self.userfields.add(et.uf_entity, name, type, **options)
 
     def table(self, entity_type_id: int) -> Table:
         return self.types[entity_type_id].table
@@ -642,7 +676,7 @@ class CrmStore:
         fields = p.get("fields") or {}
         if not isinstance(fields, Mapping):
             raise ApiError("INVALID_ARG_VALUE", "Parameter 'fields' must be array.", 400)
-        row.update(et.write_fields(fields, legacy=False))
+        row.update(et.write_fields(fields, legacy=False, current=row))
         et.apply_fm(row, fields, legacy=False)
         self._stamp(ctx, row, created=False)
         et.table.touch()
@@ -657,17 +691,8 @@ class CrmStore:
     def item_fields(self, ctx: Ctx, p: dict[str, Any]) -> Any:
         et = self._entity(p.get("entityTypeId"))
         fields = {spec.camel: _field_info(spec, item=True) for spec in et.fields}
-        for uf, ftype in et.user_fields.items():
-            fields[uf_to_camel(uf)] = {
-                "type": ftype,
-                "isRequired": False,
-                "isReadOnly": False,
-                "isImmutable": False,
-                "isMultiple": False,
-                "isDynamic": True,
-                "title": uf,
-                "upperName": uf,
-            }
+        for uf in et.userfields.declared(et.uf_entity):
+            fields[uf_to_camel(uf.field_name)] = uf.fields_view(item=True)
         return {"fields": fields}
 
     def item_list(self, ctx: Ctx, p: dict[str, Any]) -> Answer:
@@ -690,8 +715,8 @@ class CrmStore:
         et = self.types[entity_type_id]
         if action == "fields":
             out = {s.legacy: _field_info(s, item=False) for s in et.fields if s.legacy}
-            for uf, ftype in et.user_fields.items():
-                out[uf] = {**_field_info(FieldSpec(uf, uf, ftype), item=False), "title": uf}
+            for uf in et.userfields.declared(et.uf_entity):
+                out[uf.field_name] = uf.fields_view(item=False)
             return out
         if action == "list":
             node = parse_v2_filter(p.get("filter"), et.resolve_legacy, coerce, strict=False)
@@ -725,7 +750,7 @@ class CrmStore:
             fields = p.get("fields") or p.get("FIELDS") or {}
             if not isinstance(fields, Mapping):
                 raise ApiError("", "Parameter 'fields' must be array.", 400)
-            row.update(et.write_fields(fields, legacy=True))
+            row.update(et.write_fields(fields, legacy=True, current=row))
             et.apply_fm(row, fields, legacy=True)
             self._stamp(ctx, row, created=False)
             et.table.touch()
@@ -749,6 +774,8 @@ class CrmStore:
         reg("crm.type.delete", self.type_delete, "crm", write=True)
         reg("crm.type.list", self.type_list, "crm")
         for etid, name in _LEGACY_NAMES.items():
+            entity = self.types[etid].uf_entity
+            reg(f"crm.{name}.userfield.list", self.userfields.list_handler(entity), "crm")
             for action in ("add", "get", "list", "update", "delete", "fields"):
                 reg(
                     f"crm.{name}.{action}",

@@ -33,6 +33,7 @@ from .latency import LatencyProfile, Schedule
 from .limits import Limits
 from .phpqs import parse_str, php_to_json
 from .tasks import TaskStore
+from .userfields import UserFields
 from .users import UserStore
 
 if TYPE_CHECKING:
@@ -130,6 +131,8 @@ class MethodDef:
     handler: Handler
     scopes: tuple[str, ...]
     write: bool = False
+    # REST 3.0: (params, result) JSON Schemas for rest.documentation.openapi
+    openapi: tuple[dict[str, Any], dict[str, Any]] | None = None
 
 
 @dataclass
@@ -290,8 +293,9 @@ class FakePortal:
         self._idempotency: dict[tuple[str, str, str], tuple[str, Response, float]] = {}
         self._schemas_dir = Path(schemas_dir) if schemas_dir is not None else None
         self._schemas: SchemaRegistry | None = None
+        self.userfields = UserFields(self)
         self.users = UserStore(self)
-        self.crm = CrmStore(self)
+        self.crm = CrmStore(self, self.userfields)
         self.tasks = TaskStore(self)
         self.events = EventHub(self)
         self.crm.register(self)
@@ -317,10 +321,25 @@ class FakePortal:
         self._v2[name.lower()] = MethodDef(name, handler, scopes, write)
 
     def register_v3(
-        self, name: str, handler: Handler, scope: str | tuple[str, ...] = (), *, write: bool = False
+        self,
+        name: str,
+        handler: Handler,
+        scope: str | tuple[str, ...] = (),
+        *,
+        write: bool = False,
+        openapi: tuple[dict[str, Any], dict[str, Any]] | None = None,
     ) -> None:
+        """A REST 3.0 method; ``openapi``: its (params, result) JSON Schemas, published by
+        ``rest.documentation.openapi``."""
         scopes = (scope,) if isinstance(scope, str) else scope
-        self._v3[name.lower()] = MethodDef(name, handler, scopes, write)
+        self._v3[name.lower()] = MethodDef(name, handler, scopes, write, openapi)
+
+    def seed_variety(self) -> None:
+        """User fields of every type on every entity, two smart processes and REST 3.0 methods
+        with schemas of their own (see :mod:`b24typed.testing.variety`)."""
+        from .variety import seed_variety
+
+        seed_variety(self)
 
     def _register_basics(self) -> None:
         self.register_v2(

@@ -335,7 +335,8 @@ class SchemaRegistry:
             if key not in paths:
                 module = mdef.name.split(".")[0]
                 tags.add(module)
-                paths[key] = _operation(mdef.name, module, None, None)
+                params, result = mdef.openapi or (None, None)
+                paths[key] = _operation(mdef.name, module, params, result)
         return {
             "openapi": "3.0.0",
             "info": {"title": "Bitrix24 REST V3 API", "version": "1.0.0"},

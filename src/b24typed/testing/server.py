@@ -61,7 +61,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         try:
             self._answer()
-        except (OSError, TimeoutError):
+        except TimeoutError:  # the body stopped short of its Content-Length
+            with contextlib.suppress(OSError):
+                self._plain(408, "the body did not arrive in time")
+        except OSError:
             self.close_connection = True
         except Exception:  # a request the portal cannot handle still gets an answer
             self._plain(500, "the fake portal failed on this request")

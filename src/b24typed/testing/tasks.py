@@ -14,6 +14,7 @@ from .crm import iso
 from .errors import ApiError, v3_error, validation_error
 from .filters import parse_order_v2, parse_order_v3, parse_v2_filter, parse_v3_filter
 from .store import Cond, Group, Node, Table, coerce
+from .userfields import LEGACY, UserField
 
 if TYPE_CHECKING:
     from .portal import Answer, Ctx, FakePortal
@@ -53,6 +54,7 @@ V2_FIELDS: dict[str, str] = {
     "allowTimeTracking": "char",
     "favorite": "char",
 }
+UF_ENTITY = "TASKS_TASK"
 _V2_MULTI = {"auditors", "accomplices", "tags"}
 _V2_DEFAULT_SELECT = [
     "id", "parentId", "title", "description", "mark", "priority", "status", "groupId",
@@ -211,9 +213,23 @@ class TaskStore:
         return row
 
     # -- REST v2 --------------------------------------------------------------------------
-    def _v2_values(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+    def _user_field(self, name: str) -> UserField | None:
+        """A declared task user field named ``UF_X_Y`` or ``ufXY``."""
+        for uf in self._portal.userfields.declared(UF_ENTITY):
+            if name in (uf.field_name, _camel(uf.field_name)):
+                return uf
+        return None
+
+    def _v2_values(
+        self, fields: Mapping[str, Any], current: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in fields.items():
+            uf = self._user_field(str(key))
+            if uf is not None:
+                old = (current or {}).get(uf.field_name)
+                out[uf.field_name] = self._portal.userfields.store(uf, value, old)
+                continue
             resolved = _v2_resolve(str(key))
             if resolved is None or resolved[0] == "id":
                 continue
@@ -233,6 +249,11 @@ class TaskStore:
                 if resolved and resolved[0] not in names:
                     names.append(resolved[0])
         out = {n: _v2_scalar(row.get(n)) for n in names}
+        wanted = set(select or ())
+        for uf in self._portal.userfields.declared(UF_ENTITY):
+            camel = _camel(uf.field_name)
+            if not select or "UF_*" in wanted or wanted & {uf.field_name, camel}:
+                out[camel] = self._portal.userfields.render(uf, row.get(uf.field_name), LEGACY)
         if "responsibleId" in names:
             rid = row.get("responsibleId") or 0
             out["responsible"] = {
@@ -290,7 +311,7 @@ class TaskStore:
         fields = p.get("fields") or {}
         if not isinstance(fields, Mapping):
             raise ApiError("ERROR_CORE", "Parameter 'fields' must be array", 400)
-        row.update(self._v2_values(fields))
+        row.update(self._v2_values(fields, row))
         row["changedDate"] = iso(self._portal.clock.now())
         self.table.touch()
         return {"task": self._v2_view(row, None)}
@@ -316,10 +337,12 @@ class TaskStore:
         return Answer({"tasks": [self._v2_view(r, sel) for r in rows]}, total=total, start=start)
 
     def v2_fields(self, ctx: Ctx, p: dict[str, Any]) -> Any:
-        fields = {}
+        fields: dict[str, dict[str, Any]] = {}
         for name, ftype in V2_FIELDS.items():
             upper = re.sub(r"(?<!^)(?=[A-Z])", "_", name).upper()
             fields[upper] = {"title": upper, "type": ftype}
+        for uf in self._portal.userfields.declared(UF_ENTITY):
+            fields[uf.field_name] = {"title": uf.label or None, "type": uf.user_type_id}
         return {"fields": fields}
 
     # -- REST 3.0 -------------------------------------------------------------------------
@@ -536,6 +559,7 @@ class TaskStore:
         reg2("tasks.task.delete", self.v2_delete, "task", write=True)
         reg2("tasks.task.list", self.v2_list, "task")
         reg2("tasks.task.getFields", self.v2_fields, "task")
+        reg2("task.item.userfield.getlist", portal.userfields.list_handler(UF_ENTITY), "task")
         reg3 = portal.register_v3
         reg3("tasks.task.add", self.v3_add, "task", write=True)
         reg3("tasks.task.get", self.v3_get, "task")

@@ -11,6 +11,7 @@ from .crm import iso
 from .errors import ApiError
 from .filters import parse_v2_filter
 from .store import Table, coerce
+from .userfields import LEGACY
 
 if TYPE_CHECKING:
     from .portal import Answer, Ctx, FakePortal
@@ -111,11 +112,14 @@ class UserStore:
             return ""
         return f"{row['NAME']} {row['LAST_NAME']}".strip()
 
-    @staticmethod
-    def view(row: Mapping[str, Any], select: list[str] | None = None) -> dict[str, Any]:
+    def view(self, row: Mapping[str, Any], select: list[str] | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        declared = self._portal.userfields.of("USER")
         for key, value in row.items():
-            if key == "ID" or isinstance(value, bool | list):
+            uf = declared.get(key)
+            if uf is not None:
+                out[key] = self._portal.userfields.render(uf, value, LEGACY)
+            elif key == "ID" or isinstance(value, bool | list):
                 out[key] = str(value) if key == "ID" else value
             elif isinstance(value, int):
                 out[key] = str(value)
@@ -185,13 +189,20 @@ class UserStore:
         if any(r.get("EMAIL") == email for r in self.table.rows.values()):
             raise ApiError("ERROR_ARGUMENT", "A user with this email already exists", 400)
         row = self._make(0, "", "", email, "")
+        self._write(row, fields)
+        return self.table.insert(row)
+
+    def _write(self, row: dict[str, Any], fields: Mapping[str, Any]) -> None:
+        declared = self._portal.userfields.of("USER")
         for key, value in fields.items():
             upper = str(key).upper()
-            if upper in USER_FIELDS and upper != "ID":
+            uf = declared.get(upper)
+            if uf is not None:
+                row[upper] = self._portal.userfields.store(uf, value, row.get(upper))
+            elif upper in USER_FIELDS and upper != "ID":
                 row[upper] = (
                     coerce(value, USER_FIELDS[upper]) if upper != "UF_DEPARTMENT" else value
                 )
-        return self.table.insert(row)
 
     def update(self, ctx: Ctx, p: dict[str, Any]) -> Any:
         try:
@@ -201,12 +212,7 @@ class UserStore:
         row = self.table.get(user_id)
         if row is None:
             raise ApiError("ERROR_CORE", "User not found", 400)
-        for key, value in p.items():
-            upper = str(key).upper()
-            if upper in USER_FIELDS and upper != "ID":
-                row[upper] = (
-                    coerce(value, USER_FIELDS[upper]) if upper != "UF_DEPARTMENT" else value
-                )
+        self._write(row, p)
         self.table.touch()
         return True
 
@@ -221,3 +227,4 @@ class UserStore:
         reg("user.add", self.add, "user", write=True)
         reg("user.update", self.update, "user", write=True)
         reg("user.fields", self.fields, "user")
+        reg("user.userfield.list", portal.userfields.list_handler("USER"), "user")

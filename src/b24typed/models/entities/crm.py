@@ -80,6 +80,8 @@ class Activity(Entity):
     webdav_elements: Many[dict[str, Any]] = Field(None, alias="WEBDAV_ELEMENTS")
 
 
+# The writable fields of ``crm.activity`` (add and update); user fields go through
+# b24typed.fieldtypes.with_user_fields.
 class ActivityFields(TypedDict, total=False):
     AUTOCOMPLETE_RULE: int
     COMMUNICATIONS: Sequence[Mapping[str, Any]]
@@ -120,10 +122,6 @@ class ActivityFields(TypedDict, total=False):
     WEBDAV_ELEMENTS: Sequence[Mapping[str, Any]]
 
 
-"""The writable fields of ``crm.activity`` (add and update); user fields go through
-:func:`b24typed.fieldtypes.with_user_fields`."""
-
-
 class Address(Entity):
     """A ``crm.address`` record, as every method that returns one gives it. Fields:
     https://apidocs.bitrix24.com/api-reference/crm/main-entities-fields.html
@@ -145,6 +143,8 @@ class Address(Entity):
     type_id: Id = Field(None, alias="TYPE_ID")
 
 
+# The writable fields of ``crm.address`` (add and update); user fields go through
+# b24typed.fieldtypes.with_user_fields.
 class AddressFields(TypedDict, total=False):
     ADDRESS_1: str
     ADDRESS_2: str
@@ -158,10 +158,6 @@ class AddressFields(TypedDict, total=False):
     PROVINCE: str
     REGION: str
     TYPE_ID: int
-
-
-"""The writable fields of ``crm.address`` (add and update); user fields go through
-:func:`b24typed.fieldtypes.with_user_fields`."""
 
 
 class Company(Entity):
@@ -228,6 +224,8 @@ class Company(Entity):
     web: Many[MultiField] = Field(None, alias="WEB")
 
 
+# The writable fields of ``crm.company`` (add and update); user fields go through
+# b24typed.fieldtypes.with_user_fields.
 class CompanyFields(TypedDict, total=False):
     ADDRESS: str
     ADDRESS_2: str
@@ -274,10 +272,6 @@ class CompanyFields(TypedDict, total=False):
     UTM_SOURCE: str
     UTM_TERM: str
     WEB: Sequence[Mapping[str, Any]]
-
-
-"""The writable fields of ``crm.company`` (add and update); user fields go through
-:func:`b24typed.fieldtypes.with_user_fields`."""
 
 
 class Contact(Entity):
@@ -337,6 +331,8 @@ class Contact(Entity):
     web: Many[MultiField] = Field(None, alias="WEB")
 
 
+# The writable fields of ``crm.contact`` (add and update); user fields go through
+# b24typed.fieldtypes.with_user_fields.
 class ContactFields(TypedDict, total=False):
     ADDRESS: str
     ADDRESS_2: str
@@ -376,10 +372,6 @@ class ContactFields(TypedDict, total=False):
     UTM_SOURCE: str
     UTM_TERM: str
     WEB: Sequence[Mapping[str, Any]]
-
-
-"""The writable fields of ``crm.contact`` (add and update); user fields go through
-:func:`b24typed.fieldtypes.with_user_fields`."""
 
 
 class Deal(Entity):
@@ -445,6 +437,8 @@ class Deal(Entity):
     utm_term: Text = Field(None, alias="UTM_TERM")
 
 
+# The writable fields of ``crm.deal`` (add and update); user fields go through
+# b24typed.fieldtypes.with_user_fields.
 class DealFields(TypedDict, total=False):
     ADDITIONAL_INFO: str
     ASSIGNED_BY_ID: int
@@ -489,10 +483,6 @@ class DealFields(TypedDict, total=False):
     UTM_MEDIUM: str
     UTM_SOURCE: str
     UTM_TERM: str
-
-
-"""The writable fields of ``crm.deal`` (add and update); user fields go through
-:func:`b24typed.fieldtypes.with_user_fields`."""
 
 
 class Item(Entity):
@@ -636,6 +626,8 @@ class Item(Entity):
     xml_id: Text = Field(None, alias="xmlId")
 
 
+# The writable fields of ``crm.item`` (add and update); user fields go through
+# b24typed.fieldtypes.with_user_fields.
 class ItemFields(TypedDict, total=False):
     accountCurrencyId: str
     accountNumber: str
@@ -763,10 +755,6 @@ class ItemFields(TypedDict, total=False):
     xmlId: str
 
 
-"""The writable fields of ``crm.item`` (add and update); user fields go through
-:func:`b24typed.fieldtypes.with_user_fields`."""
-
-
 class Lead(Entity):
     """A ``crm.lead`` record, as every method that returns one gives it. Fields:
     https://apidocs.bitrix24.com/api-reference/crm/main-entities-fields.html
@@ -831,6 +819,8 @@ class Lead(Entity):
     web: Many[MultiField] = Field(None, alias="WEB")
 
 
+# The writable fields of ``crm.lead`` (add and update); user fields go through
+# b24typed.fieldtypes.with_user_fields.
 class LeadFields(TypedDict, total=False):
     ADDRESS: str
     ADDRESS_2: str
@@ -874,10 +864,6 @@ class LeadFields(TypedDict, total=False):
     UTM_SOURCE: str
     UTM_TERM: str
     WEB: Sequence[Mapping[str, Any]]
-
-
-"""The writable fields of ``crm.lead`` (add and update); user fields go through
-:func:`b24typed.fieldtypes.with_user_fields`."""
 
 
 class Quote(Entity):
@@ -928,6 +914,8 @@ class Quote(Entity):
     utm_term: Text = Field(None, alias="UTM_TERM")
 
 
+# The writable fields of ``crm.quote`` (add and update); user fields go through
+# b24typed.fieldtypes.with_user_fields.
 class QuoteFields(TypedDict, total=False):
     ACTUAL_DATE: dt.date | str
     ASSIGNED_BY_ID: int
@@ -963,10 +951,6 @@ class QuoteFields(TypedDict, total=False):
     UTM_MEDIUM: str
     UTM_SOURCE: str
     UTM_TERM: str
-
-
-"""The writable fields of ``crm.quote`` (add and update); user fields go through
-:func:`b24typed.fieldtypes.with_user_fields`."""
 
 
 class Requisite(Entity):
@@ -1051,6 +1035,8 @@ class Requisite(Entity):
     xml_id: Text = Field(None, alias="XML_ID")
 
 
+# The writable fields of ``crm.requisite`` (add and update); user fields go through
+# b24typed.fieldtypes.with_user_fields.
 class RequisiteFields(TypedDict, total=False):
     ACTIVE: bool
     ADDRESS_ONLY: bool
@@ -1124,10 +1110,6 @@ class RequisiteFields(TypedDict, total=False):
     XML_ID: str
 
 
-"""The writable fields of ``crm.requisite`` (add and update); user fields go through
-:func:`b24typed.fieldtypes.with_user_fields`."""
-
-
 class BankDetail(Entity):
     """A ``crm.requisite.bankdetail`` record, as every method that returns one gives it.
     Fields: https://apidocs.bitrix24.com/api-reference/crm/main-entities-fields.html
@@ -1169,6 +1151,8 @@ class BankDetail(Entity):
     xml_id: Text = Field(None, alias="XML_ID")
 
 
+# The writable fields of ``crm.requisite.bankdetail`` (add and update); user fields go through
+# b24typed.fieldtypes.with_user_fields.
 class BankDetailFields(TypedDict, total=False):
     ACTIVE: bool
     CODE: str
@@ -1198,7 +1182,3 @@ class BankDetailFields(TypedDict, total=False):
     RQ_SWIFT: str
     SORT: int
     XML_ID: str
-
-
-"""The writable fields of ``crm.requisite.bankdetail`` (add and update); user fields go through
-:func:`b24typed.fieldtypes.with_user_fields`."""

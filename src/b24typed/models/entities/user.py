@@ -75,6 +75,8 @@ class User(Entity):
     work_zip: Text = Field(None, alias="WORK_ZIP")
 
 
+# The writable fields of ``user`` (add and update); user fields go through
+# b24typed.fieldtypes.with_user_fields.
 class UserFields(TypedDict, total=False):
     ACTIVE: bool
     DATE_REGISTER: dt.datetime | str
@@ -122,7 +124,3 @@ class UserFields(TypedDict, total=False):
     WORK_STREET: str
     WORK_WWW: str
     WORK_ZIP: str
-
-
-"""The writable fields of ``user`` (add and update); user fields go through
-:func:`b24typed.fieldtypes.with_user_fields`."""

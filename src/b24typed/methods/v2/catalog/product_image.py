@@ -52,14 +52,14 @@ _CATALOG_PRODUCT_IMAGE_GET_FIELDS: Spec[_m.CatalogProductImageGetFieldsResult] =
     2, "catalog.productImage.getFields", _MODELS, "CatalogProductImageGetFieldsResult", {}
 )
 _CATALOG_PRODUCT_IMAGE_LIST: ListSpec[
-    _m.CatalogProductImageListResult, _m.CatalogProductImageAddResultProductImage
+    _m.CatalogProductImageListResult, _m.CatalogProductImageGetResultProductImage
 ] = ListSpec(
     2,
     "catalog.productImage.list",
     _MODELS,
     "CatalogProductImageListResult",
     {"product_id": "productId", "select": "select"},
-    item="CatalogProductImageAddResultProductImage",
+    item="CatalogProductImageGetResultProductImage",
     items_key="productImages",
     id_key="id",
     cursor_key="id",
@@ -169,7 +169,7 @@ class CatalogProductImage(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CatalogProductImageAddResultProductImage]:
+    ) -> Iterator[_m.CatalogProductImageGetResultProductImage]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``catalog.productImage.list``.
@@ -290,7 +290,7 @@ class AsyncCatalogProductImage(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CatalogProductImageAddResultProductImage]:
+    ) -> AsyncIterator[_m.CatalogProductImageGetResultProductImage]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``catalog.productImage.list``.

@@ -285,14 +285,14 @@ _CRM_ITEM_PRODUCTROW_GET_AVAILABLE_FOR_PAYMENT: Spec[
     {"owner_id": "ownerId", "owner_type": "ownerType"},
 )
 _CRM_ITEM_PRODUCTROW_LIST: ListSpec[
-    _m.CrmItemProductrowListResult, _m.CrmItemProductrowListItem
+    _m.CrmItemProductrowListResult, _m.CrmItemProductrowGetResultProductRow
 ] = ListSpec(
     2,
     "crm.item.productrow.list",
     _MODELS,
     "CrmItemProductrowListResult",
     {"filter": "filter", "order": "order", "start": "start"},
-    item="CrmItemProductrowListItem",
+    item="CrmItemProductrowGetResultProductRow",
     items_key="productRows",
     id_key="id",
     cursor_key="id",
@@ -2306,7 +2306,7 @@ class CrmItemProductrow(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmItemProductrowListItem]:
+    ) -> Iterator[_m.CrmItemProductrowGetResultProductRow]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.item.productrow.list``.
@@ -2478,7 +2478,7 @@ class AsyncCrmItemProductrow(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmItemProductrowListItem]:
+    ) -> AsyncIterator[_m.CrmItemProductrowGetResultProductRow]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.item.productrow.list``.

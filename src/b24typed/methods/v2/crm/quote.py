@@ -66,7 +66,9 @@ _CRM_QUOTE_CONTACT_ITEMS_SET: Spec[_m.CrmQuoteContactItemsSetResult] = Spec(
 _CRM_QUOTE_DELETE: Spec[_m.CrmQuoteDeleteResult] = Spec(
     2, "crm.quote.delete", _MODELS, "CrmQuoteDeleteResult", {"id": "id"}
 )
-_CRM_QUOTE_FIELDS: Spec[Any] = Spec(2, "crm.quote.fields", _MODELS, None, {})
+_CRM_QUOTE_FIELDS: Spec[_m.CrmQuoteFieldsResult] = Spec(
+    2, "crm.quote.fields", _MODELS, "CrmQuoteFieldsResult", {}
+)
 _CRM_QUOTE_GET: Spec[_m.CrmQuoteGetResult] = Spec(
     2, "crm.quote.get", _MODELS, "CrmQuoteGetResult", {"id": "id"}
 )
@@ -174,7 +176,7 @@ class CrmQuote(SyncNamespace):
         self,
         *,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.CrmQuoteFieldsResult:
         """Describe the fields of ``crm.quote``.
 
         REST v2 method ``crm.quote.fields``.
@@ -182,6 +184,8 @@ class CrmQuote(SyncNamespace):
         Docs:
             https://apidocs.bitrix24.com/api-reference/crm/quote/crm-quote-fields.html
         crm.quote.fields is deprecated: use b24.crm.item.fields(entity_type_id=7, ...).
+        Returns:
+            :class:`b24typed.models.v2.crm.quote.CrmQuoteFieldsResult`.
         """
         return self._call(_CRM_QUOTE_FIELDS, locals())
 
@@ -338,7 +342,7 @@ class AsyncCrmQuote(AsyncNamespace):
         self,
         *,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.CrmQuoteFieldsResult:
         """Describe the fields of ``crm.quote``.
 
         REST v2 method ``crm.quote.fields``.
@@ -346,6 +350,8 @@ class AsyncCrmQuote(AsyncNamespace):
         Docs:
             https://apidocs.bitrix24.com/api-reference/crm/quote/crm-quote-fields.html
         crm.quote.fields is deprecated: use b24.crm.item.fields(entity_type_id=7, ...).
+        Returns:
+            :class:`b24typed.models.v2.crm.quote.CrmQuoteFieldsResult`.
         """
         return await self._call(_CRM_QUOTE_FIELDS, locals())
 
@@ -484,7 +490,7 @@ class BatchCrmQuote(BatchNamespace):
         self,
         *,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.CrmQuoteFieldsResult]:
         """Queue ``crm.quote.fields`` in the batch."""
         return self._call(_CRM_QUOTE_FIELDS, locals())
 

@@ -11,6 +11,8 @@ from typing import TypeAlias
 from pydantic import Field
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class CatalogCatalogGetResultCatalog(B24Model):
@@ -33,39 +35,10 @@ class CatalogCatalogGetResult(B24Model):
     catalog: CatalogCatalogGetResultCatalog
 
 
-class CatalogCatalogGetFieldsResultCatalogIblockId(B24Model):
-    """An object in the result of ``catalog.catalog.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class CatalogCatalogGetFieldsResultCatalog(B24Model):
-    """An object in the result of ``catalog.catalog.getFields``."""
-
-    iblock_id: CatalogCatalogGetFieldsResultCatalogIblockId | None = Field(None, alias="iblockId")
-    iblock_type_id: CatalogCatalogGetFieldsResultCatalogIblockId | None = Field(
-        None, alias="iblockTypeId"
-    )
-    id: CatalogCatalogGetFieldsResultCatalogIblockId | None = None
-    lid: CatalogCatalogGetFieldsResultCatalogIblockId | None = None
-    name: CatalogCatalogGetFieldsResultCatalogIblockId | None = None
-    product_iblock_id: CatalogCatalogGetFieldsResultCatalogIblockId | None = Field(
-        None, alias="productIblockId"
-    )
-    sku_property_id: CatalogCatalogGetFieldsResultCatalogIblockId | None = Field(
-        None, alias="skuPropertyId"
-    )
-    subscription: CatalogCatalogGetFieldsResultCatalogIblockId | None = None
-    vat_id: CatalogCatalogGetFieldsResultCatalogIblockId | None = Field(None, alias="vatId")
-
-
 class CatalogCatalogGetFieldsResult(B24Model):
     """Result of ``catalog.catalog.getFields`` (REST v2)."""
 
-    catalog: CatalogCatalogGetFieldsResultCatalog
+    catalog: ByKey[FieldDescriptor] | None = None
 
 
 CatalogCatalogIsOffersResult: TypeAlias = LBool

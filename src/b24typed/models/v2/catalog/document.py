@@ -13,7 +13,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LStr, Rows
-from b24typed.fieldtypes import DateTime, Money
+from b24typed.fieldtypes import ByKey, DateTime, Money
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class CatalogDocumentAddResultDocument(B24Model):
@@ -125,43 +126,10 @@ class CatalogDocumentElementFieldsResultItem(B24Model):
 CatalogDocumentElementFieldsResult: TypeAlias = Rows[CatalogDocumentElementFieldsResultItem]
 
 
-class CatalogDocumentElementGetFieldsResultDocumentElementAmount(B24Model):
-    """An object in the result of ``catalog.document.element.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class CatalogDocumentElementGetFieldsResultDocumentElement(B24Model):
-    """An object in the result of ``catalog.document.element.getFields``."""
-
-    amount: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = None
-    doc_id: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
-        None, alias="docId"
-    )
-    element_id: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
-        None, alias="elementId"
-    )
-    id: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = None
-    purchasing_price: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
-        None, alias="purchasingPrice"
-    )
-    store_from: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
-        None, alias="storeFrom"
-    )
-    store_to: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
-        None, alias="storeTo"
-    )
-
-
 class CatalogDocumentElementGetFieldsResult(B24Model):
     """Result of ``catalog.document.element.getFields`` (REST v2)."""
 
-    document_element: CatalogDocumentElementGetFieldsResultDocumentElement = Field(
-        alias="documentElement"
-    )
+    document_element: ByKey[FieldDescriptor] | None = Field(None, alias="documentElement")
 
 
 class CatalogDocumentElementListItem(B24Model):
@@ -212,54 +180,10 @@ class CatalogDocumentElementUpdateFields(TypedDict, total=False):
 CatalogDocumentFieldsResult: TypeAlias = Rows[CatalogDocumentElementFieldsResultItem]
 
 
-class CatalogDocumentGetFieldsResultDocument(B24Model):
-    """An object in the result of ``catalog.document.getFields``."""
-
-    commentary: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = None
-    created_by: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
-        None, alias="createdBy"
-    )
-    currency: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = None
-    date_create: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
-        None, alias="dateCreate"
-    )
-    date_document: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
-        None, alias="dateDocument"
-    )
-    date_modify: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
-        None, alias="dateModify"
-    )
-    date_status: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
-        None, alias="dateStatus"
-    )
-    doc_number: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
-        None, alias="docNumber"
-    )
-    doc_type: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
-        None, alias="docType"
-    )
-    id: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = None
-    modified_by: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
-        None, alias="modifiedBy"
-    )
-    responsible_id: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
-        None, alias="responsibleId"
-    )
-    site_id: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
-        None, alias="siteId"
-    )
-    status: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = None
-    status_by: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = Field(
-        None, alias="statusBy"
-    )
-    title: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = None
-    total: CatalogDocumentElementGetFieldsResultDocumentElementAmount | None = None
-
-
 class CatalogDocumentGetFieldsResult(B24Model):
     """Result of ``catalog.document.getFields`` (REST v2)."""
 
-    document: CatalogDocumentGetFieldsResultDocument
+    document: ByKey[FieldDescriptor] | None = None
 
 
 class CatalogDocumentListResult(B24Model):

@@ -11,7 +11,9 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LInt, Rows
+from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class CatalogDocumentcontractorAddResultDocumentContractor(B24Model):
@@ -40,36 +42,10 @@ class CatalogDocumentcontractorAddFields(TypedDict, total=False):
 CatalogDocumentcontractorDeleteResult: TypeAlias = LBool
 
 
-class CatalogDocumentcontractorGetFieldsResultDocumentContractorDocumentId(B24Model):
-    """An object in the result of ``catalog.documentcontractor.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class CatalogDocumentcontractorGetFieldsResultDocumentContractor(B24Model):
-    """An object in the result of ``catalog.documentcontractor.getFields``."""
-
-    document_id: CatalogDocumentcontractorGetFieldsResultDocumentContractorDocumentId | None = (
-        Field(None, alias="documentId")
-    )
-    entity_id: CatalogDocumentcontractorGetFieldsResultDocumentContractorDocumentId | None = Field(
-        None, alias="entityId"
-    )
-    entity_type_id: CatalogDocumentcontractorGetFieldsResultDocumentContractorDocumentId | None = (
-        Field(None, alias="entityTypeId")
-    )
-    id: CatalogDocumentcontractorGetFieldsResultDocumentContractorDocumentId | None = None
-
-
 class CatalogDocumentcontractorGetFieldsResult(B24Model):
     """Result of ``catalog.documentcontractor.getFields`` (REST v2)."""
 
-    document_contractor: CatalogDocumentcontractorGetFieldsResultDocumentContractor = Field(
-        alias="documentContractor"
-    )
+    document_contractor: ByKey[FieldDescriptor] | None = Field(None, alias="documentContractor")
 
 
 class CatalogDocumentcontractorListResult(B24Model):

@@ -12,7 +12,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr
-from b24typed.fieldtypes import DateTime
+from b24typed.fieldtypes import ByKey, DateTime
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class CatalogMeasureAddResultMeasure(B24Model):
@@ -47,35 +48,10 @@ CatalogMeasureDeleteResult: TypeAlias = LBool
 CatalogMeasureGetResult: TypeAlias = CatalogMeasureAddResult
 
 
-class CatalogMeasureGetFieldsResultMeasureCode(B24Model):
-    """An object in the result of ``catalog.measure.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class CatalogMeasureGetFieldsResultMeasure(B24Model):
-    """An object in the result of ``catalog.measure.getFields``."""
-
-    code: CatalogMeasureGetFieldsResultMeasureCode | None = None
-    id: CatalogMeasureGetFieldsResultMeasureCode | None = None
-    is_default: CatalogMeasureGetFieldsResultMeasureCode | None = Field(None, alias="isDefault")
-    measure_title: CatalogMeasureGetFieldsResultMeasureCode | None = Field(
-        None, alias="measureTitle"
-    )
-    symbol: CatalogMeasureGetFieldsResultMeasureCode | None = None
-    symbol_intl: CatalogMeasureGetFieldsResultMeasureCode | None = Field(None, alias="symbolIntl")
-    symbol_letter_intl: CatalogMeasureGetFieldsResultMeasureCode | None = Field(
-        None, alias="symbolLetterIntl"
-    )
-
-
 class CatalogMeasureGetFieldsResult(B24Model):
     """Result of ``catalog.measure.getFields`` (REST v2)."""
 
-    measure: CatalogMeasureGetFieldsResultMeasure
+    measure: ByKey[FieldDescriptor] | None = None
 
 
 class CatalogMeasureListResultMeasuresItem(B24Model):

@@ -13,7 +13,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LStr, Rows
-from b24typed.fieldtypes import DateTime, Money
+from b24typed.fieldtypes import ByKey, DateTime, Money
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class CatalogPriceAddResultPrice(B24Model):
@@ -67,46 +68,10 @@ class CatalogPriceGetResult(B24Model):
     price: CatalogPriceGetResultPrice
 
 
-class CatalogPriceGetFieldsResultPriceCatalogGroupId(B24Model):
-    """An object in the result of ``catalog.price.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class CatalogPriceGetFieldsResultPrice(B24Model):
-    """An object in the result of ``catalog.price.getFields``."""
-
-    catalog_group_id: CatalogPriceGetFieldsResultPriceCatalogGroupId | None = Field(
-        None, alias="catalogGroupId"
-    )
-    currency: CatalogPriceGetFieldsResultPriceCatalogGroupId | None = None
-    extra_id: CatalogPriceGetFieldsResultPriceCatalogGroupId | None = Field(None, alias="extraId")
-    id: CatalogPriceGetFieldsResultPriceCatalogGroupId | None = None
-    price: CatalogPriceGetFieldsResultPriceCatalogGroupId | None = None
-    price_scale: CatalogPriceGetFieldsResultPriceCatalogGroupId | None = Field(
-        None, alias="priceScale"
-    )
-    product_id: CatalogPriceGetFieldsResultPriceCatalogGroupId | None = Field(
-        None, alias="productId"
-    )
-    quantity_from: CatalogPriceGetFieldsResultPriceCatalogGroupId | None = Field(
-        None, alias="quantityFrom"
-    )
-    quantity_to: CatalogPriceGetFieldsResultPriceCatalogGroupId | None = Field(
-        None, alias="quantityTo"
-    )
-    timestamp_x: CatalogPriceGetFieldsResultPriceCatalogGroupId | None = Field(
-        None, alias="timestampX"
-    )
-
-
 class CatalogPriceGetFieldsResult(B24Model):
     """Result of ``catalog.price.getFields`` (REST v2)."""
 
-    price: CatalogPriceGetFieldsResultPrice
+    price: ByKey[FieldDescriptor] | None = None
 
 
 class CatalogPriceListResult(B24Model):

@@ -12,7 +12,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr
-from b24typed.fieldtypes import DateTime
+from b24typed.fieldtypes import ByKey, DateTime
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class CatalogPriceTypeAddResultPriceType(B24Model):
@@ -47,39 +48,10 @@ CatalogPriceTypeDeleteResult: TypeAlias = LBool
 CatalogPriceTypeGetResult: TypeAlias = CatalogPriceTypeAddResult
 
 
-class CatalogPriceTypeGetFieldsResultPriceTypeBase(B24Model):
-    """An object in the result of ``catalog.priceType.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class CatalogPriceTypeGetFieldsResultPriceType(B24Model):
-    """An object in the result of ``catalog.priceType.getFields``."""
-
-    base: CatalogPriceTypeGetFieldsResultPriceTypeBase | None = None
-    created_by: CatalogPriceTypeGetFieldsResultPriceTypeBase | None = Field(None, alias="createdBy")
-    date_create: CatalogPriceTypeGetFieldsResultPriceTypeBase | None = Field(
-        None, alias="dateCreate"
-    )
-    id: CatalogPriceTypeGetFieldsResultPriceTypeBase | None = None
-    modified_by: CatalogPriceTypeGetFieldsResultPriceTypeBase | None = Field(
-        None, alias="modifiedBy"
-    )
-    name: CatalogPriceTypeGetFieldsResultPriceTypeBase | None = None
-    sort: CatalogPriceTypeGetFieldsResultPriceTypeBase | None = None
-    timestamp_x: CatalogPriceTypeGetFieldsResultPriceTypeBase | None = Field(
-        None, alias="timestampX"
-    )
-    xml_id: CatalogPriceTypeGetFieldsResultPriceTypeBase | None = Field(None, alias="xmlId")
-
-
 class CatalogPriceTypeGetFieldsResult(B24Model):
     """Result of ``catalog.priceType.getFields`` (REST v2)."""
 
-    price_type: CatalogPriceTypeGetFieldsResultPriceType = Field(alias="priceType")
+    price_type: ByKey[FieldDescriptor] | None = Field(None, alias="priceType")
 
 
 class CatalogPriceTypeListResultPriceTypesItem(B24Model):

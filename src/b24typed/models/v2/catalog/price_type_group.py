@@ -12,6 +12,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class CatalogPriceTypeGroupAddResultPriceTypeGroup(B24Model):
@@ -38,34 +40,10 @@ class CatalogPriceTypeGroupAddFields(TypedDict, total=False):
 CatalogPriceTypeGroupDeleteResult: TypeAlias = LBool
 
 
-class CatalogPriceTypeGroupGetFieldsResultPriceTypeGroupAccess(B24Model):
-    """An object in the result of ``catalog.priceTypeGroup.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class CatalogPriceTypeGroupGetFieldsResultPriceTypeGroup(B24Model):
-    """An object in the result of ``catalog.priceTypeGroup.getFields``."""
-
-    access: CatalogPriceTypeGroupGetFieldsResultPriceTypeGroupAccess | None = None
-    catalog_group_id: CatalogPriceTypeGroupGetFieldsResultPriceTypeGroupAccess | None = Field(
-        None, alias="catalogGroupId"
-    )
-    group_id: CatalogPriceTypeGroupGetFieldsResultPriceTypeGroupAccess | None = Field(
-        None, alias="groupId"
-    )
-    id: CatalogPriceTypeGroupGetFieldsResultPriceTypeGroupAccess | None = None
-
-
 class CatalogPriceTypeGroupGetFieldsResult(B24Model):
     """Result of ``catalog.priceTypeGroup.getFields`` (REST v2)."""
 
-    price_type_group: CatalogPriceTypeGroupGetFieldsResultPriceTypeGroup = Field(
-        alias="priceTypeGroup"
-    )
+    price_type_group: ByKey[FieldDescriptor] | None = Field(None, alias="priceTypeGroup")
 
 
 class CatalogPriceTypeGroupListResult(B24Model):

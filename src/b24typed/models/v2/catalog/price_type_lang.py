@@ -12,6 +12,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class CatalogPriceTypeLangAddResultPriceTypeLang(B24Model):
@@ -40,30 +42,10 @@ CatalogPriceTypeLangDeleteResult: TypeAlias = LBool
 CatalogPriceTypeLangGetResult: TypeAlias = CatalogPriceTypeLangAddResult
 
 
-class CatalogPriceTypeLangGetFieldsResultPriceTypeLangCatalogGroupId(B24Model):
-    """An object in the result of ``catalog.priceTypeLang.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class CatalogPriceTypeLangGetFieldsResultPriceTypeLang(B24Model):
-    """An object in the result of ``catalog.priceTypeLang.getFields``."""
-
-    catalog_group_id: CatalogPriceTypeLangGetFieldsResultPriceTypeLangCatalogGroupId | None = Field(
-        None, alias="catalogGroupId"
-    )
-    id: CatalogPriceTypeLangGetFieldsResultPriceTypeLangCatalogGroupId | None = None
-    lang: CatalogPriceTypeLangGetFieldsResultPriceTypeLangCatalogGroupId | None = None
-    name: CatalogPriceTypeLangGetFieldsResultPriceTypeLangCatalogGroupId | None = None
-
-
 class CatalogPriceTypeLangGetFieldsResult(B24Model):
     """Result of ``catalog.priceTypeLang.getFields`` (REST v2)."""
 
-    price_type_lang: CatalogPriceTypeLangGetFieldsResultPriceTypeLang = Field(alias="priceTypeLang")
+    price_type_lang: ByKey[FieldDescriptor] | None = Field(None, alias="priceTypeLang")
 
 
 class CatalogPriceTypeLangGetLanguagesResultLanguagesItem(B24Model):

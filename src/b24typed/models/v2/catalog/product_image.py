@@ -12,7 +12,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
-from b24typed.fieldtypes import DateTime
+from b24typed.fieldtypes import ByKey, DateTime
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class CatalogProductImageAddResultProductImage(B24Model):
@@ -40,45 +41,32 @@ class CatalogProductImageAddFields(TypedDict, total=False):
 
 CatalogProductImageDeleteResult: TypeAlias = LBool
 
-CatalogProductImageGetResult: TypeAlias = CatalogProductImageAddResult
 
+class CatalogProductImageGetResultProductImage(B24Model):
+    """An object in the result of ``catalog.productImage.get``."""
 
-class CatalogProductImageGetFieldsResultProductImageCreateTime(B24Model):
-    """An object in the result of ``catalog.productImage.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
+    create_time: DateTime = Field(None, alias="createTime")
+    detail_url: LStr = Field(None, alias="detailUrl")
+    download_url: LStr = Field(None, alias="downloadUrl")
+    id: LInt = None
+    name: LStr = None
+    product_id: LStr = Field(None, alias="productId")
     type: LStr = None
 
 
-class CatalogProductImageGetFieldsResultProductImage(B24Model):
-    """An object in the result of ``catalog.productImage.getFields``."""
+class CatalogProductImageGetResult(B24Model):
+    """Result of ``catalog.productImage.get`` (REST v2)."""
 
-    create_time: CatalogProductImageGetFieldsResultProductImageCreateTime | None = Field(
-        None, alias="createTime"
-    )
-    detail_url: CatalogProductImageGetFieldsResultProductImageCreateTime | None = Field(
-        None, alias="detailUrl"
-    )
-    download_url: CatalogProductImageGetFieldsResultProductImageCreateTime | None = Field(
-        None, alias="downloadUrl"
-    )
-    id: CatalogProductImageGetFieldsResultProductImageCreateTime | None = None
-    name: CatalogProductImageGetFieldsResultProductImageCreateTime | None = None
-    product_id: CatalogProductImageGetFieldsResultProductImageCreateTime | None = Field(
-        None, alias="productId"
-    )
-    type: CatalogProductImageGetFieldsResultProductImageCreateTime | None = None
+    product_image: CatalogProductImageGetResultProductImage = Field(alias="productImage")
 
 
 class CatalogProductImageGetFieldsResult(B24Model):
     """Result of ``catalog.productImage.getFields`` (REST v2)."""
 
-    product_image: CatalogProductImageGetFieldsResultProductImage = Field(alias="productImage")
+    product_image: ByKey[FieldDescriptor] | None = Field(None, alias="productImage")
 
 
 class CatalogProductImageListResult(B24Model):
     """Result of ``catalog.productImage.list`` (REST v2)."""
 
-    product_images: Rows[CatalogProductImageAddResultProductImage] = Field(alias="productImages")
+    product_images: Rows[CatalogProductImageGetResultProductImage] = Field(alias="productImages")

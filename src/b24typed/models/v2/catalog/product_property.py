@@ -13,7 +13,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
-from b24typed.fieldtypes import DateTime
+from b24typed.fieldtypes import ByKey, DateTime
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class CatalogProductPropertyAddResultProductPropertyUserTypeSettings(B24Model):
@@ -148,31 +149,10 @@ class CatalogProductPropertyGetResult(B24Model):
     )
 
 
-class CatalogProductPropertyGetFieldsResultProductPropertyActive(B24Model):
-    """An object in the result of ``catalog.productProperty.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class CatalogProductPropertyGetFieldsResultProductProperty(B24Model):
-    """An object in the result of ``catalog.productProperty.getFields``."""
-
-    active: CatalogProductPropertyGetFieldsResultProductPropertyActive | None = None
-    code: CatalogProductPropertyGetFieldsResultProductPropertyActive | None = None
-    xml_id: CatalogProductPropertyGetFieldsResultProductPropertyActive | None = Field(
-        None, alias="xmlId"
-    )
-
-
 class CatalogProductPropertyGetFieldsResult(B24Model):
     """Result of ``catalog.productProperty.getFields`` (REST v2)."""
 
-    product_property: CatalogProductPropertyGetFieldsResultProductProperty = Field(
-        alias="productProperty"
-    )
+    product_property: ByKey[FieldDescriptor] | None = Field(None, alias="productProperty")
 
 
 class CatalogProductPropertyListItem(B24Model):

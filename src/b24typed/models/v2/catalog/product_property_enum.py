@@ -12,6 +12,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class CatalogProductPropertyEnumAddResultProductPropertyEnum(B24Model):
@@ -50,38 +52,10 @@ CatalogProductPropertyEnumDeleteResult: TypeAlias = LBool
 CatalogProductPropertyEnumGetResult: TypeAlias = CatalogProductPropertyEnumAddResult
 
 
-class CatalogProductPropertyEnumGetFieldsResultProductPropertyEnumDef(B24Model):
-    """An object in the result of ``catalog.productPropertyEnum.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class CatalogProductPropertyEnumGetFieldsResultProductPropertyEnum(B24Model):
-    """An object in the result of ``catalog.productPropertyEnum.getFields``."""
-
-    def_: CatalogProductPropertyEnumGetFieldsResultProductPropertyEnumDef | None = Field(
-        None, alias="def"
-    )
-    id: CatalogProductPropertyEnumGetFieldsResultProductPropertyEnumDef | None = None
-    property_id: CatalogProductPropertyEnumGetFieldsResultProductPropertyEnumDef | None = Field(
-        None, alias="propertyId"
-    )
-    sort: CatalogProductPropertyEnumGetFieldsResultProductPropertyEnumDef | None = None
-    value: CatalogProductPropertyEnumGetFieldsResultProductPropertyEnumDef | None = None
-    xml_id: CatalogProductPropertyEnumGetFieldsResultProductPropertyEnumDef | None = Field(
-        None, alias="xmlId"
-    )
-
-
 class CatalogProductPropertyEnumGetFieldsResult(B24Model):
     """Result of ``catalog.productPropertyEnum.getFields`` (REST v2)."""
 
-    product_property_enum: CatalogProductPropertyEnumGetFieldsResultProductPropertyEnum = Field(
-        alias="productPropertyEnum"
-    )
+    product_property_enum: ByKey[FieldDescriptor] | None = Field(None, alias="productPropertyEnum")
 
 
 class CatalogProductPropertyEnumListResult(B24Model):

@@ -11,7 +11,9 @@ from typing import Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LInt, LStr, Rows
+from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class CatalogProductPropertyFeatureAddResultProductPropertyFeature(B24Model):
@@ -58,38 +60,11 @@ class CatalogProductPropertyFeatureGetAvailableFeaturesByPropertyResult(B24Model
     features: Rows[CatalogProductPropertyFeatureGetAvailableFeaturesByPropertyResultFeaturesItem]
 
 
-class CatalogProductPropertyFeatureGetFieldsResultProductPropertyFeatureFeatureId(B24Model):
-    """An object in the result of ``catalog.productPropertyFeature.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class CatalogProductPropertyFeatureGetFieldsResultProductPropertyFeature(B24Model):
-    """An object in the result of ``catalog.productPropertyFeature.getFields``."""
-
-    feature_id: (
-        CatalogProductPropertyFeatureGetFieldsResultProductPropertyFeatureFeatureId | None
-    ) = Field(None, alias="featureId")
-    id: CatalogProductPropertyFeatureGetFieldsResultProductPropertyFeatureFeatureId | None = None
-    is_enabled: (
-        CatalogProductPropertyFeatureGetFieldsResultProductPropertyFeatureFeatureId | None
-    ) = Field(None, alias="isEnabled")
-    module_id: (
-        CatalogProductPropertyFeatureGetFieldsResultProductPropertyFeatureFeatureId | None
-    ) = Field(None, alias="moduleId")
-    property_id: (
-        CatalogProductPropertyFeatureGetFieldsResultProductPropertyFeatureFeatureId | None
-    ) = Field(None, alias="propertyId")
-
-
 class CatalogProductPropertyFeatureGetFieldsResult(B24Model):
     """Result of ``catalog.productPropertyFeature.getFields`` (REST v2)."""
 
-    product_property_feature: CatalogProductPropertyFeatureGetFieldsResultProductPropertyFeature = (
-        Field(alias="productPropertyFeature")
+    product_property_feature: ByKey[FieldDescriptor] | None = Field(
+        None, alias="productPropertyFeature"
     )
 
 

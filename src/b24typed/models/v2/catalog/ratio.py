@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
-from b24typed.fieldtypes import Money
+from b24typed.core.typed_models import B24Model, LInt, LStr, Rows
+from b24typed.fieldtypes import ByKey, Money
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class CatalogRatioGetResultRatio(B24Model):
@@ -27,28 +28,10 @@ class CatalogRatioGetResult(B24Model):
     ratio: CatalogRatioGetResultRatio
 
 
-class CatalogRatioGetFieldsResultRatioId(B24Model):
-    """An object in the result of ``catalog.ratio.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class CatalogRatioGetFieldsResultRatio(B24Model):
-    """An object in the result of ``catalog.ratio.getFields``."""
-
-    id: CatalogRatioGetFieldsResultRatioId | None = None
-    is_default: CatalogRatioGetFieldsResultRatioId | None = Field(None, alias="isDefault")
-    product_id: CatalogRatioGetFieldsResultRatioId | None = Field(None, alias="productId")
-    ratio: CatalogRatioGetFieldsResultRatioId | None = None
-
-
 class CatalogRatioGetFieldsResult(B24Model):
     """Result of ``catalog.ratio.getFields`` (REST v2)."""
 
-    ratio: CatalogRatioGetFieldsResultRatio
+    ratio: ByKey[FieldDescriptor] | None = None
 
 
 class CatalogRatioListResult(B24Model):

@@ -11,8 +11,9 @@ from typing import Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr
-from b24typed.fieldtypes import DateTime, Money
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList
+from b24typed.fieldtypes import ByKey, DateTime, Money
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class CatalogRoundingRuleAddResultRoundingRule(B24Model):
@@ -65,47 +66,10 @@ class CatalogRoundingRuleGetResult(B24Model):
     rounding_rule: CatalogRoundingRuleGetResultRoundingRule = Field(alias="roundingRule")
 
 
-class CatalogRoundingRuleGetFieldsResultRoundingRuleCatalogGroupId(B24Model):
-    """An object in the result of ``catalog.roundingRule.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class CatalogRoundingRuleGetFieldsResultRoundingRule(B24Model):
-    """An object in the result of ``catalog.roundingRule.getFields``."""
-
-    catalog_group_id: CatalogRoundingRuleGetFieldsResultRoundingRuleCatalogGroupId | None = Field(
-        None, alias="catalogGroupId"
-    )
-    created_by: CatalogRoundingRuleGetFieldsResultRoundingRuleCatalogGroupId | None = Field(
-        None, alias="createdBy"
-    )
-    date_create: CatalogRoundingRuleGetFieldsResultRoundingRuleCatalogGroupId | None = Field(
-        None, alias="dateCreate"
-    )
-    date_modify: CatalogRoundingRuleGetFieldsResultRoundingRuleCatalogGroupId | None = Field(
-        None, alias="dateModify"
-    )
-    id: CatalogRoundingRuleGetFieldsResultRoundingRuleCatalogGroupId | None = None
-    modified_by: CatalogRoundingRuleGetFieldsResultRoundingRuleCatalogGroupId | None = Field(
-        None, alias="modifiedBy"
-    )
-    price: CatalogRoundingRuleGetFieldsResultRoundingRuleCatalogGroupId | None = None
-    round_precision: CatalogRoundingRuleGetFieldsResultRoundingRuleCatalogGroupId | None = Field(
-        None, alias="roundPrecision"
-    )
-    round_type: CatalogRoundingRuleGetFieldsResultRoundingRuleCatalogGroupId | None = Field(
-        None, alias="roundType"
-    )
-
-
 class CatalogRoundingRuleGetFieldsResult(B24Model):
     """Result of ``catalog.roundingRule.getFields`` (REST v2)."""
 
-    rounding_rule: CatalogRoundingRuleGetFieldsResultRoundingRule = Field(alias="roundingRule")
+    rounding_rule: ByKey[FieldDescriptor] | None = Field(None, alias="roundingRule")
 
 
 class CatalogRoundingRuleListResultRoundingRulesItem(B24Model):

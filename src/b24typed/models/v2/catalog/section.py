@@ -12,7 +12,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr
-from b24typed.fieldtypes import DateTime
+from b24typed.fieldtypes import ByKey, DateTime
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class CatalogSectionAddResultSection(B24Model):
@@ -53,38 +54,10 @@ CatalogSectionDeleteResult: TypeAlias = LBool
 CatalogSectionGetResult: TypeAlias = CatalogSectionAddResult
 
 
-class CatalogSectionGetFieldsResultSectionActive(B24Model):
-    """An object in the result of ``catalog.section.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class CatalogSectionGetFieldsResultSection(B24Model):
-    """An object in the result of ``catalog.section.getFields``."""
-
-    active: CatalogSectionGetFieldsResultSectionActive | None = None
-    code: CatalogSectionGetFieldsResultSectionActive | None = None
-    description: CatalogSectionGetFieldsResultSectionActive | None = None
-    description_type: CatalogSectionGetFieldsResultSectionActive | None = Field(
-        None, alias="descriptionType"
-    )
-    iblock_id: CatalogSectionGetFieldsResultSectionActive | None = Field(None, alias="iblockId")
-    iblock_section_id: CatalogSectionGetFieldsResultSectionActive | None = Field(
-        None, alias="iblockSectionId"
-    )
-    id: CatalogSectionGetFieldsResultSectionActive | None = None
-    name: CatalogSectionGetFieldsResultSectionActive | None = None
-    sort: CatalogSectionGetFieldsResultSectionActive | None = None
-    xml_id: CatalogSectionGetFieldsResultSectionActive | None = Field(None, alias="xmlId")
-
-
 class CatalogSectionGetFieldsResult(B24Model):
     """Result of ``catalog.section.getFields`` (REST v2)."""
 
-    section: CatalogSectionGetFieldsResultSection
+    section: ByKey[FieldDescriptor] | None = None
 
 
 class CatalogSectionListResultSectionsItem(B24Model):

@@ -14,7 +14,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
-from b24typed.fieldtypes import DateTime, Money
+from b24typed.fieldtypes import ByKey, DateTime, Money
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class CatalogStoreAddResultStoreImageId(B24Model):
@@ -80,45 +81,10 @@ CatalogStoreDeleteResult: TypeAlias = LBool
 CatalogStoreGetResult: TypeAlias = CatalogStoreAddResult
 
 
-class CatalogStoreGetFieldsResultStoreActive(B24Model):
-    """An object in the result of ``catalog.store.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class CatalogStoreGetFieldsResultStore(B24Model):
-    """An object in the result of ``catalog.store.getFields``."""
-
-    active: CatalogStoreGetFieldsResultStoreActive | None = None
-    address: CatalogStoreGetFieldsResultStoreActive | None = None
-    code: CatalogStoreGetFieldsResultStoreActive | None = None
-    date_create: CatalogStoreGetFieldsResultStoreActive | None = Field(None, alias="dateCreate")
-    date_modify: CatalogStoreGetFieldsResultStoreActive | None = Field(None, alias="dateModify")
-    description: CatalogStoreGetFieldsResultStoreActive | None = None
-    email: CatalogStoreGetFieldsResultStoreActive | None = None
-    gps_n: CatalogStoreGetFieldsResultStoreActive | None = Field(None, alias="gpsN")
-    gps_s: CatalogStoreGetFieldsResultStoreActive | None = Field(None, alias="gpsS")
-    id: CatalogStoreGetFieldsResultStoreActive | None = None
-    image_id: CatalogStoreGetFieldsResultStoreActive | None = Field(None, alias="imageId")
-    issuing_center: CatalogStoreGetFieldsResultStoreActive | None = Field(
-        None, alias="issuingCenter"
-    )
-    modified_by: CatalogStoreGetFieldsResultStoreActive | None = Field(None, alias="modifiedBy")
-    phone: CatalogStoreGetFieldsResultStoreActive | None = None
-    schedule: CatalogStoreGetFieldsResultStoreActive | None = None
-    sort: CatalogStoreGetFieldsResultStoreActive | None = None
-    title: CatalogStoreGetFieldsResultStoreActive | None = None
-    user_id: CatalogStoreGetFieldsResultStoreActive | None = Field(None, alias="userId")
-    xml_id: CatalogStoreGetFieldsResultStoreActive | None = Field(None, alias="xmlId")
-
-
 class CatalogStoreGetFieldsResult(B24Model):
     """Result of ``catalog.store.getFields`` (REST v2)."""
 
-    store: CatalogStoreGetFieldsResultStore
+    store: ByKey[FieldDescriptor] | None = None
 
 
 class CatalogStoreListResult(B24Model):

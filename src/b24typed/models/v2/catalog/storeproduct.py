@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
-from b24typed.fieldtypes import Money
+from b24typed.core.typed_models import B24Model, LInt, Rows
+from b24typed.fieldtypes import ByKey, Money
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class CatalogStoreproductGetResultStoreProduct(B24Model):
@@ -28,35 +29,10 @@ class CatalogStoreproductGetResult(B24Model):
     store_product: CatalogStoreproductGetResultStoreProduct = Field(alias="storeProduct")
 
 
-class CatalogStoreproductGetFieldsResultStoreProductAmount(B24Model):
-    """An object in the result of ``catalog.storeproduct.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class CatalogStoreproductGetFieldsResultStoreProduct(B24Model):
-    """An object in the result of ``catalog.storeproduct.getFields``."""
-
-    amount: CatalogStoreproductGetFieldsResultStoreProductAmount | None = None
-    id: CatalogStoreproductGetFieldsResultStoreProductAmount | None = None
-    product_id: CatalogStoreproductGetFieldsResultStoreProductAmount | None = Field(
-        None, alias="productId"
-    )
-    quantity_reserved: CatalogStoreproductGetFieldsResultStoreProductAmount | None = Field(
-        None, alias="quantityReserved"
-    )
-    store_id: CatalogStoreproductGetFieldsResultStoreProductAmount | None = Field(
-        None, alias="storeId"
-    )
-
-
 class CatalogStoreproductGetFieldsResult(B24Model):
     """Result of ``catalog.storeproduct.getFields`` (REST v2)."""
 
-    store_product: CatalogStoreproductGetFieldsResultStoreProduct = Field(alias="storeProduct")
+    store_product: ByKey[FieldDescriptor] | None = Field(None, alias="storeProduct")
 
 
 class CatalogStoreproductListResult(B24Model):

@@ -12,7 +12,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr
-from b24typed.fieldtypes import DateTime, Money
+from b24typed.fieldtypes import ByKey, DateTime, Money
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class CatalogVatAddResultVat(B24Model):
@@ -54,30 +55,10 @@ class CatalogVatGetResult(B24Model):
     vat: LDict = None
 
 
-class CatalogVatGetFieldsResultVatActive(B24Model):
-    """An object in the result of ``catalog.vat.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class CatalogVatGetFieldsResultVat(B24Model):
-    """An object in the result of ``catalog.vat.getFields``."""
-
-    active: CatalogVatGetFieldsResultVatActive | None = None
-    id: CatalogVatGetFieldsResultVatActive | None = None
-    name: CatalogVatGetFieldsResultVatActive | None = None
-    rate: CatalogVatGetFieldsResultVatActive | None = None
-    sort: CatalogVatGetFieldsResultVatActive | None = None
-    timestamp_x: CatalogVatGetFieldsResultVatActive | None = Field(None, alias="timestampX")
-
-
 class CatalogVatGetFieldsResult(B24Model):
     """Result of ``catalog.vat.getFields`` (REST v2)."""
 
-    vat: CatalogVatGetFieldsResultVat
+    vat: ByKey[FieldDescriptor] | None = None
 
 
 class CatalogVatListResultTime(B24Model):

@@ -14,7 +14,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr, Rows
-from b24typed.fieldtypes import DateTime, Id
+from b24typed.fieldtypes import ByKey, DateTime
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 from b24typed.models.entities.crm import Activity as Activity
 from b24typed.models.entities.crm import ActivityFields as ActivityFields
 
@@ -63,15 +64,7 @@ class CrmActivityCallGetTranscriptResult(B24Model):
     transcription: LStr = None
 
 
-class CrmActivityCommunicationFieldsResult(B24Model):
-    """Result of ``crm.activity.communication.fields`` (REST v2)."""
-
-    activity_id: Any = Field(None, alias="ACTIVITY_ID")
-    entity_id: Any = Field(None, alias="ENTITY_ID")
-    entity_type_id: Any = Field(None, alias="ENTITY_TYPE_ID")
-    id: Any = Field(None, alias="ID")
-    type: Any = Field(None, alias="TYPE")
-    value: Any = Field(None, alias="VALUE")
+CrmActivityCommunicationFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 
 class CrmActivityConfigurableAddResultActivity(B24Model):
@@ -383,129 +376,7 @@ CrmActivityConfigurableUpdateResult: TypeAlias = CrmActivityConfigurableAddResul
 
 CrmActivityDeleteResult: TypeAlias = LBool
 
-
-class CrmActivityFieldsResultBindings(B24Model):
-    """An object in the result of ``crm.activity.fields``."""
-
-    owner_id: LInt = Field(None, alias="OWNER_ID")
-    owner_type_id: Id = Field(None, alias="OWNER_TYPE_ID")
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmActivityFieldsResultCommunications(B24Model):
-    """An object in the result of ``crm.activity.fields``."""
-
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmActivityFieldsResultFiles(B24Model):
-    """An object in the result of ``crm.activity.fields``."""
-
-    bytes: LInt = Field(None, alias="BYTES")
-    can_read: LBool = Field(None, alias="CAN_READ")
-    file_id: LInt = Field(None, alias="FILE_ID")
-    id: LInt = Field(None, alias="ID")
-    name: LStr = Field(None, alias="NAME")
-    preview_url: LStr = Field(None, alias="PREVIEW_URL")
-    size: LStr = Field(None, alias="SIZE")
-    view_url: LStr = Field(None, alias="VIEW_URL")
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmActivityFieldsResultWebdavElements(B24Model):
-    """An object in the result of ``crm.activity.fields``."""
-
-    bytes: LInt = Field(None, alias="BYTES")
-    can_read: LBool = Field(None, alias="CAN_READ")
-    file_id: LInt = Field(None, alias="FILE_ID")
-    id: LInt = Field(None, alias="ID")
-    name: LStr = Field(None, alias="NAME")
-    preview_url: LStr = Field(None, alias="PREVIEW_URL")
-    size: LStr = Field(None, alias="SIZE")
-    view_url: LStr = Field(None, alias="VIEW_URL")
-    is_deprecated: LBool = Field(None, alias="isDeprecated")
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmActivityFieldsResult(B24Model):
-    """Result of ``crm.activity.fields`` (REST v2)."""
-
-    associated_entity_id: Any = Field(None, alias="ASSOCIATED_ENTITY_ID")
-    author_id: Any = Field(None, alias="AUTHOR_ID")
-    autocomplete_rule: Any = Field(None, alias="AUTOCOMPLETE_RULE")
-    bindings: CrmActivityFieldsResultBindings | None = Field(None, alias="BINDINGS")
-    communications: CrmActivityFieldsResultCommunications | None = Field(
-        None, alias="COMMUNICATIONS"
-    )
-    completed: Any = Field(None, alias="COMPLETED")
-    created: Any = Field(None, alias="CREATED")
-    deadline: Any = Field(None, alias="DEADLINE")
-    description: Any = Field(None, alias="DESCRIPTION")
-    description_type: Any = Field(None, alias="DESCRIPTION_TYPE")
-    direction: Any = Field(None, alias="DIRECTION")
-    editor_id: Any = Field(None, alias="EDITOR_ID")
-    end_time: Any = Field(None, alias="END_TIME")
-    files: CrmActivityFieldsResultFiles | None = Field(None, alias="FILES")
-    id: Any = Field(None, alias="ID")
-    is_incoming_channel: Any = Field(None, alias="IS_INCOMING_CHANNEL")
-    last_updated: Any = Field(None, alias="LAST_UPDATED")
-    location: Any = Field(None, alias="LOCATION")
-    notify_type: Any = Field(None, alias="NOTIFY_TYPE")
-    notify_value: Any = Field(None, alias="NOTIFY_VALUE")
-    originator_id: Any = Field(None, alias="ORIGINATOR_ID")
-    origin_id: Any = Field(None, alias="ORIGIN_ID")
-    origin_version: LStr = Field(None, alias="ORIGIN_VERSION")
-    owner_id: Any = Field(None, alias="OWNER_ID")
-    owner_type_id: Any = Field(None, alias="OWNER_TYPE_ID")
-    priority: Any = Field(None, alias="PRIORITY")
-    provider_data: Any = Field(None, alias="PROVIDER_DATA")
-    provider_group_id: Any = Field(None, alias="PROVIDER_GROUP_ID")
-    provider_id: Any = Field(None, alias="PROVIDER_ID")
-    provider_params: CrmActivityFieldsResultCommunications | None = Field(
-        None, alias="PROVIDER_PARAMS"
-    )
-    provider_type_id: Any = Field(None, alias="PROVIDER_TYPE_ID")
-    responsible_id: Any = Field(None, alias="RESPONSIBLE_ID")
-    result_currency_id: Any = Field(None, alias="RESULT_CURRENCY_ID")
-    result_mark: Any = Field(None, alias="RESULT_MARK")
-    result_source_id: Any = Field(None, alias="RESULT_SOURCE_ID")
-    result_status: Any = Field(None, alias="RESULT_STATUS")
-    result_stream: Any = Field(None, alias="RESULT_STREAM")
-    result_sum: Any = Field(None, alias="RESULT_SUM")
-    result_value: Any = Field(None, alias="RESULT_VALUE")
-    settings: CrmActivityFieldsResultCommunications | None = Field(None, alias="SETTINGS")
-    start_time: Any = Field(None, alias="START_TIME")
-    status: Any = Field(None, alias="STATUS")
-    subject: Any = Field(None, alias="SUBJECT")
-    type_id: Any = Field(None, alias="TYPE_ID")
-    webdav_elements: CrmActivityFieldsResultWebdavElements | None = Field(
-        None, alias="WEBDAV_ELEMENTS"
-    )
-
+CrmActivityFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 CrmActivityGetResult: TypeAlias = Activity
 

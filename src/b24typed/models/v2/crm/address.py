@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import TypeAlias, TypedDict
 
-from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LStr, Rows
+from b24typed.core.typed_models import LBool, Rows
+from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 from b24typed.models.entities.crm import Address as Address
 from b24typed.models.entities.crm import AddressFields as AddressFields
 
@@ -26,43 +27,7 @@ class CrmAddressDeleteFields(TypedDict, total=False):
     TYPE_ID: Required[int]
 
 
-class CrmAddressFieldsResultAddress1(B24Model):
-    """An object in the result of ``crm.address.fields``."""
-
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmAddressFieldsResult(B24Model):
-    """Result of ``crm.address.fields`` (REST v2)."""
-
-    address_1: CrmAddressFieldsResultAddress1 | None = Field(None, alias="ADDRESS_1")
-    address_2: CrmAddressFieldsResultAddress1 | None = Field(None, alias="ADDRESS_2")
-    anchor_id: CrmAddressFieldsResultAddress1 | None = Field(None, alias="ANCHOR_ID")
-    anchor_type_id: CrmAddressFieldsResultAddress1 | None = Field(None, alias="ANCHOR_TYPE_ID")
-    city: CrmAddressFieldsResultAddress1 | None = Field(None, alias="CITY")
-    country: CrmAddressFieldsResultAddress1 | None = Field(None, alias="COUNTRY")
-    country_code: CrmAddressFieldsResultAddress1 | None = Field(None, alias="COUNTRY_CODE")
-    entity_id: CrmAddressFieldsResultAddress1 | None = Field(None, alias="ENTITY_ID")
-    entity_type_id: CrmAddressFieldsResultAddress1 | None = Field(None, alias="ENTITY_TYPE_ID")
-    loc_addr_id: CrmAddressFieldsResultAddress1 | None = Field(None, alias="LOC_ADDR_ID")
-    postal_code: CrmAddressFieldsResultAddress1 | None = Field(None, alias="POSTAL_CODE")
-    province: CrmAddressFieldsResultAddress1 | None = Field(None, alias="PROVINCE")
-    region: CrmAddressFieldsResultAddress1 | None = Field(None, alias="REGION")
-    type_id: CrmAddressFieldsResultAddress1 | None = Field(None, alias="TYPE_ID")
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-
+CrmAddressFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 CrmAddressListResult: TypeAlias = Rows[Address]
 

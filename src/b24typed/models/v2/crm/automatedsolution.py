@@ -12,7 +12,9 @@ from typing import Any, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LInt, LList, LStr
+from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class CrmAutomatedsolutionAddResultAutomatedSolution(B24Model):
@@ -36,25 +38,7 @@ class CrmAutomatedsolutionAddFields(TypedDict, total=False):
     typeIds: Sequence[int]
 
 
-class CrmAutomatedsolutionFieldsResultId(B24Model):
-    """An object in the result of ``crm.automatedsolution.fields``."""
-
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-    upper_name: LStr = Field(None, alias="upperName")
-
-
-class CrmAutomatedsolutionFieldsResult(B24Model):
-    """Result of ``crm.automatedsolution.fields`` (REST v2)."""
-
-    id: CrmAutomatedsolutionFieldsResultId | None = None
-    title: CrmAutomatedsolutionFieldsResultId | None = None
-    type_ids: CrmAutomatedsolutionFieldsResultId | None = Field(None, alias="typeIds")
+CrmAutomatedsolutionFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 
 class CrmAutomatedsolutionGetResult(B24Model):

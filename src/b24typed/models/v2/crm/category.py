@@ -12,6 +12,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class CrmCategoryAddResultCategory(B24Model):
@@ -45,41 +47,12 @@ class CrmCategoryAddFields(TypedDict, total=False):
     sort: int
 
 
-class CrmCategoryFieldsResultFieldsEntityTypeId(B24Model):
-    """An object in the result of ``crm.category.fields``."""
-
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-    upper_name: LStr = Field(None, alias="upperName")
-
-
-class CrmCategoryFieldsResultFields(B24Model):
-    """An object in the result of ``crm.category.fields``."""
-
-    entity_type_id: CrmCategoryFieldsResultFieldsEntityTypeId | None = Field(
-        None, alias="entityTypeId"
-    )
-    id: CrmCategoryFieldsResultFieldsEntityTypeId | None = None
-    is_default: CrmCategoryFieldsResultFieldsEntityTypeId | None = Field(None, alias="isDefault")
-    name: CrmCategoryFieldsResultFieldsEntityTypeId | None = None
-    origin_id: CrmCategoryFieldsResultFieldsEntityTypeId | None = Field(None, alias="originId")
-    originator_id: CrmCategoryFieldsResultFieldsEntityTypeId | None = Field(
-        None, alias="originatorId"
-    )
-    sort: CrmCategoryFieldsResultFieldsEntityTypeId | None = None
-
-
 class CrmCategoryFieldsResult(B24Model):
     """Result of ``crm.category.fields`` (REST v2)."""
 
     code: LStr = None
     entity_type_id: LInt = Field(None, alias="entityTypeId")
-    fields: CrmCategoryFieldsResultFields | None = None
+    fields: ByKey[FieldDescriptor] | None = None
     id: LInt = None
     is_default: LBool = Field(None, alias="isDefault")
     is_system: LBool = Field(None, alias="isSystem")

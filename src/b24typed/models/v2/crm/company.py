@@ -13,7 +13,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
-from b24typed.fieldtypes import Flag
+from b24typed.fieldtypes import ByKey, Flag
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 from b24typed.models.entities.crm import Company as Company
 from b24typed.models.entities.crm import CompanyFields as CompanyFields
 
@@ -30,34 +31,7 @@ class CrmCompanyContactAddFields(TypedDict, total=False):
 
 CrmCompanyContactDeleteResult: TypeAlias = LBool
 
-
-class CrmCompanyContactFieldsResultContactId(B24Model):
-    """An object in the result of ``crm.company.contact.fields``."""
-
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmCompanyContactFieldsResult(B24Model):
-    """Result of ``crm.company.contact.fields`` (REST v2)."""
-
-    contact_id: CrmCompanyContactFieldsResultContactId | None = Field(None, alias="CONTACT_ID")
-    is_primary: CrmCompanyContactFieldsResultContactId | None = Field(None, alias="IS_PRIMARY")
-    sort: CrmCompanyContactFieldsResultContactId | None = Field(None, alias="SORT")
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-    upper_name: LStr = Field(None, alias="upperName")
-
+CrmCompanyContactFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 CrmCompanyContactItemsDeleteResult: TypeAlias = LBool
 
@@ -131,191 +105,7 @@ class CrmCompanyDetailsConfigurationSetDataItem(TypedDict, total=False):
     type: Required[str]
 
 
-class CrmCompanyFieldsResultEmail(B24Model):
-    """An object in the result of ``crm.company.fields``."""
-
-    id: LInt = Field(None, alias="ID")
-    type_id: LStr = Field(None, alias="TYPE_ID")
-    value: LStr = Field(None, alias="VALUE")
-    value_type: LStr = Field(None, alias="VALUE_TYPE")
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmCompanyFieldsResultParentId156Settings(B24Model):
-    """An object in the result of ``crm.company.fields``."""
-
-    parent_entity_type_id: LInt = Field(None, alias="parentEntityTypeId")
-
-
-class CrmCompanyFieldsResultParentId156(B24Model):
-    """An object in the result of ``crm.company.fields``."""
-
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    settings: CrmCompanyFieldsResultParentId156Settings | None = None
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmCompanyFieldsResultUfCrm1687188367Settings(B24Model):
-    """An object in the result of ``crm.company.fields``."""
-
-    company: LStr = Field(None, alias="COMPANY")
-    lead: Any = Field(None, alias="LEAD")
-
-
-class CrmCompanyFieldsResultUfCrm1687188367(B24Model):
-    """An object in the result of ``crm.company.fields``."""
-
-    filter_label: LStr = Field(None, alias="filterLabel")
-    form_label: LStr = Field(None, alias="formLabel")
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    list_label: LStr = Field(None, alias="listLabel")
-    settings: CrmCompanyFieldsResultUfCrm1687188367Settings | None = None
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmCompanyFieldsResultUfCrm64A29A1Cd5Cc2Settings(B24Model):
-    """An object in the result of ``crm.company.fields``."""
-
-    default_value: LStr = Field(None, alias="DEFAULT_VALUE")
-    max_length: LInt = Field(None, alias="MAX_LENGTH")
-    min_length: LInt = Field(None, alias="MIN_LENGTH")
-    regexp: LStr = Field(None, alias="REGEXP")
-    rows: LInt = Field(None, alias="ROWS")
-    size: LInt = Field(None, alias="SIZE")
-
-
-class CrmCompanyFieldsResultUfCrm64A29A1Cd5Cc2(B24Model):
-    """An object in the result of ``crm.company.fields``."""
-
-    filter_label: LStr = Field(None, alias="filterLabel")
-    form_label: LStr = Field(None, alias="formLabel")
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    list_label: LStr = Field(None, alias="listLabel")
-    settings: CrmCompanyFieldsResultUfCrm64A29A1Cd5Cc2Settings | None = None
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmCompanyFieldsResult(B24Model):
-    """Result of ``crm.company.fields`` (REST v2)."""
-
-    address: Any = Field(None, alias="ADDRESS")
-    address_2: CrmCompanyContactFieldsResultContactId | None = Field(None, alias="ADDRESS_2")
-    address_city: CrmCompanyContactFieldsResultContactId | None = Field(None, alias="ADDRESS_CITY")
-    address_country: CrmCompanyContactFieldsResultContactId | None = Field(
-        None, alias="ADDRESS_COUNTRY"
-    )
-    address_country_code: CrmCompanyContactFieldsResultContactId | None = Field(
-        None, alias="ADDRESS_COUNTRY_CODE"
-    )
-    address_legal: CrmCompanyContactFieldsResultContactId | None = Field(
-        None, alias="ADDRESS_LEGAL"
-    )
-    address_loc_addr_id: CrmCompanyContactFieldsResultContactId | None = Field(
-        None, alias="ADDRESS_LOC_ADDR_ID"
-    )
-    address_postal_code: CrmCompanyContactFieldsResultContactId | None = Field(
-        None, alias="ADDRESS_POSTAL_CODE"
-    )
-    address_province: CrmCompanyContactFieldsResultContactId | None = Field(
-        None, alias="ADDRESS_PROVINCE"
-    )
-    address_region: CrmCompanyContactFieldsResultContactId | None = Field(
-        None, alias="ADDRESS_REGION"
-    )
-    assigned_by_id: Any = Field(None, alias="ASSIGNED_BY_ID")
-    banking_details: Any = Field(None, alias="BANKING_DETAILS")
-    comments: Any = Field(None, alias="COMMENTS")
-    company_type: Any = Field(None, alias="COMPANY_TYPE")
-    contact_id: Any = Field(None, alias="CONTACT_ID")
-    created_by_id: Any = Field(None, alias="CREATED_BY_ID")
-    currency_id: Any = Field(None, alias="CURRENCY_ID")
-    date_create: Any = Field(None, alias="DATE_CREATE")
-    date_modify: Any = Field(None, alias="DATE_MODIFY")
-    email: CrmCompanyFieldsResultEmail | None = Field(None, alias="EMAIL")
-    employees: Any = Field(None, alias="EMPLOYEES")
-    has_email: Any = Field(None, alias="HAS_EMAIL")
-    has_imol: Any = Field(None, alias="HAS_IMOL")
-    has_phone: Any = Field(None, alias="HAS_PHONE")
-    id: Any = Field(None, alias="ID")
-    im: CrmCompanyFieldsResultEmail | None = Field(None, alias="IM")
-    industry: Any = Field(None, alias="INDUSTRY")
-    is_my_company: Any = Field(None, alias="IS_MY_COMPANY")
-    last_activity_by: Any = Field(None, alias="LAST_ACTIVITY_BY")
-    last_activity_time: Any = Field(None, alias="LAST_ACTIVITY_TIME")
-    last_communication_time: Any = Field(None, alias="LAST_COMMUNICATION_TIME")
-    lead_id: Any = Field(None, alias="LEAD_ID")
-    link: CrmCompanyFieldsResultEmail | None = Field(None, alias="LINK")
-    logo: Any = Field(None, alias="LOGO")
-    modify_by_id: Any = Field(None, alias="MODIFY_BY_ID")
-    opened: Any = Field(None, alias="OPENED")
-    originator_id: Any = Field(None, alias="ORIGINATOR_ID")
-    origin_id: Any = Field(None, alias="ORIGIN_ID")
-    origin_version: Any = Field(None, alias="ORIGIN_VERSION")
-    parent_id: Any = Field(None, alias="PARENT_ID_...")
-    parent_id_156: CrmCompanyFieldsResultParentId156 | None = Field(None, alias="PARENT_ID_156")
-    phone: CrmCompanyFieldsResultEmail | None = Field(None, alias="PHONE")
-    reg_address: CrmCompanyContactFieldsResultContactId | None = Field(None, alias="REG_ADDRESS")
-    reg_address_2: CrmCompanyContactFieldsResultContactId | None = Field(
-        None, alias="REG_ADDRESS_2"
-    )
-    reg_address_city: CrmCompanyContactFieldsResultContactId | None = Field(
-        None, alias="REG_ADDRESS_CITY"
-    )
-    reg_address_country: CrmCompanyContactFieldsResultContactId | None = Field(
-        None, alias="REG_ADDRESS_COUNTRY"
-    )
-    reg_address_country_code: CrmCompanyContactFieldsResultContactId | None = Field(
-        None, alias="REG_ADDRESS_COUNTRY_CODE"
-    )
-    reg_address_loc_addr_id: CrmCompanyContactFieldsResultContactId | None = Field(
-        None, alias="REG_ADDRESS_LOC_ADDR_ID"
-    )
-    reg_address_postal_code: CrmCompanyContactFieldsResultContactId | None = Field(
-        None, alias="REG_ADDRESS_POSTAL_CODE"
-    )
-    reg_address_province: CrmCompanyContactFieldsResultContactId | None = Field(
-        None, alias="REG_ADDRESS_PROVINCE"
-    )
-    reg_address_region: CrmCompanyContactFieldsResultContactId | None = Field(
-        None, alias="REG_ADDRESS_REGION"
-    )
-    revenue: Any = Field(None, alias="REVENUE")
-    title: Any = Field(None, alias="TITLE")
-    uf: Any = Field(None, alias="UF_...")
-    uf_crm_1687188367: CrmCompanyFieldsResultUfCrm1687188367 | None = Field(
-        None, alias="UF_CRM_1687188367"
-    )
-    uf_crm_64_a29_a1_cd5_cc2: CrmCompanyFieldsResultUfCrm64A29A1Cd5Cc2 | None = Field(
-        None, alias="UF_CRM_64A29A1CD5CC2"
-    )
-    utm_campaign: Any = Field(None, alias="UTM_CAMPAIGN")
-    utm_content: Any = Field(None, alias="UTM_CONTENT")
-    utm_medium: Any = Field(None, alias="UTM_MEDIUM")
-    utm_source: Any = Field(None, alias="UTM_SOURCE")
-    utm_term: Any = Field(None, alias="UTM_TERM")
-    web: CrmCompanyFieldsResultEmail | None = Field(None, alias="WEB")
-
+CrmCompanyFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 CrmCompanyGetResult: TypeAlias = Company
 
@@ -417,6 +207,17 @@ class CrmCompanyUserfieldGetResultEditFormLabel(B24Model):
     vn: LStr = None
 
 
+class CrmCompanyUserfieldGetResultSettings(B24Model):
+    """An object in the result of ``crm.company.userfield.get``."""
+
+    default_value: LStr = Field(None, alias="DEFAULT_VALUE")
+    max_length: LInt = Field(None, alias="MAX_LENGTH")
+    min_length: LInt = Field(None, alias="MIN_LENGTH")
+    regexp: LStr = Field(None, alias="REGEXP")
+    rows: LInt = Field(None, alias="ROWS")
+    size: LInt = Field(None, alias="SIZE")
+
+
 class CrmCompanyUserfieldGetResult(B24Model):
     """Result of ``crm.company.userfield.get`` (REST v2)."""
 
@@ -442,9 +243,7 @@ class CrmCompanyUserfieldGetResult(B24Model):
     )
     mandatory: LStr = Field(None, alias="MANDATORY")
     multiple: LStr = Field(None, alias="MULTIPLE")
-    settings: CrmCompanyFieldsResultUfCrm64A29A1Cd5Cc2Settings | None = Field(
-        None, alias="SETTINGS"
-    )
+    settings: CrmCompanyUserfieldGetResultSettings | None = Field(None, alias="SETTINGS")
     show_filter: LStr = Field(None, alias="SHOW_FILTER")
     show_in_list: LStr = Field(None, alias="SHOW_IN_LIST")
     sort: LStr = Field(None, alias="SORT")

@@ -13,7 +13,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
-from b24typed.fieldtypes import Flag, Money
+from b24typed.fieldtypes import ByKey, Flag, Money
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 from b24typed.models.entities.crm import Contact as Contact
 from b24typed.models.entities.crm import ContactFields as ContactFields
 
@@ -36,34 +37,7 @@ class CrmContactCompanyAddFields(TypedDict, total=False):
 
 CrmContactCompanyDeleteResult: TypeAlias = LBool
 
-
-class CrmContactCompanyFieldsResultCompanyId(B24Model):
-    """An object in the result of ``crm.contact.company.fields``."""
-
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmContactCompanyFieldsResult(B24Model):
-    """Result of ``crm.contact.company.fields`` (REST v2)."""
-
-    company_id: CrmContactCompanyFieldsResultCompanyId | None = Field(None, alias="COMPANY_ID")
-    is_primary: CrmContactCompanyFieldsResultCompanyId | None = Field(None, alias="IS_PRIMARY")
-    sort: CrmContactCompanyFieldsResultCompanyId | None = Field(None, alias="SORT")
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-    upper_name: LStr = Field(None, alias="upperName")
-
+CrmContactCompanyFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 CrmContactCompanyItemsDeleteResult: TypeAlias = LBool
 
@@ -141,77 +115,7 @@ class CrmContactDetailsConfigurationSetDataItem(TypedDict, total=False):
     type: Required[str]
 
 
-class CrmContactFieldsResultEmail(B24Model):
-    """An object in the result of ``crm.contact.fields``."""
-
-    id: LInt = Field(None, alias="ID")
-    type_id: LStr = Field(None, alias="TYPE_ID")
-    value: LStr = Field(None, alias="VALUE")
-    value_type: LStr = Field(None, alias="VALUE_TYPE")
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmContactFieldsResult(B24Model):
-    """Result of ``crm.contact.fields`` (REST v2)."""
-
-    address: Any = Field(None, alias="ADDRESS")
-    address_2: Any = Field(None, alias="ADDRESS_2")
-    address_city: Any = Field(None, alias="ADDRESS_CITY")
-    address_country: Any = Field(None, alias="ADDRESS_COUNTRY")
-    address_country_code: Any = Field(None, alias="ADDRESS_COUNTRY_CODE")
-    address_loc_addr_id: Any = Field(None, alias="ADDRESS_LOC_ADDR_ID")
-    address_postal_code: Any = Field(None, alias="ADDRESS_POSTAL_CODE")
-    address_province: Any = Field(None, alias="ADDRESS_PROVINCE")
-    address_region: Any = Field(None, alias="ADDRESS_REGION")
-    assigned_by_id: Any = Field(None, alias="ASSIGNED_BY_ID")
-    birthdate: Any = Field(None, alias="BIRTHDATE")
-    comments: Any = Field(None, alias="COMMENTS")
-    company_id: Any = Field(None, alias="COMPANY_ID")
-    company_ids: Any = Field(None, alias="COMPANY_IDS")
-    created_by_id: Any = Field(None, alias="CREATED_BY_ID")
-    date_create: Any = Field(None, alias="DATE_CREATE")
-    date_modify: Any = Field(None, alias="DATE_MODIFY")
-    email: CrmContactFieldsResultEmail | None = Field(None, alias="EMAIL")
-    export: Any = Field(None, alias="EXPORT")
-    has_email: Any = Field(None, alias="HAS_EMAIL")
-    has_imol: Any = Field(None, alias="HAS_IMOL")
-    has_phone: Any = Field(None, alias="HAS_PHONE")
-    honorific: Any = Field(None, alias="HONORIFIC")
-    id: Any = Field(None, alias="ID")
-    im: CrmContactFieldsResultEmail | None = Field(None, alias="IM")
-    last_activity_by: Any = Field(None, alias="LAST_ACTIVITY_BY")
-    last_activity_time: Any = Field(None, alias="LAST_ACTIVITY_TIME")
-    last_name: Any = Field(None, alias="LAST_NAME")
-    lead_id: Any = Field(None, alias="LEAD_ID")
-    link: CrmContactFieldsResultEmail | None = Field(None, alias="LINK")
-    modify_by_id: Any = Field(None, alias="MODIFY_BY_ID")
-    name: Any = Field(None, alias="NAME")
-    opened: Any = Field(None, alias="OPENED")
-    originator_id: Any = Field(None, alias="ORIGINATOR_ID")
-    origin_id: Any = Field(None, alias="ORIGIN_ID")
-    origin_version: Any = Field(None, alias="ORIGIN_VERSION")
-    parent_id: Any = Field(None, alias="PARENT_ID_...")
-    phone: CrmContactFieldsResultEmail | None = Field(None, alias="PHONE")
-    photo: Any = Field(None, alias="PHOTO")
-    post: Any = Field(None, alias="POST")
-    second_name: Any = Field(None, alias="SECOND_NAME")
-    source_description: Any = Field(None, alias="SOURCE_DESCRIPTION")
-    source_id: Any = Field(None, alias="SOURCE_ID")
-    type_id: Any = Field(None, alias="TYPE_ID")
-    uf: Any = Field(None, alias="UF_...")
-    utm_campaign: Any = Field(None, alias="UTM_CAMPAIGN")
-    utm_content: Any = Field(None, alias="UTM_CONTENT")
-    utm_medium: Any = Field(None, alias="UTM_MEDIUM")
-    utm_source: Any = Field(None, alias="UTM_SOURCE")
-    utm_term: Any = Field(None, alias="UTM_TERM")
-    web: CrmContactFieldsResultEmail | None = Field(None, alias="WEB")
-
+CrmContactFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 CrmContactGetResult: TypeAlias = Contact
 

@@ -12,6 +12,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LStr, Rows
+from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 CrmCurrencyAddResult: TypeAlias = LStr
 
@@ -39,68 +41,13 @@ CrmCurrencyBaseGetResult: TypeAlias = LStr
 
 CrmCurrencyBaseSetResult: TypeAlias = LBool
 
-
-class CrmCurrencyFieldsResultAmount(B24Model):
-    """An object in the result of ``crm.currency.fields``."""
-
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmCurrencyFieldsResult(B24Model):
-    """Result of ``crm.currency.fields`` (REST v2)."""
-
-    amount: CrmCurrencyFieldsResultAmount | None = Field(None, alias="AMOUNT")
-    amount_cnt: CrmCurrencyFieldsResultAmount | None = Field(None, alias="AMOUNT_CNT")
-    base: CrmCurrencyFieldsResultAmount | None = Field(None, alias="BASE")
-    currency: CrmCurrencyFieldsResultAmount | None = Field(None, alias="CURRENCY")
-    date_update: CrmCurrencyFieldsResultAmount | None = Field(None, alias="DATE_UPDATE")
-    decimals: CrmCurrencyFieldsResultAmount | None = Field(None, alias="DECIMALS")
-    dec_point: CrmCurrencyFieldsResultAmount | None = Field(None, alias="DEC_POINT")
-    format_string: CrmCurrencyFieldsResultAmount | None = Field(None, alias="FORMAT_STRING")
-    full_name: CrmCurrencyFieldsResultAmount | None = Field(None, alias="FULL_NAME")
-    lang: CrmCurrencyFieldsResultAmount | None = Field(None, alias="LANG")
-    lid: CrmCurrencyFieldsResultAmount | None = Field(None, alias="LID")
-    sort: CrmCurrencyFieldsResultAmount | None = Field(None, alias="SORT")
-    thousands_sep: CrmCurrencyFieldsResultAmount | None = Field(None, alias="THOUSANDS_SEP")
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-    upper_name: LStr = Field(None, alias="upperName")
-
+CrmCurrencyFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 CrmCurrencyListResult: TypeAlias = Rows[Any]
 
 CrmCurrencyLocalizationsDeleteResult: TypeAlias = LBool
 
-
-class CrmCurrencyLocalizationsFieldsResult(B24Model):
-    """Result of ``crm.currency.localizations.fields`` (REST v2)."""
-
-    decimals: CrmCurrencyFieldsResultAmount | None = Field(None, alias="DECIMALS")
-    dec_point: CrmCurrencyFieldsResultAmount | None = Field(None, alias="DEC_POINT")
-    format_string: CrmCurrencyFieldsResultAmount | None = Field(None, alias="FORMAT_STRING")
-    full_name: CrmCurrencyFieldsResultAmount | None = Field(None, alias="FULL_NAME")
-    hide_zero: CrmCurrencyFieldsResultAmount | None = Field(None, alias="HIDE_ZERO")
-    thousands_sep: CrmCurrencyFieldsResultAmount | None = Field(None, alias="THOUSANDS_SEP")
-    thousands_variant: CrmCurrencyFieldsResultAmount | None = Field(None, alias="THOUSANDS_VARIANT")
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-    upper_name: LStr = Field(None, alias="upperName")
+CrmCurrencyLocalizationsFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 
 class CrmCurrencyLocalizationsGetResultDe(B24Model):

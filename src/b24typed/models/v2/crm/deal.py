@@ -14,7 +14,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
-from b24typed.fieldtypes import Date, DateTime, Flag, Money
+from b24typed.fieldtypes import ByKey, Date, DateTime, Flag, Money
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 from b24typed.models.entities.crm import Deal as Deal
 from b24typed.models.entities.crm import DealFields as DealFields
 
@@ -41,33 +42,7 @@ class CrmDealContactDeleteFields(TypedDict, total=False):
     CONTACT_ID: Required[int]
 
 
-class CrmDealContactFieldsResultContactId(B24Model):
-    """An object in the result of ``crm.deal.contact.fields``."""
-
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmDealContactFieldsResult(B24Model):
-    """Result of ``crm.deal.contact.fields`` (REST v2)."""
-
-    contact_id: CrmDealContactFieldsResultContactId | None = Field(None, alias="CONTACT_ID")
-    is_primary: CrmDealContactFieldsResultContactId | None = Field(None, alias="IS_PRIMARY")
-    sort: CrmDealContactFieldsResultContactId | None = Field(None, alias="SORT")
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-    upper_name: LStr = Field(None, alias="upperName")
-
+CrmDealContactFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 CrmDealContactItemsDeleteResult: TypeAlias = LBool
 
@@ -131,116 +106,7 @@ class CrmDealDetailsConfigurationSetDataItem(TypedDict, total=False):
     type: Required[str]
 
 
-class CrmDealFieldsResultCompanyIdSettings(B24Model):
-    """An object in the result of ``crm.deal.fields``."""
-
-    parent_entity_type_id: LInt = Field(None, alias="parentEntityTypeId")
-
-
-class CrmDealFieldsResultCompanyId(B24Model):
-    """An object in the result of ``crm.deal.fields``."""
-
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    settings: CrmDealFieldsResultCompanyIdSettings | None = None
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmDealFieldsResultContactId(B24Model):
-    """An object in the result of ``crm.deal.fields``."""
-
-    is_deprecated: LBool = Field(None, alias="isDeprecated")
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmDealFieldsResultSourceId(B24Model):
-    """An object in the result of ``crm.deal.fields``."""
-
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    status_type: LStr = Field(None, alias="statusType")
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmDealFieldsResult(B24Model):
-    """Result of ``crm.deal.fields`` (REST v2)."""
-
-    additional_info: CrmDealContactFieldsResultContactId | None = Field(
-        None, alias="ADDITIONAL_INFO"
-    )
-    assigned_by_id: CrmDealContactFieldsResultContactId | None = Field(None, alias="ASSIGNED_BY_ID")
-    begindate: CrmDealContactFieldsResultContactId | None = Field(None, alias="BEGINDATE")
-    category_id: CrmDealContactFieldsResultContactId | None = Field(None, alias="CATEGORY_ID")
-    closed: CrmDealContactFieldsResultContactId | None = Field(None, alias="CLOSED")
-    closedate: CrmDealContactFieldsResultContactId | None = Field(None, alias="CLOSEDATE")
-    comments: CrmDealContactFieldsResultContactId | None = Field(None, alias="COMMENTS")
-    company_id: CrmDealFieldsResultCompanyId | None = Field(None, alias="COMPANY_ID")
-    contact_id: CrmDealFieldsResultContactId | None = Field(None, alias="CONTACT_ID")
-    contact_ids: CrmDealContactFieldsResultContactId | None = Field(None, alias="CONTACT_IDS")
-    created_by_id: CrmDealContactFieldsResultContactId | None = Field(None, alias="CREATED_BY_ID")
-    currency_id: CrmDealContactFieldsResultContactId | None = Field(None, alias="CURRENCY_ID")
-    date_create: CrmDealContactFieldsResultContactId | None = Field(None, alias="DATE_CREATE")
-    date_modify: CrmDealContactFieldsResultContactId | None = Field(None, alias="DATE_MODIFY")
-    id: CrmDealContactFieldsResultContactId | None = Field(None, alias="ID")
-    is_manual_opportunity: CrmDealContactFieldsResultContactId | None = Field(
-        None, alias="IS_MANUAL_OPPORTUNITY"
-    )
-    is_new: CrmDealContactFieldsResultContactId | None = Field(None, alias="IS_NEW")
-    is_recurring: CrmDealContactFieldsResultContactId | None = Field(None, alias="IS_RECURRING")
-    is_repeated_approach: CrmDealContactFieldsResultContactId | None = Field(
-        None, alias="IS_REPEATED_APPROACH"
-    )
-    is_return_customer: CrmDealContactFieldsResultContactId | None = Field(
-        None, alias="IS_RETURN_CUSTOMER"
-    )
-    last_activity_by: CrmDealContactFieldsResultContactId | None = Field(
-        None, alias="LAST_ACTIVITY_BY"
-    )
-    last_activity_time: CrmDealContactFieldsResultContactId | None = Field(
-        None, alias="LAST_ACTIVITY_TIME"
-    )
-    lead_id: CrmDealFieldsResultCompanyId | None = Field(None, alias="LEAD_ID")
-    location_id: CrmDealContactFieldsResultContactId | None = Field(None, alias="LOCATION_ID")
-    modify_by_id: CrmDealContactFieldsResultContactId | None = Field(None, alias="MODIFY_BY_ID")
-    moved_by_id: CrmDealContactFieldsResultContactId | None = Field(None, alias="MOVED_BY_ID")
-    moved_time: CrmDealContactFieldsResultContactId | None = Field(None, alias="MOVED_TIME")
-    opened: CrmDealContactFieldsResultContactId | None = Field(None, alias="OPENED")
-    opportunity: CrmDealContactFieldsResultContactId | None = Field(None, alias="OPPORTUNITY")
-    originator_id: CrmDealContactFieldsResultContactId | None = Field(None, alias="ORIGINATOR_ID")
-    origin_id: CrmDealContactFieldsResultContactId | None = Field(None, alias="ORIGIN_ID")
-    probability: CrmDealContactFieldsResultContactId | None = Field(None, alias="PROBABILITY")
-    quote_id: CrmDealFieldsResultCompanyId | None = Field(None, alias="QUOTE_ID")
-    source_description: CrmDealContactFieldsResultContactId | None = Field(
-        None, alias="SOURCE_DESCRIPTION"
-    )
-    source_id: CrmDealFieldsResultSourceId | None = Field(None, alias="SOURCE_ID")
-    stage_id: CrmDealFieldsResultSourceId | None = Field(None, alias="STAGE_ID")
-    stage_semantic_id: CrmDealContactFieldsResultContactId | None = Field(
-        None, alias="STAGE_SEMANTIC_ID"
-    )
-    tax_value: CrmDealContactFieldsResultContactId | None = Field(None, alias="TAX_VALUE")
-    title: CrmDealContactFieldsResultContactId | None = Field(None, alias="TITLE")
-    type_id: CrmDealFieldsResultSourceId | None = Field(None, alias="TYPE_ID")
-    utm_campaign: CrmDealContactFieldsResultContactId | None = Field(None, alias="UTM_CAMPAIGN")
-    utm_content: CrmDealContactFieldsResultContactId | None = Field(None, alias="UTM_CONTENT")
-    utm_medium: CrmDealContactFieldsResultContactId | None = Field(None, alias="UTM_MEDIUM")
-    utm_source: CrmDealContactFieldsResultContactId | None = Field(None, alias="UTM_SOURCE")
-    utm_term: CrmDealContactFieldsResultContactId | None = Field(None, alias="UTM_TERM")
-
+CrmDealFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 CrmDealGetResult: TypeAlias = Deal
 
@@ -333,72 +199,7 @@ class CrmDealRecurringExposeResult(B24Model):
     result_deal_id: LInt = Field(None, alias="result.DEAL_ID")
 
 
-class CrmDealRecurringFieldsResultParamsDefinition(B24Model):
-    """An object in the result of ``crm.deal.recurring.fields``."""
-
-    mode: CrmDealContactFieldsResultContactId | None = Field(None, alias="MODE")
-    multiple_interval: CrmDealContactFieldsResultContactId | None = Field(
-        None, alias="MULTIPLE_INTERVAL"
-    )
-    multiple_type: CrmDealContactFieldsResultContactId | None = Field(None, alias="MULTIPLE_TYPE")
-    offset_begindate_type: CrmDealContactFieldsResultContactId | None = Field(
-        None, alias="OFFSET_BEGINDATE_TYPE"
-    )
-    offset_begindate_value: CrmDealContactFieldsResultContactId | None = Field(
-        None, alias="OFFSET_BEGINDATE_VALUE"
-    )
-    offset_closedate_type: CrmDealContactFieldsResultContactId | None = Field(
-        None, alias="OFFSET_CLOSEDATE_TYPE"
-    )
-    offset_closedate_value: CrmDealContactFieldsResultContactId | None = Field(
-        None, alias="OFFSET_CLOSEDATE_VALUE"
-    )
-    single_before_start_date_type: CrmDealContactFieldsResultContactId | None = Field(
-        None, alias="SINGLE_BEFORE_START_DATE_TYPE"
-    )
-    single_before_start_date_value: CrmDealContactFieldsResultContactId | None = Field(
-        None, alias="SINGLE_BEFORE_START_DATE_VALUE"
-    )
-
-
-class CrmDealRecurringFieldsResultParams(B24Model):
-    """An object in the result of ``crm.deal.recurring.fields``."""
-
-    mode: LStr = Field(None, alias="MODE")
-    multiple_interval: LInt = Field(None, alias="MULTIPLE_INTERVAL")
-    multiple_type: LStr = Field(None, alias="MULTIPLE_TYPE")
-    offset_begindate_type: LStr = Field(None, alias="OFFSET_BEGINDATE_TYPE")
-    offset_begindate_value: LInt = Field(None, alias="OFFSET_BEGINDATE_VALUE")
-    offset_closedate_type: LStr = Field(None, alias="OFFSET_CLOSEDATE_TYPE")
-    offset_closedate_value: LInt = Field(None, alias="OFFSET_CLOSEDATE_VALUE")
-    single_before_start_date_type: LStr = Field(None, alias="SINGLE_BEFORE_START_DATE_TYPE")
-    single_before_start_date_value: LInt = Field(None, alias="SINGLE_BEFORE_START_DATE_VALUE")
-    definition: CrmDealRecurringFieldsResultParamsDefinition | None = None
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmDealRecurringFieldsResult(B24Model):
-    """Result of ``crm.deal.recurring.fields`` (REST v2)."""
-
-    active: Any = Field(None, alias="ACTIVE")
-    based_id: Any = Field(None, alias="BASED_ID")
-    category_id: Any = Field(None, alias="CATEGORY_ID")
-    counter_repeat: Any = Field(None, alias="COUNTER_REPEAT")
-    deal_id: Any = Field(None, alias="DEAL_ID")
-    id: Any = Field(None, alias="ID")
-    is_limit: Any = Field(None, alias="IS_LIMIT")
-    last_execution: Any = Field(None, alias="LAST_EXECUTION")
-    limit_date: Any = Field(None, alias="LIMIT_DATE")
-    limit_repeat: Any = Field(None, alias="LIMIT_REPEAT")
-    next_execution: Any = Field(None, alias="NEXT_EXECUTION")
-    params: CrmDealRecurringFieldsResultParams | None = Field(None, alias="PARAMS")
-    start_date: Any = Field(None, alias="START_DATE")
+CrmDealRecurringFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 
 class CrmDealRecurringGetResultParams(B24Model):

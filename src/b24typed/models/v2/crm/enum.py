@@ -10,7 +10,9 @@ from typing import TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LInt, LStr, Rows
+from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class CrmEnumActivitydirectionResultItem(B24Model):
@@ -36,26 +38,7 @@ CrmEnumAddresstypeResult: TypeAlias = Rows[CrmEnumActivitydirectionResultItem]
 
 CrmEnumContenttypeResult: TypeAlias = Rows[CrmEnumActivitydirectionResultItem]
 
-
-class CrmEnumFieldsResultId(B24Model):
-    """An object in the result of ``crm.enum.fields``."""
-
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmEnumFieldsResult(B24Model):
-    """Result of ``crm.enum.fields`` (REST v2)."""
-
-    id: CrmEnumFieldsResultId | None = Field(None, alias="ID")
-    name: CrmEnumFieldsResultId | None = Field(None, alias="NAME")
-    symbol_code: CrmEnumFieldsResultId | None = Field(None, alias="SYMBOL_CODE")
-    symbol_code_short: CrmEnumFieldsResultId | None = Field(None, alias="SYMBOL_CODE_SHORT")
+CrmEnumFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 
 class CrmEnumGetorderownertypesResultItem(B24Model):

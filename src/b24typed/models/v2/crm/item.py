@@ -14,7 +14,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr, Rows
-from b24typed.fieldtypes import DateTime, Money
+from b24typed.fieldtypes import ByKey, DateTime, Money
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 from b24typed.models.entities.crm import Item as Item
 from b24typed.models.entities.crm import ItemFields as ItemFields
 
@@ -122,149 +123,10 @@ class CrmItemDetailsConfigurationSetDataItem(TypedDict, total=False):
     type: Required[str]
 
 
-class CrmItemFieldsResultFieldsAssignedById(B24Model):
-    """An object in the result of ``crm.item.fields``."""
-
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-    upper_name: LStr = Field(None, alias="upperName")
-
-
-class CrmItemFieldsResultFieldsCompanyIdSettings(B24Model):
-    """An object in the result of ``crm.item.fields``."""
-
-    parent_entity_type_id: LInt = Field(None, alias="parentEntityTypeId")
-
-
-class CrmItemFieldsResultFieldsCompanyId(B24Model):
-    """An object in the result of ``crm.item.fields``."""
-
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    settings: CrmItemFieldsResultFieldsCompanyIdSettings | None = None
-    title: LStr = None
-    type: LStr = None
-    upper_name: LStr = Field(None, alias="upperName")
-
-
-class CrmItemFieldsResultFieldsContactId(B24Model):
-    """An object in the result of ``crm.item.fields``."""
-
-    is_deprecated: LBool = Field(None, alias="isDeprecated")
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-    upper_name: LStr = Field(None, alias="upperName")
-
-
-class CrmItemFieldsResultFieldsMycompanyIdSettings(B24Model):
-    """An object in the result of ``crm.item.fields``."""
-
-    is_embedded_editor_enabled: LBool = Field(None, alias="isEmbeddedEditorEnabled")
-    is_my_company: LBool = Field(None, alias="isMyCompany")
-    parent_entity_type_id: LInt = Field(None, alias="parentEntityTypeId")
-
-
-class CrmItemFieldsResultFieldsMycompanyId(B24Model):
-    """An object in the result of ``crm.item.fields``."""
-
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    settings: CrmItemFieldsResultFieldsMycompanyIdSettings | None = None
-    title: LStr = None
-    type: LStr = None
-    upper_name: LStr = Field(None, alias="upperName")
-
-
-class CrmItemFieldsResultFieldsPreviousStageId(B24Model):
-    """An object in the result of ``crm.item.fields``."""
-
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    status_type: LStr = Field(None, alias="statusType")
-    title: LStr = None
-    type: LStr = None
-    upper_name: LStr = Field(None, alias="upperName")
-
-
-class CrmItemFieldsResultFields(B24Model):
-    """An object in the result of ``crm.item.fields``."""
-
-    assigned_by_id: CrmItemFieldsResultFieldsAssignedById | None = Field(None, alias="assignedById")
-    begindate: CrmItemFieldsResultFieldsAssignedById | None = None
-    category_id: CrmItemFieldsResultFieldsAssignedById | None = Field(None, alias="categoryId")
-    closedate: CrmItemFieldsResultFieldsAssignedById | None = None
-    company_id: CrmItemFieldsResultFieldsCompanyId | None = Field(None, alias="companyId")
-    contact_id: CrmItemFieldsResultFieldsContactId | None = Field(None, alias="contactId")
-    contact_ids: CrmItemFieldsResultFieldsAssignedById | None = Field(None, alias="contactIds")
-    contacts: CrmItemFieldsResultFieldsAssignedById | None = None
-    created_by: CrmItemFieldsResultFieldsAssignedById | None = Field(None, alias="createdBy")
-    created_time: CrmItemFieldsResultFieldsAssignedById | None = Field(None, alias="createdTime")
-    currency_id: CrmItemFieldsResultFieldsAssignedById | None = Field(None, alias="currencyId")
-    id: CrmItemFieldsResultFieldsAssignedById | None = None
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_manual_opportunity: CrmItemFieldsResultFieldsAssignedById | None = Field(
-        None, alias="isManualOpportunity"
-    )
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    last_activity_by: CrmItemFieldsResultFieldsAssignedById | None = Field(
-        None, alias="lastActivityBy"
-    )
-    last_activity_time: CrmItemFieldsResultFieldsAssignedById | None = Field(
-        None, alias="lastActivityTime"
-    )
-    moved_by: CrmItemFieldsResultFieldsAssignedById | None = Field(None, alias="movedBy")
-    moved_time: CrmItemFieldsResultFieldsAssignedById | None = Field(None, alias="movedTime")
-    mycompany_id: CrmItemFieldsResultFieldsMycompanyId | None = Field(None, alias="mycompanyId")
-    observers: CrmItemFieldsResultFieldsAssignedById | None = None
-    opened: CrmItemFieldsResultFieldsAssignedById | None = None
-    opportunity: CrmItemFieldsResultFieldsAssignedById | None = None
-    parent_id1: CrmItemFieldsResultFieldsCompanyId | None = Field(None, alias="parentId1")
-    parent_id1248: CrmItemFieldsResultFieldsCompanyId | None = Field(None, alias="parentId1248")
-    parent_id2: CrmItemFieldsResultFieldsCompanyId | None = Field(None, alias="parentId2")
-    previous_stage_id: CrmItemFieldsResultFieldsPreviousStageId | None = Field(
-        None, alias="previousStageId"
-    )
-    source_description: CrmItemFieldsResultFieldsAssignedById | None = Field(
-        None, alias="sourceDescription"
-    )
-    source_id: CrmItemFieldsResultFieldsPreviousStageId | None = Field(None, alias="sourceId")
-    stage_id: CrmItemFieldsResultFieldsPreviousStageId | None = Field(None, alias="stageId")
-    tax_value: CrmItemFieldsResultFieldsAssignedById | None = Field(None, alias="taxValue")
-    title: Any = None
-    type: LStr = None
-    updated_by: CrmItemFieldsResultFieldsAssignedById | None = Field(None, alias="updatedBy")
-    updated_time: CrmItemFieldsResultFieldsAssignedById | None = Field(None, alias="updatedTime")
-    upper_name: LStr = Field(None, alias="upperName")
-    webform_id: CrmItemFieldsResultFieldsAssignedById | None = Field(None, alias="webformId")
-    xml_id: CrmItemFieldsResultFieldsAssignedById | None = Field(None, alias="xmlId")
-
-
 class CrmItemFieldsResult(B24Model):
     """Result of ``crm.item.fields`` (REST v2)."""
 
-    fields: CrmItemFieldsResultFields
+    fields: ByKey[FieldDescriptor] | None = None
 
 
 CrmItemGetResult: TypeAlias = CrmItemAddResult
@@ -274,7 +136,7 @@ class CrmItemImportResult(B24Model):
     """Result of ``crm.item.import`` (REST v2)."""
 
     id: LInt = None
-    item: CrmItemBatchImportResultItemsItemItem | None = None
+    item: Item | None = None
 
 
 CrmItemImportFields = TypedDict(
@@ -470,105 +332,33 @@ class CrmItemProductrowAddFields(TypedDict, total=False):
     taxRate: float
 
 
-class CrmItemProductrowFieldsResultFieldsCustomized(B24Model):
-    """An object in the result of ``crm.item.productrow.fields``."""
-
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmItemProductrowFieldsResultFields(B24Model):
-    """An object in the result of ``crm.item.productrow.fields``."""
-
-    customized: CrmItemProductrowFieldsResultFieldsCustomized | None = None
-    discount_rate: CrmItemProductrowFieldsResultFieldsCustomized | None = Field(
-        None, alias="discountRate"
-    )
-    discount_sum: CrmItemProductrowFieldsResultFieldsCustomized | None = Field(
-        None, alias="discountSum"
-    )
-    discount_type_id: CrmItemProductrowFieldsResultFieldsCustomized | None = Field(
-        None, alias="discountTypeId"
-    )
-    id: CrmItemProductrowFieldsResultFieldsCustomized | None = None
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    measure_code: CrmItemProductrowFieldsResultFieldsCustomized | None = Field(
-        None, alias="measureCode"
-    )
-    measure_name: CrmItemProductrowFieldsResultFieldsCustomized | None = Field(
-        None, alias="measureName"
-    )
-    owner_id: CrmItemProductrowFieldsResultFieldsCustomized | None = Field(None, alias="ownerId")
-    owner_type: CrmItemProductrowFieldsResultFieldsCustomized | None = Field(
-        None, alias="ownerType"
-    )
-    price: CrmItemProductrowFieldsResultFieldsCustomized | None = None
-    price_brutto: CrmItemProductrowFieldsResultFieldsCustomized | None = Field(
-        None, alias="priceBrutto"
-    )
-    price_exclusive: CrmItemProductrowFieldsResultFieldsCustomized | None = Field(
-        None, alias="priceExclusive"
-    )
-    price_netto: CrmItemProductrowFieldsResultFieldsCustomized | None = Field(
-        None, alias="priceNetto"
-    )
-    product_id: CrmItemProductrowFieldsResultFieldsCustomized | None = Field(
-        None, alias="productId"
-    )
-    product_name: CrmItemProductrowFieldsResultFieldsCustomized | None = Field(
-        None, alias="productName"
-    )
-    quantity: CrmItemProductrowFieldsResultFieldsCustomized | None = None
-    sort: CrmItemProductrowFieldsResultFieldsCustomized | None = None
-    store_id: CrmItemProductrowFieldsResultFieldsCustomized | None = Field(None, alias="storeId")
-    tax_included: CrmItemProductrowFieldsResultFieldsCustomized | None = Field(
-        None, alias="taxIncluded"
-    )
-    tax_rate: CrmItemProductrowFieldsResultFieldsCustomized | None = Field(None, alias="taxRate")
-    title: LStr = None
-    type: Any = None
-    upper_name: LStr = Field(None, alias="upperName")
-
-
-class CrmItemProductrowFieldsResult(B24Model):
-    """Result of ``crm.item.productrow.fields`` (REST v2)."""
-
-    fields: CrmItemProductrowFieldsResultFields
+CrmItemProductrowFieldsResult: TypeAlias = CrmItemFieldsResult
 
 
 class CrmItemProductrowGetResultProductRow(B24Model):
     """An object in the result of ``crm.item.productrow.get``."""
 
     customized: LStr = None
-    discount_rate: LInt = Field(None, alias="discountRate")
-    discount_sum: LInt = Field(None, alias="discountSum")
+    discount_rate: Money = Field(None, alias="discountRate")
+    discount_sum: Money = Field(None, alias="discountSum")
     discount_type_id: LInt = Field(None, alias="discountTypeId")
     id: LInt = None
     measure_code: LInt = Field(None, alias="measureCode")
     measure_name: LStr = Field(None, alias="measureName")
     owner_id: LInt = Field(None, alias="ownerId")
     owner_type: LStr = Field(None, alias="ownerType")
-    price: LInt = None
+    price: Money = None
     price_account: LInt = Field(None, alias="priceAccount")
-    price_brutto: LInt = Field(None, alias="priceBrutto")
-    price_exclusive: LInt = Field(None, alias="priceExclusive")
-    price_netto: LInt = Field(None, alias="priceNetto")
+    price_brutto: Money = Field(None, alias="priceBrutto")
+    price_exclusive: Money = Field(None, alias="priceExclusive")
+    price_netto: Money = Field(None, alias="priceNetto")
     product_id: LInt = Field(None, alias="productId")
     product_name: LStr = Field(None, alias="productName")
-    quantity: LInt = None
+    quantity: Money = None
     sort: LInt = None
     store_id: LInt = Field(None, alias="storeId")
     tax_included: LStr = Field(None, alias="taxIncluded")
-    tax_rate: Any = Field(None, alias="taxRate")
+    tax_rate: Money = Field(None, alias="taxRate")
     type: LInt = None
     xml_id: LStr = Field(None, alias="xmlId")
 
@@ -614,38 +404,10 @@ class CrmItemProductrowGetAvailableForPaymentResult(B24Model):
     )
 
 
-class CrmItemProductrowListItem(B24Model):
-    """An object in the result of ``crm.item.productrow.list``."""
-
-    customized: LStr = None
-    discount_rate: LInt = Field(None, alias="discountRate")
-    discount_sum: LFloat = Field(None, alias="discountSum")
-    discount_type_id: LInt = Field(None, alias="discountTypeId")
-    id: LInt = None
-    measure_code: LInt = Field(None, alias="measureCode")
-    measure_name: LStr = Field(None, alias="measureName")
-    owner_id: LInt = Field(None, alias="ownerId")
-    owner_type: LStr = Field(None, alias="ownerType")
-    price: LInt = None
-    price_account: LInt = Field(None, alias="priceAccount")
-    price_brutto: LInt = Field(None, alias="priceBrutto")
-    price_exclusive: LFloat = Field(None, alias="priceExclusive")
-    price_netto: LFloat = Field(None, alias="priceNetto")
-    product_id: LInt = Field(None, alias="productId")
-    product_name: LStr = Field(None, alias="productName")
-    quantity: LInt = None
-    sort: LInt = None
-    store_id: LInt = Field(None, alias="storeId")
-    tax_included: LStr = Field(None, alias="taxIncluded")
-    tax_rate: LInt = Field(None, alias="taxRate")
-    type: LInt = None
-    xml_id: LStr = Field(None, alias="xmlId")
-
-
 class CrmItemProductrowListResult(B24Model):
     """Result of ``crm.item.productrow.list`` (REST v2)."""
 
-    product_rows: Rows[CrmItemProductrowListItem] = Field(alias="productRows")
+    product_rows: Rows[CrmItemProductrowGetResultProductRow] = Field(alias="productRows")
 
 
 class CrmItemProductrowSetResultProductRowsItem(B24Model):

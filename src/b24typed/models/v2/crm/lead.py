@@ -13,7 +13,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
-from b24typed.fieldtypes import Date, Flag, Money
+from b24typed.fieldtypes import ByKey, Date, Flag, Money
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 from b24typed.models.entities.crm import Lead as Lead
 from b24typed.models.entities.crm import LeadFields as LeadFields
 
@@ -40,25 +41,7 @@ class CrmLeadContactDeleteFields(TypedDict, total=False):
     CONTACT_ID: Required[int]
 
 
-class CrmLeadContactFieldsResultContactId(B24Model):
-    """An object in the result of ``crm.lead.contact.fields``."""
-
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmLeadContactFieldsResult(B24Model):
-    """Result of ``crm.lead.contact.fields`` (REST v2)."""
-
-    contact_id: CrmLeadContactFieldsResultContactId | None = Field(None, alias="CONTACT_ID")
-    is_primary: CrmLeadContactFieldsResultContactId | None = Field(None, alias="IS_PRIMARY")
-    sort: CrmLeadContactFieldsResultContactId | None = Field(None, alias="SORT")
-
+CrmLeadContactFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 CrmLeadContactItemsDeleteResult: TypeAlias = LBool
 
@@ -130,84 +113,7 @@ class CrmLeadDetailsConfigurationSetDataItem(TypedDict, total=False):
     type: Required[str]
 
 
-class CrmLeadFieldsResultEmail(B24Model):
-    """An object in the result of ``crm.lead.fields``."""
-
-    id: LInt = Field(None, alias="ID")
-    type_id: LStr = Field(None, alias="TYPE_ID")
-    value: LStr = Field(None, alias="VALUE")
-    value_type: LStr = Field(None, alias="VALUE_TYPE")
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmLeadFieldsResult(B24Model):
-    """Result of ``crm.lead.fields`` (REST v2)."""
-
-    address: Any = Field(None, alias="ADDRESS")
-    address_2: Any = Field(None, alias="ADDRESS_2")
-    address_city: Any = Field(None, alias="ADDRESS_CITY")
-    address_country: Any = Field(None, alias="ADDRESS_COUNTRY")
-    address_country_code: Any = Field(None, alias="ADDRESS_COUNTRY_CODE")
-    address_loc_addr_id: Any = Field(None, alias="ADDRESS_LOC_ADDR_ID")
-    address_postal_code: Any = Field(None, alias="ADDRESS_POSTAL_CODE")
-    address_province: Any = Field(None, alias="ADDRESS_PROVINCE")
-    address_region: Any = Field(None, alias="ADDRESS_REGION")
-    assigned_by_id: Any = Field(None, alias="ASSIGNED_BY_ID")
-    birthdate: Any = Field(None, alias="BIRTHDATE")
-    comments: Any = Field(None, alias="COMMENTS")
-    company_id: Any = Field(None, alias="COMPANY_ID")
-    company_title: Any = Field(None, alias="COMPANY_TITLE")
-    contact_id: Any = Field(None, alias="CONTACT_ID")
-    contact_ids: CrmLeadContactFieldsResultContactId | None = Field(None, alias="CONTACT_IDS")
-    created_by_id: Any = Field(None, alias="CREATED_BY_ID")
-    currency_id: Any = Field(None, alias="CURRENCY_ID")
-    date_closed: Any = Field(None, alias="DATE_CLOSED")
-    date_create: Any = Field(None, alias="DATE_CREATE")
-    date_modify: Any = Field(None, alias="DATE_MODIFY")
-    email: CrmLeadFieldsResultEmail | None = Field(None, alias="EMAIL")
-    has_email: Any = Field(None, alias="HAS_EMAIL")
-    has_imol: Any = Field(None, alias="HAS_IMOL")
-    has_phone: Any = Field(None, alias="HAS_PHONE")
-    honorific: Any = Field(None, alias="HONORIFIC")
-    id: Any = Field(None, alias="ID")
-    im: CrmLeadFieldsResultEmail | None = Field(None, alias="IM")
-    is_manual_opportunity: Any = Field(None, alias="IS_MANUAL_OPPORTUNITY")
-    is_return_customer: Any = Field(None, alias="IS_RETURN_CUSTOMER")
-    last_activity_by: Any = Field(None, alias="LAST_ACTIVITY_BY")
-    last_activity_time: Any = Field(None, alias="LAST_ACTIVITY_TIME")
-    last_name: Any = Field(None, alias="LAST_NAME")
-    link: CrmLeadFieldsResultEmail | None = Field(None, alias="LINK")
-    modify_by_id: Any = Field(None, alias="MODIFY_BY_ID")
-    moved_by_id: Any = Field(None, alias="MOVED_BY_ID")
-    moved_time: Any = Field(None, alias="MOVED_TIME")
-    name: Any = Field(None, alias="NAME")
-    opened: Any = Field(None, alias="OPENED")
-    opportunity: Any = Field(None, alias="OPPORTUNITY")
-    originator_id: Any = Field(None, alias="ORIGINATOR_ID")
-    origin_id: Any = Field(None, alias="ORIGIN_ID")
-    phone: CrmLeadFieldsResultEmail | None = Field(None, alias="PHONE")
-    post: Any = Field(None, alias="POST")
-    second_name: Any = Field(None, alias="SECOND_NAME")
-    source_description: Any = Field(None, alias="SOURCE_DESCRIPTION")
-    source_id: Any = Field(None, alias="SOURCE_ID")
-    status_description: Any = Field(None, alias="STATUS_DESCRIPTION")
-    status_id: Any = Field(None, alias="STATUS_ID")
-    status_semantic_id: Any = Field(None, alias="STATUS_SEMANTIC_ID")
-    title: Any = Field(None, alias="TITLE")
-    uf: Any = Field(None, alias="UF_...")
-    utm_campaign: Any = Field(None, alias="UTM_CAMPAIGN")
-    utm_content: Any = Field(None, alias="UTM_CONTENT")
-    utm_medium: Any = Field(None, alias="UTM_MEDIUM")
-    utm_source: Any = Field(None, alias="UTM_SOURCE")
-    utm_term: Any = Field(None, alias="UTM_TERM")
-    web: CrmLeadFieldsResultEmail | None = Field(None, alias="WEB")
-
+CrmLeadFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 CrmLeadGetResult: TypeAlias = Lead
 

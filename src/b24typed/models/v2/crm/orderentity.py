@@ -11,7 +11,9 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LInt, Rows
+from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class CrmOrderentityAddResultDealOrder(B24Model):
@@ -37,37 +39,10 @@ class CrmOrderentityAddFields(TypedDict, total=False):
 CrmOrderentityDeleteByFilterResult: TypeAlias = LBool
 
 
-class CrmOrderentityGetFieldsResultOrderEntityOrderId(B24Model):
-    """An object in the result of ``crm.orderentity.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class CrmOrderentityGetFieldsResultOrderEntity(B24Model):
-    """An object in the result of ``crm.orderentity.getFields``."""
-
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    order_id: CrmOrderentityGetFieldsResultOrderEntityOrderId | None = Field(None, alias="orderId")
-    owner_id: CrmOrderentityGetFieldsResultOrderEntityOrderId | None = Field(None, alias="ownerId")
-    owner_type_id: CrmOrderentityGetFieldsResultOrderEntityOrderId | None = Field(
-        None, alias="ownerTypeId"
-    )
-    title: LStr = None
-    type: LStr = None
-    upper_name: LStr = Field(None, alias="upperName")
-
-
 class CrmOrderentityGetFieldsResult(B24Model):
     """Result of ``crm.orderentity.getFields`` (REST v2)."""
 
-    order_entity: CrmOrderentityGetFieldsResultOrderEntity = Field(alias="orderEntity")
+    order_entity: ByKey[FieldDescriptor] | None = Field(None, alias="orderEntity")
 
 
 class CrmOrderentityListResult(B24Model):

@@ -14,7 +14,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
-from b24typed.fieldtypes import Date, Flag, Money
+from b24typed.fieldtypes import ByKey, Date, Flag, Money
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 from b24typed.models.entities.crm import Quote as Quote
 from b24typed.models.entities.crm import QuoteFields as QuoteFields
 
@@ -45,33 +46,7 @@ class CrmQuoteContactDeleteFields(TypedDict, total=False):
     CONTACT_ID: Required[int]
 
 
-class CrmQuoteContactFieldsResultContactId(B24Model):
-    """An object in the result of ``crm.quote.contact.fields``."""
-
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmQuoteContactFieldsResult(B24Model):
-    """Result of ``crm.quote.contact.fields`` (REST v2)."""
-
-    contact_id: CrmQuoteContactFieldsResultContactId | None = Field(None, alias="CONTACT_ID")
-    is_primary: CrmQuoteContactFieldsResultContactId | None = Field(None, alias="IS_PRIMARY")
-    sort: CrmQuoteContactFieldsResultContactId | None = Field(None, alias="SORT")
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-    upper_name: LStr = Field(None, alias="upperName")
-
+CrmQuoteContactFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 CrmQuoteContactItemsDeleteResult: TypeAlias = LBool
 
@@ -90,6 +65,8 @@ CrmQuoteContactItemsGetResult: TypeAlias = Rows[CrmQuoteContactItemsGetResultIte
 CrmQuoteContactItemsSetResult: TypeAlias = LBool
 
 CrmQuoteDeleteResult: TypeAlias = LBool
+
+CrmQuoteFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 CrmQuoteGetResult: TypeAlias = Quote
 

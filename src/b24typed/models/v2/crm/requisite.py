@@ -13,7 +13,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
-from b24typed.fieldtypes import DateTime, Flag, Id
+from b24typed.fieldtypes import ByKey, DateTime, Flag, Id
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 from b24typed.models.entities.crm import BankDetail as BankDetail
 from b24typed.models.entities.crm import BankDetailFields as BankDetailFields
 from b24typed.models.entities.crm import Requisite as Requisite
@@ -25,83 +26,7 @@ CrmRequisiteBankdetailAddResult: TypeAlias = LInt
 
 CrmRequisiteBankdetailDeleteResult: TypeAlias = LBool
 
-
-class CrmRequisiteBankdetailFieldsResultActive(B24Model):
-    """An object in the result of ``crm.requisite.bankdetail.fields``."""
-
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmRequisiteBankdetailFieldsResult(B24Model):
-    """Result of ``crm.requisite.bankdetail.fields`` (REST v2)."""
-
-    active: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="ACTIVE")
-    code: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="CODE")
-    comments: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="COMMENTS")
-    country_id: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="COUNTRY_ID")
-    created_by_id: CrmRequisiteBankdetailFieldsResultActive | None = Field(
-        None, alias="CREATED_BY_ID"
-    )
-    date_create: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="DATE_CREATE")
-    date_modify: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="DATE_MODIFY")
-    entity_id: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="ENTITY_ID")
-    id: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="ID")
-    modify_by_id: CrmRequisiteBankdetailFieldsResultActive | None = Field(
-        None, alias="MODIFY_BY_ID"
-    )
-    name: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="NAME")
-    originator_id: CrmRequisiteBankdetailFieldsResultActive | None = Field(
-        None, alias="ORIGINATOR_ID"
-    )
-    rq_acc_currency: CrmRequisiteBankdetailFieldsResultActive | None = Field(
-        None, alias="RQ_ACC_CURRENCY"
-    )
-    rq_acc_name: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="RQ_ACC_NAME")
-    rq_acc_num: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="RQ_ACC_NUM")
-    rq_acc_type: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="RQ_ACC_TYPE")
-    rq_agency_name: CrmRequisiteBankdetailFieldsResultActive | None = Field(
-        None, alias="RQ_AGENCY_NAME"
-    )
-    rq_bank_addr: CrmRequisiteBankdetailFieldsResultActive | None = Field(
-        None, alias="RQ_BANK_ADDR"
-    )
-    rq_bank_code: CrmRequisiteBankdetailFieldsResultActive | None = Field(
-        None, alias="RQ_BANK_CODE"
-    )
-    rq_bank_name: CrmRequisiteBankdetailFieldsResultActive | None = Field(
-        None, alias="RQ_BANK_NAME"
-    )
-    rq_bank_route_num: CrmRequisiteBankdetailFieldsResultActive | None = Field(
-        None, alias="RQ_BANK_ROUTE_NUM"
-    )
-    rq_bic: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="RQ_BIC")
-    rq_bik: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="RQ_BIK")
-    rq_codeb: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="RQ_CODEB")
-    rq_codeg: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="RQ_CODEG")
-    rq_cor_acc_num: CrmRequisiteBankdetailFieldsResultActive | None = Field(
-        None, alias="RQ_COR_ACC_NUM"
-    )
-    rq_iban: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="RQ_IBAN")
-    rq_iik: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="RQ_IIK")
-    rq_mfo: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="RQ_MFO")
-    rq_rib: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="RQ_RIB")
-    rq_swift: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="RQ_SWIFT")
-    sort: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="SORT")
-    xml_id: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="XML_ID")
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-
+CrmRequisiteBankdetailFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 CrmRequisiteBankdetailGetResult: TypeAlias = BankDetail
 
@@ -111,240 +36,11 @@ CrmRequisiteBankdetailUpdateResult: TypeAlias = LBool
 
 CrmRequisiteDeleteResult: TypeAlias = LBool
 
-
-class CrmRequisiteFieldsResultUfCrm1694526604Settings(B24Model):
-    """An object in the result of ``crm.requisite.fields``."""
-
-    default_value: Any = Field(None, alias="DEFAULT_VALUE")
-    max_length: LInt = Field(None, alias="MAX_LENGTH")
-    min_length: LInt = Field(None, alias="MIN_LENGTH")
-    regexp: LStr = Field(None, alias="REGEXP")
-    rows: LInt = Field(None, alias="ROWS")
-    size: LInt = Field(None, alias="SIZE")
-
-
-class CrmRequisiteFieldsResultUfCrm1694526604(B24Model):
-    """An object in the result of ``crm.requisite.fields``."""
-
-    filter_label: LStr = Field(None, alias="filterLabel")
-    form_label: LStr = Field(None, alias="formLabel")
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    list_label: LStr = Field(None, alias="listLabel")
-    settings: CrmRequisiteFieldsResultUfCrm1694526604Settings | None = None
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmRequisiteFieldsResultUfCrm1707997209Settings(B24Model):
-    """An object in the result of ``crm.requisite.fields``."""
-
-    default_value: Any = Field(None, alias="DEFAULT_VALUE")
-    max_value: LInt = Field(None, alias="MAX_VALUE")
-    min_value: LInt = Field(None, alias="MIN_VALUE")
-    precision: LInt = Field(None, alias="PRECISION")
-    size: LInt = Field(None, alias="SIZE")
-
-
-class CrmRequisiteFieldsResultUfCrm1707997209(B24Model):
-    """An object in the result of ``crm.requisite.fields``."""
-
-    filter_label: LStr = Field(None, alias="filterLabel")
-    form_label: LStr = Field(None, alias="formLabel")
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    list_label: LStr = Field(None, alias="listLabel")
-    settings: CrmRequisiteFieldsResultUfCrm1707997209Settings | None = None
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmRequisiteFieldsResultUfCrm1707997236Settings(B24Model):
-    """An object in the result of ``crm.requisite.fields``."""
-
-    default_value: LInt = Field(None, alias="DEFAULT_VALUE")
-    display: LStr = Field(None, alias="DISPLAY")
-    label: LList[LStr] = Field(None, alias="LABEL")
-    label_checkbox: LStr = Field(None, alias="LABEL_CHECKBOX")
-
-
-class CrmRequisiteFieldsResultUfCrm1707997236(B24Model):
-    """An object in the result of ``crm.requisite.fields``."""
-
-    filter_label: LStr = Field(None, alias="filterLabel")
-    form_label: LStr = Field(None, alias="formLabel")
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    list_label: LStr = Field(None, alias="listLabel")
-    settings: CrmRequisiteFieldsResultUfCrm1707997236Settings | None = None
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmRequisiteFieldsResultUfCrm1707997253SettingsDefaultValue(B24Model):
-    """An object in the result of ``crm.requisite.fields``."""
-
-    type: LStr = Field(None, alias="TYPE")
-    value: LStr = Field(None, alias="VALUE")
-
-
-class CrmRequisiteFieldsResultUfCrm1707997253Settings(B24Model):
-    """An object in the result of ``crm.requisite.fields``."""
-
-    default_value: CrmRequisiteFieldsResultUfCrm1707997253SettingsDefaultValue | None = Field(
-        None, alias="DEFAULT_VALUE"
-    )
-    use_second: LStr = Field(None, alias="USE_SECOND")
-    use_timezone: LStr = Field(None, alias="USE_TIMEZONE")
-
-
-class CrmRequisiteFieldsResultUfCrm1707997253(B24Model):
-    """An object in the result of ``crm.requisite.fields``."""
-
-    filter_label: LStr = Field(None, alias="filterLabel")
-    form_label: LStr = Field(None, alias="formLabel")
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    list_label: LStr = Field(None, alias="listLabel")
-    settings: CrmRequisiteFieldsResultUfCrm1707997253Settings | None = None
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmRequisiteFieldsResult(B24Model):
-    """Result of ``crm.requisite.fields`` (REST v2)."""
-
-    active: Any = Field(None, alias="ACTIVE")
-    address_only: Any = Field(None, alias="ADDRESS_ONLY")
-    code: Any = Field(None, alias="CODE")
-    created_by_id: Any = Field(None, alias="CREATED_BY_ID")
-    date_create: Any = Field(None, alias="DATE_CREATE")
-    date_modify: Any = Field(None, alias="DATE_MODIFY")
-    entity_id: Any = Field(None, alias="ENTITY_ID")
-    entity_type_id: Any = Field(None, alias="ENTITY_TYPE_ID")
-    id: Any = Field(None, alias="ID")
-    modify_by_id: Any = Field(None, alias="MODIFY_BY_ID")
-    name: Any = Field(None, alias="NAME")
-    originator_id: Any = Field(None, alias="ORIGINATOR_ID")
-    preset_id: Any = Field(None, alias="PRESET_ID")
-    rq_accountant: Any = Field(None, alias="RQ_ACCOUNTANT")
-    rq_base_doc: Any = Field(None, alias="RQ_BASE_DOC")
-    rq_bin: Any = Field(None, alias="RQ_BIN")
-    rq_capital: Any = Field(None, alias="RQ_CAPITAL")
-    rq_ceo_name: Any = Field(None, alias="RQ_CEO_NAME")
-    rq_ceo_work_pos: Any = Field(None, alias="RQ_CEO_WORK_POS")
-    rq_cnpj: Any = Field(None, alias="RQ_CNPJ")
-    rq_company_full_name: Any = Field(None, alias="RQ_COMPANY_FULL_NAME")
-    rq_company_id: Any = Field(None, alias="RQ_COMPANY_ID")
-    rq_company_name: Any = Field(None, alias="RQ_COMPANY_NAME")
-    rq_company_reg_date: Any = Field(None, alias="RQ_COMPANY_REG_DATE")
-    rq_contact: Any = Field(None, alias="RQ_CONTACT")
-    rq_cpf: Any = Field(None, alias="RQ_CPF")
-    rq_director: Any = Field(None, alias="RQ_DIRECTOR")
-    rq_drfo: Any = Field(None, alias="RQ_DRFO")
-    rq_edrpou: Any = Field(None, alias="RQ_EDRPOU")
-    rq_email: Any = Field(None, alias="RQ_EMAIL")
-    rq_fax: Any = Field(None, alias="RQ_FAX")
-    rq_first_name: Any = Field(None, alias="RQ_FIRST_NAME")
-    rq_ident_doc: Any = Field(None, alias="RQ_IDENT_DOC")
-    rq_ident_doc_date: Any = Field(None, alias="RQ_IDENT_DOC_DATE")
-    rq_ident_doc_dep_code: Any = Field(None, alias="RQ_IDENT_DOC_DEP_CODE")
-    rq_ident_doc_issued_by: Any = Field(None, alias="RQ_IDENT_DOC_ISSUED_BY")
-    rq_ident_doc_num: Any = Field(None, alias="RQ_IDENT_DOC_NUM")
-    rq_ident_doc_pers_num: Any = Field(None, alias="RQ_IDENT_DOC_PERS_NUM")
-    rq_ident_doc_ser: Any = Field(None, alias="RQ_IDENT_DOC_SER")
-    rq_ident_type: Any = Field(None, alias="RQ_IDENT_TYPE")
-    rq_ifns: Any = Field(None, alias="RQ_IFNS")
-    rq_iin: Any = Field(None, alias="RQ_IIN")
-    rq_inn: Any = Field(None, alias="RQ_INN")
-    rq_kbe: Any = Field(None, alias="RQ_KBE")
-    rq_kpp: Any = Field(None, alias="RQ_KPP")
-    rq_krs: Any = Field(None, alias="RQ_KRS")
-    rq_last_name: Any = Field(None, alias="RQ_LAST_NAME")
-    rq_legal_form: Any = Field(None, alias="RQ_LEGAL_FORM")
-    rq_mnpl_reg: Any = Field(None, alias="RQ_MNPL_REG")
-    rq_name: Any = Field(None, alias="RQ_NAME")
-    rq_ogrn: Any = Field(None, alias="RQ_OGRN")
-    rq_ogrnip: Any = Field(None, alias="RQ_OGRNIP")
-    rq_okpo: Any = Field(None, alias="RQ_OKPO")
-    rq_oktmo: Any = Field(None, alias="RQ_OKTMO")
-    rq_okved: Any = Field(None, alias="RQ_OKVED")
-    rq_pesel: Any = Field(None, alias="RQ_PESEL")
-    rq_phone: Any = Field(None, alias="RQ_PHONE")
-    rq_rcs: Any = Field(None, alias="RQ_RCS")
-    rq_regon: Any = Field(None, alias="RQ_REGON")
-    rq_residence_country: Any = Field(None, alias="RQ_RESIDENCE_COUNTRY")
-    rq_second_name: Any = Field(None, alias="RQ_SECOND_NAME")
-    rq_siren: Any = Field(None, alias="RQ_SIREN")
-    rq_siret: Any = Field(None, alias="RQ_SIRET")
-    rq_state_reg: Any = Field(None, alias="RQ_STATE_REG")
-    rq_st_cert_date: Any = Field(None, alias="RQ_ST_CERT_DATE")
-    rq_st_cert_num: Any = Field(None, alias="RQ_ST_CERT_NUM")
-    rq_st_cert_ser: Any = Field(None, alias="RQ_ST_CERT_SER")
-    rq_usrle: Any = Field(None, alias="RQ_USRLE")
-    rq_vat_cert_date: Any = Field(None, alias="RQ_VAT_CERT_DATE")
-    rq_vat_cert_num: Any = Field(None, alias="RQ_VAT_CERT_NUM")
-    rq_vat_cert_ser: Any = Field(None, alias="RQ_VAT_CERT_SER")
-    rq_vat_id: Any = Field(None, alias="RQ_VAT_ID")
-    rq_vat_payer: Any = Field(None, alias="RQ_VAT_PAYER")
-    sort: Any = Field(None, alias="SORT")
-    uf_crm: Any = Field(None, alias="UF_CRM_...")
-    uf_crm_1694526604: CrmRequisiteFieldsResultUfCrm1694526604 | None = Field(
-        None, alias="UF_CRM_1694526604"
-    )
-    uf_crm_1707997209: CrmRequisiteFieldsResultUfCrm1707997209 | None = Field(
-        None, alias="UF_CRM_1707997209"
-    )
-    uf_crm_1707997236: CrmRequisiteFieldsResultUfCrm1707997236 | None = Field(
-        None, alias="UF_CRM_1707997236"
-    )
-    uf_crm_1707997253: CrmRequisiteFieldsResultUfCrm1707997253 | None = Field(
-        None, alias="UF_CRM_1707997253"
-    )
-    xml_id: Any = Field(None, alias="XML_ID")
-
+CrmRequisiteFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 CrmRequisiteGetResult: TypeAlias = Requisite
 
-
-class CrmRequisiteLinkFieldsResult(B24Model):
-    """Result of ``crm.requisite.link.fields`` (REST v2)."""
-
-    bank_detail_id: CrmRequisiteBankdetailFieldsResultActive | None = Field(
-        None, alias="BANK_DETAIL_ID"
-    )
-    entity_id: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="ENTITY_ID")
-    entity_type_id: CrmRequisiteBankdetailFieldsResultActive | None = Field(
-        None, alias="ENTITY_TYPE_ID"
-    )
-    mc_bank_detail_id: CrmRequisiteBankdetailFieldsResultActive | None = Field(
-        None, alias="MC_BANK_DETAIL_ID"
-    )
-    mc_requisite_id: CrmRequisiteBankdetailFieldsResultActive | None = Field(
-        None, alias="MC_REQUISITE_ID"
-    )
-    requisite_id: CrmRequisiteBankdetailFieldsResultActive | None = Field(
-        None, alias="REQUISITE_ID"
-    )
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
+CrmRequisiteLinkFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 
 class CrmRequisiteLinkGetResult(B24Model):
@@ -414,24 +110,7 @@ CrmRequisitePresetFieldAvailabletoaddResult: TypeAlias = Rows[LStr]
 
 CrmRequisitePresetFieldDeleteResult: TypeAlias = LBool
 
-
-class CrmRequisitePresetFieldFieldsResult(B24Model):
-    """Result of ``crm.requisite.preset.field.fields`` (REST v2)."""
-
-    field_name: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="FIELD_NAME")
-    field_title: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="FIELD_TITLE")
-    id: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="ID")
-    in_short_list: CrmRequisiteBankdetailFieldsResultActive | None = Field(
-        None, alias="IN_SHORT_LIST"
-    )
-    sort: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="SORT")
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
+CrmRequisitePresetFieldFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 
 class CrmRequisitePresetFieldGetResult(B24Model):
@@ -448,34 +127,7 @@ CrmRequisitePresetFieldListResult: TypeAlias = Rows[CrmRequisitePresetFieldGetRe
 
 CrmRequisitePresetFieldUpdateResult: TypeAlias = LBool
 
-
-class CrmRequisitePresetFieldsResult(B24Model):
-    """Result of ``crm.requisite.preset.fields`` (REST v2)."""
-
-    active: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="ACTIVE")
-    country_id: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="COUNTRY_ID")
-    created_by_id: CrmRequisiteBankdetailFieldsResultActive | None = Field(
-        None, alias="CREATED_BY_ID"
-    )
-    date_create: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="DATE_CREATE")
-    date_modify: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="DATE_MODIFY")
-    entity_type_id: CrmRequisiteBankdetailFieldsResultActive | None = Field(
-        None, alias="ENTITY_TYPE_ID"
-    )
-    id: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="ID")
-    modify_by_id: CrmRequisiteBankdetailFieldsResultActive | None = Field(
-        None, alias="MODIFY_BY_ID"
-    )
-    name: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="NAME")
-    sort: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="SORT")
-    xml_id: CrmRequisiteBankdetailFieldsResultActive | None = Field(None, alias="XML_ID")
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
+CrmRequisitePresetFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 
 class CrmRequisitePresetGetResult(B24Model):

@@ -12,6 +12,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 CrmStatusAddResult: TypeAlias = LInt
 
@@ -58,33 +60,7 @@ class CrmStatusEntityTypesResultItem(B24Model):
 
 CrmStatusEntityTypesResult: TypeAlias = Rows[CrmStatusEntityTypesResultItem]
 
-
-class CrmStatusFieldsResultExtra(B24Model):
-    """An object in the result of ``crm.status.fields``."""
-
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmStatusFieldsResult(B24Model):
-    """Result of ``crm.status.fields`` (REST v2)."""
-
-    category_id: Any = Field(None, alias="CATEGORY_ID")
-    color: Any = Field(None, alias="COLOR")
-    entity_id: Any = Field(None, alias="ENTITY_ID")
-    extra: CrmStatusFieldsResultExtra | None = Field(None, alias="EXTRA")
-    id: Any = Field(None, alias="ID")
-    name: Any = Field(None, alias="NAME")
-    name_init: Any = Field(None, alias="NAME_INIT")
-    semantics: Any = Field(None, alias="SEMANTICS")
-    sort: Any = Field(None, alias="SORT")
-    status_id: Any = Field(None, alias="STATUS_ID")
-    system: Any = Field(None, alias="SYSTEM")
+CrmStatusFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 
 class CrmStatusGetResult(B24Model):

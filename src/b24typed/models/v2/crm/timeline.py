@@ -13,7 +13,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
-from b24typed.fieldtypes import DateTime
+from b24typed.fieldtypes import ByKey, DateTime
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 CrmTimelineBindingsBindResult: TypeAlias = LBool
 
@@ -24,12 +25,7 @@ class CrmTimelineBindingsBindFields(TypedDict, total=False):
     OWNER_ID: Required[int]
 
 
-class CrmTimelineBindingsFieldsResult(B24Model):
-    """Result of ``crm.timeline.bindings.fields`` (REST v2)."""
-
-    entity_id: Any = Field(None, alias="ENTITY_ID")
-    entity_type: Any = Field(None, alias="ENTITY_TYPE")
-    owner_id: Any = Field(None, alias="OWNER_ID")
+CrmTimelineBindingsFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 
 class CrmTimelineBindingsListItem(B24Model):
@@ -54,28 +50,7 @@ class CrmTimelineCommentAddFields(TypedDict, total=False):
     FILES: Mapping[str, Any]
 
 
-class CrmTimelineCommentFieldsResultFiles(B24Model):
-    """An object in the result of ``crm.timeline.comment.fields``."""
-
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmTimelineCommentFieldsResult(B24Model):
-    """Result of ``crm.timeline.comment.fields`` (REST v2)."""
-
-    author_id: Any = Field(None, alias="AUTHOR_ID")
-    comment: Any = Field(None, alias="COMMENT")
-    created: Any = Field(None, alias="CREATED")
-    entity_id: Any = Field(None, alias="ENTITY_ID")
-    entity_type: Any = Field(None, alias="ENTITY_TYPE")
-    files: CrmTimelineCommentFieldsResultFiles | None = Field(None, alias="FILES")
-    id: Any = Field(None, alias="ID")
+CrmTimelineCommentFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 
 class CrmTimelineCommentGetResult(B24Model):

@@ -13,7 +13,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
-from b24typed.fieldtypes import DateTime, Id
+from b24typed.fieldtypes import ByKey, DateTime, Id
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class CrmTypeAddResultTypeLinkedUserFields(B24Model):
@@ -122,73 +123,10 @@ class CrmTypeAddFields(TypedDict, total=False):
 CrmTypeDeleteResult: TypeAlias = Rows[Any]
 
 
-class CrmTypeFieldsResultFieldsCode(B24Model):
-    """An object in the result of ``crm.type.fields``."""
-
-    is_dynamic: LBool = Field(None, alias="isDynamic")
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    title: LStr = None
-    type: LStr = None
-    upper_name: LStr = Field(None, alias="upperName")
-
-
-class CrmTypeFieldsResultFields(B24Model):
-    """An object in the result of ``crm.type.fields``."""
-
-    code: CrmTypeFieldsResultFieldsCode | None = None
-    created_by: CrmTypeFieldsResultFieldsCode | None = Field(None, alias="createdBy")
-    created_time: CrmTypeFieldsResultFieldsCode | None = Field(None, alias="createdTime")
-    custom_section_id: CrmTypeFieldsResultFieldsCode | None = Field(None, alias="customSectionId")
-    entity_type_id: CrmTypeFieldsResultFieldsCode | None = Field(None, alias="entityTypeId")
-    id: CrmTypeFieldsResultFieldsCode | None = None
-    is_automation_enabled: CrmTypeFieldsResultFieldsCode | None = Field(
-        None, alias="isAutomationEnabled"
-    )
-    is_begin_close_dates_enabled: CrmTypeFieldsResultFieldsCode | None = Field(
-        None, alias="isBeginCloseDatesEnabled"
-    )
-    is_biz_proc_enabled: CrmTypeFieldsResultFieldsCode | None = Field(
-        None, alias="isBizProcEnabled"
-    )
-    is_categories_enabled: CrmTypeFieldsResultFieldsCode | None = Field(
-        None, alias="isCategoriesEnabled"
-    )
-    is_client_enabled: CrmTypeFieldsResultFieldsCode | None = Field(None, alias="isClientEnabled")
-    is_documents_enabled: CrmTypeFieldsResultFieldsCode | None = Field(
-        None, alias="isDocumentsEnabled"
-    )
-    is_link_with_products_enabled: CrmTypeFieldsResultFieldsCode | None = Field(
-        None, alias="isLinkWithProductsEnabled"
-    )
-    is_mycompany_enabled: CrmTypeFieldsResultFieldsCode | None = Field(
-        None, alias="isMycompanyEnabled"
-    )
-    is_observers_enabled: CrmTypeFieldsResultFieldsCode | None = Field(
-        None, alias="isObserversEnabled"
-    )
-    is_recyclebin_enabled: CrmTypeFieldsResultFieldsCode | None = Field(
-        None, alias="isRecyclebinEnabled"
-    )
-    is_set_open_permissions: CrmTypeFieldsResultFieldsCode | None = Field(
-        None, alias="isSetOpenPermissions"
-    )
-    is_source_enabled: CrmTypeFieldsResultFieldsCode | None = Field(None, alias="isSourceEnabled")
-    is_stages_enabled: CrmTypeFieldsResultFieldsCode | None = Field(None, alias="isStagesEnabled")
-    is_use_in_userfield_enabled: CrmTypeFieldsResultFieldsCode | None = Field(
-        None, alias="isUseInUserfieldEnabled"
-    )
-    title: CrmTypeFieldsResultFieldsCode | None = None
-    updated_by: CrmTypeFieldsResultFieldsCode | None = Field(None, alias="updatedBy")
-    updated_time: CrmTypeFieldsResultFieldsCode | None = Field(None, alias="updatedTime")
-
-
 class CrmTypeFieldsResult(B24Model):
     """Result of ``crm.type.fields`` (REST v2)."""
 
-    fields: CrmTypeFieldsResultFields
+    fields: ByKey[FieldDescriptor] | None = None
 
 
 class CrmTypeGetResultType(B24Model):

@@ -12,7 +12,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
-from b24typed.fieldtypes import DateTime
+from b24typed.fieldtypes import ByKey, DateTime
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class SaleBasketitemAddResultBasketItem(B24Model):
@@ -130,8 +131,14 @@ SaleBasketitemDeleteResult: TypeAlias = LBool
 SaleBasketitemGetResult: TypeAlias = SaleBasketitemAddResult
 
 
-class SaleBasketitemGetFieldsResultBasketItemBasePrice(B24Model):
-    """An object in the result of ``sale.basketitem.getFields``."""
+class SaleBasketitemGetFieldsResult(B24Model):
+    """Result of ``sale.basketitem.getFields`` (REST v2)."""
+
+    basket_item: ByKey[FieldDescriptor] | None = Field(None, alias="basketItem")
+
+
+class SaleBasketitemGetFieldsCatalogProductResultBasketItemBasePrice(B24Model):
+    """An object in the result of ``sale.basketitem.getFieldsCatalogProduct``."""
 
     is_immutable: LBool = Field(None, alias="isImmutable")
     is_read_only: LBool = Field(None, alias="isReadOnly")
@@ -139,25 +146,24 @@ class SaleBasketitemGetFieldsResultBasketItemBasePrice(B24Model):
     type: LStr = None
 
 
-class SaleBasketitemGetFieldsResultBasketItem(B24Model):
-    """An object in the result of ``sale.basketitem.getFields``."""
+class SaleBasketitemGetFieldsCatalogProductResultBasketItem(B24Model):
+    """An object in the result of ``sale.basketitem.getFieldsCatalogProduct``."""
 
-    base_price: SaleBasketitemGetFieldsResultBasketItemBasePrice | None = Field(
+    base_price: SaleBasketitemGetFieldsCatalogProductResultBasketItemBasePrice | None = Field(
         None, alias="basePrice"
     )
-    can_buy: SaleBasketitemGetFieldsResultBasketItemBasePrice | None = Field(None, alias="canBuy")
-    catalog_xml_id: SaleBasketitemGetFieldsResultBasketItemBasePrice | None = Field(
+    can_buy: SaleBasketitemGetFieldsCatalogProductResultBasketItemBasePrice | None = Field(
+        None, alias="canBuy"
+    )
+    catalog_xml_id: SaleBasketitemGetFieldsCatalogProductResultBasketItemBasePrice | None = Field(
         None, alias="catalogXmlId"
     )
 
 
-class SaleBasketitemGetFieldsResult(B24Model):
-    """Result of ``sale.basketitem.getFields`` (REST v2)."""
+class SaleBasketitemGetFieldsCatalogProductResult(B24Model):
+    """Result of ``sale.basketitem.getFieldsCatalogProduct`` (REST v2)."""
 
-    basket_item: SaleBasketitemGetFieldsResultBasketItem = Field(alias="basketItem")
-
-
-SaleBasketitemGetFieldsCatalogProductResult: TypeAlias = SaleBasketitemGetFieldsResult
+    basket_item: SaleBasketitemGetFieldsCatalogProductResultBasketItem = Field(alias="basketItem")
 
 
 class SaleBasketitemListItem(B24Model):

@@ -12,6 +12,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class SaleBasketpropertiesAddResultBasketProperty(B24Model):
@@ -61,37 +63,10 @@ class SaleBasketpropertiesGetResult(B24Model):
     basket_property: SaleBasketpropertiesGetResultBasketProperty = Field(alias="basketProperty")
 
 
-class SaleBasketpropertiesGetFieldsResultBasketPropertiesBasketId(B24Model):
-    """An object in the result of ``sale.basketproperties.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class SaleBasketpropertiesGetFieldsResultBasketProperties(B24Model):
-    """An object in the result of ``sale.basketproperties.getFields``."""
-
-    basket_id: SaleBasketpropertiesGetFieldsResultBasketPropertiesBasketId | None = Field(
-        None, alias="basketId"
-    )
-    code: SaleBasketpropertiesGetFieldsResultBasketPropertiesBasketId | None = None
-    id: SaleBasketpropertiesGetFieldsResultBasketPropertiesBasketId | None = None
-    name: SaleBasketpropertiesGetFieldsResultBasketPropertiesBasketId | None = None
-    sort: SaleBasketpropertiesGetFieldsResultBasketPropertiesBasketId | None = None
-    value: SaleBasketpropertiesGetFieldsResultBasketPropertiesBasketId | None = None
-    xml_id: SaleBasketpropertiesGetFieldsResultBasketPropertiesBasketId | None = Field(
-        None, alias="xmlId"
-    )
-
-
 class SaleBasketpropertiesGetFieldsResult(B24Model):
     """Result of ``sale.basketproperties.getFields`` (REST v2)."""
 
-    basket_properties: SaleBasketpropertiesGetFieldsResultBasketProperties = Field(
-        alias="basketProperties"
-    )
+    basket_properties: ByKey[FieldDescriptor] | None = Field(None, alias="basketProperties")
 
 
 class SaleBasketpropertiesListResult(B24Model):

@@ -12,7 +12,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LStr, Rows
-from b24typed.fieldtypes import DateTime
+from b24typed.fieldtypes import ByKey, DateTime
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class SaleBusinessValuePersonDomainAddResultBusinessValuePersonDomain(B24Model):
@@ -51,31 +52,11 @@ class SaleBusinessValuePersonDomainAddFields(TypedDict, total=False):
 SaleBusinessValuePersonDomainDeleteByFilterResult: TypeAlias = LBool
 
 
-class SaleBusinessValuePersonDomainGetFieldsResultBusinessValuePersonDomainDomain(B24Model):
-    """An object in the result of ``sale.businessValuePersonDomain.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class SaleBusinessValuePersonDomainGetFieldsResultBusinessValuePersonDomain(B24Model):
-    """An object in the result of ``sale.businessValuePersonDomain.getFields``."""
-
-    domain: SaleBusinessValuePersonDomainGetFieldsResultBusinessValuePersonDomainDomain | None = (
-        None
-    )
-    person_type_id: (
-        SaleBusinessValuePersonDomainGetFieldsResultBusinessValuePersonDomainDomain | None
-    ) = Field(None, alias="personTypeId")
-
-
 class SaleBusinessValuePersonDomainGetFieldsResult(B24Model):
     """Result of ``sale.businessValuePersonDomain.getFields`` (REST v2)."""
 
-    business_value_person_domain: SaleBusinessValuePersonDomainGetFieldsResultBusinessValuePersonDomain = Field(
-        alias="businessValuePersonDomain"
+    business_value_person_domain: ByKey[FieldDescriptor] | None = Field(
+        None, alias="businessValuePersonDomain"
     )
 
 

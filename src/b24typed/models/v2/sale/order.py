@@ -13,7 +13,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr, Rows
-from b24typed.fieldtypes import DateTime, Money
+from b24typed.fieldtypes import ByKey, DateTime, Money
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class SaleOrderAddResultOrder(B24Model):
@@ -398,103 +399,10 @@ class SaleOrderGetResult(B24Model):
     order: SaleOrderGetResultOrder
 
 
-class SaleOrderGetFieldsResultOrderAccountNumber(B24Model):
-    """An object in the result of ``sale.order.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class SaleOrderGetFieldsResultOrder(B24Model):
-    """An object in the result of ``sale.order.getFields``."""
-
-    account_number: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(
-        None, alias="accountNumber"
-    )
-    additional_info: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(
-        None, alias="additionalInfo"
-    )
-    affiliate_id: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(
-        None, alias="affiliateId"
-    )
-    canceled: SaleOrderGetFieldsResultOrderAccountNumber | None = None
-    comments: SaleOrderGetFieldsResultOrderAccountNumber | None = None
-    company_id: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(None, alias="companyId")
-    currency: SaleOrderGetFieldsResultOrderAccountNumber | None = None
-    date_canceled: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(
-        None, alias="dateCanceled"
-    )
-    date_insert: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(None, alias="dateInsert")
-    date_lock: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(None, alias="dateLock")
-    date_marked: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(None, alias="dateMarked")
-    date_status: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(None, alias="dateStatus")
-    date_update: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(None, alias="dateUpdate")
-    deducted: SaleOrderGetFieldsResultOrderAccountNumber | None = None
-    discount_value: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(
-        None, alias="discountValue"
-    )
-    emp_canceled_id: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(
-        None, alias="empCanceledId"
-    )
-    emp_marked_id: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(
-        None, alias="empMarkedId"
-    )
-    emp_status_id: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(
-        None, alias="empStatusId"
-    )
-    external_order: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(
-        None, alias="externalOrder"
-    )
-    id: SaleOrderGetFieldsResultOrderAccountNumber | None = None
-    id1c: SaleOrderGetFieldsResultOrderAccountNumber | None = None
-    lid: SaleOrderGetFieldsResultOrderAccountNumber | None = None
-    locked_by: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(None, alias="lockedBy")
-    marked: SaleOrderGetFieldsResultOrderAccountNumber | None = None
-    order_topic: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(None, alias="orderTopic")
-    payed: SaleOrderGetFieldsResultOrderAccountNumber | None = None
-    person_type_id: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(
-        None, alias="personTypeId"
-    )
-    person_type_xml_id: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(
-        None, alias="personTypeXmlId"
-    )
-    price: SaleOrderGetFieldsResultOrderAccountNumber | None = None
-    reason_canceled: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(
-        None, alias="reasonCanceled"
-    )
-    reason_marked: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(
-        None, alias="reasonMarked"
-    )
-    recount_flag: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(
-        None, alias="recountFlag"
-    )
-    recurring_id: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(
-        None, alias="recurringId"
-    )
-    responsible_id: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(
-        None, alias="responsibleId"
-    )
-    status_id: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(None, alias="statusId")
-    status_xml_id: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(
-        None, alias="statusXmlId"
-    )
-    tax_value: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(None, alias="taxValue")
-    updated1c: SaleOrderGetFieldsResultOrderAccountNumber | None = None
-    user_description: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(
-        None, alias="userDescription"
-    )
-    user_id: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(None, alias="userId")
-    version: SaleOrderGetFieldsResultOrderAccountNumber | None = None
-    version1c: SaleOrderGetFieldsResultOrderAccountNumber | None = None
-    xml_id: SaleOrderGetFieldsResultOrderAccountNumber | None = Field(None, alias="xmlId")
-
-
 class SaleOrderGetFieldsResult(B24Model):
     """Result of ``sale.order.getFields`` (REST v2)."""
 
-    order: SaleOrderGetFieldsResultOrder
+    order: ByKey[FieldDescriptor] | None = None
 
 
 class SaleOrderListItem(B24Model):

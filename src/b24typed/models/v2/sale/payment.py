@@ -13,7 +13,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
-from b24typed.fieldtypes import DateTime, Money
+from b24typed.fieldtypes import ByKey, DateTime, Money
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class SalePaymentAddResultPayment(B24Model):
@@ -168,122 +169,10 @@ class SalePaymentGetResult(B24Model):
     payment: SalePaymentGetResultPayment
 
 
-class SalePaymentGetFieldsResultPaymentAccountNumber(B24Model):
-    """An object in the result of ``sale.payment.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class SalePaymentGetFieldsResultPayment(B24Model):
-    """An object in the result of ``sale.payment.getFields``."""
-
-    account_number: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
-        None, alias="accountNumber"
-    )
-    comments: SalePaymentGetFieldsResultPaymentAccountNumber | None = None
-    company_id: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
-        None, alias="companyId"
-    )
-    currency: SalePaymentGetFieldsResultPaymentAccountNumber | None = None
-    date_bill: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(None, alias="dateBill")
-    date_marked: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
-        None, alias="dateMarked"
-    )
-    date_paid: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(None, alias="datePaid")
-    date_pay_before: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
-        None, alias="datePayBefore"
-    )
-    date_responsible_id: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
-        None, alias="dateResponsibleId"
-    )
-    emp_marked_id: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
-        None, alias="empMarkedId"
-    )
-    emp_paid_id: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
-        None, alias="empPaidId"
-    )
-    emp_responsible_id: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
-        None, alias="empResponsibleId"
-    )
-    emp_return_id: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
-        None, alias="empReturnId"
-    )
-    external_payment: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
-        None, alias="externalPayment"
-    )
-    id: SalePaymentGetFieldsResultPaymentAccountNumber | None = None
-    id1c: SalePaymentGetFieldsResultPaymentAccountNumber | None = None
-    is_return: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(None, alias="isReturn")
-    marked: SalePaymentGetFieldsResultPaymentAccountNumber | None = None
-    order_id: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(None, alias="orderId")
-    paid: SalePaymentGetFieldsResultPaymentAccountNumber | None = None
-    pay_return_comment: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
-        None, alias="payReturnComment"
-    )
-    pay_return_date: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
-        None, alias="payReturnDate"
-    )
-    pay_return_num: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
-        None, alias="payReturnNum"
-    )
-    pay_system_id: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
-        None, alias="paySystemId"
-    )
-    pay_system_is_cash: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
-        None, alias="paySystemIsCash"
-    )
-    pay_system_name: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
-        None, alias="paySystemName"
-    )
-    pay_system_xml_id: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
-        None, alias="paySystemXmlId"
-    )
-    pay_voucher_date: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
-        None, alias="payVoucherDate"
-    )
-    pay_voucher_num: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
-        None, alias="payVoucherNum"
-    )
-    price_cod: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(None, alias="priceCod")
-    ps_currency: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
-        None, alias="psCurrency"
-    )
-    ps_invoice_id: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
-        None, alias="psInvoiceId"
-    )
-    ps_response_date: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
-        None, alias="psResponseDate"
-    )
-    ps_status: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(None, alias="psStatus")
-    ps_status_code: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
-        None, alias="psStatusCode"
-    )
-    ps_status_description: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
-        None, alias="psStatusDescription"
-    )
-    ps_status_message: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
-        None, alias="psStatusMessage"
-    )
-    ps_sum: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(None, alias="psSum")
-    reason_marked: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
-        None, alias="reasonMarked"
-    )
-    responsible_id: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(
-        None, alias="responsibleId"
-    )
-    sum: SalePaymentGetFieldsResultPaymentAccountNumber | None = None
-    updated1c: SalePaymentGetFieldsResultPaymentAccountNumber | None = None
-    version1c: SalePaymentGetFieldsResultPaymentAccountNumber | None = None
-    xml_id: SalePaymentGetFieldsResultPaymentAccountNumber | None = Field(None, alias="xmlId")
-
-
 class SalePaymentGetFieldsResult(B24Model):
     """Result of ``sale.payment.getFields`` (REST v2)."""
 
-    payment: SalePaymentGetFieldsResultPayment
+    payment: ByKey[FieldDescriptor] | None = None
 
 
 class SalePaymentListResult(B24Model):

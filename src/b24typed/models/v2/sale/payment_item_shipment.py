@@ -12,7 +12,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
-from b24typed.fieldtypes import DateTime
+from b24typed.fieldtypes import ByKey, DateTime
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class SalePaymentItemShipmentAddResultPaymentItemShipment(B24Model):
@@ -44,39 +45,10 @@ SalePaymentItemShipmentDeleteResult: TypeAlias = LBool
 SalePaymentItemShipmentGetResult: TypeAlias = SalePaymentItemShipmentAddResult
 
 
-class SalePaymentItemShipmentGetFieldsResultPaymentItemShipmentDateInsert(B24Model):
-    """An object in the result of ``sale.paymentItemShipment.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class SalePaymentItemShipmentGetFieldsResultPaymentItemShipment(B24Model):
-    """An object in the result of ``sale.paymentItemShipment.getFields``."""
-
-    date_insert: SalePaymentItemShipmentGetFieldsResultPaymentItemShipmentDateInsert | None = Field(
-        None, alias="dateInsert"
-    )
-    id: SalePaymentItemShipmentGetFieldsResultPaymentItemShipmentDateInsert | None = None
-    payment_id: SalePaymentItemShipmentGetFieldsResultPaymentItemShipmentDateInsert | None = Field(
-        None, alias="paymentId"
-    )
-    shipment_id: SalePaymentItemShipmentGetFieldsResultPaymentItemShipmentDateInsert | None = Field(
-        None, alias="shipmentId"
-    )
-    xml_id: SalePaymentItemShipmentGetFieldsResultPaymentItemShipmentDateInsert | None = Field(
-        None, alias="xmlId"
-    )
-
-
 class SalePaymentItemShipmentGetFieldsResult(B24Model):
     """Result of ``sale.paymentItemShipment.getFields`` (REST v2)."""
 
-    payment_item_shipment: SalePaymentItemShipmentGetFieldsResultPaymentItemShipment = Field(
-        alias="paymentItemShipment"
-    )
+    payment_item_shipment: ByKey[FieldDescriptor] | None = Field(None, alias="paymentItemShipment")
 
 
 class SalePaymentItemShipmentListResult(B24Model):

@@ -12,7 +12,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
-from b24typed.fieldtypes import DateTime, Money
+from b24typed.fieldtypes import ByKey, DateTime, Money
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class SalePaymentitembasketAddResultPaymentItemBasket(B24Model):
@@ -63,40 +64,10 @@ class SalePaymentitembasketGetResult(B24Model):
     )
 
 
-class SalePaymentitembasketGetfieldsResultPaymentItemBasketBasketId(B24Model):
-    """An object in the result of ``sale.paymentitembasket.getfields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class SalePaymentitembasketGetfieldsResultPaymentItemBasket(B24Model):
-    """An object in the result of ``sale.paymentitembasket.getfields``."""
-
-    basket_id: SalePaymentitembasketGetfieldsResultPaymentItemBasketBasketId | None = Field(
-        None, alias="basketId"
-    )
-    date_insert: SalePaymentitembasketGetfieldsResultPaymentItemBasketBasketId | None = Field(
-        None, alias="dateInsert"
-    )
-    id: SalePaymentitembasketGetfieldsResultPaymentItemBasketBasketId | None = None
-    payment_id: SalePaymentitembasketGetfieldsResultPaymentItemBasketBasketId | None = Field(
-        None, alias="paymentId"
-    )
-    quantity: SalePaymentitembasketGetfieldsResultPaymentItemBasketBasketId | None = None
-    xml_id: SalePaymentitembasketGetfieldsResultPaymentItemBasketBasketId | None = Field(
-        None, alias="xmlId"
-    )
-
-
 class SalePaymentitembasketGetfieldsResult(B24Model):
     """Result of ``sale.paymentitembasket.getfields`` (REST v2)."""
 
-    payment_item_basket: SalePaymentitembasketGetfieldsResultPaymentItemBasket = Field(
-        alias="paymentItemBasket"
-    )
+    payment_item_basket: ByKey[FieldDescriptor] | None = Field(None, alias="paymentItemBasket")
 
 
 class SalePaymentitembasketListResult(B24Model):

@@ -12,7 +12,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr
-from b24typed.fieldtypes import DateTime
+from b24typed.fieldtypes import ByKey, DateTime
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class SalePersontypeAddResultPersonType(B24Model):
@@ -45,30 +46,10 @@ SalePersontypeDeleteResult: TypeAlias = LBool
 SalePersontypeGetResult: TypeAlias = SalePersontypeAddResult
 
 
-class SalePersontypeGetFieldsResultPersonTypeActive(B24Model):
-    """An object in the result of ``sale.persontype.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class SalePersontypeGetFieldsResultPersonType(B24Model):
-    """An object in the result of ``sale.persontype.getFields``."""
-
-    active: SalePersontypeGetFieldsResultPersonTypeActive | None = None
-    code: SalePersontypeGetFieldsResultPersonTypeActive | None = None
-    id: SalePersontypeGetFieldsResultPersonTypeActive | None = None
-    name: SalePersontypeGetFieldsResultPersonTypeActive | None = None
-    sort: SalePersontypeGetFieldsResultPersonTypeActive | None = None
-    xml_id: SalePersontypeGetFieldsResultPersonTypeActive | None = Field(None, alias="xmlId")
-
-
 class SalePersontypeGetFieldsResult(B24Model):
     """Result of ``sale.persontype.getFields`` (REST v2)."""
 
-    person_type: SalePersontypeGetFieldsResultPersonType = Field(alias="personType")
+    person_type: ByKey[FieldDescriptor] | None = Field(None, alias="personType")
 
 
 class SalePersontypeListResultPersonTypesItem(B24Model):

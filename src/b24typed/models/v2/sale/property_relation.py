@@ -12,6 +12,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LStr
+from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class SalePropertyRelationAddResultPropertyRelation(B24Model):
@@ -39,35 +41,10 @@ class SalePropertyRelationAddFields(TypedDict, total=False):
 SalePropertyRelationDeleteByFilterResult: TypeAlias = LBool
 
 
-class SalePropertyRelationGetFieldsResultPropertyRelationEntityId(B24Model):
-    """An object in the result of ``sale.propertyRelation.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class SalePropertyRelationGetFieldsResultPropertyRelation(B24Model):
-    """An object in the result of ``sale.propertyRelation.getFields``."""
-
-    entity_id: SalePropertyRelationGetFieldsResultPropertyRelationEntityId | None = Field(
-        None, alias="entityId"
-    )
-    entity_type: SalePropertyRelationGetFieldsResultPropertyRelationEntityId | None = Field(
-        None, alias="entityType"
-    )
-    property_id: SalePropertyRelationGetFieldsResultPropertyRelationEntityId | None = Field(
-        None, alias="propertyId"
-    )
-
-
 class SalePropertyRelationGetFieldsResult(B24Model):
     """Result of ``sale.propertyRelation.getFields`` (REST v2)."""
 
-    property_relation: SalePropertyRelationGetFieldsResultPropertyRelation = Field(
-        alias="propertyRelation"
-    )
+    property_relation: ByKey[FieldDescriptor] | None = Field(None, alias="propertyRelation")
 
 
 class SalePropertyRelationListResult(B24Model):

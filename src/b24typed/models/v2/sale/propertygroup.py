@@ -12,6 +12,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class SalePropertygroupAddResultPropertyGroup(B24Model):
@@ -40,30 +42,10 @@ SalePropertygroupDeleteResult: TypeAlias = LBool
 SalePropertygroupGetResult: TypeAlias = SalePropertygroupAddResult
 
 
-class SalePropertygroupGetFieldsResultPropertyGroupId(B24Model):
-    """An object in the result of ``sale.propertygroup.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class SalePropertygroupGetFieldsResultPropertyGroup(B24Model):
-    """An object in the result of ``sale.propertygroup.getFields``."""
-
-    id: SalePropertygroupGetFieldsResultPropertyGroupId | None = None
-    name: SalePropertygroupGetFieldsResultPropertyGroupId | None = None
-    person_type_id: SalePropertygroupGetFieldsResultPropertyGroupId | None = Field(
-        None, alias="personTypeId"
-    )
-    sort: SalePropertygroupGetFieldsResultPropertyGroupId | None = None
-
-
 class SalePropertygroupGetFieldsResult(B24Model):
     """Result of ``sale.propertygroup.getFields`` (REST v2)."""
 
-    property_group: SalePropertygroupGetFieldsResultPropertyGroup = Field(alias="propertyGroup")
+    property_group: ByKey[FieldDescriptor] | None = Field(None, alias="propertyGroup")
 
 
 class SalePropertygroupListResult(B24Model):

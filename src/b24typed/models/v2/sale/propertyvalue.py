@@ -13,6 +13,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 SalePropertyvalueDeleteResult: TypeAlias = LBool
 
@@ -35,37 +37,10 @@ class SalePropertyvalueGetResult(B24Model):
     property_value: SalePropertyvalueGetResultPropertyValue = Field(alias="propertyValue")
 
 
-class SalePropertyvalueGetfieldsResultPropertyValueCode(B24Model):
-    """An object in the result of ``sale.propertyvalue.getfields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class SalePropertyvalueGetfieldsResultPropertyValue(B24Model):
-    """An object in the result of ``sale.propertyvalue.getfields``."""
-
-    code: SalePropertyvalueGetfieldsResultPropertyValueCode | None = None
-    id: SalePropertyvalueGetfieldsResultPropertyValueCode | None = None
-    name: SalePropertyvalueGetfieldsResultPropertyValueCode | None = None
-    order_id: SalePropertyvalueGetfieldsResultPropertyValueCode | None = Field(
-        None, alias="orderId"
-    )
-    order_props_id: SalePropertyvalueGetfieldsResultPropertyValueCode | None = Field(
-        None, alias="orderPropsId"
-    )
-    order_props_xml_id: SalePropertyvalueGetfieldsResultPropertyValueCode | None = Field(
-        None, alias="orderPropsXmlId"
-    )
-    value: SalePropertyvalueGetfieldsResultPropertyValueCode | None = None
-
-
 class SalePropertyvalueGetfieldsResult(B24Model):
     """Result of ``sale.propertyvalue.getfields`` (REST v2)."""
 
-    property_value: SalePropertyvalueGetfieldsResultPropertyValue = Field(alias="propertyValue")
+    property_value: ByKey[FieldDescriptor] | None = Field(None, alias="propertyValue")
 
 
 class SalePropertyvalueListResult(B24Model):

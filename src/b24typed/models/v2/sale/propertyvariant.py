@@ -12,6 +12,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class SalePropertyvariantAddResultPropertyVariant(B24Model):
@@ -60,37 +62,10 @@ class SalePropertyvariantGetResult(B24Model):
     property_variant: SalePropertyvariantGetResultPropertyVariant = Field(alias="propertyVariant")
 
 
-class SalePropertyvariantGetFieldsResultPropertyVariantDescription(B24Model):
-    """An object in the result of ``sale.propertyvariant.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class SalePropertyvariantGetFieldsResultPropertyVariant(B24Model):
-    """An object in the result of ``sale.propertyvariant.getFields``."""
-
-    description: SalePropertyvariantGetFieldsResultPropertyVariantDescription | None = None
-    id: SalePropertyvariantGetFieldsResultPropertyVariantDescription | None = None
-    name: SalePropertyvariantGetFieldsResultPropertyVariantDescription | None = None
-    order_props_id: SalePropertyvariantGetFieldsResultPropertyVariantDescription | None = Field(
-        None, alias="orderPropsId"
-    )
-    sort: SalePropertyvariantGetFieldsResultPropertyVariantDescription | None = None
-    value: SalePropertyvariantGetFieldsResultPropertyVariantDescription | None = None
-    xnl_id: SalePropertyvariantGetFieldsResultPropertyVariantDescription | None = Field(
-        None, alias="xnlId"
-    )
-
-
 class SalePropertyvariantGetFieldsResult(B24Model):
     """Result of ``sale.propertyvariant.getFields`` (REST v2)."""
 
-    property_variant: SalePropertyvariantGetFieldsResultPropertyVariant = Field(
-        alias="propertyVariant"
-    )
+    property_variant: ByKey[FieldDescriptor] | None = Field(None, alias="propertyVariant")
 
 
 class SalePropertyvariantListResult(B24Model):

@@ -14,7 +14,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr, Rows
-from b24typed.fieldtypes import DateTime, Money
+from b24typed.fieldtypes import ByKey, DateTime, Money
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class SaleShipmentAddResultShipment(B24Model):
@@ -150,135 +151,10 @@ class SaleShipmentGetResult(B24Model):
     shipment: SaleShipmentGetResultShipment | None = None
 
 
-class SaleShipmentGetFieldsResultShipmentAccountNumber(B24Model):
-    """An object in the result of ``sale.shipment.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class SaleShipmentGetFieldsResultShipment(B24Model):
-    """An object in the result of ``sale.shipment.getFields``."""
-
-    account_number: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="accountNumber"
-    )
-    allow_delivery: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="allowDelivery"
-    )
-    base_price_delivery: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="basePriceDelivery"
-    )
-    canceled: SaleShipmentGetFieldsResultShipmentAccountNumber | None = None
-    comments: SaleShipmentGetFieldsResultShipmentAccountNumber | None = None
-    company_id: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="companyId"
-    )
-    currency: SaleShipmentGetFieldsResultShipmentAccountNumber | None = None
-    custom_price_delivery: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="customPriceDelivery"
-    )
-    date_allow_delivery: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="dateAllowDelivery"
-    )
-    date_canceled: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="dateCanceled"
-    )
-    date_deducted: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="dateDeducted"
-    )
-    date_insert: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="dateInsert"
-    )
-    date_marked: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="dateMarked"
-    )
-    date_responsible_id: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="dateResponsibleId"
-    )
-    deducted: SaleShipmentGetFieldsResultShipmentAccountNumber | None = None
-    delivery_doc_date: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="deliveryDocDate"
-    )
-    delivery_doc_num: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="deliveryDocNum"
-    )
-    delivery_id: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="deliveryId"
-    )
-    delivery_name: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="deliveryName"
-    )
-    delivery_xml_id: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="deliveryXmlId"
-    )
-    discount_price: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="discountPrice"
-    )
-    emp_allow_delivery_id: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="empAllowDeliveryId"
-    )
-    emp_canceled_id: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="empCanceledId"
-    )
-    emp_deducted_id: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="empDeductedId"
-    )
-    emp_marked_id: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="empMarkedId"
-    )
-    emp_responsible_id: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="empResponsibleId"
-    )
-    external_delivery: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="externalDelivery"
-    )
-    id: SaleShipmentGetFieldsResultShipmentAccountNumber | None = None
-    id1c: SaleShipmentGetFieldsResultShipmentAccountNumber | None = None
-    marked: SaleShipmentGetFieldsResultShipmentAccountNumber | None = None
-    order_id: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(None, alias="orderId")
-    price_delivery: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="priceDelivery"
-    )
-    reason_marked: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="reasonMarked"
-    )
-    reason_undo_deducted: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="reasonUndoDeducted"
-    )
-    responsible_id: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="responsibleId"
-    )
-    status_id: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="statusId"
-    )
-    status_xml_id: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="statusXmlId"
-    )
-    system: SaleShipmentGetFieldsResultShipmentAccountNumber | None = None
-    tracking_description: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="trackingDescription"
-    )
-    tracking_last_check: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="trackingLastCheck"
-    )
-    tracking_number: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="trackingNumber"
-    )
-    tracking_status: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(
-        None, alias="trackingStatus"
-    )
-    updated1c: SaleShipmentGetFieldsResultShipmentAccountNumber | None = None
-    version1c: SaleShipmentGetFieldsResultShipmentAccountNumber | None = None
-    xml_id: SaleShipmentGetFieldsResultShipmentAccountNumber | None = Field(None, alias="xmlId")
-
-
 class SaleShipmentGetFieldsResult(B24Model):
     """Result of ``sale.shipment.getFields`` (REST v2)."""
 
-    shipment: SaleShipmentGetFieldsResultShipment
+    shipment: ByKey[FieldDescriptor] | None = None
 
 
 class SaleShipmentListItem(B24Model):

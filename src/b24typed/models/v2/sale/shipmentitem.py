@@ -12,7 +12,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
-from b24typed.fieldtypes import DateTime, Money
+from b24typed.fieldtypes import ByKey, DateTime, Money
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class SaleShipmentitemAddResultShipmentItem(B24Model):
@@ -61,39 +62,10 @@ class SaleShipmentitemGetResult(B24Model):
     shipment_item: SaleShipmentitemGetResultShipmentItem = Field(alias="shipmentItem")
 
 
-class SaleShipmentitemGetfieldsResultShipmentItemBasketId(B24Model):
-    """An object in the result of ``sale.shipmentitem.getfields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class SaleShipmentitemGetfieldsResultShipmentItem(B24Model):
-    """An object in the result of ``sale.shipmentitem.getfields``."""
-
-    basket_id: SaleShipmentitemGetfieldsResultShipmentItemBasketId | None = Field(
-        None, alias="basketId"
-    )
-    date_insert: SaleShipmentitemGetfieldsResultShipmentItemBasketId | None = Field(
-        None, alias="dateInsert"
-    )
-    id: SaleShipmentitemGetfieldsResultShipmentItemBasketId | None = None
-    order_delivery_id: SaleShipmentitemGetfieldsResultShipmentItemBasketId | None = Field(
-        None, alias="orderDeliveryId"
-    )
-    quantity: SaleShipmentitemGetfieldsResultShipmentItemBasketId | None = None
-    reserved_quantity: SaleShipmentitemGetfieldsResultShipmentItemBasketId | None = Field(
-        None, alias="reservedQuantity"
-    )
-    xml_id: SaleShipmentitemGetfieldsResultShipmentItemBasketId | None = Field(None, alias="xmlId")
-
-
 class SaleShipmentitemGetfieldsResult(B24Model):
     """Result of ``sale.shipmentitem.getfields`` (REST v2)."""
 
-    shipment_item: SaleShipmentitemGetfieldsResultShipmentItem = Field(alias="shipmentItem")
+    shipment_item: ByKey[FieldDescriptor] | None = Field(None, alias="shipmentItem")
 
 
 class SaleShipmentitemListResult(B24Model):

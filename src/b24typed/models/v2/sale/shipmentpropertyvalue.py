@@ -13,6 +13,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 SaleShipmentpropertyvalueDeleteResult: TypeAlias = LBool
 
@@ -23,39 +25,10 @@ class SaleShipmentpropertyvalueGetResult(B24Model):
     property_value: Any = Field(None, alias="propertyValue")
 
 
-class SaleShipmentpropertyvalueGetfieldsResultPropertyValueCode(B24Model):
-    """An object in the result of ``sale.shipmentpropertyvalue.getfields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class SaleShipmentpropertyvalueGetfieldsResultPropertyValue(B24Model):
-    """An object in the result of ``sale.shipmentpropertyvalue.getfields``."""
-
-    code: SaleShipmentpropertyvalueGetfieldsResultPropertyValueCode | None = None
-    id: SaleShipmentpropertyvalueGetfieldsResultPropertyValueCode | None = None
-    name: SaleShipmentpropertyvalueGetfieldsResultPropertyValueCode | None = None
-    shipment_id: SaleShipmentpropertyvalueGetfieldsResultPropertyValueCode | None = Field(
-        None, alias="shipmentId"
-    )
-    shipment_props_id: SaleShipmentpropertyvalueGetfieldsResultPropertyValueCode | None = Field(
-        None, alias="shipmentPropsId"
-    )
-    shipment_props_xml_id: SaleShipmentpropertyvalueGetfieldsResultPropertyValueCode | None = Field(
-        None, alias="shipmentPropsXmlId"
-    )
-    value: SaleShipmentpropertyvalueGetfieldsResultPropertyValueCode | None = None
-
-
 class SaleShipmentpropertyvalueGetfieldsResult(B24Model):
     """Result of ``sale.shipmentpropertyvalue.getfields`` (REST v2)."""
 
-    property_value: SaleShipmentpropertyvalueGetfieldsResultPropertyValue = Field(
-        alias="propertyValue"
-    )
+    property_value: ByKey[FieldDescriptor] | None = Field(None, alias="propertyValue")
 
 
 class SaleShipmentpropertyvalueListItem(B24Model):

@@ -12,6 +12,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LStr, Rows
+from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class SaleStatusLangAddResultStatusLang(B24Model):
@@ -45,30 +47,10 @@ class SaleStatusLangDeleteByFilterFields(TypedDict, total=False):
     statusId: Required[int]
 
 
-class SaleStatusLangGetFieldsResultStatusLangDescription(B24Model):
-    """An object in the result of ``sale.statusLang.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class SaleStatusLangGetFieldsResultStatusLang(B24Model):
-    """An object in the result of ``sale.statusLang.getFields``."""
-
-    description: SaleStatusLangGetFieldsResultStatusLangDescription | None = None
-    lid: SaleStatusLangGetFieldsResultStatusLangDescription | None = None
-    name: SaleStatusLangGetFieldsResultStatusLangDescription | None = None
-    status_id: SaleStatusLangGetFieldsResultStatusLangDescription | None = Field(
-        None, alias="statusId"
-    )
-
-
 class SaleStatusLangGetFieldsResult(B24Model):
     """Result of ``sale.statusLang.getFields`` (REST v2)."""
 
-    status_lang: SaleStatusLangGetFieldsResultStatusLang = Field(alias="statusLang")
+    status_lang: ByKey[FieldDescriptor] | None = Field(None, alias="statusLang")
 
 
 class SaleStatusLangGetListLangsResultLangsItem(B24Model):

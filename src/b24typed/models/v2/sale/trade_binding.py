@@ -8,31 +8,15 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
-
-
-class SaleTradeBindingGetFieldsResultTradeBindingExternalOrderId(B24Model):
-    """An object in the result of ``sale.tradeBinding.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class SaleTradeBindingGetFieldsResultTradeBinding(B24Model):
-    """An object in the result of ``sale.tradeBinding.getFields``."""
-
-    external_order_id: SaleTradeBindingGetFieldsResultTradeBindingExternalOrderId | None = Field(
-        None, alias="externalOrderId"
-    )
-    id: SaleTradeBindingGetFieldsResultTradeBindingExternalOrderId | None = None
+from b24typed.core.typed_models import B24Model, LInt, Rows
+from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class SaleTradeBindingGetFieldsResult(B24Model):
     """Result of ``sale.tradeBinding.getFields`` (REST v2)."""
 
-    trade_binding: SaleTradeBindingGetFieldsResultTradeBinding = Field(alias="tradeBinding")
+    trade_binding: ByKey[FieldDescriptor] | None = Field(None, alias="tradeBinding")
 
 
 class SaleTradeBindingListItem(B24Model):

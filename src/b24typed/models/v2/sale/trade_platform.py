@@ -8,33 +8,15 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
-
-
-class SaleTradePlatformGetFieldsResultTradePlatformCatalogSectionTabClassName(B24Model):
-    """An object in the result of ``sale.tradePlatform.getFields``."""
-
-    is_immutable: LBool = Field(None, alias="isImmutable")
-    is_read_only: LBool = Field(None, alias="isReadOnly")
-    is_required: LBool = Field(None, alias="isRequired")
-    type: LStr = None
-
-
-class SaleTradePlatformGetFieldsResultTradePlatform(B24Model):
-    """An object in the result of ``sale.tradePlatform.getFields``."""
-
-    catalog_section_tab_class_name: (
-        SaleTradePlatformGetFieldsResultTradePlatformCatalogSectionTabClassName | None
-    ) = Field(None, alias="catalogSectionTabClassName")
-    class_: SaleTradePlatformGetFieldsResultTradePlatformCatalogSectionTabClassName | None = Field(
-        None, alias="class"
-    )
+from b24typed.core.typed_models import B24Model, LInt, LStr, Rows
+from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class SaleTradePlatformGetFieldsResult(B24Model):
     """Result of ``sale.tradePlatform.getFields`` (REST v2)."""
 
-    trade_platform: SaleTradePlatformGetFieldsResultTradePlatform = Field(alias="tradePlatform")
+    trade_platform: ByKey[FieldDescriptor] | None = Field(None, alias="tradePlatform")
 
 
 class SaleTradePlatformListItem(B24Model):

@@ -12,7 +12,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
-from b24typed.fieldtypes import Flag
+from b24typed.fieldtypes import ByKey, Flag
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class TaskItemAddFields(TypedDict, total=False):
@@ -128,49 +129,7 @@ class TaskItemUserfieldGetResult(B24Model):
     xml_id: LStr = Field(None, alias="XML_ID")
 
 
-class TaskItemUserfieldGetfieldsResultList(B24Model):
-    """An object in the result of ``task.item.userfield.getfields``."""
-
-    def_: LStr = Field(None, alias="DEF")
-    del_: LStr = Field(None, alias="DEL")
-    id: LInt = Field(None, alias="ID")
-    sort: LInt = Field(None, alias="SORT")
-    value: LStr = Field(None, alias="VALUE")
-    xml_id: LStr = Field(None, alias="XML_ID")
-    is_multiple: LBool = Field(None, alias="isMultiple")
-    title: LStr = None
-    type: LStr = None
-
-
-class TaskItemUserfieldGetfieldsResultSettings(B24Model):
-    """An object in the result of ``task.item.userfield.getfields``."""
-
-    title: LStr = None
-    type: LStr = None
-
-
-class TaskItemUserfieldGetfieldsResult(B24Model):
-    """Result of ``task.item.userfield.getfields`` (REST v2)."""
-
-    edit_form_label: Any = Field(None, alias="EDIT_FORM_LABEL")
-    edit_in_list: Any = Field(None, alias="EDIT_IN_LIST")
-    entity_id: Any = Field(None, alias="ENTITY_ID")
-    error_message: Any = Field(None, alias="ERROR_MESSAGE")
-    field_name: Any = Field(None, alias="FIELD_NAME")
-    help_message: Any = Field(None, alias="HELP_MESSAGE")
-    id: Any = Field(None, alias="ID")
-    is_searchable: Any = Field(None, alias="IS_SEARCHABLE")
-    list: TaskItemUserfieldGetfieldsResultList | None = Field(None, alias="LIST")
-    list_column_label: Any = Field(None, alias="LIST_COLUMN_LABEL")
-    list_filter_label: Any = Field(None, alias="LIST_FILTER_LABEL")
-    mandatory: Any = Field(None, alias="MANDATORY")
-    multiple: Any = Field(None, alias="MULTIPLE")
-    settings: TaskItemUserfieldGetfieldsResultSettings | None = Field(None, alias="SETTINGS")
-    show_filter: Any = Field(None, alias="SHOW_FILTER")
-    show_in_list: Any = Field(None, alias="SHOW_IN_LIST")
-    sort: Any = Field(None, alias="SORT")
-    user_type_id: Any = Field(None, alias="USER_TYPE_ID")
-    xml_id: Any = Field(None, alias="XML_ID")
+TaskItemUserfieldGetfieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 
 class TaskItemUserfieldGetlistItem(B24Model):

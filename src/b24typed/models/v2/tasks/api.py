@@ -13,6 +13,8 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 
 class TasksApiScrumBacklogAddResult(B24Model):
@@ -35,31 +37,11 @@ TasksApiScrumBacklogDeleteResult: TypeAlias = Rows[Any]
 TasksApiScrumBacklogGetResult: TypeAlias = TasksApiScrumBacklogAddResult
 
 
-class TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy(B24Model):
-    """An object in the result of ``tasks.api.scrum.backlog.getFields``."""
-
-    type: LStr = None
-
-
-class TasksApiScrumBacklogGetFieldsResultFields(B24Model):
-    """An object in the result of ``tasks.api.scrum.backlog.getFields``."""
-
-    created_by: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = Field(
-        None, alias="createdBy"
-    )
-    group_id: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = Field(
-        None, alias="groupId"
-    )
-    modified_by: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = Field(
-        None, alias="modifiedBy"
-    )
-
-
 class TasksApiScrumBacklogGetFieldsResult(B24Model):
     """Result of ``tasks.api.scrum.backlog.getFields`` (REST v2)."""
 
     created_by: LInt = Field(None, alias="createdBy")
-    fields: TasksApiScrumBacklogGetFieldsResultFields | None = None
+    fields: ByKey[FieldDescriptor] | None = None
     group_id: LInt = Field(None, alias="groupId")
     modified_by: LInt = Field(None, alias="modifiedBy")
 
@@ -150,31 +132,13 @@ class TasksApiScrumEpicGetResult(B24Model):
     name: LStr = None
 
 
-class TasksApiScrumEpicGetFieldsResultFields(B24Model):
-    """An object in the result of ``tasks.api.scrum.epic.getFields``."""
-
-    color: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = None
-    created_by: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = Field(
-        None, alias="createdBy"
-    )
-    description: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = None
-    files: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = None
-    group_id: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = Field(
-        None, alias="groupId"
-    )
-    modified_by: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = Field(
-        None, alias="modifiedBy"
-    )
-    name: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = None
-
-
 class TasksApiScrumEpicGetFieldsResult(B24Model):
     """Result of ``tasks.api.scrum.epic.getFields`` (REST v2)."""
 
     color: LStr = None
     created_by: LInt = Field(None, alias="createdBy")
     description: LStr = None
-    fields: TasksApiScrumEpicGetFieldsResultFields | None = None
+    fields: ByKey[FieldDescriptor] | None = None
     files: LList[Any] = None
     group_id: LInt = Field(None, alias="groupId")
     modified_by: LInt = Field(None, alias="modifiedBy")
@@ -220,22 +184,10 @@ TasksApiScrumKanbanDeleteStageResult: TypeAlias = LBool
 TasksApiScrumKanbanDeleteTaskResult: TypeAlias = LBool
 
 
-class TasksApiScrumKanbanGetFieldsResultFields(B24Model):
-    """An object in the result of ``tasks.api.scrum.kanban.getFields``."""
-
-    color: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = None
-    name: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = None
-    sort: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = None
-    sprint_id: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = Field(
-        None, alias="sprintId"
-    )
-    type: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = None
-
-
 class TasksApiScrumKanbanGetFieldsResult(B24Model):
     """Result of ``tasks.api.scrum.kanban.getFields`` (REST v2)."""
 
-    fields: TasksApiScrumKanbanGetFieldsResultFields
+    fields: ByKey[FieldDescriptor] | None = None
 
 
 TasksApiScrumKanbanUpdateStageResult: TypeAlias = LBool
@@ -281,36 +233,13 @@ TasksApiScrumSprintDeleteResult: TypeAlias = Rows[Any]
 TasksApiScrumSprintGetResult: TypeAlias = TasksApiScrumSprintAddResult
 
 
-class TasksApiScrumSprintGetFieldsResultFields(B24Model):
-    """An object in the result of ``tasks.api.scrum.sprint.getFields``."""
-
-    created_by: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = Field(
-        None, alias="createdBy"
-    )
-    date_end: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = Field(
-        None, alias="dateEnd"
-    )
-    date_start: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = Field(
-        None, alias="dateStart"
-    )
-    group_id: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = Field(
-        None, alias="groupId"
-    )
-    modified_by: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = Field(
-        None, alias="modifiedBy"
-    )
-    name: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = None
-    sort: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = None
-    status: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = None
-
-
 class TasksApiScrumSprintGetFieldsResult(B24Model):
     """Result of ``tasks.api.scrum.sprint.getFields`` (REST v2)."""
 
     created_by: LInt = Field(None, alias="createdBy")
     date_end: LStr = Field(None, alias="dateEnd")
     date_start: LStr = Field(None, alias="dateStart")
-    fields: TasksApiScrumSprintGetFieldsResultFields | None = None
+    fields: ByKey[FieldDescriptor] | None = None
     group_id: LInt = Field(None, alias="groupId")
     modified_by: LInt = Field(None, alias="modifiedBy")
     name: LStr = None
@@ -343,32 +272,13 @@ class TasksApiScrumTaskGetResult(B24Model):
     story_points: LStr = Field(None, alias="storyPoints")
 
 
-class TasksApiScrumTaskGetFieldsResultFields(B24Model):
-    """An object in the result of ``tasks.api.scrum.task.getFields``."""
-
-    created_by: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = Field(
-        None, alias="createdBy"
-    )
-    entity_id: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = Field(
-        None, alias="entityId"
-    )
-    epic_id: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = Field(None, alias="epicId")
-    modified_by: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = Field(
-        None, alias="modifiedBy"
-    )
-    sort: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = None
-    story_points: TasksApiScrumBacklogGetFieldsResultFieldsCreatedBy | None = Field(
-        None, alias="storyPoints"
-    )
-
-
 class TasksApiScrumTaskGetFieldsResult(B24Model):
     """Result of ``tasks.api.scrum.task.getFields`` (REST v2)."""
 
     created_by: LInt = Field(None, alias="createdBy")
     entity_id: LInt = Field(None, alias="entityId")
     epic_id: LInt = Field(None, alias="epicId")
-    fields: TasksApiScrumTaskGetFieldsResultFields | None = None
+    fields: ByKey[FieldDescriptor] | None = None
     modified_by: LInt = Field(None, alias="modifiedBy")
     sort: LInt = None
     story_points: LStr = Field(None, alias="storyPoints")

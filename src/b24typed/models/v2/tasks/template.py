@@ -12,8 +12,9 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
-from b24typed.fieldtypes import DateTime, Money
+from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.fieldtypes import ByKey, DateTime, Money
+from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 
 TasksTemplateAddResult: TypeAlias = LInt
 
@@ -190,132 +191,7 @@ class TasksTemplateChecklistUpdateFields(TypedDict, total=False):
 
 TasksTemplateDeleteResult: TypeAlias = LBool
 
-
-class TasksTemplateFieldsResultAccomplices(B24Model):
-    """An object in the result of ``tasks.template.fields``."""
-
-    title: LStr = None
-    type: LStr = None
-
-
-class TasksTemplateFieldsResultAddInReportValues(B24Model):
-    """An object in the result of ``tasks.template.fields``."""
-
-    n: LStr = Field(None, alias="N")
-    y: LStr = Field(None, alias="Y")
-
-
-class TasksTemplateFieldsResultAddInReport(B24Model):
-    """An object in the result of ``tasks.template.fields``."""
-
-    default: LStr = None
-    title: LStr = None
-    type: LStr = None
-    values: TasksTemplateFieldsResultAddInReportValues | None = None
-
-
-class TasksTemplateFieldsResultBaseTemplateId(B24Model):
-    """An object in the result of ``tasks.template.fields``."""
-
-    default: Any = None
-    title: LStr = None
-    type: LStr = None
-
-
-class TasksTemplateFieldsResultCreatedBy(B24Model):
-    """An object in the result of ``tasks.template.fields``."""
-
-    required: LBool = None
-    title: LStr = None
-    type: LStr = None
-
-
-class TasksTemplateFieldsResultGroupId(B24Model):
-    """An object in the result of ``tasks.template.fields``."""
-
-    default: LInt = None
-    title: LStr = None
-    type: LStr = None
-
-
-class TasksTemplateFieldsResultId(B24Model):
-    """An object in the result of ``tasks.template.fields``."""
-
-    primary: LBool = None
-    title: LStr = None
-    type: LStr = None
-
-
-class TasksTemplateFieldsResultPriority(B24Model):
-    """An object in the result of ``tasks.template.fields``."""
-
-    default: LInt = None
-    title: LStr = None
-    type: LStr = None
-    values: LDict = None
-
-
-class TasksTemplateFieldsResult(B24Model):
-    """Result of ``tasks.template.fields`` (REST v2)."""
-
-    accomplices: TasksTemplateFieldsResultAccomplices | None = Field(None, alias="ACCOMPLICES")
-    add_in_report: TasksTemplateFieldsResultAddInReport | None = Field(None, alias="ADD_IN_REPORT")
-    auditors: TasksTemplateFieldsResultAccomplices | None = Field(None, alias="AUDITORS")
-    base_template_id: TasksTemplateFieldsResultBaseTemplateId | None = Field(
-        None, alias="BASE_TEMPLATE_ID"
-    )
-    created_by: TasksTemplateFieldsResultCreatedBy | None = Field(None, alias="CREATED_BY")
-    deadline_after: TasksTemplateFieldsResultBaseTemplateId | None = Field(
-        None, alias="DEADLINE_AFTER"
-    )
-    depends_on: TasksTemplateFieldsResultCreatedBy | None = Field(None, alias="DEPENDS_ON")
-    description: TasksTemplateFieldsResultAccomplices | None = Field(None, alias="DESCRIPTION")
-    end_date_plan_after: TasksTemplateFieldsResultBaseTemplateId | None = Field(
-        None, alias="END_DATE_PLAN_AFTER"
-    )
-    group_id: TasksTemplateFieldsResultGroupId | None = Field(None, alias="GROUP_ID")
-    id: TasksTemplateFieldsResultId | None = Field(None, alias="ID")
-    multitask: TasksTemplateFieldsResultAddInReport | None = Field(None, alias="MULTITASK")
-    parent_id: TasksTemplateFieldsResultGroupId | None = Field(None, alias="PARENT_ID")
-    priority: TasksTemplateFieldsResultPriority | None = Field(None, alias="PRIORITY")
-    replicate: TasksTemplateFieldsResultAddInReport | None = Field(None, alias="REPLICATE")
-    replicate_params: TasksTemplateFieldsResultAccomplices | None = Field(
-        None, alias="REPLICATE_PARAMS"
-    )
-    responsibles: TasksTemplateFieldsResultAccomplices | None = Field(None, alias="RESPONSIBLES")
-    responsible_id: TasksTemplateFieldsResultCreatedBy | None = Field(None, alias="RESPONSIBLE_ID")
-    site_id: TasksTemplateFieldsResultAccomplices | None = Field(None, alias="SITE_ID")
-    stage_id: TasksTemplateFieldsResultGroupId | None = Field(None, alias="STAGE_ID")
-    start_date_plan_after: TasksTemplateFieldsResultBaseTemplateId | None = Field(
-        None, alias="START_DATE_PLAN_AFTER"
-    )
-    status: TasksTemplateFieldsResultPriority | None = Field(None, alias="STATUS")
-    task_control: TasksTemplateFieldsResultAddInReport | None = Field(None, alias="TASK_CONTROL")
-    template_children_count: TasksTemplateFieldsResultBaseTemplateId | None = Field(
-        None, alias="TEMPLATE_CHILDREN_COUNT"
-    )
-    title_2: TasksTemplateFieldsResultCreatedBy | None = Field(None, alias="TITLE")
-    tparam_replication_count: TasksTemplateFieldsResultGroupId | None = Field(
-        None, alias="TPARAM_REPLICATION_COUNT"
-    )
-    tparam_type: TasksTemplateFieldsResultPriority | None = Field(None, alias="TPARAM_TYPE")
-    uf_auto_152207278904: TasksTemplateFieldsResultAccomplices | None = Field(
-        None, alias="UF_AUTO_152207278904"
-    )
-    uf_auto_291715100499: TasksTemplateFieldsResultAccomplices | None = Field(
-        None, alias="UF_AUTO_291715100499"
-    )
-    uf_crm_task: TasksTemplateFieldsResultAccomplices | None = Field(None, alias="UF_CRM_TASK")
-    uf_task_webdav_files: TasksTemplateFieldsResultAccomplices | None = Field(
-        None, alias="UF_TASK_WEBDAV_FILES"
-    )
-    xml_id: TasksTemplateFieldsResultBaseTemplateId | None = Field(None, alias="XML_ID")
-    default: LStr = None
-    primary: LBool = None
-    required: LBool = None
-    title: LStr = None
-    type: LStr = None
-    values: LDict = None
+TasksTemplateFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 
 class TasksTemplateGetResult(B24Model):
