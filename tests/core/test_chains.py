@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import random
 import sys
 import threading
 from typing import Any
@@ -15,39 +14,9 @@ import pytest
 from b24typed import AsyncB24Hook, B24Hook, LimitConfig, ManualClock
 from b24typed.testing import FakePortal
 
+from .test_lists import check_once, deal_churn
+
 FAULTS = ("503", "500", "reset", "timeout", "html502", "truncated")
-
-
-class Churn(httpx.BaseTransport, httpx.AsyncBaseTransport):
-    """The portal's transport; before every request but the first, three deals go and two come
-    (under the portal's lock, so chains running in threads see consistent data)."""
-
-    def __init__(self, portal: FakePortal, seed: int) -> None:
-        self.portal = portal
-        self.inner = portal.transport()
-        self.table = portal.crm.table(2)
-        self.rng = random.Random(seed)
-        self.removed: set[int] = set()
-        self.added: set[int] = set()
-        self.requests = 0
-
-    def churn(self) -> None:
-        with self.portal.lock:
-            self.requests += 1
-            if self.requests == 1:
-                return
-            for victim in self.rng.sample(self.table.ids, min(3, len(self.table.ids))):
-                self.table.delete(victim)
-                self.removed.add(victim)
-            self.added.update(self.portal.crm.seed_deals(2))
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.churn()
-        return self.inner.handle_request(request)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.churn()
-        return await self.inner.handle_async_request(request)
 
 
 class Counting(httpx.BaseTransport, httpx.AsyncBaseTransport):
@@ -92,13 +61,6 @@ class Counting(httpx.BaseTransport, httpx.AsyncBaseTransport):
             self._leave()
 
 
-def check_once(ids: list[int], before: set[int], churn: Churn) -> None:
-    """Nothing twice; everything that existed throughout; nothing that never existed."""
-    assert len(ids) == len(set(ids))
-    assert before - churn.removed <= set(ids)
-    assert set(ids) <= before | churn.added
-
-
 def _ids(items: list[Any]) -> list[int]:
     return [int(item["ID"]) for item in items]
 
@@ -110,7 +72,7 @@ def test_exactly_once_under_faults_and_churn(flavour: str, chains: int) -> None:
     portal = FakePortal(clock=ManualClock())
     portal.crm.seed_deals(n)
     portal.faults.random(rate=0.15, kinds=FAULTS, seed=chains)
-    churn = Churn(portal, seed=chains)
+    churn = deal_churn(portal)
     seen: list[tuple[int, int | None]] = []
     options: dict[str, Any] = {
         "max_concurrency": chains,
