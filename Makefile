@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-CODE := $(wildcard src tests codegen benchmarks examples)
+CODE := $(wildcard src tests codegen benchmarks examples hatch_build.py)
 
 .PHONY: test lint typecheck pytest demo bench peers generate import-docs report clean
 

@@ -1,5 +1,7 @@
 """Testing your own code with the fake portal: the ``b24_portal`` and ``b24_client`` fixtures
-come with b24typed.
+come with b24typed's pytest plugin, which a test suite turns on (it is not registered in every
+environment that has pytest): ``pytest_plugins`` below, ``-p b24typed.testing.pytest_plugin`` on
+the command line, or ``addopts`` in the pytest configuration.
 
 Run it with ``pytest examples/test_my_app.py``.
 """
@@ -8,6 +10,8 @@ from __future__ import annotations
 
 from b24typed import B24Hook
 from b24typed.testing import FakePortal
+
+pytest_plugins = ["b24typed.testing.pytest_plugin"]
 
 
 def close_won_deals(b24: B24Hook, stage: str = "WON") -> int:

@@ -119,6 +119,7 @@ class MethodSpec:
     list_args: dict[str, Any] | None
     deprecation: str | None
     walk_doc: list[str] = field(default_factory=list)
+    one_of: list[list[str]] = field(default_factory=list)  # Python names: one of each is needed
 
     @property
     def wire(self) -> dict[str, str]:
@@ -359,6 +360,12 @@ class ApiGenerator:
                     models,
                 )
                 params.append(Param(name, wire, annotation, wire in required))
+        python_name = {p.wire: p.name for p in params}
+        one_of = [
+            [python_name[w] for w in wires if w in python_name]
+            for wires in (schema.get("x-required-one-of") if isinstance(schema, dict) else None)
+            or []
+        ]
         spec = MethodSpec(
             const=group.names.take("_" + identifier(method.replace(".", "_")).upper()),
             method=method,
@@ -371,7 +378,14 @@ class ApiGenerator:
             ),
             list_args=list_args,
             deprecation=self.deprecation(doc) if doc.get("deprecated") else None,
+            one_of=[names for names in one_of if len(names) > 1],
         )
+        needs = [
+            "Needs one of " + ", ".join(f"``{name}``" for name in names) + "."
+            for names in spec.one_of
+        ]
+        if needs:
+            spec.doc[1:1] = ["", *wrap_doc(needs, width=84)]
         if list_args is not None and list_args["walk"]:
             spec.walk_doc = self.walk_doc(list_args["walk"])
         group.specs.append(spec)

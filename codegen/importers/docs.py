@@ -116,6 +116,24 @@ def _section_groups(builder: TreeBuilder, title: re.Pattern[str]) -> list[Group]
     return []
 
 
+_ALTERNATIVE = re.compile(r"^(?P<stem>.+?)(?P<sep>_?)(?P<kind>ID|Id|CODE|Code)$")
+
+
+def split_alternatives(required: list[str]) -> tuple[list[str], list[list[str]]]:
+    """The docs mark both names of an "id or code" pair required (``IBLOCK_ID`` and
+    ``IBLOCK_CODE``), while the method takes one of them: such pairs leave ``required`` and
+    become groups of which one name must be given."""
+    found: dict[tuple[str, str], dict[str, str]] = {}
+    for name in required:
+        match = _ALTERNATIVE.match(name)
+        if match:
+            key = (match["stem"], match["sep"])
+            found.setdefault(key, {})[match["kind"].lower()] = name
+    groups = [[pair["id"], pair["code"]] for pair in found.values() if len(pair) == 2]
+    paired = {name for group in groups for name in group}
+    return [name for name in required if name not in paired], groups
+
+
 def _params_schema(builder: TreeBuilder, request: Any) -> Schema:
     if isinstance(request, list):
         return examples.request_schema(request)
@@ -124,8 +142,11 @@ def _params_schema(builder: TreeBuilder, request: Any) -> Schema:
     if groups:
         properties, required = builder.properties(groups[0].rows, groups[1:])
         schema["properties"] = properties
+        required, alternatives = split_alternatives(required)
         if required:
             schema["required"] = required
+        if alternatives:
+            schema["x-required-one-of"] = alternatives
         mark(schema, TABLE)
     known = {name.lower() for name in schema["properties"]}
     for key, value in (request or {}).items():

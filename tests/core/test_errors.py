@@ -86,7 +86,13 @@ def answer(status: int, body: object) -> httpx.Response:
         (500, {"error": "INTERNAL_SERVER_ERROR"}, ServerError, "INTERNAL_SERVER_ERROR"),
         (200, {"error": "ACCESS_ERROR", "error_description": "denied"}, AjaxError, "ACCESS_ERROR"),
         (200, {"error": "0", "error_description": "odd"}, AjaxError, "RESPONSE_ERROR"),
-        (400, {"error": "", "error_description": "Not found"}, AjaxError, "RESPONSE_ERROR"),
+        # crm.deal.get of a missing id: a generic code whose description says "Not found"
+        (
+            400,
+            {"error": "", "error_description": "Not found"},
+            EntityNotFoundError,
+            "RESPONSE_ERROR",
+        ),
     ],
 )
 def test_rest_v2_error_envelopes(

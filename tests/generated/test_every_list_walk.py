@@ -68,9 +68,13 @@ def test_iterate_walks_every_item_or_is_absent(document: dict[str, Any], b24: B2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         first = b24.raw(method, **kwargs)
+        if first.error is not None:  # the portal refuses the call (event.offline.list: OAuth only)
+            with pytest.raises(type(first.error)):
+                list(walk(**kwargs))
+            return
         walked = list(walk(**kwargs))
     items_key = (document.get("list") or {}).get("items_key")
-    on_first_page = page_items(first.result, items_key) if first.is_success else []
+    on_first_page = page_items(first.result, items_key)
     expected = first.total if first.total is not None else len(on_first_page)
     assert len(on_first_page) < 50 or first.total is not None  # the whole list is known
     assert len(walked) == expected

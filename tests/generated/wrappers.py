@@ -102,17 +102,22 @@ def sample(schema: Any, depth: int = 0) -> Any:
 
 
 def arguments(bound: Any, document: dict[str, Any]) -> dict[str, Any]:
-    """Keyword arguments for a wrapper: every required parameter, from the example if any."""
+    """Keyword arguments for a wrapper: every required parameter and the first of each "one of"
+    group, from the example if any."""
     params = document.get("params") or {}
     props = params.get("properties") or {}
     example = (document.get("examples") or {}).get("request")
     example = example if isinstance(example, dict) else {}
     wire_of = _wire_names(bound)
+    first_of_group = {group[0] for group in params.get("x-required-one-of") or []}
     kwargs: dict[str, Any] = {}
     for name, parameter in inspect.signature(bound).parameters.items():
-        if name == "extra_params" or parameter.default is not inspect.Parameter.empty:
+        wire = wire_of.get(name)
+        if name == "extra_params" or (
+            parameter.default is not inspect.Parameter.empty and wire not in first_of_group
+        ):
             continue
-        wire = wire_of[name]
+        assert wire is not None
         schema = props.get(wire)
         if isinstance(schema, dict) and "x-entity" in schema:
             # an entity's fields: the docs' request examples hold JS expressions for dates

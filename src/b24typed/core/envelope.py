@@ -54,14 +54,22 @@ _BY_STATUS: dict[int, type[e.AjaxError]] = {
     503: e.QueryLimitError,
 }
 
+# Generic codes whose description says what happened: ``crm.deal.get`` of a missing id answers
+# HTTP 400 ``{"error": "", "error_description": "Not found"}`` (``RESPONSE_ERROR`` on some
+# portals), ``tasks.task.get`` ``ERROR_CORE`` "Task not found or access denied".
+_GENERIC_CODES = frozenset({"", "RESPONSE_ERROR", "ERROR_CORE"})
+_NOT_FOUND = re.compile(r"\bnot found\b", re.IGNORECASE)
+
 # Codes that always mean "forbidden", whatever status the portal sent with them.
 _FORCED_STATUS = {"AUTHORIZE_ERROR": 403, "WRONG_AUTH_TYPE": 403}
 
 
-def error_class(code: str, status: int) -> type[e.AjaxError]:
-    """The exception class for a Bitrix24 error code and HTTP status."""
+def error_class(code: str, status: int, description: str = "") -> type[e.AjaxError]:
+    """The exception class for a Bitrix24 error code, HTTP status and description."""
     if code in _BY_CODE:
         return _BY_CODE[code]
+    if code in _GENERIC_CODES and _NOT_FOUND.search(description):
+        return e.EntityNotFoundError
     if code.startswith(V3_PREFIX):
         return e.RequestValidationError if status == 400 or "VALIDATION" in code else e.AjaxError
     if status in _BY_STATUS:
@@ -82,7 +90,7 @@ def make_error(
 ) -> e.AjaxError:
     """Build the right :class:`AjaxError` subclass."""
     status = _FORCED_STATUS.get(code, status)
-    return error_class(code, status)(
+    return error_class(code, status, description)(
         code,
         description,
         status=status,

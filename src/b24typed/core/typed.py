@@ -18,7 +18,7 @@ model fields. Everything that runs lives here:
 from __future__ import annotations
 
 import importlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypeAlias, TypeVar
 
 from b24typed.core.errors import FieldError, ResultValidationError, SdkError
@@ -268,20 +268,33 @@ async def iterate_async(client: Any, call: ListCall[Any, I]) -> AsyncIterator[I]
 
 class Spec(Generic[R]):
     """What a generated method sends: one per REST method, shared by the sync, async and batch
-    namespaces. ``wire`` maps each Python parameter name to its wire name."""
+    namespaces. ``wire`` maps each Python parameter name to its wire name; ``one_of`` lists the
+    groups of parameters of which the call needs one (``iblock_id`` or ``iblock_code``)."""
 
-    __slots__ = ("api", "method", "models", "result", "wire")
+    __slots__ = ("api", "method", "models", "one_of", "result", "wire")
 
     def __init__(
-        self, api: ApiVersion, method: str, models: str, result: str | None, wire: Mapping[str, str]
+        self,
+        api: ApiVersion,
+        method: str,
+        models: str,
+        result: str | None,
+        wire: Mapping[str, str],
+        *,
+        one_of: Sequence[Sequence[str]] = (),
     ) -> None:
         self.api: ApiVersion = api
         self.method = method
         self.models = models
         self.result = result
         self.wire = wire
+        self.one_of = one_of
 
     def _params(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        for group in self.one_of:
+            if all(args.get(name, UNSET) is UNSET for name in group):
+                names = " or ".join(f"{name}=" for name in group)
+                raise SdkError(f"{self.method} needs {names}", code="SDK_INVALID_PARAMS")
         return {wire: args[name] for name, wire in self.wire.items()}
 
     def build(self, args: Mapping[str, Any]) -> Call[R]:
@@ -316,8 +329,9 @@ class ListSpec(Spec[R], Generic[R, I]):
         items_key: str | None,
         id_key: str,
         cursor_key: str,
+        one_of: Sequence[Sequence[str]] = (),
     ) -> None:
-        super().__init__(api, method, models, result, wire)
+        super().__init__(api, method, models, result, wire, one_of=one_of)
         self.item = item
         self.items_key = items_key
         self.id_key = id_key
@@ -429,6 +443,8 @@ class _AsyncCapture:
 
 def request_of(method: Callable[..., Any], kwargs: Mapping[str, Any]) -> Call[Any]:
     """The :class:`Call` a bound generated method (sync or async) would send for ``kwargs``."""
+    if isinstance(method, Namespace):  # a method that is also a namespace (``b24.lists.get``)
+        method = method.__call__
     namespace = getattr(method, "__self__", None)
     if not isinstance(namespace, Namespace) or isinstance(namespace, BatchNamespace):
         raise SdkError(

@@ -1,4 +1,5 @@
-"""pytest plugin (entry point ``pytest11: b24typed``): a fresh fake portal per test.
+"""pytest plugin, opt-in (``-p b24typed.testing.pytest_plugin``, ``addopts``, or
+``pytest_plugins = ["b24typed.testing.pytest_plugin"]``): a fresh fake portal per test.
 
 Fixtures: ``b24_portal`` (a :class:`~b24typed.testing.FakePortal`), ``b24_client`` and
 ``async_b24_client`` (b24typed clients on its webhook), ``b24_http`` (an

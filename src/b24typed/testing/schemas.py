@@ -20,19 +20,17 @@ if TYPE_CHECKING:
 __all__ = ["SchemaMethod", "SchemaRegistry", "default_schemas_dir", "example_from_schema"]
 
 # parsed schema folders shared by all portals of a process: (folder, mtime) -> methods
-_CACHE: dict[tuple[str, int], dict[str, SchemaMethod]] = {}
+_CACHE: dict[tuple[str, int], dict[str, SchemaMethod]] = {}  # also (packed file, api)
 _WRITE_KINDS = {"add", "update", "delete", "set"}
 _FIXED_DATETIME = "2026-01-01T10:00:00+03:00"
 
 
 def default_schemas_dir() -> Path | None:
-    """The repository's ``schemas/`` (source checkout), else a ``schemas`` folder shipped
-    inside this package, else None."""
-    here = Path(__file__).resolve()
-    candidates = [here.parents[3] / "schemas", here.parent / "schemas"]
-    for candidate in candidates:
-        if (candidate / "v2").is_dir() or (candidate / "v3").is_dir():
-            return candidate
+    """The repository's ``schemas/`` (a source checkout), else None: an installed wheel reads
+    the packed copy beside this module (:mod:`b24typed.testing.packed`)."""
+    candidate = Path(__file__).resolve().parents[3] / "schemas"
+    if (candidate / "v2").is_dir() or (candidate / "v3").is_dir():
+        return candidate
     return None
 
 
@@ -278,6 +276,36 @@ def keyset_view(items: list[Any], params: Mapping[str, Any], cursor: str, api: i
     return items
 
 
+def _methods(documents: list[Any], api: int) -> dict[str, SchemaMethod]:
+    found: dict[str, SchemaMethod] = {}
+    for raw in documents:
+        if not isinstance(raw, dict) or "method" not in raw:
+            continue
+        scopes = raw.get("scopes") or []
+        found[str(raw["method"]).lower()] = SchemaMethod(
+            method=str(raw["method"]),
+            api=int(raw.get("api", api)),
+            scopes=[str(s) for s in scopes] if isinstance(scopes, list) else [],
+            kind=str(raw.get("kind", "action")),
+            pagination=str(raw.get("pagination", "none")),
+            raw=raw,
+        )
+    return found
+
+
+def _packed(api: int) -> dict[str, SchemaMethod]:
+    """The methods of the packed schema file an installed wheel carries (empty without one)."""
+    from .packed import FILE_NAME, unpack
+
+    path = Path(__file__).resolve().parent / FILE_NAME
+    stamp = (str(path), api)
+    cached = _CACHE.get(stamp)
+    if cached is None:
+        documents = unpack(path).get(api, []) if path.is_file() else []
+        cached = _CACHE[stamp] = _methods(documents, api)
+    return cached
+
+
 class SchemaRegistry:
     def __init__(self, root: Path | None = None) -> None:
         self.root = root if root is not None else default_schemas_dir()
@@ -287,32 +315,21 @@ class SchemaRegistry:
         if api in self._loaded:
             return self._loaded[api]
         folder = self.root / f"v{api}" if self.root is not None else None
-        stamp = (str(folder), folder.stat().st_mtime_ns if folder and folder.is_dir() else 0)
+        if folder is None or not folder.is_dir():
+            self._loaded[api] = _packed(api)
+            return self._loaded[api]
+        stamp = (str(folder), folder.stat().st_mtime_ns)
         cached = _CACHE.get(stamp)
-        if cached is not None:
-            self._loaded[api] = cached
-            return cached
-        found: dict[str, SchemaMethod] = {}
-        if folder is not None and folder.is_dir():
+        if cached is None:
+            documents = []
             for path in sorted(folder.glob("*.json")):
                 try:
-                    raw = json.loads(path.read_text(encoding="utf-8"))
+                    documents.append(json.loads(path.read_text(encoding="utf-8")))
                 except (OSError, ValueError):
                     continue
-                if not isinstance(raw, dict) or "method" not in raw:
-                    continue
-                scopes = raw.get("scopes") or []
-                found[str(raw["method"]).lower()] = SchemaMethod(
-                    method=str(raw["method"]),
-                    api=int(raw.get("api", api)),
-                    scopes=[str(s) for s in scopes] if isinstance(scopes, list) else [],
-                    kind=str(raw.get("kind", "action")),
-                    pagination=str(raw.get("pagination", "none")),
-                    raw=raw,
-                )
-        self._loaded[api] = found
-        _CACHE[stamp] = found
-        return found
+            cached = _CACHE[stamp] = _methods(documents, api)
+        self._loaded[api] = cached
+        return cached
 
     def get(self, api: int, method: str) -> SchemaMethod | None:
         return self._load(api).get(method.lower())

@@ -49,7 +49,8 @@ _LISTS_DELETE: Spec[_m.ListsDeleteResult] = Spec(
     "lists.delete",
     _MODELS,
     "ListsDeleteResult",
-    {"iblock_code": "IBLOCK_CODE", "iblock_id": "IBLOCK_ID", "iblock_type_id": "IBLOCK_TYPE_ID"},
+    {"iblock_type_id": "IBLOCK_TYPE_ID", "iblock_code": "IBLOCK_CODE", "iblock_id": "IBLOCK_ID"},
+    one_of=[["iblock_id", "iblock_code"]],
 )
 _LISTS_GET: ListSpec[_m.ListsGetResult, _m.ListsGetItem] = ListSpec(
     2,
@@ -76,13 +77,14 @@ _LISTS_UPDATE: Spec[_m.ListsUpdateResult] = Spec(
     "ListsUpdateResult",
     {
         "fields": "FIELDS",
+        "iblock_type_id": "IBLOCK_TYPE_ID",
         "iblock_code": "IBLOCK_CODE",
         "iblock_id": "IBLOCK_ID",
-        "iblock_type_id": "IBLOCK_TYPE_ID",
         "messages": "MESSAGES",
         "rights": "RIGHTS",
         "socnet_group_id": "SOCNET_GROUP_ID",
     },
+    one_of=[["iblock_id", "iblock_code"]],
 )
 
 
@@ -114,12 +116,14 @@ class Lists(SyncNamespace):
     def delete(
         self,
         *,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsDeleteResult:
         """Delete a ``lists`` record.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
 
         REST v2 method ``lists.delete``.
         Scopes: lists.
@@ -134,15 +138,17 @@ class Lists(SyncNamespace):
         self,
         *,
         fields: Sequence[_m.ListsAddFieldsItem],
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         messages: Sequence[Any] | Unset = UNSET,
         rights: Sequence[Any] | Unset = UNSET,
         socnet_group_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsUpdateResult:
         """Change a ``lists`` record.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
 
         REST v2 method ``lists.update``.
         Scopes: lists.
@@ -209,12 +215,14 @@ class AsyncLists(AsyncNamespace):
     async def delete(
         self,
         *,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsDeleteResult:
         """Delete a ``lists`` record.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
 
         REST v2 method ``lists.delete``.
         Scopes: lists.
@@ -229,15 +237,17 @@ class AsyncLists(AsyncNamespace):
         self,
         *,
         fields: Sequence[_m.ListsAddFieldsItem],
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         messages: Sequence[Any] | Unset = UNSET,
         rights: Sequence[Any] | Unset = UNSET,
         socnet_group_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsUpdateResult:
         """Change a ``lists`` record.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
 
         REST v2 method ``lists.update``.
         Scopes: lists.
@@ -296,9 +306,9 @@ class BatchLists(BatchNamespace):
     def delete(
         self,
         *,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.ListsDeleteResult]:
         """Queue ``lists.delete`` in the batch."""
@@ -308,9 +318,9 @@ class BatchLists(BatchNamespace):
         self,
         *,
         fields: Sequence[_m.ListsAddFieldsItem],
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         messages: Sequence[Any] | Unset = UNSET,
         rights: Sequence[Any] | Unset = UNSET,
         socnet_group_id: int | Unset = UNSET,

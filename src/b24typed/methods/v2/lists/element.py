@@ -36,12 +36,13 @@ _LISTS_ELEMENT_ADD: Spec[_m.ListsElementAddResult] = Spec(
     {
         "element_code": "ELEMENT_CODE",
         "fields": "FIELDS",
+        "iblock_type_id": "IBLOCK_TYPE_ID",
         "iblock_code": "IBLOCK_CODE",
         "iblock_id": "IBLOCK_ID",
-        "iblock_type_id": "IBLOCK_TYPE_ID",
         "iblock_section_id": "IBLOCK_SECTION_ID",
         "list_element_url": "LIST_ELEMENT_URL",
     },
+    one_of=[["iblock_id", "iblock_code"]],
 )
 _LISTS_ELEMENT_DELETE: Spec[_m.ListsElementDeleteResult] = Spec(
     2,
@@ -49,12 +50,13 @@ _LISTS_ELEMENT_DELETE: Spec[_m.ListsElementDeleteResult] = Spec(
     _MODELS,
     "ListsElementDeleteResult",
     {
+        "iblock_type_id": "IBLOCK_TYPE_ID",
         "element_code": "ELEMENT_CODE",
         "element_id": "ELEMENT_ID",
         "iblock_code": "IBLOCK_CODE",
         "iblock_id": "IBLOCK_ID",
-        "iblock_type_id": "IBLOCK_TYPE_ID",
     },
+    one_of=[["iblock_id", "iblock_code"], ["element_id", "element_code"]],
 )
 _LISTS_ELEMENT_GET: ListSpec[_m.ListsElementGetResult, _m.ListsElementGetItem] = ListSpec(
     2,
@@ -62,13 +64,13 @@ _LISTS_ELEMENT_GET: ListSpec[_m.ListsElementGetResult, _m.ListsElementGetItem] =
     _MODELS,
     "ListsElementGetResult",
     {
-        "iblock_code": "IBLOCK_CODE",
-        "iblock_id": "IBLOCK_ID",
         "iblock_type_id": "IBLOCK_TYPE_ID",
         "element_code": "ELEMENT_CODE",
         "element_id": "ELEMENT_ID",
         "element_order": "ELEMENT_ORDER",
         "filter": "FILTER",
+        "iblock_code": "IBLOCK_CODE",
+        "iblock_id": "IBLOCK_ID",
         "select": "SELECT",
         "start": "start",
     },
@@ -76,6 +78,7 @@ _LISTS_ELEMENT_GET: ListSpec[_m.ListsElementGetResult, _m.ListsElementGetItem] =
     items_key=None,
     id_key="ID",
     cursor_key="ID",
+    one_of=[["iblock_id", "iblock_code"]],
 )
 _LISTS_ELEMENT_GET_FILE_URL: Spec[_m.ListsElementGetFileUrlResult] = Spec(
     2,
@@ -83,13 +86,14 @@ _LISTS_ELEMENT_GET_FILE_URL: Spec[_m.ListsElementGetFileUrlResult] = Spec(
     _MODELS,
     "ListsElementGetFileUrlResult",
     {
+        "field_id": "FIELD_ID",
+        "iblock_type_id": "IBLOCK_TYPE_ID",
         "element_code": "ELEMENT_CODE",
         "element_id": "ELEMENT_ID",
-        "field_id": "FIELD_ID",
         "iblock_code": "IBLOCK_CODE",
         "iblock_id": "IBLOCK_ID",
-        "iblock_type_id": "IBLOCK_TYPE_ID",
     },
+    one_of=[["iblock_id", "iblock_code"], ["element_id", "element_code"]],
 )
 _LISTS_ELEMENT_UPDATE: Spec[_m.ListsElementUpdateResult] = Spec(
     2,
@@ -97,13 +101,14 @@ _LISTS_ELEMENT_UPDATE: Spec[_m.ListsElementUpdateResult] = Spec(
     _MODELS,
     "ListsElementUpdateResult",
     {
+        "fields": "FIELDS",
+        "iblock_type_id": "IBLOCK_TYPE_ID",
         "element_code": "ELEMENT_CODE",
         "element_id": "ELEMENT_ID",
-        "fields": "FIELDS",
         "iblock_code": "IBLOCK_CODE",
         "iblock_id": "IBLOCK_ID",
-        "iblock_type_id": "IBLOCK_TYPE_ID",
     },
+    one_of=[["iblock_id", "iblock_code"], ["element_id", "element_code"]],
 )
 
 
@@ -115,14 +120,16 @@ class ListsElement(SyncNamespace):
         *,
         element_code: str,
         fields: Sequence[_m.ListsElementAddFieldsItem],
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         iblock_section_id: int | Unset = UNSET,
         list_element_url: str | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsElementAddResult:
         """Create a ``lists.element`` record.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
 
         REST v2 method ``lists.element.add``.
         Scopes: lists.
@@ -136,14 +143,17 @@ class ListsElement(SyncNamespace):
     def delete(
         self,
         *,
-        element_code: str,
-        element_id: int,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
+        element_code: str | Unset = UNSET,
+        element_id: int | Unset = UNSET,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsElementDeleteResult:
         """Delete a ``lists.element`` record.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
+        Needs one of ``element_id``, ``element_code``.
 
         REST v2 method ``lists.element.delete``.
         Scopes: lists.
@@ -157,15 +167,18 @@ class ListsElement(SyncNamespace):
     def update(
         self,
         *,
-        element_code: str,
-        element_id: int,
         fields: Sequence[_m.ListsElementAddFieldsItem],
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
+        element_code: str | Unset = UNSET,
+        element_id: int | Unset = UNSET,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsElementUpdateResult:
         """Change a ``lists.element`` record.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
+        Needs one of ``element_id``, ``element_code``.
 
         REST v2 method ``lists.element.update``.
         Scopes: lists.
@@ -192,14 +205,16 @@ class AsyncListsElement(AsyncNamespace):
         *,
         element_code: str,
         fields: Sequence[_m.ListsElementAddFieldsItem],
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         iblock_section_id: int | Unset = UNSET,
         list_element_url: str | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsElementAddResult:
         """Create a ``lists.element`` record.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
 
         REST v2 method ``lists.element.add``.
         Scopes: lists.
@@ -213,14 +228,17 @@ class AsyncListsElement(AsyncNamespace):
     async def delete(
         self,
         *,
-        element_code: str,
-        element_id: int,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
+        element_code: str | Unset = UNSET,
+        element_id: int | Unset = UNSET,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsElementDeleteResult:
         """Delete a ``lists.element`` record.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
+        Needs one of ``element_id``, ``element_code``.
 
         REST v2 method ``lists.element.delete``.
         Scopes: lists.
@@ -234,15 +252,18 @@ class AsyncListsElement(AsyncNamespace):
     async def update(
         self,
         *,
-        element_code: str,
-        element_id: int,
         fields: Sequence[_m.ListsElementAddFieldsItem],
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
+        element_code: str | Unset = UNSET,
+        element_id: int | Unset = UNSET,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsElementUpdateResult:
         """Change a ``lists.element`` record.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
+        Needs one of ``element_id``, ``element_code``.
 
         REST v2 method ``lists.element.update``.
         Scopes: lists.
@@ -269,9 +290,9 @@ class BatchListsElement(BatchNamespace):
         *,
         element_code: str,
         fields: Sequence[_m.ListsElementAddFieldsItem],
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         iblock_section_id: int | Unset = UNSET,
         list_element_url: str | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
@@ -282,11 +303,11 @@ class BatchListsElement(BatchNamespace):
     def delete(
         self,
         *,
-        element_code: str,
-        element_id: int,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
+        element_code: str | Unset = UNSET,
+        element_id: int | Unset = UNSET,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.ListsElementDeleteResult]:
         """Queue ``lists.element.delete`` in the batch."""
@@ -295,12 +316,12 @@ class BatchListsElement(BatchNamespace):
     def update(
         self,
         *,
-        element_code: str,
-        element_id: int,
         fields: Sequence[_m.ListsElementAddFieldsItem],
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
+        element_code: str | Unset = UNSET,
+        element_id: int | Unset = UNSET,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.ListsElementUpdateResult]:
         """Queue ``lists.element.update`` in the batch."""
@@ -317,18 +338,20 @@ class ListsElementGet(SyncNamespace):
     def __call__(
         self,
         *,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
         element_code: str | Unset = UNSET,
         element_id: int | Unset = UNSET,
         element_order: Mapping[str, Any] | Unset = UNSET,
         filter: Mapping[str, Any] | Unset = UNSET,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         select: Sequence[str] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsElementGetResult:
         """One page of ``lists.element`` records.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
 
         REST v2 method ``lists.element.get``.
         Scopes: lists.
@@ -343,13 +366,13 @@ class ListsElementGet(SyncNamespace):
     def iterate(
         self,
         *,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
         element_code: str | Unset = UNSET,
         element_id: int | Unset = UNSET,
         element_order: Mapping[str, Any] | Unset = UNSET,
         filter: Mapping[str, Any] | Unset = UNSET,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         select: Sequence[str] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
@@ -385,18 +408,20 @@ class AsyncListsElementGet(AsyncNamespace):
     async def __call__(
         self,
         *,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
         element_code: str | Unset = UNSET,
         element_id: int | Unset = UNSET,
         element_order: Mapping[str, Any] | Unset = UNSET,
         filter: Mapping[str, Any] | Unset = UNSET,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         select: Sequence[str] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsElementGetResult:
         """One page of ``lists.element`` records.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
 
         REST v2 method ``lists.element.get``.
         Scopes: lists.
@@ -411,13 +436,13 @@ class AsyncListsElementGet(AsyncNamespace):
     def iterate(
         self,
         *,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
         element_code: str | Unset = UNSET,
         element_id: int | Unset = UNSET,
         element_order: Mapping[str, Any] | Unset = UNSET,
         filter: Mapping[str, Any] | Unset = UNSET,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         select: Sequence[str] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
@@ -453,13 +478,13 @@ class BatchListsElementGet(BatchNamespace):
     def __call__(
         self,
         *,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
         element_code: str | Unset = UNSET,
         element_id: int | Unset = UNSET,
         element_order: Mapping[str, Any] | Unset = UNSET,
         filter: Mapping[str, Any] | Unset = UNSET,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         select: Sequence[str] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
@@ -478,15 +503,18 @@ class ListsElementGetFile(SyncNamespace):
     def url(
         self,
         *,
-        element_code: str,
-        element_id: int,
         field_id: int,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
+        element_code: str | Unset = UNSET,
+        element_id: int | Unset = UNSET,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsElementGetFileUrlResult:
         """The ``url`` action of ``lists.element.get.file``.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
+        Needs one of ``element_id``, ``element_code``.
 
         REST v2 method ``lists.element.get.file.url``.
         Scopes: lists.
@@ -507,15 +535,18 @@ class AsyncListsElementGetFile(AsyncNamespace):
     async def url(
         self,
         *,
-        element_code: str,
-        element_id: int,
         field_id: int,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
+        element_code: str | Unset = UNSET,
+        element_id: int | Unset = UNSET,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsElementGetFileUrlResult:
         """The ``url`` action of ``lists.element.get.file``.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
+        Needs one of ``element_id``, ``element_code``.
 
         REST v2 method ``lists.element.get.file.url``.
         Scopes: lists.
@@ -536,12 +567,12 @@ class BatchListsElementGetFile(BatchNamespace):
     def url(
         self,
         *,
-        element_code: str,
-        element_id: int,
         field_id: int,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
+        element_code: str | Unset = UNSET,
+        element_id: int | Unset = UNSET,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.ListsElementGetFileUrlResult]:
         """Queue ``lists.element.get.file.url`` in the batch."""

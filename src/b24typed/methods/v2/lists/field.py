@@ -32,10 +32,11 @@ _LISTS_FIELD_ADD: Spec[_m.ListsFieldAddResult] = Spec(
     "ListsFieldAddResult",
     {
         "fields": "FIELDS",
+        "iblock_type_id": "IBLOCK_TYPE_ID",
         "iblock_code": "IBLOCK_CODE",
         "iblock_id": "IBLOCK_ID",
-        "iblock_type_id": "IBLOCK_TYPE_ID",
     },
+    one_of=[["iblock_id", "iblock_code"]],
 )
 _LISTS_FIELD_DELETE: Spec[_m.ListsFieldDeleteResult] = Spec(
     2,
@@ -44,10 +45,11 @@ _LISTS_FIELD_DELETE: Spec[_m.ListsFieldDeleteResult] = Spec(
     "ListsFieldDeleteResult",
     {
         "field_id": "FIELD_ID",
+        "iblock_type_id": "IBLOCK_TYPE_ID",
         "iblock_code": "IBLOCK_CODE",
         "iblock_id": "IBLOCK_ID",
-        "iblock_type_id": "IBLOCK_TYPE_ID",
     },
+    one_of=[["iblock_id", "iblock_code"]],
 )
 _LISTS_FIELD_GET: Spec[Any] = Spec(
     2,
@@ -55,11 +57,12 @@ _LISTS_FIELD_GET: Spec[Any] = Spec(
     _MODELS,
     None,
     {
-        "iblock_code": "IBLOCK_CODE",
-        "iblock_id": "IBLOCK_ID",
         "iblock_type_id": "IBLOCK_TYPE_ID",
         "field_id": "FIELD_ID",
+        "iblock_code": "IBLOCK_CODE",
+        "iblock_id": "IBLOCK_ID",
     },
+    one_of=[["iblock_id", "iblock_code"]],
 )
 _LISTS_FIELD_TYPE_GET: Spec[Any] = Spec(
     2,
@@ -67,11 +70,12 @@ _LISTS_FIELD_TYPE_GET: Spec[Any] = Spec(
     _MODELS,
     None,
     {
-        "iblock_code": "IBLOCK_CODE",
-        "iblock_id": "IBLOCK_ID",
         "iblock_type_id": "IBLOCK_TYPE_ID",
         "field_id": "FIELD_ID",
+        "iblock_code": "IBLOCK_CODE",
+        "iblock_id": "IBLOCK_ID",
     },
+    one_of=[["iblock_id", "iblock_code"]],
 )
 _LISTS_FIELD_UPDATE: Spec[_m.ListsFieldUpdateResult] = Spec(
     2,
@@ -81,10 +85,11 @@ _LISTS_FIELD_UPDATE: Spec[_m.ListsFieldUpdateResult] = Spec(
     {
         "fields": "FIELDS",
         "field_id": "FIELD_ID",
+        "iblock_type_id": "IBLOCK_TYPE_ID",
         "iblock_code": "IBLOCK_CODE",
         "iblock_id": "IBLOCK_ID",
-        "iblock_type_id": "IBLOCK_TYPE_ID",
     },
+    one_of=[["iblock_id", "iblock_code"]],
 )
 
 
@@ -95,12 +100,14 @@ class ListsField(SyncNamespace):
         self,
         *,
         fields: Sequence[_m.ListsFieldAddFieldsItem],
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsFieldAddResult:
         """Create a ``lists.field`` record.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
 
         REST v2 method ``lists.field.add``.
         Scopes: lists.
@@ -115,12 +122,14 @@ class ListsField(SyncNamespace):
         self,
         *,
         field_id: str,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsFieldDeleteResult:
         """Delete a ``lists.field`` record.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
 
         REST v2 method ``lists.field.delete``.
         Scopes: lists.
@@ -134,13 +143,15 @@ class ListsField(SyncNamespace):
     def get(
         self,
         *,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
         field_id: str | Unset = UNSET,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> Any:
         """Describe the fields of ``lists.field``.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
 
         REST v2 method ``lists.field.get``.
         Scopes: lists.
@@ -154,12 +165,14 @@ class ListsField(SyncNamespace):
         *,
         fields: Sequence[_m.ListsFieldAddFieldsItem],
         field_id: str,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsFieldUpdateResult:
         """Change a ``lists.field`` record.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
 
         REST v2 method ``lists.field.update``.
         Scopes: lists.
@@ -185,12 +198,14 @@ class AsyncListsField(AsyncNamespace):
         self,
         *,
         fields: Sequence[_m.ListsFieldAddFieldsItem],
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsFieldAddResult:
         """Create a ``lists.field`` record.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
 
         REST v2 method ``lists.field.add``.
         Scopes: lists.
@@ -205,12 +220,14 @@ class AsyncListsField(AsyncNamespace):
         self,
         *,
         field_id: str,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsFieldDeleteResult:
         """Delete a ``lists.field`` record.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
 
         REST v2 method ``lists.field.delete``.
         Scopes: lists.
@@ -224,13 +241,15 @@ class AsyncListsField(AsyncNamespace):
     async def get(
         self,
         *,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
         field_id: str | Unset = UNSET,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> Any:
         """Describe the fields of ``lists.field``.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
 
         REST v2 method ``lists.field.get``.
         Scopes: lists.
@@ -244,12 +263,14 @@ class AsyncListsField(AsyncNamespace):
         *,
         fields: Sequence[_m.ListsFieldAddFieldsItem],
         field_id: str,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsFieldUpdateResult:
         """Change a ``lists.field`` record.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
 
         REST v2 method ``lists.field.update``.
         Scopes: lists.
@@ -275,9 +296,9 @@ class BatchListsField(BatchNamespace):
         self,
         *,
         fields: Sequence[_m.ListsFieldAddFieldsItem],
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.ListsFieldAddResult]:
         """Queue ``lists.field.add`` in the batch."""
@@ -287,9 +308,9 @@ class BatchListsField(BatchNamespace):
         self,
         *,
         field_id: str,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.ListsFieldDeleteResult]:
         """Queue ``lists.field.delete`` in the batch."""
@@ -298,10 +319,10 @@ class BatchListsField(BatchNamespace):
     def get(
         self,
         *,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
         field_id: str | Unset = UNSET,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[Any]:
         """Queue ``lists.field.get`` in the batch."""
@@ -312,9 +333,9 @@ class BatchListsField(BatchNamespace):
         *,
         fields: Sequence[_m.ListsFieldAddFieldsItem],
         field_id: str,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.ListsFieldUpdateResult]:
         """Queue ``lists.field.update`` in the batch."""
@@ -331,13 +352,15 @@ class ListsFieldType(SyncNamespace):
     def get(
         self,
         *,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
         field_id: int | Unset = UNSET,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> Any:
         """Read one ``lists.field.type`` record.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
 
         REST v2 method ``lists.field.type.get``.
         Scopes: lists.
@@ -356,13 +379,15 @@ class AsyncListsFieldType(AsyncNamespace):
     async def get(
         self,
         *,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
         field_id: int | Unset = UNSET,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> Any:
         """Read one ``lists.field.type`` record.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
 
         REST v2 method ``lists.field.type.get``.
         Scopes: lists.
@@ -381,10 +406,10 @@ class BatchListsFieldType(BatchNamespace):
     def get(
         self,
         *,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
         field_id: int | Unset = UNSET,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[Any]:
         """Queue ``lists.field.type.get`` in the batch."""

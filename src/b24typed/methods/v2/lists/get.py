@@ -35,6 +35,7 @@ _LISTS_GET_IBLOCK_TYPE_ID: Spec[_m.ListsGetIblockTypeIdResult] = Spec(
     _MODELS,
     "ListsGetIblockTypeIdResult",
     {"iblock_code": "IBLOCK_CODE", "iblock_id": "IBLOCK_ID"},
+    one_of=[["iblock_id", "iblock_code"]],
 )
 
 
@@ -222,11 +223,13 @@ class ListsGetIblockType(SyncNamespace):
     def id(
         self,
         *,
-        iblock_code: str,
-        iblock_id: int,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsGetIblockTypeIdResult:
         """The ``id`` action of ``lists.get.iblock.type``.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
 
         REST v2 method ``lists.get.iblock.type.id``.
         Scopes: lists.
@@ -247,11 +250,13 @@ class AsyncListsGetIblockType(AsyncNamespace):
     async def id(
         self,
         *,
-        iblock_code: str,
-        iblock_id: int,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsGetIblockTypeIdResult:
         """The ``id`` action of ``lists.get.iblock.type``.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
 
         REST v2 method ``lists.get.iblock.type.id``.
         Scopes: lists.
@@ -272,8 +277,8 @@ class BatchListsGetIblockType(BatchNamespace):
     def id(
         self,
         *,
-        iblock_code: str,
-        iblock_id: int,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.ListsGetIblockTypeIdResult]:
         """Queue ``lists.get.iblock.type.id`` in the batch."""

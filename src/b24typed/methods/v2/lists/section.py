@@ -31,12 +31,13 @@ _LISTS_SECTION_ADD: Spec[_m.ListsSectionAddResult] = Spec(
     "ListsSectionAddResult",
     {
         "fields": "FIELDS",
-        "iblock_code": "IBLOCK_CODE",
-        "iblock_id": "IBLOCK_ID",
         "iblock_type_id": "IBLOCK_TYPE_ID",
         "section_code": "SECTION_CODE",
+        "iblock_code": "IBLOCK_CODE",
+        "iblock_id": "IBLOCK_ID",
         "iblock_section_id": "IBLOCK_SECTION_ID",
     },
+    one_of=[["iblock_id", "iblock_code"]],
 )
 _LISTS_SECTION_DELETE: Spec[_m.ListsSectionDeleteResult] = Spec(
     2,
@@ -44,12 +45,13 @@ _LISTS_SECTION_DELETE: Spec[_m.ListsSectionDeleteResult] = Spec(
     _MODELS,
     "ListsSectionDeleteResult",
     {
+        "iblock_type_id": "IBLOCK_TYPE_ID",
         "iblock_code": "IBLOCK_CODE",
         "iblock_id": "IBLOCK_ID",
-        "iblock_type_id": "IBLOCK_TYPE_ID",
         "section_code": "SECTION_CODE",
         "section_id": "SECTION_ID",
     },
+    one_of=[["iblock_id", "iblock_code"], ["section_id", "section_code"]],
 )
 _LISTS_SECTION_GET: Spec[_m.ListsSectionGetResult] = Spec(
     2,
@@ -57,12 +59,13 @@ _LISTS_SECTION_GET: Spec[_m.ListsSectionGetResult] = Spec(
     _MODELS,
     "ListsSectionGetResult",
     {
-        "iblock_code": "IBLOCK_CODE",
-        "iblock_id": "IBLOCK_ID",
         "iblock_type_id": "IBLOCK_TYPE_ID",
         "filter": "FILTER",
+        "iblock_code": "IBLOCK_CODE",
+        "iblock_id": "IBLOCK_ID",
         "select": "SELECT",
     },
+    one_of=[["iblock_id", "iblock_code"]],
 )
 _LISTS_SECTION_UPDATE: Spec[_m.ListsSectionUpdateResult] = Spec(
     2,
@@ -71,12 +74,13 @@ _LISTS_SECTION_UPDATE: Spec[_m.ListsSectionUpdateResult] = Spec(
     "ListsSectionUpdateResult",
     {
         "fields": "FIELDS",
+        "iblock_type_id": "IBLOCK_TYPE_ID",
         "iblock_code": "IBLOCK_CODE",
         "iblock_id": "IBLOCK_ID",
-        "iblock_type_id": "IBLOCK_TYPE_ID",
         "section_code": "SECTION_CODE",
         "section_id": "SECTION_ID",
     },
+    one_of=[["iblock_id", "iblock_code"], ["section_id", "section_code"]],
 )
 
 
@@ -87,14 +91,16 @@ class ListsSection(SyncNamespace):
         self,
         *,
         fields: Sequence[_m.ListsSectionAddFieldsItem],
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
         section_code: str,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         iblock_section_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsSectionAddResult:
         """Create a ``lists.section`` record.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
 
         REST v2 method ``lists.section.add``.
         Scopes: lists.
@@ -108,14 +114,17 @@ class ListsSection(SyncNamespace):
     def delete(
         self,
         *,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
-        section_code: str,
-        section_id: int,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
+        section_code: str | Unset = UNSET,
+        section_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsSectionDeleteResult:
         """Delete a ``lists.section`` record.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
+        Needs one of ``section_id``, ``section_code``.
 
         REST v2 method ``lists.section.delete``.
         Scopes: lists.
@@ -129,14 +138,16 @@ class ListsSection(SyncNamespace):
     def get(
         self,
         *,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
         filter: Mapping[str, Any] | Unset = UNSET,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         select: Sequence[str] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsSectionGetResult:
         """Read one ``lists.section`` record.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
 
         REST v2 method ``lists.section.get``.
         Scopes: lists.
@@ -151,14 +162,17 @@ class ListsSection(SyncNamespace):
         self,
         *,
         fields: Sequence[_m.ListsSectionAddFieldsItem],
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
-        section_code: str,
-        section_id: int,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
+        section_code: str | Unset = UNSET,
+        section_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsSectionUpdateResult:
         """Change a ``lists.section`` record.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
+        Needs one of ``section_id``, ``section_code``.
 
         REST v2 method ``lists.section.update``.
         Scopes: lists.
@@ -180,14 +194,16 @@ class AsyncListsSection(AsyncNamespace):
         self,
         *,
         fields: Sequence[_m.ListsSectionAddFieldsItem],
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
         section_code: str,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         iblock_section_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsSectionAddResult:
         """Create a ``lists.section`` record.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
 
         REST v2 method ``lists.section.add``.
         Scopes: lists.
@@ -201,14 +217,17 @@ class AsyncListsSection(AsyncNamespace):
     async def delete(
         self,
         *,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
-        section_code: str,
-        section_id: int,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
+        section_code: str | Unset = UNSET,
+        section_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsSectionDeleteResult:
         """Delete a ``lists.section`` record.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
+        Needs one of ``section_id``, ``section_code``.
 
         REST v2 method ``lists.section.delete``.
         Scopes: lists.
@@ -222,14 +241,16 @@ class AsyncListsSection(AsyncNamespace):
     async def get(
         self,
         *,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
         filter: Mapping[str, Any] | Unset = UNSET,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         select: Sequence[str] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsSectionGetResult:
         """Read one ``lists.section`` record.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
 
         REST v2 method ``lists.section.get``.
         Scopes: lists.
@@ -244,14 +265,17 @@ class AsyncListsSection(AsyncNamespace):
         self,
         *,
         fields: Sequence[_m.ListsSectionAddFieldsItem],
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
-        section_code: str,
-        section_id: int,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
+        section_code: str | Unset = UNSET,
+        section_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.ListsSectionUpdateResult:
         """Change a ``lists.section`` record.
+
+        Needs one of ``iblock_id``, ``iblock_code``.
+        Needs one of ``section_id``, ``section_code``.
 
         REST v2 method ``lists.section.update``.
         Scopes: lists.
@@ -273,10 +297,10 @@ class BatchListsSection(BatchNamespace):
         self,
         *,
         fields: Sequence[_m.ListsSectionAddFieldsItem],
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
         section_code: str,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         iblock_section_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.ListsSectionAddResult]:
@@ -286,11 +310,11 @@ class BatchListsSection(BatchNamespace):
     def delete(
         self,
         *,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
-        section_code: str,
-        section_id: int,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
+        section_code: str | Unset = UNSET,
+        section_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.ListsSectionDeleteResult]:
         """Queue ``lists.section.delete`` in the batch."""
@@ -299,10 +323,10 @@ class BatchListsSection(BatchNamespace):
     def get(
         self,
         *,
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
         filter: Mapping[str, Any] | Unset = UNSET,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
         select: Sequence[str] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.ListsSectionGetResult]:
@@ -313,11 +337,11 @@ class BatchListsSection(BatchNamespace):
         self,
         *,
         fields: Sequence[_m.ListsSectionAddFieldsItem],
-        iblock_code: str,
-        iblock_id: int,
         iblock_type_id: Literal["lists", "bitrix_processes", "lists_socnet"],
-        section_code: str,
-        section_id: int,
+        iblock_code: str | Unset = UNSET,
+        iblock_id: int | Unset = UNSET,
+        section_code: str | Unset = UNSET,
+        section_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.ListsSectionUpdateResult]:
         """Queue ``lists.section.update`` in the batch."""

@@ -74,7 +74,7 @@ _TASKS_TASK_FILES_ATTACH: Spec[_m.TasksTaskFilesAttachResult] = Spec(
     {"file_id": "fileId", "task_id": "taskId"},
 )
 _TASKS_TASK_GET: Spec[_m.TasksTaskGetResult] = Spec(
-    2, "tasks.task.get", _MODELS, "TasksTaskGetResult", {"select": "select", "task_id": "taskId"}
+    2, "tasks.task.get", _MODELS, "TasksTaskGetResult", {"task_id": "taskId", "select": "select"}
 )
 _TASKS_TASK_GET_FIELDS: Spec[_m.TasksTaskGetFieldsResult] = Spec(
     2, "tasks.task.getFields", _MODELS, "TasksTaskGetFieldsResult", {}
@@ -305,8 +305,8 @@ class TasksTask(SyncNamespace):
     def get(
         self,
         *,
+        task_id: int,
         select: Sequence[str] | Unset = UNSET,
-        task_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.TasksTaskGetResult:
         """Read one ``tasks.task`` record.
@@ -738,8 +738,8 @@ class AsyncTasksTask(AsyncNamespace):
     async def get(
         self,
         *,
+        task_id: int,
         select: Sequence[str] | Unset = UNSET,
-        task_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> _m.TasksTaskGetResult:
         """Read one ``tasks.task`` record.
@@ -1111,8 +1111,8 @@ class BatchTasksTask(BatchNamespace):
     def get(
         self,
         *,
+        task_id: int,
         select: Sequence[str] | Unset = UNSET,
-        task_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
     ) -> BatchHandle[_m.TasksTaskGetResult]:
         """Queue ``tasks.task.get`` in the batch."""
