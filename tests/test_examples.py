@@ -26,6 +26,10 @@ EXPECTED = {
         "batch errors: none",
         "Deal #1",
     ],
+    "many_workers.py": [
+        "worker-3: exported 1000 deals with 30 requests",
+        "40 leads written; 0 requests refused by the portal's limit",
+    ],
 }
 
 

@@ -16,6 +16,7 @@ import sqlite3
 import threading
 import time
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -25,7 +26,9 @@ from b24typed.core.redact import Secret
 __all__ = [
     "AsyncTokenStore",
     "InMemoryTokenStore",
+    "RefreshLease",
     "SQLiteTokenStore",
+    "SharedTokenStore",
     "TokenStore",
     "dump_tokens",
     "load_tokens",
@@ -50,6 +53,33 @@ class AsyncTokenStore(Protocol):
     async def save(self, member_id: str, tokens: OAuthTokens) -> None: ...
 
     async def delete(self, member_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class RefreshLease:
+    """What :meth:`SharedTokenStore.lock_refresh` gives: the lock (``fence``, a number that grows
+    with every lock taken) or, when another process refreshed meanwhile, its pair (``tokens``)."""
+
+    fence: int | None
+    tokens: OAuthTokens | None = None
+
+
+class SharedTokenStore(TokenStore, Protocol):
+    """A store shared by processes that also makes refreshes single-flight (Redis).
+
+    A client refreshes only under the lock; a process that finds the lock taken waits and takes
+    the pair the holder stores; a holder that dies loses the lock when it times out.
+    """
+
+    def lock_refresh(self, member_id: str, held: OAuthTokens) -> RefreshLease:
+        """Take the lock, or wait for a pair other than ``held``."""
+        ...
+
+    def finish_refresh(
+        self, member_id: str, lease: RefreshLease, tokens: OAuthTokens | None
+    ) -> OAuthTokens | None:
+        """Store ``tokens`` unless a later lease stored a pair; release the lock; the pair kept."""
+        ...
 
 
 def dump_tokens(tokens: OAuthTokens) -> str:

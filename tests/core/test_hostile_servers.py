@@ -138,6 +138,13 @@ def test_a_dribbling_server_is_cut_off_at_the_attempt_limit(mode: str, script: S
     assert elapsed < 3.0  # the attempt limit is 0.5 s; the server would go on for 4-5 s
 
 
+def test_a_callers_own_sync_client_is_cut_off_while_headers_dribble() -> None:
+    started = time.monotonic()
+    with serve(dribbled_headers, timeout=5) as base, pytest.raises(RequestTimeoutError):
+        hook(base, http_client=httpx.Client()).call(2, "crm.deal.get", {"id": 1}).raise_for_error()
+    assert time.monotonic() - started < 3.0
+
+
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_json_nested_deeper_than_the_parser_is_an_unreadable_answer(mode: str) -> None:
     error, _ = outcome(nested_json, mode)

@@ -21,8 +21,8 @@ class Served:
     url: str
     root: Path  # the folder holding the generated package `my_portal`
 
-    def generate(self, out: Path, *extra: str) -> int:
-        return main(["--out", str(out), "--webhook", self.url, *REST3, *extra])
+    def generate(self, out: Path, *extra: str, rest3: list[str] = REST3) -> int:
+        return main(["--out", str(out), "--webhook", self.url, *rest3, *extra])
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,8 @@ httpx's own timeouts are per network operation, so a server that sends one byte 
 trips them; and an answer is read whole, so a small gzip body can decompress to gigabytes. The
 drivers read every answer through a :class:`BodyReader`, which stops either. A sync client that
 b24typed creates also bounds every socket read by the time left (:func:`bounded_transport`), so a
-server that dribbles its headers is stopped too; an async client runs the attempt under a timeout.
+server that dribbles its headers is stopped too (as does a caller's own sync client, when its
+transports are httpx's); an async client runs the attempt under a timeout.
 """
 
 from __future__ import annotations
@@ -151,7 +152,21 @@ class _BoundedBackend(httpcore.NetworkBackend):
 def bounded_transport() -> httpx.HTTPTransport:
     """httpx's default transport, its socket reads bounded by :data:`attempt_deadline`."""
     transport = httpx.HTTPTransport()
-    pool = transport._pool
-    if isinstance(pool, httpcore.ConnectionPool):  # httpx keeps the backend there
-        pool._network_backend = _BoundedBackend(pool._network_backend)
+    _bound(transport)
     return transport
+
+
+def bound_client(client: httpx.Client) -> None:
+    """Bound the socket reads of a caller's client the same way, where its transports are
+    httpx's own (a custom transport is left as it is). Outside a b24typed attempt nothing
+    changes: the bound only applies while :data:`attempt_deadline` is set."""
+    for transport in (client._transport, *client._mounts.values()):
+        if isinstance(transport, httpx.HTTPTransport):
+            _bound(transport)
+
+
+def _bound(transport: httpx.HTTPTransport) -> None:
+    pool = transport._pool  # httpx keeps the network backend on its httpcore pool
+    backend = getattr(pool, "_network_backend", None)
+    if isinstance(pool, httpcore.ConnectionPool) and not isinstance(backend, _BoundedBackend):
+        pool._network_backend = _BoundedBackend(pool._network_backend)

@@ -26,6 +26,7 @@ from typing import Any
 
 from b24typed.core import errors as e
 from b24typed.core.batch import BatchCommand, send_v2
+from b24typed.core.limits import PortalLimits
 from b24typed.core.lists import (
     CHAIN,
     PAGE_SIZE,
@@ -106,7 +107,7 @@ def parallel_pages(state: ClientState, query: ListQuery, reporter: _Reporter) ->
             outcomes = yield Join(running)
             running = None
             for chain, outcome in zip(chains, outcomes, strict=True):
-                walk.take(chain, outcome)
+                yield from walk.take(chain, outcome)
             walk.end_round()
             ready = _ready(ranges, query.ordered)
             ranges = _rebalance(ranges, top_id, walk.density, _concurrency(state, query))
@@ -172,6 +173,10 @@ def _concurrency(state: ClientState, query: ListQuery) -> int:
     limits = state.limits
     if not limits.config.enabled:
         return query.max_concurrency
+    if not isinstance(limits, PortalLimits):
+        # a shared store (Redis, ...) answers reservations, not its state: stay within a burst
+        # (every request still reserves its token, so the bucket is kept either way)
+        return max(1, min(query.max_concurrency, limits.config.burst))
     now = state.clock.now()
     if limits.operating.wait_for(query.method, now) > 0:
         return 1
@@ -247,7 +252,7 @@ class _Walk:
 
     def take(
         self, chain: _Range, outcome: tuple[list[list[Any]], bool, e.AjaxError | None]
-    ) -> None:
+    ) -> Flow[None]:
         """Book one range's batch: its pages held for emitting, its cursor moved on."""
         pages, finished, error = outcome
         query = self.query
@@ -269,7 +274,9 @@ class _Walk:
         self.ids_seen += chain.cursor - before
         if error is not None:
             chain.failures = 0 if pages else chain.failures + 1
-            check_chain_error(self.state, query.method, error, chain.failures, chain.cursor)
+            yield from check_chain_error(
+                self.state, query.method, error, chain.failures, chain.cursor
+            )
 
 
 def _ready(ranges: list[_Range], ordered: bool) -> list[list[Any]]:

@@ -44,6 +44,7 @@ from b24typed.core.bounds import (
     BodyReader,
     OutOfBounds,
     attempt_deadline,
+    bound_client,
     bounded_transport,
     too_slow,
 )
@@ -57,7 +58,7 @@ from b24typed.core.pipeline import (
     Emit,
     Flow,
     Join,
-    LoadTokens,
+    Limit,
     Refresh,
     Send,
     Sleep,
@@ -281,6 +282,8 @@ class BaseClient(Generic[HttpT]):
         )
         self._attempt_limits = AttemptLimits()
         self._owns_http = http_client is None
+        if isinstance(http_client, httpx.Client):
+            bound_client(http_client)
         self._http: HttpT = http_client if http_client is not None else self._new_http(timeout)
         self._urls: dict[str, httpx.URL] = {}
 
@@ -486,6 +489,8 @@ class SyncClient(BaseClient[httpx.Client]):
     def _perform(self, effect: Effect) -> Any:
         if isinstance(effect, Send):
             return self._send(effect.request)
+        if isinstance(effect, Limit):
+            return self._state.limits.apply(effect.op)
         if isinstance(effect, Sleep):
             self._state.clock.sleep(effect.seconds)
             return None
@@ -590,6 +595,8 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
     async def _perform(self, effect: Effect) -> Any:
         if isinstance(effect, Send):
             return await self._send(effect.request)
+        if isinstance(effect, Limit):
+            return await self._state.limits.aapply(effect.op)
         if isinstance(effect, Sleep):
             await self._state.clock.asleep(effect.seconds)
             return None
@@ -659,7 +666,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
 
 async def _run_store_effect(effect: StoreEffect) -> Any:
     """An async store is awaited; a blocking one runs in a worker thread, off the event loop."""
-    method = effect.store.get if isinstance(effect, LoadTokens) else effect.store.save
+    method = getattr(effect.store, effect.action)
     if inspect.iscoroutinefunction(method):
         return await effect.run()
     return await asyncio.to_thread(effect.run)

@@ -24,6 +24,11 @@ class SdkError(B24Error):
         self.code = code
 
 
+class StoreError(B24Error):
+    """A shared store of limits or tokens (Redis) could not be used; says where, never how to
+    log in."""
+
+
 @dataclass(frozen=True)
 class FieldError:
     """One entry of a REST 3.0 ``validation[]`` list."""

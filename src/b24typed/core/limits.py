@@ -1,8 +1,10 @@
 """Client-side limits: the portal's leaky bucket and each method's operating-time budget.
 
-Both are plain, lock-protected bookkeeping that answer "how long must this request wait?"; the
-sync and async clients then sleep in their own way. One :class:`PortalLimits` is shared by every
-client of a portal in the process (see :func:`shared_limits`).
+A request's flow asks its portal's limits, through a :data:`LimitOp`, "how long must this request
+wait?" and tells them what the portal answered; the sync and async clients carry the operation to
+the store and sleep in their own way. Where the limits live is a :class:`LimitStore`: by default
+:class:`InProcessLimitStore`, whose :class:`PortalLimits` is shared by every client of a portal in
+the process; ``b24typed.redis.RedisLimitStore`` shares them between processes and machines.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from b24typed.core.result import ResponseTime
 
@@ -31,7 +34,10 @@ def capped_wait(seconds: float, cap: float, method: str) -> float:
 
 @dataclass(frozen=True)
 class LimitConfig:
-    """How fast a portal may be called. The defaults are the standard plans' limits."""
+    """How fast a portal may be called. The defaults are the standard plans' limits.
+
+    ``store`` is where the limits live: None for this process (:class:`InProcessLimitStore`).
+    """
 
     burst: int = 50
     per_second: float = 2.0
@@ -39,16 +45,17 @@ class LimitConfig:
     operating_margin: float = 5.0
     enabled: bool = True
     max_wait: float = 660.0  # the longest limit wait: the operating window is 10 minutes
+    store: LimitStore | None = field(default=None, compare=False)
 
     @classmethod
-    def standard(cls) -> LimitConfig:
+    def standard(cls, *, store: LimitStore | None = None) -> LimitConfig:
         """Standard plans: a bucket of 50 that drains 2 requests a second."""
-        return cls()
+        return cls(store=store)
 
     @classmethod
-    def enterprise(cls) -> LimitConfig:
+    def enterprise(cls, *, store: LimitStore | None = None) -> LimitConfig:
         """Enterprise plans: a bucket of 250 that drains 5 requests a second."""
-        return cls(burst=250, per_second=5.0)
+        return cls(burst=250, per_second=5.0, store=store)
 
     @classmethod
     def off(cls) -> LimitConfig:
@@ -177,24 +184,116 @@ class PortalLimits:
         )
 
     def wait_before(self, methods: tuple[str, ...], now: float) -> float:
-        """How long a request running ``methods`` must wait (budget first, then a token)."""
+        """The answer to :class:`Reserve` (budget first, then a token)."""
         if not self.config.enabled:
             return 0.0
         budget_wait = max((self.operating.wait_for(m, now) for m in methods), default=0.0)
         if budget_wait > 0:
-            return budget_wait
+            return -budget_wait
         return self.rate.reserve(now)
 
+    def apply(self, op: LimitOp) -> float:
+        """Carry out ``op`` here, in this process."""
+        if isinstance(op, Reserve):
+            return self.wait_before(op.methods, op.now)
+        if isinstance(op, Record):
+            for method, time in op.usage:
+                self.operating.record(method, time, op.now)
+            return 0.0
+        if isinstance(op, Drain):
+            self.rate.drain(op.now)
+            return 0.0
+        self.operating.exhausted(op.method)
+        return max((self.operating.wait_for(m, op.now) for m in op.methods), default=0.0)
 
-_registry: dict[str, PortalLimits] = {}
-_registry_lock = threading.Lock()
+    async def aapply(self, op: LimitOp) -> float:
+        return self.apply(op)
 
 
-def shared_limits(portal: str, config: LimitConfig, now: float) -> PortalLimits:
-    """The process-wide limits of ``portal``; a different ``config`` replaces the old one."""
-    with _registry_lock:
-        limits = _registry.get(portal)
-        if limits is None or limits.config != config:
-            limits = PortalLimits(config, RateLimiter(config.burst, config.per_second, now))
-            _registry[portal] = limits
-        return limits
+@dataclass(frozen=True)
+class Reserve:
+    """Take the bucket's next token for a request running ``methods``.
+
+    The answer is the seconds to wait before sending (0: send now). A negative answer means one
+    of the methods has spent its operating budget: no token was taken; wait that many seconds,
+    then reserve again.
+    """
+
+    methods: tuple[str, ...]
+    now: float
+
+
+@dataclass(frozen=True)
+class Record:
+    """The operating time the portal reported, per method, after a successful answer."""
+
+    usage: tuple[tuple[str, ResponseTime], ...]
+    now: float
+
+
+@dataclass(frozen=True)
+class Drain:
+    """The portal said its bucket is full (``QUERY_LIMIT_EXCEEDED``)."""
+
+    now: float
+
+
+@dataclass(frozen=True)
+class Exhaust:
+    """The portal refused ``method`` for its operating budget; the seconds until ``methods``
+    may run again."""
+
+    method: str
+    methods: tuple[str, ...]
+    now: float
+
+
+LimitOp = Reserve | Record | Drain | Exhaust
+
+
+class BoundLimits(Protocol):
+    """The limits of one portal in some store; what a client's flows talk to."""
+
+    config: LimitConfig
+
+    def apply(self, op: LimitOp) -> float:
+        """Carry out ``op`` (blocking); the seconds to wait (0 for a mere report)."""
+        ...
+
+    async def aapply(self, op: LimitOp) -> float:
+        """Carry out ``op`` from asyncio code."""
+        ...
+
+
+class LimitStore(Protocol):
+    """Where the limits of portals live, for every client that uses the store."""
+
+    def bind(self, portal: str, config: LimitConfig, now: float) -> BoundLimits:
+        """The limits of ``portal`` under ``config``."""
+        ...
+
+
+class InProcessLimitStore:
+    """Limits kept in this process: every client of a portal shares one :class:`PortalLimits`;
+    a client with a different config replaces them."""
+
+    def __init__(self) -> None:
+        self._portals: dict[str, PortalLimits] = {}
+        self._lock = threading.Lock()
+
+    def bind(self, portal: str, config: LimitConfig, now: float) -> PortalLimits:
+        with self._lock:
+            limits = self._portals.get(portal)
+            if limits is None or limits.config != config:
+                limits = PortalLimits(config, RateLimiter(config.burst, config.per_second, now))
+                self._portals[portal] = limits
+            return limits
+
+
+PROCESS_LIMITS = InProcessLimitStore()
+"""The embedded default store (``LimitConfig.store`` left None)."""
+
+
+def shared_limits(portal: str, config: LimitConfig, now: float) -> BoundLimits:
+    """The limits of ``portal`` in the config's store (this process's when it names none)."""
+    return (config.store or PROCESS_LIMITS).bind(portal, config, now)

@@ -43,7 +43,7 @@ from typing_extensions import Unpack
 from b24typed.core import errors as e
 from b24typed.core.batch import BatchCommand, send_v2
 from b24typed.core.phpquery import dropped_value, php_view
-from b24typed.core.pipeline import ClientState, Emit, Flow, StreamFlow, call_flow
+from b24typed.core.pipeline import ClientState, Emit, Flow, StreamFlow, call_flow, mark_limit
 from b24typed.core.request import make_call
 from b24typed.core.result import AjaxResult, ApiVersion
 
@@ -403,14 +403,6 @@ def _keyset_base(query: ListQuery) -> tuple[dict[str, Any], str, dict[str, Any],
     return params, filter_key, flt, cursor
 
 
-def _mark_limit(state: ClientState, method: str, error: e.AjaxError) -> None:
-    """Make the next send wait for the limit ``error`` reports."""
-    if isinstance(error, e.OperationTimeLimitError):
-        state.limits.operating.exhausted(method)
-    else:
-        state.limits.rate.drain(state.clock.now())
-
-
 def _page_call(
     state: ClientState, api: ApiVersion, method: str, params: Mapping[str, Any], rid: str | None
 ) -> Flow[AjaxResult[Any]]:
@@ -427,7 +419,7 @@ def _page_call(
         if not isinstance(answer.error, e.LimitError) or failures >= state.retry.max_attempts:
             raise answer.error
         logger.debug("%s: a page hit %s; waiting, then asking again", method, answer.error.code)
-        _mark_limit(state, method, answer.error)
+        yield from mark_limit(state, answer.error, method, (method,))
 
 
 def _page_params(
@@ -583,19 +575,19 @@ def chained_pages(
             return
         if error is not None:
             failures = 0 if pages else failures + 1
-            check_chain_error(state, query.method, error, failures, cursor)
+            yield from check_chain_error(state, query.method, error, failures, cursor)
 
 
 def check_chain_error(
     state: ClientState, method: str, error: e.AjaxError, failures: int, cursor: int
-) -> None:
+) -> Flow[None]:
     """Raise a chain's ``error`` unless it is worth asking again: a limit error (then mark the
     limit, so the chain's next send waits) or a command left without an answer."""
     retryable = isinstance(error, e.LimitError) or error.code == NO_ANSWER
     if not retryable or failures >= state.retry.max_attempts:
         raise error
     if isinstance(error, e.LimitError):
-        _mark_limit(state, method, error)
+        yield from mark_limit(state, error, method, (method,))
     logger.debug("%s: a chained page failed (%s); resuming after id %s", method, error.code, cursor)
 
 

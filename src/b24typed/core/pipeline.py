@@ -1,10 +1,11 @@
 """The request pipeline, written once for sync and async clients.
 
 A call is a generator ("flow") that yields effects: :class:`Send` an HTTP request, :class:`Sleep`,
-:class:`Refresh` the OAuth tokens, or run several flows at once (:class:`Start` them, later
-:class:`Join` them: threads in the sync driver, tasks in the async one). The sync and async
-drivers in :mod:`b24typed.core.client` perform the effects; everything else (building
-requests, parsing answers, limits, retries, migration warnings) happens here, in plain code.
+:class:`Refresh` the OAuth tokens, ask or tell the portal's limits (:class:`Limit`), or run
+several flows at once (:class:`Start` them, later :class:`Join` them: threads in the sync
+driver, tasks in the async one). The sync and async drivers in :mod:`b24typed.core.client`
+perform the effects; everything else (building requests, parsing answers, limit decisions,
+retries, migration warnings) happens here, in plain code.
 """
 
 from __future__ import annotations
@@ -13,14 +14,22 @@ import logging
 import threading
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from b24typed.core import errors as e
 from b24typed.core.auth import Auth, OAuthAuth, OAuthTokens
 from b24typed.core.clock import Clock
 from b24typed.core.envelope import parse_answer, transport_error
 from b24typed.core.http import HttpAnswer, HttpFailure, HttpRequest
-from b24typed.core.limits import PortalLimits, capped_wait
+from b24typed.core.limits import (
+    BoundLimits,
+    Drain,
+    Exhaust,
+    LimitOp,
+    Record,
+    Reserve,
+    capped_wait,
+)
 from b24typed.core.redact import redact
 from b24typed.core.registry import MigrationNotifier
 from b24typed.core.request import CallSpec, build_request
@@ -48,6 +57,14 @@ class Refresh:
 
     generation: int
     request_id: str
+
+
+@dataclass(frozen=True)
+class Limit:
+    """Carry out ``op`` on the client's limits (in this process, or in a shared store such as
+    Redis); the answer is the seconds to wait."""
+
+    op: LimitOp
 
 
 @dataclass(frozen=True)
@@ -81,6 +98,7 @@ class LoadTokens:
 
     store: Any
     member_id: str
+    action: ClassVar[str] = "get"
 
     def run(self) -> Any:
         """The store's answer: tokens or ``None``, or an awaitable of them for an async store."""
@@ -94,14 +112,45 @@ class SaveTokens:
     store: Any
     member_id: str
     tokens: OAuthTokens
+    action: ClassVar[str] = "save"
 
     def run(self) -> Any:
         """``None``, or an awaitable for an async store."""
         return self.store.save(self.member_id, self.tokens)
 
 
-StoreEffect = LoadTokens | SaveTokens
-Effect = Send | Sleep | Refresh | StoreEffect | Start | Join
+@dataclass(frozen=True)
+class LockRefresh:
+    """Become the one process that refreshes ``member_id``'s pair, or wait for the pair another
+    process gets (a store shared by processes: :class:`~b24typed.tokens.SharedTokenStore`)."""
+
+    store: Any
+    member_id: str
+    held: OAuthTokens
+    action: ClassVar[str] = "lock_refresh"
+
+    def run(self) -> Any:
+        """A :class:`~b24typed.tokens.RefreshLease`."""
+        return self.store.lock_refresh(self.member_id, self.held)
+
+
+@dataclass(frozen=True)
+class FinishRefresh:
+    """Store the refreshed pair (None: the refresh failed) unless a later lease wrote one, and
+    release the lock; the answer is the pair the store keeps now."""
+
+    store: Any
+    member_id: str
+    lease: Any
+    tokens: OAuthTokens | None
+    action: ClassVar[str] = "finish_refresh"
+
+    def run(self) -> Any:
+        return self.store.finish_refresh(self.member_id, self.lease, self.tokens)
+
+
+StoreEffect = LoadTokens | SaveTokens | LockRefresh | FinishRefresh
+Effect = Send | Sleep | Refresh | StoreEffect | Limit | Start | Join
 Flow = Generator[Effect, Any, T]
 
 
@@ -148,7 +197,7 @@ class ClientState:
 
     auth: Auth
     clock: Clock
-    limits: PortalLimits
+    limits: BoundLimits
     retry: RetryPolicy
     timeout: float | None
     stats: ClientStats = field(default_factory=ClientStats)
@@ -170,22 +219,38 @@ def batch_methods(spec: CallSpec) -> tuple[str, ...]:
     return tuple(sorted({str(c).split("?", 1)[0] for c in commands})) or (spec.method,)
 
 
-def _record_operating(state: ClientState, spec: CallSpec, result: AjaxResult[Any]) -> None:
-    now = state.clock.now()
+def _operating_usage(
+    spec: CallSpec, result: AjaxResult[Any]
+) -> tuple[tuple[str, ResponseTime], ...]:
+    """The operating times an answer reports: per command for a REST v2 batch."""
     if spec.method == "batch" and spec.api == 2 and isinstance(result.result, Mapping):
         times = result.result.get("result_time")
         commands = spec.params.get("cmd")
+        usage: list[tuple[str, ResponseTime]] = []
         if isinstance(times, Mapping | list) and isinstance(commands, Mapping | list):
             keyed_cmd = commands if isinstance(commands, Mapping) else dict(enumerate(commands))
             keyed_time = times if isinstance(times, Mapping) else dict(enumerate(times))
             for key, time in keyed_time.items():
                 command = keyed_cmd.get(key, keyed_cmd.get(_int_key(key)))
-                if command is not None:
-                    state.limits.operating.record(
-                        str(command).split("?", 1)[0], ResponseTime.from_payload(time), now
-                    )
-        return
-    state.limits.operating.record(spec.method, result.time, now)
+                reported = ResponseTime.from_payload(time)
+                if command is not None and reported is not None and reported.operating is not None:
+                    usage.append((str(command).split("?", 1)[0], reported))
+        return tuple(usage)
+    time = result.time
+    return ((spec.method, time),) if time is not None and time.operating is not None else ()
+
+
+def mark_limit(
+    state: ClientState, error: e.AjaxError, method: str, methods: tuple[str, ...]
+) -> Flow[float]:
+    """Tell the limits that the portal refused ``method`` for a limit; the operating wait."""
+    now = state.clock.now()
+    if isinstance(error, e.OperationTimeLimitError):
+        wait: float = yield Limit(Exhaust(method, methods, now))
+        return wait
+    if isinstance(error, e.LimitError):
+        yield Limit(Drain(now))
+    return 0.0
 
 
 def _int_key(key: Any) -> Any:
@@ -198,6 +263,32 @@ def _retry_after(answer: HttpAnswer) -> float | None:
         return max(0.0, float(value)) if value is not None else None
     except ValueError:
         return None
+
+
+def _wait_for_limits(state: ClientState, spec: CallSpec, methods: tuple[str, ...]) -> Flow[float]:
+    """Wait until the request may go: its methods' budgets allow it and it holds a token; the
+    seconds waited.
+
+    After one wait for a budget the request takes its token without asking the budget again
+    (a budget the portal gave no reset time for would otherwise keep it waiting).
+    """
+    if not state.limits.config.enabled:
+        return 0.0
+    waited = 0.0
+    wait = yield Limit(Reserve(methods, state.clock.now()))
+    if wait < 0:
+        waited += yield from _sleep_for_limits(state, spec, -wait, "the operating budget")
+        wait = yield Limit(Reserve((), state.clock.now()))
+    if wait > 0:
+        waited += yield from _sleep_for_limits(state, spec, wait, "a token")
+    return waited
+
+
+def _sleep_for_limits(state: ClientState, spec: CallSpec, seconds: float, what: str) -> Flow[float]:
+    logger.debug("waiting %.2fs for %s before %s [%s]", seconds, what, spec.method, spec.request_id)
+    state.stats.add(waits=1, wait_seconds=seconds)
+    yield Sleep(seconds)
+    return seconds
 
 
 def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
@@ -217,14 +308,7 @@ def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
     refreshed = False
     while True:
         attempt += 1
-        wait = state.limits.wait_before(methods, state.clock.now())
-        if wait > 0:
-            logger.debug(
-                "waiting %.2fs for limits before %s [%s]", wait, spec.method, spec.request_id
-            )
-            state.stats.add(waits=1, wait_seconds=wait)
-            deadline += wait
-            yield Sleep(wait)
+        deadline += yield from _wait_for_limits(state, spec, methods)
         auth = state.auth
         if isinstance(auth, OAuthAuth) and auth.is_expired(state.clock.now()):
             logger.debug("token expired by the clock; refreshing [%s]", spec.request_id)
@@ -260,7 +344,9 @@ def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
                 secrets=state.secrets(),
             )
             if result.error is None:
-                _record_operating(state, spec, result)
+                usage = _operating_usage(spec, result)
+                if usage:
+                    yield Limit(Record(usage, state.clock.now()))
                 return result
             error, sent, retry_after = result.error, True, _retry_after(outcome)
             if (
@@ -273,11 +359,8 @@ def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
                 logger.debug("token rejected (%s); refreshing [%s]", error.code, spec.request_id)
                 yield Refresh(generation, spec.request_id)
                 continue
+        operating_wait = yield from mark_limit(state, error, spec.method, methods)
         now = state.clock.now()
-        if isinstance(error, e.QueryLimitError):
-            state.limits.rate.drain(now)
-        elif isinstance(error, e.OperationTimeLimitError):
-            state.limits.operating.exhausted(spec.method)
         decision = decide(
             error,
             attempt=attempt,
@@ -286,7 +369,7 @@ def call_flow(state: ClientState, spec: CallSpec) -> Flow[AjaxResult[Any]]:
             idempotent=idempotent,
             sent=sent,
             retry_after=retry_after,
-            operating_wait=max(state.limits.operating.wait_for(m, now) for m in methods),
+            operating_wait=operating_wait,
             rate_wait=1.0 / state.limits.config.per_second,
         )
         if isinstance(decision, Retry) and isinstance(error, e.LimitError):
@@ -321,22 +404,47 @@ def refresh_flow(state: ClientState, auth: OAuthAuth, request_id: str) -> Flow[O
     and every pair this client gets is saved.
     """
     store = auth.token_store
+    lease = None
     if store is not None:
         stored = yield LoadTokens(store, auth.member_id)
-        if isinstance(stored, OAuthTokens) and stored.refresh_token != auth.tokens.refresh_token:
-            auth.adopt(stored)
-            if not auth.is_expired(state.clock.now()):
-                logger.debug("took newer OAuth tokens from the token store [%s]", request_id)
+        if _adopt_newer(state, auth, stored):
+            logger.debug("took newer OAuth tokens from the token store [%s]", request_id)
+            return auth.tokens
+        if hasattr(store, "lock_refresh"):
+            # Shared by processes: one refreshes, the others wait and take its pair.
+            lease = yield LockRefresh(store, auth.member_id, auth.tokens)
+            if _adopt_newer(state, auth, lease.tokens):
+                logger.debug("took the pair another process refreshed [%s]", request_id)
                 return auth.tokens
     state.stats.add(requests=1)
     outcome = yield Send(auth.refresh_request(state.timeout))
-    if isinstance(outcome, HttpFailure):
-        raise e.TokenRefreshError(
-            "TOKEN_REFRESH_FAILED", f"the OAuth server did not answer ({outcome.kind})"
-        )
-    tokens = auth.apply_refresh(outcome, now=state.clock.now())
+    try:
+        if isinstance(outcome, HttpFailure):
+            raise e.TokenRefreshError(
+                "TOKEN_REFRESH_FAILED", f"the OAuth server did not answer ({outcome.kind})"
+            )
+        tokens = auth.apply_refresh(outcome, now=state.clock.now())
+    except e.TokenRefreshError:
+        if lease is None:
+            raise
+        # A refresher whose lock expired may have rotated the pair meanwhile: take it if so.
+        stored = yield FinishRefresh(store, auth.member_id, lease, None)
+        if not _adopt_newer(state, auth, stored):
+            raise
+        return auth.tokens
     state.stats.add(refreshes=1)
     logger.debug("OAuth tokens refreshed for %s [%s]", auth.domain, request_id)
-    if store is not None:
+    if lease is not None:
+        stored = yield FinishRefresh(store, auth.member_id, lease, tokens)
+        _adopt_newer(state, auth, stored)
+    elif store is not None:
         yield SaveTokens(store, auth.member_id, tokens)
-    return tokens
+    return auth.tokens
+
+
+def _adopt_newer(state: ClientState, auth: OAuthAuth, stored: Any) -> bool:
+    """Use ``stored`` if it is another, still valid pair than the one ``auth`` holds."""
+    if not isinstance(stored, OAuthTokens) or stored.refresh_token == auth.tokens.refresh_token:
+        return False
+    auth.adopt(stored)
+    return not auth.is_expired(state.clock.now())

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
 from .describe import Description, Field
 
 __all__ = ["drift"]
+
+K = TypeVar("K", int, str)
+V = TypeVar("V")
 
 
 def _fields(description: Description) -> dict[str, dict[str, Field]]:
@@ -19,40 +25,50 @@ def _kind(f: Field) -> str:
     return f"multiple {f.type}" if f.multiple else f.type
 
 
+def _compare(
+    was: Mapping[K, V],
+    now: Mapping[K, V],
+    name: Callable[[K, V], str],
+    changes: Callable[[K, V, V], list[str]],
+) -> list[str]:
+    """``- ... was removed``, ``+ ... was added`` and the changes of what both have."""
+    lines = [f"- {name(k, was[k])} was removed" for k in sorted(was.keys() - now.keys())]
+    lines += [f"+ {name(k, now[k])} was added" for k in sorted(now.keys() - was.keys())]
+    for key in sorted(was.keys() & now.keys()):
+        lines.extend(changes(key, was[key], now[key]))
+    return lines
+
+
 def drift(old: Description, new: Description) -> list[str]:
     """Readable lines, one per change from ``old`` (generated from) to ``new`` (the portal now):
     ``-`` removed, ``+`` added, ``~`` changed. Empty when nothing the code depends on changed."""
-    lines: list[str] = []
+    lines = _compare(
+        {sp.entity_type_id: sp.title for sp in old.smart_processes},
+        {sp.entity_type_id: sp.title for sp in new.smart_processes},
+        lambda etid, title: f"smart process {etid} ({title})",
+        lambda etid, a, b: [f"~ smart process {etid}: title {a!r} -> {b!r}"] if a != b else [],
+    )
     before, after = _fields(old), _fields(new)
-    titles_old = {sp.entity_type_id: sp.title for sp in old.smart_processes}
-    titles_new = {sp.entity_type_id: sp.title for sp in new.smart_processes}
-    for etid in sorted(titles_old.keys() - titles_new.keys()):
-        lines.append(f"- smart process {etid} ({titles_old[etid]}) was removed")
-    for etid in sorted(titles_new.keys() - titles_old.keys()):
-        lines.append(f"+ smart process {etid} ({titles_new[etid]}) was added")
-    for etid in sorted(titles_old.keys() & titles_new.keys()):
-        if titles_old[etid] != titles_new[etid]:
-            lines.append(
-                f"~ smart process {etid}: title {titles_old[etid]!r} -> {titles_new[etid]!r}"
-            )
     for entity in sorted(before.keys() & after.keys()):
-        was, now = before[entity], after[entity]
-        for name in sorted(was.keys() - now.keys()):
-            lines.append(f"- {entity}.{name} ({_kind(was[name])}) was removed")
-        for name in sorted(now.keys() - was.keys()):
-            lines.append(f"+ {entity}.{name} ({_kind(now[name])}) was added")
-        for name in sorted(was.keys() & now.keys()):
-            lines.extend(_changes(f"{entity}.{name}", was[name], now[name]))
-    old_rest3 = {m.name: m for m in old.rest3}
-    new_rest3 = {m.name: m for m in new.rest3}
-    for name in sorted(old_rest3.keys() - new_rest3.keys()):
-        lines.append(f"- REST 3.0 method {name} was removed")
-    for name in sorted(new_rest3.keys() - old_rest3.keys()):
-        lines.append(f"+ REST 3.0 method {name} was added")
-    for name in sorted(old_rest3.keys() & new_rest3.keys()):
-        if old_rest3[name] != new_rest3[name]:
-            lines.append(f"~ REST 3.0 method {name}: its parameter or result schema changed")
+        lines += _field_drift(entity, before[entity], after[entity])
+    lines += _compare(
+        {m.name: m for m in old.rest3},
+        {m.name: m for m in new.rest3},
+        lambda name, _: f"REST 3.0 method {name}",
+        lambda name, a, b: (
+            [f"~ REST 3.0 method {name}: its parameter or result schema changed"] if a != b else []
+        ),
+    )
     return lines
+
+
+def _field_drift(entity: str, was: Mapping[str, Field], now: Mapping[str, Field]) -> list[str]:
+    return _compare(
+        was,
+        now,
+        lambda upper, f: f"{entity}.{upper} ({_kind(f)})",
+        lambda upper, a, b: _changes(f"{entity}.{upper}", a, b),
+    )
 
 
 def _changes(where: str, was: Field, now: Field) -> list[str]:
@@ -63,16 +79,10 @@ def _changes(where: str, was: Field, now: Field) -> list[str]:
         lines.append(f"~ {where}: label {was.label!r} -> {now.label!r}")
     if was.wire != now.wire:
         lines.append(f"~ {where}: read as {was.wire!r} -> {now.wire!r}")
-    old_options = {o.id: o.label for o in was.options}
-    new_options = {o.id: o.label for o in now.options}
-    for option in sorted(old_options.keys() - new_options.keys()):
-        lines.append(f"- {where}: option {option} ({old_options[option]}) was removed")
-    for option in sorted(new_options.keys() - old_options.keys()):
-        lines.append(f"+ {where}: option {option} ({new_options[option]}) was added")
-    for option in sorted(old_options.keys() & new_options.keys()):
-        if old_options[option] != new_options[option]:
-            lines.append(
-                f"~ {where}: option {option} label "
-                f"{old_options[option]!r} -> {new_options[option]!r}"
-            )
+    lines += _compare(
+        {o.id: o.label for o in was.options},
+        {o.id: o.label for o in now.options},
+        lambda option, label: f"{where}: option {option} ({label})",
+        lambda option, a, b: [f"~ {where}: option {option} label {a!r} -> {b!r}"] if a != b else [],
+    )
     return lines

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from b24typed.core.typed_models import B24Model
+
 from .describe import Description, Field, Option
 from .naming import class_name, field_names, pascal, snake
 
@@ -89,6 +91,7 @@ class ModelField:
     alias: str
     choices: list[str]
     doc: str
+    optional: bool = True  # REST 3.0 result fields: False when the schema requires a value
 
 
 @dataclass
@@ -136,6 +139,10 @@ class _Builder:
         self.models: list[Model] = []
         self.rest3_models: list[Model] = []
         self.root = Node("Portal")
+        self.v3_count = 1
+        self.rest3_base = ""
+        self.rest3_nested = 0
+        self.model_names: set[str] = set()
 
     # -- entity models --------------------------------------------------------------------
     def entity_model(
@@ -219,22 +226,27 @@ class _Builder:
     def rest3(self, method: Any) -> None:
         parts = tuple(snake(p) or p for p in method.name.split("."))
         base = "".join(pascal(p) for p in parts)
+        self.rest3_base = base
         result = self.schema_model(base + "Result", method.result, f"``{method.name}``")
         args = []
         required = set(method.params.get("required") or [])
         for wire, schema in sorted((method.params.get("properties") or {}).items()):
             name = snake(wire) or "param"
             annotation = self.param_type(schema)
-            args.append({"name": name, "wire": wire, "annotation": annotation,
+            args.append({"name": name, "wire": wire, "pair": (name, wire), "annotation": annotation,
                          "required": wire in required})  # fmt: skip
         args.sort(key=lambda a: not a["required"])
         node = self.node(("v3", *parts[:-1]))
         node.doc = node.doc or "REST 3.0 methods of the portal."
         node.methods.append({"rest3": method.name, "attr": parts[-1], "result": result,
-                             "args": args, "spec": "_V3_" + "_".join(parts).upper()})  # fmt: skip
+                             "args": args, "spec": f"_V3_{self.v3_count}"})  # fmt: skip
+        self.v3_count += 1
 
     def param_type(self, schema: dict[str, Any]) -> str:
-        kind = schema.get("type")
+        kinds, _ = _kinds(schema)
+        if len(kinds) > 1:
+            return " | ".join(self.param_type({**schema, "type": k}) for k in kinds)
+        kind = kinds[0] if kinds else None
         if kind == "array":
             return f"Sequence[{self.param_type(schema.get('items') or {})}]"
         if kind == "object":
@@ -244,21 +256,49 @@ class _Builder:
         )
 
     def schema_model(self, name: str, schema: dict[str, Any], what: str) -> str:
+        """The model of an object schema (``Any`` without properties); ``what``: the method."""
         props = schema.get("properties")
-        if schema.get("type") not in (None, "object") or not props:
+        kinds, _ = _kinds(schema)
+        if kinds not in ([], ["object"]) or not props:
             return "Any"
-        model = Model(name, f"Result of {what}." if name.endswith("Result") else what, base="")
+        unique, number = name, 1
+        while unique in self.model_names:
+            number += 1
+            unique = f"{name}{number}"
+        self.model_names.add(unique)
+        doc = f"An object in the result of {what}." if self.rest3_nested else f"Result of {what}."
+        model = Model(unique, doc, base="")
         required = set(schema.get("required") or [])
+        used = set(_MODEL_ATTRIBUTES)
+        self.rest3_nested += 1
         for wire, sub in sorted(props.items()):
             attr = snake(wire) or "value"
-            annotation = self.result_type(name + pascal(attr), sub, what, wire in required)
-            model.fields.append(ModelField(attr, annotation, wire, [], ""))
+            while attr in used:
+                attr += "_"
+            used.add(attr)
+            annotation = self.result_type(
+                self.rest3_base + pascal(attr), sub, what, wire in required
+            )
+            optional = (
+                annotation == "Any"
+                or annotation.endswith("| None")
+                or (annotation.startswith(("LStr", "LInt", "LFloat", "LBool", "LList[", "LDict")))
+            )
+            model.fields.append(ModelField(attr, annotation, wire, [], "", optional))
+        self.rest3_nested -= 1
         self.rest3_models.append(model)
-        return name
+        return unique
 
     def result_type(self, name: str, schema: dict[str, Any], what: str, required: bool) -> str:
-        kind = schema.get("type")
+        kinds, nullable = _kinds(schema)
+        required = required and not nullable
         scalar = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
+        if len(kinds) > 1:
+            if not all(k in scalar for k in kinds):
+                return "Any"
+            union = " | ".join(scalar[k] for k in kinds)
+            return union if required else union + " | None"
+        kind = kinds[0] if kinds else None
         if kind in scalar:
             return scalar[str(kind)] if required else "L" + scalar[str(kind)].capitalize()
         if kind == "array":
@@ -266,7 +306,7 @@ class _Builder:
             inner = self.result_type(name + "Item", items, what, True)
             return f"list[{inner}]" if required else f"LList[{inner}]"
         if kind == "object" and schema.get("properties"):
-            inner = self.schema_model(name, schema, f"an object in the result of {what}")
+            inner = self.schema_model(name, schema, what)
             return inner if required else f"{inner} | None"
         if kind == "object":
             return "dict[str, Any]" if required else "LDict"
@@ -318,8 +358,69 @@ def _taken(base: str) -> set[str]:
     return set(model.model_fields) | {name for name in dir(model) if not name.startswith("_")}
 
 
+_MODEL_ATTRIBUTES = frozenset(name for name in dir(B24Model) if not name.startswith("_"))
+
+
+def _kinds(schema: dict[str, Any]) -> tuple[list[str], bool]:
+    """A JSON Schema's types without ``"null"`` (``"type": ["integer", "null"]``), and whether
+    null is allowed."""
+    raw = schema.get("type")
+    kinds = [str(k) for k in (raw if isinstance(raw, list) else [raw] if raw else [])]
+    if not kinds and schema.get("properties"):
+        kinds = ["object"]
+    nullable = "null" in kinds or bool(schema.get("nullable"))
+    return [k for k in kinds if k != "null"], nullable
+
+
 def _pyrepr(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+LINE = 100
+
+
+def _bracketed(
+    items: list[str], indent: int, opening: str, closing: str, *, tail: str = ",", start: int = 0
+) -> str:
+    """``items`` in brackets as ruff format lays them out on a line indented by ``indent`` whose
+    bracket opens at column ``start`` (default: ``indent``): on one line when it fits (``tail``
+    after it), else the items on one line of their own, else one per line with a trailing
+    comma."""
+    flat = opening + ", ".join(items) + closing
+    if max(start, indent) + len(flat) + len(tail) <= LINE:
+        return flat + tail
+    pad = " " * (indent + 4)
+    middle = ", ".join(items)
+    if indent + 4 + len(middle) <= LINE:
+        return f"{opening}\n{pad}{middle}\n{' ' * indent}{closing}{tail}"
+    body = "".join(f"{pad}{item},\n" for item in items)
+    return f"{opening}\n{body}{' ' * indent}{closing}{tail}"
+
+
+def _wire_map(pairs: list[tuple[str, str]], indent: int = 4) -> str:
+    """A Spec's ``{"python_name": "wireName"}`` argument line."""
+    return _bracketed([f"{_pyrepr(a)}: {_pyrepr(b)}" for a, b in pairs], indent, "{", "}")
+
+
+def _field(name: str, annotation: str, alias: str, optional: bool) -> str:
+    """A REST 3.0 result model's field line(s), laid out as ruff format would."""
+    head = f"    {name}: {annotation} = Field"
+    args = (["None"] if optional else []) + [f"alias={_pyrepr(alias)}"]
+    return head + _bracketed(args, 4, "(", ")", tail="", start=len(head))
+
+
+def _tuple(items: list[str]) -> str:
+    texts = [_pyrepr(i) for i in items]
+    return f"({texts[0]},)" if len(texts) == 1 else "(" + ", ".join(texts) + ")"
+
+
+def _signature(head: str, params: str, returns: str, indent: int = 4) -> str:
+    """``def name(params) -> returns:`` on one line, or with the parameters on their own line,
+    as ruff format would put it."""
+    flat = f"{head}({params}) -> {returns}:"
+    if indent + len(flat) <= LINE:
+        return flat
+    return f"{head}(\n{' ' * (indent + 4)}{params}\n{' ' * indent}) -> {returns}:"
 
 
 def render(description: Description, package: str) -> dict[str, str]:
@@ -337,6 +438,10 @@ def render(description: Description, package: str) -> dict[str, str]:
         autoescape=False,  # noqa: S701 - Python source, not HTML
     )
     env.filters["pyrepr"] = _pyrepr
+    env.filters["wire_map"] = _wire_map
+    env.filters["pytuple"] = _tuple
+    env.globals["signature"] = _signature
+    env.globals["field"] = _field
     context = {
         "domain": description.domain,
         "fingerprint": description.fingerprint(),

@@ -48,16 +48,28 @@ R = TypeVar("R")
 I = TypeVar("I")  # noqa: E741 - the item type of a list
 
 
-def _plain(cls: type[Any]) -> core_schema.CoreSchema:
-    """A core schema validating with ``cls.from_wire`` and serializing with ``cls.to_wire``."""
-    return core_schema.no_info_plain_validator_function(
-        cls.from_wire,
-        serialization=core_schema.plain_serializer_function_ser_schema(lambda v: v.to_wire()),
-    )
+class _WireValue:
+    """A value type pydantic reads with ``cls.from_wire`` and writes with ``.to_wire()``."""
+
+    @classmethod
+    def from_wire(cls, value: Any) -> Any:
+        raise NotImplementedError
+
+    def to_wire(self) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            cls.from_wire,
+            serialization=core_schema.plain_serializer_function_ser_schema(lambda v: v.to_wire()),
+        )
 
 
 @dataclass(frozen=True)
-class Money:
+class Money(_WireValue):
     """A money value: ``"300.50|EUR"`` on the wire."""
 
     amount: Decimal
@@ -76,15 +88,9 @@ class Money:
     def to_wire(self) -> str:
         return f"{self.amount}|{self.currency}"
 
-    @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return _plain(cls)
-
 
 @dataclass(frozen=True)
-class Address:
+class Address(_WireValue):
     """An address: ``"text|latitude;longitude|location id"`` on the wire (the last two parts
     are optional)."""
 
@@ -107,15 +113,9 @@ class Address:
             return self.text
         return f"{self.text}|{self.latitude};{self.longitude}|{self.location_id}"
 
-    @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return _plain(cls)
-
 
 @dataclass(frozen=True)
-class FileValue:
+class FileValue(_WireValue):
     """A file user field value. Read: the file's id and links; written back as ``{"id": N}``
     (keeps the file). :meth:`upload` makes a value that uploads new content."""
 
@@ -149,12 +149,6 @@ class FileValue:
             content = base64.b64encode(self.upload_content or b"").decode("ascii")
             return [self.upload_name, content]
         return {"id": self.id}
-
-    @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return _plain(cls)
 
 
 def _blank_none(value: Any) -> Any:
@@ -205,7 +199,7 @@ def _jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, Money | Address | FileValue):
+    if isinstance(value, _WireValue):
         return value.to_wire()
     if isinstance(value, Decimal):
         return str(value)

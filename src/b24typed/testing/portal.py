@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import ipaddress
 import json
 import re
 import secrets
@@ -243,6 +244,13 @@ def php_json(value: Any) -> Any:
             return list(value.values())
         return value
     return value
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _dumps(data: Any) -> bytes:
@@ -875,7 +883,13 @@ class FakePortal:
             return self._json(400, {"error": "invalid_grant",
                                     "error_description": "Invalid refresh token"})  # fmt: skip
         self._tokens.pop(old.access_token, None)
-        return self._json(200, self._new_token(app, old.user_id, old.scopes, old.expires_in))
+        answer = self._new_token(app, old.user_id, old.scopes, old.expires_in)
+        parts = urlsplit(req.url)
+        if req.host != OAUTH_HOST and _is_loopback(req.host):
+            # reached on the loopback server: the new pair points there, not at the domain
+            answer["client_endpoint"] = f"{parts.scheme}://{parts.netloc}/rest/"
+            answer["server_endpoint"] = f"{parts.scheme}://{parts.netloc}/rest/"
+        return self._json(200, answer)
 
     # -- basic methods --------------------------------------------------------------------
     def _profile(self, ctx: Ctx, p: dict[str, Any]) -> Any:

@@ -21,6 +21,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from .errors import ApiError
+from .store import coerce
 
 if TYPE_CHECKING:
     from .portal import Ctx, FakePortal
@@ -355,14 +356,8 @@ def _is_file_ref(value: Mapping[str, Any]) -> bool:
 
 
 def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    text = str(value).strip()
-    return int(text) if re.fullmatch(r"-?\d+", text) else None
+    number = coerce(value, "integer")
+    return number if isinstance(number, int) else None
 
 
 def _date(value: Any) -> date | None:
