@@ -3,6 +3,7 @@
 Starts a throwaway redis-server on loopback (or uses ``--redis-url``) and measures, median of
 ``--runs`` rounds of ``--calls`` calls each:
 
+- a bare Redis round trip (``PING``), for scale;
 - one reservation (``Reserve``) in the in-process store and in ``RedisLimitStore``, blocking and
   asyncio (the Redis store's is one Lua script run: one round trip);
 - a whole call (``b24.call_method("server.time")``) against the in-process fake portal, with
@@ -77,7 +78,14 @@ def measure(url: str, calls: int, runs: int) -> dict[str, float]:
     store = RedisLimitStore.from_url(url, prefix=f"bench-{uuid.uuid4().hex}")
     local = PROCESS_LIMITS.bind("bench.example", BIG, time.time())
     shared = store.bind("bench.example", BIG, time.time())
+    redis_client = store._redis.sync
+
+    def pings(count: int) -> None:
+        for _ in range(count):
+            redis_client.ping()
+
     return {
+        "Redis PING round trip (us)": per_call(pings, calls, runs) * 1e6,
         "reserve, in-process (us)": per_call(reservations(local), calls, runs) * 1e6,
         "reserve, Redis blocking (us)": per_call(reservations(shared), calls, runs) * 1e6,
         "reserve, Redis asyncio (us)": per_call(async_reservations(shared), calls, runs) * 1e6,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from b24typed.fieldtypes import is_money_name
 from codegen.coverage import is_live
 from codegen.generator.types import ModelsModule, schema_types
 from codegen.importers.entities import result_slot
@@ -23,9 +24,6 @@ AUTHORITATIVE = frozenset({"table", "fields-descriptor", "override", "openapi", 
 _BOOL = frozenset({"Flag", "LBool"})
 _DATETIME = frozenset({"DateTime", "LDateTime"})
 _MONEY_TAGS = frozenset({"double", "money"})
-_MONEY_NAME = re.compile(
-    r"(opportunity|amount|price|sum|total_?cost|tax_?value|discount|balance)$", re.IGNORECASE
-)
 # Attributes and literal values named after one portal's own fields, in generated code.
 PORTAL_NAMES = re.compile(
     r"\b(uf_crm_\d\w*|uf_crm_?\d\w*|parent_id_?\d{2,}\w*)\s*:"  # attributes
@@ -111,7 +109,7 @@ def _count_field(
         figures.datetimes += 1
         figures.datetimes_typed += int(annotation in _DATETIME)
     numeric = {"number", "integer"} & set(schema_types(prop))
-    if tag in _MONEY_TAGS or (numeric and _MONEY_NAME.search(name) and not name.endswith("Id")):
+    if tag in _MONEY_TAGS or (numeric and is_money_name(name)):
         figures.money += 1
         if annotation == "Money":
             figures.money_decimal += 1
@@ -135,7 +133,9 @@ def any_reason(models: ModelsModule, document: dict[str, Any]) -> str | None:
 
 
 def differing_fields(documents: list[dict[str, Any]], models: ModelsModule) -> list[str]:
-    """Entity fields (get, list, add and update results of one prefix) typed differently."""
+    """Entity fields (get, list, add and update results of one prefix) typed differently.
+
+    Results bound to an entity model share it; the others are compared field by field."""
     by_prefix: dict[str, dict[str, set[str]]] = {}
     for document in documents:
         if document.get("kind") not in ("get", "list", "add", "update"):
@@ -146,6 +146,8 @@ def differing_fields(documents: list[dict[str, Any]], models: ModelsModule) -> l
         holder, count = found
         entity = holder.get("items") if count == "many" else holder
         if not isinstance(entity, dict):
+            continue
+        if isinstance(entity.get("x-entity"), str):  # one shared model: one type per field
             continue
         prefix = document["method"].rsplit(".", 1)[0]
         fields = by_prefix.setdefault(prefix, {})

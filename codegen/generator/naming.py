@@ -15,7 +15,7 @@ _NON_WORD = re.compile(r"\W+")
 # a method (`schema`, `json`, `copy`, `model_dump`, ...).
 MODEL_RESERVED = frozenset(
     name for name in dir(BaseModel) if not name.startswith("__")
-) | frozenset({"model_config", "model_fields", "model_extra"})
+) | frozenset({"model_config", "model_fields", "model_extra", "l", "I", "O"})  # l, I, O: E741
 
 
 def snake_case(name: str) -> str:

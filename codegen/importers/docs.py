@@ -10,7 +10,7 @@ from typing import Any
 from codegen.importers import errors, examples, yfm
 from codegen.importers.descriptors import SOURCE, descriptor_fields, descriptor_object
 from codegen.importers.fieldtree import Group, Library, TreeBuilder
-from codegen.importers.lenient import EXAMPLE, loosen, mark, widen
+from codegen.importers.lenient import EXAMPLE, loosen, mark, mark_money, widen
 from codegen.importers.pages import MethodPage
 from codegen.importers.types import Schema
 
@@ -68,6 +68,11 @@ def build_document(page: MethodPage, context: Context) -> dict[str, Any]:
     if present:
         widen(result, value)
         _require_wrapper(result, value)
+        if isinstance(value, list) and value:
+            _array_result(result)
+        elif kind == "get" and isinstance(value, dict) and value:
+            _object_result(result)
+    mark_money(result)
     return {
         "method": page.method,
         "api": page.api,
@@ -87,6 +92,46 @@ def build_document(page: MethodPage, context: Context) -> dict[str, Any]:
         "source": {"docs_commit": context.docs_commit, "path": page.doc},
         **({"todo": True} if page.todo else {}),
     }
+
+
+def _array_result(result: Schema) -> None:
+    """A result the docs call an object but the example shows as a list (``user.get``) is a
+    list: the object's documented fields describe its items."""
+    kinds = result.get("type")
+    if not isinstance(kinds, list) or "object" not in kinds or "array" not in kinds:
+        return
+    items = result.setdefault("items", {"type": ["object", "null"]})
+    properties = result.pop("properties", None) or {}
+    if isinstance(items, dict) and properties and "object" in (items.get("type") or []):
+        mine = items.setdefault("properties", {})
+        for name, schema in properties.items():
+            if name not in mine or mine[name].get("x-source") == EXAMPLE:
+                mine[name] = schema
+    result.pop("additionalProperties", None)
+    result.pop("required", None)
+    result["type"] = ["array", "null"]
+
+
+def _object_result(result: Schema) -> None:
+    """A result documented with fields and also typed as an array, whose example is one object
+    (``disk.file.get``), is that object."""
+    kinds = result.get("type")
+    if not isinstance(kinds, list) or "object" not in kinds or "array" not in kinds:
+        return
+    if result.get("properties"):
+        result.pop("items", None)
+        result["type"] = ["object", "null"]
+
+
+def _array_result(result: Schema) -> None:
+    """A result the docs call an object without fields, whose example is a list (``user.get``,
+    ``event.get``), is a list."""
+    kinds = result.get("type")
+    if not isinstance(kinds, list) or "object" not in kinds or "array" not in kinds:
+        return
+    if not result.get("properties") and isinstance(result.get("items"), dict):
+        result.pop("additionalProperties", None)
+        result["type"] = ["array", "null"]
 
 
 def _require_wrapper(result: Schema, example: Any) -> None:
@@ -189,7 +234,8 @@ def _list_info(
     names = {name.lower() for name in params.get("properties", {})}
     if kind != "list" and "start" not in names and "pagination" not in names:
         return None
-    result = response.get("result") if isinstance(response, dict) else None
+    present, result = examples.response_result(response)
+    result = result if present else None
     items_key = _items_key(result)
     items = result if items_key is None else (result or {}).get(items_key)
     first = items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else {}

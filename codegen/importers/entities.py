@@ -317,8 +317,13 @@ def result_slot(document: dict[str, Any], wrapper: str | None = None) -> tuple[S
         holder = result
         if key:
             holder = result.setdefault("properties", {}).setdefault(key, {})
+        elif "array" not in (result.get("type") or []):
+            return None  # the docs' example is not a list (a misplaced envelope)
         holder["type"] = ["array", "null"]
         return holder, "many"
+    if kind == "list" and "array" in (result.get("type") or []):
+        result["type"] = ["array", "null"]
+        return result, "many"
     if kind not in ("get", "add", "update", "action"):
         return None
     present, value = examples.response_result(document.get("examples", {}).get("response"))
@@ -339,17 +344,18 @@ def build_entity(
 ) -> dict[str, Any]:
     fields = table_fields(docs_root, spec)
     sources = list(spec.tables)
+    bound = bound_documents(spec, documents)
     if spec.descriptor and spec.prefix is not None and (2, spec.prefix) in descriptors:
-        _merge_descriptor(fields, descriptors[(2, spec.prefix)])
-        sources.append(f"{spec.prefix}.fields")
-    for document in bound_documents(spec, documents):
-        slot = result_slot(copy.deepcopy(document), spec.wrapper)
-        if slot is not None:
-            holder = slot[0].get("items", {}) if slot[1] == "many" else slot[0]
-            for name, schema in (holder.get("properties") or {}).items():
-                documented = isinstance(schema, dict) and schema.get("x-source") == TABLE
-                if documented and name not in fields and not is_portal_field(name):
-                    fields[name] = _plain(_schema_type(schema), METHOD_TABLE)
+        known = set(fields) | {n for d in bound for n in _slot_names(d, spec.wrapper)}
+        raw = descriptors[(2, spec.prefix)]
+        if spec.tables or 2 * len(known & set(raw)) >= len(raw):  # same naming as the reads
+            _merge_descriptor(fields, raw)
+            sources.append(f"{spec.prefix}.fields")
+    for document in bound:  # the methods' own tables first: they outrank any example
+        for name, schema in _documented(document, spec):
+            if name not in fields and not is_portal_field(name):
+                fields[name] = _plain(_schema_type(schema), METHOD_TABLE)
+    for document in bound:
         for sample in entity_samples(document, spec.wrapper):
             for name, value in sample.items():
                 _flag_evidence(fields.get(name), value)
@@ -359,17 +365,80 @@ def build_entity(
                     if field["multiple"]:
                         field["type"] = _example_type(name, value[0]) if value else "any"
                     fields[name] = field
+    for document in bound:
+        for sample in entity_samples(document, spec.wrapper):
+            for name, value in sample.items():
+                _widen_to_fit(fields.get(name), value)
     return {
         "entity": spec.name,
         "model": spec.model,
         "api": 2,
         "doc": sources[0].split("#")[0] if spec.tables else None,
-        "methods": sorted(d["method"] for d in bound_documents(spec, documents)),
+        "methods": sorted(d["method"] for d in bound),
         "writes": spec.writes,
         "wrapper": spec.wrapper,
         "fields": {name: fields[name] for name in sorted(fields)},
         "source": {"docs_commit": commit, "tables": sources},
     }
+
+
+def _slot_schema(document: dict[str, Any], wrapper: str | None) -> Schema:
+    slot = result_slot(copy.deepcopy(document), wrapper)
+    if slot is None:
+        return {}
+    holder = slot[0].get("items", {}) if slot[1] == "many" else slot[0]
+    return holder if isinstance(holder, dict) else {}
+
+
+def _slot_names(document: dict[str, Any], wrapper: str | None) -> list[str]:
+    return list(_slot_schema(document, wrapper).get("properties") or {})
+
+
+def _documented(document: dict[str, Any], spec: EntitySpec) -> list[tuple[str, Schema]]:
+    """Fields a method's own tables type: its result's entity, and the ``fields`` it takes."""
+    found = list((_slot_schema(document, spec.wrapper).get("properties") or {}).items())
+    if spec.writes and document.get("kind") in ("add", "update"):
+        params = document.get("params", {}).get("properties", {})
+        taken = params.get("fields") or params.get("FIELDS") or {}
+        found += list((taken.get("properties") or {}).items())
+    return [
+        (name, schema)
+        for name, schema in found
+        if isinstance(schema, dict) and schema.get("x-source") == TABLE
+    ]
+
+
+def _widen_to_fit(field: dict[str, Any] | None, value: Any) -> None:
+    """A field whose read type rejects a value a docs example shows reads anything: the model
+    must never reject real data (the docs type stays in ``docs_type``)."""
+    if field is None or value is None or field["type"] == "any":
+        return
+    if not fits(field, value):
+        field["docs_type"] = field["type"]
+        field["type"] = "any"
+
+
+_ADAPTERS: dict[str, Any] = {}
+
+
+def fits(field: dict[str, Any], value: Any) -> bool:
+    """Whether the entity model's read type of ``field`` accepts ``value``."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from b24typed.fieldtypes import python_type, read_type_namespace
+
+    found = python_type(field["type"], multiple=field["multiple"], values=field.get("values"))
+    adapter = _ADAPTERS.get(found.read)
+    if adapter is None:
+        namespace = read_type_namespace()
+        namespace["Literal"] = __import__("typing").Literal
+        adapter = TypeAdapter(eval(found.read, namespace))
+        _ADAPTERS[found.read] = adapter
+    try:
+        adapter.validate_python(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def _flag_evidence(field: dict[str, Any] | None, value: Any) -> None:
@@ -512,6 +581,48 @@ def bind(entity: dict[str, Any], documents: dict[tuple[int, str], dict[str, Any]
                     params[key] = params_schema(entity)
 
 
+# Names of entities found from their methods alone (the rest are named after their prefix).
+AUTO_NAMES = {
+    "crm.item.productrow": "ProductRow",
+    "disk.file": "DiskFile",
+    "disk.folder": "DiskFolder",
+    "disk.storage": "DiskStorage",
+    "calendar.event": "CalendarEvent",
+    "department": "Department",
+    "sonet_group": "SonetGroup",
+    "catalog.product": "Product",
+    "sale.order": "Order",
+}
+
+
+def auto_specs(documents: dict[tuple[int, str], dict[str, Any]]) -> list[EntitySpec]:
+    """Entities the curated list lacks: every method prefix whose get, list, add or update
+    results (two of them at least) hold one object, typed from those methods' own tables."""
+    from codegen.generator.naming import pascal_case
+
+    taken = {spec.prefix for spec in SPECS}
+    found: dict[str, int] = {}
+    for (api, name), document in sorted(documents.items()):
+        if api != 2 or document.get("kind") not in ("get", "list", "add", "update"):
+            continue
+        prefix = name.rsplit(".", 1)[0]
+        if prefix in taken or "." not in name:
+            continue
+        if _slot_schema(document, None).get("properties"):
+            found[prefix] = found.get(prefix, 0) + 1
+    return [
+        EntitySpec(
+            prefix,
+            AUTO_NAMES.get(prefix) or pascal_case(*prefix.split(".")),
+            (),
+            prefix,
+            writes=False,
+        )
+        for prefix, count in sorted(found.items())
+        if count >= 2
+    ]
+
+
 def import_entities(
     docs_root: Path, pages: list[MethodPage], documents: list[dict[str, Any]], commit: str
 ) -> list[dict[str, Any]]:
@@ -520,7 +631,7 @@ def import_entities(
     descriptors = descriptor_index(pages)
     overrides = load_entity_overrides()
     entities = []
-    for spec in (*SPECS, DESCRIPTOR_SPEC):
+    for spec in (*SPECS, *auto_specs(by_key), DESCRIPTOR_SPEC):
         entity = build_entity(docs_root, spec, by_key, descriptors, commit)
         entity = apply_override(entity, overrides.get(spec.name))
         bind(entity, by_key)

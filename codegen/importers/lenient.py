@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from b24typed.fieldtypes import is_money_name
 from codegen.importers.types import Schema, json_type
 
 _WIRE_ALTERNATIVES = {
@@ -16,6 +17,7 @@ _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ID_KEY = re.compile(r"(^|_)ID$|^id$|[a-z]Id$")
 _DIGITS = re.compile(r"^-?\d{1,18}$")
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _DROPPED = ("required", "maxLength", "minLength", "pattern", "const")
 EXAMPLE = "example"
 
@@ -114,9 +116,16 @@ def _infer_object(value: dict[str, Any]) -> Schema:
 
 
 def _infer_field(key: str, value: Any) -> Schema:
-    """Like ``infer``, but an id field holding a numeric string (``"ID": "410"``) is an integer."""
+    """Like ``infer``, with what the field's name says: an id field holding a numeric string
+    (``"ID": "410"``) is an integer; an amount (``price``) is money; any other whole number is a
+    number (one sample of ``quantity`` being ``1`` does not make it an integer)."""
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
     if isinstance(value, str) and _ID_KEY.search(key) and _DIGITS.match(value):
         return {"type": _loose_types("integer")}
+    if is_money_name(key) and (numeric or (isinstance(value, str) and _NUMBER.match(value))):
+        return {"type": _loose_types("number"), "x-bitrix-type": "money"}
+    if isinstance(value, int) and numeric and not _ID_KEY.search(key):
+        return {"type": _loose_types("number")}
     return infer(value)
 
 
@@ -198,3 +207,23 @@ def _widen_array(schema: Schema, value: list[Any]) -> None:
             widen(schema["items"], item)
         else:
             schema["items"] = infer(item)
+
+
+_NUMERIC_TAGS = frozenset({"double", "float", "number", "integer", "int"})
+
+
+def mark_money(schema: Any) -> None:
+    """Tag the numeric properties named like amounts (``price``, ``OPPORTUNITY``) as money."""
+    if not isinstance(schema, dict):
+        return
+    for name, prop in (schema.get("properties") or {}).items():
+        if not isinstance(prop, dict):
+            continue
+        numeric = {"number", "integer"} & set(_types(prop))
+        if is_money_name(name) and numeric and prop.get("x-bitrix-type", "number") in _NUMERIC_TAGS:
+            prop["x-bitrix-type"] = "money"
+        mark_money(prop)
+    for key in ("items", "additionalProperties"):
+        mark_money(schema.get(key))
+    for branch in schema.get("anyOf") or []:
+        mark_money(branch)

@@ -48,6 +48,7 @@ __all__ = [
     "Number",
     "PyType",
     "Text",
+    "is_money_name",
     "is_portal_field",
     "python_type",
     "with_user_fields",
@@ -60,6 +61,17 @@ __all__ = [
 # ``user_fields`` and ``parent_ids``.
 _PORTAL_FIELD = re.compile(r"^(UF_|uf_|ufCrm|parentId\d|PARENT_ID_)|\.\.\.")
 _PARENT_LINK = re.compile(r"^(parentId|PARENT_ID_)\d+$")
+
+
+_MONEY_NAME = re.compile(
+    r"(opportunity|amount|price|sum|cost|tax_?value|balance)$", flags=re.IGNORECASE
+)
+
+
+def is_money_name(name: str) -> bool:
+    """True for a field named like an amount of money (``OPPORTUNITY``, ``discountSum``,
+    ``priceBrutto`` excepted): its numbers are read as :class:`~decimal.Decimal`."""
+    return _MONEY_NAME.search(name) is not None and not name.lower().startswith("is")
 
 
 def is_portal_field(name: str) -> bool:
@@ -272,13 +284,15 @@ def _kind(name: str) -> str:
         return "money"
     if name in _FLAG_TYPES:
         return "flag"
-    if name in ("datetime", "date", "lang_map", "file", "object"):
+    if name in ("datetime", "date", "lang_map", "file"):
         return name
     if name.endswith("multifield"):
         return "multifield"
     if name in _TEXT_TYPES or name.endswith(("_status", "_currency", "_code")):
         return "text"
-    return "any" if name in ("", "any", "mixed", "array") else "object"
+    if name in ("object", "map"):
+        return "object"
+    return "any"  # a type the mapping does not know (``catalog_document``): no guess
 
 
 def python_type(
@@ -293,6 +307,8 @@ def python_type(
     name = docs_type.strip().lower()
     if name.endswith("[]"):
         name, multiple = name[:-2], True
+    if name == "array":  # a list of values the docs do not type
+        name, multiple = "any", True
     texts = [v for v in values or [] if isinstance(v, str)]
     kind = _kind(name)
     if kind == "flag" and name == "char" and not (texts and set(texts) <= {"Y", "N"}):

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from b24typed import B24Hook
+from b24typed.portal_types.cli import main
 from b24typed.portal_types.runtime import Address, FileValue, Money
 
 from .conftest import Served
@@ -202,3 +203,47 @@ def test_async_client_gets_the_async_view(served: Served, my_portal: Any) -> Non
 
     deal, rows = asyncio.run(run())
     assert rows == [deal] and isinstance(deal, my_portal.Deal)
+
+
+def test_oauth_credentials_from_the_environment_give_the_same_package(
+    served: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = served.portal.oauth_app("local.types", "types-secret")
+    tokens = served.portal.issue_tokens(app)
+    endpoint = served.url.split("/rest/")[0] + "/rest/"
+    for name, value in {
+        "B24_DOMAIN": endpoint.split("//")[1].split("/")[0],
+        "B24_CLIENT_ENDPOINT": endpoint,
+        "B24_CLIENT_ID": app.client_id,
+        "B24_CLIENT_SECRET": app.client_secret,
+        "B24_ACCESS_TOKEN": tokens["access_token"],
+        "B24_REFRESH_TOKEN": tokens["refresh_token"],
+    }.items():
+        monkeypatch.setenv(name, value)
+    out = tmp_path / "my_portal"
+    assert main(["--out", str(out), "--oauth", "--rest3", "crm.pipeline.*"]) == 0
+    first = served.root / "my_portal"
+    assert (out / "description.json").read_bytes() == (first / "description.json").read_bytes()
+    assert (out / "models.py").read_bytes() == (first / "models.py").read_bytes()
+    text = "".join(p.read_text(encoding="utf-8") for p in out.iterdir())
+    assert tokens["access_token"] not in text and tokens["refresh_token"] not in text
+
+
+def test_read_models_accept_every_wire_form_and_unknown_options(my_portal: Any) -> None:
+    # crm.deal.* strings and "1"/"0", crm.item.* native types and "Y"/"N", an option id the
+    # portal added after generation: all read, none rejected
+    legacy = my_portal.Deal.model_validate(
+        {"UF_CRM_1720019876534": "12", "UF_CRM_VIP": "1", "UF_CRM_DELIVERY": "99",
+         "UF_CRM_SCAN": {"id": 7, "showUrl": "/s", "downloadUrl": "/d"}, "UF_CRM_BUDGET": "",
+         "UF_CRM_CHANNELS": {"0": "4", "1": "6"}, "UF_CRM_SIGNED_ON": "18.07.2024"}
+    )  # fmt: skip
+    item = my_portal.Deal.model_validate(
+        {"ufCrm_1720019876534": 12, "ufCrm_VIP": "Y", "ufCrm_DELIVERY": 99,
+         "ufCrm_SCAN": {"id": 7, "url": "/s", "urlMachine": "/d"}, "ufCrm_BUDGET": None,
+         "ufCrm_CHANNELS": [4, 6], "ufCrm_SIGNED_ON": "2024-07-18T00:00:00+03:00"}
+    )  # fmt: skip
+    for deal in (legacy, item):
+        assert (deal.seats, deal.vip, deal.delivery, deal.budget) == (12, True, 99, None)
+        assert deal.contract_scan == FileValue(7, "/s", "/d")
+        assert (deal.channels, deal.signed_on) == ([4, 6], dt.date(2024, 7, 18))
+    assert legacy["UF_CRM_1720019876534"] == 12

@@ -13,6 +13,105 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from b24typed.models.entities.biconnector import (
+        BiconnectorConnector as BiconnectorConnector,
+    )
+    from b24typed.models.entities.biconnector import (
+        BiconnectorDataset as BiconnectorDataset,
+    )
+    from b24typed.models.entities.biconnector import (
+        BiconnectorSource as BiconnectorSource,
+    )
+    from b24typed.models.entities.booking import (
+        BookingV1Booking as BookingV1Booking,
+    )
+    from b24typed.models.entities.booking import (
+        BookingV1Resource as BookingV1Resource,
+    )
+    from b24typed.models.entities.booking import (
+        BookingV1ResourceType as BookingV1ResourceType,
+    )
+    from b24typed.models.entities.booking import (
+        BookingV1Waitlist as BookingV1Waitlist,
+    )
+    from b24typed.models.entities.catalog import (
+        CatalogCatalog as CatalogCatalog,
+    )
+    from b24typed.models.entities.catalog import (
+        CatalogDocument as CatalogDocument,
+    )
+    from b24typed.models.entities.catalog import (
+        CatalogDocumentcontractor as CatalogDocumentcontractor,
+    )
+    from b24typed.models.entities.catalog import (
+        CatalogDocumentElement as CatalogDocumentElement,
+    )
+    from b24typed.models.entities.catalog import (
+        CatalogExtra as CatalogExtra,
+    )
+    from b24typed.models.entities.catalog import (
+        CatalogMeasure as CatalogMeasure,
+    )
+    from b24typed.models.entities.catalog import (
+        CatalogPrice as CatalogPrice,
+    )
+    from b24typed.models.entities.catalog import (
+        CatalogPriceType as CatalogPriceType,
+    )
+    from b24typed.models.entities.catalog import (
+        CatalogPriceTypeGroup as CatalogPriceTypeGroup,
+    )
+    from b24typed.models.entities.catalog import (
+        CatalogPriceTypeLang as CatalogPriceTypeLang,
+    )
+    from b24typed.models.entities.catalog import (
+        CatalogProductImage as CatalogProductImage,
+    )
+    from b24typed.models.entities.catalog import (
+        CatalogProductOffer as CatalogProductOffer,
+    )
+    from b24typed.models.entities.catalog import (
+        CatalogProductProperty as CatalogProductProperty,
+    )
+    from b24typed.models.entities.catalog import (
+        CatalogProductPropertyEnum as CatalogProductPropertyEnum,
+    )
+    from b24typed.models.entities.catalog import (
+        CatalogProductPropertyFeature as CatalogProductPropertyFeature,
+    )
+    from b24typed.models.entities.catalog import (
+        CatalogProductPropertySection as CatalogProductPropertySection,
+    )
+    from b24typed.models.entities.catalog import (
+        CatalogProductService as CatalogProductService,
+    )
+    from b24typed.models.entities.catalog import (
+        CatalogProductSku as CatalogProductSku,
+    )
+    from b24typed.models.entities.catalog import (
+        CatalogRatio as CatalogRatio,
+    )
+    from b24typed.models.entities.catalog import (
+        CatalogRoundingRule as CatalogRoundingRule,
+    )
+    from b24typed.models.entities.catalog import (
+        CatalogSection as CatalogSection,
+    )
+    from b24typed.models.entities.catalog import (
+        CatalogStore as CatalogStore,
+    )
+    from b24typed.models.entities.catalog import (
+        CatalogStoreproduct as CatalogStoreproduct,
+    )
+    from b24typed.models.entities.catalog import (
+        CatalogUserfieldDocument as CatalogUserfieldDocument,
+    )
+    from b24typed.models.entities.catalog import (
+        CatalogVat as CatalogVat,
+    )
+    from b24typed.models.entities.catalog import (
+        Product as Product,
+    )
     from b24typed.models.entities.common import (
         FieldDescriptor as FieldDescriptor,
     )
@@ -47,6 +146,84 @@ if TYPE_CHECKING:
         ContactFields as ContactFields,
     )
     from b24typed.models.entities.crm import (
+        CrmActivityBadge as CrmActivityBadge,
+    )
+    from b24typed.models.entities.crm import (
+        CrmAutomatedsolution as CrmAutomatedsolution,
+    )
+    from b24typed.models.entities.crm import (
+        CrmCalllist as CrmCalllist,
+    )
+    from b24typed.models.entities.crm import (
+        CrmCategory as CrmCategory,
+    )
+    from b24typed.models.entities.crm import (
+        CrmCompanyUserfield as CrmCompanyUserfield,
+    )
+    from b24typed.models.entities.crm import (
+        CrmContactUserfield as CrmContactUserfield,
+    )
+    from b24typed.models.entities.crm import (
+        CrmCurrency as CrmCurrency,
+    )
+    from b24typed.models.entities.crm import (
+        CrmDealRecurring as CrmDealRecurring,
+    )
+    from b24typed.models.entities.crm import (
+        CrmDealUserfield as CrmDealUserfield,
+    )
+    from b24typed.models.entities.crm import (
+        CrmDocumentgeneratorDocument as CrmDocumentgeneratorDocument,
+    )
+    from b24typed.models.entities.crm import (
+        CrmDocumentgeneratorNumerator as CrmDocumentgeneratorNumerator,
+    )
+    from b24typed.models.entities.crm import (
+        CrmItemDelivery as CrmItemDelivery,
+    )
+    from b24typed.models.entities.crm import (
+        CrmItemPayment as CrmItemPayment,
+    )
+    from b24typed.models.entities.crm import (
+        CrmLeadUserfield as CrmLeadUserfield,
+    )
+    from b24typed.models.entities.crm import (
+        CrmOrderentity as CrmOrderentity,
+    )
+    from b24typed.models.entities.crm import (
+        CrmQuoteUserfield as CrmQuoteUserfield,
+    )
+    from b24typed.models.entities.crm import (
+        CrmRequisiteLink as CrmRequisiteLink,
+    )
+    from b24typed.models.entities.crm import (
+        CrmRequisitePreset as CrmRequisitePreset,
+    )
+    from b24typed.models.entities.crm import (
+        CrmRequisiteUserfield as CrmRequisiteUserfield,
+    )
+    from b24typed.models.entities.crm import (
+        CrmStatus as CrmStatus,
+    )
+    from b24typed.models.entities.crm import (
+        CrmTimelineComment as CrmTimelineComment,
+    )
+    from b24typed.models.entities.crm import (
+        CrmTimelineIcon as CrmTimelineIcon,
+    )
+    from b24typed.models.entities.crm import (
+        CrmTimelineLogmessage as CrmTimelineLogmessage,
+    )
+    from b24typed.models.entities.crm import (
+        CrmTimelineLogo as CrmTimelineLogo,
+    )
+    from b24typed.models.entities.crm import (
+        CrmType as CrmType,
+    )
+    from b24typed.models.entities.crm import (
+        CrmVat as CrmVat,
+    )
+    from b24typed.models.entities.crm import (
         Deal as Deal,
     )
     from b24typed.models.entities.crm import (
@@ -65,6 +242,9 @@ if TYPE_CHECKING:
         LeadFields as LeadFields,
     )
     from b24typed.models.entities.crm import (
+        ProductRow as ProductRow,
+    )
+    from b24typed.models.entities.crm import (
         Quote as Quote,
     )
     from b24typed.models.entities.crm import (
@@ -76,8 +256,107 @@ if TYPE_CHECKING:
     from b24typed.models.entities.crm import (
         RequisiteFields as RequisiteFields,
     )
+    from b24typed.models.entities.disk import (
+        DiskStorage as DiskStorage,
+    )
+    from b24typed.models.entities.documentgenerator import (
+        DocumentgeneratorDocument as DocumentgeneratorDocument,
+    )
+    from b24typed.models.entities.documentgenerator import (
+        DocumentgeneratorNumerator as DocumentgeneratorNumerator,
+    )
+    from b24typed.models.entities.documentgenerator import (
+        DocumentgeneratorRegion as DocumentgeneratorRegion,
+    )
+    from b24typed.models.entities.documentgenerator import (
+        DocumentgeneratorRole as DocumentgeneratorRole,
+    )
+    from b24typed.models.entities.documentgenerator import (
+        DocumentgeneratorTemplate as DocumentgeneratorTemplate,
+    )
+    from b24typed.models.entities.event import (
+        EventOffline as EventOffline,
+    )
+    from b24typed.models.entities.mailservice import (
+        Mailservice as Mailservice,
+    )
+    from b24typed.models.entities.sale import (
+        Order as Order,
+    )
+    from b24typed.models.entities.sale import (
+        SaleBasketitem as SaleBasketitem,
+    )
+    from b24typed.models.entities.sale import (
+        SaleBasketproperties as SaleBasketproperties,
+    )
+    from b24typed.models.entities.sale import (
+        SalePayment as SalePayment,
+    )
+    from b24typed.models.entities.sale import (
+        SalePaymentitembasket as SalePaymentitembasket,
+    )
+    from b24typed.models.entities.sale import (
+        SalePaymentItemShipment as SalePaymentItemShipment,
+    )
+    from b24typed.models.entities.sale import (
+        SalePersontype as SalePersontype,
+    )
+    from b24typed.models.entities.sale import (
+        SaleProperty as SaleProperty,
+    )
+    from b24typed.models.entities.sale import (
+        SalePropertygroup as SalePropertygroup,
+    )
+    from b24typed.models.entities.sale import (
+        SalePropertyRelation as SalePropertyRelation,
+    )
+    from b24typed.models.entities.sale import (
+        SalePropertyvalue as SalePropertyvalue,
+    )
+    from b24typed.models.entities.sale import (
+        SalePropertyvariant as SalePropertyvariant,
+    )
+    from b24typed.models.entities.sale import (
+        SaleShipment as SaleShipment,
+    )
+    from b24typed.models.entities.sale import (
+        SaleShipmentitem as SaleShipmentitem,
+    )
+    from b24typed.models.entities.sale import (
+        SaleShipmentproperty as SaleShipmentproperty,
+    )
+    from b24typed.models.entities.sale import (
+        SaleShipmentpropertyvalue as SaleShipmentpropertyvalue,
+    )
+    from b24typed.models.entities.sale import (
+        SaleStatus as SaleStatus,
+    )
+    from b24typed.models.entities.sale import (
+        SaleStatusLang as SaleStatusLang,
+    )
+    from b24typed.models.entities.socialnetwork import (
+        SocialnetworkApiWorkgroup as SocialnetworkApiWorkgroup,
+    )
+    from b24typed.models.entities.task import (
+        TaskChecklistitem as TaskChecklistitem,
+    )
+    from b24typed.models.entities.task import (
+        TaskCommentitem as TaskCommentitem,
+    )
+    from b24typed.models.entities.task import (
+        TaskItemUserfield as TaskItemUserfield,
+    )
     from b24typed.models.entities.tasks import (
         Task as Task,
+    )
+    from b24typed.models.entities.tasks import (
+        TasksApiScrumEpic as TasksApiScrumEpic,
+    )
+    from b24typed.models.entities.tasks import (
+        TasksApiScrumSprint as TasksApiScrumSprint,
+    )
+    from b24typed.models.entities.tasks import (
+        TasksTemplateChecklist as TasksTemplateChecklist,
     )
     from b24typed.models.entities.user import (
         User as User,
@@ -85,8 +364,44 @@ if TYPE_CHECKING:
     from b24typed.models.entities.user import (
         UserFields as UserFields,
     )
+    from b24typed.models.entities.userfieldconfig import (
+        Userfieldconfig as Userfieldconfig,
+    )
 
 _EXPORTS = {
+    "BiconnectorConnector": "biconnector",
+    "BiconnectorDataset": "biconnector",
+    "BiconnectorSource": "biconnector",
+    "BookingV1Booking": "booking",
+    "BookingV1Resource": "booking",
+    "BookingV1ResourceType": "booking",
+    "BookingV1Waitlist": "booking",
+    "CatalogCatalog": "catalog",
+    "CatalogDocument": "catalog",
+    "CatalogDocumentElement": "catalog",
+    "CatalogDocumentcontractor": "catalog",
+    "CatalogExtra": "catalog",
+    "CatalogMeasure": "catalog",
+    "CatalogPrice": "catalog",
+    "CatalogPriceType": "catalog",
+    "CatalogPriceTypeGroup": "catalog",
+    "CatalogPriceTypeLang": "catalog",
+    "CatalogProductImage": "catalog",
+    "CatalogProductOffer": "catalog",
+    "CatalogProductProperty": "catalog",
+    "CatalogProductPropertyEnum": "catalog",
+    "CatalogProductPropertyFeature": "catalog",
+    "CatalogProductPropertySection": "catalog",
+    "CatalogProductService": "catalog",
+    "CatalogProductSku": "catalog",
+    "CatalogRatio": "catalog",
+    "CatalogRoundingRule": "catalog",
+    "CatalogSection": "catalog",
+    "CatalogStore": "catalog",
+    "CatalogStoreproduct": "catalog",
+    "CatalogUserfieldDocument": "catalog",
+    "CatalogVat": "catalog",
+    "Product": "catalog",
     "FieldDescriptor": "common",
     "Activity": "crm",
     "ActivityFields": "crm",
@@ -98,19 +413,80 @@ _EXPORTS = {
     "CompanyFields": "crm",
     "Contact": "crm",
     "ContactFields": "crm",
+    "CrmActivityBadge": "crm",
+    "CrmAutomatedsolution": "crm",
+    "CrmCalllist": "crm",
+    "CrmCategory": "crm",
+    "CrmCompanyUserfield": "crm",
+    "CrmContactUserfield": "crm",
+    "CrmCurrency": "crm",
+    "CrmDealRecurring": "crm",
+    "CrmDealUserfield": "crm",
+    "CrmDocumentgeneratorDocument": "crm",
+    "CrmDocumentgeneratorNumerator": "crm",
+    "CrmItemDelivery": "crm",
+    "CrmItemPayment": "crm",
+    "CrmLeadUserfield": "crm",
+    "CrmOrderentity": "crm",
+    "CrmQuoteUserfield": "crm",
+    "CrmRequisiteLink": "crm",
+    "CrmRequisitePreset": "crm",
+    "CrmRequisiteUserfield": "crm",
+    "CrmStatus": "crm",
+    "CrmTimelineComment": "crm",
+    "CrmTimelineIcon": "crm",
+    "CrmTimelineLogmessage": "crm",
+    "CrmTimelineLogo": "crm",
+    "CrmType": "crm",
+    "CrmVat": "crm",
     "Deal": "crm",
     "DealFields": "crm",
     "Item": "crm",
     "ItemFields": "crm",
     "Lead": "crm",
     "LeadFields": "crm",
+    "ProductRow": "crm",
     "Quote": "crm",
     "QuoteFields": "crm",
     "Requisite": "crm",
     "RequisiteFields": "crm",
+    "DiskStorage": "disk",
+    "DocumentgeneratorDocument": "documentgenerator",
+    "DocumentgeneratorNumerator": "documentgenerator",
+    "DocumentgeneratorRegion": "documentgenerator",
+    "DocumentgeneratorRole": "documentgenerator",
+    "DocumentgeneratorTemplate": "documentgenerator",
+    "EventOffline": "event",
+    "Mailservice": "mailservice",
+    "Order": "sale",
+    "SaleBasketitem": "sale",
+    "SaleBasketproperties": "sale",
+    "SalePayment": "sale",
+    "SalePaymentItemShipment": "sale",
+    "SalePaymentitembasket": "sale",
+    "SalePersontype": "sale",
+    "SaleProperty": "sale",
+    "SalePropertyRelation": "sale",
+    "SalePropertygroup": "sale",
+    "SalePropertyvalue": "sale",
+    "SalePropertyvariant": "sale",
+    "SaleShipment": "sale",
+    "SaleShipmentitem": "sale",
+    "SaleShipmentproperty": "sale",
+    "SaleShipmentpropertyvalue": "sale",
+    "SaleStatus": "sale",
+    "SaleStatusLang": "sale",
+    "SocialnetworkApiWorkgroup": "socialnetwork",
+    "TaskChecklistitem": "task",
+    "TaskCommentitem": "task",
+    "TaskItemUserfield": "task",
     "Task": "tasks",
+    "TasksApiScrumEpic": "tasks",
+    "TasksApiScrumSprint": "tasks",
+    "TasksTemplateChecklist": "tasks",
     "User": "user",
     "UserFields": "user",
+    "Userfieldconfig": "userfieldconfig",
 }
 __all__ = [
     "Activity",
@@ -119,24 +495,118 @@ __all__ = [
     "AddressFields",
     "BankDetail",
     "BankDetailFields",
+    "BiconnectorConnector",
+    "BiconnectorDataset",
+    "BiconnectorSource",
+    "BookingV1Booking",
+    "BookingV1Resource",
+    "BookingV1ResourceType",
+    "BookingV1Waitlist",
+    "CatalogCatalog",
+    "CatalogDocument",
+    "CatalogDocumentElement",
+    "CatalogDocumentcontractor",
+    "CatalogExtra",
+    "CatalogMeasure",
+    "CatalogPrice",
+    "CatalogPriceType",
+    "CatalogPriceTypeGroup",
+    "CatalogPriceTypeLang",
+    "CatalogProductImage",
+    "CatalogProductOffer",
+    "CatalogProductProperty",
+    "CatalogProductPropertyEnum",
+    "CatalogProductPropertyFeature",
+    "CatalogProductPropertySection",
+    "CatalogProductService",
+    "CatalogProductSku",
+    "CatalogRatio",
+    "CatalogRoundingRule",
+    "CatalogSection",
+    "CatalogStore",
+    "CatalogStoreproduct",
+    "CatalogUserfieldDocument",
+    "CatalogVat",
     "Company",
     "CompanyFields",
     "Contact",
     "ContactFields",
+    "CrmActivityBadge",
+    "CrmAutomatedsolution",
+    "CrmCalllist",
+    "CrmCategory",
+    "CrmCompanyUserfield",
+    "CrmContactUserfield",
+    "CrmCurrency",
+    "CrmDealRecurring",
+    "CrmDealUserfield",
+    "CrmDocumentgeneratorDocument",
+    "CrmDocumentgeneratorNumerator",
+    "CrmItemDelivery",
+    "CrmItemPayment",
+    "CrmLeadUserfield",
+    "CrmOrderentity",
+    "CrmQuoteUserfield",
+    "CrmRequisiteLink",
+    "CrmRequisitePreset",
+    "CrmRequisiteUserfield",
+    "CrmStatus",
+    "CrmTimelineComment",
+    "CrmTimelineIcon",
+    "CrmTimelineLogmessage",
+    "CrmTimelineLogo",
+    "CrmType",
+    "CrmVat",
     "Deal",
     "DealFields",
+    "DiskStorage",
+    "DocumentgeneratorDocument",
+    "DocumentgeneratorNumerator",
+    "DocumentgeneratorRegion",
+    "DocumentgeneratorRole",
+    "DocumentgeneratorTemplate",
+    "EventOffline",
     "FieldDescriptor",
     "Item",
     "ItemFields",
     "Lead",
     "LeadFields",
+    "Mailservice",
+    "Order",
+    "Product",
+    "ProductRow",
     "Quote",
     "QuoteFields",
     "Requisite",
     "RequisiteFields",
+    "SaleBasketitem",
+    "SaleBasketproperties",
+    "SalePayment",
+    "SalePaymentItemShipment",
+    "SalePaymentitembasket",
+    "SalePersontype",
+    "SaleProperty",
+    "SalePropertyRelation",
+    "SalePropertygroup",
+    "SalePropertyvalue",
+    "SalePropertyvariant",
+    "SaleShipment",
+    "SaleShipmentitem",
+    "SaleShipmentproperty",
+    "SaleShipmentpropertyvalue",
+    "SaleStatus",
+    "SaleStatusLang",
+    "SocialnetworkApiWorkgroup",
     "Task",
+    "TaskChecklistitem",
+    "TaskCommentitem",
+    "TaskItemUserfield",
+    "TasksApiScrumEpic",
+    "TasksApiScrumSprint",
+    "TasksTemplateChecklist",
     "User",
     "UserFields",
+    "Userfieldconfig",
 ]
 
 

@@ -3,7 +3,8 @@
 Credentials come from the environment so that secrets stay out of shell history:
 ``B24_WEBHOOK_URL`` (or ``--webhook URL``), or for an OAuth application ``--oauth`` with
 ``B24_DOMAIN``, ``B24_CLIENT_ID``, ``B24_CLIENT_SECRET``, ``B24_ACCESS_TOKEN`` and
-``B24_REFRESH_TOKEN``. Output names the portal's domain, never a secret.
+``B24_REFRESH_TOKEN`` (``B24_CLIENT_ENDPOINT`` when the REST endpoint is not
+``https://DOMAIN/rest/``). Output names the portal's domain, never a secret.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ log = logging.getLogger("b24typed.portal_types")
 WEBHOOK_ENV = "B24_WEBHOOK_URL"
 OAUTH_ENV = ("B24_DOMAIN", "B24_CLIENT_ID", "B24_CLIENT_SECRET", "B24_ACCESS_TOKEN",
              "B24_REFRESH_TOKEN")  # fmt: skip
+ENDPOINT_ENV = "B24_CLIENT_ENDPOINT"  # optional: the REST endpoint, https://DOMAIN/rest/ if unset
 DESCRIPTION_FILE = "description.json"
 
 
@@ -66,7 +68,7 @@ def _client(args: argparse.Namespace) -> Any:
                 "access_token": os.environ["B24_ACCESS_TOKEN"],
                 "refresh_token": os.environ["B24_REFRESH_TOKEN"],
                 "domain": os.environ["B24_DOMAIN"],
-                "expires_in": 0,
+                "client_endpoint": os.environ.get(ENDPOINT_ENV, ""),
             },
         )
     url = args.webhook or os.environ.get(WEBHOOK_ENV)

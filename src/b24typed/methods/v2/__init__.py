@@ -97,7 +97,9 @@ _MODELS = "b24typed.models.v2"
 _BATCH: Spec[_m.BatchResult] = Spec(
     2, "batch", _MODELS, "BatchResult", {"cmd": "cmd", "halt": "halt"}
 )
-_EVENTS: Spec[Any] = Spec(2, "events", _MODELS, None, {"full": "FULL", "scope": "SCOPE"})
+_EVENTS: Spec[_m.EventsResult] = Spec(
+    2, "events", _MODELS, "EventsResult", {"full": "FULL", "scope": "SCOPE"}
+)
 _METHODS: Spec[_m.MethodsResult] = Spec(
     2, "methods", _MODELS, "MethodsResult", {"full": "full", "scope": "scope"}
 )
@@ -130,12 +132,14 @@ class V2Root(SyncNamespace):
         full: bool | Unset = UNSET,
         scope: str | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.EventsResult:
         """The ``events`` action of ``events``.
 
         REST v2 method ``events``.
         Docs:
             https://apidocs.bitrix24.com/api-reference/events/events.html
+        Returns:
+            :class:`b24typed.models.v2.EventsResult`.
         """
         return self._call(_EVENTS, locals())
 
@@ -492,12 +496,14 @@ class AsyncV2Root(AsyncNamespace):
         full: bool | Unset = UNSET,
         scope: str | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.EventsResult:
         """The ``events`` action of ``events``.
 
         REST v2 method ``events``.
         Docs:
             https://apidocs.bitrix24.com/api-reference/events/events.html
+        Returns:
+            :class:`b24typed.models.v2.EventsResult`.
         """
         return await self._call(_EVENTS, locals())
 
@@ -848,7 +854,7 @@ class BatchV2Root(BatchNamespace):
         full: bool | Unset = UNSET,
         scope: str | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.EventsResult]:
         """Queue ``events`` in the batch."""
         return self._call(_EVENTS, locals())
 

@@ -22,6 +22,8 @@ class BatchResult(B24Model):
     result_total: Any = None
 
 
+EventsResult: TypeAlias = Rows[LStr]
+
 MethodsResult: TypeAlias = Rows[LStr]
 
 

@@ -40,14 +40,14 @@ _BICONNECTOR_CONNECTOR_GET: Spec[_m.BiconnectorConnectorGetResult] = Spec(
     2, "biconnector.connector.get", _MODELS, "BiconnectorConnectorGetResult", {"id": "id"}
 )
 _BICONNECTOR_CONNECTOR_LIST: ListSpec[
-    _m.BiconnectorConnectorListResult, _m.BiconnectorConnectorListItem
+    _m.BiconnectorConnectorListResult, _m.BiconnectorConnector
 ] = ListSpec(
     2,
     "biconnector.connector.list",
     _MODELS,
     "BiconnectorConnectorListResult",
     {"filter": "filter", "order": "order", "page": "page", "select": "select"},
-    item="BiconnectorConnectorListItem",
+    item="BiconnectorConnector",
     items_key=None,
     id_key="id",
     cursor_key="id",
@@ -165,7 +165,7 @@ class BiconnectorConnector(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.BiconnectorConnectorListItem]:
+    ) -> Iterator[_m.BiconnectorConnector]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``biconnector.connector.list``.
@@ -304,7 +304,7 @@ class AsyncBiconnectorConnector(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.BiconnectorConnectorListItem]:
+    ) -> AsyncIterator[_m.BiconnectorConnector]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``biconnector.connector.list``.

@@ -47,18 +47,18 @@ _BICONNECTOR_DATASET_FIELDS_UPDATE: Spec[_m.BiconnectorDatasetFieldsUpdateResult
 _BICONNECTOR_DATASET_GET: Spec[_m.BiconnectorDatasetGetResult] = Spec(
     2, "biconnector.dataset.get", _MODELS, "BiconnectorDatasetGetResult", {"id": "id"}
 )
-_BICONNECTOR_DATASET_LIST: ListSpec[
-    _m.BiconnectorDatasetListResult, _m.BiconnectorDatasetListItem
-] = ListSpec(
-    2,
-    "biconnector.dataset.list",
-    _MODELS,
-    "BiconnectorDatasetListResult",
-    {"filter": "filter", "order": "order", "page": "page", "select": "select"},
-    item="BiconnectorDatasetListItem",
-    items_key=None,
-    id_key="id",
-    cursor_key="id",
+_BICONNECTOR_DATASET_LIST: ListSpec[_m.BiconnectorDatasetListResult, _m.BiconnectorDataset] = (
+    ListSpec(
+        2,
+        "biconnector.dataset.list",
+        _MODELS,
+        "BiconnectorDatasetListResult",
+        {"filter": "filter", "order": "order", "page": "page", "select": "select"},
+        item="BiconnectorDataset",
+        items_key=None,
+        id_key="id",
+        cursor_key="id",
+    )
 )
 _BICONNECTOR_DATASET_UPDATE: Spec[_m.BiconnectorDatasetUpdateResult] = Spec(
     2,
@@ -152,12 +152,12 @@ class BiconnectorDataset(SyncNamespace):
         page: int | Unset = UNSET,
         select: Sequence[str] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-        mode: ListMode = "batch",
+        mode: ListMode = "offset",
         items_key: str | None = None,
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.BiconnectorDatasetListItem]:
+    ) -> Iterator[_m.BiconnectorDataset]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``biconnector.dataset.list``.
@@ -165,6 +165,7 @@ class BiconnectorDataset(SyncNamespace):
         ``mode``: ``"batch"`` (keyset by id, 50 pages a request), ``"fast"`` (keyset, a page
             a request) or ``"offset"`` (``start``/``next``, keeps ``order``); keyset modes
             replace ``order`` and log a warning.
+        Default ``"offset"``: the schema gives this list no id filter to page by.
         ``items_key``/``id_key``/``cursor_key`` override where the items and their ids are;
             ``progress=True`` shows a tqdm bar, or pass ``callback(done, total)``.
         """
@@ -279,12 +280,12 @@ class AsyncBiconnectorDataset(AsyncNamespace):
         page: int | Unset = UNSET,
         select: Sequence[str] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-        mode: ListMode = "batch",
+        mode: ListMode = "offset",
         items_key: str | None = None,
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.BiconnectorDatasetListItem]:
+    ) -> AsyncIterator[_m.BiconnectorDataset]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``biconnector.dataset.list``.
@@ -292,6 +293,7 @@ class AsyncBiconnectorDataset(AsyncNamespace):
         ``mode``: ``"batch"`` (keyset by id, 50 pages a request), ``"fast"`` (keyset, a page
             a request) or ``"offset"`` (``start``/``next``, keeps ``order``); keyset modes
             replace ``order`` and log a warning.
+        Default ``"offset"``: the schema gives this list no id filter to page by.
         ``items_key``/``id_key``/``cursor_key`` override where the items and their ids are;
             ``progress=True`` shows a tqdm bar, or pass ``callback(done, total)``.
         """

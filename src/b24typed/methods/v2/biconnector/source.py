@@ -39,18 +39,16 @@ _BICONNECTOR_SOURCE_FIELDS: Spec[_m.BiconnectorSourceFieldsResult] = Spec(
 _BICONNECTOR_SOURCE_GET: Spec[_m.BiconnectorSourceGetResult] = Spec(
     2, "biconnector.source.get", _MODELS, "BiconnectorSourceGetResult", {"id": "id"}
 )
-_BICONNECTOR_SOURCE_LIST: ListSpec[_m.BiconnectorSourceListResult, _m.BiconnectorSourceListItem] = (
-    ListSpec(
-        2,
-        "biconnector.source.list",
-        _MODELS,
-        "BiconnectorSourceListResult",
-        {"filter": "filter", "order": "order", "page": "page", "select": "select"},
-        item="BiconnectorSourceListItem",
-        items_key=None,
-        id_key="id",
-        cursor_key="id",
-    )
+_BICONNECTOR_SOURCE_LIST: ListSpec[_m.BiconnectorSourceListResult, _m.BiconnectorSource] = ListSpec(
+    2,
+    "biconnector.source.list",
+    _MODELS,
+    "BiconnectorSourceListResult",
+    {"filter": "filter", "order": "order", "page": "page", "select": "select"},
+    item="BiconnectorSource",
+    items_key=None,
+    id_key="id",
+    cursor_key="id",
 )
 _BICONNECTOR_SOURCE_UPDATE: Spec[_m.BiconnectorSourceUpdateResult] = Spec(
     2,
@@ -160,12 +158,12 @@ class BiconnectorSource(SyncNamespace):
         page: int | Unset = UNSET,
         select: Sequence[str] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-        mode: ListMode = "batch",
+        mode: ListMode = "offset",
         items_key: str | None = None,
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.BiconnectorSourceListItem]:
+    ) -> Iterator[_m.BiconnectorSource]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``biconnector.source.list``.
@@ -173,6 +171,7 @@ class BiconnectorSource(SyncNamespace):
         ``mode``: ``"batch"`` (keyset by id, 50 pages a request), ``"fast"`` (keyset, a page
             a request) or ``"offset"`` (``start``/``next``, keeps ``order``); keyset modes
             replace ``order`` and log a warning.
+        Default ``"offset"``: the schema gives this list no id filter to page by.
         ``items_key``/``id_key``/``cursor_key`` override where the items and their ids are;
             ``progress=True`` shows a tqdm bar, or pass ``callback(done, total)``.
         """
@@ -299,12 +298,12 @@ class AsyncBiconnectorSource(AsyncNamespace):
         page: int | Unset = UNSET,
         select: Sequence[str] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-        mode: ListMode = "batch",
+        mode: ListMode = "offset",
         items_key: str | None = None,
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.BiconnectorSourceListItem]:
+    ) -> AsyncIterator[_m.BiconnectorSource]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``biconnector.source.list``.
@@ -312,6 +311,7 @@ class AsyncBiconnectorSource(AsyncNamespace):
         ``mode``: ``"batch"`` (keyset by id, 50 pages a request), ``"fast"`` (keyset, a page
             a request) or ``"offset"`` (``start``/``next``, keeps ``order``); keyset modes
             replace ``order`` and log a warning.
+        Default ``"offset"``: the schema gives this list no id filter to page by.
         ``items_key``/``id_key``/``cursor_key`` override where the items and their ids are;
             ``progress=True`` shows a tqdm bar, or pass ``callback(done, total)``.
         """

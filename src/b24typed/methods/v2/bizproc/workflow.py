@@ -28,11 +28,13 @@ if TYPE_CHECKING:
     import b24typed.models.v2.bizproc.workflow as _m
 
 _MODELS = "b24typed.models.v2.bizproc.workflow"
-_BIZPROC_WORKFLOW_INSTANCES: ListSpec[Any, _m.BizprocWorkflowInstancesItem] = ListSpec(
+_BIZPROC_WORKFLOW_INSTANCES: ListSpec[
+    _m.BizprocWorkflowInstancesResult, _m.BizprocWorkflowInstancesItem
+] = ListSpec(
     2,
     "bizproc.workflow.instances",
     _MODELS,
-    None,
+    "BizprocWorkflowInstancesResult",
     {"filter": "FILTER", "order": "ORDER", "select": "SELECT", "start": "start"},
     item="BizprocWorkflowInstancesItem",
     items_key=None,
@@ -105,7 +107,7 @@ class BizprocWorkflow(SyncNamespace):
         select: Sequence[str] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.BizprocWorkflowInstancesResult:
         """The ``instances`` action of ``bizproc.workflow``.
 
         REST v2 method ``bizproc.workflow.instances``.
@@ -113,6 +115,8 @@ class BizprocWorkflow(SyncNamespace):
         Docs:
         https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-instances.html
         Every page, item by item: ``iterate_instances(...)``.
+        Returns:
+            :class:`b24typed.models.v2.bizproc.workflow.BizprocWorkflowInstancesResult`.
         """
         return self._call(_BIZPROC_WORKFLOW_INSTANCES, locals())
 
@@ -216,7 +220,7 @@ class AsyncBizprocWorkflow(AsyncNamespace):
         select: Sequence[str] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.BizprocWorkflowInstancesResult:
         """The ``instances`` action of ``bizproc.workflow``.
 
         REST v2 method ``bizproc.workflow.instances``.
@@ -224,6 +228,8 @@ class AsyncBizprocWorkflow(AsyncNamespace):
         Docs:
         https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-instances.html
         Every page, item by item: ``iterate_instances(...)``.
+        Returns:
+            :class:`b24typed.models.v2.bizproc.workflow.BizprocWorkflowInstancesResult`.
         """
         return await self._call(_BIZPROC_WORKFLOW_INSTANCES, locals())
 
@@ -327,7 +333,7 @@ class BatchBizprocWorkflow(BatchNamespace):
         select: Sequence[str] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.BizprocWorkflowInstancesResult]:
         """Queue ``bizproc.workflow.instances`` in the batch."""
         return self._call(_BIZPROC_WORKFLOW_INSTANCES, locals())
 

@@ -98,15 +98,13 @@ _BOOKING_V1_BOOKING_EXTERNAL_DATA_UNSET: Spec[_m.BookingV1BookingExternalDataUns
 _BOOKING_V1_BOOKING_GET: Spec[_m.BookingV1BookingGetResult] = Spec(
     2, "booking.v1.booking.get", _MODELS, "BookingV1BookingGetResult", {"id": "id"}
 )
-_BOOKING_V1_BOOKING_LIST: ListSpec[
-    _m.BookingV1BookingListResult, _m.BookingV1BookingGetResultBooking
-] = ListSpec(
+_BOOKING_V1_BOOKING_LIST: ListSpec[_m.BookingV1BookingListResult, _m.BookingV1Booking] = ListSpec(
     2,
     "booking.v1.booking.list",
     _MODELS,
     "BookingV1BookingListResult",
     {"client": "client", "filter": "filter", "order": "order", "within": "within"},
-    item="BookingV1BookingGetResultBooking",
+    item="BookingV1Booking",
     items_key="booking",
     id_key="id",
     cursor_key="id",
@@ -140,26 +138,26 @@ _BOOKING_V1_RESOURCE_DELETE: Spec[_m.BookingV1ResourceDeleteResult] = Spec(
 _BOOKING_V1_RESOURCE_GET: Spec[_m.BookingV1ResourceGetResult] = Spec(
     2, "booking.v1.resource.get", _MODELS, "BookingV1ResourceGetResult", {"id": "id"}
 )
-_BOOKING_V1_RESOURCE_LIST: ListSpec[
-    _m.BookingV1ResourceListResult, _m.BookingV1ResourceGetResultResource
-] = ListSpec(
-    2,
-    "booking.v1.resource.list",
-    _MODELS,
-    "BookingV1ResourceListResult",
-    {
-        "description": "description",
-        "filter": "filter",
-        "is_main": "isMain",
-        "name": "name",
-        "order": "order",
-        "search_query": "searchQuery",
-        "type_id": "typeId",
-    },
-    item="BookingV1ResourceGetResultResource",
-    items_key="resource",
-    id_key="id",
-    cursor_key="id",
+_BOOKING_V1_RESOURCE_LIST: ListSpec[_m.BookingV1ResourceListResult, _m.BookingV1Resource] = (
+    ListSpec(
+        2,
+        "booking.v1.resource.list",
+        _MODELS,
+        "BookingV1ResourceListResult",
+        {
+            "description": "description",
+            "filter": "filter",
+            "is_main": "isMain",
+            "name": "name",
+            "order": "order",
+            "search_query": "searchQuery",
+            "type_id": "typeId",
+        },
+        item="BookingV1Resource",
+        items_key="resource",
+        id_key="id",
+        cursor_key="id",
+    )
 )
 _BOOKING_V1_RESOURCE_SLOTS_LIST: ListSpec[
     _m.BookingV1ResourceSlotsListResult, _m.BookingV1ResourceSlotsListItem
@@ -209,7 +207,7 @@ _BOOKING_V1_RESOURCE_TYPE_GET: Spec[_m.BookingV1ResourceTypeGetResult] = Spec(
     2, "booking.v1.resourceType.get", _MODELS, "BookingV1ResourceTypeGetResult", {"id": "id"}
 )
 _BOOKING_V1_RESOURCE_TYPE_LIST: ListSpec[
-    _m.BookingV1ResourceTypeListResult, _m.BookingV1ResourceTypeGetResultResourceType
+    _m.BookingV1ResourceTypeListResult, _m.BookingV1ResourceType
 ] = ListSpec(
     2,
     "booking.v1.resourceType.list",
@@ -223,7 +221,7 @@ _BOOKING_V1_RESOURCE_TYPE_LIST: ListSpec[
         "order": "order",
         "search_query": "searchQuery",
     },
-    item="BookingV1ResourceTypeGetResultResourceType",
+    item="BookingV1ResourceType",
     items_key="resource",
     id_key="id",
     cursor_key="id",
@@ -305,18 +303,18 @@ _BOOKING_V1_WAITLIST_EXTERNAL_DATA_UNSET: Spec[_m.BookingV1WaitlistExternalDataU
 _BOOKING_V1_WAITLIST_GET: Spec[_m.BookingV1WaitlistGetResult] = Spec(
     2, "booking.v1.waitlist.get", _MODELS, "BookingV1WaitlistGetResult", {"id": "id"}
 )
-_BOOKING_V1_WAITLIST_LIST: ListSpec[
-    _m.BookingV1WaitlistListResult, _m.BookingV1WaitlistListItem
-] = ListSpec(
-    2,
-    "booking.v1.waitlist.list",
-    _MODELS,
-    "BookingV1WaitlistListResult",
-    {"filter": "filter"},
-    item="BookingV1WaitlistListItem",
-    items_key="waitList",
-    id_key="id",
-    cursor_key="id",
+_BOOKING_V1_WAITLIST_LIST: ListSpec[_m.BookingV1WaitlistListResult, _m.BookingV1Waitlist] = (
+    ListSpec(
+        2,
+        "booking.v1.waitlist.list",
+        _MODELS,
+        "BookingV1WaitlistListResult",
+        {"filter": "filter"},
+        item="BookingV1Waitlist",
+        items_key="waitList",
+        id_key="id",
+        cursor_key="id",
+    )
 )
 _BOOKING_V1_WAITLIST_UPDATE: Spec[_m.BookingV1WaitlistUpdateResult] = Spec(
     2,
@@ -509,7 +507,7 @@ class BookingV1Booking(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.BookingV1BookingGetResultBooking]:
+    ) -> Iterator[_m.BookingV1Booking]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``booking.v1.booking.list``.
@@ -656,7 +654,7 @@ class AsyncBookingV1Booking(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.BookingV1BookingGetResultBooking]:
+    ) -> AsyncIterator[_m.BookingV1Booking]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``booking.v1.booking.list``.
@@ -1370,7 +1368,7 @@ class BookingV1Resource(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.BookingV1ResourceGetResultResource]:
+    ) -> Iterator[_m.BookingV1Resource]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``booking.v1.resource.list``.
@@ -1503,7 +1501,7 @@ class AsyncBookingV1Resource(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.BookingV1ResourceGetResultResource]:
+    ) -> AsyncIterator[_m.BookingV1Resource]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``booking.v1.resource.list``.
@@ -1894,7 +1892,7 @@ class BookingV1ResourceType(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.BookingV1ResourceTypeGetResultResourceType]:
+    ) -> Iterator[_m.BookingV1ResourceType]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``booking.v1.resourceType.list``.
@@ -2021,7 +2019,7 @@ class AsyncBookingV1ResourceType(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.BookingV1ResourceTypeGetResultResourceType]:
+    ) -> AsyncIterator[_m.BookingV1ResourceType]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``booking.v1.resourceType.list``.
@@ -2208,7 +2206,7 @@ class BookingV1Waitlist(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.BookingV1WaitlistListItem]:
+    ) -> Iterator[_m.BookingV1Waitlist]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``booking.v1.waitlist.list``.
@@ -2348,7 +2346,7 @@ class AsyncBookingV1Waitlist(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.BookingV1WaitlistListItem]:
+    ) -> AsyncIterator[_m.BookingV1Waitlist]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``booking.v1.waitlist.list``.

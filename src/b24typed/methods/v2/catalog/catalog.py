@@ -36,18 +36,16 @@ _CATALOG_CATALOG_GET_FIELDS: Spec[_m.CatalogCatalogGetFieldsResult] = Spec(
 _CATALOG_CATALOG_IS_OFFERS: Spec[_m.CatalogCatalogIsOffersResult] = Spec(
     2, "catalog.catalog.isOffers", _MODELS, "CatalogCatalogIsOffersResult", {"id": "id"}
 )
-_CATALOG_CATALOG_LIST: ListSpec[_m.CatalogCatalogListResult, _m.CatalogCatalogGetResultCatalog] = (
-    ListSpec(
-        2,
-        "catalog.catalog.list",
-        _MODELS,
-        "CatalogCatalogListResult",
-        {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-        item="CatalogCatalogGetResultCatalog",
-        items_key="catalogs",
-        id_key="id",
-        cursor_key="id",
-    )
+_CATALOG_CATALOG_LIST: ListSpec[_m.CatalogCatalogListResult, _m.CatalogCatalog] = ListSpec(
+    2,
+    "catalog.catalog.list",
+    _MODELS,
+    "CatalogCatalogListResult",
+    {"filter": "filter", "order": "order", "select": "select", "start": "start"},
+    item="CatalogCatalog",
+    items_key="catalogs",
+    id_key="id",
+    cursor_key="id",
 )
 
 
@@ -138,7 +136,7 @@ class CatalogCatalog(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CatalogCatalogGetResultCatalog]:
+    ) -> Iterator[_m.CatalogCatalog]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``catalog.catalog.list``.
@@ -242,7 +240,7 @@ class AsyncCatalogCatalog(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CatalogCatalogGetResultCatalog]:
+    ) -> AsyncIterator[_m.CatalogCatalog]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``catalog.catalog.list``.

@@ -87,14 +87,14 @@ _CATALOG_DOCUMENT_ELEMENT_GET_FIELDS: Spec[_m.CatalogDocumentElementGetFieldsRes
     2, "catalog.document.element.getFields", _MODELS, "CatalogDocumentElementGetFieldsResult", {}
 )
 _CATALOG_DOCUMENT_ELEMENT_LIST: ListSpec[
-    _m.CatalogDocumentElementListResult, _m.CatalogDocumentElementListItem
+    _m.CatalogDocumentElementListResult, _m.CatalogDocumentElement
 ] = ListSpec(
     2,
     "catalog.document.element.list",
     _MODELS,
     "CatalogDocumentElementListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CatalogDocumentElementListItem",
+    item="CatalogDocumentElement",
     items_key="documentElements",
     id_key="id",
     cursor_key="id",
@@ -112,15 +112,13 @@ _CATALOG_DOCUMENT_FIELDS: Spec[_m.CatalogDocumentFieldsResult] = Spec(
 _CATALOG_DOCUMENT_GET_FIELDS: Spec[_m.CatalogDocumentGetFieldsResult] = Spec(
     2, "catalog.document.getFields", _MODELS, "CatalogDocumentGetFieldsResult", {}
 )
-_CATALOG_DOCUMENT_LIST: ListSpec[
-    _m.CatalogDocumentListResult, _m.CatalogDocumentAddResultDocument
-] = ListSpec(
+_CATALOG_DOCUMENT_LIST: ListSpec[_m.CatalogDocumentListResult, _m.CatalogDocument] = ListSpec(
     2,
     "catalog.document.list",
     _MODELS,
     "CatalogDocumentListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CatalogDocumentAddResultDocument",
+    item="CatalogDocument",
     items_key="documents",
     id_key="id",
     cursor_key="id",
@@ -349,7 +347,7 @@ class CatalogDocument(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CatalogDocumentAddResultDocument]:
+    ) -> Iterator[_m.CatalogDocument]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``catalog.document.list``.
@@ -620,7 +618,7 @@ class AsyncCatalogDocument(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CatalogDocumentAddResultDocument]:
+    ) -> AsyncIterator[_m.CatalogDocument]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``catalog.document.list``.
@@ -925,7 +923,7 @@ class CatalogDocumentElement(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CatalogDocumentElementListItem]:
+    ) -> Iterator[_m.CatalogDocumentElement]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``catalog.document.element.list``.
@@ -1069,7 +1067,7 @@ class AsyncCatalogDocumentElement(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CatalogDocumentElementListItem]:
+    ) -> AsyncIterator[_m.CatalogDocumentElement]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``catalog.document.element.list``.

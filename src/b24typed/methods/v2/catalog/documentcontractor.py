@@ -49,14 +49,14 @@ _CATALOG_DOCUMENTCONTRACTOR_GET_FIELDS: Spec[_m.CatalogDocumentcontractorGetFiel
     {},
 )
 _CATALOG_DOCUMENTCONTRACTOR_LIST: ListSpec[
-    _m.CatalogDocumentcontractorListResult, _m.CatalogDocumentcontractorAddResultDocumentContractor
+    _m.CatalogDocumentcontractorListResult, _m.CatalogDocumentcontractor
 ] = ListSpec(
     2,
     "catalog.documentcontractor.list",
     _MODELS,
     "CatalogDocumentcontractorListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CatalogDocumentcontractorAddResultDocumentContractor",
+    item="CatalogDocumentcontractor",
     items_key="documentContractor",
     id_key="id",
     cursor_key="id",
@@ -150,7 +150,7 @@ class CatalogDocumentcontractor(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CatalogDocumentcontractorAddResultDocumentContractor]:
+    ) -> Iterator[_m.CatalogDocumentcontractor]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``catalog.documentcontractor.list``.
@@ -254,7 +254,7 @@ class AsyncCatalogDocumentcontractor(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CatalogDocumentcontractorAddResultDocumentContractor]:
+    ) -> AsyncIterator[_m.CatalogDocumentcontractor]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``catalog.documentcontractor.list``.

@@ -33,16 +33,16 @@ _CATALOG_EXTRA_GET: Spec[_m.CatalogExtraGetResult] = Spec(
 _CATALOG_EXTRA_GET_FIELDS: Spec[_m.CatalogExtraGetFieldsResult] = Spec(
     2, "catalog.extra.getFields", _MODELS, "CatalogExtraGetFieldsResult", {}
 )
-_CATALOG_EXTRA_LIST: ListSpec[_m.CatalogExtraListResult, Any] = ListSpec(
+_CATALOG_EXTRA_LIST: ListSpec[_m.CatalogExtraListResult, _m.CatalogExtra] = ListSpec(
     2,
     "catalog.extra.list",
     _MODELS,
     "CatalogExtraListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item=None,
-    items_key=None,
-    id_key="ID",
-    cursor_key="ID",
+    item="CatalogExtra",
+    items_key="extras",
+    id_key="id",
+    cursor_key="id",
 )
 
 
@@ -111,12 +111,12 @@ class CatalogExtra(SyncNamespace):
         select: Sequence[str] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-        mode: ListMode = "offset",
+        mode: ListMode = "batch",
         items_key: str | None = None,
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[Any]:
+    ) -> Iterator[_m.CatalogExtra]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``catalog.extra.list``.
@@ -124,7 +124,6 @@ class CatalogExtra(SyncNamespace):
         ``mode``: ``"batch"`` (keyset by id, 50 pages a request), ``"fast"`` (keyset, a page
             a request) or ``"offset"`` (``start``/``next``, keeps ``order``); keyset modes
             replace ``order`` and log a warning.
-        Default ``"offset"``: the schema gives this list no id filter to page by.
         ``items_key``/``id_key``/``cursor_key`` override where the items and their ids are;
             ``progress=True`` shows a tqdm bar, or pass ``callback(done, total)``.
         """
@@ -199,12 +198,12 @@ class AsyncCatalogExtra(AsyncNamespace):
         select: Sequence[str] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-        mode: ListMode = "offset",
+        mode: ListMode = "batch",
         items_key: str | None = None,
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[Any]:
+    ) -> AsyncIterator[_m.CatalogExtra]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``catalog.extra.list``.
@@ -212,7 +211,6 @@ class AsyncCatalogExtra(AsyncNamespace):
         ``mode``: ``"batch"`` (keyset by id, 50 pages a request), ``"fast"`` (keyset, a page
             a request) or ``"offset"`` (``start``/``next``, keeps ``order``); keyset modes
             replace ``order`` and log a warning.
-        Default ``"offset"``: the schema gives this list no id filter to page by.
         ``items_key``/``id_key``/``cursor_key`` override where the items and their ids are;
             ``progress=True`` shows a tqdm bar, or pass ``callback(done, total)``.
         """

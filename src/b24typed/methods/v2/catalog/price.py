@@ -39,13 +39,13 @@ _CATALOG_PRICE_GET: Spec[_m.CatalogPriceGetResult] = Spec(
 _CATALOG_PRICE_GET_FIELDS: Spec[_m.CatalogPriceGetFieldsResult] = Spec(
     2, "catalog.price.getFields", _MODELS, "CatalogPriceGetFieldsResult", {}
 )
-_CATALOG_PRICE_LIST: ListSpec[_m.CatalogPriceListResult, _m.CatalogPriceGetResultPrice] = ListSpec(
+_CATALOG_PRICE_LIST: ListSpec[_m.CatalogPriceListResult, _m.CatalogPrice] = ListSpec(
     2,
     "catalog.price.list",
     _MODELS,
     "CatalogPriceListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CatalogPriceGetResultPrice",
+    item="CatalogPrice",
     items_key="prices",
     id_key="id",
     cursor_key="id",
@@ -162,7 +162,7 @@ class CatalogPrice(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CatalogPriceGetResultPrice]:
+    ) -> Iterator[_m.CatalogPrice]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``catalog.price.list``.
@@ -318,7 +318,7 @@ class AsyncCatalogPrice(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CatalogPriceGetResultPrice]:
+    ) -> AsyncIterator[_m.CatalogPrice]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``catalog.price.list``.

@@ -39,16 +39,16 @@ _CATALOG_PRICE_TYPE_GET: Spec[_m.CatalogPriceTypeGetResult] = Spec(
 _CATALOG_PRICE_TYPE_GET_FIELDS: Spec[_m.CatalogPriceTypeGetFieldsResult] = Spec(
     2, "catalog.priceType.getFields", _MODELS, "CatalogPriceTypeGetFieldsResult", {}
 )
-_CATALOG_PRICE_TYPE_LIST: ListSpec[_m.CatalogPriceTypeListResult, Any] = ListSpec(
+_CATALOG_PRICE_TYPE_LIST: ListSpec[_m.CatalogPriceTypeListResult, _m.CatalogPriceType] = ListSpec(
     2,
     "catalog.priceType.list",
     _MODELS,
     "CatalogPriceTypeListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item=None,
-    items_key=None,
-    id_key="ID",
-    cursor_key="ID",
+    item="CatalogPriceType",
+    items_key="priceTypes",
+    id_key="id",
+    cursor_key="id",
 )
 _CATALOG_PRICE_TYPE_UPDATE: Spec[_m.CatalogPriceTypeUpdateResult] = Spec(
     2,
@@ -158,12 +158,12 @@ class CatalogPriceType(SyncNamespace):
         select: Sequence[str] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-        mode: ListMode = "offset",
+        mode: ListMode = "batch",
         items_key: str | None = None,
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[Any]:
+    ) -> Iterator[_m.CatalogPriceType]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``catalog.priceType.list``.
@@ -171,7 +171,6 @@ class CatalogPriceType(SyncNamespace):
         ``mode``: ``"batch"`` (keyset by id, 50 pages a request), ``"fast"`` (keyset, a page
             a request) or ``"offset"`` (``start``/``next``, keeps ``order``); keyset modes
             replace ``order`` and log a warning.
-        Default ``"offset"``: the schema gives this list no id filter to page by.
         ``items_key``/``id_key``/``cursor_key`` override where the items and their ids are;
             ``progress=True`` shows a tqdm bar, or pass ``callback(done, total)``.
         """
@@ -298,12 +297,12 @@ class AsyncCatalogPriceType(AsyncNamespace):
         select: Sequence[str] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-        mode: ListMode = "offset",
+        mode: ListMode = "batch",
         items_key: str | None = None,
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[Any]:
+    ) -> AsyncIterator[_m.CatalogPriceType]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``catalog.priceType.list``.
@@ -311,7 +310,6 @@ class AsyncCatalogPriceType(AsyncNamespace):
         ``mode``: ``"batch"`` (keyset by id, 50 pages a request), ``"fast"`` (keyset, a page
             a request) or ``"offset"`` (``start``/``next``, keeps ``order``); keyset modes
             replace ``order`` and log a warning.
-        Default ``"offset"``: the schema gives this list no id filter to page by.
         ``items_key``/``id_key``/``cursor_key`` override where the items and their ids are;
             ``progress=True`` shows a tqdm bar, or pass ``callback(done, total)``.
         """

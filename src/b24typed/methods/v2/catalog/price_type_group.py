@@ -37,14 +37,14 @@ _CATALOG_PRICE_TYPE_GROUP_GET_FIELDS: Spec[_m.CatalogPriceTypeGroupGetFieldsResu
     2, "catalog.priceTypeGroup.getFields", _MODELS, "CatalogPriceTypeGroupGetFieldsResult", {}
 )
 _CATALOG_PRICE_TYPE_GROUP_LIST: ListSpec[
-    _m.CatalogPriceTypeGroupListResult, _m.CatalogPriceTypeGroupAddResultPriceTypeGroup
+    _m.CatalogPriceTypeGroupListResult, _m.CatalogPriceTypeGroup
 ] = ListSpec(
     2,
     "catalog.priceTypeGroup.list",
     _MODELS,
     "CatalogPriceTypeGroupListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CatalogPriceTypeGroupAddResultPriceTypeGroup",
+    item="CatalogPriceTypeGroup",
     items_key="priceTypeGroups",
     id_key="id",
     cursor_key="id",
@@ -138,7 +138,7 @@ class CatalogPriceTypeGroup(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CatalogPriceTypeGroupAddResultPriceTypeGroup]:
+    ) -> Iterator[_m.CatalogPriceTypeGroup]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``catalog.priceTypeGroup.list``.
@@ -242,7 +242,7 @@ class AsyncCatalogPriceTypeGroup(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CatalogPriceTypeGroupAddResultPriceTypeGroup]:
+    ) -> AsyncIterator[_m.CatalogPriceTypeGroup]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``catalog.priceTypeGroup.list``.

@@ -43,14 +43,14 @@ _CATALOG_PRICE_TYPE_LANG_GET_LANGUAGES: Spec[_m.CatalogPriceTypeLangGetLanguages
     2, "catalog.priceTypeLang.getLanguages", _MODELS, "CatalogPriceTypeLangGetLanguagesResult", {}
 )
 _CATALOG_PRICE_TYPE_LANG_LIST: ListSpec[
-    _m.CatalogPriceTypeLangListResult, _m.CatalogPriceTypeLangAddResultPriceTypeLang
+    _m.CatalogPriceTypeLangListResult, _m.CatalogPriceTypeLang
 ] = ListSpec(
     2,
     "catalog.priceTypeLang.list",
     _MODELS,
     "CatalogPriceTypeLangListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CatalogPriceTypeLangAddResultPriceTypeLang",
+    item="CatalogPriceTypeLang",
     items_key="priceTypeLangs",
     id_key="ID",
     cursor_key="ID",
@@ -184,7 +184,7 @@ class CatalogPriceTypeLang(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CatalogPriceTypeLangAddResultPriceTypeLang]:
+    ) -> Iterator[_m.CatalogPriceTypeLang]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``catalog.priceTypeLang.list``.
@@ -340,7 +340,7 @@ class AsyncCatalogPriceTypeLang(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CatalogPriceTypeLangAddResultPriceTypeLang]:
+    ) -> AsyncIterator[_m.CatalogPriceTypeLang]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``catalog.priceTypeLang.list``.

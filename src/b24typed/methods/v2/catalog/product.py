@@ -47,13 +47,13 @@ _CATALOG_PRODUCT_GET_FIELDS_BY_FILTER: Spec[_m.CatalogProductGetFieldsByFilterRe
     "CatalogProductGetFieldsByFilterResult",
     {"filter": "filter"},
 )
-_CATALOG_PRODUCT_LIST: ListSpec[_m.CatalogProductListResult, _m.CatalogProductListItem] = ListSpec(
+_CATALOG_PRODUCT_LIST: ListSpec[_m.CatalogProductListResult, _m.Product] = ListSpec(
     2,
     "catalog.product.list",
     _MODELS,
     "CatalogProductListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CatalogProductListItem",
+    item="Product",
     items_key="products",
     id_key="id",
     cursor_key="id",
@@ -79,18 +79,18 @@ _CATALOG_PRODUCT_OFFER_GET_FIELDS_BY_FILTER: Spec[_m.CatalogProductOfferGetField
         {"filter": "filter"},
     )
 )
-_CATALOG_PRODUCT_OFFER_LIST: ListSpec[
-    _m.CatalogProductOfferListResult, _m.CatalogProductOfferListItem
-] = ListSpec(
-    2,
-    "catalog.product.offer.list",
-    _MODELS,
-    "CatalogProductOfferListResult",
-    {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CatalogProductOfferListItem",
-    items_key="offers",
-    id_key="id",
-    cursor_key="id",
+_CATALOG_PRODUCT_OFFER_LIST: ListSpec[_m.CatalogProductOfferListResult, _m.CatalogProductOffer] = (
+    ListSpec(
+        2,
+        "catalog.product.offer.list",
+        _MODELS,
+        "CatalogProductOfferListResult",
+        {"filter": "filter", "order": "order", "select": "select", "start": "start"},
+        item="CatalogProductOffer",
+        items_key="offers",
+        id_key="id",
+        cursor_key="id",
+    )
 )
 _CATALOG_PRODUCT_OFFER_UPDATE: Spec[_m.CatalogProductOfferUpdateResult] = Spec(
     2,
@@ -125,14 +125,14 @@ _CATALOG_PRODUCT_SERVICE_GET_FIELDS_BY_FILTER: Spec[
     {"filter": "filter"},
 )
 _CATALOG_PRODUCT_SERVICE_LIST: ListSpec[
-    _m.CatalogProductServiceListResult, _m.CatalogProductServiceListItem
+    _m.CatalogProductServiceListResult, _m.CatalogProductService
 ] = ListSpec(
     2,
     "catalog.product.service.list",
     _MODELS,
     "CatalogProductServiceListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CatalogProductServiceListItem",
+    item="CatalogProductService",
     items_key="services",
     id_key="id",
     cursor_key="id",
@@ -163,18 +163,18 @@ _CATALOG_PRODUCT_SKU_GET_FIELDS_BY_FILTER: Spec[_m.CatalogProductSkuGetFieldsByF
     "CatalogProductSkuGetFieldsByFilterResult",
     {"filter": "filter"},
 )
-_CATALOG_PRODUCT_SKU_LIST: ListSpec[
-    _m.CatalogProductSkuListResult, _m.CatalogProductSkuListItem
-] = ListSpec(
-    2,
-    "catalog.product.sku.list",
-    _MODELS,
-    "CatalogProductSkuListResult",
-    {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CatalogProductSkuListItem",
-    items_key="units",
-    id_key="id",
-    cursor_key="id",
+_CATALOG_PRODUCT_SKU_LIST: ListSpec[_m.CatalogProductSkuListResult, _m.CatalogProductSku] = (
+    ListSpec(
+        2,
+        "catalog.product.sku.list",
+        _MODELS,
+        "CatalogProductSkuListResult",
+        {"filter": "filter", "order": "order", "select": "select", "start": "start"},
+        item="CatalogProductSku",
+        items_key="units",
+        id_key="id",
+        cursor_key="id",
+    )
 )
 _CATALOG_PRODUCT_SKU_UPDATE: Spec[_m.CatalogProductSkuUpdateResult] = Spec(
     2,
@@ -312,7 +312,7 @@ class CatalogProduct(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CatalogProductListItem]:
+    ) -> Iterator[_m.Product]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``catalog.product.list``.
@@ -479,7 +479,7 @@ class AsyncCatalogProduct(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CatalogProductListItem]:
+    ) -> AsyncIterator[_m.Product]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``catalog.product.list``.
@@ -729,7 +729,7 @@ class CatalogProductOffer(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CatalogProductOfferListItem]:
+    ) -> Iterator[_m.CatalogProductOffer]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``catalog.product.offer.list``.
@@ -884,7 +884,7 @@ class AsyncCatalogProductOffer(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CatalogProductOfferListItem]:
+    ) -> AsyncIterator[_m.CatalogProductOffer]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``catalog.product.offer.list``.
@@ -1110,7 +1110,7 @@ class CatalogProductService(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CatalogProductServiceListItem]:
+    ) -> Iterator[_m.CatalogProductService]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``catalog.product.service.list``.
@@ -1265,7 +1265,7 @@ class AsyncCatalogProductService(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CatalogProductServiceListItem]:
+    ) -> AsyncIterator[_m.CatalogProductService]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``catalog.product.service.list``.
@@ -1491,7 +1491,7 @@ class CatalogProductSku(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CatalogProductSkuListItem]:
+    ) -> Iterator[_m.CatalogProductSku]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``catalog.product.sku.list``.
@@ -1646,7 +1646,7 @@ class AsyncCatalogProductSku(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CatalogProductSkuListItem]:
+    ) -> AsyncIterator[_m.CatalogProductSku]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``catalog.product.sku.list``.

@@ -51,18 +51,18 @@ _CATALOG_PRODUCT_IMAGE_GET: Spec[_m.CatalogProductImageGetResult] = Spec(
 _CATALOG_PRODUCT_IMAGE_GET_FIELDS: Spec[_m.CatalogProductImageGetFieldsResult] = Spec(
     2, "catalog.productImage.getFields", _MODELS, "CatalogProductImageGetFieldsResult", {}
 )
-_CATALOG_PRODUCT_IMAGE_LIST: ListSpec[
-    _m.CatalogProductImageListResult, _m.CatalogProductImageGetResultProductImage
-] = ListSpec(
-    2,
-    "catalog.productImage.list",
-    _MODELS,
-    "CatalogProductImageListResult",
-    {"product_id": "productId", "select": "select"},
-    item="CatalogProductImageGetResultProductImage",
-    items_key="productImages",
-    id_key="id",
-    cursor_key="id",
+_CATALOG_PRODUCT_IMAGE_LIST: ListSpec[_m.CatalogProductImageListResult, _m.CatalogProductImage] = (
+    ListSpec(
+        2,
+        "catalog.productImage.list",
+        _MODELS,
+        "CatalogProductImageListResult",
+        {"product_id": "productId", "select": "select"},
+        item="CatalogProductImage",
+        items_key="productImages",
+        id_key="id",
+        cursor_key="id",
+    )
 )
 
 
@@ -169,7 +169,7 @@ class CatalogProductImage(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CatalogProductImageGetResultProductImage]:
+    ) -> Iterator[_m.CatalogProductImage]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``catalog.productImage.list``.
@@ -290,7 +290,7 @@ class AsyncCatalogProductImage(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CatalogProductImageGetResultProductImage]:
+    ) -> AsyncIterator[_m.CatalogProductImage]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``catalog.productImage.list``.

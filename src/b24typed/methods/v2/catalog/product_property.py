@@ -44,14 +44,14 @@ _CATALOG_PRODUCT_PROPERTY_GET_FIELDS: Spec[_m.CatalogProductPropertyGetFieldsRes
     2, "catalog.productProperty.getFields", _MODELS, "CatalogProductPropertyGetFieldsResult", {}
 )
 _CATALOG_PRODUCT_PROPERTY_LIST: ListSpec[
-    _m.CatalogProductPropertyListResult, _m.CatalogProductPropertyListItem
+    _m.CatalogProductPropertyListResult, _m.CatalogProductProperty
 ] = ListSpec(
     2,
     "catalog.productProperty.list",
     _MODELS,
     "CatalogProductPropertyListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CatalogProductPropertyListItem",
+    item="CatalogProductProperty",
     items_key="productProperties",
     id_key="id",
     cursor_key="id",
@@ -169,7 +169,7 @@ class CatalogProductProperty(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CatalogProductPropertyListItem]:
+    ) -> Iterator[_m.CatalogProductProperty]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``catalog.productProperty.list``.
@@ -308,7 +308,7 @@ class AsyncCatalogProductProperty(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CatalogProductPropertyListItem]:
+    ) -> AsyncIterator[_m.CatalogProductProperty]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``catalog.productProperty.list``.

@@ -58,15 +58,14 @@ _CATALOG_PRODUCT_PROPERTY_ENUM_GET_FIELDS: Spec[_m.CatalogProductPropertyEnumGet
     )
 )
 _CATALOG_PRODUCT_PROPERTY_ENUM_LIST: ListSpec[
-    _m.CatalogProductPropertyEnumListResult,
-    _m.CatalogProductPropertyEnumAddResultProductPropertyEnum,
+    _m.CatalogProductPropertyEnumListResult, _m.CatalogProductPropertyEnum
 ] = ListSpec(
     2,
     "catalog.productPropertyEnum.list",
     _MODELS,
     "CatalogProductPropertyEnumListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CatalogProductPropertyEnumAddResultProductPropertyEnum",
+    item="CatalogProductPropertyEnum",
     items_key="productPropertyEnums",
     id_key="id",
     cursor_key="id",
@@ -184,7 +183,7 @@ class CatalogProductPropertyEnum(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CatalogProductPropertyEnumAddResultProductPropertyEnum]:
+    ) -> Iterator[_m.CatalogProductPropertyEnum]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``catalog.productPropertyEnum.list``.
@@ -323,7 +322,7 @@ class AsyncCatalogProductPropertyEnum(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CatalogProductPropertyEnumAddResultProductPropertyEnum]:
+    ) -> AsyncIterator[_m.CatalogProductPropertyEnum]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``catalog.productPropertyEnum.list``.

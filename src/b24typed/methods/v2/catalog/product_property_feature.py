@@ -60,15 +60,14 @@ _CATALOG_PRODUCT_PROPERTY_FEATURE_GET_FIELDS: Spec[
     {},
 )
 _CATALOG_PRODUCT_PROPERTY_FEATURE_LIST: ListSpec[
-    _m.CatalogProductPropertyFeatureListResult,
-    _m.CatalogProductPropertyFeatureAddResultProductPropertyFeature,
+    _m.CatalogProductPropertyFeatureListResult, _m.CatalogProductPropertyFeature
 ] = ListSpec(
     2,
     "catalog.productPropertyFeature.list",
     _MODELS,
     "CatalogProductPropertyFeatureListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CatalogProductPropertyFeatureAddResultProductPropertyFeature",
+    item="CatalogProductPropertyFeature",
     items_key="productPropertyFeatures",
     id_key="id",
     cursor_key="id",
@@ -188,7 +187,7 @@ class CatalogProductPropertyFeature(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CatalogProductPropertyFeatureAddResultProductPropertyFeature]:
+    ) -> Iterator[_m.CatalogProductPropertyFeature]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``catalog.productPropertyFeature.list``.
@@ -329,7 +328,7 @@ class AsyncCatalogProductPropertyFeature(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CatalogProductPropertyFeatureAddResultProductPropertyFeature]:
+    ) -> AsyncIterator[_m.CatalogProductPropertyFeature]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``catalog.productPropertyFeature.list``.

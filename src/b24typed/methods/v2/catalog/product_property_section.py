@@ -35,15 +35,14 @@ _CATALOG_PRODUCT_PROPERTY_SECTION_GET: Spec[_m.CatalogProductPropertySectionGetR
     {"property_id": "propertyId"},
 )
 _CATALOG_PRODUCT_PROPERTY_SECTION_LIST: ListSpec[
-    _m.CatalogProductPropertySectionListResult,
-    _m.CatalogProductPropertySectionGetResultProductPropertySection,
+    _m.CatalogProductPropertySectionListResult, _m.CatalogProductPropertySection
 ] = ListSpec(
     2,
     "catalog.productPropertySection.list",
     _MODELS,
     "CatalogProductPropertySectionListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CatalogProductPropertySectionGetResultProductPropertySection",
+    item="CatalogProductPropertySection",
     items_key="productPropertySections",
     id_key="ID",
     cursor_key="ID",
@@ -111,7 +110,7 @@ class CatalogProductPropertySection(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CatalogProductPropertySectionGetResultProductPropertySection]:
+    ) -> Iterator[_m.CatalogProductPropertySection]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``catalog.productPropertySection.list``.
@@ -201,7 +200,7 @@ class AsyncCatalogProductPropertySection(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CatalogProductPropertySectionGetResultProductPropertySection]:
+    ) -> AsyncIterator[_m.CatalogProductPropertySection]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``catalog.productPropertySection.list``.

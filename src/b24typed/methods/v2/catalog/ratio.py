@@ -33,13 +33,13 @@ _CATALOG_RATIO_GET: Spec[_m.CatalogRatioGetResult] = Spec(
 _CATALOG_RATIO_GET_FIELDS: Spec[_m.CatalogRatioGetFieldsResult] = Spec(
     2, "catalog.ratio.getFields", _MODELS, "CatalogRatioGetFieldsResult", {}
 )
-_CATALOG_RATIO_LIST: ListSpec[_m.CatalogRatioListResult, _m.CatalogRatioGetResultRatio] = ListSpec(
+_CATALOG_RATIO_LIST: ListSpec[_m.CatalogRatioListResult, _m.CatalogRatio] = ListSpec(
     2,
     "catalog.ratio.list",
     _MODELS,
     "CatalogRatioListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CatalogRatioGetResultRatio",
+    item="CatalogRatio",
     items_key="ratios",
     id_key="id",
     cursor_key="id",
@@ -116,7 +116,7 @@ class CatalogRatio(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CatalogRatioGetResultRatio]:
+    ) -> Iterator[_m.CatalogRatio]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``catalog.ratio.list``.
@@ -203,7 +203,7 @@ class AsyncCatalogRatio(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CatalogRatioGetResultRatio]:
+    ) -> AsyncIterator[_m.CatalogRatio]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``catalog.ratio.list``.

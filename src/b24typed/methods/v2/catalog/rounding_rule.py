@@ -39,16 +39,18 @@ _CATALOG_ROUNDING_RULE_GET: Spec[_m.CatalogRoundingRuleGetResult] = Spec(
 _CATALOG_ROUNDING_RULE_GET_FIELDS: Spec[_m.CatalogRoundingRuleGetFieldsResult] = Spec(
     2, "catalog.roundingRule.getFields", _MODELS, "CatalogRoundingRuleGetFieldsResult", {}
 )
-_CATALOG_ROUNDING_RULE_LIST: ListSpec[_m.CatalogRoundingRuleListResult, Any] = ListSpec(
-    2,
-    "catalog.roundingRule.list",
-    _MODELS,
-    "CatalogRoundingRuleListResult",
-    {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item=None,
-    items_key=None,
-    id_key="ID",
-    cursor_key="ID",
+_CATALOG_ROUNDING_RULE_LIST: ListSpec[_m.CatalogRoundingRuleListResult, _m.CatalogRoundingRule] = (
+    ListSpec(
+        2,
+        "catalog.roundingRule.list",
+        _MODELS,
+        "CatalogRoundingRuleListResult",
+        {"filter": "filter", "order": "order", "select": "select", "start": "start"},
+        item="CatalogRoundingRule",
+        items_key="roundingRules",
+        id_key="id",
+        cursor_key="id",
+    )
 )
 _CATALOG_ROUNDING_RULE_UPDATE: Spec[_m.CatalogRoundingRuleUpdateResult] = Spec(
     2,
@@ -158,12 +160,12 @@ class CatalogRoundingRule(SyncNamespace):
         select: Sequence[str] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-        mode: ListMode = "offset",
+        mode: ListMode = "batch",
         items_key: str | None = None,
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[Any]:
+    ) -> Iterator[_m.CatalogRoundingRule]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``catalog.roundingRule.list``.
@@ -171,7 +173,6 @@ class CatalogRoundingRule(SyncNamespace):
         ``mode``: ``"batch"`` (keyset by id, 50 pages a request), ``"fast"`` (keyset, a page
             a request) or ``"offset"`` (``start``/``next``, keeps ``order``); keyset modes
             replace ``order`` and log a warning.
-        Default ``"offset"``: the schema gives this list no id filter to page by.
         ``items_key``/``id_key``/``cursor_key`` override where the items and their ids are;
             ``progress=True`` shows a tqdm bar, or pass ``callback(done, total)``.
         """
@@ -298,12 +299,12 @@ class AsyncCatalogRoundingRule(AsyncNamespace):
         select: Sequence[str] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-        mode: ListMode = "offset",
+        mode: ListMode = "batch",
         items_key: str | None = None,
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[Any]:
+    ) -> AsyncIterator[_m.CatalogRoundingRule]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``catalog.roundingRule.list``.
@@ -311,7 +312,6 @@ class AsyncCatalogRoundingRule(AsyncNamespace):
         ``mode``: ``"batch"`` (keyset by id, 50 pages a request), ``"fast"`` (keyset, a page
             a request) or ``"offset"`` (``start``/``next``, keeps ``order``); keyset modes
             replace ``order`` and log a warning.
-        Default ``"offset"``: the schema gives this list no id filter to page by.
         ``items_key``/``id_key``/``cursor_key`` override where the items and their ids are;
             ``progress=True`` shows a tqdm bar, or pass ``callback(done, total)``.
         """

@@ -39,13 +39,13 @@ _CATALOG_STORE_GET: Spec[_m.CatalogStoreGetResult] = Spec(
 _CATALOG_STORE_GET_FIELDS: Spec[_m.CatalogStoreGetFieldsResult] = Spec(
     2, "catalog.store.getFields", _MODELS, "CatalogStoreGetFieldsResult", {}
 )
-_CATALOG_STORE_LIST: ListSpec[_m.CatalogStoreListResult, _m.CatalogStoreAddResultStore] = ListSpec(
+_CATALOG_STORE_LIST: ListSpec[_m.CatalogStoreListResult, _m.CatalogStore] = ListSpec(
     2,
     "catalog.store.list",
     _MODELS,
     "CatalogStoreListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CatalogStoreAddResultStore",
+    item="CatalogStore",
     items_key="stores",
     id_key="id",
     cursor_key="id",
@@ -159,7 +159,7 @@ class CatalogStore(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CatalogStoreAddResultStore]:
+    ) -> Iterator[_m.CatalogStore]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``catalog.store.list``.
@@ -298,7 +298,7 @@ class AsyncCatalogStore(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CatalogStoreAddResultStore]:
+    ) -> AsyncIterator[_m.CatalogStore]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``catalog.store.list``.

@@ -33,18 +33,18 @@ _CATALOG_STOREPRODUCT_GET: Spec[_m.CatalogStoreproductGetResult] = Spec(
 _CATALOG_STOREPRODUCT_GET_FIELDS: Spec[_m.CatalogStoreproductGetFieldsResult] = Spec(
     2, "catalog.storeproduct.getFields", _MODELS, "CatalogStoreproductGetFieldsResult", {}
 )
-_CATALOG_STOREPRODUCT_LIST: ListSpec[
-    _m.CatalogStoreproductListResult, _m.CatalogStoreproductGetResultStoreProduct
-] = ListSpec(
-    2,
-    "catalog.storeproduct.list",
-    _MODELS,
-    "CatalogStoreproductListResult",
-    {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CatalogStoreproductGetResultStoreProduct",
-    items_key="storeProducts",
-    id_key="id",
-    cursor_key="id",
+_CATALOG_STOREPRODUCT_LIST: ListSpec[_m.CatalogStoreproductListResult, _m.CatalogStoreproduct] = (
+    ListSpec(
+        2,
+        "catalog.storeproduct.list",
+        _MODELS,
+        "CatalogStoreproductListResult",
+        {"filter": "filter", "order": "order", "select": "select", "start": "start"},
+        item="CatalogStoreproduct",
+        items_key="storeProducts",
+        id_key="id",
+        cursor_key="id",
+    )
 )
 
 
@@ -118,7 +118,7 @@ class CatalogStoreproduct(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CatalogStoreproductGetResultStoreProduct]:
+    ) -> Iterator[_m.CatalogStoreproduct]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``catalog.storeproduct.list``.
@@ -205,7 +205,7 @@ class AsyncCatalogStoreproduct(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CatalogStoreproductGetResultStoreProduct]:
+    ) -> AsyncIterator[_m.CatalogStoreproduct]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``catalog.storeproduct.list``.

@@ -29,14 +29,14 @@ if TYPE_CHECKING:
 
 _MODELS = "b24typed.models.v2.catalog.userfield"
 _CATALOG_USERFIELD_DOCUMENT_LIST: ListSpec[
-    _m.CatalogUserfieldDocumentListResult, _m.CatalogUserfieldDocumentListItem
+    _m.CatalogUserfieldDocumentListResult, _m.CatalogUserfieldDocument
 ] = ListSpec(
     2,
     "catalog.userfield.document.list",
     _MODELS,
     "CatalogUserfieldDocumentListResult",
     {"filter": "filter", "select": "select", "order": "order", "start": "start"},
-    item="CatalogUserfieldDocumentListItem",
+    item="CatalogUserfieldDocument",
     items_key="documents",
     id_key="ID",
     cursor_key="ID",
@@ -117,7 +117,7 @@ class CatalogUserfieldDocument(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CatalogUserfieldDocumentListItem]:
+    ) -> Iterator[_m.CatalogUserfieldDocument]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``catalog.userfield.document.list``.
@@ -190,7 +190,7 @@ class AsyncCatalogUserfieldDocument(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CatalogUserfieldDocumentListItem]:
+    ) -> AsyncIterator[_m.CatalogUserfieldDocument]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``catalog.userfield.document.list``.

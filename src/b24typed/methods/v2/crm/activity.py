@@ -47,13 +47,13 @@ _CRM_ACTIVITY_BADGE_DELETE: Spec[_m.CrmActivityBadgeDeleteResult] = Spec(
 _CRM_ACTIVITY_BADGE_GET: Spec[_m.CrmActivityBadgeGetResult] = Spec(
     2, "crm.activity.badge.get", _MODELS, "CrmActivityBadgeGetResult", {"code": "code"}
 )
-_CRM_ACTIVITY_BADGE_LIST: ListSpec[Any, _m.CrmActivityBadgeAddResultBadge] = ListSpec(
+_CRM_ACTIVITY_BADGE_LIST: ListSpec[Any, _m.CrmActivityBadge] = ListSpec(
     2,
     "crm.activity.badge.list",
     _MODELS,
     None,
     {},
-    item="CrmActivityBadgeAddResultBadge",
+    item="CrmActivityBadge",
     items_key="badges",
     id_key="ID",
     cursor_key="ID",
@@ -791,7 +791,7 @@ class CrmActivityBadge(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmActivityBadgeAddResultBadge]:
+    ) -> Iterator[_m.CrmActivityBadge]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.activity.badge.list``.
@@ -890,7 +890,7 @@ class AsyncCrmActivityBadge(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmActivityBadgeAddResultBadge]:
+    ) -> AsyncIterator[_m.CrmActivityBadge]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.activity.badge.list``.

@@ -40,14 +40,14 @@ _CRM_AUTOMATEDSOLUTION_GET: Spec[_m.CrmAutomatedsolutionGetResult] = Spec(
     2, "crm.automatedsolution.get", _MODELS, "CrmAutomatedsolutionGetResult", {"id": "id"}
 )
 _CRM_AUTOMATEDSOLUTION_LIST: ListSpec[
-    _m.CrmAutomatedsolutionListResult, _m.CrmAutomatedsolutionAddResultAutomatedSolution
+    _m.CrmAutomatedsolutionListResult, _m.CrmAutomatedsolution
 ] = ListSpec(
     2,
     "crm.automatedsolution.list",
     _MODELS,
     "CrmAutomatedsolutionListResult",
     {"filter": "filter", "order": "order", "start": "start"},
-    item="CrmAutomatedsolutionAddResultAutomatedSolution",
+    item="CrmAutomatedsolution",
     items_key="automatedSolutions",
     id_key="id",
     cursor_key="id",
@@ -161,7 +161,7 @@ class CrmAutomatedsolution(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmAutomatedsolutionAddResultAutomatedSolution]:
+    ) -> Iterator[_m.CrmAutomatedsolution]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.automatedsolution.list``.
@@ -296,7 +296,7 @@ class AsyncCrmAutomatedsolution(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmAutomatedsolutionAddResultAutomatedSolution]:
+    ) -> AsyncIterator[_m.CrmAutomatedsolution]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.automatedsolution.list``.

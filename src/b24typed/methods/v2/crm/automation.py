@@ -56,11 +56,13 @@ _CRM_AUTOMATION_TRIGGER_EXECUTE: Spec[_m.CrmAutomationTriggerExecuteResult] = Sp
     "CrmAutomationTriggerExecuteResult",
     {"code": "CODE", "owner_id": "OWNER_ID", "owner_type_id": "OWNER_TYPE_ID"},
 )
-_CRM_AUTOMATION_TRIGGER_LIST: ListSpec[Any, _m.CrmAutomationTriggerListItem] = ListSpec(
+_CRM_AUTOMATION_TRIGGER_LIST: ListSpec[
+    _m.CrmAutomationTriggerListResult, _m.CrmAutomationTriggerListItem
+] = ListSpec(
     2,
     "crm.automation.trigger.list",
     _MODELS,
-    None,
+    "CrmAutomationTriggerListResult",
     {},
     item="CrmAutomationTriggerListItem",
     items_key=None,
@@ -178,7 +180,7 @@ class CrmAutomationTrigger(SyncNamespace):
         self,
         *,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.CrmAutomationTriggerListResult:
         """One page of ``crm.automation.trigger`` records.
 
         REST v2 method ``crm.automation.trigger.list``.
@@ -186,6 +188,8 @@ class CrmAutomationTrigger(SyncNamespace):
         Docs:
         https://apidocs.bitrix24.com/api-reference/crm/automation/triggers/crm-automation-trigger-list.html
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.crm.automation.CrmAutomationTriggerListResult`.
         """
         return self._call(_CRM_AUTOMATION_TRIGGER_LIST, locals())
 
@@ -295,7 +299,7 @@ class AsyncCrmAutomationTrigger(AsyncNamespace):
         self,
         *,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.CrmAutomationTriggerListResult:
         """One page of ``crm.automation.trigger`` records.
 
         REST v2 method ``crm.automation.trigger.list``.
@@ -303,6 +307,8 @@ class AsyncCrmAutomationTrigger(AsyncNamespace):
         Docs:
         https://apidocs.bitrix24.com/api-reference/crm/automation/triggers/crm-automation-trigger-list.html
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.crm.automation.CrmAutomationTriggerListResult`.
         """
         return await self._call(_CRM_AUTOMATION_TRIGGER_LIST, locals())
 
@@ -380,6 +386,6 @@ class BatchCrmAutomationTrigger(BatchNamespace):
         self,
         *,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.CrmAutomationTriggerListResult]:
         """Queue ``crm.automation.trigger.list`` in the batch."""
         return self._call(_CRM_AUTOMATION_TRIGGER_LIST, locals())

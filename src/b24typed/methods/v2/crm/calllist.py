@@ -45,13 +45,13 @@ _CRM_CALLLIST_ITEMS_GET: Spec[_m.CrmCalllistItemsGetResult] = Spec(
     "CrmCalllistItemsGetResult",
     {"list_id": "LIST_ID", "filter": "FILTER"},
 )
-_CRM_CALLLIST_LIST: ListSpec[_m.CrmCalllistListResult, _m.CrmCalllistListItem] = ListSpec(
+_CRM_CALLLIST_LIST: ListSpec[_m.CrmCalllistListResult, _m.CrmCalllist] = ListSpec(
     2,
     "crm.calllist.list",
     _MODELS,
     "CrmCalllistListResult",
     {"filter": "FILTER", "order": "ORDER", "select": "SELECT"},
-    item="CrmCalllistListItem",
+    item="CrmCalllist",
     items_key=None,
     id_key="ID",
     cursor_key="ID",
@@ -144,7 +144,7 @@ class CrmCalllist(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmCalllistListItem]:
+    ) -> Iterator[_m.CrmCalllist]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.calllist.list``.
@@ -272,7 +272,7 @@ class AsyncCrmCalllist(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmCalllistListItem]:
+    ) -> AsyncIterator[_m.CrmCalllist]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.calllist.list``.

@@ -47,13 +47,13 @@ _CRM_CATEGORY_GET: Spec[_m.CrmCategoryGetResult] = Spec(
     "CrmCategoryGetResult",
     {"entity_type_id": "entityTypeId", "id": "id"},
 )
-_CRM_CATEGORY_LIST: ListSpec[_m.CrmCategoryListResult, _m.CrmCategoryGetResultCategory] = ListSpec(
+_CRM_CATEGORY_LIST: ListSpec[_m.CrmCategoryListResult, _m.CrmCategory] = ListSpec(
     2,
     "crm.category.list",
     _MODELS,
     "CrmCategoryListResult",
     {"entity_type_id": "entityTypeId"},
-    item="CrmCategoryGetResultCategory",
+    item="CrmCategory",
     items_key="categories",
     id_key="id",
     cursor_key="id",
@@ -167,7 +167,7 @@ class CrmCategory(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmCategoryGetResultCategory]:
+    ) -> Iterator[_m.CrmCategory]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.category.list``.
@@ -304,7 +304,7 @@ class AsyncCrmCategory(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmCategoryGetResultCategory]:
+    ) -> AsyncIterator[_m.CrmCategory]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.category.list``.

@@ -133,16 +133,18 @@ _CRM_COMPANY_USERFIELD_DELETE: Spec[_m.CrmCompanyUserfieldDeleteResult] = Spec(
 _CRM_COMPANY_USERFIELD_GET: Spec[_m.CrmCompanyUserfieldGetResult] = Spec(
     2, "crm.company.userfield.get", _MODELS, "CrmCompanyUserfieldGetResult", {"id": "id"}
 )
-_CRM_COMPANY_USERFIELD_LIST: ListSpec[Any, _m.CrmCompanyUserfieldListItem] = ListSpec(
-    2,
-    "crm.company.userfield.list",
-    _MODELS,
-    None,
-    {"filter": "filter", "order": "order"},
-    item="CrmCompanyUserfieldListItem",
-    items_key=None,
-    id_key="ID",
-    cursor_key="ID",
+_CRM_COMPANY_USERFIELD_LIST: ListSpec[_m.CrmCompanyUserfieldListResult, _m.CrmCompanyUserfield] = (
+    ListSpec(
+        2,
+        "crm.company.userfield.list",
+        _MODELS,
+        "CrmCompanyUserfieldListResult",
+        {"filter": "filter", "order": "order"},
+        item="CrmCompanyUserfield",
+        items_key=None,
+        id_key="ID",
+        cursor_key="ID",
+    )
 )
 _CRM_COMPANY_USERFIELD_UPDATE: Spec[_m.CrmCompanyUserfieldUpdateResult] = Spec(
     2,
@@ -1241,7 +1243,7 @@ class CrmCompanyUserfield(SyncNamespace):
         filter: Mapping[str, Any] | Unset = UNSET,
         order: Mapping[str, Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.CrmCompanyUserfieldListResult:
         """One page of ``crm.company.userfield`` records.
 
         REST v2 method ``crm.company.userfield.list``.
@@ -1249,6 +1251,8 @@ class CrmCompanyUserfield(SyncNamespace):
         Docs:
         https://apidocs.bitrix24.com/api-reference/crm/companies/userfields/crm-company-userfield-list.html
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.crm.company.CrmCompanyUserfieldListResult`.
         """
         return self._call(_CRM_COMPANY_USERFIELD_LIST, locals())
 
@@ -1263,7 +1267,7 @@ class CrmCompanyUserfield(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmCompanyUserfieldListItem]:
+    ) -> Iterator[_m.CrmCompanyUserfield]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.company.userfield.list``.
@@ -1358,7 +1362,7 @@ class AsyncCrmCompanyUserfield(AsyncNamespace):
         filter: Mapping[str, Any] | Unset = UNSET,
         order: Mapping[str, Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.CrmCompanyUserfieldListResult:
         """One page of ``crm.company.userfield`` records.
 
         REST v2 method ``crm.company.userfield.list``.
@@ -1366,6 +1370,8 @@ class AsyncCrmCompanyUserfield(AsyncNamespace):
         Docs:
         https://apidocs.bitrix24.com/api-reference/crm/companies/userfields/crm-company-userfield-list.html
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.crm.company.CrmCompanyUserfieldListResult`.
         """
         return await self._call(_CRM_COMPANY_USERFIELD_LIST, locals())
 
@@ -1380,7 +1386,7 @@ class AsyncCrmCompanyUserfield(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmCompanyUserfieldListItem]:
+    ) -> AsyncIterator[_m.CrmCompanyUserfield]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.company.userfield.list``.
@@ -1451,7 +1457,7 @@ class BatchCrmCompanyUserfield(BatchNamespace):
         filter: Mapping[str, Any] | Unset = UNSET,
         order: Mapping[str, Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.CrmCompanyUserfieldListResult]:
         """Queue ``crm.company.userfield.list`` in the batch."""
         return self._call(_CRM_COMPANY_USERFIELD_LIST, locals())
 

@@ -133,18 +133,18 @@ _CRM_CONTACT_USERFIELD_DELETE: Spec[_m.CrmContactUserfieldDeleteResult] = Spec(
 _CRM_CONTACT_USERFIELD_GET: Spec[_m.CrmContactUserfieldGetResult] = Spec(
     2, "crm.contact.userfield.get", _MODELS, "CrmContactUserfieldGetResult", {"id": "id"}
 )
-_CRM_CONTACT_USERFIELD_LIST: ListSpec[
-    _m.CrmContactUserfieldListResult, _m.CrmContactUserfieldListItem
-] = ListSpec(
-    2,
-    "crm.contact.userfield.list",
-    _MODELS,
-    "CrmContactUserfieldListResult",
-    {"filter": "filter", "order": "order"},
-    item="CrmContactUserfieldListItem",
-    items_key=None,
-    id_key="ID",
-    cursor_key="ID",
+_CRM_CONTACT_USERFIELD_LIST: ListSpec[_m.CrmContactUserfieldListResult, _m.CrmContactUserfield] = (
+    ListSpec(
+        2,
+        "crm.contact.userfield.list",
+        _MODELS,
+        "CrmContactUserfieldListResult",
+        {"filter": "filter", "order": "order"},
+        item="CrmContactUserfield",
+        items_key=None,
+        id_key="ID",
+        cursor_key="ID",
+    )
 )
 _CRM_CONTACT_USERFIELD_UPDATE: Spec[_m.CrmContactUserfieldUpdateResult] = Spec(
     2,
@@ -1267,7 +1267,7 @@ class CrmContactUserfield(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmContactUserfieldListItem]:
+    ) -> Iterator[_m.CrmContactUserfield]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.contact.userfield.list``.
@@ -1386,7 +1386,7 @@ class AsyncCrmContactUserfield(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmContactUserfieldListItem]:
+    ) -> AsyncIterator[_m.CrmContactUserfield]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.contact.userfield.list``.

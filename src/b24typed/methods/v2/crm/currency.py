@@ -41,14 +41,16 @@ _CRM_CURRENCY_DELETE: Spec[Any] = Spec(2, "crm.currency.delete", _MODELS, None, 
 _CRM_CURRENCY_FIELDS: Spec[_m.CrmCurrencyFieldsResult] = Spec(
     2, "crm.currency.fields", _MODELS, "CrmCurrencyFieldsResult", {}
 )
-_CRM_CURRENCY_GET: Spec[Any] = Spec(2, "crm.currency.get", _MODELS, None, {"id": "id"})
-_CRM_CURRENCY_LIST: ListSpec[_m.CrmCurrencyListResult, Any] = ListSpec(
+_CRM_CURRENCY_GET: Spec[_m.CrmCurrencyGetResult] = Spec(
+    2, "crm.currency.get", _MODELS, "CrmCurrencyGetResult", {"id": "id"}
+)
+_CRM_CURRENCY_LIST: ListSpec[_m.CrmCurrencyListResult, _m.CrmCurrency] = ListSpec(
     2,
     "crm.currency.list",
     _MODELS,
     "CrmCurrencyListResult",
     {"order": "order"},
-    item=None,
+    item="CrmCurrency",
     items_key=None,
     id_key="ID",
     cursor_key="ID",
@@ -134,13 +136,15 @@ class CrmCurrency(SyncNamespace):
         *,
         id: str | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.CrmCurrencyGetResult:
         """Read one ``crm.currency`` record.
 
         REST v2 method ``crm.currency.get``.
         Scopes: crm.
         Docs:
             https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-get.html
+        Returns:
+            :class:`b24typed.models.v2.crm.currency.CrmCurrencyGetResult`.
         """
         return self._call(_CRM_CURRENCY_GET, locals())
 
@@ -172,7 +176,7 @@ class CrmCurrency(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[Any]:
+    ) -> Iterator[_m.CrmCurrency]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.currency.list``.
@@ -272,13 +276,15 @@ class AsyncCrmCurrency(AsyncNamespace):
         *,
         id: str | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.CrmCurrencyGetResult:
         """Read one ``crm.currency`` record.
 
         REST v2 method ``crm.currency.get``.
         Scopes: crm.
         Docs:
             https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-get.html
+        Returns:
+            :class:`b24typed.models.v2.crm.currency.CrmCurrencyGetResult`.
         """
         return await self._call(_CRM_CURRENCY_GET, locals())
 
@@ -310,7 +316,7 @@ class AsyncCrmCurrency(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[Any]:
+    ) -> AsyncIterator[_m.CrmCurrency]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.currency.list``.
@@ -388,7 +394,7 @@ class BatchCrmCurrency(BatchNamespace):
         *,
         id: str | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.CrmCurrencyGetResult]:
         """Queue ``crm.currency.get`` in the batch."""
         return self._call(_CRM_CURRENCY_GET, locals())
 

@@ -134,18 +134,16 @@ _CRM_DEAL_RECURRING_FIELDS: Spec[_m.CrmDealRecurringFieldsResult] = Spec(
 _CRM_DEAL_RECURRING_GET: Spec[_m.CrmDealRecurringGetResult] = Spec(
     2, "crm.deal.recurring.get", _MODELS, "CrmDealRecurringGetResult", {"id": "id"}
 )
-_CRM_DEAL_RECURRING_LIST: ListSpec[_m.CrmDealRecurringListResult, _m.CrmDealRecurringListItem] = (
-    ListSpec(
-        2,
-        "crm.deal.recurring.list",
-        _MODELS,
-        "CrmDealRecurringListResult",
-        {"filter": "filter", "order": "order", "start": "start"},
-        item="CrmDealRecurringListItem",
-        items_key=None,
-        id_key="id",
-        cursor_key="ID",
-    )
+_CRM_DEAL_RECURRING_LIST: ListSpec[_m.CrmDealRecurringListResult, _m.CrmDealRecurring] = ListSpec(
+    2,
+    "crm.deal.recurring.list",
+    _MODELS,
+    "CrmDealRecurringListResult",
+    {"filter": "filter", "order": "order", "start": "start"},
+    item="CrmDealRecurring",
+    items_key=None,
+    id_key="id",
+    cursor_key="ID",
 )
 _CRM_DEAL_RECURRING_UPDATE: Spec[_m.CrmDealRecurringUpdateResult] = Spec(
     2,
@@ -170,13 +168,13 @@ _CRM_DEAL_USERFIELD_DELETE: Spec[_m.CrmDealUserfieldDeleteResult] = Spec(
 _CRM_DEAL_USERFIELD_GET: Spec[_m.CrmDealUserfieldGetResult] = Spec(
     2, "crm.deal.userfield.get", _MODELS, "CrmDealUserfieldGetResult", {"id": "id"}
 )
-_CRM_DEAL_USERFIELD_LIST: ListSpec[Any, _m.CrmDealUserfieldListItem] = ListSpec(
+_CRM_DEAL_USERFIELD_LIST: ListSpec[_m.CrmDealUserfieldListResult, _m.CrmDealUserfield] = ListSpec(
     2,
     "crm.deal.userfield.list",
     _MODELS,
-    None,
+    "CrmDealUserfieldListResult",
     {"filter": "filter", "order": "order"},
-    item="CrmDealUserfieldListItem",
+    item="CrmDealUserfield",
     items_key=None,
     id_key="ID",
     cursor_key="ID",
@@ -1487,7 +1485,7 @@ class CrmDealRecurring(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmDealRecurringListItem]:
+    ) -> Iterator[_m.CrmDealRecurring]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.deal.recurring.list``.
@@ -1641,7 +1639,7 @@ class AsyncCrmDealRecurring(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmDealRecurringListItem]:
+    ) -> AsyncIterator[_m.CrmDealRecurring]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.deal.recurring.list``.
@@ -1805,7 +1803,7 @@ class CrmDealUserfield(SyncNamespace):
         filter: Mapping[str, Any] | Unset = UNSET,
         order: Mapping[str, Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.CrmDealUserfieldListResult:
         """One page of ``crm.deal.userfield`` records.
 
         REST v2 method ``crm.deal.userfield.list``.
@@ -1813,6 +1811,8 @@ class CrmDealUserfield(SyncNamespace):
         Docs:
         https://apidocs.bitrix24.com/api-reference/crm/deals/user-defined-fields/crm-deal-userfield-list.html
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.crm.deal.CrmDealUserfieldListResult`.
         """
         return self._call(_CRM_DEAL_USERFIELD_LIST, locals())
 
@@ -1827,7 +1827,7 @@ class CrmDealUserfield(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmDealUserfieldListItem]:
+    ) -> Iterator[_m.CrmDealUserfield]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.deal.userfield.list``.
@@ -1922,7 +1922,7 @@ class AsyncCrmDealUserfield(AsyncNamespace):
         filter: Mapping[str, Any] | Unset = UNSET,
         order: Mapping[str, Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.CrmDealUserfieldListResult:
         """One page of ``crm.deal.userfield`` records.
 
         REST v2 method ``crm.deal.userfield.list``.
@@ -1930,6 +1930,8 @@ class AsyncCrmDealUserfield(AsyncNamespace):
         Docs:
         https://apidocs.bitrix24.com/api-reference/crm/deals/user-defined-fields/crm-deal-userfield-list.html
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.crm.deal.CrmDealUserfieldListResult`.
         """
         return await self._call(_CRM_DEAL_USERFIELD_LIST, locals())
 
@@ -1944,7 +1946,7 @@ class AsyncCrmDealUserfield(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmDealUserfieldListItem]:
+    ) -> AsyncIterator[_m.CrmDealUserfield]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.deal.userfield.list``.
@@ -2015,7 +2017,7 @@ class BatchCrmDealUserfield(BatchNamespace):
         filter: Mapping[str, Any] | Unset = UNSET,
         order: Mapping[str, Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.CrmDealUserfieldListResult]:
         """Queue ``crm.deal.userfield.list`` in the batch."""
         return self._call(_CRM_DEAL_USERFIELD_LIST, locals())
 

@@ -71,14 +71,14 @@ _CRM_DOCUMENTGENERATOR_DOCUMENT_GETFIELDS: Spec[_m.CrmDocumentgeneratorDocumentG
     )
 )
 _CRM_DOCUMENTGENERATOR_DOCUMENT_LIST: ListSpec[
-    _m.CrmDocumentgeneratorDocumentListResult, _m.CrmDocumentgeneratorDocumentListItem
+    _m.CrmDocumentgeneratorDocumentListResult, _m.CrmDocumentgeneratorDocument
 ] = ListSpec(
     2,
     "crm.documentgenerator.document.list",
     _MODELS,
     "CrmDocumentgeneratorDocumentListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CrmDocumentgeneratorDocumentListItem",
+    item="CrmDocumentgeneratorDocument",
     items_key="documents",
     id_key="id",
     cursor_key="id",
@@ -115,14 +115,14 @@ _CRM_DOCUMENTGENERATOR_NUMERATOR_GET: Spec[_m.CrmDocumentgeneratorNumeratorGetRe
     {"id": "id"},
 )
 _CRM_DOCUMENTGENERATOR_NUMERATOR_LIST: ListSpec[
-    _m.CrmDocumentgeneratorNumeratorListResult, _m.CrmDocumentgeneratorNumeratorListItem
+    _m.CrmDocumentgeneratorNumeratorListResult, _m.CrmDocumentgeneratorNumerator
 ] = ListSpec(
     2,
     "crm.documentgenerator.numerator.list",
     _MODELS,
     "CrmDocumentgeneratorNumeratorListResult",
     {"start": "start"},
-    item="CrmDocumentgeneratorNumeratorListItem",
+    item="CrmDocumentgeneratorNumerator",
     items_key="numerators",
     id_key="id",
     cursor_key="id",
@@ -358,12 +358,12 @@ class CrmDocumentgeneratorDocument(SyncNamespace):
         select: Sequence[str] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-        mode: ListMode = "offset",
+        mode: ListMode = "batch",
         items_key: str | None = None,
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmDocumentgeneratorDocumentListItem]:
+    ) -> Iterator[_m.CrmDocumentgeneratorDocument]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.documentgenerator.document.list``.
@@ -371,7 +371,6 @@ class CrmDocumentgeneratorDocument(SyncNamespace):
         ``mode``: ``"batch"`` (keyset by id, 50 pages a request), ``"fast"`` (keyset, a page
             a request) or ``"offset"`` (``start``/``next``, keeps ``order``); keyset modes
             replace ``order`` and log a warning.
-        Default ``"offset"``: the schema gives this list no id filter to page by.
         ``items_key``/``id_key``/``cursor_key`` override where the items and their ids are;
             ``progress=True`` shows a tqdm bar, or pass ``callback(done, total)``.
         """
@@ -539,12 +538,12 @@ class AsyncCrmDocumentgeneratorDocument(AsyncNamespace):
         select: Sequence[str] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-        mode: ListMode = "offset",
+        mode: ListMode = "batch",
         items_key: str | None = None,
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmDocumentgeneratorDocumentListItem]:
+    ) -> AsyncIterator[_m.CrmDocumentgeneratorDocument]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.documentgenerator.document.list``.
@@ -552,7 +551,6 @@ class AsyncCrmDocumentgeneratorDocument(AsyncNamespace):
         ``mode``: ``"batch"`` (keyset by id, 50 pages a request), ``"fast"`` (keyset, a page
             a request) or ``"offset"`` (``start``/``next``, keeps ``order``); keyset modes
             replace ``order`` and log a warning.
-        Default ``"offset"``: the schema gives this list no id filter to page by.
         ``items_key``/``id_key``/``cursor_key`` override where the items and their ids are;
             ``progress=True`` shows a tqdm bar, or pass ``callback(done, total)``.
         """
@@ -766,7 +764,7 @@ class CrmDocumentgeneratorNumerator(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmDocumentgeneratorNumeratorListItem]:
+    ) -> Iterator[_m.CrmDocumentgeneratorNumerator]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.documentgenerator.numerator.list``.
@@ -882,7 +880,7 @@ class AsyncCrmDocumentgeneratorNumerator(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmDocumentgeneratorNumeratorListItem]:
+    ) -> AsyncIterator[_m.CrmDocumentgeneratorNumerator]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.documentgenerator.numerator.list``.

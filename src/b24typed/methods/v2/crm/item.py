@@ -60,18 +60,18 @@ _CRM_ITEM_DELETE: Spec[_m.CrmItemDeleteResult] = Spec(
 _CRM_ITEM_DELIVERY_GET: Spec[_m.CrmItemDeliveryGetResult] = Spec(
     2, "crm.item.delivery.get", _MODELS, "CrmItemDeliveryGetResult", {"id": "id"}
 )
-_CRM_ITEM_DELIVERY_LIST: ListSpec[Any, _m.CrmItemDeliveryListItem] = ListSpec(
+_CRM_ITEM_DELIVERY_LIST: ListSpec[_m.CrmItemDeliveryListResult, _m.CrmItemDelivery] = ListSpec(
     2,
     "crm.item.delivery.list",
     _MODELS,
-    None,
+    "CrmItemDeliveryListResult",
     {
         "entity_id": "entityId",
         "entity_type_id": "entityTypeId",
         "filter": "filter",
         "order": "order",
     },
-    item="CrmItemDeliveryListItem",
+    item="CrmItemDelivery",
     items_key=None,
     id_key="id",
     cursor_key="id",
@@ -202,23 +202,21 @@ _CRM_ITEM_PAYMENT_DELIVERY_SET_DELIVERY: Spec[_m.CrmItemPaymentDeliverySetDelive
 _CRM_ITEM_PAYMENT_GET: Spec[_m.CrmItemPaymentGetResult] = Spec(
     2, "crm.item.payment.get", _MODELS, "CrmItemPaymentGetResult", {"id": "id"}
 )
-_CRM_ITEM_PAYMENT_LIST: ListSpec[_m.CrmItemPaymentListResult, _m.CrmItemPaymentGetResult] = (
-    ListSpec(
-        2,
-        "crm.item.payment.list",
-        _MODELS,
-        "CrmItemPaymentListResult",
-        {
-            "entity_id": "entityId",
-            "entity_type_id": "entityTypeId",
-            "filter": "filter",
-            "order": "order",
-        },
-        item="CrmItemPaymentGetResult",
-        items_key=None,
-        id_key="id",
-        cursor_key="id",
-    )
+_CRM_ITEM_PAYMENT_LIST: ListSpec[_m.CrmItemPaymentListResult, _m.CrmItemPayment] = ListSpec(
+    2,
+    "crm.item.payment.list",
+    _MODELS,
+    "CrmItemPaymentListResult",
+    {
+        "entity_id": "entityId",
+        "entity_type_id": "entityTypeId",
+        "filter": "filter",
+        "order": "order",
+    },
+    item="CrmItemPayment",
+    items_key=None,
+    id_key="id",
+    cursor_key="id",
 )
 _CRM_ITEM_PAYMENT_PAY: Spec[_m.CrmItemPaymentPayResult] = Spec(
     2, "crm.item.payment.pay", _MODELS, "CrmItemPaymentPayResult", {"id": "id"}
@@ -284,15 +282,13 @@ _CRM_ITEM_PRODUCTROW_GET_AVAILABLE_FOR_PAYMENT: Spec[
     "CrmItemProductrowGetAvailableForPaymentResult",
     {"owner_id": "ownerId", "owner_type": "ownerType"},
 )
-_CRM_ITEM_PRODUCTROW_LIST: ListSpec[
-    _m.CrmItemProductrowListResult, _m.CrmItemProductrowGetResultProductRow
-] = ListSpec(
+_CRM_ITEM_PRODUCTROW_LIST: ListSpec[_m.CrmItemProductrowListResult, _m.ProductRow] = ListSpec(
     2,
     "crm.item.productrow.list",
     _MODELS,
     "CrmItemProductrowListResult",
     {"filter": "filter", "order": "order", "start": "start"},
-    item="CrmItemProductrowGetResultProductRow",
+    item="ProductRow",
     items_key="productRows",
     id_key="id",
     cursor_key="id",
@@ -875,7 +871,7 @@ class CrmItemDelivery(SyncNamespace):
         filter: Mapping[str, Any] | Unset = UNSET,
         order: Mapping[str, Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.CrmItemDeliveryListResult:
         """One page of ``crm.item.delivery`` records.
 
         REST v2 method ``crm.item.delivery.list``.
@@ -883,6 +879,8 @@ class CrmItemDelivery(SyncNamespace):
         Docs:
         https://apidocs.bitrix24.com/api-reference/crm/universal/delivery/crm-item-delivery-list.html
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.crm.item.CrmItemDeliveryListResult`.
         """
         return self._call(_CRM_ITEM_DELIVERY_LIST, locals())
 
@@ -899,7 +897,7 @@ class CrmItemDelivery(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmItemDeliveryListItem]:
+    ) -> Iterator[_m.CrmItemDelivery]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.item.delivery.list``.
@@ -944,7 +942,7 @@ class AsyncCrmItemDelivery(AsyncNamespace):
         filter: Mapping[str, Any] | Unset = UNSET,
         order: Mapping[str, Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.CrmItemDeliveryListResult:
         """One page of ``crm.item.delivery`` records.
 
         REST v2 method ``crm.item.delivery.list``.
@@ -952,6 +950,8 @@ class AsyncCrmItemDelivery(AsyncNamespace):
         Docs:
         https://apidocs.bitrix24.com/api-reference/crm/universal/delivery/crm-item-delivery-list.html
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.crm.item.CrmItemDeliveryListResult`.
         """
         return await self._call(_CRM_ITEM_DELIVERY_LIST, locals())
 
@@ -968,7 +968,7 @@ class AsyncCrmItemDelivery(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmItemDeliveryListItem]:
+    ) -> AsyncIterator[_m.CrmItemDelivery]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.item.delivery.list``.
@@ -1005,7 +1005,7 @@ class BatchCrmItemDelivery(BatchNamespace):
         filter: Mapping[str, Any] | Unset = UNSET,
         order: Mapping[str, Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.CrmItemDeliveryListResult]:
         """Queue ``crm.item.delivery.list`` in the batch."""
         return self._call(_CRM_ITEM_DELIVERY_LIST, locals())
 
@@ -1354,7 +1354,7 @@ class CrmItemPayment(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmItemPaymentGetResult]:
+    ) -> Iterator[_m.CrmItemPayment]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.item.payment.list``.
@@ -1520,7 +1520,7 @@ class AsyncCrmItemPayment(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmItemPaymentGetResult]:
+    ) -> AsyncIterator[_m.CrmItemPayment]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.item.payment.list``.
@@ -2306,7 +2306,7 @@ class CrmItemProductrow(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmItemProductrowGetResultProductRow]:
+    ) -> Iterator[_m.ProductRow]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.item.productrow.list``.
@@ -2478,7 +2478,7 @@ class AsyncCrmItemProductrow(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmItemProductrowGetResultProductRow]:
+    ) -> AsyncIterator[_m.ProductRow]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.item.productrow.list``.

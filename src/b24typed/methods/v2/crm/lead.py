@@ -135,13 +135,13 @@ _CRM_LEAD_USERFIELD_DELETE: Spec[_m.CrmLeadUserfieldDeleteResult] = Spec(
 _CRM_LEAD_USERFIELD_GET: Spec[_m.CrmLeadUserfieldGetResult] = Spec(
     2, "crm.lead.userfield.get", _MODELS, "CrmLeadUserfieldGetResult", {"id": "id"}
 )
-_CRM_LEAD_USERFIELD_LIST: ListSpec[Any, _m.CrmLeadUserfieldListItem] = ListSpec(
+_CRM_LEAD_USERFIELD_LIST: ListSpec[_m.CrmLeadUserfieldListResult, _m.CrmLeadUserfield] = ListSpec(
     2,
     "crm.lead.userfield.list",
     _MODELS,
-    None,
+    "CrmLeadUserfieldListResult",
     {"filter": "filter", "order": "order"},
-    item="CrmLeadUserfieldListItem",
+    item="CrmLeadUserfield",
     items_key=None,
     id_key="ID",
     cursor_key="ID",
@@ -1381,7 +1381,7 @@ class CrmLeadUserfield(SyncNamespace):
         filter: Mapping[str, Any] | Unset = UNSET,
         order: Mapping[str, Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.CrmLeadUserfieldListResult:
         """One page of ``crm.lead.userfield`` records.
 
         REST v2 method ``crm.lead.userfield.list``.
@@ -1389,6 +1389,8 @@ class CrmLeadUserfield(SyncNamespace):
         Docs:
         https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-list.html
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.crm.lead.CrmLeadUserfieldListResult`.
         """
         return self._call(_CRM_LEAD_USERFIELD_LIST, locals())
 
@@ -1403,7 +1405,7 @@ class CrmLeadUserfield(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmLeadUserfieldListItem]:
+    ) -> Iterator[_m.CrmLeadUserfield]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.lead.userfield.list``.
@@ -1498,7 +1500,7 @@ class AsyncCrmLeadUserfield(AsyncNamespace):
         filter: Mapping[str, Any] | Unset = UNSET,
         order: Mapping[str, Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.CrmLeadUserfieldListResult:
         """One page of ``crm.lead.userfield`` records.
 
         REST v2 method ``crm.lead.userfield.list``.
@@ -1506,6 +1508,8 @@ class AsyncCrmLeadUserfield(AsyncNamespace):
         Docs:
         https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-list.html
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.crm.lead.CrmLeadUserfieldListResult`.
         """
         return await self._call(_CRM_LEAD_USERFIELD_LIST, locals())
 
@@ -1520,7 +1524,7 @@ class AsyncCrmLeadUserfield(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmLeadUserfieldListItem]:
+    ) -> AsyncIterator[_m.CrmLeadUserfield]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.lead.userfield.list``.
@@ -1591,7 +1595,7 @@ class BatchCrmLeadUserfield(BatchNamespace):
         filter: Mapping[str, Any] | Unset = UNSET,
         order: Mapping[str, Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.CrmLeadUserfieldListResult]:
         """Queue ``crm.lead.userfield.list`` in the batch."""
         return self._call(_CRM_LEAD_USERFIELD_LIST, locals())
 

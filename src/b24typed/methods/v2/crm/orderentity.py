@@ -40,15 +40,13 @@ _CRM_ORDERENTITY_DELETE_BY_FILTER: Spec[_m.CrmOrderentityDeleteByFilterResult] =
 _CRM_ORDERENTITY_GET_FIELDS: Spec[_m.CrmOrderentityGetFieldsResult] = Spec(
     2, "crm.orderentity.getFields", _MODELS, "CrmOrderentityGetFieldsResult", {}
 )
-_CRM_ORDERENTITY_LIST: ListSpec[
-    _m.CrmOrderentityListResult, _m.CrmOrderentityAddResultDealOrder
-] = ListSpec(
+_CRM_ORDERENTITY_LIST: ListSpec[_m.CrmOrderentityListResult, _m.CrmOrderentity] = ListSpec(
     2,
     "crm.orderentity.list",
     _MODELS,
     "CrmOrderentityListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CrmOrderentityAddResultDealOrder",
+    item="CrmOrderentity",
     items_key="orderEntity",
     id_key="ID",
     cursor_key="ID",
@@ -142,7 +140,7 @@ class CrmOrderentity(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmOrderentityAddResultDealOrder]:
+    ) -> Iterator[_m.CrmOrderentity]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.orderentity.list``.
@@ -247,7 +245,7 @@ class AsyncCrmOrderentity(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmOrderentityAddResultDealOrder]:
+    ) -> AsyncIterator[_m.CrmOrderentity]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.orderentity.list``.

@@ -109,16 +109,18 @@ _CRM_QUOTE_USERFIELD_DELETE: Spec[_m.CrmQuoteUserfieldDeleteResult] = Spec(
 _CRM_QUOTE_USERFIELD_GET: Spec[_m.CrmQuoteUserfieldGetResult] = Spec(
     2, "crm.quote.userfield.get", _MODELS, "CrmQuoteUserfieldGetResult", {"id": "id"}
 )
-_CRM_QUOTE_USERFIELD_LIST: ListSpec[Any, _m.CrmQuoteUserfieldListItem] = ListSpec(
-    2,
-    "crm.quote.userfield.list",
-    _MODELS,
-    None,
-    {"filter": "filter", "order": "order"},
-    item="CrmQuoteUserfieldListItem",
-    items_key=None,
-    id_key="ID",
-    cursor_key="ID",
+_CRM_QUOTE_USERFIELD_LIST: ListSpec[_m.CrmQuoteUserfieldListResult, _m.CrmQuoteUserfield] = (
+    ListSpec(
+        2,
+        "crm.quote.userfield.list",
+        _MODELS,
+        "CrmQuoteUserfieldListResult",
+        {"filter": "filter", "order": "order"},
+        item="CrmQuoteUserfield",
+        items_key=None,
+        id_key="ID",
+        cursor_key="ID",
+    )
 )
 _CRM_QUOTE_USERFIELD_UPDATE: Spec[_m.CrmQuoteUserfieldUpdateResult] = Spec(
     2,
@@ -1031,7 +1033,7 @@ class CrmQuoteUserfield(SyncNamespace):
         filter: Mapping[str, Any] | Unset = UNSET,
         order: Mapping[str, Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.CrmQuoteUserfieldListResult:
         """One page of ``crm.quote.userfield`` records.
 
         REST v2 method ``crm.quote.userfield.list``.
@@ -1039,6 +1041,8 @@ class CrmQuoteUserfield(SyncNamespace):
         Docs:
         https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-list.html
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.crm.quote.CrmQuoteUserfieldListResult`.
         """
         return self._call(_CRM_QUOTE_USERFIELD_LIST, locals())
 
@@ -1053,7 +1057,7 @@ class CrmQuoteUserfield(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmQuoteUserfieldListItem]:
+    ) -> Iterator[_m.CrmQuoteUserfield]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.quote.userfield.list``.
@@ -1148,7 +1152,7 @@ class AsyncCrmQuoteUserfield(AsyncNamespace):
         filter: Mapping[str, Any] | Unset = UNSET,
         order: Mapping[str, Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.CrmQuoteUserfieldListResult:
         """One page of ``crm.quote.userfield`` records.
 
         REST v2 method ``crm.quote.userfield.list``.
@@ -1156,6 +1160,8 @@ class AsyncCrmQuoteUserfield(AsyncNamespace):
         Docs:
         https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-list.html
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.crm.quote.CrmQuoteUserfieldListResult`.
         """
         return await self._call(_CRM_QUOTE_USERFIELD_LIST, locals())
 
@@ -1170,7 +1176,7 @@ class AsyncCrmQuoteUserfield(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmQuoteUserfieldListItem]:
+    ) -> AsyncIterator[_m.CrmQuoteUserfield]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.quote.userfield.list``.
@@ -1241,7 +1247,7 @@ class BatchCrmQuoteUserfield(BatchNamespace):
         filter: Mapping[str, Any] | Unset = UNSET,
         order: Mapping[str, Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.CrmQuoteUserfieldListResult]:
         """Queue ``crm.quote.userfield.list`` in the batch."""
         return self._call(_CRM_QUOTE_USERFIELD_LIST, locals())
 

@@ -90,18 +90,16 @@ _CRM_REQUISITE_LINK_GET: Spec[_m.CrmRequisiteLinkGetResult] = Spec(
     "CrmRequisiteLinkGetResult",
     {"entity_id": "entityId", "entity_type_id": "entityTypeId"},
 )
-_CRM_REQUISITE_LINK_LIST: ListSpec[_m.CrmRequisiteLinkListResult, _m.CrmRequisiteLinkGetResult] = (
-    ListSpec(
-        2,
-        "crm.requisite.link.list",
-        _MODELS,
-        "CrmRequisiteLinkListResult",
-        {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-        item="CrmRequisiteLinkGetResult",
-        items_key=None,
-        id_key="ID",
-        cursor_key="ID",
-    )
+_CRM_REQUISITE_LINK_LIST: ListSpec[_m.CrmRequisiteLinkListResult, _m.CrmRequisiteLink] = ListSpec(
+    2,
+    "crm.requisite.link.list",
+    _MODELS,
+    "CrmRequisiteLinkListResult",
+    {"filter": "filter", "order": "order", "select": "select", "start": "start"},
+    item="CrmRequisiteLink",
+    items_key=None,
+    id_key="ID",
+    cursor_key="ID",
 )
 _CRM_REQUISITE_LINK_REGISTER: Spec[_m.CrmRequisiteLinkRegisterResult] = Spec(
     2,
@@ -190,18 +188,18 @@ _CRM_REQUISITE_PRESET_FIELDS: Spec[_m.CrmRequisitePresetFieldsResult] = Spec(
 _CRM_REQUISITE_PRESET_GET: Spec[_m.CrmRequisitePresetGetResult] = Spec(
     2, "crm.requisite.preset.get", _MODELS, "CrmRequisitePresetGetResult", {"id": "id"}
 )
-_CRM_REQUISITE_PRESET_LIST: ListSpec[
-    _m.CrmRequisitePresetListResult, _m.CrmRequisitePresetGetResult
-] = ListSpec(
-    2,
-    "crm.requisite.preset.list",
-    _MODELS,
-    "CrmRequisitePresetListResult",
-    {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CrmRequisitePresetGetResult",
-    items_key=None,
-    id_key="ID",
-    cursor_key="ID",
+_CRM_REQUISITE_PRESET_LIST: ListSpec[_m.CrmRequisitePresetListResult, _m.CrmRequisitePreset] = (
+    ListSpec(
+        2,
+        "crm.requisite.preset.list",
+        _MODELS,
+        "CrmRequisitePresetListResult",
+        {"filter": "filter", "order": "order", "select": "select", "start": "start"},
+        item="CrmRequisitePreset",
+        items_key=None,
+        id_key="ID",
+        cursor_key="ID",
+    )
 )
 _CRM_REQUISITE_PRESET_UPDATE: Spec[_m.CrmRequisitePresetUpdateResult] = Spec(
     2,
@@ -227,14 +225,14 @@ _CRM_REQUISITE_USERFIELD_GET: Spec[_m.CrmRequisiteUserfieldGetResult] = Spec(
     2, "crm.requisite.userfield.get", _MODELS, "CrmRequisiteUserfieldGetResult", {"id": "id"}
 )
 _CRM_REQUISITE_USERFIELD_LIST: ListSpec[
-    _m.CrmRequisiteUserfieldListResult, _m.CrmRequisiteUserfieldListItem
+    _m.CrmRequisiteUserfieldListResult, _m.CrmRequisiteUserfield
 ] = ListSpec(
     2,
     "crm.requisite.userfield.list",
     _MODELS,
     "CrmRequisiteUserfieldListResult",
     {"filter": "filter", "order": "order"},
-    item="CrmRequisiteUserfieldListItem",
+    item="CrmRequisiteUserfield",
     items_key=None,
     id_key="ID",
     cursor_key="ID",
@@ -1045,7 +1043,7 @@ class CrmRequisiteLink(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmRequisiteLinkGetResult]:
+    ) -> Iterator[_m.CrmRequisiteLink]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.requisite.link.list``.
@@ -1169,7 +1167,7 @@ class AsyncCrmRequisiteLink(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmRequisiteLinkGetResult]:
+    ) -> AsyncIterator[_m.CrmRequisiteLink]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.requisite.link.list``.
@@ -1395,7 +1393,7 @@ class CrmRequisitePreset(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmRequisitePresetGetResult]:
+    ) -> Iterator[_m.CrmRequisitePreset]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.requisite.preset.list``.
@@ -1554,7 +1552,7 @@ class AsyncCrmRequisitePreset(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmRequisitePresetGetResult]:
+    ) -> AsyncIterator[_m.CrmRequisitePreset]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.requisite.preset.list``.
@@ -2081,7 +2079,7 @@ class CrmRequisiteUserfield(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmRequisiteUserfieldListItem]:
+    ) -> Iterator[_m.CrmRequisiteUserfield]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.requisite.userfield.list``.
@@ -2200,7 +2198,7 @@ class AsyncCrmRequisiteUserfield(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmRequisiteUserfieldListItem]:
+    ) -> AsyncIterator[_m.CrmRequisiteUserfield]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.requisite.userfield.list``.

@@ -46,13 +46,13 @@ _CRM_STATUS_FIELDS: Spec[_m.CrmStatusFieldsResult] = Spec(
 _CRM_STATUS_GET: Spec[_m.CrmStatusGetResult] = Spec(
     2, "crm.status.get", _MODELS, "CrmStatusGetResult", {"id": "id"}
 )
-_CRM_STATUS_LIST: ListSpec[_m.CrmStatusListResult, _m.CrmStatusListItem] = ListSpec(
+_CRM_STATUS_LIST: ListSpec[_m.CrmStatusListResult, _m.CrmStatus] = ListSpec(
     2,
     "crm.status.list",
     _MODELS,
     "CrmStatusListResult",
     {"filter": "filter", "order": "order"},
-    item="CrmStatusListItem",
+    item="CrmStatus",
     items_key=None,
     id_key="ID",
     cursor_key="ID",
@@ -163,7 +163,7 @@ class CrmStatus(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmStatusListItem]:
+    ) -> Iterator[_m.CrmStatus]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.status.list``.
@@ -303,7 +303,7 @@ class AsyncCrmStatus(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmStatusListItem]:
+    ) -> AsyncIterator[_m.CrmStatus]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.status.list``.

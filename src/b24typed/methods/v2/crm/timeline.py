@@ -70,18 +70,18 @@ _CRM_TIMELINE_COMMENT_FIELDS: Spec[_m.CrmTimelineCommentFieldsResult] = Spec(
 _CRM_TIMELINE_COMMENT_GET: Spec[_m.CrmTimelineCommentGetResult] = Spec(
     2, "crm.timeline.comment.get", _MODELS, "CrmTimelineCommentGetResult", {"id": "id"}
 )
-_CRM_TIMELINE_COMMENT_LIST: ListSpec[
-    _m.CrmTimelineCommentListResult, _m.CrmTimelineCommentListItem
-] = ListSpec(
-    2,
-    "crm.timeline.comment.list",
-    _MODELS,
-    "CrmTimelineCommentListResult",
-    {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="CrmTimelineCommentListItem",
-    items_key=None,
-    id_key="ID",
-    cursor_key="ID",
+_CRM_TIMELINE_COMMENT_LIST: ListSpec[_m.CrmTimelineCommentListResult, _m.CrmTimelineComment] = (
+    ListSpec(
+        2,
+        "crm.timeline.comment.list",
+        _MODELS,
+        "CrmTimelineCommentListResult",
+        {"filter": "filter", "order": "order", "select": "select", "start": "start"},
+        item="CrmTimelineComment",
+        items_key=None,
+        id_key="ID",
+        cursor_key="ID",
+    )
 )
 _CRM_TIMELINE_COMMENT_UPDATE: Spec[_m.CrmTimelineCommentUpdateResult] = Spec(
     2,
@@ -103,18 +103,16 @@ _CRM_TIMELINE_ICON_DELETE: Spec[_m.CrmTimelineIconDeleteResult] = Spec(
 _CRM_TIMELINE_ICON_GET: Spec[_m.CrmTimelineIconGetResult] = Spec(
     2, "crm.timeline.icon.get", _MODELS, "CrmTimelineIconGetResult", {"code": "code"}
 )
-_CRM_TIMELINE_ICON_LIST: ListSpec[_m.CrmTimelineIconListResult, _m.CrmTimelineIconAddResultIcon] = (
-    ListSpec(
-        2,
-        "crm.timeline.icon.list",
-        _MODELS,
-        "CrmTimelineIconListResult",
-        {},
-        item="CrmTimelineIconAddResultIcon",
-        items_key="icons",
-        id_key="ID",
-        cursor_key="ID",
-    )
+_CRM_TIMELINE_ICON_LIST: ListSpec[_m.CrmTimelineIconListResult, _m.CrmTimelineIcon] = ListSpec(
+    2,
+    "crm.timeline.icon.list",
+    _MODELS,
+    "CrmTimelineIconListResult",
+    {},
+    item="CrmTimelineIcon",
+    items_key="icons",
+    id_key="ID",
+    cursor_key="ID",
 )
 _CRM_TIMELINE_ITEM_PIN: Spec[Any] = Spec(
     2,
@@ -170,14 +168,14 @@ _CRM_TIMELINE_LOGMESSAGE_GET: Spec[_m.CrmTimelineLogmessageGetResult] = Spec(
     2, "crm.timeline.logmessage.get", _MODELS, "CrmTimelineLogmessageGetResult", {"id": "id"}
 )
 _CRM_TIMELINE_LOGMESSAGE_LIST: ListSpec[
-    _m.CrmTimelineLogmessageListResult, _m.CrmTimelineLogmessageAddResultLogMessage
+    _m.CrmTimelineLogmessageListResult, _m.CrmTimelineLogmessage
 ] = ListSpec(
     2,
     "crm.timeline.logmessage.list",
     _MODELS,
     "CrmTimelineLogmessageListResult",
     {"entity_id": "entityId", "entity_type_id": "entityTypeId", "order": "order", "start": "start"},
-    item="CrmTimelineLogmessageAddResultLogMessage",
+    item="CrmTimelineLogmessage",
     items_key=None,
     id_key="id",
     cursor_key="id",
@@ -195,18 +193,16 @@ _CRM_TIMELINE_LOGO_DELETE: Spec[_m.CrmTimelineLogoDeleteResult] = Spec(
 _CRM_TIMELINE_LOGO_GET: Spec[_m.CrmTimelineLogoGetResult] = Spec(
     2, "crm.timeline.logo.get", _MODELS, "CrmTimelineLogoGetResult", {"code": "code"}
 )
-_CRM_TIMELINE_LOGO_LIST: ListSpec[_m.CrmTimelineLogoListResult, _m.CrmTimelineIconAddResultIcon] = (
-    ListSpec(
-        2,
-        "crm.timeline.logo.list",
-        _MODELS,
-        "CrmTimelineLogoListResult",
-        {},
-        item="CrmTimelineIconAddResultIcon",
-        items_key="logos",
-        id_key="ID",
-        cursor_key="ID",
-    )
+_CRM_TIMELINE_LOGO_LIST: ListSpec[_m.CrmTimelineLogoListResult, _m.CrmTimelineLogo] = ListSpec(
+    2,
+    "crm.timeline.logo.list",
+    _MODELS,
+    "CrmTimelineLogoListResult",
+    {},
+    item="CrmTimelineLogo",
+    items_key="logos",
+    id_key="ID",
+    cursor_key="ID",
 )
 _CRM_TIMELINE_NOTE_DELETE: Spec[_m.CrmTimelineNoteDeleteResult] = Spec(
     2,
@@ -702,7 +698,7 @@ class CrmTimelineComment(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmTimelineCommentListItem]:
+    ) -> Iterator[_m.CrmTimelineComment]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.timeline.comment.list``.
@@ -843,7 +839,7 @@ class AsyncCrmTimelineComment(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmTimelineCommentListItem]:
+    ) -> AsyncIterator[_m.CrmTimelineComment]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.timeline.comment.list``.
@@ -1026,7 +1022,7 @@ class CrmTimelineIcon(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmTimelineIconAddResultIcon]:
+    ) -> Iterator[_m.CrmTimelineIcon]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.timeline.icon.list``.
@@ -1125,7 +1121,7 @@ class AsyncCrmTimelineIcon(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmTimelineIconAddResultIcon]:
+    ) -> AsyncIterator[_m.CrmTimelineIcon]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.timeline.icon.list``.
@@ -1577,7 +1573,7 @@ class CrmTimelineLogmessage(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmTimelineLogmessageAddResultLogMessage]:
+    ) -> Iterator[_m.CrmTimelineLogmessage]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.timeline.logmessage.list``.
@@ -1683,7 +1679,7 @@ class AsyncCrmTimelineLogmessage(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmTimelineLogmessageAddResultLogMessage]:
+    ) -> AsyncIterator[_m.CrmTimelineLogmessage]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.timeline.logmessage.list``.
@@ -1825,7 +1821,7 @@ class CrmTimelineLogo(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmTimelineIconAddResultIcon]:
+    ) -> Iterator[_m.CrmTimelineLogo]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.timeline.logo.list``.
@@ -1924,7 +1920,7 @@ class AsyncCrmTimelineLogo(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmTimelineIconAddResultIcon]:
+    ) -> AsyncIterator[_m.CrmTimelineLogo]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.timeline.logo.list``.

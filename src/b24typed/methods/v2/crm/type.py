@@ -46,13 +46,13 @@ _CRM_TYPE_GET_BY_ENTITY_TYPE_ID: Spec[_m.CrmTypeGetByEntityTypeIdResult] = Spec(
     "CrmTypeGetByEntityTypeIdResult",
     {"entity_type_id": "entityTypeId"},
 )
-_CRM_TYPE_LIST: ListSpec[_m.CrmTypeListResult, _m.CrmTypeListItem] = ListSpec(
+_CRM_TYPE_LIST: ListSpec[_m.CrmTypeListResult, _m.CrmType] = ListSpec(
     2,
     "crm.type.list",
     _MODELS,
     "CrmTypeListResult",
     {"filter": "filter", "order": "order", "start": "start"},
-    item="CrmTypeListItem",
+    item="CrmType",
     items_key="types",
     id_key="id",
     cursor_key="id",
@@ -181,7 +181,7 @@ class CrmType(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmTypeListItem]:
+    ) -> Iterator[_m.CrmType]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.type.list``.
@@ -335,7 +335,7 @@ class AsyncCrmType(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmTypeListItem]:
+    ) -> AsyncIterator[_m.CrmType]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.type.list``.

@@ -41,13 +41,13 @@ _CRM_VAT_FIELDS: Spec[_m.CrmVatFieldsResult] = Spec(
 _CRM_VAT_GET: Spec[_m.CrmVatGetResult] = Spec(
     2, "crm.vat.get", _MODELS, "CrmVatGetResult", {"id": "id"}
 )
-_CRM_VAT_LIST: ListSpec[Any, _m.CrmVatGetResult] = ListSpec(
+_CRM_VAT_LIST: ListSpec[_m.CrmVatListResult, _m.CrmVat] = ListSpec(
     2,
     "crm.vat.list",
     _MODELS,
-    None,
+    "CrmVatListResult",
     {"filter": "filter", "order": "order", "select": "select"},
-    item="CrmVatGetResult",
+    item="CrmVat",
     items_key=None,
     id_key="ID",
     cursor_key="ID",
@@ -143,7 +143,7 @@ class CrmVat(SyncNamespace):
         order: Mapping[str, Any] | Unset = UNSET,
         select: Sequence[str] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.CrmVatListResult:
         """One page of ``crm.vat`` records.
 
         REST v2 method ``crm.vat.list``.
@@ -152,6 +152,8 @@ class CrmVat(SyncNamespace):
             https://apidocs.bitrix24.com/api-reference/crm/outdated/vat/crm-vat-list.html
         crm.vat.list is deprecated: use b24.catalog.vat.list(...).
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.crm.vat.CrmVatListResult`.
         """
         return self._call(_CRM_VAT_LIST, locals())
 
@@ -168,7 +170,7 @@ class CrmVat(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.CrmVatGetResult]:
+    ) -> Iterator[_m.CrmVat]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``crm.vat.list``.
@@ -291,7 +293,7 @@ class AsyncCrmVat(AsyncNamespace):
         order: Mapping[str, Any] | Unset = UNSET,
         select: Sequence[str] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.CrmVatListResult:
         """One page of ``crm.vat`` records.
 
         REST v2 method ``crm.vat.list``.
@@ -300,6 +302,8 @@ class AsyncCrmVat(AsyncNamespace):
             https://apidocs.bitrix24.com/api-reference/crm/outdated/vat/crm-vat-list.html
         crm.vat.list is deprecated: use b24.catalog.vat.list(...).
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.crm.vat.CrmVatListResult`.
         """
         return await self._call(_CRM_VAT_LIST, locals())
 
@@ -316,7 +320,7 @@ class AsyncCrmVat(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.CrmVatGetResult]:
+    ) -> AsyncIterator[_m.CrmVat]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``crm.vat.list``.
@@ -403,7 +407,7 @@ class BatchCrmVat(BatchNamespace):
         order: Mapping[str, Any] | Unset = UNSET,
         select: Sequence[str] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.CrmVatListResult]:
         """Queue ``crm.vat.list`` in the batch."""
         return self._call(_CRM_VAT_LIST, locals())
 

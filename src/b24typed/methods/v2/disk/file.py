@@ -33,7 +33,9 @@ _DISK_FILE_COPY_TO: Spec[Any] = Spec(
 _DISK_FILE_DELETE: Spec[_m.DiskFileDeleteResult] = Spec(
     2, "disk.file.delete", _MODELS, "DiskFileDeleteResult", {"id": "id"}
 )
-_DISK_FILE_GET: Spec[Any] = Spec(2, "disk.file.get", _MODELS, None, {"id": "id"})
+_DISK_FILE_GET: Spec[_m.DiskFileGetResult] = Spec(
+    2, "disk.file.get", _MODELS, "DiskFileGetResult", {"id": "id"}
+)
 _DISK_FILE_GET_EXTERNAL_LINK: Spec[_m.DiskFileGetExternalLinkResult] = Spec(
     2, "disk.file.getExternalLink", _MODELS, "DiskFileGetExternalLinkResult", {"id": "id"}
 )
@@ -119,13 +121,15 @@ class DiskFile(SyncNamespace):
         *,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFileGetResult:
         """Read one ``disk.file`` record.
 
         REST v2 method ``disk.file.get``.
         Scopes: disk.
         Docs:
             https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get.html
+        Returns:
+            :class:`b24typed.models.v2.disk.file.DiskFileGetResult`.
         """
         return self._call(_DISK_FILE_GET, locals())
 
@@ -391,13 +395,15 @@ class AsyncDiskFile(AsyncNamespace):
         *,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFileGetResult:
         """Read one ``disk.file`` record.
 
         REST v2 method ``disk.file.get``.
         Scopes: disk.
         Docs:
             https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get.html
+        Returns:
+            :class:`b24typed.models.v2.disk.file.DiskFileGetResult`.
         """
         return await self._call(_DISK_FILE_GET, locals())
 
@@ -649,7 +655,7 @@ class BatchDiskFile(BatchNamespace):
         *,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.DiskFileGetResult]:
         """Queue ``disk.file.get`` in the batch."""
         return self._call(_DISK_FILE_GET, locals())
 

@@ -36,7 +36,9 @@ _DISK_FOLDER_COPY_TO: Spec[Any] = Spec(
 _DISK_FOLDER_DELETE_TREE: Spec[_m.DiskFolderDeleteTreeResult] = Spec(
     2, "disk.folder.deleteTree", _MODELS, "DiskFolderDeleteTreeResult", {"id": "id"}
 )
-_DISK_FOLDER_GET: Spec[Any] = Spec(2, "disk.folder.get", _MODELS, None, {"id": "id"})
+_DISK_FOLDER_GET: Spec[_m.DiskFolderGetResult] = Spec(
+    2, "disk.folder.get", _MODELS, "DiskFolderGetResult", {"id": "id"}
+)
 _DISK_FOLDER_GET_CHILDREN: ListSpec[
     _m.DiskFolderGetChildrenResult, _m.DiskFolderGetChildrenItem
 ] = ListSpec(
@@ -143,13 +145,15 @@ class DiskFolder(SyncNamespace):
         *,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFolderGetResult:
         """Read one ``disk.folder`` record.
 
         REST v2 method ``disk.folder.get``.
         Scopes: disk.
         Docs:
             https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get.html
+        Returns:
+            :class:`b24typed.models.v2.disk.folder.DiskFolderGetResult`.
         """
         return self._call(_DISK_FOLDER_GET, locals())
 
@@ -394,13 +398,15 @@ class AsyncDiskFolder(AsyncNamespace):
         *,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFolderGetResult:
         """Read one ``disk.folder`` record.
 
         REST v2 method ``disk.folder.get``.
         Scopes: disk.
         Docs:
             https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get.html
+        Returns:
+            :class:`b24typed.models.v2.disk.folder.DiskFolderGetResult`.
         """
         return await self._call(_DISK_FOLDER_GET, locals())
 
@@ -625,7 +631,7 @@ class BatchDiskFolder(BatchNamespace):
         *,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.DiskFolderGetResult]:
         """Queue ``disk.folder.get`` in the batch."""
         return self._call(_DISK_FOLDER_GET, locals())
 

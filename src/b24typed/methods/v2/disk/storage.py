@@ -30,7 +30,9 @@ _MODELS = "b24typed.models.v2.disk.storage"
 _DISK_STORAGE_ADD_FOLDER: Spec[Any] = Spec(
     2, "disk.storage.addFolder", _MODELS, None, {"data": "data", "id": "id", "rights": "rights"}
 )
-_DISK_STORAGE_GET: Spec[Any] = Spec(2, "disk.storage.get", _MODELS, None, {"id": "id"})
+_DISK_STORAGE_GET: Spec[_m.DiskStorageGetResult] = Spec(
+    2, "disk.storage.get", _MODELS, "DiskStorageGetResult", {"id": "id"}
+)
 _DISK_STORAGE_GET_CHILDREN: ListSpec[
     _m.DiskStorageGetChildrenResult, _m.DiskStorageGetChildrenItem
 ] = ListSpec(
@@ -103,13 +105,15 @@ class DiskStorage(SyncNamespace):
         *,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskStorageGetResult:
         """Read one ``disk.storage`` record.
 
         REST v2 method ``disk.storage.get``.
         Scopes: disk.
         Docs:
             https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get.html
+        Returns:
+            :class:`b24typed.models.v2.disk.storage.DiskStorageGetResult`.
         """
         return self._call(_DISK_STORAGE_GET, locals())
 
@@ -313,13 +317,15 @@ class AsyncDiskStorage(AsyncNamespace):
         *,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskStorageGetResult:
         """Read one ``disk.storage`` record.
 
         REST v2 method ``disk.storage.get``.
         Scopes: disk.
         Docs:
             https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get.html
+        Returns:
+            :class:`b24typed.models.v2.disk.storage.DiskStorageGetResult`.
         """
         return await self._call(_DISK_STORAGE_GET, locals())
 
@@ -517,7 +523,7 @@ class BatchDiskStorage(BatchNamespace):
         *,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.DiskStorageGetResult]:
         """Queue ``disk.storage.get`` in the batch."""
         return self._call(_DISK_STORAGE_GET, locals())
 

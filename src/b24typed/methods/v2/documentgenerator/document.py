@@ -64,14 +64,14 @@ _DOCUMENTGENERATOR_DOCUMENT_GETFIELDS: Spec[_m.DocumentgeneratorDocumentGetfield
     {"id": "id", "values": "values"},
 )
 _DOCUMENTGENERATOR_DOCUMENT_LIST: ListSpec[
-    _m.DocumentgeneratorDocumentListResult, _m.DocumentgeneratorDocumentListItem
+    _m.DocumentgeneratorDocumentListResult, _m.DocumentgeneratorDocument
 ] = ListSpec(
     2,
     "documentgenerator.document.list",
     _MODELS,
     "DocumentgeneratorDocumentListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="DocumentgeneratorDocumentListItem",
+    item="DocumentgeneratorDocument",
     items_key="documents",
     id_key="id",
     cursor_key="id",
@@ -207,12 +207,12 @@ class DocumentgeneratorDocument(SyncNamespace):
         select: Sequence[str] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-        mode: ListMode = "batch",
+        mode: ListMode = "offset",
         items_key: str | None = None,
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.DocumentgeneratorDocumentListItem]:
+    ) -> Iterator[_m.DocumentgeneratorDocument]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``documentgenerator.document.list``.
@@ -220,6 +220,7 @@ class DocumentgeneratorDocument(SyncNamespace):
         ``mode``: ``"batch"`` (keyset by id, 50 pages a request), ``"fast"`` (keyset, a page
             a request) or ``"offset"`` (``start``/``next``, keeps ``order``); keyset modes
             replace ``order`` and log a warning.
+        Default ``"offset"``: the schema gives this list no id filter to page by.
         ``items_key``/``id_key``/``cursor_key`` override where the items and their ids are;
             ``progress=True`` shows a tqdm bar, or pass ``callback(done, total)``.
         """
@@ -371,12 +372,12 @@ class AsyncDocumentgeneratorDocument(AsyncNamespace):
         select: Sequence[str] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-        mode: ListMode = "batch",
+        mode: ListMode = "offset",
         items_key: str | None = None,
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.DocumentgeneratorDocumentListItem]:
+    ) -> AsyncIterator[_m.DocumentgeneratorDocument]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``documentgenerator.document.list``.
@@ -384,6 +385,7 @@ class AsyncDocumentgeneratorDocument(AsyncNamespace):
         ``mode``: ``"batch"`` (keyset by id, 50 pages a request), ``"fast"`` (keyset, a page
             a request) or ``"offset"`` (``start``/``next``, keeps ``order``); keyset modes
             replace ``order`` and log a warning.
+        Default ``"offset"``: the schema gives this list no id filter to page by.
         ``items_key``/``id_key``/``cursor_key`` override where the items and their ids are;
             ``progress=True`` shows a tqdm bar, or pass ``callback(done, total)``.
         """

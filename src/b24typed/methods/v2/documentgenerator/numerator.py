@@ -45,14 +45,14 @@ _DOCUMENTGENERATOR_NUMERATOR_GET: Spec[_m.DocumentgeneratorNumeratorGetResult] =
     {"id": "id"},
 )
 _DOCUMENTGENERATOR_NUMERATOR_LIST: ListSpec[
-    _m.DocumentgeneratorNumeratorListResult, _m.DocumentgeneratorNumeratorGetResultNumerator
+    _m.DocumentgeneratorNumeratorListResult, _m.DocumentgeneratorNumerator
 ] = ListSpec(
     2,
     "documentgenerator.numerator.list",
     _MODELS,
     "DocumentgeneratorNumeratorListResult",
     {"start": "start"},
-    item="DocumentgeneratorNumeratorGetResultNumerator",
+    item="DocumentgeneratorNumerator",
     items_key="numerators",
     id_key="id",
     cursor_key="id",
@@ -146,7 +146,7 @@ class DocumentgeneratorNumerator(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.DocumentgeneratorNumeratorGetResultNumerator]:
+    ) -> Iterator[_m.DocumentgeneratorNumerator]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``documentgenerator.numerator.list``.
@@ -262,7 +262,7 @@ class AsyncDocumentgeneratorNumerator(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.DocumentgeneratorNumeratorGetResultNumerator]:
+    ) -> AsyncIterator[_m.DocumentgeneratorNumerator]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``documentgenerator.numerator.list``.

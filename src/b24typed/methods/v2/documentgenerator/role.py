@@ -40,14 +40,14 @@ _DOCUMENTGENERATOR_ROLE_GET: Spec[_m.DocumentgeneratorRoleGetResult] = Spec(
     2, "documentgenerator.role.get", _MODELS, "DocumentgeneratorRoleGetResult", {"id": "id"}
 )
 _DOCUMENTGENERATOR_ROLE_LIST: ListSpec[
-    _m.DocumentgeneratorRoleListResult, _m.DocumentgeneratorRoleListItem
+    _m.DocumentgeneratorRoleListResult, _m.DocumentgeneratorRole
 ] = ListSpec(
     2,
     "documentgenerator.role.list",
     _MODELS,
     "DocumentgeneratorRoleListResult",
     {"start": "start"},
-    item="DocumentgeneratorRoleListItem",
+    item="DocumentgeneratorRole",
     items_key="roles",
     id_key="id",
     cursor_key="id",
@@ -156,7 +156,7 @@ class DocumentgeneratorRole(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.DocumentgeneratorRoleListItem]:
+    ) -> Iterator[_m.DocumentgeneratorRole]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``documentgenerator.role.list``.
@@ -287,7 +287,7 @@ class AsyncDocumentgeneratorRole(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.DocumentgeneratorRoleListItem]:
+    ) -> AsyncIterator[_m.DocumentgeneratorRole]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``documentgenerator.role.list``.

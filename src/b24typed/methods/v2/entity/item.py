@@ -74,8 +74,12 @@ _ENTITY_ITEM_PROPERTY_DELETE: Spec[_m.EntityItemPropertyDeleteResult] = Spec(
     "EntityItemPropertyDeleteResult",
     {"entity": "ENTITY", "property": "PROPERTY"},
 )
-_ENTITY_ITEM_PROPERTY_GET: Spec[Any] = Spec(
-    2, "entity.item.property.get", _MODELS, None, {"entity": "ENTITY", "property": "PROPERTY"}
+_ENTITY_ITEM_PROPERTY_GET: Spec[_m.EntityItemPropertyGetResult] = Spec(
+    2,
+    "entity.item.property.get",
+    _MODELS,
+    "EntityItemPropertyGetResult",
+    {"entity": "ENTITY", "property": "PROPERTY"},
 )
 _ENTITY_ITEM_PROPERTY_UPDATE: Spec[_m.EntityItemPropertyUpdateResult] = Spec(
     2,
@@ -478,13 +482,15 @@ class EntityItemProperty(SyncNamespace):
         entity: str,
         property: str | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.EntityItemPropertyGetResult:
         """Read one ``entity.item.property`` record.
 
         REST v2 method ``entity.item.property.get``.
         Scopes: entity.
         Docs:
         https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-get.html
+        Returns:
+            :class:`b24typed.models.v2.entity.item.EntityItemPropertyGetResult`.
         """
         return self._call(_ENTITY_ITEM_PROPERTY_GET, locals())
 
@@ -562,13 +568,15 @@ class AsyncEntityItemProperty(AsyncNamespace):
         entity: str,
         property: str | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.EntityItemPropertyGetResult:
         """Read one ``entity.item.property`` record.
 
         REST v2 method ``entity.item.property.get``.
         Scopes: entity.
         Docs:
         https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-get.html
+        Returns:
+            :class:`b24typed.models.v2.entity.item.EntityItemPropertyGetResult`.
         """
         return await self._call(_ENTITY_ITEM_PROPERTY_GET, locals())
 
@@ -630,7 +638,7 @@ class BatchEntityItemProperty(BatchNamespace):
         entity: str,
         property: str | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.EntityItemPropertyGetResult]:
         """Queue ``entity.item.property.get`` in the batch."""
         return self._call(_ENTITY_ITEM_PROPERTY_GET, locals())
 

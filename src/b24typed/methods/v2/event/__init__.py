@@ -40,7 +40,7 @@ _EVENT_BIND: Spec[_m.EventBindResult] = Spec(
         "options": "options",
     },
 )
-_EVENT_GET: Spec[Any] = Spec(2, "event.get", _MODELS, None, {})
+_EVENT_GET: Spec[_m.EventGetResult] = Spec(2, "event.get", _MODELS, "EventGetResult", {})
 _EVENT_UNBIND: Spec[_m.EventUnbindResult] = Spec(
     2,
     "event.unbind",
@@ -78,12 +78,14 @@ class Event(SyncNamespace):
         self,
         *,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.EventGetResult:
         """Read one ``event`` record.
 
         REST v2 method ``event.get``.
         Docs:
             https://apidocs.bitrix24.com/api-reference/events/event-get.html
+        Returns:
+            :class:`b24typed.models.v2.event.EventGetResult`.
         """
         return self._call(_EVENT_GET, locals())
 
@@ -144,12 +146,14 @@ class AsyncEvent(AsyncNamespace):
         self,
         *,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.EventGetResult:
         """Read one ``event`` record.
 
         REST v2 method ``event.get``.
         Docs:
             https://apidocs.bitrix24.com/api-reference/events/event-get.html
+        Returns:
+            :class:`b24typed.models.v2.event.EventGetResult`.
         """
         return await self._call(_EVENT_GET, locals())
 
@@ -203,7 +207,7 @@ class BatchEvent(BatchNamespace):
         self,
         *,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.EventGetResult]:
         """Queue ``event.get`` in the batch."""
         return self._call(_EVENT_GET, locals())
 

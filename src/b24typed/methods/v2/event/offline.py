@@ -48,13 +48,13 @@ _EVENT_OFFLINE_GET: Spec[_m.EventOfflineGetResult] = Spec(
     "EventOfflineGetResult",
     {"auth_connector": "auth_connector", "filter": "filter", "limit": "limit", "order": "order"},
 )
-_EVENT_OFFLINE_LIST: ListSpec[Any, _m.EventOfflineListItem] = ListSpec(
+_EVENT_OFFLINE_LIST: ListSpec[_m.EventOfflineListResult, _m.EventOffline] = ListSpec(
     2,
     "event.offline.list",
     _MODELS,
-    None,
+    "EventOfflineListResult",
     {"auth_connector": "auth_connector", "filter": "filter", "order": "order", "start": "start"},
-    item="EventOfflineListItem",
+    item="EventOffline",
     items_key=None,
     id_key="ID",
     cursor_key="ID",
@@ -126,13 +126,15 @@ class EventOffline(SyncNamespace):
         order: Sequence[Any] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.EventOfflineListResult:
         """One page of ``event.offline`` records.
 
         REST v2 method ``event.offline.list``.
         Docs:
             https://apidocs.bitrix24.com/api-reference/events/event-offline-list.html
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.event.offline.EventOfflineListResult`.
         """
         return self._call(_EVENT_OFFLINE_LIST, locals())
 
@@ -149,7 +151,7 @@ class EventOffline(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.EventOfflineListItem]:
+    ) -> Iterator[_m.EventOffline]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``event.offline.list``.
@@ -231,13 +233,15 @@ class AsyncEventOffline(AsyncNamespace):
         order: Sequence[Any] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.EventOfflineListResult:
         """One page of ``event.offline`` records.
 
         REST v2 method ``event.offline.list``.
         Docs:
             https://apidocs.bitrix24.com/api-reference/events/event-offline-list.html
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.event.offline.EventOfflineListResult`.
         """
         return await self._call(_EVENT_OFFLINE_LIST, locals())
 
@@ -254,7 +258,7 @@ class AsyncEventOffline(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.EventOfflineListItem]:
+    ) -> AsyncIterator[_m.EventOffline]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``event.offline.list``.
@@ -315,6 +319,6 @@ class BatchEventOffline(BatchNamespace):
         order: Sequence[Any] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.EventOfflineListResult]:
         """Queue ``event.offline.list`` in the batch."""
         return self._call(_EVENT_OFFLINE_LIST, locals())

@@ -64,11 +64,11 @@ _LISTS_FIELD_GET: Spec[Any] = Spec(
     },
     one_of=[["iblock_id", "iblock_code"]],
 )
-_LISTS_FIELD_TYPE_GET: Spec[Any] = Spec(
+_LISTS_FIELD_TYPE_GET: Spec[_m.ListsFieldTypeGetResult] = Spec(
     2,
     "lists.field.type.get",
     _MODELS,
-    None,
+    "ListsFieldTypeGetResult",
     {
         "iblock_type_id": "IBLOCK_TYPE_ID",
         "field_id": "FIELD_ID",
@@ -357,7 +357,7 @@ class ListsFieldType(SyncNamespace):
         iblock_code: str | Unset = UNSET,
         iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.ListsFieldTypeGetResult:
         """Read one ``lists.field.type`` record.
 
         Needs one of ``iblock_id``, ``iblock_code``.
@@ -366,6 +366,8 @@ class ListsFieldType(SyncNamespace):
         Scopes: lists.
         Docs:
         https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-type-get.html
+        Returns:
+            :class:`b24typed.models.v2.lists.field.ListsFieldTypeGetResult`.
         """
         return self._call(_LISTS_FIELD_TYPE_GET, locals())
 
@@ -384,7 +386,7 @@ class AsyncListsFieldType(AsyncNamespace):
         iblock_code: str | Unset = UNSET,
         iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.ListsFieldTypeGetResult:
         """Read one ``lists.field.type`` record.
 
         Needs one of ``iblock_id``, ``iblock_code``.
@@ -393,6 +395,8 @@ class AsyncListsFieldType(AsyncNamespace):
         Scopes: lists.
         Docs:
         https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-type-get.html
+        Returns:
+            :class:`b24typed.models.v2.lists.field.ListsFieldTypeGetResult`.
         """
         return await self._call(_LISTS_FIELD_TYPE_GET, locals())
 
@@ -411,6 +415,6 @@ class BatchListsFieldType(BatchNamespace):
         iblock_code: str | Unset = UNSET,
         iblock_id: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.ListsFieldTypeGetResult]:
         """Queue ``lists.field.type.get`` in the batch."""
         return self._call(_LISTS_FIELD_TYPE_GET, locals())

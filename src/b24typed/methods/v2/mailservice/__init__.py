@@ -52,13 +52,13 @@ _MAILSERVICE_FIELDS: Spec[_m.MailserviceFieldsResult] = Spec(
 _MAILSERVICE_GET: Spec[_m.MailserviceGetResult] = Spec(
     2, "mailservice.get", _MODELS, "MailserviceGetResult", {"id": "ID"}
 )
-_MAILSERVICE_LIST: ListSpec[_m.MailserviceListResult, _m.MailserviceGetResult] = ListSpec(
+_MAILSERVICE_LIST: ListSpec[_m.MailserviceListResult, _m.Mailservice] = ListSpec(
     2,
     "mailservice.list",
     _MODELS,
     "MailserviceListResult",
     {},
-    item="MailserviceGetResult",
+    item="Mailservice",
     items_key=None,
     id_key="ID",
     cursor_key="ID",
@@ -185,7 +185,7 @@ class Mailservice(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.MailserviceGetResult]:
+    ) -> Iterator[_m.Mailservice]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``mailservice.list``.
@@ -331,7 +331,7 @@ class AsyncMailservice(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.MailserviceGetResult]:
+    ) -> AsyncIterator[_m.Mailservice]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``mailservice.list``.

@@ -39,14 +39,14 @@ _RPA_ITEM_GET: Spec[_m.RpaItemGetResult] = Spec(2, "rpa.item.get", _MODELS, "Rpa
 _RPA_ITEM_GET_TASKS: Spec[_m.RpaItemGetTasksResult] = Spec(
     2, "rpa.item.getTasks", _MODELS, "RpaItemGetTasksResult", {"id": "id", "type_id": "typeId"}
 )
-_RPA_ITEM_LIST: ListSpec[_m.RpaItemListResult, Any] = ListSpec(
+_RPA_ITEM_LIST: ListSpec[_m.RpaItemListResult, _m.RpaItemListItem] = ListSpec(
     2,
     "rpa.item.list",
     _MODELS,
     "RpaItemListResult",
     {"filter": "filter", "order": "order", "start": "start", "type_id": "typeId"},
-    item=None,
-    items_key=None,
+    item="RpaItemListItem",
+    items_key="items",
     id_key="ID",
     cursor_key="ID",
 )
@@ -169,7 +169,7 @@ class RpaItem(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[Any]:
+    ) -> Iterator[_m.RpaItemListItem]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``rpa.item.list``.
@@ -320,7 +320,7 @@ class AsyncRpaItem(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[Any]:
+    ) -> AsyncIterator[_m.RpaItemListItem]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``rpa.item.list``.

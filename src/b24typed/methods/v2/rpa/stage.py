@@ -34,16 +34,18 @@ _RPA_STAGE_DELETE: Spec[Any] = Spec(2, "rpa.stage.delete", _MODELS, None, {"id":
 _RPA_STAGE_GET: Spec[_m.RpaStageGetResult] = Spec(
     2, "rpa.stage.get", _MODELS, "RpaStageGetResult", {}
 )
-_RPA_STAGE_LIST_FOR_TYPE: ListSpec[_m.RpaStageListForTypeResult, Any] = ListSpec(
-    2,
-    "rpa.stage.listForType",
-    _MODELS,
-    "RpaStageListForTypeResult",
-    {"type_id": "typeId", "start": "start"},
-    item=None,
-    items_key=None,
-    id_key="ID",
-    cursor_key="ID",
+_RPA_STAGE_LIST_FOR_TYPE: ListSpec[_m.RpaStageListForTypeResult, _m.RpaStageListForTypeItem] = (
+    ListSpec(
+        2,
+        "rpa.stage.listForType",
+        _MODELS,
+        "RpaStageListForTypeResult",
+        {"type_id": "typeId", "start": "start"},
+        item="RpaStageListForTypeItem",
+        items_key="stages",
+        id_key="id",
+        cursor_key="id",
+    )
 )
 _RPA_STAGE_UPDATE: Spec[Any] = Spec(
     2, "rpa.stage.update", _MODELS, None, {"fields": "fields", "id": "id"}
@@ -138,7 +140,7 @@ class RpaStage(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[Any]:
+    ) -> Iterator[_m.RpaStageListForTypeItem]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``rpa.stage.listForType``.
@@ -262,7 +264,7 @@ class AsyncRpaStage(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[Any]:
+    ) -> AsyncIterator[_m.RpaStageListForTypeItem]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``rpa.stage.listForType``.

@@ -37,16 +37,18 @@ _RPA_TIMELINE_ADD: Spec[_m.RpaTimelineAddResult] = Spec(
     {"fields": "fields", "item_id": "itemId", "type_id": "typeId"},
 )
 _RPA_TIMELINE_DELETE: Spec[Any] = Spec(2, "rpa.timeline.delete", _MODELS, None, {"id": "id"})
-_RPA_TIMELINE_LIST_FOR_ITEM: ListSpec[_m.RpaTimelineListForItemResult, Any] = ListSpec(
+_RPA_TIMELINE_LIST_FOR_ITEM: ListSpec[
+    _m.RpaTimelineListForItemResult, _m.RpaTimelineListForItemItem
+] = ListSpec(
     2,
     "rpa.timeline.listForItem",
     _MODELS,
     "RpaTimelineListForItemResult",
     {"item_id": "itemId", "start": "start", "type_id": "typeId"},
-    item=None,
-    items_key=None,
-    id_key="ID",
-    cursor_key="ID",
+    item="RpaTimelineListForItemItem",
+    items_key="timeline",
+    id_key="id",
+    cursor_key="id",
 )
 _RPA_TIMELINE_UPDATE: Spec[Any] = Spec(
     2, "rpa.timeline.update", _MODELS, None, {"fields": "fields", "id": "id"}
@@ -140,7 +142,7 @@ class RpaTimeline(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[Any]:
+    ) -> Iterator[_m.RpaTimelineListForItemItem]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``rpa.timeline.listForItem``.
@@ -279,7 +281,7 @@ class AsyncRpaTimeline(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[Any]:
+    ) -> AsyncIterator[_m.RpaTimelineListForItemItem]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``rpa.timeline.listForItem``.

@@ -34,14 +34,14 @@ _RPA_TYPE_DELETE: Spec[Any] = Spec(2, "rpa.type.delete", _MODELS, None, {"id": "
 _RPA_TYPE_GET: Spec[_m.RpaTypeGetResult] = Spec(
     2, "rpa.type.get", _MODELS, "RpaTypeGetResult", {"id": "id"}
 )
-_RPA_TYPE_LIST: ListSpec[_m.RpaTypeListResult, Any] = ListSpec(
+_RPA_TYPE_LIST: ListSpec[_m.RpaTypeListResult, _m.RpaTypeListItem] = ListSpec(
     2,
     "rpa.type.list",
     _MODELS,
     "RpaTypeListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item=None,
-    items_key=None,
+    item="RpaTypeListItem",
+    items_key="types",
     id_key="ID",
     cursor_key="ID",
 )
@@ -143,7 +143,7 @@ class RpaType(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[Any]:
+    ) -> Iterator[_m.RpaTypeListItem]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``rpa.type.list``.
@@ -272,7 +272,7 @@ class AsyncRpaType(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[Any]:
+    ) -> AsyncIterator[_m.RpaTypeListItem]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``rpa.type.list``.

@@ -55,13 +55,13 @@ _SALE_BASKETITEM_GET_FIELDS_CATALOG_PRODUCT: Spec[
     "SaleBasketitemGetFieldsCatalogProductResult",
     {},
 )
-_SALE_BASKETITEM_LIST: ListSpec[_m.SaleBasketitemListResult, _m.SaleBasketitemListItem] = ListSpec(
+_SALE_BASKETITEM_LIST: ListSpec[_m.SaleBasketitemListResult, _m.SaleBasketitem] = ListSpec(
     2,
     "sale.basketitem.list",
     _MODELS,
     "SaleBasketitemListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="SaleBasketitemListItem",
+    item="SaleBasketitem",
     items_key="basketItems",
     id_key="id",
     cursor_key="id",
@@ -219,7 +219,7 @@ class SaleBasketitem(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.SaleBasketitemListItem]:
+    ) -> Iterator[_m.SaleBasketitem]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``sale.basketitem.list``.
@@ -409,7 +409,7 @@ class AsyncSaleBasketitem(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.SaleBasketitemListItem]:
+    ) -> AsyncIterator[_m.SaleBasketitem]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``sale.basketitem.list``.

@@ -40,14 +40,14 @@ _SALE_BASKETPROPERTIES_GET_FIELDS: Spec[_m.SaleBasketpropertiesGetFieldsResult] 
     2, "sale.basketproperties.getFields", _MODELS, "SaleBasketpropertiesGetFieldsResult", {}
 )
 _SALE_BASKETPROPERTIES_LIST: ListSpec[
-    _m.SaleBasketpropertiesListResult, _m.SaleBasketpropertiesGetResultBasketProperty
+    _m.SaleBasketpropertiesListResult, _m.SaleBasketproperties
 ] = ListSpec(
     2,
     "sale.basketproperties.list",
     _MODELS,
     "SaleBasketpropertiesListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="SaleBasketpropertiesGetResultBasketProperty",
+    item="SaleBasketproperties",
     items_key="basketProperties",
     id_key="id",
     cursor_key="id",
@@ -165,7 +165,7 @@ class SaleBasketproperties(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.SaleBasketpropertiesGetResultBasketProperty]:
+    ) -> Iterator[_m.SaleBasketproperties]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``sale.basketproperties.list``.
@@ -304,7 +304,7 @@ class AsyncSaleBasketproperties(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.SaleBasketpropertiesGetResultBasketProperty]:
+    ) -> AsyncIterator[_m.SaleBasketproperties]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``sale.basketproperties.list``.

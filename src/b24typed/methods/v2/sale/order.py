@@ -39,13 +39,13 @@ _SALE_ORDER_GET: Spec[_m.SaleOrderGetResult] = Spec(
 _SALE_ORDER_GET_FIELDS: Spec[_m.SaleOrderGetFieldsResult] = Spec(
     2, "sale.order.getFields", _MODELS, "SaleOrderGetFieldsResult", {}
 )
-_SALE_ORDER_LIST: ListSpec[_m.SaleOrderListResult, _m.SaleOrderListItem] = ListSpec(
+_SALE_ORDER_LIST: ListSpec[_m.SaleOrderListResult, _m.Order] = ListSpec(
     2,
     "sale.order.list",
     _MODELS,
     "SaleOrderListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="SaleOrderListItem",
+    item="Order",
     items_key="orders",
     id_key="id",
     cursor_key="id",
@@ -159,7 +159,7 @@ class SaleOrder(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.SaleOrderListItem]:
+    ) -> Iterator[_m.Order]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``sale.order.list``.
@@ -298,7 +298,7 @@ class AsyncSaleOrder(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.SaleOrderListItem]:
+    ) -> AsyncIterator[_m.Order]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``sale.order.list``.

@@ -39,13 +39,13 @@ _SALE_PAYMENT_GET: Spec[_m.SalePaymentGetResult] = Spec(
 _SALE_PAYMENT_GET_FIELDS: Spec[_m.SalePaymentGetFieldsResult] = Spec(
     2, "sale.payment.getFields", _MODELS, "SalePaymentGetFieldsResult", {}
 )
-_SALE_PAYMENT_LIST: ListSpec[_m.SalePaymentListResult, _m.SalePaymentGetResultPayment] = ListSpec(
+_SALE_PAYMENT_LIST: ListSpec[_m.SalePaymentListResult, _m.SalePayment] = ListSpec(
     2,
     "sale.payment.list",
     _MODELS,
     "SalePaymentListResult",
     {"filter": "filter", "order": "order", "select": "select"},
-    item="SalePaymentGetResultPayment",
+    item="SalePayment",
     items_key="payments",
     id_key="id",
     cursor_key="id",
@@ -157,7 +157,7 @@ class SalePayment(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.SalePaymentGetResultPayment]:
+    ) -> Iterator[_m.SalePayment]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``sale.payment.list``.
@@ -294,7 +294,7 @@ class AsyncSalePayment(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.SalePaymentGetResultPayment]:
+    ) -> AsyncIterator[_m.SalePayment]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``sale.payment.list``.

@@ -48,14 +48,14 @@ _SALE_PAYMENT_ITEM_SHIPMENT_GET_FIELDS: Spec[_m.SalePaymentItemShipmentGetFields
     2, "sale.paymentItemShipment.getFields", _MODELS, "SalePaymentItemShipmentGetFieldsResult", {}
 )
 _SALE_PAYMENT_ITEM_SHIPMENT_LIST: ListSpec[
-    _m.SalePaymentItemShipmentListResult, _m.SalePaymentItemShipmentAddResultPaymentItemShipment
+    _m.SalePaymentItemShipmentListResult, _m.SalePaymentItemShipment
 ] = ListSpec(
     2,
     "sale.paymentItemShipment.list",
     _MODELS,
     "SalePaymentItemShipmentListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="SalePaymentItemShipmentAddResultPaymentItemShipment",
+    item="SalePaymentItemShipment",
     items_key="paymentItemsShipment",
     id_key="id",
     cursor_key="id",
@@ -173,7 +173,7 @@ class SalePaymentItemShipment(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.SalePaymentItemShipmentAddResultPaymentItemShipment]:
+    ) -> Iterator[_m.SalePaymentItemShipment]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``sale.paymentItemShipment.list``.
@@ -312,7 +312,7 @@ class AsyncSalePaymentItemShipment(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.SalePaymentItemShipmentAddResultPaymentItemShipment]:
+    ) -> AsyncIterator[_m.SalePaymentItemShipment]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``sale.paymentItemShipment.list``.

@@ -40,14 +40,14 @@ _SALE_PAYMENTITEMBASKET_GETFIELDS: Spec[_m.SalePaymentitembasketGetfieldsResult]
     2, "sale.paymentitembasket.getfields", _MODELS, "SalePaymentitembasketGetfieldsResult", {}
 )
 _SALE_PAYMENTITEMBASKET_LIST: ListSpec[
-    _m.SalePaymentitembasketListResult, _m.SalePaymentitembasketGetResultPaymentItemBasket
+    _m.SalePaymentitembasketListResult, _m.SalePaymentitembasket
 ] = ListSpec(
     2,
     "sale.paymentitembasket.list",
     _MODELS,
     "SalePaymentitembasketListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="SalePaymentitembasketGetResultPaymentItemBasket",
+    item="SalePaymentitembasket",
     items_key="paymentItemsBasket",
     id_key="id",
     cursor_key="id",
@@ -165,7 +165,7 @@ class SalePaymentitembasket(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.SalePaymentitembasketGetResultPaymentItemBasket]:
+    ) -> Iterator[_m.SalePaymentitembasket]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``sale.paymentitembasket.list``.
@@ -304,7 +304,7 @@ class AsyncSalePaymentitembasket(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.SalePaymentitembasketGetResultPaymentItemBasket]:
+    ) -> AsyncIterator[_m.SalePaymentitembasket]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``sale.paymentitembasket.list``.

@@ -39,16 +39,16 @@ _SALE_PERSONTYPE_GET: Spec[_m.SalePersontypeGetResult] = Spec(
 _SALE_PERSONTYPE_GET_FIELDS: Spec[_m.SalePersontypeGetFieldsResult] = Spec(
     2, "sale.persontype.getFields", _MODELS, "SalePersontypeGetFieldsResult", {}
 )
-_SALE_PERSONTYPE_LIST: ListSpec[_m.SalePersontypeListResult, Any] = ListSpec(
+_SALE_PERSONTYPE_LIST: ListSpec[_m.SalePersontypeListResult, _m.SalePersontype] = ListSpec(
     2,
     "sale.persontype.list",
     _MODELS,
     "SalePersontypeListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item=None,
-    items_key=None,
-    id_key="ID",
-    cursor_key="ID",
+    item="SalePersontype",
+    items_key="personTypes",
+    id_key="id",
+    cursor_key="id",
 )
 _SALE_PERSONTYPE_UPDATE: Spec[_m.SalePersontypeUpdateResult] = Spec(
     2,
@@ -158,12 +158,12 @@ class SalePersontype(SyncNamespace):
         select: Sequence[str] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-        mode: ListMode = "offset",
+        mode: ListMode = "batch",
         items_key: str | None = None,
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[Any]:
+    ) -> Iterator[_m.SalePersontype]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``sale.persontype.list``.
@@ -171,7 +171,6 @@ class SalePersontype(SyncNamespace):
         ``mode``: ``"batch"`` (keyset by id, 50 pages a request), ``"fast"`` (keyset, a page
             a request) or ``"offset"`` (``start``/``next``, keeps ``order``); keyset modes
             replace ``order`` and log a warning.
-        Default ``"offset"``: the schema gives this list no id filter to page by.
         ``items_key``/``id_key``/``cursor_key`` override where the items and their ids are;
             ``progress=True`` shows a tqdm bar, or pass ``callback(done, total)``.
         """
@@ -298,12 +297,12 @@ class AsyncSalePersontype(AsyncNamespace):
         select: Sequence[str] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-        mode: ListMode = "offset",
+        mode: ListMode = "batch",
         items_key: str | None = None,
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[Any]:
+    ) -> AsyncIterator[_m.SalePersontype]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``sale.persontype.list``.
@@ -311,7 +310,6 @@ class AsyncSalePersontype(AsyncNamespace):
         ``mode``: ``"batch"`` (keyset by id, 50 pages a request), ``"fast"`` (keyset, a page
             a request) or ``"offset"`` (``start``/``next``, keeps ``order``); keyset modes
             replace ``order`` and log a warning.
-        Default ``"offset"``: the schema gives this list no id filter to page by.
         ``items_key``/``id_key``/``cursor_key`` override where the items and their ids are;
             ``progress=True`` shows a tqdm bar, or pass ``callback(done, total)``.
         """

@@ -41,13 +41,13 @@ _SALE_PROPERTY_GETFIELDSBYTYPE: Spec[_m.SalePropertyGetfieldsbytypeResult] = Spe
     "SalePropertyGetfieldsbytypeResult",
     {"type": "type"},
 )
-_SALE_PROPERTY_LIST: ListSpec[_m.SalePropertyListResult, _m.SalePropertyListItem] = ListSpec(
+_SALE_PROPERTY_LIST: ListSpec[_m.SalePropertyListResult, _m.SaleProperty] = ListSpec(
     2,
     "sale.property.list",
     _MODELS,
     "SalePropertyListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="SalePropertyListItem",
+    item="SaleProperty",
     items_key="properties",
     id_key="id",
     cursor_key="id",
@@ -160,7 +160,7 @@ class SaleProperty(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.SalePropertyListItem]:
+    ) -> Iterator[_m.SaleProperty]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``sale.property.list``.
@@ -298,7 +298,7 @@ class AsyncSaleProperty(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.SalePropertyListItem]:
+    ) -> AsyncIterator[_m.SaleProperty]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``sale.property.list``.

@@ -41,14 +41,14 @@ _SALE_PROPERTY_RELATION_GET_FIELDS: Spec[_m.SalePropertyRelationGetFieldsResult]
     2, "sale.propertyRelation.getFields", _MODELS, "SalePropertyRelationGetFieldsResult", {}
 )
 _SALE_PROPERTY_RELATION_LIST: ListSpec[
-    _m.SalePropertyRelationListResult, _m.SalePropertyRelationAddResultPropertyRelation
+    _m.SalePropertyRelationListResult, _m.SalePropertyRelation
 ] = ListSpec(
     2,
     "sale.propertyRelation.list",
     _MODELS,
     "SalePropertyRelationListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="SalePropertyRelationAddResultPropertyRelation",
+    item="SalePropertyRelation",
     items_key="propertyRelations",
     id_key="ID",
     cursor_key="ID",
@@ -142,7 +142,7 @@ class SalePropertyRelation(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.SalePropertyRelationAddResultPropertyRelation]:
+    ) -> Iterator[_m.SalePropertyRelation]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``sale.propertyRelation.list``.
@@ -247,7 +247,7 @@ class AsyncSalePropertyRelation(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.SalePropertyRelationAddResultPropertyRelation]:
+    ) -> AsyncIterator[_m.SalePropertyRelation]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``sale.propertyRelation.list``.

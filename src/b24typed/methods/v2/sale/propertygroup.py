@@ -39,15 +39,13 @@ _SALE_PROPERTYGROUP_GET: Spec[_m.SalePropertygroupGetResult] = Spec(
 _SALE_PROPERTYGROUP_GET_FIELDS: Spec[_m.SalePropertygroupGetFieldsResult] = Spec(
     2, "sale.propertygroup.getFields", _MODELS, "SalePropertygroupGetFieldsResult", {}
 )
-_SALE_PROPERTYGROUP_LIST: ListSpec[
-    _m.SalePropertygroupListResult, _m.SalePropertygroupAddResultPropertyGroup
-] = ListSpec(
+_SALE_PROPERTYGROUP_LIST: ListSpec[_m.SalePropertygroupListResult, _m.SalePropertygroup] = ListSpec(
     2,
     "sale.propertygroup.list",
     _MODELS,
     "SalePropertygroupListResult",
     {"filter": "filter", "order": "order", "select": "select"},
-    item="SalePropertygroupAddResultPropertyGroup",
+    item="SalePropertygroup",
     items_key="propertyGroups",
     id_key="id",
     cursor_key="id",
@@ -163,7 +161,7 @@ class SalePropertygroup(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.SalePropertygroupAddResultPropertyGroup]:
+    ) -> Iterator[_m.SalePropertygroup]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``sale.propertygroup.list``.
@@ -300,7 +298,7 @@ class AsyncSalePropertygroup(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.SalePropertygroupAddResultPropertyGroup]:
+    ) -> AsyncIterator[_m.SalePropertygroup]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``sale.propertygroup.list``.

@@ -36,15 +36,13 @@ _SALE_PROPERTYVALUE_GET: Spec[_m.SalePropertyvalueGetResult] = Spec(
 _SALE_PROPERTYVALUE_GETFIELDS: Spec[_m.SalePropertyvalueGetfieldsResult] = Spec(
     2, "sale.propertyvalue.getfields", _MODELS, "SalePropertyvalueGetfieldsResult", {}
 )
-_SALE_PROPERTYVALUE_LIST: ListSpec[
-    _m.SalePropertyvalueListResult, _m.SalePropertyvalueGetResultPropertyValue
-] = ListSpec(
+_SALE_PROPERTYVALUE_LIST: ListSpec[_m.SalePropertyvalueListResult, _m.SalePropertyvalue] = ListSpec(
     2,
     "sale.propertyvalue.list",
     _MODELS,
     "SalePropertyvalueListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="SalePropertyvalueGetResultPropertyValue",
+    item="SalePropertyvalue",
     items_key="propertyValues",
     id_key="id",
     cursor_key="id",
@@ -141,7 +139,7 @@ class SalePropertyvalue(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.SalePropertyvalueGetResultPropertyValue]:
+    ) -> Iterator[_m.SalePropertyvalue]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``sale.propertyvalue.list``.
@@ -262,7 +260,7 @@ class AsyncSalePropertyvalue(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.SalePropertyvalueGetResultPropertyValue]:
+    ) -> AsyncIterator[_m.SalePropertyvalue]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``sale.propertyvalue.list``.

@@ -39,18 +39,18 @@ _SALE_PROPERTYVARIANT_GET: Spec[_m.SalePropertyvariantGetResult] = Spec(
 _SALE_PROPERTYVARIANT_GET_FIELDS: Spec[_m.SalePropertyvariantGetFieldsResult] = Spec(
     2, "sale.propertyvariant.getFields", _MODELS, "SalePropertyvariantGetFieldsResult", {}
 )
-_SALE_PROPERTYVARIANT_LIST: ListSpec[
-    _m.SalePropertyvariantListResult, _m.SalePropertyvariantGetResultPropertyVariant
-] = ListSpec(
-    2,
-    "sale.propertyvariant.list",
-    _MODELS,
-    "SalePropertyvariantListResult",
-    {"filter": "filter", "order": "order", "select": "select"},
-    item="SalePropertyvariantGetResultPropertyVariant",
-    items_key="propertyVariants",
-    id_key="id",
-    cursor_key="id",
+_SALE_PROPERTYVARIANT_LIST: ListSpec[_m.SalePropertyvariantListResult, _m.SalePropertyvariant] = (
+    ListSpec(
+        2,
+        "sale.propertyvariant.list",
+        _MODELS,
+        "SalePropertyvariantListResult",
+        {"filter": "filter", "order": "order", "select": "select"},
+        item="SalePropertyvariant",
+        items_key="propertyVariants",
+        id_key="id",
+        cursor_key="id",
+    )
 )
 _SALE_PROPERTYVARIANT_UPDATE: Spec[_m.SalePropertyvariantUpdateResult] = Spec(
     2,
@@ -163,7 +163,7 @@ class SalePropertyvariant(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.SalePropertyvariantGetResultPropertyVariant]:
+    ) -> Iterator[_m.SalePropertyvariant]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``sale.propertyvariant.list``.
@@ -300,7 +300,7 @@ class AsyncSalePropertyvariant(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.SalePropertyvariantGetResultPropertyVariant]:
+    ) -> AsyncIterator[_m.SalePropertyvariant]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``sale.propertyvariant.list``.

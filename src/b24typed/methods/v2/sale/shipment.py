@@ -39,13 +39,13 @@ _SALE_SHIPMENT_GET: Spec[_m.SaleShipmentGetResult] = Spec(
 _SALE_SHIPMENT_GET_FIELDS: Spec[_m.SaleShipmentGetFieldsResult] = Spec(
     2, "sale.shipment.getFields", _MODELS, "SaleShipmentGetFieldsResult", {}
 )
-_SALE_SHIPMENT_LIST: ListSpec[_m.SaleShipmentListResult, _m.SaleShipmentListItem] = ListSpec(
+_SALE_SHIPMENT_LIST: ListSpec[_m.SaleShipmentListResult, _m.SaleShipment] = ListSpec(
     2,
     "sale.shipment.list",
     _MODELS,
     "SaleShipmentListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="SaleShipmentListItem",
+    item="SaleShipment",
     items_key="shipments",
     id_key="id",
     cursor_key="id",
@@ -159,7 +159,7 @@ class SaleShipment(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.SaleShipmentListItem]:
+    ) -> Iterator[_m.SaleShipment]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``sale.shipment.list``.
@@ -298,7 +298,7 @@ class AsyncSaleShipment(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.SaleShipmentListItem]:
+    ) -> AsyncIterator[_m.SaleShipment]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``sale.shipment.list``.

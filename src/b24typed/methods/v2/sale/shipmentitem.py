@@ -39,15 +39,13 @@ _SALE_SHIPMENTITEM_GET: Spec[_m.SaleShipmentitemGetResult] = Spec(
 _SALE_SHIPMENTITEM_GETFIELDS: Spec[_m.SaleShipmentitemGetfieldsResult] = Spec(
     2, "sale.shipmentitem.getfields", _MODELS, "SaleShipmentitemGetfieldsResult", {}
 )
-_SALE_SHIPMENTITEM_LIST: ListSpec[
-    _m.SaleShipmentitemListResult, _m.SaleShipmentitemGetResultShipmentItem
-] = ListSpec(
+_SALE_SHIPMENTITEM_LIST: ListSpec[_m.SaleShipmentitemListResult, _m.SaleShipmentitem] = ListSpec(
     2,
     "sale.shipmentitem.list",
     _MODELS,
     "SaleShipmentitemListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="SaleShipmentitemGetResultShipmentItem",
+    item="SaleShipmentitem",
     items_key="shipmentItems",
     id_key="id",
     cursor_key="id",
@@ -165,7 +163,7 @@ class SaleShipmentitem(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.SaleShipmentitemGetResultShipmentItem]:
+    ) -> Iterator[_m.SaleShipmentitem]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``sale.shipmentitem.list``.
@@ -304,7 +302,7 @@ class AsyncSaleShipmentitem(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.SaleShipmentitemGetResultShipmentItem]:
+    ) -> AsyncIterator[_m.SaleShipmentitem]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``sale.shipmentitem.list``.

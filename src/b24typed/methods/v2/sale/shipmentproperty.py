@@ -44,14 +44,14 @@ _SALE_SHIPMENTPROPERTY_GETFIELDSBYTYPE: Spec[_m.SaleShipmentpropertyGetfieldsbyt
     {"type": "type"},
 )
 _SALE_SHIPMENTPROPERTY_LIST: ListSpec[
-    _m.SaleShipmentpropertyListResult, _m.SaleShipmentpropertyListItem
+    _m.SaleShipmentpropertyListResult, _m.SaleShipmentproperty
 ] = ListSpec(
     2,
     "sale.shipmentproperty.list",
     _MODELS,
     "SaleShipmentpropertyListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="SaleShipmentpropertyListItem",
+    item="SaleShipmentproperty",
     items_key="properties",
     id_key="id",
     cursor_key="id",
@@ -168,7 +168,7 @@ class SaleShipmentproperty(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.SaleShipmentpropertyListItem]:
+    ) -> Iterator[_m.SaleShipmentproperty]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``sale.shipmentproperty.list``.
@@ -306,7 +306,7 @@ class AsyncSaleShipmentproperty(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.SaleShipmentpropertyListItem]:
+    ) -> AsyncIterator[_m.SaleShipmentproperty]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``sale.shipmentproperty.list``.

@@ -45,14 +45,14 @@ _SALE_SHIPMENTPROPERTYVALUE_GETFIELDS: Spec[_m.SaleShipmentpropertyvalueGetfield
     {},
 )
 _SALE_SHIPMENTPROPERTYVALUE_LIST: ListSpec[
-    _m.SaleShipmentpropertyvalueListResult, _m.SaleShipmentpropertyvalueListItem
+    _m.SaleShipmentpropertyvalueListResult, _m.SaleShipmentpropertyvalue
 ] = ListSpec(
     2,
     "sale.shipmentpropertyvalue.list",
     _MODELS,
     "SaleShipmentpropertyvalueListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="SaleShipmentpropertyvalueListItem",
+    item="SaleShipmentpropertyvalue",
     items_key="propertyValues",
     id_key="id",
     cursor_key="id",
@@ -153,7 +153,7 @@ class SaleShipmentpropertyvalue(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.SaleShipmentpropertyvalueListItem]:
+    ) -> Iterator[_m.SaleShipmentpropertyvalue]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``sale.shipmentpropertyvalue.list``.
@@ -274,7 +274,7 @@ class AsyncSaleShipmentpropertyvalue(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.SaleShipmentpropertyvalueListItem]:
+    ) -> AsyncIterator[_m.SaleShipmentpropertyvalue]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``sale.shipmentpropertyvalue.list``.

@@ -39,13 +39,13 @@ _SALE_STATUS_GET: Spec[_m.SaleStatusGetResult] = Spec(
 _SALE_STATUS_GET_FIELDS: Spec[_m.SaleStatusGetFieldsResult] = Spec(
     2, "sale.status.getFields", _MODELS, "SaleStatusGetFieldsResult", {}
 )
-_SALE_STATUS_LIST: ListSpec[_m.SaleStatusListResult, _m.SaleStatusAddResultStatus] = ListSpec(
+_SALE_STATUS_LIST: ListSpec[_m.SaleStatusListResult, _m.SaleStatus] = ListSpec(
     2,
     "sale.status.list",
     _MODELS,
     "SaleStatusListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="SaleStatusAddResultStatus",
+    item="SaleStatus",
     items_key="statuses",
     id_key="id",
     cursor_key="id",
@@ -159,7 +159,7 @@ class SaleStatus(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.SaleStatusAddResultStatus]:
+    ) -> Iterator[_m.SaleStatus]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``sale.status.list``.
@@ -299,7 +299,7 @@ class AsyncSaleStatus(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.SaleStatusAddResultStatus]:
+    ) -> AsyncIterator[_m.SaleStatus]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``sale.status.list``.

@@ -43,15 +43,13 @@ _SALE_STATUS_LANG_GET_FIELDS: Spec[_m.SaleStatusLangGetFieldsResult] = Spec(
 _SALE_STATUS_LANG_GET_LIST_LANGS: Spec[_m.SaleStatusLangGetListLangsResult] = Spec(
     2, "sale.statusLang.getListLangs", _MODELS, "SaleStatusLangGetListLangsResult", {}
 )
-_SALE_STATUS_LANG_LIST: ListSpec[
-    _m.SaleStatusLangListResult, _m.SaleStatusLangAddResultStatusLang
-] = ListSpec(
+_SALE_STATUS_LANG_LIST: ListSpec[_m.SaleStatusLangListResult, _m.SaleStatusLang] = ListSpec(
     2,
     "sale.statusLang.list",
     _MODELS,
     "SaleStatusLangListResult",
     {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="SaleStatusLangAddResultStatusLang",
+    item="SaleStatusLang",
     items_key="statusLangs",
     id_key="ID",
     cursor_key="ID",
@@ -161,7 +159,7 @@ class SaleStatusLang(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.SaleStatusLangAddResultStatusLang]:
+    ) -> Iterator[_m.SaleStatusLang]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``sale.statusLang.list``.
@@ -282,7 +280,7 @@ class AsyncSaleStatusLang(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.SaleStatusLangAddResultStatusLang]:
+    ) -> AsyncIterator[_m.SaleStatusLang]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``sale.statusLang.list``.

@@ -36,7 +36,7 @@ _SOCIALNETWORK_API_WORKGROUP_GET: Spec[_m.SocialnetworkApiWorkgroupGetResult] = 
     {"params": "params"},
 )
 _SOCIALNETWORK_API_WORKGROUP_LIST: ListSpec[
-    _m.SocialnetworkApiWorkgroupListResult, _m.SocialnetworkApiWorkgroupListItem
+    _m.SocialnetworkApiWorkgroupListResult, _m.SocialnetworkApiWorkgroup
 ] = ListSpec(
     2,
     "socialnetwork.api.workgroup.list",
@@ -49,7 +49,7 @@ _SOCIALNETWORK_API_WORKGROUP_LIST: ListSpec[
         "select": "select",
         "start": "start",
     },
-    item="SocialnetworkApiWorkgroupListItem",
+    item="SocialnetworkApiWorkgroup",
     items_key="workgroups",
     id_key="id",
     cursor_key="ID",
@@ -142,7 +142,7 @@ class SocialnetworkApiWorkgroup(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.SocialnetworkApiWorkgroupListItem]:
+    ) -> Iterator[_m.SocialnetworkApiWorkgroup]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``socialnetwork.api.workgroup.list``.
@@ -215,7 +215,7 @@ class AsyncSocialnetworkApiWorkgroup(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.SocialnetworkApiWorkgroupListItem]:
+    ) -> AsyncIterator[_m.SocialnetworkApiWorkgroup]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``socialnetwork.api.workgroup.list``.

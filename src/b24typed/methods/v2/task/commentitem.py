@@ -51,14 +51,14 @@ _TASK_COMMENTITEM_GET: Spec[_m.TaskCommentitemGetResult] = Spec(
     {"itemid": "ITEMID", "taskid": "TASKID"},
 )
 _TASK_COMMENTITEM_GETLIST: ListSpec[
-    _m.TaskCommentitemGetlistResult, _m.TaskCommentitemGetResult
+    _m.TaskCommentitemGetlistResult, _m.TaskCommentitemGetlistItem
 ] = ListSpec(
     2,
     "task.commentitem.getlist",
     _MODELS,
     "TaskCommentitemGetlistResult",
     {"taskid": "TASKID", "filter": "FILTER", "order": "ORDER"},
-    item="TaskCommentitemGetResult",
+    item="TaskCommentitemGetlistItem",
     items_key=None,
     id_key="ID",
     cursor_key="ID",
@@ -183,7 +183,7 @@ class TaskCommentitem(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.TaskCommentitemGetResult]:
+    ) -> Iterator[_m.TaskCommentitemGetlistItem]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``task.commentitem.getlist``.
@@ -354,7 +354,7 @@ class AsyncTaskCommentitem(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.TaskCommentitemGetResult]:
+    ) -> AsyncIterator[_m.TaskCommentitemGetlistItem]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``task.commentitem.getlist``.

@@ -37,11 +37,15 @@ _TASK_ELAPSEDITEM_ADD: Spec[_m.TaskElapseditemAddResult] = Spec(
 _TASK_ELAPSEDITEM_DELETE: Spec[Any] = Spec(
     2, "task.elapseditem.delete", _MODELS, None, {"itemid": "ITEMID", "taskid": "TASKID"}
 )
-_TASK_ELAPSEDITEM_GET: Spec[Any] = Spec(
-    2, "task.elapseditem.get", _MODELS, None, {"itemid": "ITEMID", "taskid": "TASKID"}
+_TASK_ELAPSEDITEM_GET: Spec[_m.TaskElapseditemGetResult] = Spec(
+    2,
+    "task.elapseditem.get",
+    _MODELS,
+    "TaskElapseditemGetResult",
+    {"itemid": "ITEMID", "taskid": "TASKID"},
 )
 _TASK_ELAPSEDITEM_GETLIST: ListSpec[
-    _m.TaskElapseditemGetlistResult, _m.TaskElapseditemGetlistItem
+    _m.TaskElapseditemGetlistResult, _m.TaskElapseditemGetResultItem
 ] = ListSpec(
     2,
     "task.elapseditem.getlist",
@@ -54,7 +58,7 @@ _TASK_ELAPSEDITEM_GETLIST: ListSpec[
         "select": "SELECT",
         "taskid": "TASKID",
     },
-    item="TaskElapseditemGetlistItem",
+    item="TaskElapseditemGetResultItem",
     items_key=None,
     id_key="ID",
     cursor_key="ID",
@@ -117,13 +121,15 @@ class TaskElapseditem(SyncNamespace):
         itemid: int,
         taskid: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.TaskElapseditemGetResult:
         """Read one ``task.elapseditem`` record.
 
         REST v2 method ``task.elapseditem.get``.
         Scopes: task.
         Docs:
         https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get.html
+        Returns:
+            :class:`b24typed.models.v2.task.elapseditem.TaskElapseditemGetResult`.
         """
         return self._call(_TASK_ELAPSEDITEM_GET, locals())
 
@@ -163,7 +169,7 @@ class TaskElapseditem(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.TaskElapseditemGetlistItem]:
+    ) -> Iterator[_m.TaskElapseditemGetResultItem]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``task.elapseditem.getlist``.
@@ -272,13 +278,15 @@ class AsyncTaskElapseditem(AsyncNamespace):
         itemid: int,
         taskid: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.TaskElapseditemGetResult:
         """Read one ``task.elapseditem`` record.
 
         REST v2 method ``task.elapseditem.get``.
         Scopes: task.
         Docs:
         https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get.html
+        Returns:
+            :class:`b24typed.models.v2.task.elapseditem.TaskElapseditemGetResult`.
         """
         return await self._call(_TASK_ELAPSEDITEM_GET, locals())
 
@@ -318,7 +326,7 @@ class AsyncTaskElapseditem(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.TaskElapseditemGetlistItem]:
+    ) -> AsyncIterator[_m.TaskElapseditemGetResultItem]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``task.elapseditem.getlist``.
@@ -413,7 +421,7 @@ class BatchTaskElapseditem(BatchNamespace):
         itemid: int,
         taskid: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.TaskElapseditemGetResult]:
         """Queue ``task.elapseditem.get`` in the batch."""
         return self._call(_TASK_ELAPSEDITEM_GET, locals())
 

@@ -59,16 +59,18 @@ _TASKS_API_SCRUM_EPIC_GET: Spec[_m.TasksApiScrumEpicGetResult] = Spec(
 _TASKS_API_SCRUM_EPIC_GET_FIELDS: Spec[_m.TasksApiScrumEpicGetFieldsResult] = Spec(
     2, "tasks.api.scrum.epic.getFields", _MODELS, "TasksApiScrumEpicGetFieldsResult", {}
 )
-_TASKS_API_SCRUM_EPIC_LIST: ListSpec[Any, _m.TasksApiScrumEpicAddResult] = ListSpec(
-    2,
-    "tasks.api.scrum.epic.list",
-    _MODELS,
-    None,
-    {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="TasksApiScrumEpicAddResult",
-    items_key=None,
-    id_key="ID",
-    cursor_key="ID",
+_TASKS_API_SCRUM_EPIC_LIST: ListSpec[_m.TasksApiScrumEpicListResult, _m.TasksApiScrumEpic] = (
+    ListSpec(
+        2,
+        "tasks.api.scrum.epic.list",
+        _MODELS,
+        "TasksApiScrumEpicListResult",
+        {"filter": "filter", "order": "order", "select": "select", "start": "start"},
+        item="TasksApiScrumEpic",
+        items_key=None,
+        id_key="id",
+        cursor_key="ID",
+    )
 )
 _TASKS_API_SCRUM_EPIC_UPDATE: Spec[_m.TasksApiScrumEpicUpdateResult] = Spec(
     2,
@@ -137,16 +139,18 @@ _TASKS_API_SCRUM_SPRINT_GET: Spec[_m.TasksApiScrumSprintGetResult] = Spec(
 _TASKS_API_SCRUM_SPRINT_GET_FIELDS: Spec[_m.TasksApiScrumSprintGetFieldsResult] = Spec(
     2, "tasks.api.scrum.sprint.getFields", _MODELS, "TasksApiScrumSprintGetFieldsResult", {}
 )
-_TASKS_API_SCRUM_SPRINT_LIST: ListSpec[Any, _m.TasksApiScrumSprintAddResult] = ListSpec(
-    2,
-    "tasks.api.scrum.sprint.list",
-    _MODELS,
-    None,
-    {"filter": "filter", "order": "order", "select": "select", "start": "start"},
-    item="TasksApiScrumSprintAddResult",
-    items_key=None,
-    id_key="ID",
-    cursor_key="ID",
+_TASKS_API_SCRUM_SPRINT_LIST: ListSpec[_m.TasksApiScrumSprintListResult, _m.TasksApiScrumSprint] = (
+    ListSpec(
+        2,
+        "tasks.api.scrum.sprint.list",
+        _MODELS,
+        "TasksApiScrumSprintListResult",
+        {"filter": "filter", "order": "order", "select": "select", "start": "start"},
+        item="TasksApiScrumSprint",
+        items_key=None,
+        id_key="id",
+        cursor_key="ID",
+    )
 )
 _TASKS_API_SCRUM_SPRINT_START: Spec[_m.TasksApiScrumSprintStartResult] = Spec(
     2, "tasks.api.scrum.sprint.start", _MODELS, "TasksApiScrumSprintStartResult", {"id": "id"}
@@ -590,7 +594,7 @@ class TasksApiScrumEpic(SyncNamespace):
         select: Sequence[str] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.TasksApiScrumEpicListResult:
         """One page of ``tasks.api.scrum.epic`` records.
 
         REST v2 method ``tasks.api.scrum.epic.list``.
@@ -598,6 +602,8 @@ class TasksApiScrumEpic(SyncNamespace):
         Docs:
         https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/epic/tasks-api-scrum-epic-list.html
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.tasks.api.TasksApiScrumEpicListResult`.
         """
         return self._call(_TASKS_API_SCRUM_EPIC_LIST, locals())
 
@@ -614,7 +620,7 @@ class TasksApiScrumEpic(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.TasksApiScrumEpicAddResult]:
+    ) -> Iterator[_m.TasksApiScrumEpic]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``tasks.api.scrum.epic.list``.
@@ -725,7 +731,7 @@ class AsyncTasksApiScrumEpic(AsyncNamespace):
         select: Sequence[str] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.TasksApiScrumEpicListResult:
         """One page of ``tasks.api.scrum.epic`` records.
 
         REST v2 method ``tasks.api.scrum.epic.list``.
@@ -733,6 +739,8 @@ class AsyncTasksApiScrumEpic(AsyncNamespace):
         Docs:
         https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/epic/tasks-api-scrum-epic-list.html
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.tasks.api.TasksApiScrumEpicListResult`.
         """
         return await self._call(_TASKS_API_SCRUM_EPIC_LIST, locals())
 
@@ -749,7 +757,7 @@ class AsyncTasksApiScrumEpic(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.TasksApiScrumEpicAddResult]:
+    ) -> AsyncIterator[_m.TasksApiScrumEpic]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``tasks.api.scrum.epic.list``.
@@ -830,7 +838,7 @@ class BatchTasksApiScrumEpic(BatchNamespace):
         select: Sequence[str] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.TasksApiScrumEpicListResult]:
         """Queue ``tasks.api.scrum.epic.list`` in the batch."""
         return self._call(_TASKS_API_SCRUM_EPIC_LIST, locals())
 
@@ -1265,7 +1273,7 @@ class TasksApiScrumSprint(SyncNamespace):
         select: Mapping[str, Any] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.TasksApiScrumSprintListResult:
         """One page of ``tasks.api.scrum.sprint`` records.
 
         REST v2 method ``tasks.api.scrum.sprint.list``.
@@ -1273,6 +1281,8 @@ class TasksApiScrumSprint(SyncNamespace):
         Docs:
         https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-list.html
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.tasks.api.TasksApiScrumSprintListResult`.
         """
         return self._call(_TASKS_API_SCRUM_SPRINT_LIST, locals())
 
@@ -1289,7 +1299,7 @@ class TasksApiScrumSprint(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.TasksApiScrumSprintAddResult]:
+    ) -> Iterator[_m.TasksApiScrumSprint]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``tasks.api.scrum.sprint.list``.
@@ -1437,7 +1447,7 @@ class AsyncTasksApiScrumSprint(AsyncNamespace):
         select: Mapping[str, Any] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.TasksApiScrumSprintListResult:
         """One page of ``tasks.api.scrum.sprint`` records.
 
         REST v2 method ``tasks.api.scrum.sprint.list``.
@@ -1445,6 +1455,8 @@ class AsyncTasksApiScrumSprint(AsyncNamespace):
         Docs:
         https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-list.html
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.tasks.api.TasksApiScrumSprintListResult`.
         """
         return await self._call(_TASKS_API_SCRUM_SPRINT_LIST, locals())
 
@@ -1461,7 +1473,7 @@ class AsyncTasksApiScrumSprint(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.TasksApiScrumSprintAddResult]:
+    ) -> AsyncIterator[_m.TasksApiScrumSprint]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``tasks.api.scrum.sprint.list``.
@@ -1569,7 +1581,7 @@ class BatchTasksApiScrumSprint(BatchNamespace):
         select: Mapping[str, Any] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.TasksApiScrumSprintListResult]:
         """Queue ``tasks.api.scrum.sprint.list`` in the batch."""
         return self._call(_TASKS_API_SCRUM_SPRINT_LIST, locals())
 

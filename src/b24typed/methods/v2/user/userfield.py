@@ -35,11 +35,11 @@ _USER_USERFIELD_DELETE: Spec[_m.UserUserfieldDeleteResult] = Spec(
     2, "user.userfield.delete", _MODELS, "UserUserfieldDeleteResult", {"id": "id"}
 )
 _USER_USERFIELD_FILE_GET: Spec[Any] = Spec(2, "user.userfield.file.get", _MODELS, None, {})
-_USER_USERFIELD_LIST: ListSpec[Any, _m.UserUserfieldListItem] = ListSpec(
+_USER_USERFIELD_LIST: ListSpec[_m.UserUserfieldListResult, _m.UserUserfieldListItem] = ListSpec(
     2,
     "user.userfield.list",
     _MODELS,
-    None,
+    "UserUserfieldListResult",
     {"filter": "filter", "order": "order"},
     item="UserUserfieldListItem",
     items_key=None,
@@ -113,7 +113,7 @@ class UserUserfield(SyncNamespace):
         ]
         | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.UserUserfieldListResult:
         """One page of ``user.userfield`` records.
 
         REST v2 method ``user.userfield.list``.
@@ -121,6 +121,8 @@ class UserUserfield(SyncNamespace):
         Docs:
         https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.user.userfield.UserUserfieldListResult`.
         """
         return self._call(_USER_USERFIELD_LIST, locals())
 
@@ -247,7 +249,7 @@ class AsyncUserUserfield(AsyncNamespace):
         ]
         | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.UserUserfieldListResult:
         """One page of ``user.userfield`` records.
 
         REST v2 method ``user.userfield.list``.
@@ -255,6 +257,8 @@ class AsyncUserUserfield(AsyncNamespace):
         Docs:
         https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.user.userfield.UserUserfieldListResult`.
         """
         return await self._call(_USER_USERFIELD_LIST, locals())
 
@@ -365,7 +369,7 @@ class BatchUserUserfield(BatchNamespace):
         ]
         | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.UserUserfieldListResult]:
         """Queue ``user.userfield.list`` in the batch."""
         return self._call(_USER_USERFIELD_LIST, locals())
 

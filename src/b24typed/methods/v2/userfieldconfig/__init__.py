@@ -51,24 +51,22 @@ _USERFIELDCONFIG_GET_TYPES: Spec[_m.UserfieldconfigGetTypesResult] = Spec(
     "UserfieldconfigGetTypesResult",
     {"module_id": "moduleId"},
 )
-_USERFIELDCONFIG_LIST: ListSpec[_m.UserfieldconfigListResult, _m.UserfieldconfigListItem] = (
-    ListSpec(
-        2,
-        "userfieldconfig.list",
-        _MODELS,
-        "UserfieldconfigListResult",
-        {
-            "module_id": "moduleId",
-            "filter": "filter",
-            "order": "order",
-            "select": "select",
-            "start": "start",
-        },
-        item="UserfieldconfigListItem",
-        items_key="fields",
-        id_key="id",
-        cursor_key="id",
-    )
+_USERFIELDCONFIG_LIST: ListSpec[_m.UserfieldconfigListResult, _m.Userfieldconfig] = ListSpec(
+    2,
+    "userfieldconfig.list",
+    _MODELS,
+    "UserfieldconfigListResult",
+    {
+        "module_id": "moduleId",
+        "filter": "filter",
+        "order": "order",
+        "select": "select",
+        "start": "start",
+    },
+    item="Userfieldconfig",
+    items_key="fields",
+    id_key="id",
+    cursor_key="id",
 )
 _USERFIELDCONFIG_UPDATE: Spec[_m.UserfieldconfigUpdateResult] = Spec(
     2,
@@ -187,7 +185,7 @@ class Userfieldconfig(SyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> Iterator[_m.UserfieldconfigListItem]:
+    ) -> Iterator[_m.Userfieldconfig]:
         """Every item, typed, page after page: ``for item in ...:``.
 
         Walks ``userfieldconfig.list``.
@@ -331,7 +329,7 @@ class AsyncUserfieldconfig(AsyncNamespace):
         id_key: str | None = None,
         cursor_key: str | None = None,
         progress: ListProgress = None,
-    ) -> AsyncIterator[_m.UserfieldconfigListItem]:
+    ) -> AsyncIterator[_m.Userfieldconfig]:
         """Every item, typed, page after page: ``async for item in ...:``.
 
         Walks ``userfieldconfig.list``.

@@ -47,11 +47,11 @@ _USERFIELDTYPE_DELETE: Spec[_m.UserfieldtypeDeleteResult] = Spec(
     "UserfieldtypeDeleteResult",
     {"user_type_id": "USER_TYPE_ID"},
 )
-_USERFIELDTYPE_LIST: ListSpec[Any, _m.UserfieldtypeListItem] = ListSpec(
+_USERFIELDTYPE_LIST: ListSpec[_m.UserfieldtypeListResult, _m.UserfieldtypeListItem] = ListSpec(
     2,
     "userfieldtype.list",
     _MODELS,
-    None,
+    "UserfieldtypeListResult",
     {},
     item="UserfieldtypeListItem",
     items_key=None,
@@ -118,7 +118,7 @@ class Userfieldtype(SyncNamespace):
         self,
         *,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.UserfieldtypeListResult:
         """One page of ``userfieldtype`` records.
 
         REST v2 method ``userfieldtype.list``.
@@ -126,6 +126,8 @@ class Userfieldtype(SyncNamespace):
         Docs:
         https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-list.html
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.userfieldtype.UserfieldtypeListResult`.
         """
         return self._call(_USERFIELDTYPE_LIST, locals())
 
@@ -222,7 +224,7 @@ class AsyncUserfieldtype(AsyncNamespace):
         self,
         *,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.UserfieldtypeListResult:
         """One page of ``userfieldtype`` records.
 
         REST v2 method ``userfieldtype.list``.
@@ -230,6 +232,8 @@ class AsyncUserfieldtype(AsyncNamespace):
         Docs:
         https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-list.html
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.userfieldtype.UserfieldtypeListResult`.
         """
         return await self._call(_USERFIELDTYPE_LIST, locals())
 
@@ -310,7 +314,7 @@ class BatchUserfieldtype(BatchNamespace):
         self,
         *,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.UserfieldtypeListResult]:
         """Queue ``userfieldtype.list`` in the batch."""
         return self._call(_USERFIELDTYPE_LIST, locals())
 

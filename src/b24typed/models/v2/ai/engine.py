@@ -9,14 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypeAlias, TypedDict
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LStr, Rows
 
 
 class AiEngineListItemSettings(B24Model):
     """An object in the result of ``ai.engine.list``."""
 
     code_alias: LStr = None
-    model_context_limit: LInt = None
+    model_context_limit: LFloat = None
     model_context_type: LStr = None
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LStr
 
 
 class AppInfoResult(B24Model):
@@ -26,4 +26,4 @@ class AppInfoResult(B24Model):
     license_type: LStr = Field(None, alias="LICENSE_TYPE")
     payment_expired: LStr = Field(None, alias="PAYMENT_EXPIRED")
     status: LStr = Field(None, alias="STATUS")
-    version: LInt = Field(None, alias="VERSION")
+    version: LFloat = Field(None, alias="VERSION")

@@ -13,7 +13,7 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
-from b24typed.fieldtypes import DateTime
+from b24typed.models.entities.biconnector import BiconnectorConnector as BiconnectorConnector
 
 
 class BiconnectorConnectorAddResult(B24Model):
@@ -60,59 +60,9 @@ class BiconnectorConnectorFieldsResult(B24Model):
     type: LStr = None
 
 
-class BiconnectorConnectorGetResultItemSettingsItem(B24Model):
-    """An object in the result of ``biconnector.connector.get``."""
+BiconnectorConnectorGetResult: TypeAlias = BiconnectorConnector
 
-    code: LStr = None
-    name: LStr = None
-    type: LStr = None
-
-
-class BiconnectorConnectorGetResultItem(B24Model):
-    """An object in the result of ``biconnector.connector.get``."""
-
-    date_create: LStr = Field(None, alias="dateCreate")
-    description: LStr = None
-    id: LInt = None
-    logo: LStr = None
-    settings: LList[BiconnectorConnectorGetResultItemSettingsItem] = None
-    sort: LInt = None
-    title: LStr = None
-    url_check: LStr = Field(None, alias="urlCheck")
-    url_data: LStr = Field(None, alias="urlData")
-    url_table_description: LStr = Field(None, alias="urlTableDescription")
-    url_table_list: LStr = Field(None, alias="urlTableList")
-
-
-class BiconnectorConnectorGetResult(B24Model):
-    """Result of ``biconnector.connector.get`` (REST v2)."""
-
-    date_create: DateTime = Field(None, alias="dateCreate")
-    description: LStr = None
-    id: LInt = None
-    item: BiconnectorConnectorGetResultItem | None = None
-    logo: LStr = None
-    settings: LList[Any] = None
-    sort: LInt = None
-    source_code: LStr = Field(None, alias="sourceCode")
-    support_mapping: LBool = Field(None, alias="supportMapping")
-    title: LStr = None
-    url_check: LStr = Field(None, alias="urlCheck")
-    url_data: LStr = Field(None, alias="urlData")
-    url_table_description: LStr = Field(None, alias="urlTableDescription")
-    url_table_list: LStr = Field(None, alias="urlTableList")
-
-
-class BiconnectorConnectorListItem(B24Model):
-    """An object in the result of ``biconnector.connector.list``."""
-
-    date_create: LStr = Field(None, alias="dateCreate")
-    id: LInt = None
-    title: LStr = None
-    url_check: LStr = Field(None, alias="urlCheck")
-
-
-BiconnectorConnectorListResult: TypeAlias = Rows[BiconnectorConnectorListItem]
+BiconnectorConnectorListResult: TypeAlias = Rows[BiconnectorConnector]
 
 BiconnectorConnectorUpdateResult: TypeAlias = LBool
 

@@ -13,6 +13,7 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.models.entities.biconnector import BiconnectorDataset as BiconnectorDataset
 
 
 class BiconnectorDatasetAddResult(B24Model):
@@ -67,73 +68,9 @@ class BiconnectorDatasetFieldsResult(B24Model):
 
 BiconnectorDatasetFieldsUpdateResult: TypeAlias = LBool
 
+BiconnectorDatasetGetResult: TypeAlias = BiconnectorDataset
 
-class BiconnectorDatasetGetResultFields(B24Model):
-    """An object in the result of ``biconnector.dataset.get``."""
-
-    dataset_id: Any = Field(None, alias="datasetId")
-    external_code: Any = Field(None, alias="externalCode")
-    id: Any = None
-    name: Any = None
-    type: Any = None
-    visible: Any = None
-
-
-class BiconnectorDatasetGetResultItemFieldsItem(B24Model):
-    """An object in the result of ``biconnector.dataset.get``."""
-
-    dataset_id: LInt = Field(None, alias="datasetId")
-    external_code: LStr = Field(None, alias="externalCode")
-    id: LInt = None
-    name: LStr = None
-    type: LStr = None
-    visible: LBool = None
-
-
-class BiconnectorDatasetGetResultItem(B24Model):
-    """An object in the result of ``biconnector.dataset.get``."""
-
-    created_by_id: LInt = Field(None, alias="createdById")
-    date_create: LStr = Field(None, alias="dateCreate")
-    date_update: LStr = Field(None, alias="dateUpdate")
-    description: LStr = None
-    external_code: LStr = Field(None, alias="externalCode")
-    external_id: LInt = Field(None, alias="externalId")
-    external_name: LStr = Field(None, alias="externalName")
-    fields: LList[BiconnectorDatasetGetResultItemFieldsItem] = None
-    id: LInt = None
-    name: LStr = None
-    type: LStr = None
-    updated_by_id: LInt = Field(None, alias="updatedById")
-
-
-class BiconnectorDatasetGetResult(B24Model):
-    """Result of ``biconnector.dataset.get`` (REST v2)."""
-
-    created_by_id: Any = Field(None, alias="createdById")
-    date_create: Any = Field(None, alias="dateCreate")
-    date_update: Any = Field(None, alias="dateUpdate")
-    description: Any = None
-    external_code: Any = Field(None, alias="externalCode")
-    external_id: Any = Field(None, alias="externalId")
-    external_name: Any = Field(None, alias="externalName")
-    fields: BiconnectorDatasetGetResultFields | None = None
-    id: Any = None
-    item: BiconnectorDatasetGetResultItem | None = None
-    name: Any = None
-    type: Any = None
-    updated_by_id: Any = Field(None, alias="updatedById")
-
-
-class BiconnectorDatasetListItem(B24Model):
-    """An object in the result of ``biconnector.dataset.list``."""
-
-    description: LStr = None
-    id: LInt = None
-    name: LStr = None
-
-
-BiconnectorDatasetListResult: TypeAlias = Rows[BiconnectorDatasetListItem]
+BiconnectorDatasetListResult: TypeAlias = Rows[BiconnectorDataset]
 
 BiconnectorDatasetUpdateResult: TypeAlias = LBool
 

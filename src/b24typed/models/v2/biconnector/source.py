@@ -13,6 +13,7 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.models.entities.biconnector import BiconnectorSource as BiconnectorSource
 
 
 class BiconnectorSourceAddResult(B24Model):
@@ -55,67 +56,9 @@ class BiconnectorSourceFieldsResult(B24Model):
     type: LStr = None
 
 
-class BiconnectorSourceGetResultItemConnection(B24Model):
-    """An object in the result of ``biconnector.source.get``."""
+BiconnectorSourceGetResult: TypeAlias = BiconnectorSource
 
-    active: LBool = None
-    code: LStr = None
-    created_by_id: LInt = Field(None, alias="createdById")
-    date_create: LStr = Field(None, alias="dateCreate")
-    date_update: LStr = Field(None, alias="dateUpdate")
-    description: LStr = None
-    id: LInt = None
-    title: LStr = None
-    type: LStr = None
-    updated_by_id: LInt = Field(None, alias="updatedById")
-
-
-class BiconnectorSourceGetResultItemSettingsItem(B24Model):
-    """An object in the result of ``biconnector.source.get``."""
-
-    code: LStr = None
-    id: LInt = None
-    name: LStr = None
-    type: LStr = None
-    value: LStr = None
-
-
-class BiconnectorSourceGetResultItem(B24Model):
-    """An object in the result of ``biconnector.source.get``."""
-
-    connection: BiconnectorSourceGetResultItemConnection | None = None
-    connector_id: LInt = Field(None, alias="connectorId")
-    settings: LList[BiconnectorSourceGetResultItemSettingsItem] = None
-
-
-class BiconnectorSourceGetResult(B24Model):
-    """Result of ``biconnector.source.get`` (REST v2)."""
-
-    active: Any = None
-    code: Any = None
-    connector_id: Any = Field(None, alias="connectorId")
-    created_by_id: Any = Field(None, alias="createdById")
-    date_create: Any = Field(None, alias="dateCreate")
-    date_update: Any = Field(None, alias="dateUpdate")
-    description: Any = None
-    id: Any = None
-    item: BiconnectorSourceGetResultItem | None = None
-    settings: Any = None
-    title: Any = None
-    type: Any = None
-    updated_by_id: Any = Field(None, alias="updatedById")
-
-
-class BiconnectorSourceListItem(B24Model):
-    """An object in the result of ``biconnector.source.list``."""
-
-    active: LBool = None
-    date_create: LStr = Field(None, alias="dateCreate")
-    id: LInt = None
-    title: LStr = None
-
-
-BiconnectorSourceListResult: TypeAlias = Rows[BiconnectorSourceListItem]
+BiconnectorSourceListResult: TypeAlias = Rows[BiconnectorSource]
 
 BiconnectorSourceUpdateResult: TypeAlias = LBool
 

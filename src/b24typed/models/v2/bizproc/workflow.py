@@ -28,6 +28,8 @@ class BizprocWorkflowInstancesItem(B24Model):
     template_id: LInt = Field(None, alias="TEMPLATE_ID")
 
 
+BizprocWorkflowInstancesResult: TypeAlias = Rows[BizprocWorkflowInstancesItem]
+
 BizprocWorkflowKillResult: TypeAlias = LBool
 
 BizprocWorkflowStartResult: TypeAlias = LStr

@@ -12,7 +12,11 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr, Rows
+from b24typed.models.entities.booking import BookingV1Booking as BookingV1Booking
+from b24typed.models.entities.booking import BookingV1Resource as BookingV1Resource
+from b24typed.models.entities.booking import BookingV1ResourceType as BookingV1ResourceType
+from b24typed.models.entities.booking import BookingV1Waitlist as BookingV1Waitlist
 
 BookingV1BookingAddFieldsDatePeriod = TypedDict(
     "BookingV1BookingAddFieldsDatePeriod",
@@ -97,40 +101,16 @@ class BookingV1BookingExternalDataSetExternalDataItem(TypedDict, total=False):
 BookingV1BookingExternalDataUnsetResult: TypeAlias = LBool
 
 
-class BookingV1BookingGetResultBookingDatePeriodFrom(B24Model):
-    """An object in the result of ``booking.v1.booking.get``."""
-
-    timestamp: LInt = None
-    timezone: LStr = None
-
-
-class BookingV1BookingGetResultBookingDatePeriod(B24Model):
-    """An object in the result of ``booking.v1.booking.get``."""
-
-    from_: BookingV1BookingGetResultBookingDatePeriodFrom | None = Field(None, alias="from")
-    to: BookingV1BookingGetResultBookingDatePeriodFrom | None = None
-
-
-class BookingV1BookingGetResultBooking(B24Model):
-    """An object in the result of ``booking.v1.booking.get``."""
-
-    date_period: BookingV1BookingGetResultBookingDatePeriod | None = Field(None, alias="datePeriod")
-    description: Any = None
-    id: LInt = None
-    name: LStr = None
-    resource_ids: LList[LInt] = Field(None, alias="resourceIds")
-
-
 class BookingV1BookingGetResult(B24Model):
     """Result of ``booking.v1.booking.get`` (REST v2)."""
 
-    booking: BookingV1BookingGetResultBooking
+    booking: BookingV1Booking
 
 
 class BookingV1BookingListResult(B24Model):
     """Result of ``booking.v1.booking.list`` (REST v2)."""
 
-    booking: Rows[BookingV1BookingGetResultBooking]
+    booking: Rows[BookingV1Booking]
 
 
 BookingV1BookingUpdateResult: TypeAlias = LBool
@@ -183,58 +163,26 @@ class BookingV1ResourceAddFields(TypedDict, total=False):
 BookingV1ResourceDeleteResult: TypeAlias = LBool
 
 
-class BookingV1ResourceGetResultResource(B24Model):
-    """An object in the result of ``booking.v1.resource.get``."""
-
-    confirmation_counter_delay: LInt = Field(None, alias="confirmationCounterDelay")
-    confirmation_notification_delay: LInt = Field(None, alias="confirmationNotificationDelay")
-    confirmation_notification_repetitions: Any = Field(
-        None, alias="confirmationNotificationRepetitions"
-    )
-    confirmation_notification_repetitions_interval: LInt = Field(
-        None, alias="confirmationNotificationRepetitionsInterval"
-    )
-    delayed_counter_delay: LInt = Field(None, alias="delayedCounterDelay")
-    delayed_notification_delay: LInt = Field(None, alias="delayedNotificationDelay")
-    description: Any = None
-    id: LInt = None
-    info_notification_delay: Any = Field(None, alias="infoNotificationDelay")
-    is_confirmation_notification_on: LStr = Field(None, alias="isConfirmationNotificationOn")
-    is_delayed_notification_on: LStr = Field(None, alias="isDelayedNotificationOn")
-    is_feedback_notification_on: LStr = Field(None, alias="isFeedbackNotificationOn")
-    is_info_notification_on: LStr = Field(None, alias="isInfoNotificationOn")
-    is_main: LStr = Field(None, alias="isMain")
-    is_reminder_notification_on: LStr = Field(None, alias="isReminderNotificationOn")
-    name: LStr = None
-    reminder_notification_delay: LInt = Field(None, alias="reminderNotificationDelay")
-    template_type_confirmation: LStr = Field(None, alias="templateTypeConfirmation")
-    template_type_delayed: LStr = Field(None, alias="templateTypeDelayed")
-    template_type_feedback: LStr = Field(None, alias="templateTypeFeedback")
-    template_type_info: LStr = Field(None, alias="templateTypeInfo")
-    template_type_reminder: LStr = Field(None, alias="templateTypeReminder")
-    type_id: LInt = Field(None, alias="typeId")
-
-
 class BookingV1ResourceGetResult(B24Model):
     """Result of ``booking.v1.resource.get`` (REST v2)."""
 
-    resource: BookingV1ResourceGetResultResource
+    resource: BookingV1Resource
 
 
 class BookingV1ResourceListResult(B24Model):
     """Result of ``booking.v1.resource.list`` (REST v2)."""
 
-    resource: Rows[BookingV1ResourceGetResultResource]
+    resource: Rows[BookingV1Resource]
 
 
 class BookingV1ResourceSlotsListItem(B24Model):
     """An object in the result of ``booking.v1.resource.slots.list``."""
 
-    from_: LInt = Field(None, alias="from")
+    from_: LFloat = Field(None, alias="from")
     id: LInt = None
-    slot_size: LInt = Field(None, alias="slotSize")
+    slot_size: LFloat = Field(None, alias="slotSize")
     timezone: LStr = None
-    to: LInt = None
+    to: LFloat = None
     week_days: LList[LStr] = Field(None, alias="weekDays")
 
 
@@ -323,44 +271,16 @@ class BookingV1ResourceTypeAddFields(TypedDict, total=False):
 BookingV1ResourceTypeDeleteResult: TypeAlias = LBool
 
 
-class BookingV1ResourceTypeGetResultResourceType(B24Model):
-    """An object in the result of ``booking.v1.resourceType.get``."""
-
-    code: LStr = None
-    confirmation_counter_delay: LInt = Field(None, alias="confirmationCounterDelay")
-    confirmation_notification_delay: LInt = Field(None, alias="confirmationNotificationDelay")
-    confirmation_notification_repetitions: Any = Field(
-        None, alias="confirmationNotificationRepetitions"
-    )
-    confirmation_notification_repetitions_interval: LInt = Field(
-        None, alias="confirmationNotificationRepetitionsInterval"
-    )
-    delayed_counter_delay: LInt = Field(None, alias="delayedCounterDelay")
-    delayed_notification_delay: LInt = Field(None, alias="delayedNotificationDelay")
-    id: LInt = None
-    info_notification_delay: Any = Field(None, alias="infoNotificationDelay")
-    is_confirmation_notification_on: LStr = Field(None, alias="isConfirmationNotificationOn")
-    is_delayed_notification_on: LStr = Field(None, alias="isDelayedNotificationOn")
-    is_feedback_notification_on: LStr = Field(None, alias="isFeedbackNotificationOn")
-    is_reminder_notification_on: LStr = Field(None, alias="isReminderNotificationOn")
-    name: LStr = None
-    reminder_notification_delay: LInt = Field(None, alias="reminderNotificationDelay")
-    template_type_confirmation: LStr = Field(None, alias="templateTypeConfirmation")
-    template_type_delayed: LStr = Field(None, alias="templateTypeDelayed")
-    template_type_feedback: LStr = Field(None, alias="templateTypeFeedback")
-    template_type_reminder: LStr = Field(None, alias="templateTypeReminder")
-
-
 class BookingV1ResourceTypeGetResult(B24Model):
     """Result of ``booking.v1.resourceType.get`` (REST v2)."""
 
-    resource_type: BookingV1ResourceTypeGetResultResourceType = Field(alias="resourceType")
+    resource_type: BookingV1ResourceType = Field(alias="resourceType")
 
 
 class BookingV1ResourceTypeListResult(B24Model):
     """Result of ``booking.v1.resourceType.list`` (REST v2)."""
 
-    resource: Rows[BookingV1ResourceTypeGetResultResourceType]
+    resource: Rows[BookingV1ResourceType]
 
 
 BookingV1ResourceTypeUpdateResult: TypeAlias = LBool
@@ -416,30 +336,16 @@ BookingV1WaitlistExternalDataSetResult: TypeAlias = LBool
 BookingV1WaitlistExternalDataUnsetResult: TypeAlias = LBool
 
 
-class BookingV1WaitlistGetResultWaitList(B24Model):
-    """An object in the result of ``booking.v1.waitlist.get``."""
-
-    id: LInt = None
-    note: Any = None
-
-
 class BookingV1WaitlistGetResult(B24Model):
     """Result of ``booking.v1.waitlist.get`` (REST v2)."""
 
-    wait_list: BookingV1WaitlistGetResultWaitList = Field(alias="waitList")
-
-
-class BookingV1WaitlistListItem(B24Model):
-    """An object in the result of ``booking.v1.waitlist.list``."""
-
-    id: LInt = None
-    note: LStr = None
+    wait_list: BookingV1Waitlist = Field(alias="waitList")
 
 
 class BookingV1WaitlistListResult(B24Model):
     """Result of ``booking.v1.waitlist.list`` (REST v2)."""
 
-    wait_list: Rows[BookingV1WaitlistListItem] = Field(alias="waitList")
+    wait_list: Rows[BookingV1Waitlist] = Field(alias="waitList")
 
 
 BookingV1WaitlistUpdateResult: TypeAlias = LBool

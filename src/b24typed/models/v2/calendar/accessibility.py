@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LFloat, LInt, LList, LStr
 from b24typed.fieldtypes import DateTime
 
 
@@ -29,8 +29,8 @@ class CalendarAccessibilityGetResultN1Item(B24Model):
     name: LStr = Field(None, alias="NAME")
     tz_from: LStr = Field(None, alias="TZ_FROM")
     tz_to: LStr = Field(None, alias="TZ_TO")
-    user_offset_from: LInt = Field(None, alias="~USER_OFFSET_FROM")
-    user_offset_to: LInt = Field(None, alias="~USER_OFFSET_TO")
+    user_offset_from: LFloat = Field(None, alias="~USER_OFFSET_FROM")
+    user_offset_to: LFloat = Field(None, alias="~USER_OFFSET_TO")
 
 
 class CalendarAccessibilityGetResultN2Item(B24Model):

@@ -8,31 +8,16 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from pydantic import Field
-
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, Rows
 from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.catalog import CatalogCatalog as CatalogCatalog
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class CatalogCatalogGetResultCatalog(B24Model):
-    """An object in the result of ``catalog.catalog.get``."""
-
-    iblock_id: LInt = Field(None, alias="iblockId")
-    iblock_type_id: LInt = Field(None, alias="iblockTypeId")
-    id: LInt = None
-    lid: LStr = None
-    name: LStr = None
-    product_iblock_id: LInt = Field(None, alias="productIblockId")
-    sku_property_id: LInt = Field(None, alias="skuPropertyId")
-    subscription: LStr = None
-    vat_id: LInt = Field(None, alias="vatId")
 
 
 class CatalogCatalogGetResult(B24Model):
     """Result of ``catalog.catalog.get`` (REST v2)."""
 
-    catalog: CatalogCatalogGetResultCatalog
+    catalog: CatalogCatalog
 
 
 class CatalogCatalogGetFieldsResult(B24Model):
@@ -47,4 +32,4 @@ CatalogCatalogIsOffersResult: TypeAlias = LBool
 class CatalogCatalogListResult(B24Model):
     """Result of ``catalog.catalog.list`` (REST v2)."""
 
-    catalogs: Rows[CatalogCatalogGetResultCatalog]
+    catalogs: Rows[CatalogCatalog]

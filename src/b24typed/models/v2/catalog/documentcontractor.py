@@ -11,26 +11,16 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, Rows
+from b24typed.core.typed_models import B24Model, LBool, Rows
 from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.catalog import CatalogDocumentcontractor as CatalogDocumentcontractor
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class CatalogDocumentcontractorAddResultDocumentContractor(B24Model):
-    """An object in the result of ``catalog.documentcontractor.add``."""
-
-    document_id: LInt = Field(None, alias="documentId")
-    entity_id: LInt = Field(None, alias="entityId")
-    entity_type_id: LInt = Field(None, alias="entityTypeId")
-    id: LInt = None
 
 
 class CatalogDocumentcontractorAddResult(B24Model):
     """Result of ``catalog.documentcontractor.add`` (REST v2)."""
 
-    document_contractor: CatalogDocumentcontractorAddResultDocumentContractor = Field(
-        alias="documentContractor"
-    )
+    document_contractor: CatalogDocumentcontractor = Field(alias="documentContractor")
 
 
 class CatalogDocumentcontractorAddFields(TypedDict, total=False):
@@ -51,6 +41,4 @@ class CatalogDocumentcontractorGetFieldsResult(B24Model):
 class CatalogDocumentcontractorListResult(B24Model):
     """Result of ``catalog.documentcontractor.list`` (REST v2)."""
 
-    document_contractor: Rows[CatalogDocumentcontractorAddResultDocumentContractor] = Field(
-        alias="documentContractor"
-    )
+    document_contractor: Rows[CatalogDocumentcontractor] = Field(alias="documentContractor")

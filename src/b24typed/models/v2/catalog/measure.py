@@ -8,30 +8,18 @@ from __future__ import annotations
 
 from typing import Literal, TypeAlias, TypedDict
 
-from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LList
 from b24typed.fieldtypes import ByKey, DateTime
+from b24typed.models.entities.catalog import CatalogMeasure as CatalogMeasure
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class CatalogMeasureAddResultMeasure(B24Model):
-    """An object in the result of ``catalog.measure.add``."""
-
-    code: LInt = None
-    id: LInt = None
-    is_default: LStr = Field(None, alias="isDefault")
-    measure_title: LStr = Field(None, alias="measureTitle")
-    symbol: LStr = None
-    symbol_intl: LStr = Field(None, alias="symbolIntl")
-    symbol_letter_intl: LStr = Field(None, alias="symbolLetterIntl")
 
 
 class CatalogMeasureAddResult(B24Model):
     """Result of ``catalog.measure.add`` (REST v2)."""
 
-    measure: CatalogMeasureAddResultMeasure
+    measure: CatalogMeasure
 
 
 class CatalogMeasureAddFields(TypedDict, total=False):
@@ -54,14 +42,6 @@ class CatalogMeasureGetFieldsResult(B24Model):
     measure: ByKey[FieldDescriptor] | None = None
 
 
-class CatalogMeasureListResultMeasuresItem(B24Model):
-    """An object in the result of ``catalog.measure.list``."""
-
-    code: LInt = None
-    id: LInt = None
-    symbol_intl: LStr = Field(None, alias="symbolIntl")
-
-
 class CatalogMeasureListResultTime(B24Model):
     """An object in the result of ``catalog.measure.list``."""
 
@@ -69,7 +49,7 @@ class CatalogMeasureListResultTime(B24Model):
     date_start: DateTime = None
     duration: LFloat = None
     finish: LFloat = None
-    operating: LInt = None
+    operating: LFloat = None
     processing: LFloat = None
     start: LFloat = None
 
@@ -78,9 +58,9 @@ class CatalogMeasureListResult(B24Model):
     """Result of ``catalog.measure.list`` (REST v2)."""
 
     measure: LList[LDict] = None
-    measures: LList[CatalogMeasureListResultMeasuresItem] = None
+    measures: LList[CatalogMeasure] = None
     time: CatalogMeasureListResultTime | None = None
-    total: LInt = None
+    total: LFloat = None
 
 
 CatalogMeasureUpdateResult: TypeAlias = CatalogMeasureAddResult

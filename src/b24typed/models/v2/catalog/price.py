@@ -14,27 +14,14 @@ from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LStr, Rows
 from b24typed.fieldtypes import ByKey, DateTime, Money
+from b24typed.models.entities.catalog import CatalogPrice as CatalogPrice
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class CatalogPriceAddResultPrice(B24Model):
-    """An object in the result of ``catalog.price.add``."""
-
-    catalog_group_id: LInt = Field(None, alias="catalogGroupId")
-    currency: LStr = None
-    extra_id: Any = Field(None, alias="extraId")
-    id: LInt = None
-    price: LFloat = None
-    product_id: LInt = Field(None, alias="productId")
-    quantity_from: Any = Field(None, alias="quantityFrom")
-    quantity_to: Any = Field(None, alias="quantityTo")
-    timestamp_x: DateTime = Field(None, alias="timestampX")
 
 
 class CatalogPriceAddResult(B24Model):
     """Result of ``catalog.price.add`` (REST v2)."""
 
-    price: CatalogPriceAddResultPrice
+    price: CatalogPrice
 
 
 class CatalogPriceAddFields(TypedDict, total=False):
@@ -46,26 +33,7 @@ class CatalogPriceAddFields(TypedDict, total=False):
 
 CatalogPriceDeleteResult: TypeAlias = LBool
 
-
-class CatalogPriceGetResultPrice(B24Model):
-    """An object in the result of ``catalog.price.get``."""
-
-    catalog_group_id: LInt = Field(None, alias="catalogGroupId")
-    currency: LStr = None
-    extra_id: LInt = Field(None, alias="extraId")
-    id: LInt = None
-    price: Money = None
-    price_scale: Money = Field(None, alias="priceScale")
-    product_id: LInt = Field(None, alias="productId")
-    quantity_from: LInt = Field(None, alias="quantityFrom")
-    quantity_to: LInt = Field(None, alias="quantityTo")
-    timestamp_x: DateTime = Field(None, alias="timestampX")
-
-
-class CatalogPriceGetResult(B24Model):
-    """Result of ``catalog.price.get`` (REST v2)."""
-
-    price: CatalogPriceGetResultPrice
+CatalogPriceGetResult: TypeAlias = CatalogPriceAddResult
 
 
 class CatalogPriceGetFieldsResult(B24Model):
@@ -77,7 +45,7 @@ class CatalogPriceGetFieldsResult(B24Model):
 class CatalogPriceListResult(B24Model):
     """Result of ``catalog.price.list`` (REST v2)."""
 
-    prices: Rows[CatalogPriceGetResultPrice]
+    prices: Rows[CatalogPrice]
 
 
 class CatalogPriceModifyResultPricesItem(B24Model):
@@ -87,8 +55,8 @@ class CatalogPriceModifyResultPricesItem(B24Model):
     currency: LStr = None
     extra_id: Any = Field(None, alias="extraId")
     id: LInt = None
-    price: LInt = None
-    price_scale: LInt = Field(None, alias="priceScale")
+    price: Money = None
+    price_scale: LFloat = Field(None, alias="priceScale")
     product_id: LInt = Field(None, alias="productId")
     quantity_from: Any = Field(None, alias="quantityFrom")
     quantity_to: Any = Field(None, alias="quantityTo")

@@ -11,29 +11,16 @@ from typing import Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LList
 from b24typed.fieldtypes import ByKey, DateTime
+from b24typed.models.entities.catalog import CatalogPriceType as CatalogPriceType
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class CatalogPriceTypeAddResultPriceType(B24Model):
-    """An object in the result of ``catalog.priceType.add``."""
-
-    base: LStr = None
-    created_by: LInt = Field(None, alias="createdBy")
-    date_create: DateTime = Field(None, alias="dateCreate")
-    id: LInt = None
-    modified_by: LInt = Field(None, alias="modifiedBy")
-    name: LStr = None
-    sort: LInt = None
-    timestamp_x: DateTime = Field(None, alias="timestampX")
-    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class CatalogPriceTypeAddResult(B24Model):
     """Result of ``catalog.priceType.add`` (REST v2)."""
 
-    price_type: CatalogPriceTypeAddResultPriceType = Field(alias="priceType")
+    price_type: CatalogPriceType = Field(alias="priceType")
 
 
 class CatalogPriceTypeAddFields(TypedDict, total=False):
@@ -54,14 +41,6 @@ class CatalogPriceTypeGetFieldsResult(B24Model):
     price_type: ByKey[FieldDescriptor] | None = Field(None, alias="priceType")
 
 
-class CatalogPriceTypeListResultPriceTypesItem(B24Model):
-    """An object in the result of ``catalog.priceType.list``."""
-
-    id: LInt = None
-    name: LStr = None
-    xml_id: LStr = Field(None, alias="xmlId")
-
-
 class CatalogPriceTypeListResultTime(B24Model):
     """An object in the result of ``catalog.priceType.list``."""
 
@@ -69,7 +48,7 @@ class CatalogPriceTypeListResultTime(B24Model):
     date_start: DateTime = None
     duration: LFloat = None
     finish: LFloat = None
-    operating: LInt = None
+    operating: LFloat = None
     processing: LFloat = None
     start: LFloat = None
 
@@ -77,9 +56,9 @@ class CatalogPriceTypeListResultTime(B24Model):
 class CatalogPriceTypeListResult(B24Model):
     """Result of ``catalog.priceType.list`` (REST v2)."""
 
-    price_types: LList[CatalogPriceTypeListResultPriceTypesItem] = Field(None, alias="priceTypes")
+    price_types: LList[CatalogPriceType] = Field(None, alias="priceTypes")
     time: CatalogPriceTypeListResultTime | None = None
-    total: LInt = None
+    total: LFloat = None
 
 
 CatalogPriceTypeUpdateResult: TypeAlias = CatalogPriceTypeAddResult

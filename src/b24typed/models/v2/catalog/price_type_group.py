@@ -11,24 +11,16 @@ from typing import Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, Rows
 from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.catalog import CatalogPriceTypeGroup as CatalogPriceTypeGroup
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class CatalogPriceTypeGroupAddResultPriceTypeGroup(B24Model):
-    """An object in the result of ``catalog.priceTypeGroup.add``."""
-
-    access: LStr = None
-    catalog_group_id: LInt = Field(None, alias="catalogGroupId")
-    group_id: LInt = Field(None, alias="groupId")
-    id: LInt = None
 
 
 class CatalogPriceTypeGroupAddResult(B24Model):
     """Result of ``catalog.priceTypeGroup.add`` (REST v2)."""
 
-    price_type_group: CatalogPriceTypeGroupAddResultPriceTypeGroup = Field(alias="priceTypeGroup")
+    price_type_group: CatalogPriceTypeGroup = Field(alias="priceTypeGroup")
 
 
 class CatalogPriceTypeGroupAddFields(TypedDict, total=False):
@@ -49,6 +41,4 @@ class CatalogPriceTypeGroupGetFieldsResult(B24Model):
 class CatalogPriceTypeGroupListResult(B24Model):
     """Result of ``catalog.priceTypeGroup.list`` (REST v2)."""
 
-    price_type_groups: Rows[CatalogPriceTypeGroupAddResultPriceTypeGroup] = Field(
-        alias="priceTypeGroups"
-    )
+    price_type_groups: Rows[CatalogPriceTypeGroup] = Field(alias="priceTypeGroups")

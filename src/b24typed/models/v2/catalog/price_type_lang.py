@@ -11,24 +11,16 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LStr, Rows
 from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.catalog import CatalogPriceTypeLang as CatalogPriceTypeLang
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class CatalogPriceTypeLangAddResultPriceTypeLang(B24Model):
-    """An object in the result of ``catalog.priceTypeLang.add``."""
-
-    catalog_group_id: LInt = Field(None, alias="catalogGroupId")
-    id: LInt = None
-    lang: LStr = None
-    name: LStr = None
 
 
 class CatalogPriceTypeLangAddResult(B24Model):
     """Result of ``catalog.priceTypeLang.add`` (REST v2)."""
 
-    price_type_lang: CatalogPriceTypeLangAddResultPriceTypeLang = Field(alias="priceTypeLang")
+    price_type_lang: CatalogPriceTypeLang = Field(alias="priceTypeLang")
 
 
 class CatalogPriceTypeLangAddFields(TypedDict, total=False):
@@ -65,9 +57,7 @@ class CatalogPriceTypeLangGetLanguagesResult(B24Model):
 class CatalogPriceTypeLangListResult(B24Model):
     """Result of ``catalog.priceTypeLang.list`` (REST v2)."""
 
-    price_type_langs: Rows[CatalogPriceTypeLangAddResultPriceTypeLang] = Field(
-        alias="priceTypeLangs"
-    )
+    price_type_langs: Rows[CatalogPriceTypeLang] = Field(alias="priceTypeLangs")
 
 
 CatalogPriceTypeLangUpdateResult: TypeAlias = CatalogPriceTypeLangAddResult

@@ -13,77 +13,17 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
-from b24typed.fieldtypes import DateTime
-
-
-class CatalogProductAddResultElementDetailPicture(B24Model):
-    """An object in the result of ``catalog.product.add``."""
-
-    id: LInt = None
-    url: LStr = None
-    url_machine: LStr = Field(None, alias="urlMachine")
-
-
-class CatalogProductAddResultElementProperty258(B24Model):
-    """An object in the result of ``catalog.product.add``."""
-
-    value: LStr = None
-    value_id: LInt = Field(None, alias="valueId")
-
-
-class CatalogProductAddResultElement(B24Model):
-    """An object in the result of ``catalog.product.add``."""
-
-    active: LStr = None
-    available: LStr = None
-    bundle: LStr = None
-    can_buy_zero: LStr = Field(None, alias="canBuyZero")
-    code: LStr = None
-    created_by: LInt = Field(None, alias="createdBy")
-    date_active_from: DateTime = Field(None, alias="dateActiveFrom")
-    date_active_to: DateTime = Field(None, alias="dateActiveTo")
-    date_create: DateTime = Field(None, alias="dateCreate")
-    detail_picture: CatalogProductAddResultElementDetailPicture | None = Field(
-        None, alias="detailPicture"
-    )
-    detail_text: Any = Field(None, alias="detailText")
-    detail_text_type: LStr = Field(None, alias="detailTextType")
-    height: LInt = None
-    iblock_id: LInt = Field(None, alias="iblockId")
-    iblock_section_id: LInt = Field(None, alias="iblockSectionId")
-    id: LInt = None
-    length: LInt = None
-    measure: LInt = None
-    modified_by: LInt = Field(None, alias="modifiedBy")
-    name: LStr = None
-    preview_picture: CatalogProductAddResultElementDetailPicture | None = Field(
-        None, alias="previewPicture"
-    )
-    preview_text: Any = Field(None, alias="previewText")
-    preview_text_type: LStr = Field(None, alias="previewTextType")
-    property258: CatalogProductAddResultElementProperty258 | None = None
-    property259: LList[CatalogProductAddResultElementProperty258] = None
-    purchasing_currency: LStr = Field(None, alias="purchasingCurrency")
-    purchasing_price: LStr = Field(None, alias="purchasingPrice")
-    quantity: LInt = None
-    quantity_reserved: LInt = Field(None, alias="quantityReserved")
-    quantity_trace: LStr = Field(None, alias="quantityTrace")
-    sort: LInt = None
-    subscribe: LStr = None
-    timestamp_x: DateTime = Field(None, alias="timestampX")
-    type: LInt = None
-    vat_id: LInt = Field(None, alias="vatId")
-    vat_included: LStr = Field(None, alias="vatIncluded")
-    weight: LInt = None
-    width: LInt = None
-    xml_id: LInt = Field(None, alias="xmlId")
+from b24typed.core.typed_models import B24Model, LBool, LStr, Rows
+from b24typed.models.entities.catalog import CatalogProductOffer as CatalogProductOffer
+from b24typed.models.entities.catalog import CatalogProductService as CatalogProductService
+from b24typed.models.entities.catalog import CatalogProductSku as CatalogProductSku
+from b24typed.models.entities.catalog import Product as Product
 
 
 class CatalogProductAddResult(B24Model):
     """Result of ``catalog.product.add`` (REST v2)."""
 
-    element: CatalogProductAddResultElement
+    element: Product
 
 
 class CatalogProductAddFields(TypedDict, total=False):
@@ -140,7 +80,7 @@ class CatalogProductDownloadFields(TypedDict, total=False):
 class CatalogProductGetResult(B24Model):
     """Result of ``catalog.product.get`` (REST v2)."""
 
-    product: CatalogProductAddResultElement
+    product: Product
 
 
 class CatalogProductGetFieldsByFilterResultProductActive(B24Model):
@@ -263,118 +203,16 @@ class CatalogProductGetFieldsByFilterResult(B24Model):
     product: CatalogProductGetFieldsByFilterResultProduct
 
 
-class CatalogProductListItem(B24Model):
-    """An object in the result of ``catalog.product.list``."""
-
-    active: LStr = None
-    available: LStr = None
-    barcode_multi: LStr = Field(None, alias="barcodeMulti")
-    bundle: LStr = None
-    can_buy_zero: LStr = Field(None, alias="canBuyZero")
-    code: LStr = None
-    created_by: LInt = Field(None, alias="createdBy")
-    date_active_from: DateTime = Field(None, alias="dateActiveFrom")
-    date_active_to: DateTime = Field(None, alias="dateActiveTo")
-    date_create: DateTime = Field(None, alias="dateCreate")
-    detail_picture: CatalogProductAddResultElementDetailPicture | None = Field(
-        None, alias="detailPicture"
-    )
-    detail_text: Any = Field(None, alias="detailText")
-    detail_text_type: LStr = Field(None, alias="detailTextType")
-    height: LInt = None
-    iblock_id: LInt = Field(None, alias="iblockId")
-    iblock_section_id: LInt = Field(None, alias="iblockSectionId")
-    id: LInt = None
-    length: LInt = None
-    measure: LInt = None
-    modified_by: LInt = Field(None, alias="modifiedBy")
-    name: LStr = None
-    preview_picture: CatalogProductAddResultElementDetailPicture | None = Field(
-        None, alias="previewPicture"
-    )
-    preview_text: Any = Field(None, alias="previewText")
-    preview_text_type: LStr = Field(None, alias="previewTextType")
-    property258: CatalogProductAddResultElementProperty258 | None = None
-    property259: LList[CatalogProductAddResultElementProperty258] = None
-    purchasing_currency: LStr = Field(None, alias="purchasingCurrency")
-    purchasing_price: LInt = Field(None, alias="purchasingPrice")
-    quantity: LInt = None
-    quantity_reserved: LInt = Field(None, alias="quantityReserved")
-    quantity_trace: LStr = Field(None, alias="quantityTrace")
-    recur_scheme_length: LInt = Field(None, alias="recurSchemeLength")
-    recur_scheme_type: LStr = Field(None, alias="recurSchemeType")
-    sort: LInt = None
-    subscribe: LStr = None
-    timestamp_x: DateTime = Field(None, alias="timestampX")
-    trial_price_id: LInt = Field(None, alias="trialPriceId")
-    type: LInt = None
-    vat_id: LInt = Field(None, alias="vatId")
-    vat_included: LStr = Field(None, alias="vatIncluded")
-    weight: LInt = None
-    width: LInt = None
-    without_order: LStr = Field(None, alias="withoutOrder")
-    xml_id: LInt = Field(None, alias="xmlId")
-
-
 class CatalogProductListResult(B24Model):
     """Result of ``catalog.product.list`` (REST v2)."""
 
-    products: Rows[CatalogProductListItem]
-
-
-class CatalogProductOfferAddResultOffer(B24Model):
-    """An object in the result of ``catalog.product.offer.add``."""
-
-    active: LStr = None
-    available: LStr = None
-    bundle: LStr = None
-    can_buy_zero: LStr = Field(None, alias="canBuyZero")
-    code: LStr = None
-    created_by: LInt = Field(None, alias="createdBy")
-    date_active_from: DateTime = Field(None, alias="dateActiveFrom")
-    date_active_to: DateTime = Field(None, alias="dateActiveTo")
-    date_create: DateTime = Field(None, alias="dateCreate")
-    detail_picture: CatalogProductAddResultElementDetailPicture | None = Field(
-        None, alias="detailPicture"
-    )
-    detail_text: Any = Field(None, alias="detailText")
-    detail_text_type: LStr = Field(None, alias="detailTextType")
-    height: LInt = None
-    iblock_id: LInt = Field(None, alias="iblockId")
-    iblock_section_id: Any = Field(None, alias="iblockSectionId")
-    id: LInt = None
-    length: LInt = None
-    measure: LInt = None
-    modified_by: LInt = Field(None, alias="modifiedBy")
-    name: LStr = None
-    parent_id: CatalogProductAddResultElementProperty258 | None = Field(None, alias="parentId")
-    preview_picture: CatalogProductAddResultElementDetailPicture | None = Field(
-        None, alias="previewPicture"
-    )
-    preview_text: Any = Field(None, alias="previewText")
-    preview_text_type: LStr = Field(None, alias="previewTextType")
-    property261: CatalogProductAddResultElementProperty258 | None = None
-    property262: LList[CatalogProductAddResultElementProperty258] = None
-    purchasing_currency: LStr = Field(None, alias="purchasingCurrency")
-    purchasing_price: LStr = Field(None, alias="purchasingPrice")
-    quantity: LInt = None
-    quantity_reserved: LInt = Field(None, alias="quantityReserved")
-    quantity_trace: LStr = Field(None, alias="quantityTrace")
-    sort: LInt = None
-    subscribe: LStr = None
-    timestamp_x: DateTime = Field(None, alias="timestampX")
-    type: LInt = None
-    vat_id: LInt = Field(None, alias="vatId")
-    vat_included: LStr = Field(None, alias="vatIncluded")
-    weight: LInt = None
-    width: LInt = None
-    xml_id: LInt = Field(None, alias="xmlId")
+    products: Rows[Product]
 
 
 class CatalogProductOfferAddResult(B24Model):
     """Result of ``catalog.product.offer.add`` (REST v2)."""
 
-    offer: CatalogProductOfferAddResultOffer
+    offer: CatalogProductOffer
 
 
 class CatalogProductOfferAddFields(TypedDict, total=False):
@@ -545,62 +383,10 @@ class CatalogProductOfferGetFieldsByFilterResult(B24Model):
     offer: CatalogProductOfferGetFieldsByFilterResultOffer
 
 
-class CatalogProductOfferListItem(B24Model):
-    """An object in the result of ``catalog.product.offer.list``."""
-
-    active: LStr = None
-    available: LStr = None
-    barcode_multi: LStr = Field(None, alias="barcodeMulti")
-    bundle: LStr = None
-    can_buy_zero: LStr = Field(None, alias="canBuyZero")
-    code: LStr = None
-    created_by: LInt = Field(None, alias="createdBy")
-    date_active_from: DateTime = Field(None, alias="dateActiveFrom")
-    date_active_to: DateTime = Field(None, alias="dateActiveTo")
-    date_create: DateTime = Field(None, alias="dateCreate")
-    detail_picture: CatalogProductAddResultElementDetailPicture | None = Field(
-        None, alias="detailPicture"
-    )
-    detail_text: Any = Field(None, alias="detailText")
-    detail_text_type: LStr = Field(None, alias="detailTextType")
-    height: LInt = None
-    iblock_id: LInt = Field(None, alias="iblockId")
-    iblock_section_id: Any = Field(None, alias="iblockSectionId")
-    id: LInt = None
-    length: LInt = None
-    measure: LInt = None
-    modified_by: LInt = Field(None, alias="modifiedBy")
-    name: LStr = None
-    parent_id: CatalogProductAddResultElementProperty258 | None = Field(None, alias="parentId")
-    preview_picture: CatalogProductAddResultElementDetailPicture | None = Field(
-        None, alias="previewPicture"
-    )
-    preview_text: Any = Field(None, alias="previewText")
-    preview_text_type: LStr = Field(None, alias="previewTextType")
-    purchasing_currency: LStr = Field(None, alias="purchasingCurrency")
-    purchasing_price: LInt = Field(None, alias="purchasingPrice")
-    quantity: LInt = None
-    quantity_reserved: LInt = Field(None, alias="quantityReserved")
-    quantity_trace: LStr = Field(None, alias="quantityTrace")
-    recur_scheme_length: Any = Field(None, alias="recurSchemeLength")
-    recur_scheme_type: LStr = Field(None, alias="recurSchemeType")
-    sort: LInt = None
-    subscribe: LStr = None
-    timestamp_x: DateTime = Field(None, alias="timestampX")
-    trial_price_id: Any = Field(None, alias="trialPriceId")
-    type: LInt = None
-    vat_id: LInt = Field(None, alias="vatId")
-    vat_included: LStr = Field(None, alias="vatIncluded")
-    weight: LInt = None
-    width: LInt = None
-    without_order: LStr = Field(None, alias="withoutOrder")
-    xml_id: LInt = Field(None, alias="xmlId")
-
-
 class CatalogProductOfferListResult(B24Model):
     """Result of ``catalog.product.offer.list`` (REST v2)."""
 
-    offers: Rows[CatalogProductOfferListItem]
+    offers: Rows[CatalogProductOffer]
 
 
 CatalogProductOfferUpdateResult: TypeAlias = CatalogProductOfferAddResult
@@ -648,46 +434,10 @@ class CatalogProductOfferUpdateFields(TypedDict, total=False):
     xmlId: str
 
 
-class CatalogProductServiceAddResultService(B24Model):
-    """An object in the result of ``catalog.product.service.add``."""
-
-    active: LStr = None
-    available: LStr = None
-    bundle: LStr = None
-    code: LStr = None
-    created_by: LInt = Field(None, alias="createdBy")
-    date_active_from: DateTime = Field(None, alias="dateActiveFrom")
-    date_active_to: DateTime = Field(None, alias="dateActiveTo")
-    date_create: DateTime = Field(None, alias="dateCreate")
-    detail_picture: CatalogProductAddResultElementDetailPicture | None = Field(
-        None, alias="detailPicture"
-    )
-    detail_text: Any = Field(None, alias="detailText")
-    detail_text_type: LStr = Field(None, alias="detailTextType")
-    iblock_id: LInt = Field(None, alias="iblockId")
-    iblock_section_id: LInt = Field(None, alias="iblockSectionId")
-    id: LInt = None
-    modified_by: LInt = Field(None, alias="modifiedBy")
-    name: LStr = None
-    preview_picture: CatalogProductAddResultElementDetailPicture | None = Field(
-        None, alias="previewPicture"
-    )
-    preview_text: Any = Field(None, alias="previewText")
-    preview_text_type: LStr = Field(None, alias="previewTextType")
-    property258: CatalogProductAddResultElementProperty258 | None = None
-    property259: LList[CatalogProductAddResultElementProperty258] = None
-    sort: LInt = None
-    timestamp_x: DateTime = Field(None, alias="timestampX")
-    type: LInt = None
-    vat_id: LInt = Field(None, alias="vatId")
-    vat_included: LStr = Field(None, alias="vatIncluded")
-    xml_id: LInt = Field(None, alias="xmlId")
-
-
 class CatalogProductServiceAddResult(B24Model):
     """Result of ``catalog.product.service.add`` (REST v2)."""
 
-    service: CatalogProductServiceAddResultService
+    service: CatalogProductService
 
 
 class CatalogProductServiceAddFields(TypedDict, total=False):
@@ -792,44 +542,10 @@ class CatalogProductServiceGetFieldsByFilterResult(B24Model):
     service: CatalogProductServiceGetFieldsByFilterResultService
 
 
-class CatalogProductServiceListItem(B24Model):
-    """An object in the result of ``catalog.product.service.list``."""
-
-    active: LStr = None
-    available: LStr = None
-    bundle: LStr = None
-    code: LStr = None
-    created_by: LInt = Field(None, alias="createdBy")
-    date_active_from: DateTime = Field(None, alias="dateActiveFrom")
-    date_active_to: DateTime = Field(None, alias="dateActiveTo")
-    date_create: DateTime = Field(None, alias="dateCreate")
-    detail_picture: CatalogProductAddResultElementDetailPicture | None = Field(
-        None, alias="detailPicture"
-    )
-    detail_text: Any = Field(None, alias="detailText")
-    detail_text_type: LStr = Field(None, alias="detailTextType")
-    iblock_id: LInt = Field(None, alias="iblockId")
-    iblock_section_id: LInt = Field(None, alias="iblockSectionId")
-    id: LInt = None
-    modified_by: LInt = Field(None, alias="modifiedBy")
-    name: LStr = None
-    preview_picture: CatalogProductAddResultElementDetailPicture | None = Field(
-        None, alias="previewPicture"
-    )
-    preview_text: Any = Field(None, alias="previewText")
-    preview_text_type: LStr = Field(None, alias="previewTextType")
-    sort: LInt = None
-    timestamp_x: DateTime = Field(None, alias="timestampX")
-    type: LInt = None
-    vat_id: LInt = Field(None, alias="vatId")
-    vat_included: LStr = Field(None, alias="vatIncluded")
-    xml_id: LInt = Field(None, alias="xmlId")
-
-
 class CatalogProductServiceListResult(B24Model):
     """Result of ``catalog.product.service.list`` (REST v2)."""
 
-    services: Rows[CatalogProductServiceListItem]
+    services: Rows[CatalogProductService]
 
 
 CatalogProductServiceUpdateResult: TypeAlias = CatalogProductServiceAddResult
@@ -860,56 +576,10 @@ class CatalogProductServiceUpdateFields(TypedDict, total=False):
     xmlId: str
 
 
-class CatalogProductSkuAddResultSku(B24Model):
-    """An object in the result of ``catalog.product.sku.add``."""
-
-    active: LStr = None
-    available: LStr = None
-    bundle: LStr = None
-    can_buy_zero: LStr = Field(None, alias="canBuyZero")
-    code: LStr = None
-    created_by: LInt = Field(None, alias="createdBy")
-    date_active_from: DateTime = Field(None, alias="dateActiveFrom")
-    date_active_to: DateTime = Field(None, alias="dateActiveTo")
-    date_create: DateTime = Field(None, alias="dateCreate")
-    detail_picture: CatalogProductAddResultElementDetailPicture | None = Field(
-        None, alias="detailPicture"
-    )
-    detail_text: Any = Field(None, alias="detailText")
-    detail_text_type: LStr = Field(None, alias="detailTextType")
-    height: LInt = None
-    iblock_id: LInt = Field(None, alias="iblockId")
-    iblock_section_id: LInt = Field(None, alias="iblockSectionId")
-    id: LInt = None
-    length: LInt = None
-    measure: LInt = None
-    modified_by: LInt = Field(None, alias="modifiedBy")
-    name: LStr = None
-    preview_picture: CatalogProductAddResultElementDetailPicture | None = Field(
-        None, alias="previewPicture"
-    )
-    preview_text: Any = Field(None, alias="previewText")
-    preview_text_type: LStr = Field(None, alias="previewTextType")
-    property258: CatalogProductAddResultElementProperty258 | None = None
-    property259: LList[CatalogProductAddResultElementProperty258] = None
-    purchasing_currency: LStr = Field(None, alias="purchasingCurrency")
-    purchasing_price: LStr = Field(None, alias="purchasingPrice")
-    quantity: LInt = None
-    sort: LInt = None
-    subscribe: LStr = None
-    timestamp_x: DateTime = Field(None, alias="timestampX")
-    type: LInt = None
-    vat_id: LInt = Field(None, alias="vatId")
-    vat_included: LStr = Field(None, alias="vatIncluded")
-    weight: LInt = None
-    width: LInt = None
-    xml_id: LInt = Field(None, alias="xmlId")
-
-
 class CatalogProductSkuAddResult(B24Model):
     """Result of ``catalog.product.sku.add`` (REST v2)."""
 
-    sku: CatalogProductSkuAddResultSku
+    sku: CatalogProductSku
 
 
 class CatalogProductSkuAddFields(TypedDict, total=False):
@@ -1039,56 +709,10 @@ class CatalogProductSkuGetFieldsByFilterResult(B24Model):
     sku: CatalogProductSkuGetFieldsByFilterResultSku
 
 
-class CatalogProductSkuListItem(B24Model):
-    """An object in the result of ``catalog.product.sku.list``."""
-
-    active: LStr = None
-    available: LStr = None
-    bundle: LStr = None
-    can_buy_zero: LStr = Field(None, alias="canBuyZero")
-    code: LStr = None
-    created_by: LInt = Field(None, alias="createdBy")
-    date_active_from: DateTime = Field(None, alias="dateActiveFrom")
-    date_active_to: DateTime = Field(None, alias="dateActiveTo")
-    date_create: DateTime = Field(None, alias="dateCreate")
-    detail_picture: CatalogProductAddResultElementDetailPicture | None = Field(
-        None, alias="detailPicture"
-    )
-    detail_text: Any = Field(None, alias="detailText")
-    detail_text_type: LStr = Field(None, alias="detailTextType")
-    height: Any = None
-    iblock_id: LInt = Field(None, alias="iblockId")
-    iblock_section_id: LInt = Field(None, alias="iblockSectionId")
-    id: LInt = None
-    length: Any = None
-    measure: Any = None
-    modified_by: LInt = Field(None, alias="modifiedBy")
-    name: LStr = None
-    preview_picture: CatalogProductAddResultElementDetailPicture | None = Field(
-        None, alias="previewPicture"
-    )
-    preview_text: Any = Field(None, alias="previewText")
-    preview_text_type: LStr = Field(None, alias="previewTextType")
-    property258: CatalogProductAddResultElementProperty258 | None = None
-    property259: LList[CatalogProductAddResultElementProperty258] = None
-    purchasing_currency: Any = Field(None, alias="purchasingCurrency")
-    purchasing_price: Any = Field(None, alias="purchasingPrice")
-    quantity: Any = None
-    sort: LInt = None
-    subscribe: LStr = None
-    timestamp_x: DateTime = Field(None, alias="timestampX")
-    type: LInt = None
-    vat_id: Any = Field(None, alias="vatId")
-    vat_included: LStr = Field(None, alias="vatIncluded")
-    weight: Any = None
-    width: Any = None
-    xml_id: LInt = Field(None, alias="xmlId")
-
-
 class CatalogProductSkuListResult(B24Model):
     """Result of ``catalog.product.sku.list`` (REST v2)."""
 
-    units: Rows[CatalogProductSkuListItem]
+    units: Rows[CatalogProductSku]
 
 
 CatalogProductSkuUpdateResult: TypeAlias = CatalogProductSkuAddResult

@@ -11,27 +11,16 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
-from b24typed.fieldtypes import ByKey, DateTime
+from b24typed.core.typed_models import B24Model, LBool, Rows
+from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.catalog import CatalogProductImage as CatalogProductImage
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class CatalogProductImageAddResultProductImage(B24Model):
-    """An object in the result of ``catalog.productImage.add``."""
-
-    create_time: DateTime = Field(None, alias="createTime")
-    detail_url: LStr = Field(None, alias="detailUrl")
-    download_url: LStr = Field(None, alias="downloadUrl")
-    id: LInt = None
-    name: LStr = None
-    product_id: LInt = Field(None, alias="productId")
-    type: LStr = None
 
 
 class CatalogProductImageAddResult(B24Model):
     """Result of ``catalog.productImage.add`` (REST v2)."""
 
-    product_image: CatalogProductImageAddResultProductImage = Field(alias="productImage")
+    product_image: CatalogProductImage = Field(alias="productImage")
 
 
 class CatalogProductImageAddFields(TypedDict, total=False):
@@ -41,23 +30,7 @@ class CatalogProductImageAddFields(TypedDict, total=False):
 
 CatalogProductImageDeleteResult: TypeAlias = LBool
 
-
-class CatalogProductImageGetResultProductImage(B24Model):
-    """An object in the result of ``catalog.productImage.get``."""
-
-    create_time: DateTime = Field(None, alias="createTime")
-    detail_url: LStr = Field(None, alias="detailUrl")
-    download_url: LStr = Field(None, alias="downloadUrl")
-    id: LInt = None
-    name: LStr = None
-    product_id: LStr = Field(None, alias="productId")
-    type: LStr = None
-
-
-class CatalogProductImageGetResult(B24Model):
-    """Result of ``catalog.productImage.get`` (REST v2)."""
-
-    product_image: CatalogProductImageGetResultProductImage = Field(alias="productImage")
+CatalogProductImageGetResult: TypeAlias = CatalogProductImageAddResult
 
 
 class CatalogProductImageGetFieldsResult(B24Model):
@@ -69,4 +42,4 @@ class CatalogProductImageGetFieldsResult(B24Model):
 class CatalogProductImageListResult(B24Model):
     """Result of ``catalog.productImage.list`` (REST v2)."""
 
-    product_images: Rows[CatalogProductImageGetResultProductImage] = Field(alias="productImages")
+    product_images: Rows[CatalogProductImage] = Field(alias="productImages")

@@ -12,58 +12,16 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
-from b24typed.fieldtypes import ByKey, DateTime
+from b24typed.core.typed_models import B24Model, LBool, Rows
+from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.catalog import CatalogProductProperty as CatalogProductProperty
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class CatalogProductPropertyAddResultProductPropertyUserTypeSettings(B24Model):
-    """An object in the result of ``catalog.productProperty.add``."""
-
-    group: LStr = None
-    multiple: LStr = None
-    size: LInt = None
-    table_name: LStr = Field(None, alias="tableName")
-    width: LInt = None
-
-
-class CatalogProductPropertyAddResultProductProperty(B24Model):
-    """An object in the result of ``catalog.productProperty.add``."""
-
-    active: LStr = None
-    code: LStr = None
-    col_count: LInt = Field(None, alias="colCount")
-    default_value: Any = Field(None, alias="defaultValue")
-    file_type: Any = Field(None, alias="fileType")
-    filtrable: LStr = None
-    hint: Any = None
-    iblock_id: LInt = Field(None, alias="iblockId")
-    id: LInt = None
-    is_required: LStr = Field(None, alias="isRequired")
-    link_iblock_id: Any = Field(None, alias="linkIblockId")
-    list_type: LStr = Field(None, alias="listType")
-    multiple: LStr = None
-    multiple_cnt: Any = Field(None, alias="multipleCnt")
-    name: LStr = None
-    property_type: LStr = Field(None, alias="propertyType")
-    row_count: LInt = Field(None, alias="rowCount")
-    searchable: LStr = None
-    sort: LInt = None
-    timestamp_x: DateTime = Field(None, alias="timestampX")
-    user_type: LStr = Field(None, alias="userType")
-    user_type_settings: CatalogProductPropertyAddResultProductPropertyUserTypeSettings | None = (
-        Field(None, alias="userTypeSettings")
-    )
-    with_description: Any = Field(None, alias="withDescription")
-    xml_id: Any = Field(None, alias="xmlId")
 
 
 class CatalogProductPropertyAddResult(B24Model):
     """Result of ``catalog.productProperty.add`` (REST v2)."""
 
-    product_property: CatalogProductPropertyAddResultProductProperty = Field(
-        alias="productProperty"
-    )
+    product_property: CatalogProductProperty = Field(alias="productProperty")
 
 
 class CatalogProductPropertyAddFields(TypedDict, total=False):
@@ -109,44 +67,7 @@ class CatalogProductPropertyAddFields(TypedDict, total=False):
 
 CatalogProductPropertyDeleteResult: TypeAlias = LBool
 
-
-class CatalogProductPropertyGetResultProductProperty(B24Model):
-    """An object in the result of ``catalog.productProperty.get``."""
-
-    active: LStr = None
-    code: LStr = None
-    col_count: LInt = Field(None, alias="colCount")
-    default_value: Any = Field(None, alias="defaultValue")
-    file_type: Any = Field(None, alias="fileType")
-    filtrable: LStr = None
-    hint: Any = None
-    iblock_id: LInt = Field(None, alias="iblockId")
-    id: LInt = None
-    is_required: LStr = Field(None, alias="isRequired")
-    link_iblock_id: Any = Field(None, alias="linkIblockId")
-    list_type: LStr = Field(None, alias="listType")
-    multiple: LStr = None
-    multiple_cnt: Any = Field(None, alias="multipleCnt")
-    name: LStr = None
-    property_type: LStr = Field(None, alias="propertyType")
-    row_count: LInt = Field(None, alias="rowCount")
-    searchable: LStr = None
-    sort: Any = None
-    timestamp_x: DateTime = Field(None, alias="timestampX")
-    user_type: LStr = Field(None, alias="userType")
-    user_type_settings: CatalogProductPropertyAddResultProductPropertyUserTypeSettings | None = (
-        Field(None, alias="userTypeSettings")
-    )
-    with_description: Any = Field(None, alias="withDescription")
-    xml_id: Any = Field(None, alias="xmlId")
-
-
-class CatalogProductPropertyGetResult(B24Model):
-    """Result of ``catalog.productProperty.get`` (REST v2)."""
-
-    product_property: CatalogProductPropertyGetResultProductProperty = Field(
-        alias="productProperty"
-    )
+CatalogProductPropertyGetResult: TypeAlias = CatalogProductPropertyAddResult
 
 
 class CatalogProductPropertyGetFieldsResult(B24Model):
@@ -155,56 +76,13 @@ class CatalogProductPropertyGetFieldsResult(B24Model):
     product_property: ByKey[FieldDescriptor] | None = Field(None, alias="productProperty")
 
 
-class CatalogProductPropertyListItem(B24Model):
-    """An object in the result of ``catalog.productProperty.list``."""
-
-    iblock_id: LInt = Field(None, alias="iblockId")
-    id: LInt = None
-    name: LStr = None
-    property_type: LStr = Field(None, alias="propertyType")
-
-
 class CatalogProductPropertyListResult(B24Model):
     """Result of ``catalog.productProperty.list`` (REST v2)."""
 
-    product_properties: Rows[CatalogProductPropertyListItem] = Field(alias="productProperties")
+    product_properties: Rows[CatalogProductProperty] = Field(alias="productProperties")
 
 
-class CatalogProductPropertyUpdateResultProductProperty(B24Model):
-    """An object in the result of ``catalog.productProperty.update``."""
-
-    active: LStr = None
-    code: Any = None
-    col_count: LInt = Field(None, alias="colCount")
-    default_value: Any = Field(None, alias="defaultValue")
-    file_type: Any = Field(None, alias="fileType")
-    filtrable: LStr = None
-    hint: Any = None
-    iblock_id: LInt = Field(None, alias="iblockId")
-    id: LInt = None
-    is_required: LStr = Field(None, alias="isRequired")
-    link_iblock_id: Any = Field(None, alias="linkIblockId")
-    list_type: LStr = Field(None, alias="listType")
-    multiple: LStr = None
-    multiple_cnt: Any = Field(None, alias="multipleCnt")
-    name: LStr = None
-    property_type: LStr = Field(None, alias="propertyType")
-    row_count: LInt = Field(None, alias="rowCount")
-    searchable: LStr = None
-    sort: LInt = None
-    timestamp_x: DateTime = Field(None, alias="timestampX")
-    user_type: Any = Field(None, alias="userType")
-    user_type_settings: Any = Field(None, alias="userTypeSettings")
-    with_description: Any = Field(None, alias="withDescription")
-    xml_id: Any = Field(None, alias="xmlId")
-
-
-class CatalogProductPropertyUpdateResult(B24Model):
-    """Result of ``catalog.productProperty.update`` (REST v2)."""
-
-    product_property: CatalogProductPropertyUpdateResultProductProperty = Field(
-        alias="productProperty"
-    )
+CatalogProductPropertyUpdateResult: TypeAlias = CatalogProductPropertyAddResult
 
 
 class CatalogProductPropertyUpdateFields(TypedDict, total=False):

@@ -11,28 +11,18 @@ from typing import Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, Rows
 from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.catalog import (
+    CatalogProductPropertyEnum as CatalogProductPropertyEnum,
+)
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class CatalogProductPropertyEnumAddResultProductPropertyEnum(B24Model):
-    """An object in the result of ``catalog.productPropertyEnum.add``."""
-
-    def_: LStr = Field(None, alias="def")
-    id: LInt = None
-    property_id: LInt = Field(None, alias="propertyId")
-    sort: LInt = None
-    value: LStr = None
-    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class CatalogProductPropertyEnumAddResult(B24Model):
     """Result of ``catalog.productPropertyEnum.add`` (REST v2)."""
 
-    product_property_enum: CatalogProductPropertyEnumAddResultProductPropertyEnum = Field(
-        alias="productPropertyEnum"
-    )
+    product_property_enum: CatalogProductPropertyEnum = Field(alias="productPropertyEnum")
 
 
 CatalogProductPropertyEnumAddFields = TypedDict(
@@ -61,9 +51,7 @@ class CatalogProductPropertyEnumGetFieldsResult(B24Model):
 class CatalogProductPropertyEnumListResult(B24Model):
     """Result of ``catalog.productPropertyEnum.list`` (REST v2)."""
 
-    product_property_enums: Rows[CatalogProductPropertyEnumAddResultProductPropertyEnum] = Field(
-        alias="productPropertyEnums"
-    )
+    product_property_enums: Rows[CatalogProductPropertyEnum] = Field(alias="productPropertyEnums")
 
 
 CatalogProductPropertyEnumUpdateResult: TypeAlias = CatalogProductPropertyEnumAddResult

@@ -11,27 +11,18 @@ from typing import Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LStr, Rows
 from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.catalog import (
+    CatalogProductPropertyFeature as CatalogProductPropertyFeature,
+)
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class CatalogProductPropertyFeatureAddResultProductPropertyFeature(B24Model):
-    """An object in the result of ``catalog.productPropertyFeature.add``."""
-
-    feature_id: LStr = Field(None, alias="featureId")
-    id: LInt = None
-    is_enabled: LStr = Field(None, alias="isEnabled")
-    module_id: LStr = Field(None, alias="moduleId")
-    property_id: LInt = Field(None, alias="propertyId")
 
 
 class CatalogProductPropertyFeatureAddResult(B24Model):
     """Result of ``catalog.productPropertyFeature.add`` (REST v2)."""
 
-    product_property_feature: CatalogProductPropertyFeatureAddResultProductPropertyFeature = Field(
-        alias="productPropertyFeature"
-    )
+    product_property_feature: CatalogProductPropertyFeature = Field(alias="productPropertyFeature")
 
 
 class CatalogProductPropertyFeatureAddFields(TypedDict, total=False):
@@ -71,9 +62,9 @@ class CatalogProductPropertyFeatureGetFieldsResult(B24Model):
 class CatalogProductPropertyFeatureListResult(B24Model):
     """Result of ``catalog.productPropertyFeature.list`` (REST v2)."""
 
-    product_property_features: Rows[
-        CatalogProductPropertyFeatureAddResultProductPropertyFeature
-    ] = Field(alias="productPropertyFeatures")
+    product_property_features: Rows[CatalogProductPropertyFeature] = Field(
+        alias="productPropertyFeatures"
+    )
 
 
 CatalogProductPropertyFeatureUpdateResult: TypeAlias = CatalogProductPropertyFeatureAddResult

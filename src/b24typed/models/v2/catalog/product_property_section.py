@@ -11,32 +11,23 @@ from typing import Literal, TypedDict
 from pydantic import Field
 
 from b24typed.core.typed_models import B24Model, LInt, LStr, Rows
-
-
-class CatalogProductPropertySectionGetResultProductPropertySection(B24Model):
-    """An object in the result of ``catalog.productPropertySection.get``."""
-
-    display_expanded: LStr = Field(None, alias="displayExpanded")
-    display_type: LStr = Field(None, alias="displayType")
-    filter_hint: LStr = Field(None, alias="filterHint")
-    property_id: LInt = Field(None, alias="propertyId")
-    smart_filter: LStr = Field(None, alias="smartFilter")
+from b24typed.models.entities.catalog import (
+    CatalogProductPropertySection as CatalogProductPropertySection,
+)
 
 
 class CatalogProductPropertySectionGetResult(B24Model):
     """Result of ``catalog.productPropertySection.get`` (REST v2)."""
 
-    product_property_section: CatalogProductPropertySectionGetResultProductPropertySection = Field(
-        alias="productPropertySection"
-    )
+    product_property_section: CatalogProductPropertySection = Field(alias="productPropertySection")
 
 
 class CatalogProductPropertySectionListResult(B24Model):
     """Result of ``catalog.productPropertySection.list`` (REST v2)."""
 
-    product_property_sections: Rows[
-        CatalogProductPropertySectionGetResultProductPropertySection
-    ] = Field(alias="productPropertySections")
+    product_property_sections: Rows[CatalogProductPropertySection] = Field(
+        alias="productPropertySections"
+    )
 
 
 class CatalogProductPropertySectionSetResultProductPropertySection(B24Model):

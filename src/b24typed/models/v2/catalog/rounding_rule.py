@@ -11,29 +11,16 @@ from typing import Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList
-from b24typed.fieldtypes import ByKey, DateTime, Money
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LList
+from b24typed.fieldtypes import ByKey, DateTime
+from b24typed.models.entities.catalog import CatalogRoundingRule as CatalogRoundingRule
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class CatalogRoundingRuleAddResultRoundingRule(B24Model):
-    """An object in the result of ``catalog.roundingRule.add``."""
-
-    catalog_group_id: LInt = Field(None, alias="catalogGroupId")
-    created_by: LInt = Field(None, alias="createdBy")
-    date_create: DateTime = Field(None, alias="dateCreate")
-    date_modify: DateTime = Field(None, alias="dateModify")
-    id: LInt = None
-    modified_by: LInt = Field(None, alias="modifiedBy")
-    price: LInt = None
-    round_precision: LInt = Field(None, alias="roundPrecision")
-    round_type: LInt = Field(None, alias="roundType")
 
 
 class CatalogRoundingRuleAddResult(B24Model):
     """Result of ``catalog.roundingRule.add`` (REST v2)."""
 
-    rounding_rule: CatalogRoundingRuleAddResultRoundingRule = Field(alias="roundingRule")
+    rounding_rule: CatalogRoundingRule = Field(alias="roundingRule")
 
 
 class CatalogRoundingRuleAddFields(TypedDict, total=False):
@@ -45,39 +32,13 @@ class CatalogRoundingRuleAddFields(TypedDict, total=False):
 
 CatalogRoundingRuleDeleteResult: TypeAlias = LBool
 
-
-class CatalogRoundingRuleGetResultRoundingRule(B24Model):
-    """An object in the result of ``catalog.roundingRule.get``."""
-
-    catalog_group_id: LInt = Field(None, alias="catalogGroupId")
-    created_by: LInt = Field(None, alias="createdBy")
-    date_create: DateTime = Field(None, alias="dateCreate")
-    date_modify: DateTime = Field(None, alias="dateModify")
-    id: LInt = None
-    modified_by: LInt = Field(None, alias="modifiedBy")
-    price: Money = None
-    round_precision: Money = Field(None, alias="roundPrecision")
-    round_type: LInt = Field(None, alias="roundType")
-
-
-class CatalogRoundingRuleGetResult(B24Model):
-    """Result of ``catalog.roundingRule.get`` (REST v2)."""
-
-    rounding_rule: CatalogRoundingRuleGetResultRoundingRule = Field(alias="roundingRule")
+CatalogRoundingRuleGetResult: TypeAlias = CatalogRoundingRuleAddResult
 
 
 class CatalogRoundingRuleGetFieldsResult(B24Model):
     """Result of ``catalog.roundingRule.getFields`` (REST v2)."""
 
     rounding_rule: ByKey[FieldDescriptor] | None = Field(None, alias="roundingRule")
-
-
-class CatalogRoundingRuleListResultRoundingRulesItem(B24Model):
-    """An object in the result of ``catalog.roundingRule.list``."""
-
-    id: LInt = None
-    price: LInt = None
-    round_type: LInt = Field(None, alias="roundType")
 
 
 class CatalogRoundingRuleListResultTime(B24Model):
@@ -87,7 +48,7 @@ class CatalogRoundingRuleListResultTime(B24Model):
     date_start: DateTime = None
     duration: LFloat = None
     finish: LFloat = None
-    operating: LInt = None
+    operating: LFloat = None
     processing: LFloat = None
     start: LFloat = None
 
@@ -95,11 +56,9 @@ class CatalogRoundingRuleListResultTime(B24Model):
 class CatalogRoundingRuleListResult(B24Model):
     """Result of ``catalog.roundingRule.list`` (REST v2)."""
 
-    rounding_rules: LList[CatalogRoundingRuleListResultRoundingRulesItem] = Field(
-        None, alias="roundingRules"
-    )
+    rounding_rules: LList[CatalogRoundingRule] = Field(None, alias="roundingRules")
     time: CatalogRoundingRuleListResultTime | None = None
-    total: LInt = None
+    total: LFloat = None
 
 
 CatalogRoundingRuleUpdateResult: TypeAlias = CatalogRoundingRuleAddResult

@@ -8,33 +8,18 @@ from __future__ import annotations
 
 from typing import TypeAlias, TypedDict
 
-from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LList
 from b24typed.fieldtypes import ByKey, DateTime
+from b24typed.models.entities.catalog import CatalogSection as CatalogSection
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class CatalogSectionAddResultSection(B24Model):
-    """An object in the result of ``catalog.section.add``."""
-
-    active: LStr = None
-    code: LStr = None
-    description: LStr = None
-    description_type: LStr = Field(None, alias="descriptionType")
-    iblock_id: LInt = Field(None, alias="iblockId")
-    iblock_section_id: LInt = Field(None, alias="iblockSectionId")
-    id: LInt = None
-    name: LStr = None
-    sort: LInt = None
-    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class CatalogSectionAddResult(B24Model):
     """Result of ``catalog.section.add`` (REST v2)."""
 
-    section: CatalogSectionAddResultSection
+    section: CatalogSection
 
 
 class CatalogSectionAddFields(TypedDict, total=False):
@@ -60,14 +45,6 @@ class CatalogSectionGetFieldsResult(B24Model):
     section: ByKey[FieldDescriptor] | None = None
 
 
-class CatalogSectionListResultSectionsItem(B24Model):
-    """An object in the result of ``catalog.section.list``."""
-
-    id: LInt = None
-    name: LStr = None
-    sort: LInt = None
-
-
 class CatalogSectionListResultTime(B24Model):
     """An object in the result of ``catalog.section.list``."""
 
@@ -75,7 +52,7 @@ class CatalogSectionListResultTime(B24Model):
     date_start: DateTime = None
     duration: LFloat = None
     finish: LFloat = None
-    operating: LInt = None
+    operating: LFloat = None
     processing: LFloat = None
     start: LFloat = None
 
@@ -84,9 +61,9 @@ class CatalogSectionListResult(B24Model):
     """Result of ``catalog.section.list`` (REST v2)."""
 
     section: LList[LDict] = None
-    sections: LList[CatalogSectionListResultSectionsItem] = None
+    sections: LList[CatalogSection] = None
     time: CatalogSectionListResultTime | None = None
-    total: LInt = None
+    total: LFloat = None
 
 
 CatalogSectionUpdateResult: TypeAlias = CatalogSectionAddResult

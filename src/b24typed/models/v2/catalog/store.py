@@ -10,49 +10,18 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal, TypeAlias, TypedDict
 
-from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
-from b24typed.fieldtypes import ByKey, DateTime, Money
+from b24typed.core.typed_models import B24Model, LBool, Rows
+from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.catalog import CatalogStore as CatalogStore
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class CatalogStoreAddResultStoreImageId(B24Model):
-    """An object in the result of ``catalog.store.add``."""
-
-    id: LInt = None
-    url: LStr = None
-
-
-class CatalogStoreAddResultStore(B24Model):
-    """An object in the result of ``catalog.store.add``."""
-
-    active: LStr = None
-    address: LStr = None
-    code: LStr = None
-    date_create: DateTime = Field(None, alias="dateCreate")
-    date_modify: DateTime = Field(None, alias="dateModify")
-    description: LStr = None
-    email: LStr = None
-    gps_n: Money = Field(None, alias="gpsN")
-    gps_s: Money = Field(None, alias="gpsS")
-    id: LInt = None
-    image_id: CatalogStoreAddResultStoreImageId | None = Field(None, alias="imageId")
-    issuing_center: LStr = Field(None, alias="issuingCenter")
-    modified_by: LInt = Field(None, alias="modifiedBy")
-    phone: LStr = None
-    schedule: LStr = None
-    sort: LInt = None
-    title: LStr = None
-    user_id: LInt = Field(None, alias="userId")
-    xml_id: LStr = Field(None, alias="xmlId")
 
 
 class CatalogStoreAddResult(B24Model):
     """Result of ``catalog.store.add`` (REST v2)."""
 
-    store: CatalogStoreAddResultStore
+    store: CatalogStore
 
 
 class CatalogStoreAddFields(TypedDict, total=False):
@@ -90,7 +59,7 @@ class CatalogStoreGetFieldsResult(B24Model):
 class CatalogStoreListResult(B24Model):
     """Result of ``catalog.store.list`` (REST v2)."""
 
-    stores: Rows[CatalogStoreAddResultStore]
+    stores: Rows[CatalogStore]
 
 
 CatalogStoreUpdateResult: TypeAlias = CatalogStoreAddResult

@@ -8,25 +8,16 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LInt, Rows
-from b24typed.fieldtypes import ByKey, Money
+from b24typed.core.typed_models import B24Model, Rows
+from b24typed.fieldtypes import ByKey
+from b24typed.models.entities.catalog import CatalogStoreproduct as CatalogStoreproduct
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class CatalogStoreproductGetResultStoreProduct(B24Model):
-    """An object in the result of ``catalog.storeproduct.get``."""
-
-    amount: Money = None
-    id: LInt = None
-    product_id: LInt = Field(None, alias="productId")
-    quantity_reserved: Money = Field(None, alias="quantityReserved")
-    store_id: LInt = Field(None, alias="storeId")
 
 
 class CatalogStoreproductGetResult(B24Model):
     """Result of ``catalog.storeproduct.get`` (REST v2)."""
 
-    store_product: CatalogStoreproductGetResultStoreProduct = Field(alias="storeProduct")
+    store_product: CatalogStoreproduct = Field(alias="storeProduct")
 
 
 class CatalogStoreproductGetFieldsResult(B24Model):
@@ -38,4 +29,4 @@ class CatalogStoreproductGetFieldsResult(B24Model):
 class CatalogStoreproductListResult(B24Model):
     """Result of ``catalog.storeproduct.list`` (REST v2)."""
 
-    store_products: Rows[CatalogStoreproductGetResultStoreProduct] = Field(alias="storeProducts")
+    store_products: Rows[CatalogStoreproduct] = Field(alias="storeProducts")

@@ -8,31 +8,22 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
-from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LInt, LStr, Rows
-
-
-class CatalogUserfieldDocumentListItem(B24Model):
-    """An object in the result of ``catalog.userfield.document.list``."""
-
-    document_id: LInt = Field(None, alias="documentId")
-    document_type: LStr = Field(None, alias="documentType")
-    field7097: LStr = None
-    field_n: Any = Field(None, alias="fieldN")
+from b24typed.core.typed_models import B24Model, Rows
+from b24typed.models.entities.catalog import CatalogUserfieldDocument as CatalogUserfieldDocument
 
 
 class CatalogUserfieldDocumentListResult(B24Model):
     """Result of ``catalog.userfield.document.list`` (REST v2)."""
 
-    documents: Rows[CatalogUserfieldDocumentListItem]
+    documents: Rows[CatalogUserfieldDocument]
 
 
 class CatalogUserfieldDocumentUpdateResult(B24Model):
     """Result of ``catalog.userfield.document.update`` (REST v2)."""
 
-    document: CatalogUserfieldDocumentListItem
+    document: CatalogUserfieldDocument
 
 
 class CatalogUserfieldDocumentUpdateFields(TypedDict, total=False):

@@ -8,29 +8,18 @@ from __future__ import annotations
 
 from typing import Literal, TypeAlias, TypedDict
 
-from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr
-from b24typed.fieldtypes import ByKey, DateTime, Money
+from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LList
+from b24typed.fieldtypes import ByKey, DateTime
+from b24typed.models.entities.catalog import CatalogVat as CatalogVat
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class CatalogVatAddResultVat(B24Model):
-    """An object in the result of ``catalog.vat.add``."""
-
-    active: LStr = None
-    id: LInt = None
-    name: LStr = None
-    rate: LInt = None
-    sort: LInt = None
-    timestamp_x: DateTime = Field(None, alias="timestampX")
 
 
 class CatalogVatAddResult(B24Model):
     """Result of ``catalog.vat.add`` (REST v2)."""
 
-    vat: CatalogVatAddResultVat
+    vat: CatalogVat
 
 
 class CatalogVatAddFields(TypedDict, total=False):
@@ -42,17 +31,7 @@ class CatalogVatAddFields(TypedDict, total=False):
 
 CatalogVatDeleteResult: TypeAlias = LBool
 
-
-class CatalogVatGetResult(B24Model):
-    """Result of ``catalog.vat.get`` (REST v2)."""
-
-    active: LStr = None
-    id: LInt = None
-    name: LStr = None
-    rate: Money = None
-    sort: LInt = None
-    timestamp_x: DateTime = Field(None, alias="timestampX")
-    vat: LDict = None
+CatalogVatGetResult: TypeAlias = CatalogVat
 
 
 class CatalogVatGetFieldsResult(B24Model):
@@ -68,26 +47,18 @@ class CatalogVatListResultTime(B24Model):
     date_start: DateTime = None
     duration: LFloat = None
     finish: LFloat = None
-    operating: LInt = None
+    operating: LFloat = None
     processing: LFloat = None
     start: LFloat = None
-
-
-class CatalogVatListResultVatsItem(B24Model):
-    """An object in the result of ``catalog.vat.list``."""
-
-    id: LInt = None
-    name: LStr = None
-    rate: LInt = None
 
 
 class CatalogVatListResult(B24Model):
     """Result of ``catalog.vat.list`` (REST v2)."""
 
     time: CatalogVatListResultTime | None = None
-    total: LInt = None
+    total: LFloat = None
     vat: LList[LDict] = None
-    vats: LList[CatalogVatListResultVatsItem] = None
+    vats: LList[CatalogVat] = None
 
 
 CatalogVatUpdateResult: TypeAlias = CatalogVatAddResult

@@ -18,23 +18,15 @@ from b24typed.fieldtypes import ByKey, DateTime
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 from b24typed.models.entities.crm import Activity as Activity
 from b24typed.models.entities.crm import ActivityFields as ActivityFields
+from b24typed.models.entities.crm import CrmActivityBadge as CrmActivityBadge
 
 CrmActivityAddResult: TypeAlias = LInt
-
-
-class CrmActivityBadgeAddResultBadge(B24Model):
-    """An object in the result of ``crm.activity.badge.add``."""
-
-    code: LStr = None
-    title: LStr = None
-    type: LStr = None
-    value: LStr = None
 
 
 class CrmActivityBadgeAddResult(B24Model):
     """Result of ``crm.activity.badge.add`` (REST v2)."""
 
-    badge: CrmActivityBadgeAddResultBadge
+    badge: CrmActivityBadge
 
 
 CrmActivityBadgeDeleteResult: TypeAlias = LBool
@@ -80,7 +72,7 @@ class CrmActivityConfigurableAddResultTime(B24Model):
     date_start: DateTime = None
     duration: LFloat = None
     finish: LFloat = None
-    operating: LInt = None
+    operating: LFloat = None
     processing: LFloat = None
     start: LFloat = None
 

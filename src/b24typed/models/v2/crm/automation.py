@@ -10,7 +10,7 @@ from typing import TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LStr
+from b24typed.core.typed_models import B24Model, LBool, LStr, Rows
 
 CrmAutomationTriggerResult: TypeAlias = LBool
 
@@ -26,3 +26,6 @@ class CrmAutomationTriggerListItem(B24Model):
 
     code: LStr = Field(None, alias="CODE")
     name: LStr = Field(None, alias="NAME")
+
+
+CrmAutomationTriggerListResult: TypeAlias = Rows[CrmAutomationTriggerListItem]

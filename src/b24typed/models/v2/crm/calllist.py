@@ -10,42 +10,25 @@ from typing import TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
-from b24typed.fieldtypes import DateTime
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LStr, Rows
+from b24typed.models.entities.crm import CrmCalllist as CrmCalllist
 
 CrmCalllistAddResult: TypeAlias = LInt
 
-
-class CrmCalllistGetResult(B24Model):
-    """Result of ``crm.calllist.get`` (REST v2)."""
-
-    created_by_id: LInt = Field(None, alias="CREATED_BY_ID")
-    date_create: DateTime = Field(None, alias="DATE_CREATE")
-    entity_type: LStr = Field(None, alias="ENTITY_TYPE")
-    entity_type_id: LInt = Field(None, alias="ENTITY_TYPE_ID")
-    id: LInt = Field(None, alias="ID")
-    webform_id: LInt = Field(None, alias="WEBFORM_ID")
+CrmCalllistGetResult: TypeAlias = CrmCalllist
 
 
 class CrmCalllistItemsGetResultItem(B24Model):
     """An object in the result of ``crm.calllist.items.get``."""
 
-    entity_type: LInt = Field(None, alias="ENTITY_TYPE")
+    entity_type: LFloat = Field(None, alias="ENTITY_TYPE")
     id: LInt = Field(None, alias="ID")
     status: LStr = Field(None, alias="STATUS")
 
 
 CrmCalllistItemsGetResult: TypeAlias = Rows[CrmCalllistItemsGetResultItem]
 
-
-class CrmCalllistListItem(B24Model):
-    """An object in the result of ``crm.calllist.list``."""
-
-    created_by_id: LInt = Field(None, alias="CREATED_BY_ID")
-    id: LInt = Field(None, alias="ID")
-
-
-CrmCalllistListResult: TypeAlias = Rows[CrmCalllistListItem]
+CrmCalllistListResult: TypeAlias = Rows[CrmCalllist]
 
 
 class CrmCalllistStatuslistResultItem(B24Model):

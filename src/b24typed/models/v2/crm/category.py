@@ -11,9 +11,10 @@ from typing import Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr
 from b24typed.fieldtypes import ByKey
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
+from b24typed.models.entities.crm import CrmCategory as CrmCategory
 
 
 class CrmCategoryAddResultCategory(B24Model):
@@ -23,7 +24,7 @@ class CrmCategoryAddResultCategory(B24Model):
     id: LInt = None
     is_default: LStr = Field(None, alias="isDefault")
     name: LStr = None
-    sort: LInt = None
+    sort: LFloat = None
 
 
 class CrmCategoryAddResult(B24Model):
@@ -62,37 +63,13 @@ class CrmCategoryFieldsResult(B24Model):
     sort: LInt = None
 
 
-class CrmCategoryGetResultCategory(B24Model):
-    """An object in the result of ``crm.category.get``."""
-
-    entity_type_id: LInt = Field(None, alias="entityTypeId")
-    id: LInt = None
-    is_default: LBool = Field(None, alias="isDefault")
-    name: LStr = None
-    origin_id: LStr = Field(None, alias="originId")
-    originator_id: LStr = Field(None, alias="originatorId")
-    sort: LInt = None
-
-
-class CrmCategoryGetResult(B24Model):
-    """Result of ``crm.category.get`` (REST v2)."""
-
-    category: CrmCategoryGetResultCategory | None = None
-    code: LStr = None
-    entity_type_id: LInt = Field(None, alias="entityTypeId")
-    id: LInt = None
-    is_default: LBool = Field(None, alias="isDefault")
-    is_system: LBool = Field(None, alias="isSystem")
-    name: LStr = None
-    origin_id: LStr = Field(None, alias="originId")
-    originator_id: LStr = Field(None, alias="originatorId")
-    sort: LInt = None
+CrmCategoryGetResult: TypeAlias = CrmCategory
 
 
 class CrmCategoryListResult(B24Model):
     """Result of ``crm.category.list`` (REST v2)."""
 
-    categories: LList[CrmCategoryGetResultCategory] = None
+    categories: LList[CrmCategory] = None
     code: LStr = None
     entity_type_id: LInt = Field(None, alias="entityTypeId")
     id: LInt = None

@@ -12,11 +12,12 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
-from b24typed.fieldtypes import ByKey, Flag, Money
+from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import ByKey, Flag
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 from b24typed.models.entities.crm import Contact as Contact
 from b24typed.models.entities.crm import ContactFields as ContactFields
+from b24typed.models.entities.crm import CrmContactUserfield as CrmContactUserfield
 
 CrmContactAddResult: TypeAlias = LInt
 
@@ -197,105 +198,9 @@ class CrmContactUserfieldAddFields(TypedDict, total=False):
 
 CrmContactUserfieldDeleteResult: TypeAlias = LBool
 
+CrmContactUserfieldGetResult: TypeAlias = CrmContactUserfield
 
-class CrmContactUserfieldGetResultListItem(B24Model):
-    """An object in the result of ``crm.contact.userfield.get``."""
-
-    def_: Flag = Field(None, alias="DEF")
-    id: LInt = Field(None, alias="ID")
-    sort: LInt = Field(None, alias="SORT")
-    value: LStr = Field(None, alias="VALUE")
-
-
-class CrmContactUserfieldGetResultSettings(B24Model):
-    """An object in the result of ``crm.contact.userfield.get``."""
-
-    active_filter: Flag = Field(None, alias="ACTIVE_FILTER")
-    caption_no_value: LStr = Field(None, alias="CAPTION_NO_VALUE")
-    company: LBool = Field(None, alias="COMPANY")
-    contact: LBool = Field(None, alias="CONTACT")
-    deal: LBool = Field(None, alias="DEAL")
-    default_value: Money = Field(None, alias="DEFAULT_VALUE")
-    display: LStr = Field(None, alias="DISPLAY")
-    dynamic: LBool = Field(None, alias="DYNAMIC_...")
-    entity_type: LDict = Field(None, alias="ENTITY_TYPE")
-    extensions: LList[LStr] = Field(None, alias="EXTENSIONS")
-    iblock_id: LInt = Field(None, alias="IBLOCK_ID")
-    label: LList[LStr] = Field(None, alias="LABEL")
-    label_checkbox: LStr = Field(None, alias="LABEL_CHECKBOX")
-    lead: LBool = Field(None, alias="LEAD")
-    list_height: LInt = Field(None, alias="LIST_HEIGHT")
-    list_width: LInt = Field(None, alias="LIST_WIDTH")
-    max_allowed_size: LInt = Field(None, alias="MAX_ALLOWED_SIZE")
-    max_length: LInt = Field(None, alias="MAX_LENGTH")
-    max_show_size: LInt = Field(None, alias="MAX_SHOW_SIZE")
-    max_value: Money = Field(None, alias="MAX_VALUE")
-    min_length: LInt = Field(None, alias="MIN_LENGTH")
-    min_value: Money = Field(None, alias="MIN_VALUE")
-    order: LBool = Field(None, alias="ORDER")
-    popup: LBool = Field(None, alias="POPUP")
-    precision: LInt = Field(None, alias="PRECISION")
-    quote: LBool = Field(None, alias="QUOTE")
-    regexp: LStr = Field(None, alias="REGEXP")
-    rows: LInt = Field(None, alias="ROWS")
-    show_map: LBool = Field(None, alias="SHOW_MAP")
-    show_no_value: Flag = Field(None, alias="SHOW_NO_VALUE")
-    size: LInt = Field(None, alias="SIZE")
-    smart_invoice: LBool = Field(None, alias="SMART_INVOICE")
-    target_blank: LBool = Field(None, alias="TARGET_BLANK")
-    use_second: Flag = Field(None, alias="USE_SECOND")
-    use_timezone: Flag = Field(None, alias="USE_TIMEZONE")
-
-
-class CrmContactUserfieldGetResult(B24Model):
-    """Result of ``crm.contact.userfield.get`` (REST v2)."""
-
-    edit_form_label: LDict = Field(None, alias="EDIT_FORM_LABEL")
-    edit_in_list: Flag = Field(None, alias="EDIT_IN_LIST")
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    error_message: LDict = Field(None, alias="ERROR_MESSAGE")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    help_message: LDict = Field(None, alias="HELP_MESSAGE")
-    id: LInt = Field(None, alias="ID")
-    is_searchable: Flag = Field(None, alias="IS_SEARCHABLE")
-    list: LList[CrmContactUserfieldGetResultListItem] = Field(None, alias="LIST")
-    list_column_label: LDict = Field(None, alias="LIST_COLUMN_LABEL")
-    list_filter_label: LDict = Field(None, alias="LIST_FILTER_LABEL")
-    mandatory: Flag = Field(None, alias="MANDATORY")
-    multiple: Flag = Field(None, alias="MULTIPLE")
-    settings: CrmContactUserfieldGetResultSettings | None = Field(None, alias="SETTINGS")
-    show_filter: LBool = Field(None, alias="SHOW_FILTER")
-    show_in_list: Flag = Field(None, alias="SHOW_IN_LIST")
-    sort: LInt = Field(None, alias="SORT")
-    user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
-    user_type_owner: LStr = Field(None, alias="USER_TYPE_OWNER")
-    xml_id: LStr = Field(None, alias="XML_ID")
-
-
-class CrmContactUserfieldListItem(B24Model):
-    """An object in the result of ``crm.contact.userfield.list``."""
-
-    edit_form_label: LStr = Field(None, alias="EDIT_FORM_LABEL")
-    edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    error_message: Any = Field(None, alias="ERROR_MESSAGE")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    help_message: Any = Field(None, alias="HELP_MESSAGE")
-    id: LInt = Field(None, alias="ID")
-    is_searchable: LStr = Field(None, alias="IS_SEARCHABLE")
-    list_column_label: LStr = Field(None, alias="LIST_COLUMN_LABEL")
-    list_filter_label: LStr = Field(None, alias="LIST_FILTER_LABEL")
-    mandatory: LStr = Field(None, alias="MANDATORY")
-    multiple: LStr = Field(None, alias="MULTIPLE")
-    settings: Any = Field(None, alias="SETTINGS")
-    show_filter: LStr = Field(None, alias="SHOW_FILTER")
-    show_in_list: LStr = Field(None, alias="SHOW_IN_LIST")
-    sort: LStr = Field(None, alias="SORT")
-    user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
-    xml_id: Any = Field(None, alias="XML_ID")
-
-
-CrmContactUserfieldListResult: TypeAlias = Rows[CrmContactUserfieldListItem]
+CrmContactUserfieldListResult: TypeAlias = Rows[CrmContactUserfield]
 
 CrmContactUserfieldUpdateResult: TypeAlias = LBool
 

@@ -14,6 +14,7 @@ from typing_extensions import Required
 from b24typed.core.typed_models import B24Model, LBool, LStr, Rows
 from b24typed.fieldtypes import ByKey
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
+from b24typed.models.entities.crm import CrmCurrency as CrmCurrency
 
 CrmCurrencyAddResult: TypeAlias = LStr
 
@@ -43,7 +44,9 @@ CrmCurrencyBaseSetResult: TypeAlias = LBool
 
 CrmCurrencyFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
-CrmCurrencyListResult: TypeAlias = Rows[Any]
+CrmCurrencyGetResult: TypeAlias = CrmCurrency
+
+CrmCurrencyListResult: TypeAlias = Rows[CrmCurrency]
 
 CrmCurrencyLocalizationsDeleteResult: TypeAlias = LBool
 

@@ -14,8 +14,10 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
-from b24typed.fieldtypes import ByKey, Date, DateTime, Flag, Money
+from b24typed.fieldtypes import ByKey, Date, Flag, Money
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
+from b24typed.models.entities.crm import CrmDealRecurring as CrmDealRecurring
+from b24typed.models.entities.crm import CrmDealUserfield as CrmDealUserfield
 from b24typed.models.entities.crm import Deal as Deal
 from b24typed.models.entities.crm import DealFields as DealFields
 
@@ -201,62 +203,9 @@ class CrmDealRecurringExposeResult(B24Model):
 
 CrmDealRecurringFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
+CrmDealRecurringGetResult: TypeAlias = CrmDealRecurring
 
-class CrmDealRecurringGetResultParams(B24Model):
-    """An object in the result of ``crm.deal.recurring.get``."""
-
-    mode: LStr = Field(None, alias="MODE")
-    multiple_interval: LInt = Field(None, alias="MULTIPLE_INTERVAL")
-    multiple_type: LStr = Field(None, alias="MULTIPLE_TYPE")
-    offset_begindate_type: LStr = Field(None, alias="OFFSET_BEGINDATE_TYPE")
-    offset_begindate_value: LInt = Field(None, alias="OFFSET_BEGINDATE_VALUE")
-    offset_closedate_type: LStr = Field(None, alias="OFFSET_CLOSEDATE_TYPE")
-    offset_closedate_value: LInt = Field(None, alias="OFFSET_CLOSEDATE_VALUE")
-    single_before_start_date_type: LStr = Field(None, alias="SINGLE_BEFORE_START_DATE_TYPE")
-    single_before_start_date_value: LInt = Field(None, alias="SINGLE_BEFORE_START_DATE_VALUE")
-
-
-class CrmDealRecurringGetResult(B24Model):
-    """Result of ``crm.deal.recurring.get`` (REST v2)."""
-
-    active: Flag = Field(None, alias="ACTIVE")
-    based_id: LInt = Field(None, alias="BASED_ID")
-    category_id: LStr = Field(None, alias="CATEGORY_ID")
-    counter_repeat: LInt = Field(None, alias="COUNTER_REPEAT")
-    deal_id: LInt = Field(None, alias="DEAL_ID")
-    id: LInt = Field(None, alias="ID")
-    is_limit: LStr = Field(None, alias="IS_LIMIT")
-    last_execution: DateTime = Field(None, alias="LAST_EXECUTION")
-    limit_date: DateTime = Field(None, alias="LIMIT_DATE")
-    limit_repeat: LInt = Field(None, alias="LIMIT_REPEAT")
-    next_execution: DateTime = Field(None, alias="NEXT_EXECUTION")
-    params: CrmDealRecurringGetResultParams | None = Field(None, alias="PARAMS")
-    start_date: DateTime = Field(None, alias="START_DATE")
-
-
-class CrmDealRecurringListItem(B24Model):
-    """An object in the result of ``crm.deal.recurring.list``."""
-
-    active: Flag = Field(None, alias="ACTIVE")
-    based_id_2: LInt = Field(None, alias="BASED_ID")
-    category_id_2: LStr = Field(None, alias="CATEGORY_ID")
-    counter_repeat: LInt = Field(None, alias="COUNTER_REPEAT")
-    deal_id_2: LInt = Field(None, alias="DEAL_ID")
-    id_2: LInt = Field(None, alias="ID")
-    is_limit: LStr = Field(None, alias="IS_LIMIT")
-    last_execution: DateTime = Field(None, alias="LAST_EXECUTION")
-    limit_date: DateTime = Field(None, alias="LIMIT_DATE")
-    limit_repeat: LInt = Field(None, alias="LIMIT_REPEAT")
-    next_execution: DateTime = Field(None, alias="NEXT_EXECUTION")
-    params: CrmDealRecurringGetResultParams | None = Field(None, alias="PARAMS")
-    start_date: DateTime = Field(None, alias="START_DATE")
-    based_id: LStr = None
-    category_id: LStr = None
-    deal_id: LStr = None
-    id: LInt = None
-
-
-CrmDealRecurringListResult: TypeAlias = Rows[CrmDealRecurringListItem]
+CrmDealRecurringListResult: TypeAlias = Rows[CrmDealRecurring]
 
 CrmDealRecurringUpdateResult: TypeAlias = LBool
 
@@ -347,184 +296,9 @@ class CrmDealUserfieldAddFields(TypedDict, total=False):
 
 CrmDealUserfieldDeleteResult: TypeAlias = LBool
 
+CrmDealUserfieldGetResult: TypeAlias = CrmDealUserfield
 
-class CrmDealUserfieldGetResultEditFormLabel(B24Model):
-    """An object in the result of ``crm.deal.userfield.get``."""
-
-    ar: LStr = None
-    br: LStr = None
-    de: LStr = None
-    en: LStr = None
-    fr: LStr = None
-    hi: LStr = None
-    id: LStr = None
-    in_: LStr = Field(None, alias="in")
-    it: LStr = None
-    ja: LStr = None
-    kz: LStr = None
-    la: LStr = None
-    ms: LStr = None
-    pl: LStr = None
-    ru: LStr = None
-    sc: LStr = None
-    tc: LStr = None
-    th: LStr = None
-    tr: LStr = None
-    ua: LStr = None
-    vn: LStr = None
-
-
-class CrmDealUserfieldGetResultSettings(B24Model):
-    """An object in the result of ``crm.deal.userfield.get``."""
-
-    default_value: LStr = Field(None, alias="DEFAULT_VALUE")
-    max_length: LInt = Field(None, alias="MAX_LENGTH")
-    min_length: LInt = Field(None, alias="MIN_LENGTH")
-    regexp: LStr = Field(None, alias="REGEXP")
-    rows: LInt = Field(None, alias="ROWS")
-    size: LInt = Field(None, alias="SIZE")
-
-
-class CrmDealUserfieldGetResult(B24Model):
-    """Result of ``crm.deal.userfield.get`` (REST v2)."""
-
-    edit_form_label: CrmDealUserfieldGetResultEditFormLabel | None = Field(
-        None, alias="EDIT_FORM_LABEL"
-    )
-    edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    error_message: CrmDealUserfieldGetResultEditFormLabel | None = Field(
-        None, alias="ERROR_MESSAGE"
-    )
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    help_message: CrmDealUserfieldGetResultEditFormLabel | None = Field(None, alias="HELP_MESSAGE")
-    id: LInt = Field(None, alias="ID")
-    is_searchable: LStr = Field(None, alias="IS_SEARCHABLE")
-    list_column_label: CrmDealUserfieldGetResultEditFormLabel | None = Field(
-        None, alias="LIST_COLUMN_LABEL"
-    )
-    list_filter_label: CrmDealUserfieldGetResultEditFormLabel | None = Field(
-        None, alias="LIST_FILTER_LABEL"
-    )
-    mandatory: LStr = Field(None, alias="MANDATORY")
-    multiple: LStr = Field(None, alias="MULTIPLE")
-    settings: CrmDealUserfieldGetResultSettings | None = Field(None, alias="SETTINGS")
-    show_filter: LStr = Field(None, alias="SHOW_FILTER")
-    show_in_list: LStr = Field(None, alias="SHOW_IN_LIST")
-    sort: LStr = Field(None, alias="SORT")
-    user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
-    xml_id: Any = Field(None, alias="XML_ID")
-
-
-class CrmDealUserfieldListItemListItem(B24Model):
-    """An object in the result of ``crm.deal.userfield.list``."""
-
-    def_: LStr = Field(None, alias="DEF")
-    id: LInt = Field(None, alias="ID")
-    sort: LStr = Field(None, alias="SORT")
-    value: LStr = Field(None, alias="VALUE")
-    xml_id: LStr = Field(None, alias="XML_ID")
-
-
-class CrmDealUserfieldListItemSettingsResourcesResourceSectionsItem(B24Model):
-    """An object in the result of ``crm.deal.userfield.list``."""
-
-    cal_type: LStr = Field(None, alias="CAL_TYPE")
-    id: LInt = Field(None, alias="ID")
-    name: LStr = Field(None, alias="NAME")
-
-
-class CrmDealUserfieldListItemSettingsResourcesResource(B24Model):
-    """An object in the result of ``crm.deal.userfield.list``."""
-
-    name: LStr = Field(None, alias="NAME")
-    sections: LList[CrmDealUserfieldListItemSettingsResourcesResourceSectionsItem] = Field(
-        None, alias="SECTIONS"
-    )
-    xml_id: LStr = Field(None, alias="XML_ID")
-
-
-class CrmDealUserfieldListItemSettingsResources(B24Model):
-    """An object in the result of ``crm.deal.userfield.list``."""
-
-    resource: CrmDealUserfieldListItemSettingsResourcesResource | None = None
-
-
-class CrmDealUserfieldListItemSettingsSelectedResourcesItem(B24Model):
-    """An object in the result of ``crm.deal.userfield.list``."""
-
-    id: LInt = None
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmDealUserfieldListItemSettingsServiceListItem(B24Model):
-    """An object in the result of ``crm.deal.userfield.list``."""
-
-    duration: LStr = None
-    name: LStr = None
-
-
-class CrmDealUserfieldListItemSettings(B24Model):
-    """An object in the result of ``crm.deal.userfield.list``."""
-
-    allow_overbooking: LStr = Field(None, alias="ALLOW_OVERBOOKING")
-    caption_no_value: LStr = Field(None, alias="CAPTION_NO_VALUE")
-    default_value: LStr = Field(None, alias="DEFAULT_VALUE")
-    display: LStr = Field(None, alias="DISPLAY")
-    entity_type: LStr = Field(None, alias="ENTITY_TYPE")
-    extensions: LList[Any] = Field(None, alias="EXTENSIONS")
-    full_day: LStr = Field(None, alias="FULL_DAY")
-    list_height: LInt = Field(None, alias="LIST_HEIGHT")
-    list_width: LInt = Field(None, alias="LIST_WIDTH")
-    max_allowed_size: LInt = Field(None, alias="MAX_ALLOWED_SIZE")
-    max_length: LInt = Field(None, alias="MAX_LENGTH")
-    max_show_size: LInt = Field(None, alias="MAX_SHOW_SIZE")
-    min_length: LInt = Field(None, alias="MIN_LENGTH")
-    regexp: LStr = Field(None, alias="REGEXP")
-    resources: CrmDealUserfieldListItemSettingsResources | None = Field(None, alias="RESOURCES")
-    resource_limit: LInt = Field(None, alias="RESOURCE_LIMIT")
-    rows: LInt = Field(None, alias="ROWS")
-    selected_resources: LList[CrmDealUserfieldListItemSettingsSelectedResourcesItem] = Field(
-        None, alias="SELECTED_RESOURCES"
-    )
-    selected_users: LList[Any] = Field(None, alias="SELECTED_USERS")
-    service_list: LList[CrmDealUserfieldListItemSettingsServiceListItem] = Field(
-        None, alias="SERVICE_LIST"
-    )
-    show_no_value: LStr = Field(None, alias="SHOW_NO_VALUE")
-    size: LInt = Field(None, alias="SIZE")
-    target_blank: LStr = Field(None, alias="TARGET_BLANK")
-    timezone: LStr = Field(None, alias="TIMEZONE")
-    use_resources: LStr = Field(None, alias="USE_RESOURCES")
-    use_services: LStr = Field(None, alias="USE_SERVICES")
-    use_users: LStr = Field(None, alias="USE_USERS")
-    use_user_timezone: LStr = Field(None, alias="USE_USER_TIMEZONE")
-
-
-class CrmDealUserfieldListItem(B24Model):
-    """An object in the result of ``crm.deal.userfield.list``."""
-
-    edit_form_label: LStr = Field(None, alias="EDIT_FORM_LABEL")
-    edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    error_message: LStr = Field(None, alias="ERROR_MESSAGE")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    help_message: LStr = Field(None, alias="HELP_MESSAGE")
-    id: LInt = Field(None, alias="ID")
-    is_searchable: LStr = Field(None, alias="IS_SEARCHABLE")
-    list: LList[CrmDealUserfieldListItemListItem] = Field(None, alias="LIST")
-    list_column_label: LStr = Field(None, alias="LIST_COLUMN_LABEL")
-    list_filter_label: LStr = Field(None, alias="LIST_FILTER_LABEL")
-    mandatory: LStr = Field(None, alias="MANDATORY")
-    multiple: LStr = Field(None, alias="MULTIPLE")
-    settings: CrmDealUserfieldListItemSettings | None = Field(None, alias="SETTINGS")
-    show_filter: LStr = Field(None, alias="SHOW_FILTER")
-    show_in_list: LStr = Field(None, alias="SHOW_IN_LIST")
-    sort: LStr = Field(None, alias="SORT")
-    user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
-    xml_id: Any = Field(None, alias="XML_ID")
-
+CrmDealUserfieldListResult: TypeAlias = Rows[CrmDealUserfield]
 
 CrmDealUserfieldUpdateResult: TypeAlias = LBool
 

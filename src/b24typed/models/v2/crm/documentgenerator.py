@@ -12,64 +12,20 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
-from b24typed.fieldtypes import DateTime
-
-
-class CrmDocumentgeneratorDocumentAddResultDocumentProducts(B24Model):
-    """An object in the result of ``crm.documentgenerator.document.add``."""
-
-    currency_id: LStr = Field(None, alias="currencyId")
-    total_rows: LInt = Field(None, alias="totalRows")
-    total_sum: LStr = Field(None, alias="totalSum")
-
-
-class CrmDocumentgeneratorDocumentAddResultDocumentValues(B24Model):
-    """An object in the result of ``crm.documentgenerator.document.add``."""
-
-    document_number: LStr = Field(None, alias="DocumentNumber")
-    creation_method: LStr = Field(None, alias="_creationMethod")
-    products_table_variant: LStr = Field(None, alias="productsTableVariant")
-    stamps_enabled: LBool = Field(None, alias="stampsEnabled")
-
-
-class CrmDocumentgeneratorDocumentAddResultDocument(B24Model):
-    """An object in the result of ``crm.documentgenerator.document.add``."""
-
-    change_qr_code_disabled_reason: LStr = Field(None, alias="changeQrCodeDisabledReason")
-    change_qr_code_enabled: LBool = Field(None, alias="changeQrCodeEnabled")
-    change_stamps_disabled_reason: LStr = Field(None, alias="changeStampsDisabledReason")
-    change_stamps_enabled: LBool = Field(None, alias="changeStampsEnabled")
-    create_time: DateTime = Field(None, alias="createTime")
-    created_by: LInt = Field(None, alias="createdBy")
-    download_url: LStr = Field(None, alias="downloadUrl")
-    download_url_machine: LStr = Field(None, alias="downloadUrlMachine")
-    email_disk_file: LInt = Field(None, alias="emailDiskFile")
-    entity_id: LInt = Field(None, alias="entityId")
-    entity_type_id: LInt = Field(None, alias="entityTypeId")
-    id: LInt = None
-    image_url: LStr = Field(None, alias="imageUrl")
-    is_transformation_error: LBool = Field(None, alias="isTransformationError")
-    number: LStr = None
-    pdf_url: LStr = Field(None, alias="pdfUrl")
-    products: CrmDocumentgeneratorDocumentAddResultDocumentProducts | None = None
-    public_url: LStr = Field(None, alias="publicUrl")
-    pull_tag: LStr = Field(None, alias="pullTag")
-    qr_code_enabled: LBool = Field(None, alias="qrCodeEnabled")
-    stamps_enabled: LBool = Field(None, alias="stampsEnabled")
-    template_id: LInt = Field(None, alias="templateId")
-    title: LStr = None
-    transformation_error_code: LStr = Field(None, alias="transformationErrorCode")
-    transformation_error_message: LStr = Field(None, alias="transformationErrorMessage")
-    update_time: DateTime = Field(None, alias="updateTime")
-    updated_by: LInt = Field(None, alias="updatedBy")
-    values: CrmDocumentgeneratorDocumentAddResultDocumentValues | None = None
+from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import DateTime, Money
+from b24typed.models.entities.crm import (
+    CrmDocumentgeneratorDocument as CrmDocumentgeneratorDocument,
+)
+from b24typed.models.entities.crm import (
+    CrmDocumentgeneratorNumerator as CrmDocumentgeneratorNumerator,
+)
 
 
 class CrmDocumentgeneratorDocumentAddResult(B24Model):
     """Result of ``crm.documentgenerator.document.add`` (REST v2)."""
 
-    document: CrmDocumentgeneratorDocumentAddResultDocument
+    document: CrmDocumentgeneratorDocument
 
 
 class CrmDocumentgeneratorDocumentEnablepublicurlResult(B24Model):
@@ -78,53 +34,7 @@ class CrmDocumentgeneratorDocumentEnablepublicurlResult(B24Model):
     public_url: LStr = Field(None, alias="publicUrl")
 
 
-class CrmDocumentgeneratorDocumentGetResultDocumentValues(B24Model):
-    """An object in the result of ``crm.documentgenerator.document.get``."""
-
-    creation_method: LStr = Field(None, alias="_creationMethod")
-    products_table_variant: LStr = Field(None, alias="productsTableVariant")
-    stamps_enabled: LBool = Field(None, alias="stampsEnabled")
-
-
-class CrmDocumentgeneratorDocumentGetResultDocument(B24Model):
-    """An object in the result of ``crm.documentgenerator.document.get``."""
-
-    change_qr_code_disabled_reason: LStr = Field(None, alias="changeQrCodeDisabledReason")
-    change_qr_code_enabled: LBool = Field(None, alias="changeQrCodeEnabled")
-    change_stamps_disabled_reason: LStr = Field(None, alias="changeStampsDisabledReason")
-    change_stamps_enabled: LBool = Field(None, alias="changeStampsEnabled")
-    create_time: DateTime = Field(None, alias="createTime")
-    created_by: LInt = Field(None, alias="createdBy")
-    download_url: LStr = Field(None, alias="downloadUrl")
-    download_url_machine: LStr = Field(None, alias="downloadUrlMachine")
-    email_disk_file: LInt = Field(None, alias="emailDiskFile")
-    entity_id: LInt = Field(None, alias="entityId")
-    entity_type_id: LInt = Field(None, alias="entityTypeId")
-    id: LInt = None
-    image_url: LStr = Field(None, alias="imageUrl")
-    image_url_machine: LStr = Field(None, alias="imageUrlMachine")
-    is_transformation_error: LBool = Field(None, alias="isTransformationError")
-    number: LStr = None
-    pdf_url: LStr = Field(None, alias="pdfUrl")
-    pdf_url_machine: LStr = Field(None, alias="pdfUrlMachine")
-    products: CrmDocumentgeneratorDocumentAddResultDocumentProducts | None = None
-    public_url: LStr = Field(None, alias="publicUrl")
-    pull_tag: LStr = Field(None, alias="pullTag")
-    qr_code_enabled: LBool = Field(None, alias="qrCodeEnabled")
-    stamps_enabled: LBool = Field(None, alias="stampsEnabled")
-    template_id: LInt = Field(None, alias="templateId")
-    title: LStr = None
-    transformation_error_code: LStr = Field(None, alias="transformationErrorCode")
-    transformation_error_message: LStr = Field(None, alias="transformationErrorMessage")
-    update_time: DateTime = Field(None, alias="updateTime")
-    updated_by: LInt = Field(None, alias="updatedBy")
-    values: CrmDocumentgeneratorDocumentGetResultDocumentValues | None = None
-
-
-class CrmDocumentgeneratorDocumentGetResult(B24Model):
-    """Result of ``crm.documentgenerator.document.get`` (REST v2)."""
-
-    document: CrmDocumentgeneratorDocumentGetResultDocument
+CrmDocumentgeneratorDocumentGetResult: TypeAlias = CrmDocumentgeneratorDocumentAddResult
 
 
 class CrmDocumentgeneratorDocumentGetfieldsResultDocumentFieldsDocumentNumber(B24Model):
@@ -208,46 +118,21 @@ class CrmDocumentgeneratorDocumentGetfieldsValues(TypedDict, total=False):
     TotalSum: str
 
 
-class CrmDocumentgeneratorDocumentListItemValues(B24Model):
-    """An object in the result of ``crm.documentgenerator.document.list``."""
-
-    creation_method: LStr = Field(None, alias="_creationMethod")
-    stamps_enabled: LBool = Field(None, alias="stampsEnabled")
-
-
-class CrmDocumentgeneratorDocumentListItem(B24Model):
-    """An object in the result of ``crm.documentgenerator.document.list``."""
-
-    create_time: DateTime = Field(None, alias="createTime")
-    created_by: LInt = Field(None, alias="createdBy")
-    download_url: LStr = Field(None, alias="downloadUrl")
-    download_url_machine: LStr = Field(None, alias="downloadUrlMachine")
-    entity_id: LInt = Field(None, alias="entityId")
-    entity_type_id: LInt = Field(None, alias="entityTypeId")
-    file_id: LInt = Field(None, alias="fileId")
-    id: LStr = None
-    image_id: LInt = Field(None, alias="imageId")
-    image_url: LStr = Field(None, alias="imageUrl")
-    image_url_machine: LStr = Field(None, alias="imageUrlMachine")
-    number: LStr = None
-    pdf_id: LInt = Field(None, alias="pdfId")
-    pdf_url: LStr = Field(None, alias="pdfUrl")
-    pdf_url_machine: LStr = Field(None, alias="pdfUrlMachine")
-    stamps_enabled: LBool = Field(None, alias="stampsEnabled")
-    template_id: LInt = Field(None, alias="templateId")
-    title: LStr = None
-    update_time: DateTime = Field(None, alias="updateTime")
-    updated_by: LInt = Field(None, alias="updatedBy")
-    values: CrmDocumentgeneratorDocumentListItemValues | None = None
-
-
 class CrmDocumentgeneratorDocumentListResult(B24Model):
     """Result of ``crm.documentgenerator.document.list`` (REST v2)."""
 
-    documents: Rows[CrmDocumentgeneratorDocumentListItem]
+    documents: Rows[CrmDocumentgeneratorDocument]
 
 
 CrmDocumentgeneratorDocumentUpdateResult: TypeAlias = CrmDocumentgeneratorDocumentAddResult
+
+
+class CrmDocumentgeneratorDocumentUploadResultDocumentProducts(B24Model):
+    """An object in the result of ``crm.documentgenerator.document.upload``."""
+
+    currency_id: LStr = Field(None, alias="currencyId")
+    total_rows: LFloat = Field(None, alias="totalRows")
+    total_sum: Money = Field(None, alias="totalSum")
 
 
 class CrmDocumentgeneratorDocumentUploadResultDocumentValues(B24Model):
@@ -278,7 +163,7 @@ class CrmDocumentgeneratorDocumentUploadResultDocument(B24Model):
     number: LStr = None
     pdf_url: LStr = Field(None, alias="pdfUrl")
     pdf_url_machine: LStr = Field(None, alias="pdfUrlMachine")
-    products: CrmDocumentgeneratorDocumentAddResultDocumentProducts | None = None
+    products: CrmDocumentgeneratorDocumentUploadResultDocumentProducts | None = None
     public_url: LStr = Field(None, alias="publicUrl")
     pull_tag: LStr = Field(None, alias="pullTag")
     qr_code_enabled: LBool = Field(None, alias="qrCodeEnabled")
@@ -315,11 +200,11 @@ class CrmDocumentgeneratorNumeratorAddResultNumeratorSettingsBitrixMainNumerator
     """An object in the result of ``crm.documentgenerator.numerator.add``."""
 
     is_direct_numeration: LBool = Field(None, alias="isDirectNumeration")
-    length: LInt = None
+    length: LFloat = None
     pad_string: LStr = Field(None, alias="padString")
     periodic_by: Any = Field(None, alias="periodicBy")
-    start: LInt = None
-    step: LInt = None
+    start: LFloat = None
+    step: LFloat = None
     timezone: Any = None
 
 
@@ -389,24 +274,7 @@ class CrmDocumentgeneratorNumeratorAddFields(TypedDict, total=False):
     template: Required[str]
 
 
-class CrmDocumentgeneratorNumeratorGetResult(B24Model):
-    """Result of ``crm.documentgenerator.numerator.get`` (REST v2)."""
-
-    code: LStr = None
-    id: LStr = None
-    name: LStr = None
-    numerator: CrmDocumentgeneratorNumeratorAddResultNumerator | None = None
-    settings: CrmDocumentgeneratorNumeratorAddResultSettings | None = None
-    template: LStr = None
-
-
-class CrmDocumentgeneratorNumeratorListItem(B24Model):
-    """An object in the result of ``crm.documentgenerator.numerator.list``."""
-
-    id: LInt = None
-    name: LStr = None
-    settings: CrmDocumentgeneratorNumeratorAddResultNumeratorSettings | None = None
-    template: LStr = None
+CrmDocumentgeneratorNumeratorGetResult: TypeAlias = CrmDocumentgeneratorNumerator
 
 
 class CrmDocumentgeneratorNumeratorListResult(B24Model):
@@ -414,7 +282,7 @@ class CrmDocumentgeneratorNumeratorListResult(B24Model):
 
     id: LStr = None
     name: LStr = None
-    numerators: LList[CrmDocumentgeneratorNumeratorListItem] = None
+    numerators: LList[CrmDocumentgeneratorNumerator] = None
     settings: CrmDocumentgeneratorNumeratorAddResultSettings | None = None
     template: LStr = None
 

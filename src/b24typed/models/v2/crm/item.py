@@ -14,10 +14,13 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr, Rows
-from b24typed.fieldtypes import ByKey, DateTime, Money
+from b24typed.fieldtypes import ByKey, Money
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
+from b24typed.models.entities.crm import CrmItemDelivery as CrmItemDelivery
+from b24typed.models.entities.crm import CrmItemPayment as CrmItemPayment
 from b24typed.models.entities.crm import Item as Item
 from b24typed.models.entities.crm import ItemFields as ItemFields
+from b24typed.models.entities.crm import ProductRow as ProductRow
 
 
 class CrmItemAddResult(B24Model):
@@ -50,32 +53,9 @@ class CrmItemBatchImportResult(B24Model):
 
 CrmItemDeleteResult: TypeAlias = Rows[Any]
 
+CrmItemDeliveryGetResult: TypeAlias = CrmItemDelivery
 
-class CrmItemDeliveryGetResult(B24Model):
-    """Result of ``crm.item.delivery.get`` (REST v2)."""
-
-    account_number: LStr = Field(None, alias="accountNumber")
-    currency: LStr = None
-    date_deducted: DateTime = Field(None, alias="dateDeducted")
-    deducted: LStr = None
-    delivery_id: LInt = Field(None, alias="deliveryId")
-    delivery_name: LStr = Field(None, alias="deliveryName")
-    id: LInt = None
-    price_delivery: Money = Field(None, alias="priceDelivery")
-
-
-class CrmItemDeliveryListItem(B24Model):
-    """An object in the result of ``crm.item.delivery.list``."""
-
-    account_number: LStr = Field(None, alias="accountNumber")
-    currency: LStr = None
-    date_deducted: Any = Field(None, alias="dateDeducted")
-    deducted: LStr = None
-    delivery_id: LInt = Field(None, alias="deliveryId")
-    delivery_name: LStr = Field(None, alias="deliveryName")
-    id: LInt = None
-    price_delivery: LFloat = Field(None, alias="priceDelivery")
-
+CrmItemDeliveryListResult: TypeAlias = Rows[CrmItemDelivery]
 
 CrmItemDetailsConfigurationForceCommonScopeForAllResult: TypeAlias = LBool
 
@@ -229,29 +209,16 @@ class CrmItemPaymentDeliveryListItem(B24Model):
     delivery_id: LInt = Field(None, alias="deliveryId")
     id: LInt = None
     payment_id: LInt = Field(None, alias="paymentId")
-    quantity: LInt = None
+    quantity: LFloat = None
 
 
 CrmItemPaymentDeliveryListResult: TypeAlias = Rows[CrmItemPaymentDeliveryListItem]
 
 CrmItemPaymentDeliverySetDeliveryResult: TypeAlias = LBool
 
+CrmItemPaymentGetResult: TypeAlias = CrmItemPayment
 
-class CrmItemPaymentGetResult(B24Model):
-    """Result of ``crm.item.payment.get`` (REST v2)."""
-
-    account_number: LStr = Field(None, alias="accountNumber")
-    currency: LStr = None
-    date_paid: DateTime = Field(None, alias="datePaid")
-    emp_paid_id: LInt = Field(None, alias="empPaidId")
-    id: LInt = None
-    paid: LStr = None
-    pay_system_id: LInt = Field(None, alias="paySystemId")
-    pay_system_name: LStr = Field(None, alias="paySystemName")
-    sum: Money = None
-
-
-CrmItemPaymentListResult: TypeAlias = Rows[CrmItemPaymentGetResult]
+CrmItemPaymentListResult: TypeAlias = Rows[CrmItemPayment]
 
 CrmItemPaymentPayResult: TypeAlias = LBool
 
@@ -265,7 +232,7 @@ class CrmItemPaymentProductListItem(B24Model):
 
     id: LInt = None
     payment_id: LInt = Field(None, alias="paymentId")
-    quantity: LInt = None
+    quantity: LFloat = None
     row_id: LInt = Field(None, alias="rowId")
 
 
@@ -283,37 +250,10 @@ class CrmItemPaymentUpdateFields(TypedDict, total=False):
     paySystemId: int
 
 
-class CrmItemProductrowAddResultProductRow(B24Model):
-    """An object in the result of ``crm.item.productrow.add``."""
-
-    customized: LStr = None
-    discount_rate: LInt = Field(None, alias="discountRate")
-    discount_sum: LFloat = Field(None, alias="discountSum")
-    discount_type_id: LInt = Field(None, alias="discountTypeId")
-    id: LInt = None
-    measure_code: LInt = Field(None, alias="measureCode")
-    measure_name: LStr = Field(None, alias="measureName")
-    owner_id: LInt = Field(None, alias="ownerId")
-    owner_type: LStr = Field(None, alias="ownerType")
-    price: LInt = None
-    price_account: LInt = Field(None, alias="priceAccount")
-    price_brutto: LFloat = Field(None, alias="priceBrutto")
-    price_exclusive: LFloat = Field(None, alias="priceExclusive")
-    price_netto: LFloat = Field(None, alias="priceNetto")
-    product_id: LInt = Field(None, alias="productId")
-    product_name: LStr = Field(None, alias="productName")
-    quantity: LInt = None
-    sort: LInt = None
-    tax_included: LStr = Field(None, alias="taxIncluded")
-    tax_rate: LInt = Field(None, alias="taxRate")
-    type: LInt = None
-    xml_id: LStr = Field(None, alias="xmlId")
-
-
 class CrmItemProductrowAddResult(B24Model):
     """Result of ``crm.item.productrow.add`` (REST v2)."""
 
-    product_row: CrmItemProductrowAddResultProductRow = Field(alias="productRow")
+    product_row: ProductRow = Field(alias="productRow")
 
 
 class CrmItemProductrowAddFields(TypedDict, total=False):
@@ -334,65 +274,33 @@ class CrmItemProductrowAddFields(TypedDict, total=False):
 
 CrmItemProductrowFieldsResult: TypeAlias = CrmItemFieldsResult
 
-
-class CrmItemProductrowGetResultProductRow(B24Model):
-    """An object in the result of ``crm.item.productrow.get``."""
-
-    customized: LStr = None
-    discount_rate: Money = Field(None, alias="discountRate")
-    discount_sum: Money = Field(None, alias="discountSum")
-    discount_type_id: LInt = Field(None, alias="discountTypeId")
-    id: LInt = None
-    measure_code: LInt = Field(None, alias="measureCode")
-    measure_name: LStr = Field(None, alias="measureName")
-    owner_id: LInt = Field(None, alias="ownerId")
-    owner_type: LStr = Field(None, alias="ownerType")
-    price: Money = None
-    price_account: LInt = Field(None, alias="priceAccount")
-    price_brutto: Money = Field(None, alias="priceBrutto")
-    price_exclusive: Money = Field(None, alias="priceExclusive")
-    price_netto: Money = Field(None, alias="priceNetto")
-    product_id: LInt = Field(None, alias="productId")
-    product_name: LStr = Field(None, alias="productName")
-    quantity: Money = None
-    sort: LInt = None
-    store_id: LInt = Field(None, alias="storeId")
-    tax_included: LStr = Field(None, alias="taxIncluded")
-    tax_rate: Money = Field(None, alias="taxRate")
-    type: LInt = None
-    xml_id: LStr = Field(None, alias="xmlId")
-
-
-class CrmItemProductrowGetResult(B24Model):
-    """Result of ``crm.item.productrow.get`` (REST v2)."""
-
-    product_row: CrmItemProductrowGetResultProductRow = Field(alias="productRow")
+CrmItemProductrowGetResult: TypeAlias = CrmItemProductrowAddResult
 
 
 class CrmItemProductrowGetAvailableForPaymentResultProductRowsItem(B24Model):
     """An object in the result of ``crm.item.productrow.getAvailableForPayment``."""
 
     customized: LStr = None
-    discount_rate: LInt = Field(None, alias="discountRate")
-    discount_sum: LInt = Field(None, alias="discountSum")
+    discount_rate: LFloat = Field(None, alias="discountRate")
+    discount_sum: Money = Field(None, alias="discountSum")
     discount_type_id: LInt = Field(None, alias="discountTypeId")
     id: LInt = None
-    measure_code: LInt = Field(None, alias="measureCode")
+    measure_code: LFloat = Field(None, alias="measureCode")
     measure_name: LStr = Field(None, alias="measureName")
     owner_id: LInt = Field(None, alias="ownerId")
     owner_type: LStr = Field(None, alias="ownerType")
-    price: LInt = None
-    price_account: LInt = Field(None, alias="priceAccount")
-    price_brutto: LInt = Field(None, alias="priceBrutto")
-    price_exclusive: LInt = Field(None, alias="priceExclusive")
-    price_netto: LInt = Field(None, alias="priceNetto")
+    price: Money = None
+    price_account: LFloat = Field(None, alias="priceAccount")
+    price_brutto: LFloat = Field(None, alias="priceBrutto")
+    price_exclusive: LFloat = Field(None, alias="priceExclusive")
+    price_netto: LFloat = Field(None, alias="priceNetto")
     product_id: LInt = Field(None, alias="productId")
     product_name: LStr = Field(None, alias="productName")
-    quantity: LInt = None
-    sort: LInt = None
+    quantity: LFloat = None
+    sort: LFloat = None
     tax_included: LStr = Field(None, alias="taxIncluded")
     tax_rate: Any = Field(None, alias="taxRate")
-    type: LInt = None
+    type: LFloat = None
     xml_id: LStr = Field(None, alias="xmlId")
 
 
@@ -407,41 +315,14 @@ class CrmItemProductrowGetAvailableForPaymentResult(B24Model):
 class CrmItemProductrowListResult(B24Model):
     """Result of ``crm.item.productrow.list`` (REST v2)."""
 
-    product_rows: Rows[CrmItemProductrowGetResultProductRow] = Field(alias="productRows")
-
-
-class CrmItemProductrowSetResultProductRowsItem(B24Model):
-    """An object in the result of ``crm.item.productrow.set``."""
-
-    customized: LStr = None
-    discount_rate: LInt = Field(None, alias="discountRate")
-    discount_sum: LInt = Field(None, alias="discountSum")
-    discount_type_id: LInt = Field(None, alias="discountTypeId")
-    id: LInt = None
-    measure_code: LInt = Field(None, alias="measureCode")
-    measure_name: LStr = Field(None, alias="measureName")
-    owner_id: LInt = Field(None, alias="ownerId")
-    owner_type: LStr = Field(None, alias="ownerType")
-    price: LFloat = None
-    price_account: LFloat = Field(None, alias="priceAccount")
-    price_brutto: LFloat = Field(None, alias="priceBrutto")
-    price_exclusive: LFloat = Field(None, alias="priceExclusive")
-    price_netto: LFloat = Field(None, alias="priceNetto")
-    product_id: LInt = Field(None, alias="productId")
-    product_name: LStr = Field(None, alias="productName")
-    quantity: LInt = None
-    sort: LInt = None
-    tax_included: LStr = Field(None, alias="taxIncluded")
-    tax_rate: Any = Field(None, alias="taxRate")
-    type: LInt = None
-    xml_id: LStr = Field(None, alias="xmlId")
+    product_rows: Rows[ProductRow] = Field(alias="productRows")
 
 
 class CrmItemProductrowSetResult(B24Model):
     """Result of ``crm.item.productrow.set`` (REST v2)."""
 
     product_row: LList[LDict] = Field(None, alias="productRow")
-    product_rows: LList[CrmItemProductrowSetResultProductRowsItem] = Field(
+    product_rows: LList[CrmItemProductrowGetAvailableForPaymentResultProductRowsItem] = Field(
         None, alias="productRows"
     )
 
@@ -460,37 +341,6 @@ class CrmItemProductrowSetProductRowsItem(TypedDict, total=False):
     taxRate: float
 
 
-class CrmItemProductrowUpdateResultProductRow(B24Model):
-    """An object in the result of ``crm.item.productrow.update``."""
-
-    customized: LStr = None
-    discount_rate: LInt = Field(None, alias="discountRate")
-    discount_sum: LFloat = Field(None, alias="discountSum")
-    discount_type_id: LInt = Field(None, alias="discountTypeId")
-    id: LInt = None
-    measure_code: LInt = Field(None, alias="measureCode")
-    measure_name: LStr = Field(None, alias="measureName")
-    owner_id: LInt = Field(None, alias="ownerId")
-    owner_type: LStr = Field(None, alias="ownerType")
-    price: LInt = None
-    price_account: LInt = Field(None, alias="priceAccount")
-    price_brutto: LInt = Field(None, alias="priceBrutto")
-    price_exclusive: LFloat = Field(None, alias="priceExclusive")
-    price_netto: LFloat = Field(None, alias="priceNetto")
-    product_id: LInt = Field(None, alias="productId")
-    product_name: LStr = Field(None, alias="productName")
-    quantity: LInt = None
-    sort: LInt = None
-    tax_included: LStr = Field(None, alias="taxIncluded")
-    tax_rate: LInt = Field(None, alias="taxRate")
-    type: LInt = None
-    xml_id: LStr = Field(None, alias="xmlId")
-
-
-class CrmItemProductrowUpdateResult(B24Model):
-    """Result of ``crm.item.productrow.update`` (REST v2)."""
-
-    product_row: CrmItemProductrowUpdateResultProductRow = Field(alias="productRow")
-
+CrmItemProductrowUpdateResult: TypeAlias = CrmItemProductrowAddResult
 
 CrmItemUpdateResult: TypeAlias = CrmItemAddResult

@@ -11,23 +11,16 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, Rows
+from b24typed.core.typed_models import B24Model, LBool, Rows
 from b24typed.fieldtypes import ByKey
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class CrmOrderentityAddResultDealOrder(B24Model):
-    """An object in the result of ``crm.orderentity.add``."""
-
-    order_id: LInt = Field(None, alias="orderId")
-    owner_id: LInt = Field(None, alias="ownerId")
-    owner_type_id: LInt = Field(None, alias="ownerTypeId")
+from b24typed.models.entities.crm import CrmOrderentity as CrmOrderentity
 
 
 class CrmOrderentityAddResult(B24Model):
     """Result of ``crm.orderentity.add`` (REST v2)."""
 
-    deal_order: CrmOrderentityAddResultDealOrder = Field(alias="dealOrder")
+    deal_order: CrmOrderentity = Field(alias="dealOrder")
 
 
 class CrmOrderentityAddFields(TypedDict, total=False):
@@ -48,4 +41,4 @@ class CrmOrderentityGetFieldsResult(B24Model):
 class CrmOrderentityListResult(B24Model):
     """Result of ``crm.orderentity.list`` (REST v2)."""
 
-    order_entity: Rows[CrmOrderentityAddResultDealOrder] = Field(alias="orderEntity")
+    order_entity: Rows[CrmOrderentity] = Field(alias="orderEntity")

@@ -13,9 +13,10 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 from b24typed.fieldtypes import ByKey, Date, Flag, Money
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
+from b24typed.models.entities.crm import CrmQuoteUserfield as CrmQuoteUserfield
 from b24typed.models.entities.crm import Quote as Quote
 from b24typed.models.entities.crm import QuoteFields as QuoteFields
 
@@ -202,183 +203,9 @@ class CrmQuoteUserfieldAddFields(TypedDict, total=False):
 
 CrmQuoteUserfieldDeleteResult: TypeAlias = LBool
 
+CrmQuoteUserfieldGetResult: TypeAlias = CrmQuoteUserfield
 
-class CrmQuoteUserfieldGetResultEditFormLabel(B24Model):
-    """An object in the result of ``crm.quote.userfield.get``."""
-
-    ar: LStr = None
-    br: LStr = None
-    de: LStr = None
-    en: LStr = None
-    fr: LStr = None
-    hi: LStr = None
-    id: LStr = None
-    in_: LStr = Field(None, alias="in")
-    it: LStr = None
-    ja: LStr = None
-    kz: LStr = None
-    la: LStr = None
-    ms: LStr = None
-    pl: LStr = None
-    sc: LStr = None
-    tc: LStr = None
-    th: LStr = None
-    tr: LStr = None
-    ua: LStr = None
-    vn: LStr = None
-
-
-class CrmQuoteUserfieldGetResultSettings(B24Model):
-    """An object in the result of ``crm.quote.userfield.get``."""
-
-    default_value: LStr = Field(None, alias="DEFAULT_VALUE")
-    max_length: LInt = Field(None, alias="MAX_LENGTH")
-    min_length: LInt = Field(None, alias="MIN_LENGTH")
-    regexp: LStr = Field(None, alias="REGEXP")
-    rows: LInt = Field(None, alias="ROWS")
-    size: LInt = Field(None, alias="SIZE")
-
-
-class CrmQuoteUserfieldGetResult(B24Model):
-    """Result of ``crm.quote.userfield.get`` (REST v2)."""
-
-    edit_form_label: CrmQuoteUserfieldGetResultEditFormLabel | None = Field(
-        None, alias="EDIT_FORM_LABEL"
-    )
-    edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    error_message: CrmQuoteUserfieldGetResultEditFormLabel | None = Field(
-        None, alias="ERROR_MESSAGE"
-    )
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    help_message: CrmQuoteUserfieldGetResultEditFormLabel | None = Field(None, alias="HELP_MESSAGE")
-    id: LInt = Field(None, alias="ID")
-    is_searchable: LStr = Field(None, alias="IS_SEARCHABLE")
-    list_column_label: CrmQuoteUserfieldGetResultEditFormLabel | None = Field(
-        None, alias="LIST_COLUMN_LABEL"
-    )
-    list_filter_label: CrmQuoteUserfieldGetResultEditFormLabel | None = Field(
-        None, alias="LIST_FILTER_LABEL"
-    )
-    mandatory: LStr = Field(None, alias="MANDATORY")
-    multiple: LStr = Field(None, alias="MULTIPLE")
-    settings: CrmQuoteUserfieldGetResultSettings | None = Field(None, alias="SETTINGS")
-    show_filter: LStr = Field(None, alias="SHOW_FILTER")
-    show_in_list: LStr = Field(None, alias="SHOW_IN_LIST")
-    sort: LStr = Field(None, alias="SORT")
-    user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
-    xml_id: Any = Field(None, alias="XML_ID")
-
-
-class CrmQuoteUserfieldListItemListItem(B24Model):
-    """An object in the result of ``crm.quote.userfield.list``."""
-
-    def_: LStr = Field(None, alias="DEF")
-    id: LInt = Field(None, alias="ID")
-    sort: LStr = Field(None, alias="SORT")
-    value: LStr = Field(None, alias="VALUE")
-    xml_id: LStr = Field(None, alias="XML_ID")
-
-
-class CrmQuoteUserfieldListItemSettingsResourcesResourceSectionsItem(B24Model):
-    """An object in the result of ``crm.quote.userfield.list``."""
-
-    cal_type: LStr = Field(None, alias="CAL_TYPE")
-    id: LInt = Field(None, alias="ID")
-    name: LStr = Field(None, alias="NAME")
-
-
-class CrmQuoteUserfieldListItemSettingsResourcesResource(B24Model):
-    """An object in the result of ``crm.quote.userfield.list``."""
-
-    name: LStr = Field(None, alias="NAME")
-    sections: LList[CrmQuoteUserfieldListItemSettingsResourcesResourceSectionsItem] = Field(
-        None, alias="SECTIONS"
-    )
-    xml_id: LStr = Field(None, alias="XML_ID")
-
-
-class CrmQuoteUserfieldListItemSettingsResources(B24Model):
-    """An object in the result of ``crm.quote.userfield.list``."""
-
-    resource: CrmQuoteUserfieldListItemSettingsResourcesResource | None = None
-
-
-class CrmQuoteUserfieldListItemSettingsSelectedResourcesItem(B24Model):
-    """An object in the result of ``crm.quote.userfield.list``."""
-
-    id: LInt = None
-    title: LStr = None
-    type: LStr = None
-
-
-class CrmQuoteUserfieldListItemSettingsServiceListItem(B24Model):
-    """An object in the result of ``crm.quote.userfield.list``."""
-
-    duration: LStr = None
-    name: LStr = None
-
-
-class CrmQuoteUserfieldListItemSettings(B24Model):
-    """An object in the result of ``crm.quote.userfield.list``."""
-
-    allow_overbooking: LStr = Field(None, alias="ALLOW_OVERBOOKING")
-    caption_no_value: LStr = Field(None, alias="CAPTION_NO_VALUE")
-    default_value: LStr = Field(None, alias="DEFAULT_VALUE")
-    display: LStr = Field(None, alias="DISPLAY")
-    entity_type: LStr = Field(None, alias="ENTITY_TYPE")
-    extensions: LList[Any] = Field(None, alias="EXTENSIONS")
-    full_day: LStr = Field(None, alias="FULL_DAY")
-    list_height: LInt = Field(None, alias="LIST_HEIGHT")
-    list_width: LInt = Field(None, alias="LIST_WIDTH")
-    max_allowed_size: LInt = Field(None, alias="MAX_ALLOWED_SIZE")
-    max_length: LInt = Field(None, alias="MAX_LENGTH")
-    max_show_size: LInt = Field(None, alias="MAX_SHOW_SIZE")
-    min_length: LInt = Field(None, alias="MIN_LENGTH")
-    regexp: LStr = Field(None, alias="REGEXP")
-    resources: CrmQuoteUserfieldListItemSettingsResources | None = Field(None, alias="RESOURCES")
-    resource_limit: LInt = Field(None, alias="RESOURCE_LIMIT")
-    rows: LInt = Field(None, alias="ROWS")
-    selected_resources: LList[CrmQuoteUserfieldListItemSettingsSelectedResourcesItem] = Field(
-        None, alias="SELECTED_RESOURCES"
-    )
-    selected_users: LList[Any] = Field(None, alias="SELECTED_USERS")
-    service_list: LList[CrmQuoteUserfieldListItemSettingsServiceListItem] = Field(
-        None, alias="SERVICE_LIST"
-    )
-    show_no_value: LStr = Field(None, alias="SHOW_NO_VALUE")
-    size: LInt = Field(None, alias="SIZE")
-    target_blank: LStr = Field(None, alias="TARGET_BLANK")
-    timezone: LStr = Field(None, alias="TIMEZONE")
-    use_resources: LStr = Field(None, alias="USE_RESOURCES")
-    use_services: LStr = Field(None, alias="USE_SERVICES")
-    use_users: LStr = Field(None, alias="USE_USERS")
-    use_user_timezone: LStr = Field(None, alias="USE_USER_TIMEZONE")
-
-
-class CrmQuoteUserfieldListItem(B24Model):
-    """An object in the result of ``crm.quote.userfield.list``."""
-
-    edit_form_label: LStr = Field(None, alias="EDIT_FORM_LABEL")
-    edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    error_message: LStr = Field(None, alias="ERROR_MESSAGE")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    help_message: LStr = Field(None, alias="HELP_MESSAGE")
-    id: LInt = Field(None, alias="ID")
-    is_searchable: LStr = Field(None, alias="IS_SEARCHABLE")
-    list: LList[CrmQuoteUserfieldListItemListItem] = Field(None, alias="LIST")
-    list_column_label: LStr = Field(None, alias="LIST_COLUMN_LABEL")
-    list_filter_label: LStr = Field(None, alias="LIST_FILTER_LABEL")
-    mandatory: LStr = Field(None, alias="MANDATORY")
-    multiple: LStr = Field(None, alias="MULTIPLE")
-    settings: CrmQuoteUserfieldListItemSettings | None = Field(None, alias="SETTINGS")
-    show_filter: LStr = Field(None, alias="SHOW_FILTER")
-    show_in_list: LStr = Field(None, alias="SHOW_IN_LIST")
-    sort: LStr = Field(None, alias="SORT")
-    user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
-    xml_id: Any = Field(None, alias="XML_ID")
-
+CrmQuoteUserfieldListResult: TypeAlias = Rows[CrmQuoteUserfield]
 
 CrmQuoteUserfieldUpdateResult: TypeAlias = LBool
 

@@ -12,11 +12,14 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
-from b24typed.fieldtypes import ByKey, DateTime, Flag, Id
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LStr, Rows
+from b24typed.fieldtypes import ByKey
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
 from b24typed.models.entities.crm import BankDetail as BankDetail
 from b24typed.models.entities.crm import BankDetailFields as BankDetailFields
+from b24typed.models.entities.crm import CrmRequisiteLink as CrmRequisiteLink
+from b24typed.models.entities.crm import CrmRequisitePreset as CrmRequisitePreset
+from b24typed.models.entities.crm import CrmRequisiteUserfield as CrmRequisiteUserfield
 from b24typed.models.entities.crm import Requisite as Requisite
 from b24typed.models.entities.crm import RequisiteFields as RequisiteFields
 
@@ -42,19 +45,9 @@ CrmRequisiteGetResult: TypeAlias = Requisite
 
 CrmRequisiteLinkFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
+CrmRequisiteLinkGetResult: TypeAlias = CrmRequisiteLink
 
-class CrmRequisiteLinkGetResult(B24Model):
-    """Result of ``crm.requisite.link.get`` (REST v2)."""
-
-    bank_detail_id: LInt = Field(None, alias="BANK_DETAIL_ID")
-    entity_id: LInt = Field(None, alias="ENTITY_ID")
-    entity_type_id: LInt = Field(None, alias="ENTITY_TYPE_ID")
-    mc_bank_detail_id: LInt = Field(None, alias="MC_BANK_DETAIL_ID")
-    mc_requisite_id: LInt = Field(None, alias="MC_REQUISITE_ID")
-    requisite_id: LInt = Field(None, alias="REQUISITE_ID")
-
-
-CrmRequisiteLinkListResult: TypeAlias = Rows[CrmRequisiteLinkGetResult]
+CrmRequisiteLinkListResult: TypeAlias = Rows[CrmRequisiteLink]
 
 CrmRequisiteLinkRegisterResult: TypeAlias = LBool
 
@@ -120,33 +113,28 @@ class CrmRequisitePresetFieldGetResult(B24Model):
     field_title: LStr = Field(None, alias="FIELD_TITLE")
     id: LInt = Field(None, alias="ID")
     in_short_list: LStr = Field(None, alias="IN_SHORT_LIST")
+    sort: LFloat = Field(None, alias="SORT")
+
+
+class CrmRequisitePresetFieldListResultItem(B24Model):
+    """An object in the result of ``crm.requisite.preset.field.list``."""
+
+    field_name: LStr = Field(None, alias="FIELD_NAME")
+    field_title: LStr = Field(None, alias="FIELD_TITLE")
+    id: LInt = Field(None, alias="ID")
+    in_short_list: LStr = Field(None, alias="IN_SHORT_LIST")
     sort: LInt = Field(None, alias="SORT")
 
 
-CrmRequisitePresetFieldListResult: TypeAlias = Rows[CrmRequisitePresetFieldGetResult]
+CrmRequisitePresetFieldListResult: TypeAlias = Rows[CrmRequisitePresetFieldListResultItem]
 
 CrmRequisitePresetFieldUpdateResult: TypeAlias = LBool
 
 CrmRequisitePresetFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
+CrmRequisitePresetGetResult: TypeAlias = CrmRequisitePreset
 
-class CrmRequisitePresetGetResult(B24Model):
-    """Result of ``crm.requisite.preset.get`` (REST v2)."""
-
-    active: LStr = Field(None, alias="ACTIVE")
-    country_id: LInt = Field(None, alias="COUNTRY_ID")
-    created_by_id: Id = Field(None, alias="CREATED_BY_ID")
-    date_create: DateTime = Field(None, alias="DATE_CREATE")
-    date_modify: DateTime = Field(None, alias="DATE_MODIFY")
-    entity_type_id: LInt = Field(None, alias="ENTITY_TYPE_ID")
-    id: LInt = Field(None, alias="ID")
-    modify_by_id: Id = Field(None, alias="MODIFY_BY_ID")
-    name: LStr = Field(None, alias="NAME")
-    sort: LInt = Field(None, alias="SORT")
-    xml_id: LStr = Field(None, alias="XML_ID")
-
-
-CrmRequisitePresetListResult: TypeAlias = Rows[CrmRequisitePresetGetResult]
+CrmRequisitePresetListResult: TypeAlias = Rows[CrmRequisitePreset]
 
 CrmRequisitePresetUpdateResult: TypeAlias = LBool
 
@@ -195,113 +183,9 @@ class CrmRequisiteUserfieldAddFields(TypedDict, total=False):
 
 CrmRequisiteUserfieldDeleteResult: TypeAlias = LBool
 
+CrmRequisiteUserfieldGetResult: TypeAlias = CrmRequisiteUserfield
 
-class CrmRequisiteUserfieldGetResultEditFormLabel(B24Model):
-    """An object in the result of ``crm.requisite.userfield.get``."""
-
-    de: LStr = None
-    en: LStr = None
-
-
-class CrmRequisiteUserfieldGetResultSettings(B24Model):
-    """An object in the result of ``crm.requisite.userfield.get``."""
-
-    default_value: LStr = Field(None, alias="DEFAULT_VALUE")
-    max_length: LInt = Field(None, alias="MAX_LENGTH")
-    min_length: LInt = Field(None, alias="MIN_LENGTH")
-    regexp: LStr = Field(None, alias="REGEXP")
-    rows: LInt = Field(None, alias="ROWS")
-    size: LInt = Field(None, alias="SIZE")
-
-
-class CrmRequisiteUserfieldGetResult(B24Model):
-    """Result of ``crm.requisite.userfield.get`` (REST v2)."""
-
-    edit_form_label: CrmRequisiteUserfieldGetResultEditFormLabel | None = Field(
-        None, alias="EDIT_FORM_LABEL"
-    )
-    edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    error_message: CrmRequisiteUserfieldGetResultEditFormLabel | None = Field(
-        None, alias="ERROR_MESSAGE"
-    )
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    help_message: CrmRequisiteUserfieldGetResultEditFormLabel | None = Field(
-        None, alias="HELP_MESSAGE"
-    )
-    id: LInt = Field(None, alias="ID")
-    is_searchable: LStr = Field(None, alias="IS_SEARCHABLE")
-    list_column_label: CrmRequisiteUserfieldGetResultEditFormLabel | None = Field(
-        None, alias="LIST_COLUMN_LABEL"
-    )
-    list_filter_label: CrmRequisiteUserfieldGetResultEditFormLabel | None = Field(
-        None, alias="LIST_FILTER_LABEL"
-    )
-    mandatory: LStr = Field(None, alias="MANDATORY")
-    multiple: LStr = Field(None, alias="MULTIPLE")
-    settings: CrmRequisiteUserfieldGetResultSettings | None = Field(None, alias="SETTINGS")
-    show_filter: LStr = Field(None, alias="SHOW_FILTER")
-    show_in_list: LStr = Field(None, alias="SHOW_IN_LIST")
-    sort: LStr = Field(None, alias="SORT")
-    user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
-    xml_id: Any = Field(None, alias="XML_ID")
-
-
-class CrmRequisiteUserfieldListItemList(B24Model):
-    """An object in the result of ``crm.requisite.userfield.list``."""
-
-    def_: LStr = Field(None, alias="DEF")
-    del_: LStr = Field(None, alias="DEL")
-    id: LInt = Field(None, alias="ID")
-    sort: LInt = Field(None, alias="SORT")
-    value: LStr = Field(None, alias="VALUE")
-    xml_id: LStr = Field(None, alias="XML_ID")
-
-
-class CrmRequisiteUserfieldListItemSettings(B24Model):
-    """An object in the result of ``crm.requisite.userfield.list``."""
-
-    default_value: Any = Field(None, alias="DEFAULT_VALUE")
-    display: LStr = Field(None, alias="DISPLAY")
-    label: LList[LStr] = Field(None, alias="LABEL")
-    label_checkbox: LStr = Field(None, alias="LABEL_CHECKBOX")
-    max_length: LInt = Field(None, alias="MAX_LENGTH")
-    max_value: LInt = Field(None, alias="MAX_VALUE")
-    min_length: LInt = Field(None, alias="MIN_LENGTH")
-    min_value: LInt = Field(None, alias="MIN_VALUE")
-    precision: LInt = Field(None, alias="PRECISION")
-    regexp: LStr = Field(None, alias="REGEXP")
-    rows: LInt = Field(None, alias="ROWS")
-    size: LInt = Field(None, alias="SIZE")
-    use_second: LStr = Field(None, alias="USE_SECOND")
-    use_timezone: LStr = Field(None, alias="USE_TIMEZONE")
-
-
-class CrmRequisiteUserfieldListItem(B24Model):
-    """An object in the result of ``crm.requisite.userfield.list``."""
-
-    edit_form_label: LStr = Field(None, alias="EDIT_FORM_LABEL")
-    edit_in_list: Flag = Field(None, alias="EDIT_IN_LIST")
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    error_message: LStr = Field(None, alias="ERROR_MESSAGE")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    help_message: LStr = Field(None, alias="HELP_MESSAGE")
-    id: LInt = Field(None, alias="ID")
-    is_searchable: Flag = Field(None, alias="IS_SEARCHABLE")
-    list: CrmRequisiteUserfieldListItemList | None = Field(None, alias="LIST")
-    list_column_label: LStr = Field(None, alias="LIST_COLUMN_LABEL")
-    list_filter_label: LStr = Field(None, alias="LIST_FILTER_LABEL")
-    mandatory: Flag = Field(None, alias="MANDATORY")
-    multiple: Flag = Field(None, alias="MULTIPLE")
-    settings: CrmRequisiteUserfieldListItemSettings | None = Field(None, alias="SETTINGS")
-    show_filter: LStr = Field(None, alias="SHOW_FILTER")
-    show_in_list: Flag = Field(None, alias="SHOW_IN_LIST")
-    sort: LInt = Field(None, alias="SORT")
-    user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
-    xml_id: LStr = Field(None, alias="XML_ID")
-
-
-CrmRequisiteUserfieldListResult: TypeAlias = Rows[CrmRequisiteUserfieldListItem]
+CrmRequisiteUserfieldListResult: TypeAlias = Rows[CrmRequisiteUserfield]
 
 CrmRequisiteUserfieldUpdateResult: TypeAlias = LBool
 

@@ -11,9 +11,10 @@ from typing import Any, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LStr, Rows
 from b24typed.fieldtypes import ByKey
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
+from b24typed.models.entities.crm import CrmStatus as CrmStatus
 
 CrmStatusAddResult: TypeAlias = LInt
 
@@ -34,7 +35,7 @@ class CrmStatusEntityItemsResultItem(B24Model):
     """An object in the result of ``crm.status.entity.items``."""
 
     name: LStr = Field(None, alias="NAME")
-    sort: LInt = Field(None, alias="SORT")
+    sort: LFloat = Field(None, alias="SORT")
     status_id: LStr = Field(None, alias="STATUS_ID")
 
 
@@ -62,47 +63,9 @@ CrmStatusEntityTypesResult: TypeAlias = Rows[CrmStatusEntityTypesResultItem]
 
 CrmStatusFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
+CrmStatusGetResult: TypeAlias = CrmStatus
 
-class CrmStatusGetResult(B24Model):
-    """Result of ``crm.status.get`` (REST v2)."""
-
-    category_id: LInt = Field(None, alias="CATEGORY_ID")
-    color: LStr = Field(None, alias="COLOR")
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    extra: Any = Field(None, alias="EXTRA")
-    id: LInt = Field(None, alias="ID")
-    name: LStr = Field(None, alias="NAME")
-    name_init: LStr = Field(None, alias="NAME_INIT")
-    semantics: LStr = Field(None, alias="SEMANTICS")
-    sort: LInt = Field(None, alias="SORT")
-    status_id: LStr = Field(None, alias="STATUS_ID")
-    system: LStr = Field(None, alias="SYSTEM")
-
-
-class CrmStatusListItemExtra(B24Model):
-    """An object in the result of ``crm.status.list``."""
-
-    color: LStr = Field(None, alias="COLOR")
-    semantics: LStr = Field(None, alias="SEMANTICS")
-
-
-class CrmStatusListItem(B24Model):
-    """An object in the result of ``crm.status.list``."""
-
-    category_id: LInt = Field(None, alias="CATEGORY_ID")
-    color: LStr = Field(None, alias="COLOR")
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    extra: CrmStatusListItemExtra | None = Field(None, alias="EXTRA")
-    id: LInt = Field(None, alias="ID")
-    name: LStr = Field(None, alias="NAME")
-    name_init: LStr = Field(None, alias="NAME_INIT")
-    semantics: LStr = Field(None, alias="SEMANTICS")
-    sort: LInt = Field(None, alias="SORT")
-    status_id: LStr = Field(None, alias="STATUS_ID")
-    system: LStr = Field(None, alias="SYSTEM")
-
-
-CrmStatusListResult: TypeAlias = Rows[CrmStatusListItem]
+CrmStatusListResult: TypeAlias = Rows[CrmStatus]
 
 CrmStatusUpdateResult: TypeAlias = LBool
 

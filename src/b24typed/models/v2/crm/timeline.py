@@ -12,9 +12,13 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
 from b24typed.fieldtypes import ByKey, DateTime
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
+from b24typed.models.entities.crm import CrmTimelineComment as CrmTimelineComment
+from b24typed.models.entities.crm import CrmTimelineIcon as CrmTimelineIcon
+from b24typed.models.entities.crm import CrmTimelineLogmessage as CrmTimelineLogmessage
+from b24typed.models.entities.crm import CrmTimelineLogo as CrmTimelineLogo
 
 CrmTimelineBindingsBindResult: TypeAlias = LBool
 
@@ -52,32 +56,9 @@ class CrmTimelineCommentAddFields(TypedDict, total=False):
 
 CrmTimelineCommentFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
+CrmTimelineCommentGetResult: TypeAlias = CrmTimelineComment
 
-class CrmTimelineCommentGetResult(B24Model):
-    """Result of ``crm.timeline.comment.get`` (REST v2)."""
-
-    author_id: LInt = Field(None, alias="AUTHOR_ID")
-    comment: LStr = Field(None, alias="COMMENT")
-    created: DateTime = Field(None, alias="CREATED")
-    entity_id: LInt = Field(None, alias="ENTITY_ID")
-    entity_type: LStr = Field(None, alias="ENTITY_TYPE")
-    files: LDict = Field(None, alias="FILES")
-    id: LInt = Field(None, alias="ID")
-
-
-class CrmTimelineCommentListItem(B24Model):
-    """An object in the result of ``crm.timeline.comment.list``."""
-
-    author_id: LInt = Field(None, alias="AUTHOR_ID")
-    comment: LStr = Field(None, alias="COMMENT")
-    created: DateTime = Field(None, alias="CREATED")
-    entity_id: LInt = Field(None, alias="ENTITY_ID")
-    entity_type: LStr = Field(None, alias="ENTITY_TYPE")
-    files: Any = Field(None, alias="FILES")
-    id: LInt = Field(None, alias="ID")
-
-
-CrmTimelineCommentListResult: TypeAlias = Rows[CrmTimelineCommentListItem]
+CrmTimelineCommentListResult: TypeAlias = Rows[CrmTimelineComment]
 
 CrmTimelineCommentUpdateResult: TypeAlias = LInt
 
@@ -106,7 +87,7 @@ class CrmTimelineIconAddResult(B24Model):
 
 CrmTimelineIconDeleteResult: TypeAlias = LBool
 
-CrmTimelineIconGetResult: TypeAlias = CrmTimelineIconAddResult
+CrmTimelineIconGetResult: TypeAlias = CrmTimelineIcon
 
 
 class CrmTimelineIconListResult(B24Model):
@@ -114,7 +95,7 @@ class CrmTimelineIconListResult(B24Model):
 
     code: Any = None
     file_uri: Any = Field(None, alias="fileUri")
-    icons: LList[CrmTimelineIconAddResultIcon] = None
+    icons: LList[CrmTimelineIcon] = None
     is_system: Any = Field(None, alias="isSystem")
 
 
@@ -246,9 +227,9 @@ class CrmTimelineLogmessageAddFields(TypedDict, total=False):
 
 CrmTimelineLogmessageDeleteResult: TypeAlias = LBool
 
-CrmTimelineLogmessageGetResult: TypeAlias = CrmTimelineLogmessageAddResult
+CrmTimelineLogmessageGetResult: TypeAlias = CrmTimelineLogmessage
 
-CrmTimelineLogmessageListResult: TypeAlias = Rows[CrmTimelineLogmessageAddResultLogMessage]
+CrmTimelineLogmessageListResult: TypeAlias = Rows[CrmTimelineLogmessage]
 
 
 class CrmTimelineLogoAddResult(B24Model):
@@ -262,7 +243,7 @@ class CrmTimelineLogoAddResult(B24Model):
 
 CrmTimelineLogoDeleteResult: TypeAlias = LBool
 
-CrmTimelineLogoGetResult: TypeAlias = CrmTimelineLogoAddResult
+CrmTimelineLogoGetResult: TypeAlias = CrmTimelineLogo
 
 
 class CrmTimelineLogoListResult(B24Model):
@@ -271,7 +252,7 @@ class CrmTimelineLogoListResult(B24Model):
     code: Any = None
     file_uri: Any = Field(None, alias="fileUri")
     is_system: Any = Field(None, alias="isSystem")
-    logos: LList[CrmTimelineIconAddResultIcon] = None
+    logos: LList[CrmTimelineLogo] = None
 
 
 CrmTimelineNoteDeleteResult: TypeAlias = LBool

@@ -12,72 +12,16 @@ from typing import Any, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
-from b24typed.fieldtypes import ByKey, DateTime, Id
+from b24typed.core.typed_models import B24Model, LFloat, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import ByKey, DateTime
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class CrmTypeAddResultTypeLinkedUserFields(B24Model):
-    """An object in the result of ``crm.type.add``."""
-
-    calendar_event_uf_crm_cal_event: LStr = Field(None, alias="CALENDAR_EVENT|UF_CRM_CAL_EVENT")
-    tasks_task_template_uf_crm_task: LStr = Field(None, alias="TASKS_TASK_TEMPLATE|UF_CRM_TASK")
-    tasks_task_uf_crm_task: LStr = Field(None, alias="TASKS_TASK|UF_CRM_TASK")
-
-
-class CrmTypeAddResultTypeRelationsChildItem(B24Model):
-    """An object in the result of ``crm.type.add``."""
-
-    entity_type_id: LInt = Field(None, alias="entityTypeId")
-    is_children_list_enabled: LStr = Field(None, alias="isChildrenListEnabled")
-    is_predefined: LStr = Field(None, alias="isPredefined")
-
-
-class CrmTypeAddResultTypeRelations(B24Model):
-    """An object in the result of ``crm.type.add``."""
-
-    child: LList[CrmTypeAddResultTypeRelationsChildItem] = None
-    parent: LList[CrmTypeAddResultTypeRelationsChildItem] = None
-
-
-class CrmTypeAddResultType(B24Model):
-    """An object in the result of ``crm.type.add``."""
-
-    created_by: LInt = Field(None, alias="createdBy")
-    created_time: DateTime = Field(None, alias="createdTime")
-    custom_section_id: Any = Field(None, alias="customSectionId")
-    custom_sections: LList[Any] = Field(None, alias="customSections")
-    entity_type_id: LInt = Field(None, alias="entityTypeId")
-    id: LInt = None
-    is_automation_enabled: LStr = Field(None, alias="isAutomationEnabled")
-    is_begin_close_dates_enabled: LStr = Field(None, alias="isBeginCloseDatesEnabled")
-    is_biz_proc_enabled: LStr = Field(None, alias="isBizProcEnabled")
-    is_categories_enabled: LStr = Field(None, alias="isCategoriesEnabled")
-    is_client_enabled: LStr = Field(None, alias="isClientEnabled")
-    is_counters_enabled: LStr = Field(None, alias="isCountersEnabled")
-    is_documents_enabled: LStr = Field(None, alias="isDocumentsEnabled")
-    is_link_with_products_enabled: LStr = Field(None, alias="isLinkWithProductsEnabled")
-    is_mycompany_enabled: LStr = Field(None, alias="isMycompanyEnabled")
-    is_observers_enabled: LStr = Field(None, alias="isObserversEnabled")
-    is_payments_enabled: LStr = Field(None, alias="isPaymentsEnabled")
-    is_recyclebin_enabled: LStr = Field(None, alias="isRecyclebinEnabled")
-    is_set_open_permissions: LStr = Field(None, alias="isSetOpenPermissions")
-    is_source_enabled: LStr = Field(None, alias="isSourceEnabled")
-    is_stages_enabled: LStr = Field(None, alias="isStagesEnabled")
-    is_use_in_userfield_enabled: LStr = Field(None, alias="isUseInUserfieldEnabled")
-    linked_user_fields: CrmTypeAddResultTypeLinkedUserFields | None = Field(
-        None, alias="linkedUserFields"
-    )
-    relations: CrmTypeAddResultTypeRelations | None = None
-    title: LStr = None
-    updated_by: LInt = Field(None, alias="updatedBy")
-    updated_time: DateTime = Field(None, alias="updatedTime")
+from b24typed.models.entities.crm import CrmType as CrmType
 
 
 class CrmTypeAddResult(B24Model):
     """Result of ``crm.type.add`` (REST v2)."""
 
-    type: CrmTypeAddResultType
+    type: CrmType
 
 
 class CrmTypeAddFieldsLinkedUserFields(TypedDict, total=False):
@@ -129,52 +73,37 @@ class CrmTypeFieldsResult(B24Model):
     fields: ByKey[FieldDescriptor] | None = None
 
 
-class CrmTypeGetResultType(B24Model):
-    """An object in the result of ``crm.type.get``."""
+CrmTypeGetResult: TypeAlias = CrmTypeAddResult
 
-    code: LStr = None
-    created_by: Id = Field(None, alias="createdBy")
-    created_time: DateTime = Field(None, alias="createdTime")
-    custom_section_id: LInt = Field(None, alias="customSectionId")
-    custom_sections: LList[Any] = Field(None, alias="customSections")
+
+class CrmTypeGetByEntityTypeIdResultTypeLinkedUserFields(B24Model):
+    """An object in the result of ``crm.type.getByEntityTypeId``."""
+
+    calendar_event_uf_crm_cal_event: LStr = Field(None, alias="CALENDAR_EVENT|UF_CRM_CAL_EVENT")
+    tasks_task_template_uf_crm_task: LStr = Field(None, alias="TASKS_TASK_TEMPLATE|UF_CRM_TASK")
+    tasks_task_uf_crm_task: LStr = Field(None, alias="TASKS_TASK|UF_CRM_TASK")
+
+
+class CrmTypeGetByEntityTypeIdResultTypeRelationsChildItem(B24Model):
+    """An object in the result of ``crm.type.getByEntityTypeId``."""
+
     entity_type_id: LInt = Field(None, alias="entityTypeId")
-    id: LInt = None
-    is_automation_enabled: LBool = Field(None, alias="isAutomationEnabled")
-    is_begin_close_dates_enabled: LBool = Field(None, alias="isBeginCloseDatesEnabled")
-    is_biz_proc_enabled: LBool = Field(None, alias="isBizProcEnabled")
-    is_categories_enabled: LBool = Field(None, alias="isCategoriesEnabled")
-    is_client_enabled: LBool = Field(None, alias="isClientEnabled")
-    is_counters_enabled: LStr = Field(None, alias="isCountersEnabled")
-    is_documents_enabled: LBool = Field(None, alias="isDocumentsEnabled")
-    is_link_with_products_enabled: LBool = Field(None, alias="isLinkWithProductsEnabled")
-    is_mycompany_enabled: LBool = Field(None, alias="isMycompanyEnabled")
-    is_observers_enabled: LBool = Field(None, alias="isObserversEnabled")
-    is_payments_enabled: LStr = Field(None, alias="isPaymentsEnabled")
-    is_recyclebin_enabled: LBool = Field(None, alias="isRecyclebinEnabled")
-    is_set_open_permissions: LBool = Field(None, alias="isSetOpenPermissions")
-    is_source_enabled: LBool = Field(None, alias="isSourceEnabled")
-    is_stages_enabled: LBool = Field(None, alias="isStagesEnabled")
-    is_use_in_userfield_enabled: LBool = Field(None, alias="isUseInUserfieldEnabled")
-    linked_user_fields: CrmTypeAddResultTypeLinkedUserFields | None = Field(
-        None, alias="linkedUserFields"
-    )
-    relations: CrmTypeAddResultTypeRelations | None = None
-    title: LStr = None
-    updated_by: Id = Field(None, alias="updatedBy")
-    updated_time: DateTime = Field(None, alias="updatedTime")
+    is_children_list_enabled: LStr = Field(None, alias="isChildrenListEnabled")
+    is_predefined: LStr = Field(None, alias="isPredefined")
 
 
-class CrmTypeGetResult(B24Model):
-    """Result of ``crm.type.get`` (REST v2)."""
+class CrmTypeGetByEntityTypeIdResultTypeRelations(B24Model):
+    """An object in the result of ``crm.type.getByEntityTypeId``."""
 
-    type: CrmTypeGetResultType
+    child: LList[CrmTypeGetByEntityTypeIdResultTypeRelationsChildItem] = None
+    parent: LList[CrmTypeGetByEntityTypeIdResultTypeRelationsChildItem] = None
 
 
 class CrmTypeGetByEntityTypeIdResultType(B24Model):
     """An object in the result of ``crm.type.getByEntityTypeId``."""
 
     code: LStr = None
-    created_by: LInt = Field(None, alias="createdBy")
+    created_by: LFloat = Field(None, alias="createdBy")
     created_time: DateTime = Field(None, alias="createdTime")
     custom_section_id: Any = Field(None, alias="customSectionId")
     custom_sections: LList[Any] = Field(None, alias="customSections")
@@ -196,12 +125,12 @@ class CrmTypeGetByEntityTypeIdResultType(B24Model):
     is_source_enabled: LStr = Field(None, alias="isSourceEnabled")
     is_stages_enabled: LStr = Field(None, alias="isStagesEnabled")
     is_use_in_userfield_enabled: LStr = Field(None, alias="isUseInUserfieldEnabled")
-    linked_user_fields: CrmTypeAddResultTypeLinkedUserFields | None = Field(
+    linked_user_fields: CrmTypeGetByEntityTypeIdResultTypeLinkedUserFields | None = Field(
         None, alias="linkedUserFields"
     )
-    relations: CrmTypeAddResultTypeRelations | None = None
+    relations: CrmTypeGetByEntityTypeIdResultTypeRelations | None = None
     title: LStr = None
-    updated_by: LInt = Field(None, alias="updatedBy")
+    updated_by: LFloat = Field(None, alias="updatedBy")
     updated_time: DateTime = Field(None, alias="updatedTime")
 
 
@@ -211,88 +140,13 @@ class CrmTypeGetByEntityTypeIdResult(B24Model):
     type: CrmTypeGetByEntityTypeIdResultType
 
 
-class CrmTypeListItem(B24Model):
-    """An object in the result of ``crm.type.list``."""
-
-    code: LStr = None
-    created_by: Id = Field(None, alias="createdBy")
-    created_time: DateTime = Field(None, alias="createdTime")
-    custom_section_id: LInt = Field(None, alias="customSectionId")
-    entity_type_id: LInt = Field(None, alias="entityTypeId")
-    id: LInt = None
-    is_automation_enabled: LBool = Field(None, alias="isAutomationEnabled")
-    is_begin_close_dates_enabled: LBool = Field(None, alias="isBeginCloseDatesEnabled")
-    is_biz_proc_enabled: LBool = Field(None, alias="isBizProcEnabled")
-    is_categories_enabled: LBool = Field(None, alias="isCategoriesEnabled")
-    is_client_enabled: LBool = Field(None, alias="isClientEnabled")
-    is_counters_enabled: LStr = Field(None, alias="isCountersEnabled")
-    is_documents_enabled: LBool = Field(None, alias="isDocumentsEnabled")
-    is_link_with_products_enabled: LBool = Field(None, alias="isLinkWithProductsEnabled")
-    is_mycompany_enabled: LBool = Field(None, alias="isMycompanyEnabled")
-    is_observers_enabled: LBool = Field(None, alias="isObserversEnabled")
-    is_payments_enabled: LStr = Field(None, alias="isPaymentsEnabled")
-    is_recyclebin_enabled: LBool = Field(None, alias="isRecyclebinEnabled")
-    is_set_open_permissions: LBool = Field(None, alias="isSetOpenPermissions")
-    is_source_enabled: LBool = Field(None, alias="isSourceEnabled")
-    is_stages_enabled: LBool = Field(None, alias="isStagesEnabled")
-    is_use_in_userfield_enabled: LBool = Field(None, alias="isUseInUserfieldEnabled")
-    title: LStr = None
-    updated_by: Id = Field(None, alias="updatedBy")
-    updated_time: DateTime = Field(None, alias="updatedTime")
-
-
 class CrmTypeListResult(B24Model):
     """Result of ``crm.type.list`` (REST v2)."""
 
-    types: Rows[CrmTypeListItem]
+    types: Rows[CrmType]
 
 
-class CrmTypeUpdateResultTypeRelations(B24Model):
-    """An object in the result of ``crm.type.update``."""
-
-    child: LList[CrmTypeAddResultTypeRelationsChildItem] = None
-    parent: LList[Any] = None
-
-
-class CrmTypeUpdateResultType(B24Model):
-    """An object in the result of ``crm.type.update``."""
-
-    code: LStr = None
-    created_by: LInt = Field(None, alias="createdBy")
-    created_time: DateTime = Field(None, alias="createdTime")
-    custom_section_id: Any = Field(None, alias="customSectionId")
-    custom_sections: LList[Any] = Field(None, alias="customSections")
-    entity_type_id: LInt = Field(None, alias="entityTypeId")
-    id: LInt = None
-    is_automation_enabled: LStr = Field(None, alias="isAutomationEnabled")
-    is_begin_close_dates_enabled: LStr = Field(None, alias="isBeginCloseDatesEnabled")
-    is_biz_proc_enabled: LStr = Field(None, alias="isBizProcEnabled")
-    is_categories_enabled: LStr = Field(None, alias="isCategoriesEnabled")
-    is_client_enabled: LStr = Field(None, alias="isClientEnabled")
-    is_counters_enabled: LStr = Field(None, alias="isCountersEnabled")
-    is_documents_enabled: LStr = Field(None, alias="isDocumentsEnabled")
-    is_link_with_products_enabled: LStr = Field(None, alias="isLinkWithProductsEnabled")
-    is_mycompany_enabled: LStr = Field(None, alias="isMycompanyEnabled")
-    is_observers_enabled: LStr = Field(None, alias="isObserversEnabled")
-    is_payments_enabled: LStr = Field(None, alias="isPaymentsEnabled")
-    is_recyclebin_enabled: LStr = Field(None, alias="isRecyclebinEnabled")
-    is_set_open_permissions: LStr = Field(None, alias="isSetOpenPermissions")
-    is_source_enabled: LStr = Field(None, alias="isSourceEnabled")
-    is_stages_enabled: LStr = Field(None, alias="isStagesEnabled")
-    is_use_in_userfield_enabled: LStr = Field(None, alias="isUseInUserfieldEnabled")
-    linked_user_fields: CrmTypeAddResultTypeLinkedUserFields | None = Field(
-        None, alias="linkedUserFields"
-    )
-    relations: CrmTypeUpdateResultTypeRelations | None = None
-    title: LStr = None
-    updated_by: LInt = Field(None, alias="updatedBy")
-    updated_time: DateTime = Field(None, alias="updatedTime")
-
-
-class CrmTypeUpdateResult(B24Model):
-    """Result of ``crm.type.update`` (REST v2)."""
-
-    type: CrmTypeUpdateResultType
+CrmTypeUpdateResult: TypeAlias = CrmTypeAddResult
 
 
 class CrmTypeUpdateFields(TypedDict, total=False):

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import TypeAlias, TypedDict
 
-from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr
-from b24typed.fieldtypes import ByKey, DateTime, Money
+from b24typed.core.typed_models import LBool, LInt, Rows
+from b24typed.fieldtypes import ByKey
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
+from b24typed.models.entities.crm import CrmVat as CrmVat
 
 CrmVatAddResult: TypeAlias = LInt
 
@@ -29,16 +29,8 @@ CrmVatDeleteResult: TypeAlias = LBool
 
 CrmVatFieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
+CrmVatGetResult: TypeAlias = CrmVat
 
-class CrmVatGetResult(B24Model):
-    """Result of ``crm.vat.get`` (REST v2)."""
-
-    active: LStr = Field(None, alias="ACTIVE")
-    c_sort: LInt = Field(None, alias="C_SORT")
-    id: LInt = Field(None, alias="ID")
-    name: LStr = Field(None, alias="NAME")
-    rate: Money = Field(None, alias="RATE")
-    timestamp_x: DateTime = Field(None, alias="TIMESTAMP_X")
-
+CrmVatListResult: TypeAlias = Rows[CrmVat]
 
 CrmVatUpdateResult: TypeAlias = LBool

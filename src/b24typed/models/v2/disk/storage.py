@@ -12,6 +12,9 @@ from pydantic import Field
 
 from b24typed.core.typed_models import B24Model, LInt, LStr, Rows
 from b24typed.fieldtypes import DateTime
+from b24typed.models.entities.disk import DiskStorage as DiskStorage
+
+DiskStorageGetResult: TypeAlias = DiskStorage
 
 
 class DiskStorageGetChildrenItem(B24Model):

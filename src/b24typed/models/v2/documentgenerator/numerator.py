@@ -12,45 +12,15 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
-
-
-class DocumentgeneratorNumeratorAddResultNumeratorSettingsBitrixMainNumeratorGeneratorSequC4DD21(
-    B24Model
-):
-    """An object in the result of ``documentgenerator.numerator.add``."""
-
-    is_direct_numeration: LBool = Field(None, alias="isDirectNumeration")
-    length: LInt = None
-    pad_string: LStr = Field(None, alias="padString")
-    periodic_by: LStr = Field(None, alias="periodicBy")
-    start: LInt = None
-    step: LInt = None
-    timezone: LStr = None
-
-
-class DocumentgeneratorNumeratorAddResultNumeratorSettings(B24Model):
-    """An object in the result of ``documentgenerator.numerator.add``."""
-
-    bitrix_main_numerator_generator_sequent_number_generator: (
-        DocumentgeneratorNumeratorAddResultNumeratorSettingsBitrixMainNumeratorGeneratorSequC4DD21
-        | None
-    ) = Field(None, alias="Bitrix_Main_Numerator_Generator_SequentNumberGenerator")
-
-
-class DocumentgeneratorNumeratorAddResultNumerator(B24Model):
-    """An object in the result of ``documentgenerator.numerator.add``."""
-
-    code: LStr = None
-    id: LInt = None
-    name: LStr = None
-    settings: DocumentgeneratorNumeratorAddResultNumeratorSettings | None = None
-    template: LStr = None
+from b24typed.models.entities.documentgenerator import (
+    DocumentgeneratorNumerator as DocumentgeneratorNumerator,
+)
 
 
 class DocumentgeneratorNumeratorAddResult(B24Model):
     """Result of ``documentgenerator.numerator.add`` (REST v2)."""
 
-    numerator: DocumentgeneratorNumeratorAddResultNumerator
+    numerator: DocumentgeneratorNumerator
 
 
 class DocumentgeneratorNumeratorAddFieldsSettingsBitrixMainNumeratorGeneratorSequentNumber619777(
@@ -77,29 +47,46 @@ class DocumentgeneratorNumeratorAddFields(TypedDict, total=False):
     template: Required[str]
 
 
-class DocumentgeneratorNumeratorGetResultNumerator(B24Model):
-    """An object in the result of ``documentgenerator.numerator.get``."""
-
-    code: LStr = None
-    id: LStr = None
-    name: LStr = None
-    settings: DocumentgeneratorNumeratorAddResultNumeratorSettings | None = None
-    template: LStr = None
-
-
-class DocumentgeneratorNumeratorGetResult(B24Model):
-    """Result of ``documentgenerator.numerator.get`` (REST v2)."""
-
-    numerator: DocumentgeneratorNumeratorGetResultNumerator
+DocumentgeneratorNumeratorGetResult: TypeAlias = DocumentgeneratorNumeratorAddResult
 
 
 class DocumentgeneratorNumeratorListResult(B24Model):
     """Result of ``documentgenerator.numerator.list`` (REST v2)."""
 
-    numerators: Rows[DocumentgeneratorNumeratorGetResultNumerator]
+    numerators: Rows[DocumentgeneratorNumerator]
 
 
-DocumentgeneratorNumeratorUpdateResult: TypeAlias = DocumentgeneratorNumeratorGetResultNumerator
+class DocumentgeneratorNumeratorUpdateResultSettingsBitrixMainNumeratorGeneratorSequentNum850003(
+    B24Model
+):
+    """An object in the result of ``documentgenerator.numerator.update``."""
+
+    is_direct_numeration: LBool = Field(None, alias="isDirectNumeration")
+    length: LInt = None
+    pad_string: LStr = Field(None, alias="padString")
+    periodic_by: LStr = Field(None, alias="periodicBy")
+    start: LInt = None
+    step: LInt = None
+    timezone: LStr = None
+
+
+class DocumentgeneratorNumeratorUpdateResultSettings(B24Model):
+    """An object in the result of ``documentgenerator.numerator.update``."""
+
+    bitrix_main_numerator_generator_sequent_number_generator: (
+        DocumentgeneratorNumeratorUpdateResultSettingsBitrixMainNumeratorGeneratorSequentNum850003
+        | None
+    ) = Field(None, alias="Bitrix_Main_Numerator_Generator_SequentNumberGenerator")
+
+
+class DocumentgeneratorNumeratorUpdateResult(B24Model):
+    """Result of ``documentgenerator.numerator.update`` (REST v2)."""
+
+    code: LStr = None
+    id: LStr = None
+    name: LStr = None
+    settings: DocumentgeneratorNumeratorUpdateResultSettings | None = None
+    template: LStr = None
 
 
 class DocumentgeneratorNumeratorUpdateFields(TypedDict, total=False):

@@ -13,31 +13,15 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LInt, LStr
-
-
-class DocumentgeneratorRegionAddResultRegionPhrases(B24Model):
-    """An object in the result of ``documentgenerator.region.add``."""
-
-    tax_included: LStr = Field(None, alias="TAX_INCLUDED")
-    tax_not_included: LStr = Field(None, alias="TAX_NOT_INCLUDED")
-
-
-class DocumentgeneratorRegionAddResultRegion(B24Model):
-    """An object in the result of ``documentgenerator.region.add``."""
-
-    format_date: LStr = Field(None, alias="formatDate")
-    format_datetime: LStr = Field(None, alias="formatDatetime")
-    format_name: LStr = Field(None, alias="formatName")
-    id: LStr = None
-    language_id: LStr = Field(None, alias="languageId")
-    phrases: DocumentgeneratorRegionAddResultRegionPhrases | None = None
-    title: LStr = None
+from b24typed.models.entities.documentgenerator import (
+    DocumentgeneratorRegion as DocumentgeneratorRegion,
+)
 
 
 class DocumentgeneratorRegionAddResult(B24Model):
     """Result of ``documentgenerator.region.add`` (REST v2)."""
 
-    region: DocumentgeneratorRegionAddResultRegion
+    region: DocumentgeneratorRegion
 
 
 class DocumentgeneratorRegionAddFields(TypedDict, total=False):

@@ -10,43 +10,16 @@ from typing import Literal, TypeAlias, TypedDict
 
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LInt, LStr, Rows
-
-
-class DocumentgeneratorRoleAddResultRolePermissionsDocuments(B24Model):
-    """An object in the result of ``documentgenerator.role.add``."""
-
-    modify: LStr = None
-    view: LStr = None
-
-
-class DocumentgeneratorRoleAddResultRolePermissionsSettings(B24Model):
-    """An object in the result of ``documentgenerator.role.add``."""
-
-    modify: LStr = None
-
-
-class DocumentgeneratorRoleAddResultRolePermissions(B24Model):
-    """An object in the result of ``documentgenerator.role.add``."""
-
-    documents: DocumentgeneratorRoleAddResultRolePermissionsDocuments | None = None
-    settings: DocumentgeneratorRoleAddResultRolePermissionsSettings | None = None
-    templates: DocumentgeneratorRoleAddResultRolePermissionsSettings | None = None
-
-
-class DocumentgeneratorRoleAddResultRole(B24Model):
-    """An object in the result of ``documentgenerator.role.add``."""
-
-    code: LStr = None
-    id: LInt = None
-    name: LStr = None
-    permissions: DocumentgeneratorRoleAddResultRolePermissions | None = None
+from b24typed.core.typed_models import B24Model, Rows
+from b24typed.models.entities.documentgenerator import (
+    DocumentgeneratorRole as DocumentgeneratorRole,
+)
 
 
 class DocumentgeneratorRoleAddResult(B24Model):
     """Result of ``documentgenerator.role.add`` (REST v2)."""
 
-    role: DocumentgeneratorRoleAddResultRole
+    role: DocumentgeneratorRole
 
 
 class DocumentgeneratorRoleAddFieldsPermissionsDocuments(TypedDict, total=False):
@@ -82,18 +55,10 @@ class DocumentgeneratorRoleFillaccessesAccessesItem(TypedDict, total=False):
 DocumentgeneratorRoleGetResult: TypeAlias = DocumentgeneratorRoleAddResult
 
 
-class DocumentgeneratorRoleListItem(B24Model):
-    """An object in the result of ``documentgenerator.role.list``."""
-
-    code: LStr = None
-    id: LInt = None
-    name: LStr = None
-
-
 class DocumentgeneratorRoleListResult(B24Model):
     """Result of ``documentgenerator.role.list`` (REST v2)."""
 
-    roles: Rows[DocumentgeneratorRoleListItem]
+    roles: Rows[DocumentgeneratorRole]
 
 
 DocumentgeneratorRoleUpdateResult: TypeAlias = DocumentgeneratorRoleAddResult

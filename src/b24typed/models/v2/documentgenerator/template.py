@@ -14,47 +14,15 @@ from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LInt, LList, LStr
 from b24typed.fieldtypes import DateTime, Flag
-
-
-class DocumentgeneratorTemplateAddResultTemplateProviders(B24Model):
-    """An object in the result of ``documentgenerator.template.add``."""
-
-    bitrix_documentgenerator_dataprovider_rest: LStr = Field(
-        None, alias="bitrix\\documentgenerator\\dataprovider\\rest"
-    )
-
-
-class DocumentgeneratorTemplateAddResultTemplateUsers(B24Model):
-    """An object in the result of ``documentgenerator.template.add``."""
-
-    ua: LStr = Field(None, alias="UA")
-
-
-class DocumentgeneratorTemplateAddResultTemplate(B24Model):
-    """An object in the result of ``documentgenerator.template.add``."""
-
-    active: Flag = None
-    code: LStr = None
-    create_time: DateTime = Field(None, alias="createTime")
-    download: LStr = None
-    download_machine: LStr = Field(None, alias="downloadMachine")
-    id: LStr = None
-    is_deleted: Flag = Field(None, alias="isDeleted")
-    module_id: LStr = Field(None, alias="moduleId")
-    name: LStr = None
-    numerator_id: LStr = Field(None, alias="numeratorId")
-    providers: DocumentgeneratorTemplateAddResultTemplateProviders | None = None
-    region: LStr = None
-    sort: LStr = None
-    update_time: DateTime = Field(None, alias="updateTime")
-    users: DocumentgeneratorTemplateAddResultTemplateUsers | None = None
-    with_stamps: Flag = Field(None, alias="withStamps")
+from b24typed.models.entities.documentgenerator import (
+    DocumentgeneratorTemplate as DocumentgeneratorTemplate,
+)
 
 
 class DocumentgeneratorTemplateAddResult(B24Model):
     """Result of ``documentgenerator.template.add`` (REST v2)."""
 
-    template: DocumentgeneratorTemplateAddResultTemplate
+    template: DocumentgeneratorTemplate
 
 
 class DocumentgeneratorTemplateAddFields(TypedDict, total=False):
@@ -70,37 +38,7 @@ class DocumentgeneratorTemplateAddFields(TypedDict, total=False):
     withStamps: Literal["Y", "N"]
 
 
-class DocumentgeneratorTemplateGetResultTemplateUsers(B24Model):
-    """An object in the result of ``documentgenerator.template.get``."""
-
-    u503: LStr = Field(None, alias="U503")
-
-
-class DocumentgeneratorTemplateGetResultTemplate(B24Model):
-    """An object in the result of ``documentgenerator.template.get``."""
-
-    active: Flag = None
-    code: LStr = None
-    create_time: DateTime = Field(None, alias="createTime")
-    download: LStr = None
-    download_machine: LStr = Field(None, alias="downloadMachine")
-    id: LStr = None
-    is_deleted: Flag = Field(None, alias="isDeleted")
-    module_id: LStr = Field(None, alias="moduleId")
-    name: LStr = None
-    numerator_id: LStr = Field(None, alias="numeratorId")
-    providers: DocumentgeneratorTemplateAddResultTemplateProviders | None = None
-    region: LStr = None
-    sort: LStr = None
-    update_time: DateTime = Field(None, alias="updateTime")
-    users: DocumentgeneratorTemplateGetResultTemplateUsers | None = None
-    with_stamps: Flag = Field(None, alias="withStamps")
-
-
-class DocumentgeneratorTemplateGetResult(B24Model):
-    """Result of ``documentgenerator.template.get`` (REST v2)."""
-
-    template: DocumentgeneratorTemplateGetResultTemplate
+DocumentgeneratorTemplateGetResult: TypeAlias = DocumentgeneratorTemplateAddResult
 
 
 class DocumentgeneratorTemplateGetfieldsResultTemplateFieldsClientName(B24Model):
@@ -245,7 +183,7 @@ class DocumentgeneratorTemplateListResult(B24Model):
     templates: DocumentgeneratorTemplateListResultTemplates
 
 
-DocumentgeneratorTemplateUpdateResult: TypeAlias = DocumentgeneratorTemplateGetResult
+DocumentgeneratorTemplateUpdateResult: TypeAlias = DocumentgeneratorTemplateAddResult
 
 
 class DocumentgeneratorTemplateUpdateFields(TypedDict, total=False):

@@ -71,6 +71,18 @@ EntityItemPropertyAddResult: TypeAlias = LBool
 
 EntityItemPropertyDeleteResult: TypeAlias = LBool
 
+
+class EntityItemPropertyGetResultItem(B24Model):
+    """An object in the result of ``entity.item.property.get``."""
+
+    name: LStr = Field(None, alias="NAME")
+    property: LStr = Field(None, alias="PROPERTY")
+    sort: LStr = Field(None, alias="SORT")
+    type: LStr = Field(None, alias="TYPE")
+
+
+EntityItemPropertyGetResult: TypeAlias = Rows[EntityItemPropertyGetResultItem]
+
 EntityItemPropertyUpdateResult: TypeAlias = LBool
 
 EntityItemUpdateResult: TypeAlias = LBool

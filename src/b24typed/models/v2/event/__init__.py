@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from b24typed.core.typed_models import B24Model, LBool, LInt
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LStr, Rows
 
 EventBindResult: TypeAlias = LBool
+
+
+class EventGetResultItem(B24Model):
+    """An object in the result of ``event.get``."""
+
+    auth_type: LStr = None
+    event: LStr = None
+    handler: LStr = None
+    offline: LFloat = None
+
+
+EventGetResult: TypeAlias = Rows[EventGetResultItem]
 
 
 class EventUnbindResult(B24Model):
     """Result of ``event.unbind`` (REST v2)."""
 
-    count: LInt = None
+    count: LFloat = None

@@ -10,7 +10,7 @@ from typing import Any, TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr, Rows
 from b24typed.fieldtypes import DateTime
 
 
@@ -224,10 +224,10 @@ class ImDialogMessagesSearchResultMessagesItem(B24Model):
     """An object in the result of ``im.dialog.messages.search``."""
 
     author_id_2: LInt = Field(None, alias="authorId")
-    author_id: LInt = None
+    author_id: LFloat = None
     block: Any = None
     chat_id_2: LInt = Field(None, alias="chatId")
-    chat_id: LInt = None
+    chat_id: LFloat = None
     date: DateTime = None
     forward: Any = None
     id: LInt = None
@@ -238,7 +238,7 @@ class ImDialogMessagesSearchResultMessagesItem(B24Model):
     uuid: LStr = None
     viewed: LBool = None
     viewed_by_others: LBool = Field(None, alias="viewedByOthers")
-    viewed_count: LInt = Field(None, alias="viewedCount")
+    viewed_count: LFloat = Field(None, alias="viewedCount")
 
 
 class ImDialogMessagesSearchResultResultAdditionalMessagesItem(B24Model):

@@ -10,14 +10,14 @@ from typing import Any, TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr
 
 
 class ImDiskFileCommitResultFilesUpload5249Image(B24Model):
     """An object in the result of ``im.disk.file.commit``."""
 
-    height: LInt = None
-    width: LInt = None
+    height: LFloat = None
+    width: LFloat = None
 
 
 class ImDiskFileCommitResultFilesUpload5249MediaUrl(B24Model):
@@ -55,8 +55,8 @@ class ImDiskFileCommitResultFilesUpload5249(B24Model):
     is_voice_note: LBool = Field(None, alias="isVoiceNote")
     media_url: ImDiskFileCommitResultFilesUpload5249MediaUrl | None = Field(None, alias="mediaUrl")
     name: LStr = None
-    progress: LInt = None
-    size: LInt = None
+    progress: LFloat = None
+    size: LFloat = None
     status: LStr = None
     type: LStr = None
     url_download: LStr = Field(None, alias="urlDownload")
@@ -65,6 +65,13 @@ class ImDiskFileCommitResultFilesUpload5249(B24Model):
     viewer_attrs: ImDiskFileCommitResultFilesUpload5249ViewerAttrs | None = Field(
         None, alias="viewerAttrs"
     )
+
+
+class ImDiskFileCommitResultFilesUploadIdImage(B24Model):
+    """An object in the result of ``im.disk.file.commit``."""
+
+    height: LInt = None
+    width: LInt = None
 
 
 class ImDiskFileCommitResultFilesUploadIdMediaUrlPreview(B24Model):
@@ -102,7 +109,7 @@ class ImDiskFileCommitResultFilesUploadId(B24Model):
     date: LDict = None
     extension: LStr = None
     id: LInt = None
-    image: ImDiskFileCommitResultFilesUpload5249Image | None = None
+    image: ImDiskFileCommitResultFilesUploadIdImage | None = None
     is_transcribable: LBool = Field(None, alias="isTranscribable")
     is_video_note: LBool = Field(None, alias="isVideoNote")
     is_voice_note: LBool = Field(None, alias="isVoiceNote")
@@ -143,18 +150,18 @@ class ImDiskFileCommitResultFileModelsUpload5249(B24Model):
     created_by: LStr = Field(None, alias="createdBy")
     delete_time: Any = Field(None, alias="deleteTime")
     deleted_by: LStr = Field(None, alias="deletedBy")
-    deleted_type: LInt = Field(None, alias="deletedType")
+    deleted_type: LFloat = Field(None, alias="deletedType")
     etag: LStr = None
     file_id: LInt = Field(None, alias="fileId")
-    global_content_version: LInt = Field(None, alias="globalContentVersion")
+    global_content_version: LFloat = Field(None, alias="globalContentVersion")
     id: LInt = None
     links: ImDiskFileCommitResultFileModelsUpload5249Links | None = None
     name: LStr = None
     parent_id: LInt = Field(None, alias="parentId")
     real_object_id: LInt = Field(None, alias="realObjectId")
-    size: LInt = None
+    size: LFloat = None
     storage_id: LInt = Field(None, alias="storageId")
-    type_file: LInt = Field(None, alias="typeFile")
+    type_file: LFloat = Field(None, alias="typeFile")
     unique_code: LStr = Field(None, alias="uniqueCode")
     update_time: LDict = Field(None, alias="updateTime")
     updated_by: LStr = Field(None, alias="updatedBy")

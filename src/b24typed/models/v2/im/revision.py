@@ -8,19 +8,19 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LInt
+from b24typed.core.typed_models import B24Model, LFloat, LInt
 
 
 class ImRevisionGetResult(B24Model):
     """Result of ``im.revision.get`` (REST v2)."""
 
-    desktop: LInt = None
-    im_revision_mobile: LInt = None
-    mobile: LInt = None
-    rest: LInt = None
+    desktop: LFloat = None
+    im_revision_mobile: LFloat = None
+    mobile: LFloat = None
+    rest: LFloat = None
     result_desktop: LInt = Field(None, alias="result.desktop")
     result_im_revision_mobile: LInt = Field(None, alias="result.im_revision_mobile")
     result_mobile: LInt = Field(None, alias="result.mobile")
     result_rest: LInt = Field(None, alias="result.rest")
     result_web: LInt = Field(None, alias="result.web")
-    web: LInt = None
+    web: LFloat = None

@@ -11,7 +11,7 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr
 from b24typed.fieldtypes import DateTime
 
 
@@ -29,7 +29,7 @@ class ImV2EventGetResult(B24Model):
 
     events: LList[ImV2EventGetResultEventsItem] = None
     has_more: LBool = Field(None, alias="hasMore")
-    next_offset: LInt = Field(None, alias="nextOffset")
+    next_offset: LFloat = Field(None, alias="nextOffset")
     result_events: LList[LDict] = Field(None, alias="result.events")
     result_events_data: LDict = Field(None, alias="result.events[].data")
     result_events_date: DateTime = Field(None, alias="result.events[].date")
@@ -86,8 +86,8 @@ class ImV2FileUploadResultFile(B24Model):
     is_voice_note: LBool = Field(None, alias="isVoiceNote")
     media_url: ImV2FileUploadResultFileMediaUrl | None = Field(None, alias="mediaUrl")
     name: LStr = None
-    progress: LInt = None
-    size: LInt = None
+    progress: LFloat = None
+    size: LFloat = None
     status: LStr = None
     type: LStr = None
     url_download: LStr = Field(None, alias="urlDownload")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr
 from b24typed.fieldtypes import DateTime
 
 
@@ -24,16 +24,16 @@ class ImbotDialogGetResultLastMessageViewsFirstViewersItem(B24Model):
     """An object in the result of ``imbot.dialog.get``."""
 
     date: DateTime = None
-    user_id: LInt = None
+    user_id: LFloat = None
     user_name: LStr = None
 
 
 class ImbotDialogGetResultLastMessageViews(B24Model):
     """An object in the result of ``imbot.dialog.get``."""
 
-    count_of_viewers: LInt = None
+    count_of_viewers: LFloat = None
     first_viewers: LList[ImbotDialogGetResultLastMessageViewsFirstViewersItem] = None
-    message_id: LInt = None
+    message_id: LFloat = None
 
 
 class ImbotDialogGetResultPermissions(B24Model):
@@ -51,8 +51,8 @@ class ImbotDialogGetResultReadedListItem(B24Model):
     """An object in the result of ``imbot.dialog.get``."""
 
     date: Any = None
-    message_id: LInt = None
-    user_id: LInt = None
+    message_id: LFloat = None
+    user_id: LFloat = None
     user_name: LStr = None
 
 
@@ -76,11 +76,11 @@ class ImbotDialogGetResult(B24Model):
     avatar: LStr = None
     background_id: Any = None
     color: LStr = None
-    counter: LInt = None
+    counter: LFloat = None
     date_create: DateTime = None
     description: LStr = None
     dialog_id: LStr = None
-    disk_folder_id: LInt = None
+    disk_folder_id: LFloat = None
     entity_data_1: LStr = None
     entity_data_2: LStr = None
     entity_data_3: LStr = None
@@ -90,18 +90,18 @@ class ImbotDialogGetResult(B24Model):
     extranet: LBool = None
     id: LInt = None
     is_new: LBool = None
-    last_id: LInt = None
-    last_message_id: LInt = None
+    last_id: LFloat = None
+    last_message_id: LFloat = None
     last_message_views: ImbotDialogGetResultLastMessageViews | None = None
     manager_list: LList[LInt] = None
-    marked_id: LInt = None
-    message_count: LInt = None
+    marked_id: LFloat = None
+    message_count: LFloat = None
     message_type: LStr = None
     mute_list: LList[Any] = None
     name: LStr = None
-    owner: LInt = None
-    parent_chat_id: LInt = None
-    parent_message_id: LInt = None
+    owner: LFloat = None
+    parent_chat_id: LFloat = None
+    parent_message_id: LFloat = None
     permissions: ImbotDialogGetResultPermissions | None = None
     public: LStr = None
     readed_list: LList[ImbotDialogGetResultReadedListItem] = None
@@ -109,5 +109,5 @@ class ImbotDialogGetResult(B24Model):
     role: LStr = None
     text_field_enabled: LBool = None
     type: LStr = None
-    unread_id: LInt = None
-    user_counter: LInt = None
+    unread_id: LFloat = None
+    user_counter: LFloat = None

@@ -12,11 +12,30 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr, Rows
 from b24typed.fieldtypes import DateTime
 
 
 class ImbotV2BotGetResultBot(B24Model):
+    """An object in the result of ``imbot.v2.Bot.get``."""
+
+    background_id: Any = Field(None, alias="backgroundId")
+    code: LStr = None
+    count_chat: LFloat = Field(None, alias="countChat")
+    count_command: LFloat = Field(None, alias="countCommand")
+    count_message: LFloat = Field(None, alias="countMessage")
+    count_user: LFloat = Field(None, alias="countUser")
+    event_mode: LStr = Field(None, alias="eventMode")
+    id: LInt = None
+    is_hidden: LBool = Field(None, alias="isHidden")
+    is_reactions_enabled: LBool = Field(None, alias="isReactionsEnabled")
+    is_support_openline: LBool = Field(None, alias="isSupportOpenline")
+    language: LStr = None
+    module_id: LStr = Field(None, alias="moduleId")
+    type: LStr = None
+
+
+class ImbotV2BotGetResultResultBot(B24Model):
     """An object in the result of ``imbot.v2.Bot.get``."""
 
     background_id: Any = Field(None, alias="backgroundId")
@@ -39,7 +58,7 @@ class ImbotV2BotGetResultResultUsersItem(B24Model):
     """An object in the result of ``imbot.v2.Bot.get``."""
 
     active: LBool = None
-    bot: ImbotV2BotGetResultBot | None = None
+    bot: ImbotV2BotGetResultResultBot | None = None
     id: LInt = None
     name: LStr = None
     type: LStr = None
@@ -59,7 +78,7 @@ class ImbotV2BotGetResult(B24Model):
     """Result of ``imbot.v2.Bot.get`` (REST v2)."""
 
     bot: ImbotV2BotGetResultBot | None = None
-    result_bot: ImbotV2BotGetResultBot | None = Field(None, alias="result.bot")
+    result_bot: ImbotV2BotGetResultResultBot | None = Field(None, alias="result.bot")
     result_users: LList[ImbotV2BotGetResultResultUsersItem] = Field(None, alias="result.users")
     users: LList[ImbotV2BotGetResultUsersItem] = None
 
@@ -69,7 +88,7 @@ class ImbotV2BotListResult(B24Model):
 
     bots: LList[ImbotV2BotGetResultBot] = None
     has_next_page: LBool = Field(None, alias="hasNextPage")
-    result_bots: LList[ImbotV2BotGetResultBot] = Field(None, alias="result.bots")
+    result_bots: LList[ImbotV2BotGetResultResultBot] = Field(None, alias="result.bots")
     result_has_next_page: LBool = Field(None, alias="result.hasNextPage")
     result_users: LList[ImbotV2BotGetResultResultUsersItem] = Field(None, alias="result.users")
     users: LList[ImbotV2BotGetResultUsersItem] = None
@@ -82,7 +101,7 @@ class ImbotV2BotRegisterResultResultUsersItem(B24Model):
     active: LBool = None
     avatar: LStr = None
     birthday: LStr = None
-    bot: ImbotV2BotGetResultBot | None = None
+    bot: ImbotV2BotGetResultResultBot | None = None
     color: LStr = None
     connector: LBool = None
     departments: LList[Any] = None
@@ -131,7 +150,7 @@ class ImbotV2BotRegisterResult(B24Model):
     """Result of ``imbot.v2.Bot.register`` (REST v2)."""
 
     bot: ImbotV2BotGetResultBot | None = None
-    result_bot: ImbotV2BotGetResultBot | None = Field(None, alias="result.bot")
+    result_bot: ImbotV2BotGetResultResultBot | None = Field(None, alias="result.bot")
     result_users: LList[ImbotV2BotRegisterResultResultUsersItem] = Field(None, alias="result.users")
     users: LList[ImbotV2BotRegisterResultUsersItem] = None
 
@@ -261,7 +280,7 @@ class ImbotV2ChatMessageReadResult(B24Model):
     """Result of ``imbot.v2.Chat.Message.read`` (REST v2)."""
 
     chat_id: LInt = Field(None, alias="chatId")
-    counter: LInt = None
+    counter: LFloat = None
     last_id: LInt = Field(None, alias="lastId")
     result_chat_id: LInt = Field(None, alias="result.chatId")
     result_counter: LInt = Field(None, alias="result.counter")
@@ -365,11 +384,11 @@ class ImbotV2ChatAddResultChat(B24Model):
     last_message_views: LStr = Field(None, alias="lastMessageViews")
     manager_list: LList[Any] = Field(None, alias="managerList")
     marked_id: Any = Field(None, alias="markedId")
-    message_count: LInt = Field(None, alias="messageCount")
+    message_count: LFloat = Field(None, alias="messageCount")
     message_type: LStr = Field(None, alias="messageType")
     mute_list: LList[Any] = Field(None, alias="muteList")
     name: LStr = None
-    owner: LInt = None
+    owner: LFloat = None
     parent_chat_id: Any = Field(None, alias="parentChatId")
     parent_message_id: Any = Field(None, alias="parentMessageId")
     permissions: LDict = None
@@ -378,7 +397,7 @@ class ImbotV2ChatAddResultChat(B24Model):
     text_field_enabled: LStr = Field(None, alias="textFieldEnabled")
     type: LStr = None
     unread_id: Any = Field(None, alias="unreadId")
-    user_counter: LInt = Field(None, alias="userCounter")
+    user_counter: LFloat = Field(None, alias="userCounter")
 
 
 class ImbotV2ChatAddResultResultChat(B24Model):
@@ -452,11 +471,11 @@ class ImbotV2ChatGetResultChat(B24Model):
     last_message_views: LStr = Field(None, alias="lastMessageViews")
     manager_list: LList[Any] = Field(None, alias="managerList")
     marked_id: Any = Field(None, alias="markedId")
-    message_count: LInt = Field(None, alias="messageCount")
+    message_count: LFloat = Field(None, alias="messageCount")
     message_type: LStr = Field(None, alias="messageType")
     mute_list: LList[Any] = Field(None, alias="muteList")
     name: LStr = None
-    owner: LInt = None
+    owner: LFloat = None
     parent_chat_id: Any = Field(None, alias="parentChatId")
     parent_message_id: Any = Field(None, alias="parentMessageId")
     permissions: LDict = None
@@ -465,7 +484,7 @@ class ImbotV2ChatGetResultChat(B24Model):
     text_field_enabled: LStr = Field(None, alias="textFieldEnabled")
     type: LStr = None
     unread_id: Any = Field(None, alias="unreadId")
-    user_counter: LInt = Field(None, alias="userCounter")
+    user_counter: LFloat = Field(None, alias="userCounter")
 
 
 class ImbotV2ChatGetResult(B24Model):
@@ -577,7 +596,7 @@ class ImbotV2EventGetResult(B24Model):
 
     events: LList[ImbotV2EventGetResultEventsItem] = None
     has_more: LBool = Field(None, alias="hasMore")
-    next_offset: LInt = Field(None, alias="nextOffset")
+    next_offset: LFloat = Field(None, alias="nextOffset")
     result_events: LList[LDict] = Field(None, alias="result.events")
     result_events_data: LDict = Field(None, alias="result.events[].data")
     result_events_date: DateTime = Field(None, alias="result.events[].date")
@@ -601,6 +620,16 @@ class ImbotV2FileUploadResultFile(B24Model):
     extension: LStr = None
     id: LInt = None
     name: LStr = None
+    size: LFloat = None
+
+
+class ImbotV2FileUploadResultResultFile(B24Model):
+    """An object in the result of ``imbot.v2.File.upload``."""
+
+    chat_id: LInt = Field(None, alias="chatId")
+    extension: LStr = None
+    id: LInt = None
+    name: LStr = None
     size: LInt = None
 
 
@@ -613,7 +642,7 @@ class ImbotV2FileUploadResult(B24Model):
     message_id: LInt = Field(None, alias="messageId")
     result_chat_id: LInt = Field(None, alias="result.chatId")
     result_dialog_id: LStr = Field(None, alias="result.dialogId")
-    result_file: ImbotV2FileUploadResultFile | None = Field(None, alias="result.file")
+    result_file: ImbotV2FileUploadResultResultFile | None = Field(None, alias="result.file")
     result_message_id: LInt = Field(None, alias="result.messageId")
 
 

@@ -10,7 +10,7 @@ from typing import Any, TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr, Rows
 from b24typed.fieldtypes import DateTime
 
 ImopenlinesSessionHeadVoteResult: TypeAlias = LBool
@@ -56,7 +56,7 @@ class ImopenlinesSessionHistoryGetResultChatN1763(B24Model):
     id: LInt = None
     is_new: LBool = Field(None, alias="isNew")
     manager_list: LList[LInt] = Field(None, alias="managerList")
-    message_count: LInt = Field(None, alias="messageCount")
+    message_count: LFloat = Field(None, alias="messageCount")
     message_type: LStr = Field(None, alias="messageType")
     mute_list: LDict = Field(None, alias="muteList")
     name: LStr = None
@@ -104,8 +104,8 @@ class ImopenlinesSessionHistoryGetResultChat(B24Model):
 class ImopenlinesSessionHistoryGetResultFilesN5437Image(B24Model):
     """An object in the result of ``imopenlines.session.history.get``."""
 
-    height: LInt = None
-    width: LInt = None
+    height: LFloat = None
+    width: LFloat = None
 
 
 class ImopenlinesSessionHistoryGetResultFilesN5437Mediaurl(B24Model):
@@ -118,7 +118,7 @@ class ImopenlinesSessionHistoryGetResultFilesN5437Viewerattrs(B24Model):
     """An object in the result of ``imopenlines.session.history.get``."""
 
     actions: LStr = None
-    imchatid: LInt = None
+    imchatid: LFloat = None
     objectid: LStr = None
     src: LStr = None
     title: LStr = None
@@ -131,9 +131,9 @@ class ImopenlinesSessionHistoryGetResultFilesN5437Viewerattrs(B24Model):
 class ImopenlinesSessionHistoryGetResultFilesN5437(B24Model):
     """An object in the result of ``imopenlines.session.history.get``."""
 
-    authorid: LInt = None
+    authorid: LFloat = None
     authorname: LStr = None
-    chatid: LInt = None
+    chatid: LFloat = None
     date: DateTime = None
     extension: LStr = None
     id: LInt = None
@@ -143,8 +143,8 @@ class ImopenlinesSessionHistoryGetResultFilesN5437(B24Model):
     isvoicenote: LBool = None
     mediaurl: ImopenlinesSessionHistoryGetResultFilesN5437Mediaurl | None = None
     name: LStr = None
-    progress: LInt = None
-    size: LInt = None
+    progress: LFloat = None
+    size: LFloat = None
     status: LStr = None
     type: LStr = None
     urldownload: LStr = None
@@ -190,7 +190,7 @@ class ImopenlinesSessionHistoryGetResultMessageN85833ParamsAttachItemBlocksItemG
 
     color_token: LStr = Field(None, alias="colorToken")
     display: LStr = None
-    height: LInt = None
+    height: LFloat = None
     name: LStr = None
     value: LStr = None
 

@@ -11,7 +11,7 @@ from typing import Any, TypeAlias, TypedDict
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr, Rows
 
 LandingBlockAddcardResult: TypeAlias = LBool
 
@@ -257,8 +257,8 @@ class LandingBlockGetmanifestfileResultCards(B24Model):
 class LandingBlockGetmanifestfileResultNodesLandingBlockCardImgDimensions(B24Model):
     """An object in the result of ``landing.block.getmanifestfile``."""
 
-    height: LInt = None
-    width: LInt = None
+    height: LFloat = None
+    width: LFloat = None
 
 
 class LandingBlockGetmanifestfileResultNodesLandingBlockCardImg(B24Model):
@@ -441,7 +441,7 @@ class LandingBlockGetrepositoryResultItems(B24Model):
 class LandingBlockGetrepositoryResultMeta(B24Model):
     """An object in the result of ``landing.block.getrepository``."""
 
-    ai_text_max_tokens: LInt = None
+    ai_text_max_tokens: LFloat = None
     ai_text_placeholder: LStr = None
 
 

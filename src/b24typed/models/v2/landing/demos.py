@@ -12,7 +12,7 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr, Rows
 
 
 class LandingDemosGetListItem(B24Model):
@@ -222,9 +222,9 @@ class LandingDemosGetPageListResultEmptyData(B24Model):
     encoded: LBool = None
     items: LList[Any] = None
     name: LStr = None
-    old_id: LInt = None
+    old_id: LFloat = None
     type: LList[LStr] = None
-    version: LInt = None
+    version: LFloat = None
 
 
 class LandingDemosGetPageListResultEmpty(B24Model):
@@ -241,7 +241,7 @@ class LandingDemosGetPageListResultEmpty(B24Model):
     preview2_x: LStr = Field(None, alias="PREVIEW2X")
     preview3_x: LStr = Field(None, alias="PREVIEW3X")
     publication: LBool = Field(None, alias="PUBLICATION")
-    rest: LInt = Field(None, alias="REST")
+    rest: LFloat = Field(None, alias="REST")
     section: LList[Any] = Field(None, alias="SECTION")
     singleton: LBool = Field(None, alias="SINGLETON")
     title: LStr = Field(None, alias="TITLE")
@@ -365,7 +365,7 @@ class LandingDemosGetSiteListResultEmpty(B24Model):
     preview2_x: LStr = Field(None, alias="PREVIEW2X")
     preview3_x: LStr = Field(None, alias="PREVIEW3X")
     publication: LBool = Field(None, alias="PUBLICATION")
-    rest: LInt = Field(None, alias="REST")
+    rest: LFloat = Field(None, alias="REST")
     section: LList[Any] = Field(None, alias="SECTION")
     singleton: LBool = Field(None, alias="SINGLETON")
     title: LStr = Field(None, alias="TITLE")

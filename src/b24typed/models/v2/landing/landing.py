@@ -12,7 +12,7 @@ from typing import Any, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr, Rows
 
 LandingLandingAddResult: TypeAlias = LInt
 
@@ -150,7 +150,7 @@ class LandingLandingGetadditionalfieldsResult(B24Model):
     metaog_image: LStr = Field(None, alias="METAOG_IMAGE")
     metaog_title: LStr = Field(None, alias="METAOG_TITLE")
     settings_price_code: LList[LStr] = Field(None, alias="SETTINGS_PRICE_CODE")
-    settings_show_price_count: LInt = Field(None, alias="SETTINGS_SHOW_PRICE_COUNT")
+    settings_show_price_count: LFloat = Field(None, alias="SETTINGS_SHOW_PRICE_COUNT")
     themefonts_line_height: LStr = Field(None, alias="THEMEFONTS_LINE_HEIGHT")
     view_type: LStr = Field(None, alias="VIEW_TYPE")
     yacounter_use: LStr = Field(None, alias="YACOUNTER_USE")
@@ -188,7 +188,7 @@ class LandingLandingMoveblockResultContentManifest(B24Model):
     code: LStr = None
     namespace: LStr = None
     preview: LStr = None
-    timestamp: LInt = None
+    timestamp: LFloat = None
 
 
 class LandingLandingMoveblockResultContent(B24Model):

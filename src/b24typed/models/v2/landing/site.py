@@ -12,7 +12,7 @@ from typing import Any, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr, Rows
 
 LandingSiteAddResult: TypeAlias = LInt
 
@@ -195,7 +195,7 @@ class LandingSiteFullExportResultItemsMyfirstsite2026ItemsBlock28175(B24Model):
     attrs: LandingSiteFullExportResultItemsMyfirstsite2026ItemsBlock28175Attrs | None = None
     code: LStr = None
     nodes: LandingSiteFullExportResultItemsMyfirstsite2026ItemsBlock28175Nodes | None = None
-    old_id: LInt = None
+    old_id: LFloat = None
     style: LandingSiteFullExportResultItemsMyfirstsite2026ItemsBlock28175Style | None = None
 
 
@@ -223,7 +223,7 @@ class LandingSiteFullExportResultItemsMyfirstsite2026(B24Model):
     preview_url: LStr = None
     show_in_list: LStr = None
     type: LStr = None
-    version: LInt = None
+    version: LFloat = None
 
 
 class LandingSiteFullExportResultItems(B24Model):
@@ -366,7 +366,7 @@ class LandingSiteGetadditionalfieldsResult(B24Model):
     robots_use: LStr = Field(None, alias="ROBOTS_USE")
     settings_currency_id: LStr = Field(None, alias="SETTINGS_CURRENCY_ID")
     settings_price_code: LList[LStr] = Field(None, alias="SETTINGS_PRICE_CODE")
-    settings_show_price_count: LInt = Field(None, alias="SETTINGS_SHOW_PRICE_COUNT")
+    settings_show_price_count: LFloat = Field(None, alias="SETTINGS_SHOW_PRICE_COUNT")
     speed_use_lazy: LStr = Field(None, alias="SPEED_USE_LAZY")
     theme_code: LStr = Field(None, alias="THEME_CODE")
     theme_color: LStr = Field(None, alias="THEME_COLOR")

@@ -11,23 +11,23 @@ from typing import Any, TypeAlias, TypedDict
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LStr, Rows
 
 
 class LandingTemplateGetLandingRefResult(B24Model):
     """Result of ``landing.template.getLandingRef`` (REST v2)."""
 
-    n1: LInt = Field(None, alias="1")
-    n2: LInt = Field(None, alias="2")
-    n3: LInt = Field(None, alias="3")
+    n1: LFloat = Field(None, alias="1")
+    n2: LFloat = Field(None, alias="2")
+    n3: LFloat = Field(None, alias="3")
     area_id: LInt = Field(None, alias="<AREA_ID>")
 
 
 class LandingTemplateGetSiteRefResult(B24Model):
     """Result of ``landing.template.getSiteRef`` (REST v2)."""
 
-    n1: LInt = Field(None, alias="1")
-    n2: LInt = Field(None, alias="2")
+    n1: LFloat = Field(None, alias="1")
+    n2: LFloat = Field(None, alias="2")
     area_id: LInt = Field(None, alias="<AREA_ID>")
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal, TypeAlias, TypedDict
 
+from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import LBool, LStr
+from b24typed.core.typed_models import B24Model, LBool, LStr
 
 ListsFieldAddResult: TypeAlias = LStr
 
@@ -35,5 +36,36 @@ class ListsFieldAddFieldsItem(TypedDict, total=False):
 
 
 ListsFieldDeleteResult: TypeAlias = LBool
+
+
+class ListsFieldTypeGetResult(B24Model):
+    """Result of ``lists.field.type.get`` (REST v2)."""
+
+    active_from: LStr = Field(None, alias="ACTIVE_FROM")
+    active_to: LStr = Field(None, alias="ACTIVE_TO")
+    created_by: LStr = Field(None, alias="CREATED_BY")
+    detail_picture: LStr = Field(None, alias="DETAIL_PICTURE")
+    detail_text: LStr = Field(None, alias="DETAIL_TEXT")
+    e: LStr = Field(None, alias="E")
+    e_e_list: LStr = Field(None, alias="E:EList")
+    f: LStr = Field(None, alias="F")
+    g: LStr = Field(None, alias="G")
+    l_: LStr = Field(None, alias="L")
+    modified_by: LStr = Field(None, alias="MODIFIED_BY")
+    n: LStr = Field(None, alias="N")
+    n_sequence: LStr = Field(None, alias="N:Sequence")
+    preview_picture: LStr = Field(None, alias="PREVIEW_PICTURE")
+    preview_text: LStr = Field(None, alias="PREVIEW_TEXT")
+    s: LStr = Field(None, alias="S")
+    s_date: LStr = Field(None, alias="S:Date")
+    s_date_time: LStr = Field(None, alias="S:DateTime")
+    s_disk_file: LStr = Field(None, alias="S:DiskFile")
+    s_e_crm: LStr = Field(None, alias="S:ECrm")
+    s_html: LStr = Field(None, alias="S:HTML")
+    s_money: LStr = Field(None, alias="S:Money")
+    s_employee: LStr = Field(None, alias="S:employee")
+    sort: LStr = Field(None, alias="SORT")
+    timestamp_x: LStr = Field(None, alias="TIMESTAMP_X")
+
 
 ListsFieldUpdateResult: TypeAlias = LBool

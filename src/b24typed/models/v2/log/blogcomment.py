@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr
 from b24typed.fieldtypes import DateTime
 
 LogBlogcommentAddResult: TypeAlias = LInt
@@ -20,10 +20,10 @@ class LogBlogcommentUserGetResultCommentsItem(B24Model):
     """An object in the result of ``log.blogcomment.user.get``."""
 
     attach: LList[LInt] = None
-    comment_id: LInt = None
+    comment_id: LFloat = None
     date: DateTime = None
     id: LInt = None
-    log_id: LInt = None
+    log_id: LFloat = None
     text: LStr = None
 
 

@@ -11,6 +11,7 @@ from typing import TypeAlias
 from pydantic import Field
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.models.entities.mailservice import Mailservice as Mailservice
 
 MailserviceAddResult: TypeAlias = LInt
 
@@ -32,27 +33,8 @@ class MailserviceFieldsResult(B24Model):
     sort: LStr = Field(None, alias="SORT")
 
 
-class MailserviceGetResult(B24Model):
-    """Result of ``mailservice.get`` (REST v2)."""
+MailserviceGetResult: TypeAlias = Mailservice
 
-    active: LStr = Field(None, alias="ACTIVE")
-    encryption: LStr = Field(None, alias="ENCRYPTION")
-    icon: LStr = Field(None, alias="ICON")
-    id: LInt = Field(None, alias="ID")
-    link: LStr = Field(None, alias="LINK")
-    name: LStr = Field(None, alias="NAME")
-    port: LInt = Field(None, alias="PORT")
-    server: LStr = Field(None, alias="SERVER")
-    site_id: LStr = Field(None, alias="SITE_ID")
-    smtp_encryption: LStr = Field(None, alias="SMTP_ENCRYPTION")
-    smtp_login_as_imap: LStr = Field(None, alias="SMTP_LOGIN_AS_IMAP")
-    smtp_password_as_imap: LStr = Field(None, alias="SMTP_PASSWORD_AS_IMAP")
-    smtp_port: LInt = Field(None, alias="SMTP_PORT")
-    smtp_server: LStr = Field(None, alias="SMTP_SERVER")
-    sort: LInt = Field(None, alias="SORT")
-    upload_outgoing: LStr = Field(None, alias="UPLOAD_OUTGOING")
-
-
-MailserviceListResult: TypeAlias = Rows[MailserviceGetResult]
+MailserviceListResult: TypeAlias = Rows[Mailservice]
 
 MailserviceUpdateResult: TypeAlias = LBool

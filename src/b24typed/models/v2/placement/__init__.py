@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LStr, Rows
 
 PlacementBindResult: TypeAlias = LBool
 
@@ -20,4 +20,4 @@ PlacementListResult: TypeAlias = Rows[LStr]
 class PlacementUnbindResult(B24Model):
     """Result of ``placement.unbind`` (REST v2)."""
 
-    count: LInt = None
+    count: LFloat = None

@@ -10,7 +10,7 @@ from typing import TypedDict
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr
 from b24typed.fieldtypes import DateTime
 
 
@@ -25,7 +25,7 @@ class RpaCommentAddResultComment(B24Model):
 
     action: LStr = None
     created_time: DateTime = Field(None, alias="createdTime")
-    created_timestamp: LInt = Field(None, alias="createdTimestamp")
+    created_timestamp: LFloat = Field(None, alias="createdTimestamp")
     data: RpaCommentAddResultCommentData | None = None
     description: LStr = None
     html_description: LStr = Field(None, alias="htmlDescription")

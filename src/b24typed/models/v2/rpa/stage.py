@@ -11,7 +11,7 @@ from typing import Any, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr, Rows
 
 
 class RpaStageAddFields(TypedDict, total=False):
@@ -70,7 +70,7 @@ class RpaStageGetResult(B24Model):
     type_id: LInt = Field(None, alias="typeId")
 
 
-class RpaStageListForTypeResultStagesItem(B24Model):
+class RpaStageListForTypeItem(B24Model):
     """An object in the result of ``rpa.stage.listForType``."""
 
     code: LStr = None
@@ -81,14 +81,14 @@ class RpaStageListForTypeResultStagesItem(B24Model):
     is_success: LBool = Field(None, alias="isSuccess")
     name: LStr = None
     semantic: Any = None
-    sort: LInt = None
+    sort: LFloat = None
     type_id: LInt = Field(None, alias="typeId")
 
 
 class RpaStageListForTypeResult(B24Model):
     """Result of ``rpa.stage.listForType`` (REST v2)."""
 
-    stages: Rows[RpaStageListForTypeResultStagesItem]
+    stages: Rows[RpaStageListForTypeItem]
 
 
 class RpaStageUpdateFieldsItem(TypedDict, total=False):

@@ -10,7 +10,7 @@ from typing import Any, TypedDict
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr
 from b24typed.fieldtypes import DateTime
 
 
@@ -25,7 +25,7 @@ class RpaTimelineAddResultTimeline(B24Model):
 
     action: LBool = None
     created_time: DateTime = Field(None, alias="createdTime")
-    created_timestamp: LInt = Field(None, alias="createdTimestamp")
+    created_timestamp: LFloat = Field(None, alias="createdTimestamp")
     data: RpaTimelineAddResultTimelineData | None = None
     description: LStr = None
     id: LInt = None
@@ -48,6 +48,93 @@ class RpaTimelineAddFields(TypedDict, total=False):
     title: str
 
 
+class RpaTimelineListForItemItemDataFieldsItem(B24Model):
+    """An object in the result of ``rpa.timeline.listForItem``."""
+
+    name: LStr = None
+    title: LStr = None
+
+
+class RpaTimelineListForItemItemDataItem(B24Model):
+    """An object in the result of ``rpa.timeline.listForItem``."""
+
+    name: LStr = None
+
+
+class RpaTimelineListForItemItemDataStageFrom(B24Model):
+    """An object in the result of ``rpa.timeline.listForItem``."""
+
+    id: LInt = None
+    name: LStr = None
+
+
+class RpaTimelineListForItemItemDataTaskParametersActionsItem(B24Model):
+    """An object in the result of ``rpa.timeline.listForItem``."""
+
+    color: LStr = None
+    label: LStr = None
+    stage_id: LInt = Field(None, alias="stageId")
+
+
+class RpaTimelineListForItemItemDataTaskParameters(B24Model):
+    """An object in the result of ``rpa.timeline.listForItem``."""
+
+    actions: LList[RpaTimelineListForItemItemDataTaskParametersActionsItem] = Field(
+        None, alias="ACTIONS"
+    )
+    approve_type: Any = Field(None, alias="APPROVE_TYPE")
+    document_id: LList[LStr] = Field(None, alias="DOCUMENT_ID")
+    fields_to_set: LList[LStr] = Field(None, alias="FIELDS_TO_SET")
+    fields_to_show: LList[LStr] = Field(None, alias="FIELDS_TO_SHOW")
+    responsible_type: Any = Field(None, alias="RESPONSIBLE_TYPE")
+    task_edit_url: LStr = Field(None, alias="TASK_EDIT_URL")
+
+
+class RpaTimelineListForItemItemDataTask(B24Model):
+    """An object in the result of ``rpa.timeline.listForItem``."""
+
+    activity: LStr = Field(None, alias="ACTIVITY")
+    activity_name: LStr = Field(None, alias="ACTIVITY_NAME")
+    description: LStr = Field(None, alias="DESCRIPTION")
+    id: LInt = Field(None, alias="ID")
+    incomplete_users: LList[Any] = Field(None, alias="INCOMPLETE_USERS")
+    name: LStr = Field(None, alias="NAME")
+    parameters: RpaTimelineListForItemItemDataTaskParameters | None = Field(
+        None, alias="PARAMETERS"
+    )
+    users: LList[LInt] = Field(None, alias="USERS")
+    user_id: LInt = Field(None, alias="USER_ID")
+    workflow_id: LStr = Field(None, alias="WORKFLOW_ID")
+
+
+class RpaTimelineListForItemItemData(B24Model):
+    """An object in the result of ``rpa.timeline.listForItem``."""
+
+    fields: LList[RpaTimelineListForItemItemDataFieldsItem] = None
+    item: RpaTimelineListForItemItemDataItem | None = None
+    scope: LStr = None
+    stage_from: RpaTimelineListForItemItemDataStageFrom | None = Field(None, alias="stageFrom")
+    stage_to: RpaTimelineListForItemItemDataStageFrom | None = Field(None, alias="stageTo")
+    task: RpaTimelineListForItemItemDataTask | None = None
+
+
+class RpaTimelineListForItemItem(B24Model):
+    """An object in the result of ``rpa.timeline.listForItem``."""
+
+    action: LStr = None
+    created_time: DateTime = Field(None, alias="createdTime")
+    created_timestamp: LFloat = Field(None, alias="createdTimestamp")
+    data: RpaTimelineListForItemItemData | None = None
+    description: LStr = None
+    id: LInt = None
+    is_fixed: LBool = Field(None, alias="isFixed")
+    item_id: LInt = Field(None, alias="itemId")
+    title: LStr = None
+    type_id: LInt = Field(None, alias="typeId")
+    user_id: LInt = Field(None, alias="userId")
+    users: LDict = None
+
+
 class RpaTimelineListForItemResultData(B24Model):
     """An object in the result of ``rpa.timeline.listForItem``."""
 
@@ -60,97 +147,6 @@ class RpaTimelineListForItemResultData(B24Model):
     users: Any = None
 
 
-class RpaTimelineListForItemResultTimelineItemDataFieldsItem(B24Model):
-    """An object in the result of ``rpa.timeline.listForItem``."""
-
-    name: LStr = None
-    title: LStr = None
-
-
-class RpaTimelineListForItemResultTimelineItemDataItem(B24Model):
-    """An object in the result of ``rpa.timeline.listForItem``."""
-
-    name: LStr = None
-
-
-class RpaTimelineListForItemResultTimelineItemDataStageFrom(B24Model):
-    """An object in the result of ``rpa.timeline.listForItem``."""
-
-    id: LInt = None
-    name: LStr = None
-
-
-class RpaTimelineListForItemResultTimelineItemDataTaskParametersActionsItem(B24Model):
-    """An object in the result of ``rpa.timeline.listForItem``."""
-
-    color: LStr = None
-    label: LStr = None
-    stage_id: LInt = Field(None, alias="stageId")
-
-
-class RpaTimelineListForItemResultTimelineItemDataTaskParameters(B24Model):
-    """An object in the result of ``rpa.timeline.listForItem``."""
-
-    actions: LList[RpaTimelineListForItemResultTimelineItemDataTaskParametersActionsItem] = Field(
-        None, alias="ACTIONS"
-    )
-    approve_type: Any = Field(None, alias="APPROVE_TYPE")
-    document_id: LList[LStr] = Field(None, alias="DOCUMENT_ID")
-    fields_to_set: LList[LStr] = Field(None, alias="FIELDS_TO_SET")
-    fields_to_show: LList[LStr] = Field(None, alias="FIELDS_TO_SHOW")
-    responsible_type: Any = Field(None, alias="RESPONSIBLE_TYPE")
-    task_edit_url: LStr = Field(None, alias="TASK_EDIT_URL")
-
-
-class RpaTimelineListForItemResultTimelineItemDataTask(B24Model):
-    """An object in the result of ``rpa.timeline.listForItem``."""
-
-    activity: LStr = Field(None, alias="ACTIVITY")
-    activity_name: LStr = Field(None, alias="ACTIVITY_NAME")
-    description: LStr = Field(None, alias="DESCRIPTION")
-    id: LInt = Field(None, alias="ID")
-    incomplete_users: LList[Any] = Field(None, alias="INCOMPLETE_USERS")
-    name: LStr = Field(None, alias="NAME")
-    parameters: RpaTimelineListForItemResultTimelineItemDataTaskParameters | None = Field(
-        None, alias="PARAMETERS"
-    )
-    users: LList[LInt] = Field(None, alias="USERS")
-    user_id: LInt = Field(None, alias="USER_ID")
-    workflow_id: LStr = Field(None, alias="WORKFLOW_ID")
-
-
-class RpaTimelineListForItemResultTimelineItemData(B24Model):
-    """An object in the result of ``rpa.timeline.listForItem``."""
-
-    fields: LList[RpaTimelineListForItemResultTimelineItemDataFieldsItem] = None
-    item: RpaTimelineListForItemResultTimelineItemDataItem | None = None
-    scope: LStr = None
-    stage_from: RpaTimelineListForItemResultTimelineItemDataStageFrom | None = Field(
-        None, alias="stageFrom"
-    )
-    stage_to: RpaTimelineListForItemResultTimelineItemDataStageFrom | None = Field(
-        None, alias="stageTo"
-    )
-    task: RpaTimelineListForItemResultTimelineItemDataTask | None = None
-
-
-class RpaTimelineListForItemResultTimelineItem(B24Model):
-    """An object in the result of ``rpa.timeline.listForItem``."""
-
-    action: LStr = None
-    created_time: DateTime = Field(None, alias="createdTime")
-    created_timestamp: LInt = Field(None, alias="createdTimestamp")
-    data: RpaTimelineListForItemResultTimelineItemData | None = None
-    description: LStr = None
-    id: LInt = None
-    is_fixed: LBool = Field(None, alias="isFixed")
-    item_id: LInt = Field(None, alias="itemId")
-    title: LStr = None
-    type_id: LInt = Field(None, alias="typeId")
-    user_id: LInt = Field(None, alias="userId")
-    users: LDict = None
-
-
 class RpaTimelineListForItemResult(B24Model):
     """Result of ``rpa.timeline.listForItem`` (REST v2)."""
 
@@ -161,7 +157,7 @@ class RpaTimelineListForItemResult(B24Model):
     id: Any = None
     is_fixed: Any = Field(None, alias="isFixed")
     item_id: Any = Field(None, alias="itemId")
-    timeline: LList[RpaTimelineListForItemResultTimelineItem] = None
+    timeline: LList[RpaTimelineListForItemItem] = None
     title: Any = None
     type_id: Any = Field(None, alias="typeId")
     user_id: Any = Field(None, alias="userId")

@@ -11,45 +11,16 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
-from b24typed.fieldtypes import ByKey, DateTime
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import ByKey, DateTime, Money
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class SaleBasketitemAddResultBasketItem(B24Model):
-    """An object in the result of ``sale.basketitem.add``."""
-
-    base_price: LInt = Field(None, alias="basePrice")
-    can_buy: LStr = Field(None, alias="canBuy")
-    catalog_xml_id: LStr = Field(None, alias="catalogXmlId")
-    currency: LStr = None
-    custom_price: LStr = Field(None, alias="customPrice")
-    date_insert: DateTime = Field(None, alias="dateInsert")
-    date_update: DateTime = Field(None, alias="dateUpdate")
-    dimensions: LStr = None
-    discount_price: LInt = Field(None, alias="discountPrice")
-    id: LInt = None
-    measure_code: LStr = Field(None, alias="measureCode")
-    measure_name: LStr = Field(None, alias="measureName")
-    name: LStr = None
-    order_id: LInt = Field(None, alias="orderId")
-    price: LInt = None
-    product_id: LInt = Field(None, alias="productId")
-    product_xml_id: LInt = Field(None, alias="productXmlId")
-    properties: LList[Any] = None
-    quantity: LInt = None
-    reservations: LList[Any] = None
-    sort: LInt = None
-    vat_included: LStr = Field(None, alias="vatIncluded")
-    vat_rate: Any = Field(None, alias="vatRate")
-    weight: LInt = None
-    xml_id: LStr = Field(None, alias="xmlId")
+from b24typed.models.entities.sale import SaleBasketitem as SaleBasketitem
 
 
 class SaleBasketitemAddResult(B24Model):
     """Result of ``sale.basketitem.add`` (REST v2)."""
 
-    basket_item: SaleBasketitemAddResultBasketItem = Field(alias="basketItem")
+    basket_item: SaleBasketitem = Field(alias="basketItem")
 
 
 class SaleBasketitemAddFields(TypedDict, total=False):
@@ -78,7 +49,7 @@ class SaleBasketitemAddFields(TypedDict, total=False):
 class SaleBasketitemAddCatalogProductResultBasketItem(B24Model):
     """An object in the result of ``sale.basketitem.addCatalogProduct``."""
 
-    base_price: LInt = Field(None, alias="basePrice")
+    base_price: Money = Field(None, alias="basePrice")
     can_buy: LStr = Field(None, alias="canBuy")
     catalog_xml_id: LStr = Field(None, alias="catalogXmlId")
     currency: LStr = None
@@ -86,23 +57,23 @@ class SaleBasketitemAddCatalogProductResultBasketItem(B24Model):
     date_insert: DateTime = Field(None, alias="dateInsert")
     date_update: DateTime = Field(None, alias="dateUpdate")
     dimensions: LStr = None
-    discount_price: LInt = Field(None, alias="discountPrice")
+    discount_price: Money = Field(None, alias="discountPrice")
     id: LInt = None
     measure_code: LStr = Field(None, alias="measureCode")
     measure_name: LStr = Field(None, alias="measureName")
     name: LStr = None
     order_id: LInt = Field(None, alias="orderId")
-    price: LInt = None
+    price: Money = None
     product_id: LInt = Field(None, alias="productId")
     product_xml_id: LInt = Field(None, alias="productXmlId")
     properties: LList[Any] = None
-    quantity: LInt = None
+    quantity: LFloat = None
     reservations: LList[Any] = None
-    sort: LInt = None
-    type: LInt = None
+    sort: LFloat = None
+    type: LFloat = None
     vat_included: LStr = Field(None, alias="vatIncluded")
     vat_rate: Any = Field(None, alias="vatRate")
-    weight: LInt = None
+    weight: LFloat = None
     xml_id: LStr = Field(None, alias="xmlId")
 
 
@@ -166,58 +137,13 @@ class SaleBasketitemGetFieldsCatalogProductResult(B24Model):
     basket_item: SaleBasketitemGetFieldsCatalogProductResultBasketItem = Field(alias="basketItem")
 
 
-class SaleBasketitemListItem(B24Model):
-    """An object in the result of ``sale.basketitem.list``."""
-
-    currency: LStr = None
-    id: LInt = None
-    name: LStr = None
-    order_id: LInt = Field(None, alias="orderId")
-    price: LInt = None
-    product_id: LInt = Field(None, alias="productId")
-
-
 class SaleBasketitemListResult(B24Model):
     """Result of ``sale.basketitem.list`` (REST v2)."""
 
-    basket_items: Rows[SaleBasketitemListItem] = Field(alias="basketItems")
+    basket_items: Rows[SaleBasketitem] = Field(alias="basketItems")
 
 
-class SaleBasketitemUpdateResultBasketItem(B24Model):
-    """An object in the result of ``sale.basketitem.update``."""
-
-    base_price: LInt = Field(None, alias="basePrice")
-    can_buy: LStr = Field(None, alias="canBuy")
-    catalog_xml_id: LStr = Field(None, alias="catalogXmlId")
-    currency: LStr = None
-    custom_price: LStr = Field(None, alias="customPrice")
-    date_insert: DateTime = Field(None, alias="dateInsert")
-    date_update: DateTime = Field(None, alias="dateUpdate")
-    dimensions: LStr = None
-    discount_price: LInt = Field(None, alias="discountPrice")
-    id: LInt = None
-    measure_code: LStr = Field(None, alias="measureCode")
-    measure_name: LStr = Field(None, alias="measureName")
-    name: LStr = None
-    order_id: LInt = Field(None, alias="orderId")
-    price: LInt = None
-    product_id: LInt = Field(None, alias="productId")
-    product_xml_id: LStr = Field(None, alias="productXmlId")
-    properties: LList[Any] = None
-    quantity: LInt = None
-    reservations: LList[Any] = None
-    sort: LInt = None
-    type: Any = None
-    vat_included: LStr = Field(None, alias="vatIncluded")
-    vat_rate: LInt = Field(None, alias="vatRate")
-    weight: LInt = None
-    xml_id: LStr = Field(None, alias="xmlId")
-
-
-class SaleBasketitemUpdateResult(B24Model):
-    """Result of ``sale.basketitem.update`` (REST v2)."""
-
-    basket_item: SaleBasketitemUpdateResultBasketItem = Field(alias="basketItem")
+SaleBasketitemUpdateResult: TypeAlias = SaleBasketitemAddResult
 
 
 class SaleBasketitemUpdateFields(TypedDict, total=False):
@@ -242,7 +168,7 @@ class SaleBasketitemUpdateFields(TypedDict, total=False):
 class SaleBasketitemUpdateCatalogProductResultBasketItem(B24Model):
     """An object in the result of ``sale.basketitem.updateCatalogProduct``."""
 
-    base_price: LInt = Field(None, alias="basePrice")
+    base_price: Money = Field(None, alias="basePrice")
     can_buy: LStr = Field(None, alias="canBuy")
     catalog_xml_id: LStr = Field(None, alias="catalogXmlId")
     currency: LStr = None
@@ -250,23 +176,23 @@ class SaleBasketitemUpdateCatalogProductResultBasketItem(B24Model):
     date_insert: DateTime = Field(None, alias="dateInsert")
     date_update: DateTime = Field(None, alias="dateUpdate")
     dimensions: LStr = None
-    discount_price: LInt = Field(None, alias="discountPrice")
+    discount_price: Money = Field(None, alias="discountPrice")
     id: LInt = None
     measure_code: LStr = Field(None, alias="measureCode")
     measure_name: LStr = Field(None, alias="measureName")
     name: LStr = None
     order_id: LInt = Field(None, alias="orderId")
-    price: LInt = None
+    price: Money = None
     product_xml_id: LInt = Field(None, alias="productXmlId")
-    productid: LInt = None
+    productid: LFloat = None
     properties: LList[Any] = None
-    quantity: LInt = None
+    quantity: LFloat = None
     reservations: LList[Any] = None
-    sort: LInt = None
-    type: LInt = None
+    sort: LFloat = None
+    type: LFloat = None
     vat_included: LStr = Field(None, alias="vatIncluded")
     vat_rate: Any = Field(None, alias="vatRate")
-    weight: LInt = None
+    weight: LFloat = None
     xml_id: LStr = Field(None, alias="xmlId")
 
 

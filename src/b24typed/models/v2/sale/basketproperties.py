@@ -11,26 +11,16 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, Rows
 from b24typed.fieldtypes import ByKey
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class SaleBasketpropertiesAddResultBasketProperty(B24Model):
-    """An object in the result of ``sale.basketproperties.add``."""
-
-    basket_id: LInt = Field(None, alias="basketId")
-    code: LStr = None
-    id: LInt = None
-    name: LStr = None
-    value: LStr = None
-    xml_id: LStr = Field(None, alias="xmlId")
+from b24typed.models.entities.sale import SaleBasketproperties as SaleBasketproperties
 
 
 class SaleBasketpropertiesAddResult(B24Model):
     """Result of ``sale.basketproperties.add`` (REST v2)."""
 
-    basket_property: SaleBasketpropertiesAddResultBasketProperty = Field(alias="basketProperty")
+    basket_property: SaleBasketproperties = Field(alias="basketProperty")
 
 
 class SaleBasketpropertiesAddFields(TypedDict, total=False):
@@ -44,23 +34,7 @@ class SaleBasketpropertiesAddFields(TypedDict, total=False):
 
 SaleBasketpropertiesDeleteResult: TypeAlias = LBool
 
-
-class SaleBasketpropertiesGetResultBasketProperty(B24Model):
-    """An object in the result of ``sale.basketproperties.get``."""
-
-    basket_id: LInt = Field(None, alias="basketId")
-    code: LStr = None
-    id: LInt = None
-    name: LStr = None
-    sort: LInt = None
-    value: LStr = None
-    xml_id: LStr = Field(None, alias="xmlId")
-
-
-class SaleBasketpropertiesGetResult(B24Model):
-    """Result of ``sale.basketproperties.get`` (REST v2)."""
-
-    basket_property: SaleBasketpropertiesGetResultBasketProperty = Field(alias="basketProperty")
+SaleBasketpropertiesGetResult: TypeAlias = SaleBasketpropertiesAddResult
 
 
 class SaleBasketpropertiesGetFieldsResult(B24Model):
@@ -72,12 +46,10 @@ class SaleBasketpropertiesGetFieldsResult(B24Model):
 class SaleBasketpropertiesListResult(B24Model):
     """Result of ``sale.basketproperties.list`` (REST v2)."""
 
-    basket_properties: Rows[SaleBasketpropertiesGetResultBasketProperty] = Field(
-        alias="basketProperties"
-    )
+    basket_properties: Rows[SaleBasketproperties] = Field(alias="basketProperties")
 
 
-SaleBasketpropertiesUpdateResult: TypeAlias = SaleBasketpropertiesGetResult
+SaleBasketpropertiesUpdateResult: TypeAlias = SaleBasketpropertiesAddResult
 
 
 class SaleBasketpropertiesUpdateFields(TypedDict, total=False):

@@ -30,7 +30,7 @@ class SaleBusinessValuePersonDomainAddResultTime(B24Model):
     date_start: DateTime = None
     duration: LFloat = None
     finish: LFloat = None
-    operating: LInt = None
+    operating: LFloat = None
     processing: LFloat = None
     start: LFloat = None
 

@@ -13,6 +13,7 @@ from pydantic import Field
 from typing_extensions import Required
 
 from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr, Rows
+from b24typed.fieldtypes import Money
 
 
 class SaleDeliveryAddResultParent(B24Model):
@@ -22,10 +23,10 @@ class SaleDeliveryAddResultParent(B24Model):
     currency: LStr = Field(None, alias="CURRENCY")
     description: LStr = Field(None, alias="DESCRIPTION")
     id: LInt = Field(None, alias="ID")
-    logotype: LInt = Field(None, alias="LOGOTYPE")
+    logotype: LFloat = Field(None, alias="LOGOTYPE")
     name: LStr = Field(None, alias="NAME")
     parent_id: Any = Field(None, alias="PARENT_ID")
-    sort: LInt = Field(None, alias="SORT")
+    sort: LFloat = Field(None, alias="SORT")
 
 
 class SaleDeliveryAddResultProfilesItem(B24Model):
@@ -38,7 +39,7 @@ class SaleDeliveryAddResultProfilesItem(B24Model):
     logotype: Any = Field(None, alias="LOGOTYPE")
     name: LStr = Field(None, alias="NAME")
     parent_id: LInt = Field(None, alias="PARENT_ID")
-    sort: LInt = Field(None, alias="SORT")
+    sort: LFloat = Field(None, alias="SORT")
 
 
 class SaleDeliveryAddResult(B24Model):
@@ -82,7 +83,7 @@ class SaleDeliveryExtraServiceGetResultItemItemsItem(B24Model):
     """An object in the result of ``sale.delivery.extra.service.get``."""
 
     code: Any = Field(None, alias="CODE")
-    price: LStr = Field(None, alias="PRICE")
+    price: Money = Field(None, alias="PRICE")
     title: LStr = Field(None, alias="TITLE")
 
 
@@ -95,7 +96,7 @@ class SaleDeliveryExtraServiceGetResultItem(B24Model):
     id: LInt = Field(None, alias="ID")
     items: LList[SaleDeliveryExtraServiceGetResultItemItemsItem] = Field(None, alias="ITEMS")
     name: LStr = Field(None, alias="NAME")
-    price: LFloat = Field(None, alias="PRICE")
+    price: Money = Field(None, alias="PRICE")
     sort: LStr = Field(None, alias="SORT")
     type: LStr = Field(None, alias="TYPE")
 
@@ -114,7 +115,7 @@ class SaleDeliveryGetlistItem(B24Model):
     id: LInt = Field(None, alias="ID")
     name: LStr = Field(None, alias="NAME")
     parent_id: LInt = Field(None, alias="PARENT_ID")
-    sort: LInt = Field(None, alias="SORT")
+    sort: LFloat = Field(None, alias="SORT")
 
 
 SaleDeliveryGetlistResult: TypeAlias = Rows[SaleDeliveryGetlistItem]

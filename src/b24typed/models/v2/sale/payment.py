@@ -9,67 +9,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TypeAlias, TypedDict
 
-from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
-from b24typed.fieldtypes import ByKey, DateTime, Money
+from b24typed.core.typed_models import B24Model, LBool, Rows
+from b24typed.fieldtypes import ByKey
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class SalePaymentAddResultPayment(B24Model):
-    """An object in the result of ``sale.payment.add``."""
-
-    account_number: LStr = Field(None, alias="accountNumber")
-    comments: LStr = None
-    company_id: LInt = Field(None, alias="companyId")
-    currency: LStr = None
-    date_bill: DateTime = Field(None, alias="dateBill")
-    date_marked: DateTime = Field(None, alias="dateMarked")
-    date_paid: DateTime = Field(None, alias="datePaid")
-    date_pay_before: DateTime = Field(None, alias="datePayBefore")
-    date_responsible_id: DateTime = Field(None, alias="dateResponsibleId")
-    emp_marked_id: LInt = Field(None, alias="empMarkedId")
-    emp_paid_id: LInt = Field(None, alias="empPaidId")
-    emp_responsible_id: LInt = Field(None, alias="empResponsibleId")
-    emp_return_id: LInt = Field(None, alias="empReturnId")
-    external_payment: LStr = Field(None, alias="externalPayment")
-    id: LInt = None
-    id1c: LStr = None
-    is_return: LStr = Field(None, alias="isReturn")
-    marked: LStr = None
-    order_id: LInt = Field(None, alias="orderId")
-    paid: LStr = None
-    pay_return_comment: LStr = Field(None, alias="payReturnComment")
-    pay_return_date: DateTime = Field(None, alias="payReturnDate")
-    pay_return_num: LStr = Field(None, alias="payReturnNum")
-    pay_system_id: LInt = Field(None, alias="paySystemId")
-    pay_system_is_cash: LStr = Field(None, alias="paySystemIsCash")
-    pay_system_name: LStr = Field(None, alias="paySystemName")
-    pay_system_xml_id: LStr = Field(None, alias="paySystemXmlId")
-    pay_voucher_date: DateTime = Field(None, alias="payVoucherDate")
-    pay_voucher_num: LStr = Field(None, alias="payVoucherNum")
-    price_cod: LStr = Field(None, alias="priceCod")
-    ps_currency: LStr = Field(None, alias="psCurrency")
-    ps_invoice_id: LInt = Field(None, alias="psInvoiceId")
-    ps_response_date: DateTime = Field(None, alias="psResponseDate")
-    ps_status: LStr = Field(None, alias="psStatus")
-    ps_status_code: LStr = Field(None, alias="psStatusCode")
-    ps_status_description: LStr = Field(None, alias="psStatusDescription")
-    ps_status_message: LStr = Field(None, alias="psStatusMessage")
-    ps_sum: LInt = Field(None, alias="psSum")
-    reason_marked: LStr = Field(None, alias="reasonMarked")
-    responsible_id: LInt = Field(None, alias="responsibleId")
-    sum: LInt = None
-    updated1c: LStr = None
-    version1c: LStr = None
-    xml_id: LStr = Field(None, alias="xmlId")
+from b24typed.models.entities.sale import SalePayment as SalePayment
 
 
 class SalePaymentAddResult(B24Model):
     """Result of ``sale.payment.add`` (REST v2)."""
 
-    payment: SalePaymentAddResultPayment
+    payment: SalePayment
 
 
 class SalePaymentAddFields(TypedDict, total=False):
@@ -113,60 +64,7 @@ class SalePaymentAddFields(TypedDict, total=False):
 
 SalePaymentDeleteResult: TypeAlias = LBool
 
-
-class SalePaymentGetResultPayment(B24Model):
-    """An object in the result of ``sale.payment.get``."""
-
-    account_number: LStr = Field(None, alias="accountNumber")
-    comments: LStr = None
-    company_id: LInt = Field(None, alias="companyId")
-    currency: LStr = None
-    date_bill: DateTime = Field(None, alias="dateBill")
-    date_marked: DateTime = Field(None, alias="dateMarked")
-    date_paid: DateTime = Field(None, alias="datePaid")
-    date_pay_before: DateTime = Field(None, alias="datePayBefore")
-    date_responsible_id: DateTime = Field(None, alias="dateResponsibleId")
-    emp_marked_id: LInt = Field(None, alias="empMarkedId")
-    emp_paid_id: LInt = Field(None, alias="empPaidId")
-    emp_responsible_id: LInt = Field(None, alias="empResponsibleId")
-    emp_return_id: LInt = Field(None, alias="empReturnId")
-    external_payment: LStr = Field(None, alias="externalPayment")
-    id: LInt = None
-    id1c: LStr = None
-    is_return: LStr = Field(None, alias="isReturn")
-    marked: LStr = None
-    order_id: LInt = Field(None, alias="orderId")
-    paid: LStr = None
-    pay_return_comment: LStr = Field(None, alias="payReturnComment")
-    pay_return_date: DateTime = Field(None, alias="payReturnDate")
-    pay_return_num: LStr = Field(None, alias="payReturnNum")
-    pay_system_id: LInt = Field(None, alias="paySystemId")
-    pay_system_is_cash: LStr = Field(None, alias="paySystemIsCash")
-    pay_system_name: LStr = Field(None, alias="paySystemName")
-    pay_system_xml_id: LStr = Field(None, alias="paySystemXmlId")
-    pay_voucher_date: DateTime = Field(None, alias="payVoucherDate")
-    pay_voucher_num: LStr = Field(None, alias="payVoucherNum")
-    price_cod: Money = Field(None, alias="priceCod")
-    ps_currency: LStr = Field(None, alias="psCurrency")
-    ps_invoice_id: LStr = Field(None, alias="psInvoiceId")
-    ps_response_date: DateTime = Field(None, alias="psResponseDate")
-    ps_status: LStr = Field(None, alias="psStatus")
-    ps_status_code: LStr = Field(None, alias="psStatusCode")
-    ps_status_description: LStr = Field(None, alias="psStatusDescription")
-    ps_status_message: LStr = Field(None, alias="psStatusMessage")
-    ps_sum: Money = Field(None, alias="psSum")
-    reason_marked: LStr = Field(None, alias="reasonMarked")
-    responsible_id: LInt = Field(None, alias="responsibleId")
-    sum: Money = None
-    updated1c: LStr = None
-    version1c: LStr = None
-    xml_id: LStr = Field(None, alias="xmlId")
-
-
-class SalePaymentGetResult(B24Model):
-    """Result of ``sale.payment.get`` (REST v2)."""
-
-    payment: SalePaymentGetResultPayment
+SalePaymentGetResult: TypeAlias = SalePaymentAddResult
 
 
 class SalePaymentGetFieldsResult(B24Model):
@@ -178,7 +76,7 @@ class SalePaymentGetFieldsResult(B24Model):
 class SalePaymentListResult(B24Model):
     """Result of ``sale.payment.list`` (REST v2)."""
 
-    payments: Rows[SalePaymentGetResultPayment]
+    payments: Rows[SalePayment]
 
 
 SalePaymentUpdateResult: TypeAlias = SalePaymentAddResult

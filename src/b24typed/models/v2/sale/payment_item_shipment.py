@@ -11,27 +11,16 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
-from b24typed.fieldtypes import ByKey, DateTime
+from b24typed.core.typed_models import B24Model, LBool, Rows
+from b24typed.fieldtypes import ByKey
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class SalePaymentItemShipmentAddResultPaymentItemShipment(B24Model):
-    """An object in the result of ``sale.paymentItemShipment.add``."""
-
-    date_insert: DateTime = Field(None, alias="dateInsert")
-    id: LInt = None
-    payment_id: LInt = Field(None, alias="paymentId")
-    shipment_id: LInt = Field(None, alias="shipmentId")
-    xml_id: LStr = Field(None, alias="xmlId")
+from b24typed.models.entities.sale import SalePaymentItemShipment as SalePaymentItemShipment
 
 
 class SalePaymentItemShipmentAddResult(B24Model):
     """Result of ``sale.paymentItemShipment.add`` (REST v2)."""
 
-    payment_item_shipment: SalePaymentItemShipmentAddResultPaymentItemShipment = Field(
-        alias="paymentItemShipment"
-    )
+    payment_item_shipment: SalePaymentItemShipment = Field(alias="paymentItemShipment")
 
 
 class SalePaymentItemShipmentAddFields(TypedDict, total=False):
@@ -54,9 +43,7 @@ class SalePaymentItemShipmentGetFieldsResult(B24Model):
 class SalePaymentItemShipmentListResult(B24Model):
     """Result of ``sale.paymentItemShipment.list`` (REST v2)."""
 
-    payment_items_shipment: Rows[SalePaymentItemShipmentAddResultPaymentItemShipment] = Field(
-        alias="paymentItemsShipment"
-    )
+    payment_items_shipment: Rows[SalePaymentItemShipment] = Field(alias="paymentItemsShipment")
 
 
 SalePaymentItemShipmentUpdateResult: TypeAlias = SalePaymentItemShipmentAddResult

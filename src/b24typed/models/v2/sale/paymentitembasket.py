@@ -11,28 +11,16 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
-from b24typed.fieldtypes import ByKey, DateTime, Money
+from b24typed.core.typed_models import B24Model, LBool, LDict, LList
+from b24typed.fieldtypes import ByKey
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class SalePaymentitembasketAddResultPaymentItemBasket(B24Model):
-    """An object in the result of ``sale.paymentitembasket.add``."""
-
-    basket_id: LInt = Field(None, alias="basketId")
-    date_insert: DateTime = Field(None, alias="dateInsert")
-    id: LInt = None
-    payment_id: LInt = Field(None, alias="paymentId")
-    quantity: LInt = None
-    xml_id: LStr = Field(None, alias="xmlId")
+from b24typed.models.entities.sale import SalePaymentitembasket as SalePaymentitembasket
 
 
 class SalePaymentitembasketAddResult(B24Model):
     """Result of ``sale.paymentitembasket.add`` (REST v2)."""
 
-    payment_item_basket: SalePaymentitembasketAddResultPaymentItemBasket = Field(
-        alias="paymentItemBasket"
-    )
+    payment_item_basket: SalePaymentitembasket = Field(alias="paymentItemBasket")
 
 
 class SalePaymentitembasketAddFields(TypedDict, total=False):
@@ -44,24 +32,7 @@ class SalePaymentitembasketAddFields(TypedDict, total=False):
 
 SalePaymentitembasketDeleteResult: TypeAlias = LBool
 
-
-class SalePaymentitembasketGetResultPaymentItemBasket(B24Model):
-    """An object in the result of ``sale.paymentitembasket.get``."""
-
-    basket_id: LInt = Field(None, alias="basketId")
-    date_insert: DateTime = Field(None, alias="dateInsert")
-    id: LInt = None
-    payment_id: LInt = Field(None, alias="paymentId")
-    quantity: Money = None
-    xml_id: LStr = Field(None, alias="xmlId")
-
-
-class SalePaymentitembasketGetResult(B24Model):
-    """Result of ``sale.paymentitembasket.get`` (REST v2)."""
-
-    payment_item_basket: SalePaymentitembasketGetResultPaymentItemBasket = Field(
-        alias="paymentItemBasket"
-    )
+SalePaymentitembasketGetResult: TypeAlias = SalePaymentitembasketAddResult
 
 
 class SalePaymentitembasketGetfieldsResult(B24Model):
@@ -74,9 +45,7 @@ class SalePaymentitembasketListResult(B24Model):
     """Result of ``sale.paymentitembasket.list`` (REST v2)."""
 
     payment_item_basket: LList[LDict] = Field(None, alias="paymentItemBasket")
-    payment_items_basket: LList[SalePaymentitembasketGetResultPaymentItemBasket] = Field(
-        None, alias="paymentItemsBasket"
-    )
+    payment_items_basket: LList[SalePaymentitembasket] = Field(None, alias="paymentItemsBasket")
 
 
 SalePaymentitembasketUpdateResult: TypeAlias = SalePaymentitembasketAddResult

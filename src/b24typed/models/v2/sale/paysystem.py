@@ -12,7 +12,7 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr, Rows
 
 SalePaysystemAddResult: TypeAlias = LInt
 
@@ -259,7 +259,7 @@ class SalePaysystemListItem(B24Model):
     psa_name: LStr = Field(None, alias="PSA_NAME")
     ps_mode: LStr = Field(None, alias="PS_MODE")
     result_file: Any = Field(None, alias="RESULT_FILE")
-    sort: LInt = Field(None, alias="SORT")
+    sort: LFloat = Field(None, alias="SORT")
     tariff: Any = Field(None, alias="TARIFF")
     xml_id: LStr = Field(None, alias="XML_ID")
 

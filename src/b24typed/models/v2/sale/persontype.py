@@ -11,26 +11,16 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LList
 from b24typed.fieldtypes import ByKey, DateTime
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class SalePersontypeAddResultPersonType(B24Model):
-    """An object in the result of ``sale.persontype.add``."""
-
-    active: LStr = None
-    code: LStr = None
-    id: LInt = None
-    name: LStr = None
-    sort: LStr = None
-    xml_id: LStr = Field(None, alias="xmlId")
+from b24typed.models.entities.sale import SalePersontype as SalePersontype
 
 
 class SalePersontypeAddResult(B24Model):
     """Result of ``sale.persontype.add`` (REST v2)."""
 
-    person_type: SalePersontypeAddResultPersonType = Field(alias="personType")
+    person_type: SalePersontype = Field(alias="personType")
 
 
 class SalePersontypeAddFields(TypedDict, total=False):
@@ -52,14 +42,6 @@ class SalePersontypeGetFieldsResult(B24Model):
     person_type: ByKey[FieldDescriptor] | None = Field(None, alias="personType")
 
 
-class SalePersontypeListResultPersonTypesItem(B24Model):
-    """An object in the result of ``sale.persontype.list``."""
-
-    id: LInt = None
-    name: LStr = None
-    sort: LStr = None
-
-
 class SalePersontypeListResultTime(B24Model):
     """An object in the result of ``sale.persontype.list``."""
 
@@ -67,7 +49,7 @@ class SalePersontypeListResultTime(B24Model):
     date_start: DateTime = None
     duration: LFloat = None
     finish: LFloat = None
-    operating: LInt = None
+    operating: LFloat = None
     processing: LFloat = None
     start: LFloat = None
 
@@ -75,23 +57,9 @@ class SalePersontypeListResultTime(B24Model):
 class SalePersontypeListResult(B24Model):
     """Result of ``sale.persontype.list`` (REST v2)."""
 
-    person_types: LList[SalePersontypeListResultPersonTypesItem] = Field(None, alias="personTypes")
+    person_types: LList[SalePersontype] = Field(None, alias="personTypes")
     time: SalePersontypeListResultTime | None = None
-    total: LInt = None
+    total: LFloat = None
 
 
-class SalePersontypeUpdateResultPersonType(B24Model):
-    """An object in the result of ``sale.persontype.update``."""
-
-    active: LStr = None
-    code: LStr = None
-    id: LInt = None
-    name: LStr = None
-    sort: LStr = None
-    xml_id: LInt = Field(None, alias="xmlId")
-
-
-class SalePersontypeUpdateResult(B24Model):
-    """Result of ``sale.persontype.update`` (REST v2)."""
-
-    person_type: SalePersontypeUpdateResultPersonType = Field(alias="personType")
+SalePersontypeUpdateResult: TypeAlias = SalePersontypeAddResult

@@ -12,7 +12,8 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LStr, Rows
+from b24typed.models.entities.sale import SaleProperty as SaleProperty
 
 
 class SalePropertyAddFields(TypedDict, total=False):
@@ -48,43 +49,10 @@ class SalePropertyAddFields(TypedDict, total=False):
 SalePropertyDeleteResult: TypeAlias = LBool
 
 
-class SalePropertyGetResultProperty(B24Model):
-    """An object in the result of ``sale.property.get``."""
-
-    active: LStr = None
-    code: LStr = None
-    default_value: LStr = Field(None, alias="defaultValue")
-    description: LStr = None
-    id: LInt = None
-    input_field_location: LStr = Field(None, alias="inputFieldLocation")
-    is_address: LStr = Field(None, alias="isAddress")
-    is_address_from: LStr = Field(None, alias="isAddressFrom")
-    is_address_to: LStr = Field(None, alias="isAddressTo")
-    is_email: LStr = Field(None, alias="isEmail")
-    is_filtered: LStr = Field(None, alias="isFiltered")
-    is_location: LStr = Field(None, alias="isLocation")
-    is_location4tax: LStr = Field(None, alias="isLocation4tax")
-    is_payer: LStr = Field(None, alias="isPayer")
-    is_phone: LStr = Field(None, alias="isPhone")
-    is_profile_name: LStr = Field(None, alias="isProfileName")
-    is_zip: LStr = Field(None, alias="isZip")
-    multiple: LStr = None
-    name: LStr = None
-    person_type_id: LInt = Field(None, alias="personTypeId")
-    props_group_id: LInt = Field(None, alias="propsGroupId")
-    required: LStr = None
-    settings: LList[Any] = None
-    sort: LInt = None
-    type: LStr = None
-    user_props: LStr = Field(None, alias="userProps")
-    util: LStr = None
-    xml_id: LStr = Field(None, alias="xmlId")
-
-
 class SalePropertyGetResult(B24Model):
     """Result of ``sale.property.get`` (REST v2)."""
 
-    property: SalePropertyGetResultProperty
+    property: SaleProperty
 
 
 class SalePropertyGetfieldsbytypeResultPropertyActive(B24Model):
@@ -152,88 +120,13 @@ class SalePropertyGetfieldsbytypeResult(B24Model):
     property: SalePropertyGetfieldsbytypeResultProperty
 
 
-class SalePropertyListItem(B24Model):
-    """An object in the result of ``sale.property.list``."""
-
-    active: LStr = None
-    code: LStr = None
-    default_value: LStr = Field(None, alias="defaultValue")
-    description: LStr = None
-    id: LInt = None
-    input_field_location: LStr = Field(None, alias="inputFieldLocation")
-    is_address: LStr = Field(None, alias="isAddress")
-    is_address_from: LStr = Field(None, alias="isAddressFrom")
-    is_address_to: LStr = Field(None, alias="isAddressTo")
-    is_email: LStr = Field(None, alias="isEmail")
-    is_filtered: LStr = Field(None, alias="isFiltered")
-    is_location: LStr = Field(None, alias="isLocation")
-    is_payer: LStr = Field(None, alias="isPayer")
-    is_phone: LStr = Field(None, alias="isPhone")
-    is_profile_name: LStr = Field(None, alias="isProfileName")
-    is_zip: LStr = Field(None, alias="isZip")
-    multiple: LStr = None
-    name: LStr = None
-    person_type_id: LInt = Field(None, alias="personTypeId")
-    props_group_id: LInt = Field(None, alias="propsGroupId")
-    required: LStr = None
-    settings: Any = None
-    sort: LInt = None
-    type: LStr = None
-    user_props: LStr = Field(None, alias="userProps")
-    util: LStr = None
-    xml_id: LStr = Field(None, alias="xmlId")
-
-
 class SalePropertyListResult(B24Model):
     """Result of ``sale.property.list`` (REST v2)."""
 
-    properties: Rows[SalePropertyListItem]
+    properties: Rows[SaleProperty]
 
 
-class SalePropertyUpdateResultPropertySettings(B24Model):
-    """An object in the result of ``sale.property.update``."""
-
-    maxlength: LStr = None
-    multiline: LStr = None
-
-
-class SalePropertyUpdateResultProperty(B24Model):
-    """An object in the result of ``sale.property.update``."""
-
-    active: LStr = None
-    code: LStr = None
-    default_value: LStr = Field(None, alias="defaultValue")
-    description: LStr = None
-    id: LInt = None
-    input_field_location: LStr = Field(None, alias="inputFieldLocation")
-    is_address: LStr = Field(None, alias="isAddress")
-    is_address_from: LStr = Field(None, alias="isAddressFrom")
-    is_address_to: LStr = Field(None, alias="isAddressTo")
-    is_email: LStr = Field(None, alias="isEmail")
-    is_filtered: LStr = Field(None, alias="isFiltered")
-    is_location: LStr = Field(None, alias="isLocation")
-    is_location4tax: LStr = Field(None, alias="isLocation4tax")
-    is_payer: LStr = Field(None, alias="isPayer")
-    is_phone: LStr = Field(None, alias="isPhone")
-    is_profile_name: LStr = Field(None, alias="isProfileName")
-    is_zip: LStr = Field(None, alias="isZip")
-    multiple: LStr = None
-    name: LStr = None
-    person_type_id: LInt = Field(None, alias="personTypeId")
-    props_group_id: LInt = Field(None, alias="propsGroupId")
-    required: LStr = None
-    settings: SalePropertyUpdateResultPropertySettings | None = None
-    sort: LInt = None
-    type: LStr = None
-    user_props: LStr = Field(None, alias="userProps")
-    util: LStr = None
-    xml_id: LStr = Field(None, alias="xmlId")
-
-
-class SalePropertyUpdateResult(B24Model):
-    """Result of ``sale.property.update`` (REST v2)."""
-
-    property: SalePropertyUpdateResultProperty
+SalePropertyUpdateResult: TypeAlias = SalePropertyGetResult
 
 
 class SalePropertyUpdateFields(TypedDict, total=False):

@@ -11,24 +11,16 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, Rows
 from b24typed.fieldtypes import ByKey
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class SalePropertygroupAddResultPropertyGroup(B24Model):
-    """An object in the result of ``sale.propertygroup.add``."""
-
-    id: LInt = None
-    name: LStr = None
-    person_type_id: LInt = Field(None, alias="personTypeId")
-    sort: LInt = None
+from b24typed.models.entities.sale import SalePropertygroup as SalePropertygroup
 
 
 class SalePropertygroupAddResult(B24Model):
     """Result of ``sale.propertygroup.add`` (REST v2)."""
 
-    property_group: SalePropertygroupAddResultPropertyGroup = Field(alias="propertyGroup")
+    property_group: SalePropertygroup = Field(alias="propertyGroup")
 
 
 class SalePropertygroupAddFields(TypedDict, total=False):
@@ -51,7 +43,7 @@ class SalePropertygroupGetFieldsResult(B24Model):
 class SalePropertygroupListResult(B24Model):
     """Result of ``sale.propertygroup.list`` (REST v2)."""
 
-    property_groups: Rows[SalePropertygroupAddResultPropertyGroup] = Field(alias="propertyGroups")
+    property_groups: Rows[SalePropertygroup] = Field(alias="propertyGroups")
 
 
 SalePropertygroupUpdateResult: TypeAlias = SalePropertygroupAddResult

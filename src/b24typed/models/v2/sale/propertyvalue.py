@@ -15,26 +15,15 @@ from typing_extensions import Required
 from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 from b24typed.fieldtypes import ByKey
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
+from b24typed.models.entities.sale import SalePropertyvalue as SalePropertyvalue
 
 SalePropertyvalueDeleteResult: TypeAlias = LBool
-
-
-class SalePropertyvalueGetResultPropertyValue(B24Model):
-    """An object in the result of ``sale.propertyvalue.get``."""
-
-    code: LStr = None
-    id: LInt = None
-    name: LStr = None
-    order_id: LInt = Field(None, alias="orderId")
-    order_props_id: LInt = Field(None, alias="orderPropsId")
-    order_props_xml_id: LStr = Field(None, alias="orderPropsXmlId")
-    value: LStr = None
 
 
 class SalePropertyvalueGetResult(B24Model):
     """Result of ``sale.propertyvalue.get`` (REST v2)."""
 
-    property_value: SalePropertyvalueGetResultPropertyValue = Field(alias="propertyValue")
+    property_value: SalePropertyvalue = Field(alias="propertyValue")
 
 
 class SalePropertyvalueGetfieldsResult(B24Model):
@@ -46,7 +35,7 @@ class SalePropertyvalueGetfieldsResult(B24Model):
 class SalePropertyvalueListResult(B24Model):
     """Result of ``sale.propertyvalue.list`` (REST v2)."""
 
-    property_values: Rows[SalePropertyvalueGetResultPropertyValue] = Field(alias="propertyValues")
+    property_values: Rows[SalePropertyvalue] = Field(alias="propertyValues")
 
 
 class SalePropertyvalueModifyResultPropertyValuesItem(B24Model):

@@ -11,26 +11,16 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, Rows
 from b24typed.fieldtypes import ByKey
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class SalePropertyvariantAddResultPropertyVariant(B24Model):
-    """An object in the result of ``sale.propertyvariant.add``."""
-
-    description: LStr = None
-    id: LInt = None
-    name: LStr = None
-    order_props_id: LInt = Field(None, alias="orderPropsId")
-    sort: LInt = None
-    value: LStr = None
+from b24typed.models.entities.sale import SalePropertyvariant as SalePropertyvariant
 
 
 class SalePropertyvariantAddResult(B24Model):
     """Result of ``sale.propertyvariant.add`` (REST v2)."""
 
-    property_variant: SalePropertyvariantAddResultPropertyVariant = Field(alias="propertyVariant")
+    property_variant: SalePropertyvariant = Field(alias="propertyVariant")
 
 
 class SalePropertyvariantAddFields(TypedDict, total=False):
@@ -43,23 +33,7 @@ class SalePropertyvariantAddFields(TypedDict, total=False):
 
 SalePropertyvariantDeleteResult: TypeAlias = LBool
 
-
-class SalePropertyvariantGetResultPropertyVariant(B24Model):
-    """An object in the result of ``sale.propertyvariant.get``."""
-
-    description: LStr = None
-    id: LInt = None
-    name: LStr = None
-    order_props_id: LInt = Field(None, alias="orderPropsId")
-    sort: LInt = None
-    value: LStr = None
-    xnl_id: LStr = Field(None, alias="xnlId")
-
-
-class SalePropertyvariantGetResult(B24Model):
-    """Result of ``sale.propertyvariant.get`` (REST v2)."""
-
-    property_variant: SalePropertyvariantGetResultPropertyVariant = Field(alias="propertyVariant")
+SalePropertyvariantGetResult: TypeAlias = SalePropertyvariantAddResult
 
 
 class SalePropertyvariantGetFieldsResult(B24Model):
@@ -71,9 +45,7 @@ class SalePropertyvariantGetFieldsResult(B24Model):
 class SalePropertyvariantListResult(B24Model):
     """Result of ``sale.propertyvariant.list`` (REST v2)."""
 
-    property_variants: Rows[SalePropertyvariantGetResultPropertyVariant] = Field(
-        alias="propertyVariants"
-    )
+    property_variants: Rows[SalePropertyvariant] = Field(alias="propertyVariants")
 
 
 SalePropertyvariantUpdateResult: TypeAlias = SalePropertyvariantAddResult

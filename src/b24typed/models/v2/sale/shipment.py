@@ -10,54 +10,18 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal, TypeAlias, TypedDict
 
-from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr, Rows
-from b24typed.fieldtypes import ByKey, DateTime, Money
+from b24typed.core.typed_models import B24Model, LBool, Rows
+from b24typed.fieldtypes import ByKey
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class SaleShipmentAddResultShipment(B24Model):
-    """An object in the result of ``sale.shipment.add``."""
-
-    account_number: LStr = Field(None, alias="accountNumber")
-    allow_delivery: LStr = Field(None, alias="allowDelivery")
-    base_price_delivery: LFloat = Field(None, alias="basePriceDelivery")
-    canceled: LStr = None
-    comments: LStr = None
-    currency: LStr = None
-    custom_price_delivery: LStr = Field(None, alias="customPriceDelivery")
-    date_allow_delivery: DateTime = Field(None, alias="dateAllowDelivery")
-    date_deducted: DateTime = Field(None, alias="dateDeducted")
-    date_insert: DateTime = Field(None, alias="dateInsert")
-    date_responsible_id: DateTime = Field(None, alias="dateResponsibleId")
-    deducted: LStr = None
-    delivery_doc_date: DateTime = Field(None, alias="deliveryDocDate")
-    delivery_doc_num: LStr = Field(None, alias="deliveryDocNum")
-    delivery_id: LInt = Field(None, alias="deliveryId")
-    delivery_name: LStr = Field(None, alias="deliveryName")
-    delivery_xml_id: LStr = Field(None, alias="deliveryXmlId")
-    emp_allow_delivery_id: LInt = Field(None, alias="empAllowDeliveryId")
-    emp_deducted_id: LInt = Field(None, alias="empDeductedId")
-    emp_responsible_id: LInt = Field(None, alias="empResponsibleId")
-    id: LInt = None
-    marked: LStr = None
-    order_id: LInt = Field(None, alias="orderId")
-    price_delivery: LFloat = Field(None, alias="priceDelivery")
-    responsible_id: LInt = Field(None, alias="responsibleId")
-    shipment_items: LList[Any] = Field(None, alias="shipmentItems")
-    status_id: LStr = Field(None, alias="statusId")
-    status_xml_id: LStr = Field(None, alias="statusXmlId")
-    system: LStr = None
-    tracking_number: LStr = Field(None, alias="trackingNumber")
-    xml_id: LStr = Field(None, alias="xmlId")
+from b24typed.models.entities.sale import SaleShipment as SaleShipment
 
 
 class SaleShipmentAddResult(B24Model):
     """Result of ``sale.shipment.add`` (REST v2)."""
 
-    shipment: SaleShipmentAddResultShipment
+    shipment: SaleShipment
 
 
 class SaleShipmentAddFields(TypedDict, total=False):
@@ -78,77 +42,7 @@ class SaleShipmentAddFields(TypedDict, total=False):
 
 SaleShipmentDeleteResult: TypeAlias = LBool
 
-
-class SaleShipmentGetResultShipmentShipmentItemsItem(B24Model):
-    """An object in the result of ``sale.shipment.get``."""
-
-    basket_id: LInt = Field(None, alias="basketId")
-    date_insert: DateTime = Field(None, alias="dateInsert")
-    id: LInt = None
-    order_delivery_id: LInt = Field(None, alias="orderDeliveryId")
-    quantity: LInt = None
-    reserved_quantity: LInt = Field(None, alias="reservedQuantity")
-    xml_id: LStr = Field(None, alias="xmlId")
-
-
-class SaleShipmentGetResultShipment(B24Model):
-    """An object in the result of ``sale.shipment.get``."""
-
-    account_number: LStr = Field(None, alias="accountNumber")
-    allow_delivery: LStr = Field(None, alias="allowDelivery")
-    base_price_delivery: Money = Field(None, alias="basePriceDelivery")
-    canceled: LStr = None
-    comments: LStr = None
-    company_id: LInt = Field(None, alias="companyId")
-    currency: LStr = None
-    custom_price_delivery: LStr = Field(None, alias="customPriceDelivery")
-    date_allow_delivery: DateTime = Field(None, alias="dateAllowDelivery")
-    date_canceled: DateTime = Field(None, alias="dateCanceled")
-    date_deducted: DateTime = Field(None, alias="dateDeducted")
-    date_insert: DateTime = Field(None, alias="dateInsert")
-    date_marked: DateTime = Field(None, alias="dateMarked")
-    date_responsible_id: DateTime = Field(None, alias="dateResponsibleId")
-    deducted: LStr = None
-    delivery_doc_date: DateTime = Field(None, alias="deliveryDocDate")
-    delivery_doc_num: LStr = Field(None, alias="deliveryDocNum")
-    delivery_id: LInt = Field(None, alias="deliveryId")
-    delivery_name: LStr = Field(None, alias="deliveryName")
-    delivery_xml_id: LStr = Field(None, alias="deliveryXmlId")
-    discount_price: Money = Field(None, alias="discountPrice")
-    emp_allow_delivery_id: LInt = Field(None, alias="empAllowDeliveryId")
-    emp_canceled_id: LInt = Field(None, alias="empCanceledId")
-    emp_deducted_id: LInt = Field(None, alias="empDeductedId")
-    emp_marked_id: LInt = Field(None, alias="empMarkedId")
-    emp_responsible_id: LInt = Field(None, alias="empResponsibleId")
-    external_delivery: LStr = Field(None, alias="externalDelivery")
-    id: LInt = None
-    id1c: LStr = None
-    marked: LStr = None
-    order_id: LInt = Field(None, alias="orderId")
-    price_delivery: Money = Field(None, alias="priceDelivery")
-    reason_marked: LStr = Field(None, alias="reasonMarked")
-    reason_undo_deducted: LStr = Field(None, alias="reasonUndoDeducted")
-    responsible_id: LInt = Field(None, alias="responsibleId")
-    shipment_items: LList[SaleShipmentGetResultShipmentShipmentItemsItem] = Field(
-        None, alias="shipmentItems"
-    )
-    status_id: LStr = Field(None, alias="statusId")
-    status_xml_id: LStr = Field(None, alias="statusXmlId")
-    system: LStr = None
-    tracking_description: LStr = Field(None, alias="trackingDescription")
-    tracking_last_check: LStr = Field(None, alias="trackingLastCheck")
-    tracking_number: LStr = Field(None, alias="trackingNumber")
-    tracking_status: LStr = Field(None, alias="trackingStatus")
-    updated1c: LStr = None
-    version1c: LStr = None
-    xml_id: LStr = Field(None, alias="xmlId")
-
-
-class SaleShipmentGetResult(B24Model):
-    """Result of ``sale.shipment.get`` (REST v2)."""
-
-    property: LDict = None
-    shipment: SaleShipmentGetResultShipment | None = None
+SaleShipmentGetResult: TypeAlias = SaleShipment
 
 
 class SaleShipmentGetFieldsResult(B24Model):
@@ -157,117 +51,13 @@ class SaleShipmentGetFieldsResult(B24Model):
     shipment: ByKey[FieldDescriptor] | None = None
 
 
-class SaleShipmentListItem(B24Model):
-    """An object in the result of ``sale.shipment.list``."""
-
-    account_number: LStr = Field(None, alias="accountNumber")
-    allow_delivery: LStr = Field(None, alias="allowDelivery")
-    base_price_delivery: Money = Field(None, alias="basePriceDelivery")
-    canceled: LStr = None
-    comments: LStr = None
-    company_id: LInt = Field(None, alias="companyId")
-    currency: LStr = None
-    custom_price_delivery: LStr = Field(None, alias="customPriceDelivery")
-    date_allow_delivery: DateTime = Field(None, alias="dateAllowDelivery")
-    date_canceled: DateTime = Field(None, alias="dateCanceled")
-    date_deducted: DateTime = Field(None, alias="dateDeducted")
-    date_insert: DateTime = Field(None, alias="dateInsert")
-    date_marked: DateTime = Field(None, alias="dateMarked")
-    date_responsible_id: DateTime = Field(None, alias="dateResponsibleId")
-    deducted: LStr = None
-    delivery_doc_date: DateTime = Field(None, alias="deliveryDocDate")
-    delivery_doc_num: LStr = Field(None, alias="deliveryDocNum")
-    delivery_id: LInt = Field(None, alias="deliveryId")
-    delivery_name: LStr = Field(None, alias="deliveryName")
-    delivery_xml_id: LStr = Field(None, alias="deliveryXmlId")
-    discount_price: Money = Field(None, alias="discountPrice")
-    emp_allow_delivery_id: LInt = Field(None, alias="empAllowDeliveryId")
-    emp_canceled_id: LInt = Field(None, alias="empCanceledId")
-    emp_deducted_id: LInt = Field(None, alias="empDeductedId")
-    emp_marked_id: LInt = Field(None, alias="empMarkedId")
-    emp_responsible_id: LInt = Field(None, alias="empResponsibleId")
-    external_delivery: LStr = Field(None, alias="externalDelivery")
-    id: LInt = None
-    id1c: LStr = None
-    marked: LStr = None
-    order_id: LInt = Field(None, alias="orderId")
-    price_delivery: Money = Field(None, alias="priceDelivery")
-    reason_marked: LStr = Field(None, alias="reasonMarked")
-    reason_undo_deducted: LStr = Field(None, alias="reasonUndoDeducted")
-    responsible_id: LInt = Field(None, alias="responsibleId")
-    status_id: LStr = Field(None, alias="statusId")
-    status_xml_id: LStr = Field(None, alias="statusXmlId")
-    system: LStr = None
-    tracking_description: LStr = Field(None, alias="trackingDescription")
-    tracking_last_check: LStr = Field(None, alias="trackingLastCheck")
-    tracking_number: LStr = Field(None, alias="trackingNumber")
-    tracking_status: LStr = Field(None, alias="trackingStatus")
-    updated1c: LStr = None
-    version1c: LStr = None
-    xml_id: LStr = Field(None, alias="xmlId")
-
-
 class SaleShipmentListResult(B24Model):
     """Result of ``sale.shipment.list`` (REST v2)."""
 
-    shipments: Rows[SaleShipmentListItem]
+    shipments: Rows[SaleShipment]
 
 
-class SaleShipmentUpdateResultShipment(B24Model):
-    """An object in the result of ``sale.shipment.update``."""
-
-    account_number: LStr = Field(None, alias="accountNumber")
-    allow_delivery: LStr = Field(None, alias="allowDelivery")
-    base_price_delivery: LFloat = Field(None, alias="basePriceDelivery")
-    canceled: LStr = None
-    comments: LStr = None
-    company_id: Any = Field(None, alias="companyId")
-    currency: LStr = None
-    custom_price_delivery: LStr = Field(None, alias="customPriceDelivery")
-    date_allow_delivery: DateTime = Field(None, alias="dateAllowDelivery")
-    date_canceled: Any = Field(None, alias="dateCanceled")
-    date_deducted: DateTime = Field(None, alias="dateDeducted")
-    date_insert: DateTime = Field(None, alias="dateInsert")
-    date_marked: Any = Field(None, alias="dateMarked")
-    date_responsible_id: DateTime = Field(None, alias="dateResponsibleId")
-    deducted: LStr = None
-    delivery_doc_date: DateTime = Field(None, alias="deliveryDocDate")
-    delivery_doc_num: LStr = Field(None, alias="deliveryDocNum")
-    delivery_id: LInt = Field(None, alias="deliveryId")
-    delivery_name: LStr = Field(None, alias="deliveryName")
-    delivery_xml_id: LStr = Field(None, alias="deliveryXmlId")
-    discount_price: LInt = Field(None, alias="discountPrice")
-    emp_allow_delivery_id: LInt = Field(None, alias="empAllowDeliveryId")
-    emp_canceled_id: Any = Field(None, alias="empCanceledId")
-    emp_deducted_id: LInt = Field(None, alias="empDeductedId")
-    emp_marked_id: Any = Field(None, alias="empMarkedId")
-    emp_responsible_id: LInt = Field(None, alias="empResponsibleId")
-    external_delivery: LStr = Field(None, alias="externalDelivery")
-    id: LInt = None
-    id1c: LStr = None
-    marked: LStr = None
-    order_id: LInt = Field(None, alias="orderId")
-    price_delivery: LFloat = Field(None, alias="priceDelivery")
-    reason_marked: LStr = Field(None, alias="reasonMarked")
-    reason_undo_deducted: LStr = Field(None, alias="reasonUndoDeducted")
-    responsible_id: LInt = Field(None, alias="responsibleId")
-    shipment_items: LList[Any] = Field(None, alias="shipmentItems")
-    status_id: LStr = Field(None, alias="statusId")
-    status_xml_id: LStr = Field(None, alias="statusXmlId")
-    system: LStr = None
-    tracking_description: LStr = Field(None, alias="trackingDescription")
-    tracking_last_check: LStr = Field(None, alias="trackingLastCheck")
-    tracking_number: LStr = Field(None, alias="trackingNumber")
-    tracking_status: LStr = Field(None, alias="trackingStatus")
-    updated1c: LStr = None
-    version1c: LStr = None
-    xml_id: LStr = Field(None, alias="xmlId")
-
-
-class SaleShipmentUpdateResult(B24Model):
-    """Result of ``sale.shipment.update`` (REST v2)."""
-
-    shipment: SaleShipmentUpdateResultShipment
+SaleShipmentUpdateResult: TypeAlias = SaleShipmentAddResult
 
 
 class SaleShipmentUpdateFields(TypedDict, total=False):

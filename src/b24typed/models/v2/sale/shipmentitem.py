@@ -11,27 +11,16 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
-from b24typed.fieldtypes import ByKey, DateTime, Money
+from b24typed.core.typed_models import B24Model, LBool, Rows
+from b24typed.fieldtypes import ByKey
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class SaleShipmentitemAddResultShipmentItem(B24Model):
-    """An object in the result of ``sale.shipmentitem.add``."""
-
-    basket_id: LInt = Field(None, alias="basketId")
-    date_insert: DateTime = Field(None, alias="dateInsert")
-    id: LInt = None
-    order_delivery_id: LInt = Field(None, alias="orderDeliveryId")
-    quantity: LInt = None
-    reserved_quantity: LInt = Field(None, alias="reservedQuantity")
-    xml_id: LStr = Field(None, alias="xmlId")
+from b24typed.models.entities.sale import SaleShipmentitem as SaleShipmentitem
 
 
 class SaleShipmentitemAddResult(B24Model):
     """Result of ``sale.shipmentitem.add`` (REST v2)."""
 
-    shipment_item: SaleShipmentitemAddResultShipmentItem = Field(alias="shipmentItem")
+    shipment_item: SaleShipmentitem = Field(alias="shipmentItem")
 
 
 class SaleShipmentitemAddFields(TypedDict, total=False):
@@ -43,23 +32,7 @@ class SaleShipmentitemAddFields(TypedDict, total=False):
 
 SaleShipmentitemDeleteResult: TypeAlias = LBool
 
-
-class SaleShipmentitemGetResultShipmentItem(B24Model):
-    """An object in the result of ``sale.shipmentitem.get``."""
-
-    basket_id: LInt = Field(None, alias="basketId")
-    date_insert: DateTime = Field(None, alias="dateInsert")
-    id: LInt = None
-    order_delivery_id: LInt = Field(None, alias="orderDeliveryId")
-    quantity: Money = None
-    reserved_quantity: Money = Field(None, alias="reservedQuantity")
-    xml_id: LStr = Field(None, alias="xmlId")
-
-
-class SaleShipmentitemGetResult(B24Model):
-    """Result of ``sale.shipmentitem.get`` (REST v2)."""
-
-    shipment_item: SaleShipmentitemGetResultShipmentItem = Field(alias="shipmentItem")
+SaleShipmentitemGetResult: TypeAlias = SaleShipmentitemAddResult
 
 
 class SaleShipmentitemGetfieldsResult(B24Model):
@@ -71,7 +44,7 @@ class SaleShipmentitemGetfieldsResult(B24Model):
 class SaleShipmentitemListResult(B24Model):
     """Result of ``sale.shipmentitem.list`` (REST v2)."""
 
-    shipment_items: Rows[SaleShipmentitemGetResultShipmentItem] = Field(alias="shipmentItems")
+    shipment_items: Rows[SaleShipmentitem] = Field(alias="shipmentItems")
 
 
 SaleShipmentitemUpdateResult: TypeAlias = SaleShipmentitemAddResult

@@ -12,7 +12,8 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LStr, Rows
+from b24typed.models.entities.sale import SaleShipmentproperty as SaleShipmentproperty
 
 
 class SaleShipmentpropertyAddFields(TypedDict, total=False):
@@ -48,43 +49,10 @@ class SaleShipmentpropertyAddFields(TypedDict, total=False):
 SaleShipmentpropertyDeleteResult: TypeAlias = LBool
 
 
-class SaleShipmentpropertyGetResultProperty(B24Model):
-    """An object in the result of ``sale.shipmentproperty.get``."""
-
-    active: LStr = None
-    code: LStr = None
-    default_value: LStr = Field(None, alias="defaultValue")
-    description: LStr = None
-    id: LInt = None
-    input_field_location: LStr = Field(None, alias="inputFieldLocation")
-    is_address: LStr = Field(None, alias="isAddress")
-    is_address_from: LStr = Field(None, alias="isAddressFrom")
-    is_address_to: LStr = Field(None, alias="isAddressTo")
-    is_email: LStr = Field(None, alias="isEmail")
-    is_filtered: LStr = Field(None, alias="isFiltered")
-    is_location: LStr = Field(None, alias="isLocation")
-    is_location4tax: LStr = Field(None, alias="isLocation4tax")
-    is_payer: LStr = Field(None, alias="isPayer")
-    is_phone: LStr = Field(None, alias="isPhone")
-    is_profile_name: LStr = Field(None, alias="isProfileName")
-    is_zip: LStr = Field(None, alias="isZip")
-    multiple: LStr = None
-    name: LStr = None
-    person_type_id: LInt = Field(None, alias="personTypeId")
-    props_group_id: LInt = Field(None, alias="propsGroupId")
-    required: LStr = None
-    settings: LList[Any] = None
-    sort: LInt = None
-    type: LStr = None
-    user_props: LStr = Field(None, alias="userProps")
-    util: LStr = None
-    xml_id: LStr = Field(None, alias="xmlId")
-
-
 class SaleShipmentpropertyGetResult(B24Model):
     """Result of ``sale.shipmentproperty.get`` (REST v2)."""
 
-    property: SaleShipmentpropertyGetResultProperty
+    property: SaleShipmentproperty
 
 
 class SaleShipmentpropertyGetfieldsbytypeResultPropertyActive(B24Model):
@@ -154,88 +122,13 @@ class SaleShipmentpropertyGetfieldsbytypeResult(B24Model):
     property: SaleShipmentpropertyGetfieldsbytypeResultProperty
 
 
-class SaleShipmentpropertyListItem(B24Model):
-    """An object in the result of ``sale.shipmentproperty.list``."""
-
-    active: LStr = None
-    code: LStr = None
-    default_value: LStr = Field(None, alias="defaultValue")
-    description: LStr = None
-    id: LInt = None
-    input_field_location: LStr = Field(None, alias="inputFieldLocation")
-    is_address: LStr = Field(None, alias="isAddress")
-    is_address_from: LStr = Field(None, alias="isAddressFrom")
-    is_address_to: LStr = Field(None, alias="isAddressTo")
-    is_email: LStr = Field(None, alias="isEmail")
-    is_filtered: LStr = Field(None, alias="isFiltered")
-    is_location: LStr = Field(None, alias="isLocation")
-    is_payer: LStr = Field(None, alias="isPayer")
-    is_phone: LStr = Field(None, alias="isPhone")
-    is_profile_name: LStr = Field(None, alias="isProfileName")
-    is_zip: LStr = Field(None, alias="isZip")
-    multiple: LStr = None
-    name: LStr = None
-    person_type_id: LInt = Field(None, alias="personTypeId")
-    props_group_id: LInt = Field(None, alias="propsGroupId")
-    required: LStr = None
-    settings: Any = None
-    sort: LInt = None
-    type: LStr = None
-    user_props: LStr = Field(None, alias="userProps")
-    util: LStr = None
-    xml_id: LStr = Field(None, alias="xmlId")
-
-
 class SaleShipmentpropertyListResult(B24Model):
     """Result of ``sale.shipmentproperty.list`` (REST v2)."""
 
-    properties: Rows[SaleShipmentpropertyListItem]
+    properties: Rows[SaleShipmentproperty]
 
 
-class SaleShipmentpropertyUpdateResultPropertySettings(B24Model):
-    """An object in the result of ``sale.shipmentproperty.update``."""
-
-    maxlength: LStr = None
-    multiline: LStr = None
-
-
-class SaleShipmentpropertyUpdateResultProperty(B24Model):
-    """An object in the result of ``sale.shipmentproperty.update``."""
-
-    active: LStr = None
-    code: LStr = None
-    default_value: LStr = Field(None, alias="defaultValue")
-    description: LStr = None
-    id: LInt = None
-    input_field_location: LStr = Field(None, alias="inputFieldLocation")
-    is_address: LStr = Field(None, alias="isAddress")
-    is_address_from: LStr = Field(None, alias="isAddressFrom")
-    is_address_to: LStr = Field(None, alias="isAddressTo")
-    is_email: LStr = Field(None, alias="isEmail")
-    is_filtered: LStr = Field(None, alias="isFiltered")
-    is_location: LStr = Field(None, alias="isLocation")
-    is_location4tax: LStr = Field(None, alias="isLocation4tax")
-    is_payer: LStr = Field(None, alias="isPayer")
-    is_phone: LStr = Field(None, alias="isPhone")
-    is_profile_name: LStr = Field(None, alias="isProfileName")
-    is_zip: LStr = Field(None, alias="isZip")
-    multiple: LStr = None
-    name: LStr = None
-    person_type_id: LInt = Field(None, alias="personTypeId")
-    props_group_id: LInt = Field(None, alias="propsGroupId")
-    required: LStr = None
-    settings: SaleShipmentpropertyUpdateResultPropertySettings | None = None
-    sort: LInt = None
-    type: LStr = None
-    user_props: LStr = Field(None, alias="userProps")
-    util: LStr = None
-    xml_id: LStr = Field(None, alias="xmlId")
-
-
-class SaleShipmentpropertyUpdateResult(B24Model):
-    """Result of ``sale.shipmentproperty.update`` (REST v2)."""
-
-    property: SaleShipmentpropertyUpdateResultProperty
+SaleShipmentpropertyUpdateResult: TypeAlias = SaleShipmentpropertyGetResult
 
 
 class SaleShipmentpropertyUpdateFields(TypedDict, total=False):

@@ -15,6 +15,7 @@ from typing_extensions import Required
 from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
 from b24typed.fieldtypes import ByKey
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
+from b24typed.models.entities.sale import SaleShipmentpropertyvalue as SaleShipmentpropertyvalue
 
 SaleShipmentpropertyvalueDeleteResult: TypeAlias = LBool
 
@@ -22,7 +23,7 @@ SaleShipmentpropertyvalueDeleteResult: TypeAlias = LBool
 class SaleShipmentpropertyvalueGetResult(B24Model):
     """Result of ``sale.shipmentpropertyvalue.get`` (REST v2)."""
 
-    property_value: Any = Field(None, alias="propertyValue")
+    property_value: SaleShipmentpropertyvalue = Field(alias="propertyValue")
 
 
 class SaleShipmentpropertyvalueGetfieldsResult(B24Model):
@@ -31,22 +32,10 @@ class SaleShipmentpropertyvalueGetfieldsResult(B24Model):
     property_value: ByKey[FieldDescriptor] | None = Field(None, alias="propertyValue")
 
 
-class SaleShipmentpropertyvalueListItem(B24Model):
-    """An object in the result of ``sale.shipmentpropertyvalue.list``."""
-
-    code: LStr = None
-    id: LInt = None
-    name: LStr = None
-    shipment_id: LInt = Field(None, alias="shipmentId")
-    shipment_props_id: LInt = Field(None, alias="shipmentPropsId")
-    shipment_props_xml_id: LStr = Field(None, alias="shipmentPropsXmlId")
-    value: LStr = None
-
-
 class SaleShipmentpropertyvalueListResult(B24Model):
     """Result of ``sale.shipmentpropertyvalue.list`` (REST v2)."""
 
-    property_values: Rows[SaleShipmentpropertyvalueListItem] = Field(alias="propertyValues")
+    property_values: Rows[SaleShipmentpropertyvalue] = Field(alias="propertyValues")
 
 
 class SaleShipmentpropertyvalueModifyResultPropertyValuesItem(B24Model):

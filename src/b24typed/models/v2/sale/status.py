@@ -8,29 +8,18 @@ from __future__ import annotations
 
 from typing import Literal, TypeAlias, TypedDict
 
-from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LDict, LList
 from b24typed.fieldtypes import ByKey
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class SaleStatusAddResultStatus(B24Model):
-    """An object in the result of ``sale.status.add``."""
-
-    color: LStr = None
-    id: LStr = None
-    notify: LStr = None
-    sort: LInt = None
-    type: LStr = None
-    xml_id: LStr = Field(None, alias="xmlId")
+from b24typed.models.entities.sale import SaleStatus as SaleStatus
 
 
 class SaleStatusAddResult(B24Model):
     """Result of ``sale.status.add`` (REST v2)."""
 
-    status: SaleStatusAddResultStatus
+    status: SaleStatus
 
 
 class SaleStatusAddFields(TypedDict, total=False):
@@ -57,7 +46,7 @@ class SaleStatusListResult(B24Model):
     """Result of ``sale.status.list`` (REST v2)."""
 
     status: LList[LDict] = None
-    statuses: LList[SaleStatusAddResultStatus] = None
+    statuses: LList[SaleStatus] = None
 
 
 SaleStatusUpdateResult: TypeAlias = SaleStatusAddResult

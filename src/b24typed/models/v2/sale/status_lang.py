@@ -14,21 +14,13 @@ from typing_extensions import Required
 from b24typed.core.typed_models import B24Model, LBool, LStr, Rows
 from b24typed.fieldtypes import ByKey
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
-
-
-class SaleStatusLangAddResultStatusLang(B24Model):
-    """An object in the result of ``sale.statusLang.add``."""
-
-    description: LStr = None
-    lid: LStr = None
-    name: LStr = None
-    status_id: LStr = Field(None, alias="statusId")
+from b24typed.models.entities.sale import SaleStatusLang as SaleStatusLang
 
 
 class SaleStatusLangAddResult(B24Model):
     """Result of ``sale.statusLang.add`` (REST v2)."""
 
-    status_lang: SaleStatusLangAddResultStatusLang = Field(alias="statusLang")
+    status_lang: SaleStatusLang = Field(alias="statusLang")
 
 
 class SaleStatusLangAddFields(TypedDict, total=False):
@@ -70,4 +62,4 @@ class SaleStatusLangGetListLangsResult(B24Model):
 class SaleStatusLangListResult(B24Model):
     """Result of ``sale.statusLang.list`` (REST v2)."""
 
-    status_langs: Rows[SaleStatusLangAddResultStatusLang] = Field(alias="statusLangs")
+    status_langs: Rows[SaleStatusLang] = Field(alias="statusLangs")

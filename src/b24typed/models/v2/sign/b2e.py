@@ -12,7 +12,7 @@ from typing import Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LFloat, LInt, LList, LStr, Rows
 from b24typed.fieldtypes import DateTime
 
 
@@ -47,7 +47,7 @@ class SignB2eDocumentGetResultMembersItemUser(B24Model):
 class SignB2eDocumentGetResultMembersItem(B24Model):
     """An object in the result of ``sign.b2e.document.get``."""
 
-    party: LInt = None
+    party: LFloat = None
     role: LStr = None
     state: SignB2eDocumentGetResultMembersItemState | None = None
     uid: LStr = None
@@ -129,10 +129,10 @@ class SignB2eMysafeTailResultItem(B24Model):
     """An object in the result of ``sign.b2e.mysafe.tail``."""
 
     create_date: DateTime = None
-    creator_id: LInt = None
+    creator_id: LFloat = None
     file_url: LStr = None
     id: LInt = None
-    member_id: LInt = None
+    member_id: LFloat = None
     role: LStr = None
     signed_date: DateTime = None
     title: LStr = None

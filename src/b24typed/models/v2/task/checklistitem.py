@@ -12,8 +12,9 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr, Rows
 from b24typed.fieldtypes import Flag
+from b24typed.models.entities.task import TaskChecklistitem as TaskChecklistitem
 
 TaskChecklistitemAddResult: TypeAlias = LInt
 
@@ -31,32 +32,11 @@ TaskChecklistitemCompleteResult: TypeAlias = LBool
 
 TaskChecklistitemDeleteResult: TypeAlias = LBool
 
-
-class TaskChecklistitemGetResultAttachmentsN1111(B24Model):
-    """An object in the result of ``task.checklistitem.get``."""
-
-    attachment_id: LInt = Field(None, alias="ATTACHMENT_ID")
-    download_url: LStr = Field(None, alias="DOWNLOAD_URL")
-    file_id: LInt = Field(None, alias="FILE_ID")
-    name: LStr = Field(None, alias="NAME")
-    size: LStr = Field(None, alias="SIZE")
-    view_url: LStr = Field(None, alias="VIEW_URL")
+TaskChecklistitemGetResult: TypeAlias = TaskChecklistitem
 
 
-class TaskChecklistitemGetResultAttachments(B24Model):
-    """An object in the result of ``task.checklistitem.get``."""
-
-    n1111: TaskChecklistitemGetResultAttachmentsN1111 | None = Field(None, alias="1111")
-    attachment_id: LInt = Field(None, alias="ATTACHMENT_ID")
-    download_url: LStr = Field(None, alias="DOWNLOAD_URL")
-    file_id: LStr = Field(None, alias="FILE_ID")
-    name: LStr = Field(None, alias="NAME")
-    size: LStr = Field(None, alias="SIZE")
-    view_url: LStr = Field(None, alias="VIEW_URL")
-
-
-class TaskChecklistitemGetResultMembersItem(B24Model):
-    """An object in the result of ``task.checklistitem.get``."""
+class TaskChecklistitemGetlistItemMembersItem(B24Model):
+    """An object in the result of ``task.checklistitem.getlist``."""
 
     id: LStr = Field(None, alias="ID")
     image: LStr = Field(None, alias="IMAGE")
@@ -67,23 +47,6 @@ class TaskChecklistitemGetResultMembersItem(B24Model):
     type: LStr = Field(None, alias="TYPE")
 
 
-class TaskChecklistitemGetResult(B24Model):
-    """Result of ``task.checklistitem.get`` (REST v2)."""
-
-    attachments: TaskChecklistitemGetResultAttachments | None = Field(None, alias="ATTACHMENTS")
-    created_by: LStr = Field(None, alias="CREATED_BY")
-    id: LStr = Field(None, alias="ID")
-    is_complete: Flag = Field(None, alias="IS_COMPLETE")
-    is_important: Flag = Field(None, alias="IS_IMPORTANT")
-    members: LList[TaskChecklistitemGetResultMembersItem] = Field(None, alias="MEMBERS")
-    parent_id: LStr = Field(None, alias="PARENT_ID")
-    sort_index: LStr = Field(None, alias="SORT_INDEX")
-    task_id: LStr = Field(None, alias="TASK_ID")
-    title: LStr = Field(None, alias="TITLE")
-    toggled_by: LStr = Field(None, alias="TOGGLED_BY")
-    toggled_date: LStr = Field(None, alias="TOGGLED_DATE")
-
-
 class TaskChecklistitemGetlistItem(B24Model):
     """An object in the result of ``task.checklistitem.getlist``."""
 
@@ -92,7 +55,7 @@ class TaskChecklistitemGetlistItem(B24Model):
     id: LStr = Field(None, alias="ID")
     is_complete: Flag = Field(None, alias="IS_COMPLETE")
     is_important: Flag = Field(None, alias="IS_IMPORTANT")
-    members: LList[TaskChecklistitemGetResultMembersItem] = Field(None, alias="MEMBERS")
+    members: LList[TaskChecklistitemGetlistItemMembersItem] = Field(None, alias="MEMBERS")
     parent_id: LStr = Field(None, alias="PARENT_ID")
     sort_index: LStr = Field(None, alias="SORT_INDEX")
     task_id: LStr = Field(None, alias="TASK_ID")
@@ -115,7 +78,7 @@ class TaskChecklistitemGetmanifestResultRestAvailableMethodsAddParamsItem(B24Mod
 class TaskChecklistitemGetmanifestResultRestAvailableMethodsAdd(B24Model):
     """An object in the result of ``task.checklistitem.getmanifest``."""
 
-    mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
+    mandatory_params_count: LFloat = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskChecklistitemGetmanifestResultRestAvailableMethodsAddParamsItem] = None
     static_method: LBool = Field(None, alias="staticMethod")
 
@@ -130,7 +93,7 @@ class TaskChecklistitemGetmanifestResultRestAvailableMethodsCompleteParamsItem(B
 class TaskChecklistitemGetmanifestResultRestAvailableMethodsComplete(B24Model):
     """An object in the result of ``task.checklistitem.getmanifest``."""
 
-    mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
+    mandatory_params_count: LFloat = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskChecklistitemGetmanifestResultRestAvailableMethodsCompleteParamsItem] = None
     static_method: LBool = Field(None, alias="staticMethod")
 
@@ -139,7 +102,7 @@ class TaskChecklistitemGetmanifestResultRestAvailableMethodsGet(B24Model):
     """An object in the result of ``task.checklistitem.getmanifest``."""
 
     allowed_keys_in_return_value: LList[LStr] = Field(None, alias="allowedKeysInReturnValue")
-    mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
+    mandatory_params_count: LFloat = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskChecklistitemGetmanifestResultRestAvailableMethodsCompleteParamsItem] = None
 
 
@@ -148,7 +111,7 @@ class TaskChecklistitemGetmanifestResultRestAvailableMethodsGetlist(B24Model):
 
     allowed_keys_in_return_value: LList[LStr] = Field(None, alias="allowedKeysInReturnValue")
     collection_in_return_value: LBool = Field(None, alias="collectionInReturnValue")
-    mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
+    mandatory_params_count: LFloat = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskChecklistitemGetmanifestResultRestAvailableMethodsAddParamsItem] = None
     static_method: LBool = Field(None, alias="staticMethod")
 

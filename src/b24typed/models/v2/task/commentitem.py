@@ -12,7 +12,8 @@ from typing import Any, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr, Rows
+from b24typed.models.entities.task import TaskCommentitem as TaskCommentitem
 
 TaskCommentitemAddResult: TypeAlias = LInt
 
@@ -26,9 +27,11 @@ class TaskCommentitemAddFields(TypedDict, total=False):
 
 TaskCommentitemDeleteResult: TypeAlias = LBool
 
+TaskCommentitemGetResult: TypeAlias = TaskCommentitem
 
-class TaskCommentitemGetResultAttachedObjectsN973(B24Model):
-    """An object in the result of ``task.commentitem.get``."""
+
+class TaskCommentitemGetlistItemAttachedObjectsN973(B24Model):
+    """An object in the result of ``task.commentitem.getlist``."""
 
     attachment_id: LInt = Field(None, alias="ATTACHMENT_ID")
     download_url: LStr = Field(None, alias="DOWNLOAD_URL")
@@ -38,11 +41,11 @@ class TaskCommentitemGetResultAttachedObjectsN973(B24Model):
     view_url: LStr = Field(None, alias="VIEW_URL")
 
 
-class TaskCommentitemGetResultAttachedObjects(B24Model):
-    """An object in the result of ``task.commentitem.get``."""
+class TaskCommentitemGetlistItemAttachedObjects(B24Model):
+    """An object in the result of ``task.commentitem.getlist``."""
 
-    n973: TaskCommentitemGetResultAttachedObjectsN973 | None = Field(None, alias="973")
-    n975: TaskCommentitemGetResultAttachedObjectsN973 | None = Field(None, alias="975")
+    n973: TaskCommentitemGetlistItemAttachedObjectsN973 | None = Field(None, alias="973")
+    n975: TaskCommentitemGetlistItemAttachedObjectsN973 | None = Field(None, alias="975")
     attachment_id: LStr = Field(None, alias="ATTACHMENT_ID")
     download_url: LStr = Field(None, alias="DOWNLOAD_URL")
     file_id: LStr = Field(None, alias="FILE_ID")
@@ -51,10 +54,10 @@ class TaskCommentitemGetResultAttachedObjects(B24Model):
     view_url: LStr = Field(None, alias="VIEW_URL")
 
 
-class TaskCommentitemGetResult(B24Model):
-    """Result of ``task.commentitem.get`` (REST v2)."""
+class TaskCommentitemGetlistItem(B24Model):
+    """An object in the result of ``task.commentitem.getlist``."""
 
-    attached_objects: TaskCommentitemGetResultAttachedObjects | None = Field(
+    attached_objects: TaskCommentitemGetlistItemAttachedObjects | None = Field(
         None, alias="ATTACHED_OBJECTS"
     )
     author_email: LStr = Field(None, alias="AUTHOR_EMAIL")
@@ -66,7 +69,7 @@ class TaskCommentitemGetResult(B24Model):
     post_message_html: LStr = Field(None, alias="POST_MESSAGE_HTML")
 
 
-TaskCommentitemGetlistResult: TypeAlias = Rows[TaskCommentitemGetResult]
+TaskCommentitemGetlistResult: TypeAlias = Rows[TaskCommentitemGetlistItem]
 
 
 class TaskCommentitemGetmanifestResultRestAvailableMethodsAddParamsItem(B24Model):
@@ -80,7 +83,7 @@ class TaskCommentitemGetmanifestResultRestAvailableMethodsAddParamsItem(B24Model
 class TaskCommentitemGetmanifestResultRestAvailableMethodsAdd(B24Model):
     """An object in the result of ``task.commentitem.getmanifest``."""
 
-    mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
+    mandatory_params_count: LFloat = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskCommentitemGetmanifestResultRestAvailableMethodsAddParamsItem] = None
     static_method: LBool = Field(None, alias="staticMethod")
 
@@ -95,7 +98,7 @@ class TaskCommentitemGetmanifestResultRestAvailableMethodsDeleteParamsItem(B24Mo
 class TaskCommentitemGetmanifestResultRestAvailableMethodsDelete(B24Model):
     """An object in the result of ``task.commentitem.getmanifest``."""
 
-    mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
+    mandatory_params_count: LFloat = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskCommentitemGetmanifestResultRestAvailableMethodsDeleteParamsItem] = None
     static_method: LBool = Field(None, alias="staticMethod")
 
@@ -104,7 +107,7 @@ class TaskCommentitemGetmanifestResultRestAvailableMethodsGet(B24Model):
     """An object in the result of ``task.commentitem.getmanifest``."""
 
     allowed_keys_in_return_value: LList[LStr] = Field(None, alias="allowedKeysInReturnValue")
-    mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
+    mandatory_params_count: LFloat = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskCommentitemGetmanifestResultRestAvailableMethodsDeleteParamsItem] = None
 
 
@@ -122,7 +125,7 @@ class TaskCommentitemGetmanifestResultRestAvailableMethodsGetlist(B24Model):
 
     allowed_keys_in_return_value: LList[LStr] = Field(None, alias="allowedKeysInReturnValue")
     collection_in_return_value: LBool = Field(None, alias="collectionInReturnValue")
-    mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
+    mandatory_params_count: LFloat = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskCommentitemGetmanifestResultRestAvailableMethodsGetlistParamsItem] = None
     static_method: LBool = Field(None, alias="staticMethod")
 

@@ -11,7 +11,7 @@ from typing import Any, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr, Rows
 from b24typed.fieldtypes import DateTime
 
 TaskElapseditemAddResult: TypeAlias = LInt
@@ -23,8 +23,8 @@ class TaskElapseditemAddArfields(TypedDict, total=False):
     USER_ID: int
 
 
-class TaskElapseditemGetlistItem(B24Model):
-    """An object in the result of ``task.elapseditem.getlist``."""
+class TaskElapseditemGetResultItem(B24Model):
+    """An object in the result of ``task.elapseditem.get``."""
 
     comment_text: LStr = Field(None, alias="COMMENT_TEXT")
     created_date: DateTime = Field(None, alias="CREATED_DATE")
@@ -38,7 +38,9 @@ class TaskElapseditemGetlistItem(B24Model):
     user_id: LInt = Field(None, alias="USER_ID")
 
 
-TaskElapseditemGetlistResult: TypeAlias = Rows[TaskElapseditemGetlistItem]
+TaskElapseditemGetResult: TypeAlias = Rows[TaskElapseditemGetResultItem]
+
+TaskElapseditemGetlistResult: TypeAlias = Rows[TaskElapseditemGetResultItem]
 
 
 class TaskElapseditemGetmanifestResultRestAvailableMethodsAddParamsItem(B24Model):
@@ -52,7 +54,7 @@ class TaskElapseditemGetmanifestResultRestAvailableMethodsAddParamsItem(B24Model
 class TaskElapseditemGetmanifestResultRestAvailableMethodsAdd(B24Model):
     """An object in the result of ``task.elapseditem.getmanifest``."""
 
-    mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
+    mandatory_params_count: LFloat = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskElapseditemGetmanifestResultRestAvailableMethodsAddParamsItem] = None
     static_method: LBool = Field(None, alias="staticMethod")
 
@@ -67,7 +69,7 @@ class TaskElapseditemGetmanifestResultRestAvailableMethodsDeleteParamsItem(B24Mo
 class TaskElapseditemGetmanifestResultRestAvailableMethodsDelete(B24Model):
     """An object in the result of ``task.elapseditem.getmanifest``."""
 
-    mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
+    mandatory_params_count: LFloat = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskElapseditemGetmanifestResultRestAvailableMethodsDeleteParamsItem] = None
     static_method: LBool = Field(None, alias="staticMethod")
 
@@ -76,7 +78,7 @@ class TaskElapseditemGetmanifestResultRestAvailableMethodsGet(B24Model):
     """An object in the result of ``task.elapseditem.getmanifest``."""
 
     allowed_keys_in_return_value: LList[LStr] = Field(None, alias="allowedKeysInReturnValue")
-    mandatory_params_count: LInt = Field(None, alias="mandatoryParamsCount")
+    mandatory_params_count: LFloat = Field(None, alias="mandatoryParamsCount")
     params: LList[TaskElapseditemGetmanifestResultRestAvailableMethodsDeleteParamsItem] = None
 
 

@@ -14,6 +14,7 @@ from typing_extensions import Required
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
 from b24typed.fieldtypes import ByKey, Flag
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
+from b24typed.models.entities.task import TaskItemUserfield as TaskItemUserfield
 
 
 class TaskItemAddFields(TypedDict, total=False):
@@ -59,24 +60,13 @@ class TaskItemUserfieldAddParams(TypedDict, total=False):
 
 TaskItemUserfieldDeleteResult: TypeAlias = LBool
 
+TaskItemUserfieldGetResult: TypeAlias = TaskItemUserfield
 
-class TaskItemUserfieldGetResultEditFormLabel(B24Model):
-    """An object in the result of ``task.item.userfield.get``."""
-
-    ar: LStr = None
-    br: LStr = None
-    de: LStr = None
-    en: LStr = None
+TaskItemUserfieldGetfieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 
-class TaskItemUserfieldGetResultErrorMessage(B24Model):
-    """An object in the result of ``task.item.userfield.get``."""
-
-    en: LStr = None
-
-
-class TaskItemUserfieldGetResultListItem(B24Model):
-    """An object in the result of ``task.item.userfield.get``."""
+class TaskItemUserfieldGetlistItemListItem(B24Model):
+    """An object in the result of ``task.item.userfield.getlist``."""
 
     def_: LStr = Field(None, alias="DEF")
     del_: LStr = Field(None, alias="DEL")
@@ -84,52 +74,6 @@ class TaskItemUserfieldGetResultListItem(B24Model):
     sort: LInt = Field(None, alias="SORT")
     value: LStr = Field(None, alias="VALUE")
     xml_id: LStr = Field(None, alias="XML_ID")
-
-
-class TaskItemUserfieldGetResultSettings(B24Model):
-    """An object in the result of ``task.item.userfield.get``."""
-
-    default_value: LStr = Field(None, alias="DEFAULT_VALUE")
-    max_length: LInt = Field(None, alias="MAX_LENGTH")
-    min_length: LInt = Field(None, alias="MIN_LENGTH")
-    regexp: LStr = Field(None, alias="REGEXP")
-    rows: LInt = Field(None, alias="ROWS")
-    size: LInt = Field(None, alias="SIZE")
-
-
-class TaskItemUserfieldGetResult(B24Model):
-    """Result of ``task.item.userfield.get`` (REST v2)."""
-
-    edit_form_label: TaskItemUserfieldGetResultEditFormLabel | None = Field(
-        None, alias="EDIT_FORM_LABEL"
-    )
-    edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    error_message: TaskItemUserfieldGetResultErrorMessage | None = Field(
-        None, alias="ERROR_MESSAGE"
-    )
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    help_message: TaskItemUserfieldGetResultErrorMessage | None = Field(None, alias="HELP_MESSAGE")
-    id: LInt = Field(None, alias="ID")
-    is_searchable: LStr = Field(None, alias="IS_SEARCHABLE")
-    list: LList[TaskItemUserfieldGetResultListItem] = Field(None, alias="LIST")
-    list_column_label: TaskItemUserfieldGetResultErrorMessage | None = Field(
-        None, alias="LIST_COLUMN_LABEL"
-    )
-    list_filter_label: TaskItemUserfieldGetResultErrorMessage | None = Field(
-        None, alias="LIST_FILTER_LABEL"
-    )
-    mandatory: Flag = Field(None, alias="MANDATORY")
-    multiple: Flag = Field(None, alias="MULTIPLE")
-    settings: TaskItemUserfieldGetResultSettings | None = Field(None, alias="SETTINGS")
-    show_filter: LStr = Field(None, alias="SHOW_FILTER")
-    show_in_list: LStr = Field(None, alias="SHOW_IN_LIST")
-    sort: LInt = Field(None, alias="SORT")
-    user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
-    xml_id: LStr = Field(None, alias="XML_ID")
-
-
-TaskItemUserfieldGetfieldsResult: TypeAlias = ByKey[FieldDescriptor]
 
 
 class TaskItemUserfieldGetlistItem(B24Model):
@@ -143,7 +87,7 @@ class TaskItemUserfieldGetlistItem(B24Model):
     help_message: LStr = Field(None, alias="HELP_MESSAGE")
     id: LInt = Field(None, alias="ID")
     is_searchable: LStr = Field(None, alias="IS_SEARCHABLE")
-    list: LList[TaskItemUserfieldGetResultListItem] = Field(None, alias="LIST")
+    list: LList[TaskItemUserfieldGetlistItemListItem] = Field(None, alias="LIST")
     list_column_label: LStr = Field(None, alias="LIST_COLUMN_LABEL")
     list_filter_label: LStr = Field(None, alias="LIST_FILTER_LABEL")
     mandatory: Flag = Field(None, alias="MANDATORY")

@@ -15,6 +15,8 @@ from typing_extensions import Required
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
 from b24typed.fieldtypes import ByKey
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
+from b24typed.models.entities.tasks import TasksApiScrumEpic as TasksApiScrumEpic
+from b24typed.models.entities.tasks import TasksApiScrumSprint as TasksApiScrumSprint
 
 
 class TasksApiScrumBacklogAddResult(B24Model):
@@ -71,65 +73,7 @@ class TasksApiScrumEpicAddFields(TypedDict, total=False):
     name: Required[str]
 
 
-class TasksApiScrumEpicGetResultFilesCustomData(B24Model):
-    """An object in the result of ``tasks.api.scrum.epic.get``."""
-
-    photo_template: LStr = Field(None, alias="PHOTO_TEMPLATE")
-
-
-class TasksApiScrumEpicGetResultFilesSettings(B24Model):
-    """An object in the result of ``tasks.api.scrum.epic.get``."""
-
-    iblock_id: Any = Field(None, alias="IBLOCK_ID")
-    section_id: Any = Field(None, alias="SECTION_ID")
-    uf_to_save_allow_edit: LBool = Field(None, alias="UF_TO_SAVE_ALLOW_EDIT")
-
-
-class TasksApiScrumEpicGetResultFilesUserType(B24Model):
-    """An object in the result of ``tasks.api.scrum.epic.get``."""
-
-    base_type: LStr = Field(None, alias="BASE_TYPE")
-    class_name: LStr = Field(None, alias="CLASS_NAME")
-    description: LStr = Field(None, alias="DESCRIPTION")
-    tag: LList[LStr] = Field(None, alias="TAG")
-    user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
-
-
-class TasksApiScrumEpicGetResultFiles(B24Model):
-    """An object in the result of ``tasks.api.scrum.epic.get``."""
-
-    custom_data: TasksApiScrumEpicGetResultFilesCustomData | None = Field(None, alias="CUSTOM_DATA")
-    edit_form_label: LStr = Field(None, alias="EDIT_FORM_LABEL")
-    edit_in_list: LStr = Field(None, alias="EDIT_IN_LIST")
-    entity_id: LStr = Field(None, alias="ENTITY_ID")
-    entity_value_id: LInt = Field(None, alias="ENTITY_VALUE_ID")
-    field_name: LStr = Field(None, alias="FIELD_NAME")
-    id: LInt = Field(None, alias="ID")
-    is_searchable: LStr = Field(None, alias="IS_SEARCHABLE")
-    mandatory: LStr = Field(None, alias="MANDATORY")
-    multiple: LStr = Field(None, alias="MULTIPLE")
-    settings: TasksApiScrumEpicGetResultFilesSettings | None = Field(None, alias="SETTINGS")
-    show_filter: LStr = Field(None, alias="SHOW_FILTER")
-    show_in_list: LStr = Field(None, alias="SHOW_IN_LIST")
-    sort: LStr = Field(None, alias="SORT")
-    tag: LStr = Field(None, alias="TAG")
-    user_type: TasksApiScrumEpicGetResultFilesUserType | None = Field(None, alias="USER_TYPE")
-    user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
-    value: LList[Any] = Field(None, alias="VALUE")
-    xml_id: Any = Field(None, alias="XML_ID")
-
-
-class TasksApiScrumEpicGetResult(B24Model):
-    """Result of ``tasks.api.scrum.epic.get`` (REST v2)."""
-
-    color: LStr = None
-    created_by: LInt = Field(None, alias="createdBy")
-    description: LStr = None
-    files: TasksApiScrumEpicGetResultFiles | None = None
-    group_id: LInt = Field(None, alias="groupId")
-    id: LInt = None
-    modified_by: LInt = Field(None, alias="modifiedBy")
-    name: LStr = None
+TasksApiScrumEpicGetResult: TypeAlias = TasksApiScrumEpic
 
 
 class TasksApiScrumEpicGetFieldsResult(B24Model):
@@ -143,6 +87,9 @@ class TasksApiScrumEpicGetFieldsResult(B24Model):
     group_id: LInt = Field(None, alias="groupId")
     modified_by: LInt = Field(None, alias="modifiedBy")
     name: LStr = None
+
+
+TasksApiScrumEpicListResult: TypeAlias = Rows[TasksApiScrumEpic]
 
 
 class TasksApiScrumEpicListFilterItem(TypedDict, total=False):
@@ -230,7 +177,7 @@ TasksApiScrumSprintCompleteResult: TypeAlias = TasksApiScrumSprintAddResult
 
 TasksApiScrumSprintDeleteResult: TypeAlias = Rows[Any]
 
-TasksApiScrumSprintGetResult: TypeAlias = TasksApiScrumSprintAddResult
+TasksApiScrumSprintGetResult: TypeAlias = TasksApiScrumSprint
 
 
 class TasksApiScrumSprintGetFieldsResult(B24Model):
@@ -246,6 +193,8 @@ class TasksApiScrumSprintGetFieldsResult(B24Model):
     sort: LInt = None
     status: LStr = None
 
+
+TasksApiScrumSprintListResult: TypeAlias = Rows[TasksApiScrumSprint]
 
 TasksApiScrumSprintStartResult: TypeAlias = TasksApiScrumSprintAddResult
 

@@ -30,7 +30,7 @@ class TasksTaskApproveResultTime(B24Model):
     duration: LFloat = None
     finish: LFloat = None
     operating: LFloat = None
-    operating_reset_at: LInt = None
+    operating_reset_at: LFloat = None
     processing: LFloat = None
     start: LFloat = None
 
@@ -48,8 +48,8 @@ TasksTaskCompleteResult: TypeAlias = TasksTaskAddResult
 class TasksTaskCountersGetResultExpired(B24Model):
     """An object in the result of ``tasks.task.counters.get``."""
 
-    code: LInt = None
-    counter: LInt = None
+    code: LFloat = None
+    counter: LFloat = None
 
 
 class TasksTaskCountersGetResult(B24Model):
@@ -221,25 +221,7 @@ class TasksTaskListResult(B24Model):
     tasks: Rows[Task]
 
 
-class TasksTaskMuteResultTime(B24Model):
-    """An object in the result of ``tasks.task.mute``."""
-
-    date_finish: DateTime = None
-    date_start: DateTime = None
-    duration: LFloat = None
-    finish: LFloat = None
-    operating: LInt = None
-    operating_reset_at: LInt = None
-    processing: LFloat = None
-    start: LFloat = None
-
-
-class TasksTaskMuteResult(B24Model):
-    """Result of ``tasks.task.mute`` (REST v2)."""
-
-    task: Task | None = None
-    time: TasksTaskMuteResultTime | None = None
-
+TasksTaskMuteResult: TypeAlias = TasksTaskApproveResult
 
 TasksTaskPauseResult: TypeAlias = TasksTaskApproveResult
 
@@ -286,7 +268,7 @@ TasksTaskStartwatchResult: TypeAlias = TasksTaskApproveResult
 
 TasksTaskStopwatchResult: TypeAlias = TasksTaskApproveResult
 
-TasksTaskUnmuteResult: TypeAlias = TasksTaskMuteResult
+TasksTaskUnmuteResult: TypeAlias = TasksTaskApproveResult
 
 TasksTaskUnpinResult: TypeAlias = TasksTaskAddResult
 

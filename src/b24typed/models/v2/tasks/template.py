@@ -15,46 +15,15 @@ from typing_extensions import Required
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
 from b24typed.fieldtypes import ByKey, DateTime, Money
 from b24typed.models.entities.common import FieldDescriptor as FieldDescriptor
+from b24typed.models.entities.tasks import TasksTemplateChecklist as TasksTemplateChecklist
 
 TasksTemplateAddResult: TypeAlias = LInt
-
-
-class TasksTemplateChecklistAddResultCheckListItemMembersItem(B24Model):
-    """An object in the result of ``tasks.template.checklist.add``."""
-
-    id: LStr = None
-    image: LStr = None
-    is_collaber: LBool = Field(None, alias="isCollaber")
-    name: LStr = None
-    personal_gender: LStr = Field(None, alias="personalGender")
-    personal_photo: LStr = Field(None, alias="personalPhoto")
-    type: LStr = None
-
-
-class TasksTemplateChecklistAddResultCheckListItem(B24Model):
-    """An object in the result of ``tasks.template.checklist.add``."""
-
-    attachments: Any = None
-    completed_count: LInt = Field(None, alias="completedCount")
-    copied_id: LInt = Field(None, alias="copiedId")
-    created_by: LInt = Field(None, alias="createdBy")
-    display_sort_index: LStr = Field(None, alias="displaySortIndex")
-    id: LInt = None
-    is_complete: LBool = Field(None, alias="isComplete")
-    is_important: LBool = Field(None, alias="isImportant")
-    members: LList[TasksTemplateChecklistAddResultCheckListItemMembersItem] = None
-    node_id: LInt = Field(None, alias="nodeId")
-    parent_id: LInt = Field(None, alias="parentId")
-    sort_index: LInt = Field(None, alias="sortIndex")
-    template_id: LInt = Field(None, alias="templateId")
-    title: LStr = None
-    user_id: LInt = Field(None, alias="userId")
 
 
 class TasksTemplateChecklistAddResult(B24Model):
     """Result of ``tasks.template.checklist.add`` (REST v2)."""
 
-    check_list_item: TasksTemplateChecklistAddResultCheckListItem = Field(alias="checkListItem")
+    check_list_item: TasksTemplateChecklist = Field(alias="checkListItem")
 
 
 class TasksTemplateChecklistAddFields(TypedDict, total=False):
@@ -66,7 +35,46 @@ class TasksTemplateChecklistAddFields(TypedDict, total=False):
     TITLE: Required[str]
 
 
-TasksTemplateChecklistAddAttachmentByContentResult: TypeAlias = TasksTemplateChecklistAddResult
+class TasksTemplateChecklistAddAttachmentByContentResultCheckListItemMembersItem(B24Model):
+    """An object in the result of ``tasks.template.checklist.addAttachmentByContent``."""
+
+    id: LStr = None
+    image: LStr = None
+    is_collaber: LBool = Field(None, alias="isCollaber")
+    name: LStr = None
+    personal_gender: LStr = Field(None, alias="personalGender")
+    personal_photo: LStr = Field(None, alias="personalPhoto")
+    type: LStr = None
+
+
+class TasksTemplateChecklistAddAttachmentByContentResultCheckListItem(B24Model):
+    """An object in the result of ``tasks.template.checklist.addAttachmentByContent``."""
+
+    attachments: Any = None
+    completed_count: LInt = Field(None, alias="completedCount")
+    copied_id: LInt = Field(None, alias="copiedId")
+    created_by: LInt = Field(None, alias="createdBy")
+    display_sort_index: LStr = Field(None, alias="displaySortIndex")
+    id: LInt = None
+    is_complete: LBool = Field(None, alias="isComplete")
+    is_important: LBool = Field(None, alias="isImportant")
+    members: LList[TasksTemplateChecklistAddAttachmentByContentResultCheckListItemMembersItem] = (
+        None
+    )
+    node_id: LInt = Field(None, alias="nodeId")
+    parent_id: LInt = Field(None, alias="parentId")
+    sort_index: LInt = Field(None, alias="sortIndex")
+    template_id: LInt = Field(None, alias="templateId")
+    title: LStr = None
+    user_id: LInt = Field(None, alias="userId")
+
+
+class TasksTemplateChecklistAddAttachmentByContentResult(B24Model):
+    """Result of ``tasks.template.checklist.addAttachmentByContent`` (REST v2)."""
+
+    check_list_item: TasksTemplateChecklistAddAttachmentByContentResultCheckListItem = Field(
+        alias="checkListItem"
+    )
 
 
 class TasksTemplateChecklistAddAttachmentByContentAttachmentParameters(TypedDict, total=False):
@@ -95,7 +103,9 @@ class TasksTemplateChecklistAddAttachmentsFromDiskResultCheckListItem(B24Model):
     id: LInt = None
     is_complete: LBool = Field(None, alias="isComplete")
     is_important: LBool = Field(None, alias="isImportant")
-    members: LList[TasksTemplateChecklistAddResultCheckListItemMembersItem] = None
+    members: LList[TasksTemplateChecklistAddAttachmentByContentResultCheckListItemMembersItem] = (
+        None
+    )
     node_id: LInt = Field(None, alias="nodeId")
     parent_id: LInt = Field(None, alias="parentId")
     sort_index: LInt = Field(None, alias="sortIndex")
@@ -112,11 +122,11 @@ class TasksTemplateChecklistAddAttachmentsFromDiskResult(B24Model):
     )
 
 
-TasksTemplateChecklistCompleteResult: TypeAlias = TasksTemplateChecklistAddResult
+TasksTemplateChecklistCompleteResult: TypeAlias = TasksTemplateChecklistAddAttachmentByContentResult
 
 TasksTemplateChecklistDeleteResult: TypeAlias = LBool
 
-TasksTemplateChecklistGetResult: TypeAlias = TasksTemplateChecklistAddAttachmentsFromDiskResult
+TasksTemplateChecklistGetResult: TypeAlias = TasksTemplateChecklistAddResult
 
 
 class TasksTemplateChecklistListResultCheckListItemsN23(B24Model):
@@ -152,7 +162,9 @@ class TasksTemplateChecklistListResultCheckListItems(B24Model):
     id: LInt = None
     is_complete: LBool = Field(None, alias="isComplete")
     is_important: LBool = Field(None, alias="isImportant")
-    members: LList[TasksTemplateChecklistAddResultCheckListItemMembersItem] = None
+    members: LList[TasksTemplateChecklistAddAttachmentByContentResultCheckListItemMembersItem] = (
+        None
+    )
     node_id: LInt = Field(None, alias="nodeId")
     parent_id: LInt = Field(None, alias="parentId")
     sort_index: LInt = Field(None, alias="sortIndex")
@@ -167,15 +179,19 @@ class TasksTemplateChecklistListResult(B24Model):
     check_list_items: TasksTemplateChecklistListResultCheckListItems = Field(alias="checkListItems")
 
 
-TasksTemplateChecklistMoveAfterResult: TypeAlias = TasksTemplateChecklistAddResult
+TasksTemplateChecklistMoveAfterResult: TypeAlias = (
+    TasksTemplateChecklistAddAttachmentByContentResult
+)
 
 TasksTemplateChecklistMoveBeforeResult: TypeAlias = (
     TasksTemplateChecklistAddAttachmentsFromDiskResult
 )
 
-TasksTemplateChecklistRemoveAttachmentsResult: TypeAlias = TasksTemplateChecklistAddResult
+TasksTemplateChecklistRemoveAttachmentsResult: TypeAlias = (
+    TasksTemplateChecklistAddAttachmentByContentResult
+)
 
-TasksTemplateChecklistRenewResult: TypeAlias = TasksTemplateChecklistAddResult
+TasksTemplateChecklistRenewResult: TypeAlias = TasksTemplateChecklistAddAttachmentByContentResult
 
 TasksTemplateChecklistUpdateResult: TypeAlias = TasksTemplateChecklistAddResult
 

@@ -124,7 +124,7 @@ class TimemanTimecontrolReportsGetResultReportDaysItemReportsItem(B24Model):
     active: LBool = None
     date_finish: DateTime = None
     date_start: DateTime = None
-    duration: LInt = None
+    duration: LFloat = None
     entry_id: LStr = None
     id: LInt = None
     ip_finish: LStr = None
@@ -149,12 +149,12 @@ class TimemanTimecontrolReportsGetResultReportDaysItem(B24Model):
     workday_complete: LBool = None
     workday_date_finish: DateTime = None
     workday_date_start: DateTime = None
-    workday_duration: LInt = None
-    workday_duration_config: LInt = None
-    workday_duration_final: LInt = None
-    workday_time_leaks_final: LInt = None
-    workday_time_leaks_real: LInt = None
-    workday_time_leaks_user: LInt = None
+    workday_duration: LFloat = None
+    workday_duration_config: LFloat = None
+    workday_duration_final: LFloat = None
+    workday_time_leaks_final: LFloat = None
+    workday_time_leaks_real: LFloat = None
+    workday_time_leaks_user: LFloat = None
 
 
 class TimemanTimecontrolReportsGetResultReport(B24Model):
@@ -173,8 +173,8 @@ class TimemanTimecontrolReportsGetResultTime(B24Model):
     date_start: DateTime = None
     duration: LFloat = None
     finish: LFloat = None
-    operating: LInt = None
-    operating_reset_at: LInt = None
+    operating: LFloat = None
+    operating_reset_at: LFloat = None
     processing: LFloat = None
     start: LFloat = None
 

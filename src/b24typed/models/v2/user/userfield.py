@@ -11,7 +11,7 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr, Rows
 
 UserUserfieldAddResult: TypeAlias = LInt
 
@@ -90,7 +90,7 @@ class UserUserfieldListItemSettings(B24Model):
     caption_no_value: LStr = Field(None, alias="CAPTION_NO_VALUE")
     default_value: LStr = Field(None, alias="DEFAULT_VALUE")
     display: LStr = Field(None, alias="DISPLAY")
-    list_height: LInt = Field(None, alias="LIST_HEIGHT")
+    list_height: LFloat = Field(None, alias="LIST_HEIGHT")
     show_no_value: LStr = Field(None, alias="SHOW_NO_VALUE")
 
 
@@ -112,6 +112,8 @@ class UserUserfieldListItem(B24Model):
     user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
     xml_id: Any = Field(None, alias="XML_ID")
 
+
+UserUserfieldListResult: TypeAlias = Rows[UserUserfieldListItem]
 
 UserUserfieldUpdateResult: TypeAlias = LBool
 

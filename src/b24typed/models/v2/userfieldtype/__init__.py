@@ -10,7 +10,7 @@ from typing import TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LStr
+from b24typed.core.typed_models import B24Model, LBool, LStr, Rows
 
 UserfieldtypeAddResult: TypeAlias = LBool
 
@@ -25,5 +25,7 @@ class UserfieldtypeListItem(B24Model):
     title: LStr = Field(None, alias="TITLE")
     user_type_id: LStr = Field(None, alias="USER_TYPE_ID")
 
+
+UserfieldtypeListResult: TypeAlias = Rows[UserfieldtypeListItem]
 
 UserfieldtypeUpdateResult: TypeAlias = LBool

@@ -10,16 +10,16 @@ from typing import Any, TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr, Rows
 
 
 class VoteAttachedVoteGetResultAttach(B24Model):
     """An object in the result of ``vote.AttachedVote.get``."""
 
-    anonymity: LInt = Field(None, alias="ANONYMITY")
-    counter: LInt = Field(None, alias="COUNTER")
+    anonymity: LFloat = Field(None, alias="ANONYMITY")
+    counter: LFloat = Field(None, alias="COUNTER")
     id: LInt = Field(None, alias="ID")
-    options: LInt = Field(None, alias="OPTIONS")
+    options: LFloat = Field(None, alias="OPTIONS")
     questions: LDict = Field(None, alias="QUESTIONS")
     vote_id: LInt = Field(None, alias="VOTE_ID")
     can_edit: LBool = Field(None, alias="canEdit")
@@ -138,10 +138,10 @@ class VoteAttachedVoteGetWithVotedResult(B24Model):
 class VoteAttachedVoteRecallResultAttach(B24Model):
     """An object in the result of ``vote.AttachedVote.recall``."""
 
-    anonymity: LInt = Field(None, alias="ANONYMITY")
-    counter: LInt = Field(None, alias="COUNTER")
+    anonymity: LFloat = Field(None, alias="ANONYMITY")
+    counter: LFloat = Field(None, alias="COUNTER")
     id: LInt = Field(None, alias="ID")
-    options: LInt = Field(None, alias="OPTIONS")
+    options: LFloat = Field(None, alias="OPTIONS")
     questions: LDict = Field(None, alias="QUESTIONS")
     vote_id: LInt = Field(None, alias="VOTE_ID")
     can_edit: LBool = Field(None, alias="canEdit")

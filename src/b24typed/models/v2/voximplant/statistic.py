@@ -12,7 +12,7 @@ from typing import Any, Literal, TypeAlias, TypedDict
 from pydantic import Field
 
 from b24typed.core.typed_models import B24Model, LInt, LStr, Rows
-from b24typed.fieldtypes import DateTime
+from b24typed.fieldtypes import DateTime, Money
 
 
 class VoximplantStatisticGetItem(B24Model):
@@ -29,7 +29,7 @@ class VoximplantStatisticGetItem(B24Model):
     call_type: LStr = Field(None, alias="CALL_TYPE")
     call_vote: LStr = Field(None, alias="CALL_VOTE")
     comment: Any = Field(None, alias="COMMENT")
-    cost: LStr = Field(None, alias="COST")
+    cost: Money = Field(None, alias="COST")
     cost_currency: LStr = Field(None, alias="COST_CURRENCY")
     crm_activity_id: LInt = Field(None, alias="CRM_ACTIVITY_ID")
     crm_entity_id: LInt = Field(None, alias="CRM_ENTITY_ID")

@@ -11,7 +11,7 @@ from typing import TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr, Rows
 from b24typed.fieldtypes import DateTime
 
 
@@ -74,7 +74,7 @@ class V3CallFollowupListItemParticipantsItem(B24Model):
 
     avatar: LStr = None
     name: LStr = None
-    talked_seconds: LInt = Field(None, alias="talkedSeconds")
+    talked_seconds: LFloat = Field(None, alias="talkedSeconds")
     user_id: LInt = Field(None, alias="userId")
 
 

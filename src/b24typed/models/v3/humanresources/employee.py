@@ -10,13 +10,13 @@ from typing import Any
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr, Rows
 
 
 class V3HumanresourcesEmployeeCountResult(B24Model):
     """Result of ``humanresources.employee.count`` (REST 3.0)."""
 
-    total: LInt = None
+    total: LFloat = None
 
 
 class V3HumanresourcesEmployeeFieldGetResultItem(B24Model):
@@ -75,7 +75,7 @@ class V3HumanresourcesEmployeeMultidepartmentResult(B24Model):
     employees_name: LStr = Field(None, alias="employees[].name")
     employees_user_id: LInt = Field(None, alias="employees[].userId")
     employees_work_position: LStr = Field(None, alias="employees[].workPosition")
-    total: LInt = None
+    total: LFloat = None
 
 
 class V3HumanresourcesEmployeeSearchResultItemsItem(B24Model):
@@ -104,7 +104,7 @@ class V3HumanresourcesEmployeeSubordinatesResultDepartmentsItem(B24Model):
     name: LStr = None
     node_id: LInt = Field(None, alias="nodeId")
     role: LStr = None
-    subordinates_count: LInt = Field(None, alias="subordinatesCount")
+    subordinates_count: LFloat = Field(None, alias="subordinatesCount")
 
 
 class V3HumanresourcesEmployeeSubordinatesResult(B24Model):

@@ -11,7 +11,7 @@ from typing import Any, TypeAlias, TypedDict
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr, Rows
 from b24typed.fieldtypes import DateTime
 
 
@@ -76,7 +76,7 @@ class V3HumanresourcesNodeChildrenResultItemsItem(B24Model):
     structure_id: LInt = Field(None, alias="structureId")
     type: LStr = None
     updated_at: DateTime = Field(None, alias="updatedAt")
-    user_count: LInt = Field(None, alias="userCount")
+    user_count: LFloat = Field(None, alias="userCount")
     xml_id: Any = Field(None, alias="xmlId")
 
 
@@ -223,7 +223,7 @@ class V3HumanresourcesNodeGetResultItem(B24Model):
     structure_id: LInt = Field(None, alias="structureId")
     type: LStr = None
     updated_at: DateTime = Field(None, alias="updatedAt")
-    user_count: LInt = Field(None, alias="userCount")
+    user_count: LFloat = Field(None, alias="userCount")
     xml_id: Any = Field(None, alias="xmlId")
 
 
@@ -246,7 +246,7 @@ class V3HumanresourcesNodeListItem(B24Model):
     structure_id: LInt = Field(None, alias="structureId")
     type: LStr = None
     updated_at: DateTime = Field(None, alias="updatedAt")
-    user_count: LInt = Field(None, alias="userCount")
+    user_count: LFloat = Field(None, alias="userCount")
     xml_id: LStr = Field(None, alias="xmlId")
 
 

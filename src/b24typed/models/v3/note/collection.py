@@ -11,7 +11,7 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LList, LStr, Rows
 from b24typed.fieldtypes import DateTime
 
 
@@ -19,13 +19,13 @@ class V3NoteCollectionAddResultItem(B24Model):
     """An object in the result of ``note.collection.add``."""
 
     created_at: DateTime = Field(None, alias="createdAt")
-    created_by: LInt = Field(None, alias="createdBy")
+    created_by: LFloat = Field(None, alias="createdBy")
     id: LInt = None
     name: LStr = None
     policy_level: LStr = Field(None, alias="policyLevel")
-    position: LInt = None
+    position: LFloat = None
     updated_at: DateTime = Field(None, alias="updatedAt")
-    updated_by: LInt = Field(None, alias="updatedBy")
+    updated_by: LFloat = Field(None, alias="updatedBy")
 
 
 class V3NoteCollectionAddResult(B24Model):
@@ -93,7 +93,7 @@ class V3NoteCollectionListResultNextCursor(B24Model):
     """An object in the result of ``note.collection.list``."""
 
     id: LInt = None
-    position: LInt = None
+    position: LFloat = None
 
 
 class V3NoteCollectionListResult(B24Model):

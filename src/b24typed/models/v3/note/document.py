@@ -124,7 +124,7 @@ class V3NoteDocumentTreeListItemChildrenItem(B24Model):
     collection_id: LInt = Field(None, alias="collectionId")
     id: LInt = None
     parent_id: LInt = Field(None, alias="parentId")
-    position: LInt = None
+    position: LFloat = None
     title: LStr = None
 
 
@@ -135,7 +135,7 @@ class V3NoteDocumentTreeListItem(B24Model):
     collection_id: LInt = Field(None, alias="collectionId")
     id: LInt = None
     parent_id: Any = Field(None, alias="parentId")
-    position: LInt = None
+    position: LFloat = None
     title: LStr = None
 
 
@@ -157,14 +157,14 @@ class V3NoteDocumentUpdateResultItem(B24Model):
 
     collection_id: LInt = Field(None, alias="collectionId")
     created_at: DateTime = Field(None, alias="createdAt")
-    created_by: LInt = Field(None, alias="createdBy")
+    created_by: LFloat = Field(None, alias="createdBy")
     id: LInt = None
     markdown: LStr = None
     parent_id: LInt = Field(None, alias="parentId")
-    position: LInt = None
+    position: LFloat = None
     title: LStr = None
     updated_at: DateTime = Field(None, alias="updatedAt")
-    updated_by: LInt = Field(None, alias="updatedBy")
+    updated_by: LFloat = Field(None, alias="updatedBy")
 
 
 class V3NoteDocumentUpdateResult(B24Model):

@@ -10,7 +10,7 @@ from typing import TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LStr, Rows
 
 
 class V3NoteFileAddResultItem(B24Model):
@@ -22,7 +22,7 @@ class V3NoteFileAddResultItem(B24Model):
     id: LInt = None
     mime_type: LStr = Field(None, alias="mimeType")
     name: LStr = None
-    size: LInt = None
+    size: LFloat = None
 
 
 class V3NoteFileAddResult(B24Model):

@@ -11,7 +11,7 @@ from typing import Any, TypeAlias, TypedDict
 from pydantic import Field
 from typing_extensions import Required
 
-from b24typed.core.typed_models import B24Model, LBool, LDict, LInt, LList, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LDict, LFloat, LInt, LList, LStr, Rows
 from b24typed.fieldtypes import DateTime
 
 
@@ -97,7 +97,7 @@ class V3TasksTaskAddResultItem(B24Model):
     """An object in the result of ``tasks.task.add``."""
 
     activity: DateTime = None
-    actual_duration: LInt = Field(None, alias="actualDuration")
+    actual_duration: LFloat = Field(None, alias="actualDuration")
     add_in_report: Any = Field(None, alias="addInReport")
     allows_change_date_plan: LBool = Field(None, alias="allowsChangeDatePlan")
     allows_change_deadline: LBool = Field(None, alias="allowsChangeDeadline")
@@ -123,7 +123,7 @@ class V3TasksTaskAddResultItem(B24Model):
     duration_type: LStr = Field(None, alias="durationType")
     end_plan: Any = Field(None, alias="endPlan")
     epic_id: Any = Field(None, alias="epicId")
-    estimated_time: LInt = Field(None, alias="estimatedTime")
+    estimated_time: LFloat = Field(None, alias="estimatedTime")
     exchange_id: Any = Field(None, alias="exchangeId")
     exchange_modified: Any = Field(None, alias="exchangeModified")
     file_ids: Any = Field(None, alias="fileIds")
@@ -142,10 +142,10 @@ class V3TasksTaskAddResultItem(B24Model):
     max_deadline_change_date: Any = Field(None, alias="maxDeadlineChangeDate")
     max_deadline_changes: Any = Field(None, alias="maxDeadlineChanges")
     needs_control: LBool = Field(None, alias="needsControl")
-    number_of_reminders: LInt = Field(None, alias="numberOfReminders")
-    outlook_version: LInt = Field(None, alias="outlookVersion")
+    number_of_reminders: LFloat = Field(None, alias="numberOfReminders")
+    outlook_version: LFloat = Field(None, alias="outlookVersion")
     parent_id: Any = Field(None, alias="parentId")
-    planned_duration: LInt = Field(None, alias="plannedDuration")
+    planned_duration: LFloat = Field(None, alias="plannedDuration")
     priority: LStr = None
     replicate: LBool = None
     require_deadline_change_reason: LBool = Field(None, alias="requireDeadlineChangeReason")
@@ -229,7 +229,7 @@ class V3TasksTaskGetResultItem(B24Model):
     """An object in the result of ``tasks.task.get``."""
 
     activity: DateTime = None
-    actual_duration: LInt = Field(None, alias="actualDuration")
+    actual_duration: LFloat = Field(None, alias="actualDuration")
     add_in_report: Any = Field(None, alias="addInReport")
     allows_change_date_plan: LBool = Field(None, alias="allowsChangeDatePlan")
     allows_change_deadline: LBool = Field(None, alias="allowsChangeDeadline")
@@ -255,7 +255,7 @@ class V3TasksTaskGetResultItem(B24Model):
     duration_type: LStr = Field(None, alias="durationType")
     end_plan: Any = Field(None, alias="endPlan")
     epic_id: Any = Field(None, alias="epicId")
-    estimated_time: LInt = Field(None, alias="estimatedTime")
+    estimated_time: LFloat = Field(None, alias="estimatedTime")
     exchange_id: Any = Field(None, alias="exchangeId")
     exchange_modified: Any = Field(None, alias="exchangeModified")
     file_ids: Any = Field(None, alias="fileIds")
@@ -274,10 +274,10 @@ class V3TasksTaskGetResultItem(B24Model):
     max_deadline_change_date: Any = Field(None, alias="maxDeadlineChangeDate")
     max_deadline_changes: Any = Field(None, alias="maxDeadlineChanges")
     needs_control: LBool = Field(None, alias="needsControl")
-    number_of_reminders: LInt = Field(None, alias="numberOfReminders")
-    outlook_version: LInt = Field(None, alias="outlookVersion")
+    number_of_reminders: LFloat = Field(None, alias="numberOfReminders")
+    outlook_version: LFloat = Field(None, alias="outlookVersion")
     parent_id: Any = Field(None, alias="parentId")
-    planned_duration: LInt = Field(None, alias="plannedDuration")
+    planned_duration: LFloat = Field(None, alias="plannedDuration")
     priority: LStr = None
     replicate: LBool = None
     require_deadline_change_reason: LBool = Field(None, alias="requireDeadlineChangeReason")

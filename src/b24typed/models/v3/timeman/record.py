@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LStr, Rows
 from b24typed.fieldtypes import DateTime
 
 
@@ -37,7 +37,7 @@ class V3TimemanRecordFieldListResult(B24Model):
 class V3TimemanRecordListItem(B24Model):
     """An object in the result of ``timeman.record.list``."""
 
-    duration: LInt = None
+    duration: LFloat = None
     end_time: DateTime = Field(None, alias="endTime")
     id: LInt = None
     start_time: DateTime = Field(None, alias="startTime")
