@@ -3,7 +3,8 @@
 Each stage runs in fresh interpreters (warm ``.pyc``), median of ``--runs``:
 
 - ``import pydantic, httpx``: the baseline every pydantic/httpx SDK pays;
-- ``import b24typed``: must load no generated module;
+- ``import httpx`` alone: ``import b24typed`` must stay under 10% of it;
+- ``import b24typed``: must load no generated module (nor ``typing``);
 - ``b24typed.B24Hook``: the client class (core, httpx, the root of the REST v2 tree);
 - first use of a namespace: ``b24.crm.item.get`` (loads ``crm`` and ``crm.item`` only);
 - first typed call: ``b24.crm.item.get(...)`` against the in-process emulator, which imports
@@ -17,6 +18,9 @@ import json
 import statistics
 import subprocess
 import sys
+from pathlib import Path
+
+SAVED = Path(__file__).resolve().parent / "results" / "import_time.json"
 
 PROBE = r"""
 import json, sys, time
@@ -25,6 +29,9 @@ t0 = time.perf_counter()
 if stage == "baseline":
     import pydantic, httpx
     out = {"total": time.perf_counter() - t0}
+elif stage == "httpx":
+    import httpx
+    out = {"import httpx": time.perf_counter() - t0}
 else:
     import b24typed
     t1 = time.perf_counter()
@@ -76,12 +83,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--save", action="store_true", help=f"also write {SAVED.name}")
     args = parser.parse_args()
-    results = {
+    results: dict[str, dict[str, float]] = {
         "baseline (import pydantic, httpx)": run("baseline", args.runs),
+        "import httpx": run("httpx", args.runs),
         "import b24typed": run("import", args.runs),
         "client and first use": run("use", args.runs),
     }
+    ours = results["import b24typed"]["import b24typed"]
+    results["ratio"] = {
+        "import b24typed / import httpx": ours / results["import httpx"]["import httpx"]
+    }
+    if args.save:
+        SAVED.write_text(json.dumps({"runs": args.runs, **results}, indent=2) + "\n")
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
@@ -89,7 +104,12 @@ def main() -> int:
     for stage, values in results.items():
         print(f"\n{stage}")
         for key, value in values.items():
-            shown = f"{value * 1000:8.1f} ms" if isinstance(value, float) else f"{value:8d}"
+            if key.startswith("import b24typed /"):
+                shown = f"{value * 100:8.1f} %"
+            elif isinstance(value, float):
+                shown = f"{value * 1000:8.1f} ms"
+            else:
+                shown = f"{value:8d}"
             print(f"  {key:<36}{shown}")
     return 0
 

@@ -190,6 +190,23 @@ def test_bodies_that_are_not_events_are_payload_errors(body: bytes | str) -> Non
         parse_event(body, application_token=APP_TOKEN)
 
 
+SIGNED = f"event=ONCRMDEALADD&data[FIELDS][ID]=7&auth[application_token]={APP_TOKEN}"
+
+
+def test_json_nested_too_deep_is_a_payload_error() -> None:
+    body = '{"event": "ONCRMDEALADD", "data": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    with pytest.raises(EventPayloadError):
+        parse_event(body, application_token=APP_TOKEN)
+
+
+@pytest.mark.parametrize("levels", ["[a]" * 65, "[]" * 5000, "[a]" * 5000])
+def test_a_form_key_nested_past_phps_limit_is_dropped_as_php_drops_it(levels: str) -> None:
+    event = parse_event(f"{SIGNED}&extra{levels}=1", application_token=APP_TOKEN)
+    assert isinstance(event, OnCrmDealAdd)
+    assert event.data.fields.id == 7
+    assert "extra" not in (event.model_extra or {})
+
+
 def test_decode_body_follows_php_and_json() -> None:
     assert decode_body("a[b][]=1&a[b][]=2&c=x") == {"a": {"b": ["1", "2"]}, "c": "x"}
     assert decode_body(b'{"a": 1}') == {"a": 1}
@@ -278,6 +295,19 @@ def test_a_placement_with_a_wrong_token_or_bad_options_is_refused() -> None:
         parse_placement(bad, query=PLACEMENT_QUERY)
 
 
+@pytest.mark.parametrize("empty", ["[]", "null", "%7B%7D"])
+def test_placement_options_php_encodes_as_empty_are_no_options(empty: str) -> None:
+    body = PLACEMENT_BODY.replace("%7B%22ID%22%3A%2242%22%7D", empty)
+    assert parse_placement(body, query=PLACEMENT_QUERY).options == {}
+
+
+def test_placement_options_nested_too_deep_are_a_payload_error() -> None:
+    deep = "%7B%22a%22%3A" * 5000 + "1" + "%7D" * 5000
+    body = PLACEMENT_BODY.replace("%7B%22ID%22%3A%2242%22%7D", deep)
+    with pytest.raises(EventPayloadError):
+        parse_placement(body, query=PLACEMENT_QUERY)
+
+
 def test_a_placement_client_targets_the_portal_with_the_users_tokens() -> None:
     placement = parse_placement(PLACEMENT_BODY, query=PLACEMENT_QUERY)
     with placement.client(client_id="app", client_secret="s") as client:
@@ -362,3 +392,39 @@ def test_a_requests_own_tokens_never_go_to_the_store() -> None:
         auth = b24._state.auth
         assert isinstance(auth, OAuthAuth) and auth.token_store is store
         assert auth.member_id == MEMBER
+
+
+EVIL = "https://collector.example.net/rest/"
+INSTALL_EVENT = (
+    "event=ONAPPINSTALL&auth[access_token]=acc&auth[refresh_token]=ref&auth[expires]=1"
+    f"&auth[domain]=p.example.com&auth[server_endpoint]={EVIL}&auth[member_id]=m1"
+    "&auth[application_token]=forged"
+)
+INSTALL_PAGE = (
+    "AUTH_ID=acc&AUTH_EXPIRES=-1&REFRESH_ID=ref&member_id=m1"
+    f"&SERVER_ENDPOINT={EVIL}&DOMAIN=p.example.com&PROTOCOL=1"
+)
+
+
+@pytest.mark.parametrize("body", [INSTALL_EVENT, INSTALL_PAGE], ids=["event", "install page"])
+def test_an_unverified_install_cannot_send_the_client_secret_to_a_server_it_names(
+    body: str,
+) -> None:
+    """Anyone may POST an install: the OAuth server it names must not get the client secret."""
+    import httpx
+
+    sent_to: list[str] = []
+
+    def portal_and_oauth(request: httpx.Request) -> httpx.Response:
+        sent_to.append(request.url.host)
+        if request.url.path == "/oauth/token/":
+            return httpx.Response(
+                200, json={"access_token": "acc2", "refresh_token": "ref2", "expires_in": 3600}
+            )
+        return httpx.Response(200, json={"result": {"ID": 1}})
+
+    install = parse_install(body)
+    http = httpx.Client(transport=httpx.MockTransport(portal_and_oauth))
+    with install.client(client_id="app", client_secret="client-secret", http_client=http) as b24:
+        b24.call_method("profile")
+    assert sent_to == ["oauth.bitrix.info", "p.example.com"]

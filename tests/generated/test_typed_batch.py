@@ -83,3 +83,23 @@ async def test_async_batch(portal: FakePortal) -> None:
             added = [batch.crm.item.add(entity_type_id=2, fields={"title": "A"}) for _ in range(55)]
         assert all(h.result().item is not None for h in added)
         assert b24.stats["requests"] == 2
+
+
+def test_the_typed_batch_halts_on_the_first_error_like_call_batch(portal: FakePortal) -> None:
+    b24 = _client(portal)
+    added = b24.crm.item.add(entity_type_id=2, fields={"title": "Kept"}).item.id
+    commands = [("crm.item.get", {"entityTypeId": 2, "id": 999999})]
+    commands.append(("crm.item.get", {"entityTypeId": 2, "id": added}))
+    untyped = b24.call_batch(commands)  # is_halt_on_error=True by default
+    with b24.batch() as batch:
+        missing = batch.crm.item.get(entity_type_id=2, id=999999)
+        after = batch.crm.item.get(entity_type_id=2, id=added or 0)
+    with pytest.raises(NotFoundError):
+        missing.result()
+    with pytest.raises(SdkError, match="was not run"):
+        after.result()
+    assert list(untyped.skipped) == ["1"]
+    with b24.batch(halt=False) as batch:
+        missing = batch.crm.item.get(entity_type_id=2, id=999999)
+        after = batch.crm.item.get(entity_type_id=2, id=added or 0)
+    assert after.result().item.title == "Kept"

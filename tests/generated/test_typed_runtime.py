@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
+import pydoc
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import pytest
 from pydantic import TypeAdapter
@@ -164,3 +167,60 @@ def test_import_loads_no_generated_module_and_namespaces_load_lazily() -> None:
         "b24typed.methods.v2.crm",
         "b24typed.methods.v2.crm.item",
     ]
+
+
+def test_help_and_signature_show_the_method_itself() -> None:
+    b24 = B24Hook(b24_url="https://example.bitrix24.com", user_id=1, secret="s")
+    signature = inspect.signature(b24.crm.item.get)
+    assert list(signature.parameters)[:2] == ["entity_type_id", "id"]
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in signature.parameters.values())
+    walk = inspect.signature(b24.crm.item.iterate_list).parameters
+    assert {
+        "entity_type_id",
+        "filter",
+        "mode",
+        "items_key",
+        "id_key",
+        "cursor_key",
+        "progress",
+    } <= set(walk)
+    assert walk["mode"].default == "batch"
+    text = pydoc.render_doc(b24.crm.item.get, renderer=pydoc.plaintext)
+    assert "get(*, entity_type_id: 'int', id: 'int'" in text
+    assert "Read one ``crm.item`` record." in text and "Bound" not in text
+    deprecated = inspect.signature(b24.crm.deal.get)  # the @deprecated wrapper keeps it
+    assert next(iter(deprecated.parameters)) == "id"
+    assert "use b24.crm.item.get(entity_type_id=2, ...)" in (b24.crm.deal.get.__doc__ or "")
+
+
+def test_deprecation_warnings_point_at_the_callers_line(portal: FakePortal) -> None:
+    b24 = _client(portal)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = sys._getframe().f_lineno + 1
+        walk = b24.crm.deal.iterate_list()
+    list(walk)
+    deprecations = [w for w in caught if issubclass(w.category, DeprecationWarning)]
+    assert [(Path(w.filename).name, w.lineno) for w in deprecations] == [
+        (Path(__file__).name, line)
+    ]
+    assert "crm.deal.list is deprecated: use b24.crm.item.list(entity_type_id=2, ...)" in str(
+        deprecations[0].message
+    )
+
+
+def test_a_keyset_walk_that_replaces_order_warns(
+    portal: FakePortal, caplog: pytest.LogCaptureFixture
+) -> None:
+    b24 = _client(portal)
+    b24.crm.item.add(entity_type_id=2, fields={"title": "Ordered"})
+    with caplog.at_level("WARNING", logger="b24typed"):
+        items = list(b24.crm.item.iterate_list(entity_type_id=2, order={"title": "DESC"}))
+    assert items
+    assert any(
+        "order" in r.getMessage() and "crm.item.list" in r.getMessage() for r in caplog.records
+    )
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="b24typed"):
+        list(b24.crm.item.iterate_list(entity_type_id=2, order={"title": "DESC"}, mode="offset"))
+    assert not [r for r in caplog.records if "order" in r.getMessage()]

@@ -44,6 +44,14 @@ def test_parse_str_matches_php(query: str, expected: dict[str, Any]) -> None:
     assert parse_str(query) == expected
 
 
+def test_a_key_nested_past_64_levels_drops_its_variable_as_php_does() -> None:
+    sixty_four = "a" + "[x]" * 64
+    kept = parse_str(f"a[y]=1&{sixty_four}=2")
+    assert kept["a"]["y"] == "1" and "x" in kept["a"]
+    assert parse_str(f"a[y]=1&{sixty_four}[x]=2&b=3") == {"b": "3"}
+    assert parse_str("b=3&a" + "[]" * 10_000 + "=1&a[z]=4") == {"b": "3", "a": {"z": "4"}}
+
+
 def test_php_to_json_turns_sequential_maps_into_lists() -> None:
     decoded = parse_str("select[]=ID&select[]=TITLE&filter[0][logic]=OR&order[ID]=ASC")
     assert php_to_json(decoded) == {

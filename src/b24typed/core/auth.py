@@ -23,6 +23,18 @@ if TYPE_CHECKING:
 DEFAULT_OAUTH_SERVER = "https://oauth.bitrix.info/rest/"
 
 
+# Hosts of Bitrix24's own OAuth servers (the docs' examples name both).
+BITRIX_OAUTH_HOSTS = frozenset({"oauth.bitrix.info", "oauth.bitrix24.info"})
+
+
+def is_bitrix_oauth_server(url: str) -> bool:
+    """True for an https URL on Bitrix24's OAuth servers, or any URL on a loopback host (a
+    local emulator such as the fake portal)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    return _is_loopback(host) or (parts.scheme == "https" and host in BITRIX_OAUTH_HOSTS)
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True

@@ -13,7 +13,9 @@ behaviour, not copied:
   (``a[b=1`` sets ``a_b``); an unterminated later bracket ends the path (``a[b][c=1`` sets
   ``a[b]``); characters after a ``]`` that are not a ``[`` are ignored (``a[b]c=1`` sets
   ``a[b]``);
-* a later assignment replaces an earlier one; assigning below a scalar replaces it by an array.
+* a later assignment replaces an earlier one; assigning below a scalar replaces it by an array;
+* a key nested deeper than 64 brackets (PHP's default ``max_input_nesting_level``) removes its
+  whole base variable, also what earlier pairs put there.
 
 PHP arrays are returned as ``dict[str, Any]`` (integer keys in their decimal form). Use
 :func:`php_to_json` to turn arrays whose keys are exactly ``0..n-1`` in order into lists, as
@@ -30,6 +32,7 @@ __all__ = ["is_php_int_key", "parse_str", "php_to_json"]
 
 _INT_KEY = re.compile(r"-?[1-9][0-9]*|0")
 _PHP_INT_MAX = 2**63 - 1
+MAX_NESTING = 64
 
 
 def is_php_int_key(key: str) -> bool:
@@ -112,6 +115,9 @@ def parse_str(query: str | bytes) -> dict[str, Any]:
         if split is None:
             continue
         base, path = split
+        if len(path) > MAX_NESTING:
+            out.pop(base, None)
+            continue
         _assign(out, base, path, _decode(raw_value) if sep else "")
     return out
 

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import inspect
 import json
+import logging
 import time
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import Field, SecretStr, field_validator
 
-from b24typed.core.auth import OAuthTokens, normalize_portal_url
+from b24typed.core.auth import (
+    DEFAULT_OAUTH_SERVER,
+    OAuthTokens,
+    is_bitrix_oauth_server,
+    normalize_portal_url,
+)
 from b24typed.core.errors import B24Error, SdkError
+from b24typed.core.redact import shorten
 from b24typed.core.typed_models import B24Model, LInt, LStr
 
 if TYPE_CHECKING:
@@ -32,6 +39,25 @@ __all__ = [
 ]
 
 DataT = TypeVar("DataT")
+
+logger = logging.getLogger("b24typed")
+
+
+def _request_tokens(payload: dict[str, Any]) -> OAuthTokens:
+    """The OAuth pair an inbound request carried.
+
+    Anyone can POST an install, so the OAuth server a request names is kept only when it is
+    Bitrix24's (or loopback): a refresh sends the application's client secret there.
+    """
+    server = payload.get("server_endpoint")
+    if server and not is_bitrix_oauth_server(str(server)):
+        logger.warning(
+            "a request named %r as its OAuth server; refreshing at %s instead",
+            shorten(str(server), 100),
+            DEFAULT_OAUTH_SERVER,
+        )
+        payload = {**payload, "server_endpoint": DEFAULT_OAUTH_SERVER}
+    return OAuthTokens.from_payload(payload, now=time.time())
 
 
 class EventVerificationError(B24Error):
@@ -167,7 +193,7 @@ class Event(_Authorized, Generic[DataT]):
         payload["refresh_token"] = auth.refresh_token.get_secret_value()
         if auth.application_token is not None:
             payload["application_token"] = auth.application_token.get_secret_value()
-        return OAuthTokens.from_payload(payload, now=time.time())
+        return _request_tokens(payload)
 
     def _member_id(self) -> str:
         return self.auth.member_id or ""
@@ -203,14 +229,13 @@ class Placement(_Authorized):
     @field_validator("options", mode="before")
     @classmethod
     def _decode_options(cls, value: Any) -> Any:
-        if value is None or value in ("", []):
-            return {}
-        if isinstance(value, str | bytes):
+        if isinstance(value, str | bytes) and value:
             try:
                 value = json.loads(value)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise ValueError("PLACEMENT_OPTIONS is not a JSON object") from None
-        return value
+        # PHP's json_encode writes an empty array as "[]"
+        return {} if value is None or value in ("", []) else value
 
     def tokens(self) -> OAuthTokens | None:
         if self.auth_id is None or self.refresh_id is None or not self.domain:
@@ -229,7 +254,7 @@ class Placement(_Authorized):
             payload["server_endpoint"] = self.server_endpoint
         if self.application_token is not None:
             payload["application_token"] = self.application_token.get_secret_value()
-        return OAuthTokens.from_payload(payload, now=time.time())
+        return _request_tokens(payload)
 
     def _member_id(self) -> str:
         return self.member_id or ""

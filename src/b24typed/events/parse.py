@@ -73,6 +73,8 @@ def decode_body(body: Body, content_type: str | None = None) -> dict[str, Any]:
         value = json.loads(text)
     except ValueError:
         raise EventPayloadError("the body is not valid JSON") from None
+    except RecursionError:
+        raise EventPayloadError("the JSON body is nested too deep") from None
     if not isinstance(value, dict):
         raise EventPayloadError("the JSON body is not an object")
     return value

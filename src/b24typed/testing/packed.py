@@ -3,7 +3,7 @@
 A source checkout reads ``schemas/`` itself; a wheel carries ``schemas.json.gz`` instead, written
 by the build hook (``hatch_build.py``) with :func:`pack`. Only what the fake portal reads is kept
 (method, scopes, kind, paging, the list keys, the params and result schemas, the example result),
-which makes 15 MB of schema files about 0.3 MB. Standard library only: the build hook loads this
+which makes 15 MB of schema files about 0.2 MB. Standard library only: the build hook loads this
 file on its own.
 """
 
@@ -15,12 +15,27 @@ from pathlib import Path
 from typing import Any
 
 FILE_NAME = "schemas.json.gz"
-FIELDS = ("method", "api", "module", "scopes", "kind", "pagination", "list", "params", "result")
+FIELDS = ("method", "api", "module", "scopes", "kind", "pagination", "list", "result")
+
+
+def _without_provenance(schema: Any) -> Any:
+    """A JSON Schema without its ``x-source`` marks (where each type came from)."""
+    if isinstance(schema, dict):
+        return {k: _without_provenance(v) for k, v in schema.items() if k != "x-source"}
+    if isinstance(schema, list):
+        return [_without_provenance(v) for v in schema]
+    return schema
 
 
 def slim(document: dict[str, Any]) -> dict[str, Any]:
-    """The parts of a schema file the fake portal reads."""
+    """The parts of a schema file the fake portal reads (``params`` only for REST 3.0, whose
+    OpenAPI description it serves)."""
     kept = {key: document[key] for key in FIELDS if key in document}
+    if document.get("api") == 3 and "params" in document:
+        kept["params"] = document["params"]
+    for key in ("params", "result"):
+        if key in kept:
+            kept[key] = _without_provenance(kept[key])
     examples = document.get("examples")
     response = examples.get("response") if isinstance(examples, dict) else None
     if isinstance(response, dict) and "result" in response:
