@@ -98,7 +98,7 @@ class _TypedSync(V2Root):
     def request(self, method: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> Call[R]:
         """The call a typed method would send, unsent: ``b24.request(b24.crm.item.get, id=5,
         entity_type_id=2)`` gives its method, API version and wire ``params``."""
-        call: Call[R] = request_of(method, kwargs)
+        call: Call[R] = request_of(method, kwargs, stacklevel=3)
         return call
 
     def raw(
@@ -107,7 +107,7 @@ class _TypedSync(V2Root):
         """Send a typed method's call and return the unparsed :class:`AjaxResult` (errors not
         raised): ``b24.raw(b24.crm.item.get, entity_type_id=2, id=5)``, the escape hatch when a
         portal answers outside the schema."""
-        call = request_of(method, kwargs)
+        call = request_of(method, kwargs, stacklevel=3)
         answer: AjaxResult[Any] = self.call(call.api, call.method, call.params)  # type: ignore[attr-defined]
         return answer
 
@@ -137,14 +137,14 @@ class _TypedAsync(AsyncV2Root):
         self, method: Callable[P, Awaitable[R]], /, *args: P.args, **kwargs: P.kwargs
     ) -> Call[R]:
         """The call a typed method would send, unsent (see the sync client's ``request``)."""
-        call: Call[R] = request_of(method, kwargs)
+        call: Call[R] = request_of(method, kwargs, stacklevel=3)
         return call
 
     async def raw(
         self, method: Callable[P, object], /, *args: P.args, **kwargs: P.kwargs
     ) -> AjaxResult[Any]:
         """Send a typed method's call; the unparsed :class:`AjaxResult` (errors not raised)."""
-        call = request_of(method, kwargs)
+        call = request_of(method, kwargs, stacklevel=3)
         answer: AjaxResult[Any] = await self.call(call.api, call.method, call.params)  # type: ignore[attr-defined]
         return answer
 

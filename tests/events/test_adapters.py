@@ -250,3 +250,14 @@ def test_the_bare_asgi_endpoint_refuses_a_flood(monkeypatch: pytest.MonkeyPatch)
     with TestClient(app) as client:
         answer = client.post("/events/", content="x" * 101, headers=FORM)
     assert answer.status_code == 413
+
+
+def test_the_fastapi_dependency_refuses_a_flood(monkeypatch: pytest.MonkeyPatch) -> None:
+    from b24typed.events import asgi
+
+    monkeypatch.setattr(asgi, "MAX_BODY", len(event_body()))
+    with TestClient(fastapi_app) as client:
+        flood = client.post("/events", content=event_body() + "&x=y", headers=FORM)
+        at_the_limit = client.post("/events", content=event_body(), headers=FORM)
+    assert flood.status_code == 413
+    assert (at_the_limit.status_code, at_the_limit.text) == (200, '"deal 42"')

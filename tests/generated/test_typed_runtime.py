@@ -224,3 +224,13 @@ def test_a_keyset_walk_that_replaces_order_warns(
     with caplog.at_level("WARNING", logger="b24typed"):
         list(b24.crm.item.iterate_list(entity_type_id=2, order={"title": "DESC"}, mode="offset"))
     assert not [r for r in caplog.records if "order" in r.getMessage()]
+
+
+def test_request_of_a_deprecated_method_warns_at_the_callers_line() -> None:
+    b24 = B24Hook(b24_url="https://example.bitrix24.com", user_id=1, secret="s")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = sys._getframe().f_lineno + 1
+        call = b24.request(b24.crm.deal.get, id=5)
+    assert call.method == "crm.deal.get"
+    assert [(Path(w.filename).name, w.lineno) for w in caught] == [(Path(__file__).name, line)]

@@ -18,6 +18,7 @@ model fields. Everything that runs lives here:
 from __future__ import annotations
 
 import importlib
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypeAlias, TypeVar
 
@@ -441,8 +442,14 @@ class _AsyncCapture:
         return call
 
 
-def request_of(method: Callable[..., Any], kwargs: Mapping[str, Any]) -> Call[Any]:
-    """The :class:`Call` a bound generated method (sync or async) would send for ``kwargs``."""
+def request_of(
+    method: Callable[..., Any], kwargs: Mapping[str, Any], *, stacklevel: int = 2
+) -> Call[Any]:
+    """The :class:`Call` a bound generated method (sync or async) would send for ``kwargs``.
+
+    A deprecated method's warning is given again at ``stacklevel`` (1 is this function), so that
+    it names the user's line rather than this function.
+    """
     if isinstance(method, Namespace):  # a method that is also a namespace (``b24.lists.get``)
         method = method.__call__
     namespace = getattr(method, "__self__", None)
@@ -455,7 +462,11 @@ def request_of(method: Callable[..., Any], kwargs: Mapping[str, Any]) -> Call[An
     capture = _AsyncCapture() if is_async else _Capture()
     # The generated class that defines the method (a client mixes the root namespace in).
     owner = next(c for c in type(namespace).__mro__ if method.__name__ in vars(c))
-    answer: Any = getattr(owner(capture), method.__name__)(**kwargs)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DeprecationWarning)
+        answer: Any = getattr(owner(capture), method.__name__)(**kwargs)
+    for warning in caught:
+        warnings.warn(warning.message, warning.category, stacklevel=stacklevel)
     if is_async:
         try:  # the async twin awaits the capture, which finishes at once
             answer.send(None)

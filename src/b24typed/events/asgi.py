@@ -14,7 +14,7 @@ one, and ``200`` after the handler (sync or async) returns.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any
 
 from b24typed.events.base import EventPayloadError, EventVerificationError
@@ -50,7 +50,7 @@ class B24Endpoint:
         if scope["method"] != "POST":
             await _answer(send, 405, b"POST only")
             return
-        body = await _body(receive)
+        body = await read_capped(_chunks(receive))
         if body is None:
             await _answer(send, 413, b"body too large")
             return
@@ -73,18 +73,24 @@ class B24Endpoint:
         await _answer(send, 200, b"")
 
 
-async def _body(receive: Receive) -> bytes | None:
-    chunks: list[bytes] = []
+async def read_capped(chunks: AsyncIterable[bytes]) -> bytes | None:
+    """The body ``chunks`` make up, or ``None`` once it passes :data:`MAX_BODY`."""
+    parts: list[bytes] = []
     size = 0
-    while True:
-        message = await receive()
-        chunk = message.get("body", b"")
+    async for chunk in chunks:
         size += len(chunk)
         if size > MAX_BODY:
             return None
-        chunks.append(chunk)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+async def _chunks(receive: Receive) -> AsyncIterator[bytes]:
+    while True:
+        message = await receive()
+        yield message.get("body", b"")
         if not message.get("more_body"):
-            return b"".join(chunks)
+            return
 
 
 async def _answer(send: Send, status: int, text: bytes) -> None:

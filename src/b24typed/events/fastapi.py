@@ -8,8 +8,8 @@
         event: Annotated[Event[Any], Depends(event_dependency(application_token=lookup))],
     ) -> None: ...
 
-A forged request is answered ``403``, a body that is not an event ``400``; user code runs only
-for verified requests. Install with the ``b24typed[fastapi]`` extra.
+A forged request is answered ``403``, a body that is not an event ``400``, a body over 8 MiB
+``413``; user code runs only for verified requests. Install with the ``b24typed[fastapi]`` extra.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 from fastapi import HTTPException
 from starlette.requests import Request
 
+from b24typed.events.asgi import read_capped
 from b24typed.events.base import Event, EventPayloadError, EventVerificationError, Placement
 from b24typed.events.parse import ApplicationToken, Install, RequestKind, parse_request
 
@@ -33,8 +34,11 @@ async def read_request(
     application_token: ApplicationToken | None = None,
     member_id: str | None = None,
 ) -> Any:
-    """Parse a Starlette request as ``kind``; a refused or unreadable one is an HTTPException."""
-    body = await request.body()
+    """Parse a Starlette request as ``kind``; a refused, unreadable or too large one (over
+    :data:`b24typed.events.asgi.MAX_BODY`) is an HTTPException."""
+    body = await read_capped(request.stream())
+    if body is None:
+        raise HTTPException(413, "body too large")
     try:
         return parse_request(
             kind,
