@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from b24typed import AsyncB24Hook, B24Hook, LimitConfig, ManualClock
-from b24typed.testing import FakePortal
+from b24typed.testing import FakePortal, LatencyProfile
 
 from .test_lists import check_once, deal_churn
 
@@ -222,3 +222,24 @@ def test_memory_stays_flat_streaming_a_million_items() -> None:
     # was read would add at least 2 blocks an item, 1.8 million from the first sample to the
     # last
     assert max(blocks) - min(blocks) < 250_000, blocks
+
+
+def test_the_parallel_export_costs_the_portal_no_more_than_the_sequential_walk() -> None:
+    """The last range ends at the highest id the first request saw: no extra page is sent to
+    confirm the end of the list, so the parallel walk's commands and server time (cloud
+    profile) are no more than the sequential chained walk's."""
+    spent: dict[int, tuple[int, float]] = {}
+    for chains in (1, 16):
+        portal = FakePortal(clock=ManualClock(), latency=LatencyProfile.cloud())
+        portal.crm.seed_deals(10_000)
+        client = B24Hook.from_webhook_url(
+            portal.webhook_url,
+            http_client=portal.client(),
+            limits=LimitConfig.off(),
+            clock=portal.clock,  # type: ignore[arg-type]
+        )
+        items = client.call_list_method("crm.deal.list", {"select": ["ID"]}, max_concurrency=chains)
+        assert sorted(_ids(items)) == list(range(1, 10_001))
+        spent[chains] = (portal.stats.calls["crm.deal.list"], portal.stats.server_time)
+    assert spent[16][0] <= spent[1][0], spent
+    assert spent[16][1] <= spent[1][1], spent

@@ -8,8 +8,9 @@ in the sync client, tasks in the async one). The next round starts before the ca
 round's pages, so the caller's work and the portal's overlap. A range whose last page reaches
 its upper bound, or comes back short, is done; when fewer ranges are left than the walk may
 run, the largest one is cut in two, so sparse ids do not leave one long chain walking alone.
-The last range has no upper bound, so items added at the end of the list during the walk are
-read as the sequential walk reads them.
+The last range ends at the highest id the first request saw, so no page is sent only to confirm
+the end of the list: every item that existed at the start comes back, while items added above
+that id during the walk are not read (the walk promises only items that exist all along).
 
 How many ranges run in a round: at most ``max_concurrency``, no more than the bucket has tokens
 for right now, and one when the method's operating budget is half spent. Memory holds two
@@ -55,18 +56,17 @@ Base = tuple[dict[str, Any], str, dict[str, Any]]
 
 @dataclass
 class _Range:
-    """Ids after ``cursor`` up to ``upper`` (``None``: no upper bound)."""
+    """Ids after ``cursor`` up to ``upper``."""
 
     cursor: int
-    upper: int | None
+    upper: int
     done: bool = False
     failures: int = 0
     held: list[list[Any]] = field(default_factory=list)
 
-    def pages_left(self, top: int, density: float) -> int:
+    def pages_left(self, density: float) -> int:
         """Pages this range still holds, judged by the ids left and the density seen."""
-        end = top if self.upper is None else self.upper
-        return max(1, math.ceil(max(0, end - self.cursor) * density / PAGE_SIZE))
+        return max(1, math.ceil(max(0, self.upper - self.cursor) * density / PAGE_SIZE))
 
 
 def parallel_pages(state: ClientState, query: ListQuery, reporter: _Reporter) -> StreamFlow[None]:
@@ -98,7 +98,7 @@ def parallel_pages(state: ClientState, query: ListQuery, reporter: _Reporter) ->
         return
     if top_id == cursor:
         return
-    walk = _Walk(state, query, base, top_id, len(first) / max(1, cursor - lowest + 1))
+    walk = _Walk(state, query, base, len(first) / max(1, cursor - lowest + 1))
     ranges = _split(cursor, top_id, walk.density, _concurrency(state, query))
     chains = _next_round(state, query, ranges)
     running: Running | None = yield Start(tuple(walk.batch(chain) for chain in chains))
@@ -110,7 +110,7 @@ def parallel_pages(state: ClientState, query: ListQuery, reporter: _Reporter) ->
                 yield from walk.take(chain, outcome)
             walk.end_round()
             ready = _ready(ranges, query.ordered)
-            ranges = _rebalance(ranges, top_id, walk.density, _concurrency(state, query))
+            ranges = _rebalance(ranges, walk.density, _concurrency(state, query))
             chains = _next_round(state, query, ranges)
             if chains:  # the next round runs while the caller takes this one's pages
                 running = yield Start(tuple(walk.batch(chain) for chain in chains))
@@ -188,7 +188,7 @@ def _concurrency(state: ClientState, query: ListQuery) -> int:
 
 
 def _split(cursor: int, top: int, density: float, chains: int) -> list[_Range]:
-    """Ranges after ``cursor`` of whole pages each (at the ``density`` seen), the last open."""
+    """Ranges after ``cursor`` up to ``top``, of whole pages each (at the ``density`` seen)."""
     pages = max(1, math.ceil((top - cursor) * density / PAGE_SIZE))
     chains = max(1, min(chains, pages // MIN_PAGES))
     width = max(1, math.ceil(math.ceil(pages / chains) * PAGE_SIZE / density))
@@ -198,7 +198,7 @@ def _split(cursor: int, top: int, density: float, chains: int) -> list[_Range]:
             break
         ranges.append(_Range(cursor, cursor + width))
         cursor += width
-    ranges.append(_Range(cursor, None))
+    ranges.append(_Range(cursor, top))
     return ranges
 
 
@@ -213,13 +213,12 @@ def _next_round(state: ClientState, query: ListQuery, ranges: list[_Range]) -> l
 
 @dataclass
 class _Walk:
-    """What every range's batch shares: the query, the page params, the highest id, and the
+    """What every range's batch shares: the query, the page params, and the
     items and ids seen so far (their ratio, the density, sizes the ranges and batches)."""
 
     state: ClientState
     query: ListQuery
     base: Base
-    top: int
     density: float
     items_seen: int = 0
     ids_seen: int = 0
@@ -233,9 +232,8 @@ class _Walk:
     def batch(self, chain: _Range) -> Flow[tuple[list[list[Any]], bool, e.AjaxError | None]]:
         """One chained batch of ``chain``, as long as its pages left (50 at most)."""
         params, filter_key, flt = self.base
-        if chain.upper is not None:
-            flt = {**flt, f"<={self.query.info.cursor_key}": chain.upper}
-        length = min(CHAIN, chain.pages_left(self.top, self.density))
+        flt = {**flt, f"<={self.query.info.cursor_key}": chain.upper}
+        length = min(CHAIN, chain.pages_left(self.density))
         return _chained_batch(
             self.state, self.query, (params, filter_key, flt), chain.cursor, length
         )
@@ -243,8 +241,6 @@ class _Walk:
     def _within(self, chain: _Range, page: list[Any]) -> list[Any]:
         """The items of ``page`` up to the range's upper bound (the next range has the rest)."""
         upper = chain.upper
-        if upper is None:
-            return page
         info, method = self.query.info, self.query.method
         if _item_id(page[-1], info, method) <= upper:
             return page
@@ -266,10 +262,9 @@ class _Walk:
             if len(items) < len(page):  # the portal ignored the upper bound: the range is done
                 finished = True
                 break
-        if finished or (chain.upper is not None and chain.cursor >= chain.upper):
+        if finished or chain.cursor >= chain.upper:
             chain.done = True
-            end = max(self.top, chain.cursor) if chain.upper is None else chain.upper
-            self.ids_seen += end - before
+            self.ids_seen += chain.upper - before
             return
         self.ids_seen += chain.cursor - before
         if error is not None:
@@ -290,19 +285,18 @@ def _ready(ranges: list[_Range], ordered: bool) -> list[list[Any]]:
     return pages
 
 
-def _rebalance(ranges: list[_Range], top: int, density: float, chains: int) -> list[_Range]:
+def _rebalance(ranges: list[_Range], density: float, chains: int) -> list[_Range]:
     """Drop done ranges; while fewer are left than may run, cut the largest in two."""
     ranges = [r for r in ranges if not r.done or r.held]
     while sum(not r.done for r in ranges) < chains:
         open_ranges = [r for r in ranges if not r.done]
         if not open_ranges:
             break
-        largest = max(open_ranges, key=lambda r: r.pages_left(top, density))
-        if largest.pages_left(top, density) < 2 * MIN_PAGES:
+        largest = max(open_ranges, key=lambda r: r.pages_left(density))
+        if largest.pages_left(density) < 2 * MIN_PAGES:
             break
-        end = top if largest.upper is None else largest.upper
-        middle = largest.cursor + max(1, (end - largest.cursor) // 2)
-        if middle >= end:
+        middle = largest.cursor + max(1, (largest.upper - largest.cursor) // 2)
+        if middle >= largest.upper:
             break
         upper_half = _Range(middle, largest.upper)
         largest.upper = middle
