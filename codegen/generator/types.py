@@ -175,9 +175,11 @@ class ModelsModule:
     def _docs_type(self, schema: dict[str, Any], types: list[str]) -> str | None:
         """The mapped type of a scalar field whose docs type is known (``char``, ``double``)."""
         tag = schema.get("x-bitrix-type")
+        values = schema.get("x-enum") or schema.get("enum")
+        if tag is None and isinstance(values, list) and set(values) == {"Y", "N"}:
+            tag = "string"  # a text field documented as Y/N is a flag
         if not isinstance(tag, str) or not set(types) <= _SCALAR_WIRE:
             return None
-        values = schema.get("x-enum") or schema.get("enum")
         found = python_type(tag, values=values if isinstance(values, list) else None)
         if found.read not in FIELD_TYPE_NAMES:
             return None

@@ -70,7 +70,7 @@ def build_document(page: MethodPage, context: Context) -> dict[str, Any]:
         _require_wrapper(result, value)
         if isinstance(value, list) and value:
             _array_result(result)
-        elif kind == "get" and isinstance(value, dict) and value:
+        elif kind != "fields" and isinstance(value, dict) and value:
             _object_result(result)
     mark_money(result)
     return {

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from b24typed.fieldtypes import is_portal_field
+from b24typed.fieldtypes import is_money_name, is_portal_field
 from codegen import schemafile
 from codegen.importers import examples, yfm
 from codegen.importers.descriptors import descriptor_fields
@@ -34,6 +34,7 @@ _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ID_NAME = re.compile(r"(^|_)ID$|^id$|[a-z]Id$")
 _YES_NO = re.compile(r"`Y`|\bY/N\b|\bY\b.{0,40}\bN\b")
+_MONEY_LIKE = frozenset({"double", "float", "number", "integer", "string"})
 _MAIN = "api-reference/crm/main-entities-fields.md"
 _ITEM = "api-reference/crm/universal/object-fields.md"
 
@@ -365,6 +366,9 @@ def build_entity(
                     if field["multiple"]:
                         field["type"] = _example_type(name, value[0]) if value else "any"
                     fields[name] = field
+    for name, field in fields.items():
+        if is_money_name(name) and field["type"] in _MONEY_LIKE and not field["multiple"]:
+            field["docs_type"], field["type"] = field["type"], "money"
     for document in bound:
         for sample in entity_samples(document, spec.wrapper):
             for name, value in sample.items():

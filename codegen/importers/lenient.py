@@ -209,7 +209,7 @@ def _widen_array(schema: Schema, value: list[Any]) -> None:
             schema["items"] = infer(item)
 
 
-_NUMERIC_TAGS = frozenset({"double", "float", "number", "integer", "int"})
+_NUMERIC_TAGS = frozenset({"double", "float", "number", "integer", "int", "string"})
 
 
 def mark_money(schema: Any) -> None:

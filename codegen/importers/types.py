@@ -14,6 +14,7 @@ _BASE: dict[str, Schema] = {
     "int": {"type": "integer"},
     "timestamp": {"type": "integer"},
     "double": {"type": "number"},
+    "money": {"type": "number"},
     "float": {"type": "number"},
     "number": {"type": "number"},
     "string": {"type": "string"},
@@ -90,7 +91,7 @@ _NAMED_OBJECTS: dict[str, Schema] = {
         },
     },
 }
-_KEEP_NAME = frozenset({"datetime", "date", "timestamp", "char", "text", "enum", "double"})
+_KEEP_NAME = frozenset({"datetime", "date", "timestamp", "char", "text", "enum", "double", "money"})
 
 
 def split_tokens(tokens: list[str]) -> list[str]:

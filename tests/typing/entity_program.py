@@ -29,7 +29,7 @@ def reads(b24: B24Hook) -> None:
     assert_type(b24.crm.item.iterate_list(entity_type_id=2), Iterator[Item])
     users = b24.user.get()
     assert_type(users[0], User)
-    assert_type(list(users), list[User])
+    assert_type(users, list[User])
     task = b24.tasks.task.get(task_id=1).task
     assert_type(task, Task)
     assert_type(task.responsible_id, int | None)

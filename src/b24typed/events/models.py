@@ -11,7 +11,7 @@ from pydantic import Field, SecretStr
 
 from b24typed.core.typed_models import B24Model, LInt, LList, LStr, Rows
 from b24typed.events.base import Event
-from b24typed.fieldtypes import DateTime, Id, Money
+from b24typed.fieldtypes import DateTime, Flag, Id, Money
 
 
 class OnAppInstallData(B24Model):
@@ -1058,7 +1058,7 @@ class OnTaskUpdateData(B24Model):
 class OnUserAddData(B24Model):
     """An object in the payload of ``ONUSERADD``."""
 
-    active: LStr = Field(None, alias="ACTIVE")
+    active: Flag = Field(None, alias="ACTIVE")
     date_register: LStr = Field(None, alias="DATE_REGISTER")
     email: LStr = Field(None, alias="EMAIL")
     id: LInt = Field(None, alias="ID")

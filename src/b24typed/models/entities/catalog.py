@@ -177,7 +177,7 @@ class Product(Entity):
     property258: Object = None
     property259: Many[dict[str, Any]] = None
     purchasing_currency: Text = Field(None, alias="purchasingCurrency")
-    purchasing_price: Text = Field(None, alias="purchasingPrice")
+    purchasing_price: Money = Field(None, alias="purchasingPrice")
     quantity: Money = None
     quantity_reserved: Money = Field(None, alias="quantityReserved")
     quantity_trace: Text = Field(None, alias="quantityTrace")
@@ -227,7 +227,7 @@ class CatalogProductOffer(Entity):
     property261: Object = None
     property262: Many[dict[str, Any]] = None
     purchasing_currency: Text = Field(None, alias="purchasingCurrency")
-    purchasing_price: Text = Field(None, alias="purchasingPrice")
+    purchasing_price: Money = Field(None, alias="purchasingPrice")
     quantity: Money = None
     quantity_reserved: Money = Field(None, alias="quantityReserved")
     quantity_trace: Text = Field(None, alias="quantityTrace")
@@ -307,7 +307,7 @@ class CatalogProductSku(Entity):
     property258: Object = None
     property259: Many[dict[str, Any]] = None
     purchasing_currency: Text = Field(None, alias="purchasingCurrency")
-    purchasing_price: Text = Field(None, alias="purchasingPrice")
+    purchasing_price: Money = Field(None, alias="purchasingPrice")
     quantity: Money = None
     sort: Money = None
     subscribe: Text = None

@@ -778,7 +778,7 @@ class Item(Entity):
     location_id: Id = Field(None, alias="locationId")
     login: Text = None
     logo: FileRef | None = None
-    lost_amount: Text = Field(None, alias="lostAmount")
+    lost_amount: Money = Field(None, alias="lostAmount")
     moved_by: Id = Field(None, alias="movedBy")
     moved_time: DateTime = Field(None, alias="movedTime")
     mycompany_id: Id = Field(None, alias="mycompanyId")
@@ -803,7 +803,7 @@ class Item(Entity):
     product_id: Text = Field(None, alias="productId")
     quote_id: Id = Field(None, alias="quoteId")
     quote_number: Text = Field(None, alias="quoteNumber")
-    received_amount: Text = Field(None, alias="receivedAmount")
+    received_amount: Money = Field(None, alias="receivedAmount")
     revenue: Money = None
     search_content: Text = Field(None, alias="searchContent")
     second_name: Text = Field(None, alias="secondName")
@@ -912,7 +912,7 @@ class ItemFields(TypedDict, total=False):
     locationId: int
     login: str
     logo: Mapping[str, Any] | int
-    lostAmount: str
+    lostAmount: decimal.Decimal | int | str
     mycompanyId: int
     name: str
     observers: Sequence[int]
@@ -934,7 +934,7 @@ class ItemFields(TypedDict, total=False):
     productId: str
     quoteId: int
     quoteNumber: str
-    receivedAmount: str
+    receivedAmount: decimal.Decimal | int | str
     revenue: decimal.Decimal | int | str
     searchContent: str
     secondName: str

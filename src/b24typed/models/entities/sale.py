@@ -29,7 +29,7 @@ class SaleBasketitem(Entity):
     can_buy: Text = Field(None, alias="canBuy")
     catalog_xml_id: Text = Field(None, alias="catalogXmlId")
     currency: Text = None
-    custom_price: Text = Field(None, alias="customPrice")
+    custom_price: Any = Field(None, alias="customPrice")
     date_insert: DateTime = Field(None, alias="dateInsert")
     date_update: DateTime = Field(None, alias="dateUpdate")
     dimensions: Text = None

@@ -47,11 +47,11 @@ _CRM_ACTIVITY_BADGE_DELETE: Spec[_m.CrmActivityBadgeDeleteResult] = Spec(
 _CRM_ACTIVITY_BADGE_GET: Spec[_m.CrmActivityBadgeGetResult] = Spec(
     2, "crm.activity.badge.get", _MODELS, "CrmActivityBadgeGetResult", {"code": "code"}
 )
-_CRM_ACTIVITY_BADGE_LIST: ListSpec[Any, _m.CrmActivityBadge] = ListSpec(
+_CRM_ACTIVITY_BADGE_LIST: ListSpec[_m.CrmActivityBadgeListResult, _m.CrmActivityBadge] = ListSpec(
     2,
     "crm.activity.badge.list",
     _MODELS,
-    None,
+    "CrmActivityBadgeListResult",
     {},
     item="CrmActivityBadge",
     items_key="badges",
@@ -771,7 +771,7 @@ class CrmActivityBadge(SyncNamespace):
         self,
         *,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.CrmActivityBadgeListResult:
         """One page of ``crm.activity.badge`` records.
 
         REST v2 method ``crm.activity.badge.list``.
@@ -779,6 +779,8 @@ class CrmActivityBadge(SyncNamespace):
         Docs:
         https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/badges/crm-activity-badge-list.html
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.crm.activity.CrmActivityBadgeListResult`.
         """
         return self._call(_CRM_ACTIVITY_BADGE_LIST, locals())
 
@@ -870,7 +872,7 @@ class AsyncCrmActivityBadge(AsyncNamespace):
         self,
         *,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.CrmActivityBadgeListResult:
         """One page of ``crm.activity.badge`` records.
 
         REST v2 method ``crm.activity.badge.list``.
@@ -878,6 +880,8 @@ class AsyncCrmActivityBadge(AsyncNamespace):
         Docs:
         https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/badges/crm-activity-badge-list.html
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.crm.activity.CrmActivityBadgeListResult`.
         """
         return await self._call(_CRM_ACTIVITY_BADGE_LIST, locals())
 
@@ -945,7 +949,7 @@ class BatchCrmActivityBadge(BatchNamespace):
         self,
         *,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.CrmActivityBadgeListResult]:
         """Queue ``crm.activity.badge.list`` in the batch."""
         return self._call(_CRM_ACTIVITY_BADGE_LIST, locals())
 

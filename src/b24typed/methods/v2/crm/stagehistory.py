@@ -26,22 +26,24 @@ if TYPE_CHECKING:
     import b24typed.models.v2.crm.stagehistory as _m
 
 _MODELS = "b24typed.models.v2.crm.stagehistory"
-_CRM_STAGEHISTORY_LIST: ListSpec[Any, _m.CrmStagehistoryListItem] = ListSpec(
-    2,
-    "crm.stagehistory.list",
-    _MODELS,
-    None,
-    {
-        "entity_type_id": "entityTypeId",
-        "filter": "filter",
-        "order": "order",
-        "select": "select",
-        "start": "start",
-    },
-    item="CrmStagehistoryListItem",
-    items_key="items",
-    id_key="ID",
-    cursor_key="ID",
+_CRM_STAGEHISTORY_LIST: ListSpec[_m.CrmStagehistoryListResult, _m.CrmStagehistoryListItem] = (
+    ListSpec(
+        2,
+        "crm.stagehistory.list",
+        _MODELS,
+        "CrmStagehistoryListResult",
+        {
+            "entity_type_id": "entityTypeId",
+            "filter": "filter",
+            "order": "order",
+            "select": "select",
+            "start": "start",
+        },
+        item="CrmStagehistoryListItem",
+        items_key="items",
+        id_key="ID",
+        cursor_key="ID",
+    )
 )
 
 
@@ -57,7 +59,7 @@ class CrmStagehistory(SyncNamespace):
         select: Mapping[str, Any] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.CrmStagehistoryListResult:
         """One page of ``crm.stagehistory`` records.
 
         REST v2 method ``crm.stagehistory.list``.
@@ -65,6 +67,8 @@ class CrmStagehistory(SyncNamespace):
         Docs:
             https://apidocs.bitrix24.com/api-reference/crm/crm-stage-history-list.html
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.crm.stagehistory.CrmStagehistoryListResult`.
         """
         return self._call(_CRM_STAGEHISTORY_LIST, locals())
 
@@ -111,7 +115,7 @@ class AsyncCrmStagehistory(AsyncNamespace):
         select: Mapping[str, Any] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.CrmStagehistoryListResult:
         """One page of ``crm.stagehistory`` records.
 
         REST v2 method ``crm.stagehistory.list``.
@@ -119,6 +123,8 @@ class AsyncCrmStagehistory(AsyncNamespace):
         Docs:
             https://apidocs.bitrix24.com/api-reference/crm/crm-stage-history-list.html
         Every page, item by item: ``iterate_list(...)``.
+        Returns:
+            :class:`b24typed.models.v2.crm.stagehistory.CrmStagehistoryListResult`.
         """
         return await self._call(_CRM_STAGEHISTORY_LIST, locals())
 
@@ -165,6 +171,6 @@ class BatchCrmStagehistory(BatchNamespace):
         select: Mapping[str, Any] | Unset = UNSET,
         start: int | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.CrmStagehistoryListResult]:
         """Queue ``crm.stagehistory.list`` in the batch."""
         return self._call(_CRM_STAGEHISTORY_LIST, locals())

@@ -27,8 +27,12 @@ if TYPE_CHECKING:
     import b24typed.models.v2.disk.file as _m
 
 _MODELS = "b24typed.models.v2.disk.file"
-_DISK_FILE_COPY_TO: Spec[Any] = Spec(
-    2, "disk.file.copyTo", _MODELS, None, {"id": "id", "target_folder_id": "targetFolderId"}
+_DISK_FILE_COPY_TO: Spec[_m.DiskFileCopyToResult] = Spec(
+    2,
+    "disk.file.copyTo",
+    _MODELS,
+    "DiskFileCopyToResult",
+    {"id": "id", "target_folder_id": "targetFolderId"},
 )
 _DISK_FILE_DELETE: Spec[_m.DiskFileDeleteResult] = Spec(
     2, "disk.file.delete", _MODELS, "DiskFileDeleteResult", {"id": "id"}
@@ -53,16 +57,28 @@ _DISK_FILE_GET_VERSIONS: ListSpec[_m.DiskFileGetVersionsResult, _m.DiskFileGetVe
         cursor_key="ID",
     )
 )
-_DISK_FILE_MARK_DELETED: Spec[Any] = Spec(2, "disk.file.markDeleted", _MODELS, None, {"id": "id"})
-_DISK_FILE_MOVE_TO: Spec[Any] = Spec(
-    2, "disk.file.moveTo", _MODELS, None, {"id": "id", "target_folder_id": "targetFolderId"}
+_DISK_FILE_MARK_DELETED: Spec[_m.DiskFileMarkDeletedResult] = Spec(
+    2, "disk.file.markDeleted", _MODELS, "DiskFileMarkDeletedResult", {"id": "id"}
 )
-_DISK_FILE_RENAME: Spec[Any] = Spec(
-    2, "disk.file.rename", _MODELS, None, {"id": "id", "new_name": "newName"}
+_DISK_FILE_MOVE_TO: Spec[_m.DiskFileMoveToResult] = Spec(
+    2,
+    "disk.file.moveTo",
+    _MODELS,
+    "DiskFileMoveToResult",
+    {"id": "id", "target_folder_id": "targetFolderId"},
 )
-_DISK_FILE_RESTORE: Spec[Any] = Spec(2, "disk.file.restore", _MODELS, None, {"id": "id"})
-_DISK_FILE_RESTORE_FROM_VERSION: Spec[Any] = Spec(
-    2, "disk.file.restoreFromVersion", _MODELS, None, {"id": "id", "version_id": "versionId"}
+_DISK_FILE_RENAME: Spec[_m.DiskFileRenameResult] = Spec(
+    2, "disk.file.rename", _MODELS, "DiskFileRenameResult", {"id": "id", "new_name": "newName"}
+)
+_DISK_FILE_RESTORE: Spec[_m.DiskFileRestoreResult] = Spec(
+    2, "disk.file.restore", _MODELS, "DiskFileRestoreResult", {"id": "id"}
+)
+_DISK_FILE_RESTORE_FROM_VERSION: Spec[_m.DiskFileRestoreFromVersionResult] = Spec(
+    2,
+    "disk.file.restoreFromVersion",
+    _MODELS,
+    "DiskFileRestoreFromVersionResult",
+    {"id": "id", "version_id": "versionId"},
 )
 _DISK_FILE_SEARCH: ListSpec[_m.DiskFileSearchResult, _m.DiskFileSearchItem] = ListSpec(
     2,
@@ -75,8 +91,12 @@ _DISK_FILE_SEARCH: ListSpec[_m.DiskFileSearchResult, _m.DiskFileSearchItem] = Li
     id_key="ID",
     cursor_key="ID",
 )
-_DISK_FILE_UPLOAD_VERSION: Spec[Any] = Spec(
-    2, "disk.file.uploadVersion", _MODELS, None, {"file_content": "fileContent", "id": "id"}
+_DISK_FILE_UPLOAD_VERSION: Spec[_m.DiskFileUploadVersionResult] = Spec(
+    2,
+    "disk.file.uploadVersion",
+    _MODELS,
+    "DiskFileUploadVersionResult",
+    {"file_content": "fileContent", "id": "id"},
 )
 
 
@@ -89,13 +109,15 @@ class DiskFile(SyncNamespace):
         id: int,
         target_folder_id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFileCopyToResult:
         """The ``copyTo`` action of ``disk.file``.
 
         REST v2 method ``disk.file.copyTo``.
         Scopes: disk.
         Docs:
             https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-copy-to.html
+        Returns:
+            :class:`b24typed.models.v2.disk.file.DiskFileCopyToResult`.
         """
         return self._call(_DISK_FILE_COPY_TO, locals())
 
@@ -214,13 +236,15 @@ class DiskFile(SyncNamespace):
         *,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFileMarkDeletedResult:
         """The ``markDeleted`` action of ``disk.file``.
 
         REST v2 method ``disk.file.markDeleted``.
         Scopes: disk.
         Docs:
             https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-mark-deleted.html
+        Returns:
+            :class:`b24typed.models.v2.disk.file.DiskFileMarkDeletedResult`.
         """
         return self._call(_DISK_FILE_MARK_DELETED, locals())
 
@@ -230,13 +254,15 @@ class DiskFile(SyncNamespace):
         id: int,
         target_folder_id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFileMoveToResult:
         """The ``moveTo`` action of ``disk.file``.
 
         REST v2 method ``disk.file.moveTo``.
         Scopes: disk.
         Docs:
             https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-move-to.html
+        Returns:
+            :class:`b24typed.models.v2.disk.file.DiskFileMoveToResult`.
         """
         return self._call(_DISK_FILE_MOVE_TO, locals())
 
@@ -246,13 +272,15 @@ class DiskFile(SyncNamespace):
         id: int,
         new_name: str,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFileRenameResult:
         """The ``rename`` action of ``disk.file``.
 
         REST v2 method ``disk.file.rename``.
         Scopes: disk.
         Docs:
             https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-rename.html
+        Returns:
+            :class:`b24typed.models.v2.disk.file.DiskFileRenameResult`.
         """
         return self._call(_DISK_FILE_RENAME, locals())
 
@@ -261,13 +289,15 @@ class DiskFile(SyncNamespace):
         *,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFileRestoreResult:
         """The ``restore`` action of ``disk.file``.
 
         REST v2 method ``disk.file.restore``.
         Scopes: disk.
         Docs:
             https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-restore.html
+        Returns:
+            :class:`b24typed.models.v2.disk.file.DiskFileRestoreResult`.
         """
         return self._call(_DISK_FILE_RESTORE, locals())
 
@@ -277,13 +307,15 @@ class DiskFile(SyncNamespace):
         id: int,
         version_id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFileRestoreFromVersionResult:
         """The ``restoreFromVersion`` action of ``disk.file``.
 
         REST v2 method ``disk.file.restoreFromVersion``.
         Scopes: disk.
         Docs:
         https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-restore-from-version.html
+        Returns:
+            :class:`b24typed.models.v2.disk.file.DiskFileRestoreFromVersionResult`.
         """
         return self._call(_DISK_FILE_RESTORE_FROM_VERSION, locals())
 
@@ -340,13 +372,15 @@ class DiskFile(SyncNamespace):
         file_content: Sequence[Any],
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFileUploadVersionResult:
         """The ``uploadVersion`` action of ``disk.file``.
 
         REST v2 method ``disk.file.uploadVersion``.
         Scopes: disk.
         Docs:
         https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-upload-version.html
+        Returns:
+            :class:`b24typed.models.v2.disk.file.DiskFileUploadVersionResult`.
         """
         return self._call(_DISK_FILE_UPLOAD_VERSION, locals())
 
@@ -363,13 +397,15 @@ class AsyncDiskFile(AsyncNamespace):
         id: int,
         target_folder_id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFileCopyToResult:
         """The ``copyTo`` action of ``disk.file``.
 
         REST v2 method ``disk.file.copyTo``.
         Scopes: disk.
         Docs:
             https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-copy-to.html
+        Returns:
+            :class:`b24typed.models.v2.disk.file.DiskFileCopyToResult`.
         """
         return await self._call(_DISK_FILE_COPY_TO, locals())
 
@@ -488,13 +524,15 @@ class AsyncDiskFile(AsyncNamespace):
         *,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFileMarkDeletedResult:
         """The ``markDeleted`` action of ``disk.file``.
 
         REST v2 method ``disk.file.markDeleted``.
         Scopes: disk.
         Docs:
             https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-mark-deleted.html
+        Returns:
+            :class:`b24typed.models.v2.disk.file.DiskFileMarkDeletedResult`.
         """
         return await self._call(_DISK_FILE_MARK_DELETED, locals())
 
@@ -504,13 +542,15 @@ class AsyncDiskFile(AsyncNamespace):
         id: int,
         target_folder_id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFileMoveToResult:
         """The ``moveTo`` action of ``disk.file``.
 
         REST v2 method ``disk.file.moveTo``.
         Scopes: disk.
         Docs:
             https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-move-to.html
+        Returns:
+            :class:`b24typed.models.v2.disk.file.DiskFileMoveToResult`.
         """
         return await self._call(_DISK_FILE_MOVE_TO, locals())
 
@@ -520,13 +560,15 @@ class AsyncDiskFile(AsyncNamespace):
         id: int,
         new_name: str,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFileRenameResult:
         """The ``rename`` action of ``disk.file``.
 
         REST v2 method ``disk.file.rename``.
         Scopes: disk.
         Docs:
             https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-rename.html
+        Returns:
+            :class:`b24typed.models.v2.disk.file.DiskFileRenameResult`.
         """
         return await self._call(_DISK_FILE_RENAME, locals())
 
@@ -535,13 +577,15 @@ class AsyncDiskFile(AsyncNamespace):
         *,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFileRestoreResult:
         """The ``restore`` action of ``disk.file``.
 
         REST v2 method ``disk.file.restore``.
         Scopes: disk.
         Docs:
             https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-restore.html
+        Returns:
+            :class:`b24typed.models.v2.disk.file.DiskFileRestoreResult`.
         """
         return await self._call(_DISK_FILE_RESTORE, locals())
 
@@ -551,13 +595,15 @@ class AsyncDiskFile(AsyncNamespace):
         id: int,
         version_id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFileRestoreFromVersionResult:
         """The ``restoreFromVersion`` action of ``disk.file``.
 
         REST v2 method ``disk.file.restoreFromVersion``.
         Scopes: disk.
         Docs:
         https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-restore-from-version.html
+        Returns:
+            :class:`b24typed.models.v2.disk.file.DiskFileRestoreFromVersionResult`.
         """
         return await self._call(_DISK_FILE_RESTORE_FROM_VERSION, locals())
 
@@ -614,13 +660,15 @@ class AsyncDiskFile(AsyncNamespace):
         file_content: Sequence[Any],
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFileUploadVersionResult:
         """The ``uploadVersion`` action of ``disk.file``.
 
         REST v2 method ``disk.file.uploadVersion``.
         Scopes: disk.
         Docs:
         https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-upload-version.html
+        Returns:
+            :class:`b24typed.models.v2.disk.file.DiskFileUploadVersionResult`.
         """
         return await self._call(_DISK_FILE_UPLOAD_VERSION, locals())
 
@@ -637,7 +685,7 @@ class BatchDiskFile(BatchNamespace):
         id: int,
         target_folder_id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.DiskFileCopyToResult]:
         """Queue ``disk.file.copyTo`` in the batch."""
         return self._call(_DISK_FILE_COPY_TO, locals())
 
@@ -692,7 +740,7 @@ class BatchDiskFile(BatchNamespace):
         *,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.DiskFileMarkDeletedResult]:
         """Queue ``disk.file.markDeleted`` in the batch."""
         return self._call(_DISK_FILE_MARK_DELETED, locals())
 
@@ -702,7 +750,7 @@ class BatchDiskFile(BatchNamespace):
         id: int,
         target_folder_id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.DiskFileMoveToResult]:
         """Queue ``disk.file.moveTo`` in the batch."""
         return self._call(_DISK_FILE_MOVE_TO, locals())
 
@@ -712,7 +760,7 @@ class BatchDiskFile(BatchNamespace):
         id: int,
         new_name: str,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.DiskFileRenameResult]:
         """Queue ``disk.file.rename`` in the batch."""
         return self._call(_DISK_FILE_RENAME, locals())
 
@@ -721,7 +769,7 @@ class BatchDiskFile(BatchNamespace):
         *,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.DiskFileRestoreResult]:
         """Queue ``disk.file.restore`` in the batch."""
         return self._call(_DISK_FILE_RESTORE, locals())
 
@@ -731,7 +779,7 @@ class BatchDiskFile(BatchNamespace):
         id: int,
         version_id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.DiskFileRestoreFromVersionResult]:
         """Queue ``disk.file.restoreFromVersion`` in the batch."""
         return self._call(_DISK_FILE_RESTORE_FROM_VERSION, locals())
 
@@ -753,6 +801,6 @@ class BatchDiskFile(BatchNamespace):
         file_content: Sequence[Any],
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.DiskFileUploadVersionResult]:
         """Queue ``disk.file.uploadVersion`` in the batch."""
         return self._call(_DISK_FILE_UPLOAD_VERSION, locals())

@@ -27,11 +27,19 @@ if TYPE_CHECKING:
     import b24typed.models.v2.disk.folder as _m
 
 _MODELS = "b24typed.models.v2.disk.folder"
-_DISK_FOLDER_ADD_SUB_FOLDER: Spec[Any] = Spec(
-    2, "disk.folder.addSubFolder", _MODELS, None, {"data": "data", "id": "id"}
+_DISK_FOLDER_ADD_SUB_FOLDER: Spec[_m.DiskFolderAddSubFolderResult] = Spec(
+    2,
+    "disk.folder.addSubFolder",
+    _MODELS,
+    "DiskFolderAddSubFolderResult",
+    {"data": "data", "id": "id"},
 )
-_DISK_FOLDER_COPY_TO: Spec[Any] = Spec(
-    2, "disk.folder.copyTo", _MODELS, None, {"id": "id", "target_folder_id": "targetFolderId"}
+_DISK_FOLDER_COPY_TO: Spec[_m.DiskFolderCopyToResult] = Spec(
+    2,
+    "disk.folder.copyTo",
+    _MODELS,
+    "DiskFolderCopyToResult",
+    {"id": "id", "target_folder_id": "targetFolderId"},
 )
 _DISK_FOLDER_DELETE_TREE: Spec[_m.DiskFolderDeleteTreeResult] = Spec(
     2, "disk.folder.deleteTree", _MODELS, "DiskFolderDeleteTreeResult", {"id": "id"}
@@ -56,16 +64,22 @@ _DISK_FOLDER_GET_EXTERNAL_LINK: Spec[_m.DiskFolderGetExternalLinkResult] = Spec(
     2, "disk.folder.getExternalLink", _MODELS, "DiskFolderGetExternalLinkResult", {"id": "id"}
 )
 _DISK_FOLDER_GET_FIELDS: Spec[Any] = Spec(2, "disk.folder.getFields", _MODELS, None, {})
-_DISK_FOLDER_MARK_DELETED: Spec[Any] = Spec(
-    2, "disk.folder.markDeleted", _MODELS, None, {"id": "id"}
+_DISK_FOLDER_MARK_DELETED: Spec[_m.DiskFolderMarkDeletedResult] = Spec(
+    2, "disk.folder.markDeleted", _MODELS, "DiskFolderMarkDeletedResult", {"id": "id"}
 )
-_DISK_FOLDER_MOVE_TO: Spec[Any] = Spec(
-    2, "disk.folder.moveTo", _MODELS, None, {"id": "id", "target_folder_id": "targetFolderId"}
+_DISK_FOLDER_MOVE_TO: Spec[_m.DiskFolderMoveToResult] = Spec(
+    2,
+    "disk.folder.moveTo",
+    _MODELS,
+    "DiskFolderMoveToResult",
+    {"id": "id", "target_folder_id": "targetFolderId"},
 )
-_DISK_FOLDER_RENAME: Spec[Any] = Spec(
-    2, "disk.folder.rename", _MODELS, None, {"id": "id", "new_name": "newName"}
+_DISK_FOLDER_RENAME: Spec[_m.DiskFolderRenameResult] = Spec(
+    2, "disk.folder.rename", _MODELS, "DiskFolderRenameResult", {"id": "id", "new_name": "newName"}
 )
-_DISK_FOLDER_RESTORE: Spec[Any] = Spec(2, "disk.folder.restore", _MODELS, None, {"id": "id"})
+_DISK_FOLDER_RESTORE: Spec[_m.DiskFolderRestoreResult] = Spec(
+    2, "disk.folder.restore", _MODELS, "DiskFolderRestoreResult", {"id": "id"}
+)
 _DISK_FOLDER_SHARE_TO_USER: Spec[_m.DiskFolderShareToUserResult] = Spec(
     2,
     "disk.folder.shareToUser",
@@ -73,11 +87,11 @@ _DISK_FOLDER_SHARE_TO_USER: Spec[_m.DiskFolderShareToUserResult] = Spec(
     "DiskFolderShareToUserResult",
     {"id": "id", "task_name": "taskName", "user_id": "userId"},
 )
-_DISK_FOLDER_UPLOAD_FILE: Spec[Any] = Spec(
+_DISK_FOLDER_UPLOAD_FILE: Spec[_m.DiskFolderUploadFileResult] = Spec(
     2,
     "disk.folder.uploadFile",
     _MODELS,
-    None,
+    "DiskFolderUploadFileResult",
     {
         "data": "data",
         "id": "id",
@@ -97,13 +111,15 @@ class DiskFolder(SyncNamespace):
         data: Sequence[Any],
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFolderAddSubFolderResult:
         """The ``addSubFolder`` action of ``disk.folder``.
 
         REST v2 method ``disk.folder.addSubFolder``.
         Scopes: disk.
         Docs:
         https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-add-subfolder.html
+        Returns:
+            :class:`b24typed.models.v2.disk.folder.DiskFolderAddSubFolderResult`.
         """
         return self._call(_DISK_FOLDER_ADD_SUB_FOLDER, locals())
 
@@ -113,13 +129,15 @@ class DiskFolder(SyncNamespace):
         id: int,
         target_folder_id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFolderCopyToResult:
         """The ``copyTo`` action of ``disk.folder``.
 
         REST v2 method ``disk.folder.copyTo``.
         Scopes: disk.
         Docs:
             https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-copy-to.html
+        Returns:
+            :class:`b24typed.models.v2.disk.folder.DiskFolderCopyToResult`.
         """
         return self._call(_DISK_FOLDER_COPY_TO, locals())
 
@@ -240,13 +258,15 @@ class DiskFolder(SyncNamespace):
         *,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFolderMarkDeletedResult:
         """The ``markDeleted`` action of ``disk.folder``.
 
         REST v2 method ``disk.folder.markDeleted``.
         Scopes: disk.
         Docs:
         https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-mark-deleted.html
+        Returns:
+            :class:`b24typed.models.v2.disk.folder.DiskFolderMarkDeletedResult`.
         """
         return self._call(_DISK_FOLDER_MARK_DELETED, locals())
 
@@ -256,13 +276,15 @@ class DiskFolder(SyncNamespace):
         id: int,
         target_folder_id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFolderMoveToResult:
         """The ``moveTo`` action of ``disk.folder``.
 
         REST v2 method ``disk.folder.moveTo``.
         Scopes: disk.
         Docs:
             https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-move-to.html
+        Returns:
+            :class:`b24typed.models.v2.disk.folder.DiskFolderMoveToResult`.
         """
         return self._call(_DISK_FOLDER_MOVE_TO, locals())
 
@@ -272,13 +294,15 @@ class DiskFolder(SyncNamespace):
         id: int,
         new_name: str,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFolderRenameResult:
         """The ``rename`` action of ``disk.folder``.
 
         REST v2 method ``disk.folder.rename``.
         Scopes: disk.
         Docs:
             https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-rename.html
+        Returns:
+            :class:`b24typed.models.v2.disk.folder.DiskFolderRenameResult`.
         """
         return self._call(_DISK_FOLDER_RENAME, locals())
 
@@ -287,13 +311,15 @@ class DiskFolder(SyncNamespace):
         *,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFolderRestoreResult:
         """The ``restore`` action of ``disk.folder``.
 
         REST v2 method ``disk.folder.restore``.
         Scopes: disk.
         Docs:
             https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-restore.html
+        Returns:
+            :class:`b24typed.models.v2.disk.folder.DiskFolderRestoreResult`.
         """
         return self._call(_DISK_FOLDER_RESTORE, locals())
 
@@ -327,13 +353,15 @@ class DiskFolder(SyncNamespace):
         generate_unique_name: bool | Unset = UNSET,
         rights: Sequence[Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFolderUploadFileResult:
         """The ``uploadFile`` action of ``disk.folder``.
 
         REST v2 method ``disk.folder.uploadFile``.
         Scopes: disk.
         Docs:
         https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-upload-file.html
+        Returns:
+            :class:`b24typed.models.v2.disk.folder.DiskFolderUploadFileResult`.
         """
         return self._call(_DISK_FOLDER_UPLOAD_FILE, locals())
 
@@ -350,13 +378,15 @@ class AsyncDiskFolder(AsyncNamespace):
         data: Sequence[Any],
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFolderAddSubFolderResult:
         """The ``addSubFolder`` action of ``disk.folder``.
 
         REST v2 method ``disk.folder.addSubFolder``.
         Scopes: disk.
         Docs:
         https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-add-subfolder.html
+        Returns:
+            :class:`b24typed.models.v2.disk.folder.DiskFolderAddSubFolderResult`.
         """
         return await self._call(_DISK_FOLDER_ADD_SUB_FOLDER, locals())
 
@@ -366,13 +396,15 @@ class AsyncDiskFolder(AsyncNamespace):
         id: int,
         target_folder_id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFolderCopyToResult:
         """The ``copyTo`` action of ``disk.folder``.
 
         REST v2 method ``disk.folder.copyTo``.
         Scopes: disk.
         Docs:
             https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-copy-to.html
+        Returns:
+            :class:`b24typed.models.v2.disk.folder.DiskFolderCopyToResult`.
         """
         return await self._call(_DISK_FOLDER_COPY_TO, locals())
 
@@ -493,13 +525,15 @@ class AsyncDiskFolder(AsyncNamespace):
         *,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFolderMarkDeletedResult:
         """The ``markDeleted`` action of ``disk.folder``.
 
         REST v2 method ``disk.folder.markDeleted``.
         Scopes: disk.
         Docs:
         https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-mark-deleted.html
+        Returns:
+            :class:`b24typed.models.v2.disk.folder.DiskFolderMarkDeletedResult`.
         """
         return await self._call(_DISK_FOLDER_MARK_DELETED, locals())
 
@@ -509,13 +543,15 @@ class AsyncDiskFolder(AsyncNamespace):
         id: int,
         target_folder_id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFolderMoveToResult:
         """The ``moveTo`` action of ``disk.folder``.
 
         REST v2 method ``disk.folder.moveTo``.
         Scopes: disk.
         Docs:
             https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-move-to.html
+        Returns:
+            :class:`b24typed.models.v2.disk.folder.DiskFolderMoveToResult`.
         """
         return await self._call(_DISK_FOLDER_MOVE_TO, locals())
 
@@ -525,13 +561,15 @@ class AsyncDiskFolder(AsyncNamespace):
         id: int,
         new_name: str,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFolderRenameResult:
         """The ``rename`` action of ``disk.folder``.
 
         REST v2 method ``disk.folder.rename``.
         Scopes: disk.
         Docs:
             https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-rename.html
+        Returns:
+            :class:`b24typed.models.v2.disk.folder.DiskFolderRenameResult`.
         """
         return await self._call(_DISK_FOLDER_RENAME, locals())
 
@@ -540,13 +578,15 @@ class AsyncDiskFolder(AsyncNamespace):
         *,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFolderRestoreResult:
         """The ``restore`` action of ``disk.folder``.
 
         REST v2 method ``disk.folder.restore``.
         Scopes: disk.
         Docs:
             https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-restore.html
+        Returns:
+            :class:`b24typed.models.v2.disk.folder.DiskFolderRestoreResult`.
         """
         return await self._call(_DISK_FOLDER_RESTORE, locals())
 
@@ -580,13 +620,15 @@ class AsyncDiskFolder(AsyncNamespace):
         generate_unique_name: bool | Unset = UNSET,
         rights: Sequence[Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskFolderUploadFileResult:
         """The ``uploadFile`` action of ``disk.folder``.
 
         REST v2 method ``disk.folder.uploadFile``.
         Scopes: disk.
         Docs:
         https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-upload-file.html
+        Returns:
+            :class:`b24typed.models.v2.disk.folder.DiskFolderUploadFileResult`.
         """
         return await self._call(_DISK_FOLDER_UPLOAD_FILE, locals())
 
@@ -603,7 +645,7 @@ class BatchDiskFolder(BatchNamespace):
         data: Sequence[Any],
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.DiskFolderAddSubFolderResult]:
         """Queue ``disk.folder.addSubFolder`` in the batch."""
         return self._call(_DISK_FOLDER_ADD_SUB_FOLDER, locals())
 
@@ -613,7 +655,7 @@ class BatchDiskFolder(BatchNamespace):
         id: int,
         target_folder_id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.DiskFolderCopyToResult]:
         """Queue ``disk.folder.copyTo`` in the batch."""
         return self._call(_DISK_FOLDER_COPY_TO, locals())
 
@@ -669,7 +711,7 @@ class BatchDiskFolder(BatchNamespace):
         *,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.DiskFolderMarkDeletedResult]:
         """Queue ``disk.folder.markDeleted`` in the batch."""
         return self._call(_DISK_FOLDER_MARK_DELETED, locals())
 
@@ -679,7 +721,7 @@ class BatchDiskFolder(BatchNamespace):
         id: int,
         target_folder_id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.DiskFolderMoveToResult]:
         """Queue ``disk.folder.moveTo`` in the batch."""
         return self._call(_DISK_FOLDER_MOVE_TO, locals())
 
@@ -689,7 +731,7 @@ class BatchDiskFolder(BatchNamespace):
         id: int,
         new_name: str,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.DiskFolderRenameResult]:
         """Queue ``disk.folder.rename`` in the batch."""
         return self._call(_DISK_FOLDER_RENAME, locals())
 
@@ -698,7 +740,7 @@ class BatchDiskFolder(BatchNamespace):
         *,
         id: int,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.DiskFolderRestoreResult]:
         """Queue ``disk.folder.restore`` in the batch."""
         return self._call(_DISK_FOLDER_RESTORE, locals())
 
@@ -724,6 +766,6 @@ class BatchDiskFolder(BatchNamespace):
         generate_unique_name: bool | Unset = UNSET,
         rights: Sequence[Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.DiskFolderUploadFileResult]:
         """Queue ``disk.folder.uploadFile`` in the batch."""
         return self._call(_DISK_FOLDER_UPLOAD_FILE, locals())

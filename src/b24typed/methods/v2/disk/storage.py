@@ -27,8 +27,12 @@ if TYPE_CHECKING:
     import b24typed.models.v2.disk.storage as _m
 
 _MODELS = "b24typed.models.v2.disk.storage"
-_DISK_STORAGE_ADD_FOLDER: Spec[Any] = Spec(
-    2, "disk.storage.addFolder", _MODELS, None, {"data": "data", "id": "id", "rights": "rights"}
+_DISK_STORAGE_ADD_FOLDER: Spec[_m.DiskStorageAddFolderResult] = Spec(
+    2,
+    "disk.storage.addFolder",
+    _MODELS,
+    "DiskStorageAddFolderResult",
+    {"data": "data", "id": "id", "rights": "rights"},
 )
 _DISK_STORAGE_GET: Spec[_m.DiskStorageGetResult] = Spec(
     2, "disk.storage.get", _MODELS, "DiskStorageGetResult", {"id": "id"}
@@ -47,7 +51,9 @@ _DISK_STORAGE_GET_CHILDREN: ListSpec[
     cursor_key="ID",
 )
 _DISK_STORAGE_GET_FIELDS: Spec[Any] = Spec(2, "disk.storage.getFields", _MODELS, None, {})
-_DISK_STORAGE_GET_FOR_APP: Spec[Any] = Spec(2, "disk.storage.getForApp", _MODELS, None, {})
+_DISK_STORAGE_GET_FOR_APP: Spec[_m.DiskStorageGetForAppResult] = Spec(
+    2, "disk.storage.getForApp", _MODELS, "DiskStorageGetForAppResult", {}
+)
 _DISK_STORAGE_GET_LIST: ListSpec[_m.DiskStorageGetListResult, _m.DiskStorageGetListItem] = ListSpec(
     2,
     "disk.storage.getList",
@@ -62,14 +68,18 @@ _DISK_STORAGE_GET_LIST: ListSpec[_m.DiskStorageGetListResult, _m.DiskStorageGetL
 _DISK_STORAGE_GET_TYPES: Spec[_m.DiskStorageGetTypesResult] = Spec(
     2, "disk.storage.getTypes", _MODELS, "DiskStorageGetTypesResult", {}
 )
-_DISK_STORAGE_RENAME: Spec[Any] = Spec(
-    2, "disk.storage.rename", _MODELS, None, {"id": "id", "new_name": "newName"}
+_DISK_STORAGE_RENAME: Spec[_m.DiskStorageRenameResult] = Spec(
+    2,
+    "disk.storage.rename",
+    _MODELS,
+    "DiskStorageRenameResult",
+    {"id": "id", "new_name": "newName"},
 )
-_DISK_STORAGE_UPLOAD_FILE: Spec[Any] = Spec(
+_DISK_STORAGE_UPLOAD_FILE: Spec[_m.DiskStorageUploadFileResult] = Spec(
     2,
     "disk.storage.uploadFile",
     _MODELS,
-    None,
+    "DiskStorageUploadFileResult",
     {
         "data": "data",
         "file_content": "fileContent",
@@ -90,13 +100,15 @@ class DiskStorage(SyncNamespace):
         id: int,
         rights: Sequence[Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskStorageAddFolderResult:
         """The ``addFolder`` action of ``disk.storage``.
 
         REST v2 method ``disk.storage.addFolder``.
         Scopes: disk.
         Docs:
         https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-add-folder.html
+        Returns:
+            :class:`b24typed.models.v2.disk.storage.DiskStorageAddFolderResult`.
         """
         return self._call(_DISK_STORAGE_ADD_FOLDER, locals())
 
@@ -182,13 +194,15 @@ class DiskStorage(SyncNamespace):
         self,
         *,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskStorageGetForAppResult:
         """The ``getForApp`` action of ``disk.storage``.
 
         REST v2 method ``disk.storage.getForApp``.
         Scopes: disk.
         Docs:
         https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-for-app.html
+        Returns:
+            :class:`b24typed.models.v2.disk.storage.DiskStorageGetForAppResult`.
         """
         return self._call(_DISK_STORAGE_GET_FOR_APP, locals())
 
@@ -259,13 +273,15 @@ class DiskStorage(SyncNamespace):
         id: int,
         new_name: str,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskStorageRenameResult:
         """The ``rename`` action of ``disk.storage``.
 
         REST v2 method ``disk.storage.rename``.
         Scopes: disk.
         Docs:
             https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-rename.html
+        Returns:
+            :class:`b24typed.models.v2.disk.storage.DiskStorageRenameResult`.
         """
         return self._call(_DISK_STORAGE_RENAME, locals())
 
@@ -278,13 +294,15 @@ class DiskStorage(SyncNamespace):
         generate_unique_name: bool | Unset = UNSET,
         rights: Sequence[Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskStorageUploadFileResult:
         """The ``uploadFile`` action of ``disk.storage``.
 
         REST v2 method ``disk.storage.uploadFile``.
         Scopes: disk.
         Docs:
         https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-upload-file.html
+        Returns:
+            :class:`b24typed.models.v2.disk.storage.DiskStorageUploadFileResult`.
         """
         return self._call(_DISK_STORAGE_UPLOAD_FILE, locals())
 
@@ -302,13 +320,15 @@ class AsyncDiskStorage(AsyncNamespace):
         id: int,
         rights: Sequence[Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskStorageAddFolderResult:
         """The ``addFolder`` action of ``disk.storage``.
 
         REST v2 method ``disk.storage.addFolder``.
         Scopes: disk.
         Docs:
         https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-add-folder.html
+        Returns:
+            :class:`b24typed.models.v2.disk.storage.DiskStorageAddFolderResult`.
         """
         return await self._call(_DISK_STORAGE_ADD_FOLDER, locals())
 
@@ -394,13 +414,15 @@ class AsyncDiskStorage(AsyncNamespace):
         self,
         *,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskStorageGetForAppResult:
         """The ``getForApp`` action of ``disk.storage``.
 
         REST v2 method ``disk.storage.getForApp``.
         Scopes: disk.
         Docs:
         https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-for-app.html
+        Returns:
+            :class:`b24typed.models.v2.disk.storage.DiskStorageGetForAppResult`.
         """
         return await self._call(_DISK_STORAGE_GET_FOR_APP, locals())
 
@@ -471,13 +493,15 @@ class AsyncDiskStorage(AsyncNamespace):
         id: int,
         new_name: str,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskStorageRenameResult:
         """The ``rename`` action of ``disk.storage``.
 
         REST v2 method ``disk.storage.rename``.
         Scopes: disk.
         Docs:
             https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-rename.html
+        Returns:
+            :class:`b24typed.models.v2.disk.storage.DiskStorageRenameResult`.
         """
         return await self._call(_DISK_STORAGE_RENAME, locals())
 
@@ -490,13 +514,15 @@ class AsyncDiskStorage(AsyncNamespace):
         generate_unique_name: bool | Unset = UNSET,
         rights: Sequence[Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.DiskStorageUploadFileResult:
         """The ``uploadFile`` action of ``disk.storage``.
 
         REST v2 method ``disk.storage.uploadFile``.
         Scopes: disk.
         Docs:
         https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-upload-file.html
+        Returns:
+            :class:`b24typed.models.v2.disk.storage.DiskStorageUploadFileResult`.
         """
         return await self._call(_DISK_STORAGE_UPLOAD_FILE, locals())
 
@@ -514,7 +540,7 @@ class BatchDiskStorage(BatchNamespace):
         id: int,
         rights: Sequence[Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.DiskStorageAddFolderResult]:
         """Queue ``disk.storage.addFolder`` in the batch."""
         return self._call(_DISK_STORAGE_ADD_FOLDER, locals())
 
@@ -551,7 +577,7 @@ class BatchDiskStorage(BatchNamespace):
         self,
         *,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.DiskStorageGetForAppResult]:
         """Queue ``disk.storage.getForApp`` in the batch."""
         return self._call(_DISK_STORAGE_GET_FOR_APP, locals())
 
@@ -580,7 +606,7 @@ class BatchDiskStorage(BatchNamespace):
         id: int,
         new_name: str,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.DiskStorageRenameResult]:
         """Queue ``disk.storage.rename`` in the batch."""
         return self._call(_DISK_STORAGE_RENAME, locals())
 
@@ -593,6 +619,6 @@ class BatchDiskStorage(BatchNamespace):
         generate_unique_name: bool | Unset = UNSET,
         rights: Sequence[Any] | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.DiskStorageUploadFileResult]:
         """Queue ``disk.storage.uploadFile`` in the batch."""
         return self._call(_DISK_STORAGE_UPLOAD_FILE, locals())

@@ -40,8 +40,12 @@ _USERCONSENT_AGREEMENT_LIST: ListSpec[
     id_key="ID",
     cursor_key="ID",
 )
-_USERCONSENT_AGREEMENT_TEXT: Spec[Any] = Spec(
-    2, "userconsent.agreement.text", _MODELS, None, {"id": "id", "replace": "replace"}
+_USERCONSENT_AGREEMENT_TEXT: Spec[_m.UserconsentAgreementTextResult] = Spec(
+    2,
+    "userconsent.agreement.text",
+    _MODELS,
+    "UserconsentAgreementTextResult",
+    {"id": "id", "replace": "replace"},
 )
 
 
@@ -94,13 +98,15 @@ class UserconsentAgreement(SyncNamespace):
         id: int,
         replace: _m.UserconsentAgreementTextReplace | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.UserconsentAgreementTextResult:
         """The ``text`` action of ``userconsent.agreement``.
 
         REST v2 method ``userconsent.agreement.text``.
         Scopes: userconsent.
         Docs:
         https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-text.html
+        Returns:
+        :class:`b24typed.models.v2.userconsent.agreement.UserconsentAgreementTextResult`.
         """
         return self._call(_USERCONSENT_AGREEMENT_TEXT, locals())
 
@@ -157,13 +163,15 @@ class AsyncUserconsentAgreement(AsyncNamespace):
         id: int,
         replace: _m.UserconsentAgreementTextReplace | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> Any:
+    ) -> _m.UserconsentAgreementTextResult:
         """The ``text`` action of ``userconsent.agreement``.
 
         REST v2 method ``userconsent.agreement.text``.
         Scopes: userconsent.
         Docs:
         https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-text.html
+        Returns:
+        :class:`b24typed.models.v2.userconsent.agreement.UserconsentAgreementTextResult`.
         """
         return await self._call(_USERCONSENT_AGREEMENT_TEXT, locals())
 
@@ -188,6 +196,6 @@ class BatchUserconsentAgreement(BatchNamespace):
         id: int,
         replace: _m.UserconsentAgreementTextReplace | Unset = UNSET,
         extra_params: Mapping[str, Any] | Unset = UNSET,
-    ) -> BatchHandle[Any]:
+    ) -> BatchHandle[_m.UserconsentAgreementTextResult]:
         """Queue ``userconsent.agreement.text`` in the batch."""
         return self._call(_USERCONSENT_AGREEMENT_TEXT, locals())

@@ -11,7 +11,7 @@ from typing import TypeAlias
 from pydantic import Field
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
-from b24typed.fieldtypes import DateTime
+from b24typed.fieldtypes import DateTime, Flag
 
 CalendarResourceAddResult: TypeAlias = LInt
 
@@ -28,10 +28,10 @@ class CalendarResourceBookingListItem(B24Model):
     date_to: DateTime = Field(None, alias="DATE_TO")
     date_to_formatted: LStr = Field(None, alias="DATE_TO_FORMATTED")
     date_to_ts_utc: LStr = Field(None, alias="DATE_TO_TS_UTC")
-    deleted: LStr = Field(None, alias="DELETED")
+    deleted: Flag = Field(None, alias="DELETED")
     description: LStr = Field(None, alias="DESCRIPTION")
     dt_length: LInt = Field(None, alias="DT_LENGTH")
-    dt_skip_time: LStr = Field(None, alias="DT_SKIP_TIME")
+    dt_skip_time: Flag = Field(None, alias="DT_SKIP_TIME")
     event_type: LStr = Field(None, alias="EVENT_TYPE")
     id: LStr = Field(None, alias="ID")
     is_meeting: LBool = Field(None, alias="IS_MEETING")

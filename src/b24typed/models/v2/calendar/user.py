@@ -11,6 +11,7 @@ from typing import TypeAlias
 from pydantic import Field
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LList, LStr
+from b24typed.fieldtypes import Flag
 
 
 class CalendarUserSettingsGetResultDefaultRemindersFullDayItem(B24Model):
@@ -41,7 +42,7 @@ class CalendarUserSettingsGetResultDefaultSections(B24Model):
 class CalendarUserSettingsGetResult(B24Model):
     """Result of ``calendar.user.settings.get`` (REST v2)."""
 
-    collapse_off_hours: LStr = Field(None, alias="collapseOffHours")
+    collapse_off_hours: Flag = Field(None, alias="collapseOffHours")
     crm_section: LStr = Field(None, alias="crmSection")
     default_reminders: CalendarUserSettingsGetResultDefaultReminders | None = Field(
         None, alias="defaultReminders"
@@ -53,13 +54,13 @@ class CalendarUserSettingsGetResult(B24Model):
     last_used_section: LStr = Field(None, alias="lastUsedSection")
     meet_section: LStr = Field(None, alias="meetSection")
     send_from_email: LStr = Field(None, alias="sendFromEmail")
-    show_completed_tasks: LStr = Field(None, alias="showCompletedTasks")
+    show_completed_tasks: Flag = Field(None, alias="showCompletedTasks")
     show_declined: LBool = Field(None, alias="showDeclined")
-    show_tasks: LStr = Field(None, alias="showTasks")
-    show_week_numbers: LStr = Field(None, alias="showWeekNumbers")
+    show_tasks: Flag = Field(None, alias="showTasks")
+    show_week_numbers: Flag = Field(None, alias="showWeekNumbers")
     sync_period_future: LStr = Field(None, alias="syncPeriodFuture")
     sync_period_past: LStr = Field(None, alias="syncPeriodPast")
-    sync_tasks: LStr = Field(None, alias="syncTasks")
+    sync_tasks: Flag = Field(None, alias="syncTasks")
     timezone_default_name: LStr = Field(None, alias="timezoneDefaultName")
     timezone_name: LStr = Field(None, alias="timezoneName")
     timezone_offset_utc: LInt = Field(None, alias="timezoneOffsetUTC")

@@ -33,6 +33,13 @@ CrmActivityBadgeDeleteResult: TypeAlias = LBool
 
 CrmActivityBadgeGetResult: TypeAlias = CrmActivityBadgeAddResult
 
+
+class CrmActivityBadgeListResult(B24Model):
+    """Result of ``crm.activity.badge.list`` (REST v2)."""
+
+    badges: Rows[CrmActivityBadge]
+
+
 CrmActivityBindingAddResult: TypeAlias = LBool
 
 CrmActivityBindingDeleteResult: TypeAlias = LBool

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LInt, LStr
+from b24typed.core.typed_models import B24Model, LInt, LStr, Rows
 from b24typed.fieldtypes import DateTime
 
 
@@ -22,3 +22,9 @@ class CrmStagehistoryListItem(B24Model):
     stage_id: LStr = Field(None, alias="STAGE_ID")
     stage_semantic_id: LStr = Field(None, alias="STAGE_SEMANTIC_ID")
     type_id: LInt = Field(None, alias="TYPE_ID")
+
+
+class CrmStagehistoryListResult(B24Model):
+    """Result of ``crm.stagehistory.list`` (REST v2)."""
+
+    items: Rows[CrmStagehistoryListItem]

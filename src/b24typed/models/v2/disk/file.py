@@ -10,8 +10,32 @@ from typing import Any, TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LStr, Rows
 from b24typed.fieldtypes import DateTime
+
+
+class DiskFileCopyToResult(B24Model):
+    """Result of ``disk.file.copyTo`` (REST v2)."""
+
+    code: Any = Field(None, alias="CODE")
+    created_by: LStr = Field(None, alias="CREATED_BY")
+    create_time: DateTime = Field(None, alias="CREATE_TIME")
+    deleted_by: Any = Field(None, alias="DELETED_BY")
+    deleted_type: LFloat = Field(None, alias="DELETED_TYPE")
+    delete_time: Any = Field(None, alias="DELETE_TIME")
+    detail_url: LStr = Field(None, alias="DETAIL_URL")
+    download_url: LStr = Field(None, alias="DOWNLOAD_URL")
+    file_id: LInt = Field(None, alias="FILE_ID")
+    global_content_version: LFloat = Field(None, alias="GLOBAL_CONTENT_VERSION")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
+    parent_id: LInt = Field(None, alias="PARENT_ID")
+    size: LStr = Field(None, alias="SIZE")
+    storage_id: LInt = Field(None, alias="STORAGE_ID")
+    type: LStr = Field(None, alias="TYPE")
+    updated_by: LStr = Field(None, alias="UPDATED_BY")
+    update_time: DateTime = Field(None, alias="UPDATE_TIME")
+
 
 DiskFileDeleteResult: TypeAlias = LBool
 
@@ -58,6 +82,80 @@ class DiskFileGetVersionsItem(B24Model):
 DiskFileGetVersionsResult: TypeAlias = Rows[DiskFileGetVersionsItem]
 
 
+class DiskFileMarkDeletedResult(B24Model):
+    """Result of ``disk.file.markDeleted`` (REST v2)."""
+
+    code: Any = Field(None, alias="CODE")
+    created_by: LStr = Field(None, alias="CREATED_BY")
+    create_time: DateTime = Field(None, alias="CREATE_TIME")
+    deleted_by: LStr = Field(None, alias="DELETED_BY")
+    deleted_type: LStr = Field(None, alias="DELETED_TYPE")
+    delete_time: DateTime = Field(None, alias="DELETE_TIME")
+    detail_url: LStr = Field(None, alias="DETAIL_URL")
+    download_url: LStr = Field(None, alias="DOWNLOAD_URL")
+    file_id: LInt = Field(None, alias="FILE_ID")
+    global_content_version: LStr = Field(None, alias="GLOBAL_CONTENT_VERSION")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
+    parent_id: LInt = Field(None, alias="PARENT_ID")
+    size: LStr = Field(None, alias="SIZE")
+    storage_id: LInt = Field(None, alias="STORAGE_ID")
+    type: LStr = Field(None, alias="TYPE")
+    updated_by: LStr = Field(None, alias="UPDATED_BY")
+    update_time: DateTime = Field(None, alias="UPDATE_TIME")
+
+
+DiskFileMoveToResult: TypeAlias = DiskFileGetResult
+
+DiskFileRenameResult: TypeAlias = DiskFileGetResult
+
+
+class DiskFileRestoreResult(B24Model):
+    """Result of ``disk.file.restore`` (REST v2)."""
+
+    code: Any = Field(None, alias="CODE")
+    created_by: LStr = Field(None, alias="CREATED_BY")
+    create_time: DateTime = Field(None, alias="CREATE_TIME")
+    deleted_by: LStr = Field(None, alias="DELETED_BY")
+    deleted_type: LFloat = Field(None, alias="DELETED_TYPE")
+    delete_time: DateTime = Field(None, alias="DELETE_TIME")
+    detail_url: LStr = Field(None, alias="DETAIL_URL")
+    download_url: LStr = Field(None, alias="DOWNLOAD_URL")
+    file_id: LInt = Field(None, alias="FILE_ID")
+    global_content_version: LStr = Field(None, alias="GLOBAL_CONTENT_VERSION")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
+    parent_id: LInt = Field(None, alias="PARENT_ID")
+    size: LStr = Field(None, alias="SIZE")
+    storage_id: LInt = Field(None, alias="STORAGE_ID")
+    type: LStr = Field(None, alias="TYPE")
+    updated_by: LStr = Field(None, alias="UPDATED_BY")
+    update_time: DateTime = Field(None, alias="UPDATE_TIME")
+
+
+class DiskFileRestoreFromVersionResult(B24Model):
+    """Result of ``disk.file.restoreFromVersion`` (REST v2)."""
+
+    code: Any = Field(None, alias="CODE")
+    created_by: LStr = Field(None, alias="CREATED_BY")
+    create_time: DateTime = Field(None, alias="CREATE_TIME")
+    deleted_by: LStr = Field(None, alias="DELETED_BY")
+    deleted_type: LStr = Field(None, alias="DELETED_TYPE")
+    delete_time: Any = Field(None, alias="DELETE_TIME")
+    detail_url: LStr = Field(None, alias="DETAIL_URL")
+    download_url: LStr = Field(None, alias="DOWNLOAD_URL")
+    file_id: LInt = Field(None, alias="FILE_ID")
+    global_content_version: LFloat = Field(None, alias="GLOBAL_CONTENT_VERSION")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
+    parent_id: LInt = Field(None, alias="PARENT_ID")
+    size: LStr = Field(None, alias="SIZE")
+    storage_id: LInt = Field(None, alias="STORAGE_ID")
+    type: LStr = Field(None, alias="TYPE")
+    updated_by: LStr = Field(None, alias="UPDATED_BY")
+    update_time: DateTime = Field(None, alias="UPDATE_TIME")
+
+
 class DiskFileSearchItem(B24Model):
     """An object in the result of ``disk.file.search``."""
 
@@ -83,3 +181,5 @@ class DiskFileSearchItem(B24Model):
 
 
 DiskFileSearchResult: TypeAlias = Rows[DiskFileSearchItem]
+
+DiskFileUploadVersionResult: TypeAlias = DiskFileRestoreFromVersionResult

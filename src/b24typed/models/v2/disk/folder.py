@@ -10,8 +10,31 @@ from typing import Any, TypeAlias
 
 from pydantic import Field
 
-from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.core.typed_models import B24Model, LBool, LFloat, LInt, LStr, Rows
 from b24typed.fieldtypes import DateTime
+
+
+class DiskFolderAddSubFolderResult(B24Model):
+    """Result of ``disk.folder.addSubFolder`` (REST v2)."""
+
+    code: Any = Field(None, alias="CODE")
+    created_by: LStr = Field(None, alias="CREATED_BY")
+    create_time: DateTime = Field(None, alias="CREATE_TIME")
+    deleted_by: Any = Field(None, alias="DELETED_BY")
+    deleted_type: LFloat = Field(None, alias="DELETED_TYPE")
+    delete_time: Any = Field(None, alias="DELETE_TIME")
+    detail_url: LStr = Field(None, alias="DETAIL_URL")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
+    parent_id: LInt = Field(None, alias="PARENT_ID")
+    real_object_id: LInt = Field(None, alias="REAL_OBJECT_ID")
+    storage_id: LInt = Field(None, alias="STORAGE_ID")
+    type: LStr = Field(None, alias="TYPE")
+    updated_by: LStr = Field(None, alias="UPDATED_BY")
+    update_time: DateTime = Field(None, alias="UPDATE_TIME")
+
+
+DiskFolderCopyToResult: TypeAlias = DiskFolderAddSubFolderResult
 
 DiskFolderDeleteTreeResult: TypeAlias = LBool
 
@@ -64,4 +87,54 @@ DiskFolderGetChildrenResult: TypeAlias = Rows[DiskFolderGetChildrenItem]
 
 DiskFolderGetExternalLinkResult: TypeAlias = LStr
 
+
+class DiskFolderMarkDeletedResult(B24Model):
+    """Result of ``disk.folder.markDeleted`` (REST v2)."""
+
+    code: Any = Field(None, alias="CODE")
+    created_by: LStr = Field(None, alias="CREATED_BY")
+    create_time: DateTime = Field(None, alias="CREATE_TIME")
+    deleted_by: LStr = Field(None, alias="DELETED_BY")
+    deleted_type: LFloat = Field(None, alias="DELETED_TYPE")
+    delete_time: DateTime = Field(None, alias="DELETE_TIME")
+    detail_url: LStr = Field(None, alias="DETAIL_URL")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
+    parent_id: LInt = Field(None, alias="PARENT_ID")
+    real_object_id: LInt = Field(None, alias="REAL_OBJECT_ID")
+    storage_id: LInt = Field(None, alias="STORAGE_ID")
+    type: LStr = Field(None, alias="TYPE")
+    updated_by: LStr = Field(None, alias="UPDATED_BY")
+    update_time: DateTime = Field(None, alias="UPDATE_TIME")
+
+
+DiskFolderMoveToResult: TypeAlias = DiskFolderGetResult
+
+DiskFolderRenameResult: TypeAlias = DiskFolderGetResult
+
+DiskFolderRestoreResult: TypeAlias = DiskFolderMarkDeletedResult
+
 DiskFolderShareToUserResult: TypeAlias = LBool
+
+
+class DiskFolderUploadFileResult(B24Model):
+    """Result of ``disk.folder.uploadFile`` (REST v2)."""
+
+    code: Any = Field(None, alias="CODE")
+    created_by: LStr = Field(None, alias="CREATED_BY")
+    create_time: DateTime = Field(None, alias="CREATE_TIME")
+    deleted_by: Any = Field(None, alias="DELETED_BY")
+    deleted_type: LFloat = Field(None, alias="DELETED_TYPE")
+    delete_time: Any = Field(None, alias="DELETE_TIME")
+    detail_url: LStr = Field(None, alias="DETAIL_URL")
+    download_url: LStr = Field(None, alias="DOWNLOAD_URL")
+    file_id: LInt = Field(None, alias="FILE_ID")
+    global_content_version: LFloat = Field(None, alias="GLOBAL_CONTENT_VERSION")
+    id: LInt = Field(None, alias="ID")
+    name: LStr = Field(None, alias="NAME")
+    parent_id: LInt = Field(None, alias="PARENT_ID")
+    size: LStr = Field(None, alias="SIZE")
+    storage_id: LInt = Field(None, alias="STORAGE_ID")
+    type: LStr = Field(None, alias="TYPE")
+    updated_by: LStr = Field(None, alias="UPDATED_BY")
+    update_time: DateTime = Field(None, alias="UPDATE_TIME")

@@ -12,7 +12,7 @@ from typing import Any, TypeAlias, TypedDict
 from pydantic import Field
 
 from b24typed.core.typed_models import B24Model, LList, LStr, Rows
-from b24typed.fieldtypes import DateTime
+from b24typed.fieldtypes import DateTime, Flag
 from b24typed.models.entities.documentgenerator import (
     DocumentgeneratorDocument as DocumentgeneratorDocument,
 )
@@ -106,7 +106,7 @@ class DocumentgeneratorDocumentGetfieldsResultDocumentFields(B24Model):
     chain: LStr = None
     default: LStr = None
     group: LList[Any] = None
-    required: LStr = None
+    required: Flag = None
     title: LStr = None
     type: LStr = None
     value: LStr = None

@@ -11,18 +11,26 @@ from typing import TypeAlias, TypedDict
 from pydantic import Field
 
 from b24typed.core.typed_models import B24Model, LInt, LStr, Rows
+from b24typed.fieldtypes import Flag
 
 
 class UserconsentAgreementListItem(B24Model):
     """An object in the result of ``userconsent.agreement.list``."""
 
-    active: LStr = Field(None, alias="ACTIVE")
+    active: Flag = Field(None, alias="ACTIVE")
     id: LInt = Field(None, alias="ID")
     language_id: LStr = Field(None, alias="LANGUAGE_ID")
     name: LStr = Field(None, alias="NAME")
 
 
 UserconsentAgreementListResult: TypeAlias = Rows[UserconsentAgreementListItem]
+
+
+class UserconsentAgreementTextResult(B24Model):
+    """Result of ``userconsent.agreement.text`` (REST v2)."""
+
+    label: LStr = Field(None, alias="LABEL")
+    text: LStr = Field(None, alias="TEXT")
 
 
 class UserconsentAgreementTextReplace(TypedDict, total=False):

@@ -11,6 +11,7 @@ from typing import Literal, TypeAlias, TypedDict
 from pydantic import Field
 
 from b24typed.core.typed_models import B24Model, LBool, LInt, LStr, Rows
+from b24typed.fieldtypes import Flag
 
 
 class VoximplantSipAddResult(B24Model):
@@ -18,7 +19,7 @@ class VoximplantSipAddResult(B24Model):
 
     auth_user: LStr = Field(None, alias="AUTH_USER")
     config_id: LStr = Field(None, alias="CONFIG_ID")
-    detect_line_number: LStr = Field(None, alias="DETECT_LINE_NUMBER")
+    detect_line_number: Flag = Field(None, alias="DETECT_LINE_NUMBER")
     id: LStr = Field(None, alias="ID")
     incoming_login: LStr = Field(None, alias="INCOMING_LOGIN")
     incoming_password: LStr = Field(None, alias="INCOMING_PASSWORD")
