@@ -9,6 +9,7 @@ Clients: ``b24typed``, ``httpx`` (plain httpx sending what b24typed sends: the l
 
 from __future__ import annotations
 
+import importlib
 import json
 import resource
 import statistics
@@ -20,6 +21,15 @@ from urllib.parse import quote, urlsplit
 
 PAGE = 50
 CHAIN = 50
+# What a usable client imports (``import b24typed`` alone loads almost nothing).
+CLIENT_MODULES = {
+    "b24typed": ("b24typed.core.client",),
+    "b24typed_async": ("b24typed.core.client", "asyncio"),
+    "b24typed_typed": ("b24typed.core.client", "b24typed.core.typed", "pydantic"),
+    "httpx": ("httpx",),
+    "fast_bitrix24": ("fast_bitrix24",),
+    "b24pysdk": ("b24pysdk",),
+}
 LIST = "crm.deal.list"
 GET = "crm.deal.get"
 
@@ -50,7 +60,34 @@ def _b24typed(spec: dict[str, Any]) -> Any:
 def b24typed_export(spec: dict[str, Any]) -> tuple[int, str]:
     b24 = _b24typed(spec)
     items = b24.call_list_method(LIST, _params(spec), mode="batch")
-    return len(items), "call_list_method (chained batch)"
+    return unique(items), "call_list_method (parallel chained batches)"
+
+
+def b24typed_async_export(spec: dict[str, Any]) -> tuple[int, str]:
+    import asyncio
+
+    from b24typed import AsyncB24Hook, LimitConfig
+
+    rate = spec.get("rate")
+    limits = LimitConfig(burst=rate[0], per_second=rate[1]) if rate else LimitConfig.off()
+
+    async def export() -> list[Any]:
+        async with AsyncB24Hook.from_webhook_url(spec["url"], limits=limits) as b24:
+            return await b24.call_list_method(LIST, _params(spec), mode="batch")
+
+    return unique(asyncio.run(export())), "await call_list_method (parallel chained batches)"
+
+
+def b24typed_typed_export(spec: dict[str, Any]) -> tuple[int, str]:
+    b24 = _b24typed(spec)
+    select = spec.get("select")
+    deals = b24.crm.deal.iterate_list(select=select) if select else b24.crm.deal.iterate_list()
+    return len({deal.id for deal in deals}), "crm.deal.iterate_list() (typed items)"
+
+
+def unique(items: list[Any]) -> int:
+    """How many different deals ``items`` holds (a duplicate or a gap shows up here)."""
+    return len({str(item["ID"]) for item in items})
 
 
 def b24typed_get(spec: dict[str, Any]) -> tuple[Callable[[int], Any], str]:
@@ -146,7 +183,8 @@ class PlainHttpx:
 def httpx_export(spec: dict[str, Any]) -> tuple[int, str]:
     rate = spec.get("rate")
     client = PlainHttpx(spec["url"], 1 / rate[1] if rate else None, spec.get("select"))
-    return sum(len(p) for p in client.pages()), "keyset page + chained batches (no limiter)"
+    items = [item for page in client.pages() for item in page]
+    return unique(items), "keyset page + chained batches (no limiter)"
 
 
 def httpx_get(spec: dict[str, Any]) -> tuple[Callable[[int], Any], str]:
@@ -173,7 +211,7 @@ def _fast_bitrix24(spec: dict[str, Any]) -> Any:
 
 def fast_bitrix24_export(spec: dict[str, Any]) -> tuple[int, str]:
     items = _fast_bitrix24(spec).get_all(LIST, _params(spec))
-    return len(items), "get_all (parallel batches of start= pages)"
+    return unique(items), "get_all (parallel batches of start= pages)"
 
 
 def fast_bitrix24_get(spec: dict[str, Any]) -> tuple[Callable[[int], Any], str]:
@@ -202,7 +240,7 @@ def b24pysdk_export(spec: dict[str, Any]) -> tuple[int, str]:
     select = spec.get("select")
     request = client.crm.deal.list(select=select) if select else client.crm.deal.list()
     items = list(request.as_list_fast().result)
-    return len(items), "as_list_fast (chained batches)"
+    return unique(items), "as_list_fast (chained batches)"
 
 
 def b24pysdk_get(spec: dict[str, Any]) -> tuple[Callable[[int], Any], str]:
@@ -216,6 +254,8 @@ def b24pysdk_get(spec: dict[str, Any]) -> tuple[Callable[[int], Any], str]:
 def case_export(spec: dict[str, Any]) -> dict[str, Any]:
     """Export every deal ``reps`` times; wall time of each."""
     run = globals()[f"{spec['client']}_export"]
+    for module in CLIENT_MODULES[spec["client"]]:  # imports stay out of the timed region
+        importlib.import_module(module)
     times, cpu, counts, method = [], [], [], ""
     for _ in range(spec.get("reps", 1)):
         started, cpu_started = time.perf_counter(), time.process_time()
@@ -246,6 +286,37 @@ def case_get(spec: dict[str, Any]) -> dict[str, Any]:
         "iterations": len(times),
         "method": method,
     }
+
+
+def case_async_gets(spec: dict[str, Any]) -> dict[str, Any]:
+    """``rounds`` of ``concurrency`` typed gets at once on an async client (``b24typed_async``
+    over httpx's own transport, ``b24typed_aiohttp`` over aiohttp); calls per second."""
+    import asyncio
+
+    from b24typed import AsyncB24Hook, LimitConfig
+
+    ids, at_once = spec["ids"], spec["concurrency"]
+
+    async def run() -> tuple[float, str]:
+        http: Any = None
+        label = "httpx.AsyncClient (default)"
+        if spec["client"] == "b24typed_aiohttp":
+            from b24typed.transports import aiohttp_client
+
+            http, label = aiohttp_client(), "aiohttp_client() (httpx-aiohttp)"
+        b24 = AsyncB24Hook.from_webhook_url(spec["url"], http_client=http, limits=LimitConfig.off())
+        for i in range(at_once):  # warm-up: connections open, models built
+            await b24.crm.deal.get(id=ids[i % len(ids)])
+        started = time.perf_counter()
+        for r in range(spec["rounds"]):
+            batch = [ids[(r * at_once + i) % len(ids)] for i in range(at_once)]
+            await asyncio.gather(*(b24.crm.deal.get(id=i) for i in batch))
+        seconds = time.perf_counter() - started
+        await (http.aclose() if http is not None else b24.aclose())
+        return spec["rounds"] * at_once / seconds, label
+
+    calls_per_second, method = asyncio.run(run())
+    return {"calls_per_second": calls_per_second, "method": method}
 
 
 def case_stream(spec: dict[str, Any]) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 Run by ``run.py`` as its own process, so clients never share a GIL with the server. It prints
 one JSON line (the webhook URLs), then answers one command per stdin line with one JSON line:
-``stats``, ``cpu`` (process CPU seconds), ``reset``, ``rate BURST PER_SECOND``, ``off``, ``quit``.
+``stats``, ``cpu`` (process CPU seconds), ``reset``, ``rate BURST PER_SECOND``, ``off``,
+``latency loopback|cloud`` (the profile; ``cloud`` also turns on the real bucket and operating
+budget, fresh, and ``reset`` refreshes them), ``quit``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import sys
 import time
 from typing import Any
 
-from b24typed.testing import FakePortal
+from b24typed.testing import FakePortal, LatencyProfile
 
 
 def _tls(cert: str | None, key: str | None) -> ssl.SSLContext | None:
@@ -36,7 +38,16 @@ def _stats(portal: FakePortal) -> dict[str, Any]:
             "by_method": dict(stats.by_method),
             "calls": dict(stats.calls),
             "by_status": {str(k): v for k, v in stats.by_status.items()},
+            "server_time": stats.server_time,
+            "in_flight_peak": stats.in_flight_peak,
         }
+
+
+def _real_limits(portal: FakePortal) -> None:
+    """A standard plan's bucket (50, then 2 a second) and operating budget, both fresh."""
+    portal.limits.off()
+    portal.limits.rate(burst=50, per_second=2)
+    portal.limits.operating(budget_seconds=480, window_seconds=600)
 
 
 def _command(portal: FakePortal, line: str) -> dict[str, Any] | None:
@@ -53,6 +64,14 @@ def _command(portal: FakePortal, line: str) -> dict[str, Any] | None:
     with portal.lock:
         if verb == "reset":
             portal.stats.reset()
+            if portal.latency.name == "cloud":
+                _real_limits(portal)
+        elif verb == "latency":
+            cloud = words[1] == "cloud"
+            portal.latency = LatencyProfile.cloud() if cloud else LatencyProfile.loopback()
+            portal.limits.off()
+            if cloud:
+                _real_limits(portal)
         elif verb == "rate":
             portal.limits.rate(burst=float(words[1]), per_second=float(words[2]))
         elif verb == "off":

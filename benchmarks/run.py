@@ -36,12 +36,26 @@ CASES = str(HERE / "cases.py")
 # listener; the "(TLS)" rows run b24typed and httpx there too, for a like-for-like reading.
 VARIANTS = (
     ("b24typed", "b24typed", "http"),
+    ("b24typed async", "b24typed_async", "http"),
+    ("b24typed typed", "b24typed_typed", "http"),
     ("httpx", "httpx", "http"),
     ("fast_bitrix24", "fast_bitrix24", "http"),
     ("b24pysdk", "b24pysdk", "https"),
     ("b24typed (TLS)", "b24typed", "https"),
     ("httpx (TLS)", "httpx", "https"),
 )
+# The cloud profile (``LatencyProfile.cloud``: round trips, server time, 16 workers, the real
+# bucket and operating budget): every client over HTTPS, each with its own limiter as users run
+# it (b24pysdk has none), plus a plain-httpx script of the sequential chained-batch walk.
+CLOUD_VARIANTS = (
+    ("b24typed", "b24typed", "https"),
+    ("b24typed async", "b24typed_async", "https"),
+    ("httpx", "httpx", "https"),
+    ("fast_bitrix24", "fast_bitrix24", "https"),
+    ("b24pysdk", "b24pysdk", "https"),
+)
+REAL_BUCKET = [50, 2.0]
+GET_CLIENTS = {"b24typed", "httpx", "fast_bitrix24", "b24pysdk"}  # those with a get case
 IMPORTS = (
     ("import b24typed", "b24typed", "import b24typed"),
     ("from b24typed import B24Hook", "b24typed", "from b24typed import B24Hook"),
@@ -203,27 +217,42 @@ class Runner:
 # --- the measurements -------------------------------------------------------------------------
 
 
-def bench_export(emu: Emulator, runner: Runner, reps: int) -> list[dict[str, Any]]:
-    """Each client exports every deal ``reps`` times, interleaved with the others (so a busy
-    moment of the machine does not fall on one client only); medians per client."""
-    runs: dict[str, list[dict[str, Any]]] = {label: [] for label, _, _ in VARIANTS}
+def bench_export(
+    emu: Emulator,
+    runner: Runner,
+    reps: int,
+    profile: str = "loopback",
+    variants: tuple[tuple[str, str, str], ...] = VARIANTS,
+) -> list[dict[str, Any]]:
+    """Each client exports every deal ``reps`` times on the latency ``profile``, interleaved
+    with the others (so a busy moment of the machine does not fall on one client only);
+    medians per client."""
+    emu.command(f"latency {profile}")
+    extra = {"rate": REAL_BUCKET} if profile == "cloud" else {}
+    runs: dict[str, list[dict[str, Any]]] = {label: [] for label, _, _ in variants}
     methods: dict[str, str] = {}
     for _ in range(reps):
-        for label, client, transport in VARIANTS:
+        for label, client, transport in variants:
             emu.command("reset")
             server_cpu = emu.command("cpu")["cpu"]
+            spec = {"case": "export", "url": emu.urls[transport], **extra}
             try:
-                out = runner.case(client, {"case": "export", "url": emu.urls[transport]})
+                out = runner.case(client, spec)
             except ClientFailed as exc:
                 runs[label].append({"failed": str(exc)})
                 continue
             stats = emu.command("stats")
+            by_status = stats["by_status"]
             runs[label].append({
                 "seconds": out["times"][0], "cpu": out["cpu"][0],
                 "server_cpu": emu.command("cpu")["cpu"] - server_cpu,
-                "requests": stats["requests"], "complete": out["items"][0] == emu.deals,
+                "requests": stats["requests"], "in_flight": stats["in_flight_peak"],
+                "server_time": stats["server_time"],
+                "limit_errors": by_status.get("503", 0) + by_status.get("429", 0),
+                "unique": out["items"][0], "complete": out["items"][0] == emu.deals,
             })  # fmt: skip
             methods[label] = out["method"]
+    emu.command("latency loopback")
     rows = []
     for label, every in runs.items():
         done = [r for r in every if "failed" not in r]
@@ -231,25 +260,29 @@ def bench_export(emu: Emulator, runner: Runner, reps: int) -> list[dict[str, Any
             rows.append({"client": label, "failed": every[0]["failed"]})
             continue
         seconds = statistics.median(r["seconds"] for r in done)
-        rows.append({
-            "client": label, "method": methods[label], "seconds": seconds,
-            "items_per_second": emu.deals / seconds,
-            "cpu": statistics.median(r["cpu"] for r in done),
-            "server_cpu": statistics.median(r["server_cpu"] for r in done),
-            "requests": statistics.median(r["requests"] for r in done),
-            "complete": len(done) == len(every) and all(r["complete"] for r in done),
-            "runs": every,
-        })  # fmt: skip
-        log(f"export {label}: {emu.deals / seconds:,.0f} items/s, {rows[-1]['requests']:g} req")
+        row = {"client": label, "method": methods[label], "seconds": seconds,
+               "items_per_second": emu.deals / seconds,
+               "complete": len(done) == len(every) and all(r["complete"] for r in done),
+               "runs": every}  # fmt: skip
+        for key in ("cpu", "server_cpu", "requests", "in_flight", "server_time"):
+            row[key] = statistics.median(r[key] for r in done)
+        row["limit_errors"] = max(r["limit_errors"] for r in done)
+        row["unique"] = min(r["unique"] for r in done)
+        rows.append(row)
+        log(
+            f"export ({profile}) {label}: {seconds:.2f}s, {row['requests']:g} req, "
+            f"{row['in_flight']:g} in flight, {row['server_time']:.1f}s server time"
+        )
     return rows
 
 
 def bench_get(emu: Emulator, runner: Runner, iterations: int, rounds: int) -> list[dict[str, Any]]:
     """``rounds`` runs of ``iterations`` gets per client, interleaved; medians over rounds."""
     ids = random.Random(8).sample(range(1, emu.deals + 1), 200)
-    runs: dict[str, list[dict[str, Any]]] = {label: [] for label, _, _ in VARIANTS}
+    variants = [v for v in VARIANTS if v[1] in GET_CLIENTS]
+    runs: dict[str, list[dict[str, Any]]] = {label: [] for label, _, _ in variants}
     for _ in range(rounds):
-        for label, client, transport in VARIANTS:
+        for label, client, transport in variants:
             spec = {"case": "get", "url": emu.urls[transport], "ids": ids, "iterations": iterations}
             try:
                 runs[label].append(runner.case(client, spec))
@@ -265,6 +298,25 @@ def bench_get(emu: Emulator, runner: Runner, iterations: int, rounds: int) -> li
             row[key] = statistics.median(r[key] for r in done)
         rows.append(row)
         log(f"get {label}: {row['median'] * 1e3:.3f} ms median")
+    return rows
+
+
+def bench_async_gets(emu: Emulator, runner: Runner, reps: int) -> list[dict[str, Any]]:
+    """50 typed gets at once on an async client, over httpx's transport and over aiohttp;
+    ``reps`` runs each, interleaved; medians of calls per second."""
+    ids = random.Random(9).sample(range(1, emu.deals + 1), 200)
+    clients = (("httpx (default)", "b24typed_async"), ("aiohttp extra", "b24typed_aiohttp"))
+    runs: dict[str, list[dict[str, Any]]] = {label: [] for label, _ in clients}
+    for _ in range(reps):
+        for label, client in clients:
+            spec = {"case": "async_gets", "url": emu.urls["http"], "ids": ids,
+                    "concurrency": 50, "rounds": 20}  # fmt: skip
+            runs[label].append(runner.case(client, spec))
+    rows = []
+    for label, done in runs.items():
+        rate = statistics.median(r["calls_per_second"] for r in done)
+        rows.append({"client": label, "method": done[0]["method"], "calls_per_second": rate})
+        log(f"50 async gets at once, {label}: {rate:,.0f} calls/s")
     return rows
 
 
@@ -362,6 +414,16 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
     stream = res["stream"]
     small, large = stream[0]["peak_rss"], stream[-1]["peak_rss"]
     limit = {r["client"]: r for r in res["limit"]}
+    cloud = {r["client"]: r for r in res["cloud"]}
+    mine = cloud["b24typed"]
+
+    def cloud_ratio(peer: str) -> float:
+        return cloud[peer].get("seconds", float("inf")) / mine["seconds"]
+
+    gets = {r["client"]: r["calls_per_second"] for r in res["async_gets"]}
+    aio_ratio = gets["aiohttp extra"] / gets["httpx (default)"]
+    typed_share = ours / export["b24typed typed"].get("seconds", float("inf"))
+    least_peer_time = min(cloud[p].get("server_time", float("inf")) for p in PEER_CLIENTS)
     out = [
         ("export >= 3x faster than the fastest peer", fastest_peer / ours >= 3,
          f"{fastest_peer / ours:.2f}x"),
@@ -381,6 +443,21 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
          f"{small:.0f} -> {large:.0f} MiB"),
         ("zero limit errors with the limiter on", limit["b24typed"]["limit_errors"] == 0,
          f"{limit['b24typed']['limit_errors']} errors"),
+        ("typed iterate_list >= 60% of the raw export's items/s (loopback)",
+         typed_share >= 0.6, f"{typed_share:.0%}"),
+        ("50 async typed gets at once: aiohttp extra >= 2x the default transport",
+         aio_ratio >= 2, f"{aio_ratio:.2f}x"),
+        ("cloud: export >= 1.5x faster than fast_bitrix24", cloud_ratio("fast_bitrix24") >= 1.5,
+         f"{cloud_ratio('fast_bitrix24'):.2f}x"),
+        ("cloud: export >= 5x faster than b24pysdk", cloud_ratio("b24pysdk") >= 5,
+         f"{cloud_ratio('b24pysdk'):.2f}x"),
+        ("cloud: server time no more than either peer's",
+         mine["server_time"] <= least_peer_time,
+         f"{mine['server_time']:.1f} s vs {least_peer_time:.1f} s"),
+        ("cloud: 0 limit errors, every deal exactly once",
+         mine["limit_errors"] == 0 and mine["unique"] == res["params"]["export_deals"]
+         and mine["complete"],
+         f"{mine['limit_errors']} errors, {mine['unique']:,} unique"),
     ]  # fmt: skip
     return [{"target": t, "met": bool(m), "value": v} for t, m, v in out]
 
@@ -439,6 +516,7 @@ def markdown(res: dict[str, Any]) -> str:
             f"{r['items_per_second']:,.0f} | {r['cpu']:.3f} | {r['server_cpu']:.3f} | "
             f"{r['requests']:g} | {r['seconds'] / ours:.2f}x |"
         )
+    lines += cloud_table(res)
     lines += [
         "",
         f"## One get (`crm.deal.get`), {p['get_rounds']} rounds of {p['get_iterations']:,} calls",
@@ -454,6 +532,8 @@ def markdown(res: dict[str, Any]) -> str:
     }
     transports = {label: transport for label, _, transport in VARIANTS}
     for r in res["get"]:
+        if r["client"] not in {label for label, client, _ in VARIANTS if client in GET_CLIENTS}:
+            continue  # a variant without a get case
         if "failed" in r:
             lines.append(f"| {r['client']} | failed: {r['failed']} | | | | |")
             continue
@@ -462,6 +542,21 @@ def markdown(res: dict[str, Any]) -> str:
             f"| {r['client']} | {r['method']} | {r['median'] * 1e3:.3f} | {r['p90'] * 1e3:.3f} | "
             f"{r['cpu_per_call'] * 1e3:.3f} | {ratio:.2f}x |"
         )
+    lines += [
+        "",
+        f"## 50 typed gets at once on an async client (median of {p['get_rounds']} runs)",
+        "",
+        "`await asyncio.gather(*(b24.crm.deal.get(id=i) for i in 50 ids))`, 20 times, over"
+        " loopback HTTP: httpx's own transport, and aiohttp under the same client"
+        " (`b24typed.transports.aiohttp_client()`, the `aiohttp` extra).",
+        "",
+        "| transport | client | calls/s |",
+        "| --- | --- | ---: |",
+    ]
+    lines += [
+        f"| {r['client']} | {r['method']} | {r['calls_per_second']:,.0f} |"
+        for r in res["async_gets"]
+    ]
     lines += [
         "",
         f"## Cold import (fresh interpreter, median of {p['import_runs']})",
@@ -512,6 +607,38 @@ def markdown(res: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def cloud_table(res: dict[str, Any]) -> list[str]:
+    """The export on the cloud profile, as markdown lines."""
+    p = res["params"]
+    load = res["environment"]["load_cloud"]
+    lines = [
+        "",
+        f"## Export of {p['export_deals']:,} deals on the cloud profile (median of {p['reps']})",
+        "",
+        "The fake portal as `LatencyProfile.cloud()` makes it: 100 ms round trip, 20 ms of"
+        " server time per keyset page, offset pages dearer the deeper they go and counting"
+        " `total`, 16 requests served at once, the standard bucket (50, then 2/s) and operating"
+        " budget (480 s per 10 minutes) enforced. Every client over HTTPS with its own limiter"
+        " on (b24pysdk has none); `httpx` is a plain script of the sequential chained-batch walk."
+        f" Load average {load[0]:g} before and {load[1]:g} after.",
+        "",
+        "| client | method | seconds | HTTP requests | in flight (peak) | server time s "
+        "| limit errors | unique items | vs b24typed |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    ours = next(r for r in res["cloud"] if r["client"] == "b24typed")["seconds"]
+    for r in res["cloud"]:
+        if "failed" in r:
+            lines.append(f"| {r['client']} | failed: {r['failed']} | | | | | | | |")
+            continue
+        lines.append(
+            f"| {r['client']} | {r['method']} | {r['seconds']:.2f} | {r['requests']:g} | "
+            f"{r['in_flight']:g} | {r['server_time']:.1f} | {r['limit_errors']} | "
+            f"{r['unique']:,} | {r['seconds'] / ours:.2f}x |"
+        )
+    return lines
+
+
 README = HERE.parent / "README.md"
 README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
 
@@ -556,7 +683,11 @@ def main() -> int:
         res: dict[str, Any] = {"params": params}
         with emulator(params["export_deals"], cert) as emu:
             res["export"] = bench_export(emu, runner, params["reps"])
+            load_cloud = os.getloadavg()[0]
+            res["cloud"] = bench_export(emu, runner, params["reps"], "cloud", CLOUD_VARIANTS)
+            load_cloud_end = os.getloadavg()[0]
             res["get"] = bench_get(emu, runner, params["get_iterations"], params["get_rounds"])
+            res["async_gets"] = bench_async_gets(emu, runner, params["get_rounds"])
         res["imports"] = bench_imports(peers, params["import_runs"])
         res["stream"] = bench_stream(runner, cert, params["stream_sizes"])
         res["limit"] = bench_limit(runner, cert, params["limit_deals"], params["scale"])
@@ -569,6 +700,7 @@ def main() -> int:
         "versions": versions(peers),
         "seconds": round(time.perf_counter() - started, 1),
         "load": [round(load, 2), round(os.getloadavg()[0], 2)],
+        "load_cloud": [round(load_cloud, 2), round(load_cloud_end, 2)],
     }
     res["targets"] = targets(res)
     name = "quick" if quick else "latest"  # a quick run never replaces the published results

@@ -21,7 +21,8 @@ def main() -> None:
         portal.crm.seed_deals(5000)
         url, http = portal.webhook_url, portal.client()
     with B24Hook.from_webhook_url(url, http_client=http) as b24:
-        # every deal, page by page, 50 pages chained into each HTTP request
+        # every deal, page by page: the first page with the highest id, then id ranges walked
+        # at once, each with its pages chained into one HTTP request
         count = 0
         for page in b24.fetch_list_method("crm.deal.list", {"select": ["ID", "TITLE"]}):
             count += len(page)

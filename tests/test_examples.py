@@ -21,7 +21,11 @@ EXPECTED = {
         "caught EntityNotFoundError: code=NOT_FOUND",
     ],
     "async_tasks.py": ["created task 31", "5 Task #5"],
-    "export_and_batch.py": ["exported 5000 deals with 3 requests", "batch errors: none", "Deal #1"],
+    "export_and_batch.py": [
+        "exported 5000 deals with 11 requests",
+        "batch errors: none",
+        "Deal #1",
+    ],
     "many_workers.py": [
         "worker-3: exported 1000 deals with 30 requests",
         "40 leads written; 0 requests refused by the portal's limit",

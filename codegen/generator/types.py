@@ -316,7 +316,11 @@ class ModelsModule:
         props: dict[str, Any] = schema["properties"]
         required = set(schema.get("required") or [])
         keys = [
-            (wire, self.param_type(props[wire], hint + pascal_case(wire)), wire in required)
+            (
+                wire,
+                self.param_type(_open_type_ids(wire, props[wire]), hint + pascal_case(wire)),
+                wire in required,
+            )
             for wire in sorted(props)
         ]
         body = "td:" + json.dumps(keys)
@@ -330,3 +334,17 @@ class ModelsModule:
 
     def result_names(self) -> list[str]:
         return [item.name for item in self.items] + list(self.entity_imports)
+
+
+SMART_PROCESS_IDS = 128  # entity type ids from here on are a portal's own smart processes
+
+
+def _open_type_ids(wire: str, schema: Any) -> Any:
+    """An entity type id whose documented values include a smart process id (``128``, a docs
+    example's own) takes any id: a Literal would reject every other portal's smart processes."""
+    enum = schema.get("enum") if isinstance(schema, dict) else None
+    if wire.lower().replace("_", "") != "entitytypeid" or not isinstance(enum, list):
+        return schema
+    if any(isinstance(v, int) and v >= SMART_PROCESS_IDS for v in enum):
+        return {key: value for key, value in schema.items() if key != "enum"}
+    return schema

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from b24typed import AsyncB24Hook, B24Hook, LimitConfig, ManualClock, SdkError
-from b24typed.core.lists import ListInfo, list_registry, page_items, resolve_info
+from b24typed.core.lists import MAX_CONCURRENCY, ListInfo, list_registry, page_items, resolve_info
 from b24typed.testing import FakePortal
 
 SIZES = [0, 1, 49, 50, 51, 2500, 2501, 12345]
@@ -29,6 +29,7 @@ class Churn(httpx.BaseTransport, httpx.AsyncBaseTransport):
         remove: Callable[[int], Any],
         add: Callable[[int], list[int]],
     ) -> None:
+        self.portal = portal
         self.inner = portal.transport()
         self.ids, self.remove, self.add = ids, remove, add
         self.rng = random.Random(7)
@@ -37,14 +38,17 @@ class Churn(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self.requests = 0
 
     def churn(self) -> None:
-        self.requests += 1
-        if self.requests == 1:
-            return
-        current = self.ids()
-        for victim in self.rng.sample(current, min(3, len(current))):
-            self.remove(victim)
-            self.removed.add(victim)
-        self.added.update(self.add(2))
+        # under the portal's lock: chains in threads send at once, and the portal must not
+        # change under a request it is answering (a real portal's database would not)
+        with self.portal.lock:
+            self.requests += 1
+            if self.requests == 1:
+                return
+            current = self.ids()
+            for victim in self.rng.sample(current, min(3, len(current))):
+                self.remove(victim)
+                self.removed.add(victim)
+            self.added.update(self.add(2))
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.churn()
@@ -92,16 +96,21 @@ def deal_ids(items: list[Any]) -> list[int]:
 
 
 @pytest.mark.parametrize("n", SIZES)
-@pytest.mark.parametrize("mode", ["batch", "fast", "offset"])
+@pytest.mark.parametrize("mode", ["batch", "sequential", "fast", "offset"])
 def test_every_item_once(mode: str, n: int) -> None:
     portal = FakePortal()
     portal.crm.seed_deals(n)
-    items = hook(portal).call_list_method("crm.deal.list", {"select": ["TITLE"]}, mode=mode)
+    options: dict[str, Any] = {"mode": mode, "ordered": True}
+    if mode == "sequential":
+        options = {"mode": "batch", "max_concurrency": 1}
+    items = hook(portal).call_list_method("crm.deal.list", {"select": ["TITLE"]}, **options)
     assert deal_ids(items) == list(range(1, n + 1))
     assert all(set(item) == {"ID", "TITLE"} for item in items)
     requests = portal.stats.requests
-    if mode == "batch":
+    if mode == "sequential":
         assert requests <= math.ceil(n / 2500) + 1
+    elif mode == "batch":  # every range ends in a batch of its own
+        assert requests <= math.ceil(n / 2500) + 1 + MAX_CONCURRENCY
     elif mode == "fast":
         assert requests == n // 50 + 1
     else:
@@ -163,10 +172,16 @@ def test_chained_export_request_count() -> None:
     counts = {}
     for mode in ("batch", "fast", "offset"):
         portal.stats.reset()
-        assert len(client.call_list_method("crm.deal.list", mode=mode)) == 12345
+        items = client.call_list_method("crm.deal.list", mode=mode, max_concurrency=1)
+        assert len(items) == 12345
         counts[mode] = portal.stats.requests
     assert counts == {"batch": 6, "fast": 247, "offset": 247}
     assert client.stats["requests"] == 6 + 247 + 247
+    portal.stats.reset()
+    assert len(client.call_list_method("crm.deal.list", max_concurrency=4)) == 12345
+    # the first page with the highest id, then 4 ranges of 62 pages: 50 and 12 per range
+    assert portal.stats.requests == 1 + 4 * 2
+    assert portal.stats.calls["crm.deal.list"] == 2 + 246
 
 
 def test_fast_list_method() -> None:
@@ -377,5 +392,5 @@ def test_walk_waits_out_the_operating_limit(mode: str) -> None:
     client = B24Hook.from_webhook_url(portal.webhook_url, http_client=portal.client(), clock=clock)
     started = clock.now()
     items = client.call_list_method("crm.deal.list", mode=mode)
-    assert deal_ids(items) == list(range(1, 2502))
+    assert sorted(deal_ids(items)) == list(range(1, 2502))
     assert clock.now() - started >= 600  # it waited for the window to reset, then went on

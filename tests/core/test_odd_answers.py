@@ -17,6 +17,18 @@ from b24typed import B24Error, B24Hook, LimitConfig, ManualClock, ResultValidati
 # A full, well-formed first page: walks go on to their later requests (chained batches, the next
 # cursor), where the odd answer then arrives.
 FULL_PAGE = {"result": {"items": [{"ID": n, "id": n} for n in range(1, 51)]}}
+# The first answer of a parallel walk: its first page and the highest id, in one batch; the
+# ids up to 5,000 then go to 9 ranges at once.
+FIRST_AND_TOP = {
+    "result": {
+        "result": {"first": FULL_PAGE["result"], "top": {"items": [{"ID": 5000, "id": 5000}]}}
+    }
+}
+PARALLEL = {"list batch", "typed list"}
+
+
+def primer(path: str) -> Any:
+    return FIRST_AND_TOP if path in PARALLEL else FULL_PAGE
 
 
 def client_answering(
@@ -128,6 +140,9 @@ READ_PATHS: dict[str, Callable[[B24Hook], Any]] = {
         [("crm.deal.get", {"id": n}) for n in range(60)]
     ),
     "list batch": lambda b24: _pages(b24.fetch_list_method("crm.deal.list", mode="batch")),
+    "list sequential": lambda b24: _pages(
+        b24.fetch_list_method("crm.deal.list", mode="batch", max_concurrency=1)
+    ),
     "list fast": lambda b24: _pages(b24.fetch_list_method("crm.deal.list", mode="fast")),
     "list offset": lambda b24: _pages(b24.fetch_list_method("crm.deal.list", mode="offset")),
     "v3 list": lambda b24: _pages(b24.actions.v3.fetch_list.make(method="tasks.task.list")),
@@ -148,7 +163,7 @@ INF = float("inf")
 @example(result=[{"ID": INF}], path="list fast", whole=False, primed=False)
 @example(result={"result": [], "total": INF}, path="list offset", whole=True, primed=False)
 @example(
-    result={"result": {"p0": [{"ID": 1e308 * 10}]}}, path="list batch", whole=True, primed=True
+    result={"result": {"p0": [{"ID": 1e308 * 10}]}}, path="list sequential", whole=True, primed=True
 )
 @example(result={"result_total": {"a": INF}}, path="call_batch", whole=False, primed=False)
 @given(
@@ -161,7 +176,9 @@ def test_any_result_through_any_path_gives_data_or_a_b24_error(
     result: Any, path: str, whole: bool, primed: bool
 ) -> None:
     b24 = client_answering(
-        result, whole_body=whole and isinstance(result, dict), first=FULL_PAGE if primed else None
+        result,
+        whole_body=whole and isinstance(result, dict),
+        first=primer(path) if primed else None,
     )
     with contextlib.suppress(B24Error):
         READ_PATHS[path](b24)
@@ -171,20 +188,21 @@ def test_any_result_through_any_path_gives_data_or_a_b24_error(
 def test_every_read_path_is_reached(path: str) -> None:
     # Each path sends what its name says; the list walks get past their first page.
     sent: list[httpx.Request] = []
-    b24 = client_answering(None, first=FULL_PAGE, sent=sent)
+    b24 = client_answering(None, first=primer(path), sent=sent)
     with contextlib.suppress(B24Error):
         READ_PATHS[path](b24)
     methods = [request.url.path.rsplit("/", 1)[-1] for request in sent]
     expected = {
         "call_batch": ["batch"],
         "call_batch_by_chunk": ["batch", "batch"],
-        "list batch": ["crm.deal.list", "batch"],
+        "list batch": ["batch"] * (1 + 9),
+        "list sequential": ["crm.deal.list", "batch"],
         "list fast": ["crm.deal.list", "crm.deal.list"],
         "list offset": ["crm.deal.list"],
         "v3 list": ["tasks.task.list", "tasks.task.list"],
         "v3 tail": ["tasks.task.tail", "tasks.task.tail"],
         "v3 batch": ["batch"],
         "typed": ["crm.item.get"],
-        "typed list": ["crm.item.list", "batch"],
+        "typed list": ["batch"] * (1 + 9),
     }
     assert methods == expected[path]

@@ -235,7 +235,8 @@ def test_bad_params_in_a_late_chunk_fail_before_anything_is_sent() -> None:
     assert sent == []
 
 
-def test_every_page_of_a_chained_export_sends_the_same_filter() -> None:
+@pytest.mark.parametrize("chains", [1, 16])
+def test_every_page_of_a_chained_export_sends_the_same_filter(chains: int) -> None:
     from b24typed.core.phpparse import parse_str, php_to_json
 
     portal = FakePortal()
@@ -254,14 +255,17 @@ def test_every_page_of_a_chained_export_sends_the_same_filter() -> None:
         limits=LimitConfig.off(),
     )
     flt = {">=OPPORTUNITY": 0.5, "!=CLOSED": True, "@STAGE_ID": ["NEW", "WON", "LOSE"]}
-    client.call_list_method("crm.deal.list", {"filter": flt})
-    first = json.loads(sent[0].content)["filter"]
-    chained = [
-        php_to_json(parse_str(urlsplit(command).query))["filter"]
-        for request in sent[1:]
-        for command in json.loads(request.content)["cmd"].values()
-    ]
-    assert chained
-    for page in (first, *chained):
+    client.call_list_method("crm.deal.list", {"filter": flt}, max_concurrency=chains)
+    pages = []
+    for request in sent:
+        body = json.loads(request.content)
+        if "cmd" not in body:  # a page sent alone, as JSON
+            pages.append(body["filter"])
+            continue
+        for command in body["cmd"].values():
+            pages.append(php_to_json(parse_str(urlsplit(command).query))["filter"])
+    assert len(pages) > len(sent)  # chained pages were sent
+    for page in pages:
         page.pop(">ID")
-        assert page == first
+        page.pop("<=ID", None)  # the upper bound of a parallel walk's id range
+    assert all(page == pages[0] for page in pages)

@@ -10,9 +10,20 @@ import asyncio
 import inspect
 import logging
 from collections.abc import AsyncGenerator, Callable, Coroutine, Generator, Mapping
+from concurrent import futures
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Concatenate,
+    Generic,
+    ParamSpec,
+    Protocol,
+    TypeVar,
+    overload,
+)
 
 import httpx
 
@@ -46,10 +57,12 @@ from b24typed.core.pipeline import (
     Effect,
     Emit,
     Flow,
+    Join,
     Limit,
     Refresh,
     Send,
     Sleep,
+    Start,
     StoreEffect,
     StreamFlow,
     refresh_flow,
@@ -97,6 +110,57 @@ def _answer(response: httpx.Response, reader: BodyReader) -> HttpAnswer:
     return HttpAnswer(
         status=response.status_code, content=reader.content(), headers=response.headers
     )
+
+
+class _Threads:
+    """Flows running in threads of their own (the sync driver's :class:`Start`)."""
+
+    def __init__(self, run: Callable[[Flow[Any]], Any], flows: tuple[Flow[Any], ...]) -> None:
+        self._pool = ThreadPoolExecutor(max(1, len(flows)), thread_name_prefix="b24typed")
+        self._futures = [self._pool.submit(run, flow) for flow in flows]
+        self._pool.shutdown(wait=False)
+
+    def join(self) -> list[Any]:
+        """Their results in order, once all are done, or the first error one raised."""
+        futures.wait(self._futures)
+        return _results([(f.exception(), f) for f in self._futures])
+
+    def cancel(self) -> None:
+        """Drop the flows not started yet (a running one ends with its request)."""
+        for future in self._futures:
+            future.cancel()
+
+
+class _Tasks:
+    """Flows running as tasks (the async driver's :class:`Start`)."""
+
+    def __init__(self, tasks: list[asyncio.Task[Any]]) -> None:
+        self._tasks = tasks
+
+    async def join(self) -> list[Any]:
+        """Their results in order, once all are done, or the first error one raised."""
+        try:
+            await asyncio.wait(self._tasks)
+        except BaseException:
+            self.cancel()
+            raise
+        return _results([(t.exception(), t) for t in self._tasks])
+
+    def cancel(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+
+
+class _Done(Protocol):
+    def result(self) -> Any: ...
+
+
+def _results(done: list[tuple[BaseException | None, _Done]]) -> list[Any]:
+    """The results of finished futures or tasks, or the first error any of them raised."""
+    for error, _ in done:
+        if error is not None:
+            raise error
+    return [future.result() for _, future in done]
 
 
 def _timeout(request: HttpRequest) -> Any:
@@ -430,6 +494,11 @@ class SyncClient(BaseClient[httpx.Client]):
         if isinstance(effect, Sleep):
             self._state.clock.sleep(effect.seconds)
             return None
+        if isinstance(effect, Start):
+            return _Threads(self._run, effect.flows)
+        if isinstance(effect, Join):
+            assert isinstance(effect.running, _Threads)
+            return effect.running.join()
         if isinstance(effect, Refresh):
             self._refresh(effect)
             return None
@@ -532,6 +601,11 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         if isinstance(effect, Sleep):
             await self._state.clock.asleep(effect.seconds)
             return None
+        if isinstance(effect, Start):
+            return _Tasks([asyncio.ensure_future(self._run(flow)) for flow in effect.flows])
+        if isinstance(effect, Join):
+            assert isinstance(effect.running, _Tasks)
+            return await effect.running.join()
         if isinstance(effect, Refresh):
             await self._refresh(effect)
             return None

@@ -68,6 +68,8 @@ class ListOptions(FastListOptions, total=False):
     """Keyword options of ``fetch_list_method`` and ``call_list_method``."""
 
     mode: ListMode
+    max_concurrency: int
+    ordered: bool
 
 
 class TailOptions(TypedDict, total=False):
@@ -90,6 +92,7 @@ class V3ListOptions(FastListOptions, total=False):
 
 PAGE_SIZE = 50
 CHAIN = 50  # list commands per chained batch
+MAX_CONCURRENCY = 16  # id ranges walked at once by default (mode="batch")
 
 
 @dataclass(frozen=True)
@@ -304,6 +307,8 @@ class ListQuery:
     limit: int = PAGE_SIZE
     progress: Progress = None
     request_id: str | None = None
+    max_concurrency: int = MAX_CONCURRENCY
+    ordered: bool = False
 
 
 def list_query(
@@ -318,16 +323,32 @@ def list_query(
     limit: int = PAGE_SIZE,
     progress: Progress = None,
     request_id: str | None = None,
+    max_concurrency: int = MAX_CONCURRENCY,
+    ordered: bool = False,
 ) -> ListQuery:
     if mode not in ("batch", "fast", "offset"):
         raise e.SdkError(f"unknown list mode {mode!r}", code="SDK_INVALID_PARAMS")
+    if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
+        raise e.SdkError("max_concurrency must be an int", code="SDK_INVALID_PARAMS")
+    if max_concurrency < 1:
+        raise e.SdkError("max_concurrency must be at least 1", code="SDK_INVALID_PARAMS")
     if params is not None and not isinstance(params, Mapping):
         raise e.SdkError("params must be a mapping", code="SDK_INVALID_PARAMS")
     if limit < 1:
         raise e.SdkError("limit must be at least 1", code="SDK_INVALID_PARAMS")
     info, known = resolve_info(method, api, items_key, id_key, cursor_key)
     return ListQuery(
-        method, dict(params or {}), info, known, api, mode, limit, progress, request_id
+        method,
+        dict(params or {}),
+        info,
+        known,
+        api,
+        mode,
+        limit,
+        progress,
+        request_id,
+        max_concurrency,
+        ordered,
     )
 
 
@@ -442,6 +463,10 @@ def v2_list_flow(state: ClientState, query: ListQuery) -> StreamFlow[None]:
     try:
         if query.mode == "offset":
             yield from _offset_pages(state, query, reporter)
+        elif query.mode == "batch" and query.max_concurrency > 1:
+            from b24typed.core.chains import parallel_pages
+
+            yield from parallel_pages(state, query, reporter)
         else:
             yield from _keyset_pages(state, query, reporter)
     finally:
@@ -528,26 +553,42 @@ def _keyset_pages(state: ClientState, query: ListQuery, reporter: _Reporter) -> 
             yield Emit(items)
             if len(items) < full:
                 return
+    yield from chained_pages(state, query, base, cursor, reporter)
+
+
+def chained_pages(
+    state: ClientState,
+    query: ListQuery,
+    base: tuple[dict[str, Any], str, dict[str, Any]],
+    cursor: int,
+    reporter: _Reporter,
+) -> StreamFlow[None]:
+    """Emit every page after ``cursor``, one chained batch after the other."""
     failures = 0
     while True:
         pages, finished, error = yield from _chained_batch(state, query, base, cursor)
         for items in pages:
-            cursor = _check_order(items, info, query.method, cursor)
+            cursor = _check_order(items, query.info, query.method, cursor)
             reporter.add(len(items))
             yield Emit(items)
         if finished:
             return
-        if error is None:
-            continue
-        failures = 0 if pages else failures + 1
-        retryable = isinstance(error, e.LimitError) or error.code == NO_ANSWER
-        if not retryable or failures >= state.retry.max_attempts:
-            raise error
-        # A command ran out of its limits: mark them (the next send waits), then go on.
-        yield from mark_limit(state, error, query.method, (query.method,))
-        logger.debug(
-            "%s: a chained page failed (%s); resuming after id %s", query.method, error.code, cursor
-        )
+        if error is not None:
+            failures = 0 if pages else failures + 1
+            yield from check_chain_error(state, query.method, error, failures, cursor)
+
+
+def check_chain_error(
+    state: ClientState, method: str, error: e.AjaxError, failures: int, cursor: int
+) -> Flow[None]:
+    """Raise a chain's ``error`` unless it is worth asking again: a limit error (then mark the
+    limit, so the chain's next send waits) or a command left without an answer."""
+    retryable = isinstance(error, e.LimitError) or error.code == NO_ANSWER
+    if not retryable or failures >= state.retry.max_attempts:
+        raise error
+    if isinstance(error, e.LimitError):
+        yield from mark_limit(state, error, method, (method,))
+    logger.debug("%s: a chained page failed (%s); resuming after id %s", method, error.code, cursor)
 
 
 NO_ANSWER = "BATCH_COMMAND_NO_ANSWER"
@@ -563,8 +604,9 @@ def _chained_batch(
     query: ListQuery,
     base: tuple[dict[str, Any], str, dict[str, Any]],
     cursor: int,
+    length: int = CHAIN,
 ) -> Flow[tuple[list[list[Any]], bool, e.AjaxError | None]]:
-    """One request of up to 50 pages, each after the last id of the one before.
+    """One request of up to ``length`` pages, each after the last id of the one before.
 
     Returns the pages up to the first short one, whether the list ended, and the error that
     stopped the chain early (the pages before it are good): a command's own error, or
@@ -575,7 +617,7 @@ def _chained_batch(
     full = _full_page(info)
     path = f"[{info.items_key}]" if info.items_key else ""
     commands = []
-    for i in range(CHAIN):
+    for i in range(length):
         after: Any = cursor if i == 0 else f"$result[p{i - 1}]{path}[{full - 1}][{info.id_key}]"
         page = _page_params(params, filter_key, flt, info.cursor_key, after)
         commands.append(BatchCommand(f"p{i}", query.method, page))

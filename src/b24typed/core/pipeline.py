@@ -1,10 +1,11 @@
 """The request pipeline, written once for sync and async clients.
 
 A call is a generator ("flow") that yields effects: :class:`Send` an HTTP request, :class:`Sleep`,
-:class:`Refresh` the OAuth tokens, or ask or tell the portal's limits (:class:`Limit`). The sync
-and async drivers in :mod:`b24typed.core.client` perform the effects; everything else (building
-requests, parsing answers, limit decisions, retries, migration warnings) happens here, in plain
-code.
+:class:`Refresh` the OAuth tokens, ask or tell the portal's limits (:class:`Limit`), or run
+several flows at once (:class:`Start` them, later :class:`Join` them: threads in the sync
+driver, tasks in the async one). The sync and async drivers in :mod:`b24typed.core.client`
+perform the effects; everything else (building requests, parsing answers, limit decisions,
+retries, migration warnings) happens here, in plain code.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 import threading
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from b24typed.core import errors as e
 from b24typed.core.auth import Auth, OAuthAuth, OAuthTokens
@@ -64,6 +65,31 @@ class Limit:
     Redis); the answer is the seconds to wait."""
 
     op: LimitOp
+
+
+@dataclass(frozen=True)
+class Start:
+    """Start running ``flows`` concurrently and go on; the value is a :class:`Running` handle
+    to :class:`Join` later (threads in the sync driver, tasks in the async one)."""
+
+    flows: tuple[Generator[Any, Any, Any], ...]
+
+
+class Running(Protocol):
+    """Flows a driver started: join them with :class:`Join`, or ``cancel()`` them."""
+
+    def cancel(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Join:
+    """Wait for the flows of ``running``; the value is the list of their results, in order.
+
+    Every flow runs to its end; then the first one's exception, if any, is raised into the
+    flow that joins them.
+    """
+
+    running: Running
 
 
 @dataclass(frozen=True)
@@ -124,7 +150,7 @@ class FinishRefresh:
 
 
 StoreEffect = LoadTokens | SaveTokens | LockRefresh | FinishRefresh
-Effect = Send | Sleep | Refresh | StoreEffect | Limit
+Effect = Send | Sleep | Refresh | StoreEffect | Limit | Start | Join
 Flow = Generator[Effect, Any, T]
 
 

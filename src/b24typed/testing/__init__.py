@@ -7,6 +7,7 @@ transport or over a loopback HTTP server::
     from b24typed.testing import FakePortal
 
     portal = FakePortal(seed=0)                      # clock=ManualClock() to drive time
+    portal.latency = LatencyProfile.cloud()          # round trips, server time, 16 workers
     portal.crm.seed_deals(100_000)                   # also seed_leads/contacts/companies/items
     portal.users.seed(20); portal.tasks.seed(500)
 
@@ -23,6 +24,7 @@ transport or over a loopback HTTP server::
     portal.limits.operating(budget_seconds=480)      # 429 OPERATION_TIME_LIMIT (off by default)
     portal.faults.next("crm.item.list", kind="503", times=3)   # see b24typed.testing.faults
     portal.stats.requests, portal.stats["crm.deal.list"]; portal.stats.reset()
+    portal.stats.server_time, portal.stats.server_time_by_client, portal.stats.in_flight_peak
 
 Command line: ``python -m b24typed.testing serve --port 8024 --seed-deals 100000``.
 pytest: the ``b24_portal``, ``b24_client``, ``async_b24_client``, ``b24_http`` and
@@ -37,9 +39,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .clock import ManualClock
+    from .latency import LatencyProfile
     from .portal import FakePortal
 
-__all__ = ["FakePortal", "ManualClock"]
+__all__ = ["FakePortal", "LatencyProfile", "ManualClock"]
 
 
 def __getattr__(name: str) -> Any:
@@ -47,6 +50,10 @@ def __getattr__(name: str) -> Any:
         from .portal import FakePortal
 
         return FakePortal
+    if name == "LatencyProfile":
+        from .latency import LatencyProfile
+
+        return LatencyProfile
     if name == "ManualClock":
         from .clock import ManualClock
 

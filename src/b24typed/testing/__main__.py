@@ -20,13 +20,21 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("deals", "leads", "contacts", "companies", "users", "tasks"):
         serve.add_argument(f"--seed-{name}", type=int, default=0, metavar="N")
     serve.add_argument("--rate-limit", action="store_true", help="enable the 50/2 leaky bucket")
+    serve.add_argument(
+        "--latency",
+        choices=("loopback", "cloud"),
+        default="loopback",
+        help="answer as fast as possible, or as a cloud portal would (see LatencyProfile)",
+    )
     serve.add_argument("--certfile", help="serve HTTPS with this PEM certificate")
     serve.add_argument("--keyfile", help="the certificate's private key (PEM)")
     args = parser.parse_args(argv)
 
+    from .latency import LatencyProfile
     from .portal import FakePortal
 
-    portal = FakePortal(args.domain, seed=args.seed)
+    profile = LatencyProfile.cloud() if args.latency == "cloud" else LatencyProfile.loopback()
+    portal = FakePortal(args.domain, seed=args.seed, latency=profile)
     started = time.perf_counter()
     portal.users.seed(args.seed_users)
     portal.crm.seed_deals(args.seed_deals)

@@ -8,6 +8,7 @@ One :class:`FakePortal` owns the data and answers :class:`Request` objects with
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import ipaddress
@@ -29,6 +30,7 @@ from .crm import TZ, CrmStore
 from .errors import V3_PREFIX, ApiError, method_not_found, v3_error
 from .events import EventHub
 from .faults import Fault, Faults
+from .latency import LatencyProfile, Schedule
 from .limits import Limits
 from .phpqs import parse_str, php_to_json
 from .tasks import TaskStore
@@ -180,7 +182,11 @@ class _BoundedCounter(Counter[Any]):
 class Stats:
     """HTTP request counters. ``requests``: all HTTP requests; ``by_method``: per REST method
     named in the URL (``batch`` counts once); ``calls``: per method including batch commands.
-    Each keeps at most ``STATS_KEYS`` names."""
+    Each keeps at most ``STATS_KEYS`` names.
+
+    ``server_time``: seconds of server time the latency profile charged, in all and
+    ``by_client`` (``webhook:{user}:{digest}`` or ``app:{client_id}:{user}``, never a secret);
+    ``in_flight_peak``: the most requests the portal held at once."""
 
     def __init__(self) -> None:
         self.requests = 0
@@ -188,6 +194,10 @@ class Stats:
         self.calls: Counter[str] = _BoundedCounter()
         self.by_status: Counter[int] = _BoundedCounter()
         self.oauth_requests = 0
+        self.server_time = 0.0
+        self.server_time_by_client: dict[str, float] = {}
+        self.in_flight = 0
+        self.in_flight_peak = 0
 
     def reset(self) -> None:
         self.__init__()  # type: ignore[misc]
@@ -201,6 +211,15 @@ class Stats:
 
     def __repr__(self) -> str:
         return f"Stats(requests={self.requests}, by_method={dict(self.by_method)})"
+
+
+def client_label(identity: str) -> str:
+    """A name for the caller behind ``identity`` that holds no secret."""
+    kind, _, rest = identity.partition(":")
+    if kind != "hook":
+        return identity
+    digest = hashlib.sha256(rest.encode()).hexdigest()[:8]
+    return f"webhook:{digest}"
 
 
 def page_params(p: Mapping[str, Any]) -> tuple[int, bool]:
@@ -254,6 +273,7 @@ class FakePortal:
         seed: int = 0,
         clock: Clock | None = None,
         schemas_dir: str | Path | None = None,
+        latency: LatencyProfile | None = None,
         webhook_secret: str | None = None,
     ) -> None:
         self.domain = domain
@@ -264,6 +284,9 @@ class FakePortal:
         self.limits = Limits(self.clock)
         self.faults = Faults()
         self.lock = threading.RLock()
+        self._flight_lock = threading.Lock()
+        self.latency = latency or LatencyProfile.loopback()
+        self._request_server_time = 0.0
         # False answers every REST call with 403 ACCESS_DENIED, as a portal on a free plan does
         self.rest_available = True
         # True: webhooks over plain http fail as on a real portal (off: the loopback is http)
@@ -484,8 +507,60 @@ class FakePortal:
         return self._schemas
 
     # -- request handling -----------------------------------------------------------------
+    @property
+    def latency(self) -> LatencyProfile:
+        """The latency profile (set it to change how long answers take)."""
+        return self._schedule.profile
+
+    @latency.setter
+    def latency(self, profile: LatencyProfile) -> None:
+        self._schedule = Schedule(profile)
+
     def handle(self, req: Request) -> Response | Fault:
-        """Answer one HTTP request (thread-safe)."""
+        """Answer one HTTP request after the latency profile's delay (thread-safe, blocking)."""
+        with self._flight():
+            started = time.perf_counter()
+            out, delay = self.answer(req)
+            if delay > 0 and isinstance(self.clock, RealClock):
+                # the time spent computing the answer is part of the delay, not added to it
+                time.sleep(max(0.0, delay - (time.perf_counter() - started)))
+            elif delay > 0:
+                self.clock.advance(delay)
+        return out
+
+    async def ahandle(self, req: Request) -> Response | Fault:
+        """:meth:`handle` for asyncio: the delay is awaited, not slept."""
+        with self._flight():
+            started = time.perf_counter()
+            out, delay = self.answer(req)
+            if delay > 0 and isinstance(self.clock, RealClock):
+                await asyncio.sleep(max(0.0, delay - (time.perf_counter() - started)))
+            elif delay > 0:
+                self.clock.advance(delay)
+                await asyncio.sleep(0)
+        return out
+
+    @contextlib.contextmanager
+    def _flight(self) -> Iterator[None]:
+        with self._flight_lock:
+            self.stats.in_flight += 1
+            self.stats.in_flight_peak = max(self.stats.in_flight_peak, self.stats.in_flight)
+        try:
+            yield
+        finally:
+            with self._flight_lock:
+                self.stats.in_flight -= 1
+
+    def answer(self, req: Request) -> tuple[Response | Fault, float]:
+        """The answer to one HTTP request and how long it takes to arrive (no waiting)."""
+        now = self.clock.now()
+        with self.lock:
+            self._request_server_time = 0.0
+            out = self._answer(req)
+            server_time = self._request_server_time
+        return out, self._schedule.delay(now, server_time)
+
+    def _answer(self, req: Request) -> Response | Fault:
         path = req.path
         if req.host == OAUTH_HOST or path.rstrip("/") == "/oauth/token":
             with self.lock:
@@ -674,10 +749,24 @@ class FakePortal:
         self.stats.calls[mdef.name] += 1
         perf = time.perf_counter()
         answer = mdef.handler(ctx, params)
+        measured = time.perf_counter() - perf
         self.events.changed(ctx, mdef.name, params, answer)
-        cost = self.limits.cost_of(mdef.name, params, time.perf_counter() - perf)
+        modeled = self._server_time(answer)
+        if modeled > 0:
+            self._request_server_time += modeled
+            self.stats.server_time += modeled
+            by_client = self.stats.server_time_by_client
+            label = client_label(ctx.identity)
+            by_client[label] = by_client.get(label, 0.0) + modeled
+        cost = self.limits.cost_of(mdef.name, params, modeled or measured)
         self.limits.record(ctx.identity, mdef.name, cost)
         return answer, cost
+
+    def _server_time(self, answer: Any) -> float:
+        """The latency profile's server time for one command's answer."""
+        if isinstance(answer, Answer):
+            return self.latency.command_time(start=answer.start, counted=answer.total)
+        return self.latency.command_time()
 
     def _time_block(
         self, started: float, perf: float, identity: str, method: str

@@ -31,24 +31,25 @@ class PortalTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def __init__(self, portal: FakePortal) -> None:
         self.portal = portal
 
-    def _answer(self, request: httpx.Request, body: bytes) -> httpx.Response:
-        req = Request(
-            request.method,
-            str(request.url),
-            {k.lower(): v for k, v in request.headers.items()},
-            body,
-        )
-        out = self.portal.handle(req)
+    @staticmethod
+    def _request(request: httpx.Request, body: bytes) -> Request:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        return Request(request.method, str(request.url), headers, body)
+
+    @staticmethod
+    def _response(request: httpx.Request, out: Response | Fault) -> httpx.Response:
         if isinstance(out, Fault):
             _raise_fault(out, request)
         assert isinstance(out, Response)
         return httpx.Response(out.status, headers=out.headers, content=out.body, request=request)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return self._answer(request, request.read())
+        out = self.portal.handle(self._request(request, request.read()))
+        return self._response(request, out)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return self._answer(request, await request.aread())
+        out = await self.portal.ahandle(self._request(request, await request.aread()))
+        return self._response(request, out)
 
     def close(self) -> None:
         return None
