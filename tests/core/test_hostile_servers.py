@@ -205,3 +205,32 @@ def test_a_limit_reset_a_year_ahead_waits_the_cap_not_a_year() -> None:
         b24.call(2, "crm.deal.list")
         b24.call(2, "crm.deal.list")
     assert clock.slept == [pytest.approx(660.0)]
+
+
+@cache
+def gzip_twice(size: int) -> bytes:
+    """``gzip_bomb(size)`` compressed again: a few hundred bytes on the wire."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    return packer.compress(gzip_bomb(size)) + packer.flush()
+
+
+def double_bomb(conn: socket.socket, request: Request) -> None:
+    body = gzip_twice(64 * 1024 * 1024)
+    conn.sendall(response(200, body, Content_Encoding="gzip, gzip"))
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_an_answer_compressed_twice_is_refused_before_it_is_decompressed(mode: str) -> None:
+    """Each layer multiplies what one chunk decompresses to (a 2 KB answer gave 1 GiB at once,
+    whatever max_answer_bytes), so stacked encodings are refused from the headers."""
+    import tracemalloc
+
+    gzip_twice(64 * 1024 * 1024)  # built before memory is measured
+    tracemalloc.start()
+    try:
+        error, _ = outcome(double_bomb, mode)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert isinstance(error, ResponseFormatError) and error.code == "ANSWER_TOO_LARGE"
+    assert peak < 16 * 1024 * 1024

@@ -3,10 +3,12 @@ whole attempt may take, headers and body included.
 
 httpx's own timeouts are per network operation, so a server that sends one byte a second never
 trips them; and an answer is read whole, so a small gzip body can decompress to gigabytes. The
-drivers read every answer through a :class:`BodyReader`, which stops either. A sync client that
-b24typed creates also bounds every socket read by the time left (:func:`bounded_transport`), so a
-server that dribbles its headers is stopped too (as does a caller's own sync client, when its
-transports are httpx's); an async client runs the attempt under a timeout.
+drivers read every answer through a :class:`BodyReader`, which stops either (and refuses an
+answer compressed more than once, which would expand too far in one chunk to count). A sync
+client that b24typed creates also bounds every socket read by the time left
+(:func:`bounded_transport`), so a server that dribbles its headers is stopped too (as does a
+caller's own sync client, when its transports are httpx's); an async client runs the attempt
+under a timeout.
 """
 
 from __future__ import annotations
@@ -49,6 +51,20 @@ class BodyReader:
         )
         self._chunks: list[bytes] = []
         self._size = 0
+
+    def check_headers(self, headers: typing.Mapping[str, str], status: int) -> None:
+        """Refuse an answer compressed more than once before reading it: every layer multiplies
+        what one network chunk decompresses to, all at once, before :meth:`add` can count it."""
+        codings = headers.get("content-encoding", "").split(",")
+        if sum(1 for coding in codings if coding.strip().lower() not in ("", "identity")) > 1:
+            raise OutOfBounds(
+                HttpFailure(
+                    "too_large",
+                    "the answer is compressed more than once (Content-Encoding)",
+                    sent=True,
+                    status=status,
+                )
+            )
 
     def add(self, chunk: bytes, status: int) -> None:
         self._size += len(chunk)

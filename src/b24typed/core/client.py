@@ -513,6 +513,7 @@ class SyncClient(BaseClient[httpx.Client]):
         bound = attempt_deadline.set(reader.deadline)
         try:
             with self._http.stream(**self._post(request)) as response:
+                reader.check_headers(response.headers, response.status_code)
                 for chunk in response.iter_bytes():
                     reader.add(chunk, response.status_code)
         except HTTPX_FAILURES as exc:
@@ -624,6 +625,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
 
     async def _exchange(self, request: HttpRequest, reader: BodyReader) -> HttpAnswer:
         async with self._http.stream(**self._post(request)) as response:
+            reader.check_headers(response.headers, response.status_code)
             async for chunk in response.aiter_bytes():
                 reader.add(chunk, response.status_code)
         return _answer(response, reader)
