@@ -22,7 +22,7 @@ EXPECTED = {
     ],
     "async_tasks.py": ["created task 31", "5 Task #5"],
     "export_and_batch.py": [
-        "exported 5000 deals with 11 requests",
+        "exported 5000 deals with 10 requests",
         "batch errors: none",
         "Deal #1",
     ],
