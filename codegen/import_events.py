@@ -40,21 +40,7 @@ def import_events(docs_root: Path) -> list[dict[str, Any]]:
 
 def write_events(root: Path, documents: list[dict[str, Any]]) -> int:
     """Write ``<EVENT>.json`` files, delete stale ones; return the number of files changed."""
-    root.mkdir(parents=True, exist_ok=True)
-    changed = 0
-    wanted = set()
-    for document in documents:
-        path = root / f"{document['event']}.json"
-        wanted.add(path)
-        text = schemafile.dumps(document)
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-            changed += 1
-    for stale in root.glob("*.json"):
-        if stale not in wanted:
-            stale.unlink()
-            changed += 1
-    return changed
+    return schemafile.write_folder(root, documents, "event")
 
 
 def load_events(root: Path = EVENTS) -> list[dict[str, Any]]:

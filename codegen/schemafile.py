@@ -58,16 +58,16 @@ def write_documents(root: Path, documents: list[dict[str, Any]], prune: bool = T
 ENTITIES = "entities"
 
 
-def write_entities(root: Path, entities: list[dict[str, Any]]) -> int:
-    """Write ``entities/<entity>.json`` for each entity, delete stale ones; return the changes."""
-    folder = root / ENTITIES
+def write_folder(folder: Path, documents: list[dict[str, Any]], key: str) -> int:
+    """Write ``<document[key]>.json`` for each document into ``folder``, delete the other JSON
+    files there; return the number of files changed."""
     folder.mkdir(parents=True, exist_ok=True)
     changed = 0
     wanted = set()
-    for entity in entities:
-        path = folder / f"{entity['entity']}.json"
+    for document in documents:
+        path = folder / f"{document[key]}.json"
         wanted.add(path)
-        text = dumps(entity)
+        text = dumps(document)
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
             changed += 1
@@ -76,6 +76,11 @@ def write_entities(root: Path, entities: list[dict[str, Any]]) -> int:
             stale.unlink()
             changed += 1
     return changed
+
+
+def write_entities(root: Path, entities: list[dict[str, Any]]) -> int:
+    """Write ``entities/<entity>.json`` for each entity, delete stale ones; return the changes."""
+    return write_folder(root / ENTITIES, entities, "entity")
 
 
 def iter_entities(root: Path = SCHEMAS) -> list[dict[str, Any]]:
